@@ -1,0 +1,266 @@
+# RVM: one non-recursive Makefile. Everything is built out of tree under build/.
+#
+#   make run      build the default image and boot it under QEMU (monitor on the UART)
+#   make test     host unit tests, QEMU integration tests, WebAssembly spec tests
+#   make check    cheap gates: assembly budget, clang-format, both toolchains, no
+#                 sysreg/MMIO outside arch/ and hal/
+#   make bench    benchmarks, printed as BENCH lines and saved to build/bench.txt
+#   make tools    host tools (build/tools/rvf, build/tools/witness)
+#   make debug    QEMU halted with a gdb stub
+#   make clean
+#
+# Variables: PROFILE=appliance|seed  TOOLCHAIN=gnu|llvm  SMP=N  MEM=1G  WITNESS_IMG=path
+
+PROFILE     ?= appliance
+TOOLCHAIN   ?= gnu
+SMP         ?= 1
+MEM         ?= 1G
+WITNESS_IMG ?= build/witness.img
+QEMU        ?= qemu-system-aarch64
+V           ?= 0
+
+ifeq ($(filter $(PROFILE),appliance seed),)
+$(error PROFILE must be appliance or seed, not '$(PROFILE)')
+endif
+ifeq ($(filter $(TOOLCHAIN),gnu llvm),)
+$(error TOOLCHAIN must be gnu or llvm, not '$(TOOLCHAIN)')
+endif
+
+Q := $(if $(filter 1,$(V)),,@)
+TP := build/third_party
+SETUP_STAMP := build/.setup.mk
+
+.DEFAULT_GOAL := all
+
+# Before anything else, tools/setup installs what is missing (quietly when nothing is).
+# It is an included makefile so make runs it first and then restarts, seeing the tools.
+ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
+-include $(SETUP_STAMP)
+endif
+$(SETUP_STAMP): tools/setup
+	@tools/setup
+	@mkdir -p build && echo "# tools/setup ran" > $@
+
+# ---------------------------------------------------------------------------
+# toolchains
+ifeq ($(TOOLCHAIN),gnu)
+KCC      := aarch64-linux-gnu-gcc
+KLD      := aarch64-linux-gnu-ld
+KAR      := aarch64-linux-gnu-ar
+KOBJCOPY := aarch64-linux-gnu-objcopy
+KCC_ARCH := -march=armv8-a -mno-outline-atomics
+else
+KCC      := clang --target=aarch64-none-elf
+KLD      := ld.lld
+KAR      := llvm-ar
+KOBJCOPY := llvm-objcopy
+KCC_ARCH := -march=armv8-a
+endif
+HOSTCC := cc
+
+# ---------------------------------------------------------------------------
+# modules: the policy and partition modules the kernel links (each listed once it is
+# wired into the boot phases); coherence/ and wasm/ are optional and left out of seed.
+CORE_MODULES :=
+OPTIONAL_MODULES :=
+MODULES := $(CORE_MODULES) $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_MODULES),)
+MODULE_DEFS := $(foreach m,$(MODULES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1)
+
+KERNEL_DIRS := arch/aarch64 hal kernel kernel/libc boot memory configs/$(PROFILE) $(MODULES)
+KERNEL_SRCS := $(filter-out arch/aarch64/asm_offsets.c,$(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c)))
+KERNEL_ASM  := $(wildcard arch/aarch64/*.S)
+# Kernel files not yet wired in (the security gate lands with the capability work).
+KERNEL_PENDING := kernel/gate.c
+# Files of a module that only the host tools use, and the test runner (test images only).
+KERNEL_SRCS := $(filter-out %_host.c kernel/ktest.c $(KERNEL_PENDING),$(KERNEL_SRCS))
+
+LIBFDT_SRCS := $(addprefix $(TP)/libfdt/,fdt.c fdt_ro.c fdt_rw.c fdt_sw.c fdt_wip.c \
+                 fdt_addresses.c fdt_strerror.c fdt_empty_tree.c)
+MBEDTLS_SRCS := $(addprefix $(TP)/mbedtls/library/,sha256.c md.c platform.c platform_util.c \
+                 memory_buffer_alloc.c constant_time.c bignum.c ecp.c ecp_curves.c ecdsa.c \
+                 asn1parse.c asn1write.c)
+MBEDTLS_CFG := -I$(TP)/mbedtls/include '-DMBEDTLS_CONFIG_FILE="witness/mbedtls_config.h"'
+
+KCC_INC := $(shell $(KCC) -print-file-name=include 2>/dev/null)
+KCFLAGS_BASE := -std=c11 -ffreestanding -nostdinc -isystem $(KCC_INC) -Ikernel/libc/include \
+	-I. -I$(TP)/libfdt $(MBEDTLS_CFG) $(KCC_ARCH) -O2 -g -fno-pie -fno-pic \
+	-fno-stack-protector -fno-common -ffunction-sections -fdata-sections -mstrict-align \
+	-DRVM_KERNEL -DRVM_PROFILE='"$(PROFILE)"' $(MODULE_DEFS) -MMD -MP
+KWARN := -Wall -Wextra -Werror
+# The WASM interpreter needs FP/SIMD; all other kernel code is kept off those registers
+# so that guest FP state can be switched lazily.
+KCFLAGS_NOFP := -mgeneral-regs-only
+
+# ---------------------------------------------------------------------------
+# kernel image: $(1) = output dir, $(2) = extra sources, $(3) = extra flags
+define kernel_image
+$(1)_OBJS := $$(patsubst %.c,$(1)/%.o,$$(KERNEL_SRCS) $(2)) $$(patsubst %.S,$(1)/%.o,$$(KERNEL_ASM))
+$(1)_TP   := $(1)/third_party/libfdt.a $(1)/third_party/libmbedcrypto.a
+
+$(1)/%.o: %.c $(SETUP_STAMP)
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(filter 1,$$(V)),,echo "  CC      $$<")
+	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $(3) $$(KWARN) $$(if $$(filter wasm/%,$$<),,$$(KCFLAGS_NOFP)) -c $$< -o $$@
+
+$(1)/%.o: %.S $(1)/gen/asm_offsets.h
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(filter 1,$$(V)),,echo "  AS      $$<")
+	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $(3) -I$(1)/gen -D__ASSEMBLY__ -c $$< -o $$@
+
+$(1)/gen/asm_offsets.h: arch/aarch64/asm_offsets.c arch/aarch64/arch.h $(SETUP_STAMP)
+	@mkdir -p $$(dir $$@)
+	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $(3) $$(KCFLAGS_NOFP) -S $$< -o $$@.s
+	$$(Q)sed -n 's/^[[:space:]]*->\([A-Z0-9_]*\) #\{0,1\}\([0-9]*\).*/#define \1 \2/p' $$@.s > $$@.tmp
+	$$(Q)mv $$@.tmp $$@
+
+$(1)/third_party/%.o: $(TP)/%.c $(SETUP_STAMP)
+	@mkdir -p $$(dir $$@)
+	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(KCFLAGS_NOFP) -w -c $$< -o $$@
+
+$(1)/third_party/libfdt.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(LIBFDT_SRCS))
+	$$(Q)rm -f $$@ && $$(KAR) rcs $$@ $$^
+
+$(1)/third_party/libmbedcrypto.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(MBEDTLS_SRCS))
+	$$(Q)rm -f $$@ && $$(KAR) rcs $$@ $$^
+
+$(1)/rvm.elf: $$($(1)_OBJS) $$($(1)_TP) linker.ld
+	@$$(if $$(filter 1,$$(V)),,echo "  LD      $$@")
+	$$(Q)$$(KLD) -T linker.ld --gc-sections -nostdlib -static -o $$@ $$($(1)_OBJS) $$($(1)_TP)
+
+$(1)/rvm.bin: $(1)/rvm.elf
+	$$(Q)$$(KOBJCOPY) -O binary $$< $$@
+	@echo "  IMAGE   $$@ ($$$$(wc -c < $$@) bytes)"
+
+-include $$($(1)_OBJS:.o=.d)
+endef
+
+OUT      := build/$(TOOLCHAIN)-$(PROFILE)
+OUT_TEST := build/$(TOOLCHAIN)-$(PROFILE)-ktest
+KTEST_SRCS := kernel/ktest.c $(wildcard tests/qemu/*.c)
+
+$(eval $(call kernel_image,$(OUT),,))
+$(eval $(call kernel_image,$(OUT_TEST),$(KTEST_SRCS),-DRVM_KTEST))
+
+.PHONY: all image kernel ktest-image
+all: $(OUT)/rvm.bin
+kernel: $(OUT)/rvm.bin
+ktest-image: $(OUT_TEST)/rvm.bin
+
+.PHONY: setup
+setup:
+	@tools/setup
+
+# ---------------------------------------------------------------------------
+# running
+QEMU_MACHINE := -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m $(MEM) -smp $(SMP) -nic none
+QEMU_RUN = $(QEMU) $(QEMU_MACHINE) -nographic -semihosting-config enable=on,target=native \
+	-drive if=pflash,format=raw,unit=1,file=$(WITNESS_IMG) -append "semihosting"
+
+$(WITNESS_IMG):
+	@mkdir -p $(dir $@)
+	@truncate -s 64M $@
+
+.PHONY: run debug
+run: $(OUT)/rvm.bin $(WITNESS_IMG)
+	@echo "  QEMU    $(OUT)/rvm.bin (SMP=$(SMP), MEM=$(MEM)); leave with Ctrl-A X, or 'poweroff'"
+	@$(QEMU_RUN) -kernel $(OUT)/rvm.bin
+
+debug: $(OUT)/rvm.bin $(WITNESS_IMG)
+	@echo "QEMU is halted at the first instruction with a gdb stub on :1234. Attach with:"
+	@echo "  gdb-multiarch -q $(OUT)/rvm.elf -ex 'target remote localhost:1234'"
+	@$(QEMU_RUN) -kernel $(OUT)/rvm.bin -S -gdb tcp::1234
+
+# ---------------------------------------------------------------------------
+# host builds: unit tests (ASan+UBSan), tools, benchmarks, fuzzers
+HOST_OUT := build/host
+HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror -I. -I$(TP)/libfdt \
+	$(MBEDTLS_CFG) -DRVM_HOST
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HOST_TP_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O2 -w -I$(TP)/libfdt $(MBEDTLS_CFG) -I.
+
+$(HOST_OUT)/san/third_party/%.o: $(TP)/%.c $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_TP_CFLAGS) $(SAN) -c $< -o $@
+$(HOST_OUT)/opt/third_party/%.o: $(TP)/%.c $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_TP_CFLAGS) -c $< -o $@
+$(HOST_OUT)/san/%.o: %.c $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(filter 1,$(V)),,echo "  HOSTCC  $<")
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+$(HOST_OUT)/opt/%.o: %.c $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(filter 1,$(V)),,echo "  HOSTCC  $<")
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -MMD -MP -c $< -o $@
+
+HOST_LIBFDT_SAN  := $(patsubst $(TP)/%.c,$(HOST_OUT)/san/third_party/%.o,$(LIBFDT_SRCS))
+HOST_MBEDTLS_SRCS := $(filter-out %memory_buffer_alloc.c,$(MBEDTLS_SRCS))
+HOST_MBEDTLS_SAN := $(patsubst $(TP)/%.c,$(HOST_OUT)/san/third_party/%.o,$(HOST_MBEDTLS_SRCS))
+HOST_MBEDTLS_OPT := $(patsubst $(TP)/%.c,$(HOST_OUT)/opt/third_party/%.o,$(HOST_MBEDTLS_SRCS))
+
+# Unit tests: tests/unit/<name>_test.c, linked with the sources UT_<name> lists.
+FAKE_SRCS := $(wildcard tests/fake/*.c)
+UT_memory  := memory/palloc.c memory/memory.c
+UT_fmt     := kernel/fmt.c
+UT_monitor := kernel/monitor.c kernel/console.c kernel/fmt.c $(FAKE_SRCS)
+UT_board   := hal/board.c
+UT_EXTRA_board := $(HOST_LIBFDT_SAN)
+
+UNIT_NAMES := $(patsubst tests/unit/%_test.c,%,$(wildcard tests/unit/*_test.c))
+UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
+
+define unit_test
+$(HOST_OUT)/unit/$(1)_test: $(HOST_OUT)/san/tests/unit/$(1)_test.o $$(patsubst %.c,$(HOST_OUT)/san/%.o,$$(UT_$(1))) $$(UT_EXTRA_$(1))
+	@mkdir -p $$(dir $$@)
+	$$(Q)$$(HOSTCC) $$(SAN) -o $$@ $$^ -lcmocka -lm
+endef
+$(foreach u,$(UNIT_NAMES),$(eval $(call unit_test,$(u))))
+
+-include $(shell find $(HOST_OUT) -name '*.d' 2>/dev/null)
+
+# QEMU's own description of the board, for the DTB parser's host test.
+$(HOST_OUT)/virt-smp4.dtb: $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(QEMU) -M virt,virtualization=on,gic-version=3,dumpdtb=$@ -cpu cortex-a72 -smp 4 -m 1G \
+		-append "semihosting ktest=x" -nographic >/dev/null 2>&1
+
+# ---------------------------------------------------------------------------
+# tests
+.PHONY: test unit-tests qemu-tests
+test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin
+	@$(MAKE) --no-print-directory toolchain-images
+	@tests/run --unit "$(UNIT_BINS)" --dtb $(HOST_OUT)/virt-smp4.dtb \
+		--image $(OUT)/rvm.bin --ktest $(OUT_TEST)/rvm.bin \
+		--toolchain-images "build/gnu-$(PROFILE)/rvm.bin build/llvm-$(PROFILE)/rvm.bin" \
+		--qemu "$(QEMU)"
+
+# tier (c): both toolchains must produce an image that boots
+.PHONY: toolchain-images
+toolchain-images:
+	@$(MAKE) --no-print-directory TOOLCHAIN=gnu PROFILE=$(PROFILE) kernel
+	@$(MAKE) --no-print-directory TOOLCHAIN=llvm PROFILE=$(PROFILE) kernel
+
+# ---------------------------------------------------------------------------
+# check: the cheap gates
+.PHONY: check
+check: $(SETUP_STAMP)
+	@tools/check
+	@for tc in gnu llvm; do for p in appliance seed; do \
+		$(MAKE) --no-print-directory TOOLCHAIN=$$tc PROFILE=$$p kernel ktest-image || exit 1; \
+	done; done
+	@echo "check: all gates passed"
+
+# ---------------------------------------------------------------------------
+# bench
+.PHONY: bench
+bench: $(SETUP_STAMP)
+	@mkdir -p build
+	@tools/bench/run | tee build/bench.txt
+
+.PHONY: clean
+clean:
+	rm -rf build/gnu-* build/llvm-* build/host build/tools build/bench.txt
+
+.PHONY: distclean
+distclean:
+	rm -rf build

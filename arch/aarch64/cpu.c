@@ -1,0 +1,156 @@
+/*
+ * arch/aarch64/cpu.c: what head.S calls, and the small CPU services the rest of RVM uses
+ * through arch.h: identity, counters, SMC, semihosting, idling.
+ */
+#include <stdint.h>
+
+#include "arch/aarch64/arch.h"
+#include "arch/aarch64/layout.h"
+#include "arch/aarch64/regs.h"
+#include "arch/aarch64/sysreg.h"
+
+/* Stacks live in .bss; head.S indexes them by CPU number. */
+__attribute__((aligned(16))) uint8_t arch_cpu_stacks[RVM_MAX_CPUS][RVM_STACK_SIZE];
+
+void arch_primary_main(uint64_t dtb_pa);
+void arch_secondary_main(unsigned cpu_index);
+extern char secondary_entry[];
+
+/* EL2 control registers every CPU sets before anything else runs. */
+static void cpu_init_el2(void)
+{
+	if (arch_current_el() != 2) {
+		return; /* kernel_main reports this with a clear message */
+	}
+	/*
+	 * HCR_EL2: RW so any EL1 we later run is AArch64; IMO/FMO/AMO route physical
+	 * interrupts and SErrors to EL2, which is what lets EL2 take its own timer and UART
+	 * interrupts (with IMO clear an IRQ targets EL1 and is masked while we run at EL2).
+	 */
+	sysreg_write(hcr_el2, HCR_RW | HCR_IMO | HCR_FMO | HCR_AMO);
+	/* CPTR_EL2: do not trap FP/SIMD at EL2 (the WASM interpreter uses it). */
+	sysreg_write(cptr_el2, CPTR_EL2_RES1);
+	/* Guests get the virtual counter and no physical timer until a partition owns one. */
+	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN);
+	sysreg_write(cntvoff_el2, 0);
+	arch_isb();
+}
+
+void arch_primary_main(uint64_t dtb_pa)
+{
+	cpu_init_el2();
+	kernel_main(dtb_pa);
+}
+
+void arch_secondary_main(unsigned cpu_index)
+{
+	cpu_init_el2();
+	arch_mmu_enable_secondary();
+	kernel_secondary_main(cpu_index);
+}
+
+uint64_t arch_secondary_entry_pa(void)
+{
+	return (uint64_t)(uintptr_t)secondary_entry; /* identity-mapped image */
+}
+
+unsigned arch_current_el(void)
+{
+	return (unsigned)((sysreg_read(CurrentEL) >> 2) & 3);
+}
+
+uint64_t arch_mpidr(void)
+{
+	return sysreg_read(mpidr_el1) & 0xff00ffffffULL; /* affinity fields only */
+}
+
+uint64_t arch_counter(void)
+{
+	arch_isb(); /* do not let the counter read be speculated ahead of earlier work */
+	return sysreg_read(cntpct_el0);
+}
+
+uint64_t arch_counter_freq(void)
+{
+	return sysreg_read(cntfrq_el0);
+}
+
+uint64_t arch_counter_to_ns(uint64_t ticks)
+{
+	uint64_t freq = arch_counter_freq();
+
+	if (freq == 0) {
+		return 0;
+	}
+	/* split to avoid overflow: whole seconds, then the remainder */
+	return (ticks / freq) * 1000000000ULL + ((ticks % freq) * 1000000000ULL) / freq;
+}
+
+void arch_set_percpu(void *p)
+{
+	sysreg_write(tpidr_el2, (uintptr_t)p);
+}
+
+void *arch_percpu(void)
+{
+	return (void *)(uintptr_t)sysreg_read(tpidr_el2);
+}
+
+uint64_t arch_smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	register uint64_t x0 __asm__("x0") = fid;
+	register uint64_t x1 __asm__("x1") = a1;
+	register uint64_t x2 __asm__("x2") = a2;
+	register uint64_t x3 __asm__("x3") = a3;
+
+	__asm__ volatile("smc #0"
+			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+			 :
+			 : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
+			   "x14", "x15", "x16", "x17", "memory");
+	return x0;
+}
+
+/* Semihosting: HLT #0xF000 with the operation in w0 and a parameter block in x1. */
+static uint64_t semihost_call(uint64_t op, uint64_t arg)
+{
+	register uint64_t x0 __asm__("x0") = op;
+	register uint64_t x1 __asm__("x1") = arg;
+
+	__asm__ volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
+	return x0;
+}
+
+#define SEMIHOST_SYS_WRITE0 0x04
+#define SEMIHOST_SYS_EXIT   0x18
+#define SEMIHOST_APP_EXIT   0x20026 /* ADP_Stopped_ApplicationExit */
+
+void arch_semihost_write(const char *s)
+{
+	semihost_call(SEMIHOST_SYS_WRITE0, (uintptr_t)s);
+}
+
+void arch_semihost_exit(unsigned code)
+{
+	uint64_t block[2] = {SEMIHOST_APP_EXIT, code};
+
+	for (;;) {
+		semihost_call(SEMIHOST_SYS_EXIT, (uintptr_t)block);
+	}
+}
+
+void arch_irqs_on(void)
+{
+	arch_irq_enable();
+}
+
+void arch_irqs_off(void)
+{
+	arch_irq_disable();
+}
+
+void arch_idle(void)
+{
+	arch_dsb_sy();
+	arch_wfi();
+}

@@ -1,0 +1,14 @@
+/*
+ * arch/aarch64/layout.h: memory-layout constants shared by the assembly and the C of
+ * arch/. Kept tiny and macro-only so head.S can include it.
+ */
+#ifndef RVM_ARCH_LAYOUT_H
+#define RVM_ARCH_LAYOUT_H
+
+/* Upper bound on CPUs RVM brings up; -smp beyond it leaves the extras off (boot says so). */
+#define RVM_MAX_CPUS 8
+
+/* Each CPU's EL2 stack. Traps nest at most twice (IRQ inside a handler is not enabled). */
+#define RVM_STACK_SIZE 16384
+
+#endif

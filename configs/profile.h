@@ -1,0 +1,21 @@
+/*
+ * configs/profile.h: what a build profile decides, as typed C. Each profile folder
+ * (configs/appliance, configs/seed) defines one `rvm_profile`; the Makefile links the
+ * one PROFILE= names. Limits are checked at compile time in the profile's own file.
+ */
+#ifndef RVM_CONFIGS_PROFILE_H
+#define RVM_CONFIGS_PROFILE_H
+
+#include <stdint.h>
+
+struct rvm_profile {
+	const char *name;
+	const char *summary;
+	uint32_t tick_hz;        /* EL2 timer tick per CPU */
+	uint32_t max_cpus;       /* CPUs brought up (<= RVM_MAX_CPUS) */
+	uint64_t min_ram_bytes;  /* refuse to boot with less */
+};
+
+extern const struct rvm_profile rvm_profile;
+
+#endif

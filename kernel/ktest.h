@@ -1,0 +1,44 @@
+/*
+ * kernel/ktest.h: in-kernel tests for QEMU integration images. A test is a function
+ * registered with KTEST(name) (section rvm_tests); a test image runs them after boot
+ * instead of the monitor, prints one line per result and exits through semihosting
+ * with RVM_EXIT_OK or RVM_EXIT_TEST_FAIL. KTEST_ONLY(name) tests run only when the
+ * boot arguments name them ("ktest=<name>"): those are the ones that end the machine
+ * on purpose (a deliberate exception, for instance).
+ */
+#ifndef RVM_KERNEL_KTEST_H
+#define RVM_KERNEL_KTEST_H
+
+#include <stdbool.h>
+
+struct ktest {
+	const char *name;
+	void (*fn)(void);
+	bool only_on_request;
+};
+
+#define KTEST_DEFINE_(name_, only_)                                                         \
+	static void ktest_fn_##name_(void);                                                 \
+	static const struct ktest ktest_##name_                                             \
+		__attribute__((used, section("rvm_tests"), aligned(8))) = {#name_,           \
+									   ktest_fn_##name_, \
+									   only_};           \
+	static void ktest_fn_##name_(void)
+
+#define KTEST(name_)      KTEST_DEFINE_(name_, false)
+#define KTEST_ONLY(name_) KTEST_DEFINE_(name_, true)
+
+/* Record a failed expectation in the running test (it goes on; the test is marked failed). */
+void ktest_fail(const char *file, int line, const char *expr);
+
+#define KT_EXPECT(cond)                                      \
+	do {                                                 \
+		if (!(cond)) {                               \
+			ktest_fail(__FILE__, __LINE__, #cond); \
+		}                                            \
+	} while (0)
+
+/* Run the tests the boot arguments select; never returns. */
+__attribute__((noreturn)) void ktest_main(const char *bootargs);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * kernel/monitor.h: the monitor console on the first UART (prompt "rvm> ").
+ * Any module adds a command with one line at file scope:
+ *
+ *     MONITOR_CMD(witness, "witness", "tail|verify|stats", "inspect the witness log",
+ *                 cmd_witness);
+ *
+ * The linker gathers the entries into one table (section rvm_cmds); `help` lists them.
+ * A handler gets argc/argv (argv[0] is the command) and returns 0, or non-zero after
+ * printing its own error. Input is untrusted: the line discipline bounds everything.
+ */
+#ifndef RVM_KERNEL_MONITOR_H
+#define RVM_KERNEL_MONITOR_H
+
+#include <stddef.h>
+
+#define MONITOR_PROMPT   "rvm> "
+#define MONITOR_LINE_MAX 255 /* characters per command line */
+#define MONITOR_ARGS_MAX 16
+
+struct monitor_cmd {
+	const char *name;
+	const char *args;
+	const char *help;
+	int (*fn)(int argc, char **argv);
+};
+
+#define MONITOR_CMD(id, name_, args_, help_, fn_)                                            \
+	static const struct monitor_cmd monitor_cmd_##id                                     \
+		__attribute__((used, section("rvm_cmds"), aligned(8))) = {name_, args_, help_, \
+									  fn_}
+
+/* Feed one input byte; runs a command when a line ends. */
+void monitor_input(int byte);
+/* Print the prompt and serve input forever (idles between bytes). */
+__attribute__((noreturn)) void monitor_run(void);
+/* Run one command line (modified in place). Returns the handler's status. */
+int monitor_exec(char *line);
+/* How many command entries are linked in. */
+size_t monitor_cmd_count(void);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * kernel/panic.h: how RVM stops when its own invariants break. CHECK() is for RVM's
+ * invariants only: guest- or file-controlled values never reach it (STYLE.md).
+ * Stopping always ends the machine with a failing status: the semihosting exit code
+ * when the host enabled semihosting, otherwise PSCI SYSTEM_OFF.
+ */
+#ifndef RVM_KERNEL_PANIC_H
+#define RVM_KERNEL_PANIC_H
+
+#include <stdbool.h>
+
+/* Exit statuses (semihosting): what the test harness and `make run` see. */
+#define RVM_EXIT_OK         0
+#define RVM_EXIT_TEST_FAIL  1
+#define RVM_EXIT_PANIC      3
+
+__attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
+
+#define CHECK(cond)                                                                   \
+	do {                                                                          \
+		if (!(cond)) {                                                        \
+			panic("CHECK(%s) failed at %s:%d", #cond, __FILE__, __LINE__); \
+		}                                                                     \
+	} while (0)
+
+/* Whether the host enabled semihosting (bootarg "semihosting"). */
+void kernel_set_semihosting(bool on);
+bool kernel_semihosting(void);
+
+/* End the machine with status code (code is only visible with semihosting). */
+__attribute__((noreturn)) void kernel_exit(unsigned code);
+
+#endif

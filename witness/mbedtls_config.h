@@ -1,0 +1,37 @@
+/*
+ * The mbedTLS subset RVM compiles in (SPEC.md §3): SHA-256, HMAC through the MD layer,
+ * and ECDSA P-256 verification. The kernel (RVM_KERNEL defined) is freestanding: no
+ * libc, no heap. mbedTLS's MD layer allocates its HMAC contexts, so in the kernel its
+ * calloc/free are served by mbedTLS's own buffer allocator over one static, bounded
+ * arena (witness/crypto.c); host tools use libc's.
+ */
+#ifndef RVM_MBEDTLS_CONFIG_H
+#define RVM_MBEDTLS_CONFIG_H
+
+#define MBEDTLS_SHA256_C
+#define MBEDTLS_MD_C
+
+#define MBEDTLS_BIGNUM_C
+#define MBEDTLS_ECP_C
+#define MBEDTLS_ECP_NO_INTERNAL_RNG
+#define MBEDTLS_ECP_DP_SECP256R1_ENABLED
+#define MBEDTLS_ECDSA_C
+#define MBEDTLS_ASN1_PARSE_C
+#define MBEDTLS_ASN1_WRITE_C
+
+#define MBEDTLS_PLATFORM_C
+#define MBEDTLS_PLATFORM_MEMORY
+
+#if defined(RVM_KERNEL)
+#define MBEDTLS_MEMORY_BUFFER_ALLOC_C
+#define MBEDTLS_PLATFORM_NO_STD_FUNCTIONS
+#define MBEDTLS_PLATFORM_EXIT_MACRO(x) ((void)(x))
+#define MBEDTLS_PLATFORM_PRINTF_MACRO(...) 0
+#define MBEDTLS_PLATFORM_SNPRINTF_MACRO(...) 0
+#define MBEDTLS_PLATFORM_FPRINTF_MACRO(...) 0
+#define MBEDTLS_PLATFORM_STD_MEM_HDR <stdlib.h>
+#endif
+
+#include "mbedtls/check_config.h"
+
+#endif
