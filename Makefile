@@ -110,7 +110,7 @@ $(1)/%.o: %.S $(1)/gen/asm_offsets.h
 $(1)/gen/asm_offsets.h: arch/aarch64/asm_offsets.c arch/aarch64/arch.h $(SETUP_STAMP)
 	@mkdir -p $$(dir $$@)
 	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $(3) $$(KCFLAGS_NOFP) -S $$< -o $$@.s
-	$$(Q)sed -n 's/^[[:space:]]*->\([A-Z0-9_]*\) #\{0,1\}\([0-9]*\).*/#define \1 \2/p' $$@.s > $$@.tmp
+	$$(Q)sed -n 's/.*"->\([A-Z0-9_]*\) [#$$$$]\{0,1\}\([0-9]*\).*/#define \1 \2/p' $$@.s > $$@.tmp
 	$$(Q)mv $$@.tmp $$@
 
 $(1)/third_party/%.o: $(TP)/%.c $(SETUP_STAMP)
@@ -206,7 +206,7 @@ UT_monitor := kernel/monitor.c kernel/console.c kernel/fmt.c $(FAKE_SRCS)
 UT_board   := hal/board.c
 UT_EXTRA_board := $(HOST_LIBFDT_SAN)
 
-UNIT_NAMES := $(patsubst tests/unit/%_test.c,%,$(wildcard tests/unit/*_test.c))
+UNIT_NAMES := fmt memory monitor board
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test
@@ -219,10 +219,11 @@ $(foreach u,$(UNIT_NAMES),$(eval $(call unit_test,$(u))))
 -include $(shell find $(HOST_OUT) -name '*.d' 2>/dev/null)
 
 # QEMU's own description of the board, for the DTB parser's host test.
-$(HOST_OUT)/virt-smp4.dtb: $(SETUP_STAMP)
+# (-append needs a -kernel; QEMU writes the DTB and exits before running it.)
+$(HOST_OUT)/virt-smp4.dtb: $(OUT)/rvm.bin
 	@mkdir -p $(dir $@)
 	$(Q)$(QEMU) -M virt,virtualization=on,gic-version=3,dumpdtb=$@ -cpu cortex-a72 -smp 4 -m 1G \
-		-append "semihosting ktest=x" -nographic >/dev/null 2>&1
+		-nic none -kernel $(OUT)/rvm.bin -append "semihosting ktest=x" -nographic >/dev/null
 
 # ---------------------------------------------------------------------------
 # tests

@@ -186,11 +186,22 @@ static void parse_chosen(const void *fdt, struct board_info *info)
 	}
 }
 
+/*
+ * libfdt reads the structure block with aligned 32-bit loads. Before RVM's MMU is on
+ * the DTB is Device memory, where an unaligned load faults, so a tree whose blocks
+ * are not aligned is refused rather than walked.
+ */
+static bool dtb_aligned(const void *dtb)
+{
+	return ((uintptr_t)dtb % 8) == 0 && fdt_off_dt_struct(dtb) % 4 == 0 &&
+	       fdt_off_mem_rsvmap(dtb) % 8 == 0;
+}
+
 enum board_err board_parse(const void *dtb, uint64_t dtb_max_size, struct board_info *info)
 {
 	board_virt_fallback(info);
-	if (dtb == NULL || dtb_max_size < sizeof(struct fdt_header) || fdt_check_header(dtb) != 0 ||
-	    fdt_totalsize(dtb) > dtb_max_size) {
+	if (dtb == NULL || dtb_max_size < sizeof(struct fdt_header) || (uintptr_t)dtb % 8 != 0 ||
+	    fdt_check_header(dtb) != 0 || fdt_totalsize(dtb) > dtb_max_size || !dtb_aligned(dtb)) {
 		return BOARD_E_NO_DTB;
 	}
 	info->from_dtb = true;

@@ -47,12 +47,18 @@ void hal_uart_putc(char c)
 
 void hal_uart_rx_irq_enable(void)
 {
-	mmio_write32(uart_base + UART_ICR, INT_RX | INT_RT);
 	mmio_write32(uart_base + UART_IMSC, INT_RX | INT_RT);
+	/* Bytes that arrived before now raised no interrupt we saw: take them here. */
+	hal_uart_irq();
 }
 
 void hal_uart_irq(void)
 {
+	/*
+	 * Clear first, then drain: a byte that lands after the last read raises a fresh
+	 * interrupt; clearing after the drain could swallow that one and strand the byte.
+	 */
+	mmio_write32(uart_base + UART_ICR, INT_RX | INT_RT);
 	while (!(mmio_read32(uart_base + UART_FR) & FR_RXFE)) {
 		uint32_t head = rx_head;
 		if (head - __atomic_load_n(&rx_tail, __ATOMIC_ACQUIRE) >= RX_RING) {
@@ -64,7 +70,6 @@ void hal_uart_irq(void)
 		rx_ring[head % RX_RING] = byte;
 		__atomic_store_n(&rx_head, head + 1, __ATOMIC_RELEASE);
 	}
-	mmio_write32(uart_base + UART_ICR, INT_RX | INT_RT);
 }
 
 int hal_uart_getc(void)

@@ -163,10 +163,10 @@ void kernel_main(uint64_t dtb_pa)
 		panic("boot failed");
 	}
 	percpu[0].online_ns = boot_state.cpu[0].online_ns;
+	banner();
 #ifdef RVM_KTEST
 	ktest_main(boot_state.board.bootargs);
 #else
-	banner();
 	monitor_run();
 #endif
 }

@@ -75,6 +75,13 @@ int arch_mmu_init(const struct arch_mem_range *ram, unsigned ram_count,
 unsigned arch_mmu_tables_used(void);
 void arch_mmu_enable_secondary(void);
 bool arch_mmu_enabled(void);
+/* Would an EL2 read (or write) of va translate without a fault? (AT S1E2R/W) */
+bool arch_mmu_probe(uint64_t va, bool write);
+/* RVM's own leaf descriptor for va (0 if unmapped), and whether it is execute-never. */
+uint64_t arch_mmu_leaf(uint64_t va);
+bool arch_mmu_leaf_xn(uint64_t desc);
+/* Is SCTLR_EL2.WXN (writable implies execute-never) set? */
+bool arch_mmu_wxn(void);
 
 /* Hooks arch/ calls into the kernel (kernel/trap.c implements them). */
 void arch_hook_irq(struct arch_regs *regs);

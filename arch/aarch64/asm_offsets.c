@@ -7,7 +7,7 @@
 
 #include "arch/aarch64/arch.h"
 
-#define DEFINE(sym, val) __asm__ volatile("\n->" #sym " %0 " #val : : "i"(val))
+#define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %0 " #val "\"" : : "i"(val))
 
 void asm_offsets(void);
 void asm_offsets(void)

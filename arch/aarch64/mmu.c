@@ -217,3 +217,37 @@ unsigned arch_mmu_tables_used(void)
 {
 	return mmu_pool_used + 1;
 }
+
+bool arch_mmu_probe(uint64_t va, bool write)
+{
+	if (write) {
+		__asm__ volatile("at s1e2w, %0" : : "r"(va) : "memory");
+	} else {
+		__asm__ volatile("at s1e2r, %0" : : "r"(va) : "memory");
+	}
+	arch_isb();
+	return (sysreg_read(par_el1) & 1) == 0; /* PAR_EL1.F: the translation faulted */
+}
+
+uint64_t arch_mmu_leaf(uint64_t va)
+{
+	uint64_t e = mmu_l1[(va >> 30) & 511];
+
+	for (unsigned shift = 21; shift >= 12; shift -= 9) {
+		if (!(e & PTE_VALID) || !(e & PTE_TABLE)) {
+			return e; /* invalid, or a 1 GiB / 2 MiB block */
+		}
+		e = ((const uint64_t *)(uintptr_t)(e & PTE_ADDR_MASK))[(va >> shift) & 511];
+	}
+	return e;
+}
+
+bool arch_mmu_leaf_xn(uint64_t desc)
+{
+	return (desc & PTE_XN) != 0;
+}
+
+bool arch_mmu_wxn(void)
+{
+	return (sysreg_read(sctlr_el2) & SCTLR_WXN) != 0;
+}

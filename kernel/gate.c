@@ -1,0 +1,335 @@
+/*
+ * The security gate (see gate.h): table validation, the P1 -> P2 -> P3 -> perform -> witness
+ * pipeline, the one mapping from module errors to hypercall status, and the handlers of the
+ * capability hypercalls. Plain C over cap/ and proof/: no hal/ or arch/ include, so the host
+ * tests run exactly this code.
+ */
+#include "kernel/gate.h"
+
+#include <stdbool.h>
+
+static struct {
+        const struct gate_entry *table;
+        size_t count;
+        uint64_t (*clock)(void);
+        uint64_t max_age;
+} gate;
+
+static bool reg_ok(uint8_t r)
+{
+        /* x1 is the handle and x6/x7 the P2 nonce and issue time: a range lives in x2..x5. */
+        return r >= 2 && r <= 5;
+}
+
+static enum gate_check check_entry(const struct gate_entry *e)
+{
+        bool unpriv = (e->flags & GATE_F_UNPRIVILEGED) != 0;
+        if (!GATE_FID_IS_VENDOR_HYP(e->fid)) {
+                return GATE_CHECK_FID;
+        }
+        if (e->name == NULL || e->name[0] == '\0') {
+                return GATE_CHECK_NAME;
+        }
+        if (e->handler == NULL) {
+                return GATE_CHECK_HANDLER;
+        }
+        if (e->rights == 0 ||
+            (e->rights != GATE_RIGHTS_NONE && (e->rights & ~(uint32_t)CAP_R_ALL) != 0) ||
+            (unpriv && e->rights != GATE_RIGHTS_NONE)) {
+                return GATE_CHECK_RIGHTS;
+        }
+        if (unpriv ? e->tier != PROOF_TIER_NONE
+                   : (e->tier < PROOF_TIER_P1 || e->tier > PROOF_TIER_P3)) {
+                return GATE_CHECK_TIER;
+        }
+        if (!unpriv && e->witness_kind == 0) {
+                return GATE_CHECK_WITNESS;
+        }
+        bool any = (e->flags & GATE_F_ANY_TYPE) != 0;
+        if (!unpriv &&
+            (any ? e->type != CAP_T_NONE : (e->type <= CAP_T_NONE || e->type >= CAP_T_COUNT))) {
+                return GATE_CHECK_TYPE;
+        }
+        bool has_range = e->range_off != 0 || e->range_len != 0;
+        if (has_range && (!reg_ok(e->range_off) || !reg_ok(e->range_len) ||
+                          e->range_off == e->range_len || e->tier < PROOF_TIER_P2)) {
+                return GATE_CHECK_RANGE;
+        }
+        return GATE_CHECK_OK;
+}
+
+enum gate_check gate_table_check(const struct gate_entry *table, size_t count, size_t *bad_index)
+{
+        for (size_t i = 0; i < count; i++) {
+                enum gate_check c = check_entry(&table[i]);
+                for (size_t j = 0; c == GATE_CHECK_OK && j < i; j++) {
+                        if (table[j].fid == table[i].fid) {
+                                c = GATE_CHECK_DUPLICATE;
+                        }
+                }
+                if (c != GATE_CHECK_OK) {
+                        *bad_index = i;
+                        return c;
+                }
+        }
+        return GATE_CHECK_OK;
+}
+
+enum gate_check gate_init(const struct gate_entry *table, size_t count, uint64_t (*clock)(void),
+                          uint64_t max_age)
+{
+        size_t bad = 0;
+        enum gate_check c =
+            clock == NULL ? GATE_CHECK_HANDLER : gate_table_check(table, count, &bad);
+        if (c != GATE_CHECK_OK) {
+                gate.table = NULL;
+                gate.count = 0;
+                return c;
+        }
+        gate.table = table;
+        gate.count = count;
+        gate.clock = clock;
+        gate.max_age = max_age;
+        return GATE_CHECK_OK;
+}
+
+const struct gate_entry *gate_lookup(uint32_t fid)
+{
+        for (size_t i = 0; i < gate.count; i++) {
+                if (gate.table[i].fid == fid) {
+                        return &gate.table[i];
+                }
+        }
+        return NULL;
+}
+
+int32_t gate_status_from_cap(enum cap_err e)
+{
+        switch (e) {
+        case CAP_OK:
+                return GATE_OK;
+        case CAP_E_FORGED:
+                return GATE_E_FORGED;
+        case CAP_E_FOREIGN:
+                return GATE_E_FOREIGN;
+        case CAP_E_STALE:
+                return GATE_E_STALE;
+        case CAP_E_EPOCH:
+                return GATE_E_EPOCH;
+        case CAP_E_TYPE:
+                return GATE_E_TYPE;
+        case CAP_E_RIGHTS:
+                return GATE_E_RIGHTS;
+        case CAP_E_ESCALATE:
+                return GATE_E_ESCALATE;
+        case CAP_E_DEPTH:
+                return GATE_E_DEPTH;
+        case CAP_E_RANGE:
+                return GATE_E_RANGE;
+        case CAP_E_TABLE_FULL:
+        case CAP_E_ARENA_FULL:
+        case CAP_E_NO_OBJECT:
+                return GATE_E_NO_SPACE;
+        case CAP_E_NO_TABLE:
+                return GATE_E_NO_PARTITION;
+        case CAP_E_INVAL:
+                return GATE_E_INVALID;
+        case CAP_E_NOT_ROOT:
+                return GATE_E_NOT_ROOT;
+        case CAP_E_EXISTS:
+                break;
+        }
+        return GATE_E_INTERNAL;
+}
+
+/* Denial record payload: reason in bits 0..15, detail in 16..31 (for WK_CAP_DENY the witness
+ * kind of the refused operation, as cap/ writes it; for P2 the failed-rule mask, for P3 the
+ * chain fault), the function id in 32..63 (docs/ABI.md). */
+static void deny(const struct gate_call *call, uint16_t kind, uint8_t tier, uint64_t cap,
+                 uint32_t reason, uint32_t detail, uint32_t fid)
+{
+        struct witness_event ev = {
+            .kind = kind,
+            .tier = tier,
+            .flags = WITNESS_F_DENIED,
+            .actor = call->caller,
+            .target = 0,
+            .cap = cap,
+            .payload = (uint64_t)(reason & 0xFFFFu) | ((uint64_t)(detail & 0xFFFFu) << 16) |
+                       ((uint64_t)fid << 32),
+        };
+        witness_emit(&ev);
+}
+
+static int32_t finish(struct gate_call *call, int32_t status)
+{
+        call->x[0] = (uint64_t)(int64_t)status;
+        return status;
+}
+
+/* Denial reasons for WK_PROOF_DENY records (payload bits 0..15). */
+enum gate_deny_reason {
+        GATE_DENY_UNKNOWN_FID = 0x100,
+        GATE_DENY_P2 = 0x200,
+        GATE_DENY_P3 = 0x300,
+};
+
+int32_t gate_dispatch(struct gate_call *call)
+{
+        /* SMCCC: the function id is W0; the upper half of X0 is ignored. */
+        uint32_t fid = (uint32_t)call->x[0];
+        const struct gate_entry *e = gate_lookup(fid);
+        if (e == NULL) {
+                deny(call, WK_PROOF_DENY, 0, 0, GATE_DENY_UNKNOWN_FID, 0, fid);
+                return finish(call, GATE_E_NOT_SUPPORTED);
+        }
+        struct gate_ctx ctx = {
+            .call = call,
+            .entry = e,
+            .handle = call->x[1],
+            .node = CAP_NODE_NONE,
+            .tier = e->tier,
+            .now = gate.clock(),
+        };
+        if ((e->flags & GATE_F_UNPRIVILEGED) == 0) {
+                struct proof_p1_req p1 = {
+                    .caller = call->caller,
+                    .handle = call->x[1],
+                    .type = e->type,
+                    .rights = e->rights == GATE_RIGHTS_NONE ? 0 : e->rights,
+                    .rights_any = (e->flags & GATE_F_RIGHTS_ANY) != 0,
+                    .allow_stale_epoch = (e->flags & GATE_F_STALE_EPOCH_OK) != 0,
+                };
+                enum cap_err ce = proof_p1(&p1, &ctx.node);
+                if (ce != CAP_OK) {
+                        deny(call, WK_CAP_DENY, PROOF_TIER_P1, call->x[1], ce, e->witness_kind,
+                             fid);
+                        call->x[1] = 0;
+                        return finish(call, gate_status_from_cap(ce));
+                }
+                /* Cannot fail: P1 just resolved the same handle for the same caller. */
+                (void)cap_info_of(call->caller, ctx.handle, &ctx.cap);
+        }
+        if (e->tier >= PROOF_TIER_P2) {
+                struct proof_p2_req p2 = {
+                    .caller = call->caller,
+                    .node = ctx.node,
+                    .offset = e->range_off != 0 ? call->x[e->range_off] : 0,
+                    .length = e->range_len != 0 ? call->x[e->range_len] : 0,
+                    .nonce = call->x[6],
+                    .issued_at = call->x[7],
+                    .now = ctx.now,
+                    .max_depth = e->max_depth != 0 ? e->max_depth : CAP_MAX_DEPTH,
+                    .max_age = gate.max_age,
+                };
+                uint32_t failed = proof_p2(&p2);
+                if (failed != 0) {
+                        deny(call, WK_PROOF_DENY, PROOF_TIER_P2, call->x[1], GATE_DENY_P2, failed,
+                             fid);
+                        call->x[1] = failed;
+                        return finish(call, GATE_E_POLICY);
+                }
+        }
+        if (e->tier >= PROOF_TIER_P3) {
+                enum proof_chain_fault f = proof_p3(ctx.node, ctx.now);
+                if (f != PROOF_CHAIN_OK) {
+                        deny(call, WK_PROOF_DENY, PROOF_TIER_P3, call->x[1], GATE_DENY_P3,
+                             (uint32_t)f, fid);
+                        call->x[1] = (uint64_t)f;
+                        return finish(call, GATE_E_CHAIN);
+                }
+        }
+        int32_t status = e->handler(&ctx);
+        if ((e->flags & GATE_F_SELF_WITNESS) == 0 && e->witness_kind != 0) {
+                struct witness_event ev = {
+                    .kind = e->witness_kind,
+                    .tier = e->tier,
+                    .flags = status < 0 ? WITNESS_F_DENIED : 0,
+                    .actor = call->caller,
+                    .target = ctx.target,
+                    .cap = ctx.handle,
+                    .payload = status < 0 ? (uint64_t)(uint32_t)(-status) : ctx.payload,
+                };
+                witness_emit(&ev);
+        }
+        return finish(call, status);
+}
+
+/* ---- capability hypercalls (registers: docs/ABI.md) ---- */
+
+int32_t gate_hvc_cap_derive(struct gate_ctx *ctx)
+{
+        const uint64_t *x = ctx->call->x;
+        struct cap_derive_req req = {
+            .caller = ctx->call->caller,
+            .parent = ctx->handle,
+            .target = ctx->call->caller,
+            /* Bits above 31 would be lost in the conversion: fold them into an invalid
+             * right so cap_derive refuses (and witnesses) the request. */
+            .rights = (uint32_t)x[2] | ((x[2] >> 32) != 0 ? 0x80000000u : 0u),
+            .offset = x[3],
+            .size = x[4],
+            .expiry = x[5],
+            .tier = ctx->tier,
+        };
+        cap_handle_t child = 0;
+        enum cap_err e = cap_derive(&req, &child);
+        ctx->call->x[1] = child;
+        return gate_status_from_cap(e);
+}
+
+int32_t gate_hvc_cap_grant(struct gate_ctx *ctx)
+{
+        const uint64_t *x = ctx->call->x;
+        struct cap_derive_req req = {
+            .caller = ctx->call->caller,
+            .parent = ctx->handle,
+            .target = (uint32_t)x[2],
+            .rights = (uint32_t)(x[2] >> 32),
+            .offset = x[3],
+            .size = x[4],
+            .expiry = x[5],
+            .tier = ctx->tier,
+        };
+        cap_handle_t child = 0;
+        enum cap_err e = cap_grant(&req, &child);
+        ctx->call->x[1] = child;
+        return gate_status_from_cap(e);
+}
+
+int32_t gate_hvc_cap_revoke(struct gate_ctx *ctx)
+{
+        const uint64_t *x = ctx->call->x;
+        uint32_t freed = 0;
+        uint32_t flags = (x[2] >> 32) != 0 ? 0x80000000u : (uint32_t)x[2];
+        enum cap_err e = cap_revoke(ctx->call->caller, ctx->handle, flags, ctx->tier, &freed);
+        ctx->call->x[1] = freed;
+        return gate_status_from_cap(e);
+}
+
+int32_t gate_hvc_cap_inspect(struct gate_ctx *ctx)
+{
+        struct cap_info info;
+        uint64_t *x = ctx->call->x;
+        enum cap_err e = cap_inspect(ctx->call->caller, ctx->handle, ctx->tier, &info);
+        if (e != CAP_OK) {
+                x[1] = 0;
+                return gate_status_from_cap(e);
+        }
+        x[1] = (uint64_t)info.type | ((uint64_t)info.rights << 8) | ((uint64_t)info.depth << 16) |
+               ((uint64_t)info.epoch_current << 24) | ((uint64_t)info.owner << 32);
+        x[2] = info.base;
+        x[3] = info.size;
+        x[4] = info.expiry;
+        x[5] = info.object_ref;
+        x[6] = info.epoch;
+        return GATE_OK;
+}
+
+int32_t gate_hvc_cap_drop(struct gate_ctx *ctx)
+{
+        uint32_t freed = 0;
+        enum cap_err e = cap_drop(ctx->call->caller, ctx->handle, ctx->tier, &freed);
+        ctx->call->x[1] = freed;
+        return gate_status_from_cap(e);
+}

@@ -1,0 +1,177 @@
+/*
+ * The security gate: the one path every hypercall takes (plain C, host-tested).
+ *
+ *   find the entry for x0 -> P1 (handle in x1, the entry's type and rights)
+ *                         -> P2 if the entry's tier >= 2 (nonce in x6, issue time in x7)
+ *                         -> P3 if the entry's tier == 3
+ *                         -> the entry's handler ("perform")
+ *                         -> one witness record
+ *
+ * Witnessing: a P1 failure emits WK_CAP_DENY, a P2/P3 failure WK_PROOF_DENY (flag DENIED,
+ * payload = reason | detail << 16 | function id << 32, see docs/ABI.md). When the checks pass
+ * the gate emits the entry's own witness kind (DENIED set if the handler failed), unless the
+ * entry says GATE_F_SELF_WITNESS: then the handler calls a module that emits its own record
+ * (the cap/ operations do), so there is still exactly one record per call.
+ *
+ * Function ids are SMCCC SMC64 fast calls owned by the vendor-specific hypervisor service:
+ * bit 31 = 1 (fast), bit 30 = 1 (SMC64), bits 29:24 = 6 (owner), bits 15:0 = call number,
+ * i.e. 0xC6000000 | n. Numbers 0x0000-0x00FF are the kernel's, 0x0100-0x01FF capabilities.
+ *
+ * The table is the kernel's: it includes the capability entries with GATE_CAP_ENTRIES and
+ * appends its own, then hands the array to gate_init, which refuses a table in which any entry
+ * fails to declare its rights, tier and witness kind (gate_table_check).
+ */
+#ifndef RVM_KERNEL_GATE_H
+#define RVM_KERNEL_GATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cap/cap.h"
+#include "proof/proof.h"
+#include "witness/witness.h"
+
+#define GATE_FID_BASE               0xC6000000u
+#define GATE_FID(n)                 (GATE_FID_BASE | (uint32_t)(n))
+#define GATE_FID_IS_VENDOR_HYP(fid) (((fid)&0xFFFF0000u) == GATE_FID_BASE)
+
+#define GATE_FID_CAP_DERIVE  GATE_FID(0x0100)
+#define GATE_FID_CAP_GRANT   GATE_FID(0x0101)
+#define GATE_FID_CAP_REVOKE  GATE_FID(0x0102)
+#define GATE_FID_CAP_INSPECT GATE_FID(0x0103)
+#define GATE_FID_CAP_DROP    GATE_FID(0x0104)
+
+/* Hypercall status (x0 on return). -1..-3 are SMCCC's own values. */
+enum gate_status {
+        GATE_OK = 0,
+        GATE_E_NOT_SUPPORTED = -1, /* unknown function id */
+        GATE_E_NOT_REQUIRED = -2,  /* (SMCCC; unused) */
+        GATE_E_INVALID = -3,       /* bad argument */
+        GATE_E_FORGED = -4,
+        GATE_E_FOREIGN = -5,
+        GATE_E_STALE = -6,
+        GATE_E_EPOCH = -7,
+        GATE_E_TYPE = -8,
+        GATE_E_RIGHTS = -9,
+        GATE_E_ESCALATE = -10,
+        GATE_E_DEPTH = -11,
+        GATE_E_RANGE = -12,
+        GATE_E_NO_SPACE = -13,     /* table, arena or registry full */
+        GATE_E_NO_PARTITION = -14, /* target partition has no capability table */
+        GATE_E_NOT_ROOT = -15,
+        GATE_E_POLICY = -16, /* P2 failed; x1 = mask of failed enum proof_rule */
+        GATE_E_CHAIN = -17,  /* P3 failed; x1 = enum proof_chain_fault */
+        GATE_E_INTERNAL = -18,
+};
+
+/* The caller and its eight registers; x0 = function id in, status out; x1.. results. */
+struct gate_call {
+        uint32_t caller; /* partition id; 0 = RVM itself */
+        uint64_t x[8];
+};
+
+#define GATE_RIGHTS_NONE 0x80000000u /* declared: the call needs a valid handle, no right */
+
+enum gate_flags {
+        GATE_F_RIGHTS_ANY = 1u << 0,     /* any one of .rights suffices (default: all) */
+        GATE_F_ANY_TYPE = 1u << 1,       /* any object type (then .type is CAP_T_NONE) */
+        GATE_F_STALE_EPOCH_OK = 1u << 2, /* P1 accepts a stale-epoch capability */
+        GATE_F_SELF_WITNESS = 1u << 3,   /* the handler's module emits the record */
+        GATE_F_UNPRIVILEGED = 1u << 4,   /* no capability at all: tier 0, rights NONE */
+};
+
+struct gate_ctx {
+        struct gate_call *call;
+        const struct gate_entry *entry;
+        cap_handle_t handle; /* x1 */
+        uint16_t node;       /* what P1 resolved it to */
+        struct cap_info cap; /* what the capability grants (type, object id, window, ...) */
+        uint8_t tier;
+        uint64_t now;
+        uint64_t target;  /* handler: object id for the success record */
+        uint64_t payload; /* handler: payload for the success record */
+};
+
+typedef int32_t (*gate_handler_fn)(struct gate_ctx *ctx);
+
+struct gate_entry {
+        uint32_t fid;
+        const char *name;
+        enum cap_type type; /* required object type of the capability in x1 */
+        uint32_t rights;    /* CAP_R_* mask, or GATE_RIGHTS_NONE; 0 = undeclared (refused) */
+        uint8_t tier;       /* enum proof_tier; 0 only with GATE_F_UNPRIVILEGED */
+        uint8_t range_off;  /* P2 bounds: register holding the offset (2..5), 0 = none */
+        uint8_t range_len;  /* ... and the length */
+        uint8_t max_depth;  /* P2 depth policy; 0 = CAP_MAX_DEPTH */
+        uint16_t witness_kind;
+        uint16_t flags; /* enum gate_flags */
+        gate_handler_fn handler;
+};
+
+/* Capability hypercall handlers (gate.c), for GATE_CAP_ENTRIES. */
+int32_t gate_hvc_cap_derive(struct gate_ctx *ctx);
+int32_t gate_hvc_cap_grant(struct gate_ctx *ctx);
+int32_t gate_hvc_cap_revoke(struct gate_ctx *ctx);
+int32_t gate_hvc_cap_inspect(struct gate_ctx *ctx);
+int32_t gate_hvc_cap_drop(struct gate_ctx *ctx);
+
+/* The capability entries; the kernel's table starts { GATE_CAP_ENTRIES, ... }. */
+/* clang-format off */
+#define GATE_CAP_ENTRIES                                                                       \
+        {.fid = GATE_FID_CAP_DERIVE, .name = "cap_derive", .type = CAP_T_NONE,                 \
+         .rights = CAP_R_GRANT | CAP_R_GRANT_ONCE, .tier = PROOF_TIER_P2,                      \
+         .range_off = 3, .range_len = 4, .witness_kind = WK_CAP_DERIVE,                        \
+         .flags = GATE_F_RIGHTS_ANY | GATE_F_ANY_TYPE | GATE_F_SELF_WITNESS,                   \
+         .handler = gate_hvc_cap_derive},                                                      \
+        {.fid = GATE_FID_CAP_GRANT, .name = "cap_grant", .type = CAP_T_NONE,                   \
+         .rights = CAP_R_GRANT | CAP_R_GRANT_ONCE, .tier = PROOF_TIER_P3,                      \
+         .range_off = 3, .range_len = 4, .witness_kind = WK_CAP_GRANT,                         \
+         .flags = GATE_F_RIGHTS_ANY | GATE_F_ANY_TYPE | GATE_F_SELF_WITNESS,                   \
+         .handler = gate_hvc_cap_grant},                                                       \
+        {.fid = GATE_FID_CAP_REVOKE, .name = "cap_revoke", .type = CAP_T_NONE,                 \
+         .rights = CAP_R_REVOKE, .tier = PROOF_TIER_P2, .witness_kind = WK_CAP_REVOKE,         \
+         .flags = GATE_F_ANY_TYPE | GATE_F_SELF_WITNESS,                                       \
+         .handler = gate_hvc_cap_revoke},                                                      \
+        {.fid = GATE_FID_CAP_INSPECT, .name = "cap_inspect", .type = CAP_T_NONE,               \
+         .rights = GATE_RIGHTS_NONE, .tier = PROOF_TIER_P1, .witness_kind = WK_CAP_INSPECT,    \
+         .flags = GATE_F_ANY_TYPE | GATE_F_STALE_EPOCH_OK | GATE_F_SELF_WITNESS,               \
+         .handler = gate_hvc_cap_inspect},                                                     \
+        {.fid = GATE_FID_CAP_DROP, .name = "cap_drop", .type = CAP_T_NONE,                     \
+         .rights = GATE_RIGHTS_NONE, .tier = PROOF_TIER_P1, .witness_kind = WK_CAP_DROP,       \
+         .flags = GATE_F_ANY_TYPE | GATE_F_STALE_EPOCH_OK | GATE_F_SELF_WITNESS,               \
+         .handler = gate_hvc_cap_drop}
+/* clang-format on */
+
+#define GATE_CAP_ENTRY_COUNT 5
+
+/* Why gate_table_check refused a table. */
+enum gate_check {
+        GATE_CHECK_OK = 0,
+        GATE_CHECK_FID,       /* not a vendor-hypervisor SMC64 fast call id */
+        GATE_CHECK_DUPLICATE, /* two entries share a function id */
+        GATE_CHECK_NAME,
+        GATE_CHECK_HANDLER,
+        GATE_CHECK_RIGHTS,  /* rights undeclared (0) or unknown bits */
+        GATE_CHECK_TIER,    /* tier undeclared / out of range / inconsistent with flags */
+        GATE_CHECK_WITNESS, /* witness kind undeclared */
+        GATE_CHECK_TYPE,    /* no type and no GATE_F_ANY_TYPE, or an unknown type */
+        GATE_CHECK_RANGE,   /* range registers not in x2..x5, or given below tier P2 */
+};
+
+/* Check every entry; on failure *bad_index names the first offending entry. */
+enum gate_check gate_table_check(const struct gate_entry *table, size_t count, size_t *bad_index);
+
+/* Install the table (refused, and nothing installed, if gate_table_check fails), the clock
+ * P2 reads and the P2 request window in clock ticks. cap_init and proof_init come first. */
+enum gate_check gate_init(const struct gate_entry *table, size_t count, uint64_t (*clock)(void),
+                          uint64_t max_age);
+
+/* Dispatch one hypercall; returns the status also left in call->x[0]. */
+int32_t gate_dispatch(struct gate_call *call);
+
+/* The single mapping from module errors to hypercall status. */
+int32_t gate_status_from_cap(enum cap_err e);
+
+const struct gate_entry *gate_lookup(uint32_t fid);
+
+#endif
