@@ -254,9 +254,11 @@ check: $(SETUP_STAMP)
 # ---------------------------------------------------------------------------
 # bench
 .PHONY: bench
-bench: $(SETUP_STAMP)
+BENCH_HOST :=
+bench: $(OUT_TEST)/rvm.bin $(BENCH_HOST)
 	@mkdir -p build
-	@tools/bench/run | tee build/bench.txt
+	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --host "$(BENCH_HOST)" --qemu "$(QEMU)" \
+		>build/bench.txt; status=$$?; cat build/bench.txt; exit $$status
 
 .PHONY: clean
 clean:

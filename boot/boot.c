@@ -26,207 +26,207 @@ extern char __image_start[], __image_end[];
 
 void boot_early(uint64_t dtb_pa)
 {
-	boot_state.dtb_pa = dtb_pa;
-	boot_state.image_start = (uint64_t)(uintptr_t)__image_start;
-	boot_state.image_end = (uint64_t)(uintptr_t)__image_end;
-	boot_state.board_err =
-		board_parse((const void *)(uintptr_t)dtb_pa, dtb_pa != 0 ? DTB_MAX_SIZE : 0,
-			    &boot_state.board);
-	hal_uart_init(boot_state.board.uart.base);
+        boot_state.dtb_pa = dtb_pa;
+        boot_state.image_start = (uint64_t)(uintptr_t)__image_start;
+        boot_state.image_end = (uint64_t)(uintptr_t)__image_end;
+        boot_state.board_err = board_parse((const void *)(uintptr_t)dtb_pa,
+                                           dtb_pa != 0 ? DTB_MAX_SIZE : 0, &boot_state.board);
+        hal_uart_init(boot_state.board.uart.base);
 }
 
 const char *boot_status_name(enum boot_status s)
 {
-	switch (s) {
-	case BOOT_OK:
-		return "ok";
-	case BOOT_SKIPPED:
-		return "skipped";
-	case BOOT_FAILED:
-		return "FAILED";
-	}
-	return "?";
+        switch (s) {
+        case BOOT_OK:
+                return "ok";
+        case BOOT_SKIPPED:
+                return "skipped";
+        case BOOT_FAILED:
+                return "FAILED";
+        }
+        return "?";
 }
 
 const char *boot_cpu_state_name(enum boot_cpu_state s)
 {
-	switch (s) {
-	case BOOT_CPU_OFF:
-		return "off";
-	case BOOT_CPU_STARTING:
-		return "starting";
-	case BOOT_CPU_ONLINE:
-		return "online";
-	case BOOT_CPU_FAILED:
-		return "failed";
-	}
-	return "?";
+        switch (s) {
+        case BOOT_CPU_OFF:
+                return "off";
+        case BOOT_CPU_STARTING:
+                return "starting";
+        case BOOT_CPU_ONLINE:
+                return "online";
+        case BOOT_CPU_FAILED:
+                return "failed";
+        }
+        return "?";
 }
 
 bool boot_run(const struct boot_phase *phases, unsigned count)
 {
-	for (unsigned i = 0; i < count; i++) {
-		char msg[200];
-		msg[0] = '\0';
-		uint64_t t0 = hal_time_ns();
-		enum boot_status st = phases[i].run(msg, sizeof(msg));
-		uint64_t dt = hal_time_ns() - t0;
-		if (i < 8) {
-			boot_state.phase_ns[i] = dt;
-			boot_state.phase_status[i] = st;
-		}
-		con_printf("boot: [%u/%u] %-16s %-7s %s (%llu us)\n", i + 1, count, phases[i].name,
-			   boot_status_name(st), msg, (unsigned long long)(dt / 1000));
-		if (st == BOOT_FAILED) {
-			con_printf("boot: phase '%s' failed; RVM cannot continue\n", phases[i].name);
-			return false;
-		}
-	}
-	boot_state.boot_done_ns = hal_time_ns();
-	return true;
+        for (unsigned i = 0; i < count; i++) {
+                char msg[200];
+                msg[0] = '\0';
+                uint64_t t0 = hal_time_ns();
+                enum boot_status st = phases[i].run(msg, sizeof(msg));
+                uint64_t dt = hal_time_ns() - t0;
+                if (i < 8) {
+                        boot_state.phase_ns[i] = dt;
+                        boot_state.phase_status[i] = st;
+                }
+                con_printf("boot: [%u/%u] %-16s %-7s %s (%llu us)\n", i + 1, count, phases[i].name,
+                           boot_status_name(st), msg, (unsigned long long)(dt / 1000));
+                if (st == BOOT_FAILED) {
+                        con_printf("boot: phase '%s' failed; RVM cannot continue\n",
+                                   phases[i].name);
+                        return false;
+                }
+        }
+        boot_state.boot_done_ns = hal_time_ns();
+        return true;
 }
 
 enum boot_status boot_phase_hal(char *msg, size_t cap)
 {
-	struct board_info *b = &boot_state.board;
+        struct board_info *b = &boot_state.board;
 
-	if (arch_current_el() != 2) {
-		fmt_format(msg, cap, "RVM was entered at EL%u; it must be started at EL2",
-			   arch_current_el());
-		return BOOT_FAILED;
-	}
-	if (b->psci != BOARD_PSCI_SMC) {
-		fmt_format(msg, cap, "firmware PSCI conduit is not SMC; RVM at EL2 cannot call it");
-		return BOOT_FAILED;
-	}
-	boot_state.psci_version = hal_psci_version();
+        if (arch_current_el() != 2) {
+                fmt_format(msg, cap, "RVM was entered at EL%u; it must be started at EL2",
+                           arch_current_el());
+                return BOOT_FAILED;
+        }
+        if (b->psci != BOARD_PSCI_SMC) {
+                fmt_format(msg, cap, "firmware PSCI conduit is not SMC; RVM at EL2 cannot call it");
+                return BOOT_FAILED;
+        }
+        boot_state.psci_version = hal_psci_version();
 
-	unsigned cpus = b->cpu_count;
-	if (cpus > rvm_profile.max_cpus) {
-		cpus = rvm_profile.max_cpus;
-	}
-	boot_state.cpu_count = cpus;
-	for (unsigned i = 0; i < cpus; i++) {
-		boot_state.cpu[i].mpidr = b->cpu_mpidr[i];
-	}
-	/* The boot CPU is whichever one firmware started: make it CPU 0 in our table. */
-	uint64_t self = arch_mpidr();
-	for (unsigned i = 1; i < cpus; i++) {
-		if (boot_state.cpu[i].mpidr == self) {
-			boot_state.cpu[i].mpidr = boot_state.cpu[0].mpidr;
-			break;
-		}
-	}
-	boot_state.cpu[0].mpidr = self;
-	boot_state.cpu[0].state = BOOT_CPU_ONLINE;
+        unsigned cpus = b->cpu_count;
+        if (cpus > rvm_profile.max_cpus) {
+                cpus = rvm_profile.max_cpus;
+        }
+        boot_state.cpu_count = cpus;
+        for (unsigned i = 0; i < cpus; i++) {
+                boot_state.cpu[i].mpidr = b->cpu_mpidr[i];
+        }
+        /* The boot CPU is whichever one firmware started: make it CPU 0 in our table. */
+        uint64_t self = arch_mpidr();
+        for (unsigned i = 1; i < cpus; i++) {
+                if (boot_state.cpu[i].mpidr == self) {
+                        boot_state.cpu[i].mpidr = boot_state.cpu[0].mpidr;
+                        break;
+                }
+        }
+        boot_state.cpu[0].mpidr = self;
+        boot_state.cpu[0].state = BOOT_CPU_ONLINE;
 
-	hal_gic_init(b->gicd.base, b->gicr.base, b->gicr.size);
-	if (hal_gic_cpu_init(self) != GIC_OK) {
-		fmt_format(msg, cap, "no GICv3 redistributor for MPIDR 0x%llx",
-			   (unsigned long long)self);
-		return BOOT_FAILED;
-	}
-	uint64_t freq = hal_timer_freq();
-	fmt_format(msg, cap,
-		   "%s%s; pl011@0x%llx irq %u; gicv3@0x%llx %u SPIs; timer %llu.%llu MHz; "
-		   "psci %u.%u",
-		   b->model, boot_state.board_err == BOARD_OK ? "" : " (DTB incomplete)",
-		   (unsigned long long)b->uart.base, b->uart_irq, (unsigned long long)b->gicd.base,
-		   hal_gic_spi_count(), (unsigned long long)(freq / 1000000),
-		   (unsigned long long)(freq / 100000 % 10), boot_state.psci_version >> 16,
-		   boot_state.psci_version & 0xffff);
-	return BOOT_OK;
+        hal_gic_init(b->gicd.base, b->gicr.base, b->gicr.size);
+        if (hal_gic_cpu_init(self) != GIC_OK) {
+                fmt_format(msg, cap, "no GICv3 redistributor for MPIDR 0x%llx",
+                           (unsigned long long)self);
+                return BOOT_FAILED;
+        }
+        uint64_t freq = hal_timer_freq();
+        fmt_format(msg, cap,
+                   "%s%s; pl011@0x%llx irq %u; gicv3@0x%llx %u SPIs; timer %llu.%llu MHz; "
+                   "psci %u.%u",
+                   b->model, boot_state.board_err == BOARD_OK ? "" : " (DTB incomplete)",
+                   (unsigned long long)b->uart.base, b->uart_irq, (unsigned long long)b->gicd.base,
+                   hal_gic_spi_count(), (unsigned long long)(freq / 1000000),
+                   (unsigned long long)(freq / 100000 % 10), boot_state.psci_version >> 16,
+                   boot_state.psci_version & 0xffff);
+        return BOOT_OK;
 }
 
 /* Is [a, a+n) clear of the image, the DTB and the initrd? */
 static bool range_free(uint64_t a, uint64_t n)
 {
-	const struct board_info *b = &boot_state.board;
-	const uint64_t used[3][2] = {
-		{boot_state.image_start, boot_state.image_end},
-		{b->dtb.base, b->dtb.base + b->dtb.size},
-		{b->initrd.base, b->initrd.base + b->initrd.size},
-	};
+        const struct board_info *b = &boot_state.board;
+        const uint64_t used[3][2] = {
+            {boot_state.image_start, boot_state.image_end},
+            {b->dtb.base, b->dtb.base + b->dtb.size},
+            {b->initrd.base, b->initrd.base + b->initrd.size},
+        };
 
-	for (unsigned i = 0; i < 3; i++) {
-		if (a < used[i][1] && used[i][0] < a + n) {
-			return false;
-		}
-	}
-	return true;
+        for (unsigned i = 0; i < 3; i++) {
+                if (a < used[i][1] && used[i][0] < a + n) {
+                        return false;
+                }
+        }
+        return true;
 }
 
 enum boot_status boot_phase_memory(char *msg, size_t cap)
 {
-	struct board_info *b = &boot_state.board;
-	struct arch_mem_range ram[BOARD_MAX_MEM];
-	struct arch_mem_range dev[4];
-	unsigned dev_count = 0;
-	uint64_t ram_bytes = 0;
+        struct board_info *b = &boot_state.board;
+        struct arch_mem_range ram[BOARD_MAX_MEM];
+        struct arch_mem_range dev[4];
+        unsigned dev_count = 0;
+        uint64_t ram_bytes = 0;
 
-	for (unsigned i = 0; i < b->mem_count; i++) {
-		ram[i] = (struct arch_mem_range){b->mem[i].base, b->mem[i].size};
-		ram_bytes += b->mem[i].size;
-	}
-	if (ram_bytes < rvm_profile.min_ram_bytes) {
-		fmt_format(msg, cap, "%llu KiB of RAM; profile %s needs %llu KiB",
-			   (unsigned long long)(ram_bytes >> 10), rvm_profile.name,
-			   (unsigned long long)(rvm_profile.min_ram_bytes >> 10));
-		return BOOT_FAILED;
-	}
-	dev[dev_count++] = (struct arch_mem_range){b->uart.base, b->uart.size};
-	dev[dev_count++] = (struct arch_mem_range){b->gicd.base, b->gicd.size};
-	dev[dev_count++] = (struct arch_mem_range){b->gicr.base, b->gicr.size};
-	if (b->flash_count > 1) {
-		dev[dev_count++] = (struct arch_mem_range){b->flash[1].base, b->flash[1].size};
-	}
-	if (arch_mmu_init(ram, b->mem_count, dev, dev_count) != 0) {
-		fmt_format(msg, cap, "cannot build the EL2 page tables (RAM beyond 512 GiB?)");
-		return BOOT_FAILED;
-	}
+        for (unsigned i = 0; i < b->mem_count; i++) {
+                ram[i] = (struct arch_mem_range){b->mem[i].base, b->mem[i].size};
+                ram_bytes += b->mem[i].size;
+        }
+        if (ram_bytes < rvm_profile.min_ram_bytes) {
+                fmt_format(msg, cap, "%llu KiB of RAM; profile %s needs %llu KiB",
+                           (unsigned long long)(ram_bytes >> 10), rvm_profile.name,
+                           (unsigned long long)(rvm_profile.min_ram_bytes >> 10));
+                return BOOT_FAILED;
+        }
+        dev[dev_count++] = (struct arch_mem_range){b->uart.base, b->uart.size};
+        dev[dev_count++] = (struct arch_mem_range){b->gicd.base, b->gicd.size};
+        dev[dev_count++] = (struct arch_mem_range){b->gicr.base, b->gicr.size};
+        if (b->flash_count > 1) {
+                dev[dev_count++] = (struct arch_mem_range){b->flash[1].base, b->flash[1].size};
+        }
+        if (arch_mmu_init(ram, b->mem_count, dev, dev_count) != 0) {
+                fmt_format(msg, cap, "cannot build the EL2 page tables (RAM beyond 512 GiB?)");
+                return BOOT_FAILED;
+        }
 
-	/* One page allocator per RAM range; each bitmap is carved from its own range. */
-	for (unsigned i = 0; i < b->mem_count; i++) {
-		uint64_t base = (b->mem[i].base + PALLOC_PAGE_SIZE - 1) & ~(PALLOC_PAGE_SIZE - 1);
-		uint64_t end = (b->mem[i].base + b->mem[i].size) & ~(PALLOC_PAGE_SIZE - 1);
-		if (end <= base) {
-			continue;
-		}
-		uint64_t pages = (end - base) >> PALLOC_PAGE_SHIFT;
-		uint64_t bytes = (palloc_bitmap_bytes(pages) + PALLOC_PAGE_SIZE - 1) &
-				 ~(PALLOC_PAGE_SIZE - 1);
-		uint64_t at = base;
-		if (boot_state.image_end > base && boot_state.image_end < end) {
-			at = boot_state.image_end; /* prefer right after the image */
-		}
-		while (at + bytes <= end && !range_free(at, bytes)) {
-			at += PALLOC_PAGE_SIZE;
-		}
-		if (at + bytes > end) {
-			continue; /* range too full to manage; leave it out */
-		}
-		if (mem_pool_add(&boot_state.mem, base, pages, (uint64_t *)(uintptr_t)at) !=
-		    PALLOC_OK) {
-			continue;
-		}
-		mem_pool_reserve(&boot_state.mem, at, bytes);
-	}
-	mem_pool_reserve(&boot_state.mem, boot_state.image_start,
-			 boot_state.image_end - boot_state.image_start);
-	mem_pool_reserve(&boot_state.mem, b->dtb.base, b->dtb.size);
-	mem_pool_reserve(&boot_state.mem, b->initrd.base, b->initrd.size);
-	if (boot_state.mem.range_count == 0) {
-		fmt_format(msg, cap, "no RAM range could be managed");
-		return BOOT_FAILED;
-	}
+        /* One page allocator per RAM range; each bitmap is carved from its own range. */
+        for (unsigned i = 0; i < b->mem_count; i++) {
+                uint64_t base = (b->mem[i].base + PALLOC_PAGE_SIZE - 1) & ~(PALLOC_PAGE_SIZE - 1);
+                uint64_t end = (b->mem[i].base + b->mem[i].size) & ~(PALLOC_PAGE_SIZE - 1);
+                if (end <= base) {
+                        continue;
+                }
+                uint64_t pages = (end - base) >> PALLOC_PAGE_SHIFT;
+                uint64_t bytes =
+                    (palloc_bitmap_bytes(pages) + PALLOC_PAGE_SIZE - 1) & ~(PALLOC_PAGE_SIZE - 1);
+                uint64_t at = base;
+                if (boot_state.image_end > base && boot_state.image_end < end) {
+                        at = boot_state.image_end; /* prefer right after the image */
+                }
+                while (at + bytes <= end && !range_free(at, bytes)) {
+                        at += PALLOC_PAGE_SIZE;
+                }
+                if (at + bytes > end) {
+                        continue; /* range too full to manage; leave it out */
+                }
+                if (mem_pool_add(&boot_state.mem, base, pages, (uint64_t *)(uintptr_t)at) !=
+                    PALLOC_OK) {
+                        continue;
+                }
+                mem_pool_reserve(&boot_state.mem, at, bytes);
+        }
+        mem_pool_reserve(&boot_state.mem, boot_state.image_start,
+                         boot_state.image_end - boot_state.image_start);
+        mem_pool_reserve(&boot_state.mem, b->dtb.base, b->dtb.size);
+        mem_pool_reserve(&boot_state.mem, b->initrd.base, b->initrd.size);
+        if (boot_state.mem.range_count == 0) {
+                fmt_format(msg, cap, "no RAM range could be managed");
+                return BOOT_FAILED;
+        }
 
-	uint64_t total = mem_pool_total_pages(&boot_state.mem);
-	uint64_t free = mem_pool_free_pages(&boot_state.mem);
-	fmt_format(msg, cap,
-		   "EL2 MMU on (text RX, rodata R, data RW+XN, %u tables); %llu of %llu MiB free "
-		   "in %u range%s",
-		   arch_mmu_tables_used(), (unsigned long long)(free >> 8),
-		   (unsigned long long)(total >> 8), boot_state.mem.range_count,
-		   boot_state.mem.range_count == 1 ? "" : "s");
-	return BOOT_OK;
+        uint64_t total = mem_pool_total_pages(&boot_state.mem);
+        uint64_t free = mem_pool_free_pages(&boot_state.mem);
+        fmt_format(msg, cap,
+                   "EL2 MMU on (text RX, rodata R, data RW+XN, %u tables); %llu of %llu MiB free "
+                   "in %u range%s",
+                   arch_mmu_tables_used(), (unsigned long long)(free >> 8),
+                   (unsigned long long)(total >> 8), boot_state.mem.range_count,
+                   boot_state.mem.range_count == 1 ? "" : "s");
+        return BOOT_OK;
 }

@@ -17,44 +17,44 @@
 #include "memory/memory.h"
 
 enum boot_status {
-	BOOT_OK = 0,
-	BOOT_SKIPPED, /* the module this phase sets up is not part of this build */
-	BOOT_FAILED,  /* RVM cannot go on: boot_run stops and reports */
+        BOOT_OK = 0,
+        BOOT_SKIPPED, /* the module this phase sets up is not part of this build */
+        BOOT_FAILED,  /* RVM cannot go on: boot_run stops and reports */
 };
 
 struct boot_phase {
-	const char *name;
-	enum boot_status (*run)(char *msg, size_t cap);
+        const char *name;
+        enum boot_status (*run)(char *msg, size_t cap);
 };
 
 /* CPU bring-up as boot sees it (kernel/percpu.h has the runtime side). */
 enum boot_cpu_state {
-	BOOT_CPU_OFF = 0,  /* not started: beyond the profile's limit */
-	BOOT_CPU_STARTING, /* PSCI CPU_ON accepted, not yet arrived */
-	BOOT_CPU_ONLINE,
-	BOOT_CPU_FAILED,   /* PSCI refused, or the CPU did not arrive in time */
+        BOOT_CPU_OFF = 0,  /* not started: beyond the profile's limit */
+        BOOT_CPU_STARTING, /* PSCI CPU_ON accepted, not yet arrived */
+        BOOT_CPU_ONLINE,
+        BOOT_CPU_FAILED, /* PSCI refused, or the CPU did not arrive in time */
 };
 
 struct boot_cpu {
-	uint64_t mpidr;
-	enum boot_cpu_state state;
-	int32_t psci_err;
-	uint64_t online_ns;
+        uint64_t mpidr;
+        enum boot_cpu_state state;
+        int32_t psci_err;
+        uint64_t online_ns;
 };
 
 /* Everything boot learned and set up; read-only once boot_run has returned. */
 struct boot_state {
-	uint64_t dtb_pa;
-	struct board_info board;
-	enum board_err board_err;
-	struct mem_pool mem;
-	uint64_t image_start, image_end;
-	unsigned cpu_count;              /* CPUs RVM manages: min(DTB, profile, arch) */
-	struct boot_cpu cpu[8];
-	uint32_t psci_version;
-	uint64_t phase_ns[8];
-	enum boot_status phase_status[8];
-	uint64_t boot_done_ns;
+        uint64_t dtb_pa;
+        struct board_info board;
+        enum board_err board_err;
+        struct mem_pool mem;
+        uint64_t image_start, image_end;
+        unsigned cpu_count; /* CPUs RVM manages: min(DTB, profile, arch) */
+        struct boot_cpu cpu[8];
+        uint32_t psci_version;
+        uint64_t phase_ns[8];
+        enum boot_status phase_status[8];
+        uint64_t boot_done_ns;
 };
 
 extern struct boot_state boot_state;

@@ -14,34 +14,34 @@
 
 void boot_cpu_arrived(unsigned index)
 {
-	if (index < boot_state.cpu_count) {
-		boot_state.cpu[index].online_ns = hal_time_ns();
-		__atomic_store_n(&boot_state.cpu[index].state, BOOT_CPU_ONLINE, __ATOMIC_RELEASE);
-	}
+        if (index < boot_state.cpu_count) {
+                boot_state.cpu[index].online_ns = hal_time_ns();
+                __atomic_store_n(&boot_state.cpu[index].state, BOOT_CPU_ONLINE, __ATOMIC_RELEASE);
+        }
 }
 
 unsigned boot_smp_start(void)
 {
-	unsigned online = 1;
+        unsigned online = 1;
 
-	for (unsigned i = 1; i < boot_state.cpu_count; i++) {
-		struct boot_cpu *c = &boot_state.cpu[i];
-		c->state = BOOT_CPU_STARTING;
-		int32_t err = hal_psci_cpu_on(c->mpidr, arch_secondary_entry_pa(), i);
-		if (err != PSCI_SUCCESS) {
-			c->psci_err = err;
-			c->state = BOOT_CPU_FAILED;
-			continue;
-		}
-		uint64_t deadline = hal_time_ns() + CPU_ARRIVE_TIMEOUT_NS;
-		while (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != BOOT_CPU_ONLINE &&
-		       hal_time_ns() < deadline) {
-		}
-		if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == BOOT_CPU_ONLINE) {
-			online++;
-		} else {
-			c->state = BOOT_CPU_FAILED;
-		}
-	}
-	return online;
+        for (unsigned i = 1; i < boot_state.cpu_count; i++) {
+                struct boot_cpu *c = &boot_state.cpu[i];
+                c->state = BOOT_CPU_STARTING;
+                int32_t err = hal_psci_cpu_on(c->mpidr, arch_secondary_entry_pa(), i);
+                if (err != PSCI_SUCCESS) {
+                        c->psci_err = err;
+                        c->state = BOOT_CPU_FAILED;
+                        continue;
+                }
+                uint64_t deadline = hal_time_ns() + CPU_ARRIVE_TIMEOUT_NS;
+                while (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != BOOT_CPU_ONLINE &&
+                       hal_time_ns() < deadline) {
+                }
+                if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == BOOT_CPU_ONLINE) {
+                        online++;
+                } else {
+                        c->state = BOOT_CPU_FAILED;
+                }
+        }
+        return online;
 }

@@ -9,11 +9,11 @@
 #include <stdint.h>
 
 struct rvm_profile {
-	const char *name;
-	const char *summary;
-	uint32_t tick_hz;        /* EL2 timer tick per CPU */
-	uint32_t max_cpus;       /* CPUs brought up (<= RVM_MAX_CPUS) */
-	uint64_t min_ram_bytes;  /* refuse to boot with less */
+        const char *name;
+        const char *summary;
+        uint32_t tick_hz;       /* EL2 timer tick per CPU */
+        uint32_t max_cpus;      /* CPUs brought up (<= RVM_MAX_CPUS) */
+        uint64_t min_ram_bytes; /* refuse to boot with less */
 };
 
 extern const struct rvm_profile rvm_profile;

@@ -22,168 +22,167 @@
 
 static void copy_str(char *dst, size_t cap, const char *src, int len)
 {
-	size_t n = 0;
+        size_t n = 0;
 
-	if (src != NULL && len > 0) {
-		n = strnlen(src, (size_t)len);
-		if (n >= cap) {
-			n = cap - 1;
-		}
-		memcpy(dst, src, n);
-	}
-	dst[n] = '\0';
+        if (src != NULL && len > 0) {
+                n = strnlen(src, (size_t)len);
+                if (n >= cap) {
+                        n = cap - 1;
+                }
+                memcpy(dst, src, n);
+        }
+        dst[n] = '\0';
 }
 
 void board_virt_fallback(struct board_info *info)
 {
-	memset(info, 0, sizeof(*info));
-	copy_str(info->model, sizeof(info->model), "qemu virt (fallback)", 32);
-	info->mem[0] = (struct board_range){VIRT_RAM_BASE, VIRT_RAM_SIZE};
-	info->mem_count = 1;
-	info->uart = (struct board_range){VIRT_UART_BASE, 0x1000};
-	info->uart_irq = VIRT_UART_IRQ;
-	info->gicd = (struct board_range){VIRT_GICD_BASE, 0x10000};
-	info->gicr = (struct board_range){VIRT_GICR_BASE, 0xf60000};
-	info->timer_hyp_irq = 26;
-	info->timer_virt_irq = 27;
-	info->timer_phys_irq = 30;
-	info->psci = BOARD_PSCI_SMC;
-	info->cpu_count = 1;
-	info->cpu_count_dtb = 1;
-	info->flash[0] = (struct board_range){0, VIRT_FLASH_BANK};
-	info->flash[1] = (struct board_range){VIRT_FLASH_BANK, VIRT_FLASH_BANK};
-	info->flash_count = 2;
+        memset(info, 0, sizeof(*info));
+        copy_str(info->model, sizeof(info->model), "qemu virt (fallback)", 32);
+        info->mem[0] = (struct board_range){VIRT_RAM_BASE, VIRT_RAM_SIZE};
+        info->mem_count = 1;
+        info->uart = (struct board_range){VIRT_UART_BASE, 0x1000};
+        info->uart_irq = VIRT_UART_IRQ;
+        info->gicd = (struct board_range){VIRT_GICD_BASE, 0x10000};
+        info->gicr = (struct board_range){VIRT_GICR_BASE, 0xf60000};
+        info->timer_hyp_irq = 26;
+        info->timer_virt_irq = 27;
+        info->timer_phys_irq = 30;
+        info->psci = BOARD_PSCI_SMC;
+        info->cpu_count = 1;
+        info->cpu_count_dtb = 1;
+        info->flash[0] = (struct board_range){0, VIRT_FLASH_BANK};
+        info->flash[1] = (struct board_range){VIRT_FLASH_BANK, VIRT_FLASH_BANK};
+        info->flash_count = 2;
 }
 
 static uint64_t read_cells(const fdt32_t *p, int cells)
 {
-	uint64_t v = 0;
+        uint64_t v = 0;
 
-	for (int i = 0; i < cells; i++) {
-		v = (v << 32) | fdt32_ld(&p[i]);
-	}
-	return v;
+        for (int i = 0; i < cells; i++) {
+                v = (v << 32) | fdt32_ld(&p[i]);
+        }
+        return v;
 }
 
 /* The i-th (address, size) pair of node's "reg", using its parent's cell counts. */
 static bool read_reg(const void *fdt, int node, int index, struct board_range *out)
 {
-	int parent = fdt_parent_offset(fdt, node);
-	int ac = parent >= 0 ? fdt_address_cells(fdt, parent) : 2;
-	int sc = parent >= 0 ? fdt_size_cells(fdt, parent) : 1;
-	int len = 0;
-	const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+        int parent = fdt_parent_offset(fdt, node);
+        int ac = parent >= 0 ? fdt_address_cells(fdt, parent) : 2;
+        int sc = parent >= 0 ? fdt_size_cells(fdt, parent) : 1;
+        int len = 0;
+        const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
 
-	if (reg == NULL || ac < 1 || ac > 2 || sc < 0 || sc > 2) {
-		return false;
-	}
-	int stride = ac + sc;
-	if (len < 0 || (index + 1) * stride * (int)sizeof(fdt32_t) > len) {
-		return false;
-	}
-	out->base = read_cells(reg + index * stride, ac);
-	out->size = read_cells(reg + index * stride + ac, sc);
-	return true;
+        if (reg == NULL || ac < 1 || ac > 2 || sc < 0 || sc > 2) {
+                return false;
+        }
+        int stride = ac + sc;
+        if (len < 0 || (index + 1) * stride * (int)sizeof(fdt32_t) > len) {
+                return false;
+        }
+        out->base = read_cells(reg + index * stride, ac);
+        out->size = read_cells(reg + index * stride + ac, sc);
+        return true;
 }
 
 /* GIC INTID of the i-th 3-cell interrupt specifier (type, number, flags). */
 static bool read_irq(const void *fdt, int node, int index, unsigned *intid)
 {
-	int len = 0;
-	const fdt32_t *irq = fdt_getprop(fdt, node, "interrupts", &len);
+        int len = 0;
+        const fdt32_t *irq = fdt_getprop(fdt, node, "interrupts", &len);
 
-	if (irq == NULL || len < (index + 1) * 3 * (int)sizeof(fdt32_t)) {
-		return false;
-	}
-	uint32_t type = fdt32_ld(&irq[index * 3]);
-	uint32_t num = fdt32_ld(&irq[index * 3 + 1]);
-	if (num > 1000) {
-		return false;
-	}
-	*intid = num + (type == 1 ? GIC_PPI_BASE : GIC_SPI_BASE);
-	return true;
+        if (irq == NULL || len < (index + 1) * 3 * (int)sizeof(fdt32_t)) {
+                return false;
+        }
+        uint32_t type = fdt32_ld(&irq[index * 3]);
+        uint32_t num = fdt32_ld(&irq[index * 3 + 1]);
+        if (num > 1000) {
+                return false;
+        }
+        *intid = num + (type == 1 ? GIC_PPI_BASE : GIC_SPI_BASE);
+        return true;
 }
 
 static void parse_memory(const void *fdt, struct board_info *info)
 {
-	unsigned count = 0;
+        unsigned count = 0;
 
-	for (int node = fdt_next_node(fdt, -1, NULL); node >= 0 && count < BOARD_MAX_MEM;
-	     node = fdt_next_node(fdt, node, NULL)) {
-		int len = 0;
-		const char *type = fdt_getprop(fdt, node, "device_type", &len);
-		if (type == NULL || len < 7 || strncmp(type, "memory", 7) != 0) {
-			continue;
-		}
-		for (int i = 0; count < BOARD_MAX_MEM; i++) {
-			struct board_range r;
-			if (!read_reg(fdt, node, i, &r)) {
-				break;
-			}
-			if (r.size != 0 && r.base + r.size > r.base) {
-				info->mem[count++] = r;
-			}
-		}
-	}
-	if (count > 0) {
-		info->mem_count = count;
-	}
+        for (int node = fdt_next_node(fdt, -1, NULL); node >= 0 && count < BOARD_MAX_MEM;
+             node = fdt_next_node(fdt, node, NULL)) {
+                int len = 0;
+                const char *type = fdt_getprop(fdt, node, "device_type", &len);
+                if (type == NULL || len < 7 || strncmp(type, "memory", 7) != 0) {
+                        continue;
+                }
+                for (int i = 0; count < BOARD_MAX_MEM; i++) {
+                        struct board_range r;
+                        if (!read_reg(fdt, node, i, &r)) {
+                                break;
+                        }
+                        if (r.size != 0 && r.base + r.size > r.base) {
+                                info->mem[count++] = r;
+                        }
+                }
+        }
+        if (count > 0) {
+                info->mem_count = count;
+        }
 }
 
 static void parse_cpus(const void *fdt, struct board_info *info)
 {
-	int cpus = fdt_path_offset(fdt, "/cpus");
-	unsigned count = 0;
-	unsigned seen = 0;
-	int node;
+        int cpus = fdt_path_offset(fdt, "/cpus");
+        unsigned count = 0;
+        unsigned seen = 0;
+        int node;
 
-	if (cpus < 0) {
-		return;
-	}
-	int ac = fdt_address_cells(fdt, cpus);
-	fdt_for_each_subnode(node, fdt, cpus)
-	{
-		int tlen = 0;
-		int len = 0;
-		const char *type = fdt_getprop(fdt, node, "device_type", &tlen);
-		const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
-		if (type == NULL || tlen < 4 || strncmp(type, "cpu", 4) != 0 || reg == NULL || ac < 1 ||
-		    ac > 2 ||
-		    len < ac * (int)sizeof(fdt32_t)) {
-			continue;
-		}
-		seen++;
-		if (count < BOARD_MAX_CPUS) {
-			info->cpu_mpidr[count++] = read_cells(reg, ac);
-		}
-	}
-	if (count > 0) {
-		info->cpu_count = count;
-		info->cpu_count_dtb = seen;
-	}
+        if (cpus < 0) {
+                return;
+        }
+        int ac = fdt_address_cells(fdt, cpus);
+        fdt_for_each_subnode(node, fdt, cpus)
+        {
+                int tlen = 0;
+                int len = 0;
+                const char *type = fdt_getprop(fdt, node, "device_type", &tlen);
+                const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+                if (type == NULL || tlen < 4 || strncmp(type, "cpu", 4) != 0 || reg == NULL ||
+                    ac < 1 || ac > 2 || len < ac * (int)sizeof(fdt32_t)) {
+                        continue;
+                }
+                seen++;
+                if (count < BOARD_MAX_CPUS) {
+                        info->cpu_mpidr[count++] = read_cells(reg, ac);
+                }
+        }
+        if (count > 0) {
+                info->cpu_count = count;
+                info->cpu_count_dtb = seen;
+        }
 }
 
 static void parse_chosen(const void *fdt, struct board_info *info)
 {
-	int chosen = fdt_path_offset(fdt, "/chosen");
-	int len = 0;
+        int chosen = fdt_path_offset(fdt, "/chosen");
+        int len = 0;
 
-	if (chosen < 0) {
-		return;
-	}
-	const char *args = fdt_getprop(fdt, chosen, "bootargs", &len);
-	copy_str(info->bootargs, sizeof(info->bootargs), args, len);
+        if (chosen < 0) {
+                return;
+        }
+        const char *args = fdt_getprop(fdt, chosen, "bootargs", &len);
+        copy_str(info->bootargs, sizeof(info->bootargs), args, len);
 
-	const fdt32_t *start = fdt_getprop(fdt, chosen, "linux,initrd-start", &len);
-	int slen = len;
-	const fdt32_t *end = fdt_getprop(fdt, chosen, "linux,initrd-end", &len);
-	if (start != NULL && end != NULL && (slen == 4 || slen == 8) && (len == 4 || len == 8)) {
-		uint64_t s = read_cells(start, slen / 4);
-		uint64_t e = read_cells(end, len / 4);
-		if (e > s) {
-			info->initrd = (struct board_range){s, e - s};
-		}
-	}
+        const fdt32_t *start = fdt_getprop(fdt, chosen, "linux,initrd-start", &len);
+        int slen = len;
+        const fdt32_t *end = fdt_getprop(fdt, chosen, "linux,initrd-end", &len);
+        if (start != NULL && end != NULL && (slen == 4 || slen == 8) && (len == 4 || len == 8)) {
+                uint64_t s = read_cells(start, slen / 4);
+                uint64_t e = read_cells(end, len / 4);
+                if (e > s) {
+                        info->initrd = (struct board_range){s, e - s};
+                }
+        }
 }
 
 /*
@@ -193,114 +192,116 @@ static void parse_chosen(const void *fdt, struct board_info *info)
  */
 static bool dtb_aligned(const void *dtb)
 {
-	return ((uintptr_t)dtb % 8) == 0 && fdt_off_dt_struct(dtb) % 4 == 0 &&
-	       fdt_off_mem_rsvmap(dtb) % 8 == 0;
+        return ((uintptr_t)dtb % 8) == 0 && fdt_off_dt_struct(dtb) % 4 == 0 &&
+               fdt_off_mem_rsvmap(dtb) % 8 == 0;
 }
 
 enum board_err board_parse(const void *dtb, uint64_t dtb_max_size, struct board_info *info)
 {
-	board_virt_fallback(info);
-	if (dtb == NULL || dtb_max_size < sizeof(struct fdt_header) || (uintptr_t)dtb % 8 != 0 ||
-	    fdt_check_header(dtb) != 0 || fdt_totalsize(dtb) > dtb_max_size || !dtb_aligned(dtb)) {
-		return BOARD_E_NO_DTB;
-	}
-	info->from_dtb = true;
-	info->dtb = (struct board_range){(uint64_t)(uintptr_t)dtb, fdt_totalsize(dtb)};
+        board_virt_fallback(info);
+        if (dtb == NULL || dtb_max_size < sizeof(struct fdt_header) || (uintptr_t)dtb % 8 != 0 ||
+            fdt_check_header(dtb) != 0 || fdt_totalsize(dtb) > dtb_max_size || !dtb_aligned(dtb)) {
+                return BOARD_E_NO_DTB;
+        }
+        info->from_dtb = true;
+        info->dtb = (struct board_range){(uint64_t)(uintptr_t)dtb, fdt_totalsize(dtb)};
 
-	int len = 0;
-	const char *model = fdt_getprop(dtb, 0, "model", &len);
-	copy_str(info->model, sizeof(info->model), model != NULL ? model : "unknown board",
-		 model != NULL ? len : 16);
+        int len = 0;
+        const char *model = fdt_getprop(dtb, 0, "model", &len);
+        copy_str(info->model, sizeof(info->model), model != NULL ? model : "unknown board",
+                 model != NULL ? len : 16);
 
-	enum board_err err = BOARD_OK;
-	unsigned mem_before = info->mem_count;
-	info->mem_count = 0;
-	parse_memory(dtb, info);
-	if (info->mem_count == 0) {
-		info->mem_count = mem_before;
-		err = BOARD_E_NO_MEMORY;
-	}
+        enum board_err err = BOARD_OK;
+        unsigned mem_before = info->mem_count;
+        info->mem_count = 0;
+        parse_memory(dtb, info);
+        if (info->mem_count == 0) {
+                info->mem_count = mem_before;
+                err = BOARD_E_NO_MEMORY;
+        }
 
-	int node = fdt_node_offset_by_compatible(dtb, -1, "arm,pl011");
-	if (node < 0 || !read_reg(dtb, node, 0, &info->uart) || !read_irq(dtb, node, 0, &info->uart_irq)) {
-		err = err != BOARD_OK ? err : BOARD_E_NO_UART;
-	}
+        int node = fdt_node_offset_by_compatible(dtb, -1, "arm,pl011");
+        if (node < 0 || !read_reg(dtb, node, 0, &info->uart) ||
+            !read_irq(dtb, node, 0, &info->uart_irq)) {
+                err = err != BOARD_OK ? err : BOARD_E_NO_UART;
+        }
 
-	node = fdt_node_offset_by_compatible(dtb, -1, "arm,gic-v3");
-	if (node < 0 || !read_reg(dtb, node, 0, &info->gicd) || !read_reg(dtb, node, 1, &info->gicr)) {
-		err = err != BOARD_OK ? err : BOARD_E_NO_GIC;
-	}
+        node = fdt_node_offset_by_compatible(dtb, -1, "arm,gic-v3");
+        if (node < 0 || !read_reg(dtb, node, 0, &info->gicd) ||
+            !read_reg(dtb, node, 1, &info->gicr)) {
+                err = err != BOARD_OK ? err : BOARD_E_NO_GIC;
+        }
 
-	/* Architected timer: secure phys, non-secure phys, virtual, hypervisor (in that order). */
-	node = fdt_node_offset_by_compatible(dtb, -1, "arm,armv8-timer");
-	if (node >= 0) {
-		read_irq(dtb, node, 1, &info->timer_phys_irq);
-		read_irq(dtb, node, 2, &info->timer_virt_irq);
-		read_irq(dtb, node, 3, &info->timer_hyp_irq);
-	}
+        /* Architected timer: secure phys, non-secure phys, virtual, hypervisor (in that order). */
+        node = fdt_node_offset_by_compatible(dtb, -1, "arm,armv8-timer");
+        if (node >= 0) {
+                read_irq(dtb, node, 1, &info->timer_phys_irq);
+                read_irq(dtb, node, 2, &info->timer_virt_irq);
+                read_irq(dtb, node, 3, &info->timer_hyp_irq);
+        }
 
-	node = fdt_node_offset_by_compatible(dtb, -1, "arm,psci-0.2");
-	if (node < 0) {
-		node = fdt_node_offset_by_compatible(dtb, -1, "arm,psci");
-	}
-	if (node >= 0) {
-		const char *method = fdt_getprop(dtb, node, "method", &len);
-		info->psci = BOARD_PSCI_NONE;
-		if (method != NULL && len >= 4 && strncmp(method, "smc", 4) == 0) {
-			info->psci = BOARD_PSCI_SMC;
-		} else if (method != NULL && len >= 4 && strncmp(method, "hvc", 4) == 0) {
-			info->psci = BOARD_PSCI_HVC;
-		}
-	}
+        node = fdt_node_offset_by_compatible(dtb, -1, "arm,psci-0.2");
+        if (node < 0) {
+                node = fdt_node_offset_by_compatible(dtb, -1, "arm,psci");
+        }
+        if (node >= 0) {
+                const char *method = fdt_getprop(dtb, node, "method", &len);
+                info->psci = BOARD_PSCI_NONE;
+                if (method != NULL && len >= 4 && strncmp(method, "smc", 4) == 0) {
+                        info->psci = BOARD_PSCI_SMC;
+                } else if (method != NULL && len >= 4 && strncmp(method, "hvc", 4) == 0) {
+                        info->psci = BOARD_PSCI_HVC;
+                }
+        }
 
-	parse_cpus(dtb, info);
-	parse_chosen(dtb, info);
+        parse_cpus(dtb, info);
+        parse_chosen(dtb, info);
 
-	node = fdt_node_offset_by_compatible(dtb, -1, "cfi-flash");
-	if (node >= 0) {
-		unsigned n = 0;
-		while (n < 2 && read_reg(dtb, node, (int)n, &info->flash[n])) {
-			n++;
-		}
-		info->flash_count = n;
-	}
-	return err;
+        node = fdt_node_offset_by_compatible(dtb, -1, "cfi-flash");
+        if (node >= 0) {
+                unsigned n = 0;
+                while (n < 2 && read_reg(dtb, node, (int)n, &info->flash[n])) {
+                        n++;
+                }
+                info->flash_count = n;
+        }
+        return err;
 }
 
 bool board_has_arg(const struct board_info *info, const char *word)
 {
-	size_t wlen = strlen(word);
-	const char *p = info->bootargs;
+        size_t wlen = strlen(word);
+        const char *p = info->bootargs;
 
-	while (*p != '\0') {
-		while (*p == ' ') {
-			p++;
-		}
-		size_t n = 0;
-		while (p[n] != '\0' && p[n] != ' ') {
-			n++;
-		}
-		if (n == wlen && strncmp(p, word, n) == 0) {
-			return true;
-		}
-		p += n;
-	}
-	return false;
+        while (*p != '\0') {
+                while (*p == ' ') {
+                        p++;
+                }
+                size_t n = 0;
+                while (p[n] != '\0' && p[n] != ' ') {
+                        n++;
+                }
+                if (n == wlen && strncmp(p, word, n) == 0) {
+                        return true;
+                }
+                p += n;
+        }
+        return false;
 }
 
 const char *board_err_str(enum board_err err)
 {
-	switch (err) {
-	case BOARD_OK:
-		return "ok";
-	case BOARD_E_NO_DTB:
-		return "no valid DTB; using the QEMU virt fallback";
-	case BOARD_E_NO_MEMORY:
-		return "DTB has no /memory node; assuming 128 MiB at 0x40000000";
-	case BOARD_E_NO_UART:
-		return "DTB has no usable arm,pl011 node; using 0x09000000";
-	case BOARD_E_NO_GIC:
-		return "DTB has no usable arm,gic-v3 node; using 0x08000000";
-	}
-	return "unknown error";
+        switch (err) {
+        case BOARD_OK:
+                return "ok";
+        case BOARD_E_NO_DTB:
+                return "no valid DTB; using the QEMU virt fallback";
+        case BOARD_E_NO_MEMORY:
+                return "DTB has no /memory node; assuming 128 MiB at 0x40000000";
+        case BOARD_E_NO_UART:
+                return "DTB has no usable arm,pl011 node; using 0x09000000";
+        case BOARD_E_NO_GIC:
+                return "DTB has no usable arm,gic-v3 node; using 0x08000000";
+        }
+        return "unknown error";
 }

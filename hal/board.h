@@ -9,50 +9,50 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define BOARD_MAX_MEM   8
-#define BOARD_MAX_CPUS  8
-#define BOARD_ARGS_LEN  256
+#define BOARD_MAX_MEM  8
+#define BOARD_MAX_CPUS 8
+#define BOARD_ARGS_LEN 256
 
 struct board_range {
-	uint64_t base;
-	uint64_t size;
+        uint64_t base;
+        uint64_t size;
 };
 
 enum board_psci_conduit {
-	BOARD_PSCI_NONE = 0,
-	BOARD_PSCI_SMC,
-	BOARD_PSCI_HVC,
+        BOARD_PSCI_NONE = 0,
+        BOARD_PSCI_SMC,
+        BOARD_PSCI_HVC,
 };
 
 struct board_info {
-	bool from_dtb;               /* false: the documented QEMU virt fallback is in use */
-	char model[64];
-	struct board_range mem[BOARD_MAX_MEM];
-	unsigned mem_count;
-	struct board_range uart;     /* PL011 */
-	unsigned uart_irq;           /* GIC INTID */
-	struct board_range gicd;     /* GICv3 distributor */
-	struct board_range gicr;     /* first redistributor region */
-	unsigned timer_hyp_irq;      /* EL2 physical timer PPI (INTID) */
-	unsigned timer_virt_irq;     /* EL1 virtual timer PPI (INTID) */
-	unsigned timer_phys_irq;     /* EL1 physical timer PPI (INTID) */
-	enum board_psci_conduit psci;
-	uint64_t cpu_mpidr[BOARD_MAX_CPUS];
-	unsigned cpu_count;          /* CPUs RVM will use (at most BOARD_MAX_CPUS) */
-	unsigned cpu_count_dtb;      /* CPUs the DTB describes */
-	struct board_range flash[2]; /* CFI flash banks (bank 1 holds the witness store) */
-	unsigned flash_count;
-	char bootargs[BOARD_ARGS_LEN];
-	struct board_range initrd;
-	struct board_range dtb;      /* where the DTB itself lives */
+        bool from_dtb; /* false: the documented QEMU virt fallback is in use */
+        char model[64];
+        struct board_range mem[BOARD_MAX_MEM];
+        unsigned mem_count;
+        struct board_range uart; /* PL011 */
+        unsigned uart_irq;       /* GIC INTID */
+        struct board_range gicd; /* GICv3 distributor */
+        struct board_range gicr; /* first redistributor region */
+        unsigned timer_hyp_irq;  /* EL2 physical timer PPI (INTID) */
+        unsigned timer_virt_irq; /* EL1 virtual timer PPI (INTID) */
+        unsigned timer_phys_irq; /* EL1 physical timer PPI (INTID) */
+        enum board_psci_conduit psci;
+        uint64_t cpu_mpidr[BOARD_MAX_CPUS];
+        unsigned cpu_count;          /* CPUs RVM will use (at most BOARD_MAX_CPUS) */
+        unsigned cpu_count_dtb;      /* CPUs the DTB describes */
+        struct board_range flash[2]; /* CFI flash banks (bank 1 holds the witness store) */
+        unsigned flash_count;
+        char bootargs[BOARD_ARGS_LEN];
+        struct board_range initrd;
+        struct board_range dtb; /* where the DTB itself lives */
 };
 
 enum board_err {
-	BOARD_OK = 0,
-	BOARD_E_NO_DTB,      /* no DTB address, or its header is invalid */
-	BOARD_E_NO_MEMORY,   /* no usable /memory node */
-	BOARD_E_NO_UART,
-	BOARD_E_NO_GIC,
+        BOARD_OK = 0,
+        BOARD_E_NO_DTB,    /* no DTB address, or its header is invalid */
+        BOARD_E_NO_MEMORY, /* no usable /memory node */
+        BOARD_E_NO_UART,
+        BOARD_E_NO_GIC,
 };
 
 /*

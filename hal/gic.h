@@ -14,9 +14,9 @@
 typedef void (*gic_handler_fn)(unsigned intid, void *ctx);
 
 enum gic_err {
-	GIC_OK = 0,
-	GIC_E_NO_REDIST, /* no redistributor frame matches this CPU's affinity */
-	GIC_E_RANGE,     /* INTID beyond what the distributor implements */
+        GIC_OK = 0,
+        GIC_E_NO_REDIST, /* no redistributor frame matches this CPU's affinity */
+        GIC_E_RANGE,     /* INTID beyond what the distributor implements */
 };
 
 /* Primary CPU, once: distributor. */

@@ -13,13 +13,13 @@
 #define PSCI_SYSTEM_OFF    0x84000008U
 #define PSCI_SYSTEM_RESET  0x84000009U
 
-#define PSCI_SUCCESS         0
-#define PSCI_NOT_SUPPORTED   (-1)
-#define PSCI_INVALID_PARAMS  (-2)
-#define PSCI_DENIED          (-3)
-#define PSCI_ALREADY_ON      (-4)
-#define PSCI_ON_PENDING      (-5)
-#define PSCI_INTERNAL        (-6)
+#define PSCI_SUCCESS        0
+#define PSCI_NOT_SUPPORTED  (-1)
+#define PSCI_INVALID_PARAMS (-2)
+#define PSCI_DENIED         (-3)
+#define PSCI_ALREADY_ON     (-4)
+#define PSCI_ON_PENDING     (-5)
+#define PSCI_INTERNAL       (-6)
 
 uint32_t hal_psci_version(void);
 int32_t hal_psci_cpu_on(uint64_t mpidr, uint64_t entry_pa, uint64_t context);

@@ -12,46 +12,46 @@
 #include "arch/aarch64/sysreg.h"
 
 static struct {
-	uint64_t period_ticks;
-	uint64_t next;
+        uint64_t period_ticks;
+        uint64_t next;
 } timer_cpu[RVM_MAX_CPUS];
 
 void hal_timer_start(unsigned c, uint64_t period_ns)
 {
-	uint64_t ticks = period_ns * arch_counter_freq() / 1000000000ULL;
+        uint64_t ticks = period_ns * arch_counter_freq() / 1000000000ULL;
 
-	timer_cpu[c].period_ticks = ticks > 0 ? ticks : 1;
-	timer_cpu[c].next = arch_counter() + timer_cpu[c].period_ticks;
-	sysreg_write(cnthp_cval_el2, timer_cpu[c].next);
-	sysreg_write(cnthp_ctl_el2, CNT_CTL_ENABLE);
-	arch_isb();
+        timer_cpu[c].period_ticks = ticks > 0 ? ticks : 1;
+        timer_cpu[c].next = arch_counter() + timer_cpu[c].period_ticks;
+        sysreg_write(cnthp_cval_el2, timer_cpu[c].next);
+        sysreg_write(cnthp_ctl_el2, CNT_CTL_ENABLE);
+        arch_isb();
 }
 
 void hal_timer_rearm(unsigned c)
 {
-	uint64_t now = arch_counter();
+        uint64_t now = arch_counter();
 
-	timer_cpu[c].next += timer_cpu[c].period_ticks;
-	if (timer_cpu[c].next <= now) {
-		/* We fell behind (e.g. a long stop in a debugger): skip, do not storm. */
-		timer_cpu[c].next = now + timer_cpu[c].period_ticks;
-	}
-	sysreg_write(cnthp_cval_el2, timer_cpu[c].next);
-	arch_isb();
+        timer_cpu[c].next += timer_cpu[c].period_ticks;
+        if (timer_cpu[c].next <= now) {
+                /* We fell behind (e.g. a long stop in a debugger): skip, do not storm. */
+                timer_cpu[c].next = now + timer_cpu[c].period_ticks;
+        }
+        sysreg_write(cnthp_cval_el2, timer_cpu[c].next);
+        arch_isb();
 }
 
 void hal_timer_stop(void)
 {
-	sysreg_write(cnthp_ctl_el2, CNT_CTL_IMASK);
-	arch_isb();
+        sysreg_write(cnthp_ctl_el2, CNT_CTL_IMASK);
+        arch_isb();
 }
 
 uint64_t hal_time_ns(void)
 {
-	return arch_counter_to_ns(arch_counter());
+        return arch_counter_to_ns(arch_counter());
 }
 
 uint64_t hal_timer_freq(void)
 {
-	return arch_counter_freq();
+        return arch_counter_freq();
 }

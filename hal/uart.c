@@ -18,72 +18,72 @@
 
 #define BIT32(n) (1U << (n))
 #define FR_RXFE  BIT32(4) /* receive FIFO empty */
-#define FR_TXFF BIT32(5) /* transmit FIFO full */
-#define INT_RX  BIT32(4)
-#define INT_RT  BIT32(6)
+#define FR_TXFF  BIT32(5) /* transmit FIFO full */
+#define INT_RX   BIT32(4)
+#define INT_RT   BIT32(6)
 
 #define RX_RING 1024 /* power of two */
 
 static uint64_t uart_base;
 static uint8_t rx_ring[RX_RING];
-static volatile uint32_t rx_head; /* written by the IRQ handler */
-static volatile uint32_t rx_tail; /* written by the reader */
+static volatile uint32_t rx_head;   /* written by the IRQ handler */
+static volatile uint32_t rx_tail;   /* written by the reader */
 static volatile uint32_t rx_masked; /* the handler masked RX because the ring was full */
 
 void hal_uart_init(uint64_t base)
 {
-	uart_base = base;
+        uart_base = base;
 }
 
 void hal_uart_putc(char c)
 {
-	if (uart_base == 0) {
-		return;
-	}
-	while (mmio_read32(uart_base + UART_FR) & FR_TXFF) {
-	}
-	mmio_write32(uart_base + UART_DR, (uint8_t)c);
+        if (uart_base == 0) {
+                return;
+        }
+        while (mmio_read32(uart_base + UART_FR) & FR_TXFF) {
+        }
+        mmio_write32(uart_base + UART_DR, (uint8_t)c);
 }
 
 void hal_uart_rx_irq_enable(void)
 {
-	mmio_write32(uart_base + UART_IMSC, INT_RX | INT_RT);
-	/* Bytes that arrived before now raised no interrupt we saw: take them here. */
-	hal_uart_irq();
+        mmio_write32(uart_base + UART_IMSC, INT_RX | INT_RT);
+        /* Bytes that arrived before now raised no interrupt we saw: take them here. */
+        hal_uart_irq();
 }
 
 void hal_uart_irq(void)
 {
-	/*
-	 * Clear first, then drain: a byte that lands after the last read raises a fresh
-	 * interrupt; clearing after the drain could swallow that one and strand the byte.
-	 */
-	mmio_write32(uart_base + UART_ICR, INT_RX | INT_RT);
-	while (!(mmio_read32(uart_base + UART_FR) & FR_RXFE)) {
-		uint32_t head = rx_head;
-		if (head - __atomic_load_n(&rx_tail, __ATOMIC_ACQUIRE) >= RX_RING) {
-			mmio_write32(uart_base + UART_IMSC, 0);
-			__atomic_store_n(&rx_masked, 1, __ATOMIC_RELEASE);
-			return;
-		}
-		uint8_t byte = (uint8_t)mmio_read32(uart_base + UART_DR);
-		rx_ring[head % RX_RING] = byte;
-		__atomic_store_n(&rx_head, head + 1, __ATOMIC_RELEASE);
-	}
+        /*
+         * Clear first, then drain: a byte that lands after the last read raises a fresh
+         * interrupt; clearing after the drain could swallow that one and strand the byte.
+         */
+        mmio_write32(uart_base + UART_ICR, INT_RX | INT_RT);
+        while (!(mmio_read32(uart_base + UART_FR) & FR_RXFE)) {
+                uint32_t head = rx_head;
+                if (head - __atomic_load_n(&rx_tail, __ATOMIC_ACQUIRE) >= RX_RING) {
+                        mmio_write32(uart_base + UART_IMSC, 0);
+                        __atomic_store_n(&rx_masked, 1, __ATOMIC_RELEASE);
+                        return;
+                }
+                uint8_t byte = (uint8_t)mmio_read32(uart_base + UART_DR);
+                rx_ring[head % RX_RING] = byte;
+                __atomic_store_n(&rx_head, head + 1, __ATOMIC_RELEASE);
+        }
 }
 
 int hal_uart_getc(void)
 {
-	uint32_t tail = rx_tail;
+        uint32_t tail = rx_tail;
 
-	if (__atomic_load_n(&rx_head, __ATOMIC_ACQUIRE) == tail) {
-		return -1;
-	}
-	int c = rx_ring[tail % RX_RING];
-	__atomic_store_n(&rx_tail, tail + 1, __ATOMIC_RELEASE);
-	if (__atomic_load_n(&rx_masked, __ATOMIC_ACQUIRE)) {
-		__atomic_store_n(&rx_masked, 0, __ATOMIC_RELEASE);
-		mmio_write32(uart_base + UART_IMSC, INT_RX | INT_RT);
-	}
-	return c;
+        if (__atomic_load_n(&rx_head, __ATOMIC_ACQUIRE) == tail) {
+                return -1;
+        }
+        int c = rx_ring[tail % RX_RING];
+        __atomic_store_n(&rx_tail, tail + 1, __ATOMIC_RELEASE);
+        if (__atomic_load_n(&rx_masked, __ATOMIC_ACQUIRE)) {
+                __atomic_store_n(&rx_masked, 0, __ATOMIC_RELEASE);
+                mmio_write32(uart_base + UART_IMSC, INT_RX | INT_RT);
+        }
+        return c;
 }

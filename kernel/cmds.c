@@ -16,98 +16,98 @@
 
 static int cmd_info(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	const struct board_info *b = &boot_state.board;
-	uint64_t up = hal_time_ns();
+        (void)argc;
+        (void)argv;
+        const struct board_info *b = &boot_state.board;
+        uint64_t up = hal_time_ns();
 
-	con_printf("RVM %s, profile %s (%s)\n", RVM_VERSION, rvm_profile.name, rvm_profile.summary);
-	con_printf("built with %s (toolchain %s)\n", RVM_COMPILER, RVM_TOOLCHAIN);
-	con_printf("board: %s; DTB at 0x%llx (%llu bytes)%s\n", b->model,
-		   (unsigned long long)b->dtb.base, (unsigned long long)b->dtb.size,
-		   b->from_dtb ? "" : ", using the QEMU virt fallback");
-	con_printf("image: 0x%llx-0x%llx (%llu KiB)\n", (unsigned long long)boot_state.image_start,
-		   (unsigned long long)boot_state.image_end,
-		   (unsigned long long)((boot_state.image_end - boot_state.image_start) >> 10));
-	con_printf("cpus: %u managed, %u in the DTB; psci %u.%u; gicv3 %u SPIs (iidr 0x%08x)\n",
-		   boot_state.cpu_count, b->cpu_count_dtb, boot_state.psci_version >> 16,
-		   boot_state.psci_version & 0xffff, hal_gic_spi_count(), hal_gic_iidr());
-	con_printf("timer: %llu Hz counter, tick %u Hz; uptime %llu.%03llu s\n",
-		   (unsigned long long)hal_timer_freq(), rvm_profile.tick_hz,
-		   (unsigned long long)(up / 1000000000ULL),
-		   (unsigned long long)(up / 1000000ULL % 1000));
-	con_printf("bootargs: \"%s\"%s\n", b->bootargs,
-		   kernel_semihosting() ? " (semihosting exit codes on)" : "");
-	if (b->initrd.size != 0) {
-		con_printf("initrd: 0x%llx (%llu bytes)\n", (unsigned long long)b->initrd.base,
-			   (unsigned long long)b->initrd.size);
-	}
-	return 0;
+        con_printf("RVM %s, profile %s (%s)\n", RVM_VERSION, rvm_profile.name, rvm_profile.summary);
+        con_printf("built with %s (toolchain %s)\n", RVM_COMPILER, RVM_TOOLCHAIN);
+        con_printf("board: %s; DTB at 0x%llx (%llu bytes)%s\n", b->model,
+                   (unsigned long long)b->dtb.base, (unsigned long long)b->dtb.size,
+                   b->from_dtb ? "" : ", using the QEMU virt fallback");
+        con_printf("image: 0x%llx-0x%llx (%llu KiB)\n", (unsigned long long)boot_state.image_start,
+                   (unsigned long long)boot_state.image_end,
+                   (unsigned long long)((boot_state.image_end - boot_state.image_start) >> 10));
+        con_printf("cpus: %u managed, %u in the DTB; psci %u.%u; gicv3 %u SPIs (iidr 0x%08x)\n",
+                   boot_state.cpu_count, b->cpu_count_dtb, boot_state.psci_version >> 16,
+                   boot_state.psci_version & 0xffff, hal_gic_spi_count(), hal_gic_iidr());
+        con_printf("timer: %llu Hz counter, tick %u Hz; uptime %llu.%03llu s\n",
+                   (unsigned long long)hal_timer_freq(), rvm_profile.tick_hz,
+                   (unsigned long long)(up / 1000000000ULL),
+                   (unsigned long long)(up / 1000000ULL % 1000));
+        con_printf("bootargs: \"%s\"%s\n", b->bootargs,
+                   kernel_semihosting() ? " (semihosting exit codes on)" : "");
+        if (b->initrd.size != 0) {
+                con_printf("initrd: 0x%llx (%llu bytes)\n", (unsigned long long)b->initrd.base,
+                           (unsigned long long)b->initrd.size);
+        }
+        return 0;
 }
 MONITOR_CMD(info, "info", "", "version, profile, toolchain, board, uptime", cmd_info);
 
 static int cmd_cpus(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	con_printf("cpu  mpidr       state     ticks       irqs\n");
-	for (unsigned i = 0; i < boot_state.cpu_count; i++) {
-		const struct percpu *c = &percpu[i];
-		con_printf("%-4u 0x%08llx  %-9s %-11llu %llu\n", i, (unsigned long long)c->mpidr,
-			   cpu_state_name(c->state), (unsigned long long)c->ticks,
-			   (unsigned long long)c->irqs);
-		if (c->state == CPU_FAILED && c->psci_err != 0) {
-			con_printf("     PSCI CPU_ON: %s\n", hal_psci_err_str(c->psci_err));
-		}
-	}
-	if (boot_state.board.cpu_count_dtb > boot_state.cpu_count) {
-		con_printf("(%u more CPU%s in the DTB, beyond the %s profile's limit of %u)\n",
-			   boot_state.board.cpu_count_dtb - boot_state.cpu_count,
-			   boot_state.board.cpu_count_dtb - boot_state.cpu_count == 1 ? "" : "s",
-			   rvm_profile.name, rvm_profile.max_cpus);
-	}
-	return 0;
+        (void)argc;
+        (void)argv;
+        con_printf("cpu  mpidr       state     ticks       irqs\n");
+        for (unsigned i = 0; i < boot_state.cpu_count; i++) {
+                const struct percpu *c = &percpu[i];
+                con_printf("%-4u 0x%08llx  %-9s %-11llu %llu\n", i, (unsigned long long)c->mpidr,
+                           cpu_state_name(c->state), (unsigned long long)c->ticks,
+                           (unsigned long long)c->irqs);
+                if (c->state == CPU_FAILED && c->psci_err != 0) {
+                        con_printf("     PSCI CPU_ON: %s\n", hal_psci_err_str(c->psci_err));
+                }
+        }
+        if (boot_state.board.cpu_count_dtb > boot_state.cpu_count) {
+                con_printf("(%u more CPU%s in the DTB, beyond the %s profile's limit of %u)\n",
+                           boot_state.board.cpu_count_dtb - boot_state.cpu_count,
+                           boot_state.board.cpu_count_dtb - boot_state.cpu_count == 1 ? "" : "s",
+                           rvm_profile.name, rvm_profile.max_cpus);
+        }
+        return 0;
 }
 MONITOR_CMD(cpus, "cpus", "", "list the CPUs, one line each", cmd_cpus);
 
 static int cmd_mem(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	const struct mem_pool *m = &boot_state.mem;
+        (void)argc;
+        (void)argv;
+        const struct mem_pool *m = &boot_state.mem;
 
-	con_printf("range  base                end                 pages     free\n");
-	for (unsigned i = 0; i < m->range_count; i++) {
-		const struct palloc *p = &m->range[i];
-		con_printf("%-6u 0x%016llx  0x%016llx  %-9llu %llu\n", i,
-			   (unsigned long long)p->base,
-			   (unsigned long long)(p->base + p->page_count * PALLOC_PAGE_SIZE),
-			   (unsigned long long)p->page_count, (unsigned long long)p->free_count);
-	}
-	uint64_t total = mem_pool_total_pages(m);
-	uint64_t free = mem_pool_free_pages(m);
-	con_printf("total %llu KiB, free %llu KiB, used %llu KiB (RVM image %llu KiB)\n",
-		   (unsigned long long)(total * 4), (unsigned long long)(free * 4),
-		   (unsigned long long)((total - free) * 4),
-		   (unsigned long long)((boot_state.image_end - boot_state.image_start) >> 10));
-	return 0;
+        con_printf("range  base                end                 pages     free\n");
+        for (unsigned i = 0; i < m->range_count; i++) {
+                const struct palloc *p = &m->range[i];
+                con_printf("%-6u 0x%016llx  0x%016llx  %-9llu %llu\n", i,
+                           (unsigned long long)p->base,
+                           (unsigned long long)(p->base + p->page_count * PALLOC_PAGE_SIZE),
+                           (unsigned long long)p->page_count, (unsigned long long)p->free_count);
+        }
+        uint64_t total = mem_pool_total_pages(m);
+        uint64_t free = mem_pool_free_pages(m);
+        con_printf("total %llu KiB, free %llu KiB, used %llu KiB (RVM image %llu KiB)\n",
+                   (unsigned long long)(total * 4), (unsigned long long)(free * 4),
+                   (unsigned long long)((total - free) * 4),
+                   (unsigned long long)((boot_state.image_end - boot_state.image_start) >> 10));
+        return 0;
 }
 MONITOR_CMD(mem, "mem", "", "physical memory ranges and usage", cmd_mem);
 
 static int cmd_reboot(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	con_puts("rvm: rebooting\n");
-	hal_psci_system_reset();
+        (void)argc;
+        (void)argv;
+        con_puts("rvm: rebooting\n");
+        hal_psci_system_reset();
 }
 MONITOR_CMD(reboot, "reboot", "", "reset the machine (PSCI SYSTEM_RESET)", cmd_reboot);
 
 static int cmd_poweroff(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	con_puts("rvm: powering off\n");
-	kernel_exit(RVM_EXIT_OK);
+        (void)argc;
+        (void)argv;
+        con_puts("rvm: powering off\n");
+        kernel_exit(RVM_EXIT_OK);
 }
 MONITOR_CMD(poweroff, "poweroff", "", "power the machine off (exit status 0)", cmd_poweroff);

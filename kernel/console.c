@@ -17,56 +17,56 @@ static bool con_no_lock;
 
 static void raw_write(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n') {
-			hal_uart_putc('\r');
-		}
-		hal_uart_putc(s[i]);
-	}
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] == '\n') {
+                        hal_uart_putc('\r');
+                }
+                hal_uart_putc(s[i]);
+        }
 }
 
 void con_write(const char *s, size_t n)
 {
-	if (con_no_lock) {
-		raw_write(s, n);
-		return;
-	}
-	spin_lock(&con_lock);
-	raw_write(s, n);
-	spin_unlock(&con_lock);
+        if (con_no_lock) {
+                raw_write(s, n);
+                return;
+        }
+        spin_lock(&con_lock);
+        raw_write(s, n);
+        spin_unlock(&con_lock);
 }
 
 void con_puts(const char *s)
 {
-	size_t n = 0;
+        size_t n = 0;
 
-	while (s[n] != '\0') {
-		n++;
-	}
-	con_write(s, n);
+        while (s[n] != '\0') {
+                n++;
+        }
+        con_write(s, n);
 }
 
 void con_printf(const char *fmt, ...)
 {
-	char line[CON_LINE];
-	va_list ap;
+        char line[CON_LINE];
+        va_list ap;
 
-	va_start(ap, fmt);
-	size_t n = fmt_vformat(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n >= sizeof(line)) {
-		/* Say that it was cut rather than silently dropping the tail. */
-		static const char cut[] = "...[truncated]\n";
-		n = sizeof(line) - sizeof(cut);
-		for (size_t i = 0; i < sizeof(cut); i++) {
-			line[n + i] = cut[i];
-		}
-		n += sizeof(cut) - 1;
-	}
-	con_write(line, n);
+        va_start(ap, fmt);
+        size_t n = fmt_vformat(line, sizeof(line), fmt, ap);
+        va_end(ap);
+        if (n >= sizeof(line)) {
+                /* Say that it was cut rather than silently dropping the tail. */
+                static const char cut[] = "...[truncated]\n";
+                n = sizeof(line) - sizeof(cut);
+                for (size_t i = 0; i < sizeof(cut); i++) {
+                        line[n + i] = cut[i];
+                }
+                n += sizeof(cut) - 1;
+        }
+        con_write(line, n);
 }
 
 void con_panic_mode(void)
 {
-	con_no_lock = true;
+        con_no_lock = true;
 }

@@ -8,171 +8,170 @@
 #include <stdint.h>
 
 struct out {
-	char *buf;
-	size_t cap;
-	size_t len;
+        char *buf;
+        size_t cap;
+        size_t len;
 };
 
 static void put(struct out *o, char c)
 {
-	if (o->len + 1 < o->cap) {
-		o->buf[o->len] = c;
-	}
-	o->len++;
+        if (o->len + 1 < o->cap) {
+                o->buf[o->len] = c;
+        }
+        o->len++;
 }
 
-static void put_padded(struct out *o, const char *s, size_t n, unsigned width, bool left,
-		       char pad)
+static void put_padded(struct out *o, const char *s, size_t n, unsigned width, bool left, char pad)
 {
-	size_t fill = width > n ? width - n : 0;
+        size_t fill = width > n ? width - n : 0;
 
-	if (!left) {
-		while (fill-- > 0) {
-			put(o, pad);
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		put(o, s[i]);
-	}
-	if (left) {
-		while (fill-- > 0) {
-			put(o, ' ');
-		}
-	}
+        if (!left) {
+                while (fill-- > 0) {
+                        put(o, pad);
+                }
+        }
+        for (size_t i = 0; i < n; i++) {
+                put(o, s[i]);
+        }
+        if (left) {
+                while (fill-- > 0) {
+                        put(o, ' ');
+                }
+        }
 }
 
 static void put_number(struct out *o, uint64_t v, bool negative, unsigned base, bool upper,
-		       unsigned width, bool left, char pad)
+                       unsigned width, bool left, char pad)
 {
-	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	char tmp[24];
-	size_t n = 0;
+        const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+        char tmp[24];
+        size_t n = 0;
 
-	do {
-		tmp[sizeof(tmp) - 1 - n++] = digits[v % base];
-		v /= base;
-	} while (v != 0);
-	if (negative) {
-		if (pad == '0' && width > 0) {
-			put(o, '-');
-			width--;
-		} else {
-			tmp[sizeof(tmp) - 1 - n++] = '-';
-		}
-	}
-	put_padded(o, &tmp[sizeof(tmp) - n], n, width, left, pad);
+        do {
+                tmp[sizeof(tmp) - 1 - n++] = digits[v % base];
+                v /= base;
+        } while (v != 0);
+        if (negative) {
+                if (pad == '0' && width > 0) {
+                        put(o, '-');
+                        width--;
+                } else {
+                        tmp[sizeof(tmp) - 1 - n++] = '-';
+                }
+        }
+        put_padded(o, &tmp[sizeof(tmp) - n], n, width, left, pad);
 }
 
 size_t fmt_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
 {
-	struct out o = {buf, cap, 0};
+        struct out o = {buf, cap, 0};
 
-	for (const char *p = fmt; *p != '\0'; p++) {
-		if (*p != '%') {
-			put(&o, *p);
-			continue;
-		}
-		const char *start = p++;
-		bool left = false;
-		char pad = ' ';
-		unsigned width = 0;
-		int lng = 0; /* 0 int, 1 long, 2 long long, 3 size_t */
+        for (const char *p = fmt; *p != '\0'; p++) {
+                if (*p != '%') {
+                        put(&o, *p);
+                        continue;
+                }
+                const char *start = p++;
+                bool left = false;
+                char pad = ' ';
+                unsigned width = 0;
+                int lng = 0; /* 0 int, 1 long, 2 long long, 3 size_t */
 
-		for (; *p == '-' || *p == '0'; p++) {
-			if (*p == '-') {
-				left = true;
-			} else {
-				pad = '0';
-			}
-		}
-		while (*p >= '0' && *p <= '9' && width < 1000) {
-			width = width * 10 + (unsigned)(*p++ - '0');
-		}
-		if (*p == 'l') {
-			lng = 1;
-			if (*++p == 'l') {
-				lng = 2;
-				p++;
-			}
-		} else if (*p == 'z') {
-			lng = 3;
-			p++;
-		}
-		if (left) {
-			pad = ' ';
-		}
+                for (; *p == '-' || *p == '0'; p++) {
+                        if (*p == '-') {
+                                left = true;
+                        } else {
+                                pad = '0';
+                        }
+                }
+                while (*p >= '0' && *p <= '9' && width < 1000) {
+                        width = width * 10 + (unsigned)(*p++ - '0');
+                }
+                if (*p == 'l') {
+                        lng = 1;
+                        if (*++p == 'l') {
+                                lng = 2;
+                                p++;
+                        }
+                } else if (*p == 'z') {
+                        lng = 3;
+                        p++;
+                }
+                if (left) {
+                        pad = ' ';
+                }
 
-		switch (*p) {
-		case 'd':
-		case 'i': {
-			int64_t v = lng == 0   ? va_arg(ap, int)
-				    : lng == 1 ? va_arg(ap, long)
-				    : lng == 2 ? va_arg(ap, long long)
-					       : (int64_t)va_arg(ap, size_t);
-			uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-			put_number(&o, mag, v < 0, 10, false, width, left, pad);
-			break;
-		}
-		case 'u':
-		case 'x':
-		case 'X': {
-			uint64_t v = lng == 0   ? va_arg(ap, unsigned)
-				     : lng == 1 ? va_arg(ap, unsigned long)
-				     : lng == 2 ? va_arg(ap, unsigned long long)
-						: va_arg(ap, size_t);
-			put_number(&o, v, false, *p == 'u' ? 10 : 16, *p == 'X', width, left, pad);
-			break;
-		}
-		case 'p': {
-			uintptr_t v = (uintptr_t)va_arg(ap, void *);
-			put(&o, '0');
-			put(&o, 'x');
-			put_number(&o, v, false, 16, false, width, left, pad);
-			break;
-		}
-		case 's': {
-			const char *s = va_arg(ap, const char *);
-			if (s == NULL) {
-				s = "(null)";
-			}
-			size_t n = 0;
-			while (s[n] != '\0') {
-				n++;
-			}
-			put_padded(&o, s, n, width, left, ' ');
-			break;
-		}
-		case 'c': {
-			char c = (char)va_arg(ap, int);
-			put_padded(&o, &c, 1, width, left, ' ');
-			break;
-		}
-		case '%':
-			put(&o, '%');
-			break;
-		default:
-			/* Unknown conversion (or end of string): print it as written. */
-			for (const char *q = start; q <= p && *q != '\0'; q++) {
-				put(&o, *q);
-			}
-			if (*p == '\0') {
-				p--;
-			}
-			break;
-		}
-	}
-	if (cap > 0) {
-		buf[o.len < cap ? o.len : cap - 1] = '\0';
-	}
-	return o.len;
+                switch (*p) {
+                case 'd':
+                case 'i': {
+                        int64_t v = lng == 0   ? va_arg(ap, int)
+                                    : lng == 1 ? va_arg(ap, long)
+                                    : lng == 2 ? va_arg(ap, long long)
+                                               : (int64_t)va_arg(ap, size_t);
+                        uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+                        put_number(&o, mag, v < 0, 10, false, width, left, pad);
+                        break;
+                }
+                case 'u':
+                case 'x':
+                case 'X': {
+                        uint64_t v = lng == 0   ? va_arg(ap, unsigned)
+                                     : lng == 1 ? va_arg(ap, unsigned long)
+                                     : lng == 2 ? va_arg(ap, unsigned long long)
+                                                : va_arg(ap, size_t);
+                        put_number(&o, v, false, *p == 'u' ? 10 : 16, *p == 'X', width, left, pad);
+                        break;
+                }
+                case 'p': {
+                        uintptr_t v = (uintptr_t)va_arg(ap, void *);
+                        put(&o, '0');
+                        put(&o, 'x');
+                        put_number(&o, v, false, 16, false, width, left, pad);
+                        break;
+                }
+                case 's': {
+                        const char *s = va_arg(ap, const char *);
+                        if (s == NULL) {
+                                s = "(null)";
+                        }
+                        size_t n = 0;
+                        while (s[n] != '\0') {
+                                n++;
+                        }
+                        put_padded(&o, s, n, width, left, ' ');
+                        break;
+                }
+                case 'c': {
+                        char c = (char)va_arg(ap, int);
+                        put_padded(&o, &c, 1, width, left, ' ');
+                        break;
+                }
+                case '%':
+                        put(&o, '%');
+                        break;
+                default:
+                        /* Unknown conversion (or end of string): print it as written. */
+                        for (const char *q = start; q <= p && *q != '\0'; q++) {
+                                put(&o, *q);
+                        }
+                        if (*p == '\0') {
+                                p--;
+                        }
+                        break;
+                }
+        }
+        if (cap > 0) {
+                buf[o.len < cap ? o.len : cap - 1] = '\0';
+        }
+        return o.len;
 }
 
 size_t fmt_format(char *buf, size_t cap, const char *fmt, ...)
 {
-	va_list ap;
+        va_list ap;
 
-	va_start(ap, fmt);
-	size_t n = fmt_vformat(buf, cap, fmt, ap);
-	va_end(ap);
-	return n;
+        va_start(ap, fmt);
+        size_t n = fmt_vformat(buf, cap, fmt, ap);
+        va_end(ap);
+        return n;
 }

@@ -12,6 +12,6 @@
 /* Like vsnprintf: always NUL-terminates when cap > 0; returns the untruncated length. */
 size_t fmt_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
 size_t fmt_format(char *buf, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -16,63 +16,63 @@ static unsigned current_failures;
 
 void ktest_fail(const char *file, int line, const char *expr)
 {
-	current_failures++;
-	con_printf("ktest:   expectation failed at %s:%d: %s\n", file, line, expr);
+        current_failures++;
+        con_printf("ktest:   expectation failed at %s:%d: %s\n", file, line, expr);
 }
 
 /* The value of "ktest=<name>" in the boot arguments, copied into name (or ""). */
 static void selected(const char *args, char *name, size_t cap)
 {
-	const char *p = args != NULL ? args : "";
-	size_t n = 0;
+        const char *p = args != NULL ? args : "";
+        size_t n = 0;
 
-	name[0] = '\0';
-	while (*p != '\0') {
-		while (*p == ' ') {
-			p++;
-		}
-		if (strncmp(p, "ktest=", 6) == 0) {
-			p += 6;
-			while (p[n] != '\0' && p[n] != ' ' && n + 1 < cap) {
-				name[n] = p[n];
-				n++;
-			}
-			name[n] = '\0';
-			return;
-		}
-		while (*p != '\0' && *p != ' ') {
-			p++;
-		}
-	}
+        name[0] = '\0';
+        while (*p != '\0') {
+                while (*p == ' ') {
+                        p++;
+                }
+                if (strncmp(p, "ktest=", 6) == 0) {
+                        p += 6;
+                        while (p[n] != '\0' && p[n] != ' ' && n + 1 < cap) {
+                                name[n] = p[n];
+                                n++;
+                        }
+                        name[n] = '\0';
+                        return;
+                }
+                while (*p != '\0' && *p != ' ') {
+                        p++;
+                }
+        }
 }
 
 void ktest_main(const char *bootargs)
 {
-	char only[64];
-	unsigned passed = 0;
-	unsigned failed = 0;
+        char only[64];
+        unsigned passed = 0;
+        unsigned failed = 0;
 
-	selected(bootargs, only, sizeof(only));
-	for (const struct ktest *t = __start_rvm_tests; t < __stop_rvm_tests; t++) {
-		bool chosen = only[0] != '\0' ? strcmp(only, t->name) == 0 : !t->only_on_request;
-		if (!chosen) {
-			continue;
-		}
-		current_failures = 0;
-		con_printf("ktest: RUN  %s\n", t->name);
-		t->fn();
-		if (current_failures == 0) {
-			passed++;
-			con_printf("ktest: PASS %s\n", t->name);
-		} else {
-			failed++;
-			con_printf("ktest: FAIL %s\n", t->name);
-		}
-	}
-	if (passed + failed == 0) {
-		con_printf("ktest: no test named '%s'\n", only);
-		failed = 1;
-	}
-	con_printf("ktest: %u passed, %u failed\n", passed, failed);
-	kernel_exit(failed == 0 ? RVM_EXIT_OK : RVM_EXIT_TEST_FAIL);
+        selected(bootargs, only, sizeof(only));
+        for (const struct ktest *t = __start_rvm_tests; t < __stop_rvm_tests; t++) {
+                bool chosen = only[0] != '\0' ? strcmp(only, t->name) == 0 : !t->only_on_request;
+                if (!chosen) {
+                        continue;
+                }
+                current_failures = 0;
+                con_printf("ktest: RUN  %s\n", t->name);
+                t->fn();
+                if (current_failures == 0) {
+                        passed++;
+                        con_printf("ktest: PASS %s\n", t->name);
+                } else {
+                        failed++;
+                        con_printf("ktest: FAIL %s\n", t->name);
+                }
+        }
+        if (passed + failed == 0) {
+                con_printf("ktest: no test named '%s'\n", only);
+                failed = 1;
+        }
+        con_printf("ktest: %u passed, %u failed\n", passed, failed);
+        kernel_exit(failed == 0 ? RVM_EXIT_OK : RVM_EXIT_TEST_FAIL);
 }

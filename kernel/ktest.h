@@ -12,18 +12,16 @@
 #include <stdbool.h>
 
 struct ktest {
-	const char *name;
-	void (*fn)(void);
-	bool only_on_request;
+        const char *name;
+        void (*fn)(void);
+        bool only_on_request;
 };
 
-#define KTEST_DEFINE_(name_, only_)                                                         \
-	static void ktest_fn_##name_(void);                                                 \
-	static const struct ktest ktest_##name_                                             \
-		__attribute__((used, section("rvm_tests"), aligned(8))) = {#name_,           \
-									   ktest_fn_##name_, \
-									   only_};           \
-	static void ktest_fn_##name_(void)
+#define KTEST_DEFINE_(name_, only_)                                                       \
+        static void ktest_fn_##name_(void);                                               \
+        static const struct ktest ktest_##name_ __attribute__((                           \
+            used, section("rvm_tests"), aligned(8))) = {#name_, ktest_fn_##name_, only_}; \
+        static void ktest_fn_##name_(void)
 
 #define KTEST(name_)      KTEST_DEFINE_(name_, false)
 #define KTEST_ONLY(name_) KTEST_DEFINE_(name_, true)
@@ -31,12 +29,12 @@ struct ktest {
 /* Record a failed expectation in the running test (it goes on; the test is marked failed). */
 void ktest_fail(const char *file, int line, const char *expr);
 
-#define KT_EXPECT(cond)                                      \
-	do {                                                 \
-		if (!(cond)) {                               \
-			ktest_fail(__FILE__, __LINE__, #cond); \
-		}                                            \
-	} while (0)
+#define KT_EXPECT(cond)                                        \
+        do {                                                   \
+                if (!(cond)) {                                 \
+                        ktest_fail(__FILE__, __LINE__, #cond); \
+                }                                              \
+        } while (0)
 
 /* Run the tests the boot arguments select; never returns. */
 __attribute__((noreturn)) void ktest_main(const char *bootargs);

@@ -23,168 +23,168 @@
 /* One tick per CPU: accounting now, the scheduler's preemption point later. */
 static void tick_handler(unsigned intid, void *ctx)
 {
-	(void)intid;
-	(void)ctx;
-	this_cpu()->ticks++;
-	hal_timer_rearm(this_cpu()->index);
+        (void)intid;
+        (void)ctx;
+        this_cpu()->ticks++;
+        hal_timer_rearm(this_cpu()->index);
 }
 
 static void uart_handler(unsigned intid, void *ctx)
 {
-	(void)intid;
-	(void)ctx;
-	hal_uart_irq();
+        (void)intid;
+        (void)ctx;
+        hal_uart_irq();
 }
 
 void arch_hook_irq(struct arch_regs *regs)
 {
-	(void)regs;
-	this_cpu()->irqs++;
-	hal_gic_handle();
+        (void)regs;
+        this_cpu()->irqs++;
+        hal_gic_handle();
 }
 
 static void cpu_start_tick(void)
 {
-	struct percpu *c = this_cpu();
+        struct percpu *c = this_cpu();
 
-	if (hal_gic_enable(boot_state.board.timer_hyp_irq, c->mpidr, tick_handler, NULL) != GIC_OK) {
-		panic("cannot enable the EL2 timer interrupt %u", boot_state.board.timer_hyp_irq);
-	}
-	hal_timer_start(c->index, 1000000000ULL / rvm_profile.tick_hz);
+        if (hal_gic_enable(boot_state.board.timer_hyp_irq, c->mpidr, tick_handler, NULL) !=
+            GIC_OK) {
+                panic("cannot enable the EL2 timer interrupt %u", boot_state.board.timer_hyp_irq);
+        }
+        hal_timer_start(c->index, 1000000000ULL / rvm_profile.tick_hz);
 }
 
 static void percpu_setup(unsigned index, uint64_t mpidr)
 {
-	percpu[index].index = index;
-	percpu[index].mpidr = mpidr;
-	percpu[index].state = CPU_ONLINE;
-	arch_set_percpu(&percpu[index]);
+        percpu[index].index = index;
+        percpu[index].mpidr = mpidr;
+        percpu[index].state = CPU_ONLINE;
+        arch_set_percpu(&percpu[index]);
 }
 
 static enum boot_status phase_not_built(const char *module, char *msg, size_t cap)
 {
-	fmt_format(msg, cap, "%s is not built yet", module);
-	return BOOT_SKIPPED;
+        fmt_format(msg, cap, "%s is not built yet", module);
+        return BOOT_SKIPPED;
 }
 
 static enum boot_status phase_cap(char *msg, size_t cap)
 {
-	return phase_not_built("cap/", msg, cap);
+        return phase_not_built("cap/", msg, cap);
 }
 
 static enum boot_status phase_witness(char *msg, size_t cap)
 {
-	return phase_not_built("witness/", msg, cap);
+        return phase_not_built("witness/", msg, cap);
 }
 
 static enum boot_status phase_sched(char *msg, size_t cap)
 {
-	percpu_count = boot_state.cpu_count;
-	cpu_start_tick();
-	unsigned online = boot_smp_start();
-	for (unsigned i = 0; i < boot_state.cpu_count; i++) {
-		if (boot_state.cpu[i].state != BOOT_CPU_ONLINE) {
-			percpu[i].index = i;
-			percpu[i].mpidr = boot_state.cpu[i].mpidr;
-			percpu[i].state = CPU_FAILED;
-			percpu[i].psci_err = boot_state.cpu[i].psci_err;
-		}
-	}
-	fmt_format(msg, cap, "%u of %u CPU%s online (DTB lists %u), EL2 tick %u Hz; sched/ is not "
-		   "built yet: no run queues",
-		   online, boot_state.cpu_count, boot_state.cpu_count == 1 ? "" : "s",
-		   boot_state.board.cpu_count_dtb, rvm_profile.tick_hz);
-	return online == boot_state.cpu_count ? BOOT_OK : BOOT_FAILED;
+        percpu_count = boot_state.cpu_count;
+        cpu_start_tick();
+        unsigned online = boot_smp_start();
+        for (unsigned i = 0; i < boot_state.cpu_count; i++) {
+                if (boot_state.cpu[i].state != BOOT_CPU_ONLINE) {
+                        percpu[i].index = i;
+                        percpu[i].mpidr = boot_state.cpu[i].mpidr;
+                        percpu[i].state = CPU_FAILED;
+                        percpu[i].psci_err = boot_state.cpu[i].psci_err;
+                }
+        }
+        fmt_format(msg, cap,
+                   "%u of %u CPU%s online (DTB lists %u), EL2 tick %u Hz; sched/ is not "
+                   "built yet: no run queues",
+                   online, boot_state.cpu_count, boot_state.cpu_count == 1 ? "" : "s",
+                   boot_state.board.cpu_count_dtb, rvm_profile.tick_hz);
+        return online == boot_state.cpu_count ? BOOT_OK : BOOT_FAILED;
 }
 
 static enum boot_status phase_root_partition(char *msg, size_t cap)
 {
-	return phase_not_built("partition/", msg, cap);
+        return phase_not_built("partition/", msg, cap);
 }
 
 static enum boot_status phase_handoff(char *msg, size_t cap)
 {
-	struct board_info *b = &boot_state.board;
+        struct board_info *b = &boot_state.board;
 
-	if (hal_gic_enable(b->uart_irq, this_cpu()->mpidr, uart_handler, NULL) != GIC_OK) {
-		fmt_format(msg, cap, "cannot route UART interrupt %u", b->uart_irq);
-		return BOOT_FAILED;
-	}
-	hal_uart_rx_irq_enable();
-	arch_irqs_on();
+        if (hal_gic_enable(b->uart_irq, this_cpu()->mpidr, uart_handler, NULL) != GIC_OK) {
+                fmt_format(msg, cap, "cannot route UART interrupt %u", b->uart_irq);
+                return BOOT_FAILED;
+        }
+        hal_uart_rx_irq_enable();
+        arch_irqs_on();
 #ifdef RVM_KTEST
-	fmt_format(msg, cap, "in-kernel tests on uart0 (test image)");
+        fmt_format(msg, cap, "in-kernel tests on uart0 (test image)");
 #else
-	fmt_format(msg, cap, "monitor on uart0 (pl011@0x%llx)", (unsigned long long)b->uart.base);
+        fmt_format(msg, cap, "monitor on uart0 (pl011@0x%llx)", (unsigned long long)b->uart.base);
 #endif
-	return BOOT_OK;
+        return BOOT_OK;
 }
 
 static const struct boot_phase kernel_boot_phases[] = {
-	{"hal init", boot_phase_hal},
-	{"memory init", boot_phase_memory},
-	{"capability init", phase_cap},
-	{"witness init", phase_witness},
-	{"scheduler init", phase_sched},
-	{"root partition", phase_root_partition},
-	{"handoff", phase_handoff},
+    {"hal init", boot_phase_hal},    {"memory init", boot_phase_memory},
+    {"capability init", phase_cap},  {"witness init", phase_witness},
+    {"scheduler init", phase_sched}, {"root partition", phase_root_partition},
+    {"handoff", phase_handoff},
 };
 
 static void banner(void)
 {
-	uint64_t ram = 0;
+        uint64_t ram = 0;
 
-	for (unsigned i = 0; i < boot_state.board.mem_count; i++) {
-		ram += boot_state.board.mem[i].size;
-	}
-	con_printf("\n"
-		   "  RVM %s - coherence-domain hypervisor at EL2\n"
-		   "  profile %s, toolchain %s (%s)\n"
-		   "  %u CPU%s, %llu MiB RAM, %s\n"
-		   "  boot took %llu ms; type 'help' for commands\n\n",
-		   RVM_VERSION, rvm_profile.name, RVM_TOOLCHAIN, RVM_COMPILER, boot_state.cpu_count,
-		   boot_state.cpu_count == 1 ? "" : "s", (unsigned long long)(ram >> 20),
-		   boot_state.board.model, (unsigned long long)(boot_state.boot_done_ns / 1000000));
+        for (unsigned i = 0; i < boot_state.board.mem_count; i++) {
+                ram += boot_state.board.mem[i].size;
+        }
+        con_printf(
+            "\n"
+            "  RVM %s - coherence-domain hypervisor at EL2\n"
+            "  profile %s, toolchain %s (%s)\n"
+            "  %u CPU%s, %llu MiB RAM, %s\n"
+            "  boot took %llu ms; type 'help' for commands\n\n",
+            RVM_VERSION, rvm_profile.name, RVM_TOOLCHAIN, RVM_COMPILER, boot_state.cpu_count,
+            boot_state.cpu_count == 1 ? "" : "s", (unsigned long long)(ram >> 20),
+            boot_state.board.model, (unsigned long long)(boot_state.boot_done_ns / 1000000));
 }
 
 void kernel_main(uint64_t dtb_pa)
 {
-	percpu_setup(0, arch_mpidr());
-	boot_early(dtb_pa);
-	kernel_set_semihosting(board_has_arg(&boot_state.board, "semihosting"));
-	con_printf("\nRVM %s starting on CPU 0 (MPIDR 0x%llx) at EL%u, DTB at 0x%llx\n",
-		   RVM_VERSION, (unsigned long long)arch_mpidr(), arch_current_el(),
-		   (unsigned long long)dtb_pa);
-	if (boot_state.board_err != BOARD_OK) {
-		con_printf("boot: warning: %s\n", board_err_str(boot_state.board_err));
-	}
-	if (!boot_run(kernel_boot_phases,
-		      sizeof(kernel_boot_phases) / sizeof(kernel_boot_phases[0]))) {
-		panic("boot failed");
-	}
-	percpu[0].online_ns = boot_state.cpu[0].online_ns;
-	banner();
+        percpu_setup(0, arch_mpidr());
+        boot_early(dtb_pa);
+        kernel_set_semihosting(board_has_arg(&boot_state.board, "semihosting"));
+        con_printf("\nRVM %s starting on CPU 0 (MPIDR 0x%llx) at EL%u, DTB at 0x%llx\n",
+                   RVM_VERSION, (unsigned long long)arch_mpidr(), arch_current_el(),
+                   (unsigned long long)dtb_pa);
+        if (boot_state.board_err != BOARD_OK) {
+                con_printf("boot: warning: %s\n", board_err_str(boot_state.board_err));
+        }
+        if (!boot_run(kernel_boot_phases,
+                      sizeof(kernel_boot_phases) / sizeof(kernel_boot_phases[0]))) {
+                panic("boot failed");
+        }
+        percpu[0].online_ns = boot_state.cpu[0].online_ns;
+        banner();
 #ifdef RVM_KTEST
-	ktest_main(boot_state.board.bootargs);
+        ktest_main(boot_state.board.bootargs);
 #else
-	monitor_run();
+        monitor_run();
 #endif
 }
 
 void kernel_secondary_main(unsigned cpu_index)
 {
-	if (cpu_index >= RVM_MAX_CPUS) {
-		panic("secondary CPU index %u out of range", cpu_index);
-	}
-	percpu_setup(cpu_index, arch_mpidr());
-	if (hal_gic_cpu_init(arch_mpidr()) != GIC_OK) {
-		panic("CPU %u: no GICv3 redistributor for MPIDR 0x%llx", cpu_index,
-		      (unsigned long long)arch_mpidr());
-	}
-	cpu_start_tick();
-	boot_cpu_arrived(cpu_index);
-	arch_irqs_on();
-	for (;;) {
-		arch_idle();
-	}
+        if (cpu_index >= RVM_MAX_CPUS) {
+                panic("secondary CPU index %u out of range", cpu_index);
+        }
+        percpu_setup(cpu_index, arch_mpidr());
+        if (hal_gic_cpu_init(arch_mpidr()) != GIC_OK) {
+                panic("CPU %u: no GICv3 redistributor for MPIDR 0x%llx", cpu_index,
+                      (unsigned long long)arch_mpidr());
+        }
+        cpu_start_tick();
+        boot_cpu_arrived(cpu_index);
+        arch_irqs_on();
+        for (;;) {
+                arch_idle();
+        }
 }

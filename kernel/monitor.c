@@ -17,196 +17,197 @@ extern const struct monitor_cmd __start_rvm_cmds[];
 extern const struct monitor_cmd __stop_rvm_cmds[];
 
 static struct {
-	char buf[MONITOR_LINE_MAX + 1];
-	size_t len;
-	size_t total;      /* characters seen on this line, kept or not */
-	bool overlong;
-	bool binary;
-	uint8_t bad_byte;
-	size_t bad_col;
-	bool last_cr;      /* swallow the '\n' of a "\r\n" */
+        char buf[MONITOR_LINE_MAX + 1];
+        size_t len;
+        size_t total; /* characters seen on this line, kept or not */
+        bool overlong;
+        bool binary;
+        uint8_t bad_byte;
+        size_t bad_col;
+        bool last_cr; /* swallow the '\n' of a "\r\n" */
 } line;
 
 size_t monitor_cmd_count(void)
 {
-	return (size_t)(__stop_rvm_cmds - __start_rvm_cmds);
+        return (size_t)(__stop_rvm_cmds - __start_rvm_cmds);
 }
 
 static const struct monitor_cmd *find(const char *name)
 {
-	for (const struct monitor_cmd *c = __start_rvm_cmds; c < __stop_rvm_cmds; c++) {
-		if (strcmp(c->name, name) == 0) {
-			return c;
-		}
-	}
-	return NULL;
+        for (const struct monitor_cmd *c = __start_rvm_cmds; c < __stop_rvm_cmds; c++) {
+                if (strcmp(c->name, name) == 0) {
+                        return c;
+                }
+        }
+        return NULL;
 }
 
 static void help_line(const struct monitor_cmd *c)
 {
-	char usage[48];
-	size_t n = strlen(c->name);
-	size_t a = c->args != NULL ? strlen(c->args) : 0;
+        char usage[48];
+        size_t n = strlen(c->name);
+        size_t a = c->args != NULL ? strlen(c->args) : 0;
 
-	if (n + 1 + a >= sizeof(usage)) {
-		a = 0;
-	}
-	memcpy(usage, c->name, n);
-	if (a > 0) {
-		usage[n] = ' ';
-		memcpy(usage + n + 1, c->args, a);
-		n += a + 1;
-	}
-	usage[n] = '\0';
-	con_printf("  %-24s %s\n", usage, c->help);
+        if (n + 1 + a >= sizeof(usage)) {
+                a = 0;
+        }
+        memcpy(usage, c->name, n);
+        if (a > 0) {
+                usage[n] = ' ';
+                memcpy(usage + n + 1, c->args, a);
+                n += a + 1;
+        }
+        usage[n] = '\0';
+        con_printf("  %-24s %s\n", usage, c->help);
 }
 
 /* Commands in name order, whatever order the linker gathered them in. */
 static int cmd_help(int argc, char **argv)
 {
-	const struct monitor_cmd *prev = NULL;
+        const struct monitor_cmd *prev = NULL;
 
-	(void)argc;
-	(void)argv;
-	con_puts("commands:\n");
-	for (size_t i = 0; i < monitor_cmd_count(); i++) {
-		const struct monitor_cmd *next = NULL;
-		for (const struct monitor_cmd *c = __start_rvm_cmds; c < __stop_rvm_cmds; c++) {
-			if ((prev == NULL || strcmp(c->name, prev->name) > 0) &&
-			    (next == NULL || strcmp(c->name, next->name) < 0)) {
-				next = c;
-			}
-		}
-		if (next == NULL) {
-			break;
-		}
-		help_line(next);
-		prev = next;
-	}
-	return 0;
+        (void)argc;
+        (void)argv;
+        con_puts("commands:\n");
+        for (size_t i = 0; i < monitor_cmd_count(); i++) {
+                const struct monitor_cmd *next = NULL;
+                for (const struct monitor_cmd *c = __start_rvm_cmds; c < __stop_rvm_cmds; c++) {
+                        if ((prev == NULL || strcmp(c->name, prev->name) > 0) &&
+                            (next == NULL || strcmp(c->name, next->name) < 0)) {
+                                next = c;
+                        }
+                }
+                if (next == NULL) {
+                        break;
+                }
+                help_line(next);
+                prev = next;
+        }
+        return 0;
 }
 MONITOR_CMD(help, "help", "", "list the commands", cmd_help);
 
 int monitor_exec(char *text)
 {
-	char *argv[MONITOR_ARGS_MAX + 1];
-	int argc = 0;
-	char *p = text;
+        char *argv[MONITOR_ARGS_MAX + 1];
+        int argc = 0;
+        char *p = text;
 
-	while (*p != '\0') {
-		while (*p == ' ') {
-			*p++ = '\0';
-		}
-		if (*p == '\0') {
-			break;
-		}
-		if (argc == MONITOR_ARGS_MAX) {
-			con_printf("error: too many arguments (the limit is %d)\n",
-				   MONITOR_ARGS_MAX - 1);
-			return -1;
-		}
-		argv[argc++] = p;
-		while (*p != '\0' && *p != ' ') {
-			p++;
-		}
-	}
-	argv[argc] = NULL;
-	if (argc == 0) {
-		return 0;
-	}
-	const struct monitor_cmd *cmd = find(argv[0]);
-	if (cmd == NULL) {
-		con_printf("error: unknown command '%s'; type 'help' for the list\n", argv[0]);
-		return -1;
-	}
-	return cmd->fn(argc, argv);
+        while (*p != '\0') {
+                while (*p == ' ') {
+                        *p++ = '\0';
+                }
+                if (*p == '\0') {
+                        break;
+                }
+                if (argc == MONITOR_ARGS_MAX) {
+                        con_printf("error: too many arguments (the limit is %d)\n",
+                                   MONITOR_ARGS_MAX - 1);
+                        return -1;
+                }
+                argv[argc++] = p;
+                while (*p != '\0' && *p != ' ') {
+                        p++;
+                }
+        }
+        argv[argc] = NULL;
+        if (argc == 0) {
+                return 0;
+        }
+        const struct monitor_cmd *cmd = find(argv[0]);
+        if (cmd == NULL) {
+                con_printf("error: unknown command '%s'; type 'help' for the list\n", argv[0]);
+                return -1;
+        }
+        return cmd->fn(argc, argv);
 }
 
 static void line_reset(void)
 {
-	line.len = 0;
-	line.total = 0;
-	line.overlong = false;
-	line.binary = false;
+        line.len = 0;
+        line.total = 0;
+        line.overlong = false;
+        line.binary = false;
 }
 
 static void line_end(void)
 {
-	con_puts("\n");
-	if (line.binary) {
-		con_printf("error: ignored a line with the non-printable byte 0x%02x at column %zu;"
-			   " commands are plain text\n",
-			   line.bad_byte, line.bad_col);
-	} else if (line.overlong) {
-		con_printf("error: line too long (%zu characters; the limit is %d); ignored\n",
-			   line.total, MONITOR_LINE_MAX);
-	} else {
-		line.buf[line.len] = '\0';
-		monitor_exec(line.buf);
-	}
-	line_reset();
-	con_puts(MONITOR_PROMPT);
+        con_puts("\n");
+        if (line.binary) {
+                con_printf(
+                    "error: ignored a line with the non-printable byte 0x%02x at column %zu;"
+                    " commands are plain text\n",
+                    line.bad_byte, line.bad_col);
+        } else if (line.overlong) {
+                con_printf("error: line too long (%zu characters; the limit is %d); ignored\n",
+                           line.total, MONITOR_LINE_MAX);
+        } else {
+                line.buf[line.len] = '\0';
+                monitor_exec(line.buf);
+        }
+        line_reset();
+        con_puts(MONITOR_PROMPT);
 }
 
 void monitor_input(int byte)
 {
-	uint8_t c = (uint8_t)byte;
-	bool was_cr = line.last_cr;
+        uint8_t c = (uint8_t)byte;
+        bool was_cr = line.last_cr;
 
-	line.last_cr = (c == '\r');
-	if (c == '\n' && was_cr) {
-		return;
-	}
-	if (c == '\r' || c == '\n') {
-		line_end();
-		return;
-	}
-	if (c == 0x7f || c == 0x08) { /* backspace / delete */
-		if (line.len > 0 && !line.overlong && !line.binary) {
-			line.len--;
-			line.total--;
-			con_puts("\b \b");
-		}
-		return;
-	}
-	if (c == 0x03 || c == 0x15) { /* Ctrl-C / Ctrl-U: drop the line */
-		con_puts("^C\n" MONITOR_PROMPT);
-		line_reset();
-		return;
-	}
-	if (c == '\t') {
-		c = ' ';
-	}
-	line.total++;
-	if (c < 0x20 || c > 0x7e) {
-		if (!line.binary) {
-			line.binary = true;
-			line.bad_byte = c;
-			line.bad_col = line.total;
-		}
-		return;
-	}
-	if (line.len == MONITOR_LINE_MAX) {
-		line.overlong = true;
-		return;
-	}
-	if (!line.binary && !line.overlong) {
-		char echo = (char)c;
-		con_write(&echo, 1);
-	}
-	line.buf[line.len++] = (char)c;
+        line.last_cr = (c == '\r');
+        if (c == '\n' && was_cr) {
+                return;
+        }
+        if (c == '\r' || c == '\n') {
+                line_end();
+                return;
+        }
+        if (c == 0x7f || c == 0x08) { /* backspace / delete */
+                if (line.len > 0 && !line.overlong && !line.binary) {
+                        line.len--;
+                        line.total--;
+                        con_puts("\b \b");
+                }
+                return;
+        }
+        if (c == 0x03 || c == 0x15) { /* Ctrl-C / Ctrl-U: drop the line */
+                con_puts("^C\n" MONITOR_PROMPT);
+                line_reset();
+                return;
+        }
+        if (c == '\t') {
+                c = ' ';
+        }
+        line.total++;
+        if (c < 0x20 || c > 0x7e) {
+                if (!line.binary) {
+                        line.binary = true;
+                        line.bad_byte = c;
+                        line.bad_col = line.total;
+                }
+                return;
+        }
+        if (line.len == MONITOR_LINE_MAX) {
+                line.overlong = true;
+                return;
+        }
+        if (!line.binary && !line.overlong) {
+                char echo = (char)c;
+                con_write(&echo, 1);
+        }
+        line.buf[line.len++] = (char)c;
 }
 
 void monitor_run(void)
 {
-	line_reset();
-	con_puts(MONITOR_PROMPT);
-	for (;;) {
-		int c = hal_uart_getc();
-		if (c < 0) {
-			arch_idle(); /* the UART or tick interrupt wakes us */
-			continue;
-		}
-		monitor_input(c);
-	}
+        line_reset();
+        con_puts(MONITOR_PROMPT);
+        for (;;) {
+                int c = hal_uart_getc();
+                if (c < 0) {
+                        arch_idle(); /* the UART or tick interrupt wakes us */
+                        continue;
+                }
+                monitor_input(c);
+        }
 }

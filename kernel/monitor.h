@@ -19,16 +19,15 @@
 #define MONITOR_ARGS_MAX 16
 
 struct monitor_cmd {
-	const char *name;
-	const char *args;
-	const char *help;
-	int (*fn)(int argc, char **argv);
+        const char *name;
+        const char *args;
+        const char *help;
+        int (*fn)(int argc, char **argv);
 };
 
-#define MONITOR_CMD(id, name_, args_, help_, fn_)                                            \
-	static const struct monitor_cmd monitor_cmd_##id                                     \
-		__attribute__((used, section("rvm_cmds"), aligned(8))) = {name_, args_, help_, \
-									  fn_}
+#define MONITOR_CMD(id, name_, args_, help_, fn_)        \
+        static const struct monitor_cmd monitor_cmd_##id \
+            __attribute__((used, section("rvm_cmds"), aligned(8))) = {name_, args_, help_, fn_}
 
 /* Feed one input byte; runs a command when a line ends. */
 void monitor_input(int byte);

@@ -10,18 +10,18 @@
 #include <stdbool.h>
 
 /* Exit statuses (semihosting): what the test harness and `make run` see. */
-#define RVM_EXIT_OK         0
-#define RVM_EXIT_TEST_FAIL  1
-#define RVM_EXIT_PANIC      3
+#define RVM_EXIT_OK        0
+#define RVM_EXIT_TEST_FAIL 1
+#define RVM_EXIT_PANIC     3
 
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 
-#define CHECK(cond)                                                                   \
-	do {                                                                          \
-		if (!(cond)) {                                                        \
-			panic("CHECK(%s) failed at %s:%d", #cond, __FILE__, __LINE__); \
-		}                                                                     \
-	} while (0)
+#define CHECK(cond)                                                                    \
+        do {                                                                           \
+                if (!(cond)) {                                                         \
+                        panic("CHECK(%s) failed at %s:%d", #cond, __FILE__, __LINE__); \
+                }                                                                      \
+        } while (0)
 
 /* Whether the host enabled semihosting (bootarg "semihosting"). */
 void kernel_set_semihosting(bool on);

@@ -10,20 +10,20 @@ unsigned percpu_count;
 
 struct percpu *this_cpu(void)
 {
-	return arch_percpu();
+        return arch_percpu();
 }
 
 const char *cpu_state_name(enum cpu_state s)
 {
-	switch (s) {
-	case CPU_OFF:
-		return "off";
-	case CPU_STARTING:
-		return "starting";
-	case CPU_ONLINE:
-		return "online";
-	case CPU_FAILED:
-		return "failed";
-	}
-	return "?";
+        switch (s) {
+        case CPU_OFF:
+                return "off";
+        case CPU_STARTING:
+                return "starting";
+        case CPU_ONLINE:
+                return "online";
+        case CPU_FAILED:
+                return "failed";
+        }
+        return "?";
 }

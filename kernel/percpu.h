@@ -9,20 +9,20 @@
 #include "arch/aarch64/layout.h"
 
 enum cpu_state {
-	CPU_OFF = 0,     /* not started (or not described by the DTB) */
-	CPU_STARTING,    /* PSCI CPU_ON accepted, not yet in kernel_secondary_main */
-	CPU_ONLINE,      /* running RVM, ticking */
-	CPU_FAILED,      /* PSCI refused or the CPU never arrived */
+        CPU_OFF = 0,  /* not started (or not described by the DTB) */
+        CPU_STARTING, /* PSCI CPU_ON accepted, not yet in kernel_secondary_main */
+        CPU_ONLINE,   /* running RVM, ticking */
+        CPU_FAILED,   /* PSCI refused or the CPU never arrived */
 };
 
 struct percpu {
-	unsigned index;
-	uint64_t mpidr;
-	enum cpu_state state;
-	int32_t psci_err;    /* when state == CPU_FAILED */
-	uint64_t ticks;      /* EL2 timer interrupts taken */
-	uint64_t irqs;       /* all interrupts taken */
-	uint64_t online_ns;  /* time it came online */
+        unsigned index;
+        uint64_t mpidr;
+        enum cpu_state state;
+        int32_t psci_err;   /* when state == CPU_FAILED */
+        uint64_t ticks;     /* EL2 timer interrupts taken */
+        uint64_t irqs;      /* all interrupts taken */
+        uint64_t online_ns; /* time it came online */
 };
 
 extern struct percpu percpu[RVM_MAX_CPUS];

@@ -8,23 +8,26 @@
 #include <stdint.h>
 
 struct spinlock {
-	uint32_t next;
-	uint32_t serving;
+        uint32_t next;
+        uint32_t serving;
 };
 
-#define SPINLOCK_INIT {0, 0}
+#define SPINLOCK_INIT \
+        {             \
+                0, 0  \
+        }
 
 static inline void spin_lock(struct spinlock *l)
 {
-	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+        uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 
-	while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket) {
-	}
+        while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket) {
+        }
 }
 
 static inline void spin_unlock(struct spinlock *l)
 {
-	__atomic_store_n(&l->serving, l->serving + 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&l->serving, l->serving + 1, __ATOMIC_RELEASE);
 }
 
 #endif

@@ -7,10 +7,10 @@
 #define RVM_VERSION "0.1.0"
 
 #if defined(__clang__)
-#define RVM_COMPILER "clang " __clang_version__
+#define RVM_COMPILER  "clang " __clang_version__
 #define RVM_TOOLCHAIN "llvm"
 #else
-#define RVM_COMPILER "gcc " __VERSION__
+#define RVM_COMPILER  "gcc " __VERSION__
 #define RVM_TOOLCHAIN "gnu"
 #endif
 

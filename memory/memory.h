@@ -12,17 +12,17 @@
 #define MEM_MAX_RANGES 8
 
 struct mem_pool {
-	struct palloc range[MEM_MAX_RANGES];
-	unsigned range_count;
+        struct palloc range[MEM_MAX_RANGES];
+        unsigned range_count;
 };
 
 /* Add a RAM range managed with bitmap storage the caller reserved (palloc_bitmap_bytes). */
 enum palloc_err mem_pool_add(struct mem_pool *pool, uint64_t base, uint64_t page_count,
-			     uint64_t *bitmap);
+                             uint64_t *bitmap);
 /* Mark [addr, addr + size) in use in whichever ranges it touches. */
 void mem_pool_reserve(struct mem_pool *pool, uint64_t addr, uint64_t size);
 enum palloc_err mem_alloc_pages(struct mem_pool *pool, uint64_t count, uint64_t align_pages,
-				uint64_t *addr_out);
+                                uint64_t *addr_out);
 enum palloc_err mem_free_pages(struct mem_pool *pool, uint64_t addr, uint64_t count);
 uint64_t mem_pool_total_pages(const struct mem_pool *pool);
 uint64_t mem_pool_free_pages(const struct mem_pool *pool);

@@ -25,11 +25,11 @@
 #if defined(RVM_KERNEL)
 #define MBEDTLS_MEMORY_BUFFER_ALLOC_C
 #define MBEDTLS_PLATFORM_NO_STD_FUNCTIONS
-#define MBEDTLS_PLATFORM_EXIT_MACRO(x) ((void)(x))
-#define MBEDTLS_PLATFORM_PRINTF_MACRO(...) 0
+#define MBEDTLS_PLATFORM_EXIT_MACRO(x)       ((void)(x))
+#define MBEDTLS_PLATFORM_PRINTF_MACRO(...)   0
 #define MBEDTLS_PLATFORM_SNPRINTF_MACRO(...) 0
-#define MBEDTLS_PLATFORM_FPRINTF_MACRO(...) 0
-#define MBEDTLS_PLATFORM_STD_MEM_HDR <stdlib.h>
+#define MBEDTLS_PLATFORM_FPRINTF_MACRO(...)  0
+#define MBEDTLS_PLATFORM_STD_MEM_HDR         <stdlib.h>
 #endif
 
 #include "mbedtls/check_config.h"

@@ -12,13 +12,13 @@
 void asm_offsets(void);
 void asm_offsets(void)
 {
-	DEFINE(FRAME_SIZE, sizeof(struct arch_regs));
-	DEFINE(FRAME_X0, offsetof(struct arch_regs, x[0]));
-	DEFINE(FRAME_X30, offsetof(struct arch_regs, x[30]));
-	DEFINE(FRAME_ELR, offsetof(struct arch_regs, elr));
-	DEFINE(FRAME_SPSR, offsetof(struct arch_regs, spsr));
+        DEFINE(FRAME_SIZE, sizeof(struct arch_regs));
+        DEFINE(FRAME_X0, offsetof(struct arch_regs, x[0]));
+        DEFINE(FRAME_X30, offsetof(struct arch_regs, x[30]));
+        DEFINE(FRAME_ELR, offsetof(struct arch_regs, elr));
+        DEFINE(FRAME_SPSR, offsetof(struct arch_regs, spsr));
 }
 
 _Static_assert(sizeof(struct arch_regs) % 16 == 0, "EL2 stack must stay 16-byte aligned");
 _Static_assert(offsetof(struct arch_regs, elr) == offsetof(struct arch_regs, x[30]) + 8,
-	       "vectors.S stores x30 and ELR as one pair");
+               "vectors.S stores x30 and ELR as one pair");

@@ -19,106 +19,106 @@ extern char secondary_entry[];
 /* EL2 control registers every CPU sets before anything else runs. */
 static void cpu_init_el2(void)
 {
-	if (arch_current_el() != 2) {
-		return; /* kernel_main reports this with a clear message */
-	}
-	/*
-	 * HCR_EL2: RW so any EL1 we later run is AArch64; IMO/FMO/AMO route physical
-	 * interrupts and SErrors to EL2, which is what lets EL2 take its own timer and UART
-	 * interrupts (with IMO clear an IRQ targets EL1 and is masked while we run at EL2).
-	 */
-	sysreg_write(hcr_el2, HCR_RW | HCR_IMO | HCR_FMO | HCR_AMO);
-	/* CPTR_EL2: do not trap FP/SIMD at EL2 (the WASM interpreter uses it). */
-	sysreg_write(cptr_el2, CPTR_EL2_RES1);
-	/* Guests get the virtual counter and no physical timer until a partition owns one. */
-	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN);
-	sysreg_write(cntvoff_el2, 0);
-	arch_isb();
+        if (arch_current_el() != 2) {
+                return; /* kernel_main reports this with a clear message */
+        }
+        /*
+         * HCR_EL2: RW so any EL1 we later run is AArch64; IMO/FMO/AMO route physical
+         * interrupts and SErrors to EL2, which is what lets EL2 take its own timer and UART
+         * interrupts (with IMO clear an IRQ targets EL1 and is masked while we run at EL2).
+         */
+        sysreg_write(hcr_el2, HCR_RW | HCR_IMO | HCR_FMO | HCR_AMO);
+        /* CPTR_EL2: do not trap FP/SIMD at EL2 (the WASM interpreter uses it). */
+        sysreg_write(cptr_el2, CPTR_EL2_RES1);
+        /* Guests get the virtual counter and no physical timer until a partition owns one. */
+        sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN);
+        sysreg_write(cntvoff_el2, 0);
+        arch_isb();
 }
 
 void arch_primary_main(uint64_t dtb_pa)
 {
-	cpu_init_el2();
-	kernel_main(dtb_pa);
+        cpu_init_el2();
+        kernel_main(dtb_pa);
 }
 
 void arch_secondary_main(unsigned cpu_index)
 {
-	cpu_init_el2();
-	arch_mmu_enable_secondary();
-	kernel_secondary_main(cpu_index);
+        cpu_init_el2();
+        arch_mmu_enable_secondary();
+        kernel_secondary_main(cpu_index);
 }
 
 uint64_t arch_secondary_entry_pa(void)
 {
-	return (uint64_t)(uintptr_t)secondary_entry; /* identity-mapped image */
+        return (uint64_t)(uintptr_t)secondary_entry; /* identity-mapped image */
 }
 
 unsigned arch_current_el(void)
 {
-	return (unsigned)((sysreg_read(CurrentEL) >> 2) & 3);
+        return (unsigned)((sysreg_read(CurrentEL) >> 2) & 3);
 }
 
 uint64_t arch_mpidr(void)
 {
-	return sysreg_read(mpidr_el1) & 0xff00ffffffULL; /* affinity fields only */
+        return sysreg_read(mpidr_el1) & 0xff00ffffffULL; /* affinity fields only */
 }
 
 uint64_t arch_counter(void)
 {
-	arch_isb(); /* do not let the counter read be speculated ahead of earlier work */
-	return sysreg_read(cntpct_el0);
+        arch_isb(); /* do not let the counter read be speculated ahead of earlier work */
+        return sysreg_read(cntpct_el0);
 }
 
 uint64_t arch_counter_freq(void)
 {
-	return sysreg_read(cntfrq_el0);
+        return sysreg_read(cntfrq_el0);
 }
 
 uint64_t arch_counter_to_ns(uint64_t ticks)
 {
-	uint64_t freq = arch_counter_freq();
+        uint64_t freq = arch_counter_freq();
 
-	if (freq == 0) {
-		return 0;
-	}
-	/* split to avoid overflow: whole seconds, then the remainder */
-	return (ticks / freq) * 1000000000ULL + ((ticks % freq) * 1000000000ULL) / freq;
+        if (freq == 0) {
+                return 0;
+        }
+        /* split to avoid overflow: whole seconds, then the remainder */
+        return (ticks / freq) * 1000000000ULL + ((ticks % freq) * 1000000000ULL) / freq;
 }
 
 void arch_set_percpu(void *p)
 {
-	sysreg_write(tpidr_el2, (uintptr_t)p);
+        sysreg_write(tpidr_el2, (uintptr_t)p);
 }
 
 void *arch_percpu(void)
 {
-	return (void *)(uintptr_t)sysreg_read(tpidr_el2);
+        return (void *)(uintptr_t)sysreg_read(tpidr_el2);
 }
 
 uint64_t arch_smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-	register uint64_t x0 __asm__("x0") = fid;
-	register uint64_t x1 __asm__("x1") = a1;
-	register uint64_t x2 __asm__("x2") = a2;
-	register uint64_t x3 __asm__("x3") = a3;
+        register uint64_t x0 __asm__("x0") = fid;
+        register uint64_t x1 __asm__("x1") = a1;
+        register uint64_t x2 __asm__("x2") = a2;
+        register uint64_t x3 __asm__("x3") = a3;
 
-	__asm__ volatile("smc #0"
-			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
-			 :
-			 : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
-			   "x14", "x15", "x16", "x17", "memory");
-	return x0;
+        __asm__ volatile("smc #0"
+                         : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+                         :
+                         : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
+                           "x15", "x16", "x17", "memory");
+        return x0;
 }
 
 /* Semihosting: HLT #0xF000 with the operation in w0 and a parameter block in x1. */
 static uint64_t semihost_call(uint64_t op, uint64_t arg)
 {
-	register uint64_t x0 __asm__("x0") = op;
-	register uint64_t x1 __asm__("x1") = arg;
+        register uint64_t x0 __asm__("x0") = op;
+        register uint64_t x1 __asm__("x1") = arg;
 
-	__asm__ volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
-	return x0;
+        __asm__ volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
+        return x0;
 }
 
 #define SEMIHOST_SYS_WRITE0 0x04
@@ -127,30 +127,54 @@ static uint64_t semihost_call(uint64_t op, uint64_t arg)
 
 void arch_semihost_write(const char *s)
 {
-	semihost_call(SEMIHOST_SYS_WRITE0, (uintptr_t)s);
+        semihost_call(SEMIHOST_SYS_WRITE0, (uintptr_t)s);
 }
 
 void arch_semihost_exit(unsigned code)
 {
-	uint64_t block[2] = {SEMIHOST_APP_EXIT, code};
+        uint64_t block[2] = {SEMIHOST_APP_EXIT, code};
 
-	for (;;) {
-		semihost_call(SEMIHOST_SYS_EXIT, (uintptr_t)block);
-	}
+        for (;;) {
+                semihost_call(SEMIHOST_SYS_EXIT, (uintptr_t)block);
+        }
 }
 
 void arch_irqs_on(void)
 {
-	arch_irq_enable();
+        arch_irq_enable();
 }
 
 void arch_irqs_off(void)
 {
-	arch_irq_disable();
+        arch_irq_disable();
 }
 
 void arch_idle(void)
 {
-	arch_dsb_sy();
-	arch_wfi();
+        arch_dsb_sy();
+        arch_wfi();
+}
+
+void arch_self_trap(void)
+{
+        __asm__ volatile("hvc %0" : : "i"(ARCH_SELF_TRAP_IMM) : "memory");
+}
+
+#define PMCR_E            BIT(0) /* enable counters */
+#define PMCR_P            BIT(1) /* reset event counters */
+#define PMEVTYPER_NSH     BIT(27)
+#define PMU_INST_RETIRED  0x08
+
+void arch_pmu_insn_start(void)
+{
+        sysreg_write(pmevtyper0_el0, PMU_INST_RETIRED | PMEVTYPER_NSH);
+        sysreg_write(pmcntenset_el0, 1);
+        sysreg_write(pmcr_el0, sysreg_read(pmcr_el0) | PMCR_E | PMCR_P);
+        arch_isb();
+}
+
+uint64_t arch_pmu_insn_read(void)
+{
+        arch_isb();
+        return sysreg_read(pmevcntr0_el0);
 }

@@ -1,8 +1,8 @@
 /*
  * configs/appliance/profile.c: the default profile: every module, all CPUs.
  */
-#include "arch/aarch64/layout.h"
 #include "configs/profile.h"
+#include "arch/aarch64/layout.h"
 
 #define APPLIANCE_TICK_HZ  100
 #define APPLIANCE_MAX_CPUS RVM_MAX_CPUS
@@ -11,9 +11,9 @@ _Static_assert(APPLIANCE_TICK_HZ >= 10 && APPLIANCE_TICK_HZ <= 1000, "tick out o
 _Static_assert(APPLIANCE_MAX_CPUS <= RVM_MAX_CPUS, "more CPUs than arch/ supports");
 
 const struct rvm_profile rvm_profile = {
-	.name = "appliance",
-	.summary = "full appliance: guests, WASM agents, coherence engine",
-	.tick_hz = APPLIANCE_TICK_HZ,
-	.max_cpus = APPLIANCE_MAX_CPUS,
-	.min_ram_bytes = 64ULL << 20,
+    .name = "appliance",
+    .summary = "full appliance: guests, WASM agents, coherence engine",
+    .tick_hz = APPLIANCE_TICK_HZ,
+    .max_cpus = APPLIANCE_MAX_CPUS,
+    .min_ram_bytes = 64ULL << 20,
 };

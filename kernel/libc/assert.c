@@ -8,5 +8,5 @@
 
 void libc_assert_fail(const char *expr, const char *file, int line)
 {
-	panic("assert(%s) failed at %s:%d", expr, file, line);
+        panic("assert(%s) failed at %s:%d", expr, file, line);
 }

@@ -18,40 +18,38 @@ static size_t in_pos;
 
 void hal_uart_init(uint64_t base)
 {
-	(void)base;
+        (void)base;
 }
 
 void hal_uart_putc(char c)
 {
-	if (out_len + 1 < sizeof(out_buf)) {
-		out_buf[out_len++] = c;
-		out_buf[out_len] = '\0';
-	}
+        if (out_len + 1 < sizeof(out_buf)) {
+                out_buf[out_len++] = c;
+                out_buf[out_len] = '\0';
+        }
 }
 
 int hal_uart_getc(void)
 {
-	return in_pos < in_len ? in_bytes[in_pos++] : -1;
+        return in_pos < in_len ? in_bytes[in_pos++] : -1;
 }
 
-void arch_idle(void)
-{
-}
+void arch_idle(void) {}
 
 const char *fake_uart_output(void)
 {
-	return out_buf;
+        return out_buf;
 }
 
 void fake_uart_clear(void)
 {
-	out_len = 0;
-	out_buf[0] = '\0';
+        out_len = 0;
+        out_buf[0] = '\0';
 }
 
 void fake_uart_set_input(const void *bytes, size_t len)
 {
-	in_bytes = bytes;
-	in_len = len;
-	in_pos = 0;
+        in_bytes = bytes;
+        in_len = len;
+        in_pos = 0;
 }

@@ -20,105 +20,105 @@ static size_t dtb_len;
 
 static int load(void **state)
 {
-	(void)state;
-	const char *path = getenv("RVM_TEST_DTB");
-	if (path == NULL) {
-		path = "build/host/virt-smp4.dtb";
-	}
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		fprintf(stderr, "cannot open %s (make builds it with QEMU)\n", path);
-		return -1;
-	}
-	dtb = malloc(1 << 20);
-	dtb_len = fread(dtb, 1, 1 << 20, f);
-	fclose(f);
-	return dtb_len > 0 ? 0 : -1;
+        (void)state;
+        const char *path = getenv("RVM_TEST_DTB");
+        if (path == NULL) {
+                path = "build/host/virt-smp4.dtb";
+        }
+        FILE *f = fopen(path, "rb");
+        if (f == NULL) {
+                fprintf(stderr, "cannot open %s (make builds it with QEMU)\n", path);
+                return -1;
+        }
+        dtb = malloc(1 << 20);
+        dtb_len = fread(dtb, 1, 1 << 20, f);
+        fclose(f);
+        return dtb_len > 0 ? 0 : -1;
 }
 
 static int unload(void **state)
 {
-	(void)state;
-	free(dtb);
-	return 0;
+        (void)state;
+        free(dtb);
+        return 0;
 }
 
 static void parses_qemu_virt(void **state)
 {
-	struct board_info b;
-	(void)state;
+        struct board_info b;
+        (void)state;
 
-	assert_int_equal(board_parse(dtb, dtb_len, &b), BOARD_OK);
-	assert_true(b.from_dtb);
-	assert_int_equal(b.mem_count, 1);
-	assert_int_equal(b.mem[0].base, 0x40000000ULL);
-	assert_int_equal(b.mem[0].size, 1ULL << 30);
-	assert_int_equal(b.uart.base, 0x09000000ULL);
-	assert_int_equal(b.uart_irq, 33);
-	assert_int_equal(b.gicd.base, 0x08000000ULL);
-	assert_int_equal(b.gicr.base, 0x080a0000ULL);
-	assert_int_equal(b.timer_hyp_irq, 26);
-	assert_int_equal(b.timer_virt_irq, 27);
-	assert_int_equal(b.timer_phys_irq, 30);
-	assert_int_equal(b.psci, BOARD_PSCI_SMC);
-	assert_int_equal(b.cpu_count, 4);
-	for (unsigned i = 0; i < 4; i++) {
-		assert_int_equal(b.cpu_mpidr[i], i);
-	}
-	assert_int_equal(b.flash_count, 2);
-	assert_int_equal(b.flash[1].base, 0x04000000ULL);
-	assert_int_equal(b.flash[1].size, 0x04000000ULL);
-	assert_true(board_has_arg(&b, "semihosting"));
-	assert_true(board_has_arg(&b, "ktest=x"));
-	assert_false(board_has_arg(&b, "ktest"));
-	assert_false(board_has_arg(&b, "semi"));
+        assert_int_equal(board_parse(dtb, dtb_len, &b), BOARD_OK);
+        assert_true(b.from_dtb);
+        assert_int_equal(b.mem_count, 1);
+        assert_int_equal(b.mem[0].base, 0x40000000ULL);
+        assert_int_equal(b.mem[0].size, 1ULL << 30);
+        assert_int_equal(b.uart.base, 0x09000000ULL);
+        assert_int_equal(b.uart_irq, 33);
+        assert_int_equal(b.gicd.base, 0x08000000ULL);
+        assert_int_equal(b.gicr.base, 0x080a0000ULL);
+        assert_int_equal(b.timer_hyp_irq, 26);
+        assert_int_equal(b.timer_virt_irq, 27);
+        assert_int_equal(b.timer_phys_irq, 30);
+        assert_int_equal(b.psci, BOARD_PSCI_SMC);
+        assert_int_equal(b.cpu_count, 4);
+        for (unsigned i = 0; i < 4; i++) {
+                assert_int_equal(b.cpu_mpidr[i], i);
+        }
+        assert_int_equal(b.flash_count, 2);
+        assert_int_equal(b.flash[1].base, 0x04000000ULL);
+        assert_int_equal(b.flash[1].size, 0x04000000ULL);
+        assert_true(board_has_arg(&b, "semihosting"));
+        assert_true(board_has_arg(&b, "ktest=x"));
+        assert_false(board_has_arg(&b, "ktest"));
+        assert_false(board_has_arg(&b, "semi"));
 }
 
 static void no_dtb_falls_back(void **state)
 {
-	struct board_info b;
-	(void)state;
+        struct board_info b;
+        (void)state;
 
-	assert_int_equal(board_parse(NULL, 0, &b), BOARD_E_NO_DTB);
-	assert_false(b.from_dtb);
-	assert_int_equal(b.uart.base, 0x09000000ULL);
-	uint8_t zeros[64] = {0};
-	assert_int_equal(board_parse(zeros, sizeof(zeros), &b), BOARD_E_NO_DTB);
-	/* a valid header claiming more bytes than we were given */
-	assert_int_equal(board_parse(dtb, 100, &b), BOARD_E_NO_DTB);
+        assert_int_equal(board_parse(NULL, 0, &b), BOARD_E_NO_DTB);
+        assert_false(b.from_dtb);
+        assert_int_equal(b.uart.base, 0x09000000ULL);
+        uint8_t zeros[64] = {0};
+        assert_int_equal(board_parse(zeros, sizeof(zeros), &b), BOARD_E_NO_DTB);
+        /* a valid header claiming more bytes than we were given */
+        assert_int_equal(board_parse(dtb, 100, &b), BOARD_E_NO_DTB);
 }
 
 static void damaged_trees_never_crash(void **state)
 {
-	struct board_info b;
-	uint8_t *copy = malloc(dtb_len);
-	(void)state;
+        struct board_info b;
+        uint8_t *copy = malloc(dtb_len);
+        (void)state;
 
-	srand(7);
-	for (int round = 0; round < 3000; round++) {
-		memcpy(copy, dtb, dtb_len);
-		int flips = 1 + rand() % 16;
-		for (int i = 0; i < flips; i++) {
-			/* bias toward the structure block and strings, where damage matters */
-			size_t at = (size_t)rand() % (dtb_len < 8192 ? dtb_len : 8192);
-			copy[at] ^= (uint8_t)(1u << (rand() % 8));
-		}
-		enum board_err err = board_parse(copy, dtb_len, &b);
-		assert_true(err <= BOARD_E_NO_GIC);
-		assert_true(b.mem_count >= 1 && b.mem_count <= BOARD_MAX_MEM);
-		assert_true(b.cpu_count >= 1 && b.cpu_count <= BOARD_MAX_CPUS);
-		assert_true(strlen(b.bootargs) < BOARD_ARGS_LEN);
-		assert_true(strlen(b.model) < sizeof(b.model));
-	}
-	free(copy);
+        srand(7);
+        for (int round = 0; round < 3000; round++) {
+                memcpy(copy, dtb, dtb_len);
+                int flips = 1 + rand() % 16;
+                for (int i = 0; i < flips; i++) {
+                        /* bias toward the structure block and strings, where damage matters */
+                        size_t at = (size_t)rand() % (dtb_len < 8192 ? dtb_len : 8192);
+                        copy[at] ^= (uint8_t)(1u << (rand() % 8));
+                }
+                enum board_err err = board_parse(copy, dtb_len, &b);
+                assert_true(err <= BOARD_E_NO_GIC);
+                assert_true(b.mem_count >= 1 && b.mem_count <= BOARD_MAX_MEM);
+                assert_true(b.cpu_count >= 1 && b.cpu_count <= BOARD_MAX_CPUS);
+                assert_true(strlen(b.bootargs) < BOARD_ARGS_LEN);
+                assert_true(strlen(b.model) < sizeof(b.model));
+        }
+        free(copy);
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parses_qemu_virt),
-		cmocka_unit_test(no_dtb_falls_back),
-		cmocka_unit_test(damaged_trees_never_crash),
-	};
-	return cmocka_run_group_tests_name("board", tests, load, unload);
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(parses_qemu_virt),
+            cmocka_unit_test(no_dtb_falls_back),
+            cmocka_unit_test(damaged_trees_never_crash),
+        };
+        return cmocka_run_group_tests_name("board", tests, load, unload);
 }
