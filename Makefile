@@ -205,8 +205,11 @@ UT_fmt     := kernel/fmt.c
 UT_monitor := kernel/monitor.c kernel/console.c kernel/fmt.c $(FAKE_SRCS)
 UT_board   := hal/board.c
 UT_EXTRA_board := $(HOST_LIBFDT_SAN)
+UT_cap     := cap/cap.c cap/tree.c
+UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
+UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 
-UNIT_NAMES := fmt memory monitor board
+UNIT_NAMES := fmt memory monitor board cap proof gate
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test
@@ -218,6 +221,18 @@ $(foreach u,$(UNIT_NAMES),$(eval $(call unit_test,$(u))))
 
 -include $(shell find $(HOST_OUT) -name '*.d' 2>/dev/null)
 
+# The capability model test: one translation unit (it includes cap/ and proof/ itself
+# with small capacities); a plain program whose exit status is the verdict.
+$(HOST_OUT)/model/cap_model_test: tests/model/cap_model_test.c tests/model/cap_model.c \
+		tests/model/cap_model.h $(wildcard cap/*.c cap/*.h proof/*.c proof/*.h) $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(SAN) -o $@ tests/model/cap_model_test.c
+
+# Host benchmarks: optimised, no sanitizers.
+$(HOST_OUT)/bench/cap_bench: tools/bench/cap_bench.c kernel/gate.c $(wildcard cap/*.c proof/*.c cap/*.h proof/*.h kernel/gate.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ tools/bench/cap_bench.c kernel/gate.c cap/*.c proof/*.c
+
 # QEMU's own description of the board, for the DTB parser's host test.
 # (-append needs a -kernel; QEMU writes the DTB and exits before running it.)
 $(HOST_OUT)/virt-smp4.dtb: $(OUT)/rvm.bin
@@ -228,12 +243,14 @@ $(HOST_OUT)/virt-smp4.dtb: $(OUT)/rvm.bin
 # ---------------------------------------------------------------------------
 # tests
 .PHONY: test unit-tests qemu-tests
-test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin
+TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-model: 1 passed, 0 failed\" || echo \"cap-model: 0 passed, 1 failed\"'"
+test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin \
+		$(HOST_OUT)/model/cap_model_test
 	@$(MAKE) --no-print-directory toolchain-images
 	@tests/run --unit "$(UNIT_BINS)" --dtb $(HOST_OUT)/virt-smp4.dtb \
 		--image $(OUT)/rvm.bin --ktest $(OUT_TEST)/rvm.bin \
 		--toolchain-images "build/gnu-$(PROFILE)/rvm.bin build/llvm-$(PROFILE)/rvm.bin" \
-		--qemu "$(QEMU)"
+		--qemu "$(QEMU)" --tier $(TEST_TIERS)
 
 # tier (c): both toolchains must produce an image that boots
 .PHONY: toolchain-images
@@ -254,7 +271,7 @@ check: $(SETUP_STAMP)
 # ---------------------------------------------------------------------------
 # bench
 .PHONY: bench
-BENCH_HOST :=
+BENCH_HOST := $(HOST_OUT)/bench/cap_bench
 bench: $(OUT_TEST)/rvm.bin $(BENCH_HOST)
 	@mkdir -p build
 	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --host "$(BENCH_HOST)" --qemu "$(QEMU)" \
