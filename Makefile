@@ -61,7 +61,7 @@ HOSTCC := cc
 # ---------------------------------------------------------------------------
 # modules: the policy and partition modules the kernel links (each listed once it is
 # wired into the boot phases); coherence/ and wasm/ are optional and left out of seed.
-CORE_MODULES :=
+CORE_MODULES := cap proof witness
 OPTIONAL_MODULES :=
 MODULES := $(CORE_MODULES) $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_MODULES),)
 MODULE_DEFS := $(foreach m,$(MODULES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1)
@@ -69,8 +69,8 @@ MODULE_DEFS := $(foreach m,$(MODULES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)
 KERNEL_DIRS := arch/aarch64 hal kernel kernel/libc boot memory configs/$(PROFILE) $(MODULES)
 KERNEL_SRCS := $(filter-out arch/aarch64/asm_offsets.c,$(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c)))
 KERNEL_ASM  := $(wildcard arch/aarch64/*.S)
-# Kernel files not yet wired in (the security gate lands with the capability work).
-KERNEL_PENDING := kernel/gate.c
+# Kernel files not yet wired in.
+KERNEL_PENDING :=
 # Files of a module that only the host tools use, and the test runner (test images only).
 KERNEL_SRCS := $(filter-out %_host.c kernel/ktest.c $(KERNEL_PENDING),$(KERNEL_SRCS))
 
@@ -205,11 +205,15 @@ UT_fmt     := kernel/fmt.c
 UT_monitor := kernel/monitor.c kernel/console.c kernel/fmt.c $(FAKE_SRCS)
 UT_board   := hal/board.c
 UT_EXTRA_board := $(HOST_LIBFDT_SAN)
+WITNESS_SRCS := $(wildcard witness/*.c)
+WITNESS_TOOL_CORE := tools/witness/input.c tools/witness/replay.c tools/witness/cli.c
+UT_witness := $(WITNESS_SRCS) $(WITNESS_TOOL_CORE)
+UT_EXTRA_witness := $(HOST_MBEDTLS_SAN)
 UT_cap     := cap/cap.c cap/tree.c
 UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 
-UNIT_NAMES := fmt memory monitor board cap proof gate
+UNIT_NAMES := fmt memory monitor board cap proof gate witness
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test
@@ -228,7 +232,33 @@ $(HOST_OUT)/model/cap_model_test: tests/model/cap_model_test.c tests/model/cap_m
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(SAN) -o $@ tests/model/cap_model_test.c
 
+# Host tools: optimised, sharing the kernel's witness/ code and mbedTLS subset.
+.PHONY: tools
+tools: build/tools/witness
+build/tools/witness: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS) $(WITNESS_TOOL_CORE) tools/witness/main.c) $(HOST_MBEDTLS_OPT)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -o $@ $^
+	@echo "  TOOL    $@"
+
+# Fuzzers (libFuzzer, clang): `make fuzz` runs each for FUZZ_SECONDS; make test runs a
+# short bounded pass.
+FUZZ_SECONDS ?= 60
+FUZZ_CC := clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -Wall -Wextra -Werror -I. $(MBEDTLS_CFG) -DRVM_HOST
+$(HOST_OUT)/fuzz/witness_fuzz: tests/fuzz/witness_fuzz.c $(WITNESS_SRCS) $(WITNESS_TOOL_CORE) $(wildcard witness/*.h tools/witness/*.h) $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) -o $@ tests/fuzz/witness_fuzz.c $(WITNESS_SRCS) $(WITNESS_TOOL_CORE) \
+		$(HOST_MBEDTLS_SRCS) -w -Wno-error
+FUZZERS := $(HOST_OUT)/fuzz/witness_fuzz
+.PHONY: fuzz
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do mkdir -p $$f.corpus; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $$f.corpus || exit 1; done
+
 # Host benchmarks: optimised, no sanitizers.
+$(HOST_OUT)/bench/witness_bench: tools/bench/witness_bench.c $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS)) $(HOST_MBEDTLS_OPT)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ $^
 $(HOST_OUT)/bench/cap_bench: tools/bench/cap_bench.c kernel/gate.c $(wildcard cap/*.c proof/*.c cap/*.h proof/*.h kernel/gate.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ tools/bench/cap_bench.c kernel/gate.c cap/*.c proof/*.c
@@ -243,12 +273,13 @@ $(HOST_OUT)/virt-smp4.dtb: $(OUT)/rvm.bin
 # ---------------------------------------------------------------------------
 # tests
 .PHONY: test unit-tests qemu-tests
-TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-model: 1 passed, 0 failed\" || echo \"cap-model: 0 passed, 1 failed\"'"
+TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-model: 1 passed, 0 failed\" || echo \"cap-model: 0 passed, 1 failed\"'" \
+	--tier "fuzz tests/fuzz/run 10 $(FUZZERS)"
 test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin \
-		$(HOST_OUT)/model/cap_model_test
+		$(HOST_OUT)/model/cap_model_test build/tools/witness $(FUZZERS)
 	@$(MAKE) --no-print-directory toolchain-images
 	@tests/run --unit "$(UNIT_BINS)" --dtb $(HOST_OUT)/virt-smp4.dtb \
-		--image $(OUT)/rvm.bin --ktest $(OUT_TEST)/rvm.bin \
+		--image $(OUT)/rvm.bin --ktest $(OUT_TEST)/rvm.bin --witness-tool build/tools/witness \
 		--toolchain-images "build/gnu-$(PROFILE)/rvm.bin build/llvm-$(PROFILE)/rvm.bin" \
 		--qemu "$(QEMU)" --tier $(TEST_TIERS)
 
@@ -271,7 +302,7 @@ check: $(SETUP_STAMP)
 # ---------------------------------------------------------------------------
 # bench
 .PHONY: bench
-BENCH_HOST := $(HOST_OUT)/bench/cap_bench
+BENCH_HOST := $(HOST_OUT)/bench/cap_bench $(HOST_OUT)/bench/witness_bench
 bench: $(OUT_TEST)/rvm.bin $(BENCH_HOST)
 	@mkdir -p build
 	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --host "$(BENCH_HOST)" --qemu "$(QEMU)" \

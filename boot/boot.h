@@ -15,6 +15,7 @@
 
 #include "hal/board.h"
 #include "memory/memory.h"
+#include "witness/witness.h"
 
 enum boot_status {
         BOOT_OK = 0,
@@ -54,6 +55,10 @@ struct boot_state {
         uint32_t psci_version;
         uint64_t phase_ns[8];
         enum boot_status phase_status[8];
+        uint64_t phase_meas[8]; /* first 8 bytes of SHA-256 of each phase's result line */
+        unsigned phases_run;
+        unsigned phases_witnessed;    /* WK_BOOT_PHASE records emitted so far */
+        struct witness_attest attest; /* measured boot: image, DTB, profile, every phase */
         uint64_t boot_done_ns;
 };
 
@@ -63,6 +68,9 @@ extern struct boot_state boot_state;
 void boot_early(uint64_t dtb_pa);
 /* Run the phases in order; returns false (after printing why) if one failed. */
 bool boot_run(const struct boot_phase *phases, unsigned count);
+
+/* Fold the image, the DTB and the profile into the attestation digest. */
+void boot_measure_image(void);
 
 /* The phases boot/ implements (see kernel/main.c for the table). */
 enum boot_status boot_phase_hal(char *msg, size_t cap);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "boot/boot.h"
+#include "cap/cap.h"
 #include "configs/profile.h"
 #include "hal/gic.h"
 #include "hal/psci.h"
@@ -13,6 +14,8 @@
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/version.h"
+#include "kernel/wlog.h"
+#include "witness/witness.h"
 
 static int cmd_info(int argc, char **argv)
 {
@@ -94,10 +97,28 @@ static int cmd_mem(int argc, char **argv)
 }
 MONITOR_CMD(mem, "mem", "", "physical memory ranges and usage", cmd_mem);
 
+/* Partition states as docs/WITNESS.md §6 numbers them. */
+#define PART_STATE_RUNNING 1
+#define PART_STATE_STOPPED 3
+
+/*
+ * An orderly stop: witness that partition 0 (RVM) stops, and flush, so the log on flash
+ * ends with a seal that covers the stop itself.
+ */
+static void shutdown_witness(void)
+{
+        witness_emit(&(struct witness_event){
+            .kind = WK_PART_STATE,
+            .target = 0,
+            .payload = PART_STATE_STOPPED | (uint64_t)PART_STATE_RUNNING << 32});
+        wlog_flush();
+}
+
 static int cmd_reboot(int argc, char **argv)
 {
         (void)argc;
         (void)argv;
+        shutdown_witness();
         con_puts("rvm: rebooting\n");
         hal_psci_system_reset();
 }
@@ -107,7 +128,58 @@ static int cmd_poweroff(int argc, char **argv)
 {
         (void)argc;
         (void)argv;
+        shutdown_witness();
         con_puts("rvm: powering off\n");
         kernel_exit(RVM_EXIT_OK);
 }
 MONITOR_CMD(poweroff, "poweroff", "", "power the machine off (exit status 0)", cmd_poweroff);
+
+static int cmd_caps(int argc, char **argv)
+{
+        uint32_t part = 0;
+
+        if (argc > 2) {
+                con_puts("usage: caps [partition]\n");
+                return -1;
+        }
+        if (argc == 2) {
+                const char *p = argv[1];
+                if (*p == '\0') {
+                        return -1;
+                }
+                for (; *p != '\0'; p++) {
+                        if (*p < '0' || *p > '9' || part > 100000) {
+                                con_printf("caps: '%s' is not a partition number\n", argv[1]);
+                                return -1;
+                        }
+                        part = part * 10 + (uint32_t)(*p - '0');
+                }
+        }
+        if (!cap_table_exists(part)) {
+                con_printf("caps: partition %u has no capability table\n", part);
+                return -1;
+        }
+        con_printf("handle              type          rights   depth  owner  object\n");
+        uint32_t cursor = 0;
+        unsigned n = 0;
+        for (cap_handle_t h = cap_table_next(part, &cursor); h != 0;
+             h = cap_table_next(part, &cursor)) {
+                struct cap_info info;
+                char rights[8];
+                if (cap_info_of(part, h, &info) != CAP_OK) {
+                        continue;
+                }
+                cap_rights_format(info.rights, rights);
+                con_printf("0x%016llx  %-12s  %-7s  %-5u  %-5u  %llu%s\n", (unsigned long long)h,
+                           cap_type_name(info.type), rights, info.depth, info.owner,
+                           (unsigned long long)info.object_ref,
+                           info.epoch_current ? "" : " (stale epoch)");
+                n++;
+        }
+        con_printf(
+            "%u capabilit%s (rights: R read, W write, G grant, V revoke, X execute, "
+            "P prove, O grant-once)\n",
+            n, n == 1 ? "y" : "ies");
+        return 0;
+}
+MONITOR_CMD(caps, "caps", "[partition]", "list a partition's capabilities", cmd_caps);

@@ -8,17 +8,22 @@
 
 #include "arch/aarch64/arch.h"
 #include "boot/boot.h"
+#include "cap/cap.h"
 #include "configs/profile.h"
 #include "hal/gic.h"
 #include "hal/timer.h"
 #include "hal/uart.h"
 #include "kernel/console.h"
 #include "kernel/fmt.h"
+#include "kernel/hvc.h"
 #include "kernel/ktest.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/version.h"
+#include "kernel/wlog.h"
+#include "proof/proof.h"
+#include "witness/witness.h"
 
 /* One tick per CPU: accounting now, the scheduler's preemption point later. */
 static void tick_handler(unsigned intid, void *ctx)
@@ -62,20 +67,31 @@ static void percpu_setup(unsigned index, uint64_t mpidr)
         arch_set_percpu(&percpu[index]);
 }
 
-static enum boot_status phase_not_built(const char *module, char *msg, size_t cap)
-{
-        fmt_format(msg, cap, "%s is not built yet", module);
-        return BOOT_SKIPPED;
-}
-
 static enum boot_status phase_cap(char *msg, size_t cap)
 {
-        return phase_not_built("cap/", msg, cap);
+        size_t bad = 0;
+        size_t count = 0;
+
+        cap_init();
+        proof_init();
+        enum gate_check c = hvc_init(&bad);
+        hvc_entries(&count);
+        if (c != GATE_CHECK_OK) {
+                fmt_format(msg, cap, "hypercall table entry %zu is not fully declared (check %d)",
+                           bad, (int)c);
+                return BOOT_FAILED;
+        }
+        fmt_format(msg, cap,
+                   "%u capability slots, %u objects, depth <= %u; gate holds %zu hypercalls, "
+                   "each with rights, proof tier and witness kind",
+                   CAP_ARENA_SIZE, CAP_MAX_OBJECTS, CAP_MAX_DEPTH, count);
+        return BOOT_OK;
 }
 
 static enum boot_status phase_witness(char *msg, size_t cap)
 {
-        return phase_not_built("witness/", msg, cap);
+        boot_measure_image();
+        return wlog_start(boot_state.attest.digest, msg, cap) == 0 ? BOOT_OK : BOOT_FAILED;
 }
 
 static enum boot_status phase_sched(char *msg, size_t cap)
@@ -99,9 +115,45 @@ static enum boot_status phase_sched(char *msg, size_t cap)
         return online == boot_state.cpu_count ? BOOT_OK : BOOT_FAILED;
 }
 
+/*
+ * Until partition/ lands the root partition is RVM's own partition 0: its capability
+ * table receives the root capabilities of the objects RVM itself owns, from which every
+ * later grant derives.
+ */
 static enum boot_status phase_root_partition(char *msg, size_t cap)
 {
-        return phase_not_built("partition/", msg, cap);
+        static const struct {
+                enum cap_type type;
+                uint64_t ref;
+        } roots[] = {
+            {CAP_T_PARTITION, 0},
+            {CAP_T_WITNESS_LOG, 0},
+            {CAP_T_SCHEDULER, 0},
+            {CAP_T_COHERENCE, 0},
+        };
+        unsigned minted = 0;
+
+        if (cap_table_create(0) != CAP_OK) {
+                fmt_format(msg, cap, "cannot create partition 0's capability table");
+                return BOOT_FAILED;
+        }
+        for (unsigned i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+                cap_obj_t obj;
+                cap_handle_t h;
+                if (cap_object_create(roots[i].type, 0, 0, roots[i].ref, &obj) != CAP_OK ||
+                    cap_mint_root(obj, 0, CAP_R_ALL, &h) != CAP_OK) {
+                        fmt_format(msg, cap, "cannot mint the root %s capability",
+                                   cap_type_name(roots[i].type));
+                        return BOOT_FAILED;
+                }
+                minted++;
+        }
+        witness_emit(&(struct witness_event){.kind = WK_PART_CREATE, .target = 0, .payload = 1});
+        fmt_format(msg, cap,
+                   "partition 0 (RVM) holds %u root capabilities; partition/ is not built yet: "
+                   "no guest partitions",
+                   minted);
+        return BOOT_OK;
 }
 
 static enum boot_status phase_handoff(char *msg, size_t cap)
@@ -163,6 +215,7 @@ void kernel_main(uint64_t dtb_pa)
                 panic("boot failed");
         }
         percpu[0].online_ns = boot_state.cpu[0].online_ns;
+        wlog_flush(); /* the boot's records reach flash before anyone can pull the plug */
         banner();
 #ifdef RVM_KTEST
         ktest_main(boot_state.board.bootargs);

@@ -12,6 +12,7 @@
 #include "arch/aarch64/arch.h"
 #include "hal/uart.h"
 #include "kernel/console.h"
+#include "kernel/wlog.h"
 
 extern const struct monitor_cmd __start_rvm_cmds[];
 extern const struct monitor_cmd __stop_rvm_cmds[];
@@ -205,6 +206,7 @@ void monitor_run(void)
         for (;;) {
                 int c = hal_uart_getc();
                 if (c < 0) {
+                        wlog_idle(); /* epoch flush of the witness log, when due */
                         arch_idle(); /* the UART or tick interrupt wakes us */
                         continue;
                 }

@@ -57,9 +57,11 @@ uint64_t arch_smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
 void arch_semihost_write(const char *s);
 __attribute__((noreturn)) void arch_semihost_exit(unsigned code);
 
-/* Interrupt masking and idling. */
+/* Interrupt masking and idling. arch_irq_save masks IRQs and returns the previous state. */
 void arch_irqs_on(void);
 void arch_irqs_off(void);
+uint64_t arch_irq_save(void);
+void arch_irq_restore(uint64_t saved);
 void arch_idle(void);
 
 /* Secondary-CPU entry point (physical address for PSCI CPU_ON). */

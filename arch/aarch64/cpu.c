@@ -149,6 +149,19 @@ void arch_irqs_off(void)
         arch_irq_disable();
 }
 
+uint64_t arch_irq_save(void)
+{
+        uint64_t daif = sysreg_read(daif);
+
+        arch_irq_disable();
+        return daif;
+}
+
+void arch_irq_restore(uint64_t saved)
+{
+        sysreg_write(daif, saved);
+}
+
 void arch_idle(void)
 {
         arch_dsb_sy();
@@ -160,10 +173,10 @@ void arch_self_trap(void)
         __asm__ volatile("hvc %0" : : "i"(ARCH_SELF_TRAP_IMM) : "memory");
 }
 
-#define PMCR_E            BIT(0) /* enable counters */
-#define PMCR_P            BIT(1) /* reset event counters */
-#define PMEVTYPER_NSH     BIT(27)
-#define PMU_INST_RETIRED  0x08
+#define PMCR_E           BIT(0) /* enable counters */
+#define PMCR_P           BIT(1) /* reset event counters */
+#define PMEVTYPER_NSH    BIT(27)
+#define PMU_INST_RETIRED 0x08
 
 void arch_pmu_insn_start(void)
 {

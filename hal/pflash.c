@@ -1,0 +1,135 @@
+/*
+ * hal/pflash.c: CFI flash driver (Intel command set). RVM accesses the bank 32 bits at
+ * a time, which is QEMU virt's bank width; each command's low byte is the opcode. The
+ * device is left in read-array mode after every operation, so reads are plain loads.
+ */
+#include "hal/pflash.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "hal/mmio.h"
+
+#define CMD_READ_ARRAY   0xff
+#define CMD_READ_STATUS  0x70
+#define CMD_CLEAR_STATUS 0x50
+#define CMD_PROGRAM      0x40
+#define CMD_ERASE_SETUP  0x20
+#define CMD_ERASE_OK     0xd0
+#define CMD_CFI_QUERY    0x98
+
+#define SR_READY     0x80
+#define SR_ERASE_ERR 0x20
+#define SR_PROG_ERR  0x10
+#define SR_VPP_ERR   0x08
+#define SR_LOCKED    0x02
+#define SR_ERRORS    (SR_ERASE_ERR | SR_PROG_ERR | SR_VPP_ERR | SR_LOCKED)
+
+#define POLL_LIMIT 10000000u
+
+static void cmd(const struct pflash *f, uint64_t off, uint32_t c)
+{
+        mmio_write32(f->base + off, c);
+}
+
+static enum pflash_err wait_ready(const struct pflash *f, uint64_t off)
+{
+        for (uint32_t i = 0; i < POLL_LIMIT; i++) {
+                uint32_t sr = mmio_read32(f->base + off);
+                if (sr & SR_READY) {
+                        cmd(f, off, CMD_CLEAR_STATUS);
+                        cmd(f, off, CMD_READ_ARRAY);
+                        return (sr & SR_ERRORS) ? PFLASH_E_DEVICE : PFLASH_OK;
+                }
+        }
+        cmd(f, off, CMD_READ_ARRAY);
+        return PFLASH_E_TIMEOUT;
+}
+
+enum pflash_err hal_pflash_probe(struct pflash *f, uint64_t base, uint64_t size)
+{
+        f->base = base;
+        f->size = size;
+        /* CFI query: "QRY" at word offsets 0x10..0x12; erase block region 1 at 0x2d..0x30. */
+        cmd(f, 0, CMD_CFI_QUERY);
+        uint32_t q = mmio_read32(base + 0x10 * 4) & 0xff;
+        uint32_t r = mmio_read32(base + 0x11 * 4) & 0xff;
+        uint32_t y = mmio_read32(base + 0x12 * 4) & 0xff;
+        uint32_t blk_lo = mmio_read32(base + 0x2f * 4) & 0xff;
+        uint32_t blk_hi = mmio_read32(base + 0x30 * 4) & 0xff;
+        if (q != 'Q' || r != 'R' || y != 'Y') {
+                cmd(f, 0, CMD_READ_ARRAY);
+                return PFLASH_E_NO_CFI;
+        }
+        /*
+         * Region 1's block size is in units of 256 bytes per device. Narrow devices side
+         * by side in the 32-bit bank each answer the query in their own byte lanes, so
+         * the number of lanes holding 'Q' is the interleave, and the bank's erase block
+         * is that many device blocks.
+         */
+        uint32_t word = mmio_read32(base + 0x10 * 4);
+        uint32_t lanes = 0;
+        for (unsigned lane = 0; lane < 4; lane++) {
+                lanes += ((word >> (8 * lane)) & 0xff) == 'Q';
+        }
+        uint32_t units = blk_lo | (blk_hi << 8);
+        uint32_t block = (units == 0 ? 128u : units * 256u) * lanes;
+        cmd(f, 0, CMD_READ_ARRAY);
+        if (block == 0 || (block & (block - 1)) != 0 || size % block != 0) {
+                return PFLASH_E_NO_CFI;
+        }
+        f->block_size = block;
+        return PFLASH_OK;
+}
+
+static bool in_range(const struct pflash *f, uint64_t off, size_t len)
+{
+        return off <= f->size && len <= f->size - off;
+}
+
+enum pflash_err hal_pflash_read(const struct pflash *f, uint64_t off, void *buf, size_t len)
+{
+        if (!in_range(f, off, len)) {
+                return PFLASH_E_RANGE;
+        }
+        const volatile uint8_t *src = (const volatile uint8_t *)(uintptr_t)(f->base + off);
+        uint8_t *dst = buf;
+        for (size_t i = 0; i < len; i++) {
+                dst[i] = src[i];
+        }
+        return PFLASH_OK;
+}
+
+enum pflash_err hal_pflash_program(const struct pflash *f, uint64_t off, const void *buf,
+                                   size_t len)
+{
+        if (!in_range(f, off, len) || off % 4 != 0 || len % 4 != 0) {
+                return PFLASH_E_RANGE;
+        }
+        const uint8_t *src = buf;
+        for (size_t i = 0; i < len; i += 4) {
+                uint32_t word;
+                memcpy(&word, src + i, 4);
+                if (word == 0xffffffffu) {
+                        continue; /* programming all-ones changes nothing on NOR */
+                }
+                cmd(f, off + i, CMD_PROGRAM);
+                mmio_write32(f->base + off + i, word);
+                enum pflash_err err = wait_ready(f, off + i);
+                if (err != PFLASH_OK) {
+                        return err;
+                }
+        }
+        return PFLASH_OK;
+}
+
+enum pflash_err hal_pflash_erase_block(const struct pflash *f, uint64_t off)
+{
+        if (off >= f->size) {
+                return PFLASH_E_RANGE;
+        }
+        uint64_t blk = off & ~((uint64_t)f->block_size - 1);
+        cmd(f, blk, CMD_ERASE_SETUP);
+        cmd(f, blk, CMD_ERASE_OK);
+        return wait_ready(f, blk);
+}

@@ -1,0 +1,292 @@
+/*
+ * kernel/wlog.c: wiring of witness/ into the running kernel, and the `witness` monitor
+ * command. witness/ is plain C; this file gives it a lock, a clock, flash and a key.
+ */
+#include "kernel/wlog.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "arch/aarch64/arch.h"
+#include "boot/boot.h"
+#include "hal/pflash.h"
+#include "hal/timer.h"
+#include "kernel/console.h"
+#include "kernel/fmt.h"
+#include "kernel/monitor.h"
+#include "kernel/spinlock.h"
+#include "witness/witness.h"
+
+#define WLOG_RING_CAP  4096
+#define WLOG_BATCH_MAX 256
+
+WITNESS_RING_DEFINE(wlog_ring, WLOG_RING_CAP);
+static struct witness_log wlog;
+static struct pflash wlog_flash_dev;
+static struct witness_flash wlog_flash;
+static struct spinlock wlog_lock_word = SPINLOCK_INIT;
+static uint64_t wlog_lock_saved;
+static uint64_t wlog_last_flush_ns;
+static const char *wlog_store_desc = "RAM only";
+
+/* IRQs are masked while the lock is held: an interrupt handler may emit too. */
+static void wlog_lock(void *ctx)
+{
+        uint64_t saved = arch_irq_save();
+
+        spin_lock(ctx);
+        wlog_lock_saved = saved;
+}
+
+static void wlog_unlock(void *ctx)
+{
+        uint64_t saved = wlog_lock_saved;
+
+        spin_unlock(ctx);
+        arch_irq_restore(saved);
+}
+
+static uint64_t wlog_clock(void *ctx)
+{
+        (void)ctx;
+        return hal_time_ns();
+}
+
+static int flash_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+        return hal_pflash_read(ctx, off, buf, len) == PFLASH_OK ? 0 : -1;
+}
+
+static int flash_program(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+        return hal_pflash_program(ctx, off, buf, len) == PFLASH_OK ? 0 : -1;
+}
+
+static int flash_erase(void *ctx, uint64_t off)
+{
+        return hal_pflash_erase_block(ctx, off) == PFLASH_OK ? 0 : -1;
+}
+
+static const char *store_state_name(int s)
+{
+        switch (s) {
+        case WITNESS_STORE_NONE:
+                return "RAM only";
+        case WITNESS_STORE_OK:
+                return "writing";
+        case WITNESS_STORE_FULL:
+                return "full (RAM only from here)";
+        case WITNESS_STORE_FAILED:
+                return "flash error (RAM only)";
+        case WITNESS_STORE_CORRUPT:
+                return "did not verify (left untouched, RAM only)";
+        }
+        return "?";
+}
+
+int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
+{
+        const struct board_info *b = &boot_state.board;
+        struct witness_log_config cfg = {
+            .ring = wlog_ring_records,
+            .marks = wlog_ring_marks,
+            .ring_cap = WLOG_RING_CAP,
+            .batch_max = WLOG_BATCH_MAX,
+            .clock_ns = wlog_clock,
+            .key = witness_dev_key,
+            .key_len = sizeof(witness_dev_key),
+            .lock = wlog_lock,
+            .unlock = wlog_unlock,
+            .lock_ctx = &wlog_lock_word,
+        };
+
+        if (witness_crypto_init() != WITNESS_OK || witness_log_init(&wlog, &cfg) != WITNESS_OK) {
+                fmt_format(msg, cap, "cannot initialise the log");
+                return -1;
+        }
+        enum witness_err attach = WITNESS_E_NOFMT;
+        if (b->flash_count < 2) {
+                wlog_store_desc = "no flash bank 1 in the DTB";
+        } else if (hal_pflash_probe(&wlog_flash_dev, b->flash[1].base, b->flash[1].size) !=
+                   PFLASH_OK) {
+                wlog_store_desc = "flash bank 1 does not answer the CFI query";
+        } else {
+                wlog_flash = (struct witness_flash){
+                    .ctx = &wlog_flash_dev,
+                    .read = flash_read,
+                    .program = flash_program,
+                    .erase_block = flash_erase,
+                    .block_size = wlog_flash_dev.block_size,
+                    .size = wlog_flash_dev.size,
+                };
+                attach = witness_log_attach_store(&wlog, &wlog_flash, true);
+                wlog_store_desc = "pflash bank 1";
+        }
+        if (witness_log_start(&wlog, digest) != WITNESS_OK) {
+                fmt_format(msg, cap, "cannot start the log");
+                return -1;
+        }
+        witness_set_global(&wlog);
+        wlog_last_flush_ns = hal_time_ns();
+
+        struct witness_stats st;
+        witness_log_stats(&wlog, &st);
+        fmt_format(msg, cap, "boot %u, chain continues at seq %llu; store %s: %s%s", st.boot,
+                   (unsigned long long)st.next_seq, wlog_store_desc,
+                   store_state_name(st.store_state),
+                   st.recovered ? " (recovered an interrupted batch)" : "");
+        (void)attach;
+        return 0;
+}
+
+void wlog_idle(void)
+{
+        struct witness_stats st;
+
+        if (witness_global() == NULL) {
+                return;
+        }
+        uint64_t now = hal_time_ns();
+        if (now - wlog_last_flush_ns < WLOG_EPOCH_NS) {
+                return;
+        }
+        wlog_last_flush_ns = now;
+        witness_log_stats(&wlog, &st);
+        if (st.pending > 0) {
+                witness_log_flush(&wlog);
+        }
+}
+
+void wlog_flush(void)
+{
+        if (witness_global() != NULL) {
+                witness_log_flush(&wlog);
+                wlog_last_flush_ns = hal_time_ns();
+        }
+}
+
+/* ---- monitor: witness tail [N] | verify | stats ---- */
+
+struct tail_ctx {
+        uint8_t head[WITNESS_HEAD_SIZE];
+        uint64_t first;
+        bool head_printed;
+};
+
+/*
+ * One framed line per record (what tools/witness reads from a serial capture), preceded
+ * once by the chain head before the first record shown, so a capture verifies on its own;
+ * and a readable comment line. witness_log_tail fills head and first before the first call.
+ */
+static void print_record(void *ctx, const uint8_t rec[WITNESS_RECORD_SIZE])
+{
+        struct tail_ctx *t = ctx;
+        char line[WITNESS_SERIAL_LINE_MAX];
+        struct witness_record r;
+
+        if (!t->head_printed) {
+                char hline[WITNESS_SERIAL_HEAD_MAX];
+                witness_serial_format_head(t->first, t->head, hline);
+                con_printf("%s\n", hline);
+                t->head_printed = true;
+        }
+        witness_record_decode(rec, &r);
+        witness_serial_format(rec, line);
+        con_printf("%s\n", line);
+        con_printf(
+            "  # seq %llu boot %u t=%llu.%06llu s kind 0x%04x actor %u target 0x%llx "
+            "cap 0x%llx payload 0x%llx%s\n",
+            (unsigned long long)r.seq, r.boot, (unsigned long long)(r.time_ns / 1000000000ULL),
+            (unsigned long long)(r.time_ns / 1000 % 1000000), r.kind, r.actor,
+            (unsigned long long)r.target, (unsigned long long)r.cap, (unsigned long long)r.payload,
+            (r.flags & WITNESS_F_DENIED) ? " DENIED" : "");
+}
+
+static int parse_count(const char *s, uint32_t *out)
+{
+        uint32_t v = 0;
+
+        if (*s == '\0') {
+                return -1;
+        }
+        for (; *s != '\0'; s++) {
+                if (*s < '0' || *s > '9' || v > 100000) {
+                        return -1;
+                }
+                v = v * 10 + (uint32_t)(*s - '0');
+        }
+        *out = v;
+        return 0;
+}
+
+static int cmd_witness(int argc, char **argv)
+{
+        if (witness_global() == NULL) {
+                con_puts("witness: the log is not running\n");
+                return -1;
+        }
+        const char *sub = argc > 1 ? argv[1] : "stats";
+        if (strcmp(sub, "tail") == 0) {
+                uint32_t n = 10;
+                if (argc > 2 && (parse_count(argv[2], &n) != 0 || n == 0)) {
+                        con_printf("witness: '%s' is not a record count\n", argv[2]);
+                        return -1;
+                }
+                if (n > WLOG_RING_CAP) {
+                        n = WLOG_RING_CAP;
+                }
+                struct tail_ctx t = {.head_printed = false};
+                witness_log_tail(&wlog, n, t.head, &t.first, print_record, &t);
+                return 0;
+        }
+        if (strcmp(sub, "verify") == 0) {
+                uint64_t bad = 0;
+                enum witness_verdict v = witness_log_verify_ring(&wlog, &bad);
+                if (v == WV_OK) {
+                        con_puts("witness: RAM ring intact (chain and seals)\n");
+                } else {
+                        con_printf("witness: RAM ring FAILS at seq %llu: %s\n",
+                                   (unsigned long long)bad, witness_verdict_name(v));
+                }
+                struct witness_store_report rep;
+                enum witness_err e = witness_log_verify_store(&wlog, &rep);
+                if (e != WITNESS_OK) {
+                        con_printf("witness: store not verified (%s)\n", wlog_store_desc);
+                } else if (rep.verdict == WV_OK) {
+                        con_printf(
+                            "witness: store intact: %llu records (seq %llu..%llu), %llu "
+                            "seals verified, last boot %u\n",
+                            (unsigned long long)rep.records, (unsigned long long)rep.first_seq,
+                            (unsigned long long)(rep.next_seq - 1),
+                            (unsigned long long)rep.seals_ok, rep.last_boot);
+                } else {
+                        con_printf("witness: store FAILS at seq %llu (slot %llu): %s\n",
+                                   (unsigned long long)rep.bad_seq,
+                                   (unsigned long long)rep.bad_slot,
+                                   witness_verdict_name(rep.verdict));
+                }
+                return v == WV_OK && e == WITNESS_OK && rep.verdict == WV_OK ? 0 : -1;
+        }
+        if (strcmp(sub, "stats") == 0) {
+                struct witness_stats st;
+                witness_log_stats(&wlog, &st);
+                con_printf(
+                    "boot %u, next seq %llu, %llu records this boot (%llu persisted, %llu "
+                    "pending)\n",
+                    st.boot, (unsigned long long)st.next_seq, (unsigned long long)st.emitted,
+                    (unsigned long long)st.persisted, (unsigned long long)st.pending);
+                con_printf("flushes %llu, seals %llu; store %s: %s, %llu of %llu slots used\n",
+                           (unsigned long long)st.flushes, (unsigned long long)st.seals,
+                           wlog_store_desc, store_state_name(st.store_state),
+                           (unsigned long long)st.store_used, (unsigned long long)st.store_slots);
+                con_printf(
+                    "not persisted %llu, flash errors %llu, emitted before the log "
+                    "started %llu\n",
+                    (unsigned long long)st.unpersisted, (unsigned long long)st.flash_errors,
+                    (unsigned long long)st.unlogged);
+                return 0;
+        }
+        con_printf("witness: unknown subcommand '%s' (tail [N], verify, stats)\n", sub);
+        return -1;
+}
+MONITOR_CMD(witness, "witness", "tail [N]|verify|stats", "inspect the witness log", cmd_witness);

@@ -1,0 +1,22 @@
+/*
+ * kernel/wlog.h: the kernel's witness log: one witness/ log instance with its RAM ring,
+ * an IRQ-safe SMP lock, the generic-timer clock, the development key, and the persistent
+ * store in CFI flash bank 1 (QEMU: build/witness.img). Batches are flushed by epoch:
+ * when the monitor idles and a flush is due, when a batch fills, and at shutdown.
+ */
+#ifndef RVM_KERNEL_WLOG_H
+#define RVM_KERNEL_WLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WLOG_EPOCH_NS 100000000ULL /* flush pending records at most this long after they came */
+
+/* Start the log: attach the store, continue the chain, first record carries digest. */
+int wlog_start(const uint8_t digest[32], char *msg, size_t cap);
+/* Flush if an epoch has passed since the last flush and records are pending. */
+void wlog_idle(void);
+/* Flush now (orderly shutdown). */
+void wlog_flush(void);
+
+#endif

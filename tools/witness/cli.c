@@ -1,0 +1,559 @@
+/*
+ * tools/witness/cli.c — the `witness` command line: verify, show, replay, stats, export.
+ * Kept apart from main() so tests run it in-process with their own output streams.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tools/witness/witness_tool.h"
+
+static const struct {
+        uint16_t kind;
+        const char *name;
+} kinds[] = {
+    {WK_BOOT_PHASE, "WK_BOOT_PHASE"},
+    {WK_BOOT_ATTEST, "WK_BOOT_ATTEST"},
+    {WK_BOOT_DONE, "WK_BOOT_DONE"},
+    {WK_PART_CREATE, "WK_PART_CREATE"},
+    {WK_PART_STATE, "WK_PART_STATE"},
+    {WK_PART_DESTROY, "WK_PART_DESTROY"},
+    {WK_PART_FAULT, "WK_PART_FAULT"},
+    {WK_PART_SPLIT, "WK_PART_SPLIT"},
+    {WK_PART_MERGE, "WK_PART_MERGE"},
+    {WK_CAP_DERIVE, "WK_CAP_DERIVE"},
+    {WK_CAP_GRANT, "WK_CAP_GRANT"},
+    {WK_CAP_REVOKE, "WK_CAP_REVOKE"},
+    {WK_CAP_DROP, "WK_CAP_DROP"},
+    {WK_CAP_DENY, "WK_CAP_DENY"},
+    {WK_CAP_INSPECT, "WK_CAP_INSPECT"},
+    {WK_CAP_CREATE, "WK_CAP_CREATE"},
+    {WK_MEM_REGION, "WK_MEM_REGION"},
+    {WK_MEM_MAP, "WK_MEM_MAP"},
+    {WK_MEM_UNMAP, "WK_MEM_UNMAP"},
+    {WK_MEM_TRANSFER, "WK_MEM_TRANSFER"},
+    {WK_MEM_TIER, "WK_MEM_TIER"},
+    {WK_MEM_CHECKPOINT, "WK_MEM_CHECKPOINT"},
+    {WK_COMM_EDGE, "WK_COMM_EDGE"},
+    {WK_COMM_SEND, "WK_COMM_SEND"},
+    {WK_COMM_EDGE_DESTROY, "WK_COMM_EDGE_DESTROY"},
+    {WK_COMM_LEND, "WK_COMM_LEND"},
+    {WK_DEV_LEASE, "WK_DEV_LEASE"},
+    {WK_DEV_EXPIRE, "WK_DEV_EXPIRE"},
+    {WK_DEV_REVOKE, "WK_DEV_REVOKE"},
+    {WK_PROOF_ALLOW, "WK_PROOF_ALLOW"},
+    {WK_PROOF_DENY, "WK_PROOF_DENY"},
+    {WK_SCHED_EPOCH, "WK_SCHED_EPOCH"},
+    {WK_SCHED_MODE, "WK_SCHED_MODE"},
+    {WK_REC_RESTART, "WK_REC_RESTART"},
+    {WK_REC_RECONSTRUCT, "WK_REC_RECONSTRUCT"},
+    {WK_REC_ROLLBACK, "WK_REC_ROLLBACK"},
+    {WK_COH_CUT, "WK_COH_CUT"},
+    {WK_COH_DECISION, "WK_COH_DECISION"},
+    {WK_WASM_AGENT, "WK_WASM_AGENT"},
+    {WK_WASM_HOSTCALL, "WK_WASM_HOSTCALL"},
+    {WK_WIT_SEAL, "WK_WIT_SEAL"},
+    {WK_WIT_STORE_FULL, "WK_WIT_STORE_FULL"},
+    {WK_WIT_RECOVERED, "WK_WIT_RECOVERED"},
+};
+
+static const char *families[] = {"",          "BOOT",   "PARTITION", "CAP",   "MEMORY",
+                                 "COMM",      "DEVICE", "PROOF",     "SCHED", "RECOVERY",
+                                 "COHERENCE", "WASM",   "WITNESS"};
+
+const char *wt_kind_name(uint16_t kind)
+{
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+                if (kinds[i].kind == kind)
+                        return kinds[i].name;
+        return NULL;
+}
+
+struct opts {
+        const char *cmd, *file;
+        bool json, no_key, have_at;
+        uint8_t key[WITNESS_KEY_MAX];
+        size_t key_len;
+        struct wt_verify_opts vo;
+        uint64_t at;
+        /* filters: kind_mask is 0xFFFF for an exact kind, 0xFF00 for a family */
+        bool f_kind, f_actor, f_target, f_boot;
+        uint16_t kind, kind_mask;
+        uint64_t actor, target, boot;
+        uint64_t from, to, since, until;
+};
+
+static bool parse_u64(const char *s, uint64_t *v)
+{
+        char *end;
+
+        if (s == NULL || *s == '\0' || *s == '-')
+                return false;
+        errno = 0;
+        *v = strtoull(s, &end, 0);
+        return errno == 0 && *end == '\0';
+}
+
+static bool parse_hex(const char *s, uint8_t *out, size_t max, size_t *n)
+{
+        size_t len = s ? strlen(s) : 0;
+
+        if (len == 0 || len % 2 || len / 2 > max)
+                return false;
+        for (size_t i = 0; i < len / 2; i++) {
+                unsigned int b;
+
+                if (sscanf(s + 2 * i, "%2x", &b) != 1 ||
+                    !strchr("0123456789abcdefABCDEF", s[2 * i]) ||
+                    !strchr("0123456789abcdefABCDEF", s[2 * i + 1]))
+                        return false;
+                out[i] = (uint8_t)b;
+        }
+        *n = len / 2;
+        return true;
+}
+
+/* "SEQ:HEAD" as printed on a W1H line (seq decimal or 0x-hex, head 64 hex digits). */
+static bool parse_point(const char *s, uint64_t *seq, uint8_t head[WITNESS_HEAD_SIZE])
+{
+        char buf[32];
+        const char *colon = s ? strchr(s, ':') : NULL;
+        size_t n;
+
+        if (colon == NULL || (size_t)(colon - s) >= sizeof(buf))
+                return false;
+        memcpy(buf, s, (size_t)(colon - s));
+        buf[colon - s] = '\0';
+        return parse_u64(buf, seq) && parse_hex(colon + 1, head, WITNESS_HEAD_SIZE, &n) &&
+               n == WITNESS_HEAD_SIZE;
+}
+
+static bool parse_kind(const char *s, uint16_t *kind, uint16_t *mask)
+{
+        uint64_t v;
+
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+                if (strcasecmp(s, kinds[i].name) == 0 || strcasecmp(s, kinds[i].name + 3) == 0) {
+                        *kind = kinds[i].kind;
+                        *mask = 0xFFFF;
+                        return true;
+                }
+        for (size_t i = 1; i < sizeof(families) / sizeof(families[0]); i++)
+                if (strcasecmp(s, families[i]) == 0) {
+                        *kind = (uint16_t)(i << 8);
+                        *mask = 0xFF00;
+                        return true;
+                }
+        if (parse_u64(s, &v) && v <= 0xFFFF) {
+                *kind = (uint16_t)v;
+                *mask = 0xFFFF;
+                return true;
+        }
+        return false;
+}
+
+static int usage(FILE *err)
+{
+        fprintf(err,
+                "usage: witness verify FILE [--key HEX | --no-key] [--start SEQ:HEAD] "
+                "[--expect SEQ:HEAD]\n"
+                "       witness show FILE [--kind K] [--actor N] [--target N] [--from SEQ] "
+                "[--to SEQ]\n"
+                "                         [--since NS] [--until NS] [--boot N]\n"
+                "       witness replay FILE --at SEQ\n"
+                "       witness stats FILE\n"
+                "       witness export FILE --json [filters as for show]\n"
+                "FILE: a flash store image, a raw dump of 64-byte records, or a serial "
+                "capture with W1 lines.\n");
+        return 2;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o, FILE *err)
+{
+        memset(o, 0, sizeof(*o));
+        o->to = o->until = UINT64_MAX;
+        if (argc < 3)
+                return usage(err);
+        o->cmd = argv[1];
+        o->file = argv[2];
+        for (int i = 3; i < argc; i++) {
+                const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+                bool ok = true, takes = true;
+
+                if (strcmp(a, "--json") == 0) {
+                        o->json = true;
+                        takes = false;
+                } else if (strcmp(a, "--no-key") == 0) {
+                        o->no_key = true;
+                        takes = false;
+                } else if (strcmp(a, "--key") == 0) {
+                        ok = parse_hex(v, o->key, sizeof(o->key), &o->key_len) && o->key_len >= 16;
+                } else if (strcmp(a, "--start") == 0) {
+                        ok = o->vo.have_start = parse_point(v, &o->vo.start_seq, o->vo.start_head);
+                } else if (strcmp(a, "--expect") == 0) {
+                        ok = o->vo.have_expect =
+                            parse_point(v, &o->vo.expect_seq, o->vo.expect_head);
+                } else if (strcmp(a, "--at") == 0) {
+                        ok = o->have_at = parse_u64(v, &o->at);
+                } else if (strcmp(a, "--kind") == 0) {
+                        ok = o->f_kind = v && parse_kind(v, &o->kind, &o->kind_mask);
+                } else if (strcmp(a, "--actor") == 0) {
+                        ok = o->f_actor = parse_u64(v, &o->actor);
+                } else if (strcmp(a, "--target") == 0) {
+                        ok = o->f_target = parse_u64(v, &o->target);
+                } else if (strcmp(a, "--boot") == 0) {
+                        ok = o->f_boot = parse_u64(v, &o->boot);
+                } else if (strcmp(a, "--from") == 0) {
+                        ok = parse_u64(v, &o->from);
+                } else if (strcmp(a, "--to") == 0) {
+                        ok = parse_u64(v, &o->to);
+                } else if (strcmp(a, "--since") == 0) {
+                        ok = parse_u64(v, &o->since);
+                } else if (strcmp(a, "--until") == 0) {
+                        ok = parse_u64(v, &o->until);
+                } else {
+                        fprintf(err, "witness: unknown option %s\n", a);
+                        return usage(err);
+                }
+                if (!ok) {
+                        fprintf(err, "witness: bad or missing value for %s\n", a);
+                        return 2;
+                }
+                if (takes)
+                        i++;
+        }
+        if (o->key_len == 0 && !o->no_key) {
+                memcpy(o->key, witness_dev_key, sizeof(witness_dev_key));
+                o->key_len = sizeof(witness_dev_key);
+        }
+        o->vo.key = o->no_key ? NULL : o->key;
+        o->vo.key_len = o->no_key ? 0 : o->key_len;
+        return 0;
+}
+
+static uint8_t *read_file(const char *path, size_t *len, FILE *err)
+{
+        FILE *f = fopen(path, "rb");
+        uint8_t *buf = NULL;
+        size_t cap = 0, n = 0;
+
+        if (f == NULL) {
+                fprintf(err, "witness: cannot open %s: %s\n", path, strerror(errno));
+                return NULL;
+        }
+        for (;;) {
+                if (n == cap) {
+                        uint8_t *p;
+
+                        if (cap >= ((size_t)1 << 32)) {
+                                fprintf(err, "witness: %s is larger than 4 GiB\n", path);
+                                free(buf);
+                                fclose(f);
+                                return NULL;
+                        }
+                        cap = cap ? cap * 2 : 1 << 16;
+                        p = realloc(buf, cap);
+                        if (p == NULL) {
+                                fprintf(err, "witness: out of memory reading %s\n", path);
+                                free(buf);
+                                fclose(f);
+                                return NULL;
+                        }
+                        buf = p;
+                }
+                size_t got = fread(buf + n, 1, cap - n, f);
+
+                n += got;
+                if (got == 0)
+                        break;
+        }
+        if (ferror(f)) {
+                fprintf(err, "witness: error reading %s\n", path);
+                free(buf);
+                fclose(f);
+                return NULL;
+        }
+        fclose(f);
+        *len = n;
+        return buf;
+}
+
+static bool selected(const struct opts *o, const struct witness_record *r)
+{
+        return (!o->f_kind || (r->kind & o->kind_mask) == o->kind) &&
+               (!o->f_actor || r->actor == o->actor) && (!o->f_target || r->target == o->target) &&
+               (!o->f_boot || r->boot == o->boot) && r->seq >= o->from && r->seq <= o->to &&
+               r->time_ns >= o->since && r->time_ns <= o->until;
+}
+
+static void print_kind(FILE *out, uint16_t kind)
+{
+        const char *n = wt_kind_name(kind);
+
+        if (n)
+                fprintf(out, "%s", n);
+        else
+                fprintf(out, "0x%04x", kind);
+}
+
+static void show_line(FILE *out, const struct witness_record *r)
+{
+        fprintf(out, "seq=%" PRIu64 " boot=%u t=%" PRIu64 " kind=", r->seq, r->boot, r->time_ns);
+        print_kind(out, r->kind);
+        fprintf(out,
+                " tier=%u flags=0x%02x%s actor=%u target=0x%" PRIx64 " cap=0x%" PRIx64
+                " payload=0x%" PRIx64 "\n",
+                r->tier, r->flags, (r->flags & WITNESS_F_DENIED) ? "(denied)" : "", r->actor,
+                r->target, r->cap, r->payload);
+}
+
+static void json_line(FILE *out, const struct witness_record *r, bool first)
+{
+        fprintf(out,
+                "%s\n  {\"seq\": %" PRIu64 ", \"time_ns\": %" PRIu64 ", \"boot\": %u, \"kind\": \"",
+                first ? "" : ",", r->seq, r->time_ns, r->boot);
+        print_kind(out, r->kind);
+        fprintf(out,
+                "\", \"kind_code\": %u, \"tier\": %u, \"flags\": %u, \"actor\": %u, \"target\": "
+                "%" PRIu64 ", \"cap\": %" PRIu64 ", \"payload\": %" PRIu64 ", \"link\": \"",
+                r->kind, r->tier, r->flags, r->actor, r->target, r->cap, r->payload);
+        for (int i = 0; i < WITNESS_LINK_SIZE; i++)
+                fprintf(out, "%02x", r->link[i]);
+        fprintf(out, "\"}");
+}
+
+/* Records in order, each sequence number once (serial captures may repeat records). */
+static size_t each_record(const struct wt_input *in, const struct opts *o,
+                          void (*fn)(void *ctx, const struct witness_record *r), void *ctx)
+{
+        struct witness_record r;
+        uint64_t next = 0;
+        bool started = false;
+        size_t count = 0;
+
+        for (size_t i = 0; i < in->n; i++) {
+                if (in->items[i].is_head)
+                        continue;
+                witness_record_decode(in->items[i].raw, &r);
+                if (in->fmt == WT_SERIAL && started && r.seq < next)
+                        continue;
+                started = true;
+                next = r.seq + 1;
+                if (o == NULL || selected(o, &r)) {
+                        fn(ctx, &r);
+                        count++;
+                }
+        }
+        return count;
+}
+
+struct out_ctx {
+        FILE *out;
+        bool json_first;
+};
+
+static void show_fn(void *ctx, const struct witness_record *r)
+{
+        show_line(((struct out_ctx *)ctx)->out, r);
+}
+
+static void json_fn(void *ctx, const struct witness_record *r)
+{
+        struct out_ctx *c = ctx;
+
+        json_line(c->out, r, c->json_first);
+        c->json_first = false;
+}
+
+struct stats_ctx {
+        uint64_t n, denied, seals, per_family[16], first_seq, last_seq;
+        uint32_t boot_min, boot_max, boot_last;
+        uint64_t t_min, t_max, boots;
+        FILE *out;
+};
+
+static void stats_fn(void *ctx, const struct witness_record *r)
+{
+        struct stats_ctx *s = ctx;
+
+        if (s->n == 0) {
+                s->first_seq = r->seq;
+                s->boot_min = r->boot;
+                s->t_min = r->time_ns;
+        }
+        if (s->n == 0 || r->boot != s->boot_last)
+                s->boots++;
+        s->boot_last = r->boot;
+        s->n++;
+        s->last_seq = r->seq;
+        s->boot_max = r->boot > s->boot_max ? r->boot : s->boot_max;
+        s->boot_min = r->boot < s->boot_min ? r->boot : s->boot_min;
+        s->t_max = r->time_ns > s->t_max ? r->time_ns : s->t_max;
+        s->t_min = r->time_ns < s->t_min ? r->time_ns : s->t_min;
+        s->denied += (r->flags & WITNESS_F_DENIED) != 0;
+        s->seals += r->kind == WK_WIT_SEAL;
+        s->per_family[(r->kind >> 8) < 16 ? (r->kind >> 8) : 0]++;
+}
+
+static void recovered_fn(void *ctx, const struct witness_record *r)
+{
+        FILE *out = ctx;
+
+        if (r->kind == WK_WIT_RECOVERED && (r->flags & WITNESS_F_TORN)) {
+                if (r->payload == UINT64_MAX)
+                        fprintf(out,
+                                "note: boot %u recovered a power cut: records from seq %" PRIu64
+                                " of the previous boot were lost (batch header lost too)\n",
+                                r->boot, r->cap);
+                else
+                        fprintf(out,
+                                "note: boot %u recovered a power cut: records %" PRIu64 "..%" PRIu64
+                                " of the previous boot were lost\n",
+                                r->boot, r->cap, r->payload);
+        }
+        if (r->kind == WK_WIT_STORE_FULL)
+                fprintf(out, "note: seq %" PRIu64 ": persistence stopped (reason %" PRIu64 ")\n",
+                        r->seq, r->payload);
+}
+
+static const char *format_name(enum wt_format f)
+{
+        return f == WT_FLASH ? "flash image" : f == WT_DUMP ? "raw dump" : "serial capture";
+}
+
+static int cmd_verify(const struct wt_input *in, const struct opts *o, FILE *out)
+{
+        struct wt_result r;
+        int rc = wt_verify(in, &o->vo, &r);
+
+        fprintf(out, "input: %s, %zu records\n", format_name(in->fmt), in->records);
+        if (in->malformed)
+                fprintf(out, "warning: %zu malformed W1 frames ignored\n", in->malformed);
+        if (o->vo.key == NULL)
+                fprintf(out, "warning: no key: seals not checked\n");
+        else if (o->key_len == sizeof(witness_dev_key) &&
+                 memcmp(o->key, witness_dev_key, o->key_len) == 0)
+                fprintf(out, "note: seals checked with the development key\n");
+        if (rc == 0) {
+                struct stats_ctx sc = {.out = out};
+
+                each_record(in, NULL, stats_fn, &sc);
+                fprintf(out,
+                        "intact: %" PRIu64 " records (seq %" PRIu64 "..%" PRIu64 ") over %" PRIu64
+                        " boot%s (%u..%u), %" PRIu64 " seals verified",
+                        r.records, r.first_seq, r.next_seq ? r.next_seq - 1 : 0, sc.boots,
+                        sc.boots == 1 ? "" : "s", sc.boot_min, sc.boot_max, r.seals_ok);
+                if (r.seals_unchecked)
+                        fprintf(out, ", %" PRIu64 " not checked", r.seals_unchecked);
+                fprintf(out, "\n");
+                each_record(in, NULL, recovered_fn, out);
+                if (r.records && r.unsealed_first < r.next_seq)
+                        fprintf(out,
+                                "warning: records %" PRIu64 "..%" PRIu64
+                                " follow the last seal: chained only, not authenticated\n",
+                                r.unsealed_first, r.next_seq - 1);
+                return 0;
+        }
+        if (rc == 3) {
+                fprintf(out, "INCOMPLETE: %s\n", r.why);
+                return 3;
+        }
+        if (rc == 2) {
+                fprintf(out, "UNUSABLE: %s\n", r.why);
+                return 2;
+        }
+        fprintf(out, "TAMPERED: %s: %s\n", witness_verdict_name(r.verdict), r.why);
+        if (r.verdict == WV_TAIL_CUT)
+                fprintf(out, "first missing record: seq %" PRIu64 "\n", r.bad_seq);
+        else
+                fprintf(out, "first bad record: seq %" PRIu64 "\n", r.bad_seq);
+        return 1;
+}
+
+int witness_tool_run(int argc, char **argv, FILE *out, FILE *err)
+{
+        uint8_t *data;
+        size_t len = 0;
+        int rc;
+
+        if (argc < 3)
+                return usage(err);
+        data = read_file(argv[2], &len, err);
+        if (data == NULL)
+                return 2;
+        rc = witness_tool_run_buffer(argc, argv, data, len, out, err);
+        free(data);
+        return rc;
+}
+
+int witness_tool_run_buffer(int argc, char **argv, const uint8_t *data, size_t len, FILE *out,
+                            FILE *err)
+{
+        struct opts o;
+        struct wt_input in;
+        int rc = parse_args(argc, argv, &o, err);
+
+        if (rc != 0)
+                return rc;
+        if (strcmp(o.cmd, "verify") && strcmp(o.cmd, "show") && strcmp(o.cmd, "replay") &&
+            strcmp(o.cmd, "stats") && strcmp(o.cmd, "export"))
+                return usage(err);
+        if (strcmp(o.cmd, "replay") == 0 && !o.have_at) {
+                fprintf(err, "witness: replay needs --at SEQ\n");
+                return 2;
+        }
+        if (strcmp(o.cmd, "export") == 0 && !o.json) {
+                fprintf(err, "witness: export supports --json only\n");
+                return 2;
+        }
+        if (wt_load(&in, data, len) != 0) {
+                fprintf(err, "witness: %s: %s\n", o.file, in.err);
+                wt_free(&in);
+                return 2;
+        }
+        if (strcmp(o.cmd, "verify") == 0) {
+                rc = cmd_verify(&in, &o, out);
+        } else if (strcmp(o.cmd, "show") == 0) {
+                struct out_ctx c = {.out = out};
+
+                each_record(&in, &o, show_fn, &c);
+        } else if (strcmp(o.cmd, "export") == 0) {
+                struct out_ctx c = {.out = out, .json_first = true};
+
+                fprintf(out, "[");
+                each_record(&in, &o, json_fn, &c);
+                fprintf(out, "\n]\n");
+        } else if (strcmp(o.cmd, "replay") == 0) {
+                struct wt_result r;
+
+                if (wt_verify(&in, &o.vo, &r) != 0 && r.bad_seq <= o.at)
+                        fprintf(out,
+                                "warning: the log does not verify before seq %" PRIu64
+                                " (%s): replayed state is not trustworthy\n",
+                                o.at, witness_verdict_name(r.verdict));
+                wt_replay(&in, o.at, out);
+        } else {
+                struct stats_ctx s = {.out = out};
+
+                each_record(&in, NULL, stats_fn, &s);
+                fprintf(out, "format: %s\nrecords: %" PRIu64 "\n", format_name(in.fmt), s.n);
+                if (s.n) {
+                        fprintf(out, "seq: %" PRIu64 "..%" PRIu64 "\nboots: %u..%u\n", s.first_seq,
+                                s.last_seq, s.boot_min, s.boot_max);
+                        fprintf(out, "time_ns: %" PRIu64 "..%" PRIu64 "\n", s.t_min, s.t_max);
+                }
+                fprintf(out, "seals: %" PRIu64 "\ndenied: %" PRIu64 "\n", s.seals, s.denied);
+                for (size_t i = 1; i < sizeof(families) / sizeof(families[0]); i++)
+                        if (s.per_family[i])
+                                fprintf(out, "family %s: %" PRIu64 "\n", families[i],
+                                        s.per_family[i]);
+                if (s.per_family[0] || s.per_family[13] || s.per_family[14] || s.per_family[15])
+                        fprintf(out, "unknown kinds: %" PRIu64 "\n",
+                                s.per_family[0] + s.per_family[13] + s.per_family[14] +
+                                    s.per_family[15]);
+        }
+        wt_free(&in);
+        return rc;
+}

@@ -1,0 +1,381 @@
+/*
+ * tools/witness/replay.c — rebuilds, from the records alone, the state they describe at a
+ * sequence number: partitions and states, capabilities and holders, memory regions and
+ * owners, communication edges and device leases. The payload encodings it reads are the
+ * contract in docs/WITNESS.md ("Payloads"); records flagged DENIED change nothing.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/witness/witness_tool.h"
+
+struct obj {
+        uint64_t id, a, b, c, d; /* meaning depends on the table (see wt_replay) */
+        uint64_t seq, time;      /* last change */
+        uint32_t actor;          /* who made the last change */
+        bool alive;
+};
+
+/* Objects in creation order, plus an open-addressing index id -> latest object, so a
+ * hostile log with a million distinct ids replays in linear time. */
+struct table {
+        struct obj *v;
+        size_t n, cap;
+        size_t *slot; /* index + 1, 0 = empty */
+        size_t nslot; /* power of two */
+};
+
+/* Whole-table sweeps (merge, revoke) are bounded in total so no input can stall replay. */
+#define REPLAY_WORK_MAX 400000000ull
+
+struct state {
+        struct table part, caps, regions, edges, leases;
+        uint64_t records, denied, work;
+        int oom;
+};
+
+static size_t *probe(struct table *t, uint64_t id)
+{
+        uint64_t h = id ^ (id >> 33);
+        size_t m = t->nslot - 1, i;
+
+        h *= 0xff51afd7ed558ccdull;
+        i = (size_t)(h ^ (h >> 33)) & m;
+        while (t->slot[i] && t->v[t->slot[i] - 1].id != id)
+                i = (i + 1) & m;
+        return &t->slot[i];
+}
+
+static struct obj *find(struct table *t, uint64_t id)
+{
+        size_t k;
+
+        if (t->nslot == 0)
+                return NULL;
+        k = *probe(t, id);
+        return k && t->v[k - 1].alive ? &t->v[k - 1] : NULL;
+}
+
+static struct obj *add(struct state *s, struct table *t, uint64_t id)
+{
+        struct obj *o = find(t, id);
+
+        if (o)
+                return o;
+        if (t->n == t->cap) {
+                size_t nc = t->cap ? t->cap * 2 : 16;
+                struct obj *p = realloc(t->v, nc * sizeof(*p));
+
+                if (p == NULL) {
+                        s->oom = 1;
+                        return NULL;
+                }
+                t->v = p;
+                t->cap = nc;
+        }
+        if ((t->n + 1) * 2 > t->nslot) {
+                size_t ns = t->nslot ? t->nslot * 2 : 64;
+                size_t *sl = calloc(ns, sizeof(*sl));
+
+                if (sl == NULL) {
+                        s->oom = 1;
+                        return NULL;
+                }
+                free(t->slot);
+                t->slot = sl;
+                t->nslot = ns;
+                for (size_t i = 0; i < t->n; i++)
+                        *probe(t, t->v[i].id) = i + 1;
+        }
+        o = &t->v[t->n];
+        memset(o, 0, sizeof(*o));
+        o->id = id;
+        o->alive = true;
+        *probe(t, id) = ++t->n;
+        return o;
+}
+
+static void touch(struct obj *o, const struct witness_record *r)
+{
+        if (o) {
+                o->seq = r->seq;
+                o->time = r->time_ns;
+                o->actor = r->actor;
+        }
+}
+
+/* Revoking a capability takes its derived descendants with it (field c = parent). */
+static void revoke(struct state *s, struct table *caps, uint64_t handle,
+                   const struct witness_record *r)
+{
+        struct obj *o = find(caps, handle);
+
+        if (o == NULL)
+                return;
+        o->alive = false;
+        touch(o, r);
+        for (bool again = true; again && s->work < REPLAY_WORK_MAX;) {
+                again = false;
+                s->work += caps->n;
+                for (size_t i = 0; i < caps->n; i++) {
+                        struct obj *c = &caps->v[i];
+
+                        if (c->alive && c->c != 0 && find(caps, c->c) == NULL) {
+                                c->alive = false;
+                                touch(c, r);
+                                again = true;
+                        }
+                }
+        }
+}
+
+static void apply(struct state *s, const struct witness_record *r)
+{
+        struct obj *o, *p;
+
+        s->records++;
+        if (s->work >= REPLAY_WORK_MAX)
+                return;
+        if (r->flags & WITNESS_F_DENIED) {
+                s->denied++;
+                return;
+        }
+        switch (r->kind) {
+        case WK_PART_CREATE: /* a = state */
+                touch(o = add(s, &s->part, r->target), r);
+                if (o)
+                        o->a = r->payload;
+                break;
+        case WK_PART_STATE:
+                touch(o = add(s, &s->part, r->target), r);
+                if (o)
+                        o->a = r->payload & 0xFFFFFFFFu;
+                break;
+        case WK_PART_FAULT: /* b = last fault code */
+                touch(o = add(s, &s->part, r->target), r);
+                if (o)
+                        o->b = r->payload;
+                break;
+        case WK_PART_DESTROY:
+                if ((o = find(&s->part, r->target)) != NULL) {
+                        o->alive = false;
+                        touch(o, r);
+                }
+                break;
+        case WK_PART_SPLIT:
+                p = find(&s->part, r->target);
+                touch(o = add(s, &s->part, r->payload), r);
+                if (o && p)
+                        o->a = find(&s->part, r->target)->a;
+                break;
+        case WK_PART_MERGE: /* absorbed target -> survivor payload */
+                s->work += s->regions.n + s->caps.n;
+                if ((o = find(&s->part, r->target)) != NULL) {
+                        o->alive = false;
+                        touch(o, r);
+                }
+                for (size_t i = 0; i < s->regions.n; i++)
+                        if (s->regions.v[i].alive && s->regions.v[i].a == r->target) {
+                                s->regions.v[i].a = r->payload;
+                                touch(&s->regions.v[i], r);
+                        }
+                for (size_t i = 0; i < s->caps.n; i++)
+                        if (s->caps.v[i].alive && s->caps.v[i].a == r->target)
+                                s->caps.v[i].a = r->payload;
+                break;
+        case WK_CAP_CREATE: /* caps: a = holder, b = object, c = parent, d = rights */
+                touch(o = add(s, &s->caps, r->cap), r);
+                if (o) {
+                        o->a = r->actor;
+                        o->b = r->target;
+                        o->c = 0;
+                        o->d = r->payload;
+                }
+                break;
+        case WK_CAP_DERIVE: {
+                /* Only a known parent is recorded: an unknown one (created before the log
+                 * starts) must not make the child look orphaned at the next revocation. */
+                uint64_t obj = 0;
+                bool known = false;
+
+                if ((p = find(&s->caps, r->cap)) != NULL) {
+                        obj = p->b;
+                        known = r->cap != r->target;
+                }
+                touch(o = add(s, &s->caps, r->target), r);
+                if (o) {
+                        o->a = r->actor;
+                        o->b = obj;
+                        o->c = known ? r->cap : 0;
+                        o->d = r->payload;
+                }
+                break;
+        }
+        case WK_CAP_GRANT:
+                p = find(&s->caps, r->cap);
+                if (p == NULL)
+                        break;
+                if (r->payload == 0) {
+                        p->a = r->target;
+                        touch(p, r);
+                } else {
+                        uint64_t obj = p->b, rights = p->d;
+
+                        touch(o = add(s, &s->caps, r->payload), r);
+                        if (o) {
+                                o->a = r->target;
+                                o->b = obj;
+                                o->c = r->payload != r->cap ? r->cap : 0;
+                                o->d = rights;
+                        }
+                }
+                break;
+        case WK_CAP_REVOKE:
+                revoke(s, &s->caps, r->target, r);
+                break;
+        case WK_CAP_DROP:
+                if ((o = find(&s->caps, r->target ? r->target : r->cap)) != NULL) {
+                        o->alive = false;
+                        touch(o, r);
+                }
+                break;
+        case WK_MEM_REGION: /* a = owner, b = size, c = tier; id = region */
+                touch(o = add(s, &s->regions, r->target), r);
+                if (o) {
+                        o->a = r->actor;
+                        o->b = r->payload;
+                }
+                break;
+        case WK_MEM_TRANSFER:
+                if ((o = find(&s->regions, r->target)) != NULL) {
+                        o->a = r->payload;
+                        touch(o, r);
+                }
+                break;
+        case WK_MEM_TIER:
+                if ((o = find(&s->regions, r->target)) != NULL) {
+                        o->c = r->payload;
+                        touch(o, r);
+                }
+                break;
+        case WK_MEM_MAP:
+        case WK_MEM_UNMAP:
+                if ((o = find(&s->regions, r->target)) != NULL)
+                        touch(o, r);
+                break;
+        case WK_COMM_EDGE: /* a = from, b = to */
+                touch(o = add(s, &s->edges, r->target), r);
+                if (o) {
+                        o->a = r->actor;
+                        o->b = r->payload;
+                }
+                break;
+        case WK_COMM_EDGE_DESTROY:
+                if ((o = find(&s->edges, r->target)) != NULL) {
+                        o->alive = false;
+                        touch(o, r);
+                }
+                break;
+        case WK_DEV_LEASE: /* a = lessee, b = expiry */
+                touch(o = add(s, &s->leases, r->target), r);
+                if (o) {
+                        o->a = r->actor;
+                        o->b = r->payload;
+                }
+                break;
+        case WK_DEV_EXPIRE:
+        case WK_DEV_REVOKE:
+                if ((o = find(&s->leases, r->target)) != NULL) {
+                        o->alive = false;
+                        touch(o, r);
+                }
+                break;
+        default:
+                break;
+        }
+}
+
+static const char *part_state(uint64_t s)
+{
+        static const char *names[] = {"created", "running",   "suspended", "stopped",
+                                      "faulted", "migrating", "dormant"};
+
+        return s < sizeof(names) / sizeof(names[0]) ? names[s] : "state?";
+}
+
+void wt_replay(const struct wt_input *in, uint64_t at, FILE *out)
+{
+        struct state s;
+        struct witness_record r;
+        uint64_t next = 0;
+        bool started = false;
+
+        memset(&s, 0, sizeof(s));
+        for (size_t i = 0; i < in->n; i++) {
+                if (in->items[i].is_head)
+                        continue;
+                witness_record_decode(in->items[i].raw, &r);
+                /* Repeated copies (serial) and anything out of order are not replayed twice. */
+                if (started && r.seq < next)
+                        continue;
+                if (r.seq > at)
+                        break;
+                started = true;
+                next = r.seq + 1;
+                apply(&s, &r);
+        }
+        fprintf(out, "state at seq %" PRIu64 " (%" PRIu64 " records applied, %" PRIu64 " denied)\n",
+                at, s.records, s.denied);
+        fprintf(out, "partitions:\n");
+        for (size_t i = 0; i < s.part.n; i++)
+                if (s.part.v[i].alive)
+                        fprintf(out,
+                                "  partition %" PRIu64 " state %s (%" PRIu64 ") last fault %" PRIu64
+                                " changed at seq %" PRIu64 "\n",
+                                s.part.v[i].id, part_state(s.part.v[i].a), s.part.v[i].a,
+                                s.part.v[i].b, s.part.v[i].seq);
+        fprintf(out, "capabilities:\n");
+        for (size_t i = 0; i < s.caps.n; i++)
+                if (s.caps.v[i].alive)
+                        fprintf(out,
+                                "  cap 0x%" PRIx64 " held by %" PRIu64 " object 0x%" PRIx64
+                                " rights 0x%" PRIx64 " parent 0x%" PRIx64 "\n",
+                                s.caps.v[i].id, s.caps.v[i].a, s.caps.v[i].b, s.caps.v[i].d,
+                                s.caps.v[i].c);
+        fprintf(out, "regions:\n");
+        for (size_t i = 0; i < s.regions.n; i++)
+                if (s.regions.v[i].alive)
+                        fprintf(out,
+                                "  region 0x%" PRIx64 " owner %" PRIu64 " size %" PRIu64
+                                " tier %" PRIu64 " last changed at seq %" PRIu64 " (t=%" PRIu64
+                                " ns) by %u\n",
+                                s.regions.v[i].id, s.regions.v[i].a, s.regions.v[i].b,
+                                s.regions.v[i].c, s.regions.v[i].seq, s.regions.v[i].time,
+                                s.regions.v[i].actor);
+        fprintf(out, "edges:\n");
+        for (size_t i = 0; i < s.edges.n; i++)
+                if (s.edges.v[i].alive)
+                        fprintf(out, "  edge %" PRIu64 " %" PRIu64 " -> %" PRIu64 "\n",
+                                s.edges.v[i].id, s.edges.v[i].a, s.edges.v[i].b);
+        fprintf(out, "leases:\n");
+        for (size_t i = 0; i < s.leases.n; i++)
+                if (s.leases.v[i].alive)
+                        fprintf(out,
+                                "  device %" PRIu64 " leased to %" PRIu64 " until %" PRIu64 " ns\n",
+                                s.leases.v[i].id, s.leases.v[i].a, s.leases.v[i].b);
+        if (s.oom)
+                fprintf(out, "warning: out of memory, state incomplete\n");
+        if (s.work >= REPLAY_WORK_MAX)
+                fprintf(out, "warning: replay work limit reached, state incomplete\n");
+        free(s.part.v);
+        free(s.part.slot);
+        free(s.caps.v);
+        free(s.caps.slot);
+        free(s.regions.v);
+        free(s.regions.slot);
+        free(s.edges.v);
+        free(s.edges.slot);
+        free(s.leases.v);
+        free(s.leases.slot);
+}

@@ -1,0 +1,74 @@
+/*
+ * tools/witness/witness_tool.h — the host tool's core, separate from main() so unit tests
+ * and the fuzzer drive it directly: input loading with format auto-detection, verification
+ * of each format, state replay, and the command-line front end.
+ */
+#ifndef RVM_TOOLS_WITNESS_TOOL_H
+#define RVM_TOOLS_WITNESS_TOOL_H
+
+#include <stdio.h>
+
+#include "witness/witness.h"
+
+enum wt_format { WT_FLASH = 1, WT_DUMP, WT_SERIAL };
+
+struct wt_item {
+        bool is_head; /* serial "W1H" line: seq + head in raw[0..31] */
+        uint64_t seq;
+        uint64_t where; /* slot (flash), byte offset (dump, serial) */
+        uint8_t raw[WITNESS_RECORD_SIZE];
+};
+
+struct wt_input {
+        enum wt_format fmt;
+        const uint8_t *data;
+        size_t len;
+        struct wt_item *items;
+        size_t n, cap;
+        size_t records;   /* items that are records */
+        size_t trailing;  /* dump: bytes after the last whole record */
+        size_t malformed; /* serial: broken frames */
+        /* flash */
+        uint32_t block_size;
+        uint64_t flash_size;
+        bool flash_super_bad;
+        char err[200];
+};
+
+/* Loads and classifies data (not copied: keep it alive). 0 = ok, else err is set. */
+int wt_load(struct wt_input *in, const uint8_t *data, size_t len);
+void wt_free(struct wt_input *in);
+
+struct wt_verify_opts {
+        const uint8_t *key; /* NULL: seals not checked */
+        size_t key_len;
+        bool have_start;
+        uint64_t start_seq;
+        uint8_t start_head[WITNESS_HEAD_SIZE];
+        bool have_expect; /* head before record expect_seq must be expect_head */
+        uint64_t expect_seq;
+        uint8_t expect_head[WITNESS_HEAD_SIZE];
+};
+
+struct wt_result {
+        enum witness_verdict verdict;
+        uint64_t bad_index, bad_seq, found_seq, where;
+        uint64_t records, seals_ok, seals_unchecked, first_seq, next_seq, unsealed_first;
+        bool lost;
+        uint64_t lost_first, lost_last;
+        char why[256];
+};
+/* Exit status convention: 0 intact, 1 tampered/damaged, 2 unusable input, 3 torn tail. */
+int wt_verify(const struct wt_input *in, const struct wt_verify_opts *o, struct wt_result *res);
+
+/* Replay: the state the records describe after record 'at' (inclusive). */
+void wt_replay(const struct wt_input *in, uint64_t at, FILE *out);
+
+int witness_tool_run(int argc, char **argv, FILE *out, FILE *err);
+/* The same on bytes already in memory (argv[2] only names them in messages). */
+int witness_tool_run_buffer(int argc, char **argv, const uint8_t *data, size_t len, FILE *out,
+                            FILE *err);
+
+const char *wt_kind_name(uint16_t kind);
+
+#endif

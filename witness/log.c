@@ -1,0 +1,365 @@
+/*
+ * witness/log.c — struct witness_log: the RAM ring (indexed by sequence number), the chain
+ * head, epoch batching to the store (batch header, records, seal, anchor), boot-time
+ * recovery of the store, the store-full policy, and the global log behind witness_emit().
+ *
+ * Invariants (under the log's lock):
+ *  - head is the SHA-256 chain head after record next_seq - 1;
+ *  - records [flushed_seq, next_seq) are pending and still in the ring (auto-flush runs
+ *    before the ring could overwrite one), unless the store is unusable, in which case
+ *    flushed_seq == next_seq and every record appended is counted in st.unpersisted;
+ *  - marks[(s / 64) % (cap / 64)] is the head before record s, for s % 64 == 0.
+ */
+#include <string.h>
+
+#include "witness/internal.h"
+
+static void lock(struct witness_log *log)
+{
+        if (log->cfg.lock)
+                log->cfg.lock(log->cfg.lock_ctx);
+}
+
+static void unlock(struct witness_log *log)
+{
+        if (log->cfg.unlock)
+                log->cfg.unlock(log->cfg.lock_ctx);
+}
+
+static uint8_t *ring_slot(struct witness_log *log, uint64_t seq)
+{
+        return log->cfg.ring[seq % log->cfg.ring_cap];
+}
+
+enum witness_err witness_log_init(struct witness_log *log, const struct witness_log_config *cfg)
+{
+        if (log == NULL || cfg == NULL || cfg->ring == NULL || cfg->marks == NULL ||
+            cfg->ring_cap == 0 || cfg->ring_cap % 64 != 0 || cfg->batch_max == 0 ||
+            cfg->ring_cap < cfg->batch_max + 64 || cfg->key == NULL || cfg->key_len < 16 ||
+            cfg->key_len > WITNESS_KEY_MAX || (cfg->lock == NULL) != (cfg->unlock == NULL))
+                return WITNESS_E_INVAL;
+        if (witness_crypto_init() != WITNESS_OK)
+                return WITNESS_E_CRYPTO;
+        memset(log, 0, sizeof(*log));
+        log->cfg = *cfg;
+        memcpy(log->key, cfg->key, cfg->key_len);
+        log->cfg.key = log->key;
+        witness_genesis(log->head);
+        memcpy(log->ring_start_head, log->head, WITNESS_HEAD_SIZE);
+        log->boot = 1;
+        log->store_state = WITNESS_STORE_NONE;
+        return WITNESS_OK;
+}
+
+/* The one place a record is made: fill, (seal: MAC), chain, mark. */
+static void append_record(struct witness_log *log, const struct witness_event *ev)
+{
+        struct witness_record r;
+        uint64_t seq = log->next_seq;
+        uint8_t *slot = ring_slot(log, seq);
+
+        memset(&r, 0, sizeof(r));
+        r.seq = seq;
+        r.time_ns = log->cfg.clock_ns ? log->cfg.clock_ns(log->cfg.clock_ctx) : 0;
+        r.boot = log->boot;
+        r.kind = ev->kind;
+        r.tier = ev->tier;
+        r.flags = ev->flags;
+        r.actor = ev->actor;
+        r.target = ev->target;
+        r.cap = ev->cap;
+        r.payload = ev->payload;
+        witness_record_encode(&r, slot);
+        if (seq % 64 == 0)
+                memcpy(log->cfg.marks[(seq / 64) % (log->cfg.ring_cap / 64)], log->head,
+                       WITNESS_HEAD_SIZE);
+        if (ev->kind == WK_WIT_SEAL) {
+                uint8_t mac[WITNESS_MAC_SIZE];
+
+                /* The key was validated at init; the only failure is mbedTLS running out of
+                 * its arena, which leaves a zero MAC that every verifier rejects. */
+                if (witness_seal_mac(log->key, log->cfg.key_len, log->head, slot, mac) ==
+                    WITNESS_OK)
+                        memcpy(slot + 16, mac, WITNESS_MAC_SIZE);
+                log->st.seals++;
+                memcpy(log->seal_before, log->head, WITNESS_HEAD_SIZE);
+        }
+        witness_chain_step(log->head, slot);
+        log->next_seq++;
+        log->st.emitted++;
+        if (log->store_state != WITNESS_STORE_OK) {
+                log->flushed_seq = log->next_seq;
+                log->st.unpersisted++;
+        }
+}
+
+static void append_simple(struct witness_log *log, uint16_t kind, uint8_t flags, uint64_t target,
+                          uint64_t cap, uint64_t payload)
+{
+        struct witness_event ev = {
+            .kind = kind, .flags = flags, .target = target, .cap = cap, .payload = payload};
+
+        append_record(log, &ev);
+}
+
+static void stop_store(struct witness_log *log, enum witness_store_state why, uint64_t reason)
+{
+        log->store_state = why;
+        /* Pending records can no longer be written: account for them, then say so in the
+         * chain itself so the RAM log and any serial capture show where persistence ended. */
+        log->st.unpersisted += log->next_seq - log->flushed_seq;
+        log->flushed_seq = log->next_seq;
+        append_simple(log, WK_WIT_STORE_FULL, WITNESS_F_NOSTORE, log->wslot, 0, reason);
+}
+
+enum witness_err witness_log_attach_store(struct witness_log *log, const struct witness_flash *f,
+                                          bool format_if_blank)
+{
+        struct witness_ws_scan s;
+        bool blank = false;
+        enum witness_err e;
+        uint64_t start = 0;
+
+        if (log == NULL || f == NULL || !witness_ws_geometry_ok(f) || !f->read || !f->program ||
+            !f->erase_block)
+                return WITNESS_E_INVAL;
+        if (log->started || log->next_seq != 0 || log->store_state != WITNESS_STORE_NONE)
+                return WITNESS_E_STATE;
+        lock(log);
+        log->flash = *f;
+        log->log_slots = witness_ws_log_slots(f);
+        e = witness_ws_read_super(f, &blank);
+        if (e == WITNESS_E_NOFMT && blank && format_if_blank)
+                e = witness_store_format(f);
+        if (e != WITNESS_OK)
+                goto out;
+        memset(&s, 0, sizeof(s));
+        s.f = f;
+        s.log_slots = log->log_slots;
+        witness_verify_init(&s.v, NULL, 0, log->key, log->cfg.key_len);
+        e = witness_ws_read_anchors(f, &s.anchored, &s.anchor, &log->anchor_block,
+                                    &log->anchor_next);
+        if (e != WITNESS_OK)
+                goto out;
+        if (s.anchored && s.anchor.slot < s.log_slots) {
+                /* Fast path: trust the anchored seal if its link matches the anchored head,
+                 * and scan only what follows it (at most one batch). */
+                uint8_t b[WS_SLOT];
+                struct witness_record r;
+
+                if (f->read(f->ctx, witness_ws_log_off(f) + (uint64_t)s.anchor.slot * WS_SLOT, b,
+                            WS_SLOT) != 0) {
+                        e = WITNESS_E_FLASH;
+                        goto out;
+                }
+                witness_record_decode(b, &r);
+                /* Re-verify the anchored seal itself (chain link and HMAC) from the head
+                 * the anchor recorded before it. */
+                witness_verify_init(&s.v, s.anchor.head, s.anchor.seal_seq, log->key,
+                                    log->cfg.key_len);
+                if (r.kind == WK_WIT_SEAL && witness_verify_record(&s.v, b) == WV_OK) {
+                        start = (uint64_t)s.anchor.slot + 1;
+                        s.anchor_ok = true;
+                        s.have_seal = true;
+                        s.seal_slot = s.anchor.slot;
+                        s.unsealed_first = r.seq + 1;
+                        s.last_boot = r.boot;
+                        s.seal_boot = r.boot;
+                        memcpy(s.seal_head, s.anchor.head, WITNESS_HEAD_SIZE);
+                } else {
+                        witness_verify_init(&s.v, NULL, 0, log->key, log->cfg.key_len);
+                }
+        }
+        witness_ws_scan_run(&s, start);
+        if (s.ioerr) {
+                e = WITNESS_E_FLASH;
+                goto out;
+        }
+        /* Continue the chain from the last good record whatever happens next. */
+        memcpy(log->head, s.v.head, WITNESS_HEAD_SIZE);
+        memcpy(log->ring_start_head, s.v.head, WITNESS_HEAD_SIZE);
+        log->next_seq = log->ring_start_seq = log->flushed_seq = s.v.next_seq;
+        log->boot = s.last_boot + 1;
+        log->wslot = s.slot;
+        if (s.fault || (s.anchored && !s.anchor_ok)) {
+                /* Not a power cut: evidence of damage or tampering. Leave it as it is. */
+                log->store_state = WITNESS_STORE_CORRUPT;
+                e = WITNESS_E_CORRUPT;
+                goto out;
+        }
+        log->store_state = WITNESS_STORE_OK;
+        log->st.adopted_first = s.have_seal ? s.unsealed_first : (s.any_record ? s.first_seq : 0);
+        log->st.lost_first = log->st.lost_last = 0;
+        log->st.lost = witness_ws_scan_lost(&s, &log->st.lost_first, &log->st.lost_last);
+        if (log->st.lost || log->st.adopted_first < log->next_seq)
+                log->st.recovered = true;
+        if (s.torn) {
+                static const uint8_t zero[WS_SLOT];
+
+                /* Zeroing is always possible on NOR; a zero slot is a tombstone. */
+                if (f->program(f->ctx, witness_ws_log_off(f) + s.slot * WS_SLOT, zero, WS_SLOT) !=
+                    0) {
+                        e = WITNESS_E_FLASH;
+                        goto out;
+                }
+                log->wslot = s.slot + 1;
+        }
+        if (s.have_seal && (!s.anchored || s.seal_slot != s.anchor.slot)) {
+                /* Power was cut between a seal and its anchor. */
+                struct witness_ws_anchor a = {.seal_seq = s.unsealed_first - 1,
+                                              .slot = (uint32_t)s.seal_slot,
+                                              .boot = s.seal_boot};
+
+                memcpy(a.head, s.seal_head, WITNESS_HEAD_SIZE);
+                if (witness_ws_write_anchor(f, &log->anchor_block, &log->anchor_next, &a) !=
+                    WITNESS_OK) {
+                        e = WITNESS_E_FLASH;
+                        goto out;
+                }
+        }
+        if (log->log_slots - log->wslot < (uint64_t)log->cfg.batch_max + 4) {
+                log->store_state = WITNESS_STORE_FULL;
+                e = WITNESS_E_FULL;
+        }
+out:
+        /* Whatever went wrong, the log keeps working in RAM; start() witnesses why. */
+        if (e == WITNESS_E_FLASH) {
+                log->store_state = WITNESS_STORE_FAILED;
+                log->st.flash_errors++;
+        } else if (e == WITNESS_E_CORRUPT || (e == WITNESS_E_NOFMT && !blank)) {
+                log->store_state = WITNESS_STORE_CORRUPT;
+                e = WITNESS_E_CORRUPT;
+        }
+        unlock(log);
+        return e;
+}
+
+/* Write [flushed_seq, next_seq) (the last record being a seal) as one batch + anchor. */
+static enum witness_err write_batch(struct witness_log *log)
+{
+        const struct witness_flash *f = &log->flash;
+        uint64_t first = log->flushed_seq, count = log->next_seq - first;
+        uint64_t base = witness_ws_log_off(f);
+        uint8_t hdr[WS_SLOT];
+        struct witness_ws_anchor a;
+
+        witness_ws_batch_make(hdr, first, (uint32_t)count, log->boot);
+        if (f->program(f->ctx, base + log->wslot * WS_SLOT, hdr, WS_SLOT) != 0)
+                return WITNESS_E_FLASH;
+        for (uint64_t i = 0; i < count; i++)
+                if (f->program(f->ctx, base + (log->wslot + 1 + i) * WS_SLOT,
+                               ring_slot(log, first + i), WS_SLOT) != 0)
+                        return WITNESS_E_FLASH;
+        a.seal_seq = log->next_seq - 1;
+        a.slot = (uint32_t)(log->wslot + count);
+        a.boot = log->boot;
+        memcpy(a.head, log->seal_before, WITNESS_HEAD_SIZE);
+        log->wslot += count + 1;
+        log->flushed_seq = log->next_seq;
+        log->st.persisted += count;
+        log->st.flushes++;
+        return witness_ws_write_anchor(f, &log->anchor_block, &log->anchor_next, &a);
+}
+
+static enum witness_err flush_locked(struct witness_log *log)
+{
+        uint64_t pending;
+        bool final;
+        enum witness_err e;
+
+        if (log->store_state != WITNESS_STORE_OK)
+                return WITNESS_E_NOSTORE;
+        pending = log->next_seq - log->flushed_seq;
+        if (pending == 0)
+                return WITNESS_OK;
+        /* Keep room for one more maximal batch plus header, STORE_FULL and seal, so the
+         * batch that finds the store full can always be written whole. */
+        final = log->log_slots - log->wslot < pending + 2 + (uint64_t)log->cfg.batch_max + 4;
+        if (final)
+                append_simple(log, WK_WIT_STORE_FULL, 0, log->wslot, 0, WITNESS_STOP_FULL);
+        append_simple(log, WK_WIT_SEAL, 0, 0, 0, 0);
+        e = write_batch(log);
+        if (e != WITNESS_OK) {
+                log->st.flash_errors++;
+                stop_store(log, WITNESS_STORE_FAILED, WITNESS_STOP_FLASH);
+                return e;
+        }
+        if (final) {
+                log->store_state = WITNESS_STORE_FULL;
+                return WITNESS_E_FULL;
+        }
+        return WITNESS_OK;
+}
+
+static void append_locked(struct witness_log *log, const struct witness_event *ev)
+{
+        append_record(log, ev);
+        if (log->store_state == WITNESS_STORE_OK &&
+            log->next_seq - log->flushed_seq >= log->cfg.batch_max)
+                (void)flush_locked(log);
+}
+
+enum witness_err witness_log_start(struct witness_log *log, const uint8_t digest[WITNESS_HEAD_SIZE])
+{
+        struct witness_event ev = {.kind = WK_BOOT_ATTEST};
+        static const uint8_t none[WITNESS_HEAD_SIZE];
+
+        if (log == NULL)
+                return WITNESS_E_INVAL;
+        if (digest == NULL)
+                digest = none;
+        lock(log);
+        log->started = true;
+        ev.target = witness_ws_get64(digest);
+        ev.cap = witness_ws_get64(digest + 8);
+        ev.payload = witness_ws_get64(digest + 16);
+        append_locked(log, &ev);
+        if (log->st.recovered)
+                append_simple(log, WK_WIT_RECOVERED, log->st.lost ? WITNESS_F_TORN : 0,
+                              log->st.adopted_first,
+                              log->st.lost ? log->st.lost_first : log->ring_start_seq,
+                              log->st.lost ? log->st.lost_last : 0);
+        if (log->store_state == WITNESS_STORE_FULL || log->store_state == WITNESS_STORE_FAILED ||
+            log->store_state == WITNESS_STORE_CORRUPT)
+                append_simple(log, WK_WIT_STORE_FULL, WITNESS_F_NOSTORE, log->wslot, 0,
+                              log->store_state == WITNESS_STORE_FULL     ? WITNESS_STOP_FULL
+                              : log->store_state == WITNESS_STORE_FAILED ? WITNESS_STOP_FLASH
+                                                                         : WITNESS_STOP_CORRUPT);
+        unlock(log);
+        return WITNESS_OK;
+}
+
+enum witness_err witness_log_append(struct witness_log *log, const struct witness_event *ev)
+{
+        if (log == NULL || ev == NULL)
+                return WITNESS_E_INVAL;
+        lock(log);
+        append_locked(log, ev);
+        unlock(log);
+        return WITNESS_OK;
+}
+
+enum witness_err witness_log_flush(struct witness_log *log)
+{
+        enum witness_err e;
+
+        if (log == NULL)
+                return WITNESS_E_INVAL;
+        lock(log);
+        e = flush_locked(log);
+        unlock(log);
+        return e;
+}
+
+enum witness_err witness_log_seal(struct witness_log *log)
+{
+        if (log == NULL)
+                return WITNESS_E_INVAL;
+        lock(log);
+        if (log->store_state == WITNESS_STORE_OK)
+                (void)flush_locked(log); /* a stored seal: the batch is written with it */
+        else
+                append_simple(log, WK_WIT_SEAL, 0, 0, 0, 0);
+        unlock(log);
+        return WITNESS_OK;
+}

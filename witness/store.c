@@ -1,0 +1,376 @@
+/*
+ * witness/store.c — the persistent store on NOR flash: its format (superblock, anchor
+ * journal, log area of 64-byte slots), the forward scan that both boot-time recovery and
+ * full verification use, and witness_store_verify(). Every byte read from flash is
+ * untrusted here: a bad value gives a verdict or an error code, never an assert.
+ */
+#include <string.h>
+
+#include "witness/internal.h"
+
+const char witness_ws_magic_super[8] = {'R', 'V', 'M', 'W', 'S', 'T', 'R', '1'};
+const char witness_ws_magic_batch[8] = {'R', 'V', 'M', 'W', 'B', 'A', 'T', '1'};
+const char witness_ws_magic_anchor[8] = {'R', 'V', 'M', 'W', 'A', 'N', 'C', '1'};
+
+void witness_ws_put64(uint8_t *p, uint64_t v)
+{
+        for (int i = 0; i < 8; i++)
+                p[i] = (uint8_t)(v >> (8 * i));
+}
+
+uint64_t witness_ws_get64(const uint8_t *p)
+{
+        uint64_t v = 0;
+
+        for (int i = 7; i >= 0; i--)
+                v = (v << 8) | p[i];
+        return v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+        for (int i = 0; i < 4; i++)
+                p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+bool witness_ws_is_fill(const uint8_t *b, size_t n, uint8_t v)
+{
+        for (size_t i = 0; i < n; i++)
+                if (b[i] != v)
+                        return false;
+        return true;
+}
+
+void witness_ws_slot_make(uint8_t slot[WS_SLOT], const char magic[8])
+{
+        uint8_t h[WITNESS_HEAD_SIZE];
+
+        memcpy(slot, magic, 8);
+        witness_sha256(slot, 56, NULL, 0, h);
+        memcpy(slot + 56, h, 8);
+}
+
+bool witness_ws_slot_check(const uint8_t slot[WS_SLOT], const char magic[8])
+{
+        uint8_t h[WITNESS_HEAD_SIZE];
+
+        if (memcmp(slot, magic, 8) != 0)
+                return false;
+        witness_sha256(slot, 56, NULL, 0, h);
+        return memcmp(slot + 56, h, 8) == 0;
+}
+
+bool witness_ws_geometry_ok(const struct witness_flash *f)
+{
+        uint32_t b = f->block_size;
+
+        if (b < 128 || (b & (b - 1)) != 0 || b > (1u << 24))
+                return false;
+        if (f->size % b != 0 || f->size / b < WS_LOG_BLOCK + 1 || f->size > (1ull << 36))
+                return false;
+        return true;
+}
+
+uint64_t witness_ws_log_off(const struct witness_flash *f)
+{
+        return (uint64_t)WS_LOG_BLOCK * f->block_size;
+}
+
+uint64_t witness_ws_log_slots(const struct witness_flash *f)
+{
+        return (f->size - witness_ws_log_off(f)) / WS_SLOT;
+}
+
+static enum witness_err rd(const struct witness_flash *f, uint64_t off, uint8_t *buf)
+{
+        return f->read(f->ctx, off, buf, WS_SLOT) == 0 ? WITNESS_OK : WITNESS_E_FLASH;
+}
+
+enum witness_err witness_store_format(const struct witness_flash *f)
+{
+        uint8_t sb[WS_SLOT];
+
+        if (f == NULL || !witness_ws_geometry_ok(f) || !f->erase_block || !f->program)
+                return WITNESS_E_INVAL;
+        /* Superblock last: a power cut during format leaves a blank-looking store. */
+        for (uint64_t off = 0; off < f->size; off += f->block_size)
+                if (f->erase_block(f->ctx, off) != 0)
+                        return WITNESS_E_FLASH;
+        memset(sb, 0, sizeof(sb));
+        put32(sb + 8, WS_VERSION);
+        put32(sb + 12, f->block_size);
+        witness_ws_put64(sb + 16, f->size);
+        witness_ws_slot_make(sb, witness_ws_magic_super);
+        return f->program(f->ctx, 0, sb, sizeof(sb)) == 0 ? WITNESS_OK : WITNESS_E_FLASH;
+}
+
+enum witness_err witness_ws_read_super(const struct witness_flash *f, bool *blank)
+{
+        uint8_t sb[WS_SLOT], first[WS_SLOT];
+        enum witness_err e;
+
+        *blank = false;
+        if ((e = rd(f, 0, sb)) != WITNESS_OK)
+                return e;
+        if (!witness_ws_slot_check(sb, witness_ws_magic_super)) {
+                /* Blank = nothing anyone could have meant to keep: superblock and first
+                 * log slot erased or zero-filled (a fresh image file). */
+                if ((e = rd(f, witness_ws_log_off(f), first)) != WITNESS_OK)
+                        return e;
+                *blank =
+                    (witness_ws_is_fill(sb, WS_SLOT, 0xFF) || witness_ws_is_fill(sb, WS_SLOT, 0)) &&
+                    (witness_ws_is_fill(first, WS_SLOT, 0xFF) ||
+                     witness_ws_is_fill(first, WS_SLOT, 0));
+                return WITNESS_E_NOFMT;
+        }
+        if (get32(sb + 8) != WS_VERSION || get32(sb + 12) != f->block_size ||
+            witness_ws_get64(sb + 16) != f->size)
+                return WITNESS_E_CORRUPT;
+        return WITNESS_OK;
+}
+
+static bool anchor_parse(const uint8_t s[WS_SLOT], struct witness_ws_anchor *a)
+{
+        if (!witness_ws_slot_check(s, witness_ws_magic_anchor))
+                return false;
+        a->seal_seq = witness_ws_get64(s + 8);
+        a->slot = get32(s + 16);
+        a->boot = get32(s + 20);
+        memcpy(a->head, s + 24, WITNESS_HEAD_SIZE);
+        return true;
+}
+
+enum witness_err witness_ws_read_anchors(const struct witness_flash *f, bool *found,
+                                         struct witness_ws_anchor *best, uint32_t *active_block,
+                                         uint32_t *next_free)
+{
+        uint32_t per = f->block_size / WS_SLOT, last_used[2] = {0, 0};
+        uint8_t s[WS_SLOT];
+        struct witness_ws_anchor a;
+
+        *found = false;
+        *active_block = 0;
+        for (uint32_t b = 0; b < 2; b++) {
+                uint64_t base = (uint64_t)(WS_ANCHOR_BLOCK0 + b) * f->block_size;
+
+                for (uint32_t i = 0; i < per; i++) {
+                        if (rd(f, base + (uint64_t)i * WS_SLOT, s) != WITNESS_OK)
+                                return WITNESS_E_FLASH;
+                        if (!witness_ws_is_fill(s, WS_SLOT, 0xFF))
+                                last_used[b] = i + 1;
+                        if (anchor_parse(s, &a) && (!*found || a.seal_seq > best->seal_seq)) {
+                                *best = a;
+                                *found = true;
+                                *active_block = b;
+                        }
+                }
+        }
+        *next_free = last_used[*active_block];
+        return WITNESS_OK;
+}
+
+enum witness_err witness_ws_write_anchor(const struct witness_flash *f, uint32_t *active_block,
+                                         uint32_t *next_free, const struct witness_ws_anchor *a)
+{
+        uint32_t per = f->block_size / WS_SLOT;
+        uint8_t s[WS_SLOT];
+
+        if (*next_free >= per) {
+                /* The other block only holds older anchors: erasing it loses nothing the
+                 * active block does not already supersede. */
+                *active_block ^= 1;
+                if (f->erase_block(
+                        f->ctx, (uint64_t)(WS_ANCHOR_BLOCK0 + *active_block) * f->block_size) != 0)
+                        return WITNESS_E_FLASH;
+                *next_free = 0;
+        }
+        memset(s, 0, sizeof(s));
+        witness_ws_put64(s + 8, a->seal_seq);
+        put32(s + 16, a->slot);
+        put32(s + 20, a->boot);
+        memcpy(s + 24, a->head, WITNESS_HEAD_SIZE);
+        witness_ws_slot_make(s, witness_ws_magic_anchor);
+        if (f->program(f->ctx,
+                       (uint64_t)(WS_ANCHOR_BLOCK0 + *active_block) * f->block_size +
+                           (uint64_t)*next_free * WS_SLOT,
+                       s, WS_SLOT) != 0)
+                return WITNESS_E_FLASH;
+        (*next_free)++;
+        return WITNESS_OK;
+}
+
+void witness_ws_batch_make(uint8_t slot[WS_SLOT], uint64_t first_seq, uint32_t count, uint32_t boot)
+{
+        memset(slot, 0, WS_SLOT);
+        witness_ws_put64(slot + 8, first_seq);
+        put32(slot + 16, count);
+        put32(slot + 20, boot);
+        witness_ws_slot_make(slot, witness_ws_magic_batch);
+}
+
+void witness_ws_scan_run(struct witness_ws_scan *s, uint64_t start_slot)
+{
+        const struct witness_flash *f = s->f;
+        uint64_t base = witness_ws_log_off(f);
+        uint8_t b[WS_SLOT], before[WITNESS_HEAD_SIZE];
+
+        for (s->slot = start_slot; s->slot < s->log_slots; s->slot++) {
+                if (rd(f, base + s->slot * WS_SLOT, b) != WITNESS_OK) {
+                        s->ioerr = true;
+                        return;
+                }
+                if (witness_ws_is_fill(b, WS_SLOT, 0xFF))
+                        return;
+                if (witness_ws_is_fill(b, WS_SLOT, 0)) {
+                        s->tombstones++;
+                        continue;
+                }
+                if (witness_ws_slot_check(b, witness_ws_magic_batch)) {
+                        uint64_t first = witness_ws_get64(b + 8);
+                        uint32_t count = get32(b + 16);
+
+                        if (first != s->v.next_seq || count == 0) {
+                                s->fault = true;
+                                s->v.fault = WV_FORMAT;
+                                s->v.fault_expected_seq = s->v.next_seq;
+                                s->v.fault_found_seq = first;
+                                return;
+                        }
+                        s->have_batch = true;
+                        s->batch_first = first;
+                        s->batch_count = count;
+                        s->batches++;
+                        continue;
+                }
+                if (s->anchored && s->slot == s->anchor.slot) {
+                        s->anchor_ok = s->v.next_seq == s->anchor.seal_seq &&
+                                       memcmp(s->v.head, s->anchor.head, WITNESS_HEAD_SIZE) == 0;
+                        if (!s->anchor_ok) {
+                                s->fault = true;
+                                s->v.fault = WV_FORMAT;
+                                s->v.fault_expected_seq = s->anchor.seal_seq;
+                                s->v.fault_found_seq = s->v.next_seq;
+                                return;
+                        }
+                }
+                memcpy(before, s->v.head, WITNESS_HEAD_SIZE);
+                if (witness_verify_record(&s->v, b) != WV_OK) {
+                        bool last = s->slot + 1 >= s->log_slots;
+                        uint8_t nb[WS_SLOT];
+
+                        if (!last && rd(f, base + (s->slot + 1) * WS_SLOT, nb) != WITNESS_OK) {
+                                s->ioerr = true;
+                                return;
+                        }
+                        /* A power cut leaves at most one half-programmed slot, followed by
+                         * erased flash, and only after the last anchored seal (anchors are
+                         * written after their seal is complete). Anything else is damage. */
+                        if ((last || witness_ws_is_fill(nb, WS_SLOT, 0xFF)) &&
+                            (!s->anchored || s->slot > s->anchor.slot)) {
+                                s->torn = true;
+                                s->v.fault = WV_OK;
+                                s->v.index--;
+                        } else {
+                                s->fault = true;
+                        }
+                        return;
+                }
+                if (!s->any_record) {
+                        s->any_record = true;
+                        s->first_seq = s->v.next_seq - 1;
+                }
+                s->last_boot = (uint32_t)(b[40] | b[41] << 8 | b[42] << 16 | (uint32_t)b[43] << 24);
+                if ((uint16_t)(b[48] | b[49] << 8) == WK_WIT_SEAL) {
+                        s->have_seal = true;
+                        s->seal_slot = s->slot;
+                        s->seal_boot = s->last_boot;
+                        memcpy(s->seal_head, before, WITNESS_HEAD_SIZE);
+                        s->unsealed_first = s->v.next_seq;
+                }
+                if (s->on_record)
+                        s->on_record(s->ctx, s->slot, b);
+        }
+}
+
+bool witness_ws_scan_lost(const struct witness_ws_scan *s, uint64_t *lost_first,
+                          uint64_t *lost_last)
+{
+        uint64_t batch_end = s->have_batch ? s->batch_first + s->batch_count - 1 : 0;
+        bool open_batch = s->have_batch && s->v.next_seq <= batch_end;
+
+        if (!s->torn && !open_batch)
+                return false;
+        *lost_first = s->v.next_seq;
+        *lost_last = open_batch ? batch_end : UINT64_MAX;
+        return true;
+}
+
+enum witness_err witness_store_verify(const struct witness_flash *f, const uint8_t *key,
+                                      size_t key_len, struct witness_store_report *rep,
+                                      void (*on_record)(void *ctx, uint64_t slot,
+                                                        const uint8_t rec[WITNESS_RECORD_SIZE]),
+                                      void *ctx)
+{
+        struct witness_ws_scan s;
+        uint32_t active, next;
+        bool blank;
+        enum witness_err e;
+
+        memset(rep, 0, sizeof(*rep));
+        if (f == NULL || !witness_ws_geometry_ok(f) || f->read == NULL)
+                return WITNESS_E_INVAL;
+        e = witness_ws_read_super(f, &blank);
+        if (e != WITNESS_OK)
+                return e;
+        memset(&s, 0, sizeof(s));
+        s.f = f;
+        s.log_slots = witness_ws_log_slots(f);
+        s.on_record = on_record;
+        s.ctx = ctx;
+        witness_verify_init(&s.v, NULL, 0, key, key_len);
+        if ((e = witness_ws_read_anchors(f, &s.anchored, &s.anchor, &active, &next)) != WITNESS_OK)
+                return e;
+        witness_ws_scan_run(&s, 0);
+        if (s.ioerr)
+                return WITNESS_E_FLASH;
+        rep->records = s.v.records;
+        rep->seals_ok = s.v.seals_ok;
+        rep->seals_unchecked = s.v.seals_unchecked;
+        rep->tombstones = s.tombstones;
+        rep->batches = s.batches;
+        rep->log_slots = s.log_slots;
+        rep->used_slots = s.slot;
+        rep->first_seq = s.any_record ? s.first_seq : 0;
+        rep->next_seq = s.v.next_seq;
+        rep->last_boot = s.last_boot;
+        rep->anchored = s.anchored;
+        rep->anchor_seq = s.anchor.seal_seq;
+        rep->anchor_slot = s.anchor.slot;
+        rep->anchor_ok = s.anchor_ok;
+        rep->unsealed_first = s.have_seal ? s.unsealed_first : rep->first_seq;
+        memcpy(rep->head, s.v.head, WITNESS_HEAD_SIZE);
+        rep->lost = witness_ws_scan_lost(&s, &rep->lost_first, &rep->lost_last);
+        if (s.fault) {
+                rep->verdict = s.v.fault;
+                rep->bad_slot = s.slot;
+                rep->bad_seq = s.v.fault_expected_seq;
+                rep->expected_seq = s.v.fault_expected_seq;
+                rep->found_seq = s.v.fault_found_seq;
+        } else if (s.anchored && !s.anchor_ok) {
+                rep->verdict = WV_TAIL_CUT;
+                rep->bad_slot = s.slot;
+                rep->bad_seq = s.v.next_seq;
+                rep->expected_seq = s.anchor.seal_seq;
+                rep->found_seq = s.v.next_seq;
+        } else if (rep->lost) {
+                rep->verdict = WV_TORN;
+                rep->bad_slot = s.slot;
+                rep->bad_seq = rep->lost_first;
+        }
+        return WITNESS_OK;
+}

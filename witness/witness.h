@@ -1,0 +1,352 @@
+/*
+ * witness/ — RVM's tamper-evident audit log. This header is the module's whole interface:
+ *  - the 64-byte record and its little-endian encoding,
+ *  - the SHA-256 chain and HMAC-SHA256 seals (docs/WITNESS.md states the construction),
+ *  - struct witness_log: RAM ring + optional persistent store on NOR flash,
+ *  - witness_emit(), the one call every privileged path makes,
+ *  - measured-boot attestation digest,
+ *  - the serial framing ("W1 <hex>") and the verifier shared with tools/witness.
+ *
+ * Concurrency: a struct witness_log is not internally synchronised. Give it lock callbacks
+ * in struct witness_log_config (the kernel passes its witness spinlock); every public
+ * witness_log_* function and witness_emit() then runs under that lock. Callbacks invoked
+ * while the lock is held (tail callbacks, flash callbacks, clock) must not call back in.
+ */
+#ifndef RVM_WITNESS_WITNESS_H
+#define RVM_WITNESS_WITNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- kinds (fixed names and values; high byte = family) ---- */
+enum witness_kind {
+        WK_BOOT_PHASE = 0x0101,
+        WK_BOOT_ATTEST = 0x0102,
+        WK_BOOT_DONE = 0x0103,
+        WK_PART_CREATE = 0x0201,
+        WK_PART_STATE = 0x0202,
+        WK_PART_DESTROY = 0x0203,
+        WK_PART_FAULT = 0x0204,
+        WK_PART_SPLIT = 0x0205,
+        WK_PART_MERGE = 0x0206,
+        WK_CAP_DERIVE = 0x0301,
+        WK_CAP_GRANT = 0x0302,
+        WK_CAP_REVOKE = 0x0303,
+        WK_CAP_DROP = 0x0304,
+        WK_CAP_DENY = 0x0305,
+        WK_CAP_INSPECT = 0x0306,
+        WK_CAP_CREATE = 0x0307,
+        WK_MEM_REGION = 0x0401,
+        WK_MEM_MAP = 0x0402,
+        WK_MEM_UNMAP = 0x0403,
+        WK_MEM_TRANSFER = 0x0404,
+        WK_MEM_TIER = 0x0405,
+        WK_MEM_CHECKPOINT = 0x0406,
+        WK_COMM_EDGE = 0x0501,
+        WK_COMM_SEND = 0x0502,
+        WK_COMM_EDGE_DESTROY = 0x0503,
+        WK_COMM_LEND = 0x0504,
+        WK_DEV_LEASE = 0x0601,
+        WK_DEV_EXPIRE = 0x0602,
+        WK_DEV_REVOKE = 0x0603,
+        WK_PROOF_ALLOW = 0x0701,
+        WK_PROOF_DENY = 0x0702,
+        WK_SCHED_EPOCH = 0x0801,
+        WK_SCHED_MODE = 0x0802,
+        WK_REC_RESTART = 0x0901,
+        WK_REC_RECONSTRUCT = 0x0902,
+        WK_REC_ROLLBACK = 0x0903,
+        WK_COH_CUT = 0x0A01,
+        WK_COH_DECISION = 0x0A02,
+        WK_WASM_AGENT = 0x0B01,
+        WK_WASM_HOSTCALL = 0x0B02,
+        WK_WIT_SEAL = 0x0C01,
+        WK_WIT_STORE_FULL = 0x0C02,
+        WK_WIT_RECOVERED = 0x0C03,
+};
+
+/* Record flags. */
+#define WITNESS_F_DENIED  0x01u /* the action was refused */
+#define WITNESS_F_TORN    0x02u /* WK_WIT_RECOVERED: a torn slot was found and zeroed */
+#define WITNESS_F_NOSTORE 0x04u /* WK_WIT_STORE_FULL/RECOVERED: written while not persisting */
+
+/* WK_WIT_STORE_FULL payload: why persistence stopped. */
+#define WITNESS_STOP_FULL    1u
+#define WITNESS_STOP_FLASH   2u /* the flash driver returned an error */
+#define WITNESS_STOP_CORRUPT 3u /* the store failed verification at open; left untouched */
+
+enum witness_err {
+        WITNESS_OK = 0,
+        WITNESS_E_INVAL,   /* bad argument or configuration */
+        WITNESS_E_FLASH,   /* a flash callback failed */
+        WITNESS_E_NOFMT,   /* no store superblock (and formatting was not requested) */
+        WITNESS_E_CORRUPT, /* the store does not verify; nothing was written to it */
+        WITNESS_E_FULL,    /* the store has no room; persistence stopped (witnessed) */
+        WITNESS_E_CRYPTO,  /* mbedTLS failed (allocation in the HMAC path) */
+        WITNESS_E_NOSTORE, /* the operation needs a store and there is none usable */
+        WITNESS_E_STATE,   /* wrong order of calls (e.g. store attached after emitting) */
+};
+
+/* ---- the record ---- */
+#define WITNESS_RECORD_SIZE  64
+#define WITNESS_CONTENT_SIZE 52 /* bytes 0..51 are content; 52..63 the chain link */
+#define WITNESS_LINK_SIZE    12
+#define WITNESS_HEAD_SIZE    32
+#define WITNESS_MAC_SIZE     24 /* HMAC-SHA256 truncated to 192 bits, in target/cap/payload */
+#define WITNESS_KEY_MAX      64
+
+/* In-memory view. Its layout equals the encoded one on a little-endian machine, but all
+ * storage goes through witness_record_encode/decode so the format never depends on it. */
+struct witness_record {
+        uint64_t seq;     /*  0: position in the chain, from 0, contiguous across boots */
+        uint64_t time_ns; /*  8: generic-timer nanoseconds since this boot's reset */
+        uint64_t target;  /* 16: object acted on */
+        uint64_t cap;     /* 24: capability handle used (0 none) */
+        uint64_t payload; /* 32: kind-specific (docs/WITNESS.md) */
+        uint32_t boot;    /* 40: boot counter, +1 on every open of the store */
+        uint32_t actor;   /* 44: partition that asked (0 = RVM) */
+        uint16_t kind;    /* 48: enum witness_kind */
+        uint8_t tier;     /* 50: proof tier 0..3 */
+        uint8_t flags;    /* 51: WITNESS_F_* */
+        uint8_t
+            link[WITNESS_LINK_SIZE]; /* 52: first 12 bytes of the chain head after this record */
+};
+_Static_assert(sizeof(struct witness_record) == WITNESS_RECORD_SIZE, "record is 64 bytes");
+_Static_assert(offsetof(struct witness_record, boot) == 40, "layout");
+_Static_assert(offsetof(struct witness_record, kind) == 48, "layout");
+_Static_assert(offsetof(struct witness_record, link) == WITNESS_CONTENT_SIZE, "layout");
+
+void witness_record_encode(const struct witness_record *r, uint8_t out[WITNESS_RECORD_SIZE]);
+void witness_record_decode(const uint8_t in[WITNESS_RECORD_SIZE], struct witness_record *r);
+
+/* The event every privileged path reports (fields as in struct witness_record). */
+struct witness_event {
+        uint16_t kind;
+        uint8_t tier;
+        uint8_t flags;
+        uint32_t actor;
+        uint64_t target;
+        uint64_t cap;
+        uint64_t payload;
+};
+
+/* ---- crypto and chain ---- */
+/* Kernel: points mbedTLS's calloc at a static arena (HMAC needs it). Host: no-op. */
+enum witness_err witness_crypto_init(void);
+void witness_sha256(const void *a, size_t alen, const void *b, size_t blen,
+                    uint8_t out[WITNESS_HEAD_SIZE]);
+/* The chain head before record 0. */
+void witness_genesis(uint8_t head[WITNESS_HEAD_SIZE]);
+/* head <- SHA-256(head || rec[0..51]); writes the truncated link into rec[52..63]. */
+void witness_chain_step(uint8_t head[WITNESS_HEAD_SIZE], uint8_t rec[WITNESS_RECORD_SIZE]);
+/* Same without writing: true when rec's link matches; head is advanced either way. */
+bool witness_chain_check(uint8_t head[WITNESS_HEAD_SIZE], const uint8_t rec[WITNESS_RECORD_SIZE]);
+/* Seal MAC over the head before the seal and the seal's own fields (docs/WITNESS.md). */
+enum witness_err witness_seal_mac(const uint8_t *key, size_t key_len,
+                                  const uint8_t head_before[WITNESS_HEAD_SIZE],
+                                  const uint8_t rec[WITNESS_RECORD_SIZE],
+                                  uint8_t mac[WITNESS_MAC_SIZE]);
+/* The development key used under QEMU (32 bytes, public, documented). */
+extern const uint8_t witness_dev_key[32];
+
+/* ---- measured boot ---- */
+struct witness_attest {
+        uint8_t digest[WITNESS_HEAD_SIZE];
+        uint32_t phases;
+};
+void witness_attest_init(struct witness_attest *a);
+/* digest <- SHA-256("RVM-ATTEST-v1" || digest || SHA-256(phase name) || SHA-256(data)).
+ * meas (optional) receives SHA-256(data) so the caller can witness it as WK_BOOT_PHASE. */
+void witness_attest_measure(struct witness_attest *a, const char *phase, const void *data,
+                            size_t len, uint8_t meas[WITNESS_HEAD_SIZE]);
+
+/* ---- flash (NOR semantics: erase sets 0xFF, program only clears bits) ---- */
+struct witness_flash {
+        void *ctx;
+        int (*read)(void *ctx, uint64_t off, void *buf, size_t len);          /* 0 = ok */
+        int (*program)(void *ctx, uint64_t off, const void *buf, size_t len); /* 0 = ok */
+        int (*erase_block)(void *ctx, uint64_t off);                          /* 0 = ok */
+        uint32_t block_size; /* power of two, >= 128 */
+        uint64_t size;       /* multiple of block_size, >= 4 blocks */
+};
+
+enum witness_err witness_store_format(const struct witness_flash *f);
+
+/* ---- verification (shared with tools/witness) ---- */
+enum witness_verdict {
+        WV_OK = 0,
+        WV_CONTENT,   /* a record's content or link was changed (or a foreign record) */
+        WV_SEQ_FIELD, /* the record is intact except its sequence number */
+        WV_MISSING,   /* sequence jumps forward: records deleted */
+        WV_ORDER,     /* sequence goes backward or repeats: reordered/inserted/duplicated */
+        WV_BAD_SEAL,  /* a seal's HMAC does not match (wrong key, or forged) */
+        WV_TAIL_CUT,  /* the log ends before its anchor / a partial record at the end */
+        WV_TORN,      /* the tail holds an interrupted batch (power cut, not yet recovered) */
+        WV_FORMAT,    /* the container (superblock, batch header, anchor) is malformed */
+};
+const char *witness_verdict_name(enum witness_verdict v);
+
+struct witness_verifier {
+        uint8_t head[WITNESS_HEAD_SIZE];
+        uint64_t next_seq;
+        const uint8_t *key; /* NULL: seals are not checked (counted as unchecked) */
+        size_t key_len;
+        uint64_t records, seals_ok, seals_unchecked;
+        uint64_t last_seal_seq; /* valid when seals_ok + seals_unchecked > 0 */
+        uint64_t index;         /* records consumed, including the bad one */
+        enum witness_verdict fault;
+        uint64_t fault_index, fault_expected_seq, fault_found_seq;
+};
+/* start_head NULL: genesis. */
+void witness_verify_init(struct witness_verifier *v, const uint8_t *start_head, uint64_t start_seq,
+                         const uint8_t *key, size_t key_len);
+/* Consumes one record; after the first fault every call returns that fault. */
+enum witness_verdict witness_verify_record(struct witness_verifier *v,
+                                           const uint8_t rec[WITNESS_RECORD_SIZE]);
+
+/* Full verification of a store (tool and monitor): */
+struct witness_store_report {
+        enum witness_verdict verdict;
+        uint64_t bad_slot, bad_seq; /* where the first fault is (when verdict != WV_OK) */
+        uint64_t expected_seq, found_seq;
+        uint64_t records, seals_ok, seals_unchecked, tombstones, batches, log_slots, used_slots;
+        uint64_t first_seq, next_seq; /* records present: [first_seq, next_seq) */
+        uint32_t last_boot;
+        bool anchored; /* a valid anchor was found */
+        uint64_t anchor_seq, anchor_slot;
+        bool anchor_ok;                  /* the anchored seal was found with the same head */
+        bool lost;                       /* an interrupted batch at the tail */
+        uint64_t lost_first, lost_last;  /* lost_last = UINT64_MAX when unknown */
+        uint64_t unsealed_first;         /* records >= this are after the last seal */
+        uint8_t head[WITNESS_HEAD_SIZE]; /* head after the last good record */
+};
+/* on_record (optional) sees every record that verified, in order. */
+enum witness_err witness_store_verify(const struct witness_flash *f, const uint8_t *key,
+                                      size_t key_len, struct witness_store_report *rep,
+                                      void (*on_record)(void *ctx, uint64_t slot,
+                                                        const uint8_t rec[WITNESS_RECORD_SIZE]),
+                                      void *ctx);
+
+/* ---- the log ---- */
+struct witness_stats {
+        uint64_t emitted; /* records appended this boot (all kinds) */
+        uint64_t next_seq;
+        uint32_t boot;
+        uint64_t persisted; /* records written to the store this boot */
+        uint64_t pending;   /* appended, not yet persisted */
+        uint64_t flushes, seals;
+        uint64_t unpersisted; /* appended while the store could not take them */
+        uint64_t store_slots, store_used;
+        int store_state;   /* enum witness_store_state */
+        uint64_t unlogged; /* witness_emit() calls with no global log */
+        uint64_t flash_errors;
+        /* what opening the store found */
+        bool recovered, lost;
+        uint64_t lost_first, lost_last, adopted_first;
+};
+
+enum witness_store_state {
+        WITNESS_STORE_NONE = 0, /* RAM only */
+        WITNESS_STORE_OK,
+        WITNESS_STORE_FULL,
+        WITNESS_STORE_FAILED,  /* flash error */
+        WITNESS_STORE_CORRUPT, /* did not verify at open: left untouched */
+};
+
+struct witness_log_config {
+        uint8_t (*ring)[WITNESS_RECORD_SIZE]; /* ring_cap records */
+        uint8_t (*marks)[WITNESS_HEAD_SIZE];  /* ring_cap / 64 heads */
+        uint32_t ring_cap;                    /* multiple of 64, >= batch_max + 64 */
+        uint32_t batch_max;                   /* records per flush before an automatic flush */
+        uint64_t (*clock_ns)(void *ctx);
+        void *clock_ctx;
+        const uint8_t *key; /* device key for seals (witness_dev_key under QEMU) */
+        size_t key_len;     /* 16..64 */
+        void (*lock)(void *ctx);
+        void (*unlock)(void *ctx);
+        void *lock_ctx;
+};
+
+struct witness_log {
+        struct witness_log_config cfg;
+        uint8_t key[WITNESS_KEY_MAX];
+        uint8_t head[WITNESS_HEAD_SIZE];
+        uint8_t seal_before[WITNESS_HEAD_SIZE]; /* head before the last seal (its anchor) */
+        uint64_t next_seq;
+        uint32_t boot;
+        bool started;
+        uint64_t ring_start_seq; /* first seq appended since init/attach */
+        uint8_t ring_start_head[WITNESS_HEAD_SIZE];
+        uint64_t flushed_seq; /* records below this are persisted or abandoned */
+        struct witness_flash flash;
+        enum witness_store_state store_state;
+        uint64_t log_slots, wslot;          /* log area size and next free slot */
+        uint32_t anchor_block, anchor_next; /* active anchor block (0/1) and next free slot */
+        struct witness_stats st;
+};
+
+/* Storage for a ring: static arrays sized for cap records. */
+#define WITNESS_RING_DEFINE(name, cap)                             \
+        static uint8_t name##_records[(cap)][WITNESS_RECORD_SIZE]; \
+        static uint8_t name##_marks[(cap) / 64][WITNESS_HEAD_SIZE]
+
+enum witness_err witness_log_init(struct witness_log *log, const struct witness_log_config *cfg);
+/* Recover the store (format it if blank and format_if_blank), continue its chain, boot+1.
+ * Must precede witness_log_start. Returns OK, E_FULL (store full: RAM only), E_CORRUPT
+ * (store fails verification or has a foreign superblock: left untouched, RAM only),
+ * E_FLASH, or E_NOFMT (blank and not formatted: RAM only). The log works in every case
+ * and witness_log_start() records why the store is not being written. */
+enum witness_err witness_log_attach_store(struct witness_log *log, const struct witness_flash *f,
+                                          bool format_if_blank);
+/* First record of the boot: WK_BOOT_ATTEST carrying the digest (then WK_WIT_RECOVERED if
+ * the store was recovered, WK_WIT_STORE_FULL if it cannot be written). */
+enum witness_err witness_log_start(struct witness_log *log,
+                                   const uint8_t digest[WITNESS_HEAD_SIZE]);
+/* Append one record; flushes automatically when batch_max records are pending. */
+enum witness_err witness_log_append(struct witness_log *log, const struct witness_event *ev);
+/* Seal the pending records and write them as one batch (no-op when nothing is pending). */
+enum witness_err witness_log_flush(struct witness_log *log);
+/* Seal now: with a writable store this is witness_log_flush(); otherwise a seal record is
+ * appended to the RAM chain only (RAM-only logs, serial capture). */
+enum witness_err witness_log_seal(struct witness_log *log);
+/* Calls cb for the last n records in the ring, oldest first; head_before receives the full
+ * chain head before the first one (print it as a "W1H" line). Returns the count. cb runs
+ * under the log's lock: it may print, it must not emit. */
+uint32_t witness_log_tail(struct witness_log *log, uint32_t n,
+                          uint8_t head_before[WITNESS_HEAD_SIZE], uint64_t *first_seq,
+                          void (*cb)(void *ctx, const uint8_t rec[WITNESS_RECORD_SIZE]), void *ctx);
+/* Verify the records still in the RAM ring (chain + seals). */
+enum witness_verdict witness_log_verify_ring(struct witness_log *log, uint64_t *bad_seq);
+/* Verify the whole store (reads all of it; slow, holds the lock). */
+enum witness_err witness_log_verify_store(struct witness_log *log,
+                                          struct witness_store_report *rep);
+void witness_log_stats(struct witness_log *log, struct witness_stats *out);
+
+/* ---- the global log used by witness_emit ---- */
+void witness_set_global(struct witness_log *log);
+struct witness_log *witness_global(void);
+void witness_emit(const struct witness_event *ev);
+uint64_t witness_unlogged(void); /* emits that found no global log */
+
+/* ---- serial framing ---- */
+#define WITNESS_SERIAL_LINE_MAX 132 /* "W1 " + 128 hex + NUL */
+void witness_serial_format(const uint8_t rec[WITNESS_RECORD_SIZE],
+                           char out[WITNESS_SERIAL_LINE_MAX]);
+/* "W1H <seq:16 hex> <head:64 hex>": the head before record seq (start of a partial capture). */
+#define WITNESS_SERIAL_HEAD_MAX 87
+void witness_serial_format_head(uint64_t seq, const uint8_t head[WITNESS_HEAD_SIZE],
+                                char out[WITNESS_SERIAL_HEAD_MAX]);
+enum witness_serial_item {
+        WITNESS_SER_RECORD = 1,
+        WITNESS_SER_HEAD = 2,
+        WITNESS_SER_MALFORMED = 3, /* a "W1" frame that is cut or has bad characters */
+};
+/* Scans text for frames anywhere in it (console output may surround them). For each
+ * frame calls cb; rec is set for RECORD, seq+rec[0..31] (the head) for HEAD. */
+void witness_serial_scan(const char *text, size_t len,
+                         void (*cb)(void *ctx, enum witness_serial_item item, uint64_t seq,
+                                    const uint8_t rec[WITNESS_RECORD_SIZE], size_t offset),
+                         void *ctx);
+
+#endif
