@@ -42,8 +42,9 @@ void boot_measure_image(void)
 
         witness_attest_measure(&boot_state.attest, "image", __text_start,
                                (size_t)(__rodata_end - __text_start), NULL);
+        /* The DTB's blocks, not the free space firmware pads it with. */
         witness_attest_measure(&boot_state.attest, "dtb", (const void *)(uintptr_t)b->dtb.base,
-                               (size_t)b->dtb.size, NULL);
+                               (size_t)b->dtb_used, NULL);
         witness_attest_measure(&boot_state.attest, "profile", &rvm_profile, sizeof(rvm_profile),
                                NULL);
 }

@@ -205,6 +205,12 @@ enum board_err board_parse(const void *dtb, uint64_t dtb_max_size, struct board_
         }
         info->from_dtb = true;
         info->dtb = (struct board_range){(uint64_t)(uintptr_t)dtb, fdt_totalsize(dtb)};
+        uint64_t struct_end = (uint64_t)fdt_off_dt_struct(dtb) + fdt_size_dt_struct(dtb);
+        uint64_t strings_end = (uint64_t)fdt_off_dt_strings(dtb) + fdt_size_dt_strings(dtb);
+        info->dtb_used = struct_end > strings_end ? struct_end : strings_end;
+        if (info->dtb_used > info->dtb.size) {
+                info->dtb_used = info->dtb.size; /* fdt_check_header bounds it; keep it so */
+        }
 
         int len = 0;
         const char *model = fdt_getprop(dtb, 0, "model", &len);

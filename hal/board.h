@@ -44,7 +44,8 @@ struct board_info {
         unsigned flash_count;
         char bootargs[BOARD_ARGS_LEN];
         struct board_range initrd;
-        struct board_range dtb; /* where the DTB itself lives */
+        struct board_range dtb; /* where the DTB itself lives (its whole totalsize) */
+        uint64_t dtb_used;      /* bytes up to the end of its last block (no padding) */
 };
 
 enum board_err {

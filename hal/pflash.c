@@ -92,10 +92,20 @@ enum pflash_err hal_pflash_read(const struct pflash *f, uint64_t off, void *buf,
         if (!in_range(f, off, len)) {
                 return PFLASH_E_RANGE;
         }
-        const volatile uint8_t *src = (const volatile uint8_t *)(uintptr_t)(f->base + off);
+        /* Whole 32-bit bank words where both sides are aligned; bytes at the edges. */
+        uint64_t addr = f->base + off;
         uint8_t *dst = buf;
-        for (size_t i = 0; i < len; i++) {
-                dst[i] = src[i];
+        size_t i = 0;
+        for (; i < len && ((addr + i) & 3) != 0; i++) {
+                dst[i] = *(const volatile uint8_t *)(uintptr_t)(addr + i);
+        }
+        if (((uintptr_t)(dst + i) & 3) == 0) {
+                for (; i + 4 <= len; i += 4) {
+                        *(uint32_t *)(void *)(dst + i) = mmio_read32(addr + i);
+                }
+        }
+        for (; i < len; i++) {
+                dst[i] = *(const volatile uint8_t *)(uintptr_t)(addr + i);
         }
         return PFLASH_OK;
 }
