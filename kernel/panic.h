@@ -13,6 +13,7 @@
 #define RVM_EXIT_OK        0
 #define RVM_EXIT_TEST_FAIL 1
 #define RVM_EXIT_PANIC     3
+#define RVM_EXIT_POWER_CUT 4 /* test images: a simulated power cut */
 
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 

@@ -14,6 +14,7 @@
 #include "kernel/console.h"
 #include "kernel/fmt.h"
 #include "kernel/monitor.h"
+#include "kernel/panic.h"
 #include "kernel/spinlock.h"
 #include "witness/witness.h"
 
@@ -57,8 +58,28 @@ static int flash_read(void *ctx, uint64_t off, void *buf, size_t len)
         return hal_pflash_read(ctx, off, buf, len) == PFLASH_OK ? 0 : -1;
 }
 
+#ifdef RVM_KTEST
+/* Test images only: stop the machine dead before the Nth flash program, like a power cut. */
+static uint64_t wlog_cut_at;
+static uint64_t wlog_programs;
+
+void wlog_test_power_cut_after(uint64_t programs)
+{
+        wlog_programs = 0;
+        wlog_cut_at = programs;
+}
+#endif
+
 static int flash_program(void *ctx, uint64_t off, const void *buf, size_t len)
 {
+#ifdef RVM_KTEST
+        if (wlog_cut_at != 0 && ++wlog_programs == wlog_cut_at) {
+                con_panic_mode(); /* we hold the log's lock */
+                con_printf("wlog: power cut before flash program #%llu at offset 0x%llx\n",
+                           (unsigned long long)wlog_programs, (unsigned long long)off);
+                kernel_exit(RVM_EXIT_POWER_CUT);
+        }
+#endif
         return hal_pflash_program(ctx, off, buf, len) == PFLASH_OK ? 0 : -1;
 }
 

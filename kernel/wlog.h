@@ -19,4 +19,9 @@ void wlog_idle(void);
 /* Flush now (orderly shutdown). */
 void wlog_flush(void);
 
+#ifdef RVM_KTEST
+/* Test images: end the machine (RVM_EXIT_POWER_CUT) before the Nth flash program from now. */
+void wlog_test_power_cut_after(uint64_t programs);
+#endif
+
 #endif

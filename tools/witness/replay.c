@@ -130,6 +130,14 @@ static void revoke(struct state *s, struct table *caps, uint64_t handle,
         }
 }
 
+/* Drop every object of a table: a new boot rebuilds RVM's RAM state from nothing. */
+static void table_clear(struct table *t)
+{
+        t->n = 0;
+        if (t->slot != NULL)
+                memset(t->slot, 0, t->nslot * sizeof(*t->slot));
+}
+
 static void apply(struct state *s, const struct witness_record *r)
 {
         struct obj *o, *p;
@@ -310,6 +318,7 @@ void wt_replay(const struct wt_input *in, uint64_t at, FILE *out)
         struct witness_record r;
         uint64_t next = 0;
         bool started = false;
+        uint32_t boot = 0;
 
         memset(&s, 0, sizeof(s));
         for (size_t i = 0; i < in->n; i++) {
@@ -321,6 +330,18 @@ void wt_replay(const struct wt_input *in, uint64_t at, FILE *out)
                         continue;
                 if (r.seq > at)
                         break;
+                /*
+                 * Partitions, capabilities, regions, edges and leases live in RAM: a record
+                 * of a new boot means they were all rebuilt from nothing.
+                 */
+                if (started && r.boot != boot) {
+                        table_clear(&s.part);
+                        table_clear(&s.caps);
+                        table_clear(&s.regions);
+                        table_clear(&s.edges);
+                        table_clear(&s.leases);
+                }
+                boot = r.boot;
                 started = true;
                 next = r.seq + 1;
                 apply(&s, &r);
