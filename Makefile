@@ -61,7 +61,7 @@ HOSTCC := cc
 # ---------------------------------------------------------------------------
 # modules: the policy and partition modules the kernel links (each listed once it is
 # wired into the boot phases); coherence/ and wasm/ are optional and left out of seed.
-CORE_MODULES := cap proof witness
+CORE_MODULES := cap proof witness partition
 OPTIONAL_MODULES :=
 MODULES := $(CORE_MODULES) $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_MODULES),)
 MODULE_DEFS := $(foreach m,$(MODULES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1)
@@ -92,9 +92,43 @@ KWARN := -Wall -Wextra -Werror
 KCFLAGS_NOFP := -mgeneral-regs-only
 
 # ---------------------------------------------------------------------------
-# kernel image: $(1) = output dir, $(2) = extra sources, $(3) = extra flags
+# Guests: small EL1 programs, one .c each in a guests/ folder, built with the kernel's
+# toolchain, linked at the partition RAM base (arch/aarch64/guest/guest.ld), flattened, and
+# embedded in RVM as a C array (build/<cfg>/guests/<name>_blob.c).
+GUEST_LIB := kernel/fmt.c kernel/libc/string.c
+GUEST_CFLAGS = -std=c11 -ffreestanding -nostdinc -isystem $(KCC_INC) -Ikernel/libc/include -I. \
+	$(KCC_ARCH) -O2 -fno-pie -fno-pic -fno-stack-protector -mgeneral-regs-only -mstrict-align \
+	-ffunction-sections -Wall -Wextra -Werror -DRVM_GUEST
+
+# guest_rules OUTDIR SRCDIR
+define guest_rules
+$(1)/guests/%.elf: $(2)/%.c $$(GUEST_LIB) arch/aarch64/guest/guest.ld arch/aarch64/guest/rvm_guest.h $(SETUP_STAMP)
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(filter 1,$$(V)),,echo "  GUEST   $$<")
+	$$(Q)for f in $$< $$(GUEST_LIB); do \
+		$$(KCC) $$(GUEST_CFLAGS) -c $$$$f -o $$@.$$$$(basename $$$$f .c).o || exit 1; done
+	$$(Q)$$(KLD) -T arch/aarch64/guest/guest.ld --gc-sections -nostdlib -static -o $$@ $$@.*.o
+endef
+
+# kernel image: $(1) = output dir, $(2) = extra sources, $(3) = extra flags, $(4) = guest dirs
 define kernel_image
-$(1)_OBJS := $$(patsubst %.c,$(1)/%.o,$$(KERNEL_SRCS) $(2)) $$(patsubst %.S,$(1)/%.o,$$(KERNEL_ASM))
+$(1)_GUESTS := $$(foreach d,$(4),$$(patsubst $$(d)/%.c,%,$$(wildcard $$(d)/*.c)))
+$(1)_OBJS := $$(patsubst %.c,$(1)/%.o,$$(KERNEL_SRCS) $(2)) $$(patsubst %.S,$(1)/%.o,$$(KERNEL_ASM)) \
+	$$(patsubst %,$(1)/guests/%_blob.o,$$($(1)_GUESTS))
+$$(foreach d,$(4),$$(eval $$(call guest_rules,$(1),$$(d))))
+
+$(1)/guests/%.bin: $(1)/guests/%.elf
+	$$(Q)$$(KOBJCOPY) -O binary $$< $$@
+
+$(1)/guests/%_blob.c: $(1)/guests/%.bin
+	$$(Q){ echo '/* generated from $$<: do not edit */'; echo '#include <stddef.h>'; \
+	  echo '#include <stdint.h>'; \
+	  echo 'const uint8_t guest_$$*[] __attribute__((aligned(16))) = {'; \
+	  od -An -v -tx1 $$< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; \
+	  echo 'const size_t guest_$$*_size = sizeof(guest_$$*);'; } > $$@
+
+$(1)/guests/%_blob.o: $(1)/guests/%_blob.c
+	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(KCFLAGS_NOFP) -c $$< -o $$@
 $(1)_TP   := $(1)/third_party/libfdt.a $(1)/third_party/libmbedcrypto.a
 
 $(1)/%.o: %.c $(SETUP_STAMP)
@@ -138,8 +172,8 @@ OUT      := build/$(TOOLCHAIN)-$(PROFILE)
 OUT_TEST := build/$(TOOLCHAIN)-$(PROFILE)-ktest
 KTEST_SRCS := kernel/ktest.c $(wildcard tests/qemu/*.c)
 
-$(eval $(call kernel_image,$(OUT),,))
-$(eval $(call kernel_image,$(OUT_TEST),$(KTEST_SRCS),-DRVM_KTEST))
+$(eval $(call kernel_image,$(OUT),,,configs/$(PROFILE)/guests))
+$(eval $(call kernel_image,$(OUT_TEST),$(KTEST_SRCS),-DRVM_KTEST,configs/$(PROFILE)/guests tests/guests))
 
 .PHONY: all image kernel ktest-image
 all: $(OUT)/rvm.bin

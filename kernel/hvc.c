@@ -12,7 +12,35 @@
 /* P2's request window: a call's time stamp (x7) may be at most this old, in clock ticks. */
 #define HVC_MAX_AGE_NS 1000000000ULL
 
+int32_t guest_hc_null(struct gate_ctx *ctx);
+int32_t guest_hc_console_write(struct gate_ctx *ctx);
+int32_t guest_hc_yield(struct gate_ctx *ctx);
+int32_t guest_hc_exit(struct gate_ctx *ctx);
+int32_t guest_hc_cap_list(struct gate_ctx *ctx);
+int32_t guest_hc_time(struct gate_ctx *ctx);
+int32_t guest_hc_self(struct gate_ctx *ctx);
+
+/*
+ * Calls that touch nothing outside the caller: no capability, tier 0. They are still
+ * declared in full (the gate refuses an entry that is not); the one that changes state,
+ * exit, witnesses it through the partition module.
+ */
+#define HVC_UNPRIV(n, nm, kind, fn)                                                             \
+        {                                                                                       \
+                .fid = GATE_FID(n), .name = nm, .type = CAP_T_NONE, .rights = GATE_RIGHTS_NONE, \
+                .tier = 0, .witness_kind = kind,                                                \
+                .flags = GATE_F_UNPRIVILEGED | GATE_F_ANY_TYPE | GATE_F_SELF_WITNESS,           \
+                .handler = fn                                                                   \
+        }
+
 static const struct gate_entry hvc_table[] = {
+    HVC_UNPRIV(0x00, "null", WK_PROOF_ALLOW, guest_hc_null),
+    HVC_UNPRIV(0x01, "console_write", WK_PROOF_ALLOW, guest_hc_console_write),
+    HVC_UNPRIV(0x02, "yield", WK_SCHED_MODE, guest_hc_yield),
+    HVC_UNPRIV(0x03, "exit", WK_PART_STATE, guest_hc_exit),
+    HVC_UNPRIV(0x04, "cap_list", WK_CAP_INSPECT, guest_hc_cap_list),
+    HVC_UNPRIV(0x05, "time", WK_PROOF_ALLOW, guest_hc_time),
+    HVC_UNPRIV(0x06, "self", WK_PROOF_ALLOW, guest_hc_self),
     GATE_CAP_ENTRIES,
 };
 

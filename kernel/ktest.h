@@ -10,6 +10,7 @@
 #define RVM_KERNEL_KTEST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct ktest {
         const char *name;
@@ -35,6 +36,10 @@ void ktest_fail(const char *file, int line, const char *expr);
                         ktest_fail(__FILE__, __LINE__, #cond); \
                 }                                              \
         } while (0)
+
+/* Test images: the partitions of the scenario "scenario=<name>" names, or NULL. */
+struct part_config;
+const struct part_config *ktest_scenario(const char *bootargs, size_t *count);
 
 /* Run the tests the boot arguments select; never returns. */
 __attribute__((noreturn)) void ktest_main(const char *bootargs);

@@ -9,6 +9,7 @@
 #include "arch/aarch64/arch.h"
 #include "boot/boot.h"
 #include "cap/cap.h"
+#include "configs/partitions.h"
 #include "configs/profile.h"
 #include "hal/gic.h"
 #include "hal/timer.h"
@@ -20,8 +21,11 @@
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
+#include "kernel/run.h"
 #include "kernel/version.h"
 #include "kernel/wlog.h"
+#include "memory/memory.h"
+#include "partition/partition.h"
 #include "proof/proof.h"
 #include "witness/witness.h"
 
@@ -32,6 +36,7 @@ static void tick_handler(unsigned intid, void *ctx)
         (void)ctx;
         this_cpu()->ticks++;
         hal_timer_rearm(this_cpu()->index);
+        run_tick();
 }
 
 static void uart_handler(unsigned intid, void *ctx)
@@ -39,13 +44,6 @@ static void uart_handler(unsigned intid, void *ctx)
         (void)intid;
         (void)ctx;
         hal_uart_irq();
-}
-
-void arch_hook_irq(struct arch_regs *regs)
-{
-        (void)regs;
-        this_cpu()->irqs++;
-        hal_gic_handle();
 }
 
 static void cpu_start_tick(void)
@@ -115,10 +113,26 @@ static enum boot_status phase_sched(char *msg, size_t cap)
         return online == boot_state.cpu_count ? BOOT_OK : BOOT_FAILED;
 }
 
+static uint64_t part_alloc_page(void *ctx)
+{
+        uint64_t pa = 0;
+
+        (void)ctx;
+        return mem_alloc_pages(&boot_state.mem, 1, 1, &pa) == PALLOC_OK ? pa : 0;
+}
+
+static uint64_t part_alloc_ram(void *ctx, uint64_t pages)
+{
+        uint64_t pa = 0;
+
+        (void)ctx;
+        return mem_alloc_pages(&boot_state.mem, pages, 1, &pa) == PALLOC_OK ? pa : 0;
+}
+
 /*
- * Until partition/ lands the root partition is RVM's own partition 0: its capability
- * table receives the root capabilities of the objects RVM itself owns, from which every
- * later grant derives.
+ * The root partition is RVM's own partition 0: its capability table receives the root
+ * capabilities of the objects RVM itself owns, from which every later grant derives.
+ * Then the profile's guest partitions are created.
  */
 static enum boot_status phase_root_partition(char *msg, size_t cap)
 {
@@ -149,10 +163,39 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
                 minted++;
         }
         witness_emit(&(struct witness_event){.kind = WK_PART_CREATE, .target = 0, .payload = 1});
+
+        /* The profile's partitions (configs/<profile>/partitions.c), started at handoff. */
+        static const struct part_env env = {
+            .alloc_page = part_alloc_page,
+            .alloc_ram = part_alloc_ram,
+        };
+        part_init(&env);
+        const struct part_config *table = rvm_partitions;
+        size_t count = rvm_partition_count;
+#ifdef RVM_KTEST
+        /* Test images: "scenario=<name>" boots a test scenario's partitions instead. */
+        const struct part_config *scenario = ktest_scenario(boot_state.board.bootargs, &count);
+        if (scenario != NULL) {
+                table = scenario;
+        } else {
+                count = rvm_partition_count;
+        }
+#endif
+        unsigned created = 0;
+        for (size_t i = 0; i < count; i++) {
+                struct partition *p;
+                enum part_err e = part_create(&table[i], &p);
+                if (e != PART_OK) {
+                        fmt_format(msg, cap, "cannot create partition '%s' (error %d)",
+                                   table[i].name, (int)e);
+                        return BOOT_FAILED;
+                }
+                created++;
+        }
         fmt_format(msg, cap,
-                   "partition 0 (RVM) holds %u root capabilities; partition/ is not built yet: "
-                   "no guest partitions",
-                   minted);
+                   "partition 0 (RVM) holds %u root capabilities; %u guest partition%s created "
+                   "(stage-2, VMID, capability table each)",
+                   minted, created, created == 1 ? "" : "s");
         return BOOT_OK;
 }
 
@@ -165,11 +208,20 @@ static enum boot_status phase_handoff(char *msg, size_t cap)
                 return BOOT_FAILED;
         }
         hal_uart_rx_irq_enable();
-        arch_irqs_on();
+        unsigned started = 0;
+        for (unsigned id = 1; id <= part_count(); id++) {
+                struct partition *p = part_get(id);
+                p->vcpu.state = VCPU_RUNNABLE;
+                if (part_set_state(p, PART_RUNNING, 0) == PART_OK) {
+                        started++;
+                }
+        }
 #ifdef RVM_KTEST
-        fmt_format(msg, cap, "in-kernel tests on uart0 (test image)");
+        fmt_format(msg, cap, "%u partition%s started; in-kernel tests on uart0 (test image)",
+                   started, started == 1 ? "" : "s");
 #else
-        fmt_format(msg, cap, "monitor on uart0 (pl011@0x%llx)", (unsigned long long)b->uart.base);
+        fmt_format(msg, cap, "%u partition%s started; monitor on uart0 (pl011@0x%llx)", started,
+                   started == 1 ? "" : "s", (unsigned long long)b->uart.base);
 #endif
         return BOOT_OK;
 }
@@ -218,10 +270,12 @@ void kernel_main(uint64_t dtb_pa)
         wlog_flush(); /* the boot's records reach flash before anyone can pull the plug */
         banner();
 #ifdef RVM_KTEST
-        ktest_main(boot_state.board.bootargs);
-#else
-        monitor_run();
+        if (!board_has_arg(&boot_state.board, "run")) {
+                ktest_main(boot_state.board.bootargs);
+        }
 #endif
+        monitor_start();
+        run_loop();
 }
 
 void kernel_secondary_main(unsigned cpu_index)
@@ -236,8 +290,5 @@ void kernel_secondary_main(unsigned cpu_index)
         }
         cpu_start_tick();
         boot_cpu_arrived(cpu_index);
-        arch_irqs_on();
-        for (;;) {
-                arch_idle();
-        }
+        run_loop();
 }

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "arch/aarch64/arch.h"
+#include "hal/timer.h"
 #include "hal/uart.h"
 #include "kernel/console.h"
-#include "kernel/wlog.h"
 
 extern const struct monitor_cmd __start_rvm_cmds[];
 extern const struct monitor_cmd __stop_rvm_cmds[];
@@ -199,17 +199,32 @@ void monitor_input(int byte)
         line.buf[line.len++] = (char)c;
 }
 
-void monitor_run(void)
+void monitor_start(void)
 {
         line_reset();
         con_puts(MONITOR_PROMPT);
-        for (;;) {
-                int c = hal_uart_getc();
-                if (c < 0) {
-                        wlog_idle(); /* epoch flush of the witness log, when due */
-                        arch_idle(); /* the UART or tick interrupt wakes us */
-                        continue;
+}
+
+/* A command may ask the monitor to stop reading input for a while (`sleep`). */
+static uint64_t hold_until_ns;
+
+void monitor_hold(uint64_t until_ns)
+{
+        hold_until_ns = until_ns;
+}
+
+void monitor_poll(void)
+{
+        if (hold_until_ns != 0) {
+                if (hal_time_ns() < hold_until_ns) {
+                        return;
                 }
+                hold_until_ns = 0;
+        }
+        for (int c = hal_uart_getc(); c >= 0; c = hal_uart_getc()) {
                 monitor_input(c);
+                if (hold_until_ns != 0) {
+                        return;
+                }
         }
 }

@@ -13,6 +13,7 @@
 #define RVM_KERNEL_MONITOR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define MONITOR_PROMPT   "rvm> "
 #define MONITOR_LINE_MAX 255 /* characters per command line */
@@ -31,8 +32,12 @@ struct monitor_cmd {
 
 /* Feed one input byte; runs a command when a line ends. */
 void monitor_input(int byte);
-/* Print the prompt and serve input forever (idles between bytes). */
-__attribute__((noreturn)) void monitor_run(void);
+/* Print the first prompt. */
+void monitor_start(void);
+/* Serve the input waiting now (called from CPU 0's run loop); returns at once if none. */
+void monitor_poll(void);
+/* Stop reading input until the given time (the `sleep` command). */
+void monitor_hold(uint64_t until_ns);
 /* Run one command line (modified in place). Returns the handler's status. */
 int monitor_exec(char *line);
 /* How many command entries are linked in. */

@@ -4,6 +4,7 @@
 #ifndef RVM_KERNEL_PERCPU_H
 #define RVM_KERNEL_PERCPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/aarch64/layout.h"
@@ -15,14 +16,19 @@ enum cpu_state {
         CPU_FAILED,   /* PSCI refused or the CPU never arrived */
 };
 
+struct vcpu;
+
 struct percpu {
         unsigned index;
         uint64_t mpidr;
         enum cpu_state state;
-        int32_t psci_err;   /* when state == CPU_FAILED */
-        uint64_t ticks;     /* EL2 timer interrupts taken */
-        uint64_t irqs;      /* all interrupts taken */
-        uint64_t online_ns; /* time it came online */
+        int32_t psci_err;     /* when state == CPU_FAILED */
+        uint64_t ticks;       /* EL2 timer interrupts taken */
+        uint64_t irqs;        /* all interrupts taken */
+        uint64_t online_ns;   /* time it came online */
+        struct vcpu *current; /* the vCPU whose state is live on this CPU, or NULL */
+        bool need_resched;    /* the tick asks for the next vCPU */
+        uint64_t idle_ns;     /* time spent with nothing to run */
 };
 
 extern struct percpu percpu[RVM_MAX_CPUS];

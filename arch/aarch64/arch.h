@@ -85,8 +85,54 @@ bool arch_mmu_leaf_xn(uint64_t desc);
 /* Is SCTLR_EL2.WXN (writable implies execute-never) set? */
 bool arch_mmu_wxn(void);
 
+/* Stage-2 translation for partitions (arch/aarch64/stage2.c). */
+#define ARCH_S2_READ   0u /* every mapping is readable */
+#define ARCH_S2_WRITE  1u
+#define ARCH_S2_EXEC   2u
+#define ARCH_S2_DEVICE 4u
+typedef uint64_t (*arch_page_alloc_fn)(void *ctx); /* a zeroable 4 KiB page, 0 if none */
+uint64_t arch_vtcr(void);
+uint64_t arch_s2_ipa_limit(void);
+int arch_s2_map(uint64_t *root, uint64_t ipa, uint64_t pa, uint64_t size, unsigned prot,
+                arch_page_alloc_fn alloc, void *ctx);
+int arch_s2_unmap(uint64_t *root, uint64_t ipa, uint64_t size, uint16_t vmid);
+bool arch_s2_translate(const uint64_t *root, uint64_t ipa, bool write, uint64_t *pa);
+void arch_s2_flush_vmid(uint16_t vmid);
+void arch_s2_flush_all(void);
+unsigned arch_vmid_bits(void);
+
+/*
+ * A vCPU's EL1 state that is not in the trap frame, saved and loaded by C
+ * (arch/aarch64/vcpu.c) when RVM switches the CPU between vCPUs.
+ */
+struct arch_el1_ctx {
+        uint64_t sctlr, ttbr0, ttbr1, tcr, mair, amair, vbar, contextidr;
+        uint64_t sp_el0, sp_el1, elr_el1, spsr_el1, esr_el1, far_el1, afsr0, afsr1, par;
+        uint64_t tpidr_el0, tpidrro_el0, tpidr_el1, cpacr, csselr, cntkctl;
+        uint64_t cntv_ctl, cntv_cval, mdscr;
+};
+struct arch_guest_cfg {
+        uint64_t vttbr; /* VMID << 48 | stage-2 root */
+        uint64_t hcr;
+        uint64_t vtcr;
+};
+/* Reset values for a fresh EL1 (MMU off, caches off) with its stack pointer at sp. */
+void arch_el1_reset(struct arch_el1_ctx *c, uint64_t sp);
+void arch_el1_save(struct arch_el1_ctx *c);
+void arch_el1_load(const struct arch_el1_ctx *c, const struct arch_guest_cfg *g);
+/* HCR_EL2 for running a partition (RVM's own HCR otherwise). */
+uint64_t arch_guest_hcr(void);
+void arch_host_mode(void); /* back to RVM's own HCR, VTTBR cleared */
+/* A frame that enters EL1h at entry with x0 = arg and interrupts masked. */
+void arch_frame_el1_entry(struct arch_regs *f, uint64_t entry, uint64_t arg);
+/* Fault information of the current trap from a lower EL. */
+uint64_t arch_trap_esr(void);
+uint64_t arch_trap_far(void);
+uint64_t arch_trap_hpfar_ipa(void); /* IPA of a stage-2 fault (HPFAR_EL2 + FAR page offset) */
+
 /* Hooks arch/ calls into the kernel (kernel/trap.c implements them). */
-void arch_hook_irq(struct arch_regs *regs);
+void arch_hook_irq(struct arch_regs *regs, bool from_partition);
+void arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr);
 __attribute__((noreturn)) void arch_hook_unexpected(struct arch_regs *regs, unsigned vector,
                                                     uint64_t esr, uint64_t far);
 
@@ -102,6 +148,9 @@ __attribute__((noreturn)) void kernel_secondary_main(unsigned cpu_index);
 void arch_self_trap(void);
 void arch_pmu_insn_start(void);
 uint64_t arch_pmu_insn_read(void);
+
+/* The frame at the very top of CPU cpu's stack: where traps from a partition land. */
+struct arch_regs *arch_cpu_frame(unsigned cpu);
 
 /* Return from an exception into the frame (used to enter a context for the first time). */
 __attribute__((noreturn)) void arch_enter_frame(struct arch_regs *frame);

@@ -49,6 +49,11 @@ void arch_secondary_main(unsigned cpu_index)
         kernel_secondary_main(cpu_index);
 }
 
+struct arch_regs *arch_cpu_frame(unsigned cpu)
+{
+        return (struct arch_regs *)(void *)(arch_cpu_stacks[cpu] + RVM_STACK_SIZE) - 1;
+}
+
 uint64_t arch_secondary_entry_pa(void)
 {
         return (uint64_t)(uintptr_t)secondary_entry; /* identity-mapped image */

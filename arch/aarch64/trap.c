@@ -11,8 +11,7 @@ void arch_trap(struct arch_regs *regs, unsigned vector)
 {
         switch (vector) {
         case ARCH_VEC_CUR_SPX_IRQ:
-        case ARCH_VEC_LOWER64_IRQ:
-                arch_hook_irq(regs);
+                arch_hook_irq(regs, false);
                 return;
         case ARCH_VEC_CUR_SPX_SYNC: {
                 /*
@@ -26,6 +25,19 @@ void arch_trap(struct arch_regs *regs, unsigned vector)
                 arch_hook_unexpected(regs, vector, esr, sysreg_read(far_el2));
         }
         default:
+                if (vector >= ARCH_VEC_LOWER64_SYNC) {
+                        /*
+                         * From a partition: IRQ and FIQ are RVM's own interrupts; synchronous
+                         * exceptions and SErrors (and anything from AArch32, which RVM never
+                         * runs) are the partition's doing and are handled as such.
+                         */
+                        if ((vector & 3) == 1 || (vector & 3) == 2) {
+                                arch_hook_irq(regs, true);
+                        } else {
+                                arch_hook_lower_sync(regs, sysreg_read(esr_el2));
+                        }
+                        return;
+                }
                 /* Anything else at EL2 is a bug in RVM, or a test provoking one: report it. */
                 arch_hook_unexpected(regs, vector, sysreg_read(esr_el2), sysreg_read(far_el2));
         }

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "arch/aarch64/arch.h"
+#include "hal/timer.h"
 #include "hal/uart.h"
-#include "kernel/wlog.h"
 
 static char out_buf[1 << 16];
 static size_t out_len;

@@ -1,0 +1,115 @@
+/*
+ * arch/aarch64/guest/rvm_guest.h: the guest side of RVM's hypercall ABI (docs/ABI.md),
+ * for the small EL1 programs in tests/guests/ and configs/<profile>/guests/. SMCCC: x0 is
+ * the function id, arguments in x1..x7, status back in x0 (negative = error), results
+ * in x1..x3. RVM enters a guest at its load address with the MMU off, SP_EL1 at the top
+ * of its RAM and x0 = DTB (0: none).
+ */
+#ifndef RVM_GUEST_H
+#define RVM_GUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RVM_HC(n)            (0xC6000000u | (n))
+#define RVM_HC_NULL          RVM_HC(0x00)
+#define RVM_HC_CONSOLE_WRITE RVM_HC(0x01)
+#define RVM_HC_YIELD         RVM_HC(0x02)
+#define RVM_HC_EXIT          RVM_HC(0x03)
+#define RVM_HC_CAP_LIST      RVM_HC(0x04)
+#define RVM_HC_TIME          RVM_HC(0x05)
+#define RVM_HC_SELF          RVM_HC(0x06)
+#define RVM_HC_CAP_DERIVE    RVM_HC(0x100)
+#define RVM_HC_CAP_GRANT     RVM_HC(0x101)
+#define RVM_HC_CAP_REVOKE    RVM_HC(0x102)
+#define RVM_HC_CAP_INSPECT   RVM_HC(0x103)
+#define RVM_HC_CAP_DROP      RVM_HC(0x104)
+
+#define PSCI_VERSION      0x84000000u
+#define PSCI_CPU_OFF      0x84000002u
+#define PSCI_SYSTEM_OFF   0x84000008u
+#define PSCI_SYSTEM_RESET 0x84000009u
+
+struct rvm_ret {
+        int64_t status;
+        uint64_t x1, x2, x3;
+};
+
+static inline struct rvm_ret rvm_call8(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3,
+                                       uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7)
+{
+        register uint64_t x0 __asm__("x0") = fid;
+        register uint64_t x1 __asm__("x1") = a1;
+        register uint64_t x2 __asm__("x2") = a2;
+        register uint64_t x3 __asm__("x3") = a3;
+        register uint64_t x4 __asm__("x4") = a4;
+        register uint64_t x5 __asm__("x5") = a5;
+        register uint64_t x6 __asm__("x6") = a6;
+        register uint64_t x7 __asm__("x7") = a7;
+
+        __asm__ volatile("hvc #0"
+                         : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6),
+                           "+r"(x7)
+                         :
+                         : "memory");
+        return (struct rvm_ret){(int64_t)x0, x1, x2, x3};
+}
+
+static inline struct rvm_ret rvm_call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+        return rvm_call8(fid, a1, a2, a3, 0, 0, 0, 0);
+}
+
+static inline int64_t rvm_smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+        register uint64_t x0 __asm__("x0") = fid;
+        register uint64_t x1 __asm__("x1") = a1;
+        register uint64_t x2 __asm__("x2") = a2;
+        register uint64_t x3 __asm__("x3") = a3;
+
+        __asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
+        return (int64_t)x0;
+}
+
+static inline void rvm_wfi(void)
+{
+        __asm__ volatile("wfi" ::: "memory");
+}
+
+static inline size_t rvm_strlen(const char *s)
+{
+        size_t n = 0;
+
+        while (s[n] != '\0') {
+                n++;
+        }
+        return n;
+}
+
+static inline void rvm_puts(const char *s)
+{
+        rvm_call(RVM_HC_CONSOLE_WRITE, (uint64_t)(uintptr_t)s, rvm_strlen(s), 0);
+}
+
+static inline void rvm_yield(void)
+{
+        rvm_call(RVM_HC_YIELD, 0, 0, 0);
+}
+
+static inline __attribute__((noreturn)) void rvm_exit(uint64_t code)
+{
+        for (;;) {
+                rvm_call(RVM_HC_EXIT, code, 0, 0);
+        }
+}
+
+static inline uint64_t rvm_time_ns(void)
+{
+        return rvm_call(RVM_HC_TIME, 0, 0, 0).x1;
+}
+
+/* The guest's entry point: the linker script places .text.entry at the load address. */
+#define RVM_GUEST_ENTRY(fn) \
+        __attribute__((section(".text.entry"), used, noreturn)) void fn(uint64_t dtb)
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * configs/partitions.h: a profile's partition table, as typed C (configs/<profile>/
+ * partitions.c), and the guest images the build embeds (build/<cfg>/guests/<name>.c,
+ * generated from the guest's flat binary).
+ */
+#ifndef RVM_CONFIGS_PARTITIONS_H
+#define RVM_CONFIGS_PARTITIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "partition/partition.h"
+
+extern const struct part_config rvm_partitions[];
+extern const size_t rvm_partition_count;
+
+/* Declares the embedded image of guest `name` (its source is <dir>/guests/<name>.c). */
+#define GUEST_IMAGE(name)                    \
+        extern const uint8_t guest_##name[]; \
+        extern const size_t guest_##name##_size
+
+#endif

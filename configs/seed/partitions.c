@@ -1,0 +1,7 @@
+/*
+ * configs/seed/partitions.c: the Seed profile boots no guest partition by default.
+ */
+#include "configs/partitions.h"
+
+const struct part_config rvm_partitions[1] = {{.name = NULL}};
+const size_t rvm_partition_count = 0;

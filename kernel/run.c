@@ -1,0 +1,259 @@
+/*
+ * kernel/run.c: the run loop and the world switch. A trap from a partition saves its
+ * registers in the frame at the top of the CPU's EL2 stack; handling it ends in
+ * run_schedule(), which either returns to the same vCPU (its registers are still in the
+ * frame), or saves them into the vCPU and loads another vCPU's into the frame, or idles
+ * until there is one. The eret in vectors.S then enters whatever the frame holds.
+ */
+#include "kernel/run.h"
+
+#include <string.h>
+
+#include "arch/aarch64/arch.h"
+#include "hal/gic.h"
+#include "hal/timer.h"
+#include "kernel/console.h"
+#include "kernel/monitor.h"
+#include "kernel/panic.h"
+#include "kernel/percpu.h"
+#include "kernel/wlog.h"
+#include "witness/witness.h"
+
+struct spinlock run_lock = SPINLOCK_INIT;
+static unsigned rr_cursor; /* round-robin position over partitions */
+
+struct vcpu *run_current(void)
+{
+        return this_cpu()->current;
+}
+
+static bool runnable(const struct vcpu *v)
+{
+        return v->part->state == PART_RUNNING && v->state == VCPU_RUNNABLE;
+}
+
+/*
+ * The next vCPU for this CPU: the current one while its slice lasts, else the next
+ * runnable one round-robin (the 2-signal scheduler of sched/ replaces this policy).
+ */
+static struct vcpu *pick(struct percpu *c)
+{
+        struct vcpu *cur = c->current;
+        bool cur_ok = cur != NULL && cur->part->state == PART_RUNNING && cur->state == VCPU_RUNNING;
+
+        if (cur_ok && !c->need_resched) {
+                return cur;
+        }
+        c->need_resched = false;
+        unsigned n = part_count();
+        for (unsigned k = 1; k <= n; k++) {
+                struct partition *p = part_get((rr_cursor + k - 1) % n + 1);
+                if (p != NULL && runnable(&p->vcpu)) {
+                        rr_cursor = p->id;
+                        return &p->vcpu;
+                }
+        }
+        return cur_ok ? cur : NULL;
+}
+
+static void vcpu_put(struct percpu *c, struct vcpu *v, struct arch_regs *frame)
+{
+        uint64_t now = hal_time_ns();
+
+        memcpy(&v->regs, frame, sizeof(v->regs));
+        arch_el1_save(&v->el1);
+        v->runtime_ns += now - v->last_start_ns;
+        v->state = v->state == VCPU_RUNNING ? VCPU_RUNNABLE : v->state;
+        v->cpu = -1;
+        c->current = NULL;
+}
+
+static void vcpu_load(struct percpu *c, struct vcpu *v, struct arch_regs *frame)
+{
+        struct arch_guest_cfg g = {
+            .vttbr = part_vttbr(v->part),
+            .hcr = arch_guest_hcr(),
+            .vtcr = arch_vtcr(),
+        };
+
+        v->state = VCPU_RUNNING;
+        v->cpu = (int)c->index;
+        v->switches++;
+        v->last_start_ns = hal_time_ns();
+        c->current = v;
+        memcpy(frame, &v->regs, sizeof(*frame));
+        arch_el1_load(&v->el1, &g);
+}
+
+/* Leave with frame holding the vCPU to enter next; idles while there is none. */
+static void run_schedule(struct arch_regs *frame)
+{
+        struct percpu *c = this_cpu();
+
+        for (;;) {
+                if (c->index == 0) {
+                        monitor_poll();
+                }
+                spin_lock(&run_lock);
+                struct vcpu *cur = c->current;
+                struct vcpu *next = pick(c);
+                if (next != NULL && next == cur) {
+                        spin_unlock(&run_lock);
+                        return;
+                }
+                if (cur != NULL) {
+                        vcpu_put(c, cur, frame);
+                }
+                if (next != NULL) {
+                        vcpu_load(c, next, frame);
+                        spin_unlock(&run_lock);
+                        return;
+                }
+                spin_unlock(&run_lock);
+                /* Nothing to run: host mode, flush the witness log if due, wait. */
+                arch_host_mode();
+                if (c->index == 0) {
+                        wlog_idle();
+                }
+                uint64_t t0 = hal_time_ns();
+                arch_irqs_on();
+                arch_idle();
+                arch_irqs_off();
+                c->idle_ns += hal_time_ns() - t0;
+        }
+}
+
+void run_loop(void)
+{
+        struct arch_regs *frame = arch_cpu_frame(this_cpu()->index);
+
+        arch_irqs_off();
+        run_schedule(frame);
+        arch_enter_frame(frame);
+}
+
+void run_tick(void)
+{
+        this_cpu()->need_resched = true;
+}
+
+void run_kick(struct partition *p)
+{
+        /* Its CPU notices at its next trap or tick (at most one tick away). */
+        (void)p;
+}
+
+void run_drop_current(struct partition *p)
+{
+        struct percpu *c = this_cpu();
+
+        if (c->current == &p->vcpu) {
+                /* Its live registers are of no further use: drop them, do not save them. */
+                p->vcpu.state = VCPU_RUNNABLE;
+                p->vcpu.cpu = -1;
+                c->current = NULL;
+                c->need_resched = true;
+        }
+}
+
+void run_fault(struct partition *p, uint32_t esr, uint64_t ipa, uint32_t code)
+{
+        p->faults++;
+        p->last_fault_ipa = ipa;
+        p->last_fault_esr = esr;
+        witness_emit(&(struct witness_event){
+            .kind = WK_PART_FAULT,
+            .flags = WITNESS_F_DENIED,
+            .actor = p->id,
+            .target = p->id,
+            .cap = ipa,
+            .payload = (uint64_t)esr | (uint64_t)code << 32,
+        });
+        run_drop_current(p);
+        if (p->cfg->fault_policy == PART_FAULT_RESTART && p->restarts < p->cfg->max_restarts) {
+                part_restart(p, 0);
+                return;
+        }
+        part_set_state(p, PART_FAULTED, 0);
+}
+
+/* Fault codes in WK_PART_FAULT payload bits 32..63. */
+enum run_fault_code {
+        FAULT_ABORT = 1,  /* stage-2 data/instruction abort outside its memory */
+        FAULT_SYSREG = 2, /* a system register RVM does not let it touch */
+        FAULT_SERROR = 3,
+        FAULT_UNHANDLED = 4, /* any other exception class */
+};
+
+#define EC_WFX      0x01
+#define EC_HVC64    0x16
+#define EC_SMC64    0x17
+#define EC_SYSREG   0x18
+#define EC_IABT_LOW 0x20
+#define EC_DABT_LOW 0x24
+#define EC_SERROR   0x2f
+
+/* DC ISW/CSW/CISW (set/way maintenance): op0=1 op1=0 CRn=7 CRm=6/10/14 op2=2. */
+static bool is_set_way(uint64_t iss)
+{
+        unsigned op0 = (iss >> 20) & 3, op1 = (iss >> 14) & 7, crn = (iss >> 10) & 15;
+        unsigned crm = (iss >> 1) & 15, op2 = (iss >> 17) & 7;
+
+        return op0 == 1 && op1 == 0 && crn == 7 && (crm == 6 || crm == 10 || crm == 14) && op2 == 2;
+}
+
+void arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
+{
+        struct percpu *c = this_cpu();
+        struct vcpu *v = c->current;
+        unsigned ec = (unsigned)(esr >> ESR_EC_SHIFT) & 0x3f;
+
+        if (v == NULL) {
+                panic("trap from a lower EL with no vCPU on CPU %u (ESR 0x%llx)", c->index,
+                      (unsigned long long)esr);
+        }
+        struct partition *p = v->part;
+        spin_lock(&run_lock);
+        switch (ec) {
+        case EC_HVC64:
+                p->hypercalls++;
+                guest_hvc(regs, v);
+                break;
+        case EC_SMC64:
+                regs->elr += 4; /* a trapped SMC returns to itself */
+                guest_smc(regs, v);
+                break;
+        case EC_WFX:
+                regs->elr += 4;
+                c->need_resched = true; /* idle vCPU: let the others run */
+                break;
+        case EC_SYSREG:
+                if (is_set_way(esr & 0x1ffffff)) {
+                        regs->elr += 4; /* HCR.SWIO/TSW: no set/way for guests; a no-op */
+                        break;
+                }
+                run_fault(p, (uint32_t)esr, 0, FAULT_SYSREG);
+                break;
+        case EC_IABT_LOW:
+        case EC_DABT_LOW:
+                run_fault(p, (uint32_t)esr, arch_trap_hpfar_ipa(), FAULT_ABORT);
+                break;
+        case EC_SERROR:
+                run_fault(p, (uint32_t)esr, 0, FAULT_SERROR);
+                break;
+        default:
+                run_fault(p, (uint32_t)esr, arch_trap_far(), FAULT_UNHANDLED);
+                break;
+        }
+        spin_unlock(&run_lock);
+        run_schedule(regs);
+}
+
+void arch_hook_irq(struct arch_regs *regs, bool from_partition)
+{
+        this_cpu()->irqs++;
+        hal_gic_handle();
+        if (from_partition) {
+                run_schedule(regs);
+        }
+}

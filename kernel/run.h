@@ -1,0 +1,39 @@
+/*
+ * kernel/run.h: running partitions on CPUs: the per-CPU run loop, the world switch, and
+ * the handling of every trap a partition takes (hypercalls, PSCI, aborts, WFI, trapped
+ * system registers, SErrors).
+ */
+#ifndef RVM_KERNEL_RUN_H
+#define RVM_KERNEL_RUN_H
+
+#include <stdint.h>
+
+#include "kernel/spinlock.h"
+#include "partition/partition.h"
+
+/* One big lock over partitions, vCPUs, capabilities and the gate. */
+extern struct spinlock run_lock;
+
+/* Enter the run loop on this CPU (after boot); never returns. */
+__attribute__((noreturn)) void run_loop(void);
+
+/* The tick: account and ask for a reschedule. */
+void run_tick(void);
+
+/* Stop p's vCPU wherever it is: it will not be picked again until p runs again. */
+void run_kick(struct partition *p);
+
+/* The vCPU running on this CPU (NULL at EL2 idle). */
+struct vcpu *run_current(void);
+
+/* If p's vCPU is live on this CPU, forget its live registers (it is reset or gone). */
+void run_drop_current(struct partition *p);
+
+/* Handle a fault by p's policy: witness it, then stop or restart p. */
+void run_fault(struct partition *p, uint32_t esr, uint64_t ipa, uint32_t code);
+
+/* Guest traps land here (kernel/guest.c). */
+void guest_hvc(struct arch_regs *regs, struct vcpu *v);
+void guest_smc(struct arch_regs *regs, struct vcpu *v);
+
+#endif

@@ -1,0 +1,238 @@
+/*
+ * partition/partition.c: partition objects: creation (RAM, stage-2 tables, image, vCPU,
+ * capability table, root capabilities), the lifecycle state machine, restart, destroy,
+ * and copying to and from guest memory through the partition's own stage-2 tables.
+ */
+#include "partition/partition.h"
+
+#include <string.h>
+
+#include "cap/cap.h"
+#include "partition/vmid.h"
+#include "witness/witness.h"
+
+#define PAGE 4096ULL
+
+static struct partition parts[PART_MAX];
+static unsigned part_used;
+static struct part_env env;
+static struct vmid_space vmids;
+
+void part_init(const struct part_env *e)
+{
+        env = *e;
+        memset(parts, 0, sizeof(parts));
+        part_used = 0;
+        vmid_space_init(&vmids, arch_vmid_bits() > 8 ? 8 : arch_vmid_bits());
+}
+
+const char *part_state_name(enum part_state s)
+{
+        static const char *const names[] = {"created", "running",   "suspended",  "stopped",
+                                            "faulted", "migrating", "hibernated", "destroyed"};
+
+        return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+/* The lifecycle of seeds/003, as a table: from -> allowed next states. */
+bool part_transition_ok(enum part_state from, enum part_state to)
+{
+        static const uint8_t allowed[] = {
+            [PART_CREATED] = 1u << PART_RUNNING | 1u << PART_DESTROYED,
+            [PART_RUNNING] = 1u << PART_SUSPENDED | 1u << PART_STOPPED | 1u << PART_FAULTED |
+                             1u << PART_MIGRATING | 1u << PART_HIBERNATED | 1u << PART_RUNNING,
+            [PART_SUSPENDED] = 1u << PART_RUNNING | 1u << PART_HIBERNATED | 1u << PART_STOPPED |
+                               1u << PART_DESTROYED,
+            [PART_STOPPED] = 1u << PART_RUNNING | 1u << PART_DESTROYED,
+            [PART_FAULTED] = 1u << PART_RUNNING | 1u << PART_STOPPED | 1u << PART_DESTROYED,
+            [PART_MIGRATING] = 1u << PART_RUNNING | 1u << PART_FAULTED,
+            [PART_HIBERNATED] = 1u << PART_RUNNING | 1u << PART_DESTROYED,
+            [PART_DESTROYED] = 0,
+        };
+
+        if ((unsigned)from >= sizeof(allowed) || (unsigned)to > PART_DESTROYED) {
+                return false;
+        }
+        return (allowed[from] >> to) & 1;
+}
+
+static void witness_state(struct partition *p, enum part_state old, enum part_state next,
+                          uint32_t actor)
+{
+        witness_emit(&(struct witness_event){
+            .kind = WK_PART_STATE,
+            .actor = actor,
+            .target = p->id,
+            .payload = (uint64_t)next | (uint64_t)old << 32,
+        });
+}
+
+enum part_err part_set_state(struct partition *p, enum part_state next, uint32_t actor)
+{
+        if (!part_transition_ok(p->state, next)) {
+                witness_emit(&(struct witness_event){
+                    .kind = WK_PART_STATE,
+                    .flags = WITNESS_F_DENIED,
+                    .actor = actor,
+                    .target = p->id,
+                    .payload = (uint64_t)next | (uint64_t)p->state << 32,
+                });
+                return PART_E_STATE;
+        }
+        enum part_state old = p->state;
+        p->state = next;
+        witness_state(p, old, next, actor);
+        return PART_OK;
+}
+
+/* Copy the image into zeroed RAM and reset the vCPU to its entry. */
+static void load_image(struct partition *p)
+{
+        memset((void *)(uintptr_t)p->mem_pa, 0, p->mem_size);
+        memcpy((void *)(uintptr_t)p->mem_pa, p->cfg->image, *p->cfg->image_size);
+        struct vcpu *v = &p->vcpu;
+        arch_frame_el1_entry(&v->regs, PART_IPA_BASE, 0 /* no DTB */);
+        arch_el1_reset(&v->el1, PART_IPA_BASE + p->mem_size);
+}
+
+enum part_err part_create(const struct part_config *cfg, struct partition **out)
+{
+        if (cfg->image == NULL || cfg->image_size == NULL || cfg->mem_size == 0 ||
+            cfg->mem_size % PAGE != 0 || *cfg->image_size > cfg->mem_size) {
+                return PART_E_BAD_CONFIG;
+        }
+        if (part_used == PART_MAX) {
+                return PART_E_FULL;
+        }
+        struct partition *p = &parts[part_used];
+        memset(p, 0, sizeof(*p));
+        p->id = part_used + 1;
+        p->cfg = cfg;
+        size_t n = strlen(cfg->name);
+        memcpy(p->name, cfg->name, n < PART_NAME_LEN - 1 ? n : PART_NAME_LEN - 1);
+
+        uint64_t root = env.alloc_page(env.alloc_ctx);
+        p->mem_pa = env.alloc_ram(env.alloc_ctx, cfg->mem_size / PAGE);
+        if (root == 0 || p->mem_pa == 0) {
+                return PART_E_NOMEM;
+        }
+        memset((void *)(uintptr_t)root, 0, PAGE);
+        p->s2_root = (uint64_t *)(uintptr_t)root;
+        p->mem_size = cfg->mem_size;
+        if (arch_s2_map(p->s2_root, PART_IPA_BASE, p->mem_pa, p->mem_size,
+                        ARCH_S2_WRITE | ARCH_S2_EXEC, env.alloc_page, env.alloc_ctx) != 0) {
+                return PART_E_NOMEM;
+        }
+        if (cap_table_create(p->id) != CAP_OK) {
+                return PART_E_FULL;
+        }
+        p->vcpu.part = p;
+        p->vcpu.cpu = -1;
+        load_image(p);
+        part_used++;
+        p->state = PART_CREATED;
+        witness_emit(&(struct witness_event){
+            .kind = WK_PART_CREATE, .target = p->id, .payload = PART_CREATED});
+        witness_emit(&(struct witness_event){
+            .kind = WK_MEM_REGION, .actor = p->id, .target = p->mem_pa, .payload = p->mem_size});
+        witness_emit(&(struct witness_event){
+            .kind = WK_MEM_MAP, .actor = p->id, .target = p->mem_pa, .payload = PART_IPA_BASE});
+
+        /* Its own root capabilities: itself and its RAM. */
+        cap_obj_t obj;
+        cap_handle_t h;
+        if (cap_object_create(CAP_T_PARTITION, p->id, 0, p->id, &obj) == CAP_OK) {
+                cap_mint_root(obj, p->id, CAP_R_READ | CAP_R_WRITE | CAP_R_GRANT | CAP_R_REVOKE,
+                              &h);
+        }
+        if (cap_object_create(CAP_T_MEMORY, p->id, p->mem_size, p->mem_pa, &obj) == CAP_OK) {
+                cap_mint_root(obj, p->id, CAP_R_ALL, &h);
+        }
+        *out = p;
+        return PART_OK;
+}
+
+enum part_err part_restart(struct partition *p, uint32_t actor)
+{
+        if (p->state == PART_DESTROYED) {
+                return PART_E_STATE;
+        }
+        p->restarts++;
+        load_image(p);
+        witness_emit(&(struct witness_event){
+            .kind = WK_REC_RESTART, .actor = actor, .target = p->id, .payload = p->restarts});
+        return PART_OK;
+}
+
+enum part_err part_destroy(struct partition *p, uint32_t actor)
+{
+        enum part_err e = part_set_state(p, PART_DESTROYED, actor);
+        if (e != PART_OK) {
+                return e;
+        }
+        cap_table_destroy(p->id);
+        return PART_OK;
+}
+
+struct partition *part_get(uint32_t id)
+{
+        return id >= 1 && id <= part_used ? &parts[id - 1] : NULL;
+}
+
+unsigned part_count(void)
+{
+        return part_used;
+}
+
+static bool copy_guest(const struct partition *p, uint64_t ipa, uint8_t *buf, size_t len,
+                       bool write)
+{
+        while (len > 0) {
+                uint64_t pa;
+                if (ipa + len < ipa || !arch_s2_translate(p->s2_root, ipa, write, &pa)) {
+                        return false;
+                }
+                size_t chunk = PAGE - (ipa & (PAGE - 1));
+                if (chunk > len) {
+                        chunk = len;
+                }
+                if (write) {
+                        memcpy((void *)(uintptr_t)pa, buf, chunk);
+                } else {
+                        memcpy(buf, (const void *)(uintptr_t)pa, chunk);
+                }
+                ipa += chunk;
+                buf += chunk;
+                len -= chunk;
+        }
+        return true;
+}
+
+bool part_read_guest(const struct partition *p, uint64_t ipa, void *dst, size_t len)
+{
+        return copy_guest(p, ipa, dst, len, false);
+}
+
+bool part_write_guest(const struct partition *p, uint64_t ipa, const void *src, size_t len)
+{
+        return copy_guest(p, ipa, (uint8_t *)(uintptr_t)src, len, true);
+}
+
+/* On a VMID rollover, partitions on a CPU right now keep their VMID. */
+static void keep_running(struct vmid_space *s, void *ctx)
+{
+        (void)ctx;
+        for (unsigned i = 0; i < part_used; i++) {
+                if (parts[i].vcpu.state == VCPU_RUNNING) {
+                        vmid_keep(s, &parts[i].vmid_gen, parts[i].vmid);
+                }
+        }
+}
+
+uint64_t part_vttbr(struct partition *p)
+{
+        if (vmid_get(&vmids, &p->vmid_gen, &p->vmid, keep_running, NULL)) {
+                arch_s2_flush_all(); /* no entry of a reused VMID may survive */
+        }
+        return (uint64_t)p->vmid << 48 | (uint64_t)(uintptr_t)p->s2_root;
+}

@@ -1,0 +1,119 @@
+/*
+ * partition/partition.h: partitions, the unit of isolation. Each has its own stage-2
+ * address space (guest RAM at PART_IPA_BASE, 4 KiB pages), a VMID, vCPUs, a capability
+ * table, and a lifecycle whose every transition is validated and witnessed.
+ */
+#ifndef RVM_PARTITION_PARTITION_H
+#define RVM_PARTITION_PARTITION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/aarch64/arch.h"
+
+#define PART_MAX      8             /* partitions 1..PART_MAX; 0 is RVM itself */
+#define PART_IPA_BASE 0x40000000ULL /* guest RAM, where QEMU virt puts RAM */
+#define PART_NAME_LEN 16
+
+/* Numbers as docs/WITNESS.md §6 gives them (replay prints them). */
+enum part_state {
+        PART_CREATED = 0,
+        PART_RUNNING = 1,
+        PART_SUSPENDED = 2,
+        PART_STOPPED = 3,
+        PART_FAULTED = 4,
+        PART_MIGRATING = 5,
+        PART_HIBERNATED = 6,
+        PART_DESTROYED = 7,
+};
+
+enum part_fault_policy {
+        PART_FAULT_STOP = 0, /* a fault stops the partition (state faulted) */
+        PART_FAULT_RESTART,  /* a fault restarts it from its image, up to max_restarts */
+};
+
+enum part_err {
+        PART_OK = 0,
+        PART_E_FULL,       /* no free partition slot */
+        PART_E_NOMEM,      /* no RAM for the guest or its tables */
+        PART_E_BAD_CONFIG, /* image larger than RAM, zero size, ... */
+        PART_E_STATE,      /* the transition is not allowed from the current state */
+        PART_E_NOT_FOUND,
+};
+
+/* A partition as a profile describes it (configs/<profile>/partitions.c). */
+struct part_config {
+        const char *name;
+        const uint8_t *image; /* flat binary, loaded at PART_IPA_BASE, entered there */
+        const size_t *image_size;
+        uint64_t mem_size; /* guest RAM bytes (multiple of 4 KiB) */
+        uint32_t priority; /* scheduler base priority */
+        enum part_fault_policy fault_policy;
+        uint32_t max_restarts;
+};
+
+enum vcpu_state {
+        VCPU_OFF = 0,
+        VCPU_RUNNABLE,
+        VCPU_RUNNING, /* on a CPU now */
+};
+
+struct partition;
+
+struct vcpu {
+        struct arch_regs regs; /* valid while not running */
+        struct arch_el1_ctx el1;
+        struct partition *part;
+        enum vcpu_state state;
+        int cpu;             /* CPU it runs on, -1 if none */
+        uint64_t runtime_ns; /* accumulated time on a CPU */
+        uint64_t last_start_ns;
+        uint64_t switches;
+};
+
+struct partition {
+        uint32_t id;
+        char name[PART_NAME_LEN];
+        enum part_state state;
+        const struct part_config *cfg;
+        uint64_t mem_pa; /* guest RAM (contiguous) */
+        uint64_t mem_size;
+        uint64_t *s2_root; /* stage-2 root table */
+        uint16_t vmid;
+        uint64_t vmid_gen;
+        struct vcpu vcpu; /* one vCPU per partition for now */
+        uint64_t hypercalls, faults, restarts;
+        uint64_t last_fault_ipa;
+        uint32_t last_fault_esr;
+};
+
+/* Hooks the partition module needs from the kernel (set once at boot). */
+struct part_env {
+        arch_page_alloc_fn alloc_page; /* page for tables */
+        void *alloc_ctx;
+        /* RAM for a guest: count contiguous pages, returns physical address or 0. */
+        uint64_t (*alloc_ram)(void *ctx, uint64_t pages);
+        void (*free_ram)(void *ctx, uint64_t pa, uint64_t pages);
+};
+
+void part_init(const struct part_env *env);
+enum part_err part_create(const struct part_config *cfg, struct partition **out);
+/* Lifecycle. Every change is witnessed (WK_PART_STATE, actor = who asked). */
+enum part_err part_set_state(struct partition *p, enum part_state next, uint32_t actor);
+/* Reload the image and reset the vCPU (restart policy, PSCI SYSTEM_RESET). */
+enum part_err part_restart(struct partition *p, uint32_t actor);
+enum part_err part_destroy(struct partition *p, uint32_t actor);
+struct partition *part_get(uint32_t id);
+unsigned part_count(void);
+const char *part_state_name(enum part_state s);
+bool part_transition_ok(enum part_state from, enum part_state to);
+
+/* Copy from guest memory (IPA) through its stage-2 tables; false if any byte is unmapped. */
+bool part_read_guest(const struct partition *p, uint64_t ipa, void *dst, size_t len);
+bool part_write_guest(const struct partition *p, uint64_t ipa, const void *src, size_t len);
+
+/* The VTTBR value for running p (allocates or refreshes its VMID). */
+uint64_t part_vttbr(struct partition *p);
+
+#endif
