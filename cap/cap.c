@@ -371,7 +371,7 @@ enum cap_err cap_mint_root(cap_obj_t obj, uint32_t partition, uint32_t rights, c
         n->base = 0;
         n->size = o->size;
         n->expiry = 0;
-        cap_witness(WK_CAP_CREATE, 0, 0, o->ref, *out, rights);
+        cap_witness(WK_CAP_CREATE, 0, partition, o->ref, *out, rights); /* holder = actor */
         return CAP_OK;
 }
 

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "arch/aarch64/arch.h"
 #include "kernel/console.h"
 #include "kernel/panic.h"
 
@@ -20,24 +21,25 @@ void ktest_fail(const char *file, int line, const char *expr)
         con_printf("ktest:   expectation failed at %s:%d: %s\n", file, line, expr);
 }
 
-/* The value of "ktest=<name>" in the boot arguments, copied into name (or ""). */
-static void selected(const char *args, char *name, size_t cap)
+/* The value of "<key>=<value>" in the boot arguments, copied into val (or ""). */
+void ktest_bootarg(const char *args, const char *key, char *val, size_t cap)
 {
         const char *p = args != NULL ? args : "";
+        size_t klen = strlen(key);
         size_t n = 0;
 
-        name[0] = '\0';
+        val[0] = '\0';
         while (*p != '\0') {
                 while (*p == ' ') {
                         p++;
                 }
-                if (strncmp(p, "ktest=", 6) == 0) {
-                        p += 6;
+                if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+                        p += klen + 1;
                         while (p[n] != '\0' && p[n] != ' ' && n + 1 < cap) {
-                                name[n] = p[n];
+                                val[n] = p[n];
                                 n++;
                         }
-                        name[n] = '\0';
+                        val[n] = '\0';
                         return;
                 }
                 while (*p != '\0' && *p != ' ') {
@@ -52,7 +54,9 @@ void ktest_main(const char *bootargs)
         unsigned passed = 0;
         unsigned failed = 0;
 
-        selected(bootargs, only, sizeof(only));
+        ktest_bootarg(bootargs, "ktest", only, sizeof(only));
+        /* The test thread runs on CPU 0 with interrupts on, as the run loop would. */
+        arch_irqs_on();
         for (const struct ktest *t = __start_rvm_tests; t < __stop_rvm_tests; t++) {
                 bool chosen = only[0] != '\0' ? strcmp(only, t->name) == 0 : !t->only_on_request;
                 if (!chosen) {

@@ -37,6 +37,9 @@ void ktest_fail(const char *file, int line, const char *expr);
                 }                                              \
         } while (0)
 
+/* The value of "<key>=<value>" in the boot arguments, copied into val ("" if absent). */
+void ktest_bootarg(const char *args, const char *key, char *val, size_t cap);
+
 /* Test images: the partitions of the scenario "scenario=<name>" names, or NULL. */
 struct part_config;
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count);

@@ -55,5 +55,8 @@ void fake_uart_set_input(const void *bytes, size_t len)
         in_pos = 0;
 }
 
-/* The kernel's witness-log epoch hook: nothing to flush on the host. */
-void wlog_idle(void) {}
+/* Time stands still on the host fake (the monitor's `sleep` reads it). */
+uint64_t hal_time_ns(void)
+{
+        return 0;
+}

@@ -32,15 +32,14 @@ static const struct {
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count)
 {
-        const char *p = strstr(bootargs, "scenario=");
+        char name[32];
 
-        if (p == NULL) {
+        ktest_bootarg(bootargs, "scenario", name, sizeof(name));
+        if (name[0] == '\0') {
                 return NULL;
         }
-        p += 9;
         for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-                size_t n = strlen(scenarios[i].name);
-                if (strncmp(p, scenarios[i].name, n) == 0 && (p[n] == ' ' || p[n] == '\0')) {
+                if (strcmp(name, scenarios[i].name) == 0) {
                         *count = scenarios[i].count;
                         return scenarios[i].table;
                 }
