@@ -243,11 +243,13 @@ WITNESS_SRCS := $(wildcard witness/*.c)
 WITNESS_TOOL_CORE := tools/witness/input.c tools/witness/replay.c tools/witness/cli.c
 UT_witness := $(WITNESS_SRCS) $(WITNESS_TOOL_CORE)
 UT_EXTRA_witness := $(HOST_MBEDTLS_SAN)
+UT_wasm    := $(wildcard wasm/*.c)
+UT_sched   := $(wildcard sched/*.c)
 UT_cap     := cap/cap.c cap/tree.c
 UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 
-UNIT_NAMES := fmt memory monitor board cap proof gate witness
+UNIT_NAMES := fmt memory monitor board cap proof gate witness sched wasm
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test
@@ -283,13 +285,33 @@ $(HOST_OUT)/fuzz/witness_fuzz: tests/fuzz/witness_fuzz.c $(WITNESS_SRCS) $(WITNE
 	@mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) -o $@ tests/fuzz/witness_fuzz.c $(WITNESS_SRCS) $(WITNESS_TOOL_CORE) \
 		$(HOST_MBEDTLS_SRCS) -w -Wno-error
-FUZZERS := $(HOST_OUT)/fuzz/witness_fuzz
+$(HOST_OUT)/fuzz/wasm_fuzz: tests/fuzz/wasm_fuzz.c $(wildcard wasm/*.c wasm/*.h wasm/*.inc) $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) -o $@ tests/fuzz/wasm_fuzz.c $(wildcard wasm/*.c) -lm
+FUZZERS := $(HOST_OUT)/fuzz/witness_fuzz $(HOST_OUT)/fuzz/wasm_fuzz
 .PHONY: fuzz
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do mkdir -p $$f.corpus; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $$f.corpus || exit 1; done
 
+# The WebAssembly spec-test runner (host, sanitized) and the pinned suite beside the repo.
+WASM_TESTSUITE ?= ../shared/wasm-testsuite/mvp
+$(HOST_OUT)/wasm/spec_runner: tests/wasm/spec_runner.c tests/wasm/json.c tests/wasm/json.h $(wildcard wasm/*.c wasm/*.h wasm/*.inc) $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(SAN) -o $@ tests/wasm/spec_runner.c tests/wasm/json.c $(wildcard wasm/*.c) -lm
+
 # Host benchmarks: optimised, no sanitizers.
+$(HOST_OUT)/bench/sched_bench: tools/bench/sched_bench.c $(wildcard sched/*.c sched/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ tools/bench/sched_bench.c $(wildcard sched/*.c)
+$(HOST_OUT)/bench/wasm_bench: tools/bench/wasm_bench.c $(wildcard wasm/*.c wasm/*.h wasm/*.inc) build/wasm/bench.wasm
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ tools/bench/wasm_bench.c $(wildcard wasm/*.c) -lm
+# The same workload compiled to WebAssembly, for the interpreter to run.
+build/wasm/bench.wasm: tools/bench/wasm_bench.c $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)clang --target=wasm32 -mcpu=mvp -O2 -nostdlib -DWASM_WORKLOAD -Wl,--no-entry \
+		-Wl,--export=bench_core -Wl,--export=bench_fib -o $@ tools/bench/wasm_bench.c
 $(HOST_OUT)/bench/witness_bench: tools/bench/witness_bench.c $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS)) $(HOST_MBEDTLS_OPT)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ $^
@@ -308,9 +330,10 @@ $(HOST_OUT)/virt-smp4.dtb: $(OUT)/rvm.bin
 # tests
 .PHONY: test unit-tests qemu-tests
 TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-model: 1 passed, 0 failed\" || echo \"cap-model: 0 passed, 1 failed\"'" \
+	--tier "wasm-spec tests/wasm/run-spec $(HOST_OUT)/wasm/spec_runner $(WASM_TESTSUITE) build/wasm-spec" \
 	--tier "fuzz tests/fuzz/run 10 $(FUZZERS)"
 test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin \
-		$(HOST_OUT)/model/cap_model_test build/tools/witness $(FUZZERS)
+		$(HOST_OUT)/model/cap_model_test build/tools/witness $(FUZZERS) $(HOST_OUT)/wasm/spec_runner
 	@$(MAKE) --no-print-directory toolchain-images
 	@tests/run --unit "$(UNIT_BINS)" --dtb $(HOST_OUT)/virt-smp4.dtb \
 		--image $(OUT)/rvm.bin --ktest $(OUT_TEST)/rvm.bin --witness-tool build/tools/witness \
@@ -336,7 +359,8 @@ check: $(SETUP_STAMP)
 # ---------------------------------------------------------------------------
 # bench
 .PHONY: bench
-BENCH_HOST := $(HOST_OUT)/bench/cap_bench $(HOST_OUT)/bench/witness_bench
+BENCH_HOST := $(HOST_OUT)/bench/cap_bench $(HOST_OUT)/bench/witness_bench \
+	$(HOST_OUT)/bench/sched_bench $(HOST_OUT)/bench/wasm_bench
 bench: $(OUT_TEST)/rvm.bin $(BENCH_HOST)
 	@mkdir -p build
 	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --host "$(BENCH_HOST)" --qemu "$(QEMU)" \

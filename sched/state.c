@@ -1,0 +1,116 @@
+/*
+ * State changes of entities: block, wake (with push to an idle CPU), cut pressure from the
+ * coherence engine, and CPU affinity. Each may touch a run queue other than the caller's CPU's
+ * (the scheduler lock of sched/sched.h covers that).
+ */
+#include <stddef.h>
+
+#include "sched/sched.h"
+#include "sched/sched_internal.h"
+
+enum sched_err sched_block(struct sched *s, struct sched_entity *e, uint64_t now)
+{
+        struct sched_rq *rq;
+
+        if (e->state != SCHED_RUNNABLE) {
+                return SCHED_E_STATE;
+        }
+        rq = &s->rq[e->cpu];
+        if (rq->current == e) {
+                sched_account(s, rq, now);
+                rq->current = NULL;
+                rq->need_resched = true;
+        }
+        rq_dequeue(rq, e);
+        e->state = SCHED_BLOCKED;
+        e->wake_pending = false;
+        return SCHED_OK;
+}
+
+bool sched_wake(struct sched *s, struct sched_entity *e, uint64_t now)
+{
+        struct sched_rq *rq;
+
+        if (e->state != SCHED_BLOCKED) {
+                return false;
+        }
+        e->wakeups++;
+        e->wake_ns = now;
+        e->wake_pending = true;
+        fresh_deadline(e, now);
+        replenish(e, now);
+        /* Push: rather than queue behind work, go to an idle CPU it may use. */
+        if (s->params.wake_balance && sched_load(s, e->cpu) != 0) {
+                int home = sched_find_home(s, e, (int)e->cpu);
+
+                if (home >= 0 && sched_load(s, (unsigned)home) == 0) {
+                        sched_move(s, e, (unsigned)home);
+                }
+        }
+        rq = &s->rq[e->cpu];
+        e->state = SCHED_RUNNABLE;
+        rq_enqueue(rq, e);
+        return sched_choose(s, rq, e->cpu, now) != rq->current;
+}
+
+enum sched_err sched_set_pressure(struct sched *s, struct sched_entity *e, uint32_t pressure_bp)
+{
+        (void)s;
+        if (pressure_bp > SCHED_PRESSURE_MAX_BP) {
+                return SCHED_E_INVAL;
+        }
+        e->pressure_bp = (uint16_t)pressure_bp;
+        return SCHED_OK;
+}
+
+int sched_set_partition_pressure(struct sched *s, uint32_t partition, uint32_t pressure_bp)
+{
+        int n = 0;
+
+        if (pressure_bp > SCHED_PRESSURE_MAX_BP) {
+                return -1;
+        }
+        for (unsigned c = 0; c < SCHED_MAX_CPUS; c++) {
+                struct sched_rq *rq = &s->rq[c];
+
+                for (unsigned i = 0; rq->online && i < rq->nr_members; i++) {
+                        if (rq->members[i]->partition == partition) {
+                                rq->members[i]->pressure_bp = (uint16_t)pressure_bp;
+                                n++;
+                        }
+                }
+        }
+        return n;
+}
+
+enum sched_err sched_set_affinity(struct sched *s, struct sched_entity *e, uint64_t affinity,
+                                  uint64_t now)
+{
+        uint64_t old = e->affinity;
+        bool any_online = false;
+        int home;
+
+        (void)now;
+        affinity &= sched_all_cpus_mask();
+        for (unsigned c = 0; c < SCHED_MAX_CPUS; c++) {
+                any_online |= s->rq[c].online && ((affinity >> c) & 1u);
+        }
+        if (!any_online) {
+                return SCHED_E_INVAL;
+        }
+        e->affinity = affinity;
+        if (e->state == SCHED_DETACHED || sched_allowed(e, e->cpu)) {
+                return SCHED_OK;
+        }
+        if (s->rq[e->cpu].current == e) {
+                s->rq[e->cpu].need_resched = true; /* sched_pick moves it once it stops */
+                return SCHED_OK;
+        }
+        home = sched_find_home(s, e, (int)e->cpu);
+        if (home < 0) {
+                e->affinity = old;
+                return SCHED_E_FULL;
+        }
+        sched_move(s, e, (unsigned)home);
+        return SCHED_OK;
+}

@@ -1,0 +1,202 @@
+/*
+ * Code emission for the translator (compile.c): appending words, fuel segments, forward-branch
+ * patch chains, branches with their resolved stack cuts, and the peephole that fuses common
+ * instruction sequences into single internal instructions (internal.h lists them). Fusion never
+ * crosses a branch target: c->barrier marks the latest position a branch lands on.
+ */
+#include "wasm/compile.h"
+
+void wasm_emit(struct cc *c, uint32_t w)
+{
+        if (!c->live) {
+                return;
+        }
+        if (c->n >= c->cap) {
+                c->oom = true;
+                return;
+        }
+        c->code[c->n++] = w;
+}
+
+void wasm_emit_op(struct cc *c, uint32_t op)
+{
+        if (c->live) {
+                c->prev_op = c->last_op;
+                c->last_op = c->n;
+                wasm_emit(c, op);
+        }
+}
+
+/* Close the current fuel segment and open a new one at the current position. */
+void wasm_emit_segment(struct cc *c)
+{
+        if (!c->live) {
+                return;
+        }
+        if (c->fuel_site) {
+                c->code[c->fuel_site] = c->fuel_n;
+        }
+        wasm_emit_op(c, IOP_FUEL);
+        wasm_emit(c, 0);
+        c->fuel_site = c->n - 1;
+        c->fuel_n = 0;
+}
+
+void wasm_emit_patch(struct cc *c, uint32_t head, uint32_t target)
+{
+        c->barrier = target;
+        while (head) {
+                uint32_t idx = head - 1;
+                head = c->code[idx];
+                c->code[idx] = target;
+        }
+}
+
+void wasm_emit_target(struct cc *c, struct ctl *t)
+{
+        if (!c->live) {
+                return;
+        }
+        if (t->kind == K_LOOP) {
+                wasm_emit(c, t->loop_pc);
+        } else {
+                wasm_emit(c, t->patches);
+                t->patches = c->n; /* index + 1 of the word just emitted */
+        }
+}
+
+/* True (and the eqz removed) if the last instruction is an i32.eqz that may be folded. */
+bool wasm_emit_take_eqz(struct cc *c)
+{
+        if (c->live && c->n > 0 && c->last_op + 1 == c->n && c->code[c->last_op] == 0x45 &&
+            c->barrier != c->n) {
+                c->n--;
+                c->last_op = c->n; /* nothing else to fuse with */
+                c->barrier = c->n;
+                return true;
+        }
+        return false;
+}
+
+/* "compare; br_if" where the compare is a fused form: one compare-and-branch instruction. */
+static bool fuse_compare_branch(struct cc *c, struct ctl *t)
+{
+        if (!c->live || c->barrier == c->n || c->n == 0) {
+                return false;
+        }
+        uint32_t at = c->last_op, op = c->code[at];
+        static const uint32_t forms[4][3] = {{IOP_FUSE_K, IOP_BRC_K, 2},
+                                             {IOP_FUSE_L, IOP_BRC_L, 2},
+                                             {IOP_FUSE_LK, IOP_BRC_LK, 3},
+                                             {IOP_FUSE_LL, IOP_BRC_LL, 3}};
+        for (int i = 0; i < 4; i++) {
+                if (op >= forms[i][0] + 9 && op < forms[i][0] + WASM_NFUSABLE &&
+                    at + forms[i][2] == c->n) {
+                        c->code[at] = forms[i][1] + (op - forms[i][0] - 9);
+                        wasm_emit_target(c, t);
+                        c->barrier = c->n;
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* A branch to label t; h is the operand height with the branch's values still on the stack. */
+void wasm_emit_br(struct cc *c, struct ctl *t, uint32_t h, bool cond)
+{
+        uint32_t arity = label_arity(t);
+        if (h == t->height + arity || t->kind == K_FUNC) {
+                if (cond && t->kind != K_LOOP && fuse_compare_branch(c, t)) {
+                        return;
+                }
+                if (t->kind == K_LOOP) {
+                        /* back-edge: the branch itself charges the loop header's fuel */
+                        wasm_emit_op(c, cond ? IOP_BR_IF_BACK : IOP_BR_BACK);
+                        wasm_emit_target(c, t);
+                        return;
+                }
+                wasm_emit_op(c, !cond ? IOP_BR : wasm_emit_take_eqz(c) ? IOP_BR_IF_NOT : IOP_BR_IF);
+        } else {
+                wasm_emit_op(c, cond ? IOP_BR_IF_UNWIND : IOP_BR_UNWIND);
+                wasm_emit(c, arity);
+                wasm_emit(c, c->nlocals + t->height);
+        }
+        wasm_emit_target(c, t);
+}
+
+/* Numeric op, fused with a preceding i32.const / local.get where a K or L form exists. */
+void wasm_emit_numeric(struct cc *c, uint8_t op)
+{
+        static const uint8_t fusable[WASM_NFUSABLE] = WASM_FUSABLE;
+        int k = -1;
+        for (int i = 0; i < WASM_NFUSABLE; i++) {
+                if (fusable[i] == op) {
+                        k = i;
+                }
+        }
+        if (k >= 0 && c->live && c->barrier != c->n && c->n > 0) {
+                uint32_t at = c->last_op, prev = c->code[at];
+                if (at + 2 == c->n && prev == IOP_CONST32 && c->prev_op + 2 == at &&
+                    c->code[c->prev_op] == IOP_LOCAL_GET && c->barrier <= c->prev_op) {
+                        /* local.get x; i32.const k; op */
+                        at = c->prev_op;
+                        c->code[at] = IOP_FUSE_LK + (uint32_t)k;
+                        c->code[at + 2] = c->code[at + 3];
+                        c->n = at + 3;
+                        c->last_op = at;
+                        c->barrier = c->n; /* no further fusion into this one */
+                        return;
+                }
+                if (at + 2 == c->n && (prev == IOP_CONST32 || prev == IOP_LOCAL_GET)) {
+                        c->code[at] = (prev == IOP_CONST32 ? IOP_FUSE_K : IOP_FUSE_L) + (uint32_t)k;
+                        return;
+                }
+                if (at + 3 == c->n && prev == IOP_LOCAL_GET2) {
+                        c->code[at] = IOP_FUSE_LL + (uint32_t)k;
+                        return;
+                }
+        }
+        wasm_emit_op(c, op);
+}
+/* A load or store; "address computation; i32.load" becomes one fused load where possible. */
+void wasm_emit_load(struct cc *c, uint8_t op, uint32_t offset)
+{
+        if (op == 0x28 && c->live && c->barrier != c->n && c->n > 0) {
+                uint32_t at = c->last_op, prev = c->code[at];
+                uint32_t len = (prev == IOP_FUSE_LK) ? 3 : 2;
+                if (at + len == c->n &&
+                    (prev == IOP_FUSE_K || prev == IOP_LOCAL_GET || prev == IOP_FUSE_LK)) {
+                        c->code[at] = prev == IOP_FUSE_K      ? IOP_LOAD32_K
+                                      : prev == IOP_LOCAL_GET ? IOP_LOAD32_L
+                                                              : IOP_LOAD32_LK;
+                        wasm_emit(c, offset);
+                        c->barrier = c->n;
+                        return;
+                }
+        }
+        wasm_emit_op(c, op);
+        wasm_emit(c, offset);
+}
+
+/* "fused arithmetic; local.set/tee d": the result goes straight to the local. */
+bool wasm_emit_fuse_dest(struct cc *c, uint32_t local, bool tee)
+{
+        if (!c->live || c->barrier == c->n || c->n == 0) {
+                return false;
+        }
+        static const uint32_t forms[4][4] = {{IOP_FUSE_K, IOP_FUSE_KS, IOP_FUSE_KT, 2},
+                                             {IOP_FUSE_L, IOP_FUSE_LS, IOP_FUSE_LT, 2},
+                                             {IOP_FUSE_LK, IOP_FUSE_LKS, IOP_FUSE_LKT, 3},
+                                             {IOP_FUSE_LL, IOP_FUSE_LLS, IOP_FUSE_LLT, 3}};
+        uint32_t at = c->last_op, op = c->code[at];
+        for (int i = 0; i < 4; i++) {
+                if (op >= forms[i][0] && op < forms[i][0] + WASM_NARITH &&
+                    at + forms[i][3] == c->n) {
+                        c->code[at] = forms[i][tee ? 2 : 1] + (op - forms[i][0]);
+                        wasm_emit(c, local);
+                        c->barrier = c->n;
+                        return true;
+                }
+        }
+        return false;
+}

@@ -1,0 +1,541 @@
+/*
+ * The interpreter loop over the internal code form: threaded dispatch by computed goto, 64-bit
+ * value slots, resolved branch targets. All execution state (pc, value stack, frames, current
+ * function) is loaded from the instance on entry and stored back on every exit, so a fuel yield
+ * or a yielding host call can be resumed by simply calling wasm_exec() again.
+ */
+#include <string.h>
+
+#include "wasm/internal.h"
+#include "wasm/numeric.h"
+
+#define NEXT() goto *labels[*pc++]
+#define TRAP(t)                  \
+        do {                     \
+                trap_code = (t); \
+                goto trap;       \
+        } while (0)
+
+/* Per-instance views cached in locals; reloaded whenever the current instance may change. */
+#define RELOAD()                                                         \
+        do {                                                             \
+                funcs = ci->funcs;                                       \
+                globals = ci->globals;                                   \
+                mem = ci->mem;                                           \
+                mbase = mem ? mem->data : NULL;                          \
+                msize = mem ? (uint64_t)mem->pages * WASM_PAGE_SIZE : 0; \
+        } while (0)
+
+#define SAVE()                                          \
+        do {                                            \
+                ti->pc = pc;                            \
+                ti->sp = sp;                            \
+                ti->fp = fp;                            \
+                ti->cur = cur;                          \
+                ti->nframes = (uint32_t)(top - frames); \
+                ti->fuel = fuel;                        \
+        } while (0)
+
+#define U32(x) ((uint32_t)(x))
+#define S32(x) ((int32_t)(uint32_t)(x))
+#define S64(x) ((int64_t)(x))
+
+#define BIN(T, CONV, expr)          \
+        {                           \
+                T b = CONV(sp[-1]); \
+                T a = CONV(sp[-2]); \
+                sp--;               \
+                sp[-1] = (expr);    \
+                NEXT();             \
+        }
+#define UN(T, CONV, expr)           \
+        {                           \
+                T a = CONV(sp[-1]); \
+                sp[-1] = (expr);    \
+                NEXT();             \
+        }
+
+/* fused forms: right operand from the immediate (K) or from a local (L) */
+#define BINK(T, CONV, expr)         \
+        {                           \
+                T a = CONV(sp[-1]); \
+                T b = CONV(*pc++);  \
+                sp[-1] = (expr);    \
+                NEXT();             \
+        }
+#define BINL(T, CONV, expr)            \
+        {                              \
+                T a = CONV(sp[-1]);    \
+                T b = CONV(fp[*pc++]); \
+                sp[-1] = (expr);       \
+                NEXT();                \
+        }
+
+#define BINLK(T, CONV, expr)           \
+        {                              \
+                T a = CONV(fp[pc[0]]); \
+                T b = CONV(pc[1]);     \
+                pc += 2;               \
+                *sp++ = (expr);        \
+                NEXT();                \
+        }
+#define BINLL(T, CONV, expr)           \
+        {                              \
+                T a = CONV(fp[pc[0]]); \
+                T b = CONV(fp[pc[1]]); \
+                pc += 2;               \
+                *sp++ = (expr);        \
+                NEXT();                \
+        }
+
+/*
+ * Arithmetic into local pc[n]. push: 0 = the result only goes to the local (an operand was
+ * popped or none was on the stack), 1 = it also replaces the top of stack, 2 = it is also pushed.
+ */
+#define DEST(T, A, B, n, push, expr)    \
+        {                               \
+                T a = A;                \
+                T b = B;                \
+                uint64_t r = (expr);    \
+                fp[pc[n]] = r;          \
+                if (push == 1) {        \
+                        sp[-1] = r;     \
+                } else if (push == 2) { \
+                        *sp++ = r;      \
+                }                       \
+                pc += n + 1;            \
+                NEXT();                 \
+        }
+
+/* compare-and-branch: n immediates before the target */
+#define BRC(T, A, B, n, expr)                             \
+        {                                                 \
+                T a = A;                                  \
+                T b = B;                                  \
+                pc = (expr) ? cbase + pc[n] : pc + n + 1; \
+                NEXT();                                   \
+        }
+
+#define LOAD(T, conv)                                        \
+        {                                                    \
+                uint64_t ea = (uint64_t)U32(sp[-1]) + *pc++; \
+                if (ea + sizeof(T) > msize) {                \
+                        TRAP(WASM_TRAP_MEM_OOB);             \
+                }                                            \
+                T v;                                         \
+                memcpy(&v, mbase + ea, sizeof(T));           \
+                sp[-1] = (conv);                             \
+                NEXT();                                      \
+        }
+#define LOAD32_AT(ea, dst, n)            \
+        if (ea + 4 > msize) {            \
+                TRAP(WASM_TRAP_MEM_OOB); \
+        }                                \
+        uint32_t v;                      \
+        memcpy(&v, mbase + ea, 4);       \
+        pc += n;                         \
+        dst = v;                         \
+        NEXT();
+#define STORE(T)                                             \
+        {                                                    \
+                uint64_t ea = (uint64_t)U32(sp[-2]) + *pc++; \
+                if (ea + sizeof(T) > msize) {                \
+                        TRAP(WASM_TRAP_MEM_OOB);             \
+                }                                            \
+                T v = (T)sp[-1];                             \
+                memcpy(mbase + ea, &v, sizeof(T));           \
+                sp -= 2;                                     \
+                NEXT();                                      \
+        }
+
+#define L(x) [x] = &&L_##x
+
+enum wasm_status wasm_exec(struct wasm_instance *ti)
+{
+        /* clang-format off */
+#define FUSED(i) [IOP_FUSE_K + i] = &&L_K##i, [IOP_FUSE_L + i] = &&L_L##i, \
+        [IOP_FUSE_LK + i] = &&L_LK##i, [IOP_FUSE_LL + i] = &&L_LL##i
+#define DESTS(i) [IOP_FUSE_KS + i] = &&L_KS##i, [IOP_FUSE_LS + i] = &&L_LS##i, \
+        [IOP_FUSE_LKS + i] = &&L_LKS##i, [IOP_FUSE_LLS + i] = &&L_LLS##i, \
+        [IOP_FUSE_KT + i] = &&L_KT##i, [IOP_FUSE_LT + i] = &&L_LT##i, \
+        [IOP_FUSE_LKT + i] = &&L_LKT##i, [IOP_FUSE_LLT + i] = &&L_LLT##i
+#define BRCS(i) [IOP_BRC_K + i] = &&L_BK##i, [IOP_BRC_L + i] = &&L_BL##i, \
+        [IOP_BRC_LK + i] = &&L_BLK##i, [IOP_BRC_LL + i] = &&L_BLL##i
+        static const void *const labels[IOP_COUNT] = {
+            [IOP_UNREACHABLE] = &&L_UNREACHABLE, [IOP_FUEL] = &&L_FUEL, [IOP_BR] = &&L_BR,
+            [IOP_BR_IF] = &&L_BR_IF, [IOP_BR_UNWIND] = &&L_BR_UNWIND,
+            [IOP_BR_IF_UNWIND] = &&L_BR_IF_UNWIND, [IOP_BR_TABLE] = &&L_BR_TABLE,
+            [IOP_IF_NOT] = &&L_IF_NOT, [IOP_RETURN] = &&L_RETURN, [IOP_CALL] = &&L_CALL,
+            [IOP_CALL_INDIRECT] = &&L_CALL_INDIRECT, [IOP_DROP] = &&L_DROP,
+            [IOP_SELECT] = &&L_SELECT, [IOP_LOCAL_GET] = &&L_LOCAL_GET,
+            [IOP_LOCAL_SET] = &&L_LOCAL_SET, [IOP_LOCAL_TEE] = &&L_LOCAL_TEE,
+            [IOP_GLOBAL_GET] = &&L_GLOBAL_GET, [IOP_GLOBAL_SET] = &&L_GLOBAL_SET,
+            [IOP_MEM_SIZE] = &&L_MEM_SIZE, [IOP_MEM_GROW] = &&L_MEM_GROW,
+            [IOP_CONST32] = &&L_CONST32, [IOP_CONST64] = &&L_CONST64,
+            [IOP_LOCAL_GET2] = &&L_LOCAL_GET2, [IOP_BR_IF_NOT] = &&L_BR_IF_NOT,
+            [IOP_LOAD32_K] = &&L_LOAD32_K, [IOP_LOAD32_L] = &&L_LOAD32_L,
+            [IOP_LOAD32_LK] = &&L_LOAD32_LK, [IOP_BR_BACK] = &&L_BR_BACK,
+            [IOP_BR_IF_BACK] = &&L_BR_IF_BACK,
+            L(0x28), L(0x29), L(0x2A), L(0x2B), L(0x2C), L(0x2D), L(0x2E), L(0x2F), L(0x30),
+            L(0x31), L(0x32), L(0x33), L(0x34), L(0x35), L(0x36), L(0x37), L(0x38), L(0x39),
+            L(0x3A), L(0x3B), L(0x3C), L(0x3D), L(0x3E), L(0x45), L(0x46), L(0x47), L(0x48),
+            L(0x49), L(0x4A), L(0x4B), L(0x4C), L(0x4D), L(0x4E), L(0x4F), L(0x50), L(0x51),
+            L(0x52), L(0x53), L(0x54), L(0x55), L(0x56), L(0x57), L(0x58), L(0x59), L(0x5A),
+            L(0x5B), L(0x5C), L(0x5D), L(0x5E), L(0x5F), L(0x60), L(0x61), L(0x62), L(0x63),
+            L(0x64), L(0x65), L(0x66), L(0x67), L(0x68), L(0x69), L(0x6A), L(0x6B), L(0x6C),
+            L(0x6D), L(0x6E), L(0x6F), L(0x70), L(0x71), L(0x72), L(0x73), L(0x74), L(0x75),
+            L(0x76), L(0x77), L(0x78), L(0x79), L(0x7A), L(0x7B), L(0x7C), L(0x7D), L(0x7E),
+            L(0x7F), L(0x80), L(0x81), L(0x82), L(0x83), L(0x84), L(0x85), L(0x86), L(0x87),
+            L(0x88), L(0x89), L(0x8A), L(0x8B), L(0x8C), L(0x8D), L(0x8E), L(0x8F), L(0x90),
+            L(0x91), L(0x92), L(0x93), L(0x94), L(0x95), L(0x96), L(0x97), L(0x98), L(0x99),
+            L(0x9A), L(0x9B), L(0x9C), L(0x9D), L(0x9E), L(0x9F), L(0xA0), L(0xA1), L(0xA2),
+            L(0xA3), L(0xA4), L(0xA5), L(0xA6), L(0xA7), L(0xA8), L(0xA9), L(0xAA), L(0xAB),
+            L(0xAC), L(0xAD), L(0xAE), L(0xAF), L(0xB0), L(0xB1), L(0xB2), L(0xB3), L(0xB4),
+            L(0xB5), L(0xB6), L(0xB7), L(0xB8), L(0xB9), L(0xBA), L(0xBB), L(0xBC), L(0xBD),
+            L(0xBE), L(0xBF),
+            FUSED(0), FUSED(1), FUSED(2), FUSED(3), FUSED(4), FUSED(5), FUSED(6), FUSED(7),
+            FUSED(8), FUSED(9), FUSED(10), FUSED(11), FUSED(12), FUSED(13), FUSED(14),
+            FUSED(15), FUSED(16), FUSED(17), FUSED(18),
+            BRCS(0), BRCS(1), BRCS(2), BRCS(3), BRCS(4), BRCS(5), BRCS(6), BRCS(7), BRCS(8),
+            BRCS(9),
+            DESTS(0), DESTS(1), DESTS(2), DESTS(3), DESTS(4), DESTS(5), DESTS(6), DESTS(7),
+            DESTS(8),
+        };
+#undef FUSED
+#undef BRCS
+#undef DESTS
+        /* clang-format on */
+        const uint32_t *pc = ti->pc;
+        uint64_t *sp = ti->sp, *fp = ti->fp;
+        struct wasm_func *cur = ti->cur;
+        struct wasm_instance *ci = cur->inst;
+        const uint32_t *cbase = cur->code->code;
+        struct wasm_frame *frames = ti->frames;
+        uint64_t *const stack_end = ti->stack_end;
+        struct wasm_frame *top = frames + ti->nframes; /* next free frame */
+        struct wasm_frame *const frames_end = frames + ti->max_frames;
+        int64_t fuel = ti->fuel;
+        struct wasm_func **funcs;
+        struct wasm_global **globals;
+        struct wasm_memory *mem;
+        uint8_t *mbase;
+        uint64_t msize;
+        enum wasm_trap trap_code;
+        struct wasm_func *callee;
+        const uint32_t *op_pc;
+        uint64_t *op_sp;
+        RELOAD();
+        NEXT();
+
+L_UNREACHABLE:
+        TRAP(WASM_TRAP_UNREACHABLE);
+L_FUEL:
+        if (fuel <= 0) {
+                pc--;
+                SAVE();
+                return WASM_YIELD;
+        }
+        fuel -= *pc++;
+        NEXT();
+L_BR:
+        pc = cbase + *pc;
+        NEXT();
+L_BR_IF:
+        if (U32(*--sp)) {
+                pc = cbase + *pc;
+        } else {
+                pc++;
+        }
+        NEXT();
+L_BR_IF_BACK:
+        if (!U32(*--sp)) {
+                pc++;
+                NEXT();
+        }
+        /* fall through */
+L_BR_BACK : {
+        const uint32_t *head = cbase + *pc; /* the loop header's FUEL op */
+        if (fuel <= 0) {
+                pc = head;
+                SAVE();
+                return WASM_YIELD;
+        }
+        fuel -= head[1];
+        pc = head + 2;
+        NEXT();
+}
+L_BR_IF_NOT:
+        if (U32(*--sp)) {
+                pc++;
+        } else {
+                pc = cbase + *pc;
+        }
+        NEXT();
+L_BR_IF_UNWIND:
+        if (!U32(*--sp)) {
+                pc += 3;
+                NEXT();
+        }
+        /* fall through */
+L_BR_UNWIND : {
+        uint64_t *base = fp + pc[1];
+        if (pc[0]) {
+                base[0] = sp[-1];
+        }
+        sp = base + pc[0];
+        pc = cbase + pc[2];
+        NEXT();
+}
+L_BR_TABLE : {
+        uint32_t n = pc[0], arity = pc[1];
+        uint32_t i = U32(*--sp);
+        if (i > n) {
+                i = n;
+        }
+        const uint32_t *e = pc + 2 + 2 * i;
+        uint64_t *base = fp + e[1];
+        if (arity) {
+                base[0] = sp[-1];
+        }
+        sp = base + arity;
+        pc = cbase + e[0];
+        NEXT();
+}
+L_IF_NOT:
+        if (U32(*--sp)) {
+                pc++;
+        } else {
+                pc = cbase + *pc;
+        }
+        NEXT();
+L_RETURN : {
+        uint32_t arity = *pc;
+        if (arity) {
+                fp[0] = sp[-1];
+        }
+        sp = fp + arity;
+        top--;
+        pc = top->pc;
+        fp = top->fp;
+        cur = top->func;
+        if (top == frames) {
+                SAVE();
+                ti->state = WASM_ST_IDLE;
+                return WASM_DONE;
+        }
+        cbase = cur->code->code;
+        if (cur->inst != ci) {
+                ci = cur->inst;
+                RELOAD();
+        }
+        NEXT();
+}
+L_CALL:
+        op_pc = pc - 1;
+        op_sp = sp;
+        callee = funcs[*pc++];
+        goto do_call;
+L_CALL_INDIRECT : {
+        op_pc = pc - 1;
+        op_sp = sp;
+        const struct wasm_functype *want = &ci->module->types[*pc++];
+        uint32_t idx = U32(*--sp);
+        struct wasm_table *tab = ci->table;
+        if (idx >= tab->size) {
+                TRAP(WASM_TRAP_UNDEF_ELEM);
+        }
+        callee = tab->elems[idx];
+        if (callee == NULL) {
+                TRAP(WASM_TRAP_UNINIT_ELEM);
+        }
+        if (!wasm_functype_eq(callee->type, want)) {
+                TRAP(WASM_TRAP_SIG_MISMATCH);
+        }
+        goto do_call;
+}
+do_call:
+        if (callee->host) {
+                /* host calls are metered too: one unit, and never with no fuel left */
+                if (fuel <= 0) {
+                        pc = op_pc;
+                        sp = op_sp;
+                        SAVE();
+                        return WASM_YIELD;
+                }
+                fuel--;
+                uint32_t np = callee->type->nparams, nr = callee->type->nresults;
+                uint64_t buf[16];
+                uint64_t *args = sp - np;
+                uint64_t *slots = (np <= 16) ? buf : args;
+                if (slots == buf && np) {
+                        memcpy(buf, args, np * sizeof(uint64_t));
+                }
+                SAVE();
+                ti->state = WASM_ST_IN_HOST;
+                enum wasm_host_status hs = callee->host(callee->host_ctx, ci, slots);
+                ti->state = WASM_ST_RUNNING;
+                if (hs == WASM_HOST_TRAP) {
+                        TRAP(WASM_TRAP_HOST);
+                }
+                if (hs == WASM_HOST_YIELD) {
+                        pc = op_pc;
+                        sp = op_sp;
+                        SAVE();
+                        return WASM_YIELD;
+                }
+                for (uint32_t i = 0; i < nr; i++) {
+                        args[i] = slots[i];
+                }
+                sp = args + nr;
+                RELOAD();
+                NEXT();
+        } else {
+                const struct wasm_code *code = callee->code;
+                uint64_t *nfp = sp - code->nparams;
+                if (top >= frames_end) {
+                        TRAP(WASM_TRAP_CALL_DEPTH);
+                }
+                if (code->frame_slots > (size_t)(stack_end - nfp)) {
+                        TRAP(WASM_TRAP_STACK_OVERFLOW);
+                }
+                top->pc = pc;
+                top->fp = fp;
+                top->func = cur;
+                top++;
+                fp = nfp;
+                sp = nfp + code->nparams;
+                /* few locals is the norm: a plain loop, kept from becoming a memset call */
+                for (uint64_t *end = sp + code->nlocals; sp < end;) {
+                        *sp++ = 0;
+                        __asm__("" : "+r"(sp));
+                }
+                cur = callee;
+                cbase = pc = code->code;
+                if (callee->inst != ci) {
+                        ci = callee->inst;
+                        RELOAD();
+                }
+                NEXT();
+        }
+L_DROP:
+        sp--;
+        NEXT();
+L_SELECT:
+        if (!U32(sp[-1])) {
+                sp[-3] = sp[-2];
+        }
+        sp -= 2;
+        NEXT();
+L_LOCAL_GET:
+        *sp++ = fp[*pc++];
+        NEXT();
+L_LOCAL_GET2:
+        sp[0] = fp[pc[0]];
+        sp[1] = fp[pc[1]];
+        sp += 2;
+        pc += 2;
+        NEXT();
+L_LOCAL_SET:
+        fp[*pc++] = *--sp;
+        NEXT();
+L_LOCAL_TEE:
+        fp[*pc++] = sp[-1];
+        NEXT();
+L_GLOBAL_GET:
+        *sp++ = globals[*pc++]->value;
+        NEXT();
+L_GLOBAL_SET:
+        globals[*pc++]->value = *--sp;
+        NEXT();
+L_MEM_SIZE:
+        *sp++ = mem->pages;
+        NEXT();
+L_MEM_GROW : {
+        uint32_t delta = U32(sp[-1]), old = mem->pages;
+        if (old > mem->limit_pages || delta > mem->limit_pages - old) {
+                sp[-1] = 0xFFFFFFFFu;
+        } else {
+                /* the arena is not zeroed for us: new pages must read as zero */
+                memset(mem->data + (size_t)old * WASM_PAGE_SIZE, 0, (size_t)delta * WASM_PAGE_SIZE);
+                mem->pages = old + delta;
+                sp[-1] = old;
+                RELOAD();
+        }
+        NEXT();
+}
+L_CONST32:
+        *sp++ = *pc++;
+        NEXT();
+L_CONST64:
+        *sp++ = (uint64_t)pc[0] | ((uint64_t)pc[1] << 32);
+        pc += 2;
+        NEXT();
+
+L_0x28:
+        LOAD(uint32_t, v)
+L_LOAD32_K : {
+        uint64_t ea = (uint64_t)U32(sp[-1] + pc[0]) + pc[1];
+        LOAD32_AT(ea, sp[-1], 2)
+}
+L_LOAD32_L : {
+        uint64_t ea = (uint64_t)U32(fp[pc[0]]) + pc[1];
+        LOAD32_AT(ea, *sp++, 2)
+}
+L_LOAD32_LK : {
+        uint64_t ea = (uint64_t)U32(fp[pc[0]] + pc[1]) + pc[2];
+        LOAD32_AT(ea, *sp++, 3)
+}
+L_0x29:
+        LOAD(uint64_t, v)
+L_0x2A:
+        LOAD(uint32_t, v)
+L_0x2B:
+        LOAD(uint64_t, v)
+L_0x2C:
+        LOAD(int8_t, U32((int32_t)v))
+L_0x2D:
+        LOAD(uint8_t, v)
+L_0x2E:
+        LOAD(int16_t, U32((int32_t)v))
+L_0x2F:
+        LOAD(uint16_t, v)
+L_0x30:
+        LOAD(int8_t, (uint64_t)(int64_t)v)
+L_0x31:
+        LOAD(uint8_t, v)
+L_0x32:
+        LOAD(int16_t, (uint64_t)(int64_t)v)
+L_0x33:
+        LOAD(uint16_t, v)
+L_0x34:
+        LOAD(int32_t, (uint64_t)(int64_t)v)
+L_0x35:
+        LOAD(uint32_t, v)
+L_0x36:
+        STORE(uint32_t)
+L_0x37:
+        STORE(uint64_t)
+L_0x38:
+        STORE(uint32_t)
+L_0x39:
+        STORE(uint64_t)
+L_0x3A:
+        STORE(uint8_t)
+L_0x3B:
+        STORE(uint16_t)
+L_0x3C:
+        STORE(uint8_t)
+L_0x3D:
+        STORE(uint16_t)
+L_0x3E:
+        STORE(uint32_t)
+
+#include "wasm/exec_numeric.inc"
+
+trap:
+        ti->trap = (uint8_t)trap_code;
+        ti->state = WASM_ST_IDLE;
+        ti->nframes = 0;
+        ti->fuel = fuel;
+        return WASM_TRAP;
+}
