@@ -14,6 +14,7 @@
 #define CMD_READ_STATUS  0x70
 #define CMD_CLEAR_STATUS 0x50
 #define CMD_PROGRAM      0x40
+#define CMD_WRITE_BUFFER 0xe8
 #define CMD_ERASE_SETUP  0x20
 #define CMD_ERASE_OK     0xd0
 #define CMD_CFI_QUERY    0x98
@@ -57,6 +58,7 @@ enum pflash_err hal_pflash_probe(struct pflash *f, uint64_t base, uint64_t size)
         uint32_t y = mmio_read32(base + 0x12 * 4) & 0xff;
         uint32_t blk_lo = mmio_read32(base + 0x2f * 4) & 0xff;
         uint32_t blk_hi = mmio_read32(base + 0x30 * 4) & 0xff;
+        uint32_t wbuf_log2 = mmio_read32(base + 0x2a * 4) & 0xff; /* per device, log2 bytes */
         if (q != 'Q' || r != 'R' || y != 'Y') {
                 cmd(f, 0, CMD_READ_ARRAY);
                 return PFLASH_E_NO_CFI;
@@ -79,6 +81,9 @@ enum pflash_err hal_pflash_probe(struct pflash *f, uint64_t base, uint64_t size)
                 return PFLASH_E_NO_CFI;
         }
         f->block_size = block;
+        /* Buffered programming: one command sequence per buffer instead of per word (on
+         * QEMU each program is a host file write, so this is most of the flush cost). */
+        f->write_buf = wbuf_log2 >= 2 && wbuf_log2 <= 12 ? (1u << wbuf_log2) * lanes : 0;
         return PFLASH_OK;
 }
 
@@ -110,13 +115,10 @@ enum pflash_err hal_pflash_read(const struct pflash *f, uint64_t off, void *buf,
         return PFLASH_OK;
 }
 
-enum pflash_err hal_pflash_program(const struct pflash *f, uint64_t off, const void *buf,
-                                   size_t len)
+/* Program words one at a time (devices without a write buffer). */
+static enum pflash_err program_words(const struct pflash *f, uint64_t off, const uint8_t *src,
+                                     size_t len)
 {
-        if (!in_range(f, off, len) || off % 4 != 0 || len % 4 != 0) {
-                return PFLASH_E_RANGE;
-        }
-        const uint8_t *src = buf;
         for (size_t i = 0; i < len; i += 4) {
                 uint32_t word;
                 memcpy(&word, src + i, 4);
@@ -129,6 +131,57 @@ enum pflash_err hal_pflash_program(const struct pflash *f, uint64_t off, const v
                 if (err != PFLASH_OK) {
                         return err;
                 }
+        }
+        return PFLASH_OK;
+}
+
+/*
+ * Write-to-buffer: 0xe8 at the buffer's address, wait until the device offers the
+ * buffer (SR.7), the word count minus one, the words, then 0xd0 to program them all.
+ */
+static enum pflash_err program_buffer(const struct pflash *f, uint64_t off, const uint8_t *src,
+                                      size_t len)
+{
+        uint32_t i;
+
+        cmd(f, off, CMD_WRITE_BUFFER);
+        for (i = 0; i < POLL_LIMIT && !(mmio_read32(f->base + off) & SR_READY); i++) {
+        }
+        if (i == POLL_LIMIT) {
+                cmd(f, off, CMD_READ_ARRAY);
+                return PFLASH_E_TIMEOUT;
+        }
+        cmd(f, off, (uint32_t)(len / 4 - 1));
+        for (size_t k = 0; k < len; k += 4) {
+                uint32_t word;
+                memcpy(&word, src + k, 4);
+                mmio_write32(f->base + off + k, word);
+        }
+        cmd(f, off, CMD_ERASE_OK); /* 0xd0: confirm */
+        return wait_ready(f, off);
+}
+
+enum pflash_err hal_pflash_program(const struct pflash *f, uint64_t off, const void *buf,
+                                   size_t len)
+{
+        if (!in_range(f, off, len) || off % 4 != 0 || len % 4 != 0) {
+                return PFLASH_E_RANGE;
+        }
+        const uint8_t *src = buf;
+        if (f->write_buf == 0) {
+                return program_words(f, off, src, len);
+        }
+        while (len > 0) {
+                /* A buffered program may not cross a buffer-sized boundary. */
+                size_t room = f->write_buf - (off & (f->write_buf - 1));
+                size_t chunk = len < room ? len : room;
+                enum pflash_err err = program_buffer(f, off, src, chunk);
+                if (err != PFLASH_OK) {
+                        return err;
+                }
+                off += chunk;
+                src += chunk;
+                len -= chunk;
         }
         return PFLASH_OK;
 }

@@ -13,6 +13,7 @@ struct pflash {
         uint64_t base;       /* physical address of the bank */
         uint64_t size;       /* bytes */
         uint32_t block_size; /* erase block, from the CFI query (256 KiB on QEMU virt) */
+        uint32_t write_buf;  /* bank bytes one buffered program may cover (0: word by word) */
 };
 
 enum pflash_err {

@@ -8,6 +8,14 @@
 #include "kernel/ktest.h"
 
 GUEST_IMAGE(ticker);
+GUEST_IMAGE(victim);
+GUEST_IMAGE(spinner);
+GUEST_IMAGE(bad_read);
+GUEST_IMAGE(bad_write);
+GUEST_IMAGE(fault_loop);
+GUEST_IMAGE(hvc_fuzz);
+GUEST_IMAGE(sys_probe);
+GUEST_IMAGE(cap_probe);
 
 #define MIB (1ULL << 20)
 
@@ -22,12 +30,31 @@ static const struct part_config scenario_two[] = {
     GUEST("beta", ticker, PART_FAULT_STOP),
 };
 
+/* Every hostile behaviour of issue 5 beside one well-behaved partition. */
+static const struct part_config scenario_hostile[] = {
+    GUEST("victim", victim, PART_FAULT_STOP),
+    GUEST("spinner", spinner, PART_FAULT_STOP),
+    GUEST("bad_read", bad_read, PART_FAULT_STOP),
+    GUEST("bad_write", bad_write, PART_FAULT_STOP),
+    GUEST("fault_loop", fault_loop, PART_FAULT_RESTART),
+    GUEST("hvc_fuzz", hvc_fuzz, PART_FAULT_STOP),
+    GUEST("sys_probe", sys_probe, PART_FAULT_STOP),
+};
+
+/* Two partitions probing each other's capabilities (issue 4). */
+static const struct part_config scenario_caps[] = {
+    GUEST("cap_a", cap_probe, PART_FAULT_STOP),
+    GUEST("cap_b", cap_probe, PART_FAULT_STOP),
+};
+
 static const struct {
         const char *name;
         const struct part_config *table;
         size_t count;
 } scenarios[] = {
     {"two", scenario_two, sizeof(scenario_two) / sizeof(scenario_two[0])},
+    {"hostile", scenario_hostile, sizeof(scenario_hostile) / sizeof(scenario_hostile[0])},
+    {"caps", scenario_caps, sizeof(scenario_caps) / sizeof(scenario_caps[0])},
 };
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count)

@@ -24,7 +24,7 @@ struct fake {
         uint8_t *mem;
         size_t size;
         uint32_t bs;
-        long budget; /* programs left before the power cut; -1 = none */
+        long budget; /* 64-byte program steps left before the power cut; -1 = none */
         int partial; /* cut program: 0 = first half of the bytes land, 1 = none */
         bool dead;
         unsigned violations; /* attempts to set a bit by programming */
@@ -40,6 +40,11 @@ static int f_read(void *ctx, uint64_t off, void *buf, size_t len)
         return 0;
 }
 
+/*
+ * NOR programs bytes in order: a program of several 64-byte slots is modelled as that many
+ * steps, each spending one unit of budget, so a power cut can land after any slot of a
+ * multi-slot program (the store writes a batch's records with one program call).
+ */
 static int f_prog(void *ctx, uint64_t off, const void *buf, size_t len)
 {
         struct fake *f = ctx;
@@ -47,18 +52,22 @@ static int f_prog(void *ctx, uint64_t off, const void *buf, size_t len)
 
         if (f->dead || off > f->size || len > f->size - off)
                 return -1;
-        if (f->budget == 0) {
-                f->dead = true;
-                for (size_t i = 0; f->partial == 0 && i < len / 2; i++)
-                        f->mem[off + i] &= b[i];
-                return -1;
-        }
-        if (f->budget > 0)
-                f->budget--;
-        for (size_t i = 0; i < len; i++) {
-                if ((f->mem[off + i] & b[i]) != b[i])
-                        f->violations++;
-                f->mem[off + i] &= b[i];
+        for (size_t at = 0; at < len; at += 64) {
+                size_t n = len - at < 64 ? len - at : 64;
+
+                if (f->budget == 0) {
+                        f->dead = true;
+                        for (size_t i = 0; f->partial == 0 && i < n / 2; i++)
+                                f->mem[off + at + i] &= b[at + i];
+                        return -1;
+                }
+                if (f->budget > 0)
+                        f->budget--;
+                for (size_t i = 0; i < n; i++) {
+                        if ((f->mem[off + at + i] & b[at + i]) != b[at + i])
+                                f->violations++;
+                        f->mem[off + at + i] &= b[at + i];
+                }
         }
         return 0;
 }

@@ -71,6 +71,17 @@ static inline int64_t rvm_smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a
         return (int64_t)x0;
 }
 
+/* Things only a hostile test guest does (RVM must contain them). */
+static inline void rvm_dc_isw(uint64_t setway)
+{
+        __asm__ volatile("dc isw, %0" : : "r"(setway) : "memory");
+}
+
+static inline void rvm_write_actlr(uint64_t v)
+{
+        __asm__ volatile("msr actlr_el1, %0" : : "r"(v) : "memory");
+}
+
 static inline void rvm_wfi(void)
 {
         __asm__ volatile("wfi" ::: "memory");

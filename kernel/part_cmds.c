@@ -1,0 +1,120 @@
+/*
+ * kernel/part_cmds.c: the monitor's partition commands: ps, kill, suspend, resume, and
+ * sleep (let the partitions run for a while before the next command is read).
+ */
+#include <stdint.h>
+
+#include "hal/timer.h"
+#include "kernel/console.h"
+#include "kernel/monitor.h"
+#include "kernel/run.h"
+
+static int parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+        uint64_t v = 0;
+
+        if (s == NULL || *s == '\0') {
+                return -1;
+        }
+        for (; *s != '\0'; s++) {
+                if (*s < '0' || *s > '9') {
+                        return -1;
+                }
+                v = v * 10 + (uint64_t)(*s - '0');
+                if (v > max) {
+                        return -1;
+                }
+        }
+        *out = v;
+        return 0;
+}
+
+static int cmd_ps(int argc, char **argv)
+{
+        (void)argc;
+        (void)argv;
+        con_printf(
+            "id name            state      cpu prio  run-ms   switches hypercalls faults "
+            "restarts\n");
+        uint64_t now = hal_time_ns();
+        spin_lock(&run_lock);
+        for (unsigned id = 1; id <= part_count(); id++) {
+                const struct partition *p = part_get(id);
+                const struct vcpu *v = &p->vcpu;
+                uint64_t run_ns = v->runtime_ns;
+                if (v->state == VCPU_RUNNING) {
+                        run_ns += now - v->last_start_ns; /* the slice in progress */
+                }
+                char cpu[8] = "-";
+                if (v->cpu >= 0) {
+                        cpu[0] = (char)('0' + v->cpu);
+                        cpu[1] = '\0';
+                }
+                con_printf("%-2u %-15s %-10s %-3s %-5u %-8llu %-8llu %-10llu %-6llu %llu\n", p->id,
+                           p->name, part_state_name(p->state), cpu, p->cfg->priority,
+                           (unsigned long long)(run_ns / 1000000), (unsigned long long)v->switches,
+                           (unsigned long long)p->hypercalls, (unsigned long long)p->faults,
+                           (unsigned long long)p->restarts);
+        }
+        spin_unlock(&run_lock);
+        if (part_count() == 0) {
+                con_puts("(no guest partitions in this profile)\n");
+        }
+        return 0;
+}
+MONITOR_CMD(ps, "ps", "", "partitions: state, CPU, priority, run time, faults", cmd_ps);
+
+static int change_state(int argc, char **argv, enum part_state to)
+{
+        uint64_t id = 0;
+
+        if (argc != 2 || parse_uint(argv[1], PART_MAX, &id) != 0 ||
+            part_get((uint32_t)id) == NULL) {
+                con_printf("usage: %s <partition id> (see ps)\n", argv[0]);
+                return -1;
+        }
+        spin_lock(&run_lock);
+        struct partition *p = part_get((uint32_t)id);
+        enum part_state from = p->state;
+        enum part_err e = part_set_state(p, to, 0);
+        spin_unlock(&run_lock);
+        if (e != PART_OK) {
+                con_printf("%s: partition %llu is %s; it cannot become %s\n", argv[0],
+                           (unsigned long long)id, part_state_name(from), part_state_name(to));
+                return -1;
+        }
+        con_printf("partition %llu (%s): %s -> %s\n", (unsigned long long)id, p->name,
+                   part_state_name(from), part_state_name(to));
+        return 0;
+}
+
+static int cmd_kill(int argc, char **argv)
+{
+        return change_state(argc, argv, PART_STOPPED);
+}
+MONITOR_CMD(kill, "kill", "<id>", "stop a partition", cmd_kill);
+
+static int cmd_suspend(int argc, char **argv)
+{
+        return change_state(argc, argv, PART_SUSPENDED);
+}
+MONITOR_CMD(suspend, "suspend", "<id>", "suspend a running partition", cmd_suspend);
+
+static int cmd_resume(int argc, char **argv)
+{
+        return change_state(argc, argv, PART_RUNNING);
+}
+MONITOR_CMD(resume, "resume", "<id>", "resume a suspended or stopped partition", cmd_resume);
+
+static int cmd_sleep(int argc, char **argv)
+{
+        uint64_t ms = 0;
+
+        if (argc != 2 || parse_uint(argv[1], 600000, &ms) != 0) {
+                con_puts("usage: sleep <milliseconds> (at most 600000)\n");
+                return -1;
+        }
+        monitor_hold(hal_time_ns() + ms * 1000000ULL);
+        return 0;
+}
+MONITOR_CMD(sleep, "sleep", "<ms>", "let the partitions run before reading more input", cmd_sleep);
