@@ -84,7 +84,7 @@ MBEDTLS_CFG := -I$(TP)/mbedtls/include '-DMBEDTLS_CONFIG_FILE="witness/mbedtls_c
 KCC_INC := $(shell $(KCC) -print-file-name=include 2>/dev/null)
 KCFLAGS_BASE := -std=c11 -ffreestanding -nostdinc -isystem $(KCC_INC) -Ikernel/libc/include \
 	-I. -I$(TP)/libfdt $(MBEDTLS_CFG) $(KCC_ARCH) -O2 -g -fno-pie -fno-pic \
-	-fno-stack-protector -fno-common -ffunction-sections -fdata-sections -mstrict-align \
+	-fno-stack-protector -fno-common -ffunction-sections -fdata-sections -mstrict-align -fno-math-errno \
 	-DRVM_KERNEL -DRVM_PROFILE='"$(PROFILE)"' $(MODULE_DEFS) -MMD -MP
 KWARN := -Wall -Wextra -Werror
 # The WASM interpreter needs FP/SIMD; all other kernel code is kept off those registers

@@ -404,11 +404,8 @@ do_call:
                 top++;
                 fp = nfp;
                 sp = nfp + code->nparams;
-                /* few locals is the norm: a plain loop, kept from becoming a memset call */
-                for (uint64_t *end = sp + code->nlocals; sp < end;) {
-                        *sp++ = 0;
-                        __asm__("" : "+r"(sp));
-                }
+                memset(sp, 0, code->nlocals * sizeof(*sp));
+                sp += code->nlocals;
                 cur = callee;
                 cbase = pc = code->code;
                 if (callee->inst != ci) {

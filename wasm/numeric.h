@@ -85,33 +85,20 @@ static inline double wasm_fmax(double a, double b)
 
 static inline float wasm_sqrtf(float a)
 {
-#if defined(__aarch64__)
-        float r;
-        __asm__("fsqrt %s0, %s1" : "=w"(r) : "w"(a));
-        return r;
-#else
-        return __builtin_sqrtf(a);
-#endif
+        return __builtin_sqrtf(a); /* one fsqrt on AArch64 (with -fno-math-errno) */
 }
 
 static inline double wasm_sqrt(double a)
 {
-#if defined(__aarch64__)
-        double r;
-        __asm__("fsqrt %d0, %d1" : "=w"(r) : "w"(a));
-        return r;
-#else
-        return __builtin_sqrt(a);
-#endif
+        return __builtin_sqrt(a); /* one fsqrt on AArch64 (with -fno-math-errno) */
 }
 
 /* Round to nearest, ties to even, independent of the current rounding mode. */
 static inline float wasm_nearestf(float a)
 {
 #if defined(__aarch64__)
-        float r;
-        __asm__("frintn %s0, %s1" : "=w"(r) : "w"(a));
-        return r;
+        /* frinti: ties-to-even under FPCR.RMode 0, which RVM never changes */
+        return __builtin_nearbyintf(a);
 #else
         /* libm may hand a signalling NaN back unquieted */
         return a != a ? a + a : __builtin_nearbyintf(a);
@@ -121,9 +108,8 @@ static inline float wasm_nearestf(float a)
 static inline double wasm_nearest(double a)
 {
 #if defined(__aarch64__)
-        double r;
-        __asm__("frintn %d0, %d1" : "=w"(r) : "w"(a));
-        return r;
+        /* frinti: ties-to-even under FPCR.RMode 0, which RVM never changes */
+        return __builtin_nearbyint(a);
 #else
         /* libm may hand a signalling NaN back unquieted */
         return a != a ? a + a : __builtin_nearbyint(a);
@@ -133,9 +119,8 @@ static inline double wasm_nearest(double a)
 static inline float wasm_ceilf(float a)
 {
 #if defined(__aarch64__)
-        float r;
-        __asm__("frintp %s0, %s1" : "=w"(r) : "w"(a));
-        return r;
+        /* one frintp instruction; it quiets a signalling NaN itself */
+        return __builtin_ceilf(a);
 #else
         /* libm may hand a signalling NaN back unquieted */
         return a != a ? a + a : __builtin_ceilf(a);
@@ -145,9 +130,8 @@ static inline float wasm_ceilf(float a)
 static inline double wasm_ceil(double a)
 {
 #if defined(__aarch64__)
-        double r;
-        __asm__("frintp %d0, %d1" : "=w"(r) : "w"(a));
-        return r;
+        /* one frintp instruction; it quiets a signalling NaN itself */
+        return __builtin_ceil(a);
 #else
         /* libm may hand a signalling NaN back unquieted */
         return a != a ? a + a : __builtin_ceil(a);
@@ -157,9 +141,8 @@ static inline double wasm_ceil(double a)
 static inline float wasm_floorf(float a)
 {
 #if defined(__aarch64__)
-        float r;
-        __asm__("frintm %s0, %s1" : "=w"(r) : "w"(a));
-        return r;
+        /* one frintm instruction; it quiets a signalling NaN itself */
+        return __builtin_floorf(a);
 #else
         /* libm may hand a signalling NaN back unquieted */
         return a != a ? a + a : __builtin_floorf(a);
@@ -169,9 +152,8 @@ static inline float wasm_floorf(float a)
 static inline double wasm_floor(double a)
 {
 #if defined(__aarch64__)
-        double r;
-        __asm__("frintm %d0, %d1" : "=w"(r) : "w"(a));
-        return r;
+        /* one frintm instruction; it quiets a signalling NaN itself */
+        return __builtin_floor(a);
 #else
         /* libm may hand a signalling NaN back unquieted */
         return a != a ? a + a : __builtin_floor(a);
@@ -181,9 +163,8 @@ static inline double wasm_floor(double a)
 static inline float wasm_truncf(float a)
 {
 #if defined(__aarch64__)
-        float r;
-        __asm__("frintz %s0, %s1" : "=w"(r) : "w"(a));
-        return r;
+        /* one frintz instruction; it quiets a signalling NaN itself */
+        return __builtin_truncf(a);
 #else
         /* libm may hand a signalling NaN back unquieted */
         return a != a ? a + a : __builtin_truncf(a);
@@ -193,9 +174,8 @@ static inline float wasm_truncf(float a)
 static inline double wasm_trunc(double a)
 {
 #if defined(__aarch64__)
-        double r;
-        __asm__("frintz %d0, %d1" : "=w"(r) : "w"(a));
-        return r;
+        /* one frintz instruction; it quiets a signalling NaN itself */
+        return __builtin_trunc(a);
 #else
         /* libm may hand a signalling NaN back unquieted */
         return a != a ? a + a : __builtin_trunc(a);
