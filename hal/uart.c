@@ -72,6 +72,11 @@ void hal_uart_irq(void)
         }
 }
 
+bool hal_uart_pending(void)
+{
+        return __atomic_load_n(&rx_head, __ATOMIC_ACQUIRE) != rx_tail;
+}
+
 int hal_uart_getc(void)
 {
         uint32_t tail = rx_tail;

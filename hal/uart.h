@@ -5,6 +5,7 @@
 #ifndef RVM_HAL_UART_H
 #define RVM_HAL_UART_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 void hal_uart_init(uint64_t base);
@@ -13,6 +14,8 @@ void hal_uart_putc(char c);
 void hal_uart_rx_irq_enable(void);
 /* The UART interrupt handler: drains the receive FIFO into the input ring. */
 void hal_uart_irq(void);
+/* Is a received byte waiting? */
+bool hal_uart_pending(void);
 /* Next received byte, or -1 if none is waiting. */
 int hal_uart_getc(void);
 

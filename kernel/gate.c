@@ -183,14 +183,20 @@ int32_t gate_dispatch(struct gate_call *call)
                 deny(call, WK_PROOF_DENY, 0, 0, GATE_DENY_UNKNOWN_FID, 0, fid);
                 return finish(call, GATE_E_NOT_SUPPORTED);
         }
-        struct gate_ctx ctx = {
-            .call = call,
-            .entry = e,
-            .handle = call->x[1],
-            .node = CAP_NODE_NONE,
-            .tier = e->tier,
-            .now = gate.clock(),
-        };
+        /*
+         * Fields set one by one: ctx.cap is large and only privileged calls read it (it
+         * is filled below once P1 has passed), so the hot unprivileged path skips zeroing it.
+         */
+        struct gate_ctx ctx;
+        ctx.call = call;
+        ctx.entry = e;
+        ctx.handle = call->x[1];
+        ctx.node = CAP_NODE_NONE;
+        ctx.tier = e->tier;
+        /* read only where P2/P3 need it: the clock is not free */
+        ctx.now = e->tier >= PROOF_TIER_P2 ? gate.clock() : 0;
+        ctx.target = 0;
+        ctx.payload = 0;
         if ((e->flags & GATE_F_UNPRIVILEGED) == 0) {
                 struct proof_p1_req p1 = {
                     .caller = call->caller,

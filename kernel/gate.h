@@ -85,7 +85,7 @@ struct gate_ctx {
         const struct gate_entry *entry;
         cap_handle_t handle; /* x1 */
         uint16_t node;       /* what P1 resolved it to */
-        struct cap_info cap; /* what the capability grants (type, object id, window, ...) */
+        struct cap_info cap; /* what the capability grants; undefined for GATE_F_UNPRIVILEGED */
         uint8_t tier;
         uint64_t now;
         uint64_t target;  /* handler: object id for the success record */

@@ -215,6 +215,9 @@ void monitor_hold(uint64_t until_ns)
 
 void monitor_poll(void)
 {
+        if (!hal_uart_pending()) {
+                return; /* the common case, on every trap CPU 0 takes: nothing typed */
+        }
         if (hold_until_ns != 0) {
                 if (hal_time_ns() < hold_until_ns) {
                         return;

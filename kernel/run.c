@@ -12,6 +12,7 @@
 #include "arch/aarch64/arch.h"
 #include "hal/gic.h"
 #include "hal/timer.h"
+#include "hal/uart.h"
 #include "kernel/console.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
@@ -60,7 +61,7 @@ static void vcpu_put(struct percpu *c, struct vcpu *v, struct arch_regs *frame)
 {
         uint64_t now = hal_time_ns();
 
-        memcpy(&v->regs, frame, sizeof(v->regs));
+        __builtin_memcpy(&v->regs, frame, sizeof(v->regs)); /* inlined: fixed size */
         arch_el1_save(&v->el1);
         v->runtime_ns += now - v->last_start_ns;
         v->state = v->state == VCPU_RUNNING ? VCPU_RUNNABLE : v->state;
@@ -81,7 +82,7 @@ static void vcpu_load(struct percpu *c, struct vcpu *v, struct arch_regs *frame)
         v->switches++;
         v->last_start_ns = hal_time_ns();
         c->current = v;
-        memcpy(frame, &v->regs, sizeof(*frame));
+        __builtin_memcpy(frame, &v->regs, sizeof(*frame));
         arch_el1_load(&v->el1, &g);
 }
 
@@ -89,7 +90,18 @@ static void vcpu_load(struct percpu *c, struct vcpu *v, struct arch_regs *frame)
 static void run_schedule(struct arch_regs *frame)
 {
         struct percpu *c = this_cpu();
+        struct vcpu *cur = c->current;
 
+        /*
+         * The common case, without the lock: the same vCPU goes on (no tick asked for a
+         * switch, its partition still runs, no console input for CPU 0). A state change
+         * made by another CPU at this instant is seen at the next trap or tick.
+         */
+        if (cur != NULL && !c->need_resched && cur->state == VCPU_RUNNING &&
+            __atomic_load_n(&cur->part->state, __ATOMIC_RELAXED) == PART_RUNNING &&
+            (c->index != 0 || !hal_uart_pending())) {
+                return;
+        }
         for (;;) {
                 if (c->index == 0) {
                         monitor_poll();

@@ -30,6 +30,11 @@ void hal_uart_putc(char c)
         }
 }
 
+bool hal_uart_pending(void)
+{
+        return in_pos < in_len;
+}
+
 int hal_uart_getc(void)
 {
         return in_pos < in_len ? in_bytes[in_pos++] : -1;

@@ -7,10 +7,13 @@
 
 #include "arch/aarch64/arch.h"
 #include "boot/boot.h"
+#include "cap/cap.h"
+#include "hal/timer.h"
 #include "kernel/console.h"
 #include "kernel/ktest.h"
 #include "kernel/wlog.h"
 #include "memory/memory.h"
+#include "proof/proof.h"
 #include "witness/witness.h"
 
 static uint64_t first_time_ns;
@@ -97,4 +100,50 @@ KTEST_ONLY(bench)
         wlog_flush();
         con_printf("BENCH witness_emit_persisted_kernel %llu instructions\n",
                    (unsigned long long)((arch_pmu_insn_read() - t0) / 1024));
+
+        /*
+         * Proofs in the kernel: P1 on a root capability of partition 0, and P2 and P3 on
+         * a capability derived eight levels deep from it.
+         */
+        uint32_t cursor = 0;
+        cap_handle_t root = cap_table_next(0, &cursor);
+        cap_handle_t h = root;
+        for (unsigned d = 0; d < CAP_MAX_DEPTH; d++) {
+                struct cap_derive_req req = {
+                    .caller = 0, .parent = h, .target = 0, .rights = CAP_R_READ | CAP_R_GRANT};
+                KT_EXPECT(cap_derive(&req, &h) == CAP_OK);
+        }
+        uint16_t node = 0;
+        struct proof_p1_req p1 = {.caller = 0, .handle = root, .rights = CAP_R_READ};
+        arch_pmu_insn_start();
+        t0 = arch_pmu_insn_read();
+        for (unsigned i = 0; i < ROUNDS; i++) {
+                KT_EXPECT(proof_p1(&p1, &node) == CAP_OK);
+        }
+        con_printf("BENCH cap_p1_kernel %llu instructions\n",
+                   (unsigned long long)((arch_pmu_insn_read() - t0) / ROUNDS));
+        p1.handle = h;
+        KT_EXPECT(proof_p1(&p1, &node) == CAP_OK);
+        arch_pmu_insn_start();
+        t0 = arch_pmu_insn_read();
+        for (unsigned i = 0; i < ROUNDS; i++) {
+                struct proof_p2_req p2 = {.caller = 0,
+                                          .node = node,
+                                          .nonce = 1000 + i,
+                                          .issued_at = hal_time_ns(),
+                                          .now = hal_time_ns(),
+                                          .max_depth = CAP_MAX_DEPTH,
+                                          .max_age = 1000000000ULL};
+                KT_EXPECT(proof_p2(&p2) == 0);
+                proof_nonce_record(0, 1000 + i);
+        }
+        con_printf("BENCH cap_p2_depth8_kernel %llu instructions\n",
+                   (unsigned long long)((arch_pmu_insn_read() - t0) / ROUNDS));
+        arch_pmu_insn_start();
+        t0 = arch_pmu_insn_read();
+        for (unsigned i = 0; i < ROUNDS; i++) {
+                KT_EXPECT(proof_p3(node, hal_time_ns()) == PROOF_CHAIN_OK);
+        }
+        con_printf("BENCH cap_p3_depth8_kernel %llu instructions\n",
+                   (unsigned long long)((arch_pmu_insn_read() - t0) / ROUNDS));
 }

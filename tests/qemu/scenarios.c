@@ -16,6 +16,7 @@ GUEST_IMAGE(fault_loop);
 GUEST_IMAGE(hvc_fuzz);
 GUEST_IMAGE(sys_probe);
 GUEST_IMAGE(cap_probe);
+GUEST_IMAGE(bench_hvc);
 
 #define MIB (1ULL << 20)
 
@@ -47,6 +48,12 @@ static const struct part_config scenario_caps[] = {
     GUEST("cap_b", cap_probe, PART_FAULT_STOP),
 };
 
+/* make bench: hypercall and switch costs (two partitions on one CPU). */
+static const struct part_config scenario_bench[] = {
+    GUEST("bench_a", bench_hvc, PART_FAULT_STOP),
+    GUEST("bench_b", bench_hvc, PART_FAULT_STOP),
+};
+
 static const struct {
         const char *name;
         const struct part_config *table;
@@ -55,6 +62,7 @@ static const struct {
     {"two", scenario_two, sizeof(scenario_two) / sizeof(scenario_two[0])},
     {"hostile", scenario_hostile, sizeof(scenario_hostile) / sizeof(scenario_hostile[0])},
     {"caps", scenario_caps, sizeof(scenario_caps) / sizeof(scenario_caps[0])},
+    {"bench", scenario_bench, sizeof(scenario_bench) / sizeof(scenario_bench[0])},
 };
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count)

@@ -82,6 +82,15 @@ static inline void rvm_write_actlr(uint64_t v)
         __asm__ volatile("msr actlr_el1, %0" : : "r"(v) : "memory");
 }
 
+/* The virtual counter (readable at EL1; RVM sets CNTVOFF_EL2 = 0). */
+static inline uint64_t rvm_read_cntvct(void)
+{
+        uint64_t v;
+
+        __asm__ volatile("isb\n mrs %0, cntvct_el0" : "=r"(v) : : "memory");
+        return v;
+}
+
 static inline void rvm_wfi(void)
 {
         __asm__ volatile("wfi" ::: "memory");
