@@ -61,7 +61,7 @@ HOSTCC := cc
 # ---------------------------------------------------------------------------
 # modules: the policy and partition modules the kernel links (each listed once it is
 # wired into the boot phases); coherence/ and wasm/ are optional and left out of seed.
-CORE_MODULES := cap proof witness partition
+CORE_MODULES := cap proof witness partition sched
 OPTIONAL_MODULES :=
 MODULES := $(CORE_MODULES) $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_MODULES),)
 MODULE_DEFS := $(foreach m,$(MODULES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1)

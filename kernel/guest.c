@@ -66,7 +66,7 @@ int32_t guest_hc_console_write(struct gate_ctx *ctx)
 int32_t guest_hc_yield(struct gate_ctx *ctx)
 {
         (void)ctx;
-        this_cpu()->need_resched = true;
+        run_yield();
         return 0;
 }
 
@@ -80,6 +80,7 @@ int32_t guest_hc_exit(struct gate_ctx *ctx)
         con_printf("rvm: partition %u (%s) exited with code %llu\n", p->id, p->name,
                    (unsigned long long)ctx->call->x[1]);
         part_set_state(p, PART_STOPPED, p->id);
+        run_partition_changed(p);
         this_cpu()->need_resched = true;
         return 0;
 }
@@ -144,6 +145,7 @@ static void psci(struct arch_regs *regs, struct vcpu *v)
                 /* Off means this partition, not the machine. */
                 con_printf("rvm: partition %u (%s) powered itself off\n", p->id, p->name);
                 part_set_state(p, PART_STOPPED, p->id);
+                run_partition_changed(p);
                 this_cpu()->need_resched = true;
                 ret = 0;
                 break;

@@ -95,6 +95,8 @@ static enum boot_status phase_witness(char *msg, size_t cap)
 static enum boot_status phase_sched(char *msg, size_t cap)
 {
         percpu_count = boot_state.cpu_count;
+        run_sched_init();
+        run_cpu_online(0);
         cpu_start_tick();
         unsigned online = boot_smp_start();
         for (unsigned i = 0; i < boot_state.cpu_count; i++) {
@@ -106,8 +108,8 @@ static enum boot_status phase_sched(char *msg, size_t cap)
                 }
         }
         fmt_format(msg, cap,
-                   "%u of %u CPU%s online (DTB lists %u), EL2 tick %u Hz; sched/ is not "
-                   "built yet: no run queues",
+                   "%u of %u CPU%s online (DTB lists %u), EL2 tick %u Hz; 2-signal scheduler "
+                   "with a run queue per CPU",
                    online, boot_state.cpu_count, boot_state.cpu_count == 1 ? "" : "s",
                    boot_state.board.cpu_count_dtb, rvm_profile.tick_hz);
         return online == boot_state.cpu_count ? BOOT_OK : BOOT_FAILED;
@@ -209,13 +211,16 @@ static enum boot_status phase_handoff(char *msg, size_t cap)
         }
         hal_uart_rx_irq_enable();
         unsigned started = 0;
+        spin_lock(&run_lock);
         for (unsigned id = 1; id <= part_count(); id++) {
                 struct partition *p = part_get(id);
                 p->vcpu.state = VCPU_RUNNABLE;
                 if (part_set_state(p, PART_RUNNING, 0) == PART_OK) {
+                        run_partition_changed(p);
                         started++;
                 }
         }
+        spin_unlock(&run_lock);
 #ifdef RVM_KTEST
         fmt_format(msg, cap, "%u partition%s started; in-kernel tests on uart0 (test image)",
                    started, started == 1 ? "" : "s");
@@ -288,6 +293,7 @@ void kernel_secondary_main(unsigned cpu_index)
                 panic("CPU %u: no GICv3 redistributor for MPIDR 0x%llx", cpu_index,
                       (unsigned long long)arch_mpidr());
         }
+        run_cpu_online(cpu_index);
         cpu_start_tick();
         boot_cpu_arrived(cpu_index);
         run_loop();

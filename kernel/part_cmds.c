@@ -3,6 +3,7 @@
  * sleep (let the partitions run for a while before the next command is read).
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "hal/timer.h"
 #include "kernel/console.h"
@@ -34,8 +35,8 @@ static int cmd_ps(int argc, char **argv)
         (void)argc;
         (void)argv;
         con_printf(
-            "id name            state      cpu prio  run-ms   switches hypercalls faults "
-            "restarts\n");
+            "id name            state      cpu mode   press run-ms   switches hypercalls "
+            "faults restarts\n");
         uint64_t now = hal_time_ns();
         spin_lock(&run_lock);
         for (unsigned id = 1; id <= part_count(); id++) {
@@ -50,11 +51,15 @@ static int cmd_ps(int argc, char **argv)
                         cpu[0] = (char)('0' + v->cpu);
                         cpu[1] = '\0';
                 }
-                con_printf("%-2u %-15s %-10s %-3s %-5u %-8llu %-8llu %-10llu %-6llu %llu\n", p->id,
-                           p->name, part_state_name(p->state), cpu, p->cfg->priority,
-                           (unsigned long long)(run_ns / 1000000), (unsigned long long)v->switches,
-                           (unsigned long long)p->hypercalls, (unsigned long long)p->faults,
-                           (unsigned long long)p->restarts);
+                const struct sched_entity *e = run_entity(p);
+                const char *mode = e == NULL                      ? "-"
+                                   : e->mode == SCHED_MODE_REFLEX ? "reflex"
+                                                                  : "flow";
+                con_printf("%-2u %-15s %-10s %-3s %-6s %-5u %-8llu %-8llu %-10llu %-6llu %llu\n",
+                           p->id, p->name, part_state_name(p->state), cpu, mode,
+                           e != NULL ? e->pressure_bp : 0, (unsigned long long)(run_ns / 1000000),
+                           (unsigned long long)v->switches, (unsigned long long)p->hypercalls,
+                           (unsigned long long)p->faults, (unsigned long long)p->restarts);
         }
         spin_unlock(&run_lock);
         if (part_count() == 0) {
@@ -77,6 +82,7 @@ static int change_state(int argc, char **argv, enum part_state to)
         struct partition *p = part_get((uint32_t)id);
         enum part_state from = p->state;
         enum part_err e = part_set_state(p, to, 0);
+        run_partition_changed(p);
         spin_unlock(&run_lock);
         if (e != PART_OK) {
                 con_printf("%s: partition %llu is %s; it cannot become %s\n", argv[0],
@@ -118,3 +124,56 @@ static int cmd_sleep(int argc, char **argv)
         return 0;
 }
 MONITOR_CMD(sleep, "sleep", "<ms>", "let the partitions run before reading more input", cmd_sleep);
+
+static int cmd_mode(int argc, char **argv)
+{
+        uint64_t id = 0;
+        uint32_t mode = 0;
+
+        if (argc == 3 && strcmp(argv[2], "reflex") == 0) {
+                mode = SCHED_MODE_REFLEX;
+        } else if (argc == 3 && strcmp(argv[2], "flow") == 0) {
+                mode = SCHED_MODE_FLOW;
+        }
+        if (mode == 0 || parse_uint(argv[1], PART_MAX, &id) != 0 ||
+            part_get((uint32_t)id) == NULL) {
+                con_puts("usage: mode <partition id> reflex|flow\n");
+                return -1;
+        }
+        spin_lock(&run_lock);
+        struct sched_entity *e = run_entity(part_get((uint32_t)id));
+        enum sched_err err =
+            e != NULL ? sched_set_mode((struct sched *)run_scheduler(), e, mode, hal_time_ns())
+                      : SCHED_E_INVAL;
+        spin_unlock(&run_lock);
+        if (err != SCHED_OK) {
+                con_printf("mode: partition %llu is not scheduled (start it first)\n",
+                           (unsigned long long)id);
+                return -1;
+        }
+        return 0;
+}
+MONITOR_CMD(mode, "mode", "<id> reflex|flow", "scheduling mode (witnessed)", cmd_mode);
+
+static int cmd_pressure(int argc, char **argv)
+{
+        uint64_t id = 0;
+        uint64_t bp = 0;
+
+        if (argc != 3 || parse_uint(argv[1], PART_MAX, &id) != 0 ||
+            parse_uint(argv[2], 10000, &bp) != 0 || part_get((uint32_t)id) == NULL) {
+                con_puts("usage: pressure <partition id> <0..10000 basis points>\n");
+                return -1;
+        }
+        spin_lock(&run_lock);
+        int n = sched_set_partition_pressure((struct sched *)run_scheduler(), (uint32_t)id,
+                                             (uint32_t)bp);
+        spin_unlock(&run_lock);
+        if (n <= 0) {
+                con_printf("pressure: partition %llu is not scheduled\n", (unsigned long long)id);
+                return -1;
+        }
+        return 0;
+}
+MONITOR_CMD(pressure, "pressure", "<id> <bp>", "set cut pressure (the scheduler's 2nd signal)",
+            cmd_pressure);

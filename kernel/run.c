@@ -18,43 +18,112 @@
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/wlog.h"
+#include "sched/sched.h"
 #include "witness/witness.h"
 
 struct spinlock run_lock = SPINLOCK_INIT;
-static unsigned rr_cursor; /* round-robin position over partitions */
+
+/*
+ * The 2-signal scheduler (sched/) decides; this file applies its decisions. One entity per
+ * partition (one vCPU each so far), keyed by partition id; all of it under run_lock.
+ */
+static struct sched run_sched;
+static struct sched_entity run_se[PART_MAX + 1];
+static bool run_se_attached[PART_MAX + 1];
 
 struct vcpu *run_current(void)
 {
         return this_cpu()->current;
 }
 
-static bool runnable(const struct vcpu *v)
+void run_sched_init(void)
 {
-        return v->part->state == PART_RUNNING && v->state == VCPU_RUNNABLE;
+        sched_init(&run_sched, NULL, hal_time_ns());
+}
+
+void run_cpu_online(unsigned cpu)
+{
+        spin_lock(&run_lock);
+        sched_cpu_init(&run_sched, cpu, hal_time_ns());
+        spin_unlock(&run_lock);
+}
+
+/* Keep the scheduler's view in step with p's lifecycle state (caller holds run_lock). */
+void run_partition_changed(struct partition *p)
+{
+        struct sched_entity *e = &run_se[p->id];
+        uint64_t now = hal_time_ns();
+
+        if (!run_se_attached[p->id]) {
+                if (p->state != PART_RUNNING) {
+                        return;
+                }
+                sched_entity_init(&run_sched, e, p->id, p->id, SCHED_MODE_FLOW, 0);
+                /* Spread partitions over the CPUs that are up; balancing moves them later. */
+                unsigned cpus = percpu_count > 0 ? percpu_count : 1;
+                sched_add(&run_sched, e, (p->id - 1) % cpus, true, now);
+                run_se_attached[p->id] = true;
+                return;
+        }
+        if (p->state == PART_RUNNING) {
+                if (e->state == SCHED_BLOCKED && sched_wake(&run_sched, e, now) &&
+                    e->cpu == this_cpu()->index) {
+                        this_cpu()->need_resched = true;
+                }
+        } else if (e->state != SCHED_BLOCKED) {
+                sched_block(&run_sched, e, now);
+        }
+}
+
+struct sched_entity *run_entity(const struct partition *p)
+{
+        return run_se_attached[p->id] ? &run_se[p->id] : NULL;
+}
+
+const struct sched *run_scheduler(void)
+{
+        return &run_sched;
 }
 
 /*
- * The next vCPU for this CPU: the current one while its slice lasts, else the next
- * runnable one round-robin (the 2-signal scheduler of sched/ replaces this policy).
+ * The next vCPU for this CPU: the current one while sched/ keeps it, else what sched_pick
+ * chooses (pulling work from a busier CPU when this one has none). Entities whose
+ * partition stopped running meanwhile are blocked on the way.
  */
 static struct vcpu *pick(struct percpu *c)
 {
         struct vcpu *cur = c->current;
         bool cur_ok = cur != NULL && cur->part->state == PART_RUNNING && cur->state == VCPU_RUNNING;
+        uint64_t now = hal_time_ns();
 
         if (cur_ok && !c->need_resched) {
                 return cur;
         }
         c->need_resched = false;
-        unsigned n = part_count();
-        for (unsigned k = 1; k <= n; k++) {
-                struct partition *p = part_get((rr_cursor + k - 1) % n + 1);
-                if (p != NULL && runnable(&p->vcpu)) {
-                        rr_cursor = p->id;
+        if (cur != NULL && !cur_ok) {
+                run_partition_changed(cur->part);
+        }
+        for (unsigned tries = 0; tries <= PART_MAX; tries++) {
+                struct sched_entity *e = sched_pick(&run_sched, c->index, now);
+                if (e == NULL) {
+                        e = sched_pull(&run_sched, c->index, now);
+                        if (e != NULL) {
+                                e = sched_pick(&run_sched, c->index, now);
+                        }
+                }
+                if (e == NULL) {
+                        return NULL;
+                }
+                struct partition *p = part_get((uint32_t)e->id);
+                if (p != NULL && p->state == PART_RUNNING &&
+                    (p->vcpu.state == VCPU_RUNNABLE || &p->vcpu == cur)) {
                         return &p->vcpu;
                 }
+                if (p != NULL) {
+                        run_partition_changed(p); /* not running any more: block it */
+                }
         }
-        return cur_ok ? cur : NULL;
+        return NULL;
 }
 
 static void vcpu_put(struct percpu *c, struct vcpu *v, struct arch_regs *frame)
@@ -144,9 +213,31 @@ void run_loop(void)
         arch_enter_frame(frame);
 }
 
+#define RUN_EPOCH_TICKS 100 /* one scheduler epoch (and its witness record) per second */
+
 void run_tick(void)
 {
-        this_cpu()->need_resched = true;
+        struct percpu *c = this_cpu();
+        uint64_t now = hal_time_ns();
+
+        spin_lock(&run_lock);
+        if (sched_tick(&run_sched, c->index, now)) {
+                c->need_resched = true;
+        }
+        if (c->index == 0 && c->ticks % RUN_EPOCH_TICKS == 0) {
+                sched_balance(&run_sched, now);
+                sched_epoch(&run_sched, now, NULL); /* DC-10: one summary record per epoch */
+        }
+        spin_unlock(&run_lock);
+}
+
+void run_yield(void)
+{
+        struct percpu *c = this_cpu();
+
+        if (sched_yield_cpu(&run_sched, c->index, hal_time_ns())) {
+                c->need_resched = true;
+        }
 }
 
 void run_kick(struct partition *p)
@@ -187,6 +278,7 @@ void run_fault(struct partition *p, uint32_t esr, uint64_t ipa, uint32_t code)
                 return;
         }
         part_set_state(p, PART_FAULTED, 0);
+        run_partition_changed(p);
 }
 
 /* Fault codes in WK_PART_FAULT payload bits 32..63. */
@@ -237,7 +329,7 @@ void arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
                 break;
         case EC_WFX:
                 regs->elr += 4;
-                c->need_resched = true; /* idle vCPU: let the others run */
+                run_yield(); /* an idle vCPU gives the rest of its slice away */
                 break;
         case EC_SYSREG:
                 if (is_set_way(esr & 0x1ffffff)) {

@@ -10,6 +10,7 @@
 
 #include "kernel/spinlock.h"
 #include "partition/partition.h"
+#include "sched/sched.h"
 
 /* One big lock over partitions, vCPUs, capabilities and the gate. */
 extern struct spinlock run_lock;
@@ -17,8 +18,18 @@ extern struct spinlock run_lock;
 /* Enter the run loop on this CPU (after boot); never returns. */
 __attribute__((noreturn)) void run_loop(void);
 
-/* The tick: account and ask for a reschedule. */
+/* The scheduler (sched/) behind the run loop: set up once, then each CPU as it comes up. */
+void run_sched_init(void);
+void run_cpu_online(unsigned cpu);
+/* Tell the scheduler p's lifecycle state changed (caller holds run_lock). */
+void run_partition_changed(struct partition *p);
+struct sched_entity *run_entity(const struct partition *p);
+const struct sched *run_scheduler(void);
+
+/* The tick: charge the running vCPU, maybe ask for a reschedule, close epochs. */
 void run_tick(void);
+/* The running vCPU gives the rest of its slice away (WFI, yield hypercall). */
+void run_yield(void);
 
 /* Stop p's vCPU wherever it is: it will not be picked again until p runs again. */
 void run_kick(struct partition *p);
