@@ -14,6 +14,13 @@
 extern const struct part_config rvm_partitions[];
 extern const size_t rvm_partition_count;
 
+/* A CommEdge between two partitions of the table, by position (1 = first). */
+struct edge_config {
+        uint8_t a, b;
+};
+extern const struct edge_config rvm_edges[];
+extern const size_t rvm_edge_count;
+
 /* Declares the embedded image of guest `name` (its source is <dir>/guests/<name>.c). */
 #define GUEST_IMAGE(name)                    \
         extern const uint8_t guest_##name[]; \

@@ -8,6 +8,7 @@
 
 #include "hal/timer.h"
 #include "kernel/gate.h"
+#include "kernel/ipc.h"
 
 /* P2's request window: a call's time stamp (x7) may be at most this old, in clock ticks. */
 #define HVC_MAX_AGE_NS 1000000000ULL
@@ -41,6 +42,22 @@ static const struct gate_entry hvc_table[] = {
     HVC_UNPRIV(0x04, "cap_list", WK_CAP_INSPECT, guest_hc_cap_list),
     HVC_UNPRIV(0x05, "time", WK_PROOF_ALLOW, guest_hc_time),
     HVC_UNPRIV(0x06, "self", WK_PROOF_ALLOW, guest_hc_self),
+    /* CommEdges: the doorbell needs WRITE on the edge, waiting needs READ. */
+    {.fid = GATE_FID(0x10),
+     .name = "edge_notify",
+     .type = CAP_T_COMM_EDGE,
+     .rights = CAP_R_WRITE,
+     .tier = PROOF_TIER_P1,
+     .witness_kind = WK_COMM_SEND,
+     .handler = ipc_hc_notify},
+    {.fid = GATE_FID(0x11),
+     .name = "edge_wait",
+     .type = CAP_T_COMM_EDGE,
+     .rights = CAP_R_READ,
+     .tier = PROOF_TIER_P1,
+     .witness_kind = WK_COMM_SEND,
+     .flags = GATE_F_SELF_WITNESS, /* waiting changes nothing: no record */
+     .handler = ipc_hc_wait},
     GATE_CAP_ENTRIES,
 };
 

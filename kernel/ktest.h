@@ -42,7 +42,9 @@ void ktest_bootarg(const char *args, const char *key, char *val, size_t cap);
 
 /* Test images: the partitions of the scenario "scenario=<name>" names, or NULL. */
 struct part_config;
-const struct part_config *ktest_scenario(const char *bootargs, size_t *count);
+struct edge_config;
+const struct part_config *ktest_scenario(const char *bootargs, size_t *count,
+                                         const struct edge_config **edges, size_t *edge_count);
 
 /* Run the tests the boot arguments select; never returns. */
 __attribute__((noreturn)) void ktest_main(const char *bootargs);

@@ -17,6 +17,7 @@
 #include "kernel/console.h"
 #include "kernel/fmt.h"
 #include "kernel/hvc.h"
+#include "kernel/ipc.h"
 #include "kernel/ktest.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
@@ -174,13 +175,20 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
         part_init(&env);
         const struct part_config *table = rvm_partitions;
         size_t count = rvm_partition_count;
+        const struct edge_config *edges = rvm_edges;
+        size_t edge_count = rvm_edge_count;
 #ifdef RVM_KTEST
         /* Test images: "scenario=<name>" boots a test scenario's partitions instead. */
-        const struct part_config *scenario = ktest_scenario(boot_state.board.bootargs, &count);
+        size_t scount = 0;
+        const struct edge_config *sedges = NULL;
+        size_t secount = 0;
+        const struct part_config *scenario =
+            ktest_scenario(boot_state.board.bootargs, &scount, &sedges, &secount);
         if (scenario != NULL) {
                 table = scenario;
-        } else {
-                count = rvm_partition_count;
+                count = scount;
+                edges = sedges;
+                edge_count = secount;
         }
 #endif
         unsigned created = 0;
@@ -194,10 +202,20 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
                 }
                 created++;
         }
+        for (size_t i = 0; i < edge_count; i++) {
+                struct partition *a = part_get(edges[i].a);
+                struct partition *b = part_get(edges[i].b);
+                if (a == NULL || b == NULL || ipc_edge_create(a, b) != 0) {
+                        fmt_format(msg, cap, "cannot create CommEdge %u-%u", edges[i].a,
+                                   edges[i].b);
+                        return BOOT_FAILED;
+                }
+        }
         fmt_format(msg, cap,
-                   "partition 0 (RVM) holds %u root capabilities; %u guest partition%s created "
-                   "(stage-2, VMID, capability table each)",
-                   minted, created, created == 1 ? "" : "s");
+                   "partition 0 (RVM) holds %u root capabilities; %u guest partition%s "
+                   "(stage-2, VMID, capability table each), %u CommEdge%s",
+                   minted, created, created == 1 ? "" : "s", ipc_edge_count(),
+                   ipc_edge_count() == 1 ? "" : "s");
         return BOOT_OK;
 }
 

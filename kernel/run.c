@@ -23,6 +23,9 @@
 
 struct spinlock run_lock = SPINLOCK_INIT;
 
+#define SGI_RESCHED 1 /* "look at your run queue": sent to the CPU a wake-up targets */
+static void resched_sgi(unsigned intid, void *ctx);
+
 /*
  * The 2-signal scheduler (sched/) decides; this file applies its decisions. One entity per
  * partition (one vCPU each so far), keyed by partition id; all of it under run_lock.
@@ -46,6 +49,7 @@ void run_cpu_online(unsigned cpu)
         spin_lock(&run_lock);
         sched_cpu_init(&run_sched, cpu, hal_time_ns());
         spin_unlock(&run_lock);
+        hal_gic_enable(SGI_RESCHED, arch_mpidr(), resched_sgi, NULL);
 }
 
 /* Keep the scheduler's view in step with p's lifecycle state (caller holds run_lock). */
@@ -73,6 +77,37 @@ void run_partition_changed(struct partition *p)
         } else if (e->state != SCHED_BLOCKED) {
                 sched_block(&run_sched, e, now);
         }
+}
+
+void run_vcpu_blocked(struct partition *p)
+{
+        if (run_se_attached[p->id]) {
+                sched_block(&run_sched, &run_se[p->id], hal_time_ns());
+        }
+        this_cpu()->need_resched = true;
+}
+
+void run_vcpu_woken(struct partition *p)
+{
+        struct sched_entity *e = &run_se[p->id];
+
+        if (!run_se_attached[p->id] || e->state != SCHED_BLOCKED) {
+                return;
+        }
+        if (sched_wake(&run_sched, e, hal_time_ns())) {
+                if (e->cpu == this_cpu()->index) {
+                        this_cpu()->need_resched = true;
+                } else if (e->cpu < percpu_count) {
+                        hal_gic_send_sgi(SGI_RESCHED, percpu[e->cpu].mpidr);
+                }
+        }
+}
+
+static void resched_sgi(unsigned intid, void *ctx)
+{
+        (void)intid;
+        (void)ctx;
+        this_cpu()->need_resched = true;
 }
 
 struct sched_entity *run_entity(const struct partition *p)

@@ -24,6 +24,9 @@ void run_cpu_online(unsigned cpu);
 /* Tell the scheduler p's lifecycle state changed (caller holds run_lock). */
 void run_partition_changed(struct partition *p);
 struct sched_entity *run_entity(const struct partition *p);
+/* p's vCPU blocked (it gives up its CPU) / was woken (its CPU is asked to reschedule). */
+void run_vcpu_blocked(struct partition *p);
+void run_vcpu_woken(struct partition *p);
 const struct sched *run_scheduler(void);
 
 /* The tick: charge the running vCPU, maybe ask for a reschedule, close epochs. */

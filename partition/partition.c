@@ -152,6 +152,20 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
         return PART_OK;
 }
 
+enum part_err part_map_shared(struct partition *p, uint64_t ipa, uint64_t pa, uint64_t size)
+{
+        if (ipa < PART_IPA_BASE + p->mem_size && ipa + size > PART_IPA_BASE) {
+                return PART_E_BAD_CONFIG; /* would overlap its own RAM */
+        }
+        if (arch_s2_map(p->s2_root, ipa, pa, size, ARCH_S2_WRITE, env.alloc_page, env.alloc_ctx) !=
+            0) {
+                return PART_E_NOMEM;
+        }
+        witness_emit(&(struct witness_event){
+            .kind = WK_MEM_MAP, .actor = p->id, .target = pa, .payload = ipa});
+        return PART_OK;
+}
+
 enum part_err part_restart(struct partition *p, uint32_t actor)
 {
         if (p->state == PART_DESTROYED) {

@@ -57,6 +57,7 @@ enum vcpu_state {
         VCPU_OFF = 0,
         VCPU_RUNNABLE,
         VCPU_RUNNING, /* on a CPU now */
+        VCPU_BLOCKED, /* waiting (a CommEdge receive); woken by the peer's notify */
 };
 
 struct partition;
@@ -108,6 +109,9 @@ struct partition *part_get(uint32_t id);
 unsigned part_count(void);
 const char *part_state_name(enum part_state s);
 bool part_transition_ok(enum part_state from, enum part_state to);
+
+/* Map a page range that another partition also sees (CommEdge rings): RW, never executable. */
+enum part_err part_map_shared(struct partition *p, uint64_t ipa, uint64_t pa, uint64_t size);
 
 /* Copy from guest memory (IPA) through its stage-2 tables; false if any byte is unmapped. */
 bool part_read_guest(const struct partition *p, uint64_t ipa, void *dst, size_t len);

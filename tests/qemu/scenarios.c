@@ -7,7 +7,6 @@
 #include "configs/partitions.h"
 #include "kernel/ktest.h"
 
-GUEST_IMAGE(ticker);
 GUEST_IMAGE(victim);
 GUEST_IMAGE(spinner);
 GUEST_IMAGE(bad_read);
@@ -17,6 +16,8 @@ GUEST_IMAGE(hvc_fuzz);
 GUEST_IMAGE(sys_probe);
 GUEST_IMAGE(cap_probe);
 GUEST_IMAGE(bench_hvc);
+GUEST_IMAGE(ipc_sender);
+GUEST_IMAGE(ipc_receiver);
 
 #define MIB (1ULL << 20)
 
@@ -27,8 +28,8 @@ GUEST_IMAGE(bench_hvc);
         }
 
 static const struct part_config scenario_two[] = {
-    GUEST("alpha", ticker, PART_FAULT_STOP),
-    GUEST("beta", ticker, PART_FAULT_STOP),
+    GUEST("alpha", victim, PART_FAULT_STOP),
+    GUEST("beta", victim, PART_FAULT_STOP),
 };
 
 /* Every hostile behaviour of issue 5 beside one well-behaved partition. */
@@ -54,18 +55,29 @@ static const struct part_config scenario_bench[] = {
     GUEST("bench_b", bench_hvc, PART_FAULT_STOP),
 };
 
+/* 100,000 messages from a producer to a consumer over one CommEdge. */
+static const struct part_config scenario_ipc[] = {
+    GUEST("sender", ipc_sender, PART_FAULT_STOP),
+    GUEST("receiver", ipc_receiver, PART_FAULT_STOP),
+};
+static const struct edge_config edges_ipc[] = {{1, 2}};
+
 static const struct {
         const char *name;
         const struct part_config *table;
         size_t count;
+        const struct edge_config *edges;
+        size_t edge_count;
 } scenarios[] = {
-    {"two", scenario_two, sizeof(scenario_two) / sizeof(scenario_two[0])},
-    {"hostile", scenario_hostile, sizeof(scenario_hostile) / sizeof(scenario_hostile[0])},
-    {"caps", scenario_caps, sizeof(scenario_caps) / sizeof(scenario_caps[0])},
-    {"bench", scenario_bench, sizeof(scenario_bench) / sizeof(scenario_bench[0])},
+    {"two", scenario_two, sizeof(scenario_two) / sizeof(scenario_two[0]), NULL, 0},
+    {"hostile", scenario_hostile, sizeof(scenario_hostile) / sizeof(scenario_hostile[0]), NULL, 0},
+    {"caps", scenario_caps, sizeof(scenario_caps) / sizeof(scenario_caps[0]), NULL, 0},
+    {"bench", scenario_bench, sizeof(scenario_bench) / sizeof(scenario_bench[0]), NULL, 0},
+    {"ipc", scenario_ipc, sizeof(scenario_ipc) / sizeof(scenario_ipc[0]), edges_ipc, 1},
 };
 
-const struct part_config *ktest_scenario(const char *bootargs, size_t *count)
+const struct part_config *ktest_scenario(const char *bootargs, size_t *count,
+                                         const struct edge_config **edges, size_t *edge_count)
 {
         char name[32];
 
@@ -75,6 +87,8 @@ const struct part_config *ktest_scenario(const char *bootargs, size_t *count)
         }
         for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
                 if (strcmp(name, scenarios[i].name) == 0) {
+                        *edges = scenarios[i].edges;
+                        *edge_count = scenarios[i].edge_count;
                         *count = scenarios[i].count;
                         return scenarios[i].table;
                 }

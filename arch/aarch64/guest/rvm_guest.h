@@ -19,6 +19,8 @@
 #define RVM_HC_CAP_LIST      RVM_HC(0x04)
 #define RVM_HC_TIME          RVM_HC(0x05)
 #define RVM_HC_SELF          RVM_HC(0x06)
+#define RVM_HC_EDGE_NOTIFY   RVM_HC(0x10)
+#define RVM_HC_EDGE_WAIT     RVM_HC(0x11)
 #define RVM_HC_CAP_DERIVE    RVM_HC(0x100)
 #define RVM_HC_CAP_GRANT     RVM_HC(0x101)
 #define RVM_HC_CAP_REVOKE    RVM_HC(0x102)
@@ -126,6 +128,121 @@ static inline __attribute__((noreturn)) void rvm_exit(uint64_t code)
 static inline uint64_t rvm_time_ns(void)
 {
         return rvm_call(RVM_HC_TIME, 0, 0, 0).x1;
+}
+
+/*
+ * CommEdges. Edge n is one shared page at RVM_EDGE_IPA + n * 4 KiB holding two rings: the
+ * partition that owns the edge object writes ring 0, its peer ring 1. A ring is a 64-byte
+ * header (head: advanced by the writer, tail: by the reader) and 31 slots of 64 bytes.
+ */
+#define RVM_EDGE_IPA   0x50000000ULL
+#define RVM_RING_SLOTS 31u
+
+struct rvm_ring {
+        volatile uint32_t head;
+        volatile uint32_t tail;
+        uint32_t pad[14];
+        volatile uint64_t slot[RVM_RING_SLOTS][8];
+};
+
+struct rvm_edge {
+        uint64_t handle;
+        struct rvm_ring *out;
+        struct rvm_ring *in;
+};
+
+/* A hypercall with all eight result registers (CAP_INSPECT returns up to x6). */
+static inline int64_t rvm_call_regs(uint64_t x[8])
+{
+        register uint64_t x0 __asm__("x0") = x[0];
+        register uint64_t x1 __asm__("x1") = x[1];
+        register uint64_t x2 __asm__("x2") = x[2];
+        register uint64_t x3 __asm__("x3") = x[3];
+        register uint64_t x4 __asm__("x4") = x[4];
+        register uint64_t x5 __asm__("x5") = x[5];
+        register uint64_t x6 __asm__("x6") = x[6];
+        register uint64_t x7 __asm__("x7") = x[7];
+
+        __asm__ volatile("hvc #0"
+                         : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6),
+                           "+r"(x7)
+                         :
+                         : "memory");
+        x[0] = x0, x[1] = x1, x[2] = x2, x[3] = x3, x[4] = x4, x[5] = x5, x[6] = x6, x[7] = x7;
+        return (int64_t)x0;
+}
+
+/* The first CommEdge capability the caller holds, and its rings; 0 on success. */
+static inline int rvm_edge_open(struct rvm_edge *e)
+{
+        uint64_t self = rvm_call(RVM_HC_SELF, 0, 0, 0).x1;
+
+        for (uint64_t cursor = 0;;) {
+                struct rvm_ret r = rvm_call(RVM_HC_CAP_LIST, cursor, 0, 0);
+                if (r.x1 == 0) {
+                        return -1;
+                }
+                cursor = r.x2;
+                if ((r.x3 & 0xff) != 3) { /* not a comm edge */
+                        continue;
+                }
+                /* CAP_INSPECT: x1 bits 63:32 = owner partition, x5 = object id = edge number. */
+                uint64_t x[8] = {RVM_HC_CAP_INSPECT, r.x1};
+                if (rvm_call_regs(x) != 0) {
+                        return -1;
+                }
+                uintptr_t page = (uintptr_t)(RVM_EDGE_IPA + x[5] * 4096);
+                unsigned mine = (x[1] >> 32) == self ? 0 : 1;
+                e->handle = r.x1;
+                e->out = (struct rvm_ring *)(page + mine * 2048);
+                e->in = (struct rvm_ring *)(page + (1 - mine) * 2048);
+                return 0;
+        }
+}
+
+/* Copy one 64-byte message into the outgoing ring; false if it is full. */
+static inline int rvm_send(struct rvm_edge *e, const uint64_t msg[8])
+{
+        uint32_t head = e->out->head;
+
+        if (head - e->out->tail >= RVM_RING_SLOTS) {
+                return 0;
+        }
+        for (int i = 0; i < 8; i++) {
+                e->out->slot[head % RVM_RING_SLOTS][i] = msg[i];
+        }
+        __asm__ volatile("dmb ish" ::: "memory"); /* the slot before the index */
+        e->out->head = head + 1;
+        return 1;
+}
+
+/* Take one message from the incoming ring; false if it is empty. */
+static inline int rvm_recv(struct rvm_edge *e, uint64_t msg[8])
+{
+        uint32_t tail = e->in->tail;
+
+        if (tail == e->in->head) {
+                return 0;
+        }
+        __asm__ volatile("dmb ish" ::: "memory"); /* the index before the slot */
+        for (int i = 0; i < 8; i++) {
+                msg[i] = e->in->slot[tail % RVM_RING_SLOTS][i];
+        }
+        __asm__ volatile("dmb ish" ::: "memory");
+        e->in->tail = tail + 1;
+        return 1;
+}
+
+/* The doorbell: RVM counts what was sent and wakes the peer if it waits. */
+static inline int64_t rvm_notify(struct rvm_edge *e)
+{
+        return rvm_call(RVM_HC_EDGE_NOTIFY, e->handle, 0, 0).status;
+}
+
+/* Block until the incoming ring has a message (returns at once if it has one). */
+static inline int64_t rvm_wait(struct rvm_edge *e)
+{
+        return rvm_call(RVM_HC_EDGE_WAIT, e->handle, 0, 0).status;
 }
 
 /* The guest's entry point: the linker script places .text.entry at the load address. */

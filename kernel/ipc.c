@@ -1,0 +1,172 @@
+/*
+ * kernel/ipc.c: CommEdges (see ipc.h). Everything here runs under run_lock: the wait
+ * handler checks the incoming ring and blocks in one step, and notify wakes in one step,
+ * so a wake-up cannot be lost between them. Ring indices are read from guest-shared
+ * memory and are untrusted: they only feed counters, bounded per notify.
+ */
+#include "kernel/ipc.h"
+
+#include <string.h>
+
+#include "boot/boot.h"
+#include "cap/cap.h"
+#include "kernel/console.h"
+#include "kernel/monitor.h"
+#include "kernel/percpu.h"
+#include "kernel/run.h"
+#include "memory/memory.h"
+#include "witness/witness.h"
+
+#define PAGE       4096ULL
+#define RING_BYTES 2048u /* two rings per page */
+#define RING_SLOTS 31u   /* 64-byte header + 31 slots of 64 bytes */
+#define MSG_BYTES  64u
+
+static struct ipc_edge edges[IPC_MAX_EDGES];
+static unsigned edge_count;
+
+/* The ring header both sides share: head advanced by the writer, tail by the reader. */
+struct ring_hdr {
+        uint32_t head;
+        uint32_t tail;
+};
+
+static volatile struct ring_hdr *ring(const struct ipc_edge *e, unsigned dir)
+{
+        return (volatile struct ring_hdr *)(uintptr_t)(e->page_pa + dir * RING_BYTES);
+}
+
+unsigned ipc_edge_count(void)
+{
+        return edge_count;
+}
+
+const struct ipc_edge *ipc_edge_get(unsigned id)
+{
+        return id < edge_count ? &edges[id] : NULL;
+}
+
+int ipc_edge_create(struct partition *a, struct partition *b)
+{
+        uint64_t pa = 0;
+
+        if (edge_count == IPC_MAX_EDGES || a == b ||
+            mem_alloc_pages(&boot_state.mem, 1, 1, &pa) != PALLOC_OK) {
+                return -1;
+        }
+        struct ipc_edge *e = &edges[edge_count];
+        memset(e, 0, sizeof(*e));
+        memset((void *)(uintptr_t)pa, 0, PAGE);
+        e->id = edge_count;
+        e->end[0] = a->id;
+        e->end[1] = b->id;
+        e->page_pa = pa;
+        uint64_t ipa = IPC_EDGE_IPA + e->id * PAGE;
+        if (part_map_shared(a, ipa, pa, PAGE) != PART_OK ||
+            part_map_shared(b, ipa, pa, PAGE) != PART_OK) {
+                return -1;
+        }
+        cap_obj_t obj;
+        cap_handle_t h;
+        if (cap_object_create(CAP_T_COMM_EDGE, a->id, PAGE, e->id, &obj) != CAP_OK ||
+            cap_mint_root(obj, a->id, CAP_R_READ | CAP_R_WRITE, &h) != CAP_OK ||
+            cap_mint_root(obj, b->id, CAP_R_READ | CAP_R_WRITE, &h) != CAP_OK) {
+                return -1;
+        }
+        witness_emit(&(struct witness_event){
+            .kind = WK_COMM_EDGE, .actor = a->id, .target = e->id, .payload = b->id});
+        edge_count++;
+        return 0;
+}
+
+/* Which end of the edge named by the caller's capability is the caller (or -1). */
+static int end_of(const struct gate_ctx *ctx, struct ipc_edge **out)
+{
+        uint64_t id = ctx->cap.object_ref;
+
+        if (id >= edge_count) {
+                return -1;
+        }
+        struct ipc_edge *e = &edges[id];
+        *out = e;
+        return e->end[0] == ctx->call->caller ? 0 : e->end[1] == ctx->call->caller ? 1 : -1;
+}
+
+int32_t ipc_hc_notify(struct gate_ctx *ctx)
+{
+        struct ipc_edge *e;
+        int me = end_of(ctx, &e);
+
+        if (me < 0) {
+                return GATE_E_INVALID;
+        }
+        /* Messages the caller added to its outgoing ring since its last notify. */
+        uint32_t head = __atomic_load_n(&ring(e, (unsigned)me)->head, __ATOMIC_ACQUIRE);
+        /*
+         * Not bounded by the ring size: on two CPUs the peer drains while the sender
+         * fills, so many ring-fulls may pass between two doorbells. A guest that lies about
+         * its head distorts only its own edge's counters.
+         */
+        uint32_t n = head - e->seen_head[me];
+        e->seen_head[me] = head;
+        e->msgs[me] += n;
+        e->bytes[me] += (uint64_t)n * MSG_BYTES;
+        e->notifies[me]++;
+        int peer = 1 - me;
+        if (e->waiting[peer]) {
+                e->waiting[peer] = false;
+                struct partition *p = part_get(e->end[peer]);
+                if (p != NULL && p->vcpu.state == VCPU_BLOCKED) {
+                        p->vcpu.state = VCPU_RUNNABLE;
+                        run_vcpu_woken(p);
+                }
+        }
+        ctx->target = e->id;
+        ctx->payload = n;
+        return 0;
+}
+
+int32_t ipc_hc_wait(struct gate_ctx *ctx)
+{
+        struct ipc_edge *e;
+        int me = end_of(ctx, &e);
+
+        if (me < 0) {
+                return GATE_E_INVALID;
+        }
+        volatile struct ring_hdr *in = ring(e, (unsigned)(1 - me));
+        if (__atomic_load_n(&in->head, __ATOMIC_ACQUIRE) != in->tail) {
+                return 0; /* something to read already */
+        }
+        struct vcpu *v = run_current();
+        if (v == NULL) {
+                return GATE_E_INTERNAL;
+        }
+        e->waiting[me] = true;
+        v->state = VCPU_BLOCKED; /* x0 = 0 when it runs again */
+        run_vcpu_blocked(v->part);
+        return 0;
+}
+
+static int cmd_edges(int argc, char **argv)
+{
+        (void)argc;
+        (void)argv;
+        con_printf("edge  from -> to   messages   bytes       notifies\n");
+        spin_lock(&run_lock);
+        for (unsigned i = 0; i < edge_count; i++) {
+                const struct ipc_edge *e = &edges[i];
+                for (unsigned d = 0; d < 2; d++) {
+                        con_printf("%-5u %-4u -> %-4u %-10llu %-11llu %llu\n", e->id, e->end[d],
+                                   e->end[1 - d], (unsigned long long)e->msgs[d],
+                                   (unsigned long long)e->bytes[d],
+                                   (unsigned long long)e->notifies[d]);
+                }
+        }
+        spin_unlock(&run_lock);
+        if (edge_count == 0) {
+                con_puts("(no CommEdges)\n");
+        }
+        return 0;
+}
+MONITOR_CMD(edges, "edges", "", "CommEdges with message and byte counts", cmd_edges);
