@@ -97,7 +97,7 @@ KCFLAGS_NOFP := -mgeneral-regs-only
 # embedded in RVM as a C array (build/<cfg>/guests/<name>_blob.c).
 GUEST_LIB := kernel/fmt.c kernel/libc/string.c
 GUEST_CFLAGS = -std=c11 -ffreestanding -nostdinc -isystem $(KCC_INC) -Ikernel/libc/include -I. \
-	$(KCC_ARCH) -O2 -fno-pie -fno-pic -fno-stack-protector -mgeneral-regs-only -mstrict-align \
+	$(KCC_ARCH) -O2 -fno-pie -fno-pic -fno-stack-protector -mstrict-align \
 	-ffunction-sections -Wall -Wextra -Werror -DRVM_GUEST
 
 # guest_rules OUTDIR SRCDIR

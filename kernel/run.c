@@ -167,6 +167,11 @@ static void vcpu_put(struct percpu *c, struct vcpu *v, struct arch_regs *frame)
 
         __builtin_memcpy(&v->regs, frame, sizeof(v->regs)); /* inlined: fixed size */
         arch_el1_save(&v->el1);
+        if (c->fp_owner == v) {
+                /* Save now: next time it may run on another CPU, which cannot reach these. */
+                arch_fp_save(&v->fp);
+                c->fp_owner = NULL;
+        }
         v->runtime_ns += now - v->last_start_ns;
         v->state = v->state == VCPU_RUNNING ? VCPU_RUNNABLE : v->state;
         v->cpu = -1;
@@ -188,6 +193,7 @@ static void vcpu_load(struct percpu *c, struct vcpu *v, struct arch_regs *frame)
         c->current = v;
         __builtin_memcpy(frame, &v->regs, sizeof(*frame));
         arch_el1_load(&v->el1, &g);
+        arch_fp_trap(true); /* its FP state is loaded on its first FP instruction */
 }
 
 /* Leave with frame holding the vCPU to enter next; idles while there is none. */
@@ -285,6 +291,9 @@ void run_drop_current(struct partition *p)
 {
         struct percpu *c = this_cpu();
 
+        if (c->fp_owner == &p->vcpu) {
+                c->fp_owner = NULL; /* its FP registers are discarded with the rest */
+        }
         if (c->current == &p->vcpu) {
                 /* Its live registers are of no further use: drop them, do not save them. */
                 p->vcpu.state = VCPU_RUNNABLE;
@@ -325,6 +334,7 @@ enum run_fault_code {
 };
 
 #define EC_WFX      0x01
+#define EC_FP       0x07
 #define EC_HVC64    0x16
 #define EC_SMC64    0x17
 #define EC_SYSREG   0x18
@@ -361,6 +371,13 @@ void arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
         case EC_SMC64:
                 regs->elr += 4; /* a trapped SMC returns to itself */
                 guest_smc(regs, v);
+                break;
+        case EC_FP:
+                /* First FP/SIMD use since it was switched in: load its registers, retry. */
+                arch_fp_trap(false);
+                arch_fp_load(&v->fp);
+                c->fp_owner = v;
+                v->fp_loads++;
                 break;
         case EC_WFX:
                 regs->elr += 4;

@@ -65,6 +65,8 @@ struct partition;
 struct vcpu {
         struct arch_regs regs; /* valid while not running */
         struct arch_el1_ctx el1;
+        struct arch_fp fp; /* valid unless this vCPU's FP state is live on its CPU */
+        uint64_t fp_loads; /* lazy FP switches (first FP use after being switched in) */
         struct partition *part;
         enum vcpu_state state;
         int cpu;             /* CPU it runs on, -1 if none */

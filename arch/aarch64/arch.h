@@ -116,6 +116,17 @@ struct arch_guest_cfg {
         uint64_t hcr;
         uint64_t vtcr;
 };
+/* A vCPU's FP/SIMD registers (arch/aarch64/fp.S moves them; offsets from asm_offsets.c). */
+struct arch_fp {
+        __uint128_t q[32];
+        uint64_t fpsr;
+        uint64_t fpcr;
+};
+void arch_fp_save(struct arch_fp *fp);
+void arch_fp_load(const struct arch_fp *fp);
+/* Trap (true) or allow (false) FP/SIMD at EL1/EL0 and EL2 (CPTR_EL2.TFP). */
+void arch_fp_trap(bool on);
+
 /* Reset values for a fresh EL1 (MMU off, caches off) with its stack pointer at sp. */
 void arch_el1_reset(struct arch_el1_ctx *c, uint64_t sp);
 void arch_el1_save(struct arch_el1_ctx *c);

@@ -17,8 +17,12 @@ void asm_offsets(void)
         DEFINE(FRAME_X30, offsetof(struct arch_regs, x[30]));
         DEFINE(FRAME_ELR, offsetof(struct arch_regs, elr));
         DEFINE(FRAME_SPSR, offsetof(struct arch_regs, spsr));
+        DEFINE(FP_Q, offsetof(struct arch_fp, q));
+        DEFINE(FP_FPSR, offsetof(struct arch_fp, fpsr));
 }
 
 _Static_assert(sizeof(struct arch_regs) % 16 == 0, "EL2 stack must stay 16-byte aligned");
 _Static_assert(offsetof(struct arch_regs, elr) == offsetof(struct arch_regs, x[30]) + 8,
                "vectors.S stores x30 and ELR as one pair");
+_Static_assert(offsetof(struct arch_fp, fpcr) == offsetof(struct arch_fp, fpsr) + 8,
+               "fp.S moves FPSR and FPCR as one pair");

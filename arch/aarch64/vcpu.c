@@ -3,6 +3,7 @@
  * travel in the trap frame (vectors.S); everything else EL1 owns is saved and loaded here,
  * register by register, when RVM puts another vCPU on this CPU.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -122,6 +123,12 @@ void arch_frame_el1_entry(struct arch_regs *f, uint64_t entry, uint64_t arg)
         f->x[0] = arg;
         f->elr = entry;
         f->spsr = SPSR_EL1H | SPSR_DAIF; /* EL1 with SP_EL1, all exceptions masked */
+}
+
+void arch_fp_trap(bool on)
+{
+        sysreg_write(cptr_el2, CPTR_EL2_RES1 | (on ? CPTR_TFP : 0));
+        arch_isb();
 }
 
 uint64_t arch_trap_esr(void)

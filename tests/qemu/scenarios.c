@@ -18,6 +18,7 @@ GUEST_IMAGE(cap_probe);
 GUEST_IMAGE(bench_hvc);
 GUEST_IMAGE(ipc_sender);
 GUEST_IMAGE(ipc_receiver);
+GUEST_IMAGE(fp_keeper);
 
 #define MIB (1ULL << 20)
 
@@ -55,6 +56,12 @@ static const struct part_config scenario_bench[] = {
     GUEST("bench_b", bench_hvc, PART_FAULT_STOP),
 };
 
+/* Two partitions whose FP/SIMD registers must stay their own across switches. */
+static const struct part_config scenario_fp[] = {
+    GUEST("fp_a", fp_keeper, PART_FAULT_STOP),
+    GUEST("fp_b", fp_keeper, PART_FAULT_STOP),
+};
+
 /* 100,000 messages from a producer to a consumer over one CommEdge. */
 static const struct part_config scenario_ipc[] = {
     GUEST("sender", ipc_sender, PART_FAULT_STOP),
@@ -74,6 +81,7 @@ static const struct {
     {"caps", scenario_caps, sizeof(scenario_caps) / sizeof(scenario_caps[0]), NULL, 0},
     {"bench", scenario_bench, sizeof(scenario_bench) / sizeof(scenario_bench[0]), NULL, 0},
     {"ipc", scenario_ipc, sizeof(scenario_ipc) / sizeof(scenario_ipc[0]), edges_ipc, 1},
+    {"fp", scenario_fp, sizeof(scenario_fp) / sizeof(scenario_fp[0]), NULL, 0},
 };
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count,

@@ -245,6 +245,122 @@ static inline int64_t rvm_wait(struct rvm_edge *e)
         return rvm_call(RVM_HC_EDGE_WAIT, e->handle, 0, 0).status;
 }
 
+/*
+ * Fill every FP/SIMD register with a value derived from seed, yield the CPU (another
+ * partition runs and uses its own FP state), and count the registers that no longer hold
+ * their value. All in one asm block so the compiler keeps nothing of its own in V0-V31.
+ */
+static inline uint64_t rvm_fp_yield_check(uint64_t seed)
+{
+        uint64_t bad = 0;
+
+        __asm__ volatile(
+            "add x9, %[seed], #0\n dup v0.2d, x9\n"
+            "add x9, %[seed], #1\n dup v1.2d, x9\n"
+            "add x9, %[seed], #2\n dup v2.2d, x9\n"
+            "add x9, %[seed], #3\n dup v3.2d, x9\n"
+            "add x9, %[seed], #4\n dup v4.2d, x9\n"
+            "add x9, %[seed], #5\n dup v5.2d, x9\n"
+            "add x9, %[seed], #6\n dup v6.2d, x9\n"
+            "add x9, %[seed], #7\n dup v7.2d, x9\n"
+            "add x9, %[seed], #8\n dup v8.2d, x9\n"
+            "add x9, %[seed], #9\n dup v9.2d, x9\n"
+            "add x9, %[seed], #10\n dup v10.2d, x9\n"
+            "add x9, %[seed], #11\n dup v11.2d, x9\n"
+            "add x9, %[seed], #12\n dup v12.2d, x9\n"
+            "add x9, %[seed], #13\n dup v13.2d, x9\n"
+            "add x9, %[seed], #14\n dup v14.2d, x9\n"
+            "add x9, %[seed], #15\n dup v15.2d, x9\n"
+            "add x9, %[seed], #16\n dup v16.2d, x9\n"
+            "add x9, %[seed], #17\n dup v17.2d, x9\n"
+            "add x9, %[seed], #18\n dup v18.2d, x9\n"
+            "add x9, %[seed], #19\n dup v19.2d, x9\n"
+            "add x9, %[seed], #20\n dup v20.2d, x9\n"
+            "add x9, %[seed], #21\n dup v21.2d, x9\n"
+            "add x9, %[seed], #22\n dup v22.2d, x9\n"
+            "add x9, %[seed], #23\n dup v23.2d, x9\n"
+            "add x9, %[seed], #24\n dup v24.2d, x9\n"
+            "add x9, %[seed], #25\n dup v25.2d, x9\n"
+            "add x9, %[seed], #26\n dup v26.2d, x9\n"
+            "add x9, %[seed], #27\n dup v27.2d, x9\n"
+            "add x9, %[seed], #28\n dup v28.2d, x9\n"
+            "add x9, %[seed], #29\n dup v29.2d, x9\n"
+            "add x9, %[seed], #30\n dup v30.2d, x9\n"
+            "add x9, %[seed], #31\n dup v31.2d, x9\n"
+            "mov x0, %[yield]\n hvc #0\n"
+            "add x9, %[seed], #0\n mov x10, v0.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n mov "
+            "x10, v0.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #1\n mov x10, v1.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n mov "
+            "x10, v1.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #2\n mov x10, v2.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n mov "
+            "x10, v2.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #3\n mov x10, v3.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n mov "
+            "x10, v3.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #4\n mov x10, v4.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n mov "
+            "x10, v4.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #5\n mov x10, v5.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n mov "
+            "x10, v5.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #6\n mov x10, v6.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n mov "
+            "x10, v6.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #7\n mov x10, v7.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n mov "
+            "x10, v7.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #8\n mov x10, v8.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n mov "
+            "x10, v8.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #9\n mov x10, v9.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n mov "
+            "x10, v9.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #10\n mov x10, v10.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v10.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #11\n mov x10, v11.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v11.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #12\n mov x10, v12.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v12.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #13\n mov x10, v13.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v13.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #14\n mov x10, v14.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v14.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #15\n mov x10, v15.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v15.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #16\n mov x10, v16.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v16.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #17\n mov x10, v17.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v17.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #18\n mov x10, v18.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v18.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #19\n mov x10, v19.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v19.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #20\n mov x10, v20.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v20.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #21\n mov x10, v21.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v21.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #22\n mov x10, v22.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v22.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #23\n mov x10, v23.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v23.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #24\n mov x10, v24.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v24.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #25\n mov x10, v25.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v25.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #26\n mov x10, v26.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v26.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #27\n mov x10, v27.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v27.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #28\n mov x10, v28.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v28.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #29\n mov x10, v29.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v29.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #30\n mov x10, v30.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v30.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            "add x9, %[seed], #31\n mov x10, v31.d[0]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n "
+            "mov x10, v31.d[1]\n cmp x9, x10\n cinc %[bad], %[bad], ne\n"
+            : [bad] "+r"(bad)
+            : [seed] "r"(seed), [yield] "r"((uint64_t)RVM_HC_YIELD)
+            : "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x9", "x10", "cc", "memory", "v0",
+              "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13",
+              "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25",
+              "v26", "v27", "v28", "v29", "v30", "v31");
+        return bad;
+}
+
 /* The guest's entry point: the linker script places .text.entry at the load address. */
 #define RVM_GUEST_ENTRY(fn) \
         __attribute__((section(".text.entry"), used, noreturn)) void fn(uint64_t dtb)
