@@ -7,16 +7,7 @@
 
 #include <stdint.h>
 
-#include "arch/aarch64/guest/rvm_guest.h"
-#include "kernel/fmt.h"
-
-static inline void gprintf(const char *fmt, unsigned long long a, unsigned long long b)
-{
-        char line[160];
-
-        fmt_format(line, sizeof(line), fmt, a, b);
-        rvm_puts(line);
-}
+#include "configs/guest_io.h"
 
 static inline uint64_t grand(uint64_t *state)
 {

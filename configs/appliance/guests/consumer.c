@@ -5,16 +5,7 @@
  */
 #include <stdint.h>
 
-#include "arch/aarch64/guest/rvm_guest.h"
-#include "kernel/fmt.h"
-
-static void say(const char *fmt, uint64_t a, uint64_t b)
-{
-        char line[128];
-
-        fmt_format(line, sizeof(line), fmt, (unsigned long long)a, (unsigned long long)b);
-        rvm_puts(line);
-}
+#include "configs/guest_io.h"
 
 RVM_GUEST_ENTRY(guest_start)
 {
@@ -31,8 +22,8 @@ RVM_GUEST_ENTRY(guest_start)
                 uint64_t msg[8];
                 if (!rvm_recv(&edge, msg)) {
                         if (rvm_time_ns() >= next) {
-                                say("consumer: %llu messages received in order, %llu errors\n",
-                                    expect, errors);
+                                gprintf("consumer: %llu messages received in order, %llu errors\n",
+                                        expect, errors);
                                 next += 2000000000ULL;
                         }
                         rvm_wait(&edge);

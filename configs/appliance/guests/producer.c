@@ -5,16 +5,7 @@
  */
 #include <stdint.h>
 
-#include "arch/aarch64/guest/rvm_guest.h"
-#include "kernel/fmt.h"
-
-static void say(const char *fmt, uint64_t a, uint64_t b)
-{
-        char line[128];
-
-        fmt_format(line, sizeof(line), fmt, (unsigned long long)a, (unsigned long long)b);
-        rvm_puts(line);
-}
+#include "configs/guest_io.h"
 
 RVM_GUEST_ENTRY(guest_start)
 {
@@ -37,8 +28,8 @@ RVM_GUEST_ENTRY(guest_start)
                 rvm_notify(&edge); /* ring full: wake the consumer, let it run */
                 rvm_yield();
                 if (rvm_time_ns() >= next) {
-                        say("producer: %llu messages sent, %llu s up\n", seq,
-                            rvm_time_ns() / 1000000000ULL);
+                        gprintf("producer: %llu messages sent, %llu s up\n", seq,
+                                rvm_time_ns() / 1000000000ULL);
                         next += 2000000000ULL;
                 }
         }

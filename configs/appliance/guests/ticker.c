@@ -5,16 +5,7 @@
  */
 #include <stdint.h>
 
-#include "arch/aarch64/guest/rvm_guest.h"
-#include "kernel/fmt.h"
-
-static void say(const char *fmt, uint64_t a, uint64_t b)
-{
-        char line[128];
-
-        fmt_format(line, sizeof(line), fmt, (unsigned long long)a, (unsigned long long)b);
-        rvm_puts(line);
-}
+#include "configs/guest_io.h"
 
 RVM_GUEST_ENTRY(guest_start)
 {
@@ -29,7 +20,7 @@ RVM_GUEST_ENTRY(guest_start)
                 caps++;
                 cursor = r.x2;
         }
-        say("partition %llu up at EL1 under stage-2, holding %llu capabilities\n", self, caps);
+        gprintf("partition %llu up at EL1 under stage-2, holding %llu capabilities\n", self, caps);
 
         uint64_t work = 0;
         uint64_t next_report = rvm_time_ns() + 2000000000ULL;
@@ -38,8 +29,8 @@ RVM_GUEST_ENTRY(guest_start)
                         work++;
                 }
                 if (rvm_time_ns() >= next_report) {
-                        say("%llu units of work done, %llu s up\n", work,
-                            rvm_time_ns() / 1000000000ULL);
+                        gprintf("%llu units of work done, %llu s up\n", work,
+                                rvm_time_ns() / 1000000000ULL);
                         next_report += 2000000000ULL;
                 }
                 rvm_wfi(); /* give the CPU back until the next tick */
