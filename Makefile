@@ -245,11 +245,12 @@ UT_witness := $(WITNESS_SRCS) $(WITNESS_TOOL_CORE)
 UT_EXTRA_witness := $(HOST_MBEDTLS_SAN)
 UT_wasm    := $(wildcard wasm/*.c)
 UT_sched   := $(wildcard sched/*.c)
+UT_vmid    := partition/vmid.c
 UT_cap     := cap/cap.c cap/tree.c
 UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 
-UNIT_NAMES := fmt memory monitor board cap proof gate witness sched wasm
+UNIT_NAMES := fmt memory monitor board cap proof gate witness sched wasm vmid
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test
@@ -365,6 +366,9 @@ bench: $(OUT_TEST)/rvm.bin $(BENCH_HOST)
 	@mkdir -p build
 	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --host "$(BENCH_HOST)" --qemu "$(QEMU)" \
 		>build/bench.txt; status=$$?; cat build/bench.txt; exit $$status
+
+# Guest ELF/binary/blob files are intermediates worth keeping (and not announcing removed).
+.SECONDARY:
 
 .PHONY: clean
 clean:
