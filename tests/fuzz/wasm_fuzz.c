@@ -80,6 +80,12 @@ static uint8_t module_mem[8 << 20];
 static struct wasm_instance *new_instance(const struct wasm_module *m, void **mem)
 {
         size_t size = wasm_instance_arena_size(m, &fuzz_cfg);
+        /* An agent's arena is bounded (the kernel gives fixed ones): a module whose minimum
+         * memory alone needs more than this is refused, as RVM would refuse it. */
+        if (size > (64u << 20)) {
+                *mem = NULL;
+                return NULL;
+        }
         *mem = malloc(size);
         if (*mem == NULL) {
                 return NULL;
