@@ -263,6 +263,12 @@ enum board_err board_parse(const void *dtb, uint64_t dtb_max_size, struct board_
         parse_cpus(dtb, info);
         parse_chosen(dtb, info);
 
+        node = fdt_node_offset_by_compatible(dtb, -1, "arm,pl031");
+        if (node < 0 || !read_reg(dtb, node, 0, &info->rtc) ||
+            !read_irq(dtb, node, 0, &info->rtc_irq)) {
+                info->rtc = (struct board_range){0, 0};
+        }
+
         node = fdt_node_offset_by_compatible(dtb, -1, "cfi-flash");
         if (node >= 0) {
                 unsigned n = 0;

@@ -41,6 +41,8 @@ struct board_info {
         unsigned cpu_count;          /* CPUs RVM will use (at most BOARD_MAX_CPUS) */
         unsigned cpu_count_dtb;      /* CPUs the DTB describes */
         struct board_range flash[2]; /* CFI flash banks (bank 1 holds the witness store) */
+        struct board_range rtc;      /* PL031 real-time clock (leasable to a partition) */
+        unsigned rtc_irq;
         unsigned flash_count;
         char bootargs[BOARD_ARGS_LEN];
         struct board_range initrd;

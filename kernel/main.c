@@ -19,6 +19,7 @@
 #include "kernel/hvc.h"
 #include "kernel/ipc.h"
 #include "kernel/ktest.h"
+#include "kernel/lease.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
@@ -173,6 +174,7 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
             .alloc_ram = part_alloc_ram,
         };
         part_init(&env);
+        lease_init();
         const struct part_config *table = rvm_partitions;
         size_t count = rvm_partition_count;
         const struct edge_config *edges = rvm_edges;

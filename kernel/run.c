@@ -14,6 +14,7 @@
 #include "hal/timer.h"
 #include "hal/uart.h"
 #include "kernel/console.h"
+#include "kernel/lease.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
@@ -264,6 +265,9 @@ void run_tick(void)
         spin_lock(&run_lock);
         if (sched_tick(&run_sched, c->index, now)) {
                 c->need_resched = true;
+        }
+        if (c->index == 0) {
+                lease_tick(now); /* device leases end on time, whoever is running */
         }
         if (c->index == 0 && c->ticks % RUN_EPOCH_TICKS == 0) {
                 sched_balance(&run_sched, now);

@@ -167,6 +167,18 @@ enum part_err part_map_shared(struct partition *p, uint64_t ipa, uint64_t pa, ui
         return PART_OK;
 }
 
+enum part_err part_map_device(struct partition *p, uint64_t ipa, uint64_t pa, uint64_t size)
+{
+        if (ipa < PART_IPA_BASE + p->mem_size && ipa + size > PART_IPA_BASE) {
+                return PART_E_BAD_CONFIG;
+        }
+        if (arch_s2_map(p->s2_root, ipa, pa, size, ARCH_S2_WRITE | ARCH_S2_DEVICE, env.alloc_page,
+                        env.alloc_ctx) != 0) {
+                return PART_E_NOMEM;
+        }
+        return PART_OK;
+}
+
 enum part_err part_restart(struct partition *p, uint32_t actor)
 {
         if (p->state == PART_DESTROYED) {

@@ -115,6 +115,10 @@ bool part_transition_ok(enum part_state from, enum part_state to);
 /* Map a page range that another partition also sees (CommEdge rings): RW, never executable. */
 enum part_err part_map_shared(struct partition *p, uint64_t ipa, uint64_t pa, uint64_t size);
 
+/* Map a device region (leases): RW device memory, never executable; not witnessed here
+ * (the lease is). */
+enum part_err part_map_device(struct partition *p, uint64_t ipa, uint64_t pa, uint64_t size);
+
 /* Copy from guest memory (IPA) through its stage-2 tables; false if any byte is unmapped. */
 bool part_read_guest(const struct partition *p, uint64_t ipa, void *dst, size_t len);
 bool part_write_guest(const struct partition *p, uint64_t ipa, const void *src, size_t len);

@@ -19,6 +19,7 @@ GUEST_IMAGE(bench_hvc);
 GUEST_IMAGE(ipc_sender);
 GUEST_IMAGE(ipc_receiver);
 GUEST_IMAGE(fp_keeper);
+GUEST_IMAGE(rtc_reader);
 
 #define MIB (1ULL << 20)
 
@@ -62,6 +63,11 @@ static const struct part_config scenario_fp[] = {
     GUEST("fp_b", fp_keeper, PART_FAULT_STOP),
 };
 
+/* A partition that is lent the RTC for a while. */
+static const struct part_config scenario_lease[] = {
+    GUEST("rtc_reader", rtc_reader, PART_FAULT_STOP),
+};
+
 /* 100,000 messages from a producer to a consumer over one CommEdge. */
 static const struct part_config scenario_ipc[] = {
     GUEST("sender", ipc_sender, PART_FAULT_STOP),
@@ -82,6 +88,7 @@ static const struct {
     {"bench", scenario_bench, sizeof(scenario_bench) / sizeof(scenario_bench[0]), NULL, 0},
     {"ipc", scenario_ipc, sizeof(scenario_ipc) / sizeof(scenario_ipc[0]), edges_ipc, 1},
     {"fp", scenario_fp, sizeof(scenario_fp) / sizeof(scenario_fp[0]), NULL, 0},
+    {"lease", scenario_lease, 1, NULL, 0},
 };
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count,
