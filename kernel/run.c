@@ -70,7 +70,8 @@ void run_partition_changed(struct partition *p)
                 run_se_attached[p->id] = true;
                 return;
         }
-        if (p->state == PART_RUNNING) {
+        /* Runnable for the scheduler: its partition runs and its vCPU is not waiting. */
+        if (p->state == PART_RUNNING && p->vcpu.state != VCPU_BLOCKED) {
                 if (e->state == SCHED_BLOCKED && sched_wake(&run_sched, e, now) &&
                     e->cpu == this_cpu()->index) {
                         this_cpu()->need_resched = true;
@@ -156,7 +157,7 @@ static struct vcpu *pick(struct percpu *c)
                         return &p->vcpu;
                 }
                 if (p != NULL) {
-                        run_partition_changed(p); /* not running any more: block it */
+                        run_partition_changed(p); /* stopped or waiting: block it */
                 }
         }
         return NULL;

@@ -20,6 +20,8 @@ GUEST_IMAGE(ipc_sender);
 GUEST_IMAGE(ipc_receiver);
 GUEST_IMAGE(fp_keeper);
 GUEST_IMAGE(rtc_reader);
+GUEST_IMAGE(lat_sender);
+GUEST_IMAGE(lat_receiver);
 
 #define MIB (1ULL << 20)
 
@@ -63,6 +65,20 @@ static const struct part_config scenario_fp[] = {
     GUEST("fp_b", fp_keeper, PART_FAULT_STOP),
 };
 
+/* Wake-up latency of a receiver while a hog saturates the CPU (Reflex vs Flow). */
+static const struct part_config scenario_latency[] = {
+    GUEST("hog", spinner, PART_FAULT_STOP),
+    GUEST("lat_sender", lat_sender, PART_FAULT_STOP),
+    GUEST("lat_receiver", lat_receiver, PART_FAULT_STOP),
+};
+static const struct edge_config edges_latency[] = {{2, 3}};
+
+/* Two equal workers: cut pressure on one must change which runs (the 2nd signal). */
+static const struct part_config scenario_pressure[] = {
+    GUEST("plain", spinner, PART_FAULT_STOP),
+    GUEST("pressed", spinner, PART_FAULT_STOP),
+};
+
 /* A partition that is lent the RTC for a while. */
 static const struct part_config scenario_lease[] = {
     GUEST("rtc_reader", rtc_reader, PART_FAULT_STOP),
@@ -89,6 +105,8 @@ static const struct {
     {"ipc", scenario_ipc, sizeof(scenario_ipc) / sizeof(scenario_ipc[0]), edges_ipc, 1},
     {"fp", scenario_fp, sizeof(scenario_fp) / sizeof(scenario_fp[0]), NULL, 0},
     {"lease", scenario_lease, 1, NULL, 0},
+    {"latency", scenario_latency, 3, edges_latency, 1},
+    {"pressure", scenario_pressure, 2, NULL, 0},
 };
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count,
