@@ -22,6 +22,8 @@ GUEST_IMAGE(fp_keeper);
 GUEST_IMAGE(rtc_reader);
 GUEST_IMAGE(lat_sender);
 GUEST_IMAGE(lat_receiver);
+GUEST_IMAGE(bench_ipc);
+GUEST_IMAGE(ipc_flood);
 
 #define MIB (1ULL << 20)
 
@@ -45,7 +47,10 @@ static const struct part_config scenario_hostile[] = {
     GUEST("fault_loop", fault_loop, PART_FAULT_RESTART),
     GUEST("hvc_fuzz", hvc_fuzz, PART_FAULT_STOP),
     GUEST("sys_probe", sys_probe, PART_FAULT_STOP),
+    GUEST("ipc_flood", ipc_flood, PART_FAULT_STOP),
 };
+/* The flooder's edge goes to spinner, which never reads it. */
+static const struct edge_config edges_hostile[] = {{8, 2}};
 
 /* Two partitions probing each other's capabilities (issue 4). */
 static const struct part_config scenario_caps[] = {
@@ -79,6 +84,13 @@ static const struct part_config scenario_pressure[] = {
     GUEST("pressed", spinner, PART_FAULT_STOP),
 };
 
+/* make bench: one message each way between two partitions. */
+static const struct part_config scenario_bench_ipc[] = {
+    GUEST("bench_a", bench_ipc, PART_FAULT_STOP),
+    GUEST("bench_b", bench_ipc, PART_FAULT_STOP),
+};
+static const struct edge_config edges_bench_ipc[] = {{1, 2}};
+
 /* A partition that is lent the RTC for a while. */
 static const struct part_config scenario_lease[] = {
     GUEST("rtc_reader", rtc_reader, PART_FAULT_STOP),
@@ -99,12 +111,14 @@ static const struct {
         size_t edge_count;
 } scenarios[] = {
     {"two", scenario_two, sizeof(scenario_two) / sizeof(scenario_two[0]), NULL, 0},
-    {"hostile", scenario_hostile, sizeof(scenario_hostile) / sizeof(scenario_hostile[0]), NULL, 0},
+    {"hostile", scenario_hostile, sizeof(scenario_hostile) / sizeof(scenario_hostile[0]),
+     edges_hostile, 1},
     {"caps", scenario_caps, sizeof(scenario_caps) / sizeof(scenario_caps[0]), NULL, 0},
     {"bench", scenario_bench, sizeof(scenario_bench) / sizeof(scenario_bench[0]), NULL, 0},
     {"ipc", scenario_ipc, sizeof(scenario_ipc) / sizeof(scenario_ipc[0]), edges_ipc, 1},
     {"fp", scenario_fp, sizeof(scenario_fp) / sizeof(scenario_fp[0]), NULL, 0},
     {"lease", scenario_lease, 1, NULL, 0},
+    {"bench_ipc", scenario_bench_ipc, 2, edges_bench_ipc, 1},
     {"latency", scenario_latency, 3, edges_latency, 1},
     {"pressure", scenario_pressure, 2, NULL, 0},
 };
