@@ -62,7 +62,7 @@ HOSTCC := cc
 # modules: the policy and partition modules the kernel links (each listed once it is
 # wired into the boot phases); coherence/ and wasm/ are optional and left out of seed.
 CORE_MODULES := cap proof witness partition sched
-OPTIONAL_MODULES :=
+OPTIONAL_MODULES := wasm
 MODULES := $(CORE_MODULES) $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_MODULES),)
 MODULE_DEFS := $(foreach m,$(MODULES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1)
 
@@ -73,6 +73,8 @@ KERNEL_ASM  := $(wildcard arch/aarch64/*.S)
 KERNEL_PENDING :=
 # Files of a module that only the host tools use, and the test runner (test images only).
 KERNEL_SRCS := $(filter-out %_host.c kernel/ktest.c $(KERNEL_PENDING),$(KERNEL_SRCS))
+# The agent runtime exists only where the interpreter is built in.
+KERNEL_SRCS := $(if $(filter wasm,$(MODULES)),$(KERNEL_SRCS),$(filter-out kernel/agent.c,$(KERNEL_SRCS)))
 
 LIBFDT_SRCS := $(addprefix $(TP)/libfdt/,fdt.c fdt_ro.c fdt_rw.c fdt_sw.c fdt_wip.c \
                  fdt_addresses.c fdt_strerror.c fdt_empty_tree.c)
@@ -110,11 +112,34 @@ $(1)/guests/%.elf: $(2)/%.c $$(GUEST_LIB) arch/aarch64/guest/guest.ld arch/aarch
 	$$(Q)$$(KLD) -T arch/aarch64/guest/guest.ld --gc-sections -nostdlib -static -o $$@ $$@.*.o
 endef
 
+# WebAssembly agents: one C file each in configs/<profile>/agents/, compiled to wasm32 (MVP)
+# by clang and embedded as agent_<name>.
+AGENT_CFLAGS := --target=wasm32 -mcpu=mvp -O2 -nostdlib -Wall -Wextra -Werror \
+	-Wl,--no-entry -Wl,--allow-undefined -Wl,--export=run
+AGENT_DIR := configs/$(PROFILE)/agents
+
 # kernel image: $(1) = output dir, $(2) = extra sources, $(3) = extra flags, $(4) = guest dirs
 define kernel_image
 $(1)_GUESTS := $$(foreach d,$(4),$$(patsubst $$(d)/%.c,%,$$(wildcard $$(d)/*.c)))
+$(1)_AGENTS := $$(if $$(filter wasm,$$(MODULES)),$$(patsubst $$(AGENT_DIR)/%.c,%,$$(wildcard $$(AGENT_DIR)/*.c)),)
 $(1)_OBJS := $$(patsubst %.c,$(1)/%.o,$$(KERNEL_SRCS) $(2)) $$(patsubst %.S,$(1)/%.o,$$(KERNEL_ASM)) \
-	$$(patsubst %,$(1)/guests/%_blob.o,$$($(1)_GUESTS))
+	$$(patsubst %,$(1)/guests/%_blob.o,$$($(1)_GUESTS)) \
+	$$(patsubst %,$(1)/agents/%_blob.o,$$($(1)_AGENTS))
+
+$(1)/agents/%.wasm: $$(AGENT_DIR)/%.c $(SETUP_STAMP)
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(filter 1,$$(V)),,echo "  AGENT   $$<")
+	$$(Q)clang $$(AGENT_CFLAGS) -o $$@ $$<
+
+$(1)/agents/%_blob.c: $(1)/agents/%.wasm
+	$$(Q){ echo '/* generated from $$<: do not edit */'; echo '#include <stddef.h>'; \
+	  echo '#include <stdint.h>'; \
+	  echo 'const uint8_t agent_$$*[] __attribute__((aligned(16))) = {'; \
+	  od -An -v -tx1 $$< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; \
+	  echo 'const size_t agent_$$*_size = sizeof(agent_$$*);'; } > $$@
+
+$(1)/agents/%_blob.o: $(1)/agents/%_blob.c
+	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(KCFLAGS_NOFP) -c $$< -o $$@
 $$(foreach d,$(4),$$(eval $$(call guest_rules,$(1),$$(d))))
 
 $(1)/guests/%.bin: $(1)/guests/%.elf

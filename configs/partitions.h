@@ -21,6 +21,21 @@ struct edge_config {
 extern const struct edge_config rvm_edges[];
 extern const size_t rvm_edge_count;
 
+/* A WebAssembly agent: runs in the WASM partition at position `partition` (1 = first). */
+struct agent_config {
+        const char *name;
+        const uint8_t *wasm;
+        const size_t *wasm_size;
+        uint8_t partition;
+};
+extern const struct agent_config rvm_agents[];
+extern const size_t rvm_agent_count;
+
+/* Declares the embedded module of agent `name` (source: <dir>/agents/<name>.c). */
+#define AGENT_MODULE(name)                   \
+        extern const uint8_t agent_##name[]; \
+        extern const size_t agent_##name##_size
+
 /* Declares the embedded image of guest `name` (its source is <dir>/guests/<name>.c). */
 #define GUEST_IMAGE(name)                    \
         extern const uint8_t guest_##name[]; \

@@ -14,6 +14,7 @@
 #include "hal/gic.h"
 #include "hal/timer.h"
 #include "hal/uart.h"
+#include "kernel/agent.h"
 #include "kernel/console.h"
 #include "kernel/fmt.h"
 #include "kernel/hvc.h"
@@ -244,12 +245,21 @@ static enum boot_status phase_handoff(char *msg, size_t cap)
                 }
         }
         spin_unlock(&run_lock);
+#ifdef RVM_HAVE_WASM
+        unsigned agents = agent_boot();
+#else
+        unsigned agents = 0;
+#endif
+        (void)agents;
 #ifdef RVM_KTEST
         fmt_format(msg, cap, "%u partition%s started; in-kernel tests on uart0 (test image)",
                    started, started == 1 ? "" : "s");
 #else
-        fmt_format(msg, cap, "%u partition%s started; monitor on uart0 (pl011@0x%llx)", started,
-                   started == 1 ? "" : "s", (unsigned long long)b->uart.base);
+        fmt_format(msg, cap,
+                   "%u partition%s and %u WebAssembly agent%s started; monitor on uart0 "
+                   "(pl011@0x%llx)",
+                   started, started == 1 ? "" : "s", agents, agents == 1 ? "" : "s",
+                   (unsigned long long)b->uart.base);
 #endif
         return BOOT_OK;
 }

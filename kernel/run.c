@@ -13,6 +13,7 @@
 #include "hal/gic.h"
 #include "hal/timer.h"
 #include "hal/uart.h"
+#include "kernel/agent.h"
 #include "kernel/console.h"
 #include "kernel/lease.h"
 #include "kernel/monitor.h"
@@ -228,6 +229,15 @@ static void run_schedule(struct arch_regs *frame)
                 if (cur != NULL) {
                         vcpu_put(c, cur, frame);
                 }
+#ifdef RVM_HAVE_WASM
+                if (next != NULL && next->part->cfg->kind == PART_KIND_WASM) {
+                        /* A WASM partition's turn: its agents run here, at EL2, until the
+                         * tick asks for the next partition; then choose again. */
+                        spin_unlock(&run_lock);
+                        agent_run_partition(next->part);
+                        continue;
+                }
+#endif
                 if (next != NULL) {
                         vcpu_load(c, next, frame);
                         spin_unlock(&run_lock);

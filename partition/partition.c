@@ -98,8 +98,9 @@ static void load_image(struct partition *p)
 
 enum part_err part_create(const struct part_config *cfg, struct partition **out)
 {
-        if (cfg->image == NULL || cfg->image_size == NULL || cfg->mem_size == 0 ||
-            cfg->mem_size % PAGE != 0 || *cfg->image_size > cfg->mem_size) {
+        bool guest = cfg->kind == PART_KIND_GUEST;
+        if (guest && (cfg->image == NULL || cfg->image_size == NULL || cfg->mem_size == 0 ||
+                      cfg->mem_size % PAGE != 0 || *cfg->image_size > cfg->mem_size)) {
                 return PART_E_BAD_CONFIG;
         }
         if (part_used == PART_MAX) {
@@ -112,6 +113,20 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
         size_t n = strlen(cfg->name);
         memcpy(p->name, cfg->name, n < PART_NAME_LEN - 1 ? n : PART_NAME_LEN - 1);
 
+        if (!guest) {
+                /* Agents live in RVM's own memory: no stage-2 space, no vCPU to enter. */
+                if (cap_table_create(p->id) != CAP_OK) {
+                        return PART_E_FULL;
+                }
+                p->vcpu.part = p;
+                p->vcpu.cpu = -1;
+                part_used++;
+                p->state = PART_CREATED;
+                witness_emit(&(struct witness_event){
+                    .kind = WK_PART_CREATE, .target = p->id, .payload = PART_CREATED});
+                *out = p;
+                return PART_OK;
+        }
         uint64_t root = env.alloc_page(env.alloc_ctx);
         p->mem_pa = env.alloc_ram(env.alloc_ctx, cfg->mem_size / PAGE);
         if (root == 0 || p->mem_pa == 0) {
@@ -181,7 +196,7 @@ enum part_err part_map_device(struct partition *p, uint64_t ipa, uint64_t pa, ui
 
 enum part_err part_restart(struct partition *p, uint32_t actor)
 {
-        if (p->state == PART_DESTROYED) {
+        if (p->state == PART_DESTROYED || p->cfg->kind != PART_KIND_GUEST) {
                 return PART_E_STATE;
         }
         p->restarts++;

@@ -42,9 +42,15 @@ enum part_err {
         PART_E_NOT_FOUND,
 };
 
+enum part_kind {
+        PART_KIND_GUEST = 0, /* an EL1 guest behind stage-2 */
+        PART_KIND_WASM,      /* WebAssembly agents, run by RVM's interpreter (kernel/agent.c) */
+};
+
 /* A partition as a profile describes it (configs/<profile>/partitions.c). */
 struct part_config {
         const char *name;
+        enum part_kind kind;
         const uint8_t *image; /* flat binary, loaded at PART_IPA_BASE, entered there */
         const size_t *image_size;
         uint64_t mem_size; /* guest RAM bytes (multiple of 4 KiB) */

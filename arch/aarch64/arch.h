@@ -124,6 +124,8 @@ struct arch_fp {
 };
 void arch_fp_save(struct arch_fp *fp);
 void arch_fp_load(const struct arch_fp *fp);
+/* FPCR and FPSR to 0: round to nearest even, no flush to zero, no exceptions recorded. */
+void arch_fp_reset(void);
 /* Trap (true) or allow (false) FP/SIMD at EL1/EL0 and EL2 (CPTR_EL2.TFP). */
 void arch_fp_trap(bool on);
 

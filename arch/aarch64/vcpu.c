@@ -125,6 +125,12 @@ void arch_frame_el1_entry(struct arch_regs *f, uint64_t entry, uint64_t arg)
         f->spsr = SPSR_EL1H | SPSR_DAIF; /* EL1 with SP_EL1, all exceptions masked */
 }
 
+void arch_fp_reset(void)
+{
+        sysreg_write(fpcr, 0);
+        sysreg_write(fpsr, 0);
+}
+
 void arch_fp_trap(bool on)
 {
         sysreg_write(cptr_el2, CPTR_EL2_RES1 | (on ? CPTR_TFP : 0));
