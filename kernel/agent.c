@@ -25,7 +25,7 @@
 #define AGENT_FUEL         20000 /* per turn: a few hundred microseconds of bytecode */
 #define AGENT_MODULE_ARENA (256u << 10)
 #define AGENT_MEM_PAGES    2            /* linear memory reserved per agent (128 KiB) */
-#define AGENT_TURNS        64           /* turns per partition turn before others get the CPU */
+#define AGENT_TURNS        8            /* turns per partition turn before others get the CPU */
 #define AGENT_SNAPSHOT     (512u << 10) /* hibernation buffer per agent */
 
 struct agent {

@@ -12,7 +12,7 @@ _Static_assert(APPLIANCE_MAX_CPUS <= RVM_MAX_CPUS, "more CPUs than arch/ support
 
 const struct rvm_profile rvm_profile = {
     .name = "appliance",
-    .summary = "full appliance: guests, WASM agents, coherence engine",
+    .summary = "full appliance: guests, CommEdges, WASM agents",
     .tick_hz = APPLIANCE_TICK_HZ,
     .max_cpus = APPLIANCE_MAX_CPUS,
     .min_ram_bytes = 64ULL << 20,
