@@ -114,7 +114,7 @@ endef
 
 # WebAssembly agents: one C file each in configs/<profile>/agents/, compiled to wasm32 (MVP)
 # by clang and embedded as agent_<name>.
-AGENT_CFLAGS := --target=wasm32 -mcpu=mvp -O2 -nostdlib -Wall -Wextra -Werror \
+AGENT_CFLAGS := --target=wasm32 -mcpu=mvp -O2 -nostdlib -I. -Wall -Wextra -Werror \
 	-Wl,--no-entry -Wl,--allow-undefined -Wl,--export=run
 AGENT_DIR := configs/$(PROFILE)/agents
 
@@ -126,7 +126,7 @@ $(1)_OBJS := $$(patsubst %.c,$(1)/%.o,$$(KERNEL_SRCS) $(2)) $$(patsubst %.S,$(1)
 	$$(patsubst %,$(1)/guests/%_blob.o,$$($(1)_GUESTS)) \
 	$$(patsubst %,$(1)/agents/%_blob.o,$$($(1)_AGENTS))
 
-$(1)/agents/%.wasm: $$(AGENT_DIR)/%.c $(SETUP_STAMP)
+$(1)/agents/%.wasm: $$(AGENT_DIR)/%.c configs/agent_io.h $(SETUP_STAMP)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(filter 1,$$(V)),,echo "  AGENT   $$<")
 	$$(Q)clang $$(AGENT_CFLAGS) -o $$@ $$<

@@ -2,32 +2,10 @@
  * configs/appliance/agents/counter.c: a well-behaved WebAssembly agent (clang
  * --target=wasm32). It counts, and every two seconds logs how far it got and yields.
  */
-#define IMPORT(name) __attribute__((import_module("rvm"), import_name(name)))
-
-IMPORT("log") void rvm_log(const char *text, int len);
-IMPORT("time") long long rvm_time(void);
-IMPORT("yield") void rvm_yield(void);
-
-static int put_u64(char *p, unsigned long long v)
-{
-        char tmp[24];
-        int n = 0;
-        int len = 0;
-
-        do {
-                tmp[n++] = (char)('0' + v % 10);
-                v /= 10;
-        } while (v != 0);
-        while (n > 0) {
-                p[len++] = tmp[--n];
-        }
-        return len;
-}
+#include "configs/agent_io.h"
 
 __attribute__((export_name("run"))) void run(void)
 {
-        static const char head[] = "counter: ";
-        static const char tail[] = " steps, a well-behaved agent\n";
         unsigned long long steps = 0;
         long long next = rvm_time() + 2000000000LL;
 
@@ -35,14 +13,9 @@ __attribute__((export_name("run"))) void run(void)
                 steps++;
                 if ((steps & 0xffff) == 0 && rvm_time() >= next) {
                         char line[96];
-                        int n = 0;
-                        for (int i = 0; head[i] != '\0'; i++) {
-                                line[n++] = head[i];
-                        }
-                        n += put_u64(line + n, steps);
-                        for (int i = 0; tail[i] != '\0'; i++) {
-                                line[n++] = tail[i];
-                        }
+                        int n = agent_puts(line, 0, "counter: ");
+                        n = agent_putu(line, n, steps);
+                        n = agent_puts(line, n, " steps, a well-behaved agent\n");
                         rvm_log(line, n);
                         next += 2000000000LL;
                         rvm_yield();
