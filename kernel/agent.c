@@ -45,6 +45,8 @@ struct agent {
         enum wasm_trap trap;
 };
 
+static void agent_fp_enter(void);
+
 static struct agent agents[AGENT_MAX];
 static unsigned agent_count;
 static unsigned agent_cursor;
@@ -189,6 +191,7 @@ unsigned agent_boot(void)
 {
         unsigned started = 0;
 
+        agent_fp_enter();
         for (size_t i = 0; i < rvm_agent_count && agent_count < AGENT_MAX; i++) {
                 struct partition *p = part_get(rvm_agents[i].partition);
                 if (p == NULL || p->cfg->kind != PART_KIND_WASM) {
@@ -211,18 +214,29 @@ unsigned agent_boot(void)
         return started;
 }
 
-void agent_run_partition(struct partition *p)
+/*
+ * The interpreter (any wasm_* call) uses FP/SIMD at EL2: park the FP state of the vCPU that
+ * last used it here, stop trapping FP, and set exact WebAssembly numerics. Every entry into
+ * wasm/ goes through this first (with IRQs masked, so this CPU stays the same).
+ */
+static void agent_fp_enter(void)
 {
         struct percpu *c = this_cpu();
 
-        /* The interpreter uses FP/SIMD at EL2: park the last vCPU's FP state first. */
         if (c->fp_owner != NULL) {
                 arch_fp_save(&c->fp_owner->fp);
                 c->fp_owner = NULL;
         }
         arch_fp_trap(false);
-        arch_fp_reset(); /* round to nearest even, no flush to zero: exact wasm numerics */
-        arch_irqs_on();  /* the tick must be able to end this partition's turn */
+        arch_fp_reset(); /* round to nearest even, no flush to zero */
+}
+
+void agent_run_partition(struct partition *p)
+{
+        struct percpu *c = this_cpu();
+
+        agent_fp_enter();
+        arch_irqs_on(); /* the tick must be able to end this partition's turn */
         unsigned idle_rounds = 0;
         unsigned turns = 0;
         while (!__atomic_load_n(&c->need_resched, __ATOMIC_RELAXED) && idle_rounds < AGENT_MAX &&
@@ -267,6 +281,7 @@ static int hibernate(struct agent *a)
         if (a->snapshot == NULL && (a->snapshot = alloc_bytes(AGENT_SNAPSHOT)) == NULL) {
                 return -1;
         }
+        agent_fp_enter();
         size_t len = 0;
         if (wasm_snapshot_save(a->inst, a->snapshot, AGENT_SNAPSHOT, &len) != WASM_OK) {
                 return -1;
@@ -284,6 +299,7 @@ static int reconstruct(struct agent *a)
                 return -1;
         }
         set_state(a, AGENT_RECONSTRUCTING);
+        agent_fp_enter();
         /* A fresh instance of the same module in the same arena, then its saved state. */
         struct wasm_arena arena;
         wasm_arena_init(&arena, a->inst_mem, a->inst_size);
