@@ -40,12 +40,6 @@ void hal_timer_rearm(unsigned c)
         arch_isb();
 }
 
-void hal_timer_stop(void)
-{
-        sysreg_write(cnthp_ctl_el2, CNT_CTL_IMASK);
-        arch_isb();
-}
-
 uint64_t hal_time_ns(void)
 {
         return arch_counter_to_ns(arch_counter());

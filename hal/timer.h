@@ -14,7 +14,6 @@
 void hal_timer_start(unsigned cpu, uint64_t period_ns);
 /* Re-arm from the interrupt handler: next deadline = previous deadline + period. */
 void hal_timer_rearm(unsigned cpu);
-void hal_timer_stop(void);
 /* Nanoseconds since the counter started (boot, under QEMU). */
 uint64_t hal_time_ns(void);
 uint64_t hal_timer_freq(void);

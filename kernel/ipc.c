@@ -41,11 +41,6 @@ unsigned ipc_edge_count(void)
         return edge_count;
 }
 
-const struct ipc_edge *ipc_edge_get(unsigned id)
-{
-        return id < edge_count ? &edges[id] : NULL;
-}
-
 int ipc_edge_create(struct partition *a, struct partition *b)
 {
         uint64_t pa = 0;

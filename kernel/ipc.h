@@ -28,7 +28,6 @@ struct ipc_edge {
 /* Create an edge between partitions a and b (mapped, capabilities minted, witnessed). */
 int ipc_edge_create(struct partition *a, struct partition *b);
 unsigned ipc_edge_count(void);
-const struct ipc_edge *ipc_edge_get(unsigned id);
 
 /* Gate handlers (kernel/hvc.c table). */
 int32_t ipc_hc_notify(struct gate_ctx *ctx);

@@ -296,12 +296,6 @@ void run_yield(void)
         }
 }
 
-void run_kick(struct partition *p)
-{
-        /* Its CPU notices at its next trap or tick (at most one tick away). */
-        (void)p;
-}
-
 void run_drop_current(struct partition *p)
 {
         struct percpu *c = this_cpu();

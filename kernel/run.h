@@ -34,9 +34,6 @@ void run_tick(void);
 /* The running vCPU gives the rest of its slice away (WFI, yield hypercall). */
 void run_yield(void);
 
-/* Stop p's vCPU wherever it is: it will not be picked again until p runs again. */
-void run_kick(struct partition *p);
-
 /* The vCPU running on this CPU (NULL at EL2 idle). */
 struct vcpu *run_current(void);
 

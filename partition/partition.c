@@ -206,16 +206,6 @@ enum part_err part_restart(struct partition *p, uint32_t actor)
         return PART_OK;
 }
 
-enum part_err part_destroy(struct partition *p, uint32_t actor)
-{
-        enum part_err e = part_set_state(p, PART_DESTROYED, actor);
-        if (e != PART_OK) {
-                return e;
-        }
-        cap_table_destroy(p->id);
-        return PART_OK;
-}
-
 struct partition *part_get(uint32_t id)
 {
         return id >= 1 && id <= part_used ? &parts[id - 1] : NULL;
@@ -226,38 +216,29 @@ unsigned part_count(void)
         return part_used;
 }
 
-static bool copy_guest(const struct partition *p, uint64_t ipa, uint8_t *buf, size_t len,
-                       bool write)
+/* Page by page through p's own stage-2 tables: only what p itself can read is read. */
+bool part_read_guest(const struct partition *p, uint64_t ipa, void *dst, size_t len)
 {
+        uint8_t *out = dst;
+
+        if (p->s2_root == NULL) {
+                return false; /* a WASM partition has no guest memory */
+        }
         while (len > 0) {
                 uint64_t pa;
-                if (ipa + len < ipa || !arch_s2_translate(p->s2_root, ipa, write, &pa)) {
+                if (ipa + len < ipa || !arch_s2_translate(p->s2_root, ipa, false, &pa)) {
                         return false;
                 }
                 size_t chunk = PAGE - (ipa & (PAGE - 1));
                 if (chunk > len) {
                         chunk = len;
                 }
-                if (write) {
-                        memcpy((void *)(uintptr_t)pa, buf, chunk);
-                } else {
-                        memcpy(buf, (const void *)(uintptr_t)pa, chunk);
-                }
+                memcpy(out, (const void *)(uintptr_t)pa, chunk);
                 ipa += chunk;
-                buf += chunk;
+                out += chunk;
                 len -= chunk;
         }
         return true;
-}
-
-bool part_read_guest(const struct partition *p, uint64_t ipa, void *dst, size_t len)
-{
-        return copy_guest(p, ipa, dst, len, false);
-}
-
-bool part_write_guest(const struct partition *p, uint64_t ipa, const void *src, size_t len)
-{
-        return copy_guest(p, ipa, (uint8_t *)(uintptr_t)src, len, true);
 }
 
 /* On a VMID rollover, partitions on a CPU right now keep their VMID. */

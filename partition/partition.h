@@ -112,7 +112,6 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
 enum part_err part_set_state(struct partition *p, enum part_state next, uint32_t actor);
 /* Reload the image and reset the vCPU (restart policy, PSCI SYSTEM_RESET). */
 enum part_err part_restart(struct partition *p, uint32_t actor);
-enum part_err part_destroy(struct partition *p, uint32_t actor);
 struct partition *part_get(uint32_t id);
 unsigned part_count(void);
 const char *part_state_name(enum part_state s);
@@ -127,7 +126,6 @@ enum part_err part_map_device(struct partition *p, uint64_t ipa, uint64_t pa, ui
 
 /* Copy from guest memory (IPA) through its stage-2 tables; false if any byte is unmapped. */
 bool part_read_guest(const struct partition *p, uint64_t ipa, void *dst, size_t len);
-bool part_write_guest(const struct partition *p, uint64_t ipa, const void *src, size_t len);
 
 /* The VTTBR value for running p (allocates or refreshes its VMID). */
 uint64_t part_vttbr(struct partition *p);

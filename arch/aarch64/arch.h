@@ -54,7 +54,6 @@ void *arch_percpu(void);
 uint64_t arch_smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
 
 /* Semihosting (only when the boot arguments say the host enabled it). */
-void arch_semihost_write(const char *s);
 __attribute__((noreturn)) void arch_semihost_exit(unsigned code);
 
 /* Interrupt masking and idling. arch_irq_save masks IRQs and returns the previous state. */

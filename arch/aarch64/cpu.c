@@ -126,14 +126,8 @@ static uint64_t semihost_call(uint64_t op, uint64_t arg)
         return x0;
 }
 
-#define SEMIHOST_SYS_WRITE0 0x04
-#define SEMIHOST_SYS_EXIT   0x18
-#define SEMIHOST_APP_EXIT   0x20026 /* ADP_Stopped_ApplicationExit */
-
-void arch_semihost_write(const char *s)
-{
-        semihost_call(SEMIHOST_SYS_WRITE0, (uintptr_t)s);
-}
+#define SEMIHOST_SYS_EXIT 0x18
+#define SEMIHOST_APP_EXIT 0x20026 /* ADP_Stopped_ApplicationExit */
 
 void arch_semihost_exit(unsigned code)
 {
