@@ -67,7 +67,7 @@ static int cmd_ps(int argc, char **argv)
         }
         return 0;
 }
-MONITOR_CMD(ps, "ps", "", "partitions: state, CPU, priority, run time, faults", cmd_ps);
+MONITOR_CMD(ps, "ps", "", "partitions: state, CPU, mode, pressure, run time, faults", cmd_ps);
 
 static int change_state(int argc, char **argv, enum part_state to)
 {

@@ -54,7 +54,6 @@ struct part_config {
         const uint8_t *image; /* flat binary, loaded at PART_IPA_BASE, entered there */
         const size_t *image_size;
         uint64_t mem_size; /* guest RAM bytes (multiple of 4 KiB) */
-        uint32_t priority; /* scheduler base priority */
         enum part_fault_policy fault_policy;
         uint32_t max_restarts;
 };

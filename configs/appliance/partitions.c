@@ -13,18 +13,18 @@ AGENT_MODULE(looper);
 
 #define MIB (1ULL << 20)
 
-#define APPLIANCE_GUEST(nm, img)                                                        \
-        {                                                                               \
-                .name = nm, .kind = PART_KIND_GUEST, .image = guest_##img,              \
-                .image_size = &guest_##img##_size, .mem_size = 1 * MIB, .priority = 10, \
-                .fault_policy = PART_FAULT_RESTART, .max_restarts = 3                   \
+#define APPLIANCE_GUEST(nm, img)                                           \
+        {                                                                  \
+                .name = nm, .kind = PART_KIND_GUEST, .image = guest_##img, \
+                .image_size = &guest_##img##_size, .mem_size = 1 * MIB,    \
+                .fault_policy = PART_FAULT_RESTART, .max_restarts = 3      \
         }
 
 const struct part_config rvm_partitions[] = {
     APPLIANCE_GUEST("producer", producer),
     APPLIANCE_GUEST("consumer", consumer),
     APPLIANCE_GUEST("worker", ticker),
-    {.name = "agents", .kind = PART_KIND_WASM, .priority = 10},
+    {.name = "agents", .kind = PART_KIND_WASM},
 };
 const size_t rvm_partition_count = sizeof(rvm_partitions) / sizeof(rvm_partitions[0]);
 

@@ -27,10 +27,10 @@ GUEST_IMAGE(ipc_flood);
 
 #define MIB (1ULL << 20)
 
-#define GUEST(nm, img, policy)                                                                 \
-        {                                                                                      \
-                .name = nm, .image = guest_##img, .image_size = &guest_##img##_size,           \
-                .mem_size = 1 * MIB, .priority = 10, .fault_policy = policy, .max_restarts = 3 \
+#define GUEST(nm, img, policy)                                                       \
+        {                                                                            \
+                .name = nm, .image = guest_##img, .image_size = &guest_##img##_size, \
+                .mem_size = 1 * MIB, .fault_policy = policy, .max_restarts = 3       \
         }
 
 static const struct part_config scenario_two[] = {
