@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+struct gate_index gate_index;
+
 static struct {
         const struct gate_entry *table;
         size_t count;
@@ -41,6 +43,9 @@ static enum gate_check check_entry(const struct gate_entry *e)
         if (unpriv ? e->tier != PROOF_TIER_NONE
                    : (e->tier < PROOF_TIER_P1 || e->tier > PROOF_TIER_P3)) {
                 return GATE_CHECK_TIER;
+        }
+        if ((e->flags & GATE_F_LOCAL) != 0 && !unpriv) {
+                return GATE_CHECK_TIER; /* only a call needing no capability can be local */
         }
         if (!unpriv && e->witness_kind == 0) {
                 return GATE_CHECK_WITNESS;
@@ -81,20 +86,37 @@ enum gate_check gate_init(const struct gate_entry *table, size_t count, uint64_t
         size_t bad = 0;
         enum gate_check c =
             clock == NULL ? GATE_CHECK_HANDLER : gate_table_check(table, count, &bad);
+        gate_index.table = NULL;
+        for (size_t i = 0; i < GATE_SLOTS; i++) {
+                gate_index.slot[i] = 0;
+        }
         if (c != GATE_CHECK_OK) {
                 gate.table = NULL;
                 gate.count = 0;
                 return c;
         }
+        if (count > 255) {
+                return GATE_CHECK_FID; /* the index holds 8-bit slots */
+        }
         gate.table = table;
         gate.count = count;
+        for (size_t i = 0; i < count; i++) {
+                uint32_t n = table[i].fid & 0xFFFFu;
+                if (n < GATE_SLOTS) {
+                        gate_index.slot[n] = (uint8_t)(i + 1);
+                }
+        }
         gate.clock = clock;
         gate.max_age = max_age;
+        gate_index.table = table;
         return GATE_CHECK_OK;
 }
 
-const struct gate_entry *gate_lookup(uint32_t fid)
+const struct gate_entry *gate_lookup_far(uint32_t fid)
 {
+        if (!GATE_FID_IS_VENDOR_HYP(fid)) {
+                return NULL;
+        }
         for (size_t i = 0; i < gate.count; i++) {
                 if (gate.table[i].fid == fid) {
                         return &gate.table[i];
@@ -177,8 +199,14 @@ enum gate_deny_reason {
 int32_t gate_dispatch(struct gate_call *call)
 {
         /* SMCCC: the function id is W0; the upper half of X0 is ignored. */
+        return gate_dispatch_entry(call, gate_lookup((uint32_t)call->x[0]));
+}
+
+/* P1 -> P2 -> P3 -> perform -> witness; out of line so the fast path below stays small. */
+static __attribute__((noinline)) int32_t dispatch_checked(struct gate_call *call,
+                                                          const struct gate_entry *e)
+{
         uint32_t fid = (uint32_t)call->x[0];
-        const struct gate_entry *e = gate_lookup(fid);
         if (e == NULL) {
                 deny(call, WK_PROOF_DENY, 0, 0, GATE_DENY_UNKNOWN_FID, 0, fid);
                 return finish(call, GATE_E_NOT_SUPPORTED);
@@ -259,6 +287,30 @@ int32_t gate_dispatch(struct gate_call *call)
                 witness_emit(&ev);
         }
         return finish(call, status);
+}
+
+int32_t gate_dispatch_entry(struct gate_call *call, const struct gate_entry *e)
+{
+        const uint32_t plain = GATE_F_UNPRIVILEGED | GATE_F_SELF_WITNESS;
+
+        if (e != NULL && (e->flags & plain) == plain) {
+                /*
+                 * No capability to prove and the handler's module witnesses what it
+                 * changes: the whole gate is the table entry. Fields set one by one: the
+                 * large ctx.cap is undefined for unprivileged calls and left alone.
+                 */
+                struct gate_ctx ctx;
+                ctx.call = call;
+                ctx.entry = e;
+                ctx.handle = call->x[1];
+                ctx.node = CAP_NODE_NONE;
+                ctx.tier = PROOF_TIER_NONE;
+                ctx.now = 0;
+                ctx.target = 0;
+                ctx.payload = 0;
+                return finish(call, e->handler(&ctx));
+        }
+        return dispatch_checked(call, e);
 }
 
 /* ---- capability hypercalls (registers: docs/ABI.md) ---- */

@@ -64,10 +64,13 @@ enum gate_status {
         GATE_E_INTERNAL = -18,
 };
 
-/* The caller and its eight registers; x0 = function id in, status out; x1.. results. */
+/*
+ * The caller and its eight argument registers, read and updated in place (for a guest, the
+ * saved frame itself: nothing is copied): x0 = function id in, status out; x1.. results.
+ */
 struct gate_call {
         uint32_t caller; /* partition id; 0 = RVM itself */
-        uint64_t x[8];
+        uint64_t *x;     /* x[0..7] */
 };
 
 #define GATE_RIGHTS_NONE 0x80000000u /* declared: the call needs a valid handle, no right */
@@ -78,6 +81,9 @@ enum gate_flags {
         GATE_F_STALE_EPOCH_OK = 1u << 2, /* P1 accepts a stale-epoch capability */
         GATE_F_SELF_WITNESS = 1u << 3,   /* the handler's module emits the record */
         GATE_F_UNPRIVILEGED = 1u << 4,   /* no capability at all: tier 0, rights NONE */
+        /* Unprivileged and touching nothing but the caller's own registers: the kernel may
+         * dispatch it without its run lock (the hypercall fast path). */
+        GATE_F_LOCAL = 1u << 5,
 };
 
 struct gate_ctx {
@@ -172,6 +178,31 @@ int32_t gate_dispatch(struct gate_call *call);
 /* The single mapping from module errors to hypercall status. */
 int32_t gate_status_from_cap(enum cap_err e);
 
-const struct gate_entry *gate_lookup(uint32_t fid);
+/*
+ * The entry for fid, or NULL. Function numbers below GATE_SLOTS are found through an index
+ * gate_init builds (slot = table index + 1, 0 = none), inline because every hypercall starts
+ * here; others by a search of the table.
+ */
+#define GATE_SLOTS 0x200
+struct gate_index {
+        const struct gate_entry *table;
+        uint8_t slot[GATE_SLOTS];
+};
+extern struct gate_index gate_index;
+const struct gate_entry *gate_lookup_far(uint32_t fid);
+
+static inline const struct gate_entry *gate_lookup(uint32_t fid)
+{
+        uint32_t n = fid - GATE_FID_BASE; /* wraps to a large number below the base */
+
+        if (n < GATE_SLOTS) {
+                unsigned i = gate_index.slot[n]; /* all 0 until a table is installed */
+                return i != 0 ? &gate_index.table[i - 1] : NULL;
+        }
+        return gate_lookup_far(fid);
+}
+
+/* Dispatch to an entry gate_lookup returned for call->x[0]. */
+int32_t gate_dispatch_entry(struct gate_call *call, const struct gate_entry *e);
 
 #endif

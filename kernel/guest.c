@@ -168,19 +168,16 @@ static void psci(struct arch_regs *regs, struct vcpu *v)
         regs->x[0] = (uint64_t)ret;
 }
 
-void guest_hvc(struct arch_regs *regs, struct vcpu *v)
+void guest_hvc(struct arch_regs *regs, struct vcpu *v, const struct gate_entry *e)
 {
-        uint32_t fid = (uint32_t)regs->x[0];
-
-        if (is_psci(fid)) {
+        spin_lock(&run_lock);
+        if (is_psci((uint32_t)regs->x[0])) {
                 psci(regs, v);
-                return;
+        } else {
+                /* The gate reads and writes the argument registers in the frame itself. */
+                gate_dispatch_entry(&(struct gate_call){.caller = v->part->id, .x = regs->x}, e);
         }
-        /* Fixed-size copies the compiler inlines (the kernel is built -fno-builtin). */
-        struct gate_call call = {.caller = v->part->id};
-        __builtin_memcpy(call.x, regs->x, sizeof(call.x));
-        gate_dispatch(&call);
-        __builtin_memcpy(regs->x, call.x, sizeof(call.x));
+        spin_unlock(&run_lock);
 }
 
 void guest_smc(struct arch_regs *regs, struct vcpu *v)

@@ -26,22 +26,24 @@ int32_t guest_hc_self(struct gate_ctx *ctx);
  * declared in full (the gate refuses an entry that is not); the one that changes state,
  * exit, witnesses it through the partition module.
  */
-#define HVC_UNPRIV(n, nm, kind, fn)                                                             \
+#define HVC_UNPRIV(n, nm, kind, fn, more)                                                       \
         {                                                                                       \
                 .fid = GATE_FID(n), .name = nm, .type = CAP_T_NONE, .rights = GATE_RIGHTS_NONE, \
                 .tier = 0, .witness_kind = kind,                                                \
-                .flags = GATE_F_UNPRIVILEGED | GATE_F_ANY_TYPE | GATE_F_SELF_WITNESS,           \
+                .flags = GATE_F_UNPRIVILEGED | GATE_F_ANY_TYPE | GATE_F_SELF_WITNESS | (more),  \
                 .handler = fn                                                                   \
         }
 
 static const struct gate_entry hvc_table[] = {
-    HVC_UNPRIV(0x00, "null", WK_PROOF_ALLOW, guest_hc_null),
-    HVC_UNPRIV(0x01, "console_write", WK_PROOF_ALLOW, guest_hc_console_write),
-    HVC_UNPRIV(0x02, "yield", WK_SCHED_MODE, guest_hc_yield),
-    HVC_UNPRIV(0x03, "exit", WK_PART_STATE, guest_hc_exit),
-    HVC_UNPRIV(0x04, "cap_list", WK_CAP_INSPECT, guest_hc_cap_list),
-    HVC_UNPRIV(0x05, "time", WK_PROOF_ALLOW, guest_hc_time),
-    HVC_UNPRIV(0x06, "self", WK_PROOF_ALLOW, guest_hc_self),
+    /* GATE_F_LOCAL: only the caller's registers, so no run lock (console_write reads the
+     * caller's stage-2 tables, which other CPUs may change: it takes the lock). */
+    HVC_UNPRIV(0x00, "null", WK_PROOF_ALLOW, guest_hc_null, GATE_F_LOCAL),
+    HVC_UNPRIV(0x01, "console_write", WK_PROOF_ALLOW, guest_hc_console_write, 0),
+    HVC_UNPRIV(0x02, "yield", WK_SCHED_MODE, guest_hc_yield, 0),
+    HVC_UNPRIV(0x03, "exit", WK_PART_STATE, guest_hc_exit, 0),
+    HVC_UNPRIV(0x04, "cap_list", WK_CAP_INSPECT, guest_hc_cap_list, 0),
+    HVC_UNPRIV(0x05, "time", WK_PROOF_ALLOW, guest_hc_time, GATE_F_LOCAL),
+    HVC_UNPRIV(0x06, "self", WK_PROOF_ALLOW, guest_hc_self, GATE_F_LOCAL),
     /* CommEdges: the doorbell needs WRITE on the edge, waiting needs READ. */
     {.fid = GATE_FID(0x10),
      .name = "edge_notify",

@@ -8,11 +8,6 @@
 struct percpu percpu[RVM_MAX_CPUS];
 unsigned percpu_count;
 
-struct percpu *this_cpu(void)
-{
-        return arch_percpu();
-}
-
 const char *cpu_state_name(enum cpu_state s)
 {
         switch (s) {

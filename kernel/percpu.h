@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/aarch64/arch.h"
 #include "arch/aarch64/layout.h"
 
 enum cpu_state {
@@ -35,7 +36,10 @@ struct percpu {
 extern struct percpu percpu[RVM_MAX_CPUS];
 extern unsigned percpu_count; /* CPUs RVM manages (online or not) */
 
-struct percpu *this_cpu(void);
+static inline struct percpu *this_cpu(void)
+{
+        return arch_percpu();
+}
 const char *cpu_state_name(enum cpu_state s);
 
 #endif

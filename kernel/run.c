@@ -15,6 +15,7 @@
 #include "hal/uart.h"
 #include "kernel/agent.h"
 #include "kernel/console.h"
+#include "kernel/gate.h"
 #include "kernel/lease.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
@@ -128,11 +129,10 @@ const struct sched *run_scheduler(void)
  * chooses (pulling work from a busier CPU when this one has none). Entities whose
  * partition stopped running meanwhile are blocked on the way.
  */
-static struct vcpu *pick(struct percpu *c)
+static struct vcpu *pick(struct percpu *c, uint64_t now)
 {
         struct vcpu *cur = c->current;
         bool cur_ok = cur != NULL && cur->part->state == PART_RUNNING && cur->state == VCPU_RUNNING;
-        uint64_t now = hal_time_ns();
 
         if (cur_ok && !c->need_resched) {
                 return cur;
@@ -164,11 +164,9 @@ static struct vcpu *pick(struct percpu *c)
         return NULL;
 }
 
-static void vcpu_put(struct percpu *c, struct vcpu *v, struct arch_regs *frame)
+static void vcpu_put(struct percpu *c, struct vcpu *v, struct arch_regs *frame, uint64_t now)
 {
-        uint64_t now = hal_time_ns();
-
-        __builtin_memcpy(&v->regs, frame, sizeof(v->regs)); /* inlined: fixed size */
+        arch_regs_copy(&v->regs, frame);
         arch_el1_save(&v->el1);
         if (c->fp_owner == v) {
                 /* Save now: next time it may run on another CPU, which cannot reach these. */
@@ -181,7 +179,7 @@ static void vcpu_put(struct percpu *c, struct vcpu *v, struct arch_regs *frame)
         c->current = NULL;
 }
 
-static void vcpu_load(struct percpu *c, struct vcpu *v, struct arch_regs *frame)
+static void vcpu_load(struct percpu *c, struct vcpu *v, struct arch_regs *frame, uint64_t now)
 {
         struct arch_guest_cfg g = {
             .vttbr = part_vttbr(v->part),
@@ -192,42 +190,50 @@ static void vcpu_load(struct percpu *c, struct vcpu *v, struct arch_regs *frame)
         v->state = VCPU_RUNNING;
         v->cpu = (int)c->index;
         v->switches++;
-        v->last_start_ns = hal_time_ns();
+        v->last_start_ns = now;
         c->current = v;
-        __builtin_memcpy(frame, &v->regs, sizeof(*frame));
+        arch_regs_copy(frame, &v->regs);
         arch_el1_load(&v->el1, &g);
         arch_fp_trap(true); /* its FP state is loaded on its first FP instruction */
 }
 
+static void run_schedule_slow(struct percpu *c, struct arch_regs *frame);
+
 /* Leave with frame holding the vCPU to enter next; idles while there is none. */
-static void run_schedule(struct arch_regs *frame)
+static inline void run_schedule(struct arch_regs *frame)
 {
         struct percpu *c = this_cpu();
         struct vcpu *cur = c->current;
 
         /*
          * The common case, without the lock: the same vCPU goes on (no tick asked for a
-         * switch, its partition still runs, no console input for CPU 0). A state change
-         * made by another CPU at this instant is seen at the next trap or tick.
+         * switch, its partition still runs). A state change made by another CPU at this
+         * instant is seen at the next trap or tick. Console input is noticed by the
+         * interrupt that brings it (arch_hook_irq below).
          */
         if (cur != NULL && !c->need_resched && cur->state == VCPU_RUNNING &&
-            __atomic_load_n(&cur->part->state, __ATOMIC_RELAXED) == PART_RUNNING &&
-            (c->index != 0 || !hal_uart_pending())) {
+            __atomic_load_n(&cur->part->state, __ATOMIC_RELAXED) == PART_RUNNING) {
                 return;
         }
+        run_schedule_slow(c, frame);
+}
+
+static __attribute__((noinline)) void run_schedule_slow(struct percpu *c, struct arch_regs *frame)
+{
         for (;;) {
                 if (c->index == 0) {
                         monitor_poll();
                 }
                 spin_lock(&run_lock);
+                uint64_t now = hal_time_ns(); /* one clock read for the whole decision */
                 struct vcpu *cur = c->current;
-                struct vcpu *next = pick(c);
+                struct vcpu *next = pick(c, now);
                 if (next != NULL && next == cur) {
                         spin_unlock(&run_lock);
                         return;
                 }
                 if (cur != NULL) {
-                        vcpu_put(c, cur, frame);
+                        vcpu_put(c, cur, frame, now);
                 }
 #ifdef RVM_HAVE_WASM
                 if (next != NULL && next->part->cfg->kind == PART_KIND_WASM) {
@@ -239,7 +245,7 @@ static void run_schedule(struct arch_regs *frame)
                 }
 #endif
                 if (next != NULL) {
-                        vcpu_load(c, next, frame);
+                        vcpu_load(c, next, frame, now);
                         spin_unlock(&run_lock);
                         return;
                 }
@@ -360,10 +366,36 @@ static bool is_set_way(uint64_t iss)
         return op0 == 1 && op1 == 0 && crn == 7 && (crm == 6 || crm == 10 || crm == 14) && op2 == 2;
 }
 
+static void lower_sync_slow(struct percpu *c, struct vcpu *v, struct arch_regs *regs, uint64_t esr);
+
 void arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
 {
         struct percpu *c = this_cpu();
         struct vcpu *v = c->current;
+
+        if (v != NULL && (esr >> ESR_EC_SHIFT) == EC_HVC64) {
+                /*
+                 * The hypercall path. Calls that touch only the caller's registers
+                 * (GATE_F_LOCAL) go to the gate without the run lock; the rest (PSCI,
+                 * capabilities, scheduler, edges) go through guest_hvc, under it.
+                 */
+                const struct gate_entry *e = gate_lookup((uint32_t)regs->x[0]);
+                v->part->hypercalls++; /* written only by this partition's one vCPU */
+                if (e != NULL && (e->flags & GATE_F_LOCAL) != 0) {
+                        gate_dispatch_entry(
+                            &(struct gate_call){.caller = v->part->id, .x = regs->x}, e);
+                } else {
+                        guest_hvc(regs, v, e);
+                }
+                run_schedule(regs);
+                return;
+        }
+        lower_sync_slow(c, v, regs, esr);
+}
+
+static __attribute__((noinline)) void lower_sync_slow(struct percpu *c, struct vcpu *v,
+                                                      struct arch_regs *regs, uint64_t esr)
+{
         unsigned ec = (unsigned)(esr >> ESR_EC_SHIFT) & 0x3f;
 
         if (v == NULL) {
@@ -374,9 +406,7 @@ void arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
         spin_lock(&run_lock);
         switch (ec) {
         case EC_HVC64:
-                p->hypercalls++;
-                guest_hvc(regs, v);
-                break;
+                break; /* handled above */
         case EC_SMC64:
                 regs->elr += 4; /* a trapped SMC returns to itself */
                 guest_smc(regs, v);
@@ -416,8 +446,13 @@ void arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
 
 void arch_hook_irq(struct arch_regs *regs, bool from_partition)
 {
-        this_cpu()->irqs++;
+        struct percpu *c = this_cpu();
+
+        c->irqs++;
         hal_gic_handle();
+        if (c->index == 0 && hal_uart_pending()) {
+                c->need_resched = true; /* the monitor runs on CPU 0 between vCPUs */
+        }
         if (from_partition) {
                 run_schedule(regs);
         }

@@ -421,11 +421,11 @@ bool sched_yield_cpu(struct sched *s, unsigned cpu, uint64_t now)
                 return rq->nr_runnable != 0;
         }
         fresh_deadline(cur, now);
-        rq->need_resched = true;
-        if (sched_choose(s, rq, cpu, now) == cur) {
-                rq->need_resched = false;
-                return false;
+        if (rq->nr_runnable < 2) {
+                return false; /* alone on the queue: it goes on, no switch */
         }
+        /* Someone else may win now: sched_pick decides (one choice per yield, not two). */
+        rq->need_resched = true;
         return true;
 }
 

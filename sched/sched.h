@@ -197,7 +197,8 @@ enum sched_err sched_remove(struct sched *s, struct sched_entity *e, uint64_t no
 bool sched_tick(struct sched *s, unsigned cpu, uint64_t now);
 /* Choose what runs next on `cpu` and make it current; NULL = idle. */
 struct sched_entity *sched_pick(struct sched *s, unsigned cpu, uint64_t now);
-/* The running entity gives up the rest of its slice (WFE, explicit yield); true = pick now. */
+/* The running entity gives up the rest of its slice (WFE, explicit yield); true = pick now
+ * (another entity is runnable here; sched_pick may still keep the current one). */
 bool sched_yield_cpu(struct sched *s, unsigned cpu, uint64_t now);
 /* Absolute time at which sched_tick must next run on `cpu` (SCHED_TIME_NEVER = no timer). */
 uint64_t sched_next_event(const struct sched *s, unsigned cpu, uint64_t now);

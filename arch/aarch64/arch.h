@@ -14,11 +14,29 @@
  * Offsets used by the assembly are generated from this struct (asm_offsets.c).
  */
 struct arch_regs {
-        uint64_t x[31];
+        _Alignas(16) uint64_t x[31]; /* 16-aligned: arch_regs_copy moves register pairs */
         uint64_t elr;
         uint64_t spsr;
         uint64_t pad;
 };
+
+/*
+ * Copy a register frame (the world switch). The kernel is built -mstrict-align, which keeps
+ * the compilers from inlining a fixed-size memcpy; with the frame's 16-byte alignment
+ * stated, both move it as register pairs (LDP/STP) instead of calling the byte-safe memcpy.
+ */
+static inline void arch_regs_copy(struct arch_regs *restrict dst,
+                                  const struct arch_regs *restrict src)
+{
+        uint64_t *d = __builtin_assume_aligned(dst, 16);
+        const uint64_t *s = __builtin_assume_aligned(src, 16);
+
+        for (unsigned i = 0; i < sizeof(*dst) / sizeof(uint64_t); i += 2) {
+                uint64_t a = s[i], b = s[i + 1];
+                d[i] = a;
+                d[i + 1] = b;
+        }
+}
 
 /* Which of the 16 vector entries was taken: group * 4 + type. */
 enum arch_vector {
@@ -46,9 +64,15 @@ uint64_t arch_counter(void);
 uint64_t arch_counter_freq(void);
 uint64_t arch_counter_to_ns(uint64_t ticks);
 
-/* Per-CPU pointer (TPIDR_EL2). */
+/* Per-CPU pointer (TPIDR_EL2): set once per CPU, read on every trap, hence inline. */
 void arch_set_percpu(void *p);
-void *arch_percpu(void);
+static inline void *arch_percpu(void)
+{
+        void *p;
+
+        __asm__("mrs %0, tpidr_el2" : "=r"(p)); /* not volatile: constant on a CPU */
+        return p;
+}
 
 /* Secure monitor call with the SMCCC register convention; returns x0. */
 uint64_t arch_smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3);

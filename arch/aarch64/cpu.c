@@ -80,25 +80,31 @@ uint64_t arch_counter_freq(void)
         return sysreg_read(cntfrq_el0);
 }
 
+/*
+ * ns = ticks * 10^9 / freq as a multiply and shift: mult = 10^9 * 2^32 / freq, computed on
+ * the first call (CNTFRQ_EL0 does not change). Exact when freq divides 10^9 * 2^32 (62.5 MHz
+ * on QEMU virt); otherwise the truncated mult is low by under one part in 2^32 / (10^9 /
+ * freq), a few nanoseconds a second at 24 MHz, and the result stays monotonic.
+ */
 uint64_t arch_counter_to_ns(uint64_t ticks)
 {
-        uint64_t freq = arch_counter_freq();
+        static uint64_t mult_cache; /* every CPU computes the same value: a benign race */
+        uint64_t mult = __atomic_load_n(&mult_cache, __ATOMIC_RELAXED);
 
-        if (freq == 0) {
-                return 0;
+        if (mult == 0) {
+                uint64_t freq = arch_counter_freq();
+                if (freq == 0) {
+                        return 0;
+                }
+                mult = (1000000000ULL << 32) / freq; /* 10^9 < 2^30: no overflow */
+                __atomic_store_n(&mult_cache, mult, __ATOMIC_RELAXED);
         }
-        /* split to avoid overflow: whole seconds, then the remainder */
-        return (ticks / freq) * 1000000000ULL + ((ticks % freq) * 1000000000ULL) / freq;
+        return (uint64_t)(((unsigned __int128)ticks * mult) >> 32);
 }
 
 void arch_set_percpu(void *p)
 {
         sysreg_write(tpidr_el2, (uintptr_t)p);
-}
-
-void *arch_percpu(void)
-{
-        return (void *)(uintptr_t)sysreg_read(tpidr_el2);
 }
 
 uint64_t arch_smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)

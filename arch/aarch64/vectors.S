@@ -1,8 +1,10 @@
 /*
  * arch/aarch64/vectors.S: the 16 EL2 exception vectors and the one save/restore path.
  * Every entry saves the general registers, ELR_EL2 and SPSR_EL2 into a struct arch_regs
- * frame on the EL2 stack and calls arch_trap(frame, vector) in C; when that returns, the
- * frame (possibly changed) is restored and we eret. Offsets come from asm_offsets.h.
+ * frame on the EL2 stack and calls arch_trap(frame, vector) in C (a synchronous exception
+ * from a partition goes straight to arch_hook_lower_sync(frame, ESR): the hypercall path);
+ * when that returns, the frame (possibly changed) is restored and we eret. Offsets come
+ * from asm_offsets.h.
  */
 #include "asm_offsets.h"
 
@@ -54,7 +56,13 @@ trap_common:
 	stp	x30, x2, [sp, #FRAME_X30]
 	mrs	x3, spsr_el2
 	str	x3, [sp, #FRAME_SPSR]
-	mov	x1, x0
+	cmp	x0, #8			/* lower EL, AArch64, sync: hypercalls and aborts */
+	b.ne	1f
+	mrs	x1, esr_el2
+	mov	x0, sp
+	bl	arch_hook_lower_sync
+	b	restore_frame
+1:	mov	x1, x0
 	mov	x0, sp
 	bl	arch_trap
 	/* fall through: restore the frame at sp and return from the exception */

@@ -32,7 +32,8 @@ KTEST(hypercall_table_declares_rights_tier_and_witness_for_every_entry)
 
 KTEST(gate_refuses_and_witnesses_forged_handles_from_the_kernel_side)
 {
-        struct gate_call call = {.caller = 1};
+        uint64_t x[8] = {0};
+        struct gate_call call = {.caller = 1, .x = x};
 
         call.x[0] = GATE_FID_CAP_INSPECT;
         call.x[1] = 0x1234567890abcdefULL;

@@ -103,10 +103,27 @@ static int setup(void **state)
         return 0;
 }
 
+/* Register files for the calls a test makes (a gate_call points at its registers). */
+static uint64_t regfiles[64][8];
+static unsigned regfile_next;
+
+static uint64_t *regfile(void)
+{
+        uint64_t *x = regfiles[regfile_next++ % 64];
+        for (int i = 0; i < 8; i++) {
+                x[i] = 0;
+        }
+        return x;
+}
+
 static struct gate_call call(uint32_t caller, uint32_t fid, uint64_t x1, uint64_t x2, uint64_t x3,
                              uint64_t x4, uint64_t x5)
 {
-        struct gate_call c = {.caller = caller, .x = {fid, x1, x2, x3, x4, x5, nonce++, now_ticks}};
+        struct gate_call c = {.caller = caller, .x = regfile()};
+        uint64_t v[8] = {fid, x1, x2, x3, x4, x5, nonce++, now_ticks};
+        for (int i = 0; i < 8; i++) {
+                c.x[i] = v[i];
+        }
         return c;
 }
 
@@ -430,7 +447,8 @@ static void test_register_fuzz(void **state)
                         cap_drop(1, dev1, 1, NULL);
                         assert_int_equal(cap_mint_root(dev, 1, CAP_R_ALL, &dev1), CAP_OK);
                 }
-                struct gate_call c = {.caller = (r[0] & 3) != 0 ? 1 : (uint32_t)((r[0] >> 2) % 5)};
+                struct gate_call c = {.caller = (r[0] & 3) != 0 ? 1 : (uint32_t)((r[0] >> 2) % 5),
+                                      .x = regfile()};
                 c.x[0] = fids[r[1] % 7];
                 c.x[1] = (r[2] & 3) != 0 ? ((r[2] & 4) ? root1 : dev1) : r[2];
                 c.x[2] = (r[3] & 7) != 0 ? (r[3] & CAP_R_ALL) : r[3];

@@ -106,7 +106,8 @@ int main(void)
                 }
                 double t3 = now_ns();
                 for (int i = 0; i < ITERS; i++) {
-                        struct gate_call c = {.caller = 1, .x = {GATE_FID_CAP_INSPECT, h}};
+                        uint64_t x[8] = {GATE_FID_CAP_INSPECT, h};
+                        struct gate_call c = {.caller = 1, .x = x};
                         sink += (uint64_t)gate_dispatch(&c) + c.x[1];
                 }
                 double t4 = now_ns();
