@@ -108,6 +108,10 @@ int32_t ipc_hc_notify(struct gate_ctx *ctx)
         e->bytes[me] += (uint64_t)n * MSG_BYTES;
         e->notifies[me]++;
         int peer = 1 - me;
+        struct partition *pp = part_get(e->end[peer]);
+        if (pp != NULL && pp->cfg->kind == PART_KIND_GUEST) {
+                run_virq_raise(&pp->vcpu, IPC_VIRQ_BASE + e->id); /* the doorbell interrupt */
+        }
         if (e->waiting[peer]) {
                 e->waiting[peer] = false;
                 struct partition *p = part_get(e->end[peer]);

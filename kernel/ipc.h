@@ -15,6 +15,7 @@
 
 #define IPC_MAX_EDGES 16
 #define IPC_EDGE_IPA  0x50000000ULL /* edge n's page is at IPC_EDGE_IPA + n * 4 KiB */
+#define IPC_VIRQ_BASE 32            /* a notify raises vINTID IPC_VIRQ_BASE + n in the peer */
 
 struct ipc_edge {
         uint32_t id;

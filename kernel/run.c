@@ -28,6 +28,7 @@ struct spinlock run_lock = SPINLOCK_INIT;
 
 #define SGI_RESCHED 1 /* "look at your run queue": sent to the CPU a wake-up targets */
 static void resched_sgi(unsigned intid, void *ctx);
+static void vtimer_irq(unsigned intid, void *ctx);
 
 /*
  * The 2-signal scheduler (sched/) decides; this file applies its decisions. One entity per
@@ -53,6 +54,9 @@ void run_cpu_online(unsigned cpu)
         sched_cpu_init(&run_sched, cpu, hal_time_ns());
         spin_unlock(&run_lock);
         hal_gic_enable(SGI_RESCHED, arch_mpidr(), resched_sgi, NULL);
+        if (arch_vgic_cpu_init() != 0) {
+                hal_gic_enable(ARCH_VTIMER_INTID, arch_mpidr(), vtimer_irq, NULL);
+        }
 }
 
 /* Keep the scheduler's view in step with p's lifecycle state (caller holds run_lock). */
@@ -167,6 +171,7 @@ static struct vcpu *pick(struct percpu *c, uint64_t now)
 static void vcpu_put(struct percpu *c, struct vcpu *v, struct arch_regs *frame, uint64_t now)
 {
         arch_regs_copy(&v->regs, frame);
+        arch_vgic_save(&v->vgic);
         arch_el1_save(&v->el1);
         if (c->fp_owner == v) {
                 /* Save now: next time it may run on another CPU, which cannot reach these. */
@@ -194,10 +199,62 @@ static void vcpu_load(struct percpu *c, struct vcpu *v, struct arch_regs *frame,
         c->current = v;
         arch_regs_copy(frame, &v->regs);
         arch_el1_load(&v->el1, &g);
+        arch_vgic_load(&v->vgic);
         arch_fp_trap(true); /* its FP state is loaded on its first FP instruction */
 }
 
 static void run_schedule_slow(struct percpu *c, struct arch_regs *frame);
+
+/*
+ * Virtual interrupts of the vCPU about to be entered on this CPU: list registers the guest
+ * has emptied end RVM's mask of its virtual timer (a level that is still high fires again,
+ * as on hardware), and raised vINTIDs move into free list registers (those that find none
+ * stay raised for the next entry).
+ */
+static __attribute__((noinline)) void virq_sync(struct vcpu *v)
+{
+        if (v->vtimer_masked && !arch_vgic_live_holds(ARCH_VTIMER_INTID)) {
+                v->vtimer_masked = false;
+                arch_vtimer_mask(false);
+        }
+        uint64_t raised = __atomic_exchange_n(&v->virq_pending, 0, __ATOMIC_ACQUIRE);
+        while (raised != 0) {
+                uint32_t vintid = (uint32_t)__builtin_ctzll(raised);
+                if (!arch_vgic_live_add(vintid)) {
+                        __atomic_or_fetch(&v->virq_pending, raised, __ATOMIC_RELAXED);
+                        break;
+                }
+                v->virqs++;
+                raised &= raised - 1;
+        }
+}
+
+void run_virq_raise(struct vcpu *v, uint32_t vintid)
+{
+        if (vintid >= 64) {
+                return;
+        }
+        __atomic_or_fetch(&v->virq_pending, 1ULL << vintid, __ATOMIC_RELEASE);
+        int cpu = __atomic_load_n(&v->cpu, __ATOMIC_RELAXED);
+        if (cpu >= 0 && (unsigned)cpu != this_cpu()->index && (unsigned)cpu < percpu_count) {
+                /* Running elsewhere: make that CPU trap so the entry path delivers it. */
+                hal_gic_send_sgi(SGI_RESCHED, percpu[cpu].mpidr);
+        }
+}
+
+/* The physical PPI of the virtual timer of the vCPU running here: mask it, raise it. */
+static void vtimer_irq(unsigned intid, void *ctx)
+{
+        struct vcpu *v = this_cpu()->current;
+
+        (void)intid;
+        (void)ctx;
+        arch_vtimer_mask(true);
+        if (v != NULL) {
+                v->vtimer_masked = true;
+                __atomic_or_fetch(&v->virq_pending, 1ULL << ARCH_VTIMER_INTID, __ATOMIC_RELAXED);
+        }
+}
 
 /* Leave with frame holding the vCPU to enter next; idles while there is none. */
 static inline void run_schedule(struct arch_regs *frame)
@@ -213,9 +270,17 @@ static inline void run_schedule(struct arch_regs *frame)
          */
         if (cur != NULL && !c->need_resched && cur->state == VCPU_RUNNING &&
             __atomic_load_n(&cur->part->state, __ATOMIC_RELAXED) == PART_RUNNING) {
+                if ((__atomic_load_n(&cur->virq_pending, __ATOMIC_RELAXED) | cur->vtimer_masked) !=
+                    0) {
+                        virq_sync(cur);
+                }
                 return;
         }
         run_schedule_slow(c, frame);
+        cur = c->current; /* whoever the slow path chose */
+        if (cur != NULL) {
+                virq_sync(cur);
+        }
 }
 
 static __attribute__((noinline)) void run_schedule_slow(struct percpu *c, struct arch_regs *frame)

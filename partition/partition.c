@@ -93,7 +93,10 @@ static void load_image(struct partition *p)
         struct vcpu *v = &p->vcpu;
         arch_frame_el1_entry(&v->regs, PART_IPA_BASE, 0 /* no DTB */);
         arch_el1_reset(&v->el1, PART_IPA_BASE + p->mem_size);
-        memset(&v->fp, 0, sizeof(v->fp)); /* FPCR 0: round to nearest, no flush-to-zero */
+        memset(&v->fp, 0, sizeof(v->fp));     /* FPCR 0: round to nearest, no flush-to-zero */
+        memset(&v->vgic, 0, sizeof(v->vgic)); /* no interrupt pending, interface disabled */
+        __atomic_store_n(&v->virq_pending, 0, __ATOMIC_RELAXED);
+        v->vtimer_masked = false;
 }
 
 enum part_err part_create(const struct part_config *cfg, struct partition **out)

@@ -78,6 +78,10 @@ struct vcpu {
         uint64_t runtime_ns; /* accumulated time on a CPU */
         uint64_t last_start_ns;
         uint64_t switches;
+        struct arch_vgic vgic; /* its virtual GIC interface (valid while not running) */
+        uint64_t virq_pending; /* vINTIDs 0..63 raised, not yet in a list register */
+        bool vtimer_masked;    /* RVM masked its virtual timer until the guest EOIs it */
+        uint64_t virqs;        /* virtual interrupts delivered into list registers */
 };
 
 struct partition {

@@ -152,6 +152,37 @@ void arch_fp_reset(void);
 /* Trap (true) or allow (false) FP/SIMD at EL1/EL0 and EL2 (CPTR_EL2.TFP). */
 void arch_fp_trap(bool on);
 
+/*
+ * A vCPU's virtual GIC CPU interface (arch/aarch64/vgic.c): the list registers through which
+ * RVM injects virtual interrupts, and the guest's own interface state (ICH_VMCR_EL2: its
+ * priority mask and group enables; ICH_AP1R0_EL2: active priorities). Virtual interrupts are
+ * Group 1, priority ARCH_VIRQ_PRIORITY, purely virtual (no HW link to a physical one).
+ * RVM uses at most ARCH_VGIC_LRS list registers (GICv3 has 1 to 16; QEMU's TCG GIC has 4).
+ */
+#define ARCH_VGIC_LRS      4
+#define ARCH_VIRQ_PRIORITY 0xa0
+#define ARCH_VTIMER_INTID  27 /* the EL1 virtual timer's PPI */
+struct arch_vgic {
+        uint64_t lr[ARCH_VGIC_LRS];
+        uint64_t vmcr, ap1r0;
+};
+/* Once per CPU: how many list registers there are (0: no virtual interface), and enable it. */
+unsigned arch_vgic_cpu_init(void);
+void arch_vgic_save(struct arch_vgic *g); /* and clear the hardware's list registers */
+void arch_vgic_load(const struct arch_vgic *g);
+/*
+ * Make vintid pending in g (a saved interface: a pure function, host-testable): true if it
+ * is now pending (it was already, or a free list register took it), false if all are busy.
+ */
+bool arch_vgic_add(struct arch_vgic *g, uint32_t vintid);
+/* Is vintid in any list register of g (pending or active: not yet EOId by the guest)? */
+bool arch_vgic_holds(const struct arch_vgic *g, uint32_t vintid);
+/* The live interface on this CPU: the same two questions, for the running vCPU. */
+bool arch_vgic_live_add(uint32_t vintid);
+bool arch_vgic_live_holds(uint32_t vintid);
+/* Mask (true) or unmask the live EL1 virtual timer's interrupt output (CNTV_CTL.IMASK). */
+void arch_vtimer_mask(bool mask);
+
 /* Reset values for a fresh EL1 (MMU off, caches off) with its stack pointer at sp. */
 void arch_el1_reset(struct arch_el1_ctx *c, uint64_t sp);
 void arch_el1_save(struct arch_el1_ctx *c);

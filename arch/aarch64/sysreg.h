@@ -31,6 +31,15 @@
 #define ICC_CTLR_EL1    S3_0_C12_C12_4
 #define ICC_BPR1_EL1    S3_0_C12_C12_3
 #define ICC_SGI1R_EL1   S3_0_C12_C11_5
+/* The hypervisor's view of the virtual CPU interface (GICv3 ICH_*_EL2). */
+#define ICH_AP1R0_EL2 S3_4_C12_C9_0
+#define ICH_HCR_EL2   S3_4_C12_C11_0
+#define ICH_VTR_EL2   S3_4_C12_C11_1
+#define ICH_VMCR_EL2  S3_4_C12_C11_7
+#define ICH_LR0_EL2   S3_4_C12_C12_0
+#define ICH_LR1_EL2   S3_4_C12_C12_1
+#define ICH_LR2_EL2   S3_4_C12_C12_2
+#define ICH_LR3_EL2   S3_4_C12_C12_3
 
 #define sysreg_read_s(enc)      sysreg_read_s_(enc)
 #define sysreg_read_s_(enc)     sysreg_read(enc)

@@ -24,6 +24,8 @@ GUEST_IMAGE(lat_sender);
 GUEST_IMAGE(lat_receiver);
 GUEST_IMAGE(bench_ipc);
 GUEST_IMAGE(ipc_flood);
+GUEST_IMAGE(vtimer);
+GUEST_IMAGE(irq_receiver);
 
 #define MIB (1ULL << 20)
 
@@ -103,6 +105,14 @@ static const struct part_config scenario_ipc[] = {
 };
 static const struct edge_config edges_ipc[] = {{1, 2}};
 
+/* Virtual interrupts: a guest's own virtual timer, and the doorbell driving a receiver. */
+static const struct part_config scenario_virq[] = {
+    GUEST("vtick", vtimer, PART_FAULT_STOP),
+    GUEST("sender", ipc_sender, PART_FAULT_STOP),
+    GUEST("irq_rx", irq_receiver, PART_FAULT_STOP),
+};
+static const struct edge_config edges_virq[] = {{2, 3}};
+
 static const struct {
         const char *name;
         const struct part_config *table;
@@ -121,6 +131,7 @@ static const struct {
     {"bench_ipc", scenario_bench_ipc, 2, edges_bench_ipc, 1},
     {"latency", scenario_latency, 3, edges_latency, 1},
     {"pressure", scenario_pressure, 2, NULL, 0},
+    {"virq", scenario_virq, 3, edges_virq, 1},
 };
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count,

@@ -1,0 +1,163 @@
+/*
+ * arch/aarch64/vgic.c: the GICv3 virtual CPU interface (ICH_*_EL2). RVM injects a virtual
+ * interrupt by writing a list register: vINTID, priority, Group 1, state pending. The guest
+ * then takes a virtual IRQ, reads ICC_IAR1_EL1 (which HCR_EL2.IMO makes the virtual
+ * interface's) and writes ICC_EOIR1_EL1, which empties the list register; none of that traps.
+ * On a world switch the list registers, the guest's priority mask and group enables (VMCR)
+ * and its active priorities (AP1R0) move with the vCPU.
+ */
+#include "arch/aarch64/arch.h"
+#include "arch/aarch64/regs.h"
+#include "arch/aarch64/sysreg.h"
+
+#define ICH_HCR_EN  (1ULL << 0)
+#define LR_STATE_SH 62
+#define LR_STATE    (3ULL << LR_STATE_SH)
+#define LR_PENDING  (1ULL << LR_STATE_SH)
+#define LR_GROUP1   (1ULL << 60)
+#define LR_PRIO_SH  48
+#define LR_VINTID   0xffffffffULL
+
+static unsigned lrs; /* list registers in use: min(ICH_VTR_EL2.ListRegs + 1, 4), same on all CPUs */
+
+unsigned arch_vgic_cpu_init(void)
+{
+        unsigned n = (unsigned)(sysreg_read_s(ICH_VTR_EL2) & 0x1f) + 1;
+
+        lrs = n < ARCH_VGIC_LRS ? n : ARCH_VGIC_LRS;
+        struct arch_vgic empty = {0};
+        arch_vgic_load(&empty);
+        sysreg_write_s(ICH_HCR_EL2, ICH_HCR_EN);
+        arch_isb();
+        return lrs;
+}
+
+static uint64_t lr_read(unsigned i)
+{
+        switch (i) {
+        case 0:
+                return sysreg_read_s(ICH_LR0_EL2);
+        case 1:
+                return sysreg_read_s(ICH_LR1_EL2);
+        case 2:
+                return sysreg_read_s(ICH_LR2_EL2);
+        default:
+                return sysreg_read_s(ICH_LR3_EL2);
+        }
+}
+
+static void lr_write(unsigned i, uint64_t v)
+{
+        switch (i) {
+        case 0:
+                sysreg_write_s(ICH_LR0_EL2, v);
+                break;
+        case 1:
+                sysreg_write_s(ICH_LR1_EL2, v);
+                break;
+        case 2:
+                sysreg_write_s(ICH_LR2_EL2, v);
+                break;
+        default:
+                sysreg_write_s(ICH_LR3_EL2, v);
+                break;
+        }
+}
+
+void arch_vgic_save(struct arch_vgic *g)
+{
+        for (unsigned i = 0; i < lrs; i++) {
+                g->lr[i] = lr_read(i);
+                lr_write(i, 0);
+        }
+        g->vmcr = sysreg_read_s(ICH_VMCR_EL2);
+        g->ap1r0 = sysreg_read_s(ICH_AP1R0_EL2);
+}
+
+void arch_vgic_load(const struct arch_vgic *g)
+{
+        for (unsigned i = 0; i < lrs; i++) {
+                lr_write(i, g->lr[i]);
+        }
+        sysreg_write_s(ICH_VMCR_EL2, g->vmcr);
+        sysreg_write_s(ICH_AP1R0_EL2, g->ap1r0);
+}
+
+/* The list register index that takes vintid in lr[0..n): its own, else a free one; -1: none. */
+static int lr_slot(const uint64_t *lr, unsigned n, uint32_t vintid)
+{
+        int free_slot = -1;
+
+        for (unsigned i = 0; i < n; i++) {
+                if ((lr[i] & LR_STATE) == 0) {
+                        free_slot = free_slot < 0 ? (int)i : free_slot;
+                } else if ((lr[i] & LR_VINTID) == vintid) {
+                        return (int)i;
+                }
+        }
+        return free_slot;
+}
+
+static uint64_t lr_with_pending(uint64_t old, uint32_t vintid)
+{
+        if ((old & LR_STATE) != 0) {
+                return old | LR_PENDING; /* active: now active and pending again */
+        }
+        return LR_PENDING | LR_GROUP1 | (uint64_t)ARCH_VIRQ_PRIORITY << LR_PRIO_SH | vintid;
+}
+
+bool arch_vgic_add(struct arch_vgic *g, uint32_t vintid)
+{
+        int i = lr_slot(g->lr, lrs, vintid);
+
+        if (i < 0) {
+                return false;
+        }
+        g->lr[i] = lr_with_pending(g->lr[i], vintid);
+        return true;
+}
+
+bool arch_vgic_holds(const struct arch_vgic *g, uint32_t vintid)
+{
+        for (unsigned i = 0; i < lrs; i++) {
+                if ((g->lr[i] & LR_STATE) != 0 && (g->lr[i] & LR_VINTID) == vintid) {
+                        return true;
+                }
+        }
+        return false;
+}
+
+bool arch_vgic_live_add(uint32_t vintid)
+{
+        uint64_t lr[ARCH_VGIC_LRS];
+
+        for (unsigned i = 0; i < lrs; i++) {
+                lr[i] = lr_read(i);
+        }
+        int i = lr_slot(lr, lrs, vintid);
+        if (i < 0) {
+                return false;
+        }
+        lr_write((unsigned)i, lr_with_pending(lr[i], vintid));
+        return true;
+}
+
+bool arch_vgic_live_holds(uint32_t vintid)
+{
+        for (unsigned i = 0; i < lrs; i++) {
+                uint64_t v = lr_read(i);
+                if ((v & LR_STATE) != 0 && (v & LR_VINTID) == vintid) {
+                        return true;
+                }
+        }
+        return false;
+}
+
+void arch_vtimer_mask(bool mask)
+{
+        uint64_t ctl = sysreg_read(cntv_ctl_el0);
+
+        ctl = mask ? ctl | CNT_CTL_IMASK : ctl & ~(uint64_t)CNT_CTL_IMASK;
+        sysreg_write(cntv_ctl_el0, ctl);
+        arch_isb();
+}
