@@ -177,3 +177,21 @@ static int cmd_pressure(int argc, char **argv)
 }
 MONITOR_CMD(pressure, "pressure", "<id> <bp>", "set cut pressure (the scheduler's 2nd signal)",
             cmd_pressure);
+
+static int cmd_degraded(int argc, char **argv)
+{
+        bool on = argc == 2 && strcmp(argv[1], "on") == 0;
+
+        if (argc != 2 || (!on && strcmp(argv[1], "off") != 0)) {
+                con_puts("usage: degraded on|off\n");
+                return -1;
+        }
+        spin_lock(&run_lock);
+        sched_set_degraded((struct sched *)run_scheduler(), on); /* witnessed when it changes */
+        spin_unlock(&run_lock);
+        con_printf("scheduler: %s (cut pressure %s)\n", on ? "degraded" : "normal",
+                   on ? "ignored" : "applied");
+        return 0;
+}
+MONITOR_CMD(degraded, "degraded", "on|off",
+            "DC-6 degraded mode: the scheduler ignores cut pressure (witnessed)", cmd_degraded);

@@ -26,6 +26,8 @@ GUEST_IMAGE(bench_ipc);
 GUEST_IMAGE(ipc_flood);
 GUEST_IMAGE(vtimer);
 GUEST_IMAGE(irq_receiver);
+GUEST_IMAGE(pressure_waker);
+GUEST_IMAGE(pressure_sleeper);
 
 #define MIB (1ULL << 20)
 
@@ -105,6 +107,14 @@ static const struct part_config scenario_ipc[] = {
 };
 static const struct edge_config edges_ipc[] = {{1, 2}};
 
+/* Cut pressure deciding which of two sleepers woken together runs first (tests/run sets it). */
+static const struct part_config scenario_wake_order[] = {
+    GUEST("waker", pressure_waker, PART_FAULT_STOP),
+    GUEST("sleeper_a", pressure_sleeper, PART_FAULT_STOP),
+    GUEST("sleeper_b", pressure_sleeper, PART_FAULT_STOP),
+};
+static const struct edge_config edges_wake_order[] = {{1, 2}, {1, 3}};
+
 /* Virtual interrupts: a guest's own virtual timer, and the doorbell driving a receiver. */
 static const struct part_config scenario_virq[] = {
     GUEST("vtick", vtimer, PART_FAULT_STOP),
@@ -132,6 +142,7 @@ static const struct {
     {"latency", scenario_latency, 3, edges_latency, 1},
     {"pressure", scenario_pressure, 2, NULL, 0},
     {"virq", scenario_virq, 3, edges_virq, 1},
+    {"wake_order", scenario_wake_order, 3, edges_wake_order, 2},
 };
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count,

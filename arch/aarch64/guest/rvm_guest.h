@@ -173,8 +173,9 @@ static inline int64_t rvm_call_regs(uint64_t x[8])
         return (int64_t)x0;
 }
 
-/* The first CommEdge capability the caller holds, and its rings; 0 on success. */
-static inline int rvm_edge_open(struct rvm_edge *e)
+/* The nth (from 0, in capability-table order) CommEdge capability the caller holds, and its
+ * rings; 0 on success. */
+static inline int rvm_edge_open_nth(struct rvm_edge *e, unsigned nth)
 {
         uint64_t self = rvm_call(RVM_HC_SELF, 0, 0, 0).x1;
 
@@ -184,7 +185,7 @@ static inline int rvm_edge_open(struct rvm_edge *e)
                         return -1;
                 }
                 cursor = r.x2;
-                if ((r.x3 & 0xff) != 3) { /* not a comm edge */
+                if ((r.x3 & 0xff) != 3 || nth-- != 0) { /* not a comm edge, or not yet the nth */
                         continue;
                 }
                 /* CAP_INSPECT: x1 bits 63:32 = owner partition, x5 = object id = edge number. */
@@ -200,6 +201,12 @@ static inline int rvm_edge_open(struct rvm_edge *e)
                 e->in = (struct rvm_ring *)(page + (1 - mine) * 2048);
                 return 0;
         }
+}
+
+/* The first CommEdge capability the caller holds, and its rings; 0 on success. */
+static inline int rvm_edge_open(struct rvm_edge *e)
+{
+        return rvm_edge_open_nth(e, 0);
 }
 
 /* Copy one 64-byte message into the outgoing ring; false if it is full. */
