@@ -172,6 +172,19 @@ enum gic_err hal_gic_enable(unsigned intid, uint64_t target_mpidr, gic_handler_f
         return GIC_OK;
 }
 
+enum gic_err hal_gic_mask_spi(unsigned intid, bool masked)
+{
+        if (intid < 32 || intid >= 32 + spi_lines || intid >= GIC_MAX_INTID) {
+                return GIC_E_RANGE;
+        }
+        uint64_t reg = (masked ? GICD_ICENABLER : GICD_ISENABLER) + (intid / 32) * 4;
+        mmio_write32(gicd + reg, 1U << (intid % 32));
+        if (masked) {
+                gicd_wait_rwp(); /* the disable has taken effect before we go on */
+        }
+        return GIC_OK;
+}
+
 bool hal_gic_handle(void)
 {
         uint64_t iar = sysreg_read_s(ICC_IAR1_EL1);

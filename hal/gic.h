@@ -25,6 +25,8 @@ void hal_gic_init(uint64_t gicd_base, uint64_t gicr_base, uint64_t gicr_size);
 enum gic_err hal_gic_cpu_init(uint64_t mpidr);
 /* Route intid to the CPU with mpidr (SPIs only; PPIs are per CPU), set its handler, enable. */
 enum gic_err hal_gic_enable(unsigned intid, uint64_t target_mpidr, gic_handler_fn fn, void *ctx);
+/* Mask (true) or unmask an SPI at the distributor, keeping its handler and routing. */
+enum gic_err hal_gic_mask_spi(unsigned intid, bool masked);
 /* Acknowledge, run the handler, end the interrupt. Returns false if it was spurious. */
 bool hal_gic_handle(void);
 /* Number of SPI lines the distributor implements, and its ID register for `info`. */

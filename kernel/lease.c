@@ -9,9 +9,11 @@
 
 #include "boot/boot.h"
 #include "cap/cap.h"
+#include "hal/gic.h"
 #include "hal/timer.h"
 #include "kernel/console.h"
 #include "kernel/monitor.h"
+#include "kernel/percpu.h"
 #include "kernel/run.h"
 #include "witness/witness.h"
 
@@ -21,6 +23,8 @@ struct lease {
         const char *name;
         uint64_t pa, size;
         uint32_t partition; /* 0: not leased */
+        unsigned irq;       /* its SPI, forwarded to the lessee (0: none) */
+        uint64_t irqs;      /* interrupts forwarded */
         uint64_t expiry_ns;
         cap_obj_t obj;
 };
@@ -34,9 +38,27 @@ void lease_init(void)
 
         lease_count = 0;
         if (b->rtc.size != 0) {
-                leases[lease_count++] =
-                    (struct lease){.name = "rtc", .pa = b->rtc.base & ~0xfffULL, .size = 0x1000};
+                leases[lease_count++] = (struct lease){.name = "rtc",
+                                                       .pa = b->rtc.base & ~0xfffULL,
+                                                       .size = 0x1000,
+                                                       .irq = b->rtc_irq};
         }
+}
+
+/* The leased device's SPI: to its lessee as the same vINTID (kernel/run.c), masked meanwhile. */
+static void lease_irq(unsigned intid, void *ctx)
+{
+        struct lease *l = ctx;
+
+        spin_lock(&run_lock); /* IRQs reach EL2 only outside run_lock (idle or from EL1) */
+        struct partition *p = l->partition != 0 ? part_get(l->partition) : NULL;
+        if (p != NULL && p->state == PART_RUNNING) {
+                l->irqs++;
+                run_virq_forward(&p->vcpu, intid);
+        } else {
+                hal_gic_mask_spi(intid, true); /* nobody to take it until the next lease */
+        }
+        spin_unlock(&run_lock);
 }
 
 static struct lease *find(const char *name)
@@ -77,6 +99,10 @@ enum lease_err lease_grant(const char *device, struct partition *p, uint32_t ms,
         }
         l->partition = p->id;
         l->expiry_ns = hal_time_ns() + (uint64_t)ms * 1000000ULL;
+        if (l->irq >= 32 && l->irq < 64) {
+                /* Its interrupt goes with it: routed to CPU 0, forwarded from there. */
+                hal_gic_enable(l->irq, percpu[0].mpidr, lease_irq, l);
+        }
         witness_emit(&(struct witness_event){.kind = WK_DEV_LEASE,
                                              .actor = p->id,
                                              .target = (uint64_t)(l - leases),
@@ -93,6 +119,12 @@ static void lease_end(struct lease *l, uint16_t kind, uint32_t actor)
         if (p != NULL) {
                 /* Unmap, then invalidate every CPU's TLB entries of that VMID. */
                 arch_s2_unmap(p->s2_root, l->pa, l->size, p->vmid);
+                if (l->irq >= 32 && l->irq < 64) {
+                        run_virq_unforward(&p->vcpu,
+                                           l->irq); /* masked; its EOI no longer unmasks */
+                }
+        } else if (l->irq >= 32 && l->irq < 64) {
+                hal_gic_mask_spi(l->irq, true);
         }
         cap_object_destroy(l->obj); /* its capability goes too */
         witness_emit(&(struct witness_event){.kind = kind,
@@ -211,18 +243,17 @@ static int cmd_leases(int argc, char **argv)
         (void)argv;
         uint64_t now = hal_time_ns();
 
-        con_printf("device  address             holder  ms left\n");
+        con_printf("device  address             irq  forwarded  holder  ms left\n");
         spin_lock(&run_lock);
         for (unsigned i = 0; i < lease_count; i++) {
                 const struct lease *l = &leases[i];
+                con_printf("%-7s 0x%016llx  %-4u %-10llu ", l->name, (unsigned long long)l->pa,
+                           l->irq, (unsigned long long)l->irqs);
                 if (l->partition == 0) {
-                        con_printf("%-7s 0x%016llx  -\n", l->name, (unsigned long long)l->pa);
+                        con_puts("-\n");
                 } else {
-                        con_printf(
-                            "%-7s 0x%016llx  %-7u %llu\n", l->name, (unsigned long long)l->pa,
-                            l->partition,
-                            (unsigned long long)(l->expiry_ns > now ? (l->expiry_ns - now) / 1000000
-                                                                    : 0));
+                        uint64_t left = l->expiry_ns > now ? (l->expiry_ns - now) / 1000000 : 0;
+                        con_printf("%-7u %llu\n", l->partition, (unsigned long long)left);
                 }
         }
         spin_unlock(&run_lock);

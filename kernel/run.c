@@ -206,17 +206,15 @@ static void vcpu_load(struct percpu *c, struct vcpu *v, struct arch_regs *frame,
 static void run_schedule_slow(struct percpu *c, struct arch_regs *frame);
 
 /*
- * Virtual interrupts of the vCPU about to be entered on this CPU: list registers the guest
- * has emptied end RVM's mask of its virtual timer (a level that is still high fires again,
- * as on hardware), and raised vINTIDs move into free list registers (those that find none
- * stay raised for the next entry).
+ * Virtual interrupts of the vCPU about to be entered on this CPU. A level-triggered source
+ * (its virtual timer, a leased device's SPI) is masked by RVM when it fires and unmasked
+ * once the guest's EOI has emptied its list register: a level that is still high then fires
+ * again, as on hardware. Raised vINTIDs move into free list registers first (those that
+ * find none stay raised for the next entry), so a source is never unmasked while its
+ * interrupt is still on its way to the guest.
  */
 static __attribute__((noinline)) void virq_sync(struct vcpu *v)
 {
-        if (v->vtimer_masked && !arch_vgic_live_holds(ARCH_VTIMER_INTID)) {
-                v->vtimer_masked = false;
-                arch_vtimer_mask(false);
-        }
         uint64_t raised = __atomic_exchange_n(&v->virq_pending, 0, __ATOMIC_ACQUIRE);
         while (raised != 0) {
                 uint32_t vintid = (uint32_t)__builtin_ctzll(raised);
@@ -227,6 +225,45 @@ static __attribute__((noinline)) void virq_sync(struct vcpu *v)
                 v->virqs++;
                 raised &= raised - 1;
         }
+        uint64_t masked = __atomic_load_n(&v->virq_masked, __ATOMIC_ACQUIRE);
+        while (masked != 0) {
+                uint32_t vintid = (uint32_t)__builtin_ctzll(masked);
+                uint64_t bit = 1ULL << vintid;
+                masked &= masked - 1;
+                if (arch_vgic_live_holds(vintid) ||
+                    (__atomic_load_n(&v->virq_pending, __ATOMIC_RELAXED) & bit) != 0) {
+                        continue; /* not yet ended by the guest */
+                }
+                /* Claim the bit first: a lease ending meanwhile clears it and keeps it masked. */
+                if ((__atomic_fetch_and(&v->virq_masked, ~bit, __ATOMIC_ACQ_REL) & bit) == 0) {
+                        continue;
+                }
+                if (vintid == ARCH_VTIMER_INTID) {
+                        arch_vtimer_mask(false);
+                } else {
+                        hal_gic_mask_spi(vintid, false);
+                }
+        }
+}
+
+void run_virq_forward(struct vcpu *v, uint32_t intid)
+{
+        if (intid < 32 || intid >= 64) {
+                return;
+        }
+        hal_gic_mask_spi(intid, true);
+        __atomic_or_fetch(&v->virq_masked, 1ULL << intid, __ATOMIC_RELEASE);
+        run_virq_raise(v, intid);
+}
+
+void run_virq_unforward(struct vcpu *v, uint32_t intid)
+{
+        if (intid < 32 || intid >= 64) {
+                return;
+        }
+        hal_gic_mask_spi(intid, true);
+        __atomic_and_fetch(&v->virq_masked, ~(1ULL << intid), __ATOMIC_RELEASE);
+        __atomic_and_fetch(&v->virq_pending, ~(1ULL << intid), __ATOMIC_RELEASE);
 }
 
 void run_virq_raise(struct vcpu *v, uint32_t vintid)
@@ -251,7 +288,7 @@ static void vtimer_irq(unsigned intid, void *ctx)
         (void)ctx;
         arch_vtimer_mask(true);
         if (v != NULL) {
-                v->vtimer_masked = true;
+                __atomic_or_fetch(&v->virq_masked, 1ULL << ARCH_VTIMER_INTID, __ATOMIC_RELAXED);
                 __atomic_or_fetch(&v->virq_pending, 1ULL << ARCH_VTIMER_INTID, __ATOMIC_RELAXED);
         }
 }
@@ -270,8 +307,8 @@ static inline void run_schedule(struct arch_regs *frame)
          */
         if (cur != NULL && !c->need_resched && cur->state == VCPU_RUNNING &&
             __atomic_load_n(&cur->part->state, __ATOMIC_RELAXED) == PART_RUNNING) {
-                if ((__atomic_load_n(&cur->virq_pending, __ATOMIC_RELAXED) | cur->vtimer_masked) !=
-                    0) {
+                if ((__atomic_load_n(&cur->virq_pending, __ATOMIC_RELAXED) |
+                     __atomic_load_n(&cur->virq_masked, __ATOMIC_RELAXED)) != 0) {
                         virq_sync(cur);
                 }
                 return;

@@ -41,6 +41,14 @@ void run_yield(void);
  */
 void run_virq_raise(struct vcpu *v, uint32_t vintid);
 
+/*
+ * A physical SPI (32..63) forwarded to v as the same vINTID: masked at the distributor and
+ * raised; unmasked when the guest has ended it (level semantics). Unforward (the lease
+ * ends): masked, and no longer unmasked by v's EOI. Caller holds run_lock.
+ */
+void run_virq_forward(struct vcpu *v, uint32_t intid);
+void run_virq_unforward(struct vcpu *v, uint32_t intid);
+
 /* The vCPU running on this CPU (NULL at EL2 idle). */
 struct vcpu *run_current(void);
 

@@ -80,7 +80,7 @@ struct vcpu {
         uint64_t switches;
         struct arch_vgic vgic; /* its virtual GIC interface (valid while not running) */
         uint64_t virq_pending; /* vINTIDs 0..63 raised, not yet in a list register */
-        bool vtimer_masked;    /* RVM masked its virtual timer until the guest EOIs it */
+        uint64_t virq_masked;  /* vINTIDs whose source RVM masked until the guest's EOI */
         uint64_t virqs;        /* virtual interrupts delivered into list registers */
 };
 

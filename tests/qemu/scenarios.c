@@ -28,6 +28,7 @@ GUEST_IMAGE(vtimer);
 GUEST_IMAGE(irq_receiver);
 GUEST_IMAGE(pressure_waker);
 GUEST_IMAGE(pressure_sleeper);
+GUEST_IMAGE(rtc_alarm);
 
 #define MIB (1ULL << 20)
 
@@ -107,6 +108,11 @@ static const struct part_config scenario_ipc[] = {
 };
 static const struct edge_config edges_ipc[] = {{1, 2}};
 
+/* A leased device's interrupt forwarded to its lessee. */
+static const struct part_config scenario_lease_irq[] = {
+    GUEST("rtc_alarm", rtc_alarm, PART_FAULT_STOP),
+};
+
 /* Cut pressure deciding which of two sleepers woken together runs first (tests/run sets it). */
 static const struct part_config scenario_wake_order[] = {
     GUEST("waker", pressure_waker, PART_FAULT_STOP),
@@ -143,6 +149,7 @@ static const struct {
     {"pressure", scenario_pressure, 2, NULL, 0},
     {"virq", scenario_virq, 3, edges_virq, 1},
     {"wake_order", scenario_wake_order, 3, edges_wake_order, 2},
+    {"lease_irq", scenario_lease_irq, 1, NULL, 0},
 };
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count,
