@@ -11,11 +11,12 @@
 #include <stdint.h>
 
 #include "kernel/gate.h"
+#include "kernel/run.h"
 #include "partition/partition.h"
 
 #define IPC_MAX_EDGES 16
-#define IPC_EDGE_IPA  0x50000000ULL /* edge n's page is at IPC_EDGE_IPA + n * 4 KiB */
-#define IPC_VIRQ_BASE 32            /* a notify raises vINTID IPC_VIRQ_BASE + n in the peer */
+#define IPC_EDGE_IPA  0x50000000ULL          /* edge n's page is at IPC_EDGE_IPA + n * 4 KiB */
+#define IPC_VIRQ_BASE RVM_VIRQ_DOORBELL_BASE /* a notify raises vINTID base + n in the peer */
 
 struct ipc_edge {
         uint32_t id;

@@ -213,18 +213,24 @@ static void run_schedule_slow(struct percpu *c, struct arch_regs *frame);
  * find none stay raised for the next entry), so a source is never unmasked while its
  * interrupt is still on its way to the guest.
  */
-static __attribute__((noinline)) void virq_sync(struct vcpu *v)
+/* Move the raised vINTIDs of one bitmap (bit n = vINTID base + n) into list registers. */
+static void virq_deliver(struct vcpu *v, uint64_t *bitmap, uint32_t base)
 {
-        uint64_t raised = __atomic_exchange_n(&v->virq_pending, 0, __ATOMIC_ACQUIRE);
+        uint64_t raised = __atomic_exchange_n(bitmap, 0, __ATOMIC_ACQUIRE);
         while (raised != 0) {
-                uint32_t vintid = (uint32_t)__builtin_ctzll(raised);
-                if (!arch_vgic_live_add(vintid)) {
-                        __atomic_or_fetch(&v->virq_pending, raised, __ATOMIC_RELAXED);
+                if (!arch_vgic_live_add(base + (uint32_t)__builtin_ctzll(raised))) {
+                        __atomic_or_fetch(bitmap, raised, __ATOMIC_RELAXED);
                         break;
                 }
                 v->virqs++;
                 raised &= raised - 1;
         }
+}
+
+static __attribute__((noinline)) void virq_sync(struct vcpu *v)
+{
+        virq_deliver(v, &v->virq_pending, 0);
+        virq_deliver(v, &v->doorbell_pending, RVM_VIRQ_DOORBELL_BASE);
         uint64_t masked = __atomic_load_n(&v->virq_masked, __ATOMIC_ACQUIRE);
         while (masked != 0) {
                 uint32_t vintid = (uint32_t)__builtin_ctzll(masked);
@@ -268,10 +274,14 @@ void run_virq_unforward(struct vcpu *v, uint32_t intid)
 
 void run_virq_raise(struct vcpu *v, uint32_t vintid)
 {
-        if (vintid >= 64) {
+        if (vintid < 64) {
+                __atomic_or_fetch(&v->virq_pending, 1ULL << vintid, __ATOMIC_RELEASE);
+        } else if (vintid >= RVM_VIRQ_DOORBELL_BASE && vintid < RVM_VIRQ_DOORBELL_BASE + 16) {
+                __atomic_or_fetch(&v->doorbell_pending, 1ULL << (vintid - RVM_VIRQ_DOORBELL_BASE),
+                                  __ATOMIC_RELEASE);
+        } else {
                 return;
         }
-        __atomic_or_fetch(&v->virq_pending, 1ULL << vintid, __ATOMIC_RELEASE);
         int cpu = __atomic_load_n(&v->cpu, __ATOMIC_RELAXED);
         if (cpu >= 0 && (unsigned)cpu != this_cpu()->index && (unsigned)cpu < percpu_count) {
                 /* Running elsewhere: make that CPU trap so the entry path delivers it. */
@@ -308,6 +318,7 @@ static inline void run_schedule(struct arch_regs *frame)
         if (cur != NULL && !c->need_resched && cur->state == VCPU_RUNNING &&
             __atomic_load_n(&cur->part->state, __ATOMIC_RELAXED) == PART_RUNNING) {
                 if ((__atomic_load_n(&cur->virq_pending, __ATOMIC_RELAXED) |
+                     __atomic_load_n(&cur->doorbell_pending, __ATOMIC_RELAXED) |
                      __atomic_load_n(&cur->virq_masked, __ATOMIC_RELAXED)) != 0) {
                         virq_sync(cur);
                 }

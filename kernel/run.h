@@ -34,10 +34,13 @@ void run_tick(void);
 /* The running vCPU gives the rest of its slice away (WFI, yield hypercall). */
 void run_yield(void);
 
+/* Doorbell vINTIDs: above every SPI a board of ours has, below the special 1020..1023. */
+#define RVM_VIRQ_DOORBELL_BASE 1000u
+
 /*
- * Raise virtual interrupt vintid (0..63; docs/ABI.md: 27 virtual timer, 32 + n doorbell of
- * edge n) for v: it enters a list register the next time v is entered (a CPU running v is
- * made to trap for it). Caller holds run_lock or v is this CPU's current vCPU.
+ * Raise virtual interrupt vintid (0..63, or RVM_VIRQ_DOORBELL_BASE + n for the doorbell of
+ * edge n < 16; docs/ABI.md) for v: it enters a list register the next time v is entered (a CPU
+ * running v is made to trap for it). Caller holds run_lock or v is this CPU's current vCPU.
  */
 void run_virq_raise(struct vcpu *v, uint32_t vintid);
 

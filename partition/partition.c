@@ -96,6 +96,7 @@ static void load_image(struct partition *p)
         memset(&v->fp, 0, sizeof(v->fp));     /* FPCR 0: round to nearest, no flush-to-zero */
         memset(&v->vgic, 0, sizeof(v->vgic)); /* no interrupt pending, interface disabled */
         __atomic_store_n(&v->virq_pending, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&v->doorbell_pending, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&v->virq_masked, 0, __ATOMIC_RELAXED);
 }
 

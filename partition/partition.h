@@ -78,10 +78,11 @@ struct vcpu {
         uint64_t runtime_ns; /* accumulated time on a CPU */
         uint64_t last_start_ns;
         uint64_t switches;
-        struct arch_vgic vgic; /* its virtual GIC interface (valid while not running) */
-        uint64_t virq_pending; /* vINTIDs 0..63 raised, not yet in a list register */
-        uint64_t virq_masked;  /* vINTIDs whose source RVM masked until the guest's EOI */
-        uint64_t virqs;        /* virtual interrupts delivered into list registers */
+        struct arch_vgic vgic;     /* its virtual GIC interface (valid while not running) */
+        uint64_t virq_pending;     /* vINTIDs 0..63 raised, not yet in a list register */
+        uint64_t doorbell_pending; /* bit n: vINTID RVM_VIRQ_DOORBELL_BASE + n raised */
+        uint64_t virq_masked;      /* vINTIDs whose source RVM masked until the guest's EOI */
+        uint64_t virqs;            /* virtual interrupts delivered into list registers */
 };
 
 struct partition {

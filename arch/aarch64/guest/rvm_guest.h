@@ -379,7 +379,7 @@ static inline uint64_t rvm_fp_yield_check(uint64_t seed)
  * calls handler() with the caller-saved registers preserved; other exceptions exit(0xbad).
  */
 #define RVM_VIRQ_VTIMER  27u
-#define RVM_VIRQ_EDGE(n) (32u + (n))
+#define RVM_VIRQ_EDGE(n) (1000u + (n))
 #define RVM_IRQ_SPURIOUS 1023u
 
 #define RVM_GUEST_IRQ_VECTORS(handler)                                           \
