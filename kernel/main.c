@@ -25,6 +25,7 @@
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/run.h"
+#include "kernel/share.h"
 #include "kernel/version.h"
 #include "kernel/wlog.h"
 #include "memory/memory.h"
@@ -173,9 +174,12 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
         static const struct part_env env = {
             .alloc_page = part_alloc_page,
             .alloc_ram = part_alloc_ram,
+            .release = share_release,
+            .page_owned = share_page_owned,
         };
         part_init(&env);
         lease_init();
+        share_init();
         const struct part_config *table = rvm_partitions;
         size_t count = rvm_partition_count;
         const struct edge_config *edges = rvm_edges;
@@ -206,6 +210,7 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
                                    table[i].name, (int)e);
                         return BOOT_FAILED;
                 }
+                share_add_partition(p);
                 created++;
         }
         for (size_t i = 0; i < edge_count; i++) {

@@ -24,6 +24,7 @@ GUEST_IMAGE(lat_sender);
 GUEST_IMAGE(lat_receiver);
 GUEST_IMAGE(bench_ipc);
 GUEST_IMAGE(ipc_flood);
+GUEST_IMAGE(share_party);
 
 #define MIB (1ULL << 20)
 
@@ -103,6 +104,14 @@ static const struct part_config scenario_ipc[] = {
 };
 static const struct edge_config edges_ipc[] = {{1, 2}};
 
+/* Zero-copy memory transactions: a lender, a borrower and a thief (tests/guests/). */
+static const struct part_config scenario_share[] = {
+    GUEST("lender", share_party, PART_FAULT_STOP),
+    GUEST("borrower", share_party, PART_FAULT_STOP),
+    GUEST("thief", share_party, PART_FAULT_STOP),
+};
+static const struct edge_config edges_share[] = {{1, 2}, {1, 3}};
+
 static const struct {
         const char *name;
         const struct part_config *table;
@@ -121,6 +130,7 @@ static const struct {
     {"bench_ipc", scenario_bench_ipc, 2, edges_bench_ipc, 1},
     {"latency", scenario_latency, 3, edges_latency, 1},
     {"pressure", scenario_pressure, 2, NULL, 0},
+    {"share", scenario_share, 3, edges_share, 2},
 };
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count,

@@ -21,6 +21,10 @@
 #define RVM_HC_SELF          RVM_HC(0x06)
 #define RVM_HC_EDGE_NOTIFY   RVM_HC(0x10)
 #define RVM_HC_EDGE_WAIT     RVM_HC(0x11)
+#define RVM_HC_MEM_OFFER     RVM_HC(0x20)
+#define RVM_HC_MEM_RETRIEVE  RVM_HC(0x21)
+#define RVM_HC_MEM_RELINQ    RVM_HC(0x22)
+#define RVM_HC_MEM_RECLAIM   RVM_HC(0x23)
 #define RVM_HC_CAP_DERIVE    RVM_HC(0x100)
 #define RVM_HC_CAP_GRANT     RVM_HC(0x101)
 #define RVM_HC_CAP_REVOKE    RVM_HC(0x102)
@@ -243,6 +247,61 @@ static inline int64_t rvm_notify(struct rvm_edge *e)
 static inline int64_t rvm_wait(struct rvm_edge *e)
 {
         return rvm_call(RVM_HC_EDGE_WAIT, e->handle, 0, 0).status;
+}
+
+/*
+ * Memory regions (docs/ABI.md): zero-copy share, lend or donate of pages of the caller's RAM
+ * to one peer. The offer is a capability: the peer gets a handle to retrieve (map the pages
+ * at an IPA it chooses) and relinquish; the owner a handle to reclaim.
+ */
+#define RVM_MEM_SHARE     1u
+#define RVM_MEM_LEND      2u
+#define RVM_MEM_DONATE    3u
+#define RVM_MEM_READ_ONLY 0x100u /* with SHARE or LEND: the peer maps it read-only */
+
+struct rvm_offer {
+        int64_t status;
+        uint64_t peer_handle;  /* to pass to the peer (e.g. over a CommEdge) */
+        uint64_t owner_handle; /* for rvm_mem_reclaim */
+};
+
+/* The first memory capability in the caller's table: its RAM, with GRANT (0 if none). */
+static inline uint64_t rvm_mem_cap(void)
+{
+        for (uint64_t cursor = 0;;) {
+                struct rvm_ret r = rvm_call(RVM_HC_CAP_LIST, cursor, 0, 0);
+                if (r.x1 == 0) {
+                        return 0;
+                }
+                cursor = r.x2;
+                if ((r.x3 & 0xff) == 2 && ((r.x3 >> 8) & 0x04) != 0) {
+                        return r.x1;
+                }
+        }
+}
+
+/* Offer [ipa, ipa + size) to partition peer; kind RVM_MEM_SHARE/LEND/DONATE [| READ_ONLY]. */
+static inline struct rvm_offer rvm_mem_offer(uint64_t mem_cap, uint64_t ipa, uint64_t size,
+                                             uint64_t peer, uint64_t kind)
+{
+        struct rvm_ret r = rvm_call8(RVM_HC_MEM_OFFER, mem_cap, ipa, size, peer, kind, 0, 0);
+        return (struct rvm_offer){r.status, r.x1, r.x2};
+}
+
+/* Map the offer at ipa (x1 back = bytes mapped). */
+static inline int64_t rvm_mem_retrieve(uint64_t handle, uint64_t ipa)
+{
+        return rvm_call(RVM_HC_MEM_RETRIEVE, handle, ipa, 0).status;
+}
+
+static inline int64_t rvm_mem_relinquish(uint64_t handle)
+{
+        return rvm_call(RVM_HC_MEM_RELINQ, handle, 0, 0).status;
+}
+
+static inline int64_t rvm_mem_reclaim(uint64_t owner_handle)
+{
+        return rvm_call(RVM_HC_MEM_RECLAIM, owner_handle, 0, 0).status;
 }
 
 /*
