@@ -26,6 +26,7 @@
 #include "kernel/percpu.h"
 #include "kernel/run.h"
 #include "kernel/share.h"
+#include "kernel/vdev.h"
 #include "kernel/version.h"
 #include "kernel/wlog.h"
 #include "memory/memory.h"
@@ -211,6 +212,10 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
                         return BOOT_FAILED;
                 }
                 share_add_partition(p);
+                if (vdev_attach(p) != 0) {
+                        fmt_format(msg, cap, "partition '%s': invalid virtual device", p->name);
+                        return BOOT_FAILED;
+                }
                 created++;
         }
         for (size_t i = 0; i < edge_count; i++) {

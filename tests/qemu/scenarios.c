@@ -25,6 +25,8 @@ GUEST_IMAGE(lat_receiver);
 GUEST_IMAGE(bench_ipc);
 GUEST_IMAGE(ipc_flood);
 GUEST_IMAGE(share_party);
+GUEST_IMAGE(vuart_user);
+GUEST_IMAGE(vuart_bad);
 
 #define MIB (1ULL << 20)
 
@@ -112,6 +114,19 @@ static const struct part_config scenario_share[] = {
 };
 static const struct edge_config edges_share[] = {{1, 2}, {1, 3}};
 
+/* MMIO emulation: two partitions with a virtual PL011, one using it right, one not. */
+static const struct part_vdev vuart[] = {{.type = PART_VDEV_PL011, .ipa = 0x09000000}};
+#define GUEST_VUART(nm, img)                                                          \
+        {                                                                             \
+                .name = nm, .image = guest_##img, .image_size = &guest_##img##_size,  \
+                .mem_size = 1 * MIB, .fault_policy = PART_FAULT_STOP, .vdevs = vuart, \
+                .vdev_count = 1                                                       \
+        }
+static const struct part_config scenario_vdev[] = {
+    GUEST_VUART("vuart_user", vuart_user),
+    GUEST_VUART("vuart_bad", vuart_bad),
+};
+
 static const struct {
         const char *name;
         const struct part_config *table;
@@ -131,6 +146,7 @@ static const struct {
     {"latency", scenario_latency, 3, edges_latency, 1},
     {"pressure", scenario_pressure, 2, NULL, 0},
     {"share", scenario_share, 3, edges_share, 2},
+    {"vdev", scenario_vdev, 2, NULL, 0},
 };
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count,

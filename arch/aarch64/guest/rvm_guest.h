@@ -88,6 +88,60 @@ static inline void rvm_write_actlr(uint64_t v)
         __asm__ volatile("msr actlr_el1, %0" : : "r"(v) : "memory");
 }
 
+/*
+ * Device register accesses in every form the stage-2 syndrome can describe, and one it
+ * cannot (a load pair): the tests of RVM's MMIO emulation use them.
+ */
+#define RVM_MMIO_LOAD(name, op)                                                 \
+        static inline uint64_t name(uint64_t addr)                              \
+        {                                                                       \
+                uint64_t v;                                                     \
+                __asm__ volatile(op ", [%1]" : "=r"(v) : "r"(addr) : "memory"); \
+                return v;                                                       \
+        }
+#define RVM_MMIO_STORE(name, op)                                                \
+        static inline void name(uint64_t addr, uint64_t v)                      \
+        {                                                                       \
+                __asm__ volatile(op ", [%1]" : : "r"(v), "r"(addr) : "memory"); \
+        }
+RVM_MMIO_LOAD(rvm_mmio_ldrb, "ldrb %w0")
+RVM_MMIO_LOAD(rvm_mmio_ldrh, "ldrh %w0")
+RVM_MMIO_LOAD(rvm_mmio_ldr32, "ldr %w0")
+RVM_MMIO_LOAD(rvm_mmio_ldr64, "ldr %0")
+RVM_MMIO_LOAD(rvm_mmio_ldrsb64, "ldrsb %0")
+RVM_MMIO_LOAD(rvm_mmio_ldrsb32, "ldrsb %w0")
+RVM_MMIO_LOAD(rvm_mmio_ldrsh64, "ldrsh %0")
+RVM_MMIO_STORE(rvm_mmio_strb, "strb %w0")
+RVM_MMIO_STORE(rvm_mmio_strh, "strh %w0")
+RVM_MMIO_STORE(rvm_mmio_str32, "str %w0")
+RVM_MMIO_STORE(rvm_mmio_str64, "str %0")
+
+/* A load into XZR with x30 holding a marker; returns x30 afterwards (must be the marker). */
+static inline uint64_t rvm_mmio_ldr_xzr(uint64_t addr, uint64_t marker)
+{
+        uint64_t after;
+
+        __asm__ volatile("mov x30, %1\n ldr xzr, [%2]\n mov %0, x30"
+                         : "=r"(after)
+                         : "r"(marker), "r"(addr)
+                         : "x30", "memory");
+        return after;
+}
+
+static inline void rvm_mmio_str_wzr(uint64_t addr)
+{
+        __asm__ volatile("str wzr, [%0]" : : "r"(addr) : "memory");
+}
+
+/* A load pair: its syndrome has ISV = 0, so RVM cannot emulate it. */
+static inline uint64_t rvm_mmio_ldp(uint64_t addr)
+{
+        uint64_t a, b;
+
+        __asm__ volatile("ldp %0, %1, [%2]" : "=r"(a), "=r"(b) : "r"(addr) : "memory");
+        return a ^ b;
+}
+
 /* The virtual counter (readable at EL1; RVM sets CNTVOFF_EL2 = 0). */
 static inline uint64_t rvm_read_cntvct(void)
 {
@@ -302,6 +356,32 @@ static inline int64_t rvm_mem_relinquish(uint64_t handle)
 static inline int64_t rvm_mem_reclaim(uint64_t owner_handle)
 {
         return rvm_call(RVM_HC_MEM_RECLAIM, owner_handle, 0, 0).status;
+}
+
+/*
+ * A PL011-compatible console UART that RVM emulates for the partition when its configuration
+ * asks for one (docs/ABI.md "Virtual devices"), where QEMU virt has its UART. Lines written
+ * to DR appear on RVM's console prefixed with the partition's name.
+ */
+#define RVM_VUART_BASE 0x09000000ULL
+#define RVM_VUART_DR   0x000
+#define RVM_VUART_FR   0x018
+#define RVM_VUART_TXFF (1u << 5)
+
+static inline void rvm_vuart_putc(char c)
+{
+        volatile uint32_t *uart = (volatile uint32_t *)(uintptr_t)RVM_VUART_BASE;
+
+        while (uart[RVM_VUART_FR / 4] & RVM_VUART_TXFF) {
+        }
+        uart[RVM_VUART_DR / 4] = (uint8_t)c;
+}
+
+static inline void rvm_vuart_puts(const char *s)
+{
+        while (*s != '\0') {
+                rvm_vuart_putc(*s++);
+        }
 }
 
 /*
