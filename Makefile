@@ -260,6 +260,8 @@ HOST_MBEDTLS_OPT := $(patsubst $(TP)/%.c,$(HOST_OUT)/opt/third_party/%.o,$(HOST_
 # Unit tests: tests/unit/<name>_test.c, linked with the sources UT_<name> lists.
 FAKE_SRCS := $(wildcard tests/fake/*.c)
 UT_memory  := memory/palloc.c memory/memory.c
+UT_region  := memory/region.c
+UT_mmio    := arch/aarch64/mmio.c
 UT_fmt     := kernel/fmt.c
 UT_monitor := kernel/monitor.c kernel/console.c kernel/fmt.c $(FAKE_SRCS)
 UT_board   := hal/board.c
@@ -275,7 +277,7 @@ UT_cap     := cap/cap.c cap/tree.c
 UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 
-UNIT_NAMES := fmt memory monitor board cap proof gate witness sched wasm vmid
+UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test

@@ -62,6 +62,9 @@ enum gate_status {
         GATE_E_POLICY = -16, /* P2 failed; x1 = mask of failed enum proof_rule */
         GATE_E_CHAIN = -17,  /* P3 failed; x1 = enum proof_chain_fault */
         GATE_E_INTERNAL = -18,
+        GATE_E_BUSY = -19,      /* memory regions: already offered / retrieved / still held */
+        GATE_E_NOT_OWNER = -20, /* memory regions: the range is not RAM the caller owns */
+        GATE_E_NOT_HELD = -21,  /* memory regions: relinquish of an offer not retrieved */
 };
 
 /*

@@ -9,6 +9,7 @@
 #include "hal/timer.h"
 #include "kernel/gate.h"
 #include "kernel/ipc.h"
+#include "kernel/share.h"
 
 /* P2's request window: a call's time stamp (x7) may be at most this old, in clock ticks. */
 #define HVC_MAX_AGE_NS 1000000000ULL
@@ -60,6 +61,37 @@ static const struct gate_entry hvc_table[] = {
      .witness_kind = WK_COMM_SEND,
      .flags = GATE_F_SELF_WITNESS, /* waiting changes nothing: no record */
      .handler = ipc_hc_wait},
+    /* Memory regions (kernel/share.c): the offer needs GRANT on a memory capability of the
+     * caller; the peer's offer capability has READ (retrieve, relinquish), the owner's
+     * REVOKE (reclaim). */
+    {.fid = GATE_FID(0x20),
+     .name = "mem_offer",
+     .type = CAP_T_MEMORY,
+     .rights = CAP_R_GRANT,
+     .tier = PROOF_TIER_P1,
+     .witness_kind = WK_COMM_LEND,
+     .handler = share_hc_offer},
+    {.fid = GATE_FID(0x21),
+     .name = "mem_retrieve",
+     .type = CAP_T_MEMORY,
+     .rights = CAP_R_READ,
+     .tier = PROOF_TIER_P1,
+     .witness_kind = WK_COMM_LEND,
+     .handler = share_hc_retrieve},
+    {.fid = GATE_FID(0x22),
+     .name = "mem_relinquish",
+     .type = CAP_T_MEMORY,
+     .rights = CAP_R_READ,
+     .tier = PROOF_TIER_P1,
+     .witness_kind = WK_COMM_LEND,
+     .handler = share_hc_relinquish},
+    {.fid = GATE_FID(0x23),
+     .name = "mem_reclaim",
+     .type = CAP_T_MEMORY,
+     .rights = CAP_R_REVOKE,
+     .tier = PROOF_TIER_P1,
+     .witness_kind = WK_COMM_LEND,
+     .handler = share_hc_reclaim},
     GATE_CAP_ENTRIES,
 };
 

@@ -14,6 +14,7 @@
 #include "kernel/monitor.h"
 #include "kernel/percpu.h"
 #include "kernel/run.h"
+#include "kernel/share.h"
 #include "memory/memory.h"
 #include "witness/witness.h"
 
@@ -56,6 +57,7 @@ int ipc_edge_create(struct partition *a, struct partition *b)
         e->end[0] = a->id;
         e->end[1] = b->id;
         e->page_pa = pa;
+        share_add_edge(pa); /* a typed region: never offered by anyone */
         uint64_t ipa = IPC_EDGE_IPA + e->id * PAGE;
         if (part_map_shared(a, ipa, pa, PAGE) != PART_OK ||
             part_map_shared(b, ipa, pa, PAGE) != PART_OK) {

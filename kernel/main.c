@@ -25,6 +25,8 @@
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/run.h"
+#include "kernel/share.h"
+#include "kernel/vdev.h"
 #include "kernel/version.h"
 #include "kernel/wlog.h"
 #include "memory/memory.h"
@@ -173,9 +175,12 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
         static const struct part_env env = {
             .alloc_page = part_alloc_page,
             .alloc_ram = part_alloc_ram,
+            .release = share_release,
+            .page_owned = share_page_owned,
         };
         part_init(&env);
         lease_init();
+        share_init();
         const struct part_config *table = rvm_partitions;
         size_t count = rvm_partition_count;
         const struct edge_config *edges = rvm_edges;
@@ -204,6 +209,11 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
                 if (e != PART_OK) {
                         fmt_format(msg, cap, "cannot create partition '%s' (error %d)",
                                    table[i].name, (int)e);
+                        return BOOT_FAILED;
+                }
+                share_add_partition(p);
+                if (vdev_attach(p) != 0) {
+                        fmt_format(msg, cap, "partition '%s': invalid virtual device", p->name);
                         return BOOT_FAILED;
                 }
                 created++;

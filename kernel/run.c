@@ -20,6 +20,7 @@
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
+#include "kernel/vdev.h"
 #include "kernel/wlog.h"
 #include "sched/sched.h"
 #include "witness/witness.h"
@@ -544,6 +545,9 @@ static __attribute__((noinline)) void lower_sync_slow(struct percpu *c, struct v
                 break;
         case EC_IABT_LOW:
         case EC_DABT_LOW:
+                if (ec == EC_DABT_LOW && vdev_abort(p, regs, esr, arch_trap_hpfar_ipa())) {
+                        break; /* an emulated device register */
+                }
                 run_fault(p, (uint32_t)esr, arch_trap_hpfar_ipa(), FAULT_ABORT);
                 break;
         case EC_SERROR:

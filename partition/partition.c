@@ -67,6 +67,15 @@ static void witness_state(struct partition *p, enum part_state old, enum part_st
         });
 }
 
+/* Leaving the running world for good (or for a reload): memory it lent, borrowed or was
+ * donated goes back where it belongs before anything else happens to its RAM. */
+static void release_memory(struct partition *p)
+{
+        if (env.release != NULL) {
+                env.release(env.alloc_ctx, p);
+        }
+}
+
 enum part_err part_set_state(struct partition *p, enum part_state next, uint32_t actor)
 {
         if (!part_transition_ok(p->state, next)) {
@@ -82,14 +91,34 @@ enum part_err part_set_state(struct partition *p, enum part_state next, uint32_t
         enum part_state old = p->state;
         p->state = next;
         witness_state(p, old, next, actor);
+        if (next == PART_STOPPED || next == PART_FAULTED || next == PART_DESTROYED) {
+                release_memory(p);
+        }
         return PART_OK;
 }
 
-/* Copy the image into zeroed RAM and reset the vCPU to its entry. */
-static void load_image(struct partition *p)
+/* Copy the image into zeroed RAM and reset the vCPU to its entry. On a restart, pages it
+ * donated to another partition are no longer its own and are left alone. */
+static void load_image(struct partition *p, bool fresh)
 {
-        memset((void *)(uintptr_t)p->mem_pa, 0, p->mem_size);
-        memcpy((void *)(uintptr_t)p->mem_pa, p->cfg->image, *p->cfg->image_size);
+        if (fresh || env.page_owned == NULL) {
+                memset((void *)(uintptr_t)p->mem_pa, 0, p->mem_size);
+                memcpy((void *)(uintptr_t)p->mem_pa, p->cfg->image, *p->cfg->image_size);
+        } else {
+                for (uint64_t off = 0; off < p->mem_size; off += PAGE) {
+                        if (!env.page_owned(env.alloc_ctx, p, p->mem_pa + off)) {
+                                continue;
+                        }
+                        uint8_t *page = (uint8_t *)(uintptr_t)(p->mem_pa + off);
+                        uint64_t image = *p->cfg->image_size;
+                        uint64_t n = image > off ? image - off : 0;
+                        n = n > PAGE ? PAGE : n;
+                        if (n != 0) {
+                                memcpy(page, p->cfg->image + off, n);
+                        }
+                        memset(page + n, 0, PAGE - n);
+                }
+        }
         struct vcpu *v = &p->vcpu;
         arch_frame_el1_entry(&v->regs, PART_IPA_BASE, 0 /* no DTB */);
         arch_el1_reset(&v->el1, PART_IPA_BASE + p->mem_size);
@@ -148,7 +177,7 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
         }
         p->vcpu.part = p;
         p->vcpu.cpu = -1;
-        load_image(p);
+        load_image(p, true);
         part_used++;
         p->state = PART_CREATED;
         witness_emit(&(struct witness_event){
@@ -204,7 +233,8 @@ enum part_err part_restart(struct partition *p, uint32_t actor)
                 return PART_E_STATE;
         }
         p->restarts++;
-        load_image(p);
+        release_memory(p);
+        load_image(p, false);
         witness_emit(&(struct witness_event){
             .kind = WK_REC_RESTART, .actor = actor, .target = p->id, .payload = p->restarts});
         return PART_OK;

@@ -47,6 +47,16 @@ enum part_kind {
         PART_KIND_WASM,      /* WebAssembly agents, run by RVM's interpreter (kernel/agent.c) */
 };
 
+/* A virtual device RVM emulates for a partition (kernel/vdev.c), at an IPA in the device
+ * window below PART_IPA_BASE. */
+enum part_vdev_type {
+        PART_VDEV_PL011 = 1, /* console UART, PL011-compatible registers */
+};
+struct part_vdev {
+        enum part_vdev_type type;
+        uint64_t ipa;
+};
+
 /* A partition as a profile describes it (configs/<profile>/partitions.c). */
 struct part_config {
         const char *name;
@@ -56,6 +66,8 @@ struct part_config {
         uint64_t mem_size; /* guest RAM bytes (multiple of 4 KiB) */
         enum part_fault_policy fault_policy;
         uint32_t max_restarts;
+        const struct part_vdev *vdevs; /* virtual devices, vdev_count of them */
+        uint8_t vdev_count;
 };
 
 enum vcpu_state {
@@ -108,6 +120,11 @@ struct part_env {
         /* RAM for a guest: count contiguous pages, returns physical address or 0. */
         uint64_t (*alloc_ram)(void *ctx, uint64_t pages);
         void (*free_ram)(void *ctx, uint64_t pa, uint64_t pages);
+        /* Memory lent, shared or donated between partitions (kernel/share.c; optional): p
+         * stops, faults, restarts or is destroyed, so it lets go of every transaction; and
+         * does p still own a page of its RAM (a restart reloads only those)? */
+        void (*release)(void *ctx, struct partition *p);
+        bool (*page_owned)(void *ctx, const struct partition *p, uint64_t pa);
 };
 
 void part_init(const struct part_env *env);

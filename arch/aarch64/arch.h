@@ -197,6 +197,25 @@ uint64_t arch_trap_esr(void);
 uint64_t arch_trap_far(void);
 uint64_t arch_trap_hpfar_ipa(void); /* IPA of a stage-2 fault (HPFAR_EL2 + FAR page offset) */
 
+/*
+ * A stage-2 data abort decoded for MMIO emulation (arch/aarch64/mmio.c; a pure function of
+ * the ESR). arch_mmio_decode is false when the syndrome does not describe the access (ISV=0:
+ * load/store pair, writeback, SIMD, ...), or it is not a stage-2 translation fault of a plain
+ * load or store: such an access cannot be emulated.
+ */
+struct arch_mmio_access {
+        uint8_t width; /* bytes: 1, 2, 4 or 8 */
+        uint8_t reg;   /* Xt/Wt; 31 = the zero register (nothing is written, stores 0) */
+        bool write;
+        bool sign_extend; /* loads: sign-extend from width */
+        bool reg64;       /* Xt; else Wt (the upper 32 bits read as zero) */
+};
+bool arch_mmio_decode(uint64_t esr, struct arch_mmio_access *out);
+/* The value a load leaves in Xt, from the device's raw value. */
+uint64_t arch_mmio_load_value(const struct arch_mmio_access *a, uint64_t raw);
+/* The value a store sends to the device, from Xt (0 for the zero register). */
+uint64_t arch_mmio_store_value(const struct arch_mmio_access *a, uint64_t reg);
+
 /* Hooks arch/ calls into the kernel (kernel/trap.c implements them). */
 void arch_hook_irq(struct arch_regs *regs, bool from_partition);
 void arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr);

@@ -1,7 +1,8 @@
 /*
  * configs/appliance/partitions.c: the default appliance: a producer and a consumer that
- * talk over a CommEdge, a worker that just computes, and a WASM partition running two
- * WebAssembly agents (one well-behaved, one that never yields).
+ * talk over a CommEdge, a worker that just computes (and reports through a virtual PL011
+ * UART that RVM emulates), and a WASM partition running two WebAssembly agents (one
+ * well-behaved, one that never yields).
  */
 #include "configs/partitions.h"
 
@@ -20,10 +21,21 @@ AGENT_MODULE(looper);
                 .fault_policy = PART_FAULT_RESTART, .max_restarts = 3      \
         }
 
+/* The worker reports through a virtual PL011 where QEMU virt has its UART. */
+static const struct part_vdev worker_devices[] = {{.type = PART_VDEV_PL011, .ipa = 0x09000000}};
+
 const struct part_config rvm_partitions[] = {
     APPLIANCE_GUEST("producer", producer),
     APPLIANCE_GUEST("consumer", consumer),
-    APPLIANCE_GUEST("worker", ticker),
+    {.name = "worker",
+     .kind = PART_KIND_GUEST,
+     .image = guest_ticker,
+     .image_size = &guest_ticker_size,
+     .mem_size = 1 * MIB,
+     .fault_policy = PART_FAULT_RESTART,
+     .max_restarts = 3,
+     .vdevs = worker_devices,
+     .vdev_count = 1},
     {.name = "agents", .kind = PART_KIND_WASM},
 };
 const size_t rvm_partition_count = sizeof(rvm_partitions) / sizeof(rvm_partitions[0]);

@@ -29,6 +29,9 @@ GUEST_IMAGE(irq_receiver);
 GUEST_IMAGE(pressure_waker);
 GUEST_IMAGE(pressure_sleeper);
 GUEST_IMAGE(rtc_alarm);
+GUEST_IMAGE(share_party);
+GUEST_IMAGE(vuart_user);
+GUEST_IMAGE(vuart_bad);
 
 #define MIB (1ULL << 20)
 
@@ -129,6 +132,27 @@ static const struct part_config scenario_virq[] = {
 };
 static const struct edge_config edges_virq[] = {{2, 3}};
 
+/* Zero-copy memory transactions: a lender, a borrower and a thief (tests/guests/). */
+static const struct part_config scenario_share[] = {
+    GUEST("lender", share_party, PART_FAULT_STOP),
+    GUEST("borrower", share_party, PART_FAULT_STOP),
+    GUEST("thief", share_party, PART_FAULT_STOP),
+};
+static const struct edge_config edges_share[] = {{1, 2}, {1, 3}};
+
+/* MMIO emulation: two partitions with a virtual PL011, one using it right, one not. */
+static const struct part_vdev vuart[] = {{.type = PART_VDEV_PL011, .ipa = 0x09000000}};
+#define GUEST_VUART(nm, img)                                                          \
+        {                                                                             \
+                .name = nm, .image = guest_##img, .image_size = &guest_##img##_size,  \
+                .mem_size = 1 * MIB, .fault_policy = PART_FAULT_STOP, .vdevs = vuart, \
+                .vdev_count = 1                                                       \
+        }
+static const struct part_config scenario_vdev[] = {
+    GUEST_VUART("vuart_user", vuart_user),
+    GUEST_VUART("vuart_bad", vuart_bad),
+};
+
 static const struct {
         const char *name;
         const struct part_config *table;
@@ -150,6 +174,8 @@ static const struct {
     {"virq", scenario_virq, 3, edges_virq, 1},
     {"wake_order", scenario_wake_order, 3, edges_wake_order, 2},
     {"lease_irq", scenario_lease_irq, 1, NULL, 0},
+    {"share", scenario_share, 3, edges_share, 2},
+    {"vdev", scenario_vdev, 2, NULL, 0},
 };
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count,

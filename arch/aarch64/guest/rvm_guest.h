@@ -21,6 +21,10 @@
 #define RVM_HC_SELF          RVM_HC(0x06)
 #define RVM_HC_EDGE_NOTIFY   RVM_HC(0x10)
 #define RVM_HC_EDGE_WAIT     RVM_HC(0x11)
+#define RVM_HC_MEM_OFFER     RVM_HC(0x20)
+#define RVM_HC_MEM_RETRIEVE  RVM_HC(0x21)
+#define RVM_HC_MEM_RELINQ    RVM_HC(0x22)
+#define RVM_HC_MEM_RECLAIM   RVM_HC(0x23)
 #define RVM_HC_CAP_DERIVE    RVM_HC(0x100)
 #define RVM_HC_CAP_GRANT     RVM_HC(0x101)
 #define RVM_HC_CAP_REVOKE    RVM_HC(0x102)
@@ -82,6 +86,60 @@ static inline void rvm_dc_isw(uint64_t setway)
 static inline void rvm_write_actlr(uint64_t v)
 {
         __asm__ volatile("msr actlr_el1, %0" : : "r"(v) : "memory");
+}
+
+/*
+ * Device register accesses in every form the stage-2 syndrome can describe, and one it
+ * cannot (a load pair): the tests of RVM's MMIO emulation use them.
+ */
+#define RVM_MMIO_LOAD(name, op)                                                 \
+        static inline uint64_t name(uint64_t addr)                              \
+        {                                                                       \
+                uint64_t v;                                                     \
+                __asm__ volatile(op ", [%1]" : "=r"(v) : "r"(addr) : "memory"); \
+                return v;                                                       \
+        }
+#define RVM_MMIO_STORE(name, op)                                                \
+        static inline void name(uint64_t addr, uint64_t v)                      \
+        {                                                                       \
+                __asm__ volatile(op ", [%1]" : : "r"(v), "r"(addr) : "memory"); \
+        }
+RVM_MMIO_LOAD(rvm_mmio_ldrb, "ldrb %w0")
+RVM_MMIO_LOAD(rvm_mmio_ldrh, "ldrh %w0")
+RVM_MMIO_LOAD(rvm_mmio_ldr32, "ldr %w0")
+RVM_MMIO_LOAD(rvm_mmio_ldr64, "ldr %0")
+RVM_MMIO_LOAD(rvm_mmio_ldrsb64, "ldrsb %0")
+RVM_MMIO_LOAD(rvm_mmio_ldrsb32, "ldrsb %w0")
+RVM_MMIO_LOAD(rvm_mmio_ldrsh64, "ldrsh %0")
+RVM_MMIO_STORE(rvm_mmio_strb, "strb %w0")
+RVM_MMIO_STORE(rvm_mmio_strh, "strh %w0")
+RVM_MMIO_STORE(rvm_mmio_str32, "str %w0")
+RVM_MMIO_STORE(rvm_mmio_str64, "str %0")
+
+/* A load into XZR with x30 holding a marker; returns x30 afterwards (must be the marker). */
+static inline uint64_t rvm_mmio_ldr_xzr(uint64_t addr, uint64_t marker)
+{
+        uint64_t after;
+
+        __asm__ volatile("mov x30, %1\n ldr xzr, [%2]\n mov %0, x30"
+                         : "=r"(after)
+                         : "r"(marker), "r"(addr)
+                         : "x30", "memory");
+        return after;
+}
+
+static inline void rvm_mmio_str_wzr(uint64_t addr)
+{
+        __asm__ volatile("str wzr, [%0]" : : "r"(addr) : "memory");
+}
+
+/* A load pair: its syndrome has ISV = 0, so RVM cannot emulate it. */
+static inline uint64_t rvm_mmio_ldp(uint64_t addr)
+{
+        uint64_t a, b;
+
+        __asm__ volatile("ldp %0, %1, [%2]" : "=r"(a), "=r"(b) : "r"(addr) : "memory");
+        return a ^ b;
 }
 
 /* The virtual counter (readable at EL1; RVM sets CNTVOFF_EL2 = 0). */
@@ -252,6 +310,87 @@ static inline int64_t rvm_notify(struct rvm_edge *e)
 static inline int64_t rvm_wait(struct rvm_edge *e)
 {
         return rvm_call(RVM_HC_EDGE_WAIT, e->handle, 0, 0).status;
+}
+
+/*
+ * Memory regions (docs/ABI.md): zero-copy share, lend or donate of pages of the caller's RAM
+ * to one peer. The offer is a capability: the peer gets a handle to retrieve (map the pages
+ * at an IPA it chooses) and relinquish; the owner a handle to reclaim.
+ */
+#define RVM_MEM_SHARE     1u
+#define RVM_MEM_LEND      2u
+#define RVM_MEM_DONATE    3u
+#define RVM_MEM_READ_ONLY 0x100u /* with SHARE or LEND: the peer maps it read-only */
+
+struct rvm_offer {
+        int64_t status;
+        uint64_t peer_handle;  /* to pass to the peer (e.g. over a CommEdge) */
+        uint64_t owner_handle; /* for rvm_mem_reclaim */
+};
+
+/* The first memory capability in the caller's table: its RAM, with GRANT (0 if none). */
+static inline uint64_t rvm_mem_cap(void)
+{
+        for (uint64_t cursor = 0;;) {
+                struct rvm_ret r = rvm_call(RVM_HC_CAP_LIST, cursor, 0, 0);
+                if (r.x1 == 0) {
+                        return 0;
+                }
+                cursor = r.x2;
+                if ((r.x3 & 0xff) == 2 && ((r.x3 >> 8) & 0x04) != 0) {
+                        return r.x1;
+                }
+        }
+}
+
+/* Offer [ipa, ipa + size) to partition peer; kind RVM_MEM_SHARE/LEND/DONATE [| READ_ONLY]. */
+static inline struct rvm_offer rvm_mem_offer(uint64_t mem_cap, uint64_t ipa, uint64_t size,
+                                             uint64_t peer, uint64_t kind)
+{
+        struct rvm_ret r = rvm_call8(RVM_HC_MEM_OFFER, mem_cap, ipa, size, peer, kind, 0, 0);
+        return (struct rvm_offer){r.status, r.x1, r.x2};
+}
+
+/* Map the offer at ipa (x1 back = bytes mapped). */
+static inline int64_t rvm_mem_retrieve(uint64_t handle, uint64_t ipa)
+{
+        return rvm_call(RVM_HC_MEM_RETRIEVE, handle, ipa, 0).status;
+}
+
+static inline int64_t rvm_mem_relinquish(uint64_t handle)
+{
+        return rvm_call(RVM_HC_MEM_RELINQ, handle, 0, 0).status;
+}
+
+static inline int64_t rvm_mem_reclaim(uint64_t owner_handle)
+{
+        return rvm_call(RVM_HC_MEM_RECLAIM, owner_handle, 0, 0).status;
+}
+
+/*
+ * A PL011-compatible console UART that RVM emulates for the partition when its configuration
+ * asks for one (docs/ABI.md "Virtual devices"), where QEMU virt has its UART. Lines written
+ * to DR appear on RVM's console prefixed with the partition's name.
+ */
+#define RVM_VUART_BASE 0x09000000ULL
+#define RVM_VUART_DR   0x000
+#define RVM_VUART_FR   0x018
+#define RVM_VUART_TXFF (1u << 5)
+
+static inline void rvm_vuart_putc(char c)
+{
+        volatile uint32_t *uart = (volatile uint32_t *)(uintptr_t)RVM_VUART_BASE;
+
+        while (uart[RVM_VUART_FR / 4] & RVM_VUART_TXFF) {
+        }
+        uart[RVM_VUART_DR / 4] = (uint8_t)c;
+}
+
+static inline void rvm_vuart_puts(const char *s)
+{
+        while (*s != '\0') {
+                rvm_vuart_putc(*s++);
+        }
 }
 
 /*

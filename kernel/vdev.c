@@ -1,0 +1,210 @@
+/*
+ * kernel/vdev.c: virtual devices and MMIO emulation (see vdev.h), the PL011-compatible
+ * console UART, and the monitor's `vdevs` command. Runs under run_lock (the trap path holds
+ * it; the monitor takes it).
+ */
+#include "kernel/vdev.h"
+
+#include <string.h>
+
+#include "kernel/console.h"
+#include "kernel/monitor.h"
+#include "kernel/run.h"
+#include "witness/witness.h"
+
+#define VDEV_MAX       16
+#define VDEV_PAGE      0x1000ULL
+#define VUART_LINE_MAX 120
+
+struct vdev;
+
+struct vdev_ops {
+        const char *name;
+        uint64_t size;
+        /* offset within the device, width 1/2/4/8; false refuses the access (a fault) */
+        bool (*read)(struct vdev *d, uint64_t offset, unsigned width, uint64_t *value);
+        bool (*write)(struct vdev *d, uint64_t offset, unsigned width, uint64_t value);
+};
+
+struct vdev {
+        struct partition *part;
+        uint64_t ipa;
+        const struct vdev_ops *ops;
+        uint64_t reads, writes;
+        /* console UART state: the line being assembled */
+        char line[VUART_LINE_MAX + 1];
+        unsigned line_len;
+};
+
+static struct vdev vdevs[VDEV_MAX];
+static unsigned vdev_count;
+
+/* ---- PL011-compatible console UART (register offsets: PL011 TRM, DDI 0183) ---- */
+
+#define PL011_DR   0x000
+#define PL011_FR   0x018
+#define FR_RXFE    (1u << 4) /* receive FIFO empty: the guest never has input */
+#define FR_TXFE    (1u << 7) /* transmit FIFO empty: every byte goes out at once */
+#define PL011_PID0 0xfe0
+
+static uint32_t vuart_reg(uint64_t offset)
+{
+        /* PeriphID0..3 (part 0x011, designer ARM, revision 1) then the PrimeCell ID. */
+        static const uint8_t ids[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
+
+        if (offset == PL011_FR) {
+                return FR_TXFE | FR_RXFE;
+        }
+        if (offset >= PL011_PID0 && offset < PL011_PID0 + 32) {
+                return ids[(offset - PL011_PID0) / 4];
+        }
+        return 0; /* DR (no input) and everything else */
+}
+
+static void vuart_flush(struct vdev *d)
+{
+        d->line[d->line_len] = '\0';
+        con_printf("[%s] %s\n", d->part->name, d->line);
+        d->line_len = 0;
+}
+
+static bool vuart_read(struct vdev *d, uint64_t offset, unsigned width, uint64_t *value)
+{
+        uint64_t v = 0;
+
+        (void)d;
+        /* Byte by byte, so any width at any offset reads what the registers hold there. */
+        for (unsigned i = 0; i < width; i++) {
+                uint64_t at = offset + i;
+                v |= (uint64_t)((vuart_reg(at & ~3ULL) >> ((at & 3) * 8)) & 0xff) << (i * 8);
+        }
+        *value = v;
+        return true;
+}
+
+static bool vuart_write(struct vdev *d, uint64_t offset, unsigned width, uint64_t value)
+{
+        (void)width;
+        if (offset != PL011_DR) {
+                return true; /* control, interrupt and error registers: ignored */
+        }
+        char ch = (char)(value & 0xff);
+        if (ch == '\n') {
+                vuart_flush(d);
+        } else if (ch != '\r') {
+                /* Untrusted bytes: printable ASCII reaches the console, the rest as '?'. */
+                d->line[d->line_len++] = ch >= 0x20 && ch <= 0x7e ? ch : '?';
+                if (d->line_len == VUART_LINE_MAX) {
+                        vuart_flush(d);
+                }
+        }
+        return true;
+}
+
+static const struct vdev_ops vuart_ops = {
+    .name = "pl011",
+    .size = VDEV_PAGE,
+    .read = vuart_read,
+    .write = vuart_write,
+};
+
+/* ---- registry and dispatch ---- */
+
+static const struct vdev_ops *ops_of(enum part_vdev_type type)
+{
+        return type == PART_VDEV_PL011 ? &vuart_ops : NULL;
+}
+
+int vdev_attach(struct partition *p)
+{
+        for (unsigned i = 0; i < p->cfg->vdev_count; i++) {
+                const struct part_vdev *c = &p->cfg->vdevs[i];
+                const struct vdev_ops *ops = ops_of(c->type);
+                if (ops == NULL || vdev_count == VDEV_MAX || (c->ipa & (VDEV_PAGE - 1)) != 0 ||
+                    c->ipa + ops->size > PART_IPA_BASE || p->s2_root == NULL) {
+                        return -1; /* devices live in the device window, below RAM */
+                }
+                for (unsigned k = 0; k < vdev_count; k++) {
+                        const struct vdev *o = &vdevs[k];
+                        if (o->part == p && c->ipa < o->ipa + o->ops->size &&
+                            o->ipa < c->ipa + ops->size) {
+                                return -1;
+                        }
+                }
+                vdevs[vdev_count++] = (struct vdev){.part = p, .ipa = c->ipa, .ops = ops};
+                /* Emulated, not mapped: no physical page (target 0). */
+                witness_emit(&(struct witness_event){
+                    .kind = WK_MEM_MAP, .actor = p->id, .target = 0, .payload = c->ipa});
+        }
+        return 0;
+}
+
+static struct vdev *find(const struct partition *p, uint64_t ipa)
+{
+        for (unsigned i = 0; i < vdev_count; i++) {
+                struct vdev *d = &vdevs[i];
+                if (d->part == p && ipa >= d->ipa && ipa - d->ipa < d->ops->size) {
+                        return d;
+                }
+        }
+        return NULL;
+}
+
+bool vdev_abort(struct partition *p, struct arch_regs *regs, uint64_t esr, uint64_t ipa)
+{
+        struct vdev *d = find(p, ipa);
+        struct arch_mmio_access a;
+
+        if (d == NULL) {
+                return false;
+        }
+        if (!arch_mmio_decode(esr, &a)) {
+                con_printf(
+                    "rvm: partition %u (%s): %s access at 0x%llx that RVM cannot emulate "
+                    "(ESR 0x%llx)\n",
+                    p->id, p->name, d->ops->name, (unsigned long long)ipa, (unsigned long long)esr);
+                return false; /* the caller faults it, witnessed with the ESR */
+        }
+        uint64_t offset = ipa - d->ipa;
+        if (offset + a.width > d->ops->size) {
+                return false;
+        }
+        if (a.write) {
+                uint64_t v = arch_mmio_store_value(&a, a.reg == 31 ? 0 : regs->x[a.reg]);
+                if (!d->ops->write(d, offset, a.width, v)) {
+                        return false;
+                }
+                d->writes++;
+        } else {
+                uint64_t raw = 0;
+                if (!d->ops->read(d, offset, a.width, &raw)) {
+                        return false;
+                }
+                if (a.reg != 31) { /* a load into XZR only has the device's side effects */
+                        regs->x[a.reg] = arch_mmio_load_value(&a, raw);
+                }
+                d->reads++;
+        }
+        regs->elr += 4; /* IL = 1: a 32-bit instruction */
+        return true;
+}
+
+static int cmd_vdevs(int argc, char **argv)
+{
+        (void)argc;
+        (void)argv;
+        con_printf("partition        device  IPA                 reads       writes\n");
+        spin_lock(&run_lock);
+        for (unsigned i = 0; i < vdev_count; i++) {
+                const struct vdev *d = &vdevs[i];
+                con_printf("%-2u %-13s %-7s 0x%016llx  %-11llu %llu\n", d->part->id, d->part->name,
+                           d->ops->name, (unsigned long long)d->ipa, (unsigned long long)d->reads,
+                           (unsigned long long)d->writes);
+        }
+        spin_unlock(&run_lock);
+        if (vdev_count == 0) {
+                con_puts("(no virtual devices)\n");
+        }
+        return 0;
+}
+MONITOR_CMD(vdevs, "vdevs", "", "virtual devices RVM emulates, with access counts", cmd_vdevs);
