@@ -214,24 +214,40 @@ static void run_schedule_slow(struct percpu *c, struct arch_regs *frame);
  * find none stay raised for the next entry), so a source is never unmasked while its
  * interrupt is still on its way to the guest.
  */
-/* Move the raised vINTIDs of one bitmap (bit n = vINTID base + n) into list registers. */
-static void virq_deliver(struct vcpu *v, uint64_t *bitmap, uint32_t base)
+/*
+ * Move the raised vINTIDs of one bitmap (bit n = vINTID base + n) into list registers;
+ * return those delivered.
+ */
+static uint64_t virq_deliver(struct vcpu *v, uint64_t *bitmap, uint32_t base)
 {
         uint64_t raised = __atomic_exchange_n(bitmap, 0, __ATOMIC_ACQUIRE);
+        uint64_t done = 0;
+
         while (raised != 0) {
+                uint64_t bit = raised & -raised;
                 if (!arch_vgic_live_add(base + (uint32_t)__builtin_ctzll(raised))) {
                         __atomic_or_fetch(bitmap, raised, __ATOMIC_RELAXED);
                         break;
                 }
                 v->virqs++;
+                done |= bit;
                 raised &= raised - 1;
         }
+        return done;
 }
 
 static __attribute__((noinline)) void virq_sync(struct vcpu *v)
 {
         virq_deliver(v, &v->virq_pending, 0);
-        virq_deliver(v, &v->doorbell_pending, RVM_VIRQ_DOORBELL_BASE);
+        /* Doorbells the guest has taken and ended leave the queued set (see run_virq_raise). */
+        uint64_t queued = __atomic_load_n(&v->doorbell_queued, __ATOMIC_RELAXED);
+        for (uint64_t q = queued; q != 0; q &= q - 1) {
+                if (!arch_vgic_live_holds(RVM_VIRQ_DOORBELL_BASE + (uint32_t)__builtin_ctzll(q))) {
+                        queued &= ~(q & -q);
+                }
+        }
+        queued |= virq_deliver(v, &v->doorbell_pending, RVM_VIRQ_DOORBELL_BASE);
+        __atomic_store_n(&v->doorbell_queued, queued, __ATOMIC_RELEASE);
         uint64_t masked = __atomic_load_n(&v->virq_masked, __ATOMIC_ACQUIRE);
         while (masked != 0) {
                 uint32_t vintid = (uint32_t)__builtin_ctzll(masked);
@@ -278,8 +294,17 @@ void run_virq_raise(struct vcpu *v, uint32_t vintid)
         if (vintid < 64) {
                 __atomic_or_fetch(&v->virq_pending, 1ULL << vintid, __ATOMIC_RELEASE);
         } else if (vintid >= RVM_VIRQ_DOORBELL_BASE && vintid < RVM_VIRQ_DOORBELL_BASE + 16) {
-                __atomic_or_fetch(&v->doorbell_pending, 1ULL << (vintid - RVM_VIRQ_DOORBELL_BASE),
-                                  __ATOMIC_RELEASE);
+                uint64_t bit = 1ULL << (vintid - RVM_VIRQ_DOORBELL_BASE);
+                __atomic_or_fetch(&v->doorbell_pending, bit, __ATOMIC_RELEASE);
+                if ((__atomic_load_n(&v->doorbell_queued, __ATOMIC_ACQUIRE) & bit) != 0) {
+                        /*
+                         * Still in its list register at the last entry: the guest has not
+                         * ended the previous ring. As KVM does, no kick: the raise is kept
+                         * and delivered at the vCPU's next entry. A peer ringing a doorbell
+                         * in a loop so cannot make another CPU trap at will.
+                         */
+                        return;
+                }
         } else {
                 return;
         }

@@ -126,6 +126,7 @@ static void load_image(struct partition *p, bool fresh)
         memset(&v->vgic, 0, sizeof(v->vgic)); /* no interrupt pending, interface disabled */
         __atomic_store_n(&v->virq_pending, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&v->doorbell_pending, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&v->doorbell_queued, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&v->virq_masked, 0, __ATOMIC_RELAXED);
 }
 

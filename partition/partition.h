@@ -93,6 +93,7 @@ struct vcpu {
         struct arch_vgic vgic;     /* its virtual GIC interface (valid while not running) */
         uint64_t virq_pending;     /* vINTIDs 0..63 raised, not yet in a list register */
         uint64_t doorbell_pending; /* bit n: vINTID RVM_VIRQ_DOORBELL_BASE + n raised */
+        uint64_t doorbell_queued;  /* bit n: in a list register at the last entry */
         uint64_t virq_masked;      /* vINTIDs whose source RVM masked until the guest's EOI */
         uint64_t virqs;            /* virtual interrupts delivered into list registers */
 };
