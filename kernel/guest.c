@@ -21,6 +21,10 @@
 #define PSCI_CPU_ON_32        0x84000003u
 #define PSCI_CPU_ON_64        0xC4000003u
 #define PSCI_FEATURES         0x8400000Au
+#define PSCI_AFFINITY_INFO_32 0x84000004u
+#define PSCI_AFFINITY_INFO_64 0xC4000004u
+#define PSCI_E_ALREADY_ON     (-4)
+#define PSCI_E_INVALID_ADDR   (-9)
 #define PSCI_SYSTEM_OFF       0x84000008u
 #define PSCI_SYSTEM_RESET     0x84000009u
 #define PSCI_E_NOT_SUPPORTED  (-1)
@@ -118,6 +122,38 @@ static bool is_psci(uint32_t fid)
         return (fid & 0xbfffffe0u) == 0x84000000u; /* 0x8400_00xx and 0xC400_00xx */
 }
 
+/* The vCPU of p that an MPIDR names (aff0 = index, higher affinity 0), or NULL. */
+static struct vcpu *psci_target(struct partition *p, uint64_t mpidr)
+{
+        uint64_t aff = mpidr & 0xff00ffffffULL;
+
+        return (aff >> 8) == 0 && aff < p->nr_vcpus ? &p->vcpus[aff] : NULL;
+}
+
+static int64_t psci_cpu_on(struct partition *p, uint64_t mpidr, uint64_t entry, uint64_t ctx,
+                           bool smc32)
+{
+        struct vcpu *t = psci_target(p, smc32 ? (uint32_t)mpidr : mpidr);
+
+        if (smc32) {
+                entry = (uint32_t)entry;
+                ctx = (uint32_t)ctx;
+        }
+        if (t == NULL) {
+                return PSCI_E_INVALID_PARAMS;
+        }
+        if (t->state != VCPU_OFF) {
+                return PSCI_E_ALREADY_ON;
+        }
+        /* It must start in its own RAM, on an instruction boundary. */
+        if (entry < PART_IPA_BASE || entry >= PART_IPA_BASE + p->mem_size || (entry & 3) != 0) {
+                return PSCI_E_INVALID_ADDR;
+        }
+        part_vcpu_start(p, t->index, entry, ctx); /* witnessed */
+        run_vcpu_changed(t);
+        return 0;
+}
+
 static void psci(struct arch_regs *regs, struct vcpu *v)
 {
         struct partition *p = v->part;
@@ -131,16 +167,36 @@ static void psci(struct arch_regs *regs, struct vcpu *v)
         case PSCI_FEATURES: {
                 uint32_t q = (uint32_t)regs->x[1];
                 ret = (q == PSCI_VERSION || q == PSCI_CPU_OFF || q == PSCI_SYSTEM_OFF ||
-                       q == PSCI_SYSTEM_RESET || q == PSCI_FEATURES)
+                       q == PSCI_SYSTEM_RESET || q == PSCI_FEATURES || q == PSCI_CPU_ON_32 ||
+                       q == PSCI_CPU_ON_64 || q == PSCI_AFFINITY_INFO_32 ||
+                       q == PSCI_AFFINITY_INFO_64)
                           ? 0
                           : PSCI_E_NOT_SUPPORTED;
                 break;
         }
         case PSCI_CPU_ON_32:
         case PSCI_CPU_ON_64:
-                ret = PSCI_E_INVALID_PARAMS; /* partitions have one vCPU so far */
+                ret = psci_cpu_on(p, regs->x[1], regs->x[2], regs->x[3], fid == PSCI_CPU_ON_32);
                 break;
+        case PSCI_AFFINITY_INFO_32:
+        case PSCI_AFFINITY_INFO_64: {
+                /* x1 target affinity, x2 lowest level (only 0: one vCPU): 0 on, 1 off. */
+                const struct vcpu *t = psci_target(p, regs->x[1]);
+                ret = t == NULL || regs->x[2] != 0 ? PSCI_E_INVALID_PARAMS
+                      : t->state == VCPU_OFF       ? 1
+                                                   : 0;
+                break;
+        }
         case PSCI_CPU_OFF:
+                if (part_vcpus_on(p) > 1) {
+                        /* One of several: only this vCPU stops; PSCI CPU_OFF does not return. */
+                        part_vcpu_off(p, v->index);
+                        run_vcpu_changed(v);
+                        this_cpu()->need_resched = true;
+                        return;
+                }
+                /* The last one on: the partition is off. */
+                /* fall through */
         case PSCI_SYSTEM_OFF:
                 /* Off means this partition, not the machine. */
                 con_printf("rvm: partition %u (%s) powered itself off\n", p->id, p->name);
@@ -154,6 +210,7 @@ static void psci(struct arch_regs *regs, struct vcpu *v)
                 run_drop_current(p);
                 part_restart(p, p->id);
                 part_set_state(p, PART_RUNNING, p->id);
+                run_partition_changed(p); /* its other vCPUs: off now, their CPUs let go */
                 return;
         default:
                 break;

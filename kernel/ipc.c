@@ -112,14 +112,15 @@ int32_t ipc_hc_notify(struct gate_ctx *ctx)
         int peer = 1 - me;
         struct partition *pp = part_get(e->end[peer]);
         if (pp != NULL && pp->cfg->kind == PART_KIND_GUEST) {
-                run_virq_raise(&pp->vcpu, IPC_VIRQ_BASE + e->id); /* the doorbell interrupt */
+                /* The doorbell interrupt goes to the peer's boot vCPU. */
+                run_virq_raise(&pp->vcpus[0], IPC_VIRQ_BASE + e->id);
         }
-        if (e->waiting[peer]) {
-                e->waiting[peer] = false;
-                struct partition *p = part_get(e->end[peer]);
-                if (p != NULL && p->vcpu.state == VCPU_BLOCKED) {
-                        p->vcpu.state = VCPU_RUNNABLE;
-                        run_vcpu_woken(p);
+        struct vcpu *w = e->waiter[peer];
+        if (w != NULL) {
+                e->waiter[peer] = NULL;
+                if (w->state == VCPU_BLOCKED) {
+                        w->state = VCPU_RUNNABLE;
+                        run_vcpu_woken(w);
                 }
         }
         ctx->target = e->id;
@@ -143,9 +144,12 @@ int32_t ipc_hc_wait(struct gate_ctx *ctx)
         if (v == NULL) {
                 return GATE_E_INTERNAL;
         }
-        e->waiting[me] = true;
+        if (e->waiter[me] != NULL && e->waiter[me] != v && e->waiter[me]->state == VCPU_BLOCKED) {
+                return GATE_E_BUSY; /* another vCPU of the partition waits on this end */
+        }
+        e->waiter[me] = v;
         v->state = VCPU_BLOCKED; /* x0 = 0 when it runs again */
-        run_vcpu_blocked(v->part);
+        run_vcpu_blocked(v);
         return 0;
 }
 

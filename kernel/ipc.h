@@ -24,7 +24,7 @@ struct ipc_edge {
         uint64_t page_pa;
         uint32_t seen_head[2]; /* ring heads at the last notify, per direction */
         uint64_t msgs[2], bytes[2], notifies[2];
-        bool waiting[2]; /* end i is blocked in wait */
+        struct vcpu *waiter[2]; /* the vCPU blocked in wait on end i, or NULL */
 };
 
 /* Create an edge between partitions a and b (mapped, capabilities minted, witnessed). */

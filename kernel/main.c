@@ -248,7 +248,7 @@ static enum boot_status phase_handoff(char *msg, size_t cap)
         spin_lock(&run_lock);
         for (unsigned id = 1; id <= part_count(); id++) {
                 struct partition *p = part_get(id);
-                p->vcpu.state = VCPU_RUNNABLE;
+                p->vcpus[0].state = VCPU_RUNNABLE;
                 if (part_set_state(p, PART_RUNNING, 0) == PART_OK) {
                         run_partition_changed(p);
                         started++;

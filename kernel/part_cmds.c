@@ -41,15 +41,20 @@ static int cmd_ps(int argc, char **argv)
         spin_lock(&run_lock);
         for (unsigned id = 1; id <= part_count(); id++) {
                 const struct partition *p = part_get(id);
-                const struct vcpu *v = &p->vcpu;
-                uint64_t run_ns = v->runtime_ns;
-                if (v->state == VCPU_RUNNING) {
-                        run_ns += now - v->last_start_ns; /* the slice in progress */
-                }
+                /* Summed over its vCPUs; the CPU column is the first vCPU on a CPU now. */
+                uint64_t run_ns = 0, switches = 0;
                 char cpu[8] = "-";
-                if (v->cpu >= 0) {
-                        cpu[0] = (char)('0' + v->cpu);
-                        cpu[1] = '\0';
+                for (unsigned i = 0; i < p->nr_vcpus; i++) {
+                        const struct vcpu *v = &p->vcpus[i];
+                        run_ns += v->runtime_ns;
+                        switches += v->switches;
+                        if (v->state == VCPU_RUNNING) {
+                                run_ns += now - v->last_start_ns; /* the slice in progress */
+                        }
+                        if (v->cpu >= 0 && cpu[0] == '-') {
+                                cpu[0] = (char)('0' + v->cpu);
+                                cpu[1] = '\0';
+                        }
                 }
                 const struct sched_entity *e = run_entity(p);
                 const char *mode = e == NULL                      ? "-"
@@ -58,7 +63,7 @@ static int cmd_ps(int argc, char **argv)
                 con_printf("%-2u %-15s %-10s %-3s %-6s %-5u %-8llu %-8llu %-10llu %-6llu %llu\n",
                            p->id, p->name, part_state_name(p->state), cpu, mode,
                            e != NULL ? e->pressure_bp : 0, (unsigned long long)(run_ns / 1000000),
-                           (unsigned long long)v->switches, (unsigned long long)p->hypercalls,
+                           (unsigned long long)switches, (unsigned long long)p->hypercalls,
                            (unsigned long long)p->faults, (unsigned long long)p->restarts);
         }
         spin_unlock(&run_lock);
@@ -68,6 +73,40 @@ static int cmd_ps(int argc, char **argv)
         return 0;
 }
 MONITOR_CMD(ps, "ps", "", "partitions: state, CPU, mode, pressure, run time, faults", cmd_ps);
+
+static const char *vcpu_state_name(enum vcpu_state s)
+{
+        static const char *const names[] = {"off", "runnable", "running", "blocked"};
+
+        return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+static int cmd_vcpus(int argc, char **argv)
+{
+        (void)argc;
+        (void)argv;
+        con_printf("part vcpu mpidr      state    cpu run-ms   switches fp-loads virqs\n");
+        spin_lock(&run_lock);
+        for (unsigned id = 1; id <= part_count(); id++) {
+                const struct partition *p = part_get(id);
+                if (p->cfg->kind != PART_KIND_GUEST) {
+                        continue;
+                }
+                for (unsigned i = 0; i < p->nr_vcpus; i++) {
+                        const struct vcpu *v = &p->vcpus[i];
+                        con_printf("%-4u %-4u 0x%08llx %-8s %-3d %-8llu %-8llu %-8llu %llu\n",
+                                   p->id, i, (unsigned long long)arch_guest_mpidr(i),
+                                   vcpu_state_name(v->state), v->cpu,
+                                   (unsigned long long)(v->runtime_ns / 1000000),
+                                   (unsigned long long)v->switches, (unsigned long long)v->fp_loads,
+                                   (unsigned long long)v->virqs);
+                }
+        }
+        spin_unlock(&run_lock);
+        return 0;
+}
+MONITOR_CMD(vcpus, "vcpus", "", "every guest vCPU: MPIDR, state, CPU, run time, switches",
+            cmd_vcpus);
 
 static int change_state(int argc, char **argv, enum part_state to)
 {

@@ -28,6 +28,7 @@ struct percpu {
         uint64_t irqs;         /* all interrupts taken */
         uint64_t online_ns;    /* time it came online */
         struct vcpu *current;  /* the vCPU whose state is live on this CPU, or NULL */
+        uint32_t current_gen;  /* current's context generation when it was loaded */
         bool need_resched;     /* the tick asks for the next vCPU */
         struct vcpu *fp_owner; /* whose FP/SIMD registers are live here (NULL: nobody's) */
         uint64_t idle_ns;      /* time spent with nothing to run */

@@ -33,11 +33,26 @@ static void vtimer_irq(unsigned intid, void *ctx);
 
 /*
  * The 2-signal scheduler (sched/) decides; this file applies its decisions. One entity per
- * partition (one vCPU each so far), keyed by partition id; all of it under run_lock.
+ * vCPU; its id is the partition id for vCPU 0 (so records and commands about a partition's
+ * boot vCPU read as before) and partition id | index << 16 for the others. All of it under
+ * run_lock.
  */
 static struct sched run_sched;
-static struct sched_entity run_se[PART_MAX + 1];
-static bool run_se_attached[PART_MAX + 1];
+static struct sched_entity run_se[PART_MAX + 1][PART_MAX_VCPUS];
+static bool run_se_attached[PART_MAX + 1][PART_MAX_VCPUS];
+
+static uint64_t entity_id(const struct vcpu *v)
+{
+        return v->part->id | (uint64_t)v->index << 16;
+}
+
+static struct vcpu *entity_vcpu(uint64_t id)
+{
+        struct partition *p = part_get((uint32_t)(id & 0xffff));
+        unsigned idx = (unsigned)(id >> 16);
+
+        return p != NULL && idx < p->nr_vcpus ? &p->vcpus[idx] : NULL;
+}
 
 struct vcpu *run_current(void)
 {
@@ -60,25 +75,27 @@ void run_cpu_online(unsigned cpu)
         }
 }
 
-/* Keep the scheduler's view in step with p's lifecycle state (caller holds run_lock). */
-void run_partition_changed(struct partition *p)
+/* Keep the scheduler's view of one vCPU in step with its state and its partition's. */
+static void vcpu_changed(struct vcpu *v, uint64_t now)
 {
-        struct sched_entity *e = &run_se[p->id];
-        uint64_t now = hal_time_ns();
+        struct partition *p = v->part;
+        struct sched_entity *e = &run_se[p->id][v->index];
+        /* Runnable for the scheduler: its partition runs and the vCPU is on and not waiting. */
+        bool runnable =
+            p->state == PART_RUNNING && v->state != VCPU_BLOCKED && v->state != VCPU_OFF;
 
-        if (!run_se_attached[p->id]) {
+        if (!run_se_attached[p->id][v->index]) {
                 if (p->state != PART_RUNNING) {
                         return;
                 }
-                sched_entity_init(&run_sched, e, p->id, p->id, SCHED_MODE_FLOW, 0);
-                /* Spread partitions over the CPUs that are up; balancing moves them later. */
+                sched_entity_init(&run_sched, e, entity_id(v), p->id, SCHED_MODE_FLOW, 0);
+                /* Spread vCPUs over the CPUs that are up; balancing moves them later. */
                 unsigned cpus = percpu_count > 0 ? percpu_count : 1;
-                sched_add(&run_sched, e, (p->id - 1) % cpus, true, now);
-                run_se_attached[p->id] = true;
+                sched_add(&run_sched, e, (p->id - 1 + v->index) % cpus, runnable, now);
+                run_se_attached[p->id][v->index] = true;
                 return;
         }
-        /* Runnable for the scheduler: its partition runs and its vCPU is not waiting. */
-        if (p->state == PART_RUNNING && p->vcpu.state != VCPU_BLOCKED) {
+        if (runnable) {
                 if (e->state == SCHED_BLOCKED && sched_wake(&run_sched, e, now) &&
                     e->cpu == this_cpu()->index) {
                         this_cpu()->need_resched = true;
@@ -88,19 +105,46 @@ void run_partition_changed(struct partition *p)
         }
 }
 
-void run_vcpu_blocked(struct partition *p)
+/* Keep the scheduler's view in step with p's lifecycle state (caller holds run_lock). */
+void run_partition_changed(struct partition *p)
 {
-        if (run_se_attached[p->id]) {
-                sched_block(&run_sched, &run_se[p->id], hal_time_ns());
+        uint64_t now = hal_time_ns();
+
+        for (unsigned i = 0; i < p->nr_vcpus; i++) {
+                vcpu_changed(&p->vcpus[i], now);
+        }
+        run_kick_partition(p);
+}
+
+void run_kick_partition(struct partition *p)
+{
+        for (unsigned i = 0; i < p->nr_vcpus; i++) {
+                int cpu = p->vcpus[i].cpu;
+                if (cpu >= 0 && (unsigned)cpu != this_cpu()->index &&
+                    (unsigned)cpu < percpu_count) {
+                        hal_gic_send_sgi(SGI_RESCHED, percpu[cpu].mpidr);
+                }
+        }
+}
+
+void run_vcpu_changed(struct vcpu *v)
+{
+        vcpu_changed(v, hal_time_ns());
+}
+
+void run_vcpu_blocked(struct vcpu *v)
+{
+        if (run_se_attached[v->part->id][v->index]) {
+                sched_block(&run_sched, &run_se[v->part->id][v->index], hal_time_ns());
         }
         this_cpu()->need_resched = true;
 }
 
-void run_vcpu_woken(struct partition *p)
+void run_vcpu_woken(struct vcpu *v)
 {
-        struct sched_entity *e = &run_se[p->id];
+        struct sched_entity *e = &run_se[v->part->id][v->index];
 
-        if (!run_se_attached[p->id] || e->state != SCHED_BLOCKED) {
+        if (!run_se_attached[v->part->id][v->index] || e->state != SCHED_BLOCKED) {
                 return;
         }
         if (sched_wake(&run_sched, e, hal_time_ns())) {
@@ -121,7 +165,12 @@ static void resched_sgi(unsigned intid, void *ctx)
 
 struct sched_entity *run_entity(const struct partition *p)
 {
-        return run_se_attached[p->id] ? &run_se[p->id] : NULL;
+        return run_se_attached[p->id][0] ? &run_se[p->id][0] : NULL;
+}
+
+struct sched_entity *run_vcpu_entity(const struct vcpu *v)
+{
+        return run_se_attached[v->part->id][v->index] ? &run_se[v->part->id][v->index] : NULL;
 }
 
 const struct sched *run_scheduler(void)
@@ -144,9 +193,9 @@ static struct vcpu *pick(struct percpu *c, uint64_t now)
         }
         c->need_resched = false;
         if (cur != NULL && !cur_ok) {
-                run_partition_changed(cur->part);
+                vcpu_changed(cur, now);
         }
-        for (unsigned tries = 0; tries <= PART_MAX; tries++) {
+        for (unsigned tries = 0; tries <= PART_MAX * PART_MAX_VCPUS; tries++) {
                 struct sched_entity *e = sched_pick(&run_sched, c->index, now);
                 if (e == NULL) {
                         e = sched_pull(&run_sched, c->index, now);
@@ -157,26 +206,50 @@ static struct vcpu *pick(struct percpu *c, uint64_t now)
                 if (e == NULL) {
                         return NULL;
                 }
-                struct partition *p = part_get((uint32_t)e->id);
-                if (p != NULL && p->state == PART_RUNNING &&
-                    (p->vcpu.state == VCPU_RUNNABLE || &p->vcpu == cur)) {
-                        return &p->vcpu;
+                struct vcpu *v = entity_vcpu(e->id);
+                if (v != NULL && v->part->state == PART_RUNNING &&
+                    (v->state == VCPU_RUNNABLE || v == cur)) {
+                        if (v != cur && v->cpu >= 0) {
+                                /* Reset while another CPU still holds it (a restart, CPU_ON):
+                                 * that CPU lets go at its next trap, which it was kicked to
+                                 * take. Idle until then. */
+                                return NULL;
+                        }
+                        return v;
                 }
-                if (p != NULL) {
-                        run_partition_changed(p); /* stopped or waiting: block it */
+                if (v != NULL) {
+                        vcpu_changed(v, now); /* stopped, off or waiting: block it */
                 }
         }
         return NULL;
 }
 
+/* Where a vCPU's live state goes when its context was reset while it ran here. */
+static struct {
+        struct arch_el1_ctx el1;
+        struct arch_vgic vgic;
+        struct arch_fp fp;
+} stale[RVM_MAX_CPUS];
+
 static void vcpu_put(struct percpu *c, struct vcpu *v, struct arch_regs *frame, uint64_t now)
 {
-        arch_regs_copy(&v->regs, frame);
-        arch_vgic_save(&v->vgic);
-        arch_el1_save(&v->el1);
+        if (__atomic_load_n(&v->ctx_gen, __ATOMIC_ACQUIRE) == c->current_gen) {
+                arch_regs_copy(&v->regs, frame);
+                arch_vgic_save(&v->vgic);
+                arch_el1_save(&v->el1);
+                if (c->fp_owner == v) {
+                        /* Save now: next time it may run elsewhere, which cannot reach these. */
+                        arch_fp_save(&v->fp);
+                }
+        } else {
+                /* Reset meanwhile (restart, CPU_ON): the hardware is cleared, nothing kept. */
+                arch_vgic_save(&stale[c->index].vgic);
+                arch_el1_save(&stale[c->index].el1);
+                if (c->fp_owner == v) {
+                        arch_fp_save(&stale[c->index].fp);
+                }
+        }
         if (c->fp_owner == v) {
-                /* Save now: next time it may run on another CPU, which cannot reach these. */
-                arch_fp_save(&v->fp);
                 c->fp_owner = NULL;
         }
         v->runtime_ns += now - v->last_start_ns;
@@ -191,6 +264,7 @@ static void vcpu_load(struct percpu *c, struct vcpu *v, struct arch_regs *frame,
             .vttbr = part_vttbr(v->part),
             .hcr = arch_guest_hcr(),
             .vtcr = arch_vtcr(),
+            .vmpidr = arch_guest_mpidr(v->index),
         };
 
         v->state = VCPU_RUNNING;
@@ -198,6 +272,7 @@ static void vcpu_load(struct percpu *c, struct vcpu *v, struct arch_regs *frame,
         v->switches++;
         v->last_start_ns = now;
         c->current = v;
+        c->current_gen = __atomic_load_n(&v->ctx_gen, __ATOMIC_ACQUIRE);
         arch_regs_copy(frame, &v->regs);
         arch_el1_load(&v->el1, &g);
         arch_vgic_load(&v->vgic);
@@ -445,16 +520,20 @@ void run_drop_current(struct partition *p)
 {
         struct percpu *c = this_cpu();
 
-        if (c->fp_owner == &p->vcpu) {
-                c->fp_owner = NULL; /* its FP registers are discarded with the rest */
+        for (unsigned i = 0; i < p->nr_vcpus; i++) {
+                struct vcpu *v = &p->vcpus[i];
+                if (c->fp_owner == v) {
+                        c->fp_owner = NULL; /* its FP registers are discarded with the rest */
+                }
+                if (c->current == v) {
+                        /* Its live registers are of no further use: drop them, do not save. */
+                        v->state = VCPU_RUNNABLE;
+                        v->cpu = -1;
+                        c->current = NULL;
+                        c->need_resched = true;
+                }
         }
-        if (c->current == &p->vcpu) {
-                /* Its live registers are of no further use: drop them, do not save them. */
-                p->vcpu.state = VCPU_RUNNABLE;
-                p->vcpu.cpu = -1;
-                c->current = NULL;
-                c->need_resched = true;
-        }
+        /* vCPUs of p live on other CPUs are dropped there: their context generation moved. */
 }
 
 void run_fault(struct partition *p, uint32_t esr, uint64_t ipa, uint32_t code)
@@ -473,6 +552,7 @@ void run_fault(struct partition *p, uint32_t esr, uint64_t ipa, uint32_t code)
         run_drop_current(p);
         if (p->cfg->fault_policy == PART_FAULT_RESTART && p->restarts < p->cfg->max_restarts) {
                 part_restart(p, 0);
+                run_partition_changed(p); /* its other vCPUs: off now, their CPUs let go */
                 return;
         }
         part_set_state(p, PART_FAULTED, 0);

@@ -21,12 +21,18 @@ __attribute__((noreturn)) void run_loop(void);
 /* The scheduler (sched/) behind the run loop: set up once, then each CPU as it comes up. */
 void run_sched_init(void);
 void run_cpu_online(unsigned cpu);
-/* Tell the scheduler p's lifecycle state changed (caller holds run_lock). */
+/* Tell the scheduler p's lifecycle state changed (caller holds run_lock); CPUs running its
+ * vCPUs are made to look (an SGI). */
 void run_partition_changed(struct partition *p);
+void run_kick_partition(struct partition *p);
+/* One vCPU's state changed (CPU_ON, CPU_OFF). */
+void run_vcpu_changed(struct vcpu *v);
+/* The scheduling entity of p's boot vCPU / of v (NULL before it first ran). */
 struct sched_entity *run_entity(const struct partition *p);
-/* p's vCPU blocked (it gives up its CPU) / was woken (its CPU is asked to reschedule). */
-void run_vcpu_blocked(struct partition *p);
-void run_vcpu_woken(struct partition *p);
+struct sched_entity *run_vcpu_entity(const struct vcpu *v);
+/* v blocked (it gives up its CPU) / was woken (its CPU is asked to reschedule). */
+void run_vcpu_blocked(struct vcpu *v);
+void run_vcpu_woken(struct vcpu *v);
 const struct sched *run_scheduler(void);
 
 /* The tick: charge the running vCPU, maybe ask for a reschedule, close epochs. */

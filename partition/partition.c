@@ -99,6 +99,56 @@ enum part_err part_set_state(struct partition *p, enum part_state next, uint32_t
 
 /* Copy the image into zeroed RAM and reset the vCPU to its entry. On a restart, pages it
  * donated to another partition are no longer its own and are left alone. */
+static void vcpu_reset(struct partition *p, unsigned idx, uint64_t entry, uint64_t arg)
+{
+        struct vcpu *v = &p->vcpus[idx];
+
+        arch_frame_el1_entry(&v->regs, entry, arg);
+        arch_el1_reset(&v->el1, PART_IPA_BASE + p->mem_size - idx * PART_VCPU_STACK);
+        memset(&v->fp, 0, sizeof(v->fp));     /* FPCR 0: round to nearest, no flush-to-zero */
+        memset(&v->vgic, 0, sizeof(v->vgic)); /* no interrupt pending, interface disabled */
+        __atomic_store_n(&v->virq_pending, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&v->doorbell_pending, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&v->doorbell_queued, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&v->virq_masked, 0, __ATOMIC_RELAXED);
+        /* A CPU that still runs the old context sees the new generation and drops it. */
+        __atomic_add_fetch(&v->ctx_gen, 1, __ATOMIC_RELEASE);
+}
+
+void part_vcpu_start(struct partition *p, unsigned idx, uint64_t entry, uint64_t arg)
+{
+        vcpu_reset(p, idx, entry, arg);
+        p->vcpus[idx].state = VCPU_RUNNABLE;
+        witness_emit(&(struct witness_event){.kind = WK_PART_VCPU,
+                                             .actor = p->id,
+                                             .target = p->id,
+                                             .cap = entry,
+                                             .payload = idx | (uint64_t)VCPU_RUNNABLE << 32});
+}
+
+void part_vcpu_off(struct partition *p, unsigned idx)
+{
+        struct vcpu *v = &p->vcpus[idx];
+
+        if (v->state != VCPU_OFF) {
+                witness_emit(&(struct witness_event){.kind = WK_PART_VCPU,
+                                                     .actor = p->id,
+                                                     .target = p->id,
+                                                     .payload = idx | (uint64_t)VCPU_OFF << 32});
+        }
+        v->state = VCPU_OFF;
+}
+
+unsigned part_vcpus_on(const struct partition *p)
+{
+        unsigned n = 0;
+
+        for (unsigned i = 0; i < p->nr_vcpus; i++) {
+                n += p->vcpus[i].state != VCPU_OFF;
+        }
+        return n;
+}
+
 static void load_image(struct partition *p, bool fresh)
 {
         if (fresh || env.page_owned == NULL) {
@@ -119,15 +169,15 @@ static void load_image(struct partition *p, bool fresh)
                         memset(page + n, 0, PAGE - n);
                 }
         }
-        struct vcpu *v = &p->vcpu;
-        arch_frame_el1_entry(&v->regs, PART_IPA_BASE, 0 /* no DTB */);
-        arch_el1_reset(&v->el1, PART_IPA_BASE + p->mem_size);
-        memset(&v->fp, 0, sizeof(v->fp));     /* FPCR 0: round to nearest, no flush-to-zero */
-        memset(&v->vgic, 0, sizeof(v->vgic)); /* no interrupt pending, interface disabled */
-        __atomic_store_n(&v->virq_pending, 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&v->doorbell_pending, 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&v->doorbell_queued, 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&v->virq_masked, 0, __ATOMIC_RELAXED);
+        /* The boot vCPU enters the image's first byte; the others wait for CPU_ON. */
+        for (unsigned i = 1; i < p->nr_vcpus; i++) {
+                part_vcpu_off(p, i);
+                vcpu_reset(p, i, PART_IPA_BASE, 0);
+        }
+        vcpu_reset(p, 0, PART_IPA_BASE, 0 /* no DTB */);
+        if (!fresh) {
+                p->vcpus[0].state = VCPU_RUNNABLE; /* a restart: even if the guest turned it off */
+        }
 }
 
 enum part_err part_create(const struct part_config *cfg, struct partition **out)
@@ -152,8 +202,9 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
                 if (cap_table_create(p->id) != CAP_OK) {
                         return PART_E_FULL;
                 }
-                p->vcpu.part = p;
-                p->vcpu.cpu = -1;
+                p->nr_vcpus = 1;
+                p->vcpus[0].part = p;
+                p->vcpus[0].cpu = -1;
                 part_used++;
                 p->state = PART_CREATED;
                 witness_emit(&(struct witness_event){
@@ -176,8 +227,15 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
         if (cap_table_create(p->id) != CAP_OK) {
                 return PART_E_FULL;
         }
-        p->vcpu.part = p;
-        p->vcpu.cpu = -1;
+        p->nr_vcpus = cfg->vcpus == 0 ? 1 : cfg->vcpus;
+        if (p->nr_vcpus > PART_MAX_VCPUS) {
+                return PART_E_BAD_CONFIG;
+        }
+        for (unsigned i = 0; i < p->nr_vcpus; i++) {
+                p->vcpus[i].part = p;
+                p->vcpus[i].index = i;
+                p->vcpus[i].cpu = -1;
+        }
         load_image(p, true);
         part_used++;
         p->state = PART_CREATED;
@@ -281,8 +339,11 @@ static void keep_running(struct vmid_space *s, void *ctx)
 {
         (void)ctx;
         for (unsigned i = 0; i < part_used; i++) {
-                if (parts[i].vcpu.state == VCPU_RUNNING) {
-                        vmid_keep(s, &parts[i].vmid_gen, parts[i].vmid);
+                for (unsigned j = 0; j < parts[i].nr_vcpus; j++) {
+                        if (parts[i].vcpus[j].state == VCPU_RUNNING) {
+                                vmid_keep(s, &parts[i].vmid_gen, parts[i].vmid);
+                                break;
+                        }
                 }
         }
 }

@@ -12,9 +12,11 @@
 
 #include "arch/aarch64/arch.h"
 
-#define PART_MAX      8             /* partitions 1..PART_MAX; 0 is RVM itself */
-#define PART_IPA_BASE 0x40000000ULL /* guest RAM, where QEMU virt puts RAM */
-#define PART_NAME_LEN 16
+#define PART_MAX        8             /* partitions 1..PART_MAX; 0 is RVM itself */
+#define PART_MAX_VCPUS  4             /* vCPUs per partition (aff0 of the guest's MPIDR) */
+#define PART_VCPU_STACK 0x10000ULL    /* vCPU n starts with SP_EL1 at RAM top - n * this */
+#define PART_IPA_BASE   0x40000000ULL /* guest RAM, where QEMU virt puts RAM */
+#define PART_NAME_LEN   16
 
 /* Numbers as docs/WITNESS.md §6 gives them (replay prints them). */
 enum part_state {
@@ -68,6 +70,7 @@ struct part_config {
         uint32_t max_restarts;
         const struct part_vdev *vdevs; /* virtual devices, vdev_count of them */
         uint8_t vdev_count;
+        uint8_t vcpus; /* 1..PART_MAX_VCPUS (0 = 1): vCPU 0 starts, the guest starts the rest */
 };
 
 enum vcpu_state {
@@ -81,6 +84,8 @@ struct partition;
 
 struct vcpu {
         struct arch_regs regs; /* valid while not running */
+        uint32_t index;        /* its number in the partition: the guest's MPIDR aff0 */
+        uint32_t ctx_gen;      /* bumped when its context is reset (a CPU running it drops it) */
         struct arch_el1_ctx el1;
         struct arch_fp fp; /* valid unless this vCPU's FP state is live on its CPU */
         uint64_t fp_loads; /* lazy FP switches (first FP use after being switched in) */
@@ -108,11 +113,23 @@ struct partition {
         uint64_t *s2_root; /* stage-2 root table */
         uint16_t vmid;
         uint64_t vmid_gen;
-        struct vcpu vcpu; /* one vCPU per partition for now */
+        struct vcpu vcpus[PART_MAX_VCPUS]; /* nr_vcpus of them; vCPU 0 is the boot vCPU */
+        uint32_t nr_vcpus;
         uint64_t hypercalls, faults, restarts;
         uint64_t last_fault_ipa;
         uint32_t last_fault_esr;
 };
+
+/*
+ * Give vCPU idx of p a fresh context entering EL1 at entry (MMU off) with x0 = arg and its
+ * stack pointer at RAM top - idx * PART_VCPU_STACK, and make it runnable (PSCI CPU_ON; the
+ * boot vCPU at load). Witnessed (WK_PART_VCPU). Other vCPU state: see part_vcpu_off.
+ */
+void part_vcpu_start(struct partition *p, unsigned idx, uint64_t entry, uint64_t arg);
+/* vCPU idx is off (PSCI CPU_OFF, or not started): witnessed when it was on. */
+void part_vcpu_off(struct partition *p, unsigned idx);
+/* How many of p's vCPUs are not off. */
+unsigned part_vcpus_on(const struct partition *p);
 
 /* Hooks the partition module needs from the kernel (set once at boot). */
 struct part_env {

@@ -30,6 +30,7 @@ enum witness_kind {
         WK_PART_FAULT = 0x0204,
         WK_PART_SPLIT = 0x0205,
         WK_PART_MERGE = 0x0206,
+        WK_PART_VCPU = 0x0207, /* a vCPU on (CPU_ON) or off: payload = index | state << 32 */
         WK_CAP_DERIVE = 0x0301,
         WK_CAP_GRANT = 0x0302,
         WK_CAP_REVOKE = 0x0303,

@@ -138,7 +138,10 @@ struct arch_guest_cfg {
         uint64_t vttbr; /* VMID << 48 | stage-2 root */
         uint64_t hcr;
         uint64_t vtcr;
+        uint64_t vmpidr; /* what the guest reads as MPIDR_EL1 */
 };
+/* The MPIDR_EL1 value vCPU index of a partition reads (aff0 = index, uniprocessor bit clear). */
+uint64_t arch_guest_mpidr(unsigned index);
 /* A vCPU's FP/SIMD registers (arch/aarch64/fp.S moves them; offsets from asm_offsets.c). */
 struct arch_fp {
         __uint128_t q[32];

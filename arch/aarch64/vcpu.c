@@ -86,8 +86,14 @@ void arch_el1_load(const struct arch_el1_ctx *c, const struct arch_guest_cfg *g)
         sysreg_write(cntv_cval_el0, c->cntv_cval);
         sysreg_write(cntv_ctl_el0, c->cntv_ctl);
         sysreg_write(mdscr_el1, c->mdscr);
+        sysreg_write(vmpidr_el2, g->vmpidr);
         sysreg_write(hcr_el2, g->hcr);
         arch_isb();
+}
+
+uint64_t arch_guest_mpidr(unsigned index)
+{
+        return (1ULL << 31) | (index & 0xff); /* bit 31 RES1; U (bit 30) 0: a multiprocessor */
 }
 
 uint64_t arch_guest_hcr(void)

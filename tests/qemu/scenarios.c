@@ -29,6 +29,7 @@ GUEST_IMAGE(irq_receiver);
 GUEST_IMAGE(pressure_waker);
 GUEST_IMAGE(pressure_sleeper);
 GUEST_IMAGE(rtc_alarm);
+GUEST_IMAGE(smp_guest);
 GUEST_IMAGE(share_party);
 GUEST_IMAGE(vuart_user);
 GUEST_IMAGE(vuart_bad);
@@ -111,6 +112,17 @@ static const struct part_config scenario_ipc[] = {
 };
 static const struct edge_config edges_ipc[] = {{1, 2}};
 
+/* A partition with three vCPUs beside a one-vCPU partition (PSCI CPU_ON/OFF, AFFINITY_INFO). */
+static const struct part_config scenario_smp[] = {
+    {.name = "smp",
+     .image = guest_smp_guest,
+     .image_size = &guest_smp_guest_size,
+     .mem_size = 1 * MIB,
+     .fault_policy = PART_FAULT_STOP,
+     .vcpus = 3},
+    GUEST("victim", victim, PART_FAULT_STOP),
+};
+
 /* A leased device's interrupt forwarded to its lessee. */
 static const struct part_config scenario_lease_irq[] = {
     GUEST("rtc_alarm", rtc_alarm, PART_FAULT_STOP),
@@ -174,6 +186,7 @@ static const struct {
     {"virq", scenario_virq, 3, edges_virq, 1},
     {"wake_order", scenario_wake_order, 3, edges_wake_order, 2},
     {"lease_irq", scenario_lease_irq, 1, NULL, 0},
+    {"smp", scenario_smp, 2, NULL, 0},
     {"share", scenario_share, 3, edges_share, 2},
     {"vdev", scenario_vdev, 2, NULL, 0},
 };
