@@ -179,7 +179,7 @@ int32_t gate_dispatch(struct gate_call *call)
         /* SMCCC: the function id is W0; the upper half of X0 is ignored. */
         uint32_t fid = (uint32_t)call->x[0];
         const struct gate_entry *e = gate_lookup(fid);
-        if (e == NULL) {
+        if (e == NULL || ((e->flags & GATE_F_AGENT) != 0 && !call->agent)) {
                 deny(call, WK_PROOF_DENY, 0, 0, GATE_DENY_UNKNOWN_FID, 0, fid);
                 return finish(call, GATE_E_NOT_SUPPORTED);
         }
