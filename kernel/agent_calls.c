@@ -72,7 +72,7 @@ static int32_t refused(struct gate_ctx *ctx, int32_t status)
             .tier = ctx->tier,
             .flags = WITNESS_F_DENIED,
             .actor = ctx->call->caller,
-            .cap = ctx->handle,
+            .cap = (ctx->entry->flags & GATE_F_UNPRIVILEGED) != 0 ? 0 : ctx->handle,
             .payload = (uint64_t)(uint32_t)(-status) | (uint64_t)ctx->entry->fid << 32,
         });
         return status;
