@@ -395,6 +395,7 @@ BENCH_HOST := $(HOST_OUT)/bench/cap_bench $(HOST_OUT)/bench/witness_bench \
 bench: $(OUT_TEST)/rvm.bin $(BENCH_HOST)
 	@mkdir -p build
 	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --host "$(BENCH_HOST)" --qemu "$(QEMU)" \
+		--insns "$(HOST_OUT)/bench/wasm_bench build/wasm/bench.wasm" \
 		>build/bench.txt; status=$$?; cat build/bench.txt; exit $$status
 
 # Guest ELF/binary/blob files are intermediates worth keeping (and not announcing removed).
