@@ -558,7 +558,22 @@ static unsigned parse_small(const char *s, unsigned max)
         return s != NULL && *s == '\0' && v <= max ? v : 0;
 }
 
+/*
+ * The monitor runs on CPU 0 between two turns of whatever vCPU was there, whose FP registers
+ * agent_fp_enter parked: trap FP again, so that its next FP instruction reloads them rather
+ * than finding what the interpreter left.
+ */
+static int cmd_agent_op(int argc, char **argv);
+
 static int cmd_agent(int argc, char **argv)
+{
+        int r = cmd_agent_op(argc, argv);
+
+        arch_fp_trap(true);
+        return r;
+}
+
+static int cmd_agent_op(int argc, char **argv)
 {
         if (argc >= 3 && strcmp(argv[1], "spawn") == 0) {
                 const struct agent_config *cfg = agent_config_named(argv[2], strlen(argv[2]));
