@@ -24,6 +24,10 @@ RVM_IMPORT("yield") void rvm_yield(void);
 RVM_IMPORT("cap") long long rvm_cap(int type, int index);
 /* One message (<= 64 bytes) on the edge, then its doorbell; RVM_E_NO_SPACE if the ring is full. */
 RVM_IMPORT("send") int rvm_send(long long edge, const void *msg, int len);
+/* rvm_send without the doorbell (no witness record): put a burst, then rvm_notify once. */
+RVM_IMPORT("put") int rvm_put(long long edge, const void *msg, int len);
+/* The doorbell: RVM counts what was put since the last one and wakes a waiting peer. */
+RVM_IMPORT("notify") int rvm_notify(long long edge);
 /* Bytes received (the message is taken), 0 if none (without RVM_RECV_WAIT), or an error. */
 RVM_IMPORT("recv") int rvm_recv(long long edge, void *buf, int size, int flags);
 /* A witness record of the agent's own: kind WK_WASM_EMIT, target = tag, payload = value. */

@@ -44,6 +44,7 @@ void agent_run_partition(struct partition *p);
 /* Host functions that go through the gate (kernel/hvc.c table; kernel/agent_calls.c). */
 int32_t agent_hc_log(struct gate_ctx *ctx);
 int32_t agent_hc_send(struct gate_ctx *ctx);
+int32_t agent_hc_put(struct gate_ctx *ctx);
 int32_t agent_hc_recv(struct gate_ctx *ctx);
 int32_t agent_hc_witness(struct gate_ctx *ctx);
 int32_t agent_hc_spawn(struct gate_ctx *ctx);

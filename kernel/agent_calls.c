@@ -26,6 +26,8 @@ enum {
         HC_RECV = 0x202,
         HC_WITNESS = 0x203,
         HC_SPAWN = 0x204,
+        HC_PUT = 0x205,
+        HC_NOTIFY = 0x10, /* the guests' EDGE_NOTIFY */
 };
 
 /* One gate call as agent a; run_lock held. Returns the status, x1 in *x1 if asked. */
@@ -105,9 +107,9 @@ int32_t agent_hc_log(struct gate_ctx *ctx)
         return 0;
 }
 
-/* x1 = edge, x2 = pointer, x3 = length (<= 64, zero-padded): one message, then the doorbell
- * (counted and witnessed as a guest's EDGE_NOTIFY is). */
-int32_t agent_hc_send(struct gate_ctx *ctx)
+/* x1 = edge, x2 = pointer, x3 = length (<= 64, zero-padded): one message into the caller's
+ * outgoing ring, as a guest writes its mapped ring. */
+static int32_t put(struct gate_ctx *ctx)
 {
         struct agent *a = agent_by_principal(ctx->call->caller);
         uint64_t len = ctx->call->x[3];
@@ -125,11 +127,27 @@ int32_t agent_hc_send(struct gate_ctx *ctx)
         }
         memcpy(msg, src, len);
         int32_t st = ipc_end_put(ctx, msg);
-        if (st != 0) {
-                return st;
+        if (st == 0) {
+                a->sent++;
         }
-        a->sent++;
-        return ipc_hc_notify(ctx);
+        return st;
+}
+
+/* put, without the doorbell: only the caller's own ring changes, so only a refusal is
+ * witnessed (the doorbell that follows a burst is). */
+int32_t agent_hc_put(struct gate_ctx *ctx)
+{
+        int32_t st = put(ctx);
+
+        return st == 0 ? 0 : refused(ctx, st);
+}
+
+/* put, then the doorbell (counted and witnessed as a guest's EDGE_NOTIFY is). */
+int32_t agent_hc_send(struct gate_ctx *ctx)
+{
+        int32_t st = put(ctx);
+
+        return st == 0 ? ipc_hc_notify(ctx) : st;
 }
 
 /* x1 = edge, x2 = pointer, x3 = buffer size, x4 = flags (bit 0: wait). x1 out = bytes
@@ -281,6 +299,26 @@ static enum wasm_host_status host_send(void *ctx, struct wasm_instance *caller, 
         return WASM_HOST_OK;
 }
 
+/* put(edge i64, ptr i32, len i32) -> i32: like send, without the doorbell (ring it with
+ * notify after a burst). */
+static enum wasm_host_status host_put(void *ctx, struct wasm_instance *caller, uint64_t *slots)
+{
+        (void)caller;
+        int32_t st = call(ctx, HC_PUT,
+                          (uint64_t[5]){slots[0], (uint32_t)slots[1], (uint32_t)slots[2]}, NULL);
+        slots[0] = (uint32_t)st;
+        return WASM_HOST_OK;
+}
+
+/* notify(edge i64) -> i32: the doorbell: RVM counts what was put since the last one and
+ * wakes the peer if it waits. */
+static enum wasm_host_status host_notify(void *ctx, struct wasm_instance *caller, uint64_t *slots)
+{
+        (void)caller;
+        slots[0] = (uint32_t)call(ctx, HC_NOTIFY, (uint64_t[5]){slots[0]}, NULL);
+        return WASM_HOST_OK;
+}
+
 /*
  * recv(edge i64, ptr i32, size i32, flags i32) -> i32: bytes received, 0 if none, or a
  * negative status. With flags bit 0 and an empty ring the agent waits: the call yields and
@@ -337,6 +375,8 @@ static const struct {
     [AGENT_IMP_YIELD] = {"yield", "", host_yield},
     [AGENT_IMP_CAP] = {"cap", "ii:I", host_cap},
     [AGENT_IMP_SEND] = {"send", "Iii:i", host_send},
+    [AGENT_IMP_PUT] = {"put", "Iii:i", host_put},
+    [AGENT_IMP_NOTIFY] = {"notify", "I:i", host_notify},
     [AGENT_IMP_RECV] = {"recv", "Iiii:i", host_recv},
     [AGENT_IMP_WITNESS] = {"witness", "IiI:i", host_witness},
     [AGENT_IMP_SPAWN] = {"spawn", "Iii:i", host_spawn},

@@ -21,6 +21,8 @@ enum agent_import {
         AGENT_IMP_YIELD,
         AGENT_IMP_CAP,
         AGENT_IMP_SEND,
+        AGENT_IMP_PUT,
+        AGENT_IMP_NOTIFY,
         AGENT_IMP_RECV,
         AGENT_IMP_WITNESS,
         AGENT_IMP_SPAWN,

@@ -101,6 +101,14 @@ static const struct gate_entry hvc_table[] = {
      .witness_kind = WK_WASM_AGENT, /* the new agent's lifecycle records */
      .flags = GATE_F_SELF_WITNESS | GATE_F_AGENT,
      .handler = agent_hc_spawn},
+    {.fid = GATE_FID(0x205),
+     .name = "agent_put",
+     .type = CAP_T_COMM_EDGE,
+     .rights = CAP_R_WRITE,
+     .tier = PROOF_TIER_P1,
+     .witness_kind = WK_WASM_HOSTCALL, /* refusals only: the doorbell after a burst is witnessed */
+     .flags = GATE_F_SELF_WITNESS | GATE_F_AGENT,
+     .handler = agent_hc_put},
 #endif
 };
 
