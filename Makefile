@@ -74,7 +74,7 @@ KERNEL_PENDING :=
 # Files of a module that only the host tools use, and the test runner (test images only).
 KERNEL_SRCS := $(filter-out %_host.c kernel/ktest.c $(KERNEL_PENDING),$(KERNEL_SRCS))
 # The agent runtime exists only where the interpreter is built in.
-KERNEL_SRCS := $(if $(filter wasm,$(MODULES)),$(KERNEL_SRCS),$(filter-out kernel/agent.c,$(KERNEL_SRCS)))
+KERNEL_SRCS := $(if $(filter wasm,$(MODULES)),$(KERNEL_SRCS),$(filter-out kernel/agent.c kernel/agent_calls.c,$(KERNEL_SRCS)))
 
 LIBFDT_SRCS := $(addprefix $(TP)/libfdt/,fdt.c fdt_ro.c fdt_rw.c fdt_sw.c fdt_wip.c \
                  fdt_addresses.c fdt_strerror.c fdt_empty_tree.c)
@@ -112,8 +112,8 @@ $(1)/guests/%.elf: $(2)/%.c $$(GUEST_LIB) arch/aarch64/guest/guest.ld arch/aarch
 	$$(Q)$$(KLD) -T arch/aarch64/guest/guest.ld --gc-sections -nostdlib -static -o $$@ $$@.*.o
 endef
 
-# WebAssembly agents: one C file each in configs/<profile>/agents/, compiled to wasm32 (MVP)
-# by clang and embedded as agent_<name>.
+# WebAssembly agents: one file each in configs/<profile>/agents/, C compiled to wasm32 (MVP)
+# by clang, or WebAssembly text assembled by wat2wasm, and embedded as agent_<name>.
 AGENT_CFLAGS := --target=wasm32 -mcpu=mvp -O2 -nostdlib -I. -Wall -Wextra -Werror \
 	-Wl,--no-entry -Wl,--allow-undefined -Wl,--export=run
 AGENT_DIR := configs/$(PROFILE)/agents
@@ -121,7 +121,7 @@ AGENT_DIR := configs/$(PROFILE)/agents
 # kernel image: $(1) = output dir, $(2) = extra sources, $(3) = extra flags, $(4) = guest dirs
 define kernel_image
 $(1)_GUESTS := $$(foreach d,$(4),$$(patsubst $$(d)/%.c,%,$$(wildcard $$(d)/*.c)))
-$(1)_AGENTS := $$(if $$(filter wasm,$$(MODULES)),$$(patsubst $$(AGENT_DIR)/%.c,%,$$(wildcard $$(AGENT_DIR)/*.c)),)
+$(1)_AGENTS := $$(if $$(filter wasm,$$(MODULES)),$$(basename $$(notdir $$(wildcard $$(AGENT_DIR)/*.c $$(AGENT_DIR)/*.wat))),)
 $(1)_OBJS := $$(patsubst %.c,$(1)/%.o,$$(KERNEL_SRCS) $(2)) $$(patsubst %.S,$(1)/%.o,$$(KERNEL_ASM)) \
 	$$(patsubst %,$(1)/guests/%_blob.o,$$($(1)_GUESTS)) \
 	$$(patsubst %,$(1)/agents/%_blob.o,$$($(1)_AGENTS))
@@ -130,6 +130,11 @@ $(1)/agents/%.wasm: $$(AGENT_DIR)/%.c configs/agent_io.h $(SETUP_STAMP)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(filter 1,$$(V)),,echo "  AGENT   $$<")
 	$$(Q)clang $$(AGENT_CFLAGS) -o $$@ $$<
+
+$(1)/agents/%.wasm: $$(AGENT_DIR)/%.wat $(SETUP_STAMP)
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(filter 1,$$(V)),,echo "  WAT     $$<")
+	$$(Q)wat2wasm -o $$@ $$<
 
 $(1)/agents/%_blob.c: $(1)/agents/%.wasm
 	$$(Q){ echo '/* generated from $$<: do not edit */'; echo '#include <stddef.h>'; \
@@ -392,6 +397,7 @@ BENCH_HOST := $(HOST_OUT)/bench/cap_bench $(HOST_OUT)/bench/witness_bench \
 bench: $(OUT_TEST)/rvm.bin $(BENCH_HOST)
 	@mkdir -p build
 	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --host "$(BENCH_HOST)" --qemu "$(QEMU)" \
+		--insns "$(HOST_OUT)/bench/wasm_bench build/wasm/bench.wasm" \
 		>build/bench.txt; status=$$?; cat build/bench.txt; exit $$status
 
 # Guest ELF/binary/blob files are intermediates worth keeping (and not announcing removed).

@@ -6,6 +6,7 @@
 #ifndef RVM_CONFIGS_PARTITIONS_H
 #define RVM_CONFIGS_PARTITIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,10 +15,14 @@
 extern const struct part_config rvm_partitions[];
 extern const size_t rvm_partition_count;
 
-/* A CommEdge between two partitions of the table, by position (1 = first). */
+/* A CommEdge between two partitions of the table, by position (1 = first). An end may be a
+ * WebAssembly agent instead: EDGE_AGENT(n) names the agent at position n of rvm_agents. */
 struct edge_config {
         uint8_t a, b;
 };
+#define EDGE_AGENT(n)       (0x80u | (n))
+#define EDGE_IS_AGENT(end)  (((end)&0x80u) != 0)
+#define EDGE_AGENT_POS(end) ((end)&0x7Fu)
 extern const struct edge_config rvm_edges[];
 extern const size_t rvm_edge_count;
 
@@ -27,11 +32,15 @@ struct agent_config {
         const uint8_t *wasm;
         const size_t *wasm_size;
         uint8_t partition;
+        uint8_t caps;   /* AGENT_CAP_*: the capabilities it is given when it starts */
+        bool on_demand; /* not started at boot: only spawned (rvm.spawn, `agent spawn`) */
 };
+#define AGENT_CAP_WITNESS 0x01 /* WRITE on the witness log: rvm.witness */
+#define AGENT_CAP_SPAWN   0x02 /* EXECUTE on the WASM partition it starts in: rvm.spawn */
 extern const struct agent_config rvm_agents[];
 extern const size_t rvm_agent_count;
 
-/* Declares the embedded module of agent `name` (source: <dir>/agents/<name>.c). */
+/* Declares the embedded module of agent `name` (source: <dir>/agents/<name>.c or .wat). */
 #define AGENT_MODULE(name)                   \
         extern const uint8_t agent_##name[]; \
         extern const size_t agent_##name##_size

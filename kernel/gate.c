@@ -44,8 +44,8 @@ static enum gate_check check_entry(const struct gate_entry *e)
                    : (e->tier < PROOF_TIER_P1 || e->tier > PROOF_TIER_P3)) {
                 return GATE_CHECK_TIER;
         }
-        if ((e->flags & GATE_F_LOCAL) != 0 && !unpriv) {
-                return GATE_CHECK_TIER; /* only a call needing no capability can be local */
+        if ((e->flags & GATE_F_LOCAL) != 0 && (!unpriv || (e->flags & GATE_F_AGENT) != 0)) {
+                return GATE_CHECK_TIER; /* only a guest call needing no capability can be local */
         }
         if (!unpriv && e->witness_kind == 0) {
                 return GATE_CHECK_WITNESS;
@@ -293,6 +293,9 @@ int32_t gate_dispatch_entry(struct gate_call *call, const struct gate_entry *e)
 {
         const uint32_t plain = GATE_F_UNPRIVILEGED | GATE_F_SELF_WITNESS;
 
+        if (e != NULL && (e->flags & GATE_F_AGENT) != 0 && !call->agent) {
+                e = NULL; /* an agent's host call: to a guest it does not exist */
+        }
         if (e != NULL && (e->flags & plain) == plain) {
                 /*
                  * No capability to prove and the handler's module witnesses what it

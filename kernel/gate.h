@@ -15,7 +15,9 @@
  *
  * Function ids are SMCCC SMC64 fast calls owned by the vendor-specific hypervisor service:
  * bit 31 = 1 (fast), bit 30 = 1 (SMC64), bits 29:24 = 6 (owner), bits 15:0 = call number,
- * i.e. 0xC6000000 | n. Numbers 0x0000-0x00FF are the kernel's, 0x0100-0x01FF capabilities.
+ * i.e. 0xC6000000 | n. Numbers 0x0000-0x00FF are the kernel's, 0x0100-0x01FF capabilities,
+ * 0x0200-0x02FF the host functions of WebAssembly agents (GATE_F_AGENT: the caller is an
+ * agent; its registers are the arguments of its host call).
  *
  * The table is the kernel's: it includes the capability entries with GATE_CAP_ENTRIES and
  * appends its own, then hands the array to gate_init, which refuses a table in which any entry
@@ -24,6 +26,7 @@
 #ifndef RVM_KERNEL_GATE_H
 #define RVM_KERNEL_GATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,7 +75,8 @@ enum gate_status {
  * saved frame itself: nothing is copied): x0 = function id in, status out; x1.. results.
  */
 struct gate_call {
-        uint32_t caller; /* partition id; 0 = RVM itself */
+        uint32_t caller; /* principal: partition id (0 = RVM itself), or an agent's (agent.h) */
+        bool agent;      /* made by a WebAssembly agent's host function, not by a guest's HVC */
         uint64_t *x;     /* x[0..7] */
 };
 
@@ -87,6 +91,8 @@ enum gate_flags {
         /* Unprivileged and touching nothing but the caller's own registers: the kernel may
          * dispatch it without its run lock (the hypercall fast path). */
         GATE_F_LOCAL = 1u << 5,
+        GATE_F_AGENT =
+            1u << 6, /* only agents' host functions reach it; a guest gets NOT_SUPPORTED */
 };
 
 struct gate_ctx {

@@ -7,6 +7,7 @@
 #include "kernel/hvc.h"
 
 #include "hal/timer.h"
+#include "kernel/agent.h"
 #include "kernel/gate.h"
 #include "kernel/ipc.h"
 #include "kernel/share.h"
@@ -93,6 +94,56 @@ static const struct gate_entry hvc_table[] = {
      .witness_kind = WK_COMM_LEND,
      .handler = share_hc_reclaim},
     GATE_CAP_ENTRIES,
+#ifdef RVM_HAVE_WASM
+    /* WebAssembly agents' host functions (kernel/agent_calls.c): only agents reach them. */
+    {.fid = GATE_FID(0x200),
+     .name = "agent_log",
+     .type = CAP_T_NONE,
+     .rights = GATE_RIGHTS_NONE,
+     .witness_kind = WK_WASM_HOSTCALL, /* refusals only */
+     .flags = GATE_F_UNPRIVILEGED | GATE_F_ANY_TYPE | GATE_F_SELF_WITNESS | GATE_F_AGENT,
+     .handler = agent_hc_log},
+    {.fid = GATE_FID(0x201),
+     .name = "agent_send",
+     .type = CAP_T_COMM_EDGE,
+     .rights = CAP_R_WRITE,
+     .tier = PROOF_TIER_P1,
+     .witness_kind = WK_COMM_SEND,
+     .flags = GATE_F_AGENT,
+     .handler = agent_hc_send},
+    {.fid = GATE_FID(0x202),
+     .name = "agent_recv",
+     .type = CAP_T_COMM_EDGE,
+     .rights = CAP_R_READ,
+     .tier = PROOF_TIER_P1,
+     .witness_kind = WK_WASM_HOSTCALL, /* refusals only: taking a message changes only its ring */
+     .flags = GATE_F_SELF_WITNESS | GATE_F_AGENT,
+     .handler = agent_hc_recv},
+    {.fid = GATE_FID(0x203),
+     .name = "agent_witness",
+     .type = CAP_T_WITNESS_LOG,
+     .rights = CAP_R_WRITE,
+     .tier = PROOF_TIER_P1,
+     .witness_kind = WK_WASM_EMIT,
+     .flags = GATE_F_AGENT,
+     .handler = agent_hc_witness},
+    {.fid = GATE_FID(0x204),
+     .name = "agent_spawn",
+     .type = CAP_T_PARTITION,
+     .rights = CAP_R_EXECUTE,
+     .tier = PROOF_TIER_P1,
+     .witness_kind = WK_WASM_AGENT, /* the new agent's lifecycle records */
+     .flags = GATE_F_SELF_WITNESS | GATE_F_AGENT,
+     .handler = agent_hc_spawn},
+    {.fid = GATE_FID(0x205),
+     .name = "agent_put",
+     .type = CAP_T_COMM_EDGE,
+     .rights = CAP_R_WRITE,
+     .tier = PROOF_TIER_P1,
+     .witness_kind = WK_WASM_HOSTCALL, /* refusals only: the doorbell after a burst is witnessed */
+     .flags = GATE_F_SELF_WITNESS | GATE_F_AGENT,
+     .handler = agent_hc_put},
+#endif
 };
 
 static uint64_t hvc_clock(void)

@@ -219,6 +219,9 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
                 created++;
         }
         for (size_t i = 0; i < edge_count; i++) {
+                if (EDGE_IS_AGENT(edges[i].a) || EDGE_IS_AGENT(edges[i].b)) {
+                        continue; /* an agent end: agent_boot makes it once agents exist */
+                }
                 struct partition *a = part_get(edges[i].a);
                 struct partition *b = part_get(edges[i].b);
                 if (a == NULL || b == NULL || ipc_edge_create(a, b) != 0) {

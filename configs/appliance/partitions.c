@@ -1,16 +1,23 @@
 /*
  * configs/appliance/partitions.c: the default appliance: a producer and a consumer that
  * talk over a CommEdge, a worker that just computes (and reports through a virtual PL011
- * UART that RVM emulates), and a WASM partition running two WebAssembly agents (one
- * well-behaved, one that never yields).
+ * UART that RVM emulates), and two WASM partitions whose WebAssembly agents talk to each
+ * other and to a guest (`echo`) over CommEdges.
  */
 #include "configs/partitions.h"
 
 GUEST_IMAGE(producer);
 GUEST_IMAGE(consumer);
 GUEST_IMAGE(ticker);
+GUEST_IMAGE(echo);
 AGENT_MODULE(counter);
 AGENT_MODULE(looper);
+AGENT_MODULE(pinger);
+AGENT_MODULE(ponger);
+AGENT_MODULE(bridge);
+AGENT_MODULE(supervisor);
+AGENT_MODULE(rogue);
+AGENT_MODULE(crunch);
 
 #define MIB (1ULL << 20)
 
@@ -37,19 +44,37 @@ const struct part_config rvm_partitions[] = {
      .vdevs = worker_devices,
      .vdev_count = 1},
     {.name = "agents", .kind = PART_KIND_WASM},
+    APPLIANCE_GUEST("echo", echo),
+    {.name = "agents2", .kind = PART_KIND_WASM},
 };
 const size_t rvm_partition_count = sizeof(rvm_partitions) / sizeof(rvm_partitions[0]);
 
-/* producer (1) -> consumer (2) */
-const struct edge_config rvm_edges[] = {{1, 2}};
-const size_t rvm_edge_count = sizeof(rvm_edges) / sizeof(rvm_edges[0]);
+#define AGENT(nm, part, ...)                                                      \
+        {                                                                         \
+                .name = #nm, .wasm = agent_##nm, .wasm_size = &agent_##nm##_size, \
+                .partition = part, __VA_ARGS__                                    \
+        }
 
-/* Both agents run in the WASM partition (4). */
+/* Agents by position (1 = first); partitions 4 and 6 are the WASM partitions. */
 const struct agent_config rvm_agents[] = {
-    {.name = "counter", .wasm = agent_counter, .wasm_size = &agent_counter_size, .partition = 4},
-    {.name = "looper", .wasm = agent_looper, .wasm_size = &agent_looper_size, .partition = 4},
+    AGENT(counter, 4),                             /* 1: logs its progress, yields */
+    AGENT(looper, 4),                              /* 2: never yields: fuel preempts it */
+    AGENT(pinger, 4, .caps = AGENT_CAP_WITNESS),   /* 3: ping-pong with ponger */
+    AGENT(ponger, 6),                              /* 4: written in WAT */
+    AGENT(bridge, 4),                              /* 5: talks to the echo guest */
+    AGENT(supervisor, 4, .caps = AGENT_CAP_SPAWN), /* 6: spawns two crunch workers */
+    AGENT(rogue, 4),                               /* 7: asks for what it may not have */
+    AGENT(crunch, 4, .on_demand = true),           /* spawned only */
 };
 const size_t rvm_agent_count = sizeof(rvm_agents) / sizeof(rvm_agents[0]);
+
+const struct edge_config rvm_edges[] = {
+    {1, 2},                         /* producer -> consumer */
+    {EDGE_AGENT(3), EDGE_AGENT(4)}, /* pinger <-> ponger: agent to agent, across partitions */
+    {5, EDGE_AGENT(5)},             /* echo (guest) <-> bridge (agent) */
+    {EDGE_AGENT(7), EDGE_AGENT(2)}, /* rogue <-> looper (never used: the rogue's capability) */
+};
+const size_t rvm_edge_count = sizeof(rvm_edges) / sizeof(rvm_edges[0]);
 
 _Static_assert(sizeof(rvm_partitions) / sizeof(rvm_partitions[0]) <= PART_MAX,
                "more partitions than PART_MAX");

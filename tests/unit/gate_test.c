@@ -55,8 +55,17 @@ static int32_t version_handler(struct gate_ctx *ctx)
         return GATE_OK;
 }
 
-#define FID_MEM_MAP GATE_FID(0x0010)
-#define FID_VERSION GATE_FID(0x0000)
+static int agent_calls;
+static int32_t agent_send_handler(struct gate_ctx *ctx)
+{
+        agent_calls++;
+        assert_true(ctx->call->agent);
+        return GATE_OK;
+}
+
+#define FID_MEM_MAP    GATE_FID(0x0010)
+#define FID_VERSION    GATE_FID(0x0000)
+#define FID_AGENT_SEND GATE_FID(0x0201)
 
 static const struct gate_entry table[] = {
     GATE_CAP_ENTRIES,
@@ -75,6 +84,14 @@ static const struct gate_entry table[] = {
      .tier = PROOF_TIER_NONE,
      .flags = GATE_F_UNPRIVILEGED,
      .handler = version_handler},
+    {.fid = FID_AGENT_SEND,
+     .name = "agent_send",
+     .type = CAP_T_MEMORY,
+     .rights = CAP_R_WRITE,
+     .tier = PROOF_TIER_P1,
+     .witness_kind = WK_COMM_SEND,
+     .flags = GATE_F_AGENT,
+     .handler = agent_send_handler},
 };
 #define TABLE_N (sizeof(table) / sizeof(table[0]))
 
@@ -275,6 +292,29 @@ static void test_unknown_call(void **state)
         assert_int_equal(last()->kind, WK_PROOF_DENY);
         c = call(2, 0x84000000u, 0, 0, 0, 0, 0); /* PSCI id: not ours */
         assert_int_equal(dispatch(&c), GATE_E_NOT_SUPPORTED);
+}
+
+/* An agent-only entry: a guest's HVC with its id is an unknown call; an agent's host call
+ * with the same registers passes P1 and reaches the handler. Both leave one record. */
+static void test_agent_only_entry(void **state)
+{
+        (void)state;
+        agent_calls = 0;
+        struct gate_call c = call(1, FID_AGENT_SEND, root1, 0, 0, 0, 0);
+        assert_int_equal(dispatch(&c), GATE_E_NOT_SUPPORTED);
+        assert_int_equal(last()->kind, WK_PROOF_DENY);
+        assert_int_equal(agent_calls, 0);
+        c = call(1, FID_AGENT_SEND, root1, 0, 0, 0, 0);
+        c.agent = true;
+        assert_int_equal(dispatch(&c), GATE_OK);
+        assert_int_equal(last()->kind, WK_COMM_SEND);
+        assert_int_equal(agent_calls, 1);
+        /* ... and still needs the capability. */
+        c = call(2, FID_AGENT_SEND, root1, 0, 0, 0, 0);
+        c.agent = true;
+        assert_int_equal(dispatch(&c), GATE_E_FOREIGN);
+        assert_int_equal(last()->kind, WK_CAP_DENY);
+        assert_int_equal(agent_calls, 1);
 }
 
 static void test_p2_denial(void **state)
@@ -479,6 +519,7 @@ int main(void)
             cmocka_unit_test_setup(test_derive_inspect_drop, setup),
             cmocka_unit_test_setup(test_bad_handles_denied_everywhere, setup),
             cmocka_unit_test_setup(test_unknown_call, setup),
+            cmocka_unit_test_setup(test_agent_only_entry, setup),
             cmocka_unit_test_setup(test_p2_denial, setup),
             cmocka_unit_test_setup(test_p3_denial, setup),
             cmocka_unit_test_setup(test_two_partitions_cross_attempts, setup),

@@ -14,7 +14,10 @@
  * Output: BENCH lines only. With WASM_BENCH_ONLY=core|fib|core-native|fib-native in the
  * environment it runs just that part (for counting instructions under valgrind, e.g.
  * WASM_BENCH_ONLY=core valgrind --tool=callgrind build/wasm/wasm_bench build/wasm/bench.wasm;
- * a full run checks the interpreter's results against the native ones).
+ * a full run checks the interpreter's results against the native ones). WASM_BENCH_N sets
+ * the CoreMark-like iteration count or fib's n, WASM_BENCH_REPS how many times the part runs:
+ * tools/bench/insns counts two runs that differ only in these and takes the difference, so
+ * start-up (reading, decoding, instantiating) cancels out.
  */
 #include <stdint.h>
 
@@ -249,43 +252,49 @@ int main(int argc, char **argv)
                 fprintf(stderr, "cannot instantiate\n");
                 return 1;
         }
-        const uint32_t core_iters = 2000, fib_n = 32;
-        if (only == NULL || strcmp(only, "core") == 0) {
-                double t = now();
-                uint64_t r = run_wasm(inst, "bench_core", core_iters);
-                t = now() - t;
-                /* checked against native only in a full run: counted runs stay pure */
-                if (only == NULL && r != bench_core(core_iters)) {
-                        fprintf(stderr, "core: wasm result differs from native\n");
-                        return 1;
+        const char *n_env = getenv("WASM_BENCH_N");
+        const char *reps_env = getenv("WASM_BENCH_REPS");
+        const uint32_t core_iters = n_env != NULL ? (uint32_t)atoi(n_env) : 2000;
+        const uint32_t fib_n = n_env != NULL ? (uint32_t)atoi(n_env) : 32;
+        const int reps = reps_env != NULL ? atoi(reps_env) : 1;
+        for (int rep = 0; rep < reps; rep++) {
+                if (only == NULL || strcmp(only, "core") == 0) {
+                        double t = now();
+                        uint64_t r = run_wasm(inst, "bench_core", core_iters);
+                        t = now() - t;
+                        /* checked against native only in a full run: counted runs stay pure */
+                        if (only == NULL && r != bench_core(core_iters)) {
+                                fprintf(stderr, "core: wasm result differs from native\n");
+                                return 1;
+                        }
+                        printf("BENCH wasm_core %.0f iterations/s\n", core_iters / t);
                 }
-                printf("BENCH wasm_core %.0f iterations/s\n", core_iters / t);
-        }
-        if (only == NULL || strcmp(only, "core-native") == 0) {
-                volatile uint32_t n = core_iters;
-                double t = now();
-                uint32_t r = bench_core(n);
-                t = now() - t;
-                printf("BENCH native_core %.0f iterations/s\n", core_iters / t);
-                (void)r;
-        }
-        if (only == NULL || strcmp(only, "fib") == 0) {
-                double t = now();
-                uint64_t r = run_wasm(inst, "bench_fib", fib_n);
-                t = now() - t;
-                if (only == NULL && r != bench_fib(fib_n)) {
-                        fprintf(stderr, "fib: wasm result differs from native\n");
-                        return 1;
+                if (only == NULL || strcmp(only, "core-native") == 0) {
+                        volatile uint32_t n = core_iters;
+                        double t = now();
+                        uint32_t r = bench_core(n);
+                        t = now() - t;
+                        printf("BENCH native_core %.0f iterations/s\n", core_iters / t);
+                        (void)r;
                 }
-                printf("BENCH wasm_fib%u %.3f s\n", fib_n, t);
-        }
-        if (only == NULL || strcmp(only, "fib-native") == 0) {
-                volatile uint32_t n = fib_n;
-                double t = now();
-                uint32_t r = bench_fib(n);
-                t = now() - t;
-                printf("BENCH native_fib%u %.3f s\n", fib_n, t);
-                (void)r;
+                if (only == NULL || strcmp(only, "fib") == 0) {
+                        double t = now();
+                        uint64_t r = run_wasm(inst, "bench_fib", fib_n);
+                        t = now() - t;
+                        if (only == NULL && r != bench_fib(fib_n)) {
+                                fprintf(stderr, "fib: wasm result differs from native\n");
+                                return 1;
+                        }
+                        printf("BENCH wasm_fib%u %.3f s\n", fib_n, t);
+                }
+                if (only == NULL || strcmp(only, "fib-native") == 0) {
+                        volatile uint32_t n = fib_n;
+                        double t = now();
+                        uint32_t r = bench_fib(n);
+                        t = now() - t;
+                        printf("BENCH native_fib%u %.3f s\n", fib_n, t);
+                        (void)r;
+                }
         }
         free(imem);
         return 0;

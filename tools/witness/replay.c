@@ -232,7 +232,9 @@ static void apply(struct state *s, const struct witness_record *r)
 
                         touch(o = add(s, &s->caps, r->payload), r);
                         if (o) {
-                                o->a = r->target;
+                                /* The receiver is the table the new handle names (table id =
+                                 * principal + 1); target is the object (cap/ writes it so). */
+                                o->a = (r->payload >> 48) - 1;
                                 o->b = obj;
                                 o->c = r->payload != r->cap ? r->cap : 0;
                                 o->d = rights;

@@ -8,7 +8,7 @@
 __attribute__((export_name("run"))) void run(void)
 {
         for (volatile unsigned long long i = 0;; i++) {
-                if ((i & 0x1fffff) == 0) {
+                if ((i & 0xfffff) == 0) {
                         char line[96];
                         int n = agent_puts(line, 0, "looper: still in its first call, iteration ");
                         n = agent_putu(line, n, i);
