@@ -19,14 +19,6 @@
 
 static volatile uint64_t mpidr_seen[3], ctx_seen[3], counted[3], done[3], runs[3], go;
 
-static inline uint64_t read_mpidr(void)
-{
-        uint64_t v;
-
-        __asm__ volatile("mrs %0, mpidr_el1" : "=r"(v));
-        return v;
-}
-
 static void count(unsigned me)
 {
         for (uint64_t i = 0; i < TARGET; i++) {
@@ -37,10 +29,10 @@ static void count(unsigned me)
 __attribute__((noreturn)) void secondary(uint64_t ctx);
 __attribute__((noreturn)) void secondary(uint64_t ctx)
 {
-        unsigned me = (unsigned)(read_mpidr() & 0xff);
+        unsigned me = (unsigned)(rvm_read_mpidr() & 0xff);
 
         if (me < 3) {
-                mpidr_seen[me] = read_mpidr();
+                mpidr_seen[me] = rvm_read_mpidr();
                 ctx_seen[me] = ctx;
                 runs[me]++;
                 while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE)) {
@@ -74,7 +66,7 @@ RVM_GUEST_ENTRY(guest_start)
         gprintf("smp: CPU_ON again -> %lld, no such vCPU -> %lld\n", (unsigned long long)again,
                 (unsigned long long)missing);
         gprintf("smp: CPU_ON outside RAM -> %lld; vCPU 0 MPIDR 0x%llx\n",
-                (unsigned long long)outside, read_mpidr());
+                (unsigned long long)outside, rvm_read_mpidr());
         __atomic_store_n(&go, 1, __ATOMIC_RELEASE);
         uint64_t others = counted[1] + counted[2];
         count(0);
@@ -97,7 +89,7 @@ RVM_GUEST_ENTRY(guest_start)
         gprintf("smp: restarted vCPU 1 -> %lld, ran %llu times\n", (unsigned long long)re, runs[1]);
         gprintf("smp: its context 0x%llx; it counted %llu in all\n", ctx_seen[1], counted[1]);
         bool ok = on1 == 0 && on2 == 0 && again == PSCI_E_ALREADY_ON && missing == PSCI_E_INVALID &&
-                  outside == PSCI_E_BAD_ADDR && (read_mpidr() & 0xff) == 0 &&
+                  outside == PSCI_E_BAD_ADDR && (rvm_read_mpidr() & 0xff) == 0 &&
                   (mpidr_seen[1] & 0xff) == 1 && (mpidr_seen[2] & 0xff) == 2 &&
                   ctx_seen[2] == 0x2222 && ctx_seen[1] == 0x3333 && runs[1] == 2 &&
                   counted[0] == TARGET && counted[1] == 2 * TARGET && counted[2] == TARGET;

@@ -151,6 +151,15 @@ static inline uint64_t rvm_read_cntvct(void)
         return v;
 }
 
+/* This vCPU's MPIDR_EL1 (RVM sets it: aff0 = the vCPU's index in its partition). */
+static inline uint64_t rvm_read_mpidr(void)
+{
+        uint64_t v;
+
+        __asm__ volatile("mrs %0, mpidr_el1" : "=r"(v));
+        return v;
+}
+
 static inline void rvm_wfi(void)
 {
         __asm__ volatile("wfi" ::: "memory");
