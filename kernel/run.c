@@ -587,6 +587,41 @@ static bool is_set_way(uint64_t iss)
 
 static void lower_sync_slow(struct percpu *c, struct vcpu *v, struct arch_regs *regs, uint64_t esr);
 
+/* MSR ICC_SGI1R_EL1, Xt (op0=3 op1=0 CRn=12 CRm=11 op2=5, a write): HCR_EL2.IMO traps it. */
+static bool is_sgi1r_write(uint64_t iss)
+{
+        unsigned op0 = (iss >> 20) & 3, op1 = (iss >> 14) & 7, crn = (iss >> 10) & 15;
+        unsigned crm = (iss >> 1) & 15, op2 = (iss >> 17) & 7;
+
+        return op0 == 3 && op1 == 0 && crn == 12 && crm == 11 && op2 == 5 && (iss & 1) == 0;
+}
+
+/*
+ * A guest's software-generated interrupt to vCPUs of its own partition: INTID [27:24] to
+ * those in the target list [15:0] (aff0; its vCPUs have Aff1..3 = 0, so a request naming
+ * another affinity reaches nobody), or to all others when IRM [40] is set. It never leaves
+ * the partition.
+ */
+static void guest_sgi(struct vcpu *v, uint64_t val)
+{
+        struct partition *p = v->part;
+        uint32_t intid = (uint32_t)(val >> 24) & 0xf;
+        bool all_others = (val >> 40) & 1;
+        uint64_t higher = val & 0x00ff00ff00ff0000ULL; /* Aff3, Aff2, Aff1 */
+        uint32_t list = (uint32_t)val & 0xffff;
+
+        if (!all_others && ((higher != 0) || ((val >> 44) & 0xf) != 0)) {
+                return;
+        }
+        for (unsigned i = 0; i < p->nr_vcpus; i++) {
+                struct vcpu *t = &p->vcpus[i];
+                bool chosen = all_others ? t != v : ((list >> i) & 1) != 0;
+                if (chosen && t->state != VCPU_OFF) {
+                        run_virq_raise(t, intid);
+                }
+        }
+}
+
 void arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
 {
         struct percpu *c = this_cpu();
@@ -644,6 +679,12 @@ static __attribute__((noinline)) void lower_sync_slow(struct percpu *c, struct v
         case EC_SYSREG:
                 if (is_set_way(esr & 0x1ffffff)) {
                         regs->elr += 4; /* HCR.SWIO/TSW: no set/way for guests; a no-op */
+                        break;
+                }
+                if (is_sgi1r_write(esr & 0x1ffffff)) {
+                        unsigned rt = (unsigned)(esr >> 5) & 31;
+                        guest_sgi(v, rt == 31 ? 0 : regs->x[rt]);
+                        regs->elr += 4;
                         break;
                 }
                 run_fault(p, (uint32_t)esr, 0, FAULT_SYSREG);

@@ -17,7 +17,28 @@
 
 #include <stdbool.h>
 
-static volatile uint64_t mpidr_seen[3], ctx_seen[3], counted[3], done[3], runs[3], go;
+static volatile uint64_t mpidr_seen[3], ctx_seen[3], counted[3], done[3], runs[3];
+static volatile uint32_t sgi_seen[3], other_irqs;
+
+#define SGI_GO 3u
+
+RVM_GUEST_IRQ_VECTORS(on_irq);
+
+void on_irq(void)
+{
+        uint32_t intid = rvm_irq_ack();
+        unsigned me = (unsigned)(rvm_read_mpidr() & 0xff);
+
+        if (intid == RVM_IRQ_SPURIOUS) {
+                return;
+        }
+        if (intid == SGI_GO && me < 3) {
+                sgi_seen[me]++;
+        } else {
+                other_irqs++;
+        }
+        rvm_irq_eoi(intid);
+}
 
 static void count(unsigned me)
 {
@@ -34,9 +55,12 @@ __attribute__((noreturn)) void secondary(uint64_t ctx)
         if (me < 3) {
                 mpidr_seen[me] = rvm_read_mpidr();
                 ctx_seen[me] = ctx;
+                uint32_t seen = sgi_seen[me];
                 runs[me]++;
-                while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE)) {
-                        rvm_yield(); /* vCPU 0 checks the PSCI errors first */
+                rvm_gic_init();
+                rvm_irqs_on();
+                while (sgi_seen[me] == seen) {
+                        rvm_yield(); /* vCPU 0 checks the PSCI errors, then sends SGI_GO */
                 }
                 count(me);
                 __atomic_store_n(&done[me], 1, __ATOMIC_RELEASE);
@@ -67,7 +91,7 @@ RVM_GUEST_ENTRY(guest_start)
                 (unsigned long long)missing);
         gprintf("smp: CPU_ON outside RAM -> %lld; vCPU 0 MPIDR 0x%llx\n",
                 (unsigned long long)outside, rvm_read_mpidr());
-        __atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+        rvm_send_sgi(SGI_GO, 0x6); /* to vCPUs 1 and 2 */
         uint64_t others = counted[1] + counted[2];
         count(0);
         others = counted[1] + counted[2] - others;
@@ -85,6 +109,7 @@ RVM_GUEST_ENTRY(guest_start)
         gprintf("smp: AFFINITY_INFO(1) -> off; restart it\n", 0, 0);
         done[1] = 0;
         int64_t re = rvm_smc(PSCI_CPU_ON_64, 1, entry, 0x3333);
+        rvm_send_sgi(SGI_GO, 0x2); /* held pending until vCPU 1 unmasks it */
         wait_done(1);
         gprintf("smp: restarted vCPU 1 -> %lld, ran %llu times\n", (unsigned long long)re, runs[1]);
         gprintf("smp: its context 0x%llx; it counted %llu in all\n", ctx_seen[1], counted[1]);
@@ -92,7 +117,10 @@ RVM_GUEST_ENTRY(guest_start)
                   outside == PSCI_E_BAD_ADDR && (rvm_read_mpidr() & 0xff) == 0 &&
                   (mpidr_seen[1] & 0xff) == 1 && (mpidr_seen[2] & 0xff) == 2 &&
                   ctx_seen[2] == 0x2222 && ctx_seen[1] == 0x3333 && runs[1] == 2 &&
-                  counted[0] == TARGET && counted[1] == 2 * TARGET && counted[2] == TARGET;
+                  counted[0] == TARGET && counted[1] == 2 * TARGET && counted[2] == TARGET &&
+                  sgi_seen[1] == 2 && sgi_seen[2] == 1 && sgi_seen[0] == 0 && other_irqs == 0;
+        gprintf("smp: SGI %llu taken by vCPU 1 twice, vCPU 2 once: %llu\n", SGI_GO,
+                sgi_seen[1] == 2 && sgi_seen[2] == 1 && sgi_seen[0] == 0 && other_irqs == 0);
         rvm_puts(ok ? "smp: all checks pass\n" : "smp: FAILED\n");
         rvm_exit(ok ? 0 : 1);
 }

@@ -602,6 +602,14 @@ static inline void rvm_irq_eoi(uint32_t intid)
         __asm__ volatile("msr S3_0_C12_C12_1, %0" : : "r"((uint64_t)intid) : "memory");
 }
 
+/* Send SGI intid (0..15) to the vCPUs of this partition in target_list (bit n = vCPU n). */
+static inline void rvm_send_sgi(unsigned intid, unsigned target_list)
+{
+        uint64_t v = (uint64_t)(intid & 0xf) << 24 | (target_list & 0xffff);
+
+        __asm__ volatile("msr S3_0_C12_C11_5, %0\n isb" : : "r"(v) : "memory"); /* ICC_SGI1R_EL1 */
+}
+
 /* The EL1 virtual timer: fire in `ticks` counter ticks (TVAL), or stop. */
 static inline void rvm_vtimer_arm(uint64_t ticks)
 {
