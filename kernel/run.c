@@ -364,6 +364,16 @@ void run_virq_unforward(struct vcpu *v, uint32_t intid)
         __atomic_and_fetch(&v->virq_pending, ~(1ULL << intid), __ATOMIC_RELEASE);
 }
 
+/* Wake v if it sleeps in WFI (run_lock held). */
+static void wfi_wake(struct vcpu *v)
+{
+        if (v->wfi && v->state == VCPU_BLOCKED) {
+                v->wfi = false;
+                v->state = VCPU_RUNNABLE;
+                run_vcpu_woken(v);
+        }
+}
+
 void run_virq_raise(struct vcpu *v, uint32_t vintid)
 {
         if (vintid < 64) {
@@ -371,6 +381,7 @@ void run_virq_raise(struct vcpu *v, uint32_t vintid)
         } else if (vintid >= RVM_VIRQ_DOORBELL_BASE && vintid < RVM_VIRQ_DOORBELL_BASE + 16) {
                 uint64_t bit = 1ULL << (vintid - RVM_VIRQ_DOORBELL_BASE);
                 __atomic_or_fetch(&v->doorbell_pending, bit, __ATOMIC_RELEASE);
+                wfi_wake(v);
                 if ((__atomic_load_n(&v->doorbell_queued, __ATOMIC_ACQUIRE) & bit) != 0) {
                         /*
                          * Still in its list register at the last entry: the guest has not
@@ -383,6 +394,7 @@ void run_virq_raise(struct vcpu *v, uint32_t vintid)
         } else {
                 return;
         }
+        wfi_wake(v); /* asleep in WFI: this is what it waits for */
         int cpu = __atomic_load_n(&v->cpu, __ATOMIC_RELAXED);
         if (cpu >= 0 && (unsigned)cpu != this_cpu()->index && (unsigned)cpu < percpu_count) {
                 /* Running elsewhere: make that CPU trap so the entry path delivers it. */
@@ -499,6 +511,16 @@ void run_tick(void)
         }
         if (c->index == 0) {
                 lease_tick(now); /* device leases end on time, whoever is running */
+                /* vCPUs asleep in WFI whose virtual timer is due (at tick granularity). */
+                for (unsigned id = 1; id <= part_count(); id++) {
+                        struct partition *p = part_get(id);
+                        for (unsigned i = 0; i < p->nr_vcpus; i++) {
+                                struct vcpu *v = &p->vcpus[i];
+                                if (v->wfi && v->wfi_until != 0 && v->wfi_until <= now) {
+                                        wfi_wake(v);
+                                }
+                        }
+                }
         }
         if (c->index == 0 && c->ticks % RUN_EPOCH_TICKS == 0) {
                 sched_balance(&run_sched, now);
@@ -587,6 +609,34 @@ static bool is_set_way(uint64_t iss)
 
 static void lower_sync_slow(struct percpu *c, struct vcpu *v, struct arch_regs *regs, uint64_t esr);
 
+/*
+ * WFI / WFE. A vCPU that has enabled its virtual interrupts and has none pending sleeps in
+ * WFI until one is raised for it (run_virq_raise) or its virtual timer's deadline passes
+ * (checked each tick): it costs no CPU. Otherwise (WFE, or a guest that takes no interrupts,
+ * for which WFI may complete at any time) it gives the rest of its slice away.
+ */
+static void guest_wfx(struct vcpu *v, bool wfe)
+{
+        /* First what the entry path would do: deliver raised interrupts, unmask sources the
+         * guest has ended (a level still high fires again on the way back in). */
+        virq_sync(v);
+        if (wfe || !arch_vgic_live_enabled() || arch_vgic_live_pending() ||
+            (__atomic_load_n(&v->virq_pending, __ATOMIC_RELAXED) |
+             __atomic_load_n(&v->doorbell_pending, __ATOMIC_RELAXED)) != 0) {
+                run_yield();
+                return;
+        }
+        uint64_t deadline = arch_vtimer_deadline();
+        uint64_t until = deadline != 0 ? arch_counter_to_ns(deadline) : 0;
+        if (deadline != 0 && until <= hal_time_ns()) {
+                return; /* the timer is due: it fires on the way back in */
+        }
+        v->wfi = true;
+        v->wfi_until = until;
+        v->state = VCPU_BLOCKED;
+        run_vcpu_blocked(v);
+}
+
 /* MSR ICC_SGI1R_EL1, Xt (op0=3 op1=0 CRn=12 CRm=11 op2=5, a write): HCR_EL2.IMO traps it. */
 static bool is_sgi1r_write(uint64_t iss)
 {
@@ -674,7 +724,7 @@ static __attribute__((noinline)) void lower_sync_slow(struct percpu *c, struct v
                 break;
         case EC_WFX:
                 regs->elr += 4;
-                run_yield(); /* an idle vCPU gives the rest of its slice away */
+                guest_wfx(v, (esr & 1) != 0);
                 break;
         case EC_SYSREG:
                 if (is_set_way(esr & 0x1ffffff)) {

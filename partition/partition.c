@@ -111,6 +111,8 @@ static void vcpu_reset(struct partition *p, unsigned idx, uint64_t entry, uint64
         __atomic_store_n(&v->doorbell_pending, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&v->doorbell_queued, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&v->virq_masked, 0, __ATOMIC_RELAXED);
+        v->wfi = false;
+        v->wfi_until = 0;
         /* A CPU that still runs the old context sees the new generation and drops it. */
         __atomic_add_fetch(&v->ctx_gen, 1, __ATOMIC_RELEASE);
 }

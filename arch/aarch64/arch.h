@@ -185,6 +185,12 @@ bool arch_vgic_live_add(uint32_t vintid);
 bool arch_vgic_live_holds(uint32_t vintid);
 /* Mask (true) or unmask the live EL1 virtual timer's interrupt output (CNTV_CTL.IMASK). */
 void arch_vtimer_mask(bool mask);
+/* Does the live interface hold an interrupt the guest has not yet taken (state pending)? */
+bool arch_vgic_live_pending(void);
+/* Has the running guest enabled Group 1 interrupts (ICH_VMCR_EL2.VENG1)? */
+bool arch_vgic_live_enabled(void);
+/* The live virtual timer's deadline in counter ticks if it is armed and unmasked, else 0. */
+uint64_t arch_vtimer_deadline(void);
 
 /* Reset values for a fresh EL1 (MMU off, caches off) with its stack pointer at sp. */
 void arch_el1_reset(struct arch_el1_ctx *c, uint64_t sp);

@@ -153,6 +153,32 @@ bool arch_vgic_live_holds(uint32_t vintid)
         return false;
 }
 
+bool arch_vgic_live_pending(void)
+{
+        for (unsigned i = 0; i < lrs; i++) {
+                if ((lr_read(i) & LR_PENDING) != 0) {
+                        return true;
+                }
+        }
+        return false;
+}
+
+bool arch_vgic_live_enabled(void)
+{
+        return (sysreg_read_s(ICH_VMCR_EL2) & 2) != 0; /* VENG1 */
+}
+
+uint64_t arch_vtimer_deadline(void)
+{
+        uint64_t ctl = sysreg_read(cntv_ctl_el0);
+
+        if ((ctl & CNT_CTL_ENABLE) == 0 || (ctl & CNT_CTL_IMASK) != 0) {
+                return 0;
+        }
+        uint64_t cval = sysreg_read(cntv_cval_el0);
+        return cval != 0 ? cval : 1;
+}
+
 void arch_vtimer_mask(bool mask)
 {
         uint64_t ctl = sysreg_read(cntv_ctl_el0);
