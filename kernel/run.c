@@ -465,8 +465,11 @@ static __attribute__((noinline)) void run_schedule_slow(struct percpu *c, struct
                 if (next != NULL && next->part->cfg->kind == PART_KIND_WASM) {
                         /* A WASM partition's turn: its agents run here, at EL2, until the
                          * tick asks for the next partition; then choose again. */
+                        next->switches++;
                         spin_unlock(&run_lock);
                         agent_run_partition(next->part);
+                        /* Its time, as ps shows it (agent_run_partition takes the lock). */
+                        next->runtime_ns += hal_time_ns() - now;
                         continue;
                 }
 #endif
