@@ -343,11 +343,11 @@ static void agent_fp_enter(void)
 {
         struct percpu *c = this_cpu();
 
+        arch_fp_trap(false); /* first: saving the registers is an FP access too */
         if (c->fp_owner != NULL) {
                 arch_fp_save(&c->fp_owner->fp);
                 c->fp_owner = NULL;
         }
-        arch_fp_trap(false);
         arch_fp_reset(); /* round to nearest even, no flush to zero */
 }
 
@@ -559,14 +559,18 @@ static unsigned parse_small(const char *s, unsigned max)
 }
 
 /*
- * The monitor runs on CPU 0 between two turns of whatever vCPU was there, whose FP registers
- * agent_fp_enter parked: trap FP again, so that its next FP instruction reloads them rather
- * than finding what the interpreter left.
+ * The monitor runs on CPU 0 between two turns of whatever vCPU was there. Park its FP
+ * registers first (every operation, whether it enters the interpreter or not), then trap
+ * FP again, so that its next FP instruction reloads them rather than finding what the
+ * interpreter left. (Re-arming the trap without parking would make that reload read a
+ * stale copy while the live registers are lost; parking with the trap armed would take an
+ * FP trap at EL2: CI caught that after `agent suspend` then `agent hibernate`.)
  */
 static int cmd_agent_op(int argc, char **argv);
 
 static int cmd_agent(int argc, char **argv)
 {
+        agent_fp_enter();
         int r = cmd_agent_op(argc, argv);
 
         arch_fp_trap(true);
