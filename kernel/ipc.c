@@ -136,7 +136,7 @@ int32_t ipc_hc_notify(struct gate_ctx *ctx)
         struct partition *pp = part_get(e->end[peer]);
         if (pp != NULL && pp->cfg->kind == PART_KIND_GUEST) {
                 /* The doorbell interrupt goes to the peer's boot vCPU. */
-                run_virq_raise(&pp->vcpus[0], IPC_VIRQ_BASE + e->id);
+                virq_raise(&pp->vcpus[0], IPC_VIRQ_BASE + e->id);
         }
         struct vcpu *w = e->waiter[peer];
         if (w != NULL) {

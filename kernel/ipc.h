@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "kernel/gate.h"
-#include "kernel/run.h"
+#include "kernel/virq.h"
 #include "partition/partition.h"
 
 #define IPC_MAX_EDGES 16

@@ -15,6 +15,7 @@
 #include "kernel/monitor.h"
 #include "kernel/percpu.h"
 #include "kernel/run.h"
+#include "kernel/virq.h"
 #include "witness/witness.h"
 
 #define LEASE_DEVICES 2
@@ -54,7 +55,7 @@ static void lease_irq(unsigned intid, void *ctx)
         struct partition *p = l->partition != 0 ? part_get(l->partition) : NULL;
         if (p != NULL && p->state == PART_RUNNING) {
                 l->irqs++;
-                run_virq_forward(&p->vcpus[0], intid); /* to its boot vCPU */
+                virq_forward(&p->vcpus[0], intid); /* to its boot vCPU */
         } else {
                 hal_gic_mask_spi(intid, true); /* nobody to take it until the next lease */
         }
@@ -120,8 +121,8 @@ static void lease_end(struct lease *l, uint16_t kind, uint32_t actor)
                 /* Unmap, then invalidate every CPU's TLB entries of that VMID. */
                 arch_s2_unmap(p->s2_root, l->pa, l->size, p->vmid);
                 if (l->irq >= 32 && l->irq < 64) {
-                        run_virq_unforward(&p->vcpus[0],
-                                           l->irq); /* masked; its EOI no longer unmasks */
+                        virq_unforward(&p->vcpus[0],
+                                       l->irq); /* masked; its EOI no longer unmasks */
                 }
         } else if (l->irq >= 32 && l->irq < 64) {
                 hal_gic_mask_spi(l->irq, true);

@@ -21,6 +21,7 @@
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/vdev.h"
+#include "kernel/virq.h"
 #include "kernel/wlog.h"
 #include "sched/sched.h"
 #include "witness/witness.h"
@@ -29,7 +30,6 @@ struct spinlock run_lock = SPINLOCK_INIT;
 
 #define SGI_RESCHED 1 /* "look at your run queue": sent to the CPU a wake-up targets */
 static void resched_sgi(unsigned intid, void *ctx);
-static void vtimer_irq(unsigned intid, void *ctx);
 
 /*
  * The 2-signal scheduler (sched/) decides; this file applies its decisions. One entity per
@@ -70,9 +70,7 @@ void run_cpu_online(unsigned cpu)
         sched_cpu_init(&run_sched, cpu, hal_time_ns());
         spin_unlock(&run_lock);
         hal_gic_enable(SGI_RESCHED, arch_mpidr(), resched_sgi, NULL);
-        if (arch_vgic_cpu_init() != 0) {
-                hal_gic_enable(ARCH_VTIMER_INTID, arch_mpidr(), vtimer_irq, NULL);
-        }
+        virq_cpu_online();
 }
 
 /* Keep the scheduler's view of one vCPU in step with its state and its partition's. */
@@ -116,14 +114,17 @@ void run_partition_changed(struct partition *p)
         run_kick_partition(p);
 }
 
+void run_kick_cpu(int cpu)
+{
+        if (cpu >= 0 && (unsigned)cpu != this_cpu()->index && (unsigned)cpu < percpu_count) {
+                hal_gic_send_sgi(SGI_RESCHED, percpu[cpu].mpidr);
+        }
+}
+
 void run_kick_partition(struct partition *p)
 {
         for (unsigned i = 0; i < p->nr_vcpus; i++) {
-                int cpu = p->vcpus[i].cpu;
-                if (cpu >= 0 && (unsigned)cpu != this_cpu()->index &&
-                    (unsigned)cpu < percpu_count) {
-                        hal_gic_send_sgi(SGI_RESCHED, percpu[cpu].mpidr);
-                }
+                run_kick_cpu(p->vcpus[i].cpu);
         }
 }
 
@@ -281,141 +282,6 @@ static void vcpu_load(struct percpu *c, struct vcpu *v, struct arch_regs *frame,
 
 static void run_schedule_slow(struct percpu *c, struct arch_regs *frame);
 
-/*
- * Virtual interrupts of the vCPU about to be entered on this CPU. A level-triggered source
- * (its virtual timer, a leased device's SPI) is masked by RVM when it fires and unmasked
- * once the guest's EOI has emptied its list register: a level that is still high then fires
- * again, as on hardware. Raised vINTIDs move into free list registers first (those that
- * find none stay raised for the next entry), so a source is never unmasked while its
- * interrupt is still on its way to the guest.
- */
-/*
- * Move the raised vINTIDs of one bitmap (bit n = vINTID base + n) into list registers;
- * return those delivered.
- */
-static uint64_t virq_deliver(struct vcpu *v, uint64_t *bitmap, uint32_t base)
-{
-        uint64_t raised = __atomic_exchange_n(bitmap, 0, __ATOMIC_ACQUIRE);
-        uint64_t done = 0;
-
-        while (raised != 0) {
-                uint64_t bit = raised & -raised;
-                if (!arch_vgic_live_add(base + (uint32_t)__builtin_ctzll(raised))) {
-                        __atomic_or_fetch(bitmap, raised, __ATOMIC_RELAXED);
-                        break;
-                }
-                v->virqs++;
-                done |= bit;
-                raised &= raised - 1;
-        }
-        return done;
-}
-
-static __attribute__((noinline)) void virq_sync(struct vcpu *v)
-{
-        virq_deliver(v, &v->virq_pending, 0);
-        /* Doorbells the guest has taken and ended leave the queued set (see run_virq_raise). */
-        uint64_t queued = __atomic_load_n(&v->doorbell_queued, __ATOMIC_RELAXED);
-        for (uint64_t q = queued; q != 0; q &= q - 1) {
-                if (!arch_vgic_live_holds(RVM_VIRQ_DOORBELL_BASE + (uint32_t)__builtin_ctzll(q))) {
-                        queued &= ~(q & -q);
-                }
-        }
-        queued |= virq_deliver(v, &v->doorbell_pending, RVM_VIRQ_DOORBELL_BASE);
-        __atomic_store_n(&v->doorbell_queued, queued, __ATOMIC_RELEASE);
-        uint64_t masked = __atomic_load_n(&v->virq_masked, __ATOMIC_ACQUIRE);
-        while (masked != 0) {
-                uint32_t vintid = (uint32_t)__builtin_ctzll(masked);
-                uint64_t bit = 1ULL << vintid;
-                masked &= masked - 1;
-                if (arch_vgic_live_holds(vintid) ||
-                    (__atomic_load_n(&v->virq_pending, __ATOMIC_RELAXED) & bit) != 0) {
-                        continue; /* not yet ended by the guest */
-                }
-                /* Claim the bit first: a lease ending meanwhile clears it and keeps it masked. */
-                if ((__atomic_fetch_and(&v->virq_masked, ~bit, __ATOMIC_ACQ_REL) & bit) == 0) {
-                        continue;
-                }
-                if (vintid == ARCH_VTIMER_INTID) {
-                        arch_vtimer_mask(false);
-                } else {
-                        hal_gic_mask_spi(vintid, false);
-                }
-        }
-}
-
-void run_virq_forward(struct vcpu *v, uint32_t intid)
-{
-        if (intid < 32 || intid >= 64) {
-                return;
-        }
-        hal_gic_mask_spi(intid, true);
-        __atomic_or_fetch(&v->virq_masked, 1ULL << intid, __ATOMIC_RELEASE);
-        run_virq_raise(v, intid);
-}
-
-void run_virq_unforward(struct vcpu *v, uint32_t intid)
-{
-        if (intid < 32 || intid >= 64) {
-                return;
-        }
-        hal_gic_mask_spi(intid, true);
-        __atomic_and_fetch(&v->virq_masked, ~(1ULL << intid), __ATOMIC_RELEASE);
-        __atomic_and_fetch(&v->virq_pending, ~(1ULL << intid), __ATOMIC_RELEASE);
-}
-
-/* Wake v if it sleeps in WFI (run_lock held). */
-static void wfi_wake(struct vcpu *v)
-{
-        if (v->wfi && v->state == VCPU_BLOCKED) {
-                v->wfi = false;
-                v->state = VCPU_RUNNABLE;
-                run_vcpu_woken(v);
-        }
-}
-
-void run_virq_raise(struct vcpu *v, uint32_t vintid)
-{
-        if (vintid < 64) {
-                __atomic_or_fetch(&v->virq_pending, 1ULL << vintid, __ATOMIC_RELEASE);
-        } else if (vintid >= RVM_VIRQ_DOORBELL_BASE && vintid < RVM_VIRQ_DOORBELL_BASE + 16) {
-                uint64_t bit = 1ULL << (vintid - RVM_VIRQ_DOORBELL_BASE);
-                __atomic_or_fetch(&v->doorbell_pending, bit, __ATOMIC_RELEASE);
-                wfi_wake(v);
-                if ((__atomic_load_n(&v->doorbell_queued, __ATOMIC_ACQUIRE) & bit) != 0) {
-                        /*
-                         * Still in its list register at the last entry: the guest has not
-                         * ended the previous ring. As KVM does, no kick: the raise is kept
-                         * and delivered at the vCPU's next entry. A peer ringing a doorbell
-                         * in a loop so cannot make another CPU trap at will.
-                         */
-                        return;
-                }
-        } else {
-                return;
-        }
-        wfi_wake(v); /* asleep in WFI: this is what it waits for */
-        int cpu = __atomic_load_n(&v->cpu, __ATOMIC_RELAXED);
-        if (cpu >= 0 && (unsigned)cpu != this_cpu()->index && (unsigned)cpu < percpu_count) {
-                /* Running elsewhere: make that CPU trap so the entry path delivers it. */
-                hal_gic_send_sgi(SGI_RESCHED, percpu[cpu].mpidr);
-        }
-}
-
-/* The physical PPI of the virtual timer of the vCPU running here: mask it, raise it. */
-static void vtimer_irq(unsigned intid, void *ctx)
-{
-        struct vcpu *v = this_cpu()->current;
-
-        (void)intid;
-        (void)ctx;
-        arch_vtimer_mask(true);
-        if (v != NULL) {
-                __atomic_or_fetch(&v->virq_masked, 1ULL << ARCH_VTIMER_INTID, __ATOMIC_RELAXED);
-                __atomic_or_fetch(&v->virq_pending, 1ULL << ARCH_VTIMER_INTID, __ATOMIC_RELAXED);
-        }
-}
-
 /* Leave with frame holding the vCPU to enter next; idles while there is none. */
 static inline void run_schedule(struct arch_regs *frame)
 {
@@ -430,9 +296,7 @@ static inline void run_schedule(struct arch_regs *frame)
          */
         if (cur != NULL && !c->need_resched && cur->state == VCPU_RUNNING &&
             __atomic_load_n(&cur->part->state, __ATOMIC_RELAXED) == PART_RUNNING) {
-                if ((__atomic_load_n(&cur->virq_pending, __ATOMIC_RELAXED) |
-                     __atomic_load_n(&cur->doorbell_pending, __ATOMIC_RELAXED) |
-                     __atomic_load_n(&cur->virq_masked, __ATOMIC_RELAXED)) != 0) {
+                if (virq_attention(cur)) {
                         virq_sync(cur);
                 }
                 return;
@@ -514,16 +378,7 @@ void run_tick(void)
         }
         if (c->index == 0) {
                 lease_tick(now); /* device leases end on time, whoever is running */
-                /* vCPUs asleep in WFI whose virtual timer is due (at tick granularity). */
-                for (unsigned id = 1; id <= part_count(); id++) {
-                        struct partition *p = part_get(id);
-                        for (unsigned i = 0; i < p->nr_vcpus; i++) {
-                                struct vcpu *v = &p->vcpus[i];
-                                if (v->wfi && v->wfi_until != 0 && v->wfi_until <= now) {
-                                        wfi_wake(v);
-                                }
-                        }
-                }
+                virq_tick(now);  /* vCPUs asleep in WFI whose virtual timer is due */
         }
         if (c->index == 0 && c->ticks % RUN_EPOCH_TICKS == 0) {
                 sched_balance(&run_sched, now);
@@ -612,69 +467,6 @@ static bool is_set_way(uint64_t iss)
 
 static void lower_sync_slow(struct percpu *c, struct vcpu *v, struct arch_regs *regs, uint64_t esr);
 
-/*
- * WFI / WFE. A vCPU that has enabled its virtual interrupts and has none pending sleeps in
- * WFI until one is raised for it (run_virq_raise) or its virtual timer's deadline passes
- * (checked each tick): it costs no CPU. Otherwise (WFE, or a guest that takes no interrupts,
- * for which WFI may complete at any time) it gives the rest of its slice away.
- */
-static void guest_wfx(struct vcpu *v, bool wfe)
-{
-        /* First what the entry path would do: deliver raised interrupts, unmask sources the
-         * guest has ended (a level still high fires again on the way back in). */
-        virq_sync(v);
-        if (wfe || !arch_vgic_live_enabled() || arch_vgic_live_pending() ||
-            (__atomic_load_n(&v->virq_pending, __ATOMIC_RELAXED) |
-             __atomic_load_n(&v->doorbell_pending, __ATOMIC_RELAXED)) != 0) {
-                run_yield();
-                return;
-        }
-        uint64_t deadline = arch_vtimer_deadline();
-        uint64_t until = deadline != 0 ? arch_counter_to_ns(deadline) : 0;
-        if (deadline != 0 && until <= hal_time_ns()) {
-                return; /* the timer is due: it fires on the way back in */
-        }
-        v->wfi = true;
-        v->wfi_until = until;
-        v->state = VCPU_BLOCKED;
-        run_vcpu_blocked(v);
-}
-
-/* MSR ICC_SGI1R_EL1, Xt (op0=3 op1=0 CRn=12 CRm=11 op2=5, a write): HCR_EL2.IMO traps it. */
-static bool is_sgi1r_write(uint64_t iss)
-{
-        unsigned op0 = (iss >> 20) & 3, op1 = (iss >> 14) & 7, crn = (iss >> 10) & 15;
-        unsigned crm = (iss >> 1) & 15, op2 = (iss >> 17) & 7;
-
-        return op0 == 3 && op1 == 0 && crn == 12 && crm == 11 && op2 == 5 && (iss & 1) == 0;
-}
-
-/*
- * A guest's software-generated interrupt to vCPUs of its own partition: INTID [27:24] to
- * those in the target list [15:0] (aff0; its vCPUs have Aff1..3 = 0, so a request naming
- * another affinity reaches nobody), or to all others when IRM [40] is set. It never leaves
- * the partition.
- */
-static void guest_sgi(struct vcpu *v, uint64_t val)
-{
-        struct partition *p = v->part;
-        uint32_t intid = (uint32_t)(val >> 24) & 0xf;
-        bool all_others = (val >> 40) & 1;
-        uint64_t higher = val & 0x00ff00ff00ff0000ULL; /* Aff3, Aff2, Aff1 */
-        uint32_t list = (uint32_t)val & 0xffff;
-
-        if (!all_others && ((higher != 0) || ((val >> 44) & 0xf) != 0)) {
-                return;
-        }
-        for (unsigned i = 0; i < p->nr_vcpus; i++) {
-                struct vcpu *t = &p->vcpus[i];
-                bool chosen = all_others ? t != v : ((list >> i) & 1) != 0;
-                if (chosen && t->state != VCPU_OFF) {
-                        run_virq_raise(t, intid);
-                }
-        }
-}
-
 void arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
 {
         struct percpu *c = this_cpu();
@@ -727,17 +519,15 @@ static __attribute__((noinline)) void lower_sync_slow(struct percpu *c, struct v
                 break;
         case EC_WFX:
                 regs->elr += 4;
-                guest_wfx(v, (esr & 1) != 0);
+                virq_wfx(v, (esr & 1) != 0);
                 break;
         case EC_SYSREG:
                 if (is_set_way(esr & 0x1ffffff)) {
                         regs->elr += 4; /* HCR.SWIO/TSW: no set/way for guests; a no-op */
                         break;
                 }
-                if (is_sgi1r_write(esr & 0x1ffffff)) {
-                        unsigned rt = (unsigned)(esr >> 5) & 31;
-                        guest_sgi(v, rt == 31 ? 0 : regs->x[rt]);
-                        regs->elr += 4;
+                if (virq_sgi_trap(v, regs, esr)) {
+                        regs->elr += 4; /* an SGI to the partition's own vCPUs */
                         break;
                 }
                 run_fault(p, (uint32_t)esr, 0, FAULT_SYSREG);

@@ -40,23 +40,8 @@ void run_tick(void);
 /* The running vCPU gives the rest of its slice away (WFI, yield hypercall). */
 void run_yield(void);
 
-/* Doorbell vINTIDs: above every SPI a board of ours has, below the special 1020..1023. */
-#define RVM_VIRQ_DOORBELL_BASE 1000u
-
-/*
- * Raise virtual interrupt vintid (0..63, or RVM_VIRQ_DOORBELL_BASE + n for the doorbell of
- * edge n < 16; docs/ABI.md) for v: it enters a list register the next time v is entered (a CPU
- * running v is made to trap for it). Caller holds run_lock or v is this CPU's current vCPU.
- */
-void run_virq_raise(struct vcpu *v, uint32_t vintid);
-
-/*
- * A physical SPI (32..63) forwarded to v as the same vINTID: masked at the distributor and
- * raised; unmasked when the guest has ended it (level semantics). Unforward (the lease
- * ends): masked, and no longer unmasked by v's EOI. Caller holds run_lock.
- */
-void run_virq_forward(struct vcpu *v, uint32_t intid);
-void run_virq_unforward(struct vcpu *v, uint32_t intid);
+/* Make CPU cpu (if another, valid one) look at its run queue: an SGI. */
+void run_kick_cpu(int cpu);
 
 /* The vCPU running on this CPU (NULL at EL2 idle). */
 struct vcpu *run_current(void);
