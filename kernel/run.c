@@ -303,7 +303,7 @@ static inline void run_schedule(struct arch_regs *frame)
         }
         run_schedule_slow(c, frame);
         cur = c->current; /* whoever the slow path chose */
-        if (cur != NULL) {
+        if (cur != NULL && virq_attention(cur)) {
                 virq_sync(cur);
         }
 }

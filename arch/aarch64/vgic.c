@@ -18,6 +18,8 @@
 #define LR_PRIO_SH  48
 #define LR_VINTID   0xffffffffULL
 
+static void lr_write(unsigned i, uint64_t v);
+
 static unsigned lrs; /* list registers in use: min(ICH_VTR_EL2.ListRegs + 1, 4), same on all CPUs */
 
 unsigned arch_vgic_cpu_init(void)
@@ -25,8 +27,11 @@ unsigned arch_vgic_cpu_init(void)
         unsigned n = (unsigned)(sysreg_read_s(ICH_VTR_EL2) & 0x1f) + 1;
 
         lrs = n < ARCH_VGIC_LRS ? n : ARCH_VGIC_LRS;
-        struct arch_vgic empty = {0};
-        arch_vgic_load(&empty);
+        for (unsigned i = 0; i < lrs; i++) {
+                lr_write(i, 0); /* from here on, empty whenever no vCPU is loaded */
+        }
+        sysreg_write_s(ICH_VMCR_EL2, 0);
+        sysreg_write_s(ICH_AP1R0_EL2, 0);
         sysreg_write_s(ICH_HCR_EL2, ICH_HCR_EN);
         arch_isb();
         return lrs;
@@ -66,9 +71,16 @@ static void lr_write(unsigned i, uint64_t v)
 
 void arch_vgic_save(struct arch_vgic *g)
 {
+        /* ICH_ELRSR_EL2: a set bit is an empty list register. All empty (the common case
+         * for a guest that takes no interrupts): nothing to read, nothing to clear. */
+        uint64_t empty = sysreg_read_s(ICH_ELRSR_EL2);
         for (unsigned i = 0; i < lrs; i++) {
-                g->lr[i] = lr_read(i);
-                lr_write(i, 0);
+                if ((empty >> i) & 1) {
+                        g->lr[i] = 0;
+                } else {
+                        g->lr[i] = lr_read(i);
+                        lr_write(i, 0);
+                }
         }
         g->vmcr = sysreg_read_s(ICH_VMCR_EL2);
         g->ap1r0 = sysreg_read_s(ICH_AP1R0_EL2);
@@ -76,8 +88,11 @@ void arch_vgic_save(struct arch_vgic *g)
 
 void arch_vgic_load(const struct arch_vgic *g)
 {
+        /* The hardware's list registers are empty here (arch_vgic_save emptied them). */
         for (unsigned i = 0; i < lrs; i++) {
-                lr_write(i, g->lr[i]);
+                if (g->lr[i] != 0) {
+                        lr_write(i, g->lr[i]);
+                }
         }
         sysreg_write_s(ICH_VMCR_EL2, g->vmcr);
         sysreg_write_s(ICH_AP1R0_EL2, g->ap1r0);
