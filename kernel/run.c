@@ -169,11 +169,6 @@ struct sched_entity *run_entity(const struct partition *p)
         return run_se_attached[p->id][0] ? &run_se[p->id][0] : NULL;
 }
 
-struct sched_entity *run_vcpu_entity(const struct vcpu *v)
-{
-        return run_se_attached[v->part->id][v->index] ? &run_se[v->part->id][v->index] : NULL;
-}
-
 const struct sched *run_scheduler(void)
 {
         return &run_sched;
@@ -504,8 +499,6 @@ static __attribute__((noinline)) void lower_sync_slow(struct percpu *c, struct v
         struct partition *p = v->part;
         spin_lock(&run_lock);
         switch (ec) {
-        case EC_HVC64:
-                break; /* handled above */
         case EC_SMC64:
                 regs->elr += 4; /* a trapped SMC returns to itself */
                 guest_smc(regs, v);

@@ -27,9 +27,8 @@ void run_partition_changed(struct partition *p);
 void run_kick_partition(struct partition *p);
 /* One vCPU's state changed (CPU_ON, CPU_OFF). */
 void run_vcpu_changed(struct vcpu *v);
-/* The scheduling entity of p's boot vCPU / of v (NULL before it first ran). */
+/* The scheduling entity of p's boot vCPU (NULL before it first ran). */
 struct sched_entity *run_entity(const struct partition *p);
-struct sched_entity *run_vcpu_entity(const struct vcpu *v);
 /* v blocked (it gives up its CPU) / was woken (its CPU is asked to reschedule). */
 void run_vcpu_blocked(struct vcpu *v);
 void run_vcpu_woken(struct vcpu *v);

@@ -174,13 +174,10 @@ unsigned arch_vgic_cpu_init(void);
 void arch_vgic_save(struct arch_vgic *g); /* and clear the hardware's list registers */
 void arch_vgic_load(const struct arch_vgic *g);
 /*
- * Make vintid pending in g (a saved interface: a pure function, host-testable): true if it
- * is now pending (it was already, or a free list register took it), false if all are busy.
+ * The live interface on this CPU (the running vCPU's). Make vintid pending: true if it is
+ * (it was already, or a free list register took it), false if all are busy. Holds: is it in
+ * a list register, pending or active (not yet ended by the guest)?
  */
-bool arch_vgic_add(struct arch_vgic *g, uint32_t vintid);
-/* Is vintid in any list register of g (pending or active: not yet EOId by the guest)? */
-bool arch_vgic_holds(const struct arch_vgic *g, uint32_t vintid);
-/* The live interface on this CPU: the same two questions, for the running vCPU. */
 bool arch_vgic_live_add(uint32_t vintid);
 bool arch_vgic_live_holds(uint32_t vintid);
 /* Mask (true) or unmask the live EL1 virtual timer's interrupt output (CNTV_CTL.IMASK). */

@@ -121,27 +121,6 @@ static uint64_t lr_with_pending(uint64_t old, uint32_t vintid)
         return LR_PENDING | LR_GROUP1 | (uint64_t)ARCH_VIRQ_PRIORITY << LR_PRIO_SH | vintid;
 }
 
-bool arch_vgic_add(struct arch_vgic *g, uint32_t vintid)
-{
-        int i = lr_slot(g->lr, lrs, vintid);
-
-        if (i < 0) {
-                return false;
-        }
-        g->lr[i] = lr_with_pending(g->lr[i], vintid);
-        return true;
-}
-
-bool arch_vgic_holds(const struct arch_vgic *g, uint32_t vintid)
-{
-        for (unsigned i = 0; i < lrs; i++) {
-                if ((g->lr[i] & LR_STATE) != 0 && (g->lr[i] & LR_VINTID) == vintid) {
-                        return true;
-                }
-        }
-        return false;
-}
-
 bool arch_vgic_live_add(uint32_t vintid)
 {
         uint64_t lr[ARCH_VGIC_LRS];

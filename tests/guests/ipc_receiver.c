@@ -10,30 +10,21 @@ RVM_GUEST_ENTRY(guest_start)
 {
         (void)dtb;
         struct rvm_edge edge;
-        uint64_t expect = 0, lost = 0, dup = 0, damaged = 0;
+        struct seq_check c = {0};
 
         if (rvm_edge_open(&edge) != 0) {
                 rvm_puts("receiver: no CommEdge\n");
                 rvm_exit(1);
         }
-        while (expect < TOTAL) {
+        while (c.expect < TOTAL) {
                 uint64_t msg[8];
                 if (!rvm_recv(&edge, msg)) {
                         rvm_wait(&edge);
                         continue;
                 }
-                if (msg[1] != ~msg[0] || msg[2] != msg[0] * 3 || msg[7] != 0xfeedULL) {
-                        damaged++;
-                }
-                if (msg[0] > expect) {
-                        lost += msg[0] - expect;
-                } else if (msg[0] < expect) {
-                        dup++;
-                        continue;
-                }
-                expect = msg[0] + 1;
+                seq_check(&c, msg);
         }
-        gprintf("receiver: %llu messages in order; %llu lost,", expect, lost);
-        gprintf(" %llu duplicated or reordered, %llu damaged\n", dup, damaged);
+        gprintf("receiver: %llu messages in order; %llu lost,", c.expect, c.lost);
+        gprintf(" %llu duplicated or reordered, %llu damaged\n", c.dup, c.damaged);
         rvm_exit(0);
 }

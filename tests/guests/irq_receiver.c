@@ -31,7 +31,7 @@ RVM_GUEST_ENTRY(guest_start)
 {
         (void)dtb;
         struct rvm_edge edge;
-        uint64_t expect = 0, lost = 0, dup = 0, damaged = 0;
+        struct seq_check c = {0};
 
         if (rvm_edge_open(&edge) != 0) {
                 rvm_puts("irq receiver: no CommEdge\n");
@@ -40,25 +40,17 @@ RVM_GUEST_ENTRY(guest_start)
         doorbell_intid = RVM_VIRQ_EDGE(edge.id);
         rvm_gic_init();
         rvm_irqs_on();
-        while (expect < TOTAL) {
+        while (c.expect < TOTAL) {
                 uint64_t msg[8];
                 if (!rvm_recv(&edge, msg)) {
                         rvm_wfi(); /* an interrupt (the doorbell) ends it */
                         continue;
                 }
-                if (msg[1] != ~msg[0] || msg[2] != msg[0] * 3 || msg[7] != 0xfeedULL) {
-                        damaged++;
-                }
-                if (msg[0] > expect) {
-                        lost += msg[0] - expect;
-                } else if (msg[0] < expect) {
-                        dup++;
-                        continue;
-                }
-                expect = msg[0] + 1;
+                seq_check(&c, msg);
         }
-        gprintf("irq receiver: %llu messages in order; %llu lost\n", expect, lost);
-        gprintf("irq receiver: %llu duplicated or reordered, %llu damaged\n", dup, damaged);
+        gprintf("irq receiver: %llu messages in order; %llu lost\n", c.expect, c.lost);
+        gprintf("irq receiver: %llu duplicated or reordered, %llu damaged\n", c.dup, c.damaged);
         gprintf("irq receiver: %llu doorbell interrupts, %llu other\n", doorbells, other);
-        rvm_exit(lost == 0 && dup == 0 && damaged == 0 && doorbells > 0 && other == 0 ? 0 : 1);
+        rvm_exit(c.lost == 0 && c.dup == 0 && c.damaged == 0 && doorbells > 0 && other == 0 ? 0
+                                                                                            : 1);
 }

@@ -40,20 +40,6 @@ void on_irq(void)
         rvm_irq_eoi(intid);
 }
 
-static int holds_device(void)
-{
-        for (uint64_t cursor = 0;;) {
-                struct rvm_ret r = rvm_call(RVM_HC_CAP_LIST, cursor, 0, 0);
-                if (r.x1 == 0) {
-                        return 0;
-                }
-                if ((r.x3 & 0xff) == 4) {
-                        return 1;
-                }
-                cursor = r.x2;
-        }
-}
-
 RVM_GUEST_ENTRY(guest_start)
 {
         (void)dtb;

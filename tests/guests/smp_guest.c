@@ -113,14 +113,14 @@ RVM_GUEST_ENTRY(guest_start)
         wait_done(1);
         gprintf("smp: restarted vCPU 1 -> %lld, ran %llu times\n", (unsigned long long)re, runs[1]);
         gprintf("smp: its context 0x%llx; it counted %llu in all\n", ctx_seen[1], counted[1]);
+        bool sgi_ok = sgi_seen[1] == 2 && sgi_seen[2] == 1 && sgi_seen[0] == 0 && other_irqs == 0;
         bool ok = on1 == 0 && on2 == 0 && again == PSCI_E_ALREADY_ON && missing == PSCI_E_INVALID &&
                   outside == PSCI_E_BAD_ADDR && (rvm_read_mpidr() & 0xff) == 0 &&
                   (mpidr_seen[1] & 0xff) == 1 && (mpidr_seen[2] & 0xff) == 2 &&
                   ctx_seen[2] == 0x2222 && ctx_seen[1] == 0x3333 && runs[1] == 2 &&
                   counted[0] == TARGET && counted[1] == 2 * TARGET && counted[2] == TARGET &&
-                  sgi_seen[1] == 2 && sgi_seen[2] == 1 && sgi_seen[0] == 0 && other_irqs == 0;
-        gprintf("smp: SGI %llu taken by vCPU 1 twice, vCPU 2 once: %llu\n", SGI_GO,
-                sgi_seen[1] == 2 && sgi_seen[2] == 1 && sgi_seen[0] == 0 && other_irqs == 0);
+                  sgi_ok;
+        gprintf("smp: SGI %llu taken by vCPU 1 twice, vCPU 2 once: %llu\n", SGI_GO, sgi_ok);
         rvm_puts(ok ? "smp: all checks pass\n" : "smp: FAILED\n");
         rvm_exit(ok ? 0 : 1);
 }
