@@ -42,7 +42,7 @@ void hal_timer_rearm(unsigned c)
 
 uint64_t hal_time_ns(void)
 {
-        return arch_counter_to_ns(arch_counter());
+        return arch_time_ns();
 }
 
 uint64_t hal_timer_freq(void)

@@ -44,8 +44,10 @@ static enum gate_check check_entry(const struct gate_entry *e)
                    : (e->tier < PROOF_TIER_P1 || e->tier > PROOF_TIER_P3)) {
                 return GATE_CHECK_TIER;
         }
-        if ((e->flags & GATE_F_LOCAL) != 0 && (!unpriv || (e->flags & GATE_F_AGENT) != 0)) {
-                return GATE_CHECK_TIER; /* only a guest call needing no capability can be local */
+        if ((e->flags & GATE_F_LOCAL) != 0 &&
+            (!unpriv || (e->flags & (GATE_F_AGENT | GATE_F_SELF_WITNESS)) != GATE_F_SELF_WITNESS)) {
+                /* only a guest call needing no capability, witnessing for itself, is local */
+                return GATE_CHECK_TIER;
         }
         if (!unpriv && e->witness_kind == 0) {
                 return GATE_CHECK_WITNESS;
@@ -86,29 +88,24 @@ enum gate_check gate_init(const struct gate_entry *table, size_t count, uint64_t
         size_t bad = 0;
         enum gate_check c =
             clock == NULL ? GATE_CHECK_HANDLER : gate_table_check(table, count, &bad);
-        gate_index.table = NULL;
         for (size_t i = 0; i < GATE_SLOTS; i++) {
-                gate_index.slot[i] = 0;
+                gate_index.slot[i] = NULL;
         }
         if (c != GATE_CHECK_OK) {
                 gate.table = NULL;
                 gate.count = 0;
                 return c;
         }
-        if (count > 255) {
-                return GATE_CHECK_FID; /* the index holds 8-bit slots */
-        }
         gate.table = table;
         gate.count = count;
         for (size_t i = 0; i < count; i++) {
                 uint32_t n = table[i].fid & 0xFFFFu;
                 if (n < GATE_SLOTS) {
-                        gate_index.slot[n] = (uint8_t)(i + 1);
+                        gate_index.slot[n] = &table[i];
                 }
         }
         gate.clock = clock;
         gate.max_age = max_age;
-        gate_index.table = table;
         return GATE_CHECK_OK;
 }
 
@@ -297,21 +294,10 @@ int32_t gate_dispatch_entry(struct gate_call *call, const struct gate_entry *e)
                 e = NULL; /* an agent's host call: to a guest it does not exist */
         }
         if (e != NULL && (e->flags & plain) == plain) {
-                /*
-                 * No capability to prove and the handler's module witnesses what it
-                 * changes: the whole gate is the table entry. Fields set one by one: the
-                 * large ctx.cap is undefined for unprivileged calls and left alone.
-                 */
-                struct gate_ctx ctx;
-                ctx.call = call;
-                ctx.entry = e;
-                ctx.handle = call->x[1];
-                ctx.node = CAP_NODE_NONE;
-                ctx.tier = PROOF_TIER_NONE;
-                ctx.now = 0;
-                ctx.target = 0;
-                ctx.payload = 0;
-                return finish(call, e->handler(&ctx));
+                /* No capability to prove and the handler's module witnesses what it changes:
+                 * the whole gate is the table entry. */
+                gate_dispatch_local(call, e);
+                return (int32_t)call->x[0];
         }
         return dispatch_checked(call, e);
 }

@@ -37,11 +37,12 @@ int32_t guest_hc_self(struct gate_ctx *ctx);
         }
 
 static const struct gate_entry hvc_table[] = {
-    /* GATE_F_LOCAL: only the caller's registers, so no run lock (console_write reads the
-     * caller's stage-2 tables, which other CPUs may change: it takes the lock). */
+    /* GATE_F_LOCAL: only the caller's registers and its CPU's flags (yield asks for a
+     * switch), so no run lock (console_write reads the caller's stage-2 tables, which other
+     * CPUs may change: it takes the lock). */
     HVC_UNPRIV(0x00, "null", WK_PROOF_ALLOW, guest_hc_null, GATE_F_LOCAL),
     HVC_UNPRIV(0x01, "console_write", WK_PROOF_ALLOW, guest_hc_console_write, 0),
-    HVC_UNPRIV(0x02, "yield", WK_SCHED_MODE, guest_hc_yield, 0),
+    HVC_UNPRIV(0x02, "yield", WK_SCHED_MODE, guest_hc_yield, GATE_F_LOCAL),
     HVC_UNPRIV(0x03, "exit", WK_PART_STATE, guest_hc_exit, 0),
     HVC_UNPRIV(0x04, "cap_list", WK_CAP_INSPECT, guest_hc_cap_list, 0),
     HVC_UNPRIV(0x05, "time", WK_PROOF_ALLOW, guest_hc_time, GATE_F_LOCAL),

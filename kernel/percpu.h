@@ -30,6 +30,8 @@ struct percpu {
         struct vcpu *current;  /* the vCPU whose state is live on this CPU, or NULL */
         uint32_t current_gen;  /* current's context generation when it was loaded */
         bool need_resched;     /* the tick asks for the next vCPU */
+        bool yield;            /* the current vCPU gave up its slice: the next pick says so */
+        bool console_input;    /* CPU 0: typed input waits for the monitor */
         struct vcpu *fp_owner; /* whose FP/SIMD registers are live here (NULL: nobody's) */
         uint64_t idle_ns;      /* time spent with nothing to run */
 };

@@ -1,9 +1,9 @@
 /*
  * kernel/run.c: the run loop and the world switch. A trap from a partition saves its
- * registers in the frame at the top of the CPU's EL2 stack; handling it ends in
- * run_schedule(), which either returns to the same vCPU (its registers are still in the
- * frame), or saves them into the vCPU and loads another vCPU's into the frame, or idles
- * until there is one. The eret in vectors.S then enters whatever the frame holds.
+ * registers straight into the running vCPU's frame (vectors.S); handling it ends in
+ * run_schedule(), which returns that frame (the same vCPU goes on), or puts the vCPU away
+ * (its EL1, virtual GIC and FP state) and loads another, returning that one's frame, or
+ * idles until there is one. vectors.S then enters the frame it is given.
  */
 #include "kernel/run.h"
 
@@ -46,12 +46,14 @@ static uint64_t entity_id(const struct vcpu *v)
         return v->part->id | (uint64_t)v->index << 16;
 }
 
-static struct vcpu *entity_vcpu(uint64_t id)
-{
-        struct partition *p = part_get((uint32_t)(id & 0xffff));
-        unsigned idx = (unsigned)(id >> 16);
+/* The vCPU an attached entity stands for. */
+static struct vcpu *run_se_vcpu[PART_MAX + 1][PART_MAX_VCPUS];
 
-        return p != NULL && idx < p->nr_vcpus ? &p->vcpus[idx] : NULL;
+static struct vcpu *entity_vcpu(const struct sched_entity *e)
+{
+        uint64_t pid = e->id & 0xffff, idx = e->id >> 16;
+
+        return pid <= PART_MAX && idx < PART_MAX_VCPUS ? run_se_vcpu[pid][idx] : NULL;
 }
 
 struct vcpu *run_current(void)
@@ -91,6 +93,7 @@ static void vcpu_changed(struct vcpu *v, uint64_t now)
                 unsigned cpus = percpu_count > 0 ? percpu_count : 1;
                 sched_add(&run_sched, e, (p->id - 1 + v->index) % cpus, runnable, now);
                 run_se_attached[p->id][v->index] = true;
+                run_se_vcpu[p->id][v->index] = v;
                 return;
         }
         if (runnable) {
@@ -192,7 +195,9 @@ static struct vcpu *pick(struct percpu *c, uint64_t now)
                 vcpu_changed(cur, now);
         }
         for (unsigned tries = 0; tries <= PART_MAX * PART_MAX_VCPUS; tries++) {
-                struct sched_entity *e = sched_pick(&run_sched, c->index, now);
+                struct sched_entity *e = c->yield ? sched_yield_pick(&run_sched, c->index, now)
+                                                  : sched_pick(&run_sched, c->index, now);
+                c->yield = false;
                 if (e == NULL) {
                         e = sched_pull(&run_sched, c->index, now);
                         if (e != NULL) {
@@ -202,7 +207,7 @@ static struct vcpu *pick(struct percpu *c, uint64_t now)
                 if (e == NULL) {
                         return NULL;
                 }
-                struct vcpu *v = entity_vcpu(e->id);
+                struct vcpu *v = entity_vcpu(e);
                 if (v != NULL && v->part->state == PART_RUNNING &&
                     (v->state == VCPU_RUNNABLE || v == cur)) {
                         if (v != cur && v->cpu >= 0) {
@@ -227,10 +232,10 @@ static struct {
         struct arch_fp fp;
 } stale[RVM_MAX_CPUS];
 
-static void vcpu_put(struct percpu *c, struct vcpu *v, struct arch_regs *frame, uint64_t now)
+static void vcpu_put(struct percpu *c, struct vcpu *v, uint64_t now)
 {
         if (__atomic_load_n(&v->ctx_gen, __ATOMIC_ACQUIRE) == c->current_gen) {
-                arch_regs_copy(&v->regs, frame);
+                /* Its general registers are already in v->regs: the trap saved them there. */
                 arch_vgic_save(&v->vgic);
                 arch_el1_save(&v->el1);
                 if (c->fp_owner == v) {
@@ -238,7 +243,8 @@ static void vcpu_put(struct percpu *c, struct vcpu *v, struct arch_regs *frame, 
                         arch_fp_save(&v->fp);
                 }
         } else {
-                /* Reset meanwhile (restart, CPU_ON): the hardware is cleared, nothing kept. */
+                /* Reset meanwhile (restart, CPU_ON): the hardware is cleared, nothing kept
+                 * (the frame it trapped into is rewritten when it is next loaded). */
                 arch_vgic_save(&stale[c->index].vgic);
                 arch_el1_save(&stale[c->index].el1);
                 if (c->fp_owner == v) {
@@ -254,31 +260,30 @@ static void vcpu_put(struct percpu *c, struct vcpu *v, struct arch_regs *frame, 
         c->current = NULL;
 }
 
-static void vcpu_load(struct percpu *c, struct vcpu *v, struct arch_regs *frame, uint64_t now)
+static void vcpu_load(struct percpu *c, struct vcpu *v, uint64_t now)
 {
-        struct arch_guest_cfg g = {
-            .vttbr = part_vttbr(v->part),
-            .hcr = arch_guest_hcr(),
-            .vtcr = arch_vtcr(),
-            .vmpidr = arch_guest_mpidr(v->index),
-        };
-
         v->state = VCPU_RUNNING;
         v->cpu = (int)c->index;
         v->switches++;
         v->last_start_ns = now;
         c->current = v;
         c->current_gen = __atomic_load_n(&v->ctx_gen, __ATOMIC_ACQUIRE);
-        arch_regs_copy(frame, &v->regs);
-        arch_el1_load(&v->el1, &g);
+        if (v->reset_pending) {
+                /* No CPU runs the old context any more (pick waits for that): safe now. */
+                arch_frame_el1_entry(&v->regs, v->reset_entry, v->reset_arg);
+                v->reset_pending = false;
+        }
+        arch_frame_bind(&v->regs, c->index);
+        arch_el1_load(&v->el1, part_vttbr(v->part), v->index);
         arch_vgic_load(&v->vgic);
         arch_fp_trap(true); /* its FP state is loaded on its first FP instruction */
 }
 
-static void run_schedule_slow(struct percpu *c, struct arch_regs *frame);
+static struct vcpu *run_schedule_slow(struct percpu *c);
 
-/* Leave with frame holding the vCPU to enter next; idles while there is none. */
-static inline void run_schedule(struct arch_regs *frame)
+/* The frame to enter: frame itself while its vCPU goes on, else the next vCPU's (this
+ * idles while there is none). frame is NULL when the CPU comes from no vCPU (run_loop). */
+static inline struct arch_regs *run_schedule(struct arch_regs *frame)
 {
         struct percpu *c = this_cpu();
         struct vcpu *cur = c->current;
@@ -294,70 +299,105 @@ static inline void run_schedule(struct arch_regs *frame)
                 if (virq_attention(cur)) {
                         virq_sync(cur);
                 }
-                return;
+                return frame;
         }
-        run_schedule_slow(c, frame);
-        cur = c->current; /* whoever the slow path chose */
-        if (cur != NULL && virq_attention(cur)) {
+        cur = run_schedule_slow(c);
+        if (virq_attention(cur)) {
                 virq_sync(cur);
+        }
+        return &cur->regs;
+}
+
+/* Are v's registers run by RVM itself (a WASM partition's agents), not entered at EL1? */
+static inline bool runs_in_el2(const struct vcpu *v)
+{
+#ifdef RVM_HAVE_WASM
+        return v->part->cfg->kind == PART_KIND_WASM;
+#else
+        (void)v;
+        return false;
+#endif
+}
+
+/*
+ * One decision, under the lock: the vCPU to enter on this CPU (the current one goes on, or
+ * it is put away and the next one loaded), or NULL with *other set to what this CPU does
+ * instead: a WASM partition whose agents get their turn here, at EL2, or NULL: idle.
+ */
+static inline struct vcpu *decide(struct percpu *c, struct vcpu **other)
+{
+        if (c->console_input) {
+                c->console_input = false;
+                monitor_poll(); /* the monitor runs on CPU 0 between vCPUs */
+        }
+        spin_lock(&run_lock);
+        uint64_t now = hal_time_ns(); /* one clock read for the whole decision */
+        struct vcpu *cur = c->current;
+        struct vcpu *next = pick(c, now);
+        *other = NULL;
+        if (next != NULL && next == cur) {
+                spin_unlock(&run_lock);
+                return cur;
+        }
+        if (cur != NULL) {
+                vcpu_put(c, cur, now);
+        }
+        if (next != NULL && !runs_in_el2(next)) {
+                vcpu_load(c, next, now);
+                spin_unlock(&run_lock);
+                return next;
+        }
+        if (next != NULL) {
+                next->switches++;
+        }
+        spin_unlock(&run_lock);
+        *other = next;
+        return NULL;
+}
+
+/* Until there is a vCPU to enter: WASM partitions' turns, or idling. */
+static __attribute__((noinline)) struct vcpu *run_others(struct percpu *c, struct vcpu *other)
+{
+        for (;;) {
+                uint64_t t0 = hal_time_ns();
+#ifdef RVM_HAVE_WASM
+                if (other != NULL) {
+                        /* Its agents run until the tick asks for the next partition. */
+                        agent_run_partition(other->part);
+                        /* Its time, as ps shows it (agent_run_partition takes the lock). */
+                        other->runtime_ns += hal_time_ns() - t0;
+                } else
+#endif
+                {
+                        /* Nothing to run: host mode, flush the witness log if due, wait. */
+                        arch_host_mode();
+                        if (c->index == 0) {
+                                wlog_idle();
+                        }
+                        arch_irqs_on();
+                        arch_idle();
+                        arch_irqs_off();
+                        c->idle_ns += hal_time_ns() - t0;
+                }
+                struct vcpu *v = decide(c, &other);
+                if (v != NULL) {
+                        return v;
+                }
         }
 }
 
-static __attribute__((noinline)) void run_schedule_slow(struct percpu *c, struct arch_regs *frame)
+static __attribute__((noinline)) struct vcpu *run_schedule_slow(struct percpu *c)
 {
-        for (;;) {
-                if (c->index == 0) {
-                        monitor_poll();
-                }
-                spin_lock(&run_lock);
-                uint64_t now = hal_time_ns(); /* one clock read for the whole decision */
-                struct vcpu *cur = c->current;
-                struct vcpu *next = pick(c, now);
-                if (next != NULL && next == cur) {
-                        spin_unlock(&run_lock);
-                        return;
-                }
-                if (cur != NULL) {
-                        vcpu_put(c, cur, frame, now);
-                }
-#ifdef RVM_HAVE_WASM
-                if (next != NULL && next->part->cfg->kind == PART_KIND_WASM) {
-                        /* A WASM partition's turn: its agents run here, at EL2, until the
-                         * tick asks for the next partition; then choose again. */
-                        next->switches++;
-                        spin_unlock(&run_lock);
-                        agent_run_partition(next->part);
-                        /* Its time, as ps shows it (agent_run_partition takes the lock). */
-                        next->runtime_ns += hal_time_ns() - now;
-                        continue;
-                }
-#endif
-                if (next != NULL) {
-                        vcpu_load(c, next, frame, now);
-                        spin_unlock(&run_lock);
-                        return;
-                }
-                spin_unlock(&run_lock);
-                /* Nothing to run: host mode, flush the witness log if due, wait. */
-                arch_host_mode();
-                if (c->index == 0) {
-                        wlog_idle();
-                }
-                uint64_t t0 = hal_time_ns();
-                arch_irqs_on();
-                arch_idle();
-                arch_irqs_off();
-                c->idle_ns += hal_time_ns() - t0;
-        }
+        struct vcpu *other;
+        struct vcpu *v = decide(c, &other);
+
+        return v != NULL ? v : run_others(c, other);
 }
 
 void run_loop(void)
 {
-        struct arch_regs *frame = arch_cpu_frame(this_cpu()->index);
-
         arch_irqs_off();
-        run_schedule(frame);
-        arch_enter_frame(frame);
+        arch_enter_frame(run_schedule(NULL));
 }
 
 #define RUN_EPOCH_TICKS 100 /* one scheduler epoch (and its witness record) per second */
@@ -380,15 +420,6 @@ void run_tick(void)
                 sched_epoch(&run_sched, now, NULL); /* DC-10: one summary record per epoch */
         }
         spin_unlock(&run_lock);
-}
-
-void run_yield(void)
-{
-        struct percpu *c = this_cpu();
-
-        if (sched_yield_cpu(&run_sched, c->index, hal_time_ns())) {
-                c->need_resched = true;
-        }
 }
 
 void run_drop_current(struct partition *p)
@@ -460,35 +491,38 @@ static bool is_set_way(uint64_t iss)
         return op0 == 1 && op1 == 0 && crn == 7 && (crm == 6 || crm == 10 || crm == 14) && op2 == 2;
 }
 
-static void lower_sync_slow(struct percpu *c, struct vcpu *v, struct arch_regs *regs, uint64_t esr);
+static struct arch_regs *lower_sync_slow(struct percpu *c, struct vcpu *v, struct arch_regs *regs,
+                                         uint64_t esr);
 
-void arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
+struct arch_regs *arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
 {
         struct percpu *c = this_cpu();
         struct vcpu *v = c->current;
 
         if (v != NULL && (esr >> ESR_EC_SHIFT) == EC_HVC64) {
                 /*
-                 * The hypercall path. Calls that touch only the caller's registers
-                 * (GATE_F_LOCAL) go to the gate without the run lock; the rest (PSCI,
-                 * capabilities, scheduler, edges) go through guest_hvc, under it.
+                 * The hypercall path. Calls that touch only the caller's registers and its
+                 * CPU's flags (GATE_F_LOCAL) go to the gate without the run lock; unless one
+                 * asked for a switch (a yield) the same vCPU goes on (a switch another CPU
+                 * asks for comes as an interrupt, taken once we return). The rest (PSCI,
+                 * capabilities, edges) go through guest_hvc, under the lock.
                  */
                 const struct gate_entry *e = gate_lookup((uint32_t)regs->x[0]);
                 v->part->hypercalls++; /* written only by this partition's one vCPU */
                 if (e != NULL && (e->flags & GATE_F_LOCAL) != 0) {
-                        gate_dispatch_entry(
+                        gate_dispatch_local(
                             &(struct gate_call){.caller = v->part->id, .x = regs->x}, e);
-                } else {
-                        guest_hvc(regs, v, e);
+                        return c->need_resched ? run_schedule(regs) : regs; /* a yield */
                 }
-                run_schedule(regs);
-                return;
+                guest_hvc(regs, v, e);
+                return run_schedule(regs);
         }
-        lower_sync_slow(c, v, regs, esr);
+        return lower_sync_slow(c, v, regs, esr);
 }
 
-static __attribute__((noinline)) void lower_sync_slow(struct percpu *c, struct vcpu *v,
-                                                      struct arch_regs *regs, uint64_t esr)
+static __attribute__((noinline)) struct arch_regs *lower_sync_slow(struct percpu *c, struct vcpu *v,
+                                                                   struct arch_regs *regs,
+                                                                   uint64_t esr)
 {
         unsigned ec = (unsigned)(esr >> ESR_EC_SHIFT) & 0x3f;
 
@@ -540,19 +574,20 @@ static __attribute__((noinline)) void lower_sync_slow(struct percpu *c, struct v
                 break;
         }
         spin_unlock(&run_lock);
-        run_schedule(regs);
+        return run_schedule(regs);
 }
 
-void arch_hook_irq(struct arch_regs *regs, bool from_partition)
+struct arch_regs *arch_hook_irq(struct arch_regs *regs, bool from_partition)
 {
         struct percpu *c = this_cpu();
 
         c->irqs++;
         hal_gic_handle();
         if (c->index == 0 && hal_uart_pending()) {
-                c->need_resched = true; /* the monitor runs on CPU 0 between vCPUs */
+                /* Console input (or input a `sleep` holds back, looked at again each tick):
+                 * the monitor runs on CPU 0 between vCPUs. */
+                c->console_input = true;
+                c->need_resched = true;
         }
-        if (from_partition) {
-                run_schedule(regs);
-        }
+        return from_partition ? run_schedule(regs) : regs;
 }

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "kernel/percpu.h"
 #include "kernel/spinlock.h"
 #include "partition/partition.h"
 #include "sched/sched.h"
@@ -36,8 +37,15 @@ const struct sched *run_scheduler(void);
 
 /* The tick: charge the running vCPU, maybe ask for a reschedule, close epochs. */
 void run_tick(void);
-/* The running vCPU gives the rest of its slice away (WFI, yield hypercall). */
-void run_yield(void);
+/* The running vCPU gives the rest of its slice away (WFI, yield hypercall). Only this CPU's
+ * own flags change (no lock): the next decision here tells sched/, under the lock. */
+static inline void run_yield(void)
+{
+        struct percpu *c = this_cpu();
+
+        c->yield = true;
+        c->need_resched = true;
+}
 
 /* Make CPU cpu (if another, valid one) look at its run queue: an SGI. */
 void run_kick_cpu(int cpu);

@@ -103,7 +103,9 @@ static void vcpu_reset(struct partition *p, unsigned idx, uint64_t entry, uint64
 {
         struct vcpu *v = &p->vcpus[idx];
 
-        arch_frame_el1_entry(&v->regs, entry, arg);
+        v->reset_entry = entry; /* the frame: at its next load (struct vcpu) */
+        v->reset_arg = arg;
+        v->reset_pending = true;
         arch_el1_reset(&v->el1, PART_IPA_BASE + p->mem_size - idx * PART_VCPU_STACK);
         memset(&v->fp, 0, sizeof(v->fp));     /* FPCR 0: round to nearest, no flush-to-zero */
         memset(&v->vgic, 0, sizeof(v->vgic)); /* no interrupt pending, interface disabled */
@@ -350,7 +352,9 @@ static void keep_running(struct vmid_space *s, void *ctx)
         }
 }
 
-uint64_t part_vttbr(struct partition *p)
+const uint64_t *const part_vmid_gen = &vmids.gen;
+
+uint64_t part_vttbr_renew(struct partition *p)
 {
         if (vmid_get(&vmids, &p->vmid_gen, &p->vmid, keep_running, NULL)) {
                 arch_s2_flush_all(); /* no entry of a reused VMID may survive */

@@ -83,9 +83,14 @@ enum vcpu_state {
 struct partition;
 
 struct vcpu {
-        struct arch_regs regs; /* valid while not running */
-        uint32_t index;        /* its number in the partition: the guest's MPIDR aff0 */
-        uint32_t ctx_gen;      /* bumped when its context is reset (a CPU running it drops it) */
+        /* Where a trap from it saves its registers (arch_regs: SP_EL2 points just past it
+         * while it runs). A reset is applied by whoever next puts it on a CPU (reset_pending):
+         * until then a CPU still running the old context may trap into it. */
+        struct arch_regs regs;
+        uint32_t index;   /* its number in the partition: the guest's MPIDR aff0 */
+        uint32_t ctx_gen; /* bumped when its context is reset (a CPU running it drops it) */
+        bool reset_pending;
+        uint64_t reset_entry, reset_arg;
         struct arch_el1_ctx el1;
         struct arch_fp fp; /* valid unless this vCPU's FP state is live on its CPU */
         uint64_t fp_loads; /* lazy FP switches (first FP use after being switched in) */
@@ -168,7 +173,18 @@ enum part_err part_map_device(struct partition *p, uint64_t ipa, uint64_t pa, ui
 /* Copy from guest memory (IPA) through its stage-2 tables; false if any byte is unmapped. */
 bool part_read_guest(const struct partition *p, uint64_t ipa, void *dst, size_t len);
 
-/* The VTTBR value for running p (allocates or refreshes its VMID). */
-uint64_t part_vttbr(struct partition *p);
+/*
+ * The VTTBR value for running p. Inline while its VMID is of the current generation (every
+ * world switch asks); part_vttbr_renew allocates or refreshes it otherwise.
+ */
+extern const uint64_t *const part_vmid_gen;
+uint64_t part_vttbr_renew(struct partition *p);
+static inline uint64_t part_vttbr(struct partition *p)
+{
+        if (p->vmid_gen != *part_vmid_gen || p->vmid == 0) {
+                return part_vttbr_renew(p);
+        }
+        return (uint64_t)p->vmid << 48 | (uint64_t)(uintptr_t)p->s2_root;
+}
 
 #endif

@@ -276,7 +276,8 @@ bool sched_better(const struct sched *s, const struct sched_entity *a, const str
 
 /* --- accounting -------------------------------------------------------------------------- */
 
-void sched_account(struct sched *s, struct sched_rq *rq, uint64_t now)
+/* sched_account, inline where a switch needs it (sched_pick, sched_yield_pick). */
+static inline void account(struct sched *s, struct sched_rq *rq, uint64_t now)
 {
         struct sched_entity *cur = rq->current;
         uint64_t delta;
@@ -310,9 +311,16 @@ void sched_account(struct sched *s, struct sched_rq *rq, uint64_t now)
         }
 }
 
+void sched_account(struct sched *s, struct sched_rq *rq, uint64_t now)
+{
+        account(s, rq, now);
+}
+
 /* --- decisions --------------------------------------------------------------------------- */
 
-struct sched_entity *sched_choose(struct sched *s, struct sched_rq *rq, unsigned cpu, uint64_t now)
+/* sched_choose, inline where a switch needs it (pick_charged). */
+static inline struct sched_entity *choose(struct sched *s, struct sched_rq *rq, unsigned cpu,
+                                          uint64_t now)
 {
         struct sched_entity *best = NULL;
         struct sched_entity *cur = rq->current;
@@ -348,6 +356,11 @@ struct sched_entity *sched_choose(struct sched *s, struct sched_rq *rq, unsigned
         return best;
 }
 
+struct sched_entity *sched_choose(struct sched *s, struct sched_rq *rq, unsigned cpu, uint64_t now)
+{
+        return choose(s, rq, cpu, now);
+}
+
 bool sched_tick(struct sched *s, unsigned cpu, uint64_t now)
 {
         struct sched_rq *rq;
@@ -364,19 +377,13 @@ bool sched_tick(struct sched *s, unsigned cpu, uint64_t now)
         return true;
 }
 
-struct sched_entity *sched_pick(struct sched *s, unsigned cpu, uint64_t now)
+/* sched_pick once the run queue is charged up to now. */
+static inline struct sched_entity *pick_charged(struct sched *s, struct sched_rq *rq, unsigned cpu,
+                                                uint64_t now)
 {
-        struct sched_rq *rq;
-        struct sched_entity *prev;
-        struct sched_entity *next;
+        struct sched_entity *prev = rq->current;
+        struct sched_entity *next = choose(s, rq, cpu, now);
 
-        if (!sched_cpu_valid(s, cpu)) {
-                return NULL;
-        }
-        rq = &s->rq[cpu];
-        sched_account(s, rq, now);
-        prev = rq->current;
-        next = sched_choose(s, rq, cpu, now);
         rq->need_resched = false;
         if (next != prev) {
                 rq->current = next;
@@ -406,6 +413,18 @@ struct sched_entity *sched_pick(struct sched *s, unsigned cpu, uint64_t now)
         return next;
 }
 
+struct sched_entity *sched_pick(struct sched *s, unsigned cpu, uint64_t now)
+{
+        struct sched_rq *rq;
+
+        if (!sched_cpu_valid(s, cpu)) {
+                return NULL;
+        }
+        rq = &s->rq[cpu];
+        account(s, rq, now);
+        return pick_charged(s, rq, cpu, now);
+}
+
 bool sched_yield_cpu(struct sched *s, unsigned cpu, uint64_t now)
 {
         struct sched_rq *rq;
@@ -427,6 +446,22 @@ bool sched_yield_cpu(struct sched *s, unsigned cpu, uint64_t now)
         /* Someone else may win now: sched_pick decides (one choice per yield, not two). */
         rq->need_resched = true;
         return true;
+}
+
+struct sched_entity *sched_yield_pick(struct sched *s, unsigned cpu, uint64_t now)
+{
+        struct sched_rq *rq;
+
+        if (!sched_cpu_valid(s, cpu)) {
+                return NULL;
+        }
+        rq = &s->rq[cpu];
+        account(s, rq, now);
+        if (rq->current != NULL) {
+                fresh_deadline(rq->current, now); /* behind whoever else is runnable */
+                rq->need_resched = true;          /* even Flow gives way: it asked to */
+        }
+        return pick_charged(s, rq, cpu, now);
 }
 
 uint64_t sched_next_event(const struct sched *s, unsigned cpu, uint64_t now)

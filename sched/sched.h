@@ -200,6 +200,8 @@ struct sched_entity *sched_pick(struct sched *s, unsigned cpu, uint64_t now);
 /* The running entity gives up the rest of its slice (WFE, explicit yield); true = pick now
  * (another entity is runnable here; sched_pick may still keep the current one). */
 bool sched_yield_cpu(struct sched *s, unsigned cpu, uint64_t now);
+/* sched_yield_cpu and sched_pick at one time stamp: a yield decided where the switch is. */
+struct sched_entity *sched_yield_pick(struct sched *s, unsigned cpu, uint64_t now);
 /* Absolute time at which sched_tick must next run on `cpu` (SCHED_TIME_NEVER = no timer). */
 uint64_t sched_next_event(const struct sched *s, unsigned cpu, uint64_t now);
 /* The running entity of `cpu` (NULL = idle). */

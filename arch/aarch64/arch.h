@@ -9,33 +9,28 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/aarch64/layout.h"
+
 /*
- * The register frame every exception saves on the EL2 stack (arch/aarch64/vectors.S).
- * Offsets used by the assembly are generated from this struct (asm_offsets.c).
+ * The register frame every exception saves (arch/aarch64/vectors.S): on the EL2 stack for a
+ * trap from RVM itself; for a trap from a partition, in the running vCPU's own frame, which
+ * SP_EL2 points just past while the vCPU runs. Offsets used by the assembly are generated
+ * from this struct (asm_offsets.c).
  */
 struct arch_regs {
-        _Alignas(16) uint64_t x[31]; /* 16-aligned: arch_regs_copy moves register pairs */
+        _Alignas(16) uint64_t x[31]; /* 16-aligned: SP_EL2 points at the frame's end */
         uint64_t elr;
         uint64_t spsr;
-        uint64_t pad;
+        uint64_t host_sp; /* the EL2 stack a trap from this context runs on (arch_frame_bind) */
 };
 
-/*
- * Copy a register frame (the world switch). The kernel is built -mstrict-align, which keeps
- * the compilers from inlining a fixed-size memcpy; with the frame's 16-byte alignment
- * stated, both move it as register pairs (LDP/STP) instead of calling the byte-safe memcpy.
- */
-static inline void arch_regs_copy(struct arch_regs *restrict dst,
-                                  const struct arch_regs *restrict src)
-{
-        uint64_t *d = __builtin_assume_aligned(dst, 16);
-        const uint64_t *s = __builtin_assume_aligned(src, 16);
+extern uint8_t arch_cpu_stacks[RVM_MAX_CPUS][RVM_STACK_SIZE];
 
-        for (unsigned i = 0; i < sizeof(*dst) / sizeof(uint64_t); i += 2) {
-                uint64_t a = s[i], b = s[i + 1];
-                d[i] = a;
-                d[i + 1] = b;
-        }
+/* Traps from the context in f will run their C code on CPU cpu's stack (set when the
+ * context is put on that CPU; the stack is empty whenever a partition runs). */
+static inline void arch_frame_bind(struct arch_regs *f, unsigned cpu)
+{
+        f->host_sp = (uint64_t)(uintptr_t)(arch_cpu_stacks[cpu] + RVM_STACK_SIZE);
 }
 
 /* Which of the 16 vector entries was taken: group * 4 + type. */
@@ -63,6 +58,7 @@ uint64_t arch_mpidr(void);
 uint64_t arch_counter(void);
 uint64_t arch_counter_freq(void);
 uint64_t arch_counter_to_ns(uint64_t ticks);
+uint64_t arch_time_ns(void); /* arch_counter_to_ns(arch_counter()) */
 
 /* Per-CPU pointer (TPIDR_EL2): set once per CPU, read on every trap, hence inline. */
 void arch_set_percpu(void *p);
@@ -114,7 +110,7 @@ bool arch_mmu_wxn(void);
 #define ARCH_S2_EXEC   2u
 #define ARCH_S2_DEVICE 4u
 typedef uint64_t (*arch_page_alloc_fn)(void *ctx); /* a zeroable 4 KiB page, 0 if none */
-uint64_t arch_vtcr(void);
+uint64_t arch_vtcr(void);                          /* VTCR_EL2: every CPU sets it once at start */
 uint64_t arch_s2_ipa_limit(void);
 int arch_s2_map(uint64_t *root, uint64_t ipa, uint64_t pa, uint64_t size, unsigned prot,
                 arch_page_alloc_fn alloc, void *ctx);
@@ -132,13 +128,7 @@ struct arch_el1_ctx {
         uint64_t sctlr, ttbr0, ttbr1, tcr, mair, amair, vbar, contextidr;
         uint64_t sp_el0, sp_el1, elr_el1, spsr_el1, esr_el1, far_el1, afsr0, afsr1, par;
         uint64_t tpidr_el0, tpidrro_el0, tpidr_el1, cpacr, csselr, cntkctl;
-        uint64_t cntv_ctl, cntv_cval, mdscr;
-};
-struct arch_guest_cfg {
-        uint64_t vttbr; /* VMID << 48 | stage-2 root */
-        uint64_t hcr;
-        uint64_t vtcr;
-        uint64_t vmpidr; /* what the guest reads as MPIDR_EL1 */
+        uint64_t cntv_cval, cntv_ctl, mdscr; /* in the order arch_el1_load writes them */
 };
 /* The MPIDR_EL1 value vCPU index of a partition reads (aff0 = index, uniprocessor bit clear). */
 uint64_t arch_guest_mpidr(unsigned index);
@@ -166,8 +156,9 @@ void arch_fp_trap(bool on);
 #define ARCH_VIRQ_PRIORITY 0xa0
 #define ARCH_VTIMER_INTID  27 /* the EL1 virtual timer's PPI */
 struct arch_vgic {
-        uint64_t lr[ARCH_VGIC_LRS];
+        uint64_t lr[ARCH_VGIC_LRS]; /* those that used names */
         uint64_t vmcr, ap1r0;
+        uint8_t used; /* bit i: list register i held an interrupt (all 0: a fresh interface) */
 };
 /* Once per CPU: how many list registers there are (0: no virtual interface), and enable it. */
 unsigned arch_vgic_cpu_init(void);
@@ -192,9 +183,9 @@ uint64_t arch_vtimer_deadline(void);
 /* Reset values for a fresh EL1 (MMU off, caches off) with its stack pointer at sp. */
 void arch_el1_reset(struct arch_el1_ctx *c, uint64_t sp);
 void arch_el1_save(struct arch_el1_ctx *c);
-void arch_el1_load(const struct arch_el1_ctx *c, const struct arch_guest_cfg *g);
-/* HCR_EL2 for running a partition (RVM's own HCR otherwise). */
-uint64_t arch_guest_hcr(void);
+/* Load c and enter guest mode: stage-2 tables and VMID from vttbr (VMID << 48 | root),
+ * HCR_EL2 for running a partition, the MPIDR that vCPU vcpu_index reads. */
+void arch_el1_load(const struct arch_el1_ctx *c, uint64_t vttbr, unsigned vcpu_index);
 void arch_host_mode(void); /* back to RVM's own HCR, VTTBR cleared */
 /* A frame that enters EL1h at entry with x0 = arg and interrupts masked. */
 void arch_frame_el1_entry(struct arch_regs *f, uint64_t entry, uint64_t arg);
@@ -222,9 +213,13 @@ uint64_t arch_mmio_load_value(const struct arch_mmio_access *a, uint64_t raw);
 /* The value a store sends to the device, from Xt (0 for the zero register). */
 uint64_t arch_mmio_store_value(const struct arch_mmio_access *a, uint64_t reg);
 
-/* Hooks arch/ calls into the kernel (kernel/trap.c implements them). */
-void arch_hook_irq(struct arch_regs *regs, bool from_partition);
-void arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr);
+/*
+ * Hooks arch/ calls into the kernel (kernel/run.c implements them). A trap from a partition
+ * (from_partition, and every lower synchronous exception) returns the frame to enter next:
+ * regs itself, or the frame of the vCPU the scheduler put on this CPU instead.
+ */
+struct arch_regs *arch_hook_irq(struct arch_regs *regs, bool from_partition);
+struct arch_regs *arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr);
 __attribute__((noreturn)) void arch_hook_unexpected(struct arch_regs *regs, unsigned vector,
                                                     uint64_t esr, uint64_t far);
 
@@ -241,10 +236,8 @@ void arch_self_trap(void);
 void arch_pmu_insn_start(void);
 uint64_t arch_pmu_insn_read(void);
 
-/* The frame at the very top of CPU cpu's stack: where traps from a partition land. */
-struct arch_regs *arch_cpu_frame(unsigned cpu);
-
-/* Return from an exception into the frame (used to enter a context for the first time). */
+/* Enter the context in frame, bound to this CPU (arch_frame_bind): the first entry of a
+ * CPU's run loop. */
 __attribute__((noreturn)) void arch_enter_frame(struct arch_regs *frame);
 
 #endif

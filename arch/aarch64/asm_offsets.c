@@ -17,6 +17,7 @@ void asm_offsets(void)
         DEFINE(FRAME_X30, offsetof(struct arch_regs, x[30]));
         DEFINE(FRAME_ELR, offsetof(struct arch_regs, elr));
         DEFINE(FRAME_SPSR, offsetof(struct arch_regs, spsr));
+        DEFINE(FRAME_HOST_SP, offsetof(struct arch_regs, host_sp));
         DEFINE(FP_Q, offsetof(struct arch_fp, q));
         DEFINE(FP_FPSR, offsetof(struct arch_fp, fpsr));
 }

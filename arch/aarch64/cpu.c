@@ -33,6 +33,8 @@ static void cpu_init_el2(void)
         /* Guests get the virtual counter and no physical timer until a partition owns one. */
         sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN);
         sysreg_write(cntvoff_el2, 0);
+        /* One stage-2 layout for every partition: set once, not on each world switch. */
+        sysreg_write(vtcr_el2, arch_vtcr());
         arch_isb();
 }
 
@@ -47,11 +49,6 @@ void arch_secondary_main(unsigned cpu_index)
         cpu_init_el2();
         arch_mmu_enable_secondary();
         kernel_secondary_main(cpu_index);
-}
-
-struct arch_regs *arch_cpu_frame(unsigned cpu)
-{
-        return (struct arch_regs *)(void *)(arch_cpu_stacks[cpu] + RVM_STACK_SIZE) - 1;
 }
 
 uint64_t arch_secondary_entry_pa(void)
@@ -100,6 +97,11 @@ uint64_t arch_counter_to_ns(uint64_t ticks)
                 __atomic_store_n(&mult_cache, mult, __ATOMIC_RELAXED);
         }
         return (uint64_t)(((unsigned __int128)ticks * mult) >> 32);
+}
+
+uint64_t arch_time_ns(void)
+{
+        return arch_counter_to_ns(arch_counter()); /* both inline here: one call per read */
 }
 
 void arch_set_percpu(void *p)

@@ -44,18 +44,13 @@ secondary_entry:
 	bl	arch_secondary_main	/* never returns */
 	b	.
 
-/*
- * x0 = CPU index: sp = top of that CPU's stack less one trap frame, which stays reserved
- * for the partition running on this CPU (a trap from EL1 lands exactly there, and
- * arch_cpu_frame() names it); VBAR_EL2 = our vectors.
- */
+/* x0 = CPU index: sp = top of that CPU's stack; VBAR_EL2 = our vectors. */
 set_stack_and_vectors:
 	adrp	x1, arch_cpu_stacks
 	add	x1, x1, :lo12:arch_cpu_stacks
 	add	x2, x0, #1
 	mov	x3, #RVM_STACK_SIZE
 	madd	x1, x2, x3, x1
-	sub	x1, x1, #FRAME_SIZE
 	mov	sp, x1
 	adrp	x1, arch_vectors
 	add	x1, x1, :lo12:arch_vectors

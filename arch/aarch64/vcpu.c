@@ -24,79 +24,44 @@ void arch_el1_reset(struct arch_el1_ctx *c, uint64_t sp)
         c->cpacr = 3ULL << 20; /* FP/SIMD usable at EL1/EL0 (RVM saves it lazily later) */
 }
 
+/*
+ * Registers move two at a time: both reads (or loads) first, then the pair of stores (or
+ * writes), so the compiler can use one STP (LDP) for each pair of neighbouring fields.
+ */
+#define SAVE2(f1, r1, f2, r2)                                        \
+        do {                                                         \
+                uint64_t a_ = sysreg_read(r1), b_ = sysreg_read(r2); \
+                c->f1 = a_;                                          \
+                c->f2 = b_;                                          \
+        } while (0)
+#define LOAD2(f1, r1, f2, r2)                    \
+        do {                                     \
+                uint64_t a_ = c->f1, b_ = c->f2; \
+                sysreg_write(r1, a_);            \
+                sysreg_write(r2, b_);            \
+        } while (0)
+
 void arch_el1_save(struct arch_el1_ctx *c)
 {
-        c->sctlr = sysreg_read(sctlr_el1);
-        c->ttbr0 = sysreg_read(ttbr0_el1);
-        c->ttbr1 = sysreg_read(ttbr1_el1);
-        c->tcr = sysreg_read(tcr_el1);
-        c->mair = sysreg_read(mair_el1);
-        c->amair = sysreg_read(amair_el1);
-        c->vbar = sysreg_read(vbar_el1);
-        c->contextidr = sysreg_read(contextidr_el1);
-        c->sp_el0 = sysreg_read(sp_el0);
-        c->sp_el1 = sysreg_read(sp_el1);
-        c->elr_el1 = sysreg_read(elr_el1);
-        c->spsr_el1 = sysreg_read(spsr_el1);
-        c->esr_el1 = sysreg_read(esr_el1);
-        c->far_el1 = sysreg_read(far_el1);
-        c->afsr0 = sysreg_read(afsr0_el1);
-        c->afsr1 = sysreg_read(afsr1_el1);
-        c->par = sysreg_read(par_el1);
-        c->tpidr_el0 = sysreg_read(tpidr_el0);
-        c->tpidrro_el0 = sysreg_read(tpidrro_el0);
-        c->tpidr_el1 = sysreg_read(tpidr_el1);
-        c->cpacr = sysreg_read(cpacr_el1);
-        c->csselr = sysreg_read(csselr_el1);
-        c->cntkctl = sysreg_read(cntkctl_el1);
-        c->cntv_ctl = sysreg_read(cntv_ctl_el0);
-        c->cntv_cval = sysreg_read(cntv_cval_el0);
-        c->mdscr = sysreg_read(mdscr_el1);
+        SAVE2(sctlr, sctlr_el1, ttbr0, ttbr0_el1);
+        SAVE2(ttbr1, ttbr1_el1, tcr, tcr_el1);
+        SAVE2(mair, mair_el1, amair, amair_el1);
+        SAVE2(vbar, vbar_el1, contextidr, contextidr_el1);
+        SAVE2(sp_el0, sp_el0, sp_el1, sp_el1);
+        SAVE2(elr_el1, elr_el1, spsr_el1, spsr_el1);
+        SAVE2(esr_el1, esr_el1, far_el1, far_el1);
+        SAVE2(afsr0, afsr0_el1, afsr1, afsr1_el1);
+        SAVE2(par, par_el1, tpidr_el0, tpidr_el0);
+        SAVE2(tpidrro_el0, tpidrro_el0, tpidr_el1, tpidr_el1);
+        SAVE2(cpacr, cpacr_el1, csselr, csselr_el1);
+        SAVE2(cntkctl, cntkctl_el1, cntv_cval, cntv_cval_el0);
+        SAVE2(cntv_ctl, cntv_ctl_el0, mdscr, mdscr_el1);
         /* A guest's virtual timer must not fire into whoever runs next. */
         sysreg_write(cntv_ctl_el0, 0);
 }
 
-void arch_el1_load(const struct arch_el1_ctx *c, const struct arch_guest_cfg *g)
-{
-        sysreg_write(vtcr_el2, g->vtcr);
-        sysreg_write(vttbr_el2, g->vttbr);
-        sysreg_write(sctlr_el1, c->sctlr);
-        sysreg_write(ttbr0_el1, c->ttbr0);
-        sysreg_write(ttbr1_el1, c->ttbr1);
-        sysreg_write(tcr_el1, c->tcr);
-        sysreg_write(mair_el1, c->mair);
-        sysreg_write(amair_el1, c->amair);
-        sysreg_write(vbar_el1, c->vbar);
-        sysreg_write(contextidr_el1, c->contextidr);
-        sysreg_write(sp_el0, c->sp_el0);
-        sysreg_write(sp_el1, c->sp_el1);
-        sysreg_write(elr_el1, c->elr_el1);
-        sysreg_write(spsr_el1, c->spsr_el1);
-        sysreg_write(esr_el1, c->esr_el1);
-        sysreg_write(far_el1, c->far_el1);
-        sysreg_write(afsr0_el1, c->afsr0);
-        sysreg_write(afsr1_el1, c->afsr1);
-        sysreg_write(par_el1, c->par);
-        sysreg_write(tpidr_el0, c->tpidr_el0);
-        sysreg_write(tpidrro_el0, c->tpidrro_el0);
-        sysreg_write(tpidr_el1, c->tpidr_el1);
-        sysreg_write(cpacr_el1, c->cpacr);
-        sysreg_write(csselr_el1, c->csselr);
-        sysreg_write(cntkctl_el1, c->cntkctl);
-        sysreg_write(cntv_cval_el0, c->cntv_cval);
-        sysreg_write(cntv_ctl_el0, c->cntv_ctl);
-        sysreg_write(mdscr_el1, c->mdscr);
-        sysreg_write(vmpidr_el2, g->vmpidr);
-        sysreg_write(hcr_el2, g->hcr);
-        arch_isb();
-}
-
-uint64_t arch_guest_mpidr(unsigned index)
-{
-        return (1ULL << 31) | (index & 0xff); /* bit 31 RES1; U (bit 30) 0: a multiprocessor */
-}
-
-uint64_t arch_guest_hcr(void)
+/* HCR_EL2 for running a partition (RVM's own HCR otherwise). */
+static inline uint64_t guest_hcr(void)
 {
         /*
          * HCR_EL2 while a partition runs:
@@ -114,6 +79,33 @@ uint64_t arch_guest_hcr(void)
          */
         return HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI |
                HCR_TWE | HCR_TSC | HCR_TSW | HCR_TACR | HCR_RW;
+}
+
+void arch_el1_load(const struct arch_el1_ctx *c, uint64_t vttbr, unsigned vcpu_index)
+{
+        sysreg_write(vttbr_el2, vttbr);
+        LOAD2(sctlr, sctlr_el1, ttbr0, ttbr0_el1);
+        LOAD2(ttbr1, ttbr1_el1, tcr, tcr_el1);
+        LOAD2(mair, mair_el1, amair, amair_el1);
+        LOAD2(vbar, vbar_el1, contextidr, contextidr_el1);
+        LOAD2(sp_el0, sp_el0, sp_el1, sp_el1);
+        LOAD2(elr_el1, elr_el1, spsr_el1, spsr_el1);
+        LOAD2(esr_el1, esr_el1, far_el1, far_el1);
+        LOAD2(afsr0, afsr0_el1, afsr1, afsr1_el1);
+        LOAD2(par, par_el1, tpidr_el0, tpidr_el0);
+        LOAD2(tpidrro_el0, tpidrro_el0, tpidr_el1, tpidr_el1);
+        LOAD2(cpacr, cpacr_el1, csselr, csselr_el1);
+        /* The timer's compare value before its control: no stale deadline fires. */
+        LOAD2(cntkctl, cntkctl_el1, cntv_cval, cntv_cval_el0);
+        LOAD2(cntv_ctl, cntv_ctl_el0, mdscr, mdscr_el1);
+        sysreg_write(vmpidr_el2, arch_guest_mpidr(vcpu_index));
+        sysreg_write(hcr_el2, guest_hcr());
+        arch_isb();
+}
+
+uint64_t arch_guest_mpidr(unsigned index)
+{
+        return (1ULL << 31) | (index & 0xff); /* bit 31 RES1; U (bit 30) 0: a multiprocessor */
 }
 
 void arch_host_mode(void)
@@ -139,8 +131,12 @@ void arch_fp_reset(void)
 
 void arch_fp_trap(bool on)
 {
-        sysreg_write(cptr_el2, CPTR_EL2_RES1 | (on ? CPTR_TFP : 0));
-        arch_isb();
+        uint64_t want = CPTR_EL2_RES1 | (on ? CPTR_TFP : 0);
+
+        if (sysreg_read(cptr_el2) != want) { /* a switch between vCPUs that use no FP: no-op */
+                sysreg_write(cptr_el2, want);
+                arch_isb();
+        }
 }
 
 uint64_t arch_trap_esr(void)

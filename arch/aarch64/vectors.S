@@ -1,43 +1,20 @@
 /*
- * arch/aarch64/vectors.S: the 16 EL2 exception vectors and the one save/restore path.
- * Every entry saves the general registers, ELR_EL2 and SPSR_EL2 into a struct arch_regs
- * frame on the EL2 stack and calls arch_trap(frame, vector) in C (a synchronous exception
- * from a partition goes straight to arch_hook_lower_sync(frame, ESR): the hypercall path);
- * when that returns, the frame (possibly changed) is restored and we eret. Offsets come
- * from asm_offsets.h.
+ * arch/aarch64/vectors.S: the 16 EL2 exception vectors and the save/restore paths.
+ *
+ * From RVM itself (vectors 0-7) the frame goes on the EL2 stack and arch_trap(frame,
+ * vector) sorts it out; the same frame is restored and we eret.
+ *
+ * From a partition (vectors 8-15) SP_EL2 points just past the running vCPU's own frame
+ * (struct arch_regs inside struct vcpu, as in Bao), so the registers are saved straight
+ * into the vCPU. The C code then runs on the CPU's stack, whose top the frame records
+ * (host_sp, set by arch_frame_bind when the vCPU was put on this CPU). The C hook returns
+ * the frame to enter next, the same one or another vCPU's: a world switch moves no
+ * general registers. Offsets come from asm_offsets.h.
  */
 #include "asm_offsets.h"
 
-.macro ventry vector
-	.balign	0x80
-	sub	sp, sp, #FRAME_SIZE
-	stp	x0, x1, [sp, #FRAME_X0]
-	mov	x0, #\vector
-	b	trap_common
-.endm
-
-	.section .text.vectors, "ax"
-	.balign	0x800
-	.global arch_vectors
-arch_vectors:
-	ventry	0	/* current EL, SP_EL0: sync */
-	ventry	1	/* irq */
-	ventry	2	/* fiq */
-	ventry	3	/* serror */
-	ventry	4	/* current EL, SP_EL2: sync */
-	ventry	5	/* irq */
-	ventry	6	/* fiq */
-	ventry	7	/* serror */
-	ventry	8	/* lower EL, AArch64: sync */
-	ventry	9	/* irq */
-	ventry	10	/* fiq */
-	ventry	11	/* serror */
-	ventry	12	/* lower EL, AArch32: sync */
-	ventry	13	/* irq */
-	ventry	14	/* fiq */
-	ventry	15	/* serror */
-
-trap_common:
+/* x2..x30, ELR_EL2 and SPSR_EL2 into the frame at sp (x0 and x1 are already there). */
+.macro save_rest
 	stp	x2, x3, [sp, #FRAME_X0 + 16]
 	stp	x4, x5, [sp, #FRAME_X0 + 32]
 	stp	x6, x7, [sp, #FRAME_X0 + 48]
@@ -56,17 +33,10 @@ trap_common:
 	stp	x30, x2, [sp, #FRAME_X30]
 	mrs	x3, spsr_el2
 	str	x3, [sp, #FRAME_SPSR]
-	cmp	x0, #8			/* lower EL, AArch64, sync: hypercalls and aborts */
-	b.ne	1f
-	mrs	x1, esr_el2
-	mov	x0, sp
-	bl	arch_hook_lower_sync
-	b	restore_frame
-1:	mov	x1, x0
-	mov	x0, sp
-	bl	arch_trap
-	/* fall through: restore the frame at sp and return from the exception */
-restore_frame:
+.endm
+
+/* Everything back from the frame at sp, sp just past it, and return from the exception. */
+.macro load_frame_eret
 	ldp	x30, x2, [sp, #FRAME_X30]
 	ldr	x3, [sp, #FRAME_SPSR]
 	msr	elr_el2, x2
@@ -88,9 +58,65 @@ restore_frame:
 	ldp	x28, x29, [sp, #FRAME_X0 + 224]
 	add	sp, sp, #FRAME_SIZE
 	eret
+.endm
 
-/* arch_enter_frame(frame): make frame the top of this CPU's stack and return into it. */
+/* Each entry: make room for the frame (on the stack, or the vCPU's), save x0/x1, branch. */
+.macro ventry vector, target
+	.balign	0x80
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #FRAME_X0]
+	.if \vector != 8	/* lower_sync has no use for the number */
+	mov	x1, #\vector
+	.endif
+	b	\target
+.endm
+
+	.section .text.vectors, "ax"
+	.balign	0x800
+	.global arch_vectors
+arch_vectors:
+	ventry	0, trap_el2	/* current EL, SP_EL0: sync */
+	ventry	1, trap_el2	/* irq */
+	ventry	2, trap_el2	/* fiq */
+	ventry	3, trap_el2	/* serror */
+	ventry	4, trap_el2	/* current EL, SP_EL2: sync */
+	ventry	5, trap_el2	/* irq */
+	ventry	6, trap_el2	/* fiq */
+	ventry	7, trap_el2	/* serror */
+	ventry	8, lower_sync	/* lower EL, AArch64: sync (hypercalls, aborts) */
+	ventry	9, lower	/* irq */
+	ventry	10, lower	/* fiq */
+	ventry	11, lower	/* serror */
+	ventry	12, lower	/* lower EL, AArch32: sync */
+	ventry	13, lower	/* irq */
+	ventry	14, lower	/* fiq */
+	ventry	15, lower	/* serror */
+
+trap_el2:
+	save_rest
+	mov	x0, sp
+	bl	arch_trap
+	load_frame_eret
+
+lower_sync:
+	save_rest
+	mrs	x1, esr_el2
+	mov	x0, sp
+	ldr	x2, [sp, #FRAME_HOST_SP]
+	mov	sp, x2
+	bl	arch_hook_lower_sync
+	b	arch_enter_frame
+
+lower:
+	save_rest
+	mov	x0, sp
+	ldr	x2, [sp, #FRAME_HOST_SP]
+	mov	sp, x2
+	bl	arch_trap_lower
+	/* fall through with the frame to enter in x0 */
+
+/* arch_enter_frame(frame): enter the context in frame (bound to this CPU); no return. */
 	.global arch_enter_frame
 arch_enter_frame:
 	mov	sp, x0
-	b	restore_frame
+	load_frame_eret

@@ -73,11 +73,11 @@ void arch_vgic_save(struct arch_vgic *g)
 {
         /* ICH_ELRSR_EL2: a set bit is an empty list register. All empty (the common case
          * for a guest that takes no interrupts): nothing to read, nothing to clear. */
-        uint64_t empty = sysreg_read_s(ICH_ELRSR_EL2);
-        for (unsigned i = 0; i < lrs; i++) {
-                if ((empty >> i) & 1) {
-                        g->lr[i] = 0;
-                } else {
+        unsigned used = (unsigned)~sysreg_read_s(ICH_ELRSR_EL2) & ((1u << lrs) - 1);
+
+        g->used = (uint8_t)used;
+        for (unsigned i = 0; used != 0; i++, used >>= 1) {
+                if ((used & 1) != 0) {
                         g->lr[i] = lr_read(i);
                         lr_write(i, 0);
                 }
@@ -89,8 +89,8 @@ void arch_vgic_save(struct arch_vgic *g)
 void arch_vgic_load(const struct arch_vgic *g)
 {
         /* The hardware's list registers are empty here (arch_vgic_save emptied them). */
-        for (unsigned i = 0; i < lrs; i++) {
-                if (g->lr[i] != 0) {
+        for (unsigned i = 0, used = g->used; used != 0; i++, used >>= 1) {
+                if ((used & 1) != 0) {
                         lr_write(i, g->lr[i]);
                 }
         }
