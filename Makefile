@@ -109,7 +109,8 @@ $(1)/guests/%.elf: $(2)/%.c $$(GUEST_LIB) arch/aarch64/guest/guest.ld arch/aarch
 	@$$(if $$(filter 1,$$(V)),,echo "  GUEST   $$<")
 	$$(Q)for f in $$< $$(GUEST_LIB); do \
 		$$(KCC) $$(GUEST_CFLAGS) -c $$$$f -o $$@.$$$$(basename $$$$f .c).o || exit 1; done
-	$$(Q)$$(KLD) -T arch/aarch64/guest/guest.ld --gc-sections -nostdlib -static -o $$@ $$@.*.o
+	$$(Q)$$(KLD) -T arch/aarch64/guest/guest.ld -z max-page-size=4096 --gc-sections -nostdlib -static \
+		-o $$@ $$@.*.o
 endef
 
 # WebAssembly agents: one file each in configs/<profile>/agents/, C compiled to wasm32 (MVP)

@@ -13,8 +13,21 @@
 
 static struct {
         uint64_t period_ticks;
-        uint64_t next;
+        uint64_t next;  /* the next tick (counter value) */
+        uint64_t event; /* an earlier one-off interrupt (counter value; 0: none) */
 } timer_cpu[RVM_MAX_CPUS];
+
+/* Compare value: the next tick, or the event if it comes first. */
+static void program(unsigned c)
+{
+        uint64_t at = timer_cpu[c].next;
+
+        if (timer_cpu[c].event != 0 && timer_cpu[c].event < at) {
+                at = timer_cpu[c].event;
+        }
+        sysreg_write(cnthp_cval_el2, at);
+        arch_isb();
+}
 
 void hal_timer_start(unsigned c, uint64_t period_ns)
 {
@@ -27,17 +40,31 @@ void hal_timer_start(unsigned c, uint64_t period_ns)
         arch_isb();
 }
 
-void hal_timer_rearm(unsigned c)
+bool hal_timer_rearm(unsigned c)
 {
         uint64_t now = arch_counter();
+        bool tick = now >= timer_cpu[c].next;
 
-        timer_cpu[c].next += timer_cpu[c].period_ticks;
-        if (timer_cpu[c].next <= now) {
-                /* We fell behind (e.g. a long stop in a debugger): skip, do not storm. */
-                timer_cpu[c].next = now + timer_cpu[c].period_ticks;
+        if (tick) {
+                timer_cpu[c].next += timer_cpu[c].period_ticks;
+                if (timer_cpu[c].next <= now) {
+                        /* We fell behind (e.g. a long stop in a debugger): skip, do not storm. */
+                        timer_cpu[c].next = now + timer_cpu[c].period_ticks;
+                }
         }
-        sysreg_write(cnthp_cval_el2, timer_cpu[c].next);
-        arch_isb();
+        if (timer_cpu[c].event != 0 && timer_cpu[c].event <= now) {
+                timer_cpu[c].event = 0; /* it has come */
+        }
+        program(c);
+        return tick;
+}
+
+void hal_timer_event(unsigned c, uint64_t at)
+{
+        if (at != 0 && (timer_cpu[c].event == 0 || at < timer_cpu[c].event)) {
+                timer_cpu[c].event = at;
+                program(c);
+        }
 }
 
 uint64_t hal_time_ns(void)

@@ -34,13 +34,16 @@
 #include "proof/proof.h"
 #include "witness/witness.h"
 
-/* One tick per CPU: accounting now, the scheduler's preemption point later. */
+/* The EL2 timer: each CPU's tick (accounting, preemption), or an event between ticks. */
 static void tick_handler(unsigned intid, void *ctx)
 {
         (void)intid;
         (void)ctx;
+        if (!hal_timer_rearm(this_cpu()->index)) {
+                run_timer_event(); /* a vCPU's WFI deadline, between ticks */
+                return;
+        }
         this_cpu()->ticks++;
-        hal_timer_rearm(this_cpu()->index);
         run_tick();
 }
 

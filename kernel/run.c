@@ -413,13 +413,23 @@ void run_tick(void)
         }
         if (c->index == 0) {
                 lease_tick(now); /* device leases end on time, whoever is running */
-                virq_tick(now);  /* vCPUs asleep in WFI whose virtual timer is due */
         }
+        /* vCPUs asleep in WFI whose virtual timer is due (a tick can take the place of the
+         * event that was due with it); the next such deadline gets an event here. */
+        hal_timer_event(c->index, virq_tick());
         if (c->index == 0 && c->ticks % RUN_EPOCH_TICKS == 0) {
                 sched_balance(&run_sched, now);
                 sched_epoch(&run_sched, now, NULL); /* DC-10: one summary record per epoch */
         }
         spin_unlock(&run_lock);
+}
+
+void run_timer_event(void)
+{
+        spin_lock(&run_lock);
+        uint64_t next = virq_tick(); /* wake who is due */
+        spin_unlock(&run_lock);
+        hal_timer_event(this_cpu()->index, next);
 }
 
 void run_drop_current(struct partition *p)

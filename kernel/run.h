@@ -37,6 +37,9 @@ const struct sched *run_scheduler(void);
 
 /* The tick: charge the running vCPU, maybe ask for a reschedule, close epochs. */
 void run_tick(void);
+/* The timer interrupted for an event, not a tick: vCPUs asleep in WFI whose virtual timer
+ * is due are woken (hal_timer_event). */
+void run_timer_event(void);
 /* The running vCPU gives the rest of its slice away (WFI, yield hypercall). Only this CPU's
  * own flags change (no lock): the next decision here tells sched/, under the lock. */
 static inline void run_yield(void)

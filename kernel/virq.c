@@ -149,8 +149,9 @@ static void vtimer_irq(unsigned intid, void *ctx)
 /*
  * WFI / WFE. A vCPU that has enabled its virtual interrupts and has none pending sleeps in
  * WFI until one is raised for it (virq_raise) or its virtual timer's deadline passes
- * (checked each tick): it costs no CPU. Otherwise (WFE, or a guest that takes no interrupts,
- * for which WFI may complete at any time) it gives the rest of its slice away.
+ * (an event on this CPU's EL2 timer, run_timer_event): it costs no CPU. Otherwise (WFE, or a guest
+ * that takes no interrupts, for which WFI may complete at any time) it gives the rest of its slice
+ * away.
  */
 void virq_wfx(struct vcpu *v, bool wfe)
 {
@@ -164,14 +165,15 @@ void virq_wfx(struct vcpu *v, bool wfe)
                 return;
         }
         uint64_t deadline = arch_vtimer_deadline();
-        uint64_t until = deadline != 0 ? arch_counter_to_ns(deadline) : 0;
-        if (deadline != 0 && until <= hal_time_ns()) {
+        if (deadline != 0 && deadline <= arch_counter()) {
                 return; /* the timer is due: it fires on the way back in */
         }
         v->wfi = true;
-        v->wfi_until = until;
+        v->wfi_until = deadline;
         v->state = VCPU_BLOCKED;
         run_vcpu_blocked(v);
+        /* Woken on time, not at the next tick: this CPU's timer interrupts then too. */
+        hal_timer_event(this_cpu()->index, deadline);
 }
 
 /* MSR ICC_SGI1R_EL1, Xt (op0=3 op1=0 CRn=12 CRm=11 op2=5, a write): HCR_EL2.IMO traps it. */
@@ -228,15 +230,24 @@ bool virq_sgi_trap(struct vcpu *v, const struct arch_regs *regs, uint64_t esr)
         return true;
 }
 
-void virq_tick(uint64_t now)
+uint64_t virq_tick(void)
 {
+        uint64_t now = arch_counter();
+        uint64_t next = 0;
+
         for (unsigned id = 1; id <= part_count(); id++) {
                 struct partition *p = part_get(id);
                 for (unsigned i = 0; i < p->nr_vcpus; i++) {
                         struct vcpu *v = &p->vcpus[i];
-                        if (v->wfi && v->wfi_until != 0 && v->wfi_until <= now) {
+                        if (!v->wfi || v->wfi_until == 0) {
+                                continue;
+                        }
+                        if (v->wfi_until <= now) {
                                 wfi_wake(v);
+                        } else if (next == 0 || v->wfi_until < next) {
+                                next = v->wfi_until;
                         }
                 }
         }
+        return next;
 }

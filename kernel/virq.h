@@ -43,7 +43,8 @@ void virq_sync(struct vcpu *v);
 void virq_wfx(struct vcpu *v, bool wfe);
 /* A trapped system-register access: true if it was an SGI (ICC_SGI1R_EL1) and was sent. */
 bool virq_sgi_trap(struct vcpu *v, const struct arch_regs *regs, uint64_t esr);
-/* Each tick on CPU 0: wake vCPUs asleep in WFI whose virtual timer is due. */
-void virq_tick(uint64_t now);
+/* Wake vCPUs asleep in WFI whose virtual timer is due (run_lock held); returns the next such
+ * deadline (counter value, 0: none), for which the caller sets a timer event. */
+uint64_t virq_tick(void);
 
 #endif

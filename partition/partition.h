@@ -106,7 +106,7 @@ struct vcpu {
         uint64_t doorbell_queued;  /* bit n: in a list register at the last entry */
         uint64_t virq_masked;      /* vINTIDs whose source RVM masked until the guest's EOI */
         bool wfi;                  /* asleep in WFI: an interrupt for it, or its timer, wakes it */
-        uint64_t wfi_until;        /* its virtual timer's deadline in ns (0: none) */
+        uint64_t wfi_until;        /* its virtual timer's deadline, counter value (0: none) */
         uint64_t virqs;            /* virtual interrupts delivered into list registers */
 };
 

@@ -143,6 +143,10 @@ static const struct part_config scenario_virq[] = {
     GUEST("irq_rx", irq_receiver, PART_FAULT_STOP),
 };
 static const struct edge_config edges_virq[] = {{2, 3}};
+/* The virtual timer alone, so its lateness is the wake-up path's (tests/run, -icount). */
+static const struct part_config scenario_vtimer[] = {
+    GUEST("vtick", vtimer, PART_FAULT_STOP),
+};
 
 /* Zero-copy memory transactions: a lender, a borrower and a thief (tests/guests/). */
 static const struct part_config scenario_share[] = {
@@ -184,6 +188,7 @@ static const struct {
     {"latency", scenario_latency, 3, edges_latency, 1},
     {"pressure", scenario_pressure, 2, NULL, 0},
     {"virq", scenario_virq, 3, edges_virq, 1},
+    {"vtimer", scenario_vtimer, 1, NULL, 0},
     {"wake_order", scenario_wake_order, 3, edges_wake_order, 2},
     {"lease_irq", scenario_lease_irq, 1, NULL, 0},
     {"smp", scenario_smp, 2, NULL, 0},
