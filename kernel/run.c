@@ -274,7 +274,7 @@ static void vcpu_load(struct percpu *c, struct vcpu *v, uint64_t now)
                 v->reset_pending = false;
         }
         arch_frame_bind(&v->regs, c->index);
-        arch_el1_load(&v->el1, part_vttbr(v->part), v->index);
+        arch_el1_load(&v->el1, part_vttbr(v->part), v->part->vtcr, v->index);
         arch_vgic_load(&v->vgic);
         arch_fp_trap(true); /* its FP state is loaded on its first FP instruction */
 }

@@ -317,7 +317,7 @@ int32_t share_hc_retrieve(struct gate_ctx *ctx)
          * and over nothing it has mapped (memory/ checks what it owns and borrowed). */
         uint64_t size = live->pages * PAGE;
         uint64_t edges_end = IPC_EDGE_IPA + IPC_MAX_EDGES * PAGE;
-        if (ipa < PART_IPA_BASE || ipa + size < ipa || ipa + size > arch_s2_ipa_limit() ||
+        if (ipa < PART_IPA_BASE || ipa + size < ipa || ipa + size > part_ipa_limit(p) ||
             (ipa < edges_end && IPC_EDGE_IPA < ipa + size)) {
                 return GATE_E_RANGE;
         }
@@ -388,8 +388,17 @@ static int cmd_regions(int argc, char **argv)
         (void)argv;
         unsigned offers = 0;
 
-        con_printf("type    owner home  physical            IPA (owner)         pages\n");
         spin_lock(&run_lock);
+        for (unsigned id = 1; id <= part_count(); id++) {
+                const struct partition *p = part_get(id);
+                if (p->s2_root != NULL) {
+                        con_printf(
+                            "partition %u (%s): IPA space 2^%u, RAM at IPA 0x%llx, %llu KiB\n",
+                            p->id, p->name, p->ipa_bits, (unsigned long long)PART_IPA_BASE,
+                            (unsigned long long)(p->mem_size >> 10));
+                }
+        }
+        con_printf("type    owner home  physical            IPA (owner)         pages\n");
         for (unsigned i = 0; i < REGION_MAX; i++) {
                 const struct mem_region *r = &regions.region[i];
                 if (r->type == REGION_T_FREE) {

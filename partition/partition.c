@@ -224,6 +224,13 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
         memset((void *)(uintptr_t)root, 0, PAGE);
         p->s2_root = (uint64_t *)(uintptr_t)root;
         p->mem_size = cfg->mem_size;
+        p->ipa_bits =
+            (uint8_t)arch_s2_ipa_bits(cfg->ipa_bits != 0 ? cfg->ipa_bits : ARCH_S2_IPA_MAX_BITS);
+        p->vtcr = arch_vtcr(p->ipa_bits);
+        if ((cfg->ipa_bits != 0 && cfg->ipa_bits != p->ipa_bits) ||
+            PART_IPA_BASE + p->mem_size > part_ipa_limit(p)) {
+                return PART_E_BAD_CONFIG; /* a size the CPU cannot give, or its RAM not inside */
+        }
         if (arch_s2_map(p->s2_root, PART_IPA_BASE, p->mem_pa, p->mem_size,
                         ARCH_S2_WRITE | ARCH_S2_EXEC, env.alloc_page, env.alloc_ctx) != 0) {
                 return PART_E_NOMEM;
@@ -269,6 +276,9 @@ enum part_err part_map_shared(struct partition *p, uint64_t ipa, uint64_t pa, ui
         if (ipa < PART_IPA_BASE + p->mem_size && ipa + size > PART_IPA_BASE) {
                 return PART_E_BAD_CONFIG; /* would overlap its own RAM */
         }
+        if (ipa + size < ipa || ipa + size > part_ipa_limit(p)) {
+                return PART_E_BAD_CONFIG; /* outside its IPA space */
+        }
         if (arch_s2_map(p->s2_root, ipa, pa, size, ARCH_S2_WRITE, env.alloc_page, env.alloc_ctx) !=
             0) {
                 return PART_E_NOMEM;
@@ -282,6 +292,9 @@ enum part_err part_map_device(struct partition *p, uint64_t ipa, uint64_t pa, ui
 {
         if (ipa < PART_IPA_BASE + p->mem_size && ipa + size > PART_IPA_BASE) {
                 return PART_E_BAD_CONFIG;
+        }
+        if (ipa + size < ipa || ipa + size > part_ipa_limit(p)) {
+                return PART_E_BAD_CONFIG; /* outside its IPA space */
         }
         if (arch_s2_map(p->s2_root, ipa, pa, size, ARCH_S2_WRITE | ARCH_S2_DEVICE, env.alloc_page,
                         env.alloc_ctx) != 0) {

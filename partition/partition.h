@@ -71,6 +71,9 @@ struct part_config {
         const struct part_vdev *vdevs; /* virtual devices, vdev_count of them */
         uint8_t vdev_count;
         uint8_t vcpus; /* 1..PART_MAX_VCPUS (0 = 1): vCPU 0 starts, the guest starts the rest */
+        /* Its IPA space: 2^ipa_bits bytes, ARCH_S2_IPA_MIN_BITS..MAX_BITS (0 = the most the
+         * CPU supports up to MAX); its RAM must fit. */
+        uint8_t ipa_bits;
 };
 
 enum vcpu_state {
@@ -120,6 +123,8 @@ struct partition {
         uint64_t *s2_root; /* stage-2 root table */
         uint16_t vmid;
         uint64_t vmid_gen;
+        uint8_t ipa_bits; /* its IPA space is 2^ipa_bits bytes (VTCR_EL2.T0SZ = 64 - this) */
+        uint64_t vtcr;
         struct vcpu vcpus[PART_MAX_VCPUS]; /* nr_vcpus of them; vCPU 0 is the boot vCPU */
         uint32_t nr_vcpus;
         uint64_t hypercalls, faults, restarts;
@@ -172,6 +177,12 @@ enum part_err part_map_device(struct partition *p, uint64_t ipa, uint64_t pa, ui
 
 /* Copy from guest memory (IPA) through its stage-2 tables; false if any byte is unmapped. */
 bool part_read_guest(const struct partition *p, uint64_t ipa, void *dst, size_t len);
+
+/* The end of p's IPA space: nothing is mapped at or above it. */
+static inline uint64_t part_ipa_limit(const struct partition *p)
+{
+        return 1ULL << p->ipa_bits;
+}
 
 /*
  * The VTTBR value for running p. Inline while its VMID is of the current generation (every

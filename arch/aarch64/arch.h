@@ -110,8 +110,12 @@ bool arch_mmu_wxn(void);
 #define ARCH_S2_EXEC   2u
 #define ARCH_S2_DEVICE 4u
 typedef uint64_t (*arch_page_alloc_fn)(void *ctx); /* a zeroable 4 KiB page, 0 if none */
-uint64_t arch_vtcr(void);                          /* VTCR_EL2: every CPU sets it once at start */
-uint64_t arch_s2_ipa_limit(void);
+/* A partition's IPA space is 2^bits bytes, bits within these (and the CPU's PA size). */
+#define ARCH_S2_IPA_MIN_BITS 31
+#define ARCH_S2_IPA_MAX_BITS 39
+unsigned arch_s2_ipa_bits(unsigned want); /* want, brought within what the CPU supports */
+uint64_t arch_vtcr(unsigned ipa_bits);    /* VTCR_EL2 for a partition with that IPA space */
+uint64_t arch_s2_ipa_limit(void);         /* 2^ARCH_S2_IPA_MAX_BITS: what any walk covers */
 int arch_s2_map(uint64_t *root, uint64_t ipa, uint64_t pa, uint64_t size, unsigned prot,
                 arch_page_alloc_fn alloc, void *ctx);
 int arch_s2_unmap(uint64_t *root, uint64_t ipa, uint64_t size, uint16_t vmid);
@@ -183,9 +187,11 @@ uint64_t arch_vtimer_deadline(void);
 /* Reset values for a fresh EL1 (MMU off, caches off) with its stack pointer at sp. */
 void arch_el1_reset(struct arch_el1_ctx *c, uint64_t sp);
 void arch_el1_save(struct arch_el1_ctx *c);
-/* Load c and enter guest mode: stage-2 tables and VMID from vttbr (VMID << 48 | root),
- * HCR_EL2 for running a partition, the MPIDR that vCPU vcpu_index reads. */
-void arch_el1_load(const struct arch_el1_ctx *c, uint64_t vttbr, unsigned vcpu_index);
+/* Load c and enter guest mode: stage-2 tables and VMID from vttbr (VMID << 48 | root), the
+ * partition's VTCR_EL2 (arch_vtcr), HCR_EL2 for running a partition, the MPIDR that vCPU
+ * vcpu_index reads. */
+void arch_el1_load(const struct arch_el1_ctx *c, uint64_t vttbr, uint64_t vtcr,
+                   unsigned vcpu_index);
 void arch_host_mode(void); /* back to RVM's own HCR, VTTBR cleared */
 /* A frame that enters EL1h at entry with x0 = arg and interrupts masked. */
 void arch_frame_el1_entry(struct arch_regs *f, uint64_t entry, uint64_t arg);

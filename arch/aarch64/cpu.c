@@ -33,8 +33,6 @@ static void cpu_init_el2(void)
         /* Guests get the virtual counter and no physical timer until a partition owns one. */
         sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN);
         sysreg_write(cntvoff_el2, 0);
-        /* One stage-2 layout for every partition: set once, not on each world switch. */
-        sysreg_write(vtcr_el2, arch_vtcr());
         arch_isb();
 }
 

@@ -1,8 +1,9 @@
 /*
  * arch/aarch64/stage2.c: stage-2 translation for partitions (ARM ARM D8, "stage 2"):
- * 4 KiB granule, 39-bit IPA space starting at level 1 (one 4 KiB root table), 4 KiB
- * pages only, so any page can later be shared, lent or unmapped on its own. Tables come
- * from the caller's page allocator; this file only formats descriptors and walks them.
+ * 4 KiB granule, an IPA space of 31 to 39 bits per partition, walked from level 1 (one
+ * 4 KiB root table), 4 KiB pages only, so any page can later be shared, lent or unmapped on its
+ * own. Tables come from the caller's page allocator; this file only formats descriptors and walks
+ * them.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,7 +13,7 @@
 #include "arch/aarch64/regs.h"
 #include "arch/aarch64/sysreg.h"
 
-#define S2_IPA_BITS 39
+#define S2_IPA_BITS ARCH_S2_IPA_MAX_BITS
 #define S2_PAGE     0x1000ULL
 
 /* Stage-2 descriptor fields (D8.3.2). */
@@ -24,7 +25,17 @@
 #define S2_AF                (1ULL << 10)
 #define S2_XN                (2ULL << 53) /* XN[1:0] = 0b10: not executable at EL1/EL0 */
 
-uint64_t arch_vtcr(void)
+unsigned arch_s2_ipa_bits(unsigned want)
+{
+        static const unsigned pa_bits[] = {32, 36, 40, 42, 44, 48}; /* by PARange */
+        uint64_t parange = sysreg_read(id_aa64mmfr0_el1) & 0xf;
+        unsigned most = pa_bits[parange > 5 ? 5 : parange];
+
+        most = most < ARCH_S2_IPA_MAX_BITS ? most : ARCH_S2_IPA_MAX_BITS;
+        return want < ARCH_S2_IPA_MIN_BITS ? ARCH_S2_IPA_MIN_BITS : want > most ? most : want;
+}
+
+uint64_t arch_vtcr(unsigned ipa_bits)
 {
         uint64_t parange = sysreg_read(id_aa64mmfr0_el1) & 0xf;
 
@@ -32,12 +43,14 @@ uint64_t arch_vtcr(void)
                 parange = 5;
         }
         /*
-         * VTCR_EL2 (D17.2.160): T0SZ = 64 - 39; SL0 = 1 (start at level 1 with a 4 KiB
+         * VTCR_EL2 (D17.2.160): T0SZ = 64 - IPA bits (25..33: the sizes a walk starting at
+         * level 1 covers with one root table); SL0 = 1 (start at level 1 with a 4 KiB
          * granule); inner/outer write-back walks, inner shareable; TG0 = 4 KiB; PS from
-         * the CPU's PARange; bit 31 is RES1.
+         * the CPU's PARange; bit 31 is RES1. An access above the IPA size faults at
+         * stage 2 like any other the partition has no mapping for.
          */
-        return (64 - S2_IPA_BITS) | (1ULL << 6) | (1ULL << 8) | (1ULL << 10) | (3ULL << 12) |
-               (0ULL << 14) | (parange << 16) | (1ULL << 31);
+        return (64 - arch_s2_ipa_bits(ipa_bits)) | (1ULL << 6) | (1ULL << 8) | (1ULL << 10) |
+               (3ULL << 12) | (0ULL << 14) | (parange << 16) | (1ULL << 31);
 }
 
 uint64_t arch_s2_ipa_limit(void)

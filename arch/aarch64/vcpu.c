@@ -81,8 +81,9 @@ static inline uint64_t guest_hcr(void)
                HCR_TWE | HCR_TSC | HCR_TSW | HCR_TACR | HCR_RW;
 }
 
-void arch_el1_load(const struct arch_el1_ctx *c, uint64_t vttbr, unsigned vcpu_index)
+void arch_el1_load(const struct arch_el1_ctx *c, uint64_t vttbr, uint64_t vtcr, unsigned vcpu_index)
 {
+        sysreg_write(vtcr_el2, vtcr);
         sysreg_write(vttbr_el2, vttbr);
         LOAD2(sctlr, sctlr_el1, ttbr0, ttbr0_el1);
         LOAD2(ttbr1, ttbr1_el1, tcr, tcr_el1);

@@ -228,6 +228,8 @@ static __attribute__((noreturn)) void borrower(void)
         expect("IPA over its edge page", rvm_mem_retrieve(lend, RVM_EDGE_IPA), E_RANGE);
         expect("IPA in the device window", rvm_mem_retrieve(lend, 0x09000000), E_RANGE);
         expect("IPA beyond its IPA space", rvm_mem_retrieve(lend, 1ULL << 40), E_RANGE);
+        /* Its IPA space is configured as 4 GiB (tests/qemu/scenarios.c). */
+        expect("IPA past its 4 GiB IPA space", rvm_mem_retrieve(lend, 1ULL << 32), E_RANGE);
         expect("unaligned IPA", rvm_mem_retrieve(lend, B_LENT + 16), E_INVALID);
         expect("retrieve the lend", rvm_mem_retrieve(lend, B_LENT), 0);
         expect("double retrieve", rvm_mem_retrieve(lend, B_LENT + 0x100000), E_BUSY);

@@ -151,7 +151,14 @@ static const struct part_config scenario_vtimer[] = {
 /* Zero-copy memory transactions: a lender, a borrower and a thief (tests/guests/). */
 static const struct part_config scenario_share[] = {
     GUEST("lender", share_party, PART_FAULT_STOP),
-    GUEST("borrower", share_party, PART_FAULT_STOP),
+    /* An IPA space of 4 GiB (the others: the most the CPU supports, up to 2^39). */
+    {.name = "borrower",
+     .image = guest_share_party,
+     .image_size = &guest_share_party_size,
+     .mem_size = 1 * MIB,
+     .fault_policy = PART_FAULT_STOP,
+     .max_restarts = 3,
+     .ipa_bits = 32},
     GUEST("thief", share_party, PART_FAULT_STOP),
 };
 static const struct edge_config edges_share[] = {{1, 2}, {1, 3}};
