@@ -177,12 +177,15 @@ const struct sched *run_scheduler(void)
         return &run_sched;
 }
 
+/* pick, vcpu_put and vcpu_load are the world switch: inline in decide, one frame for all. */
+#define SWITCH_PATH static inline __attribute__((always_inline))
+
 /*
  * The next vCPU for this CPU: the current one while sched/ keeps it, else what sched_pick
  * chooses (pulling work from a busier CPU when this one has none). Entities whose
  * partition stopped running meanwhile are blocked on the way.
  */
-static struct vcpu *pick(struct percpu *c, uint64_t now)
+SWITCH_PATH struct vcpu *pick(struct percpu *c, uint64_t now)
 {
         struct vcpu *cur = c->current;
         bool cur_ok = cur != NULL && cur->part->state == PART_RUNNING && cur->state == VCPU_RUNNING;
@@ -232,7 +235,7 @@ static struct {
         struct arch_fp fp;
 } stale[RVM_MAX_CPUS];
 
-static void vcpu_put(struct percpu *c, struct vcpu *v, uint64_t now)
+SWITCH_PATH void vcpu_put(struct percpu *c, struct vcpu *v, uint64_t now)
 {
         if (__atomic_load_n(&v->ctx_gen, __ATOMIC_ACQUIRE) == c->current_gen) {
                 /* Its general registers are already in v->regs: the trap saved them there. */
@@ -260,7 +263,7 @@ static void vcpu_put(struct percpu *c, struct vcpu *v, uint64_t now)
         c->current = NULL;
 }
 
-static void vcpu_load(struct percpu *c, struct vcpu *v, uint64_t now)
+SWITCH_PATH void vcpu_load(struct percpu *c, struct vcpu *v, uint64_t now)
 {
         v->state = VCPU_RUNNING;
         v->cpu = (int)c->index;
@@ -324,7 +327,7 @@ static inline bool runs_in_el2(const struct vcpu *v)
  * it is put away and the next one loaded), or NULL with *other set to what this CPU does
  * instead: a WASM partition whose agents get their turn here, at EL2, or NULL: idle.
  */
-static inline struct vcpu *decide(struct percpu *c, struct vcpu **other)
+static __attribute__((noinline)) struct vcpu *decide(struct percpu *c, struct vcpu **other)
 {
         if (c->console_input) {
                 c->console_input = false;
