@@ -1,7 +1,7 @@
 /*
- * kernel/run.h: running partitions on CPUs: the per-CPU run loop, the world switch, and
- * the handling of every trap a partition takes (hypercalls, PSCI, aborts, WFI, trapped
- * system registers, SErrors).
+ * kernel/run.h: running partitions on CPUs: the per-CPU run loop and the world switch
+ * (kernel/run.c), and the handling of every trap a partition takes (kernel/trap.c:
+ * hypercalls, PSCI, aborts, WFI, trapped system registers, SErrors).
  */
 #ifndef RVM_KERNEL_RUN_H
 #define RVM_KERNEL_RUN_H

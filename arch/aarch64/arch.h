@@ -220,7 +220,7 @@ uint64_t arch_mmio_load_value(const struct arch_mmio_access *a, uint64_t raw);
 uint64_t arch_mmio_store_value(const struct arch_mmio_access *a, uint64_t reg);
 
 /*
- * Hooks arch/ calls into the kernel (kernel/run.c implements them). A trap from a partition
+ * Hooks arch/ calls into the kernel (kernel/trap.c implements them). A trap from a partition
  * (from_partition, and every lower synchronous exception) returns the frame to enter next:
  * regs itself, or the frame of the vCPU the scheduler put on this CPU instead.
  */

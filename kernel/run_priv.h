@@ -1,0 +1,43 @@
+/*
+ * kernel/run_priv.h: the run loop's fast path, shared by kernel/run.c and kernel/trap.c (not
+ * part of run.h's interface): every trap from a partition ends in run_schedule.
+ */
+#ifndef RVM_KERNEL_RUN_PRIV_H
+#define RVM_KERNEL_RUN_PRIV_H
+
+#include "arch/aarch64/arch.h"
+#include "kernel/percpu.h"
+#include "kernel/virq.h"
+#include "partition/partition.h"
+
+/* The rest of run_schedule: a decision under the lock, a world switch, idling (run.c). */
+struct vcpu *run_schedule_slow(struct percpu *c);
+
+/* The frame to enter: frame itself while its vCPU goes on, else the next vCPU's (this
+ * idles while there is none). frame is NULL when the CPU comes from no vCPU (run_loop). */
+static inline struct arch_regs *run_schedule(struct arch_regs *frame)
+{
+        struct percpu *c = this_cpu();
+        struct vcpu *cur = c->current;
+
+        /*
+         * The common case, without the lock: the same vCPU goes on (no tick asked for a
+         * switch, its partition still runs). A state change made by another CPU at this
+         * instant is seen at the next trap or tick. Console input is noticed by the
+         * interrupt that brings it (arch_hook_irq, kernel/trap.c).
+         */
+        if (cur != NULL && !c->need_resched && cur->state == VCPU_RUNNING &&
+            __atomic_load_n(&cur->part->state, __ATOMIC_RELAXED) == PART_RUNNING) {
+                if (virq_attention(cur)) {
+                        virq_sync(cur);
+                }
+                return frame;
+        }
+        cur = run_schedule_slow(c);
+        if (virq_attention(cur)) {
+                virq_sync(cur);
+        }
+        return &cur->regs;
+}
+
+#endif

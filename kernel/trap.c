@@ -1,0 +1,170 @@
+/*
+ * kernel/trap.c: what RVM does with each trap a partition takes. Hypercalls go through the
+ * gate (kernel/gate.c, kernel/hvc.c) or PSCI (kernel/guest.c); WFI/WFE, trapped system
+ * registers and SGIs, lazy FP and emulated devices are handled here; any other exception is
+ * a fault, witnessed and handled by the partition's policy. Every path ends in
+ * run_schedule (kernel/run_priv.h), whose answer is the frame vectors.S enters next.
+ */
+#include <stdint.h>
+
+#include "arch/aarch64/arch.h"
+#include "hal/gic.h"
+#include "hal/uart.h"
+#include "kernel/gate.h"
+#include "kernel/panic.h"
+#include "kernel/percpu.h"
+#include "kernel/run.h"
+#include "kernel/run_priv.h"
+#include "kernel/vdev.h"
+#include "kernel/virq.h"
+#include "witness/witness.h"
+
+void run_fault(struct partition *p, uint32_t esr, uint64_t ipa, uint32_t code)
+{
+        p->faults++;
+        p->last_fault_ipa = ipa;
+        p->last_fault_esr = esr;
+        witness_emit(&(struct witness_event){
+            .kind = WK_PART_FAULT,
+            .flags = WITNESS_F_DENIED,
+            .actor = p->id,
+            .target = p->id,
+            .cap = ipa,
+            .payload = (uint64_t)esr | (uint64_t)code << 32,
+        });
+        run_drop_current(p);
+        if (p->cfg->fault_policy == PART_FAULT_RESTART && p->restarts < p->cfg->max_restarts) {
+                part_restart(p, 0);
+                run_partition_changed(p); /* its other vCPUs: off now, their CPUs let go */
+                return;
+        }
+        part_set_state(p, PART_FAULTED, 0);
+        run_partition_changed(p);
+}
+
+/* Fault codes in WK_PART_FAULT payload bits 32..63. */
+enum run_fault_code {
+        FAULT_ABORT = 1,  /* stage-2 data/instruction abort outside its memory */
+        FAULT_SYSREG = 2, /* a system register RVM does not let it touch */
+        FAULT_SERROR = 3,
+        FAULT_UNHANDLED = 4, /* any other exception class */
+};
+
+#define EC_WFX      0x01
+#define EC_FP       0x07
+#define EC_HVC64    0x16
+#define EC_SMC64    0x17
+#define EC_SYSREG   0x18
+#define EC_IABT_LOW 0x20
+#define EC_DABT_LOW 0x24
+#define EC_SERROR   0x2f
+
+/* DC ISW/CSW/CISW (set/way maintenance): op0=1 op1=0 CRn=7 CRm=6/10/14 op2=2. */
+static bool is_set_way(uint64_t iss)
+{
+        unsigned op0 = (iss >> 20) & 3, op1 = (iss >> 14) & 7, crn = (iss >> 10) & 15;
+        unsigned crm = (iss >> 1) & 15, op2 = (iss >> 17) & 7;
+
+        return op0 == 1 && op1 == 0 && crn == 7 && (crm == 6 || crm == 10 || crm == 14) && op2 == 2;
+}
+
+static struct arch_regs *lower_sync_slow(struct percpu *c, struct vcpu *v, struct arch_regs *regs,
+                                         uint64_t esr);
+
+struct arch_regs *arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
+{
+        struct percpu *c = this_cpu();
+        struct vcpu *v = c->current;
+
+        if (v != NULL && (esr >> ESR_EC_SHIFT) == EC_HVC64) {
+                /*
+                 * The hypercall path. Calls that touch only the caller's registers and its
+                 * CPU's flags (GATE_F_LOCAL) go to the gate without the run lock; unless one
+                 * asked for a switch (a yield) the same vCPU goes on (a switch another CPU
+                 * asks for comes as an interrupt, taken once we return). The rest (PSCI,
+                 * capabilities, edges) go through guest_hvc, under the lock.
+                 */
+                const struct gate_entry *e = gate_lookup((uint32_t)regs->x[0]);
+                v->part->hypercalls++; /* written only by this partition's one vCPU */
+                if (e != NULL && (e->flags & GATE_F_LOCAL) != 0) {
+                        gate_dispatch_local(
+                            &(struct gate_call){.caller = v->part->id, .x = regs->x}, e);
+                        return c->need_resched ? run_schedule(regs) : regs; /* a yield */
+                }
+                guest_hvc(regs, v, e);
+                return run_schedule(regs);
+        }
+        return lower_sync_slow(c, v, regs, esr);
+}
+
+static __attribute__((noinline)) struct arch_regs *lower_sync_slow(struct percpu *c, struct vcpu *v,
+                                                                   struct arch_regs *regs,
+                                                                   uint64_t esr)
+{
+        unsigned ec = (unsigned)(esr >> ESR_EC_SHIFT) & 0x3f;
+
+        if (v == NULL) {
+                panic("trap from a lower EL with no vCPU on CPU %u (ESR 0x%llx)", c->index,
+                      (unsigned long long)esr);
+        }
+        struct partition *p = v->part;
+        spin_lock(&run_lock);
+        switch (ec) {
+        case EC_SMC64:
+                regs->elr += 4; /* a trapped SMC returns to itself */
+                guest_smc(regs, v);
+                break;
+        case EC_FP:
+                /* First FP/SIMD use since it was switched in: load its registers, retry. */
+                arch_fp_trap(false);
+                arch_fp_load(&v->fp);
+                c->fp_owner = v;
+                v->fp_loads++;
+                break;
+        case EC_WFX:
+                regs->elr += 4;
+                virq_wfx(v, (esr & 1) != 0);
+                break;
+        case EC_SYSREG:
+                if (is_set_way(esr & 0x1ffffff)) {
+                        regs->elr += 4; /* HCR.SWIO/TSW: no set/way for guests; a no-op */
+                        break;
+                }
+                if (virq_sgi_trap(v, regs, esr)) {
+                        regs->elr += 4; /* an SGI to the partition's own vCPUs */
+                        break;
+                }
+                run_fault(p, (uint32_t)esr, 0, FAULT_SYSREG);
+                break;
+        case EC_IABT_LOW:
+        case EC_DABT_LOW:
+                if (ec == EC_DABT_LOW && vdev_abort(p, regs, esr, arch_trap_hpfar_ipa())) {
+                        break; /* an emulated device register */
+                }
+                run_fault(p, (uint32_t)esr, arch_trap_hpfar_ipa(), FAULT_ABORT);
+                break;
+        case EC_SERROR:
+                run_fault(p, (uint32_t)esr, 0, FAULT_SERROR);
+                break;
+        default:
+                run_fault(p, (uint32_t)esr, arch_trap_far(), FAULT_UNHANDLED);
+                break;
+        }
+        spin_unlock(&run_lock);
+        return run_schedule(regs);
+}
+
+struct arch_regs *arch_hook_irq(struct arch_regs *regs, bool from_partition)
+{
+        struct percpu *c = this_cpu();
+
+        c->irqs++;
+        hal_gic_handle();
+        if (c->index == 0 && hal_uart_pending()) {
+                /* Console input (or input a `sleep` holds back, looked at again each tick):
+                 * the monitor runs on CPU 0 between vCPUs. */
+                c->console_input = true;
+                c->need_resched = true;
+        }
+        return from_partition ? run_schedule(regs) : regs;
+}
