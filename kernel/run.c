@@ -409,7 +409,14 @@ void run_drop_current(struct partition *p)
                         c->fp_owner = NULL; /* its FP registers are discarded with the rest */
                 }
                 if (c->current == v) {
-                        /* Its live registers are of no further use: drop them, do not save. */
+                        /*
+                         * Its live state is of no further use, but must not outlive it here:
+                         * list registers it still holds would be injected into whoever runs
+                         * next, and its virtual timer would fire into them. Emptied and
+                         * stopped into the scrap area, not saved.
+                         */
+                        arch_vgic_save(&stale[c->index].vgic);
+                        arch_el1_save(&stale[c->index].el1);
                         v->state = VCPU_RUNNABLE;
                         v->cpu = -1;
                         c->current = NULL;
