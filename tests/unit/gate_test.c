@@ -200,6 +200,14 @@ static void test_table_walk(void **state)
         MUTATE(5, e->range_off = 1, GATE_CHECK_RANGE);
         MUTATE(5, e->range_len = 6, GATE_CHECK_RANGE);
         MUTATE(5, (e->tier = 1), GATE_CHECK_RANGE);
+        /* Local (no run lock): only a guest call that needs no capability and witnesses for
+         * itself. */
+        MUTATE(6, e->flags |= GATE_F_LOCAL, GATE_CHECK_TIER);
+        MUTATE(5, e->flags |= GATE_F_LOCAL | GATE_F_SELF_WITNESS, GATE_CHECK_TIER);
+        MUTATE(7, e->flags |= GATE_F_LOCAL | GATE_F_SELF_WITNESS, GATE_CHECK_TIER);
+        memcpy(t, table, sizeof(t));
+        t[6].flags |= GATE_F_LOCAL | GATE_F_SELF_WITNESS;
+        assert_int_equal(gate_table_check(t, TABLE_N, &bad), GATE_CHECK_OK);
 #undef MUTATE
         /* A refused table leaves nothing installed: every call is unknown. */
         struct gate_call c = call(1, GATE_FID_CAP_INSPECT, root1, 0, 0, 0, 0);

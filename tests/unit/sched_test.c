@@ -571,6 +571,38 @@ static void test_block_wake_yield(void **state)
         assert_int_equal(sched_next_event(&S, 0, 6 * MS), SCHED_TIME_NEVER);
 }
 
+/* A yield decided where the switch is: one charge, a fresh deadline, one choice. */
+static void test_yield_pick(void **state)
+{
+        struct sched_entity a, b;
+
+        (void)state;
+        setup_cpus(1, NULL);
+        add(&a, 1, 1, SCHED_MODE_FLOW, 0, 0, true, 0);
+        add(&b, 2, 2, SCHED_MODE_FLOW, 0, 0, true, 0);
+        assert_ptr_equal(sched_pick(&S, 0, 0), &a);
+        uint64_t sw = S.rq[0].switches;
+        /* Flow is not preempted mid-slice, but a Flow entity that yields gives way. */
+        assert_ptr_equal(sched_yield_pick(&S, 0, 1 * MS), &b);
+        assert_ptr_equal(sched_current(&S, 0), &b);
+        assert_int_equal(a.run_ns, 1 * MS); /* charged once, up to the yield */
+        assert_int_equal(a.deadline_ns, 1 * MS + a.rel_deadline_ns);
+        assert_int_equal(S.rq[0].switches, sw + 1);
+        assert_false(S.rq[0].need_resched);
+        /* And back: b yields to a. */
+        assert_ptr_equal(sched_yield_pick(&S, 0, 2 * MS), &a);
+        assert_int_equal(b.run_ns, 1 * MS);
+        /* Alone on the queue, a yield keeps the CPU: no switch. */
+        assert_int_equal(sched_block(&S, &b, 3 * MS), SCHED_OK);
+        sw = S.rq[0].switches;
+        assert_ptr_equal(sched_yield_pick(&S, 0, 4 * MS), &a);
+        assert_int_equal(S.rq[0].switches, sw);
+        /* An idle CPU: the yield is just a pick. */
+        assert_int_equal(sched_block(&S, &a, 5 * MS), SCHED_OK);
+        assert_null(sched_yield_pick(&S, 0, 6 * MS));
+        assert_null(sched_yield_pick(&S, SCHED_MAX_CPUS, 6 * MS)); /* not a CPU */
+}
+
 static void test_next_event_and_clock_step_back(void **state)
 {
         struct sched_entity a, r;
@@ -857,7 +889,8 @@ static void test_random_operations_keep_invariants(void **state)
                         break;
                 case 5:
                 case 6:
-                        got = sched_pick(&S, cpu, now);
+                        got =
+                            rng(2) == 0 ? sched_pick(&S, cpu, now) : sched_yield_pick(&S, cpu, now);
                         if (got != NULL) {
                                 assert_int_equal(got->cpu, cpu);
                                 assert_true((got->affinity >> cpu) & 1u);
@@ -914,6 +947,7 @@ int main(void)
             cmocka_unit_test_setup(test_throttled_reflex_still_runs_on_idle_cpu, reset_events),
             cmocka_unit_test_setup(test_mode_change_witnessed, reset_events),
             cmocka_unit_test_setup(test_block_wake_yield, reset_events),
+            cmocka_unit_test_setup(test_yield_pick, reset_events),
             cmocka_unit_test_setup(test_next_event_and_clock_step_back, reset_events),
             cmocka_unit_test_setup(test_balance_deterministic_with_threshold_and_affinity,
                                    reset_events),
