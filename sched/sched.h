@@ -197,10 +197,9 @@ enum sched_err sched_remove(struct sched *s, struct sched_entity *e, uint64_t no
 bool sched_tick(struct sched *s, unsigned cpu, uint64_t now);
 /* Choose what runs next on `cpu` and make it current; NULL = idle. */
 struct sched_entity *sched_pick(struct sched *s, unsigned cpu, uint64_t now);
-/* The running entity gives up the rest of its slice (WFE, explicit yield); true = pick now
- * (another entity is runnable here; sched_pick may still keep the current one). */
-bool sched_yield_cpu(struct sched *s, unsigned cpu, uint64_t now);
-/* sched_yield_cpu and sched_pick at one time stamp: a yield decided where the switch is. */
+/* The running entity gives up the rest of its slice (WFE, explicit yield) and what runs next
+ * is chosen, at one time stamp: sched_pick, with the yielder charged and given a fresh
+ * deadline, and no Flow entity kept for the rest of its slice. Alone, it goes on. */
 struct sched_entity *sched_yield_pick(struct sched *s, unsigned cpu, uint64_t now);
 /* Absolute time at which sched_tick must next run on `cpu` (SCHED_TIME_NEVER = no timer). */
 uint64_t sched_next_event(const struct sched *s, unsigned cpu, uint64_t now);

@@ -555,15 +555,14 @@ static void test_block_wake_yield(void **state)
         assert_false(sched_wake(&S, &b, 1 * MS)); /* not blocked: no-op */
         assert_false(sched_wake(&S, &a, 2 * MS)); /* Flow waits for b's slice */
         assert_int_equal(a.wakeups, 1);
-        assert_true(sched_yield_cpu(&S, 0, 3 * MS)); /* b gives up the rest of its slice */
-        assert_ptr_equal(sched_pick(&S, 0, 3 * MS), &a);
+        /* b gives up the rest of its slice */
+        assert_ptr_equal(sched_yield_pick(&S, 0, 3 * MS), &a);
         assert_int_equal(a.last_wake_latency_ns, 1 * MS);
         assert_int_equal(sched_block(&S, &a, 4 * MS), SCHED_OK);
         /* b alone: yielding keeps it on the CPU without a switch. */
         assert_ptr_equal(sched_pick(&S, 0, 4 * MS), &b);
         uint64_t sw = S.rq[0].switches;
-        assert_false(sched_yield_cpu(&S, 0, 5 * MS));
-        assert_ptr_equal(sched_pick(&S, 0, 5 * MS), &b);
+        assert_ptr_equal(sched_yield_pick(&S, 0, 5 * MS), &b);
         assert_int_equal(S.rq[0].switches, sw);
         assert_int_equal(sched_remove(&S, &b, 6 * MS), SCHED_OK);
         assert_null(sched_current(&S, 0));
@@ -889,15 +888,18 @@ static void test_random_operations_keep_invariants(void **state)
                         break;
                 case 5:
                 case 6:
-                        got =
-                            rng(2) == 0 ? sched_pick(&S, cpu, now) : sched_yield_pick(&S, cpu, now);
+                        got = sched_pick(&S, cpu, now);
                         if (got != NULL) {
                                 assert_int_equal(got->cpu, cpu);
                                 assert_true((got->affinity >> cpu) & 1u);
                         }
                         break;
                 case 7:
-                        sched_yield_cpu(&S, cpu, now);
+                        got = sched_yield_pick(&S, cpu, now);
+                        if (got != NULL) {
+                                assert_int_equal(got->cpu, cpu);
+                                assert_true((got->affinity >> cpu) & 1u);
+                        }
                         break;
                 case 8:
                         sched_set_mode(&S, x, rng(4), now);
