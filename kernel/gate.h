@@ -210,10 +210,10 @@ static inline const struct gate_entry *gate_lookup(uint32_t fid)
 int32_t gate_dispatch_entry(struct gate_call *call, const struct gate_entry *e);
 
 /*
- * The same for a GATE_F_LOCAL entry (gate_table_check made it unprivileged, self-witnessing
- * and not an agent's): nothing to prove, nothing to witness here, so the gate is the handler
- * call, inline on the hypercall fast path. Fields set one by one: the large ctx.cap is
- * undefined for unprivileged calls and left alone.
+ * The same for an entry that is unprivileged and self-witnessing, as every GATE_F_LOCAL one
+ * is (gate_table_check): nothing to prove, nothing to witness here, so the gate is the
+ * handler call, inline on the hypercall fast path. Fields set one by one: the large ctx.cap
+ * is undefined for unprivileged calls and left alone.
  */
 static inline void gate_dispatch_local(struct gate_call *call, const struct gate_entry *e)
 {

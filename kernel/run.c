@@ -286,6 +286,17 @@ static inline bool runs_in_el2(const struct vcpu *v)
 #endif
 }
 
+/* A WASM partition's turn (runs_in_el2): its agents run until the tick asks for the next
+ * partition (agent_run_partition takes the lock). */
+static void agents_turn(struct vcpu *v)
+{
+#ifdef RVM_HAVE_WASM
+        agent_run_partition(v->part);
+#else
+        (void)v; /* runs_in_el2 is never true: there are no WASM partitions */
+#endif
+}
+
 /*
  * One decision, under the lock: the vCPU to enter on this CPU (the current one goes on, or
  * it is put away and the next one loaded), or NULL with *other set to what this CPU does
@@ -327,15 +338,11 @@ static __attribute__((noinline)) struct vcpu *run_others(struct percpu *c, struc
 {
         for (;;) {
                 uint64_t t0 = hal_time_ns();
-#ifdef RVM_HAVE_WASM
                 if (other != NULL) {
-                        /* Its agents run until the tick asks for the next partition. */
-                        agent_run_partition(other->part);
-                        /* Its time, as ps shows it (agent_run_partition takes the lock). */
+                        agents_turn(other);
+                        /* Its time, as ps shows it. */
                         other->runtime_ns += hal_time_ns() - t0;
-                } else
-#endif
-                {
+                } else {
                         /* Nothing to run: host mode, flush the witness log if due, wait. */
                         arch_host_mode();
                         if (c->index == 0) {

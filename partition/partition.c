@@ -271,13 +271,18 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
         return PART_OK;
 }
 
+/* May [ipa, ipa + size) be mapped in p besides its RAM: clear of it, inside its IPA space? */
+static bool extra_ipa_ok(const struct partition *p, uint64_t ipa, uint64_t size)
+{
+        bool over_ram = ipa < PART_IPA_BASE + p->mem_size && ipa + size > PART_IPA_BASE;
+
+        return !over_ram && ipa + size >= ipa && ipa + size <= part_ipa_limit(p);
+}
+
 enum part_err part_map_shared(struct partition *p, uint64_t ipa, uint64_t pa, uint64_t size)
 {
-        if (ipa < PART_IPA_BASE + p->mem_size && ipa + size > PART_IPA_BASE) {
-                return PART_E_BAD_CONFIG; /* would overlap its own RAM */
-        }
-        if (ipa + size < ipa || ipa + size > part_ipa_limit(p)) {
-                return PART_E_BAD_CONFIG; /* outside its IPA space */
+        if (!extra_ipa_ok(p, ipa, size)) {
+                return PART_E_BAD_CONFIG;
         }
         if (arch_s2_map(p->s2_root, ipa, pa, size, ARCH_S2_WRITE, env.alloc_page, env.alloc_ctx) !=
             0) {
@@ -290,11 +295,8 @@ enum part_err part_map_shared(struct partition *p, uint64_t ipa, uint64_t pa, ui
 
 enum part_err part_map_device(struct partition *p, uint64_t ipa, uint64_t pa, uint64_t size)
 {
-        if (ipa < PART_IPA_BASE + p->mem_size && ipa + size > PART_IPA_BASE) {
+        if (!extra_ipa_ok(p, ipa, size)) {
                 return PART_E_BAD_CONFIG;
-        }
-        if (ipa + size < ipa || ipa + size > part_ipa_limit(p)) {
-                return PART_E_BAD_CONFIG; /* outside its IPA space */
         }
         if (arch_s2_map(p->s2_root, ipa, pa, size, ARCH_S2_WRITE | ARCH_S2_DEVICE, env.alloc_page,
                         env.alloc_ctx) != 0) {

@@ -160,7 +160,7 @@ void arch_fp_trap(bool on);
 #define ARCH_VIRQ_PRIORITY 0xa0
 #define ARCH_VTIMER_INTID  27 /* the EL1 virtual timer's PPI */
 struct arch_vgic {
-        uint64_t lr[ARCH_VGIC_LRS]; /* those that used names */
+        uint64_t lr[ARCH_VGIC_LRS]; /* valid where used has a bit set */
         uint64_t vmcr, ap1r0;
         uint8_t used; /* bit i: list register i held an interrupt (all 0: a fresh interface) */
 };
@@ -196,7 +196,6 @@ void arch_host_mode(void); /* back to RVM's own HCR, VTTBR cleared */
 /* A frame that enters EL1h at entry with x0 = arg and interrupts masked. */
 void arch_frame_el1_entry(struct arch_regs *f, uint64_t entry, uint64_t arg);
 /* Fault information of the current trap from a lower EL. */
-uint64_t arch_trap_esr(void);
 uint64_t arch_trap_far(void);
 uint64_t arch_trap_hpfar_ipa(void); /* IPA of a stage-2 fault (HPFAR_EL2 + FAR page offset) */
 

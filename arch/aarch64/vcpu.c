@@ -140,11 +140,6 @@ void arch_fp_trap(bool on)
         }
 }
 
-uint64_t arch_trap_esr(void)
-{
-        return sysreg_read(esr_el2);
-}
-
 uint64_t arch_trap_far(void)
 {
         return sysreg_read(far_el2);

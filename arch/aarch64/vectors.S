@@ -35,6 +35,13 @@
 	str	x3, [sp, #FRAME_SPSR]
 .endm
 
+/* x0 = the frame just saved at sp (a vCPU's); then on to the CPU stack the frame records. */
+.macro to_cpu_stack
+	mov	x0, sp
+	ldr	x2, [sp, #FRAME_HOST_SP]
+	mov	sp, x2
+.endm
+
 /* Everything back from the frame at sp, sp just past it, and return from the exception. */
 .macro load_frame_eret
 	ldp	x30, x2, [sp, #FRAME_X30]
@@ -101,17 +108,13 @@ trap_el2:
 lower_sync:
 	save_rest
 	mrs	x1, esr_el2
-	mov	x0, sp
-	ldr	x2, [sp, #FRAME_HOST_SP]
-	mov	sp, x2
+	to_cpu_stack
 	bl	arch_hook_lower_sync
 	b	arch_enter_frame
 
 lower:
 	save_rest
-	mov	x0, sp
-	ldr	x2, [sp, #FRAME_HOST_SP]
-	mov	sp, x2
+	to_cpu_stack
 	bl	arch_trap_lower
 	/* fall through with the frame to enter in x0 */
 
