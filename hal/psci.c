@@ -15,7 +15,7 @@ uint32_t hal_psci_version(void)
 
 int32_t hal_psci_cpu_on(uint64_t mpidr, uint64_t entry_pa, uint64_t context)
 {
-        return (int32_t)arch_smc(PSCI_CPU_ON, mpidr, entry_pa, context);
+        return (int32_t)arch_smc(PSCI_CPU_ON_64, mpidr, entry_pa, context);
 }
 
 void hal_psci_system_off(void)

@@ -6,12 +6,9 @@
 
 #include <stdint.h>
 
-#define PSCI_VERSION       0x84000000U
-#define PSCI_CPU_OFF       0x84000002U
-#define PSCI_CPU_ON        0xC4000003U
-#define PSCI_AFFINITY_INFO 0xC4000004U
-#define PSCI_SYSTEM_OFF    0x84000008U
-#define PSCI_SYSTEM_RESET  0x84000009U
+/* The function ids are PSCI's (PSCI_VERSION, PSCI_CPU_ON_64, ...): the same ones
+ * partitions call, so they come from the one call table. */
+#include "arch/aarch64/guest/rvm_calls.h"
 
 #define PSCI_SUCCESS        0
 #define PSCI_NOT_SUPPORTED  (-1)

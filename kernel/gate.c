@@ -26,7 +26,7 @@ static bool reg_ok(uint8_t r)
 static enum gate_check check_entry(const struct gate_entry *e)
 {
         bool unpriv = (e->flags & GATE_F_UNPRIVILEGED) != 0;
-        if (!GATE_FID_IS_VENDOR_HYP(e->fid)) {
+        if (!GATE_FID_IS_VENDOR_HYP(e->fid) && !GATE_FID_IS_PSCI(e->fid)) {
                 return GATE_CHECK_FID;
         }
         if (e->name == NULL || e->name[0] == '\0') {
@@ -99,7 +99,7 @@ enum gate_check gate_init(const struct gate_entry *table, size_t count, uint64_t
         gate.table = table;
         gate.count = count;
         for (size_t i = 0; i < count; i++) {
-                uint32_t n = table[i].fid & 0xFFFFu;
+                uint32_t n = table[i].fid - GATE_FID_BASE;
                 if (n < GATE_SLOTS) {
                         gate_index.slot[n] = &table[i];
                 }
@@ -111,7 +111,7 @@ enum gate_check gate_init(const struct gate_entry *table, size_t count, uint64_t
 
 const struct gate_entry *gate_lookup_far(uint32_t fid)
 {
-        if (!GATE_FID_IS_VENDOR_HYP(fid)) {
+        if (!GATE_FID_IS_VENDOR_HYP(fid) && !GATE_FID_IS_PSCI(fid)) {
                 return NULL;
         }
         for (size_t i = 0; i < gate.count; i++) {

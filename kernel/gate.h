@@ -19,9 +19,9 @@
  * 0x0200-0x02FF the host functions of WebAssembly agents (GATE_F_AGENT: the caller is an
  * agent; its registers are the arguments of its host call).
  *
- * The table is the kernel's: it includes the capability entries with GATE_CAP_ENTRIES and
- * appends its own, then hands the array to gate_init, which refuses a table in which any entry
- * fails to declare its rights, tier and witness kind (gate_table_check).
+ * The table is the kernel's (kernel/hvc.c), made from the rows of
+ * arch/aarch64/guest/rvm_calls.h; it hands the array to gate_init, which refuses a table in which
+ * any entry fails to declare its rights, tier and witness kind (gate_table_check).
  */
 #ifndef RVM_KERNEL_GATE_H
 #define RVM_KERNEL_GATE_H
@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/aarch64/guest/rvm_calls.h"
 #include "cap/cap.h"
 #include "proof/proof.h"
 #include "witness/witness.h"
@@ -37,12 +38,9 @@
 #define GATE_FID_BASE               0xC6000000u
 #define GATE_FID(n)                 (GATE_FID_BASE | (uint32_t)(n))
 #define GATE_FID_IS_VENDOR_HYP(fid) (((fid)&0xFFFF0000u) == GATE_FID_BASE)
-
-#define GATE_FID_CAP_DERIVE  GATE_FID(0x0100)
-#define GATE_FID_CAP_GRANT   GATE_FID(0x0101)
-#define GATE_FID_CAP_REVOKE  GATE_FID(0x0102)
-#define GATE_FID_CAP_INSPECT GATE_FID(0x0103)
-#define GATE_FID_CAP_DROP    GATE_FID(0x0104)
+/* PSCI's function ids (standard secure service, 0x8400_00xx and 0xC400_00xx): a partition's
+ * PSCI calls pass the gate too. */
+#define GATE_FID_IS_PSCI(fid) (((fid)&0xBFFFFFE0u) == 0x84000000u)
 
 /* Hypercall status (x0 on return). -1..-3 are SMCCC's own values. */
 enum gate_status {
@@ -123,46 +121,41 @@ struct gate_entry {
         gate_handler_fn handler;
 };
 
-/* Capability hypercall handlers (gate.c), for GATE_CAP_ENTRIES. */
+/* Capability hypercall handlers (gate.c), rows of arch/aarch64/guest/rvm_calls.h. */
 int32_t gate_hvc_cap_derive(struct gate_ctx *ctx);
 int32_t gate_hvc_cap_grant(struct gate_ctx *ctx);
 int32_t gate_hvc_cap_revoke(struct gate_ctx *ctx);
 int32_t gate_hvc_cap_inspect(struct gate_ctx *ctx);
 int32_t gate_hvc_cap_drop(struct gate_ctx *ctx);
 
-/* The capability entries; the kernel's table starts { GATE_CAP_ENTRIES, ... }. */
-/* clang-format off */
-#define GATE_CAP_ENTRIES                                                                       \
-        {.fid = GATE_FID_CAP_DERIVE, .name = "cap_derive", .type = CAP_T_NONE,                 \
-         .rights = CAP_R_GRANT | CAP_R_GRANT_ONCE, .tier = PROOF_TIER_P2,                      \
-         .range_off = 3, .range_len = 4, .witness_kind = WK_CAP_DERIVE,                        \
-         .flags = GATE_F_RIGHTS_ANY | GATE_F_ANY_TYPE | GATE_F_SELF_WITNESS,                   \
-         .handler = gate_hvc_cap_derive},                                                      \
-        {.fid = GATE_FID_CAP_GRANT, .name = "cap_grant", .type = CAP_T_NONE,                   \
-         .rights = CAP_R_GRANT | CAP_R_GRANT_ONCE, .tier = PROOF_TIER_P3,                      \
-         .range_off = 3, .range_len = 4, .witness_kind = WK_CAP_GRANT,                         \
-         .flags = GATE_F_RIGHTS_ANY | GATE_F_ANY_TYPE | GATE_F_SELF_WITNESS,                   \
-         .handler = gate_hvc_cap_grant},                                                       \
-        {.fid = GATE_FID_CAP_REVOKE, .name = "cap_revoke", .type = CAP_T_NONE,                 \
-         .rights = CAP_R_REVOKE, .tier = PROOF_TIER_P2, .witness_kind = WK_CAP_REVOKE,         \
-         .flags = GATE_F_ANY_TYPE | GATE_F_SELF_WITNESS,                                       \
-         .handler = gate_hvc_cap_revoke},                                                      \
-        {.fid = GATE_FID_CAP_INSPECT, .name = "cap_inspect", .type = CAP_T_NONE,               \
-         .rights = GATE_RIGHTS_NONE, .tier = PROOF_TIER_P1, .witness_kind = WK_CAP_INSPECT,    \
-         .flags = GATE_F_ANY_TYPE | GATE_F_STALE_EPOCH_OK | GATE_F_SELF_WITNESS,               \
-         .handler = gate_hvc_cap_inspect},                                                     \
-        {.fid = GATE_FID_CAP_DROP, .name = "cap_drop", .type = CAP_T_NONE,                     \
-         .rights = GATE_RIGHTS_NONE, .tier = PROOF_TIER_P1, .witness_kind = WK_CAP_DROP,       \
-         .flags = GATE_F_ANY_TYPE | GATE_F_STALE_EPOCH_OK | GATE_F_SELF_WITNESS,               \
-         .handler = gate_hvc_cap_drop}
-/* clang-format on */
+/*
+ * A gate entry from a row of arch/aarch64/guest/rvm_calls.h (GATE_PSCI_ENTRY: the number is
+ * PSCI's whole function id). RVM_UNPRIV: no capability, tier 0, the module witnesses.
+ */
+#define RVM_UNPRIV (GATE_F_UNPRIVILEGED | GATE_F_ANY_TYPE | GATE_F_SELF_WITNESS)
+#define GATE_ENTRY_FID_(f_, nm, ty, rt, tr, ro, rl, wk, fl, fn) \
+        {.fid = f_,                                             \
+         .name = nm,                                            \
+         .type = ty,                                            \
+         .rights = rt,                                          \
+         .tier = tr,                                            \
+         .range_off = ro,                                       \
+         .range_len = rl,                                       \
+         .witness_kind = wk,                                    \
+         .flags = fl,                                           \
+         .handler = fn},
+#define GATE_ENTRY(n, id, ...)      GATE_ENTRY_FID_(RVM_FID(n), __VA_ARGS__)
+#define GATE_PSCI_ENTRY(n, id, ...) GATE_ENTRY_FID_(n, __VA_ARGS__)
+#define GATE_COUNT_(...)            +1
 
-#define GATE_CAP_ENTRY_COUNT 5
+/* The capability entries (a table for tests and benchmarks: { GATE_CAP_ENTRIES }). */
+#define GATE_CAP_ENTRIES     RVM_CAP_CALLS(GATE_ENTRY)
+#define GATE_CAP_ENTRY_COUNT (0 RVM_CAP_CALLS(GATE_COUNT_))
 
 /* Why gate_table_check refused a table. */
 enum gate_check {
         GATE_CHECK_OK = 0,
-        GATE_CHECK_FID,       /* not a vendor-hypervisor SMC64 fast call id */
+        GATE_CHECK_FID,       /* neither a vendor-hypervisor SMC64 fast call nor PSCI */
         GATE_CHECK_DUPLICATE, /* two entries share a function id */
         GATE_CHECK_NAME,
         GATE_CHECK_HANDLER,

@@ -7,9 +7,19 @@
 #include <stddef.h>
 
 #include "kernel/gate.h"
+#include "partition/partition.h"
 
 /* Check and install the table in the gate; on failure *bad_index names the entry. */
 enum gate_check hvc_init(size_t *bad_index);
 const struct gate_entry *hvc_entries(size_t *count);
+
+/* The one mapping from the partition mechanisms' errors to hypercall status. */
+int32_t gate_status_from_part(enum part_err e);
+
+/* Gate handlers of the memory-region calls (kernel/mem_calls.c). */
+int32_t share_hc_offer(struct gate_ctx *ctx);
+int32_t share_hc_retrieve(struct gate_ctx *ctx);
+int32_t share_hc_relinquish(struct gate_ctx *ctx);
+int32_t share_hc_reclaim(struct gate_ctx *ctx);
 
 #endif

@@ -20,17 +20,18 @@
 #include "kernel/hvc.h"
 #include "kernel/ipc.h"
 #include "kernel/ktest.h"
-#include "kernel/lease.h"
+#include "kernel/leases.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/run.h"
-#include "kernel/share.h"
-#include "kernel/vdev.h"
 #include "kernel/version.h"
 #include "kernel/wlog.h"
 #include "memory/memory.h"
+#include "partition/edge.h"
 #include "partition/partition.h"
+#include "partition/share.h"
+#include "partition/vdev.h"
 #include "proof/proof.h"
 #include "witness/witness.h"
 
@@ -123,7 +124,7 @@ static enum boot_status phase_sched(char *msg, size_t cap)
         return online == boot_state.cpu_count ? BOOT_OK : BOOT_FAILED;
 }
 
-static uint64_t part_alloc_page(void *ctx)
+static uint64_t boot_alloc_page(void *ctx)
 {
         uint64_t pa = 0;
 
@@ -176,18 +177,20 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
 
         /* The profile's partitions (configs/<profile>/partitions.c), started at handoff. */
         static const struct part_env env = {
-            .alloc_page = part_alloc_page,
+            .alloc_page = boot_alloc_page,
             .alloc_ram = part_alloc_ram,
             .release = share_release,
             .page_owned = share_page_owned,
         };
         part_init(&env);
-        lease_init();
-        share_init();
+        leases_init();
+        share_init(boot_state.image_start, boot_state.image_end);
+        edge_init();
+        vdev_init(part_vdev_line);
         const struct part_config *table = rvm_partitions;
         size_t count = rvm_partition_count;
         const struct edge_config *edges = rvm_edges;
-        size_t edge_count = rvm_edge_count;
+        size_t edge_total = rvm_edge_count;
 #ifdef RVM_KTEST
         /* Test images: "scenario=<name>" boots a test scenario's partitions instead. */
         size_t scount = 0;
@@ -199,10 +202,10 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
                 table = scenario;
                 count = scount;
                 edges = sedges;
-                edge_count = secount;
+                edge_total = secount;
         } else if (!board_has_arg(&boot_state.board, "run")) {
                 count = 0; /* in-kernel tests run on a quiet machine */
-                edge_count = 0;
+                edge_total = 0;
         }
 #endif
         unsigned created = 0;
@@ -221,13 +224,13 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
                 }
                 created++;
         }
-        for (size_t i = 0; i < edge_count; i++) {
+        for (size_t i = 0; i < edge_total; i++) {
                 if (EDGE_IS_AGENT(edges[i].a) || EDGE_IS_AGENT(edges[i].b)) {
                         continue; /* an agent end: agent_boot makes it once agents exist */
                 }
                 struct partition *a = part_get(edges[i].a);
                 struct partition *b = part_get(edges[i].b);
-                if (a == NULL || b == NULL || ipc_edge_create(a, b) != 0) {
+                if (a == NULL || b == NULL || edge_connect(a->id, b->id) != PART_OK) {
                         fmt_format(msg, cap, "cannot create CommEdge %u-%u", edges[i].a,
                                    edges[i].b);
                         return BOOT_FAILED;
@@ -236,8 +239,8 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
         fmt_format(msg, cap,
                    "partition 0 (RVM) holds %u root capabilities; %u guest partition%s "
                    "(stage-2, VMID, capability table each), %u CommEdge%s",
-                   minted, created, created == 1 ? "" : "s", ipc_edge_count(),
-                   ipc_edge_count() == 1 ? "" : "s");
+                   minted, created, created == 1 ? "" : "s", edge_count(),
+                   edge_count() == 1 ? "" : "s");
         return BOOT_OK;
 }
 

@@ -9,6 +9,7 @@
 #include "kernel/console.h"
 #include "kernel/monitor.h"
 #include "kernel/run.h"
+#include "partition/vdev.h"
 
 static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
@@ -234,3 +235,29 @@ static int cmd_degraded(int argc, char **argv)
 }
 MONITOR_CMD(degraded, "degraded", "on|off",
             "DC-6 degraded mode: the scheduler ignores cut pressure (witnessed)", cmd_degraded);
+
+/* A virtual UART's line: to the console, prefixed with the partition's name. */
+void part_vdev_line(const struct partition *p, const char *text)
+{
+        con_printf("[%s] %s\n", p->name, text);
+}
+
+static int cmd_vdevs(int argc, char **argv)
+{
+        (void)argc;
+        (void)argv;
+        con_printf("partition        device  IPA                 reads       writes\n");
+        spin_lock(&run_lock);
+        for (unsigned i = 0; i < vdev_total(); i++) {
+                const struct vdev *d = vdev_get(i);
+                con_printf("%-2u %-13s %-7s 0x%016llx  %-11llu %llu\n", d->part->id, d->part->name,
+                           d->ops->name, (unsigned long long)d->ipa, (unsigned long long)d->reads,
+                           (unsigned long long)d->writes);
+        }
+        spin_unlock(&run_lock);
+        if (vdev_total() == 0) {
+                con_puts("(no virtual devices)\n");
+        }
+        return 0;
+}
+MONITOR_CMD(vdevs, "vdevs", "", "virtual devices RVM emulates, with access counts", cmd_vdevs);

@@ -11,12 +11,12 @@
 #include "hal/gic.h"
 #include "hal/timer.h"
 #include "kernel/agent.h"
-#include "kernel/lease.h"
 #include "kernel/monitor.h"
 #include "kernel/percpu.h"
 #include "kernel/run_priv.h"
 #include "kernel/virq.h"
 #include "kernel/wlog.h"
+#include "partition/lease.h"
 #include "sched/sched.h"
 
 struct spinlock run_lock = SPINLOCK_INIT;

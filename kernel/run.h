@@ -68,4 +68,7 @@ struct gate_entry;
 void guest_hvc(struct arch_regs *regs, struct vcpu *v, const struct gate_entry *e);
 void guest_smc(struct arch_regs *regs, struct vcpu *v);
 
+/* A virtual UART's complete line, to the console (kernel/part_cmds.c). */
+void part_vdev_line(const struct partition *p, const char *text);
+
 #endif

@@ -10,13 +10,14 @@
 #include "arch/aarch64/arch.h"
 #include "hal/gic.h"
 #include "hal/uart.h"
+#include "kernel/console.h"
 #include "kernel/gate.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/run.h"
 #include "kernel/run_priv.h"
-#include "kernel/vdev.h"
 #include "kernel/virq.h"
+#include "partition/vdev.h"
 #include "witness/witness.h"
 
 void run_fault(struct partition *p, uint32_t esr, uint64_t ipa, uint32_t code)
@@ -66,6 +67,22 @@ static bool is_set_way(uint64_t iss)
         unsigned crm = (iss >> 1) & 15, op2 = (iss >> 17) & 7;
 
         return op0 == 1 && op1 == 0 && crn == 7 && (crm == 6 || crm == 10 || crm == 14) && op2 == 2;
+}
+
+/* A data abort on a virtual device's page: emulated, or said why not (then a fault). */
+static bool emulate(struct partition *p, struct arch_regs *regs, uint64_t esr)
+{
+        uint64_t ipa = arch_trap_hpfar_ipa();
+        const char *device = "";
+        enum vdev_result r = vdev_abort(p, regs, esr, ipa, &device);
+
+        if (r == VDEV_UNDECODABLE) {
+                con_printf(
+                    "rvm: partition %u (%s): %s access at 0x%llx that RVM cannot emulate "
+                    "(ESR 0x%llx)\n",
+                    p->id, p->name, device, (unsigned long long)ipa, (unsigned long long)esr);
+        }
+        return r == VDEV_DONE;
 }
 
 static struct arch_regs *lower_sync_slow(struct percpu *c, struct vcpu *v, struct arch_regs *regs,
@@ -138,7 +155,7 @@ static __attribute__((noinline)) struct arch_regs *lower_sync_slow(struct percpu
                 break;
         case EC_IABT_LOW:
         case EC_DABT_LOW:
-                if (ec == EC_DABT_LOW && vdev_abort(p, regs, esr, arch_trap_hpfar_ipa())) {
+                if (ec == EC_DABT_LOW && emulate(p, regs, esr)) {
                         break; /* an emulated device register */
                 }
                 run_fault(p, (uint32_t)esr, arch_trap_hpfar_ipa(), FAULT_ABORT);

@@ -7,10 +7,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "partition/edge.h"
 #include "partition/partition.h"
 
-/* Doorbell vINTIDs: above every SPI a board of ours has, below the special 1020..1023. */
-#define RVM_VIRQ_DOORBELL_BASE 1000u
+/* Doorbell vINTIDs (partition/edge.h). */
+#define RVM_VIRQ_DOORBELL_BASE EDGE_VIRQ_BASE
 
 /* This CPU's virtual interface and the PPI of the guests' virtual timer (once per CPU). */
 void virq_cpu_online(void);

@@ -27,4 +27,14 @@ enum palloc_err mem_free_pages(struct mem_pool *pool, uint64_t addr, uint64_t co
 uint64_t mem_pool_total_pages(const struct mem_pool *pool);
 uint64_t mem_pool_free_pages(const struct mem_pool *pool);
 
+/*
+ * The one place a physical address becomes a pointer: RVM maps all RAM at EL2 with VA = PA
+ * (arch/aarch64/mmu.c), so the conversion is the identity; a host test's fake memory is
+ * allocated the same way.
+ */
+static inline void *mem_ptr(uint64_t pa)
+{
+        return (void *)(uintptr_t)pa;
+}
+
 #endif

@@ -26,6 +26,11 @@ void part_init(const struct part_env *e)
         vmid_space_init(&vmids, arch_vmid_bits() > 8 ? 8 : arch_vmid_bits());
 }
 
+uint64_t part_alloc_page(void)
+{
+        return env.alloc_page(env.alloc_ctx);
+}
+
 const char *part_state_name(enum part_state s)
 {
         static const char *const names[] = {"created", "running",   "suspended",  "stopped",

@@ -42,6 +42,17 @@ enum part_err {
         PART_E_BAD_CONFIG, /* image larger than RAM, zero size, ... */
         PART_E_STATE,      /* the transition is not allowed from the current state */
         PART_E_NOT_FOUND,
+        /* Requests a partition (or an agent) makes of the mechanisms in partition/: */
+        PART_E_INVALID,      /* a bad argument */
+        PART_E_NO_SPACE,     /* a ring or table is full */
+        PART_E_BUSY,         /* already offered, retrieved, leased or waited on */
+        PART_E_RANGE,        /* an address range outside what the caller may use */
+        PART_E_FOREIGN,      /* an object that belongs to someone else */
+        PART_E_STALE,        /* an object that no longer exists */
+        PART_E_TYPE,         /* a capability of the right type for another kind of object */
+        PART_E_NOT_OWNER,    /* the range is not RAM the caller owns */
+        PART_E_NOT_HELD,     /* the caller does not hold what it gives back */
+        PART_E_NO_PARTITION, /* the named partition does not exist or has no memory */
 };
 
 enum part_kind {
@@ -158,6 +169,9 @@ struct part_env {
 };
 
 void part_init(const struct part_env *env);
+/* One page for a mechanism of partition/ (a CommEdge's rings), from the boot allocator; 0 if
+ * none is left. */
+uint64_t part_alloc_page(void);
 enum part_err part_create(const struct part_config *cfg, struct partition **out);
 /* Lifecycle. Every change is witnessed (WK_PART_STATE, actor = who asked). */
 enum part_err part_set_state(struct partition *p, enum part_state next, uint32_t actor);

@@ -35,7 +35,7 @@ KTEST(gate_refuses_and_witnesses_forged_handles_from_the_kernel_side)
         uint64_t x[8] = {0};
         struct gate_call call = {.caller = 1, .x = x};
 
-        call.x[0] = GATE_FID_CAP_INSPECT;
+        call.x[0] = RVM_HC_CAP_INSPECT;
         call.x[1] = 0x1234567890abcdefULL;
         KT_EXPECT(gate_dispatch(&call) < 0);
         call.x[0] = 0xC600ffffu; /* no such call */

@@ -68,16 +68,15 @@ static int32_t agent_send_handler(struct gate_ctx *ctx)
 #define FID_AGENT_SEND GATE_FID(0x0201)
 
 static const struct gate_entry table[] = {
-    GATE_CAP_ENTRIES,
-    {.fid = FID_MEM_MAP,
-     .name = "mem_map",
-     .type = CAP_T_MEMORY,
-     .rights = CAP_R_READ | CAP_R_WRITE,
-     .tier = PROOF_TIER_P3,
-     .range_off = 2,
-     .range_len = 3,
-     .witness_kind = WK_PROOF_ALLOW,
-     .handler = mem_map_handler},
+    GATE_CAP_ENTRIES{.fid = FID_MEM_MAP,
+                     .name = "mem_map",
+                     .type = CAP_T_MEMORY,
+                     .rights = CAP_R_READ | CAP_R_WRITE,
+                     .tier = PROOF_TIER_P3,
+                     .range_off = 2,
+                     .range_len = 3,
+                     .witness_kind = WK_PROOF_ALLOW,
+                     .handler = mem_map_handler},
     {.fid = FID_VERSION,
      .name = "version",
      .rights = GATE_RIGHTS_NONE,
@@ -190,8 +189,9 @@ static void test_table_walk(void **state)
         MUTATE(6, e->tier = 1, GATE_CHECK_TIER);
         MUTATE(6, e->rights = CAP_R_READ, GATE_CHECK_RIGHTS);
         MUTATE(3, e->witness_kind = 0, GATE_CHECK_WITNESS);
-        MUTATE(5, e->fid = 0x84000000u, GATE_CHECK_FID);
-        MUTATE(5, e->fid = GATE_FID_CAP_DROP, GATE_CHECK_DUPLICATE);
+        MUTATE(5, e->fid = 0x84000100u, GATE_CHECK_FID); /* owner 4, past PSCI */
+        MUTATE(5, e->fid = 0x82000000u, GATE_CHECK_FID); /* a SiP call */
+        MUTATE(5, e->fid = RVM_HC_CAP_DROP, GATE_CHECK_DUPLICATE);
         MUTATE(4, e->handler = NULL, GATE_CHECK_HANDLER);
         MUTATE(4, e->name = NULL, GATE_CHECK_NAME);
         MUTATE(5, e->type = CAP_T_NONE, GATE_CHECK_TYPE);
@@ -210,7 +210,7 @@ static void test_table_walk(void **state)
         assert_int_equal(gate_table_check(t, TABLE_N, &bad), GATE_CHECK_OK);
 #undef MUTATE
         /* A refused table leaves nothing installed: every call is unknown. */
-        struct gate_call c = call(1, GATE_FID_CAP_INSPECT, root1, 0, 0, 0, 0);
+        struct gate_call c = call(1, RVM_HC_CAP_INSPECT, root1, 0, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_E_NOT_SUPPORTED);
 }
 
@@ -218,14 +218,14 @@ static void test_derive_inspect_drop(void **state)
 {
         (void)state;
         struct gate_call c =
-            call(1, GATE_FID_CAP_DERIVE, root1, CAP_R_READ | CAP_R_GRANT, 0x2000, 0x1000, 0);
+            call(1, RVM_HC_CAP_DERIVE, root1, CAP_R_READ | CAP_R_GRANT, 0x2000, 0x1000, 0);
         assert_int_equal(dispatch(&c), GATE_OK);
         assert_int_equal(last()->kind, WK_CAP_DERIVE);
         assert_int_equal(last()->tier, PROOF_TIER_P2);
         cap_handle_t child = c.x[1];
         assert_int_equal(last()->payload, child);
 
-        c = call(1, GATE_FID_CAP_INSPECT, child, 0, 0, 0, 0);
+        c = call(1, RVM_HC_CAP_INSPECT, child, 0, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_OK);
         assert_int_equal(last()->kind, WK_CAP_INSPECT);
         assert_int_equal(c.x[1] & 0xFF, CAP_T_MEMORY);
@@ -237,15 +237,15 @@ static void test_derive_inspect_drop(void **state)
         assert_int_equal(c.x[3], 0x1000);
         assert_int_equal(c.x[5], 77);
 
-        c = call(1, GATE_FID_CAP_DROP, child, 0, 0, 0, 0);
+        c = call(1, RVM_HC_CAP_DROP, child, 0, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_OK);
         assert_int_equal(last()->kind, WK_CAP_DROP);
         assert_int_equal(c.x[1], 1);
-        c = call(1, GATE_FID_CAP_INSPECT, child, 0, 0, 0, 0);
+        c = call(1, RVM_HC_CAP_INSPECT, child, 0, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_E_STALE);
 
         /* Rights bits above 31 are refused, not truncated. */
-        c = call(1, GATE_FID_CAP_DERIVE, root1, (1ull << 40) | CAP_R_READ, 0, 0, 0);
+        c = call(1, RVM_HC_CAP_DERIVE, root1, (1ull << 40) | CAP_R_READ, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_E_INVALID);
         assert_int_equal(last()->kind, WK_CAP_DENY);
 }
@@ -253,10 +253,10 @@ static void test_derive_inspect_drop(void **state)
 static void test_bad_handles_denied_everywhere(void **state)
 {
         (void)state;
-        struct gate_call c = call(1, GATE_FID_CAP_DERIVE, root1, CAP_R_ALL, 0, 0, 0);
+        struct gate_call c = call(1, RVM_HC_CAP_DERIVE, root1, CAP_R_ALL, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_OK);
         cap_handle_t stale = c.x[1];
-        c = call(1, GATE_FID_CAP_REVOKE, root1, 0, 0, 0, 0);
+        c = call(1, RVM_HC_CAP_REVOKE, root1, 0, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_OK);
         assert_int_equal(c.x[1], 1);
 
@@ -274,8 +274,8 @@ static void test_bad_handles_denied_everywhere(void **state)
             {1, stale, GATE_E_STALE, CAP_E_STALE},
             {1, root1 + 7, GATE_E_STALE, CAP_E_STALE},
         };
-        const uint32_t fids[] = {GATE_FID_CAP_DERIVE,  GATE_FID_CAP_GRANT, GATE_FID_CAP_REVOKE,
-                                 GATE_FID_CAP_INSPECT, GATE_FID_CAP_DROP,  FID_MEM_MAP};
+        const uint32_t fids[] = {RVM_HC_CAP_DERIVE,  RVM_HC_CAP_GRANT, RVM_HC_CAP_REVOKE,
+                                 RVM_HC_CAP_INSPECT, RVM_HC_CAP_DROP,  FID_MEM_MAP};
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 for (size_t f = 0; f < sizeof(fids) / sizeof(fids[0]); f++) {
                         c = call(bad[i].caller, fids[f], bad[i].h, CAP_R_READ, 0, 0x10, 0);
@@ -328,10 +328,10 @@ static void test_agent_only_entry(void **state)
 static void test_p2_denial(void **state)
 {
         (void)state;
-        struct gate_call c = call(1, GATE_FID_CAP_REVOKE, root1, 0, 0, 0, 0);
+        struct gate_call c = call(1, RVM_HC_CAP_REVOKE, root1, 0, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_OK);
         /* Replaying the very same registers: the nonce is spent. */
-        c.x[0] = GATE_FID_CAP_REVOKE;
+        c.x[0] = RVM_HC_CAP_REVOKE;
         c.x[1] = root1;
         assert_int_equal(dispatch(&c), GATE_E_POLICY);
         assert_int_equal(c.x[1], PROOF_RULE_NONCE);
@@ -339,11 +339,11 @@ static void test_p2_denial(void **state)
         assert_int_equal(last()->tier, PROOF_TIER_P2);
         assert_int_equal((last()->payload >> 16) & 0xFFFF, PROOF_RULE_NONCE);
         /* Stale request (time window) and out-of-object range (bounds). */
-        c = call(1, GATE_FID_CAP_REVOKE, root1, 0, 0, 0, 0);
+        c = call(1, RVM_HC_CAP_REVOKE, root1, 0, 0, 0, 0);
         c.x[7] = now_ticks - 101;
         assert_int_equal(dispatch(&c), GATE_E_POLICY);
         assert_int_equal(c.x[1], PROOF_RULE_WINDOW);
-        c = call(1, GATE_FID_CAP_DERIVE, root1, CAP_R_READ, 0xF000, 0x2000, 0);
+        c = call(1, RVM_HC_CAP_DERIVE, root1, CAP_R_READ, 0xF000, 0x2000, 0);
         assert_int_equal(dispatch(&c), GATE_E_POLICY);
         assert_int_equal(c.x[1], PROOF_RULE_BOUNDS);
 }
@@ -351,65 +351,65 @@ static void test_p2_denial(void **state)
 static void test_p3_denial(void **state)
 {
         (void)state;
-        struct gate_call c = call(1, GATE_FID_CAP_DERIVE, root1, CAP_R_ALL, 0, 0, 0);
+        struct gate_call c = call(1, RVM_HC_CAP_DERIVE, root1, CAP_R_ALL, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_OK);
         cap_handle_t mid = c.x[1];
-        c = call(1, GATE_FID_CAP_DERIVE, mid, CAP_R_ALL, 0, 0, 0);
+        c = call(1, RVM_HC_CAP_DERIVE, mid, CAP_R_ALL, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_OK);
         cap_handle_t leaf = c.x[1];
         /* Corrupt the middle link: P1 and P2 on the leaf still pass, P3 must not. */
         uint16_t n;
         assert_int_equal(cap_resolve(1, mid, false, &n), CAP_OK);
         cap_node_mut(n)->rights &= ~(uint32_t)CAP_R_EXECUTE;
-        c = call(1, GATE_FID_CAP_GRANT, leaf, 2 | ((uint64_t)CAP_R_READ << 32), 0, 0, 0);
+        c = call(1, RVM_HC_CAP_GRANT, leaf, 2 | ((uint64_t)CAP_R_READ << 32), 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_E_CHAIN);
         assert_int_equal(c.x[1], PROOF_CHAIN_RIGHTS);
         assert_int_equal(last()->kind, WK_PROOF_DENY);
         assert_int_equal(last()->tier, PROOF_TIER_P3);
         /* Derive is only P2: it goes through. */
-        c = call(1, GATE_FID_CAP_DERIVE, leaf, CAP_R_READ, 0, 0, 0);
+        c = call(1, RVM_HC_CAP_DERIVE, leaf, CAP_R_READ, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_OK);
 }
 
 static void test_two_partitions_cross_attempts(void **state)
 {
         (void)state;
-        struct gate_call c = call(1, GATE_FID_CAP_GRANT, root1,
+        struct gate_call c = call(1, RVM_HC_CAP_GRANT, root1,
                                   2 | ((uint64_t)(CAP_R_READ | CAP_R_GRANT_ONCE) << 32), 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_OK);
         assert_int_equal(last()->kind, WK_CAP_GRANT);
         assert_int_equal(last()->tier, PROOF_TIER_P3);
         cap_handle_t h2 = c.x[1];
         /* Partition 3 steals the handle value; partition 1 tries to use it too. */
-        c = call(3, GATE_FID_CAP_INSPECT, h2, 0, 0, 0, 0);
+        c = call(3, RVM_HC_CAP_INSPECT, h2, 0, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_E_FOREIGN);
-        c = call(1, GATE_FID_CAP_DROP, h2, 0, 0, 0, 0);
+        c = call(1, RVM_HC_CAP_DROP, h2, 0, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_E_FOREIGN);
         /* Over-attenuated (escalating) grant: denied by cap/, witnessed as a CAP_DENY. */
-        c = call(2, GATE_FID_CAP_GRANT, h2, 3 | ((uint64_t)(CAP_R_READ | CAP_R_WRITE) << 32), 0, 0,
+        c = call(2, RVM_HC_CAP_GRANT, h2, 3 | ((uint64_t)(CAP_R_READ | CAP_R_WRITE) << 32), 0, 0,
                  0);
         assert_int_equal(dispatch(&c), GATE_E_ESCALATE);
         assert_int_equal(last()->kind, WK_CAP_DENY);
         assert_int_equal(last()->payload & 0xFFFF, CAP_E_ESCALATE);
         /* No revoke right. */
-        c = call(2, GATE_FID_CAP_REVOKE, h2, 0, 0, 0, 0);
+        c = call(2, RVM_HC_CAP_REVOKE, h2, 0, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_E_RIGHTS);
         /* Its one delegation, then no more. */
-        c = call(2, GATE_FID_CAP_GRANT, h2, 3 | ((uint64_t)CAP_R_READ << 32), 0, 0, 0);
+        c = call(2, RVM_HC_CAP_GRANT, h2, 3 | ((uint64_t)CAP_R_READ << 32), 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_OK);
         cap_handle_t h3 = c.x[1];
-        c = call(2, GATE_FID_CAP_GRANT, h2, 3 | ((uint64_t)CAP_R_READ << 32), 0, 0, 0);
+        c = call(2, RVM_HC_CAP_GRANT, h2, 3 | ((uint64_t)CAP_R_READ << 32), 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_E_RIGHTS);
         /* Grant to a partition without a table. */
-        c = call(1, GATE_FID_CAP_GRANT, root1, 9 | ((uint64_t)CAP_R_READ << 32), 0, 0, 0);
+        c = call(1, RVM_HC_CAP_GRANT, root1, 9 | ((uint64_t)CAP_R_READ << 32), 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_E_NO_PARTITION);
         /* The owner revokes: everything downstream is stale. */
-        c = call(1, GATE_FID_CAP_REVOKE, root1, 0, 0, 0, 0);
+        c = call(1, RVM_HC_CAP_REVOKE, root1, 0, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_OK);
         assert_int_equal(c.x[1], 2);
-        c = call(2, GATE_FID_CAP_INSPECT, h2, 0, 0, 0, 0);
+        c = call(2, RVM_HC_CAP_INSPECT, h2, 0, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_E_STALE);
-        c = call(3, GATE_FID_CAP_INSPECT, h3, 0, 0, 0, 0);
+        c = call(3, RVM_HC_CAP_INSPECT, h3, 0, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_E_STALE);
 }
 
@@ -421,7 +421,7 @@ static void test_kernel_entry(void **state)
         assert_int_equal(dispatch(&c), GATE_E_TYPE);
         assert_int_equal(last()->payload & 0xFFFF, CAP_E_TYPE);
         /* Missing right. */
-        c = call(1, GATE_FID_CAP_DERIVE, root1, CAP_R_READ | CAP_R_GRANT, 0, 0, 0);
+        c = call(1, RVM_HC_CAP_DERIVE, root1, CAP_R_READ | CAP_R_GRANT, 0, 0, 0);
         assert_int_equal(dispatch(&c), GATE_OK);
         cap_handle_t ro = c.x[1];
         c = call(1, FID_MEM_MAP, ro, 0, 0x10, 0, 0);
@@ -474,8 +474,8 @@ static void test_register_fuzz(void **state)
          * one record per privileged call, DENIED iff the status is negative. */
         uint64_t s = 0x1234;
         int allowed = 0, denied = 0;
-        const uint32_t fids[] = {GATE_FID_CAP_DERIVE,  GATE_FID_CAP_GRANT, GATE_FID_CAP_REVOKE,
-                                 GATE_FID_CAP_INSPECT, GATE_FID_CAP_DROP,  FID_MEM_MAP,
+        const uint32_t fids[] = {RVM_HC_CAP_DERIVE,  RVM_HC_CAP_GRANT, RVM_HC_CAP_REVOKE,
+                                 RVM_HC_CAP_INSPECT, RVM_HC_CAP_DROP,  FID_MEM_MAP,
                                  GATE_FID(0x0200)};
         for (int i = 0; i < 20000; i++) {
                 uint64_t r[8];
@@ -505,7 +505,7 @@ static void test_register_fuzz(void **state)
                 c.x[5] = (r[6] & 1) ? 0 : r[6];
                 c.x[6] = (r[7] & 3) != 0 ? nonce++ : r[7];
                 c.x[7] = (r[7] & 12) != 0 ? now_ticks : r[0];
-                if ((uint32_t)c.x[0] == GATE_FID_CAP_GRANT) {
+                if ((uint32_t)c.x[0] == RVM_HC_CAP_GRANT) {
                         c.x[2] = (r[3] % 5) | ((r[3] >> 32 & 0x7F) << 32);
                 }
                 if (dispatch(&c) == GATE_OK) {

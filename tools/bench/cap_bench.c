@@ -106,7 +106,7 @@ int main(void)
                 }
                 double t3 = now_ns();
                 for (int i = 0; i < ITERS; i++) {
-                        uint64_t x[8] = {GATE_FID_CAP_INSPECT, h};
+                        uint64_t x[8] = {RVM_HC_CAP_INSPECT, h};
                         struct gate_call c = {.caller = 1, .x = x};
                         sink += (uint64_t)gate_dispatch(&c) + c.x[1];
                 }

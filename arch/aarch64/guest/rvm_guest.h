@@ -11,30 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RVM_HC(n)            (0xC6000000u | (n))
-#define RVM_HC_NULL          RVM_HC(0x00)
-#define RVM_HC_CONSOLE_WRITE RVM_HC(0x01)
-#define RVM_HC_YIELD         RVM_HC(0x02)
-#define RVM_HC_EXIT          RVM_HC(0x03)
-#define RVM_HC_CAP_LIST      RVM_HC(0x04)
-#define RVM_HC_TIME          RVM_HC(0x05)
-#define RVM_HC_SELF          RVM_HC(0x06)
-#define RVM_HC_EDGE_NOTIFY   RVM_HC(0x10)
-#define RVM_HC_EDGE_WAIT     RVM_HC(0x11)
-#define RVM_HC_MEM_OFFER     RVM_HC(0x20)
-#define RVM_HC_MEM_RETRIEVE  RVM_HC(0x21)
-#define RVM_HC_MEM_RELINQ    RVM_HC(0x22)
-#define RVM_HC_MEM_RECLAIM   RVM_HC(0x23)
-#define RVM_HC_CAP_DERIVE    RVM_HC(0x100)
-#define RVM_HC_CAP_GRANT     RVM_HC(0x101)
-#define RVM_HC_CAP_REVOKE    RVM_HC(0x102)
-#define RVM_HC_CAP_INSPECT   RVM_HC(0x103)
-#define RVM_HC_CAP_DROP      RVM_HC(0x104)
-
-#define PSCI_VERSION      0x84000000u
-#define PSCI_CPU_OFF      0x84000002u
-#define PSCI_SYSTEM_OFF   0x84000008u
-#define PSCI_SYSTEM_RESET 0x84000009u
+#include "arch/aarch64/guest/rvm_calls.h" /* RVM_HC_<call> and PSCI_<call> function ids */
 
 struct rvm_ret {
         int64_t status;
@@ -368,7 +345,7 @@ static inline int64_t rvm_mem_retrieve(uint64_t handle, uint64_t ipa)
 
 static inline int64_t rvm_mem_relinquish(uint64_t handle)
 {
-        return rvm_call(RVM_HC_MEM_RELINQ, handle, 0, 0).status;
+        return rvm_call(RVM_HC_MEM_RELINQUISH, handle, 0, 0).status;
 }
 
 static inline int64_t rvm_mem_reclaim(uint64_t owner_handle)

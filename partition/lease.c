@@ -1,42 +1,26 @@
 /*
- * kernel/lease.c: device leases (see lease.h) and the monitor's lease commands. A leased
- * region appears in the partition at the same address as in the machine (devices sit far
- * below partition RAM at PART_IPA_BASE). Everything runs under run_lock.
+ * partition/lease.c: device leases (see lease.h). A leased region appears in the partition
+ * at the same address as in the machine (devices sit far below partition RAM at
+ * PART_IPA_BASE). Callers hold run_lock.
  */
-#include "kernel/lease.h"
+#include "partition/lease.h"
 
 #include <string.h>
 
-#include "boot/boot.h"
 #include "cap/cap.h"
 #include "hal/gic.h"
 #include "hal/timer.h"
-#include "kernel/console.h"
-#include "kernel/monitor.h"
-#include "kernel/percpu.h"
-#include "kernel/run.h"
-#include "kernel/virq.h"
 #include "witness/witness.h"
 
 #define LEASE_DEVICES 2
 
-struct lease {
-        const char *name;
-        uint64_t pa, size;
-        uint32_t partition; /* 0: not leased */
-        unsigned irq;       /* its SPI, forwarded to the lessee (0: none) */
-        uint64_t irqs;      /* interrupts forwarded */
-        uint64_t expiry_ns;
-        cap_obj_t obj;
-};
-
 static struct lease leases[LEASE_DEVICES];
 static unsigned lease_count;
+static struct lease_env env;
 
-void lease_init(void)
+void lease_init(const struct board_info *b, const struct lease_env *e)
 {
-        const struct board_info *b = &boot_state.board;
-
+        env = *e;
         lease_count = 0;
         if (b->rtc.size != 0) {
                 leases[lease_count++] = (struct lease){.name = "rtc",
@@ -46,20 +30,25 @@ void lease_init(void)
         }
 }
 
-/* The leased device's SPI: to its lessee as the same vINTID (kernel/run.c), masked meanwhile. */
-static void lease_irq(unsigned intid, void *ctx)
+unsigned lease_device_count(void)
 {
-        struct lease *l = ctx;
+        return lease_count;
+}
 
-        spin_lock(&run_lock); /* IRQs reach EL2 only outside run_lock (idle or from EL1) */
+const struct lease *lease_device(unsigned i)
+{
+        return i < lease_count ? &leases[i] : NULL;
+}
+
+struct vcpu *lease_irq_target(struct lease *l)
+{
         struct partition *p = l->partition != 0 ? part_get(l->partition) : NULL;
-        if (p != NULL && p->state == PART_RUNNING) {
-                l->irqs++;
-                virq_forward(&p->vcpus[0], intid); /* to its boot vCPU */
-        } else {
-                hal_gic_mask_spi(intid, true); /* nobody to take it until the next lease */
+
+        if (p == NULL || p->state != PART_RUNNING) {
+                return NULL;
         }
-        spin_unlock(&run_lock);
+        l->irqs++;
+        return &p->vcpus[0]; /* its boot vCPU */
 }
 
 static struct lease *find(const char *name)
@@ -102,7 +91,7 @@ enum lease_err lease_grant(const char *device, struct partition *p, uint32_t ms,
         l->expiry_ns = hal_time_ns() + (uint64_t)ms * 1000000ULL;
         if (l->irq >= 32 && l->irq < 64) {
                 /* Its interrupt goes with it: routed to CPU 0, forwarded from there. */
-                hal_gic_enable(l->irq, percpu[0].mpidr, lease_irq, l);
+                hal_gic_enable(l->irq, env.irq_mpidr, env.irq_handler, l);
         }
         witness_emit(&(struct witness_event){.kind = WK_DEV_LEASE,
                                              .actor = p->id,
@@ -121,8 +110,7 @@ static void lease_end(struct lease *l, uint16_t kind, uint32_t actor)
                 /* Unmap, then invalidate every CPU's TLB entries of that VMID. */
                 arch_s2_unmap(p->s2_root, l->pa, l->size, p->vmid);
                 if (l->irq >= 32 && l->irq < 64) {
-                        virq_unforward(&p->vcpus[0],
-                                       l->irq); /* masked; its EOI no longer unmasks */
+                        env.unforward(&p->vcpus[0], l->irq); /* masked; EOI no longer unmasks */
                 }
         } else if (l->irq >= 32 && l->irq < 64) {
                 hal_gic_mask_spi(l->irq, true);
@@ -178,89 +166,3 @@ const char *lease_err_str(enum lease_err e)
         }
         return "?";
 }
-
-static int parse_u32(const char *s, uint32_t *out)
-{
-        uint64_t v = 0;
-
-        if (*s == '\0') {
-                return -1;
-        }
-        for (; *s != '\0'; s++) {
-                if (*s < '0' || *s > '9' || v > 0xffffffffULL / 10) {
-                        return -1;
-                }
-                v = v * 10 + (uint64_t)(*s - '0');
-        }
-        if (v > 0xffffffffULL) {
-                return -1;
-        }
-        *out = (uint32_t)v;
-        return 0;
-}
-
-static int cmd_lease(int argc, char **argv)
-{
-        uint32_t id = 0;
-        uint32_t ms = 0;
-
-        if (argc != 4 || parse_u32(argv[2], &id) != 0 || parse_u32(argv[3], &ms) != 0) {
-                con_puts("usage: lease <device> <partition id> <milliseconds>\n");
-                return -1;
-        }
-        spin_lock(&run_lock);
-        enum lease_err e = lease_grant(argv[1], part_get(id), ms, 0);
-        spin_unlock(&run_lock);
-        if (e != LEASE_OK) {
-                con_printf("lease: %s\n", lease_err_str(e));
-                return -1;
-        }
-        con_printf("lease: %s to partition %u for %u ms\n", argv[1], id, ms);
-        return 0;
-}
-MONITOR_CMD(lease, "lease", "<dev> <id> <ms>", "lend a device to a partition for a time",
-            cmd_lease);
-
-static int cmd_unlease(int argc, char **argv)
-{
-        if (argc != 2) {
-                con_puts("usage: unlease <device>\n");
-                return -1;
-        }
-        spin_lock(&run_lock);
-        enum lease_err e = lease_revoke(argv[1], 0);
-        spin_unlock(&run_lock);
-        if (e != LEASE_OK) {
-                con_printf("unlease: %s\n", lease_err_str(e));
-                return -1;
-        }
-        return 0;
-}
-MONITOR_CMD(unlease, "unlease", "<dev>", "revoke a device lease now", cmd_unlease);
-
-static int cmd_leases(int argc, char **argv)
-{
-        (void)argc;
-        (void)argv;
-        uint64_t now = hal_time_ns();
-
-        con_printf("device  address             irq  forwarded  holder  ms left\n");
-        spin_lock(&run_lock);
-        for (unsigned i = 0; i < lease_count; i++) {
-                const struct lease *l = &leases[i];
-                con_printf("%-7s 0x%016llx  %-4u %-10llu ", l->name, (unsigned long long)l->pa,
-                           l->irq, (unsigned long long)l->irqs);
-                if (l->partition == 0) {
-                        con_puts("-\n");
-                } else {
-                        uint64_t left = l->expiry_ns > now ? (l->expiry_ns - now) / 1000000 : 0;
-                        con_printf("%-7u %llu\n", l->partition, (unsigned long long)left);
-                }
-        }
-        spin_unlock(&run_lock);
-        if (lease_count == 0) {
-                con_puts("(no leasable device on this board)\n");
-        }
-        return 0;
-}
-MONITOR_CMD(leases, "leases", "", "leasable devices and who holds them", cmd_leases);

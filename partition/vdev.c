@@ -1,43 +1,36 @@
 /*
- * kernel/vdev.c: virtual devices and MMIO emulation (see vdev.h), the PL011-compatible
- * console UART, and the monitor's `vdevs` command. Runs under run_lock (the trap path holds
- * it; the monitor takes it).
+ * partition/vdev.c: virtual devices and MMIO emulation (see vdev.h) and the PL011-compatible
+ * console UART. Callers hold run_lock (the trap path holds it; the monitor takes it).
  */
-#include "kernel/vdev.h"
+#include "partition/vdev.h"
 
 #include <string.h>
 
-#include "kernel/console.h"
-#include "kernel/monitor.h"
-#include "kernel/run.h"
 #include "witness/witness.h"
 
-#define VDEV_MAX       16
-#define VDEV_PAGE      0x1000ULL
-#define VUART_LINE_MAX 120
-
-struct vdev;
-
-struct vdev_ops {
-        const char *name;
-        uint64_t size;
-        /* offset within the device, width 1/2/4/8; false refuses the access (a fault) */
-        bool (*read)(struct vdev *d, uint64_t offset, unsigned width, uint64_t *value);
-        bool (*write)(struct vdev *d, uint64_t offset, unsigned width, uint64_t value);
-};
-
-struct vdev {
-        struct partition *part;
-        uint64_t ipa;
-        const struct vdev_ops *ops;
-        uint64_t reads, writes;
-        /* console UART state: the line being assembled */
-        char line[VUART_LINE_MAX + 1];
-        unsigned line_len;
-};
+#define VDEV_MAX  16
+#define VDEV_PAGE 0x1000ULL
 
 static struct vdev vdevs[VDEV_MAX];
 static unsigned vdev_count;
+static void (*line_out)(const struct partition *p, const char *line);
+
+void vdev_init(void (*line)(const struct partition *p, const char *text))
+{
+        memset(vdevs, 0, sizeof(vdevs));
+        vdev_count = 0;
+        line_out = line;
+}
+
+unsigned vdev_total(void)
+{
+        return vdev_count;
+}
+
+const struct vdev *vdev_get(unsigned i)
+{
+        return i < vdev_count ? &vdevs[i] : NULL;
+}
 
 /* ---- PL011-compatible console UART (register offsets: PL011 TRM, DDI 0183) ---- */
 
@@ -64,7 +57,9 @@ static uint32_t vuart_reg(uint64_t offset)
 static void vuart_flush(struct vdev *d)
 {
         d->line[d->line_len] = '\0';
-        con_printf("[%s] %s\n", d->part->name, d->line);
+        if (line_out != NULL) {
+                line_out(d->part, d->line);
+        }
         d->line_len = 0;
 }
 
@@ -150,35 +145,33 @@ static struct vdev *find(const struct partition *p, uint64_t ipa)
         return NULL;
 }
 
-bool vdev_abort(struct partition *p, struct arch_regs *regs, uint64_t esr, uint64_t ipa)
+enum vdev_result vdev_abort(struct partition *p, struct arch_regs *regs, uint64_t esr, uint64_t ipa,
+                            const char **device)
 {
         struct vdev *d = find(p, ipa);
         struct arch_mmio_access a;
 
         if (d == NULL) {
-                return false;
+                return VDEV_NOT_DEVICE;
         }
+        *device = d->ops->name;
         if (!arch_mmio_decode(esr, &a)) {
-                con_printf(
-                    "rvm: partition %u (%s): %s access at 0x%llx that RVM cannot emulate "
-                    "(ESR 0x%llx)\n",
-                    p->id, p->name, d->ops->name, (unsigned long long)ipa, (unsigned long long)esr);
-                return false; /* the caller faults it, witnessed with the ESR */
+                return VDEV_UNDECODABLE; /* the caller faults it, witnessed with the ESR */
         }
         uint64_t offset = ipa - d->ipa;
         if (offset + a.width > d->ops->size) {
-                return false;
+                return VDEV_REFUSED;
         }
         if (a.write) {
                 uint64_t v = arch_mmio_store_value(&a, a.reg == 31 ? 0 : regs->x[a.reg]);
                 if (!d->ops->write(d, offset, a.width, v)) {
-                        return false;
+                        return VDEV_REFUSED;
                 }
                 d->writes++;
         } else {
                 uint64_t raw = 0;
                 if (!d->ops->read(d, offset, a.width, &raw)) {
-                        return false;
+                        return VDEV_REFUSED;
                 }
                 if (a.reg != 31) { /* a load into XZR only has the device's side effects */
                         regs->x[a.reg] = arch_mmio_load_value(&a, raw);
@@ -186,25 +179,5 @@ bool vdev_abort(struct partition *p, struct arch_regs *regs, uint64_t esr, uint6
                 d->reads++;
         }
         regs->elr += 4; /* IL = 1: a 32-bit instruction */
-        return true;
+        return VDEV_DONE;
 }
-
-static int cmd_vdevs(int argc, char **argv)
-{
-        (void)argc;
-        (void)argv;
-        con_printf("partition        device  IPA                 reads       writes\n");
-        spin_lock(&run_lock);
-        for (unsigned i = 0; i < vdev_count; i++) {
-                const struct vdev *d = &vdevs[i];
-                con_printf("%-2u %-13s %-7s 0x%016llx  %-11llu %llu\n", d->part->id, d->part->name,
-                           d->ops->name, (unsigned long long)d->ipa, (unsigned long long)d->reads,
-                           (unsigned long long)d->writes);
-        }
-        spin_unlock(&run_lock);
-        if (vdev_count == 0) {
-                con_puts("(no virtual devices)\n");
-        }
-        return 0;
-}
-MONITOR_CMD(vdevs, "vdevs", "", "virtual devices RVM emulates, with access counts", cmd_vdevs);

@@ -1,0 +1,117 @@
+/*
+ * kernel/mem_calls.c: the memory-region hypercalls (mem_offer, mem_retrieve,
+ * mem_relinquish, mem_reclaim; docs/ABI.md "Memory regions"), decoded here and carried out
+ * by partition/share.c, and the monitor's `regions` command.
+ */
+#include "kernel/console.h"
+#include "kernel/hvc.h"
+#include "kernel/monitor.h"
+#include "kernel/run.h"
+#include "partition/share.h"
+
+static int32_t done(struct gate_ctx *ctx, enum part_err e, const struct share_result *r, bool regs)
+{
+        if (e != PART_OK) {
+                return gate_status_from_part(e);
+        }
+        if (regs) {
+                ctx->call->x[1] = r->x1;
+                ctx->call->x[2] = r->x2;
+        }
+        ctx->target = r->offer;
+        ctx->payload = r->payload;
+        return GATE_OK;
+}
+
+/* x1 the caller's memory capability, x2 IPA, x3 size, x4 peer, x5 kind | read-only. */
+int32_t share_hc_offer(struct gate_ctx *ctx)
+{
+        const uint64_t *x = ctx->call->x;
+        struct share_result r = {0};
+        uint32_t peer = x[4] <= PART_MAX ? (uint32_t)x[4] : 0;
+
+        return done(ctx, share_offer(ctx->call->caller, &ctx->cap, peer, x[2], x[3], x[5], &r), &r,
+                    true);
+}
+
+/* x1 the offer's capability, x2 where the caller wants it. */
+int32_t share_hc_retrieve(struct gate_ctx *ctx)
+{
+        struct share_result r = {0};
+
+        return done(ctx, share_retrieve(ctx->call->caller, &ctx->cap, ctx->call->x[2], &r), &r,
+                    true);
+}
+
+int32_t share_hc_relinquish(struct gate_ctx *ctx)
+{
+        struct share_result r = {0};
+
+        return done(ctx, share_relinquish(ctx->call->caller, &ctx->cap, &r), &r, false);
+}
+
+int32_t share_hc_reclaim(struct gate_ctx *ctx)
+{
+        struct share_result r = {0};
+
+        return done(ctx, share_reclaim(ctx->call->caller, &ctx->cap, &r), &r, false);
+}
+
+static const char *state_name(uint8_t s)
+{
+        return s == OFFER_OFFERED ? "offered" : s == OFFER_RETRIEVED ? "retrieved" : "-";
+}
+
+static int cmd_regions(int argc, char **argv)
+{
+        const struct region_space *regions = share_regions();
+        unsigned offers = 0;
+
+        (void)argc;
+        (void)argv;
+        spin_lock(&run_lock);
+        for (unsigned id = 1; id <= part_count(); id++) {
+                const struct partition *p = part_get(id);
+                if (p->s2_root != NULL) {
+                        con_printf(
+                            "partition %u (%s): IPA space 2^%u, RAM at IPA 0x%llx, %llu KiB\n",
+                            p->id, p->name, p->ipa_bits, (unsigned long long)PART_IPA_BASE,
+                            (unsigned long long)(p->mem_size >> 10));
+                }
+        }
+        con_printf("type    owner home  physical            IPA (owner)         pages\n");
+        for (unsigned i = 0; i < REGION_MAX; i++) {
+                const struct mem_region *r = &regions->region[i];
+                if (r->type == REGION_T_FREE) {
+                        continue;
+                }
+                con_printf("%-7s %-5u %-5u 0x%016llx  0x%016llx  %llu\n",
+                           region_type_name((enum region_type)r->type), r->owner, r->home,
+                           (unsigned long long)r->pa, (unsigned long long)r->ipa,
+                           (unsigned long long)r->pages);
+        }
+        con_printf("offer     kind    state      owner -> peer  pages  owner IPA   peer IPA\n");
+        for (unsigned i = 0; i < REGION_OFFERS; i++) {
+                const struct region_offer *o = &regions->offer[i];
+                if (o->state == OFFER_FREE) {
+                        continue;
+                }
+                offers++;
+                con_printf("0x%-7llx %-7s %-10s %-5u -> %-4u %-6llu 0x%-9llx ",
+                           (unsigned long long)o->id, region_kind_name((enum region_kind)o->kind),
+                           state_name(o->state), o->owner, o->peer, (unsigned long long)o->pages,
+                           (unsigned long long)o->owner_ipa);
+                if (o->state == OFFER_RETRIEVED) {
+                        con_printf("0x%llx%s\n", (unsigned long long)o->peer_ipa,
+                                   o->read_only ? " (read-only)" : "");
+                } else {
+                        con_printf("-\n");
+                }
+        }
+        spin_unlock(&run_lock);
+        if (offers == 0) {
+                con_puts("(no offers)\n");
+        }
+        return 0;
+}
+MONITOR_CMD(regions, "regions", "", "memory regions and share/lend/donate offers", cmd_regions);

@@ -1,0 +1,231 @@
+/*
+ * partition/edge.c: CommEdges (see edge.h). Ring indices are read from guest-shared memory
+ * and are untrusted: they only feed counters and are reduced modulo the ring before any
+ * slot is touched, so a guest that scribbles on a header confuses only its own edge.
+ */
+#include "partition/edge.h"
+
+#include <string.h>
+
+#include "cap/cap.h"
+#include "memory/memory.h"
+#include "partition/share.h"
+#include "witness/witness.h"
+
+#define PAGE       4096ULL
+#define RING_BYTES 2048u /* two rings per page */
+#define RING_SLOTS 31u   /* 64-byte header + 31 slots of 64 bytes */
+
+static struct edge edges[EDGE_MAX];
+static unsigned edges_used;
+
+/* The ring header both sides share: head advanced by the writer, tail by the reader. */
+struct ring_hdr {
+        uint32_t head;
+        uint32_t tail;
+};
+
+static volatile struct ring_hdr *ring(const struct edge *e, unsigned dir)
+{
+        return (volatile struct ring_hdr *)mem_ptr(e->page_pa + dir * RING_BYTES);
+}
+
+/* Slot i of ring dir: after the 64-byte header, 64 bytes each. */
+static uint8_t *ring_slot(const struct edge *e, unsigned dir, uint32_t i)
+{
+        return (uint8_t *)mem_ptr(e->page_pa + dir * RING_BYTES + EDGE_MSG_BYTES +
+                                  (i % RING_SLOTS) * EDGE_MSG_BYTES);
+}
+
+void edge_init(void)
+{
+        memset(edges, 0, sizeof(edges));
+        edges_used = 0;
+}
+
+unsigned edge_count(void)
+{
+        return edges_used;
+}
+
+const struct edge *edge_get(uint32_t id)
+{
+        return id < edges_used ? &edges[id] : NULL;
+}
+
+/* A guest end sees the page in its stage-2 space; an agent end (no partition) does not. */
+static enum part_err map_end(uint32_t end, uint64_t ipa, uint64_t pa)
+{
+        struct partition *p = part_get(end);
+
+        if (p == NULL) {
+                return PART_OK;
+        }
+        return p->s2_root != NULL ? part_map_shared(p, ipa, pa, PAGE) : PART_E_BAD_CONFIG;
+}
+
+enum part_err edge_connect(uint32_t end_a, uint32_t end_b)
+{
+        if (edges_used == EDGE_MAX) {
+                return PART_E_FULL;
+        }
+        if (end_a == end_b) {
+                return PART_E_INVALID;
+        }
+        uint64_t pa = part_alloc_page();
+        if (pa == 0) {
+                return PART_E_NOMEM;
+        }
+        struct edge *e = &edges[edges_used];
+        memset(e, 0, sizeof(*e));
+        memset(mem_ptr(pa), 0, PAGE);
+        e->id = edges_used;
+        e->end[0] = end_a;
+        e->end[1] = end_b;
+        e->page_pa = pa;
+        share_add_edge(pa); /* a typed region: never offered by anyone */
+        uint64_t ipa = EDGE_IPA + e->id * PAGE;
+        enum part_err err = map_end(end_a, ipa, pa);
+        if (err == PART_OK) {
+                err = map_end(end_b, ipa, pa);
+        }
+        if (err != PART_OK) {
+                return err;
+        }
+        cap_obj_t obj;
+        cap_handle_t h;
+        if (cap_object_create(CAP_T_COMM_EDGE, end_a, PAGE, e->id, &obj) != CAP_OK ||
+            cap_mint_root(obj, end_a, CAP_R_READ | CAP_R_WRITE, &h) != CAP_OK ||
+            cap_mint_root(obj, end_b, CAP_R_READ | CAP_R_WRITE, &h) != CAP_OK) {
+                return PART_E_FULL;
+        }
+        witness_emit(&(struct witness_event){
+            .kind = WK_COMM_EDGE, .actor = end_a, .target = e->id, .payload = end_b});
+        edges_used++;
+        return PART_OK;
+}
+
+/* Which end of edge id the caller is (0 or 1), or -1. */
+static int end_of(uint32_t id, uint32_t caller, struct edge **out)
+{
+        if (id >= edges_used) {
+                return -1;
+        }
+        struct edge *e = &edges[id];
+        *out = e;
+        return e->end[0] == caller ? 0 : e->end[1] == caller ? 1 : -1;
+}
+
+enum part_err edge_notify(uint32_t id, uint32_t caller, struct edge_doorbell *out)
+{
+        struct edge *e;
+        int me = end_of(id, caller, &e);
+
+        memset(out, 0, sizeof(*out));
+        if (me < 0) {
+                return PART_E_INVALID;
+        }
+        /* Messages the caller added to its outgoing ring since its last notify. */
+        uint32_t head = __atomic_load_n(&ring(e, (unsigned)me)->head, __ATOMIC_ACQUIRE);
+        /*
+         * Not bounded by the ring size: on two CPUs the peer drains while the sender
+         * fills, so many ring-fulls may pass between two doorbells. A guest that lies about
+         * its head distorts only its own edge's counters.
+         */
+        uint32_t n = head - e->seen_head[me];
+        e->seen_head[me] = head;
+        e->msgs[me] += n;
+        e->bytes[me] += (uint64_t)n * EDGE_MSG_BYTES;
+        e->notifies[me]++;
+        out->edge = e->id;
+        out->messages = n;
+        int peer = 1 - me;
+        struct partition *pp = part_get(e->end[peer]);
+        if (pp != NULL && pp->cfg->kind == PART_KIND_GUEST) {
+                /* The doorbell interrupt goes to the peer's boot vCPU. */
+                out->irq_vcpu = &pp->vcpus[0];
+                out->vintid = EDGE_VIRQ_BASE + e->id;
+        }
+        struct vcpu *w = e->waiter[peer];
+        if (w != NULL) {
+                e->waiter[peer] = NULL;
+                if (w->state == VCPU_BLOCKED) {
+                        w->state = VCPU_RUNNABLE;
+                        out->woken = w;
+                }
+        }
+        if (e->agent_waiting[peer]) {
+                e->agent_waiting[peer] = false;
+                if (pp == NULL) {
+                        out->agent_woken = e->end[peer];
+                }
+        }
+        return PART_OK;
+}
+
+enum part_err edge_wait(uint32_t id, uint32_t caller, struct vcpu *v, bool *blocked)
+{
+        struct edge *e;
+        int me = end_of(id, caller, &e);
+
+        *blocked = false;
+        if (me < 0 || v == NULL) {
+                return PART_E_INVALID;
+        }
+        volatile struct ring_hdr *in = ring(e, (unsigned)(1 - me));
+        if (__atomic_load_n(&in->head, __ATOMIC_ACQUIRE) != in->tail) {
+                return PART_OK; /* something to read already */
+        }
+        if (e->waiter[me] != NULL && e->waiter[me] != v && e->waiter[me]->state == VCPU_BLOCKED) {
+                return PART_E_BUSY; /* another vCPU of the partition waits on this end */
+        }
+        e->waiter[me] = v;
+        v->state = VCPU_BLOCKED; /* x0 = 0 when it runs again */
+        *blocked = true;
+        return PART_OK;
+}
+
+/*
+ * The agent side of the rings: what a guest does in its own mapping (rvm_guest.h rvm_send,
+ * rvm_recv), RVM does here for an end without one.
+ */
+enum part_err edge_put(uint32_t id, uint32_t caller, const uint8_t msg[EDGE_MSG_BYTES])
+{
+        struct edge *e;
+        int me = end_of(id, caller, &e);
+
+        if (me < 0) {
+                return PART_E_INVALID;
+        }
+        volatile struct ring_hdr *out = ring(e, (unsigned)me);
+        uint32_t head = out->head;
+        if (head - __atomic_load_n(&out->tail, __ATOMIC_ACQUIRE) >= RING_SLOTS) {
+                return PART_E_NO_SPACE;
+        }
+        memcpy(ring_slot(e, (unsigned)me, head), msg, EDGE_MSG_BYTES);
+        __atomic_store_n(&out->head, head + 1, __ATOMIC_RELEASE); /* the slot before the index */
+        return PART_OK;
+}
+
+enum part_err edge_take(uint32_t id, uint32_t caller, uint8_t msg[EDGE_MSG_BYTES], bool wait,
+                        bool *got)
+{
+        struct edge *e;
+        int me = end_of(id, caller, &e);
+
+        *got = false;
+        if (me < 0) {
+                return PART_E_INVALID;
+        }
+        unsigned dir = (unsigned)(1 - me);
+        volatile struct ring_hdr *in = ring(e, dir);
+        uint32_t tail = in->tail;
+        if (__atomic_load_n(&in->head, __ATOMIC_ACQUIRE) == tail) {
+                e->agent_waiting[me] = wait;
+                return PART_OK;
+        }
+        memcpy(msg, ring_slot(e, dir, tail), EDGE_MSG_BYTES);
+        __atomic_store_n(&in->tail, tail + 1, __ATOMIC_RELEASE); /* the slot is read */
+        *got = true;
+        return PART_OK;
+}

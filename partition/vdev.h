@@ -1,0 +1,67 @@
+/*
+ * partition/vdev.h: virtual devices. A partition's configuration may ask RVM to emulate
+ * devices at IPAs of its device window; those IPAs stay unmapped in stage-2, so every
+ * access is a stage-2 data abort. vdev_abort decodes it from the syndrome
+ * (arch_mmio_decode), hands it to the device's read or write handler with the offset and
+ * width, puts a loaded value in the guest's register and steps over the instruction. An
+ * access the syndrome does not describe (ISV=0: load/store pair, writeback, ...) or the
+ * device refuses is a fault.
+ *
+ * The one device so far is a PL011-compatible console UART: bytes written to DR become
+ * lines handed to the kernel's line callback; FR says "transmit FIFO empty, receive FIFO
+ * empty"; the ID registers read as a PL011's; others read as zero and ignore writes.
+ */
+#ifndef RVM_PARTITION_VDEV_H
+#define RVM_PARTITION_VDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/aarch64/arch.h"
+#include "partition/partition.h"
+
+#define VUART_LINE_MAX 120
+
+struct vdev;
+
+struct vdev_ops {
+        const char *name;
+        uint64_t size;
+        /* offset within the device, width 1/2/4/8; false refuses the access (a fault) */
+        bool (*read)(struct vdev *d, uint64_t offset, unsigned width, uint64_t *value);
+        bool (*write)(struct vdev *d, uint64_t offset, unsigned width, uint64_t value);
+};
+
+struct vdev {
+        struct partition *part;
+        uint64_t ipa;
+        const struct vdev_ops *ops;
+        uint64_t reads, writes;
+        /* console UART state: the line being assembled */
+        char line[VUART_LINE_MAX + 1];
+        unsigned line_len;
+};
+
+enum vdev_result {
+        VDEV_DONE = 0,    /* emulated; the guest goes on after the instruction */
+        VDEV_NOT_DEVICE,  /* no virtual device there */
+        VDEV_UNDECODABLE, /* the syndrome does not describe the access (ISV = 0) */
+        VDEV_REFUSED,     /* the device refused it (width, offset) */
+};
+
+/* Boot: no devices yet; a virtual UART's complete lines go to line(). */
+void vdev_init(void (*line)(const struct partition *p, const char *text));
+
+/* Attach the virtual devices of p's configuration (boot; witnessed). 0, or -1 if the
+ * configuration is invalid (IPA outside the device window, overlap, too many). */
+int vdev_attach(struct partition *p);
+
+/* A stage-2 data abort of p at ipa; *device names the device hit (not VDEV_NOT_DEVICE). */
+enum vdev_result vdev_abort(struct partition *p, struct arch_regs *regs, uint64_t esr, uint64_t ipa,
+                            const char **device);
+
+/* The attached devices, for the monitor. */
+unsigned vdev_total(void);
+const struct vdev *vdev_get(unsigned i);
+
+#endif
