@@ -71,8 +71,8 @@ KERNEL_SRCS := $(filter-out arch/aarch64/asm_offsets.c,$(foreach d,$(KERNEL_DIRS
 KERNEL_ASM  := $(wildcard arch/aarch64/*.S)
 # Kernel files not yet wired in.
 KERNEL_PENDING :=
-# Files of a module that only the host tools use, and the test runner (test images only).
-KERNEL_SRCS := $(filter-out %_host.c kernel/ktest.c $(KERNEL_PENDING),$(KERNEL_SRCS))
+# Files of a module that only the host tools use.
+KERNEL_SRCS := $(filter-out %_host.c $(KERNEL_PENDING),$(KERNEL_SRCS))
 # The agent runtime exists only where the interpreter is built in.
 KERNEL_SRCS := $(if $(filter wasm,$(MODULES)),$(KERNEL_SRCS),$(filter-out kernel/agent.c kernel/agent_calls.c,$(KERNEL_SRCS)))
 
@@ -127,7 +127,7 @@ $(1)_OBJS := $$(patsubst %.c,$(1)/%.o,$$(KERNEL_SRCS) $(2)) $$(patsubst %.S,$(1)
 	$$(patsubst %,$(1)/guests/%_blob.o,$$($(1)_GUESTS)) \
 	$$(patsubst %,$(1)/agents/%_blob.o,$$($(1)_AGENTS))
 
-$(1)/agents/%.wasm: $$(AGENT_DIR)/%.c configs/agent_io.h $(SETUP_STAMP)
+$(1)/agents/%.wasm: $$(AGENT_DIR)/%.c arch/aarch64/guest/agent_io.h $(SETUP_STAMP)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(filter 1,$$(V)),,echo "  AGENT   $$<")
 	$$(Q)clang $$(AGENT_CFLAGS) -o $$@ $$<
@@ -201,7 +201,7 @@ endef
 
 OUT      := build/$(TOOLCHAIN)-$(PROFILE)
 OUT_TEST := build/$(TOOLCHAIN)-$(PROFILE)-ktest
-KTEST_SRCS := kernel/ktest.c $(wildcard tests/qemu/*.c)
+KTEST_SRCS := $(wildcard tests/qemu/*.c)
 
 $(eval $(call kernel_image,$(OUT),,,configs/$(PROFILE)/guests))
 $(eval $(call kernel_image,$(OUT_TEST),$(KTEST_SRCS),-DRVM_KTEST,configs/$(PROFILE)/guests tests/guests))
@@ -382,9 +382,23 @@ toolchain-images:
 
 # ---------------------------------------------------------------------------
 # check: the cheap gates
-.PHONY: check
-check: $(SETUP_STAMP)
+.PHONY: check abi-table
+$(HOST_OUT)/abi_table: tools/abi/abi_table.c arch/aarch64/guest/rvm_calls.h
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -std=c11 -Wall -Wextra -Werror -I. -o $@ tools/abi/abi_table.c
+# docs/ABI.md's call table, rewritten from arch/aarch64/guest/rvm_calls.h.
+abi-table: $(HOST_OUT)/abi_table
+	@$< > build/abi-table.md
+	@sed -i -e '/<!-- calls:begin -->/,/<!-- calls:end -->/{//!d}' \
+		-e '/<!-- calls:begin -->/r build/abi-table.md' docs/ABI.md
+	@echo "  DOC     docs/ABI.md (call table)"
+check: $(SETUP_STAMP) $(HOST_OUT)/abi_table
 	@tools/check
+	@sed -n '/<!-- calls:begin -->/,/<!-- calls:end -->/{//!p}' docs/ABI.md > build/abi-doc.md
+	@if $(HOST_OUT)/abi_table | cmp -s - build/abi-doc.md; then \
+		echo "check: docs/ABI.md's call table matches arch/aarch64/guest/rvm_calls.h"; \
+	else echo "check: FAIL docs/ABI.md's call table differs from rvm_calls.h (make abi-table):"; \
+		$(HOST_OUT)/abi_table | diff build/abi-doc.md - | head -20; exit 1; fi
 	@for tc in gnu llvm; do for p in appliance seed; do \
 		$(MAKE) --no-print-directory TOOLCHAIN=$$tc PROFILE=$$p kernel ktest-image || exit 1; \
 	done; done

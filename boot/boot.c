@@ -14,7 +14,6 @@
 #include "hal/psci.h"
 #include "hal/timer.h"
 #include "hal/uart.h"
-#include "kernel/console.h"
 #include "kernel/fmt.h"
 
 struct boot_state boot_state;
@@ -95,7 +94,7 @@ const char *boot_cpu_state_name(enum boot_cpu_state s)
         return "?";
 }
 
-bool boot_run(const struct boot_phase *phases, unsigned count)
+bool boot_run(const struct boot_phase *phases, unsigned count, void (*report)(const char *line))
 {
         for (unsigned i = 0; i < count; i++) {
                 char msg[200];
@@ -116,11 +115,15 @@ bool boot_run(const struct boot_phase *phases, unsigned count)
                         boot_state.phases_run = i + 1;
                 }
                 witness_phases();
-                con_printf("boot: [%u/%u] %-16s %-7s %s (%llu us)\n", i + 1, count, phases[i].name,
-                           boot_status_name(st), msg, (unsigned long long)(dt / 1000));
+                fmt_format(line, sizeof(line), "boot: [%u/%u] %-16s %-7s %s (%llu us)\n", i + 1,
+                           count, phases[i].name, boot_status_name(st), msg,
+                           (unsigned long long)(dt / 1000));
+                report(line);
                 if (st == BOOT_FAILED) {
-                        con_printf("boot: phase '%s' failed; RVM cannot continue\n",
+                        fmt_format(line, sizeof(line),
+                                   "boot: phase '%s' failed; RVM cannot continue\n",
                                    phases[i].name);
+                        report(line);
                         return false;
                 }
         }

@@ -67,7 +67,8 @@ extern struct boot_state boot_state;
 /* Early: parse the DTB and bring the console up, before any phase prints. */
 void boot_early(uint64_t dtb_pa);
 /* Run the phases in order; returns false (after printing why) if one failed. */
-bool boot_run(const struct boot_phase *phases, unsigned count);
+/* report() prints each phase's line (the kernel's console). */
+bool boot_run(const struct boot_phase *phases, unsigned count, void (*report)(const char *line));
 
 /* Fold the image, the DTB and the profile into the attestation digest. */
 void boot_measure_image(void);

@@ -19,7 +19,6 @@
 #include "kernel/fmt.h"
 #include "kernel/hvc.h"
 #include "kernel/ipc.h"
-#include "kernel/ktest.h"
 #include "kernel/leases.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
@@ -33,6 +32,7 @@
 #include "partition/share.h"
 #include "partition/vdev.h"
 #include "proof/proof.h"
+#include "tests/qemu/ktest.h"
 #include "witness/witness.h"
 
 /* The EL2 timer: each CPU's tick (accounting, preemption), or an event between ticks. */
@@ -320,7 +320,7 @@ void kernel_main(uint64_t dtb_pa)
                 con_printf("boot: warning: %s\n", board_err_str(boot_state.board_err));
         }
         if (!boot_run(kernel_boot_phases,
-                      sizeof(kernel_boot_phases) / sizeof(kernel_boot_phases[0]))) {
+                      sizeof(kernel_boot_phases) / sizeof(kernel_boot_phases[0]), con_puts)) {
                 panic("boot failed");
         }
         percpu[0].online_ns = boot_state.cpu[0].online_ns;

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "configs/guest_io.h"
+#include "arch/aarch64/guest/guest_io.h"
 
 static inline uint64_t grand(uint64_t *state)
 {

@@ -10,7 +10,7 @@
 #include "cap/cap.h"
 #include "hal/timer.h"
 #include "kernel/console.h"
-#include "kernel/ktest.h"
+#include "tests/qemu/ktest.h"
 #include "kernel/wlog.h"
 #include "memory/memory.h"
 #include "proof/proof.h"

@@ -8,7 +8,7 @@
 #include "arch/aarch64/arch.h"
 #include "boot/boot.h"
 #include "hal/timer.h"
-#include "kernel/ktest.h"
+#include "tests/qemu/ktest.h"
 #include "kernel/percpu.h"
 #include "memory/memory.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "configs/partitions.h"
-#include "kernel/ktest.h"
+#include "tests/qemu/ktest.h"
 
 GUEST_IMAGE(victim);
 GUEST_IMAGE(spinner);

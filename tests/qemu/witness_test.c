@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "boot/boot.h"
-#include "kernel/ktest.h"
+#include "tests/qemu/ktest.h"
 #include "kernel/wlog.h"
 #include "witness/witness.h"
 

@@ -4,7 +4,7 @@
  * one doorbell each), waits for the answers, takes all that have arrived, and checks that
  * each comes back transformed, once, in order.
  */
-#include "configs/agent_io.h"
+#include "arch/aarch64/guest/agent_io.h"
 
 #define WINDOW 16
 #define MIX    0x5DEECE66Dull

@@ -2,7 +2,7 @@
  * configs/appliance/agents/counter.c: a well-behaved WebAssembly agent (clang
  * --target=wasm32). It counts, and every two seconds logs how far it got and yields.
  */
-#include "configs/agent_io.h"
+#include "arch/aarch64/guest/agent_io.h"
 
 __attribute__((export_name("run"))) void run(void)
 {

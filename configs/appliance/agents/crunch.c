@@ -4,7 +4,7 @@
  * two instances must log the same hash for the same round whatever happens to them in
  * between: preemption by fuel, hibernation, migration to another partition.
  */
-#include "configs/agent_io.h"
+#include "arch/aarch64/guest/agent_io.h"
 
 #define WORDS 4096
 

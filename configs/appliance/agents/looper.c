@@ -3,7 +3,7 @@
  * loop. Fuel metering takes the CPU back from it, and because its state lives in the
  * instance it resumes where it stopped: the count it logs keeps growing.
  */
-#include "configs/agent_io.h"
+#include "arch/aarch64/guest/agent_io.h"
 
 __attribute__((export_name("run"))) void run(void)
 {

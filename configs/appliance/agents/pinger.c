@@ -4,7 +4,7 @@
  * (the agent gives up its turns until the doorbell), check it, repeat. Every 1,000 round
  * trips it leaves a witness record of its own; every two seconds it reports.
  */
-#include "configs/agent_io.h"
+#include "arch/aarch64/guest/agent_io.h"
 
 #define GOLDEN 0x9E3779B97F4A7C15ull
 

@@ -3,7 +3,7 @@
  * call below must be refused with the status given (docs/ABI.md), be witnessed with the
  * rogue as the actor, and leave RVM and the other agents untouched.
  */
-#include "configs/agent_io.h"
+#include "arch/aarch64/guest/agent_io.h"
 
 #define E_INVALID (-3)
 #define E_FOREIGN (-5)

@@ -3,7 +3,7 @@
  * an EXECUTE capability on its WASM partition), shows that a module the configuration does
  * not name is refused, and ends (its state becomes terminated).
  */
-#include "configs/agent_io.h"
+#include "arch/aarch64/guest/agent_io.h"
 
 __attribute__((export_name("run"))) void run(void)
 {

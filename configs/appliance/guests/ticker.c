@@ -6,7 +6,7 @@
  */
 #include <stdint.h>
 
-#include "configs/guest_io.h"
+#include "arch/aarch64/guest/guest_io.h"
 
 RVM_GUEST_ENTRY(guest_start)
 {

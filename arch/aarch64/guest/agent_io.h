@@ -1,5 +1,5 @@
 /*
- * configs/agent_io.h: what the WebAssembly agents a profile embeds share: the imports of
+ * arch/aarch64/guest/agent_io.h: what the WebAssembly agents a profile embeds share: the imports of
  * RVM's host module "rvm" (docs/WASM.md) and a decimal formatter (agents have no libc).
  * Every call but yield goes through RVM's security gate; a negative result is a status of
  * docs/ABI.md (e.g. -6 STALE, -9 RIGHTS, -12 RANGE, -13 NO_SPACE).

@@ -1,5 +1,5 @@
 /*
- * configs/guest_io.h: formatted console output for the guests a profile or a test
+ * arch/aarch64/guest/guest_io.h: formatted console output for the guests a profile or a test
  * embeds (they link kernel/fmt.c; the text goes out through the console hypercall).
  */
 #ifndef RVM_CONFIGS_GUEST_IO_H

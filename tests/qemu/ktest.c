@@ -1,7 +1,7 @@
 /*
- * kernel/ktest.c: the in-kernel test runner (linked only into test images).
+ * tests/qemu/ktest.c: the in-kernel test runner (linked only into test images).
  */
-#include "kernel/ktest.h"
+#include "tests/qemu/ktest.h"
 
 #include <stddef.h>
 #include <string.h>

@@ -1,13 +1,13 @@
 /*
- * kernel/ktest.h: in-kernel tests for QEMU integration images. A test is a function
+ * tests/qemu/ktest.h: in-kernel tests for QEMU integration images. A test is a function
  * registered with KTEST(name) (section rvm_tests); a test image runs them after boot
  * instead of the monitor, prints one line per result and exits through semihosting
  * with RVM_EXIT_OK or RVM_EXIT_TEST_FAIL. KTEST_ONLY(name) tests run only when the
  * boot arguments name them ("ktest=<name>"): those are the ones that end the machine
  * on purpose (a deliberate exception, for instance).
  */
-#ifndef RVM_KERNEL_KTEST_H
-#define RVM_KERNEL_KTEST_H
+#ifndef RVM_TESTS_KTEST_H
+#define RVM_TESTS_KTEST_H
 
 #include <stdbool.h>
 #include <stddef.h>
