@@ -283,7 +283,13 @@ UT_cap     := cap/cap.c cap/tree.c
 UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 
-UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid
+# The hypercall handlers and partition mechanisms over the fake arch layer (tests/fake/).
+UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/guest.c \
+	kernel/console.c kernel/fmt.c partition/partition.c partition/vmid.c partition/edge.c \
+	partition/share.c partition/psci.c partition/vdev.c partition/lease.c memory/region.c \
+	arch/aarch64/mmio.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c $(FAKE_SRCS)
+
+UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid hvc
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test

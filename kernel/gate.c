@@ -270,8 +270,13 @@ static __attribute__((noinline)) int32_t dispatch_checked(struct gate_call *call
                         return finish(call, GATE_E_CHAIN);
                 }
         }
+        ctx.witnessed = false;
         int32_t status = e->handler(&ctx);
-        if ((e->flags & GATE_F_SELF_WITNESS) == 0 && e->witness_kind != 0) {
+        if ((e->flags & GATE_F_SELF_WITNESS) != 0 && status < 0 && !ctx.witnessed) {
+                /* Its module records what it changes; a refusal changes nothing, and every
+                 * refusal is witnessed. */
+                deny(call, e->witness_kind, e->tier, ctx.handle, (uint32_t)-status, 0, fid);
+        } else if ((e->flags & GATE_F_SELF_WITNESS) == 0 && e->witness_kind != 0) {
                 struct witness_event ev = {
                     .kind = e->witness_kind,
                     .tier = e->tier,
@@ -295,9 +300,19 @@ int32_t gate_dispatch_entry(struct gate_call *call, const struct gate_entry *e)
         }
         if (e != NULL && (e->flags & plain) == plain) {
                 /* No capability to prove and the handler's module witnesses what it changes:
-                 * the whole gate is the table entry. */
-                gate_dispatch_local(call, e);
-                return (int32_t)call->x[0];
+                 * the whole gate is the table entry, and a record if it refused. */
+                uint32_t fid = (uint32_t)call->x[0];
+                uint64_t x1 = call->x[1];
+                struct gate_ctx ctx = {.call = call,
+                                       .entry = e,
+                                       .handle = x1,
+                                       .node = CAP_NODE_NONE,
+                                       .tier = PROOF_TIER_NONE};
+                int32_t status = e->handler(&ctx);
+                if (status < 0 && !ctx.witnessed) {
+                        deny(call, e->witness_kind, 0, 0, (uint32_t)-status, 0, fid);
+                }
+                return finish(call, status);
         }
         return dispatch_checked(call, e);
 }
@@ -306,6 +321,7 @@ int32_t gate_dispatch_entry(struct gate_call *call, const struct gate_entry *e)
 
 int32_t gate_hvc_cap_derive(struct gate_ctx *ctx)
 {
+        ctx->witnessed = true; /* cap/ writes one record, allowed or refused */
         const uint64_t *x = ctx->call->x;
         struct cap_derive_req req = {
             .caller = ctx->call->caller,
@@ -327,6 +343,7 @@ int32_t gate_hvc_cap_derive(struct gate_ctx *ctx)
 
 int32_t gate_hvc_cap_grant(struct gate_ctx *ctx)
 {
+        ctx->witnessed = true; /* cap/ writes one record, allowed or refused */
         const uint64_t *x = ctx->call->x;
         struct cap_derive_req req = {
             .caller = ctx->call->caller,
@@ -346,6 +363,7 @@ int32_t gate_hvc_cap_grant(struct gate_ctx *ctx)
 
 int32_t gate_hvc_cap_revoke(struct gate_ctx *ctx)
 {
+        ctx->witnessed = true; /* cap/ writes one record, allowed or refused */
         const uint64_t *x = ctx->call->x;
         uint32_t freed = 0;
         uint32_t flags = (x[2] >> 32) != 0 ? 0x80000000u : (uint32_t)x[2];
@@ -356,6 +374,7 @@ int32_t gate_hvc_cap_revoke(struct gate_ctx *ctx)
 
 int32_t gate_hvc_cap_inspect(struct gate_ctx *ctx)
 {
+        ctx->witnessed = true; /* cap/ writes one record, allowed or refused */
         struct cap_info info;
         uint64_t *x = ctx->call->x;
         enum cap_err e = cap_inspect(ctx->call->caller, ctx->handle, ctx->tier, &info);
@@ -375,6 +394,7 @@ int32_t gate_hvc_cap_inspect(struct gate_ctx *ctx)
 
 int32_t gate_hvc_cap_drop(struct gate_ctx *ctx)
 {
+        ctx->witnessed = true; /* cap/ writes one record, allowed or refused */
         uint32_t freed = 0;
         enum cap_err e = cap_drop(ctx->call->caller, ctx->handle, ctx->tier, &freed);
         ctx->call->x[1] = freed;

@@ -103,6 +103,9 @@ struct gate_ctx {
         uint64_t now;
         uint64_t target;  /* handler: object id for the success record */
         uint64_t payload; /* handler: payload for the success record */
+        /* handler of a GATE_F_SELF_WITNESS entry: it (or its module) wrote the record of its
+         * refusal; otherwise the gate writes one for any negative status */
+        bool witnessed;
 };
 
 typedef int32_t (*gate_handler_fn)(struct gate_ctx *ctx);
@@ -203,10 +206,10 @@ static inline const struct gate_entry *gate_lookup(uint32_t fid)
 int32_t gate_dispatch_entry(struct gate_call *call, const struct gate_entry *e);
 
 /*
- * The same for an entry that is unprivileged and self-witnessing, as every GATE_F_LOCAL one
- * is (gate_table_check): nothing to prove, nothing to witness here, so the gate is the
- * handler call, inline on the hypercall fast path. Fields set one by one: the large ctx.cap
- * is undefined for unprivileged calls and left alone.
+ * The same for a GATE_F_LOCAL entry (unprivileged and self-witnessing, gate_table_check): it
+ * touches only the caller and never fails, so nothing is proved or witnessed here and the
+ * gate is the handler call, inline on the hypercall fast path. Fields set one by one: the large
+ * ctx.cap is undefined for unprivileged calls and left alone.
  */
 static inline void gate_dispatch_local(struct gate_call *call, const struct gate_entry *e)
 {
@@ -220,6 +223,7 @@ static inline void gate_dispatch_local(struct gate_call *call, const struct gate
         ctx.now = 0;
         ctx.target = 0;
         ctx.payload = 0;
+        ctx.witnessed = false;
         call->x[0] = (uint64_t)(int64_t)e->handler(&ctx);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cap/cap.h"
+#include "memory/memory.h"
 #include "partition/vmid.h"
 #include "witness/witness.h"
 
@@ -161,14 +162,14 @@ unsigned part_vcpus_on(const struct partition *p)
 static void load_image(struct partition *p, bool fresh)
 {
         if (fresh || env.page_owned == NULL) {
-                memset((void *)(uintptr_t)p->mem_pa, 0, p->mem_size);
-                memcpy((void *)(uintptr_t)p->mem_pa, p->cfg->image, *p->cfg->image_size);
+                memset(mem_ptr(p->mem_pa), 0, p->mem_size);
+                memcpy(mem_ptr(p->mem_pa), p->cfg->image, *p->cfg->image_size);
         } else {
                 for (uint64_t off = 0; off < p->mem_size; off += PAGE) {
                         if (!env.page_owned(env.alloc_ctx, p, p->mem_pa + off)) {
                                 continue;
                         }
-                        uint8_t *page = (uint8_t *)(uintptr_t)(p->mem_pa + off);
+                        uint8_t *page = mem_ptr(p->mem_pa + off);
                         uint64_t image = *p->cfg->image_size;
                         uint64_t n = image > off ? image - off : 0;
                         n = n > PAGE ? PAGE : n;
@@ -226,8 +227,8 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
         if (root == 0 || p->mem_pa == 0) {
                 return PART_E_NOMEM;
         }
-        memset((void *)(uintptr_t)root, 0, PAGE);
-        p->s2_root = (uint64_t *)(uintptr_t)root;
+        memset(mem_ptr(root), 0, PAGE);
+        p->s2_root = mem_ptr(root);
         p->mem_size = cfg->mem_size;
         p->ipa_bits =
             (uint8_t)arch_s2_ipa_bits(cfg->ipa_bits != 0 ? cfg->ipa_bits : ARCH_S2_IPA_MAX_BITS);
@@ -333,7 +334,9 @@ unsigned part_count(void)
         return part_used;
 }
 
-/* Page by page through p's own stage-2 tables: only what p itself can read is read. */
+/* Page by page through p's own stage-2 tables: only what p itself can read is read, and only
+ * normal memory (its RAM, edge pages, what it was lent): never a leased device's registers,
+ * whose reads have side effects and may abort at EL2. */
 bool part_read_guest(const struct partition *p, uint64_t ipa, void *dst, size_t len)
 {
         uint8_t *out = dst;
@@ -343,14 +346,14 @@ bool part_read_guest(const struct partition *p, uint64_t ipa, void *dst, size_t 
         }
         while (len > 0) {
                 uint64_t pa;
-                if (ipa + len < ipa || !arch_s2_translate(p->s2_root, ipa, false, &pa)) {
+                if (ipa + len < ipa || !arch_s2_translate_ram(p->s2_root, ipa, &pa)) {
                         return false;
                 }
                 size_t chunk = PAGE - (ipa & (PAGE - 1));
                 if (chunk > len) {
                         chunk = len;
                 }
-                memcpy(out, (const void *)(uintptr_t)pa, chunk);
+                memcpy(out, mem_ptr(pa), chunk);
                 ipa += chunk;
                 out += chunk;
                 len -= chunk;

@@ -62,6 +62,9 @@ uint64_t arch_time_ns(void); /* arch_counter_to_ns(arch_counter()) */
 
 /* Per-CPU pointer (TPIDR_EL2): set once per CPU, read on every trap, hence inline. */
 void arch_set_percpu(void *p);
+#ifdef RVM_HOST
+void *arch_percpu(void); /* host unit tests: the fake arch layer (tests/fake/arch_fake.c) */
+#else
 static inline void *arch_percpu(void)
 {
         void *p;
@@ -69,6 +72,7 @@ static inline void *arch_percpu(void)
         __asm__("mrs %0, tpidr_el2" : "=r"(p)); /* not volatile: constant on a CPU */
         return p;
 }
+#endif
 
 /* Secure monitor call with the SMCCC register convention; returns x0. */
 uint64_t arch_smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
@@ -120,6 +124,8 @@ int arch_s2_map(uint64_t *root, uint64_t ipa, uint64_t pa, uint64_t size, unsign
                 arch_page_alloc_fn alloc, void *ctx);
 int arch_s2_unmap(uint64_t *root, uint64_t ipa, uint64_t size, uint16_t vmid);
 bool arch_s2_translate(const uint64_t *root, uint64_t ipa, bool write, uint64_t *pa);
+/* The same, readable normal memory only (a device window translates to false). */
+bool arch_s2_translate_ram(const uint64_t *root, uint64_t ipa, uint64_t *pa);
 void arch_s2_flush_vmid(uint16_t vmid);
 void arch_s2_flush_all(void);
 unsigned arch_vmid_bits(void);

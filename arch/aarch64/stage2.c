@@ -139,6 +139,21 @@ bool arch_s2_translate(const uint64_t *root, uint64_t ipa, bool write, uint64_t 
         return true;
 }
 
+bool arch_s2_translate_ram(const uint64_t *root, uint64_t ipa, uint64_t *pa)
+{
+        if (ipa >= arch_s2_ipa_limit()) {
+                return false;
+        }
+        uint64_t *e = s2_leaf((uint64_t *)root, ipa, NULL, NULL);
+        /* Normal write-back memory only: RVM never reads a device on a guest's behalf. */
+        if (e == NULL || !(*e & PTE_VALID) || !(*e & S2_AP_R) ||
+            (*e & (0xfULL << 2)) != S2_MEMATTR_NORMAL_WB) {
+                return false;
+        }
+        *pa = (*e & PTE_ADDR_MASK) | (ipa & (S2_PAGE - 1));
+        return true;
+}
+
 /*
  * Invalidate every stage-1 and stage-2 entry tagged with vmid (TLBI VMALLS12E1IS needs
  * VTTBR_EL2 to hold that VMID while it executes, so load it for the duration).

@@ -1,0 +1,475 @@
+/*
+ * Hypercall handler tests on the host: the kernel's real call table, gate, thin handlers
+ * (kernel/hvc.c, ipc.c, mem_calls.c, guest.c) and the partition mechanisms behind them
+ * (partition/), over the fake arch layer (tests/fake/). Three guest partitions and a
+ * CommEdge between 1 and 2 are created for each test; calls are made as a guest's HVC would
+ * make them, with boundary and random register values. What is checked: nothing crashes
+ * (ASan, UBSan), every refusal leaves a DENIED witness record by the caller and every
+ * success none, and hostile arguments change nothing they must not.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cap/cap.h"
+#include "kernel/gate.h"
+#include "kernel/hvc.h"
+#include "kernel/percpu.h"
+#include "kernel/virq.h"
+#include "memory/memory.h"
+#include "partition/edge.h"
+#include "partition/lease.h"
+#include "partition/partition.h"
+#include "partition/share.h"
+#include "partition/vdev.h"
+#include "proof/proof.h"
+#include "tests/fake/arch_fake.h"
+#include "tests/fake/fake_hal.h"
+#include "witness/witness.h"
+
+/* ---- the witness log, recorded ---- */
+
+#define WIT_MAX 256
+static struct witness_event wit[WIT_MAX];
+static size_t wit_n;
+
+void witness_emit(const struct witness_event *ev)
+{
+        wit[wit_n % WIT_MAX] = *ev;
+        wit_n++;
+}
+
+/* Records since `from`: how many, and how many of them are refusals by actor. */
+static void records_since(size_t from, size_t *all, size_t *denied, uint32_t actor)
+{
+        *all = wit_n - from;
+        *denied = 0;
+        for (size_t i = from; i < wit_n && i - from < WIT_MAX; i++) {
+                const struct witness_event *e = &wit[i % WIT_MAX];
+                *denied += (e->flags & WITNESS_F_DENIED) != 0 && e->actor == actor;
+        }
+}
+
+/* ---- the world: three guests, one edge ---- */
+
+#define RAM    (64u << 10)
+#define UART   0x09000000ULL
+#define GUESTS 3
+
+static const uint8_t image[16] = {0x1f, 0x20, 0x03, 0xd5}; /* nop */
+static const size_t image_size = sizeof(image);
+static const struct part_vdev uart = {.type = PART_VDEV_PL011, .ipa = UART};
+static const struct part_config configs[GUESTS] = {
+    {.name = "one",
+     .image = image,
+     .image_size = &image_size,
+     .mem_size = RAM,
+     .vcpus = 2,
+     .vdevs = &uart,
+     .vdev_count = 1},
+    {.name = "two", .image = image, .image_size = &image_size, .mem_size = RAM},
+    {.name = "three", .image = image, .image_size = &image_size, .mem_size = RAM, .ipa_bits = 32},
+};
+
+static struct partition *part[GUESTS + 1];
+static cap_handle_t edge_h[GUESTS + 1]; /* each partition's handle on edge 0 (0: none) */
+static cap_handle_t mem_h[GUESTS + 1];  /* each partition's memory capability */
+static char vuart_lines[1024];
+
+static uint64_t alloc_page(void *ctx)
+{
+        (void)ctx;
+        return fake_alloc_pages(1);
+}
+
+static uint64_t alloc_ram(void *ctx, uint64_t pages)
+{
+        (void)ctx;
+        return fake_alloc_pages(pages);
+}
+
+static void vuart_line(const struct partition *p, const char *text)
+{
+        size_t n = strlen(vuart_lines);
+        snprintf(vuart_lines + n, sizeof(vuart_lines) - n, "[%s] %s\n", p->name, text);
+}
+
+/* The first handle of type t in partition id's table. */
+static cap_handle_t handle_of(uint32_t id, enum cap_type t)
+{
+        uint32_t cursor = 0;
+        cap_handle_t h;
+        while ((h = cap_table_next(id, &cursor)) != 0) {
+                struct cap_info info;
+                if (cap_info_of(id, h, &info) == CAP_OK && info.type == t) {
+                        return h;
+                }
+        }
+        return 0;
+}
+
+static int setup(void **state)
+{
+        static const struct part_env env = {
+            .alloc_page = alloc_page,
+            .alloc_ram = alloc_ram,
+            .release = share_release,
+            .page_owned = share_page_owned,
+        };
+        size_t bad = 0;
+
+        (void)state;
+        fake_arch_reset();
+        memset(&fake_kernel, 0, sizeof(fake_kernel));
+        memset(this_cpu(), 0, sizeof(struct percpu));
+        vuart_lines[0] = '\0';
+        fake_uart_clear();
+        cap_init();
+        proof_init();
+        assert_int_equal(cap_table_create(0), CAP_OK);
+        assert_int_equal(hvc_init(&bad), GATE_CHECK_OK);
+        part_init(&env);
+        share_init(0, 0);
+        edge_init();
+        vdev_init(vuart_line);
+        for (unsigned i = 1; i <= GUESTS; i++) {
+                assert_int_equal(part_create(&configs[i - 1], &part[i]), PART_OK);
+                assert_int_equal(part[i]->id, i);
+                share_add_partition(part[i]);
+                assert_int_equal(vdev_attach(part[i]), 0);
+                part[i]->vcpus[0].state = VCPU_RUNNABLE;
+                assert_int_equal(part_set_state(part[i], PART_RUNNING, 0), PART_OK);
+        }
+        assert_int_equal(edge_connect(1, 2), PART_OK);
+        for (unsigned i = 1; i <= GUESTS; i++) {
+                edge_h[i] = handle_of(i, CAP_T_COMM_EDGE);
+                mem_h[i] = handle_of(i, CAP_T_MEMORY);
+        }
+        assert_true(edge_h[1] != 0 && edge_h[2] != 0 && edge_h[3] == 0);
+        assert_true(mem_h[1] != 0 && mem_h[2] != 0 && mem_h[3] != 0);
+        wit_n = 0;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        fake_arch_reset();
+        return 0;
+}
+
+/* One call as partition `caller`, its boot vCPU the one running; the witness rule checked:
+ * a refusal leaves at least one DENIED record by the caller, a success none. */
+static uint64_t regs[8];
+
+static int32_t hvc(uint32_t caller, uint32_t fid, uint64_t x1, uint64_t x2, uint64_t x3,
+                   uint64_t x4, uint64_t x5)
+{
+        const uint64_t v[8] = {fid, x1, x2, x3, x4, x5, 0, 0};
+        size_t before = wit_n;
+        size_t all, denied;
+
+        memcpy(regs, v, sizeof(regs));
+        fake_kernel.current = part_get(caller) != NULL ? &part_get(caller)->vcpus[0] : NULL;
+        int32_t st = gate_dispatch(&(struct gate_call){.caller = caller, .x = regs});
+        assert_int_equal((int64_t)regs[0], (int64_t)st);
+        records_since(before, &all, &denied, caller);
+        if (st < 0 && denied == 0) {
+                fail_msg("call 0x%x (x1 0x%llx x2 0x%llx x3 0x%llx) refused with %d, not witnessed",
+                         fid, (unsigned long long)x1, (unsigned long long)x2,
+                         (unsigned long long)x3, st);
+        }
+        if (st >= 0 && denied != 0) {
+                fail_msg("call 0x%x succeeded (%d) with a DENIED record", fid, st);
+        }
+        return st;
+}
+
+/* ---- the table ---- */
+
+static void test_every_entry_is_found_by_the_hypercall_lookup(void **state)
+{
+        size_t count = 0;
+        const struct gate_entry *t = hvc_entries(&count);
+
+        (void)state;
+        assert_true(count >= 27); /* 18 guest calls and 9 PSCI calls (no agents on the host) */
+        for (size_t i = 0; i < count; i++) {
+                assert_ptr_equal(gate_lookup(t[i].fid), &t[i]);
+        }
+        assert_null(gate_lookup(RVM_FID(0x1ff)));
+        assert_null(gate_lookup(0x84000001u)); /* PSCI CPU_SUSPEND: not offered */
+}
+
+/* Every call of the table with boundary register values: misaligned, out of range,
+ * overflowing, other partitions' handles, forged handles. */
+static void test_every_call_with_hostile_arguments_is_refused_or_witnessed(void **state)
+{
+        static const uint64_t values[] = {
+            0,
+            1,
+            0xfff,
+            0x1000,
+            PART_IPA_BASE - 1,
+            PART_IPA_BASE,
+            PART_IPA_BASE + RAM - 8,
+            PART_IPA_BASE + RAM,
+            EDGE_IPA,
+            UART,
+            0x7fffffffffffffffULL,
+            0x8000000000000000ULL,
+            ~0ULL,
+            ~0ULL - 0xfff,
+        };
+        size_t count = 0;
+        const struct gate_entry *t = hvc_entries(&count);
+        const size_t nv = sizeof(values) / sizeof(values[0]);
+
+        for (size_t i = 0; i < count; i++) {
+                uint32_t fid = t[i].fid;
+                if (fid == RVM_HC_EXIT || fid == PSCI_SYSTEM_OFF || fid == PSCI_CPU_OFF ||
+                    fid == PSCI_SYSTEM_RESET) {
+                        continue; /* end the caller: in test_psci */
+                }
+                const cap_handle_t handles[] = {0,        edge_h[1], edge_h[2],
+                                                mem_h[1], mem_h[2],  0xdeadbeefULL};
+                for (size_t h = 0; h < sizeof(handles) / sizeof(handles[0]); h++) {
+                        for (size_t a = 0; a < nv; a++) {
+                                setup(state);
+                                /* As the guest: x1 a handle, or for the unprivileged calls
+                                 * also a plain value; the rest boundary values. */
+                                uint64_t x1 = (t[i].flags & GATE_F_UNPRIVILEGED) != 0 && h == 5
+                                                  ? values[a]
+                                                  : handles[h];
+                                (void)hvc(1, fid, x1, values[a], values[(a + 3) % nv],
+                                          values[(a + 5) % nv], values[(a + 7) % nv]);
+                                teardown(state);
+                        }
+                }
+        }
+}
+
+/* ---- console ---- */
+
+static void test_console_write_reads_only_the_callers_ram(void **state)
+{
+        (void)state;
+        memcpy(mem_ptr(part[1]->mem_pa + 0x100), "hello\n", 6);
+        fake_uart_clear();
+        assert_int_equal(hvc(1, RVM_HC_CONSOLE_WRITE, PART_IPA_BASE + 0x100, 6, 0, 0, 0), 0);
+        assert_int_equal(regs[1], 6);
+        assert_non_null(strstr(fake_uart_output(), "[one] hello"));
+
+        fake_uart_clear();
+        assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, PART_IPA_BASE + RAM - 2, 8, 0, 0, 0) < 0);
+        assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, ~0ULL - 3, 16, 0, 0, 0) < 0); /* wraps */
+        assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, PART_IPA_BASE, 257, 0, 0, 0) < 0);
+        assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, UART, 4, 0, 0, 0) < 0); /* a device */
+        assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, EDGE_IPA + 0x1000, 4, 0, 0, 0) < 0);
+        assert_string_equal(fake_uart_output(), "");
+}
+
+/* EL2 copies guest memory only from normal RAM: a leased device's registers, mapped in the
+ * partition, are refused as a console buffer, whole or in part. */
+static void test_console_write_never_reads_a_leased_device(void **state)
+{
+        static const struct board_info board = {.rtc = {.base = 0x09010000, .size = 0x1000},
+                                                .rtc_irq = 34};
+        static const struct lease_env env = {.unforward = virq_unforward};
+
+        (void)state;
+        lease_init(&board, &env);
+        assert_int_equal(lease_grant("rtc", part[1], 1000, 0), LEASE_OK);
+        assert_int_equal(fake_s2_prot(part[1]->s2_root, 0x09010000) & ARCH_S2_DEVICE,
+                         ARCH_S2_DEVICE);
+        fake_uart_clear();
+        assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, 0x09010000, 4, 0, 0, 0) < 0);
+        assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, 0x09010ff8, 16, 0, 0, 0) < 0);
+        assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, 0x0900fff8, 16, 0, 0, 0) < 0);
+        assert_string_equal(fake_uart_output(), "");
+        lease_tick(2000ULL * 1000000ULL); /* expired: unmapped */
+        assert_int_equal(fake_s2_prot(part[1]->s2_root, 0x09010000), -1);
+}
+
+/* ---- CommEdges ---- */
+
+/* Partition p's outgoing ring of edge 0, as the guest sees it (rvm_guest.h's layout). */
+static uint32_t *ring_head(unsigned end)
+{
+        return mem_ptr(edge_get(0)->page_pa + end * 2048);
+}
+
+static void test_edge_notify_counts_wakes_and_raises_the_doorbell(void **state)
+{
+        (void)state;
+        /* Partition 2 waits on an empty ring: it blocks. */
+        assert_int_equal(hvc(2, RVM_HC_EDGE_WAIT, edge_h[2], 0, 0, 0, 0), 0);
+        assert_int_equal(fake_kernel.blocked, 1);
+        assert_int_equal(part[2]->vcpus[0].state, VCPU_BLOCKED);
+        /* Partition 1 writes three messages and rings. */
+        ring_head(0)[0] = 3;
+        assert_int_equal(hvc(1, RVM_HC_EDGE_NOTIFY, edge_h[1], 0, 0, 0, 0), 0);
+        assert_int_equal(fake_kernel.woken, 1);
+        assert_int_equal(part[2]->vcpus[0].state, VCPU_RUNNABLE);
+        assert_ptr_equal(fake_kernel.last_virq_vcpu, &part[2]->vcpus[0]);
+        assert_int_equal(fake_kernel.last_virq, EDGE_VIRQ_BASE + 0);
+        assert_int_equal(edge_get(0)->msgs[0], 3);
+        /* Waiting again finds messages: no block. */
+        assert_int_equal(hvc(2, RVM_HC_EDGE_WAIT, edge_h[2], 0, 0, 0, 0), 0);
+        assert_int_equal(fake_kernel.blocked, 1);
+}
+
+static void test_edge_calls_on_someone_elses_edge_are_refused(void **state)
+{
+        (void)state;
+        /* Partition 1's handle presented by 3: not in 3's table. */
+        assert_true(hvc(3, RVM_HC_EDGE_NOTIFY, edge_h[1], 0, 0, 0, 0) < 0);
+        assert_true(hvc(3, RVM_HC_EDGE_WAIT, edge_h[1], 0, 0, 0, 0) < 0);
+        assert_true(hvc(1, RVM_HC_EDGE_NOTIFY, mem_h[1], 0, 0, 0, 0) < 0); /* wrong type */
+        assert_int_equal(edge_get(0)->notifies[0] + edge_get(0)->notifies[1], 0);
+        assert_int_equal(fake_kernel.virqs, 0);
+}
+
+/* ---- memory regions ---- */
+
+static void test_hostile_offers_and_retrievals_map_nothing(void **state)
+{
+        const uint64_t before = fake_s2_mapped(NULL);
+        const uint64_t share = 1;
+
+        (void)state;
+        /* offers: to itself, to nobody, nothing, misaligned, past its RAM, wrapping */
+        assert_true(hvc(1, RVM_HC_MEM_OFFER, mem_h[1], PART_IPA_BASE, 0x1000, 1, share) < 0);
+        assert_true(hvc(1, RVM_HC_MEM_OFFER, mem_h[1], PART_IPA_BASE, 0x1000, 9, share) < 0);
+        assert_true(hvc(1, RVM_HC_MEM_OFFER, mem_h[1], PART_IPA_BASE, 0, 2, share) < 0);
+        assert_true(hvc(1, RVM_HC_MEM_OFFER, mem_h[1], PART_IPA_BASE + 1, 0x1000, 2, share) < 0);
+        assert_true(hvc(1, RVM_HC_MEM_OFFER, mem_h[1], PART_IPA_BASE + RAM, 0x1000, 2, share) < 0);
+        assert_true(hvc(1, RVM_HC_MEM_OFFER, mem_h[1], ~0ULL - 0xfff, 0x2000, 2, share) < 0);
+        assert_true(hvc(1, RVM_HC_MEM_OFFER, mem_h[1], PART_IPA_BASE, 0x1000, 2, 0xff00) < 0);
+        assert_true(hvc(1, RVM_HC_MEM_OFFER, mem_h[2], PART_IPA_BASE, 0x1000, 2, share) < 0);
+        assert_int_equal(fake_s2_mapped(NULL), before);
+
+        /* A good offer; then retrievals where the peer may not put it. */
+        assert_int_equal(hvc(1, RVM_HC_MEM_OFFER, mem_h[1], PART_IPA_BASE, 0x2000, 2, share), 0);
+        cap_handle_t peer = regs[1];
+        const uint64_t bad_ipa[] = {0,
+                                    UART,
+                                    EDGE_IPA,
+                                    PART_IPA_BASE, /* over its own RAM */
+                                    PART_IPA_BASE + RAM + 1,
+                                    ~0ULL - 0xfff,
+                                    1ULL << 40};
+        for (size_t i = 0; i < sizeof(bad_ipa) / sizeof(bad_ipa[0]); i++) {
+                assert_true(hvc(2, RVM_HC_MEM_RETRIEVE, peer, bad_ipa[i], 0, 0, 0) < 0);
+        }
+        assert_true(hvc(3, RVM_HC_MEM_RETRIEVE, peer, PART_IPA_BASE + RAM, 0, 0, 0) < 0);
+        assert_int_equal(fake_s2_mapped(NULL), before);
+        /* Where it may: mapped, shared pages writable. */
+        assert_int_equal(hvc(2, RVM_HC_MEM_RETRIEVE, peer, PART_IPA_BASE + RAM, 0, 0, 0), 0);
+        assert_int_equal(regs[1], 0x2000);
+        assert_int_equal(fake_s2_mapped(NULL), before + 2);
+        assert_true(hvc(2, RVM_HC_MEM_RETRIEVE, peer, PART_IPA_BASE + 2 * RAM, 0, 0, 0) < 0);
+}
+
+/* ---- PSCI ---- */
+
+static void test_psci_acts_on_the_caller_only_and_checks_its_arguments(void **state)
+{
+        (void)state;
+        assert_int_equal(hvc(1, PSCI_VERSION, 0, 0, 0, 0, 0), 0x10001);
+        assert_int_equal(hvc(1, PSCI_FEATURES, PSCI_CPU_ON_64, 0, 0, 0, 0), 0);
+        assert_true(hvc(1, PSCI_FEATURES, 0x84000001u, 0, 0, 0, 0) < 0);
+        /* CPU_ON: a vCPU it does not have, outside its RAM, misaligned, already on. */
+        assert_true(hvc(1, PSCI_CPU_ON_64, 2, PART_IPA_BASE, 0, 0, 0) < 0);
+        assert_true(hvc(1, PSCI_CPU_ON_64, 1ULL << 8, PART_IPA_BASE, 0, 0, 0) < 0);
+        assert_true(hvc(1, PSCI_CPU_ON_64, 1, PART_IPA_BASE + RAM, 0, 0, 0) < 0);
+        assert_true(hvc(1, PSCI_CPU_ON_64, 1, PART_IPA_BASE + 2, 0, 0, 0) < 0);
+        assert_true(hvc(1, PSCI_CPU_ON_64, 0, PART_IPA_BASE, 0, 0, 0) < 0);
+        assert_int_equal(part_vcpus_on(part[1]), 1);
+        assert_int_equal(hvc(1, PSCI_CPU_ON_64, 1, PART_IPA_BASE + 0x40, 7, 0, 0), 0);
+        assert_int_equal(part_vcpus_on(part[1]), 2);
+        assert_int_equal(hvc(1, PSCI_AFFINITY_INFO_64, 1, 0, 0, 0, 0), 0);
+        assert_true(hvc(1, PSCI_AFFINITY_INFO_64, 1, 1, 0, 0, 0) < 0);
+        /* SYSTEM_OFF stops partition 1 only. */
+        assert_int_equal(hvc(1, PSCI_SYSTEM_OFF, 0, 0, 0, 0, 0), 0);
+        assert_int_equal(part[1]->state, PART_STOPPED);
+        assert_int_equal(part[2]->state, PART_RUNNING);
+        assert_int_equal(part[3]->state, PART_RUNNING);
+        /* SYSTEM_RESET restarts partition 2 from its image, only it. */
+        memset(mem_ptr(part[2]->mem_pa), 0xAA, RAM);
+        assert_int_equal(hvc(2, PSCI_SYSTEM_RESET, 0, 0, 0, 0, 0), 0);
+        assert_int_equal(part[2]->restarts, 1);
+        assert_memory_equal(mem_ptr(part[2]->mem_pa), image, sizeof(image));
+        assert_int_equal(((uint8_t *)mem_ptr(part[2]->mem_pa))[RAM - 1], 0);
+        assert_int_equal(part[3]->restarts, 0);
+}
+
+/* ---- random registers ---- */
+
+static void test_random_registers_never_crash_and_keep_the_witness_rule(void **state)
+{
+        size_t count = 0;
+        const struct gate_entry *t = hvc_entries(&count);
+        uint64_t seed = 0x9E3779B97F4A7C15ULL;
+
+        for (unsigned round = 0; round < 20000; round++) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                uint32_t fid =
+                    (seed & 7) == 0 ? (uint32_t)(seed >> 32) : t[(seed >> 8) % count].fid;
+                if (fid == RVM_HC_EXIT || fid == PSCI_SYSTEM_OFF || fid == PSCI_CPU_OFF ||
+                    fid == PSCI_SYSTEM_RESET) {
+                        continue;
+                }
+                uint64_t x[5];
+                for (int i = 0; i < 5; i++) {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        /* Mostly small values near what the calls take, sometimes anything. */
+                        x[i] = (seed & 3) == 0   ? seed
+                               : (seed & 3) == 1 ? PART_IPA_BASE + (seed >> 40) % (2 * RAM)
+                               : (seed & 3) == 2 ? (seed >> 32) & 0xffff
+                                                 : (i == 0 ? edge_h[1 + (seed >> 9) % 2] : 0x1000);
+                }
+                uint32_t caller = 1 + (uint32_t)((seed >> 20) % GUESTS);
+                (void)hvc(caller, fid, x[0], x[1], x[2], x[3], x[4]);
+                if (round % 2000 == 1999) {
+                        teardown(state);
+                        setup(state);
+                }
+        }
+        (void)state;
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_every_entry_is_found_by_the_hypercall_lookup,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_every_call_with_hostile_arguments_is_refused_or_witnessed, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_console_write_reads_only_the_callers_ram, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_console_write_never_reads_a_leased_device, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_edge_notify_counts_wakes_and_raises_the_doorbell,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_edge_calls_on_someone_elses_edge_are_refused,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_hostile_offers_and_retrievals_map_nothing, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(
+                test_psci_acts_on_the_caller_only_and_checks_its_arguments, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_random_registers_never_crash_and_keep_the_witness_rule, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
