@@ -10,10 +10,10 @@
 #include "cap/cap.h"
 #include "hal/timer.h"
 #include "kernel/console.h"
-#include "tests/qemu/ktest.h"
 #include "kernel/wlog.h"
 #include "memory/memory.h"
 #include "proof/proof.h"
+#include "tests/qemu/ktest.h"
 #include "witness/witness.h"
 
 static uint64_t first_time_ns;

@@ -8,9 +8,9 @@
 #include "arch/aarch64/arch.h"
 #include "boot/boot.h"
 #include "hal/timer.h"
-#include "tests/qemu/ktest.h"
 #include "kernel/percpu.h"
 #include "memory/memory.h"
+#include "tests/qemu/ktest.h"
 
 extern char __text_start[], __rodata_start[];
 

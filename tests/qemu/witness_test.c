@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "boot/boot.h"
-#include "tests/qemu/ktest.h"
 #include "kernel/wlog.h"
+#include "tests/qemu/ktest.h"
 #include "witness/witness.h"
 
 struct boot_scan {
