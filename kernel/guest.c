@@ -38,7 +38,7 @@ int32_t guest_hc_console_write(struct gate_ctx *ctx)
         if (p == NULL || len > CONSOLE_WRITE_MAX) {
                 return GATE_E_INVALID;
         }
-        if (!part_read_guest(p, ipa, buf, (size_t)len)) {
+        if (!part_read_guest(p, ipa_init(ipa), buf, (size_t)len)) {
                 return GATE_E_RANGE;
         }
         /* Untrusted bytes: printable ASCII and newlines only reach the console. */

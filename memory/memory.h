@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "memory/addr.h"
 #include "memory/palloc.h"
 
 #define MEM_MAX_RANGES 8
@@ -32,9 +33,9 @@ uint64_t mem_pool_free_pages(const struct mem_pool *pool);
  * (arch/aarch64/mmu.c), so the conversion is the identity; a host test's fake memory is
  * allocated the same way.
  */
-static inline void *mem_ptr(uint64_t pa)
+static inline void *mem_ptr(pa_t pa)
 {
-        return (void *)(uintptr_t)pa;
+        return (void *)(uintptr_t)pa_addr(pa);
 }
 
 #endif

@@ -27,14 +27,14 @@ struct ring_hdr {
 
 static volatile struct ring_hdr *ring(const struct edge *e, unsigned dir)
 {
-        return (volatile struct ring_hdr *)mem_ptr(e->page_pa + dir * RING_BYTES);
+        return (volatile struct ring_hdr *)mem_ptr(pa_add(e->page_pa, dir * RING_BYTES));
 }
 
 /* Slot i of ring dir: after the 64-byte header, 64 bytes each. */
 static uint8_t *ring_slot(const struct edge *e, unsigned dir, uint32_t i)
 {
-        return (uint8_t *)mem_ptr(e->page_pa + dir * RING_BYTES + EDGE_MSG_BYTES +
-                                  (i % RING_SLOTS) * EDGE_MSG_BYTES);
+        return (uint8_t *)mem_ptr(pa_add(
+            e->page_pa, dir * RING_BYTES + EDGE_MSG_BYTES + (i % RING_SLOTS) * EDGE_MSG_BYTES));
 }
 
 void edge_init(void)
@@ -54,7 +54,7 @@ const struct edge *edge_get(uint32_t id)
 }
 
 /* A guest end sees the page in its stage-2 space; an agent end (no partition) does not. */
-static enum part_err map_end(uint32_t end, uint64_t ipa, uint64_t pa)
+static enum part_err map_end(uint32_t end, ipa_t ipa, pa_t pa)
 {
         struct partition *p = part_get(end);
 
@@ -72,8 +72,8 @@ enum part_err edge_connect(uint32_t end_a, uint32_t end_b)
         if (end_a == end_b) {
                 return PART_E_INVALID;
         }
-        uint64_t pa = part_alloc_page();
-        if (pa == 0) {
+        pa_t pa = pa_init(part_alloc_page());
+        if (pa_addr(pa) == 0) {
                 return PART_E_NOMEM;
         }
         struct edge *e = &edges[edges_used];
@@ -83,8 +83,8 @@ enum part_err edge_connect(uint32_t end_a, uint32_t end_b)
         e->end[0] = end_a;
         e->end[1] = end_b;
         e->page_pa = pa;
-        share_add_edge(pa); /* a typed region: never offered by anyone */
-        uint64_t ipa = EDGE_IPA + e->id * PAGE;
+        share_add_edge(pa_addr(pa)); /* a typed region: never offered by anyone */
+        ipa_t ipa = ipa_init(EDGE_IPA + e->id * PAGE);
         enum part_err err = map_end(end_a, ipa, pa);
         if (err == PART_OK) {
                 err = map_end(end_b, ipa, pa);

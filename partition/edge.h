@@ -29,7 +29,7 @@
 struct edge {
         uint32_t id;
         uint32_t end[2]; /* principals: end[0] writes ring 0, end[1] ring 1 */
-        uint64_t page_pa;
+        pa_t page_pa;
         uint32_t seen_head[2]; /* ring heads at the last notify, per direction */
         uint64_t msgs[2], bytes[2], notifies[2];
         struct vcpu *waiter[2]; /* the vCPU blocked in wait on end i, or NULL */

@@ -77,14 +77,14 @@ enum lease_err lease_grant(const char *device, struct partition *p, uint32_t ms,
         if (ms == 0 || ms > LEASE_MAX_MS) {
                 return LEASE_E_DURATION;
         }
-        if (part_map_device(p, l->pa, l->pa, l->size) != PART_OK) {
+        if (part_map_device(p, ipa_init(l->pa), pa_init(l->pa), l->size) != PART_OK) {
                 return LEASE_E_MAP;
         }
         cap_handle_t h;
         if (cap_object_create(CAP_T_DEVICE, p->id, l->size, (uint64_t)(l - leases), &l->obj) !=
                 CAP_OK ||
             cap_mint_root(l->obj, p->id, CAP_R_READ | CAP_R_WRITE, &h) != CAP_OK) {
-                arch_s2_unmap(p->s2_root, l->pa, l->size, p->vmid);
+                arch_s2_unmap(p->s2_root, ipa_init(l->pa), l->size, p->vmid);
                 return LEASE_E_MAP;
         }
         l->partition = p->id;
@@ -108,7 +108,7 @@ static void lease_end(struct lease *l, uint16_t kind, uint32_t actor)
 
         if (p != NULL) {
                 /* Unmap, then invalidate every CPU's TLB entries of that VMID. */
-                arch_s2_unmap(p->s2_root, l->pa, l->size, p->vmid);
+                arch_s2_unmap(p->s2_root, ipa_init(l->pa), l->size, p->vmid);
                 if (l->irq >= 32 && l->irq < 64) {
                         env.unforward(&p->vcpus[0], l->irq); /* masked; EOI no longer unmasks */
                 }

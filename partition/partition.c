@@ -166,10 +166,10 @@ static void load_image(struct partition *p, bool fresh)
                 memcpy(mem_ptr(p->mem_pa), p->cfg->image, *p->cfg->image_size);
         } else {
                 for (uint64_t off = 0; off < p->mem_size; off += PAGE) {
-                        if (!env.page_owned(env.alloc_ctx, p, p->mem_pa + off)) {
+                        if (!env.page_owned(env.alloc_ctx, p, pa_addr(p->mem_pa) + off)) {
                                 continue;
                         }
-                        uint8_t *page = mem_ptr(p->mem_pa + off);
+                        uint8_t *page = mem_ptr(pa_add(p->mem_pa, off));
                         uint64_t image = *p->cfg->image_size;
                         uint64_t n = image > off ? image - off : 0;
                         n = n > PAGE ? PAGE : n;
@@ -222,9 +222,9 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
                 *out = p;
                 return PART_OK;
         }
-        uint64_t root = env.alloc_page(env.alloc_ctx);
-        p->mem_pa = env.alloc_ram(env.alloc_ctx, cfg->mem_size / PAGE);
-        if (root == 0 || p->mem_pa == 0) {
+        pa_t root = pa_init(env.alloc_page(env.alloc_ctx));
+        p->mem_pa = pa_init(env.alloc_ram(env.alloc_ctx, cfg->mem_size / PAGE));
+        if (pa_addr(root) == 0 || pa_addr(p->mem_pa) == 0) {
                 return PART_E_NOMEM;
         }
         memset(mem_ptr(root), 0, PAGE);
@@ -237,7 +237,7 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
             PART_IPA_BASE + p->mem_size > part_ipa_limit(p)) {
                 return PART_E_BAD_CONFIG; /* a size the CPU cannot give, or its RAM not inside */
         }
-        if (arch_s2_map(p->s2_root, PART_IPA_BASE, p->mem_pa, p->mem_size,
+        if (arch_s2_map(p->s2_root, ipa_init(PART_IPA_BASE), p->mem_pa, p->mem_size,
                         ARCH_S2_WRITE | ARCH_S2_EXEC, env.alloc_page, env.alloc_ctx) != 0) {
                 return PART_E_NOMEM;
         }
@@ -258,10 +258,14 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
         p->state = PART_CREATED;
         witness_emit(&(struct witness_event){
             .kind = WK_PART_CREATE, .target = p->id, .payload = PART_CREATED});
-        witness_emit(&(struct witness_event){
-            .kind = WK_MEM_REGION, .actor = p->id, .target = p->mem_pa, .payload = p->mem_size});
-        witness_emit(&(struct witness_event){
-            .kind = WK_MEM_MAP, .actor = p->id, .target = p->mem_pa, .payload = PART_IPA_BASE});
+        witness_emit(&(struct witness_event){.kind = WK_MEM_REGION,
+                                             .actor = p->id,
+                                             .target = pa_addr(p->mem_pa),
+                                             .payload = p->mem_size});
+        witness_emit(&(struct witness_event){.kind = WK_MEM_MAP,
+                                             .actor = p->id,
+                                             .target = pa_addr(p->mem_pa),
+                                             .payload = PART_IPA_BASE});
 
         /* Its own root capabilities: itself and its RAM. */
         cap_obj_t obj;
@@ -270,7 +274,8 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
                 cap_mint_root(obj, p->id, CAP_R_READ | CAP_R_WRITE | CAP_R_GRANT | CAP_R_REVOKE,
                               &h);
         }
-        if (cap_object_create(CAP_T_MEMORY, p->id, p->mem_size, p->mem_pa, &obj) == CAP_OK) {
+        if (cap_object_create(CAP_T_MEMORY, p->id, p->mem_size, pa_addr(p->mem_pa), &obj) ==
+            CAP_OK) {
                 cap_mint_root(obj, p->id, CAP_R_ALL, &h);
         }
         *out = p;
@@ -278,14 +283,15 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
 }
 
 /* May [ipa, ipa + size) be mapped in p besides its RAM: clear of it, inside its IPA space? */
-static bool extra_ipa_ok(const struct partition *p, uint64_t ipa, uint64_t size)
+static bool extra_ipa_ok(const struct partition *p, ipa_t at, uint64_t size)
 {
+        uint64_t ipa = ipa_addr(at);
         bool over_ram = ipa < PART_IPA_BASE + p->mem_size && ipa + size > PART_IPA_BASE;
 
         return !over_ram && ipa + size >= ipa && ipa + size <= part_ipa_limit(p);
 }
 
-enum part_err part_map_shared(struct partition *p, uint64_t ipa, uint64_t pa, uint64_t size)
+enum part_err part_map_shared(struct partition *p, ipa_t ipa, pa_t pa, uint64_t size)
 {
         if (!extra_ipa_ok(p, ipa, size)) {
                 return PART_E_BAD_CONFIG;
@@ -295,11 +301,11 @@ enum part_err part_map_shared(struct partition *p, uint64_t ipa, uint64_t pa, ui
                 return PART_E_NOMEM;
         }
         witness_emit(&(struct witness_event){
-            .kind = WK_MEM_MAP, .actor = p->id, .target = pa, .payload = ipa});
+            .kind = WK_MEM_MAP, .actor = p->id, .target = pa_addr(pa), .payload = ipa_addr(ipa)});
         return PART_OK;
 }
 
-enum part_err part_map_device(struct partition *p, uint64_t ipa, uint64_t pa, uint64_t size)
+enum part_err part_map_device(struct partition *p, ipa_t ipa, pa_t pa, uint64_t size)
 {
         if (!extra_ipa_ok(p, ipa, size)) {
                 return PART_E_BAD_CONFIG;
@@ -337,16 +343,17 @@ unsigned part_count(void)
 /* Page by page through p's own stage-2 tables: only what p itself can read is read, and only
  * normal memory (its RAM, edge pages, what it was lent): never a leased device's registers,
  * whose reads have side effects and may abort at EL2. */
-bool part_read_guest(const struct partition *p, uint64_t ipa, void *dst, size_t len)
+bool part_read_guest(const struct partition *p, ipa_t from, void *dst, size_t len)
 {
         uint8_t *out = dst;
+        uint64_t ipa = ipa_addr(from);
 
         if (p->s2_root == NULL) {
                 return false; /* a WASM partition has no guest memory */
         }
         while (len > 0) {
-                uint64_t pa;
-                if (ipa + len < ipa || !arch_s2_translate_ram(p->s2_root, ipa, &pa)) {
+                pa_t pa;
+                if (ipa + len < ipa || !arch_s2_translate_ram(p->s2_root, ipa_init(ipa), &pa)) {
                         return false;
                 }
                 size_t chunk = PAGE - (ipa & (PAGE - 1));

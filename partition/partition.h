@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "arch/aarch64/arch.h"
+#include "memory/addr.h"
 
 #define PART_MAX        8             /* partitions 1..PART_MAX; 0 is RVM itself */
 #define PART_MAX_VCPUS  4             /* vCPUs per partition (aff0 of the guest's MPIDR) */
@@ -129,7 +130,7 @@ struct partition {
         char name[PART_NAME_LEN];
         enum part_state state;
         const struct part_config *cfg;
-        uint64_t mem_pa; /* guest RAM (contiguous) */
+        pa_t mem_pa; /* guest RAM (contiguous), at IPA PART_IPA_BASE */
         uint64_t mem_size;
         uint64_t *s2_root; /* stage-2 root table */
         uint16_t vmid;
@@ -183,14 +184,14 @@ const char *part_state_name(enum part_state s);
 bool part_transition_ok(enum part_state from, enum part_state to);
 
 /* Map a page range that another partition also sees (CommEdge rings): RW, never executable. */
-enum part_err part_map_shared(struct partition *p, uint64_t ipa, uint64_t pa, uint64_t size);
+enum part_err part_map_shared(struct partition *p, ipa_t ipa, pa_t pa, uint64_t size);
 
 /* Map a device region (leases): RW device memory, never executable; not witnessed here
  * (the lease is). */
-enum part_err part_map_device(struct partition *p, uint64_t ipa, uint64_t pa, uint64_t size);
+enum part_err part_map_device(struct partition *p, ipa_t ipa, pa_t pa, uint64_t size);
 
 /* Copy from guest memory (IPA) through its stage-2 tables; false if any byte is unmapped. */
-bool part_read_guest(const struct partition *p, uint64_t ipa, void *dst, size_t len);
+bool part_read_guest(const struct partition *p, ipa_t ipa, void *dst, size_t len);
 
 /* The end of p's IPA space: nothing is mapped at or above it. */
 static inline uint64_t part_ipa_limit(const struct partition *p)

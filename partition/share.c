@@ -56,7 +56,8 @@ static int op_map(void *ctx, uint32_t part, uint64_t ipa, uint64_t pa, uint64_t 
         /* Back in its own RAM window it gets its RAM's permissions; elsewhere (borrowed or
          * donated pages) data only, never executable. */
         unsigned prot = in_ram(p, ipa) ? ARCH_S2_WRITE | ARCH_S2_EXEC : write ? ARCH_S2_WRITE : 0;
-        if (arch_s2_map(p->s2_root, ipa, pa, pages * PAGE, prot, table_page, NULL) != 0) {
+        if (arch_s2_map(p->s2_root, ipa_init(ipa), pa_init(pa), pages * PAGE, prot, table_page,
+                        NULL) != 0) {
                 return -1;
         }
         witness_emit(&(struct witness_event){
@@ -73,10 +74,12 @@ static void op_unmap(void *ctx, uint32_t part, uint64_t ipa, uint64_t pages)
         if (p == NULL || p->s2_root == NULL) {
                 return;
         }
-        (void)arch_s2_translate(p->s2_root, ipa, false, &pa);
+        pa_t at = pa_init(0);
+        (void)arch_s2_translate(p->s2_root, ipa_init(ipa), false, &at);
+        pa = pa_addr(at);
         /* Clears the entries, then TLBI VMALLS12E1IS for its VMID: no CPU keeps a stale
          * translation once this returns. */
-        arch_s2_unmap(p->s2_root, ipa, pages * PAGE, p->vmid);
+        arch_s2_unmap(p->s2_root, ipa_init(ipa), pages * PAGE, p->vmid);
         witness_emit(&(struct witness_event){
             .kind = WK_MEM_UNMAP, .actor = part, .target = pa, .payload = ipa});
 }
@@ -84,7 +87,7 @@ static void op_unmap(void *ctx, uint32_t part, uint64_t ipa, uint64_t pages)
 static void op_zero(void *ctx, uint64_t pa, uint64_t pages)
 {
         (void)ctx;
-        memset(mem_ptr(pa), 0, pages * PAGE);
+        memset(mem_ptr(pa_init(pa)), 0, pages * PAGE);
 }
 
 static void op_offer_ended(void *ctx, const struct region_offer *o)
@@ -154,8 +157,8 @@ void share_init(uint64_t image_start, uint64_t image_end)
 void share_add_partition(const struct partition *p)
 {
         if (p->s2_root != NULL) {
-                (void)region_add(&regions, REGION_T_RAM, p->id, p->mem_pa, p->mem_size / PAGE,
-                                 PART_IPA_BASE);
+                (void)region_add(&regions, REGION_T_RAM, p->id, pa_addr(p->mem_pa),
+                                 p->mem_size / PAGE, PART_IPA_BASE);
         }
 }
 
@@ -306,8 +309,8 @@ enum part_err share_retrieve(uint32_t caller, const struct cap_info *cap, uint64
                 return PART_E_RANGE;
         }
         for (uint64_t off = 0; off < size; off += PAGE) {
-                uint64_t pa;
-                if (arch_s2_translate(p->s2_root, ipa + off, false, &pa)) {
+                pa_t pa;
+                if (arch_s2_translate(p->s2_root, ipa_init(ipa + off), false, &pa)) {
                         return PART_E_RANGE;
                 }
         }

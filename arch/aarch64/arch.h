@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "arch/aarch64/layout.h"
+#include "memory/addr.h"
 
 /*
  * The register frame every exception saves (arch/aarch64/vectors.S): on the EL2 stack for a
@@ -120,12 +121,12 @@ typedef uint64_t (*arch_page_alloc_fn)(void *ctx); /* a zeroable 4 KiB page, 0 i
 unsigned arch_s2_ipa_bits(unsigned want); /* want, brought within what the CPU supports */
 uint64_t arch_vtcr(unsigned ipa_bits);    /* VTCR_EL2 for a partition with that IPA space */
 uint64_t arch_s2_ipa_limit(void);         /* 2^ARCH_S2_IPA_MAX_BITS: what any walk covers */
-int arch_s2_map(uint64_t *root, uint64_t ipa, uint64_t pa, uint64_t size, unsigned prot,
+int arch_s2_map(uint64_t *root, ipa_t ipa, pa_t pa, uint64_t size, unsigned prot,
                 arch_page_alloc_fn alloc, void *ctx);
-int arch_s2_unmap(uint64_t *root, uint64_t ipa, uint64_t size, uint16_t vmid);
-bool arch_s2_translate(const uint64_t *root, uint64_t ipa, bool write, uint64_t *pa);
+int arch_s2_unmap(uint64_t *root, ipa_t ipa, uint64_t size, uint16_t vmid);
+bool arch_s2_translate(const uint64_t *root, ipa_t ipa, bool write, pa_t *pa);
 /* The same, readable normal memory only (a device window translates to false). */
-bool arch_s2_translate_ram(const uint64_t *root, uint64_t ipa, uint64_t *pa);
+bool arch_s2_translate_ram(const uint64_t *root, ipa_t ipa, pa_t *pa);
 void arch_s2_flush_vmid(uint16_t vmid);
 void arch_s2_flush_all(void);
 unsigned arch_vmid_bits(void);

@@ -87,9 +87,12 @@ static uint64_t *s2_leaf(uint64_t *root, uint64_t ipa, arch_page_alloc_fn alloc,
         return &table[(ipa >> 12) & 511];
 }
 
-int arch_s2_map(uint64_t *root, uint64_t ipa, uint64_t pa, uint64_t size, unsigned prot,
+int arch_s2_map(uint64_t *root, ipa_t at, pa_t to, uint64_t size, unsigned prot,
                 arch_page_alloc_fn alloc, void *ctx)
 {
+        uint64_t ipa = ipa_addr(at);
+        uint64_t pa = pa_addr(to);
+
         if (((ipa | pa | size) & (S2_PAGE - 1)) != 0 || ipa + size > arch_s2_ipa_limit() ||
             ipa + size < ipa) {
                 return -1;
@@ -114,8 +117,10 @@ int arch_s2_map(uint64_t *root, uint64_t ipa, uint64_t pa, uint64_t size, unsign
         return 0;
 }
 
-int arch_s2_unmap(uint64_t *root, uint64_t ipa, uint64_t size, uint16_t vmid)
+int arch_s2_unmap(uint64_t *root, ipa_t at, uint64_t size, uint16_t vmid)
 {
+        uint64_t ipa = ipa_addr(at);
+
         for (uint64_t off = 0; off < size; off += S2_PAGE) {
                 uint64_t *e = s2_leaf(root, ipa + off, NULL, NULL);
                 if (e != NULL) {
@@ -126,8 +131,10 @@ int arch_s2_unmap(uint64_t *root, uint64_t ipa, uint64_t size, uint16_t vmid)
         return 0;
 }
 
-bool arch_s2_translate(const uint64_t *root, uint64_t ipa, bool write, uint64_t *pa)
+bool arch_s2_translate(const uint64_t *root, ipa_t at, bool write, pa_t *pa)
 {
+        uint64_t ipa = ipa_addr(at);
+
         if (ipa >= arch_s2_ipa_limit()) {
                 return false;
         }
@@ -135,12 +142,14 @@ bool arch_s2_translate(const uint64_t *root, uint64_t ipa, bool write, uint64_t 
         if (e == NULL || !(*e & PTE_VALID) || (write && !(*e & S2_AP_W)) || !(*e & S2_AP_R)) {
                 return false;
         }
-        *pa = (*e & PTE_ADDR_MASK) | (ipa & (S2_PAGE - 1));
+        *pa = pa_init((*e & PTE_ADDR_MASK) | (ipa & (S2_PAGE - 1)));
         return true;
 }
 
-bool arch_s2_translate_ram(const uint64_t *root, uint64_t ipa, uint64_t *pa)
+bool arch_s2_translate_ram(const uint64_t *root, ipa_t at, pa_t *pa)
 {
+        uint64_t ipa = ipa_addr(at);
+
         if (ipa >= arch_s2_ipa_limit()) {
                 return false;
         }
@@ -150,7 +159,7 @@ bool arch_s2_translate_ram(const uint64_t *root, uint64_t ipa, uint64_t *pa)
             (*e & (0xfULL << 2)) != S2_MEMATTR_NORMAL_WB) {
                 return false;
         }
-        *pa = (*e & PTE_ADDR_MASK) | (ipa & (S2_PAGE - 1));
+        *pa = pa_init((*e & PTE_ADDR_MASK) | (ipa & (S2_PAGE - 1)));
         return true;
 }
 

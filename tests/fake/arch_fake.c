@@ -118,9 +118,12 @@ uint64_t arch_s2_ipa_limit(void)
 }
 
 /* As the real tables: page-aligned, inside the walk's reach, a table page from alloc. */
-int arch_s2_map(uint64_t *root, uint64_t ipa, uint64_t pa, uint64_t size, unsigned prot,
+int arch_s2_map(uint64_t *root, ipa_t at, pa_t to, uint64_t size, unsigned prot,
                 arch_page_alloc_fn alloc, void *ctx)
 {
+        uint64_t ipa = ipa_addr(at);
+        uint64_t pa = pa_addr(to);
+
         if (root == NULL || ((ipa | pa | size) & (PAGE - 1)) != 0 || size == 0 ||
             ipa + size < ipa || ipa + size > arch_s2_ipa_limit() || alloc == NULL) {
                 return -1;
@@ -137,8 +140,10 @@ int arch_s2_map(uint64_t *root, uint64_t ipa, uint64_t pa, uint64_t size, unsign
         return 0;
 }
 
-int arch_s2_unmap(uint64_t *root, uint64_t ipa, uint64_t size, uint16_t vmid)
+int arch_s2_unmap(uint64_t *root, ipa_t at, uint64_t size, uint16_t vmid)
 {
+        uint64_t ipa = ipa_addr(at);
+
         (void)vmid;
         for (uint64_t off = 0; off < size; off += PAGE) {
                 struct s2_page *p = find(root, (ipa + off) & ~(PAGE - 1));
@@ -150,25 +155,27 @@ int arch_s2_unmap(uint64_t *root, uint64_t ipa, uint64_t size, uint16_t vmid)
         return 0;
 }
 
-bool arch_s2_translate(const uint64_t *root, uint64_t ipa, bool write, uint64_t *pa)
+bool arch_s2_translate(const uint64_t *root, ipa_t at, bool write, pa_t *pa)
 {
+        uint64_t ipa = ipa_addr(at);
         const struct s2_page *p = find(root, ipa & ~(PAGE - 1));
 
         if (p == NULL || (write && (p->prot & ARCH_S2_WRITE) == 0)) {
                 return false;
         }
-        *pa = p->pa + (ipa & (PAGE - 1));
+        *pa = pa_init(p->pa + (ipa & (PAGE - 1)));
         return true;
 }
 
-bool arch_s2_translate_ram(const uint64_t *root, uint64_t ipa, uint64_t *pa)
+bool arch_s2_translate_ram(const uint64_t *root, ipa_t at, pa_t *pa)
 {
+        uint64_t ipa = ipa_addr(at);
         const struct s2_page *p = find(root, ipa & ~(PAGE - 1));
 
         if (p == NULL || (p->prot & ARCH_S2_DEVICE) != 0) {
                 return false;
         }
-        *pa = p->pa + (ipa & (PAGE - 1));
+        *pa = pa_init(p->pa + (ipa & (PAGE - 1)));
         return true;
 }
 

@@ -260,7 +260,7 @@ static void test_every_call_with_hostile_arguments_is_refused_or_witnessed(void 
 static void test_console_write_reads_only_the_callers_ram(void **state)
 {
         (void)state;
-        memcpy(mem_ptr(part[1]->mem_pa + 0x100), "hello\n", 6);
+        memcpy(mem_ptr(pa_add(part[1]->mem_pa, 0x100)), "hello\n", 6);
         fake_uart_clear();
         assert_int_equal(hvc(1, RVM_HC_CONSOLE_WRITE, PART_IPA_BASE + 0x100, 6, 0, 0, 0), 0);
         assert_int_equal(regs[1], 6);
@@ -302,7 +302,7 @@ static void test_console_write_never_reads_a_leased_device(void **state)
 /* Partition p's outgoing ring of edge 0, as the guest sees it (rvm_guest.h's layout). */
 static uint32_t *ring_head(unsigned end)
 {
-        return mem_ptr(edge_get(0)->page_pa + end * 2048);
+        return mem_ptr(pa_add(edge_get(0)->page_pa, end * 2048));
 }
 
 static void test_edge_notify_counts_wakes_and_raises_the_doorbell(void **state)
