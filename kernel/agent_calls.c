@@ -78,6 +78,7 @@ static int32_t refused(struct gate_ctx *ctx, int32_t status)
             .cap = (ctx->entry->flags & GATE_F_UNPRIVILEGED) != 0 ? 0 : ctx->handle,
             .payload = (uint64_t)(uint32_t)(-status) | (uint64_t)ctx->entry->fid << 32,
         });
+        ctx->witnessed = true;
         return status;
 }
 
