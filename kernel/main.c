@@ -235,6 +235,7 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
                                    edges[i].b);
                         return BOOT_FAILED;
                 }
+                edge_start_indices(edge_count() - 1, edges[i].start_index);
         }
         fmt_format(msg, cap,
                    "partition 0 (RVM) holds %u root capabilities; %u guest partition%s "

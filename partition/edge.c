@@ -12,9 +12,7 @@
 #include "partition/share.h"
 #include "witness/witness.h"
 
-#define PAGE       4096ULL
-#define RING_BYTES 2048u /* two rings per page */
-#define RING_SLOTS 31u   /* 64-byte header + 31 slots of 64 bytes */
+#define PAGE 4096ULL
 
 static struct edge edges[EDGE_MAX];
 static unsigned edges_used;
@@ -27,20 +25,32 @@ struct ring_hdr {
 
 static volatile struct ring_hdr *ring(const struct edge *e, unsigned dir)
 {
-        return (volatile struct ring_hdr *)mem_ptr(pa_add(e->page_pa, dir * RING_BYTES));
+        return (volatile struct ring_hdr *)mem_ptr(e->ring_pa[dir]);
 }
 
 /* Slot i of ring dir: after the 64-byte header, 64 bytes each. */
 static uint8_t *ring_slot(const struct edge *e, unsigned dir, uint32_t i)
 {
-        return (uint8_t *)mem_ptr(pa_add(
-            e->page_pa, dir * RING_BYTES + EDGE_MSG_BYTES + (i % RING_SLOTS) * EDGE_MSG_BYTES));
+        return (uint8_t *)mem_ptr(
+            pa_add(e->ring_pa[dir], EDGE_MSG_BYTES + (i % EDGE_RING_SLOTS) * EDGE_MSG_BYTES));
 }
 
 void edge_init(void)
 {
         memset(edges, 0, sizeof(edges));
         edges_used = 0;
+}
+
+void edge_start_indices(uint32_t id, uint32_t index)
+{
+        if (id >= edges_used) {
+                return;
+        }
+        for (unsigned dir = 0; dir < 2; dir++) {
+                ring(&edges[id], dir)->head = index;
+                ring(&edges[id], dir)->tail = index;
+                edges[id].seen_head[dir] = index;
+        }
 }
 
 unsigned edge_count(void)
@@ -72,25 +82,27 @@ enum part_err edge_connect(uint32_t end_a, uint32_t end_b)
         if (end_a == end_b) {
                 return PART_E_INVALID;
         }
-        pa_t pa = pa_init(part_alloc_page());
-        if (pa_addr(pa) == 0) {
-                return PART_E_NOMEM;
-        }
         struct edge *e = &edges[edges_used];
         memset(e, 0, sizeof(*e));
-        memset(mem_ptr(pa), 0, PAGE);
         e->id = edges_used;
         e->end[0] = end_a;
         e->end[1] = end_b;
-        e->page_pa = pa;
-        share_add_edge(pa_addr(pa)); /* a typed region: never offered by anyone */
-        ipa_t ipa = ipa_init(EDGE_IPA + e->id * PAGE);
-        enum part_err err = map_end(end_a, ipa, pa);
-        if (err == PART_OK) {
-                err = map_end(end_b, ipa, pa);
-        }
-        if (err != PART_OK) {
-                return err;
+        for (unsigned dir = 0; dir < 2; dir++) {
+                pa_t pa = pa_init(part_alloc_page());
+                if (pa_addr(pa) == 0) {
+                        return PART_E_NOMEM;
+                }
+                memset(mem_ptr(pa), 0, PAGE);
+                e->ring_pa[dir] = pa;
+                share_add_edge(pa_addr(pa)); /* a typed region: never offered by anyone */
+                ipa_t ipa = ipa_init(EDGE_IPA + e->id * EDGE_STRIDE + dir * PAGE);
+                enum part_err err = map_end(end_a, ipa, pa);
+                if (err == PART_OK) {
+                        err = map_end(end_b, ipa, pa);
+                }
+                if (err != PART_OK) {
+                        return err;
+                }
         }
         cap_obj_t obj;
         cap_handle_t h;
@@ -199,7 +211,7 @@ enum part_err edge_put(uint32_t id, uint32_t caller, const uint8_t msg[EDGE_MSG_
         }
         volatile struct ring_hdr *out = ring(e, (unsigned)me);
         uint32_t head = out->head;
-        if (head - __atomic_load_n(&out->tail, __ATOMIC_ACQUIRE) >= RING_SLOTS) {
+        if (head - __atomic_load_n(&out->tail, __ATOMIC_ACQUIRE) >= EDGE_RING_SLOTS) {
                 return PART_E_NO_SPACE;
         }
         memcpy(ring_slot(e, (unsigned)me, head), msg, EDGE_MSG_BYTES);

@@ -1,9 +1,11 @@
 /*
  * partition/edge.h: CommEdges, the channels between principals (guest partitions and
- * WebAssembly agents). An edge is one page RVM owns, mapped into each guest end's stage-2
- * space at the partition's edge window (two rings, one per direction, layout in the guest
- * SDK, arch/aarch64/guest/rvm_guest.h); an agent end reaches its rings through RVM
- * (edge_put, edge_take). RVM counts every edge's messages and bytes: the weights the
+ * WebAssembly agents). An edge is two pages RVM owns, one ring per direction, mapped into
+ * each guest end's stage-2 space at the partition's edge window (layout in the guest SDK,
+ * arch/aarch64/guest/rvm_guest.h); an agent end reaches its rings through RVM (edge_put,
+ * edge_take). A ring is a 64-byte header (free-running 32-bit head and tail) and
+ * EDGE_RING_SLOTS 64-byte slots, a power of two, so slot = index % slots stays right when the
+ * indices wrap at 2^32. RVM counts every edge's messages and bytes: the weights the
  * coherence engine reads.
  *
  * This module is the mechanism only: it says what happened (who to wake, which virtual
@@ -19,17 +21,22 @@
 
 #include "partition/partition.h"
 
-#define EDGE_MAX       16
-#define EDGE_IPA       0x50000000ULL /* edge n's page is at EDGE_IPA + n * 4 KiB in a guest */
-#define EDGE_MSG_BYTES 64u
+#define EDGE_MAX        16
+#define EDGE_IPA        0x50000000ULL /* edge n's rings are at EDGE_IPA + n * EDGE_STRIDE */
+#define EDGE_STRIDE     0x2000ULL     /* ring 0's page, then ring 1's */
+#define EDGE_WINDOW     (EDGE_MAX * EDGE_STRIDE)
+#define EDGE_MSG_BYTES  64u
+#define EDGE_RING_SLOTS 32u
+_Static_assert((EDGE_RING_SLOTS & (EDGE_RING_SLOTS - 1)) == 0, "a power of two: wrap is harmless");
+_Static_assert(EDGE_MSG_BYTES *(EDGE_RING_SLOTS + 1) <= 4096, "header and slots in one page");
 /* A notify raises vINTID EDGE_VIRQ_BASE + n in a guest peer: above every SPI a board of
  * ours has, below the special 1020..1023. */
 #define EDGE_VIRQ_BASE 1000u
 
 struct edge {
         uint32_t id;
-        uint32_t end[2]; /* principals: end[0] writes ring 0, end[1] ring 1 */
-        pa_t page_pa;
+        uint32_t end[2];       /* principals: end[0] writes ring 0, end[1] ring 1 */
+        pa_t ring_pa[2];       /* ring i: written by end[i] */
         uint32_t seen_head[2]; /* ring heads at the last notify, per direction */
         uint64_t msgs[2], bytes[2], notifies[2];
         struct vcpu *waiter[2]; /* the vCPU blocked in wait on end i, or NULL */
@@ -48,6 +55,8 @@ struct edge_doorbell {
 
 /* Boot: forget every edge. */
 void edge_init(void);
+/* Tests of the wrap: both rings' indices (and RVM's view of them) start at `index`. */
+void edge_start_indices(uint32_t id, uint32_t index);
 /* An edge between two principals: a page, mapped into each guest end, a READ|WRITE root
  * capability for each end, witnessed (WK_COMM_EDGE). */
 enum part_err edge_connect(uint32_t end_a, uint32_t end_b);

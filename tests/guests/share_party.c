@@ -95,11 +95,11 @@ static int open_edge(struct rvm_edge *e, uint64_t number)
                 if ((r.x3 & 0xff) != 3 || rvm_call_regs(x) != 0 || x[5] != number) {
                         continue;
                 }
-                uintptr_t page = (uintptr_t)(RVM_EDGE_IPA + number * PG);
+                uintptr_t rings = (uintptr_t)(RVM_EDGE_IPA + number * RVM_EDGE_STRIDE);
                 unsigned mine = (x[1] >> 32) == self ? 0 : 1;
                 e->handle = r.x1;
-                e->out = (struct rvm_ring *)(page + mine * 2048);
-                e->in = (struct rvm_ring *)(page + (1 - mine) * 2048);
+                e->out = (struct rvm_ring *)(rings + mine * 4096);
+                e->in = (struct rvm_ring *)(rings + (1 - mine) * 4096);
                 return 0;
         }
 }

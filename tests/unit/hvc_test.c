@@ -271,7 +271,7 @@ static void test_console_write_reads_only_the_callers_ram(void **state)
         assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, ~0ULL - 3, 16, 0, 0, 0) < 0); /* wraps */
         assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, PART_IPA_BASE, 257, 0, 0, 0) < 0);
         assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, UART, 4, 0, 0, 0) < 0); /* a device */
-        assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, EDGE_IPA + 0x1000, 4, 0, 0, 0) < 0);
+        assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, EDGE_IPA + EDGE_STRIDE, 4, 0, 0, 0) < 0);
         assert_string_equal(fake_uart_output(), "");
 }
 
@@ -302,7 +302,7 @@ static void test_console_write_never_reads_a_leased_device(void **state)
 /* Partition p's outgoing ring of edge 0, as the guest sees it (rvm_guest.h's layout). */
 static uint32_t *ring_head(unsigned end)
 {
-        return mem_ptr(pa_add(edge_get(0)->page_pa, end * 2048));
+        return mem_ptr(edge_get(0)->ring_pa[end]);
 }
 
 static void test_edge_notify_counts_wakes_and_raises_the_doorbell(void **state)
@@ -323,6 +323,38 @@ static void test_edge_notify_counts_wakes_and_raises_the_doorbell(void **state)
         /* Waiting again finds messages: no block. */
         assert_int_equal(hvc(2, RVM_HC_EDGE_WAIT, edge_h[2], 0, 0, 0, 0), 0);
         assert_int_equal(fake_kernel.blocked, 1);
+}
+
+/* Ring indices are free-running 32-bit counters: across their wrap at 2^32 no message lands
+ * on an unread one and none is lost or reordered (the slot count is a power of two). */
+static void test_edge_ring_indices_wrap_without_aliasing(void **state)
+{
+        uint8_t msg[EDGE_MSG_BYTES];
+        uint64_t sent = 0, got = 0;
+
+        (void)state;
+        edge_start_indices(0, 0xFFFFFFF0u);
+        for (unsigned round = 0; round < 6; round++) {
+                /* Fill the ring (up to the slot count, then NO_SPACE), then drain it. */
+                for (;;) {
+                        memset(msg, 0, sizeof(msg));
+                        memcpy(msg, &sent, sizeof(sent));
+                        if (edge_put(0, 1, msg) != PART_OK) {
+                                break;
+                        }
+                        sent++;
+                }
+                assert_int_equal(sent - got, EDGE_RING_SLOTS);
+                bool any;
+                while (edge_take(0, 2, msg, false, &any) == PART_OK && any) {
+                        uint64_t seq;
+                        memcpy(&seq, msg, sizeof(seq));
+                        assert_int_equal(seq, got);
+                        got++;
+                }
+                assert_int_equal(got, sent);
+        }
+        assert_true(ring_head(0)[0] < 0x100); /* it did wrap */
 }
 
 static void test_edge_calls_on_someone_elses_edge_are_refused(void **state)
@@ -462,6 +494,8 @@ int main(void)
                                             teardown),
             cmocka_unit_test_setup_teardown(test_edge_notify_counts_wakes_and_raises_the_doorbell,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(test_edge_ring_indices_wrap_without_aliasing, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_edge_calls_on_someone_elses_edge_are_refused,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_hostile_offers_and_retrievals_map_nothing, setup,

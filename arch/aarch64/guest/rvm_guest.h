@@ -175,12 +175,14 @@ static inline uint64_t rvm_time_ns(void)
 }
 
 /*
- * CommEdges. Edge n is one shared page at RVM_EDGE_IPA + n * 4 KiB holding two rings: the
- * partition that owns the edge object writes ring 0, its peer ring 1. A ring is a 64-byte
- * header (head: advanced by the writer, tail: by the reader) and 31 slots of 64 bytes.
+ * CommEdges. Edge n is two shared pages at RVM_EDGE_IPA + n * 8 KiB, one ring each: the
+ * partition that owns the edge object writes ring 0 (the first page), its peer ring 1. A ring
+ * is a 64-byte header (head: advanced by the writer, tail: by the reader; both free-running
+ * 32-bit counters) and 32 slots of 64 bytes: slot = index % 32, right across the wrap at 2^32.
  */
-#define RVM_EDGE_IPA   0x50000000ULL
-#define RVM_RING_SLOTS 31u
+#define RVM_EDGE_IPA    0x50000000ULL
+#define RVM_EDGE_STRIDE 0x2000ULL
+#define RVM_RING_SLOTS  32u
 
 struct rvm_ring {
         volatile uint32_t head;
@@ -237,12 +239,12 @@ static inline int rvm_edge_open_nth(struct rvm_edge *e, unsigned nth)
                 if (rvm_call_regs(x) != 0) {
                         return -1;
                 }
-                uintptr_t page = (uintptr_t)(RVM_EDGE_IPA + x[5] * 4096);
+                uintptr_t rings = (uintptr_t)(RVM_EDGE_IPA + x[5] * RVM_EDGE_STRIDE);
                 unsigned mine = (x[1] >> 32) == self ? 0 : 1;
                 e->handle = r.x1;
                 e->id = (uint32_t)x[5];
-                e->out = (struct rvm_ring *)(page + mine * 2048);
-                e->in = (struct rvm_ring *)(page + (1 - mine) * 2048);
+                e->out = (struct rvm_ring *)(rings + mine * 4096);
+                e->in = (struct rvm_ring *)(rings + (1 - mine) * 4096);
                 return 0;
         }
 }
