@@ -19,7 +19,6 @@ extern const size_t rvm_partition_count;
  * WebAssembly agent instead: EDGE_AGENT(n) names the agent at position n of rvm_agents. */
 struct edge_config {
         uint8_t a, b;
-        uint32_t start_index; /* tests of the wrap: both rings' indices start here (0: at 0) */
 };
 #define EDGE_AGENT(n)       (0x80u | (n))
 #define EDGE_IS_AGENT(end)  (((end)&0x80u) != 0)

@@ -21,6 +21,7 @@
 #define FR_TXFF  BIT32(5) /* transmit FIFO full */
 #define INT_RX   BIT32(4)
 #define INT_RT   BIT32(6)
+#define INT_TX   BIT32(5) /* transmit FIFO at or below its trigger level */
 
 #define RX_RING 1024 /* power of two */
 
@@ -29,6 +30,15 @@ static uint8_t rx_ring[RX_RING];
 static volatile uint32_t rx_head;   /* written by the IRQ handler */
 static volatile uint32_t rx_tail;   /* written by the reader */
 static volatile uint32_t rx_masked; /* the handler masked RX because the ring was full */
+
+/* The interrupt mask; written on CPU 0 only (the UART's interrupt and the console drain). */
+static uint32_t imsc;
+
+static void set_imsc(uint32_t v)
+{
+        imsc = v;
+        mmio_write32(uart_base + UART_IMSC, v);
+}
 
 void hal_uart_init(uint64_t base)
 {
@@ -47,7 +57,7 @@ void hal_uart_putc(char c)
 
 void hal_uart_rx_irq_enable(void)
 {
-        mmio_write32(uart_base + UART_IMSC, INT_RX | INT_RT);
+        set_imsc(imsc | INT_RX | INT_RT);
         /* Bytes that arrived before now raised no interrupt we saw: take them here. */
         hal_uart_irq();
 }
@@ -62,13 +72,25 @@ void hal_uart_irq(void)
         while (!(mmio_read32(uart_base + UART_FR) & FR_RXFE)) {
                 uint32_t head = rx_head;
                 if (head - __atomic_load_n(&rx_tail, __ATOMIC_ACQUIRE) >= RX_RING) {
-                        mmio_write32(uart_base + UART_IMSC, 0);
+                        set_imsc(imsc & ~(INT_RX | INT_RT));
                         __atomic_store_n(&rx_masked, 1, __ATOMIC_RELEASE);
                         return;
                 }
                 uint8_t byte = (uint8_t)mmio_read32(uart_base + UART_DR);
                 rx_ring[head % RX_RING] = byte;
                 __atomic_store_n(&rx_head, head + 1, __ATOMIC_RELEASE);
+        }
+}
+
+bool hal_uart_tx_ready(void)
+{
+        return uart_base == 0 || (mmio_read32(uart_base + UART_FR) & FR_TXFF) == 0;
+}
+
+void hal_uart_tx_irq(bool on)
+{
+        if (uart_base != 0 && on != ((imsc & INT_TX) != 0)) {
+                set_imsc(on ? imsc | INT_TX : imsc & ~INT_TX);
         }
 }
 
@@ -88,7 +110,7 @@ int hal_uart_getc(void)
         __atomic_store_n(&rx_tail, tail + 1, __ATOMIC_RELEASE);
         if (__atomic_load_n(&rx_masked, __ATOMIC_ACQUIRE)) {
                 __atomic_store_n(&rx_masked, 0, __ATOMIC_RELEASE);
-                mmio_write32(uart_base + UART_IMSC, INT_RX | INT_RT);
+                set_imsc(imsc | INT_RX | INT_RT);
         }
         return c;
 }

@@ -1,10 +1,11 @@
 /*
- * kernel/console.c: formatted output to the PL011. "\n" becomes "\r\n" for terminals.
+ * kernel/console.c: buffered console output (see console.h). "\n" becomes "\r\n" for
+ * terminals. con_lock guards the buffers and is held only to copy bytes in or out, never
+ * while waiting for the UART, except by RVM's own writer when its buffer is full.
  */
 #include "kernel/console.h"
 
 #include <stdarg.h>
-#include <stdbool.h>
 
 #include "hal/uart.h"
 #include "kernel/fmt.h"
@@ -12,8 +13,36 @@
 
 #define CON_LINE 512
 
+struct con_buf {
+        char *data;
+        uint32_t size; /* a power of two */
+        uint32_t head, tail;
+        uint64_t dropped;
+};
+
+static char rvm_data[CON_RVM_BYTES];
+static char source_data[CON_SOURCES - 1][CON_SOURCE_BYTES];
+static struct con_buf bufs[CON_SOURCES];
 static struct spinlock con_lock = SPINLOCK_INIT;
 static bool con_no_lock;
+static bool buffering;
+static bool pending;
+static unsigned current = CON_SOURCES; /* the source whose line is half out, or none */
+static unsigned next_source;           /* round robin */
+
+_Static_assert((CON_RVM_BYTES & (CON_RVM_BYTES - 1)) == 0, "power of two");
+_Static_assert((CON_SOURCE_BYTES & (CON_SOURCE_BYTES - 1)) == 0, "power of two");
+
+static struct con_buf *buf(unsigned source)
+{
+        struct con_buf *b = &bufs[source];
+
+        if (b->data == NULL) {
+                b->data = source == 0 ? rvm_data : source_data[source - 1];
+                b->size = source == 0 ? CON_RVM_BYTES : CON_SOURCE_BYTES;
+        }
+        return b;
+}
 
 static void raw_write(const char *s, size_t n)
 {
@@ -25,15 +54,88 @@ static void raw_write(const char *s, size_t n)
         }
 }
 
-void con_write(const char *s, size_t n)
+/* Append to b if all of it fits (con_lock held). */
+static bool put(struct con_buf *b, const char *s, size_t n)
 {
+        if (n > b->size - (b->head - b->tail)) {
+                return false;
+        }
+        for (size_t i = 0; i < n; i++) {
+                b->data[(b->head + i) & (b->size - 1)] = s[i];
+        }
+        b->head += (uint32_t)n;
+        pending = true;
+        return true;
+}
+
+/*
+ * Move bytes to the UART while its FIFO has room (con_lock held): finish the line that is
+ * half out, then one line of each source in turn. With wait, until everything is out.
+ */
+static void feed(bool wait)
+{
+        for (;;) {
+                if (current == CON_SOURCES) {
+                        for (unsigned k = 0; k < CON_SOURCES; k++) {
+                                unsigned s = (next_source + k) % CON_SOURCES;
+                                if (bufs[s].head != bufs[s].tail) {
+                                        current = s;
+                                        next_source = (s + 1) % CON_SOURCES;
+                                        break;
+                                }
+                        }
+                        if (current == CON_SOURCES) {
+                                pending = false;
+                                return; /* everything is out */
+                        }
+                }
+                struct con_buf *b = &bufs[current];
+                while (b->head != b->tail) {
+                        char ch = b->data[b->tail & (b->size - 1)];
+                        if (!wait && !hal_uart_tx_ready()) {
+                                return;
+                        }
+                        if (ch == '\n') {
+                                hal_uart_putc('\r');
+                        }
+                        hal_uart_putc(ch);
+                        b->tail++;
+                        if (ch == '\n') {
+                                break; /* a whole line: the next source's turn */
+                        }
+                }
+                current = CON_SOURCES;
+        }
+}
+
+void con_source_write(unsigned source, const char *s, size_t n)
+{
+        if (source >= CON_SOURCES) {
+                source = 0;
+        }
         if (con_no_lock) {
                 raw_write(s, n);
                 return;
         }
         spin_lock(&con_lock);
-        raw_write(s, n);
+        if (!buffering) {
+                raw_write(s, n);
+        } else if (!put(buf(source), s, n)) {
+                if (source != 0) {
+                        bufs[source].dropped += n; /* its own excess, counted */
+                } else {
+                        feed(true); /* RVM's own output is never dropped: wait */
+                        if (!put(buf(0), s, n)) {
+                                raw_write(s, n);
+                        }
+                }
+        }
         spin_unlock(&con_lock);
+}
+
+void con_write(const char *s, size_t n)
+{
+        con_source_write(0, s, n);
 }
 
 void con_puts(const char *s)
@@ -46,14 +148,11 @@ void con_puts(const char *s)
         con_write(s, n);
 }
 
-void con_printf(const char *fmt, ...)
+static void vprint(unsigned source, const char *fmt, va_list ap)
 {
         char line[CON_LINE];
-        va_list ap;
-
-        va_start(ap, fmt);
         size_t n = fmt_vformat(line, sizeof(line), fmt, ap);
-        va_end(ap);
+
         if (n >= sizeof(line)) {
                 /* Say that it was cut rather than silently dropping the tail. */
                 static const char cut[] = "...[truncated]\n";
@@ -63,10 +162,57 @@ void con_printf(const char *fmt, ...)
                 }
                 n += sizeof(cut) - 1;
         }
-        con_write(line, n);
+        con_source_write(source, line, n);
+}
+
+void con_printf(const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vprint(0, fmt, ap);
+        va_end(ap);
+}
+
+void con_source_printf(unsigned source, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vprint(source, fmt, ap);
+        va_end(ap);
+}
+
+uint64_t con_dropped(unsigned source)
+{
+        return source < CON_SOURCES ? bufs[source].dropped : 0;
+}
+
+bool con_pending(void)
+{
+        return __atomic_load_n(&pending, __ATOMIC_RELAXED);
+}
+
+void con_drain(void)
+{
+        if (!con_pending() || !spin_trylock(&con_lock)) {
+                return;
+        }
+        feed(false);
+        bool more = pending;
+        spin_unlock(&con_lock);
+        hal_uart_tx_irq(more);
+}
+
+void con_start_buffering(void)
+{
+        spin_lock(&con_lock);
+        buffering = true;
+        spin_unlock(&con_lock);
 }
 
 void con_panic_mode(void)
 {
         con_no_lock = true;
+        feed(true); /* what was buffered first, in order */
 }

@@ -1,16 +1,47 @@
 /*
- * kernel/console.h: text output on the first UART. Lines from different CPUs do not
- * interleave (one lock per call); the panic path bypasses the lock.
+ * kernel/console.h: text output on the first UART, buffered so that no one waits for the
+ * UART while holding a lock another CPU needs.
+ *
+ * Every source writes into a bounded buffer of its own: RVM itself (source 0: boot, the
+ * monitor, RVM's messages) and each principal that prints (a partition's console hypercall
+ * and virtual UART, an agent's rvm.log), by principal id. The UART is fed from the buffers,
+ * a whole line at a time, outside every lock: by the UART's transmit interrupt, the tick and
+ * the idle loop (con_drain). A partition or agent that prints faster than the UART drains
+ * loses its own excess, whole writes at a time, counted (con_dropped; `ps`, `agents`); RVM's
+ * own output is never dropped: when its buffer is full the writer waits for the UART.
+ * Before the run loop starts (con_start_buffering) and after a panic, output is written
+ * straight to the UART.
  */
 #ifndef RVM_KERNEL_CONSOLE_H
 #define RVM_KERNEL_CONSOLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#define CON_SOURCES      32 /* principal ids 0 (RVM) .. 31 */
+#define CON_SOURCE_BYTES 2048
+#define CON_RVM_BYTES    32768
+
+/* RVM's own output (source 0). */
 void con_write(const char *s, size_t n);
 void con_puts(const char *s);
 void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* After a panic: never wait for a lock another CPU may hold forever. */
+
+/* A principal's output: kept whole or dropped whole (then counted); never waits. */
+void con_source_write(unsigned source, const char *s, size_t n);
+void con_source_printf(unsigned source, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Bytes of source's output dropped since boot. */
+uint64_t con_dropped(unsigned source);
+
+/* Feed the UART from the buffers while it has room, and ask for its transmit interrupt while
+ * output is left; returns at once if another CPU is at it. CPU 0, outside every lock. */
+void con_drain(void);
+/* Is there output waiting for the UART? */
+bool con_pending(void);
+/* From now on output is buffered (the run loop is about to start). */
+void con_start_buffering(void);
+/* After a panic: never wait for a lock another CPU may hold forever; write at once. */
 void con_panic_mode(void);
 
 #endif

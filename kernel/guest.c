@@ -49,7 +49,7 @@ int32_t guest_hc_console_write(struct gate_ctx *ctx)
                 }
         }
         buf[len] = '\0';
-        con_printf("[%s] %s", p->name, buf);
+        con_source_printf(p->id, "[%s] %s", p->name, buf); /* its own buffer: never waits */
         ctx->call->x[1] = len;
         return 0;
 }

@@ -53,6 +53,7 @@ static void uart_handler(unsigned intid, void *ctx)
         (void)intid;
         (void)ctx;
         hal_uart_irq();
+        con_drain(); /* the transmit FIFO has room, or this is receive: feed it either way */
 }
 
 static void cpu_start_tick(void)
@@ -235,7 +236,16 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
                                    edges[i].b);
                         return BOOT_FAILED;
                 }
-                edge_start_indices(edge_count() - 1, edges[i].start_index);
+#ifdef RVM_KTEST
+                /* Tests of the wrap: "edge_start=<n>" starts every ring's indices at n. */
+                char start[16];
+                ktest_bootarg(boot_state.board.bootargs, "edge_start", start, sizeof(start));
+                uint64_t n = 0;
+                for (const char *d = start; *d >= '0' && *d <= '9' && n <= 0xFFFFFFFFu; d++) {
+                        n = n * 10 + (uint64_t)(*d - '0');
+                }
+                edge_start_indices(edge_count() - 1, (uint32_t)n);
+#endif
         }
         fmt_format(msg, cap,
                    "partition 0 (RVM) holds %u root capabilities; %u guest partition%s "
@@ -333,6 +343,7 @@ void kernel_main(uint64_t dtb_pa)
         }
 #endif
         monitor_start();
+        con_start_buffering(); /* from here no one waits for the UART under a lock */
         run_loop();
 }
 

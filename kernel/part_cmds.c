@@ -37,7 +37,7 @@ static int cmd_ps(int argc, char **argv)
         (void)argv;
         con_printf(
             "id name            state      cpu mode   press run-ms   switches hypercalls "
-            "faults restarts\n");
+            "faults restarts con-lost\n");
         uint64_t now = hal_time_ns();
         spin_lock(&run_lock);
         for (unsigned id = 1; id <= part_count(); id++) {
@@ -61,11 +61,14 @@ static int cmd_ps(int argc, char **argv)
                 const char *mode = e == NULL                      ? "-"
                                    : e->mode == SCHED_MODE_REFLEX ? "reflex"
                                                                   : "flow";
-                con_printf("%-2u %-15s %-10s %-3s %-6s %-5u %-8llu %-8llu %-10llu %-6llu %llu\n",
-                           p->id, p->name, part_state_name(p->state), cpu, mode,
-                           e != NULL ? e->pressure_bp : 0, (unsigned long long)(run_ns / 1000000),
-                           (unsigned long long)switches, (unsigned long long)p->hypercalls,
-                           (unsigned long long)p->faults, (unsigned long long)p->restarts);
+                /* con-lost: console bytes it wrote faster than the UART drains, dropped */
+                con_printf(
+                    "%-2u %-15s %-10s %-3s %-6s %-5u %-8llu %-8llu %-10llu %-6llu %-8llu %llu\n",
+                    p->id, p->name, part_state_name(p->state), cpu, mode,
+                    e != NULL ? e->pressure_bp : 0, (unsigned long long)(run_ns / 1000000),
+                    (unsigned long long)switches, (unsigned long long)p->hypercalls,
+                    (unsigned long long)p->faults, (unsigned long long)p->restarts,
+                    (unsigned long long)con_dropped(p->id));
         }
         spin_unlock(&run_lock);
         if (part_count() == 0) {
@@ -239,7 +242,7 @@ MONITOR_CMD(degraded, "degraded", "on|off",
 /* A virtual UART's line: to the console, prefixed with the partition's name. */
 void part_vdev_line(const struct partition *p, const char *text)
 {
-        con_printf("[%s] %s\n", p->name, text);
+        con_source_printf(p->id, "[%s] %s\n", p->name, text);
 }
 
 static int cmd_vdevs(int argc, char **argv)

@@ -11,6 +11,7 @@
 #include "hal/gic.h"
 #include "hal/timer.h"
 #include "kernel/agent.h"
+#include "kernel/console.h"
 #include "kernel/monitor.h"
 #include "kernel/percpu.h"
 #include "kernel/run_priv.h"
@@ -307,6 +308,7 @@ static __attribute__((noinline)) struct vcpu *decide(struct percpu *c, struct vc
         if (c->console_input) {
                 c->console_input = false;
                 monitor_poll(); /* the monitor runs on CPU 0 between vCPUs */
+                con_drain();    /* its answer, before anyone takes the lock */
         }
         spin_lock(&run_lock);
         uint64_t now = hal_time_ns(); /* one clock read for the whole decision */
@@ -347,6 +349,7 @@ static __attribute__((noinline)) struct vcpu *run_others(struct percpu *c, struc
                         arch_host_mode();
                         if (c->index == 0) {
                                 wlog_idle();
+                                con_drain();
                         }
                         arch_irqs_on();
                         arch_idle();

@@ -5,6 +5,7 @@
 #ifndef RVM_KERNEL_SPINLOCK_H
 #define RVM_KERNEL_SPINLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct spinlock {
@@ -23,6 +24,16 @@ static inline void spin_lock(struct spinlock *l)
 
         while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket) {
         }
+}
+
+/* Take l only if nobody holds or waits for it; true if taken. */
+static inline bool spin_trylock(struct spinlock *l)
+{
+        uint32_t serving = __atomic_load_n(&l->serving, __ATOMIC_ACQUIRE);
+        uint32_t next = serving;
+
+        return __atomic_compare_exchange_n(&l->next, &next, serving + 1, false, __ATOMIC_ACQUIRE,
+                                           __ATOMIC_RELAXED);
 }
 
 static inline void spin_unlock(struct spinlock *l)

@@ -177,6 +177,9 @@ struct arch_regs *arch_hook_irq(struct arch_regs *regs, bool from_partition)
 
         c->irqs++;
         hal_gic_handle();
+        if (c->index == 0) {
+                con_drain(); /* the tick feeds the UART too; no lock is held here */
+        }
         if (c->index == 0 && hal_uart_pending()) {
                 /* Console input (or input a `sleep` holds back, looked at again each tick):
                  * the monitor runs on CPU 0 between vCPUs. */

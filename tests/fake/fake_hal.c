@@ -30,6 +30,16 @@ void hal_uart_putc(char c)
         }
 }
 
+bool hal_uart_tx_ready(void)
+{
+        return true;
+}
+
+void hal_uart_tx_irq(bool on)
+{
+        (void)on;
+}
+
 bool hal_uart_pending(void)
 {
         return in_pos < in_len;
