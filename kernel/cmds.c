@@ -120,6 +120,7 @@ static int cmd_reboot(int argc, char **argv)
         (void)argv;
         shutdown_witness();
         con_puts("rvm: rebooting\n");
+        con_flush();
         hal_psci_system_reset();
 }
 MONITOR_CMD(reboot, "reboot", "", "reset the machine (PSCI SYSTEM_RESET)", cmd_reboot);

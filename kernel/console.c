@@ -204,6 +204,17 @@ void con_drain(void)
         hal_uart_tx_irq(more);
 }
 
+void con_flush(void)
+{
+        if (con_no_lock) {
+                feed(true);
+                return;
+        }
+        spin_lock(&con_lock);
+        feed(true);
+        spin_unlock(&con_lock);
+}
+
 void con_start_buffering(void)
 {
         spin_lock(&con_lock);

@@ -39,6 +39,8 @@ uint64_t con_dropped(unsigned source);
 void con_drain(void);
 /* Is there output waiting for the UART? */
 bool con_pending(void);
+/* Everything buffered out to the UART, waiting for it (before the machine stops). */
+void con_flush(void);
 /* From now on output is buffered (the run loop is about to start). */
 void con_start_buffering(void);
 /* After a panic: never wait for a lock another CPU may hold forever; write at once. */

@@ -29,6 +29,7 @@ bool kernel_semihosting(void)
 
 void kernel_exit(unsigned code)
 {
+        con_flush(); /* what was said before the end reaches the console */
         if (semihosting) {
                 arch_semihost_exit(code);
         }

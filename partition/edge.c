@@ -17,15 +17,16 @@
 static struct edge edges[EDGE_MAX];
 static unsigned edges_used;
 
-/* The ring header both sides share: head advanced by the writer, tail by the reader. */
-struct ring_hdr {
+/* The header of end d's page: the head of ring d and how far end d has read the other ring.
+ * Only end d can write it (the page is read-only in the other end's stage-2 space). */
+struct page_hdr {
         uint32_t head;
-        uint32_t tail;
+        uint32_t ack;
 };
 
-static volatile struct ring_hdr *ring(const struct edge *e, unsigned dir)
+static volatile struct page_hdr *page(const struct edge *e, unsigned d)
 {
-        return (volatile struct ring_hdr *)mem_ptr(e->ring_pa[dir]);
+        return (volatile struct page_hdr *)mem_ptr(e->ring_pa[d]);
 }
 
 /* Slot i of ring dir: after the 64-byte header, 64 bytes each. */
@@ -46,10 +47,11 @@ void edge_start_indices(uint32_t id, uint32_t index)
         if (id >= edges_used) {
                 return;
         }
-        for (unsigned dir = 0; dir < 2; dir++) {
-                ring(&edges[id], dir)->head = index;
-                ring(&edges[id], dir)->tail = index;
-                edges[id].seen_head[dir] = index;
+        for (unsigned d = 0; d < 2; d++) {
+                page(&edges[id], d)->head = index;
+                page(&edges[id], d)->ack = index;
+                edges[id].seen_head[d] = index;
+                edges[id].seen_ack[d] = index;
         }
 }
 
@@ -63,15 +65,16 @@ const struct edge *edge_get(uint32_t id)
         return id < edges_used ? &edges[id] : NULL;
 }
 
-/* A guest end sees the page in its stage-2 space; an agent end (no partition) does not. */
-static enum part_err map_end(uint32_t end, ipa_t ipa, pa_t pa)
+/* A guest end sees the page in its stage-2 space (writable only if it is its own); an agent
+ * end (no partition) does not. */
+static enum part_err map_end(uint32_t end, ipa_t ipa, pa_t pa, bool own)
 {
         struct partition *p = part_get(end);
 
         if (p == NULL) {
                 return PART_OK;
         }
-        return p->s2_root != NULL ? part_map_shared(p, ipa, pa, PAGE) : PART_E_BAD_CONFIG;
+        return p->s2_root != NULL ? part_map_shared(p, ipa, pa, PAGE, own) : PART_E_BAD_CONFIG;
 }
 
 enum part_err edge_connect(uint32_t end_a, uint32_t end_b)
@@ -96,9 +99,9 @@ enum part_err edge_connect(uint32_t end_a, uint32_t end_b)
                 e->ring_pa[dir] = pa;
                 share_add_edge(pa_addr(pa)); /* a typed region: never offered by anyone */
                 ipa_t ipa = ipa_init(EDGE_IPA + e->id * EDGE_STRIDE + dir * PAGE);
-                enum part_err err = map_end(end_a, ipa, pa);
+                enum part_err err = map_end(end_a, ipa, pa, dir == 0);
                 if (err == PART_OK) {
-                        err = map_end(end_b, ipa, pa);
+                        err = map_end(end_b, ipa, pa, dir == 1);
                 }
                 if (err != PART_OK) {
                         return err;
@@ -137,15 +140,20 @@ enum part_err edge_notify(uint32_t id, uint32_t caller, struct edge_doorbell *ou
         if (me < 0) {
                 return PART_E_INVALID;
         }
-        /* Messages the caller added to its outgoing ring since its last notify. */
-        uint32_t head = __atomic_load_n(&ring(e, (unsigned)me)->head, __ATOMIC_ACQUIRE);
         /*
-         * Not bounded by the ring size: on two CPUs the peer drains while the sender
-         * fills, so many ring-fulls may pass between two doorbells. A guest that lies about
-         * its head distorts only its own edge's counters.
+         * Messages the caller added to its outgoing ring since its last notify, as far as RVM
+         * can verify: not more than the peer has read since (its ack, in a page only the peer
+         * can write) plus one ring. Many ring-fulls may pass between two doorbells when the
+         * peer drains on another CPU; an honest writer is counted exactly, and a head that
+         * claims more (or runs backwards) counts no more than the peer's reading vouches for.
          */
-        uint32_t n = head - e->seen_head[me];
+        uint32_t head = __atomic_load_n(&page(e, (unsigned)me)->head, __ATOMIC_ACQUIRE);
+        uint32_t ack = __atomic_load_n(&page(e, (unsigned)(1 - me))->ack, __ATOMIC_ACQUIRE);
+        uint32_t claimed = head - e->seen_head[me];
+        uint32_t bound = (ack - e->seen_ack[me]) + EDGE_RING_SLOTS;
+        uint32_t n = claimed <= bound ? claimed : bound;
         e->seen_head[me] = head;
+        e->seen_ack[me] = ack;
         e->msgs[me] += n;
         e->bytes[me] += (uint64_t)n * EDGE_MSG_BYTES;
         e->notifies[me]++;
@@ -184,8 +192,8 @@ enum part_err edge_wait(uint32_t id, uint32_t caller, struct vcpu *v, bool *bloc
         if (me < 0 || v == NULL) {
                 return PART_E_INVALID;
         }
-        volatile struct ring_hdr *in = ring(e, (unsigned)(1 - me));
-        if (__atomic_load_n(&in->head, __ATOMIC_ACQUIRE) != in->tail) {
+        uint32_t in_head = __atomic_load_n(&page(e, (unsigned)(1 - me))->head, __ATOMIC_ACQUIRE);
+        if (in_head != page(e, (unsigned)me)->ack) {
                 return PART_OK; /* something to read already */
         }
         if (e->waiter[me] != NULL && e->waiter[me] != v && e->waiter[me]->state == VCPU_BLOCKED) {
@@ -209,13 +217,14 @@ enum part_err edge_put(uint32_t id, uint32_t caller, const uint8_t msg[EDGE_MSG_
         if (me < 0) {
                 return PART_E_INVALID;
         }
-        volatile struct ring_hdr *out = ring(e, (unsigned)me);
-        uint32_t head = out->head;
-        if (head - __atomic_load_n(&out->tail, __ATOMIC_ACQUIRE) >= EDGE_RING_SLOTS) {
+        volatile struct page_hdr *mine = page(e, (unsigned)me);
+        uint32_t head = mine->head;
+        uint32_t read = __atomic_load_n(&page(e, (unsigned)(1 - me))->ack, __ATOMIC_ACQUIRE);
+        if (head - read >= EDGE_RING_SLOTS) {
                 return PART_E_NO_SPACE;
         }
         memcpy(ring_slot(e, (unsigned)me, head), msg, EDGE_MSG_BYTES);
-        __atomic_store_n(&out->head, head + 1, __ATOMIC_RELEASE); /* the slot before the index */
+        __atomic_store_n(&mine->head, head + 1, __ATOMIC_RELEASE); /* the slot before the index */
         return PART_OK;
 }
 
@@ -230,14 +239,14 @@ enum part_err edge_take(uint32_t id, uint32_t caller, uint8_t msg[EDGE_MSG_BYTES
                 return PART_E_INVALID;
         }
         unsigned dir = (unsigned)(1 - me);
-        volatile struct ring_hdr *in = ring(e, dir);
-        uint32_t tail = in->tail;
-        if (__atomic_load_n(&in->head, __ATOMIC_ACQUIRE) == tail) {
+        volatile struct page_hdr *mine = page(e, (unsigned)me);
+        uint32_t tail = mine->ack;
+        if (__atomic_load_n(&page(e, dir)->head, __ATOMIC_ACQUIRE) == tail) {
                 e->agent_waiting[me] = wait;
                 return PART_OK;
         }
         memcpy(msg, ring_slot(e, dir, tail), EDGE_MSG_BYTES);
-        __atomic_store_n(&in->tail, tail + 1, __ATOMIC_RELEASE); /* the slot is read */
+        __atomic_store_n(&mine->ack, tail + 1, __ATOMIC_RELEASE); /* the slot is read */
         *got = true;
         return PART_OK;
 }

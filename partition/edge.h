@@ -1,11 +1,13 @@
 /*
  * partition/edge.h: CommEdges, the channels between principals (guest partitions and
- * WebAssembly agents). An edge is two pages RVM owns, one ring per direction, mapped into
- * each guest end's stage-2 space at the partition's edge window (layout in the guest SDK,
- * arch/aarch64/guest/rvm_guest.h); an agent end reaches its rings through RVM (edge_put,
- * edge_take). A ring is a 64-byte header (free-running 32-bit head and tail) and
- * EDGE_RING_SLOTS 64-byte slots, a power of two, so slot = index % slots stays right when the
- * indices wrap at 2^32. RVM counts every edge's messages and bytes: the weights the
+ * WebAssembly agents). An edge is two pages RVM owns, one per end, mapped into each guest
+ * end's stage-2 space at the partition's edge window (layout in the guest SDK,
+ * arch/aarch64/guest/rvm_guest.h): end d's page holds ring d (the messages end d sends) and a
+ * 64-byte header with that ring's head and end d's ack of the other ring; it is writable by
+ * end d only, read-only for its peer, so neither end can move the other's index. An agent end
+ * reaches its rings through RVM (edge_put, edge_take). Indices are free-running 32-bit
+ * counters over EDGE_RING_SLOTS 64-byte slots, a power of two, so slot = index % slots stays
+ * right when they wrap at 2^32. RVM counts every edge's messages and bytes: the weights the
  * coherence engine reads.
  *
  * This module is the mechanism only: it says what happened (who to wake, which virtual
@@ -38,6 +40,7 @@ struct edge {
         uint32_t end[2];       /* principals: end[0] writes ring 0, end[1] ring 1 */
         pa_t ring_pa[2];       /* ring i: written by end[i] */
         uint32_t seen_head[2]; /* ring heads at the last notify, per direction */
+        uint32_t seen_ack[2];  /* the reader's ack of ring i at that notify */
         uint64_t msgs[2], bytes[2], notifies[2];
         struct vcpu *waiter[2]; /* the vCPU blocked in wait on end i, or NULL */
         bool agent_waiting[2];  /* end i is an agent waiting in rvm.recv */

@@ -291,13 +291,13 @@ static bool extra_ipa_ok(const struct partition *p, ipa_t at, uint64_t size)
         return !over_ram && ipa + size >= ipa && ipa + size <= part_ipa_limit(p);
 }
 
-enum part_err part_map_shared(struct partition *p, ipa_t ipa, pa_t pa, uint64_t size)
+enum part_err part_map_shared(struct partition *p, ipa_t ipa, pa_t pa, uint64_t size, bool writable)
 {
         if (!extra_ipa_ok(p, ipa, size)) {
                 return PART_E_BAD_CONFIG;
         }
-        if (arch_s2_map(p->s2_root, ipa, pa, size, ARCH_S2_WRITE, env.alloc_page, env.alloc_ctx) !=
-            0) {
+        if (arch_s2_map(p->s2_root, ipa, pa, size, writable ? ARCH_S2_WRITE : ARCH_S2_READ,
+                        env.alloc_page, env.alloc_ctx) != 0) {
                 return PART_E_NOMEM;
         }
         witness_emit(&(struct witness_event){

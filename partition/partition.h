@@ -183,8 +183,10 @@ unsigned part_count(void);
 const char *part_state_name(enum part_state s);
 bool part_transition_ok(enum part_state from, enum part_state to);
 
-/* Map a page range that another partition also sees (CommEdge rings): RW, never executable. */
-enum part_err part_map_shared(struct partition *p, ipa_t ipa, pa_t pa, uint64_t size);
+/* Map a page range that another partition also sees (CommEdge rings): never executable,
+ * writable or read-only. */
+enum part_err part_map_shared(struct partition *p, ipa_t ipa, pa_t pa, uint64_t size,
+                              bool writable);
 
 /* Map a device region (leases): RW device memory, never executable; not witnessed here
  * (the lease is). */

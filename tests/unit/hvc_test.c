@@ -299,7 +299,7 @@ static void test_console_write_never_reads_a_leased_device(void **state)
 
 /* ---- CommEdges ---- */
 
-/* Partition p's outgoing ring of edge 0, as the guest sees it (rvm_guest.h's layout). */
+/* End `end`'s page header of edge 0: [0] the head of its ring, [1] its ack of the other. */
 static uint32_t *ring_head(unsigned end)
 {
         return mem_ptr(edge_get(0)->ring_pa[end]);
@@ -355,6 +355,25 @@ static void test_edge_ring_indices_wrap_without_aliasing(void **state)
                 assert_int_equal(got, sent);
         }
         assert_true(ring_head(0)[0] < 0x100); /* it did wrap */
+}
+
+/* Each end writes only its own page, and RVM counts what the reader's progress vouches
+ * for: a writer that claims a million messages is counted one ring's worth. */
+static void test_edge_counts_are_rvms_and_pages_are_each_ends_own(void **state)
+{
+        (void)state;
+        assert_int_equal(fake_s2_prot(part[1]->s2_root, EDGE_IPA), ARCH_S2_WRITE);
+        assert_int_equal(fake_s2_prot(part[1]->s2_root, EDGE_IPA + 0x1000), ARCH_S2_READ);
+        assert_int_equal(fake_s2_prot(part[2]->s2_root, EDGE_IPA), ARCH_S2_READ);
+        assert_int_equal(fake_s2_prot(part[2]->s2_root, EDGE_IPA + 0x1000), ARCH_S2_WRITE);
+        ring_head(0)[0] = 1000000;
+        assert_int_equal(hvc(1, RVM_HC_EDGE_NOTIFY, edge_h[1], 0, 0, 0, 0), 0);
+        assert_int_equal(edge_get(0)->msgs[0], EDGE_RING_SLOTS);
+        /* The reader acks 100 (in its own page): the next claim is bounded by that. */
+        ring_head(1)[1] = 100;
+        ring_head(0)[0] = 2000000;
+        assert_int_equal(hvc(1, RVM_HC_EDGE_NOTIFY, edge_h[1], 0, 0, 0, 0), 0);
+        assert_int_equal(edge_get(0)->msgs[0], EDGE_RING_SLOTS + 100 + EDGE_RING_SLOTS);
 }
 
 static void test_edge_calls_on_someone_elses_edge_are_refused(void **state)
@@ -496,6 +515,8 @@ int main(void)
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_edge_ring_indices_wrap_without_aliasing, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(test_edge_counts_are_rvms_and_pages_are_each_ends_own,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_edge_calls_on_someone_elses_edge_are_refused,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_hostile_offers_and_retrievals_map_nothing, setup,

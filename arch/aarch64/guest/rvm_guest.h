@@ -175,18 +175,20 @@ static inline uint64_t rvm_time_ns(void)
 }
 
 /*
- * CommEdges. Edge n is two shared pages at RVM_EDGE_IPA + n * 8 KiB, one ring each: the
- * partition that owns the edge object writes ring 0 (the first page), its peer ring 1. A ring
- * is a 64-byte header (head: advanced by the writer, tail: by the reader; both free-running
- * 32-bit counters) and 32 slots of 64 bytes: slot = index % 32, right across the wrap at 2^32.
+ * CommEdges. Edge n is two shared pages at RVM_EDGE_IPA + n * 8 KiB, one per end: the
+ * partition that owns the edge object has the first, its peer the second. Each end writes
+ * only its own page (the other is mapped read-only): a 64-byte header — head, how many
+ * messages it has put in its ring; ack, how many of the peer's it has read — and its ring of
+ * 32 slots of 64 bytes. Both counters are free-running 32-bit: message i is in slot i % 32,
+ * right across the wrap at 2^32.
  */
 #define RVM_EDGE_IPA    0x50000000ULL
 #define RVM_EDGE_STRIDE 0x2000ULL
 #define RVM_RING_SLOTS  32u
 
 struct rvm_ring {
-        volatile uint32_t head;
-        volatile uint32_t tail;
+        volatile uint32_t head; /* messages put in this page's ring */
+        volatile uint32_t ack;  /* messages of the other page's ring read */
         uint32_t pad[14];
         volatile uint64_t slot[RVM_RING_SLOTS][8];
 };
@@ -260,7 +262,7 @@ static inline int rvm_send(struct rvm_edge *e, const uint64_t msg[8])
 {
         uint32_t head = e->out->head;
 
-        if (head - e->out->tail >= RVM_RING_SLOTS) {
+        if (head - e->in->ack >= RVM_RING_SLOTS) { /* the peer acks what it read in its page */
                 return 0;
         }
         for (int i = 0; i < 8; i++) {
@@ -274,7 +276,7 @@ static inline int rvm_send(struct rvm_edge *e, const uint64_t msg[8])
 /* Take one message from the incoming ring; false if it is empty. */
 static inline int rvm_recv(struct rvm_edge *e, uint64_t msg[8])
 {
-        uint32_t tail = e->in->tail;
+        uint32_t tail = e->out->ack;
 
         if (tail == e->in->head) {
                 return 0;
@@ -284,7 +286,7 @@ static inline int rvm_recv(struct rvm_edge *e, uint64_t msg[8])
                 msg[i] = e->in->slot[tail % RVM_RING_SLOTS][i];
         }
         __asm__ volatile("dmb ish" ::: "memory");
-        e->in->tail = tail + 1;
+        e->out->ack = tail + 1;
         return 1;
 }
 
