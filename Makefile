@@ -328,7 +328,11 @@ $(HOST_OUT)/fuzz/witness_fuzz: tests/fuzz/witness_fuzz.c $(WITNESS_SRCS) $(WITNE
 $(HOST_OUT)/fuzz/wasm_fuzz: tests/fuzz/wasm_fuzz.c $(wildcard wasm/*.c wasm/*.h wasm/*.inc) $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) -o $@ tests/fuzz/wasm_fuzz.c $(wildcard wasm/*.c) -lm
-FUZZERS := $(HOST_OUT)/fuzz/witness_fuzz $(HOST_OUT)/fuzz/wasm_fuzz
+# The hypercall path a guest reaches, over the fake arch layer (as tests/unit/hvc_test.c).
+$(HOST_OUT)/fuzz/hvc_fuzz: tests/fuzz/hvc_fuzz.c $(UT_hvc) $(wildcard kernel/*.h partition/*.h tests/fake/*.h) $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) -o $@ tests/fuzz/hvc_fuzz.c $(UT_hvc)
+FUZZERS := $(HOST_OUT)/fuzz/witness_fuzz $(HOST_OUT)/fuzz/wasm_fuzz $(HOST_OUT)/fuzz/hvc_fuzz
 .PHONY: fuzz
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do mkdir -p $$f.corpus; \

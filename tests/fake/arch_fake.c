@@ -22,6 +22,8 @@ struct s2_page {
 };
 
 static struct s2_page map[MAP_SLOTS];
+static unsigned touched[MAP_SLOTS]; /* slots ever used since the last reset */
+static unsigned touched_count;
 static void *allocs[4096]; /* freed by fake_arch_reset */
 static unsigned alloc_count;
 
@@ -52,6 +54,9 @@ static struct s2_page *insert(const uint64_t *root, uint64_t ipa)
         }
         for (unsigned i = slot_of(root, ipa), n = 0; n < MAP_SLOTS; i = (i + 1) % MAP_SLOTS, n++) {
                 if (map[i].root == NULL || map[i].dead) {
+                        if (!map[i].dead) {
+                                touched[touched_count++] = i;
+                        }
                         map[i] = (struct s2_page){.root = root, .ipa = ipa};
                         return &map[i];
                 }
@@ -61,7 +66,10 @@ static struct s2_page *insert(const uint64_t *root, uint64_t ipa)
 
 void fake_arch_reset(void)
 {
-        memset(map, 0, sizeof(map));
+        for (unsigned i = 0; i < touched_count; i++) {
+                map[touched[i]] = (struct s2_page){0};
+        }
+        touched_count = 0;
         for (unsigned i = 0; i < alloc_count; i++) {
                 free(allocs[i]);
         }
