@@ -201,15 +201,19 @@ endef
 
 OUT      := build/$(TOOLCHAIN)-$(PROFILE)
 OUT_TEST := build/$(TOOLCHAIN)-$(PROFILE)-ktest
+# The test image again, measuring how long run_lock is held (kernel/lockstat.c).
+OUT_LOCK := build/$(TOOLCHAIN)-$(PROFILE)-lockstat
 KTEST_SRCS := $(wildcard tests/qemu/*.c)
 
 $(eval $(call kernel_image,$(OUT),,,configs/$(PROFILE)/guests))
 $(eval $(call kernel_image,$(OUT_TEST),$(KTEST_SRCS),-DRVM_KTEST,configs/$(PROFILE)/guests tests/guests))
+$(eval $(call kernel_image,$(OUT_LOCK),$(KTEST_SRCS),-DRVM_KTEST -DRVM_LOCK_STATS,configs/$(PROFILE)/guests tests/guests))
 
-.PHONY: all image kernel ktest-image
+.PHONY: all image kernel ktest-image lockstat-image
 all: $(OUT)/rvm.bin
 kernel: $(OUT)/rvm.bin
 ktest-image: $(OUT_TEST)/rvm.bin
+lockstat-image: $(OUT_LOCK)/rvm.bin
 
 .PHONY: setup
 setup:
@@ -377,10 +381,12 @@ TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-m
 	--tier "wasm-spec tests/wasm/run-spec $(HOST_OUT)/wasm/spec_runner $(WASM_TESTSUITE) build/wasm-spec" \
 	--tier "fuzz tests/fuzz/run 10 $(FUZZERS)"
 test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin \
+		$(OUT_LOCK)/rvm.bin \
 		$(HOST_OUT)/model/cap_model_test build/tools/witness $(FUZZERS) $(HOST_OUT)/wasm/spec_runner
 	@$(MAKE) --no-print-directory toolchain-images
 	@tests/run --unit "$(UNIT_BINS)" --dtb $(HOST_OUT)/virt-smp4.dtb \
 		--image $(OUT)/rvm.bin --ktest $(OUT_TEST)/rvm.bin --witness-tool build/tools/witness \
+		--lockstat $(OUT_LOCK)/rvm.bin \
 		--toolchain-images "build/gnu-$(PROFILE)/rvm.bin build/llvm-$(PROFILE)/rvm.bin" \
 		--qemu "$(QEMU)" --tier $(TEST_TIERS)
 
@@ -419,9 +425,10 @@ check: $(SETUP_STAMP) $(HOST_OUT)/abi_table
 .PHONY: bench
 BENCH_HOST := $(HOST_OUT)/bench/cap_bench $(HOST_OUT)/bench/witness_bench \
 	$(HOST_OUT)/bench/sched_bench $(HOST_OUT)/bench/wasm_bench
-bench: $(OUT_TEST)/rvm.bin $(BENCH_HOST)
+bench: $(OUT_TEST)/rvm.bin $(OUT_LOCK)/rvm.bin $(BENCH_HOST)
 	@mkdir -p build
-	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --host "$(BENCH_HOST)" --qemu "$(QEMU)" \
+	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --lockstat $(OUT_LOCK)/rvm.bin \
+		--host "$(BENCH_HOST)" --qemu "$(QEMU)" \
 		--insns "$(HOST_OUT)/bench/wasm_bench build/wasm/bench.wasm" \
 		>build/bench.txt; status=$$?; cat build/bench.txt; exit $$status
 

@@ -42,13 +42,13 @@ static void agent_fp_enter(void);
 uint64_t agent_lock(void)
 {
         uint64_t saved = arch_irq_save();
-        spin_lock(&run_lock);
+        run_lock_take();
         return saved;
 }
 
 void agent_unlock(uint64_t saved)
 {
-        spin_unlock(&run_lock);
+        run_lock_give();
         arch_irq_restore(saved);
 }
 
@@ -306,7 +306,7 @@ unsigned agent_boot(void)
         uint32_t ids[AGENT_MAX] = {0}; /* configuration position -> agent id */
 
         ipc_set_end_waker(agent_end_wake);
-        spin_lock(&run_lock);
+        run_lock_take();
         for (size_t i = 0; i < rvm_agent_count; i++) {
                 struct partition *p = part_get(rvm_agents[i].partition);
                 if (rvm_agents[i].on_demand || p == NULL || p->cfg->kind != PART_KIND_WASM) {
@@ -330,7 +330,7 @@ unsigned agent_boot(void)
                         ipc_edge_connect(a, b);
                 }
         }
-        spin_unlock(&run_lock);
+        run_lock_give();
         return started;
 }
 
@@ -402,7 +402,7 @@ void agent_run_partition(struct partition *p)
                 agent_unlock(saved);
         }
         arch_irqs_off();
-        spin_lock(&run_lock);
+        run_lock_take();
         if (idle) {
                 /* None of p's agents can run: p sleeps until one can (doorbell, resume,
                  * spawn, migration), so waiting agents cost neither fuel nor CPU. */
@@ -412,7 +412,7 @@ void agent_run_partition(struct partition *p)
                 run_yield(); /* it had its turns: let the other partitions in */
                 c->need_resched = true;
         }
-        spin_unlock(&run_lock);
+        run_lock_give();
 }
 
 /* Lifecycle changes wait for the agent to leave its CPU (at most one turn of fuel). Returns

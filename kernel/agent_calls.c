@@ -104,7 +104,8 @@ int32_t agent_hc_log(struct gate_ctx *ctx)
         }
         line[len] = '\0';
         a->logs++;
-        con_source_printf(AGENT_PRINCIPAL(a->id), "[agent %u %s] %s", a->id, a->cfg->name, line);
+        (void)con_source_printf(AGENT_PRINCIPAL(a->id), "[agent %u %s] %s", a->id, a->cfg->name,
+                                line);
         ctx->call->x[1] = len;
         return 0;
 }

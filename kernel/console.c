@@ -108,14 +108,16 @@ static void feed(bool wait)
         }
 }
 
-void con_source_write(unsigned source, const char *s, size_t n)
+bool con_source_write(unsigned source, const char *s, size_t n)
 {
+        bool kept = true;
+
         if (source >= CON_SOURCES) {
                 source = 0;
         }
         if (con_no_lock) {
                 raw_write(s, n);
-                return;
+                return true;
         }
         spin_lock(&con_lock);
         if (!buffering) {
@@ -123,6 +125,7 @@ void con_source_write(unsigned source, const char *s, size_t n)
         } else if (!put(buf(source), s, n)) {
                 if (source != 0) {
                         bufs[source].dropped += n; /* its own excess, counted */
+                        kept = false;
                 } else {
                         feed(true); /* RVM's own output is never dropped: wait */
                         if (!put(buf(0), s, n)) {
@@ -131,11 +134,12 @@ void con_source_write(unsigned source, const char *s, size_t n)
                 }
         }
         spin_unlock(&con_lock);
+        return kept;
 }
 
 void con_write(const char *s, size_t n)
 {
-        con_source_write(0, s, n);
+        (void)con_source_write(0, s, n);
 }
 
 void con_puts(const char *s)
@@ -148,7 +152,7 @@ void con_puts(const char *s)
         con_write(s, n);
 }
 
-static void vprint(unsigned source, const char *fmt, va_list ap)
+static bool vprint(unsigned source, const char *fmt, va_list ap)
 {
         char line[CON_LINE];
         size_t n = fmt_vformat(line, sizeof(line), fmt, ap);
@@ -162,7 +166,7 @@ static void vprint(unsigned source, const char *fmt, va_list ap)
                 }
                 n += sizeof(cut) - 1;
         }
-        con_source_write(source, line, n);
+        return con_source_write(source, line, n);
 }
 
 void con_printf(const char *fmt, ...)
@@ -170,17 +174,18 @@ void con_printf(const char *fmt, ...)
         va_list ap;
 
         va_start(ap, fmt);
-        vprint(0, fmt, ap);
+        (void)vprint(0, fmt, ap);
         va_end(ap);
 }
 
-void con_source_printf(unsigned source, const char *fmt, ...)
+bool con_source_printf(unsigned source, const char *fmt, ...)
 {
         va_list ap;
 
         va_start(ap, fmt);
-        vprint(source, fmt, ap);
+        bool kept = vprint(source, fmt, ap);
         va_end(ap);
+        return kept;
 }
 
 uint64_t con_dropped(unsigned source)

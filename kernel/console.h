@@ -28,9 +28,9 @@ void con_write(const char *s, size_t n);
 void con_puts(const char *s);
 void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* A principal's output: kept whole or dropped whole (then counted); never waits. */
-void con_source_write(unsigned source, const char *s, size_t n);
-void con_source_printf(unsigned source, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A principal's output: kept whole (true) or dropped whole (false, counted); never waits. */
+bool con_source_write(unsigned source, const char *s, size_t n);
+bool con_source_printf(unsigned source, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Bytes of source's output dropped since boot. */
 uint64_t con_dropped(unsigned source);
 

@@ -49,8 +49,9 @@ int32_t guest_hc_console_write(struct gate_ctx *ctx)
                 }
         }
         buf[len] = '\0';
-        con_source_printf(p->id, "[%s] %s", p->name, buf); /* its own buffer: never waits */
-        ctx->call->x[1] = len;
+        /* Into its own console buffer: never waits; 0 bytes written if that is full. */
+        bool kept = con_source_printf(p->id, "[%s] %s", p->name, buf);
+        ctx->call->x[1] = kept ? len : 0;
         return 0;
 }
 
@@ -140,6 +141,7 @@ int32_t guest_hc_psci(struct gate_ctx *ctx)
                 run_drop_current(p);
                 part_restart(p, p->id);
                 part_set_state(p, PART_RUNNING, p->id);
+                this_cpu()->reload = p;   /* its RAM: once the lock is given (run_reload) */
                 run_partition_changed(p); /* its other vCPUs: off now, their CPUs let go */
                 break;
         }
@@ -148,10 +150,11 @@ int32_t guest_hc_psci(struct gate_ctx *ctx)
 
 void guest_hvc(struct arch_regs *regs, struct vcpu *v, const struct gate_entry *e)
 {
-        spin_lock(&run_lock);
+        run_lock_take();
         /* The gate reads and writes the argument registers in the frame itself. */
         gate_dispatch_entry(&(struct gate_call){.caller = v->part->id, .x = regs->x}, e);
-        spin_unlock(&run_lock);
+        run_lock_give();
+        run_reload(this_cpu()); /* after a PSCI SYSTEM_RESET */
 }
 
 void guest_smc(struct arch_regs *regs, struct vcpu *v)

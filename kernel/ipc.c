@@ -99,7 +99,7 @@ static int cmd_edges(int argc, char **argv)
         (void)argc;
         (void)argv;
         con_printf("edge  from -> to   messages   bytes       notifies\n");
-        spin_lock(&run_lock);
+        run_lock_take();
         for (unsigned i = 0; i < edge_count(); i++) {
                 const struct edge *e = edge_get(i);
                 for (unsigned d = 0; d < 2; d++) {
@@ -110,7 +110,7 @@ static int cmd_edges(int argc, char **argv)
                                    (unsigned long long)e->notifies[d]);
                 }
         }
-        spin_unlock(&run_lock);
+        run_lock_give();
         if (edge_count() == 0) {
                 con_puts("(no CommEdges)\n");
         }

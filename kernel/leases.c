@@ -17,14 +17,14 @@
  * meanwhile; nobody to take it: masked until the next lease. */
 static void lease_irq(unsigned intid, void *ctx)
 {
-        spin_lock(&run_lock); /* IRQs reach EL2 only outside run_lock (idle or from EL1) */
+        run_lock_take(); /* IRQs reach EL2 only outside run_lock (idle or from EL1) */
         struct vcpu *v = lease_irq_target(ctx);
         if (v != NULL) {
                 virq_forward(v, intid);
         } else {
                 hal_gic_mask_spi(intid, true);
         }
-        spin_unlock(&run_lock);
+        run_lock_give();
 }
 
 void leases_init(void)
@@ -67,9 +67,9 @@ static int cmd_lease(int argc, char **argv)
                 con_puts("usage: lease <device> <partition id> <milliseconds>\n");
                 return -1;
         }
-        spin_lock(&run_lock);
+        run_lock_take();
         enum lease_err e = lease_grant(argv[1], part_get(id), ms, 0);
-        spin_unlock(&run_lock);
+        run_lock_give();
         if (e != LEASE_OK) {
                 con_printf("lease: %s\n", lease_err_str(e));
                 return -1;
@@ -86,9 +86,9 @@ static int cmd_unlease(int argc, char **argv)
                 con_puts("usage: unlease <device>\n");
                 return -1;
         }
-        spin_lock(&run_lock);
+        run_lock_take();
         enum lease_err e = lease_revoke(argv[1], 0);
-        spin_unlock(&run_lock);
+        run_lock_give();
         if (e != LEASE_OK) {
                 con_printf("unlease: %s\n", lease_err_str(e));
                 return -1;
@@ -104,7 +104,7 @@ static int cmd_leases(int argc, char **argv)
         uint64_t now = hal_time_ns();
 
         con_printf("device  address             irq  forwarded  holder  ms left\n");
-        spin_lock(&run_lock);
+        run_lock_take();
         for (unsigned i = 0; i < lease_device_count(); i++) {
                 const struct lease *l = lease_device(i);
                 con_printf("%-7s 0x%016llx  %-4u %-10llu ", l->name, (unsigned long long)l->pa,
@@ -116,7 +116,7 @@ static int cmd_leases(int argc, char **argv)
                         con_printf("%-7u %llu\n", l->partition, (unsigned long long)left);
                 }
         }
-        spin_unlock(&run_lock);
+        run_lock_give();
         if (lease_device_count() == 0) {
                 con_puts("(no leasable device on this board)\n");
         }

@@ -265,7 +265,7 @@ static enum boot_status phase_handoff(char *msg, size_t cap)
         }
         hal_uart_rx_irq_enable();
         unsigned started = 0;
-        spin_lock(&run_lock);
+        run_lock_take();
         for (unsigned id = 1; id <= part_count(); id++) {
                 struct partition *p = part_get(id);
                 p->vcpus[0].state = VCPU_RUNNABLE;
@@ -274,7 +274,7 @@ static enum boot_status phase_handoff(char *msg, size_t cap)
                         started++;
                 }
         }
-        spin_unlock(&run_lock);
+        run_lock_give();
 #ifdef RVM_HAVE_WASM
         unsigned agents = agent_boot();
 #else

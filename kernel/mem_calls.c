@@ -69,7 +69,7 @@ static int cmd_regions(int argc, char **argv)
 
         (void)argc;
         (void)argv;
-        spin_lock(&run_lock);
+        run_lock_take();
         for (unsigned id = 1; id <= part_count(); id++) {
                 const struct partition *p = part_get(id);
                 if (p->s2_root != NULL) {
@@ -108,7 +108,7 @@ static int cmd_regions(int argc, char **argv)
                         con_printf("-\n");
                 }
         }
-        spin_unlock(&run_lock);
+        run_lock_give();
         if (offers == 0) {
                 con_puts("(no offers)\n");
         }

@@ -39,7 +39,7 @@ static int cmd_ps(int argc, char **argv)
             "id name            state      cpu mode   press run-ms   switches hypercalls "
             "faults restarts con-lost\n");
         uint64_t now = hal_time_ns();
-        spin_lock(&run_lock);
+        run_lock_take();
         for (unsigned id = 1; id <= part_count(); id++) {
                 const struct partition *p = part_get(id);
                 /* Summed over its vCPUs; the CPU column is the first vCPU on a CPU now. */
@@ -70,7 +70,7 @@ static int cmd_ps(int argc, char **argv)
                     (unsigned long long)p->faults, (unsigned long long)p->restarts,
                     (unsigned long long)con_dropped(p->id));
         }
-        spin_unlock(&run_lock);
+        run_lock_give();
         if (part_count() == 0) {
                 con_puts("(no guest partitions in this profile)\n");
         }
@@ -90,7 +90,7 @@ static int cmd_vcpus(int argc, char **argv)
         (void)argc;
         (void)argv;
         con_printf("part vcpu mpidr      state    cpu run-ms   switches fp-loads virqs\n");
-        spin_lock(&run_lock);
+        run_lock_take();
         for (unsigned id = 1; id <= part_count(); id++) {
                 const struct partition *p = part_get(id);
                 if (p->cfg->kind != PART_KIND_GUEST) {
@@ -106,7 +106,7 @@ static int cmd_vcpus(int argc, char **argv)
                                    (unsigned long long)v->virqs);
                 }
         }
-        spin_unlock(&run_lock);
+        run_lock_give();
         return 0;
 }
 MONITOR_CMD(vcpus, "vcpus", "", "every guest vCPU: MPIDR, state, CPU, run time, switches",
@@ -121,12 +121,12 @@ static int change_state(int argc, char **argv, enum part_state to)
                 con_printf("usage: %s <partition id> (see ps)\n", argv[0]);
                 return -1;
         }
-        spin_lock(&run_lock);
+        run_lock_take();
         struct partition *p = part_get((uint32_t)id);
         enum part_state from = p->state;
         enum part_err e = part_set_state(p, to, 0);
         run_partition_changed(p);
-        spin_unlock(&run_lock);
+        run_lock_give();
         if (e != PART_OK) {
                 con_printf("%s: partition %llu is %s; it cannot become %s\n", argv[0],
                            (unsigned long long)id, part_state_name(from), part_state_name(to));
@@ -183,12 +183,12 @@ static int cmd_mode(int argc, char **argv)
                 con_puts("usage: mode <partition id> reflex|flow\n");
                 return -1;
         }
-        spin_lock(&run_lock);
+        run_lock_take();
         struct sched_entity *e = run_entity(part_get((uint32_t)id));
         enum sched_err err =
             e != NULL ? sched_set_mode((struct sched *)run_scheduler(), e, mode, hal_time_ns())
                       : SCHED_E_INVAL;
-        spin_unlock(&run_lock);
+        run_lock_give();
         if (err != SCHED_OK) {
                 con_printf("mode: partition %llu is not scheduled (start it first)\n",
                            (unsigned long long)id);
@@ -208,10 +208,10 @@ static int cmd_pressure(int argc, char **argv)
                 con_puts("usage: pressure <partition id> <0..10000 basis points>\n");
                 return -1;
         }
-        spin_lock(&run_lock);
+        run_lock_take();
         int n = sched_set_partition_pressure((struct sched *)run_scheduler(), (uint32_t)id,
                                              (uint32_t)bp);
-        spin_unlock(&run_lock);
+        run_lock_give();
         if (n <= 0) {
                 con_printf("pressure: partition %llu is not scheduled\n", (unsigned long long)id);
                 return -1;
@@ -229,9 +229,9 @@ static int cmd_degraded(int argc, char **argv)
                 con_puts("usage: degraded on|off\n");
                 return -1;
         }
-        spin_lock(&run_lock);
+        run_lock_take();
         sched_set_degraded((struct sched *)run_scheduler(), on); /* witnessed when it changes */
-        spin_unlock(&run_lock);
+        run_lock_give();
         con_printf("scheduler: %s (cut pressure %s)\n", on ? "degraded" : "normal",
                    on ? "ignored" : "applied");
         return 0;
@@ -242,7 +242,7 @@ MONITOR_CMD(degraded, "degraded", "on|off",
 /* A virtual UART's line: to the console, prefixed with the partition's name. */
 void part_vdev_line(const struct partition *p, const char *text)
 {
-        con_source_printf(p->id, "[%s] %s\n", p->name, text);
+        (void)con_source_printf(p->id, "[%s] %s\n", p->name, text);
 }
 
 static int cmd_vdevs(int argc, char **argv)
@@ -250,14 +250,14 @@ static int cmd_vdevs(int argc, char **argv)
         (void)argc;
         (void)argv;
         con_printf("partition        device  IPA                 reads       writes\n");
-        spin_lock(&run_lock);
+        run_lock_take();
         for (unsigned i = 0; i < vdev_total(); i++) {
                 const struct vdev *d = vdev_get(i);
                 con_printf("%-2u %-13s %-7s 0x%016llx  %-11llu %llu\n", d->part->id, d->part->name,
                            d->ops->name, (unsigned long long)d->ipa, (unsigned long long)d->reads,
                            (unsigned long long)d->writes);
         }
-        spin_unlock(&run_lock);
+        run_lock_give();
         if (vdev_total() == 0) {
                 con_puts("(no virtual devices)\n");
         }

@@ -23,17 +23,18 @@ struct percpu {
         unsigned index;
         uint64_t mpidr;
         enum cpu_state state;
-        int32_t psci_err;      /* when state == CPU_FAILED */
-        uint64_t ticks;        /* EL2 timer interrupts taken */
-        uint64_t irqs;         /* all interrupts taken */
-        uint64_t online_ns;    /* time it came online */
-        struct vcpu *current;  /* the vCPU whose state is live on this CPU, or NULL */
-        uint32_t current_gen;  /* current's context generation when it was loaded */
-        bool need_resched;     /* the tick asks for the next vCPU */
-        bool yield;            /* the current vCPU gave up its slice: the next pick says so */
-        bool console_input;    /* CPU 0: typed input waits for the monitor */
-        struct vcpu *fp_owner; /* whose FP/SIMD registers are live here (NULL: nobody's) */
-        uint64_t idle_ns;      /* time spent with nothing to run */
+        int32_t psci_err;         /* when state == CPU_FAILED */
+        uint64_t ticks;           /* EL2 timer interrupts taken */
+        uint64_t irqs;            /* all interrupts taken */
+        uint64_t online_ns;       /* time it came online */
+        struct vcpu *current;     /* the vCPU whose state is live on this CPU, or NULL */
+        uint32_t current_gen;     /* current's context generation when it was loaded */
+        bool need_resched;        /* the tick asks for the next vCPU */
+        bool yield;               /* the current vCPU gave up its slice: the next pick says so */
+        bool console_input;       /* CPU 0: typed input waits for the monitor */
+        struct vcpu *fp_owner;    /* whose FP/SIMD registers are live here (NULL: nobody's) */
+        struct partition *reload; /* restarted here: its RAM reloads once the lock is given */
+        uint64_t idle_ns;         /* time spent with nothing to run */
 };
 
 extern struct percpu percpu[RVM_MAX_CPUS];

@@ -62,9 +62,9 @@ void run_sched_init(void)
 
 void run_cpu_online(unsigned cpu)
 {
-        spin_lock(&run_lock);
+        run_lock_take();
         sched_cpu_init(&run_sched, cpu, hal_time_ns());
-        spin_unlock(&run_lock);
+        run_lock_give();
         hal_gic_enable(SGI_RESCHED, arch_mpidr(), resched_sgi, NULL);
         virq_cpu_online();
 }
@@ -310,13 +310,13 @@ static __attribute__((noinline)) struct vcpu *decide(struct percpu *c, struct vc
                 monitor_poll(); /* the monitor runs on CPU 0 between vCPUs */
                 con_drain();    /* its answer, before anyone takes the lock */
         }
-        spin_lock(&run_lock);
+        run_lock_take();
         uint64_t now = hal_time_ns(); /* one clock read for the whole decision */
         struct vcpu *cur = c->current;
         struct vcpu *next = pick(c, now);
         *other = NULL;
         if (next != NULL && next == cur) {
-                spin_unlock(&run_lock);
+                run_lock_give();
                 return cur;
         }
         if (cur != NULL) {
@@ -324,13 +324,13 @@ static __attribute__((noinline)) struct vcpu *decide(struct percpu *c, struct vc
         }
         if (next != NULL && !runs_in_el2(next)) {
                 vcpu_load(c, next, now);
-                spin_unlock(&run_lock);
+                run_lock_give();
                 return next;
         }
         if (next != NULL) {
                 next->switches++;
         }
-        spin_unlock(&run_lock);
+        run_lock_give();
         *other = next;
         return NULL;
 }
@@ -371,6 +371,19 @@ __attribute__((noinline)) struct vcpu *run_schedule_slow(struct percpu *c)
         return v != NULL ? v : run_others(c, other);
 }
 
+void run_reload(struct percpu *c)
+{
+        while (c->reload != NULL) {
+                run_lock_take();
+                struct partition *p = c->reload;
+                if (part_reload_step(p)) {
+                        c->reload = NULL;
+                        run_partition_changed(p); /* its boot vCPU can run again */
+                }
+                run_lock_give();
+        }
+}
+
 void run_loop(void)
 {
         arch_irqs_off();
@@ -384,7 +397,7 @@ void run_tick(void)
         struct percpu *c = this_cpu();
         uint64_t now = hal_time_ns();
 
-        spin_lock(&run_lock);
+        run_lock_take();
         if (sched_tick(&run_sched, c->index, now)) {
                 c->need_resched = true;
         }
@@ -398,14 +411,14 @@ void run_tick(void)
                 sched_balance(&run_sched, now);
                 sched_epoch(&run_sched, now, NULL); /* DC-10: one summary record per epoch */
         }
-        spin_unlock(&run_lock);
+        run_lock_give();
 }
 
 void run_timer_event(void)
 {
-        spin_lock(&run_lock);
+        run_lock_take();
         uint64_t next = virq_tick(); /* wake who is due */
-        spin_unlock(&run_lock);
+        run_lock_give();
         hal_timer_event(this_cpu()->index, next);
 }
 

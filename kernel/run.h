@@ -16,6 +16,25 @@
 /* One big lock over partitions, vCPUs, capabilities and the gate. */
 extern struct spinlock run_lock;
 
+/*
+ * Take and give run_lock. Images built with RVM_LOCK_STATS (make test's lock-statistics
+ * image) also measure every hold in instructions (the PMU) and keep each CPU's longest, with
+ * where it was taken: monitor `locks`, and the hostile-load figure of `make bench`.
+ */
+#ifdef RVM_LOCK_STATS
+void run_lock_take(void);
+void run_lock_give(void);
+#else
+static inline void run_lock_take(void)
+{
+        spin_lock(&run_lock);
+}
+static inline void run_lock_give(void)
+{
+        spin_unlock(&run_lock);
+}
+#endif
+
 /* Enter the run loop on this CPU (after boot); never returns. */
 __attribute__((noreturn)) void run_loop(void);
 
@@ -58,6 +77,10 @@ struct vcpu *run_current(void);
 
 /* If p's vCPU is live on this CPU, forget its live registers (it is reset or gone). */
 void run_drop_current(struct partition *p);
+
+/* A partition restarted on this CPU (c->reload) reloads its RAM in steps, the lock taken and
+ * given around each: called with run_lock not held, after the trap that restarted it. */
+void run_reload(struct percpu *c);
 
 /* Handle a fault by p's policy: witness it, then stop or restart p. */
 void run_fault(struct partition *p, uint32_t esr, uint64_t ipa, uint32_t code);

@@ -36,6 +36,7 @@ void run_fault(struct partition *p, uint32_t esr, uint64_t ipa, uint32_t code)
         run_drop_current(p);
         if (p->cfg->fault_policy == PART_FAULT_RESTART && p->restarts < p->cfg->max_restarts) {
                 part_restart(p, 0);
+                this_cpu()->reload = p;   /* its RAM: once the lock is given (run_reload) */
                 run_partition_changed(p); /* its other vCPUs: off now, their CPUs let go */
                 return;
         }
@@ -125,7 +126,7 @@ static __attribute__((noinline)) struct arch_regs *lower_sync_slow(struct percpu
                       (unsigned long long)esr);
         }
         struct partition *p = v->part;
-        spin_lock(&run_lock);
+        run_lock_take();
         switch (ec) {
         case EC_SMC64:
                 regs->elr += 4; /* a trapped SMC returns to itself */
@@ -167,7 +168,8 @@ static __attribute__((noinline)) struct arch_regs *lower_sync_slow(struct percpu
                 run_fault(p, (uint32_t)esr, arch_trap_far(), FAULT_UNHANDLED);
                 break;
         }
-        spin_unlock(&run_lock);
+        run_lock_give();
+        run_reload(c);
         return run_schedule(regs);
 }
 

@@ -159,35 +159,37 @@ unsigned part_vcpus_on(const struct partition *p)
         return n;
 }
 
-static void load_image(struct partition *p, bool fresh)
+/* Page off of p's RAM from its image: the image's bytes there, zeros after them. */
+static void load_page(struct partition *p, uint64_t off)
 {
-        if (fresh || env.page_owned == NULL) {
-                memset(mem_ptr(p->mem_pa), 0, p->mem_size);
-                memcpy(mem_ptr(p->mem_pa), p->cfg->image, *p->cfg->image_size);
-        } else {
-                for (uint64_t off = 0; off < p->mem_size; off += PAGE) {
-                        if (!env.page_owned(env.alloc_ctx, p, pa_addr(p->mem_pa) + off)) {
-                                continue;
-                        }
-                        uint8_t *page = mem_ptr(pa_add(p->mem_pa, off));
-                        uint64_t image = *p->cfg->image_size;
-                        uint64_t n = image > off ? image - off : 0;
-                        n = n > PAGE ? PAGE : n;
-                        if (n != 0) {
-                                memcpy(page, p->cfg->image + off, n);
-                        }
-                        memset(page + n, 0, PAGE - n);
-                }
+        uint8_t *page = mem_ptr(pa_add(p->mem_pa, off));
+        uint64_t image = *p->cfg->image_size;
+        uint64_t n = image > off ? image - off : 0;
+
+        n = n > PAGE ? PAGE : n;
+        if (n != 0) {
+                memcpy(page, p->cfg->image + off, n);
         }
-        /* The boot vCPU enters the image's first byte; the others wait for CPU_ON. */
+        memset(page + n, 0, PAGE - n);
+}
+
+/* Every vCPU back to the image's entry (the others wait for CPU_ON); a CPU still running
+ * one of them sees its new generation and drops it. */
+static void reset_vcpus(struct partition *p)
+{
         for (unsigned i = 1; i < p->nr_vcpus; i++) {
                 part_vcpu_off(p, i);
                 vcpu_reset(p, i, PART_IPA_BASE, 0);
         }
         vcpu_reset(p, 0, PART_IPA_BASE, 0 /* no DTB */);
-        if (!fresh) {
-                p->vcpus[0].state = VCPU_RUNNABLE; /* a restart: even if the guest turned it off */
+}
+
+static void load_image(struct partition *p)
+{
+        for (uint64_t off = 0; off < p->mem_size; off += PAGE) {
+                load_page(p, off);
         }
+        reset_vcpus(p);
 }
 
 enum part_err part_create(const struct part_config *cfg, struct partition **out)
@@ -253,7 +255,7 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
                 p->vcpus[i].index = i;
                 p->vcpus[i].cpu = -1;
         }
-        load_image(p, true);
+        load_image(p);
         part_used++;
         p->state = PART_CREATED;
         witness_emit(&(struct witness_event){
@@ -317,6 +319,11 @@ enum part_err part_map_device(struct partition *p, ipa_t ipa, pa_t pa, uint64_t 
         return PART_OK;
 }
 
+/*
+ * A restart reloads p's RAM in bounded steps (part_reload_step), so that no one holds the
+ * lock the caller holds for the whole of a large partition's memory. Meanwhile every vCPU of
+ * p is off and has a new context generation: nothing of p runs until the last step.
+ */
 enum part_err part_restart(struct partition *p, uint32_t actor)
 {
         if (p->state == PART_DESTROYED || p->cfg->kind != PART_KIND_GUEST) {
@@ -324,10 +331,38 @@ enum part_err part_restart(struct partition *p, uint32_t actor)
         }
         p->restarts++;
         release_memory(p);
-        load_image(p, false);
+        reset_vcpus(p);
+        p->vcpus[0].state = VCPU_OFF;
+        p->reload_next = 0;
+        p->reloading = true;
         witness_emit(&(struct witness_event){
             .kind = WK_REC_RESTART, .actor = actor, .target = p->id, .payload = p->restarts});
         return PART_OK;
+}
+
+bool part_reload_step(struct partition *p)
+{
+        if (!p->reloading) {
+                return true;
+        }
+        if (p->state != PART_RUNNING) {
+                p->reloading = false; /* stopped or killed meanwhile: it stays off */
+                return true;
+        }
+        for (unsigned n = 0; n < PART_RELOAD_PAGES && p->reload_next < p->mem_size; n++) {
+                /* Pages it donated to another partition are no longer its own. */
+                if (env.page_owned == NULL ||
+                    env.page_owned(env.alloc_ctx, p, pa_addr(p->mem_pa) + p->reload_next)) {
+                        load_page(p, p->reload_next);
+                }
+                p->reload_next += PAGE;
+        }
+        if (p->reload_next < p->mem_size) {
+                return false;
+        }
+        p->reloading = false;
+        p->vcpus[0].state = VCPU_RUNNABLE; /* even if the guest had turned it off */
+        return true;
 }
 
 struct partition *part_get(uint32_t id)

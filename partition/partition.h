@@ -140,6 +140,8 @@ struct partition {
         struct vcpu vcpus[PART_MAX_VCPUS]; /* nr_vcpus of them; vCPU 0 is the boot vCPU */
         uint32_t nr_vcpus;
         uint64_t hypercalls, faults, restarts;
+        bool reloading;       /* a restart is copying its image back (part_reload_step) */
+        uint64_t reload_next; /* the next RAM offset to reload */
         uint64_t last_fault_ipa;
         uint32_t last_fault_esr;
 };
@@ -176,8 +178,12 @@ uint64_t part_alloc_page(void);
 enum part_err part_create(const struct part_config *cfg, struct partition **out);
 /* Lifecycle. Every change is witnessed (WK_PART_STATE, actor = who asked). */
 enum part_err part_set_state(struct partition *p, enum part_state next, uint32_t actor);
-/* Reload the image and reset the vCPU (restart policy, PSCI SYSTEM_RESET). */
+/* Restart p from its image (restart policy, PSCI SYSTEM_RESET): its vCPUs reset and off,
+ * witnessed; then the caller runs part_reload_step, each call under the lock, until it says
+ * done, when the boot vCPU is runnable again. Each step copies at most PART_RELOAD_PAGES. */
+#define PART_RELOAD_PAGES 16
 enum part_err part_restart(struct partition *p, uint32_t actor);
+bool part_reload_step(struct partition *p);
 struct partition *part_get(uint32_t id);
 unsigned part_count(void);
 const char *part_state_name(enum part_state s);

@@ -33,6 +33,7 @@ GUEST_IMAGE(smp_guest);
 GUEST_IMAGE(share_party);
 GUEST_IMAGE(vuart_user);
 GUEST_IMAGE(vuart_bad);
+GUEST_IMAGE(con_flood);
 
 #define MIB (1ULL << 20)
 
@@ -176,6 +177,19 @@ static const struct part_config scenario_vdev[] = {
     GUEST_VUART("vuart_bad", vuart_bad),
 };
 
+/* Every guest-driven path that takes run_lock, with hostile arguments, beside a well-behaved
+ * partition: the lock-statistics image measures the longest hold (tests/run, make bench). */
+static const struct part_config scenario_lockhold[] = {
+    GUEST("victim", victim, PART_FAULT_STOP),
+    GUEST("spinner", spinner, PART_FAULT_STOP),
+    GUEST_VUART("con_flood", con_flood),
+    GUEST("hvc_fuzz", hvc_fuzz, PART_FAULT_STOP),
+    GUEST("ipc_flood", ipc_flood, PART_FAULT_STOP),
+    GUEST("fault_loop", fault_loop, PART_FAULT_RESTART),
+    GUEST("bad_write", bad_write, PART_FAULT_STOP),
+};
+static const struct edge_config edges_lockhold[] = {{5, 2}};
+
 static const struct {
         const char *name;
         const struct part_config *table;
@@ -201,6 +215,8 @@ static const struct {
     {"smp", scenario_smp, 2, NULL, 0},
     {"share", scenario_share, 3, edges_share, 2},
     {"vdev", scenario_vdev, 2, NULL, 0},
+    {"lockhold", scenario_lockhold, sizeof(scenario_lockhold) / sizeof(scenario_lockhold[0]),
+     edges_lockhold, 1},
 };
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count,

@@ -456,6 +456,14 @@ static void test_psci_acts_on_the_caller_only_and_checks_its_arguments(void **st
         memset(mem_ptr(part[2]->mem_pa), 0xAA, RAM);
         assert_int_equal(hvc(2, PSCI_SYSTEM_RESET, 0, 0, 0, 0, 0), 0);
         assert_int_equal(part[2]->restarts, 1);
+        assert_ptr_equal(this_cpu()->reload, part[2]); /* its RAM: in bounded steps */
+        assert_int_equal(part[2]->vcpus[0].state, VCPU_OFF);
+        unsigned steps = 1;
+        while (!part_reload_step(part[2])) {
+                steps++;
+        }
+        assert_int_equal(steps, RAM / 4096 / PART_RELOAD_PAGES);
+        assert_int_equal(part[2]->vcpus[0].state, VCPU_RUNNABLE);
         assert_memory_equal(mem_ptr(part[2]->mem_pa), image, sizeof(image));
         assert_int_equal(((uint8_t *)mem_ptr(part[2]->mem_pa))[RAM - 1], 0);
         assert_int_equal(part[3]->restarts, 0);
