@@ -5,7 +5,7 @@
 #   make check    cheap gates: assembly budget, clang-format, both toolchains, no
 #                 sysreg/MMIO outside arch/ and hal/
 #   make bench    benchmarks, printed as BENCH lines and saved to build/bench.txt
-#   make tools    host tools (build/tools/rvf, build/tools/witness)
+#   make tools    host tools (build/tools/witness)
 #   make debug    QEMU halted with a gdb stub
 #   make clean
 #

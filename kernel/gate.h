@@ -136,6 +136,7 @@ int32_t gate_hvc_cap_drop(struct gate_ctx *ctx);
  * PSCI's whole function id). RVM_UNPRIV: no capability, tier 0, the module witnesses.
  */
 #define RVM_UNPRIV (GATE_F_UNPRIVILEGED | GATE_F_ANY_TYPE | GATE_F_SELF_WITNESS)
+#define WK_NONE    0 /* a call that writes no record declares no kind (unprivileged only) */
 #define GATE_ENTRY_FID_(f_, nm, ty, rt, tr, ro, rl, wk, fl, fn) \
         {.fid = f_,                                             \
          .name = nm,                                            \

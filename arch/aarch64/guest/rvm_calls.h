@@ -12,7 +12,9 @@
  * hypervisor service). Type, rights, tier, witness kind, flags and handler are the kernel's
  * names (cap/cap.h, proof/proof.h, witness/witness.h, kernel/gate.h); a guest that includes
  * this file never expands them. RVM_UNPRIV is a call that needs no capability: it touches
- * only the caller, and witnesses what it changes itself.
+ * only the caller, and witnesses what it changes itself. The witness kind is what the call's
+ * records are, written on success or refusal; WK_NONE: a call that changes nothing and never
+ * refuses (it writes no record, so it declares none).
  */
 #ifndef RVM_CALLS_H
 #define RVM_CALLS_H
@@ -25,19 +27,19 @@
 
 /* The kernel's own: console, time, CommEdges, memory regions. */
 #define RVM_KERNEL_CALLS(X)                                                                     \
-    X(0x000, NULL, "null", CAP_T_NONE, GATE_RIGHTS_NONE, PROOF_TIER_NONE, 0, 0,                  \
-      WK_PROOF_ALLOW, RVM_UNPRIV | GATE_F_LOCAL, guest_hc_null)                                 \
+    X(0x000, NULL, "null", CAP_T_NONE, GATE_RIGHTS_NONE, PROOF_TIER_NONE, 0, 0, WK_NONE,         \
+      RVM_UNPRIV | GATE_F_LOCAL, guest_hc_null)                                 \
     X(0x001, CONSOLE_WRITE, "console_write", CAP_T_NONE, GATE_RIGHTS_NONE, PROOF_TIER_NONE, 0,   \
       0, WK_PROOF_ALLOW, RVM_UNPRIV, guest_hc_console_write)                                    \
-    X(0x002, YIELD, "yield", CAP_T_NONE, GATE_RIGHTS_NONE, PROOF_TIER_NONE, 0, 0,                \
-      WK_SCHED_MODE, RVM_UNPRIV | GATE_F_LOCAL, guest_hc_yield)                                 \
+    X(0x002, YIELD, "yield", CAP_T_NONE, GATE_RIGHTS_NONE, PROOF_TIER_NONE, 0, 0, WK_NONE,       \
+      RVM_UNPRIV | GATE_F_LOCAL, guest_hc_yield)                                 \
     X(0x003, EXIT, "exit", CAP_T_NONE, GATE_RIGHTS_NONE, PROOF_TIER_NONE, 0, 0, WK_PART_STATE,   \
       RVM_UNPRIV, guest_hc_exit)                                                                \
-    X(0x004, CAP_LIST, "cap_list", CAP_T_NONE, GATE_RIGHTS_NONE, PROOF_TIER_NONE, 0, 0,          \
-      WK_CAP_INSPECT, RVM_UNPRIV, guest_hc_cap_list)                                            \
-    X(0x005, TIME, "time", CAP_T_NONE, GATE_RIGHTS_NONE, PROOF_TIER_NONE, 0, 0, WK_PROOF_ALLOW,  \
+    X(0x004, CAP_LIST, "cap_list", CAP_T_NONE, GATE_RIGHTS_NONE, PROOF_TIER_NONE, 0, 0, WK_NONE, \
+      RVM_UNPRIV, guest_hc_cap_list)                                            \
+    X(0x005, TIME, "time", CAP_T_NONE, GATE_RIGHTS_NONE, PROOF_TIER_NONE, 0, 0, WK_NONE,         \
       RVM_UNPRIV | GATE_F_LOCAL, guest_hc_time)                                                 \
-    X(0x006, SELF, "self", CAP_T_NONE, GATE_RIGHTS_NONE, PROOF_TIER_NONE, 0, 0, WK_PROOF_ALLOW,  \
+    X(0x006, SELF, "self", CAP_T_NONE, GATE_RIGHTS_NONE, PROOF_TIER_NONE, 0, 0, WK_NONE,         \
       RVM_UNPRIV | GATE_F_LOCAL, guest_hc_self)                                                 \
     X(0x010, EDGE_NOTIFY, "edge_notify", CAP_T_COMM_EDGE, CAP_R_WRITE, PROOF_TIER_P1, 0, 0,      \
       WK_COMM_SEND, 0, ipc_hc_notify)                                                           \
