@@ -10,9 +10,11 @@
 #include "hal/psci.h"
 #include "hal/timer.h"
 #include "kernel/console.h"
+#include "kernel/ipc.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
+#include "kernel/run.h"
 #include "kernel/version.h"
 #include "kernel/wlog.h"
 #include "witness/witness.h"
@@ -107,6 +109,9 @@ MONITOR_CMD(mem, "mem", "", "physical memory ranges and usage", cmd_mem);
  */
 static void shutdown_witness(void)
 {
+        run_lock_take();
+        ipc_epoch(); /* the CommEdges' traffic since the last epoch */
+        run_lock_give();
         witness_emit(&(struct witness_event){
             .kind = WK_PART_STATE,
             .target = 0,

@@ -11,6 +11,7 @@
 #include "kernel/monitor.h"
 #include "kernel/run.h"
 #include "kernel/virq.h"
+#include "witness/witness.h"
 
 static void (*end_waker)(uint32_t principal);
 
@@ -47,9 +48,7 @@ int32_t ipc_hc_notify(struct gate_ctx *ctx)
         if (d.agent_woken != 0 && end_waker != NULL) {
                 end_waker(d.agent_woken);
         }
-        ctx->target = d.edge;
-        ctx->payload = d.messages;
-        return GATE_OK;
+        return GATE_OK; /* witnessed in the epoch's summary of the edge (ipc_epoch) */
 }
 
 int32_t ipc_hc_wait(struct gate_ctx *ctx)
@@ -68,6 +67,27 @@ int32_t ipc_hc_wait(struct gate_ctx *ctx)
                 run_vcpu_blocked(v);
         }
         return GATE_OK;
+}
+
+void ipc_epoch(void)
+{
+        struct edge_summary s;
+
+        for (uint32_t id = 0; id < edge_count(); id++) {
+                for (unsigned dir = 0; dir < 2; dir++) {
+                        if (!edge_take_summary(id, dir, &s)) {
+                                continue;
+                        }
+                        /* target = edge | direction << 32; cap = first message index << 32 |
+                         * the index past the last; payload = messages | doorbells << 32. */
+                        witness_emit(&(struct witness_event){
+                            .kind = WK_COMM_SEND,
+                            .actor = s.sender,
+                            .target = (uint64_t)s.edge | (uint64_t)dir << 32,
+                            .cap = (uint64_t)s.first << 32 | s.last,
+                            .payload = (uint64_t)s.messages | (uint64_t)s.notifies << 32});
+                }
+        }
 }
 
 int32_t ipc_end_put(const struct gate_ctx *ctx, const uint8_t msg[64])

@@ -26,6 +26,10 @@ void ipc_set_end_waker(void (*wake)(uint32_t principal));
 int32_t ipc_end_put(const struct gate_ctx *ctx, const uint8_t msg[64]);
 int32_t ipc_end_take(const struct gate_ctx *ctx, uint8_t msg[64], bool wait);
 
+/* The epoch's end (CPU 0's tick, shutdown; run_lock held): one WK_COMM_SEND record per edge
+ * direction that rang its doorbell since the last, summarising its traffic (DC-10). */
+void ipc_epoch(void);
+
 /* Gate handlers (kernel/hvc.c table). */
 int32_t ipc_hc_notify(struct gate_ctx *ctx);
 int32_t ipc_hc_wait(struct gate_ctx *ctx);

@@ -12,6 +12,7 @@
 #include "hal/timer.h"
 #include "kernel/agent.h"
 #include "kernel/console.h"
+#include "kernel/ipc.h"
 #include "kernel/monitor.h"
 #include "kernel/percpu.h"
 #include "kernel/run_priv.h"
@@ -410,6 +411,7 @@ void run_tick(void)
         if (c->index == 0 && c->ticks % RUN_EPOCH_TICKS == 0) {
                 sched_balance(&run_sched, now);
                 sched_epoch(&run_sched, now, NULL); /* DC-10: one summary record per epoch */
+                ipc_epoch();                        /* and one per edge direction in use */
         }
         run_lock_give();
 }

@@ -152,11 +152,17 @@ enum part_err edge_notify(uint32_t id, uint32_t caller, struct edge_doorbell *ou
         uint32_t claimed = head - e->seen_head[me];
         uint32_t bound = (ack - e->seen_ack[me]) + EDGE_RING_SLOTS;
         uint32_t n = claimed <= bound ? claimed : bound;
+        if (e->epoch_notifies[me] == 0) {
+                e->epoch_first[me] = e->seen_head[me];
+        }
         e->seen_head[me] = head;
         e->seen_ack[me] = ack;
         e->msgs[me] += n;
         e->bytes[me] += (uint64_t)n * EDGE_MSG_BYTES;
         e->notifies[me]++;
+        e->epoch_msgs[me] += n;
+        e->epoch_notifies[me]++;
+        e->epoch_last[me] = head;
         out->edge = e->id;
         out->messages = n;
         int peer = 1 - me;
@@ -181,6 +187,23 @@ enum part_err edge_notify(uint32_t id, uint32_t caller, struct edge_doorbell *ou
                 }
         }
         return PART_OK;
+}
+
+bool edge_take_summary(uint32_t id, unsigned dir, struct edge_summary *out)
+{
+        if (id >= edges_used || dir > 1 || edges[id].epoch_notifies[dir] == 0) {
+                return false;
+        }
+        struct edge *e = &edges[id];
+        *out = (struct edge_summary){.edge = id,
+                                     .sender = e->end[dir],
+                                     .messages = e->epoch_msgs[dir],
+                                     .notifies = e->epoch_notifies[dir],
+                                     .first = e->epoch_first[dir],
+                                     .last = e->epoch_last[dir]};
+        e->epoch_msgs[dir] = 0;
+        e->epoch_notifies[dir] = 0;
+        return true;
 }
 
 enum part_err edge_wait(uint32_t id, uint32_t caller, struct vcpu *v, bool *blocked)

@@ -42,8 +42,11 @@ struct edge {
         uint32_t seen_head[2]; /* ring heads at the last notify, per direction */
         uint32_t seen_ack[2];  /* the reader's ack of ring i at that notify */
         uint64_t msgs[2], bytes[2], notifies[2];
-        struct vcpu *waiter[2]; /* the vCPU blocked in wait on end i, or NULL */
-        bool agent_waiting[2];  /* end i is an agent waiting in rvm.recv */
+        /* This epoch's doorbells per direction, for its summary record (DC-10). */
+        uint32_t epoch_msgs[2], epoch_notifies[2];
+        uint32_t epoch_first[2], epoch_last[2]; /* ring indices: first and past the last */
+        struct vcpu *waiter[2];                 /* the vCPU blocked in wait on end i, or NULL */
+        bool agent_waiting[2];                  /* end i is an agent waiting in rvm.recv */
 };
 
 /* What a doorbell did, for the kernel to carry out and witness. */
@@ -65,6 +68,14 @@ void edge_start_indices(uint32_t id, uint32_t index);
 enum part_err edge_connect(uint32_t end_a, uint32_t end_b);
 unsigned edge_count(void);
 const struct edge *edge_get(uint32_t id);
+
+/* One direction's doorbells since the last summary: taken (and reset); false if none. */
+struct edge_summary {
+        uint32_t edge, sender;
+        uint32_t messages, notifies;
+        uint32_t first, last; /* ring indices of the first message and past the last */
+};
+bool edge_take_summary(uint32_t id, unsigned dir, struct edge_summary *out);
 
 /* The doorbell of `caller` on edge id (its capability named it). */
 enum part_err edge_notify(uint32_t id, uint32_t caller, struct edge_doorbell *out);

@@ -42,7 +42,7 @@
     X(0x006, SELF, "self", CAP_T_NONE, GATE_RIGHTS_NONE, PROOF_TIER_NONE, 0, 0, WK_NONE,         \
       RVM_UNPRIV | GATE_F_LOCAL, guest_hc_self)                                                 \
     X(0x010, EDGE_NOTIFY, "edge_notify", CAP_T_COMM_EDGE, CAP_R_WRITE, PROOF_TIER_P1, 0, 0,      \
-      WK_COMM_SEND, 0, ipc_hc_notify)                                                           \
+      WK_COMM_SEND, GATE_F_SELF_WITNESS, ipc_hc_notify)                                                           \
     X(0x011, EDGE_WAIT, "edge_wait", CAP_T_COMM_EDGE, CAP_R_READ, PROOF_TIER_P1, 0, 0,           \
       WK_COMM_SEND, GATE_F_SELF_WITNESS, ipc_hc_wait)                                           \
     X(0x020, MEM_OFFER, "mem_offer", CAP_T_MEMORY, CAP_R_GRANT, PROOF_TIER_P1, 0, 0,             \
@@ -77,7 +77,7 @@
     X(0x200, AGENT_LOG, "agent_log", CAP_T_NONE, GATE_RIGHTS_NONE, PROOF_TIER_NONE, 0, 0,        \
       WK_WASM_HOSTCALL, RVM_UNPRIV | GATE_F_AGENT, agent_hc_log)                                \
     X(0x201, AGENT_SEND, "agent_send", CAP_T_COMM_EDGE, CAP_R_WRITE, PROOF_TIER_P1, 0, 0,        \
-      WK_COMM_SEND, GATE_F_AGENT, agent_hc_send)                                                \
+      WK_COMM_SEND, GATE_F_SELF_WITNESS | GATE_F_AGENT, agent_hc_send)                                                \
     X(0x202, AGENT_RECV, "agent_recv", CAP_T_COMM_EDGE, CAP_R_READ, PROOF_TIER_P1, 0, 0,         \
       WK_WASM_HOSTCALL, GATE_F_SELF_WITNESS | GATE_F_AGENT, agent_hc_recv)                      \
     X(0x203, AGENT_WITNESS, "agent_witness", CAP_T_WITNESS_LOG, CAP_R_WRITE, PROOF_TIER_P1, 0,   \
