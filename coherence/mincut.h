@@ -1,0 +1,129 @@
+/*
+ * Exact global minimum cut (Stoer-Wagner) of an undirected weighted graph of up to
+ * COHERENCE_MAX_NODES nodes: part of the interface of coherence/ (coherence.h includes it).
+ *
+ * The caller owns the work space (struct coherence_mincut, about 520 KiB at 256 nodes: the
+ * dense matrix dominates) and fills it with coherence_mincut_init + coherence_mincut_add, or
+ * coherence_mincut_load_group from a communication graph. coherence_mincut_run then advances
+ * the algorithm by at most `budget` work units and can be called again (next epoch) to resume.
+ * Only when the run is complete does coherence_mincut_result report a cut: a partial run is
+ * never reported as exact.
+ *
+ * Algorithm (Stoer & Wagner, JACM 1997): n-1 phases; each phase orders the remaining
+ * super-vertices by maximum adjacency, takes the "cut of the phase" (the last vertex t against
+ * all others; its key when it is added), and merges t into the vertex s added before it. The
+ * smallest cut of a phase is a global minimum cut. Implementation choices (measured, see
+ * tools/bench/mincut_bench.c): a dense signed 64-bit matrix with row stride n, the remaining
+ * super-vertices kept at positions 0..k-1 (a merge folds row t into row s and moves the last
+ * row into t's place), vertices already ordered in a phase marked by a negative sentinel key
+ * so that one branch-free pass over a contiguous row both updates every key and finds the next
+ * maximum. Ties go to the lowest position; any maximum-adjacency order is exact.
+ *
+ * Work unit ("cell"): one matrix entry read by the key update (k per ordering step) or by a
+ * merge (k per merge). A whole run costs about n^3/3 + n^2/2 cells. A step is only started if
+ * it fits in what is left of the budget, so a run never uses more than it was given; a budget
+ * smaller than the cost of the next step makes no progress (see coherence_mincut_next_cost).
+ *
+ * Bounds: weights are integers >= 0; the sum of all edge weights must stay at or below
+ * COHERENCE_MINCUT_TOTAL_MAX (2^61), which keeps every key, merged weight and sentinel sum
+ * inside int64 without overflow. coherence_mincut_add refuses an addition that would pass it.
+ */
+#ifndef RVM_COHERENCE_MINCUT_H
+#define RVM_COHERENCE_MINCUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define COHERENCE_MAX_NODES       256u
+#define COHERENCE_SET_WORDS       (COHERENCE_MAX_NODES / 64u)
+#define COHERENCE_MINCUT_TOTAL_MAX (UINT64_C(1) << 61)
+#define COHERENCE_BUDGET_UNLIMITED UINT64_MAX
+
+/* Result codes of every coherence_* call that can fail. */
+enum coherence_err {
+        COHERENCE_OK = 0,
+        COHERENCE_E_INVAL,    /* bad argument: node count, node index, NULL */
+        COHERENCE_E_OVERFLOW, /* the weight sum would pass its documented bound */
+        COHERENCE_E_STATE,    /* call not allowed now (adding to a run already started, ...) */
+        COHERENCE_E_FULL,     /* fixed capacity reached (nodes, edges) */
+        COHERENCE_E_NOENT,    /* no such node id */
+        COHERENCE_E_EXISTS,   /* node id already present */
+        COHERENCE_E_PARTIAL,  /* the min-cut run is not complete: no exact result yet */
+        COHERENCE_E_SPACE,    /* the output buffer was too small (output truncated) */
+};
+
+/* A set of node indices 0..255, bit i of word i/64. */
+struct coherence_set {
+        uint64_t bits[COHERENCE_SET_WORDS];
+};
+
+static inline bool coherence_set_has(const struct coherence_set *s, uint32_t i)
+{
+        return i < COHERENCE_MAX_NODES && (s->bits[i / 64u] >> (i % 64u) & 1u) != 0;
+}
+
+/* A finished cut: `value` is the total weight of the edges between `side` and the rest. */
+struct coherence_cut {
+        uint32_t n;                /* nodes of the graph that was cut */
+        uint32_t side_count;       /* nodes in `side` (0 only when n == 1) */
+        uint64_t value;            /* the global minimum cut value (0 when n == 1) */
+        struct coherence_set side; /* one side, as indices 0..n-1 of the mincut's nodes */
+};
+
+struct coherence_mincut {
+        /* Set up by init/add/load. */
+        uint32_t n;                             /* nodes */
+        uint64_t total;                         /* sum of all edge weights added */
+        uint16_t node[COHERENCE_MAX_NODES];     /* index -> graph node index (load_group) */
+        /* Run state: everything needed to resume. */
+        bool started;                           /* run has begun: no more adds */
+        bool done;                              /* every phase finished: best is exact */
+        uint32_t active;                        /* super-vertices left (k) */
+        uint32_t added;                         /* vertices ordered in this phase (0 = none) */
+        uint32_t last;                          /* position of the last vertex ordered */
+        uint32_t phases;                        /* phases completed */
+        uint64_t used;                          /* cells used by the whole run so far */
+        uint64_t best;                          /* smallest cut of a phase so far */
+        struct coherence_set best_side;         /* original nodes of that phase's t */
+        struct coherence_set member[COHERENCE_MAX_NODES]; /* by position: original nodes */
+        int64_t key[COHERENCE_MAX_NODES];       /* by position; < 0 = ordered this phase */
+        int64_t w[COHERENCE_MAX_NODES * COHERENCE_MAX_NODES]; /* w[i * n + j], positions */
+};
+
+/* Empties the work space for a graph of n nodes (1..256), all weights 0. */
+enum coherence_err coherence_mincut_init(struct coherence_mincut *mc, uint32_t n);
+
+/*
+ * Adds weight to the undirected edge u-v (repeated pairs add up; u == v is ignored).
+ * COHERENCE_E_INVAL for an index >= n, COHERENCE_E_STATE once the run has started,
+ * COHERENCE_E_OVERFLOW if the total would pass COHERENCE_MINCUT_TOTAL_MAX (nothing added).
+ */
+enum coherence_err coherence_mincut_add(struct coherence_mincut *mc, uint32_t u, uint32_t v,
+                                        uint64_t weight);
+
+/*
+ * Advances the run by at most `budget` cells (COHERENCE_BUDGET_UNLIMITED to finish).
+ * Returns COHERENCE_OK when the run is complete (now or before), COHERENCE_E_PARTIAL when
+ * work is left. *used (may be NULL) receives the cells spent by this call.
+ */
+enum coherence_err coherence_mincut_run(struct coherence_mincut *mc, uint64_t budget,
+                                        uint64_t *used);
+
+/* Cells the next step needs (0 when complete): a budget below it makes no progress. */
+uint64_t coherence_mincut_next_cost(const struct coherence_mincut *mc);
+
+/* Whether the run is complete (its result exact). */
+bool coherence_mincut_done(const struct coherence_mincut *mc);
+
+/*
+ * The exact minimum cut, once complete; COHERENCE_E_PARTIAL (and *out untouched) before.
+ * With n == 1 the cut is value 0 with an empty side.
+ */
+enum coherence_err coherence_mincut_result(const struct coherence_mincut *mc,
+                                           struct coherence_cut *out);
+
+/* One-shot: init already done and edges added; runs to the end and fills *out. */
+enum coherence_err coherence_mincut_solve(struct coherence_mincut *mc, struct coherence_cut *out);
+
+#endif /* RVM_COHERENCE_MINCUT_H */
