@@ -19,7 +19,9 @@ static uint32_t set_count(const struct coherence_set *s)
         uint32_t c = 0;
 
         for (uint32_t i = 0; i < COHERENCE_SET_WORDS; i++) {
-                c += (uint32_t)__builtin_popcountll(s->bits[i]);
+                for (uint64_t b = s->bits[i]; b != 0; b &= b - 1) {
+                        c++;
+                }
         }
         return c;
 }
@@ -33,15 +35,19 @@ enum coherence_err coherence_mincut_init(struct coherence_mincut *mc, uint32_t n
         mc->total = 0;
         mc->started = false;
         mc->done = false;
+        mc->contracting = false;
         mc->active = n;
         mc->added = 0;
         mc->last = 0;
+        mc->next = 0;
+        mc->leader = 0;
         mc->phases = 0;
         mc->used = 0;
         mc->best = UINT64_MAX;
         memset(&mc->best_side, 0, sizeof(mc->best_side));
         for (uint32_t i = 0; i < n; i++) {
                 mc->node[i] = (uint16_t)i;
+                mc->degree[i] = 0;
                 memset(&mc->member[i], 0, sizeof(mc->member[i]));
                 set_add(&mc->member[i], i);
         }
@@ -65,6 +71,8 @@ enum coherence_err coherence_mincut_add(struct coherence_mincut *mc, uint32_t u,
                 return COHERENCE_E_OVERFLOW;
         }
         mc->total += weight;
+        mc->degree[u] += weight;
+        mc->degree[v] += weight;
         mc->w[u * mc->n + v] += (int64_t)weight;
         mc->w[v * mc->n + u] += (int64_t)weight;
         return COHERENCE_OK;
@@ -72,15 +80,8 @@ enum coherence_err coherence_mincut_add(struct coherence_mincut *mc, uint32_t u,
 
 uint64_t coherence_mincut_next_cost(const struct coherence_mincut *mc)
 {
-        if (mc->done) {
-                return 0;
-        }
-        if (mc->active <= 1) {
-                return 0; /* n == 1: finishing costs nothing */
-        }
-        /* The key update reads k cells; the phase's last step also merges (k more). */
-        uint64_t k = mc->active;
-        return mc->added + 1 == k ? 2 * k : k;
+        /* An ordering step reads one row of keys, a merge one row and one column: k each. */
+        return mc->done || mc->active <= 1 ? 0 : mc->active;
 }
 
 bool coherence_mincut_done(const struct coherence_mincut *mc)
@@ -88,7 +89,10 @@ bool coherence_mincut_done(const struct coherence_mincut *mc)
         return mc->done;
 }
 
-/* Folds position t into position s, then moves the last position into t's place. */
+/*
+ * Folds position t into position s, then moves the last position into t's place (and keeps
+ * the order index <-> position maps of the phase being contracted in step).
+ */
 static void merge(struct coherence_mincut *mc, uint32_t s, uint32_t t)
 {
         const uint32_t n = mc->n;
@@ -102,7 +106,6 @@ static void merge(struct coherence_mincut *mc, uint32_t s, uint32_t t)
                 w[(size_t)j * n + s] = row_s[j];
         }
         row_s[s] = 0;
-        w[(size_t)s * n + t] = 0; /* t's column is about to be overwritten or dropped */
         for (uint32_t i = 0; i < COHERENCE_SET_WORDS; i++) {
                 mc->member[s].bits[i] |= mc->member[t].bits[i];
         }
@@ -117,61 +120,140 @@ static void merge(struct coherence_mincut *mc, uint32_t s, uint32_t t)
                 }
                 row_to[t] = 0;
                 mc->member[t] = mc->member[last];
+                const uint32_t moved = mc->at[last];
+                mc->at[t] = (uint16_t)moved;
+                mc->order[moved] = (uint16_t)t;
         }
         mc->active = last;
 }
 
-/* Starts a phase: position 0 is ordered first, every other key is its weight to 0. */
+/* A new best cut: `value` with the original nodes of position `pos` on one side. */
+static void found(struct coherence_mincut *mc, uint64_t value, uint32_t pos)
+{
+        if (value < mc->best) {
+                mc->best = value;
+                mc->best_side = mc->member[pos];
+        }
+}
+
+/*
+ * One ordering step: adds the last ordered vertex's row to every key and picks the vertex
+ * with the largest key (ordered ones are negative). Four lanes keep the compare chains short
+ * and let the compiler use conditional moves.
+ */
+static void order_step(struct coherence_mincut *mc)
+{
+        const uint32_t k = mc->active;
+        int64_t *key = mc->key;
+        const int64_t *row = mc->w + (size_t)mc->last * mc->n;
+        int64_t b0 = INT64_MIN, b1 = INT64_MIN, b2 = INT64_MIN, b3 = INT64_MIN;
+        uint32_t i0 = 0, i1 = 0, i2 = 0, i3 = 0;
+        uint32_t j = 0;
+
+        for (; j + 4 <= k; j += 4) {
+                const int64_t v0 = key[j] + row[j];
+                const int64_t v1 = key[j + 1] + row[j + 1];
+                const int64_t v2 = key[j + 2] + row[j + 2];
+                const int64_t v3 = key[j + 3] + row[j + 3];
+                key[j] = v0;
+                key[j + 1] = v1;
+                key[j + 2] = v2;
+                key[j + 3] = v3;
+                i0 = v0 > b0 ? j : i0;
+                b0 = v0 > b0 ? v0 : b0;
+                i1 = v1 > b1 ? j + 1 : i1;
+                b1 = v1 > b1 ? v1 : b1;
+                i2 = v2 > b2 ? j + 2 : i2;
+                b2 = v2 > b2 ? v2 : b2;
+                i3 = v3 > b3 ? j + 3 : i3;
+                b3 = v3 > b3 ? v3 : b3;
+        }
+        for (; j < k; j++) {
+                const int64_t v = key[j] + row[j];
+                key[j] = v;
+                i0 = v > b0 ? j : i0;
+                b0 = v > b0 ? v : b0;
+        }
+        if (b1 > b0) {
+                b0 = b1;
+                i0 = i1;
+        }
+        if (b3 > b2) {
+                b2 = b3;
+                i2 = i3;
+        }
+        if (b2 > b0) {
+                b0 = b2;
+                i0 = i2;
+        }
+        /* b0 >= 0: at least one vertex is not ordered yet, and real keys are >= 0. */
+        const uint32_t t = i0;
+        mc->rank[mc->added] = b0;
+        mc->order[mc->added] = (uint16_t)t;
+        mc->at[t] = (uint16_t)mc->added;
+        mc->added++;
+        mc->key[t] = ORDERED;
+        mc->last = t;
+        if (mc->added == k) {
+                /* t is last: its key is the weight from t to all the other super-vertices. */
+                found(mc, (uint64_t)b0, t);
+                mc->contracting = true;
+                mc->next = 1;
+                mc->leader = 0;
+        }
+}
+
+/*
+ * Contraction, one pair of the order at a time: the pair (v(i-1), vi) qualifies when the
+ * rank r(vi) is at least the best cut; vi is then merged into its chain's first vertex.
+ */
+static bool pair_qualifies_at(const struct coherence_mincut *mc, uint32_t i)
+{
+        return mc->rank[i] >= (int64_t)mc->best;
+}
+
+static void contract_pair(struct coherence_mincut *mc)
+{
+        const uint32_t i = mc->next++;
+
+        if (pair_qualifies_at(mc, i)) {
+                merge(mc, mc->order[mc->leader], mc->order[i]);
+        } else {
+                mc->leader = i;
+        }
+        if (mc->next >= mc->added) {
+                mc->contracting = false;
+                mc->added = 0;
+                mc->phases++;
+        }
+}
+
+/* Starts a phase: position 0 is ordered first; every key starts at 0. */
 static void phase_start(struct coherence_mincut *mc)
 {
         const uint32_t k = mc->active;
-        const int64_t *row0 = mc->w;
 
-        for (uint32_t j = 0; j < k; j++) {
-                mc->key[j] = row0[j];
-        }
+        memset(mc->key, 0, k * sizeof(mc->key[0]));
         mc->key[0] = ORDERED;
+        mc->rank[0] = 0;
+        mc->order[0] = 0;
+        mc->at[0] = 0;
         mc->last = 0;
         mc->added = 1;
 }
 
-/*
- * One ordering step: picks the most tightly connected vertex not yet ordered (keys already
- * hold its adjacency to the ordered set), orders it, and adds its row to every key.
- * If it is the last vertex of the phase, takes the cut of the phase and merges.
- */
-static void step(struct coherence_mincut *mc)
+/* First call: the smallest weighted degree is a cut (one node against the rest). */
+static void run_start(struct coherence_mincut *mc)
 {
-        const uint32_t n = mc->n;
-        const uint32_t k = mc->active;
-        int64_t *key = mc->key;
-        int64_t best = key[0];
-        uint32_t t = 0;
-
-        for (uint32_t j = 1; j < k; j++) {
-                if (key[j] > best) {
-                        best = key[j];
-                        t = j;
-                }
-        }
-        mc->added++;
-        if (mc->added == k) {
-                /* t is last: key[t] is the weight from t to all the other super-vertices. */
-                if ((uint64_t)best < mc->best) {
-                        mc->best = (uint64_t)best;
-                        mc->best_side = mc->member[t];
-                }
-                merge(mc, mc->last, t);
-                mc->phases++;
-                mc->added = 0;
+        mc->started = true;
+        if (mc->n == 1) {
+                mc->best = 0;
+                mc->done = true;
                 return;
         }
-        const int64_t *row = mc->w + (size_t)t * n;
-        key[t] = ORDERED;
-        for (uint32_t j = 0; j < k; j++) {
-                key[j] += row[j];
+        for (uint32_t i = 0; i < mc->n; i++) {
+                found(mc, mc->degree[i], i);
         }
-        mc->last = t;
 }
 
 enum coherence_err coherence_mincut_run(struct coherence_mincut *mc, uint64_t budget,
@@ -182,16 +264,26 @@ enum coherence_err coherence_mincut_run(struct coherence_mincut *mc, uint64_t bu
         if (mc == NULL || mc->n == 0) {
                 return COHERENCE_E_INVAL;
         }
-        mc->started = true;
+        if (!mc->started) {
+                run_start(mc);
+        }
         while (!mc->done) {
-                if (mc->active <= 1) {
-                        if (mc->n == 1) {
-                                mc->best = 0;
-                        }
+                /* Nothing beats 0, and one super-vertex left means every phase is done. */
+                if (mc->best == 0 || mc->active <= 1) {
                         mc->done = true;
                         break;
                 }
-                const uint64_t cost = coherence_mincut_next_cost(mc);
+                const uint64_t cost = mc->active;
+                if (mc->contracting) {
+                        /* A pair that does not qualify costs nothing. */
+                        const bool merges = pair_qualifies_at(mc, mc->next);
+                        if (merges && cost > budget - spent) {
+                                break;
+                        }
+                        spent += merges ? cost : 0;
+                        contract_pair(mc);
+                        continue;
+                }
                 if (cost > budget - spent) {
                         break;
                 }
@@ -199,7 +291,7 @@ enum coherence_err coherence_mincut_run(struct coherence_mincut *mc, uint64_t bu
                 if (mc->added == 0) {
                         phase_start(mc);
                 }
-                step(mc);
+                order_step(mc);
         }
         mc->used += spent;
         if (used != NULL) {

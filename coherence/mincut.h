@@ -9,20 +9,30 @@
  * Only when the run is complete does coherence_mincut_result report a cut: a partial run is
  * never reported as exact.
  *
- * Algorithm (Stoer & Wagner, JACM 1997): n-1 phases; each phase orders the remaining
- * super-vertices by maximum adjacency, takes the "cut of the phase" (the last vertex t against
- * all others; its key when it is added), and merges t into the vertex s added before it. The
- * smallest cut of a phase is a global minimum cut. Implementation choices (measured, see
- * tools/bench/mincut_bench.c): a dense signed 64-bit matrix with row stride n, the remaining
- * super-vertices kept at positions 0..k-1 (a merge folds row t into row s and moves the last
- * row into t's place), vertices already ordered in a phase marked by a negative sentinel key
- * so that one branch-free pass over a contiguous row both updates every key and finds the next
- * maximum. Ties go to the lowest position; any maximum-adjacency order is exact.
+ * Algorithm (Stoer & Wagner, JACM 1997): each phase orders the remaining super-vertices
+ * v1..vk by maximum adjacency (next = the one most tightly connected to those already
+ * ordered); the last one's key is the "cut of the phase", and the smallest cut of a phase is a
+ * global minimum cut. Textbook Stoer-Wagner then merges the last two and repeats n-1 times.
+ * Here every phase contracts more, and stays exact: in a maximum-adjacency order the key r(vi)
+ * that vi had when ordered is a lower bound of the edge connectivity between v(i-1) and vi
+ * (v1..vi is a maximum-adjacency order of the subgraph they induce, whose last cut is r(vi)).
+ * So when r(vi) >= the best cut found so far, no cut smaller than that separates the pair and
+ * merging it loses nothing (Nagamochi-Ibaraki's argument). The best cut starts as the smallest
+ * weighted degree (a one-node side), and the last pair of a phase always qualifies, so each
+ * phase merges at least one pair, like the textbook algorithm, and usually many more.
  *
- * Work unit ("cell"): one matrix entry read by the key update (k per ordering step) or by a
- * merge (k per merge). A whole run costs about n^3/3 + n^2/2 cells. A step is only started if
- * it fits in what is left of the budget, so a run never uses more than it was given; a budget
- * smaller than the cost of the next step makes no progress (see coherence_mincut_next_cost).
+ * Layout (measured, see tools/bench/mincut_bench.c): a dense signed 64-bit matrix with row
+ * stride n; the remaining super-vertices stay at positions 0..k-1 (a merge folds row t into
+ * row s and moves the last row into t's place); vertices already ordered in a phase carry a
+ * negative sentinel key, so one pass over a contiguous row both updates every key and finds
+ * the next maximum (four independent lanes, no data-dependent branch). Ties go to the lowest
+ * position of a lane; any maximum-adjacency order is exact.
+ *
+ * Work unit ("cell"): one matrix entry read by a key update (k per ordering step) or by a
+ * merge (k per merge). A textbook run costs about n^3/3 cells; contraction makes most runs far
+ * cheaper. A step (one ordering step or one merge) is only started if it fits in what is left
+ * of the budget, so a call never uses more than it was given; a budget smaller than the next
+ * step makes no progress (coherence_mincut_next_cost says how much is needed; at most 256).
  *
  * Bounds: weights are integers >= 0; the sum of all edge weights must stay at or below
  * COHERENCE_MINCUT_TOTAL_MAX (2^61), which keeps every key, merged weight and sentinel sum
@@ -35,8 +45,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define COHERENCE_MAX_NODES       256u
-#define COHERENCE_SET_WORDS       (COHERENCE_MAX_NODES / 64u)
+#define COHERENCE_MAX_NODES        256u
+#define COHERENCE_SET_WORDS        (COHERENCE_MAX_NODES / 64u)
 #define COHERENCE_MINCUT_TOTAL_MAX (UINT64_C(1) << 61)
 #define COHERENCE_BUDGET_UNLIMITED UINT64_MAX
 
@@ -73,21 +83,28 @@ struct coherence_cut {
 
 struct coherence_mincut {
         /* Set up by init/add/load. */
-        uint32_t n;                             /* nodes */
-        uint64_t total;                         /* sum of all edge weights added */
-        uint16_t node[COHERENCE_MAX_NODES];     /* index -> graph node index (load_group) */
+        uint32_t n;                           /* nodes */
+        uint64_t total;                       /* sum of all edge weights added */
+        uint16_t node[COHERENCE_MAX_NODES];   /* index -> graph node index (load_group) */
+        uint64_t degree[COHERENCE_MAX_NODES]; /* weighted degree of each node */
         /* Run state: everything needed to resume. */
-        bool started;                           /* run has begun: no more adds */
-        bool done;                              /* every phase finished: best is exact */
-        uint32_t active;                        /* super-vertices left (k) */
-        uint32_t added;                         /* vertices ordered in this phase (0 = none) */
-        uint32_t last;                          /* position of the last vertex ordered */
-        uint32_t phases;                        /* phases completed */
-        uint64_t used;                          /* cells used by the whole run so far */
-        uint64_t best;                          /* smallest cut of a phase so far */
-        struct coherence_set best_side;         /* original nodes of that phase's t */
+        bool started;     /* run has begun: no more adds */
+        bool done;        /* every phase finished: best is exact */
+        bool contracting; /* the phase's order is complete; merging its pairs */
+        uint32_t active;  /* super-vertices left (k) */
+        uint32_t added;   /* vertices ordered in this phase (0 = phase not started) */
+        uint32_t last;    /* position of the last vertex ordered */
+        uint32_t next;    /* contracting: next order index to look at */
+        uint32_t leader;  /* contracting: order index of the current chain's first vertex */
+        uint32_t phases;  /* phases completed */
+        uint64_t used;    /* cells used by the whole run so far */
+        uint64_t best;    /* smallest cut found so far */
+        struct coherence_set best_side;                   /* original nodes of its side */
         struct coherence_set member[COHERENCE_MAX_NODES]; /* by position: original nodes */
-        int64_t key[COHERENCE_MAX_NODES];       /* by position; < 0 = ordered this phase */
+        int64_t key[COHERENCE_MAX_NODES];                 /* by position; < 0 = ordered */
+        int64_t rank[COHERENCE_MAX_NODES];   /* by order index: key when it was ordered */
+        uint16_t order[COHERENCE_MAX_NODES]; /* by order index: position (slot) now */
+        uint16_t at[COHERENCE_MAX_NODES];    /* by position: order index */
         int64_t w[COHERENCE_MAX_NODES * COHERENCE_MAX_NODES]; /* w[i * n + j], positions */
 };
 
