@@ -6,9 +6,6 @@
 
 #include <string.h>
 
-/* Key of a vertex already ordered in this phase: adding up to 2^61 of weights keeps it < 0. */
-#define ORDERED INT64_MIN
-
 static void set_add(struct coherence_set *s, uint32_t i)
 {
         s->bits[i / 64u] |= UINT64_C(1) << (i % 64u);
@@ -137,24 +134,26 @@ static void found(struct coherence_mincut *mc, uint64_t value, uint32_t pos)
 }
 
 /*
- * One ordering step: adds the last ordered vertex's row to every key and picks the vertex
- * with the largest key (ordered ones are negative). Four lanes keep the compare chains short
- * and let the compiler use conditional moves.
+ * One ordering step: adds the last ordered vertex's row to the key of every candidate (the
+ * vertices not ordered yet, kept packed in cand[0..r) with their keys) and orders the one with
+ * the largest key, which leaves the packed list by a swap with the last. Four lanes keep the
+ * compare chains short and let the compiler use conditional moves instead of branches.
  */
 static void order_step(struct coherence_mincut *mc)
 {
-        const uint32_t k = mc->active;
+        const uint32_t r = mc->active - mc->added; /* candidates left, >= 1 */
         int64_t *key = mc->key;
+        uint16_t *pos = mc->cand;
         const int64_t *row = mc->w + (size_t)mc->last * mc->n;
-        int64_t b0 = INT64_MIN, b1 = INT64_MIN, b2 = INT64_MIN, b3 = INT64_MIN;
+        int64_t b0 = -1, b1 = -1, b2 = -1, b3 = -1;
         uint32_t i0 = 0, i1 = 0, i2 = 0, i3 = 0;
         uint32_t j = 0;
 
-        for (; j + 4 <= k; j += 4) {
-                const int64_t v0 = key[j] + row[j];
-                const int64_t v1 = key[j + 1] + row[j + 1];
-                const int64_t v2 = key[j + 2] + row[j + 2];
-                const int64_t v3 = key[j + 3] + row[j + 3];
+        for (; j + 4 <= r; j += 4) {
+                const int64_t v0 = key[j] + row[pos[j]];
+                const int64_t v1 = key[j + 1] + row[pos[j + 1]];
+                const int64_t v2 = key[j + 2] + row[pos[j + 2]];
+                const int64_t v3 = key[j + 3] + row[pos[j + 3]];
                 key[j] = v0;
                 key[j + 1] = v1;
                 key[j + 2] = v2;
@@ -168,8 +167,8 @@ static void order_step(struct coherence_mincut *mc)
                 i3 = v3 > b3 ? j + 3 : i3;
                 b3 = v3 > b3 ? v3 : b3;
         }
-        for (; j < k; j++) {
-                const int64_t v = key[j] + row[j];
+        for (; j < r; j++) {
+                const int64_t v = key[j] + row[pos[j]];
                 key[j] = v;
                 i0 = v > b0 ? j : i0;
                 b0 = v > b0 ? v : b0;
@@ -186,16 +185,15 @@ static void order_step(struct coherence_mincut *mc)
                 b0 = b2;
                 i0 = i2;
         }
-        /* b0 >= 0: at least one vertex is not ordered yet, and real keys are >= 0. */
-        const uint32_t t = i0;
+        const uint32_t t = pos[i0];
+        key[i0] = key[r - 1];
+        pos[i0] = pos[r - 1];
         mc->rank[mc->added] = b0;
         mc->order[mc->added] = (uint16_t)t;
         mc->at[t] = (uint16_t)mc->added;
         mc->added++;
-        mc->key[t] = ORDERED;
         mc->last = t;
-        if (mc->added == k) {
-                /* t is last: its key is the weight from t to all the other super-vertices. */
+        if (r == 1) {
                 found(mc, (uint64_t)b0, t);
                 mc->contracting = true;
                 mc->next = 1;
@@ -228,13 +226,15 @@ static void contract_pair(struct coherence_mincut *mc)
         }
 }
 
-/* Starts a phase: position 0 is ordered first; every key starts at 0. */
+/* Starts a phase: position 0 is ordered first; the others are candidates with key 0. */
 static void phase_start(struct coherence_mincut *mc)
 {
         const uint32_t k = mc->active;
 
-        memset(mc->key, 0, k * sizeof(mc->key[0]));
-        mc->key[0] = ORDERED;
+        for (uint32_t i = 0; i + 1 < k; i++) {
+                mc->key[i] = 0;
+                mc->cand[i] = (uint16_t)(i + 1);
+        }
         mc->rank[0] = 0;
         mc->order[0] = 0;
         mc->at[0] = 0;

@@ -4,9 +4,9 @@
  *
  * The caller owns the work space (struct coherence_mincut, about 520 KiB at 256 nodes: the
  * dense matrix dominates) and fills it with coherence_mincut_init + coherence_mincut_add, or
- * coherence_mincut_load_group from a communication graph. coherence_mincut_run then advances
- * the algorithm by at most `budget` work units and can be called again (next epoch) to resume.
- * Only when the run is complete does coherence_mincut_result report a cut: a partial run is
+ * coherence_mincut_load (coherence.h) from a communication graph. coherence_mincut_run then
+ * advances the algorithm by at most `budget` work units and can be called again (next epoch) to
+ * resume. Only when the run is complete does coherence_mincut_result report a cut: a partial run is
  * never reported as exact.
  *
  * Algorithm (Stoer & Wagner, JACM 1997): each phase orders the remaining super-vertices
@@ -23,19 +23,21 @@
  *
  * Layout (measured, see tools/bench/mincut_bench.c): a dense signed 64-bit matrix with row
  * stride n; the remaining super-vertices stay at positions 0..k-1 (a merge folds row t into
- * row s and moves the last row into t's place); vertices already ordered in a phase carry a
- * negative sentinel key, so one pass over a contiguous row both updates every key and finds
- * the next maximum (four independent lanes, no data-dependent branch). Ties go to the lowest
- * position of a lane; any maximum-adjacency order is exact.
+ * row s and moves the last row into t's place); the vertices not yet ordered in a phase stay
+ * packed in a candidate list with their keys, so one pass over it both updates every key from
+ * the last ordered row and finds the next maximum (four independent lanes, no data-dependent
+ * branch); the list shrinks by one each step. Ties go to the earliest candidate of a lane;
+ * any maximum-adjacency order is exact.
  *
- * Work unit ("cell"): one matrix entry read by a key update (k per ordering step) or by a
- * merge (k per merge). A textbook run costs about n^3/3 cells; contraction makes most runs far
- * cheaper. A step (one ordering step or one merge) is only started if it fits in what is left
- * of the budget, so a call never uses more than it was given; a budget smaller than the next
- * step makes no progress (coherence_mincut_next_cost says how much is needed; at most 256).
+ * Work unit ("cell"): an ordering step and a merge each count k cells (k = super-vertices
+ * left), an upper bound of the matrix entries either reads. A textbook run costs about n^3/3 cells;
+ * contraction makes most runs far cheaper. A step (one ordering step or one merge) is only started
+ * if it fits in what is left of the budget, so a call never uses more than it was given; a budget
+ * smaller than the next step makes no progress (coherence_mincut_next_cost says how much is needed;
+ * at most 256).
  *
  * Bounds: weights are integers >= 0; the sum of all edge weights must stay at or below
- * COHERENCE_MINCUT_TOTAL_MAX (2^61), which keeps every key, merged weight and sentinel sum
+ * COHERENCE_MINCUT_TOTAL_MAX (2^61), which keeps every key and merged weight
  * inside int64 without overflow. coherence_mincut_add refuses an addition that would pass it.
  */
 #ifndef RVM_COHERENCE_MINCUT_H
@@ -85,7 +87,7 @@ struct coherence_mincut {
         /* Set up by init/add/load. */
         uint32_t n;                           /* nodes */
         uint64_t total;                       /* sum of all edge weights added */
-        uint16_t node[COHERENCE_MAX_NODES];   /* index -> graph node index (load_group) */
+        uint16_t node[COHERENCE_MAX_NODES];   /* index -> graph node index (mincut_load) */
         uint64_t degree[COHERENCE_MAX_NODES]; /* weighted degree of each node */
         /* Run state: everything needed to resume. */
         bool started;     /* run has begun: no more adds */
@@ -101,7 +103,8 @@ struct coherence_mincut {
         uint64_t best;    /* smallest cut found so far */
         struct coherence_set best_side;                   /* original nodes of its side */
         struct coherence_set member[COHERENCE_MAX_NODES]; /* by position: original nodes */
-        int64_t key[COHERENCE_MAX_NODES];                 /* by position; < 0 = ordered */
+        int64_t key[COHERENCE_MAX_NODES];    /* by candidate: adjacency to the ordered set */
+        uint16_t cand[COHERENCE_MAX_NODES];  /* candidates (not ordered yet): positions */
         int64_t rank[COHERENCE_MAX_NODES];   /* by order index: key when it was ordered */
         uint16_t order[COHERENCE_MAX_NODES]; /* by order index: position (slot) now */
         uint16_t at[COHERENCE_MAX_NODES];    /* by position: order index */
