@@ -2,7 +2,8 @@
  * Host benchmark of the exact min-cut (coherence/mincut.c) on fixed seeded random dense graphs
  * of 16, 64 and 256 nodes: the median time of a whole run (init, edges, every phase), and the
  * same for a plain textbook dense Stoer-Wagner written below (fixed-stride matrix, "merged" and
- * "in A" flags, a selection scan and an update scan per step) to show what the layout buys.
+ * "in A" flags, a selection scan and an update scan per step, n-1 phases). Also the slow case
+ * of the contraction rule (a 64-node clique of equal weights) against the plain version.
  * Both must agree on every cut value, or the benchmark fails.
  * Prints only `BENCH <name> <value> <unit>` lines.
  */
@@ -41,15 +42,20 @@ static uint32_t rng(void)
         return (uint32_t)(rng_state >> 33);
 }
 
-/* A dense graph: every pair present, weights 1..1000 (a communication graph's EMA weights). */
-static unsigned make_dense(unsigned n, uint64_t seed)
+/*
+ * A dense graph: every pair present, weights 1..1000 (a communication graph's EMA weights);
+ * or (equal) every pair of weight 5, where every node is a minimum cut and the contraction
+ * rule finds the least to merge: the slow case of this implementation.
+ */
+static unsigned make_dense(unsigned n, uint64_t seed, int equal)
 {
         unsigned m = 0;
 
         rng_state = seed;
         for (unsigned u = 0; u < n; u++) {
                 for (unsigned v = u + 1; v < n; v++) {
-                        EDGES[m++] = (struct edge){(uint16_t)u, (uint16_t)v, 1 + rng() % 1000};
+                        const uint32_t w = equal ? 5 : 1 + rng() % 1000;
+                        EDGES[m++] = (struct edge){(uint16_t)u, (uint16_t)v, w};
                 }
         }
         return m;
@@ -127,14 +133,14 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* Median ns per run over `runs` runs, cycling through 8 seeded graphs; checks against plain. */
-static uint64_t median_ns(unsigned n, unsigned runs, int plain, int *mismatch)
+static uint64_t median_ns(unsigned n, unsigned runs, int plain, int equal, int *mismatch)
 {
         static uint64_t t[4096];
 
         unsigned reps = n <= 16 ? 200 : 1; /* batch small runs so the clock is not the cost */
 
         for (unsigned r = 0; r < runs; r++) {
-                unsigned m = make_dense(n, 1000 + r % 8);
+                unsigned m = make_dense(n, 1000 + r % 8, equal);
                 uint64_t t0 = now_ns();
                 for (unsigned i = 0; i < reps; i++) {
                         mincut_bench_sink = plain ? run_plain(n, m) : run_rvm(n, m);
@@ -151,10 +157,12 @@ static uint64_t median_ns(unsigned n, unsigned runs, int plain, int *mismatch)
 int main(void)
 {
         int mismatch = 0;
-        uint64_t n16 = median_ns(16, 301, 0, &mismatch);
-        uint64_t n64 = median_ns(64, 201, 0, &mismatch);
-        uint64_t n256 = median_ns(256, 21, 0, &mismatch);
-        uint64_t p64 = median_ns(64, 201, 1, &mismatch);
+        uint64_t n16 = median_ns(16, 301, 0, 0, &mismatch);
+        uint64_t n64 = median_ns(64, 201, 0, 0, &mismatch);
+        uint64_t n256 = median_ns(256, 21, 0, 0, &mismatch);
+        uint64_t p64 = median_ns(64, 201, 1, 0, &mismatch);
+        uint64_t e64 = median_ns(64, 101, 0, 1, &mismatch);
+        uint64_t pe64 = median_ns(64, 101, 1, 1, &mismatch);
 
         if (mismatch) {
                 fprintf(stderr, "mincut_bench: RVM and the plain version disagree\n");
@@ -165,5 +173,7 @@ int main(void)
         printf("BENCH mincut_n256_ns %llu ns\n", (unsigned long long)n256);
         printf("BENCH mincut_n64_plain_ns %llu ns\n", (unsigned long long)p64);
         printf("BENCH mincut_n64_over_plain %.2f ratio\n", (double)n64 / (double)p64);
+        printf("BENCH mincut_n64_equal_ns %llu ns\n", (unsigned long long)e64);
+        printf("BENCH mincut_n64_equal_over_plain %.2f ratio\n", (double)e64 / (double)pe64);
         return 0;
 }
