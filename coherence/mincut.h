@@ -2,7 +2,7 @@
  * Exact global minimum cut (Stoer-Wagner) of an undirected weighted graph of up to
  * COHERENCE_MAX_NODES nodes: part of the interface of coherence/ (coherence.h includes it).
  *
- * The caller owns the work space (struct coherence_mincut, about 520 KiB at 256 nodes: the
+ * The caller owns the work space (struct coherence_mincut, 528 KiB: the
  * dense matrix dominates) and fills it with coherence_mincut_init + coherence_mincut_add, or
  * coherence_mincut_load (coherence.h) from a communication graph. coherence_mincut_run then
  * advances the algorithm by at most `budget` work units and can be called again (next epoch) to
