@@ -362,6 +362,58 @@ static void mincut_properties_at_64_and_256_nodes(void **state)
         }
 }
 
+/* The textbook algorithm (n-1 phases, merge the last two), on the test's own matrix copy. */
+static uint64_t textbook(void)
+{
+        static uint64_t w[NMAX][NMAX], key[NMAX];
+        unsigned char merged[NMAX] = {0}, in_a[NMAX];
+        uint64_t best = UINT64_MAX;
+
+        memcpy(w, W, sizeof(w));
+        if (N == 1) {
+                return 0;
+        }
+        for (unsigned phase = 1; phase < N; phase++) {
+                unsigned prev = 0, last = 0;
+                memset(key, 0, sizeof(key));
+                memset(in_a, 0, sizeof(in_a));
+                for (unsigned it = 0; it + phase <= N; it++) {
+                        unsigned sel = NMAX;
+                        for (unsigned i = 0; i < N; i++) {
+                                if (!merged[i] && !in_a[i] && (sel == NMAX || key[i] > key[sel])) {
+                                        sel = i;
+                                }
+                        }
+                        in_a[sel] = 1;
+                        prev = last;
+                        last = sel;
+                        for (unsigned i = 0; i < N; i++) {
+                                key[i] += merged[i] || in_a[i] ? 0 : w[sel][i];
+                        }
+                }
+                best = key[last] < best ? key[last] : best;
+                for (unsigned i = 0; i < N; i++) {
+                        w[prev][i] += w[last][i];
+                        w[i][prev] = w[prev][i];
+                }
+                w[prev][prev] = 0;
+                merged[last] = 1;
+        }
+        return best;
+}
+
+static void mincut_equals_textbook_stoer_wagner_up_to_256_nodes(void **state)
+{
+        (void)state;
+        rng_state = 256;
+        for (unsigned i = 0; i < 4 * SHAPES + 4; i++) {
+                const unsigned n = i < 4 * SHAPES ? 20 + rnd(60) : 256;
+                make_graph((enum shape)(i % SHAPES), n);
+                const struct coherence_cut cut = solve_checked();
+                assert_int_equal(cut.value, textbook());
+        }
+}
+
 /* Budgeted runs: never over budget, never an early result, and the same cut in the end. */
 static void mincut_budgeted_runs_equal_unbudgeted(void **state)
 {
@@ -873,6 +925,7 @@ int main(void)
             cmocka_unit_test(mincut_refuses_bad_arguments),
             cmocka_unit_test(mincut_survives_the_largest_weights),
             cmocka_unit_test(mincut_properties_at_64_and_256_nodes),
+            cmocka_unit_test(mincut_equals_textbook_stoer_wagner_up_to_256_nodes),
             cmocka_unit_test(mincut_budgeted_runs_equal_unbudgeted),
             cmocka_unit_test(mincut_zero_budget_makes_no_progress),
             cmocka_unit_test(graph_nodes_and_errors),
