@@ -1,7 +1,7 @@
 /*
  * The communication graph as Graphviz DOT, written into a caller's buffer (no stdio, no
- * allocation: it also runs in the kernel for the monitor's `coherence dot`). The output is cut
- * at whole lines when the buffer is short and still ends with the closing brace.
+ * allocation: it also runs in the kernel for the monitor's `coherence dot`). When the buffer is
+ * short the output stops at a whole line, and an open cluster and the graph are still closed.
  */
 #include <string.h>
 
@@ -9,16 +9,18 @@
 
 struct out {
         char *buf;
-        size_t size; /* usable bytes, the closing "}\n" and the NUL kept in reserve */
+        size_t size; /* usable bytes: room to close a cluster and the graph, and the NUL, is
+                        kept in reserve */
         size_t len;
         bool full;
 };
 
-#define TAIL "}\n"
+#define CLOSE_CLUSTER "  }\n"
+#define TAIL          "}\n"
 
 static void put(struct out *o, const char *s, size_t n)
 {
-        if (o->full || n > o->size - o->len) {
+        if (o->full || o->len > o->size || n > o->size - o->len) {
                 o->full = true;
                 return;
         }
@@ -68,6 +70,10 @@ enum coherence_err coherence_dot(const struct coherence_graph *g,
         struct line l;
         struct out *lo;
         bool done[COHERENCE_MAX_NODES] = {false};
+        bool in_cluster = false;
+        /* Outside a cluster the graph's closing line (and the NUL) is kept in reserve, inside
+         * one also the cluster's: whatever fits, the output can always be closed. */
+        const size_t reserve = sizeof(TAIL), reserve_in = sizeof(CLOSE_CLUSTER TAIL);
 
         if (written != NULL) {
                 *written = 0;
@@ -75,11 +81,11 @@ enum coherence_err coherence_dot(const struct coherence_graph *g,
         if (g == NULL || buf == NULL || size == 0) {
                 return COHERENCE_E_INVAL;
         }
-        if (size < sizeof(TAIL)) {
-                buf[0] = '\0';
+        buf[0] = '\0';
+        if (size <= reserve_in) {
                 return COHERENCE_E_SPACE;
         }
-        o.size = size - sizeof(TAIL); /* room for TAIL and its NUL */
+        o.size = size - reserve;
         puts_(&o, "graph coherence {\n  node [shape=box, style=rounded];\n");
 
         /* One cluster per group, in node order of first appearance. */
@@ -88,6 +94,7 @@ enum coherence_err coherence_dot(const struct coherence_graph *g,
                         continue;
                 }
                 const uint32_t grp = g->node[i].group;
+                o.size = size - reserve_in;
                 lo = line_start(&l);
                 puts_(lo, "  subgraph cluster_p");
                 put_u64(lo, grp);
@@ -95,6 +102,7 @@ enum coherence_err coherence_dot(const struct coherence_graph *g,
                 put_u64(lo, grp);
                 puts_(lo, "\";\n");
                 line_emit(&o, &l);
+                in_cluster = !o.full;
                 for (uint32_t j = i; j < COHERENCE_MAX_NODES; j++) {
                         const struct coherence_node *n = &g->node[j];
                         if (!n->used || n->group != grp) {
@@ -112,7 +120,11 @@ enum coherence_err coherence_dot(const struct coherence_graph *g,
                                       : "\"];\n");
                         line_emit(&o, &l);
                 }
-                puts_(&o, "  }\n");
+                o.size = size - reserve;
+                if (!o.full) {
+                        puts_(&o, CLOSE_CLUSTER); /* fits: it was reserved */
+                        in_cluster = false;
+                }
         }
         for (uint32_t k = 0; k < COHERENCE_MAX_EDGES && !o.full; k++) {
                 const struct coherence_edge *e = &g->edge[k];
@@ -129,32 +141,15 @@ enum coherence_err coherence_dot(const struct coherence_graph *g,
                 puts_(lo, "\"];\n");
                 line_emit(&o, &l);
         }
-        /* Whatever happened, close the graph: TAIL was kept in reserve. */
+        /* Whatever happened, close an open cluster and the graph: their room was kept. */
         const bool truncated = o.full;
-        if (truncated) {
-                /* An open cluster would leave the braces unbalanced: close one if needed. */
-                size_t opened = 0;
-                for (size_t i = 0; i < o.len; i++) {
-                        opened += buf[i] == '{';
-                        opened -= buf[i] == '}';
-                }
-                while (opened > 1 && o.len >= 2 && buf[o.len - 1] == '\n') {
-                        /* Drop lines from the end back to a point where only the graph is open. */
-                        size_t start = o.len - 1;
-                        while (start > 0 && buf[start - 1] != '\n') {
-                                start--;
-                        }
-                        for (size_t i = start; i < o.len; i++) {
-                                opened -= buf[i] == '{';
-                                opened += buf[i] == '}';
-                        }
-                        o.len = start;
-                }
-        }
         if (o.len == 0) {
-                /* Not even the opening line fitted: write nothing rather than a stray brace. */
-                buf[0] = '\0';
+                /* Not even the opening line fitted: write nothing rather than stray braces. */
                 return COHERENCE_E_SPACE;
+        }
+        if (in_cluster) {
+                memcpy(buf + o.len, CLOSE_CLUSTER, sizeof(CLOSE_CLUSTER) - 1);
+                o.len += sizeof(CLOSE_CLUSTER) - 1;
         }
         memcpy(buf + o.len, TAIL, sizeof(TAIL));
         o.len += sizeof(TAIL) - 1;
