@@ -5,7 +5,7 @@
 #   make check    cheap gates: assembly budget, clang-format, both toolchains, no
 #                 sysreg/MMIO outside arch/ and hal/
 #   make bench    benchmarks, printed as BENCH lines and saved to build/bench.txt
-#   make tools    host tools (build/tools/witness)
+#   make tools    host tools (build/tools/witness, build/tools/mincut)
 #   make debug    QEMU halted with a gdb stub
 #   make clean
 #
@@ -62,7 +62,7 @@ HOSTCC := cc
 # modules: the policy and partition modules the kernel links (each listed once it is
 # wired into the boot phases); coherence/ and wasm/ are optional and left out of seed.
 CORE_MODULES := cap proof witness partition sched
-OPTIONAL_MODULES := wasm
+OPTIONAL_MODULES := wasm coherence
 MODULES := $(CORE_MODULES) $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_MODULES),)
 MODULE_DEFS := $(foreach m,$(MODULES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1)
 
@@ -286,6 +286,7 @@ UT_vmid    := partition/vmid.c
 UT_cap     := cap/cap.c cap/tree.c
 UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
+UT_coherence := $(wildcard coherence/*.c)
 
 # The hypercall handlers and partition mechanisms over the fake arch layer (tests/fake/).
 UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/guest.c \
@@ -294,6 +295,7 @@ UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/gues
 	arch/aarch64/mmio.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c $(FAKE_SRCS)
 
 UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid hvc
+UNIT_NAMES += coherence
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test
@@ -314,8 +316,14 @@ $(HOST_OUT)/model/cap_model_test: tests/model/cap_model_test.c tests/model/cap_m
 
 # Host tools: optimised, sharing the kernel's witness/ code and mbedTLS subset.
 .PHONY: tools
-tools: build/tools/witness
+tools: build/tools/witness build/tools/mincut
 build/tools/witness: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS) $(WITNESS_TOOL_CORE) tools/witness/main.c) $(HOST_MBEDTLS_OPT)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -o $@ $^
+	@echo "  TOOL    $@"
+
+# The min-cut tool: the kernel's coherence/mincut.c behind a strict text reader.
+build/tools/mincut: $(patsubst %.c,$(HOST_OUT)/opt/%.o,coherence/mincut.c tools/mincut/main.c)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) -o $@ $^
 	@echo "  TOOL    $@"
@@ -363,6 +371,9 @@ build/wasm/bench.wasm: tools/bench/wasm_bench.c $(SETUP_STAMP)
 $(HOST_OUT)/bench/witness_bench: tools/bench/witness_bench.c $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS)) $(HOST_MBEDTLS_OPT)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ $^
+$(HOST_OUT)/bench/mincut_bench: tools/bench/mincut_bench.c $(wildcard coherence/*.c coherence/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ tools/bench/mincut_bench.c coherence/mincut.c
 $(HOST_OUT)/bench/cap_bench: tools/bench/cap_bench.c kernel/gate.c $(wildcard cap/*.c proof/*.c cap/*.h proof/*.h kernel/gate.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ tools/bench/cap_bench.c kernel/gate.c cap/*.c proof/*.c
@@ -379,10 +390,12 @@ $(HOST_OUT)/virt-smp4.dtb: $(OUT)/rvm.bin
 .PHONY: test unit-tests qemu-tests
 TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-model: 1 passed, 0 failed\" || echo \"cap-model: 0 passed, 1 failed\"'" \
 	--tier "wasm-spec tests/wasm/run-spec $(HOST_OUT)/wasm/spec_runner $(WASM_TESTSUITE) build/wasm-spec" \
-	--tier "fuzz tests/fuzz/run 10 $(FUZZERS)"
+	--tier "fuzz tests/fuzz/run 10 $(FUZZERS)" \
+	--tier "mincut-tool tests/tools/mincut_tool build/tools/mincut"
 test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin \
 		$(OUT_LOCK)/rvm.bin \
-		$(HOST_OUT)/model/cap_model_test build/tools/witness $(FUZZERS) $(HOST_OUT)/wasm/spec_runner
+		$(HOST_OUT)/model/cap_model_test build/tools/witness $(FUZZERS) $(HOST_OUT)/wasm/spec_runner \
+		build/tools/mincut
 	@$(MAKE) --no-print-directory toolchain-images
 	@tests/run --unit "$(UNIT_BINS)" --dtb $(HOST_OUT)/virt-smp4.dtb \
 		--image $(OUT)/rvm.bin --ktest $(OUT_TEST)/rvm.bin --witness-tool build/tools/witness \
@@ -425,6 +438,7 @@ check: $(SETUP_STAMP) $(HOST_OUT)/abi_table
 .PHONY: bench
 BENCH_HOST := $(HOST_OUT)/bench/cap_bench $(HOST_OUT)/bench/witness_bench \
 	$(HOST_OUT)/bench/sched_bench $(HOST_OUT)/bench/wasm_bench
+BENCH_HOST += $(HOST_OUT)/bench/mincut_bench
 bench: $(OUT_TEST)/rvm.bin $(OUT_LOCK)/rvm.bin $(BENCH_HOST)
 	@mkdir -p build
 	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --lockstat $(OUT_LOCK)/rvm.bin \

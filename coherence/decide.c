@@ -1,0 +1,393 @@
+/*
+ * Decisions drawn from the communication graph: placement of groups on CPUs, split of a
+ * group along its exact min-cut, merge of two groups (DC-11). Pure functions: each fills a
+ * struct with the verdict and the values and thresholds behind it, for the kernel to act on
+ * and witness. Definitions are in coherence/coherence.h.
+ */
+#include <string.h>
+
+#include "coherence/coherence.h"
+
+const char *coherence_reason_name(enum coherence_reason r)
+{
+        switch (r) {
+        case COHERENCE_R_PROPOSED:
+                return "proposed";
+        case COHERENCE_R_NO_GROUP:
+                return "no-group";
+        case COHERENCE_R_NOT_AGENTS:
+                return "not-agents";
+        case COHERENCE_R_TOO_FEW:
+                return "too-few-agents";
+        case COHERENCE_R_CUT_PARTIAL:
+                return "cut-not-exact-yet";
+        case COHERENCE_R_CUT_MISMATCH:
+                return "cut-of-other-graph";
+        case COHERENCE_R_LOW_PRESSURE:
+                return "low-pressure";
+        case COHERENCE_R_QUIET:
+                return "quiet";
+        case COHERENCE_R_SAME_GROUP:
+                return "same-group";
+        case COHERENCE_R_LOW_SHARE:
+                return "low-share";
+        case COHERENCE_R_LOW_SCORE:
+                return "low-score";
+        case COHERENCE_R_NOT_ADJACENT:
+                return "not-adjacent";
+        case COHERENCE_R_NO_RESOURCES:
+                return "no-resources";
+        }
+        return "?";
+}
+
+static void set_add(struct coherence_set *s, uint32_t i)
+{
+        s->bits[i / 64u] |= UINT64_C(1) << (i % 64u);
+}
+
+/* 10000 * x / total, total >= x; 0 when total is 0. */
+static uint32_t share_bp(uint64_t x, uint64_t total)
+{
+        while (total > (UINT64_C(1) << 49)) {
+                x >>= 1;
+                total >>= 1;
+        }
+        return total == 0 ? 0 : (uint32_t)(x * COHERENCE_BP_MAX / total);
+}
+
+/* ---- placement --------------------------------------------------------------------------- */
+
+static int group_index(const struct coherence_placement *p, uint32_t group)
+{
+        uint32_t lo = 0, hi = p->group_count;
+
+        while (lo < hi) {
+                const uint32_t mid = (lo + hi) / 2;
+                if (p->group[mid] < group) {
+                        lo = mid + 1;
+                } else {
+                        hi = mid;
+                }
+        }
+        return lo < p->group_count && p->group[lo] == group ? (int)lo : -1;
+}
+
+int coherence_place_cpu(const struct coherence_placement *p, uint32_t group)
+{
+        const int i = group_index(p, group);
+
+        return i < 0 ? -1 : p->cpu[i];
+}
+
+static bool pair_before(const struct coherence_pair *x, const struct coherence_pair *y)
+{
+        return x->a != y->a ? x->a < y->a : x->b < y->b;
+}
+
+static bool heavier(const struct coherence_pair *x, const struct coherence_pair *y)
+{
+        return x->weight != y->weight ? x->weight > y->weight : pair_before(x, y);
+}
+
+/* Shell sort: no recursion, no allocation, fine for COHERENCE_MAX_EDGES items. */
+static void sort_pairs(struct coherence_pair *v, uint32_t n,
+                       bool (*before)(const struct coherence_pair *, const struct coherence_pair *))
+{
+        static const uint32_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+
+        for (uint32_t g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++) {
+                const uint32_t gap = gaps[g];
+                for (uint32_t i = gap; i < n; i++) {
+                        const struct coherence_pair t = v[i];
+                        uint32_t j = i;
+                        while (j >= gap && before(&t, &v[j - gap])) {
+                                v[j] = v[j - gap];
+                                j -= gap;
+                        }
+                        v[j] = t;
+                }
+        }
+}
+
+static uint16_t find(uint16_t *parent, uint16_t i)
+{
+        while (parent[i] != i) {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+        }
+        return i;
+}
+
+/* The distinct groups, increasing, and the weight between each pair of them. */
+static void collect_groups(const struct coherence_graph *g, struct coherence_placement *p)
+{
+        p->group_count = 0;
+        for (uint32_t i = 0; i < COHERENCE_MAX_NODES; i++) {
+                if (!g->node[i].used) {
+                        continue;
+                }
+                const uint32_t grp = g->node[i].group;
+                uint32_t j = p->group_count;
+                while (j > 0 && p->group[j - 1] > grp) {
+                        j--;
+                }
+                if (j > 0 && p->group[j - 1] == grp) {
+                        continue;
+                }
+                memmove(&p->group[j + 1], &p->group[j], (p->group_count - j) * sizeof(p->group[0]));
+                p->group[j] = grp;
+                p->group_count++;
+        }
+        p->pair_count = 0;
+        for (uint32_t k = 0; k < COHERENCE_MAX_EDGES; k++) {
+                const struct coherence_edge *e = &g->edge[k];
+                if (!e->used || e->weight == 0) {
+                        continue;
+                }
+                const int a = group_index(p, g->node[e->a].group);
+                const int b = group_index(p, g->node[e->b].group);
+                if (a == b) {
+                        continue;
+                }
+                p->pair[p->pair_count++] = (struct coherence_pair){.a = (uint16_t)(a < b ? a : b),
+                                                                   .b = (uint16_t)(a < b ? b : a),
+                                                                   .weight = e->weight};
+        }
+        /* Repeated group pairs add up. */
+        sort_pairs(p->pair, p->pair_count, pair_before);
+        uint32_t out = 0;
+        for (uint32_t i = 0; i < p->pair_count; i++) {
+                if (out > 0 && p->pair[out - 1].a == p->pair[i].a &&
+                    p->pair[out - 1].b == p->pair[i].b) {
+                        p->pair[out - 1].weight += p->pair[i].weight;
+                } else {
+                        p->pair[out++] = p->pair[i];
+                }
+        }
+        p->pair_count = out;
+}
+
+/* The CPU with the most room left (lowest number on a tie). */
+static uint32_t roomiest(const uint32_t *load, uint32_t cpus)
+{
+        uint32_t best = 0;
+
+        for (uint32_t c = 1; c < cpus; c++) {
+                if (load[c] < load[best]) {
+                        best = c;
+                }
+        }
+        return best;
+}
+
+enum coherence_err coherence_place(const struct coherence_graph *g, uint32_t cpu_count,
+                                   uint32_t capacity, struct coherence_placement *out)
+{
+        uint32_t load[COHERENCE_MAX_CPUS] = {0};
+
+        if (g == NULL || out == NULL || cpu_count == 0 || cpu_count > COHERENCE_MAX_CPUS) {
+                return COHERENCE_E_INVAL;
+        }
+        out->cpu_count = cpu_count;
+        collect_groups(g, out);
+        const uint32_t n = out->group_count;
+        const uint32_t balanced = (n + cpu_count - 1) / cpu_count;
+        out->capacity = capacity < balanced ? balanced : capacity;
+
+        /* Join the heaviest-talking groups while the cluster still fits one CPU. */
+        for (uint32_t i = 0; i < n; i++) {
+                out->parent[i] = (uint16_t)i;
+                out->size[i] = 1;
+        }
+        sort_pairs(out->pair, out->pair_count, heavier);
+        for (uint32_t k = 0; k < out->pair_count; k++) {
+                const uint16_t ra = find(out->parent, out->pair[k].a);
+                const uint16_t rb = find(out->parent, out->pair[k].b);
+                if (ra != rb && out->size[ra] + out->size[rb] <= out->capacity) {
+                        const uint16_t lo = ra < rb ? ra : rb, hi = ra < rb ? rb : ra;
+                        out->parent[hi] = lo;
+                        out->size[lo] = (uint16_t)(out->size[lo] + out->size[hi]);
+                }
+        }
+        for (uint32_t i = 0; i < n; i++) {
+                out->cpu[i] = UINT16_MAX;
+        }
+        /* Largest cluster first, onto the CPU with the most room (clusters are <= capacity). */
+        for (;;) {
+                int root = -1;
+                for (uint32_t i = 0; i < n; i++) {
+                        if (out->parent[i] == i && out->cpu[i] == UINT16_MAX &&
+                            (root < 0 || out->size[i] > out->size[root])) {
+                                root = (int)i;
+                        }
+                }
+                if (root < 0) {
+                        break;
+                }
+                const uint32_t c = roomiest(load, cpu_count);
+                const bool whole = load[c] + out->size[root] <= out->capacity;
+                for (uint32_t i = 0; i < n; i++) {
+                        if (find(out->parent, (uint16_t)i) == root) {
+                                const uint32_t cpu = whole ? c : roomiest(load, cpu_count);
+                                out->cpu[i] = (uint16_t)cpu;
+                                load[cpu]++;
+                        }
+                }
+        }
+        out->total = out->remote = out->naive_remote = 0;
+        for (uint32_t k = 0; k < out->pair_count; k++) {
+                const struct coherence_pair *pr = &out->pair[k];
+                out->total += pr->weight;
+                out->remote += out->cpu[pr->a] != out->cpu[pr->b] ? pr->weight : 0;
+                out->naive_remote += pr->a % cpu_count != pr->b % cpu_count ? pr->weight : 0;
+        }
+        out->remote_bp = share_bp(out->remote, out->total);
+        out->naive_remote_bp = share_bp(out->naive_remote, out->total);
+        return COHERENCE_OK;
+}
+
+/* ---- split --------------------------------------------------------------------------------- */
+
+/* Weight from the nodes of `side` to nodes outside `group_members`. */
+static uint64_t external_of(const struct coherence_graph *g, const struct coherence_set *side,
+                            const struct coherence_set *group_members)
+{
+        uint64_t sum = 0;
+
+        for (uint32_t k = 0; k < COHERENCE_MAX_EDGES; k++) {
+                const struct coherence_edge *e = &g->edge[k];
+                if (!e->used) {
+                        continue;
+                }
+                if ((coherence_set_has(side, e->a) && !coherence_set_has(group_members, e->b)) ||
+                    (coherence_set_has(side, e->b) && !coherence_set_has(group_members, e->a))) {
+                        sum += e->weight;
+                }
+        }
+        return sum;
+}
+
+void coherence_split_propose(const struct coherence_graph *g, uint32_t group,
+                             const struct coherence_mincut *mc, struct coherence_split *out)
+{
+        struct coherence_group_stats st;
+        struct coherence_cut cut;
+        struct coherence_set side = {{0}}, rest = {{0}};
+
+        memset(out, 0, sizeof(*out));
+        out->group = group;
+        out->threshold_bp = g->params.split_pressure_bp;
+        out->min_external = g->params.split_min_external;
+        coherence_group_stats(g, group, &st);
+        out->internal = st.internal;
+        if (st.nodes == 0) {
+                out->reason = COHERENCE_R_NO_GROUP;
+                return;
+        }
+        if (st.agents != st.nodes) {
+                out->reason = COHERENCE_R_NOT_AGENTS;
+                return;
+        }
+        if (st.agents < 2) {
+                out->reason = COHERENCE_R_TOO_FEW;
+                return;
+        }
+        if (coherence_mincut_result(mc, &cut) != COHERENCE_OK) {
+                out->reason = COHERENCE_R_CUT_PARTIAL;
+                return;
+        }
+        /* The cut must be of exactly this group's members. */
+        struct coherence_set loaded = {{0}};
+        for (uint32_t i = 0; i < mc->n; i++) {
+                set_add(&loaded, mc->node[i]);
+        }
+        if (mc->n != st.nodes || memcmp(&loaded, &st.members, sizeof(loaded)) != 0) {
+                out->reason = COHERENCE_R_CUT_MISMATCH;
+                return;
+        }
+        uint32_t side_count = 0;
+        for (uint32_t i = 0; i < mc->n; i++) {
+                if (coherence_set_has(&cut.side, i)) {
+                        set_add(&side, mc->node[i]);
+                        side_count++;
+                } else {
+                        set_add(&rest, mc->node[i]);
+                }
+        }
+        const uint32_t rest_count = mc->n - side_count;
+        const uint64_t ext_side = external_of(g, &side, &st.members);
+        const uint64_t ext_rest = external_of(g, &rest, &st.members);
+        /* The side pulled harder from outside moves; on a tie the smaller, then `side`. */
+        bool side_moves = ext_side > ext_rest || (ext_side == ext_rest && side_count <= rest_count);
+        out->cut = cut.value;
+        out->moving = side_moves ? side : rest;
+        out->moving_count = side_moves ? side_count : rest_count;
+        out->moving_external = side_moves ? ext_side : ext_rest;
+        out->staying_external = side_moves ? ext_rest : ext_side;
+        out->pressure_bp =
+            coherence_pressure_bp(out->moving_external, out->cut, g->params.pressure_floor);
+        if (out->moving_external < out->min_external) {
+                out->reason = COHERENCE_R_QUIET;
+        } else if (out->pressure_bp < out->threshold_bp) {
+                out->reason = COHERENCE_R_LOW_PRESSURE;
+        } else {
+                out->reason = COHERENCE_R_PROPOSED;
+        }
+}
+
+/* ---- merge --------------------------------------------------------------------------------- */
+
+void coherence_merge_propose(const struct coherence_graph *g, uint32_t group_a, uint32_t group_b,
+                             const struct coherence_merge_pre *pre, struct coherence_merge *out)
+{
+        struct coherence_group_stats a, b;
+
+        memset(out, 0, sizeof(*out));
+        out->group_a = group_a;
+        out->group_b = group_b;
+        out->share_threshold_bp = g->params.merge_share_bp;
+        out->score_threshold_bp = g->params.merge_score_bp;
+        if (pre != NULL) {
+                out->pre = *pre;
+        }
+        if (group_a == group_b) {
+                out->reason = COHERENCE_R_SAME_GROUP;
+                return;
+        }
+        coherence_group_stats(g, group_a, &a);
+        coherence_group_stats(g, group_b, &b);
+        if (a.nodes == 0 || b.nodes == 0) {
+                out->reason = COHERENCE_R_NO_GROUP;
+                return;
+        }
+        for (uint32_t k = 0; k < COHERENCE_MAX_EDGES; k++) {
+                const struct coherence_edge *e = &g->edge[k];
+                if (e->used &&
+                    ((coherence_set_has(&a.members, e->a) && coherence_set_has(&b.members, e->b)) ||
+                     (coherence_set_has(&b.members, e->a) &&
+                      coherence_set_has(&a.members, e->b)))) {
+                        out->mutual += e->weight;
+                }
+        }
+        out->external_a = a.external;
+        out->external_b = b.external;
+        out->share_a_bp = share_bp(out->mutual, a.external);
+        out->share_b_bp = share_bp(out->mutual, b.external);
+        out->merged_score_bp = coherence_score_bp(a.internal + b.internal + out->mutual,
+                                                  a.external + b.external - 2 * out->mutual);
+        if (a.agents != a.nodes || b.agents != b.nodes) {
+                out->reason = COHERENCE_R_NOT_AGENTS;
+        } else if (out->mutual == 0 || out->share_a_bp < out->share_threshold_bp ||
+                   out->share_b_bp < out->share_threshold_bp) {
+                out->reason = COHERENCE_R_LOW_SHARE;
+        } else if (out->merged_score_bp < out->score_threshold_bp) {
+                out->reason = COHERENCE_R_LOW_SCORE;
+        } else if (!out->pre.adjacent) {
+                out->reason = COHERENCE_R_NOT_ADJACENT;
+        } else if (!out->pre.resources_ok) {
+                out->reason = COHERENCE_R_NO_RESOURCES;
+        } else {
+                out->reason = COHERENCE_R_PROPOSED;
+        }
+}
