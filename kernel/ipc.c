@@ -5,6 +5,7 @@
  */
 #include "kernel/ipc.h"
 
+#include "kernel/cohere.h"
 #include "kernel/console.h"
 #include "kernel/fmt.h"
 #include "kernel/hvc.h"
@@ -80,6 +81,8 @@ void ipc_epoch(void)
                         }
                         /* target = edge | direction << 32; cap = first message index << 32 |
                          * the index past the last; payload = messages | doorbells << 32. */
+                        cohere_traffic(s.sender, edge_get(id)->end[1 - dir], s.messages,
+                                       (uint64_t)s.messages * EDGE_MSG_BYTES);
                         witness_emit(&(struct witness_event){
                             .kind = WK_COMM_SEND,
                             .actor = s.sender,

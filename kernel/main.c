@@ -15,6 +15,7 @@
 #include "hal/timer.h"
 #include "hal/uart.h"
 #include "kernel/agent.h"
+#include "kernel/cohere.h"
 #include "kernel/console.h"
 #include "kernel/fmt.h"
 #include "kernel/hvc.h"
@@ -247,6 +248,7 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
                 edge_start_indices(edge_count() - 1, (uint32_t)n);
 #endif
         }
+        cohere_init(); /* the communication graph starts with these partitions */
         fmt_format(msg, cap,
                    "partition 0 (RVM) holds %u root capabilities; %u guest partition%s "
                    "(stage-2, VMID, capability table each), %u CommEdge%s",

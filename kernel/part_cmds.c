@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hal/timer.h"
+#include "kernel/cohere.h"
 #include "kernel/console.h"
 #include "kernel/monitor.h"
 #include "kernel/run.h"
@@ -203,14 +204,20 @@ static int cmd_pressure(int argc, char **argv)
         uint64_t id = 0;
         uint64_t bp = 0;
 
+        bool automatic = argc == 3 && strcmp(argv[2], "auto") == 0;
         if (argc != 3 || parse_uint(argv[1], PART_MAX, &id) != 0 ||
-            parse_uint(argv[2], 10000, &bp) != 0 || part_get((uint32_t)id) == NULL) {
-                con_puts("usage: pressure <partition id> <0..10000 basis points>\n");
+            (!automatic && parse_uint(argv[2], 10000, &bp) != 0) ||
+            part_get((uint32_t)id) == NULL) {
+                con_puts("usage: pressure <partition id> <0..10000 basis points> | auto\n");
                 return -1;
         }
         run_lock_take();
-        int n = sched_set_partition_pressure((struct sched *)run_scheduler(), (uint32_t)id,
-                                             (uint32_t)bp);
+        /* By hand, the engine leaves it alone (the scheduler witnesses the change); 'auto'
+         * gives it back to the coherence engine at its next epoch. */
+        cohere_override((uint32_t)id, !automatic);
+        int n = automatic ? 1
+                          : sched_set_partition_pressure((struct sched *)run_scheduler(),
+                                                         (uint32_t)id, (uint32_t)bp);
         run_lock_give();
         if (n <= 0) {
                 con_printf("pressure: partition %llu is not scheduled\n", (unsigned long long)id);
@@ -218,7 +225,8 @@ static int cmd_pressure(int argc, char **argv)
         }
         return 0;
 }
-MONITOR_CMD(pressure, "pressure", "<id> <bp>", "set cut pressure (the scheduler's 2nd signal)",
+MONITOR_CMD(pressure, "pressure", "<id> <bp>|auto",
+            "set cut pressure by hand (the scheduler's 2nd signal), or give it back to the engine",
             cmd_pressure);
 
 static int cmd_degraded(int argc, char **argv)

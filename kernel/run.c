@@ -11,6 +11,7 @@
 #include "hal/gic.h"
 #include "hal/timer.h"
 #include "kernel/agent.h"
+#include "kernel/cohere.h"
 #include "kernel/console.h"
 #include "kernel/ipc.h"
 #include "kernel/monitor.h"
@@ -412,6 +413,7 @@ void run_tick(void)
                 sched_balance(&run_sched, now);
                 sched_epoch(&run_sched, now, NULL); /* DC-10: one summary record per epoch */
                 ipc_epoch();                        /* and one per edge direction in use */
+                cohere_epoch(); /* the traffic just counted: each partition's cut pressure */
         }
         run_lock_give();
 }

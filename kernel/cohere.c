@@ -1,0 +1,154 @@
+/*
+ * kernel/cohere.c: the coherence engine driven by RVM's own counts (see cohere.h), and the
+ * monitor's `coherence` command. The min-cut work space (half a MiB) comes from the page
+ * allocator at boot; the graph is small enough to live here.
+ *
+ * Nodes are principals: a guest partition is its own group; an agent is in the group of the
+ * WASM partition that runs it. Each scheduler epoch (1 s): the CommEdge summaries feed the
+ * graph, coherence_epoch folds them into the moving average, each group's cut pressure is
+ * computed exactly and given to the scheduler unless the operator set it by hand. A change of
+ * at least COHERE_WITNESS_BP is witnessed (WK_COH_DECISION) with the values it came from.
+ */
+#ifdef RVM_HAVE_COHERENCE
+#include "kernel/cohere.h"
+
+#include <string.h>
+
+#include "boot/boot.h"
+#include "coherence/coherence.h"
+#include "kernel/console.h"
+#include "kernel/monitor.h"
+#include "kernel/run.h"
+#include "memory/memory.h"
+#include "witness/witness.h"
+
+#define COHERE_WITNESS_BP 500 /* pressure changes smaller than this are not witnessed */
+#define MINCUT_PAGES      ((sizeof(struct coherence_mincut) + 4095) / 4096)
+
+static struct coherence_graph graph;
+static struct coherence_mincut *work;
+static bool manual[PART_MAX + 1];
+static uint32_t last_bp[PART_MAX + 1];
+static bool ready;
+
+/* The group of a principal: a partition is its own; an agent's is its WASM partition. */
+static uint32_t (*agent_group)(uint32_t principal);
+
+void cohere_set_agent_group(uint32_t (*fn)(uint32_t principal))
+{
+        agent_group = fn;
+}
+
+void cohere_init(void)
+{
+        struct coherence_params p;
+        uint64_t pa = 0;
+
+        coherence_params_default(&p);
+        if (coherence_init(&graph, &p) != COHERENCE_OK ||
+            mem_alloc_pages(&boot_state.mem, MINCUT_PAGES, 1, &pa) != PALLOC_OK) {
+                return; /* the scheduler keeps the operator's pressure only */
+        }
+        work = mem_ptr(pa_init(pa));
+        for (uint32_t id = 1; id <= part_count(); id++) {
+                (void)coherence_node_add(&graph, id, COHERENCE_GUEST, id);
+        }
+        ready = true;
+}
+
+static bool node(uint32_t principal)
+{
+        if (coherence_node_index(&graph, principal) >= 0) {
+                return true;
+        }
+        if (part_get(principal) != NULL) {
+                return coherence_node_add(&graph, principal, COHERENCE_GUEST, principal) ==
+                       COHERENCE_OK;
+        }
+        uint32_t group = agent_group != NULL ? agent_group(principal) : 0;
+        return group != 0 &&
+               coherence_node_add(&graph, principal, COHERENCE_AGENT, group) == COHERENCE_OK;
+}
+
+void cohere_traffic(uint32_t from, uint32_t to, uint64_t messages, uint64_t bytes)
+{
+        if (ready && node(from) && node(to)) {
+                (void)coherence_traffic(&graph, from, to, messages, bytes);
+        }
+}
+
+void cohere_override(uint32_t partition, bool set)
+{
+        if (partition <= PART_MAX) {
+                manual[partition] = set;
+        }
+}
+
+void cohere_epoch(void)
+{
+        if (!ready) {
+                return;
+        }
+        coherence_epoch(&graph);
+        struct sched *s = (struct sched *)run_scheduler();
+        for (uint32_t id = 1; id <= part_count(); id++) {
+                uint32_t bp = 0;
+                struct coherence_group_stats st;
+                coherence_group_stats(&graph, id, &st);
+                if (st.nodes == 0 ||
+                    coherence_group_pressure(&graph, id, work, &bp) != COHERENCE_OK) {
+                        bp = 0;
+                }
+                uint32_t old = last_bp[id];
+                last_bp[id] = bp;
+                if (manual[id]) {
+                        continue;
+                }
+                (void)sched_set_partition_pressure(s, id, bp);
+                if (bp > old + COHERE_WITNESS_BP || old > bp + COHERE_WITNESS_BP) {
+                        /* target = partition; cap = external weight; payload = new pressure |
+                         * old << 16 | coherence score << 32. */
+                        witness_emit(&(struct witness_event){
+                            .kind = WK_COH_DECISION,
+                            .target = id,
+                            .cap = st.external,
+                            .payload =
+                                (uint64_t)bp | (uint64_t)old << 16 | (uint64_t)st.score_bp << 32});
+                }
+        }
+}
+
+static int cmd_coherence(int argc, char **argv)
+{
+        static char dot[4096];
+        size_t n = 0;
+
+        if (!ready) {
+                con_puts("coherence: the engine did not start (no memory for its work space)\n");
+                return -1;
+        }
+        if (argc == 2 && strcmp(argv[1], "dot") == 0) {
+                run_lock_take();
+                enum coherence_err e = coherence_dot(&graph, NULL, dot, sizeof(dot), &n);
+                run_lock_give();
+                con_write(dot, n);
+                return e == COHERENCE_OK ? 0 : -1;
+        }
+        con_printf("coherence: %u nodes, %u edges, %llu epochs\n", graph.node_count,
+                   graph.edge_count, (unsigned long long)graph.epochs);
+        con_printf("part  nodes agents internal   external   score  pressure\n");
+        run_lock_take();
+        for (uint32_t id = 1; id <= part_count(); id++) {
+                struct coherence_group_stats st;
+                coherence_group_stats(&graph, id, &st);
+                con_printf("%-5u %-5u %-6u %-10llu %-10llu %-6u %u%s\n", id, st.nodes, st.agents,
+                           (unsigned long long)st.internal, (unsigned long long)st.external,
+                           st.score_bp, last_bp[id], manual[id] ? " (set by hand)" : "");
+        }
+        run_lock_give();
+        return 0;
+}
+MONITOR_CMD(coherence, "coherence", "[dot]",
+            "the communication graph: groups, weights, scores, cut pressure (dot: Graphviz)",
+            cmd_coherence);
+#endif

@@ -1,0 +1,42 @@
+/*
+ * kernel/cohere.h: the kernel's side of the coherence engine (coherence/): it feeds the graph
+ * what RVM counted on CommEdges, closes the engine's epoch with the scheduler's, and gives each
+ * partition its cut pressure as the scheduler's second signal (DC-4), in place of a hand-typed
+ * value (`pressure` stays as a witnessed override). Compiled to nothing without coherence/
+ * (the Seed profile, DC-1). Callers hold run_lock.
+ */
+#ifndef RVM_KERNEL_COHERE_H
+#define RVM_KERNEL_COHERE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef RVM_HAVE_COHERENCE
+/* Boot, once partitions exist: the graph, its work space, a node per guest partition. */
+void cohere_init(void);
+/* One epoch's traffic from principal `from` to `to` (partitions or agents). */
+void cohere_traffic(uint32_t from, uint32_t to, uint64_t messages, uint64_t bytes);
+/* The epoch's end: fold the counts in, compute each partition's pressure, hand it on. */
+void cohere_epoch(void);
+/* The operator set partition id's pressure by hand (true) or gave it back (false). */
+void cohere_override(uint32_t partition, bool manual);
+/* How an agent's principal maps to its WASM partition (the agents' code sets it). */
+void cohere_set_agent_group(uint32_t (*group)(uint32_t principal));
+#else
+static inline void cohere_set_agent_group(uint32_t (*group)(uint32_t principal))
+{
+        (void)group;
+}
+static inline void cohere_init(void) {}
+static inline void cohere_traffic(uint32_t from, uint32_t to, uint64_t messages, uint64_t bytes)
+{
+        (void)from, (void)to, (void)messages, (void)bytes;
+}
+static inline void cohere_epoch(void) {}
+static inline void cohere_override(uint32_t partition, bool manual)
+{
+        (void)partition, (void)manual;
+}
+#endif
+
+#endif
