@@ -7,7 +7,7 @@
 #include "kernel/hvc.h"
 
 #include "hal/timer.h"
-#include "kernel/agent.h"
+#include "kernel/agents.h"
 #include "kernel/gate.h"
 #include "kernel/ipc.h"
 #include "kernel/share.h"
@@ -96,7 +96,7 @@ static const struct gate_entry hvc_table[] = {
      .handler = share_hc_reclaim},
     GATE_CAP_ENTRIES,
 #ifdef RVM_HAVE_WASM
-    /* WebAssembly agents' host functions (kernel/agent_calls.c): only agents reach them. */
+    /* WebAssembly agents' host functions (kernel/agents.c): only agents reach them. */
     {.fid = GATE_FID(0x200),
      .name = "agent_log",
      .type = CAP_T_NONE,
