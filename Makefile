@@ -286,8 +286,9 @@ UT_vmid    := partition/vmid.c
 UT_cap     := cap/cap.c cap/tree.c
 UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
+UT_agent   := wasm/agent.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.c
 
-UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid
+UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid agent
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test

@@ -397,9 +397,9 @@ static int cmd_agent_op(int argc, char **argv)
         static const struct {
                 const char *name;
                 enum agent_op op;
-        } ops[] = {{"suspend", AGENT_OP_SUSPEND},         {"resume", AGENT_OP_RESUME},
-                   {"hibernate", AGENT_OP_HIBERNATE},     {"reconstruct", AGENT_OP_RECONSTRUCT},
-                   {"kill", AGENT_OP_KILL},               {"migrate", AGENT_OP_MIGRATE}};
+        } ops[] = {{"suspend", AGENT_OP_SUSPEND},     {"resume", AGENT_OP_RESUME},
+                   {"hibernate", AGENT_OP_HIBERNATE}, {"reconstruct", AGENT_OP_RECONSTRUCT},
+                   {"kill", AGENT_OP_KILL},           {"migrate", AGENT_OP_MIGRATE}};
         struct agent_info in;
 
         if (argc >= 3 && strcmp(argv[1], "spawn") == 0) {
