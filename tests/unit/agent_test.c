@@ -937,6 +937,15 @@ static void test_migrate_moves_and_continues(void **state)
         for (int i = 0; i < 6; i++) {
                 assert_true(agent_run_turn(PART_B));
         }
+        /* Before its first turn (run begun, nothing executed): moved, it starts at step 1. */
+        assert_int_equal(spawn(M_TICKER, PART_A), 3);
+        assert_int_equal(agent_control(3, AGENT_OP_MIGRATE, PART_B), 0);
+        assert_int_equal(agent_control(3, AGENT_OP_HIBERNATE, 0), 0);
+        assert_int_equal(agent_control(3, AGENT_OP_RECONSTRUCT, 0), 0);
+        for (int i = 0; i < 3; i++) {
+                assert_true(agent_run_turn(PART_B));
+        }
+        assert_int_equal(last_step[AGENT_PRINCIPAL(3)], 1);
         assert_int_equal(step_errors, 0);
 }
 
