@@ -223,10 +223,12 @@ enum {
         M_UNLINK,
         M_NORUN,
         M_GARBAGE,
+        M_CAPS,
         M_COUNT
 };
-static const char *const mod_names[M_COUNT] = {"ticker",  "spinner", "return", "trap",  "recv",
-                                               "spawner", "hostile", "unlink", "norun", "garbage"};
+static const char *const mod_names[M_COUNT] = {"ticker", "spinner", "return",  "trap",
+                                               "recv",   "spawner", "hostile", "unlink",
+                                               "norun",  "garbage", "caps"};
 static uint8_t mod_bytes[M_COUNT][2048];
 static size_t mod_size[M_COUNT];
 
@@ -255,6 +257,12 @@ static const struct hostile_case hostile[] = {
     {IMP_SPAWN, {-1, 16, 6}, AGENT_E_INVALID},      /* capability naming no partition */
 };
 #define HOSTILE_N (sizeof(hostile) / sizeof(hostile[0]))
+
+/* rvm.cap(type, index) queries of the caps module, and the fake table they walk. */
+static const int64_t cap_queries[][2] = {{2, 0}, {2, 1}, {2, 2}, {2, -1}, {9, 0}, {3, 0}};
+static const uint64_t fake_caps[][2] = {{0x1001, 2}, {0x1002, 3}, {0x1003, 2}};
+static bool caps_endless; /* CAP_LIST never reaches the end of the table */
+static unsigned cap_list_calls;
 
 static void build_modules(void)
 {
@@ -332,6 +340,17 @@ static void build_modules(void)
         mod_size[M_NORUN] = build(mod_bytes[M_NORUN], &b, false, false);
         memcpy(mod_bytes[M_GARBAGE], "\0asm\1\0\0\0\x01\x7f\x60", 11);
         mod_size[M_GARBAGE] = 11;
+
+        /* caps: report wrap(cap(type, index)) for the pairs of cap_queries, then yield */
+        b = (struct mod){0};
+        for (size_t i = 0; i < sizeof(cap_queries) / sizeof(cap_queries[0]); i++) {
+                i32c(&b, cap_queries[i][0]), i32c(&b, cap_queries[i][1]);
+                CALL(&b, IMP_CAP);
+                op(&b, 0xa7); /* i32.wrap_i64 */
+                report_top(&b, 0xCA);
+        }
+        op(&b, 0x03), op(&b, 0x40), CALL(&b, IMP_YIELD), op1(&b, 0x0c, 0), op(&b, 0x0b);
+        mod_size[M_CAPS] = build(mod_bytes[M_CAPS], &b, false, true);
 }
 
 static struct agent_image image(int m)
@@ -506,8 +525,19 @@ static int32_t fake_gate_call(uint32_t principal, uint64_t x[8])
         assert_true(principal > AGENT_PRINCIPAL_BASE && principal < 64);
         assert_int_equal(x[0] >> 16, 0xC600);
         switch (x[0] & 0xFFFF) {
-        case 0x04: /* CAP_LIST: an empty table */
-                x[1] = 0;
+        case 0x04: /* CAP_LIST: x1 = cursor in; x1 = handle (0: end), x2 = next, x3 = type */
+                cap_list_calls++;
+                if (caps_endless) {
+                        x[2] = x[1];
+                        x[1] = 0x2000;
+                        x[3] = 7;
+                } else if (x[1] < 3) {
+                        x[2] = x[1] + 1;
+                        x[3] = fake_caps[x[1]][1];
+                        x[1] = fake_caps[x[1]][0];
+                } else {
+                        x[1] = 0;
+                }
                 st = 0;
                 break;
         case 0x05: /* TIME */
@@ -642,6 +672,8 @@ static int setup(void **state)
         memset(outbox_count, 0, sizeof(outbox_count));
         memset(end_waiting, 0, sizeof(end_waiting));
         edge_full_at = 1000000;
+        caps_endless = false;
+        cap_list_calls = 0;
         for (unsigned i = 0; i <= AGENT_MAX; i++) {
                 shadow[i] = -1;
         }
@@ -1118,6 +1150,32 @@ static void test_hostile_pointers_and_lengths(void **state)
         assert_false(in.waiting);
 }
 
+/* rvm.cap walks the caller's table in order, and stops after CAP_TABLE_SLOTS entries even
+ * if the table never ends. */
+static void test_cap_walks_the_table_and_is_bounded(void **state)
+{
+        (void)state;
+        static const int64_t want[] = {0x1001, 0x1003, 0, 0, 0, 0x1002};
+        const size_t n = sizeof(cap_queries) / sizeof(cap_queries[0]);
+
+        assert_int_equal(spawn(M_CAPS, PART_A), 1);
+        assert_true(agent_run_turn(PART_A));
+        assert_int_equal(nreports, n);
+        for (size_t i = 0; i < n; i++) {
+                assert_int_equal(reports[i].tag, want[i]);
+        }
+        caps_endless = true;
+        cap_list_calls = 0;
+        nreports = 0;
+        assert_int_equal(spawn(M_CAPS, PART_B), 2);
+        assert_true(agent_run_turn(PART_B));
+        assert_int_equal(nreports, n);
+        for (size_t i = 0; i < n; i++) {
+                assert_int_equal(reports[i].tag, 0);
+        }
+        assert_int_equal(cap_list_calls, n * CAP_TABLE_SLOTS);
+}
+
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 static uint64_t rnd(void)
 {
@@ -1278,6 +1336,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_recv_waits_until_the_doorbell, setup, teardown),
             cmocka_unit_test_setup_teardown(test_hostile_host_calls_from_a_module, setup, teardown),
             cmocka_unit_test_setup_teardown(test_hostile_pointers_and_lengths, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_cap_walks_the_table_and_is_bounded, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_random_operations_keep_invariants, setup,
                                             teardown),
         };
