@@ -74,7 +74,7 @@ KERNEL_PENDING :=
 # Files of a module that only the host tools use.
 KERNEL_SRCS := $(filter-out %_host.c $(KERNEL_PENDING),$(KERNEL_SRCS))
 # The agent runtime exists only where the interpreter is built in.
-KERNEL_SRCS := $(if $(filter wasm,$(MODULES)),$(KERNEL_SRCS),$(filter-out kernel/agent.c kernel/agent_calls.c,$(KERNEL_SRCS)))
+KERNEL_SRCS := $(if $(filter wasm,$(MODULES)),$(KERNEL_SRCS),$(filter-out kernel/agents.c,$(KERNEL_SRCS)))
 
 LIBFDT_SRCS := $(addprefix $(TP)/libfdt/,fdt.c fdt_ro.c fdt_rw.c fdt_sw.c fdt_wip.c \
                  fdt_addresses.c fdt_strerror.c fdt_empty_tree.c)
@@ -90,8 +90,10 @@ KCFLAGS_BASE := -std=c11 -ffreestanding -nostdinc -isystem $(KCC_INC) -Ikernel/l
 	-DRVM_KERNEL -DRVM_PROFILE='"$(PROFILE)"' $(MODULE_DEFS) -MMD -MP
 KWARN := -Wall -Wextra -Werror
 # The WASM interpreter needs FP/SIMD; all other kernel code is kept off those registers
-# so that guest FP state can be switched lazily.
+# so that guest FP state can be switched lazily (the agents' lifecycle, wasm/agent*.c, too:
+# the monitor and doorbells call it with a guest's FP state live).
 KCFLAGS_NOFP := -mgeneral-regs-only
+WASM_FP = $(filter-out wasm/agent%,$(filter wasm/%,$(1)))
 
 # ---------------------------------------------------------------------------
 # Guests: small EL1 programs, one .c each in a guests/ folder, built with the kernel's
@@ -165,7 +167,7 @@ $(1)_TP   := $(1)/third_party/libfdt.a $(1)/third_party/libmbedcrypto.a
 $(1)/%.o: %.c $(SETUP_STAMP)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(filter 1,$$(V)),,echo "  CC      $$<")
-	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $(3) $$(KWARN) $$(if $$(filter wasm/%,$$<),,$$(KCFLAGS_NOFP)) -c $$< -o $$@
+	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $(3) $$(KWARN) $$(if $$(call WASM_FP,$$<),,$$(KCFLAGS_NOFP)) -c $$< -o $$@
 
 $(1)/%.o: %.S $(1)/gen/asm_offsets.h
 	@mkdir -p $$(dir $$@)
@@ -280,13 +282,16 @@ WITNESS_SRCS := $(wildcard witness/*.c)
 WITNESS_TOOL_CORE := tools/witness/input.c tools/witness/replay.c tools/witness/cli.c
 UT_witness := $(WITNESS_SRCS) $(WITNESS_TOOL_CORE)
 UT_EXTRA_witness := $(HOST_MBEDTLS_SAN)
-UT_wasm    := $(wildcard wasm/*.c)
+# The engine alone (wasm/agent*.c, the agents' lifecycle, needs cap/ and the witness).
+WASM_ENGINE := $(filter-out wasm/agent%,$(wildcard wasm/*.c))
+UT_wasm    := $(WASM_ENGINE)
 UT_sched   := $(wildcard sched/*.c)
 UT_vmid    := partition/vmid.c
 UT_cap     := cap/cap.c cap/tree.c
 UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_coherence := $(wildcard coherence/*.c)
+UT_agent   := wasm/agent.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.c
 
 # The hypercall handlers and partition mechanisms over the fake arch layer (tests/fake/).
 UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/guest.c \
@@ -294,7 +299,7 @@ UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/gues
 	partition/share.c partition/psci.c partition/vdev.c partition/lease.c memory/region.c \
 	arch/aarch64/mmio.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c $(FAKE_SRCS)
 
-UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid hvc
+UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid agent hvc
 UNIT_NAMES += coherence
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
@@ -339,7 +344,7 @@ $(HOST_OUT)/fuzz/witness_fuzz: tests/fuzz/witness_fuzz.c $(WITNESS_SRCS) $(WITNE
 		$(HOST_MBEDTLS_SRCS) -w -Wno-error
 $(HOST_OUT)/fuzz/wasm_fuzz: tests/fuzz/wasm_fuzz.c $(wildcard wasm/*.c wasm/*.h wasm/*.inc) $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(Q)$(FUZZ_CC) -o $@ tests/fuzz/wasm_fuzz.c $(wildcard wasm/*.c) -lm
+	$(Q)$(FUZZ_CC) -o $@ tests/fuzz/wasm_fuzz.c $(WASM_ENGINE) -lm
 # The hypercall path a guest reaches, over the fake arch layer (as tests/unit/hvc_test.c).
 $(HOST_OUT)/fuzz/hvc_fuzz: tests/fuzz/hvc_fuzz.c $(UT_hvc) $(wildcard kernel/*.h partition/*.h tests/fake/*.h) $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
@@ -354,7 +359,7 @@ fuzz: $(FUZZERS)
 WASM_TESTSUITE ?= ../shared/wasm-testsuite/mvp
 $(HOST_OUT)/wasm/spec_runner: tests/wasm/spec_runner.c tests/wasm/json.c tests/wasm/json.h $(wildcard wasm/*.c wasm/*.h wasm/*.inc) $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(SAN) -o $@ tests/wasm/spec_runner.c tests/wasm/json.c $(wildcard wasm/*.c) -lm
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(SAN) -o $@ tests/wasm/spec_runner.c tests/wasm/json.c $(WASM_ENGINE) -lm
 
 # Host benchmarks: optimised, no sanitizers.
 $(HOST_OUT)/bench/sched_bench: tools/bench/sched_bench.c $(wildcard sched/*.c sched/*.h)
@@ -362,7 +367,7 @@ $(HOST_OUT)/bench/sched_bench: tools/bench/sched_bench.c $(wildcard sched/*.c sc
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ tools/bench/sched_bench.c $(wildcard sched/*.c)
 $(HOST_OUT)/bench/wasm_bench: tools/bench/wasm_bench.c $(wildcard wasm/*.c wasm/*.h wasm/*.inc) build/wasm/bench.wasm
 	@mkdir -p $(dir $@)
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ tools/bench/wasm_bench.c $(wildcard wasm/*.c) -lm
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ tools/bench/wasm_bench.c $(WASM_ENGINE) -lm
 # The same workload compiled to WebAssembly, for the interpreter to run.
 build/wasm/bench.wasm: tools/bench/wasm_bench.c $(SETUP_STAMP)
 	@mkdir -p $(dir $@)

@@ -81,7 +81,7 @@
 #define CAP_ARENA_SIZE 512
 #endif
 #ifndef CAP_MAX_TABLES
-#define CAP_MAX_TABLES 32 /* principals 0..31: RVM (0), partitions, agents (kernel/agent.h) */
+#define CAP_MAX_TABLES 32 /* principals 0..31: RVM (0), partitions, agents (wasm/agent.h) */
 #endif
 #ifndef CAP_TABLE_SLOTS
 #define CAP_TABLE_SLOTS 64

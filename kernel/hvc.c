@@ -7,7 +7,7 @@
 #include "kernel/hvc.h"
 
 #include "hal/timer.h"
-#include "kernel/agent.h"
+#include "kernel/agents.h"
 #include "kernel/gate.h"
 #include "kernel/ipc.h"
 

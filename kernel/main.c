@@ -14,7 +14,7 @@
 #include "hal/gic.h"
 #include "hal/timer.h"
 #include "hal/uart.h"
-#include "kernel/agent.h"
+#include "kernel/agents.h"
 #include "kernel/cohere.h"
 #include "kernel/console.h"
 #include "kernel/fmt.h"

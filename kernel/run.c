@@ -10,7 +10,7 @@
 #include "arch/aarch64/arch.h"
 #include "hal/gic.h"
 #include "hal/timer.h"
-#include "kernel/agent.h"
+#include "kernel/agents.h"
 #include "kernel/cohere.h"
 #include "kernel/console.h"
 #include "kernel/ipc.h"

@@ -1,17 +1,16 @@
 /*
- * kernel/agent_priv.h: what kernel/agent.c (lifecycle, scheduling, monitor commands) and
- * kernel/agent_calls.c (the host module "rvm") share. Every field below is guarded by
- * run_lock, except what only the CPU running the agent (on_cpu) touches: its instance.
+ * wasm/agent_priv.h: what wasm/agent.c (the lifecycle) and wasm/agent_calls.c (the host module
+ * "rvm") share. Every field of struct agent is guarded by the kernel's lock (agent_env->lock),
+ * except what only the CPU running the agent (on_cpu) touches: its instance.
  */
-#ifndef RVM_KERNEL_AGENT_PRIV_H
-#define RVM_KERNEL_AGENT_PRIV_H
+#ifndef RVM_WASM_AGENT_PRIV_H
+#define RVM_WASM_AGENT_PRIV_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "configs/partitions.h"
-#include "kernel/agent.h"
+#include "wasm/agent.h"
 #include "wasm/wasm.h"
 
 /* The imports of module "rvm" (docs/WASM.md). */
@@ -30,7 +29,7 @@ enum agent_import {
 };
 
 struct agent {
-        const struct agent_config *cfg;
+        struct agent_image img;
         uint32_t id;        /* 1..AGENT_MAX; principal AGENT_PRINCIPAL(id) */
         uint32_t partition; /* the WASM partition it runs in now (migration moves it) */
         enum agent_state state;
@@ -49,23 +48,11 @@ struct agent {
         enum wasm_trap trap;
 };
 
-/* Mask IRQs and take run_lock (agents run with IRQs on), and back. */
-uint64_t agent_lock(void);
-void agent_unlock(uint64_t saved);
+/* The kernel's callbacks (agent_init). */
+extern const struct agent_env *agent_env;
 
-/* The agent whose principal this is (NULL for a partition or a free slot). run_lock held. */
+/* The agent whose principal this is (NULL for a partition or an id not created). Lock held. */
 struct agent *agent_by_principal(uint32_t principal);
-
-/* Create an agent from configuration entry cfg in WASM partition `partition`, witnessed with
- * `actor` (and the capability it used) as the one who asked. run_lock held. Returns the new
- * agent id, or a negative gate status: NO_SPACE (AGENT_MAX reached or no memory), INVALID
- * (the module does not load). */
-int32_t agent_spawn(const struct agent_config *cfg, uint32_t partition, uint32_t actor,
-                    cap_handle_t cap);
-/* The configuration entry named name[0..len), or NULL. */
-const struct agent_config *agent_config_named(const char *name, size_t len);
-/* Is partition id a running WASM partition? */
-bool agent_partition_ok(uint32_t partition);
 
 /* Host module "rvm": set up a's host functions; resolve its imports. */
 bool agent_host_init(struct agent *a);

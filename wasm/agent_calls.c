@@ -1,57 +1,36 @@
 /*
- * kernel/agent_calls.c: the host module "rvm" that WebAssembly agents import, and the gate
- * handlers behind it. Every import but yield is a call through the security gate with the
- * agent as the caller (its own principal, struct gate_call.agent set): the same table, P1
+ * wasm/agent_calls.c: the host module "rvm" that WebAssembly agents import, and the work
+ * behind the gate's agent entries. Every import but yield is a call through the security gate
+ * (env->gate_call) with the agent as the caller, its own principal: the same table, P1
  * capability check and witness record a guest's hypercall gets (docs/ABI.md, "Agent host
- * calls"). Arguments are untrusted: pointers and lengths are checked against the agent's
- * linear memory, and a refusal is a negative status returned to the agent, never a trap.
+ * calls"). The kernel's handlers for those entries decode the registers and call agent_log,
+ * agent_put, agent_recv and agent_spawn_named below. Arguments are untrusted: pointers and
+ * lengths are checked against the agent's linear memory, and a refusal is a negative status
+ * returned to the agent, never a trap.
  */
 #include <string.h>
 
-#include "kernel/agent_priv.h"
-#include "kernel/console.h"
-#include "kernel/ipc.h"
-#include "witness/witness.h"
+#include "wasm/agent_priv.h"
 
-#define LOG_MAX  159 /* bytes per rvm.log line */
-#define MSG_SIZE 64  /* one CommEdge slot */
-#define NAME_MAX 31  /* module name in rvm.spawn */
+#define FID(n) (0xC6000000u | (uint32_t)(n))
 
-/* Agent host call numbers (GATE_FID(n)); time and cap reuse the guests' TIME and CAP_LIST. */
-enum {
-        HC_CAP_LIST = 0x04,
-        HC_TIME = 0x05,
-        HC_LOG = 0x200,
-        HC_SEND = 0x201,
-        HC_RECV = 0x202,
-        HC_WITNESS = 0x203,
-        HC_SPAWN = 0x204,
-        HC_PUT = 0x205,
-        HC_NOTIFY = 0x10, /* the guests' EDGE_NOTIFY */
-};
-
-/* One gate call as agent a; run_lock held. Returns the status, x1 in *x1 if asked. */
+/* One gate call as agent a; lock held. Returns the status, x1 in *x1 if asked. */
 static int32_t call_locked(struct agent *a, uint32_t n, const uint64_t args[5], uint64_t *x1)
 {
-        uint64_t regs[8] = {0};
-        struct gate_call call = {.caller = AGENT_PRINCIPAL(a->id), .agent = true, .x = regs};
+        uint64_t x[8] = {FID(n), args[0], args[1], args[2], args[3], args[4], 0, 0};
 
-        call.x[0] = GATE_FID(n);
-        for (unsigned i = 0; i < 5; i++) {
-                call.x[1 + i] = args[i];
-        }
-        int32_t st = gate_dispatch(&call);
+        int32_t st = agent_env->gate_call(AGENT_PRINCIPAL(a->id), x);
         if (x1 != NULL) {
-                *x1 = call.x[1];
+                *x1 = x[1];
         }
         return st;
 }
 
 static int32_t call(struct agent *a, uint32_t n, const uint64_t args[5], uint64_t *x1)
 {
-        uint64_t saved = agent_lock();
+        uint64_t saved = agent_env->lock();
         int32_t st = call_locked(a, n, args, x1);
-        agent_unlock(saved);
+        agent_env->unlock(saved);
         return st;
 }
 
@@ -60,43 +39,29 @@ static uint8_t *mem_at(struct agent *a, uint64_t ptr, uint64_t len)
 {
         struct wasm_memory *mem = a->inst != NULL ? wasm_instance_memory(a->inst) : NULL;
 
-        if (mem == NULL || ptr > UINT32_MAX || len > UINT32_MAX ||
+        if (mem == NULL || mem->data == NULL || ptr > UINT32_MAX || len > UINT32_MAX ||
             ptr + len > (uint64_t)mem->pages * WASM_PAGE_SIZE) {
                 return NULL;
         }
         return mem->data + ptr;
 }
 
-/* A refusal by a handler of an entry that witnesses for itself: one DENIED record. */
-static int32_t refused(struct gate_ctx *ctx, int32_t status)
-{
-        witness_emit(&(struct witness_event){
-            .kind = ctx->entry->witness_kind,
-            .tier = ctx->tier,
-            .flags = WITNESS_F_DENIED,
-            .actor = ctx->call->caller,
-            .cap = (ctx->entry->flags & GATE_F_UNPRIVILEGED) != 0 ? 0 : ctx->handle,
-            .payload = (uint64_t)(uint32_t)(-status) | (uint64_t)ctx->entry->fid << 32,
-        });
-        ctx->witnessed = true;
-        return status;
-}
+/* ---- behind the gate (the kernel's agent_hc_* handlers; lock held) ---- */
 
-/* ---- gate handlers (kernel/hvc.c) ---- */
-
-/* x1 = pointer, x2 = length; x1 out = bytes printed. */
-int32_t agent_hc_log(struct gate_ctx *ctx)
+int32_t agent_log(uint32_t caller, uint64_t ptr, uint64_t len, uint64_t *printed)
 {
-        struct agent *a = agent_by_principal(ctx->call->caller);
-        uint64_t len = ctx->call->x[2];
-        char line[LOG_MAX + 1];
+        struct agent *a = agent_by_principal(caller);
+        char line[AGENT_LOG_MAX + 1];
 
         if (a == NULL) {
-                return refused(ctx, GATE_E_NOT_SUPPORTED);
+                return AGENT_E_NOT_AGENT;
         }
-        const uint8_t *src = mem_at(a, ctx->call->x[1], len);
-        if (len > LOG_MAX || src == NULL) {
-                return refused(ctx, len > LOG_MAX ? GATE_E_INVALID : GATE_E_RANGE);
+        const uint8_t *src = mem_at(a, ptr, len);
+        if (len > AGENT_LOG_MAX) {
+                return AGENT_E_INVALID;
+        }
+        if (src == NULL) {
+                return AGENT_E_RANGE;
         }
         for (uint64_t i = 0; i < len; i++) {
                 char ch = (char)src[i];
@@ -104,129 +69,88 @@ int32_t agent_hc_log(struct gate_ctx *ctx)
         }
         line[len] = '\0';
         a->logs++;
-        (void)con_source_printf(AGENT_PRINCIPAL(a->id), "[agent %u %s] %s", a->id, a->cfg->name,
-                                line);
-        ctx->call->x[1] = len;
-        return 0;
+        agent_env->log_line(a->id, a->img.name, line);
+        *printed = len;
+        return AGENT_OK;
 }
 
-/* x1 = edge, x2 = pointer, x3 = length (<= 64, zero-padded): one message into the caller's
- * outgoing ring, as a guest writes its mapped ring. */
-static int32_t put(struct gate_ctx *ctx)
+int32_t agent_put(uint32_t caller, uint64_t ptr, uint64_t len, void *gate)
 {
-        struct agent *a = agent_by_principal(ctx->call->caller);
-        uint64_t len = ctx->call->x[3];
-        uint8_t msg[MSG_SIZE] = {0};
+        struct agent *a = agent_by_principal(caller);
+        uint8_t msg[AGENT_MSG_SIZE] = {0};
 
         if (a == NULL) {
-                return GATE_E_NOT_SUPPORTED;
+                return AGENT_E_NOT_AGENT;
         }
-        const uint8_t *src = mem_at(a, ctx->call->x[2], len);
-        if (len > MSG_SIZE) {
-                return GATE_E_INVALID;
+        const uint8_t *src = mem_at(a, ptr, len);
+        if (len > AGENT_MSG_SIZE) {
+                return AGENT_E_INVALID;
         }
         if (src == NULL) {
-                return GATE_E_RANGE;
+                return AGENT_E_RANGE;
         }
         memcpy(msg, src, len);
-        int32_t st = ipc_end_put(ctx, msg);
+        int32_t st = agent_env->edge_put(gate, msg);
         if (st == 0) {
                 a->sent++;
         }
         return st;
 }
 
-/* put, without the doorbell: only the caller's own ring changes, so only a refusal is
- * witnessed (the doorbell that follows a burst is). */
-int32_t agent_hc_put(struct gate_ctx *ctx)
+int32_t agent_recv(uint32_t caller, uint64_t ptr, uint64_t size, uint64_t flags, void *gate,
+                   uint64_t *got)
 {
-        int32_t st = put(ctx);
-
-        return st == 0 ? 0 : refused(ctx, st);
-}
-
-/* put, then the doorbell (counted and witnessed as a guest's EDGE_NOTIFY is). */
-int32_t agent_hc_send(struct gate_ctx *ctx)
-{
-        int32_t st = put(ctx);
-
-        return st == 0 ? ipc_hc_notify(ctx) : st;
-}
-
-/* x1 = edge, x2 = pointer, x3 = buffer size, x4 = flags (bit 0: wait). x1 out = bytes
- * copied (min(size, 64); the message is consumed), 0 if the ring is empty (with the wait
- * flag the agent is then waiting for the peer's doorbell). */
-int32_t agent_hc_recv(struct gate_ctx *ctx)
-{
-        struct agent *a = agent_by_principal(ctx->call->caller);
-        uint64_t size = ctx->call->x[3];
-        uint64_t flags = ctx->call->x[4];
-        uint8_t msg[MSG_SIZE];
+        struct agent *a = agent_by_principal(caller);
+        uint8_t msg[AGENT_MSG_SIZE];
 
         if (a == NULL) {
-                return refused(ctx, GATE_E_NOT_SUPPORTED);
+                return AGENT_E_NOT_AGENT;
         }
-        uint64_t n = size < MSG_SIZE ? size : MSG_SIZE;
-        uint8_t *dst = mem_at(a, ctx->call->x[2], n);
+        uint64_t n = size < AGENT_MSG_SIZE ? size : AGENT_MSG_SIZE;
+        uint8_t *dst = mem_at(a, ptr, n);
         if ((flags & ~1ull) != 0 || n == 0) {
-                return refused(ctx, GATE_E_INVALID);
+                return AGENT_E_INVALID;
         }
         if (dst == NULL) {
-                return refused(ctx, GATE_E_RANGE);
+                return AGENT_E_RANGE;
         }
-        int32_t got = ipc_end_take(ctx, msg, (flags & 1) != 0);
-        if (got < 0) {
-                return refused(ctx, got);
+        int32_t taken = agent_env->edge_take(gate, msg, (flags & 1) != 0);
+        if (taken < 0) {
+                return taken;
         }
-        ctx->call->x[1] = 0;
-        if (got == 0) {
+        if (taken == 0) {
                 a->waiting = (flags & 1) != 0;
-                return 0;
+                *got = 0;
+                return AGENT_OK;
         }
         memcpy(dst, msg, n);
         a->received++;
-        ctx->call->x[1] = n;
-        return 0;
+        *got = n;
+        return AGENT_OK;
 }
 
-/* x1 = witness-log capability, x2 = tag, x3 = value: the gate's own record is the agent's
- * (WK_WASM_EMIT, actor = the agent, target = tag, payload = value). */
-int32_t agent_hc_witness(struct gate_ctx *ctx)
+int32_t agent_spawn_named(uint32_t caller, uint64_t ptr, uint64_t len, uint32_t partition,
+                          cap_handle_t cap, uint64_t *id)
 {
-        if (agent_by_principal(ctx->call->caller) == NULL) {
-                return GATE_E_NOT_SUPPORTED;
-        }
-        ctx->target = (uint32_t)ctx->call->x[2];
-        ctx->payload = ctx->call->x[3];
-        return 0;
-}
-
-/* x1 = partition capability (EXECUTE), x2 = name pointer, x3 = name length: a new agent from
- * the module the configuration names, in the partition the capability names. x1 out = the
- * new agent's id. Its lifecycle records are the call's witness. */
-int32_t agent_hc_spawn(struct gate_ctx *ctx)
-{
-        struct agent *a = agent_by_principal(ctx->call->caller);
-        uint64_t len = ctx->call->x[3];
+        struct agent *a = agent_by_principal(caller);
+        struct agent_image img;
 
         if (a == NULL) {
-                return refused(ctx, GATE_E_NOT_SUPPORTED);
+                return AGENT_E_NOT_AGENT;
         }
-        const char *name = (const char *)mem_at(a, ctx->call->x[2], len);
+        const char *name = (const char *)mem_at(a, ptr, len);
         if (name == NULL) {
-                return refused(ctx, GATE_E_RANGE);
+                return AGENT_E_RANGE;
         }
-        const struct agent_config *cfg = len <= NAME_MAX ? agent_config_named(name, len) : NULL;
-        uint32_t part = (uint32_t)ctx->cap.object_ref;
-        if (cfg == NULL || !agent_partition_ok(part)) {
-                return refused(ctx, GATE_E_INVALID);
+        if (len > AGENT_NAME_MAX || !agent_env->image_named(name, len, &img)) {
+                return AGENT_E_INVALID;
         }
-        int32_t id = agent_spawn(cfg, part, ctx->call->caller, ctx->handle);
-        if (id < 0) {
-                return refused(ctx, id);
+        int32_t made = agent_spawn(&img, partition, caller, cap);
+        if (made < 0) {
+                return made;
         }
-        ctx->call->x[1] = (uint64_t)id;
-        return 0;
+        *id = (uint64_t)made;
+        return AGENT_OK;
 }
 
 /* ---- the imports ---- */
@@ -273,22 +197,19 @@ static enum wasm_host_status host_cap(void *ctx, struct wasm_instance *caller, u
         uint64_t found = 0;
 
         (void)caller;
-        uint64_t saved = agent_lock();
-        uint64_t regs[8] = {0};
-        struct gate_call c = {.caller = AGENT_PRINCIPAL(a->id), .agent = true, .x = regs};
-        for (uint64_t cursor = 0, n = 0; n < CAP_TABLE_SLOTS; n++) {
-                c.x[0] = GATE_FID(HC_CAP_LIST);
-                c.x[1] = cursor;
-                if (gate_dispatch(&c) != 0 || c.x[1] == 0) {
+        uint64_t saved = agent_env->lock();
+        for (uint64_t at = 0, n = 0; n < CAP_TABLE_SLOTS; n++) {
+                uint64_t x[8] = {FID(HC_CAP_LIST), at};
+                if (agent_env->gate_call(AGENT_PRINCIPAL(a->id), x) != 0 || x[1] == 0) {
                         break;
                 }
-                cursor = c.x[2];
-                if ((c.x[3] & 0xff) == type && index-- == 0) {
-                        found = c.x[1];
+                at = x[2];
+                if ((x[3] & 0xff) == type && index-- == 0) {
+                        found = x[1];
                         break;
                 }
         }
-        agent_unlock(saved);
+        agent_env->unlock(saved);
         slots[0] = found;
         return WASM_HOST_OK;
 }
@@ -334,13 +255,13 @@ static enum wasm_host_status host_recv(void *ctx, struct wasm_instance *caller, 
         uint64_t x1 = 0;
 
         (void)caller;
-        uint64_t saved = agent_lock();
+        uint64_t saved = agent_env->lock();
         int32_t st = call_locked(
             a, HC_RECV,
             (uint64_t[5]){slots[0], (uint32_t)slots[1], (uint32_t)slots[2], (uint32_t)slots[3]},
             &x1);
         bool wait = st == 0 && x1 == 0 && a->waiting;
-        agent_unlock(saved);
+        agent_env->unlock(saved);
         if (wait) {
                 return WASM_HOST_YIELD; /* slots untouched: the retry has the same arguments */
         }

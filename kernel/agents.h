@@ -1,0 +1,28 @@
+/*
+ * kernel/agents.h: the kernel's side of the WebAssembly agents (wasm/agent.h has the
+ * lifecycle and the host module): it gives wasm/ the kernel's services (struct agent_env),
+ * starts the profile's agents, runs a WASM partition's turn, decodes the agents' gate calls
+ * and shows them on the monitor (`agents`, `agent`).
+ */
+#ifndef RVM_KERNEL_AGENTS_H
+#define RVM_KERNEL_AGENTS_H
+
+#include "kernel/gate.h"
+#include "partition/partition.h"
+#include "wasm/agent.h"
+
+/* Create the profile's agents in their WASM partitions and the CommEdges that name agents
+ * (boot). Returns how many started. */
+unsigned agent_boot(void);
+/* Run p's agents on this CPU until the tick asks for a reschedule (run loop, no lock held). */
+void agent_run_partition(struct partition *p);
+
+/* Host functions that go through the gate (kernel/hvc.c table). */
+int32_t agent_hc_log(struct gate_ctx *ctx);
+int32_t agent_hc_send(struct gate_ctx *ctx);
+int32_t agent_hc_put(struct gate_ctx *ctx);
+int32_t agent_hc_recv(struct gate_ctx *ctx);
+int32_t agent_hc_witness(struct gate_ctx *ctx);
+int32_t agent_hc_spawn(struct gate_ctx *ctx);
+
+#endif

@@ -1,0 +1,474 @@
+/*
+ * wasm/agent.c: the WebAssembly agents' lifecycle (see agent.h): creation at boot and by
+ * spawn, their capabilities, their turns in their WASM partition, waiting and waking, and
+ * suspend, hibernate, reconstruct, migrate and kill. The host module "rvm" is agent_calls.c.
+ *
+ * Memory: each agent has a module arena and an instance arena from env->alloc, taken when it
+ * is created (boot or spawn) and when it migrates; never while it runs.
+ */
+#include "wasm/agent.h"
+
+#include <string.h>
+
+#include "proof/proof.h"
+#include "wasm/agent_priv.h"
+#include "witness/witness.h"
+
+#define AGENT_MODULE_ARENA (256u << 10)
+#define AGENT_MEM_PAGES    2            /* linear memory reserved per agent (128 KiB) */
+#define AGENT_SNAPSHOT     (512u << 10) /* hibernation / migration buffer per agent */
+#define AGENT_INST_MAX     (8u << 20)   /* an agent's instance is bounded */
+
+const struct agent_env *agent_env;
+static struct agent agents[AGENT_MAX];
+static uint32_t agents_made;
+static uint32_t cursor[AGENT_PRINCIPAL_BASE + 1]; /* per partition: where its round robin is */
+
+static const struct wasm_config agent_wasm_cfg = {
+    .mem_cap_pages = AGENT_MEM_PAGES, .stack_slots = 4096, .max_frames = 256};
+
+void agent_init(const struct agent_env *env)
+{
+        agent_env = env;
+        memset(agents, 0, sizeof(agents));
+        memset(cursor, 0, sizeof(cursor));
+        agents_made = 0;
+}
+
+uint32_t agent_count(void)
+{
+        return agents_made;
+}
+
+const char *agent_state_name(enum agent_state s)
+{
+        static const char *const names[] = {"initializing", "running",    "suspended",
+                                            "migrating",    "hibernated", "reconstructing",
+                                            "terminated"};
+
+        return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+/* Every transition: WK_WASM_AGENT, target = agent id, payload = new state | partition << 16
+ * | old state << 32, actor = who caused it (0 = RVM or the operator), cap = what it used. */
+static void set_state(struct agent *a, enum agent_state s, uint32_t actor, cap_handle_t cap)
+{
+        witness_emit(&(struct witness_event){
+            .kind = WK_WASM_AGENT,
+            .actor = actor,
+            .target = a->id,
+            .cap = cap,
+            .payload = (uint64_t)s | (uint64_t)a->partition << 16 | (uint64_t)a->state << 32});
+        a->state = s;
+}
+
+struct agent *agent_by_principal(uint32_t principal)
+{
+        uint32_t id = principal - AGENT_PRINCIPAL_BASE;
+
+        return principal > AGENT_PRINCIPAL_BASE && id <= agents_made ? &agents[id - 1] : NULL;
+}
+
+bool agent_is(uint32_t principal)
+{
+        return agent_by_principal(principal) != NULL;
+}
+
+bool agent_info(uint32_t id, struct agent_info *out)
+{
+        if (id == 0 || id > agents_made) {
+                return false;
+        }
+        const struct agent *a = &agents[id - 1];
+        *out = (struct agent_info){
+            .id = a->id,
+            .name = a->img.name,
+            .partition = a->partition,
+            .state = a->state,
+            .waiting = a->waiting,
+            .turns = a->turns,
+            .fuel_used = a->fuel_used,
+            .logs = a->logs,
+            .sent = a->sent,
+            .received = a->received,
+            .migrations = a->migrations,
+            .trap = a->trap,
+            .caps = cap_table_used(AGENT_PRINCIPAL(a->id)),
+        };
+        return true;
+}
+
+static void *alloc_bytes(size_t bytes)
+{
+        return agent_env->alloc(bytes);
+}
+
+static void free_bytes(void *p, size_t bytes)
+{
+        if (p != NULL) {
+                memset(p, 0, bytes);
+                agent_env->free(p, bytes);
+        }
+}
+
+void agent_doorbell(uint32_t principal)
+{
+        struct agent *a = agent_by_principal(principal);
+
+        if (a != NULL && a->waiting) {
+                a->waiting = false;
+                agent_env->wake_partition(a->partition);
+        }
+}
+
+/* A terminated agent loses its capabilities (its edges, its rights) and its memory. */
+static void terminate(struct agent *a, uint32_t actor)
+{
+        set_state(a, AGENT_TERMINATED, actor, 0);
+        cap_table_destroy(AGENT_PRINCIPAL(a->id));
+        free_bytes(a->inst_mem, a->inst_size);
+        free_bytes(a->module_mem, AGENT_MODULE_ARENA);
+        free_bytes(a->snapshot, AGENT_SNAPSHOT);
+        a->inst_mem = a->module_mem = a->snapshot = NULL;
+        a->inst = NULL;
+        a->waiting = false;
+}
+
+/* Decode, instantiate and begin `run`. */
+static bool load(struct agent *a)
+{
+        struct wasm_arena arena;
+        struct wasm_extern ex;
+
+        a->module_mem = alloc_bytes(AGENT_MODULE_ARENA);
+        if (a->module_mem == NULL) {
+                return false;
+        }
+        wasm_arena_init(&arena, a->module_mem, AGENT_MODULE_ARENA);
+        if (wasm_module_decode(a->img.wasm, a->img.wasm_size, &arena, &a->module) != WASM_OK) {
+                return false;
+        }
+        size_t need = wasm_instance_arena_size(a->module, &agent_wasm_cfg);
+        if (need > AGENT_INST_MAX || (a->inst_mem = alloc_bytes(need)) == NULL) {
+                return false;
+        }
+        a->inst_size = need;
+        wasm_arena_init(&arena, a->inst_mem, need);
+        return agent_host_init(a) &&
+               wasm_instantiate(a->module, &agent_wasm_cfg, agent_resolve, a, &arena, &a->inst) ==
+                   WASM_OK &&
+               wasm_export(a->inst, "run", 3, &ex) == WASM_OK && ex.kind == WASM_KIND_FUNC &&
+               wasm_call_begin(a->inst, ex.u.func, NULL, 0) == WASM_OK;
+}
+
+/* The capability a WASM partition holds to itself (EXECUTE: agents run in it); minted the
+ * first time an agent needs to derive from it. */
+static cap_handle_t partition_self_cap(uint32_t partition)
+{
+        uint32_t at = 0;
+        struct cap_info info;
+
+        for (cap_handle_t h; (h = cap_table_next(partition, &at)) != 0;) {
+                if (cap_info_of(partition, h, &info) == CAP_OK && info.type == CAP_T_PARTITION &&
+                    info.object_ref == partition) {
+                        return h;
+                }
+        }
+        cap_obj_t obj;
+        cap_handle_t h = 0;
+        if (cap_object_create(CAP_T_PARTITION, partition, 0, partition, &obj) != CAP_OK ||
+            cap_mint_root(obj, partition,
+                          CAP_R_READ | CAP_R_WRITE | CAP_R_GRANT | CAP_R_REVOKE | CAP_R_EXECUTE,
+                          &h) != CAP_OK) {
+                return 0;
+        }
+        return h;
+}
+
+/* RVM's root capability of type t (partition 0's table). */
+static cap_handle_t rvm_root_cap(enum cap_type t)
+{
+        uint32_t at = 0;
+        struct cap_info info;
+
+        for (cap_handle_t h; (h = cap_table_next(0, &at)) != 0;) {
+                if (cap_info_of(0, h, &info) == CAP_OK && info.type == t && info.depth == 0) {
+                        return h;
+                }
+        }
+        return 0;
+}
+
+/* The capabilities the image gives the agent, derived (cap_grant, witnessed) from their
+ * holders' own: RVM's witness log, its partition's capability to itself. */
+static bool give_caps(struct agent *a)
+{
+        uint32_t me = AGENT_PRINCIPAL(a->id);
+        cap_handle_t h;
+
+        if (cap_table_create(me) != CAP_OK) {
+                return false;
+        }
+        if (a->img.may_witness) {
+                struct cap_derive_req req = {.caller = 0,
+                                             .parent = rvm_root_cap(CAP_T_WITNESS_LOG),
+                                             .target = me,
+                                             .rights = CAP_R_WRITE,
+                                             .tier = PROOF_TIER_P1};
+                if (cap_grant(&req, &h) != CAP_OK) {
+                        return false;
+                }
+        }
+        if (a->img.may_spawn) {
+                struct cap_derive_req req = {.caller = a->partition,
+                                             .parent = partition_self_cap(a->partition),
+                                             .target = me,
+                                             .rights = CAP_R_EXECUTE,
+                                             .tier = PROOF_TIER_P1};
+                if (cap_grant(&req, &h) != CAP_OK) {
+                        return false;
+                }
+        }
+        return true;
+}
+
+int32_t agent_spawn(const struct agent_image *img, uint32_t partition, uint32_t actor,
+                    cap_handle_t cap)
+{
+        if (partition == 0 || partition > AGENT_PRINCIPAL_BASE ||
+            !agent_env->partition_ok(partition)) {
+                return AGENT_E_INVALID;
+        }
+        if (agents_made == AGENT_MAX) {
+                witness_emit(&(struct witness_event){.kind = WK_WASM_AGENT,
+                                                     .flags = WITNESS_F_DENIED,
+                                                     .actor = actor,
+                                                     .cap = cap,
+                                                     .payload = (uint64_t)-AGENT_E_NO_SPACE});
+                return AGENT_E_NO_SPACE;
+        }
+        struct agent *a = &agents[agents_made];
+        memset(a, 0, sizeof(*a));
+        a->img = *img;
+        a->id = agents_made + 1;
+        a->partition = partition;
+        a->state = AGENT_INITIALIZING;
+        agents_made++;
+        witness_emit(&(struct witness_event){.kind = WK_WASM_AGENT,
+                                             .actor = actor,
+                                             .target = a->id,
+                                             .cap = cap,
+                                             .payload = (uint64_t)partition << 16});
+        agent_env->fp_enter(); /* decoding and instantiating run wasm/ code */
+        if (!give_caps(a) || !load(a)) {
+                terminate(a, actor);
+                return AGENT_E_INVALID;
+        }
+        set_state(a, AGENT_RUNNING, actor, cap);
+        agent_env->wake_partition(partition);
+        return (int32_t)a->id;
+}
+
+static bool runnable(const struct agent *a, uint32_t partition)
+{
+        return a->partition == partition && a->state == AGENT_RUNNING && !a->waiting && !a->on_cpu;
+}
+
+bool agent_runnable(uint32_t partition)
+{
+        for (uint32_t i = 0; i < agents_made; i++) {
+                if (runnable(&agents[i], partition)) {
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* The next of the partition's agents that can run, round robin, marked on this CPU. Lock
+ * held. */
+static struct agent *pick(uint32_t partition)
+{
+        uint32_t *at = &cursor[partition <= AGENT_PRINCIPAL_BASE ? partition : 0];
+
+        for (uint32_t n = 0; n < agents_made; n++) {
+                struct agent *a = &agents[(*at)++ % agents_made];
+                if (runnable(a, partition)) {
+                        a->on_cpu = true;
+                        return a;
+                }
+        }
+        return NULL;
+}
+
+bool agent_run_turn(uint32_t partition)
+{
+        uint64_t saved = agent_env->lock();
+        struct agent *a = pick(partition);
+        agent_env->unlock(saved);
+        if (a == NULL) {
+                return false;
+        }
+        enum wasm_status st = wasm_run(a->inst, AGENT_FUEL);
+        saved = agent_env->lock();
+        a->on_cpu = false;
+        a->turns++;
+        a->fuel_used += (uint64_t)(AGENT_FUEL - wasm_fuel_left(a->inst));
+        if (st == WASM_TRAP) {
+                a->trap = wasm_trap_code(a->inst);
+        }
+        if (st != WASM_YIELD) {
+                terminate(a, AGENT_PRINCIPAL(a->id)); /* returned from run, or trapped */
+        }
+        agent_env->unlock(saved);
+        return true;
+}
+
+/* Serialise the whole instance (memory, globals, table, stacks, frames, pc) and wipe its
+ * arena, so that what comes back is rebuilt from the snapshot alone. */
+static bool checkpoint(struct agent *a)
+{
+        size_t len = 0;
+
+        if (a->snapshot == NULL && (a->snapshot = alloc_bytes(AGENT_SNAPSHOT)) == NULL) {
+                return false;
+        }
+        agent_env->fp_enter();
+        if (wasm_snapshot_save(a->inst, a->snapshot, AGENT_SNAPSHOT, &len) != WASM_OK) {
+                return false;
+        }
+        a->snapshot_len = len;
+        memset(a->inst_mem, 0, a->inst_size);
+        a->inst = NULL;
+        return true;
+}
+
+/* A fresh instance of the same module in a->inst_mem, then its saved state. */
+static bool rebuild(struct agent *a)
+{
+        struct wasm_arena arena;
+
+        agent_env->fp_enter();
+        wasm_arena_init(&arena, a->inst_mem, a->inst_size);
+        a->waiting = false; /* a pending rvm.recv is retried and waits again if it must */
+        return wasm_instantiate(a->module, &agent_wasm_cfg, agent_resolve, a, &arena, &a->inst) ==
+                   WASM_OK &&
+               wasm_snapshot_restore(a->inst, a->snapshot, a->snapshot_len) == WASM_OK;
+}
+
+static int32_t hibernate(struct agent *a)
+{
+        if (a->state != AGENT_RUNNING && a->state != AGENT_SUSPENDED) {
+                return AGENT_E_INVALID;
+        }
+        if (!checkpoint(a)) {
+                return AGENT_E_INVALID;
+        }
+        set_state(a, AGENT_HIBERNATED, 0, 0);
+        return AGENT_OK;
+}
+
+static int32_t reconstruct(struct agent *a)
+{
+        if (a->state != AGENT_HIBERNATED) {
+                return AGENT_E_INVALID;
+        }
+        set_state(a, AGENT_RECONSTRUCTING, 0, 0);
+        if (!rebuild(a)) {
+                terminate(a, 0);
+                return AGENT_E_INVALID;
+        }
+        set_state(a, AGENT_RUNNING, 0, 0);
+        agent_env->wake_partition(a->partition);
+        return AGENT_OK;
+}
+
+/*
+ * Migration to WASM partition `to`: checkpoint (migrating), give up the instance arena,
+ * take a new one for the destination, rebuild the instance there from the snapshot alone
+ * (reconstructing), and go on in the state it had. Its principal, capabilities and edges
+ * are unchanged: they name the agent, not the partition.
+ */
+static int32_t migrate(struct agent *a, uint32_t to)
+{
+        enum agent_state was = a->state;
+
+        if ((was != AGENT_RUNNING && was != AGENT_SUSPENDED) || to == a->partition || to == 0 ||
+            to > AGENT_PRINCIPAL_BASE || !agent_env->partition_ok(to)) {
+                return AGENT_E_INVALID;
+        }
+        set_state(a, AGENT_MIGRATING, 0, 0);
+        void *dest = alloc_bytes(a->inst_size);
+        if (dest == NULL || !checkpoint(a)) {
+                free_bytes(dest, a->inst_size);
+                set_state(a, was, 0, 0); /* nothing moved (an unsaved instance is intact) */
+                return AGENT_E_INVALID;
+        }
+        free_bytes(a->inst_mem, a->inst_size);
+        a->inst_mem = dest;
+        a->partition = to;
+        a->migrations++;
+        set_state(a, AGENT_RECONSTRUCTING, 0, 0);
+        if (!rebuild(a)) {
+                terminate(a, 0);
+                return AGENT_E_INVALID;
+        }
+        set_state(a, was, 0, 0);
+        agent_env->wake_partition(to);
+        return AGENT_OK;
+}
+
+/* Lifecycle changes wait for the agent to leave its CPU (at most one turn of fuel). Returns
+ * with the lock held (the saved state in *saved). */
+static void lock_idle(const struct agent *a, uint64_t *saved)
+{
+        for (;;) {
+                *saved = agent_env->lock();
+                if (!a->on_cpu) {
+                        return;
+                }
+                agent_env->unlock(*saved);
+        }
+}
+
+int32_t agent_control(uint32_t id, enum agent_op op, uint32_t to)
+{
+        if (id == 0 || id > agents_made) {
+                return AGENT_E_INVALID;
+        }
+        struct agent *a = &agents[id - 1];
+        int32_t r = AGENT_E_INVALID;
+        uint64_t saved;
+        lock_idle(a, &saved);
+        switch (op) {
+        case AGENT_OP_SUSPEND:
+                if (a->state == AGENT_RUNNING) {
+                        set_state(a, AGENT_SUSPENDED, 0, 0);
+                        r = AGENT_OK;
+                }
+                break;
+        case AGENT_OP_RESUME:
+                if (a->state == AGENT_SUSPENDED) {
+                        set_state(a, AGENT_RUNNING, 0, 0);
+                        agent_env->wake_partition(a->partition);
+                        r = AGENT_OK;
+                }
+                break;
+        case AGENT_OP_HIBERNATE:
+                r = hibernate(a);
+                break;
+        case AGENT_OP_RECONSTRUCT:
+                r = reconstruct(a);
+                break;
+        case AGENT_OP_MIGRATE:
+                r = migrate(a, to);
+                break;
+        case AGENT_OP_KILL:
+                if (a->state != AGENT_TERMINATED) {
+                        terminate(a, 0);
+                        r = AGENT_OK;
+                }
+                break;
+        }
+        agent_env->unlock(saved);
+        return r;
+}

@@ -1,0 +1,203 @@
+/*
+ * wasm/agent.h: WebAssembly agents, the lifecycle and the host module "rvm" (plain C, host
+ * tested). Agents belong to a WASM partition; when the scheduler gives that partition a CPU,
+ * the kernel runs its agents here, each for a bounded amount of fuel at a time, round robin.
+ * An agent that never yields is stopped by its fuel and resumed exactly where it was (its
+ * state lives in its instance, not on a C stack).
+ *
+ * Each agent is a principal of its own: it has its own capability table, it is the caller the
+ * security gate sees for its host calls and the actor of their witness records. Its principal
+ * is AGENT_PRINCIPAL(id), above every partition id, so it stays the same when the agent
+ * migrates to another WASM partition: its capabilities move with it.
+ *
+ * This module reaches the kernel only through struct agent_env, which the kernel fills at
+ * boot (kernel/agents.c): the lock, the security gate, pages, FP/SIMD, partitions, the console
+ * and the CommEdge rings. It prints nothing and registers nothing; the kernel's monitor shows
+ * what agent_info returns.
+ */
+#ifndef RVM_WASM_AGENT_H
+#define RVM_WASM_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cap/cap.h"
+#include "wasm/wasm.h"
+
+/*
+ * The gate calls the host module makes (function id 0xC6000000 | n): rows of the one call
+ * table, arch/aarch64/guest/rvm_calls.h, which wasm/ may not include (a policy module);
+ * kernel/agents.c checks at compile time that these are its numbers. Time and cap reuse the
+ * guests' TIME and CAP_LIST, notify the guests' EDGE_NOTIFY.
+ */
+enum agent_call {
+        HC_CAP_LIST = 0x04,
+        HC_TIME = 0x05,
+        HC_NOTIFY = 0x10,
+        HC_LOG = 0x200,
+        HC_SEND = 0x201,
+        HC_RECV = 0x202,
+        HC_WITNESS = 0x203,
+        HC_SPAWN = 0x204,
+        HC_PUT = 0x205,
+};
+
+#define AGENT_MAX 16 /* agents ever created in one boot (boot + spawned); ids are not reused */
+/* Principals 1..AGENT_PRINCIPAL_BASE are partitions (the kernel checks it is PART_MAX). */
+#define AGENT_PRINCIPAL_BASE 8u
+#define AGENT_PRINCIPAL(id)  (AGENT_PRINCIPAL_BASE + (uint32_t)(id))
+#define AGENT_FUEL           20000 /* per turn: a few hundred microseconds of bytecode */
+#define AGENT_LOG_MAX        159   /* bytes per rvm.log line */
+#define AGENT_MSG_SIZE       64    /* one CommEdge slot */
+#define AGENT_NAME_MAX       31    /* module name in rvm.spawn */
+
+_Static_assert(AGENT_PRINCIPAL(AGENT_MAX) < CAP_MAX_TABLES, "every agent needs a table");
+
+/* The seven states of seeds/003. */
+enum agent_state {
+        AGENT_INITIALIZING = 0,
+        AGENT_RUNNING,
+        AGENT_SUSPENDED,
+        AGENT_MIGRATING,
+        AGENT_HIBERNATED,
+        AGENT_RECONSTRUCTING,
+        AGENT_TERMINATED,
+};
+
+/*
+ * What a refused request returns (negative). The numbers are the security gate's statuses
+ * (docs/ABI.md; the kernel checks them at compile time), so a refusal reaches an agent, and a
+ * witness payload, unchanged.
+ */
+enum agent_status {
+        AGENT_OK = 0,
+        AGENT_E_NOT_AGENT = -1, /* the caller is not an agent (gate: NOT_SUPPORTED) */
+        AGENT_E_INVALID = -3,   /* bad argument, unknown module, not a WASM partition, state */
+        AGENT_E_RANGE = -12,    /* a pointer and length outside the agent's linear memory */
+        AGENT_E_NO_SPACE = -13, /* AGENT_MAX agents exist */
+};
+
+/* A module an agent is started from (the kernel's configuration entry). */
+struct agent_image {
+        const char *name;
+        const uint8_t *wasm;
+        size_t wasm_size;
+        bool may_witness; /* given WRITE on the witness log: rvm.witness */
+        bool may_spawn;   /* given EXECUTE on the WASM partition it starts in: rvm.spawn */
+};
+
+/*
+ * The kernel, as agents see it. "Lock held" below means env->lock's lock (the kernel's run
+ * lock): it guards every agent's bookkeeping. An agent's instance is touched only by the CPU
+ * running it, or by a lifecycle change once it is off its CPU.
+ */
+struct agent_env {
+        /* Mask interrupts and take the lock, and back. */
+        uint64_t (*lock)(void);
+        void (*unlock)(uint64_t saved);
+        /* One call through the security gate as `principal` (an agent's), x[0] = function id;
+         * returns the status, results in x[1..]. Lock held. */
+        int32_t (*gate_call)(uint32_t principal, uint64_t x[8]);
+        /* At least `bytes` zeroed bytes (whole pages), or NULL; free wipes nothing. */
+        void *(*alloc)(size_t bytes);
+        void (*free)(void *p, size_t bytes);
+        /* Before any wasm_* call: make FP/SIMD usable on this CPU (interrupts masked). */
+        void (*fp_enter)(void);
+        /* Is `partition` a running WASM partition? Lock held. */
+        bool (*partition_ok)(uint32_t partition);
+        /* One of `partition`'s agents may run again: wake it if it sleeps. Lock held. */
+        void (*wake_partition)(uint32_t partition);
+        /* The module named name[0..len) of the configuration, in *out; false if none. */
+        bool (*image_named)(const char *name, size_t len, struct agent_image *out);
+        /* One rvm.log line of agent `agent` (printable ASCII and '\n'). Lock held. */
+        void (*log_line)(uint32_t agent, const char *name, const char *text);
+        /* The caller's end of the CommEdge of gate call `gate` (opaque here): append one
+         * message to its outgoing ring (0 or a negative status), take one from its incoming
+         * ring (1, 0 if empty and then with `wait` the end waits, or a negative status). */
+        int32_t (*edge_put)(void *gate, const uint8_t msg[AGENT_MSG_SIZE]);
+        int32_t (*edge_take)(void *gate, uint8_t msg[AGENT_MSG_SIZE], bool wait);
+};
+
+/* What the monitor shows of one agent. */
+struct agent_info {
+        uint32_t id;
+        const char *name;
+        uint32_t partition; /* the WASM partition it runs in now */
+        enum agent_state state;
+        bool waiting; /* in rvm.recv until a doorbell */
+        uint64_t turns, fuel_used, logs, sent, received, migrations;
+        enum wasm_trap trap; /* why it ended, if it trapped */
+        uint32_t caps;       /* capabilities it holds */
+};
+
+/* The lifecycle operations of agent_control. */
+enum agent_op {
+        AGENT_OP_SUSPEND,
+        AGENT_OP_RESUME,
+        AGENT_OP_HIBERNATE,
+        AGENT_OP_RECONSTRUCT,
+        AGENT_OP_MIGRATE,
+        AGENT_OP_KILL,
+};
+
+/* Forget every agent and use env from now on (boot, before any other call). */
+void agent_init(const struct agent_env *env);
+
+/*
+ * Create an agent from img in WASM partition `partition`, witnessed with `actor` (0 = RVM or
+ * the operator; and the capability it used) as the one who asked: its capabilities, its
+ * module decoded and instantiated, its `run` begun. Lock held. Returns the new agent's id, or
+ * AGENT_E_NO_SPACE (AGENT_MAX reached) or AGENT_E_INVALID (not a WASM partition, no memory,
+ * or the module does not load: then the agent exists, terminated).
+ */
+int32_t agent_spawn(const struct agent_image *img, uint32_t partition, uint32_t actor,
+                    cap_handle_t cap);
+
+/*
+ * One turn of the next of `partition`'s agents that can run, round robin: AGENT_FUEL of
+ * bytecode, or less if it yields or waits. An agent whose `run` returns or traps terminates.
+ * The caller has made FP/SIMD usable (env->fp_enter) and holds no lock. Returns false if none
+ * of the partition's agents can run.
+ */
+bool agent_run_turn(uint32_t partition);
+/* Can one of `partition`'s agents run (so it must not sleep)? Lock held. */
+bool agent_runnable(uint32_t partition);
+/* A doorbell rang on an edge whose end `principal` waits in rvm.recv. Lock held. */
+void agent_doorbell(uint32_t principal);
+
+/*
+ * suspend / resume / hibernate / reconstruct / kill agent `id`, or migrate it to WASM
+ * partition `to`. Waits for the agent to leave its CPU, takes the lock itself. Returns 0, or
+ * AGENT_E_INVALID (no such agent, or not possible in its state: nothing changed, or, if the
+ * instance cannot be rebuilt, terminated).
+ */
+int32_t agent_control(uint32_t id, enum agent_op op, uint32_t to);
+
+/* Agents created so far (ids 1..agent_count()). */
+uint32_t agent_count(void);
+/* Agent id's data in *out; false if there is none. Lock held. */
+bool agent_info(uint32_t id, struct agent_info *out);
+const char *agent_state_name(enum agent_state s);
+
+/*
+ * The host calls behind the gate (the kernel's handlers decode the registers and call these;
+ * lock held). Each returns 0 or a negative enum agent_status / CommEdge status, and writes its
+ * result only on success.
+ */
+/* Is principal an agent's? */
+bool agent_is(uint32_t principal);
+/* rvm.log: text [ptr, ptr + len) of the caller's memory to the console; *printed = len. */
+int32_t agent_log(uint32_t caller, uint64_t ptr, uint64_t len, uint64_t *printed);
+/* rvm.put / rvm.send: one message (len <= 64, zero-padded) to env->edge_put(gate, ...). */
+int32_t agent_put(uint32_t caller, uint64_t ptr, uint64_t len, void *gate);
+/* rvm.recv: one message into [ptr, ptr + min(size, 64)); *got = bytes copied, 0 if none
+ * (with flags bit 0 the caller then waits). */
+int32_t agent_recv(uint32_t caller, uint64_t ptr, uint64_t size, uint64_t flags, void *gate,
+                   uint64_t *got);
+/* rvm.spawn: an agent of the module named [ptr, ptr + len) in `partition` (what the caller's
+ * capability `cap` names); *id = its id. */
+int32_t agent_spawn_named(uint32_t caller, uint64_t ptr, uint64_t len, uint32_t partition,
+                          cap_handle_t cap, uint64_t *id);
+
+#endif
