@@ -19,7 +19,7 @@ static inline unsigned ipc_edge_count(void)
 {
         return edge_count();
 }
-/* Who wakes an agent whose end was waiting (kernel/agent.c sets it). */
+/* Who wakes an agent whose end was waiting (kernel/agents.c sets it). */
 void ipc_set_end_waker(void (*wake)(uint32_t principal));
 /* An agent's rings, through the capability the gate checked (ctx): put one message
  * (GATE_E_NO_SPACE when full); take one: 1 taken, 0 empty (with wait: the end waits). */

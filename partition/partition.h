@@ -58,7 +58,7 @@ enum part_err {
 
 enum part_kind {
         PART_KIND_GUEST = 0, /* an EL1 guest behind stage-2 */
-        PART_KIND_WASM,      /* WebAssembly agents, run by RVM's interpreter (kernel/agent.c) */
+        PART_KIND_WASM,      /* WebAssembly agents, run by RVM's interpreter (wasm/agent.c) */
 };
 
 /* A virtual device RVM emulates for a partition (kernel/vdev.c), at an IPA in the device
