@@ -29,9 +29,11 @@ void region_space_init(struct region_space *s)
         }
 }
 
-enum region_err region_add(struct region_space *s, enum region_type type, uint32_t owner,
-                           uint64_t pa, uint64_t pages, uint64_t ipa)
+enum region_err region_add(struct region_space *s, enum region_type type, uint32_t owner, pa_t at,
+                           uint64_t pages, ipa_t seen_at)
 {
+        uint64_t pa = pa_addr(at);
+        uint64_t ipa = ipa_addr(seen_at);
         uint64_t size = pages * PAGE;
         struct mem_region *slot = NULL;
 
@@ -62,8 +64,10 @@ enum region_err region_add(struct region_space *s, enum region_type type, uint32
         return REGION_OK;
 }
 
-const struct mem_region *region_of_pa(const struct region_space *s, uint64_t pa)
+const struct mem_region *region_of_pa(const struct region_space *s, pa_t at)
 {
+        uint64_t pa = pa_addr(at);
+
         for (unsigned i = 0; i < REGION_MAX; i++) {
                 const struct mem_region *r = &s->region[i];
                 if (r->type != REGION_T_FREE && pa >= r->pa && pa - r->pa < r->pages * PAGE) {
@@ -73,7 +77,7 @@ const struct mem_region *region_of_pa(const struct region_space *s, uint64_t pa)
         return NULL;
 }
 
-bool region_page_owned(const struct region_space *s, uint32_t part, uint64_t pa)
+bool region_page_owned(const struct region_space *s, uint32_t part, pa_t pa)
 {
         const struct mem_region *r = region_of_pa(s, pa);
 
@@ -94,9 +98,11 @@ static struct mem_region *owned_ram(struct region_space *s, uint32_t owner, uint
         return NULL;
 }
 
-enum region_err region_owned_range(const struct region_space *s, uint32_t owner, uint64_t ipa,
-                                   uint64_t size, uint64_t *pa_out)
+enum region_err region_owned_range(const struct region_space *s, uint32_t owner, ipa_t at,
+                                   uint64_t size, pa_t *pa_out)
 {
+        uint64_t ipa = ipa_addr(at);
+
         if (!range_ok(ipa, size)) {
                 return REGION_E_INVAL;
         }
@@ -104,7 +110,7 @@ enum region_err region_owned_range(const struct region_space *s, uint32_t owner,
         if (r == NULL) {
                 return REGION_E_NOT_OWNER;
         }
-        *pa_out = r->pa + (ipa - r->ipa);
+        *pa_out = pa_init(r->pa + (ipa - r->ipa));
         return REGION_OK;
 }
 
@@ -147,19 +153,21 @@ static void offer_end(struct region_space *s, const struct region_ops *ops, stru
 }
 
 enum region_err region_offer(struct region_space *s, const struct region_ops *ops, uint32_t owner,
-                             uint32_t peer, enum region_kind kind, uint64_t ipa, uint64_t size,
+                             uint32_t peer, enum region_kind kind, ipa_t at, uint64_t size,
                              bool read_only, struct region_offer *out)
 {
-        uint64_t pa = 0;
+        uint64_t ipa = ipa_addr(at);
+        pa_t first = pa_init(0);
 
         if (kind < REGION_SHARE || kind > REGION_DONATE || owner == peer ||
             (read_only && kind == REGION_DONATE)) {
                 return REGION_E_INVAL;
         }
-        enum region_err e = region_owned_range(s, owner, ipa, size, &pa);
+        enum region_err e = region_owned_range(s, owner, at, size, &first);
         if (e != REGION_OK) {
                 return e;
         }
+        uint64_t pa = pa_addr(first);
         struct region_offer *free_slot = NULL;
         for (unsigned i = 0; i < REGION_OFFERS; i++) {
                 struct region_offer *o = &s->offer[i];
@@ -186,7 +194,8 @@ enum region_err region_offer(struct region_space *s, const struct region_ops *op
             .read_only = read_only,
         };
         if (kind != REGION_SHARE) {
-                ops->unmap(ops->ctx, owner, ipa, size / PAGE); /* the lender loses access now */
+                ops->unmap(ops->ctx, owner, ipa_init(ipa),
+                           size / PAGE); /* the lender loses access now */
         }
         *out = *free_slot;
         return REGION_OK;
@@ -267,9 +276,9 @@ static void coalesce(struct region_space *s)
 }
 
 enum region_err region_retrieve(struct region_space *s, const struct region_ops *ops,
-                                uint32_t caller, uint64_t id, uint64_t ipa,
-                                struct region_offer *out)
+                                uint32_t caller, uint64_t id, ipa_t at, struct region_offer *out)
 {
+        uint64_t ipa = ipa_addr(at);
         struct region_offer *o = offer_lookup(s, id);
 
         if (o == NULL) {
@@ -310,7 +319,8 @@ enum region_err region_retrieve(struct region_space *s, const struct region_ops 
         if (o->kind == REGION_DONATE && free_regions(s) < 2) {
                 return REGION_E_FULL;
         }
-        if (ops->map(ops->ctx, caller, ipa, o->pa, o->pages, !o->read_only) != 0) {
+        if (ops->map(ops->ctx, caller, ipa_init(ipa), pa_init(o->pa), o->pages, !o->read_only) !=
+            0) {
                 return REGION_E_FULL;
         }
         o->state = OFFER_RETRIEVED;
@@ -344,7 +354,7 @@ enum region_err region_relinquish(struct region_space *s, const struct region_op
         if (o->state != OFFER_RETRIEVED) {
                 return REGION_E_STATE;
         }
-        ops->unmap(ops->ctx, caller, o->peer_ipa, o->pages);
+        ops->unmap(ops->ctx, caller, ipa_init(o->peer_ipa), o->pages);
         o->state = OFFER_OFFERED;
         *out = *o;
         return REGION_OK;
@@ -364,8 +374,8 @@ enum region_err region_reclaim(struct region_space *s, const struct region_ops *
         if (o->state == OFFER_RETRIEVED) {
                 return REGION_E_BUSY; /* the peer must relinquish first */
         }
-        if (o->kind != REGION_SHARE &&
-            ops->map(ops->ctx, caller, o->owner_ipa, o->pa, o->pages, true) != 0) {
+        if (o->kind != REGION_SHARE && ops->map(ops->ctx, caller, ipa_init(o->owner_ipa),
+                                                pa_init(o->pa), o->pages, true) != 0) {
                 return REGION_E_FULL;
         }
         *out = *o;
@@ -382,11 +392,12 @@ void region_release(struct region_space *s, const struct region_ops *ops, uint32
                         continue;
                 }
                 if (o->state == OFFER_RETRIEVED) {
-                        ops->unmap(ops->ctx, o->peer, o->peer_ipa, o->pages);
+                        ops->unmap(ops->ctx, o->peer, ipa_init(o->peer_ipa), o->pages);
                 }
                 if (o->kind != REGION_SHARE) {
                         /* Its tables already hold these entries: this map allocates nothing. */
-                        (void)ops->map(ops->ctx, part, o->owner_ipa, o->pa, o->pages, true);
+                        (void)ops->map(ops->ctx, part, ipa_init(o->owner_ipa), pa_init(o->pa),
+                                       o->pages, true);
                 }
                 offer_end(s, ops, o);
         }
@@ -394,7 +405,7 @@ void region_release(struct region_space *s, const struct region_ops *ops, uint32
         for (unsigned i = 0; i < REGION_OFFERS; i++) {
                 struct region_offer *o = &s->offer[i];
                 if (o->state == OFFER_RETRIEVED && o->peer == part) {
-                        ops->unmap(ops->ctx, part, o->peer_ipa, o->pages);
+                        ops->unmap(ops->ctx, part, ipa_init(o->peer_ipa), o->pages);
                         o->state = OFFER_OFFERED;
                 }
         }
@@ -407,12 +418,13 @@ void region_release(struct region_space *s, const struct region_ops *ops, uint32
                         continue;
                 }
                 uint32_t old_tag = r->tag;
-                ops->unmap(ops->ctx, part, r->ipa, r->pages);
-                ops->zero(ops->ctx, r->pa, r->pages);
+                ops->unmap(ops->ctx, part, ipa_init(r->ipa), r->pages);
+                ops->zero(ops->ctx, pa_init(r->pa), r->pages);
                 r->owner = r->home;
                 r->ipa = r->home_ipa;
                 r->tag = REGION_NO_TAG;
-                (void)ops->map(ops->ctx, r->owner, r->ipa, r->pa, r->pages, true);
+                (void)ops->map(ops->ctx, r->owner, ipa_init(r->ipa), pa_init(r->pa), r->pages,
+                               true);
                 r->tag = ops->owner_changed(ops->ctx, r, part, old_tag);
         }
         coalesce(s);

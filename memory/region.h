@@ -37,6 +37,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memory/addr.h"
+
 #define REGION_PAGE      4096ULL
 #define REGION_MAX       64  /* typed regions */
 #define REGION_OFFERS    32  /* live transactions */
@@ -111,10 +113,10 @@ struct region_space {
 struct region_ops {
         void *ctx;
         /* Map pages at ipa in partition part; 0 on success. */
-        int (*map)(void *ctx, uint32_t part, uint64_t ipa, uint64_t pa, uint64_t pages, bool write);
+        int (*map)(void *ctx, uint32_t part, ipa_t ipa, pa_t pa, uint64_t pages, bool write);
         /* Unmap, then invalidate part's TLB entries on every CPU. */
-        void (*unmap)(void *ctx, uint32_t part, uint64_t ipa, uint64_t pages);
-        void (*zero)(void *ctx, uint64_t pa, uint64_t pages);
+        void (*unmap)(void *ctx, uint32_t part, ipa_t ipa, uint64_t pages);
+        void (*zero)(void *ctx, pa_t pa, uint64_t pages);
         /* The offer ended (reclaimed, donated, cleaned up): its capabilities go. */
         void (*offer_ended)(void *ctx, const struct region_offer *o);
         /* r changed owner (a donation completed, or it went home): from = old owner, old_tag
@@ -127,20 +129,20 @@ struct region_ops {
 void region_space_init(struct region_space *s);
 
 /* Register pages [pa, pa + pages * 4 KiB) as a region of type, owned by owner at ipa. */
-enum region_err region_add(struct region_space *s, enum region_type type, uint32_t owner,
-                           uint64_t pa, uint64_t pages, uint64_t ipa);
+enum region_err region_add(struct region_space *s, enum region_type type, uint32_t owner, pa_t pa,
+                           uint64_t pages, ipa_t ipa);
 
 /* The region holding physical address pa, or NULL. */
-const struct mem_region *region_of_pa(const struct region_space *s, uint64_t pa);
+const struct mem_region *region_of_pa(const struct region_space *s, pa_t pa);
 
 /* Does owner own, as RAM, every page of [ipa, ipa + size)? On success *pa_out is the first
  * page's physical address (the range lies in one region, so it is contiguous). */
-enum region_err region_owned_range(const struct region_space *s, uint32_t owner, uint64_t ipa,
-                                   uint64_t size, uint64_t *pa_out);
+enum region_err region_owned_range(const struct region_space *s, uint32_t owner, ipa_t ipa,
+                                   uint64_t size, pa_t *pa_out);
 
 /* The owner offers [ipa, ipa + size) to peer. LEND and DONATE unmap it from the owner. */
 enum region_err region_offer(struct region_space *s, const struct region_ops *ops, uint32_t owner,
-                             uint32_t peer, enum region_kind kind, uint64_t ipa, uint64_t size,
+                             uint32_t peer, enum region_kind kind, ipa_t ipa, uint64_t size,
                              bool read_only, struct region_offer *out);
 /* Attach the kernel's handle (its capability object) to a live offer. */
 enum region_err region_offer_set_tag(struct region_space *s, uint64_t id, uint32_t tag);
@@ -148,8 +150,7 @@ enum region_err region_offer_set_tag(struct region_space *s, uint64_t id, uint32
 /* The peer maps the offer at ipa (a donation also changes the pages' owner and ends the offer).
  * *out receives the offer as it was retrieved. */
 enum region_err region_retrieve(struct region_space *s, const struct region_ops *ops,
-                                uint32_t caller, uint64_t id, uint64_t ipa,
-                                struct region_offer *out);
+                                uint32_t caller, uint64_t id, ipa_t ipa, struct region_offer *out);
 
 /* The peer unmaps it (the offer stays; the peer may retrieve it again). */
 enum region_err region_relinquish(struct region_space *s, const struct region_ops *ops,
@@ -166,7 +167,7 @@ void region_release(struct region_space *s, const struct region_ops *ops, uint32
 const struct region_offer *region_offer_get(const struct region_space *s, uint64_t id);
 
 /* Does part own the page at pa (false if the page is in no region or another's)? */
-bool region_page_owned(const struct region_space *s, uint32_t part, uint64_t pa);
+bool region_page_owned(const struct region_space *s, uint32_t part, pa_t pa);
 
 const char *region_kind_name(enum region_kind k);
 const char *region_type_name(enum region_type t);

@@ -40,12 +40,12 @@ static uint64_t table_page(void *ctx)
         return part_alloc_page();
 }
 
-static bool in_ram(const struct partition *p, uint64_t ipa)
+static bool in_ram(const struct partition *p, ipa_t at)
 {
-        return ipa >= PART_IPA_BASE && ipa - PART_IPA_BASE < p->mem_size;
+        return ipa_addr(at) >= PART_IPA_BASE && ipa_addr(at) - PART_IPA_BASE < p->mem_size;
 }
 
-static int op_map(void *ctx, uint32_t part, uint64_t ipa, uint64_t pa, uint64_t pages, bool write)
+static int op_map(void *ctx, uint32_t part, ipa_t ipa, pa_t pa, uint64_t pages, bool write)
 {
         struct partition *p = part_get(part);
 
@@ -56,38 +56,35 @@ static int op_map(void *ctx, uint32_t part, uint64_t ipa, uint64_t pa, uint64_t 
         /* Back in its own RAM window it gets its RAM's permissions; elsewhere (borrowed or
          * donated pages) data only, never executable. */
         unsigned prot = in_ram(p, ipa) ? ARCH_S2_WRITE | ARCH_S2_EXEC : write ? ARCH_S2_WRITE : 0;
-        if (arch_s2_map(p->s2_root, ipa_init(ipa), pa_init(pa), pages * PAGE, prot, table_page,
-                        NULL) != 0) {
+        if (arch_s2_map(p->s2_root, ipa, pa, pages * PAGE, prot, table_page, NULL) != 0) {
                 return -1;
         }
         witness_emit(&(struct witness_event){
-            .kind = WK_MEM_MAP, .actor = part, .target = pa, .payload = ipa});
+            .kind = WK_MEM_MAP, .actor = part, .target = pa_addr(pa), .payload = ipa_addr(ipa)});
         return 0;
 }
 
-static void op_unmap(void *ctx, uint32_t part, uint64_t ipa, uint64_t pages)
+static void op_unmap(void *ctx, uint32_t part, ipa_t ipa, uint64_t pages)
 {
         struct partition *p = part_get(part);
-        uint64_t pa = 0;
+        pa_t pa = pa_init(0);
 
         (void)ctx;
         if (p == NULL || p->s2_root == NULL) {
                 return;
         }
-        pa_t at = pa_init(0);
-        (void)arch_s2_translate(p->s2_root, ipa_init(ipa), false, &at);
-        pa = pa_addr(at);
+        (void)arch_s2_translate(p->s2_root, ipa, false, &pa);
         /* Clears the entries, then TLBI VMALLS12E1IS for its VMID: no CPU keeps a stale
          * translation once this returns. */
-        arch_s2_unmap(p->s2_root, ipa_init(ipa), pages * PAGE, p->vmid);
+        arch_s2_unmap(p->s2_root, ipa, pages * PAGE, p->vmid);
         witness_emit(&(struct witness_event){
-            .kind = WK_MEM_UNMAP, .actor = part, .target = pa, .payload = ipa});
+            .kind = WK_MEM_UNMAP, .actor = part, .target = pa_addr(pa), .payload = ipa_addr(ipa)});
 }
 
-static void op_zero(void *ctx, uint64_t pa, uint64_t pages)
+static void op_zero(void *ctx, pa_t pa, uint64_t pages)
 {
         (void)ctx;
-        memset(mem_ptr(pa_init(pa)), 0, pages * PAGE);
+        memset(mem_ptr(pa), 0, pages * PAGE);
 }
 
 static void op_offer_ended(void *ctx, const struct region_offer *o)
@@ -151,20 +148,21 @@ void share_init(uint64_t image_start, uint64_t image_end)
         uint64_t end = (image_end + PAGE - 1) & ~(PAGE - 1);
 
         region_space_init(&regions);
-        (void)region_add(&regions, REGION_T_RVM, 0, start, (end - start) / PAGE, start);
+        (void)region_add(&regions, REGION_T_RVM, 0, pa_init(start), (end - start) / PAGE,
+                         ipa_init(start));
 }
 
 void share_add_partition(const struct partition *p)
 {
         if (p->s2_root != NULL) {
-                (void)region_add(&regions, REGION_T_RAM, p->id, pa_addr(p->mem_pa),
-                                 p->mem_size / PAGE, PART_IPA_BASE);
+                (void)region_add(&regions, REGION_T_RAM, p->id, p->mem_pa, p->mem_size / PAGE,
+                                 ipa_init(PART_IPA_BASE));
         }
 }
 
 void share_add_edge(uint64_t pa)
 {
-        (void)region_add(&regions, REGION_T_EDGE, 0, pa, 1, pa);
+        (void)region_add(&regions, REGION_T_EDGE, 0, pa_init(pa), 1, ipa_init(pa));
 }
 
 void share_release(void *ctx, struct partition *p)
@@ -178,7 +176,7 @@ void share_release(void *ctx, struct partition *p)
 bool share_page_owned(void *ctx, const struct partition *p, uint64_t pa)
 {
         (void)ctx;
-        return region_page_owned(&regions, p->id, pa);
+        return region_page_owned(&regions, p->id, pa_init(pa));
 }
 
 /* ---- the calls (registers: docs/ABI.md) ---- */
@@ -238,7 +236,9 @@ enum part_err share_offer(uint32_t caller, const struct cap_info *cap, uint32_t 
         if (peer == NULL || peer->s2_root == NULL) {
                 return PART_E_NO_PARTITION;
         }
-        enum region_err e = region_owned_range(&regions, caller, ipa, size, &pa);
+        pa_t first = pa_init(0);
+        enum region_err e = region_owned_range(&regions, caller, ipa_init(ipa), size, &first);
+        pa = pa_addr(first);
         if (e != REGION_OK) {
                 return err_of(e);
         }
@@ -251,7 +251,7 @@ enum part_err share_offer(uint32_t caller, const struct cap_info *cap, uint32_t 
         }
         struct region_offer o;
         e = region_offer(&regions, &share_ops, caller, peer->id, (enum region_kind)(flags & 0xFF),
-                         ipa, size, (flags & OFFER_READ_ONLY) != 0, &o);
+                         ipa_init(ipa), size, (flags & OFFER_READ_ONLY) != 0, &o);
         if (e != REGION_OK) {
                 return err_of(e);
         }
@@ -315,7 +315,7 @@ enum part_err share_retrieve(uint32_t caller, const struct cap_info *cap, uint64
                 }
         }
         struct region_offer o;
-        enum region_err e = region_retrieve(&regions, &share_ops, p->id, id, ipa, &o);
+        enum region_err e = region_retrieve(&regions, &share_ops, p->id, id, ipa_init(ipa), &o);
         if (e != REGION_OK) {
                 return err_of(e);
         }

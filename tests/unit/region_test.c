@@ -48,8 +48,11 @@ static uint64_t seen(uint32_t part, uint64_t ipa)
         return m != NULL ? m->pa : 0;
 }
 
-static int fake_map(void *ctx, uint32_t part, uint64_t ipa, uint64_t pa, uint64_t pages, bool write)
+static int fake_map(void *ctx, uint32_t part, ipa_t at, pa_t to, uint64_t pages, bool write)
 {
+        uint64_t ipa = ipa_addr(at);
+        uint64_t pa = pa_addr(to);
+
         (void)ctx;
         if (fail_map) {
                 map_failures_left++;
@@ -67,8 +70,10 @@ static int fake_map(void *ctx, uint32_t part, uint64_t ipa, uint64_t pa, uint64_
         return 0;
 }
 
-static void fake_unmap(void *ctx, uint32_t part, uint64_t ipa, uint64_t pages)
+static void fake_unmap(void *ctx, uint32_t part, ipa_t at, uint64_t pages)
 {
+        uint64_t ipa = ipa_addr(at);
+
         (void)ctx;
         for (uint64_t i = 0; i < pages; i++) {
                 struct mapping *m = find_map(part, ipa + i * PG);
@@ -77,7 +82,7 @@ static void fake_unmap(void *ctx, uint32_t part, uint64_t ipa, uint64_t pages)
         }
 }
 
-static void fake_zero(void *ctx, uint64_t pa, uint64_t pages)
+static void fake_zero(void *ctx, pa_t pa, uint64_t pages)
 {
         (void)ctx;
         (void)pa;
@@ -120,13 +125,18 @@ static int setup(void **state)
         fail_map = false;
         region_space_init(&rs);
         for (uint32_t p = 1; p < PARTS; p++) {
-                assert_int_equal(region_add(&rs, REGION_T_RAM, p, PA(p), RAM_PGS, IPA), REGION_OK);
-                assert_int_equal(fake_map(NULL, p, IPA, PA(p), RAM_PGS, true), 0);
+                assert_int_equal(
+                    region_add(&rs, REGION_T_RAM, p, pa_init(PA(p)), RAM_PGS, ipa_init(IPA)),
+                    REGION_OK);
+                assert_int_equal(fake_map(NULL, p, ipa_init(IPA), pa_init(PA(p)), RAM_PGS, true),
+                                 0);
         }
-        assert_int_equal(region_add(&rs, REGION_T_EDGE, 0, 0x70000000ULL, 1, 0x50000000ULL),
-                         REGION_OK);
-        assert_int_equal(region_add(&rs, REGION_T_RVM, 0, 0x40200000ULL, 16, 0x40200000ULL),
-                         REGION_OK);
+        assert_int_equal(
+            region_add(&rs, REGION_T_EDGE, 0, pa_init(0x70000000ULL), 1, ipa_init(0x50000000ULL)),
+            REGION_OK);
+        assert_int_equal(
+            region_add(&rs, REGION_T_RVM, 0, pa_init(0x40200000ULL), 16, ipa_init(0x40200000ULL)),
+            REGION_OK);
         return 0;
 }
 
@@ -143,19 +153,26 @@ static void add_refuses_overlap_and_bad_ranges(void **state)
 {
         (void)state;
         /* Any page already registered: refused, whatever the type. */
-        assert_int_equal(region_add(&rs, REGION_T_RAM, 4, PA(1) + 63 * PG, 2, IPA),
-                         REGION_E_OVERLAP);
-        assert_int_equal(region_add(&rs, REGION_T_DEVICE, 0, 0x70000000ULL, 1, 0),
-                         REGION_E_OVERLAP);
-        assert_int_equal(region_add(&rs, REGION_T_RAM, 4, PA(4) + 1, 1, IPA), REGION_E_INVAL);
-        assert_int_equal(region_add(&rs, REGION_T_RAM, 4, PA(4), 0, IPA), REGION_E_INVAL);
-        assert_int_equal(region_add(&rs, REGION_T_FREE, 4, PA(4), 1, IPA), REGION_E_INVAL);
-        assert_int_equal(region_add(&rs, REGION_T_RAM, 4, UINT64_MAX & ~(PG - 1), 2, IPA),
+        assert_int_equal(
+            region_add(&rs, REGION_T_RAM, 4, pa_init(PA(1) + 63 * PG), 2, ipa_init(IPA)),
+            REGION_E_OVERLAP);
+        assert_int_equal(
+            region_add(&rs, REGION_T_DEVICE, 0, pa_init(0x70000000ULL), 1, ipa_init(0)),
+            REGION_E_OVERLAP);
+        assert_int_equal(region_add(&rs, REGION_T_RAM, 4, pa_init(PA(4) + 1), 1, ipa_init(IPA)),
                          REGION_E_INVAL);
-        assert_int_equal(region_add(&rs, REGION_T_RAM, 4, PA(4), 1, IPA), REGION_OK);
-        assert_true(region_page_owned(&rs, 4, PA(4)));
-        assert_false(region_page_owned(&rs, 4, PA(1)));
-        assert_int_equal(region_of_pa(&rs, 0x70000000ULL)->type, REGION_T_EDGE);
+        assert_int_equal(region_add(&rs, REGION_T_RAM, 4, pa_init(PA(4)), 0, ipa_init(IPA)),
+                         REGION_E_INVAL);
+        assert_int_equal(region_add(&rs, REGION_T_FREE, 4, pa_init(PA(4)), 1, ipa_init(IPA)),
+                         REGION_E_INVAL);
+        assert_int_equal(
+            region_add(&rs, REGION_T_RAM, 4, pa_init(UINT64_MAX & ~(PG - 1)), 2, ipa_init(IPA)),
+            REGION_E_INVAL);
+        assert_int_equal(region_add(&rs, REGION_T_RAM, 4, pa_init(PA(4)), 1, ipa_init(IPA)),
+                         REGION_OK);
+        assert_true(region_page_owned(&rs, 4, pa_init(PA(4))));
+        assert_false(region_page_owned(&rs, 4, pa_init(PA(1))));
+        assert_int_equal(region_of_pa(&rs, pa_init(0x70000000ULL))->type, REGION_T_EDGE);
 }
 
 static void offer_refuses_what_the_caller_does_not_own(void **state)
@@ -164,40 +181,48 @@ static void offer_refuses_what_the_caller_does_not_own(void **state)
         (void)state;
 
         /* unaligned, empty, too large, wrapping */
-        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_LEND, IPA + 1, PG, false, &o),
-                         REGION_E_INVAL);
-        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_LEND, IPA, PG + 8, false, &o),
-                         REGION_E_INVAL);
-        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_LEND, IPA, 0, false, &o),
-                         REGION_E_INVAL);
         assert_int_equal(
-            region_offer(&rs, &ops, 1, 2, REGION_LEND, IPA, (REGION_MAX_PAGES + 1) * PG, false, &o),
+            region_offer(&rs, &ops, 1, 2, REGION_LEND, ipa_init(IPA + 1), PG, false, &o),
             REGION_E_INVAL);
         assert_int_equal(
-            region_offer(&rs, &ops, 1, 2, REGION_LEND, UINT64_MAX & ~(PG - 1), 2 * PG, false, &o),
+            region_offer(&rs, &ops, 1, 2, REGION_LEND, ipa_init(IPA), PG + 8, false, &o),
             REGION_E_INVAL);
+        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_LEND, ipa_init(IPA), 0, false, &o),
+                         REGION_E_INVAL);
+        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_LEND, ipa_init(IPA),
+                                      (REGION_MAX_PAGES + 1) * PG, false, &o),
+                         REGION_E_INVAL);
+        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_LEND,
+                                      ipa_init(UINT64_MAX & ~(PG - 1)), 2 * PG, false, &o),
+                         REGION_E_INVAL);
         /* to itself, unknown kind, a read-only donation */
-        assert_int_equal(region_offer(&rs, &ops, 1, 1, REGION_SHARE, IPA, PG, false, &o),
+        assert_int_equal(region_offer(&rs, &ops, 1, 1, REGION_SHARE, ipa_init(IPA), PG, false, &o),
                          REGION_E_INVAL);
-        assert_int_equal(region_offer(&rs, &ops, 1, 2, 0, IPA, PG, false, &o), REGION_E_INVAL);
-        assert_int_equal(region_offer(&rs, &ops, 1, 2, 4, IPA, PG, false, &o), REGION_E_INVAL);
-        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_DONATE, IPA, PG, true, &o),
+        assert_int_equal(region_offer(&rs, &ops, 1, 2, 0, ipa_init(IPA), PG, false, &o),
+                         REGION_E_INVAL);
+        assert_int_equal(region_offer(&rs, &ops, 1, 2, 4, ipa_init(IPA), PG, false, &o),
+                         REGION_E_INVAL);
+        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_DONATE, ipa_init(IPA), PG, true, &o),
                          REGION_E_INVAL);
         /* past the end of its RAM, straddling it, the edge page, RVM's image, nothing */
+        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_SHARE, ipa_init(IPA + RAM_PGS * PG),
+                                      PG, false, &o),
+                         REGION_E_NOT_OWNER);
+        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_SHARE,
+                                      ipa_init(IPA + (RAM_PGS - 1) * PG), 2 * PG, false, &o),
+                         REGION_E_NOT_OWNER);
         assert_int_equal(
-            region_offer(&rs, &ops, 1, 2, REGION_SHARE, IPA + RAM_PGS * PG, PG, false, &o),
+            region_offer(&rs, &ops, 1, 2, REGION_SHARE, ipa_init(0x50000000ULL), PG, false, &o),
             REGION_E_NOT_OWNER);
-        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_SHARE, IPA + (RAM_PGS - 1) * PG,
-                                      2 * PG, false, &o),
-                         REGION_E_NOT_OWNER);
-        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_SHARE, 0x50000000ULL, PG, false, &o),
-                         REGION_E_NOT_OWNER);
-        assert_int_equal(region_offer(&rs, &ops, 0, 2, REGION_SHARE, 0x50000000ULL, PG, false, &o),
-                         REGION_E_NOT_OWNER);
-        assert_int_equal(region_offer(&rs, &ops, 0, 2, REGION_SHARE, 0x40200000ULL, PG, false, &o),
-                         REGION_E_NOT_OWNER);
-        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_SHARE, 0x09000000ULL, PG, false, &o),
-                         REGION_E_NOT_OWNER);
+        assert_int_equal(
+            region_offer(&rs, &ops, 0, 2, REGION_SHARE, ipa_init(0x50000000ULL), PG, false, &o),
+            REGION_E_NOT_OWNER);
+        assert_int_equal(
+            region_offer(&rs, &ops, 0, 2, REGION_SHARE, ipa_init(0x40200000ULL), PG, false, &o),
+            REGION_E_NOT_OWNER);
+        assert_int_equal(
+            region_offer(&rs, &ops, 1, 2, REGION_SHARE, ipa_init(0x09000000ULL), PG, false, &o),
+            REGION_E_NOT_OWNER);
         /* nothing changed */
         assert_int_equal(seen(1, IPA), PA(1));
         assert_int_equal(ended, 0);
@@ -209,12 +234,12 @@ static void share_is_zero_copy_and_reclaim_waits_for_relinquish(void **state)
         (void)state;
 
         assert_int_equal(
-            region_offer(&rs, &ops, 1, 2, REGION_SHARE, IPA + 4 * PG, 2 * PG, false, &o),
+            region_offer(&rs, &ops, 1, 2, REGION_SHARE, ipa_init(IPA + 4 * PG), 2 * PG, false, &o),
             REGION_OK);
         assert_int_equal(o.state, OFFER_OFFERED);
         assert_int_equal(o.pa, PA(1) + 4 * PG);
         assert_int_equal(seen(1, IPA + 4 * PG), PA(1) + 4 * PG); /* a sharer keeps access */
-        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, BORROW, &r), REGION_OK);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, ipa_init(BORROW), &r), REGION_OK);
         /* The same physical pages in both. */
         assert_int_equal(seen(2, BORROW), PA(1) + 4 * PG);
         assert_int_equal(seen(2, BORROW + PG), PA(1) + 5 * PG);
@@ -227,7 +252,8 @@ static void share_is_zero_copy_and_reclaim_waits_for_relinquish(void **state)
         assert_int_equal(ended, 1);
         assert_int_equal(seen(1, IPA + 4 * PG), PA(1) + 4 * PG);
         /* The id is dead for good: no replay. */
-        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, BORROW, &r), REGION_E_NOT_FOUND);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, ipa_init(BORROW), &r),
+                         REGION_E_NOT_FOUND);
         assert_int_equal(region_reclaim(&rs, &ops, 1, o.id, &r), REGION_E_NOT_FOUND);
         assert_null(region_offer_get(&rs, o.id));
 }
@@ -237,8 +263,9 @@ static void read_only_share_maps_without_write(void **state)
         struct region_offer o, r;
         (void)state;
 
-        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_SHARE, IPA, PG, true, &o), REGION_OK);
-        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, BORROW, &r), REGION_OK);
+        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_SHARE, ipa_init(IPA), PG, true, &o),
+                         REGION_OK);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, ipa_init(BORROW), &r), REGION_OK);
         assert_false(find_map(2, BORROW)->write);
 }
 
@@ -247,31 +274,37 @@ static void lend_takes_access_from_the_lender(void **state)
         struct region_offer o, r;
         (void)state;
 
-        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_LEND, IPA + 8 * PG, PG, false, &o),
-                         REGION_OK);
+        assert_int_equal(
+            region_offer(&rs, &ops, 1, 2, REGION_LEND, ipa_init(IPA + 8 * PG), PG, false, &o),
+            REGION_OK);
         assert_int_equal(seen(1, IPA + 8 * PG), 0); /* gone at once */
         /* The same page again, in any kind, or overlapping: refused. */
-        assert_int_equal(region_offer(&rs, &ops, 1, 3, REGION_SHARE, IPA + 8 * PG, PG, false, &r),
-                         REGION_E_BUSY);
         assert_int_equal(
-            region_offer(&rs, &ops, 1, 3, REGION_LEND, IPA + 7 * PG, 2 * PG, false, &r),
+            region_offer(&rs, &ops, 1, 3, REGION_SHARE, ipa_init(IPA + 8 * PG), PG, false, &r),
+            REGION_E_BUSY);
+        assert_int_equal(
+            region_offer(&rs, &ops, 1, 3, REGION_LEND, ipa_init(IPA + 7 * PG), 2 * PG, false, &r),
             REGION_E_BUSY);
         /* Someone else's offer, a forged id, the owner itself */
-        assert_int_equal(region_retrieve(&rs, &ops, 3, o.id, BORROW, &r), REGION_E_PEER);
-        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id + 1, BORROW, &r), REGION_E_NOT_FOUND);
-        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id ^ (1ULL << 20), BORROW, &r),
+        assert_int_equal(region_retrieve(&rs, &ops, 3, o.id, ipa_init(BORROW), &r), REGION_E_PEER);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id + 1, ipa_init(BORROW), &r),
                          REGION_E_NOT_FOUND);
-        assert_int_equal(region_retrieve(&rs, &ops, 2, 0xFFFF, BORROW, &r), REGION_E_NOT_FOUND);
-        assert_int_equal(region_retrieve(&rs, &ops, 1, o.id, BORROW, &r), REGION_E_PEER);
-        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, BORROW, &r), REGION_OK);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id ^ (1ULL << 20), ipa_init(BORROW), &r),
+                         REGION_E_NOT_FOUND);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, 0xFFFF, ipa_init(BORROW), &r),
+                         REGION_E_NOT_FOUND);
+        assert_int_equal(region_retrieve(&rs, &ops, 1, o.id, ipa_init(BORROW), &r), REGION_E_PEER);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, ipa_init(BORROW), &r), REGION_OK);
         assert_int_equal(seen(2, BORROW), PA(1) + 8 * PG);
-        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, BORROW + PG, &r), REGION_E_BUSY);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, ipa_init(BORROW + PG), &r),
+                         REGION_E_BUSY);
         assert_int_equal(region_reclaim(&rs, &ops, 1, o.id, &r), REGION_E_BUSY);
         assert_int_equal(region_reclaim(&rs, &ops, 2, o.id, &r), REGION_E_PEER);
         assert_int_equal(region_relinquish(&rs, &ops, 3, o.id, &r), REGION_E_PEER);
         assert_int_equal(region_relinquish(&rs, &ops, 2, o.id, &r), REGION_OK);
         /* relinquished: the peer may retrieve it again, elsewhere */
-        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, BORROW + 16 * PG, &r), REGION_OK);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, ipa_init(BORROW + 16 * PG), &r),
+                         REGION_OK);
         assert_int_equal(region_relinquish(&rs, &ops, 2, o.id, &r), REGION_OK);
         assert_int_equal(region_reclaim(&rs, &ops, 1, o.id, &r), REGION_OK);
         assert_int_equal(seen(1, IPA + 8 * PG), PA(1) + 8 * PG);
@@ -284,23 +317,29 @@ static void retrieve_ipa_must_be_free_in_the_peer(void **state)
         struct region_offer a, b, r;
         (void)state;
 
-        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_LEND, IPA, 2 * PG, false, &a),
+        assert_int_equal(
+            region_offer(&rs, &ops, 1, 2, REGION_LEND, ipa_init(IPA), 2 * PG, false, &a),
+            REGION_OK);
+        assert_int_equal(region_offer(&rs, &ops, 3, 2, REGION_SHARE, ipa_init(IPA), PG, false, &b),
                          REGION_OK);
-        assert_int_equal(region_offer(&rs, &ops, 3, 2, REGION_SHARE, IPA, PG, false, &b),
-                         REGION_OK);
-        assert_int_equal(region_retrieve(&rs, &ops, 2, a.id, IPA + 63 * PG, &r), REGION_E_RANGE);
-        assert_int_equal(region_retrieve(&rs, &ops, 2, a.id, IPA - PG, &r), REGION_E_RANGE);
-        assert_int_equal(region_retrieve(&rs, &ops, 2, a.id, BORROW + 1, &r), REGION_E_INVAL);
-        assert_int_equal(region_retrieve(&rs, &ops, 2, a.id, UINT64_MAX & ~(PG - 1), &r),
+        assert_int_equal(region_retrieve(&rs, &ops, 2, a.id, ipa_init(IPA + 63 * PG), &r),
                          REGION_E_RANGE);
-        assert_int_equal(region_retrieve(&rs, &ops, 2, a.id, BORROW, &r), REGION_OK);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, a.id, ipa_init(IPA - PG), &r),
+                         REGION_E_RANGE);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, a.id, ipa_init(BORROW + 1), &r),
+                         REGION_E_INVAL);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, a.id, ipa_init(UINT64_MAX & ~(PG - 1)), &r),
+                         REGION_E_RANGE);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, a.id, ipa_init(BORROW), &r), REGION_OK);
         /* over what it already borrowed */
-        assert_int_equal(region_retrieve(&rs, &ops, 2, b.id, BORROW + PG, &r), REGION_E_RANGE);
-        assert_int_equal(region_retrieve(&rs, &ops, 2, b.id, BORROW + 2 * PG, &r), REGION_OK);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, b.id, ipa_init(BORROW + PG), &r),
+                         REGION_E_RANGE);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, b.id, ipa_init(BORROW + 2 * PG), &r),
+                         REGION_OK);
         /* a failed mapping leaves the offer as it was */
         assert_int_equal(region_relinquish(&rs, &ops, 2, a.id, &r), REGION_OK);
         fail_map = true;
-        assert_int_equal(region_retrieve(&rs, &ops, 2, a.id, BORROW, &r), REGION_E_FULL);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, a.id, ipa_init(BORROW), &r), REGION_E_FULL);
         fail_map = false;
         assert_int_equal(region_offer_get(&rs, a.id)->state, OFFER_OFFERED);
         assert_int_equal(seen(2, BORROW), 0);
@@ -311,10 +350,11 @@ static void borrowed_pages_cannot_be_offered_on(void **state)
         struct region_offer o, r;
         (void)state;
 
-        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_LEND, IPA, PG, false, &o), REGION_OK);
-        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, BORROW, &r), REGION_OK);
+        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_LEND, ipa_init(IPA), PG, false, &o),
+                         REGION_OK);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, ipa_init(BORROW), &r), REGION_OK);
         for (enum region_kind k = REGION_SHARE; k <= REGION_DONATE; k++) {
-                assert_int_equal(region_offer(&rs, &ops, 2, 3, k, BORROW, PG, false, &r),
+                assert_int_equal(region_offer(&rs, &ops, 2, 3, k, ipa_init(BORROW), PG, false, &r),
                                  REGION_E_NOT_OWNER);
         }
 }
@@ -325,27 +365,29 @@ static void donate_moves_ownership_and_comes_home_wiped(void **state)
         (void)state;
         unsigned regions = live_regions();
 
-        assert_int_equal(
-            region_offer(&rs, &ops, 1, 2, REGION_DONATE, IPA + 10 * PG, 2 * PG, false, &o),
-            REGION_OK);
+        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_DONATE, ipa_init(IPA + 10 * PG),
+                                      2 * PG, false, &o),
+                         REGION_OK);
         assert_int_equal(seen(1, IPA + 10 * PG), 0);
-        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, BORROW, &r), REGION_OK);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, ipa_init(BORROW), &r), REGION_OK);
         assert_int_equal(ended, 1); /* a donation is complete once retrieved */
         assert_null(region_offer_get(&rs, o.id));
         assert_int_equal(region_reclaim(&rs, &ops, 1, o.id, &r), REGION_E_NOT_FOUND);
         assert_int_equal(region_relinquish(&rs, &ops, 2, o.id, &r), REGION_E_NOT_FOUND);
-        assert_true(region_page_owned(&rs, 2, PA(1) + 10 * PG));
-        assert_true(region_page_owned(&rs, 2, PA(1) + 11 * PG));
-        assert_true(region_page_owned(&rs, 1, PA(1) + 9 * PG));
-        assert_true(region_page_owned(&rs, 1, PA(1) + 12 * PG));
+        assert_true(region_page_owned(&rs, 2, pa_init(PA(1) + 10 * PG)));
+        assert_true(region_page_owned(&rs, 2, pa_init(PA(1) + 11 * PG)));
+        assert_true(region_page_owned(&rs, 1, pa_init(PA(1) + 9 * PG)));
+        assert_true(region_page_owned(&rs, 1, pa_init(PA(1) + 12 * PG)));
         assert_int_equal(live_regions(), regions + 2); /* split in three */
         assert_int_equal(owner_changes, 1);
         /* The first owner can no longer offer them; the new owner can, at its IPA. */
-        assert_int_equal(region_offer(&rs, &ops, 1, 3, REGION_SHARE, IPA + 10 * PG, PG, false, &l),
-                         REGION_E_NOT_OWNER);
-        assert_int_equal(region_offer(&rs, &ops, 2, 3, REGION_LEND, BORROW + PG, PG, false, &l),
-                         REGION_OK);
-        assert_int_equal(region_retrieve(&rs, &ops, 3, l.id, BORROW, &r), REGION_OK);
+        assert_int_equal(
+            region_offer(&rs, &ops, 1, 3, REGION_SHARE, ipa_init(IPA + 10 * PG), PG, false, &l),
+            REGION_E_NOT_OWNER);
+        assert_int_equal(
+            region_offer(&rs, &ops, 2, 3, REGION_LEND, ipa_init(BORROW + PG), PG, false, &l),
+            REGION_OK);
+        assert_int_equal(region_retrieve(&rs, &ops, 3, l.id, ipa_init(BORROW), &r), REGION_OK);
         assert_int_equal(seen(3, BORROW), PA(1) + 11 * PG);
         /* The new owner goes away: its lend ends, the pages go home, wiped, mapped again. */
         region_release(&rs, &ops, 2);
@@ -355,7 +397,7 @@ static void donate_moves_ownership_and_comes_home_wiped(void **state)
         assert_int_equal(seen(1, IPA + 10 * PG), PA(1) + 10 * PG);
         assert_int_equal(seen(1, IPA + 11 * PG), PA(1) + 11 * PG);
         assert_int_equal(zeroed_pages, 2);
-        assert_true(region_page_owned(&rs, 1, PA(1) + 11 * PG));
+        assert_true(region_page_owned(&rs, 1, pa_init(PA(1) + 11 * PG)));
         assert_int_equal(live_regions(), regions); /* merged back into one */
         assert_null(region_offer_get(&rs, l.id));
 }
@@ -365,13 +407,16 @@ static void release_of_the_owner_ends_its_offers(void **state)
         struct region_offer a, b, c, r;
         (void)state;
 
-        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_LEND, IPA, PG, false, &a), REGION_OK);
-        assert_int_equal(region_offer(&rs, &ops, 1, 3, REGION_SHARE, IPA + PG, PG, false, &b),
+        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_LEND, ipa_init(IPA), PG, false, &a),
                          REGION_OK);
-        assert_int_equal(region_offer(&rs, &ops, 1, 3, REGION_DONATE, IPA + 2 * PG, PG, false, &c),
-                         REGION_OK);
-        assert_int_equal(region_retrieve(&rs, &ops, 2, a.id, BORROW, &r), REGION_OK);
-        assert_int_equal(region_retrieve(&rs, &ops, 3, b.id, BORROW, &r), REGION_OK);
+        assert_int_equal(
+            region_offer(&rs, &ops, 1, 3, REGION_SHARE, ipa_init(IPA + PG), PG, false, &b),
+            REGION_OK);
+        assert_int_equal(
+            region_offer(&rs, &ops, 1, 3, REGION_DONATE, ipa_init(IPA + 2 * PG), PG, false, &c),
+            REGION_OK);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, a.id, ipa_init(BORROW), &r), REGION_OK);
+        assert_int_equal(region_retrieve(&rs, &ops, 3, b.id, ipa_init(BORROW), &r), REGION_OK);
         region_release(&rs, &ops, 1);
         assert_int_equal(ended, 3);
         assert_int_equal(seen(2, BORROW), 0);
@@ -388,8 +433,9 @@ static void release_of_the_borrower_relinquishes(void **state)
         struct region_offer a, r;
         (void)state;
 
-        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_LEND, IPA, PG, false, &a), REGION_OK);
-        assert_int_equal(region_retrieve(&rs, &ops, 2, a.id, BORROW, &r), REGION_OK);
+        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_LEND, ipa_init(IPA), PG, false, &a),
+                         REGION_OK);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, a.id, ipa_init(BORROW), &r), REGION_OK);
         region_release(&rs, &ops, 2);
         assert_int_equal(seen(2, BORROW), 0);
         assert_int_equal(region_offer_get(&rs, a.id)->state, OFFER_OFFERED);
@@ -404,12 +450,13 @@ static void offer_table_full(void **state)
         (void)state;
 
         for (unsigned i = 0; i < REGION_OFFERS; i++) {
-                assert_int_equal(
-                    region_offer(&rs, &ops, 1, 2, REGION_SHARE, IPA + i * PG, PG, false, &o),
-                    REGION_OK);
+                assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_SHARE, ipa_init(IPA + i * PG),
+                                              PG, false, &o),
+                                 REGION_OK);
         }
-        assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_SHARE, IPA + 40 * PG, PG, false, &o),
-                         REGION_E_FULL);
+        assert_int_equal(
+            region_offer(&rs, &ops, 1, 2, REGION_SHARE, ipa_init(IPA + 40 * PG), PG, false, &o),
+            REGION_E_FULL);
 }
 
 /*
@@ -438,14 +485,14 @@ static void check_invariants(void)
                                 lent = true;
                         }
                 }
-                const struct mem_region *r = region_of_pa(&rs, m->pa);
+                const struct mem_region *r = region_of_pa(&rs, pa_init(m->pa));
                 assert_non_null(r);
                 bool owns = r->owner == m->part && m->ipa - r->ipa == m->pa - r->pa;
                 assert_true(borrowed || (owns && !lent));
         }
         for (uint32_t p = 1; p < PARTS; p++) {
                 for (uint64_t pg = 0; pg < RAM_PGS; pg++) {
-                        const struct mem_region *r = region_of_pa(&rs, PA(p) + pg * PG);
+                        const struct mem_region *r = region_of_pa(&rs, pa_init(PA(p) + pg * PG));
                         assert_non_null(r);
                         assert_int_equal(r->home, p);
                 }
@@ -477,12 +524,13 @@ static void random_sequences_keep_the_invariants(void **state)
                 case 0:
                 case 1:
                         if (region_offer(&rs, &ops, a, b, (enum region_kind)(1 + (seed >> 44) % 3),
-                                         ipa, size, false, &o) == REGION_OK) {
+                                         ipa_init(ipa), size, false, &o) == REGION_OK) {
                                 ids[(seed >> 48) % 64] = o.id;
                         }
                         break;
                 case 2:
-                        retrieved += region_retrieve(&rs, &ops, a, id, ipa, &o) == REGION_OK;
+                        retrieved +=
+                            region_retrieve(&rs, &ops, a, id, ipa_init(ipa), &o) == REGION_OK;
                         break;
                 case 3:
                         (void)region_relinquish(&rs, &ops, a, id, &o);
