@@ -401,7 +401,7 @@ static void test_boot_continuation(void **st)
         assert_int_equal(rep.verdict, WV_OK);
         assert_int_equal(rep.last_boot, 3);
         assert_int_equal(rep.records, rep.next_seq);
-        assert_int_equal(rep.records, 3 * (1 + 40 + 14));
+        assert_int_equal(rep.records, 3 * (1 + 40 + 14) + 2); /* + WK_WIT_UNCLEAN in boots 2, 3 */
         assert_true(rep.anchored && rep.anchor_ok);
         assert_int_equal(seen_n, 3);
         assert_int_equal(seen_boots[0], 1);
@@ -437,9 +437,10 @@ static void test_power_cut_sweep(void **st)
         assert_int_equal(witness_log_flush(&log), WITNESS_OK); /* seq 0..21 sealed */
         snap = malloc(fk.size);
         memcpy(snap, fk.mem, fk.size);
-        /* The next batch: header (step 0), seq 22..30 + seal 31 (steps 1..10), anchor (11). */
+        /* The next batch: header (step 0), seq 22..30 + seal 31 (steps 1..10), anchor (11,
+         * 12: two slots; a cut there leaves a torn anchor entry, zeroed by the next boot). */
         for (int partial = 0; partial < 2; partial++)
-                for (long k = 0; k <= 12; k++) {
+                for (long k = 0; k <= 13; k++) {
                         struct witness_log l2;
                         uint64_t lf = 0, ll = 0;
                         bool lost = false;
@@ -453,7 +454,7 @@ static void test_power_cut_sweep(void **st)
                         assert_int_equal(log.next_seq, 22);
                         emit_n(&log, 9, 2);
                         fk.budget = k;
-                        assert_int_equal(witness_log_flush(&log) == WITNESS_OK, k == 12);
+                        assert_int_equal(witness_log_flush(&log) == WITNESS_OK, k == 13);
                         fk.budget = -1;
                         fk.dead = false;
                         if (k == 0 && partial == 0) {
@@ -767,8 +768,16 @@ static void test_tool_cli(void **st)
             {.kind = WK_CAP_REVOKE, .actor = 0, .target = 0x100},
         };
 
+        char keyf[64];
+        uint8_t blob[WITNESS_KEY_BLOB];
+
         (void)st;
         assert_non_null(mkdtemp(dir));
+        /* The log's root key, as a key file the tool finds through the environment. */
+        snprintf(keyf, sizeof(keyf), "%s/w.key", dir);
+        witness_key_blob_make(witness_dev_key, 32, blob);
+        write_file(keyf, blob, sizeof(blob));
+        setenv("RVM_WITNESS_KEY_FILE", keyf, 1);
         snprintf(img, sizeof(img), "%s/w.img", dir);
         snprintf(dmp, sizeof(dmp), "%s/w.bin", dir);
         snprintf(bad, sizeof(bad), "%s/bad", dir);
@@ -781,6 +790,25 @@ static void test_tool_cli(void **st)
         assert_int_equal(witness_log_flush(&log), WITNESS_OK);
         write_file(img, fk.mem, fk.size);
         assert_int_equal(run_tool("intact: 10 records", 2, "verify", img), 0);
+        assert_int_equal(run_tool("anchors: 1 in the journal, 1 authenticated", 2, "verify", img),
+                         0);
+        /* Without the key the chain verifies but nothing is authenticated: exit 4. */
+        assert_int_equal(run_tool("NOT AUTHENTICATED", 3, "verify", img, "--no-key"), 4);
+        /* --expect and --start are checked on flash images too. */
+        {
+                char pt[100], hx[65];
+                uint8_t h[32];
+
+                witness_genesis(h);
+                for (int i = 0; i < 32; i++)
+                        snprintf(hx + 2 * i, 3, "%02x", h[i]);
+                snprintf(pt, sizeof(pt), "0:%s", hx);
+                assert_int_equal(run_tool("intact", 4, "verify", img, "--start", pt), 0);
+                snprintf(pt, sizeof(pt), "3:%s", hx);
+                assert_int_equal(run_tool("differs", 4, "verify", img, "--expect", pt), 1);
+                snprintf(pt, sizeof(pt), "11:%s", hx);
+                assert_int_equal(run_tool("was lost", 4, "verify", img, "--expect", pt), 1);
+        }
         /* seq: 0 attest, 1..8 events, 9 seal */
         assert_int_equal(run_tool("cap 0x101 held by 2", 4, "replay", img, "--at", "7"), 0);
         assert_int_equal(run_tool("!cap 0x101", 4, "replay", img, "--at", "8"), 0);
@@ -803,6 +831,23 @@ static void test_tool_cli(void **st)
         assert_int_equal(run_tool(NULL, 2, "verify", bad), 2);
         write_file(bad, "garbage\n", 8);
         assert_int_not_equal(run_tool(NULL, 2, "verify", bad), 0);
+        /* Every command refuses input that is not a witness log. */
+        {
+                uint8_t rnd[4096];
+
+                for (size_t i = 0; i < sizeof(rnd); i++)
+                        rnd[i] = (uint8_t)(i * 7919u >> 3);
+                rnd[0] = 3, rnd[1] = rnd[2] = rnd[3] = rnd[4] = rnd[5] = rnd[6] = rnd[7] = 0;
+                write_file(bad, rnd, sizeof(rnd));
+                assert_int_equal(run_tool(NULL, 2, "show", bad), 2);
+                assert_int_equal(run_tool(NULL, 2, "stats", bad), 2);
+                assert_int_equal(run_tool(NULL, 3, "export", bad, "--json"), 2);
+                assert_int_equal(run_tool(NULL, 4, "replay", bad, "--at", "3"), 2);
+                rnd[0] = 0;
+                write_file(bad, rnd, sizeof(rnd));
+                assert_int_equal(run_tool(NULL, 2, "show", bad), 2);
+                assert_int_equal(run_tool(NULL, 2, "stats", bad), 2);
+        }
         assert_int_equal(run_tool(NULL, 2, "verify", "/nonexistent/x"), 2);
         assert_int_equal(run_tool(NULL, 3, "verify", img, "--key"), 2);
         assert_int_equal(run_tool(NULL, 2, "replay", img), 2);
@@ -842,7 +887,7 @@ static void test_tool_cli(void **st)
                 }
                 fprintf(f, "rvm> \n");
                 fclose(f);
-                assert_int_equal(run_tool("serial capture, 3 records", 2, "verify", dmp), 0);
+                assert_int_equal(run_tool("serial capture, 4 records", 2, "verify", dmp), 0);
                 assert_int_equal(run_tool("kind=WK_WIT_SEAL", 2, "show", dmp), 0);
         }
         make_dump(50, 10);
@@ -850,6 +895,8 @@ static void test_tool_cli(void **st)
         assert_int_equal(run_tool("raw dump", 2, "verify", dmp), 0);
         assert_int_equal(
             run_tool("bad seal", 4, "verify", dmp, "--key", "00112233445566778899aabbccddeeff"), 1);
+        unsetenv("RVM_WITNESS_KEY_FILE");
+        unlink(keyf);
         unlink(img);
         unlink(dmp);
         unlink(bad);
