@@ -319,6 +319,10 @@ build/tools/witness: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS) $(WITNES
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) -o $@ $^
 	@echo "  TOOL    $@"
+# The tamper sweep tests/run drives on a store written by three boots.
+build/tools/witness-sweep: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS) $(WITNESS_TOOL_CORE) tools/witness/sweep.c) $(HOST_MBEDTLS_OPT)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -o $@ $^
 
 # Fuzzers (libFuzzer, clang): `make fuzz` runs each for FUZZ_SECONDS; make test runs a
 # short bounded pass.
@@ -378,7 +382,7 @@ TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-m
 	--tier "fuzz tests/fuzz/run 10 $(FUZZERS)"
 test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin \
 		$(HOST_OUT)/model/cap_model_test build/tools/witness $(FUZZERS) $(HOST_OUT)/wasm/spec_runner \
-		build/witness.key
+		build/witness.key build/tools/witness-sweep
 	@$(MAKE) --no-print-directory toolchain-images
 	@tests/run --unit "$(UNIT_BINS)" --dtb $(HOST_OUT)/virt-smp4.dtb \
 		--image $(OUT)/rvm.bin --ktest $(OUT_TEST)/rvm.bin --witness-tool build/tools/witness \

@@ -47,6 +47,7 @@ enum witness_err witness_ws_read_journal(const struct witness_flash *f,
                                          void *ctx);
 enum witness_err witness_ws_write_anchor(const struct witness_flash *f, uint32_t *active_block,
                                          uint32_t *next_free, const struct witness_ws_anchor *a);
+void witness_ws_anchor_encode(const struct witness_ws_anchor *a, uint8_t e[WS_ANCHOR_SIZE]);
 /* MAC of an anchor with its seal's key (from ks, seeking from root). */
 enum witness_err witness_ws_anchor_mac(const struct witness_ws_anchor *a, const uint8_t key[32],
                                        uint8_t mac[32]);

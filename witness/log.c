@@ -279,8 +279,10 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
         log->clean_end = s.have_seal && s.unsealed_first == s.v.next_seq &&
                          s.before_seal_kind == WK_WIT_SHUTDOWN;
         log->prev_last_time = s.last_time;
-        if (s.fault || (s.anchored && !s.anchor_ok)) {
-                /* Not a power cut: evidence of damage or tampering. Leave it as it is. */
+        if (s.fault || (s.anchored && !s.anchor_ok) ||
+            (log->clean_end && (j.torn || !s.anchored || s.seal_slot != s.anchor.slot))) {
+                /* Not a power cut: evidence of damage or tampering (after a clean shutdown
+                 * the last anchor is whole). Leave it as it is. */
                 log->store_state = WITNESS_STORE_CORRUPT;
                 e = WITNESS_E_CORRUPT;
                 goto out;

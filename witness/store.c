@@ -194,6 +194,7 @@ enum witness_err witness_ws_read_journal(const struct witness_flash *f,
         struct witness_ws_anchor a;
         uint64_t bad_off[2] = {0, 0}, bad_i[2] = {0, 0};
         bool bad_last[2] = {false, false};
+        uint32_t valid[2] = {0, 0};
 
         memset(j, 0, sizeof(*j));
         for (uint32_t b = 0; b < 2; b++) {
@@ -224,6 +225,7 @@ enum witness_err witness_ws_read_journal(const struct witness_flash *f,
                                         j->first_bad = (uint64_t)b * per + i;
                                 continue;
                         }
+                        valid[b]++;
                         if (!j->found || a.seal_seq > j->best.seal_seq) {
                                 j->best = a;
                                 j->found = true;
@@ -231,10 +233,13 @@ enum witness_err witness_ws_read_journal(const struct witness_flash *f,
                         }
                 }
         }
-        /* A power cut during an anchor write leaves one bad entry with only erased flash
-         * after it in its block: that alone is not evidence of tampering. */
+        /* A power cut during an anchor write leaves one bad entry, the newest write: the
+         * last used entry of the block holding the best anchor, or the first entry of a
+         * block just erased when the other one filled. That alone is not tampering. */
         for (uint32_t b = 0; b < 2; b++)
-                if (j->bad == 1 && bad_last[b]) {
+                if (j->bad == 1 && bad_last[b] &&
+                    ((j->found && b == j->active_block) ||
+                     (valid[b] == 0 && last_used[b] == 1 && last_used[b ^ 1] == per))) {
                         j->torn = true;
                         j->torn_off = bad_off[b];
                         j->first_bad = bad_i[b];
@@ -268,6 +273,11 @@ enum witness_err witness_ws_write_anchor(const struct witness_flash *f, uint32_t
                 return WITNESS_E_FLASH;
         (*next_free)++;
         return WITNESS_OK;
+}
+
+void witness_ws_anchor_encode(const struct witness_ws_anchor *a, uint8_t e[WS_ANCHOR_SIZE])
+{
+        anchor_encode(a, e);
 }
 
 void witness_ws_batch_make(uint8_t slot[WS_SLOT], uint64_t first_seq, uint32_t count, uint32_t boot)
@@ -482,6 +492,13 @@ enum witness_err witness_store_verify(const struct witness_flash *f, const uint8
         rep->seals_dev = s.v.seals_dev;
         rep->clean_end = s.have_seal && s.unsealed_first == s.v.next_seq &&
                          s.before_seal_kind == WK_WIT_SHUTDOWN;
+        /* After a clean shutdown nothing was being written when the power went: its
+         * seal's anchor must be there and whole. */
+        if (rep->clean_end && !s.fault && (j.torn || !j.found || j.best.slot != s.seal_slot)) {
+                rep->anchor_bad = true;
+                rep->anchor_torn = false;
+                rep->anchor_bad_entry = j.torn ? j.first_bad : j.entries;
+        }
         rep->tombstones = s.tombstones;
         rep->batches = s.batches;
         rep->log_slots = s.log_slots;

@@ -452,13 +452,19 @@ static int verify_flash(const struct wt_input *in, const struct wt_verify_opts *
                                  rep.bad_slot, rep.lost_first, rep.lost_last);
                 return 3;
         case WV_ANCHOR:
-                snprintf(r->why, sizeof(r->why),
-                         "anchor journal entry %" PRIu64 " is %s (%" PRIu64
-                         " entries; an older anchor is not used in its place)",
-                         rep.anchor_bad_entry,
-                         rep.anchor_bad_mac ? "forged or sealed with another key: its MAC fails"
-                                            : "damaged: its check fails",
-                         rep.anchors);
+                if (rep.anchor_bad_entry >= rep.anchors)
+                        snprintf(r->why, sizeof(r->why),
+                                 "the log ends with a clean shutdown, but its last seal has no "
+                                 "anchor (anchors erased)");
+                else
+                        snprintf(r->why, sizeof(r->why),
+                                 "anchor journal entry %" PRIu64 " is %s (%" PRIu64
+                                 " entries; an older anchor is not used in its place)",
+                                 rep.anchor_bad_entry,
+                                 rep.anchor_bad_mac
+                                     ? "forged or sealed with another key: its MAC fails"
+                                     : "damaged: its check fails",
+                                 rep.anchors);
                 break;
         case WV_MISSING: {
                 /* The expected record further on: moved (e.g. two swapped), not lost. */
