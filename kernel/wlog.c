@@ -16,13 +16,16 @@
 #include "kernel/fmt.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
+#include "kernel/percpu.h"
 #include "kernel/spinlock.h"
 #include "witness/witness.h"
 
-#define WLOG_RING_CAP     4096
-#define WLOG_BATCH_MAX    256
-#define WLOG_SCRUB_SLOTS  64             /* store slots the scrub checks per idle turn */
-#define WLOG_SCRUB_GAP_NS 10000000000ULL /* a new whole-store pass at most every 10 s */
+#define WLOG_RING_CAP        4096
+#define WLOG_BATCH_MAX       256
+#define WLOG_SCRUB_SLOTS     64             /* store slots the scrub checks per idle turn */
+#define WLOG_SCRUB_GAP_NS    10000000000ULL /* a new whole-store pass at most every 10 s */
+#define WLOG_SCRUB_SEAL      4              /* slots checked after each seal */
+#define WLOG_SCRUB_MARGIN_NS 200000ULL      /* idle scrub stops this long before the timer */
 
 WITNESS_RING_DEFINE(wlog_ring, WLOG_RING_CAP);
 static struct witness_log wlog;
@@ -110,6 +113,8 @@ static const char *store_state_name(int s)
         return "?";
 }
 
+static void wlog_on_seal(void *ctx);
+
 int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
 {
         const struct board_info *b = &boot_state.board;
@@ -125,6 +130,7 @@ int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
             .lock = wlog_lock,
             .unlock = wlog_unlock,
             .lock_ctx = &wlog_lock_word,
+            .on_seal = wlog_on_seal,
         };
 
         /* The root key, from the board's secure world; the log keeps it only until it has
@@ -209,11 +215,10 @@ static void wlog_publish(void)
         con_printf("%s\n", line);
 }
 
-static void wlog_scrub(void)
+static void wlog_alarm_check(void)
 {
         struct witness_stats st;
 
-        (void)witness_log_scrub_step(&wlog, WLOG_SCRUB_SLOTS, WLOG_SCRUB_GAP_NS);
         witness_log_stats(&wlog, &st);
         if (st.scrub_alarm && !wlog_alarm_reported) {
                 wlog_alarm_reported = true;
@@ -222,6 +227,46 @@ static void wlog_scrub(void)
                            (unsigned long long)st.scrub_bad_seq,
                            witness_verdict_name((enum witness_verdict)st.scrub_verdict));
         }
+}
+
+/* After every seal (outside the log's lock): publish its head, scrub a little, so even a
+ * CPU that never idles keeps both going. */
+static void wlog_on_seal(void *ctx)
+{
+        (void)ctx;
+        wlog_publish();
+        (void)witness_log_scrub_step(&wlog, WLOG_SCRUB_SEAL, WLOG_SCRUB_GAP_NS);
+        wlog_alarm_check();
+}
+
+/*
+ * Idle time on CPU 0 (interrupts masked): scrub one slot at a time while the timer's next
+ * interrupt is far, letting any pending interrupt in between slots and stopping as soon as
+ * one came, so a wake-up waits for at most one slot's check.
+ */
+static void wlog_scrub_idle(void)
+{
+        struct percpu *c = this_cpu();
+        uint64_t irqs = c->irqs;
+
+        while (hal_timer_ns_to_next(c->index) > WLOG_SCRUB_MARGIN_NS) {
+                if (witness_log_scrub_step(&wlog, 1, WLOG_SCRUB_GAP_NS)) {
+                        break;
+                }
+                struct witness_stats st;
+                witness_log_stats(&wlog, &st);
+                if (st.scrub_alarm ||
+                    (st.store_state != WITNESS_STORE_OK && st.store_state != WITNESS_STORE_FULL) ||
+                    (st.scrub_slot == 0 && st.scrub_passes > 0)) {
+                        break; /* nothing to do until the next pass is due */
+                }
+                arch_irqs_on();
+                arch_irqs_off();
+                if (c->irqs != irqs || c->need_resched || c->console_input) {
+                        break;
+                }
+        }
+        wlog_alarm_check();
 }
 
 void wlog_idle(void)
@@ -233,15 +278,14 @@ void wlog_idle(void)
         }
         uint64_t now = hal_time_ns();
         if (now - wlog_last_flush_ns < WLOG_EPOCH_NS) {
-                wlog_scrub(); /* idle time between epochs */
+                wlog_scrub_idle();
                 return;
         }
         wlog_last_flush_ns = now;
         witness_log_stats(&wlog, &st);
         if (st.pending > 0) {
-                witness_log_flush(&wlog);
+                witness_log_flush(&wlog); /* publishes through wlog_on_seal */
         }
-        wlog_publish();
 }
 
 void wlog_flush(void)
@@ -249,7 +293,6 @@ void wlog_flush(void)
         if (witness_global() != NULL) {
                 witness_log_flush(&wlog);
                 wlog_last_flush_ns = hal_time_ns();
-                wlog_publish();
         }
 }
 
@@ -257,7 +300,6 @@ void wlog_shutdown(void)
 {
         if (witness_global() != NULL) {
                 witness_log_shutdown(&wlog);
-                wlog_publish();
         }
 }
 
@@ -286,11 +328,7 @@ uint64_t wlog_scrub_run(void)
 {
         struct witness_stats st;
 
-        while (!witness_log_scrub_step(&wlog, WLOG_SCRUB_SLOTS, 0)) {
-                witness_log_stats(&wlog, &st);
-                if (st.store_state != WITNESS_STORE_OK && st.store_state != WITNESS_STORE_FULL) {
-                        break;
-                }
+        while (witness_log_scrub_step(&wlog, WLOG_SCRUB_SLOTS, 0) == WITNESS_SCRUB_WORKED) {
         }
         witness_log_stats(&wlog, &st);
         return st.scrub_records;

@@ -330,6 +330,10 @@ struct witness_log_config {
         void (*lock)(void *ctx);
         void (*unlock)(void *ctx);
         void *lock_ctx;
+        /* Optional: called after a public call that made a seal, outside the lock (the
+         * kernel publishes the head and scrubs a little). It may call the log again. */
+        void (*on_seal)(void *ctx);
+        void *seal_ctx;
 };
 
 /* ---- store scanning (shared by recovery, verification and the scrub) ---- */
@@ -379,8 +383,11 @@ struct witness_log {
         struct witness_log_config cfg;
         uint8_t key[WITNESS_KEY_MAX]; /* the root key: held from init until start, then wiped */
         bool dev;
-        struct witness_keys keys; /* this boot's current epoch key (after start) */
-        bool in_flush;            /* a seal is being written with its anchor */
+        struct witness_keys keys;             /* this boot's current epoch key (after start) */
+        bool in_flush;                        /* a seal is being written with its anchor */
+        uint64_t seal_notified;               /* last_seal.count when on_seal was last called */
+        struct witness_ws_anchor last_anchor; /* the latest anchor (read at open, or written) */
+        bool have_anchor;
         struct witness_seal_info last_seal;
         bool clean_end;
         uint64_t prev_last_time;
@@ -444,8 +451,14 @@ enum witness_err witness_log_shutdown(struct witness_log *log);
 void witness_log_last_seal(struct witness_log *log, struct witness_seal_info *out);
 /* Background scrub: verify at most max_slots store slots (chain, containers, anchored
  * head) from where the last call stopped; a pass restarts after min_gap_ns. Damage is
- * witnessed once as WK_WIT_ALARM and kept in stats. Returns true when a pass completed. */
-bool witness_log_scrub_step(struct witness_log *log, uint32_t max_slots, uint64_t min_gap_ns);
+ * witnessed once as WK_WIT_ALARM and kept in stats. */
+enum witness_scrub {
+        WITNESS_SCRUB_WORKED = 0, /* checked some slots; the pass goes on */
+        WITNESS_SCRUB_DONE,       /* a pass completed, or damage was found */
+        WITNESS_SCRUB_IDLE,       /* nothing to do (no store, an alarm, next pass not due) */
+};
+enum witness_scrub witness_log_scrub_step(struct witness_log *log, uint32_t max_slots,
+                                          uint64_t min_gap_ns);
 
 /* ---- the global log used by witness_emit ---- */
 void witness_set_global(struct witness_log *log);

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "tools/witness/witness_tool.h"
+#include "witness/internal.h"
 #include "witness/witness.h"
 
 /* ---- a NOR flash in RAM that can lose power in the middle of a program ---- */
@@ -904,6 +905,157 @@ static void test_tool_cli(void **st)
         free(fk.mem);
 }
 
+/* The in-memory key after seal T cannot re-seal anything sealed before T; development
+ * seals verify only as "not authenticated"; shutdown and unclean ends; the scrub. */
+static uint64_t count_kind(struct fake *fk, struct witness_flash *fl, uint16_t kind,
+                           struct witness_record *last)
+{
+        struct wt_input in;
+        uint64_t n = 0;
+
+        (void)fl;
+        assert_int_equal(wt_load(&in, fk->mem, fk->size), 0);
+        for (size_t i = 0; i < in.n; i++) {
+                struct witness_record r;
+
+                witness_record_decode(in.items[i].raw, &r);
+                if (r.kind == kind) {
+                        n++;
+                        if (last)
+                                *last = r;
+                }
+        }
+        wt_free(&in);
+        return n;
+}
+
+static void test_forward_secure_seals(void **st)
+{
+        struct fake fk;
+        struct witness_flash fl;
+        struct witness_log log;
+        struct witness_keys held, ks;
+        struct wt_result r;
+        struct wt_verify_opts o = {.key = witness_dev_key, .key_len = 32};
+        uint8_t h[32];
+        uint64_t t_seq = 0;
+
+        (void)st;
+        fake_init(&fk, &fl, 1024, 32);
+        log_make(&log, 256, 16);
+        assert_int_equal(witness_log_attach_store(&log, &fl, true), WITNESS_OK);
+        assert_int_equal(witness_log_start(&log, NULL), WITNESS_OK);
+        assert_int_equal(log.cfg.key_len, 0); /* the root is gone once the boot started */
+        for (int e = 0; e < 6; e++) {
+                emit_n(&log, 5, 1);
+                assert_int_equal(witness_log_flush(&log), WITNESS_OK);
+                if (e == 2) {
+                        held = log.keys; /* the attacker reads RVM's memory here (T) */
+                        t_seq = log.next_seq;
+                }
+        }
+        /* What RVM held is exactly K(1, 3) and the group root after it. */
+        assert_int_equal(witness_keys_seek(&ks, witness_dev_key, 32, 1, 3), WITNESS_OK);
+        assert_memory_equal(ks.key, held.key, 32);
+        assert_int_equal(held.index, 3);
+        assert_int_equal(verify_mem(fk.mem, fk.size, witness_dev_key, &r, NULL), 0);
+        /* Rewrite a record before T and re-seal everything from there with every key the
+         * attacker can derive (K(1,3) on), the earlier seals with the best it has. */
+        fk.mem[3 * 1024 + 3 * 64 + 20] ^= 1;
+        witness_genesis(h);
+        for (uint64_t i = 0; i < 100; i++) {
+                uint8_t *rec = fk.mem + 3 * 1024 + i * 64;
+                struct witness_record x;
+
+                if (witness_ws_is_fill(rec, 64, 0xFF))
+                        break;
+                if (witness_ws_slot_check(rec, witness_ws_magic_batch))
+                        continue;
+                witness_record_decode(rec, &x);
+                if (x.kind == WK_WIT_SEAL) {
+                        uint8_t mac[WITNESS_MAC_SIZE];
+
+                        ks = held;
+                        while (ks.index < x.actor)
+                                witness_keys_evolve(&ks);
+                        witness_seal_mac(ks.key, 32, h, rec, mac);
+                        memcpy(rec + 16, mac, sizeof(mac));
+                }
+                witness_chain_step(h, rec);
+        }
+        assert_int_equal(verify_mem(fk.mem, fk.size, NULL, &r, &o), 1);
+        assert_int_equal(r.verdict, WV_BAD_SEAL);
+        assert_true(r.bad_seq < t_seq);
+        free(fk.mem);
+}
+
+static void test_dev_seals_unclean_scrub(void **st)
+{
+        struct fake fk;
+        struct witness_flash fl;
+        struct witness_log log;
+        struct witness_log_config c = {.ring = ring_mem,
+                                       .marks = mark_mem,
+                                       .ring_cap = 256,
+                                       .batch_max = 16,
+                                       .clock_ns = clock_fn,
+                                       .key = NULL};
+        struct witness_record last;
+        struct wt_result r;
+        struct witness_stats ws;
+
+        (void)st;
+        fake_init(&fk, &fl, 1024, 32);
+        /* boot 1 without a key: development seals; a clean shutdown */
+        assert_int_equal(witness_log_init(&log, &c), WITNESS_OK);
+        assert_int_equal(witness_log_attach_store(&log, &fl, true), WITNESS_OK);
+        assert_int_equal(witness_log_start(&log, NULL), WITNESS_OK);
+        emit_n(&log, 20, 1);
+        assert_int_equal(witness_log_shutdown(&log), WITNESS_OK);
+        assert_int_equal(verify_mem(fk.mem, fk.size, NULL, &r, NULL), 0);
+        assert_true(r.seals_dev >= 2 && r.seals_ok == 0);
+        assert_int_equal(count_kind(&fk, &fl, WK_WIT_SHUTDOWN, NULL), 1);
+        /* boot 2 (keyed): clean start, no UNCLEAN; it ends without a shutdown */
+        log_make(&log, 256, 16);
+        assert_int_equal(witness_log_attach_store(&log, &fl, false), WITNESS_OK);
+        assert_int_equal(witness_log_start(&log, NULL), WITNESS_OK);
+        assert_false(log.st.unclean);
+        emit_n(&log, 20, 1);
+        assert_int_equal(witness_log_flush(&log), WITNESS_OK);
+        emit_n(&log, 3, 1); /* RAM only when the power goes */
+        uint64_t persisted = log.flushed_seq - 1;
+        /* boot 3: names the last persisted record of boot 2 */
+        log_make(&log, 256, 16);
+        assert_int_equal(witness_log_attach_store(&log, &fl, false), WITNESS_OK);
+        assert_int_equal(witness_log_start(&log, NULL), WITNESS_OK);
+        assert_true(log.st.unclean);
+        assert_int_equal(witness_log_flush(&log), WITNESS_OK);
+        assert_int_equal(count_kind(&fk, &fl, WK_WIT_UNCLEAN, &last), 1);
+        assert_int_equal(last.target, persisted);
+        assert_int_equal(last.payload, 2);
+        /* the scrub: a whole clean pass, then damage before the anchor is found */
+        while (witness_log_scrub_step(&log, 7, 0) == WITNESS_SCRUB_WORKED)
+                ;
+        witness_log_stats(&log, &ws);
+        assert_int_equal(ws.scrub_passes, 1);
+        assert_false(ws.scrub_alarm);
+        assert_true(ws.scrub_records >= log.flushed_seq);
+        fk.mem[3 * 1024 + 6 * 64 + 24] ^= 2; /* seq 5 */
+        while (witness_log_scrub_step(&log, 7, 0) == WITNESS_SCRUB_WORKED)
+                ;
+        witness_log_stats(&log, &ws);
+        assert_true(ws.scrub_alarm);
+        assert_int_equal(ws.scrub_bad_seq, 5);
+        assert_int_equal(ws.scrub_verdict, WV_CONTENT);
+        assert_int_equal(witness_log_scrub_step(&log, 7, 0), WITNESS_SCRUB_IDLE);
+        dump_n = 0;
+        witness_log_tail(&log, 1, NULL, NULL, dump_cb, NULL);
+        assert_int_equal(dump_buf[0][48] | dump_buf[0][49] << 8, WK_WIT_ALARM);
+        assert_int_equal(verify_mem(fk.mem, fk.size, witness_dev_key, &r, NULL), 1);
+        assert_int_equal(r.bad_seq, 5);
+        free(fk.mem);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -919,6 +1071,8 @@ int main(void)
             cmocka_unit_test(test_attest),
             cmocka_unit_test(test_flash_image_bit_sweep),
             cmocka_unit_test(test_tool_cli),
+            cmocka_unit_test(test_forward_secure_seals),
+            cmocka_unit_test(test_dev_seals_unclean_scrub),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
