@@ -69,6 +69,7 @@ enum witness_kind {
         WK_WIT_SHUTDOWN = 0x0C04, /* a clean poweroff/reboot: the last record before the seal */
         WK_WIT_UNCLEAN = 0x0C05,  /* the previous boot ended without WK_WIT_SHUTDOWN */
         WK_WIT_ALARM = 0x0C06,    /* the background scrub found damage in the store */
+        WK_WIT_FOLDED = 0x0C07,   /* denials over the budget this epoch (witness/budget.h) */
 };
 
 /* Record flags. */

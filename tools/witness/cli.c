@@ -62,6 +62,7 @@ static const struct {
     {WK_WIT_SHUTDOWN, "WK_WIT_SHUTDOWN"},
     {WK_WIT_UNCLEAN, "WK_WIT_UNCLEAN"},
     {WK_WIT_ALARM, "WK_WIT_ALARM"},
+    {WK_WIT_FOLDED, "WK_WIT_FOLDED"},
 };
 
 static const char *families[] = {"",          "BOOT",   "PARTITION", "CAP",   "MEMORY",
