@@ -131,6 +131,7 @@ int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
             .unlock = wlog_unlock,
             .lock_ctx = &wlog_lock_word,
             .on_seal = wlog_on_seal,
+            .rotate = true, /* a full store erases its oldest block and goes on */
         };
 
         /* The root key, from the board's secure world; the log keeps it only until it has
@@ -459,6 +460,11 @@ static int cmd_witness(int argc, char **argv)
                            st.dev_key ? "DEVELOPMENT (no key provisioned: not authenticated)"
                                       : "keyed, forward-secure (one key per seal)",
                            (unsigned long long)wlog_published);
+                if (st.rotations > 0) {
+                        con_printf("store rotated %llu times: history begins at seq %llu\n",
+                                   (unsigned long long)st.rotations,
+                                   (unsigned long long)st.base_seq);
+                }
                 if (st.unclean) {
                         con_printf(
                             "the previous boot ended without a clean shutdown after seq "

@@ -13,7 +13,8 @@
 #define WS_VERSION       1u
 
 /* Container slots: 8-byte magic, 48 bytes of fields, 8-byte check = SHA-256(0..55)[0..8]. */
-extern const char witness_ws_magic_super[8], witness_ws_magic_batch[8], witness_ws_magic_anchor[8];
+extern const char witness_ws_magic_super[8], witness_ws_magic_batch[8], witness_ws_magic_anchor[8],
+    witness_ws_magic_rot[8];
 
 /* An anchor entry is two slots (WS_ANCHOR_SIZE): A = magic | seal seq u64 @8 | log slot
  * u32 @16 | boot u32 @20 | seal index u32 @24 | flags u32 @28 | head before the seal @32;
@@ -35,6 +36,8 @@ enum witness_err witness_ws_read_super(const struct witness_flash *f, bool *blan
 struct witness_ws_journal {
         bool found;
         struct witness_ws_anchor best;
+        bool rot_found; /* the latest rotation entry (highest first seq) */
+        struct witness_ws_anchor rot;
         uint32_t active_block, next_free;
         uint64_t entries, bad;
         uint64_t first_bad; /* entry index block * per + i */
@@ -45,17 +48,21 @@ enum witness_err witness_ws_read_journal(const struct witness_flash *f,
                                          struct witness_ws_journal *j,
                                          bool (*each)(void *ctx, const struct witness_ws_anchor *a),
                                          void *ctx);
+/* Append an anchor or rotation entry; when the journal switches blocks, carry (the latest
+ * rotation entry, if any) is copied into the fresh block first so it is never lost. */
 enum witness_err witness_ws_write_anchor(const struct witness_flash *f, uint32_t *active_block,
-                                         uint32_t *next_free, const struct witness_ws_anchor *a);
+                                         uint32_t *next_free, const struct witness_ws_anchor *a,
+                                         const struct witness_ws_anchor *carry);
 void witness_ws_anchor_encode(const struct witness_ws_anchor *a, uint8_t e[WS_ANCHOR_SIZE]);
 /* MAC of an anchor with its seal's key (from ks, seeking from root). */
 enum witness_err witness_ws_anchor_mac(const struct witness_ws_anchor *a, const uint8_t key[32],
                                        uint8_t mac[32]);
-void witness_ws_batch_make(uint8_t slot[WS_SLOT], uint64_t first_seq, uint32_t count,
-                           uint32_t boot);
-/* Scans from start_slot up to (not including) limit, or to the first erased slot. */
+void witness_ws_batch_make(uint8_t slot[WS_SLOT], uint64_t first_seq, uint32_t count, uint32_t boot,
+                           const uint8_t head[WITNESS_HEAD_SIZE]);
+/* Scans from start_slot (wrapping at the end of the log area) until an erased slot, the
+ * ring's start (stop_slot) again, or max_slots slots. */
 void witness_ws_scan_run(struct witness_ws_scan *s, uint64_t start_slot);
-void witness_ws_scan_to(struct witness_ws_scan *s, uint64_t start_slot, uint64_t limit);
+void witness_ws_scan_to(struct witness_ws_scan *s, uint64_t start_slot, uint64_t max_slots);
 /* After a scan: is there an interrupted batch, and which sequence numbers did it lose? */
 bool witness_ws_scan_lost(const struct witness_ws_scan *s, uint64_t *lost_first,
                           uint64_t *lost_last);

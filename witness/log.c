@@ -188,7 +188,8 @@ static enum witness_err put_anchor(struct witness_log *log, struct witness_ws_an
                 return WITNESS_E_CRYPTO;
         log->last_anchor = *a;
         log->have_anchor = true;
-        return witness_ws_write_anchor(&log->flash, &log->anchor_block, &log->anchor_next, a);
+        return witness_ws_write_anchor(&log->flash, &log->anchor_block, &log->anchor_next, a,
+                                       log->have_rot ? &log->rot : NULL);
 }
 
 enum witness_err witness_log_attach_store(struct witness_log *log, const struct witness_flash *f,
@@ -199,6 +200,7 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
         bool blank = false;
         enum witness_err e;
         uint64_t start = 0;
+        bool fast = false;
         const uint8_t *vkey;
 
         if (log == NULL || f == NULL || !witness_ws_geometry_ok(f) || !f->read || !f->program ||
@@ -210,6 +212,9 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
         lock(log);
         log->flash = *f;
         log->log_slots = witness_ws_log_slots(f);
+        if (log->cfg.rotate && (log->log_slots / (f->block_size / WS_SLOT) < 3 ||
+                                (uint64_t)log->cfg.batch_max + 4 > f->block_size / WS_SLOT))
+                log->cfg.rotate = false; /* too small to rotate: it fills and stops */
         /* Keyed seals are checked with the root; a development log can only check its own. */
         vkey = log->dev ? NULL : log->key;
         e = witness_ws_read_super(f, &blank);
@@ -226,11 +231,26 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
                 goto out;
         log->anchor_block = j.active_block;
         log->anchor_next = j.next_free;
-        if ((j.bad > 0 && !j.torn) || (j.found && !anchor_authentic(log, &j.best))) {
+        if ((j.bad > 0 && !j.torn) || (j.found && !anchor_authentic(log, &j.best)) ||
+            (j.rot_found && !anchor_authentic(log, &j.rot))) {
                 /* A damaged or forged anchor is evidence, not a power cut. */
                 e = WITNESS_E_CORRUPT;
                 goto out;
         }
+        witness_genesis(log->base_head);
+        if (j.rot_found) {
+                /* The store has rotated: history begins at the latest rotation entry. */
+                log->have_rot = true;
+                log->rot = j.rot;
+                log->base_slot = j.rot.slot % log->log_slots;
+                log->base_seq = j.rot.seal_seq;
+                memcpy(log->base_head, j.rot.head, WITNESS_HEAD_SIZE);
+                log->st.rotations = j.rot.rotations;
+                log->st.base_seq = j.rot.seal_seq;
+        }
+        s.stop_slot = log->base_slot;
+        witness_verify_init(&s.v, j.rot_found ? log->base_head : NULL, log->base_seq, vkey,
+                            log->cfg.key_len);
         s.anchored = j.found;
         s.anchor = j.best;
         log->have_anchor = j.found;
@@ -252,7 +272,10 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
                 if (r.kind == WK_WIT_SEAL && witness_verify_record(&s.v, b) == WV_OK) {
                         uint8_t pb[WS_SLOT];
 
-                        start = (uint64_t)s.anchor.slot + 1;
+                        start = ((uint64_t)s.anchor.slot + 1) % s.log_slots;
+                        fast = true;
+                        if (start == s.stop_slot)
+                                s.scanned = 1; /* the ring is full: nothing follows */
                         s.anchor_ok = true;
                         s.have_seal = true;
                         s.any_record = true;
@@ -272,10 +295,14 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
                             memcmp(pb + WITNESS_CONTENT_SIZE, s.anchor.head, WITNESS_LINK_SIZE) ==
                                 0)
                                 s.before_seal_kind = (uint16_t)(pb[48] | pb[49] << 8);
+                        s.anchor_passed = true;
                 } else {
-                        witness_verify_init(&s.v, NULL, 0, vkey, log->cfg.key_len);
+                        witness_verify_init(&s.v, j.rot_found ? log->base_head : NULL,
+                                            log->base_seq, vkey, log->cfg.key_len);
                 }
         }
+        if (!fast)
+                start = log->base_slot;
         witness_ws_scan_run(&s, start);
         if (s.ioerr) {
                 e = WITNESS_E_FLASH;
@@ -287,6 +314,7 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
         log->next_seq = log->ring_start_seq = log->flushed_seq = s.v.next_seq;
         log->boot = s.last_boot + 1;
         log->wslot = s.slot;
+        memcpy(log->batch_head, s.v.head, WITNESS_HEAD_SIZE);
         log->clean_end = s.have_seal && s.unsealed_first == s.v.next_seq &&
                          s.before_seal_kind == WK_WIT_SHUTDOWN;
         log->prev_last_time = s.last_time;
@@ -322,7 +350,7 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
                         e = WITNESS_E_FLASH;
                         goto out;
                 }
-                log->wslot = s.slot + 1;
+                log->wslot = (s.slot + 1) % log->log_slots;
         }
         if (s.have_seal && (!s.anchored || s.seal_slot != s.anchor.slot)) {
                 /* Power was cut between a seal and its anchor: anchor it now, with its key. */
@@ -350,7 +378,7 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
                         goto out;
                 }
         }
-        if (log->log_slots - log->wslot < (uint64_t)log->cfg.batch_max + 4) {
+        if (!log->cfg.rotate && log->log_slots - log->wslot < (uint64_t)log->cfg.batch_max + 4) {
                 log->store_state = WITNESS_STORE_FULL;
                 e = WITNESS_E_FULL;
         }
@@ -367,6 +395,92 @@ out:
         return e;
 }
 
+/*
+ * Rotation (cfg.rotate): the log area is a ring of erase blocks; a batch never spans two,
+ * and each batch header carries the chain head before its first record. When the next
+ * block to write is the oldest, it is erased and history begins at the first batch of the
+ * block after it: a rotation entry (keyed like an anchor, with this epoch's key) in the
+ * anchor journal records (seq, slot, head) there, and WK_WIT_ROTATED follows in the log.
+ */
+static enum witness_err rotate(struct witness_log *log)
+{
+        const struct witness_flash *f = &log->flash;
+        uint64_t per = f->block_size / WS_SLOT, nb = log->log_slots / per;
+        uint64_t old = log->base_slot / per, next = (old + 1) % nb, base = witness_ws_log_off(f);
+        struct witness_ws_anchor r;
+        uint8_t b[WS_SLOT];
+        uint64_t i;
+
+        if (nb < 3)
+                return WITNESS_E_FULL;
+        for (i = 0; i < per; i++) {
+                if (f->read(f->ctx, base + (next * per + i) * WS_SLOT, b, WS_SLOT) != 0)
+                        return WITNESS_E_FLASH;
+                if (!witness_ws_is_fill(b, WS_SLOT, 0))
+                        break;
+        }
+        if (i == per || !witness_ws_slot_check(b, witness_ws_magic_batch))
+                return WITNESS_E_CORRUPT; /* every block begins with a batch */
+        memset(&r, 0, sizeof(r));
+        r.rot = true;
+        r.rotations = log->have_rot ? log->rot.rotations + 1 : 1;
+        r.seal_seq = witness_ws_get64(b + 8);
+        r.slot = (uint32_t)(next * per + i);
+        r.boot = log->boot;
+        r.index = log->keys.index;
+        r.flags = log->dev ? WITNESS_F_DEV : 0;
+        memcpy(r.head, b + 24, WITNESS_HEAD_SIZE);
+        if (witness_ws_anchor_mac(&r, log->keys.key, r.mac) != WITNESS_OK)
+                return WITNESS_E_CRYPTO;
+        /* The entry first: a power cut before the erase leaves a block the next boot
+         * finds where the ring's end should be erased (reported, not hidden). */
+        log->rot = r;
+        log->have_rot = true;
+        if (witness_ws_write_anchor(f, &log->anchor_block, &log->anchor_next, &r, &log->rot) !=
+                WITNESS_OK ||
+            f->erase_block(f->ctx, base + old * per * WS_SLOT) != 0)
+                return WITNESS_E_FLASH;
+        log->base_slot = r.slot;
+        log->base_seq = r.seal_seq;
+        memcpy(log->base_head, r.head, WITNESS_HEAD_SIZE);
+        log->st.rotations = r.rotations;
+        log->st.base_seq = r.seal_seq;
+        log->scrub_active = false; /* its pass started from a base that is gone */
+        log->rot_pending = true;
+        return WITNESS_OK;
+}
+
+/* Rotating stores: put the next batch (need slots) inside one block, freeing it if needed. */
+static enum witness_err make_room(struct witness_log *log, uint64_t need)
+{
+        const struct witness_flash *f = &log->flash;
+        uint64_t per = f->block_size / WS_SLOT, base = witness_ws_log_off(f);
+        static const uint8_t zero[WS_SLOT * 8];
+        uint8_t b[WS_SLOT];
+
+        if (log->wslot % per + need > per) {
+                /* Tombstones to the end of the block: the scan steps over them. */
+                while (log->wslot % per != 0) {
+                        uint64_t n = per - log->wslot % per;
+
+                        if (n > sizeof(zero) / WS_SLOT)
+                                n = sizeof(zero) / WS_SLOT;
+                        if (f->program(f->ctx, base + log->wslot * WS_SLOT, zero, n * WS_SLOT) != 0)
+                                return WITNESS_E_FLASH;
+                        log->wslot = (log->wslot + n) % log->log_slots;
+                }
+        }
+        if (log->wslot % per != 0)
+                return WITNESS_OK;
+        if (f->read(f->ctx, base + log->wslot * WS_SLOT, b, WS_SLOT) != 0)
+                return WITNESS_E_FLASH;
+        if (witness_ws_is_fill(b, WS_SLOT, 0xFF))
+                return WITNESS_OK; /* a block never written */
+        if (log->wslot / per != log->base_slot / per)
+                return WITNESS_E_CORRUPT; /* written, yet not the oldest */
+        return rotate(log);
+}
+
 /* Write [flushed_seq, next_seq) (the last record being a seal) as one batch + anchor. */
 static enum witness_err write_batch(struct witness_log *log)
 {
@@ -376,7 +490,7 @@ static enum witness_err write_batch(struct witness_log *log)
         uint8_t hdr[WS_SLOT];
         struct witness_ws_anchor a;
 
-        witness_ws_batch_make(hdr, first, (uint32_t)count, log->boot);
+        witness_ws_batch_make(hdr, first, (uint32_t)count, log->boot, log->batch_head);
         if (f->program(f->ctx, base + log->wslot * WS_SLOT, hdr, WS_SLOT) != 0)
                 return WITNESS_E_FLASH;
         /* The records in as few programs as the ring allows (it is contiguous up to its
@@ -398,7 +512,8 @@ static enum witness_err write_batch(struct witness_log *log)
         a.index = log->keys.index;
         a.flags = log->dev ? WITNESS_F_DEV : 0;
         memcpy(a.head, log->seal_before, WITNESS_HEAD_SIZE);
-        log->wslot += count + 1;
+        log->wslot = (log->wslot + count + 1) % log->log_slots;
+        memcpy(log->batch_head, log->head, WITNESS_HEAD_SIZE);
         log->flushed_seq = log->next_seq;
         log->st.persisted += count;
         log->st.flushes++;
@@ -418,14 +533,30 @@ static enum witness_err flush_locked(struct witness_log *log)
                 return WITNESS_OK;
         /* Keep room for one more maximal batch plus header, STORE_FULL and seal, so the
          * batch that finds the store full can always be written whole. */
-        final = log->log_slots - log->wslot < pending + 2 + (uint64_t)log->cfg.batch_max + 4;
+        final = !log->cfg.rotate &&
+                log->log_slots - log->wslot < pending + 2 + (uint64_t)log->cfg.batch_max + 4;
         if (final)
                 append_simple(log, WK_WIT_STORE_FULL, 0, log->wslot, 0, WITNESS_STOP_FULL);
+        if (log->cfg.rotate) {
+                /* Room for the batch (header, records, ROTATED, seal) inside one block. */
+                e = make_room(log, pending + 3);
+                if (e != WITNESS_OK) {
+                        log->st.flash_errors++;
+                        stop_store(log, WITNESS_STORE_FAILED, WITNESS_STOP_FLASH);
+                        return e;
+                }
+                if (log->rot_pending) {
+                        log->rot_pending = false;
+                        append_simple(log, WK_WIT_ROTATED, 0, log->base_seq, log->base_slot,
+                                      log->st.rotations);
+                }
+        }
         log->in_flush = true;
         append_simple(log, WK_WIT_SEAL, 0, 0, 0, 0);
         log->in_flush = false;
         e = write_batch(log);
         evolve(log); /* the seal and its anchor are made: this epoch's key goes */
+
         if (e != WITNESS_OK) {
                 log->st.flash_errors++;
                 stop_store(log, WITNESS_STORE_FAILED, WITNESS_STOP_FLASH);
@@ -573,7 +704,9 @@ enum witness_scrub witness_log_scrub_step(struct witness_log *log, uint32_t max_
                 s->f = &log->flash;
                 s->log_slots = log->log_slots;
                 s->no_torn = true;
-                witness_verify_init(&s->v, NULL, 0, NULL, 0);
+                s->stop_slot = log->base_slot;
+                witness_verify_init(&s->v, log->have_rot ? log->base_head : NULL, log->base_seq,
+                                    NULL, 0);
                 /* The latest anchor as this boot knows it (checked at open or written since):
                  * the scan must meet it. The journal itself is checked at open and by the
                  * tool; reading all of it here would be one long step. */
@@ -581,23 +714,27 @@ enum witness_scrub witness_log_scrub_step(struct witness_log *log, uint32_t max_
                 s->anchor = log->last_anchor;
                 log->scrub_active = true;
                 log->scrub_start_ns = now;
-                log->st.scrub_slot = 0;
+                log->st.scrub_slot = log->base_slot;
         }
         done = WITNESS_SCRUB_WORKED;
         if (!s->fault) {
-                uint64_t from = log->st.scrub_slot, limit = from + max_slots;
+                /* Up to the write position, which may be around the ring from here. */
+                uint64_t from = log->st.scrub_slot;
+                uint64_t left = (log->wslot + log->log_slots - from) % log->log_slots;
+                uint64_t n = left < max_slots ? left : max_slots, done_before = s->scanned;
                 uint64_t before = s->v.records;
 
-                if (limit > log->wslot)
-                        limit = log->wslot;
-                if (from < limit)
-                        witness_ws_scan_to(s, from, limit);
+                if (left == 0 && s->scanned == 0 && log->wslot == log->base_slot &&
+                    log->next_seq > log->base_seq)
+                        n = left = max_slots; /* a full ring: all of it is behind wslot */
+                if (n > 0)
+                        witness_ws_scan_to(s, from, n);
                 else
                         s->slot = from;
                 log->st.scrub_records += s->v.records - before;
                 if (s->ioerr)
                         goto out;
-                if (!s->fault && s->slot < limit) {
+                if (!s->fault && s->scanned - done_before < n && s->slot != log->wslot) {
                         /* Erased flash below the write position: records were erased. */
                         s->fault = true;
                         s->v.fault = WV_TAIL_CUT;
@@ -614,7 +751,7 @@ enum witness_scrub witness_log_scrub_step(struct witness_log *log, uint32_t max_
                               (uint64_t)log->st.scrub_verdict);
                 log->scrub_active = false;
                 done = WITNESS_SCRUB_DONE;
-        } else if (log->st.scrub_slot >= log->wslot) {
+        } else if (log->st.scrub_slot == log->wslot) {
                 log->st.scrub_passes++;
                 log->scrub_active = false;
                 done = WITNESS_SCRUB_DONE;

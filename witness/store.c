@@ -11,6 +11,7 @@
 const char witness_ws_magic_super[8] = {'R', 'V', 'M', 'W', 'S', 'T', 'R', '1'};
 const char witness_ws_magic_batch[8] = {'R', 'V', 'M', 'W', 'B', 'A', 'T', '1'};
 const char witness_ws_magic_anchor[8] = {'R', 'V', 'M', 'W', 'A', 'N', 'C', '1'};
+const char witness_ws_magic_rot[8] = {'R', 'V', 'M', 'W', 'R', 'O', 'T', '1'};
 
 void witness_ws_put64(uint8_t *p, uint64_t v)
 {
@@ -141,12 +142,12 @@ static void anchor_encode(const struct witness_ws_anchor *a, uint8_t e[WS_ANCHOR
         uint8_t h[WITNESS_HEAD_SIZE];
 
         memset(e, 0, WS_ANCHOR_SIZE);
-        memcpy(e, witness_ws_magic_anchor, 8);
+        memcpy(e, a->rot ? witness_ws_magic_rot : witness_ws_magic_anchor, 8);
         witness_ws_put64(e + 8, a->seal_seq);
         put32(e + 16, a->slot);
         put32(e + 20, a->boot);
         put32(e + 24, a->index);
-        put32(e + 28, a->flags);
+        put32(e + 28, (a->flags & 0xFFu) | (a->rot ? a->rotations << 8 : 0));
         memcpy(e + 32, a->head, WITNESS_HEAD_SIZE);
         memcpy(e + 64, a->mac, WITNESS_HEAD_SIZE);
         witness_sha256(e, 120, NULL, 0, h);
@@ -158,16 +159,20 @@ static bool anchor_parse(const uint8_t e[WS_ANCHOR_SIZE], struct witness_ws_anch
 {
         uint8_t h[WITNESS_HEAD_SIZE];
 
-        if (memcmp(e, witness_ws_magic_anchor, 8) != 0)
+        bool rot = memcmp(e, witness_ws_magic_rot, 8) == 0;
+
+        if (!rot && memcmp(e, witness_ws_magic_anchor, 8) != 0)
                 return false;
         witness_sha256(e, 120, NULL, 0, h);
         if (memcmp(e + 120, h, 8) != 0)
                 return false;
+        a->rot = rot;
         a->seal_seq = witness_ws_get64(e + 8);
         a->slot = get32(e + 16);
         a->boot = get32(e + 20);
         a->index = get32(e + 24);
-        a->flags = get32(e + 28);
+        a->flags = get32(e + 28) & 0xFFu;
+        a->rotations = rot ? get32(e + 28) >> 8 : 0;
         memcpy(a->head, e + 32, WITNESS_HEAD_SIZE);
         memcpy(a->mac, e + 64, WITNESS_HEAD_SIZE);
         return true;
@@ -226,6 +231,13 @@ enum witness_err witness_ws_read_journal(const struct witness_flash *f,
                                 continue;
                         }
                         valid[b]++;
+                        if (a.rot) {
+                                if (!j->rot_found || a.seal_seq > j->rot.seal_seq) {
+                                        j->rot = a;
+                                        j->rot_found = true;
+                                }
+                                continue;
+                        }
                         if (!j->found || a.seal_seq > j->best.seal_seq) {
                                 j->best = a;
                                 j->found = true;
@@ -251,19 +263,29 @@ enum witness_err witness_ws_read_journal(const struct witness_flash *f,
 }
 
 enum witness_err witness_ws_write_anchor(const struct witness_flash *f, uint32_t *active_block,
-                                         uint32_t *next_free, const struct witness_ws_anchor *a)
+                                         uint32_t *next_free, const struct witness_ws_anchor *a,
+                                         const struct witness_ws_anchor *carry)
 {
         uint32_t per = f->block_size / WS_ANCHOR_SIZE;
         uint8_t e[WS_ANCHOR_SIZE];
 
         if (*next_free >= per) {
                 /* The other block only holds older anchors: erasing it loses nothing the
-                 * active block does not already supersede. */
+                 * active block does not already supersede, once the latest rotation entry
+                 * is copied over (the active block keeps it until then). */
                 *active_block ^= 1;
                 if (f->erase_block(
                         f->ctx, (uint64_t)(WS_ANCHOR_BLOCK0 + *active_block) * f->block_size) != 0)
                         return WITNESS_E_FLASH;
                 *next_free = 0;
+                if (carry != NULL && carry != a) {
+                        anchor_encode(carry, e);
+                        if (f->program(f->ctx,
+                                       (uint64_t)(WS_ANCHOR_BLOCK0 + *active_block) * f->block_size,
+                                       e, WS_ANCHOR_SIZE) != 0)
+                                return WITNESS_E_FLASH;
+                        *next_free = 1;
+                }
         }
         anchor_encode(a, e);
         if (f->program(f->ctx,
@@ -280,12 +302,14 @@ void witness_ws_anchor_encode(const struct witness_ws_anchor *a, uint8_t e[WS_AN
         anchor_encode(a, e);
 }
 
-void witness_ws_batch_make(uint8_t slot[WS_SLOT], uint64_t first_seq, uint32_t count, uint32_t boot)
+void witness_ws_batch_make(uint8_t slot[WS_SLOT], uint64_t first_seq, uint32_t count, uint32_t boot,
+                           const uint8_t head[WITNESS_HEAD_SIZE])
 {
         memset(slot, 0, WS_SLOT);
         witness_ws_put64(slot + 8, first_seq);
         put32(slot + 16, count);
         put32(slot + 20, boot);
+        memcpy(slot + 24, head, WITNESS_HEAD_SIZE); /* the chain head before first_seq */
         witness_ws_slot_make(slot, witness_ws_magic_batch);
 }
 
@@ -294,15 +318,17 @@ void witness_ws_scan_run(struct witness_ws_scan *s, uint64_t start_slot)
         witness_ws_scan_to(s, start_slot, s->log_slots);
 }
 
-void witness_ws_scan_to(struct witness_ws_scan *s, uint64_t start_slot, uint64_t limit)
+void witness_ws_scan_to(struct witness_ws_scan *s, uint64_t start_slot, uint64_t max_slots)
 {
         const struct witness_flash *f = s->f;
         uint64_t base = witness_ws_log_off(f);
         uint8_t b[WS_SLOT], before[WITNESS_HEAD_SIZE];
 
-        if (limit > s->log_slots)
-                limit = s->log_slots;
-        for (s->slot = start_slot; s->slot < limit; s->slot++) {
+        s->slot = start_slot % s->log_slots;
+        for (uint64_t n = 0; n < max_slots && s->scanned < s->log_slots;
+             n++, s->scanned++, s->slot = (s->slot + 1) % s->log_slots) {
+                if (s->scanned > 0 && s->slot == s->stop_slot)
+                        return; /* around the ring: back at its start */
                 if (rd(f, base + s->slot * WS_SLOT, b) != WITNESS_OK) {
                         s->ioerr = true;
                         return;
@@ -317,7 +343,8 @@ void witness_ws_scan_to(struct witness_ws_scan *s, uint64_t start_slot, uint64_t
                         uint64_t first = witness_ws_get64(b + 8);
                         uint32_t count = get32(b + 16);
 
-                        if (first != s->v.next_seq || count == 0) {
+                        if (first != s->v.next_seq || count == 0 ||
+                            memcmp(b + 24, s->v.head, WITNESS_HEAD_SIZE) != 0) {
                                 s->fault = true;
                                 s->v.fault = WV_FORMAT;
                                 s->v.fault_expected_seq = s->v.next_seq;
@@ -343,10 +370,11 @@ void witness_ws_scan_to(struct witness_ws_scan *s, uint64_t start_slot, uint64_t
                 }
                 memcpy(before, s->v.head, WITNESS_HEAD_SIZE);
                 if (witness_verify_record(&s->v, b) != WV_OK) {
-                        bool last = s->slot + 1 >= s->log_slots;
+                        uint64_t next = (s->slot + 1) % s->log_slots;
+                        bool last = next == s->stop_slot;
                         uint8_t nb[WS_SLOT];
 
-                        if (!last && rd(f, base + (s->slot + 1) * WS_SLOT, nb) != WITNESS_OK) {
+                        if (!last && rd(f, base + next * WS_SLOT, nb) != WITNESS_OK) {
                                 s->ioerr = true;
                                 return;
                         }
@@ -354,7 +382,7 @@ void witness_ws_scan_to(struct witness_ws_scan *s, uint64_t start_slot, uint64_t
                          * erased flash, and only after the last anchored seal (anchors are
                          * written after their seal is complete). Anything else is damage. */
                         if (!s->no_torn && (last || witness_ws_is_fill(nb, WS_SLOT, 0xFF)) &&
-                            (!s->anchored || s->slot > s->anchor.slot)) {
+                            (!s->anchored || s->anchor_passed)) {
                                 s->torn = true;
                                 s->v.fault = WV_OK;
                                 s->v.index--;
@@ -368,6 +396,8 @@ void witness_ws_scan_to(struct witness_ws_scan *s, uint64_t start_slot, uint64_t
                         }
                         return;
                 }
+                if (s->anchored && s->slot == s->anchor.slot)
+                        s->anchor_passed = true;
                 if (!s->any_record) {
                         s->any_record = true;
                         s->first_seq = s->v.next_seq - 1;
@@ -481,9 +511,27 @@ enum witness_err witness_store_verify(const struct witness_flash *f, const uint8
         rep->anchor_bad_entry = j.first_bad;
         rep->anchor_bad_mac = ac.bad_mac;
         rep->anchor_torn = j.torn;
-        witness_ws_scan_run(&s, 0);
+        if (j.rot_found) {
+                /* History begins where the latest (authenticated) rotation entry says. */
+                witness_verify_init(&s.v, j.rot.head, j.rot.seal_seq, key, key_len);
+                s.stop_slot = j.rot.slot % s.log_slots;
+                rep->rotated = true;
+                rep->rotations = j.rot.rotations;
+                rep->base_seq = j.rot.seal_seq;
+                rep->base_slot = j.rot.slot;
+                rep->rot_boot = j.rot.boot;
+        }
+        witness_ws_scan_run(&s, s.stop_slot);
         if (s.ioerr)
                 return WITNESS_E_FLASH;
+        if (j.rot_found && !s.fault) {
+                /* After a rotation the log fills every block: it ends in the block just
+                 * before the one history begins in. More erased means more was cut. */
+                uint64_t per = f->block_size / WS_SLOT, nb = s.log_slots / per;
+
+                rep->rot_gap = !(s.slot / per == (s.stop_slot / per + nb - 1) % nb ||
+                                 (s.slot == s.stop_slot && s.scanned > 0));
+        }
         rep->records = s.v.records;
         rep->seals_ok = s.v.seals_ok;
         rep->seals_unchecked = s.v.seals_unchecked;
@@ -517,6 +565,10 @@ enum witness_err witness_store_verify(const struct witness_flash *f, const uint8
                 rep->bad_seq = s.v.fault_expected_seq;
                 rep->expected_seq = s.v.fault_expected_seq;
                 rep->found_seq = s.v.fault_found_seq;
+        } else if (rep->rot_gap) {
+                rep->verdict = WV_MISSING;
+                rep->bad_slot = s.slot;
+                rep->bad_seq = s.v.next_seq;
         } else if (rep->anchor_bad) {
                 rep->verdict = WV_ANCHOR;
                 rep->bad_slot = j.first_bad;

@@ -70,6 +70,7 @@ enum witness_kind {
         WK_WIT_UNCLEAN = 0x0C05,  /* the previous boot ended without WK_WIT_SHUTDOWN */
         WK_WIT_ALARM = 0x0C06,    /* the background scrub found damage in the store */
         WK_WIT_FOLDED = 0x0C07,   /* denials over the budget this epoch (witness/budget.h) */
+        WK_WIT_ROTATED = 0x0C08,  /* the store erased its oldest block: history now begins later */
 };
 
 /* Record flags. */
@@ -267,11 +268,15 @@ struct witness_store_report {
         bool anchored; /* a valid anchor was found */
         uint64_t anchor_seq, anchor_slot;
         uint64_t anchors, anchors_ok, anchors_unchecked; /* journal entries, MACs checked */
-        bool anchor_bad;                 /* a journal entry is damaged or its MAC fails */
-        uint64_t anchor_bad_entry;       /* its index in the journal (block * per + entry) */
-        bool anchor_bad_mac;             /* intact container, wrong MAC: forged or wrong key */
-        bool anchor_torn;                /* one interrupted anchor write (power cut) */
-        bool clean_end;                  /* the log ends with WK_WIT_SHUTDOWN + seal */
+        bool anchor_bad;           /* a journal entry is damaged or its MAC fails */
+        uint64_t anchor_bad_entry; /* its index in the journal (block * per + entry) */
+        bool anchor_bad_mac;       /* intact container, wrong MAC: forged or wrong key */
+        bool anchor_torn;          /* one interrupted anchor write (power cut) */
+        bool clean_end;            /* the log ends with WK_WIT_SHUTDOWN + seal */
+        bool rotated;              /* history begins after rotations (below) */
+        uint64_t rotations, base_seq, base_slot;
+        uint32_t rot_boot;
+        bool rot_gap;                    /* more is erased than rotation explains */
         bool anchor_ok;                  /* the anchored seal was found with the same head */
         bool lost;                       /* an interrupted batch at the tail */
         uint64_t lost_first, lost_last;  /* lost_last = UINT64_MAX when unknown */
@@ -305,6 +310,7 @@ struct witness_stats {
         bool unclean;          /* the previous boot ended without a clean shutdown */
         uint64_t unclean_last; /* last persisted seq of that boot */
         /* background scrub */
+        uint64_t rotations, base_seq; /* the store rotated; history begins at base_seq */
         uint64_t scrub_passes, scrub_records, scrub_slot;
         bool scrub_alarm;
         int scrub_verdict; /* enum witness_verdict of the first damage found */
@@ -326,6 +332,7 @@ struct witness_log_config {
         uint32_t batch_max;                   /* records per flush before an automatic flush */
         uint64_t (*clock_ns)(void *ctx);
         void *clock_ctx;
+        bool rotate;        /* a full store erases its oldest block instead of stopping */
         const uint8_t *key; /* the board's root key; NULL: development seals (WITNESS_F_DEV) */
         size_t key_len;     /* 16..64 */
         void (*lock)(void *ctx);
@@ -339,7 +346,9 @@ struct witness_log_config {
 
 /* ---- store scanning (shared by recovery, verification and the scrub) ---- */
 struct witness_ws_anchor {
-        uint64_t seal_seq;
+        bool rot;           /* a rotation entry ("history begins here"), not an anchor */
+        uint32_t rotations; /* rotation entries: how many rotations so far (flags >> 8) */
+        uint64_t seal_seq;  /* anchor: the seal's seq; rotation: first seq of history */
         uint32_t slot, boot, index, flags; /* flags: WITNESS_F_DEV */
         uint8_t head[WITNESS_HEAD_SIZE];   /* chain head before the seal */
         uint8_t mac[WITNESS_HEAD_SIZE];
@@ -351,6 +360,9 @@ struct witness_ws_scan {
         uint64_t log_slots;
         struct witness_verifier v;
         bool anchored, anchor_ok, no_torn;
+        uint64_t stop_slot; /* the scan ends on reaching it again (the ring's start) */
+        uint64_t scanned;   /* slots looked at */
+        bool anchor_passed; /* the anchored seal is behind the scan */
         struct witness_ws_anchor anchor;
         uint64_t slot; /* where the scan stopped: first erased slot, torn or bad slot */
         bool torn, fault, ioerr;
@@ -389,6 +401,13 @@ struct witness_log {
         uint64_t seal_notified;               /* last_seal.count when on_seal was last called */
         struct witness_ws_anchor last_anchor; /* the latest anchor (read at open, or written) */
         bool have_anchor;
+        /* where history begins (rotation) and the head before flushed_seq */
+        bool have_rot;
+        struct witness_ws_anchor rot;
+        uint64_t base_slot, base_seq;
+        uint8_t base_head[WITNESS_HEAD_SIZE];
+        uint8_t batch_head[WITNESS_HEAD_SIZE];
+        bool rot_pending;
         struct witness_seal_info last_seal;
         bool clean_end;
         uint64_t prev_last_time;

@@ -63,6 +63,7 @@ static const struct {
     {WK_WIT_UNCLEAN, "WK_WIT_UNCLEAN"},
     {WK_WIT_ALARM, "WK_WIT_ALARM"},
     {WK_WIT_FOLDED, "WK_WIT_FOLDED"},
+    {WK_WIT_ROTATED, "WK_WIT_ROTATED"},
 };
 
 static const char *families[] = {"",          "BOOT",   "PARTITION", "CAP",   "MEMORY",
@@ -508,6 +509,18 @@ static int cmd_verify(const struct wt_input *in, const struct opts *o, FILE *out
         if (rc == 0 && r.verdict == WV_OK && r.points_ok)
                 fprintf(out, "heads: the log holds all %" PRIu64 " published/expected heads\n",
                         r.points_ok);
+        if (r.points_rotated)
+                fprintf(out,
+                        "heads: %" PRIu64
+                        " published heads precede the start of history "
+                        "(rotated away)\n",
+                        r.points_rotated);
+        if (r.rotated)
+                fprintf(out,
+                        "history begins at seq %" PRIu64 ": the store rotated %" PRIu64
+                        " time%s (the oldest block erased to make room; last at boot %u), "
+                        "authenticated by its rotation entry\n",
+                        r.first_seq, r.rotations, r.rotations == 1 ? "" : "s", r.rot_boot);
         if (rc == 0) {
                 struct stats_ctx sc = {.out = out};
 

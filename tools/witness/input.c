@@ -90,7 +90,15 @@ static int load_flash(struct wt_input *in)
                 in->flash_super_bad = true;
                 return 0;
         }
-        for (uint64_t s = 0, base = witness_ws_log_off(&f); s < witness_ws_log_slots(&f); s++) {
+        /* From where history begins (the latest rotation entry, else slot 0), around the
+         * ring of blocks, to the first erased slot. */
+        struct witness_ws_journal j;
+        uint64_t n = witness_ws_log_slots(&f), start = 0;
+
+        if (witness_ws_read_journal(&f, &j, NULL, NULL) == WITNESS_OK && j.rot_found)
+                start = j.rot.slot % n;
+        for (uint64_t k = 0, s = start, base = witness_ws_log_off(&f); k < n;
+             k++, s = (s + 1) % n) {
                 struct wt_item it = {.where = s};
 
                 if (base + s * WS_SLOT >= in->len)
@@ -418,7 +426,17 @@ static int verify_flash(const struct wt_input *in, const struct wt_verify_opts *
         r->anchors_ok = rep.anchors_ok;
         r->anchors_unchecked = rep.anchors_unchecked;
         r->anchor_torn = rep.anchor_torn;
-        witness_genesis(r->start_head);
+        r->rotated = rep.rotated;
+        r->rotations = rep.rotations;
+        r->rot_boot = rep.rot_boot;
+        if (rep.rotated) {
+                struct witness_ws_journal j;
+
+                (void)witness_ws_read_journal(&f, &j, NULL, NULL);
+                memcpy(r->start_head, j.rot.head, WITNESS_HEAD_SIZE);
+        } else {
+                witness_genesis(r->start_head);
+        }
         r->first_seq = rep.first_seq;
         r->next_seq = rep.next_seq;
         r->unsealed_first = rep.unsealed_first;
@@ -467,6 +485,15 @@ static int verify_flash(const struct wt_input *in, const struct wt_verify_opts *
                                  rep.anchors);
                 break;
         case WV_MISSING: {
+                if (rep.rot_gap) {
+                        snprintf(r->why, sizeof(r->why),
+                                 "the store rotated (history begins at seq %" PRIu64
+                                 ", slot %" PRIu64 ") but the log ends at slot %" PRIu64
+                                 ", not in the block before: blocks were erased that rotation "
+                                 "did not erase",
+                                 rep.base_seq, rep.base_slot, rep.bad_slot);
+                        break;
+                }
                 /* The expected record further on: moved (e.g. two swapped), not lost. */
                 for (size_t i = 0; i < in->n; i++)
                         if (in->items[i].seq == rep.bad_seq && in->items[i].where > rep.bad_slot) {
@@ -549,9 +576,16 @@ static int check_points(const struct wt_input *in, const struct wt_verify_opts *
         qsort(pts, n, sizeof(*pts), point_cmp);
         memcpy(h, r->start_head, WITNESS_HEAD_SIZE);
         k = 0;
-        /* Points before what the log holds cannot be shown: the store lost them. */
-        while (k < n && pts[k].seq < r->first_seq && bad == NULL)
+        /* Points before what the log holds cannot be shown: the store lost them, unless
+         * an authenticated rotation says history now begins later. */
+        while (k < n && pts[k].seq < r->first_seq && bad == NULL) {
+                if (r->rotated && pts[k].what != 's' && pts[k].what != 'e') {
+                        r->points_rotated++;
+                        k++;
+                        continue;
+                }
                 bad = &pts[k++];
+        }
         for (size_t i = 0; i < in->n && bad == NULL && next < r->next_seq; i++) {
                 const struct wt_item *it = &in->items[i];
 
@@ -569,7 +603,7 @@ static int check_points(const struct wt_input *in, const struct wt_verify_opts *
         if (bad == NULL && k < n)
                 bad = &pts[k];
         if (bad == NULL) {
-                r->points_ok = n;
+                r->points_ok = n - r->points_rotated;
                 free(pts);
                 return 0;
         }

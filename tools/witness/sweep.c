@@ -133,7 +133,7 @@ static void reseal(struct image *im, keyfn kf, void *ctx)
                         /* its anchors: same head before the seal, same key */
                         for (size_t a = 0; a < im->anchors; a++) {
                                 uint8_t *e = im->d + im->anchor_off[a];
-                                struct witness_ws_anchor an;
+                                struct witness_ws_anchor an = {0};
 
                                 if (memcmp(e, witness_ws_magic_anchor, 8) != 0 ||
                                     u32(e + 16) != (uint32_t)i)
@@ -356,7 +356,7 @@ int main(int argc, char **argv)
                 RESET();
                 e = im.d + base.anchor_off[a];
                 {
-                        struct witness_ws_anchor an;
+                        struct witness_ws_anchor an = {0};
                         uint8_t h[32];
 
                         an.seal_seq = witness_ws_get64(e + 8) + (n % 3 == 0 ? 7 : 0);
@@ -457,7 +457,16 @@ int main(int argc, char **argv)
 
                 RESET();
                 reseal(&im, key_real, &ks);
-                printf("sweep control_reseal_with_real_key exit %d\n", verify(&im));
+                int rc = verify(&im);
+
+                printf("sweep control_reseal_with_real_key exit %d\n", rc);
+                if (rc != 0) {
+                        char *argv[] = {"witness", "verify", "control", "--key-file",
+                                        (char *)keyfile};
+
+                        witness_tool_run_buffer(5, argv, im.d, im.len, stdout, stdout);
+                        bad = 1;
+                }
         }
         free(im.d);
         free(base.d);

@@ -68,7 +68,10 @@ struct wt_result {
         enum witness_verdict verdict;
         uint64_t bad_index, bad_seq, found_seq, where;
         uint64_t records, seals_ok, seals_unchecked, seals_dev, first_seq, next_seq, unsealed_first;
-        uint64_t anchors, anchors_ok, anchors_unchecked, points_ok;
+        uint64_t anchors, anchors_ok, anchors_unchecked, points_ok, points_rotated;
+        bool rotated; /* flash: history begins after rotations */
+        uint64_t rotations;
+        uint32_t rot_boot;
         bool anchor_torn;
         uint8_t start_head[WITNESS_HEAD_SIZE]; /* head before first_seq */
         bool lost;
