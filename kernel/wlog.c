@@ -20,12 +20,13 @@
 #include "kernel/spinlock.h"
 #include "witness/witness.h"
 
-#define WLOG_RING_CAP        4096
-#define WLOG_BATCH_MAX       256
-#define WLOG_SCRUB_SLOTS     64             /* store slots the scrub checks per idle turn */
-#define WLOG_SCRUB_GAP_NS    10000000000ULL /* a new whole-store pass at most every 10 s */
-#define WLOG_SCRUB_SEAL      4              /* slots checked after each seal */
-#define WLOG_SCRUB_MARGIN_NS 200000ULL      /* idle scrub stops this long before the timer */
+#define WLOG_RING_CAP         4096
+#define WLOG_BATCH_MAX        256
+#define WLOG_SCRUB_SLOTS      64             /* store slots the scrub checks per idle turn */
+#define WLOG_SCRUB_GAP_NS     10000000000ULL /* a new whole-store pass at most every 10 s */
+#define WLOG_SCRUB_IDLE_SLOTS 16        /* at most per idle turn (the other CPUs share its lock) */
+#define WLOG_SCRUB_SEAL       4         /* slots checked after each seal */
+#define WLOG_SCRUB_MARGIN_NS  200000ULL /* idle scrub stops this long before the timer */
 
 WITNESS_RING_DEFINE(wlog_ring, WLOG_RING_CAP);
 static struct witness_log wlog;
@@ -241,16 +242,19 @@ static void wlog_on_seal(void *ctx)
 }
 
 /*
- * Idle time on CPU 0 (interrupts masked): scrub one slot at a time while the timer's next
- * interrupt is far, letting any pending interrupt in between slots and stopping as soon as
- * one came, so a wake-up waits for at most one slot's check.
+ * Idle time on CPU 0 (interrupts masked): scrub one slot at a time, at most
+ * WLOG_SCRUB_IDLE_SLOTS per idle turn, while the timer's next interrupt is far, letting any
+ * pending interrupt in between slots and stopping as soon as one came, so a wake-up waits
+ * for at most one slot's check.
  */
 static void wlog_scrub_idle(void)
 {
         struct percpu *c = this_cpu();
         uint64_t irqs = c->irqs;
 
-        while (hal_timer_ns_to_next(c->index) > WLOG_SCRUB_MARGIN_NS) {
+        for (unsigned n = 0;
+             n < WLOG_SCRUB_IDLE_SLOTS && hal_timer_ns_to_next(c->index) > WLOG_SCRUB_MARGIN_NS;
+             n++) {
                 if (witness_log_scrub_step(&wlog, 1, WLOG_SCRUB_GAP_NS)) {
                         break;
                 }
