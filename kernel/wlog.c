@@ -430,11 +430,11 @@ static int cmd_witness(int argc, char **argv)
                         con_printf("witness: store not verified (%s)\n", wlog_store_desc);
                 } else if (rep.verdict == WV_OK) {
                         con_printf(
-                            "witness: store intact: %llu records (seq %llu..%llu), %llu "
-                            "seals verified, last boot %u\n",
+                            "witness: store intact: %llu records (seq %llu..%llu), chain and "
+                            "anchors checked (seal MACs: tools/witness with the key), last boot "
+                            "%u\n",
                             (unsigned long long)rep.records, (unsigned long long)rep.first_seq,
-                            (unsigned long long)(rep.next_seq - 1),
-                            (unsigned long long)rep.seals_ok, rep.last_boot);
+                            (unsigned long long)(rep.next_seq - 1), rep.last_boot);
                 } else {
                         con_printf("witness: store FAILS at seq %llu (slot %llu): %s\n",
                                    (unsigned long long)rep.bad_seq,
