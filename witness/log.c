@@ -314,6 +314,9 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
         log->next_seq = log->ring_start_seq = log->flushed_seq = s.v.next_seq;
         log->boot = s.last_boot + 1;
         log->wslot = s.slot;
+        if (!log->have_rot && s.scanned > 0 && s.slot == log->base_slot && s.any_record &&
+            !log->cfg.rotate)
+                log->wslot = log->log_slots; /* every slot written: full, not slot 0 again */
         memcpy(log->batch_head, s.v.head, WITNESS_HEAD_SIZE);
         log->clean_end = s.have_seal && s.unsealed_first == s.v.next_seq &&
                          s.before_seal_kind == WK_WIT_SHUTDOWN;
