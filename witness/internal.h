@@ -63,6 +63,10 @@ void witness_ws_batch_make(uint8_t slot[WS_SLOT], uint64_t first_seq, uint32_t c
  * ring's start (stop_slot) again, or max_slots slots. */
 void witness_ws_scan_run(struct witness_ws_scan *s, uint64_t start_slot);
 void witness_ws_scan_to(struct witness_ws_scan *s, uint64_t start_slot, uint64_t max_slots);
+/* After a scan that stopped on a bad slot: is it the start of the block a rotation was about
+ * to erase when the power went (the rotation entry is written, the erase did not happen)? */
+bool witness_ws_rotation_interrupted(const struct witness_ws_scan *s, bool rotated,
+                                     uint64_t base_slot);
 /* After a scan: is there an interrupted batch, and which sequence numbers did it lose? */
 bool witness_ws_scan_lost(const struct witness_ws_scan *s, uint64_t *lost_first,
                           uint64_t *lost_last);

@@ -321,6 +321,15 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
         log->clean_end = s.have_seal && s.unsealed_first == s.v.next_seq &&
                          s.before_seal_kind == WK_WIT_SHUTDOWN;
         log->prev_last_time = s.last_time;
+        if (witness_ws_rotation_interrupted(&s, log->have_rot, log->base_slot)) {
+                /* The power went between a rotation entry and its erase: finish it. */
+                if (f->erase_block(f->ctx, witness_ws_log_off(f) + s.slot * WS_SLOT) != 0) {
+                        e = WITNESS_E_FLASH;
+                        goto out;
+                }
+                s.fault = false;
+                log->st.recovered = true;
+        }
         if (s.fault || (s.anchored && !s.anchor_ok) ||
             (log->clean_end && (j.torn || !s.anchored || s.seal_slot != s.anchor.slot))) {
                 /* Not a power cut: evidence of damage or tampering (after a clean shutdown

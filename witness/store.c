@@ -420,6 +420,17 @@ void witness_ws_scan_to(struct witness_ws_scan *s, uint64_t start_slot, uint64_t
         }
 }
 
+bool witness_ws_rotation_interrupted(const struct witness_ws_scan *s, bool rotated,
+                                     uint64_t base_slot)
+{
+        uint64_t per = s->f->block_size / WS_SLOT, nb = s->log_slots / per;
+
+        /* The log ran to the end of the block before it (no erased slot on the way) and the
+         * bad slot opens the block the rotation freed: old, rotated-away records. */
+        return rotated && s->fault && s->slot % per == 0 && nb >= 3 &&
+               s->slot / per == (base_slot / per + nb - 1) % nb;
+}
+
 bool witness_ws_scan_lost(const struct witness_ws_scan *s, uint64_t *lost_first,
                           uint64_t *lost_last)
 {
@@ -524,7 +535,10 @@ enum witness_err witness_store_verify(const struct witness_flash *f, const uint8
         witness_ws_scan_run(&s, s.stop_slot);
         if (s.ioerr)
                 return WITNESS_E_FLASH;
-        if (j.rot_found && !s.fault) {
+        if (witness_ws_rotation_interrupted(&s, j.rot_found, s.stop_slot)) {
+                s.fault = false; /* a power cut mid-rotation: the block is erased at boot */
+                rep->rot_interrupted = true;
+        } else if (j.rot_found && !s.fault) {
                 /* After a rotation the log fills every block: it ends in the block just
                  * before the one history begins in. More erased means more was cut. */
                 uint64_t per = f->block_size / WS_SLOT, nb = s.log_slots / per;
@@ -579,7 +593,7 @@ enum witness_err witness_store_verify(const struct witness_flash *f, const uint8
                 rep->bad_seq = s.v.next_seq;
                 rep->expected_seq = s.anchor.seal_seq;
                 rep->found_seq = s.v.next_seq;
-        } else if (rep->lost) {
+        } else if (rep->lost || rep->rot_interrupted) {
                 rep->verdict = WV_TORN;
                 rep->bad_slot = s.slot;
                 rep->bad_seq = rep->lost_first;

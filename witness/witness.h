@@ -277,6 +277,7 @@ struct witness_store_report {
         uint64_t rotations, base_seq, base_slot;
         uint32_t rot_boot;
         bool rot_gap;                    /* more is erased than rotation explains */
+        bool rot_interrupted;            /* a power cut between a rotation entry and its erase */
         bool anchor_ok;                  /* the anchored seal was found with the same head */
         bool lost;                       /* an interrupted batch at the tail */
         uint64_t lost_first, lost_last;  /* lost_last = UINT64_MAX when unknown */

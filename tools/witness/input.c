@@ -458,7 +458,13 @@ static int verify_flash(const struct wt_input *in, const struct wt_verify_opts *
                          rep.anchor_seq, rep.anchor_slot, rep.bad_slot, rep.next_seq);
                 break;
         case WV_TORN:
-                if (rep.lost_last == UINT64_MAX)
+                if (rep.rot_interrupted)
+                        snprintf(r->why, sizeof(r->why),
+                                 "a rotation was interrupted: the block at slot %" PRIu64
+                                 " holds rotated-away records the power cut kept from being "
+                                 "erased (the next boot erases it)",
+                                 rep.bad_slot);
+                else if (rep.lost_last == UINT64_MAX)
                         snprintf(r->why, sizeof(r->why),
                                  "interrupted batch at slot %" PRIu64 ": records from seq %" PRIu64
                                  " on were lost (power cut, not yet recovered by a boot)",
