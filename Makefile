@@ -224,19 +224,29 @@ setup:
 # ---------------------------------------------------------------------------
 # running
 QEMU_MACHINE := -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m $(MEM) -smp $(SMP) -nic none
+# The witness root key: generated once per machine into build/ (never in an image or the
+# repository) and handed to RVM as a board's secure world would, in a RAM page
+# (hal/wkey.h, docs/boards.md). WITNESS_KEY= (empty) runs without one: development seals.
+WITNESS_KEY ?= build/witness.key
+WITNESS_KEY_PAGE := 0x401ff000
 QEMU_RUN = $(QEMU) $(QEMU_MACHINE) -nographic -semihosting-config enable=on,target=native \
-	-drive if=pflash,format=raw,unit=1,file=$(WITNESS_IMG) -append "semihosting"
+	-drive if=pflash,format=raw,unit=1,file=$(WITNESS_IMG) -append "semihosting" \
+	$(if $(WITNESS_KEY),-device loader$(comma)file=$(WITNESS_KEY)$(comma)addr=$(WITNESS_KEY_PAGE)$(comma)force-raw=on)
+comma := ,
 
 $(WITNESS_IMG):
 	@mkdir -p $(dir $@)
 	@truncate -s 64M $@
 
+build/witness.key: | build/tools/witness
+	@build/tools/witness keygen $@
+
 .PHONY: run debug
-run: $(OUT)/rvm.bin $(WITNESS_IMG)
+run: $(OUT)/rvm.bin $(WITNESS_IMG) $(WITNESS_KEY)
 	@echo "  QEMU    $(OUT)/rvm.bin (SMP=$(SMP), MEM=$(MEM)); leave with Ctrl-A X, or 'poweroff'"
 	@$(QEMU_RUN) -kernel $(OUT)/rvm.bin
 
-debug: $(OUT)/rvm.bin $(WITNESS_IMG)
+debug: $(OUT)/rvm.bin $(WITNESS_IMG) $(WITNESS_KEY)
 	@echo "QEMU is halted at the first instruction with a gdb stub on :1234. Attach with:"
 	@echo "  gdb-multiarch -q $(OUT)/rvm.elf -ex 'target remote localhost:1234'"
 	@$(QEMU_RUN) -kernel $(OUT)/rvm.bin -S -gdb tcp::1234
@@ -326,6 +336,10 @@ build/tools/witness: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS) $(WITNES
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) -o $@ $^
 	@echo "  TOOL    $@"
+# The tamper sweep tests/run drives on a store written by three boots.
+build/tools/witness-sweep: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS) $(WITNESS_TOOL_CORE) tools/witness/sweep.c) $(HOST_MBEDTLS_OPT)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -o $@ $^
 
 # The min-cut tool: the kernel's coherence/mincut.c behind a strict text reader.
 build/tools/mincut: $(patsubst %.c,$(HOST_OUT)/opt/%.o,coherence/mincut.c tools/mincut/main.c)
@@ -400,11 +414,11 @@ TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-m
 test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin \
 		$(OUT_LOCK)/rvm.bin \
 		$(HOST_OUT)/model/cap_model_test build/tools/witness $(FUZZERS) $(HOST_OUT)/wasm/spec_runner \
-		build/tools/mincut
+		build/tools/mincut build/witness.key build/tools/witness-sweep
 	@$(MAKE) --no-print-directory toolchain-images
 	@tests/run --unit "$(UNIT_BINS)" --dtb $(HOST_OUT)/virt-smp4.dtb \
 		--image $(OUT)/rvm.bin --ktest $(OUT_TEST)/rvm.bin --witness-tool build/tools/witness \
-		--lockstat $(OUT_LOCK)/rvm.bin \
+		--lockstat $(OUT_LOCK)/rvm.bin --witness-key build/witness.key \
 		--toolchain-images "build/gnu-$(PROFILE)/rvm.bin build/llvm-$(PROFILE)/rvm.bin" \
 		--qemu "$(QEMU)" --tier $(TEST_TIERS)
 

@@ -67,6 +67,16 @@ void hal_timer_event(unsigned c, uint64_t at)
         }
 }
 
+uint64_t hal_timer_ns_to_next(unsigned c)
+{
+        uint64_t at = timer_cpu[c].next, now = arch_counter();
+
+        if (timer_cpu[c].event != 0 && timer_cpu[c].event < at) {
+                at = timer_cpu[c].event;
+        }
+        return at > now ? (at - now) * 1000000000ULL / arch_counter_freq() : 0;
+}
+
 uint64_t hal_time_ns(void)
 {
         return arch_time_ns();

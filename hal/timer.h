@@ -25,6 +25,8 @@ bool hal_timer_rearm(unsigned cpu);
  * through the same interrupt, for which hal_timer_rearm then returns false.
  */
 void hal_timer_event(unsigned cpu, uint64_t at);
+/* Nanoseconds until the calling CPU's timer fires next (tick or event); 0 if it is due. */
+uint64_t hal_timer_ns_to_next(unsigned cpu);
 /* Nanoseconds since the counter started (boot, under QEMU). */
 uint64_t hal_time_ns(void);
 uint64_t hal_timer_freq(void);

@@ -47,6 +47,7 @@ static int cmd_info(int argc, char **argv)
                 con_printf("initrd: 0x%llx (%llu bytes)\n", (unsigned long long)b->initrd.base,
                            (unsigned long long)b->initrd.size);
         }
+        wlog_banner();
         return 0;
 }
 MONITOR_CMD(info, "info", "", "version, profile, toolchain, board, uptime", cmd_info);
@@ -116,7 +117,7 @@ static void shutdown_witness(void)
             .kind = WK_PART_STATE,
             .target = 0,
             .payload = PART_STATE_STOPPED | (uint64_t)PART_STATE_RUNNING << 32});
-        wlog_flush();
+        wlog_shutdown();
 }
 
 static int cmd_reboot(int argc, char **argv)

@@ -11,15 +11,22 @@
 #include "boot/boot.h"
 #include "hal/pflash.h"
 #include "hal/timer.h"
+#include "hal/wkey.h"
 #include "kernel/console.h"
 #include "kernel/fmt.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
+#include "kernel/percpu.h"
 #include "kernel/spinlock.h"
 #include "witness/witness.h"
 
-#define WLOG_RING_CAP  4096
-#define WLOG_BATCH_MAX 256
+#define WLOG_RING_CAP         4096
+#define WLOG_BATCH_MAX        256
+#define WLOG_SCRUB_SLOTS      64             /* store slots the scrub checks per idle turn */
+#define WLOG_SCRUB_GAP_NS     10000000000ULL /* a new whole-store pass at most every 10 s */
+#define WLOG_SCRUB_IDLE_SLOTS 16        /* at most per idle turn (the other CPUs share its lock) */
+#define WLOG_SCRUB_SEAL       4         /* slots checked after each seal */
+#define WLOG_SCRUB_MARGIN_NS  200000ULL /* idle scrub stops this long before the timer */
 
 WITNESS_RING_DEFINE(wlog_ring, WLOG_RING_CAP);
 static struct witness_log wlog;
@@ -29,6 +36,9 @@ static struct spinlock wlog_lock_word = SPINLOCK_INIT;
 static uint64_t wlog_lock_saved;
 static uint64_t wlog_last_flush_ns;
 static const char *wlog_store_desc = "RAM only";
+static uint64_t wlog_published;    /* seals made this boot whose head is on the console */
+static uint64_t wlog_published_ns; /* when the last head line was printed */
+static bool wlog_alarm_reported;   /* the scrub's alarm has been printed */
 
 /* IRQs are masked while the lock is held: an interrupt handler may emit too. */
 static void wlog_lock(void *ctx)
@@ -105,25 +115,52 @@ static const char *store_state_name(int s)
         return "?";
 }
 
+static void wlog_on_seal(void *ctx);
+
 int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
 {
         const struct board_info *b = &boot_state.board;
+        uint8_t blob[HAL_WKEY_BLOB], key[32];
+        size_t key_len = 0;
         struct witness_log_config cfg = {
             .ring = wlog_ring_records,
             .marks = wlog_ring_marks,
             .ring_cap = WLOG_RING_CAP,
             .batch_max = WLOG_BATCH_MAX,
             .clock_ns = wlog_clock,
-            .key = witness_dev_key,
-            .key_len = sizeof(witness_dev_key),
+            .key = NULL, /* development seals unless the board provisioned a key */
             .lock = wlog_lock,
             .unlock = wlog_unlock,
             .lock_ctx = &wlog_lock_word,
+            .on_seal = wlog_on_seal,
+            .rotate = true, /* a full store erases its oldest block and goes on */
         };
 
-        if (witness_crypto_init() != WITNESS_OK || witness_log_init(&wlog, &cfg) != WITNESS_OK) {
+        /* The root key, from the board's secure world; the log keeps it only until it has
+         * derived this boot's first epoch key (witness_log_start). */
+        hal_witness_key_take(blob);
+        if (witness_key_blob_parse(blob, key, &key_len)) {
+                cfg.key = key;
+                cfg.key_len = key_len;
+        }
+        witness_wipe(blob, sizeof(blob));
+        enum witness_err ie = witness_crypto_init();
+        if (ie == WITNESS_OK) {
+                ie = witness_log_init(&wlog, &cfg);
+        }
+        witness_wipe(key, sizeof(key));
+        if (ie != WITNESS_OK) {
                 fmt_format(msg, cap, "cannot initialise the log");
                 return -1;
+        }
+        if (cfg.key == NULL) {
+                con_printf(
+                    "\n"
+                    "********************************************************************\n"
+                    "* WITNESS: NO KEY PROVISIONED BY THE BOARD. Seals are DEVELOPMENT   *\n"
+                    "* seals (public key): they do not authenticate this log.           *\n"
+                    "* Under QEMU: make build/witness.key (once per machine).           *\n"
+                    "********************************************************************\n");
         }
         enum witness_err attach = WITNESS_E_NOFMT;
         if (b->flash_count < 2) {
@@ -152,12 +189,95 @@ int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
 
         struct witness_stats st;
         witness_log_stats(&wlog, &st);
-        fmt_format(msg, cap, "boot %u, chain continues at seq %llu; store %s: %s%s", st.boot,
+        fmt_format(msg, cap, "boot %u, chain continues at seq %llu; store %s: %s%s%s; %s", st.boot,
                    (unsigned long long)st.next_seq, wlog_store_desc,
                    store_state_name(st.store_state),
-                   st.recovered ? " (recovered an interrupted batch)" : "");
+                   st.recovered ? " (recovered an interrupted batch)" : "",
+                   st.unclean ? " (the last boot ended without a clean shutdown)" : "",
+                   st.dev_key ? "DEVELOPMENT seals (no key)" : "keyed, forward-secure seals");
         (void)attach;
         return 0;
+}
+
+/*
+ * Publish the latest seal's head off the flash: one "W1S" line on the console, which
+ * whoever captures the console keeps as proof of how far the log had reached
+ * (tools/witness verify IMAGE --heads CAPTURE). Printed outside the log's lock.
+ */
+static void wlog_publish(void)
+{
+        struct witness_seal_info si;
+        char line[WITNESS_SERIAL_PUB_MAX];
+
+        witness_log_last_seal(&wlog, &si);
+        if (si.count == wlog_published) {
+                return;
+        }
+        wlog_published = si.count;
+        wlog_published_ns = hal_time_ns();
+        witness_serial_format_pub(&si, line);
+        con_printf("%s\n", line);
+}
+
+static void wlog_alarm_check(void)
+{
+        struct witness_stats st;
+
+        witness_log_stats(&wlog, &st);
+        if (st.scrub_alarm && !wlog_alarm_reported) {
+                wlog_alarm_reported = true;
+                con_printf("witness: ALARM: the store is damaged at slot %llu (seq %llu): %s\n",
+                           (unsigned long long)st.scrub_bad_slot,
+                           (unsigned long long)st.scrub_bad_seq,
+                           witness_verdict_name((enum witness_verdict)st.scrub_verdict));
+        }
+}
+
+/* After every seal (outside the log's lock): publish its head, scrub a little, so even a
+ * CPU that never idles keeps both going. */
+static void wlog_on_seal(void *ctx)
+{
+        (void)ctx;
+        /* At most one head line an epoch: the latest head vouches for every earlier one,
+         * and a console is slow (a line is ~10 ms at 115,200 baud). */
+        if (hal_time_ns() - wlog_published_ns >= WLOG_EPOCH_NS) {
+                wlog_publish();
+        }
+        (void)witness_log_scrub_step(&wlog, WLOG_SCRUB_SEAL, WLOG_SCRUB_GAP_NS);
+        wlog_alarm_check();
+}
+
+/*
+ * Idle time on CPU 0 (interrupts masked): scrub one slot at a time, at most
+ * WLOG_SCRUB_IDLE_SLOTS per idle turn, while the timer's next interrupt is far, letting any
+ * pending interrupt in between slots and stopping as soon as one came, so a wake-up waits
+ * for at most one slot's check.
+ */
+static void wlog_scrub_idle(void)
+{
+        struct percpu *c = this_cpu();
+        uint64_t irqs = c->irqs;
+
+        for (unsigned n = 0;
+             n < WLOG_SCRUB_IDLE_SLOTS && hal_timer_ns_to_next(c->index) > WLOG_SCRUB_MARGIN_NS;
+             n++) {
+                if (witness_log_scrub_step(&wlog, 1, WLOG_SCRUB_GAP_NS)) {
+                        break;
+                }
+                struct witness_stats st;
+                witness_log_stats(&wlog, &st);
+                if (st.scrub_alarm ||
+                    (st.store_state != WITNESS_STORE_OK && st.store_state != WITNESS_STORE_FULL) ||
+                    (st.scrub_slot == 0 && st.scrub_passes > 0)) {
+                        break; /* nothing to do until the next pass is due */
+                }
+                arch_irqs_on();
+                arch_irqs_off();
+                if (c->irqs != irqs || c->need_resched || c->console_input) {
+                        break;
+                }
+        }
+        wlog_alarm_check();
 }
 
 void wlog_idle(void)
@@ -169,6 +289,7 @@ void wlog_idle(void)
         }
         uint64_t now = hal_time_ns();
         if (now - wlog_last_flush_ns < WLOG_EPOCH_NS) {
+                wlog_scrub_idle();
                 return;
         }
         wlog_last_flush_ns = now;
@@ -176,6 +297,7 @@ void wlog_idle(void)
         if (st.pending > 0) {
                 witness_log_flush(&wlog);
         }
+        wlog_publish(); /* the epoch's latest head, if it has not been printed */
 }
 
 void wlog_flush(void)
@@ -183,7 +305,47 @@ void wlog_flush(void)
         if (witness_global() != NULL) {
                 witness_log_flush(&wlog);
                 wlog_last_flush_ns = hal_time_ns();
+                wlog_publish();
         }
+}
+
+void wlog_shutdown(void)
+{
+        if (witness_global() != NULL) {
+                witness_log_shutdown(&wlog);
+                wlog_publish();
+        }
+}
+
+void wlog_banner(void)
+{
+        struct witness_stats st;
+
+        if (witness_global() == NULL) {
+                con_puts("witness: not running\n");
+                return;
+        }
+        witness_log_stats(&wlog, &st);
+        con_printf("witness: %s; store %s", st.dev_key ? "DEVELOPMENT seals (no key)" : "keyed",
+                   store_state_name(st.store_state));
+        if (st.scrub_alarm) {
+                con_printf("; ALARM: scrub found damage at seq %llu (%s)",
+                           (unsigned long long)st.scrub_bad_seq,
+                           witness_verdict_name((enum witness_verdict)st.scrub_verdict));
+        } else {
+                con_printf("; scrub: %llu clean passes", (unsigned long long)st.scrub_passes);
+        }
+        con_puts("\n");
+}
+
+uint64_t wlog_scrub_run(void)
+{
+        struct witness_stats st;
+
+        while (witness_log_scrub_step(&wlog, WLOG_SCRUB_SLOTS, 0) == WITNESS_SCRUB_WORKED) {
+        }
+        witness_log_stats(&wlog, &st);
+        return st.scrub_records;
 }
 
 /* ---- monitor: witness tail [N] | verify | stats ---- */
@@ -264,7 +426,9 @@ static int cmd_witness(int argc, char **argv)
                 uint64_t bad = 0;
                 enum witness_verdict v = witness_log_verify_ring(&wlog, &bad);
                 if (v == WV_OK) {
-                        con_puts("witness: RAM ring intact (chain and seals)\n");
+                        con_puts(
+                            "witness: RAM ring intact (chain; seal MACs need the root key: "
+                            "tools/witness)\n");
                 } else {
                         con_printf("witness: RAM ring FAILS at seq %llu: %s\n",
                                    (unsigned long long)bad, witness_verdict_name(v));
@@ -275,11 +439,11 @@ static int cmd_witness(int argc, char **argv)
                         con_printf("witness: store not verified (%s)\n", wlog_store_desc);
                 } else if (rep.verdict == WV_OK) {
                         con_printf(
-                            "witness: store intact: %llu records (seq %llu..%llu), %llu "
-                            "seals verified, last boot %u\n",
+                            "witness: store intact: %llu records (seq %llu..%llu), chain and "
+                            "anchors checked (seal MACs: tools/witness with the key), last boot "
+                            "%u\n",
                             (unsigned long long)rep.records, (unsigned long long)rep.first_seq,
-                            (unsigned long long)(rep.next_seq - 1),
-                            (unsigned long long)rep.seals_ok, rep.last_boot);
+                            (unsigned long long)(rep.next_seq - 1), rep.last_boot);
                 } else {
                         con_printf("witness: store FAILS at seq %llu (slot %llu): %s\n",
                                    (unsigned long long)rep.bad_seq,
@@ -305,6 +469,32 @@ static int cmd_witness(int argc, char **argv)
                     "started %llu\n",
                     (unsigned long long)st.unpersisted, (unsigned long long)st.flash_errors,
                     (unsigned long long)st.unlogged);
+                con_printf("seals: %s; latest head published: seal #%llu of this boot (W1S)\n",
+                           st.dev_key ? "DEVELOPMENT (no key provisioned: not authenticated)"
+                                      : "keyed, forward-secure (one key per seal)",
+                           (unsigned long long)wlog_published);
+                if (st.rotations > 0) {
+                        con_printf("store rotated %llu times: history begins at seq %llu\n",
+                                   (unsigned long long)st.rotations,
+                                   (unsigned long long)st.base_seq);
+                }
+                if (st.unclean) {
+                        con_printf(
+                            "the previous boot ended without a clean shutdown after seq "
+                            "%llu\n",
+                            (unsigned long long)st.unclean_last);
+                }
+                if (st.scrub_alarm) {
+                        con_printf("scrub: ALARM at slot %llu (seq %llu): %s\n",
+                                   (unsigned long long)st.scrub_bad_slot,
+                                   (unsigned long long)st.scrub_bad_seq,
+                                   witness_verdict_name((enum witness_verdict)st.scrub_verdict));
+                } else {
+                        con_printf("scrub: %llu clean passes, %llu records checked, at slot %llu\n",
+                                   (unsigned long long)st.scrub_passes,
+                                   (unsigned long long)st.scrub_records,
+                                   (unsigned long long)st.scrub_slot);
+                }
                 return 0;
         }
         con_printf("witness: unknown subcommand '%s' (tail [N], verify, stats)\n", sub);

@@ -1,6 +1,6 @@
 /*
  * kernel/wlog.h: the kernel's witness log: one witness/ log instance with its RAM ring,
- * an IRQ-safe SMP lock, the generic-timer clock, the development key, and the persistent
+ * an IRQ-safe SMP lock, the generic-timer clock, the board's key (hal/wkey.h), and the persistent
  * store in CFI flash bank 1 (QEMU: build/witness.img). Batches are flushed by epoch:
  * when the monitor idles and a flush is due, when a batch fills, and at shutdown.
  */
@@ -16,8 +16,14 @@
 int wlog_start(const uint8_t digest[32], char *msg, size_t cap);
 /* Flush if an epoch has passed since the last flush and records are pending. */
 void wlog_idle(void);
-/* Flush now (orderly shutdown). */
+/* Flush now (and publish the seal's head). */
 void wlog_flush(void);
+/* Orderly shutdown: WK_WIT_SHUTDOWN, flush, publish. */
+void wlog_shutdown(void);
+/* One line for `info`: key mode, store state, scrub alarm. */
+void wlog_banner(void);
+/* Run one whole scrub pass now (tests, bench); returns records checked so far in total. */
+uint64_t wlog_scrub_run(void);
 
 #ifdef RVM_KTEST
 /* Test images: end the machine (RVM_EXIT_POWER_CUT) before the Nth flash program from now. */

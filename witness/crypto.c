@@ -52,8 +52,117 @@ void witness_sha256(const void *a, size_t alen, const void *b, size_t blen,
          * secret (chain, attestation and container checks); it is 1/8 of an append. */
 }
 
-/* Public by design: anyone can verify (and forge) seals made with it. Boards override. */
+/* Public by design: the root of development seals, which every verifier reports as not
+ * authenticated. A provisioned board never uses it (docs/WITNESS.md §2). */
 const uint8_t witness_dev_key[32] = "RVM-DEV-WITNESS-KEY-NOT-SECRET!!";
+
+void witness_wipe(void *p, size_t n)
+{
+        volatile uint8_t *b = p;
+
+        while (n--)
+                *b++ = 0;
+}
+
+enum witness_err witness_hmac(const uint8_t *key, size_t key_len, const void *a, size_t alen,
+                              const void *b, size_t blen, uint8_t out[32])
+{
+        const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+        mbedtls_md_context_t c;
+        int rc;
+
+        if (md == NULL || key == NULL || key_len == 0)
+                return WITNESS_E_CRYPTO;
+        mbedtls_md_init(&c);
+        rc = mbedtls_md_setup(&c, md, 1);
+        if (rc == 0)
+                rc = mbedtls_md_hmac_starts(&c, key, key_len);
+        if (rc == 0 && alen)
+                rc = mbedtls_md_hmac_update(&c, a, alen);
+        if (rc == 0 && blen)
+                rc = mbedtls_md_hmac_update(&c, b, blen);
+        if (rc == 0)
+                rc = mbedtls_md_hmac_finish(&c, out);
+        mbedtls_md_free(&c); /* zeroises the pads and state */
+        return rc == 0 ? WITNESS_OK : WITNESS_E_CRYPTO;
+}
+
+static const char k_boot[] = "RVM-WITNESS-BOOT-v1", k_group[] = "RVM-WITNESS-GROUP-v1",
+                  k_epoch[] = "RVM-WITNESS-EPOCH-v1", k_evolve[] = "RVM-WITNESS-EVOLVE-v1";
+
+/* dst <- HMAC(src, label); src may be dst. */
+static enum witness_err step(uint8_t dst[32], const uint8_t src[32], const char *label, size_t n)
+{
+        uint8_t t[32];
+        enum witness_err e = witness_hmac(src, 32, label, n, NULL, 0, t);
+
+        memcpy(dst, t, 32);
+        witness_wipe(t, sizeof(t));
+        return e;
+}
+
+enum witness_err witness_keys_seek(struct witness_keys *ks, const uint8_t *root, size_t root_len,
+                                   uint32_t boot, uint32_t index)
+{
+        uint8_t b[4] = {(uint8_t)boot, (uint8_t)(boot >> 8), (uint8_t)(boot >> 16),
+                        (uint8_t)(boot >> 24)};
+        enum witness_err e;
+
+        ks->valid = false;
+        e = witness_hmac(root, root_len, k_boot, sizeof(k_boot) - 1, b, 4, ks->group);
+        for (uint32_t g = 0; e == WITNESS_OK && g < index / WITNESS_KEY_GROUP; g++)
+                e = step(ks->group, ks->group, k_group, sizeof(k_group) - 1);
+        if (e == WITNESS_OK)
+                e = step(ks->key, ks->group, k_epoch, sizeof(k_epoch) - 1);
+        if (e == WITNESS_OK)
+                e = step(ks->group, ks->group, k_group, sizeof(k_group) - 1);
+        for (uint32_t k = 0; e == WITNESS_OK && k < index % WITNESS_KEY_GROUP; k++)
+                e = step(ks->key, ks->key, k_evolve, sizeof(k_evolve) - 1);
+        if (e != WITNESS_OK) {
+                witness_wipe(ks, sizeof(*ks));
+                return e;
+        }
+        ks->boot = boot;
+        ks->index = index;
+        ks->valid = true;
+        return WITNESS_OK;
+}
+
+enum witness_err witness_keys_evolve(struct witness_keys *ks)
+{
+        enum witness_err e;
+
+        if (!ks->valid || ks->index == UINT32_MAX)
+                return WITNESS_E_STATE;
+        if ((ks->index + 1) % WITNESS_KEY_GROUP == 0) {
+                e = step(ks->key, ks->group, k_epoch, sizeof(k_epoch) - 1);
+                if (e == WITNESS_OK)
+                        e = step(ks->group, ks->group, k_group, sizeof(k_group) - 1);
+        } else {
+                e = step(ks->key, ks->key, k_evolve, sizeof(k_evolve) - 1);
+        }
+        if (e != WITNESS_OK) {
+                witness_wipe(ks, sizeof(*ks));
+                return e;
+        }
+        ks->index++;
+        return WITNESS_OK;
+}
+
+enum witness_err witness_keys_at(struct witness_keys *ks, const uint8_t *root, size_t root_len,
+                                 uint32_t boot, uint32_t index)
+{
+        if (ks->valid && ks->boot == boot && ks->index <= index &&
+            index - ks->index < WITNESS_KEY_GROUP) {
+                while (ks->index < index)
+                        if (witness_keys_evolve(ks) != WITNESS_OK)
+                                return WITNESS_E_CRYPTO;
+                return WITNESS_OK;
+        }
+        if (root == NULL)
+                return WITNESS_E_STATE;
+        return witness_keys_seek(ks, root, root_len, boot, index);
+}
 
 static const char seal_domain[] = "RVM-WITNESS-SEAL-v1";
 
@@ -65,18 +174,12 @@ enum witness_err witness_seal_mac(const uint8_t *key, size_t key_len,
         uint8_t msg[sizeof(seal_domain) - 1 + WITNESS_HEAD_SIZE + WITNESS_CONTENT_SIZE];
         uint8_t full[32];
         size_t n = sizeof(seal_domain) - 1;
-        const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-        int rc;
-
-        if (md == NULL || key == NULL || key_len == 0)
-                return WITNESS_E_CRYPTO;
         memcpy(msg, seal_domain, n);
         memcpy(msg + n, head_before, WITNESS_HEAD_SIZE);
         memcpy(msg + n + WITNESS_HEAD_SIZE, rec, WITNESS_CONTENT_SIZE);
         /* The MAC lives in target/cap/payload (bytes 16..39): they are not MAC input. */
         memset(msg + n + WITNESS_HEAD_SIZE + 16, 0, 24);
-        rc = mbedtls_md_hmac(md, key, key_len, msg, sizeof(msg), full);
-        if (rc != 0)
+        if (witness_hmac(key, key_len, msg, sizeof(msg), NULL, 0, full) != WITNESS_OK)
                 return WITNESS_E_CRYPTO;
         memcpy(mac, full, WITNESS_MAC_SIZE);
         return WITNESS_OK;
@@ -104,4 +207,36 @@ void witness_attest_measure(struct witness_attest *a, const char *phase, const v
                 memcpy(meas, buf + n + 2 * WITNESS_HEAD_SIZE, WITNESS_HEAD_SIZE);
         witness_sha256(buf, sizeof(buf), NULL, 0, a->digest);
         a->phases++;
+}
+
+static const char key_magic[8] = {'R', 'V', 'M', 'W', 'K', 'E', 'Y', '1'};
+
+bool witness_key_blob_parse(const uint8_t blob[WITNESS_KEY_BLOB], uint8_t key[32], size_t *len)
+{
+        uint8_t h[WITNESS_HEAD_SIZE], d = 0;
+        uint32_t n = (uint32_t)blob[8] | (uint32_t)blob[9] << 8 | (uint32_t)blob[10] << 16 |
+                     (uint32_t)blob[11] << 24;
+
+        if (memcmp(blob, key_magic, 8) != 0 || n < 16 || n > 32)
+                return false;
+        witness_sha256(blob, 48, NULL, 0, h);
+        for (int i = 0; i < 16; i++)
+                d |= (uint8_t)(h[i] ^ blob[48 + i]);
+        if (d != 0)
+                return false;
+        memcpy(key, blob + 16, n);
+        *len = n;
+        return true;
+}
+
+void witness_key_blob_make(const uint8_t *key, size_t len, uint8_t blob[WITNESS_KEY_BLOB])
+{
+        uint8_t h[WITNESS_HEAD_SIZE];
+
+        memset(blob, 0, WITNESS_KEY_BLOB);
+        memcpy(blob, key_magic, 8);
+        blob[8] = (uint8_t)len;
+        memcpy(blob + 16, key, len > 32 ? 32 : len);
+        witness_sha256(blob, 48, NULL, 0, h);
+        memcpy(blob + 48, h, 16);
 }

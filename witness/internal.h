@@ -13,37 +13,14 @@
 #define WS_VERSION       1u
 
 /* Container slots: 8-byte magic, 48 bytes of fields, 8-byte check = SHA-256(0..55)[0..8]. */
-extern const char witness_ws_magic_super[8], witness_ws_magic_batch[8], witness_ws_magic_anchor[8];
+extern const char witness_ws_magic_super[8], witness_ws_magic_batch[8], witness_ws_magic_anchor[8],
+    witness_ws_magic_rot[8];
 
-/* The latest seal: where it is and the chain head *before* it, so boot can re-verify the
- * seal (chain and HMAC) from the anchor alone. */
-struct witness_ws_anchor {
-        uint64_t seal_seq;
-        uint32_t slot, boot;
-        uint8_t head[WITNESS_HEAD_SIZE];
-};
-
-/* Forward scan of the log area, from a known chain state. */
-struct witness_ws_scan {
-        const struct witness_flash *f;
-        uint64_t log_slots;
-        struct witness_verifier v;
-        bool anchored, anchor_ok;
-        struct witness_ws_anchor anchor;
-        uint64_t slot; /* where the scan stopped: first erased slot, torn or bad slot */
-        bool torn, fault, ioerr;
-        uint64_t batches, tombstones, batch_first, batch_count;
-        bool have_batch;
-        uint64_t unsealed_first;
-        bool have_seal;
-        uint64_t seal_slot;
-        uint32_t seal_boot, last_boot;
-        uint8_t seal_head[WITNESS_HEAD_SIZE]; /* head before the last seal */
-        bool any_record;
-        uint64_t first_seq;
-        void (*on_record)(void *ctx, uint64_t slot, const uint8_t rec[WITNESS_RECORD_SIZE]);
-        void *ctx;
-};
+/* An anchor entry is two slots (WS_ANCHOR_SIZE): A = magic | seal seq u64 @8 | log slot
+ * u32 @16 | boot u32 @20 | seal index u32 @24 | flags u32 @28 | head before the seal @32;
+ * B = MAC @0 (HMAC(K(boot, index), "RVM-WITNESS-ANCHOR-v1" || A)) | zero | check @56
+ * (SHA-256(A || B[0..55])[0..7]). */
+#define WS_ANCHOR_SIZE 128u
 
 bool witness_ws_is_fill(const uint8_t *b, size_t n, uint8_t v);
 void witness_ws_slot_make(uint8_t slot[WS_SLOT], const char magic[8]);
@@ -53,14 +30,43 @@ uint64_t witness_ws_log_off(const struct witness_flash *f);
 uint64_t witness_ws_log_slots(const struct witness_flash *f);
 enum witness_err witness_ws_read_super(const struct witness_flash *f, bool *blank);
 /* Best anchor over both journal blocks, plus where the next one goes. */
-enum witness_err witness_ws_read_anchors(const struct witness_flash *f, bool *found,
-                                         struct witness_ws_anchor *best, uint32_t *active_block,
-                                         uint32_t *next_free);
+/* Best anchor over both journal blocks (by container check only), where the next one goes,
+ * and what else the journal holds: bad entries (the first one named) and whether the only
+ * bad entry is an interrupted last write. */
+struct witness_ws_journal {
+        bool found;
+        struct witness_ws_anchor best;
+        bool rot_found; /* the latest rotation entry (highest first seq) */
+        struct witness_ws_anchor rot;
+        uint32_t active_block, next_free;
+        uint64_t entries, bad;
+        uint64_t first_bad; /* entry index block * per + i */
+        bool torn;          /* the only bad entry is followed by erased flash */
+        uint64_t torn_off;  /* its byte offset (boot zeroes it) */
+};
+enum witness_err witness_ws_read_journal(const struct witness_flash *f,
+                                         struct witness_ws_journal *j,
+                                         bool (*each)(void *ctx, const struct witness_ws_anchor *a),
+                                         void *ctx);
+/* Append an anchor or rotation entry; when the journal switches blocks, carry (the latest
+ * rotation entry, if any) is copied into the fresh block first so it is never lost. */
 enum witness_err witness_ws_write_anchor(const struct witness_flash *f, uint32_t *active_block,
-                                         uint32_t *next_free, const struct witness_ws_anchor *a);
-void witness_ws_batch_make(uint8_t slot[WS_SLOT], uint64_t first_seq, uint32_t count,
-                           uint32_t boot);
+                                         uint32_t *next_free, const struct witness_ws_anchor *a,
+                                         const struct witness_ws_anchor *carry);
+void witness_ws_anchor_encode(const struct witness_ws_anchor *a, uint8_t e[WS_ANCHOR_SIZE]);
+/* MAC of an anchor with its seal's key (from ks, seeking from root). */
+enum witness_err witness_ws_anchor_mac(const struct witness_ws_anchor *a, const uint8_t key[32],
+                                       uint8_t mac[32]);
+void witness_ws_batch_make(uint8_t slot[WS_SLOT], uint64_t first_seq, uint32_t count, uint32_t boot,
+                           const uint8_t head[WITNESS_HEAD_SIZE]);
+/* Scans from start_slot (wrapping at the end of the log area) until an erased slot, the
+ * ring's start (stop_slot) again, or max_slots slots. */
 void witness_ws_scan_run(struct witness_ws_scan *s, uint64_t start_slot);
+void witness_ws_scan_to(struct witness_ws_scan *s, uint64_t start_slot, uint64_t max_slots);
+/* After a scan that stopped on a bad slot: is it the start of the block a rotation was about
+ * to erase when the power went (the rotation entry is written, the erase did not happen)? */
+bool witness_ws_rotation_interrupted(const struct witness_ws_scan *s, bool rotated,
+                                     uint64_t base_slot);
 /* After a scan: is there an interrupted batch, and which sequence numbers did it lose? */
 bool witness_ws_scan_lost(const struct witness_ws_scan *s, uint64_t *lost_first,
                           uint64_t *lost_last);

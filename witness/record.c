@@ -113,6 +113,10 @@ const char *witness_verdict_name(enum witness_verdict v)
                 return "torn batch (power cut)";
         case WV_FORMAT:
                 return "malformed container";
+        case WV_ANCHOR:
+                return "bad anchor";
+        case WV_RANGE:
+                return "sequence number out of range";
         }
         return "unknown";
 }
@@ -128,6 +132,18 @@ void witness_verify_init(struct witness_verifier *v, const uint8_t *start_head, 
         v->next_seq = start_seq;
         v->key = key;
         v->key_len = key_len;
+        /* From the genesis, the first seal of every boot has index 0; from a head given
+         * mid-log, the first seal's index is taken as it stands (its MAC still binds it). */
+        v->seal_pos = start_head == NULL;
+        v->seal_boot = 0;
+        v->seal_next = 0;
+}
+
+void witness_verify_expect_seal(struct witness_verifier *v, uint32_t boot, uint32_t index)
+{
+        v->seal_pos = true;
+        v->seal_boot = boot;
+        v->seal_next = index;
 }
 
 static enum witness_verdict fail(struct witness_verifier *v, enum witness_verdict what,
@@ -160,6 +176,8 @@ enum witness_verdict witness_verify_record(struct witness_verifier *v,
         if (v->fault != WV_OK)
                 return v->fault;
         memcpy(h, v->head, sizeof(h));
+        if (seq == UINT64_MAX || v->next_seq == UINT64_MAX)
+                return fail(v, WV_RANGE, seq); /* no successor: nothing could follow it */
         if (seq != v->next_seq) {
                 /* Tell an edited sequence field apart from a genuinely displaced record:
                  * with the expected number put back, does the link match? */
@@ -174,16 +192,35 @@ enum witness_verdict witness_verify_record(struct witness_verifier *v,
         if (!witness_chain_check(h, rec))
                 return fail(v, WV_CONTENT, seq);
         if ((uint16_t)(rec[48] | rec[49] << 8) == WK_WIT_SEAL) {
-                if (v->key) {
+                uint32_t boot = get32(rec + 40), index = get32(rec + 44);
+                bool dev = (rec[51] & WITNESS_F_DEV) != 0;
+                uint32_t want = v->seal_pos && v->seal_boot == boot ? v->seal_next : 0;
+
+                /* Seals of a boot are numbered 0, 1, 2, ...: a missing or renumbered seal
+                 * would let a later key stand in for an earlier one. */
+                if (v->seal_pos && index != want)
+                        return fail(v, WV_BAD_SEAL, seq);
+                if (dev || v->key) {
+                        struct witness_keys *ks = dev ? &v->ks_dev : &v->ks;
                         uint8_t mac[WITNESS_MAC_SIZE];
 
-                        if (witness_seal_mac(v->key, v->key_len, v->head, rec, mac) != WITNESS_OK ||
+                        if (witness_keys_at(ks, dev ? witness_dev_key : v->key,
+                                            dev ? sizeof(witness_dev_key) : v->key_len, boot,
+                                            index) != WITNESS_OK ||
+                            witness_seal_mac(ks->key, WITNESS_HEAD_SIZE, v->head, rec, mac) !=
+                                WITNESS_OK ||
                             !mac_equal(mac, rec + 16))
                                 return fail(v, WV_BAD_SEAL, seq);
-                        v->seals_ok++;
+                        if (dev)
+                                v->seals_dev++;
+                        else
+                                v->seals_ok++;
                 } else {
                         v->seals_unchecked++;
                 }
+                v->seal_pos = true;
+                v->seal_boot = boot;
+                v->seal_next = index + 1;
                 v->last_seal_seq = seq;
         }
         memcpy(v->head, h, sizeof(h));

@@ -84,7 +84,8 @@ enum witness_verdict witness_log_verify_ring(struct witness_log *log, uint64_t *
                 return WV_FORMAT;
         lock(log);
         s = ring_base(log, 0, head);
-        witness_verify_init(&v, head, s, log->key, log->cfg.key_len);
+        /* Chain only: the log holds no key that could check an earlier seal (by design). */
+        witness_verify_init(&v, head, s, NULL, 0);
         for (; s < log->next_seq && r == WV_OK; s++)
                 r = witness_verify_record(&v, log->cfg.ring[s % log->cfg.ring_cap]);
         /* The ring must end exactly at the live head (catches a rewritten last record). */
@@ -108,7 +109,7 @@ enum witness_err witness_log_verify_store(struct witness_log *log, struct witnes
         if (log->store_state == WITNESS_STORE_NONE)
                 e = WITNESS_E_NOSTORE;
         else
-                e = witness_store_verify(&log->flash, log->key, log->cfg.key_len, rep, NULL, NULL);
+                e = witness_store_verify(&log->flash, NULL, 0, rep, NULL, NULL);
         unlock(log);
         return e;
 }

@@ -45,6 +45,30 @@ void witness_serial_format_head(uint64_t seq, const uint8_t head[WITNESS_HEAD_SI
         *p = '\0';
 }
 
+static char *hex_be(char *p, uint64_t v, int digits)
+{
+        for (int i = digits - 1; i >= 0; i--)
+                *p++ = hexdig[(v >> (4 * i)) & 15];
+        return p;
+}
+
+void witness_serial_format_pub(const struct witness_seal_info *s, char out[WITNESS_SERIAL_PUB_MAX])
+{
+        char *p = out;
+
+        memcpy(p, "W1S ", 4);
+        p = hex_be(p + 4, s->seq, 16);
+        *p++ = ' ';
+        p = hex_out(p, s->head, WITNESS_HEAD_SIZE);
+        *p++ = ' ';
+        p = hex_be(p, s->boot, 8);
+        *p++ = ' ';
+        p = hex_be(p, s->time_ns, 16);
+        *p++ = ' ';
+        *p++ = s->dev ? 'd' : 'k';
+        *p = '\0';
+}
+
 static int hexval(char c)
 {
         if (c >= '0' && c <= '9')
@@ -96,6 +120,33 @@ void witness_serial_scan(const char *text, size_t len,
                         if (hex_in(p + 3, end, rec, WITNESS_RECORD_SIZE)) {
                                 cb(ctx, WITNESS_SER_RECORD, 0, rec, off);
                                 p += 2 + 2 * WITNESS_RECORD_SIZE;
+                        } else {
+                                cb(ctx, WITNESS_SER_MALFORMED, 0, NULL, off);
+                        }
+                } else if (p[2] == 'S' && end - p >= 4 && p[3] == ' ') {
+                        /* W1S seq(16) head(64) boot(8) time(16) k|d */
+                        uint8_t sq[8], bt[4], tm[8];
+                        const char *q = p + 4;
+
+                        memset(rec, 0, sizeof(rec));
+                        if (end - q >= 16 + 1 + 64 + 1 + 8 + 1 + 16 + 2 &&
+                            hex_in(q, q + 16, sq, 8) && q[16] == ' ' &&
+                            hex_in(q + 17, q + 81, rec, WITNESS_HEAD_SIZE) && q[81] == ' ' &&
+                            hex_in(q + 82, q + 90, bt, 4) && q[90] == ' ' &&
+                            hex_in(q + 91, q + 107, tm, 8) && q[107] == ' ' &&
+                            (q[108] == 'k' || q[108] == 'd') &&
+                            (q + 109 == end || !is_alnum(q[109]))) {
+                                uint64_t seq = 0;
+
+                                for (int i = 0; i < 8; i++)
+                                        seq = seq << 8 | sq[i];
+                                for (int i = 0; i < 4; i++)
+                                        rec[32 + i] = bt[3 - i]; /* little-endian boot */
+                                for (int i = 0; i < 8; i++)
+                                        rec[36 + i] = tm[7 - i];
+                                rec[44] = (uint8_t)q[108];
+                                cb(ctx, WITNESS_SER_PUB, seq, rec, off);
+                                p = q + 108;
                         } else {
                                 cb(ctx, WITNESS_SER_MALFORMED, 0, NULL, off);
                         }

@@ -11,6 +11,7 @@
 const char witness_ws_magic_super[8] = {'R', 'V', 'M', 'W', 'S', 'T', 'R', '1'};
 const char witness_ws_magic_batch[8] = {'R', 'V', 'M', 'W', 'B', 'A', 'T', '1'};
 const char witness_ws_magic_anchor[8] = {'R', 'V', 'M', 'W', 'A', 'N', 'C', '1'};
+const char witness_ws_magic_rot[8] = {'R', 'V', 'M', 'W', 'R', 'O', 'T', '1'};
 
 void witness_ws_put64(uint8_t *p, uint64_t v)
 {
@@ -134,92 +135,200 @@ enum witness_err witness_ws_read_super(const struct witness_flash *f, bool *blan
         return WITNESS_OK;
 }
 
-static bool anchor_parse(const uint8_t s[WS_SLOT], struct witness_ws_anchor *a)
+static const char anchor_domain[] = "RVM-WITNESS-ANCHOR-v1";
+
+static void anchor_encode(const struct witness_ws_anchor *a, uint8_t e[WS_ANCHOR_SIZE])
 {
-        if (!witness_ws_slot_check(s, witness_ws_magic_anchor))
+        uint8_t h[WITNESS_HEAD_SIZE];
+
+        memset(e, 0, WS_ANCHOR_SIZE);
+        memcpy(e, a->rot ? witness_ws_magic_rot : witness_ws_magic_anchor, 8);
+        witness_ws_put64(e + 8, a->seal_seq);
+        put32(e + 16, a->slot);
+        put32(e + 20, a->boot);
+        put32(e + 24, a->index);
+        put32(e + 28, (a->flags & 0xFFu) | (a->rot ? a->rotations << 8 : 0));
+        memcpy(e + 32, a->head, WITNESS_HEAD_SIZE);
+        memcpy(e + 64, a->mac, WITNESS_HEAD_SIZE);
+        witness_sha256(e, 120, NULL, 0, h);
+        memcpy(e + 120, h, 8);
+}
+
+/* Container check only (damage); the MAC is the caller's to check (authenticity). */
+static bool anchor_parse(const uint8_t e[WS_ANCHOR_SIZE], struct witness_ws_anchor *a)
+{
+        uint8_t h[WITNESS_HEAD_SIZE];
+
+        bool rot = memcmp(e, witness_ws_magic_rot, 8) == 0;
+
+        if (!rot && memcmp(e, witness_ws_magic_anchor, 8) != 0)
                 return false;
-        a->seal_seq = witness_ws_get64(s + 8);
-        a->slot = get32(s + 16);
-        a->boot = get32(s + 20);
-        memcpy(a->head, s + 24, WITNESS_HEAD_SIZE);
+        witness_sha256(e, 120, NULL, 0, h);
+        if (memcmp(e + 120, h, 8) != 0)
+                return false;
+        a->rot = rot;
+        a->seal_seq = witness_ws_get64(e + 8);
+        a->slot = get32(e + 16);
+        a->boot = get32(e + 20);
+        a->index = get32(e + 24);
+        a->flags = get32(e + 28) & 0xFFu;
+        a->rotations = rot ? get32(e + 28) >> 8 : 0;
+        memcpy(a->head, e + 32, WITNESS_HEAD_SIZE);
+        memcpy(a->mac, e + 64, WITNESS_HEAD_SIZE);
         return true;
 }
 
-enum witness_err witness_ws_read_anchors(const struct witness_flash *f, bool *found,
-                                         struct witness_ws_anchor *best, uint32_t *active_block,
-                                         uint32_t *next_free)
+enum witness_err witness_ws_anchor_mac(const struct witness_ws_anchor *a, const uint8_t key[32],
+                                       uint8_t mac[32])
 {
-        uint32_t per = f->block_size / WS_SLOT, last_used[2] = {0, 0};
-        uint8_t s[WS_SLOT];
-        struct witness_ws_anchor a;
+        uint8_t e[WS_ANCHOR_SIZE];
 
-        *found = false;
-        *active_block = 0;
+        /* HMAC over the domain and the first slot (everything but the MAC and check). */
+        anchor_encode(a, e);
+        return witness_hmac(key, WITNESS_HEAD_SIZE, anchor_domain, sizeof(anchor_domain) - 1, e, 64,
+                            mac);
+}
+
+enum witness_err witness_ws_read_journal(const struct witness_flash *f,
+                                         struct witness_ws_journal *j,
+                                         bool (*each)(void *ctx, const struct witness_ws_anchor *a),
+                                         void *ctx)
+{
+        uint32_t per = f->block_size / WS_ANCHOR_SIZE, last_used[2] = {0, 0};
+        uint8_t e[WS_ANCHOR_SIZE];
+        struct witness_ws_anchor a;
+        uint64_t bad_off[2] = {0, 0}, bad_i[2] = {0, 0};
+        bool bad_last[2] = {false, false};
+        uint32_t valid[2] = {0, 0};
+
+        memset(j, 0, sizeof(*j));
         for (uint32_t b = 0; b < 2; b++) {
                 uint64_t base = (uint64_t)(WS_ANCHOR_BLOCK0 + b) * f->block_size;
 
                 for (uint32_t i = 0; i < per; i++) {
-                        if (rd(f, base + (uint64_t)i * WS_SLOT, s) != WITNESS_OK)
+                        uint64_t off = base + (uint64_t)i * WS_ANCHOR_SIZE;
+
+                        if (f->read(f->ctx, off, e, WS_ANCHOR_SIZE) != 0)
                                 return WITNESS_E_FLASH;
-                        if (!witness_ws_is_fill(s, WS_SLOT, 0xFF))
-                                last_used[b] = i + 1;
-                        if (anchor_parse(s, &a) && (!*found || a.seal_seq > best->seal_seq)) {
-                                *best = a;
-                                *found = true;
-                                *active_block = b;
+                        if (witness_ws_is_fill(e, WS_ANCHOR_SIZE, 0xFF))
+                                continue;
+                        last_used[b] = i + 1;
+                        bad_last[b] = false;
+                        if (witness_ws_is_fill(e, WS_ANCHOR_SIZE, 0))
+                                continue; /* tombstone: an interrupted write, zeroed at boot */
+                        j->entries++;
+                        if (!anchor_parse(e, &a)) {
+                                if (j->bad++ == 0)
+                                        j->first_bad = (uint64_t)b * per + i;
+                                bad_off[b] = off;
+                                bad_i[b] = (uint64_t)b * per + i;
+                                bad_last[b] = true;
+                                continue;
+                        }
+                        if (each && !each(ctx, &a)) {
+                                if (j->bad++ == 0)
+                                        j->first_bad = (uint64_t)b * per + i;
+                                continue;
+                        }
+                        valid[b]++;
+                        if (a.rot) {
+                                if (!j->rot_found || a.seal_seq > j->rot.seal_seq) {
+                                        j->rot = a;
+                                        j->rot_found = true;
+                                }
+                                continue;
+                        }
+                        if (!j->found || a.seal_seq > j->best.seal_seq) {
+                                j->best = a;
+                                j->found = true;
+                                j->active_block = b;
                         }
                 }
         }
-        *next_free = last_used[*active_block];
+        /* A power cut during an anchor write leaves one bad entry, the newest write: the
+         * last used entry of the block holding the best anchor, or the first entry of a
+         * block just erased when the other one filled. That alone is not tampering. */
+        for (uint32_t b = 0; b < 2; b++)
+                if (j->bad == 1 && bad_last[b] &&
+                    ((j->found && b == j->active_block) ||
+                     (valid[b] == 0 && last_used[b] == 1 && last_used[b ^ 1] == per))) {
+                        j->torn = true;
+                        j->torn_off = bad_off[b];
+                        j->first_bad = bad_i[b];
+                        if (!j->found)
+                                j->active_block = b;
+                }
+        j->next_free = last_used[j->active_block];
         return WITNESS_OK;
 }
 
 enum witness_err witness_ws_write_anchor(const struct witness_flash *f, uint32_t *active_block,
-                                         uint32_t *next_free, const struct witness_ws_anchor *a)
+                                         uint32_t *next_free, const struct witness_ws_anchor *a,
+                                         const struct witness_ws_anchor *carry)
 {
-        uint32_t per = f->block_size / WS_SLOT;
-        uint8_t s[WS_SLOT];
+        uint32_t per = f->block_size / WS_ANCHOR_SIZE;
+        uint8_t e[WS_ANCHOR_SIZE];
 
         if (*next_free >= per) {
                 /* The other block only holds older anchors: erasing it loses nothing the
-                 * active block does not already supersede. */
+                 * active block does not already supersede, once the latest rotation entry
+                 * is copied over (the active block keeps it until then). */
                 *active_block ^= 1;
                 if (f->erase_block(
                         f->ctx, (uint64_t)(WS_ANCHOR_BLOCK0 + *active_block) * f->block_size) != 0)
                         return WITNESS_E_FLASH;
                 *next_free = 0;
+                if (carry != NULL && carry != a) {
+                        anchor_encode(carry, e);
+                        if (f->program(f->ctx,
+                                       (uint64_t)(WS_ANCHOR_BLOCK0 + *active_block) * f->block_size,
+                                       e, WS_ANCHOR_SIZE) != 0)
+                                return WITNESS_E_FLASH;
+                        *next_free = 1;
+                }
         }
-        memset(s, 0, sizeof(s));
-        witness_ws_put64(s + 8, a->seal_seq);
-        put32(s + 16, a->slot);
-        put32(s + 20, a->boot);
-        memcpy(s + 24, a->head, WITNESS_HEAD_SIZE);
-        witness_ws_slot_make(s, witness_ws_magic_anchor);
+        anchor_encode(a, e);
         if (f->program(f->ctx,
                        (uint64_t)(WS_ANCHOR_BLOCK0 + *active_block) * f->block_size +
-                           (uint64_t)*next_free * WS_SLOT,
-                       s, WS_SLOT) != 0)
+                           (uint64_t)*next_free * WS_ANCHOR_SIZE,
+                       e, WS_ANCHOR_SIZE) != 0)
                 return WITNESS_E_FLASH;
         (*next_free)++;
         return WITNESS_OK;
 }
 
-void witness_ws_batch_make(uint8_t slot[WS_SLOT], uint64_t first_seq, uint32_t count, uint32_t boot)
+void witness_ws_anchor_encode(const struct witness_ws_anchor *a, uint8_t e[WS_ANCHOR_SIZE])
+{
+        anchor_encode(a, e);
+}
+
+void witness_ws_batch_make(uint8_t slot[WS_SLOT], uint64_t first_seq, uint32_t count, uint32_t boot,
+                           const uint8_t head[WITNESS_HEAD_SIZE])
 {
         memset(slot, 0, WS_SLOT);
         witness_ws_put64(slot + 8, first_seq);
         put32(slot + 16, count);
         put32(slot + 20, boot);
+        memcpy(slot + 24, head, WITNESS_HEAD_SIZE); /* the chain head before first_seq */
         witness_ws_slot_make(slot, witness_ws_magic_batch);
 }
 
 void witness_ws_scan_run(struct witness_ws_scan *s, uint64_t start_slot)
 {
+        witness_ws_scan_to(s, start_slot, s->log_slots);
+}
+
+void witness_ws_scan_to(struct witness_ws_scan *s, uint64_t start_slot, uint64_t max_slots)
+{
         const struct witness_flash *f = s->f;
         uint64_t base = witness_ws_log_off(f);
         uint8_t b[WS_SLOT], before[WITNESS_HEAD_SIZE];
 
-        for (s->slot = start_slot; s->slot < s->log_slots; s->slot++) {
+        s->slot = start_slot % s->log_slots;
+        for (uint64_t n = 0; n < max_slots && s->scanned < s->log_slots;
+             n++, s->scanned++, s->slot = (s->slot + 1) % s->log_slots) {
+                if (s->scanned > 0 && s->slot == s->stop_slot)
+                        return; /* around the ring: back at its start */
                 if (rd(f, base + s->slot * WS_SLOT, b) != WITNESS_OK) {
                         s->ioerr = true;
                         return;
@@ -234,7 +343,8 @@ void witness_ws_scan_run(struct witness_ws_scan *s, uint64_t start_slot)
                         uint64_t first = witness_ws_get64(b + 8);
                         uint32_t count = get32(b + 16);
 
-                        if (first != s->v.next_seq || count == 0) {
+                        if (first != s->v.next_seq || count == 0 ||
+                            memcmp(b + 24, s->v.head, WITNESS_HEAD_SIZE) != 0) {
                                 s->fault = true;
                                 s->v.fault = WV_FORMAT;
                                 s->v.fault_expected_seq = s->v.next_seq;
@@ -260,41 +370,65 @@ void witness_ws_scan_run(struct witness_ws_scan *s, uint64_t start_slot)
                 }
                 memcpy(before, s->v.head, WITNESS_HEAD_SIZE);
                 if (witness_verify_record(&s->v, b) != WV_OK) {
-                        bool last = s->slot + 1 >= s->log_slots;
+                        uint64_t next = (s->slot + 1) % s->log_slots;
+                        bool last = next == s->stop_slot;
                         uint8_t nb[WS_SLOT];
 
-                        if (!last && rd(f, base + (s->slot + 1) * WS_SLOT, nb) != WITNESS_OK) {
+                        if (!last && rd(f, base + next * WS_SLOT, nb) != WITNESS_OK) {
                                 s->ioerr = true;
                                 return;
                         }
                         /* A power cut leaves at most one half-programmed slot, followed by
                          * erased flash, and only after the last anchored seal (anchors are
                          * written after their seal is complete). Anything else is damage. */
-                        if ((last || witness_ws_is_fill(nb, WS_SLOT, 0xFF)) &&
-                            (!s->anchored || s->slot > s->anchor.slot)) {
+                        if (!s->no_torn && (last || witness_ws_is_fill(nb, WS_SLOT, 0xFF)) &&
+                            (!s->anchored || s->anchor_passed)) {
                                 s->torn = true;
                                 s->v.fault = WV_OK;
                                 s->v.index--;
                         } else {
                                 s->fault = true;
+                                /* The expected record right after: two were swapped. */
+                                if (s->v.fault == WV_MISSING && !last &&
+                                    !witness_ws_is_fill(nb, WS_SLOT, 0xFF) &&
+                                    witness_ws_get64(nb) == s->v.fault_expected_seq)
+                                        s->v.fault = WV_ORDER;
                         }
                         return;
                 }
+                if (s->anchored && s->slot == s->anchor.slot)
+                        s->anchor_passed = true;
                 if (!s->any_record) {
                         s->any_record = true;
                         s->first_seq = s->v.next_seq - 1;
                 }
-                s->last_boot = (uint32_t)(b[40] | b[41] << 8 | b[42] << 16 | (uint32_t)b[43] << 24);
+                s->last_boot = get32(b + 40);
+                s->last_time = witness_ws_get64(b + 8);
                 if ((uint16_t)(b[48] | b[49] << 8) == WK_WIT_SEAL) {
+                        s->before_seal_kind = s->last_kind;
                         s->have_seal = true;
                         s->seal_slot = s->slot;
                         s->seal_boot = s->last_boot;
+                        s->seal_index = get32(b + 44);
+                        s->seal_flags = b[51];
                         memcpy(s->seal_head, before, WITNESS_HEAD_SIZE);
                         s->unsealed_first = s->v.next_seq;
                 }
+                s->last_kind = (uint16_t)(b[48] | b[49] << 8);
                 if (s->on_record)
                         s->on_record(s->ctx, s->slot, b);
         }
+}
+
+bool witness_ws_rotation_interrupted(const struct witness_ws_scan *s, bool rotated,
+                                     uint64_t base_slot)
+{
+        uint64_t per = s->f->block_size / WS_SLOT, nb = s->log_slots / per;
+
+        /* The log ran to the end of the block before it (no erased slot on the way) and the
+         * bad slot opens the block the rotation freed: old, rotated-away records. */
+        return rotated && s->fault && s->slot % per == 0 && nb >= 3 &&
+               s->slot / per == (base_slot / per + nb - 1) % nb;
 }
 
 bool witness_ws_scan_lost(const struct witness_ws_scan *s, uint64_t *lost_first,
@@ -310,6 +444,45 @@ bool witness_ws_scan_lost(const struct witness_ws_scan *s, uint64_t *lost_first,
         return true;
 }
 
+struct anchor_check {
+        const uint8_t *key;
+        size_t key_len;
+        struct witness_keys ks, ks_dev;
+        uint64_t ok, unchecked;
+        bool bad_mac;
+};
+
+/* Every anchor in the journal: authentic (its MAC under its seal's key) or not. */
+static bool anchor_each(void *ctx, const struct witness_ws_anchor *a)
+{
+        struct anchor_check *c = ctx;
+        bool dev = (a->flags & WITNESS_F_DEV) != 0;
+        struct witness_keys *ks = dev ? &c->ks_dev : &c->ks;
+        uint8_t mac[32];
+        uint8_t d = 0;
+
+        if (!dev && c->key == NULL) {
+                c->unchecked++;
+                return true;
+        }
+        if (witness_keys_at(ks, dev ? witness_dev_key : c->key,
+                            dev ? sizeof(witness_dev_key) : c->key_len, a->boot,
+                            a->index) != WITNESS_OK ||
+            witness_ws_anchor_mac(a, ks->key, mac) != WITNESS_OK) {
+                c->bad_mac = true;
+                return false;
+        }
+        for (int i = 0; i < 32; i++)
+                d |= (uint8_t)(mac[i] ^ a->mac[i]);
+        if (d != 0) {
+                c->bad_mac = true;
+                return false;
+        }
+        if (!dev)
+                c->ok++; /* a development anchor is intact but authenticates nothing */
+        return true;
+}
+
 enum witness_err witness_store_verify(const struct witness_flash *f, const uint8_t *key,
                                       size_t key_len, struct witness_store_report *rep,
                                       void (*on_record)(void *ctx, uint64_t slot,
@@ -317,7 +490,8 @@ enum witness_err witness_store_verify(const struct witness_flash *f, const uint8
                                       void *ctx)
 {
         struct witness_ws_scan s;
-        uint32_t active, next;
+        struct witness_ws_journal j;
+        struct anchor_check ac;
         bool blank;
         enum witness_err e;
 
@@ -328,19 +502,63 @@ enum witness_err witness_store_verify(const struct witness_flash *f, const uint8
         if (e != WITNESS_OK)
                 return e;
         memset(&s, 0, sizeof(s));
+        memset(&ac, 0, sizeof(ac));
+        ac.key = key;
+        ac.key_len = key_len;
         s.f = f;
         s.log_slots = witness_ws_log_slots(f);
         s.on_record = on_record;
         s.ctx = ctx;
         witness_verify_init(&s.v, NULL, 0, key, key_len);
-        if ((e = witness_ws_read_anchors(f, &s.anchored, &s.anchor, &active, &next)) != WITNESS_OK)
+        if ((e = witness_ws_read_journal(f, &j, anchor_each, &ac)) != WITNESS_OK)
                 return e;
-        witness_ws_scan_run(&s, 0);
+        witness_wipe(&ac.ks, sizeof(ac.ks));
+        s.anchored = j.found;
+        s.anchor = j.best;
+        rep->anchors = j.entries;
+        rep->anchors_ok = ac.ok;
+        rep->anchors_unchecked = ac.unchecked;
+        rep->anchor_bad = j.bad > 0 && !j.torn;
+        rep->anchor_bad_entry = j.first_bad;
+        rep->anchor_bad_mac = ac.bad_mac;
+        rep->anchor_torn = j.torn;
+        if (j.rot_found) {
+                /* History begins where the latest (authenticated) rotation entry says. */
+                witness_verify_init(&s.v, j.rot.head, j.rot.seal_seq, key, key_len);
+                s.stop_slot = j.rot.slot % s.log_slots;
+                rep->rotated = true;
+                rep->rotations = j.rot.rotations;
+                rep->base_seq = j.rot.seal_seq;
+                rep->base_slot = j.rot.slot;
+                rep->rot_boot = j.rot.boot;
+        }
+        witness_ws_scan_run(&s, s.stop_slot);
         if (s.ioerr)
                 return WITNESS_E_FLASH;
+        if (witness_ws_rotation_interrupted(&s, j.rot_found, s.stop_slot)) {
+                s.fault = false; /* a power cut mid-rotation: the block is erased at boot */
+                rep->rot_interrupted = true;
+        } else if (j.rot_found && !s.fault) {
+                /* After a rotation the log fills every block: it ends in the block just
+                 * before the one history begins in. More erased means more was cut. */
+                uint64_t per = f->block_size / WS_SLOT, nb = s.log_slots / per;
+
+                rep->rot_gap = !(s.slot / per == (s.stop_slot / per + nb - 1) % nb ||
+                                 (s.slot == s.stop_slot && s.scanned > 0));
+        }
         rep->records = s.v.records;
         rep->seals_ok = s.v.seals_ok;
         rep->seals_unchecked = s.v.seals_unchecked;
+        rep->seals_dev = s.v.seals_dev;
+        rep->clean_end = s.have_seal && s.unsealed_first == s.v.next_seq &&
+                         s.before_seal_kind == WK_WIT_SHUTDOWN;
+        /* After a clean shutdown nothing was being written when the power went: its
+         * seal's anchor must be there and whole. */
+        if (rep->clean_end && !s.fault && (j.torn || !j.found || j.best.slot != s.seal_slot)) {
+                rep->anchor_bad = true;
+                rep->anchor_torn = false;
+                rep->anchor_bad_entry = j.torn ? j.first_bad : j.entries;
+        }
         rep->tombstones = s.tombstones;
         rep->batches = s.batches;
         rep->log_slots = s.log_slots;
@@ -361,13 +579,21 @@ enum witness_err witness_store_verify(const struct witness_flash *f, const uint8
                 rep->bad_seq = s.v.fault_expected_seq;
                 rep->expected_seq = s.v.fault_expected_seq;
                 rep->found_seq = s.v.fault_found_seq;
+        } else if (rep->rot_gap) {
+                rep->verdict = WV_MISSING;
+                rep->bad_slot = s.slot;
+                rep->bad_seq = s.v.next_seq;
+        } else if (rep->anchor_bad) {
+                rep->verdict = WV_ANCHOR;
+                rep->bad_slot = j.first_bad;
+                rep->bad_seq = s.v.next_seq;
         } else if (s.anchored && !s.anchor_ok) {
                 rep->verdict = WV_TAIL_CUT;
                 rep->bad_slot = s.slot;
                 rep->bad_seq = s.v.next_seq;
                 rep->expected_seq = s.anchor.seal_seq;
                 rep->found_seq = s.v.next_seq;
-        } else if (rep->lost) {
+        } else if (rep->lost || rep->rot_interrupted) {
                 rep->verdict = WV_TORN;
                 rep->bad_slot = s.slot;
                 rep->bad_seq = rep->lost_first;

@@ -66,12 +66,18 @@ enum witness_kind {
         WK_WIT_SEAL = 0x0C01,
         WK_WIT_STORE_FULL = 0x0C02,
         WK_WIT_RECOVERED = 0x0C03,
+        WK_WIT_SHUTDOWN = 0x0C04, /* a clean poweroff/reboot: the last record before the seal */
+        WK_WIT_UNCLEAN = 0x0C05,  /* the previous boot ended without WK_WIT_SHUTDOWN */
+        WK_WIT_ALARM = 0x0C06,    /* the background scrub found damage in the store */
+        WK_WIT_FOLDED = 0x0C07,   /* denials over the budget this epoch (witness/budget.h) */
+        WK_WIT_ROTATED = 0x0C08,  /* the store erased its oldest block: history now begins later */
 };
 
 /* Record flags. */
 #define WITNESS_F_DENIED  0x01u /* the action was refused */
 #define WITNESS_F_TORN    0x02u /* WK_WIT_RECOVERED: a torn slot was found and zeroed */
 #define WITNESS_F_NOSTORE 0x04u /* WK_WIT_STORE_FULL/RECOVERED: written while not persisting */
+#define WITNESS_F_DEV     0x08u /* WK_WIT_SEAL: a development seal (no provisioned key) */
 
 /* WK_WIT_STORE_FULL payload: why persistence stopped. */
 #define WITNESS_STOP_FULL    1u
@@ -149,8 +155,44 @@ enum witness_err witness_seal_mac(const uint8_t *key, size_t key_len,
                                   const uint8_t head_before[WITNESS_HEAD_SIZE],
                                   const uint8_t rec[WITNESS_RECORD_SIZE],
                                   uint8_t mac[WITNESS_MAC_SIZE]);
-/* The development key used under QEMU (32 bytes, public, documented). */
+/* The root of development seals (WITNESS_F_DEV): public by design, used only when the
+ * board provisioned no key; every verifier reports such seals as "not authenticated". */
 extern const uint8_t witness_dev_key[32];
+
+/*
+ * Forward-secure seal keys (docs/WITNESS.md §2). From the board's root key R:
+ *   G(b,0)   = HMAC(R, "RVM-WITNESS-BOOT-v1" || le32(b))       one per boot b
+ *   G(b,g+1) = HMAC(G(b,g), "RVM-WITNESS-GROUP-v1")
+ *   K(b,1024g)   = HMAC(G(b,g), "RVM-WITNESS-EPOCH-v1")        seal 1024g of boot b
+ *   K(b,i+1)     = HMAC(K(b,i), "RVM-WITNESS-EVOLVE-v1")        (i+1 not a multiple of 1024)
+ * Seal i of boot b (its index is in the seal's actor field) and its anchor are MACed with
+ * K(b,i). The log holds only K(b,i) and G(b,g+1); every step wipes what it replaces, so
+ * whoever reads RVM's memory at seal i cannot compute any earlier key. A verifier holding
+ * R seeks any key in at most (i / 1024) + 1024 steps.
+ */
+#define WITNESS_KEY_GROUP 1024u
+struct witness_keys {
+        uint8_t key[WITNESS_HEAD_SIZE];   /* K(boot, index) */
+        uint8_t group[WITNESS_HEAD_SIZE]; /* G(boot, index / 1024 + 1) */
+        uint32_t boot, index;
+        bool valid;
+};
+enum witness_err witness_keys_seek(struct witness_keys *ks, const uint8_t *root, size_t root_len,
+                                   uint32_t boot, uint32_t index);
+enum witness_err witness_keys_evolve(struct witness_keys *ks);
+/* The key for (boot, index), moving ks forward when it can, seeking from root otherwise. */
+enum witness_err witness_keys_at(struct witness_keys *ks, const uint8_t *root, size_t root_len,
+                                 uint32_t boot, uint32_t index);
+void witness_wipe(void *p, size_t n);
+/* The 64-byte key blob a board's secure world hands over (and build/witness.key under
+ * QEMU): "RVMWKEY1" | key length u32 @8 (16..32) | 0 u32 | key @16 (32 bytes, zero-padded)
+ * | SHA-256(bytes 0..47)[0..15] @48. */
+#define WITNESS_KEY_BLOB 64
+bool witness_key_blob_parse(const uint8_t blob[WITNESS_KEY_BLOB], uint8_t key[32], size_t *len);
+void witness_key_blob_make(const uint8_t *key, size_t len, uint8_t blob[WITNESS_KEY_BLOB]);
+/* out <- HMAC-SHA256(key, a || b). */
+enum witness_err witness_hmac(const uint8_t *key, size_t key_len, const void *a, size_t alen,
+                              const void *b, size_t blen, uint8_t out[32]);
 
 /* ---- measured boot ---- */
 struct witness_attest {
@@ -186,15 +228,20 @@ enum witness_verdict {
         WV_TAIL_CUT,  /* the log ends before its anchor / a partial record at the end */
         WV_TORN,      /* the tail holds an interrupted batch (power cut, not yet recovered) */
         WV_FORMAT,    /* the container (superblock, batch header, anchor) is malformed */
+        WV_ANCHOR,    /* an anchor is damaged, forged, or names what the log does not hold */
+        WV_RANGE,     /* a sequence number at the end of the 64-bit space (cannot continue) */
 };
 const char *witness_verdict_name(enum witness_verdict v);
 
 struct witness_verifier {
         uint8_t head[WITNESS_HEAD_SIZE];
         uint64_t next_seq;
-        const uint8_t *key; /* NULL: seals are not checked (counted as unchecked) */
+        const uint8_t *key; /* root key; NULL: keyed seals are not checked (unchecked) */
         size_t key_len;
-        uint64_t records, seals_ok, seals_unchecked;
+        struct witness_keys ks, ks_dev; /* epoch keys derived from key / witness_dev_key */
+        bool seal_pos;                  /* seal_boot/seal_next are known */
+        uint32_t seal_boot, seal_next;  /* next seal of boot seal_boot has index seal_next */
+        uint64_t records, seals_ok, seals_unchecked, seals_dev;
         uint64_t last_seal_seq; /* valid when seals_ok + seals_unchecked > 0 */
         uint64_t index;         /* records consumed, including the bad one */
         enum witness_verdict fault;
@@ -203,6 +250,8 @@ struct witness_verifier {
 /* start_head NULL: genesis. */
 void witness_verify_init(struct witness_verifier *v, const uint8_t *start_head, uint64_t start_seq,
                          const uint8_t *key, size_t key_len);
+/* The next seal of boot must have index (a verifier started at an anchor). */
+void witness_verify_expect_seal(struct witness_verifier *v, uint32_t boot, uint32_t index);
 /* Consumes one record; after the first fault every call returns that fault. */
 enum witness_verdict witness_verify_record(struct witness_verifier *v,
                                            const uint8_t rec[WITNESS_RECORD_SIZE]);
@@ -212,11 +261,23 @@ struct witness_store_report {
         enum witness_verdict verdict;
         uint64_t bad_slot, bad_seq; /* where the first fault is (when verdict != WV_OK) */
         uint64_t expected_seq, found_seq;
-        uint64_t records, seals_ok, seals_unchecked, tombstones, batches, log_slots, used_slots;
+        uint64_t records, seals_ok, seals_unchecked, seals_dev, tombstones, batches, log_slots,
+            used_slots;
         uint64_t first_seq, next_seq; /* records present: [first_seq, next_seq) */
         uint32_t last_boot;
         bool anchored; /* a valid anchor was found */
         uint64_t anchor_seq, anchor_slot;
+        uint64_t anchors, anchors_ok, anchors_unchecked; /* journal entries, MACs checked */
+        bool anchor_bad;           /* a journal entry is damaged or its MAC fails */
+        uint64_t anchor_bad_entry; /* its index in the journal (block * per + entry) */
+        bool anchor_bad_mac;       /* intact container, wrong MAC: forged or wrong key */
+        bool anchor_torn;          /* one interrupted anchor write (power cut) */
+        bool clean_end;            /* the log ends with WK_WIT_SHUTDOWN + seal */
+        bool rotated;              /* history begins after rotations (below) */
+        uint64_t rotations, base_seq, base_slot;
+        uint32_t rot_boot;
+        bool rot_gap;                    /* more is erased than rotation explains */
+        bool rot_interrupted;            /* a power cut between a rotation entry and its erase */
         bool anchor_ok;                  /* the anchored seal was found with the same head */
         bool lost;                       /* an interrupted batch at the tail */
         uint64_t lost_first, lost_last;  /* lost_last = UINT64_MAX when unknown */
@@ -246,6 +307,15 @@ struct witness_stats {
         /* what opening the store found */
         bool recovered, lost;
         uint64_t lost_first, lost_last, adopted_first;
+        bool dev_key;          /* no provisioned key: seals are development seals */
+        bool unclean;          /* the previous boot ended without a clean shutdown */
+        uint64_t unclean_last; /* last persisted seq of that boot */
+        /* background scrub */
+        uint64_t rotations, base_seq; /* the store rotated; history begins at base_seq */
+        uint64_t scrub_passes, scrub_records, scrub_slot;
+        bool scrub_alarm;
+        int scrub_verdict; /* enum witness_verdict of the first damage found */
+        uint64_t scrub_bad_slot, scrub_bad_seq;
 };
 
 enum witness_store_state {
@@ -263,16 +333,88 @@ struct witness_log_config {
         uint32_t batch_max;                   /* records per flush before an automatic flush */
         uint64_t (*clock_ns)(void *ctx);
         void *clock_ctx;
-        const uint8_t *key; /* device key for seals (witness_dev_key under QEMU) */
+        bool rotate;        /* a full store erases its oldest block instead of stopping */
+        const uint8_t *key; /* the board's root key; NULL: development seals (WITNESS_F_DEV) */
         size_t key_len;     /* 16..64 */
         void (*lock)(void *ctx);
         void (*unlock)(void *ctx);
         void *lock_ctx;
+        /* Optional: called after a public call that made a seal, outside the lock (the
+         * kernel publishes the head and scrubs a little). It may call the log again. */
+        void (*on_seal)(void *ctx);
+        void *seal_ctx;
+};
+
+/* ---- store scanning (shared by recovery, verification and the scrub) ---- */
+struct witness_ws_anchor {
+        bool rot;           /* a rotation entry ("history begins here"), not an anchor */
+        uint32_t rotations; /* rotation entries: how many rotations so far (flags >> 8) */
+        uint64_t seal_seq;  /* anchor: the seal's seq; rotation: first seq of history */
+        uint32_t slot, boot, index, flags; /* flags: WITNESS_F_DEV */
+        uint8_t head[WITNESS_HEAD_SIZE];   /* chain head before the seal */
+        uint8_t mac[WITNESS_HEAD_SIZE];
+};
+
+/* Forward scan of the log area, from a known chain state. */
+struct witness_ws_scan {
+        const struct witness_flash *f;
+        uint64_t log_slots;
+        struct witness_verifier v;
+        bool anchored, anchor_ok, no_torn;
+        uint64_t stop_slot; /* the scan ends on reaching it again (the ring's start) */
+        uint64_t scanned;   /* slots looked at */
+        bool anchor_passed; /* the anchored seal is behind the scan */
+        struct witness_ws_anchor anchor;
+        uint64_t slot; /* where the scan stopped: first erased slot, torn or bad slot */
+        bool torn, fault, ioerr;
+        uint64_t batches, tombstones, batch_first, batch_count;
+        bool have_batch;
+        uint64_t unsealed_first;
+        bool have_seal;
+        uint64_t seal_slot;
+        uint32_t seal_boot, seal_index, last_boot;
+        uint8_t seal_flags;
+        uint8_t seal_head[WITNESS_HEAD_SIZE]; /* head before the last seal */
+        bool any_record;
+        uint64_t first_seq;
+        uint16_t last_kind,
+            before_seal_kind; /* kinds of the last record / record before the seal */
+        uint64_t last_time;
+        void (*on_record)(void *ctx, uint64_t slot, const uint8_t rec[WITNESS_RECORD_SIZE]);
+        void *ctx;
+};
+
+struct witness_seal_info {
+        uint64_t seq;                    /* the seal's sequence number */
+        uint8_t head[WITNESS_HEAD_SIZE]; /* chain head after the seal */
+        uint32_t boot;
+        uint64_t time_ns;
+        bool dev;       /* a development seal */
+        uint64_t count; /* seals made this boot (0: none yet) */
 };
 
 struct witness_log {
         struct witness_log_config cfg;
-        uint8_t key[WITNESS_KEY_MAX];
+        uint8_t key[WITNESS_KEY_MAX]; /* the root key: held from init until start, then wiped */
+        bool dev;
+        struct witness_keys keys;             /* this boot's current epoch key (after start) */
+        bool in_flush;                        /* a seal is being written with its anchor */
+        uint64_t seal_notified;               /* last_seal.count when on_seal was last called */
+        struct witness_ws_anchor last_anchor; /* the latest anchor (read at open, or written) */
+        bool have_anchor;
+        /* where history begins (rotation) and the head before flushed_seq */
+        bool have_rot;
+        struct witness_ws_anchor rot;
+        uint64_t base_slot, base_seq;
+        uint8_t base_head[WITNESS_HEAD_SIZE];
+        uint8_t batch_head[WITNESS_HEAD_SIZE];
+        bool rot_pending;
+        struct witness_seal_info last_seal;
+        bool clean_end;
+        uint64_t prev_last_time;
+        struct witness_ws_scan scrub; /* background scrub state */
+        bool scrub_active;
+        uint64_t scrub_start_ns;
         uint8_t head[WITNESS_HEAD_SIZE];
         uint8_t seal_before[WITNESS_HEAD_SIZE]; /* head before the last seal (its anchor) */
         uint64_t next_seq;
@@ -324,6 +466,20 @@ enum witness_verdict witness_log_verify_ring(struct witness_log *log, uint64_t *
 enum witness_err witness_log_verify_store(struct witness_log *log,
                                           struct witness_store_report *rep);
 void witness_log_stats(struct witness_log *log, struct witness_stats *out);
+/* A clean stop: appends WK_WIT_SHUTDOWN and flushes (the next boot then knows). */
+enum witness_err witness_log_shutdown(struct witness_log *log);
+/* The latest seal (to publish off the flash as a "W1S" head line). */
+void witness_log_last_seal(struct witness_log *log, struct witness_seal_info *out);
+/* Background scrub: verify at most max_slots store slots (chain, containers, anchored
+ * head) from where the last call stopped; a pass restarts after min_gap_ns. Damage is
+ * witnessed once as WK_WIT_ALARM and kept in stats. */
+enum witness_scrub {
+        WITNESS_SCRUB_WORKED = 0, /* checked some slots; the pass goes on */
+        WITNESS_SCRUB_DONE,       /* a pass completed, or damage was found */
+        WITNESS_SCRUB_IDLE,       /* nothing to do (no store, an alarm, next pass not due) */
+};
+enum witness_scrub witness_log_scrub_step(struct witness_log *log, uint32_t max_slots,
+                                          uint64_t min_gap_ns);
 
 /* ---- the global log used by witness_emit ---- */
 void witness_set_global(struct witness_log *log);
@@ -339,10 +495,16 @@ void witness_serial_format(const uint8_t rec[WITNESS_RECORD_SIZE],
 #define WITNESS_SERIAL_HEAD_MAX 87
 void witness_serial_format_head(uint64_t seq, const uint8_t head[WITNESS_HEAD_SIZE],
                                 char out[WITNESS_SERIAL_HEAD_MAX]);
+/* "W1S <seq:16 hex> <head after it:64 hex> <boot:8 hex> <time_ns:16 hex> <k|d>": a
+ * published seal head (k keyed, d development seal). */
+#define WITNESS_SERIAL_PUB_MAX 116
+void witness_serial_format_pub(const struct witness_seal_info *s, char out[WITNESS_SERIAL_PUB_MAX]);
 enum witness_serial_item {
         WITNESS_SER_RECORD = 1,
         WITNESS_SER_HEAD = 2,
         WITNESS_SER_MALFORMED = 3, /* a "W1" frame that is cut or has bad characters */
+        WITNESS_SER_PUB = 4,       /* a W1S line: seq, rec[0..31] head, rec[32..35] boot,
+                                      rec[36..43] time, rec[44] 'k' or 'd' */
 };
 /* Scans text for frames anywhere in it (console output may surround them). For each
  * frame calls cb; rec is set for RECORD, seq+rec[0..31] (the head) for HEAD. */

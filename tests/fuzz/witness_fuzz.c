@@ -26,6 +26,10 @@ static uint8_t *build_image(const uint8_t *d, size_t n, size_t *out_len)
         uint8_t *img = malloc(size), head[WITNESS_HEAD_SIZE], before[WITNESS_HEAD_SIZE];
         size_t slot = 0, anchor_slot = 0, i = 0;
         uint64_t seq = 0;
+        struct witness_keys ks; /* seals of boot 1 under the development root, in order */
+        uint32_t seals = 0, anchor_index = 0;
+
+        witness_keys_seek(&ks, witness_dev_key, 32, 1, 0);
 
         if (img == NULL)
                 return NULL;
@@ -46,32 +50,44 @@ static uint8_t *build_image(const uint8_t *d, size_t n, size_t *out_len)
                 case 1:
                         r.kind = (i < n && (d[i] & 1)) ? WK_WIT_SEAL : (uint16_t)(0x0100 | op);
                         r.target = i < n ? d[i++] : 0;
-                        r.boot = 1 + (op >> 6);
+                        r.boot = r.kind == WK_WIT_SEAL ? 1 : 1 + (op >> 6);
+                        if (r.kind == WK_WIT_SEAL) {
+                                r.actor = seals;
+                                r.flags = WITNESS_F_DEV;
+                        }
                         witness_record_encode(&r, p);
                         if (r.kind == WK_WIT_SEAL) {
                                 uint8_t mac[WITNESS_MAC_SIZE];
 
                                 memcpy(before, head, sizeof(before));
-                                if (witness_seal_mac(witness_dev_key, 32, head, p, mac) == 0)
+                                if (witness_keys_at(&ks, witness_dev_key, 32, 1, seals) == 0 &&
+                                    witness_seal_mac(ks.key, 32, head, p, mac) == 0)
                                         memcpy(p + 16, mac, sizeof(mac));
                                 anchor_slot = slot;
+                                anchor_index = seals++;
                         }
                         witness_chain_step(head, p);
                         seq++;
                         slot++;
                         break;
                 case 2:
-                        witness_ws_batch_make(p, seq + (op >> 5), 1 + (op >> 3), 1);
+                        witness_ws_batch_make(p, seq + (op >> 5), 1 + (op >> 3), 1, head);
                         slot++;
                         break;
-                case 3: { /* an anchor for the last seal (or a wrong one) */
-                        uint8_t *a = img + bs + (op >> 4) % 8 * 64;
+                case 3: { /* an anchor (or rotation entry) for the last seal, or a wrong one */
+                        struct witness_ws_anchor an = {0};
+                        struct witness_keys k2;
 
-                        memset(a, 0, 64);
-                        witness_ws_put64(a + 8, seq ? seq - 1 - (op >> 7) : 0);
-                        a[16] = (uint8_t)anchor_slot;
-                        memcpy(a + 24, before, WITNESS_HEAD_SIZE);
-                        witness_ws_slot_make(a, witness_ws_magic_anchor);
+                        an.rot = (op >> 6) == 3;
+                        an.seal_seq = seq ? seq - 1 - ((op >> 5) & 1) : 0;
+                        an.slot = (uint32_t)anchor_slot;
+                        an.boot = 1;
+                        an.index = anchor_index;
+                        an.flags = WITNESS_F_DEV;
+                        memcpy(an.head, before, WITNESS_HEAD_SIZE);
+                        if (witness_keys_seek(&k2, witness_dev_key, 32, 1, anchor_index) == 0)
+                                witness_ws_anchor_mac(&an, k2.key, an.mac);
+                        witness_ws_anchor_encode(&an, img + bs + (op >> 4) % 4 * WS_ANCHOR_SIZE);
                         break;
                 }
                 case 4: /* raw bytes */

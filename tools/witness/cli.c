@@ -59,6 +59,11 @@ static const struct {
     {WK_WIT_SEAL, "WK_WIT_SEAL"},
     {WK_WIT_STORE_FULL, "WK_WIT_STORE_FULL"},
     {WK_WIT_RECOVERED, "WK_WIT_RECOVERED"},
+    {WK_WIT_SHUTDOWN, "WK_WIT_SHUTDOWN"},
+    {WK_WIT_UNCLEAN, "WK_WIT_UNCLEAN"},
+    {WK_WIT_ALARM, "WK_WIT_ALARM"},
+    {WK_WIT_FOLDED, "WK_WIT_FOLDED"},
+    {WK_WIT_ROTATED, "WK_WIT_ROTATED"},
 };
 
 static const char *families[] = {"",          "BOOT",   "PARTITION", "CAP",   "MEMORY",
@@ -75,9 +80,10 @@ const char *wt_kind_name(uint16_t kind)
 
 struct opts {
         const char *cmd, *file;
-        bool json, no_key, have_at;
+        bool json, no_key, have_at, accept_dev;
         uint8_t key[WITNESS_KEY_MAX];
         size_t key_len;
+        const char *key_file, *heads_file;
         struct wt_verify_opts vo;
         uint64_t at;
         /* filters: kind_mask is 0xFFFF for an exact kind, 0xFF00 for a family */
@@ -158,18 +164,73 @@ static bool parse_kind(const char *s, uint16_t *kind, uint16_t *mask)
 
 static int usage(FILE *err)
 {
-        fprintf(err,
-                "usage: witness verify FILE [--key HEX | --no-key] [--start SEQ:HEAD] "
-                "[--expect SEQ:HEAD]\n"
-                "       witness show FILE [--kind K] [--actor N] [--target N] [--from SEQ] "
-                "[--to SEQ]\n"
-                "                         [--since NS] [--until NS] [--boot N]\n"
-                "       witness replay FILE --at SEQ\n"
-                "       witness stats FILE\n"
-                "       witness export FILE --json [filters as for show]\n"
-                "FILE: a flash store image, a raw dump of 64-byte records, or a serial "
-                "capture with W1 lines.\n");
+        fprintf(
+            err,
+            "usage: witness verify FILE [--key HEX | --key-file PATH | --no-key] [--accept-dev]\n"
+            "                          [--start SEQ:HEAD] [--expect SEQ:HEAD] [--heads CAPTURE]\n"
+            "       witness show FILE [--kind K] [--actor N] [--target N] [--from SEQ] "
+            "[--to SEQ]\n"
+            "                         [--since NS] [--until NS] [--boot N]\n"
+            "       witness replay FILE --at SEQ\n"
+            "       witness stats FILE\n"
+            "       witness export FILE --json [filters as for show]\n"
+            "       witness keygen KEYFILE    (a new random 32-byte key blob; never overwrites)\n"
+            "FILE: a flash store image, a raw dump of 64-byte records, or a serial "
+            "capture with W1 lines.\n"
+            "The key: --key, --key-file, or the file named by $RVM_WITNESS_KEY_FILE.\n"
+            "verify exits 0 intact and authenticated, 1 tampered, 2 unusable, 3 torn tail,\n"
+            "4 intact but not authenticated (no key, or development seals without "
+            "--accept-dev).\n");
         return 2;
+}
+
+static int load_key_file(const char *path, uint8_t *key, size_t *len, FILE *err)
+{
+        uint8_t blob[WITNESS_KEY_BLOB + 1];
+        FILE *f = fopen(path, "rb");
+        size_t n;
+
+        if (f == NULL) {
+                fprintf(err, "witness: cannot open key file %s: %s\n", path, strerror(errno));
+                return -1;
+        }
+        n = fread(blob, 1, sizeof(blob), f);
+        fclose(f);
+        if (n != WITNESS_KEY_BLOB || !witness_key_blob_parse(blob, key, len)) {
+                fprintf(err, "witness: %s is not a witness key file (RVMWKEY1, 64 bytes)\n", path);
+                return -1;
+        }
+        return 0;
+}
+
+static int keygen(const char *path, FILE *out, FILE *err)
+{
+        uint8_t key[32], blob[WITNESS_KEY_BLOB];
+        FILE *r = fopen("/dev/urandom", "rb");
+        FILE *f;
+        size_t got = r ? fread(key, 1, sizeof(key), r) : 0;
+
+        if (r)
+                fclose(r);
+        if (got != sizeof(key)) {
+                fprintf(err, "witness: cannot read 32 random bytes from /dev/urandom\n");
+                return 2;
+        }
+        f = fopen(path, "wbx"); /* never replaces a machine's key */
+        if (f == NULL) {
+                fprintf(err, "witness: cannot create %s: %s\n", path, strerror(errno));
+                witness_wipe(key, sizeof(key));
+                return 2;
+        }
+        witness_key_blob_make(key, sizeof(key), blob);
+        witness_wipe(key, sizeof(key));
+        if (fwrite(blob, 1, sizeof(blob), f) != sizeof(blob) || fclose(f) != 0) {
+                fprintf(err, "witness: cannot write %s\n", path);
+                return 2;
+        }
+        witness_wipe(blob, sizeof(blob));
+        fprintf(out, "witness: new key in %s\n", path);
+        return 0;
 }
 
 static int parse_args(int argc, char **argv, struct opts *o, FILE *err)
@@ -190,6 +251,13 @@ static int parse_args(int argc, char **argv, struct opts *o, FILE *err)
                 } else if (strcmp(a, "--no-key") == 0) {
                         o->no_key = true;
                         takes = false;
+                } else if (strcmp(a, "--accept-dev") == 0) {
+                        o->accept_dev = true;
+                        takes = false;
+                } else if (strcmp(a, "--key-file") == 0) {
+                        ok = (o->key_file = v) != NULL;
+                } else if (strcmp(a, "--heads") == 0) {
+                        ok = (o->heads_file = v) != NULL;
                 } else if (strcmp(a, "--key") == 0) {
                         ok = parse_hex(v, o->key, sizeof(o->key), &o->key_len) && o->key_len >= 16;
                 } else if (strcmp(a, "--start") == 0) {
@@ -226,10 +294,13 @@ static int parse_args(int argc, char **argv, struct opts *o, FILE *err)
                 if (takes)
                         i++;
         }
-        if (o->key_len == 0 && !o->no_key) {
-                memcpy(o->key, witness_dev_key, sizeof(witness_dev_key));
-                o->key_len = sizeof(witness_dev_key);
-        }
+        if (o->key_len == 0 && !o->no_key && o->key_file == NULL)
+                o->key_file = getenv("RVM_WITNESS_KEY_FILE");
+        if (o->key_len == 0 && !o->no_key && o->key_file != NULL && *o->key_file != '\0' &&
+            load_key_file(o->key_file, o->key, &o->key_len, err) != 0)
+                return 2;
+        if (o->key_len == 0)
+                o->no_key = true;
         o->vo.key = o->no_key ? NULL : o->key;
         o->vo.key_len = o->no_key ? 0 : o->key_len;
         return 0;
@@ -434,10 +505,22 @@ static int cmd_verify(const struct wt_input *in, const struct opts *o, FILE *out
         if (in->malformed)
                 fprintf(out, "warning: %zu malformed W1 frames ignored\n", in->malformed);
         if (o->vo.key == NULL)
-                fprintf(out, "warning: no key: seals not checked\n");
-        else if (o->key_len == sizeof(witness_dev_key) &&
-                 memcmp(o->key, witness_dev_key, o->key_len) == 0)
-                fprintf(out, "note: seals checked with the development key\n");
+                fprintf(out, "warning: no key: keyed seals and anchors not checked\n");
+        if (rc == 0 && r.verdict == WV_OK && r.points_ok)
+                fprintf(out, "heads: the log holds all %" PRIu64 " published/expected heads\n",
+                        r.points_ok);
+        if (r.points_rotated)
+                fprintf(out,
+                        "heads: %" PRIu64
+                        " published heads precede the start of history "
+                        "(rotated away)\n",
+                        r.points_rotated);
+        if (r.rotated)
+                fprintf(out,
+                        "history begins at seq %" PRIu64 ": the store rotated %" PRIu64
+                        " time%s (the oldest block erased to make room; last at boot %u), "
+                        "authenticated by its rotation entry\n",
+                        r.first_seq, r.rotations, r.rotations == 1 ? "" : "s", r.rot_boot);
         if (rc == 0) {
                 struct stats_ctx sc = {.out = out};
 
@@ -449,13 +532,40 @@ static int cmd_verify(const struct wt_input *in, const struct opts *o, FILE *out
                         sc.boots == 1 ? "" : "s", sc.boot_min, sc.boot_max, r.seals_ok);
                 if (r.seals_unchecked)
                         fprintf(out, ", %" PRIu64 " not checked", r.seals_unchecked);
+                if (r.seals_dev)
+                        fprintf(out, ", %" PRIu64 " development seals", r.seals_dev);
                 fprintf(out, "\n");
+                if (in->fmt == WT_FLASH)
+                        fprintf(out,
+                                "anchors: %" PRIu64 " in the journal, %" PRIu64
+                                " authenticated%s\n",
+                                r.anchors, r.anchors_ok,
+                                r.anchor_torn ? " (one interrupted anchor write: power cut)" : "");
                 each_record(in, NULL, recovered_fn, out);
                 if (r.records && r.unsealed_first < r.next_seq)
                         fprintf(out,
                                 "warning: records %" PRIu64 "..%" PRIu64
                                 " follow the last seal: chained only, not authenticated\n",
                                 r.unsealed_first, r.next_seq - 1);
+                if (r.seals_unchecked || r.anchors_unchecked > 0) {
+                        fprintf(out,
+                                "NOT AUTHENTICATED: no key given for %" PRIu64
+                                " keyed seals (--key, --key-file, $RVM_WITNESS_KEY_FILE)\n",
+                                r.seals_unchecked);
+                        return 4;
+                }
+                if (r.seals_dev && !o->accept_dev) {
+                        fprintf(out,
+                                "NOT AUTHENTICATED: %" PRIu64
+                                " development seals (RVM ran without a provisioned key; anyone "
+                                "can make them; --accept-dev to accept)\n",
+                                r.seals_dev);
+                        return 4;
+                }
+                if (r.seals_dev)
+                        fprintf(out,
+                                "warning: development seals accepted (--accept-dev): they "
+                                "prove nothing against a deliberate edit\n");
                 return 0;
         }
         if (rc == 3) {
@@ -482,6 +592,8 @@ int witness_tool_run(int argc, char **argv, FILE *out, FILE *err)
 
         if (argc < 3)
                 return usage(err);
+        if (strcmp(argv[1], "keygen") == 0)
+                return argc == 3 ? keygen(argv[2], out, err) : usage(err);
         data = read_file(argv[2], &len, err);
         if (data == NULL)
                 return 2;
@@ -515,8 +627,45 @@ int witness_tool_run_buffer(int argc, char **argv, const uint8_t *data, size_t l
                 wt_free(&in);
                 return 2;
         }
+        if (strcmp(o.cmd, "verify") != 0) {
+                /* Every command reads only a witness log: at least its first record must
+                 * verify (from the genesis, a W1H line or --start). */
+                struct wt_result r;
+                int vrc = wt_verify(&in, &o.vo, &r);
+
+                if (vrc == 2 || (in.fmt == WT_FLASH && in.flash_super_bad) ||
+                    (vrc != 0 && r.records == 0 && r.verdict != WV_TAIL_CUT)) {
+                        fprintf(err, "witness: %s is not a witness log (%s)\n", o.file,
+                                r.why[0] ? r.why : witness_verdict_name(r.verdict));
+                        wt_free(&in);
+                        return 2;
+                }
+        }
         if (strcmp(o.cmd, "verify") == 0) {
+                struct wt_input heads;
+                uint8_t *hd = NULL;
+                size_t hl = 0;
+
+                memset(&heads, 0, sizeof(heads));
+                if (o.heads_file != NULL) {
+                        hd = read_file(o.heads_file, &hl, err);
+                        if (hd == NULL || hl == 0 || wt_load(&heads, hd, hl) != 0 ||
+                            heads.n_pubs == 0) {
+                                fprintf(err, "witness: %s holds no published heads (W1S lines)\n",
+                                        o.heads_file);
+                                wt_free(&heads);
+                                free(hd);
+                                wt_free(&in);
+                                return 2;
+                        }
+                        o.vo.points = heads.pubs;
+                        o.vo.n_points = heads.n_pubs;
+                        fprintf(out, "heads: %zu published heads from %s\n", heads.n_pubs,
+                                o.heads_file);
+                }
                 rc = cmd_verify(&in, &o, out);
+                wt_free(&heads);
+                free(hd);
         } else if (strcmp(o.cmd, "show") == 0) {
                 struct out_ctx c = {.out = out};
 

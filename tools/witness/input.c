@@ -90,7 +90,15 @@ static int load_flash(struct wt_input *in)
                 in->flash_super_bad = true;
                 return 0;
         }
-        for (uint64_t s = 0, base = witness_ws_log_off(&f); s < witness_ws_log_slots(&f); s++) {
+        /* From where history begins (the latest rotation entry, else slot 0), around the
+         * ring of blocks, to the first erased slot. */
+        struct witness_ws_journal j;
+        uint64_t n = witness_ws_log_slots(&f), start = 0;
+
+        if (witness_ws_read_journal(&f, &j, NULL, NULL) == WITNESS_OK && j.rot_found)
+                start = j.rot.slot % n;
+        for (uint64_t k = 0, s = start, base = witness_ws_log_off(&f); k < n;
+             k++, s = (s + 1) % n) {
                 struct wt_item it = {.where = s};
 
                 if (base + s * WS_SLOT >= in->len)
@@ -124,6 +132,33 @@ static void serial_cb(void *ctx, enum witness_serial_item item, uint64_t seq,
         c->frames++;
         if (item == WITNESS_SER_MALFORMED) {
                 c->in->malformed++;
+                return;
+        }
+        if (item == WITNESS_SER_PUB) {
+                struct wt_input *in = c->in;
+                struct wt_point *pt;
+
+                if (seq == UINT64_MAX)
+                        return; /* names no successor: cannot be a real seal */
+                if (in->n_pubs == in->cap_pubs) {
+                        size_t nc = in->cap_pubs ? in->cap_pubs * 2 : 64;
+                        struct wt_point *np = realloc(in->pubs, nc * sizeof(*np));
+
+                        if (np == NULL) {
+                                c->rc = -1;
+                                return;
+                        }
+                        in->pubs = np;
+                        in->cap_pubs = nc;
+                }
+                pt = &in->pubs[in->n_pubs++];
+                memset(pt, 0, sizeof(*pt));
+                pt->seq = seq + 1; /* the head after seal seq is the head before seq + 1 */
+                memcpy(pt->head, rec, WITNESS_HEAD_SIZE);
+                pt->boot = (uint32_t)rec[32] | (uint32_t)rec[33] << 8 | (uint32_t)rec[34] << 16 |
+                           (uint32_t)rec[35] << 24;
+                pt->time_ns = witness_ws_get64(rec + 36);
+                pt->what = (char)rec[44];
                 return;
         }
         it.is_head = item == WITNESS_SER_HEAD;
@@ -177,6 +212,9 @@ int wt_load(struct wt_input *in, const uint8_t *data, size_t len)
 void wt_free(struct wt_input *in)
 {
         free(in->items);
+        free(in->pubs);
+        in->pubs = NULL;
+        in->n_pubs = in->cap_pubs = 0;
         in->items = NULL;
         in->n = in->cap = 0;
 }
@@ -209,6 +247,12 @@ static void explain(struct wt_result *r, const char *unit)
                          ", found %" PRIu64 ": out of order, inserted or duplicated",
                          r->bad_index, unit, r->where, r->bad_seq, r->found_seq);
                 break;
+        case WV_RANGE:
+                snprintf(r->why, sizeof(r->why),
+                         "record #%" PRIu64 " (%s %" PRIu64 "): seq %" PRIu64
+                         " is at the end of the 64-bit sequence space: no record can follow it",
+                         r->bad_index, unit, r->where, r->found_seq);
+                break;
         case WV_BAD_SEAL:
                 snprintf(r->why, sizeof(r->why),
                          "seal record #%" PRIu64 " (seq %" PRIu64 ", %s %" PRIu64
@@ -235,8 +279,10 @@ static int verify_stream(const struct wt_input *in, const struct wt_verify_opts 
                 return 2;
         }
         witness_verify_init(&v, NULL, 0, o->key, o->key_len);
+        memcpy(r->start_head, v.head, WITNESS_HEAD_SIZE);
         if (o->have_start) {
                 witness_verify_init(&v, o->start_head, o->start_seq, o->key, o->key_len);
+                memcpy(r->start_head, o->start_head, WITNESS_HEAD_SIZE);
                 started = true;
                 first = o->start_seq;
         }
@@ -247,6 +293,7 @@ static int verify_stream(const struct wt_input *in, const struct wt_verify_opts 
                 if (it->is_head) {
                         if (!started) {
                                 witness_verify_init(&v, it->raw, it->seq, o->key, o->key_len);
+                                memcpy(r->start_head, it->raw, WITNESS_HEAD_SIZE);
                                 started = true;
                                 first = it->seq;
                         } else if (it->seq == v.next_seq &&
@@ -332,9 +379,11 @@ static int verify_stream(const struct wt_input *in, const struct wt_verify_opts 
         r->records = v.records;
         r->seals_ok = v.seals_ok;
         r->seals_unchecked = v.seals_unchecked;
+        r->seals_dev = v.seals_dev;
         r->first_seq = first;
         r->next_seq = v.next_seq;
-        r->unsealed_first = v.seals_ok + v.seals_unchecked ? v.last_seal_seq + 1 : first;
+        r->unsealed_first =
+            v.seals_ok + v.seals_unchecked + v.seals_dev ? v.last_seal_seq + 1 : first;
         if (r->verdict == WV_OK && in->trailing) {
                 r->verdict = WV_TAIL_CUT;
                 r->bad_seq = v.next_seq;
@@ -343,23 +392,6 @@ static int verify_stream(const struct wt_input *in, const struct wt_verify_opts 
                          "%zu bytes after the last whole record (offset %zu): the tail was cut "
                          "inside record seq %" PRIu64,
                          in->trailing, in->len - in->trailing, v.next_seq);
-        }
-        if (r->verdict == WV_OK && o->have_expect) {
-                if (v.next_seq < o->expect_seq) {
-                        r->verdict = WV_TAIL_CUT;
-                        r->bad_seq = v.next_seq;
-                        snprintf(r->why, sizeof(r->why),
-                                 "log ends before seq %" PRIu64 " (last is %" PRIu64
-                                 "): the tail was cut",
-                                 o->expect_seq, v.next_seq - 1);
-                } else if (v.next_seq == o->expect_seq &&
-                           memcmp(v.head, o->expect_head, WITNESS_HEAD_SIZE) != 0) {
-                        r->verdict = WV_CONTENT;
-                        r->bad_seq = v.next_seq - 1;
-                        snprintf(r->why, sizeof(r->why),
-                                 "chain head after seq %" PRIu64 " differs from the expected one",
-                                 v.next_seq - 1);
-                }
         }
         return r->verdict == WV_OK ? 0 : unusable ? 2 : 1;
 }
@@ -389,6 +421,22 @@ static int verify_flash(const struct wt_input *in, const struct wt_verify_opts *
         r->records = rep.records;
         r->seals_ok = rep.seals_ok;
         r->seals_unchecked = rep.seals_unchecked;
+        r->seals_dev = rep.seals_dev;
+        r->anchors = rep.anchors;
+        r->anchors_ok = rep.anchors_ok;
+        r->anchors_unchecked = rep.anchors_unchecked;
+        r->anchor_torn = rep.anchor_torn;
+        r->rotated = rep.rotated;
+        r->rotations = rep.rotations;
+        r->rot_boot = rep.rot_boot;
+        if (rep.rotated) {
+                struct witness_ws_journal j;
+
+                (void)witness_ws_read_journal(&f, &j, NULL, NULL);
+                memcpy(r->start_head, j.rot.head, WITNESS_HEAD_SIZE);
+        } else {
+                witness_genesis(r->start_head);
+        }
         r->first_seq = rep.first_seq;
         r->next_seq = rep.next_seq;
         r->unsealed_first = rep.unsealed_first;
@@ -410,7 +458,13 @@ static int verify_flash(const struct wt_input *in, const struct wt_verify_opts *
                          rep.anchor_seq, rep.anchor_slot, rep.bad_slot, rep.next_seq);
                 break;
         case WV_TORN:
-                if (rep.lost_last == UINT64_MAX)
+                if (rep.rot_interrupted)
+                        snprintf(r->why, sizeof(r->why),
+                                 "a rotation was interrupted: the block at slot %" PRIu64
+                                 " holds rotated-away records the power cut kept from being "
+                                 "erased (the next boot erases it)",
+                                 rep.bad_slot);
+                else if (rep.lost_last == UINT64_MAX)
                         snprintf(r->why, sizeof(r->why),
                                  "interrupted batch at slot %" PRIu64 ": records from seq %" PRIu64
                                  " on were lost (power cut, not yet recovered by a boot)",
@@ -421,6 +475,40 @@ static int verify_flash(const struct wt_input *in, const struct wt_verify_opts *
                                  "..%" PRIu64 " lost (power cut, not yet recovered by a boot)",
                                  rep.bad_slot, rep.lost_first, rep.lost_last);
                 return 3;
+        case WV_ANCHOR:
+                if (rep.anchor_bad_entry >= rep.anchors)
+                        snprintf(r->why, sizeof(r->why),
+                                 "the log ends with a clean shutdown, but its last seal has no "
+                                 "anchor (anchors erased)");
+                else
+                        snprintf(r->why, sizeof(r->why),
+                                 "anchor journal entry %" PRIu64 " is %s (%" PRIu64
+                                 " entries; an older anchor is not used in its place)",
+                                 rep.anchor_bad_entry,
+                                 rep.anchor_bad_mac
+                                     ? "forged or sealed with another key: its MAC fails"
+                                     : "damaged: its check fails",
+                                 rep.anchors);
+                break;
+        case WV_MISSING: {
+                if (rep.rot_gap) {
+                        snprintf(r->why, sizeof(r->why),
+                                 "the store rotated (history begins at seq %" PRIu64
+                                 ", slot %" PRIu64 ") but the log ends at slot %" PRIu64
+                                 ", not in the block before: blocks were erased that rotation "
+                                 "did not erase",
+                                 rep.base_seq, rep.base_slot, rep.bad_slot);
+                        break;
+                }
+                /* The expected record further on: moved (e.g. two swapped), not lost. */
+                for (size_t i = 0; i < in->n; i++)
+                        if (in->items[i].seq == rep.bad_seq && in->items[i].where > rep.bad_slot) {
+                                r->verdict = WV_ORDER;
+                                break;
+                        }
+                explain(r, "slot");
+                break;
+        }
         case WV_FORMAT:
                 snprintf(r->why, sizeof(r->why),
                          "slot %" PRIu64
@@ -442,10 +530,128 @@ static int verify_flash(const struct wt_input *in, const struct wt_verify_opts *
         return r->verdict == WV_OK ? 0 : 1;
 }
 
+static int point_cmp(const void *a, const void *b)
+{
+        const struct wt_point *x = a, *y = b;
+
+        return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void point_name(const struct wt_point *p, char *buf, size_t n)
+{
+        if (p->what == 'k' || p->what == 'd')
+                snprintf(buf, n,
+                         "the head published after seal seq %" PRIu64 " (boot %u, t=%" PRIu64
+                         " ns)",
+                         p->seq - 1, p->boot, p->time_ns);
+        else
+                snprintf(buf, n, "the head given with %s for seq %" PRIu64,
+                         p->what == 's' ? "--start" : "--expect", p->seq);
+}
+
+/* Does the verified chain pass through every point? The first one it does not is named. */
+static int check_points(const struct wt_input *in, const struct wt_verify_opts *o,
+                        struct wt_result *r)
+{
+        size_t n = o->n_points + (o->have_start ? 1 : 0) + (o->have_expect ? 1 : 0), k = 0;
+        struct wt_point *pts;
+        uint8_t h[WITNESS_HEAD_SIZE];
+        uint64_t next = r->first_seq;
+        const struct wt_point *bad = NULL;
+        bool mismatch = false;
+        char name[160];
+
+        if (n == 0)
+                return 0;
+        pts = calloc(n, sizeof(*pts));
+        if (pts == NULL) {
+                snprintf(r->why, sizeof(r->why), "out of memory");
+                return 2;
+        }
+        if (o->n_points)
+                memcpy(pts, o->points, o->n_points * sizeof(*pts));
+        k = o->n_points;
+        if (o->have_start) {
+                pts[k] = (struct wt_point){.seq = o->start_seq, .what = 's'};
+                memcpy(pts[k++].head, o->start_head, WITNESS_HEAD_SIZE);
+        }
+        if (o->have_expect) {
+                pts[k] = (struct wt_point){.seq = o->expect_seq, .what = 'e'};
+                memcpy(pts[k++].head, o->expect_head, WITNESS_HEAD_SIZE);
+        }
+        qsort(pts, n, sizeof(*pts), point_cmp);
+        memcpy(h, r->start_head, WITNESS_HEAD_SIZE);
+        k = 0;
+        /* Points before what the log holds cannot be shown: the store lost them, unless
+         * an authenticated rotation says history now begins later. */
+        while (k < n && pts[k].seq < r->first_seq && bad == NULL) {
+                if (r->rotated && pts[k].what != 's' && pts[k].what != 'e') {
+                        r->points_rotated++;
+                        k++;
+                        continue;
+                }
+                bad = &pts[k++];
+        }
+        for (size_t i = 0; i < in->n && bad == NULL && next < r->next_seq; i++) {
+                const struct wt_item *it = &in->items[i];
+
+                if (it->is_head || it->seq != next)
+                        continue;
+                for (; k < n && pts[k].seq == next && bad == NULL; k++)
+                        if (memcmp(pts[k].head, h, WITNESS_HEAD_SIZE) != 0)
+                                bad = &pts[k], mismatch = true;
+                witness_sha256(h, WITNESS_HEAD_SIZE, it->raw, WITNESS_CONTENT_SIZE, h);
+                next++;
+        }
+        for (; k < n && pts[k].seq == next && bad == NULL; k++)
+                if (memcmp(pts[k].head, h, WITNESS_HEAD_SIZE) != 0)
+                        bad = &pts[k], mismatch = true;
+        if (bad == NULL && k < n)
+                bad = &pts[k];
+        if (bad == NULL) {
+                r->points_ok = n - r->points_rotated;
+                free(pts);
+                return 0;
+        }
+        point_name(bad, name, sizeof(name));
+        r->bad_seq = bad->seq;
+        if (mismatch) {
+                r->verdict = WV_CONTENT;
+                snprintf(r->why, sizeof(r->why),
+                         "%s is not in the log: the chain before seq %" PRIu64
+                         " differs (rolled back or rewritten)",
+                         name, bad->seq);
+        } else if (bad->seq < r->first_seq) {
+                r->verdict = WV_TAIL_CUT;
+                snprintf(r->why, sizeof(r->why),
+                         "%s is no longer in the log (it starts at seq %" PRIu64 ")", name,
+                         r->first_seq);
+        } else {
+                r->verdict = WV_TAIL_CUT;
+                r->bad_seq = r->next_seq;
+                snprintf(r->why, sizeof(r->why),
+                         "%s was lost: the log ends at seq %" PRIu64
+                         " (the tail was cut, or the store rolled back)",
+                         name, r->next_seq ? r->next_seq - 1 : 0);
+        }
+        free(pts);
+        return 1;
+}
+
 int wt_verify(const struct wt_input *in, const struct wt_verify_opts *o, struct wt_result *r)
 {
+        int rc;
+
         memset(r, 0, sizeof(*r));
         if (in->fmt == WT_FLASH)
-                return verify_flash(in, o, r);
-        return verify_stream(in, o, r);
+                rc = verify_flash(in, o, r);
+        else
+                rc = verify_stream(in, o, r);
+        if (rc == 0 || rc == 3) {
+                int pc = check_points(in, o, r);
+
+                if (pc != 0)
+                        return pc;
+        }
+        return rc;
 }

@@ -19,15 +19,27 @@ struct wt_item {
         uint8_t raw[WITNESS_RECORD_SIZE];
 };
 
+/* A point the chain must pass through: the head before record seq. From --start,
+ * --expect, or a published seal head (W1S line: the head after seal seq - 1). */
+struct wt_point {
+        uint64_t seq;
+        uint8_t head[WITNESS_HEAD_SIZE];
+        char what;     /* 's' --start, 'e' --expect, 'k'/'d' published (keyed/development seal) */
+        uint32_t boot; /* published: the seal's boot and time */
+        uint64_t time_ns;
+};
+
 struct wt_input {
         enum wt_format fmt;
         const uint8_t *data;
         size_t len;
         struct wt_item *items;
         size_t n, cap;
-        size_t records;   /* items that are records */
-        size_t trailing;  /* dump: bytes after the last whole record */
-        size_t malformed; /* serial: broken frames */
+        size_t records;        /* items that are records */
+        size_t trailing;       /* dump: bytes after the last whole record */
+        size_t malformed;      /* serial: broken frames */
+        struct wt_point *pubs; /* serial: published seal heads (W1S lines) */
+        size_t n_pubs, cap_pubs;
         /* flash */
         uint32_t block_size;
         uint64_t flash_size;
@@ -48,17 +60,26 @@ struct wt_verify_opts {
         bool have_expect; /* head before record expect_seq must be expect_head */
         uint64_t expect_seq;
         uint8_t expect_head[WITNESS_HEAD_SIZE];
+        const struct wt_point *points; /* published heads the log must still hold */
+        size_t n_points;
 };
 
 struct wt_result {
         enum witness_verdict verdict;
         uint64_t bad_index, bad_seq, found_seq, where;
-        uint64_t records, seals_ok, seals_unchecked, first_seq, next_seq, unsealed_first;
+        uint64_t records, seals_ok, seals_unchecked, seals_dev, first_seq, next_seq, unsealed_first;
+        uint64_t anchors, anchors_ok, anchors_unchecked, points_ok, points_rotated;
+        bool rotated; /* flash: history begins after rotations */
+        uint64_t rotations;
+        uint32_t rot_boot;
+        bool anchor_torn;
+        uint8_t start_head[WITNESS_HEAD_SIZE]; /* head before first_seq */
         bool lost;
         uint64_t lost_first, lost_last;
         char why[256];
 };
-/* Exit status convention: 0 intact, 1 tampered/damaged, 2 unusable input, 3 torn tail. */
+/* Exit status convention: 0 intact, 1 tampered/damaged, 2 unusable input, 3 torn tail
+ * (cmd_verify adds 4: intact but not authenticated). */
 int wt_verify(const struct wt_input *in, const struct wt_verify_opts *o, struct wt_result *res);
 
 /* Replay: the state the records describe after record 'at' (inclusive). */
