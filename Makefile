@@ -299,7 +299,7 @@ UT_sched   := $(wildcard sched/*.c)
 UT_vmid    := partition/vmid.c
 UT_cap     := cap/cap.c cap/tree.c
 UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
-UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
+UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c witness/budget.c
 UT_coherence := $(wildcard coherence/*.c)
 UT_agent   := wasm/agent.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.c
 
@@ -307,7 +307,8 @@ UT_agent   := wasm/agent.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.
 UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/guest.c \
 	kernel/console.c kernel/fmt.c partition/partition.c partition/vmid.c partition/edge.c \
 	partition/share.c partition/psci.c partition/vdev.c partition/lease.c memory/region.c \
-	arch/aarch64/mmio.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c $(FAKE_SRCS)
+	arch/aarch64/mmio.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c witness/budget.c \
+	$(FAKE_SRCS)
 
 UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid agent hvc
 UNIT_NAMES += coherence
@@ -395,7 +396,8 @@ $(HOST_OUT)/bench/mincut_bench: tools/bench/mincut_bench.c $(wildcard coherence/
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ tools/bench/mincut_bench.c coherence/mincut.c
 $(HOST_OUT)/bench/cap_bench: tools/bench/cap_bench.c kernel/gate.c $(wildcard cap/*.c proof/*.c cap/*.h proof/*.h kernel/gate.h)
 	@mkdir -p $(dir $@)
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ tools/bench/cap_bench.c kernel/gate.c cap/*.c proof/*.c
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ tools/bench/cap_bench.c kernel/gate.c cap/*.c proof/*.c \
+		witness/budget.c
 
 # QEMU's own description of the board, for the DTB parser's host test.
 # (-append needs a -kernel; QEMU writes the DTB and exits before running it.)

@@ -10,6 +10,7 @@
 #include "hal/psci.h"
 #include "hal/timer.h"
 #include "kernel/console.h"
+#include "kernel/gate.h"
 #include "kernel/ipc.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
@@ -111,7 +112,8 @@ MONITOR_CMD(mem, "mem", "", "physical memory ranges and usage", cmd_mem);
 static void shutdown_witness(void)
 {
         run_lock_take();
-        ipc_epoch(); /* the CommEdges' traffic since the last epoch */
+        ipc_epoch();  /* the CommEdges' traffic since the last epoch */
+        gate_epoch(); /* and the denials folded since */
         run_lock_give();
         witness_emit(&(struct witness_event){
             .kind = WK_PART_STATE,

@@ -164,9 +164,35 @@ int32_t gate_status_from_cap(enum cap_err e)
 /* Denial record payload: reason in bits 0..15, detail in 16..31 (for WK_CAP_DENY the witness
  * kind of the refused operation, as cap/ writes it; for P2 the failed-rule mask, for P3 the
  * chain fault), the function id in 32..63 (docs/ABI.md). */
+/* Denials on a budget (witness/budget.h), when the kernel gives one: the first of each kind
+ * by each caller in an epoch in full, the rest counted into the epoch's WK_WIT_FOLDED. */
+static struct witness_budget *budget;
+
+void gate_set_budget(struct witness_budget *b)
+{
+        budget = b;
+}
+
+void gate_epoch(void)
+{
+        struct witness_event ev;
+
+        if (budget != NULL && witness_budget_epoch_end(budget, &ev)) {
+                witness_emit(&ev);
+        }
+}
+
+uint64_t gate_denials_folded(void)
+{
+        return budget != NULL ? budget->total_folded : 0;
+}
+
 static void deny(const struct gate_call *call, uint16_t kind, uint8_t tier, uint64_t cap,
                  uint32_t reason, uint32_t detail, uint32_t fid)
 {
+        if (budget != NULL && !witness_budget_admit(budget, call->caller, kind)) {
+                return; /* counted: the epoch's WK_WIT_FOLDED carries it */
+        }
         struct witness_event ev = {
             .kind = kind,
             .tier = tier,

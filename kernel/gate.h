@@ -33,6 +33,7 @@
 #include "arch/aarch64/guest/rvm_calls.h"
 #include "cap/cap.h"
 #include "proof/proof.h"
+#include "witness/budget.h"
 #include "witness/witness.h"
 
 #define GATE_FID_BASE               0xC6000000u
@@ -177,6 +178,16 @@ enum gate_check gate_table_check(const struct gate_entry *table, size_t count, s
  * P2 reads and the P2 request window in clock ticks. cap_init and proof_init come first. */
 enum gate_check gate_init(const struct gate_entry *table, size_t count, uint64_t (*clock)(void),
                           uint64_t max_age);
+
+/*
+ * Denials on a budget (witness/budget.h): with one given, the first denial of each kind by each
+ * caller in an epoch is recorded in full and the rest are counted; gate_epoch (at each epoch's
+ * end and at shutdown) emits the WK_WIT_FOLDED record that carries the count. Nothing is lost
+ * from the count: gate_denials_folded says how many were folded since boot.
+ */
+void gate_set_budget(struct witness_budget *b);
+void gate_epoch(void);
+uint64_t gate_denials_folded(void);
 
 /* Dispatch one hypercall; returns the status also left in call->x[0]. */
 int32_t gate_dispatch(struct gate_call *call);

@@ -41,8 +41,15 @@ const struct gate_entry *hvc_entries(size_t *count)
         return hvc_table;
 }
 
+/* 128 (caller, kind) pairs an epoch: 24 principals by the few denial kinds, with room. */
+static struct witness_budget_slot budget_slots[128];
+static struct witness_budget budget;
+
 enum gate_check hvc_init(size_t *bad_index)
 {
+        if (witness_budget_init(&budget, budget_slots, 128) == WITNESS_OK) {
+                gate_set_budget(&budget); /* under run_lock, as the gate is */
+        }
         enum gate_check c =
             gate_table_check(hvc_table, sizeof(hvc_table) / sizeof(hvc_table[0]), bad_index);
         if (c != GATE_CHECK_OK) {

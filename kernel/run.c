@@ -13,6 +13,7 @@
 #include "kernel/agents.h"
 #include "kernel/cohere.h"
 #include "kernel/console.h"
+#include "kernel/gate.h"
 #include "kernel/ipc.h"
 #include "kernel/monitor.h"
 #include "kernel/percpu.h"
@@ -414,6 +415,7 @@ void run_tick(void)
                 sched_epoch(&run_sched, now, NULL); /* DC-10: one summary record per epoch */
                 ipc_epoch();                        /* and one per edge direction in use */
                 cohere_epoch(); /* the traffic just counted: each partition's cut pressure */
+                gate_epoch();   /* denials over the budget, counted in one record */
         }
         run_lock_give();
 }

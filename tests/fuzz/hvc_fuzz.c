@@ -184,11 +184,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fake_kernel.current = &p->vcpus[0];
                 caller_now = caller;
                 uint64_t before = denied_by_caller;
+                uint64_t folded = gate_denials_folded();
                 int32_t st = gate_dispatch(&(struct gate_call){.caller = caller, .x = x});
                 while (this_cpu()->reload != NULL && !part_reload_step(this_cpu()->reload)) {
                 }
                 this_cpu()->reload = NULL;
-                if ((st < 0) != (denied_by_caller != before) || (int64_t)x[0] != st) {
+                bool witnessed = denied_by_caller != before || gate_denials_folded() != folded;
+                if ((st < 0) != witnessed || (int64_t)x[0] != st) {
                         fprintf(stderr, "call 0x%x by %u: status %d, %d refusal records\n", fid,
                                 caller, st, (int)(denied_by_caller - before));
                         abort(); /* a refusal not witnessed, or a success witnessed as one */
