@@ -173,11 +173,34 @@ void gate_set_budget(struct witness_budget *b)
         budget = b;
 }
 
+/*
+ * The epoch's end: one WK_WIT_FOLDED record for each caller and kind whose denials were
+ * folded (actor = the caller, target = the denial kind, cap = the epoch, payload = how many),
+ * so each caller's count survives; denials of pairs the table could not hold go into one
+ * record with actor 0. Then the budget's next epoch.
+ */
 void gate_epoch(void)
 {
         struct witness_event ev;
+        uint64_t attributed = 0;
 
-        if (budget != NULL && witness_budget_epoch_end(budget, &ev)) {
+        if (budget == NULL) {
+                return;
+        }
+        for (uint32_t i = 0; i < budget->cap; i++) {
+                const struct witness_budget_slot *s = &budget->slots[i];
+                if (s->gen == budget->gen && s->folded != 0) {
+                        witness_emit(&(struct witness_event){.kind = WK_WIT_FOLDED,
+                                                             .actor = s->caller,
+                                                             .target = s->kind,
+                                                             .cap = budget->epoch,
+                                                             .payload = s->folded});
+                        attributed += s->folded;
+                }
+        }
+        if (witness_budget_epoch_end(budget, &ev) && ev.payload > attributed) {
+                ev.payload -= attributed; /* the pairs the table could not hold */
+                ev.target = 0;
                 witness_emit(&ev);
         }
 }

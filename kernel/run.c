@@ -414,8 +414,9 @@ void run_tick(void)
                 sched_balance(&run_sched, now);
                 sched_epoch(&run_sched, now, NULL); /* DC-10: one summary record per epoch */
                 ipc_epoch();                        /* and one per edge direction in use */
-                cohere_epoch(); /* the traffic just counted: each partition's cut pressure */
-                gate_epoch();   /* denials over the budget, counted in one record */
+                cohere_epoch();     /* the traffic just counted: each partition's cut pressure */
+                gate_epoch();       /* denials over the budget, counted per caller */
+                wlog_epoch_scrub(); /* the store checked a little even when never idle */
         }
         run_lock_give();
 }

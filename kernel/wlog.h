@@ -16,6 +16,8 @@
 int wlog_start(const uint8_t digest[32], char *msg, size_t cap);
 /* Flush if an epoch has passed since the last flush and records are pending. */
 void wlog_idle(void);
+/* A little background scrub each scheduler epoch, idle or not (CPU 0). */
+void wlog_epoch_scrub(void);
 /* Flush now (and publish the seal's head). */
 void wlog_flush(void);
 /* Orderly shutdown: WK_WIT_SHUTDOWN, flush, publish. */
