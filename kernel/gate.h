@@ -182,8 +182,8 @@ enum gate_check gate_init(const struct gate_entry *table, size_t count, uint64_t
 /*
  * Denials on a budget (witness/budget.h): with one given, the first denial of each kind by each
  * caller in an epoch is recorded in full and the rest are counted; gate_epoch (at each epoch's
- * end and at shutdown) emits a WK_WIT_FOLDED record per caller and kind with its count. Nothing is lost
- * from the count: gate_denials_folded says how many were folded since boot.
+ * end and at shutdown) emits a WK_WIT_FOLDED record per caller and kind with its count. Nothing is
+ * lost from the count: gate_denials_folded says how many were folded since boot.
  */
 void gate_set_budget(struct witness_budget *b);
 void gate_epoch(void);
