@@ -280,7 +280,7 @@ HOST_MBEDTLS_SAN := $(patsubst $(TP)/%.c,$(HOST_OUT)/san/third_party/%.o,$(HOST_
 HOST_MBEDTLS_OPT := $(patsubst $(TP)/%.c,$(HOST_OUT)/opt/third_party/%.o,$(HOST_MBEDTLS_SRCS))
 
 # Unit tests: tests/unit/<name>_test.c, linked with the sources UT_<name> lists.
-FAKE_SRCS := $(wildcard tests/fake/*.c)
+FAKE_SRCS := tests/fake/fake_hal.c tests/fake/arch_fake.c tests/fake/kernel_fake.c
 UT_memory  := memory/palloc.c memory/memory.c
 UT_region  := memory/region.c
 UT_mmio    := arch/aarch64/mmio.c
@@ -308,7 +308,7 @@ UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/gues
 	kernel/console.c kernel/fmt.c partition/partition.c partition/vmid.c partition/edge.c \
 	partition/share.c partition/psci.c partition/vdev.c partition/lease.c memory/region.c \
 	arch/aarch64/mmio.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c witness/budget.c \
-	$(FAKE_SRCS)
+	$(FAKE_SRCS) tests/fake/hvc_world.c
 
 UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid agent hvc
 UNIT_NAMES += coherence

@@ -24,10 +24,11 @@
 #include "partition/vdev.h"
 #include "proof/proof.h"
 #include "tests/fake/arch_fake.h"
+#include "tests/fake/hvc_world.h"
 #include "witness/witness.h"
 
-#define RAM    (64u << 10)
-#define GUESTS 3
+#define RAM    WORLD_RAM
+#define GUESTS WORLD_GUESTS
 
 static uint64_t records, denied_by_caller;
 static uint32_t caller_now;
@@ -38,36 +39,10 @@ void witness_emit(const struct witness_event *ev)
         denied_by_caller += (ev->flags & WITNESS_F_DENIED) != 0 && ev->actor == caller_now;
 }
 
-static const uint8_t image[16] = {0x1f, 0x20, 0x03, 0xd5};
-static const size_t image_size = sizeof(image);
-static const struct part_vdev uart = {.type = PART_VDEV_PL011, .ipa = 0x09000000};
-static const struct part_config configs[GUESTS] = {
-    {.name = "one",
-     .image = image,
-     .image_size = &image_size,
-     .mem_size = RAM,
-     .vcpus = 2,
-     .vdevs = &uart,
-     .vdev_count = 1},
-    {.name = "two", .image = image, .image_size = &image_size, .mem_size = RAM},
-    {.name = "three", .image = image, .image_size = &image_size, .mem_size = RAM, .ipa_bits = 32},
-};
-
+static struct hvc_world w;
 static cap_handle_t handles[16];
 static unsigned handle_count;
 static unsigned calls_in_world;
-
-static uint64_t alloc_page(void *ctx)
-{
-        (void)ctx;
-        return fake_alloc_pages(1);
-}
-
-static uint64_t alloc_ram(void *ctx, uint64_t pages)
-{
-        (void)ctx;
-        return fake_alloc_pages(pages);
-}
 
 static void vuart_line(const struct partition *p, const char *text)
 {
@@ -77,36 +52,7 @@ static void vuart_line(const struct partition *p, const char *text)
 
 static void world(void)
 {
-        static const struct part_env env = {
-            .alloc_page = alloc_page,
-            .alloc_ram = alloc_ram,
-            .release = share_release,
-            .page_owned = share_page_owned,
-        };
-        size_t bad = 0;
-
-        fake_arch_reset();
-        memset(&fake_kernel, 0, sizeof(fake_kernel));
-        memset(this_cpu(), 0, sizeof(struct percpu));
-        cap_init();
-        proof_init();
-        if (cap_table_create(0) != CAP_OK || hvc_init(&bad) != GATE_CHECK_OK) {
-                abort();
-        }
-        part_init(&env);
-        share_init(0, 0);
-        edge_init();
-        vdev_init(vuart_line);
-        for (unsigned i = 0; i < GUESTS; i++) {
-                struct partition *p;
-                if (part_create(&configs[i], &p) != PART_OK || vdev_attach(p) != 0) {
-                        abort();
-                }
-                share_add_partition(p);
-                p->vcpus[0].state = VCPU_RUNNABLE;
-                (void)part_set_state(p, PART_RUNNING, 0);
-        }
-        if (edge_connect(1, 2) != PART_OK) {
+        if (!hvc_world_build(&w, vuart_line)) {
                 abort();
         }
         handle_count = 0;

@@ -32,6 +32,7 @@
 #include "proof/proof.h"
 #include "tests/fake/arch_fake.h"
 #include "tests/fake/fake_hal.h"
+#include "tests/fake/hvc_world.h"
 #include "witness/witness.h"
 
 /* ---- the witness log, recorded ---- */
@@ -57,43 +58,17 @@ static void records_since(size_t from, size_t *all, size_t *denied, uint32_t act
         }
 }
 
-/* ---- the world: three guests, one edge ---- */
+/* ---- the world: three guests, one edge (tests/fake/hvc_world.c) ---- */
 
-#define RAM    (64u << 10)
-#define UART   0x09000000ULL
-#define GUESTS 3
+#define RAM    WORLD_RAM
+#define UART   WORLD_UART
+#define GUESTS WORLD_GUESTS
 
-static const uint8_t image[16] = {0x1f, 0x20, 0x03, 0xd5}; /* nop */
-static const size_t image_size = sizeof(image);
-static const struct part_vdev uart = {.type = PART_VDEV_PL011, .ipa = UART};
-static const struct part_config configs[GUESTS] = {
-    {.name = "one",
-     .image = image,
-     .image_size = &image_size,
-     .mem_size = RAM,
-     .vcpus = 2,
-     .vdevs = &uart,
-     .vdev_count = 1},
-    {.name = "two", .image = image, .image_size = &image_size, .mem_size = RAM},
-    {.name = "three", .image = image, .image_size = &image_size, .mem_size = RAM, .ipa_bits = 32},
-};
-
-static struct partition *part[GUESTS + 1];
-static cap_handle_t edge_h[GUESTS + 1]; /* each partition's handle on edge 0 (0: none) */
-static cap_handle_t mem_h[GUESTS + 1];  /* each partition's memory capability */
+static struct hvc_world world;
+static struct partition **const part = world.part;
+static cap_handle_t *const edge_h = world.edge_h;
+static cap_handle_t *const mem_h = world.mem_h;
 static char vuart_lines[1024];
-
-static uint64_t alloc_page(void *ctx)
-{
-        (void)ctx;
-        return fake_alloc_pages(1);
-}
-
-static uint64_t alloc_ram(void *ctx, uint64_t pages)
-{
-        (void)ctx;
-        return fake_alloc_pages(pages);
-}
 
 static void vuart_line(const struct partition *p, const char *text)
 {
@@ -101,57 +76,12 @@ static void vuart_line(const struct partition *p, const char *text)
         snprintf(vuart_lines + n, sizeof(vuart_lines) - n, "[%s] %s\n", p->name, text);
 }
 
-/* The first handle of type t in partition id's table. */
-static cap_handle_t handle_of(uint32_t id, enum cap_type t)
-{
-        uint32_t cursor = 0;
-        cap_handle_t h;
-        while ((h = cap_table_next(id, &cursor)) != 0) {
-                struct cap_info info;
-                if (cap_info_of(id, h, &info) == CAP_OK && info.type == t) {
-                        return h;
-                }
-        }
-        return 0;
-}
-
 static int setup(void **state)
 {
-        static const struct part_env env = {
-            .alloc_page = alloc_page,
-            .alloc_ram = alloc_ram,
-            .release = share_release,
-            .page_owned = share_page_owned,
-        };
-        size_t bad = 0;
-
         (void)state;
-        fake_arch_reset();
-        memset(&fake_kernel, 0, sizeof(fake_kernel));
-        memset(this_cpu(), 0, sizeof(struct percpu));
         vuart_lines[0] = '\0';
         fake_uart_clear();
-        cap_init();
-        proof_init();
-        assert_int_equal(cap_table_create(0), CAP_OK);
-        assert_int_equal(hvc_init(&bad), GATE_CHECK_OK);
-        part_init(&env);
-        share_init(0, 0);
-        edge_init();
-        vdev_init(vuart_line);
-        for (unsigned i = 1; i <= GUESTS; i++) {
-                assert_int_equal(part_create(&configs[i - 1], &part[i]), PART_OK);
-                assert_int_equal(part[i]->id, i);
-                share_add_partition(part[i]);
-                assert_int_equal(vdev_attach(part[i]), 0);
-                part[i]->vcpus[0].state = VCPU_RUNNABLE;
-                assert_int_equal(part_set_state(part[i], PART_RUNNING, 0), PART_OK);
-        }
-        assert_int_equal(edge_connect(1, 2), PART_OK);
-        for (unsigned i = 1; i <= GUESTS; i++) {
-                edge_h[i] = handle_of(i, CAP_T_COMM_EDGE);
-                mem_h[i] = handle_of(i, CAP_T_MEMORY);
-        }
+        assert_true(hvc_world_build(&world, vuart_line));
         assert_true(edge_h[1] != 0 && edge_h[2] != 0 && edge_h[3] == 0);
         assert_true(mem_h[1] != 0 && mem_h[2] != 0 && mem_h[3] != 0);
         wit_n = 0;
@@ -466,7 +396,7 @@ static void test_psci_acts_on_the_caller_only_and_checks_its_arguments(void **st
         }
         assert_int_equal(steps, RAM / 4096 / PART_RELOAD_PAGES);
         assert_int_equal(part[2]->vcpus[0].state, VCPU_RUNNABLE);
-        assert_memory_equal(mem_ptr(part[2]->mem_pa), image, sizeof(image));
+        assert_memory_equal(mem_ptr(part[2]->mem_pa), world.image, world.image_size);
         assert_int_equal(((uint8_t *)mem_ptr(part[2]->mem_pa))[RAM - 1], 0);
         assert_int_equal(part[3]->restarts, 0);
 }
