@@ -4,7 +4,11 @@
  * allocator at boot; the graph is small enough to live here.
  *
  * Nodes are principals: a guest partition is its own group; an agent is in the group of the
- * WASM partition that runs it. Each scheduler epoch (1 s): the CommEdge summaries feed the
+ * WASM partition that runs it. The graph is CPU 0's alone (the tick's epoch and the monitor
+ * both run there), so an epoch's work runs without run_lock; only handing the verdicts to the
+ * scheduler takes it. The graph is CPU 0's alone (the tick's epoch and the monitor
+ * both run there), so the work of an epoch runs without run_lock; only handing the verdicts
+ * to the scheduler takes it. Each scheduler epoch (1 s): the CommEdge summaries feed the
  * graph, coherence_epoch folds them into the moving average, each group's cut pressure is
  * computed exactly and given to the scheduler unless the operator set it by hand. A change of
  * at least COHERE_WITNESS_BP is witnessed (WK_COH_DECISION) with the values it came from.
@@ -84,13 +88,17 @@ void cohere_override(uint32_t partition, bool set)
         }
 }
 
-void cohere_epoch(void)
+/* This epoch's verdicts, between cohere_compute and cohere_apply. */
+static uint32_t next_bp[PART_MAX + 1];
+static uint64_t next_external[PART_MAX + 1];
+static uint32_t next_score[PART_MAX + 1];
+
+void cohere_compute(void)
 {
         if (!ready) {
                 return;
         }
         coherence_epoch(&graph);
-        struct sched *s = (struct sched *)run_scheduler();
         for (uint32_t id = 1; id <= part_count(); id++) {
                 uint32_t bp = 0;
                 struct coherence_group_stats st;
@@ -99,6 +107,20 @@ void cohere_epoch(void)
                     coherence_group_pressure(&graph, id, work, &bp) != COHERENCE_OK) {
                         bp = 0;
                 }
+                next_bp[id] = bp;
+                next_external[id] = st.external;
+                next_score[id] = st.score_bp;
+        }
+}
+
+void cohere_apply(void)
+{
+        if (!ready) {
+                return;
+        }
+        struct sched *s = (struct sched *)run_scheduler();
+        for (uint32_t id = 1; id <= part_count(); id++) {
+                uint32_t bp = next_bp[id];
                 uint32_t old = last_bp[id];
                 last_bp[id] = bp;
                 if (manual[id]) {
@@ -108,12 +130,12 @@ void cohere_epoch(void)
                 if (bp > old + COHERE_WITNESS_BP || old > bp + COHERE_WITNESS_BP) {
                         /* target = partition; cap = external weight; payload = new pressure |
                          * old << 16 | coherence score << 32. */
-                        witness_emit(&(struct witness_event){
-                            .kind = WK_COH_DECISION,
-                            .target = id,
-                            .cap = st.external,
-                            .payload =
-                                (uint64_t)bp | (uint64_t)old << 16 | (uint64_t)st.score_bp << 32});
+                        witness_emit(
+                            &(struct witness_event){.kind = WK_COH_DECISION,
+                                                    .target = id,
+                                                    .cap = next_external[id],
+                                                    .payload = (uint64_t)bp | (uint64_t)old << 16 |
+                                                               (uint64_t)next_score[id] << 32});
                 }
         }
 }

@@ -3,7 +3,7 @@
  * what RVM counted on CommEdges, closes the engine's epoch with the scheduler's, and gives each
  * partition its cut pressure as the scheduler's second signal (DC-4), in place of a hand-typed
  * value (`pressure` stays as a witnessed override). Compiled to nothing without coherence/
- * (the Seed profile, DC-1). Callers hold run_lock.
+ * (the Seed profile, DC-1). Callers hold run_lock, but for cohere_compute.
  */
 #ifndef RVM_KERNEL_COHERE_H
 #define RVM_KERNEL_COHERE_H
@@ -16,8 +16,10 @@
 void cohere_init(void);
 /* One epoch's traffic from principal `from` to `to` (partitions or agents). */
 void cohere_traffic(uint32_t from, uint32_t to, uint64_t messages, uint64_t bytes);
-/* The epoch's end: fold the counts in, compute each partition's pressure, hand it on. */
-void cohere_epoch(void);
+/* The epoch's end, on CPU 0: fold the counts in and compute each partition's pressure (no
+ * lock needed: the graph is CPU 0's), then hand it on to the scheduler (run_lock held). */
+void cohere_compute(void);
+void cohere_apply(void);
 /* The operator set partition id's pressure by hand (true) or gave it back (false). */
 void cohere_override(uint32_t partition, bool manual);
 /* How an agent's principal maps to its WASM partition (the agents' code sets it). */
@@ -32,7 +34,8 @@ static inline void cohere_traffic(uint32_t from, uint32_t to, uint64_t messages,
 {
         (void)from, (void)to, (void)messages, (void)bytes;
 }
-static inline void cohere_epoch(void) {}
+static inline void cohere_compute(void) {}
+static inline void cohere_apply(void) {}
 static inline void cohere_override(uint32_t partition, bool manual)
 {
         (void)partition, (void)manual;

@@ -410,15 +410,24 @@ void run_tick(void)
         /* vCPUs asleep in WFI whose virtual timer is due (a tick can take the place of the
          * event that was due with it); the next such deadline gets an event here. */
         hal_timer_event(c->index, virq_tick());
-        if (c->index == 0 && c->ticks % RUN_EPOCH_TICKS == 0) {
+        bool epoch = c->index == 0 && c->ticks % RUN_EPOCH_TICKS == 0;
+        if (epoch) {
                 sched_balance(&run_sched, now);
                 sched_epoch(&run_sched, now, NULL); /* DC-10: one summary record per epoch */
                 ipc_epoch();                        /* and one per edge direction in use */
-                cohere_epoch();     /* the traffic just counted: each partition's cut pressure */
-                gate_epoch();       /* denials over the budget, counted per caller */
-                wlog_epoch_scrub(); /* the store checked a little even when never idle */
+                gate_epoch(); /* denials over the budget, counted per caller */
         }
         run_lock_give();
+        if (epoch) {
+                /* Work that needs no run_lock: the traffic just counted gives each partition
+                 * its cut pressure (the graph is CPU 0's), then the scheduler is told; the
+                 * store is checked a little even when the machine is never idle. */
+                cohere_compute();
+                run_lock_take();
+                cohere_apply();
+                run_lock_give();
+                wlog_epoch_scrub();
+        }
 }
 
 void run_timer_event(void)
