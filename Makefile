@@ -5,7 +5,7 @@
 #   make check    cheap gates: assembly budget, clang-format, both toolchains, no
 #                 sysreg/MMIO outside arch/ and hal/
 #   make bench    benchmarks, printed as BENCH lines and saved to build/bench.txt
-#   make tools    host tools (build/tools/rvf, build/tools/witness)
+#   make tools    host tools (build/tools/witness, build/tools/rvm-wasm)
 #   make debug    QEMU halted with a gdb stub
 #   make clean
 #
@@ -304,10 +304,22 @@ $(HOST_OUT)/model/cap_model_test: tests/model/cap_model_test.c tests/model/cap_m
 
 # Host tools: optimised, sharing the kernel's witness/ code and mbedTLS subset.
 .PHONY: tools
-tools: build/tools/witness
+tools: build/tools/witness build/tools/rvm-wasm
 build/tools/witness: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS) $(WITNESS_TOOL_CORE) tools/witness/main.c) $(HOST_MBEDTLS_OPT)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) -o $@ $^
+	@echo "  TOOL    $@"
+
+# rvm-wasm: an export of a module run metered as in RVM. make bench counts its instructions
+# built by both compilers (build/tools/rvm-wasm-clang: clang -O3).
+RVM_WASM_DEPS := tools/rvm-wasm/main.c $(wildcard wasm/*.c wasm/*.h wasm/*.inc) $(SETUP_STAMP)
+build/tools/rvm-wasm: $(RVM_WASM_DEPS)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ tools/rvm-wasm/main.c $(wildcard wasm/*.c) -lm
+	@echo "  TOOL    $@"
+build/tools/rvm-wasm-clang: $(RVM_WASM_DEPS)
+	@mkdir -p $(dir $@)
+	$(Q)clang $(HOST_CFLAGS) -gdwarf-4 -O3 -DNDEBUG -o $@ tools/rvm-wasm/main.c $(wildcard wasm/*.c) -lm
 	@echo "  TOOL    $@"
 
 # Fuzzers (libFuzzer, clang): `make fuzz` runs each for FUZZ_SECONDS; make test runs a
