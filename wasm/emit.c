@@ -143,8 +143,7 @@ void wasm_emit_numeric(struct cc *c, uint8_t op)
                         c->code[at] = IOP_FUSE_LK + (uint32_t)k;
                         c->code[at + 2] = c->code[at + 3];
                         c->n = at + 3;
-                        c->last_op = at;
-                        c->barrier = c->n; /* no further fusion into this one */
+                        c->last_op = c->prev_op = at; /* may still take a load or a local */
                         return;
                 }
                 if (at + 2 == c->n && (prev == IOP_CONST32 || prev == IOP_LOCAL_GET)) {
@@ -158,9 +157,27 @@ void wasm_emit_numeric(struct cc *c, uint8_t op)
         }
         wasm_emit_op(c, op);
 }
-/* A load or store; "address computation; i32.load" becomes one fused load where possible. */
+/*
+ * A load or store; "address computation; i32.load" becomes one fused load where possible, as do
+ * the narrow i32 loads from a local and "local.get x; local.get y; i32.store".
+ */
 void wasm_emit_load(struct cc *c, uint8_t op, uint32_t offset)
 {
+        if (c->live && c->barrier != c->n && c->n > 0) {
+                uint32_t at = c->last_op, prev = c->code[at];
+                if (op >= 0x2C && op <= 0x2F && prev == IOP_LOCAL_GET && at + 2 == c->n) {
+                        c->code[at] = IOP_LOAD8S_L + (op - 0x2Cu);
+                        wasm_emit(c, offset);
+                        c->barrier = c->n;
+                        return;
+                }
+                if (op == 0x36 && prev == IOP_LOCAL_GET2 && at + 3 == c->n) {
+                        c->code[at] = IOP_STORE32_LL;
+                        wasm_emit(c, offset);
+                        c->barrier = c->n;
+                        return;
+                }
+        }
         if (op == 0x28 && c->live && c->barrier != c->n && c->n > 0) {
                 uint32_t at = c->last_op, prev = c->code[at];
                 uint32_t len = (prev == IOP_FUSE_LK) ? 3 : 2;
@@ -178,7 +195,10 @@ void wasm_emit_load(struct cc *c, uint8_t op, uint32_t offset)
         wasm_emit(c, offset);
 }
 
-/* "fused arithmetic; local.set/tee d": the result goes straight to the local. */
+/*
+ * "fused arithmetic; local.set/tee d": the result goes straight to the local; so does a local or
+ * an i32 constant set into a local.
+ */
 bool wasm_emit_fuse_dest(struct cc *c, uint32_t local, bool tee)
 {
         if (!c->live || c->barrier == c->n || c->n == 0) {
@@ -189,6 +209,12 @@ bool wasm_emit_fuse_dest(struct cc *c, uint32_t local, bool tee)
                                              {IOP_FUSE_LK, IOP_FUSE_LKS, IOP_FUSE_LKT, 3},
                                              {IOP_FUSE_LL, IOP_FUSE_LLS, IOP_FUSE_LLT, 3}};
         uint32_t at = c->last_op, op = c->code[at];
+        if (!tee && (op == IOP_LOCAL_GET || op == IOP_CONST32) && at + 2 == c->n) {
+                c->code[at] = op == IOP_LOCAL_GET ? IOP_COPY : IOP_SET_K;
+                wasm_emit(c, local);
+                c->barrier = c->n;
+                return true;
+        }
         for (int i = 0; i < 4; i++) {
                 if (op >= forms[i][0] && op < forms[i][0] + WASM_NARITH &&
                     at + forms[i][3] == c->n) {

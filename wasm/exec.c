@@ -16,24 +16,23 @@
                 goto trap;       \
         } while (0)
 
-/* Per-instance views cached in locals; reloaded whenever the current instance may change. */
-#define RELOAD()                                                         \
-        do {                                                             \
-                funcs = ci->funcs;                                       \
-                globals = ci->globals;                                   \
-                mem = ci->mem;                                           \
-                mbase = mem ? mem->data : NULL;                          \
-                msize = mem ? (uint64_t)mem->pages * WASM_PAGE_SIZE : 0; \
+/*
+ * The current instance's memory, cached in locals; reloaded whenever the current instance or its
+ * memory size may change.
+ */
+#define RELOAD()                                                                 \
+        do {                                                                     \
+                mbase = ci->mem ? ci->mem->data : NULL;                          \
+                msize = ci->mem ? (uint64_t)ci->mem->pages * WASM_PAGE_SIZE : 0; \
         } while (0)
 
-#define SAVE()                                          \
-        do {                                            \
-                ti->pc = pc;                            \
-                ti->sp = sp;                            \
-                ti->fp = fp;                            \
-                ti->cur = cur;                          \
-                ti->nframes = (uint32_t)(top - frames); \
-                ti->fuel = fuel;                        \
+/* ti->cur and ti->nframes are kept current as calls and returns happen; the rest is saved here. */
+#define SAVE()                   \
+        do {                     \
+                ti->pc = pc;     \
+                ti->sp = sp;     \
+                ti->fp = fp;     \
+                ti->fuel = fuel; \
         } while (0)
 
 #define U32(x) ((uint32_t)(x))
@@ -127,6 +126,19 @@
                 sp[-1] = (conv);                             \
                 NEXT();                                      \
         }
+/* a load from the address in local pc[0], offset pc[1], pushed */
+#define LOAD_L(T, conv)                                         \
+        {                                                       \
+                uint64_t ea = (uint64_t)U32(fp[pc[0]]) + pc[1]; \
+                if (ea + sizeof(T) > msize) {                   \
+                        TRAP(WASM_TRAP_MEM_OOB);                \
+                }                                               \
+                T v;                                            \
+                memcpy(&v, mbase + ea, sizeof(T));              \
+                *sp++ = (conv);                                 \
+                pc += 2;                                        \
+                NEXT();                                         \
+        }
 #define LOAD32_AT(ea, dst, n)            \
         if (ea + 4 > msize) {            \
                 TRAP(WASM_TRAP_MEM_OOB); \
@@ -175,7 +187,10 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
             [IOP_LOCAL_GET2] = &&L_LOCAL_GET2, [IOP_BR_IF_NOT] = &&L_BR_IF_NOT,
             [IOP_LOAD32_K] = &&L_LOAD32_K, [IOP_LOAD32_L] = &&L_LOAD32_L,
             [IOP_LOAD32_LK] = &&L_LOAD32_LK, [IOP_BR_BACK] = &&L_BR_BACK,
-            [IOP_BR_IF_BACK] = &&L_BR_IF_BACK,
+            [IOP_BR_IF_BACK] = &&L_BR_IF_BACK, [IOP_COPY] = &&L_COPY, [IOP_SET_K] = &&L_SET_K,
+            [IOP_STORE32_LL] = &&L_STORE32_LL, [IOP_LOAD8S_L] = &&L_LOAD8S_L,
+            [IOP_LOAD8U_L] = &&L_LOAD8U_L, [IOP_LOAD16S_L] = &&L_LOAD16S_L,
+            [IOP_LOAD16U_L] = &&L_LOAD16U_L,
             L(0x28), L(0x29), L(0x2A), L(0x2B), L(0x2C), L(0x2D), L(0x2E), L(0x2F), L(0x30),
             L(0x31), L(0x32), L(0x33), L(0x34), L(0x35), L(0x36), L(0x37), L(0x38), L(0x39),
             L(0x3A), L(0x3B), L(0x3C), L(0x3D), L(0x3E), L(0x45), L(0x46), L(0x47), L(0x48),
@@ -205,19 +220,15 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
 #undef BRCS
 #undef DESTS
         /* clang-format on */
+        /*
+         * Only what the hot handlers use lives in locals, so that both compilers can keep it all
+         * in registers; the frame stack, the current function and the rest stay in the instance.
+         */
         const uint32_t *pc = ti->pc;
         uint64_t *sp = ti->sp, *fp = ti->fp;
-        struct wasm_func *cur = ti->cur;
-        struct wasm_instance *ci = cur->inst;
-        const uint32_t *cbase = cur->code->code;
-        struct wasm_frame *frames = ti->frames;
-        uint64_t *const stack_end = ti->stack_end;
-        struct wasm_frame *top = frames + ti->nframes; /* next free frame */
-        struct wasm_frame *const frames_end = frames + ti->max_frames;
+        struct wasm_instance *ci = ti->cur->inst;
+        const uint32_t *cbase = ti->cur->code->code;
         int64_t fuel = ti->fuel;
-        struct wasm_func **funcs;
-        struct wasm_global **globals;
-        struct wasm_memory *mem;
         uint8_t *mbase;
         uint64_t msize;
         enum wasm_trap trap_code;
@@ -314,11 +325,12 @@ L_RETURN : {
                 fp[0] = sp[-1];
         }
         sp = fp + arity;
-        top--;
-        pc = top->pc;
-        fp = top->fp;
-        cur = top->func;
-        if (top == frames) {
+        const struct wasm_frame *f = &ti->frames[--ti->nframes];
+        struct wasm_func *cur = f->func;
+        pc = f->pc;
+        fp = f->fp;
+        ti->cur = cur;
+        if (ti->nframes == 0) {
                 SAVE();
                 ti->state = WASM_ST_IDLE;
                 return WASM_DONE;
@@ -333,7 +345,7 @@ L_RETURN : {
 L_CALL:
         op_pc = pc - 1;
         op_sp = sp;
-        callee = funcs[*pc++];
+        callee = ci->funcs[*pc++];
         goto do_call;
 L_CALL_INDIRECT : {
         op_pc = pc - 1;
@@ -392,21 +404,36 @@ do_call:
         } else {
                 const struct wasm_code *code = callee->code;
                 uint64_t *nfp = sp - code->nparams;
-                if (top >= frames_end) {
+                if (ti->nframes >= ti->max_frames) {
                         TRAP(WASM_TRAP_CALL_DEPTH);
                 }
-                if (code->frame_slots > (size_t)(stack_end - nfp)) {
+                if (code->frame_slots > (size_t)(ti->stack_end - nfp)) {
                         TRAP(WASM_TRAP_STACK_OVERFLOW);
                 }
-                top->pc = pc;
-                top->fp = fp;
-                top->func = cur;
-                top++;
+                struct wasm_frame *f = &ti->frames[ti->nframes++];
+                f->pc = pc;
+                f->fp = fp;
+                f->func = ti->cur;
                 fp = nfp;
-                sp = nfp + code->nparams;
-                memset(sp, 0, code->nlocals * sizeof(*sp));
+                /* declared locals start at zero; most functions have only a few */
+                switch (code->nlocals) {
+                default:
+                        memset(sp, 0, code->nlocals * sizeof(*sp));
+                        break;
+                case 3:
+                        sp[2] = 0;
+                        /* fall through */
+                case 2:
+                        sp[1] = 0;
+                        /* fall through */
+                case 1:
+                        sp[0] = 0;
+                        /* fall through */
+                case 0:
+                        break;
+                }
                 sp += code->nlocals;
-                cur = callee;
+                ti->cur = callee;
                 cbase = pc = code->code;
                 if (callee->inst != ci) {
                         ci = callee->inst;
@@ -438,16 +465,25 @@ L_LOCAL_SET:
 L_LOCAL_TEE:
         fp[*pc++] = sp[-1];
         NEXT();
+L_COPY:
+        fp[pc[1]] = fp[pc[0]];
+        pc += 2;
+        NEXT();
+L_SET_K:
+        fp[pc[1]] = pc[0];
+        pc += 2;
+        NEXT();
 L_GLOBAL_GET:
-        *sp++ = globals[*pc++]->value;
+        *sp++ = ci->globals[*pc++]->value;
         NEXT();
 L_GLOBAL_SET:
-        globals[*pc++]->value = *--sp;
+        ci->globals[*pc++]->value = *--sp;
         NEXT();
 L_MEM_SIZE:
-        *sp++ = mem->pages;
+        *sp++ = ci->mem->pages;
         NEXT();
 L_MEM_GROW : {
+        struct wasm_memory *mem = ci->mem;
         uint32_t delta = U32(sp[-1]), old = mem->pages;
         if (old > mem->limit_pages || delta > mem->limit_pages - old) {
                 sp[-1] = 0xFFFFFFFFu;
@@ -481,6 +517,24 @@ L_LOAD32_L : {
 L_LOAD32_LK : {
         uint64_t ea = (uint64_t)U32(fp[pc[0]] + pc[1]) + pc[2];
         LOAD32_AT(ea, *sp++, 3)
+}
+L_LOAD8S_L:
+        LOAD_L(int8_t, U32((int32_t)v))
+L_LOAD8U_L:
+        LOAD_L(uint8_t, v)
+L_LOAD16S_L:
+        LOAD_L(int16_t, U32((int32_t)v))
+L_LOAD16U_L:
+        LOAD_L(uint16_t, v)
+L_STORE32_LL : {
+        uint64_t ea = (uint64_t)U32(fp[pc[0]]) + pc[2];
+        if (ea + 4 > msize) {
+                TRAP(WASM_TRAP_MEM_OOB);
+        }
+        uint32_t v = U32(fp[pc[1]]);
+        memcpy(mbase + ea, &v, 4);
+        pc += 3;
+        NEXT();
 }
 L_0x29:
         LOAD(uint64_t, v)

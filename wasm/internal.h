@@ -42,9 +42,17 @@ enum wasm_iop {
         IOP_BR_BACK = 0x18,    /* target: branch to a loop header, charging its fuel here */
         IOP_BR_IF_BACK = 0x19, /* target */
         /* i32.load with its address computation fused in */
-        IOP_LOAD32_K = 0x1A,  /* k off:   load at u32(pop + k) + off */
-        IOP_LOAD32_L = 0x1B,  /* x off:   load at u32(local x) + off */
-        IOP_LOAD32_LK = 0x1C, /* x k off: load at u32(local x + k) + off */
+        IOP_LOAD32_K = 0x1A,   /* k off:   load at u32(pop + k) + off */
+        IOP_LOAD32_L = 0x1B,   /* x off:   load at u32(local x) + off */
+        IOP_LOAD32_LK = 0x1C,  /* x k off: load at u32(local x + k) + off */
+        IOP_COPY = 0x1D,       /* x d: local d = local x (local.get x; local.set d) */
+        IOP_SET_K = 0x1E,      /* k d: local d = k (i32.const k; local.set d) */
+        IOP_STORE32_LL = 0x1F, /* x y off: i32.store local y at u32(local x) + off */
+        /* i32.load8_s/8_u/16_s/16_u from the address in a local: x off */
+        IOP_LOAD8S_L = 0x20,
+        IOP_LOAD8U_L = 0x21,
+        IOP_LOAD16S_L = 0x22,
+        IOP_LOAD16U_L = 0x23,
         /* 0x28..0x3E loads/stores (offset), 0x45..0xBF numerics: WebAssembly numbering */
         /*
          * i32 binary operators whose right operand is an immediate (K: "i32.const k; op") or a
