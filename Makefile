@@ -410,10 +410,10 @@ check: $(SETUP_STAMP)
 .PHONY: bench
 BENCH_HOST := $(HOST_OUT)/bench/cap_bench $(HOST_OUT)/bench/witness_bench \
 	$(HOST_OUT)/bench/sched_bench $(HOST_OUT)/bench/wasm_bench
-bench: $(OUT_TEST)/rvm.bin $(BENCH_HOST)
+bench: $(OUT_TEST)/rvm.bin $(BENCH_HOST) build/tools/rvm-wasm build/tools/rvm-wasm-clang
 	@mkdir -p build
 	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --host "$(BENCH_HOST)" --qemu "$(QEMU)" \
-		--insns "$(HOST_OUT)/bench/wasm_bench build/wasm/bench.wasm" \
+		--insns "$(HOST_OUT)/bench/wasm_bench build/wasm/bench.wasm build/tools/rvm-wasm build/tools/rvm-wasm-clang" \
 		>build/bench.txt; status=$$?; cat build/bench.txt; exit $$status
 
 # Guest ELF/binary/blob files are intermediates worth keeping (and not announcing removed).
