@@ -9,7 +9,17 @@
 #include "wasm/internal.h"
 #include "wasm/numeric.h"
 
-#define NEXT() goto *labels[*pc++]
+/*
+ * pc points at the current instruction's opcode word; IMM(k) is its k-th immediate. NEXT(n)
+ * steps over an instruction of n words and dispatches the next; JUMP() dispatches at pc.
+ */
+#define IMM(k) pc[(k) + 1]
+#define JUMP() goto *labels[*pc]
+#define NEXT(n)            \
+        do {               \
+                pc += (n); \
+                JUMP();    \
+        } while (0)
 #define TRAP(t)                  \
         do {                     \
                 trap_code = (t); \
@@ -45,50 +55,48 @@
                 T a = CONV(sp[-2]); \
                 sp--;               \
                 sp[-1] = (expr);    \
-                NEXT();             \
+                NEXT(1);            \
         }
 #define UN(T, CONV, expr)           \
         {                           \
                 T a = CONV(sp[-1]); \
                 sp[-1] = (expr);    \
-                NEXT();             \
+                NEXT(1);            \
         }
 
 /* fused forms: right operand from the immediate (K) or from a local (L) */
 #define BINK(T, CONV, expr)         \
         {                           \
                 T a = CONV(sp[-1]); \
-                T b = CONV(*pc++);  \
+                T b = CONV(IMM(0)); \
                 sp[-1] = (expr);    \
-                NEXT();             \
+                NEXT(2);            \
         }
-#define BINL(T, CONV, expr)            \
-        {                              \
-                T a = CONV(sp[-1]);    \
-                T b = CONV(fp[*pc++]); \
-                sp[-1] = (expr);       \
-                NEXT();                \
+#define BINL(T, CONV, expr)             \
+        {                               \
+                T a = CONV(sp[-1]);     \
+                T b = CONV(fp[IMM(0)]); \
+                sp[-1] = (expr);        \
+                NEXT(2);                \
         }
 
-#define BINLK(T, CONV, expr)           \
-        {                              \
-                T a = CONV(fp[pc[0]]); \
-                T b = CONV(pc[1]);     \
-                pc += 2;               \
-                *sp++ = (expr);        \
-                NEXT();                \
+#define BINLK(T, CONV, expr)            \
+        {                               \
+                T a = CONV(fp[IMM(0)]); \
+                T b = CONV(IMM(1));     \
+                *sp++ = (expr);         \
+                NEXT(3);                \
         }
-#define BINLL(T, CONV, expr)           \
-        {                              \
-                T a = CONV(fp[pc[0]]); \
-                T b = CONV(fp[pc[1]]); \
-                pc += 2;               \
-                *sp++ = (expr);        \
-                NEXT();                \
+#define BINLL(T, CONV, expr)            \
+        {                               \
+                T a = CONV(fp[IMM(0)]); \
+                T b = CONV(fp[IMM(1)]); \
+                *sp++ = (expr);         \
+                NEXT(3);                \
         }
 
 /*
- * Arithmetic into local pc[n]. push: 0 = the result only goes to the local (an operand was
+ * Arithmetic into local IMM(n). push: 0 = the result only goes to the local (an operand was
  * popped or none was on the stack), 1 = it also replaces the top of stack, 2 = it is also pushed.
  */
 #define DEST(T, A, B, n, push, expr)    \
@@ -96,48 +104,46 @@
                 T a = A;                \
                 T b = B;                \
                 uint64_t r = (expr);    \
-                fp[pc[n]] = r;          \
+                fp[IMM(n)] = r;         \
                 if (push == 1) {        \
                         sp[-1] = r;     \
                 } else if (push == 2) { \
                         *sp++ = r;      \
                 }                       \
-                pc += n + 1;            \
-                NEXT();                 \
+                NEXT(n + 2);            \
         }
 
 /* compare-and-branch: n immediates before the target */
-#define BRC(T, A, B, n, expr)                             \
-        {                                                 \
-                T a = A;                                  \
-                T b = B;                                  \
-                pc = (expr) ? cbase + pc[n] : pc + n + 1; \
-                NEXT();                                   \
+#define BRC(T, A, B, n, expr)                              \
+        {                                                  \
+                T a = A;                                   \
+                T b = B;                                   \
+                pc = (expr) ? cbase + IMM(n) : pc + n + 2; \
+                JUMP();                                    \
         }
 
-#define LOAD(T, conv)                                        \
-        {                                                    \
-                uint64_t ea = (uint64_t)U32(sp[-1]) + *pc++; \
-                if (ea + sizeof(T) > msize) {                \
-                        TRAP(WASM_TRAP_MEM_OOB);             \
-                }                                            \
-                T v;                                         \
-                memcpy(&v, mbase + ea, sizeof(T));           \
-                sp[-1] = (conv);                             \
-                NEXT();                                      \
+#define LOAD(T, conv)                                         \
+        {                                                     \
+                uint64_t ea = (uint64_t)U32(sp[-1]) + IMM(0); \
+                if (ea + sizeof(T) > msize) {                 \
+                        TRAP(WASM_TRAP_MEM_OOB);              \
+                }                                             \
+                T v;                                          \
+                memcpy(&v, mbase + ea, sizeof(T));            \
+                sp[-1] = (conv);                              \
+                NEXT(2);                                      \
         }
-/* a load from the address in local pc[0], offset pc[1], pushed */
-#define LOAD_L(T, conv)                                         \
-        {                                                       \
-                uint64_t ea = (uint64_t)U32(fp[pc[0]]) + pc[1]; \
-                if (ea + sizeof(T) > msize) {                   \
-                        TRAP(WASM_TRAP_MEM_OOB);                \
-                }                                               \
-                T v;                                            \
-                memcpy(&v, mbase + ea, sizeof(T));              \
-                *sp++ = (conv);                                 \
-                pc += 2;                                        \
-                NEXT();                                         \
+/* a load from the address in local IMM(0), offset IMM(1), pushed */
+#define LOAD_L(T, conv)                                           \
+        {                                                         \
+                uint64_t ea = (uint64_t)U32(fp[IMM(0)]) + IMM(1); \
+                if (ea + sizeof(T) > msize) {                     \
+                        TRAP(WASM_TRAP_MEM_OOB);                  \
+                }                                                 \
+                T v;                                              \
+                memcpy(&v, mbase + ea, sizeof(T));                \
+                *sp++ = (conv);                                   \
+                NEXT(3);                                          \
         }
 #define LOAD32_AT(ea, dst, n)            \
         if (ea + 4 > msize) {            \
@@ -145,19 +151,18 @@
         }                                \
         uint32_t v;                      \
         memcpy(&v, mbase + ea, 4);       \
-        pc += n;                         \
         dst = v;                         \
-        NEXT();
-#define STORE(T)                                             \
-        {                                                    \
-                uint64_t ea = (uint64_t)U32(sp[-2]) + *pc++; \
-                if (ea + sizeof(T) > msize) {                \
-                        TRAP(WASM_TRAP_MEM_OOB);             \
-                }                                            \
-                T v = (T)sp[-1];                             \
-                memcpy(mbase + ea, &v, sizeof(T));           \
-                sp -= 2;                                     \
-                NEXT();                                      \
+        NEXT(n);
+#define STORE(T)                                              \
+        {                                                     \
+                uint64_t ea = (uint64_t)U32(sp[-2]) + IMM(0); \
+                if (ea + sizeof(T) > msize) {                 \
+                        TRAP(WASM_TRAP_MEM_OOB);              \
+                }                                             \
+                T v = (T)sp[-1];                              \
+                memcpy(mbase + ea, &v, sizeof(T));            \
+                sp -= 2;                                      \
+                NEXT(2);                                      \
         }
 
 #define L(x) [x] = &&L_##x
@@ -236,36 +241,30 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
         const uint32_t *op_pc;
         uint64_t *op_sp;
         RELOAD();
-        NEXT();
+        JUMP();
 
 L_UNREACHABLE:
         TRAP(WASM_TRAP_UNREACHABLE);
 L_FUEL:
         if (fuel <= 0) {
-                pc--;
                 SAVE();
                 return WASM_YIELD;
         }
-        fuel -= *pc++;
-        NEXT();
+        fuel -= IMM(0);
+        NEXT(2);
 L_BR:
-        pc = cbase + *pc;
-        NEXT();
+        pc = cbase + IMM(0);
+        JUMP();
 L_BR_IF:
-        if (U32(*--sp)) {
-                pc = cbase + *pc;
-        } else {
-                pc++;
-        }
-        NEXT();
+        pc = U32(*--sp) ? cbase + IMM(0) : pc + 2;
+        JUMP();
 L_BR_IF_BACK:
         if (!U32(*--sp)) {
-                pc++;
-                NEXT();
+                NEXT(2);
         }
         /* fall through */
 L_BR_BACK : {
-        const uint32_t *head = cbase + *pc; /* the loop header's FUEL op */
+        const uint32_t *head = cbase + IMM(0); /* the loop header's FUEL op */
         if (fuel <= 0) {
                 pc = head;
                 SAVE();
@@ -273,54 +272,43 @@ L_BR_BACK : {
         }
         fuel -= head[1];
         pc = head + 2;
-        NEXT();
+        JUMP();
 }
 L_BR_IF_NOT:
-        if (U32(*--sp)) {
-                pc++;
-        } else {
-                pc = cbase + *pc;
-        }
-        NEXT();
+L_IF_NOT:
+        pc = U32(*--sp) ? pc + 2 : cbase + IMM(0);
+        JUMP();
 L_BR_IF_UNWIND:
         if (!U32(*--sp)) {
-                pc += 3;
-                NEXT();
+                NEXT(4);
         }
         /* fall through */
 L_BR_UNWIND : {
-        uint64_t *base = fp + pc[1];
-        if (pc[0]) {
+        uint64_t *base = fp + IMM(1);
+        if (IMM(0)) {
                 base[0] = sp[-1];
         }
-        sp = base + pc[0];
-        pc = cbase + pc[2];
-        NEXT();
+        sp = base + IMM(0);
+        pc = cbase + IMM(2);
+        JUMP();
 }
 L_BR_TABLE : {
-        uint32_t n = pc[0], arity = pc[1];
+        uint32_t n = IMM(0), arity = IMM(1);
         uint32_t i = U32(*--sp);
         if (i > n) {
                 i = n;
         }
-        const uint32_t *e = pc + 2 + 2 * i;
+        const uint32_t *e = pc + 3 + 2 * i;
         uint64_t *base = fp + e[1];
         if (arity) {
                 base[0] = sp[-1];
         }
         sp = base + arity;
         pc = cbase + e[0];
-        NEXT();
+        JUMP();
 }
-L_IF_NOT:
-        if (U32(*--sp)) {
-                pc++;
-        } else {
-                pc = cbase + *pc;
-        }
-        NEXT();
 L_RETURN : {
-        uint32_t arity = *pc;
+        uint32_t arity = IMM(0);
         if (arity) {
                 fp[0] = sp[-1];
         }
@@ -340,17 +328,19 @@ L_RETURN : {
                 ci = cur->inst;
                 RELOAD();
         }
-        NEXT();
+        JUMP();
 }
 L_CALL:
-        op_pc = pc - 1;
+        op_pc = pc;
         op_sp = sp;
-        callee = ci->funcs[*pc++];
+        callee = ci->funcs[IMM(0)];
+        pc += 2; /* the return address */
         goto do_call;
 L_CALL_INDIRECT : {
-        op_pc = pc - 1;
+        op_pc = pc;
         op_sp = sp;
-        const struct wasm_functype *want = &ci->module->types[*pc++];
+        const struct wasm_functype *want = &ci->module->types[IMM(0)];
+        pc += 2;
         uint32_t idx = U32(*--sp);
         struct wasm_table *tab = ci->table;
         if (idx >= tab->size) {
@@ -400,7 +390,7 @@ do_call:
                 }
                 sp = args + nr;
                 RELOAD();
-                NEXT();
+                JUMP();
         } else {
                 const struct wasm_code *code = callee->code;
                 uint64_t *nfp = sp - code->nparams;
@@ -439,49 +429,46 @@ do_call:
                         ci = callee->inst;
                         RELOAD();
                 }
-                NEXT();
+                JUMP();
         }
 L_DROP:
         sp--;
-        NEXT();
+        NEXT(1);
 L_SELECT:
         if (!U32(sp[-1])) {
                 sp[-3] = sp[-2];
         }
         sp -= 2;
-        NEXT();
+        NEXT(1);
 L_LOCAL_GET:
-        *sp++ = fp[*pc++];
-        NEXT();
+        *sp++ = fp[IMM(0)];
+        NEXT(2);
 L_LOCAL_GET2:
-        sp[0] = fp[pc[0]];
-        sp[1] = fp[pc[1]];
+        sp[0] = fp[IMM(0)];
+        sp[1] = fp[IMM(1)];
         sp += 2;
-        pc += 2;
-        NEXT();
+        NEXT(3);
 L_LOCAL_SET:
-        fp[*pc++] = *--sp;
-        NEXT();
+        fp[IMM(0)] = *--sp;
+        NEXT(2);
 L_LOCAL_TEE:
-        fp[*pc++] = sp[-1];
-        NEXT();
+        fp[IMM(0)] = sp[-1];
+        NEXT(2);
 L_COPY:
-        fp[pc[1]] = fp[pc[0]];
-        pc += 2;
-        NEXT();
+        fp[IMM(1)] = fp[IMM(0)];
+        NEXT(3);
 L_SET_K:
-        fp[pc[1]] = pc[0];
-        pc += 2;
-        NEXT();
+        fp[IMM(1)] = IMM(0);
+        NEXT(3);
 L_GLOBAL_GET:
-        *sp++ = ci->globals[*pc++]->value;
-        NEXT();
+        *sp++ = ci->globals[IMM(0)]->value;
+        NEXT(2);
 L_GLOBAL_SET:
-        ci->globals[*pc++]->value = *--sp;
-        NEXT();
+        ci->globals[IMM(0)]->value = *--sp;
+        NEXT(2);
 L_MEM_SIZE:
         *sp++ = ci->mem->pages;
-        NEXT();
+        NEXT(1);
 L_MEM_GROW : {
         struct wasm_memory *mem = ci->mem;
         uint32_t delta = U32(sp[-1]), old = mem->pages;
@@ -494,29 +481,28 @@ L_MEM_GROW : {
                 sp[-1] = old;
                 RELOAD();
         }
-        NEXT();
+        NEXT(1);
 }
 L_CONST32:
-        *sp++ = *pc++;
-        NEXT();
+        *sp++ = IMM(0);
+        NEXT(2);
 L_CONST64:
-        *sp++ = (uint64_t)pc[0] | ((uint64_t)pc[1] << 32);
-        pc += 2;
-        NEXT();
+        *sp++ = (uint64_t)IMM(0) | ((uint64_t)IMM(1) << 32);
+        NEXT(3);
 
 L_0x28:
         LOAD(uint32_t, v)
 L_LOAD32_K : {
-        uint64_t ea = (uint64_t)U32(sp[-1] + pc[0]) + pc[1];
-        LOAD32_AT(ea, sp[-1], 2)
+        uint64_t ea = (uint64_t)U32(sp[-1] + IMM(0)) + IMM(1);
+        LOAD32_AT(ea, sp[-1], 3)
 }
 L_LOAD32_L : {
-        uint64_t ea = (uint64_t)U32(fp[pc[0]]) + pc[1];
-        LOAD32_AT(ea, *sp++, 2)
+        uint64_t ea = (uint64_t)U32(fp[IMM(0)]) + IMM(1);
+        LOAD32_AT(ea, *sp++, 3)
 }
 L_LOAD32_LK : {
-        uint64_t ea = (uint64_t)U32(fp[pc[0]] + pc[1]) + pc[2];
-        LOAD32_AT(ea, *sp++, 3)
+        uint64_t ea = (uint64_t)U32(fp[IMM(0)] + IMM(1)) + IMM(2);
+        LOAD32_AT(ea, *sp++, 4)
 }
 L_LOAD8S_L:
         LOAD_L(int8_t, U32((int32_t)v))
@@ -527,14 +513,13 @@ L_LOAD16S_L:
 L_LOAD16U_L:
         LOAD_L(uint16_t, v)
 L_STORE32_LL : {
-        uint64_t ea = (uint64_t)U32(fp[pc[0]]) + pc[2];
+        uint64_t ea = (uint64_t)U32(fp[IMM(0)]) + IMM(2);
         if (ea + 4 > msize) {
                 TRAP(WASM_TRAP_MEM_OOB);
         }
-        uint32_t v = U32(fp[pc[1]]);
+        uint32_t v = U32(fp[IMM(1)]);
         memcpy(mbase + ea, &v, 4);
-        pc += 3;
-        NEXT();
+        NEXT(4);
 }
 L_0x29:
         LOAD(uint64_t, v)
