@@ -5,7 +5,7 @@
 #   make check    cheap gates: assembly budget, clang-format, both toolchains, no
 #                 sysreg/MMIO outside arch/ and hal/
 #   make bench    benchmarks, printed as BENCH lines and saved to build/bench.txt
-#   make tools    host tools (build/tools/witness, build/tools/rvm-wasm)
+#   make tools    host tools (build/tools/rvf, build/tools/witness, build/tools/rvm-wasm)
 #   make debug    QEMU halted with a gdb stub
 #   make clean
 #
@@ -49,15 +49,12 @@ KLD      := aarch64-linux-gnu-ld
 KAR      := aarch64-linux-gnu-ar
 KOBJCOPY := aarch64-linux-gnu-objcopy
 KCC_ARCH := -march=armv8-a -mno-outline-atomics
-KWASM_CFLAGS :=
 else
 KCC      := clang --target=aarch64-none-elf
 KLD      := ld.lld
 KAR      := llvm-ar
 KOBJCOPY := llvm-objcopy
 KCC_ARCH := -march=armv8-a
-# The interpreter: clang's SLP vectorizer packs pc/sp into vector registers (slower, not faster).
-KWASM_CFLAGS := -fno-slp-vectorize
 endif
 HOSTCC := cc
 
@@ -168,7 +165,7 @@ $(1)_TP   := $(1)/third_party/libfdt.a $(1)/third_party/libmbedcrypto.a
 $(1)/%.o: %.c $(SETUP_STAMP)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(filter 1,$$(V)),,echo "  CC      $$<")
-	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $(3) $$(KWARN) $$(if $$(filter wasm/%,$$<),$$(KWASM_CFLAGS),$$(KCFLAGS_NOFP)) -c $$< -o $$@
+	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $(3) $$(KWARN) $$(if $$(filter wasm/%,$$<),,$$(KCFLAGS_NOFP)) -c $$< -o $$@
 
 $(1)/%.o: %.S $(1)/gen/asm_offsets.h
 	@mkdir -p $$(dir $$@)
@@ -322,7 +319,7 @@ build/tools/rvm-wasm: $(RVM_WASM_DEPS)
 	@echo "  TOOL    $@"
 build/tools/rvm-wasm-clang: $(RVM_WASM_DEPS)
 	@mkdir -p $(dir $@)
-	$(Q)clang $(HOST_CFLAGS) -gdwarf-4 -O3 -fno-slp-vectorize -DNDEBUG -o $@ tools/rvm-wasm/main.c $(wildcard wasm/*.c) -lm
+	$(Q)clang $(HOST_CFLAGS) -gdwarf-4 -O3 -DNDEBUG -o $@ tools/rvm-wasm/main.c $(wildcard wasm/*.c) -lm
 	@echo "  TOOL    $@"
 
 # Fuzzers (libFuzzer, clang): `make fuzz` runs each for FUZZ_SECONDS; make test runs a

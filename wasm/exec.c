@@ -45,6 +45,22 @@
                 ti->fuel = fuel; \
         } while (0)
 
+/*
+ * Every call out of the loop (libm, memset, host functions) is bracketed by SAVE() and RESTORE():
+ * none of the loop's registers is live across a call, so no compiler has to keep them in
+ * callee-saved registers (there are too few) or spill them for the whole loop.
+ */
+#define RESTORE()                            \
+        do {                                 \
+                pc = ti->pc;                 \
+                sp = ti->sp;                 \
+                fp = ti->fp;                 \
+                fuel = ti->fuel;             \
+                ci = ti->cur->inst;          \
+                cbase = ti->cur->code->code; \
+                RELOAD();                    \
+        } while (0)
+
 #define U32(x) ((uint32_t)(x))
 #define S32(x) ((int32_t)(uint32_t)(x))
 #define S64(x) ((int64_t)(x))
@@ -56,6 +72,16 @@
                 sp--;               \
                 sp[-1] = (expr);    \
                 NEXT(1);            \
+        }
+/* a unary operator computed by a call */
+#define UN_CALL(T, CONV, expr)       \
+        {                            \
+                T a = CONV(sp[-1]);  \
+                SAVE();              \
+                uint64_t r = (expr); \
+                RESTORE();           \
+                sp[-1] = r;          \
+                NEXT(1);             \
         }
 #define UN(T, CONV, expr)           \
         {                           \
@@ -350,8 +376,13 @@ L_CALL_INDIRECT : {
         if (callee == NULL) {
                 TRAP(WASM_TRAP_UNINIT_ELEM);
         }
-        if (!wasm_functype_eq(callee->type, want)) {
-                TRAP(WASM_TRAP_SIG_MISMATCH);
+        if (callee->type != want) {
+                SAVE();
+                bool same = wasm_functype_eq(callee->type, want);
+                RESTORE();
+                if (!same) {
+                        TRAP(WASM_TRAP_SIG_MISMATCH);
+                }
         }
         goto do_call;
 }
@@ -369,13 +400,14 @@ do_call:
                 uint64_t buf[16];
                 uint64_t *args = sp - np;
                 uint64_t *slots = (np <= 16) ? buf : args;
+                SAVE();
                 if (slots == buf && np) {
                         memcpy(buf, args, np * sizeof(uint64_t));
                 }
-                SAVE();
                 ti->state = WASM_ST_IN_HOST;
                 enum wasm_host_status hs = callee->host(callee->host_ctx, ci, slots);
                 ti->state = WASM_ST_RUNNING;
+                RESTORE();
                 if (hs == WASM_HOST_TRAP) {
                         TRAP(WASM_TRAP_HOST);
                 }
@@ -385,11 +417,11 @@ do_call:
                         SAVE();
                         return WASM_YIELD;
                 }
+                args = sp - np;
                 for (uint32_t i = 0; i < nr; i++) {
                         args[i] = slots[i];
                 }
                 sp = args + nr;
-                RELOAD();
                 JUMP();
         } else {
                 const struct wasm_code *code = callee->code;
@@ -408,7 +440,9 @@ do_call:
                 /* declared locals start at zero; most functions have only a few */
                 switch (code->nlocals) {
                 default:
+                        SAVE();
                         memset(sp, 0, code->nlocals * sizeof(*sp));
+                        RESTORE();
                         break;
                 case 3:
                         sp[2] = 0;
@@ -476,10 +510,11 @@ L_MEM_GROW : {
                 sp[-1] = 0xFFFFFFFFu;
         } else {
                 /* the arena is not zeroed for us: new pages must read as zero */
+                SAVE();
                 memset(mem->data + (size_t)old * WASM_PAGE_SIZE, 0, (size_t)delta * WASM_PAGE_SIZE);
                 mem->pages = old + delta;
+                RESTORE();
                 sp[-1] = old;
-                RELOAD();
         }
         NEXT(1);
 }

@@ -189,10 +189,15 @@ struct wasm_instance {
         struct wasm_table own_table;
         struct wasm_memory *mem;
         struct wasm_memory own_mem;
-        /* execution state: everything needed to resume lives here */
+        /*
+         * Execution state: everything needed to resume lives here. The interpreter's registers
+         * (sp, fp, pc, fuel) are kept apart from one another on purpose: stored side by side, they
+         * invite the compilers' SLP vectorizers to pack them into vector registers in wasm_exec.
+         */
         uint64_t *stack, *stack_end;
-        uint64_t *sp, *fp;
+        uint64_t *sp;
         struct wasm_frame *frames;
+        uint64_t *fp;
         uint32_t max_frames, nframes;
         const uint32_t *pc;
         struct wasm_func *cur;
