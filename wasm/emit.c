@@ -101,12 +101,40 @@ static bool fuse_compare_branch(struct cc *c, struct ctl *t)
         return false;
 }
 
+/*
+ * "local.get x; br_if loop", "local.tee x; br_if loop" and "local.tee x; i32.eqz; br_if": the
+ * condition comes from the local. False if the code does not end that way.
+ */
+static bool fuse_local_branch(struct cc *c, struct ctl *t)
+{
+        if (!c->live || c->barrier == c->n || c->n < 2) {
+                return false;
+        }
+        uint32_t at = c->last_op, op = c->code[at];
+        if (t->kind == K_LOOP && at + 2 == c->n && (op == IOP_LOCAL_GET || op == IOP_LOCAL_TEE)) {
+                c->code[at] = op == IOP_LOCAL_GET ? IOP_BR_IF_BACK_L : IOP_BR_IF_BACK_T;
+        } else if (t->kind != K_LOOP && op == 0x45 && at + 1 == c->n && c->prev_op + 2 == at &&
+                   c->code[c->prev_op] == IOP_LOCAL_TEE && c->barrier <= c->prev_op) {
+                c->code[c->prev_op] = IOP_BR_IF_NOT_T;
+                c->n = at;
+                c->last_op = c->prev_op;
+        } else {
+                return false;
+        }
+        wasm_emit_target(c, t);
+        c->barrier = c->n;
+        return true;
+}
+
 /* A branch to label t; h is the operand height with the branch's values still on the stack. */
 void wasm_emit_br(struct cc *c, struct ctl *t, uint32_t h, bool cond)
 {
         uint32_t arity = label_arity(t);
         if (h == t->height + arity || t->kind == K_FUNC) {
                 if (cond && t->kind != K_LOOP && fuse_compare_branch(c, t)) {
+                        return;
+                }
+                if (cond && fuse_local_branch(c, t)) {
                         return;
                 }
                 if (t->kind == K_LOOP) {
@@ -186,8 +214,7 @@ void wasm_emit_load(struct cc *c, uint8_t op, uint32_t offset)
                         c->code[at] = prev == IOP_FUSE_K      ? IOP_LOAD32_K
                                       : prev == IOP_LOCAL_GET ? IOP_LOAD32_L
                                                               : IOP_LOAD32_LK;
-                        wasm_emit(c, offset);
-                        c->barrier = c->n;
+                        wasm_emit(c, offset); /* may still take a local.set/tee */
                         return;
                 }
         }
@@ -209,8 +236,16 @@ bool wasm_emit_fuse_dest(struct cc *c, uint32_t local, bool tee)
                                              {IOP_FUSE_LK, IOP_FUSE_LKS, IOP_FUSE_LKT, 3},
                                              {IOP_FUSE_LL, IOP_FUSE_LLS, IOP_FUSE_LLT, 3}};
         uint32_t at = c->last_op, op = c->code[at];
-        if (!tee && (op == IOP_LOCAL_GET || op == IOP_CONST32) && at + 2 == c->n) {
-                c->code[at] = op == IOP_LOCAL_GET ? IOP_COPY : IOP_SET_K;
+        if (!tee && (op == IOP_LOCAL_GET || op == IOP_CONST32 || op == 0x28) && at + 2 == c->n) {
+                c->code[at] = op == IOP_LOCAL_GET ? IOP_COPY
+                              : op == 0x28        ? IOP_LOAD32_S
+                                                  : IOP_SET_K;
+                wasm_emit(c, local);
+                c->barrier = c->n;
+                return true;
+        }
+        if (op == IOP_LOAD32_L && at + 3 == c->n) {
+                c->code[at] = tee ? IOP_LOAD32_LT : IOP_LOAD32_LS;
                 wasm_emit(c, local);
                 c->barrier = c->n;
                 return true;

@@ -221,7 +221,10 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
             [IOP_BR_IF_BACK] = &&L_BR_IF_BACK, [IOP_COPY] = &&L_COPY, [IOP_SET_K] = &&L_SET_K,
             [IOP_STORE32_LL] = &&L_STORE32_LL, [IOP_LOAD8S_L] = &&L_LOAD8S_L,
             [IOP_LOAD8U_L] = &&L_LOAD8U_L, [IOP_LOAD16S_L] = &&L_LOAD16S_L,
-            [IOP_LOAD16U_L] = &&L_LOAD16U_L,
+            [IOP_LOAD16U_L] = &&L_LOAD16U_L, [IOP_BR_IF_BACK_L] = &&L_BR_IF_BACK_L,
+            [IOP_BR_IF_BACK_T] = &&L_BR_IF_BACK_T, [IOP_BR_IF_NOT_T] = &&L_BR_IF_NOT_T,
+            [IOP_LOAD32_S] = &&L_LOAD32_S, [IOP_LOAD32_LS] = &&L_LOAD32_LS,
+            [IOP_LOAD32_LT] = &&L_LOAD32_LT,
             L(0x28), L(0x29), L(0x2A), L(0x2B), L(0x2C), L(0x2D), L(0x2E), L(0x2F), L(0x30),
             L(0x31), L(0x32), L(0x33), L(0x34), L(0x35), L(0x36), L(0x37), L(0x38), L(0x39),
             L(0x3A), L(0x3B), L(0x3C), L(0x3D), L(0x3E), L(0x45), L(0x46), L(0x47), L(0x48),
@@ -263,6 +266,7 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
         uint8_t *mbase;
         uint64_t msize;
         enum wasm_trap trap_code;
+        const uint32_t *head;
         struct wasm_func *callee;
         const uint32_t *op_pc;
         uint64_t *op_sp;
@@ -284,13 +288,31 @@ L_BR:
 L_BR_IF:
         pc = U32(*--sp) ? cbase + IMM(0) : pc + 2;
         JUMP();
+L_BR_IF_BACK_L:
+        if (!U32(fp[IMM(0)])) {
+                NEXT(3);
+        }
+        head = cbase + IMM(1);
+        goto back_edge;
+L_BR_IF_BACK_T:
+        fp[IMM(0)] = *--sp;
+        if (!U32(fp[IMM(0)])) {
+                NEXT(3);
+        }
+        head = cbase + IMM(1);
+        goto back_edge;
+L_BR_IF_NOT_T:
+        fp[IMM(0)] = *--sp;
+        pc = U32(fp[IMM(0)]) ? pc + 3 : cbase + IMM(1);
+        JUMP();
 L_BR_IF_BACK:
         if (!U32(*--sp)) {
                 NEXT(2);
         }
         /* fall through */
-L_BR_BACK : {
-        const uint32_t *head = cbase + IMM(0); /* the loop header's FUEL op */
+L_BR_BACK:
+        head = cbase + IMM(0); /* the loop header's FUEL op */
+back_edge : {
         if (fuel <= 0) {
                 pc = head;
                 SAVE();
@@ -555,6 +577,18 @@ L_STORE32_LL : {
         uint32_t v = U32(fp[IMM(1)]);
         memcpy(mbase + ea, &v, 4);
         NEXT(4);
+}
+L_LOAD32_S : {
+        uint64_t ea = (uint64_t)U32(*--sp) + IMM(0);
+        LOAD32_AT(ea, fp[IMM(1)], 3)
+}
+L_LOAD32_LS : {
+        uint64_t ea = (uint64_t)U32(fp[IMM(0)]) + IMM(1);
+        LOAD32_AT(ea, fp[IMM(2)], 4)
+}
+L_LOAD32_LT : {
+        uint64_t ea = (uint64_t)U32(fp[IMM(0)]) + IMM(1);
+        LOAD32_AT(ea, *sp++ = fp[IMM(2)], 4)
 }
 L_0x29:
         LOAD(uint64_t, v)

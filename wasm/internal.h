@@ -53,6 +53,14 @@ enum wasm_iop {
         IOP_LOAD8U_L = 0x21,
         IOP_LOAD16S_L = 0x22,
         IOP_LOAD16U_L = 0x23,
+        /* loop and branch conditions taken from a local */
+        IOP_BR_IF_BACK_L = 0x24, /* x target: local.get x; br_if (loop) */
+        IOP_BR_IF_BACK_T = 0x25, /* x target: local.tee x; br_if (loop) */
+        IOP_BR_IF_NOT_T = 0x26,  /* x target: local.tee x; i32.eqz; br_if */
+        IOP_LOAD32_S = 0x27,     /* off d: i32.load; local.set d */
+        /* 0xC0.. (above the WebAssembly numbers): i32.load from a local into a local */
+        IOP_LOAD32_LS = 0xC0, /* x off d: local.get x; i32.load off; local.set d */
+        IOP_LOAD32_LT = 0xC1, /* x off d: the same with local.tee d */
         /* 0x28..0x3E loads/stores (offset), 0x45..0xBF numerics: WebAssembly numbering */
         /*
          * i32 binary operators whose right operand is an immediate (K: "i32.const k; op") or a
