@@ -78,21 +78,25 @@ bool wasm_emit_take_eqz(struct cc *c)
         return false;
 }
 
-/* "compare; br_if" where the compare is a fused form: one compare-and-branch instruction. */
+/*
+ * "compare; br_if" where the compare is a fused form: one compare-and-branch instruction (a
+ * back-edge form when the label is a loop).
+ */
 static bool fuse_compare_branch(struct cc *c, struct ctl *t)
 {
         if (!c->live || c->barrier == c->n || c->n == 0) {
                 return false;
         }
         uint32_t at = c->last_op, op = c->code[at];
-        static const uint32_t forms[4][3] = {{IOP_FUSE_K, IOP_BRC_K, 2},
-                                             {IOP_FUSE_L, IOP_BRC_L, 2},
-                                             {IOP_FUSE_LK, IOP_BRC_LK, 3},
-                                             {IOP_FUSE_LL, IOP_BRC_LL, 3}};
+        static const uint32_t forms[4][4] = {{IOP_FUSE_K, IOP_BRC_K, IOP_BRCB_K, 2},
+                                             {IOP_FUSE_L, IOP_BRC_L, IOP_BRCB_L, 2},
+                                             {IOP_FUSE_LK, IOP_BRC_LK, IOP_BRCB_LK, 3},
+                                             {IOP_FUSE_LL, IOP_BRC_LL, IOP_BRCB_LL, 3}};
+        int back = t->kind == K_LOOP ? 2 : 1;
         for (int i = 0; i < 4; i++) {
                 if (op >= forms[i][0] + 9 && op < forms[i][0] + WASM_NFUSABLE &&
-                    at + forms[i][2] == c->n) {
-                        c->code[at] = forms[i][1] + (op - forms[i][0] - 9);
+                    at + forms[i][3] == c->n) {
+                        c->code[at] = forms[i][back] + (op - forms[i][0] - 9);
                         wasm_emit_target(c, t);
                         c->barrier = c->n;
                         return true;
@@ -131,7 +135,7 @@ void wasm_emit_br(struct cc *c, struct ctl *t, uint32_t h, bool cond)
 {
         uint32_t arity = label_arity(t);
         if (h == t->height + arity || t->kind == K_FUNC) {
-                if (cond && t->kind != K_LOOP && fuse_compare_branch(c, t)) {
+                if (cond && fuse_compare_branch(c, t)) {
                         return;
                 }
                 if (cond && fuse_local_branch(c, t)) {

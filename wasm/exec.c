@@ -148,6 +148,18 @@
                 JUMP();                                    \
         }
 
+/* the same to a loop header: taken, it charges the loop's fuel like any back-edge */
+#define BRCB(T, A, B, n, expr)                 \
+        {                                      \
+                T a = A;                       \
+                T b = B;                       \
+                if (expr) {                    \
+                        head = cbase + IMM(n); \
+                        goto back_edge;        \
+                }                              \
+                NEXT(n + 2);                   \
+        }
+
 #define LOAD(T, conv)                                         \
         {                                                     \
                 uint64_t ea = (uint64_t)U32(sp[-1]) + IMM(0); \
@@ -203,7 +215,9 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
         [IOP_FUSE_KT + i] = &&L_KT##i, [IOP_FUSE_LT + i] = &&L_LT##i, \
         [IOP_FUSE_LKT + i] = &&L_LKT##i, [IOP_FUSE_LLT + i] = &&L_LLT##i
 #define BRCS(i) [IOP_BRC_K + i] = &&L_BK##i, [IOP_BRC_L + i] = &&L_BL##i, \
-        [IOP_BRC_LK + i] = &&L_BLK##i, [IOP_BRC_LL + i] = &&L_BLL##i
+        [IOP_BRC_LK + i] = &&L_BLK##i, [IOP_BRC_LL + i] = &&L_BLL##i, \
+        [IOP_BRCB_K + i] = &&L_BBK##i, [IOP_BRCB_L + i] = &&L_BBL##i, \
+        [IOP_BRCB_LK + i] = &&L_BBLK##i, [IOP_BRCB_LL + i] = &&L_BBLL##i
         static const void *const labels[IOP_COUNT] = {
             [IOP_UNREACHABLE] = &&L_UNREACHABLE, [IOP_FUEL] = &&L_FUEL, [IOP_BR] = &&L_BR,
             [IOP_BR_IF] = &&L_BR_IF, [IOP_BR_UNWIND] = &&L_BR_UNWIND,

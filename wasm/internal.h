@@ -88,7 +88,12 @@ enum wasm_iop {
         IOP_FUSE_LT = 0x210,
         IOP_FUSE_LKT = 0x220,
         IOP_FUSE_LLT = 0x230,
-        IOP_COUNT = 0x240,
+        /* compare-and-branch to a loop header (a back-edge, charging the loop's fuel) */
+        IOP_BRCB_K = 0x240,
+        IOP_BRCB_L = 0x250,
+        IOP_BRCB_LK = 0x260,
+        IOP_BRCB_LL = 0x270,
+        IOP_COUNT = 0x280,
 };
 
 /* The i32 binary operators that have K and L forms, in index order. */
