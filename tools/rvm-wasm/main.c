@@ -7,8 +7,10 @@
  * yield exactly as the kernel does. Arguments are parsed by the parameter's type: i32/i64 as
  * decimal (or 0x hex), f32/f64 as their IEEE bits. The result goes to stdout the same way (i32
  * and i64 in decimal, signed; floats as bits in hex). --stats prints the fuel used and the number
- * of slices on stderr. A module that does not decode, validate or link, a missing export, a wrong
- * argument or a trap: a message on stderr and a non-zero status. The module may import nothing.
+ * of slices on stderr. --migrate moves the call at every yield to a fresh instance of the module
+ * through wasm_snapshot_save/restore (as RVM migrates an agent): the result must not change. A
+ * module that does not decode, validate or link, a missing export, a wrong argument or a trap: a
+ * message on stderr and a non-zero status. The module may import nothing.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,7 +24,8 @@
 
 static int usage(void)
 {
-        fprintf(stderr, "usage: rvm-wasm [--fuel N] [--stats] MODULE.wasm FUNC [ARG...]\n");
+        fprintf(stderr,
+                "usage: rvm-wasm [--fuel N] [--stats] [--migrate] MODULE.wasm FUNC [ARG...]\n");
         return 2;
 }
 
@@ -102,15 +105,52 @@ static bool resolve_nothing(void *ctx, const char *module, uint32_t module_len, 
         return false;
 }
 
+/* Everything one instance of the module needs; --migrate alternates between two. */
+struct place {
+        const struct wasm_module *m;
+        struct wasm_config cfg;
+        size_t size;
+        void *mem[2];
+        int cur;
+        struct wasm_instance *inst;
+        bool migrate;
+};
+
+static enum wasm_err place_instantiate(struct place *p, int which)
+{
+        struct wasm_arena a;
+        wasm_arena_init(&a, p->mem[which], p->size);
+        p->cur = which;
+        return wasm_instantiate(p->m, &p->cfg, resolve_nothing, NULL, &a, &p->inst);
+}
+
+/* Save the yielded call and restore it into a fresh instance in the other arena. */
+static bool migrate(struct place *p)
+{
+        size_t len = 0;
+        if (wasm_snapshot_save(p->inst, NULL, 0, &len) != WASM_E_ARENA) {
+                return false;
+        }
+        uint8_t *buf = malloc(len);
+        bool ok = buf != NULL && wasm_snapshot_save(p->inst, buf, len, &len) == WASM_OK &&
+                  place_instantiate(p, !p->cur) == WASM_OK &&
+                  wasm_snapshot_restore(p->inst, buf, len) == WASM_OK;
+        free(buf);
+        return ok;
+}
+
 /* Runs the pending call to its end in slices; returns its status. */
-static enum wasm_status run_sliced(struct wasm_instance *inst, int64_t slice, uint64_t *used,
-                                   uint64_t *slices)
+static enum wasm_status run_sliced(struct place *p, int64_t slice, uint64_t *used, uint64_t *slices)
 {
         enum wasm_status st;
         do {
-                st = wasm_run(inst, slice);
-                *used += (uint64_t)(slice - wasm_fuel_left(inst));
+                st = wasm_run(p->inst, slice);
+                *used += (uint64_t)(slice - wasm_fuel_left(p->inst));
                 (*slices)++;
+                if (st == WASM_YIELD && p->migrate && !migrate(p)) {
+                        fprintf(stderr, "rvm-wasm: migration failed\n");
+                        exit(1);
+                }
         } while (st == WASM_YIELD);
         return st;
 }
@@ -118,11 +158,13 @@ static enum wasm_status run_sliced(struct wasm_instance *inst, int64_t slice, ui
 int main(int argc, char **argv)
 {
         int64_t slice = DEFAULT_FUEL;
-        bool stats = false;
+        bool stats = false, do_migrate = false;
         int i = 1;
         for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
                 if (strcmp(argv[i], "--stats") == 0) {
                         stats = true;
+                } else if (strcmp(argv[i], "--migrate") == 0) {
+                        do_migrate = true;
                 } else if (strcmp(argv[i], "--fuel") == 0 && i + 1 < argc) {
                         char *end;
                         slice = strtoll(argv[++i], &end, 0);
@@ -154,25 +196,26 @@ int main(int argc, char **argv)
                 fprintf(stderr, "rvm-wasm: %s: %s\n", path, wasm_err_name(e));
                 return 1;
         }
-        struct wasm_config cfg = {
-            .mem_cap_pages = 1024, .stack_slots = 1 << 16, .max_frames = 4096};
-        size_t isize = wasm_instance_arena_size(m, &cfg);
-        struct wasm_arena ia;
-        wasm_arena_init(&ia, malloc(isize), isize);
-        struct wasm_instance *inst;
-        e = wasm_instantiate(m, &cfg, resolve_nothing, NULL, &ia, &inst);
+        struct place p = {.m = m, .migrate = do_migrate};
+        p.cfg =
+            (struct wasm_config){.mem_cap_pages = 1024, .stack_slots = 1 << 16, .max_frames = 4096};
+        p.size = wasm_instance_arena_size(m, &p.cfg);
+        p.mem[0] = malloc(p.size);
+        p.mem[1] = do_migrate ? malloc(p.size) : NULL;
+        e = place_instantiate(&p, 0);
         if (e != WASM_OK) {
                 fprintf(stderr, "rvm-wasm: %s: %s\n", path, wasm_err_name(e));
                 return 1;
         }
         uint64_t used = 0, slices = 0;
-        if (run_sliced(inst, slice, &used, &slices) != WASM_DONE) {
+        if (run_sliced(&p, slice, &used, &slices) != WASM_DONE) {
                 fprintf(stderr, "rvm-wasm: start function trapped: %s\n",
-                        wasm_trap_name(wasm_trap_code(inst)));
+                        wasm_trap_name(wasm_trap_code(p.inst)));
                 return 1;
         }
         struct wasm_extern ex;
-        if (wasm_export(inst, fname, strlen(fname), &ex) != WASM_OK || ex.kind != WASM_KIND_FUNC) {
+        if (wasm_export(p.inst, fname, strlen(fname), &ex) != WASM_OK ||
+            ex.kind != WASM_KIND_FUNC) {
                 fprintf(stderr, "rvm-wasm: no exported function %s\n", fname);
                 return 1;
         }
@@ -191,22 +234,22 @@ int main(int argc, char **argv)
                         return 1;
                 }
         }
-        e = wasm_call_begin(inst, ex.u.func, vals, nargs);
+        e = wasm_call_begin(p.inst, ex.u.func, vals, nargs);
         if (e != WASM_OK) {
                 fprintf(stderr, "rvm-wasm: %s: %s\n", fname, wasm_err_name(e));
                 return 1;
         }
         used = slices = 0;
-        enum wasm_status st = run_sliced(inst, slice, &used, &slices);
+        enum wasm_status st = run_sliced(&p, slice, &used, &slices);
         if (stats) {
                 fprintf(stderr, "fuel %" PRIu64 " slices %" PRIu64 "\n", used, slices);
         }
         if (st != WASM_DONE) {
-                fprintf(stderr, "rvm-wasm: trap: %s\n", wasm_trap_name(wasm_trap_code(inst)));
+                fprintf(stderr, "rvm-wasm: trap: %s\n", wasm_trap_name(wasm_trap_code(p.inst)));
                 return 1;
         }
         uint64_t r;
-        if (wasm_results(inst, &r, 1) == 1) {
+        if (wasm_results(p.inst, &r, 1) == 1) {
                 print_result(t->types[t->nparams], r);
         }
         return 0;
