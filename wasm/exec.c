@@ -160,49 +160,6 @@
                 NEXT(n + 2);                   \
         }
 
-#define LOAD(T, conv)                                         \
-        {                                                     \
-                uint64_t ea = (uint64_t)U32(sp[-1]) + IMM(0); \
-                if (ea + sizeof(T) > msize) {                 \
-                        TRAP(WASM_TRAP_MEM_OOB);              \
-                }                                             \
-                T v;                                          \
-                memcpy(&v, mbase + ea, sizeof(T));            \
-                sp[-1] = (conv);                              \
-                NEXT(2);                                      \
-        }
-/* a load from the address in local IMM(0), offset IMM(1), pushed */
-#define LOAD_L(T, conv)                                           \
-        {                                                         \
-                uint64_t ea = (uint64_t)U32(fp[IMM(0)]) + IMM(1); \
-                if (ea + sizeof(T) > msize) {                     \
-                        TRAP(WASM_TRAP_MEM_OOB);                  \
-                }                                                 \
-                T v;                                              \
-                memcpy(&v, mbase + ea, sizeof(T));                \
-                *sp++ = (conv);                                   \
-                NEXT(3);                                          \
-        }
-#define LOAD32_AT(ea, dst, n)            \
-        if (ea + 4 > msize) {            \
-                TRAP(WASM_TRAP_MEM_OOB); \
-        }                                \
-        uint32_t v;                      \
-        memcpy(&v, mbase + ea, 4);       \
-        dst = v;                         \
-        NEXT(n);
-#define STORE(T)                                              \
-        {                                                     \
-                uint64_t ea = (uint64_t)U32(sp[-2]) + IMM(0); \
-                if (ea + sizeof(T) > msize) {                 \
-                        TRAP(WASM_TRAP_MEM_OOB);              \
-                }                                             \
-                T v = (T)sp[-1];                              \
-                memcpy(mbase + ea, &v, sizeof(T));            \
-                sp -= 2;                                      \
-                NEXT(2);                                      \
-        }
-
 #define L(x) [x] = &&L_##x
 
 enum wasm_status wasm_exec(struct wasm_instance *ti)
@@ -566,94 +523,7 @@ L_CONST64:
         *sp++ = (uint64_t)IMM(0) | ((uint64_t)IMM(1) << 32);
         NEXT(3);
 
-L_0x28:
-        LOAD(uint32_t, v)
-L_LOAD32_K : {
-        uint64_t ea = (uint64_t)U32(sp[-1] + IMM(0)) + IMM(1);
-        LOAD32_AT(ea, sp[-1], 3)
-}
-L_LOAD32_L : {
-        uint64_t ea = (uint64_t)U32(fp[IMM(0)]) + IMM(1);
-        LOAD32_AT(ea, *sp++, 3)
-}
-L_LOAD32_LK : {
-        uint64_t ea = (uint64_t)U32(fp[IMM(0)] + IMM(1)) + IMM(2);
-        LOAD32_AT(ea, *sp++, 4)
-}
-L_LOAD8S_L:
-        LOAD_L(int8_t, U32((int32_t)v))
-L_LOAD8U_L:
-        LOAD_L(uint8_t, v)
-L_LOAD16S_L:
-        LOAD_L(int16_t, U32((int32_t)v))
-L_LOAD16U_L:
-        LOAD_L(uint16_t, v)
-L_STORE32_LL : {
-        uint64_t ea = (uint64_t)U32(fp[IMM(0)]) + IMM(2);
-        if (ea + 4 > msize) {
-                TRAP(WASM_TRAP_MEM_OOB);
-        }
-        uint32_t v = U32(fp[IMM(1)]);
-        memcpy(mbase + ea, &v, 4);
-        NEXT(4);
-}
-L_LOAD32_S : {
-        uint64_t ea = (uint64_t)U32(*--sp) + IMM(0);
-        LOAD32_AT(ea, fp[IMM(1)], 3)
-}
-L_LOAD32_LS : {
-        uint64_t ea = (uint64_t)U32(fp[IMM(0)]) + IMM(1);
-        LOAD32_AT(ea, fp[IMM(2)], 4)
-}
-L_LOAD32_LT : {
-        uint64_t ea = (uint64_t)U32(fp[IMM(0)]) + IMM(1);
-        LOAD32_AT(ea, *sp++ = fp[IMM(2)], 4)
-}
-L_0x29:
-        LOAD(uint64_t, v)
-L_0x2A:
-        LOAD(uint32_t, v)
-L_0x2B:
-        LOAD(uint64_t, v)
-L_0x2C:
-        LOAD(int8_t, U32((int32_t)v))
-L_0x2D:
-        LOAD(uint8_t, v)
-L_0x2E:
-        LOAD(int16_t, U32((int32_t)v))
-L_0x2F:
-        LOAD(uint16_t, v)
-L_0x30:
-        LOAD(int8_t, (uint64_t)(int64_t)v)
-L_0x31:
-        LOAD(uint8_t, v)
-L_0x32:
-        LOAD(int16_t, (uint64_t)(int64_t)v)
-L_0x33:
-        LOAD(uint16_t, v)
-L_0x34:
-        LOAD(int32_t, (uint64_t)(int64_t)v)
-L_0x35:
-        LOAD(uint32_t, v)
-L_0x36:
-        STORE(uint32_t)
-L_0x37:
-        STORE(uint64_t)
-L_0x38:
-        STORE(uint32_t)
-L_0x39:
-        STORE(uint64_t)
-L_0x3A:
-        STORE(uint8_t)
-L_0x3B:
-        STORE(uint16_t)
-L_0x3C:
-        STORE(uint8_t)
-L_0x3D:
-        STORE(uint16_t)
-L_0x3E:
-        STORE(uint32_t)
-
+#include "wasm/exec_memory.inc"
 #include "wasm/exec_numeric.inc"
 
 trap:
