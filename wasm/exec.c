@@ -195,7 +195,7 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
             [IOP_LOAD16U_L] = &&L_LOAD16U_L, [IOP_BR_IF_BACK_L] = &&L_BR_IF_BACK_L,
             [IOP_BR_IF_BACK_T] = &&L_BR_IF_BACK_T, [IOP_BR_IF_NOT_T] = &&L_BR_IF_NOT_T,
             [IOP_LOAD32_S] = &&L_LOAD32_S, [IOP_LOAD32_LS] = &&L_LOAD32_LS,
-            [IOP_LOAD32_LT] = &&L_LOAD32_LT,
+            [IOP_LOAD32_LT] = &&L_LOAD32_LT, [IOP_CALL_LOCAL] = &&L_CALL_LOCAL,
             L(0x28), L(0x29), L(0x2A), L(0x2B), L(0x2C), L(0x2D), L(0x2E), L(0x2F), L(0x30),
             L(0x31), L(0x32), L(0x33), L(0x34), L(0x35), L(0x36), L(0x37), L(0x38), L(0x39),
             L(0x3A), L(0x3B), L(0x3C), L(0x3D), L(0x3E), L(0x45), L(0x46), L(0x47), L(0x48),
@@ -332,12 +332,14 @@ L_RETURN : {
                 fp[0] = sp[-1];
         }
         sp = fp + arity;
-        const struct wasm_frame *f = &ti->frames[--ti->nframes];
+        uint32_t depth = ti->nframes - 1;
+        const struct wasm_frame *f = &ti->frames[depth];
         struct wasm_func *cur = f->func;
+        ti->nframes = depth;
         pc = f->pc;
         fp = f->fp;
         ti->cur = cur;
-        if (ti->nframes == 0) {
+        if (depth == 0) {
                 SAVE();
                 ti->state = WASM_ST_IDLE;
                 return WASM_DONE;
@@ -416,53 +418,60 @@ do_call:
                 }
                 sp = args + nr;
                 JUMP();
-        } else {
-                const struct wasm_code *code = callee->code;
-                uint64_t *nfp = sp - code->nparams;
-                if (ti->nframes >= ti->max_frames) {
-                        TRAP(WASM_TRAP_CALL_DEPTH);
-                }
-                if (code->frame_slots > (size_t)(ti->stack_end - nfp)) {
-                        TRAP(WASM_TRAP_STACK_OVERFLOW);
-                }
-                struct wasm_frame *f = &ti->frames[ti->nframes++];
-                f->pc = pc;
-                f->fp = fp;
-                f->func = ti->cur;
-                fp = nfp;
-                /*
-                 * Declared locals start at zero: four at a time, then the rest (stores a
-                 * compiler cannot turn into a call of memset, which costs more than this).
-                 */
-                uint32_t n = code->nlocals;
-                for (; n >= 4; n -= 4, sp += 4) {
-                        sp[0] = 0;
-                        sp[1] = 0;
-                        sp[2] = 0;
-                        sp[3] = 0;
-                }
-                switch (n) {
-                case 3:
-                        sp[2] = 0;
-                        /* fall through */
-                case 2:
-                        sp[1] = 0;
-                        /* fall through */
-                case 1:
-                        sp[0] = 0;
-                        /* fall through */
-                default:
-                        break;
-                }
-                sp += n;
-                ti->cur = callee;
-                cbase = pc = code->code;
-                if (callee->inst != ci) {
-                        ci = callee->inst;
-                        RELOAD();
-                }
-                goto L_FUEL; /* every body starts with its first segment's FUEL */
         }
+        if (callee->inst != ci) {
+                ci = callee->inst;
+                RELOAD();
+        }
+        goto enter;
+L_CALL_LOCAL: /* a function of this instance: neither a host function nor another instance's */
+        callee = ci->funcs[IMM(0)];
+        pc += 2; /* the return address */
+enter : {
+        const struct wasm_code *code = callee->code;
+        uint64_t *nfp = sp - code->nparams;
+        uint32_t depth = ti->nframes;
+        if (depth >= ti->max_frames) {
+                TRAP(WASM_TRAP_CALL_DEPTH);
+        }
+        if (code->frame_slots > (size_t)(ti->stack_end - nfp)) {
+                TRAP(WASM_TRAP_STACK_OVERFLOW);
+        }
+        ti->nframes = depth + 1;
+        struct wasm_frame *f = &ti->frames[depth];
+        f->pc = pc;
+        f->fp = fp;
+        f->func = ti->cur;
+        fp = nfp;
+        /*
+         * Declared locals start at zero: four at a time, then the rest (stores a
+         * compiler cannot turn into a call of memset, which costs more than this).
+         */
+        uint32_t n = code->nlocals;
+        for (; n >= 4; n -= 4, sp += 4) {
+                sp[0] = 0;
+                sp[1] = 0;
+                sp[2] = 0;
+                sp[3] = 0;
+        }
+        switch (n) {
+        case 3:
+                sp[2] = 0;
+                /* fall through */
+        case 2:
+                sp[1] = 0;
+                /* fall through */
+        case 1:
+                sp[0] = 0;
+                /* fall through */
+        default:
+                break;
+        }
+        sp += n;
+        ti->cur = callee;
+        cbase = pc = code->code;
+        goto L_FUEL; /* every body starts with its first segment's FUEL */
+}
 L_DROP:
         sp--;
         NEXT(1);

@@ -59,8 +59,9 @@ enum wasm_iop {
         IOP_BR_IF_NOT_T = 0x26,  /* x target: local.tee x; i32.eqz; br_if */
         IOP_LOAD32_S = 0x27,     /* off d: i32.load; local.set d */
         /* 0xC0.. (above the WebAssembly numbers): i32.load from a local into a local */
-        IOP_LOAD32_LS = 0xC0, /* x off d: local.get x; i32.load off; local.set d */
-        IOP_LOAD32_LT = 0xC1, /* x off d: the same with local.tee d */
+        IOP_LOAD32_LS = 0xC0,  /* x off d: local.get x; i32.load off; local.set d */
+        IOP_LOAD32_LT = 0xC1,  /* x off d: the same with local.tee d */
+        IOP_CALL_LOCAL = 0xC2, /* function index: a call of a function defined in this module */
         /* 0x28..0x3E loads/stores (offset), 0x45..0xBF numerics: WebAssembly numbering */
         /*
          * i32 binary operators whose right operand is an immediate (K: "i32.const k; op") or a

@@ -141,6 +141,7 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
         case IOP_IF_NOT:
         case IOP_RETURN:
         case IOP_CALL:
+        case IOP_CALL_LOCAL:
         case IOP_CALL_INDIRECT:
         case IOP_LOCAL_GET:
         case IOP_LOCAL_SET:
