@@ -5,7 +5,7 @@
 #   make check    cheap gates: assembly budget, clang-format, both toolchains, no
 #                 sysreg/MMIO outside arch/ and hal/
 #   make bench    benchmarks, printed as BENCH lines and saved to build/bench.txt
-#   make tools    host tools (build/tools/witness, build/tools/mincut)
+#   make tools    host tools (build/tools/witness, build/tools/mincut, build/tools/rvm-wasm)
 #   make debug    QEMU halted with a gdb stub
 #   make clean
 #
@@ -332,7 +332,7 @@ $(HOST_OUT)/model/cap_model_test: tests/model/cap_model_test.c tests/model/cap_m
 
 # Host tools: optimised, sharing the kernel's witness/ code and mbedTLS subset.
 .PHONY: tools
-tools: build/tools/witness build/tools/mincut
+tools: build/tools/witness build/tools/mincut build/tools/rvm-wasm
 build/tools/witness: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS) $(WITNESS_TOOL_CORE) tools/witness/main.c) $(HOST_MBEDTLS_OPT)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) -o $@ $^
@@ -346,6 +346,18 @@ build/tools/witness-sweep: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS) $(
 build/tools/mincut: $(patsubst %.c,$(HOST_OUT)/opt/%.o,coherence/mincut.c tools/mincut/main.c)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) -o $@ $^
+	@echo "  TOOL    $@"
+
+# rvm-wasm: an export of a module run metered as in RVM. make bench counts its instructions
+# built by both compilers (build/tools/rvm-wasm-clang: clang -O3).
+RVM_WASM_DEPS := tools/rvm-wasm/main.c $(wildcard wasm/*.c wasm/*.h wasm/*.inc) $(SETUP_STAMP)
+build/tools/rvm-wasm: $(RVM_WASM_DEPS)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -O2 -DNDEBUG -o $@ tools/rvm-wasm/main.c $(WASM_ENGINE) -lm
+	@echo "  TOOL    $@"
+build/tools/rvm-wasm-clang: $(RVM_WASM_DEPS)
+	@mkdir -p $(dir $@)
+	$(Q)clang $(HOST_CFLAGS) -gdwarf-4 -O3 -DNDEBUG -o $@ tools/rvm-wasm/main.c $(WASM_ENGINE) -lm
 	@echo "  TOOL    $@"
 
 # Fuzzers (libFuzzer, clang): `make fuzz` runs each for FUZZ_SECONDS; make test runs a
@@ -460,11 +472,12 @@ check: $(SETUP_STAMP) $(HOST_OUT)/abi_table
 BENCH_HOST := $(HOST_OUT)/bench/cap_bench $(HOST_OUT)/bench/witness_bench \
 	$(HOST_OUT)/bench/sched_bench $(HOST_OUT)/bench/wasm_bench
 BENCH_HOST += $(HOST_OUT)/bench/mincut_bench
-bench: $(OUT_TEST)/rvm.bin $(OUT_LOCK)/rvm.bin $(BENCH_HOST)
+bench: $(OUT_TEST)/rvm.bin $(OUT_LOCK)/rvm.bin $(BENCH_HOST) build/tools/rvm-wasm \
+		build/tools/rvm-wasm-clang
 	@mkdir -p build
 	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --lockstat $(OUT_LOCK)/rvm.bin \
 		--host "$(BENCH_HOST)" --qemu "$(QEMU)" \
-		--insns "$(HOST_OUT)/bench/wasm_bench build/wasm/bench.wasm" \
+		--insns "$(HOST_OUT)/bench/wasm_bench build/wasm/bench.wasm build/tools/rvm-wasm build/tools/rvm-wasm-clang" \
 		>build/bench.txt; status=$$?; cat build/bench.txt; exit $$status
 
 # Guest ELF/binary/blob files are intermediates worth keeping (and not announcing removed).

@@ -390,7 +390,7 @@ static enum wasm_err op_misc(struct cc *c, uint8_t op, const struct wasm_functyp
                         return WASM_E_INVALID;
                 }
                 TRY(op_call(c, &m->types[m->func_type[x]]));
-                wasm_emit_op(c, IOP_CALL);
+                wasm_emit_op(c, x >= m->nfunc_imports ? IOP_CALL_LOCAL : IOP_CALL);
                 wasm_emit(c, x);
                 return WASM_OK;
         case 0x11: {

@@ -78,21 +78,25 @@ bool wasm_emit_take_eqz(struct cc *c)
         return false;
 }
 
-/* "compare; br_if" where the compare is a fused form: one compare-and-branch instruction. */
+/*
+ * "compare; br_if" where the compare is a fused form: one compare-and-branch instruction (a
+ * back-edge form when the label is a loop).
+ */
 static bool fuse_compare_branch(struct cc *c, struct ctl *t)
 {
         if (!c->live || c->barrier == c->n || c->n == 0) {
                 return false;
         }
         uint32_t at = c->last_op, op = c->code[at];
-        static const uint32_t forms[4][3] = {{IOP_FUSE_K, IOP_BRC_K, 2},
-                                             {IOP_FUSE_L, IOP_BRC_L, 2},
-                                             {IOP_FUSE_LK, IOP_BRC_LK, 3},
-                                             {IOP_FUSE_LL, IOP_BRC_LL, 3}};
+        static const uint32_t forms[4][4] = {{IOP_FUSE_K, IOP_BRC_K, IOP_BRCB_K, 2},
+                                             {IOP_FUSE_L, IOP_BRC_L, IOP_BRCB_L, 2},
+                                             {IOP_FUSE_LK, IOP_BRC_LK, IOP_BRCB_LK, 3},
+                                             {IOP_FUSE_LL, IOP_BRC_LL, IOP_BRCB_LL, 3}};
+        int back = t->kind == K_LOOP ? 2 : 1;
         for (int i = 0; i < 4; i++) {
                 if (op >= forms[i][0] + 9 && op < forms[i][0] + WASM_NFUSABLE &&
-                    at + forms[i][2] == c->n) {
-                        c->code[at] = forms[i][1] + (op - forms[i][0] - 9);
+                    at + forms[i][3] == c->n) {
+                        c->code[at] = forms[i][back] + (op - forms[i][0] - 9);
                         wasm_emit_target(c, t);
                         c->barrier = c->n;
                         return true;
@@ -101,12 +105,40 @@ static bool fuse_compare_branch(struct cc *c, struct ctl *t)
         return false;
 }
 
+/*
+ * "local.get x; br_if loop", "local.tee x; br_if loop" and "local.tee x; i32.eqz; br_if": the
+ * condition comes from the local. False if the code does not end that way.
+ */
+static bool fuse_local_branch(struct cc *c, struct ctl *t)
+{
+        if (!c->live || c->barrier == c->n || c->n < 2) {
+                return false;
+        }
+        uint32_t at = c->last_op, op = c->code[at];
+        if (t->kind == K_LOOP && at + 2 == c->n && (op == IOP_LOCAL_GET || op == IOP_LOCAL_TEE)) {
+                c->code[at] = op == IOP_LOCAL_GET ? IOP_BR_IF_BACK_L : IOP_BR_IF_BACK_T;
+        } else if (t->kind != K_LOOP && op == 0x45 && at + 1 == c->n && c->prev_op + 2 == at &&
+                   c->code[c->prev_op] == IOP_LOCAL_TEE && c->barrier <= c->prev_op) {
+                c->code[c->prev_op] = IOP_BR_IF_NOT_T;
+                c->n = at;
+                c->last_op = c->prev_op;
+        } else {
+                return false;
+        }
+        wasm_emit_target(c, t);
+        c->barrier = c->n;
+        return true;
+}
+
 /* A branch to label t; h is the operand height with the branch's values still on the stack. */
 void wasm_emit_br(struct cc *c, struct ctl *t, uint32_t h, bool cond)
 {
         uint32_t arity = label_arity(t);
         if (h == t->height + arity || t->kind == K_FUNC) {
-                if (cond && t->kind != K_LOOP && fuse_compare_branch(c, t)) {
+                if (cond && fuse_compare_branch(c, t)) {
+                        return;
+                }
+                if (cond && fuse_local_branch(c, t)) {
                         return;
                 }
                 if (t->kind == K_LOOP) {
@@ -143,8 +175,7 @@ void wasm_emit_numeric(struct cc *c, uint8_t op)
                         c->code[at] = IOP_FUSE_LK + (uint32_t)k;
                         c->code[at + 2] = c->code[at + 3];
                         c->n = at + 3;
-                        c->last_op = at;
-                        c->barrier = c->n; /* no further fusion into this one */
+                        c->last_op = c->prev_op = at; /* may still take a load or a local */
                         return;
                 }
                 if (at + 2 == c->n && (prev == IOP_CONST32 || prev == IOP_LOCAL_GET)) {
@@ -158,9 +189,27 @@ void wasm_emit_numeric(struct cc *c, uint8_t op)
         }
         wasm_emit_op(c, op);
 }
-/* A load or store; "address computation; i32.load" becomes one fused load where possible. */
+/*
+ * A load or store; "address computation; i32.load" becomes one fused load where possible, as do
+ * the narrow i32 loads from a local and "local.get x; local.get y; i32.store".
+ */
 void wasm_emit_load(struct cc *c, uint8_t op, uint32_t offset)
 {
+        if (c->live && c->barrier != c->n && c->n > 0) {
+                uint32_t at = c->last_op, prev = c->code[at];
+                if (op >= 0x2C && op <= 0x2F && prev == IOP_LOCAL_GET && at + 2 == c->n) {
+                        c->code[at] = IOP_LOAD8S_L + (op - 0x2Cu);
+                        wasm_emit(c, offset);
+                        c->barrier = c->n;
+                        return;
+                }
+                if (op == 0x36 && prev == IOP_LOCAL_GET2 && at + 3 == c->n) {
+                        c->code[at] = IOP_STORE32_LL;
+                        wasm_emit(c, offset);
+                        c->barrier = c->n;
+                        return;
+                }
+        }
         if (op == 0x28 && c->live && c->barrier != c->n && c->n > 0) {
                 uint32_t at = c->last_op, prev = c->code[at];
                 uint32_t len = (prev == IOP_FUSE_LK) ? 3 : 2;
@@ -169,8 +218,7 @@ void wasm_emit_load(struct cc *c, uint8_t op, uint32_t offset)
                         c->code[at] = prev == IOP_FUSE_K      ? IOP_LOAD32_K
                                       : prev == IOP_LOCAL_GET ? IOP_LOAD32_L
                                                               : IOP_LOAD32_LK;
-                        wasm_emit(c, offset);
-                        c->barrier = c->n;
+                        wasm_emit(c, offset); /* may still take a local.set/tee */
                         return;
                 }
         }
@@ -178,7 +226,10 @@ void wasm_emit_load(struct cc *c, uint8_t op, uint32_t offset)
         wasm_emit(c, offset);
 }
 
-/* "fused arithmetic; local.set/tee d": the result goes straight to the local. */
+/*
+ * "fused arithmetic; local.set/tee d": the result goes straight to the local; so does a local or
+ * an i32 constant set into a local.
+ */
 bool wasm_emit_fuse_dest(struct cc *c, uint32_t local, bool tee)
 {
         if (!c->live || c->barrier == c->n || c->n == 0) {
@@ -189,6 +240,20 @@ bool wasm_emit_fuse_dest(struct cc *c, uint32_t local, bool tee)
                                              {IOP_FUSE_LK, IOP_FUSE_LKS, IOP_FUSE_LKT, 3},
                                              {IOP_FUSE_LL, IOP_FUSE_LLS, IOP_FUSE_LLT, 3}};
         uint32_t at = c->last_op, op = c->code[at];
+        if (!tee && (op == IOP_LOCAL_GET || op == IOP_CONST32 || op == 0x28) && at + 2 == c->n) {
+                c->code[at] = op == IOP_LOCAL_GET ? IOP_COPY
+                              : op == 0x28        ? IOP_LOAD32_S
+                                                  : IOP_SET_K;
+                wasm_emit(c, local);
+                c->barrier = c->n;
+                return true;
+        }
+        if (op == IOP_LOAD32_L && at + 3 == c->n) {
+                c->code[at] = tee ? IOP_LOAD32_LT : IOP_LOAD32_LS;
+                wasm_emit(c, local);
+                c->barrier = c->n;
+                return true;
+        }
         for (int i = 0; i < 4; i++) {
                 if (op >= forms[i][0] && op < forms[i][0] + WASM_NARITH &&
                     at + forms[i][3] == c->n) {

@@ -9,31 +9,56 @@
 #include "wasm/internal.h"
 #include "wasm/numeric.h"
 
-#define NEXT() goto *labels[*pc++]
+/*
+ * pc points at the current instruction's opcode word; IMM(k) is its k-th immediate. NEXT(n)
+ * steps over an instruction of n words and dispatches the next; JUMP() dispatches at pc.
+ */
+#define IMM(k) pc[(k) + 1]
+#define JUMP() goto *labels[*pc]
+#define NEXT(n)            \
+        do {               \
+                pc += (n); \
+                JUMP();    \
+        } while (0)
 #define TRAP(t)                  \
         do {                     \
                 trap_code = (t); \
                 goto trap;       \
         } while (0)
 
-/* Per-instance views cached in locals; reloaded whenever the current instance may change. */
-#define RELOAD()                                                         \
-        do {                                                             \
-                funcs = ci->funcs;                                       \
-                globals = ci->globals;                                   \
-                mem = ci->mem;                                           \
-                mbase = mem ? mem->data : NULL;                          \
-                msize = mem ? (uint64_t)mem->pages * WASM_PAGE_SIZE : 0; \
+/*
+ * The current instance's memory, cached in locals; reloaded whenever the current instance or its
+ * memory size may change.
+ */
+#define RELOAD()                                                                 \
+        do {                                                                     \
+                mbase = ci->mem ? ci->mem->data : NULL;                          \
+                msize = ci->mem ? (uint64_t)ci->mem->pages * WASM_PAGE_SIZE : 0; \
         } while (0)
 
-#define SAVE()                                          \
-        do {                                            \
-                ti->pc = pc;                            \
-                ti->sp = sp;                            \
-                ti->fp = fp;                            \
-                ti->cur = cur;                          \
-                ti->nframes = (uint32_t)(top - frames); \
-                ti->fuel = fuel;                        \
+/* ti->cur and ti->nframes are kept current as calls and returns happen; the rest is saved here. */
+#define SAVE()                   \
+        do {                     \
+                ti->pc = pc;     \
+                ti->sp = sp;     \
+                ti->fp = fp;     \
+                ti->fuel = fuel; \
+        } while (0)
+
+/*
+ * Every call out of the loop (libm, memset, host functions) is bracketed by SAVE() and RESTORE():
+ * none of the loop's registers is live across a call, so no compiler has to keep them in
+ * callee-saved registers (there are too few) or spill them for the whole loop.
+ */
+#define RESTORE()                            \
+        do {                                 \
+                pc = ti->pc;                 \
+                sp = ti->sp;                 \
+                fp = ti->fp;                 \
+                fuel = ti->fuel;             \
+                ci = ti->cur->inst;          \
+                cbase = ti->cur->code->code; \
+                RELOAD();                    \
         } while (0)
 
 #define U32(x) ((uint32_t)(x))
@@ -46,50 +71,58 @@
                 T a = CONV(sp[-2]); \
                 sp--;               \
                 sp[-1] = (expr);    \
-                NEXT();             \
+                NEXT(1);            \
+        }
+/* a unary operator computed by a call */
+#define UN_CALL(T, CONV, expr)       \
+        {                            \
+                T a = CONV(sp[-1]);  \
+                SAVE();              \
+                uint64_t r = (expr); \
+                RESTORE();           \
+                sp[-1] = r;          \
+                NEXT(1);             \
         }
 #define UN(T, CONV, expr)           \
         {                           \
                 T a = CONV(sp[-1]); \
                 sp[-1] = (expr);    \
-                NEXT();             \
+                NEXT(1);            \
         }
 
 /* fused forms: right operand from the immediate (K) or from a local (L) */
 #define BINK(T, CONV, expr)         \
         {                           \
                 T a = CONV(sp[-1]); \
-                T b = CONV(*pc++);  \
+                T b = CONV(IMM(0)); \
                 sp[-1] = (expr);    \
-                NEXT();             \
+                NEXT(2);            \
         }
-#define BINL(T, CONV, expr)            \
-        {                              \
-                T a = CONV(sp[-1]);    \
-                T b = CONV(fp[*pc++]); \
-                sp[-1] = (expr);       \
-                NEXT();                \
+#define BINL(T, CONV, expr)             \
+        {                               \
+                T a = CONV(sp[-1]);     \
+                T b = CONV(fp[IMM(0)]); \
+                sp[-1] = (expr);        \
+                NEXT(2);                \
         }
 
-#define BINLK(T, CONV, expr)           \
-        {                              \
-                T a = CONV(fp[pc[0]]); \
-                T b = CONV(pc[1]);     \
-                pc += 2;               \
-                *sp++ = (expr);        \
-                NEXT();                \
+#define BINLK(T, CONV, expr)            \
+        {                               \
+                T a = CONV(fp[IMM(0)]); \
+                T b = CONV(IMM(1));     \
+                *sp++ = (expr);         \
+                NEXT(3);                \
         }
-#define BINLL(T, CONV, expr)           \
-        {                              \
-                T a = CONV(fp[pc[0]]); \
-                T b = CONV(fp[pc[1]]); \
-                pc += 2;               \
-                *sp++ = (expr);        \
-                NEXT();                \
+#define BINLL(T, CONV, expr)            \
+        {                               \
+                T a = CONV(fp[IMM(0)]); \
+                T b = CONV(fp[IMM(1)]); \
+                *sp++ = (expr);         \
+                NEXT(3);                \
         }
 
 /*
- * Arithmetic into local pc[n]. push: 0 = the result only goes to the local (an operand was
+ * Arithmetic into local IMM(n). push: 0 = the result only goes to the local (an operand was
  * popped or none was on the stack), 1 = it also replaces the top of stack, 2 = it is also pushed.
  */
 #define DEST(T, A, B, n, push, expr)    \
@@ -97,55 +130,34 @@
                 T a = A;                \
                 T b = B;                \
                 uint64_t r = (expr);    \
-                fp[pc[n]] = r;          \
+                fp[IMM(n)] = r;         \
                 if (push == 1) {        \
                         sp[-1] = r;     \
                 } else if (push == 2) { \
                         *sp++ = r;      \
                 }                       \
-                pc += n + 1;            \
-                NEXT();                 \
+                NEXT(n + 2);            \
         }
 
 /* compare-and-branch: n immediates before the target */
-#define BRC(T, A, B, n, expr)                             \
-        {                                                 \
-                T a = A;                                  \
-                T b = B;                                  \
-                pc = (expr) ? cbase + pc[n] : pc + n + 1; \
-                NEXT();                                   \
+#define BRC(T, A, B, n, expr)                              \
+        {                                                  \
+                T a = A;                                   \
+                T b = B;                                   \
+                pc = (expr) ? cbase + IMM(n) : pc + n + 2; \
+                JUMP();                                    \
         }
 
-#define LOAD(T, conv)                                        \
-        {                                                    \
-                uint64_t ea = (uint64_t)U32(sp[-1]) + *pc++; \
-                if (ea + sizeof(T) > msize) {                \
-                        TRAP(WASM_TRAP_MEM_OOB);             \
-                }                                            \
-                T v;                                         \
-                memcpy(&v, mbase + ea, sizeof(T));           \
-                sp[-1] = (conv);                             \
-                NEXT();                                      \
-        }
-#define LOAD32_AT(ea, dst, n)            \
-        if (ea + 4 > msize) {            \
-                TRAP(WASM_TRAP_MEM_OOB); \
-        }                                \
-        uint32_t v;                      \
-        memcpy(&v, mbase + ea, 4);       \
-        pc += n;                         \
-        dst = v;                         \
-        NEXT();
-#define STORE(T)                                             \
-        {                                                    \
-                uint64_t ea = (uint64_t)U32(sp[-2]) + *pc++; \
-                if (ea + sizeof(T) > msize) {                \
-                        TRAP(WASM_TRAP_MEM_OOB);             \
-                }                                            \
-                T v = (T)sp[-1];                             \
-                memcpy(mbase + ea, &v, sizeof(T));           \
-                sp -= 2;                                     \
-                NEXT();                                      \
+/* the same to a loop header: taken, it charges the loop's fuel like any back-edge */
+#define BRCB(T, A, B, n, expr)                 \
+        {                                      \
+                T a = A;                       \
+                T b = B;                       \
+                if (expr) {                    \
+                        head = cbase + IMM(n); \
+                        goto back_edge;        \
+                }                              \
+                NEXT(n + 2);                   \
         }
 
 #define L(x) [x] = &&L_##x
@@ -160,7 +172,9 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
         [IOP_FUSE_KT + i] = &&L_KT##i, [IOP_FUSE_LT + i] = &&L_LT##i, \
         [IOP_FUSE_LKT + i] = &&L_LKT##i, [IOP_FUSE_LLT + i] = &&L_LLT##i
 #define BRCS(i) [IOP_BRC_K + i] = &&L_BK##i, [IOP_BRC_L + i] = &&L_BL##i, \
-        [IOP_BRC_LK + i] = &&L_BLK##i, [IOP_BRC_LL + i] = &&L_BLL##i
+        [IOP_BRC_LK + i] = &&L_BLK##i, [IOP_BRC_LL + i] = &&L_BLL##i, \
+        [IOP_BRCB_K + i] = &&L_BBK##i, [IOP_BRCB_L + i] = &&L_BBL##i, \
+        [IOP_BRCB_LK + i] = &&L_BBLK##i, [IOP_BRCB_LL + i] = &&L_BBLL##i
         static const void *const labels[IOP_COUNT] = {
             [IOP_UNREACHABLE] = &&L_UNREACHABLE, [IOP_FUEL] = &&L_FUEL, [IOP_BR] = &&L_BR,
             [IOP_BR_IF] = &&L_BR_IF, [IOP_BR_UNWIND] = &&L_BR_UNWIND,
@@ -175,7 +189,13 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
             [IOP_LOCAL_GET2] = &&L_LOCAL_GET2, [IOP_BR_IF_NOT] = &&L_BR_IF_NOT,
             [IOP_LOAD32_K] = &&L_LOAD32_K, [IOP_LOAD32_L] = &&L_LOAD32_L,
             [IOP_LOAD32_LK] = &&L_LOAD32_LK, [IOP_BR_BACK] = &&L_BR_BACK,
-            [IOP_BR_IF_BACK] = &&L_BR_IF_BACK,
+            [IOP_BR_IF_BACK] = &&L_BR_IF_BACK, [IOP_COPY] = &&L_COPY, [IOP_SET_K] = &&L_SET_K,
+            [IOP_STORE32_LL] = &&L_STORE32_LL, [IOP_LOAD8S_L] = &&L_LOAD8S_L,
+            [IOP_LOAD8U_L] = &&L_LOAD8U_L, [IOP_LOAD16S_L] = &&L_LOAD16S_L,
+            [IOP_LOAD16U_L] = &&L_LOAD16U_L, [IOP_BR_IF_BACK_L] = &&L_BR_IF_BACK_L,
+            [IOP_BR_IF_BACK_T] = &&L_BR_IF_BACK_T, [IOP_BR_IF_NOT_T] = &&L_BR_IF_NOT_T,
+            [IOP_LOAD32_S] = &&L_LOAD32_S, [IOP_LOAD32_LS] = &&L_LOAD32_LS,
+            [IOP_LOAD32_LT] = &&L_LOAD32_LT, [IOP_CALL_LOCAL] = &&L_CALL_LOCAL,
             L(0x28), L(0x29), L(0x2A), L(0x2B), L(0x2C), L(0x2D), L(0x2E), L(0x2F), L(0x30),
             L(0x31), L(0x32), L(0x33), L(0x34), L(0x35), L(0x36), L(0x37), L(0x38), L(0x39),
             L(0x3A), L(0x3B), L(0x3C), L(0x3D), L(0x3E), L(0x45), L(0x46), L(0x47), L(0x48),
@@ -205,56 +225,65 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
 #undef BRCS
 #undef DESTS
         /* clang-format on */
+        /*
+         * Only what the hot handlers use lives in locals, so that both compilers can keep it all
+         * in registers; the frame stack, the current function and the rest stay in the instance.
+         */
         const uint32_t *pc = ti->pc;
         uint64_t *sp = ti->sp, *fp = ti->fp;
-        struct wasm_func *cur = ti->cur;
-        struct wasm_instance *ci = cur->inst;
-        const uint32_t *cbase = cur->code->code;
-        struct wasm_frame *frames = ti->frames;
-        uint64_t *const stack_end = ti->stack_end;
-        struct wasm_frame *top = frames + ti->nframes; /* next free frame */
-        struct wasm_frame *const frames_end = frames + ti->max_frames;
+        struct wasm_instance *ci = ti->cur->inst;
+        const uint32_t *cbase = ti->cur->code->code;
         int64_t fuel = ti->fuel;
-        struct wasm_func **funcs;
-        struct wasm_global **globals;
-        struct wasm_memory *mem;
         uint8_t *mbase;
         uint64_t msize;
         enum wasm_trap trap_code;
+        const uint32_t *head;
         struct wasm_func *callee;
         const uint32_t *op_pc;
         uint64_t *op_sp;
         RELOAD();
-        NEXT();
+        JUMP();
 
 L_UNREACHABLE:
         TRAP(WASM_TRAP_UNREACHABLE);
 L_FUEL:
         if (fuel <= 0) {
-                pc--;
                 SAVE();
                 return WASM_YIELD;
         }
-        fuel -= *pc++;
-        NEXT();
+        fuel -= IMM(0);
+        NEXT(2);
 L_BR:
-        pc = cbase + *pc;
-        NEXT();
+        pc = cbase + IMM(0);
+        JUMP();
 L_BR_IF:
-        if (U32(*--sp)) {
-                pc = cbase + *pc;
-        } else {
-                pc++;
+        pc = U32(*--sp) ? cbase + IMM(0) : pc + 2;
+        JUMP();
+L_BR_IF_BACK_L:
+        if (!U32(fp[IMM(0)])) {
+                NEXT(3);
         }
-        NEXT();
+        head = cbase + IMM(1);
+        goto back_edge;
+L_BR_IF_BACK_T:
+        fp[IMM(0)] = *--sp;
+        if (!U32(fp[IMM(0)])) {
+                NEXT(3);
+        }
+        head = cbase + IMM(1);
+        goto back_edge;
+L_BR_IF_NOT_T:
+        fp[IMM(0)] = *--sp;
+        pc = U32(fp[IMM(0)]) ? pc + 3 : cbase + IMM(1);
+        JUMP();
 L_BR_IF_BACK:
         if (!U32(*--sp)) {
-                pc++;
-                NEXT();
+                NEXT(2);
         }
         /* fall through */
-L_BR_BACK : {
-        const uint32_t *head = cbase + *pc; /* the loop header's FUEL op */
+L_BR_BACK:
+        head = cbase + IMM(0); /* the loop header's FUEL op */
+back_edge : {
         if (fuel <= 0) {
                 pc = head;
                 SAVE();
@@ -262,63 +291,55 @@ L_BR_BACK : {
         }
         fuel -= head[1];
         pc = head + 2;
-        NEXT();
+        JUMP();
 }
 L_BR_IF_NOT:
-        if (U32(*--sp)) {
-                pc++;
-        } else {
-                pc = cbase + *pc;
-        }
-        NEXT();
+L_IF_NOT:
+        pc = U32(*--sp) ? pc + 2 : cbase + IMM(0);
+        JUMP();
 L_BR_IF_UNWIND:
         if (!U32(*--sp)) {
-                pc += 3;
-                NEXT();
+                NEXT(4);
         }
         /* fall through */
 L_BR_UNWIND : {
-        uint64_t *base = fp + pc[1];
-        if (pc[0]) {
+        uint64_t *base = fp + IMM(1);
+        if (IMM(0)) {
                 base[0] = sp[-1];
         }
-        sp = base + pc[0];
-        pc = cbase + pc[2];
-        NEXT();
+        sp = base + IMM(0);
+        pc = cbase + IMM(2);
+        JUMP();
 }
 L_BR_TABLE : {
-        uint32_t n = pc[0], arity = pc[1];
+        uint32_t n = IMM(0), arity = IMM(1);
         uint32_t i = U32(*--sp);
         if (i > n) {
                 i = n;
         }
-        const uint32_t *e = pc + 2 + 2 * i;
+        const uint32_t *e = pc + 3 + 2 * i;
         uint64_t *base = fp + e[1];
         if (arity) {
                 base[0] = sp[-1];
         }
         sp = base + arity;
         pc = cbase + e[0];
-        NEXT();
+        JUMP();
 }
-L_IF_NOT:
-        if (U32(*--sp)) {
-                pc++;
-        } else {
-                pc = cbase + *pc;
-        }
-        NEXT();
 L_RETURN : {
-        uint32_t arity = *pc;
+        uint32_t arity = IMM(0);
         if (arity) {
                 fp[0] = sp[-1];
         }
         sp = fp + arity;
-        top--;
-        pc = top->pc;
-        fp = top->fp;
-        cur = top->func;
-        if (top == frames) {
+        uint32_t depth = ti->nframes - 1;
+        const struct wasm_frame *f = &ti->frames[depth];
+        struct wasm_func *cur = f->func;
+        ti->nframes = depth;
+        pc = f->pc;
+        fp = f->fp;
+        ti->cur = cur;
+        if (depth == 0) {
                 SAVE();
                 ti->state = WASM_ST_IDLE;
                 return WASM_DONE;
@@ -328,17 +349,19 @@ L_RETURN : {
                 ci = cur->inst;
                 RELOAD();
         }
-        NEXT();
+        JUMP();
 }
 L_CALL:
-        op_pc = pc - 1;
+        op_pc = pc;
         op_sp = sp;
-        callee = funcs[*pc++];
+        callee = ci->funcs[IMM(0)];
+        pc += 2; /* the return address */
         goto do_call;
 L_CALL_INDIRECT : {
-        op_pc = pc - 1;
+        op_pc = pc;
         op_sp = sp;
-        const struct wasm_functype *want = &ci->module->types[*pc++];
+        const struct wasm_functype *want = &ci->module->types[IMM(0)];
+        pc += 2;
         uint32_t idx = U32(*--sp);
         struct wasm_table *tab = ci->table;
         if (idx >= tab->size) {
@@ -348,8 +371,13 @@ L_CALL_INDIRECT : {
         if (callee == NULL) {
                 TRAP(WASM_TRAP_UNINIT_ELEM);
         }
-        if (!wasm_functype_eq(callee->type, want)) {
-                TRAP(WASM_TRAP_SIG_MISMATCH);
+        if (callee->type != want) {
+                SAVE();
+                bool same = wasm_functype_eq(callee->type, want);
+                RESTORE();
+                if (!same) {
+                        TRAP(WASM_TRAP_SIG_MISMATCH);
+                }
         }
         goto do_call;
 }
@@ -367,13 +395,14 @@ do_call:
                 uint64_t buf[16];
                 uint64_t *args = sp - np;
                 uint64_t *slots = (np <= 16) ? buf : args;
+                SAVE();
                 if (slots == buf && np) {
                         memcpy(buf, args, np * sizeof(uint64_t));
                 }
-                SAVE();
                 ti->state = WASM_ST_IN_HOST;
                 enum wasm_host_status hs = callee->host(callee->host_ctx, ci, slots);
                 ti->state = WASM_ST_RUNNING;
+                RESTORE();
                 if (hs == WASM_HOST_TRAP) {
                         TRAP(WASM_TRAP_HOST);
                 }
@@ -383,150 +412,127 @@ do_call:
                         SAVE();
                         return WASM_YIELD;
                 }
+                args = sp - np;
                 for (uint32_t i = 0; i < nr; i++) {
                         args[i] = slots[i];
                 }
                 sp = args + nr;
-                RELOAD();
-                NEXT();
-        } else {
-                const struct wasm_code *code = callee->code;
-                uint64_t *nfp = sp - code->nparams;
-                if (top >= frames_end) {
-                        TRAP(WASM_TRAP_CALL_DEPTH);
-                }
-                if (code->frame_slots > (size_t)(stack_end - nfp)) {
-                        TRAP(WASM_TRAP_STACK_OVERFLOW);
-                }
-                top->pc = pc;
-                top->fp = fp;
-                top->func = cur;
-                top++;
-                fp = nfp;
-                sp = nfp + code->nparams;
-                memset(sp, 0, code->nlocals * sizeof(*sp));
-                sp += code->nlocals;
-                cur = callee;
-                cbase = pc = code->code;
-                if (callee->inst != ci) {
-                        ci = callee->inst;
-                        RELOAD();
-                }
-                NEXT();
+                JUMP();
         }
+        if (callee->inst != ci) {
+                ci = callee->inst;
+                RELOAD();
+        }
+        goto enter;
+L_CALL_LOCAL: /* a function of this instance: neither a host function nor another instance's */
+        callee = ci->funcs[IMM(0)];
+        pc += 2; /* the return address */
+enter : {
+        const struct wasm_code *code = callee->code;
+        uint64_t *nfp = sp - code->nparams;
+        uint32_t depth = ti->nframes;
+        if (depth >= ti->max_frames) {
+                TRAP(WASM_TRAP_CALL_DEPTH);
+        }
+        if (code->frame_slots > (size_t)(ti->stack_end - nfp)) {
+                TRAP(WASM_TRAP_STACK_OVERFLOW);
+        }
+        ti->nframes = depth + 1;
+        struct wasm_frame *f = &ti->frames[depth];
+        f->pc = pc;
+        f->fp = fp;
+        f->func = ti->cur;
+        fp = nfp;
+        /*
+         * Declared locals start at zero: four at a time, then the rest (stores a
+         * compiler cannot turn into a call of memset, which costs more than this).
+         */
+        uint32_t n = code->nlocals;
+        for (; n >= 4; n -= 4, sp += 4) {
+                sp[0] = 0;
+                sp[1] = 0;
+                sp[2] = 0;
+                sp[3] = 0;
+        }
+        switch (n) {
+        case 3:
+                sp[2] = 0;
+                /* fall through */
+        case 2:
+                sp[1] = 0;
+                /* fall through */
+        case 1:
+                sp[0] = 0;
+                /* fall through */
+        default:
+                break;
+        }
+        sp += n;
+        ti->cur = callee;
+        cbase = pc = code->code;
+        goto L_FUEL; /* every body starts with its first segment's FUEL */
+}
 L_DROP:
         sp--;
-        NEXT();
+        NEXT(1);
 L_SELECT:
         if (!U32(sp[-1])) {
                 sp[-3] = sp[-2];
         }
         sp -= 2;
-        NEXT();
+        NEXT(1);
 L_LOCAL_GET:
-        *sp++ = fp[*pc++];
-        NEXT();
+        *sp++ = fp[IMM(0)];
+        NEXT(2);
 L_LOCAL_GET2:
-        sp[0] = fp[pc[0]];
-        sp[1] = fp[pc[1]];
+        sp[0] = fp[IMM(0)];
+        sp[1] = fp[IMM(1)];
         sp += 2;
-        pc += 2;
-        NEXT();
+        NEXT(3);
 L_LOCAL_SET:
-        fp[*pc++] = *--sp;
-        NEXT();
+        fp[IMM(0)] = *--sp;
+        NEXT(2);
 L_LOCAL_TEE:
-        fp[*pc++] = sp[-1];
-        NEXT();
+        fp[IMM(0)] = sp[-1];
+        NEXT(2);
+L_COPY:
+        fp[IMM(1)] = fp[IMM(0)];
+        NEXT(3);
+L_SET_K:
+        fp[IMM(1)] = IMM(0);
+        NEXT(3);
 L_GLOBAL_GET:
-        *sp++ = globals[*pc++]->value;
-        NEXT();
+        *sp++ = ci->globals[IMM(0)]->value;
+        NEXT(2);
 L_GLOBAL_SET:
-        globals[*pc++]->value = *--sp;
-        NEXT();
+        ci->globals[IMM(0)]->value = *--sp;
+        NEXT(2);
 L_MEM_SIZE:
-        *sp++ = mem->pages;
-        NEXT();
+        *sp++ = ci->mem->pages;
+        NEXT(1);
 L_MEM_GROW : {
+        struct wasm_memory *mem = ci->mem;
         uint32_t delta = U32(sp[-1]), old = mem->pages;
         if (old > mem->limit_pages || delta > mem->limit_pages - old) {
                 sp[-1] = 0xFFFFFFFFu;
         } else {
                 /* the arena is not zeroed for us: new pages must read as zero */
+                SAVE();
                 memset(mem->data + (size_t)old * WASM_PAGE_SIZE, 0, (size_t)delta * WASM_PAGE_SIZE);
                 mem->pages = old + delta;
+                RESTORE();
                 sp[-1] = old;
-                RELOAD();
         }
-        NEXT();
+        NEXT(1);
 }
 L_CONST32:
-        *sp++ = *pc++;
-        NEXT();
+        *sp++ = IMM(0);
+        NEXT(2);
 L_CONST64:
-        *sp++ = (uint64_t)pc[0] | ((uint64_t)pc[1] << 32);
-        pc += 2;
-        NEXT();
+        *sp++ = (uint64_t)IMM(0) | ((uint64_t)IMM(1) << 32);
+        NEXT(3);
 
-L_0x28:
-        LOAD(uint32_t, v)
-L_LOAD32_K : {
-        uint64_t ea = (uint64_t)U32(sp[-1] + pc[0]) + pc[1];
-        LOAD32_AT(ea, sp[-1], 2)
-}
-L_LOAD32_L : {
-        uint64_t ea = (uint64_t)U32(fp[pc[0]]) + pc[1];
-        LOAD32_AT(ea, *sp++, 2)
-}
-L_LOAD32_LK : {
-        uint64_t ea = (uint64_t)U32(fp[pc[0]] + pc[1]) + pc[2];
-        LOAD32_AT(ea, *sp++, 3)
-}
-L_0x29:
-        LOAD(uint64_t, v)
-L_0x2A:
-        LOAD(uint32_t, v)
-L_0x2B:
-        LOAD(uint64_t, v)
-L_0x2C:
-        LOAD(int8_t, U32((int32_t)v))
-L_0x2D:
-        LOAD(uint8_t, v)
-L_0x2E:
-        LOAD(int16_t, U32((int32_t)v))
-L_0x2F:
-        LOAD(uint16_t, v)
-L_0x30:
-        LOAD(int8_t, (uint64_t)(int64_t)v)
-L_0x31:
-        LOAD(uint8_t, v)
-L_0x32:
-        LOAD(int16_t, (uint64_t)(int64_t)v)
-L_0x33:
-        LOAD(uint16_t, v)
-L_0x34:
-        LOAD(int32_t, (uint64_t)(int64_t)v)
-L_0x35:
-        LOAD(uint32_t, v)
-L_0x36:
-        STORE(uint32_t)
-L_0x37:
-        STORE(uint64_t)
-L_0x38:
-        STORE(uint32_t)
-L_0x39:
-        STORE(uint64_t)
-L_0x3A:
-        STORE(uint8_t)
-L_0x3B:
-        STORE(uint16_t)
-L_0x3C:
-        STORE(uint8_t)
-L_0x3D:
-        STORE(uint16_t)
-L_0x3E:
-        STORE(uint32_t)
-
+#include "wasm/exec_memory.inc"
 #include "wasm/exec_numeric.inc"
 
 trap:

@@ -433,6 +433,23 @@ enum wasm_trap wasm_trap_code(const struct wasm_instance *inst)
         return (enum wasm_trap)inst->trap;
 }
 
+const char *wasm_err_name(enum wasm_err e)
+{
+        static const char *const names[] = {
+            "ok",
+            "malformed module",
+            "invalid module",
+            "arena too small",
+            "implementation limit exceeded",
+            "unlinkable",
+            "wrong instance state",
+            "no such export",
+            "wrong argument count",
+            "bad snapshot",
+        };
+        return (unsigned)e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
+}
+
 const char *wasm_trap_name(enum wasm_trap t)
 {
         static const char *const names[] = {

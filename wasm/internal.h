@@ -42,9 +42,26 @@ enum wasm_iop {
         IOP_BR_BACK = 0x18,    /* target: branch to a loop header, charging its fuel here */
         IOP_BR_IF_BACK = 0x19, /* target */
         /* i32.load with its address computation fused in */
-        IOP_LOAD32_K = 0x1A,  /* k off:   load at u32(pop + k) + off */
-        IOP_LOAD32_L = 0x1B,  /* x off:   load at u32(local x) + off */
-        IOP_LOAD32_LK = 0x1C, /* x k off: load at u32(local x + k) + off */
+        IOP_LOAD32_K = 0x1A,   /* k off:   load at u32(pop + k) + off */
+        IOP_LOAD32_L = 0x1B,   /* x off:   load at u32(local x) + off */
+        IOP_LOAD32_LK = 0x1C,  /* x k off: load at u32(local x + k) + off */
+        IOP_COPY = 0x1D,       /* x d: local d = local x (local.get x; local.set d) */
+        IOP_SET_K = 0x1E,      /* k d: local d = k (i32.const k; local.set d) */
+        IOP_STORE32_LL = 0x1F, /* x y off: i32.store local y at u32(local x) + off */
+        /* i32.load8_s/8_u/16_s/16_u from the address in a local: x off */
+        IOP_LOAD8S_L = 0x20,
+        IOP_LOAD8U_L = 0x21,
+        IOP_LOAD16S_L = 0x22,
+        IOP_LOAD16U_L = 0x23,
+        /* loop and branch conditions taken from a local */
+        IOP_BR_IF_BACK_L = 0x24, /* x target: local.get x; br_if (loop) */
+        IOP_BR_IF_BACK_T = 0x25, /* x target: local.tee x; br_if (loop) */
+        IOP_BR_IF_NOT_T = 0x26,  /* x target: local.tee x; i32.eqz; br_if */
+        IOP_LOAD32_S = 0x27,     /* off d: i32.load; local.set d */
+        /* 0xC0.. (above the WebAssembly numbers): i32.load from a local into a local */
+        IOP_LOAD32_LS = 0xC0,  /* x off d: local.get x; i32.load off; local.set d */
+        IOP_LOAD32_LT = 0xC1,  /* x off d: the same with local.tee d */
+        IOP_CALL_LOCAL = 0xC2, /* function index: a call of a function defined in this module */
         /* 0x28..0x3E loads/stores (offset), 0x45..0xBF numerics: WebAssembly numbering */
         /*
          * i32 binary operators whose right operand is an immediate (K: "i32.const k; op") or a
@@ -72,7 +89,12 @@ enum wasm_iop {
         IOP_FUSE_LT = 0x210,
         IOP_FUSE_LKT = 0x220,
         IOP_FUSE_LLT = 0x230,
-        IOP_COUNT = 0x240,
+        /* compare-and-branch to a loop header (a back-edge, charging the loop's fuel) */
+        IOP_BRCB_K = 0x240,
+        IOP_BRCB_L = 0x250,
+        IOP_BRCB_LK = 0x260,
+        IOP_BRCB_LL = 0x270,
+        IOP_COUNT = 0x280,
 };
 
 /* The i32 binary operators that have K and L forms, in index order. */
@@ -181,10 +203,15 @@ struct wasm_instance {
         struct wasm_table own_table;
         struct wasm_memory *mem;
         struct wasm_memory own_mem;
-        /* execution state: everything needed to resume lives here */
+        /*
+         * Execution state: everything needed to resume lives here. The interpreter's registers
+         * (sp, fp, pc, fuel) are kept apart from one another on purpose: stored side by side, they
+         * invite the compilers' SLP vectorizers to pack them into vector registers in wasm_exec.
+         */
         uint64_t *stack, *stack_end;
-        uint64_t *sp, *fp;
+        uint64_t *sp;
         struct wasm_frame *frames;
+        uint64_t *fp;
         uint32_t max_frames, nframes;
         const uint32_t *pc;
         struct wasm_func *cur;

@@ -84,16 +84,20 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
             (op >= IOP_FUSE_LL && op < IOP_FUSE_LL + WASM_NFUSABLE)) {
                 return 3;
         }
-        if (op >= IOP_FUSE_KS && op < IOP_COUNT && (op & 0xF) < WASM_NARITH) {
+        if (op >= IOP_FUSE_KS && op < IOP_FUSE_LLT + 16 && (op & 0xF) < WASM_NARITH) {
                 /* S/T forms: the K/L or LK/LL immediates, then the destination */
                 uint32_t form = (op - IOP_FUSE_KS) >> 4; /* KS LS LKS LLS KT LT LKT LLT */
                 return (form & 3) < 2 ? 3 : 4;
         }
-        if ((op >= IOP_BRC_K && op < IOP_BRC_K + 10) || (op >= IOP_BRC_L && op < IOP_BRC_L + 10)) {
+        if ((op >= IOP_BRC_K && op < IOP_BRC_K + 10) || (op >= IOP_BRC_L && op < IOP_BRC_L + 10) ||
+            (op >= IOP_BRCB_K && op < IOP_BRCB_K + 10) ||
+            (op >= IOP_BRCB_L && op < IOP_BRCB_L + 10)) {
                 return 3;
         }
         if ((op >= IOP_BRC_LK && op < IOP_BRC_LK + 10) ||
-            (op >= IOP_BRC_LL && op < IOP_BRC_LL + 10)) {
+            (op >= IOP_BRC_LL && op < IOP_BRC_LL + 10) ||
+            (op >= IOP_BRCB_LK && op < IOP_BRCB_LK + 10) ||
+            (op >= IOP_BRCB_LL && op < IOP_BRCB_LL + 10)) {
                 return 4;
         }
         switch (op) {
@@ -110,8 +114,21 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
         case IOP_LOCAL_GET2:
         case IOP_LOAD32_K:
         case IOP_LOAD32_L:
+        case IOP_COPY:
+        case IOP_SET_K:
+        case IOP_LOAD8S_L:
+        case IOP_LOAD8U_L:
+        case IOP_LOAD16S_L:
+        case IOP_LOAD16U_L:
+        case IOP_BR_IF_BACK_L:
+        case IOP_BR_IF_BACK_T:
+        case IOP_BR_IF_NOT_T:
+        case IOP_LOAD32_S:
                 return 3;
         case IOP_LOAD32_LK:
+        case IOP_STORE32_LL:
+        case IOP_LOAD32_LS:
+        case IOP_LOAD32_LT:
                 return 4;
         case IOP_BR_TABLE:
                 return pos + 1 < ncode ? 3 + 2 * (code[pos + 1] + 1) : 0;
@@ -124,6 +141,7 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
         case IOP_IF_NOT:
         case IOP_RETURN:
         case IOP_CALL:
+        case IOP_CALL_LOCAL:
         case IOP_CALL_INDIRECT:
         case IOP_LOCAL_GET:
         case IOP_LOCAL_SET:

@@ -200,6 +200,7 @@ enum wasm_status wasm_run(struct wasm_instance *inst, int64_t fuel);
 uint32_t wasm_results(const struct wasm_instance *inst, uint64_t *out, uint32_t max);
 enum wasm_trap wasm_trap_code(const struct wasm_instance *inst);
 const char *wasm_trap_name(enum wasm_trap t);
+const char *wasm_err_name(enum wasm_err e);
 /* Fuel left after the last wasm_run() (may be slightly negative: the last segment's overdraft). */
 int64_t wasm_fuel_left(const struct wasm_instance *inst);
 /* True while a call is pending or yielded. */
