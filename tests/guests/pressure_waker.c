@@ -8,7 +8,7 @@
  */
 #include "tests/guests/glib.h"
 
-#define SETTLE_NS 300000000ULL /* 300 ms for the monitor input */
+#define SETTLE_NS 1000000000ULL /* 1 s for the monitor input (several commands, a loaded host) */
 
 RVM_GUEST_ENTRY(guest_start)
 {
