@@ -1,7 +1,8 @@
 /*
  * tests/guests/pressure_sleeper.c: blocks on its CommEdge until the waker's message, then
- * says that it runs (the order of these lines is the order the scheduler chose) and spins
- * for a while so the other sleeper can only run after it or after a tick.
+ * says that it runs and when (RVM's clock, in ns). The times give the order the scheduler
+ * chose; the order of the lines does not, since each partition's console output is buffered
+ * on its own and drained later.
  */
 #include "tests/guests/glib.h"
 
@@ -19,6 +20,6 @@ RVM_GUEST_ENTRY(guest_start)
         while (!rvm_recv(&edge, msg)) {
                 rvm_wait(&edge);
         }
-        gprintf("sleeper: partition %llu runs\n", self, 0);
+        gprintf("sleeper: partition %llu runs at %llu ns\n", self, rvm_time_ns());
         rvm_exit(0);
 }

@@ -1,14 +1,12 @@
 /*
- * tests/guests/pressure_waker.c: wakes two sleepers at the same instant. It lets the
- * monitor's commands (the test sets cut pressure) arrive first, then, at the start of a
- * fresh slice, sends one message and rings the doorbell on its edge to the first sleeper and
- * then on its edge to the second, and exits. Both wake with a fresh deadline, the first a
+ * tests/guests/pressure_waker.c: wakes two sleepers at the same instant. The test boots it
+ * suspended ("held=1") and resumes it after the monitor commands that set cut pressure; at
+ * the start of a fresh slice it sends one message and rings the doorbell on its edge to the
+ * first sleeper and then on its edge to the second, and exits. Both wake with a fresh deadline, the first a
  * few microseconds earlier: without pressure it runs first; the cut-pressure boost of the
  * second is what can put it ahead.
  */
 #include "tests/guests/glib.h"
-
-#define SETTLE_NS 1000000000ULL /* 1 s for the monitor input (several commands, a loaded host) */
 
 RVM_GUEST_ENTRY(guest_start)
 {
@@ -18,10 +16,6 @@ RVM_GUEST_ENTRY(guest_start)
         if (rvm_edge_open_nth(&first, 0) != 0 || rvm_edge_open_nth(&second, 1) != 0) {
                 rvm_puts("waker: needs two CommEdges\n");
                 rvm_exit(1);
-        }
-        uint64_t t0 = rvm_time_ns();
-        while (rvm_time_ns() - t0 < SETTLE_NS) {
-                rvm_yield();
         }
         uint64_t msg[8] = {1, 0, 0, 0, 0, 0, 0, 0};
         rvm_yield(); /* a fresh slice: no tick between the two doorbells */
