@@ -282,8 +282,12 @@ UT_vmid    := partition/vmid.c
 UT_cap     := cap/cap.c cap/tree.c
 UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
+# The Linux guest's platform: device tree writer and GICv3 emulation.
+UT_guest_dtb := partition/guest_dtb.c
+UT_EXTRA_guest_dtb := $(HOST_LIBFDT_SAN)
 
 UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid
+UNIT_NAMES += guest_dtb
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test
@@ -305,6 +309,11 @@ $(HOST_OUT)/model/cap_model_test: tests/model/cap_model_test.c tests/model/cap_m
 # Host tools: optimised, sharing the kernel's witness/ code and mbedTLS subset.
 .PHONY: tools
 tools: build/tools/witness
+# The Linux guest's device tree for QEMU virt's addresses (tools/linux/boot_time --dtb).
+build/tools/guest_dtb_virt: $(patsubst %.c,$(HOST_OUT)/opt/%.o,partition/guest_dtb.c tools/linux/guest_dtb_virt.c) \
+		$(patsubst $(TP)/%.c,$(HOST_OUT)/opt/third_party/%.o,$(LIBFDT_SRCS))
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -o $@ $^
 build/tools/witness: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS) $(WITNESS_TOOL_CORE) tools/witness/main.c) $(HOST_MBEDTLS_OPT)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) -o $@ $^
