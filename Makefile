@@ -285,9 +285,10 @@ UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 # The Linux guest's platform: device tree writer and GICv3 emulation.
 UT_guest_dtb := partition/guest_dtb.c
 UT_EXTRA_guest_dtb := $(HOST_LIBFDT_SAN)
+UT_vgic    := partition/vgic.c
 
 UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid
-UNIT_NAMES += guest_dtb
+UNIT_NAMES += guest_dtb vgic
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test
