@@ -53,7 +53,11 @@ enum part_kind {
  * window below PART_IPA_BASE. */
 enum part_vdev_type {
         PART_VDEV_PL011 = 1, /* console UART, PL011-compatible registers */
+        /* GICv3 distributor at ipa (64 KiB) and one redistributor per vCPU at
+         * ipa + PART_VGIC_GICR_OFFSET (128 KiB each), as on QEMU virt (partition/vgic.c) */
+        PART_VDEV_GICV3 = 2,
 };
+#define PART_VGIC_GICR_OFFSET 0xa0000ULL
 struct part_vdev {
         enum part_vdev_type type;
         uint64_t ipa;

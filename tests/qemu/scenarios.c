@@ -33,6 +33,7 @@ GUEST_IMAGE(smp_guest);
 GUEST_IMAGE(share_party);
 GUEST_IMAGE(vuart_user);
 GUEST_IMAGE(vuart_bad);
+GUEST_IMAGE(vgic_probe);
 
 #define MIB (1ULL << 20)
 
@@ -176,6 +177,19 @@ static const struct part_config scenario_vdev[] = {
     GUEST_VUART("vuart_bad", vuart_bad),
 };
 
+/* GICv3 distributor and redistributors emulated for a two-vCPU partition. */
+static const struct part_vdev vgicv3[] = {{.type = PART_VDEV_GICV3, .ipa = 0x08000000}};
+static const struct part_config scenario_vgic[] = {
+    {.name = "vgic_probe",
+     .image = guest_vgic_probe,
+     .image_size = &guest_vgic_probe_size,
+     .mem_size = 1 * MIB,
+     .fault_policy = PART_FAULT_STOP,
+     .vdevs = vgicv3,
+     .vdev_count = 1,
+     .vcpus = 2},
+};
+
 static const struct {
         const char *name;
         const struct part_config *table;
@@ -201,6 +215,7 @@ static const struct {
     {"smp", scenario_smp, 2, NULL, 0},
     {"share", scenario_share, 3, edges_share, 2},
     {"vdev", scenario_vdev, 2, NULL, 0},
+    {"vgic", scenario_vgic, 1, NULL, 0},
 };
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count,
