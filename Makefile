@@ -206,6 +206,28 @@ KTEST_SRCS := kernel/ktest.c $(wildcard tests/qemu/*.c)
 $(eval $(call kernel_image,$(OUT),,,configs/$(PROFILE)/guests))
 $(eval $(call kernel_image,$(OUT_TEST),$(KTEST_SRCS),-DRVM_KTEST,configs/$(PROFILE)/guests tests/guests))
 
+# The Linux guest (tools/setup: build/linux/Image, tools/linux/initramfs) linked into the
+# test image as binary objects (linux_image, linux_initrd and their sizes), when present.
+LINUX_IMAGE := $(wildcard build/linux/Image)
+ifneq ($(LINUX_IMAGE),)
+LINUX_BLOBS := $(OUT_TEST)/linux/image.o $(OUT_TEST)/linux/initrd.o $(OUT_TEST)/linux/sizes.o
+$(OUT_TEST)/rvm.elf: $(LINUX_BLOBS)
+$(OUT_TEST)_TP += $(LINUX_BLOBS)
+build/linux/initramfs-test.cpio: tools/linux/initramfs tools/linux/test.sh build/linux/busybox
+	$(Q)tools/linux/initramfs $@ tools/linux/test.sh
+$(OUT_TEST)/linux/%.o: $(OUT_TEST)/linux/%.bin
+	$(Q)$(KOBJCOPY) -I binary -O elf64-littleaarch64 --rename-section .data=.rodata.linux_$*,alloc,load,readonly,data,contents \
+		--redefine-sym _binary_$(subst /,_,$(subst -,_,$(OUT_TEST)))_linux_$*_bin_start=linux_$* $< $@
+$(OUT_TEST)/linux/image.bin: build/linux/Image
+	@mkdir -p $(dir $@) && cp $< $@
+$(OUT_TEST)/linux/initrd.bin: build/linux/initramfs-test.cpio
+	@mkdir -p $(dir $@) && cp $< $@
+$(OUT_TEST)/linux/sizes.o: $(OUT_TEST)/linux/image.bin $(OUT_TEST)/linux/initrd.bin
+	$(Q)printf '#include <stddef.h>\nconst size_t linux_image_size = %s;\nconst size_t linux_initrd_size = %s;\n' \
+		$$(wc -c < $(OUT_TEST)/linux/image.bin) $$(wc -c < $(OUT_TEST)/linux/initrd.bin) > $(OUT_TEST)/linux/sizes.c
+	$(Q)$(KCC) $(KCFLAGS_BASE) -c $(OUT_TEST)/linux/sizes.c -o $@
+endif
+
 .PHONY: all image kernel ktest-image
 all: $(OUT)/rvm.bin
 kernel: $(OUT)/rvm.bin

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cap/cap.h"
+#include "partition/guest_dtb.h"
 #include "partition/vmid.h"
 #include "witness/witness.h"
 
@@ -153,9 +154,49 @@ unsigned part_vcpus_on(const struct partition *p)
         return n;
 }
 
+#define LINUX_DTB_MAX 0x10000ULL
+
+/* Linux: the initrd and the device tree at the top of RAM (the tree in the last 2 MiB,
+ * the initrd 2 MiB-aligned below it); returns the tree's IPA, or 0 when it does not fit. */
+static uint64_t load_linux_extras(struct partition *p)
+{
+        const struct part_config *c = p->cfg;
+        uint64_t top = PART_IPA_BASE + p->mem_size, dtb = top - (2ULL << 20);
+        uint64_t rd_size = c->initrd != NULL && c->initrd_size != NULL ? *c->initrd_size : 0;
+        uint64_t rd = (dtb - rd_size) & ~((2ULL << 20) - 1);
+        struct guest_dtb_params g = {
+            .ram_base = PART_IPA_BASE,
+            .ram_size = p->mem_size,
+            .cpus = p->nr_vcpus,
+            .gicd_base = 0x08000000,
+            .gicr_base = 0x08000000 + PART_VGIC_GICR_OFFSET,
+            .uart_base = 0x09000000,
+            .uart_intid = 33,
+            .uart_clock_hz = 24000000,
+            .initrd_start = rd_size != 0 ? rd : 0,
+            .initrd_end = rd_size != 0 ? rd + rd_size : 0,
+            .bootargs = c->bootargs,
+        };
+
+        if (p->mem_size < (8ULL << 20) || rd_size > dtb - PART_IPA_BASE ||
+            rd < PART_IPA_BASE + *c->image_size) {
+                return 0;
+        }
+        if (rd_size != 0) {
+                memcpy((void *)(uintptr_t)(p->mem_pa + (rd - PART_IPA_BASE)), c->initrd, rd_size);
+        }
+        if (guest_dtb_write((void *)(uintptr_t)(p->mem_pa + (dtb - PART_IPA_BASE)), LINUX_DTB_MAX,
+                            &g) != GUEST_DTB_OK) {
+                return 0;
+        }
+        return dtb;
+}
+
 static void load_image(struct partition *p, bool fresh)
 {
-        if (fresh || env.page_owned == NULL) {
+        uint64_t arg = 0;
+
+        if (fresh || env.page_owned == NULL || p->cfg->linux_boot) {
                 memset((void *)(uintptr_t)p->mem_pa, 0, p->mem_size);
                 memcpy((void *)(uintptr_t)p->mem_pa, p->cfg->image, *p->cfg->image_size);
         } else {
@@ -178,7 +219,10 @@ static void load_image(struct partition *p, bool fresh)
                 part_vcpu_off(p, i);
                 vcpu_reset(p, i, PART_IPA_BASE, 0);
         }
-        vcpu_reset(p, 0, PART_IPA_BASE, 0 /* no DTB */);
+        if (p->cfg->linux_boot) {
+                arg = load_linux_extras(p); /* x0: the device tree (0: none, Linux stops) */
+        }
+        vcpu_reset(p, 0, PART_IPA_BASE, arg);
         if (!fresh) {
                 p->vcpus[0].state = VCPU_RUNNABLE; /* a restart: even if the guest turned it off */
         }
