@@ -207,7 +207,8 @@ $(eval $(call kernel_image,$(OUT),,,configs/$(PROFILE)/guests))
 $(eval $(call kernel_image,$(OUT_TEST),$(KTEST_SRCS),-DRVM_KTEST,configs/$(PROFILE)/guests tests/guests))
 
 # The Linux guest (tools/setup: build/linux/Image, tools/linux/initramfs) linked into the
-# test image as binary objects (linux_image, linux_initrd and their sizes), when present.
+# test image as binary objects (linux_image, linux_initrd and their sizes), when present,
+# in their own section after .rodata: outside the measured image (boot_measure_image).
 LINUX_IMAGE := $(wildcard build/linux/Image)
 ifneq ($(LINUX_IMAGE),)
 LINUX_BLOBS := $(OUT_TEST)/linux/image.o $(OUT_TEST)/linux/initrd.o $(OUT_TEST)/linux/sizes.o
@@ -216,7 +217,7 @@ $(OUT_TEST)_TP += $(LINUX_BLOBS)
 build/linux/initramfs-test.cpio: tools/linux/initramfs tools/linux/test.sh build/linux/busybox
 	$(Q)tools/linux/initramfs $@ tools/linux/test.sh
 $(OUT_TEST)/linux/%.o: $(OUT_TEST)/linux/%.bin
-	$(Q)$(KOBJCOPY) -I binary -O elf64-littleaarch64 --rename-section .data=.rodata.linux_$*,alloc,load,readonly,data,contents \
+	$(Q)$(KOBJCOPY) -I binary -O elf64-littleaarch64 --rename-section .data=.linux_payload,alloc,load,readonly,data,contents \
 		--redefine-sym _binary_$(subst /,_,$(subst -,_,$(OUT_TEST)))_linux_$*_bin_start=linux_$* $< $@
 $(OUT_TEST)/linux/image.bin: build/linux/Image
 	@mkdir -p $(dir $@) && cp $< $@
