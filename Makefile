@@ -211,6 +211,29 @@ $(eval $(call kernel_image,$(OUT),,,configs/$(PROFILE)/guests))
 $(eval $(call kernel_image,$(OUT_TEST),$(KTEST_SRCS),-DRVM_KTEST,configs/$(PROFILE)/guests tests/guests))
 $(eval $(call kernel_image,$(OUT_LOCK),$(KTEST_SRCS),-DRVM_KTEST -DRVM_LOCK_STATS,configs/$(PROFILE)/guests tests/guests))
 
+# The Linux guest (tools/setup: build/linux/Image, tools/linux/initramfs) linked into the
+# test image as binary objects (linux_image, linux_initrd and their sizes), when present,
+# in their own section after .rodata: outside the measured image (boot_measure_image).
+LINUX_IMAGE := $(wildcard build/linux/Image)
+ifneq ($(LINUX_IMAGE),)
+LINUX_BLOBS := $(OUT_TEST)/linux/image.o $(OUT_TEST)/linux/initrd.o $(OUT_TEST)/linux/sizes.o
+$(OUT_TEST)/rvm.elf: $(LINUX_BLOBS)
+$(OUT_TEST)_TP += $(LINUX_BLOBS)
+build/linux/initramfs-test.cpio: tools/linux/initramfs tools/linux/test.sh build/linux/busybox
+	$(Q)tools/linux/initramfs $@ tools/linux/test.sh
+$(OUT_TEST)/linux/%.o: $(OUT_TEST)/linux/%.bin
+	$(Q)$(KOBJCOPY) -I binary -O elf64-littleaarch64 --rename-section .data=.linux_payload,alloc,load,readonly,data,contents \
+		--redefine-sym _binary_$(subst /,_,$(subst -,_,$(OUT_TEST)))_linux_$*_bin_start=linux_$* $< $@
+$(OUT_TEST)/linux/image.bin: build/linux/Image
+	@mkdir -p $(dir $@) && cp $< $@
+$(OUT_TEST)/linux/initrd.bin: build/linux/initramfs-test.cpio
+	@mkdir -p $(dir $@) && cp $< $@
+$(OUT_TEST)/linux/sizes.o: $(OUT_TEST)/linux/image.bin $(OUT_TEST)/linux/initrd.bin
+	$(Q)printf '#include <stddef.h>\nconst size_t linux_image_size = %s;\nconst size_t linux_initrd_size = %s;\n' \
+		$$(wc -c < $(OUT_TEST)/linux/image.bin) $$(wc -c < $(OUT_TEST)/linux/initrd.bin) > $(OUT_TEST)/linux/sizes.c
+	$(Q)$(KCC) $(KCFLAGS_BASE) -c $(OUT_TEST)/linux/sizes.c -o $@
+endif
+
 .PHONY: all image kernel ktest-image lockstat-image
 all: $(OUT)/rvm.bin
 kernel: $(OUT)/rvm.bin
@@ -301,6 +324,10 @@ UT_cap     := cap/cap.c cap/tree.c
 UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c witness/budget.c
 UT_coherence := $(wildcard coherence/*.c)
+# The Linux guest's platform: device tree writer and GICv3 emulation.
+UT_guest_dtb := partition/guest_dtb.c
+UT_EXTRA_guest_dtb := $(HOST_LIBFDT_SAN)
+UT_vgic    := partition/vgic.c
 UT_agent   := wasm/agent.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.c
 
 # The hypercall handlers and partition mechanisms over the fake arch layer (tests/fake/).
@@ -311,7 +338,7 @@ UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/gues
 	$(FAKE_SRCS) tests/fake/hvc_world.c
 
 UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid agent hvc
-UNIT_NAMES += coherence
+UNIT_NAMES += coherence guest_dtb vgic
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test
@@ -333,6 +360,11 @@ $(HOST_OUT)/model/cap_model_test: tests/model/cap_model_test.c tests/model/cap_m
 # Host tools: optimised, sharing the kernel's witness/ code and mbedTLS subset.
 .PHONY: tools
 tools: build/tools/witness build/tools/mincut build/tools/rvm-wasm
+# The Linux guest's device tree for QEMU virt's addresses (tools/linux/boot_time --dtb).
+build/tools/guest_dtb_virt: $(patsubst %.c,$(HOST_OUT)/opt/%.o,partition/guest_dtb.c tools/linux/guest_dtb_virt.c) \
+		$(patsubst $(TP)/%.c,$(HOST_OUT)/opt/third_party/%.o,$(LIBFDT_SRCS))
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -o $@ $^
 build/tools/witness: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS) $(WITNESS_TOOL_CORE) tools/witness/main.c) $(HOST_MBEDTLS_OPT)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) -o $@ $^

@@ -9,6 +9,7 @@
 
 #include "cap/cap.h"
 #include "memory/memory.h"
+#include "partition/guest_dtb.h"
 #include "partition/vmid.h"
 #include "witness/witness.h"
 
@@ -173,15 +174,60 @@ static void load_page(struct partition *p, uint64_t off)
         memset(page + n, 0, PAGE - n);
 }
 
-/* Every vCPU back to the image's entry (the others wait for CPU_ON); a CPU still running
- * one of them sees its new generation and drops it. */
-static void reset_vcpus(struct partition *p)
+#define LINUX_DTB_MAX 0x10000ULL
+
+/* Linux: the initrd and the device tree at the top of RAM (the tree in the last 2 MiB,
+ * the initrd 2 MiB-aligned below it); returns the tree's IPA, or 0 when it does not fit. */
+static uint64_t load_linux_extras(struct partition *p)
+{
+        const struct part_config *c = p->cfg;
+        uint64_t top = PART_IPA_BASE + p->mem_size, dtb = top - (2ULL << 20);
+        uint64_t rd_size = c->initrd != NULL && c->initrd_size != NULL ? *c->initrd_size : 0;
+        uint64_t rd = (dtb - rd_size) & ~((2ULL << 20) - 1);
+        struct guest_dtb_params g = {
+            .ram_base = PART_IPA_BASE,
+            .ram_size = p->mem_size,
+            .cpus = p->nr_vcpus,
+            .gicd_base = 0x08000000,
+            .gicr_base = 0x08000000 + PART_VGIC_GICR_OFFSET,
+            .uart_base = 0x09000000,
+            .uart_intid = 33,
+            .uart_clock_hz = 24000000,
+            .initrd_start = rd_size != 0 ? rd : 0,
+            .initrd_end = rd_size != 0 ? rd + rd_size : 0,
+            .bootargs = c->bootargs,
+        };
+
+        if (p->mem_size < (8ULL << 20) || rd_size > dtb - PART_IPA_BASE ||
+            rd < PART_IPA_BASE + *c->image_size) {
+                return 0;
+        }
+        if (rd_size != 0) {
+                memcpy(mem_ptr(pa_add(p->mem_pa, rd - PART_IPA_BASE)), c->initrd, rd_size);
+        }
+        if (guest_dtb_write(mem_ptr(pa_add(p->mem_pa, dtb - PART_IPA_BASE)), LINUX_DTB_MAX, &g) !=
+            GUEST_DTB_OK) {
+                return 0;
+        }
+        return dtb;
+}
+
+/* Every vCPU back to the image's entry (the others wait for CPU_ON), vCPU 0 with x0; a CPU
+ * still running one of them sees its new generation and drops it. */
+static void reset_vcpus(struct partition *p, uint64_t x0)
 {
         for (unsigned i = 1; i < p->nr_vcpus; i++) {
                 part_vcpu_off(p, i);
                 vcpu_reset(p, i, PART_IPA_BASE, 0);
         }
-        vcpu_reset(p, 0, PART_IPA_BASE, 0 /* no DTB */);
+        vcpu_reset(p, 0, PART_IPA_BASE, x0);
+}
+
+/* x0 for the boot vCPU once RAM holds the image: the device tree's IPA for Linux (written
+ * now, with the initrd; 0 when they do not fit, and Linux stops), else 0 (no DTB). */
+static uint64_t boot_arg(struct partition *p)
+{
+        return p->cfg->linux_boot ? load_linux_extras(p) : 0;
 }
 
 static void load_image(struct partition *p)
@@ -189,7 +235,7 @@ static void load_image(struct partition *p)
         for (uint64_t off = 0; off < p->mem_size; off += PAGE) {
                 load_page(p, off);
         }
-        reset_vcpus(p);
+        reset_vcpus(p, boot_arg(p));
 }
 
 enum part_err part_create(const struct part_config *cfg, struct partition **out)
@@ -331,7 +377,7 @@ enum part_err part_restart(struct partition *p, uint32_t actor)
         }
         p->restarts++;
         release_memory(p);
-        reset_vcpus(p);
+        reset_vcpus(p, 0);
         p->vcpus[0].state = VCPU_OFF;
         p->reload_next = 0;
         p->reloading = true;
@@ -361,6 +407,9 @@ bool part_reload_step(struct partition *p)
                 return false;
         }
         p->reloading = false;
+        if (p->cfg->linux_boot) {
+                vcpu_reset(p, 0, PART_IPA_BASE, boot_arg(p));
+        }
         p->vcpus[0].state = VCPU_RUNNABLE; /* even if the guest had turned it off */
         return true;
 }

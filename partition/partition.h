@@ -65,7 +65,11 @@ enum part_kind {
  * window below PART_IPA_BASE. */
 enum part_vdev_type {
         PART_VDEV_PL011 = 1, /* console UART, PL011-compatible registers */
+        /* GICv3 distributor at ipa (64 KiB) and one redistributor per vCPU at
+         * ipa + PART_VGIC_GICR_OFFSET (128 KiB each), as on QEMU virt (partition/vgic.c) */
+        PART_VDEV_GICV3 = 2,
 };
+#define PART_VGIC_GICR_OFFSET 0xa0000ULL
 struct part_vdev {
         enum part_vdev_type type;
         uint64_t ipa;
@@ -86,6 +90,14 @@ struct part_config {
         /* Its IPA space: 2^ipa_bits bytes, ARCH_S2_IPA_MIN_BITS..MAX_BITS (0 = the most the
          * CPU supports up to MAX); its RAM must fit. */
         uint8_t ipa_bits;
+        /* A Linux guest (arm64 boot protocol): the image is loaded at PART_IPA_BASE (2 MiB
+         * aligned), the initrd and a device tree written by partition/guest_dtb.c at the top
+         * of RAM, and vCPU 0 entered with x0 = the device tree's IPA. The tree describes the
+         * GICv3 and PL011 the partition's vdevs must provide (QEMU virt's addresses). */
+        bool linux_boot;
+        const uint8_t *initrd;
+        const size_t *initrd_size;
+        const char *bootargs;
 };
 
 enum vcpu_state {

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "partition/vgic.h"
 #include "witness/witness.h"
 
 #define VDEV_MAX  16
@@ -103,11 +104,63 @@ static const struct vdev_ops vuart_ops = {
     .write = vuart_write,
 };
 
+/* ---- GICv3 distributor and redistributors (partition/vgic.c holds the state) ---- */
+
+static struct vgic vgics[PART_MAX]; /* by partition id - 1 */
+
+static struct vgic *vgic_of(const struct vdev *d)
+{
+        return d->part->id >= 1 && d->part->id <= PART_MAX ? &vgics[d->part->id - 1] : NULL;
+}
+
+static bool vgicv3_access(struct vdev *d, uint64_t offset, unsigned width, bool write,
+                          uint64_t *value)
+{
+        struct vgic *g = vgic_of(d);
+
+        if (g == NULL) {
+                return false;
+        }
+        if (offset < VGIC_GICD_SIZE) {
+                /* the distributor's banked (private) registers are RAZ/WI with ARE set,
+                 * so which vCPU accesses it does not matter */
+                return vgic_dist_access(g, 0, (uint32_t)offset, width, write, value) == VGIC_OK;
+        }
+        if (offset >= PART_VGIC_GICR_OFFSET) {
+                return vgic_redist_access(g, (uint32_t)(offset - PART_VGIC_GICR_OFFSET), width,
+                                          write, value) == VGIC_OK;
+        }
+        return false; /* between the two (QEMU virt's ITS): nothing */
+}
+
+static bool vgicv3_read(struct vdev *d, uint64_t offset, unsigned width, uint64_t *value)
+{
+        return vgicv3_access(d, offset, width, false, value);
+}
+
+static bool vgicv3_write(struct vdev *d, uint64_t offset, unsigned width, uint64_t value)
+{
+        return vgicv3_access(d, offset, width, true, &value);
+}
+
+static const struct vdev_ops vgicv3_ops = {
+    .name = "gicv3",
+    .size = PART_VGIC_GICR_OFFSET + PART_MAX_VCPUS * VGIC_GICR_SIZE,
+    .read = vgicv3_read,
+    .write = vgicv3_write,
+};
+
 /* ---- registry and dispatch ---- */
 
 static const struct vdev_ops *ops_of(enum part_vdev_type type)
 {
-        return type == PART_VDEV_PL011 ? &vuart_ops : NULL;
+        switch (type) {
+        case PART_VDEV_PL011:
+                return &vuart_ops;
+        case PART_VDEV_GICV3:
+                return &vgicv3_ops;
+        }
+        return NULL;
 }
 
 int vdev_attach(struct partition *p)
@@ -125,6 +178,11 @@ int vdev_attach(struct partition *p)
                             o->ipa < c->ipa + ops->size) {
                                 return -1;
                         }
+                }
+                if (ops == &vgicv3_ops &&
+                    (p->id < 1 || p->id > PART_MAX ||
+                     vgic_init(&vgics[p->id - 1], p->nr_vcpus, NULL) != VGIC_OK)) {
+                        return -1; /* vCPU i: MPIDR Aff0 = i, as part_vcpu_start gives it */
                 }
                 vdevs[vdev_count++] = (struct vdev){.part = p, .ipa = c->ipa, .ops = ops};
                 /* Emulated, not mapped: no physical page (target 0). */

@@ -7,7 +7,8 @@
  * access the syndrome does not describe (ISV=0: load/store pair, writeback, ...) or the
  * device refuses is a fault.
  *
- * The one device so far is a PL011-compatible console UART: bytes written to DR become
+ * The devices: a PL011-compatible console UART, and a GICv3 distributor and redistributors
+ * (partition/vgic.c) for Linux guests. The UART: bytes written to DR become
  * lines handed to the kernel's line callback; FR says "transmit FIFO empty, receive FIFO
  * empty"; the ID registers read as a PL011's; others read as zero and ignore writes.
  */

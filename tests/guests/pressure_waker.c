@@ -2,8 +2,8 @@
  * tests/guests/pressure_waker.c: wakes two sleepers at the same instant. The test boots it
  * suspended ("held=1") and resumes it after the monitor commands that set cut pressure; at
  * the start of a fresh slice it sends one message and rings the doorbell on its edge to the
- * first sleeper and then on its edge to the second, and exits. Both wake with a fresh deadline, the first a
- * few microseconds earlier: without pressure it runs first; the cut-pressure boost of the
+ * first sleeper and then on its edge to the second, and exits. Both wake with a fresh deadline, the
+ * first a few microseconds earlier: without pressure it runs first; the cut-pressure boost of the
  * second is what can put it ahead.
  */
 #include "tests/guests/glib.h"

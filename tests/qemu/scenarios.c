@@ -34,6 +34,7 @@ GUEST_IMAGE(share_party);
 GUEST_IMAGE(vuart_user);
 GUEST_IMAGE(vuart_bad);
 GUEST_IMAGE(con_flood);
+GUEST_IMAGE(vgic_probe);
 
 #define MIB (1ULL << 20)
 
@@ -190,6 +191,41 @@ static const struct part_config scenario_lockhold[] = {
 };
 static const struct edge_config edges_lockhold[] = {{5, 2}};
 
+/* Debian's arm64 cloud kernel with the initramfs of tools/linux/initramfs, linked into the
+ * test image when build/linux/Image exists (Makefile: LINUX_BLOBS); weak, so without them
+ * the scenario's partition is refused as a bad configuration. */
+extern const uint8_t linux_image[] __attribute__((weak));
+extern const size_t linux_image_size __attribute__((weak));
+extern const uint8_t linux_initrd[] __attribute__((weak));
+extern const size_t linux_initrd_size __attribute__((weak));
+static const struct part_vdev linux_devices[] = {
+    {.type = PART_VDEV_GICV3, .ipa = 0x08000000},
+    {.type = PART_VDEV_PL011, .ipa = 0x09000000},
+};
+#define LINUX_PART(n)                                                                           \
+        {                                                                                       \
+                .name = "linux", .image = linux_image, .image_size = &linux_image_size,         \
+                .mem_size = 256 * MIB, .fault_policy = PART_FAULT_STOP, .vdevs = linux_devices, \
+                .vdev_count = 2, .vcpus = n, .linux_boot = true, .initrd = linux_initrd,        \
+                .initrd_size = &linux_initrd_size,                                              \
+                .bootargs = "console=ttyAMA0 panic=-1 quiet printk.time=1"                      \
+        }
+static const struct part_config scenario_linux[] = {LINUX_PART(1)};
+static const struct part_config scenario_linux2[] = {LINUX_PART(2)};
+
+/* GICv3 distributor and redistributors emulated for a two-vCPU partition. */
+static const struct part_vdev vgicv3[] = {{.type = PART_VDEV_GICV3, .ipa = 0x08000000}};
+static const struct part_config scenario_vgic[] = {
+    {.name = "vgic_probe",
+     .image = guest_vgic_probe,
+     .image_size = &guest_vgic_probe_size,
+     .mem_size = 1 * MIB,
+     .fault_policy = PART_FAULT_STOP,
+     .vdevs = vgicv3,
+     .vdev_count = 1,
+     .vcpus = 2},
+};
+
 static const struct {
         const char *name;
         const struct part_config *table;
@@ -217,6 +253,9 @@ static const struct {
     {"vdev", scenario_vdev, 2, NULL, 0},
     {"lockhold", scenario_lockhold, sizeof(scenario_lockhold) / sizeof(scenario_lockhold[0]),
      edges_lockhold, 1},
+    {"vgic", scenario_vgic, 1, NULL, 0},
+    {"linux", scenario_linux, 1, NULL, 0},
+    {"linux2", scenario_linux2, 1, NULL, 0},
 };
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count,
