@@ -499,6 +499,13 @@ check: $(SETUP_STAMP) $(HOST_OUT)/abi_table
 	@echo "check: all gates passed"
 
 # ---------------------------------------------------------------------------
+# make soak: the appliance's agents and hostile partitions on two CPUs for SOAK_SECONDS
+# (default 600); not part of make test (tools/soak/run).
+.PHONY: soak
+soak: $(SETUP_STAMP) $(OUT_LOCK)/rvm.bin build/tools/witness build/witness.key
+	@tools/soak/run "$(QEMU)" $(OUT_LOCK)/rvm.bin build/tools/witness build/witness.key
+
+# ---------------------------------------------------------------------------
 # bench
 .PHONY: bench
 BENCH_HOST := $(HOST_OUT)/bench/cap_bench $(HOST_OUT)/bench/witness_bench \

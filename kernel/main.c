@@ -147,6 +147,55 @@ static uint64_t part_alloc_ram(void *ctx, uint64_t pages)
  * capabilities of the objects RVM itself owns, from which every later grant derives.
  * Then the profile's guest partitions are created.
  */
+/* Create table's partitions, then the CommEdges between them: an edge's ends are positions
+ * in table (1 = its first), so a table created after others keeps its own numbering; agent
+ * ends wait for agent_boot. */
+static enum boot_status create_partitions(const struct part_config *table, size_t count,
+                                          const struct edge_config *edges, size_t edge_total,
+                                          unsigned *created, char *msg, size_t cap)
+{
+        unsigned base = part_count();
+
+        for (size_t i = 0; i < count; i++) {
+                struct partition *p;
+                enum part_err e = part_create(&table[i], &p);
+                if (e != PART_OK) {
+                        fmt_format(msg, cap, "cannot create partition '%s' (error %d)",
+                                   table[i].name, (int)e);
+                        return BOOT_FAILED;
+                }
+                share_add_partition(p);
+                if (vdev_attach(p) != 0) {
+                        fmt_format(msg, cap, "partition '%s': invalid virtual device", p->name);
+                        return BOOT_FAILED;
+                }
+                (*created)++;
+        }
+        for (size_t i = 0; i < edge_total; i++) {
+                if (EDGE_IS_AGENT(edges[i].a) || EDGE_IS_AGENT(edges[i].b)) {
+                        continue; /* an agent end: agent_boot makes it once agents exist */
+                }
+                struct partition *a = part_get(base + edges[i].a);
+                struct partition *b = part_get(base + edges[i].b);
+                if (a == NULL || b == NULL || edge_connect(a->id, b->id) != PART_OK) {
+                        fmt_format(msg, cap, "cannot create CommEdge %u-%u", base + edges[i].a,
+                                   base + edges[i].b);
+                        return BOOT_FAILED;
+                }
+#ifdef RVM_KTEST
+                /* Tests of the wrap: "edge_start=<n>" starts every ring's indices at n. */
+                char start[16];
+                ktest_bootarg(boot_state.board.bootargs, "edge_start", start, sizeof(start));
+                uint64_t n = 0;
+                for (const char *d = start; *d >= '0' && *d <= '9' && n <= 0xFFFFFFFFu; d++) {
+                        n = n * 10 + (uint64_t)(*d - '0');
+                }
+                edge_start_indices(edge_count() - 1, (uint32_t)n);
+#endif
+        }
+        return BOOT_OK;
+}
+
 static enum boot_status phase_root_partition(char *msg, size_t cap)
 {
         static const struct {
@@ -211,42 +260,16 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
         }
 #endif
         unsigned created = 0;
-        for (size_t i = 0; i < count; i++) {
-                struct partition *p;
-                enum part_err e = part_create(&table[i], &p);
-                if (e != PART_OK) {
-                        fmt_format(msg, cap, "cannot create partition '%s' (error %d)",
-                                   table[i].name, (int)e);
-                        return BOOT_FAILED;
-                }
-                share_add_partition(p);
-                if (vdev_attach(p) != 0) {
-                        fmt_format(msg, cap, "partition '%s': invalid virtual device", p->name);
-                        return BOOT_FAILED;
-                }
-                created++;
-        }
-        for (size_t i = 0; i < edge_total; i++) {
-                if (EDGE_IS_AGENT(edges[i].a) || EDGE_IS_AGENT(edges[i].b)) {
-                        continue; /* an agent end: agent_boot makes it once agents exist */
-                }
-                struct partition *a = part_get(edges[i].a);
-                struct partition *b = part_get(edges[i].b);
-                if (a == NULL || b == NULL || edge_connect(a->id, b->id) != PART_OK) {
-                        fmt_format(msg, cap, "cannot create CommEdge %u-%u", edges[i].a,
-                                   edges[i].b);
-                        return BOOT_FAILED;
-                }
 #ifdef RVM_KTEST
-                /* Tests of the wrap: "edge_start=<n>" starts every ring's indices at n. */
-                char start[16];
-                ktest_bootarg(boot_state.board.bootargs, "edge_start", start, sizeof(start));
-                uint64_t n = 0;
-                for (const char *d = start; *d >= '0' && *d <= '9' && n <= 0xFFFFFFFFu; d++) {
-                        n = n * 10 + (uint64_t)(*d - '0');
-                }
-                edge_start_indices(edge_count() - 1, (uint32_t)n);
+        /* "appliance": the profile's partitions first, then the scenario's (make soak). */
+        if (scenario != NULL && board_has_arg(&boot_state.board, "appliance") &&
+            create_partitions(rvm_partitions, rvm_partition_count, rvm_edges, rvm_edge_count,
+                              &created, msg, cap) != BOOT_OK) {
+                return BOOT_FAILED;
+        }
 #endif
+        if (create_partitions(table, count, edges, edge_total, &created, msg, cap) != BOOT_OK) {
+                return BOOT_FAILED;
         }
         cohere_init(); /* the communication graph starts with these partitions */
         fmt_format(msg, cap,

@@ -93,12 +93,13 @@ enum lease_err lease_grant(const char *device, struct partition *p, uint32_t ms,
                 /* Its interrupt goes with it: routed to CPU 0, forwarded from there. */
                 hal_gic_enable(l->irq, env.irq_mpidr, env.irq_handler, l);
         }
-        witness_emit(&(struct witness_event){.kind = WK_DEV_LEASE,
-                                             .actor = p->id,
-                                             .target = (uint64_t)(l - leases),
-                                             .cap = h,
-                                             .payload = l->expiry_ns});
-        (void)actor;
+        /* actor: who granted it (0: RVM's monitor); target: the lessee above the device. */
+        witness_emit(
+            &(struct witness_event){.kind = WK_DEV_LEASE,
+                                    .actor = actor,
+                                    .target = (uint64_t)p->id << 32 | (uint64_t)(l - leases),
+                                    .cap = h,
+                                    .payload = l->expiry_ns});
         return LEASE_OK;
 }
 

@@ -15,6 +15,8 @@ GUEST_IMAGE(fault_loop);
 GUEST_IMAGE(hvc_fuzz);
 GUEST_IMAGE(sys_probe);
 GUEST_IMAGE(cap_probe);
+GUEST_IMAGE(denial_flood);
+GUEST_IMAGE(soak_attacker);
 GUEST_IMAGE(bench_hvc);
 GUEST_IMAGE(ipc_sender);
 GUEST_IMAGE(ipc_receiver);
@@ -67,6 +69,12 @@ static const struct edge_config edges_hostile[] = {{8, 2}};
 static const struct part_config scenario_caps[] = {
     GUEST("cap_a", cap_probe, PART_FAULT_STOP),
     GUEST("cap_b", cap_probe, PART_FAULT_STOP),
+};
+
+/* Two million refused hypercalls, then privileged actions, beside a well-behaved partition. */
+static const struct part_config scenario_denial_flood[] = {
+    GUEST("flooder", denial_flood, PART_FAULT_STOP),
+    GUEST("victim", victim, PART_FAULT_STOP),
 };
 
 /* make bench: hypercall and switch costs (two partitions on one CPU). */
@@ -191,6 +199,21 @@ static const struct part_config scenario_lockhold[] = {
 };
 static const struct edge_config edges_lockhold[] = {{5, 2}};
 
+/* make soak ("run appliance scenario=soak": after the appliance's six partitions and its
+ * agents): an attacker that keeps sending random hypercalls, doorbell and console floods
+ * and forged handles, its doorbells at a partition that faults at once and is restarted by
+ * policy, again and again, so never reads. */
+static const struct part_config scenario_soak[] = {
+    GUEST("attacker", soak_attacker, PART_FAULT_STOP),
+    {.name = "fault_loop",
+     .image = guest_fault_loop,
+     .image_size = &guest_fault_loop_size,
+     .mem_size = 1 * MIB,
+     .fault_policy = PART_FAULT_RESTART,
+     .max_restarts = 1000000},
+};
+static const struct edge_config edges_soak[] = {{1, 2}};
+
 /* Debian's arm64 cloud kernel with the initramfs of tools/linux/initramfs, linked into the
  * test image when build/linux/Image exists (Makefile: LINUX_BLOBS); weak, so without them
  * the scenario's partition is refused as a bad configuration. */
@@ -237,6 +260,7 @@ static const struct {
     {"hostile", scenario_hostile, sizeof(scenario_hostile) / sizeof(scenario_hostile[0]),
      edges_hostile, 1},
     {"caps", scenario_caps, sizeof(scenario_caps) / sizeof(scenario_caps[0]), NULL, 0},
+    {"denial_flood", scenario_denial_flood, 2, NULL, 0},
     {"bench", scenario_bench, sizeof(scenario_bench) / sizeof(scenario_bench[0]), NULL, 0},
     {"ipc", scenario_ipc, sizeof(scenario_ipc) / sizeof(scenario_ipc[0]), edges_ipc, 1},
     {"fp", scenario_fp, sizeof(scenario_fp) / sizeof(scenario_fp[0]), NULL, 0},
@@ -253,6 +277,7 @@ static const struct {
     {"vdev", scenario_vdev, 2, NULL, 0},
     {"lockhold", scenario_lockhold, sizeof(scenario_lockhold) / sizeof(scenario_lockhold[0]),
      edges_lockhold, 1},
+    {"soak", scenario_soak, 2, edges_soak, 1},
     {"vgic", scenario_vgic, 1, NULL, 0},
     {"linux", scenario_linux, 1, NULL, 0},
     {"linux2", scenario_linux2, 1, NULL, 0},

@@ -287,10 +287,10 @@ static void apply(struct state *s, const struct witness_record *r)
                         touch(o, r);
                 }
                 break;
-        case WK_DEV_LEASE: /* a = lessee, b = expiry */
-                touch(o = add(s, &s->leases, r->target), r);
+        case WK_DEV_LEASE: /* target = lessee << 32 | device; a = lessee, b = expiry */
+                touch(o = add(s, &s->leases, r->target & 0xFFFFFFFFu), r);
                 if (o) {
-                        o->a = r->actor;
+                        o->a = (uint32_t)(r->target >> 32);
                         o->b = r->payload;
                 }
                 break;
