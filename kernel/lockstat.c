@@ -19,7 +19,7 @@
 
 #ifdef RVM_LOCK_STATS
 struct hold {
-        uint64_t start; /* PMU instruction count when this CPU took the lock */
+        uint32_t start; /* PMU instruction count when this CPU took the lock (32 bits) */
         uintptr_t site; /* who took it */
         uint64_t max;   /* the longest hold */
         uintptr_t max_site;
@@ -51,7 +51,7 @@ void run_lock_give(void)
 {
         unsigned cpu = this_cpu()->index;
         struct hold *h = &holds[cpu];
-        uint64_t held = arch_pmu_insn_read() - h->start;
+        uint64_t held = (uint32_t)(arch_pmu_insn_read() - h->start);
         uint64_t ticks = arch_counter() - h->start_tick;
 
         h->holds++;

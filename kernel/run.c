@@ -418,6 +418,9 @@ void run_tick(void)
                 gate_epoch(); /* denials over the budget, counted per caller */
         }
         run_lock_give();
+        if (c->index == 0) {
+                wlog_tick(); /* the witness store is written outside run_lock */
+        }
         if (epoch) {
                 /* Work that needs no run_lock: the traffic just counted gives each partition
                  * its cut pressure (the graph is CPU 0's), then the scheduler is told; the

@@ -22,7 +22,8 @@
 
 #define WLOG_RING_CAP         4096
 #define WLOG_BATCH_MAX        256
-#define WLOG_SCRUB_SLOTS      64             /* store slots the scrub checks per idle turn */
+#define WLOG_TICK_FLUSH       64 /* pending records a tick flushes without waiting for the epoch */
+#define WLOG_SCRUB_SLOTS      64 /* store slots the scrub checks per idle turn */
 #define WLOG_SCRUB_GAP_NS     10000000000ULL /* a new whole-store pass at most every 10 s */
 #define WLOG_SCRUB_IDLE_SLOTS 16        /* at most per idle turn (the other CPUs share its lock) */
 #define WLOG_SCRUB_SEAL       4         /* slots checked after each seal */
@@ -33,28 +34,42 @@ static struct witness_log wlog;
 static struct pflash wlog_flash_dev;
 static struct witness_flash wlog_flash;
 static struct spinlock wlog_lock_word = SPINLOCK_INIT;
-static uint64_t wlog_lock_saved;
+static uint64_t wlog_lock_saved[RVM_MAX_CPUS];
 static uint64_t wlog_last_flush_ns;
 static const char *wlog_store_desc = "RAM only";
 static uint64_t wlog_published;    /* seals made this boot whose head is on the console */
 static uint64_t wlog_published_ns; /* when the last head line was printed */
 static bool wlog_alarm_reported;   /* the scrub's alarm has been printed */
 
-/* IRQs are masked while the lock is held: an interrupt handler may emit too. */
+/* IRQs are masked while the lock is held: an interrupt handler may emit too. Each CPU
+ * keeps its own saved mask: a flush gives the lock up while it programs (wlog_release),
+ * and another CPU may take it meanwhile. */
 static void wlog_lock(void *ctx)
 {
         uint64_t saved = arch_irq_save();
 
         spin_lock(ctx);
-        wlog_lock_saved = saved;
+        wlog_lock_saved[this_cpu()->index] = saved;
 }
 
 static void wlog_unlock(void *ctx)
 {
-        uint64_t saved = wlog_lock_saved;
+        uint64_t saved = wlog_lock_saved[this_cpu()->index];
 
         spin_unlock(ctx);
         arch_irq_restore(saved);
+}
+
+/* The lock alone, IRQs staying masked: around programming a batch into the store, so an
+ * emit on another CPU (under run_lock, say) never waits for flash. */
+static void wlog_release(void *ctx)
+{
+        spin_unlock(ctx);
+}
+
+static void wlog_reacquire(void *ctx)
+{
+        spin_lock(ctx);
 }
 
 static uint64_t wlog_clock(void *ctx)
@@ -131,6 +146,8 @@ int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
             .key = NULL, /* development seals unless the board provisioned a key */
             .lock = wlog_lock,
             .unlock = wlog_unlock,
+            .release = wlog_release,
+            .reacquire = wlog_reacquire,
             .lock_ctx = &wlog_lock_word,
             .on_seal = wlog_on_seal,
             .rotate = true, /* a full store erases its oldest block and goes on */
@@ -309,6 +326,23 @@ void wlog_idle(void)
                 witness_log_flush(&wlog);
         }
         wlog_publish(); /* the epoch's latest head, if it has not been printed */
+}
+
+void wlog_tick(void)
+{
+        struct witness_stats st;
+
+        if (witness_global() == NULL) {
+                return;
+        }
+        witness_log_stats(&wlog, &st);
+        uint64_t now = hal_time_ns();
+        if (st.pending >= WLOG_TICK_FLUSH ||
+            (st.pending > 0 && now - wlog_last_flush_ns >= WLOG_EPOCH_NS)) {
+                wlog_last_flush_ns = now;
+                witness_log_flush(&wlog);
+                wlog_publish();
+        }
 }
 
 void wlog_flush(void)

@@ -16,6 +16,10 @@
 int wlog_start(const uint8_t digest[32], char *msg, size_t cap);
 /* Flush if an epoch has passed since the last flush and records are pending. */
 void wlog_idle(void);
+/* Each tick on CPU 0, outside run_lock: flush when WLOG_TICK_FLUSH records are pending or
+ * an epoch has passed with any pending, so a busy machine persists on time and batches are
+ * rarely filled (and written) from under run_lock by an emit. */
+void wlog_tick(void);
 /* A little background scrub each scheduler epoch, idle or not (CPU 0). */
 void wlog_epoch_scrub(void);
 /* Flush now (and publish the seal's head). */

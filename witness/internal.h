@@ -73,4 +73,16 @@ bool witness_ws_scan_lost(const struct witness_ws_scan *s, uint64_t *lost_first,
 void witness_ws_put64(uint8_t *p, uint64_t v);
 uint64_t witness_ws_get64(const uint8_t *p);
 
+/* With the lock held: until no batch is being programmed (another CPU's flush), give the
+ * lock up and spin. Only a log with cfg.release ever programs without its lock. */
+static inline void witness_wait_writer(struct witness_log *log)
+{
+        while (__atomic_load_n(&log->writing, __ATOMIC_ACQUIRE)) {
+                log->cfg.release(log->cfg.lock_ctx);
+                while (__atomic_load_n(&log->writing, __ATOMIC_ACQUIRE))
+                        ;
+                log->cfg.reacquire(log->cfg.lock_ctx);
+        }
+}
+
 #endif

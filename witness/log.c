@@ -8,6 +8,9 @@
  *  - records [flushed_seq, next_seq) are pending and still in the ring (auto-flush runs
  *    before the ring could overwrite one), unless the store is unusable, in which case
  *    flushed_seq == next_seq and every record appended is counted in st.unpersisted;
+ *  - while writing is set (a batch being programmed with the lock given up), only that
+ *    writer changes flushed_seq, the write position and the anchor journal; a flush, the
+ *    scrub and store verification wait for it or skip a turn;
  *  - marks[(s / 64) % (cap / 64)] is the head before record s, for s % 64 == 0.
  */
 #include <string.h>
@@ -493,43 +496,68 @@ static enum witness_err make_room(struct witness_log *log, uint64_t need)
         return rotate(log);
 }
 
-/* Write [flushed_seq, next_seq) (the last record being a seal) as one batch + anchor. */
+/*
+ * Write [flushed_seq, next_seq) (the last record being a seal) as one batch + anchor. The
+ * header, the anchor and its MAC are made under the lock; with cfg.release the programming
+ * runs with the lock given up (appends go on behind the seal, into ring slots this batch
+ * does not use), and the log moves past the batch once it is taken back.
+ */
 static enum witness_err write_batch(struct witness_log *log)
 {
         const struct witness_flash *f = &log->flash;
         uint64_t first = log->flushed_seq, count = log->next_seq - first;
-        uint64_t base = witness_ws_log_off(f);
-        uint8_t hdr[WS_SLOT];
+        uint64_t base = witness_ws_log_off(f), wslot = log->wslot;
+        uint8_t hdr[WS_SLOT], head_after[WITNESS_HEAD_SIZE];
         struct witness_ws_anchor a;
+        bool unlocked = log->cfg.release != NULL && log->cfg.reacquire != NULL;
+        enum witness_err e = WITNESS_OK;
 
         witness_ws_batch_make(hdr, first, (uint32_t)count, log->boot, log->batch_head);
-        if (f->program(f->ctx, base + log->wslot * WS_SLOT, hdr, WS_SLOT) != 0)
-                return WITNESS_E_FLASH;
-        /* The records in as few programs as the ring allows (it is contiguous up to its
-         * wrap): on real NOR and under QEMU, each program operation has a fixed cost. */
-        for (uint64_t i = 0; i < count;) {
-                uint64_t run = log->cfg.ring_cap - (first + i) % log->cfg.ring_cap;
-
-                if (run > count - i)
-                        run = count - i;
-                if (f->program(f->ctx, base + (log->wslot + 1 + i) * WS_SLOT,
-                               ring_slot(log, first + i), run * WS_SLOT) != 0)
-                        return WITNESS_E_FLASH;
-                i += run;
-        }
+        memcpy(head_after, log->head, WITNESS_HEAD_SIZE); /* after the seal: the next batch's */
         memset(&a, 0, sizeof(a));
         a.seal_seq = log->next_seq - 1;
-        a.slot = (uint32_t)(log->wslot + count);
+        a.slot = (uint32_t)(wslot + count);
         a.boot = log->boot;
         a.index = log->keys.index;
         a.flags = log->dev ? WITNESS_F_DEV : 0;
         memcpy(a.head, log->seal_before, WITNESS_HEAD_SIZE);
-        log->wslot = (log->wslot + count + 1) % log->log_slots;
-        memcpy(log->batch_head, log->head, WITNESS_HEAD_SIZE);
-        log->flushed_seq = log->next_seq;
+        if (witness_ws_anchor_mac(&a, log->keys.key, a.mac) != WITNESS_OK)
+                return WITNESS_E_CRYPTO;
+        if (unlocked) {
+                __atomic_store_n(&log->writing, true, __ATOMIC_RELEASE);
+                log->cfg.release(log->cfg.lock_ctx);
+        }
+        if (f->program(f->ctx, base + wslot * WS_SLOT, hdr, WS_SLOT) != 0)
+                e = WITNESS_E_FLASH;
+        /* The records in as few programs as the ring allows (it is contiguous up to its
+         * wrap): on real NOR and under QEMU, each program operation has a fixed cost. */
+        for (uint64_t i = 0; e == WITNESS_OK && i < count;) {
+                uint64_t run = log->cfg.ring_cap - (first + i) % log->cfg.ring_cap;
+
+                if (run > count - i)
+                        run = count - i;
+                if (f->program(f->ctx, base + (wslot + 1 + i) * WS_SLOT, ring_slot(log, first + i),
+                               run * WS_SLOT) != 0)
+                        e = WITNESS_E_FLASH;
+                i += run;
+        }
+        if (e == WITNESS_OK)
+                e = witness_ws_write_anchor(f, &log->anchor_block, &log->anchor_next, &a,
+                                            log->have_rot ? &log->rot : NULL);
+        if (unlocked) {
+                log->cfg.reacquire(log->cfg.lock_ctx);
+                __atomic_store_n(&log->writing, false, __ATOMIC_RELEASE);
+        }
+        if (e != WITNESS_OK)
+                return e;
+        log->last_anchor = a;
+        log->have_anchor = true;
+        log->wslot = (wslot + count + 1) % log->log_slots;
+        memcpy(log->batch_head, head_after, WITNESS_HEAD_SIZE);
+        log->flushed_seq = first + count;
         log->st.persisted += count;
         log->st.flushes++;
-        return put_anchor(log, &a, log->keys.key);
+        return WITNESS_OK;
 }
 
 static enum witness_err flush_locked(struct witness_log *log)
@@ -538,6 +566,7 @@ static enum witness_err flush_locked(struct witness_log *log)
         bool final;
         enum witness_err e;
 
+        witness_wait_writer(log); /* one batch at a time */
         if (log->store_state != WITNESS_STORE_OK)
                 return WITNESS_E_NOSTORE;
         pending = log->next_seq - log->flushed_seq;
@@ -707,8 +736,8 @@ enum witness_scrub witness_log_scrub_step(struct witness_log *log, uint32_t max_
         s = &log->scrub;
         now = log->cfg.clock_ns ? log->cfg.clock_ns(log->cfg.clock_ctx) : 0;
         if ((log->store_state != WITNESS_STORE_OK && log->store_state != WITNESS_STORE_FULL) ||
-            log->st.scrub_alarm)
-                goto out;
+            log->st.scrub_alarm || log->writing)
+                goto out; /* (a batch being programmed: the flash is busy; next turn) */
         if (!log->scrub_active) {
                 if (log->st.scrub_passes > 0 && now - log->scrub_start_ns < min_gap_ns)
                         goto out;

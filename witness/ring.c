@@ -106,6 +106,7 @@ enum witness_err witness_log_verify_store(struct witness_log *log, struct witnes
         if (log == NULL || rep == NULL)
                 return WITNESS_E_INVAL;
         lock(log);
+        witness_wait_writer(log); /* the flash reads as status while it is programmed */
         if (log->store_state == WITNESS_STORE_NONE)
                 e = WITNESS_E_NOSTORE;
         else

@@ -339,6 +339,12 @@ struct witness_log_config {
         void (*lock)(void *ctx);
         void (*unlock)(void *ctx);
         void *lock_ctx;
+        /* Optional: give up and take back the lock alone, leaving masked whatever lock()
+         * masks (interrupts). With them, a batch is programmed into the store with the lock
+         * given up, so appends on other CPUs never wait for flash; without them the lock is
+         * held throughout. */
+        void (*release)(void *ctx);
+        void (*reacquire)(void *ctx);
         /* Optional: called after a public call that made a seal, outside the lock (the
          * kernel publishes the head and scrubs a little). It may call the log again. */
         void (*on_seal)(void *ctx);
@@ -397,8 +403,12 @@ struct witness_log {
         struct witness_log_config cfg;
         uint8_t key[WITNESS_KEY_MAX]; /* the root key: held from init until start, then wiped */
         bool dev;
-        struct witness_keys keys;             /* this boot's current epoch key (after start) */
-        bool in_flush;                        /* a seal is being written with its anchor */
+        struct witness_keys keys; /* this boot's current epoch key (after start) */
+        bool in_flush;            /* a seal is being written with its anchor */
+        /* A batch is being programmed with the lock given up (cfg.release): one writer at a
+         * time; its records stay in the ring, and flushed_seq, the write position and the
+         * anchor state move only when it ends. Read without the lock by waiting flushers. */
+        bool writing;
         uint64_t seal_notified;               /* last_seal.count when on_seal was last called */
         struct witness_ws_anchor last_anchor; /* the latest anchor (read at open, or written) */
         bool have_anchor;

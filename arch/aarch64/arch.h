@@ -246,7 +246,8 @@ __attribute__((noreturn)) void kernel_secondary_main(unsigned cpu_index);
 #define ARCH_SELF_TRAP_IMM 0xbe
 void arch_self_trap(void);
 void arch_pmu_insn_start(void);
-uint64_t arch_pmu_insn_read(void);
+/* The counter is 32 bits wide: take differences as uint32_t (mod 2^32). */
+uint32_t arch_pmu_insn_read(void);
 
 /* Enter the context in frame, bound to this CPU (arch_frame_bind): the first entry of a
  * CPU's run loop. */

@@ -191,8 +191,8 @@ void arch_pmu_insn_start(void)
         arch_isb();
 }
 
-uint64_t arch_pmu_insn_read(void)
+uint32_t arch_pmu_insn_read(void)
 {
         arch_isb();
-        return sysreg_read(pmevcntr0_el0);
+        return (uint32_t)sysreg_read(pmevcntr0_el0);
 }

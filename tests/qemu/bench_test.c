@@ -42,11 +42,11 @@ static __attribute__((noinline)) void empty_call(void)
 static uint64_t per_round(void (*fn)(void))
 {
         arch_pmu_insn_start();
-        uint64_t t0 = arch_pmu_insn_read();
+        uint32_t t0 = arch_pmu_insn_read();
         for (unsigned i = 0; i < ROUNDS; i++) {
                 fn();
         }
-        return (arch_pmu_insn_read() - t0) / ROUNDS;
+        return (uint32_t)(arch_pmu_insn_read() - t0) / ROUNDS;
 }
 
 KTEST_ONLY(bench)
@@ -63,7 +63,7 @@ KTEST_ONLY(bench)
                    (unsigned long long)(trap - base));
 
         arch_pmu_insn_start();
-        uint64_t t0 = arch_pmu_insn_read();
+        uint32_t t0 = arch_pmu_insn_read();
         for (unsigned i = 0; i < ROUNDS; i++) {
                 uint64_t pa;
                 if (mem_alloc_pages(&boot_state.mem, 1, 1, &pa) == PALLOC_OK) {
@@ -71,7 +71,7 @@ KTEST_ONLY(bench)
                 }
         }
         con_printf("BENCH page_alloc_free %llu instructions\n",
-                   (unsigned long long)((arch_pmu_insn_read() - t0) / ROUNDS));
+                   (unsigned long long)((uint32_t)(arch_pmu_insn_read() - t0) / ROUNDS));
 
         /* The first record of this boot (WK_BOOT_ATTEST): its time stamp is an icount. */
         struct witness_stats st;
@@ -91,7 +91,7 @@ KTEST_ONLY(bench)
                 witness_emit(&(struct witness_event){.kind = WK_SCHED_EPOCH, .target = i});
         }
         con_printf("BENCH witness_emit_kernel %llu instructions\n",
-                   (unsigned long long)((arch_pmu_insn_read() - t0) / 200));
+                   (unsigned long long)((uint32_t)(arch_pmu_insn_read() - t0) / 200));
         arch_pmu_insn_start();
         t0 = arch_pmu_insn_read();
         for (unsigned i = 0; i < 1024; i++) {
@@ -99,7 +99,7 @@ KTEST_ONLY(bench)
         }
         wlog_flush();
         con_printf("BENCH witness_emit_persisted_kernel %llu instructions\n",
-                   (unsigned long long)((arch_pmu_insn_read() - t0) / 1024));
+                   (unsigned long long)((uint32_t)(arch_pmu_insn_read() - t0) / 1024));
 
         /* The background scrub's rate over the whole store, in the clock it runs on. */
         uint64_t scrub0 = wlog_scrub_run(), ns0 = hal_time_ns();
@@ -128,7 +128,7 @@ KTEST_ONLY(bench)
                 KT_EXPECT(proof_p1(&p1, &node) == CAP_OK);
         }
         con_printf("BENCH cap_p1_kernel %llu instructions\n",
-                   (unsigned long long)((arch_pmu_insn_read() - t0) / ROUNDS));
+                   (unsigned long long)((uint32_t)(arch_pmu_insn_read() - t0) / ROUNDS));
         p1.handle = h;
         KT_EXPECT(proof_p1(&p1, &node) == CAP_OK);
         arch_pmu_insn_start();
@@ -145,12 +145,12 @@ KTEST_ONLY(bench)
                 proof_nonce_record(0, 1000 + i);
         }
         con_printf("BENCH cap_p2_depth8_kernel %llu instructions\n",
-                   (unsigned long long)((arch_pmu_insn_read() - t0) / ROUNDS));
+                   (unsigned long long)((uint32_t)(arch_pmu_insn_read() - t0) / ROUNDS));
         arch_pmu_insn_start();
         t0 = arch_pmu_insn_read();
         for (unsigned i = 0; i < ROUNDS; i++) {
                 KT_EXPECT(proof_p3(node, hal_time_ns()) == PROOF_CHAIN_OK);
         }
         con_printf("BENCH cap_p3_depth8_kernel %llu instructions\n",
-                   (unsigned long long)((arch_pmu_insn_read() - t0) / ROUNDS));
+                   (unsigned long long)((uint32_t)(arch_pmu_insn_read() - t0) / ROUNDS));
 }
