@@ -412,11 +412,20 @@ $(HOST_OUT)/fuzz/hvc_fuzz: tests/fuzz/hvc_fuzz.c $(UT_hvc) $(wildcard kernel/*.h
 	$(Q)mkdir -p $@.tp && for f in $(LIBFDT_SRCS); do \
 		$(FUZZ_CC) -I$(TP)/libfdt -w -Wno-error -c $$f -o $@.tp/$$(basename $$f .c).o || exit 1; done
 	$(Q)$(FUZZ_CC) -I$(TP)/libfdt -o $@ tests/fuzz/hvc_fuzz.c $(UT_hvc) $@.tp/*.o
-FUZZERS := $(HOST_OUT)/fuzz/witness_fuzz $(HOST_OUT)/fuzz/wasm_fuzz $(HOST_OUT)/fuzz/hvc_fuzz
+# The monitor's line discipline and the commands' argument parsing, over the same machine.
+MONITOR_FUZZ_SRCS := kernel/monitor.c kernel/leases.c kernel/part_cmds.c $(UT_hvc)
+$(HOST_OUT)/fuzz/monitor_fuzz: tests/fuzz/monitor_fuzz.c $(MONITOR_FUZZ_SRCS) $(HOST_OUT)/fuzz/hvc_fuzz \
+		$(wildcard kernel/*.h partition/*.h tests/fake/*.h)
+	$(Q)$(FUZZ_CC) -I$(TP)/libfdt -o $@ tests/fuzz/monitor_fuzz.c $(MONITOR_FUZZ_SRCS) \
+		$(HOST_OUT)/fuzz/hvc_fuzz.tp/*.o
+FUZZERS := $(HOST_OUT)/fuzz/witness_fuzz $(HOST_OUT)/fuzz/wasm_fuzz $(HOST_OUT)/fuzz/hvc_fuzz \
+	$(HOST_OUT)/fuzz/monitor_fuzz
 .PHONY: fuzz
-fuzz: $(FUZZERS)
-	@for f in $(FUZZERS); do mkdir -p $$f.corpus; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $$f.corpus || exit 1; done
+# The WASM fuzzer starts from the spec suite's modules (converted by the wasm-spec tier of
+# make test) and the agents.
+WASM_SEEDS := build/wasm-spec $(OUT)/agents
+fuzz: $(FUZZERS) $(OUT)/rvm.bin
+	@WASM_SEEDS="$(WASM_SEEDS)" tests/fuzz/run $(FUZZ_SECONDS) $(FUZZERS)
 
 # The WebAssembly spec-test runner (host, sanitized) and the pinned suite beside the repo.
 WASM_TESTSUITE ?= ../shared/wasm-testsuite/mvp
@@ -459,7 +468,7 @@ $(HOST_OUT)/virt-smp4.dtb: $(OUT)/rvm.bin
 .PHONY: test unit-tests qemu-tests
 TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-model: 1 passed, 0 failed\" || echo \"cap-model: 0 passed, 1 failed\"'" \
 	--tier "wasm-spec tests/wasm/run-spec $(HOST_OUT)/wasm/spec_runner $(WASM_TESTSUITE) build/wasm-spec" \
-	--tier "fuzz tests/fuzz/run 10 $(FUZZERS)" \
+	--tier "fuzz env WASM_SEEDS='$(WASM_SEEDS)' tests/fuzz/run 10 $(FUZZERS)" \
 	--tier "mincut-tool tests/tools/mincut_tool build/tools/mincut"
 test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin \
 		$(OUT_LOCK)/rvm.bin \

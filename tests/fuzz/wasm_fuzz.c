@@ -165,3 +165,188 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(mem2);
         return 0;
 }
+
+/*
+ * A structure-aware mutator: most mutations stay inside one section's payload, or inside one
+ * function body of the code section, or insert a short valid instruction sequence into a
+ * body, and the lengths around them are rewritten, so the module still splits into sections
+ * and bodies and the mutation reaches validation and execution instead of dying in the
+ * decoder. The rest are libFuzzer's own byte-level mutations.
+ */
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+
+#define MUT_MAX (64 * 1024)
+
+struct span {
+        size_t hdr;     /* where its id byte is */
+        size_t at, len; /* payload offset and length within the input */
+        uint8_t id;
+};
+
+static bool leb_u32(const uint8_t *p, size_t end, size_t *at, uint32_t *v)
+{
+        uint32_t x = 0;
+
+        for (unsigned shift = 0; shift < 35; shift += 7) {
+                if (*at >= end) {
+                        return false;
+                }
+                uint8_t b = p[(*at)++];
+                x |= (uint32_t)(b & 0x7f) << shift;
+                if ((b & 0x80) == 0) {
+                        *v = x;
+                        return true;
+                }
+        }
+        return false;
+}
+
+static size_t put_leb(uint8_t *out, uint32_t v)
+{
+        size_t n = 0;
+
+        do {
+                uint8_t b = v & 0x7f;
+                v >>= 7;
+                out[n++] = (uint8_t)(b | (v != 0 ? 0x80 : 0));
+        } while (v != 0);
+        return n;
+}
+
+/* The sections of a module (after the 8-byte header); false if it does not split cleanly. */
+static bool split(const uint8_t *d, size_t size, struct span *s, unsigned *n, unsigned cap)
+{
+        size_t at = 8;
+
+        *n = 0;
+        if (size < 8 || memcmp(d, "\0asm\1\0\0\0", 8) != 0) {
+                return false;
+        }
+        while (at < size) {
+                size_t hdr = at;
+                uint8_t id = d[at++];
+                uint32_t len;
+                if (*n == cap || !leb_u32(d, size, &at, &len) || len > size - at) {
+                        return false;
+                }
+                s[(*n)++] = (struct span){hdr, at, len, id};
+                at += len;
+        }
+        return true;
+}
+
+/* Short, valid instruction sequences with a neutral stack effect (they push and drop, or
+ * branch within a fresh block), to splice into a function body. */
+static const uint8_t snippets[][12] = {
+    {3, 0x41, 0x2a, 0x1a},                         /* i32.const 42; drop */
+    {5, 0x41, 0x01, 0x41, 0x02, 0x6a},             /* i32.const 1; i32.const 2; i32.add */
+    {3, 0x02, 0x40, 0x0b},                         /* block; end */
+    {5, 0x02, 0x40, 0x0c, 0x00, 0x0b},             /* block; br 0; end */
+    {6, 0x03, 0x40, 0x41, 0x00, 0x0d, 0x00},       /* loop; i32.const 0; br_if 0 (+end) */
+    {1, 0x01},                                     /* nop */
+    {4, 0x42, 0x7f, 0x50, 0x1a},                   /* i64.const -1; i64.eqz; drop */
+    {6, 0x41, 0x00, 0x28, 0x02, 0x00, 0x1a},       /* i32.load (memory 0); drop */
+    {7, 0x41, 0x00, 0x41, 0x07, 0x36, 0x02, 0x00}, /* i32.store */
+    {3, 0x3f, 0x00, 0x1a},                         /* memory.size; drop */
+    {5, 0x41, 0x00, 0x04, 0x40, 0x0b},             /* i32.const 0; if; end */
+    {1, 0x00},                                     /* unreachable */
+};
+
+static uint32_t rnd(unsigned *seed)
+{
+        *seed = *seed * 1103515245u + 12345u;
+        return *seed >> 8;
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned seed)
+{
+        static uint8_t piece[MUT_MAX], out[MUT_MAX + 16];
+        struct span s[64];
+        unsigned n;
+
+        if (rnd(&seed) % 4 == 0 || max_size > MUT_MAX || !split(data, size, s, &n, 64) || n == 0) {
+                return LLVMFuzzerMutate(data, size, max_size);
+        }
+        /* Which section: the code section (id 10) half the time, if there is one. */
+        unsigned k = rnd(&seed) % n;
+        for (unsigned i = 0; i < n && rnd(&seed) % 2 == 0; i++) {
+                if (s[i].id == 10) {
+                        k = i;
+                }
+        }
+        size_t from = s[k].at, len = s[k].len, inner_hdr = 0;
+        /* In the code section: one function body (count, then size-prefixed bodies). */
+        size_t body_at = 0, body_len = 0;
+        if (s[k].id == 10) {
+                size_t at = from;
+                uint32_t count, pick;
+                if (leb_u32(data, from + len, &at, &count) && count > 0) {
+                        pick = rnd(&seed) % count;
+                        for (uint32_t i = 0; i <= pick; i++) {
+                                uint32_t bl;
+                                size_t size_at = at;
+                                if (!leb_u32(data, from + len, &at, &bl) || bl > from + len - at) {
+                                        body_len = 0;
+                                        break;
+                                }
+                                body_at = at;
+                                body_len = bl;
+                                inner_hdr = at - size_at;
+                                at += bl;
+                        }
+                }
+        }
+        size_t m_at = body_len != 0 ? body_at : from;
+        size_t m_len = body_len != 0 ? body_len : len;
+        size_t room = max_size - (size - m_len);
+        if (room > MUT_MAX) {
+                room = MUT_MAX;
+        }
+        if (m_len > room) {
+                return LLVMFuzzerMutate(data, size, max_size);
+        }
+        memcpy(piece, data + m_at, m_len);
+        size_t new_len;
+        if (body_len != 0 && m_len > 0 && rnd(&seed) % 2 == 0) {
+                /* Insert a snippet at a random place before the body's final `end`. */
+                const uint8_t *sn = snippets[rnd(&seed) % (sizeof(snippets) / sizeof(snippets[0]))];
+                size_t at = rnd(&seed) % m_len;
+                if (m_len + sn[0] > room) {
+                        return LLVMFuzzerMutate(data, size, max_size);
+                }
+                memmove(piece + at + sn[0], piece + at, m_len - at);
+                memcpy(piece + at, sn + 1, sn[0]);
+                new_len = m_len + sn[0];
+        } else {
+                new_len = LLVMFuzzerMutate(piece, m_len, room);
+        }
+        /* Rebuild: everything before the piece's length prefix, the new prefix(es), the piece,
+         * everything after it. */
+        size_t o = s[k].hdr + 1;
+        memcpy(out, data, o);                   /* everything before the section, and its id */
+        size_t sec_new = len - m_len + new_len; /* payload without a body-size change */
+        uint8_t body_leb[5];
+        size_t body_leb_len = 0;
+        if (body_len != 0) {
+                body_leb_len = put_leb(body_leb, (uint32_t)new_len);
+                sec_new = len - m_len - inner_hdr + body_leb_len + new_len;
+        }
+        o += put_leb(out + o, (uint32_t)sec_new);
+        if (body_len != 0) {
+                size_t before = (body_at - inner_hdr) - from;
+                memcpy(out + o, data + from, before);
+                o += before;
+                memcpy(out + o, body_leb, body_leb_len);
+                o += body_leb_len;
+        }
+        memcpy(out + o, piece, new_len);
+        o += new_len;
+        size_t tail = size - (m_at + m_len);
+        if (o + tail > max_size) {
+                return LLVMFuzzerMutate(data, size, max_size);
+        }
+        memcpy(out + o, data + m_at + m_len, tail);
+        o += tail;
+        memcpy(data, out, o);
+        return o;
+}
