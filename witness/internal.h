@@ -73,6 +73,10 @@ bool witness_ws_scan_lost(const struct witness_ws_scan *s, uint64_t *lost_first,
 void witness_ws_put64(uint8_t *p, uint64_t v);
 uint64_t witness_ws_get64(const uint8_t *p);
 
+/* With the lock held: append a record the log makes itself (no flush). witness/log.c. */
+void witness_log_note_locked(struct witness_log *log, uint16_t kind, uint8_t flags, uint64_t target,
+                             uint64_t cap, uint64_t payload);
+
 /* With the lock held: until no batch is being programmed (another CPU's flush), give the
  * lock up and spin. Only a log with cfg.release ever programs without its lock. */
 static inline void witness_wait_writer(struct witness_log *log)
