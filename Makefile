@@ -333,9 +333,11 @@ UT_agent   := wasm/agent.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.
 # The hypercall handlers and partition mechanisms over the fake arch layer (tests/fake/).
 UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/guest.c \
 	kernel/console.c kernel/fmt.c partition/partition.c partition/vmid.c partition/edge.c \
-	partition/share.c partition/psci.c partition/vdev.c partition/lease.c memory/region.c \
+	partition/share.c partition/psci.c partition/vdev.c partition/vgic.c partition/lease.c \
+	partition/guest_dtb.c memory/region.c \
 	arch/aarch64/mmio.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c witness/budget.c \
 	$(FAKE_SRCS) tests/fake/hvc_world.c
+UT_EXTRA_hvc := $(HOST_LIBFDT_SAN)
 
 UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid agent hvc
 UNIT_NAMES += coherence guest_dtb vgic
@@ -407,7 +409,7 @@ $(HOST_OUT)/fuzz/wasm_fuzz: tests/fuzz/wasm_fuzz.c $(wildcard wasm/*.c wasm/*.h 
 # The hypercall path a guest reaches, over the fake arch layer (as tests/unit/hvc_test.c).
 $(HOST_OUT)/fuzz/hvc_fuzz: tests/fuzz/hvc_fuzz.c $(UT_hvc) $(wildcard kernel/*.h partition/*.h tests/fake/*.h) $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(Q)$(FUZZ_CC) -o $@ tests/fuzz/hvc_fuzz.c $(UT_hvc)
+	$(Q)$(FUZZ_CC) -I$(TP)/libfdt -o $@ tests/fuzz/hvc_fuzz.c $(UT_hvc) $(LIBFDT_SRCS)
 FUZZERS := $(HOST_OUT)/fuzz/witness_fuzz $(HOST_OUT)/fuzz/wasm_fuzz $(HOST_OUT)/fuzz/hvc_fuzz
 .PHONY: fuzz
 fuzz: $(FUZZERS)
