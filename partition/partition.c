@@ -113,6 +113,7 @@ static void vcpu_reset(struct partition *p, unsigned idx, uint64_t entry, uint64
         v->reset_entry = entry; /* the frame: at its next load (struct vcpu) */
         v->reset_arg = arg;
         v->reset_pending = true;
+        v->restore_regs = NULL;
         arch_el1_reset(&v->el1, PART_IPA_BASE + p->mem_size - idx * PART_VCPU_STACK);
         memset(&v->fp, 0, sizeof(v->fp));     /* FPCR 0: round to nearest, no flush-to-zero */
         memset(&v->vgic, 0, sizeof(v->vgic)); /* no interrupt pending, interface disabled */

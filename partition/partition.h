@@ -118,6 +118,9 @@ struct vcpu {
         uint32_t ctx_gen; /* bumped when its context is reset (a CPU running it drops it) */
         bool reset_pending;
         uint64_t reset_entry, reset_arg;
+        /* With reset_pending: the frame to enter instead of reset_entry (a checkpoint
+         * restore, partition/checkpoint.c), or NULL. */
+        const struct arch_regs *restore_regs;
         struct arch_el1_ctx el1;
         struct arch_fp fp; /* valid unless this vCPU's FP state is live on its CPU */
         uint64_t fp_loads; /* lazy FP switches (first FP use after being switched in) */

@@ -35,6 +35,7 @@ GUEST_IMAGE(vuart_user);
 GUEST_IMAGE(vuart_bad);
 GUEST_IMAGE(con_flood);
 GUEST_IMAGE(vgic_probe);
+GUEST_IMAGE(ckpt_counter);
 
 #define MIB (1ULL << 20)
 
@@ -43,6 +44,20 @@ GUEST_IMAGE(vgic_probe);
                 .name = nm, .image = guest_##img, .image_size = &guest_##img##_size, \
                 .mem_size = 1 * MIB, .fault_policy = policy, .max_restarts = 3       \
         }
+
+/* Checkpoints (issue 17): ckpt_a is saved and restored by hand; ckpt_b faults at count 60
+ * every time, is restarted from its image once, then rebuilt from its checkpoint (F2);
+ * ckpt_c never has a checkpoint. */
+static const struct part_config scenario_ckpt[] = {
+    GUEST("ckpt_a", ckpt_counter, PART_FAULT_RESTART),
+    {.name = "ckpt_b",
+     .image = guest_ckpt_counter,
+     .image_size = &guest_ckpt_counter_size,
+     .mem_size = 1 * MIB,
+     .fault_policy = PART_FAULT_RESTART,
+     .max_restarts = 1},
+    GUEST("ckpt_c", ckpt_counter, PART_FAULT_STOP),
+};
 
 static const struct part_config scenario_two[] = {
     GUEST("alpha", victim, PART_FAULT_STOP),
@@ -254,6 +269,7 @@ static const struct {
     {"lockhold", scenario_lockhold, sizeof(scenario_lockhold) / sizeof(scenario_lockhold[0]),
      edges_lockhold, 1},
     {"vgic", scenario_vgic, 1, NULL, 0},
+    {"ckpt", scenario_ckpt, 3, NULL, 0},
     {"linux", scenario_linux, 1, NULL, 0},
     {"linux2", scenario_linux2, 1, NULL, 0},
 };
