@@ -12,6 +12,7 @@
 #include "kernel/console.h"
 #include "kernel/monitor.h"
 #include "kernel/run.h"
+#include "kernel/tier.h"
 #include "memory/memory.h"
 #include "partition/checkpoint.h"
 
@@ -59,6 +60,8 @@ static int parse_id(const char *s, uint64_t *out)
         return part_get((uint32_t)v) != NULL ? 0 : -1;
 }
 
+static uint64_t last_insns; /* the last save or restore took (under -icount: exact) */
+
 static bool vcpus_parked(const struct partition *p)
 {
         for (unsigned i = 0; i < p->nr_vcpus; i++) {
@@ -88,8 +91,11 @@ static enum part_err paused(struct partition *p, bool restore)
         while (!vcpus_parked(p) && hal_time_ns() < until) {
         }
         run_lock_take();
+        mem_tier_wake(p); /* its RAM is copied (or written) in place: every page back first */
+        uint64_t t0 = mem_insns();
         enum part_err e =
             restore ? ckpt_restore(p, 0, CKPT_OP_RESTORE) : ckpt_save(p, 0, hal_time_ns());
+        last_insns = mem_insns() - t0;
         bool wake = was == PART_RUNNING ||
                     (restore && e == PART_OK && (was == PART_STOPPED || was == PART_FAULTED));
         if (wake) {
@@ -180,7 +186,7 @@ static int cmd_checkpoint(int argc, char **argv)
             (unsigned long long)id, p->name, (unsigned long long)(c.ram_bytes >> 10), c.vcpus,
             c.vdevs, c.edges, (unsigned long long)c.pages);
         print_hash(c.hash);
-        con_puts("\n");
+        con_printf(" (%llu instructions)\n", (unsigned long long)last_insns);
         return 0;
 }
 MONITOR_CMD(checkpoint, "checkpoint", "[<id>]",
@@ -208,7 +214,8 @@ static int cmd_restore(int argc, char **argv)
         con_printf("restore %llu (%s): back to its checkpoint of %llu ms (sha256 ",
                    (unsigned long long)id, p->name, (unsigned long long)(c.saved_ns / 1000000));
         print_hash(c.hash);
-        con_printf(" verified), restore %u\n", c.restores);
+        con_printf(" verified), restore %u (%llu instructions)\n", c.restores,
+                   (unsigned long long)last_insns);
         return 0;
 }
 MONITOR_CMD(restore, "restore", "<id>", "put a partition back to its checkpoint", cmd_restore);

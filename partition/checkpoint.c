@@ -182,7 +182,10 @@ enum part_err ckpt_save(struct partition *p, uint32_t actor, uint64_t now_ns)
                 img->edge_id[i] = ids[i];
                 edge_state_save(ids[i], &img->edge[i], rings[i]);
         }
-        memcpy(base + (HDR_PAGES + 2ULL * edges) * PAGE, mem_ptr(p->mem_pa), p->mem_size);
+        uint8_t *ram = base + (HDR_PAGES + 2ULL * edges) * PAGE;
+        for (uint64_t off = 0; off < p->mem_size; off += PAGE) {
+                memcpy(ram + off, mem_ptr(part_ram_frame(p, off)), PAGE);
+        }
 
         if (pa_addr(s->pa) != 0) {
                 env.free(env.ctx, pa_addr(s->pa), s->pages);
@@ -259,7 +262,10 @@ enum part_err ckpt_restore(struct partition *p, uint32_t actor, enum ckpt_op op)
         const struct ckpt_image *img = (const struct ckpt_image *)base;
         const uint8_t(*rings)[2][4096] = (const uint8_t(*)[2][4096])(base + HDR_PAGES * PAGE);
 
-        memcpy(mem_ptr(p->mem_pa), base + (HDR_PAGES + 2ULL * img->edges) * PAGE, p->mem_size);
+        const uint8_t *ram = base + (HDR_PAGES + 2ULL * img->edges) * PAGE;
+        for (uint64_t off = 0; off < p->mem_size; off += PAGE) {
+                memcpy(mem_ptr(part_ram_frame(p, off)), ram + off, PAGE);
+        }
         for (unsigned i = 0; i < p->nr_vcpus && i < img->nr_vcpus; i++) {
                 restore_vcpu(p, i, &img->vcpu[i]);
         }

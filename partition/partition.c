@@ -161,10 +161,20 @@ unsigned part_vcpus_on(const struct partition *p)
         return n;
 }
 
+pa_t part_ram_frame(const struct partition *p, uint64_t off)
+{
+        pa_t pa = pa_add(p->mem_pa, off);
+
+        if (p->s2_root != NULL) {
+                (void)arch_s2_translate_ram(p->s2_root, ipa_init(PART_IPA_BASE + off), &pa);
+        }
+        return pa;
+}
+
 /* Page off of p's RAM from its image: the image's bytes there, zeros after them. */
 static void load_page(struct partition *p, uint64_t off)
 {
-        uint8_t *page = mem_ptr(pa_add(p->mem_pa, off));
+        uint8_t *page = mem_ptr(part_ram_frame(p, off));
         uint64_t image = *p->cfg->image_size;
         uint64_t n = image > off ? image - off : 0;
 

@@ -213,6 +213,11 @@ enum part_err part_map_shared(struct partition *p, ipa_t ipa, pa_t pa, uint64_t 
  * (the lease is). */
 enum part_err part_map_device(struct partition *p, ipa_t ipa, pa_t pa, uint64_t size);
 
+/* The frame holding RAM page off (a multiple of 4 KiB) of p: where its stage-2 tables map
+ * it (the dormant tier, memory/tier.c, may have brought it back into another frame than
+ * mem_pa + off), else mem_pa + off. */
+pa_t part_ram_frame(const struct partition *p, uint64_t off);
+
 /* Copy from guest memory (IPA) through its stage-2 tables; false if any byte is unmapped. */
 bool part_read_guest(const struct partition *p, ipa_t ipa, void *dst, size_t len);
 

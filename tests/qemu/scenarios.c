@@ -36,6 +36,7 @@ GUEST_IMAGE(vuart_bad);
 GUEST_IMAGE(con_flood);
 GUEST_IMAGE(vgic_probe);
 GUEST_IMAGE(ckpt_counter);
+GUEST_IMAGE(tier_guest);
 
 #define MIB (1ULL << 20)
 
@@ -57,6 +58,24 @@ static const struct part_config scenario_ckpt[] = {
      .fault_policy = PART_FAULT_RESTART,
      .max_restarts = 1},
     GUEST("ckpt_c", ckpt_counter, PART_FAULT_STOP),
+};
+
+/* The dormant tier (issue 17): tier_guest's 512 KiB pattern made dormant and faulted back. */
+static const struct part_config scenario_tier[] = {
+    {.name = "tier_guest",
+     .image = guest_tier_guest,
+     .image_size = &guest_tier_guest_size,
+     .mem_size = 2 * MIB,
+     .fault_policy = PART_FAULT_STOP},
+};
+
+/* make bench: restoring a 16 MiB guest from its checkpoint. */
+static const struct part_config scenario_ckpt16[] = {
+    {.name = "ckpt16",
+     .image = guest_ckpt_counter,
+     .image_size = &guest_ckpt_counter_size,
+     .mem_size = 16 * MIB,
+     .fault_policy = PART_FAULT_STOP},
 };
 
 static const struct part_config scenario_two[] = {
@@ -270,6 +289,8 @@ static const struct {
      edges_lockhold, 1},
     {"vgic", scenario_vgic, 1, NULL, 0},
     {"ckpt", scenario_ckpt, 3, NULL, 0},
+    {"tier", scenario_tier, 1, NULL, 0},
+    {"ckpt16", scenario_ckpt16, 1, NULL, 0},
     {"linux", scenario_linux, 1, NULL, 0},
     {"linux2", scenario_linux2, 1, NULL, 0},
 };
