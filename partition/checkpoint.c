@@ -280,6 +280,42 @@ enum part_err ckpt_restore(struct partition *p, uint32_t actor, enum ckpt_op op)
         return PART_OK;
 }
 
+enum part_err ckpt_scrub(struct partition *p, uint32_t actor, uint64_t ipa, uint64_t pages,
+                         uint64_t *rolled)
+{
+        const uint16_t kind = WK_REC_ROLLBACK;
+        struct ckpt_slot *s = p->id <= PART_MAX ? &slots[p->id] : NULL;
+
+        *rolled = 0;
+        if (s == NULL || pa_addr(s->pa) == 0) {
+                return refuse(kind, PART_E_NOT_FOUND, actor, p, CKPT_OP_SCRUB);
+        }
+        uint64_t off0 = ipa - PART_IPA_BASE;
+        if (ipa < PART_IPA_BASE || ipa % PAGE != 0 || pages == 0 || off0 > p->mem_size ||
+            pages > (p->mem_size - off0) / PAGE || s->info.ram_bytes != p->mem_size) {
+                return refuse(kind, PART_E_RANGE, actor, p, CKPT_OP_SCRUB);
+        }
+        uint8_t *base = mem_ptr(s->pa);
+        uint8_t hash[32];
+        witness_sha256(base, s->pages * PAGE, NULL, 0, hash);
+        if (memcmp(hash, s->info.hash, sizeof(hash)) != 0) {
+                return refuse(kind, PART_E_INVALID, actor, p, CKPT_OP_SCRUB);
+        }
+        const struct ckpt_image *img = (const struct ckpt_image *)base;
+        const uint8_t *ram = base + (HDR_PAGES + 2ULL * img->edges) * PAGE;
+        for (uint64_t off = off0; off < off0 + pages * PAGE; off += PAGE) {
+                uint8_t *now = mem_ptr(part_ram_frame(p, off));
+                if (memcmp(now, ram + off, PAGE) != 0) {
+                        memcpy(now, ram + off, PAGE);
+                        (*rolled)++;
+                }
+        }
+        if (*rolled != 0) {
+                witness_ckpt(kind, false, actor, p, ipa, *rolled | pages << 32);
+        }
+        return PART_OK;
+}
+
 struct ckpt_info ckpt_get(uint32_t part_id)
 {
         return part_id <= PART_MAX ? slots[part_id].info : (struct ckpt_info){0};

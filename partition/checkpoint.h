@@ -37,6 +37,7 @@ enum ckpt_op {
         CKPT_OP_SAVE = 1,
         CKPT_OP_RESTORE = 2,     /* asked for (the monitor) */
         CKPT_OP_RECONSTRUCT = 3, /* F2: the partition failed beyond its restarts */
+        CKPT_OP_SCRUB = 4,       /* F3: pages that differ from the checkpoint rolled back */
 };
 
 /* What the monitor shows of a partition's checkpoint. */
@@ -68,6 +69,16 @@ enum part_err ckpt_save(struct partition *p, uint32_t actor, uint64_t now_ns);
  * returns, as on a spurious wake-up). op says who asked (restore or reconstruct).
  */
 enum part_err ckpt_restore(struct partition *p, uint32_t actor, enum ckpt_op op);
+
+/*
+ * F3 (DC-14): compare pages pages of p's RAM from ipa, a region p does not write (its image:
+ * code and constants), with its checkpoint (whose hash is checked first), and put back the
+ * pages that differ; *rolled says how many. Witnessed as WK_REC_ROLLBACK when it rolled
+ * back (or was refused: PART_E_NOT_FOUND without a checkpoint, PART_E_INVALID if the
+ * checkpoint is damaged, PART_E_RANGE for a range outside p's RAM).
+ */
+enum part_err ckpt_scrub(struct partition *p, uint32_t actor, uint64_t ipa, uint64_t pages,
+                         uint64_t *rolled);
 
 /* p's checkpoint (valid false if none). */
 struct ckpt_info ckpt_get(uint32_t part_id);
