@@ -82,10 +82,14 @@ MBEDTLS_SRCS := $(addprefix $(TP)/mbedtls/library/,sha256.c md.c platform.c plat
                  memory_buffer_alloc.c constant_time.c bignum.c ecp.c ecp_curves.c ecdsa.c \
                  asn1parse.c asn1write.c)
 MBEDTLS_CFG := -I$(TP)/mbedtls/include '-DMBEDTLS_CONFIG_FILE="witness/mbedtls_config.h"'
+# lz4 (memory/tier.c's dormant pages): its block format only, freestanding (no heap, no libc).
+LZ4_SRCS := $(TP)/lz4/lz4.c
+LZ4_CFG := -I$(TP)/lz4 -DLZ4_FREESTANDING=1 -DLZ4_memcpy=__builtin_memcpy \
+	-DLZ4_memset=__builtin_memset -DLZ4_memmove=__builtin_memmove
 
 KCC_INC := $(shell $(KCC) -print-file-name=include 2>/dev/null)
 KCFLAGS_BASE := -std=c11 -ffreestanding -nostdinc -isystem $(KCC_INC) -Ikernel/libc/include \
-	-I. -I$(TP)/libfdt $(MBEDTLS_CFG) $(KCC_ARCH) -O2 -g -fno-pie -fno-pic \
+	-I. -I$(TP)/libfdt $(MBEDTLS_CFG) $(LZ4_CFG) $(KCC_ARCH) -O2 -g -fno-pie -fno-pic \
 	-fno-stack-protector -fno-common -ffunction-sections -fdata-sections -mstrict-align -fno-math-errno \
 	-DRVM_KERNEL -DRVM_PROFILE='"$(PROFILE)"' $(MODULE_DEFS) -MMD -MP
 KWARN := -Wall -Wextra -Werror
@@ -162,7 +166,7 @@ $(1)/guests/%_blob.c: $(1)/guests/%.bin
 
 $(1)/guests/%_blob.o: $(1)/guests/%_blob.c
 	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(KCFLAGS_NOFP) -c $$< -o $$@
-$(1)_TP   := $(1)/third_party/libfdt.a $(1)/third_party/libmbedcrypto.a
+$(1)_TP   := $(1)/third_party/libfdt.a $(1)/third_party/libmbedcrypto.a $(1)/third_party/liblz4.a
 
 $(1)/%.o: %.c $(SETUP_STAMP)
 	@mkdir -p $$(dir $$@)
@@ -188,6 +192,9 @@ $(1)/third_party/libfdt.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(LIBFDT_
 	$$(Q)rm -f $$@ && $$(KAR) rcs $$@ $$^
 
 $(1)/third_party/libmbedcrypto.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(MBEDTLS_SRCS))
+	$$(Q)rm -f $$@ && $$(KAR) rcs $$@ $$^
+
+$(1)/third_party/liblz4.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(LZ4_SRCS))
 	$$(Q)rm -f $$@ && $$(KAR) rcs $$@ $$^
 
 $(1)/rvm.elf: $$($(1)_OBJS) $$($(1)_TP) linker.ld
@@ -278,9 +285,9 @@ debug: $(OUT)/rvm.bin $(WITNESS_IMG) $(WITNESS_KEY)
 # host builds: unit tests (ASan+UBSan), tools, benchmarks, fuzzers
 HOST_OUT := build/host
 HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror -I. -I$(TP)/libfdt \
-	$(MBEDTLS_CFG) -DRVM_HOST
+	$(MBEDTLS_CFG) $(LZ4_CFG) -DRVM_HOST
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-HOST_TP_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O2 -w -I$(TP)/libfdt $(MBEDTLS_CFG) -I.
+HOST_TP_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O2 -w -I$(TP)/libfdt $(MBEDTLS_CFG) $(LZ4_CFG) -I.
 
 $(HOST_OUT)/san/third_party/%.o: $(TP)/%.c $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
@@ -306,6 +313,8 @@ HOST_MBEDTLS_OPT := $(patsubst $(TP)/%.c,$(HOST_OUT)/opt/third_party/%.o,$(HOST_
 FAKE_SRCS := tests/fake/fake_hal.c tests/fake/arch_fake.c tests/fake/kernel_fake.c
 UT_memory  := memory/palloc.c memory/memory.c
 UT_region  := memory/region.c
+UT_tier    := memory/tier.c
+UT_EXTRA_tier := $(patsubst $(TP)/%.c,$(HOST_OUT)/san/third_party/%.o,$(LZ4_SRCS))
 UT_mmio    := arch/aarch64/mmio.c
 UT_fmt     := kernel/fmt.c
 UT_monitor := kernel/monitor.c kernel/console.c kernel/fmt.c $(FAKE_SRCS)
@@ -340,7 +349,7 @@ UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/gues
 UT_EXTRA_hvc := $(HOST_LIBFDT_SAN)
 
 UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid agent hvc
-UNIT_NAMES += coherence guest_dtb vgic
+UNIT_NAMES += coherence guest_dtb vgic tier
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test

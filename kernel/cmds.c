@@ -16,6 +16,7 @@
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/run.h"
+#include "kernel/tier.h"
 #include "kernel/version.h"
 #include "kernel/wlog.h"
 #include "witness/witness.h"
@@ -97,6 +98,9 @@ static int cmd_mem(int argc, char **argv)
                    (unsigned long long)(total * 4), (unsigned long long)(free * 4),
                    (unsigned long long)((total - free) * 4),
                    (unsigned long long)((boot_state.image_end - boot_state.image_start) >> 10));
+        run_lock_take();
+        mem_tier_show(true);
+        run_lock_give();
         return 0;
 }
 MONITOR_CMD(mem, "mem", "", "physical memory ranges and usage", cmd_mem);

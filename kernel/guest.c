@@ -12,6 +12,7 @@
 #include "kernel/gate.h"
 #include "kernel/percpu.h"
 #include "kernel/run.h"
+#include "kernel/tier.h"
 #include "partition/psci.h"
 #include "witness/witness.h"
 
@@ -38,6 +39,7 @@ int32_t guest_hc_console_write(struct gate_ctx *ctx)
         if (p == NULL || len > CONSOLE_WRITE_MAX) {
                 return GATE_E_INVALID;
         }
+        mem_tier_touch(p, ipa, len);
         if (!part_read_guest(p, ipa_init(ipa), buf, (size_t)len)) {
                 return GATE_E_RANGE;
         }
@@ -139,6 +141,7 @@ int32_t guest_hc_psci(struct gate_ctx *ctx)
         case PSCI_PART_RESET:
                 con_printf("rvm: partition %u (%s) reset itself\n", p->id, p->name);
                 run_drop_current(p);
+                mem_tier_wake(p); /* its RAM is reloaded in place: every page back first */
                 part_restart(p, p->id);
                 part_set_state(p, PART_RUNNING, p->id);
                 this_cpu()->reload = p;   /* its RAM: once the lock is given (run_reload) */

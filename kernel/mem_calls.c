@@ -7,6 +7,7 @@
 #include "kernel/hvc.h"
 #include "kernel/monitor.h"
 #include "kernel/run.h"
+#include "kernel/tier.h"
 #include "partition/share.h"
 
 static int32_t done(struct gate_ctx *ctx, enum part_err e, const struct share_result *r, bool regs)
@@ -30,6 +31,10 @@ int32_t share_hc_offer(struct gate_ctx *ctx)
         struct share_result r = {0};
         uint32_t peer = x[4] <= PART_MAX ? (uint32_t)x[4] : 0;
 
+        if (mem_tier_claims(ctx->call->caller)) {
+                /* Its RAM has dormant pages, or pages in other frames than the regions say. */
+                return gate_status_from_part(PART_E_BUSY);
+        }
         return done(ctx, share_offer(ctx->call->caller, &ctx->cap, peer, x[2], x[3], x[5], &r), &r,
                     true);
 }
@@ -108,10 +113,11 @@ static int cmd_regions(int argc, char **argv)
                         con_printf("-\n");
                 }
         }
-        run_lock_give();
         if (offers == 0) {
                 con_puts("(no offers)\n");
         }
+        mem_tier_show(false);
+        run_lock_give();
         return 0;
 }
 MONITOR_CMD(regions, "regions", "", "memory regions and share/lend/donate offers", cmd_regions);

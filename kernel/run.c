@@ -270,7 +270,12 @@ SWITCH_PATH void vcpu_load(struct percpu *c, struct vcpu *v, uint64_t now)
         c->current_gen = __atomic_load_n(&v->ctx_gen, __ATOMIC_ACQUIRE);
         if (v->reset_pending) {
                 /* No CPU runs the old context any more (pick waits for that): safe now. */
-                arch_frame_el1_entry(&v->regs, v->reset_entry, v->reset_arg);
+                if (v->restore_regs != NULL) {
+                        v->regs = *v->restore_regs; /* a checkpoint restored */
+                        v->restore_regs = NULL;
+                } else {
+                        arch_frame_el1_entry(&v->regs, v->reset_entry, v->reset_arg);
+                }
                 v->reset_pending = false;
         }
         arch_frame_bind(&v->regs, c->index);
@@ -439,6 +444,17 @@ void run_timer_event(void)
         uint64_t next = virq_tick(); /* wake who is due */
         run_lock_give();
         hal_timer_event(this_cpu()->index, next);
+}
+
+void run_park(struct partition *p)
+{
+        struct percpu *c = this_cpu();
+        struct vcpu *v = c->current;
+
+        if (v != NULL && v->part == p) {
+                vcpu_put(c, v, hal_time_ns());
+                c->need_resched = true;
+        }
 }
 
 void run_drop_current(struct partition *p)

@@ -75,6 +75,10 @@ void run_kick_cpu(int cpu);
 /* The vCPU running on this CPU (NULL at EL2 idle). */
 struct vcpu *run_current(void);
 
+/* If p's vCPU is live on this CPU, put it away (its state saved into the vCPU, as at a
+ * switch): the monitor does this before it checkpoints or restores p from CPU 0. */
+void run_park(struct partition *p);
+
 /* If p's vCPU is live on this CPU, forget its live registers (it is reset or gone). */
 void run_drop_current(struct partition *p);
 

@@ -273,3 +273,35 @@ enum part_err edge_take(uint32_t id, uint32_t caller, uint8_t msg[EDGE_MSG_BYTES
         *got = true;
         return PART_OK;
 }
+
+void edge_state_save(uint32_t id, struct edge_state *st, uint8_t rings[2][4096])
+{
+        const struct edge *e = &edges[id];
+
+        for (unsigned d = 0; d < 2; d++) {
+                st->seen_head[d] = e->seen_head[d];
+                st->seen_ack[d] = e->seen_ack[d];
+                st->msgs[d] = e->msgs[d];
+                st->bytes[d] = e->bytes[d];
+                st->notifies[d] = e->notifies[d];
+                memcpy(rings[d], mem_ptr(e->ring_pa[d]), PAGE);
+        }
+}
+
+void edge_state_restore(uint32_t id, uint32_t part, const struct edge_state *st,
+                        const uint8_t rings[2][4096])
+{
+        struct edge *e = &edges[id];
+
+        for (unsigned d = 0; d < 2; d++) {
+                e->seen_head[d] = st->seen_head[d];
+                e->seen_ack[d] = st->seen_ack[d];
+                e->msgs[d] = st->msgs[d];
+                e->bytes[d] = st->bytes[d];
+                e->notifies[d] = st->notifies[d];
+                memcpy(mem_ptr(e->ring_pa[d]), rings[d], PAGE);
+                if (e->waiter[d] != NULL && e->waiter[d]->part->id == part) {
+                        e->waiter[d] = NULL;
+                }
+        }
+}

@@ -78,6 +78,17 @@ struct edge_summary {
 bool edge_take_summary(uint32_t id, unsigned dir, struct edge_summary *out);
 
 /* The doorbell of `caller` on edge id (its capability named it). */
+/* For checkpoints (partition/checkpoint.c): an edge's counts and both ring pages. Restoring
+ * rolls the edge back for both ends; a waiter of partition part is let go (its vCPU is
+ * restored too), the other end's is kept. */
+struct edge_state {
+        uint32_t seen_head[2], seen_ack[2];
+        uint64_t msgs[2], bytes[2], notifies[2];
+};
+void edge_state_save(uint32_t id, struct edge_state *st, uint8_t rings[2][4096]);
+void edge_state_restore(uint32_t id, uint32_t part, const struct edge_state *st,
+                        const uint8_t rings[2][4096]);
+
 enum part_err edge_notify(uint32_t id, uint32_t caller, struct edge_doorbell *out);
 /* Wait on edge id as vCPU v of caller: PART_OK with *blocked false when something is there
  * already, or true when v now waits (state VCPU_BLOCKED) for the peer's doorbell. */

@@ -113,6 +113,7 @@ static void vcpu_reset(struct partition *p, unsigned idx, uint64_t entry, uint64
         v->reset_entry = entry; /* the frame: at its next load (struct vcpu) */
         v->reset_arg = arg;
         v->reset_pending = true;
+        v->restore_regs = NULL;
         arch_el1_reset(&v->el1, PART_IPA_BASE + p->mem_size - idx * PART_VCPU_STACK);
         memset(&v->fp, 0, sizeof(v->fp));     /* FPCR 0: round to nearest, no flush-to-zero */
         memset(&v->vgic, 0, sizeof(v->vgic)); /* no interrupt pending, interface disabled */
@@ -160,10 +161,20 @@ unsigned part_vcpus_on(const struct partition *p)
         return n;
 }
 
+pa_t part_ram_frame(const struct partition *p, uint64_t off)
+{
+        pa_t pa = pa_add(p->mem_pa, off);
+
+        if (p->s2_root != NULL) {
+                (void)arch_s2_translate_ram(p->s2_root, ipa_init(PART_IPA_BASE + off), &pa);
+        }
+        return pa;
+}
+
 /* Page off of p's RAM from its image: the image's bytes there, zeros after them. */
 static void load_page(struct partition *p, uint64_t off)
 {
-        uint8_t *page = mem_ptr(pa_add(p->mem_pa, off));
+        uint8_t *page = mem_ptr(part_ram_frame(p, off));
         uint64_t image = *p->cfg->image_size;
         uint64_t n = image > off ? image - off : 0;
 

@@ -118,6 +118,9 @@ struct vcpu {
         uint32_t ctx_gen; /* bumped when its context is reset (a CPU running it drops it) */
         bool reset_pending;
         uint64_t reset_entry, reset_arg;
+        /* With reset_pending: the frame to enter instead of reset_entry (a checkpoint
+         * restore, partition/checkpoint.c), or NULL. */
+        const struct arch_regs *restore_regs;
         struct arch_el1_ctx el1;
         struct arch_fp fp; /* valid unless this vCPU's FP state is live on its CPU */
         uint64_t fp_loads; /* lazy FP switches (first FP use after being switched in) */
@@ -209,6 +212,11 @@ enum part_err part_map_shared(struct partition *p, ipa_t ipa, pa_t pa, uint64_t 
 /* Map a device region (leases): RW device memory, never executable; not witnessed here
  * (the lease is). */
 enum part_err part_map_device(struct partition *p, ipa_t ipa, pa_t pa, uint64_t size);
+
+/* The frame holding RAM page off (a multiple of 4 KiB) of p: where its stage-2 tables map
+ * it (the dormant tier, memory/tier.c, may have brought it back into another frame than
+ * mem_pa + off), else mem_pa + off. */
+pa_t part_ram_frame(const struct partition *p, uint64_t off);
 
 /* Copy from guest memory (IPA) through its stage-2 tables; false if any byte is unmapped. */
 bool part_read_guest(const struct partition *p, ipa_t ipa, void *dst, size_t len);

@@ -239,3 +239,45 @@ enum vdev_result vdev_abort(struct partition *p, struct arch_regs *regs, uint64_
         regs->elr += 4; /* IL = 1: a 32-bit instruction */
         return VDEV_DONE;
 }
+
+unsigned vdev_state_save(const struct partition *p, struct vdev_state *out)
+{
+        unsigned n = 0;
+
+        memset(out, 0, sizeof(*out));
+        for (unsigned i = 0; i < vdev_count; i++) {
+                const struct vdev *d = &vdevs[i];
+                if (d->part != p) {
+                        continue;
+                }
+                n++;
+                if (d->ops == &vgicv3_ops) {
+                        out->has_vgic = true;
+                        out->vgic = vgics[p->id - 1];
+                } else if (out->uarts < VDEV_STATE_UARTS) {
+                        memcpy(out->uart[out->uarts].line, d->line, sizeof(d->line));
+                        out->uart[out->uarts++].line_len = d->line_len;
+                }
+        }
+        return n;
+}
+
+void vdev_state_restore(const struct partition *p, const struct vdev_state *in)
+{
+        unsigned u = 0;
+
+        for (unsigned i = 0; i < vdev_count; i++) {
+                struct vdev *d = &vdevs[i];
+                if (d->part != p) {
+                        continue;
+                }
+                if (d->ops == &vgicv3_ops) {
+                        if (in->has_vgic) {
+                                vgics[p->id - 1] = in->vgic;
+                        }
+                } else if (u < in->uarts) {
+                        memcpy(d->line, in->uart[u].line, sizeof(d->line));
+                        d->line_len = in->uart[u++].line_len;
+                }
+        }
+}

@@ -20,6 +20,7 @@
 
 #include "arch/aarch64/arch.h"
 #include "partition/partition.h"
+#include "partition/vgic.h"
 
 #define VUART_LINE_MAX 120
 
@@ -64,5 +65,21 @@ enum vdev_result vdev_abort(struct partition *p, struct arch_regs *regs, uint64_
 /* The attached devices, for the monitor. */
 unsigned vdev_total(void);
 const struct vdev *vdev_get(unsigned i);
+
+/* A partition's virtual devices' state, for checkpoints (partition/checkpoint.c): each
+ * UART's partial line in attach order, and its GICv3 distributor's state if it has one. */
+#define VDEV_STATE_UARTS 4
+struct vdev_state {
+        uint32_t uarts;
+        struct {
+                char line[VUART_LINE_MAX + 1];
+                unsigned line_len;
+        } uart[VDEV_STATE_UARTS];
+        bool has_vgic;
+        struct vgic vgic;
+};
+/* How many virtual devices p has; save and restore their state. */
+unsigned vdev_state_save(const struct partition *p, struct vdev_state *out);
+void vdev_state_restore(const struct partition *p, const struct vdev_state *in);
 
 #endif

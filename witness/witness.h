@@ -58,6 +58,7 @@ enum witness_kind {
         WK_REC_RESTART = 0x0901,
         WK_REC_RECONSTRUCT = 0x0902,
         WK_REC_ROLLBACK = 0x0903,
+        WK_REC_INJECT = 0x0904, /* a fault injected on purpose: test images only */
         WK_COH_CUT = 0x0A01,
         WK_COH_DECISION = 0x0A02,
         WK_WASM_AGENT = 0x0B01,

@@ -5,6 +5,7 @@
  */
 #include "hal/gic.h"
 #include "kernel/run.h"
+#include "kernel/tier.h"
 #include "kernel/virq.h"
 #include "tests/fake/arch_fake.h"
 
@@ -86,4 +87,27 @@ enum gic_err hal_gic_mask_spi(unsigned intid, bool masked)
         (void)intid;
         (void)masked;
         return GIC_OK;
+}
+
+bool mem_tier_claims(uint32_t part)
+{
+        (void)part;
+        return false; /* no dormant memory in the host tests */
+}
+
+void mem_tier_wake(struct partition *p)
+{
+        (void)p;
+}
+
+void mem_tier_show(bool summary_only)
+{
+        (void)summary_only;
+}
+
+void mem_tier_touch(struct partition *p, uint64_t ipa, uint64_t len)
+{
+        (void)p;
+        (void)ipa;
+        (void)len;
 }

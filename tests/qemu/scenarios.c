@@ -37,6 +37,8 @@ GUEST_IMAGE(vuart_user);
 GUEST_IMAGE(vuart_bad);
 GUEST_IMAGE(con_flood);
 GUEST_IMAGE(vgic_probe);
+GUEST_IMAGE(ckpt_counter);
+GUEST_IMAGE(tier_guest);
 
 #define MIB (1ULL << 20)
 
@@ -45,6 +47,38 @@ GUEST_IMAGE(vgic_probe);
                 .name = nm, .image = guest_##img, .image_size = &guest_##img##_size, \
                 .mem_size = 1 * MIB, .fault_policy = policy, .max_restarts = 3       \
         }
+
+/* Checkpoints (issue 17): ckpt_a is saved and restored by hand; ckpt_b faults at count 60
+ * every time, is restarted from its image once, then rebuilt from its checkpoint (F2);
+ * ckpt_c never has a checkpoint. */
+static const struct part_config scenario_ckpt[] = {
+    GUEST("ckpt_a", ckpt_counter, PART_FAULT_RESTART),
+    {.name = "ckpt_b",
+     .image = guest_ckpt_counter,
+     .image_size = &guest_ckpt_counter_size,
+     .mem_size = 1 * MIB,
+     .fault_policy = PART_FAULT_RESTART,
+     .max_restarts = 1},
+    GUEST("ckpt_c", ckpt_counter, PART_FAULT_STOP),
+};
+
+/* The dormant tier (issue 17): tier_guest's 512 KiB pattern made dormant and faulted back. */
+static const struct part_config scenario_tier[] = {
+    {.name = "tier_guest",
+     .image = guest_tier_guest,
+     .image_size = &guest_tier_guest_size,
+     .mem_size = 2 * MIB,
+     .fault_policy = PART_FAULT_STOP},
+};
+
+/* make bench: restoring a 16 MiB guest from its checkpoint. */
+static const struct part_config scenario_ckpt16[] = {
+    {.name = "ckpt16",
+     .image = guest_ckpt_counter,
+     .image_size = &guest_ckpt_counter_size,
+     .mem_size = 16 * MIB,
+     .fault_policy = PART_FAULT_STOP},
+};
 
 static const struct part_config scenario_two[] = {
     GUEST("alpha", victim, PART_FAULT_STOP),
@@ -279,6 +313,9 @@ static const struct {
      edges_lockhold, 1},
     {"soak", scenario_soak, 2, edges_soak, 1},
     {"vgic", scenario_vgic, 1, NULL, 0},
+    {"ckpt", scenario_ckpt, 3, NULL, 0},
+    {"tier", scenario_tier, 1, NULL, 0},
+    {"ckpt16", scenario_ckpt16, 1, NULL, 0},
     {"linux", scenario_linux, 1, NULL, 0},
     {"linux2", scenario_linux2, 1, NULL, 0},
 };

@@ -383,6 +383,16 @@ static inline void rvm_vuart_puts(const char *s)
         }
 }
 
+/* FP register d8 <- v; returns what d8 held (a value kept in an FP register across traps,
+ * for tests of saved and restored FP state). */
+static inline uint64_t rvm_fp_d8_swap(uint64_t v)
+{
+        uint64_t old;
+
+        __asm__ volatile("fmov %0, d8\n fmov d8, %1" : "=&r"(old) : "r"(v));
+        return old;
+}
+
 /*
  * Fill every FP/SIMD register with a value derived from seed, yield the CPU (another
  * partition runs and uses its own FP state), and count the registers that no longer hold

@@ -1,0 +1,346 @@
+/*
+ * kernel/ckpt_cmds.c: the monitor's checkpoint commands. `checkpoint <id>` saves a guest
+ * partition whole (partition/checkpoint.c), `restore <id>` puts it back, `checkpoint`
+ * alone lists what is held. The partition is paused while either happens: suspended if it
+ * was running (witnessed), its vCPUs put away on every CPU (this one directly, the others
+ * at the kick), then set running again.
+ */
+#include <stdint.h>
+
+#include "boot/boot.h"
+#include "hal/timer.h"
+#include "kernel/console.h"
+#include "kernel/monitor.h"
+#include "kernel/run.h"
+#include "kernel/tier.h"
+#include "memory/memory.h"
+#include "partition/checkpoint.h"
+#include "witness/witness.h"
+
+#define PARK_TIMEOUT_NS 500000000ULL /* other CPUs let go of a kicked vCPU within this */
+
+static uint64_t ckpt_alloc(void *ctx, uint64_t pages)
+{
+        uint64_t pa = 0;
+
+        (void)ctx;
+        return mem_alloc_pages(&boot_state.mem, pages, 1, &pa) == PALLOC_OK ? pa : 0;
+}
+
+static void ckpt_free(void *ctx, uint64_t pa, uint64_t pages)
+{
+        (void)ctx;
+        (void)mem_free_pages(&boot_state.mem, pa, pages);
+}
+
+/* The allocator hooks, set before the first checkpoint (none exists before: a restore or an
+ * F2 reconstruction finds nothing until then). */
+static void ckpt_ready(void)
+{
+        static bool ready;
+
+        if (!ready) {
+                ckpt_init(&(struct ckpt_env){.alloc = ckpt_alloc, .free = ckpt_free});
+                ready = true;
+        }
+}
+
+static int parse_id(const char *s, uint64_t *out)
+{
+        uint64_t v = 0;
+
+        if (s == NULL || *s == '\0') {
+                return -1;
+        }
+        for (; *s != '\0'; s++) {
+                if (*s < '0' || *s > '9' || (v = v * 10 + (uint64_t)(*s - '0')) > PART_MAX) {
+                        return -1;
+                }
+        }
+        *out = v;
+        return part_get((uint32_t)v) != NULL ? 0 : -1;
+}
+
+static uint64_t last_insns; /* the last save or restore took (under -icount: exact) */
+
+static int parse_id_max(const char *s, uint64_t *out)
+{
+        uint64_t v = 0;
+
+        if (s == NULL || *s == '\0') {
+                return -1;
+        }
+        for (; *s != '\0'; s++) {
+                if (*s < '0' || *s > '9' || (v = v * 10 + (uint64_t)(*s - '0')) > (1ULL << 32)) {
+                        return -1;
+                }
+        }
+        *out = v;
+        return 0;
+}
+
+static bool vcpus_parked(const struct partition *p)
+{
+        for (unsigned i = 0; i < p->nr_vcpus; i++) {
+                if (__atomic_load_n(&p->vcpus[i].cpu, __ATOMIC_ACQUIRE) >= 0) {
+                        return false;
+                }
+        }
+        return true;
+}
+
+/*
+ * Pause p, run op on it under the run lock, let it go on. Returns op's result. A running
+ * partition is suspended first, so that no CPU picks its vCPUs, and running again after; a
+ * restore also brings a stopped or faulted partition back to running.
+ */
+struct scrub_range {
+        uint64_t ipa, pages, rolled;
+};
+
+static enum part_err paused(struct partition *p, enum ckpt_op op, struct scrub_range *scrub)
+{
+        bool restore = op == CKPT_OP_RESTORE;
+
+        run_lock_take();
+        enum part_state was = p->state;
+        if (was == PART_RUNNING) {
+                part_set_state(p, PART_SUSPENDED, 0);
+                run_partition_changed(p);
+        }
+        run_park(p);
+        run_lock_give();
+        uint64_t until = hal_time_ns() + PARK_TIMEOUT_NS;
+        while (!vcpus_parked(p) && hal_time_ns() < until) {
+        }
+        run_lock_take();
+        mem_tier_wake(p); /* its RAM is copied (or written) in place: every page back first */
+        uint64_t t0 = mem_insns();
+        enum part_err e = op == CKPT_OP_SCRUB
+                              ? ckpt_scrub(p, 0, scrub->ipa, scrub->pages, &scrub->rolled)
+                          : restore ? ckpt_restore(p, 0, CKPT_OP_RESTORE)
+                                    : ckpt_save(p, 0, hal_time_ns());
+        last_insns = mem_insns() - t0;
+        bool wake = was == PART_RUNNING ||
+                    (restore && e == PART_OK && (was == PART_STOPPED || was == PART_FAULTED));
+        if (wake) {
+                part_set_state(p, PART_RUNNING, 0);
+        }
+        run_partition_changed(p);
+        run_lock_give();
+        return e;
+}
+
+static const char *why(enum part_err e)
+{
+        switch (e) {
+        case PART_E_STATE:
+                return "it is not a guest partition that runs or is suspended, or it is "
+                       "restarting";
+        case PART_E_BUSY:
+                return "it shares, lends or was donated memory (release it first)";
+        case PART_E_NOMEM:
+                return "no room for it (checkpoints are limited to 64 MiB in all)";
+        case PART_E_NOT_FOUND:
+                return "it has no checkpoint";
+        case PART_E_INVALID:
+                return "the checkpoint's hash does not match: it is damaged, not used";
+        case PART_E_RANGE:
+                return "the range is not page-aligned RAM of the partition";
+        default:
+                return "refused";
+        }
+}
+
+static void print_hash(const uint8_t hash[32])
+{
+        for (unsigned i = 0; i < 8; i++) {
+                con_printf("%02x", hash[i]);
+        }
+}
+
+static void list(void)
+{
+        con_printf(
+            "id name            pages    ram-KiB  vcpus devs edges taken-ms restores "
+            "reconstructs sha256\n");
+        run_lock_take();
+        for (unsigned id = 1; id <= part_count(); id++) {
+                struct ckpt_info c = ckpt_get(id);
+                if (!c.valid) {
+                        continue;
+                }
+                con_printf("%-2u %-15s %-8llu %-8llu %-5u %-4u %-5u %-8llu %-8u %-12u ", id,
+                           part_get(id)->name, (unsigned long long)c.pages,
+                           (unsigned long long)(c.ram_bytes >> 10), c.vcpus, c.vdevs, c.edges,
+                           (unsigned long long)(c.saved_ns / 1000000), c.restores, c.reconstructs);
+                print_hash(c.hash);
+                con_puts("\n");
+        }
+        con_printf("checkpoints hold %llu pages (%llu KiB) of at most %llu\n",
+                   (unsigned long long)ckpt_pages_used(),
+                   (unsigned long long)(ckpt_pages_used() * 4),
+                   (unsigned long long)CKPT_LIMIT_PAGES);
+        run_lock_give();
+}
+
+static int cmd_checkpoint(int argc, char **argv)
+{
+        uint64_t id = 0;
+
+        if (argc == 1) {
+                list();
+                return 0;
+        }
+        if (argc != 2 || parse_id(argv[1], &id) != 0) {
+                con_puts("usage: checkpoint [<partition id>] (see ps)\n");
+                return -1;
+        }
+        ckpt_ready();
+        struct partition *p = part_get((uint32_t)id);
+        enum part_err e = paused(p, CKPT_OP_SAVE, NULL);
+        if (e != PART_OK) {
+                con_printf("checkpoint: partition %llu (%s) not saved: %s\n",
+                           (unsigned long long)id, p->name, why(e));
+                return -1;
+        }
+        run_lock_take();
+        struct ckpt_info c = ckpt_get((uint32_t)id);
+        run_lock_give();
+        con_printf(
+            "checkpoint %llu (%s): saved %llu KiB of RAM, %u vCPU(s), %u device(s), "
+            "%u edge(s) in %llu pages, sha256 ",
+            (unsigned long long)id, p->name, (unsigned long long)(c.ram_bytes >> 10), c.vcpus,
+            c.vdevs, c.edges, (unsigned long long)c.pages);
+        print_hash(c.hash);
+        con_printf(" (%llu instructions)\n", (unsigned long long)last_insns);
+        return 0;
+}
+MONITOR_CMD(checkpoint, "checkpoint", "[<id>]",
+            "save a guest partition whole (RAM, vCPUs, devices, edges); alone: list them",
+            cmd_checkpoint);
+
+static int cmd_restore(int argc, char **argv)
+{
+        uint64_t id = 0;
+
+        if (argc != 2 || parse_id(argv[1], &id) != 0) {
+                con_puts("usage: restore <partition id> (see checkpoint)\n");
+                return -1;
+        }
+        struct partition *p = part_get((uint32_t)id);
+        enum part_err e = paused(p, CKPT_OP_RESTORE, NULL);
+        if (e != PART_OK) {
+                con_printf("restore: partition %llu (%s) not restored: %s\n",
+                           (unsigned long long)id, p->name, why(e));
+                return -1;
+        }
+        run_lock_take();
+        struct ckpt_info c = ckpt_get((uint32_t)id);
+        run_lock_give();
+        con_printf("restore %llu (%s): back to its checkpoint of %llu ms (sha256 ",
+                   (unsigned long long)id, p->name, (unsigned long long)(c.saved_ns / 1000000));
+        print_hash(c.hash);
+        con_printf(" verified), restore %u (%llu instructions)\n", c.restores,
+                   (unsigned long long)last_insns);
+        return 0;
+}
+MONITOR_CMD(restore, "restore", "<id>", "put a partition back to its checkpoint", cmd_restore);
+
+static int parse_hex(const char *s, uint64_t *out)
+{
+        uint64_t v = 0;
+
+        if (s == NULL || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || s[2] == '\0') {
+                return -1;
+        }
+        for (s += 2; *s != '\0'; s++) {
+                unsigned d = *s >= '0' && *s <= '9'   ? (unsigned)(*s - '0')
+                             : *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10)
+                                                      : 16;
+                if (d == 16 || v >> 60 != 0) {
+                        return -1;
+                }
+                v = v << 4 | d;
+        }
+        *out = v;
+        return 0;
+}
+
+/* F3 on command: the region is the partition's image unless given (see ckpt_scrub). */
+static int cmd_scrub(int argc, char **argv)
+{
+        uint64_t id = 0;
+        struct scrub_range r = {.ipa = PART_IPA_BASE};
+
+        if ((argc != 2 && argc != 4) || parse_id(argv[1], &id) != 0 ||
+            (argc == 4 && (parse_hex(argv[2], &r.ipa) != 0 || parse_id_max(argv[3], &r.pages))) ||
+            part_get((uint32_t)id)->cfg->kind != PART_KIND_GUEST) {
+                con_puts(
+                    "usage: scrub <guest partition id> [<0xipa> <pages>] (default: its "
+                    "image)\n");
+                return -1;
+        }
+        struct partition *p = part_get((uint32_t)id);
+        if (argc == 2) {
+                r.pages = (*p->cfg->image_size + 4095) / 4096;
+        }
+        enum part_err e = paused(p, CKPT_OP_SCRUB, &r);
+        if (e != PART_OK) {
+                con_printf("scrub: partition %llu (%s) not scrubbed: %s\n", (unsigned long long)id,
+                           p->name, why(e));
+                return -1;
+        }
+        con_printf("scrub %llu (%s): %llu pages from IPA 0x%llx compared with its checkpoint: ",
+                   (unsigned long long)id, p->name, (unsigned long long)r.pages,
+                   (unsigned long long)r.ipa);
+        if (r.rolled == 0) {
+                con_puts("intact\n");
+        } else {
+                con_printf("%llu changed, rolled back (F3)\n", (unsigned long long)r.rolled);
+        }
+        return 0;
+}
+MONITOR_CMD(scrub, "scrub", "<id> [<0xipa> <pages>]",
+            "F3: roll back pages of a region the guest does not write (default: its image) that "
+            "differ from its checkpoint",
+            cmd_scrub);
+
+#ifdef RVM_KTEST
+/* Test images only: flip bit 0 of one byte of a guest's RAM (memory corruption, for F3). */
+static int cmd_inject(int argc, char **argv)
+{
+        uint64_t id = 0, ipa = 0;
+
+        if (argc != 3 || parse_id(argv[1], &id) != 0 || parse_hex(argv[2], &ipa) != 0 ||
+            part_get((uint32_t)id)->cfg->kind != PART_KIND_GUEST) {
+                con_puts("usage: inject <guest partition id> <0xipa>\n");
+                return -1;
+        }
+        run_lock_take();
+        struct partition *p = part_get((uint32_t)id);
+        bool ok = ipa >= PART_IPA_BASE && ipa - PART_IPA_BASE < p->mem_size;
+        uint8_t now = 0;
+        if (ok) {
+                uint8_t *b = mem_ptr(
+                    pa_add(part_ram_frame(p, (ipa - PART_IPA_BASE) & ~4095ULL), ipa & 4095));
+                *b ^= 1;
+                now = *b;
+        }
+        witness_emit(&(struct witness_event){.kind = WK_REC_INJECT,
+                                             .flags = ok ? 0 : WITNESS_F_DENIED,
+                                             .target = id,
+                                             .cap = ipa,
+                                             .payload = now});
+        run_lock_give();
+        if (!ok) {
+                con_puts("inject: not in the partition's RAM\n");
+                return -1;
+        }
+        con_printf("inject %llu: bit 0 of the byte at IPA 0x%llx flipped (now 0x%02x)\n",
+                   (unsigned long long)id, (unsigned long long)ipa, now);
+        return 0;
+}
+MONITOR_CMD(inject, "inject", "<id> <0xipa>", "test image: corrupt one bit of guest RAM",
+            cmd_inject);
+#endif

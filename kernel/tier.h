@@ -1,0 +1,33 @@
+/*
+ * kernel/tier.h: the kernel's side of memory tiers (kernel/tier_cmds.c): guest RAM made
+ * dormant by the monitor (memory/tier.c does the compressing), faulted back in by the
+ * stage-2 abort it causes, and woken whole before RVM copies or reloads a partition's RAM.
+ * All under run_lock.
+ */
+#ifndef RVM_KERNEL_TIER_H
+#define RVM_KERNEL_TIER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "partition/partition.h"
+
+/* A stage-2 abort of p at ipa: a dormant page brought back (true; the access is retried),
+ * or not a dormant page (false). Witnessed (WK_MEM_MAP, then WK_MEM_TIER when the range is
+ * whole again). */
+bool mem_tier_fault(struct partition *p, uint64_t ipa);
+/* RVM is about to read [ipa, ipa + len) of p's memory on its behalf (a console write):
+ * dormant pages there come back first, as if p had touched them. */
+void mem_tier_touch(struct partition *p, uint64_t ipa, uint64_t len);
+/* Every dormant page of p back in (before a restart, a checkpoint or a restore). */
+void mem_tier_wake(struct partition *p);
+/* Does p have dormant pages, or pages living outside its own frames (share/lend/donate
+ * of its RAM is refused then: regions describe the frames it was given)? */
+bool mem_tier_claims(uint32_t part);
+/* Instructions this CPU has retired (the PMU; exact under QEMU -icount): for the figures
+ * `mem` and the checkpoint commands print, which `make bench` reports. */
+uint64_t mem_insns(void);
+/* The tier lines of `regions` and `mem`. */
+void mem_tier_show(bool summary_only);
+
+#endif
