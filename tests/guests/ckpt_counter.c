@@ -49,8 +49,6 @@ RVM_GUEST_ENTRY(guest_start)
                 }
                 uint32_t seen = wakes;
                 rvm_vtimer_arm(STEP_TICKS);
-                while (wakes == seen) {
-                        rvm_wfi();
-                }
+                rvm_wait_irq(&wakes, seen);
         }
 }

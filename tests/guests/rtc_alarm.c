@@ -52,9 +52,7 @@ RVM_GUEST_ENTRY(guest_start)
         for (uint32_t n = 0; n < ALARMS; n++) {
                 *rtc(RTC_MR) = *rtc(RTC_DR) + 1;
                 *rtc(RTC_IMSC) = 1;
-                while (alarms == n) {
-                        rvm_wfi();
-                }
+                rvm_wait_irq(&alarms, n);
         }
         *rtc(RTC_IMSC) = 0;
         gprintf("rtc_alarm: %llu alarm interrupts from the leased RTC, %llu other\n", alarms,

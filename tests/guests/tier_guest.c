@@ -62,9 +62,7 @@ RVM_GUEST_ENTRY(guest_start)
         for (uint64_t round = 1;; round++) {
                 uint32_t seen = wakes;
                 rvm_vtimer_arm(STEP_TICKS);
-                while (wakes == seen) {
-                        rvm_wfi();
-                }
+                rvm_wait_irq(&wakes, seen);
                 uint64_t bad = 0;
                 for (uint64_t i = 0; i < AREA_WORDS; i++) {
                         bad += AREA[i] != pattern(i);

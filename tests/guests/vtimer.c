@@ -54,16 +54,16 @@ RVM_GUEST_ENTRY(guest_start)
         deadline = rvm_read_cntvct() + TICKS;
         rvm_vtimer_arm(TICKS);
         rvm_irqs_on();
-        while (fired < SHOTS) {
-                rvm_wfi();
+        for (uint32_t seen; (seen = fired) < SHOTS;) {
+                rvm_wait_irq(&fired, seen);
         }
         gprintf("vtimer: %llu interrupts at their deadline, %llu early\n", fired, early);
         gprintf("vtimer: %llu other interrupts\n", other, 0);
         gprintf("vtimer: latest interrupt %llu ticks after its deadline\n", worst_late, 0);
         mode = 1;
         rvm_vtimer_arm(TICKS);
-        while (mode != 2) {
-                rvm_wfi();
+        for (uint32_t seen = refires; mode != 2; seen = refires) {
+                rvm_wait_irq(&refires, seen);
         }
         gprintf("vtimer: level re-fired %llu times after EOI without re-arm\n", refires, 0);
         rvm_exit(fired == SHOTS && early == 0 && other == 0 ? 0 : 1);

@@ -80,6 +80,22 @@ static inline void rvm_irqs_off(void)
         __asm__ volatile("msr daifset, #2" ::: "memory");
 }
 
+/*
+ * Sleep until an interrupt handler changes *word from seen. The test and the WFI run with
+ * interrupts masked: one that arrives between them stays pending and ends the WFI (WFI
+ * wakes on a pending interrupt whatever PSTATE.I says) instead of being taken just before
+ * it, which would leave the vCPU asleep with nothing more to come. Returns with interrupts
+ * unmasked.
+ */
+static inline void rvm_wait_irq(const volatile uint32_t *word, uint32_t seen)
+{
+        rvm_irqs_off();
+        while (*word == seen) {
+                __asm__ volatile("wfi\n msr daifclr, #2\n isb\n msr daifset, #2" ::: "memory");
+        }
+        rvm_irqs_on();
+}
+
 /* Acknowledge the highest-priority pending interrupt (ICC_IAR1_EL1): its INTID. */
 static inline uint32_t rvm_irq_ack(void)
 {
