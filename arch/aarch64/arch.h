@@ -130,6 +130,14 @@ bool arch_s2_translate_ram(const uint64_t *root, ipa_t ipa, pa_t *pa);
 void arch_s2_flush_vmid(uint16_t vmid);
 void arch_s2_flush_all(void);
 unsigned arch_vmid_bits(void);
+/*
+ * Guest memory RVM wrote (an image loaded, a checkpoint restored, a page brought back from
+ * a tier) may be executed by the guest: its lines are cleaned to the point of unification,
+ * and the instruction caches of every CPU invalidated before the guest runs again (a line
+ * of code left by the frame's previous owner, or the old contents, must not be fetched).
+ */
+void arch_dcache_clean_pou(const void *va, uint64_t size);
+void arch_icache_invalidate_all(void);
 
 /*
  * A vCPU's EL1 state that is not in the trap frame, saved and loaded by C

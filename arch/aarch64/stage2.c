@@ -184,6 +184,23 @@ void arch_s2_flush_all(void)
         __asm__ volatile("dsb ishst\n tlbi alle1is\n dsb ish\n isb" ::: "memory");
 }
 
+void arch_dcache_clean_pou(const void *va, uint64_t size)
+{
+        /* CTR_EL0.DminLine [19:16]: log2 of the smallest data cache line, in words. */
+        uint64_t line = 4ULL << ((sysreg_read(ctr_el0) >> 16) & 0xf);
+        uint64_t a = (uint64_t)(uintptr_t)va & ~(line - 1), end = (uint64_t)(uintptr_t)va + size;
+
+        for (; a < end; a += line) {
+                __asm__ volatile("dc cvau, %0" : : "r"(a) : "memory");
+        }
+        __asm__ volatile("dsb ish" ::: "memory");
+}
+
+void arch_icache_invalidate_all(void)
+{
+        __asm__ volatile("ic ialluis\n dsb ish\n isb" ::: "memory");
+}
+
 unsigned arch_vmid_bits(void)
 {
         /* ID_AA64MMFR1_EL1.VMIDBits: 0b0010 means 16-bit VMIDs (with VTCR_EL2.VS set). */
