@@ -205,12 +205,22 @@ void monitor_start(void)
         con_puts(MONITOR_PROMPT);
 }
 
-/* A command may ask the monitor to stop reading input for a while (`sleep`). */
-static uint64_t hold_until_ns;
+/* A command may ask the monitor to stop reading input for a while (`sleep`), or until
+ * something happens (`wait`). */
+static uint64_t hold_until_ns, hold_arg;
+static bool (*hold_done)(uint64_t arg);
 
 void monitor_hold(uint64_t until_ns)
 {
         hold_until_ns = until_ns;
+        hold_done = NULL;
+}
+
+void monitor_hold_while(uint64_t until_ns, bool (*done)(uint64_t arg), uint64_t arg)
+{
+        hold_until_ns = until_ns;
+        hold_done = done;
+        hold_arg = arg;
 }
 
 void monitor_poll(void)
@@ -219,10 +229,11 @@ void monitor_poll(void)
                 return; /* the common case, on every trap CPU 0 takes: nothing typed */
         }
         if (hold_until_ns != 0) {
-                if (hal_time_ns() < hold_until_ns) {
+                if (hal_time_ns() < hold_until_ns && (hold_done == NULL || !hold_done(hold_arg))) {
                         return;
                 }
                 hold_until_ns = 0;
+                hold_done = NULL;
         }
         for (int c = hal_uart_getc(); c >= 0; c = hal_uart_getc()) {
                 monitor_input(c);

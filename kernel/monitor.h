@@ -12,6 +12,7 @@
 #ifndef RVM_KERNEL_MONITOR_H
 #define RVM_KERNEL_MONITOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,8 @@ void monitor_start(void);
 void monitor_poll(void);
 /* Stop reading input until the given time (the `sleep` command). */
 void monitor_hold(uint64_t until_ns);
+/* The same, ended early once done(arg) says so (`wait`). */
+void monitor_hold_while(uint64_t until_ns, bool (*done)(uint64_t arg), uint64_t arg);
 /* Run one command line (modified in place). Returns the handler's status. */
 int monitor_exec(char *line);
 /* How many command entries are linked in. */

@@ -1,6 +1,7 @@
 /*
- * kernel/part_cmds.c: the monitor's partition commands: ps, kill, suspend, resume, and
- * sleep (let the partitions run for a while before the next command is read).
+ * kernel/part_cmds.c: the monitor's partition commands: ps, kill, suspend, resume, sleep
+ * (let the partitions run for a while before the next command is read) and wait (until a
+ * partition has ended).
  */
 #include <stdint.h>
 #include <string.h>
@@ -168,6 +169,32 @@ static int cmd_sleep(int argc, char **argv)
         return 0;
 }
 MONITOR_CMD(sleep, "sleep", "<ms>", "let the partitions run before reading more input", cmd_sleep);
+
+/* A partition has ended: exited, faulted for good, or destroyed (not restarting). */
+static bool part_ended(uint64_t id)
+{
+        const struct partition *p = part_get((uint32_t)id);
+        enum part_state s =
+            p == NULL ? PART_DESTROYED : __atomic_load_n(&p->state, __ATOMIC_RELAXED);
+
+        return s == PART_STOPPED || s == PART_FAULTED || s == PART_DESTROYED;
+}
+
+static int cmd_wait(int argc, char **argv)
+{
+        uint64_t id = 0, ms = 0;
+
+        if (argc != 3 || parse_uint(argv[1], PART_MAX, &id) != 0 ||
+            part_get((uint32_t)id) == NULL || parse_uint(argv[2], 600000, &ms) != 0) {
+                con_puts("usage: wait <partition id> <at most ms> (at most 600000)\n");
+                return -1;
+        }
+        monitor_hold_while(hal_time_ns() + ms * 1000000ULL, part_ended, id);
+        return 0;
+}
+MONITOR_CMD(wait, "wait", "<id> <ms>",
+            "read no more input until the partition has ended (exited or faulted), at most ms",
+            cmd_wait);
 
 static int cmd_mode(int argc, char **argv)
 {
