@@ -6,6 +6,7 @@
 #                 sysreg/MMIO outside arch/ and hal/
 #   make bench    benchmarks, printed as BENCH lines and saved to build/bench.txt
 #   make tools    host tools (build/tools/rvf, build/tools/witness)
+#   make image    build/<profile>.img: RVM and its signed RVF image (PROFILE=, RVF_KEY=)
 #   make debug    QEMU halted with a gdb stub
 #   make clean
 #
@@ -283,13 +284,19 @@ UT_cap     := cap/cap.c cap/tree.c
 UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 
-UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid
+# RVF: the parser and verifier RVM runs (boot/), and the host tool's writer, keys and CLI.
+RVF_TOOL_CORE := boot/rvf.c boot/rvf_verify.c tools/rvf/write.c tools/rvf/keys.c tools/rvf/cli.c
+UT_rvf     := $(RVF_TOOL_CORE)
+UT_EXTRA_rvf := $(HOST_MBEDTLS_SAN)
+UT_LIBS_rvf := -lz
+
+UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid rvf
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test
 $(HOST_OUT)/unit/$(1)_test: $(HOST_OUT)/san/tests/unit/$(1)_test.o $$(patsubst %.c,$(HOST_OUT)/san/%.o,$$(UT_$(1))) $$(UT_EXTRA_$(1))
 	@mkdir -p $$(dir $$@)
-	$$(Q)$$(HOSTCC) $$(SAN) -o $$@ $$^ -lcmocka -lm
+	$$(Q)$$(HOSTCC) $$(SAN) -o $$@ $$^ -lcmocka -lm $$(UT_LIBS_$(1))
 endef
 $(foreach u,$(UNIT_NAMES),$(eval $(call unit_test,$(u))))
 
@@ -304,10 +311,16 @@ $(HOST_OUT)/model/cap_model_test: tests/model/cap_model_test.c tests/model/cap_m
 
 # Host tools: optimised, sharing the kernel's witness/ code and mbedTLS subset.
 .PHONY: tools
-tools: build/tools/witness
+tools: build/tools/witness build/tools/rvf
 build/tools/witness: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS) $(WITNESS_TOOL_CORE) tools/witness/main.c) $(HOST_MBEDTLS_OPT)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) -o $@ $^
+	@echo "  TOOL    $@"
+
+# tools/rvf: gzip'd kernels are read through the system's zlib (zlib1g-dev, tools/setup).
+build/tools/rvf: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(RVF_TOOL_CORE) tools/rvf/main.c) $(HOST_MBEDTLS_OPT)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -o $@ $^ -lz
 	@echo "  TOOL    $@"
 
 # Fuzzers (libFuzzer, clang): `make fuzz` runs each for FUZZ_SECONDS; make test runs a

@@ -172,7 +172,7 @@ enum rvf_err rvf_verify_signature(const struct rvf_file *f, const uint8_t pub[RV
         }
         if (s->image_version < min_version) {
                 return fail(err, RVF_E_DOWNGRADE, ci, RVF_SEG_CRYPTO, "image_version",
-                            "older than the last image booted");
+                            "below the minimum version allowed");
         }
         return RVF_OK;
 }
