@@ -170,8 +170,9 @@ enum rvf_err rvf_wasm_parse(const struct rvf_file *f, unsigned index, struct rvf
  * 0x00 u32 magic RVSG | 0x04 u16 version 1 | 0x06 u8 algorithm 1 (ECDSA P-256, SHA-256) |
  * 0x07 u8 0 | 0x08 u64 image_version | 0x10 u64 signed_length (= this segment's offset:
  * every byte before it) | 0x18 key_id[16] = SHA-256(public key point, 65 bytes)[0..16) |
- * 0x28 r[32] s[32] big-endian. Signed message: SHA-256(file[0, signed_length) || payload
- * bytes 0x00..0x28). It must be the last segment and follow the manifest. */
+ * 0x28 r[32] s[32] big-endian. Signed digest: SHA-256(file[0, signed_length) || this
+ * segment's header with content_hash zeroed || payload bytes 0x00..0x27). It must be the
+ * last segment and follow the manifest. */
 #define RVF_SIG_SIZE        0x68
 #define RVF_SIG_SIGNED_HDR  0x28
 #define RVF_SIG_ALG_P256    1

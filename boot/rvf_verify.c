@@ -106,10 +106,16 @@ enum rvf_err rvf_verify_hashes(const struct rvf_file *f, rvf_inflate_hash_fn inf
 void rvf_sig_digest(const struct rvf_file *f, const struct rvf_sig *s, uint8_t out[RVF_SHA256_SIZE])
 {
         mbedtls_sha256_context c;
+        uint8_t hdr[RVF_SEG_HDR_SIZE];
 
+        /* The CRYPTO segment's own header is signed too, all but its content hash (which
+         * covers r and s): no bit of the file escapes both the signature and the hashes. */
+        memcpy(hdr, f->data + f->seg[f->crypto].offset, sizeof(hdr));
+        memset(hdr + 0x28, 0, RVF_HASH_SIZE);
         mbedtls_sha256_init(&c);
         (void)mbedtls_sha256_starts_ret(&c, 0);
         (void)mbedtls_sha256_update_ret(&c, f->data, (size_t)s->signed_length);
+        (void)mbedtls_sha256_update_ret(&c, hdr, sizeof(hdr));
         (void)mbedtls_sha256_update_ret(&c, rvf_payload(f, (unsigned)f->crypto),
                                         RVF_SIG_SIGNED_HDR);
         (void)mbedtls_sha256_finish_ret(&c, out);

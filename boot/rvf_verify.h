@@ -27,7 +27,8 @@ void rvf_key_id(const uint8_t pub[RVF_PUBKEY_SIZE], uint8_t id[RVF_KEY_ID_SIZE])
 enum rvf_err rvf_verify_hashes(const struct rvf_file *f, rvf_inflate_hash_fn inflate,
                                struct rvf_error *err);
 
-/* The digest the signature signs: SHA-256(file[0, signed_length) || CRYPTO payload bytes
+/* The digest the signature signs: SHA-256(file[0, signed_length) || the CRYPTO segment's
+ * 64-byte header with its content hash (0x28..0x37) zeroed || CRYPTO payload bytes
  * 0x00..0x27). s comes from rvf_sig_parse. */
 void rvf_sig_digest(const struct rvf_file *f, const struct rvf_sig *s,
                     uint8_t out[RVF_SHA256_SIZE]);

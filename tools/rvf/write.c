@@ -61,27 +61,38 @@ static bool reserve(struct rvfw *w, size_t more)
         return true;
 }
 
+static uint32_t pad_for(const struct rvfw *w, size_t len)
+{
+        return w->align ? (uint32_t)((RVF_SEG_ALIGN - len % RVF_SEG_ALIGN) % RVF_SEG_ALIGN) : 0;
+}
+
+/* The 64-byte header of the next segment, content hash left zero. */
+static void make_header(const struct rvfw *w, uint8_t type, size_t len, uint8_t h[64])
+{
+        memset(h, 0, RVF_SEG_HDR_SIZE);
+        put32(h, RVF_SEG_MAGIC);
+        h[0x04] = RVF_SEG_VERSION;
+        h[0x05] = type;
+        put64(h + 0x08, w->next_id);
+        put64(h + 0x10, len);
+        put64(h + 0x18, w->time);
+        put32(h + 0x3C, pad_for(w, len));
+}
+
 uint64_t rvfw_add(struct rvfw *w, uint8_t type, const void *payload, size_t len)
 {
-        uint32_t pad =
-            w->align ? (uint32_t)((RVF_SEG_ALIGN - len % RVF_SEG_ALIGN) % RVF_SEG_ALIGN) : 0;
-        uint8_t h[RVF_SEG_HDR_SIZE] = {0}, hash[RVF_SHA256_SIZE];
+        uint32_t pad = pad_for(w, len);
+        uint8_t h[RVF_SEG_HDR_SIZE], hash[RVF_SHA256_SIZE];
 
         if (w->failed || w->count == RVF_MAX_SEGMENTS ||
             !reserve(w, RVF_SEG_HDR_SIZE + len + pad)) {
                 w->failed = true;
                 return 0;
         }
+        make_header(w, type, len, h);
         uint64_t id = w->next_id++;
-        put32(h, RVF_SEG_MAGIC);
-        h[0x04] = RVF_SEG_VERSION;
-        h[0x05] = type;
-        put64(h + 0x08, id);
-        put64(h + 0x10, len);
-        put64(h + 0x18, w->time);
         rvf_sha256(payload, len, hash);
         memcpy(h + 0x28, hash, RVF_HASH_SIZE);
-        put32(h + 0x3C, pad);
         w->dir[w->count].id = id;
         w->dir[w->count].offset = w->len;
         w->dir[w->count].length = len;
@@ -206,14 +217,16 @@ int rvfw_sign(struct rvfw *w, const uint8_t priv[32], uint64_t image_version)
         put64(p + 0x08, image_version);
         put64(p + 0x10, w->len);
         rvf_key_id(pub, p + 0x18);
-        /* The digest rvf_sig_digest computes: the file so far, then bytes 0..0x27. */
-        uint8_t *m = malloc(w->len + RVF_SIG_SIGNED_HDR);
+        /* The digest rvf_sig_digest computes: the file so far, this segment's header (its
+         * content hash zero), then payload bytes 0..0x27. */
+        uint8_t *m = malloc(w->len + RVF_SEG_HDR_SIZE + RVF_SIG_SIGNED_HDR);
         if (m == NULL) {
                 return -1;
         }
         memcpy(m, w->buf, w->len);
-        memcpy(m + w->len, p, RVF_SIG_SIGNED_HDR);
-        rvf_sha256(m, w->len + RVF_SIG_SIGNED_HDR, digest);
+        make_header(w, RVF_SEG_CRYPTO, sizeof(p), m + w->len);
+        memcpy(m + w->len + RVF_SEG_HDR_SIZE, p, RVF_SIG_SIGNED_HDR);
+        rvf_sha256(m, w->len + RVF_SEG_HDR_SIZE + RVF_SIG_SIGNED_HDR, digest);
         free(m);
         if (rvf_sign_digest(priv, digest, p + 0x28) != 0) {
                 return -1;
