@@ -335,7 +335,13 @@ $(HOST_OUT)/fuzz/witness_fuzz: tests/fuzz/witness_fuzz.c $(WITNESS_SRCS) $(WITNE
 $(HOST_OUT)/fuzz/wasm_fuzz: tests/fuzz/wasm_fuzz.c $(wildcard wasm/*.c wasm/*.h wasm/*.inc) $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) -o $@ tests/fuzz/wasm_fuzz.c $(wildcard wasm/*.c) -lm
-FUZZERS := $(HOST_OUT)/fuzz/witness_fuzz $(HOST_OUT)/fuzz/wasm_fuzz
+# The RVF fuzzer also writes a valid signed file into its corpus as the seed.
+RVF_FUZZ_SRCS := boot/rvf.c boot/rvf_verify.c tools/rvf/write.c tools/rvf/keys.c
+$(HOST_OUT)/fuzz/rvf_fuzz: tests/fuzz/rvf_fuzz.c $(RVF_FUZZ_SRCS) $(wildcard boot/rvf*.h tools/rvf/*.h) $(SETUP_STAMP)
+	@mkdir -p $(dir $@) $@.corpus
+	$(Q)$(FUZZ_CC) -o $@ tests/fuzz/rvf_fuzz.c $(RVF_FUZZ_SRCS) $(HOST_MBEDTLS_SRCS) -lz -w -Wno-error
+	$(Q)RVF_FUZZ_SEED=$@.corpus/seed.rvf $@ -runs=0 >/dev/null 2>&1
+FUZZERS := $(HOST_OUT)/fuzz/witness_fuzz $(HOST_OUT)/fuzz/wasm_fuzz $(HOST_OUT)/fuzz/rvf_fuzz
 .PHONY: fuzz
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do mkdir -p $$f.corpus; \

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "mbedtls/sha256.h"
+
 #include "boot/rvf_verify.h"
 #include "tools/rvf/rvf_tool.h"
 
@@ -355,27 +357,44 @@ uint8_t *rvf_gzip(const uint8_t *data, size_t len, size_t *out_len)
 
 int rvf_gunzip_hash(const uint8_t *gz, uint64_t gz_len, uint64_t image_size, uint8_t out[32])
 {
-        /* Inflate into a buffer of exactly image_size + 1 bytes: one more means too long. */
-        if (image_size > (1ULL << 32) || gz_len > UINT32_MAX) {
-                return -1;
-        }
-        uint8_t *buf = malloc(image_size + 1);
+        /* Streamed through a fixed buffer and hashed as it comes: a lying image_size costs
+         * no memory, and output past image_size stops the stream. */
+        static uint8_t chunk[65536];
+        mbedtls_sha256_context h;
         z_stream z;
-        memset(&z, 0, sizeof(z));
-        if (buf == NULL || inflateInit2(&z, 15 + 16) != Z_OK) {
-                free(buf);
+        uint64_t total = 0;
+        int rc = Z_OK;
+
+        if (gz_len > UINT32_MAX) {
                 return -1;
         }
+        memset(&z, 0, sizeof(z));
+        if (inflateInit2(&z, 15 + 16) != Z_OK) {
+                return -1;
+        }
+        mbedtls_sha256_init(&h);
+        (void)mbedtls_sha256_starts_ret(&h, 0);
         z.next_in = (Bytef *)gz;
         z.avail_in = (uInt)gz_len;
-        z.next_out = buf;
-        z.avail_out = (uInt)(image_size + 1);
-        int rc = inflate(&z, Z_FINISH);
-        bool ok = rc == Z_STREAM_END && z.total_out == image_size && z.avail_in == 0;
-        inflateEnd(&z);
-        if (ok) {
-                rvf_sha256(buf, image_size, out);
+        while (rc == Z_OK && total <= image_size) {
+                z.next_out = chunk;
+                z.avail_out = sizeof(chunk);
+                rc = inflate(&z, Z_NO_FLUSH);
+                size_t got = sizeof(chunk) - z.avail_out;
+                if (rc != Z_OK && rc != Z_STREAM_END) {
+                        break;
+                }
+                if (got == 0 && rc == Z_OK) {
+                        rc = Z_DATA_ERROR; /* no progress: the stream is cut short */
+                        break;
+                }
+                total += got;
+                if (total <= image_size) {
+                        (void)mbedtls_sha256_update_ret(&h, chunk, got);
+                }
         }
-        free(buf);
+        bool ok = rc == Z_STREAM_END && total == image_size && z.avail_in == 0;
+        inflateEnd(&z);
+        (void)mbedtls_sha256_finish_ret(&h, out);
         return ok ? 0 : -1;
 }
