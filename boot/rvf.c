@@ -785,6 +785,58 @@ enum rvf_err rvf_profile_parse(const struct rvf_file *f, unsigned index, struct 
         return e;
 }
 
+/* ---- flash layout ---- */
+
+const char rvf_flash_magic[8] = {'R', 'V', 'M', 'F', 'L', 'A', 'S', 'H'};
+
+enum rvf_err rvf_flash_parse(const void *flash, uint64_t size, struct rvf_flash *out,
+                             struct rvf_error *err)
+{
+        const uint8_t *h = (const uint8_t *)flash + RVF_FLASH_HDR_OFFSET;
+
+        fail(err, RVF_OK, -1, 0, NULL, NULL);
+        if (flash == NULL || out == NULL || size < RVF_FLASH_HDR_OFFSET + RVF_FLASH_HDR_SIZE) {
+                return fail(err, RVF_E_TRUNCATED, -1, 0, "flash header", "flash too small");
+        }
+        memset(out, 0, sizeof(*out));
+        out->active = -1;
+        if (memcmp(h, rvf_flash_magic, sizeof(rvf_flash_magic)) != 0) {
+                return fail(err, RVF_E_MAGIC, -1, 0, "flash magic", "not RVMFLASH");
+        }
+        if (rvf_le32(h + 0x08) != RVF_FLASH_VERSION) {
+                return fail(err, RVF_E_VERSION, -1, 0, "flash version", "unknown version");
+        }
+        if (rvf_le32(h + 0x0C) != RVF_FLASH_SLOTS) {
+                return fail(err, RVF_E_FIELD, -1, 0, "slot_count", "not 2");
+        }
+        out->rvm_offset = rvf_le64(h + 0x10);
+        out->rvm_length = rvf_le64(h + 0x18);
+        out->rvm_sha256 = h + 0x20;
+        if (out->rvm_offset != 0 || out->rvm_length > RVF_FLASH_RVM_MAX) {
+                return fail(err, RVF_E_RANGE, -1, 0, "rvm_length", "RVM overlaps the header");
+        }
+        for (unsigned i = 0; i < RVF_FLASH_SLOTS; i++) {
+                const uint8_t *e = h + 0x40 + 32 * i;
+                const uint64_t base = i == 0 ? RVF_FLASH_SLOT_A : RVF_FLASH_SLOT_B;
+                out->slot[i].offset = rvf_le64(e);
+                out->slot[i].length = rvf_le64(e + 8);
+                out->slot[i].image_version = rvf_le64(e + 16);
+                out->slot[i].flags = rvf_le32(e + 24);
+                if (out->slot[i].offset != base || out->slot[i].length > RVF_FLASH_SLOT_MAX ||
+                    (out->slot[i].length != 0 &&
+                     (size < base || out->slot[i].length > size - base)) ||
+                    (out->slot[i].flags & ~RVF_FLASH_SLOT_ACTIVE) != 0 || rvf_le32(e + 28) != 0) {
+                        return fail(err, RVF_E_RANGE, -1, 0, i ? "slot B" : "slot A",
+                                    "offset, length or flags out of range");
+                }
+                if ((out->slot[i].flags & RVF_FLASH_SLOT_ACTIVE) && out->slot[i].length != 0 &&
+                    out->active < 0) {
+                        out->active = (int)i;
+                }
+        }
+        return RVF_OK;
+}
+
 /* ---- names and messages ---- */
 
 const char *rvf_seg_type_name(uint8_t type)

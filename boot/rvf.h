@@ -259,6 +259,39 @@ void rvf_profile_agent(const struct rvf_profile *p, unsigned i, struct rvf_profi
 void rvf_profile_edge(const struct rvf_profile *p, unsigned i, struct rvf_profile_edge *out);
 void rvf_profile_lease(const struct rvf_profile *p, unsigned i, struct rvf_profile_lease *out);
 
+/* ---- the flash layout `make image` writes (docs/boards.md) ----
+ * One 64 MiB file = QEMU virt pflash bank 0 (PA 0x0): RVM's image at 0, a 4 KiB flash
+ * header at RVF_FLASH_HDR_OFFSET, RVF slot A at RVF_FLASH_SLOT_A, slot B (for signed A/B
+ * updates; empty until one is written) at RVF_FLASH_SLOT_B. Unused bytes are 0xFF (erased).
+ * Header: 0x00 "RVMFLASH" | 0x08 u32 version 1 | 0x0C u32 slot_count (2) | 0x10 u64
+ * rvm_offset | 0x18 u64 rvm_length | 0x20 rvm SHA-256[32] | 0x40 + 32 i: slot i: u64 offset |
+ * u64 length (0 = empty) | u64 image_version | u32 flags (bit 0: boot this slot) | u32 0. */
+#define RVF_FLASH_SIZE        0x04000000ULL /* 64 MiB */
+#define RVF_FLASH_HDR_OFFSET  0x00F00000ULL
+#define RVF_FLASH_HDR_SIZE    4096
+#define RVF_FLASH_SLOT_A      0x01000000ULL
+#define RVF_FLASH_SLOT_B      0x02800000ULL
+#define RVF_FLASH_SLOT_MAX    0x01800000ULL /* 24 MiB per slot */
+#define RVF_FLASH_RVM_MAX     RVF_FLASH_HDR_OFFSET
+#define RVF_FLASH_SLOTS       2
+#define RVF_FLASH_VERSION     1
+#define RVF_FLASH_SLOT_ACTIVE 0x1u
+extern const char rvf_flash_magic[8];
+
+struct rvf_flash {
+        uint64_t rvm_offset, rvm_length;
+        const uint8_t *rvm_sha256;
+        struct {
+                uint64_t offset, length, image_version;
+                uint32_t flags;
+        } slot[RVF_FLASH_SLOTS];
+        int active; /* the slot to boot, -1 if none is marked */
+};
+/* Parse the header of a flash image of size bytes (at least up to the header). Every
+ * offset and length is checked against size and the fixed regions. */
+enum rvf_err rvf_flash_parse(const void *flash, uint64_t size, struct rvf_flash *out,
+                             struct rvf_error *err);
+
 /* ---- names and messages ---- */
 const char *rvf_seg_type_name(uint8_t type);
 const char *rvf_err_name(enum rvf_err e);

@@ -640,6 +640,35 @@ static void test_tool_build_inspect_verify_extract_sign(void **state)
         assert_int_equal(tool("verify", path("seed.rvf"), "--boot", NULL), RVF_EXIT_UNBOOTABLE);
         assert_non_null(strstr(err_buf, "x86_64 kernel"));
 
+        /* The flash layout: RVM at 0, header, slot A; a lying header is refused. */
+        put_file("rvm.bin", "RVM-IMAGE", 9);
+        assert_int_equal(tool("flash", "-o", path("f.img"), "--rvm", path("rvm.bin"), "--slot-a",
+                              path("a.rvf"), NULL),
+                         RVF_EXIT_OK);
+        FILE *fi = fopen(path("f.img"), "rb");
+        uint8_t *flash = malloc(RVF_FLASH_SIZE);
+        assert_int_equal(fread(flash, 1, RVF_FLASH_SIZE, fi), RVF_FLASH_SIZE);
+        fclose(fi);
+        struct rvf_flash fl;
+        struct rvf_error er;
+        assert_int_equal(rvf_flash_parse(flash, RVF_FLASH_SIZE, &fl, &er), RVF_OK);
+        assert_int_equal(fl.active, 0);
+        assert_int_equal(fl.rvm_length, 9);
+        assert_int_equal(fl.slot[0].image_version, 5);
+        assert_int_equal(fl.slot[1].length, 0);
+        assert_int_equal(rvf_parse(flash + fl.slot[0].offset, fl.slot[0].length, &F, &er), RVF_OK);
+        assert_int_equal(rvf_verify(&F, pub, 0, NULL, &er), RVF_E_KEY);       /* dev.key, not pub */
+        assert_int_equal(flash[fl.slot[0].offset + fl.slot[0].length], 0xFF); /* erased */
+        assert_int_equal(rvf_flash_parse(flash, RVF_FLASH_HDR_OFFSET, &fl, &er), RVF_E_TRUNCATED);
+        put64(flash + RVF_FLASH_HDR_OFFSET + 0x48, RVF_FLASH_SLOT_MAX + 1);
+        assert_int_equal(rvf_flash_parse(flash, RVF_FLASH_SIZE, &fl, &er), RVF_E_RANGE);
+        put64(flash + RVF_FLASH_HDR_OFFSET + 0x48, 64);
+        put64(flash + RVF_FLASH_HDR_OFFSET + 0x40, 0);
+        assert_int_equal(rvf_flash_parse(flash, RVF_FLASH_SIZE, &fl, &er), RVF_E_RANGE);
+        flash[RVF_FLASH_HDR_OFFSET] = 'X';
+        assert_int_equal(rvf_flash_parse(flash, RVF_FLASH_SIZE, &fl, &er), RVF_E_MAGIC);
+        free(flash);
+
         /* Spec errors name the line. */
         put_file("bad.spec", "kernel k nope.bin\npartition p guest kernel=zz mem=1M\n", 50);
         assert_int_equal(tool("build", "-o", path("x.rvf"), path("bad.spec"), NULL),

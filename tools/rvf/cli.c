@@ -27,13 +27,16 @@ static const char usage[] =
     "      requires every kernel to be one RVM can boot (aarch64, not compressed).\n"
     "  extract FILE SEGMENT_ID OUT [--image]   a segment's payload (or its image/module)\n"
     "  sign FILE --key KEY [--image-version N] [-o OUT]   (re)sign, replacing a signature\n"
+    "  flash -o IMG --rvm RVM.BIN --slot-a A.RVF [--slot-b B.RVF]\n"
+    "      One 64 MiB flash file (QEMU pflash bank 0): RVM at 0, the flash header at\n"
+    "      0xF00000, RVF slot A at 0x1000000 (booted), slot B at 0x2800000\n"
     "  keygen KEY [--force]      new P-256 key: KEY (32-byte scalar) and KEY.pub (65-byte\n"
     "                            point); KEY may be .pub wherever only checking is done\n"
     "exit status: 0 ok, 1 usage or I/O, 2 malformed file, 3 content hash, 4 image or\n"
     "  bytecode hash, 5 unsigned, 6 wrong key, 7 bad signature, 8 downgrade (below\n"
     "  --min-version), 9 not bootable by RVM (--boot)\n"
     "spec lines (# comments):\n"
-    "  image_version N | epoch N\n"
+    "  image_version N | epoch N | profile   (profile: a PROFILE segment even if empty)\n"
     "  kernel NAME FILE [arch=aarch64|x86_64] [vcpus=N] [min_mem=MIB] [entry=ADDR]\n"
     "         [cmdline=\"...\"] [gzip]\n"
     "  wasm NAME FILE [role=agent|combined] [priority=N] [pages=N]\n"
@@ -436,6 +439,7 @@ struct build {
         unsigned nnames;
         uint64_t image_version;
         uint32_t epoch;
+        bool want_profile; /* a PROFILE segment even with an empty table */
         const char *spec;
         unsigned line;
 };
@@ -768,6 +772,10 @@ static int spec_line(struct build *b, char *line)
                 return tok[0][0] == 'k' ? add_kernel(b, tok[1], tok[2], tok + 3, n - 3)
                                         : add_wasm(b, tok[1], tok[2], tok + 3, n - 3);
         }
+        if (strcmp(tok[0], "profile") == 0 && n == 1) {
+                b->want_profile = true;
+                return 0;
+        }
         if (strcmp(tok[0], "partition") == 0) {
                 return add_partition(b, tok, n);
         }
@@ -872,7 +880,8 @@ static int cmd_build(struct ctx *c, int argc, char **argv)
         if (version_given) {
                 b->image_version = saved_version;
         }
-        if (st == 0 && b->prof.parts + b->prof.agents + b->prof.edges + b->prof.leases > 0) {
+        if (st == 0 && (b->want_profile ||
+                        b->prof.parts + b->prof.agents + b->prof.edges + b->prof.leases > 0)) {
                 size_t len;
                 uint8_t *p = rvfp_encode(&b->prof, &len);
                 if (p == NULL || rvfw_add(&b->w, RVF_SEG_PROFILE, p, len) == 0) {
@@ -1163,6 +1172,105 @@ static int cmd_sign(struct ctx *c, int argc, char **argv)
         return st;
 }
 
+static int cmd_flash(struct ctx *c, int argc, char **argv)
+{
+        const char *out = NULL, *rvm = NULL, *slot[RVF_FLASH_SLOTS] = {NULL, NULL};
+        for (int i = 0; i + 1 < argc; i += 2) {
+                if (strcmp(argv[i], "-o") == 0) {
+                        out = argv[i + 1];
+                } else if (strcmp(argv[i], "--rvm") == 0) {
+                        rvm = argv[i + 1];
+                } else if (strcmp(argv[i], "--slot-a") == 0) {
+                        slot[0] = argv[i + 1];
+                } else if (strcmp(argv[i], "--slot-b") == 0) {
+                        slot[1] = argv[i + 1];
+                } else {
+                        return say_err(c, RVF_EXIT_USAGE, "flash: unexpected '%s'", argv[i]);
+                }
+        }
+        if (out == NULL || rvm == NULL || slot[0] == NULL || argc % 2 != 0) {
+                return say_err(c, RVF_EXIT_USAGE,
+                               "flash -o IMG --rvm RVM.BIN --slot-a A.RVF "
+                               "[--slot-b B.RVF]");
+        }
+        uint8_t *img = malloc(RVF_FLASH_SIZE);
+        size_t n = 0;
+        uint8_t *r = read_file(rvm, &n);
+        int st = 0;
+        if (img == NULL || r == NULL) {
+                st = say_err(c, RVF_EXIT_USAGE, "cannot read %s", rvm);
+        } else if (n > RVF_FLASH_RVM_MAX) {
+                st = say_err(c, RVF_EXIT_USAGE, "%s: %zu bytes, more than the %llu RVM may use",
+                             rvm, n, (unsigned long long)RVF_FLASH_RVM_MAX);
+        }
+        if (st == 0) {
+                uint8_t *h = img + RVF_FLASH_HDR_OFFSET;
+                memset(img, 0xFF, RVF_FLASH_SIZE); /* erased NOR */
+                memcpy(img, r, n);
+                memset(h, 0, RVF_FLASH_HDR_SIZE);
+                memcpy(h, rvf_flash_magic, sizeof(rvf_flash_magic));
+                h[0x08] = RVF_FLASH_VERSION;
+                h[0x0C] = RVF_FLASH_SLOTS;
+                for (int b = 0; b < 8; b++) {
+                        h[0x18 + b] = (uint8_t)((uint64_t)n >> (8 * b));
+                }
+                rvf_sha256(r, n, h + 0x20);
+        }
+        for (unsigned i = 0; st == 0 && i < RVF_FLASH_SLOTS; i++) {
+                uint8_t *e = img + RVF_FLASH_HDR_OFFSET + 0x40 + 32 * i;
+                uint64_t base = i ? RVF_FLASH_SLOT_B : RVF_FLASH_SLOT_A, ver = 0, len = 0;
+                for (int b = 0; b < 8; b++) {
+                        e[b] = (uint8_t)(base >> (8 * b));
+                }
+                if (slot[i] != NULL) {
+                        struct loaded *l = calloc(1, sizeof(*l));
+                        struct rvf_sig sg;
+                        struct rvf_error er;
+                        st = l ? load_rvf(c, slot[i], l) : RVF_EXIT_USAGE;
+                        if (st == 0 && l->len > RVF_FLASH_SLOT_MAX) {
+                                st =
+                                    say_err(c, RVF_EXIT_USAGE, "%s is larger than a slot", slot[i]);
+                        }
+                        if (st == 0) {
+                                if (rvf_sig_parse(&l->f, &sg, &er) == RVF_OK) {
+                                        ver = sg.image_version;
+                                }
+                                len = l->len;
+                                memcpy(img + base, l->data, len);
+                                e[24] = i == 0 ? RVF_FLASH_SLOT_ACTIVE : 0;
+                        }
+                        if (l) {
+                                free(l->data);
+                        }
+                        free(l);
+                }
+                for (int b = 0; b < 8; b++) {
+                        e[8 + b] = (uint8_t)(len >> (8 * b));
+                        e[16 + b] = (uint8_t)(ver >> (8 * b));
+                }
+        }
+        if (st == 0) {
+                struct rvf_flash fl;
+                struct rvf_error er;
+                enum rvf_err e = rvf_flash_parse(img, RVF_FLASH_SIZE, &fl, &er);
+                if (e != RVF_OK) {
+                        st = report(c, out, e, &er);
+                } else if (write_file(out, img, RVF_FLASH_SIZE, 0644) != 0) {
+                        st = say_err(c, RVF_EXIT_USAGE, "cannot write %s", out);
+                } else {
+                        fprintf(c->out,
+                                "rvf: wrote %s: RVM %zu bytes at 0x0, slot A %llu bytes at "
+                                "0x%llx (image version %llu)\n",
+                                out, n, (unsigned long long)fl.slot[0].length,
+                                (unsigned long long)fl.slot[0].offset,
+                                (unsigned long long)fl.slot[0].image_version);
+                }
+        }
+        free(r);
+        free(img);
+        return st;
+}
+
 static int cmd_keygen(struct ctx *c, int argc, char **argv)
 {
         bool force = argc == 2 && strcmp(argv[1], "--force") == 0;
@@ -1216,6 +1324,8 @@ int rvf_tool_run(int argc, char **argv, FILE *out, FILE *err)
                 return cmd_extract(&c, argc, argv);
         } else if (strcmp(cmd, "sign") == 0) {
                 return cmd_sign(&c, argc, argv);
+        } else if (strcmp(cmd, "flash") == 0) {
+                return cmd_flash(&c, argc, argv);
         } else if (strcmp(cmd, "keygen") == 0) {
                 return cmd_keygen(&c, argc, argv);
         }
