@@ -285,7 +285,8 @@ UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 
 # RVF: the parser and verifier RVM runs (boot/), and the host tool's writer, keys and CLI.
-RVF_TOOL_CORE := boot/rvf.c boot/rvf_verify.c tools/rvf/write.c tools/rvf/keys.c tools/rvf/cli.c
+RVF_TOOL_CORE := boot/rvf.c boot/rvf_verify.c tools/rvf/write.c tools/rvf/keys.c tools/rvf/cli.c \
+	tools/rvf/build.c tools/rvf/inspect.c
 UT_rvf     := $(RVF_TOOL_CORE)
 UT_EXTRA_rvf := $(HOST_MBEDTLS_SAN)
 UT_LIBS_rvf := -lz
