@@ -285,7 +285,7 @@ UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 
 # RVF: the parser and verifier RVM runs (boot/), and the host tool's writer, keys and CLI.
-RVF_TOOL_CORE := boot/rvf.c boot/rvf_verify.c tools/rvf/write.c tools/rvf/keys.c tools/rvf/cli.c \
+RVF_TOOL_CORE := boot/rvf.c boot/rvf_profile.c boot/rvf_verify.c tools/rvf/write.c tools/rvf/keys.c tools/rvf/cli.c \
 	tools/rvf/build.c tools/rvf/inspect.c
 UT_rvf     := $(RVF_TOOL_CORE)
 UT_EXTRA_rvf := $(HOST_MBEDTLS_SAN)
@@ -381,7 +381,7 @@ $(HOST_OUT)/fuzz/wasm_fuzz: tests/fuzz/wasm_fuzz.c $(wildcard wasm/*.c wasm/*.h 
 	@mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) -o $@ tests/fuzz/wasm_fuzz.c $(wildcard wasm/*.c) -lm
 # The RVF fuzzer also writes a valid signed file into its corpus as the seed.
-RVF_FUZZ_SRCS := boot/rvf.c boot/rvf_verify.c tools/rvf/write.c tools/rvf/keys.c
+RVF_FUZZ_SRCS := boot/rvf.c boot/rvf_profile.c boot/rvf_verify.c tools/rvf/write.c tools/rvf/keys.c
 $(HOST_OUT)/fuzz/rvf_fuzz: tests/fuzz/rvf_fuzz.c $(RVF_FUZZ_SRCS) $(wildcard boot/rvf*.h tools/rvf/*.h) $(SETUP_STAMP)
 	@mkdir -p $(dir $@) $@.corpus
 	$(Q)$(FUZZ_CC) -o $@ tests/fuzz/rvf_fuzz.c $(RVF_FUZZ_SRCS) $(HOST_MBEDTLS_SRCS) -lz -w -Wno-error

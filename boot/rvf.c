@@ -7,8 +7,8 @@
 
 #include <string.h>
 
-static enum rvf_err fail(struct rvf_error *err, enum rvf_err code, int segment, uint8_t type,
-                         const char *field, const char *reason)
+enum rvf_err rvf_error_set(struct rvf_error *err, enum rvf_err code, int segment, uint8_t type,
+                           const char *field, const char *reason)
 {
         if (err != NULL) {
                 err->code = code;
@@ -18,18 +18,6 @@ static enum rvf_err fail(struct rvf_error *err, enum rvf_err code, int segment, 
                 err->entry = -1;
                 err->field = field;
                 err->reason = reason;
-        }
-        return code;
-}
-
-static enum rvf_err fail_entry(struct rvf_error *err, enum rvf_err code, int segment,
-                               const char *table, unsigned entry, const char *field,
-                               const char *reason)
-{
-        fail(err, code, segment, RVF_SEG_PROFILE, field, reason);
-        if (err != NULL) {
-                err->table = table;
-                err->entry = (int)entry;
         }
         return code;
 }
@@ -55,23 +43,25 @@ static enum rvf_err walk_segments(struct rvf_file *f, struct rvf_error *err)
                 struct rvf_segment *s;
 
                 if (f->seg_count == RVF_MAX_SEGMENTS) {
-                        return fail(err, RVF_E_TOO_MANY, i, 0, "segment", "more than 64 segments");
+                        return rvf_error_set(err, RVF_E_TOO_MANY, i, 0, "segment",
+                                             "more than 64 segments");
                 }
                 if (f->size - off < RVF_SEG_HDR_SIZE) {
-                        return fail(err, RVF_E_TRUNCATED, i, 0, "header",
-                                    "segment header past end of file");
+                        return rvf_error_set(err, RVF_E_TRUNCATED, i, 0, "header",
+                                             "segment header past end of file");
                 }
                 s = &f->seg[f->seg_count];
                 s->type = h[0x05];
                 if (rvf_le32(h) != RVF_SEG_MAGIC) {
-                        return fail(err, RVF_E_MAGIC, i, 0, "magic", "not RVFS");
+                        return rvf_error_set(err, RVF_E_MAGIC, i, 0, "magic", "not RVFS");
                 }
                 if (h[0x04] != RVF_SEG_VERSION) {
-                        return fail(err, RVF_E_VERSION, i, s->type, "version",
-                                    "unknown segment version");
+                        return rvf_error_set(err, RVF_E_VERSION, i, s->type, "version",
+                                             "unknown segment version");
                 }
                 if (!type_known(s->type)) {
-                        return fail(err, RVF_E_FIELD, i, s->type, "type", "unknown segment type");
+                        return rvf_error_set(err, RVF_E_FIELD, i, s->type, "type",
+                                             "unknown segment type");
                 }
                 s->offset = off;
                 s->payload_offset = off + RVF_SEG_HDR_SIZE;
@@ -85,43 +75,43 @@ static enum rvf_err walk_segments(struct rvf_file *f, struct rvf_error *err)
                 memcpy(s->content_hash, h + 0x28, RVF_HASH_SIZE);
                 s->align_pad = rvf_le32(h + 0x3C);
                 if (s->id == 0) {
-                        return fail(err, RVF_E_FIELD, i, s->type, "segment_id",
-                                    "0 is not a segment id");
+                        return rvf_error_set(err, RVF_E_FIELD, i, s->type, "segment_id",
+                                             "0 is not a segment id");
                 }
                 for (unsigned j = 0; j < f->seg_count; j++) {
                         if (f->seg[j].id == s->id) {
-                                return fail(err, RVF_E_FIELD, i, s->type, "segment_id",
-                                            "two segments with this id");
+                                return rvf_error_set(err, RVF_E_FIELD, i, s->type, "segment_id",
+                                                     "two segments with this id");
                         }
                 }
                 if (s->checksum_algo != 0) {
-                        return fail(err, RVF_E_FIELD, i, s->type, "checksum_algo",
-                                    "unknown content hash algorithm");
+                        return rvf_error_set(err, RVF_E_FIELD, i, s->type, "checksum_algo",
+                                             "unknown content hash algorithm");
                 }
                 if (s->compression != 0 || rvf_le32(h + 0x38) != 0) {
-                        return fail(err, RVF_E_FIELD, i, s->type, "compression",
-                                    "segment-level compression is not supported");
+                        return rvf_error_set(err, RVF_E_FIELD, i, s->type, "compression",
+                                             "segment-level compression is not supported");
                 }
                 if (rvf_le16(h + 0x22) != 0 || rvf_le32(h + 0x24) != 0) {
-                        return fail(err, RVF_E_FIELD, i, s->type, "reserved", "not zero");
+                        return rvf_error_set(err, RVF_E_FIELD, i, s->type, "reserved", "not zero");
                 }
                 if (s->payload_length > f->size - s->payload_offset) {
-                        return fail(err, RVF_E_RANGE, i, s->type, "payload_length",
-                                    "past end of file");
+                        return rvf_error_set(err, RVF_E_RANGE, i, s->type, "payload_length",
+                                             "past end of file");
                 }
                 if (s->align_pad >= RVF_SEG_ALIGN) {
-                        return fail(err, RVF_E_FIELD, i, s->type, "alignment_pad",
-                                    "64 or more padding bytes");
+                        return rvf_error_set(err, RVF_E_FIELD, i, s->type, "alignment_pad",
+                                             "64 or more padding bytes");
                 }
                 uint64_t end = s->payload_offset + s->payload_length;
                 if (s->align_pad > f->size - end) {
-                        return fail(err, RVF_E_RANGE, i, s->type, "alignment_pad",
-                                    "past end of file");
+                        return rvf_error_set(err, RVF_E_RANGE, i, s->type, "alignment_pad",
+                                             "past end of file");
                 }
                 for (uint32_t p = 0; p < s->align_pad; p++) {
                         if (f->data[end + p] != 0) {
-                                return fail(err, RVF_E_FIELD, i, s->type, "alignment_pad",
-                                            "padding bytes not zero");
+                                return rvf_error_set(err, RVF_E_FIELD, i, s->type, "alignment_pad",
+                                                     "padding bytes not zero");
                         }
                 }
                 f->seg_count++;
@@ -139,24 +129,25 @@ static enum rvf_err check_order(struct rvf_file *f, struct rvf_error *err)
 
                 if (t == RVF_SEG_MANIFEST) {
                         if (f->manifest >= 0) {
-                                return fail(err, RVF_E_MANIFEST, (int)i, t, "type",
-                                            "a second manifest");
+                                return rvf_error_set(err, RVF_E_MANIFEST, (int)i, t, "type",
+                                                     "a second manifest");
                         }
                         f->manifest = (int)i;
                 } else if (t == RVF_SEG_CRYPTO) {
                         if (f->manifest < 0 || i + 1 != f->seg_count) {
-                                return fail(err, RVF_E_MANIFEST, (int)i, t, "type",
-                                            "the signature must be the last segment, after "
-                                            "the manifest");
+                                return rvf_error_set(
+                                    err, RVF_E_MANIFEST, (int)i, t, "type",
+                                    "the signature must be the last segment, after "
+                                    "the manifest");
                         }
                         f->crypto = (int)i;
                 } else if (f->manifest >= 0) {
-                        return fail(err, RVF_E_MANIFEST, (int)i, t, "type",
-                                    "only the signature may follow the manifest");
+                        return rvf_error_set(err, RVF_E_MANIFEST, (int)i, t, "type",
+                                             "only the signature may follow the manifest");
                 }
         }
         if (f->manifest < 0) {
-                return fail(err, RVF_E_MANIFEST, -1, 0, "manifest", "no MANIFEST segment");
+                return rvf_error_set(err, RVF_E_MANIFEST, -1, 0, "manifest", "no MANIFEST segment");
         }
         return RVF_OK;
 }
@@ -169,32 +160,32 @@ static enum rvf_err check_directory(struct rvf_file *f, struct rvf_error *err)
         const uint64_t len = m->payload_length;
 
         if (len < RVF_MANIFEST_HDR_SIZE) {
-                return fail(err, RVF_E_TRUNCATED, mi, m->type, "payload_length",
-                            "shorter than the manifest header");
+                return rvf_error_set(err, RVF_E_TRUNCATED, mi, m->type, "payload_length",
+                                     "shorter than the manifest header");
         }
         f->epoch = rvf_le32(p);
         f->profile_id = p[18];
         uint32_t count = rvf_le32(p + 14);
         if (count > RVF_MAX_SEGMENTS) {
-                return fail(err, RVF_E_TOO_MANY, mi, m->type, "seg_count",
-                            "more than 64 directory entries");
+                return rvf_error_set(err, RVF_E_TOO_MANY, mi, m->type, "seg_count",
+                                     "more than 64 directory entries");
         }
         uint64_t need = RVF_MANIFEST_HDR_SIZE + (uint64_t)count * RVF_MANIFEST_ENTRY_SIZE + 4;
         if (need > len) {
-                return fail(err, RVF_E_TRUNCATED, mi, m->type, "seg_count",
-                            "directory past end of the manifest payload");
+                return rvf_error_set(err, RVF_E_TRUNCATED, mi, m->type, "seg_count",
+                                     "directory past end of the manifest payload");
         }
         if (rvf_le32(p + need - 4) != 0) {
-                return fail(err, RVF_E_FIELD, mi, m->type, "del_count",
-                            "deleted segments are not supported");
+                return rvf_error_set(err, RVF_E_FIELD, mi, m->type, "del_count",
+                                     "deleted segments are not supported");
         }
         if (need != len) {
-                return fail(err, RVF_E_FIELD, mi, m->type, "payload_length",
-                            "bytes after the directory");
+                return rvf_error_set(err, RVF_E_FIELD, mi, m->type, "payload_length",
+                                     "bytes after the directory");
         }
         if (count != (uint32_t)mi) {
-                return fail(err, RVF_E_DIRECTORY, mi, m->type, "seg_count",
-                            "directory does not list every segment before the manifest");
+                return rvf_error_set(err, RVF_E_DIRECTORY, mi, m->type, "seg_count",
+                                     "directory does not list every segment before the manifest");
         }
         for (uint32_t j = 0; j < count; j++) {
                 const uint8_t *e = p + RVF_MANIFEST_HDR_SIZE + j * RVF_MANIFEST_ENTRY_SIZE;
@@ -204,15 +195,16 @@ static enum rvf_err check_directory(struct rvf_file *f, struct rvf_error *err)
 
                 if (off > f->size || f->size - off < RVF_SEG_HDR_SIZE ||
                     plen > f->size - off - RVF_SEG_HDR_SIZE) {
-                        return fail(err, RVF_E_RANGE, at, type, "directory offset/length",
-                                    "points outside the file");
+                        return rvf_error_set(err, RVF_E_RANGE, at, type, "directory offset/length",
+                                             "points outside the file");
                 }
                 for (uint32_t k = 0; k < j; k++) {
                         const uint8_t *o = p + RVF_MANIFEST_HDR_SIZE + k * RVF_MANIFEST_ENTRY_SIZE;
                         if (overlaps(off, RVF_SEG_HDR_SIZE + plen, rvf_le64(o + 8),
                                      RVF_SEG_HDR_SIZE + rvf_le64(o + 16))) {
-                                return fail(err, RVF_E_OVERLAP, at, type, "directory offset",
-                                            "overlaps another segment");
+                                return rvf_error_set(err, RVF_E_OVERLAP, at, type,
+                                                     "directory offset",
+                                                     "overlaps another segment");
                         }
                 }
                 int s = -1;
@@ -222,20 +214,21 @@ static enum rvf_err check_directory(struct rvf_file *f, struct rvf_error *err)
                         }
                 }
                 if (s < 0 || s >= mi) {
-                        return fail(err, RVF_E_DIRECTORY, at, type, "directory offset",
-                                    "no segment before the manifest starts there");
+                        return rvf_error_set(err, RVF_E_DIRECTORY, at, type, "directory offset",
+                                             "no segment before the manifest starts there");
                 }
                 if (f->seg[s].id != id) {
-                        return fail(err, RVF_E_DIRECTORY, at, type, "directory segment_id",
-                                    "differs from the segment header");
+                        return rvf_error_set(err, RVF_E_DIRECTORY, at, type, "directory segment_id",
+                                             "differs from the segment header");
                 }
                 if (f->seg[s].payload_length != plen) {
-                        return fail(err, RVF_E_DIRECTORY, at, type, "directory payload_length",
-                                    "differs from the segment header");
+                        return rvf_error_set(err, RVF_E_DIRECTORY, at, type,
+                                             "directory payload_length",
+                                             "differs from the segment header");
                 }
                 if (f->seg[s].type != type) {
-                        return fail(err, RVF_E_DIRECTORY, at, type, "directory type",
-                                    "differs from the segment header");
+                        return rvf_error_set(err, RVF_E_DIRECTORY, at, type, "directory type",
+                                             "differs from the segment header");
                 }
         }
         return RVF_OK;
@@ -245,9 +238,9 @@ enum rvf_err rvf_parse(const void *data, uint64_t size, struct rvf_file *f, stru
 {
         enum rvf_err e;
 
-        fail(err, RVF_OK, -1, 0, NULL, NULL);
+        rvf_error_set(err, RVF_OK, -1, 0, NULL, NULL);
         if (f == NULL || (data == NULL && size != 0)) {
-                return fail(err, RVF_E_ARG, -1, 0, "file", "no data");
+                return rvf_error_set(err, RVF_E_ARG, -1, 0, "file", "no data");
         }
         memset(f, 0, sizeof(*f));
         f->data = data;
@@ -255,7 +248,7 @@ enum rvf_err rvf_parse(const void *data, uint64_t size, struct rvf_file *f, stru
         f->manifest = -1;
         f->crypto = -1;
         if (size == 0) {
-                return fail(err, RVF_E_TRUNCATED, -1, 0, "file", "empty");
+                return rvf_error_set(err, RVF_E_TRUNCATED, -1, 0, "file", "empty");
         }
         if ((e = walk_segments(f, err)) != RVF_OK || (e = check_order(f, err)) != RVF_OK ||
             (e = check_directory(f, err)) != RVF_OK) {
@@ -288,21 +281,22 @@ enum rvf_err rvf_kernel_parse(const struct rvf_file *f, unsigned index, struct r
         const uint8_t t = RVF_SEG_KERNEL;
 
         if (f == NULL || k == NULL || index >= f->seg_count || f->seg[index].type != t) {
-                return fail(err, RVF_E_ARG, i, t, "type", "not a KERNEL segment");
+                return rvf_error_set(err, RVF_E_ARG, i, t, "type", "not a KERNEL segment");
         }
         const uint8_t *h = rvf_payload(f, index);
         const uint64_t len = f->seg[index].payload_length;
         memset(k, 0, sizeof(*k));
         if (len < RVF_KERNEL_HDR_SIZE) {
-                return fail(err, RVF_E_TRUNCATED, i, t, "payload_length",
-                            "shorter than the RVKN header");
+                return rvf_error_set(err, RVF_E_TRUNCATED, i, t, "payload_length",
+                                     "shorter than the RVKN header");
         }
         if (rvf_le32(h) != RVF_KERNEL_MAGIC) {
-                return fail(err, RVF_E_MAGIC, i, t, "kernel magic", "not RVKN");
+                return rvf_error_set(err, RVF_E_MAGIC, i, t, "kernel magic", "not RVKN");
         }
         k->header_version = rvf_le16(h + 0x04);
         if (k->header_version != RVF_KERNEL_HDR_VERSION) {
-                return fail(err, RVF_E_VERSION, i, t, "header_version", "unknown RVKN version");
+                return rvf_error_set(err, RVF_E_VERSION, i, t, "header_version",
+                                     "unknown RVKN version");
         }
         k->arch = h[0x06];
         k->kernel_type = h[0x07];
@@ -320,56 +314,58 @@ enum rvf_err rvf_kernel_parse(const struct rvf_file *f, unsigned index, struct r
         k->cmdline_length = rvf_le32(h + 0x70);
 
         if (k->compression > RVF_COMPRESS_GZIP) {
-                return fail(err, RVF_E_FIELD, i, t, "compression", "unknown compression");
+                return rvf_error_set(err, RVF_E_FIELD, i, t, "compression", "unknown compression");
         }
         if (((k->flags & RVF_KFLAG_COMPRESSED) != 0) != (k->compression != RVF_COMPRESS_NONE)) {
-                return fail(err, RVF_E_FIELD, i, t, "flags",
-                            "COMPRESSED flag disagrees with compression");
+                return rvf_error_set(err, RVF_E_FIELD, i, t, "flags",
+                                     "COMPRESSED flag disagrees with compression");
         }
         if (k->image_size == 0) {
-                return fail(err, RVF_E_FIELD, i, t, "image_size", "empty image");
+                return rvf_error_set(err, RVF_E_FIELD, i, t, "image_size", "empty image");
         }
         if (k->compression == RVF_COMPRESS_NONE) {
                 if (k->compressed_size != 0 && k->compressed_size != k->image_size) {
-                        return fail(err, RVF_E_FIELD, i, t, "compressed_size",
-                                    "differs from image_size in an uncompressed kernel");
+                        return rvf_error_set(err, RVF_E_FIELD, i, t, "compressed_size",
+                                             "differs from image_size in an uncompressed kernel");
                 }
                 k->stored_size = k->image_size;
         } else {
                 if (k->compressed_size == 0) {
-                        return fail(err, RVF_E_FIELD, i, t, "compressed_size",
-                                    "0 in a compressed kernel");
+                        return rvf_error_set(err, RVF_E_FIELD, i, t, "compressed_size",
+                                             "0 in a compressed kernel");
                 }
                 k->stored_size = k->compressed_size;
         }
         if (k->stored_size > len - RVF_KERNEL_HDR_SIZE) {
-                return fail(err, RVF_E_RANGE, i, t,
-                            k->compression ? "compressed_size" : "image_size",
-                            "past end of payload");
+                return rvf_error_set(err, RVF_E_RANGE, i, t,
+                                     k->compression ? "compressed_size" : "image_size",
+                                     "past end of payload");
         }
         if (k->vcpu_count == 0 || k->vcpu_count > RVF_KERNEL_MAX_VCPUS) {
-                return fail(err, RVF_E_FIELD, i, t, "vcpu_count", "not 1..64");
+                return rvf_error_set(err, RVF_E_FIELD, i, t, "vcpu_count", "not 1..64");
         }
         if (k->cmdline_length > RVF_CMDLINE_MAX) {
-                return fail(err, RVF_E_FIELD, i, t, "cmdline_length", "longer than 4096");
+                return rvf_error_set(err, RVF_E_FIELD, i, t, "cmdline_length", "longer than 4096");
         }
         /* Writers put the command line right after the image; the seed writes 128 there. */
         const uint64_t cmd_at = RVF_KERNEL_HDR_SIZE + k->stored_size;
         if (k->cmdline_offset_field != RVF_KERNEL_HDR_SIZE && k->cmdline_offset_field != cmd_at) {
-                return fail(err, RVF_E_FIELD, i, t, "cmdline_offset",
-                            "neither after the image nor 128");
+                return rvf_error_set(err, RVF_E_FIELD, i, t, "cmdline_offset",
+                                     "neither after the image nor 128");
         }
         if (k->cmdline_length > len - cmd_at) {
-                return fail(err, RVF_E_RANGE, i, t, "cmdline_length", "past end of payload");
+                return rvf_error_set(err, RVF_E_RANGE, i, t, "cmdline_length",
+                                     "past end of payload");
         }
         if (cmd_at + k->cmdline_length != len) {
-                return fail(err, RVF_E_FIELD, i, t, "payload_length",
-                            "bytes after the command line");
+                return rvf_error_set(err, RVF_E_FIELD, i, t, "payload_length",
+                                     "bytes after the command line");
         }
         k->image = h + RVF_KERNEL_HDR_SIZE;
         k->cmdline = (const char *)h + cmd_at;
         if (memchr(k->cmdline, 0, k->cmdline_length) != NULL) {
-                return fail(err, RVF_E_FIELD, i, t, "cmdline", "NUL byte in the command line");
+                return rvf_error_set(err, RVF_E_FIELD, i, t, "cmdline",
+                                     "NUL byte in the command line");
         }
         return RVF_OK;
 }
@@ -390,17 +386,17 @@ enum rvf_err rvf_kernel_bootable(const struct rvf_kernel *k, int index, struct r
         const uint8_t t = RVF_SEG_KERNEL;
 
         if (k->arch == RVF_ARCH_X86_64) {
-                return fail(err, RVF_E_UNSUPPORTED, index, t, "arch",
-                            "x86_64 kernel: RVM boots aarch64 kernels only");
+                return rvf_error_set(err, RVF_E_UNSUPPORTED, index, t, "arch",
+                                     "x86_64 kernel: RVM boots aarch64 kernels only");
         }
         if (k->arch != RVF_ARCH_AARCH64) {
-                return fail(err, RVF_E_UNSUPPORTED, index, t, "arch",
-                            "unknown architecture: RVM boots aarch64 kernels only");
+                return rvf_error_set(err, RVF_E_UNSUPPORTED, index, t, "arch",
+                                     "unknown architecture: RVM boots aarch64 kernels only");
         }
         if (k->compression != RVF_COMPRESS_NONE) {
-                return fail(err, RVF_E_UNSUPPORTED, index, t, "compression",
-                            "gzip-compressed kernel: RVM does not inflate (pack it "
-                            "uncompressed)");
+                return rvf_error_set(err, RVF_E_UNSUPPORTED, index, t, "compression",
+                                     "gzip-compressed kernel: RVM does not inflate (pack it "
+                                     "uncompressed)");
         }
         return RVF_OK;
 }
@@ -414,21 +410,22 @@ enum rvf_err rvf_wasm_parse(const struct rvf_file *f, unsigned index, struct rvf
         const uint8_t t = RVF_SEG_WASM;
 
         if (f == NULL || w == NULL || index >= f->seg_count || f->seg[index].type != t) {
-                return fail(err, RVF_E_ARG, i, t, "type", "not a WASM segment");
+                return rvf_error_set(err, RVF_E_ARG, i, t, "type", "not a WASM segment");
         }
         const uint8_t *h = rvf_payload(f, index);
         const uint64_t len = f->seg[index].payload_length;
         memset(w, 0, sizeof(*w));
         if (len < RVF_WASM_HDR_SIZE) {
-                return fail(err, RVF_E_TRUNCATED, i, t, "payload_length",
-                            "shorter than the RVWM header");
+                return rvf_error_set(err, RVF_E_TRUNCATED, i, t, "payload_length",
+                                     "shorter than the RVWM header");
         }
         if (rvf_le32(h) != RVF_WASM_MAGIC) {
-                return fail(err, RVF_E_MAGIC, i, t, "wasm magic", "not RVWM");
+                return rvf_error_set(err, RVF_E_MAGIC, i, t, "wasm magic", "not RVWM");
         }
         w->header_version = rvf_le16(h + 0x04);
         if (w->header_version != RVF_WASM_HDR_VERSION) {
-                return fail(err, RVF_E_VERSION, i, t, "header_version", "unknown RVWM version");
+                return rvf_error_set(err, RVF_E_VERSION, i, t, "header_version",
+                                     "unknown RVWM version");
         }
         w->role = h[0x06];
         w->target = h[0x07];
@@ -444,17 +441,19 @@ enum rvf_err rvf_wasm_parse(const struct rvf_file *f, unsigned index, struct rvf
         w->priority = h[0x3C];
         w->interpreter_type = h[0x3D];
         if (w->compression != RVF_COMPRESS_NONE || w->compressed_size != 0) {
-                return fail(err, RVF_E_FIELD, i, t, "compression",
-                            "compressed modules are not supported");
+                return rvf_error_set(err, RVF_E_FIELD, i, t, "compression",
+                                     "compressed modules are not supported");
         }
         if (w->bytecode_size == 0) {
-                return fail(err, RVF_E_FIELD, i, t, "bytecode_size", "empty module");
+                return rvf_error_set(err, RVF_E_FIELD, i, t, "bytecode_size", "empty module");
         }
         if (w->bytecode_size > len - RVF_WASM_HDR_SIZE) {
-                return fail(err, RVF_E_RANGE, i, t, "bytecode_size", "past end of payload");
+                return rvf_error_set(err, RVF_E_RANGE, i, t, "bytecode_size",
+                                     "past end of payload");
         }
         if (w->bytecode_size != len - RVF_WASM_HDR_SIZE) {
-                return fail(err, RVF_E_FIELD, i, t, "payload_length", "bytes after the module");
+                return rvf_error_set(err, RVF_E_FIELD, i, t, "payload_length",
+                                     "bytes after the module");
         }
         w->bytecode = h + RVF_WASM_HDR_SIZE;
         w->stored_size = w->bytecode_size;
@@ -466,20 +465,20 @@ enum rvf_err rvf_wasm_parse(const struct rvf_file *f, unsigned index, struct rvf
 enum rvf_err rvf_sig_parse(const struct rvf_file *f, struct rvf_sig *s, struct rvf_error *err)
 {
         if (f == NULL || s == NULL) {
-                return fail(err, RVF_E_ARG, -1, 0, "file", "no file");
+                return rvf_error_set(err, RVF_E_ARG, -1, 0, "file", "no file");
         }
         if (f->crypto < 0) {
-                return fail(err, RVF_E_UNSIGNED, -1, 0, "signature", "no CRYPTO segment");
+                return rvf_error_set(err, RVF_E_UNSIGNED, -1, 0, "signature", "no CRYPTO segment");
         }
         const int i = f->crypto;
         const uint8_t t = RVF_SEG_CRYPTO;
         const uint8_t *p = rvf_payload(f, (unsigned)i);
         memset(s, 0, sizeof(*s));
         if (f->seg[i].payload_length != RVF_SIG_SIZE) {
-                return fail(err, RVF_E_FIELD, i, t, "payload_length", "not 104 bytes");
+                return rvf_error_set(err, RVF_E_FIELD, i, t, "payload_length", "not 104 bytes");
         }
         if (rvf_le32(p) != RVF_SIG_MAGIC) {
-                return fail(err, RVF_E_MAGIC, i, t, "signature magic", "not RVSG");
+                return rvf_error_set(err, RVF_E_MAGIC, i, t, "signature magic", "not RVSG");
         }
         s->version = rvf_le16(p + 0x04);
         s->algorithm = p[0x06];
@@ -489,300 +488,17 @@ enum rvf_err rvf_sig_parse(const struct rvf_file *f, struct rvf_sig *s, struct r
         s->r = p + 0x28;
         s->s = p + 0x48;
         if (s->version != RVF_SIG_HDR_VERSION) {
-                return fail(err, RVF_E_VERSION, i, t, "version", "unknown signature version");
+                return rvf_error_set(err, RVF_E_VERSION, i, t, "version",
+                                     "unknown signature version");
         }
         if (s->algorithm != RVF_SIG_ALG_P256 || p[0x07] != 0) {
-                return fail(err, RVF_E_FIELD, i, t, "algorithm", "not ECDSA P-256");
+                return rvf_error_set(err, RVF_E_FIELD, i, t, "algorithm", "not ECDSA P-256");
         }
         if (s->signed_length != f->seg[i].offset) {
-                return fail(err, RVF_E_FIELD, i, t, "signed_length",
-                            "does not cover every byte before the signature");
+                return rvf_error_set(err, RVF_E_FIELD, i, t, "signed_length",
+                                     "does not cover every byte before the signature");
         }
         return RVF_OK;
-}
-
-/* ---- PROFILE_SEG ---- */
-
-/* The NUL-terminated string at off in the table, 1..max characters; NULL if not. */
-static const char *table_string(const struct rvf_profile *p, uint16_t off, size_t max)
-{
-        if (off >= p->strings_size) {
-                return NULL;
-        }
-        const char *s = p->strings + off;
-        const char *nul = memchr(s, 0, p->strings_size - off);
-        if (nul == NULL || nul == s || (size_t)(nul - s) > max) {
-                return NULL;
-        }
-        return s;
-}
-
-static const uint8_t *part_at(const struct rvf_profile *p, unsigned i)
-{
-        return p->payload + RVF_PROFILE_HDR_SIZE + i * RVF_PROFILE_PART_SIZE;
-}
-static const uint8_t *agent_at(const struct rvf_profile *p, unsigned i)
-{
-        return part_at(p, p->partition_count) + i * RVF_PROFILE_AGENT_SIZE;
-}
-static const uint8_t *edge_at(const struct rvf_profile *p, unsigned i)
-{
-        return agent_at(p, p->agent_count) + i * RVF_PROFILE_EDGE_SIZE;
-}
-static const uint8_t *lease_at(const struct rvf_profile *p, unsigned i)
-{
-        return edge_at(p, p->edge_count) + i * RVF_PROFILE_LEASE_SIZE;
-}
-
-void rvf_profile_partition(const struct rvf_profile *p, unsigned i,
-                           struct rvf_profile_partition *out)
-{
-        const uint8_t *e = part_at(p, i);
-
-        out->mem_bytes = rvf_le64(e);
-        out->kernel_seg_id = rvf_le64(e + 8);
-        out->name = table_string(p, rvf_le16(e + 16), RVF_PROFILE_NAME_MAX);
-        out->cmdline_len = rvf_le16(e + 20);
-        out->cmdline = out->cmdline_len ? p->strings + rvf_le16(e + 18) : NULL;
-        out->kind = e[22];
-        out->vcpus = e[23];
-        out->fault_policy = e[24];
-        out->max_restarts = e[25];
-        out->ipa_bits = e[26];
-        out->vdev_type = e[27];
-        out->vdev_ipa = rvf_le32(e + 28);
-}
-
-void rvf_profile_agent(const struct rvf_profile *p, unsigned i, struct rvf_profile_agent *out)
-{
-        const uint8_t *e = agent_at(p, i);
-
-        out->wasm_seg_id = rvf_le64(e);
-        out->name = table_string(p, rvf_le16(e + 8), RVF_PROFILE_NAME_MAX);
-        out->partition = e[10];
-        out->caps = e[11];
-        out->flags = e[12];
-        out->priority = e[13];
-}
-
-void rvf_profile_edge(const struct rvf_profile *p, unsigned i, struct rvf_profile_edge *out)
-{
-        const uint8_t *e = edge_at(p, i);
-
-        out->a = e[0];
-        out->b = e[1];
-}
-
-void rvf_profile_lease(const struct rvf_profile *p, unsigned i, struct rvf_profile_lease *out)
-{
-        const uint8_t *e = lease_at(p, i);
-
-        out->device = table_string(p, rvf_le16(e), RVF_PROFILE_NAME_MAX);
-        out->partition = e[2];
-        out->ms = rvf_le32(e + 4);
-}
-
-static bool seg_id_is(const struct rvf_file *f, uint64_t id, uint8_t type)
-{
-        int s = rvf_find_id(f, id);
-        return id != 0 && s >= 0 && f->seg[s].type == type;
-}
-
-static enum rvf_err check_partitions(const struct rvf_file *f, int si, const struct rvf_profile *p,
-                                     struct rvf_error *err)
-{
-        static const char tb[] = "partition";
-
-        for (unsigned i = 0; i < p->partition_count; i++) {
-                struct rvf_profile_partition e;
-                const uint8_t *raw = part_at(p, i);
-                rvf_profile_partition(p, i, &e);
-                if (e.name == NULL) {
-                        return fail_entry(err, RVF_E_FIELD, si, tb, i, "name",
-                                          "not a 1..15 character string in the table");
-                }
-                for (unsigned j = 0; j < i; j++) {
-                        struct rvf_profile_partition o;
-                        rvf_profile_partition(p, j, &o);
-                        if (strcmp(o.name, e.name) == 0) {
-                                return fail_entry(err, RVF_E_FIELD, si, tb, i, "name",
-                                                  "two partitions with this name");
-                        }
-                }
-                if (e.kind > RVF_PART_WASM) {
-                        return fail_entry(err, RVF_E_FIELD, si, tb, i, "kind", "unknown kind");
-                }
-                if (e.cmdline_len == 0 && rvf_le16(raw + 18) != RVF_PROFILE_NO_STRING) {
-                        return fail_entry(err, RVF_E_FIELD, si, tb, i, "cmdline",
-                                          "offset set with no length");
-                }
-                if (e.cmdline_len != 0) {
-                        uint16_t off = rvf_le16(raw + 18);
-                        if (off >= p->strings_size || e.cmdline_len > p->strings_size - off ||
-                            memchr(e.cmdline, 0, e.cmdline_len) != NULL) {
-                                return fail_entry(err, RVF_E_RANGE, si, tb, i, "cmdline",
-                                                  "not inside the string table");
-                        }
-                }
-                if (e.vdev_type > RVF_PART_VDEV_PL011 ||
-                    (e.vdev_type == RVF_PART_VDEV_NONE && e.vdev_ipa != 0)) {
-                        return fail_entry(err, RVF_E_FIELD, si, tb, i, "vdev_type",
-                                          "unknown device");
-                }
-                if (e.ipa_bits != 0 && (e.ipa_bits < 31 || e.ipa_bits > 48)) {
-                        return fail_entry(err, RVF_E_FIELD, si, tb, i, "ipa_bits", "not 31..48");
-                }
-                if (e.fault_policy > 1) {
-                        return fail_entry(err, RVF_E_FIELD, si, tb, i, "fault_policy",
-                                          "not stop (0) or restart (1)");
-                }
-                if (e.kind == RVF_PART_WASM) {
-                        if (e.kernel_seg_id != 0 || e.cmdline_len != 0 ||
-                            e.vdev_type != RVF_PART_VDEV_NONE) {
-                                return fail_entry(err, RVF_E_FIELD, si, tb, i, "kernel_seg_id",
-                                                  "a WASM partition has no kernel");
-                        }
-                        continue;
-                }
-                if (!seg_id_is(f, e.kernel_seg_id, RVF_SEG_KERNEL)) {
-                        return fail_entry(err, RVF_E_FIELD, si, tb, i, "kernel_seg_id",
-                                          "names no KERNEL segment");
-                }
-                if (e.mem_bytes == 0 || (e.mem_bytes & 0xFFF) != 0) {
-                        return fail_entry(err, RVF_E_FIELD, si, tb, i, "mem_bytes",
-                                          "not a non-zero multiple of 4 KiB");
-                }
-                if (e.vcpus == 0 || e.vcpus > RVF_KERNEL_MAX_VCPUS) {
-                        return fail_entry(err, RVF_E_FIELD, si, tb, i, "vcpus", "not 1..64");
-                }
-        }
-        return RVF_OK;
-}
-
-static enum rvf_err check_others(const struct rvf_file *f, int si, const struct rvf_profile *p,
-                                 struct rvf_error *err)
-{
-        for (unsigned i = 0; i < p->agent_count; i++) {
-                struct rvf_profile_agent a;
-                const uint8_t *raw = agent_at(p, i);
-                rvf_profile_agent(p, i, &a);
-                if (a.name == NULL) {
-                        return fail_entry(err, RVF_E_FIELD, si, "agent", i, "name",
-                                          "not a 1..15 character string in the table");
-                }
-                if (!seg_id_is(f, a.wasm_seg_id, RVF_SEG_WASM)) {
-                        return fail_entry(err, RVF_E_FIELD, si, "agent", i, "wasm_seg_id",
-                                          "names no WASM segment");
-                }
-                if (a.partition == 0 || a.partition > p->partition_count ||
-                    part_at(p, a.partition - 1u)[22] != RVF_PART_WASM) {
-                        return fail_entry(err, RVF_E_FIELD, si, "agent", i, "partition",
-                                          "not a WASM partition of the table");
-                }
-                if ((a.flags & ~RVF_AGENT_ON_DEMAND) != 0 || rvf_le16(raw + 14) != 0) {
-                        return fail_entry(err, RVF_E_FIELD, si, "agent", i, "flags",
-                                          "unknown flag or reserved bits set");
-                }
-        }
-        for (unsigned i = 0; i < p->edge_count; i++) {
-                const uint8_t *raw = edge_at(p, i);
-                for (unsigned end = 0; end < 2; end++) {
-                        uint8_t v = raw[end];
-                        unsigned pos = v & 0x7Fu,
-                                 max = (v & RVF_EDGE_AGENT) ? p->agent_count : p->partition_count;
-                        if (pos == 0 || pos > max) {
-                                return fail_entry(err, RVF_E_FIELD, si, "edge", i, end ? "b" : "a",
-                                                  "names no partition or agent of the table");
-                        }
-                }
-                if (raw[0] == raw[1] || rvf_le16(raw + 2) != 0) {
-                        return fail_entry(err, RVF_E_FIELD, si, "edge", i, "b",
-                                          "an edge to itself, or reserved bits set");
-                }
-        }
-        for (unsigned i = 0; i < p->lease_count; i++) {
-                struct rvf_profile_lease l;
-                const uint8_t *raw = lease_at(p, i);
-                rvf_profile_lease(p, i, &l);
-                if (l.device == NULL) {
-                        return fail_entry(err, RVF_E_FIELD, si, "lease", i, "device",
-                                          "not a 1..15 character string in the table");
-                }
-                if (l.partition == 0 || l.partition > p->partition_count || raw[3] != 0) {
-                        return fail_entry(err, RVF_E_FIELD, si, "lease", i, "partition",
-                                          "names no partition of the table");
-                }
-                if (l.ms == 0) {
-                        return fail_entry(err, RVF_E_FIELD, si, "lease", i, "ms",
-                                          "a lease of no time");
-                }
-        }
-        return RVF_OK;
-}
-
-enum rvf_err rvf_profile_parse(const struct rvf_file *f, unsigned index, struct rvf_profile *p,
-                               struct rvf_error *err)
-{
-        const int i = (int)index;
-        const uint8_t t = RVF_SEG_PROFILE;
-
-        if (f == NULL || p == NULL || index >= f->seg_count || f->seg[index].type != t) {
-                return fail(err, RVF_E_ARG, i, t, "type", "not a PROFILE segment");
-        }
-        const uint8_t *h = rvf_payload(f, index);
-        const uint64_t len = f->seg[index].payload_length;
-        memset(p, 0, sizeof(*p));
-        if (len < RVF_PROFILE_HDR_SIZE) {
-                return fail(err, RVF_E_TRUNCATED, i, t, "payload_length",
-                            "shorter than the RVPF header");
-        }
-        if (rvf_le32(h) != RVF_PROFILE_MAGIC) {
-                return fail(err, RVF_E_MAGIC, i, t, "profile magic",
-                            "not RVPF (a JSON profile, as the seed writes, is not read at EL2)");
-        }
-        if (rvf_le16(h + 4) != RVF_PROFILE_VERSION) {
-                return fail(err, RVF_E_VERSION, i, t, "version", "unknown profile version");
-        }
-        p->payload = h;
-        p->partition_count = h[6];
-        p->agent_count = h[7];
-        p->edge_count = h[8];
-        p->lease_count = h[9];
-        p->strings_size = rvf_le16(h + 10);
-        if (rvf_le32(h + 12) != 0) {
-                return fail(err, RVF_E_FIELD, i, t, "reserved", "not zero");
-        }
-        if (p->partition_count > RVF_PROFILE_MAX_PARTS) {
-                return fail(err, RVF_E_TOO_MANY, i, t, "partition_count", "more than 16");
-        }
-        if (p->agent_count > RVF_PROFILE_MAX_AGENTS) {
-                return fail(err, RVF_E_TOO_MANY, i, t, "agent_count", "more than 64");
-        }
-        if (p->edge_count > RVF_PROFILE_MAX_EDGES) {
-                return fail(err, RVF_E_TOO_MANY, i, t, "edge_count", "more than 64");
-        }
-        if (p->lease_count > RVF_PROFILE_MAX_LEASES) {
-                return fail(err, RVF_E_TOO_MANY, i, t, "lease_count", "more than 16");
-        }
-        /* All counts are bytes: the sum is far below 2^32. */
-        uint64_t need = RVF_PROFILE_HDR_SIZE +
-                        (uint64_t)p->partition_count * RVF_PROFILE_PART_SIZE +
-                        (uint64_t)p->agent_count * RVF_PROFILE_AGENT_SIZE +
-                        (uint64_t)p->edge_count * RVF_PROFILE_EDGE_SIZE +
-                        (uint64_t)p->lease_count * RVF_PROFILE_LEASE_SIZE + p->strings_size;
-        if (need > len) {
-                return fail(err, RVF_E_TRUNCATED, i, t, "counts", "tables past end of payload");
-        }
-        if (need != len) {
-                return fail(err, RVF_E_FIELD, i, t, "payload_length", "bytes after the tables");
-        }
-        p->length = (uint32_t)len;
-        p->strings = (const char *)h + (len - p->strings_size);
-        enum rvf_err e = check_partitions(f, i, p, err);
-        if (e == RVF_OK) {
-                e = check_others(f, i, p, err);
-        }
-        return e;
 }
 
 /* ---- flash layout ---- */
@@ -794,26 +510,28 @@ enum rvf_err rvf_flash_parse(const void *flash, uint64_t size, struct rvf_flash 
 {
         const uint8_t *h = (const uint8_t *)flash + RVF_FLASH_HDR_OFFSET;
 
-        fail(err, RVF_OK, -1, 0, NULL, NULL);
+        rvf_error_set(err, RVF_OK, -1, 0, NULL, NULL);
         if (flash == NULL || out == NULL || size < RVF_FLASH_HDR_OFFSET + RVF_FLASH_HDR_SIZE) {
-                return fail(err, RVF_E_TRUNCATED, -1, 0, "flash header", "flash too small");
+                return rvf_error_set(err, RVF_E_TRUNCATED, -1, 0, "flash header",
+                                     "flash too small");
         }
         memset(out, 0, sizeof(*out));
         out->active = -1;
         if (memcmp(h, rvf_flash_magic, sizeof(rvf_flash_magic)) != 0) {
-                return fail(err, RVF_E_MAGIC, -1, 0, "flash magic", "not RVMFLASH");
+                return rvf_error_set(err, RVF_E_MAGIC, -1, 0, "flash magic", "not RVMFLASH");
         }
         if (rvf_le32(h + 0x08) != RVF_FLASH_VERSION) {
-                return fail(err, RVF_E_VERSION, -1, 0, "flash version", "unknown version");
+                return rvf_error_set(err, RVF_E_VERSION, -1, 0, "flash version", "unknown version");
         }
         if (rvf_le32(h + 0x0C) != RVF_FLASH_SLOTS) {
-                return fail(err, RVF_E_FIELD, -1, 0, "slot_count", "not 2");
+                return rvf_error_set(err, RVF_E_FIELD, -1, 0, "slot_count", "not 2");
         }
         out->rvm_offset = rvf_le64(h + 0x10);
         out->rvm_length = rvf_le64(h + 0x18);
         out->rvm_sha256 = h + 0x20;
         if (out->rvm_offset != 0 || out->rvm_length > RVF_FLASH_RVM_MAX) {
-                return fail(err, RVF_E_RANGE, -1, 0, "rvm_length", "RVM overlaps the header");
+                return rvf_error_set(err, RVF_E_RANGE, -1, 0, "rvm_length",
+                                     "RVM overlaps the header");
         }
         for (unsigned i = 0; i < RVF_FLASH_SLOTS; i++) {
                 const uint8_t *e = h + 0x40 + 32 * i;
@@ -826,8 +544,8 @@ enum rvf_err rvf_flash_parse(const void *flash, uint64_t size, struct rvf_flash 
                     (out->slot[i].length != 0 &&
                      (size < base || out->slot[i].length > size - base)) ||
                     (out->slot[i].flags & ~RVF_FLASH_SLOT_ACTIVE) != 0 || rvf_le32(e + 28) != 0) {
-                        return fail(err, RVF_E_RANGE, -1, 0, i ? "slot B" : "slot A",
-                                    "offset, length or flags out of range");
+                        return rvf_error_set(err, RVF_E_RANGE, -1, 0, i ? "slot B" : "slot A",
+                                             "offset, length or flags out of range");
                 }
                 if ((out->slot[i].flags & RVF_FLASH_SLOT_ACTIVE) && out->slot[i].length != 0 &&
                     out->active < 0) {

@@ -293,6 +293,9 @@ enum rvf_err rvf_flash_parse(const void *flash, uint64_t size, struct rvf_flash 
                              struct rvf_error *err);
 
 /* ---- names and messages ---- */
+/* Fill err (when not NULL) and return code: the parser's files and rvf_verify.c use it. */
+enum rvf_err rvf_error_set(struct rvf_error *err, enum rvf_err code, int segment, uint8_t type,
+                           const char *field, const char *reason);
 const char *rvf_seg_type_name(uint8_t type);
 const char *rvf_err_name(enum rvf_err e);
 /* "segment 3 (KERNEL): payload_length: past end of file"; returns the length written

@@ -10,20 +10,6 @@
 #include "mbedtls/ecp.h"
 #include "mbedtls/sha256.h"
 
-static enum rvf_err fail(struct rvf_error *err, enum rvf_err code, int segment, uint8_t type,
-                         const char *field, const char *reason)
-{
-        if (err != NULL) {
-                *err = (struct rvf_error){.code = code,
-                                          .segment = segment,
-                                          .seg_type = type,
-                                          .entry = -1,
-                                          .field = field,
-                                          .reason = reason};
-        }
-        return code;
-}
-
 void rvf_sha256(const void *data, uint64_t len, uint8_t out[RVF_SHA256_SIZE])
 {
         mbedtls_sha256_context c;
@@ -55,8 +41,8 @@ enum rvf_err rvf_verify_hashes(const struct rvf_file *f, rvf_inflate_hash_fn inf
                 const struct rvf_segment *s = &f->seg[i];
                 rvf_sha256(rvf_payload(f, i), s->payload_length, h);
                 if (memcmp(h, s->content_hash, RVF_HASH_SIZE) != 0) {
-                        return fail(err, RVF_E_HASH, (int)i, s->type, "content_hash",
-                                    "does not match the payload");
+                        return rvf_error_set(err, RVF_E_HASH, (int)i, s->type, "content_hash",
+                                             "does not match the payload");
                 }
         }
         for (unsigned i = 0; i < f->seg_count; i++) {
@@ -69,15 +55,17 @@ enum rvf_err rvf_verify_hashes(const struct rvf_file *f, rvf_inflate_hash_fn inf
                         if (k.compression == RVF_COMPRESS_NONE) {
                                 rvf_sha256(k.image, k.image_size, h);
                         } else if (inflate == NULL) {
-                                return fail(err, RVF_E_UNSUPPORTED, (int)i, t, "image_hash",
-                                            "gzip image: cannot inflate here to check it");
+                                return rvf_error_set(err, RVF_E_UNSUPPORTED, (int)i, t,
+                                                     "image_hash",
+                                                     "gzip image: cannot inflate here to check it");
                         } else if (inflate(k.image, k.stored_size, k.image_size, h) != 0) {
-                                return fail(err, RVF_E_IMAGE_HASH, (int)i, t, "image",
-                                            "gzip stream does not inflate to image_size bytes");
+                                return rvf_error_set(
+                                    err, RVF_E_IMAGE_HASH, (int)i, t, "image",
+                                    "gzip stream does not inflate to image_size bytes");
                         }
                         if (memcmp(h, k.image_hash, RVF_SHA256_SIZE) != 0) {
-                                return fail(err, RVF_E_IMAGE_HASH, (int)i, t, "image_hash",
-                                            "does not match the image");
+                                return rvf_error_set(err, RVF_E_IMAGE_HASH, (int)i, t, "image_hash",
+                                                     "does not match the image");
                         }
                 } else if (t == RVF_SEG_WASM) {
                         struct rvf_wasm w;
@@ -86,8 +74,8 @@ enum rvf_err rvf_verify_hashes(const struct rvf_file *f, rvf_inflate_hash_fn inf
                         }
                         rvf_sha256(w.bytecode, w.bytecode_size, h);
                         if (memcmp(h, w.bytecode_hash, RVF_SHA256_SIZE) != 0) {
-                                return fail(err, RVF_E_IMAGE_HASH, (int)i, t, "bytecode_hash",
-                                            "does not match the module");
+                                return rvf_error_set(err, RVF_E_IMAGE_HASH, (int)i, t,
+                                                     "bytecode_hash", "does not match the module");
                         }
                 } else if (t == RVF_SEG_PROFILE) {
                         struct rvf_profile p;
@@ -135,8 +123,8 @@ enum rvf_err rvf_verify_signature(const struct rvf_file *f, const uint8_t pub[RV
         const int ci = f->crypto;
         rvf_key_id(pub, id);
         if (memcmp(id, s->key_id, RVF_KEY_ID_SIZE) != 0) {
-                return fail(err, RVF_E_KEY, ci, RVF_SEG_CRYPTO, "key_id",
-                            "signed with another key than the one trusted");
+                return rvf_error_set(err, RVF_E_KEY, ci, RVF_SEG_CRYPTO, "key_id",
+                                     "signed with another key than the one trusted");
         }
         rvf_sig_digest(f, s, digest);
 
@@ -169,16 +157,16 @@ enum rvf_err rvf_verify_signature(const struct rvf_file *f, const uint8_t pub[RV
         mbedtls_ecp_point_free(&q);
         mbedtls_ecp_group_free(&grp);
         if (!key_ok) {
-                return fail(err, RVF_E_KEY, ci, RVF_SEG_CRYPTO, "public key",
-                            "the trusted key is not a P-256 point");
+                return rvf_error_set(err, RVF_E_KEY, ci, RVF_SEG_CRYPTO, "public key",
+                                     "the trusted key is not a P-256 point");
         }
         if (rc != 0) {
-                return fail(err, RVF_E_SIGNATURE, ci, RVF_SEG_CRYPTO, "signature",
-                            "does not verify");
+                return rvf_error_set(err, RVF_E_SIGNATURE, ci, RVF_SEG_CRYPTO, "signature",
+                                     "does not verify");
         }
         if (s->image_version < min_version) {
-                return fail(err, RVF_E_DOWNGRADE, ci, RVF_SEG_CRYPTO, "image_version",
-                            "below the minimum version allowed");
+                return rvf_error_set(err, RVF_E_DOWNGRADE, ci, RVF_SEG_CRYPTO, "image_version",
+                                     "below the minimum version allowed");
         }
         return RVF_OK;
 }
