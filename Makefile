@@ -29,6 +29,9 @@ $(error TOOLCHAIN must be gnu or llvm, not '$(TOOLCHAIN)')
 endif
 
 Q := $(if $(filter 1,$(V)),,@)
+# The key RVF images are signed with; RVM is built to trust KEY.pub (boot/rvf_boot.c).
+RVF_DEV_KEY := build/rvf-dev.key
+RVF_KEY ?= $(RVF_DEV_KEY)
 TP := build/third_party
 SETUP_STAMP := build/.setup.mk
 
@@ -93,7 +96,9 @@ KCC_INC := $(shell $(KCC) -print-file-name=include 2>/dev/null)
 KCFLAGS_BASE := -std=c11 -ffreestanding -nostdinc -isystem $(KCC_INC) -Ikernel/libc/include \
 	-I. -I$(TP)/libfdt $(MBEDTLS_CFG) $(LZ4_CFG) $(KCC_ARCH) -O2 -g -fno-pie -fno-pic \
 	-fno-stack-protector -fno-common -ffunction-sections -fdata-sections -mstrict-align -fno-math-errno \
-	-DRVM_KERNEL -DRVM_PROFILE='"$(PROFILE)"' $(MODULE_DEFS) -MMD -MP
+	-DRVM_KERNEL -DRVM_PROFILE='"$(PROFILE)"' $(MODULE_DEFS) -MMD -MP \
+	-DWITNESS_CRYPTO_ARENA=32768
+# (mbedTLS's one heap arena, witness/crypto.c: 32 KiB so boot/rvf_boot.c's ECDSA verify fits.)
 KWARN := -Wall -Wextra -Werror
 # The WASM interpreter needs FP/SIMD; all other kernel code is kept off those registers
 # so that guest FP state can be switched lazily (the agents' lifecycle, wasm/agent*.c, too:
@@ -133,7 +138,17 @@ $(1)_GUESTS := $$(foreach d,$(4),$$(patsubst $$(d)/%.c,%,$$(wildcard $$(d)/*.c))
 $(1)_AGENTS := $$(if $$(filter wasm,$$(MODULES)),$$(basename $$(notdir $$(wildcard $$(AGENT_DIR)/*.c $$(AGENT_DIR)/*.wat))),)
 $(1)_OBJS := $$(patsubst %.c,$(1)/%.o,$$(KERNEL_SRCS) $(2)) $$(patsubst %.S,$(1)/%.o,$$(KERNEL_ASM)) \
 	$$(patsubst %,$(1)/guests/%_blob.o,$$($(1)_GUESTS)) \
-	$$(patsubst %,$(1)/agents/%_blob.o,$$($(1)_AGENTS))
+	$$(patsubst %,$(1)/agents/%_blob.o,$$($(1)_AGENTS)) $(1)/rvf_key.o
+
+# The public key RVM trusts for RVF images (boot/rvf_boot.c).
+$(1)/rvf_key.c: $(RVF_KEY)
+	@mkdir -p $$(dir $$@)
+	$$(Q)test -f $(RVF_KEY).pub || { echo "no $(RVF_KEY).pub (rvf keygen writes KEY and KEY.pub)"; exit 1; }
+	$$(Q){ echo '/* generated from $(RVF_KEY).pub: do not edit */'; echo '#include <stdint.h>'; \
+	  echo 'const uint8_t rvf_trusted_key[65] = {'; \
+	  od -An -v -tx1 $(RVF_KEY).pub | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; } > $$@
+$(1)/rvf_key.o: $(1)/rvf_key.c
+	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(KCFLAGS_NOFP) -c $$< -o $$@
 
 $(1)/agents/%.wasm: $$(AGENT_DIR)/%.c arch/aarch64/guest/agent_io.h $(SETUP_STAMP)
 	@mkdir -p $$(dir $$@)
@@ -186,7 +201,7 @@ $(1)/gen/asm_offsets.h: arch/aarch64/asm_offsets.c arch/aarch64/arch.h $(SETUP_S
 	$$(Q)sed -n 's/.*"->\([A-Z0-9_]*\) [#$$$$]\{0,1\}\([0-9]*\).*/#define \1 \2/p' $$@.s > $$@.tmp
 	$$(Q)mv $$@.tmp $$@
 
-$(1)/third_party/%.o: $(TP)/%.c $(SETUP_STAMP)
+$(1)/third_party/%.o: $(TP)/%.c $(SETUP_STAMP) witness/mbedtls_config.h
 	@mkdir -p $$(dir $$@)
 	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(KCFLAGS_NOFP) -w -c $$< -o $$@
 
@@ -274,9 +289,10 @@ build/witness.key: | build/tools/witness
 	@build/tools/witness keygen $@
 
 .PHONY: run debug
-run: $(OUT)/rvm.bin $(WITNESS_IMG) $(WITNESS_KEY)
-	@echo "  QEMU    $(OUT)/rvm.bin (SMP=$(SMP), MEM=$(MEM)); leave with Ctrl-A X, or 'poweroff'"
-	@$(QEMU_RUN) -kernel $(OUT)/rvm.bin
+# The flash file of make image is handed over as the initrd: RVM verifies its slot A at boot.
+run: $(OUT)/rvm.bin build/$(PROFILE).img $(WITNESS_IMG) $(WITNESS_KEY)
+	@echo "  QEMU    $(OUT)/rvm.bin (SMP=$(SMP), MEM=$(MEM)), image build/$(PROFILE).img; leave with Ctrl-A X, or 'poweroff'"
+	@$(QEMU_RUN) -kernel $(OUT)/rvm.bin -initrd build/$(PROFILE).img
 
 debug: $(OUT)/rvm.bin $(WITNESS_IMG) $(WITNESS_KEY)
 	@echo "QEMU is halted at the first instruction with a gdb stub on :1234. Attach with:"
@@ -291,10 +307,10 @@ HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror -I. -I$(T
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_TP_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O2 -w -I$(TP)/libfdt $(MBEDTLS_CFG) $(LZ4_CFG) -I.
 
-$(HOST_OUT)/san/third_party/%.o: $(TP)/%.c $(SETUP_STAMP)
+$(HOST_OUT)/san/third_party/%.o: $(TP)/%.c $(SETUP_STAMP) witness/mbedtls_config.h
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_TP_CFLAGS) $(SAN) -c $< -o $@
-$(HOST_OUT)/opt/third_party/%.o: $(TP)/%.c $(SETUP_STAMP)
+$(HOST_OUT)/opt/third_party/%.o: $(TP)/%.c $(SETUP_STAMP) witness/mbedtls_config.h
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_TP_CFLAGS) -c $< -o $@
 $(HOST_OUT)/san/%.o: %.c $(SETUP_STAMP)
@@ -424,8 +440,6 @@ build/tools/rvf: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(RVF_TOOL_CORE) tools/rvf/m
 # program as a KERNEL_SEG, each agent as a WASM_SEG and the partition table (from
 # configs/<profile>/partitions.c) as a PROFILE segment. The development key is generated
 # into build/ on first use; RVF_KEY= signs with another (32-byte P-256 scalar, rvf keygen).
-RVF_DEV_KEY := build/rvf-dev.key
-RVF_KEY ?= $(RVF_DEV_KEY)
 RVF_IMAGE_VERSION ?= 1
 IMG_DIR := $(OUT)/image
 IMG_GUEST_BINS := $(patsubst %,$(OUT)/guests/%.bin,$($(OUT)_GUESTS))
@@ -543,11 +557,12 @@ $(HOST_OUT)/virt-smp4.dtb: $(OUT)/rvm.bin
 TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-model: 1 passed, 0 failed\" || echo \"cap-model: 0 passed, 1 failed\"'" \
 	--tier "wasm-spec tests/wasm/run-spec $(HOST_OUT)/wasm/spec_runner $(WASM_TESTSUITE) build/wasm-spec" \
 	--tier "fuzz env WASM_SEEDS='$(WASM_SEEDS)' tests/fuzz/run 10 $(FUZZERS)" \
-	--tier "mincut-tool tests/tools/mincut_tool build/tools/mincut"
+	--tier "mincut-tool tests/tools/mincut_tool build/tools/mincut" \
+	--tier "rvf-boot tests/qemu/rvf_boot.sh $(QEMU) $(OUT)/rvm.bin build/$(PROFILE).img $(IMG_DIR)/$(PROFILE).rvf $(RVF_KEY)"
 test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin \
 		$(OUT_LOCK)/rvm.bin \
 		$(HOST_OUT)/model/cap_model_test build/tools/witness $(FUZZERS) $(HOST_OUT)/wasm/spec_runner \
-		build/tools/mincut build/witness.key build/tools/witness-sweep
+		build/tools/mincut build/witness.key build/tools/witness-sweep build/$(PROFILE).img
 	@$(MAKE) --no-print-directory toolchain-images
 	@tests/run --unit "$(UNIT_BINS)" --dtb $(HOST_OUT)/virt-smp4.dtb \
 		--image $(OUT)/rvm.bin --ktest $(OUT_TEST)/rvm.bin --witness-tool build/tools/witness \

@@ -46,6 +46,7 @@ void boot_measure_image(void)
                                (size_t)b->dtb_used, NULL);
         witness_attest_measure(&boot_state.attest, "profile", &rvm_profile, sizeof(rvm_profile),
                                NULL);
+        boot_rvf_check();
 }
 
 /* Once the log runs, every phase that has finished gets its WK_BOOT_PHASE record. */
@@ -54,6 +55,7 @@ static void witness_phases(void)
         if (witness_global() == NULL) {
                 return;
         }
+        boot_rvf_witness();
         for (; boot_state.phases_witnessed < boot_state.phases_run; boot_state.phases_witnessed++) {
                 unsigned i = boot_state.phases_witnessed;
                 struct witness_event ev = {

@@ -64,6 +64,27 @@ struct boot_state {
 
 extern struct boot_state boot_state;
 
+/* The RVF image given at boot (boot/rvf_boot.c), as checked before the log starts. */
+struct boot_rvf {
+        bool present, witnessed;
+        int slot;        /* flash slot it came from (0 = A), -1 for a bare RVF */
+        int err;         /* enum rvf_err: 0 = verified */
+        int err_segment; /* where, when refused */
+        uint64_t image_version, verify_ns;
+        uint8_t digest[32]; /* the signed digest (zero when refused) */
+        unsigned seg_count; /* segments witnessed */
+        struct {
+                uint64_t id, hash8;
+                uint8_t type;
+        } seg[64];
+        char msg[200];
+};
+extern struct boot_rvf boot_rvf;
+/* Parse and verify the initrd as an RVF image (or a make image flash file); measure it. */
+void boot_rvf_check(void);
+/* Once the log runs: WK_BOOT_RVF_SEGMENT per segment, then WK_BOOT_RVF (the verdict). */
+void boot_rvf_witness(void);
+
 /* Early: parse the DTB and bring the console up, before any phase prints. */
 void boot_early(uint64_t dtb_pa);
 /* Run the phases in order; returns false (after printing why) if one failed. */

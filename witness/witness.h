@@ -24,6 +24,8 @@ enum witness_kind {
         WK_BOOT_PHASE = 0x0101,
         WK_BOOT_ATTEST = 0x0102,
         WK_BOOT_DONE = 0x0103,
+        WK_BOOT_RVF = 0x0104,         /* RVF verdict: image version, err | segment << 32, digest */
+        WK_BOOT_RVF_SEGMENT = 0x0105, /* a verified segment: id, type | index << 8, hash[0..7] */
         WK_PART_CREATE = 0x0201,
         WK_PART_STATE = 0x0202,
         WK_PART_DESTROY = 0x0203,
