@@ -78,6 +78,7 @@ struct boot_rvf {
                 uint8_t type;
         } seg[64];
         char msg[200];
+        char line[320]; /* the console line saying so (printed by the caller) */
 };
 extern struct boot_rvf boot_rvf;
 /* Parse and verify the initrd as an RVF image (or a make image flash file); measure it. */

@@ -15,7 +15,6 @@
 #include "boot/rvf.h"
 #include "boot/rvf_verify.h"
 #include "hal/timer.h"
-#include "kernel/console.h"
 #include "kernel/fmt.h"
 
 extern const uint8_t rvf_trusted_key[RVF_PUBKEY_SIZE];
@@ -103,7 +102,8 @@ void boot_rvf_check(void)
                 memset(boot_rvf.digest, 0, sizeof(boot_rvf.digest));
                 boot_rvf.err_segment = er.segment;
         }
-        con_printf("boot: rvf image at 0x%llx (%llu bytes): %s (%llu us)\n",
+        fmt_format(boot_rvf.line, sizeof(boot_rvf.line),
+                   "boot: rvf image at 0x%llx (%llu bytes): %s (%llu us)\n",
                    (unsigned long long)rd->base, (unsigned long long)rd->size, boot_rvf.msg,
                    (unsigned long long)(boot_rvf.verify_ns / 1000));
         /* The verdict and what was signed: a refused image measures differently. */

@@ -100,6 +100,9 @@ static enum boot_status phase_cap(char *msg, size_t cap)
 static enum boot_status phase_witness(char *msg, size_t cap)
 {
         boot_measure_image();
+        if (boot_rvf.present) {
+                con_puts(boot_rvf.line);
+        }
         return wlog_start(boot_state.attest.digest, msg, cap) == 0 ? BOOT_OK : BOOT_FAILED;
 }
 
