@@ -244,26 +244,6 @@ static int parse_u64(const char *s, uint64_t *out)
         return 0;
 }
 
-/* Is p in a share/lend/donate transaction (its RAM's frames are not its own alone)? */
-static bool in_transaction(const struct partition *p)
-{
-        const struct region_space *s = share_regions();
-
-        for (unsigned i = 0; i < REGION_OFFERS; i++) {
-                const struct region_offer *o = &s->offer[i];
-                if (o->state != OFFER_FREE && (o->owner == p->id || o->peer == p->id)) {
-                        return true;
-                }
-        }
-        for (unsigned i = 0; i < REGION_MAX; i++) {
-                const struct mem_region *r = &s->region[i];
-                if (r->type == REGION_T_RAM && (r->owner == p->id) != (r->home == p->id)) {
-                        return true;
-                }
-        }
-        return false;
-}
-
 static int cmd_dormant(int argc, char **argv)
 {
         uint64_t id = 0, ipa = PART_IPA_BASE, pages = 0;
@@ -285,7 +265,7 @@ static int cmd_dormant(int argc, char **argv)
         if (p->cfg->kind != PART_KIND_GUEST || p->cfg->linux_boot || p->reloading ||
             p->state == PART_DESTROYED) {
                 why = "not a small guest partition that is up (Linux guests are not supported)";
-        } else if (in_transaction(p)) {
+        } else if (share_in_transaction(p)) {
                 why = "it shares, lends or was donated memory";
         } else if (ipa < PART_IPA_BASE || ipa % PAGE != 0 || pages == 0 || pages > TIER_MAX_PAGES ||
                    ipa - PART_IPA_BASE > p->mem_size ||

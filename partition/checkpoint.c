@@ -74,27 +74,6 @@ static void witness_ckpt(uint16_t kind, bool denied, uint32_t actor, const struc
         });
 }
 
-/* Is p a party to any memory transaction (share, lend, donate) or does it hold or miss
- * donated pages? Its RAM is then not its own alone to roll back. */
-static bool in_transaction(const struct partition *p)
-{
-        const struct region_space *s = share_regions();
-
-        for (unsigned i = 0; i < REGION_OFFERS; i++) {
-                const struct region_offer *o = &s->offer[i];
-                if (o->state != OFFER_FREE && (o->owner == p->id || o->peer == p->id)) {
-                        return true;
-                }
-        }
-        for (unsigned i = 0; i < REGION_MAX; i++) {
-                const struct mem_region *r = &s->region[i];
-                if (r->type == REGION_T_RAM && (r->owner == p->id) != (r->home == p->id)) {
-                        return true;
-                }
-        }
-        return false;
-}
-
 /* The edges p is an end of, in id order. */
 static uint32_t edges_of(const struct partition *p, uint32_t ids[EDGE_MAX])
 {
@@ -153,7 +132,7 @@ enum part_err ckpt_save(struct partition *p, uint32_t actor, uint64_t now_ns)
             (p->state != PART_RUNNING && p->state != PART_SUSPENDED)) {
                 return refuse(kind, PART_E_STATE, actor, p, CKPT_OP_SAVE);
         }
-        if (in_transaction(p)) {
+        if (share_in_transaction(p)) {
                 return refuse(kind, PART_E_BUSY, actor, p, CKPT_OP_SAVE);
         }
         uint32_t ids[EDGE_MAX];
@@ -250,7 +229,7 @@ enum part_err ckpt_restore(struct partition *p, uint32_t actor, enum ckpt_op op)
         if (p->state == PART_DESTROYED || p->reloading || p->cfg->kind != PART_KIND_GUEST) {
                 return refuse(kind, PART_E_STATE, actor, p, op);
         }
-        if (in_transaction(p)) {
+        if (share_in_transaction(p)) {
                 return refuse(kind, PART_E_BUSY, actor, p, op);
         }
         uint8_t *base = mem_ptr(s->pa);

@@ -367,3 +367,22 @@ const struct region_space *share_regions(void)
 {
         return &regions;
 }
+
+bool share_in_transaction(const struct partition *p)
+{
+        const struct region_space *s = share_regions();
+
+        for (unsigned i = 0; i < REGION_OFFERS; i++) {
+                const struct region_offer *o = &s->offer[i];
+                if (o->state != OFFER_FREE && (o->owner == p->id || o->peer == p->id)) {
+                        return true;
+                }
+        }
+        for (unsigned i = 0; i < REGION_MAX; i++) {
+                const struct mem_region *r = &s->region[i];
+                if (r->type == REGION_T_RAM && (r->owner == p->id) != (r->home == p->id)) {
+                        return true;
+                }
+        }
+        return false;
+}

@@ -43,5 +43,8 @@ enum part_err share_reclaim(uint32_t caller, const struct cap_info *cap, struct 
 
 /* The region table, for the monitor's `regions`. */
 const struct region_space *share_regions(void);
+/* Is p a party to an open offer (share, lend, donate), or does it hold or miss donated
+ * pages? Its RAM's frames are then not its own alone (to checkpoint, roll back or tier). */
+bool share_in_transaction(const struct partition *p);
 
 #endif
