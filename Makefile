@@ -358,7 +358,7 @@ UT_vgic    := partition/vgic.c
 UT_agent   := wasm/agent.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.c
 
 # RVF: the parser and verifier RVM runs (boot/), and the host tool's writer, keys and CLI.
-RVF_TOOL_CORE := boot/rvf.c boot/rvf_profile.c boot/rvf_verify.c tools/rvf/write.c tools/rvf/keys.c tools/rvf/cli.c \
+RVF_TOOL_CORE := boot/rvf.c boot/rvf_payload.c boot/rvf_profile.c boot/rvf_verify.c tools/rvf/write.c tools/rvf/keys.c tools/rvf/cli.c \
 	tools/rvf/build.c tools/rvf/inspect.c
 UT_rvf     := $(RVF_TOOL_CORE)
 UT_EXTRA_rvf := $(HOST_MBEDTLS_SAN)
@@ -501,7 +501,7 @@ $(HOST_OUT)/fuzz/monitor_fuzz: tests/fuzz/monitor_fuzz.c $(MONITOR_FUZZ_SRCS) $(
 	$(Q)$(FUZZ_CC) -I$(TP)/libfdt -o $@ tests/fuzz/monitor_fuzz.c $(MONITOR_FUZZ_SRCS) \
 		$(HOST_OUT)/fuzz/hvc_fuzz.tp/*.o
 # The RVF fuzzer also writes a valid signed file into its corpus as the seed.
-RVF_FUZZ_SRCS := boot/rvf.c boot/rvf_profile.c boot/rvf_verify.c tools/rvf/write.c tools/rvf/keys.c
+RVF_FUZZ_SRCS := boot/rvf.c boot/rvf_payload.c boot/rvf_profile.c boot/rvf_verify.c tools/rvf/write.c tools/rvf/keys.c
 $(HOST_OUT)/fuzz/rvf_fuzz: tests/fuzz/rvf_fuzz.c $(RVF_FUZZ_SRCS) $(wildcard boot/rvf*.h tools/rvf/*.h) $(SETUP_STAMP)
 	@mkdir -p $(dir $@) $@.corpus
 	$(Q)$(FUZZ_CC) -o $@ tests/fuzz/rvf_fuzz.c $(RVF_FUZZ_SRCS) $(HOST_MBEDTLS_SRCS) -lz -w -Wno-error
