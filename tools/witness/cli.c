@@ -10,77 +10,6 @@
 
 #include "tools/witness/witness_tool.h"
 
-static const struct {
-        uint16_t kind;
-        const char *name;
-} kinds[] = {
-    {WK_BOOT_PHASE, "WK_BOOT_PHASE"},
-    {WK_BOOT_ATTEST, "WK_BOOT_ATTEST"},
-    {WK_BOOT_DONE, "WK_BOOT_DONE"},
-    {WK_BOOT_RVF, "WK_BOOT_RVF"},
-    {WK_BOOT_RVF_SEGMENT, "WK_BOOT_RVF_SEGMENT"},
-    {WK_PART_CREATE, "WK_PART_CREATE"},
-    {WK_PART_STATE, "WK_PART_STATE"},
-    {WK_PART_VCPU, "WK_PART_VCPU"},
-    {WK_PART_DESTROY, "WK_PART_DESTROY"},
-    {WK_PART_FAULT, "WK_PART_FAULT"},
-    {WK_PART_SPLIT, "WK_PART_SPLIT"},
-    {WK_PART_MERGE, "WK_PART_MERGE"},
-    {WK_CAP_DERIVE, "WK_CAP_DERIVE"},
-    {WK_CAP_GRANT, "WK_CAP_GRANT"},
-    {WK_CAP_REVOKE, "WK_CAP_REVOKE"},
-    {WK_CAP_DROP, "WK_CAP_DROP"},
-    {WK_CAP_DENY, "WK_CAP_DENY"},
-    {WK_CAP_INSPECT, "WK_CAP_INSPECT"},
-    {WK_CAP_CREATE, "WK_CAP_CREATE"},
-    {WK_MEM_REGION, "WK_MEM_REGION"},
-    {WK_MEM_MAP, "WK_MEM_MAP"},
-    {WK_MEM_UNMAP, "WK_MEM_UNMAP"},
-    {WK_MEM_TRANSFER, "WK_MEM_TRANSFER"},
-    {WK_MEM_TIER, "WK_MEM_TIER"},
-    {WK_MEM_CHECKPOINT, "WK_MEM_CHECKPOINT"},
-    {WK_COMM_EDGE, "WK_COMM_EDGE"},
-    {WK_COMM_SEND, "WK_COMM_SEND"},
-    {WK_COMM_EDGE_DESTROY, "WK_COMM_EDGE_DESTROY"},
-    {WK_COMM_LEND, "WK_COMM_LEND"},
-    {WK_DEV_LEASE, "WK_DEV_LEASE"},
-    {WK_DEV_EXPIRE, "WK_DEV_EXPIRE"},
-    {WK_DEV_REVOKE, "WK_DEV_REVOKE"},
-    {WK_PROOF_ALLOW, "WK_PROOF_ALLOW"},
-    {WK_PROOF_DENY, "WK_PROOF_DENY"},
-    {WK_SCHED_EPOCH, "WK_SCHED_EPOCH"},
-    {WK_SCHED_MODE, "WK_SCHED_MODE"},
-    {WK_REC_RESTART, "WK_REC_RESTART"},
-    {WK_REC_RECONSTRUCT, "WK_REC_RECONSTRUCT"},
-    {WK_REC_ROLLBACK, "WK_REC_ROLLBACK"},
-    {WK_REC_INJECT, "WK_REC_INJECT"},
-    {WK_COH_CUT, "WK_COH_CUT"},
-    {WK_COH_DECISION, "WK_COH_DECISION"},
-    {WK_WASM_AGENT, "WK_WASM_AGENT"},
-    {WK_WASM_HOSTCALL, "WK_WASM_HOSTCALL"},
-    {WK_WASM_EMIT, "WK_WASM_EMIT"},
-    {WK_WIT_SEAL, "WK_WIT_SEAL"},
-    {WK_WIT_STORE_FULL, "WK_WIT_STORE_FULL"},
-    {WK_WIT_RECOVERED, "WK_WIT_RECOVERED"},
-    {WK_WIT_SHUTDOWN, "WK_WIT_SHUTDOWN"},
-    {WK_WIT_UNCLEAN, "WK_WIT_UNCLEAN"},
-    {WK_WIT_ALARM, "WK_WIT_ALARM"},
-    {WK_WIT_FOLDED, "WK_WIT_FOLDED"},
-    {WK_WIT_ROTATED, "WK_WIT_ROTATED"},
-};
-
-static const char *families[] = {"",          "BOOT",   "PARTITION", "CAP",   "MEMORY",
-                                 "COMM",      "DEVICE", "PROOF",     "SCHED", "RECOVERY",
-                                 "COHERENCE", "WASM",   "WITNESS"};
-
-const char *wt_kind_name(uint16_t kind)
-{
-        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-                if (kinds[i].kind == kind)
-                        return kinds[i].name;
-        return NULL;
-}
-
 struct opts {
         const char *cmd, *file;
         bool json, no_key, have_at, accept_dev;
@@ -145,18 +74,8 @@ static bool parse_kind(const char *s, uint16_t *kind, uint16_t *mask)
 {
         uint64_t v;
 
-        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-                if (strcasecmp(s, kinds[i].name) == 0 || strcasecmp(s, kinds[i].name + 3) == 0) {
-                        *kind = kinds[i].kind;
-                        *mask = 0xFFFF;
-                        return true;
-                }
-        for (size_t i = 1; i < sizeof(families) / sizeof(families[0]); i++)
-                if (strcasecmp(s, families[i]) == 0) {
-                        *kind = (uint16_t)(i << 8);
-                        *mask = 0xFF00;
-                        return true;
-                }
+        if (wt_kind_by_name(s, kind, mask))
+                return true;
         if (parse_u64(s, &v) && v <= 0xFFFF) {
                 *kind = (uint16_t)v;
                 *mask = 0xFFFF;
@@ -185,55 +104,6 @@ static int usage(FILE *err)
             "4 intact but not authenticated (no key, or development seals without "
             "--accept-dev).\n");
         return 2;
-}
-
-static int load_key_file(const char *path, uint8_t *key, size_t *len, FILE *err)
-{
-        uint8_t blob[WITNESS_KEY_BLOB + 1];
-        FILE *f = fopen(path, "rb");
-        size_t n;
-
-        if (f == NULL) {
-                fprintf(err, "witness: cannot open key file %s: %s\n", path, strerror(errno));
-                return -1;
-        }
-        n = fread(blob, 1, sizeof(blob), f);
-        fclose(f);
-        if (n != WITNESS_KEY_BLOB || !witness_key_blob_parse(blob, key, len)) {
-                fprintf(err, "witness: %s is not a witness key file (RVMWKEY1, 64 bytes)\n", path);
-                return -1;
-        }
-        return 0;
-}
-
-static int keygen(const char *path, FILE *out, FILE *err)
-{
-        uint8_t key[32], blob[WITNESS_KEY_BLOB];
-        FILE *r = fopen("/dev/urandom", "rb");
-        FILE *f;
-        size_t got = r ? fread(key, 1, sizeof(key), r) : 0;
-
-        if (r)
-                fclose(r);
-        if (got != sizeof(key)) {
-                fprintf(err, "witness: cannot read 32 random bytes from /dev/urandom\n");
-                return 2;
-        }
-        f = fopen(path, "wbx"); /* never replaces a machine's key */
-        if (f == NULL) {
-                fprintf(err, "witness: cannot create %s: %s\n", path, strerror(errno));
-                witness_wipe(key, sizeof(key));
-                return 2;
-        }
-        witness_key_blob_make(key, sizeof(key), blob);
-        witness_wipe(key, sizeof(key));
-        if (fwrite(blob, 1, sizeof(blob), f) != sizeof(blob) || fclose(f) != 0) {
-                fprintf(err, "witness: cannot write %s\n", path);
-                return 2;
-        }
-        witness_wipe(blob, sizeof(blob));
-        fprintf(out, "witness: new key in %s\n", path);
-        return 0;
 }
 
 static int parse_args(int argc, char **argv, struct opts *o, FILE *err)
@@ -300,60 +170,13 @@ static int parse_args(int argc, char **argv, struct opts *o, FILE *err)
         if (o->key_len == 0 && !o->no_key && o->key_file == NULL)
                 o->key_file = getenv("RVM_WITNESS_KEY_FILE");
         if (o->key_len == 0 && !o->no_key && o->key_file != NULL && *o->key_file != '\0' &&
-            load_key_file(o->key_file, o->key, &o->key_len, err) != 0)
+            wt_load_key_file(o->key_file, o->key, &o->key_len, err) != 0)
                 return 2;
         if (o->key_len == 0)
                 o->no_key = true;
         o->vo.key = o->no_key ? NULL : o->key;
         o->vo.key_len = o->no_key ? 0 : o->key_len;
         return 0;
-}
-
-static uint8_t *read_file(const char *path, size_t *len, FILE *err)
-{
-        FILE *f = fopen(path, "rb");
-        uint8_t *buf = NULL;
-        size_t cap = 0, n = 0;
-
-        if (f == NULL) {
-                fprintf(err, "witness: cannot open %s: %s\n", path, strerror(errno));
-                return NULL;
-        }
-        for (;;) {
-                if (n == cap) {
-                        uint8_t *p;
-
-                        if (cap >= ((size_t)1 << 32)) {
-                                fprintf(err, "witness: %s is larger than 4 GiB\n", path);
-                                free(buf);
-                                fclose(f);
-                                return NULL;
-                        }
-                        cap = cap ? cap * 2 : 1 << 16;
-                        p = realloc(buf, cap);
-                        if (p == NULL) {
-                                fprintf(err, "witness: out of memory reading %s\n", path);
-                                free(buf);
-                                fclose(f);
-                                return NULL;
-                        }
-                        buf = p;
-                }
-                size_t got = fread(buf + n, 1, cap - n, f);
-
-                n += got;
-                if (got == 0)
-                        break;
-        }
-        if (ferror(f)) {
-                fprintf(err, "witness: error reading %s\n", path);
-                free(buf);
-                fclose(f);
-                return NULL;
-        }
-        fclose(f);
-        *len = n;
-        return buf;
 }
 
 static bool selected(const struct opts *o, const struct witness_record *r)
@@ -596,8 +419,8 @@ int witness_tool_run(int argc, char **argv, FILE *out, FILE *err)
         if (argc < 3)
                 return usage(err);
         if (strcmp(argv[1], "keygen") == 0)
-                return argc == 3 ? keygen(argv[2], out, err) : usage(err);
-        data = read_file(argv[2], &len, err);
+                return argc == 3 ? wt_keygen(argv[2], out, err) : usage(err);
+        data = wt_read_file(argv[2], &len, err);
         if (data == NULL)
                 return 2;
         rc = witness_tool_run_buffer(argc, argv, data, len, out, err);
@@ -651,7 +474,7 @@ int witness_tool_run_buffer(int argc, char **argv, const uint8_t *data, size_t l
 
                 memset(&heads, 0, sizeof(heads));
                 if (o.heads_file != NULL) {
-                        hd = read_file(o.heads_file, &hl, err);
+                        hd = wt_read_file(o.heads_file, &hl, err);
                         if (hd == NULL || hl == 0 || wt_load(&heads, hd, hl) != 0 ||
                             heads.n_pubs == 0) {
                                 fprintf(err, "witness: %s holds no published heads (W1S lines)\n",
@@ -699,9 +522,9 @@ int witness_tool_run_buffer(int argc, char **argv, const uint8_t *data, size_t l
                         fprintf(out, "time_ns: %" PRIu64 "..%" PRIu64 "\n", s.t_min, s.t_max);
                 }
                 fprintf(out, "seals: %" PRIu64 "\ndenied: %" PRIu64 "\n", s.seals, s.denied);
-                for (size_t i = 1; i < sizeof(families) / sizeof(families[0]); i++)
+                for (unsigned i = 1; wt_family_name(i) != NULL; i++)
                         if (s.per_family[i])
-                                fprintf(out, "family %s: %" PRIu64 "\n", families[i],
+                                fprintf(out, "family %s: %" PRIu64 "\n", wt_family_name(i),
                                         s.per_family[i]);
                 if (s.per_family[0] || s.per_family[13] || s.per_family[14] || s.per_family[15])
                         fprintf(out, "unknown kinds: %" PRIu64 "\n",

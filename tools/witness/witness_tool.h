@@ -91,5 +91,12 @@ int witness_tool_run_buffer(int argc, char **argv, const uint8_t *data, size_t l
                             FILE *err);
 
 const char *wt_kind_name(uint16_t kind);
+const char *wt_family_name(unsigned family);
+bool wt_kind_by_name(const char *s, uint16_t *kind, uint16_t *mask);
+/* tools/witness/files.c: a whole file (malloc'd; NULL and a message on err if it cannot be
+ * read), a witness key file's key (0, or -1 and a message), a new key file (exit status). */
+uint8_t *wt_read_file(const char *path, size_t *len, FILE *err);
+int wt_load_key_file(const char *path, uint8_t *key, size_t *len, FILE *err);
+int wt_keygen(const char *path, FILE *out, FILE *err);
 
 #endif
