@@ -1,6 +1,7 @@
 # RVM: one non-recursive Makefile. Everything is built out of tree under build/.
 #
-#   make run      build the default image and boot it under QEMU (monitor on the UART)
+#   make run      build build/<profile>.img and boot it from QEMU's flash (monitor on the UART)
+#   make run-kernel  boot rvm.bin alone with -kernel (its linked partitions)
 #   make test     host unit tests, QEMU integration tests, WebAssembly spec tests
 #   make check    cheap gates: assembly budget, clang-format, both toolchains, no
 #                 sysreg/MMIO outside arch/ and hal/
@@ -29,6 +30,10 @@ $(error TOOLCHAIN must be gnu or llvm, not '$(TOOLCHAIN)')
 endif
 
 Q := $(if $(filter 1,$(V)),,@)
+# The key RVF images are signed with (make image); RVM is built to trust KEY.pub
+# (boot/rvf_boot.c). The development key is generated into build/ on first use.
+RVF_DEV_KEY := build/rvf-dev.key
+RVF_KEY ?= $(RVF_DEV_KEY)
 TP := build/third_party
 SETUP_STAMP := build/.setup.mk
 
@@ -93,7 +98,9 @@ KCC_INC := $(shell $(KCC) -print-file-name=include 2>/dev/null)
 KCFLAGS_BASE := -std=c11 -ffreestanding -nostdinc -isystem $(KCC_INC) -Ikernel/libc/include \
 	-I. -I$(TP)/libfdt $(MBEDTLS_CFG) $(LZ4_CFG) $(KCC_ARCH) -O2 -g -fno-pie -fno-pic \
 	-fno-stack-protector -fno-common -ffunction-sections -fdata-sections -mstrict-align -fno-math-errno \
-	-DRVM_KERNEL -DRVM_PROFILE='"$(PROFILE)"' $(MODULE_DEFS) -MMD -MP
+	-DRVM_KERNEL -DRVM_PROFILE='"$(PROFILE)"' $(MODULE_DEFS) -MMD -MP \
+	-DWITNESS_CRYPTO_ARENA=32768
+# (mbedTLS's one heap arena, witness/crypto.c: 32 KiB so boot/rvf_boot.c's ECDSA verify fits.)
 KWARN := -Wall -Wextra -Werror
 # The WASM interpreter needs FP/SIMD; all other kernel code is kept off those registers
 # so that guest FP state can be switched lazily (the agents' lifecycle, wasm/agent*.c, too:
@@ -133,7 +140,18 @@ $(1)_GUESTS := $$(foreach d,$(4),$$(patsubst $$(d)/%.c,%,$$(wildcard $$(d)/*.c))
 $(1)_AGENTS := $$(if $$(filter wasm,$$(MODULES)),$$(basename $$(notdir $$(wildcard $$(AGENT_DIR)/*.c $$(AGENT_DIR)/*.wat))),)
 $(1)_OBJS := $$(patsubst %.c,$(1)/%.o,$$(KERNEL_SRCS) $(2)) $$(patsubst %.S,$(1)/%.o,$$(KERNEL_ASM)) \
 	$$(patsubst %,$(1)/guests/%_blob.o,$$($(1)_GUESTS)) \
-	$$(patsubst %,$(1)/agents/%_blob.o,$$($(1)_AGENTS))
+	$$(patsubst %,$(1)/agents/%_blob.o,$$($(1)_AGENTS)) $(1)/rvf_key.o
+
+# The public key RVM trusts for the RVF image in its boot flash (boot/rvf_boot.c).
+$(1)/rvf_key.c: $(RVF_KEY)
+	@mkdir -p $$(dir $$@)
+	$$(Q)test -f $(RVF_KEY).pub || { echo "no $(RVF_KEY).pub (rvf keygen writes KEY and KEY.pub)"; exit 1; }
+	$$(Q){ echo '/* generated from $(RVF_KEY).pub: do not edit */'; echo '#include <stdint.h>'; \
+	  echo 'const uint8_t rvf_trusted_key[65] = {'; \
+	  od -An -v -tx1 $(RVF_KEY).pub | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; } > $$@.tmp
+	$$(Q)if cmp -s $$@.tmp $$@; then rm $$@.tmp; else mv $$@.tmp $$@; fi
+$(1)/rvf_key.o: $(1)/rvf_key.c
+	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(KCFLAGS_NOFP) -c $$< -o $$@
 
 $(1)/agents/%.wasm: $$(AGENT_DIR)/%.c arch/aarch64/guest/agent_io.h $(SETUP_STAMP)
 	@mkdir -p $$(dir $$@)
@@ -186,7 +204,7 @@ $(1)/gen/asm_offsets.h: arch/aarch64/asm_offsets.c arch/aarch64/arch.h $(SETUP_S
 	$$(Q)sed -n 's/.*"->\([A-Z0-9_]*\) [#$$$$]\{0,1\}\([0-9]*\).*/#define \1 \2/p' $$@.s > $$@.tmp
 	$$(Q)mv $$@.tmp $$@
 
-$(1)/third_party/%.o: $(TP)/%.c $(SETUP_STAMP)
+$(1)/third_party/%.o: $(TP)/%.c $(SETUP_STAMP) witness/mbedtls_config.h
 	@mkdir -p $$(dir $$@)
 	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(KCFLAGS_NOFP) -w -c $$< -o $$@
 
@@ -261,10 +279,16 @@ QEMU_MACHINE := -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m $(MEM
 # (hal/wkey.h, docs/boards.md). WITNESS_KEY= (empty) runs without one: development seals.
 WITNESS_KEY ?= build/witness.key
 WITNESS_KEY_PAGE := 0x401ff000
-QEMU_RUN = $(QEMU) $(QEMU_MACHINE) -nographic -semihosting-config enable=on,target=native \
-	-drive if=pflash,format=raw,unit=1,file=$(WITNESS_IMG) -append "semihosting" \
+QEMU_BOARD = $(QEMU) $(QEMU_MACHINE) -nographic -semihosting-config enable=on,target=native \
+	-drive if=pflash,format=raw,unit=1,file=$(WITNESS_IMG) \
 	$(if $(WITNESS_KEY),-device loader$(comma)file=$(WITNESS_KEY)$(comma)addr=$(WITNESS_KEY_PAGE)$(comma)force-raw=on)
+QEMU_RUN = $(QEMU_BOARD) -append "semihosting"
 comma := ,
+# make run boots build/<profile>.img as a board boots its flash: pflash bank 0 read-only,
+# the CPU starting at its first byte (RVM copies itself to RAM, then verifies slot A and
+# starts the partitions and agents of its PROFILE; docs/boards.md). No -kernel, so no
+# -append: RVM ends with PSCI, not semihosting.
+IMG_FLASH = -drive if=pflash,format=raw,unit=0,file=build/$(PROFILE).img,readonly=on
 
 $(WITNESS_IMG):
 	@mkdir -p $(dir $@)
@@ -273,8 +297,13 @@ $(WITNESS_IMG):
 build/witness.key: | build/tools/witness
 	@build/tools/witness keygen $@
 
-.PHONY: run debug
-run: $(OUT)/rvm.bin $(WITNESS_IMG) $(WITNESS_KEY)
+.PHONY: run run-kernel debug
+run: build/$(PROFILE).img $(WITNESS_IMG) $(WITNESS_KEY)
+	@echo "  QEMU    build/$(PROFILE).img as flash bank 0 (SMP=$(SMP), MEM=$(MEM)); leave with Ctrl-A X, or 'poweroff'"
+	@$(QEMU_BOARD) $(IMG_FLASH)
+
+# RVM alone, loaded by QEMU's -kernel: no image in flash, so the partitions linked into it.
+run-kernel: $(OUT)/rvm.bin $(WITNESS_IMG) $(WITNESS_KEY)
 	@echo "  QEMU    $(OUT)/rvm.bin (SMP=$(SMP), MEM=$(MEM)); leave with Ctrl-A X, or 'poweroff'"
 	@$(QEMU_RUN) -kernel $(OUT)/rvm.bin
 
@@ -291,10 +320,10 @@ HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror -I. -I$(T
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_TP_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O2 -w -I$(TP)/libfdt $(MBEDTLS_CFG) $(LZ4_CFG) -I.
 
-$(HOST_OUT)/san/third_party/%.o: $(TP)/%.c $(SETUP_STAMP)
+$(HOST_OUT)/san/third_party/%.o: $(TP)/%.c $(SETUP_STAMP) witness/mbedtls_config.h
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_TP_CFLAGS) $(SAN) -c $< -o $@
-$(HOST_OUT)/opt/third_party/%.o: $(TP)/%.c $(SETUP_STAMP)
+$(HOST_OUT)/opt/third_party/%.o: $(TP)/%.c $(SETUP_STAMP) witness/mbedtls_config.h
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_TP_CFLAGS) -c $< -o $@
 $(HOST_OUT)/san/%.o: %.c $(SETUP_STAMP)
@@ -424,8 +453,6 @@ build/tools/rvf: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(RVF_TOOL_CORE) tools/rvf/m
 # program as a KERNEL_SEG, each agent as a WASM_SEG and the partition table (from
 # configs/<profile>/partitions.c) as a PROFILE segment. The development key is generated
 # into build/ on first use; RVF_KEY= signs with another (32-byte P-256 scalar, rvf keygen).
-RVF_DEV_KEY := build/rvf-dev.key
-RVF_KEY ?= $(RVF_DEV_KEY)
 RVF_IMAGE_VERSION ?= 1
 IMG_DIR := $(OUT)/image
 IMG_GUEST_BINS := $(patsubst %,$(OUT)/guests/%.bin,$($(OUT)_GUESTS))

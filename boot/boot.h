@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "configs/partitions.h"
 #include "hal/board.h"
 #include "memory/memory.h"
 #include "witness/witness.h"
@@ -60,9 +61,49 @@ struct boot_state {
         unsigned phases_witnessed;    /* WK_BOOT_PHASE records emitted so far */
         struct witness_attest attest; /* measured boot: image, DTB, profile, every phase */
         uint64_t boot_done_ns;
+        /* What the root-partition phase created partitions and agents from (linked tables,
+         * or the verified RVF image's: boot_rvf). */
+        struct profile_tables profile;
 };
 
 extern struct boot_state boot_state;
+
+/*
+ * The RVF image in boot flash (boot/rvf_boot.c): `make image`'s file in flash bank 0 holds a
+ * flash header naming slot A. If there is one, boot_rvf_check (witness phase, before the
+ * log starts) copies the slot to RAM, parses and verifies it against the public key RVM was
+ * built with, and builds the partition table of its PROFILE segment; the verdict is
+ * measured into the attestation digest and, once the log runs, witnessed (each segment
+ * WK_BOOT_RVF_SEGMENT, the verdict WK_BOOT_RVF, denied when refused).
+ */
+enum boot_rvf_state {
+        BOOT_RVF_NONE = 0, /* no flash header in bank 0: the linked tables are used */
+        BOOT_RVF_VERIFIED, /* partitions and agents come from the image */
+        BOOT_RVF_REFUSED,  /* nothing is started: msg says what is wrong */
+};
+struct boot_rvf {
+        enum boot_rvf_state state;
+        bool witnessed;
+        int slot;        /* flash slot (0 = A) */
+        int err;         /* enum rvf_err: 0 = verified */
+        int err_segment; /* where, when refused (-1: the file or the flash header) */
+        uint64_t image_version, length, copy_ns, verify_ns;
+        uint8_t digest[32]; /* the signed digest (zero when refused) */
+        unsigned seg_count; /* segments witnessed */
+        struct {
+                uint64_t id, hash8;
+                uint8_t type;
+        } seg[64];
+        char msg[200];
+        struct profile_tables tables; /* VERIFIED: its PROFILE as boot's tables */
+};
+extern struct boot_rvf boot_rvf;
+void boot_rvf_check(void);
+void boot_rvf_witness(void);
+/* A verified image whose partitions could not be created (why): refused after all, and
+ * witnessed so (root-partition phase). */
+void boot_rvf_refuse_late(const char *why);
+const char *boot_rvf_state_name(enum boot_rvf_state s);
 
 /* Early: parse the DTB and bring the console up, before any phase prints. */
 void boot_early(uint64_t dtb_pa);

@@ -23,6 +23,9 @@
 #define MBEDTLS_PLATFORM_MEMORY
 
 #if defined(RVM_KERNEL)
+/* No libgcc in the kernel: bignum's 128-bit division (__udivti3) is done without it
+ * (boot/rvf_boot.c's ECDSA verify reaches mbedtls_mpi_div_mpi). */
+#define MBEDTLS_NO_UDBL_DIVISION
 #define MBEDTLS_MEMORY_BUFFER_ALLOC_C
 #define MBEDTLS_PLATFORM_NO_STD_FUNCTIONS
 #define MBEDTLS_PLATFORM_EXIT_MACRO(x)       ((void)(x))

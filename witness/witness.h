@@ -24,6 +24,8 @@ enum witness_kind {
         WK_BOOT_PHASE = 0x0101,
         WK_BOOT_ATTEST = 0x0102,
         WK_BOOT_DONE = 0x0103,
+        WK_BOOT_RVF = 0x0104,         /* the boot flash's RVF image: verified or refused */
+        WK_BOOT_RVF_SEGMENT = 0x0105, /* one segment of a verified image */
         WK_PART_CREATE = 0x0201,
         WK_PART_STATE = 0x0202,
         WK_PART_DESTROY = 0x0203,
