@@ -570,8 +570,10 @@ $(HOST_OUT)/virt-smp4.dtb: $(OUT)/rvm.bin
 TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-model: 1 passed, 0 failed\" || echo \"cap-model: 0 passed, 1 failed\"'" \
 	--tier "wasm-spec tests/wasm/run-spec $(HOST_OUT)/wasm/spec_runner $(WASM_TESTSUITE) build/wasm-spec" \
 	--tier "fuzz env WASM_SEEDS='$(WASM_SEEDS)' tests/fuzz/run 10 $(FUZZERS)" \
-	--tier "mincut-tool tests/tools/mincut_tool build/tools/mincut"
+	--tier "mincut-tool tests/tools/mincut_tool build/tools/mincut" \
+	$(if $(filter appliance,$(PROFILE)),--tier "rvf-boot tests/qemu/rvf_boot.sh $(QEMU) build/$(PROFILE).img $(IMG_DIR)/$(PROFILE).rvf $(OUT)/rvm.bin $(RVF_KEY) build/witness.key")
 test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin \
+		build/$(PROFILE).img build/tools/rvf \
 		$(OUT_LOCK)/rvm.bin \
 		$(HOST_OUT)/model/cap_model_test build/tools/witness $(FUZZERS) $(HOST_OUT)/wasm/spec_runner \
 		build/tools/mincut build/witness.key build/tools/witness-sweep
