@@ -108,6 +108,10 @@ static enum boot_status phase_witness(char *msg, size_t cap)
                     (unsigned long long)boot_rvf.length,
                     (unsigned long long)(boot_rvf.copy_ns / 1000),
                     (unsigned long long)(boot_rvf.verify_ns / 1000), boot_rvf.msg);
+        } else {
+                con_printf(
+                    "boot: no RVF image in flash bank 0: the partitions and agents linked "
+                    "into RVM\n");
         }
         return wlog_start(boot_state.attest.digest, msg, cap) == 0 ? BOOT_OK : BOOT_FAILED;
 }

@@ -54,12 +54,12 @@ put64() { # FILE OFFSET VALUE: a little-endian u64
 }
 
 quick=$work/quick.in
-printf 'poweroff\r' >"$quick"
+printf 'image\rpoweroff\r' >"$quick"
 
 # ---- the good image ----
 echo "== booting build/<profile>.img from flash (pflash bank 0)"
 in=$work/good.in
-printf 'sleep 3000\rps\ragents\rpoweroff\r' >"$in"
+printf 'sleep 3000\rps\ragents\rimage\rpoweroff\r' >"$in"
 log=$work/good.log
 boot "$flash" "$log" "$in"
 rc=$?
@@ -81,6 +81,11 @@ if [ -z "$missing" ] && has "$log" "\[echo\] echo: answering the bridge agent" &
 	pass "ps and agents list the image's partitions and agents; guests and agents run"
 else
 	fail "the image's partitions and agents run (missing:$missing)" "see $log"
+fi
+if has "$log" "slot A, [0-9]* bytes, image version 1: verified" && has "$log" " 14 CRYPTO "; then
+	pass "the monitor's image command shows the verdict and the segments"
+else
+	fail "the monitor's image command" "see $log"
 fi
 segs=$("$tool" inspect "$rvf" --json | tr '{' '\n' | grep -c '"index":')
 nseg=$("$wtool" show "$log.wit" --kind WK_BOOT_RVF_SEGMENT 2>/dev/null | grep -c WK_BOOT_RVF_SEGMENT)
@@ -112,7 +117,8 @@ refused() {
 	*"REFUSED: "*"$3"*"nothing is started"*) ;;
 	*) fail "$2: wanted '$3'" "got '$line' (see $log)"; return ;;
 	esac
-	if has "$log" "0 partitions and 0 WebAssembly agents started" && has "$log" "rvm> " &&
+	if has "$log" "0 partitions and 0 WebAssembly agents started" &&
+		has "$log" "slot A, [0-9]* bytes, image version [0-9]*: REFUSED: " &&
 		rvf_records "$log" | grep -q 'flags=0x01'; then
 		pass "$2: refused ($3), nothing started, witnessed"
 	else
