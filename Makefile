@@ -628,9 +628,10 @@ BENCH_HOST := $(HOST_OUT)/bench/cap_bench $(HOST_OUT)/bench/witness_bench \
 	$(HOST_OUT)/bench/sched_bench $(HOST_OUT)/bench/wasm_bench
 BENCH_HOST += $(HOST_OUT)/bench/mincut_bench
 bench: $(OUT_TEST)/rvm.bin $(OUT_LOCK)/rvm.bin $(BENCH_HOST) build/tools/rvm-wasm \
-		build/tools/rvm-wasm-clang
+		build/tools/rvm-wasm-clang build/$(PROFILE).img
 	@mkdir -p build
 	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --lockstat $(OUT_LOCK)/rvm.bin \
+		$(if $(filter appliance,$(PROFILE)),--flash build/$(PROFILE).img) \
 		--host "$(BENCH_HOST)" --qemu "$(QEMU)" \
 		--insns "$(HOST_OUT)/bench/wasm_bench build/wasm/bench.wasm build/tools/rvm-wasm build/tools/rvm-wasm-clang" \
 		>build/bench.txt; status=$$?; cat build/bench.txt; exit $$status
