@@ -14,6 +14,7 @@
 #include "arch/aarch64/guest/rvm_calls.h"
 #include "boot/boot.h"
 #include "configs/partitions.h"
+#include "hal/timer.h"
 #include "kernel/cohere.h"
 #include "kernel/console.h"
 #include "kernel/ipc.h"
@@ -176,6 +177,7 @@ static const struct agent_env kernel_env = {
     .log_line = env_log_line,
     .edge_put = env_edge_put,
     .edge_take = env_edge_take,
+    .now_ns = hal_time_ns,
 };
 
 /* ---- boot and the run loop ---- */
