@@ -164,6 +164,13 @@ static int32_t env_edge_take(void *gate, uint8_t msg[AGENT_MSG_SIZE], bool wait)
         return ipc_end_take(gate, msg, wait);
 }
 
+/* Every move happens on CPU 0 (the monitor, kernel/reshape.c), like the graph's updates. */
+static void env_moved(uint32_t agent, uint32_t from, uint32_t to)
+{
+        (void)from;
+        cohere_agent_moved(AGENT_PRINCIPAL(agent), to);
+}
+
 static const struct agent_env kernel_env = {
     .lock = env_lock,
     .unlock = env_unlock,
@@ -178,6 +185,7 @@ static const struct agent_env kernel_env = {
     .edge_put = env_edge_put,
     .edge_take = env_edge_take,
     .now_ns = hal_time_ns,
+    .moved = env_moved,
 };
 
 /* ---- boot and the run loop ---- */
@@ -342,6 +350,20 @@ int32_t agent_hc_spawn(struct gate_ctx *ctx)
                                       : AGENT_E_INVALID;
 
         return st;
+}
+
+/* ---- moves (kernel/reshape.c) ---- */
+
+/* As the monitor's `agent` does: park the FP registers of the vCPU that was on this CPU
+ * before the interpreter runs, and trap FP again afterwards, so that its next FP instruction
+ * reloads them. */
+int32_t agents_move(uint32_t id, uint32_t to, uint32_t actor, enum agent_move_result *why)
+{
+        env_fp_enter();
+        int32_t r = agent_move(id, to, actor, why);
+
+        arch_fp_trap(true);
+        return r;
 }
 
 /* ---- monitor commands ---- */

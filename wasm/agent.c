@@ -94,6 +94,7 @@ bool agent_info(uint32_t id, struct agent_info *out)
             .migrations = a->migrations,
             .trap = a->trap,
             .caps = cap_table_used(AGENT_PRINCIPAL(a->id)),
+            .arena_bytes = a->inst_size,
         };
         return true;
 }
@@ -474,9 +475,8 @@ static enum agent_move_result migrate(struct agent *a, uint32_t to, uint32_t act
 
 const char *agent_move_result_name(enum agent_move_result r)
 {
-        static const char *const names[] = {"moved",     "no-such-agent", "bad-partition",
-                                            "state",     "no-memory",     "snapshot",
-                                            "timeout"};
+        static const char *const names[] = {"moved",     "no-such-agent", "bad-partition", "state",
+                                            "no-memory", "snapshot",      "timeout"};
 
         return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
 }

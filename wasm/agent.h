@@ -132,8 +132,9 @@ struct agent_info {
         enum agent_state state;
         bool waiting; /* in rvm.recv until a doorbell */
         uint64_t turns, fuel_used, logs, sent, received, migrations;
-        enum wasm_trap trap; /* why it ended, if it trapped */
-        uint32_t caps;       /* capabilities it holds */
+        enum wasm_trap trap;  /* why it ended, if it trapped */
+        uint32_t caps;        /* capabilities it holds */
+        uint64_t arena_bytes; /* its instance arena: what a move takes in the destination */
 };
 
 /* The lifecycle operations of agent_control. */
@@ -173,9 +174,9 @@ void agent_doorbell(uint32_t principal);
 
 /*
  * suspend / resume / hibernate / reconstruct / kill agent `id`, or migrate it to WASM
- * partition `to` (agent_move with actor 0). Waits for the agent to leave its CPU, takes the lock itself. Returns 0, or
- * AGENT_E_INVALID (no such agent, or not possible in its state: nothing changed, or, if the
- * instance cannot be rebuilt, terminated).
+ * partition `to` (agent_move with actor 0). Waits for the agent to leave its CPU, takes the lock
+ * itself. Returns 0, or AGENT_E_INVALID (no such agent, or not possible in its state: nothing
+ * changed, or, if the instance cannot be rebuilt, terminated).
  */
 int32_t agent_control(uint32_t id, enum agent_op op, uint32_t to);
 

@@ -1052,7 +1052,8 @@ static void test_move_witnessed_and_all_or_nothing(void **state)
         assert_int_equal(why, AGENT_MOVE_NO_MEMORY);
         assert_int_equal(move_denied, 3); /* no agent 9: nothing to name */
         assert_int_equal(last_move.flags & WITNESS_F_DENIED, WITNESS_F_DENIED);
-        assert_int_equal(last_move.payload, PART_B | PART_A << 16 | (uint64_t)AGENT_MOVE_NO_MEMORY << 32);
+        assert_int_equal(last_move.payload,
+                         PART_B | PART_A << 16 | (uint64_t)AGENT_MOVE_NO_MEMORY << 32);
         /* Past the 100 ms deadline (DC-7): the copy is dropped, the agent stays. */
         clock_step = AGENT_MOVE_TIMEOUT_NS + 1; /* the next reading is past it */
         assert_int_equal(agent_move(1, PART_A, 7, &why), AGENT_E_INVALID);
