@@ -442,6 +442,7 @@ static enum agent_move_result migrate(struct agent *a, uint32_t to, uint32_t act
         if (wasm_snapshot_save(a->inst, a->snapshot, AGENT_SNAPSHOT, &len) != WASM_OK) {
                 why = AGENT_MOVE_SNAPSHOT;
         } else {
+                a->partition = to; /* rebuilt there (its record says so), not yet moved */
                 set_state(a, AGENT_RECONSTRUCTING, actor, 0);
                 wasm_arena_init(&arena, dest, a->inst_size);
                 if (wasm_instantiate(a->module, &agent_wasm_cfg, agent_resolve, a, &arena,
@@ -454,6 +455,7 @@ static enum agent_move_result migrate(struct agent *a, uint32_t to, uint32_t act
         }
         if (why != AGENT_MOVE_OK) {
                 free_bytes(dest, a->inst_size); /* the copy goes; the original is untouched */
+                a->partition = from;
                 set_state(a, was, actor, 0);
                 return why;
         }
@@ -461,7 +463,6 @@ static enum agent_move_result migrate(struct agent *a, uint32_t to, uint32_t act
         a->inst_mem = dest;
         a->inst = moved;
         a->snapshot_len = len;
-        a->partition = to;
         a->migrations++;
         a->waiting = false; /* a pending rvm.recv is retried and waits again if it must */
         witness_move(a, from, to, actor, AGENT_MOVE_OK);
