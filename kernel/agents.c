@@ -23,6 +23,9 @@
 #include "kernel/run.h"
 #include "memory/memory.h"
 #include "witness/witness.h"
+#ifdef RVM_KTEST
+#include "tests/qemu/ktest.h"
+#endif
 
 #define AGENT_TURNS 8 /* turns per partition turn before others get the CPU */
 
@@ -171,7 +174,7 @@ static void env_moved(uint32_t agent, uint32_t from, uint32_t to)
         cohere_agent_moved(AGENT_PRINCIPAL(agent), to);
 }
 
-static const struct agent_env kernel_env = {
+static struct agent_env kernel_env = {
     .lock = env_lock,
     .unlock = env_unlock,
     .gate_call = env_gate_call,
@@ -220,6 +223,17 @@ unsigned agent_boot(void)
         unsigned started = 0;
         uint32_t ids[AGENT_MAX] = {0}; /* configuration position -> agent id */
 
+#ifdef RVM_KTEST
+        /* "move_timeout_us=<n>": a move's deadline (DC-7) is n us, so tests can see moves
+         * give up and splits and merges undone on an idle machine. */
+        char us[12];
+        uint64_t n = 0;
+        ktest_bootarg(boot_state.board.bootargs, "move_timeout_us", us, sizeof(us));
+        for (const char *d = us; *d >= '0' && *d <= '9' && n < 1000000000u; d++) {
+                n = n * 10 + (uint64_t)(*d - '0');
+        }
+        kernel_env.move_timeout_ns = n * 1000;
+#endif
         agent_init(&kernel_env);
         ipc_set_end_waker(agent_doorbell);
         cohere_set_agent_group(agent_group);

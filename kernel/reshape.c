@@ -20,8 +20,9 @@
  * When: the engine's decisions are evaluated once per epoch, on CPU 0 between two vCPUs (never
  * in the tick: an agent the tick interrupted on CPU 0 could not leave its CPU). A proposal is
  * acted on when it has held for RESHAPE_HOLD epochs; after an action the engine lets the
- * weights settle for RESHAPE_SETTLE epochs. `split <p>` and `merge <a> <b>` go through the
- * same checks at once; `coherence auto off` leaves only them.
+ * weights settle for RESHAPE_SETTLE epochs (one, if the action failed and was undone).
+ * `split <p>` and `merge <a> <b>` go through the same checks at once; `coherence auto off`
+ * leaves only them.
  */
 #if defined(RVM_HAVE_COHERENCE) && defined(RVM_HAVE_WASM)
 #include "kernel/reshape.h"
@@ -193,6 +194,24 @@ static void witness_reshape(uint16_t kind, bool denied, uint32_t target, uint64_
                                                         (uint64_t)bp << 48});
 }
 
+/* Terminated agents leave the graph: nothing moves them, and a node without traffic in a
+ * group would be a free cut (value 0) of every split. */
+static void prune(void)
+{
+        struct coherence_graph *g = cohere_graph();
+        struct agent_info in;
+
+        run_lock_take();
+        for (uint32_t i = 0; i < COHERENCE_MAX_NODES; i++) {
+                const uint32_t id = g->node[i].id;
+                if (g->node[i].used && g->node[i].kind == COHERENCE_AGENT &&
+                    (!agent_info(id - AGENT_PRINCIPAL_BASE, &in) || in.state == AGENT_TERMINATED)) {
+                        (void)coherence_node_remove(g, id);
+                }
+        }
+        run_lock_give();
+}
+
 /* ---- split ---- */
 
 /* The engine's split verdict on partition `part`, from an exact cut of its group now. */
@@ -225,6 +244,7 @@ static bool split(uint32_t part, bool by_hand)
         if (!wasm_running(part)) {
                 reason = RESHAPE_R_NOT_WASM;
         } else {
+                prune();
                 split_verdict(part, &s);
                 reason = s.reason;
         }
@@ -398,6 +418,15 @@ static bool held(uint8_t *count, bool proposed)
         return *count >= RESHAPE_HOLD;
 }
 
+/* After an attempt: the weights settle; one that failed at action time (a move past its
+ * deadline on a loaded machine, say: all was undone) is tried again the epoch after next if
+ * the engine still proposes it. */
+static void after(uint8_t *count, bool acted)
+{
+        *count = acted ? 0 : RESHAPE_HOLD - 1;
+        settle = acted ? RESHAPE_SETTLE : 1;
+}
+
 void reshape_run(void)
 {
         static struct coherence_split s;
@@ -414,6 +443,7 @@ void reshape_run(void)
                 settle--;
                 return;
         }
+        prune();
         for (uint32_t p = 1; p <= part_count() && !acted; p++) {
                 bool proposed = false;
                 if (wasm_running(p)) {
@@ -421,9 +451,8 @@ void reshape_run(void)
                         proposed = s.reason == COHERENCE_R_PROPOSED;
                 }
                 if (held(&held_split[p], proposed)) {
-                        held_split[p] = 0;
                         acted = split(p, false);
-                        settle = RESHAPE_SETTLE;
+                        after(&held_split[p], acted);
                 }
         }
         for (uint32_t a = 1; a <= part_count() && !acted; a++) {
@@ -434,9 +463,8 @@ void reshape_run(void)
                                 proposed = m.reason == COHERENCE_R_PROPOSED;
                         }
                         if (held(&held_merge[a][b], proposed)) {
-                                held_merge[a][b] = 0;
                                 acted = merge(a, b, false);
-                                settle = RESHAPE_SETTLE;
+                                after(&held_merge[a][b], acted);
                         }
                 }
         }

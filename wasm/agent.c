@@ -486,7 +486,9 @@ int32_t agent_move(uint32_t id, uint32_t to, uint32_t actor, enum agent_move_res
 {
         enum agent_move_result why = AGENT_MOVE_NO_AGENT;
         const uint64_t start = now_ns();
-        const uint64_t deadline = agent_env->now_ns != NULL ? start + AGENT_MOVE_TIMEOUT_NS : 0;
+        const uint64_t limit =
+            agent_env->move_timeout_ns != 0 ? agent_env->move_timeout_ns : AGENT_MOVE_TIMEOUT_NS;
+        const uint64_t deadline = agent_env->now_ns != NULL ? start + limit : 0;
         uint64_t saved = agent_env->lock();
 
         if (id != 0 && id <= agents_made) {

@@ -119,6 +119,8 @@ struct agent_env {
         int32_t (*edge_take)(void *gate, uint8_t msg[AGENT_MSG_SIZE], bool wait);
         /* A monotonic clock in nanoseconds, for a migration's deadline (NULL: none). */
         uint64_t (*now_ns)(void);
+        /* A move's deadline (0: AGENT_MOVE_TIMEOUT_NS); test images shorten it. */
+        uint64_t move_timeout_ns;
         /* Agent `agent` now runs in WASM partition `to`, no longer `from` (optional). Lock
          * held. */
         void (*moved)(uint32_t agent, uint32_t from, uint32_t to);
