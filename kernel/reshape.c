@@ -395,7 +395,12 @@ static bool merge(uint32_t a, uint32_t b, bool by_hand)
 
 void reshape_epoch(void)
 {
-        if (automatic) {
+        bool wasm = false;
+
+        for (uint32_t id = 1; id <= part_count(); id++) {
+                wasm |= part_get(id)->cfg->kind == PART_KIND_WASM;
+        }
+        if (automatic && wasm) { /* a machine of guests only is left alone */
                 due = true;
                 this_cpu()->need_resched = true; /* CPU 0 comes back to decide() soon */
         }
