@@ -339,7 +339,7 @@ UT_monitor := kernel/monitor.c kernel/console.c kernel/fmt.c $(FAKE_SRCS)
 UT_board   := hal/board.c
 UT_EXTRA_board := $(HOST_LIBFDT_SAN)
 WITNESS_SRCS := $(wildcard witness/*.c)
-WITNESS_TOOL_CORE := tools/witness/kinds.c tools/witness/files.c tools/witness/input.c tools/witness/replay.c tools/witness/cli.c
+WITNESS_TOOL_CORE := tools/witness/kinds.c tools/witness/files.c tools/witness/input.c tools/witness/verify.c tools/witness/replay.c tools/witness/cli.c
 UT_witness := $(WITNESS_SRCS) $(WITNESS_TOOL_CORE)
 UT_EXTRA_witness := $(HOST_MBEDTLS_SAN)
 # The engine alone (wasm/agent*.c, the agents' lifecycle, needs cap/ and the witness).

@@ -21,141 +21,6 @@
                 }                       \
         } while (0)
 
-static void relive(struct cc *c)
-{
-        struct ctl *f = &c->cs[c->cn - 1];
-        c->live = !f->unreachable && !f->dead;
-}
-
-static void push(struct cc *c, uint8_t t)
-{
-        c->ts[c->th++] = t;
-        if (c->th > c->tmax) {
-                c->tmax = c->th;
-        }
-}
-
-static enum wasm_err pop(struct cc *c, uint8_t want, uint8_t *got)
-{
-        struct ctl *f = &c->cs[c->cn - 1];
-        if (c->th == f->height) {
-                if (f->unreachable) {
-                        *got = want;
-                        return WASM_OK;
-                }
-                return WASM_E_INVALID;
-        }
-        uint8_t t = c->ts[--c->th];
-        if (want != ANY && t != ANY && t != want) {
-                return WASM_E_INVALID;
-        }
-        *got = t == ANY ? want : t;
-        return WASM_OK;
-}
-
-static enum wasm_err pop1(struct cc *c, uint8_t want)
-{
-        uint8_t t;
-        return pop(c, want, &t);
-}
-
-static void set_unreachable(struct cc *c)
-{
-        struct ctl *f = &c->cs[c->cn - 1];
-        c->th = f->height;
-        f->unreachable = true;
-        c->live = false;
-}
-
-static enum wasm_err push_ctl(struct cc *c, uint8_t kind, uint8_t rtype)
-{
-        struct ctl *f = &c->cs[c->cn];
-        f->kind = kind;
-        f->rtype = rtype;
-        f->unreachable = false;
-        f->dead = !c->live;
-        f->height = c->th;
-        f->patches = 0;
-        f->loop_pc = c->n;
-        f->else_site = 0;
-        c->cn++;
-        return WASM_OK;
-}
-
-static uint8_t label_type(const struct ctl *t)
-{
-        return t->kind == K_LOOP ? 0 : t->rtype;
-}
-
-static enum wasm_err rd_blocktype(struct cc *c, uint8_t *rtype)
-{
-        uint8_t b;
-        TRY(wasm_rd_u8(&c->r, &b));
-        if (b == 0x40) {
-                *rtype = 0;
-                return WASM_OK;
-        }
-        if (b >= WASM_F64 && b <= WASM_I32) {
-                *rtype = b;
-                return WASM_OK;
-        }
-        return WASM_E_MALFORMED;
-}
-
-static enum wasm_err rd_label(struct cc *c, struct ctl **t)
-{
-        uint32_t depth;
-        TRY(wasm_rd_u32(&c->r, &depth));
-        if (depth >= c->cn) {
-                return WASM_E_INVALID;
-        }
-        *t = &c->cs[c->cn - 1 - depth];
-        return WASM_OK;
-}
-
-/* Operand and result types of a numeric opcode 0x45..0xBF: "ab>r" packed as three bytes. */
-static void numeric_sig(uint8_t op, uint8_t *a, uint8_t *b, uint8_t *res)
-{
-        const uint8_t I = WASM_I32, L = WASM_I64, F = WASM_F32, D = WASM_F64;
-        *b = 0;
-        if (op == 0x45) {
-                *a = I, *res = I;
-        } else if (op <= 0x4F) {
-                *a = *b = I, *res = I;
-        } else if (op == 0x50) {
-                *a = L, *res = I;
-        } else if (op <= 0x5A) {
-                *a = *b = L, *res = I;
-        } else if (op <= 0x60) {
-                *a = *b = F, *res = I;
-        } else if (op <= 0x66) {
-                *a = *b = D, *res = I;
-        } else if (op <= 0x69) {
-                *a = I, *res = I;
-        } else if (op <= 0x78) {
-                *a = *b = I, *res = I;
-        } else if (op <= 0x7B) {
-                *a = L, *res = L;
-        } else if (op <= 0x8A) {
-                *a = *b = L, *res = L;
-        } else if (op <= 0x91) {
-                *a = F, *res = F;
-        } else if (op <= 0x98) {
-                *a = *b = F, *res = F;
-        } else if (op <= 0x9F) {
-                *a = D, *res = D;
-        } else if (op <= 0xA6) {
-                *a = *b = D, *res = D;
-        } else {
-                /* conversions 0xA7..0xBF: source and result */
-                static const char src[] = "LFFDDIIFFDDIILLDIILLFFDIL";
-                static const char dst[] = "IIIIILLLLLLFFFFFDDDDDILFD";
-                char s = src[op - 0xA7], d = dst[op - 0xA7];
-                *a = s == 'I' ? I : s == 'L' ? L : s == 'F' ? F : D;
-                *res = d == 'I' ? I : d == 'L' ? L : d == 'F' ? F : D;
-        }
-}
-
 static enum wasm_err memop(struct cc *c, uint8_t op)
 {
         /* natural alignment (log2) and value type of 0x28..0x3E */
@@ -171,11 +36,11 @@ static enum wasm_err memop(struct cc *c, uint8_t op)
         char v = vt[op - 0x28];
         uint8_t t = v == 'I' ? WASM_I32 : v == 'L' ? WASM_I64 : v == 'F' ? WASM_F32 : WASM_F64;
         if (op <= 0x35) {
-                TRY(pop1(c, WASM_I32));
-                push(c, t);
+                TRY(cc_pop1(c, WASM_I32));
+                cc_push(c, t);
         } else {
-                TRY(pop1(c, t));
-                TRY(pop1(c, WASM_I32));
+                TRY(cc_pop1(c, t));
+                TRY(cc_pop1(c, WASM_I32));
         }
         wasm_emit_load(c, op, offset);
         return WASM_OK;
@@ -188,7 +53,7 @@ static enum wasm_err op_end(struct cc *c, const struct wasm_functype *ft)
                 return WASM_E_INVALID; /* the missing else would produce no value */
         }
         if (f->rtype) {
-                TRY(pop1(c, f->rtype));
+                TRY(cc_pop1(c, f->rtype));
         }
         if (c->th != f->height) {
                 return WASM_E_INVALID;
@@ -211,9 +76,9 @@ static enum wasm_err op_end(struct cc *c, const struct wasm_functype *ft)
         bool was_loop = f->kind == K_LOOP;
         uint8_t rtype = f->rtype;
         c->cn--;
-        relive(c);
+        cc_relive(c);
         if (rtype) {
-                push(c, rtype);
+                cc_push(c, rtype);
         }
         if (was_loop) {
                 wasm_emit_segment(c);
@@ -228,7 +93,7 @@ static enum wasm_err op_br_table(struct cc *c)
         if (n > (size_t)(c->r.end - c->r.p)) {
                 return WASM_E_MALFORMED;
         }
-        TRY(pop1(c, WASM_I32));
+        TRY(cc_pop1(c, WASM_I32));
         /* read the labels once to type them, then again to emit them */
         struct wasm_reader save = c->r;
         struct ctl *t;
@@ -241,11 +106,11 @@ static enum wasm_err op_br_table(struct cc *c)
                         wasm_emit(c, type ? 1 : 0);
                 }
                 for (uint32_t i = 0; i <= n; i++) {
-                        TRY(rd_label(c, &t));
+                        TRY(cc_rd_label(c, &t));
                         if (pass == 0) {
                                 if (i == 0) {
-                                        type = label_type(t);
-                                } else if (label_type(t) != type) {
+                                        type = cc_label_type(t);
+                                } else if (cc_label_type(t) != type) {
                                         return WASM_E_INVALID;
                                 }
                                 continue;
@@ -255,19 +120,19 @@ static enum wasm_err op_br_table(struct cc *c)
                 }
         }
         if (type) {
-                TRY(pop1(c, type));
+                TRY(cc_pop1(c, type));
         }
-        set_unreachable(c);
+        cc_set_unreachable(c);
         return WASM_OK;
 }
 
 static enum wasm_err op_call(struct cc *c, const struct wasm_functype *ft)
 {
         for (uint32_t i = ft->nparams; i-- > 0;) {
-                TRY(pop1(c, ft->types[i]));
+                TRY(cc_pop1(c, ft->types[i]));
         }
         for (uint32_t i = 0; i < ft->nresults; i++) {
-                push(c, ft->types[ft->nparams + i]);
+                cc_push(c, ft->types[ft->nparams + i]);
         }
         return WASM_OK;
 }
@@ -281,10 +146,10 @@ static enum wasm_err op_local(struct cc *c, uint8_t op)
         }
         uint8_t t = c->ltypes[x];
         if (op != 0x20) {
-                TRY(pop1(c, t));
+                TRY(cc_pop1(c, t));
         }
         if (op != 0x21) {
-                push(c, t);
+                cc_push(c, t);
         }
         /* peephole: local.set a; local.get b  and  local.get a; local.get b */
         if (c->live && op == 0x20 && c->n >= 2 && c->last_op == c->n - 2 &&
@@ -311,27 +176,27 @@ static enum wasm_err op_misc(struct cc *c, uint8_t op, const struct wasm_functyp
         switch (op) {
         case 0x00:
                 wasm_emit_op(c, IOP_UNREACHABLE);
-                set_unreachable(c);
+                cc_set_unreachable(c);
                 return WASM_OK;
         case 0x01:
                 return WASM_OK;
         case 0x02:
         case 0x03:
-                TRY(rd_blocktype(c, &ty));
+                TRY(cc_rd_blocktype(c, &ty));
                 x = c->n;
                 if (op == 0x03) {
                         wasm_emit_segment(c);
                         c->barrier = c->n;
                 }
-                push_ctl(c, op == 0x02 ? K_BLOCK : K_LOOP, ty);
+                cc_push_ctl(c, op == 0x02 ? K_BLOCK : K_LOOP, ty);
                 c->cs[c->cn - 1].loop_pc = x;
                 return WASM_OK;
         case 0x04:
-                TRY(rd_blocktype(c, &ty));
-                TRY(pop1(c, WASM_I32));
+                TRY(cc_rd_blocktype(c, &ty));
+                TRY(cc_pop1(c, WASM_I32));
                 wasm_emit_op(c, wasm_emit_take_eqz(c) ? IOP_BR_IF : IOP_IF_NOT);
                 wasm_emit(c, 0);
-                TRY(push_ctl(c, K_IF, ty));
+                TRY(cc_push_ctl(c, K_IF, ty));
                 c->cs[c->cn - 1].else_site = c->live ? c->n : 0;
                 return WASM_OK;
         case 0x05:
@@ -340,7 +205,7 @@ static enum wasm_err op_misc(struct cc *c, uint8_t op, const struct wasm_functyp
                         return WASM_E_INVALID;
                 }
                 if (t->rtype) {
-                        TRY(pop1(c, t->rtype));
+                        TRY(cc_pop1(c, t->rtype));
                 }
                 if (c->th != t->height) {
                         return WASM_E_INVALID;
@@ -353,24 +218,24 @@ static enum wasm_err op_misc(struct cc *c, uint8_t op, const struct wasm_functyp
                 }
                 t->kind = K_ELSE;
                 t->unreachable = false;
-                relive(c);
+                cc_relive(c);
                 return WASM_OK;
         case 0x0B:
                 return op_end(c, ft);
         case 0x0C:
-                TRY(rd_label(c, &t));
-                if (label_type(t)) {
-                        TRY(pop1(c, label_type(t)));
+                TRY(cc_rd_label(c, &t));
+                if (cc_label_type(t)) {
+                        TRY(cc_pop1(c, cc_label_type(t)));
                 }
                 wasm_emit_br(c, t, c->th + label_arity(t), false);
-                set_unreachable(c);
+                cc_set_unreachable(c);
                 return WASM_OK;
         case 0x0D:
-                TRY(rd_label(c, &t));
-                TRY(pop1(c, WASM_I32));
-                if (label_type(t)) {
-                        TRY(pop1(c, label_type(t)));
-                        push(c, label_type(t));
+                TRY(cc_rd_label(c, &t));
+                TRY(cc_pop1(c, WASM_I32));
+                if (cc_label_type(t)) {
+                        TRY(cc_pop1(c, cc_label_type(t)));
+                        cc_push(c, cc_label_type(t));
                 }
                 wasm_emit_br(c, t, c->th, true);
                 return WASM_OK;
@@ -378,11 +243,11 @@ static enum wasm_err op_misc(struct cc *c, uint8_t op, const struct wasm_functyp
                 return op_br_table(c);
         case 0x0F:
                 if (ft->nresults) {
-                        TRY(pop1(c, ft->types[ft->nparams]));
+                        TRY(cc_pop1(c, ft->types[ft->nparams]));
                 }
                 wasm_emit_op(c, IOP_RETURN);
                 wasm_emit(c, ft->nresults);
-                set_unreachable(c);
+                cc_set_unreachable(c);
                 return WASM_OK;
         case 0x10:
                 TRY(wasm_rd_u32(r, &x));
@@ -403,21 +268,21 @@ static enum wasm_err op_misc(struct cc *c, uint8_t op, const struct wasm_functyp
                 if (x >= m->ntypes || !m->has_table) {
                         return WASM_E_INVALID;
                 }
-                TRY(pop1(c, WASM_I32));
+                TRY(cc_pop1(c, WASM_I32));
                 TRY(op_call(c, &m->types[x]));
                 wasm_emit_op(c, IOP_CALL_INDIRECT);
                 wasm_emit(c, x);
                 return WASM_OK;
         }
         case 0x1A:
-                TRY(pop1(c, ANY));
+                TRY(cc_pop1(c, ANY));
                 wasm_emit_op(c, IOP_DROP);
                 return WASM_OK;
         case 0x1B:
-                TRY(pop1(c, WASM_I32));
-                TRY(pop(c, ANY, &ty));
-                TRY(pop(c, ty, &ty2));
-                push(c, ty == ANY ? ty2 : ty);
+                TRY(cc_pop1(c, WASM_I32));
+                TRY(cc_pop(c, ANY, &ty));
+                TRY(cc_pop(c, ty, &ty2));
+                cc_push(c, ty == ANY ? ty2 : ty);
                 wasm_emit_op(c, IOP_SELECT);
                 return WASM_OK;
         case 0x20:
@@ -431,12 +296,12 @@ static enum wasm_err op_misc(struct cc *c, uint8_t op, const struct wasm_functyp
                         return WASM_E_INVALID;
                 }
                 if (op == 0x23) {
-                        push(c, m->globals[x].type);
+                        cc_push(c, m->globals[x].type);
                 } else {
                         if (!m->globals[x].mut) {
                                 return WASM_E_INVALID;
                         }
-                        TRY(pop1(c, m->globals[x].type));
+                        TRY(cc_pop1(c, m->globals[x].type));
                 }
                 wasm_emit_op(c, op == 0x23 ? IOP_GLOBAL_GET : IOP_GLOBAL_SET);
                 wasm_emit(c, x);
@@ -452,16 +317,16 @@ static enum wasm_err op_misc(struct cc *c, uint8_t op, const struct wasm_functyp
                         return WASM_E_INVALID;
                 }
                 if (op == 0x40) {
-                        TRY(pop1(c, WASM_I32));
+                        TRY(cc_pop1(c, WASM_I32));
                 }
-                push(c, WASM_I32);
+                cc_push(c, WASM_I32);
                 wasm_emit_op(c, op == 0x3F ? IOP_MEM_SIZE : IOP_MEM_GROW);
                 return WASM_OK;
         }
         case 0x41: {
                 int32_t v;
                 TRY(wasm_rd_s32(r, &v));
-                push(c, WASM_I32);
+                cc_push(c, WASM_I32);
                 wasm_emit_op(c, IOP_CONST32);
                 wasm_emit(c, (uint32_t)v);
                 return WASM_OK;
@@ -469,7 +334,7 @@ static enum wasm_err op_misc(struct cc *c, uint8_t op, const struct wasm_functyp
         case 0x42: {
                 int64_t v;
                 TRY(wasm_rd_s64(r, &v));
-                push(c, WASM_I64);
+                cc_push(c, WASM_I64);
                 wasm_emit_op(c, IOP_CONST64);
                 wasm_emit(c, (uint32_t)(uint64_t)v);
                 wasm_emit(c, (uint32_t)((uint64_t)v >> 32));
@@ -484,7 +349,7 @@ static enum wasm_err op_misc(struct cc *c, uint8_t op, const struct wasm_functyp
                 }
                 memcpy(w, r->p, n);
                 r->p += n;
-                push(c, op == 0x43 ? WASM_F32 : WASM_F64);
+                cc_push(c, op == 0x43 ? WASM_F32 : WASM_F64);
                 wasm_emit_op(c, op == 0x43 ? IOP_CONST32 : IOP_CONST64);
                 wasm_emit(c, w[0]);
                 if (op == 0x44) {
@@ -565,7 +430,7 @@ enum wasm_err wasm_compile(struct wasm_module *m, uint32_t func_index, const uin
         c.code = start;
         c.cap = (uint32_t)((a->top - a->used) / 4);
         c.live = true;
-        push_ctl(&c, K_FUNC, ft->nresults ? ft->types[ft->nparams] : 0);
+        cc_push_ctl(&c, K_FUNC, ft->nresults ? ft->types[ft->nparams] : 0);
         wasm_emit_segment(&c);
         enum wasm_err e = WASM_OK;
         while (c.cn > 0 && e == WASM_OK) {
@@ -579,14 +444,14 @@ enum wasm_err wasm_compile(struct wasm_module *m, uint32_t func_index, const uin
                 }
                 if (op >= 0x45 && op <= 0xBF) {
                         uint8_t ta, tb, tr;
-                        numeric_sig(op, &ta, &tb, &tr);
+                        cc_numeric_sig(op, &ta, &tb, &tr);
                         if (tb) {
-                                e = pop1(&c, tb);
+                                e = cc_pop1(&c, tb);
                         }
                         if (e == WASM_OK) {
-                                e = pop1(&c, ta);
+                                e = cc_pop1(&c, ta);
                         }
-                        push(&c, tr);
+                        cc_push(&c, tr);
                         wasm_emit_numeric(&c, op);
                 } else if (op >= 0x28 && op <= 0x3E) {
                         e = memop(&c, op);

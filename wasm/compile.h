@@ -46,6 +46,19 @@ static inline uint32_t label_arity(const struct ctl *t)
         return (t->kind == K_LOOP || t->rtype == 0) ? 0 : 1;
 }
 
+/* wasm/typestack.c */
+void cc_relive(struct cc *c);
+void cc_push(struct cc *c, uint8_t t);
+enum wasm_err cc_pop(struct cc *c, uint8_t want, uint8_t *got);
+enum wasm_err cc_pop1(struct cc *c, uint8_t want);
+void cc_set_unreachable(struct cc *c);
+enum wasm_err cc_push_ctl(struct cc *c, uint8_t kind, uint8_t rtype);
+uint8_t cc_label_type(const struct ctl *t);
+enum wasm_err cc_rd_blocktype(struct cc *c, uint8_t *rtype);
+enum wasm_err cc_rd_label(struct cc *c, struct ctl **t);
+void cc_numeric_sig(uint8_t op, uint8_t *a, uint8_t *b, uint8_t *res);
+
+/* wasm/emit.c */
 void wasm_emit(struct cc *c, uint32_t w);
 void wasm_emit_op(struct cc *c, uint32_t op);
 void wasm_emit_segment(struct cc *c);

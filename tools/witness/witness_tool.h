@@ -51,6 +51,14 @@ struct wt_input {
 int wt_load(struct wt_input *in, const uint8_t *data, size_t len);
 void wt_free(struct wt_input *in);
 
+/* A loaded flash image seen as a read-only witness flash (witness/store.c reads through it). */
+struct witness_flash;
+struct wt_memflash {
+        const uint8_t *d;
+        size_t len;
+};
+void wt_flash_of(const struct wt_input *in, struct wt_memflash *m, struct witness_flash *f);
+
 struct wt_verify_opts {
         const uint8_t *key; /* NULL: seals not checked */
         size_t key_len;
