@@ -290,9 +290,9 @@ build/witness.key: | build/tools/witness
 
 .PHONY: run debug
 # The flash file of make image is handed over as the initrd: RVM verifies its slot A at boot.
-run: $(OUT)/rvm.bin build/$(PROFILE).img $(WITNESS_IMG) $(WITNESS_KEY)
-	@echo "  QEMU    $(OUT)/rvm.bin (SMP=$(SMP), MEM=$(MEM)), image build/$(PROFILE).img; leave with Ctrl-A X, or 'poweroff'"
-	@$(QEMU_RUN) -kernel $(OUT)/rvm.bin -initrd build/$(PROFILE).img
+run: $(OUT)/rvm.bin $(IMG_DIR)/$(PROFILE).img $(WITNESS_IMG) $(WITNESS_KEY)
+	@echo "  QEMU    $(OUT)/rvm.bin (SMP=$(SMP), MEM=$(MEM)), image $(IMG_DIR)/$(PROFILE).img; leave with Ctrl-A X, or 'poweroff'"
+	@$(QEMU_RUN) -kernel $(OUT)/rvm.bin -initrd $(IMG_DIR)/$(PROFILE).img
 
 debug: $(OUT)/rvm.bin $(WITNESS_IMG) $(WITNESS_KEY)
 	@echo "QEMU is halted at the first instruction with a gdb stub on :1234. Attach with:"
@@ -471,10 +471,12 @@ $(IMG_DIR)/$(PROFILE).rvf: $(IMG_DIR)/$(PROFILE).spec $(IMG_GUEST_BINS) $(IMG_AG
 	$(Q)build/tools/rvf build -o $@ $(IMG_DIR)/$(PROFILE).spec --key $(RVF_KEY) >/dev/null
 	$(Q)build/tools/rvf verify $@ --key $(RVF_KEY) --boot >/dev/null
 
-build/$(PROFILE).img: $(OUT)/rvm.bin $(IMG_DIR)/$(PROFILE).rvf build/tools/rvf
+# One flash file per toolchain (its own RVM and guests); make image copies it to build/.
+$(IMG_DIR)/$(PROFILE).img: $(OUT)/rvm.bin $(IMG_DIR)/$(PROFILE).rvf build/tools/rvf
 	$(Q)build/tools/rvf flash -o $@ --rvm $(OUT)/rvm.bin --slot-a $(IMG_DIR)/$(PROFILE).rvf
 
-image: build/$(PROFILE).img
+image: $(IMG_DIR)/$(PROFILE).img
+	$(Q)cp $< build/$(PROFILE).img
 
 # Fuzzers (libFuzzer, clang): `make fuzz` runs each for FUZZ_SECONDS; make test runs a
 # short bounded pass.
@@ -558,11 +560,12 @@ TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-m
 	--tier "wasm-spec tests/wasm/run-spec $(HOST_OUT)/wasm/spec_runner $(WASM_TESTSUITE) build/wasm-spec" \
 	--tier "fuzz env WASM_SEEDS='$(WASM_SEEDS)' tests/fuzz/run 10 $(FUZZERS)" \
 	--tier "mincut-tool tests/tools/mincut_tool build/tools/mincut" \
-	--tier "rvf-boot tests/qemu/rvf_boot.sh $(QEMU) $(OUT)/rvm.bin build/$(PROFILE).img $(IMG_DIR)/$(PROFILE).rvf $(RVF_KEY)"
+	--tier "rvf-boot tests/qemu/rvf_boot.sh $(QEMU) $(OUT)/rvm.bin $(IMG_DIR)/$(PROFILE).img $(IMG_DIR)/$(PROFILE).rvf $(RVF_KEY)"
 test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin \
 		$(OUT_LOCK)/rvm.bin \
 		$(HOST_OUT)/model/cap_model_test build/tools/witness $(FUZZERS) $(HOST_OUT)/wasm/spec_runner \
-		build/tools/mincut build/witness.key build/tools/witness-sweep build/$(PROFILE).img
+		build/tools/mincut build/witness.key build/tools/witness-sweep $(IMG_DIR)/$(PROFILE).img \
+		$(IMG_DIR)/$(PROFILE).rvf
 	@$(MAKE) --no-print-directory toolchain-images
 	@tests/run --unit "$(UNIT_BINS)" --dtb $(HOST_OUT)/virt-smp4.dtb \
 		--image $(OUT)/rvm.bin --ktest $(OUT_TEST)/rvm.bin --witness-tool build/tools/witness \
