@@ -288,7 +288,7 @@ comma := ,
 # the CPU starting at its first byte (RVM copies itself to RAM, then verifies slot A and
 # starts the partitions and agents of its PROFILE; docs/boards.md). No -kernel, so no
 # -append: RVM ends with PSCI, not semihosting.
-IMG_FLASH = -drive if=pflash,format=raw,unit=0,file=build/$(PROFILE).img,readonly=on
+IMG_FLASH = -drive if=pflash,format=raw,unit=0,file=$(IMG_DIR)/$(PROFILE).img,readonly=on
 
 $(WITNESS_IMG):
 	@mkdir -p $(dir $@)
@@ -298,8 +298,8 @@ build/witness.key: | build/tools/witness
 	@build/tools/witness keygen $@
 
 .PHONY: run run-kernel debug
-run: build/$(PROFILE).img $(WITNESS_IMG) $(WITNESS_KEY)
-	@echo "  QEMU    build/$(PROFILE).img as flash bank 0 (SMP=$(SMP), MEM=$(MEM)); leave with Ctrl-A X, or 'poweroff'"
+run: $(IMG_DIR)/$(PROFILE).img $(WITNESS_IMG) $(WITNESS_KEY)
+	@echo "  QEMU    $(IMG_DIR)/$(PROFILE).img as flash bank 0 (SMP=$(SMP), MEM=$(MEM)); leave with Ctrl-A X, or 'poweroff'"
 	@$(QEMU_BOARD) $(IMG_FLASH)
 
 # RVM alone, loaded by QEMU's -kernel: no image in flash, so the partitions linked into it.
@@ -484,10 +484,12 @@ $(IMG_DIR)/$(PROFILE).rvf: $(IMG_DIR)/$(PROFILE).spec $(IMG_GUEST_BINS) $(IMG_AG
 	$(Q)build/tools/rvf build -o $@ $(IMG_DIR)/$(PROFILE).spec --key $(RVF_KEY) >/dev/null
 	$(Q)build/tools/rvf verify $@ --key $(RVF_KEY) --boot >/dev/null
 
-build/$(PROFILE).img: $(OUT)/rvm.bin $(IMG_DIR)/$(PROFILE).rvf build/tools/rvf
+# One flash file per toolchain (its own RVM and guests); make image copies it to build/.
+$(IMG_DIR)/$(PROFILE).img: $(OUT)/rvm.bin $(IMG_DIR)/$(PROFILE).rvf build/tools/rvf
 	$(Q)build/tools/rvf flash -o $@ --rvm $(OUT)/rvm.bin --slot-a $(IMG_DIR)/$(PROFILE).rvf
 
-image: build/$(PROFILE).img
+image: $(IMG_DIR)/$(PROFILE).img
+	$(Q)cp $< build/$(PROFILE).img
 
 # Fuzzers (libFuzzer, clang): `make fuzz` runs each for FUZZ_SECONDS; make test runs a
 # short bounded pass.
@@ -571,12 +573,13 @@ TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-m
 	--tier "wasm-spec tests/wasm/run-spec $(HOST_OUT)/wasm/spec_runner $(WASM_TESTSUITE) build/wasm-spec" \
 	--tier "fuzz env WASM_SEEDS='$(WASM_SEEDS)' tests/fuzz/run 10 $(FUZZERS)" \
 	--tier "mincut-tool tests/tools/mincut_tool build/tools/mincut" \
-	--tier "rvf-boot tests/qemu/rvf_boot.sh $(QEMU) build/$(PROFILE).img $(IMG_DIR)/$(PROFILE).rvf $(OUT)/rvm.bin $(RVF_KEY) build/witness.key"
+	--tier "rvf-boot tests/qemu/rvf_boot.sh $(QEMU) $(IMG_DIR)/$(PROFILE).img $(IMG_DIR)/$(PROFILE).rvf $(OUT)/rvm.bin $(RVF_KEY) build/witness.key"
 test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin \
-		build/$(PROFILE).img build/tools/rvf \
+		build/tools/rvf \
 		$(OUT_LOCK)/rvm.bin \
 		$(HOST_OUT)/model/cap_model_test build/tools/witness $(FUZZERS) $(HOST_OUT)/wasm/spec_runner \
-		build/tools/mincut build/witness.key build/tools/witness-sweep
+		build/tools/mincut build/witness.key build/tools/witness-sweep $(IMG_DIR)/$(PROFILE).img \
+		$(IMG_DIR)/$(PROFILE).rvf
 	@$(MAKE) --no-print-directory toolchain-images
 	@tests/run --unit "$(UNIT_BINS)" --dtb $(HOST_OUT)/virt-smp4.dtb \
 		--image $(OUT)/rvm.bin --ktest $(OUT_TEST)/rvm.bin --witness-tool build/tools/witness \
@@ -628,10 +631,10 @@ BENCH_HOST := $(HOST_OUT)/bench/cap_bench $(HOST_OUT)/bench/witness_bench \
 	$(HOST_OUT)/bench/sched_bench $(HOST_OUT)/bench/wasm_bench
 BENCH_HOST += $(HOST_OUT)/bench/mincut_bench
 bench: $(OUT_TEST)/rvm.bin $(OUT_LOCK)/rvm.bin $(BENCH_HOST) build/tools/rvm-wasm \
-		build/tools/rvm-wasm-clang build/$(PROFILE).img
+		build/tools/rvm-wasm-clang $(IMG_DIR)/$(PROFILE).img
 	@mkdir -p build
 	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --lockstat $(OUT_LOCK)/rvm.bin \
-		$(if $(filter appliance,$(PROFILE)),--flash build/$(PROFILE).img) \
+		$(if $(filter appliance,$(PROFILE)),--flash $(IMG_DIR)/$(PROFILE).img) \
 		--host "$(BENCH_HOST)" --qemu "$(QEMU)" \
 		--insns "$(HOST_OUT)/bench/wasm_bench build/wasm/bench.wasm build/tools/rvm-wasm build/tools/rvm-wasm-clang" \
 		>build/bench.txt; status=$$?; cat build/bench.txt; exit $$status

@@ -14,6 +14,7 @@
 #include "arch/aarch64/guest/rvm_calls.h"
 #include "boot/boot.h"
 #include "configs/partitions.h"
+#include "hal/timer.h"
 #include "kernel/cohere.h"
 #include "kernel/console.h"
 #include "kernel/ipc.h"
@@ -22,6 +23,9 @@
 #include "kernel/run.h"
 #include "memory/memory.h"
 #include "witness/witness.h"
+#ifdef RVM_KTEST
+#include "tests/qemu/ktest.h"
+#endif
 
 #define AGENT_TURNS 8 /* turns per partition turn before others get the CPU */
 
@@ -165,7 +169,14 @@ static int32_t env_edge_take(void *gate, uint8_t msg[AGENT_MSG_SIZE], bool wait)
         return ipc_end_take(gate, msg, wait);
 }
 
-static const struct agent_env kernel_env = {
+/* Every move happens on CPU 0 (the monitor, kernel/reshape.c), like the graph's updates. */
+static void env_moved(uint32_t agent, uint32_t from, uint32_t to)
+{
+        (void)from;
+        cohere_agent_moved(AGENT_PRINCIPAL(agent), to);
+}
+
+static struct agent_env kernel_env = {
     .lock = env_lock,
     .unlock = env_unlock,
     .gate_call = env_gate_call,
@@ -178,6 +189,8 @@ static const struct agent_env kernel_env = {
     .log_line = env_log_line,
     .edge_put = env_edge_put,
     .edge_take = env_edge_take,
+    .now_ns = hal_time_ns,
+    .moved = env_moved,
 };
 
 /* ---- boot and the run loop ---- */
@@ -214,6 +227,17 @@ unsigned agent_boot(void)
         uint32_t ids[AGENT_MAX] = {0}; /* configuration position -> agent id */
         const struct profile_tables *pt = &boot_state.profile; /* linked, or the image's */
 
+#ifdef RVM_KTEST
+        /* "move_timeout_us=<n>": a move's deadline (DC-7) is n us, so tests can see moves
+         * give up and splits and merges undone on an idle machine. */
+        char us[12];
+        uint64_t n = 0;
+        ktest_bootarg(boot_state.board.bootargs, "move_timeout_us", us, sizeof(us));
+        for (const char *d = us; *d >= '0' && *d <= '9' && n < 1000000000u; d++) {
+                n = n * 10 + (uint64_t)(*d - '0');
+        }
+        kernel_env.move_timeout_ns = n * 1000;
+#endif
         agent_init(&kernel_env);
         ipc_set_end_waker(agent_doorbell);
         cohere_set_agent_group(agent_group);
@@ -344,6 +368,20 @@ int32_t agent_hc_spawn(struct gate_ctx *ctx)
                                       : AGENT_E_INVALID;
 
         return st;
+}
+
+/* ---- moves (kernel/reshape.c) ---- */
+
+/* As the monitor's `agent` does: park the FP registers of the vCPU that was on this CPU
+ * before the interpreter runs, and trap FP again afterwards, so that its next FP instruction
+ * reloads them. */
+int32_t agents_move(uint32_t id, uint32_t to, uint32_t actor, enum agent_move_result *why)
+{
+        env_fp_enter();
+        int32_t r = agent_move(id, to, actor, why);
+
+        arch_fp_trap(true);
+        return r;
 }
 
 /* ---- monitor commands ---- */

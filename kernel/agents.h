@@ -17,6 +17,10 @@ unsigned agent_boot(void);
 /* Run p's agents on this CPU until the tick asks for a reschedule (run loop, no lock held). */
 void agent_run_partition(struct partition *p);
 
+/* Move agent id to WASM partition `to` (agent_move), from CPU 0 between two vCPUs (no lock
+ * held): the FP state of the vCPU that was here is parked first. */
+int32_t agents_move(uint32_t id, uint32_t to, uint32_t actor, enum agent_move_result *why);
+
 /* Host functions that go through the gate (kernel/hvc.c table). */
 int32_t agent_hc_log(struct gate_ctx *ctx);
 int32_t agent_hc_send(struct gate_ctx *ctx);

@@ -4,14 +4,14 @@
  * allocator at boot; the graph is small enough to live here.
  *
  * Nodes are principals: a guest partition is its own group; an agent is in the group of the
- * WASM partition that runs it. The graph is CPU 0's alone (the tick's epoch and the monitor
- * both run there), so an epoch's work runs without run_lock; only handing the verdicts to the
- * scheduler takes it. The graph is CPU 0's alone (the tick's epoch and the monitor
- * both run there), so the work of an epoch runs without run_lock; only handing the verdicts
- * to the scheduler takes it. Each scheduler epoch (1 s): the CommEdge summaries feed the
- * graph, coherence_epoch folds them into the moving average, each group's cut pressure is
- * computed exactly and given to the scheduler unless the operator set it by hand. A change of
- * at least COHERE_WITNESS_BP is witnessed (WK_COH_DECISION) with the values it came from.
+ * WASM partition that runs it (a WASM partition is no node of its own: its group is its
+ * agents, so that the engine can cut it in two). The graph is CPU 0's alone (the tick's epoch,
+ * the monitor and kernel/reshape.c, which acts on its decisions, all run there), so an
+ * epoch's work runs without run_lock; only handing the verdicts to the scheduler takes it. Each
+ * scheduler epoch (1 s): the CommEdge summaries feed the graph, coherence_epoch folds them into the
+ * moving average, each group's cut pressure is computed exactly and given to the scheduler unless
+ * the operator set it by hand. A change of at least COHERE_WITNESS_BP is witnessed
+ * (WK_COH_DECISION) with the values it came from.
  */
 #ifdef RVM_HAVE_COHERENCE
 #include "kernel/cohere.h"
@@ -22,6 +22,7 @@
 #include "coherence/coherence.h"
 #include "kernel/console.h"
 #include "kernel/monitor.h"
+#include "kernel/reshape.h"
 #include "kernel/run.h"
 #include "memory/memory.h"
 #include "witness/witness.h"
@@ -55,9 +56,28 @@ void cohere_init(void)
         }
         work = mem_ptr(pa_init(pa));
         for (uint32_t id = 1; id <= part_count(); id++) {
-                (void)coherence_node_add(&graph, id, COHERENCE_GUEST, id);
+                if (part_get(id)->cfg->kind == PART_KIND_GUEST) {
+                        (void)coherence_node_add(&graph, id, COHERENCE_GUEST, id);
+                }
         }
         ready = true;
+}
+
+struct coherence_graph *cohere_graph(void)
+{
+        return ready ? &graph : NULL;
+}
+
+struct coherence_mincut *cohere_work(void)
+{
+        return ready ? work : NULL;
+}
+
+void cohere_agent_moved(uint32_t principal, uint32_t group)
+{
+        if (ready) {
+                (void)coherence_node_set_group(&graph, principal, group); /* not a node yet: ok */
+        }
 }
 
 static bool node(uint32_t principal)
@@ -65,9 +85,11 @@ static bool node(uint32_t principal)
         if (coherence_node_index(&graph, principal) >= 0) {
                 return true;
         }
-        if (part_get(principal) != NULL) {
-                return coherence_node_add(&graph, principal, COHERENCE_GUEST, principal) ==
-                       COHERENCE_OK;
+        struct partition *p = part_get(principal);
+        if (p != NULL) {
+                return p->cfg->kind == PART_KIND_GUEST &&
+                       coherence_node_add(&graph, principal, COHERENCE_GUEST, principal) ==
+                           COHERENCE_OK;
         }
         uint32_t group = agent_group != NULL ? agent_group(principal) : 0;
         return group != 0 &&
@@ -111,6 +133,7 @@ void cohere_compute(void)
                 next_external[id] = st.external;
                 next_score[id] = st.score_bp;
         }
+        reshape_epoch(); /* split and merge decisions: taken on CPU 0 outside the tick */
 }
 
 void cohere_apply(void)
@@ -149,6 +172,14 @@ static int cmd_coherence(int argc, char **argv)
                 con_puts("coherence: the engine did not start (no memory for its work space)\n");
                 return -1;
         }
+        if (argc == 3 && strcmp(argv[1], "auto") == 0 &&
+            (strcmp(argv[2], "on") == 0 || strcmp(argv[2], "off") == 0)) {
+                reshape_set_auto(strcmp(argv[2], "on") == 0);
+                con_printf("coherence: splits and merges %s\n",
+                           strcmp(argv[2], "on") == 0 ? "follow the engine's decisions"
+                                                      : "only by hand (split, merge)");
+                return 0;
+        }
         if (argc == 2 && strcmp(argv[1], "dot") == 0) {
                 run_lock_take();
                 enum coherence_err e = coherence_dot(&graph, NULL, dot, sizeof(dot), &n);
@@ -168,9 +199,11 @@ static int cmd_coherence(int argc, char **argv)
                            st.score_bp, last_bp[id], manual[id] ? " (set by hand)" : "");
         }
         run_lock_give();
+        reshape_show();
         return 0;
 }
-MONITOR_CMD(coherence, "coherence", "[dot]",
-            "the communication graph: groups, weights, scores, cut pressure (dot: Graphviz)",
+MONITOR_CMD(coherence, "coherence", "[dot | auto on|off]",
+            "the communication graph: groups, weights, scores, cut pressure, splits and merges "
+            "taken (dot: Graphviz; auto: act on the engine's decisions)",
             cmd_coherence);
 #endif

@@ -24,7 +24,17 @@ void cohere_apply(void);
 void cohere_override(uint32_t partition, bool manual);
 /* How an agent's principal maps to its WASM partition (the agents' code sets it). */
 void cohere_set_agent_group(uint32_t (*group)(uint32_t principal));
+/* An agent moved to WASM partition `group`: its node follows (CPU 0, like every move). */
+void cohere_agent_moved(uint32_t principal, uint32_t group);
+/* The graph and the min-cut work space (kernel/reshape.c, CPU 0), NULL if the engine did
+ * not start. */
+struct coherence_graph *cohere_graph(void);
+struct coherence_mincut *cohere_work(void);
 #else
+static inline void cohere_agent_moved(uint32_t principal, uint32_t group)
+{
+        (void)principal, (void)group;
+}
 static inline void cohere_set_agent_group(uint32_t (*group)(uint32_t principal))
 {
         (void)group;

@@ -17,6 +17,7 @@
 #include "kernel/ipc.h"
 #include "kernel/monitor.h"
 #include "kernel/percpu.h"
+#include "kernel/reshape.h"
 #include "kernel/run_priv.h"
 #include "kernel/virq.h"
 #include "kernel/wlog.h"
@@ -317,6 +318,10 @@ static __attribute__((noinline)) struct vcpu *decide(struct percpu *c, struct vc
                 c->console_input = false;
                 monitor_poll(); /* the monitor runs on CPU 0 between vCPUs */
                 con_drain();    /* its answer, before anyone takes the lock */
+        }
+        if (c->index == 0 && reshape_due()) {
+                reshape_run(); /* splits and merges the coherence engine decided, off the tick */
+                con_drain();
         }
         run_lock_take();
         uint64_t now = hal_time_ns(); /* one clock read for the whole decision */

@@ -75,8 +75,8 @@ static int op_map(void *ctx, uint32_t part, uint64_t ipa, uint64_t pa)
         struct partition *p = part_get(part);
 
         if (p != NULL) { /* the page was just written back: it may hold code */
-                arch_dcache_clean_pou(mem_ptr(pa_init(pa)), PAGE);
-                arch_icache_invalidate_all();
+                arch_icache_sync_range(mem_ptr(pa_init(pa)), PAGE);
+                arch_icache_sync_finish();
         }
         if (p == NULL || arch_s2_map(p->s2_root, ipa_init(ipa), pa_init(pa), PAGE,
                                      ARCH_S2_WRITE | ARCH_S2_EXEC, table_page, ctx) != 0) {

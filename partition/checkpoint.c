@@ -245,9 +245,9 @@ enum part_err ckpt_restore(struct partition *p, uint32_t actor, enum ckpt_op op)
         for (uint64_t off = 0; off < p->mem_size; off += PAGE) {
                 uint8_t *page = mem_ptr(part_ram_frame(p, off));
                 memcpy(page, ram + off, PAGE);
-                arch_dcache_clean_pou(page, PAGE);
+                arch_icache_sync_range(page, PAGE);
         }
-        arch_icache_invalidate_all();
+        arch_icache_sync_finish();
         for (unsigned i = 0; i < p->nr_vcpus && i < img->nr_vcpus; i++) {
                 restore_vcpu(p, i, &img->vcpu[i]);
         }
@@ -289,12 +289,12 @@ enum part_err ckpt_scrub(struct partition *p, uint32_t actor, uint64_t ipa, uint
                 uint8_t *now = mem_ptr(part_ram_frame(p, off));
                 if (memcmp(now, ram + off, PAGE) != 0) {
                         memcpy(now, ram + off, PAGE);
-                        arch_dcache_clean_pou(now, PAGE);
+                        arch_icache_sync_range(now, PAGE);
                         (*rolled)++;
                 }
         }
         if (*rolled != 0) {
-                arch_icache_invalidate_all();
+                arch_icache_sync_finish();
         }
         if (*rolled != 0) {
                 witness_ckpt(kind, false, actor, p, ipa, *rolled | pages << 32);

@@ -183,7 +183,7 @@ static void load_page(struct partition *p, uint64_t off)
                 memcpy(page, p->cfg->image + off, n);
         }
         memset(page + n, 0, PAGE - n);
-        arch_dcache_clean_pou(page, PAGE); /* code: the I-caches are invalidated once loaded */
+        arch_icache_sync_range(page, PAGE); /* it may be code the guest runs */
 }
 
 #define LINUX_DTB_MAX 0x10000ULL
@@ -247,7 +247,7 @@ static void load_image(struct partition *p)
         for (uint64_t off = 0; off < p->mem_size; off += PAGE) {
                 load_page(p, off);
         }
-        arch_icache_invalidate_all();
+        arch_icache_sync_finish();
         reset_vcpus(p, boot_arg(p));
 }
 
@@ -420,7 +420,7 @@ bool part_reload_step(struct partition *p)
                 return false;
         }
         p->reloading = false;
-        arch_icache_invalidate_all();
+        arch_icache_sync_finish();
         if (p->cfg->linux_boot) {
                 vcpu_reset(p, 0, PART_IPA_BASE, boot_arg(p));
         }

@@ -94,6 +94,7 @@ bool agent_info(uint32_t id, struct agent_info *out)
             .migrations = a->migrations,
             .trap = a->trap,
             .caps = cap_table_used(AGENT_PRINCIPAL(a->id)),
+            .arena_bytes = a->inst_size,
         };
         return true;
 }
@@ -382,39 +383,133 @@ static int32_t reconstruct(struct agent *a)
         return AGENT_OK;
 }
 
-/*
- * Migration to WASM partition `to`: checkpoint (migrating), give up the instance arena,
- * take a new one for the destination, rebuild the instance there from the snapshot alone
- * (reconstructing), and go on in the state it had. Its principal, capabilities and edges
- * are unchanged: they name the agent, not the partition.
- */
-static int32_t migrate(struct agent *a, uint32_t to)
+/* One move of agent a, witnessed (WK_WASM_MOVE): actor = who moved it, target = agent id,
+ * payload = from | to << 16 | result << 32 (0 moved; a refusal, flagged denied, says why). */
+static void witness_move(const struct agent *a, uint32_t from, uint32_t to, uint32_t actor,
+                         enum agent_move_result why)
 {
-        enum agent_state was = a->state;
+        witness_emit(&(struct witness_event){
+            .kind = WK_WASM_MOVE,
+            .flags = why == AGENT_MOVE_OK ? 0 : WITNESS_F_DENIED,
+            .actor = actor,
+            .target = a->id,
+            .payload = (uint64_t)from | (uint64_t)to << 16 | (uint64_t)why << 32});
+}
 
-        if ((was != AGENT_RUNNING && was != AGENT_SUSPENDED) || to == a->partition || to == 0 ||
-            to > AGENT_PRINCIPAL_BASE || !agent_env->partition_ok(to)) {
-                return AGENT_E_INVALID;
+static uint64_t now_ns(void)
+{
+        return agent_env->now_ns != NULL ? agent_env->now_ns() : 0;
+}
+
+/*
+ * Migration to WASM partition `to` (DC-7, DC-8), lock held, the agent off its CPU: the
+ * instance is serialised, rebuilt from the snapshot alone in a new arena (migrating, then
+ * reconstructing) and only then does the agent change hands: the old arena is wiped and
+ * freed, its partition becomes `to`, and it goes on in the state it had. Until then nothing
+ * has changed, so a move that cannot complete (no memory, a snapshot that does not fit or
+ * does not restore, past its deadline) gives the half-built copy back and leaves the agent
+ * running where it was, witnessed as a refusal with its reason. Its principal, its
+ * capabilities (and the tree they were derived in) and its CommEdge ends are unchanged: they
+ * name the agent, not the partition, and the rings stay where they are, so no message is
+ * lost or reordered.
+ */
+static enum agent_move_result migrate(struct agent *a, uint32_t to, uint32_t actor,
+                                      uint64_t deadline)
+{
+        const enum agent_state was = a->state;
+        const uint32_t from = a->partition;
+        struct wasm_instance *moved = NULL;
+        struct wasm_arena arena;
+        size_t len = 0;
+
+        if (to == a->partition || to == 0 || to > AGENT_PRINCIPAL_BASE ||
+            !agent_env->partition_ok(to)) {
+                return AGENT_MOVE_BAD_PARTITION;
         }
-        set_state(a, AGENT_MIGRATING, 0, 0);
+        if (was != AGENT_RUNNING && was != AGENT_SUSPENDED) {
+                return AGENT_MOVE_STATE;
+        }
+        set_state(a, AGENT_MIGRATING, actor, 0);
         void *dest = alloc_bytes(a->inst_size);
-        if (dest == NULL || !checkpoint(a)) {
+        if (dest == NULL ||
+            (a->snapshot == NULL && (a->snapshot = alloc_bytes(AGENT_SNAPSHOT)) == NULL)) {
                 free_bytes(dest, a->inst_size);
-                set_state(a, was, 0, 0); /* nothing moved (an unsaved instance is intact) */
-                return AGENT_E_INVALID;
+                set_state(a, was, actor, 0); /* nothing moved */
+                return AGENT_MOVE_NO_MEMORY;
+        }
+        agent_env->fp_enter();
+        enum agent_move_result why = AGENT_MOVE_OK;
+        if (wasm_snapshot_save(a->inst, a->snapshot, AGENT_SNAPSHOT, &len) != WASM_OK) {
+                why = AGENT_MOVE_SNAPSHOT;
+        } else {
+                a->partition = to; /* rebuilt there (its record says so), not yet moved */
+                set_state(a, AGENT_RECONSTRUCTING, actor, 0);
+                wasm_arena_init(&arena, dest, a->inst_size);
+                if (wasm_instantiate(a->module, &agent_wasm_cfg, agent_resolve, a, &arena,
+                                     &moved) != WASM_OK ||
+                    wasm_snapshot_restore(moved, a->snapshot, len) != WASM_OK) {
+                        why = AGENT_MOVE_SNAPSHOT;
+                } else if (deadline != 0 && now_ns() > deadline) {
+                        why = AGENT_MOVE_TIMEOUT;
+                }
+        }
+        if (why != AGENT_MOVE_OK) {
+                free_bytes(dest, a->inst_size); /* the copy goes; the original is untouched */
+                a->partition = from;
+                set_state(a, was, actor, 0);
+                return why;
         }
         free_bytes(a->inst_mem, a->inst_size);
         a->inst_mem = dest;
-        a->partition = to;
+        a->inst = moved;
+        a->snapshot_len = len;
         a->migrations++;
-        set_state(a, AGENT_RECONSTRUCTING, 0, 0);
-        if (!rebuild(a)) {
-                terminate(a, 0);
-                return AGENT_E_INVALID;
+        a->waiting = false; /* a pending rvm.recv is retried and waits again if it must */
+        witness_move(a, from, to, actor, AGENT_MOVE_OK);
+        if (agent_env->moved != NULL) {
+                agent_env->moved(a->id, from, to);
         }
-        set_state(a, was, 0, 0);
+        set_state(a, was, actor, 0);
         agent_env->wake_partition(to);
-        return AGENT_OK;
+        return AGENT_MOVE_OK;
+}
+
+const char *agent_move_result_name(enum agent_move_result r)
+{
+        static const char *const names[] = {"moved",     "no-such-agent", "bad-partition", "state",
+                                            "no-memory", "snapshot",      "timeout"};
+
+        return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+}
+
+int32_t agent_move(uint32_t id, uint32_t to, uint32_t actor, enum agent_move_result *result)
+{
+        enum agent_move_result why = AGENT_MOVE_NO_AGENT;
+        const uint64_t start = now_ns();
+        const uint64_t limit =
+            agent_env->move_timeout_ns != 0 ? agent_env->move_timeout_ns : AGENT_MOVE_TIMEOUT_NS;
+        const uint64_t deadline = agent_env->now_ns != NULL ? start + limit : 0;
+        uint64_t saved = agent_env->lock();
+
+        if (id != 0 && id <= agents_made) {
+                struct agent *a = &agents[id - 1];
+                /* The agent must be off its CPU: at most one turn of fuel, far below the
+                 * deadline; past it the move is given up with nothing changed. */
+                while (a->on_cpu && (deadline == 0 || now_ns() <= deadline)) {
+                        agent_env->unlock(saved);
+                        saved = agent_env->lock();
+                }
+                const uint32_t from = a->partition;
+                why = a->on_cpu ? AGENT_MOVE_TIMEOUT : migrate(a, to, actor, deadline);
+                if (why != AGENT_MOVE_OK) {
+                        witness_move(a, from, to, actor, why);
+                }
+        }
+        agent_env->unlock(saved);
+        if (result != NULL) {
+                *result = why;
+        }
+        return why == AGENT_MOVE_OK ? AGENT_OK : AGENT_E_INVALID;
 }
 
 /* Lifecycle changes wait for the agent to leave its CPU (at most one turn of fuel). Returns
@@ -432,6 +527,9 @@ static void lock_idle(const struct agent *a, uint64_t *saved)
 
 int32_t agent_control(uint32_t id, enum agent_op op, uint32_t to)
 {
+        if (op == AGENT_OP_MIGRATE) {
+                return agent_move(id, to, 0, NULL);
+        }
         if (id == 0 || id > agents_made) {
                 return AGENT_E_INVALID;
         }
@@ -460,8 +558,7 @@ int32_t agent_control(uint32_t id, enum agent_op op, uint32_t to)
                 r = reconstruct(a);
                 break;
         case AGENT_OP_MIGRATE:
-                r = migrate(a, to);
-                break;
+                break; /* agent_move, below */
         case AGENT_OP_KILL:
                 if (a->state != AGENT_TERMINATED) {
                         terminate(a, 0);

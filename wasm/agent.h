@@ -117,6 +117,13 @@ struct agent_env {
          * ring (1, 0 if empty and then with `wait` the end waits, or a negative status). */
         int32_t (*edge_put)(void *gate, const uint8_t msg[AGENT_MSG_SIZE]);
         int32_t (*edge_take)(void *gate, uint8_t msg[AGENT_MSG_SIZE], bool wait);
+        /* A monotonic clock in nanoseconds, for a migration's deadline (NULL: none). */
+        uint64_t (*now_ns)(void);
+        /* A move's deadline (0: AGENT_MOVE_TIMEOUT_NS); test images shorten it. */
+        uint64_t move_timeout_ns;
+        /* Agent `agent` now runs in WASM partition `to`, no longer `from` (optional). Lock
+         * held. */
+        void (*moved)(uint32_t agent, uint32_t from, uint32_t to);
 };
 
 /* What the monitor shows of one agent. */
@@ -127,8 +134,9 @@ struct agent_info {
         enum agent_state state;
         bool waiting; /* in rvm.recv until a doorbell */
         uint64_t turns, fuel_used, logs, sent, received, migrations;
-        enum wasm_trap trap; /* why it ended, if it trapped */
-        uint32_t caps;       /* capabilities it holds */
+        enum wasm_trap trap;  /* why it ended, if it trapped */
+        uint32_t caps;        /* capabilities it holds */
+        uint64_t arena_bytes; /* its instance arena: what a move takes in the destination */
 };
 
 /* The lifecycle operations of agent_control. */
@@ -168,11 +176,33 @@ void agent_doorbell(uint32_t principal);
 
 /*
  * suspend / resume / hibernate / reconstruct / kill agent `id`, or migrate it to WASM
- * partition `to`. Waits for the agent to leave its CPU, takes the lock itself. Returns 0, or
- * AGENT_E_INVALID (no such agent, or not possible in its state: nothing changed, or, if the
- * instance cannot be rebuilt, terminated).
+ * partition `to` (agent_move with actor 0). Waits for the agent to leave its CPU, takes the lock
+ * itself. Returns 0, or AGENT_E_INVALID (no such agent, or not possible in its state: nothing
+ * changed, or, if the instance cannot be rebuilt, terminated).
  */
 int32_t agent_control(uint32_t id, enum agent_op op, uint32_t to);
+
+/*
+ * Move agent `id` to WASM partition `to` while it runs (a split, a merge, `agent migrate`),
+ * witnessed (WK_WASM_MOVE) with `actor` as the one who moved it, refusals included. Takes
+ * the lock itself and waits for the agent to leave its CPU. Its instance is rebuilt in the
+ * destination from a snapshot before anything changes hands; its principal, capabilities and
+ * CommEdge ends follow it unchanged. A move that cannot complete within
+ * AGENT_MOVE_TIMEOUT_NS (DC-7), or at all, leaves the agent as it was, where it was. Returns
+ * 0 or AGENT_E_INVALID; *result (may be NULL) says what happened.
+ */
+#define AGENT_MOVE_TIMEOUT_NS 100000000ull /* DC-7: 100 ms */
+enum agent_move_result {
+        AGENT_MOVE_OK = 0,
+        AGENT_MOVE_NO_AGENT,      /* no agent with that id */
+        AGENT_MOVE_BAD_PARTITION, /* `to` is not another running WASM partition */
+        AGENT_MOVE_STATE,         /* not running or suspended (hibernated, terminated, ...) */
+        AGENT_MOVE_NO_MEMORY,     /* no arena for the destination or no snapshot buffer */
+        AGENT_MOVE_SNAPSHOT,      /* the instance did not save or restore */
+        AGENT_MOVE_TIMEOUT,       /* past its deadline (DC-7) */
+};
+int32_t agent_move(uint32_t id, uint32_t to, uint32_t actor, enum agent_move_result *result);
+const char *agent_move_result_name(enum agent_move_result r);
 
 /* Agents created so far (ids 1..agent_count()). */
 uint32_t agent_count(void);

@@ -13,14 +13,6 @@
 
 #include "wasm/compile.h"
 
-#define TRY(x)                          \
-        do {                            \
-                enum wasm_err e_ = (x); \
-                if (e_ != WASM_OK) {    \
-                        return e_;      \
-                }                       \
-        } while (0)
-
 static enum wasm_err memop(struct cc *c, uint8_t op)
 {
         /* natural alignment (log2) and value type of 0x28..0x3E */

@@ -8,14 +8,6 @@
 
 #include "wasm/internal.h"
 
-#define TRY(x)                          \
-        do {                            \
-                enum wasm_err e_ = (x); \
-                if (e_ != WASM_OK) {    \
-                        return e_;      \
-                }                       \
-        } while (0)
-
 #define ALLOC(ptr, n, arena)                                                            \
         do {                                                                            \
                 (ptr) = wasm_arena_alloc((arena), sizeof(*(ptr)) * (size_t)(n) + 1, 8); \

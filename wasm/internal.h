@@ -222,6 +222,15 @@ struct wasm_instance {
         int64_t fuel;
 };
 
+/* Return the first error a step gives (decode.c, compile.c, typestack.c). */
+#define TRY(x)                          \
+        do {                            \
+                enum wasm_err e_ = (x); \
+                if (e_ != WASM_OK) {    \
+                        return e_;      \
+                }                       \
+        } while (0)
+
 /* byte reader over untrusted input */
 struct wasm_reader {
         const uint8_t *p, *end;

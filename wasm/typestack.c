@@ -5,14 +5,6 @@
  */
 #include "wasm/compile.h"
 
-#define TRY(x)                          \
-        do {                            \
-                enum wasm_err e_ = (x); \
-                if (e_ != WASM_OK) {    \
-                        return e_;      \
-                }                       \
-        } while (0)
-
 void cc_relive(struct cc *c)
 {
         struct ctl *f = &c->cs[c->cn - 1];

@@ -66,6 +66,7 @@ enum witness_kind {
         WK_WASM_AGENT = 0x0B01,
         WK_WASM_HOSTCALL = 0x0B02,
         WK_WASM_EMIT = 0x0B03, /* an agent's own record (rvm.witness): tag, value */
+        WK_WASM_MOVE = 0x0B04, /* an agent moved: from | to << 16 | result << 32 */
         WK_WIT_SEAL = 0x0C01,
         WK_WIT_STORE_FULL = 0x0C02,
         WK_WIT_RECOVERED = 0x0C03,

@@ -132,12 +132,16 @@ void arch_s2_flush_all(void);
 unsigned arch_vmid_bits(void);
 /*
  * Guest memory RVM wrote (an image loaded, a checkpoint restored, a page brought back from
- * a tier) may be executed by the guest: its lines are cleaned to the point of unification,
- * and the instruction caches of every CPU invalidated before the guest runs again (a line
- * of code left by the frame's previous owner, or the old contents, must not be fetched).
+ * a tier) may be executed by the guest: arch_icache_sync_range cleans its data lines to the
+ * point of unification and, where the instruction cache is PIPT, invalidates its lines there
+ * (IC IVAU, broadcast to every CPU); arch_icache_sync_finish, once after a batch, invalidates
+ * the whole instruction cache instead where it is not PIPT (an alias could survive IVAU).
+ * Either way no CPU fetches the old contents or code left by the frame's previous owner.
+ * (Whole-cache IC IALLUIS is avoided where not needed: under QEMU 7.2's TCG on 2 CPUs it
+ * stopped the EL2 timer interrupt of every CPU.)
  */
-void arch_dcache_clean_pou(const void *va, uint64_t size);
-void arch_icache_invalidate_all(void);
+void arch_icache_sync_range(const void *va, uint64_t size);
+void arch_icache_sync_finish(void);
 
 /*
  * A vCPU's EL1 state that is not in the trap frame, saved and loaded by C

@@ -184,21 +184,37 @@ void arch_s2_flush_all(void)
         __asm__ volatile("dsb ishst\n tlbi alle1is\n dsb ish\n isb" ::: "memory");
 }
 
-void arch_dcache_clean_pou(const void *va, uint64_t size)
+/* CTR_EL0.L1Ip [15:14] = 0b11: the L1 instruction cache is PIPT. */
+static bool icache_pipt(void)
 {
-        /* CTR_EL0.DminLine [19:16]: log2 of the smallest data cache line, in words. */
-        uint64_t line = 4ULL << ((sysreg_read(ctr_el0) >> 16) & 0xf);
-        uint64_t a = (uint64_t)(uintptr_t)va & ~(line - 1), end = (uint64_t)(uintptr_t)va + size;
+        return ((sysreg_read(ctr_el0) >> 14) & 3) == 3;
+}
 
-        for (; a < end; a += line) {
+void arch_icache_sync_range(const void *va, uint64_t size)
+{
+        const uint64_t ctr = sysreg_read(ctr_el0);
+        /* CTR_EL0.DminLine [19:16] and IminLine [3:0]: log2 of the smallest line, in words. */
+        const uint64_t dline = 4ULL << ((ctr >> 16) & 0xf), iline = 4ULL << (ctr & 0xf);
+        const uint64_t start = (uint64_t)(uintptr_t)va, end = start + size;
+
+        for (uint64_t a = start & ~(dline - 1); a < end; a += dline) {
                 __asm__ volatile("dc cvau, %0" : : "r"(a) : "memory");
         }
         __asm__ volatile("dsb ish" ::: "memory");
+        if (icache_pipt()) {
+                for (uint64_t a = start & ~(iline - 1); a < end; a += iline) {
+                        __asm__ volatile("ic ivau, %0" : : "r"(a) : "memory");
+                }
+                __asm__ volatile("dsb ish" ::: "memory");
+        }
 }
 
-void arch_icache_invalidate_all(void)
+void arch_icache_sync_finish(void)
 {
-        __asm__ volatile("ic ialluis\n dsb ish\n isb" ::: "memory");
+        if (!icache_pipt()) {
+                __asm__ volatile("ic ialluis\n dsb ish" ::: "memory");
+        }
+        __asm__ volatile("isb" ::: "memory");
 }
 
 unsigned arch_vmid_bits(void)

@@ -193,12 +193,12 @@ void arch_s2_flush_vmid(uint16_t vmid)
 }
 
 void arch_s2_flush_all(void) {}
-void arch_dcache_clean_pou(const void *va, uint64_t size)
+void arch_icache_sync_range(const void *va, uint64_t size)
 {
         (void)va;
         (void)size;
 }
-void arch_icache_invalidate_all(void) {}
+void arch_icache_sync_finish(void) {}
 
 unsigned arch_vmid_bits(void)
 {

@@ -62,7 +62,7 @@ quick=$work/quick.in
 printf 'image\rpoweroff\r' >"$quick"
 
 # ---- the good image ----
-echo "== booting build/<profile>.img from flash (pflash bank 0)"
+echo "== booting the flash file (pflash bank 0)"
 in=$work/good.in
 printf 'sleep 3000\rps\ragents\rimage\rpoweroff\r' >"$in"
 log=$work/good.log

@@ -579,6 +579,26 @@ static int32_t fake_gate_call(uint32_t principal, uint64_t x[8])
         return st;
 }
 
+/* The fake clock: each reading advances it by clock_step ns. */
+static uint64_t clock_now, clock_step;
+static uint64_t fake_now(void)
+{
+        clock_now += clock_step;
+        return clock_now;
+}
+
+/* The moved hook: the last move it was told of. */
+static unsigned moves_told;
+static uint32_t moved_agent, moved_from, moved_to;
+static void fake_moved(uint32_t agent, uint32_t from, uint32_t to)
+{
+        assert_int_equal(lock_depth, 1);
+        moves_told++;
+        moved_agent = agent;
+        moved_from = from;
+        moved_to = to;
+}
+
 static const struct agent_env env = {
     .lock = fake_lock,
     .unlock = fake_unlock,
@@ -592,6 +612,8 @@ static const struct agent_env env = {
     .log_line = fake_log_line,
     .edge_put = fake_edge_put,
     .edge_take = fake_edge_take,
+    .now_ns = fake_now,
+    .moved = fake_moved,
 };
 
 /* ---- the witness: every lifecycle record is checked against a shadow of the states ---- */
@@ -599,6 +621,8 @@ static const struct agent_env env = {
 static int shadow[AGENT_MAX + 1]; /* -1 = not created */
 static unsigned agent_records, denied_records, bad_records;
 static struct witness_event last_agent_event;
+static unsigned move_records, move_denied;
+static struct witness_event last_move;
 
 static bool legal(int from, int to)
 {
@@ -620,6 +644,15 @@ static bool legal(int from, int to)
 
 void witness_emit(const struct witness_event *ev)
 {
+        if (ev->kind == WK_WASM_MOVE) {
+                last_move = *ev;
+                if ((ev->flags & WITNESS_F_DENIED) != 0) {
+                        move_denied++;
+                } else {
+                        move_records++;
+                }
+                return;
+        }
         if (ev->kind != WK_WASM_AGENT) {
                 return; /* cap/'s own records */
         }
@@ -678,6 +711,10 @@ static int setup(void **state)
                 shadow[i] = -1;
         }
         agent_records = denied_records = bad_records = 0;
+        move_records = move_denied = moves_told = 0;
+        moved_agent = moved_from = moved_to = 0;
+        clock_now = 0;
+        clock_step = 1000;
         return 0;
 }
 
@@ -978,6 +1015,66 @@ static void test_migrate_moves_and_continues(void **state)
                 assert_true(agent_run_turn(PART_B));
         }
         assert_int_equal(last_step[AGENT_PRINCIPAL(3)], 1);
+        assert_int_equal(step_errors, 0);
+}
+
+/* agent_move: witnessed with actor, from and to; the moved hook is told; a refusal (bad
+ * destination, state, memory, deadline) changes nothing and is witnessed with its reason. */
+static void test_move_witnessed_and_all_or_nothing(void **state)
+{
+        enum agent_move_result why = AGENT_MOVE_OK;
+        (void)state;
+        assert_int_equal(spawn(M_TICKER, PART_A), 1);
+        assert_true(agent_run_turn(PART_A));
+        assert_int_equal(agent_move(1, PART_B, 42, &why), 0);
+        assert_int_equal(why, AGENT_MOVE_OK);
+        assert_int_equal(move_records, 1);
+        assert_int_equal(last_move.actor, 42);
+        assert_int_equal(last_move.target, 1);
+        assert_int_equal(last_move.payload, PART_A | PART_B << 16);
+        assert_int_equal(moves_told, 1);
+        assert_int_equal(moved_agent, 1);
+        assert_int_equal(moved_from, PART_A);
+        assert_int_equal(moved_to, PART_B);
+        assert_true(agent_run_turn(PART_B));
+        assert_int_equal(last_step[AGENT_PRINCIPAL(1)], 2);
+
+        /* Refusals: each witnessed, denied, with its reason; nothing changes. */
+        const size_t allocs = live_allocs;
+        assert_int_equal(agent_move(1, PART_B, 7, &why), AGENT_E_INVALID);
+        assert_int_equal(why, AGENT_MOVE_BAD_PARTITION);
+        assert_int_equal(agent_move(1, PART_EL, 7, &why), AGENT_E_INVALID);
+        assert_int_equal(why, AGENT_MOVE_BAD_PARTITION);
+        assert_int_equal(agent_move(9, PART_A, 7, &why), AGENT_E_INVALID);
+        assert_int_equal(why, AGENT_MOVE_NO_AGENT);
+        alloc_fail_in = 0; /* the destination arena */
+        assert_int_equal(agent_move(1, PART_A, 7, &why), AGENT_E_INVALID);
+        assert_int_equal(why, AGENT_MOVE_NO_MEMORY);
+        assert_int_equal(move_denied, 3); /* no agent 9: nothing to name */
+        assert_int_equal(last_move.flags & WITNESS_F_DENIED, WITNESS_F_DENIED);
+        assert_int_equal(last_move.payload,
+                         PART_B | PART_A << 16 | (uint64_t)AGENT_MOVE_NO_MEMORY << 32);
+        /* Past the 100 ms deadline (DC-7): the copy is dropped, the agent stays. */
+        clock_step = AGENT_MOVE_TIMEOUT_NS + 1; /* the next reading is past it */
+        assert_int_equal(agent_move(1, PART_A, 7, &why), AGENT_E_INVALID);
+        assert_int_equal(why, AGENT_MOVE_TIMEOUT);
+        clock_step = 1000;
+        assert_int_equal(live_allocs, allocs);
+        struct agent_info in = info(1);
+        assert_int_equal(in.partition, PART_B);
+        assert_int_equal(in.state, AGENT_RUNNING);
+        assert_int_equal(in.migrations, 1);
+        assert_int_equal(moves_told, 1);
+        assert_int_equal(move_records, 1);
+        assert_true(agent_run_turn(PART_B)); /* it goes on from where it was */
+        assert_int_equal(last_step[AGENT_PRINCIPAL(1)], 3);
+        /* A terminated agent does not move. */
+        assert_int_equal(agent_control(1, AGENT_OP_KILL, 0), 0);
+        assert_int_equal(agent_move(1, PART_A, 7, &why), AGENT_E_INVALID);
+        assert_int_equal(why, AGENT_MOVE_STATE);
+        assert_string_equal(agent_move_result_name(AGENT_MOVE_TIMEOUT), "timeout");
+        assert_string_equal(agent_move_result_name((enum agent_move_result)99), "?");
+        assert_int_equal(bad_records, 0);
         assert_int_equal(step_errors, 0);
 }
 
@@ -1332,6 +1429,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_lifecycle_legal_and_illegal_transitions, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_migrate_moves_and_continues, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_move_witnessed_and_all_or_nothing, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_out_of_memory_changes_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(test_recv_waits_until_the_doorbell, setup, teardown),
             cmocka_unit_test_setup_teardown(test_hostile_host_calls_from_a_module, setup, teardown),

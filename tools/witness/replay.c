@@ -171,13 +171,13 @@ static void apply(struct state *s, const struct witness_record *r)
                         touch(o, r);
                 }
                 break;
-        case WK_PART_SPLIT:
+        case WK_PART_SPLIT: /* source target -> new partition: payload bits 15:0 */
                 p = find(&s->part, r->target);
-                touch(o = add(s, &s->part, r->payload), r);
+                touch(o = add(s, &s->part, r->payload & 0xFFFF), r);
                 if (o && p)
                         o->a = find(&s->part, r->target)->a;
                 break;
-        case WK_PART_MERGE: /* absorbed target -> survivor payload */
+        case WK_PART_MERGE: /* absorbed target -> survivor: payload bits 15:0 */
                 s->work += s->regions.n + s->caps.n;
                 if ((o = find(&s->part, r->target)) != NULL) {
                         o->alive = false;
@@ -185,12 +185,12 @@ static void apply(struct state *s, const struct witness_record *r)
                 }
                 for (size_t i = 0; i < s->regions.n; i++)
                         if (s->regions.v[i].alive && s->regions.v[i].a == r->target) {
-                                s->regions.v[i].a = r->payload;
+                                s->regions.v[i].a = (r->payload & 0xFFFF);
                                 touch(&s->regions.v[i], r);
                         }
                 for (size_t i = 0; i < s->caps.n; i++)
                         if (s->caps.v[i].alive && s->caps.v[i].a == r->target)
-                                s->caps.v[i].a = r->payload;
+                                s->caps.v[i].a = (r->payload & 0xFFFF);
                 break;
         case WK_CAP_CREATE: /* caps: a = holder, b = object, c = parent, d = rights */
                 touch(o = add(s, &s->caps, r->cap), r);
