@@ -229,6 +229,9 @@ OUT      := build/$(TOOLCHAIN)-$(PROFILE)
 OUT_TEST := build/$(TOOLCHAIN)-$(PROFILE)-ktest
 # The test image again, measuring how long run_lock is held (kernel/lockstat.c).
 OUT_LOCK := build/$(TOOLCHAIN)-$(PROFILE)-lockstat
+# make image's RVF and flash file (set before `run` names it: a rule's prerequisites are
+# expanded as it is read).
+IMG_DIR  := $(OUT)/image
 KTEST_SRCS := $(wildcard tests/qemu/*.c)
 
 $(eval $(call kernel_image,$(OUT),,,configs/$(PROFILE)/guests))
@@ -441,7 +444,6 @@ build/tools/rvf: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(RVF_TOOL_CORE) tools/rvf/m
 # configs/<profile>/partitions.c) as a PROFILE segment. The development key is generated
 # into build/ on first use; RVF_KEY= signs with another (32-byte P-256 scalar, rvf keygen).
 RVF_IMAGE_VERSION ?= 1
-IMG_DIR := $(OUT)/image
 IMG_GUEST_BINS := $(patsubst %,$(OUT)/guests/%.bin,$($(OUT)_GUESTS))
 IMG_AGENT_WASMS := $(patsubst %,$(OUT)/agents/%.wasm,$($(OUT)_AGENTS))
 
