@@ -1,6 +1,7 @@
 # RVM: one non-recursive Makefile. Everything is built out of tree under build/.
 #
-#   make run      build the default image and boot it under QEMU (monitor on the UART)
+#   make run      build build/<profile>.img and boot it from QEMU's flash (monitor on the UART)
+#   make run-kernel  boot rvm.bin alone with -kernel (its linked partitions)
 #   make test     host unit tests, QEMU integration tests, WebAssembly spec tests
 #   make check    cheap gates: assembly budget, clang-format, both toolchains, no
 #                 sysreg/MMIO outside arch/ and hal/
@@ -29,7 +30,8 @@ $(error TOOLCHAIN must be gnu or llvm, not '$(TOOLCHAIN)')
 endif
 
 Q := $(if $(filter 1,$(V)),,@)
-# The key RVF images are signed with; RVM is built to trust KEY.pub (boot/rvf_boot.c).
+# The key RVF images are signed with (make image); RVM is built to trust KEY.pub
+# (boot/rvf_boot.c). The development key is generated into build/ on first use.
 RVF_DEV_KEY := build/rvf-dev.key
 RVF_KEY ?= $(RVF_DEV_KEY)
 TP := build/third_party
@@ -140,13 +142,14 @@ $(1)_OBJS := $$(patsubst %.c,$(1)/%.o,$$(KERNEL_SRCS) $(2)) $$(patsubst %.S,$(1)
 	$$(patsubst %,$(1)/guests/%_blob.o,$$($(1)_GUESTS)) \
 	$$(patsubst %,$(1)/agents/%_blob.o,$$($(1)_AGENTS)) $(1)/rvf_key.o
 
-# The public key RVM trusts for RVF images (boot/rvf_boot.c).
+# The public key RVM trusts for the RVF image in its boot flash (boot/rvf_boot.c).
 $(1)/rvf_key.c: $(RVF_KEY)
 	@mkdir -p $$(dir $$@)
 	$$(Q)test -f $(RVF_KEY).pub || { echo "no $(RVF_KEY).pub (rvf keygen writes KEY and KEY.pub)"; exit 1; }
 	$$(Q){ echo '/* generated from $(RVF_KEY).pub: do not edit */'; echo '#include <stdint.h>'; \
 	  echo 'const uint8_t rvf_trusted_key[65] = {'; \
-	  od -An -v -tx1 $(RVF_KEY).pub | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; } > $$@
+	  od -An -v -tx1 $(RVF_KEY).pub | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; } > $$@.tmp
+	$$(Q)if cmp -s $$@.tmp $$@; then rm $$@.tmp; else mv $$@.tmp $$@; fi
 $(1)/rvf_key.o: $(1)/rvf_key.c
 	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(KCFLAGS_NOFP) -c $$< -o $$@
 
@@ -279,10 +282,16 @@ QEMU_MACHINE := -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m $(MEM
 # (hal/wkey.h, docs/boards.md). WITNESS_KEY= (empty) runs without one: development seals.
 WITNESS_KEY ?= build/witness.key
 WITNESS_KEY_PAGE := 0x401ff000
-QEMU_RUN = $(QEMU) $(QEMU_MACHINE) -nographic -semihosting-config enable=on,target=native \
-	-drive if=pflash,format=raw,unit=1,file=$(WITNESS_IMG) -append "semihosting" \
+QEMU_BOARD = $(QEMU) $(QEMU_MACHINE) -nographic -semihosting-config enable=on,target=native \
+	-drive if=pflash,format=raw,unit=1,file=$(WITNESS_IMG) \
 	$(if $(WITNESS_KEY),-device loader$(comma)file=$(WITNESS_KEY)$(comma)addr=$(WITNESS_KEY_PAGE)$(comma)force-raw=on)
+QEMU_RUN = $(QEMU_BOARD) -append "semihosting"
 comma := ,
+# make run boots build/<profile>.img as a board boots its flash: pflash bank 0 read-only,
+# the CPU starting at its first byte (RVM copies itself to RAM, then verifies slot A and
+# starts the partitions and agents of its PROFILE; docs/boards.md). No -kernel, so no
+# -append: RVM ends with PSCI, not semihosting.
+IMG_FLASH = -drive if=pflash,format=raw,unit=0,file=$(IMG_DIR)/$(PROFILE).img,readonly=on
 
 $(WITNESS_IMG):
 	@mkdir -p $(dir $@)
@@ -291,11 +300,15 @@ $(WITNESS_IMG):
 build/witness.key: | build/tools/witness
 	@build/tools/witness keygen $@
 
-.PHONY: run debug
-# The flash file of make image is handed over as the initrd: RVM verifies its slot A at boot.
-run: $(OUT)/rvm.bin $(IMG_DIR)/$(PROFILE).img $(WITNESS_IMG) $(WITNESS_KEY)
-	@echo "  QEMU    $(OUT)/rvm.bin (SMP=$(SMP), MEM=$(MEM)), image $(IMG_DIR)/$(PROFILE).img; leave with Ctrl-A X, or 'poweroff'"
-	@$(QEMU_RUN) -kernel $(OUT)/rvm.bin -initrd $(IMG_DIR)/$(PROFILE).img
+.PHONY: run run-kernel debug
+run: $(IMG_DIR)/$(PROFILE).img $(WITNESS_IMG) $(WITNESS_KEY)
+	@echo "  QEMU    $(IMG_DIR)/$(PROFILE).img as flash bank 0 (SMP=$(SMP), MEM=$(MEM)); leave with Ctrl-A X, or 'poweroff'"
+	@$(QEMU_BOARD) $(IMG_FLASH)
+
+# RVM alone, loaded by QEMU's -kernel: no image in flash, so the partitions linked into it.
+run-kernel: $(OUT)/rvm.bin $(WITNESS_IMG) $(WITNESS_KEY)
+	@echo "  QEMU    $(OUT)/rvm.bin (SMP=$(SMP), MEM=$(MEM)); leave with Ctrl-A X, or 'poweroff'"
+	@$(QEMU_RUN) -kernel $(OUT)/rvm.bin
 
 debug: $(OUT)/rvm.bin $(WITNESS_IMG) $(WITNESS_KEY)
 	@echo "QEMU is halted at the first instruction with a gdb stub on :1234. Attach with:"
@@ -562,8 +575,9 @@ TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-m
 	--tier "wasm-spec tests/wasm/run-spec $(HOST_OUT)/wasm/spec_runner $(WASM_TESTSUITE) build/wasm-spec" \
 	--tier "fuzz env WASM_SEEDS='$(WASM_SEEDS)' tests/fuzz/run 10 $(FUZZERS)" \
 	--tier "mincut-tool tests/tools/mincut_tool build/tools/mincut" \
-	--tier "rvf-boot tests/qemu/rvf_boot.sh $(QEMU) $(OUT)/rvm.bin $(IMG_DIR)/$(PROFILE).img $(IMG_DIR)/$(PROFILE).rvf $(RVF_KEY)"
+	--tier "rvf-boot tests/qemu/rvf_boot.sh $(QEMU) $(IMG_DIR)/$(PROFILE).img $(IMG_DIR)/$(PROFILE).rvf $(OUT)/rvm.bin $(RVF_KEY) build/witness.key"
 test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin \
+		build/tools/rvf \
 		$(OUT_LOCK)/rvm.bin \
 		$(HOST_OUT)/model/cap_model_test build/tools/witness $(FUZZERS) $(HOST_OUT)/wasm/spec_runner \
 		build/tools/mincut build/witness.key build/tools/witness-sweep $(IMG_DIR)/$(PROFILE).img \
@@ -619,9 +633,10 @@ BENCH_HOST := $(HOST_OUT)/bench/cap_bench $(HOST_OUT)/bench/witness_bench \
 	$(HOST_OUT)/bench/sched_bench $(HOST_OUT)/bench/wasm_bench
 BENCH_HOST += $(HOST_OUT)/bench/mincut_bench
 bench: $(OUT_TEST)/rvm.bin $(OUT_LOCK)/rvm.bin $(BENCH_HOST) build/tools/rvm-wasm \
-		build/tools/rvm-wasm-clang
+		build/tools/rvm-wasm-clang $(IMG_DIR)/$(PROFILE).img
 	@mkdir -p build
 	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --lockstat $(OUT_LOCK)/rvm.bin \
+		$(if $(filter appliance,$(PROFILE)),--flash $(IMG_DIR)/$(PROFILE).img) \
 		--host "$(BENCH_HOST)" --qemu "$(QEMU)" \
 		--insns "$(HOST_OUT)/bench/wasm_bench build/wasm/bench.wasm build/tools/rvm-wasm build/tools/rvm-wasm-clang" \
 		>build/bench.txt; status=$$?; cat build/bench.txt; exit $$status

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arch/aarch64/arch.h"
+#include "boot/rvf.h"
 #include "configs/profile.h"
 #include "hal/gic.h"
 #include "hal/psci.h"
@@ -46,7 +47,7 @@ void boot_measure_image(void)
                                (size_t)b->dtb_used, NULL);
         witness_attest_measure(&boot_state.attest, "profile", &rvm_profile, sizeof(rvm_profile),
                                NULL);
-        boot_rvf_check();
+        boot_rvf_check(); /* the RVF image in boot flash, if any: measured too */
 }
 
 /* Once the log runs, every phase that has finished gets its WK_BOOT_PHASE record. */
@@ -211,7 +212,7 @@ enum boot_status boot_phase_memory(char *msg, size_t cap)
 {
         struct board_info *b = &boot_state.board;
         struct arch_mem_range ram[BOARD_MAX_MEM];
-        struct arch_mem_range dev[4];
+        struct arch_mem_range dev[5];
         unsigned dev_count = 0;
         uint64_t ram_bytes = 0;
 
@@ -228,6 +229,13 @@ enum boot_status boot_phase_memory(char *msg, size_t cap)
         dev[dev_count++] = (struct arch_mem_range){b->uart.base, b->uart.size};
         dev[dev_count++] = (struct arch_mem_range){b->gicd.base, b->gicd.size};
         dev[dev_count++] = (struct arch_mem_range){b->gicr.base, b->gicr.size};
+        /* Bank 0 is the boot flash: RVM reads its flash header and slot A from it
+         * (boot/rvf_boot.c), nothing below the header, so address 0 stays unmapped and a
+         * NULL access still faults. Bank 1 is the witness store. Device memory both. */
+        if (b->flash_count > 0 && b->flash[0].size >= RVF_FLASH_SLOT_B) {
+                dev[dev_count++] = (struct arch_mem_range){b->flash[0].base + RVF_FLASH_HDR_OFFSET,
+                                                           RVF_FLASH_SLOT_B - RVF_FLASH_HDR_OFFSET};
+        }
         if (b->flash_count > 1) {
                 dev[dev_count++] = (struct arch_mem_range){b->flash[1].base, b->flash[1].size};
         }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "configs/partitions.h"
 #include "hal/board.h"
 #include "memory/memory.h"
 #include "witness/witness.h"
@@ -60,17 +61,33 @@ struct boot_state {
         unsigned phases_witnessed;    /* WK_BOOT_PHASE records emitted so far */
         struct witness_attest attest; /* measured boot: image, DTB, profile, every phase */
         uint64_t boot_done_ns;
+        /* What the root-partition phase created partitions and agents from (linked tables,
+         * or the verified RVF image's: boot_rvf). */
+        struct profile_tables profile;
 };
 
 extern struct boot_state boot_state;
 
-/* The RVF image given at boot (boot/rvf_boot.c), as checked before the log starts. */
+/*
+ * The RVF image in boot flash (boot/rvf_boot.c): `make image`'s file in flash bank 0 holds a
+ * flash header naming slot A. If there is one, boot_rvf_check (witness phase, before the
+ * log starts) copies the slot to RAM, parses and verifies it against the public key RVM was
+ * built with, and builds the partition table of its PROFILE segment; the verdict is
+ * measured into the attestation digest and, once the log runs, witnessed (each segment
+ * WK_BOOT_RVF_SEGMENT, the verdict WK_BOOT_RVF, denied when refused).
+ */
+enum boot_rvf_state {
+        BOOT_RVF_NONE = 0, /* no flash header in bank 0: the linked tables are used */
+        BOOT_RVF_VERIFIED, /* partitions and agents come from the image */
+        BOOT_RVF_REFUSED,  /* nothing is started: msg says what is wrong */
+};
 struct boot_rvf {
-        bool present, witnessed;
-        int slot;        /* flash slot it came from (0 = A), -1 for a bare RVF */
+        enum boot_rvf_state state;
+        bool witnessed;
+        int slot;        /* flash slot (0 = A) */
         int err;         /* enum rvf_err: 0 = verified */
-        int err_segment; /* where, when refused */
-        uint64_t image_version, verify_ns;
+        int err_segment; /* where, when refused (-1: the file or the flash header) */
+        uint64_t image_version, length, copy_ns, verify_ns;
         uint8_t digest[32]; /* the signed digest (zero when refused) */
         unsigned seg_count; /* segments witnessed */
         struct {
@@ -78,13 +95,18 @@ struct boot_rvf {
                 uint8_t type;
         } seg[64];
         char msg[200];
-        char line[320]; /* the console line saying so (printed by the caller) */
+        char line[320];               /* the console line saying so (kernel/main.c prints it) */
+        struct profile_tables tables; /* VERIFIED: its PROFILE as boot's tables */
 };
 extern struct boot_rvf boot_rvf;
-/* Parse and verify the initrd as an RVF image (or a make image flash file); measure it. */
+/* Read, copy, parse and verify the image in flash bank 0 (if any) and measure the verdict. */
 void boot_rvf_check(void);
 /* Once the log runs: WK_BOOT_RVF_SEGMENT per segment, then WK_BOOT_RVF (the verdict). */
 void boot_rvf_witness(void);
+/* A verified image whose partitions could not be created (why): refused after all, and
+ * witnessed so (root-partition phase); boot_rvf.line says so. */
+void boot_rvf_refuse_late(const char *why);
+const char *boot_rvf_state_name(enum boot_rvf_state s);
 
 /* Early: parse the DTB and bring the console up, before any phase prints. */
 void boot_early(uint64_t dtb_pa);

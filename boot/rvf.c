@@ -279,10 +279,19 @@ const char rvf_flash_magic[8] = {'R', 'V', 'M', 'F', 'L', 'A', 'S', 'H'};
 enum rvf_err rvf_flash_parse(const void *flash, uint64_t size, struct rvf_flash *out,
                              struct rvf_error *err)
 {
-        const uint8_t *h = (const uint8_t *)flash + RVF_FLASH_HDR_OFFSET;
+        if (flash == NULL || size < RVF_FLASH_HDR_OFFSET + RVF_FLASH_HDR_SIZE) {
+                return rvf_error_set(err, RVF_E_TRUNCATED, -1, 0, "flash header",
+                                     "flash too small");
+        }
+        return rvf_flash_header_parse((const uint8_t *)flash + RVF_FLASH_HDR_OFFSET, size, out,
+                                      err);
+}
 
+enum rvf_err rvf_flash_header_parse(const uint8_t *h, uint64_t size, struct rvf_flash *out,
+                                    struct rvf_error *err)
+{
         rvf_error_set(err, RVF_OK, -1, 0, NULL, NULL);
-        if (flash == NULL || out == NULL || size < RVF_FLASH_HDR_OFFSET + RVF_FLASH_HDR_SIZE) {
+        if (h == NULL || out == NULL || size < RVF_FLASH_HDR_OFFSET + RVF_FLASH_HDR_SIZE) {
                 return rvf_error_set(err, RVF_E_TRUNCATED, -1, 0, "flash header",
                                      "flash too small");
         }

@@ -291,6 +291,10 @@ struct rvf_flash {
  * offset and length is checked against size and the fixed regions. */
 enum rvf_err rvf_flash_parse(const void *flash, uint64_t size, struct rvf_flash *out,
                              struct rvf_error *err);
+/* The same from a copy of the 4 KiB header alone (RVM reads it out of its boot flash);
+ * size is the whole flash's. */
+enum rvf_err rvf_flash_header_parse(const uint8_t *hdr, uint64_t size, struct rvf_flash *out,
+                                    struct rvf_error *err);
 
 /* ---- names and messages ---- */
 /* Fill err (when not NULL) and return code: the parser's files and rvf_verify.c use it. */

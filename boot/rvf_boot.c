@@ -1,52 +1,225 @@
 /*
- * boot/rvf_boot.c: RVM checks the signed RVF image it was given before the witness log
- * starts: located as the boot's initrd (QEMU -initrd, U-Boot's ramdisk argument): either
- * the whole flash file `make image` writes (its header names slot A) or a bare RVF. The
- * image is parsed, every content, image and bytecode hash checked, the signature verified
- * with the public key RVM was built with (rvf_trusted_key, generated from RVF_KEY), every
- * kernel checked bootable, the PROFILE parsed. The verdict and the signed digest are
- * measured into the attestation digest; once the log runs, each segment is witnessed
- * (WK_BOOT_RVF_SEGMENT) and the verdict (WK_BOOT_RVF). Nothing is started from the image
- * yet: partitions still come from the profile linked into RVM.
+ * boot/rvf_boot.c: RVM checks the signed RVF image in its boot flash before the witness log
+ * starts, and turns its PROFILE segment into the tables boot creates partitions and agents
+ * from (boot/boot.h, struct boot_rvf).
+ *
+ * Where the image is: flash bank 0 holds `make image`'s file (docs/boards.md): RVM at 0, a
+ * flash header at RVF_FLASH_HDR_OFFSET naming the slot to boot, slot A at RVF_FLASH_SLOT_A.
+ * No header there (QEMU's -kernel boots, an erased bank): no image, the linked tables stay.
+ *
+ * Order: the slot is copied into RAM pages of RVM's own (so what is verified is what runs:
+ * flash could change afterwards, and guests reload from it on restart), parsed, each
+ * KERNEL_SEG checked bootable (an x86_64 or gzip kernel is named as such, before the hashes
+ * that could not be checked without inflating), every content, image and bytecode hash
+ * checked, the signature verified against rvf_trusted_key (the public key RVM was built
+ * with: build/<cfg>/rvf_key.c from RVF_KEY.pub), and the PROFILE checked against what this
+ * RVM can create. Any failure refuses the whole image: nothing from it is started, the
+ * console says which segment and field, and the refusal is measured and witnessed.
+ *
+ * Everything here reads a file an attacker may have written: no value of it reaches a CHECK
+ * or a panic; each is bounds-checked by boot/rvf.c first or below.
+ *
+ * Nothing here prints (boot/ includes nothing from kernel/ but its formatter): the verdict is
+ * left in boot_rvf.line, and kernel/main.c's witness phase puts it on the console.
  */
 #include <string.h>
 
 #include "boot/boot.h"
 #include "boot/rvf.h"
 #include "boot/rvf_verify.h"
+#include "hal/pflash.h"
 #include "hal/timer.h"
 #include "kernel/fmt.h"
+#ifdef RVM_HAVE_WASM
+#include "wasm/agent.h"
+#endif
 
 extern const uint8_t rvf_trusted_key[RVF_PUBKEY_SIZE];
 
 struct boot_rvf boot_rvf;
 _Static_assert(sizeof(boot_rvf.seg) / sizeof(boot_rvf.seg[0]) == RVF_MAX_SEGMENTS,
                "one witnessed entry per segment a file may hold");
-static struct rvf_file rvf_file; /* 4 KiB: not on the boot stack */
 
-static enum rvf_err check(const uint8_t *img, uint64_t size, struct rvf_error *er)
+/* The image's tables: partitions, their devices and image sizes, agents and their module
+ * sizes, CommEdges. Static: the part_config pointers stay live for the partitions' lives. */
+static struct rvf_file rvf_file;
+static struct part_config parts[RVF_PROFILE_MAX_PARTS];
+static struct part_vdev part_vdevs[RVF_PROFILE_MAX_PARTS];
+static size_t part_image_size[RVF_PROFILE_MAX_PARTS];
+static struct agent_config agents[RVF_PROFILE_MAX_AGENTS];
+static size_t agent_wasm_size[RVF_PROFILE_MAX_AGENTS];
+static struct edge_config edges[RVF_PROFILE_MAX_EDGES];
+
+const char *boot_rvf_state_name(enum boot_rvf_state s)
 {
-        struct rvf_flash fl;
+        switch (s) {
+        case BOOT_RVF_NONE:
+                return "none";
+        case BOOT_RVF_VERIFIED:
+                return "verified";
+        case BOOT_RVF_REFUSED:
+                return "REFUSED";
+        }
+        return "?";
+}
+
+/* A PROFILE entry this RVM cannot create: the table, the entry and the field. */
+static enum rvf_err refuse_entry(struct rvf_error *er, int seg, const char *table, int entry,
+                                 const char *field, const char *reason)
+{
+        rvf_error_set(er, RVF_E_UNSUPPORTED, seg, RVF_SEG_PROFILE, field, reason);
+        er->table = table;
+        er->entry = entry;
+        return RVF_E_UNSUPPORTED;
+}
+
+/* Partition i of the profile as a part_config (guest: its KERNEL_SEG's image). */
+static enum rvf_err build_partition(const struct rvf_profile *pr, int seg, unsigned i,
+                                    struct rvf_error *er)
+{
+        struct rvf_profile_partition pp;
+        struct rvf_kernel k;
+
+        rvf_profile_partition(pr, i, &pp);
+        parts[i] = (struct part_config){
+            .name = pp.name,
+            .kind = pp.kind == RVF_PART_WASM ? PART_KIND_WASM : PART_KIND_GUEST,
+            .fault_policy = pp.fault_policy == 1 ? PART_FAULT_RESTART : PART_FAULT_STOP,
+            .max_restarts = pp.max_restarts,
+        };
+        if (pp.kind == RVF_PART_WASM) {
+#ifndef RVM_HAVE_WASM
+                return refuse_entry(er, seg, "partition", (int)i, "kind",
+                                    "a WASM partition: this RVM is built without WebAssembly");
+#else
+                return RVF_OK;
+#endif
+        }
+        int ks = rvf_find_id(&rvf_file, pp.kernel_seg_id);
+        enum rvf_err e;
+        if (ks < 0 || (e = rvf_kernel_parse(&rvf_file, (unsigned)ks, &k, er)) != RVF_OK) {
+                return refuse_entry(er, seg, "partition", (int)i, "kernel_seg_id",
+                                    "not a KERNEL segment of this file");
+        }
+        if (k.kernel_type != RVF_KTYPE_FLAT || k.entry_point != PART_IPA_BASE) {
+                return rvf_error_set(er, RVF_E_UNSUPPORTED, ks, RVF_SEG_KERNEL,
+                                     "kernel_type/entry_point",
+                                     "RVM starts flat binaries (0x02) entered at 0x40000000");
+        }
+        if (pp.vcpus > PART_MAX_VCPUS) {
+                return refuse_entry(er, seg, "partition", (int)i, "vcpus",
+                                    "more vCPUs than a partition has (PART_MAX_VCPUS)");
+        }
+        if (k.image_size > pp.mem_bytes) {
+                return refuse_entry(er, seg, "partition", (int)i, "mem_bytes",
+                                    "smaller than its kernel image");
+        }
+        part_image_size[i] = (size_t)k.image_size;
+        parts[i].image = k.image;
+        parts[i].image_size = &part_image_size[i];
+        parts[i].mem_size = pp.mem_bytes;
+        parts[i].vcpus = pp.vcpus;
+        parts[i].ipa_bits = pp.ipa_bits;
+        if (pp.vdev_type == RVF_PART_VDEV_PL011) {
+                part_vdevs[i] = (struct part_vdev){.type = PART_VDEV_PL011, .ipa = pp.vdev_ipa};
+                parts[i].vdevs = &part_vdevs[i];
+                parts[i].vdev_count = 1;
+        }
+        return RVF_OK;
+}
+
+/* The PROFILE segment (exactly one) as boot's tables. */
+static enum rvf_err build_tables(struct rvf_error *er)
+{
+        struct rvf_profile pr;
+        int seg = -1;
+        enum rvf_err e;
+
+        for (unsigned i = 0; i < rvf_file.seg_count; i++) {
+                if (rvf_file.seg[i].type != RVF_SEG_PROFILE) {
+                        continue;
+                }
+                if (seg >= 0) {
+                        return rvf_error_set(er, RVF_E_UNSUPPORTED, (int)i, RVF_SEG_PROFILE, "type",
+                                             "a second PROFILE segment: which one to boot?");
+                }
+                seg = (int)i;
+        }
+        if (seg < 0) {
+                return rvf_error_set(er, RVF_E_UNSUPPORTED, -1, 0, "PROFILE",
+                                     "no PROFILE segment: nothing to start");
+        }
+        if ((e = rvf_profile_parse(&rvf_file, (unsigned)seg, &pr, er)) != RVF_OK) {
+                return e;
+        }
+        if (pr.partition_count > PART_MAX) {
+                return refuse_entry(er, seg, NULL, -1, "partition_count",
+                                    "more partitions than RVM holds (PART_MAX)");
+        }
+        if (pr.lease_count != 0) {
+                return refuse_entry(er, seg, "lease", 0, "device",
+                                    "device leases from an image are not applied by RVM yet");
+        }
+        for (unsigned i = 0; i < pr.partition_count; i++) {
+                if ((e = build_partition(&pr, seg, i, er)) != RVF_OK) {
+                        return e;
+                }
+        }
+#ifdef RVM_HAVE_WASM
+        if (pr.agent_count > AGENT_MAX) {
+                return refuse_entry(er, seg, NULL, -1, "agent_count",
+                                    "more agents than RVM holds (AGENT_MAX)");
+        }
+#else
+        if (pr.agent_count != 0) {
+                return refuse_entry(er, seg, "agent", 0, "wasm_seg_id",
+                                    "agents: this RVM is built without WebAssembly");
+        }
+#endif
+        for (unsigned i = 0; i < pr.agent_count; i++) {
+                struct rvf_profile_agent pa;
+                struct rvf_wasm w;
+                rvf_profile_agent(&pr, i, &pa);
+                int ws = rvf_find_id(&rvf_file, pa.wasm_seg_id);
+                if (ws < 0 || rvf_wasm_parse(&rvf_file, (unsigned)ws, &w, er) != RVF_OK) {
+                        return refuse_entry(er, seg, "agent", (int)i, "wasm_seg_id",
+                                            "not a WASM segment of this file");
+                }
+                agent_wasm_size[i] = w.bytecode_size;
+                agents[i] = (struct agent_config){
+                    .name = pa.name,
+                    .wasm = w.bytecode,
+                    .wasm_size = &agent_wasm_size[i],
+                    .partition = pa.partition,
+                    .caps = pa.caps,
+                    .on_demand = (pa.flags & RVF_AGENT_ON_DEMAND) != 0,
+                };
+        }
+        for (unsigned i = 0; i < pr.edge_count; i++) {
+                struct rvf_profile_edge pe;
+                rvf_profile_edge(&pr, i, &pe);
+                edges[i] = (struct edge_config){.a = pe.a, .b = pe.b};
+        }
+        boot_rvf.tables = (struct profile_tables){
+            .parts = parts,
+            .part_count = pr.partition_count,
+            .agents = agents,
+            .agent_count = pr.agent_count,
+            .edges = edges,
+            .edge_count = pr.edge_count,
+        };
+        return RVF_OK;
+}
+
+/* The RVF of length bytes at img (RAM): structure, kernels, hashes, signature, profile. */
+static enum rvf_err check(const uint8_t *img, uint64_t length, struct rvf_error *er)
+{
         struct rvf_sig sg;
         enum rvf_err e;
 
-        if (size >= RVF_FLASH_HDR_OFFSET + RVF_FLASH_HDR_SIZE &&
-            memcmp(img + RVF_FLASH_HDR_OFFSET, rvf_flash_magic, sizeof(rvf_flash_magic)) == 0) {
-                if ((e = rvf_flash_parse(img, size, &fl, er)) != RVF_OK) {
-                        return e;
-                }
-                if (fl.active < 0) {
-                        return rvf_error_set(er, RVF_E_FIELD, -1, 0, "slot flags",
-                                             "no slot is marked to boot");
-                }
-                boot_rvf.slot = fl.active;
-                img += fl.slot[fl.active].offset;
-                size = fl.slot[fl.active].length;
-        }
-        if ((e = rvf_parse(img, size, &rvf_file, er)) != RVF_OK) {
+        if ((e = rvf_parse(img, length, &rvf_file, er)) != RVF_OK) {
                 return e;
         }
-        /* A kernel RVM cannot run (another architecture) is named as such first. */
         for (unsigned i = 0; i < rvf_file.seg_count; i++) {
                 struct rvf_kernel k;
                 if (rvf_file.seg[i].type == RVF_SEG_KERNEL &&
@@ -61,12 +234,10 @@ static enum rvf_err check(const uint8_t *img, uint64_t size, struct rvf_error *e
         }
         boot_rvf.image_version = sg.image_version;
         rvf_sig_digest(&rvf_file, &sg, boot_rvf.digest);
+        if ((e = build_tables(er)) != RVF_OK) {
+                return e;
+        }
         for (unsigned i = 0; i < rvf_file.seg_count; i++) {
-                struct rvf_profile p;
-                if (rvf_file.seg[i].type == RVF_SEG_PROFILE &&
-                    (e = rvf_profile_parse(&rvf_file, i, &p, er)) != RVF_OK) {
-                        return e;
-                }
                 boot_rvf.seg[i].id = rvf_file.seg[i].id;
                 boot_rvf.seg[i].type = rvf_file.seg[i].type;
                 memcpy(&boot_rvf.seg[i].hash8, rvf_file.seg[i].content_hash, 8);
@@ -75,37 +246,98 @@ static enum rvf_err check(const uint8_t *img, uint64_t size, struct rvf_error *e
         return RVF_OK;
 }
 
+/* The flash header and the slot it marks, copied into RAM: RVF_OK and *img, or a refusal. */
+static enum rvf_err load_slot(const struct pflash *fl, const uint8_t *hdr, const uint8_t **img,
+                              struct rvf_error *er)
+{
+        struct rvf_flash fh;
+        enum rvf_err e;
+        uint64_t pa = 0;
+
+        if ((e = rvf_flash_header_parse(hdr, fl->size, &fh, er)) != RVF_OK) {
+                return e;
+        }
+        if (fh.active < 0) {
+                return rvf_error_set(er, RVF_E_FIELD, -1, 0, "slot flags",
+                                     "no slot is marked to boot");
+        }
+        boot_rvf.slot = fh.active;
+        boot_rvf.length = fh.slot[fh.active].length;
+        uint64_t pages = (boot_rvf.length + PALLOC_PAGE_SIZE - 1) >> PALLOC_PAGE_SHIFT;
+        if (mem_alloc_pages(&boot_state.mem, pages, 1, &pa) != PALLOC_OK) {
+                return rvf_error_set(er, RVF_E_RANGE, -1, 0, "slot length",
+                                     "no RAM to copy the slot into");
+        }
+        uint64_t t0 = hal_time_ns();
+        if (hal_pflash_read(fl, fh.slot[fh.active].offset, (void *)(uintptr_t)pa,
+                            (size_t)boot_rvf.length) != PFLASH_OK) {
+                mem_free_pages(&boot_state.mem, pa, pages);
+                return rvf_error_set(er, RVF_E_RANGE, -1, 0, "slot offset/length",
+                                     "outside flash bank 0");
+        }
+        boot_rvf.copy_ns = hal_time_ns() - t0;
+        *img = (const uint8_t *)(uintptr_t)pa;
+        return RVF_OK;
+}
+
 void boot_rvf_check(void)
 {
-        const struct board_range *rd = &boot_state.board.initrd;
+        const struct board_info *b = &boot_state.board;
+        static uint8_t hdr[RVF_FLASH_HDR_SIZE];
         struct rvf_error er;
+        const uint8_t *img = NULL;
 
-        if (rd->size == 0) {
-                return; /* no image given: nothing to check */
+        fmt_format(boot_rvf.line, sizeof(boot_rvf.line),
+                   "boot: no RVF image in flash bank 0: the partitions and agents linked into "
+                   "RVM\n");
+        if (b->flash_count == 0 || b->flash[0].size < RVF_FLASH_SLOT_B) {
+                return;
         }
-        boot_rvf.present = true;
+        const struct pflash fl = {.base = b->flash[0].base, .size = b->flash[0].size};
+        if (hal_pflash_read(&fl, RVF_FLASH_HDR_OFFSET, hdr, sizeof(hdr)) != PFLASH_OK ||
+            memcmp(hdr, rvf_flash_magic, sizeof(rvf_flash_magic)) != 0) {
+                return; /* no image in boot flash: the linked tables */
+        }
         boot_rvf.slot = -1;
-        witness_crypto_init(); /* mbedTLS's arena, for ECDSA */
-        uint64_t t0 = hal_time_ns();
-        boot_rvf.err = check((const uint8_t *)(uintptr_t)rd->base, rd->size, &er);
-        boot_rvf.verify_ns = hal_time_ns() - t0;
-        if (boot_rvf.err == RVF_OK) {
+        boot_rvf.err_segment = -1;
+        witness_crypto_init(); /* mbedTLS's arena, for the ECDSA verify */
+        enum rvf_err e = load_slot(&fl, hdr, &img, &er);
+        if (e == RVF_OK) {
+                uint64_t t0 = hal_time_ns();
+                e = check(img, boot_rvf.length, &er);
+                boot_rvf.verify_ns = hal_time_ns() - t0;
+        }
+        boot_rvf.err = (int)e;
+        if (e == RVF_OK) {
+                boot_rvf.state = BOOT_RVF_VERIFIED;
+                boot_rvf.err_segment = 0; /* WK_BOOT_RVF's cap is 0 for a verified image */
                 fmt_format(boot_rvf.msg, sizeof(boot_rvf.msg),
-                           "verified: %u segments, image version %llu, slot %c", boot_rvf.seg_count,
-                           (unsigned long long)boot_rvf.image_version,
-                           boot_rvf.slot < 0 ? '-' : 'A' + boot_rvf.slot);
+                           "verified: %u segments, image version %llu; %zu partitions and %zu "
+                           "agents from it",
+                           boot_rvf.seg_count, (unsigned long long)boot_rvf.image_version,
+                           boot_rvf.tables.part_count, boot_rvf.tables.agent_count);
         } else {
                 char m[160];
                 rvf_error_format(&er, m, sizeof(m));
-                fmt_format(boot_rvf.msg, sizeof(boot_rvf.msg), "REFUSED: %s", m);
-                boot_rvf.seg_count = 0;
-                memset(boot_rvf.digest, 0, sizeof(boot_rvf.digest));
+                boot_rvf.state = BOOT_RVF_REFUSED;
+                if (img != NULL) { /* the copy is not kept: nothing uses it */
+                        mem_free_pages(
+                            &boot_state.mem, (uint64_t)(uintptr_t)img,
+                            (boot_rvf.length + PALLOC_PAGE_SIZE - 1) >> PALLOC_PAGE_SHIFT);
+                }
                 boot_rvf.err_segment = er.segment;
+                boot_rvf.seg_count = 0;
+                boot_rvf.tables = (struct profile_tables){0};
+                memset(boot_rvf.digest, 0, sizeof(boot_rvf.digest));
+                fmt_format(boot_rvf.msg, sizeof(boot_rvf.msg),
+                           "REFUSED: %s; nothing is started from it", m);
         }
         fmt_format(boot_rvf.line, sizeof(boot_rvf.line),
-                   "boot: rvf image at 0x%llx (%llu bytes): %s (%llu us)\n",
-                   (unsigned long long)rd->base, (unsigned long long)rd->size, boot_rvf.msg,
-                   (unsigned long long)(boot_rvf.verify_ns / 1000));
+                   "boot: rvf slot %c (%llu bytes, copied in %llu us, checked in %llu us): %s\n",
+                   boot_rvf.slot < 0 ? '-' : 'A' + boot_rvf.slot,
+                   (unsigned long long)boot_rvf.length,
+                   (unsigned long long)(boot_rvf.copy_ns / 1000),
+                   (unsigned long long)(boot_rvf.verify_ns / 1000), boot_rvf.msg);
         /* The verdict and what was signed: a refused image measures differently. */
         witness_attest_measure(&boot_state.attest, "rvf", boot_rvf.msg, strlen(boot_rvf.msg), NULL);
         witness_attest_measure(&boot_state.attest, "rvf-digest", boot_rvf.digest,
@@ -114,7 +346,7 @@ void boot_rvf_check(void)
 
 void boot_rvf_witness(void)
 {
-        if (!boot_rvf.present || boot_rvf.witnessed || witness_global() == NULL) {
+        if (boot_rvf.state == BOOT_RVF_NONE || boot_rvf.witnessed || witness_global() == NULL) {
                 return;
         }
         boot_rvf.witnessed = true;
@@ -128,7 +360,24 @@ void boot_rvf_witness(void)
         memcpy(&d8, boot_rvf.digest, sizeof(d8));
         witness_emit(&(struct witness_event){
             .kind = WK_BOOT_RVF,
+            .flags = boot_rvf.state == BOOT_RVF_REFUSED ? WITNESS_F_DENIED : 0,
             .target = boot_rvf.image_version,
-            .cap = (uint64_t)boot_rvf.err | ((uint64_t)(uint32_t)boot_rvf.err_segment << 32),
+            .cap =
+                (uint64_t)(uint32_t)boot_rvf.err | ((uint64_t)(uint32_t)boot_rvf.err_segment << 32),
             .payload = d8});
+}
+
+void boot_rvf_refuse_late(const char *why)
+{
+        boot_rvf.state = BOOT_RVF_REFUSED;
+        boot_rvf.err = RVF_E_UNSUPPORTED;
+        boot_rvf.err_segment = -1;
+        boot_rvf.tables = (struct profile_tables){0};
+        fmt_format(boot_rvf.msg, sizeof(boot_rvf.msg), "REFUSED: %s; nothing is started", why);
+        fmt_format(boot_rvf.line, sizeof(boot_rvf.line), "boot: rvf: %s\n", boot_rvf.msg);
+        witness_emit(&(struct witness_event){
+            .kind = WK_BOOT_RVF,
+            .flags = WITNESS_F_DENIED,
+            .target = boot_rvf.image_version,
+            .cap = (uint64_t)RVF_E_UNSUPPORTED | ((uint64_t)UINT32_MAX << 32)});
 }

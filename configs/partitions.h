@@ -40,6 +40,17 @@ struct agent_config {
 extern const struct agent_config rvm_agents[];
 extern const size_t rvm_agent_count;
 
+/* The tables boot creates partitions, agents and CommEdges from: the profile's linked ones
+ * above, or those of the verified RVF image in boot flash (boot/rvf_boot.c). */
+struct profile_tables {
+        const struct part_config *parts;
+        size_t part_count;
+        const struct agent_config *agents;
+        size_t agent_count;
+        const struct edge_config *edges;
+        size_t edge_count;
+};
+
 /* Declares the embedded module of agent `name` (source: <dir>/agents/<name>.c or .wat). */
 #define AGENT_MODULE(name)                   \
         extern const uint8_t agent_##name[]; \

@@ -132,10 +132,12 @@ static struct agent_image image_of(const struct agent_config *cfg)
 
 static const struct agent_config *config_named(const char *name, size_t len)
 {
-        for (size_t i = 0; i < rvm_agent_count; i++) {
-                if (strlen(rvm_agents[i].name) == len &&
-                    memcmp(rvm_agents[i].name, name, len) == 0) {
-                        return &rvm_agents[i];
+        const struct profile_tables *pt = &boot_state.profile;
+
+        for (size_t i = 0; i < pt->agent_count; i++) {
+                if (strlen(pt->agents[i].name) == len &&
+                    memcmp(pt->agents[i].name, name, len) == 0) {
+                        return &pt->agents[i];
                 }
         }
         return NULL;
@@ -194,7 +196,8 @@ static struct agent_env kernel_env = {
 /* ---- boot and the run loop ---- */
 
 /* An edge end of the configuration: a partition, or EDGE_AGENT(position of the agent in
- * rvm_agents; ids[] maps it to the agent started from it); 0 if it is not in this boot. */
+ * the profile's agents; ids[] maps it to the agent started from it); 0 if it is not in this boot.
+ */
 static uint32_t edge_end(uint8_t end, const uint32_t ids[AGENT_MAX])
 {
         unsigned pos = EDGE_AGENT_POS(end);
@@ -222,6 +225,7 @@ unsigned agent_boot(void)
 {
         unsigned started = 0;
         uint32_t ids[AGENT_MAX] = {0}; /* configuration position -> agent id */
+        const struct profile_tables *pt = &boot_state.profile; /* linked, or the image's */
 
 #ifdef RVM_KTEST
         /* "move_timeout_us=<n>": a move's deadline (DC-7) is n us, so tests can see moves
@@ -238,12 +242,12 @@ unsigned agent_boot(void)
         ipc_set_end_waker(agent_doorbell);
         cohere_set_agent_group(agent_group);
         run_lock_take();
-        for (size_t i = 0; i < rvm_agent_count; i++) {
-                struct partition *p = part_get(rvm_agents[i].partition);
-                if (rvm_agents[i].on_demand || p == NULL || p->cfg->kind != PART_KIND_WASM) {
+        for (size_t i = 0; i < pt->agent_count; i++) {
+                struct partition *p = part_get(pt->agents[i].partition);
+                if (pt->agents[i].on_demand || p == NULL || p->cfg->kind != PART_KIND_WASM) {
                         continue; /* spawned later, or not in this boot (a test scenario) */
                 }
-                struct agent_image img = image_of(&rvm_agents[i]);
+                struct agent_image img = image_of(&pt->agents[i]);
                 int32_t id = agent_spawn(&img, p->id, 0, 0);
                 if (id > 0 && i < AGENT_MAX) {
                         ids[i] = (uint32_t)id;
@@ -251,8 +255,8 @@ unsigned agent_boot(void)
                 }
         }
         /* CommEdges with an agent end: now that the agents have their principals. */
-        for (size_t i = 0; i < rvm_edge_count; i++) {
-                const struct edge_config *e = &rvm_edges[i];
+        for (size_t i = 0; i < pt->edge_count; i++) {
+                const struct edge_config *e = &pt->edges[i];
                 if (!EDGE_IS_AGENT(e->a) && !EDGE_IS_AGENT(e->b)) {
                         continue; /* between partitions: made in the root-partition phase */
                 }

@@ -100,9 +100,7 @@ static enum boot_status phase_cap(char *msg, size_t cap)
 static enum boot_status phase_witness(char *msg, size_t cap)
 {
         boot_measure_image();
-        if (boot_rvf.present) {
-                con_puts(boot_rvf.line);
-        }
+        con_puts(boot_rvf.line); /* the verdict, or that bank 0 holds no image */
         return wlog_start(boot_state.attest.digest, msg, cap) == 0 ? BOOT_OK : BOOT_FAILED;
 }
 
@@ -241,10 +239,24 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
         share_init(boot_state.image_start, boot_state.image_end);
         edge_init();
         vdev_init(part_vdev_line);
-        const struct part_config *table = rvm_partitions;
-        size_t count = rvm_partition_count;
-        const struct edge_config *edges = rvm_edges;
-        size_t edge_total = rvm_edge_count;
+        /* The verified image's tables; none when it was refused; else the linked ones. */
+        struct profile_tables *pt = &boot_state.profile;
+        if (boot_rvf.state == BOOT_RVF_VERIFIED) {
+                *pt = boot_rvf.tables;
+        } else if (boot_rvf.state == BOOT_RVF_NONE) {
+                *pt = (struct profile_tables){.parts = rvm_partitions,
+                                              .part_count = rvm_partition_count,
+                                              .edges = rvm_edges,
+                                              .edge_count = rvm_edge_count};
+#ifdef RVM_HAVE_WASM
+                pt->agents = rvm_agents;
+                pt->agent_count = rvm_agent_count;
+#endif
+        }
+        const struct part_config *table = pt->parts;
+        size_t count = pt->part_count;
+        const struct edge_config *edges = pt->edges;
+        size_t edge_total = pt->edge_count;
 #ifdef RVM_KTEST
         /* Test images: "scenario=<name>" boots a test scenario's partitions instead. */
         size_t scount = 0;
@@ -272,7 +284,14 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
         }
 #endif
         if (create_partitions(table, count, edges, edge_total, &created, msg, cap) != BOOT_OK) {
-                return BOOT_FAILED;
+                if (boot_rvf.state != BOOT_RVF_VERIFIED) {
+                        return BOOT_FAILED;
+                }
+                /* A signed image asking for what this machine cannot give (RAM, an IPA size):
+                 * refused like a bad one, to the monitor, not a panic. */
+                boot_rvf_refuse_late(msg);
+                con_puts(boot_rvf.line);
+                boot_state.profile = (struct profile_tables){0};
         }
         cohere_init(); /* the communication graph starts with these partitions */
         fmt_format(msg, cap,
@@ -294,7 +313,8 @@ static enum boot_status phase_handoff(char *msg, size_t cap)
         hal_uart_rx_irq_enable();
         unsigned started = 0;
         run_lock_take();
-        for (unsigned id = 1; id <= part_count(); id++) {
+        /* A refused image starts nothing (what was created before the refusal stays idle). */
+        for (unsigned id = 1; boot_rvf.state != BOOT_RVF_REFUSED && id <= part_count(); id++) {
                 struct partition *p = part_get(id);
                 p->vcpus[0].state = VCPU_RUNNABLE;
                 if (part_set_state(p, PART_RUNNING, 0) == PART_OK) {

@@ -3,6 +3,10 @@
  * Image header (Documentation/arm64/booting.rst) so that firmware and QEMU's -kernel
  * load it like Linux: at EL2, MMU off, x0 = physical address of the DTB.
  * Here we only zero .bss, pick a stack and install the vectors; C does the rest.
+ *
+ * A board may also start RVM where its boot flash is mapped (QEMU virt starts at PA 0 when
+ * pflash bank 0 holds `make image`'s file, docs/boards.md): then the first thing done is
+ * to copy the image to the address it is linked at and continue there.
  */
 #include "arch/aarch64/layout.h"
 #include "asm_offsets.h"
@@ -20,16 +24,38 @@ _start:
 	.long	0			/* res5 (PE offset) */
 
 primary_entry:
+	adr	x1, _start		/* where we run */
+	ldr	x2, =_start		/* where we are linked */
+	cmp	x1, x2
+	b.eq	linked
+	/* From flash: MMU and caches are off, so these are plain device reads. The loaded
+	 * part of the image ends where .bss (16-byte aligned) begins. */
+	ldr	x3, =__bss_start
+1:	ldp	x4, x5, [x1], #16
+	stp	x4, x5, [x2], #16
+	cmp	x2, x3
+	b.lo	1b
+	dsb	sy
+	ic	iallu			/* nothing stale may be fetched from the copy */
+	dsb	sy
+	isb
+	/* Firmware boot has no x0: QEMU virt's firmware contract puts the DTB at RAM base. */
+	cbnz	x0, 2f
+	ldr	x0, =RVM_FIRMWARE_DTB
+2:	ldr	x1, =linked
+	br	x1
+
+linked:
 	mov	x19, x0			/* keep the DTB address */
 	adrp	x1, __bss_start
 	add	x1, x1, :lo12:__bss_start
 	adrp	x2, __bss_end
 	add	x2, x2, :lo12:__bss_end
-1:	cmp	x1, x2
-	b.hs	2f
+3:	cmp	x1, x2
+	b.hs	4f
 	stp	xzr, xzr, [x1], #16	/* the linker script aligns .bss to 16 */
-	b	1b
-2:	mov	x0, #0
+	b	3b
+4:	mov	x0, #0
 	bl	set_stack_and_vectors
 	mov	x0, x19
 	bl	arch_primary_main	/* never returns */

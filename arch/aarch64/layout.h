@@ -11,4 +11,8 @@
 /* Each CPU's EL2 stack. Traps nest at most twice (IRQ inside a handler is not enabled). */
 #define RVM_STACK_SIZE 16384
 
+/* Where the DTB is when RVM is started as firmware (from flash, x0 = 0): QEMU virt places
+ * it at the base of RAM for firmware (docs/system/arm/virt.rst). Linked 2 MiB above it. */
+#define RVM_FIRMWARE_DTB 0x40000000
+
 #endif

@@ -1,85 +1,242 @@
 #!/bin/sh
-# tests/qemu/rvf_boot.sh QEMU RVM_BIN FLASH_IMG RVF KEY: a `make test` tier. Boots RVM with
-# the `make image` flash file as its initrd and checks what boot/rvf_boot.c says: the good
-# image verifies; one byte changed in each segment of slot A, a signature by another key, a
-# truncated image, a directory pointing outside the file, and a seed-layout file (gzip'd
-# x86_64 kernel, unaligned, signed with the right key) are each refused with their reason.
+# tests/qemu/rvf_boot.sh QEMU FLASH_IMG RVF RVM_BIN KEY [WITNESS_KEY]: a `make test` tier.
+# Boots `make image`'s flash file (build/<profile>.img) as a board boots its flash (pflash
+# bank 0, no -kernel) and checks what boot/rvf_boot.c does with it:
+#   - the good image verifies and the partitions and agents of its PROFILE start from it (the
+#     boot line and the handoff agree; for the appliance also `ps`, `agents`, the agents' and
+#     guests' own lines), the monitor's `image` command lists its segments, and each segment
+#     and the verdict (cap 0) are witnessed (tools/witness show on the witness store);
+#   - a bit flipped in each segment of slot A, a signature by another key, a truncated slot, a
+#     directory entry pointing outside the file and one pointing into another segment, and the
+#     seed's layout (gzip'd x86_64 kernel, unaligned) signed with the right key are each
+#     refused with their reason (segment and field), start nothing, and leave a denied
+#     WK_BOOT_RVF record naming the error and no WK_BOOT_RVF_SEGMENT record;
+#   - tools/rvf inspect and verify on the image, and verify's exit status on corrupted copies.
 # Prints "rvf-boot: P passed, F failed".
 set -u
-qemu=$1 rvm=$2 flash=$3 rvf=$4 key=$5
+qemu=$1 flash=$2 rvf=$3 rvm=$4 key=$5 wkey=${6:-}
+profile=$(basename "$flash" .img)
+keydev=""
+if [ -n "$wkey" ] && [ -f "$wkey" ]; then
+	keydev="-device loader,file=$wkey,addr=0x401ff000,force-raw=on"
+	export RVM_WITNESS_KEY_FILE="$wkey"
+fi
 tool=build/tools/rvf
+wtool=build/tools/witness
 work=build/test-logs/rvf-boot
 rm -rf "$work" && mkdir -p "$work"
 passed=0 failed=0
-printf 'poweroff\r' >"$work/poweroff.in"
+pass() { passed=$((passed + 1)); printf '  pass  %s\n' "$1"; }
+fail() { failed=$((failed + 1)); printf '  FAIL  %s\n' "$1"; [ -n "${2:-}" ] && printf '        %s\n' "$2"; }
 
-# boot INITRD: the console's "boot: rvf image" line (RVM is powered off at its prompt).
+# boot FLASH LOG INPUT: RVM from FLASH as bank 0, a fresh witness store LOG.wit as bank 1,
+# INPUT typed at the monitor (it ends with poweroff: PSCI, QEMU exits 0).
 boot() {
-	truncate -s 0 "$work/wit.img" && truncate -s 64M "$work/wit.img"
-	timeout 60 "$qemu" -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m 1G -nic none \
-		-nographic -semihosting-config enable=on,target=native \
-		-drive if=pflash,format=raw,unit=1,file="$work/wit.img" -append semihosting \
-		-kernel "$rvm" -initrd "$1" <"$work/poweroff.in" 2>/dev/null | grep -a -m 1 'boot: rvf image'
+	rm -f "$2.wit" && truncate -s 64M "$2.wit"
+	timeout 90 "$qemu" -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m 1G -nic none \
+		-display none -monitor none -serial stdio \
+		-drive if=pflash,format=raw,unit=0,file="$1",readonly=on \
+		-drive if=pflash,format=raw,unit=1,file="$2.wit" $keydev <"$3" >"$2" 2>&1
 }
-expect() { # NAME INITRD TEXT
-	line=$(boot "$2")
-	case $line in
-	*"$3"*) passed=$((passed + 1)); echo "  pass  $1" ;;
-	*) failed=$((failed + 1)); echo "  FAIL  $1: wanted '$3', got '$line'" ;;
-	esac
-}
-poke() { # FILE OFFSET: flip the bits of one byte
+has() { grep -q -- "$2" "$1"; }
+# The witness store's WK_BOOT_RVF records (a denied one shows flags=0x01), and how many
+# WK_BOOT_RVF_SEGMENT records it holds.
+rvf_records() { "$wtool" show "$1.wit" --kind WK_BOOT_RVF 2>/dev/null; }
+seg_records() { "$wtool" show "$1.wit" --kind WK_BOOT_RVF_SEGMENT 2>/dev/null | grep -c 'kind=WK_BOOT_RVF_SEGMENT'; }
+
+poke() { # FILE OFFSET: flip bit 0 of one byte
 	b=$(od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' ')
-	printf "$(printf '\\%03o' $((b ^ 0x5a)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+	printf "$(printf '\\%03o' $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 }
 
-wtool=build/tools/witness
-# witnessed WIT_IMG NAME SEGMENTS VERDICT: the boot's WK_BOOT_RVF_SEGMENT count and its verdict
-witnessed() {
-	segs=$("$wtool" show "$1" --kind BOOT_RVF_SEGMENT 2>/dev/null | grep -c 'kind=WK_BOOT_RVF_SEGMENT')
-	verdict=$("$wtool" show "$1" --kind BOOT_RVF 2>/dev/null | grep -o 'kind=WK_BOOT_RVF .*cap=0x[0-9a-f]*' | grep -o 'cap=.*')
-	if [ "$segs" -eq "$3" ] && case $verdict in $4) true ;; *) false ;; esac; then
-		passed=$((passed + 1)); echo "  pass  $2"
+put64() { # FILE OFFSET VALUE: a little-endian u64
+	v=$3 i=0 bytes=""
+	while [ $i -lt 8 ]; do
+		bytes="$bytes$(printf '\\%03o' $((v & 255)))"
+		v=$((v >> 8)) i=$((i + 1))
+	done
+	printf "$bytes" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
+quick=$work/quick.in
+printf 'image\rpoweroff\r' >"$quick"
+
+# ---- the good image ----
+echo "== booting the flash file (pflash bank 0)"
+in=$work/good.in
+printf 'sleep 3000\rps\ragents\rimage\rpoweroff\r' >"$in"
+log=$work/good.log
+boot "$flash" "$log" "$in"
+rc=$?
+# "N partitions and M agents from it" (the image's PROFILE), then the handoff's "N partitions
+# and K WebAssembly agents started" (K <= M: agents spawned on demand are not started at boot).
+from=$(grep -a -m 1 -o 'verified: .* agents from it' "$log" | sed -n 's/.*; \([0-9]*\) partitions and \([0-9]*\) agents from it/\1 \2/p')
+started=$(grep -a -m 1 -o '[0-9]* partitions\{0,1\} and [0-9]* WebAssembly agents\{0,1\} started' "$log" | sed 's/^\([0-9]*\) .* and \([0-9]*\) .*/\1 \2/')
+if [ "$rc" -eq 0 ] && has "$log" "boot: rvf slot A" && has "$log" "verified: " && [ -n "$from" ] &&
+	[ "${from% *}" = "${started% *}" ] && [ "${started#* }" -le "${from#* }" ]; then
+	pass "image verified at boot; its ${from% *} partitions and ${started#* } agents started from it"
+else
+	fail "image verified at boot (rc $rc; from image '$from', started '$started')" "see $log"
+fi
+if [ "$profile" = appliance ]; then
+	missing=""
+	for name in producer consumer worker agents echo agents2 counter looper pinger ponger bridge \
+		supervisor rogue; do
+		has "$log" " $name" || missing="$missing $name"
+	done
+	if [ -z "$missing" ] && [ "$from" = "6 8" ] && [ "$started" = "6 7" ] &&
+		has "$log" "\[echo\] echo: answering the bridge agent" &&
+		has "$log" "\[agent 4 ponger\] ponger (WAT)" && has "$log" "spawned crunch as agents 8 and 9" &&
+		has "$log" "\[producer\] producer: sending"; then
+		pass "appliance: ps and agents list its 6 partitions and 7 agents; guests and agents run"
 	else
-		failed=$((failed + 1)); echo "  FAIL  $2: $segs segment records, verdict '$verdict'"
+		fail "appliance: the image's partitions and agents run (missing:$missing)" "see $log"
+	fi
+fi
+segs=$("$tool" inspect "$rvf" --json | tr '{' '\n' | grep -c '"index":')
+listed=$(grep -a -c '^ *[0-9]* [A-Z]* *id [0-9]* *content hash [0-9a-f]*\.\.\.' "$log")
+if has "$log" "slot A, [0-9]* bytes, image version 1: verified" && [ "$listed" -eq "$segs" ] &&
+	has "$log" "copied from flash in [0-9]* ns, checked in [0-9]* ns"; then
+	pass "the monitor's image command shows the verdict and the $segs segments"
+else
+	fail "the monitor's image command ($listed of $segs segments listed)" "see $log"
+fi
+nseg=$(seg_records "$log")
+if [ "$nseg" -eq "$segs" ] && rvf_records "$log" | grep -q 'flags=0x00 .*cap=0x0 '; then
+	pass "each of the $segs verified segments and the verdict (cap 0) witnessed"
+else
+	fail "segments witnessed: $nseg of $segs" "$(rvf_records "$log" | head -3)"
+fi
+
+# ---- the host tool on the same file ----
+# (every segment type the image holds: KERNEL, WASM, PROFILE, MANIFEST, CRYPTO for the appliance)
+types=$("$tool" inspect "$rvf" --json | tr '{' '\n' | sed -n 's/.*"index":[0-9]*,"id":[0-9]*,"type":"\([A-Z]*\)".*/\1/p' | sort -u)
+missing=""
+if "$tool" inspect "$rvf" >"$work/inspect.txt" 2>&1 && has "$work/inspect.txt" "$segs segments"; then
+	for t in $types; do has "$work/inspect.txt" " $t " || missing="$missing $t"; done
+else
+	missing=" (no output)"
+fi
+if [ -n "$types" ] && [ -z "$missing" ]; then
+	pass "rvf inspect on the image: $segs segments, $(echo $types)"
+else
+	fail "rvf inspect (missing:$missing)" "see $work/inspect.txt"
+fi
+if "$tool" verify "$rvf" --key "$key.pub" --boot >"$work/verify.txt" 2>&1; then
+	pass "rvf verify --boot on the image: exit 0"
+else
+	fail "rvf verify on the image: exit $?" "see $work/verify.txt"
+fi
+
+# refused FLASH NAME TEXT: boots, the verdict line holds "REFUSED: ", then TEXT (a glob: the
+# segment and field), nothing started, a denied record. Each refusal's witness records are also
+# tallied for the check after the last one: a WK_BOOT_RVF naming the error (cap != 0) and no
+# WK_BOOT_RVF_SEGMENT.
+refusals=0 witnessed_ok=0
+refused() {
+	log=$work/$(echo "$2" | tr -c 'a-zA-Z0-9\n' '_').log
+	boot "$1" "$log" "$quick"
+	refusals=$((refusals + 1))
+	if [ "$(seg_records "$log")" -eq 0 ] &&
+		rvf_records "$log" | grep -q 'kind=WK_BOOT_RVF .*flags=0x01.* cap=0x[0-9a-f]*[1-9a-f][0-9a-f]* '; then
+		witnessed_ok=$((witnessed_ok + 1))
+	fi
+	line=$(grep -a -m 1 'boot: rvf' "$log" | tr -d '\r')
+	# shellcheck disable=SC2254 # TEXT is a pattern
+	case $line in
+	*"REFUSED: "*) ;;
+	*) fail "$2: not refused" "got '$line' (see $log)"; return ;;
+	esac
+	case $line in
+	*$3*"; nothing is started from it"*) ;;
+	*) fail "$2: wanted '$3'" "got '$line' (see $log)"; return ;;
+	esac
+	if has "$log" "0 partitions and 0 WebAssembly agents started" &&
+		has "$log" "slot A, [0-9]* bytes, image version [0-9]*: REFUSED: " &&
+		rvf_records "$log" | grep -q 'flags=0x01'; then
+		pass "$2: refused ($3), nothing started, witnessed"
+	else
+		fail "$2: refusal not complete" "see $log"
 	fi
 }
 
-expect "good image verifies" "$flash" "verified: "
-nseg=$($tool inspect "$rvf" --json | grep -o '"index":' | wc -l)
-witnessed "$work/wit.img" "each of the $nseg verified segments and the verdict witnessed" "$nseg" "cap=0x0"
-
-# One byte of each segment's payload (slot A starts at 0x1000000).
-$tool inspect "$rvf" --json | tr '{' '\n' | sed -n 's/.*"index":\([0-9]*\),"id":[0-9]*,"type":"\([A-Z]*\)".*"offset":\([0-9]*\),"length":\([0-9]*\).*/\1 \2 \3 \4/p' >"$work/segs"
+# ---- a bit flipped in each segment (slot A starts at 0x1000000) ----
+echo "== refused images"
+"$tool" inspect "$rvf" --json | tr '{' '\n' |
+	sed -n 's/.*"index":\([0-9]*\),"id":[0-9]*,"type":"\([A-Z]*\)".*"offset":\([0-9]*\),"length":\([0-9]*\).*/\1 \2 \3 \4/p' >"$work/segs"
+[ -s "$work/segs" ] || fail "rvf inspect --json lists the segments" "see $work/segs"
+exit3=0
 while read -r idx type off len; do
 	cp "$flash" "$work/flip.img"
 	poke "$work/flip.img" $((0x1000000 + off + 64 + len / 2))
-	# (the directory's bytes are fields checked before any hash: its own lie is named)
-	want="REFUSED: segment $idx ($type): content_hash"
-	[ "$type" = MANIFEST ] && want="REFUSED: segment"
-	expect "byte flipped in segment $idx ($type)" "$work/flip.img" "$want"
+	# The manifest's payload is the directory: structure is checked before any hash, and
+	# the entry that no longer matches names its segment.
+	want="REFUSED: segment $idx ($type): content_hash" code=3
+	[ "$type" = MANIFEST ] && want="REFUSED: segment * directory *" code=2
+	refused "$work/flip.img" "bit flipped in segment $idx ($type)" "$want"
+	# The host tool says the same with its exit status (3: content hash, 2: malformed).
+	cp "$rvf" "$work/flip.rvf"
+	poke "$work/flip.rvf" $((off + 64 + len / 2))
+	"$tool" verify "$work/flip.rvf" --key "$key.pub" >/dev/null 2>&1
+	st=$?
+	[ "$st" -eq "$code" ] && exit3=$((exit3 + 1))
 done <"$work/segs"
+n=$(wc -l <"$work/segs")
+if [ "$exit3" -eq "$n" ]; then pass "rvf verify exits 3 (2 for the manifest) on each flipped segment"; else
+	fail "rvf verify's exit status right on $exit3 of $n flipped segments"; fi
 
-# Signed with another key.
-$tool keygen "$work/other.key" >/dev/null
-$tool sign "$rvf" --key "$work/other.key" -o "$work/other.rvf" >/dev/null
-expect "another key" "$work/other.rvf" "key_id: signed with another key"
+# ---- signed with another key ----
+"$tool" keygen "$work/other.key" >/dev/null
+"$tool" sign "$rvf" --key "$work/other.key" -o "$work/other.rvf" >/dev/null
+"$tool" flash -o "$work/other.img" --rvm "$rvm" --slot-a "$work/other.rvf" >/dev/null
+refused "$work/other.img" "signed with another key" "REFUSED: segment * (CRYPTO): key_id: signed with another key"
+"$tool" verify "$work/other.rvf" --key "$key.pub" >/dev/null 2>&1
+st=$?
+if [ "$st" -eq 6 ]; then pass "rvf verify: another key, exit 6"; else fail "rvf verify: another key: exit $st"; fi
 
-# Truncated (a bare RVF as the initrd), and a directory entry pointing outside the file.
+# ---- truncated: the flash header's slot A length 100 bytes short (rvf flash would refuse) ----
 size=$(wc -c <"$rvf")
+cp "$flash" "$work/trunc.img"
+put64 "$work/trunc.img" $((0xF00000 + 0x40 + 8)) $((size - 100))
+refused "$work/trunc.img" "truncated slot" "REFUSED: segment *: past end of file"
 head -c $((size - 100)) "$rvf" >"$work/trunc.rvf"
-expect "truncated image" "$work/trunc.rvf" "REFUSED: segment"
-cp "$rvf" "$work/dir.rvf"
-moff=$(awk '$2 == "MANIFEST" {print $3}' "$work/segs")
-poke "$work/dir.rvf" $((moff + 64 + 22 + 8 + 7)) # entry 0's offset, top byte
-expect "directory points outside the file" "$work/dir.rvf" "directory offset/length: points outside"
+"$tool" verify "$work/trunc.rvf" --key "$key.pub" >/dev/null 2>&1
+st=$?
+if [ "$st" -eq 2 ]; then pass "rvf verify: truncated, exit 2"; else fail "rvf verify: truncated: exit $st"; fi
 
-# The seed's layout: gzip'd x86_64 kernel, packed without alignment, signed with our key.
+# ---- the manifest's directory lies: entry 0 outside the file, entry 1 onto entry 0 ----
+moff=$(awk '$2 == "MANIFEST" {print $3}' "$work/segs")
+ent=$((0x1000000 + moff + 64 + 22)) # entry 0 in the flash file: id u64, offset u64, ...
+cp "$flash" "$work/dir.img"
+poke "$work/dir.img" $((ent + 8 + 6)) # entry 0's offset, byte 6
+refused "$work/dir.img" "directory entry outside the file" "REFUSED: segment 0 (*): directory offset/length: points outside"
+# (the directory lists the segments before the manifest: 22 + 25 each + 4 bytes)
+mlen=$(awk '$2 == "MANIFEST" {print $4}' "$work/segs")
+if [ $(((mlen - 26) / 25)) -ge 2 ]; then
+	cp "$flash" "$work/overlap.img"
+	off0=$(awk '$1 == 0 {print $3}' "$work/segs")
+	put64 "$work/overlap.img" $((ent + 25 + 8)) "$off0"
+	refused "$work/overlap.img" "directory entry into another segment" "REFUSED: segment 1 (*): directory offset: overlaps another segment"
+else
+	echo "  skip  directory entry into another segment: the directory lists one segment"
+fi
+
+# ---- the seed's layout: gzip'd x86_64 kernel, packed without alignment, our key ----
 head -c 4096 /dev/urandom >"$work/bz"
 printf 'kernel k %s arch=x86_64 gzip cmdline="console=ttyS0"\nprofile\n' "$work/bz" >"$work/seed.spec"
-$tool build -o "$work/seed.rvf" --no-align "$work/seed.spec" --key "$key" >/dev/null
-expect "seed-layout x86_64 kernel refused" "$work/seed.rvf" "x86_64 kernel"
-witnessed "$work/wit.img" "the refusal witnessed (no segment records, a verdict naming the error)" 0 "cap=0x[1-9a-f]*"
+"$tool" build -o "$work/seed.rvf" --no-align "$work/seed.spec" --key "$key" >/dev/null
+"$tool" flash -o "$work/seed.img" --rvm "$rvm" --slot-a "$work/seed.rvf" >/dev/null
+refused "$work/seed.img" "seed-layout x86_64 kernel" "REFUSED: segment 0 (KERNEL): arch: x86_64 kernel"
+"$tool" verify "$work/seed.rvf" --key "$key.pub" --boot >/dev/null 2>&1
+st=$?
+if [ "$st" -eq 9 ]; then pass "rvf verify --boot: x86_64 kernel, exit 9"; else fail "rvf verify --boot: x86_64: exit $st"; fi
 
+if [ "$witnessed_ok" -eq "$refusals" ]; then
+	pass "each of the $refusals refusals witnessed: a denied WK_BOOT_RVF naming the error, no segment records"
+else
+	fail "refusals witnessed with the error and no segment records: $witnessed_ok of $refusals"
+fi
+
+rm -f "$work"/*.img "$work"/*.wit
 echo "rvf-boot: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
