@@ -631,6 +631,10 @@ check: $(SETUP_STAMP) $(HOST_OUT)/abi_table
 		echo "check: docs/ABI.md's call table matches arch/aarch64/guest/rvm_calls.h"; \
 	else echo "check: FAIL docs/ABI.md's call table differs from rvm_calls.h (make abi-table):"; \
 		$(HOST_OUT)/abi_table | diff build/abi-doc.md - | head -20; exit 1; fi
+	@for t in run run-kernel image; do for p in appliance seed; do \
+		$(MAKE) -n --no-print-directory PROFILE=$$p $$t >/dev/null 2>build/check-make-n.log || \
+		{ echo "check: FAIL make -n $$t PROFILE=$$p:"; cat build/check-make-n.log; exit 1; }; \
+	done; done; echo "check: make run, run-kernel and image resolve their prerequisites"
 	@for tc in gnu llvm; do for p in appliance seed; do \
 		$(MAKE) --no-print-directory TOOLCHAIN=$$tc PROFILE=$$p kernel ktest-image || exit 1; \
 	done; done

@@ -12,10 +12,11 @@
  * KERNEL_SEG checked bootable (an x86_64 or gzip kernel is named as such, before the hashes
  * that could not be checked without inflating), every content, image and bytecode hash
  * checked (an LZ4 kernel is inflated once, with liblz4, into more RAM of RVM's own, and
- * that copy is what is hashed and what its partition loads, also on restart), the signature verified against rvf_trusted_key (the public key RVM was built
- * with: build/<cfg>/rvf_key.c from RVF_KEY.pub), and the PROFILE checked against what this
- * RVM can create. Any failure refuses the whole image: nothing from it is started, the
- * console says which segment and field, and the refusal is measured and witnessed.
+ * that copy is what is hashed and what its partition loads, also on restart), the signature
+ * verified against rvf_trusted_key (the public key RVM was built with: build/<cfg>/rvf_key.c from
+ * RVF_KEY.pub), and the PROFILE checked against what this RVM can create. Any failure refuses the
+ * whole image: nothing from it is started, the console says which segment and field, and the
+ * refusal is measured and witnessed.
  *
  * Everything here reads a file an attacker may have written: no value of it reaches a CHECK
  * or a panic; each is bounds-checked by boot/rvf.c first or below.
@@ -113,7 +114,8 @@ static int inflate_kernel(uint8_t compression, const uint8_t *src, uint64_t src_
                 return -1;
         }
         rvf_sha256(dst, image_size, out);
-        inflated[inflated_count++] = (struct inflated_kernel){.stored = src, .pa = pa, .pages = pages};
+        inflated[inflated_count++] =
+            (struct inflated_kernel){.stored = src, .pa = pa, .pages = pages};
         return 0;
 }
 

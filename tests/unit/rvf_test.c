@@ -753,7 +753,7 @@ int main(void)
             cmocka_unit_test(test_truncation_at_every_byte),
             cmocka_unit_test(test_every_bit_flip_is_caught),
             cmocka_unit_test(test_seed_layout_inspects_and_is_refused_for_boot),
-        cmocka_unit_test(test_lz4_linux_kernel_with_initrd_is_bootable_and_checked),
+            cmocka_unit_test(test_lz4_linux_kernel_with_initrd_is_bootable_and_checked),
             cmocka_unit_test(test_tool_build_inspect_verify_extract_sign),
         };
         return cmocka_run_group_tests(tests, setup_keys, NULL);

@@ -42,7 +42,7 @@ struct rvfw_kernel {
         const uint8_t *initrd; /* a Linux kernel's initramfs, after the command line */
         size_t initrd_size;
         uint8_t compression; /* RVF_COMPRESS_*: none, gzip (zlib) or lz4 (one LZ4 block) */
-        bool seed_quirks; /* write cmdline_offset = 128 as seeds/001 does */
+        bool seed_quirks;    /* write cmdline_offset = 128 as seeds/001 does */
 };
 uint64_t rvfw_add_kernel(struct rvfw *w, const struct rvfw_kernel *k, const uint8_t *image,
                          size_t size);
@@ -71,8 +71,8 @@ uint8_t *rvf_gzip(const uint8_t *data, size_t len, size_t *out_len);
 /* One LZ4 block of data (liblz4), malloc'd; NULL on failure. */
 uint8_t *rvf_lz4(const uint8_t *data, size_t len, size_t *out_len);
 /* rvf_inflate_hash_fn over zlib (gzip) and liblz4 (lz4). */
-int rvf_inflate_hash(uint8_t compression, const uint8_t *src, uint64_t src_len,
-                     uint64_t image_size, uint8_t out[32]);
+int rvf_inflate_hash(uint8_t compression, const uint8_t *src, uint64_t src_len, uint64_t image_size,
+                     uint8_t out[32]);
 
 /* ---- keys (mbedTLS, randomness from /dev/urandom) ---- */
 int rvf_keygen(uint8_t priv[32], uint8_t pub[RVF_PUBKEY_SIZE]);

@@ -123,7 +123,7 @@ uint64_t rvfw_add_kernel(struct rvfw *w, const struct rvfw_kernel *k, const uint
 
         if (packed) {
                 gz = k->compression == RVF_COMPRESS_LZ4 ? rvf_lz4(image, size, &stored_len)
-                                                         : rvf_gzip(image, size, &stored_len);
+                                                        : rvf_gzip(image, size, &stored_len);
                 if (gz == NULL) {
                         w->failed = true;
                         return 0;
@@ -403,8 +403,8 @@ static int unlz4_hash(const uint8_t *src, uint64_t src_len, uint64_t image_size,
         return n >= 0 && (uint64_t)n == image_size ? 0 : -1;
 }
 
-int rvf_inflate_hash(uint8_t compression, const uint8_t *src, uint64_t src_len,
-                     uint64_t image_size, uint8_t out[32])
+int rvf_inflate_hash(uint8_t compression, const uint8_t *src, uint64_t src_len, uint64_t image_size,
+                     uint8_t out[32])
 {
         if (compression == RVF_COMPRESS_LZ4) {
                 return unlz4_hash(src, src_len, image_size, out);
