@@ -377,7 +377,7 @@ UT_agent   := wasm/agent.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.
 RVF_TOOL_CORE := boot/rvf.c boot/rvf_payload.c boot/rvf_profile.c boot/rvf_verify.c tools/rvf/write.c tools/rvf/keys.c tools/rvf/cli.c \
 	tools/rvf/build.c tools/rvf/inspect.c
 UT_rvf     := $(RVF_TOOL_CORE)
-UT_EXTRA_rvf := $(HOST_MBEDTLS_SAN)
+UT_EXTRA_rvf := $(HOST_MBEDTLS_SAN) $(patsubst $(TP)/%.c,$(HOST_OUT)/san/third_party/%.o,$(LZ4_SRCS))
 UT_LIBS_rvf := -lz
 
 # The hypercall handlers and partition mechanisms over the fake arch layer (tests/fake/).
@@ -444,8 +444,10 @@ build/tools/rvm-wasm-clang: $(RVM_WASM_DEPS)
 	$(Q)clang $(HOST_CFLAGS) -gdwarf-4 -O3 -DNDEBUG -o $@ tools/rvm-wasm/main.c $(WASM_ENGINE) -lm
 	@echo "  TOOL    $@"
 
-# tools/rvf: gzip'd kernels are read through the system's zlib (zlib1g-dev, tools/setup).
-build/tools/rvf: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(RVF_TOOL_CORE) tools/rvf/main.c) $(HOST_MBEDTLS_OPT)
+# tools/rvf: gzip'd kernels are read through the system's zlib (zlib1g-dev, tools/setup), lz4
+# ones through liblz4 (built from Debian's source as for RVM).
+build/tools/rvf: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(RVF_TOOL_CORE) tools/rvf/main.c) $(HOST_MBEDTLS_OPT) \
+		$(patsubst $(TP)/%.c,$(HOST_OUT)/opt/third_party/%.o,$(LZ4_SRCS))
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) -o $@ $^ -lz
 	@echo "  TOOL    $@"
@@ -479,10 +481,25 @@ $(IMG_DIR)/names.c: Makefile
 $(IMG_DIR)/profile_spec: tools/rvf/profile_spec.c configs/$(PROFILE)/partitions.c $(IMG_DIR)/names.c configs/partitions.h $(SETUP_STAMP)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ tools/rvf/profile_spec.c configs/$(PROFILE)/partitions.c $(IMG_DIR)/names.c
 
-$(IMG_DIR)/$(PROFILE).spec: $(IMG_DIR)/profile_spec
-	$(Q)$< $(OUT)/guests $(OUT)/agents $(RVF_IMAGE_VERSION) > $@.tmp && mv $@.tmp $@
+# The appliance's Linux partition: Debian's kernel (tools/setup) as a KERNEL_SEG of type
+# linux, one LZ4 block (27 MB inflate from 15), with its initramfs after the command line;
+# partition 7, 256 MiB, stopped (not restarted) when it powers off. Left out when
+# build/linux/Image is missing.
+LINUX_BOOTARGS := console=ttyAMA0 panic=-1 quiet printk.time=1
+LINUX_APPLIANCE := $(if $(filter appliance,$(PROFILE)),$(LINUX_IMAGE))
+LINUX_APPLIANCE_RD := $(if $(LINUX_APPLIANCE),build/linux/initramfs-appliance.cpio)
+build/linux/initramfs-appliance.cpio: tools/linux/initramfs tools/linux/appliance.sh build/linux/busybox
+	$(Q)tools/linux/initramfs $@ tools/linux/appliance.sh
 
-$(IMG_DIR)/$(PROFILE).rvf: $(IMG_DIR)/$(PROFILE).spec $(IMG_GUEST_BINS) $(IMG_AGENT_WASMS) $(RVF_KEY) build/tools/rvf
+$(IMG_DIR)/$(PROFILE).spec: $(IMG_DIR)/profile_spec Makefile
+	$(Q){ $< $(OUT)/guests $(OUT)/agents $(RVF_IMAGE_VERSION) && \
+	  if [ -n "$(LINUX_APPLIANCE)" ]; then \
+	    echo 'kernel linux $(LINUX_APPLIANCE) type=linux compress=lz4 initrd=$(LINUX_APPLIANCE_RD) min_mem=256 cmdline="$(LINUX_BOOTARGS)"'; \
+	    echo 'partition linux guest kernel=linux mem=256M fault=stop restarts=0'; \
+	  fi; } > $@.tmp && mv $@.tmp $@
+
+$(IMG_DIR)/$(PROFILE).rvf: $(IMG_DIR)/$(PROFILE).spec $(IMG_GUEST_BINS) $(IMG_AGENT_WASMS) $(RVF_KEY) build/tools/rvf \
+		$(LINUX_APPLIANCE) $(LINUX_APPLIANCE_RD)
 	$(Q)build/tools/rvf build -o $@ $(IMG_DIR)/$(PROFILE).spec --key $(RVF_KEY) >/dev/null
 	$(Q)build/tools/rvf verify $@ --key $(RVF_KEY) --boot >/dev/null
 
@@ -521,7 +538,7 @@ $(HOST_OUT)/fuzz/monitor_fuzz: tests/fuzz/monitor_fuzz.c $(MONITOR_FUZZ_SRCS) $(
 RVF_FUZZ_SRCS := boot/rvf.c boot/rvf_payload.c boot/rvf_profile.c boot/rvf_verify.c tools/rvf/write.c tools/rvf/keys.c
 $(HOST_OUT)/fuzz/rvf_fuzz: tests/fuzz/rvf_fuzz.c $(RVF_FUZZ_SRCS) $(wildcard boot/rvf*.h tools/rvf/*.h) $(SETUP_STAMP)
 	@mkdir -p $(dir $@) $@.corpus
-	$(Q)$(FUZZ_CC) -o $@ tests/fuzz/rvf_fuzz.c $(RVF_FUZZ_SRCS) $(HOST_MBEDTLS_SRCS) -lz -w -Wno-error
+	$(Q)$(FUZZ_CC) $(LZ4_CFG) -o $@ tests/fuzz/rvf_fuzz.c $(RVF_FUZZ_SRCS) $(HOST_MBEDTLS_SRCS) $(LZ4_SRCS) -lz -w -Wno-error
 	$(Q)RVF_FUZZ_SEED=$@.corpus/seed.rvf $@ -runs=0 >/dev/null 2>&1
 FUZZERS := $(HOST_OUT)/fuzz/witness_fuzz $(HOST_OUT)/fuzz/wasm_fuzz $(HOST_OUT)/fuzz/hvc_fuzz \
 	$(HOST_OUT)/fuzz/monitor_fuzz $(HOST_OUT)/fuzz/rvf_fuzz
@@ -614,6 +631,10 @@ check: $(SETUP_STAMP) $(HOST_OUT)/abi_table
 		echo "check: docs/ABI.md's call table matches arch/aarch64/guest/rvm_calls.h"; \
 	else echo "check: FAIL docs/ABI.md's call table differs from rvm_calls.h (make abi-table):"; \
 		$(HOST_OUT)/abi_table | diff build/abi-doc.md - | head -20; exit 1; fi
+	@for t in run run-kernel image; do for p in appliance seed; do \
+		$(MAKE) -n --no-print-directory PROFILE=$$p $$t >/dev/null 2>build/check-make-n.log || \
+		{ echo "check: FAIL make -n $$t PROFILE=$$p:"; cat build/check-make-n.log; exit 1; }; \
+	done; done; echo "check: make run, run-kernel and image resolve their prerequisites"
 	@for tc in gnu llvm; do for p in appliance seed; do \
 		$(MAKE) --no-print-directory TOOLCHAIN=$$tc PROFILE=$$p kernel ktest-image || exit 1; \
 	done; done

@@ -120,11 +120,12 @@ const uint8_t *rvf_payload(const struct rvf_file *f, unsigned index);
 /* ---- KERNEL_SEG: the 128-byte RVKN header, the image, then the command line ---- */
 #define RVF_ARCH_X86_64        0x00
 #define RVF_ARCH_AARCH64       0x01
-#define RVF_KTYPE_MICROLINUX   0x01 /* seeds/001 */
+#define RVF_KTYPE_MICROLINUX   0x01 /* a Linux kernel (seeds/001); aarch64: an arm64 Image */
 #define RVF_KTYPE_FLAT         0x02 /* a flat binary loaded and entered at entry_point */
 #define RVF_KFLAG_COMPRESSED   (1u << 10)
 #define RVF_COMPRESS_NONE      0
 #define RVF_COMPRESS_GZIP      1
+#define RVF_COMPRESS_LZ4       2 /* one LZ4 block (ours): RVM inflates it with liblz4 */
 #define RVF_KERNEL_MAX_VCPUS   64
 #define RVF_KERNEL_HDR_VERSION 1
 
@@ -140,13 +141,18 @@ struct rvf_kernel {
         uint64_t stored_size;
         const char *cmdline; /* not NUL-terminated */
         uint32_t cmdline_length;
+        /* An initramfs for a Linux kernel, after the command line (initrd_length at 0x74,
+         * ours; the seed writes 0 there). */
+        const uint8_t *initrd;
+        uint32_t initrd_length;
 };
 enum rvf_err rvf_kernel_parse(const struct rvf_file *f, unsigned index, struct rvf_kernel *k,
                               struct rvf_error *err);
 /* Can RVM boot it? RVF_E_UNSUPPORTED with reason "x86_64 kernel" (or the arch, or "gzip-
- * compressed kernel: RVM does not inflate") otherwise. */
+ * compressed kernel: RVM inflates LZ4 only") otherwise. */
 enum rvf_err rvf_kernel_bootable(const struct rvf_kernel *k, int index, struct rvf_error *err);
 const char *rvf_arch_name(uint8_t arch);
+const char *rvf_compression_name(uint8_t compression); /* "none", "gzip", "lz4" */
 
 /* ---- WASM_SEG: the 64-byte RVWM header, then the module ---- */
 #define RVF_WASM_ROLE_AGENT    0x01 /* an RVM agent (our writer) */

@@ -11,10 +11,12 @@
  * flash could change afterwards, and guests reload from it on restart), parsed, each
  * KERNEL_SEG checked bootable (an x86_64 or gzip kernel is named as such, before the hashes
  * that could not be checked without inflating), every content, image and bytecode hash
- * checked, the signature verified against rvf_trusted_key (the public key RVM was built
- * with: build/<cfg>/rvf_key.c from RVF_KEY.pub), and the PROFILE checked against what this
- * RVM can create. Any failure refuses the whole image: nothing from it is started, the
- * console says which segment and field, and the refusal is measured and witnessed.
+ * checked (an LZ4 kernel is inflated once, with liblz4, into more RAM of RVM's own, and
+ * that copy is what is hashed and what its partition loads, also on restart), the signature
+ * verified against rvf_trusted_key (the public key RVM was built with: build/<cfg>/rvf_key.c from
+ * RVF_KEY.pub), and the PROFILE checked against what this RVM can create. Any failure refuses the
+ * whole image: nothing from it is started, the console says which segment and field, and the
+ * refusal is measured and witnessed.
  *
  * Everything here reads a file an attacker may have written: no value of it reaches a CHECK
  * or a panic; each is bounds-checked by boot/rvf.c first or below.
@@ -30,6 +32,7 @@
 #include "hal/pflash.h"
 #include "hal/timer.h"
 #include "kernel/fmt.h"
+#include "lz4.h"
 #ifdef RVM_HAVE_WASM
 #include "wasm/agent.h"
 #endif
@@ -44,8 +47,23 @@ _Static_assert(sizeof(boot_rvf.seg) / sizeof(boot_rvf.seg[0]) == RVF_MAX_SEGMENT
  * sizes, CommEdges. Static: the part_config pointers stay live for the partitions' lives. */
 static struct rvf_file rvf_file;
 static struct part_config parts[RVF_PROFILE_MAX_PARTS];
-static struct part_vdev part_vdevs[RVF_PROFILE_MAX_PARTS];
-static size_t part_image_size[RVF_PROFILE_MAX_PARTS];
+static struct part_vdev part_vdevs[RVF_PROFILE_MAX_PARTS][2];
+static size_t part_image_size[RVF_PROFILE_MAX_PARTS], part_initrd_size[RVF_PROFILE_MAX_PARTS];
+/* A Linux partition's command line, NUL-terminated (the KERNEL_SEG's is not). */
+#define RVF_BOOTARGS_MAX 256
+static char part_bootargs[RVF_PROFILE_MAX_PARTS][RVF_BOOTARGS_MAX];
+/* LZ4 kernels inflated at boot: where each stored image went. */
+struct inflated_kernel {
+        const uint8_t *stored;
+        uint64_t pa, pages;
+};
+static struct inflated_kernel inflated[RVF_PROFILE_MAX_PARTS];
+static unsigned inflated_count;
+
+/* Where Linux finds its devices: QEMU virt's GICv3 and PL011 (partition/partition.c writes
+ * the same addresses into its device tree). */
+#define LINUX_GICD_IPA  0x08000000ULL
+#define LINUX_PL011_IPA 0x09000000ULL
 static struct agent_config agents[RVF_PROFILE_MAX_AGENTS];
 static size_t agent_wasm_size[RVF_PROFILE_MAX_AGENTS];
 static struct edge_config edges[RVF_PROFILE_MAX_EDGES];
@@ -71,6 +89,82 @@ static enum rvf_err refuse_entry(struct rvf_error *er, int seg, const char *tabl
         er->table = table;
         er->entry = entry;
         return RVF_E_UNSUPPORTED;
+}
+
+/* rvf_inflate_hash_fn for RVM: one LZ4 block inflated into pages of RVM's own and hashed
+ * there; the copy is kept for the partition (kernel_image). A lying image_size (more than
+ * the block can hold) is refused before any RAM is taken. */
+static int inflate_kernel(uint8_t compression, const uint8_t *src, uint64_t src_len,
+                          uint64_t image_size, uint8_t out[RVF_SHA256_SIZE])
+{
+        uint64_t pa;
+        if (compression != RVF_COMPRESS_LZ4 || src_len > LZ4_MAX_INPUT_SIZE ||
+            image_size > (uint64_t)INT32_MAX || image_size > src_len * 255 + 16 ||
+            inflated_count == RVF_PROFILE_MAX_PARTS) {
+                return -1;
+        }
+        uint64_t pages = (image_size + PALLOC_PAGE_SIZE - 1) >> PALLOC_PAGE_SHIFT;
+        if (mem_alloc_pages(&boot_state.mem, pages, 1, &pa) != PALLOC_OK) {
+                return -1;
+        }
+        uint8_t *dst = (uint8_t *)(uintptr_t)pa;
+        int n = LZ4_decompress_safe((const char *)src, (char *)dst, (int)src_len, (int)image_size);
+        if (n < 0 || (uint64_t)n != image_size) {
+                mem_free_pages(&boot_state.mem, pa, pages);
+                return -1;
+        }
+        rvf_sha256(dst, image_size, out);
+        inflated[inflated_count++] =
+            (struct inflated_kernel){.stored = src, .pa = pa, .pages = pages};
+        return 0;
+}
+
+/* The image a partition loads: the stored bytes, or their inflated copy. */
+static const uint8_t *kernel_image(const struct rvf_kernel *k)
+{
+        for (unsigned i = 0; i < inflated_count && k->compression != RVF_COMPRESS_NONE; i++) {
+                if (inflated[i].stored == k->image) {
+                        return (const uint8_t *)(uintptr_t)inflated[i].pa;
+                }
+        }
+        return k->compression == RVF_COMPRESS_NONE ? k->image : NULL;
+}
+
+static void free_inflated(void)
+{
+        for (unsigned i = 0; i < inflated_count; i++) {
+                mem_free_pages(&boot_state.mem, inflated[i].pa, inflated[i].pages);
+        }
+        inflated_count = 0;
+}
+
+/* A Linux kernel's partition: the arm64 boot protocol, its initrd and command line, and the
+ * GICv3 and PL011 its device tree describes. */
+static enum rvf_err build_linux(const struct rvf_profile_partition *pp, const struct rvf_kernel *k,
+                                int seg, unsigned i, struct rvf_error *er)
+{
+        if (pp->vdev_type != 0 &&
+            (pp->vdev_type != RVF_PART_VDEV_PL011 || pp->vdev_ipa != LINUX_PL011_IPA)) {
+                return refuse_entry(er, seg, "partition", (int)i, "vdev",
+                                    "a Linux partition's PL011 is at 0x09000000 (its device "
+                                    "tree's)");
+        }
+        if (k->cmdline_length >= RVF_BOOTARGS_MAX) {
+                return refuse_entry(er, seg, "partition", (int)i, "kernel_seg_id",
+                                    "its command line is longer than RVM passes (255 bytes)");
+        }
+        memcpy(part_bootargs[i], k->cmdline, k->cmdline_length);
+        part_bootargs[i][k->cmdline_length] = '\0';
+        part_initrd_size[i] = k->initrd_length;
+        part_vdevs[i][0] = (struct part_vdev){.type = PART_VDEV_GICV3, .ipa = LINUX_GICD_IPA};
+        part_vdevs[i][1] = (struct part_vdev){.type = PART_VDEV_PL011, .ipa = LINUX_PL011_IPA};
+        parts[i].vdevs = part_vdevs[i];
+        parts[i].vdev_count = 2;
+        parts[i].linux_boot = true;
+        parts[i].initrd = k->initrd;
+        parts[i].initrd_size = &part_initrd_size[i];
+        parts[i].bootargs = part_bootargs[i];
+        return RVF_OK;
 }
 
 /* Partition i of the profile as a part_config (guest: its KERNEL_SEG's image). */
@@ -101,10 +195,12 @@ static enum rvf_err build_partition(const struct rvf_profile *pr, int seg, unsig
                 return refuse_entry(er, seg, "partition", (int)i, "kernel_seg_id",
                                     "not a KERNEL segment of this file");
         }
-        if (k.kernel_type != RVF_KTYPE_FLAT || k.entry_point != PART_IPA_BASE) {
+        if ((k.kernel_type != RVF_KTYPE_FLAT && k.kernel_type != RVF_KTYPE_MICROLINUX) ||
+            k.entry_point != PART_IPA_BASE) {
                 return rvf_error_set(er, RVF_E_UNSUPPORTED, ks, RVF_SEG_KERNEL,
                                      "kernel_type/entry_point",
-                                     "RVM starts flat binaries (0x02) entered at 0x40000000");
+                                     "RVM starts flat binaries (0x02) and Linux (0x01) at "
+                                     "0x40000000");
         }
         if (pp.vcpus > PART_MAX_VCPUS) {
                 return refuse_entry(er, seg, "partition", (int)i, "vcpus",
@@ -115,14 +211,21 @@ static enum rvf_err build_partition(const struct rvf_profile *pr, int seg, unsig
                                     "smaller than its kernel image");
         }
         part_image_size[i] = (size_t)k.image_size;
-        parts[i].image = k.image;
+        parts[i].image = kernel_image(&k);
         parts[i].image_size = &part_image_size[i];
         parts[i].mem_size = pp.mem_bytes;
         parts[i].vcpus = pp.vcpus;
         parts[i].ipa_bits = pp.ipa_bits;
+        if (parts[i].image == NULL) { /* a compressed kernel check() did not inflate */
+                return rvf_error_set(er, RVF_E_UNSUPPORTED, ks, RVF_SEG_KERNEL, "compression",
+                                     "not inflated");
+        }
+        if (k.kernel_type == RVF_KTYPE_MICROLINUX) {
+                return build_linux(&pp, &k, seg, i, er);
+        }
         if (pp.vdev_type == RVF_PART_VDEV_PL011) {
-                part_vdevs[i] = (struct part_vdev){.type = PART_VDEV_PL011, .ipa = pp.vdev_ipa};
-                parts[i].vdevs = &part_vdevs[i];
+                part_vdevs[i][0] = (struct part_vdev){.type = PART_VDEV_PL011, .ipa = pp.vdev_ipa};
+                parts[i].vdevs = part_vdevs[i];
                 parts[i].vdev_count = 1;
         }
         return RVF_OK;
@@ -228,7 +331,7 @@ static enum rvf_err check(const uint8_t *img, uint64_t length, struct rvf_error 
                         return e;
                 }
         }
-        if ((e = rvf_verify_hashes(&rvf_file, NULL, er)) != RVF_OK ||
+        if ((e = rvf_verify_hashes(&rvf_file, inflate_kernel, er)) != RVF_OK ||
             (e = rvf_verify_signature(&rvf_file, rvf_trusted_key, 0, &sg, er)) != RVF_OK) {
                 return e;
         }
@@ -320,6 +423,7 @@ void boot_rvf_check(void)
                 char m[160];
                 rvf_error_format(&er, m, sizeof(m));
                 boot_rvf.state = BOOT_RVF_REFUSED;
+                free_inflated();
                 if (img != NULL) { /* the copy is not kept: nothing uses it */
                         mem_free_pages(
                             &boot_state.mem, (uint64_t)(uintptr_t)img,

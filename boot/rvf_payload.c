@@ -47,8 +47,9 @@ enum rvf_err rvf_kernel_parse(const struct rvf_file *f, unsigned index, struct r
         k->vcpu_count = h[0x68];
         k->cmdline_offset_field = rvf_le32(h + 0x6C);
         k->cmdline_length = rvf_le32(h + 0x70);
+        k->initrd_length = rvf_le32(h + 0x74);
 
-        if (k->compression > RVF_COMPRESS_GZIP) {
+        if (k->compression > RVF_COMPRESS_LZ4) {
                 return rvf_error_set(err, RVF_E_FIELD, i, t, "compression", "unknown compression");
         }
         if (((k->flags & RVF_KFLAG_COMPRESSED) != 0) != (k->compression != RVF_COMPRESS_NONE)) {
@@ -92,12 +93,18 @@ enum rvf_err rvf_kernel_parse(const struct rvf_file *f, unsigned index, struct r
                 return rvf_error_set(err, RVF_E_RANGE, i, t, "cmdline_length",
                                      "past end of payload");
         }
-        if (cmd_at + k->cmdline_length != len) {
+        if (k->initrd_length > len - cmd_at - k->cmdline_length) {
+                return rvf_error_set(err, RVF_E_RANGE, i, t, "initrd_length",
+                                     "past end of payload");
+        }
+        if (cmd_at + k->cmdline_length + k->initrd_length != len) {
                 return rvf_error_set(err, RVF_E_FIELD, i, t, "payload_length",
-                                     "bytes after the command line");
+                                     k->initrd_length != 0 ? "bytes after the initrd"
+                                                           : "bytes after the command line");
         }
         k->image = h + RVF_KERNEL_HDR_SIZE;
         k->cmdline = (const char *)h + cmd_at;
+        k->initrd = k->initrd_length != 0 ? h + cmd_at + k->cmdline_length : NULL;
         if (memchr(k->cmdline, 0, k->cmdline_length) != NULL) {
                 return rvf_error_set(err, RVF_E_FIELD, i, t, "cmdline",
                                      "NUL byte in the command line");
@@ -116,6 +123,19 @@ const char *rvf_arch_name(uint8_t arch)
         return "unknown-arch";
 }
 
+const char *rvf_compression_name(uint8_t compression)
+{
+        switch (compression) {
+        case RVF_COMPRESS_NONE:
+                return "none";
+        case RVF_COMPRESS_GZIP:
+                return "gzip";
+        case RVF_COMPRESS_LZ4:
+                return "lz4";
+        }
+        return "unknown-compression";
+}
+
 enum rvf_err rvf_kernel_bootable(const struct rvf_kernel *k, int index, struct rvf_error *err)
 {
         const uint8_t t = RVF_SEG_KERNEL;
@@ -128,10 +148,14 @@ enum rvf_err rvf_kernel_bootable(const struct rvf_kernel *k, int index, struct r
                 return rvf_error_set(err, RVF_E_UNSUPPORTED, index, t, "arch",
                                      "unknown architecture: RVM boots aarch64 kernels only");
         }
-        if (k->compression != RVF_COMPRESS_NONE) {
+        if (k->compression == RVF_COMPRESS_GZIP) {
                 return rvf_error_set(err, RVF_E_UNSUPPORTED, index, t, "compression",
-                                     "gzip-compressed kernel: RVM does not inflate (pack it "
-                                     "uncompressed)");
+                                     "gzip-compressed kernel: RVM inflates LZ4 only (pack it "
+                                     "with lz4 or uncompressed)");
+        }
+        if (k->initrd_length != 0 && k->kernel_type != RVF_KTYPE_MICROLINUX) {
+                return rvf_error_set(err, RVF_E_UNSUPPORTED, index, t, "initrd_length",
+                                     "an initrd for a kernel that is not Linux");
         }
         return RVF_OK;
 }

@@ -55,13 +55,14 @@ enum rvf_err rvf_verify_hashes(const struct rvf_file *f, rvf_inflate_hash_fn inf
                         if (k.compression == RVF_COMPRESS_NONE) {
                                 rvf_sha256(k.image, k.image_size, h);
                         } else if (inflate == NULL) {
-                                return rvf_error_set(err, RVF_E_UNSUPPORTED, (int)i, t,
-                                                     "image_hash",
-                                                     "gzip image: cannot inflate here to check it");
-                        } else if (inflate(k.image, k.stored_size, k.image_size, h) != 0) {
+                                return rvf_error_set(
+                                    err, RVF_E_UNSUPPORTED, (int)i, t, "image_hash",
+                                    "compressed image: cannot inflate here to check it");
+                        } else if (inflate(k.compression, k.image, k.stored_size, k.image_size,
+                                           h) != 0) {
                                 return rvf_error_set(
                                     err, RVF_E_IMAGE_HASH, (int)i, t, "image",
-                                    "gzip stream does not inflate to image_size bytes");
+                                    "compressed image does not inflate to image_size bytes");
                         }
                         if (memcmp(h, k.image_hash, RVF_SHA256_SIZE) != 0) {
                                 return rvf_error_set(err, RVF_E_IMAGE_HASH, (int)i, t, "image_hash",

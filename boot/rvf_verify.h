@@ -12,17 +12,18 @@
 
 #include "boot/rvf.h"
 
-/* Inflate a gzip stream and hash it: 0 when it inflates to exactly image_size bytes and
- * out holds their SHA-256. The host tool passes zlib's; RVM passes none. */
-typedef int (*rvf_inflate_hash_fn)(const uint8_t *gz, uint64_t gz_len, uint64_t image_size,
-                                   uint8_t out[RVF_SHA256_SIZE]);
+/* Inflate a compressed kernel image (RVF_COMPRESS_GZIP or _LZ4) and hash it: 0 when it
+ * inflates to exactly image_size bytes and out holds their SHA-256. The host tool passes
+ * zlib's and liblz4's; RVM passes liblz4's, keeping the inflated image (boot/rvf_boot.c). */
+typedef int (*rvf_inflate_hash_fn)(uint8_t compression, const uint8_t *src, uint64_t src_len,
+                                   uint64_t image_size, uint8_t out[RVF_SHA256_SIZE]);
 
 void rvf_sha256(const void *data, uint64_t len, uint8_t out[RVF_SHA256_SIZE]);
 /* key_id = first 16 bytes of SHA-256 of the 65-byte uncompressed public point. */
 void rvf_key_id(const uint8_t pub[RVF_PUBKEY_SIZE], uint8_t id[RVF_KEY_ID_SIZE]);
 
 /* Content hashes of every segment, then each KERNEL/WASM/PROFILE payload parsed and its
- * image/bytecode hash checked. A gzip kernel's image hash needs inflate (else
+ * image/bytecode hash checked. A compressed kernel's image hash needs inflate (else
  * RVF_E_UNSUPPORTED naming image_hash). */
 enum rvf_err rvf_verify_hashes(const struct rvf_file *f, rvf_inflate_hash_fn inflate,
                                struct rvf_error *err);

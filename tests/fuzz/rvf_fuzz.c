@@ -123,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          * under the sanitizers); the signature segment's parse always. */
         struct rvf_sig sg;
         (void)rvf_sig_parse(&f, &sg, &er);
-        if (rvf_verify_hashes(&f, rvf_gunzip_hash, &er) == RVF_OK) {
+        if (rvf_verify_hashes(&f, rvf_inflate_hash, &er) == RVF_OK) {
                 (void)rvf_verify_signature(&f, pub, 0, NULL, &er);
         }
         rvf_error_format(&er, msg, sizeof(msg));

@@ -64,7 +64,7 @@ printf 'image\rpoweroff\r' >"$quick"
 # ---- the good image ----
 echo "== booting the flash file (pflash bank 0)"
 in=$work/good.in
-printf 'sleep 3000\rps\ragents\rimage\rpoweroff\r' >"$in"
+printf 'sleep 5000\rps\ragents\rimage\rpoweroff\r' >"$in"
 log=$work/good.log
 boot "$flash" "$log" "$in"
 rc=$?
@@ -78,19 +78,36 @@ if [ "$rc" -eq 0 ] && has "$log" "boot: rvf slot A" && has "$log" "verified: " &
 else
 	fail "image verified at boot (rc $rc; from image '$from', started '$started')" "see $log"
 fi
+# The appliance holds Debian's Linux as partition 7 when tools/setup fetched it.
+linux=no parts=6
+if "$tool" inspect "$rvf" | grep -q 'kernel: aarch64 type 1 (linux), .*, lz4,'; then linux=yes parts=7; fi
 if [ "$profile" = appliance ]; then
 	missing=""
 	for name in producer consumer worker agents echo agents2 counter looper pinger ponger bridge \
 		supervisor rogue; do
 		has "$log" " $name" || missing="$missing $name"
 	done
-	if [ -z "$missing" ] && [ "$from" = "6 8" ] && [ "$started" = "6 7" ] &&
+	if [ -z "$missing" ] && [ "$from" = "$parts 8" ] && [ "$started" = "$parts 7" ] &&
 		has "$log" "\[echo\] echo: answering the bridge agent" &&
 		has "$log" "\[agent 4 ponger\] ponger (WAT)" && has "$log" "spawned crunch as agents 8 and 9" &&
 		has "$log" "\[producer\] producer: sending"; then
-		pass "appliance: ps and agents list its 6 partitions and 7 agents; guests and agents run"
+		pass "appliance: ps and agents list its $parts partitions and 7 agents; guests and agents run"
 	else
 		fail "appliance: the image's partitions and agents run (missing:$missing)" "see $log"
+	fi
+fi
+# Linux from its KERNEL_SEG (LZ4, inflated at boot, initramfs after the command line) reaches
+# its marker and runs its script, and the agents and guests beside it go on reporting after.
+if [ "$linux" = yes ]; then
+	up=$(grep -a -n '^\[linux\] RVM-LINUX-UP' "$log" | head -n 1 | cut -d: -f1)
+	after=$(tail -n +"${up:-999999}" "$log" | grep -a -c '^\[agent [0-9]* [a-z]*\] \|^\[producer\] producer: [0-9]* messages sent')
+	if [ -n "$up" ] && has "$log" "\[linux\] nproc 1" && has "$log" "\[linux\] Linux 6\.1\..*-cloud-arm64" &&
+		has "$log" "\[linux\] RVM-LINUX-TEST-DONE 0" && has "$log" "arch_timer" &&
+		[ "$(tr -d '\r' <"$log" | awk '$1 == "7" && $2 == "linux" {print $3}')" = running ] &&
+		[ "$after" -gt 0 ]; then
+		pass "Linux boots from its LZ4 KERNEL_SEG as partition 7 to its marker; $after agent and guest reports after it"
+	else
+		fail "Linux from the image (marker line ${up:-none}, $after reports after it)" "see $log"
 	fi
 fi
 segs=$("$tool" inspect "$rvf" --json | tr '{' '\n' | grep -c '"index":')

@@ -170,14 +170,34 @@ static int add_kernel(struct build *b, const char *name, const char *path, char 
         k.min_memory_mb = (uint32_t)mem;
         k.entry_point = entry;
         k.cmdline = opt(tok, n, "cmdline");
-        k.gzip = opt(tok, n, "gzip") != NULL;
+        const char *type = opt(tok, n, "type"), *comp = opt(tok, n, "compress");
+        const char *rd = opt(tok, n, "initrd");
+        if (type != NULL && strcmp(type, "linux") == 0) {
+                k.kernel_type = RVF_KTYPE_MICROLINUX;
+        } else if (type != NULL && strcmp(type, "flat") != 0) {
+                return spec_err(b, "unknown type (flat or linux)", type);
+        }
+        if (opt(tok, n, "gzip") != NULL || (comp != NULL && strcmp(comp, "gzip") == 0)) {
+                k.compression = RVF_COMPRESS_GZIP;
+        } else if (comp != NULL && strcmp(comp, "lz4") == 0) {
+                k.compression = RVF_COMPRESS_LZ4;
+        } else if (comp != NULL) {
+                return spec_err(b, "unknown compress (gzip or lz4)", comp);
+        }
+        uint8_t *initrd = NULL;
+        if (rd != NULL && (initrd = cli_read_file(rd, &k.initrd_size)) == NULL) {
+                return cli_err(b->c, RVF_EXIT_USAGE, "cannot read initrd %s", rd);
+        }
+        k.initrd = initrd;
         uint8_t *img = cli_read_file(path, &len);
         if (img == NULL || len == 0) {
                 free(img);
+                free(initrd);
                 return cli_err(b->c, RVF_EXIT_USAGE, "cannot read kernel %s", path);
         }
         uint64_t id = rvfw_add_kernel(&b->w, &k, img, len);
         free(img);
+        free(initrd);
         if (id == 0) {
                 return cli_err(b->c, RVF_EXIT_USAGE, "cannot add kernel %s", path);
         }
@@ -503,7 +523,7 @@ int cli_build(struct ctx *c, int argc, char **argv)
                 struct rvf_error er;
                 enum rvf_err e = f ? rvf_parse(b->w.buf, b->w.len, f, &er) : RVF_E_ARG;
                 if (e == RVF_OK) {
-                        e = rvf_verify_hashes(f, rvf_gunzip_hash, &er);
+                        e = rvf_verify_hashes(f, rvf_inflate_hash, &er);
                 }
                 free(f);
                 if (e != RVF_OK) {

@@ -25,7 +25,7 @@ const char cli_usage[] =
     "  verify FILE [--key KEY] [--min-version N] [--boot]\n"
     "      Check the structure, every content hash, every KERNEL image and WASM bytecode\n"
     "      hash, the manifest's directory, and with --key the signature; --boot also\n"
-    "      requires every kernel to be one RVM can boot (aarch64, not compressed).\n"
+    "      requires every kernel to be one RVM can boot (aarch64, uncompressed or lz4).\n"
     "  extract FILE SEGMENT_ID OUT [--image]   a segment's payload (or its image/module)\n"
     "  sign FILE --key KEY [--image-version N] [-o OUT]   (re)sign, replacing a signature\n"
     "  flash -o IMG --rvm RVM.BIN --slot-a A.RVF [--slot-b B.RVF]\n"
@@ -38,8 +38,8 @@ const char cli_usage[] =
     "  --min-version), 9 not bootable by RVM (--boot)\n"
     "spec lines (# comments):\n"
     "  image_version N | epoch N | profile   (profile: a PROFILE segment even if empty)\n"
-    "  kernel NAME FILE [arch=aarch64|x86_64] [vcpus=N] [min_mem=MIB] [entry=ADDR]\n"
-    "         [cmdline=\"...\"] [gzip]\n"
+    "  kernel NAME FILE [arch=aarch64|x86_64] [type=flat|linux] [vcpus=N] [min_mem=MIB]\n"
+    "         [entry=ADDR] [cmdline=\"...\"] [compress=gzip|lz4] [gzip] [initrd=FILE]\n"
     "  wasm NAME FILE [role=agent|combined] [priority=N] [pages=N]\n"
     "  partition NAME guest kernel=KNAME mem=SIZE[K|M|G] [vcpus=N] [fault=stop|restart]\n"
     "         [restarts=N] [ipa_bits=N] [pl011=ADDR] [cmdline=\"...\"]\n"
@@ -242,7 +242,7 @@ static int cmd_verify(struct ctx *c, int argc, char **argv)
         int st = l ? cli_load_rvf(c, argv[0], l) : RVF_EXIT_USAGE;
         enum rvf_err e = RVF_OK;
         if (st == 0) {
-                e = rvf_verify_hashes(&l->f, rvf_gunzip_hash, &er);
+                e = rvf_verify_hashes(&l->f, rvf_inflate_hash, &er);
                 st = e ? cli_report(c, argv[0], e, &er) : 0;
         }
         if (st == 0) {
@@ -310,7 +310,7 @@ static int cmd_extract(struct ctx *c, int argc, char **argv)
                 if (image && l->f.seg[s].type == RVF_SEG_KERNEL) {
                         if ((e = rvf_kernel_parse(&l->f, (unsigned)s, &k, &er)) == RVF_OK) {
                                 p = k.image;
-                                n = k.stored_size; /* a gzip stream if compressed */
+                                n = k.stored_size; /* a gzip or lz4 stream if compressed */
                         }
                 } else if (image && l->f.seg[s].type == RVF_SEG_WASM) {
                         if ((e = rvf_wasm_parse(&l->f, (unsigned)s, &w, &er)) == RVF_OK) {

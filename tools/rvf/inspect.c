@@ -35,12 +35,18 @@ static void inspect_text(struct ctx *c, const char *path, const struct rvf_file 
                                 continue;
                         }
                         fprintf(o,
-                                "        kernel: %s type %u, image %llu bytes%s%llu stored, %u "
-                                "vCPU, min %u MiB, entry 0x%llx\n",
+                                "        kernel: %s type %u%s, image %llu bytes, %s, %llu stored, "
+                                "%u vCPU, min %u MiB, entry 0x%llx\n",
                                 rvf_arch_name(k.arch), k.kernel_type,
-                                (unsigned long long)k.image_size, k.compression ? " gzip, " : ", ",
+                                k.kernel_type == RVF_KTYPE_MICROLINUX ? " (linux)" : "",
+                                (unsigned long long)k.image_size,
+                                rvf_compression_name(k.compression),
                                 (unsigned long long)k.stored_size, k.vcpu_count, k.min_memory_mb,
                                 (unsigned long long)k.entry_point);
+                        if (k.initrd_length != 0) {
+                                fprintf(o, "        initrd: %u bytes after the command line\n",
+                                        k.initrd_length);
+                        }
                         fprintf(o, "        cmdline (offset field %u%s): \"",
                                 k.cmdline_offset_field,
                                 k.cmdline_offset_field == RVF_KERNEL_HDR_SIZE && k.stored_size
@@ -158,11 +164,13 @@ static void inspect_json(struct ctx *c, const struct rvf_file *f)
                         fprintf(o,
                                 ",\"kernel\":{\"arch\":\"%s\",\"type\":%u,\"image_size\":%llu,"
                                 "\"compression\":\"%s\",\"stored_size\":%llu,\"vcpus\":%u,"
-                                "\"min_memory_mb\":%u,\"entry_point\":%llu,\"cmdline\":",
+                                "\"min_memory_mb\":%u,\"entry_point\":%llu,\"initrd_size\":%u,"
+                                "\"cmdline\":",
                                 rvf_arch_name(k.arch), k.kernel_type,
-                                (unsigned long long)k.image_size, k.compression ? "gzip" : "none",
+                                (unsigned long long)k.image_size,
+                                rvf_compression_name(k.compression),
                                 (unsigned long long)k.stored_size, k.vcpu_count, k.min_memory_mb,
-                                (unsigned long long)k.entry_point);
+                                (unsigned long long)k.entry_point, k.initrd_length);
                         cli_json_str(o, k.cmdline, k.cmdline_length);
                         fprintf(o, ",\"image_sha256\":\"");
                         cli_hex(o, k.image_hash, RVF_SHA256_SIZE);

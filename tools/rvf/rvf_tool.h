@@ -39,8 +39,10 @@ struct rvfw_kernel {
         uint32_t min_memory_mb;
         uint64_t entry_point;
         const char *cmdline;
-        bool gzip;        /* store image gzip'd (zlib) */
-        bool seed_quirks; /* write cmdline_offset = 128 as seeds/001 does */
+        const uint8_t *initrd; /* a Linux kernel's initramfs, after the command line */
+        size_t initrd_size;
+        uint8_t compression; /* RVF_COMPRESS_*: none, gzip (zlib) or lz4 (one LZ4 block) */
+        bool seed_quirks;    /* write cmdline_offset = 128 as seeds/001 does */
 };
 uint64_t rvfw_add_kernel(struct rvfw *w, const struct rvfw_kernel *k, const uint8_t *image,
                          size_t size);
@@ -66,8 +68,11 @@ uint8_t *rvfp_encode(const struct rvfp *p, size_t *len);
 
 /* ---- gzip (zlib) ---- */
 uint8_t *rvf_gzip(const uint8_t *data, size_t len, size_t *out_len);
-/* rvf_inflate_hash_fn over zlib. */
-int rvf_gunzip_hash(const uint8_t *gz, uint64_t gz_len, uint64_t image_size, uint8_t out[32]);
+/* One LZ4 block of data (liblz4), malloc'd; NULL on failure. */
+uint8_t *rvf_lz4(const uint8_t *data, size_t len, size_t *out_len);
+/* rvf_inflate_hash_fn over zlib (gzip) and liblz4 (lz4). */
+int rvf_inflate_hash(uint8_t compression, const uint8_t *src, uint64_t src_len, uint64_t image_size,
+                     uint8_t out[32]);
 
 /* ---- keys (mbedTLS, randomness from /dev/urandom) ---- */
 int rvf_keygen(uint8_t priv[32], uint8_t pub[RVF_PUBKEY_SIZE]);

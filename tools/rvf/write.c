@@ -1,11 +1,13 @@
 /*
  * tools/rvf/write.c: assembling RVF files on the host: segments with their headers and
  * content hashes, KERNEL and WASM payloads, the manifest, the signature, the PROFILE
- * encoding, and gzip through zlib (never our own inflater).
+ * encoding, gzip through zlib and LZ4 through liblz4 (never our own compressor).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+
+#include "lz4.h"
 
 #include "mbedtls/sha256.h"
 
@@ -113,21 +115,24 @@ uint64_t rvfw_add_kernel(struct rvfw *w, const struct rvfw_kernel *k, const uint
                          size_t size)
 {
         const size_t cmd_len = k->cmdline ? strlen(k->cmdline) : 0;
+        const size_t rd_len = k->initrd != NULL ? k->initrd_size : 0;
+        const bool packed = k->compression != RVF_COMPRESS_NONE;
         uint8_t hash[RVF_SHA256_SIZE];
         size_t stored_len = size;
         uint8_t *stored = (uint8_t *)image, *gz = NULL;
 
-        if (k->gzip) {
-                gz = rvf_gzip(image, size, &stored_len);
+        if (packed) {
+                gz = k->compression == RVF_COMPRESS_LZ4 ? rvf_lz4(image, size, &stored_len)
+                                                        : rvf_gzip(image, size, &stored_len);
                 if (gz == NULL) {
                         w->failed = true;
                         return 0;
                 }
                 stored = gz;
         }
-        size_t len = RVF_KERNEL_HDR_SIZE + stored_len + cmd_len;
+        size_t len = RVF_KERNEL_HDR_SIZE + stored_len + cmd_len + rd_len;
         uint8_t *p = calloc(1, len);
-        if (p == NULL || cmd_len > RVF_CMDLINE_MAX) {
+        if (p == NULL || cmd_len > RVF_CMDLINE_MAX || rd_len > UINT32_MAX) {
                 free(gz);
                 free(p);
                 w->failed = true;
@@ -138,12 +143,12 @@ uint64_t rvfw_add_kernel(struct rvfw *w, const struct rvfw_kernel *k, const uint
         put16(p + 0x04, RVF_KERNEL_HDR_VERSION);
         p[0x06] = k->arch;
         p[0x07] = k->kernel_type;
-        put32(p + 0x08, k->gzip ? RVF_KFLAG_COMPRESSED : 0);
+        put32(p + 0x08, packed ? RVF_KFLAG_COMPRESSED : 0);
         put32(p + 0x0C, k->min_memory_mb);
         put64(p + 0x10, k->entry_point);
         put64(p + 0x18, size);
-        put64(p + 0x20, k->gzip ? stored_len : 0);
-        p[0x28] = k->gzip ? RVF_COMPRESS_GZIP : RVF_COMPRESS_NONE;
+        put64(p + 0x20, packed ? stored_len : 0);
+        p[0x28] = k->compression;
         memcpy(p + 0x30, hash, RVF_SHA256_SIZE);
         memcpy(p + 0x50, hash, 16); /* build id: as seeds/001, the hash's first 16 bytes */
         put64(p + 0x60, w->time / 1000000000u);
@@ -151,8 +156,12 @@ uint64_t rvfw_add_kernel(struct rvfw *w, const struct rvfw_kernel *k, const uint
         put32(p + 0x6C,
               k->seed_quirks ? RVF_KERNEL_HDR_SIZE : (uint32_t)(RVF_KERNEL_HDR_SIZE + stored_len));
         put32(p + 0x70, (uint32_t)cmd_len);
+        put32(p + 0x74, (uint32_t)rd_len);
         memcpy(p + RVF_KERNEL_HDR_SIZE, stored, stored_len);
         memcpy(p + RVF_KERNEL_HDR_SIZE + stored_len, k->cmdline ? k->cmdline : "", cmd_len);
+        if (rd_len != 0) {
+                memcpy(p + RVF_KERNEL_HDR_SIZE + stored_len + cmd_len, k->initrd, rd_len);
+        }
         uint64_t id = rvfw_add(w, RVF_SEG_KERNEL, p, len);
         free(p);
         free(gz);
@@ -355,8 +364,56 @@ uint8_t *rvf_gzip(const uint8_t *data, size_t len, size_t *out_len)
         return out;
 }
 
-int rvf_gunzip_hash(const uint8_t *gz, uint64_t gz_len, uint64_t image_size, uint8_t out[32])
+/* ---- one LZ4 block through liblz4 (what RVM inflates at boot) ---- */
+
+uint8_t *rvf_lz4(const uint8_t *data, size_t len, size_t *out_len)
 {
+        if (len > LZ4_MAX_INPUT_SIZE) {
+                return NULL;
+        }
+        int bound = LZ4_compressBound((int)len);
+        uint8_t *out = malloc(bound > 0 ? (size_t)bound : 1);
+        int n = out != NULL ? LZ4_compress_default((const char *)data, (char *)out, (int)len, bound)
+                            : 0;
+        if (n <= 0) {
+                free(out);
+                return NULL;
+        }
+        *out_len = (size_t)n;
+        return out;
+}
+
+static int unlz4_hash(const uint8_t *src, uint64_t src_len, uint64_t image_size, uint8_t out[32])
+{
+        /* An LZ4 block grows at most 255-fold: a lying image_size is refused before any
+         * memory is taken for it. */
+        if (src_len > LZ4_MAX_INPUT_SIZE || image_size > (uint64_t)INT32_MAX ||
+            image_size > src_len * 255 + 16) {
+                return -1;
+        }
+        uint8_t *img = malloc(image_size ? (size_t)image_size : 1);
+        if (img == NULL) {
+                return -1;
+        }
+        int n = LZ4_decompress_safe((const char *)src, (char *)img, (int)src_len, (int)image_size);
+        if (n >= 0 && (uint64_t)n == image_size) {
+                rvf_sha256(img, image_size, out);
+        }
+        free(img);
+        return n >= 0 && (uint64_t)n == image_size ? 0 : -1;
+}
+
+int rvf_inflate_hash(uint8_t compression, const uint8_t *src, uint64_t src_len, uint64_t image_size,
+                     uint8_t out[32])
+{
+        if (compression == RVF_COMPRESS_LZ4) {
+                return unlz4_hash(src, src_len, image_size, out);
+        }
+        if (compression != RVF_COMPRESS_GZIP) {
+                return -1;
+        }
+        const uint8_t *gz = src;
+        const uint64_t gz_len = src_len;
         /* Streamed through a fixed buffer and hashed as it comes: a lying image_size costs
          * no memory, and output past image_size stops the stream. */
         static uint8_t chunk[65536];
