@@ -88,19 +88,28 @@ struct boot_rvf {
         int err;         /* enum rvf_err: 0 = verified */
         int err_segment; /* where, when refused (-1: the file or the flash header) */
         uint64_t image_version, length, copy_ns, verify_ns;
+        bool floor_known;   /* the store said which version was booted or allowed last */
+        uint64_t floor;     /* ...that version: older images are refused */
         uint8_t digest[32]; /* the signed digest (zero when refused) */
         unsigned seg_count; /* segments witnessed */
         struct {
                 uint64_t id, hash8;
                 uint8_t type;
         } seg[64];
-        char msg[200];
-        char line[320];               /* the console line saying so (kernel/main.c prints it) */
+        const uint8_t *slot_copy; /* the slot in RAM (NULL once refused: given back) */
+        char floor_reason[200];
+        char msg[320];
+        char line[440];               /* the console line saying so (kernel/main.c prints it) */
         struct profile_tables tables; /* VERIFIED: its PROFILE as boot's tables */
 };
 extern struct boot_rvf boot_rvf;
 /* Read, copy, parse and verify the image in flash bank 0 (if any) and measure the verdict. */
 void boot_rvf_check(void);
+/* Downgrade protection, after the witness store is attached and before the log starts:
+ * floor is the image version this machine last booted, or the one the monitor last allowed
+ * (found: the newest verified WK_BOOT_RVF or WK_BOOT_RVF_ALLOW in the store, at seq). A
+ * verified image older than the floor is refused (RVF_E_DOWNGRADE), measured as such. */
+void boot_rvf_check_floor(bool found, uint64_t floor, uint64_t seq, bool allowed);
 /* Once the log runs: WK_BOOT_RVF_SEGMENT per segment, then WK_BOOT_RVF (the verdict). */
 void boot_rvf_witness(void);
 /* A verified image whose partitions could not be created (why): refused after all, and

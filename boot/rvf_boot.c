@@ -383,6 +383,39 @@ static enum rvf_err load_slot(const struct pflash *fl, const uint8_t *hdr, const
         return RVF_OK;
 }
 
+/* The image is refused: nothing from it is kept or started (the slot copy and the inflated
+ * kernels go back), and boot_rvf.msg says why. */
+static void refuse(const struct rvf_error *er)
+{
+        char m[240];
+
+        rvf_error_format(er, m, sizeof(m));
+        boot_rvf.state = BOOT_RVF_REFUSED;
+        boot_rvf.err = (int)er->code;
+        free_inflated();
+        if (boot_rvf.slot_copy != NULL) {
+                mem_free_pages(&boot_state.mem, (uint64_t)(uintptr_t)boot_rvf.slot_copy,
+                               (boot_rvf.length + PALLOC_PAGE_SIZE - 1) >> PALLOC_PAGE_SHIFT);
+                boot_rvf.slot_copy = NULL;
+        }
+        boot_rvf.err_segment = er->segment;
+        boot_rvf.seg_count = 0;
+        boot_rvf.tables = (struct profile_tables){0};
+        memset(boot_rvf.digest, 0, sizeof(boot_rvf.digest));
+        fmt_format(boot_rvf.msg, sizeof(boot_rvf.msg), "REFUSED: %s; nothing is started from it",
+                   m);
+}
+
+static void verdict_line(void)
+{
+        fmt_format(boot_rvf.line, sizeof(boot_rvf.line),
+                   "boot: rvf slot %c (%llu bytes, copied in %llu us, checked in %llu us): %s\n",
+                   boot_rvf.slot < 0 ? '-' : 'A' + boot_rvf.slot,
+                   (unsigned long long)boot_rvf.length,
+                   (unsigned long long)(boot_rvf.copy_ns / 1000),
+                   (unsigned long long)(boot_rvf.verify_ns / 1000), boot_rvf.msg);
+}
+
 void boot_rvf_check(void)
 {
         const struct board_info *b = &boot_state.board;
@@ -411,6 +444,7 @@ void boot_rvf_check(void)
                 boot_rvf.verify_ns = hal_time_ns() - t0;
         }
         boot_rvf.err = (int)e;
+        boot_rvf.slot_copy = img;
         if (e == RVF_OK) {
                 boot_rvf.state = BOOT_RVF_VERIFIED;
                 boot_rvf.err_segment = 0; /* WK_BOOT_RVF's cap is 0 for a verified image */
@@ -420,32 +454,37 @@ void boot_rvf_check(void)
                            boot_rvf.seg_count, (unsigned long long)boot_rvf.image_version,
                            boot_rvf.tables.part_count, boot_rvf.tables.agent_count);
         } else {
-                char m[160];
-                rvf_error_format(&er, m, sizeof(m));
-                boot_rvf.state = BOOT_RVF_REFUSED;
-                free_inflated();
-                if (img != NULL) { /* the copy is not kept: nothing uses it */
-                        mem_free_pages(
-                            &boot_state.mem, (uint64_t)(uintptr_t)img,
-                            (boot_rvf.length + PALLOC_PAGE_SIZE - 1) >> PALLOC_PAGE_SHIFT);
-                }
-                boot_rvf.err_segment = er.segment;
-                boot_rvf.seg_count = 0;
-                boot_rvf.tables = (struct profile_tables){0};
-                memset(boot_rvf.digest, 0, sizeof(boot_rvf.digest));
-                fmt_format(boot_rvf.msg, sizeof(boot_rvf.msg),
-                           "REFUSED: %s; nothing is started from it", m);
+                refuse(&er);
         }
-        fmt_format(boot_rvf.line, sizeof(boot_rvf.line),
-                   "boot: rvf slot %c (%llu bytes, copied in %llu us, checked in %llu us): %s\n",
-                   boot_rvf.slot < 0 ? '-' : 'A' + boot_rvf.slot,
-                   (unsigned long long)boot_rvf.length,
-                   (unsigned long long)(boot_rvf.copy_ns / 1000),
-                   (unsigned long long)(boot_rvf.verify_ns / 1000), boot_rvf.msg);
+        verdict_line();
         /* The verdict and what was signed: a refused image measures differently. */
         witness_attest_measure(&boot_state.attest, "rvf", boot_rvf.msg, strlen(boot_rvf.msg), NULL);
         witness_attest_measure(&boot_state.attest, "rvf-digest", boot_rvf.digest,
                                sizeof(boot_rvf.digest), NULL);
+}
+
+void boot_rvf_check_floor(bool found, uint64_t floor, uint64_t seq, bool allowed)
+{
+        struct rvf_error er;
+
+        boot_rvf.floor_known = found;
+        boot_rvf.floor = found ? floor : 0;
+        if (boot_rvf.state != BOOT_RVF_VERIFIED || !found || boot_rvf.image_version >= floor) {
+                return;
+        }
+        rvf_error_set(&er, RVF_E_DOWNGRADE, -1, 0, "image_version", NULL);
+        fmt_format(boot_rvf.floor_reason, sizeof(boot_rvf.floor_reason),
+                   "version %llu is older than version %llu, %s (witness seq %llu): a "
+                   "downgrade ('image allow-downgrade %llu' at the monitor lets the next boot "
+                   "run it)",
+                   (unsigned long long)boot_rvf.image_version, (unsigned long long)floor,
+                   allowed ? "the oldest the monitor allowed" : "the last this machine booted",
+                   (unsigned long long)seq, (unsigned long long)boot_rvf.image_version);
+        er.reason = boot_rvf.floor_reason;
+        refuse(&er);
+        verdict_line();
+        /* Measured before the log starts: the digest says this boot refused it. */
+        witness_attest_measure(&boot_state.attest, "rvf", boot_rvf.msg, strlen(boot_rvf.msg), NULL);
 }
 
 void boot_rvf_witness(void)

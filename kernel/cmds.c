@@ -2,6 +2,7 @@
  * kernel/cmds.c: the monitor's built-in commands: info, image, cpus, mem, reboot, poweroff.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "boot/boot.h"
 #include "boot/rvf.h"
@@ -59,10 +60,33 @@ static int cmd_info(int argc, char **argv)
 MONITOR_CMD(info, "info", "", "version, profile, toolchain, board, uptime", cmd_info);
 
 /* The RVF image boot found in flash bank 0 (boot/rvf_boot.c): its verdict and segments. */
+/* `image allow-downgrade V`: the next boot may run image version V (or newer) even when an
+ * earlier boot ran a newer one. The permission is a witness record (WK_BOOT_RVF_ALLOW)
+ * written to the store now; the next boot reads it (kernel/wlog.c). */
+static int image_allow(const char *arg)
+{
+        uint64_t v;
+
+        if (monitor_parse_u64(arg, &v) != 0) {
+                con_puts("usage: image allow-downgrade <version>\n");
+                return -1;
+        }
+        witness_emit(&(struct witness_event){.kind = WK_BOOT_RVF_ALLOW, .target = v});
+        wlog_flush();
+        con_printf("the next boot may run image version %llu or newer (witnessed)\n",
+                   (unsigned long long)v);
+        return 0;
+}
+
 static int cmd_image(int argc, char **argv)
 {
-        (void)argc;
-        (void)argv;
+        if (argc == 3 && strcmp(argv[1], "allow-downgrade") == 0) {
+                return image_allow(argv[2]);
+        }
+        if (argc != 1) {
+                con_puts("usage: image [allow-downgrade <version>]\n");
+                return -1;
+        }
         if (boot_rvf.state == BOOT_RVF_NONE) {
                 con_printf(
                     "no RVF image in flash bank 0: partitions and agents are the ones "
@@ -76,6 +100,14 @@ static int cmd_image(int argc, char **argv)
         /* Under -icount shift=0 a nanosecond is an instruction (make bench reads this). */
         con_printf("copied from flash in %llu ns, checked in %llu ns\n",
                    (unsigned long long)boot_rvf.copy_ns, (unsigned long long)boot_rvf.verify_ns);
+        if (boot_rvf.floor_known) {
+                con_printf("downgrade protection: images older than version %llu are refused\n",
+                           (unsigned long long)boot_rvf.floor);
+        } else {
+                con_puts(
+                    "downgrade protection: no earlier boot of a verified image in the "
+                    "witness store\n");
+        }
         for (unsigned i = 0; i < boot_rvf.seg_count; i++) {
                 /* The content hash's first 8 bytes in file order, as `rvf inspect` prints it. */
                 char hex[17];
@@ -91,7 +123,9 @@ static int cmd_image(int argc, char **argv)
         }
         return 0;
 }
-MONITOR_CMD(image, "image", "", "the RVF image booted from flash: verdict and segments", cmd_image);
+MONITOR_CMD(image, "image", "[allow-downgrade <version>]",
+            "the RVF image booted from flash: verdict and segments; allow an older one next boot",
+            cmd_image);
 
 static int cmd_cpus(int argc, char **argv)
 {

@@ -100,8 +100,10 @@ static enum boot_status phase_cap(char *msg, size_t cap)
 static enum boot_status phase_witness(char *msg, size_t cap)
 {
         boot_measure_image();
+        /* wlog_start also checks the image's version against the store (downgrade). */
+        int started = wlog_start(boot_state.attest.digest, msg, cap);
         con_puts(boot_rvf.line); /* the verdict, or that bank 0 holds no image */
-        return wlog_start(boot_state.attest.digest, msg, cap) == 0 ? BOOT_OK : BOOT_FAILED;
+        return started == 0 ? BOOT_OK : BOOT_FAILED;
 }
 
 static enum boot_status phase_sched(char *msg, size_t cap)

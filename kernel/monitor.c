@@ -242,3 +242,28 @@ void monitor_poll(void)
                 }
         }
 }
+
+int monitor_parse_u64(const char *s, uint64_t *out)
+{
+        uint64_t v = 0;
+        unsigned base = 10;
+
+        if (s == NULL || *s == '\0') {
+                return -1;
+        }
+        if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+                base = 16;
+                s += 2;
+        }
+        for (; *s != '\0'; s++) {
+                unsigned d = *s >= '0' && *s <= '9'   ? (unsigned)(*s - '0')
+                             : *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10)
+                                                      : 99;
+                if (d >= base || v > (UINT64_MAX - d) / base) {
+                        return -1;
+                }
+                v = v * base + d;
+        }
+        *out = v;
+        return 0;
+}

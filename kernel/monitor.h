@@ -43,6 +43,8 @@ void monitor_hold(uint64_t until_ns);
 void monitor_hold_while(uint64_t until_ns, bool (*done)(uint64_t arg), uint64_t arg);
 /* Run one command line (modified in place). Returns the handler's status. */
 int monitor_exec(char *line);
+/* A command argument as a number (decimal, or hex after 0x): 0, or -1 when it is not one. */
+int monitor_parse_u64(const char *s, uint64_t *out);
 /* How many command entries are linked in. */
 size_t monitor_cmd_count(void);
 

@@ -219,38 +219,14 @@ void mem_tier_show(bool summary_only)
             (unsigned long long)last_fault_insns);
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-        uint64_t v = 0;
-        unsigned base = 10;
-
-        if (s == NULL || *s == '\0') {
-                return -1;
-        }
-        if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-                base = 16;
-                s += 2;
-        }
-        for (; *s != '\0'; s++) {
-                unsigned d = *s >= '0' && *s <= '9'   ? (unsigned)(*s - '0')
-                             : *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10)
-                                                      : 99;
-                if (d >= base || v > (UINT64_MAX - d) / base) {
-                        return -1;
-                }
-                v = v * base + d;
-        }
-        *out = v;
-        return 0;
-}
-
 static int cmd_dormant(int argc, char **argv)
 {
         uint64_t id = 0, ipa = PART_IPA_BASE, pages = 0;
 
-        if ((argc != 2 && argc != 4) || parse_u64(argv[1], &id) != 0 || id > PART_MAX ||
+        if ((argc != 2 && argc != 4) || monitor_parse_u64(argv[1], &id) != 0 || id > PART_MAX ||
             part_get((uint32_t)id) == NULL ||
-            (argc == 4 && (parse_u64(argv[2], &ipa) != 0 || parse_u64(argv[3], &pages) != 0))) {
+            (argc == 4 &&
+             (monitor_parse_u64(argv[2], &ipa) != 0 || monitor_parse_u64(argv[3], &pages) != 0))) {
                 con_puts("usage: dormant <partition id> [<ipa> <pages>] (default: all its RAM)\n");
                 return -1;
         }

@@ -132,6 +132,25 @@ static const char *store_state_name(int s)
 
 static void wlog_on_seal(void *ctx);
 
+/*
+ * Downgrade protection for the image in boot flash: the newest WK_BOOT_RVF of an image that
+ * was verified (not denied), or WK_BOOT_RVF_ALLOW from the monitor, in the store just
+ * attached, gives the oldest version this boot may run (boot/rvf_boot.c decides and
+ * measures). Between attach and start, so the refusal is in the boot's digest.
+ */
+static void wlog_rvf_floor(void)
+{
+        static const uint16_t kinds[] = {WK_BOOT_RVF, WK_BOOT_RVF_ALLOW};
+        struct witness_record r;
+
+        if (boot_rvf.state == BOOT_RVF_NONE) {
+                return;
+        }
+        bool found = witness_log_find_last(&wlog, kinds, 2, WITNESS_F_DENIED, &r) == WITNESS_OK;
+        boot_rvf_check_floor(found, found ? r.target : 0, found ? r.seq : 0,
+                             found && r.kind == WK_BOOT_RVF_ALLOW);
+}
+
 int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
 {
         const struct board_info *b = &boot_state.board;
@@ -197,6 +216,7 @@ int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
                 attach = witness_log_attach_store(&wlog, &wlog_flash, true);
                 wlog_store_desc = "pflash bank 1";
         }
+        wlog_rvf_floor();
         if (witness_log_start(&wlog, digest) != WITNESS_OK) {
                 fmt_format(msg, cap, "cannot start the log");
                 return -1;

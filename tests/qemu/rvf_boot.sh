@@ -11,6 +11,8 @@
 #     seed's layout (gzip'd x86_64 kernel, unaligned) signed with the right key are each
 #     refused with their reason (segment and field), start nothing, and leave a denied
 #     WK_BOOT_RVF record naming the error and no WK_BOOT_RVF_SEGMENT record;
+#   - downgrade protection: version 2 booted, then version 1 on the same witness store is
+#     refused until the monitor's `image allow-downgrade 1` (witnessed), then it boots;
 #   - tools/rvf inspect and verify on the image, and verify's exit status on corrupted copies.
 # Prints "rvf-boot: P passed, F failed".
 set -u
@@ -29,14 +31,16 @@ passed=0 failed=0
 pass() { passed=$((passed + 1)); printf '  pass  %s\n' "$1"; }
 fail() { failed=$((failed + 1)); printf '  FAIL  %s\n' "$1"; [ -n "${2:-}" ] && printf '        %s\n' "$2"; }
 
-# boot FLASH LOG INPUT: RVM from FLASH as bank 0, a fresh witness store LOG.wit as bank 1,
-# INPUT typed at the monitor (it ends with poweroff: PSCI, QEMU exits 0).
+# boot FLASH LOG INPUT [STORE]: RVM from FLASH as bank 0, a fresh witness store LOG.wit as
+# bank 1 (or STORE, kept from boot to boot), INPUT typed at the monitor (it ends with
+# poweroff: PSCI, QEMU exits 0).
 boot() {
-	rm -f "$2.wit" && truncate -s 64M "$2.wit"
+	store=${4:-$2.wit}
+	[ -n "${4:-}" ] || { rm -f "$store" && truncate -s 64M "$store"; }
 	timeout 90 "$qemu" -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m 1G -nic none \
 		-display none -monitor none -serial stdio \
 		-drive if=pflash,format=raw,unit=0,file="$1",readonly=on \
-		-drive if=pflash,format=raw,unit=1,file="$2.wit" $keydev <"$3" >"$2" 2>&1
+		-drive if=pflash,format=raw,unit=1,file="$store" $keydev <"$3" >"$2" 2>&1
 }
 has() { grep -q -- "$2" "$1"; }
 # The witness store's WK_BOOT_RVF records (a denied one shows flags=0x01), and how many
@@ -247,6 +251,34 @@ refused "$work/seed.img" "seed-layout x86_64 kernel" "REFUSED: segment 0 (KERNEL
 "$tool" verify "$work/seed.rvf" --key "$key.pub" --boot >/dev/null 2>&1
 st=$?
 if [ "$st" -eq 9 ]; then pass "rvf verify --boot: x86_64 kernel, exit 9"; else fail "rvf verify --boot: x86_64: exit $st"; fi
+
+# ---- downgrade: version 2 boots, then version 1 is refused on the same witness store until
+# the monitor allows it (witnessed), then it boots ----
+"$tool" sign "$rvf" --key "$key" --image-version 2 -o "$work/v2.rvf" >/dev/null
+"$tool" flash -o "$work/v2.img" --rvm "$rvm" --slot-a "$work/v2.rvf" >/dev/null
+store=$work/downgrade.wit
+rm -f "$store" && truncate -s 64M "$store"
+boot "$work/v2.img" "$work/dg-v2.log" "$quick" "$store"
+printf 'image allow-downgrade 1\rpoweroff\r' >"$work/allow.in"
+boot "$flash" "$work/dg-v1.log" "$work/allow.in" "$store"
+boot "$flash" "$work/dg-v1-allowed.log" "$quick" "$store"
+denied=$("$wtool" show "$store" --kind WK_BOOT_RVF 2>/dev/null | grep -c 'flags=0x01')
+allowed=$("$wtool" show "$store" --kind WK_BOOT_RVF_ALLOW 2>/dev/null | grep -c 'kind=WK_BOOT_RVF_ALLOW .*target=0x1 ')
+if has "$work/dg-v2.log" "image version 2: verified" &&
+	has "$work/dg-v1.log" "REFUSED: file: image_version: version 1 is older than version 2, the last this machine booted" &&
+	has "$work/dg-v1.log" "0 partitions and 0 WebAssembly agents started" &&
+	has "$work/dg-v1.log" "the next boot may run image version 1 or newer (witnessed)" &&
+	has "$work/dg-v1-allowed.log" "image version 1: verified" &&
+	has "$work/dg-v1-allowed.log" "images older than version 1 are refused" &&
+	[ "$denied" -eq 1 ] && [ "$allowed" -eq 1 ] && "$wtool" verify "$store" >/dev/null 2>&1; then
+	pass "downgrade: version 1 after 2 refused, nothing started, witnessed; allowed by the monitor (witnessed), it boots"
+else
+	fail "downgrade protection (denied records $denied, allow records $allowed)" "see $work/dg-v1.log"
+fi
+"$tool" verify "$rvf" --key "$key.pub" --min-version 2 >/dev/null 2>&1
+st=$?
+if [ "$st" -eq 8 ]; then pass "rvf verify --min-version 2 on version 1: exit 8"; else
+	fail "rvf verify --min-version 2 on version 1: exit $st"; fi
 
 if [ "$witnessed_ok" -eq "$refusals" ]; then
 	pass "each of the $refusals refusals witnessed: a denied WK_BOOT_RVF naming the error, no segment records"

@@ -375,6 +375,58 @@ static void boot_once(struct witness_log *log, struct witness_flash *fl, int n, 
         assert_int_equal(lock_depth, 0);
 }
 
+/* Downgrade protection reads the newest record of some kinds back from the end of the
+ * store, across boots, skipping denied ones and batch headers. */
+static void test_find_last_reads_the_newest_record_of_a_kind_across_boots(void **st)
+{
+        static const uint16_t kinds[] = {WK_BOOT_RVF, WK_BOOT_RVF_ALLOW};
+        struct fake fk;
+        struct witness_flash fl;
+        struct witness_log log;
+        struct witness_record r;
+
+        (void)st;
+        fake_init(&fk, &fl, 1024, 16);
+        log_make(&log, 256, 16);
+        assert_int_equal(witness_log_attach_store(&log, &fl, true), WITNESS_OK);
+        assert_int_equal(witness_log_find_last(&log, kinds, 2, WITNESS_F_DENIED, &r),
+                         WITNESS_E_NOENT);
+        assert_int_equal(witness_log_start(&log, NULL), WITNESS_OK);
+        emit_n(&log, 5, 1);
+        assert_int_equal(
+            witness_log_append(&log, &(struct witness_event){.kind = WK_BOOT_RVF, .target = 7}),
+            WITNESS_OK);
+        emit_n(&log, 40, 1); /* more batches after it */
+        assert_int_equal(witness_log_flush(&log), WITNESS_OK);
+        /* The next boot: the version-7 record, 40 records and two batches back. */
+        log_make(&log, 256, 16);
+        assert_int_equal(witness_log_attach_store(&log, &fl, true), WITNESS_OK);
+        assert_int_equal(witness_log_find_last(&log, kinds, 2, WITNESS_F_DENIED, &r), WITNESS_OK);
+        assert_int_equal(r.kind, WK_BOOT_RVF);
+        assert_int_equal(r.target, 7);
+        assert_int_equal(witness_log_start(&log, NULL), WITNESS_OK);
+        /* A refused (denied) verdict after it is not a boot of that version; an allowance is. */
+        assert_int_equal(witness_log_append(
+                             &log, &(struct witness_event){.kind = WK_BOOT_RVF_ALLOW, .target = 3}),
+                         WITNESS_OK);
+        assert_int_equal(witness_log_append(&log, &(struct witness_event){.kind = WK_BOOT_RVF,
+                                                                          .flags = WITNESS_F_DENIED,
+                                                                          .target = 2}),
+                         WITNESS_OK);
+        emit_n(&log, 3, 1);
+        assert_int_equal(witness_log_flush(&log), WITNESS_OK);
+        log_make(&log, 256, 16);
+        assert_int_equal(witness_log_attach_store(&log, &fl, true), WITNESS_OK);
+        assert_int_equal(witness_log_find_last(&log, kinds, 2, WITNESS_F_DENIED, &r), WITNESS_OK);
+        assert_int_equal(r.kind, WK_BOOT_RVF_ALLOW);
+        assert_int_equal(r.target, 3);
+        /* Without a store there is nothing to read. */
+        log_make(&log, 256, 16);
+        assert_int_equal(witness_log_find_last(&log, kinds, 2, WITNESS_F_DENIED, &r),
+                         WITNESS_E_NOSTORE);
+        free(fk.mem);
+}
+
 static uint32_t seen_boots[8];
 static size_t seen_n;
 static uint64_t seen_last[4][2];
@@ -1246,6 +1298,7 @@ int main(void)
             cmocka_unit_test(test_delete_insert_reorder),
             cmocka_unit_test(test_boot_continuation),
             cmocka_unit_test(test_power_cut_sweep),
+            cmocka_unit_test(test_find_last_reads_the_newest_record_of_a_kind_across_boots),
             cmocka_unit_test(test_store_full),
             cmocka_unit_test(test_ring_tail_verify_emit),
             cmocka_unit_test(test_serial_roundtrip),
