@@ -291,7 +291,7 @@ comma := ,
 # the CPU starting at its first byte (RVM copies itself to RAM, then verifies slot A and
 # starts the partitions and agents of its PROFILE; docs/boards.md). No -kernel, so no
 # -append: RVM ends with PSCI, not semihosting.
-IMG_FLASH = -drive if=pflash,format=raw,unit=0,file=$(IMG_DIR)/$(PROFILE).img,readonly=on
+IMG_FLASH = -drive if=pflash,format=raw,unit=0,file=$(IMG_DIR)/$(PROFILE).img
 
 $(WITNESS_IMG):
 	@mkdir -p $(dir $@)
@@ -374,8 +374,9 @@ UT_vgic    := partition/vgic.c
 UT_agent   := wasm/agent.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.c
 
 # RVF: the parser and verifier RVM runs (boot/), and the host tool's writer, keys and CLI.
-RVF_TOOL_CORE := boot/rvf.c boot/rvf_payload.c boot/rvf_profile.c boot/rvf_verify.c tools/rvf/write.c tools/rvf/keys.c tools/rvf/cli.c \
-	tools/rvf/build.c tools/rvf/inspect.c
+RVF_TOOL_CORE := boot/rvf.c boot/rvf_payload.c boot/rvf_profile.c boot/rvf_verify.c boot/rvf_update.c \
+	tools/rvf/write.c tools/rvf/keys.c tools/rvf/cli.c tools/rvf/build.c tools/rvf/inspect.c \
+	tools/rvf/flash.c
 UT_rvf     := $(RVF_TOOL_CORE)
 UT_EXTRA_rvf := $(HOST_MBEDTLS_SAN) $(patsubst $(TP)/%.c,$(HOST_OUT)/san/third_party/%.o,$(LZ4_SRCS))
 UT_LIBS_rvf := -lz

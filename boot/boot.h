@@ -97,6 +97,15 @@ struct boot_rvf {
                 uint8_t type;
         } seg[64];
         const uint8_t *slot_copy; /* the slot in RAM (NULL once refused: given back) */
+        /* A/B update (boot/rvf_update.h): the step this boot took on the update slot
+         * (upd_slot >= 0), witnessed as WK_BOOT_RVF_SLOT, and the console line saying so. */
+        int upd_slot;
+        unsigned upd_event; /* RVF_SLOT_EV_* */
+        uint64_t upd_version;
+        bool upd_trying;    /* booting the update for the first time: self-test pending */
+        bool upd_flash_err; /* programming an update word failed */
+        char upd_msg[360];
+        char upd_line[440];
         char floor_reason[200];
         char msg[320];
         char line[440];               /* the console line saying so (kernel/main.c prints it) */
@@ -110,6 +119,10 @@ void boot_rvf_check(void);
  * (found: the newest verified WK_BOOT_RVF or WK_BOOT_RVF_ALLOW in the store, at seq). A
  * verified image older than the floor is refused (RVF_E_DOWNGRADE), measured as such. */
 void boot_rvf_check_floor(bool found, uint64_t floor, uint64_t seq, bool allowed);
+/* The boot self-test of an update being tried (handoff: passed when everything in the image
+ * started; why when not): CONFIRMED or REJECTED programmed for its slot, witnessed, and
+ * boot_rvf.upd_line says so. Nothing when this boot is not trying an update. */
+void boot_rvf_self_test(bool passed, const char *why);
 /* Once the log runs: WK_BOOT_RVF_SEGMENT per segment, then WK_BOOT_RVF (the verdict). */
 void boot_rvf_witness(void);
 /* A verified image whose partitions could not be created (why): refused after all, and

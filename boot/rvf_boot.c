@@ -28,6 +28,7 @@
 
 #include "boot/boot.h"
 #include "boot/rvf.h"
+#include "boot/rvf_update.h"
 #include "boot/rvf_verify.h"
 #include "hal/pflash.h"
 #include "hal/timer.h"
@@ -40,6 +41,7 @@
 extern const uint8_t rvf_trusted_key[RVF_PUBKEY_SIZE];
 
 struct boot_rvf boot_rvf;
+static struct pflash boot_rvf_flash; /* bank 0, for the update words */
 _Static_assert(sizeof(boot_rvf.seg) / sizeof(boot_rvf.seg[0]) == RVF_MAX_SEGMENTS,
                "one witnessed entry per segment a file may hold");
 
@@ -349,40 +351,6 @@ static enum rvf_err check(const uint8_t *img, uint64_t length, struct rvf_error 
         return RVF_OK;
 }
 
-/* The flash header and the slot it marks, copied into RAM: RVF_OK and *img, or a refusal. */
-static enum rvf_err load_slot(const struct pflash *fl, const uint8_t *hdr, const uint8_t **img,
-                              struct rvf_error *er)
-{
-        struct rvf_flash fh;
-        enum rvf_err e;
-        uint64_t pa = 0;
-
-        if ((e = rvf_flash_header_parse(hdr, fl->size, &fh, er)) != RVF_OK) {
-                return e;
-        }
-        if (fh.active < 0) {
-                return rvf_error_set(er, RVF_E_FIELD, -1, 0, "slot flags",
-                                     "no slot is marked to boot");
-        }
-        boot_rvf.slot = fh.active;
-        boot_rvf.length = fh.slot[fh.active].length;
-        uint64_t pages = (boot_rvf.length + PALLOC_PAGE_SIZE - 1) >> PALLOC_PAGE_SHIFT;
-        if (mem_alloc_pages(&boot_state.mem, pages, 1, &pa) != PALLOC_OK) {
-                return rvf_error_set(er, RVF_E_RANGE, -1, 0, "slot length",
-                                     "no RAM to copy the slot into");
-        }
-        uint64_t t0 = hal_time_ns();
-        if (hal_pflash_read(fl, fh.slot[fh.active].offset, (void *)(uintptr_t)pa,
-                            (size_t)boot_rvf.length) != PFLASH_OK) {
-                mem_free_pages(&boot_state.mem, pa, pages);
-                return rvf_error_set(er, RVF_E_RANGE, -1, 0, "slot offset/length",
-                                     "outside flash bank 0");
-        }
-        boot_rvf.copy_ns = hal_time_ns() - t0;
-        *img = (const uint8_t *)(uintptr_t)pa;
-        return RVF_OK;
-}
-
 /* The image is refused: nothing from it is kept or started (the slot copy and the inflated
  * kernels go back), and boot_rvf.msg says why. */
 static void refuse(const struct rvf_error *er)
@@ -416,35 +384,50 @@ static void verdict_line(void)
                    (unsigned long long)(boot_rvf.verify_ns / 1000), boot_rvf.msg);
 }
 
-void boot_rvf_check(void)
+/* Slot i copied into RAM pages of RVM's own: RVF_OK and *img, or a refusal. */
+static enum rvf_err load_slot(const struct pflash *fl, const struct rvf_flash *fh, int i,
+                              const uint8_t **img, struct rvf_error *er)
 {
-        const struct board_info *b = &boot_state.board;
-        static uint8_t hdr[RVF_FLASH_HDR_SIZE];
+        uint64_t pa = 0;
+
+        boot_rvf.slot = i;
+        boot_rvf.length = fh->slot[i].length;
+        if (boot_rvf.length == 0) {
+                return rvf_error_set(er, RVF_E_FIELD, -1, 0, "slot length", "the slot is empty");
+        }
+        uint64_t pages = (boot_rvf.length + PALLOC_PAGE_SIZE - 1) >> PALLOC_PAGE_SHIFT;
+        if (mem_alloc_pages(&boot_state.mem, pages, 1, &pa) != PALLOC_OK) {
+                return rvf_error_set(er, RVF_E_RANGE, -1, 0, "slot length",
+                                     "no RAM to copy the slot into");
+        }
+        uint64_t t0 = hal_time_ns();
+        if (hal_pflash_read(fl, fh->slot[i].offset, (void *)(uintptr_t)pa,
+                            (size_t)boot_rvf.length) != PFLASH_OK) {
+                mem_free_pages(&boot_state.mem, pa, pages);
+                return rvf_error_set(er, RVF_E_RANGE, -1, 0, "slot offset/length",
+                                     "outside flash bank 0");
+        }
+        boot_rvf.copy_ns = hal_time_ns() - t0;
+        *img = (const uint8_t *)(uintptr_t)pa;
+        return RVF_OK;
+}
+
+/* Slot i copied and checked; on success the verdict says so, else boot_rvf says why not. */
+static enum rvf_err boot_slot(const struct pflash *fl, const struct rvf_flash *fh, int i)
+{
         struct rvf_error er;
         const uint8_t *img = NULL;
 
-        fmt_format(boot_rvf.line, sizeof(boot_rvf.line),
-                   "boot: no RVF image in flash bank 0: the partitions and agents linked into "
-                   "RVM\n");
-        if (b->flash_count == 0 || b->flash[0].size < RVF_FLASH_SLOT_B) {
-                return;
-        }
-        const struct pflash fl = {.base = b->flash[0].base, .size = b->flash[0].size};
-        if (hal_pflash_read(&fl, RVF_FLASH_HDR_OFFSET, hdr, sizeof(hdr)) != PFLASH_OK ||
-            memcmp(hdr, rvf_flash_magic, sizeof(rvf_flash_magic)) != 0) {
-                return; /* no image in boot flash: the linked tables */
-        }
-        boot_rvf.slot = -1;
         boot_rvf.err_segment = -1;
-        witness_crypto_init(); /* mbedTLS's arena, for the ECDSA verify */
-        enum rvf_err e = load_slot(&fl, hdr, &img, &er);
+        boot_rvf.verify_ns = 0;
+        enum rvf_err e = load_slot(fl, fh, i, &img, &er);
+        boot_rvf.slot_copy = img;
         if (e == RVF_OK) {
                 uint64_t t0 = hal_time_ns();
                 e = check(img, boot_rvf.length, &er);
                 boot_rvf.verify_ns = hal_time_ns() - t0;
         }
         boot_rvf.err = (int)e;
-        boot_rvf.slot_copy = img;
         if (e == RVF_OK) {
                 boot_rvf.state = BOOT_RVF_VERIFIED;
                 boot_rvf.err_segment = 0; /* WK_BOOT_RVF's cap is 0 for a verified image */
@@ -456,11 +439,127 @@ void boot_rvf_check(void)
         } else {
                 refuse(&er);
         }
+        return e;
+}
+
+/* Program one update word of slot i in the boot flash (erased until now: no erase needed). */
+static void update_mark(int i, enum rvf_upd_word w)
+{
+        uint8_t v[4];
+        uint32_t x = rvf_update_word_value(w);
+
+        for (int b = 0; b < 4; b++) {
+                v[b] = (uint8_t)(x >> (8 * b));
+        }
+        if (hal_pflash_program(&boot_rvf_flash, RVF_FLASH_HDR_OFFSET + RVF_UPD_WORD_OFF(i, w), v,
+                               sizeof(v)) != PFLASH_OK) {
+                boot_rvf.upd_flash_err = true;
+        }
+}
+
+/* An update step for the console (kernel/main.c prints boot_rvf.upd_line) and the log. */
+static void update_event(int slot, unsigned ev, uint64_t version, const char *what)
+{
+        boot_rvf.upd_slot = slot;
+        boot_rvf.upd_event = ev;
+        boot_rvf.upd_version = version;
+        fmt_format(boot_rvf.upd_line, sizeof(boot_rvf.upd_line), "boot: update in slot %c: %s%s\n",
+                   'A' + slot, what,
+                   boot_rvf.upd_flash_err ? " (writing its state to flash failed)" : "");
+}
+
+void boot_rvf_check(void)
+{
+        const struct board_info *b = &boot_state.board;
+        static uint8_t hdr[RVF_FLASH_HDR_SIZE];
+        struct rvf_flash fh;
+        struct rvf_upd_state us[RVF_FLASH_SLOTS];
+        struct rvf_boot_choice ch;
+        struct rvf_error er;
+        enum rvf_err e;
+
+        boot_rvf.upd_slot = -1;
+        fmt_format(boot_rvf.line, sizeof(boot_rvf.line),
+                   "boot: no RVF image in flash bank 0: the partitions and agents linked into "
+                   "RVM\n");
+        if (b->flash_count == 0 || b->flash[0].size < RVF_FLASH_SIZE) {
+                return;
+        }
+        /* Word programs only: no CFI probe (address 0 stays unmapped) and no erase. */
+        boot_rvf_flash = (struct pflash){.base = b->flash[0].base, .size = b->flash[0].size};
+        const struct pflash *fl = &boot_rvf_flash;
+        if (hal_pflash_read(fl, RVF_FLASH_HDR_OFFSET, hdr, sizeof(hdr)) != PFLASH_OK ||
+            memcmp(hdr, rvf_flash_magic, sizeof(rvf_flash_magic)) != 0) {
+                return; /* no image in boot flash: the linked tables */
+        }
+        boot_rvf.slot = -1;
+        boot_rvf.err_segment = -1;
+        witness_crypto_init(); /* mbedTLS's arena, for the ECDSA verify */
+        if ((e = rvf_flash_header_parse(hdr, fl->size, &fh, &er)) != RVF_OK ||
+            (e = rvf_update_state(hdr, 0, &us[0], &er)) != RVF_OK ||
+            (e = rvf_update_state(hdr, 1, &us[1], &er)) != RVF_OK) {
+                boot_rvf.err = (int)e;
+                refuse(&er);
+        } else if (rvf_boot_choose(&fh, us, &ch), ch.slot < 0) {
+                rvf_error_set(&er, RVF_E_FIELD, -1, 0, "slot flags", "no slot is marked to boot");
+                boot_rvf.err = RVF_E_FIELD;
+                refuse(&er);
+        } else if (ch.step == RVF_STEP_ROLLBACK) {
+                update_mark(ch.other, RVF_UPD_W_REJECTED);
+                update_event(ch.other, RVF_SLOT_EV_ROLLBACK, fh.slot[ch.other].image_version,
+                             "its first boot never passed its self-test: rolled back");
+                boot_slot(fl, &fh, ch.slot);
+        } else if (ch.step == RVF_STEP_TRY) {
+                /* Marked before the attempt: a boot that dies now rolls back next time. */
+                update_mark(ch.other, RVF_UPD_W_TRYING);
+                boot_rvf.upd_trying = true;
+                update_event(ch.other, RVF_SLOT_EV_TRY, fh.slot[ch.other].image_version,
+                             "booting it for the first time; it stays if it passes its self-test");
+                if (boot_slot(fl, &fh, ch.slot) != RVF_OK) {
+                        char why[sizeof(boot_rvf.msg)];
+                        memcpy(why, boot_rvf.msg, sizeof(why));
+                        update_mark(ch.other, RVF_UPD_W_REJECTED);
+                        boot_rvf.upd_trying = false;
+                        fmt_format(boot_rvf.upd_msg, sizeof(boot_rvf.upd_msg),
+                                   "refused (%s); booting slot %c", why, 'A' + fh.active);
+                        update_event(ch.other, RVF_SLOT_EV_REJECT, fh.slot[ch.other].image_version,
+                                     boot_rvf.upd_msg);
+                        boot_slot(fl, &fh, fh.active);
+                }
+        } else {
+                boot_slot(fl, &fh, ch.slot);
+        }
         verdict_line();
         /* The verdict and what was signed: a refused image measures differently. */
         witness_attest_measure(&boot_state.attest, "rvf", boot_rvf.msg, strlen(boot_rvf.msg), NULL);
         witness_attest_measure(&boot_state.attest, "rvf-digest", boot_rvf.digest,
                                sizeof(boot_rvf.digest), NULL);
+}
+
+void boot_rvf_self_test(bool passed, const char *why)
+{
+        if (!boot_rvf.upd_trying) {
+                return;
+        }
+        boot_rvf.upd_trying = false;
+        int x = boot_rvf.upd_slot;
+        if (passed) {
+                update_mark(x, RVF_UPD_W_CONFIRMED);
+                update_event(x, RVF_SLOT_EV_CONFIRM, boot_rvf.upd_version,
+                             "passed its self-test (everything in it started): it boots from "
+                             "now on");
+        } else {
+                update_mark(x, RVF_UPD_W_REJECTED);
+                fmt_format(boot_rvf.upd_msg, sizeof(boot_rvf.upd_msg),
+                           "failed its self-test (%s); the next boot returns to slot %c", why,
+                           'A' + (x ^ 1));
+                update_event(x, RVF_SLOT_EV_REJECT, boot_rvf.upd_version, boot_rvf.upd_msg);
+        }
+        witness_emit(&(struct witness_event){.kind = WK_BOOT_RVF_SLOT,
+                                             .flags = passed ? 0 : WITNESS_F_DENIED,
+                                             .target = (uint64_t)x,
+                                             .cap = boot_rvf.upd_event,
+                                             .payload = boot_rvf.upd_version});
 }
 
 void boot_rvf_check_floor(bool found, uint64_t floor, uint64_t seq, bool allowed)
@@ -508,6 +607,14 @@ void boot_rvf_witness(void)
             .cap =
                 (uint64_t)(uint32_t)boot_rvf.err | ((uint64_t)(uint32_t)boot_rvf.err_segment << 32),
             .payload = d8});
+        if (boot_rvf.upd_slot >= 0) { /* an update step taken before the log ran */
+                witness_emit(&(struct witness_event){
+                    .kind = WK_BOOT_RVF_SLOT,
+                    .flags = boot_rvf.upd_event == RVF_SLOT_EV_TRY ? 0 : WITNESS_F_DENIED,
+                    .target = (uint64_t)boot_rvf.upd_slot,
+                    .cap = boot_rvf.upd_event,
+                    .payload = boot_rvf.upd_version});
+        }
 }
 
 void boot_rvf_refuse_late(const char *why)

@@ -102,6 +102,9 @@ static enum boot_status phase_witness(char *msg, size_t cap)
         boot_measure_image();
         /* wlog_start also checks the image's version against the store (downgrade). */
         int started = wlog_start(boot_state.attest.digest, msg, cap);
+        if (boot_rvf.upd_slot >= 0) {
+                con_puts(boot_rvf.upd_line); /* an A/B update step taken before the verdict */
+        }
         con_puts(boot_rvf.line); /* the verdict, or that bank 0 holds no image */
         return started == 0 ? BOOT_OK : BOOT_FAILED;
 }
@@ -342,7 +345,21 @@ static enum boot_status phase_handoff(char *msg, size_t cap)
 #else
         unsigned agents = 0;
 #endif
-        (void)agents;
+        /* An update tried for the first time passes its boot self-test when everything in
+         * its image started: it is kept, or the next boot returns to the other slot. */
+        size_t want = 0;
+        for (size_t i = 0; i < boot_rvf.tables.agent_count; i++) {
+                want += boot_rvf.tables.agents[i].on_demand ? 0 : 1;
+        }
+        if (boot_rvf.upd_trying) {
+                char why[120];
+                fmt_format(why, sizeof(why), "%u of %zu partitions and %u of %zu agents started",
+                           started, boot_rvf.tables.part_count, agents, want);
+                bool ok = boot_rvf.state == BOOT_RVF_VERIFIED &&
+                          started == boot_rvf.tables.part_count && agents == want;
+                boot_rvf_self_test(ok, boot_rvf.state == BOOT_RVF_VERIFIED ? why : boot_rvf.msg);
+                con_puts(boot_rvf.upd_line);
+        }
 #ifdef RVM_KTEST
         fmt_format(msg, cap, "%u partition%s started; in-kernel tests on uart0 (test image)",
                    started, started == 1 ? "" : "s");

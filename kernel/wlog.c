@@ -9,6 +9,7 @@
 
 #include "arch/aarch64/arch.h"
 #include "boot/boot.h"
+#include "boot/rvf_update.h"
 #include "hal/pflash.h"
 #include "hal/timer.h"
 #include "hal/wkey.h"
@@ -133,22 +134,20 @@ static const char *store_state_name(int s)
 static void wlog_on_seal(void *ctx);
 
 /*
- * Downgrade protection for the image in boot flash: the newest WK_BOOT_RVF of an image that
- * was verified (not denied), or WK_BOOT_RVF_ALLOW from the monitor, in the store just
- * attached, gives the oldest version this boot may run (boot/rvf_boot.c decides and
- * measures). Between attach and start, so the refusal is in the boot's digest.
+ * Downgrade protection for the image in boot flash: the store just attached, read newest
+ * first, gives the version of the last image that booted, or the one the monitor allowed
+ * (rvf_floor_visit, boot/rvf_update.c); boot/rvf_boot.c refuses an older one and measures
+ * it. Between attach and start, so the refusal is in the boot's digest.
  */
 static void wlog_rvf_floor(void)
 {
-        static const uint16_t kinds[] = {WK_BOOT_RVF, WK_BOOT_RVF_ALLOW};
-        struct witness_record r;
+        struct rvf_floor f = {0};
 
         if (boot_rvf.state == BOOT_RVF_NONE) {
                 return;
         }
-        bool found = witness_log_find_last(&wlog, kinds, 2, WITNESS_F_DENIED, &r) == WITNESS_OK;
-        boot_rvf_check_floor(found, found ? r.target : 0, found ? r.seq : 0,
-                             found && r.kind == WK_BOOT_RVF_ALLOW);
+        (void)witness_log_scan_back(&wlog, rvf_floor_visit, &f);
+        boot_rvf_check_floor(f.found, f.version, f.seq, f.allowed);
 }
 
 int wlog_start(const uint8_t digest[32], char *msg, size_t cap)

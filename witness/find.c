@@ -1,12 +1,12 @@
 /*
- * witness/find.c — the newest record of some kinds in the store, read back from its end.
+ * witness/find.c — the store's records, newest first, read back from its end.
  *
  * RVM asks this once at boot, between attaching the store and starting the log, for facts an
- * earlier boot recorded that this one must honour (boot/rvf_boot.c: the image version the
+ * earlier boot recorded that this one must honour (kernel/wlog.c: the image version the
  * machine last booted, for downgrade protection). It reads the log area backwards from the
  * write position to where history begins (the ring's start after a rotation), skipping batch
- * headers and tombstones, and stops at the first match: a boot's facts are near its start, so
- * it reads about one boot's worth of records.
+ * headers and tombstones, until the visitor has seen enough: a boot's facts are near its
+ * start, so that is about one boot's worth of records.
  *
  * What it reads is what attach left: the records after the last anchor have just been
  * verified (chain links and seal), older ones are covered by that anchor's head and checked
@@ -17,25 +17,14 @@
 
 #include "witness/internal.h"
 
-static bool wanted(const struct witness_record *r, const uint16_t *kinds, unsigned n,
-                   uint8_t without_flags)
-{
-        if ((r->flags & without_flags) != 0)
-                return false;
-        for (unsigned i = 0; i < n; i++)
-                if (r->kind == kinds[i])
-                        return true;
-        return false;
-}
-
-enum witness_err witness_log_find_last(const struct witness_log *log, const uint16_t *kinds,
-                                       unsigned n, uint8_t without_flags,
-                                       struct witness_record *out)
+enum witness_err witness_log_scan_back(const struct witness_log *log,
+                                       bool (*visit)(void *ctx, const struct witness_record *r),
+                                       void *ctx)
 {
         const struct witness_flash *f = &log->flash;
         uint8_t b[WS_SLOT];
 
-        if (log == NULL || kinds == NULL || out == NULL || n == 0)
+        if (log == NULL || visit == NULL)
                 return WITNESS_E_INVAL;
         if (log->store_state != WITNESS_STORE_OK && log->store_state != WITNESS_STORE_FULL)
                 return WITNESS_E_NOSTORE;
@@ -56,10 +45,8 @@ enum witness_err witness_log_find_last(const struct witness_log *log, const uint
                         continue;
                 struct witness_record r;
                 witness_record_decode(b, &r);
-                if (wanted(&r, kinds, n, without_flags)) {
-                        *out = r;
+                if (visit(ctx, &r))
                         return WITNESS_OK;
-                }
         }
         return WITNESS_E_NOENT;
 }

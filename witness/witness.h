@@ -27,6 +27,7 @@ enum witness_kind {
         WK_BOOT_RVF = 0x0104,         /* RVF verdict: image version, err | segment << 32, digest */
         WK_BOOT_RVF_SEGMENT = 0x0105, /* a verified segment: id, type | index << 8, hash[0..7] */
         WK_BOOT_RVF_ALLOW = 0x0106,   /* the monitor allows booting image version target next */
+        WK_BOOT_RVF_SLOT = 0x0107,    /* an A/B update step: slot, RVF_SLOT_EV_*, image version */
         WK_PART_CREATE = 0x0201,
         WK_PART_STATE = 0x0202,
         WK_PART_DESTROY = 0x0203,
@@ -99,7 +100,7 @@ enum witness_err {
         WITNESS_E_CRYPTO,  /* mbedTLS failed (allocation in the HMAC path) */
         WITNESS_E_NOSTORE, /* the operation needs a store and there is none usable */
         WITNESS_E_STATE,   /* wrong order of calls (e.g. store attached after emitting) */
-        WITNESS_E_NOENT,   /* no such record (witness_log_find_last) */
+        WITNESS_E_NOENT,   /* no such record (witness_log_scan_back) */
 };
 
 /* ---- the record ---- */
@@ -459,12 +460,12 @@ enum witness_err witness_log_init(struct witness_log *log, const struct witness_
  * and witness_log_start() records why the store is not being written. */
 enum witness_err witness_log_attach_store(struct witness_log *log, const struct witness_flash *f,
                                           bool format_if_blank);
-/* After attach, before start: the newest record in the store whose kind is one of kinds[0..n)
- * and whose flags have none of without_flags (witness/find.c). WITNESS_OK and *out,
- * E_NOENT (none), E_NOSTORE (no store, or one that did not verify) or E_FLASH. */
-enum witness_err witness_log_find_last(const struct witness_log *log, const uint16_t *kinds,
-                                       unsigned n, uint8_t without_flags,
-                                       struct witness_record *out);
+/* After attach, before start: the store's records newest first (witness/find.c) until
+ * visit returns true (WITNESS_OK); E_NOENT when it never does, E_NOSTORE (no store, or one
+ * that did not verify) or E_FLASH. */
+enum witness_err witness_log_scan_back(const struct witness_log *log,
+                                       bool (*visit)(void *ctx, const struct witness_record *r),
+                                       void *ctx);
 /* First record of the boot: WK_BOOT_ATTEST carrying the digest (then WK_WIT_RECOVERED if
  * the store was recovered, WK_WIT_STORE_FULL if it cannot be written). */
 enum witness_err witness_log_start(struct witness_log *log,

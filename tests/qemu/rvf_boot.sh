@@ -13,6 +13,9 @@
 #     WK_BOOT_RVF record naming the error and no WK_BOOT_RVF_SEGMENT record;
 #   - downgrade protection: version 2 booted, then version 1 on the same witness store is
 #     refused until the monitor's `image allow-downgrade 1` (witnessed), then it boots;
+#   - A/B updates (rvf update): a good update tried and kept; one failing its self-test, one
+#     whose try never confirmed and one signed with another key each back to the other slot;
+#     each step witnessed and named by tools/witness replay;
 #   - tools/rvf inspect and verify on the image, and verify's exit status on corrupted copies.
 # Prints "rvf-boot: P passed, F failed".
 set -u
@@ -39,7 +42,7 @@ boot() {
 	[ -n "${4:-}" ] || { rm -f "$store" && truncate -s 64M "$store"; }
 	timeout 90 "$qemu" -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m 1G -nic none \
 		-display none -monitor none -serial stdio \
-		-drive if=pflash,format=raw,unit=0,file="$1",readonly=on \
+		-drive if=pflash,format=raw,unit=0,file="$1" \
 		-drive if=pflash,format=raw,unit=1,file="$store" $keydev <"$3" >"$2" 2>&1
 }
 has() { grep -q -- "$2" "$1"; }
@@ -279,6 +282,74 @@ fi
 st=$?
 if [ "$st" -eq 8 ]; then pass "rvf verify --min-version 2 on version 1: exit 8"; else
 	fail "rvf verify --min-version 2 on version 1: exit $st"; fi
+
+# ---- A/B updates: a good one is tried and kept; one failing its self-test, one whose try
+# never confirmed and one that does not verify each return to the slot that booted before ----
+ab=$work/ab.img
+cp "$flash" "$ab"
+store=$work/ab.wit
+rm -f "$store" && truncate -s 64M "$store"
+abboot() { boot "$ab" "$work/ab-$1.log" "$quick" "$store"; }
+line() { grep -a -m 1 "$2" "$work/ab-$1.log" | tr -d '\r'; }
+"$tool" update "$ab" "$work/v2.rvf" >/dev/null
+abboot 1
+abboot 2
+if has "$work/ab-1.log" "boot: update in slot B: booting it for the first time" &&
+	has "$work/ab-1.log" "boot: rvf slot B .*image version 2" &&
+	has "$work/ab-1.log" "boot: update in slot B: passed its self-test" &&
+	has "$work/ab-2.log" "boot: rvf slot B .*: verified: .*image version 2" &&
+	! has "$work/ab-2.log" "boot: update in slot"; then
+	pass "A/B: an update in slot B is tried, passes its self-test, is kept: the next boot runs it"
+else
+	fail "A/B: a good update (try: '$(line 1 'update in slot')', then: '$(line 2 'boot: rvf')')" "see $work/ab-1.log"
+fi
+# Version 3 asks for more RAM than the machine has: it verifies, its partitions cannot all
+# be created, so it fails its self-test; the next boot returns to slot B.
+sed -e 's/^image_version .*/image_version 3/' \
+	-e '0,/^partition .* guest .* mem=[0-9]*[KMG]* /s/ mem=[0-9]*[KMG]* / mem=2G /' \
+	"$(dirname "$rvf")/$profile.spec" >"$work/v3.spec"
+"$tool" build -o "$work/v3.rvf" "$work/v3.spec" --key "$key" >/dev/null 2>"$work/v3.err"
+"$tool" update "$ab" "$work/v3.rvf" >/dev/null
+abboot 3
+abboot 4
+if has "$work/ab-3.log" "boot: update in slot A: booting it for the first time" &&
+	has "$work/ab-3.log" "boot: update in slot A: failed its self-test (.*); the next boot returns to slot B" &&
+	has "$work/ab-4.log" "boot: rvf slot B .*: verified: .*image version 2"; then
+	pass "A/B: an update that fails its self-test (version 3, more RAM than there is) is refused; the next boot returns to slot B"
+else
+	fail "A/B: a failing update (self-test: '$(line 3 'update in slot A: f')', then: '$(line 4 'boot: rvf')')" "see $work/ab-3.log"
+fi
+# Version 4, as if the boot trying it had died: TRYING already programmed, never confirmed.
+"$tool" sign "$rvf" --key "$key" --image-version 4 -o "$work/v4.rvf" >/dev/null
+"$tool" update "$ab" "$work/v4.rvf" >/dev/null
+printf 'TRYG' | dd of="$ab" bs=1 seek=$((0xF00000 + 0x800 + 4)) conv=notrunc 2>/dev/null
+abboot 5
+if has "$work/ab-5.log" "boot: update in slot A: its first boot never passed its self-test: rolled back" &&
+	has "$work/ab-5.log" "boot: rvf slot B .*: verified: .*image version 2"; then
+	pass "A/B: an update whose first boot never confirmed (a crash) is rolled back to slot B"
+else
+	fail "A/B: rollback of an unconfirmed try ('$(line 5 'update in slot')')" "see $work/ab-5.log"
+fi
+# Signed with another key: refused as an update; slot B boots in the same boot.
+"$tool" update "$ab" "$work/other.rvf" >/dev/null
+abboot 6
+if has "$work/ab-6.log" "boot: update in slot A: refused (REFUSED: segment .* (CRYPTO): key_id: signed with another key.*); booting slot B" &&
+	has "$work/ab-6.log" "boot: rvf slot B .*: verified: .*image version 2"; then
+	pass "A/B: an update signed with another key is refused; slot B boots in the same boot"
+else
+	fail "A/B: a refused update ('$(line 6 'update in slot')')" "see $work/ab-6.log"
+fi
+# Every step witnessed, and tools/witness replay names the image each boot ran.
+steps=$("$wtool" show "$store" --kind WK_BOOT_RVF_SLOT 2>/dev/null | sed -n 's/.*target=\(0x[0-9a-f]*\) cap=\(0x[0-9a-f]*\) .*/\1:\2/p' | tr '\n' ' ')
+"$wtool" replay "$store" --at 999999999 >"$work/ab-replay.txt" 2>&1
+if [ "$steps" = "0x1:0x1 0x1:0x2 0x0:0x1 0x0:0x3 0x0:0x4 0x0:0x3 " ] &&
+	grep -q "^  boot 2: image version 2 verified" "$work/ab-replay.txt" &&
+	grep -q "^  boot 3: image refused .*update in slot A (version 3) refused or failed its self-test" "$work/ab-replay.txt" &&
+	grep -q "^  boot 5: image version 2 verified .*update in slot A (version 4) rolled back" "$work/ab-replay.txt"; then
+	pass "A/B: each step witnessed (try, confirm, try, fail, rollback, refuse); replay shows the image of each boot"
+else
+	fail "A/B: steps witnessed '$steps'" "see $work/ab-replay.txt"
+fi
 
 if [ "$witnessed_ok" -eq "$refusals" ]; then
 	pass "each of the $refusals refusals witnessed: a denied WK_BOOT_RVF naming the error, no segment records"

@@ -375,11 +375,22 @@ static void boot_once(struct witness_log *log, struct witness_flash *fl, int n, 
         assert_int_equal(lock_depth, 0);
 }
 
-/* Downgrade protection reads the newest record of some kinds back from the end of the
- * store, across boots, skipping denied ones and batch headers. */
-static void test_find_last_reads_the_newest_record_of_a_kind_across_boots(void **st)
+/* The newest WK_BOOT_RVF or WK_BOOT_RVF_ALLOW that is not denied, as a scan_back visitor. */
+static bool newest_verdict(void *ctx, const struct witness_record *r)
 {
-        static const uint16_t kinds[] = {WK_BOOT_RVF, WK_BOOT_RVF_ALLOW};
+        struct witness_record *out = ctx;
+
+        if ((r->kind != WK_BOOT_RVF && r->kind != WK_BOOT_RVF_ALLOW) ||
+            (r->flags & WITNESS_F_DENIED) != 0)
+                return false;
+        *out = *r;
+        return true;
+}
+
+/* Downgrade protection reads records back from the end of the store, newest first, across
+ * boots and batches (a visitor picks what it needs). */
+static void test_scan_back_reads_the_newest_records_first_across_boots(void **st)
+{
         struct fake fk;
         struct witness_flash fl;
         struct witness_log log;
@@ -389,8 +400,7 @@ static void test_find_last_reads_the_newest_record_of_a_kind_across_boots(void *
         fake_init(&fk, &fl, 1024, 16);
         log_make(&log, 256, 16);
         assert_int_equal(witness_log_attach_store(&log, &fl, true), WITNESS_OK);
-        assert_int_equal(witness_log_find_last(&log, kinds, 2, WITNESS_F_DENIED, &r),
-                         WITNESS_E_NOENT);
+        assert_int_equal(witness_log_scan_back(&log, newest_verdict, &r), WITNESS_E_NOENT);
         assert_int_equal(witness_log_start(&log, NULL), WITNESS_OK);
         emit_n(&log, 5, 1);
         assert_int_equal(
@@ -401,7 +411,7 @@ static void test_find_last_reads_the_newest_record_of_a_kind_across_boots(void *
         /* The next boot: the version-7 record, 40 records and two batches back. */
         log_make(&log, 256, 16);
         assert_int_equal(witness_log_attach_store(&log, &fl, true), WITNESS_OK);
-        assert_int_equal(witness_log_find_last(&log, kinds, 2, WITNESS_F_DENIED, &r), WITNESS_OK);
+        assert_int_equal(witness_log_scan_back(&log, newest_verdict, &r), WITNESS_OK);
         assert_int_equal(r.kind, WK_BOOT_RVF);
         assert_int_equal(r.target, 7);
         assert_int_equal(witness_log_start(&log, NULL), WITNESS_OK);
@@ -417,13 +427,12 @@ static void test_find_last_reads_the_newest_record_of_a_kind_across_boots(void *
         assert_int_equal(witness_log_flush(&log), WITNESS_OK);
         log_make(&log, 256, 16);
         assert_int_equal(witness_log_attach_store(&log, &fl, true), WITNESS_OK);
-        assert_int_equal(witness_log_find_last(&log, kinds, 2, WITNESS_F_DENIED, &r), WITNESS_OK);
+        assert_int_equal(witness_log_scan_back(&log, newest_verdict, &r), WITNESS_OK);
         assert_int_equal(r.kind, WK_BOOT_RVF_ALLOW);
         assert_int_equal(r.target, 3);
         /* Without a store there is nothing to read. */
         log_make(&log, 256, 16);
-        assert_int_equal(witness_log_find_last(&log, kinds, 2, WITNESS_F_DENIED, &r),
-                         WITNESS_E_NOSTORE);
+        assert_int_equal(witness_log_scan_back(&log, newest_verdict, &r), WITNESS_E_NOSTORE);
         free(fk.mem);
 }
 
@@ -1298,7 +1307,7 @@ int main(void)
             cmocka_unit_test(test_delete_insert_reorder),
             cmocka_unit_test(test_boot_continuation),
             cmocka_unit_test(test_power_cut_sweep),
-            cmocka_unit_test(test_find_last_reads_the_newest_record_of_a_kind_across_boots),
+            cmocka_unit_test(test_scan_back_reads_the_newest_records_first_across_boots),
             cmocka_unit_test(test_store_full),
             cmocka_unit_test(test_ring_tail_verify_emit),
             cmocka_unit_test(test_serial_roundtrip),

@@ -31,6 +31,10 @@ const char cli_usage[] =
     "  flash -o IMG --rvm RVM.BIN --slot-a A.RVF [--slot-b B.RVF]\n"
     "      One 64 MiB flash file (QEMU pflash bank 0): RVM at 0, the flash header at\n"
     "      0xF00000, RVF slot A at 0x1000000 (booted), slot B at 0x2800000\n"
+    "  update IMG NEW.RVF\n"
+    "      Write NEW.RVF into IMG's other slot (the one not booting now) and mark it to be\n"
+    "      tried once at the next boot: RVM verifies it, boots it, and keeps it when it passes\n"
+    "      its boot self-test; otherwise the boot after returns to the previous slot\n"
     "  keygen KEY [--force]      new P-256 key: KEY (32-byte scalar) and KEY.pub (65-byte\n"
     "                            point); KEY may be .pub wherever only checking is done\n"
     "exit status: 0 ok, 1 usage or I/O, 2 malformed file, 3 content hash, 4 image or\n"
@@ -412,105 +416,6 @@ static int cmd_sign(struct ctx *c, int argc, char **argv)
         return st;
 }
 
-static int cmd_flash(struct ctx *c, int argc, char **argv)
-{
-        const char *out = NULL, *rvm = NULL, *slot[RVF_FLASH_SLOTS] = {NULL, NULL};
-        for (int i = 0; i + 1 < argc; i += 2) {
-                if (strcmp(argv[i], "-o") == 0) {
-                        out = argv[i + 1];
-                } else if (strcmp(argv[i], "--rvm") == 0) {
-                        rvm = argv[i + 1];
-                } else if (strcmp(argv[i], "--slot-a") == 0) {
-                        slot[0] = argv[i + 1];
-                } else if (strcmp(argv[i], "--slot-b") == 0) {
-                        slot[1] = argv[i + 1];
-                } else {
-                        return cli_err(c, RVF_EXIT_USAGE, "flash: unexpected '%s'", argv[i]);
-                }
-        }
-        if (out == NULL || rvm == NULL || slot[0] == NULL || argc % 2 != 0) {
-                return cli_err(c, RVF_EXIT_USAGE,
-                               "flash -o IMG --rvm RVM.BIN --slot-a A.RVF "
-                               "[--slot-b B.RVF]");
-        }
-        uint8_t *img = malloc(RVF_FLASH_SIZE);
-        size_t n = 0;
-        uint8_t *r = cli_read_file(rvm, &n);
-        int st = 0;
-        if (img == NULL || r == NULL) {
-                st = cli_err(c, RVF_EXIT_USAGE, "cannot read %s", rvm);
-        } else if (n > RVF_FLASH_RVM_MAX) {
-                st = cli_err(c, RVF_EXIT_USAGE, "%s: %zu bytes, more than the %llu RVM may use",
-                             rvm, n, (unsigned long long)RVF_FLASH_RVM_MAX);
-        }
-        if (st == 0) {
-                uint8_t *h = img + RVF_FLASH_HDR_OFFSET;
-                memset(img, 0xFF, RVF_FLASH_SIZE); /* erased NOR */
-                memcpy(img, r, n);
-                memset(h, 0, RVF_FLASH_HDR_SIZE);
-                memcpy(h, rvf_flash_magic, sizeof(rvf_flash_magic));
-                h[0x08] = RVF_FLASH_VERSION;
-                h[0x0C] = RVF_FLASH_SLOTS;
-                for (int b = 0; b < 8; b++) {
-                        h[0x18 + b] = (uint8_t)((uint64_t)n >> (8 * b));
-                }
-                rvf_sha256(r, n, h + 0x20);
-        }
-        for (unsigned i = 0; st == 0 && i < RVF_FLASH_SLOTS; i++) {
-                uint8_t *e = img + RVF_FLASH_HDR_OFFSET + 0x40 + 32 * i;
-                uint64_t base = i ? RVF_FLASH_SLOT_B : RVF_FLASH_SLOT_A, ver = 0, len = 0;
-                for (int b = 0; b < 8; b++) {
-                        e[b] = (uint8_t)(base >> (8 * b));
-                }
-                if (slot[i] != NULL) {
-                        struct loaded *l = calloc(1, sizeof(*l));
-                        struct rvf_sig sg;
-                        struct rvf_error er;
-                        st = l ? cli_load_rvf(c, slot[i], l) : RVF_EXIT_USAGE;
-                        if (st == 0 && l->len > RVF_FLASH_SLOT_MAX) {
-                                st =
-                                    cli_err(c, RVF_EXIT_USAGE, "%s is larger than a slot", slot[i]);
-                        }
-                        if (st == 0) {
-                                if (rvf_sig_parse(&l->f, &sg, &er) == RVF_OK) {
-                                        ver = sg.image_version;
-                                }
-                                len = l->len;
-                                memcpy(img + base, l->data, len);
-                                e[24] = i == 0 ? RVF_FLASH_SLOT_ACTIVE : 0;
-                        }
-                        if (l) {
-                                free(l->data);
-                        }
-                        free(l);
-                }
-                for (int b = 0; b < 8; b++) {
-                        e[8 + b] = (uint8_t)(len >> (8 * b));
-                        e[16 + b] = (uint8_t)(ver >> (8 * b));
-                }
-        }
-        if (st == 0) {
-                struct rvf_flash fl;
-                struct rvf_error er;
-                enum rvf_err e = rvf_flash_parse(img, RVF_FLASH_SIZE, &fl, &er);
-                if (e != RVF_OK) {
-                        st = cli_report(c, out, e, &er);
-                } else if (cli_write_file(out, img, RVF_FLASH_SIZE, 0644) != 0) {
-                        st = cli_err(c, RVF_EXIT_USAGE, "cannot write %s", out);
-                } else {
-                        fprintf(c->out,
-                                "rvf: wrote %s: RVM %zu bytes at 0x0, slot A %llu bytes at "
-                                "0x%llx (image version %llu)\n",
-                                out, n, (unsigned long long)fl.slot[0].length,
-                                (unsigned long long)fl.slot[0].offset,
-                                (unsigned long long)fl.slot[0].image_version);
-                }
-        }
-        free(r);
-        free(img);
-        return st;
-}
-
 static int cmd_keygen(struct ctx *c, int argc, char **argv)
 {
         bool force = argc == 2 && strcmp(argv[1], "--force") == 0;
@@ -565,7 +470,9 @@ int rvf_tool_run(int argc, char **argv, FILE *out, FILE *err)
         } else if (strcmp(cmd, "sign") == 0) {
                 return cmd_sign(&c, argc, argv);
         } else if (strcmp(cmd, "flash") == 0) {
-                return cmd_flash(&c, argc, argv);
+                return cli_flash(&c, argc, argv);
+        } else if (strcmp(cmd, "update") == 0) {
+                return cli_update(&c, argc, argv);
         } else if (strcmp(cmd, "keygen") == 0) {
                 return cmd_keygen(&c, argc, argv);
         }

@@ -1,6 +1,7 @@
 /*
  * tools/rvf/cli_priv.h: what the files of the rvf command line share (cli.c: dispatch,
- * verify, extract, sign, flash, keygen; build.c: build and its spec; inspect.c).
+ * verify, extract, sign, keygen; build.c: build and its spec; inspect.c; flash.c: flash and
+ * update).
  */
 #ifndef RVM_TOOLS_RVF_CLI_PRIV_H
 #define RVM_TOOLS_RVF_CLI_PRIV_H
@@ -39,6 +40,8 @@ int cli_load_rvf(struct ctx *c, const char *path, struct loaded *l);
 bool cli_parse_num(const char *s, uint64_t *v);
 
 int cli_build(struct ctx *c, int argc, char **argv);
+int cli_flash(struct ctx *c, int argc, char **argv);
+int cli_update(struct ctx *c, int argc, char **argv);
 int cli_inspect(struct ctx *c, int argc, char **argv);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * tools/witness/replay.c — rebuilds, from the records alone, the state they describe at a
  * sequence number: partitions and states, capabilities and holders, memory regions and
- * owners, communication edges and device leases. The payload encodings it reads are the
- * contract in docs/WITNESS.md ("Payloads"); records flagged DENIED change nothing.
+ * owners, communication edges and device leases, and which RVF image each boot ran (its
+ * verdict and any A/B update step). The payload encodings it reads are the contract in
+ * docs/WITNESS.md ("Payloads"); records flagged DENIED change nothing but a boot's verdict.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -29,11 +30,91 @@ struct table {
 /* Whole-table sweeps (merge, revoke) are bounded in total so no input can stall replay. */
 #define REPLAY_WORK_MAX 400000000ull
 
+/* A boot's RVF image: its last WK_BOOT_RVF verdict and WK_BOOT_RVF_SLOT step. */
+struct boot_image {
+        uint32_t boot;
+        bool have_verdict, refused;
+        uint64_t version, err, digest8, seq;
+        bool have_step;
+        uint64_t step_slot, step, step_version;
+};
+
 struct state {
         struct table part, caps, regions, edges, leases;
         uint64_t records, denied, work;
         int oom;
+        struct boot_image *boots;
+        size_t nboots, capboots;
 };
+
+/* The entry of r's boot (boots come in order), or NULL when out of memory. */
+static struct boot_image *boot_of(struct state *s, const struct witness_record *r)
+{
+        if (s->nboots > 0 && s->boots[s->nboots - 1].boot == r->boot)
+                return &s->boots[s->nboots - 1];
+        if (s->nboots == s->capboots) {
+                size_t n = s->capboots ? 2 * s->capboots : 16;
+                struct boot_image *b = realloc(s->boots, n * sizeof(*b));
+                if (b == NULL) {
+                        s->oom = 1;
+                        return NULL;
+                }
+                s->boots = b;
+                s->capboots = n;
+        }
+        s->boots[s->nboots] = (struct boot_image){.boot = r->boot};
+        return &s->boots[s->nboots++];
+}
+
+static void note_boot_image(struct state *s, const struct witness_record *r)
+{
+        struct boot_image *b;
+
+        if ((r->kind != WK_BOOT_RVF && r->kind != WK_BOOT_RVF_SLOT) || (b = boot_of(s, r)) == NULL)
+                return;
+        if (r->kind == WK_BOOT_RVF) {
+                b->have_verdict = true;
+                b->refused = (r->flags & WITNESS_F_DENIED) != 0;
+                b->version = r->target;
+                b->err = r->cap;
+                b->digest8 = r->payload;
+                b->seq = r->seq;
+        } else {
+                b->have_step = true;
+                b->step_slot = r->target;
+                b->step = r->cap;
+                b->step_version = r->payload;
+        }
+}
+
+static const char *const step_names[] = {"?", "tried for the first time", "confirmed (kept)",
+                                         "refused or failed its self-test",
+                                         "rolled back (its try never confirmed)"};
+
+static void print_boots(const struct state *s, FILE *out)
+{
+        fprintf(out, "boots (the RVF image each ran):\n");
+        for (size_t i = 0; i < s->nboots; i++) {
+                const struct boot_image *b = &s->boots[i];
+
+                fprintf(out, "  boot %" PRIu32 ":", b->boot);
+                if (b->have_verdict && !b->refused)
+                        fprintf(out,
+                                " image version %" PRIu64 " verified (digest %016" PRIx64
+                                "..., seq %" PRIu64 ")",
+                                b->version, b->digest8, b->seq);
+                else if (b->have_verdict)
+                        fprintf(out,
+                                " image refused (error %" PRIu64 ", segment %" PRId32
+                                "; seq %" PRIu64 "): nothing from it ran",
+                                b->err & 0xFFFFFFFFu, (int32_t)(b->err >> 32), b->seq);
+                if (b->have_step)
+                        fprintf(out, "%s update in slot %c (version %" PRIu64 ") %s",
+                                b->have_verdict ? ";" : "", b->step_slot ? 'B' : 'A',
+                                b->step_version, step_names[b->step < 5 ? b->step : 0]);
+                fputc('\n', out);
+        }
+}
 
 static size_t *probe(struct table *t, uint64_t id)
 {
@@ -346,6 +427,7 @@ void wt_replay(const struct wt_input *in, uint64_t at, FILE *out)
                 boot = r.boot;
                 started = true;
                 next = r.seq + 1;
+                note_boot_image(&s, &r);
                 apply(&s, &r);
         }
         fprintf(out, "state at seq %" PRIu64 " (%" PRIu64 " records applied, %" PRIu64 " denied)\n",
@@ -387,6 +469,7 @@ void wt_replay(const struct wt_input *in, uint64_t at, FILE *out)
                         fprintf(out,
                                 "  device %" PRIu64 " leased to %" PRIu64 " until %" PRIu64 " ns\n",
                                 s.leases.v[i].id, s.leases.v[i].a, s.leases.v[i].b);
+        print_boots(&s, out);
         if (s.oom)
                 fprintf(out, "warning: out of memory, state incomplete\n");
         if (s.work >= REPLAY_WORK_MAX)
@@ -401,4 +484,5 @@ void wt_replay(const struct wt_input *in, uint64_t at, FILE *out)
         free(s.edges.slot);
         free(s.leases.v);
         free(s.leases.slot);
+        free(s.boots);
 }
