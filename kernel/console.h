@@ -10,7 +10,9 @@
  * loses its own excess, whole writes at a time, counted (con_dropped; `ps`, `agents`); RVM's
  * own output is never dropped: when its buffer is full the writer waits for the UART.
  * Before the run loop starts (con_start_buffering) and after a panic, output is written
- * straight to the UART.
+ * straight to the UART. While a terminal is attached to a partition (con_focus, the monitor's
+ * `console`), only that partition's output and RVM's own go out; the others' is held in their
+ * buffers (and their excess dropped, counted) until the focus ends.
  */
 #ifndef RVM_KERNEL_CONSOLE_H
 #define RVM_KERNEL_CONSOLE_H
@@ -33,6 +35,9 @@ bool con_source_write(unsigned source, const char *s, size_t n);
 bool con_source_printf(unsigned source, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Bytes of source's output dropped since boot. */
 uint64_t con_dropped(unsigned source);
+
+/* Only source (and RVM's own output) goes out from now on; 0: every source again. */
+void con_focus(unsigned source);
 
 /* Feed the UART from the buffers while it has room, and ask for its transmit interrupt while
  * output is left; returns at once if another CPU is at it. CPU 0, outside every lock. */
