@@ -29,7 +29,7 @@ static bool buffering;
 static bool pending;
 static unsigned current = CON_SOURCES; /* the source whose line is half out, or none */
 static unsigned next_source;           /* round robin */
-static unsigned focus;                 /* an attached partition: only it and RVM go out */
+static unsigned focus;                 /* an attached partition: only its output goes out */
 
 _Static_assert((CON_RVM_BYTES & (CON_RVM_BYTES - 1)) == 0, "power of two");
 _Static_assert((CON_SOURCE_BYTES & (CON_SOURCE_BYTES - 1)) == 0, "power of two");
@@ -79,7 +79,7 @@ static void feed(bool wait)
                 if (current == CON_SOURCES) {
                         for (unsigned k = 0; k < CON_SOURCES; k++) {
                                 unsigned s = (next_source + k) % CON_SOURCES;
-                                if (focus != 0 && s != 0 && s != focus) {
+                                if (focus != 0 && s != focus) {
                                         continue; /* held while a terminal is attached */
                                 }
                                 if (bufs[s].head != bufs[s].tail) {

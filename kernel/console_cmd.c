@@ -6,9 +6,11 @@
  * While attached, every byte typed goes to the partition's UART receive FIFO, which raises
  * its interrupt; bytes it has no room for yet (its receiver is off, or the guest has not read
  * the FIFO) wait here, CONSOLE_QUEUE of them, and typing beyond that is dropped and counted.
- * The partition's UART output goes to the terminal as it comes (no "[name]" lines), and the
- * other partitions' output is held until the terminal detaches (kernel/console.h,
- * con_focus); RVM's own messages still appear. Attaching, detaching and every refusal are
+ * The partition's UART output goes to the terminal as it comes (no "[name]" lines), and all
+ * other output, RVM's own included, is held until the terminal detaches (kernel/console.h,
+ * con_focus), so nothing interleaves with the partition's screen: the other partitions'
+ * and agents' excess is dropped and counted (`ps`, `agents`), RVM's own comes out anyway if
+ * its 32 KiB fill. Attaching, detaching and every refusal are
  * witnessed (WK_DEV_CONSOLE, docs/WITNESS.md). All of it runs on CPU 0, in the monitor.
  */
 #include <stddef.h>
@@ -84,12 +86,12 @@ static void detach(void)
         }
         run_lock_give();
         witness_console(id, CONSOLE_OP_DETACH, 0, att.typed);
+        con_focus(0); /* what was held comes out first, then this */
         con_printf("\nconsole: partition %u detached (%llu bytes typed in, %llu dropped)\n", id,
                    (unsigned long long)att.typed,
                    (unsigned long long)(att.dropped + att.count));
         att.part = 0;
         att.count = 0;
-        con_focus(0);
         monitor_divert(NULL); /* and the prompt */
 }
 

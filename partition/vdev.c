@@ -74,8 +74,24 @@ static void vuart_irq_update(struct vdev *d)
         d->irq_line = level;
 }
 
+/* Untrusted bytes: printable ASCII reaches the console, the rest as '?'. */
+static char line_byte(char ch)
+{
+        return ch >= 0x20 && ch <= 0x7e ? ch : '?';
+}
+
+/* For an attached terminal: also the controls of text (BEL, BS, TAB, LF, VT, FF, CR) and ESC
+ * for line editing. */
+static char raw_byte(char ch)
+{
+        return (ch >= 0x07 && ch <= 0x0d) || ch == 0x1b ? ch : line_byte(ch);
+}
+
 static void vuart_flush(struct vdev *d)
 {
+        for (unsigned i = 0; i < d->line_len; i++) {
+                d->line[i] = line_byte(d->line[i]);
+        }
         d->line[d->line_len] = '\0';
         if (sink.line != NULL) {
                 sink.line(d->part, d->line);
@@ -83,26 +99,27 @@ static void vuart_flush(struct vdev *d)
         d->line_len = 0;
 }
 
-/* Untrusted bytes for an attached terminal: ASCII text, its controls (BEL, BS, TAB, LF, VT,
- * FF, CR) and ESC for line editing; anything else as '?'. */
-static char raw_byte(uint8_t ch)
+static void vuart_raw(struct vdev *d, const char *s, unsigned n)
 {
-        return (ch >= 0x20 && ch <= 0x7e) || (ch >= 0x07 && ch <= 0x0d) || ch == 0x1b ? (char)ch
-                                                                                      : '?';
+        char out[VUART_LINE_MAX];
+
+        for (unsigned i = 0; i < n; i++) {
+                out[i] = raw_byte(s[i]);
+        }
+        if (sink.raw != NULL) {
+                sink.raw(d->part, out, n);
+        }
 }
 
 static void vuart_tx(struct vdev *d, uint8_t ch)
 {
         if (d->attached) {
-                char c = raw_byte(ch);
-                if (sink.raw != NULL) {
-                        sink.raw(d->part, &c, 1);
-                }
+                vuart_raw(d, (const char *)&ch, 1);
         } else if (ch == '\n') {
                 vuart_flush(d);
         } else if (ch != '\r') {
-                /* Untrusted bytes: printable ASCII reaches the console, the rest as '?'. */
-                d->line[d->line_len++] = ch >= 0x20 && ch <= 0x7e ? (char)ch : '?';
+                /* kept as written (filtered when it goes out, as a line or to a terminal) */
+                d->line[d->line_len++] = (char)ch;
                 if (d->line_len == VUART_LINE_MAX) {
                         vuart_flush(d);
                 }
@@ -381,9 +398,9 @@ bool vdev_console_attach(struct partition *p, bool on)
         if (d == NULL) {
                 return false;
         }
-        if (on && !d->attached && d->line_len > 0 && sink.raw != NULL) {
+        if (on && !d->attached && d->line_len > 0) {
                 /* The line in progress (a shell's prompt) is what the terminal shows first. */
-                sink.raw(p, d->line, d->line_len);
+                vuart_raw(d, d->line, d->line_len);
                 d->line_len = 0;
         }
         d->attached = on;
