@@ -57,8 +57,8 @@ static void pump(void)
         run_lock_take();
         struct partition *p = part_get(att.part);
         while (p != NULL && att.count > 0) {
-                uint32_t run = CONSOLE_QUEUE - att.head < att.count ? CONSOLE_QUEUE - att.head
-                                                                    : att.count;
+                uint32_t run =
+                    CONSOLE_QUEUE - att.head < att.count ? CONSOLE_QUEUE - att.head : att.count;
                 size_t took = vdev_console_input(p, &att.queue[att.head], run);
                 att.head = (att.head + (uint32_t)took) % CONSOLE_QUEUE;
                 att.count -= (uint32_t)took;
@@ -88,8 +88,7 @@ static void detach(void)
         witness_console(id, CONSOLE_OP_DETACH, 0, att.typed);
         con_focus(0); /* what was held comes out first, then this */
         con_printf("\nconsole: partition %u detached (%llu bytes typed in, %llu dropped)\n", id,
-                   (unsigned long long)att.typed,
-                   (unsigned long long)(att.dropped + att.count));
+                   (unsigned long long)att.typed, (unsigned long long)(att.dropped + att.count));
         att.part = 0;
         att.count = 0;
         monitor_divert(NULL); /* and the prompt */
@@ -126,9 +125,10 @@ static int cmd_console(int argc, char **argv)
         }
         if (!number || id == 0 || id > PART_MAX) {
                 witness_console(number ? id : 0, CONSOLE_OP_ATTACH, CONSOLE_NO_PART, 0);
-                con_printf("error: console: no partition '%s'; usage: console <partition id> (see "
-                           "ps)\n",
-                           argc >= 2 ? argv[1] : "");
+                con_printf(
+                    "error: console: no partition '%s'; usage: console <partition id> (see "
+                    "ps)\n",
+                    argc >= 2 ? argv[1] : "");
                 return -1;
         }
         run_lock_take();

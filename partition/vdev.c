@@ -160,7 +160,8 @@ static bool vuart_access(struct vdev *d, uint64_t offset, unsigned width, bool w
                 uint32_t word = vuart_word(d, (uint32_t)at, write, word_in);
                 for (unsigned b = 0; b < 4; b++) {
                         if (at + b >= offset && at + b < offset + width) {
-                                v |= (uint64_t)((word >> (b * 8)) & 0xff) << ((at + b - offset) * 8);
+                                v |= (uint64_t)((word >> (b * 8)) & 0xff)
+                                     << ((at + b - offset) * 8);
                         }
                 }
         }

@@ -56,7 +56,7 @@ struct vdev {
 
 /* Where the devices' effects go (kernel/): all called with run_lock held. */
 struct vdev_sink {
-        void (*line)(const struct partition *p, const char *text);     /* a UART's line */
+        void (*line)(const struct partition *p, const char *text);       /* a UART's line */
         void (*raw)(const struct partition *p, const char *s, size_t n); /* attached output */
         void (*irq)(struct partition *p, uint32_t vcpu, uint32_t intid); /* raise a vINTID */
 };

@@ -271,8 +271,7 @@ static const struct part_config scenario_linux[] = {LINUX_PART(1, LINUX_ARGS)};
 static const struct part_config scenario_linux2[] = {LINUX_PART(2, LINUX_ARGS)};
 /* The same Linux left at its shell (tools/linux/test.sh does nothing with rvm.shell), for
  * the monitor's `console`. */
-static const struct part_config scenario_linux_console[] = {
-    LINUX_PART(1, LINUX_ARGS " rvm.shell")};
+static const struct part_config scenario_linux_console[] = {LINUX_PART(1, LINUX_ARGS " rvm.shell")};
 
 /* GICv3 distributor and redistributors emulated for a two-vCPU partition. */
 static const struct part_vdev vgicv3[] = {{.type = PART_VDEV_GICV3, .ipa = 0x08000000}};

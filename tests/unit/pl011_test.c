@@ -162,7 +162,7 @@ static void registers_read_back_and_read_only_ones_ignore_writes(void **state)
         assert_false(pl011_write(&u, PL011_PID0, 0, &tx));
         assert_int_equal(pl011_read(&u, PL011_FR), PL011_FR_TXFE | PL011_FR_RXFE);
         assert_int_equal(pl011_read(&u, PL011_PID0), 0x11);
-        assert_int_equal(pl011_read(&u, 0x800), 0); /* reserved */
+        assert_int_equal(pl011_read(&u, 0x800), 0);          /* reserved */
         assert_int_equal(pl011_read(&u, PL011_PID0 + 1), 0); /* not a word */
 }
 
