@@ -121,14 +121,15 @@ static int cmd_console(int argc, char **argv)
 
         for (const char *s = number ? argv[1] : ""; *s != '\0' && number; s++) {
                 number = *s >= '0' && *s <= '9' && id <= PART_MAX;
-                id = id * 10 + (uint64_t)(*s - '0');
+                id = number ? id * 10 + (uint64_t)(*s - '0') : 0; /* 0: not a number */
         }
         if (!number || id == 0 || id > PART_MAX) {
-                witness_console(number ? id : 0, CONSOLE_OP_ATTACH, CONSOLE_NO_PART, 0);
-                con_printf(
-                    "error: console: no partition '%s'; usage: console <partition id> (see "
-                    "ps)\n",
-                    argc >= 2 ? argv[1] : "");
+                witness_console(id, CONSOLE_OP_ATTACH, CONSOLE_NO_PART, 0);
+                if (argc != 2) {
+                        con_printf("usage: console <partition id> (see ps)\n");
+                } else {
+                        con_printf("error: console: no partition '%s' (see ps)\n", argv[1]);
+                }
                 return -1;
         }
         run_lock_take();
