@@ -371,6 +371,7 @@ UT_coherence := $(wildcard coherence/*.c)
 UT_guest_dtb := partition/guest_dtb.c
 UT_EXTRA_guest_dtb := $(HOST_LIBFDT_SAN)
 UT_vgic    := partition/vgic.c
+UT_pl011   := partition/pl011.c
 UT_agent   := wasm/agent.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.c
 
 # RVF: the parser and verifier RVM runs (boot/), and the host tool's writer, keys and CLI.
@@ -385,13 +386,13 @@ UT_LIBS_rvf := -lz
 UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/guest.c \
 	kernel/console.c kernel/fmt.c partition/partition.c partition/vmid.c partition/edge.c \
 	partition/share.c partition/psci.c partition/vdev.c partition/lease.c memory/region.c \
-	partition/vgic.c partition/guest_dtb.c \
+	partition/vgic.c partition/pl011.c partition/guest_dtb.c \
 	arch/aarch64/mmio.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c witness/budget.c \
 	$(FAKE_SRCS) tests/fake/hvc_world.c
 UT_EXTRA_hvc := $(HOST_LIBFDT_SAN)
 
 UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid agent hvc
-UNIT_NAMES += coherence guest_dtb vgic tier rvf
+UNIT_NAMES += coherence guest_dtb vgic pl011 tier rvf
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test

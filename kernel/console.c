@@ -29,6 +29,7 @@ static bool buffering;
 static bool pending;
 static unsigned current = CON_SOURCES; /* the source whose line is half out, or none */
 static unsigned next_source;           /* round robin */
+static unsigned focus;                 /* an attached partition: only its output goes out */
 
 _Static_assert((CON_RVM_BYTES & (CON_RVM_BYTES - 1)) == 0, "power of two");
 _Static_assert((CON_SOURCE_BYTES & (CON_SOURCE_BYTES - 1)) == 0, "power of two");
@@ -78,6 +79,9 @@ static void feed(bool wait)
                 if (current == CON_SOURCES) {
                         for (unsigned k = 0; k < CON_SOURCES; k++) {
                                 unsigned s = (next_source + k) % CON_SOURCES;
+                                if (focus != 0 && s != focus) {
+                                        continue; /* held while a terminal is attached */
+                                }
                                 if (bufs[s].head != bufs[s].tail) {
                                         current = s;
                                         next_source = (s + 1) % CON_SOURCES;
@@ -86,7 +90,7 @@ static void feed(bool wait)
                         }
                         if (current == CON_SOURCES) {
                                 pending = false;
-                                return; /* everything is out */
+                                return; /* everything is out (or held) */
                         }
                 }
                 struct con_buf *b = &bufs[current];
@@ -217,6 +221,14 @@ void con_flush(void)
         }
         spin_lock(&con_lock);
         feed(true);
+        spin_unlock(&con_lock);
+}
+
+void con_focus(unsigned source)
+{
+        spin_lock(&con_lock);
+        focus = source < CON_SOURCES ? source : 0;
+        pending = true; /* held output goes out again after a focus ends */
         spin_unlock(&con_lock);
 }
 

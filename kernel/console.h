@@ -10,7 +10,10 @@
  * loses its own excess, whole writes at a time, counted (con_dropped; `ps`, `agents`); RVM's
  * own output is never dropped: when its buffer is full the writer waits for the UART.
  * Before the run loop starts (con_start_buffering) and after a panic, output is written
- * straight to the UART.
+ * straight to the UART. While a terminal is attached to a partition (con_focus, the monitor's
+ * `console`), only that partition's output goes out; everyone else's is held in their
+ * buffers until the focus ends: the other partitions' and agents' excess is dropped, counted,
+ * and RVM's own, never dropped, is written at once if its buffer fills.
  */
 #ifndef RVM_KERNEL_CONSOLE_H
 #define RVM_KERNEL_CONSOLE_H
@@ -33,6 +36,9 @@ bool con_source_write(unsigned source, const char *s, size_t n);
 bool con_source_printf(unsigned source, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Bytes of source's output dropped since boot. */
 uint64_t con_dropped(unsigned source);
+
+/* Only source's output goes out from now on (the rest is held); 0: every source again. */
+void con_focus(unsigned source);
 
 /* Feed the UART from the buffers while it has room, and ask for its transmit interrupt while
  * output is left; returns at once if another CPU is at it. CPU 0, outside every lock. */

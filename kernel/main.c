@@ -243,7 +243,8 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
         leases_init();
         share_init(boot_state.image_start, boot_state.image_end);
         edge_init();
-        vdev_init(part_vdev_line);
+        vdev_init(&(struct vdev_sink){
+            .line = part_vdev_line, .raw = part_vdev_raw, .irq = part_vdev_irq});
         /* The verified image's tables; none when it was refused; else the linked ones. */
         struct profile_tables *pt = &boot_state.profile;
         if (boot_rvf.state == BOOT_RVF_VERIFIED) {

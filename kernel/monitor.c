@@ -131,6 +131,9 @@ static void line_reset(void)
         line.binary = false;
 }
 
+/* While a command has diverted the input (`console`): where the bytes go instead. */
+static struct monitor_divert divert;
+
 static void line_end(void)
 {
         con_puts("\n");
@@ -147,7 +150,9 @@ static void line_end(void)
                 monitor_exec(line.buf);
         }
         line_reset();
-        con_puts(MONITOR_PROMPT);
+        if (divert.input == NULL) {
+                con_puts(MONITOR_PROMPT); /* a diverted terminal shows its prompt on return */
+        }
 }
 
 void monitor_input(int byte)
@@ -223,8 +228,27 @@ void monitor_hold_while(uint64_t until_ns, bool (*done)(uint64_t arg), uint64_t 
         hold_arg = arg;
 }
 
+void monitor_divert(const struct monitor_divert *d)
+{
+        bool back = divert.input != NULL && (d == NULL || d->input == NULL);
+
+        divert = d != NULL ? *d : (struct monitor_divert){0};
+        if (back) {
+                line_reset();
+                con_puts(MONITOR_PROMPT);
+        }
+}
+
+bool monitor_wants_poll(void)
+{
+        return hal_uart_pending() || (divert.waiting != NULL && divert.waiting());
+}
+
 void monitor_poll(void)
 {
+        if (divert.pump != NULL) {
+                divert.pump(); /* what a diverted terminal typed before, as room allows */
+        }
         if (!hal_uart_pending()) {
                 return; /* the common case, on every trap CPU 0 takes: nothing typed */
         }
@@ -236,10 +260,17 @@ void monitor_poll(void)
                 hold_done = NULL;
         }
         for (int c = hal_uart_getc(); c >= 0; c = hal_uart_getc()) {
-                monitor_input(c);
+                if (divert.input != NULL) {
+                        divert.input(c);
+                } else {
+                        monitor_input(c);
+                }
                 if (hold_until_ns != 0) {
                         return;
                 }
+        }
+        if (divert.pump != NULL) {
+                divert.pump();
         }
 }
 

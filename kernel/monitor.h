@@ -37,6 +37,22 @@ void monitor_input(int byte);
 void monitor_start(void);
 /* Serve the input waiting now (called from CPU 0's run loop); returns at once if none. */
 void monitor_poll(void);
+/* Is there input to serve (typed, or kept by a diverted terminal for later)? CPU 0's traps
+ * ask, to run monitor_poll. */
+bool monitor_wants_poll(void);
+
+/*
+ * A command may take the terminal over (`console`): from the next byte on, input(byte) gets
+ * every byte typed instead of the command line; pump() runs on every poll and waiting()
+ * says whether it has bytes kept for later (so polls keep coming). monitor_divert(NULL)
+ * gives the terminal back to the command line and prints the prompt. CPU 0 only.
+ */
+struct monitor_divert {
+        void (*input)(int byte);
+        void (*pump)(void);
+        bool (*waiting)(void);
+};
+void monitor_divert(const struct monitor_divert *d);
 /* Stop reading input until the given time (the `sleep` command). */
 void monitor_hold(uint64_t until_ns);
 /* The same, ended early once done(arg) says so (`wait`). */

@@ -6,6 +6,7 @@
 #ifndef RVM_KERNEL_RUN_H
 #define RVM_KERNEL_RUN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kernel/percpu.h"
@@ -95,7 +96,10 @@ struct gate_entry;
 void guest_hvc(struct arch_regs *regs, struct vcpu *v, const struct gate_entry *e);
 void guest_smc(struct arch_regs *regs, struct vcpu *v);
 
-/* A virtual UART's complete line, to the console (kernel/part_cmds.c). */
+/* A virtual UART's complete line, to the console (kernel/part_cmds.c); its output while a
+ * terminal is attached, and its interrupt raised for a vCPU (kernel/console_cmd.c). */
 void part_vdev_line(const struct partition *p, const char *text);
+void part_vdev_raw(const struct partition *p, const char *s, size_t n);
+void part_vdev_irq(struct partition *p, uint32_t vcpu, uint32_t intid);
 
 #endif

@@ -9,9 +9,9 @@
 
 #include "arch/aarch64/arch.h"
 #include "hal/gic.h"
-#include "hal/uart.h"
 #include "kernel/console.h"
 #include "kernel/gate.h"
+#include "kernel/monitor.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/run.h"
@@ -199,9 +199,10 @@ struct arch_regs *arch_hook_irq(struct arch_regs *regs, bool from_partition)
         if (c->index == 0) {
                 con_drain(); /* the tick feeds the UART too; no lock is held here */
         }
-        if (c->index == 0 && hal_uart_pending()) {
-                /* Console input (or input a `sleep` holds back, looked at again each tick):
-                 * the monitor runs on CPU 0 between vCPUs. */
+        if (c->index == 0 && monitor_wants_poll()) {
+                /* Console input (or input a `sleep` holds back, or bytes an attached
+                 * partition's UART had no room for yet, looked at again each tick): the
+                 * monitor runs on CPU 0 between vCPUs. */
                 c->console_input = true;
                 c->need_resched = true;
         }

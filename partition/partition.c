@@ -203,7 +203,7 @@ static uint64_t load_linux_extras(struct partition *p)
             .gicd_base = 0x08000000,
             .gicr_base = 0x08000000 + PART_VGIC_GICR_OFFSET,
             .uart_base = 0x09000000,
-            .uart_intid = 33,
+            .uart_intid = PART_PL011_INTID,
             .uart_clock_hz = 24000000,
             .initrd_start = rd_size != 0 ? rd : 0,
             .initrd_end = rd_size != 0 ? rd + rd_size : 0,

@@ -70,6 +70,8 @@ enum part_vdev_type {
         PART_VDEV_GICV3 = 2,
 };
 #define PART_VGIC_GICR_OFFSET 0xa0000ULL
+/* The SPI of a partition's PL011 (QEMU virt's; a Linux guest's device tree names it). */
+#define PART_PL011_INTID 33u
 struct part_vdev {
         enum part_vdev_type type;
         uint64_t ipa;

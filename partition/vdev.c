@@ -1,11 +1,13 @@
 /*
- * partition/vdev.c: virtual devices and MMIO emulation (see vdev.h) and the PL011-compatible
- * console UART. Callers hold run_lock (the trap path holds it; the monitor takes it).
+ * partition/vdev.c: virtual devices and MMIO emulation (see vdev.h): the PL011 console UART
+ * (its registers in partition/pl011.c; here its output, input and interrupt line) and the
+ * GICv3. Callers hold run_lock (the trap path holds it; the monitor takes it).
  */
 #include "partition/vdev.h"
 
 #include <string.h>
 
+#include "partition/pl011.h"
 #include "partition/vgic.h"
 #include "witness/witness.h"
 
@@ -14,13 +16,14 @@
 
 static struct vdev vdevs[VDEV_MAX];
 static unsigned vdev_count;
-static void (*line_out)(const struct partition *p, const char *line);
+static struct vdev_sink sink;
+static const struct vdev_ops vgicv3_ops;
 
-void vdev_init(void (*line)(const struct partition *p, const char *text))
+void vdev_init(const struct vdev_sink *s)
 {
         memset(vdevs, 0, sizeof(vdevs));
         vdev_count = 0;
-        line_out = line;
+        sink = *s;
 }
 
 unsigned vdev_total(void)
@@ -33,68 +36,151 @@ const struct vdev *vdev_get(unsigned i)
         return i < vdev_count ? &vdevs[i] : NULL;
 }
 
-/* ---- PL011-compatible console UART (register offsets: PL011 TRM, DDI 0183) ---- */
+/* ---- PL011 console UART (partition/pl011.c holds the registers and receive FIFO) ---- */
 
-#define PL011_DR   0x000
-#define PL011_FR   0x018
-#define FR_RXFE    (1u << 4) /* receive FIFO empty: the guest never has input */
-#define FR_TXFE    (1u << 7) /* transmit FIFO empty: every byte goes out at once */
-#define PL011_PID0 0xfe0
+static struct vgic vgics[PART_MAX]; /* by partition id - 1 */
 
-static uint32_t vuart_reg(uint64_t offset)
+static bool has_vgic(const struct partition *p)
 {
-        /* PeriphID0..3 (part 0x011, designer ARM, revision 1) then the PrimeCell ID. */
-        static const uint8_t ids[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
+        for (unsigned i = 0; i < vdev_count; i++) {
+                if (vdevs[i].part == p && vdevs[i].ops == &vgicv3_ops) {
+                        return true;
+                }
+        }
+        return false;
+}
 
-        if (offset == PL011_FR) {
-                return FR_TXFE | FR_RXFE;
+/*
+ * The UART's interrupt line into the partition: with an emulated distributor, only while
+ * the guest has enabled the SPI and group 1 there (Linux sets IMSC before it has a handler);
+ * without one, as the line says. A rising edge raises the SPI for the vCPU it is routed to;
+ * the list register keeps it pending while the guest handles an earlier one, and a
+ * handler that drains the FIFO lowers the line, so the next byte makes a new edge.
+ */
+static void vuart_irq_update(struct vdev *d)
+{
+        struct partition *p = d->part;
+        bool level = pl011_irq_level(&d->uart);
+        uint32_t vcpu = 0;
+
+        if (level && has_vgic(p)) {
+                const struct vgic *g = &vgics[p->id - 1];
+                level = (g->ctlr & 2) != 0 && g->spi[PART_PL011_INTID - 32].enabled;
+                vcpu = vgic_spi_target(g, PART_PL011_INTID);
         }
-        if (offset >= PL011_PID0 && offset < PL011_PID0 + 32) {
-                return ids[(offset - PL011_PID0) / 4];
+        if (level && !d->irq_line && sink.irq != NULL && vcpu < p->nr_vcpus) {
+                sink.irq(p, vcpu, PART_PL011_INTID);
         }
-        return 0; /* DR (no input) and everything else */
+        d->irq_line = level;
+}
+
+/* Untrusted bytes: printable ASCII reaches the console, the rest as '?'. */
+static char line_byte(char ch)
+{
+        return ch >= 0x20 && ch <= 0x7e ? ch : '?';
+}
+
+/* For an attached terminal: also the controls of text (BEL, BS, TAB, LF, VT, FF, CR) and ESC
+ * for line editing. */
+static char raw_byte(char ch)
+{
+        return (ch >= 0x07 && ch <= 0x0d) || ch == 0x1b ? ch : line_byte(ch);
 }
 
 static void vuart_flush(struct vdev *d)
 {
+        for (unsigned i = 0; i < d->line_len; i++) {
+                d->line[i] = line_byte(d->line[i]);
+        }
         d->line[d->line_len] = '\0';
-        if (line_out != NULL) {
-                line_out(d->part, d->line);
+        if (sink.line != NULL) {
+                sink.line(d->part, d->line);
         }
         d->line_len = 0;
 }
 
-static bool vuart_read(struct vdev *d, uint64_t offset, unsigned width, uint64_t *value)
+static void vuart_raw(struct vdev *d, const char *s, unsigned n)
 {
-        uint64_t v = 0;
+        char out[VUART_LINE_MAX];
 
-        (void)d;
-        /* Byte by byte, so any width at any offset reads what the registers hold there. */
-        for (unsigned i = 0; i < width; i++) {
-                uint64_t at = offset + i;
-                v |= (uint64_t)((vuart_reg(at & ~3ULL) >> ((at & 3) * 8)) & 0xff) << (i * 8);
+        for (unsigned i = 0; i < n; i++) {
+                out[i] = raw_byte(s[i]);
         }
-        *value = v;
-        return true;
+        if (sink.raw != NULL) {
+                sink.raw(d->part, out, n);
+        }
 }
 
-static bool vuart_write(struct vdev *d, uint64_t offset, unsigned width, uint64_t value)
+static void vuart_tx(struct vdev *d, uint8_t ch)
 {
-        (void)width;
-        if (offset != PL011_DR) {
-                return true; /* control, interrupt and error registers: ignored */
-        }
-        char ch = (char)(value & 0xff);
-        if (ch == '\n') {
+        if (d->attached) {
+                vuart_raw(d, (const char *)&ch, 1);
+        } else if (ch == '\n') {
                 vuart_flush(d);
         } else if (ch != '\r') {
-                /* Untrusted bytes: printable ASCII reaches the console, the rest as '?'. */
-                d->line[d->line_len++] = ch >= 0x20 && ch <= 0x7e ? ch : '?';
+                /* kept as written (filtered when it goes out, as a line or to a terminal) */
+                d->line[d->line_len++] = (char)ch;
                 if (d->line_len == VUART_LINE_MAX) {
                         vuart_flush(d);
                 }
         }
+}
+
+/* One access to the register word at word (a multiple of 4): reads pop, writes send. */
+static uint32_t vuart_word(struct vdev *d, uint32_t word, bool write, uint32_t value)
+{
+        if (!write) {
+                return pl011_read(&d->uart, word);
+        }
+        uint8_t ch;
+        if (pl011_write(&d->uart, word, value, &ch)) {
+                vuart_tx(d, ch);
+        }
+        return 0;
+}
+
+/*
+ * Any width at any offset: each register word it touches is read or written once (a DR
+ * read pops one byte however wide the load); a write narrower than its word writes the
+ * word with those bytes, zero above (a byte store to DR sends that byte).
+ */
+static bool vuart_access(struct vdev *d, uint64_t offset, unsigned width, bool write,
+                         uint64_t *value)
+{
+        uint64_t v = 0;
+
+        for (uint64_t at = offset & ~3ULL; at < offset + width; at += 4) {
+                uint32_t word_in = 0;
+                for (unsigned b = 0; b < 4; b++) {
+                        if (at + b >= offset && at + b < offset + width) {
+                                word_in |= (uint32_t)((*value >> ((at + b - offset) * 8)) & 0xff)
+                                           << (b * 8);
+                        }
+                }
+                uint32_t word = vuart_word(d, (uint32_t)at, write, word_in);
+                for (unsigned b = 0; b < 4; b++) {
+                        if (at + b >= offset && at + b < offset + width) {
+                                v |= (uint64_t)((word >> (b * 8)) & 0xff)
+                                     << ((at + b - offset) * 8);
+                        }
+                }
+        }
+        if (!write) {
+                *value = v;
+        }
+        vuart_irq_update(d);
         return true;
+}
+
+static bool vuart_read(struct vdev *d, uint64_t offset, unsigned width, uint64_t *value)
+{
+        *value = 0;
+        return vuart_access(d, offset, width, false, value);
+}
+
+static bool vuart_write(struct vdev *d, uint64_t offset, unsigned width, uint64_t value)
+{
+        return vuart_access(d, offset, width, true, &value);
 }
 
 static const struct vdev_ops vuart_ops = {
@@ -105,8 +191,6 @@ static const struct vdev_ops vuart_ops = {
 };
 
 /* ---- GICv3 distributor and redistributors (partition/vgic.c holds the state) ---- */
-
-static struct vgic vgics[PART_MAX]; /* by partition id - 1 */
 
 static struct vgic *vgic_of(const struct vdev *d)
 {
@@ -140,7 +224,16 @@ static bool vgicv3_read(struct vdev *d, uint64_t offset, unsigned width, uint64_
 
 static bool vgicv3_write(struct vdev *d, uint64_t offset, unsigned width, uint64_t value)
 {
-        return vgicv3_access(d, offset, width, true, &value);
+        if (!vgicv3_access(d, offset, width, true, &value)) {
+                return false;
+        }
+        /* An enable or routing change may let a UART's line through now. */
+        for (unsigned i = 0; i < vdev_count; i++) {
+                if (vdevs[i].part == d->part && vdevs[i].ops == &vuart_ops) {
+                        vuart_irq_update(&vdevs[i]);
+                }
+        }
+        return true;
 }
 
 static const struct vdev_ops vgicv3_ops = {
@@ -184,7 +277,8 @@ int vdev_attach(struct partition *p)
                      vgic_init(&vgics[p->id - 1], p->nr_vcpus, NULL) != VGIC_OK)) {
                         return -1; /* vCPU i: MPIDR Aff0 = i, as part_vcpu_start gives it */
                 }
-                vdevs[vdev_count++] = (struct vdev){.part = p, .ipa = c->ipa, .ops = ops};
+                vdevs[vdev_count] = (struct vdev){.part = p, .ipa = c->ipa, .ops = ops};
+                pl011_reset(&vdevs[vdev_count++].uart);
                 /* Emulated, not mapped: no physical page (target 0). */
                 witness_emit(&(struct witness_event){
                     .kind = WK_MEM_MAP, .actor = p->id, .target = 0, .payload = c->ipa});
@@ -256,7 +350,8 @@ unsigned vdev_state_save(const struct partition *p, struct vdev_state *out)
                         out->vgic = vgics[p->id - 1];
                 } else if (out->uarts < VDEV_STATE_UARTS) {
                         memcpy(out->uart[out->uarts].line, d->line, sizeof(d->line));
-                        out->uart[out->uarts++].line_len = d->line_len;
+                        out->uart[out->uarts].line_len = d->line_len;
+                        out->uart[out->uarts++].regs = d->uart;
                 }
         }
         return n;
@@ -277,7 +372,55 @@ void vdev_state_restore(const struct partition *p, const struct vdev_state *in)
                         }
                 } else if (u < in->uarts) {
                         memcpy(d->line, in->uart[u].line, sizeof(d->line));
-                        d->line_len = in->uart[u++].line_len;
+                        d->line_len = in->uart[u].line_len;
+                        d->uart = in->uart[u++].regs;
+                        d->irq_line = false; /* raised again if the restored line is high */
+                        vuart_irq_update(d);
                 }
         }
+}
+
+/* ---- the console: a terminal attached to a partition's UART (kernel/console_cmd.c) ---- */
+
+static struct vdev *console_of(const struct partition *p)
+{
+        for (unsigned i = 0; i < vdev_count; i++) {
+                if (vdevs[i].part == p && vdevs[i].ops == &vuart_ops) {
+                        return &vdevs[i];
+                }
+        }
+        return NULL;
+}
+
+bool vdev_console_attach(struct partition *p, bool on)
+{
+        struct vdev *d = console_of(p);
+
+        if (d == NULL) {
+                return false;
+        }
+        if (on && !d->attached && d->line_len > 0) {
+                /* The line in progress (a shell's prompt) is what the terminal shows first. */
+                vuart_raw(d, d->line, d->line_len);
+                d->line_len = 0;
+        }
+        d->attached = on;
+        return true;
+}
+
+size_t vdev_console_input(struct partition *p, const uint8_t *bytes, size_t n)
+{
+        struct vdev *d = console_of(p);
+        size_t done = 0;
+
+        if (d == NULL) {
+                return 0;
+        }
+        while (done < n && pl011_receive(&d->uart, bytes[done])) {
+                done++;
+        }
+        if (done > 0) {
+                vuart_irq_update(d);
+        }
+        return done;
 }

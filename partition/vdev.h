@@ -7,19 +7,25 @@
  * access the syndrome does not describe (ISV=0: load/store pair, writeback, ...) or the
  * device refuses is a fault.
  *
- * The devices: a PL011-compatible console UART, and a GICv3 distributor and redistributors
- * (partition/vgic.c) for Linux guests. The UART: bytes written to DR become
- * lines handed to the kernel's line callback; FR says "transmit FIFO empty, receive FIFO
- * empty"; the ID registers read as a PL011's; others read as zero and ignore writes.
+ * The devices: a PL011 console UART (registers and receive FIFO: partition/pl011.c), and a
+ * GICv3 distributor and redistributors (partition/vgic.c) for Linux guests. The UART's
+ * output: bytes written to DR become lines handed to the sink's line callback (printable
+ * ASCII, the rest as '?'), or, while a terminal is attached (vdev_console_attach), bytes
+ * handed to its raw callback as they come. Its input: bytes RVM passes in with
+ * vdev_console_input. Its interrupt line (RIS & IMSC) raises SPI PART_PL011_INTID through
+ * the sink's irq callback on each rising edge, when the partition's emulated distributor
+ * (if it has one) has that SPI enabled.
  */
 #ifndef RVM_PARTITION_VDEV_H
 #define RVM_PARTITION_VDEV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch/aarch64/arch.h"
 #include "partition/partition.h"
+#include "partition/pl011.h"
 #include "partition/vgic.h"
 
 #define VUART_LINE_MAX 120
@@ -39,9 +45,20 @@ struct vdev {
         uint64_t ipa;
         const struct vdev_ops *ops;
         uint64_t reads, writes;
-        /* console UART state: the line being assembled */
+        /* console UART state: registers and receive FIFO, the output line being assembled,
+         * whether a terminal is attached, the interrupt line as last seen */
+        struct pl011 uart;
         char line[VUART_LINE_MAX + 1];
         unsigned line_len;
+        bool attached;
+        bool irq_line;
+};
+
+/* Where the devices' effects go (kernel/): all called with run_lock held. */
+struct vdev_sink {
+        void (*line)(const struct partition *p, const char *text);       /* a UART's line */
+        void (*raw)(const struct partition *p, const char *s, size_t n); /* attached output */
+        void (*irq)(struct partition *p, uint32_t vcpu, uint32_t intid); /* raise a vINTID */
 };
 
 enum vdev_result {
@@ -51,8 +68,8 @@ enum vdev_result {
         VDEV_REFUSED,     /* the device refused it (width, offset) */
 };
 
-/* Boot: no devices yet; a virtual UART's complete lines go to line(). */
-void vdev_init(void (*line)(const struct partition *p, const char *text));
+/* Boot: no devices yet; their output and interrupts go to s's callbacks (NULL: nowhere). */
+void vdev_init(const struct vdev_sink *s);
 
 /* Attach the virtual devices of p's configuration (boot; witnessed). 0, or -1 if the
  * configuration is invalid (IPA outside the device window, overlap, too many). */
@@ -61,6 +78,14 @@ int vdev_attach(struct partition *p);
 /* A stage-2 data abort of p at ipa; *device names the device hit (not VDEV_NOT_DEVICE). */
 enum vdev_result vdev_abort(struct partition *p, struct arch_regs *regs, uint64_t esr, uint64_t ipa,
                             const char **device);
+
+/* A terminal attached to (on) or detached from p's first UART: while attached, the UART's
+ * output goes to the sink's raw callback byte by byte, starting with the line in progress.
+ * False if p has no UART. */
+bool vdev_console_attach(struct partition *p, bool on);
+/* Bytes typed for p's first UART: how many its receive FIFO took (0 when it has no UART,
+ * the guest's receiver is disabled or the FIFO is full; the caller keeps the rest). */
+size_t vdev_console_input(struct partition *p, const uint8_t *bytes, size_t n);
 
 /* The attached devices, for the monitor. */
 unsigned vdev_total(void);
@@ -74,6 +99,7 @@ struct vdev_state {
         struct {
                 char line[VUART_LINE_MAX + 1];
                 unsigned line_len;
+                struct pl011 regs;
         } uart[VDEV_STATE_UARTS];
         bool has_vgic;
         struct vgic vgic;

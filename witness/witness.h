@@ -55,6 +55,7 @@ enum witness_kind {
         WK_DEV_LEASE = 0x0601,
         WK_DEV_EXPIRE = 0x0602,
         WK_DEV_REVOKE = 0x0603,
+        WK_DEV_CONSOLE = 0x0604, /* the monitor's terminal attached to a partition's UART */
         WK_PROOF_ALLOW = 0x0701,
         WK_PROOF_DENY = 0x0702,
         WK_SCHED_EPOCH = 0x0801,

@@ -84,7 +84,7 @@ bool hvc_world_build(struct hvc_world *w,
         part_init(&env);
         share_init(0, 0);
         edge_init();
-        vdev_init(vuart_line);
+        vdev_init(&(struct vdev_sink){.line = vuart_line});
         for (uint32_t id = 1; id <= WORLD_GUESTS; id++) {
                 struct partition *p;
                 if (part_create(&configs[id - 1], &p) != PART_OK || p->id != id ||

@@ -259,16 +259,19 @@ static const struct part_vdev linux_devices[] = {
     {.type = PART_VDEV_GICV3, .ipa = 0x08000000},
     {.type = PART_VDEV_PL011, .ipa = 0x09000000},
 };
-#define LINUX_PART(n)                                                                           \
+#define LINUX_ARGS "console=ttyAMA0 panic=-1 quiet printk.time=1"
+#define LINUX_PART(n, args)                                                                     \
         {                                                                                       \
                 .name = "linux", .image = linux_image, .image_size = &linux_image_size,         \
                 .mem_size = 256 * MIB, .fault_policy = PART_FAULT_STOP, .vdevs = linux_devices, \
                 .vdev_count = 2, .vcpus = n, .linux_boot = true, .initrd = linux_initrd,        \
-                .initrd_size = &linux_initrd_size,                                              \
-                .bootargs = "console=ttyAMA0 panic=-1 quiet printk.time=1"                      \
+                .initrd_size = &linux_initrd_size, .bootargs = args                             \
         }
-static const struct part_config scenario_linux[] = {LINUX_PART(1)};
-static const struct part_config scenario_linux2[] = {LINUX_PART(2)};
+static const struct part_config scenario_linux[] = {LINUX_PART(1, LINUX_ARGS)};
+static const struct part_config scenario_linux2[] = {LINUX_PART(2, LINUX_ARGS)};
+/* The same Linux left at its shell (tools/linux/test.sh does nothing with rvm.shell), for
+ * the monitor's `console`. */
+static const struct part_config scenario_linux_console[] = {LINUX_PART(1, LINUX_ARGS " rvm.shell")};
 
 /* GICv3 distributor and redistributors emulated for a two-vCPU partition. */
 static const struct part_vdev vgicv3[] = {{.type = PART_VDEV_GICV3, .ipa = 0x08000000}};
@@ -318,6 +321,7 @@ static const struct {
     {"ckpt16", scenario_ckpt16, 1, NULL, 0},
     {"linux", scenario_linux, 1, NULL, 0},
     {"linux2", scenario_linux2, 1, NULL, 0},
+    {"linux_console", scenario_linux_console, 1, NULL, 0},
 };
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count,
