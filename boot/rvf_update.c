@@ -66,8 +66,8 @@ bool rvf_floor_visit(void *ctx, const struct witness_record *r)
         }
         switch (r->kind) {
         case WK_BOOT_RVF_ALLOW:
-                *f = (struct rvf_floor){.found = true, .allowed = true, .version = r->target,
-                                        .seq = r->seq};
+                *f = (struct rvf_floor){
+                    .found = true, .allowed = true, .version = r->target, .seq = r->seq};
                 return true;
         case WK_BOOT_RVF_SLOT:
                 if (r->cap == RVF_SLOT_EV_CONFIRM) {

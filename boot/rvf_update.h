@@ -18,7 +18,7 @@
 #include "boot/rvf.h"
 #include "witness/witness.h"
 
-#define RVF_UPD_OFFSET    0x800u /* in the header: 16 bytes per slot */
+#define RVF_UPD_OFFSET    0x800u      /* in the header: 16 bytes per slot */
 #define RVF_UPD_PENDING   0x444E4550u /* "PEND" */
 #define RVF_UPD_TRYING    0x47595254u /* "TRYG" */
 #define RVF_UPD_CONFIRMED 0x464E4F43u /* "CONF" */
