@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/aarch64/arch.h"
+
 struct spinlock {
         uint32_t next;
         uint32_t serving;
@@ -23,6 +25,7 @@ static inline void spin_lock(struct spinlock *l)
         uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 
         while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket) {
+                arch_cpu_relax();
         }
 }
 

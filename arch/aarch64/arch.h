@@ -75,6 +75,19 @@ static inline void *arch_percpu(void)
 }
 #endif
 
+/* Spin-wait hint (YIELD), once per turn of a lock's wait loop. On hardware it lets an SMT
+ * sibling run; under QEMU's round-robin TCG (one host thread for every CPU) it ends this
+ * CPU's turn, so the CPU whose ticket is being served gets to run: without it a waiter can
+ * spin through its whole time slice, every slice, while the next owner never runs. */
+#ifdef RVM_HOST
+static inline void arch_cpu_relax(void) {}
+#else
+static inline void arch_cpu_relax(void)
+{
+        __asm__ volatile("yield" ::: "memory");
+}
+#endif
+
 /* Secure monitor call with the SMCCC register convention; returns x0. */
 uint64_t arch_smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
 
