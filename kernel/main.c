@@ -348,11 +348,11 @@ static enum boot_status phase_handoff(char *msg, size_t cap)
 #endif
         /* An update tried for the first time passes its boot self-test when everything in
          * its image started: it is kept, or the next boot returns to the other slot. */
-        size_t want = 0;
-        for (size_t i = 0; i < boot_rvf.tables.agent_count; i++) {
-                want += boot_rvf.tables.agents[i].on_demand ? 0 : 1;
-        }
         if (boot_rvf.upd_trying) {
+                size_t want = 0; /* the agents it starts at boot */
+                for (size_t i = 0; i < boot_rvf.tables.agent_count; i++) {
+                        want += boot_rvf.tables.agents[i].on_demand ? 0 : 1;
+                }
                 char why[120];
                 fmt_format(why, sizeof(why), "%u of %zu partitions and %u of %zu agents started",
                            started, boot_rvf.tables.part_count, agents, want);
