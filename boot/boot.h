@@ -114,11 +114,12 @@ struct boot_rvf {
 extern struct boot_rvf boot_rvf;
 /* Read, copy, parse and verify the image in flash bank 0 (if any) and measure the verdict. */
 void boot_rvf_check(void);
-/* Downgrade protection, after the witness store is attached and before the log starts:
- * floor is the image version this machine last booted, or the one the monitor last allowed
- * (found: the newest verified WK_BOOT_RVF or WK_BOOT_RVF_ALLOW in the store, at seq). A
- * verified image older than the floor is refused (RVF_E_DOWNGRADE), measured as such. */
-void boot_rvf_check_floor(bool found, uint64_t floor, uint64_t seq, bool allowed);
+/* Downgrade protection, after the witness store is attached and before the log starts: f is
+ * what the store says (rvf_floor_visit, boot/rvf_update.h): the version this machine last
+ * booted, or the one the monitor last allowed. A verified image older than that is refused
+ * (RVF_E_DOWNGRADE), measured as such. */
+struct rvf_floor;
+void boot_rvf_check_floor(const struct rvf_floor *f);
 /* The boot self-test of an update being tried (handoff: passed when everything in the image
  * started; why when not): CONFIRMED or REJECTED programmed for its slot, witnessed, and
  * boot_rvf.upd_line says so. Nothing when this boot is not trying an update. */

@@ -304,13 +304,14 @@ void boot_rvf_self_test(bool passed, const char *why)
                                              .payload = boot_rvf.upd_version});
 }
 
-void boot_rvf_check_floor(bool found, uint64_t floor, uint64_t seq, bool allowed)
+void boot_rvf_check_floor(const struct rvf_floor *f)
 {
         struct rvf_error er;
 
-        boot_rvf.floor_known = found;
-        boot_rvf.floor = found ? floor : 0;
-        if (boot_rvf.state != BOOT_RVF_VERIFIED || !found || boot_rvf.image_version >= floor) {
+        boot_rvf.floor_known = f->found;
+        boot_rvf.floor = f->found ? f->version : 0;
+        if (boot_rvf.state != BOOT_RVF_VERIFIED || !f->found ||
+            boot_rvf.image_version >= f->version) {
                 return;
         }
         rvf_error_set(&er, RVF_E_DOWNGRADE, -1, 0, "image_version", NULL);
@@ -318,9 +319,9 @@ void boot_rvf_check_floor(bool found, uint64_t floor, uint64_t seq, bool allowed
                    "version %llu is older than version %llu, %s (witness seq %llu): a "
                    "downgrade ('image allow-downgrade %llu' at the monitor lets the next boot "
                    "run it)",
-                   (unsigned long long)boot_rvf.image_version, (unsigned long long)floor,
-                   allowed ? "the oldest the monitor allowed" : "the last this machine booted",
-                   (unsigned long long)seq, (unsigned long long)boot_rvf.image_version);
+                   (unsigned long long)boot_rvf.image_version, (unsigned long long)f->version,
+                   f->allowed ? "the oldest the monitor allowed" : "the last this machine booted",
+                   (unsigned long long)f->seq, (unsigned long long)boot_rvf.image_version);
         er.reason = boot_rvf.floor_reason;
         refuse(&er);
         verdict_line();

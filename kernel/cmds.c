@@ -59,7 +59,6 @@ static int cmd_info(int argc, char **argv)
 }
 MONITOR_CMD(info, "info", "", "version, profile, toolchain, board, uptime", cmd_info);
 
-/* The RVF image boot found in flash bank 0 (boot/rvf_boot.c): its verdict and segments. */
 /* `image allow-downgrade V`: the next boot may run image version V (or newer) even when an
  * earlier boot ran a newer one. The permission is a witness record (WK_BOOT_RVF_ALLOW)
  * written to the store now; the next boot reads it (kernel/wlog.c). */
@@ -73,11 +72,24 @@ static int image_allow(const char *arg)
         }
         witness_emit(&(struct witness_event){.kind = WK_BOOT_RVF_ALLOW, .target = v});
         wlog_flush();
+        struct witness_log *log = witness_global();
+        struct witness_stats st = {0};
+        if (log != NULL) {
+                witness_log_stats(log, &st);
+        }
+        if (log == NULL || st.store_state != WITNESS_STORE_OK) {
+                con_printf(
+                    "image version %llu allowed in this boot's log only: the witness store "
+                    "is not being written, so the next boot will not see it\n",
+                    (unsigned long long)v);
+                return -1;
+        }
         con_printf("the next boot may run image version %llu or newer (witnessed)\n",
                    (unsigned long long)v);
         return 0;
 }
 
+/* The RVF image boot found in flash bank 0 (boot/rvf_boot.c): its verdict and segments. */
 static int cmd_image(int argc, char **argv)
 {
         if (argc == 3 && strcmp(argv[1], "allow-downgrade") == 0) {

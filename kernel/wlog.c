@@ -147,7 +147,7 @@ static void wlog_rvf_floor(void)
                 return;
         }
         (void)witness_log_scan_back(&wlog, rvf_floor_visit, &f);
-        boot_rvf_check_floor(f.found, f.version, f.seq, f.allowed);
+        boot_rvf_check_floor(&f);
 }
 
 int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
