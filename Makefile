@@ -358,6 +358,8 @@ WITNESS_SRCS := $(wildcard witness/*.c)
 WITNESS_TOOL_CORE := tools/witness/kinds.c tools/witness/files.c tools/witness/input.c tools/witness/verify.c tools/witness/replay.c tools/witness/cli.c
 UT_witness := $(WITNESS_SRCS) $(WITNESS_TOOL_CORE)
 UT_EXTRA_witness := $(HOST_MBEDTLS_SAN)
+UT_witness_lock := $(WITNESS_SRCS)
+UT_EXTRA_witness_lock := $(HOST_MBEDTLS_SAN)
 # The engine alone (wasm/agent*.c, the agents' lifecycle, needs cap/ and the witness).
 WASM_ENGINE := $(filter-out wasm/agent%,$(wildcard wasm/*.c))
 UT_wasm    := $(WASM_ENGINE)
@@ -392,7 +394,7 @@ UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/gues
 UT_EXTRA_hvc := $(HOST_LIBFDT_SAN)
 
 UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid agent hvc
-UNIT_NAMES += coherence guest_dtb vgic pl011 tier rvf
+UNIT_NAMES += coherence guest_dtb vgic pl011 tier rvf witness_lock
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test

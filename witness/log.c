@@ -8,9 +8,10 @@
  *  - records [flushed_seq, next_seq) are pending and still in the ring (auto-flush runs
  *    before the ring could overwrite one), unless the store is unusable, in which case
  *    flushed_seq == next_seq and every record appended is counted in st.unpersisted;
- *  - while writing is set (a batch being programmed with the lock given up), only that
- *    writer changes flushed_seq, the write position and the anchor journal; a flush, the
- *    scrub and store verification wait for it or skip a turn;
+ *  - while writing is set (a batch being programmed, or a block being made ready for one
+ *    by tombstones, a rotation entry and an erase, with the lock given up), only that
+ *    writer changes flushed_seq, the write position, the rotation state and the anchor
+ *    journal; a flush, the scrub and store verification wait for it or skip a turn;
  *  - marks[(s / 64) % (cap / 64)] is the head before record s, for s % 64 == 0.
  */
 #include <string.h>
@@ -253,6 +254,42 @@ static enum witness_err make_room(struct witness_log *log, uint64_t need)
 }
 
 /*
+ * Room for the pending batch (header, records, ROTATED, seal) inside one block. With
+ * cfg.release the tombstones, the rotation entry and the erase run with the lock given up,
+ * as a batch's programming does (an erase takes up to seconds on real NOR, and every CPU's
+ * records go through this lock). Appends go on meanwhile, so the room is checked again for
+ * the batch as it has grown. It grows by at most one record a CPU past batch_max (an append
+ * that reaches batch_max waits for this writer), which a fresh block holds: open rotates
+ * only blocks of at least batch_max + 4 slots, and real ones have thousands. If it ever
+ * did not fit, the store would stop (failed) rather than write a batch across two blocks.
+ */
+static enum witness_err room_for_batch(struct witness_log *log)
+{
+        uint64_t per = log->flash.block_size / WS_SLOT;
+        bool unlocked = log->cfg.release != NULL && log->cfg.reacquire != NULL;
+        enum witness_err e = WITNESS_OK;
+
+        for (int tries = 0; e == WITNESS_OK; tries++) {
+                uint64_t need = log->next_seq - log->flushed_seq + 3;
+
+                if (tries > 0 && log->wslot % per + need <= per)
+                        return WITNESS_OK;
+                if (need > per || tries == 3)
+                        return WITNESS_E_FULL; /* cannot happen with open's geometry check */
+                if (unlocked) {
+                        __atomic_store_n(&log->writing, true, __ATOMIC_RELEASE);
+                        log->cfg.release(log->cfg.lock_ctx);
+                }
+                e = make_room(log, need);
+                if (unlocked) {
+                        log->cfg.reacquire(log->cfg.lock_ctx);
+                        __atomic_store_n(&log->writing, false, __ATOMIC_RELEASE);
+                }
+        }
+        return e;
+}
+
+/*
  * Write [flushed_seq, next_seq) (the last record being a seal) as one batch + anchor. The
  * header, the anchor and its MAC are made under the lock; with cfg.release the programming
  * runs with the lock given up (appends go on behind the seal, into ring slots this batch
@@ -335,8 +372,7 @@ static enum witness_err flush_locked(struct witness_log *log)
         if (final)
                 append_simple(log, WK_WIT_STORE_FULL, 0, log->wslot, 0, WITNESS_STOP_FULL);
         if (log->cfg.rotate) {
-                /* Room for the batch (header, records, ROTATED, seal) inside one block. */
-                e = make_room(log, pending + 3);
+                e = room_for_batch(log);
                 if (e != WITNESS_OK) {
                         log->st.flash_errors++;
                         stop_store(log, WITNESS_STORE_FAILED, WITNESS_STOP_FLASH);

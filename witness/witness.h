@@ -348,9 +348,9 @@ struct witness_log_config {
         void (*unlock)(void *ctx);
         void *lock_ctx;
         /* Optional: give up and take back the lock alone, leaving masked whatever lock()
-         * masks (interrupts). With them, a batch is programmed into the store with the lock
-         * given up, so appends on other CPUs never wait for flash; without them the lock is
-         * held throughout. */
+         * masks (interrupts). With them, a batch is programmed into the store, and a full
+         * store's oldest block erased, with the lock given up, so appends on other CPUs never
+         * wait for flash; without them the lock is held throughout. */
         void (*release)(void *ctx);
         void (*reacquire)(void *ctx);
         /* Optional: called after a public call that made a seal, outside the lock (the
@@ -413,9 +413,10 @@ struct witness_log {
         bool dev;
         struct witness_keys keys; /* this boot's current epoch key (after start) */
         bool in_flush;            /* a seal is being written with its anchor */
-        /* A batch is being programmed with the lock given up (cfg.release): one writer at a
-         * time; its records stay in the ring, and flushed_seq, the write position and the
-         * anchor state move only when it ends. Read without the lock by waiting flushers. */
+        /* A batch is being programmed, or a block erased for one, with the lock given up
+         * (cfg.release): one writer at a time; its records stay in the ring, and flushed_seq, the
+         * write position and the anchor state move only when it ends. Read without the lock by
+         * waiting flushers. */
         bool writing;
         uint64_t seal_notified;               /* last_seal.count when on_seal was last called */
         struct witness_ws_anchor last_anchor; /* the latest anchor (read at open, or written) */
