@@ -205,6 +205,11 @@ void gate_epoch(void)
         }
 }
 
+uint64_t gate_ticket(uint32_t caller)
+{
+        return proof_ticket_issue(caller, gate.clock());
+}
+
 uint64_t gate_denials_folded(void)
 {
         return budget != NULL ? budget->total_folded : 0;
@@ -297,7 +302,6 @@ static __attribute__((noinline)) int32_t dispatch_checked(struct gate_call *call
                     .offset = e->range_off != 0 ? call->x[e->range_off] : 0,
                     .length = e->range_len != 0 ? call->x[e->range_len] : 0,
                     .nonce = call->x[6],
-                    .issued_at = call->x[7],
                     .now = ctx.now,
                     .max_depth = e->max_depth != 0 ? e->max_depth : CAP_MAX_DEPTH,
                     .max_age = gate.max_age,

@@ -189,6 +189,10 @@ void gate_set_budget(struct witness_budget *b);
 void gate_epoch(void);
 uint64_t gate_denials_folded(void);
 
+/* A ticket for the caller's next P2 request (its nonce, x6), stamped with the gate's clock:
+ * the P2 window is measured from here (proof/nonce.c). */
+uint64_t gate_ticket(uint32_t caller);
+
 /* Dispatch one hypercall; returns the status also left in call->x[0]. */
 int32_t gate_dispatch(struct gate_call *call);
 

@@ -101,6 +101,14 @@ int32_t guest_hc_time(struct gate_ctx *ctx)
         return 0;
 }
 
+/* x1 out = a ticket: the nonce (x6) of the caller's next P2 call, good for the gate's
+ * window from now (docs/ABI.md). */
+int32_t guest_hc_ticket(struct gate_ctx *ctx)
+{
+        ctx->call->x[1] = gate_ticket(ctx->call->caller);
+        return 0;
+}
+
 int32_t guest_hc_self(struct gate_ctx *ctx)
 {
         ctx->call->x[1] = ctx->call->caller;

@@ -21,6 +21,7 @@ int32_t guest_hc_exit(struct gate_ctx *ctx);
 int32_t guest_hc_cap_list(struct gate_ctx *ctx);
 int32_t guest_hc_time(struct gate_ctx *ctx);
 int32_t guest_hc_self(struct gate_ctx *ctx);
+int32_t guest_hc_ticket(struct gate_ctx *ctx);
 int32_t guest_hc_psci(struct gate_ctx *ctx);
 
 /* The table: every row of arch/aarch64/guest/rvm_calls.h, nothing else. */

@@ -121,10 +121,7 @@ bool proof_rule_nonce(const struct proof_p2_req *req)
 
 bool proof_rule_window(const struct proof_p2_req *req)
 {
-        bool not_future = req->issued_at <= req->now;
-        /* Computed unconditionally; only meaningful (and only used) when not_future. */
-        uint64_t age = req->now - req->issued_at;
-        return not_future & (age <= req->max_age);
+        return proof_ticket_fresh(req->caller, req->nonce, req->now, req->max_age);
 }
 
 uint32_t proof_p2(const struct proof_p2_req *req)

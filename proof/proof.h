@@ -18,7 +18,9 @@
  *                recorded depth and does not exceed the call's max_depth;
  *     NONCE      the request nonce is non-zero, above the partition's watermark and not in its
  *                ring of recently used nonces (replay); it is recorded only when all six pass;
- *     WINDOW     the request's issue time is not in the future and not older than max_age.
+ *     WINDOW     the nonce is a ticket RVM issued to the caller (proof_ticket_issue, the
+ *                guests' TICKET call) no more than max_age ago by RVM's clock: how old a
+ *                request is never rests on a time the caller states.
  *   The result is the mask of failed rules (0 = allowed).
  *
  * P3 (proof_p3): walk the derivation chain from the capability to its root and check every
@@ -37,6 +39,9 @@
 
 #ifndef PROOF_NONCE_RING
 #define PROOF_NONCE_RING 256 /* per partition; the Rust original uses 4096 (Seed: lower it) */
+#endif
+#ifndef PROOF_TICKETS
+#define PROOF_TICKETS 8 /* per partition: the latest tickets issued, each usable once */
 #endif
 
 enum proof_tier {
@@ -88,9 +93,8 @@ struct proof_p2_req {
         uint32_t caller;
         uint16_t node; /* from proof_p1 */
         uint64_t offset, length;
-        uint64_t nonce;
-        uint64_t issued_at; /* caller's clock reading when it built the request */
-        uint64_t now;
+        uint64_t nonce;     /* a ticket from proof_ticket_issue */
+        uint64_t now;       /* RVM's clock */
         uint32_t max_depth; /* policy: deepest delegation this call accepts */
         uint64_t max_age;   /* policy: oldest acceptable request, in clock ticks */
 };
@@ -113,6 +117,11 @@ bool proof_rule_nonce(const struct proof_p2_req *req); /* does not record */
 bool proof_rule_window(const struct proof_p2_req *req);
 
 /* Nonce ring (nonce.c). */
+/* A new ticket for the partition at RVM's time `now`: the nonce of its next P2 request (0
+ * for a partition out of range). Tickets increase; the latest PROOF_TICKETS are kept. */
+uint64_t proof_ticket_issue(uint32_t partition, uint64_t now);
+/* Was `nonce` issued to the partition as a ticket, at most max_age before now? */
+bool proof_ticket_fresh(uint32_t partition, uint64_t nonce, uint64_t now, uint64_t max_age);
 bool proof_nonce_fresh(uint32_t partition, uint64_t nonce);
 void proof_nonce_record(uint32_t partition, uint64_t nonce);
 uint64_t proof_nonce_watermark(uint32_t partition);

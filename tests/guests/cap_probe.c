@@ -1,9 +1,10 @@
 /*
  * tests/guests/cap_probe.c: a partition that attacks the capability system from EL1:
  * the other partition's handles, random (forged) handles, a handle after it was dropped
- * (stale), a replayed nonce, and derivations and grants that ask for more than the parent
- * holds. Every attempt must be refused; it reports the count, and tests/run checks that
- * each refusal left a witness record. Two of these run, each probing the other.
+ * (stale), a replayed nonce, a nonce RVM never issued and a ticket past its window, and
+ * derivations and grants that ask for more than the parent holds. Every attempt must be refused; it
+ * reports the count, and tests/run checks that each refusal left a witness record. Two of these
+ * run, each probing the other.
  */
 #include "tests/guests/glib.h"
 
@@ -18,7 +19,6 @@
 #define R_WRITE 2u
 #define R_GRANT 4u
 
-static uint64_t nonce = 1;
 static unsigned attempts, refused, wrong;
 
 static void expect_refused(const char *what, int64_t status, int64_t want)
@@ -37,8 +37,8 @@ static void expect_refused(const char *what, int64_t status, int64_t want)
 
 static struct rvm_ret derive(uint64_t parent, uint32_t rights)
 {
-        /* x1 parent, x2 rights, x3/x4 window (0 = whole), x5 expiry, x6 nonce, x7 time */
-        return rvm_call8(RVM_HC_CAP_DERIVE, parent, rights, 0, 0, 0, nonce++, rvm_time_ns());
+        /* x1 parent, x2 rights, x3/x4 window (0 = whole), x5 expiry, x6 ticket, x7 unused */
+        return rvm_call8(RVM_HC_CAP_DERIVE, parent, rights, 0, 0, 0, rvm_ticket(), 0);
 }
 
 RVM_GUEST_ENTRY(guest_start)
@@ -81,13 +81,26 @@ RVM_GUEST_ENTRY(guest_start)
         rvm_call(RVM_HC_CAP_DROP, child.x1, 0, 0);
         expect_refused("stale", rvm_call(RVM_HC_CAP_INSPECT, child.x1, 0, 0).status, E_STALE);
         /* 4. A replayed nonce (the same request twice). */
-        uint64_t t = rvm_time_ns();
-        struct rvm_ret a = rvm_call8(RVM_HC_CAP_DERIVE, mem, R_READ, 0, 0, 0, 1000000, t);
-        struct rvm_ret b = rvm_call8(RVM_HC_CAP_DERIVE, mem, R_READ, 0, 0, 0, 1000000, t);
+        uint64_t t = rvm_ticket();
+        struct rvm_ret a = rvm_call8(RVM_HC_CAP_DERIVE, mem, R_READ, 0, 0, 0, t, 0);
+        struct rvm_ret b = rvm_call8(RVM_HC_CAP_DERIVE, mem, R_READ, 0, 0, 0, t, 0);
         if (a.status != 0) {
                 wrong++;
         }
         expect_refused("replay", b.status, E_POLICY);
+        /* 4b. A nonce RVM never issued (ahead of its tickets), and a ticket past the
+         * window (one second): the window rule (0x20) refuses both, whatever x7 claims. */
+        struct rvm_ret c =
+            rvm_call8(RVM_HC_CAP_DERIVE, mem, R_READ, 0, 0, 0, rvm_ticket() + 5, rvm_time_ns());
+        expect_refused("unissued", c.status, E_POLICY);
+        wrong += c.x1 != 0x20;
+        uint64_t old = rvm_ticket(), until = rvm_time_ns() + 1100000000ULL;
+        while (rvm_time_ns() < until) {
+                rvm_yield();
+        }
+        c = rvm_call8(RVM_HC_CAP_DERIVE, mem, R_READ, 0, 0, 0, old, rvm_time_ns());
+        expect_refused("expired", c.status, E_POLICY);
+        wrong += c.x1 != 0x20;
         /* 5. Over-attenuated: derive from a READ|GRANT child more than it holds. */
         struct rvm_ret rg = derive(mem, R_READ | R_GRANT);
         expect_refused("escalate", derive(rg.x1, R_READ | R_WRITE).status, E_ESCALATE);
@@ -95,7 +108,7 @@ RVM_GUEST_ENTRY(guest_start)
         expect_refused(
             "grant-escalate",
             rvm_call8(RVM_HC_CAP_GRANT, rg.x1, other | (uint64_t)(R_READ | R_WRITE) << 32, 0, 0, 0,
-                      nonce++, rvm_time_ns())
+                      rvm_ticket(), 0)
                 .status,
             E_ESCALATE);
 

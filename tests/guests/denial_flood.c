@@ -24,10 +24,9 @@ RVM_GUEST_ENTRY(guest_start)
                 refused += st < 0;
         }
         for (uint64_t n = 0; n < ACTIONS; n++) {
-                /* x1 parent, x2 rights (read), x3/x4 window (0 = whole), x5 expiry, x6 nonce,
-                 * x7 time */
-                struct rvm_ret r =
-                    rvm_call8(RVM_HC_CAP_DERIVE, mem, 1, 0, 0, 0, n + 1, rvm_time_ns());
+                /* x1 parent, x2 rights (read), x3/x4 window (0 = whole), x5 expiry, x6 ticket,
+                 * x7 unused */
+                struct rvm_ret r = rvm_call8(RVM_HC_CAP_DERIVE, mem, 1, 0, 0, 0, rvm_ticket(), 0);
                 if (r.status >= 0) {
                         derived++;
                         rvm_call(RVM_HC_CAP_DROP, r.x1, 0, 0);

@@ -96,7 +96,6 @@ static const struct gate_entry table[] = {
 
 static cap_obj_t mem, dev;
 static cap_handle_t root1, dev1; /* partition 1's roots */
-static uint64_t nonce;
 
 static int setup(void **state)
 {
@@ -104,7 +103,6 @@ static int setup(void **state)
         cap_init();
         proof_init();
         now_ticks = 1000;
-        nonce = 1;
         handler_calls = 0;
         handler_result = GATE_OK;
         assert_int_equal(gate_init(table, TABLE_N, fake_clock, 100), GATE_CHECK_OK);
@@ -136,7 +134,8 @@ static struct gate_call call(uint32_t caller, uint32_t fid, uint64_t x1, uint64_
                              uint64_t x4, uint64_t x5)
 {
         struct gate_call c = {.caller = caller, .x = regfile()};
-        uint64_t v[8] = {fid, x1, x2, x3, x4, x5, nonce++, now_ticks};
+        /* x6: a ticket (as a guest's rvm_ticket); x7 is unused, left as a guest might */
+        uint64_t v[8] = {fid, x1, x2, x3, x4, x5, gate_ticket(caller), now_ticks};
         for (int i = 0; i < 8; i++) {
                 c.x[i] = v[i];
         }
@@ -340,7 +339,14 @@ static void test_p2_denial(void **state)
         assert_int_equal((last()->payload >> 16) & 0xFFFF, PROOF_RULE_NONCE);
         /* Stale request (time window) and out-of-object range (bounds). */
         c = call(1, RVM_HC_CAP_REVOKE, root1, 0, 0, 0, 0);
-        c.x[7] = now_ticks - 101;
+        now_ticks += 101; /* the ticket is now past the window, whatever x7 says */
+        c.x[7] = now_ticks;
+        assert_int_equal(dispatch(&c), GATE_E_POLICY);
+        now_ticks -= 101;
+        assert_int_equal(c.x[1], PROOF_RULE_WINDOW);
+        /* A nonce the gate never issued, however current x7 is. */
+        c = call(1, RVM_HC_CAP_REVOKE, root1, 0, 0, 0, 0);
+        c.x[6] += 3;
         assert_int_equal(dispatch(&c), GATE_E_POLICY);
         assert_int_equal(c.x[1], PROOF_RULE_WINDOW);
         c = call(1, RVM_HC_CAP_DERIVE, root1, CAP_R_READ, 0xF000, 0x2000, 0);
@@ -503,8 +509,8 @@ static void test_register_fuzz(void **state)
                 c.x[3] = (r[4] & 1) ? r[4] % 0x800 : r[4];
                 c.x[4] = (r[5] & 3) != 0 ? r[5] % 0x800 : r[5];
                 c.x[5] = (r[6] & 1) ? 0 : r[6];
-                c.x[6] = (r[7] & 3) != 0 ? nonce++ : r[7];
-                c.x[7] = (r[7] & 12) != 0 ? now_ticks : r[0];
+                c.x[6] = (r[7] & 3) != 0 ? gate_ticket(c.caller) : r[7];
+                c.x[7] = (r[7] & 12) != 0 ? now_ticks : r[0]; /* unused */
                 if ((uint32_t)c.x[0] == RVM_HC_CAP_GRANT) {
                         c.x[2] = (r[3] % 5) | ((r[3] >> 32 & 0x7F) << 32);
                 }

@@ -23,14 +23,12 @@ void witness_emit(const struct witness_event *ev)
 
 static cap_obj_t mem;
 static cap_handle_t root1, a2; /* a2: partition 2's depth-1 capability, window 0x1000+0x2000 */
-static uint64_t next_nonce;
 
 static int setup(void **state)
 {
         (void)state;
         cap_init();
         proof_init();
-        next_nonce = 100;
         for (uint32_t p = 0; p < 4; p++) {
                 assert_int_equal(cap_table_create(p), CAP_OK);
         }
@@ -63,8 +61,7 @@ static struct proof_p2_req good_req(void)
             .node = node_of(2, a2),
             .offset = 0x1000,
             .length = 0x100,
-            .nonce = next_nonce++,
-            .issued_at = 90,
+            .nonce = proof_ticket_issue(2, 90),
             .now = 100,
             .max_depth = CAP_MAX_DEPTH,
             .max_age = 50,
@@ -77,7 +74,7 @@ static void test_p2_baseline_passes(void **state)
         (void)state;
         struct proof_p2_req r = good_req();
         assert_int_equal(proof_p2(&r), 0);
-        r.nonce = next_nonce++;
+        r.nonce = proof_ticket_issue(2, 90);
         r.length = 0; /* no range: window check only */
         r.offset = 0xDEAD0000;
         assert_int_equal(proof_p2(&r), 0);
@@ -91,8 +88,7 @@ static void test_p2_all_rules_evaluated_together(void **state)
         /* Same nonce again, everything else wrong too: every rule reports. */
         assert_int_equal(cap_object_set_owner(mem, 3), CAP_OK);
         r.offset = 0x8000;
-        r.now = 2000;
-        r.issued_at = 3000;
+        r.now = 2000; /* the ticket, issued at 90, is 1,910 ticks old */
         r.max_depth = 0;
         assert_int_equal(proof_p2(&r), PROOF_RULE_OWNERSHIP | PROOF_RULE_BOUNDS | PROOF_RULE_LEASE |
                                            PROOF_RULE_DEPTH | PROOF_RULE_NONCE | PROOF_RULE_WINDOW);
@@ -119,6 +115,7 @@ static void test_p2_rule_ownership(void **state)
         /* The presenter must be the holder. */
         r = good_req();
         r.caller = 3;
+        r.nonce = proof_ticket_issue(3, 90); /* its own ticket: partition 2's is not */
         assert_int_equal(proof_p2(&r), PROOF_RULE_OWNERSHIP);
 }
 
@@ -144,10 +141,10 @@ static void test_p2_rule_lease(void **state)
         (void)state;
         struct proof_p2_req r = good_req();
         r.now = 1000; /* a2 expires at 1000 */
-        r.issued_at = 990;
+        r.nonce = proof_ticket_issue(2, 990);
         assert_int_equal(proof_p2(&r), PROOF_RULE_LEASE);
         r.now = 999;
-        r.nonce = next_nonce++;
+        r.nonce = proof_ticket_issue(2, 990);
         assert_int_equal(proof_p2(&r), 0);
 }
 
@@ -170,8 +167,8 @@ static void test_p2_rule_nonce(void **state)
         struct proof_p2_req r = good_req();
         assert_int_equal(proof_p2(&r), 0);
         assert_int_equal(proof_p2(&r), PROOF_RULE_NONCE); /* replay */
-        r.nonce = 0;
-        assert_int_equal(proof_p2(&r), PROOF_RULE_NONCE);
+        r.nonce = 0;                                      /* never fresh, and never a ticket */
+        assert_int_equal(proof_p2(&r), PROOF_RULE_NONCE | PROOF_RULE_WINDOW);
         /* A failed request does not spend its nonce. */
         r = good_req();
         r.max_depth = 0;
@@ -204,12 +201,23 @@ static void test_p2_rule_window(void **state)
 {
         (void)state;
         struct proof_p2_req r = good_req();
-        r.issued_at = 101; /* from the future */
+        r.nonce = proof_ticket_issue(2, 101); /* stamped after now: refused */
         assert_int_equal(proof_p2(&r), PROOF_RULE_WINDOW);
-        r.issued_at = 49; /* 51 ticks old, max_age 50 */
+        r.nonce = proof_ticket_issue(2, 49); /* 51 ticks old, max_age 50 */
         assert_int_equal(proof_p2(&r), PROOF_RULE_WINDOW);
-        r.issued_at = 50;
+        r.nonce += 5; /* fresh, but never issued */
+        assert_int_equal(proof_p2(&r), PROOF_RULE_WINDOW);
+        /* Tickets are kept per partition, the latest PROOF_TICKETS: an older one is gone. */
+        uint64_t first = proof_ticket_issue(2, 90);
+        for (int i = 0; i < PROOF_TICKETS; i++)
+                (void)proof_ticket_issue(2, 90);
+        r.nonce = first;
+        assert_int_equal(proof_p2(&r), PROOF_RULE_WINDOW);
+        assert_true(proof_ticket_fresh(2, first + 1, 100, 50));
+        assert_false(proof_ticket_fresh(3, first + 1, 100, 50)); /* partition 3 has none */
+        r.nonce = proof_ticket_issue(2, 50);                     /* exactly max_age old */
         assert_int_equal(proof_p2(&r), 0);
+        assert_int_equal(proof_p2(&r), PROOF_RULE_NONCE); /* a ticket is good once */
 }
 
 static void test_p1_type_rights_epoch(void **state)

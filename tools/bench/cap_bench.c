@@ -79,7 +79,6 @@ int main(void)
         }
 
         double best_p1 = 1e30, best_p2 = 1e30, best_p3 = 1e30, best_gate = 1e30;
-        uint64_t nonce = 1;
         for (int r = 0; r < ROUNDS; r++) {
                 double t0 = now_ns();
                 for (int i = 0; i < ITERS; i++) {
@@ -93,8 +92,7 @@ int main(void)
                                                   .node = node,
                                                   .offset = 0x100,
                                                   .length = 0x100,
-                                                  .nonce = nonce++,
-                                                  .issued_at = 5,
+                                                  .nonce = proof_ticket_issue(1, 5),
                                                   .now = 10,
                                                   .max_depth = CAP_MAX_DEPTH,
                                                   .max_age = 100};

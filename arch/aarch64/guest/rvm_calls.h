@@ -13,8 +13,9 @@
  * names (cap/cap.h, proof/proof.h, witness/witness.h, kernel/gate.h); a guest that includes
  * this file never expands them. RVM_UNPRIV is a call that needs no capability: it touches
  * only the caller, and witnesses what it changes itself. The witness kind is what the call's
- * records are, written on success or refusal; WK_NONE: a call that changes nothing and never
- * refuses (it writes no record, so it declares none).
+ * records are, written on success or refusal; WK_NONE: a call that never refuses and changes
+ * nothing outside the caller's own state (TICKET: the caller's next nonce), so it writes no
+ * record and declares none.
  */
 #ifndef RVM_CALLS_H
 #define RVM_CALLS_H
@@ -41,6 +42,8 @@
       RVM_UNPRIV | GATE_F_LOCAL, guest_hc_time)                                                 \
     X(0x006, SELF, "self", CAP_T_NONE, GATE_RIGHTS_NONE, PROOF_TIER_NONE, 0, 0, WK_NONE,         \
       RVM_UNPRIV | GATE_F_LOCAL, guest_hc_self)                                                 \
+    X(0x007, TICKET, "ticket", CAP_T_NONE, GATE_RIGHTS_NONE, PROOF_TIER_NONE, 0, 0, WK_NONE,     \
+      RVM_UNPRIV, guest_hc_ticket)                                                              \
     X(0x010, EDGE_NOTIFY, "edge_notify", CAP_T_COMM_EDGE, CAP_R_WRITE, PROOF_TIER_P1, 0, 0,      \
       WK_COMM_SEND, GATE_F_SELF_WITNESS, ipc_hc_notify)                                                           \
     X(0x011, EDGE_WAIT, "edge_wait", CAP_T_COMM_EDGE, CAP_R_READ, PROOF_TIER_P1, 0, 0,           \

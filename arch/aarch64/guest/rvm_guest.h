@@ -174,6 +174,13 @@ static inline uint64_t rvm_time_ns(void)
         return rvm_call(RVM_HC_TIME, 0, 0, 0).x1;
 }
 
+/* The nonce (x6) of the next P2 call (CAP_DERIVE, CAP_GRANT, CAP_REVOKE): RVM issues it and
+ * accepts it once, within its request window (one second) of issuing it. */
+static inline uint64_t rvm_ticket(void)
+{
+        return rvm_call(RVM_HC_TICKET, 0, 0, 0).x1;
+}
+
 /*
  * CommEdges. Edge n is two shared pages at RVM_EDGE_IPA + n * 8 KiB, one per end: the
  * partition that owns the edge object has the first, its peer the second. Each end writes
