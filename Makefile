@@ -1,7 +1,7 @@
 # RVM: one non-recursive Makefile. Everything is built out of tree under build/.
 #
 #   make run      build build/<profile>.img and boot it from QEMU's flash (monitor on the UART)
-#   make run-kernel  boot rvm.bin alone with -kernel (its linked partitions)
+#   make run-kernel  boot rvm.bin alone with -kernel (no image: the monitor, no partitions)
 #   make test     host unit tests, QEMU integration tests, WebAssembly spec tests
 #   make check    cheap gates: assembly budget, clang-format, both toolchains, no
 #                 sysreg/MMIO outside arch/ and hal/
@@ -110,8 +110,9 @@ WASM_FP = $(filter-out wasm/agent%,$(filter wasm/%,$(1)))
 
 # ---------------------------------------------------------------------------
 # Guests: small EL1 programs, one .c each in a guests/ folder, built with the kernel's
-# toolchain, linked at the partition RAM base (arch/aarch64/guest/guest.ld), flattened, and
-# embedded in RVM as a C array (build/<cfg>/guests/<name>_blob.c).
+# toolchain, linked at the partition RAM base (arch/aarch64/guest/guest.ld) and flattened:
+# make image packs them as KERNEL_SEGs; the test images embed them as C arrays
+# (build/<cfg>/guests/<name>_blob.c).
 GUEST_LIB := kernel/fmt.c kernel/libc/string.c
 GUEST_CFLAGS = -std=c11 -ffreestanding -nostdinc -isystem $(KCC_INC) -Ikernel/libc/include -I. \
 	$(KCC_ARCH) -O2 -fno-pie -fno-pic -fno-stack-protector -mstrict-align \
@@ -129,18 +130,22 @@ $(1)/guests/%.elf: $(2)/%.c $$(GUEST_LIB) arch/aarch64/guest/guest.ld arch/aarch
 endef
 
 # WebAssembly agents: one file each in configs/<profile>/agents/, C compiled to wasm32 (MVP)
-# by clang, or WebAssembly text assembled by wat2wasm, and embedded as agent_<name>.
+# by clang, or WebAssembly text assembled by wat2wasm; make image packs them as WASM_SEGs (the
+# test images embed them as agent_<name>).
 AGENT_CFLAGS := --target=wasm32 -mcpu=mvp -O2 -nostdlib -I. -Wall -Wextra -Werror \
 	-Wl,--no-entry -Wl,--allow-undefined -Wl,--export=run
 AGENT_DIR := configs/$(PROFILE)/agents
 
-# kernel image: $(1) = output dir, $(2) = extra sources, $(3) = extra flags, $(4) = guest dirs
+# kernel image: $(1) = output dir, $(2) = extra sources, $(3) = extra flags, $(4) = guest dirs,
+# $(5) = "linked": the profile's partition table and its guests' and agents' images are linked
+# into RVM (the test images, with -DRVM_LINKED_PROFILE). Otherwise (rvm.bin, the release) they
+# are only built, for make image: RVM starts partitions and agents from its RVF image alone.
 define kernel_image
 $(1)_GUESTS := $$(foreach d,$(4),$$(patsubst $$(d)/%.c,%,$$(wildcard $$(d)/*.c)))
 $(1)_AGENTS := $$(if $$(filter wasm,$$(MODULES)),$$(basename $$(notdir $$(wildcard $$(AGENT_DIR)/*.c $$(AGENT_DIR)/*.wat))),)
-$(1)_OBJS := $$(patsubst %.c,$(1)/%.o,$$(KERNEL_SRCS) $(2)) $$(patsubst %.S,$(1)/%.o,$$(KERNEL_ASM)) \
-	$$(patsubst %,$(1)/guests/%_blob.o,$$($(1)_GUESTS)) \
-	$$(patsubst %,$(1)/agents/%_blob.o,$$($(1)_AGENTS)) $(1)/rvf_key.o
+$(1)_OBJS := $$(patsubst %.c,$(1)/%.o,$$(filter-out $$(if $(5),,configs/$$(PROFILE)/partitions.c),$$(KERNEL_SRCS)) $(2)) \
+	$$(patsubst %.S,$(1)/%.o,$$(KERNEL_ASM)) $(1)/rvf_key.o \
+	$$(if $(5),$$(patsubst %,$(1)/guests/%_blob.o,$$($(1)_GUESTS)) $$(patsubst %,$(1)/agents/%_blob.o,$$($(1)_AGENTS)))
 
 # The public key RVM trusts for the RVF image in its boot flash (boot/rvf_boot.c).
 $(1)/rvf_key.c: $(RVF_KEY)
@@ -237,9 +242,9 @@ OUT_LOCK := build/$(TOOLCHAIN)-$(PROFILE)-lockstat
 IMG_DIR  := $(OUT)/image
 KTEST_SRCS := $(wildcard tests/qemu/*.c)
 
-$(eval $(call kernel_image,$(OUT),,,configs/$(PROFILE)/guests))
-$(eval $(call kernel_image,$(OUT_TEST),$(KTEST_SRCS),-DRVM_KTEST,configs/$(PROFILE)/guests tests/guests))
-$(eval $(call kernel_image,$(OUT_LOCK),$(KTEST_SRCS),-DRVM_KTEST -DRVM_LOCK_STATS,configs/$(PROFILE)/guests tests/guests))
+$(eval $(call kernel_image,$(OUT),,,configs/$(PROFILE)/guests,))
+$(eval $(call kernel_image,$(OUT_TEST),$(KTEST_SRCS),-DRVM_KTEST -DRVM_LINKED_PROFILE,configs/$(PROFILE)/guests tests/guests,linked))
+$(eval $(call kernel_image,$(OUT_LOCK),$(KTEST_SRCS),-DRVM_KTEST -DRVM_LINKED_PROFILE -DRVM_LOCK_STATS,configs/$(PROFILE)/guests tests/guests,linked))
 
 # The Linux guest (tools/setup: build/linux/Image, tools/linux/initramfs) linked into the
 # test image as binary objects (linux_image, linux_initrd and their sizes), when present,
@@ -305,7 +310,7 @@ run: $(IMG_DIR)/$(PROFILE).img $(WITNESS_IMG) $(WITNESS_KEY)
 	@echo "  QEMU    $(IMG_DIR)/$(PROFILE).img as flash bank 0 (SMP=$(SMP), MEM=$(MEM)); leave with Ctrl-A X, or 'poweroff'"
 	@$(QEMU_BOARD) $(IMG_FLASH)
 
-# RVM alone, loaded by QEMU's -kernel: no image in flash, so the partitions linked into it.
+# RVM alone, loaded by QEMU's -kernel: no image in flash, so no partitions (rvm.bin links none).
 run-kernel: $(OUT)/rvm.bin $(WITNESS_IMG) $(WITNESS_KEY)
 	@echo "  QEMU    $(OUT)/rvm.bin (SMP=$(SMP), MEM=$(MEM)); leave with Ctrl-A X, or 'poweroff'"
 	@$(QEMU_RUN) -kernel $(OUT)/rvm.bin

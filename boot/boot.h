@@ -61,8 +61,8 @@ struct boot_state {
         unsigned phases_witnessed;    /* WK_BOOT_PHASE records emitted so far */
         struct witness_attest attest; /* measured boot: image, DTB, profile, every phase */
         uint64_t boot_done_ns;
-        /* What the root-partition phase created partitions and agents from (linked tables,
-         * or the verified RVF image's: boot_rvf). */
+        /* What the root-partition phase created partitions and agents from: the verified RVF
+         * image's tables (boot_rvf), or in the test images the tables linked into them. */
         struct profile_tables profile;
 };
 
@@ -77,7 +77,8 @@ extern struct boot_state boot_state;
  * WK_BOOT_RVF_SEGMENT, the verdict WK_BOOT_RVF, denied when refused).
  */
 enum boot_rvf_state {
-        BOOT_RVF_NONE = 0, /* no flash header in bank 0: the linked tables are used */
+        BOOT_RVF_NONE = 0, /* no flash header in bank 0: nothing starts (test images: their
+                            * linked tables) */
         BOOT_RVF_VERIFIED, /* partitions and agents come from the image */
         BOOT_RVF_REFUSED,  /* nothing is started: msg says what is wrong */
 };

@@ -6,7 +6,8 @@
  *
  * Where the image is: flash bank 0 holds `make image`'s file (docs/boards.md): RVM at 0, a
  * flash header at RVF_FLASH_HDR_OFFSET naming the slot to boot, slot A at RVF_FLASH_SLOT_A.
- * No header there (QEMU's -kernel boots, an erased bank): no image, the linked tables stay.
+ * No header there (QEMU's -kernel boots, an erased bank): no image, so nothing starts (the
+ * test images start the tables linked into them instead).
  *
  * Order: the slot is copied into RAM pages of RVM's own (so what is verified is what runs:
  * flash could change afterwards, and guests reload from it on restart), parsed, each
@@ -221,9 +222,15 @@ void boot_rvf_check(void)
         enum rvf_err e;
 
         boot_rvf.upd_slot = -1;
+#ifdef RVM_LINKED_PROFILE
         fmt_format(boot_rvf.line, sizeof(boot_rvf.line),
                    "boot: no RVF image in flash bank 0: the partitions and agents linked into "
-                   "RVM\n");
+                   "this test image\n");
+#else
+        fmt_format(boot_rvf.line, sizeof(boot_rvf.line),
+                   "boot: no RVF image in flash bank 0: nothing to start (partitions and agents "
+                   "come from a signed image: make image, make run)\n");
+#endif
         if (b->flash_count == 0 || b->flash[0].size < RVF_FLASH_SIZE) {
                 return;
         }
@@ -232,7 +239,7 @@ void boot_rvf_check(void)
         const struct pflash *fl = &boot_rvf_flash;
         if (hal_pflash_read(fl, RVF_FLASH_HDR_OFFSET, hdr, sizeof(hdr)) != PFLASH_OK ||
             memcmp(hdr, rvf_flash_magic, sizeof(rvf_flash_magic)) != 0) {
-                return; /* no image in boot flash: the linked tables */
+                return; /* no image in boot flash */
         }
         boot_rvf.slot = -1;
         boot_rvf.err_segment = -1;

@@ -245,11 +245,14 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
         edge_init();
         vdev_init(&(struct vdev_sink){
             .line = part_vdev_line, .raw = part_vdev_raw, .irq = part_vdev_irq});
-        /* The verified image's tables; none when it was refused; else the linked ones. */
+        /* The verified image's tables; none when it was refused or there is none (rvm.bin
+         * links no partitions); in the test images, the linked ones when there is none. */
         struct profile_tables *pt = &boot_state.profile;
         if (boot_rvf.state == BOOT_RVF_VERIFIED) {
                 *pt = boot_rvf.tables;
-        } else if (boot_rvf.state == BOOT_RVF_NONE) {
+        }
+#ifdef RVM_LINKED_PROFILE
+        if (boot_rvf.state == BOOT_RVF_NONE) {
                 *pt = (struct profile_tables){.parts = rvm_partitions,
                                               .part_count = rvm_partition_count,
                                               .edges = rvm_edges,
@@ -259,6 +262,7 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
                 pt->agent_count = rvm_agent_count;
 #endif
         }
+#endif
         const struct part_config *table = pt->parts;
         size_t count = pt->part_count;
         const struct edge_config *edges = pt->edges;

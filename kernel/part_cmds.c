@@ -74,7 +74,7 @@ static int cmd_ps(int argc, char **argv)
         }
         run_lock_give();
         if (part_count() == 0) {
-                con_puts("(no guest partitions in this profile)\n");
+                con_puts("(no guest partitions)\n");
         }
         return 0;
 }
