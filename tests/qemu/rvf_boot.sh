@@ -71,7 +71,8 @@ printf 'image\rpoweroff\r' >"$quick"
 # ---- the good image ----
 echo "== booting the flash file (pflash bank 0)"
 in=$work/good.in
-printf 'sleep 5000\rps\ragents\rimage\rpoweroff\r' >"$in"
+# (then, on the appliance, the operator's split and migration on the image's partitions)
+printf 'coherence auto off\rsleep 5000\rps\ragents\rimage\rsplit 4\ragent migrate 8 6\rsleep 1000\ragents\rpoweroff\r' >"$in"
 log=$work/good.log
 boot "$flash" "$log" "$in"
 rc=$?
@@ -101,6 +102,13 @@ if [ "$profile" = appliance ]; then
 		pass "appliance: ps and agents list its $parts partitions and 7 agents; guests and agents run"
 	else
 		fail "appliance: the image's partitions and agents run (missing:$missing)" "see $log"
+	fi
+	# The new partition takes the first free id: 8 beside Linux (7), else 7.
+	if has "$log" "coherence: split partition 4: [0-9]* agents\{0,1\} -> new partition $((parts + 1))" &&
+		has "$log" "agent 8 (crunch): running in partition 6"; then
+		pass "appliance from its image: the operator splits partition 4 (new partition $((parts + 1))) and migrates agent 8"
+	else
+		fail "split and migrate on the image's partitions" "see $log"
 	fi
 fi
 # Linux from its KERNEL_SEG (LZ4, inflated at boot, initramfs after the command line) reaches
