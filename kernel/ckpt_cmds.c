@@ -19,6 +19,8 @@
 
 #define PARK_TIMEOUT_NS 500000000ULL /* other CPUs let go of a kicked vCPU within this */
 
+static bool park_timed_out; /* the last pause ran out of time (monitor: one at a time) */
+
 static uint64_t ckpt_alloc(void *ctx, uint64_t pages)
 {
         uint64_t pa = 0;
@@ -113,6 +115,9 @@ static enum part_err paused(struct partition *p, enum ckpt_op op, struct scrub_r
         uint64_t until = hal_time_ns() + PARK_TIMEOUT_NS;
         while (!vcpus_parked(p) && hal_time_ns() < until) {
         }
+        /* Still on a CPU after the wait: partition/checkpoint.c refuses (witnessed) rather
+         * than copy a vCPU that runs; the console says why. */
+        park_timed_out = !vcpus_parked(p);
         run_lock_take();
         mem_tier_wake(p); /* its RAM is copied (or written) in place: every page back first */
         uint64_t t0 = mem_insns();
@@ -133,6 +138,9 @@ static enum part_err paused(struct partition *p, enum ckpt_op op, struct scrub_r
 
 static const char *why(enum part_err e)
 {
+        if (park_timed_out && e == PART_E_STATE) {
+                return "a vCPU of it did not leave its CPU within 500 ms";
+        }
         switch (e) {
         case PART_E_STATE:
                 return "it is not a guest partition that runs or is suspended, or it is "

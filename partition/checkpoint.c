@@ -226,7 +226,10 @@ enum part_err ckpt_restore(struct partition *p, uint32_t actor, enum ckpt_op op)
         if (s == NULL || pa_addr(s->pa) == 0) {
                 return refuse(kind, PART_E_NOT_FOUND, actor, p, op);
         }
-        if (p->state == PART_DESTROYED || p->reloading || p->cfg->kind != PART_KIND_GUEST) {
+        /* The operator's restore writes vCPU state: none may be on a CPU (F2's rebuild runs
+         * where the failed partition's vCPUs have already been put away). */
+        if (p->state == PART_DESTROYED || p->reloading || p->cfg->kind != PART_KIND_GUEST ||
+            (op == CKPT_OP_RESTORE && any_vcpu_live(p))) {
                 return refuse(kind, PART_E_STATE, actor, p, op);
         }
         if (share_in_transaction(p)) {
@@ -271,6 +274,9 @@ enum part_err ckpt_scrub(struct partition *p, uint32_t actor, uint64_t ipa, uint
         *rolled = 0;
         if (s == NULL || pa_addr(s->pa) == 0) {
                 return refuse(kind, PART_E_NOT_FOUND, actor, p, CKPT_OP_SCRUB);
+        }
+        if (any_vcpu_live(p)) {
+                return refuse(kind, PART_E_STATE, actor, p, CKPT_OP_SCRUB);
         }
         uint64_t off0 = ipa - PART_IPA_BASE;
         if (ipa < PART_IPA_BASE || ipa % PAGE != 0 || pages == 0 || off0 > p->mem_size ||

@@ -63,9 +63,10 @@ enum part_err ckpt_save(struct partition *p, uint32_t actor, uint64_t now_ns);
 /*
  * Write p's checkpoint back into it: PART_E_NOT_FOUND without one, PART_E_INVALID if its
  * hash does not match (it stays, unused), PART_E_BUSY as for saving, PART_E_STATE if p is
- * destroyed. A vCPU live on another CPU is not required to have stopped: each vCPU's
- * context generation moves (that CPU drops it) and its saved frame is entered at its next
- * load, as after a reset. vCPUs blocked in a CommEdge wait come back runnable (the wait
+ * destroyed, or (op RESTORE, the operator's) while a vCPU of p is still on a CPU. For F2's
+ * rebuild (op RECONSTRUCT) a vCPU live on another CPU is not required to have stopped: each
+ * vCPU's context generation moves (that CPU drops it) and its saved frame is entered at its
+ * next load, as after a reset. vCPUs blocked in a CommEdge wait come back runnable (the wait
  * returns, as on a spurious wake-up). op says who asked (restore or reconstruct).
  */
 enum part_err ckpt_restore(struct partition *p, uint32_t actor, enum ckpt_op op);
@@ -75,7 +76,8 @@ enum part_err ckpt_restore(struct partition *p, uint32_t actor, enum ckpt_op op)
  * code and constants), with its checkpoint (whose hash is checked first), and put back the
  * pages that differ; *rolled says how many. Witnessed as WK_REC_ROLLBACK when it rolled
  * back (or was refused: PART_E_NOT_FOUND without a checkpoint, PART_E_INVALID if the
- * checkpoint is damaged, PART_E_RANGE for a range outside p's RAM).
+ * checkpoint is damaged, PART_E_RANGE for a range outside p's RAM, PART_E_STATE while a vCPU
+ * of p is on a CPU).
  */
 enum part_err ckpt_scrub(struct partition *p, uint32_t actor, uint64_t ipa, uint64_t pages,
                          uint64_t *rolled);
