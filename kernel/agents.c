@@ -413,14 +413,12 @@ static int cmd_agents(int argc, char **argv)
 MONITOR_CMD(agents, "agents", "", "WebAssembly agents: partition, state, turns, fuel, messages",
             cmd_agents);
 
+/* A number up to max; 0 (never a valid id) for anything else. */
 static unsigned parse_small(const char *s, unsigned max)
 {
-        unsigned v = 0;
+        uint64_t v;
 
-        for (; s != NULL && *s >= '0' && *s <= '9' && v <= max; s++) {
-                v = v * 10 + (unsigned)(*s - '0');
-        }
-        return s != NULL && *s == '\0' && v <= max ? v : 0;
+        return monitor_parse_u64(s, &v) == 0 && v <= max ? (unsigned)v : 0;
 }
 
 static int cmd_agent_spawn(int argc, char **argv)

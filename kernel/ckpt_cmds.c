@@ -47,39 +47,16 @@ static void ckpt_ready(void)
         }
 }
 
+/* A partition that exists. */
 static int parse_id(const char *s, uint64_t *out)
 {
-        uint64_t v = 0;
-
-        if (s == NULL || *s == '\0') {
-                return -1;
-        }
-        for (; *s != '\0'; s++) {
-                if (*s < '0' || *s > '9' || (v = v * 10 + (uint64_t)(*s - '0')) > PART_MAX) {
-                        return -1;
-                }
-        }
-        *out = v;
-        return part_get((uint32_t)v) != NULL ? 0 : -1;
+        return monitor_parse_u64(s, out) == 0 && *out <= PART_MAX &&
+                       part_get((uint32_t)*out) != NULL
+                   ? 0
+                   : -1;
 }
 
 static uint64_t last_insns; /* the last save or restore took (under -icount: exact) */
-
-static int parse_id_max(const char *s, uint64_t *out)
-{
-        uint64_t v = 0;
-
-        if (s == NULL || *s == '\0') {
-                return -1;
-        }
-        for (; *s != '\0'; s++) {
-                if (*s < '0' || *s > '9' || (v = v * 10 + (uint64_t)(*s - '0')) > (1ULL << 32)) {
-                        return -1;
-                }
-        }
-        *out = v;
-        return 0;
-}
 
 static bool vcpus_parked(const struct partition *p)
 {
@@ -255,24 +232,11 @@ static int cmd_restore(int argc, char **argv)
 }
 MONITOR_CMD(restore, "restore", "<id>", "put a partition back to its checkpoint", cmd_restore);
 
+/* An address: hexadecimal, written with its 0x. */
 static int parse_hex(const char *s, uint64_t *out)
 {
-        uint64_t v = 0;
-
-        if (s == NULL || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || s[2] == '\0') {
-                return -1;
-        }
-        for (s += 2; *s != '\0'; s++) {
-                unsigned d = *s >= '0' && *s <= '9'   ? (unsigned)(*s - '0')
-                             : *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10)
-                                                      : 16;
-                if (d == 16 || v >> 60 != 0) {
-                        return -1;
-                }
-                v = v << 4 | d;
-        }
-        *out = v;
-        return 0;
+        return s != NULL && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? monitor_parse_u64(s, out)
+                                                                        : -1;
 }
 
 /* F3 on command: the region is the partition's image unless given (see ckpt_scrub). */
@@ -281,8 +245,10 @@ static int cmd_scrub(int argc, char **argv)
         uint64_t id = 0;
         struct scrub_range r = {.ipa = PART_IPA_BASE};
 
-        if ((argc != 2 && argc != 4) || parse_id(argv[1], &id) != 0 ||
-            (argc == 4 && (parse_hex(argv[2], &r.ipa) != 0 || parse_id_max(argv[3], &r.pages))) ||
+        bool range_ok =
+            argc != 4 || (parse_hex(argv[2], &r.ipa) == 0 &&
+                          monitor_parse_u64(argv[3], &r.pages) == 0 && r.pages <= (1ULL << 32));
+        if ((argc != 2 && argc != 4) || parse_id(argv[1], &id) != 0 || !range_ok ||
             part_get((uint32_t)id)->cfg->kind != PART_KIND_GUEST) {
                 con_puts(
                     "usage: scrub <guest partition id> [<0xipa> <pages>] (default: its "
