@@ -349,6 +349,16 @@ HOST_MBEDTLS_SAN := $(patsubst $(TP)/%.c,$(HOST_OUT)/san/third_party/%.o,$(HOST_
 HOST_MBEDTLS_OPT := $(patsubst $(TP)/%.c,$(HOST_OUT)/opt/third_party/%.o,$(HOST_MBEDTLS_SRCS))
 
 # Unit tests: tests/unit/<name>_test.c, linked with the sources UT_<name> lists.
+# A module whose tests are split by topic keeps its lists under the module's name:
+# $(call unit_split,<module>,<names>,<fixture>) gives each <name> the module's UT_, UT_EXTRA_
+# and UT_LIBS_ lists plus the fixture sources its topics share (tests/unit/<module>_fixture.c).
+define unit_topic
+UT_$(2)       := $$(UT_$(1)) $(3)
+UT_EXTRA_$(2) := $$(UT_EXTRA_$(1))
+UT_LIBS_$(2)  := $$(UT_LIBS_$(1))
+endef
+unit_split = $(foreach t,$(2),$(eval $(call unit_topic,$(1),$(t),$(3))))
+
 FAKE_SRCS := tests/fake/fake_hal.c tests/fake/arch_fake.c tests/fake/kernel_fake.c
 UT_memory  := memory/palloc.c memory/memory.c
 UT_region  := memory/region.c
@@ -365,21 +375,31 @@ UT_witness := $(WITNESS_SRCS) $(WITNESS_TOOL_CORE)
 UT_EXTRA_witness := $(HOST_MBEDTLS_SAN)
 UT_witness_lock := $(WITNESS_SRCS)
 UT_EXTRA_witness_lock := $(HOST_MBEDTLS_SAN)
+WITNESS_TESTS := witness_chain witness_store witness_ring witness_tool witness_budget witness_rotate
+$(call unit_split,witness,$(WITNESS_TESTS),tests/unit/witness_fixture.c)
 # The engine alone (wasm/agent*.c, the agents' lifecycle, needs cap/ and the witness).
 WASM_ENGINE := $(filter-out wasm/agent%,$(wildcard wasm/*.c))
 UT_wasm    := $(WASM_ENGINE)
+WASM_TESTS := wasm_run wasm_snapshot wasm_decode
+$(call unit_split,wasm,$(WASM_TESTS),tests/unit/wasm_fixture.c)
 UT_sched   := $(wildcard sched/*.c)
+SCHED_TESTS := sched_priority sched_mode sched_queue sched_smp sched_epoch
+$(call unit_split,sched,$(SCHED_TESTS),tests/unit/sched_fixture.c)
 UT_vmid    := partition/vmid.c
 UT_cap     := cap/cap.c cap/tree.c
 UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c witness/budget.c
 UT_coherence := $(wildcard coherence/*.c)
+COHERENCE_TESTS := coherence_mincut coherence_graph coherence_decision coherence_dot
+$(call unit_split,coherence,$(COHERENCE_TESTS),tests/unit/coherence_fixture.c)
 # The Linux guest's platform: device tree writer and GICv3 emulation.
 UT_guest_dtb := partition/guest_dtb.c
 UT_EXTRA_guest_dtb := $(HOST_LIBFDT_SAN)
 UT_vgic    := partition/vgic.c
 UT_pl011   := partition/pl011.c
 UT_agent   := wasm/agent.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.c
+AGENT_TESTS := agent_lifecycle agent_move agent_calls agent_random
+$(call unit_split,agent,$(AGENT_TESTS),tests/unit/agent_fixture.c tests/unit/agent_modules.c)
 
 # RVF: the parser and verifier RVM runs (boot/), and the host tool's writer, keys and CLI.
 RVF_TOOL_CORE := boot/rvf.c boot/rvf_payload.c boot/rvf_profile.c boot/rvf_verify.c boot/rvf_update.c \
@@ -388,6 +408,8 @@ RVF_TOOL_CORE := boot/rvf.c boot/rvf_payload.c boot/rvf_profile.c boot/rvf_verif
 UT_rvf     := $(RVF_TOOL_CORE)
 UT_EXTRA_rvf := $(HOST_MBEDTLS_SAN) $(patsubst $(TP)/%.c,$(HOST_OUT)/san/third_party/%.o,$(LZ4_SRCS))
 UT_LIBS_rvf := -lz
+RVF_TESTS := rvf_parse rvf_kernel rvf_update rvf_tool
+$(call unit_split,rvf,$(RVF_TESTS),tests/unit/rvf_fixture.c)
 
 # The hypercall handlers and partition mechanisms over the fake arch layer (tests/fake/).
 UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/guest.c \
@@ -398,8 +420,9 @@ UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/gues
 	$(FAKE_SRCS) tests/fake/hvc_world.c
 UT_EXTRA_hvc := $(HOST_LIBFDT_SAN)
 
-UNIT_NAMES := fmt memory region mmio monitor board cap proof gate witness sched wasm vmid agent hvc
-UNIT_NAMES += coherence guest_dtb vgic pl011 tier rvf witness_lock
+UNIT_NAMES := fmt memory region mmio monitor board cap proof gate $(WITNESS_TESTS) $(SCHED_TESTS)
+UNIT_NAMES += $(WASM_TESTS) vmid $(AGENT_TESTS) hvc $(COHERENCE_TESTS) guest_dtb vgic pl011 tier
+UNIT_NAMES += $(RVF_TESTS) witness_lock
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test

@@ -1,6 +1,6 @@
 /*
  * boot/rvf_update.h: signed A/B updates and downgrade protection, as plain decisions over
- * plain data (boot/rvf_update.c; host-tested in tests/unit/rvf_test.c). boot/rvf_boot.c
+ * plain data (boot/rvf_update.c; host-tested in tests/unit/rvf_update_test.c). boot/rvf_boot.c
  * applies them to the boot flash and the witness log.
  *
  * The update state of a slot is four 32-bit words in the flash header (docs/boards.md),

@@ -1,0 +1,212 @@
+/*
+ * tests/unit/coherence_decision_test.c: the coherence engine's decision helpers and their
+ * reasons: a split moves the side pulled from outside and holds when the group is coherent;
+ * a merge needs dominant traffic and DC-11's preconditions; placement puts talkers on one
+ * CPU and stays balanced on random graphs.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "tests/unit/coherence_fixture.h"
+
+static struct coherence_placement PL;
+
+/* ---- decisions ------------------------------------------------------------------------------ */
+
+static void split_moves_the_side_pulled_from_outside(void **state)
+{
+        struct coherence_group_stats st;
+        struct coherence_split sp;
+        (void)state;
+
+        scene(40);
+        coherence_group_stats(&G, 10, &st);
+        /* Not exact yet: no split on a partial cut. */
+        assert_int_equal(coherence_mincut_load(&MC, &G, &st.members), COHERENCE_OK);
+        assert_int_equal(coherence_mincut_run(&MC, 1, NULL), COHERENCE_E_PARTIAL);
+        coherence_split_propose(&G, 10, &MC, &sp);
+        assert_int_equal(sp.reason, COHERENCE_R_CUT_PARTIAL);
+        assert_int_equal(coherence_mincut_run(&MC, COHERENCE_BUDGET_UNLIMITED, NULL), COHERENCE_OK);
+        coherence_split_propose(&G, 10, &MC, &sp);
+        assert_int_equal(sp.reason, COHERENCE_R_PROPOSED);
+        assert_string_equal(coherence_reason_name(sp.reason), "proposed");
+        assert_int_equal(sp.cut, 2 * 16);
+        assert_int_equal(sp.moving_count, 2);
+        assert_true(coherence_set_has(&sp.moving, (uint32_t)coherence_node_index(&G, 3)));
+        assert_true(coherence_set_has(&sp.moving, (uint32_t)coherence_node_index(&G, 4)));
+        assert_int_equal(sp.moving_external, 120 * 16);
+        assert_int_equal(sp.staying_external, 0);
+        assert_true(sp.pressure_bp >= sp.threshold_bp);
+        assert_int_equal(sp.threshold_bp, 7500);
+
+        /* The cut of another group's subgraph is refused. */
+        coherence_split_propose(&G, 30, &MC, &sp);
+        assert_int_equal(sp.reason, COHERENCE_R_TOO_FEW);
+        coherence_node_add(&G, 7, COHERENCE_AGENT, 30);
+        coherence_split_propose(&G, 30, &MC, &sp);
+        assert_int_equal(sp.reason, COHERENCE_R_CUT_MISMATCH);
+        coherence_split_propose(&G, 40, &MC, &sp);
+        assert_int_equal(sp.reason, COHERENCE_R_NOT_AGENTS);
+        coherence_split_propose(&G, 77, &MC, &sp);
+        assert_int_equal(sp.reason, COHERENCE_R_NO_GROUP);
+}
+
+static void split_holds_when_the_group_is_coherent(void **state)
+{
+        struct coherence_group_stats st;
+        struct coherence_split sp;
+        (void)state;
+
+        /* Four agents in a ring of heavy links, little outside traffic: low pressure. */
+        graph_setup();
+        for (uint32_t id = 1; id <= 4; id++) {
+                coherence_node_add(&G, id, COHERENCE_AGENT, 10);
+        }
+        coherence_node_add(&G, 5, COHERENCE_AGENT, 20);
+        for (int e = 0; e < 40; e++) {
+                steady(1, 2, 100);
+                steady(2, 3, 100);
+                steady(3, 4, 100);
+                steady(4, 1, 100);
+                steady(4, 5, 30);
+                coherence_epoch(&G);
+        }
+        coherence_group_stats(&G, 10, &st);
+        coherence_mincut_load(&MC, &G, &st.members);
+        coherence_mincut_run(&MC, COHERENCE_BUDGET_UNLIMITED, NULL);
+        coherence_split_propose(&G, 10, &MC, &sp);
+        assert_int_equal(sp.reason, COHERENCE_R_LOW_PRESSURE);
+        assert_int_equal(sp.cut, 2 * 100 * 16);
+        assert_true(sp.pressure_bp < sp.threshold_bp);
+
+        /* No outside traffic at all: quiet. */
+        coherence_node_remove(&G, 5);
+        coherence_split_propose(&G, 10, &MC, &sp);
+        assert_int_equal(sp.reason, COHERENCE_R_QUIET);
+        assert_int_equal(sp.moving_external, 0);
+}
+
+static void merge_needs_dominant_traffic_and_dc11_preconditions(void **state)
+{
+        struct coherence_merge m;
+        const struct coherence_merge_pre ok = {.adjacent = true, .resources_ok = true};
+        (void)state;
+
+        scene(40);
+        coherence_merge_propose(&G, 20, 30, &ok, &m);
+        /* 5-6 (200) against 5's other traffic (120) and 6's (10): share 200/320 and 200/210. */
+        assert_int_equal(m.mutual, 200 * 16);
+        assert_int_equal(m.share_a_bp, 200u * 10000 / 320);
+        assert_int_equal(m.share_b_bp, 200u * 10000 / 210);
+        assert_int_equal(m.merged_score_bp, coherence_score_bp(200 * 16, 130 * 16));
+        assert_int_equal(m.reason, COHERENCE_R_LOW_SCORE); /* 6060 < 8000 */
+        assert_string_equal(coherence_reason_name(m.reason), "low-score");
+
+        struct coherence_params p = G.params;
+        p.merge_score_bp = 6000;
+        G.params = p;
+        coherence_merge_propose(&G, 20, 30, &ok, &m);
+        assert_int_equal(m.reason, COHERENCE_R_PROPOSED);
+        const struct coherence_merge_pre far = {.adjacent = false, .resources_ok = true};
+        coherence_merge_propose(&G, 20, 30, &far, &m);
+        assert_int_equal(m.reason, COHERENCE_R_NOT_ADJACENT);
+        const struct coherence_merge_pre full = {.adjacent = true, .resources_ok = false};
+        coherence_merge_propose(&G, 20, 30, &full, &m);
+        assert_int_equal(m.reason, COHERENCE_R_NO_RESOURCES);
+        coherence_merge_propose(&G, 10, 30, &ok, &m);
+        assert_int_equal(m.reason, COHERENCE_R_LOW_SHARE);
+        assert_int_equal(m.mutual, 0);
+        coherence_merge_propose(&G, 30, 40, &ok, &m);
+        assert_int_equal(m.reason, COHERENCE_R_NOT_AGENTS);
+        coherence_merge_propose(&G, 30, 30, &ok, &m);
+        assert_int_equal(m.reason, COHERENCE_R_SAME_GROUP);
+        coherence_merge_propose(&G, 30, 31, &ok, &m);
+        assert_int_equal(m.reason, COHERENCE_R_NO_GROUP);
+}
+
+static void placement_puts_talkers_together(void **state)
+{
+        (void)state;
+        /* 8 guest partitions talking in pairs (0,1) (2,3) (4,5) (6,7), which round-robin on
+         * 4 CPUs always separates, plus a trickle between 1 and 2. */
+        graph_setup();
+        for (uint32_t id = 0; id < 8; id++) {
+                coherence_node_add(&G, id, COHERENCE_GUEST, id);
+        }
+        for (uint32_t i = 0; i < 8; i += 2) {
+                steady(i, i + 1, 50);
+        }
+        steady(1, 2, 1);
+        coherence_epoch(&G);
+        assert_int_equal(coherence_place(&G, 4, 0, &PL), COHERENCE_OK);
+        assert_int_equal(PL.group_count, 8);
+        assert_int_equal(PL.capacity, 2);
+        for (uint32_t i = 0; i < 8; i += 2) {
+                assert_int_equal(coherence_place_cpu(&PL, i), coherence_place_cpu(&PL, i + 1));
+        }
+        uint32_t per_cpu[4] = {0};
+        for (uint32_t i = 0; i < 8; i++) {
+                per_cpu[coherence_place_cpu(&PL, i)]++;
+        }
+        for (int c = 0; c < 4; c++) {
+                assert_int_equal(per_cpu[c], 2);
+        }
+        assert_int_equal(PL.total, (4 * 50 + 1) * 16 / 4);
+        assert_int_equal(PL.remote, 1 * 16 / 4);
+        assert_int_equal(PL.naive_remote, PL.total);
+        assert_true(PL.remote_bp < PL.naive_remote_bp);
+        assert_int_equal(coherence_place_cpu(&PL, 99), -1);
+        assert_int_equal(coherence_place(&G, 0, 0, &PL), COHERENCE_E_INVAL);
+        assert_int_equal(coherence_place(&G, COHERENCE_MAX_CPUS + 1, 0, &PL), COHERENCE_E_INVAL);
+}
+
+static void placement_stays_balanced_on_random_graphs(void **state)
+{
+        (void)state;
+        rng_state = 77;
+        for (int t = 0; t < 200; t++) {
+                graph_setup();
+                const uint32_t groups = 1 + rnd(40), cpus = 1 + rnd(8);
+                for (uint32_t id = 0; id < groups + rnd(20); id++) {
+                        coherence_node_add(&G, id, COHERENCE_AGENT, rnd(groups));
+                }
+                for (int k = 0; k < 60; k++) {
+                        const uint32_t a = rnd(60), b = rnd(60);
+                        if (coherence_node_index(&G, a) >= 0 && coherence_node_index(&G, b) >= 0 &&
+                            a != b) {
+                                steady(a, b, 1 + rnd(100));
+                        }
+                }
+                coherence_epoch(&G);
+                assert_int_equal(coherence_place(&G, cpus, 0, &PL), COHERENCE_OK);
+                uint32_t load[8] = {0};
+                for (uint32_t i = 0; i < PL.group_count; i++) {
+                        assert_true(PL.cpu[i] < cpus);
+                        load[PL.cpu[i]]++;
+                        if (i > 0) {
+                                assert_true(PL.group[i - 1] < PL.group[i]);
+                        }
+                }
+                for (uint32_t c = 0; c < cpus; c++) {
+                        assert_true(load[c] <= PL.capacity);
+                }
+                assert_true(PL.remote <= PL.total && PL.naive_remote <= PL.total);
+                assert_true(PL.remote_bp <= 10000 && PL.naive_remote_bp <= 10000);
+        }
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(split_moves_the_side_pulled_from_outside),
+            cmocka_unit_test(split_holds_when_the_group_is_coherent),
+            cmocka_unit_test(merge_needs_dominant_traffic_and_dc11_preconditions),
+            cmocka_unit_test(placement_puts_talkers_together),
+            cmocka_unit_test(placement_stays_balanced_on_random_graphs),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
