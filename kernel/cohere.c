@@ -12,6 +12,16 @@
  * moving average, each group's cut pressure is computed exactly and given to the scheduler unless
  * the operator set it by hand. A change of at least COHERE_WITNESS_BP is witnessed
  * (WK_COH_DECISION) with the values it came from.
+ *
+ * Budget (DC-2): the min-cuts of an epoch get at most `budget` cells (mincut.h's work unit;
+ * the default is sized to 50 us on the target, `coherence budget <cells>` sets another). A
+ * group whose cut does not fit is resumed where it stopped at the next epoch, on the subgraph
+ * it was loaded with; groups are visited round-robin from there. A pressure is only ever
+ * taken from a finished (exact) cut. While a round of all groups does not finish within one
+ * epoch, the engine is over budget: the scheduler runs degraded (DC-6: cut pressure ignored;
+ * sched_set_degraded witnesses entry and exit as WK_SCHED_MODE) and no split or merge is
+ * decided; the first epoch whose round finishes leaves it. The work space is shared with
+ * kernel/reshape.c: whoever takes it (cohere_work) makes a pending cut start over.
  */
 #ifdef RVM_HAVE_COHERENCE
 #include "kernel/cohere.h"
@@ -29,12 +39,26 @@
 
 #define COHERE_WITNESS_BP 500 /* pressure changes smaller than this are not witnessed */
 #define MINCUT_PAGES      ((sizeof(struct coherence_mincut) + 4095) / 4096)
+/* 50 us (DC-2) at about one instruction a ns, 9.1 instructions a cell in RVM (BENCH
+ * mincut_cell_kernel): a dense 64-node cut (mincut_n64_kernel, ~182,000) takes four epochs. */
+#define COHERE_BUDGET_CELLS 5400
 
 static struct coherence_graph graph;
 static struct coherence_mincut *work;
 static bool manual[PART_MAX + 1];
 static uint32_t last_bp[PART_MAX + 1];
 static bool ready;
+
+/* The budgeted round (DC-2): which group is next, whether `work` holds its subgraph with the
+ * run part done, the external weight it was loaded with; the engine's degraded state. */
+static uint64_t budget = COHERE_BUDGET_CELLS;
+static uint64_t used_last;      /* cells the last epoch used */
+static uint32_t round_next = 1; /* the group the round goes on with */
+static bool loaded;
+static uint64_t loaded_external;
+static bool over_budget;     /* the last epoch's round did not finish */
+static bool degraded_by_us;  /* the engine, not the operator, put the scheduler in DC-6 */
+static uint64_t over_epochs; /* epochs over budget since boot */
 
 /* The group of a principal: a partition is its own; an agent's is its WASM partition. */
 static uint32_t (*agent_group)(uint32_t principal);
@@ -70,7 +94,13 @@ struct coherence_graph *cohere_graph(void)
 
 struct coherence_mincut *cohere_work(void)
 {
+        loaded = false; /* the taker overwrites it: a pending cut starts over */
         return ready ? work : NULL;
+}
+
+bool cohere_over_budget(void)
+{
+        return over_budget;
 }
 
 void cohere_agent_moved(uint32_t principal, uint32_t group)
@@ -115,25 +145,65 @@ static uint32_t next_bp[PART_MAX + 1];
 static uint64_t next_external[PART_MAX + 1];
 static uint32_t next_score[PART_MAX + 1];
 
+/*
+ * Go on with group id's cut within *left cells. True when it is finished (next_bp[id] set
+ * from an exact cut, or 0 for an empty group); false when the budget ran out first.
+ */
+static bool group_step(uint32_t id, uint64_t *left)
+{
+        struct coherence_group_stats st;
+        struct coherence_cut cut;
+        uint64_t used = 0;
+
+        coherence_group_stats(&graph, id, &st);
+        next_score[id] = st.score_bp;
+        if (!loaded) {
+                if (st.nodes == 0 ||
+                    coherence_mincut_load(work, &graph, &st.members) != COHERENCE_OK) {
+                        next_bp[id] = 0;
+                        next_external[id] = st.external;
+                        return true;
+                }
+                loaded = true;
+                loaded_external = st.external;
+        }
+        enum coherence_err e = coherence_mincut_run(work, *left, &used);
+        *left -= used <= *left ? used : *left;
+        if (e == COHERENCE_E_PARTIAL) {
+                return false;
+        }
+        loaded = false;
+        next_bp[id] =
+            e == COHERENCE_OK && coherence_mincut_result(work, &cut) == COHERENCE_OK
+                ? coherence_pressure_bp(loaded_external, cut.value, graph.params.pressure_floor)
+                : 0;
+        next_external[id] = loaded_external;
+        return true;
+}
+
 void cohere_compute(void)
 {
         if (!ready) {
                 return;
         }
         coherence_epoch(&graph);
-        for (uint32_t id = 1; id <= part_count(); id++) {
-                uint32_t bp = 0;
-                struct coherence_group_stats st;
-                coherence_group_stats(&graph, id, &st);
-                if (st.nodes == 0 ||
-                    coherence_group_pressure(&graph, id, work, &bp) != COHERENCE_OK) {
-                        bp = 0;
-                }
-                next_bp[id] = bp;
-                next_external[id] = st.external;
-                next_score[id] = st.score_bp;
+        uint32_t count = part_count();
+        uint64_t left = budget;
+        uint32_t finished = 0;
+        if (round_next == 0 || round_next > count) {
+                round_next = 1;
         }
-        reshape_epoch(); /* split and merge decisions: taken on CPU 0 outside the tick */
+        /* One round: every group once, from where the last epoch stopped. */
+        while (finished < count && group_step(round_next, &left)) {
+                finished++;
+                round_next = round_next % count + 1;
+        }
+        used_last = budget - left;
+        over_budget = finished < count;
+        over_epochs += over_budget;
+        if (!over_budget) {
+                reshape_epoch(); /* split and merge decisions: on CPU 0 outside the tick */
+        }
 }
 
 void cohere_apply(void)
@@ -142,6 +212,22 @@ void cohere_apply(void)
                 return;
         }
         struct sched *s = (struct sched *)run_scheduler();
+        /* DC-6 while over budget (witnessed by the scheduler on entry and exit); the operator's
+         * `degraded on` is left as it is. */
+        if (over_budget && !s->degraded) {
+                degraded_by_us = true;
+                sched_set_degraded(s, true);
+                con_printf(
+                    "coherence: over its budget (%llu cells an epoch): the scheduler "
+                    "ignores cut pressure until a round of cuts fits\n",
+                    (unsigned long long)budget);
+        } else if (!over_budget && degraded_by_us) {
+                degraded_by_us = false;
+                if (s->degraded) {
+                        sched_set_degraded(s, false);
+                        con_puts("coherence: within its budget again: cut pressure is back\n");
+                }
+        }
         for (uint32_t id = 1; id <= part_count(); id++) {
                 uint32_t bp = next_bp[id];
                 uint32_t old = last_bp[id];
@@ -180,6 +266,14 @@ static int cmd_coherence(int argc, char **argv)
                                                       : "only by hand (split, merge)");
                 return 0;
         }
+        uint64_t cells = 0;
+        if (argc == 3 && strcmp(argv[1], "budget") == 0 &&
+            monitor_parse_u64(argv[2], &cells) == 0 && cells > 0) {
+                budget = cells; /* read by cohere_compute on this CPU */
+                con_printf("coherence: min-cut budget %llu cells an epoch\n",
+                           (unsigned long long)cells);
+                return 0;
+        }
         if (argc == 2 && strcmp(argv[1], "dot") == 0) {
                 run_lock_take();
                 enum coherence_err e = coherence_dot(&graph, NULL, dot, sizeof(dot), &n);
@@ -189,6 +283,12 @@ static int cmd_coherence(int argc, char **argv)
         }
         con_printf("coherence: %u nodes, %u edges, %llu epochs\n", graph.node_count,
                    graph.edge_count, (unsigned long long)graph.epochs);
+        con_printf(
+            "budget: %llu cells an epoch, %llu used last epoch; %s (%llu epochs over "
+            "budget since boot)\n",
+            (unsigned long long)budget, (unsigned long long)used_last,
+            over_budget ? "OVER: the scheduler runs degraded" : "within it",
+            (unsigned long long)over_epochs);
         con_printf("part  nodes agents internal   external   score  pressure\n");
         run_lock_take();
         for (uint32_t id = 1; id <= part_count(); id++) {
@@ -202,8 +302,9 @@ static int cmd_coherence(int argc, char **argv)
         reshape_show();
         return 0;
 }
-MONITOR_CMD(coherence, "coherence", "[dot | auto on|off]",
+MONITOR_CMD(coherence, "coherence", "[dot | auto on|off | budget <cells>]",
             "the communication graph: groups, weights, scores, cut pressure, splits and merges "
-            "taken (dot: Graphviz; auto: act on the engine's decisions)",
+            "taken (dot: Graphviz; auto: act on the engine's decisions; budget: min-cut cells "
+            "an epoch, DC-2)",
             cmd_coherence);
 #endif

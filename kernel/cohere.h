@@ -30,6 +30,8 @@ void cohere_agent_moved(uint32_t principal, uint32_t group);
  * not start. */
 struct coherence_graph *cohere_graph(void);
 struct coherence_mincut *cohere_work(void);
+/* The last epoch's round of cuts did not fit its budget (DC-2): the scheduler runs degraded. */
+bool cohere_over_budget(void);
 #else
 static inline void cohere_agent_moved(uint32_t principal, uint32_t group)
 {

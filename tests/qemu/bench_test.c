@@ -8,6 +8,9 @@
 #include "arch/aarch64/arch.h"
 #include "boot/boot.h"
 #include "cap/cap.h"
+#ifdef RVM_HAVE_COHERENCE
+#include "coherence/coherence.h"
+#endif
 #include "hal/timer.h"
 #include "kernel/console.h"
 #include "kernel/wlog.h"
@@ -48,6 +51,41 @@ static uint64_t per_round(void (*fn)(void))
         }
         return (uint32_t)(arch_pmu_insn_read() - t0) / ROUNDS;
 }
+
+#ifdef RVM_HAVE_COHERENCE
+/*
+ * What DC-2's budget unit costs in RVM: the exact min-cut of a seeded dense graph of 64 nodes
+ * (every pair, weights 1..64), solved to the end, in instructions and per cell (mincut.h's
+ * work unit; kernel/cohere.c sizes its per-epoch budget from this).
+ */
+static void bench_mincut(void)
+{
+        const uint64_t pages = (sizeof(struct coherence_mincut) + 4095) / 4096;
+        uint64_t pa = 0, x = 0x9e3779b97f4a7c15ULL, used = 0;
+
+        if (mem_alloc_pages(&boot_state.mem, pages, 1, &pa) != PALLOC_OK) {
+                KT_EXPECT(false);
+                return;
+        }
+        struct coherence_mincut *mc = mem_ptr(pa_init(pa));
+        KT_EXPECT(coherence_mincut_init(mc, 64) == COHERENCE_OK);
+        for (uint32_t u = 0; u < 64; u++) {
+                for (uint32_t v = u + 1; v < 64; v++) {
+                        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                        KT_EXPECT(coherence_mincut_add(mc, u, v, 1 + (x >> 58)) == COHERENCE_OK);
+                }
+        }
+        arch_pmu_insn_start();
+        uint32_t t0 = arch_pmu_insn_read();
+        KT_EXPECT(coherence_mincut_run(mc, COHERENCE_BUDGET_UNLIMITED, &used) == COHERENCE_OK);
+        uint32_t insns = arch_pmu_insn_read() - t0;
+        con_printf("BENCH mincut_n64_kernel %llu instructions\n", (unsigned long long)insns);
+        con_printf("BENCH mincut_cell_kernel %llu.%02llu instructions\n",
+                   (unsigned long long)(insns / (used ? used : 1)),
+                   (unsigned long long)(insns * 100ULL / (used ? used : 1) % 100));
+        (void)mem_free_pages(&boot_state.mem, pa, pages);
+}
+#endif
 
 KTEST_ONLY(bench)
 {
@@ -152,4 +190,7 @@ KTEST_ONLY(bench)
         }
         con_printf("BENCH cap_p3_depth8_kernel %llu instructions\n",
                    (unsigned long long)((uint32_t)(arch_pmu_insn_read() - t0) / ROUNDS));
+#ifdef RVM_HAVE_COHERENCE
+        bench_mincut();
+#endif
 }
