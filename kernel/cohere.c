@@ -3,6 +3,9 @@
  * monitor's `coherence` command. The min-cut work space (half a MiB) comes from the page
  * allocator at boot; the graph is small enough to live here.
  *
+ * Weights: what RVM counted at each CommEdge doorbell (kernel/ipc.c) and, every epoch it
+ * lasts, the pages of each shared region both partitions map (cohere_shared_epoch).
+ *
  * Nodes are principals: a guest partition is its own group; an agent is in the group of the
  * WASM partition that runs it (a WASM partition is no node of its own: its group is its
  * agents, so that the engine can cut it in two). The graph is CPU 0's alone (the tick's epoch,
@@ -35,6 +38,7 @@
 #include "kernel/reshape.h"
 #include "kernel/run.h"
 #include "memory/memory.h"
+#include "partition/share.h"
 #include "witness/witness.h"
 
 #define COHERE_WITNESS_BP 500 /* pressure changes smaller than this are not witnessed */
@@ -130,6 +134,24 @@ void cohere_traffic(uint32_t from, uint32_t to, uint64_t messages, uint64_t byte
 {
         if (ready && node(from) && node(to)) {
                 (void)coherence_traffic(&graph, from, to, messages, bytes);
+        }
+}
+
+/* Pages two partitions both map (a SHARE offer the peer has retrieved) weigh in like
+ * traffic: coherence_shared for each, every epoch it lasts. */
+void cohere_shared_epoch(void)
+{
+        const struct region_space *rs = share_regions();
+
+        if (!ready) {
+                return;
+        }
+        for (uint32_t i = 0; i < REGION_OFFERS; i++) {
+                const struct region_offer *o = &rs->offer[i];
+                if (o->state == OFFER_RETRIEVED && o->kind == REGION_SHARE && node(o->owner) &&
+                    node(o->peer)) {
+                        (void)coherence_shared(&graph, o->owner, o->peer, o->pages);
+                }
         }
 }
 

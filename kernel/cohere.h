@@ -16,6 +16,8 @@
 void cohere_init(void);
 /* One epoch's traffic from principal `from` to `to` (partitions or agents). */
 void cohere_traffic(uint32_t from, uint32_t to, uint64_t messages, uint64_t bytes);
+/* The epoch's shared regions (pages both partitions map) as weights; run_lock held. */
+void cohere_shared_epoch(void);
 /* The epoch's end, on CPU 0: fold the counts in and compute each partition's pressure (no
  * lock needed: the graph is CPU 0's), then hand it on to the scheduler (run_lock held). */
 void cohere_compute(void);
@@ -47,6 +49,7 @@ static inline void cohere_traffic(uint32_t from, uint32_t to, uint64_t messages,
         (void)from, (void)to, (void)messages, (void)bytes;
 }
 static inline void cohere_compute(void) {}
+static inline void cohere_shared_epoch(void) {}
 static inline void cohere_apply(void) {}
 static inline void cohere_override(uint32_t partition, bool manual)
 {

@@ -425,6 +425,7 @@ void run_tick(void)
                 sched_balance(&run_sched, now);
                 sched_epoch(&run_sched, now, NULL); /* DC-10: one summary record per epoch */
                 ipc_epoch();                        /* and one per edge direction in use */
+                cohere_shared_epoch();              /* shared pages weigh in like traffic */
                 gate_epoch(); /* denials over the budget, counted per caller */
         }
         run_lock_give();
