@@ -67,6 +67,8 @@ static int32_t env_gate_call(uint32_t principal, uint64_t x[8])
         return gate_dispatch(&call);
 }
 
+/* Under run_lock, which guards the page allocator (it has no lock of its own). Not zeroed
+ * here: wasm/agent.c zeroes what it takes, outside the lock when it can (a load). */
 static void *env_alloc(size_t bytes)
 {
         uint64_t pa = 0;
@@ -75,7 +77,6 @@ static void *env_alloc(size_t bytes)
         if (mem_alloc_pages(&boot_state.mem, pages, 1, &pa) != PALLOC_OK) {
                 return NULL;
         }
-        memset((void *)(uintptr_t)pa, 0, pages * PALLOC_PAGE_SIZE);
         return (void *)(uintptr_t)pa;
 }
 
@@ -251,7 +252,6 @@ unsigned agent_boot(void)
                 int32_t id = agent_spawn(&img, p->id, 0, 0);
                 if (id > 0 && i < AGENT_MAX) {
                         ids[i] = (uint32_t)id;
-                        started++;
                 }
         }
         /* CommEdges with an agent end: now that the agents have their principals. */
@@ -267,6 +267,13 @@ unsigned agent_boot(void)
                 }
         }
         run_lock_give();
+        /* Their modules are loaded here, outside the lock (a CPU that reaches one first loads
+         * it on its first turn): an agent counts as started once its module has loaded, which
+         * an update's boot self-test relies on. */
+        for (size_t i = 0; i < pt->agent_count && i < AGENT_MAX; i++) {
+                started += ids[i] != 0 && agent_load(ids[i]) == AGENT_OK ? 1 : 0;
+        }
+        arch_fp_trap(true); /* agent_load ran the engine: a vCPU's FP reloads when it runs */
         return started;
 }
 

@@ -3,8 +3,14 @@
  * spawn, their capabilities, their turns in their WASM partition, waiting and waking, and
  * suspend, hibernate, reconstruct, migrate and kill. The host module "rvm" is agent_calls.c.
  *
+ * Spawning only reserves an agent (its id, its capabilities: initializing) under the lock;
+ * its module is decoded and instantiated outside it, on its first turn (or by agent_load), so
+ * that no spawn holds the lock every CPU's tick needs for as long as a module takes to load.
+ *
  * Memory: each agent has a module arena and an instance arena from env->alloc, taken when it
- * is created (boot or spawn) and when it migrates; never while it runs.
+ * loads and when it migrates; never while it runs. The page allocator is the lock's: a load
+ * takes the lock for each allocation alone and zeroes the pages outside it, and an agent
+ * that ends on its own CPU is wiped there before the lock is taken to free its pages.
  */
 #include "wasm/agent.h"
 
@@ -99,15 +105,57 @@ bool agent_info(uint32_t id, struct agent_info *out)
         return true;
 }
 
+/* Zeroed pages (env->alloc does not zero them). Lock held. */
 static void *alloc_bytes(size_t bytes)
 {
-        return agent_env->alloc(bytes);
+        void *p = agent_env->alloc(bytes);
+
+        if (p != NULL) {
+                memset(p, 0, bytes);
+        }
+        return p;
 }
 
+/* The same without the lock: it is taken for the allocation alone, the zeroing is outside. */
+static void *alloc_unlocked(size_t bytes)
+{
+        uint64_t saved = agent_env->lock();
+        void *p = agent_env->alloc(bytes);
+
+        agent_env->unlock(saved);
+        if (p != NULL) {
+                memset(p, 0, bytes);
+        }
+        return p;
+}
+
+/* Wipe and give back. Lock held. */
 static void free_bytes(void *p, size_t bytes)
 {
         if (p != NULL) {
                 memset(p, 0, bytes);
+                agent_env->free(p, bytes);
+        }
+}
+
+/* Wipe what an agent's memory holds: lock held, or the agent on this CPU (on_cpu: nothing else
+ * touches it then, so its CPU does this outside the lock). */
+static void wipe(const struct agent *a, size_t inst_size)
+{
+        if (a->inst_mem != NULL) {
+                memset(a->inst_mem, 0, inst_size);
+        }
+        if (a->module_mem != NULL) {
+                memset(a->module_mem, 0, AGENT_MODULE_ARENA);
+        }
+        if (a->snapshot != NULL) {
+                memset(a->snapshot, 0, AGENT_SNAPSHOT);
+        }
+}
+
+static void give_back(void *p, size_t bytes)
+{
+        if (p != NULL) {
                 agent_env->free(p, bytes);
         }
 }
@@ -122,26 +170,33 @@ void agent_doorbell(uint32_t principal)
         }
 }
 
-/* A terminated agent loses its capabilities (its edges, its rights) and its memory. */
-static void terminate(struct agent *a, uint32_t actor)
+/* A terminated agent loses its capabilities (its edges, its rights) and its memory, wiped
+ * (`wiped`: already, by its own CPU). Lock held. */
+static void terminate(struct agent *a, uint32_t actor, bool wiped)
 {
         set_state(a, AGENT_TERMINATED, actor, 0);
         cap_table_destroy(AGENT_PRINCIPAL(a->id));
-        free_bytes(a->inst_mem, a->inst_size);
-        free_bytes(a->module_mem, AGENT_MODULE_ARENA);
-        free_bytes(a->snapshot, AGENT_SNAPSHOT);
+        if (!wiped) {
+                wipe(a, a->inst_size);
+        }
+        give_back(a->inst_mem, a->inst_size);
+        give_back(a->module_mem, AGENT_MODULE_ARENA);
+        give_back(a->snapshot, AGENT_SNAPSHOT);
         a->inst_mem = a->module_mem = a->snapshot = NULL;
         a->inst = NULL;
         a->waiting = false;
 }
 
-/* Decode, instantiate and begin `run`. */
-static bool load(struct agent *a)
+/* Decode, instantiate and begin `run`: without the lock, the agent on this CPU (on_cpu) and
+ * FP/SIMD usable. *inst_size = the instance arena's size, 0 if none was taken (the lock
+ * guards the agent's own field: the caller sets it). */
+static bool load(struct agent *a, size_t *inst_size)
 {
         struct wasm_arena arena;
         struct wasm_extern ex;
 
-        a->module_mem = alloc_bytes(AGENT_MODULE_ARENA);
+        *inst_size = 0;
+        a->module_mem = alloc_unlocked(AGENT_MODULE_ARENA);
         if (a->module_mem == NULL) {
                 return false;
         }
@@ -150,10 +205,10 @@ static bool load(struct agent *a)
                 return false;
         }
         size_t need = wasm_instance_arena_size(a->module, &agent_wasm_cfg);
-        if (need > AGENT_INST_MAX || (a->inst_mem = alloc_bytes(need)) == NULL) {
+        if (need > AGENT_INST_MAX || (a->inst_mem = alloc_unlocked(need)) == NULL) {
                 return false;
         }
-        a->inst_size = need;
+        *inst_size = need;
         wasm_arena_init(&arena, a->inst_mem, need);
         return agent_host_init(a) &&
                wasm_instantiate(a->module, &agent_wasm_cfg, agent_resolve, a, &arena, &a->inst) ==
@@ -254,25 +309,55 @@ int32_t agent_spawn(const struct agent_image *img, uint32_t partition, uint32_t 
         a->id = agents_made + 1;
         a->partition = partition;
         a->state = AGENT_INITIALIZING;
+        a->spawner = actor;
+        a->spawn_cap = cap;
         agents_made++;
         witness_emit(&(struct witness_event){.kind = WK_WASM_AGENT,
                                              .actor = actor,
                                              .target = a->id,
                                              .cap = cap,
                                              .payload = (uint64_t)partition << 16});
-        agent_env->fp_enter(); /* decoding and instantiating run wasm/ code */
-        if (!give_caps(a) || !load(a)) {
-                terminate(a, actor);
+        if (!give_caps(a)) {
+                terminate(a, actor, false);
                 return AGENT_E_INVALID;
         }
-        set_state(a, AGENT_RUNNING, actor, cap);
-        agent_env->wake_partition(partition);
+        agent_env->wake_partition(partition); /* its first turn loads it */
         return (int32_t)a->id;
 }
 
+/*
+ * An initializing agent's first turn, on this CPU (on_cpu) without the lock: its module is
+ * decoded and instantiated and its `run` begun (FP/SIMD usable). Then, under the lock, it is
+ * running or, if that failed, terminated, its arenas wiped here first; either record names
+ * the spawn's actor, as when a spawn loaded the module itself. Returns true if it runs.
+ */
+static bool start(struct agent *a)
+{
+        size_t inst_size = 0;
+        const bool ok = load(a, &inst_size);
+
+        if (!ok) {
+                wipe(a, inst_size);
+        }
+        uint64_t saved = agent_env->lock();
+        a->on_cpu = false;
+        a->inst_size = inst_size;
+        a->loaded = ok;
+        if (ok) {
+                set_state(a, AGENT_RUNNING, a->spawner, a->spawn_cap);
+        } else {
+                terminate(a, a->spawner, true);
+        }
+        agent_env->unlock(saved);
+        return ok;
+}
+
+/* Running, or initializing: its turn is its load. */
 static bool runnable(const struct agent *a, uint32_t partition)
 {
-        return a->partition == partition && a->state == AGENT_RUNNING && !a->waiting && !a->on_cpu;
+        return a->partition == partition &&
+               (a->state == AGENT_RUNNING || a->state == AGENT_INITIALIZING) && !a->waiting &&
+               !a->on_cpu;
 }
 
 bool agent_runnable(uint32_t partition)
@@ -305,20 +390,31 @@ bool agent_run_turn(uint32_t partition)
 {
         uint64_t saved = agent_env->lock();
         struct agent *a = pick(partition);
+        const bool first = a != NULL && a->state == AGENT_INITIALIZING;
         agent_env->unlock(saved);
         if (a == NULL) {
                 return false;
         }
-        enum wasm_status st = wasm_run(a->inst, AGENT_FUEL);
+        if (first) {
+                (void)start(a); /* the whole turn: no bytecode runs in it */
+                return true;
+        }
+        const enum wasm_status st = wasm_run(a->inst, AGENT_FUEL);
+        const bool ends = st != WASM_YIELD; /* returned from run, or trapped */
+        const uint64_t used = (uint64_t)(AGENT_FUEL - wasm_fuel_left(a->inst));
+        const enum wasm_trap trap = st == WASM_TRAP ? wasm_trap_code(a->inst) : WASM_TRAP_NONE;
+        if (ends) {
+                wipe(a, a->inst_size); /* still on this CPU: before the lock, not under it */
+        }
         saved = agent_env->lock();
         a->on_cpu = false;
         a->turns++;
-        a->fuel_used += (uint64_t)(AGENT_FUEL - wasm_fuel_left(a->inst));
+        a->fuel_used += used;
         if (st == WASM_TRAP) {
-                a->trap = wasm_trap_code(a->inst);
+                a->trap = trap;
         }
-        if (st != WASM_YIELD) {
-                terminate(a, AGENT_PRINCIPAL(a->id)); /* returned from run, or trapped */
+        if (ends) {
+                terminate(a, AGENT_PRINCIPAL(a->id), true);
         }
         agent_env->unlock(saved);
         return true;
@@ -375,7 +471,7 @@ static int32_t reconstruct(struct agent *a)
         }
         set_state(a, AGENT_RECONSTRUCTING, 0, 0);
         if (!rebuild(a)) {
-                terminate(a, 0);
+                terminate(a, 0, false);
                 return AGENT_E_INVALID;
         }
         set_state(a, AGENT_RUNNING, 0, 0);
@@ -493,8 +589,8 @@ int32_t agent_move(uint32_t id, uint32_t to, uint32_t actor, enum agent_move_res
 
         if (id != 0 && id <= agents_made) {
                 struct agent *a = &agents[id - 1];
-                /* The agent must be off its CPU: at most one turn of fuel, far below the
-                 * deadline; past it the move is given up with nothing changed. */
+                /* The agent must be off its CPU: at most one turn of fuel (or its load), far
+                 * below the deadline; past it the move is given up with nothing changed. */
                 while (a->on_cpu && (deadline == 0 || now_ns() <= deadline)) {
                         agent_env->unlock(saved);
                         saved = agent_env->lock();
@@ -512,8 +608,8 @@ int32_t agent_move(uint32_t id, uint32_t to, uint32_t actor, enum agent_move_res
         return why == AGENT_MOVE_OK ? AGENT_OK : AGENT_E_INVALID;
 }
 
-/* Lifecycle changes wait for the agent to leave its CPU (at most one turn of fuel). Returns
- * with the lock held (the saved state in *saved). */
+/* Lifecycle changes wait for the agent to leave its CPU (at most one turn of fuel, or its
+ * load). Returns with the lock held (the saved state in *saved). */
 static void lock_idle(const struct agent *a, uint64_t *saved)
 {
         for (;;) {
@@ -561,11 +657,38 @@ int32_t agent_control(uint32_t id, enum agent_op op, uint32_t to)
                 break; /* agent_move, below */
         case AGENT_OP_KILL:
                 if (a->state != AGENT_TERMINATED) {
-                        terminate(a, 0);
+                        terminate(a, 0, false);
                         r = AGENT_OK;
                 }
                 break;
         }
         agent_env->unlock(saved);
         return r;
+}
+
+int32_t agent_load(uint32_t id)
+{
+        if (id == 0 || id > agents_made) {
+                return AGENT_E_INVALID;
+        }
+        struct agent *a = &agents[id - 1];
+        uint64_t saved;
+        lock_idle(a, &saved);
+        const bool here = a->state == AGENT_INITIALIZING;
+        if (here) {
+                a->on_cpu = true; /* its turn, taken here: no CPU picks it meanwhile */
+        }
+        bool loaded = a->loaded;
+        agent_env->unlock(saved);
+        if (here) {
+                agent_env->fp_enter();
+                loaded = start(a);
+        }
+        if (here && loaded) {
+                /* Its partition may have gone to sleep meanwhile, finding nothing to run. */
+                saved = agent_env->lock();
+                agent_env->wake_partition(a->partition);
+                agent_env->unlock(saved);
+        }
+        return loaded ? AGENT_OK : AGENT_E_INVALID;
 }

@@ -99,7 +99,8 @@ struct agent_env {
         /* One call through the security gate as `principal` (an agent's), x[0] = function id;
          * returns the status, results in x[1..]. Lock held. */
         int32_t (*gate_call)(uint32_t principal, uint64_t x[8]);
-        /* At least `bytes` zeroed bytes (whole pages), or NULL; free wipes nothing. */
+        /* At least `bytes` bytes (whole pages, not zeroed: wasm/ zeroes them), or NULL; free
+         * wipes nothing. Lock held: the kernel's page allocator is the lock's. */
         void *(*alloc)(size_t bytes);
         void (*free)(void *p, size_t bytes);
         /* Before any wasm_* call: make FP/SIMD usable on this CPU (interrupts masked). */
@@ -154,10 +155,13 @@ void agent_init(const struct agent_env *env);
 
 /*
  * Create an agent from img in WASM partition `partition`, witnessed with `actor` (0 = RVM or
- * the operator; and the capability it used) as the one who asked: its capabilities, its
- * module decoded and instantiated, its `run` begun. Lock held. Returns the new agent's id, or
- * AGENT_E_NO_SPACE (AGENT_MAX reached) or AGENT_E_INVALID (not a WASM partition, no memory,
- * or the module does not load: then the agent exists, terminated).
+ * the operator; and the capability it used) as the one who asked: its id and capabilities,
+ * state initializing, its partition woken. Lock held. It reads no byte of the module: that is
+ * decoded and instantiated, and `run` begun, on the agent's first turn (agent_run_turn) or by
+ * agent_load, outside the lock; a module that does not load (or no memory for it) then
+ * terminates the agent, witnessed with the same actor. Returns the new agent's id, or
+ * AGENT_E_NO_SPACE (AGENT_MAX reached, witnessed) or AGENT_E_INVALID (not a WASM partition,
+ * or its capabilities could not be given: then the agent exists, terminated).
  */
 int32_t agent_spawn(const struct agent_image *img, uint32_t partition, uint32_t actor,
                     cap_handle_t cap);
@@ -165,10 +169,20 @@ int32_t agent_spawn(const struct agent_image *img, uint32_t partition, uint32_t 
 /*
  * One turn of the next of `partition`'s agents that can run, round robin: AGENT_FUEL of
  * bytecode, or less if it yields or waits. An agent whose `run` returns or traps terminates.
- * The caller has made FP/SIMD usable (env->fp_enter) and holds no lock. Returns false if none
- * of the partition's agents can run.
+ * An initializing agent's turn is its load: its module decoded and instantiated, `run` begun,
+ * then it is running (or terminated); no bytecode runs in that turn. The caller has made
+ * FP/SIMD usable (env->fp_enter) and holds no lock. Returns false if none of the partition's
+ * agents can run.
  */
 bool agent_run_turn(uint32_t partition);
+/*
+ * Load agent `id` now, on this CPU, if it is still initializing: what its first turn would do
+ * (its records the same), for a caller that must know the outcome (the boot's count of agents
+ * started). Takes the lock itself, loads outside it (env->fp_enter first), and waits while
+ * the agent is on a CPU (its first turn there). Returns 0 if its module loaded, here or on
+ * that turn; else AGENT_E_INVALID.
+ */
+int32_t agent_load(uint32_t id);
 /* Can one of `partition`'s agents run (so it must not sleep)? Lock held. */
 bool agent_runnable(uint32_t partition);
 /* A doorbell rang on an edge whose end `principal` waits in rvm.recv. Lock held. */
@@ -178,7 +192,8 @@ void agent_doorbell(uint32_t principal);
  * suspend / resume / hibernate / reconstruct / kill agent `id`, or migrate it to WASM
  * partition `to` (agent_move with actor 0). Waits for the agent to leave its CPU, takes the lock
  * itself. Returns 0, or AGENT_E_INVALID (no such agent, or not possible in its state: nothing
- * changed, or, if the instance cannot be rebuilt, terminated).
+ * changed, or, if the instance cannot be rebuilt, terminated). An initializing agent (not
+ * loaded yet) can only be killed.
  */
 int32_t agent_control(uint32_t id, enum agent_op op, uint32_t to);
 

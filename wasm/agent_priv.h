@@ -1,7 +1,8 @@
 /*
  * wasm/agent_priv.h: what wasm/agent.c (the lifecycle) and wasm/agent_calls.c (the host module
  * "rvm") share. Every field of struct agent is guarded by the kernel's lock (agent_env->lock),
- * except what only the CPU running the agent (on_cpu) touches: its instance.
+ * except what only the CPU running the agent (on_cpu) touches: its instance, and on its first
+ * turn its module and arenas as they are loaded (wasm/agent.c, start).
  */
 #ifndef RVM_WASM_AGENT_PRIV_H
 #define RVM_WASM_AGENT_PRIV_H
@@ -30,9 +31,12 @@ enum agent_import {
 
 struct agent {
         struct agent_image img;
-        uint32_t id;        /* 1..AGENT_MAX; principal AGENT_PRINCIPAL(id) */
-        uint32_t partition; /* the WASM partition it runs in now (migration moves it) */
-        enum agent_state state;
+        uint32_t id;            /* 1..AGENT_MAX; principal AGENT_PRINCIPAL(id) */
+        uint32_t partition;     /* the WASM partition it runs in now (migration moves it) */
+        enum agent_state state; /* initializing: its module is not loaded yet */
+        uint32_t spawner;       /* who spawned it, and with what: its load's records say so */
+        cap_handle_t spawn_cap;
+        bool loaded; /* its module loaded (its first turn or agent_load) */
         const struct wasm_module *module;
         struct wasm_instance *inst;
         struct wasm_func host[AGENT_IMP_COUNT];

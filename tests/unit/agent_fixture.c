@@ -1,9 +1,10 @@
 /*
  * tests/unit/agent_fixture.c: the fake kernel the agent tests run wasm/agent.c and
  * wasm/agent_calls.c on, a struct agent_env: a lock that must never be taken twice, a gate
- * that dispatches the agent entries as kernel/agents.c does, page allocations that are
- * counted (and can be made to fail), two WASM partitions (4 and 6), a one-slot CommEdge ring
- * per agent. The real capability module (cap/) gives agents their tables. Every lifecycle
+ * that dispatches the agent entries as kernel/agents.c does, page allocations made under the
+ * lock (the kernel's page allocator is its), counted (and can be made to fail), handed out
+ * dirty and taken back wiped, two WASM partitions (4 and 6), a one-slot CommEdge ring per
+ * agent. The real capability module (cap/) gives agents their tables. Every lifecycle
  * record is checked against a shadow of the agents' states.
  *
  * Counter modules report every step through rvm.witness (value MARK); the fake gate checks
@@ -30,6 +31,7 @@ static unsigned lines;
 char last_line[AGENT_LOG_MAX + 1];
 long alloc_fail_in = -1; /* the n-th allocation from now fails (0 = the next) */
 size_t live_allocs;
+bool modules_locked_away;
 static size_t live_bytes;
 
 /* Step reports, per principal. */
@@ -55,6 +57,9 @@ uint64_t fake_lock(void)
 {
         assert_int_equal(lock_depth, 0); /* wasm/ never takes it twice */
         lock_depth++;
+        if (modules_locked_away) {
+                modules_readable(false);
+        }
         return 0x5AFE;
 }
 
@@ -62,11 +67,15 @@ void fake_unlock(uint64_t saved)
 {
         assert_int_equal(lock_depth, 1);
         assert_int_equal(saved, 0x5AFE);
+        if (modules_locked_away) {
+                modules_readable(true);
+        }
         lock_depth--;
 }
 
 static void *fake_alloc(size_t bytes)
 {
+        assert_int_equal(lock_depth, 1);
         if (alloc_fail_in == 0) {
                 alloc_fail_in = -1;
                 return NULL;
@@ -77,7 +86,7 @@ static void *fake_alloc(size_t bytes)
         size_t rounded = (bytes + 4095) & ~(size_t)4095;
         void *p = aligned_alloc(4096, rounded);
         assert_non_null(p);
-        memset(p, 0, rounded);
+        memset(p, 0xA5, rounded); /* as the kernel's: not zeroed (wasm/ does it) */
         live_allocs++;
         live_bytes += rounded;
         return p;
@@ -87,6 +96,7 @@ static void fake_free(void *p, size_t bytes)
 {
         size_t rounded = (bytes + 4095) & ~(size_t)4095;
 
+        assert_int_equal(lock_depth, 1);
         assert_non_null(p);
         size_t dirty = 0;
         while (dirty < bytes && ((uint8_t *)p)[dirty] == 0) {
@@ -354,6 +364,8 @@ int setup(void **state)
         }
         agent_init(&env);
         lock_depth = 0;
+        modules_locked_away = false;
+        modules_readable(true);
         fp_enters = lines = 0;
         memset(wakes, 0, sizeof(wakes));
         alloc_fail_in = -1;
@@ -389,13 +401,20 @@ int teardown(void **state)
         return 0;
 }
 
-int32_t spawn(int m, uint32_t partition)
+int32_t reserve(int m, uint32_t partition, uint32_t actor, cap_handle_t cap)
 {
         struct agent_image img = image(m);
         uint64_t saved = fake_lock();
-        int32_t id = agent_spawn(&img, partition, 0, 0);
+        int32_t id = agent_spawn(&img, partition, actor, cap);
         fake_unlock(saved);
         return id;
+}
+
+int32_t spawn(int m, uint32_t partition)
+{
+        int32_t id = reserve(m, partition, 0, 0);
+
+        return id > 0 && agent_load((uint32_t)id) != AGENT_OK ? AGENT_E_INVALID : id;
 }
 
 struct agent_info info(uint32_t id)

@@ -83,6 +83,8 @@ static const int64_t cap_queries[][2] = {{2, 0}, {2, 1}, {2, 2}, {2, -1}, {9, 0}
 
 /* Assembles every test module: once, before the tests. */
 void build_modules(void);
+/* Make every test module's bytes readable, or not (a read is then a SIGSEGV). */
+void modules_readable(bool readable);
 /* Test module m as an agent image (it may witness and spawn). */
 struct agent_image image(int m);
 
@@ -93,6 +95,9 @@ extern unsigned fp_enters, wakes[AGENT_PRINCIPAL_BASE + 1];
 extern char last_line[AGENT_LOG_MAX + 1]; /* the last line rvm.log wrote */
 extern long alloc_fail_in;                /* the n-th allocation from now fails (0 = the next) */
 extern size_t live_allocs;
+/* Set: the test modules cannot be read while the lock is held (setup clears it). A module
+ * is decoded outside the lock; migration and reconstruction read it under the lock. */
+extern bool modules_locked_away;
 
 /* Step reports, per principal. */
 extern uint32_t last_step[64];
@@ -142,8 +147,11 @@ void fake_unlock(uint64_t saved);
 int setup(void **state);
 /* Kill what is left: then every page must be back. */
 int teardown(void **state);
-/* Under the lock: spawn module m into partition, and what agent_info, agent_runnable and
- * agent_doorbell say or do. */
+/* Under the lock: reserve an agent of module m in partition (agent_spawn, as actor with cap:
+ * initializing, its module not loaded), and what agent_info, agent_runnable and
+ * agent_doorbell say or do. spawn: reserve, then load it at once (agent_load, outside the
+ * lock, as the boot does); AGENT_E_INVALID if its module does not load. */
+int32_t reserve(int m, uint32_t partition, uint32_t actor, cap_handle_t cap);
 int32_t spawn(int m, uint32_t partition);
 struct agent_info info(uint32_t id);
 enum agent_state state_of(uint32_t id);

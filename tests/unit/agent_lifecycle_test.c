@@ -23,8 +23,8 @@ static void test_spawn_runs_and_gets_its_capabilities(void **state)
         assert_int_equal(in.state, AGENT_RUNNING);
         assert_int_equal(in.partition, PART_A);
         assert_string_equal(in.name, "ticker");
-        assert_int_equal(in.caps, 2); /* witness log WRITE, partition EXECUTE */
-        assert_int_equal(wakes[PART_A], 1);
+        assert_int_equal(in.caps, 2);       /* witness log WRITE, partition EXECUTE */
+        assert_int_equal(wakes[PART_A], 2); /* spawned; loaded (agent_load) */
         assert_true(fp_enters >= 1);        /* decoding ran the engine */
         assert_int_equal(live_allocs, 2);   /* module and instance arenas */
         assert_int_equal(agent_records, 2); /* initializing, running */
@@ -95,7 +95,7 @@ static void test_spawn_through_the_host_call(void **state)
                 assert_int_equal(reports[i].tag, 2 + i); /* the new ids */
                 assert_int_equal(reports[i].principal, AGENT_PRINCIPAL(1));
                 assert_string_equal(info(2 + i).name, "ticker");
-                assert_int_equal(info(2 + i).state, AGENT_RUNNING);
+                assert_int_equal(info(2 + i).state, AGENT_INITIALIZING); /* loads: 1st turn */
         }
         /* The spawner is the actor of its children's records, and goes on after them. */
         assert_int_equal(last_agent_event.actor, AGENT_PRINCIPAL(1));

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 
@@ -187,8 +188,15 @@ static size_t build(uint8_t *out, const struct mod *body, bool unlinkable, bool 
 static const char *const mod_names[M_COUNT] = {"ticker", "spinner", "return",  "trap",
                                                "recv",   "spawner", "hostile", "unlink",
                                                "norun",  "garbage", "caps"};
-static uint8_t mod_bytes[M_COUNT][2048];
+/* In pages of their own (mmap), so that modules_readable can take them away. */
+#define MOD_BYTES (M_COUNT * 2048)
+static uint8_t (*mod_bytes)[2048];
 static size_t mod_size[M_COUNT];
+
+void modules_readable(bool readable)
+{
+        assert_int_equal(mprotect(mod_bytes, MOD_BYTES, readable ? PROT_READ : PROT_NONE), 0);
+}
 
 void build_modules(void)
 {
@@ -197,6 +205,10 @@ void build_modules(void)
                                                    [IMP_RECV] = {4, 0x7e, 0x7f, 0x7f, 0x7f},
                                                    [IMP_SPAWN] = {3, 0x7e, 0x7f, 0x7f}};
         struct mod b;
+
+        mod_bytes =
+            mmap(NULL, MOD_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        assert_true(mod_bytes != MAP_FAILED);
 
         /* ticker: loop { step; yield } */
         b = (struct mod){0};
@@ -277,6 +289,7 @@ void build_modules(void)
         }
         op(&b, 0x03), op(&b, 0x40), CALL(&b, IMP_YIELD), op1(&b, 0x0c, 0), op(&b, 0x0b);
         mod_size[M_CAPS] = build(mod_bytes[M_CAPS], &b, false, true);
+        modules_readable(true); /* and never written again */
 }
 
 struct agent_image image(int m)

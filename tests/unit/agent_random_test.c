@@ -56,10 +56,11 @@ static void check_invariants(void)
                         assert_false(in.waiting);
                 } else {
                         assert_true(in.state == AGENT_RUNNING || in.state == AGENT_SUSPENDED ||
-                                    in.state == AGENT_HIBERNATED); /* no half-done change */
+                                    in.state == AGENT_HIBERNATED ||
+                                    in.state == AGENT_INITIALIZING); /* no half-done change */
                         alive++;
                 }
-                if (in.state == AGENT_RUNNING && !in.waiting) {
+                if ((in.state == AGENT_RUNNING || in.state == AGENT_INITIALIZING) && !in.waiting) {
                         can_run[in.partition] = true;
                 }
         }
