@@ -221,7 +221,9 @@ static const struct part_config scenario_vdev[] = {
 };
 
 /* Every guest-driven path that takes run_lock, with hostile arguments, beside a well-behaved
- * partition: the lock-statistics image measures the longest hold (tests/run, make bench). */
+ * partition: the lock-statistics image measures the longest hold (tests/run, make bench).
+ * Partition 8 runs no agent at boot: tests/run spawns the appliance's `supervisor` there,
+ * whose rvm.spawn calls start two `crunch` workers (a spawn, a module's load, an agent's end). */
 static const struct part_config scenario_lockhold[] = {
     GUEST("victim", victim, PART_FAULT_STOP),
     GUEST("spinner", spinner, PART_FAULT_STOP),
@@ -230,6 +232,9 @@ static const struct part_config scenario_lockhold[] = {
     GUEST("ipc_flood", ipc_flood, PART_FAULT_STOP),
     GUEST("fault_loop", fault_loop, PART_FAULT_RESTART),
     GUEST("bad_write", bad_write, PART_FAULT_STOP),
+#ifdef RVM_HAVE_WASM
+    {.name = "agents", .kind = PART_KIND_WASM},
+#endif
 };
 static const struct edge_config edges_lockhold[] = {{5, 2}};
 
