@@ -72,7 +72,7 @@ printf 'image\rpoweroff\r' >"$quick"
 echo "== booting the flash file (pflash bank 0)"
 in=$work/good.in
 # (then, on the appliance, the operator's split and migration on the image's partitions)
-printf 'coherence auto off\rsleep 5000\rps\ragents\rimage\rsplit 4\ragent migrate 8 6\rsleep 1000\ragents\rpoweroff\r' >"$in"
+printf 'coherence auto off\rsleep 8000\rps\ragents\rimage\rsplit 4\ragent migrate 8 6\rsleep 1000\ragents\rpoweroff\r' >"$in"
 log=$work/good.log
 boot "$flash" "$log" "$in"
 rc=$?
