@@ -89,6 +89,8 @@ static const struct witness_event events[] = {
     /* 37 */ STATE(1, 4, 1, 1),
     /* 38 */ CREATE(1, 7),
     /* 39 */ {.kind = WK_PART_MERGE, .target = 7, .payload = 7},
+    /* 40: a summary outside an epoch (the kernel's shutdown writes them): counted, not folded */
+    SEND(1, 1, 1, 40),
 };
 
 static uint8_t *log_bytes(size_t *len)
@@ -239,7 +241,10 @@ static void test_graph(void **st)
         /* The hostile tail: no crash, the terminated agent leaves the graph, anomalies on
          * stderr, the same weights. */
         assert_int_equal(run(buf, sizeof(buf), "graph", NULL), 0);
-        expect(buf, "// tools/witness graph at seq 40 (boot 1)", true);
+        expect(buf, "// tools/witness graph at seq 41 (boot 1)", true);
+        expect(buf,
+               "2 scheduler epochs folded, 260 messages in 8 CommEdge summaries (3 not counted)",
+               true);
         expect(buf, "n10 ", false);
         expect(buf, "  n11 -- n1 [label=\"318\"];\n", true);
         expect(buf, "witness: 12 records contradict the log", true);
