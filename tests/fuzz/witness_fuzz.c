@@ -1,7 +1,8 @@
 /*
  * tests/fuzz/witness_fuzz.c — libFuzzer target over everything tools/witness parses: the
  * input is auto-detected (flash store image, raw dump, serial capture) and run through
- * every command (verify with and without a key, show with filters, replay, stats, export).
+ * every command (verify with and without a key, show with filters, replay, graph, stats,
+ * export).
  * The first byte picks a starting shape so the fuzzer reaches each format quickly.
  */
 #include <stdint.h>
@@ -117,6 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static char *nokey[] = {"witness", "verify", "fuzz", "--no-key"};
         static char *show[] = {"witness", "show", "fuzz", "--kind", "CAP", "--from", "1"};
         static char *replay[] = {"witness", "replay", "fuzz", "--at", "100"};
+        static char *graph[] = {"witness", "graph", "fuzz"};
         static char *stats[] = {"witness", "stats", "fuzz"};
         static char *json[] = {"witness", "export", "fuzz", "--json"};
         uint8_t *buf;
@@ -146,6 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         run(buf, n, 4, nokey);
         run(buf, n, 7, show);
         run(buf, n, 5, replay);
+        run(buf, n, 3, graph);
         run(buf, n, 3, stats);
         run(buf, n, 4, json);
         free(buf);

@@ -1,5 +1,5 @@
 /*
- * tools/witness/cli.c — the `witness` command line: verify, show, replay, stats, export.
+ * tools/witness/cli.c — the `witness` command line: verify, show, replay, graph, stats, export.
  * Kept apart from main() so tests run it in-process with their own output streams.
  */
 #include <errno.h>
@@ -93,7 +93,14 @@ static int usage(FILE *err)
             "       witness show FILE [--kind K] [--actor N] [--target N] [--from SEQ] "
             "[--to SEQ]\n"
             "                         [--since NS] [--until NS] [--boot N]\n"
-            "       witness replay FILE --at SEQ\n"
+            "       witness replay FILE --at SEQ   (state, and each WASM partition's agents)\n"
+            "       witness graph FILE [--at SEQ]  (the communication graph as Graphviz DOT:\n"
+            "                  nodes are guest partitions and agents, grouped by partition at "
+            "SEQ;\n"
+            "                  edge labels are the kernel's moving-average weights after the\n"
+            "                  last epoch folded by SEQ, from the WK_COMM_SEND summaries;\n"
+            "                  shared regions' pages have no record and are not in them;\n"
+            "                  default SEQ: the whole log; docs/WITNESS.md 8.1)\n"
             "       witness stats FILE\n"
             "       witness export FILE --json [filters as for show]\n"
             "       witness keygen KEYFILE    (a new random 32-byte key blob; never overwrites)\n"
@@ -438,7 +445,7 @@ int witness_tool_run_buffer(int argc, char **argv, const uint8_t *data, size_t l
         if (rc != 0)
                 return rc;
         if (strcmp(o.cmd, "verify") && strcmp(o.cmd, "show") && strcmp(o.cmd, "replay") &&
-            strcmp(o.cmd, "stats") && strcmp(o.cmd, "export"))
+            strcmp(o.cmd, "graph") && strcmp(o.cmd, "stats") && strcmp(o.cmd, "export"))
                 return usage(err);
         if (strcmp(o.cmd, "replay") == 0 && !o.have_at) {
                 fprintf(err, "witness: replay needs --at SEQ\n");
@@ -502,15 +509,27 @@ int witness_tool_run_buffer(int argc, char **argv, const uint8_t *data, size_t l
                 fprintf(out, "[");
                 each_record(&in, &o, json_fn, &c);
                 fprintf(out, "\n]\n");
-        } else if (strcmp(o.cmd, "replay") == 0) {
+        } else if (strcmp(o.cmd, "replay") == 0 || strcmp(o.cmd, "graph") == 0) {
                 struct wt_result r;
+                const bool graph = strcmp(o.cmd, "graph") == 0;
+                const uint64_t at = o.have_at ? o.at : UINT64_MAX;
 
-                if (wt_verify(&in, &o.vo, &r) != 0 && r.bad_seq <= o.at)
+                const bool bad = wt_verify(&in, &o.vo, &r) != 0 && r.bad_seq <= at;
+
+                if (bad && !graph)
                         fprintf(out,
                                 "warning: the log does not verify before seq %" PRIu64
                                 " (%s): replayed state is not trustworthy\n",
-                                o.at, witness_verdict_name(r.verdict));
-                wt_replay(&in, o.at, out);
+                                at, witness_verdict_name(r.verdict));
+                else if (bad)
+                        fprintf(err,
+                                "witness: warning: the log does not verify from seq %" PRIu64
+                                " (%s): the graph is not trustworthy\n",
+                                r.bad_seq, witness_verdict_name(r.verdict));
+                if (graph)
+                        rc = wt_graph(&in, at, out, err);
+                else
+                        wt_replay(&in, at, out);
         } else {
                 struct stats_ctx s = {.out = out};
 

@@ -2,30 +2,17 @@
  * tools/witness/replay.c — rebuilds, from the records alone, the state they describe at a
  * sequence number: partitions and states, capabilities and holders, memory regions and
  * owners, communication edges and device leases, and which RVF image each boot ran (its
- * verdict and any A/B update step). The payload encodings it reads are the contract in
+ * verdict and any A/B update step); with members.c, each WASM partition's agents and the
+ * communication graph (`witness graph`). The payload encodings it reads are the contract in
  * docs/WITNESS.md ("Payloads"); records flagged DENIED change nothing but a boot's verdict.
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tools/witness/members.h"
+#include "tools/witness/table.h"
 #include "tools/witness/witness_tool.h"
-
-struct obj {
-        uint64_t id, a, b, c, d; /* meaning depends on the table (see wt_replay) */
-        uint64_t seq, time;      /* last change */
-        uint32_t actor;          /* who made the last change */
-        bool alive;
-};
-
-/* Objects in creation order, plus an open-addressing index id -> latest object, so a
- * hostile log with a million distinct ids replays in linear time. */
-struct table {
-        struct obj *v;
-        size_t n, cap;
-        size_t *slot; /* index + 1, 0 = empty */
-        size_t nslot; /* power of two */
-};
 
 /* Whole-table sweeps (merge, revoke) are bounded in total so no input can stall replay. */
 #define REPLAY_WORK_MAX 400000000ull
@@ -40,8 +27,11 @@ struct boot_image {
 };
 
 struct state {
-        struct table part, caps, regions, edges, leases;
+        struct wt_table part, caps, regions, edges, leases;
+        struct wt_members members;
         uint64_t records, denied, work;
+        uint64_t last_seq; /* of the last record replayed (records > 0), and its boot */
+        uint32_t last_boot;
         int oom;
         struct boot_image *boots;
         size_t nboots, capboots;
@@ -116,68 +106,17 @@ static void print_boots(const struct state *s, FILE *out)
         }
 }
 
-static size_t *probe(struct table *t, uint64_t id)
+static struct wt_obj *find(struct wt_table *t, uint64_t id)
 {
-        uint64_t h = id ^ (id >> 33);
-        size_t m = t->nslot - 1, i;
-
-        h *= 0xff51afd7ed558ccdull;
-        i = (size_t)(h ^ (h >> 33)) & m;
-        while (t->slot[i] && t->v[t->slot[i] - 1].id != id)
-                i = (i + 1) & m;
-        return &t->slot[i];
+        return wt_table_find(t, id);
 }
 
-static struct obj *find(struct table *t, uint64_t id)
+static struct wt_obj *add(struct state *s, struct wt_table *t, uint64_t id)
 {
-        size_t k;
-
-        if (t->nslot == 0)
-                return NULL;
-        k = *probe(t, id);
-        return k && t->v[k - 1].alive ? &t->v[k - 1] : NULL;
+        return wt_table_add(t, id, &s->oom);
 }
 
-static struct obj *add(struct state *s, struct table *t, uint64_t id)
-{
-        struct obj *o = find(t, id);
-
-        if (o)
-                return o;
-        if (t->n == t->cap) {
-                size_t nc = t->cap ? t->cap * 2 : 16;
-                struct obj *p = realloc(t->v, nc * sizeof(*p));
-
-                if (p == NULL) {
-                        s->oom = 1;
-                        return NULL;
-                }
-                t->v = p;
-                t->cap = nc;
-        }
-        if ((t->n + 1) * 2 > t->nslot) {
-                size_t ns = t->nslot ? t->nslot * 2 : 64;
-                size_t *sl = calloc(ns, sizeof(*sl));
-
-                if (sl == NULL) {
-                        s->oom = 1;
-                        return NULL;
-                }
-                free(t->slot);
-                t->slot = sl;
-                t->nslot = ns;
-                for (size_t i = 0; i < t->n; i++)
-                        *probe(t, t->v[i].id) = i + 1;
-        }
-        o = &t->v[t->n];
-        memset(o, 0, sizeof(*o));
-        o->id = id;
-        o->alive = true;
-        *probe(t, id) = ++t->n;
-        return o;
-}
-
-static void touch(struct obj *o, const struct witness_record *r)
+static void touch(struct wt_obj *o, const struct witness_record *r)
 {
         if (o) {
                 o->seq = r->seq;
@@ -187,10 +126,10 @@ static void touch(struct obj *o, const struct witness_record *r)
 }
 
 /* Revoking a capability takes its derived descendants with it (field c = parent). */
-static void revoke(struct state *s, struct table *caps, uint64_t handle,
+static void revoke(struct state *s, struct wt_table *caps, uint64_t handle,
                    const struct witness_record *r)
 {
-        struct obj *o = find(caps, handle);
+        struct wt_obj *o = find(caps, handle);
 
         if (o == NULL)
                 return;
@@ -200,7 +139,7 @@ static void revoke(struct state *s, struct table *caps, uint64_t handle,
                 again = false;
                 s->work += caps->n;
                 for (size_t i = 0; i < caps->n; i++) {
-                        struct obj *c = &caps->v[i];
+                        struct wt_obj *c = &caps->v[i];
 
                         if (c->alive && c->c != 0 && find(caps, c->c) == NULL) {
                                 c->alive = false;
@@ -211,17 +150,9 @@ static void revoke(struct state *s, struct table *caps, uint64_t handle,
         }
 }
 
-/* Drop every object of a table: a new boot rebuilds RVM's RAM state from nothing. */
-static void table_clear(struct table *t)
-{
-        t->n = 0;
-        if (t->slot != NULL)
-                memset(t->slot, 0, t->nslot * sizeof(*t->slot));
-}
-
 static void apply(struct state *s, const struct witness_record *r)
 {
-        struct obj *o, *p;
+        struct wt_obj *o, *p;
 
         s->records++;
         if (s->work >= REPLAY_WORK_MAX)
@@ -230,6 +161,10 @@ static void apply(struct state *s, const struct witness_record *r)
                 s->denied++;
                 return;
         }
+        /* A split or merge of a partition with itself is no reshape (members.c reports it). */
+        if ((r->kind == WK_PART_SPLIT || r->kind == WK_PART_MERGE) &&
+            (r->payload & 0xFFFF) == r->target)
+                return;
         switch (r->kind) {
         case WK_PART_CREATE: /* a = state */
                 touch(o = add(s, &s->part, r->target), r);
@@ -395,15 +330,14 @@ static const char *part_state(uint64_t s)
         return s < sizeof(names) / sizeof(names[0]) ? names[s] : "state?";
 }
 
-void wt_replay(const struct wt_input *in, uint64_t at, FILE *out)
+/* Replays the records up to seq `at` (inclusive) into s. */
+static void replay_run(const struct wt_input *in, uint64_t at, struct state *s)
 {
-        struct state s;
         struct witness_record r;
         uint64_t next = 0;
         bool started = false;
         uint32_t boot = 0;
 
-        memset(&s, 0, sizeof(s));
         for (size_t i = 0; i < in->n; i++) {
                 if (in->items[i].is_head)
                         continue;
@@ -414,75 +348,124 @@ void wt_replay(const struct wt_input *in, uint64_t at, FILE *out)
                 if (r.seq > at)
                         break;
                 /*
-                 * Partitions, capabilities, regions, edges and leases live in RAM: a record
-                 * of a new boot means they were all rebuilt from nothing.
+                 * Partitions, capabilities, regions, edges, leases, agents and the coherence
+                 * graph live in RAM: a record of a new boot means they were all rebuilt from
+                 * nothing.
                  */
                 if (started && r.boot != boot) {
-                        table_clear(&s.part);
-                        table_clear(&s.caps);
-                        table_clear(&s.regions);
-                        table_clear(&s.edges);
-                        table_clear(&s.leases);
+                        wt_table_clear(&s->part);
+                        wt_table_clear(&s->caps);
+                        wt_table_clear(&s->regions);
+                        wt_table_clear(&s->edges);
+                        wt_table_clear(&s->leases);
+                        wt_members_new_boot(&s->members);
                 }
                 boot = r.boot;
+                s->last_boot = r.boot;
                 started = true;
                 next = r.seq + 1;
-                note_boot_image(&s, &r);
-                apply(&s, &r);
+                s->last_seq = r.seq;
+                note_boot_image(s, &r);
+                apply(s, &r);
+                wt_members_apply(&s->members, &r, &s->edges);
         }
+        wt_members_finish(&s->members);
+}
+
+static void state_free(struct state *s)
+{
+        wt_table_free(&s->part);
+        wt_table_free(&s->caps);
+        wt_table_free(&s->regions);
+        wt_table_free(&s->edges);
+        wt_table_free(&s->leases);
+        wt_members_free(&s->members);
+        free(s->boots);
+}
+
+static void print_warnings(const struct state *s, FILE *out, const char *prefix)
+{
+        if (s->oom || s->members.oom)
+                fprintf(out, "%swarning: out of memory, state incomplete\n", prefix);
+        if (s->work >= REPLAY_WORK_MAX)
+                fprintf(out, "%swarning: replay work limit reached, state incomplete\n", prefix);
+}
+
+void wt_replay(const struct wt_input *in, uint64_t at, FILE *out)
+{
+        struct state st, *s = &st;
+
+        memset(s, 0, sizeof(*s));
+        wt_members_init(&s->members, false);
+        replay_run(in, at, s);
         fprintf(out, "state at seq %" PRIu64 " (%" PRIu64 " records applied, %" PRIu64 " denied)\n",
-                at, s.records, s.denied);
+                at, s->records, s->denied);
         fprintf(out, "partitions:\n");
-        for (size_t i = 0; i < s.part.n; i++)
-                if (s.part.v[i].alive)
+        for (size_t i = 0; i < s->part.n; i++)
+                if (s->part.v[i].alive)
                         fprintf(out,
                                 "  partition %" PRIu64 " state %s (%" PRIu64 ") last fault %" PRIu64
                                 " changed at seq %" PRIu64 "\n",
-                                s.part.v[i].id, part_state(s.part.v[i].a), s.part.v[i].a,
-                                s.part.v[i].b, s.part.v[i].seq);
+                                s->part.v[i].id, part_state(s->part.v[i].a), s->part.v[i].a,
+                                s->part.v[i].b, s->part.v[i].seq);
         fprintf(out, "capabilities:\n");
-        for (size_t i = 0; i < s.caps.n; i++)
-                if (s.caps.v[i].alive)
+        for (size_t i = 0; i < s->caps.n; i++)
+                if (s->caps.v[i].alive)
                         fprintf(out,
                                 "  cap 0x%" PRIx64 " held by %" PRIu64 " object 0x%" PRIx64
                                 " rights 0x%" PRIx64 " parent 0x%" PRIx64 "\n",
-                                s.caps.v[i].id, s.caps.v[i].a, s.caps.v[i].b, s.caps.v[i].d,
-                                s.caps.v[i].c);
+                                s->caps.v[i].id, s->caps.v[i].a, s->caps.v[i].b, s->caps.v[i].d,
+                                s->caps.v[i].c);
         fprintf(out, "regions:\n");
-        for (size_t i = 0; i < s.regions.n; i++)
-                if (s.regions.v[i].alive)
+        for (size_t i = 0; i < s->regions.n; i++)
+                if (s->regions.v[i].alive)
                         fprintf(out,
                                 "  region 0x%" PRIx64 " owner %" PRIu64 " size %" PRIu64
                                 " tier %" PRIu64 " last changed at seq %" PRIu64 " (t=%" PRIu64
                                 " ns) by %u\n",
-                                s.regions.v[i].id, s.regions.v[i].a, s.regions.v[i].b,
-                                s.regions.v[i].c, s.regions.v[i].seq, s.regions.v[i].time,
-                                s.regions.v[i].actor);
+                                s->regions.v[i].id, s->regions.v[i].a, s->regions.v[i].b,
+                                s->regions.v[i].c, s->regions.v[i].seq, s->regions.v[i].time,
+                                s->regions.v[i].actor);
         fprintf(out, "edges:\n");
-        for (size_t i = 0; i < s.edges.n; i++)
-                if (s.edges.v[i].alive)
+        for (size_t i = 0; i < s->edges.n; i++)
+                if (s->edges.v[i].alive)
                         fprintf(out, "  edge %" PRIu64 " %" PRIu64 " -> %" PRIu64 "\n",
-                                s.edges.v[i].id, s.edges.v[i].a, s.edges.v[i].b);
+                                s->edges.v[i].id, s->edges.v[i].a, s->edges.v[i].b);
         fprintf(out, "leases:\n");
-        for (size_t i = 0; i < s.leases.n; i++)
-                if (s.leases.v[i].alive)
+        for (size_t i = 0; i < s->leases.n; i++)
+                if (s->leases.v[i].alive)
                         fprintf(out,
                                 "  device %" PRIu64 " leased to %" PRIu64 " until %" PRIu64 " ns\n",
-                                s.leases.v[i].id, s.leases.v[i].a, s.leases.v[i].b);
-        print_boots(&s, out);
-        if (s.oom)
-                fprintf(out, "warning: out of memory, state incomplete\n");
-        if (s.work >= REPLAY_WORK_MAX)
-                fprintf(out, "warning: replay work limit reached, state incomplete\n");
-        free(s.part.v);
-        free(s.part.slot);
-        free(s.caps.v);
-        free(s.caps.slot);
-        free(s.regions.v);
-        free(s.regions.slot);
-        free(s.edges.v);
-        free(s.edges.slot);
-        free(s.leases.v);
-        free(s.leases.slot);
-        free(s.boots);
+                                s->leases.v[i].id, s->leases.v[i].a, s->leases.v[i].b);
+        wt_members_print(&s->members, out, &s->part, part_state);
+        print_boots(s, out);
+        wt_members_print_anomalies(&s->members, out, "");
+        print_warnings(s, out, "");
+        state_free(s);
+}
+
+int wt_graph(const struct wt_input *in, uint64_t at, FILE *out, FILE *err)
+{
+        struct state st, *s = &st;
+        const struct wt_members *m = &s->members;
+        int rc;
+
+        memset(s, 0, sizeof(*s));
+        wt_members_init(&s->members, true);
+        replay_run(in, at, s);
+        fprintf(out,
+                "// tools/witness graph at seq %" PRIu64
+                " (boot %u): the coherence engine's "
+                "moving-average weights after the last epoch folded by then\n"
+                "// this boot: %" PRIu64 " scheduler epochs folded, %" PRIu64
+                " messages in %" PRIu64 " CommEdge summaries (%" PRIu64 " not counted)\n",
+                s->records ? s->last_seq : at, s->records ? s->last_boot : 0, m->folds, m->messages,
+                m->sends, m->sends_dropped);
+        rc = wt_members_dot(m, out);
+        if (rc != 0)
+                fprintf(err, "witness: the graph is incomplete (no memory, or it did not fit)\n");
+        wt_members_print_anomalies(m, err, "witness: ");
+        print_warnings(s, err, "witness: ");
+        state_free(s);
+        return rc == 0 ? 0 : 1;
 }

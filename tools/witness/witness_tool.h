@@ -90,8 +90,12 @@ struct wt_result {
  * (cmd_verify adds 4: intact but not authenticated). */
 int wt_verify(const struct wt_input *in, const struct wt_verify_opts *o, struct wt_result *res);
 
-/* Replay: the state the records describe after record 'at' (inclusive). */
+/* Replay: the state the records describe after record 'at' (inclusive), with each WASM
+ * partition's agents and the records that contradict the rest (tools/witness/members.c). */
 void wt_replay(const struct wt_input *in, uint64_t at, FILE *out);
+/* The communication graph at 'at' as Graphviz DOT on out (anomalies on err): 0, or 1 when
+ * the graph is incomplete (out of memory, too large for the DOT buffer). */
+int wt_graph(const struct wt_input *in, uint64_t at, FILE *out, FILE *err);
 
 int witness_tool_run(int argc, char **argv, FILE *out, FILE *err);
 /* The same on bytes already in memory (argv[2] only names them in messages). */
