@@ -365,6 +365,7 @@ UT_region  := memory/region.c
 UT_tier    := memory/tier.c
 UT_EXTRA_tier := $(patsubst $(TP)/%.c,$(HOST_OUT)/san/third_party/%.o,$(LZ4_SRCS))
 UT_mmio    := arch/aarch64/mmio.c
+UT_s2_table := arch/aarch64/s2_table.c
 UT_fmt     := kernel/fmt.c
 UT_monitor := kernel/monitor.c kernel/console.c kernel/fmt.c $(FAKE_SRCS)
 UT_board   := hal/board.c
@@ -422,7 +423,7 @@ UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/gues
 	$(FAKE_SRCS) tests/fake/hvc_world.c
 UT_EXTRA_hvc := $(HOST_LIBFDT_SAN)
 
-UNIT_NAMES := fmt memory region mmio monitor board cap proof gate $(WITNESS_TESTS) $(SCHED_TESTS)
+UNIT_NAMES := fmt memory region mmio s2_table monitor board cap proof gate $(WITNESS_TESTS) $(SCHED_TESTS)
 UNIT_NAMES += $(WASM_TESTS) vmid $(AGENT_TESTS) hvc $(COHERENCE_TESTS) guest_dtb vgic pl011 tier
 UNIT_NAMES += $(RVF_TESTS) witness_lock
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))

@@ -140,11 +140,18 @@ static uint64_t boot_alloc_page(void *ctx)
         return mem_alloc_pages(&boot_state.mem, 1, 1, &pa) == PALLOC_OK ? pa : 0;
 }
 
+/* A partition's RAM: 2 MiB aligned when it is at least that large, so that stage-2 maps it
+ * with 2 MiB blocks (arch_s2_map); any alignment if no aligned run is left. */
 static uint64_t part_alloc_ram(void *ctx, uint64_t pages)
 {
+        const uint64_t block_pages = (2ULL << 20) / PALLOC_PAGE_SIZE;
         uint64_t pa = 0;
 
         (void)ctx;
+        if (pages >= block_pages &&
+            mem_alloc_pages(&boot_state.mem, pages, block_pages, &pa) == PALLOC_OK) {
+                return pa;
+        }
         return mem_alloc_pages(&boot_state.mem, pages, 1, &pa) == PALLOC_OK ? pa : 0;
 }
 

@@ -33,6 +33,11 @@ static uint64_t op_alloc(void *ctx, uint64_t pages)
         return mem_alloc_pages(&boot_state.mem, pages, 1, &pa) == PALLOC_OK ? pa : 0;
 }
 
+static uint64_t table_page(void *ctx)
+{
+        return op_alloc(ctx, 1);
+}
+
 static void op_free(void *ctx, uint64_t pa, uint64_t pages)
 {
         (void)ctx;
@@ -59,15 +64,11 @@ static int op_unmap(void *ctx, uint32_t part, uint64_t ipa, uint64_t pages)
 {
         struct partition *p = part_get(part);
 
-        (void)ctx;
         /* Flushes the partition's TLB entries on every CPU (broadcast): no vCPU keeps a
-         * translation to a page about to be freed. */
-        return p == NULL ? -1 : arch_s2_unmap(p->s2_root, ipa_init(ipa), pages * PAGE, p->vmid);
-}
-
-static uint64_t table_page(void *ctx)
-{
-        return op_alloc(ctx, 1);
+         * translation to a page about to be freed. A 2 MiB block of its RAM is split first. */
+        return p == NULL ? -1
+                         : arch_s2_unmap(p->s2_root, ipa_init(ipa), pages * PAGE, p->vmid,
+                                         table_page, ctx);
 }
 
 static int op_map(void *ctx, uint32_t part, uint64_t ipa, uint64_t pa)
@@ -79,7 +80,7 @@ static int op_map(void *ctx, uint32_t part, uint64_t ipa, uint64_t pa)
                 arch_icache_sync_finish();
         }
         if (p == NULL || arch_s2_map(p->s2_root, ipa_init(ipa), pa_init(pa), PAGE,
-                                     ARCH_S2_WRITE | ARCH_S2_EXEC, table_page, ctx) != 0) {
+                                     ARCH_S2_WRITE | ARCH_S2_EXEC, p->vmid, table_page, ctx) != 0) {
                 return -1;
         }
         witness_emit(&(struct witness_event){

@@ -84,12 +84,13 @@ static bool is_set_way(uint64_t iss)
         return op0 == 1 && op1 == 0 && crn == 7 && (crm == 6 || crm == 10 || crm == 14) && op2 == 2;
 }
 
-/* A data abort on a virtual device's page: emulated, or said why not (then a fault). */
-static bool emulate(struct partition *p, struct arch_regs *regs, uint64_t esr)
+/* A data abort on a virtual device's page: emulated, or said why not (then a fault); *kind
+ * becomes the device's exit kind when there is one there. */
+static bool emulate(struct partition *p, struct arch_regs *regs, uint64_t esr, enum vcpu_exit *kind)
 {
         uint64_t ipa = arch_trap_hpfar_ipa();
         const char *device = "";
-        enum vdev_result r = vdev_abort(p, regs, esr, ipa, &device);
+        enum vdev_result r = vdev_abort(p, regs, esr, ipa, &device, kind);
 
         if (r == VDEV_UNDECODABLE) {
                 con_printf(
@@ -100,8 +101,35 @@ static bool emulate(struct partition *p, struct arch_regs *regs, uint64_t esr)
         return r == VDEV_DONE;
 }
 
+/*
+ * Does the aborted access translate now? A block of its RAM split by another CPU
+ * (break-before-make, arch/aarch64/s2_table.c) is invalid for a moment; that CPU holds the
+ * run lock meanwhile, so once this one has it the table is in place and the access is
+ * retried. Translation faults only (DFSC/IFSC 0b0001xx, any level): a permission fault
+ * stays a fault. A data abort's WnR (ESR bit 6) says whether it needs write permission.
+ */
+static bool mapped_now(const struct partition *p, unsigned ec, uint64_t esr)
+{
+        pa_t pa;
+
+        return (esr & 0x3c) == 0x04 &&
+               arch_s2_translate(p->s2_root, ipa_init(arch_trap_hpfar_ipa()),
+                                 ec == EC_DABT_LOW && (esr & (1ULL << 6)) != 0, &pa);
+}
+
 static struct arch_regs *lower_sync_slow(struct percpu *c, struct vcpu *v, struct arch_regs *regs,
                                          uint64_t esr);
+
+/* A hypercall's exit kind by its function id's range (SMCCC: bit 30 is SMC64/HVC64). */
+static enum vcpu_exit hvc_kind(uint64_t fid)
+{
+        uint32_t f = (uint32_t)fid & ~0x40000000u;
+
+        if ((f & 0xff000000u) == 0x86000000u) {
+                return VCPU_EXIT_HVC_RVM; /* vendor-specific hypervisor service calls */
+        }
+        return (f & 0xffffffe0u) == 0x84000000u ? VCPU_EXIT_HVC_PSCI : VCPU_EXIT_HVC_OTHER;
+}
 
 struct arch_regs *arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
 {
@@ -117,7 +145,8 @@ struct arch_regs *arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
                  * capabilities, edges) go through guest_hvc, under the lock.
                  */
                 const struct gate_entry *e = gate_lookup((uint32_t)regs->x[0]);
-                v->part->hypercalls++; /* written only by this partition's one vCPU */
+                v->part->hypercalls++;            /* written only by this partition's one vCPU */
+                v->exits[hvc_kind(regs->x[0])]++; /* this vCPU's, written only here */
                 if (e != NULL && (e->flags & GATE_F_LOCAL) != 0) {
                         gate_dispatch_local(
                             &(struct gate_call){.caller = v->part->id, .x = regs->x}, e);
@@ -140,29 +169,35 @@ static __attribute__((noinline)) struct arch_regs *lower_sync_slow(struct percpu
                       (unsigned long long)esr);
         }
         struct partition *p = v->part;
+        enum vcpu_exit kind = VCPU_EXIT_OTHER;
         run_lock_take();
         switch (ec) {
         case EC_SMC64:
+                kind = VCPU_EXIT_SMC;
                 regs->elr += 4; /* a trapped SMC returns to itself */
                 guest_smc(regs, v);
                 break;
         case EC_FP:
                 /* First FP/SIMD use since it was switched in: load its registers, retry. */
+                kind = VCPU_EXIT_FP;
                 arch_fp_trap(false);
                 arch_fp_load(&v->fp);
                 c->fp_owner = v;
                 v->fp_loads++;
                 break;
         case EC_WFX:
+                kind = (esr & 1) != 0 ? VCPU_EXIT_WFE : VCPU_EXIT_WFI;
                 regs->elr += 4;
                 virq_wfx(v, (esr & 1) != 0);
                 break;
         case EC_SYSREG:
+                kind = VCPU_EXIT_SYSREG;
                 if (is_set_way(esr & 0x1ffffff)) {
                         regs->elr += 4; /* HCR.SWIO/TSW: no set/way for guests; a no-op */
                         break;
                 }
                 if (virq_sgi_trap(v, regs, esr)) {
+                        kind = VCPU_EXIT_SGI;
                         regs->elr += 4; /* an SGI to the partition's own vCPUs */
                         break;
                 }
@@ -170,21 +205,29 @@ static __attribute__((noinline)) struct arch_regs *lower_sync_slow(struct percpu
                 break;
         case EC_IABT_LOW:
         case EC_DABT_LOW:
+                kind = VCPU_EXIT_ABORT_RAM;
                 if (mem_tier_fault(p, arch_trap_hpfar_ipa())) {
                         break; /* a dormant page, back now: the access is retried */
                 }
-                if (ec == EC_DABT_LOW && emulate(p, regs, esr)) {
+                kind = VCPU_EXIT_ABORT;
+                if (ec == EC_DABT_LOW && emulate(p, regs, esr, &kind)) {
                         break; /* an emulated device register */
+                }
+                if (kind == VCPU_EXIT_ABORT && mapped_now(p, ec, esr)) {
+                        kind = VCPU_EXIT_ABORT_RAM;
+                        break; /* met a 2 MiB block being split: mapped again, retried */
                 }
                 run_fault(p, (uint32_t)esr, arch_trap_hpfar_ipa(), FAULT_ABORT);
                 break;
         case EC_SERROR:
+                kind = VCPU_EXIT_SERROR;
                 run_fault(p, (uint32_t)esr, 0, FAULT_SERROR);
                 break;
         default:
                 run_fault(p, (uint32_t)esr, arch_trap_far(), FAULT_UNHANDLED);
                 break;
         }
+        v->exits[kind]++; /* this vCPU's own counter: only the CPU running it writes it */
         run_lock_give();
         run_reload(c);
         return run_schedule(regs);
@@ -195,6 +238,9 @@ struct arch_regs *arch_hook_irq(struct arch_regs *regs, bool from_partition)
         struct percpu *c = this_cpu();
 
         c->irqs++;
+        if (from_partition && c->current != NULL) {
+                c->current->exits[VCPU_EXIT_IRQ]++; /* the vCPU this CPU runs: its own counter */
+        }
         hal_gic_handle();
         if (c->index == 0) {
                 con_drain(); /* the tick feeds the UART too; no lock is held here */

@@ -141,6 +141,7 @@ static void vtimer_irq(unsigned intid, void *ctx)
         (void)ctx;
         arch_vtimer_mask(true);
         if (v != NULL) {
+                v->exits[VCPU_EXIT_IRQ_VTIMER]++; /* written only by the CPU running v */
                 __atomic_or_fetch(&v->virq_masked, 1ULL << ARCH_VTIMER_INTID, __ATOMIC_RELAXED);
                 __atomic_or_fetch(&v->virq_pending, 1ULL << ARCH_VTIMER_INTID, __ATOMIC_RELAXED);
         }

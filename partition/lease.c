@@ -84,7 +84,7 @@ enum lease_err lease_grant(const char *device, struct partition *p, uint32_t ms,
         if (cap_object_create(CAP_T_DEVICE, p->id, l->size, (uint64_t)(l - leases), &l->obj) !=
                 CAP_OK ||
             cap_mint_root(l->obj, p->id, CAP_R_READ | CAP_R_WRITE, &h) != CAP_OK) {
-                arch_s2_unmap(p->s2_root, ipa_init(l->pa), l->size, p->vmid);
+                (void)arch_s2_unmap(p->s2_root, ipa_init(l->pa), l->size, p->vmid, NULL, NULL);
                 return LEASE_E_MAP;
         }
         l->partition = p->id;
@@ -109,7 +109,7 @@ static void lease_end(struct lease *l, uint16_t kind, uint32_t actor)
 
         if (p != NULL) {
                 /* Unmap, then invalidate every CPU's TLB entries of that VMID. */
-                arch_s2_unmap(p->s2_root, ipa_init(l->pa), l->size, p->vmid);
+                (void)arch_s2_unmap(p->s2_root, ipa_init(l->pa), l->size, p->vmid, NULL, NULL);
                 if (l->irq >= 32 && l->irq < 64) {
                         env.unforward(&p->vcpus[0], l->irq); /* masked; EOI no longer unmasks */
                 }

@@ -298,8 +298,11 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
             PART_IPA_BASE + p->mem_size > part_ipa_limit(p)) {
                 return PART_E_BAD_CONFIG; /* a size the CPU cannot give, or its RAM not inside */
         }
+        /* 2 MiB blocks where its RAM allows (fewer table pages and TLB entries); what later
+         * changes one page of it splits that block (arch_s2_map, arch_s2_unmap). */
         if (arch_s2_map(p->s2_root, ipa_init(PART_IPA_BASE), p->mem_pa, p->mem_size,
-                        ARCH_S2_WRITE | ARCH_S2_EXEC, env.alloc_page, env.alloc_ctx) != 0) {
+                        ARCH_S2_WRITE | ARCH_S2_EXEC | ARCH_S2_BLOCKS, p->vmid, env.alloc_page,
+                        env.alloc_ctx) != 0) {
                 return PART_E_NOMEM;
         }
         if (cap_table_create(p->id) != CAP_OK) {
@@ -357,7 +360,7 @@ enum part_err part_map_shared(struct partition *p, ipa_t ipa, pa_t pa, uint64_t 
         if (!extra_ipa_ok(p, ipa, size)) {
                 return PART_E_BAD_CONFIG;
         }
-        if (arch_s2_map(p->s2_root, ipa, pa, size, writable ? ARCH_S2_WRITE : ARCH_S2_READ,
+        if (arch_s2_map(p->s2_root, ipa, pa, size, writable ? ARCH_S2_WRITE : ARCH_S2_READ, p->vmid,
                         env.alloc_page, env.alloc_ctx) != 0) {
                 return PART_E_NOMEM;
         }
@@ -371,8 +374,8 @@ enum part_err part_map_device(struct partition *p, ipa_t ipa, pa_t pa, uint64_t 
         if (!extra_ipa_ok(p, ipa, size)) {
                 return PART_E_BAD_CONFIG;
         }
-        if (arch_s2_map(p->s2_root, ipa, pa, size, ARCH_S2_WRITE | ARCH_S2_DEVICE, env.alloc_page,
-                        env.alloc_ctx) != 0) {
+        if (arch_s2_map(p->s2_root, ipa, pa, size, ARCH_S2_WRITE | ARCH_S2_DEVICE, p->vmid,
+                        env.alloc_page, env.alloc_ctx) != 0) {
                 return PART_E_NOMEM;
         }
         return PART_OK;

@@ -1,6 +1,7 @@
 /*
  * partition/partition.h: partitions, the unit of isolation. Each has its own stage-2
- * address space (guest RAM at PART_IPA_BASE, 4 KiB pages), a VMID, vCPUs, a capability
+ * address space (guest RAM at PART_IPA_BASE: 2 MiB blocks where aligned, split into 4 KiB
+ * pages where a page changes), a VMID, vCPUs, a capability
  * table, and a lifecycle whose every transition is validated and witnessed.
  */
 #ifndef RVM_PARTITION_PARTITION_H
@@ -111,6 +112,33 @@ enum vcpu_state {
 
 struct partition;
 
+/*
+ * Why a vCPU left its guest for EL2, by kind: kernel/trap.c counts each trap once as it
+ * classifies it (and the IRQ path those taken while it ran), the `exits` command shows them.
+ */
+enum vcpu_exit {
+        VCPU_EXIT_HVC_RVM,    /* HVC: one of RVM's own calls (0xC6000000 + n) */
+        VCPU_EXIT_HVC_PSCI,   /* HVC: PSCI (0x84000000 / 0xC4000000 ranges) */
+        VCPU_EXIT_HVC_OTHER,  /* HVC: any other function id (SMCCC, unknown) */
+        VCPU_EXIT_SMC,        /* a trapped SMC (PSCI over SMC) */
+        VCPU_EXIT_GICD,       /* data abort at the emulated GICv3 distributor */
+        VCPU_EXIT_GICR,       /* ... at a redistributor */
+        VCPU_EXIT_PL011,      /* ... at the emulated PL011 */
+        VCPU_EXIT_VDEV_OTHER, /* ... at another virtual device */
+        VCPU_EXIT_ABORT_RAM,  /* stage-2 abort on its RAM: a dormant page back, a block split */
+        VCPU_EXIT_ABORT,      /* any other stage-2 abort (a fault) */
+        VCPU_EXIT_SGI,        /* system register trap: ICC_SGI1R_EL1, an SGI to its vCPUs */
+        VCPU_EXIT_SYSREG,     /* any other system register trap (set/way, refused) */
+        VCPU_EXIT_WFI,
+        VCPU_EXIT_WFE,
+        VCPU_EXIT_FP,         /* first FP/SIMD use since it was switched in (lazy FP) */
+        VCPU_EXIT_IRQ,        /* a physical interrupt taken while it ran */
+        VCPU_EXIT_IRQ_VTIMER, /* of those, its own virtual timer's PPI */
+        VCPU_EXIT_SERROR,
+        VCPU_EXIT_OTHER, /* any other exception class */
+        VCPU_EXIT_KINDS
+};
+
 struct vcpu {
         /* Where a trap from it saves its registers (arch_regs: SP_EL2 points just past it
          * while it runs). A reset is applied by whoever next puts it on a CPU (reset_pending):
@@ -140,6 +168,8 @@ struct vcpu {
         bool wfi;                  /* asleep in WFI: an interrupt for it, or its timer, wakes it */
         uint64_t wfi_until;        /* its virtual timer's deadline, counter value (0: none) */
         uint64_t virqs;            /* virtual interrupts delivered into list registers */
+        /* Traps to EL2 by kind; written only by the CPU running this vCPU (no lock). */
+        uint64_t exits[VCPU_EXIT_KINDS];
 };
 
 struct partition {

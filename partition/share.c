@@ -56,7 +56,7 @@ static int op_map(void *ctx, uint32_t part, ipa_t ipa, pa_t pa, uint64_t pages, 
         /* Back in its own RAM window it gets its RAM's permissions; elsewhere (borrowed or
          * donated pages) data only, never executable. */
         unsigned prot = in_ram(p, ipa) ? ARCH_S2_WRITE | ARCH_S2_EXEC : write ? ARCH_S2_WRITE : 0;
-        if (arch_s2_map(p->s2_root, ipa, pa, pages * PAGE, prot, table_page, NULL) != 0) {
+        if (arch_s2_map(p->s2_root, ipa, pa, pages * PAGE, prot, p->vmid, table_page, NULL) != 0) {
                 return -1;
         }
         witness_emit(&(struct witness_event){
@@ -74,9 +74,10 @@ static void op_unmap(void *ctx, uint32_t part, ipa_t ipa, uint64_t pages)
                 return;
         }
         (void)arch_s2_translate(p->s2_root, ipa, false, &pa);
-        /* Clears the entries, then TLBI VMALLS12E1IS for its VMID: no CPU keeps a stale
-         * translation once this returns. */
-        arch_s2_unmap(p->s2_root, ipa, pages * PAGE, p->vmid);
+        /* Clears the entries (splitting a 2 MiB block of its RAM first; without a page for
+         * that, the whole block goes), then TLBI VMALLS12E1IS for its VMID: no CPU keeps a
+         * stale translation once this returns. */
+        (void)arch_s2_unmap(p->s2_root, ipa, pages * PAGE, p->vmid, table_page, NULL);
         witness_emit(&(struct witness_event){
             .kind = WK_MEM_UNMAP, .actor = part, .target = pa_addr(pa), .payload = ipa_addr(ipa)});
 }

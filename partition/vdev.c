@@ -297,8 +297,17 @@ static struct vdev *find(const struct partition *p, uint64_t ipa)
         return NULL;
 }
 
+/* Which kind of exit an access at offset of d is (the `exits` command's columns). */
+static enum vcpu_exit exit_kind(const struct vdev *d, uint64_t offset)
+{
+        if (d->ops == &vgicv3_ops) {
+                return offset >= PART_VGIC_GICR_OFFSET ? VCPU_EXIT_GICR : VCPU_EXIT_GICD;
+        }
+        return d->ops == &vuart_ops ? VCPU_EXIT_PL011 : VCPU_EXIT_VDEV_OTHER;
+}
+
 enum vdev_result vdev_abort(struct partition *p, struct arch_regs *regs, uint64_t esr, uint64_t ipa,
-                            const char **device)
+                            const char **device, enum vcpu_exit *exit)
 {
         struct vdev *d = find(p, ipa);
         struct arch_mmio_access a;
@@ -307,6 +316,7 @@ enum vdev_result vdev_abort(struct partition *p, struct arch_regs *regs, uint64_
                 return VDEV_NOT_DEVICE;
         }
         *device = d->ops->name;
+        *exit = exit_kind(d, ipa - d->ipa);
         if (!arch_mmio_decode(esr, &a)) {
                 return VDEV_UNDECODABLE; /* the caller faults it, witnessed with the ESR */
         }

@@ -75,9 +75,10 @@ void vdev_init(const struct vdev_sink *s);
  * configuration is invalid (IPA outside the device window, overlap, too many). */
 int vdev_attach(struct partition *p);
 
-/* A stage-2 data abort of p at ipa; *device names the device hit (not VDEV_NOT_DEVICE). */
+/* A stage-2 data abort of p at ipa; *device names the device hit and *exit says which
+ * (VCPU_EXIT_GICD, _GICR, _PL011, _VDEV_OTHER) unless VDEV_NOT_DEVICE. */
 enum vdev_result vdev_abort(struct partition *p, struct arch_regs *regs, uint64_t esr, uint64_t ipa,
-                            const char **device);
+                            const char **device, enum vcpu_exit *exit);
 
 /* A terminal attached to (on) or detached from p's first UART: while attached, the UART's
  * output goes to the sink's raw callback byte by byte, starting with the line in progress.

@@ -122,11 +122,12 @@ bool arch_mmu_leaf_xn(uint64_t desc);
 /* Is SCTLR_EL2.WXN (writable implies execute-never) set? */
 bool arch_mmu_wxn(void);
 
-/* Stage-2 translation for partitions (arch/aarch64/stage2.c). */
+/* Stage-2 translation for partitions (arch/aarch64/stage2.c, tables in s2_table.c). */
 #define ARCH_S2_READ   0u /* every mapping is readable */
 #define ARCH_S2_WRITE  1u
 #define ARCH_S2_EXEC   2u
 #define ARCH_S2_DEVICE 4u
+#define ARCH_S2_BLOCKS 8u /* 2 MiB blocks where IPA and PA are 2 MiB aligned (RAM) */
 typedef uint64_t (*arch_page_alloc_fn)(void *ctx); /* a zeroable 4 KiB page, 0 if none */
 /* A partition's IPA space is 2^bits bytes, bits within these (and the CPU's PA size). */
 #define ARCH_S2_IPA_MIN_BITS 31
@@ -134,12 +135,22 @@ typedef uint64_t (*arch_page_alloc_fn)(void *ctx); /* a zeroable 4 KiB page, 0 i
 unsigned arch_s2_ipa_bits(unsigned want); /* want, brought within what the CPU supports */
 uint64_t arch_vtcr(unsigned ipa_bits);    /* VTCR_EL2 for a partition with that IPA space */
 uint64_t arch_s2_ipa_limit(void);         /* 2^ARCH_S2_IPA_MAX_BITS: what any walk covers */
-int arch_s2_map(uint64_t *root, ipa_t ipa, pa_t pa, uint64_t size, unsigned prot,
+/*
+ * Map and unmap [ipa, ipa + size). Either may have to split a 2 MiB block into pages
+ * (break-before-make, TLB entries of vmid flushed) and so takes a page for the new table from
+ * alloc (NULL: a block that would need it makes the call fail). An unmap that cannot split
+ * leaves that block mapped and returns -1; it flushes vmid's TLB entries before returning.
+ */
+int arch_s2_map(uint64_t *root, ipa_t ipa, pa_t pa, uint64_t size, unsigned prot, uint16_t vmid,
                 arch_page_alloc_fn alloc, void *ctx);
-int arch_s2_unmap(uint64_t *root, ipa_t ipa, uint64_t size, uint16_t vmid);
+int arch_s2_unmap(uint64_t *root, ipa_t ipa, uint64_t size, uint16_t vmid, arch_page_alloc_fn alloc,
+                  void *ctx);
 bool arch_s2_translate(const uint64_t *root, ipa_t ipa, bool write, pa_t *pa);
 /* The same, readable normal memory only (a device window translates to false). */
 bool arch_s2_translate_ram(const uint64_t *root, ipa_t ipa, pa_t *pa);
+/* Table pages reachable from root, the root included; *blocks (if given) counts blocks. */
+unsigned arch_s2_table_pages(const uint64_t *root, unsigned *blocks);
+void arch_s2_publish(void); /* DSB ISHST: descriptors written so far reach the walkers */
 void arch_s2_flush_vmid(uint16_t vmid);
 void arch_s2_flush_all(void);
 unsigned arch_vmid_bits(void);
@@ -273,6 +284,13 @@ void arch_self_trap(void);
 void arch_pmu_insn_start(void);
 /* The counter is 32 bits wide: take differences as uint32_t (mod 2^32). */
 uint32_t arch_pmu_insn_read(void);
+/*
+ * Where this CPU's instructions go: event counters 1 and 2 count retired instructions at EL2
+ * only and at every EL, from arch_pmu_el2_share_start on this CPU (32 bits each; QEMU counts
+ * instructions only under -icount, and arch_pmu_insn_start's reset zeroes them too).
+ */
+void arch_pmu_el2_share_start(void);
+void arch_pmu_el2_share_read(uint32_t *el2, uint32_t *all);
 
 /* Enter the context in frame, bound to this CPU (arch_frame_bind): the first entry of a
  * CPU's run loop. */

@@ -196,3 +196,24 @@ uint32_t arch_pmu_insn_read(void)
         arch_isb();
         return (uint32_t)sysreg_read(pmevcntr0_el0);
 }
+
+#define PMEVTYPER_P BIT(31) /* do not count at EL1 */
+#define PMEVTYPER_U BIT(30) /* do not count at EL0 */
+
+void arch_pmu_el2_share_start(void)
+{
+        sysreg_write(pmevtyper1_el0, PMU_INST_RETIRED | PMEVTYPER_P | PMEVTYPER_U | PMEVTYPER_NSH);
+        sysreg_write(pmevtyper2_el0, PMU_INST_RETIRED | PMEVTYPER_NSH);
+        sysreg_write(pmevcntr1_el0, 0);
+        sysreg_write(pmevcntr2_el0, 0);
+        sysreg_write(pmcntenset_el0, BIT(1) | BIT(2));
+        sysreg_write(pmcr_el0, sysreg_read(pmcr_el0) | PMCR_E);
+        arch_isb();
+}
+
+void arch_pmu_el2_share_read(uint32_t *el2, uint32_t *all)
+{
+        arch_isb();
+        *el2 = (uint32_t)sysreg_read(pmevcntr1_el0);
+        *all = (uint32_t)sysreg_read(pmevcntr2_el0);
+}

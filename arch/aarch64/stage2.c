@@ -1,9 +1,8 @@
 /*
  * arch/aarch64/stage2.c: stage-2 translation for partitions (ARM ARM D8, "stage 2"):
- * 4 KiB granule, an IPA space of 31 to 39 bits per partition, walked from level 1 (one
- * 4 KiB root table), 4 KiB pages only, so any page can later be shared, lent or unmapped on its
- * own. Tables come from the caller's page allocator; this file only formats descriptors and walks
- * them.
+ * an IPA space of 31 to 39 bits per partition (VTCR_EL2), and the hardware side of the tables:
+ * publishing descriptors and TLB maintenance by VMID. The tables themselves (descriptors,
+ * 2 MiB blocks, splitting, walks) are s2_table.c's.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,18 +11,6 @@
 #include "arch/aarch64/arch.h"
 #include "arch/aarch64/regs.h"
 #include "arch/aarch64/sysreg.h"
-
-#define S2_IPA_BITS ARCH_S2_IPA_MAX_BITS
-#define S2_PAGE     0x1000ULL
-
-/* Stage-2 descriptor fields (D8.3.2). */
-#define S2_MEMATTR_NORMAL_WB (0xfULL << 2) /* outer+inner write-back */
-#define S2_MEMATTR_DEVICE    (0x1ULL << 2) /* Device-nGnRE */
-#define S2_AP_R              (1ULL << 6)
-#define S2_AP_W              (1ULL << 7)
-#define S2_SH_INNER          (3ULL << 8)
-#define S2_AF                (1ULL << 10)
-#define S2_XN                (2ULL << 53) /* XN[1:0] = 0b10: not executable at EL1/EL0 */
 
 unsigned arch_s2_ipa_bits(unsigned want)
 {
@@ -53,114 +40,10 @@ uint64_t arch_vtcr(unsigned ipa_bits)
                (3ULL << 12) | (0ULL << 14) | (parange << 16) | (1ULL << 31);
 }
 
-uint64_t arch_s2_ipa_limit(void)
+/* Descriptors written before this are seen by every CPU's table walker. */
+void arch_s2_publish(void)
 {
-        return 1ULL << S2_IPA_BITS;
-}
-
-static uint64_t *table_of(uint64_t desc)
-{
-        return (uint64_t *)(uintptr_t)(desc & PTE_ADDR_MASK);
-}
-
-/* The level-3 entry for ipa, allocating intermediate tables if alloc is given. */
-static uint64_t *s2_leaf(uint64_t *root, uint64_t ipa, arch_page_alloc_fn alloc, void *ctx)
-{
-        uint64_t *table = root;
-
-        for (unsigned shift = 30; shift > 12; shift -= 9) {
-                uint64_t *e = &table[(ipa >> shift) & 511];
-                if (!(*e & PTE_VALID)) {
-                        if (alloc == NULL) {
-                                return NULL;
-                        }
-                        uint64_t pa = alloc(ctx);
-                        if (pa == 0) {
-                                return NULL;
-                        }
-                        memset((void *)(uintptr_t)pa, 0, S2_PAGE);
-                        arch_dsb_ishst();
-                        *e = pa | PTE_VALID | PTE_TABLE;
-                }
-                table = table_of(*e);
-        }
-        return &table[(ipa >> 12) & 511];
-}
-
-int arch_s2_map(uint64_t *root, ipa_t at, pa_t to, uint64_t size, unsigned prot,
-                arch_page_alloc_fn alloc, void *ctx)
-{
-        uint64_t ipa = ipa_addr(at);
-        uint64_t pa = pa_addr(to);
-
-        if (((ipa | pa | size) & (S2_PAGE - 1)) != 0 || ipa + size > arch_s2_ipa_limit() ||
-            ipa + size < ipa) {
-                return -1;
-        }
-        for (uint64_t off = 0; off < size; off += S2_PAGE) {
-                uint64_t *e = s2_leaf(root, ipa + off, alloc, ctx);
-                if (e == NULL) {
-                        return -1;
-                }
-                uint64_t d = (pa + off) | PTE_VALID | PTE_TABLE | S2_AF | S2_AP_R;
-                d |= (prot & ARCH_S2_DEVICE) ? S2_MEMATTR_DEVICE
-                                             : (S2_MEMATTR_NORMAL_WB | S2_SH_INNER);
-                if (prot & ARCH_S2_WRITE) {
-                        d |= S2_AP_W;
-                }
-                if (!(prot & ARCH_S2_EXEC)) {
-                        d |= S2_XN;
-                }
-                *e = d;
-        }
-        arch_dsb_ishst(); /* descriptors visible to the walker before any use */
-        return 0;
-}
-
-int arch_s2_unmap(uint64_t *root, ipa_t at, uint64_t size, uint16_t vmid)
-{
-        uint64_t ipa = ipa_addr(at);
-
-        for (uint64_t off = 0; off < size; off += S2_PAGE) {
-                uint64_t *e = s2_leaf(root, ipa + off, NULL, NULL);
-                if (e != NULL) {
-                        *e = 0;
-                }
-        }
-        arch_s2_flush_vmid(vmid);
-        return 0;
-}
-
-bool arch_s2_translate(const uint64_t *root, ipa_t at, bool write, pa_t *pa)
-{
-        uint64_t ipa = ipa_addr(at);
-
-        if (ipa >= arch_s2_ipa_limit()) {
-                return false;
-        }
-        uint64_t *e = s2_leaf((uint64_t *)root, ipa, NULL, NULL);
-        if (e == NULL || !(*e & PTE_VALID) || (write && !(*e & S2_AP_W)) || !(*e & S2_AP_R)) {
-                return false;
-        }
-        *pa = pa_init((*e & PTE_ADDR_MASK) | (ipa & (S2_PAGE - 1)));
-        return true;
-}
-
-bool arch_s2_translate_ram(const uint64_t *root, ipa_t at, pa_t *pa)
-{
-        uint64_t ipa = ipa_addr(at);
-
-        if (ipa >= arch_s2_ipa_limit()) {
-                return false;
-        }
-        uint64_t *e = s2_leaf((uint64_t *)root, ipa, NULL, NULL);
-        /* Normal write-back memory only: RVM never reads a device on a guest's behalf. */
-        if (e == NULL || !(*e & PTE_VALID) || !(*e & S2_AP_R) ||
-            (*e & (0xfULL << 2)) != S2_MEMATTR_NORMAL_WB) {
-                return false;
-        }
-        *pa = pa_init((*e & PTE_ADDR_MASK) | (ipa & (S2_PAGE - 1)));
-        return true;
+        arch_dsb_ishst();
 }
 
 /*

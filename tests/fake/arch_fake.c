@@ -126,7 +126,7 @@ uint64_t arch_s2_ipa_limit(void)
 }
 
 /* As the real tables: page-aligned, inside the walk's reach, a table page from alloc. */
-int arch_s2_map(uint64_t *root, ipa_t at, pa_t to, uint64_t size, unsigned prot,
+int arch_s2_map(uint64_t *root, ipa_t at, pa_t to, uint64_t size, unsigned prot, uint16_t vmid,
                 arch_page_alloc_fn alloc, void *ctx)
 {
         uint64_t ipa = ipa_addr(at);
@@ -142,17 +142,21 @@ int arch_s2_map(uint64_t *root, ipa_t at, pa_t to, uint64_t size, unsigned prot,
                         return -1;
                 }
                 p->pa = pa + off;
-                p->prot = prot;
+                p->prot = prot & ~ARCH_S2_BLOCKS; /* a page map: blocks are the real tables' */
         }
+        (void)vmid;
         (void)ctx;
         return 0;
 }
 
-int arch_s2_unmap(uint64_t *root, ipa_t at, uint64_t size, uint16_t vmid)
+int arch_s2_unmap(uint64_t *root, ipa_t at, uint64_t size, uint16_t vmid, arch_page_alloc_fn alloc,
+                  void *ctx)
 {
         uint64_t ipa = ipa_addr(at);
 
         (void)vmid;
+        (void)alloc;
+        (void)ctx;
         for (uint64_t off = 0; off < size; off += PAGE) {
                 struct s2_page *p = find(root, (ipa + off) & ~(PAGE - 1));
                 if (p != NULL) {
@@ -193,6 +197,16 @@ void arch_s2_flush_vmid(uint16_t vmid)
 }
 
 void arch_s2_flush_all(void) {}
+void arch_s2_publish(void) {}
+
+unsigned arch_s2_table_pages(const uint64_t *root, unsigned *blocks)
+{
+        (void)root;
+        if (blocks != NULL) {
+                *blocks = 0;
+        }
+        return 1;
+}
 void arch_icache_sync_range(const void *va, uint64_t size)
 {
         (void)va;
