@@ -68,7 +68,7 @@ static int cmd_ps(int argc, char **argv)
                     "%-2u %-15s %-10s %-3s %-6s %-5u %-8llu %-8llu %-10llu %-6llu %-8llu %llu\n",
                     p->id, p->name, part_state_name(p->state), cpu, mode,
                     e != NULL ? e->pressure_bp : 0, (unsigned long long)(run_ns / 1000000),
-                    (unsigned long long)switches, (unsigned long long)p->hypercalls,
+                    (unsigned long long)switches, (unsigned long long)part_hypercalls(p),
                     (unsigned long long)p->faults, (unsigned long long)p->restarts,
                     (unsigned long long)con_dropped(p->id));
         }

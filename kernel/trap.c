@@ -145,13 +145,15 @@ struct arch_regs *arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
                  * capabilities, edges) go through guest_hvc, under the lock.
                  */
                 const struct gate_entry *e = gate_lookup((uint32_t)regs->x[0]);
-                v->part->hypercalls++;            /* written only by this partition's one vCPU */
-                v->exits[hvc_kind(regs->x[0])]++; /* this vCPU's, written only here */
                 if (e != NULL && (e->flags & GATE_F_LOCAL) != 0) {
+                        /* LOCAL calls are RVM's own (gate_table_check); the count is this
+                         * vCPU's, written only here, and `ps` sums them per partition. */
+                        v->exits[VCPU_EXIT_HVC_RVM]++;
                         gate_dispatch_local(
                             &(struct gate_call){.caller = v->part->id, .x = regs->x}, e);
                         return c->need_resched ? run_schedule(regs) : regs; /* a yield */
                 }
+                v->exits[hvc_kind(regs->x[0])]++;
                 guest_hvc(regs, v, e);
                 return run_schedule(regs);
         }

@@ -186,9 +186,9 @@ struct partition {
         uint64_t vtcr;
         struct vcpu vcpus[PART_MAX_VCPUS]; /* nr_vcpus of them; vCPU 0 is the boot vCPU */
         uint32_t nr_vcpus;
-        uint64_t hypercalls, faults, restarts;
-        bool reloading;       /* a restart is copying its image back (part_reload_step) */
-        uint64_t reload_next; /* the next RAM offset to reload */
+        uint64_t faults, restarts; /* hypercalls: part_hypercalls, from the vCPUs' exits */
+        bool reloading;            /* a restart is copying its image back (part_reload_step) */
+        uint64_t reload_next;      /* the next RAM offset to reload */
         uint64_t last_fault_ipa;
         uint32_t last_fault_esr;
 };
@@ -254,6 +254,18 @@ pa_t part_ram_frame(const struct partition *p, uint64_t off);
 bool part_read_guest(const struct partition *p, ipa_t ipa, void *dst, size_t len);
 
 /* The end of p's IPA space: nothing is mapped at or above it. */
+/* Hypercalls p's vCPUs made (each vCPU counts its own, by kind: vcpu.exits). */
+static inline uint64_t part_hypercalls(const struct partition *p)
+{
+        uint64_t n = 0;
+
+        for (uint32_t i = 0; i < p->nr_vcpus; i++) {
+                n += p->vcpus[i].exits[VCPU_EXIT_HVC_RVM] + p->vcpus[i].exits[VCPU_EXIT_HVC_PSCI] +
+                     p->vcpus[i].exits[VCPU_EXIT_HVC_OTHER];
+        }
+        return n;
+}
+
 static inline uint64_t part_ipa_limit(const struct partition *p)
 {
         return 1ULL << p->ipa_bits;
