@@ -69,7 +69,23 @@ HOSTCC := cc
 CORE_MODULES := cap proof witness partition sched
 OPTIONAL_MODULES := wasm coherence
 MODULES := $(CORE_MODULES) $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_MODULES),)
-MODULE_DEFS := $(foreach m,$(MODULES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1)
+# Optional features inside the core (docs/ARCHITECTURE.md, "Profiles"), each compiled out
+# of the Seed with its sources; what is left answers "not in this profile", witnessed:
+#   tiers  checkpoints, restore, scrub, dormant pages (partition/checkpoint.c, memory/tier.c,
+#          lz4)
+#   linux  what Linux guests need beyond the guest SDK's: the guest DTB (libfdt's writer)
+#          and the GICv3 distributor/redistributor emulation (partition/vgic.c)
+#   rvf    the signed RVF image verified at boot (boot/rvf*.c, mbedTLS ECDSA P-256)
+OPTIONAL_FEATURES := tiers linux rvf
+FEATURES := $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_FEATURES),)
+MODULE_DEFS := $(foreach m,$(MODULES) $(FEATURES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1) \
+	-DRVM_PROFILE_$(shell echo $(PROFILE) | tr a-z A-Z)=1
+FEATURE_SRCS_tiers := memory/tier.c partition/checkpoint.c kernel/tier_cmds.c kernel/ckpt_cmds.c
+FEATURE_SRCS_linux := partition/vgic.c partition/guest_dtb.c
+FEATURE_SRCS_rvf   := $(wildcard boot/rvf*.c)
+FEATURE_OUT_SRCS := $(foreach f,$(filter-out $(FEATURES),$(OPTIONAL_FEATURES)),$(FEATURE_SRCS_$(f)))
+# The Seed is built for size (its 64 KiB image budget); the appliance for speed.
+KOPT := $(if $(filter seed,$(PROFILE)),-Os,-O2)
 
 KERNEL_DIRS := arch/aarch64 hal kernel kernel/libc boot memory configs/$(PROFILE) $(MODULES)
 KERNEL_SRCS := $(filter-out arch/aarch64/asm_offsets.c,$(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c)))
@@ -77,7 +93,7 @@ KERNEL_ASM  := $(wildcard arch/aarch64/*.S)
 # Kernel files not yet wired in.
 KERNEL_PENDING :=
 # Files of a module that only the host tools use.
-KERNEL_SRCS := $(filter-out %_host.c $(KERNEL_PENDING),$(KERNEL_SRCS))
+KERNEL_SRCS := $(filter-out %_host.c $(KERNEL_PENDING) $(FEATURE_OUT_SRCS),$(KERNEL_SRCS))
 # The agent runtime exists only where the interpreter is built in.
 KERNEL_SRCS := $(if $(filter wasm,$(MODULES)),$(KERNEL_SRCS),$(filter-out kernel/agents.c,$(KERNEL_SRCS)))
 
@@ -94,11 +110,10 @@ LZ4_CFG := -I$(TP)/lz4 -DLZ4_FREESTANDING=1 -DLZ4_memcpy=__builtin_memcpy \
 
 KCC_INC := $(shell $(KCC) -print-file-name=include 2>/dev/null)
 KCFLAGS_BASE := -std=c11 -ffreestanding -nostdinc -isystem $(KCC_INC) -Ikernel/libc/include \
-	-I. -I$(TP)/libfdt $(MBEDTLS_CFG) $(LZ4_CFG) $(KCC_ARCH) -O2 -g -fno-pie -fno-pic \
+	-I. -I$(TP)/libfdt $(MBEDTLS_CFG) $(LZ4_CFG) $(KCC_ARCH) $(KOPT) -g -fno-pie -fno-pic \
 	-fno-stack-protector -fno-common -ffunction-sections -fdata-sections -mstrict-align -fno-math-errno \
-	-DRVM_KERNEL -DRVM_PROFILE='"$(PROFILE)"' $(MODULE_DEFS) -MMD -MP \
-	-DWITNESS_CRYPTO_ARENA=32768
-# (mbedTLS's one heap arena, witness/crypto.c: 32 KiB so boot/rvf_boot.c's ECDSA verify fits.)
+	-DRVM_KERNEL -DRVM_PROFILE='"$(PROFILE)"' $(MODULE_DEFS) -MMD -MP
+# (mbedTLS's one heap arena, witness/crypto.c, is sized by configs/<profile>/limits.h.)
 KWARN := -Wall -Wextra -Werror
 # The WASM interpreter needs FP/SIMD; all other kernel code is kept off those registers
 # so that guest FP state can be switched lazily (the agents' lifecycle, wasm/agent*.c, too:
@@ -216,7 +231,7 @@ $(1)/third_party/liblz4.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(LZ4_SRC
 
 $(1)/rvm.elf: $$($(1)_OBJS) $$($(1)_TP) linker.ld
 	@$$(if $$(filter 1,$$(V)),,echo "  LD      $$@")
-	$$(Q)$$(KLD) -T linker.ld --gc-sections -nostdlib -static -o $$@ $$($(1)_OBJS) $$($(1)_TP)
+	$$(Q)$$(KLD) -T linker.ld --gc-sections -nostdlib -static -Map $$(@:.elf=.map) -o $$@ $$($(1)_OBJS) $$($(1)_TP)
 
 $(1)/rvm.bin: $(1)/rvm.elf
 	$$(Q)$$(KOBJCOPY) -O binary $$< $$@

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "configs/features.h"
 #include "hal/board.h"
 #include "memory/memory.h"
 #include "witness/witness.h"
@@ -80,11 +81,22 @@ struct boot_rvf {
         char msg[200];
         char line[320]; /* the console line saying so (printed by the caller) */
 };
+#ifndef RVM_WITH_RVF
+/* A profile without RVF boot (the Seed: no ECDSA in the image): an initrd is ignored and
+ * its partitions start from the copies linked into RVM, as they do in the appliance. */
+static inline void boot_rvf_check(void)
+{
+}
+static inline void boot_rvf_witness(void)
+{
+}
+#else
 extern struct boot_rvf boot_rvf;
 /* Parse and verify the initrd as an RVF image (or a make image flash file); measure it. */
 void boot_rvf_check(void);
 /* Once the log runs: WK_BOOT_RVF_SEGMENT per segment, then WK_BOOT_RVF (the verdict). */
 void boot_rvf_witness(void);
+#endif
 
 /* Early: parse the DTB and bring the console up, before any phase prints. */
 void boot_early(uint64_t dtb_pa);

@@ -19,9 +19,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "configs/limits.h" /* the profile's sizes, if it sets them */
+#ifndef CON_SOURCES
 #define CON_SOURCES      32 /* principal ids 0 (RVM) .. 31 */
+#endif
+#ifndef CON_SOURCE_BYTES
 #define CON_SOURCE_BYTES 2048
+#endif
+#ifndef CON_RVM_BYTES
 #define CON_RVM_BYTES    32768
+#endif
 
 /* RVM's own output (source 0). */
 void con_write(const char *s, size_t n);

@@ -100,9 +100,11 @@ static enum boot_status phase_cap(char *msg, size_t cap)
 static enum boot_status phase_witness(char *msg, size_t cap)
 {
         boot_measure_image();
+#ifdef RVM_WITH_RVF
         if (boot_rvf.present) {
                 con_puts(boot_rvf.line);
         }
+#endif
         return wlog_start(boot_state.attest.digest, msg, cap) == 0 ? BOOT_OK : BOOT_FAILED;
 }
 

@@ -6,10 +6,14 @@
 
 #include <string.h>
 
+#include "configs/features.h"
 #include "partition/vgic.h"
 #include "witness/witness.h"
 
+#include "configs/limits.h" /* the profile's sizes, if it sets them */
+#ifndef VDEV_MAX
 #define VDEV_MAX  16
+#endif
 #define VDEV_PAGE 0x1000ULL
 
 static struct vdev vdevs[VDEV_MAX];
@@ -104,6 +108,7 @@ static const struct vdev_ops vuart_ops = {
     .write = vuart_write,
 };
 
+#ifdef RVM_WITH_LINUX
 /* ---- GICv3 distributor and redistributors (partition/vgic.c holds the state) ---- */
 
 static struct vgic vgics[PART_MAX]; /* by partition id - 1 */
@@ -149,6 +154,7 @@ static const struct vdev_ops vgicv3_ops = {
     .read = vgicv3_read,
     .write = vgicv3_write,
 };
+#endif
 
 /* ---- registry and dispatch ---- */
 
@@ -158,7 +164,11 @@ static const struct vdev_ops *ops_of(enum part_vdev_type type)
         case PART_VDEV_PL011:
                 return &vuart_ops;
         case PART_VDEV_GICV3:
+#ifdef RVM_WITH_LINUX
                 return &vgicv3_ops;
+#else
+                return NULL; /* not in this profile: vdev_attach refuses the partition */
+#endif
         }
         return NULL;
 }
@@ -179,11 +189,13 @@ int vdev_attach(struct partition *p)
                                 return -1;
                         }
                 }
+#ifdef RVM_WITH_LINUX
                 if (ops == &vgicv3_ops &&
                     (p->id < 1 || p->id > PART_MAX ||
                      vgic_init(&vgics[p->id - 1], p->nr_vcpus, NULL) != VGIC_OK)) {
                         return -1; /* vCPU i: MPIDR Aff0 = i, as part_vcpu_start gives it */
                 }
+#endif
                 vdevs[vdev_count++] = (struct vdev){.part = p, .ipa = c->ipa, .ops = ops};
                 /* Emulated, not mapped: no physical page (target 0). */
                 witness_emit(&(struct witness_event){
@@ -251,10 +263,14 @@ unsigned vdev_state_save(const struct partition *p, struct vdev_state *out)
                         continue;
                 }
                 n++;
+#ifdef RVM_WITH_LINUX
                 if (d->ops == &vgicv3_ops) {
                         out->has_vgic = true;
                         out->vgic = vgics[p->id - 1];
-                } else if (out->uarts < VDEV_STATE_UARTS) {
+                        continue;
+                }
+#endif
+                if (out->uarts < VDEV_STATE_UARTS) {
                         memcpy(out->uart[out->uarts].line, d->line, sizeof(d->line));
                         out->uart[out->uarts++].line_len = d->line_len;
                 }
@@ -271,11 +287,15 @@ void vdev_state_restore(const struct partition *p, const struct vdev_state *in)
                 if (d->part != p) {
                         continue;
                 }
+#ifdef RVM_WITH_LINUX
                 if (d->ops == &vgicv3_ops) {
                         if (in->has_vgic) {
                                 vgics[p->id - 1] = in->vgic;
                         }
-                } else if (u < in->uarts) {
+                        continue;
+                }
+#endif
+                if (u < in->uarts) {
                         memcpy(d->line, in->uart[u].line, sizeof(d->line));
                         d->line_len = in->uart[u++].line_len;
                 }

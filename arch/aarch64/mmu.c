@@ -13,6 +13,7 @@
 
 #include "arch/aarch64/arch.h"
 #include "arch/aarch64/regs.h"
+#include "configs/limits.h"
 #include "arch/aarch64/sysreg.h"
 
 #define PAGE_SIZE     0x1000ULL
@@ -20,7 +21,10 @@
 #define BLOCK_1G      0x40000000ULL
 #define VA_BITS       39
 #define TABLE_ENTRIES 512
-#define POOL_TABLES   32
+#ifndef RVM_MMU_POOL_TABLES
+#define RVM_MMU_POOL_TABLES 32 /* configs/<profile>/limits.h */
+#endif
+#define POOL_TABLES RVM_MMU_POOL_TABLES
 
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __image_start[], __image_end[];
