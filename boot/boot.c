@@ -261,6 +261,7 @@ enum boot_status boot_phase_memory(char *msg, size_t cap)
                         continue;
                 }
                 mem_pool_reserve(&boot_state.mem, at, bytes);
+                boot_state.bitmap_bytes += bytes;
         }
         mem_pool_reserve(&boot_state.mem, boot_state.image_start,
                          boot_state.image_end - boot_state.image_start);

@@ -50,6 +50,9 @@ struct boot_state {
         struct board_info board;
         enum board_err board_err;
         struct mem_pool mem;
+        uint64_t bitmap_bytes; /* the page allocators' bitmaps, carved from RAM */
+        uint64_t rvm_pages;    /* pages RVM took for itself: stage-2 tables, CommEdge rings */
+        uint64_t guest_pages;  /* pages given to guest partitions as their RAM */
         uint64_t image_start, image_end;
         unsigned cpu_count; /* CPUs RVM manages: min(DTB, profile, arch) */
         struct boot_cpu cpu[8];

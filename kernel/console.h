@@ -33,6 +33,8 @@
 /* RVM's own output (source 0). */
 void con_write(const char *s, size_t n);
 void con_puts(const char *s);
+/* Bytes of .bss the console buffers take (RVM's and each principal's), for `mem`. */
+unsigned long con_buffer_bytes(void);
 void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A principal's output: kept whole (true) or dropped whole (false, counted); never waits. */

@@ -136,7 +136,11 @@ static uint64_t boot_alloc_page(void *ctx)
         uint64_t pa = 0;
 
         (void)ctx;
-        return mem_alloc_pages(&boot_state.mem, 1, 1, &pa) == PALLOC_OK ? pa : 0;
+        if (mem_alloc_pages(&boot_state.mem, 1, 1, &pa) != PALLOC_OK) {
+                return 0;
+        }
+        boot_state.rvm_pages++; /* a high-water mark: `mem` counts them as RVM's */
+        return pa;
 }
 
 static uint64_t part_alloc_ram(void *ctx, uint64_t pages)
@@ -144,7 +148,11 @@ static uint64_t part_alloc_ram(void *ctx, uint64_t pages)
         uint64_t pa = 0;
 
         (void)ctx;
-        return mem_alloc_pages(&boot_state.mem, pages, 1, &pa) == PALLOC_OK ? pa : 0;
+        if (mem_alloc_pages(&boot_state.mem, pages, 1, &pa) != PALLOC_OK) {
+                return 0;
+        }
+        boot_state.guest_pages += pages;
+        return pa;
 }
 
 /*

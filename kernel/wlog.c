@@ -36,6 +36,11 @@
 
 WITNESS_RING_DEFINE(wlog_ring, WLOG_RING_CAP);
 static struct witness_log wlog;
+
+unsigned long wlog_ring_bytes(void)
+{
+        return sizeof(wlog_ring_records) + sizeof(wlog_ring_marks);
+}
 static struct pflash wlog_flash_dev;
 static struct witness_flash wlog_flash;
 static struct spinlock wlog_lock_word = SPINLOCK_INIT;

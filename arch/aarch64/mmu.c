@@ -217,6 +217,11 @@ bool arch_mmu_enabled(void)
         return (sysreg_read(sctlr_el2) & SCTLR_M) != 0;
 }
 
+unsigned long arch_mmu_table_bytes(void)
+{
+        return sizeof(mmu_l1) + sizeof(mmu_pool);
+}
+
 unsigned arch_mmu_tables_used(void)
 {
         return mmu_pool_used + 1;
