@@ -584,13 +584,21 @@ TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-m
 	--tier "wasm-spec tests/wasm/run-spec $(HOST_OUT)/wasm/spec_runner $(WASM_TESTSUITE) build/wasm-spec" \
 	--tier "fuzz env WASM_SEEDS='$(WASM_SEEDS)' tests/fuzz/run 10 $(FUZZERS)" \
 	--tier "mincut-tool tests/tools/mincut_tool build/tools/mincut" \
-	--tier "rvf-boot tests/qemu/rvf_boot.sh $(QEMU) $(OUT)/rvm.bin $(IMG_DIR)/$(PROFILE).img $(IMG_DIR)/$(PROFILE).rvf $(RVF_KEY)"
+	--tier "rvf-boot tests/qemu/rvf_boot.sh $(QEMU) $(OUT)/rvm.bin $(IMG_DIR)/$(PROFILE).img $(IMG_DIR)/$(PROFILE).rvf $(RVF_KEY)" \
+	--tier "seed tests/qemu/seed.sh $(QEMU) build/tools/witness build/witness.key $(SEED_ELFS)"
+# The Seed profile's images, both toolchains (tests/qemu/seed.sh boots them; make bench
+# reports their sizes).
+SEED_ELFS := build/gnu-seed/rvm.elf build/llvm-seed/rvm.elf
+.PHONY: seed-images
+seed-images:
+	@$(MAKE) --no-print-directory TOOLCHAIN=gnu PROFILE=seed kernel
+	@$(MAKE) --no-print-directory TOOLCHAIN=llvm PROFILE=seed kernel
 test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin \
 		$(OUT_LOCK)/rvm.bin \
 		$(HOST_OUT)/model/cap_model_test build/tools/witness $(FUZZERS) $(HOST_OUT)/wasm/spec_runner \
 		build/tools/mincut build/witness.key build/tools/witness-sweep $(IMG_DIR)/$(PROFILE).img \
 		$(IMG_DIR)/$(PROFILE).rvf
-	@$(MAKE) --no-print-directory toolchain-images
+	@$(MAKE) --no-print-directory toolchain-images seed-images
 	@tests/run --unit "$(UNIT_BINS)" --dtb $(HOST_OUT)/virt-smp4.dtb \
 		--image $(OUT)/rvm.bin --ktest $(OUT_TEST)/rvm.bin --witness-tool build/tools/witness \
 		--lockstat $(OUT_LOCK)/rvm.bin --witness-key build/witness.key \
@@ -643,7 +651,10 @@ BENCH_HOST += $(HOST_OUT)/bench/mincut_bench
 bench: $(OUT_TEST)/rvm.bin $(OUT_LOCK)/rvm.bin $(BENCH_HOST) build/tools/rvm-wasm \
 		build/tools/rvm-wasm-clang
 	@mkdir -p build
+	@$(MAKE) --no-print-directory seed-images
+	@$(MAKE) --no-print-directory TOOLCHAIN=$(TOOLCHAIN) PROFILE=appliance kernel
 	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --lockstat $(OUT_LOCK)/rvm.bin \
+		--sizes "$(SEED_ELFS) build/$(TOOLCHAIN)-appliance/rvm.elf" \
 		--host "$(BENCH_HOST)" --qemu "$(QEMU)" \
 		--insns "$(HOST_OUT)/bench/wasm_bench build/wasm/bench.wasm build/tools/rvm-wasm build/tools/rvm-wasm-clang" \
 		>build/bench.txt; status=$$?; cat build/bench.txt; exit $$status

@@ -19,8 +19,8 @@ RVM_GUEST_ENTRY(guest_start)
                 rvm_exit(1);
         }
         rvm_puts("aggregator: waiting for readings\n");
-        uint64_t expect = 0, errors = 0;
-        uint64_t lo = UINT64_MAX, hi = 0, sum = 0, n = 0;
+        unsigned long long expect = 0, errors = 0;
+        unsigned long long lo = UINT64_MAX, hi = 0, sum = 0, n = 0;
         for (;;) {
                 uint64_t msg[8];
                 if (!rvm_recv(&edge, msg)) {
