@@ -129,7 +129,7 @@ WASM_FP = $(filter-out wasm/agent%,$(filter wasm/%,$(1)))
 # embedded in RVM as a C array (build/<cfg>/guests/<name>_blob.c).
 GUEST_LIB := kernel/fmt.c kernel/libc/string.c
 GUEST_CFLAGS = -std=c11 -ffreestanding -nostdinc -isystem $(KCC_INC) -Ikernel/libc/include -I. \
-	$(KCC_ARCH) -O2 -fno-pie -fno-pic -fno-stack-protector -mstrict-align \
+	$(KCC_ARCH) $(KOPT) -fno-pie -fno-pic -fno-stack-protector -mstrict-align \
 	-ffunction-sections -Wall -Wextra -Werror -DRVM_GUEST
 
 # guest_rules OUTDIR SRCDIR
