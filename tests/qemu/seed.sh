@@ -7,6 +7,7 @@
 #     CommEdge's message count (`edges`), both partitions running (`ps`);
 #   - the RAM budget from RVM's own accounting (`mem`: "N bytes in use by RVM of its
 #     1048576-byte budget (within)"), which is sizes, the same every run;
+#   - `checkpoint` (compiled out) is refused, saying so;
 #   - the witness log on the flash verifies with tools/witness and the key.
 # Prints "seed: P passed, F failed".
 set -u
@@ -17,7 +18,7 @@ rm -rf "$work" && mkdir -p "$work"
 passed=0 failed=0
 pass() { passed=$((passed + 1)); echo "  pass  $1"; }
 fail() { failed=$((failed + 1)); echo "  FAIL  $1"; [ -n "${2:-}" ] && echo "        $2"; }
-printf 'sleep 5000\rps\redges\rmem\rwitness verify\rpoweroff\r' >"$work/session.in"
+printf 'sleep 5000\rps\redges\rmem\rcheckpoint 1\rwitness verify\rpoweroff\r' >"$work/session.in"
 size_tool=$(command -v aarch64-linux-gnu-size || command -v llvm-size)
 BUDGET_IMAGE=65536
 BUDGET_RAM=1048576
@@ -72,6 +73,11 @@ for elf in "$@"; do
 		pass "$tc: RVM uses $ram bytes of RAM, within 1 MiB (its own accounting)"
 	else
 		fail "$tc: RVM's RAM within 1 MiB (got '${line}')" "see $log"
+	fi
+	if grep -q '^checkpoint: not in this profile' "$log.txt"; then
+		pass "$tc: a command of a feature compiled out is refused: not in this profile"
+	else
+		fail "$tc: 'checkpoint' is refused as not in this profile" "see $log"
 	fi
 	out=$("$wtool" verify "$flash" --key-file "$key" 2>&1)
 	if [ $? -eq 0 ]; then
