@@ -87,12 +87,8 @@ struct boot_rvf {
 #ifndef RVM_WITH_RVF
 /* A profile without RVF boot (the Seed: no ECDSA in the image): an initrd is ignored and
  * its partitions start from the copies linked into RVM, as they do in the appliance. */
-static inline void boot_rvf_check(void)
-{
-}
-static inline void boot_rvf_witness(void)
-{
-}
+static inline void boot_rvf_check(void) {}
+static inline void boot_rvf_witness(void) {}
 #else
 extern struct boot_rvf boot_rvf;
 /* Parse and verify the initrd as an RVF image (or a make image flash file); measure it. */

@@ -12,7 +12,7 @@
 #ifndef GIC_MAX_INTID
 #define GIC_MAX_INTID 1020
 #endif
-#define GIC_SPURIOUS  1023
+#define GIC_SPURIOUS 1023
 
 typedef void (*gic_handler_fn)(unsigned intid, void *ctx);
 

@@ -21,13 +21,13 @@
 
 #include "configs/limits.h" /* the profile's sizes, if it sets them */
 #ifndef CON_SOURCES
-#define CON_SOURCES      32 /* principal ids 0 (RVM) .. 31 */
+#define CON_SOURCES 32 /* principal ids 0 (RVM) .. 31 */
 #endif
 #ifndef CON_SOURCE_BYTES
 #define CON_SOURCE_BYTES 2048
 #endif
 #ifndef CON_RVM_BYTES
-#define CON_RVM_BYTES    32768
+#define CON_RVM_BYTES 32768
 #endif
 
 /* RVM's own output (source 0). */

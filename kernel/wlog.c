@@ -22,10 +22,10 @@
 
 #include "configs/limits.h" /* the profile's sizes, if it sets them */
 #ifndef WLOG_RING_CAP
-#define WLOG_RING_CAP         4096
+#define WLOG_RING_CAP 4096
 #endif
 #ifndef WLOG_BATCH_MAX
-#define WLOG_BATCH_MAX        256
+#define WLOG_BATCH_MAX 256
 #endif
 #define WLOG_TICK_FLUSH       64 /* pending records a tick flushes without waiting for the epoch */
 #define WLOG_SCRUB_SLOTS      64 /* store slots the scrub checks per idle turn */

@@ -101,7 +101,6 @@ uint64_t ckpt_pages_used(void);
 /* Drop p's checkpoint (its pages go back). */
 void ckpt_drop(uint32_t part_id);
 
-
 #ifdef CKPT_ABSENT
 /* A profile without checkpoints (the Seed): a partition failing beyond its restarts
  * stays faulted; `checkpoint`, `restore` and `scrub` are refused (kernel/absent_cmds.c). */

@@ -25,7 +25,7 @@
 
 #include "configs/limits.h" /* the profile's sizes, if it sets them */
 #ifndef EDGE_MAX
-#define EDGE_MAX        16
+#define EDGE_MAX 16
 #endif
 #define EDGE_IPA        0x50000000ULL /* edge n's rings are at EDGE_IPA + n * EDGE_STRIDE */
 #define EDGE_STRIDE     0x2000ULL     /* ring 0's page, then ring 1's */

@@ -12,7 +12,7 @@
 
 #include "configs/limits.h" /* the profile's sizes, if it sets them */
 #ifndef VDEV_MAX
-#define VDEV_MAX  16
+#define VDEV_MAX 16
 #endif
 #define VDEV_PAGE 0x1000ULL
 

@@ -13,8 +13,8 @@
 
 #include "arch/aarch64/arch.h"
 #include "arch/aarch64/regs.h"
-#include "configs/limits.h"
 #include "arch/aarch64/sysreg.h"
+#include "configs/limits.h"
 
 #define PAGE_SIZE     0x1000ULL
 #define BLOCK_2M      0x200000ULL

@@ -24,7 +24,7 @@
 #define VDEV_MAX             2
 #define REGION_MAX           8
 #define REGION_OFFERS        4
-#define GIC_MAX_INTID        96  /* SGIs, PPIs and QEMU virt's first 64 SPIs (UART 33, RTC 34) */
+#define GIC_MAX_INTID        96 /* SGIs, PPIs and QEMU virt's first 64 SPIs (UART 33, RTC 34) */
 #define HVC_BUDGET_SLOTS     8
 #define WITNESS_CRYPTO_ARENA 2048 /* one HMAC-SHA256 context: no ECDSA in this profile */
 

@@ -76,8 +76,7 @@ RVM_GUEST_ENTRY(guest_start)
                         seq++;
                         rvm_notify(&edge);
                         if (seq % (2 * SAMPLE_HZ) == 0) {
-                                gprintf("sensor: %llu readings sent, %llu dropped\n", seq,
-                                        dropped);
+                                gprintf("sensor: %llu readings sent, %llu dropped\n", seq, dropped);
                         }
                 }
         }
