@@ -24,6 +24,8 @@
 #define REGION_OFFERS        32    /* live share/lend/donate transactions */
 #define GIC_MAX_INTID        1020  /* interrupt handlers (INTIDs 0..GIC_MAX_INTID-1) */
 #define HVC_BUDGET_SLOTS     128   /* principals the denial budget tracks */
+#define PROOF_NONCE_RING     256   /* P2 nonces used, kept per principal (proof/nonce.c) */
+#define PROOF_TICKETS        8     /* P2 tickets RVM issued, kept per principal */
 #define WITNESS_CRYPTO_ARENA 32768 /* mbedTLS's heap: boot/rvf_boot.c's ECDSA verify fits */
 
 #endif

@@ -26,6 +26,8 @@
 #define REGION_OFFERS        4
 #define GIC_MAX_INTID        96 /* SGIs, PPIs and QEMU virt's first 64 SPIs (UART 33, RTC 34) */
 #define HVC_BUDGET_SLOTS     8
+#define PROOF_NONCE_RING     64   /* P2 nonces used, per principal (proof/nonce.c) */
+#define PROOF_TICKETS        4    /* P2 tickets issued, per principal */
 #define WITNESS_CRYPTO_ARENA 2048 /* one HMAC-SHA256 context: no ECDSA in this profile */
 
 #endif
