@@ -31,14 +31,6 @@ void on_irq(void)
         rvm_irq_eoi(intid);
 }
 
-static uint64_t counter_hz(void)
-{
-        uint64_t f;
-
-        __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(f));
-        return f;
-}
-
 /* The reading: a triangle wave between 20.00 and 29.99 degrees, one period a minute. */
 static uint64_t read_sensor(uint64_t now, uint64_t hz)
 {
@@ -54,7 +46,7 @@ RVM_GUEST_ENTRY(guest_start)
                 rvm_puts("sensor: no CommEdge capability\n");
                 rvm_exit(1);
         }
-        uint64_t hz = counter_hz();
+        uint64_t hz = rvm_read_cntfrq();
         period_ticks = hz / SAMPLE_HZ;
         gprintf("sensor: sampling at %llu Hz, sending to the aggregator (counter %llu Hz)\n",
                 SAMPLE_HZ, hz);
