@@ -1,18 +1,20 @@
 # RVM: one non-recursive Makefile. Everything is built out of tree under build/.
 #
-#   make run      build build/<profile>.img and boot it from QEMU's flash (monitor on the UART)
-#   make run-kernel  boot rvm.bin alone with -kernel (no image: the monitor, no partitions)
+#   make run      build build/<profile>.img and boot it from QEMU's flash (monitor on the UART);
+#                 the Seed (no RVF boot) boots its rvm.bin, partitions linked in, with -kernel
+#   make run-kernel  boot rvm.bin alone with -kernel (appliance: no image, so no partitions)
 #   make test     host unit tests, QEMU integration tests, WebAssembly spec tests
 #   make check    cheap gates: assembly budget, clang-format, both toolchains, no
 #                 sysreg/MMIO outside arch/ and hal/
 #   make bench    benchmarks, printed as BENCH lines and saved to build/bench.txt
 #   make tools    host tools (build/tools/witness, build/tools/mincut, build/tools/rvm-wasm,
 #                 build/tools/rvf)
-#   make image    build/<profile>.img: RVM and its signed RVF image (PROFILE=, RVF_KEY=)
+#   make image    build/<profile>.img: RVM and its signed RVF image (PROFILE=, RVF_KEY=); not
+#                 for a profile without RVF boot (the Seed)
 #   make debug    QEMU halted with a gdb stub
 #   make clean
 #
-# Variables: PROFILE=appliance|seed  TOOLCHAIN=gnu|llvm  SMP=N  MEM=1G  WITNESS_IMG=path
+# Variables: PROFILE=appliance|seed  TOOLCHAIN=gnu|llvm  SMP=N  MEM=1G (Seed 5M)  WITNESS_IMG=path
 
 PROFILE     ?= appliance
 TOOLCHAIN   ?= gnu
