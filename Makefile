@@ -1,23 +1,27 @@
 # RVM: one non-recursive Makefile. Everything is built out of tree under build/.
 #
-#   make run      build build/<profile>.img and boot it from QEMU's flash (monitor on the UART)
-#   make run-kernel  boot rvm.bin alone with -kernel (no image: the monitor, no partitions)
+#   make run      build build/<profile>.img and boot it from QEMU's flash (monitor on the UART);
+#                 the Seed (no RVF boot) boots its rvm.bin, partitions linked in, with -kernel
+#   make run-kernel  boot rvm.bin alone with -kernel (appliance: no image, so no partitions)
 #   make test     host unit tests, QEMU integration tests, WebAssembly spec tests
 #   make check    cheap gates: assembly budget, clang-format, both toolchains, no
 #                 sysreg/MMIO outside arch/ and hal/
 #   make bench    benchmarks, printed as BENCH lines and saved to build/bench.txt
 #   make tools    host tools (build/tools/witness, build/tools/mincut, build/tools/rvm-wasm,
 #                 build/tools/rvf)
-#   make image    build/<profile>.img: RVM and its signed RVF image (PROFILE=, RVF_KEY=)
+#   make image    build/<profile>.img: RVM and its signed RVF image (PROFILE=, RVF_KEY=); not
+#                 for a profile without RVF boot (the Seed)
 #   make debug    QEMU halted with a gdb stub
 #   make clean
 #
-# Variables: PROFILE=appliance|seed  TOOLCHAIN=gnu|llvm  SMP=N  MEM=1G  WITNESS_IMG=path
+# Variables: PROFILE=appliance|seed  TOOLCHAIN=gnu|llvm  SMP=N  MEM=1G (Seed 5M)  WITNESS_IMG=path
 
 PROFILE     ?= appliance
 TOOLCHAIN   ?= gnu
 SMP         ?= 1
-MEM         ?= 1G
+# The Seed boots in the least RAM QEMU virt gives it room in: RVM is loaded at RAM + 2 MiB
+# and QEMU puts the DTB at the next 2 MiB boundary after it, so 5 MiB (docs/boards.md).
+MEM         ?= $(if $(filter seed,$(PROFILE)),5M,1G)
 WITNESS_IMG ?= build/witness.img
 QEMU        ?= qemu-system-aarch64
 V           ?= 0
@@ -71,7 +75,23 @@ HOSTCC := cc
 CORE_MODULES := cap proof witness partition sched
 OPTIONAL_MODULES := wasm coherence
 MODULES := $(CORE_MODULES) $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_MODULES),)
-MODULE_DEFS := $(foreach m,$(MODULES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1)
+# Optional features inside the core (docs/ARCHITECTURE.md, "Profiles"), each compiled out
+# of the Seed with its sources; what is left answers "not in this profile", witnessed:
+#   tiers  checkpoints, restore, scrub, dormant pages (partition/checkpoint.c, memory/tier.c,
+#          lz4)
+#   linux  what Linux guests need beyond the guest SDK's: the guest DTB (libfdt's writer)
+#          and the GICv3 distributor/redistributor emulation (partition/vgic.c)
+#   rvf    the signed RVF image verified at boot (boot/rvf*.c, mbedTLS ECDSA P-256)
+OPTIONAL_FEATURES := tiers linux rvf
+FEATURES := $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_FEATURES),)
+MODULE_DEFS := $(foreach m,$(MODULES) $(FEATURES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1) \
+	-DRVM_PROFILE_$(shell echo $(PROFILE) | tr a-z A-Z)=1
+FEATURE_SRCS_tiers := memory/tier.c partition/checkpoint.c kernel/tier_cmds.c kernel/ckpt_cmds.c
+FEATURE_SRCS_linux := partition/vgic.c partition/guest_dtb.c
+FEATURE_SRCS_rvf   := $(wildcard boot/rvf*.c)
+FEATURE_OUT_SRCS := $(foreach f,$(filter-out $(FEATURES),$(OPTIONAL_FEATURES)),$(FEATURE_SRCS_$(f)))
+# The Seed is built for size (its 64 KiB image budget); the appliance for speed.
+KOPT := $(if $(filter seed,$(PROFILE)),-Os,-O2)
 
 KERNEL_DIRS := arch/aarch64 hal kernel kernel/libc boot memory configs/$(PROFILE) $(MODULES)
 KERNEL_SRCS := $(filter-out arch/aarch64/asm_offsets.c,$(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c)))
@@ -79,7 +99,7 @@ KERNEL_ASM  := $(wildcard arch/aarch64/*.S)
 # Kernel files not yet wired in.
 KERNEL_PENDING :=
 # Files of a module that only the host tools use.
-KERNEL_SRCS := $(filter-out %_host.c $(KERNEL_PENDING),$(KERNEL_SRCS))
+KERNEL_SRCS := $(filter-out %_host.c $(KERNEL_PENDING) $(FEATURE_OUT_SRCS),$(KERNEL_SRCS))
 # The agent runtime exists only where the interpreter is built in.
 KERNEL_SRCS := $(if $(filter wasm,$(MODULES)),$(KERNEL_SRCS),$(filter-out kernel/agents.c,$(KERNEL_SRCS)))
 
@@ -96,11 +116,10 @@ LZ4_CFG := -I$(TP)/lz4 -DLZ4_FREESTANDING=1 -DLZ4_memcpy=__builtin_memcpy \
 
 KCC_INC := $(shell $(KCC) -print-file-name=include 2>/dev/null)
 KCFLAGS_BASE := -std=c11 -ffreestanding -nostdinc -isystem $(KCC_INC) -Ikernel/libc/include \
-	-I. -I$(TP)/libfdt $(MBEDTLS_CFG) $(LZ4_CFG) $(KCC_ARCH) -O2 -g -fno-pie -fno-pic \
+	-I. -I$(TP)/libfdt $(MBEDTLS_CFG) $(LZ4_CFG) $(KCC_ARCH) $(KOPT) -g -fno-pie -fno-pic \
 	-fno-stack-protector -fno-common -ffunction-sections -fdata-sections -mstrict-align -fno-math-errno \
-	-DRVM_KERNEL -DRVM_PROFILE='"$(PROFILE)"' $(MODULE_DEFS) -MMD -MP \
-	-DWITNESS_CRYPTO_ARENA=32768
-# (mbedTLS's one heap arena, witness/crypto.c: 32 KiB so boot/rvf_boot.c's ECDSA verify fits.)
+	-DRVM_KERNEL -DRVM_PROFILE='"$(PROFILE)"' $(MODULE_DEFS) -MMD -MP
+# (mbedTLS's one heap arena, witness/crypto.c, is sized by configs/<profile>/limits.h.)
 KWARN := -Wall -Wextra -Werror
 # The WASM interpreter needs FP/SIMD; all other kernel code is kept off those registers
 # so that guest FP state can be switched lazily (the agents' lifecycle, wasm/agent*.c, too:
@@ -115,7 +134,7 @@ WASM_FP = $(filter-out wasm/agent%,$(filter wasm/%,$(1)))
 # (build/<cfg>/guests/<name>_blob.c).
 GUEST_LIB := kernel/fmt.c kernel/libc/string.c
 GUEST_CFLAGS = -std=c11 -ffreestanding -nostdinc -isystem $(KCC_INC) -Ikernel/libc/include -I. \
-	$(KCC_ARCH) -O2 -fno-pie -fno-pic -fno-stack-protector -mstrict-align \
+	$(KCC_ARCH) $(KOPT) -fno-pie -fno-pic -fno-stack-protector -mstrict-align \
 	-ffunction-sections -Wall -Wextra -Werror -DRVM_GUEST
 
 # guest_rules OUTDIR SRCDIR
@@ -138,8 +157,10 @@ AGENT_DIR := configs/$(PROFILE)/agents
 
 # kernel image: $(1) = output dir, $(2) = extra sources, $(3) = extra flags, $(4) = guest dirs,
 # $(5) = "linked": the profile's partition table and its guests' and agents' images are linked
-# into RVM (the test images, with -DRVM_LINKED_PROFILE). Otherwise (rvm.bin, the release) they
-# are only built, for make image: RVM starts partitions and agents from its RVF image alone.
+# into RVM (the test images, with -DRVM_LINKED_PROFILE). Otherwise (the appliance's rvm.bin,
+# the release) they are only built, for make image: RVM starts partitions and agents from its
+# RVF image alone. A profile without the rvf feature (the Seed) has no image to start them
+# from, so its release rvm.bin is linked too (RELEASE_LINKED below; docs/boards.md).
 define kernel_image
 $(1)_GUESTS := $$(foreach d,$(4),$$(patsubst $$(d)/%.c,%,$$(wildcard $$(d)/*.c)))
 $(1)_AGENTS := $$(if $$(filter wasm,$$(MODULES)),$$(basename $$(notdir $$(wildcard $$(AGENT_DIR)/*.c $$(AGENT_DIR)/*.wat))),)
@@ -224,7 +245,7 @@ $(1)/third_party/liblz4.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(LZ4_SRC
 
 $(1)/rvm.elf: $$($(1)_OBJS) $$($(1)_TP) linker.ld
 	@$$(if $$(filter 1,$$(V)),,echo "  LD      $$@")
-	$$(Q)$$(KLD) -T linker.ld --gc-sections -nostdlib -static -o $$@ $$($(1)_OBJS) $$($(1)_TP)
+	$$(Q)$$(KLD) -T linker.ld --gc-sections -nostdlib -static -Map $$(@:.elf=.map) -o $$@ $$($(1)_OBJS) $$($(1)_TP)
 
 $(1)/rvm.bin: $(1)/rvm.elf
 	$$(Q)$$(KOBJCOPY) -O binary $$< $$@
@@ -242,7 +263,9 @@ OUT_LOCK := build/$(TOOLCHAIN)-$(PROFILE)-lockstat
 IMG_DIR  := $(OUT)/image
 KTEST_SRCS := $(wildcard tests/qemu/*.c)
 
-$(eval $(call kernel_image,$(OUT),,,configs/$(PROFILE)/guests,))
+# The release rvm.bin links its partitions only where there is no RVF boot (the Seed).
+RELEASE_LINKED := $(if $(filter rvf,$(FEATURES)),,linked)
+$(eval $(call kernel_image,$(OUT),,$(if $(RELEASE_LINKED),-DRVM_LINKED_PROFILE),configs/$(PROFILE)/guests,$(RELEASE_LINKED)))
 $(eval $(call kernel_image,$(OUT_TEST),$(KTEST_SRCS),-DRVM_KTEST -DRVM_LINKED_PROFILE,configs/$(PROFILE)/guests tests/guests,linked))
 $(eval $(call kernel_image,$(OUT_LOCK),$(KTEST_SRCS),-DRVM_KTEST -DRVM_LINKED_PROFILE -DRVM_LOCK_STATS,configs/$(PROFILE)/guests tests/guests,linked))
 
@@ -306,11 +329,18 @@ build/witness.key: | build/tools/witness
 	@build/tools/witness keygen $@
 
 .PHONY: run run-kernel debug
+ifneq ($(filter rvf,$(FEATURES)),)
 run: $(IMG_DIR)/$(PROFILE).img $(WITNESS_IMG) $(WITNESS_KEY)
 	@echo "  QEMU    $(IMG_DIR)/$(PROFILE).img as flash bank 0 (SMP=$(SMP), MEM=$(MEM)); leave with Ctrl-A X, or 'poweroff'"
 	@$(QEMU_BOARD) $(IMG_FLASH)
+else
+# A profile without RVF boot (the Seed) has no image to start partitions from: its rvm.bin
+# links them (RVM_LINKED_PROFILE), so make run is RVM alone, as run-kernel.
+run: run-kernel
+endif
 
-# RVM alone, loaded by QEMU's -kernel: no image in flash, so no partitions (rvm.bin links none).
+# RVM alone, loaded by QEMU's -kernel: no image in flash, so in the appliance no partitions
+# (its rvm.bin links none); the Seed's, linked into its rvm.bin.
 run-kernel: $(OUT)/rvm.bin $(WITNESS_IMG) $(WITNESS_KEY)
 	@echo "  QEMU    $(OUT)/rvm.bin (SMP=$(SMP), MEM=$(MEM)); leave with Ctrl-A X, or 'poweroff'"
 	@$(QEMU_RUN) -kernel $(OUT)/rvm.bin
@@ -542,8 +572,14 @@ $(IMG_DIR)/$(PROFILE).rvf: $(IMG_DIR)/$(PROFILE).spec $(IMG_GUEST_BINS) $(IMG_AG
 $(IMG_DIR)/$(PROFILE).img: $(OUT)/rvm.bin $(IMG_DIR)/$(PROFILE).rvf build/tools/rvf
 	$(Q)build/tools/rvf flash -o $@ --rvm $(OUT)/rvm.bin --slot-a $(IMG_DIR)/$(PROFILE).rvf
 
+ifneq ($(filter rvf,$(FEATURES)),)
 image: $(IMG_DIR)/$(PROFILE).img
 	$(Q)cp $< build/$(PROFILE).img
+else
+# A profile without RVF boot would never read the image: its partitions are in rvm.bin.
+image:
+	@echo "make image: the $(PROFILE) profile has no RVF boot; its rvm.bin links its partitions (make kernel, make run)"; exit 1
+endif
 
 # Fuzzers (libFuzzer, clang): `make fuzz` runs each for FUZZ_SECONDS; make test runs a
 # short bounded pass.
@@ -627,14 +663,22 @@ TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-m
 	--tier "wasm-spec tests/wasm/run-spec $(HOST_OUT)/wasm/spec_runner $(WASM_TESTSUITE) build/wasm-spec" \
 	--tier "fuzz env WASM_SEEDS='$(WASM_SEEDS)' tests/fuzz/run 10 $(FUZZERS)" \
 	--tier "mincut-tool tests/tools/mincut_tool build/tools/mincut" \
-	--tier "rvf-boot tests/qemu/rvf_boot.sh $(QEMU) $(IMG_DIR)/$(PROFILE).img $(IMG_DIR)/$(PROFILE).rvf $(OUT)/rvm.bin $(RVF_KEY) build/witness.key"
+	--tier "rvf-boot tests/qemu/rvf_boot.sh $(QEMU) $(IMG_DIR)/$(PROFILE).img $(IMG_DIR)/$(PROFILE).rvf $(OUT)/rvm.bin $(RVF_KEY) build/witness.key" \
+	--tier "seed tests/qemu/seed.sh $(QEMU) build/tools/witness build/witness.key $(SEED_ELFS)"
+# The Seed profile's images, both toolchains (tests/qemu/seed.sh boots them; make bench
+# reports their sizes).
+SEED_ELFS := build/gnu-seed/rvm.elf build/llvm-seed/rvm.elf
+.PHONY: seed-images
+seed-images:
+	@$(MAKE) --no-print-directory TOOLCHAIN=gnu PROFILE=seed kernel
+	@$(MAKE) --no-print-directory TOOLCHAIN=llvm PROFILE=seed kernel
 test: $(SETUP_STAMP) $(UNIT_BINS) $(HOST_OUT)/virt-smp4.dtb $(OUT)/rvm.bin $(OUT_TEST)/rvm.bin \
 		build/tools/rvf \
 		$(OUT_LOCK)/rvm.bin \
 		$(HOST_OUT)/model/cap_model_test build/tools/witness $(FUZZERS) $(HOST_OUT)/wasm/spec_runner \
 		build/tools/mincut build/witness.key build/tools/witness-sweep $(IMG_DIR)/$(PROFILE).img \
 		$(IMG_DIR)/$(PROFILE).rvf
-	@$(MAKE) --no-print-directory toolchain-images
+	@$(MAKE) --no-print-directory toolchain-images seed-images
 	@tests/run --unit "$(UNIT_BINS)" --dtb $(HOST_OUT)/virt-smp4.dtb \
 		--image $(OUT)/rvm.bin --ktest $(OUT_TEST)/rvm.bin --witness-tool build/tools/witness \
 		--lockstat $(OUT_LOCK)/rvm.bin --witness-key build/witness.key \
@@ -691,8 +735,11 @@ BENCH_HOST += $(HOST_OUT)/bench/mincut_bench
 bench: $(OUT_TEST)/rvm.bin $(OUT_LOCK)/rvm.bin $(BENCH_HOST) build/tools/rvm-wasm \
 		build/tools/rvm-wasm-clang $(IMG_DIR)/$(PROFILE).img
 	@mkdir -p build
+	@$(MAKE) --no-print-directory seed-images
+	@$(MAKE) --no-print-directory TOOLCHAIN=$(TOOLCHAIN) PROFILE=appliance kernel
 	@tools/bench/run --ktest $(OUT_TEST)/rvm.bin --lockstat $(OUT_LOCK)/rvm.bin \
 		$(if $(filter appliance,$(PROFILE)),--flash $(IMG_DIR)/$(PROFILE).img) \
+		--sizes "$(SEED_ELFS) build/$(TOOLCHAIN)-appliance/rvm.elf" \
 		--host "$(BENCH_HOST)" --qemu "$(QEMU)" \
 		--insns "$(HOST_OUT)/bench/wasm_bench build/wasm/bench.wasm build/tools/rvm-wasm build/tools/rvm-wasm-clang" \
 		>build/bench.txt; status=$$?; cat build/bench.txt; exit $$status

@@ -19,6 +19,23 @@
 
 struct boot_state boot_state;
 
+#ifndef RVM_WITH_RVF
+/* No RVF boot in this profile (boot/boot.h): the state the rest of RVM reads, in .bss (the
+ * Seed's image budget), set when boot would have checked the flash. */
+struct boot_rvf boot_rvf;
+
+void boot_rvf_check(void)
+{
+        boot_rvf.state = BOOT_RVF_NONE;
+        boot_rvf.upd_slot = -1; /* no A/B update step taken, none being tried */
+        fmt_format(boot_rvf.msg, sizeof(boot_rvf.msg),
+                   "not in this profile (%s: built without RVF boot)", rvm_profile.name);
+        fmt_format(boot_rvf.line, sizeof(boot_rvf.line),
+                   "boot: no RVF boot in this profile (%s): the partitions linked into RVM\n",
+                   rvm_profile.name);
+}
+#endif
+
 extern char __image_start[], __image_end[];
 
 /* The largest DTB we accept (QEMU's are ~1 MiB at most; Linux caps at 2 MiB). */
@@ -270,6 +287,7 @@ enum boot_status boot_phase_memory(char *msg, size_t cap)
                         continue;
                 }
                 mem_pool_reserve(&boot_state.mem, at, bytes);
+                boot_state.bitmap_bytes += bytes;
         }
         mem_pool_reserve(&boot_state.mem, boot_state.image_start,
                          boot_state.image_end - boot_state.image_start);

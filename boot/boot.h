@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "configs/features.h"
 #include "configs/partitions.h"
 #include "hal/board.h"
 #include "memory/memory.h"
@@ -50,6 +51,9 @@ struct boot_state {
         struct board_info board;
         enum board_err board_err;
         struct mem_pool mem;
+        uint64_t bitmap_bytes; /* the page allocators' bitmaps, carved from RAM */
+        uint64_t rvm_pages;    /* pages RVM took for itself: stage-2 tables, CommEdge rings */
+        uint64_t guest_pages;  /* pages given to guest partitions as their RAM */
         uint64_t image_start, image_end;
         unsigned cpu_count; /* CPUs RVM manages: min(DTB, profile, arch) */
         struct boot_cpu cpu[8];
@@ -77,8 +81,8 @@ extern struct boot_state boot_state;
  * WK_BOOT_RVF_SEGMENT, the verdict WK_BOOT_RVF, denied when refused).
  */
 enum boot_rvf_state {
-        BOOT_RVF_NONE = 0, /* no flash header in bank 0: nothing starts (test images: their
-                            * linked tables) */
+        BOOT_RVF_NONE = 0, /* no flash header in bank 0: nothing starts (test images, and a
+                            * profile without RVF boot: their linked tables) */
         BOOT_RVF_VERIFIED, /* partitions and agents come from the image */
         BOOT_RVF_REFUSED,  /* nothing is started: msg says what is wrong */
 };
@@ -112,9 +116,13 @@ struct boot_rvf {
         char line[440];               /* the console line saying so (kernel/main.c prints it) */
         struct profile_tables tables; /* VERIFIED: its PROFILE as boot's tables */
 };
+/* Defined in both cases: kernel/main.c, kernel/cmds.c and kernel/wlog.c read its state. */
 extern struct boot_rvf boot_rvf;
-/* Read, copy, parse and verify the image in flash bank 0 (if any) and measure the verdict. */
+/* Read, copy, parse and verify the image in flash bank 0 (if any) and measure the verdict.
+ * Without RVF boot (boot/boot.c): the state stays BOOT_RVF_NONE, upd_slot -1. */
 void boot_rvf_check(void);
+#ifdef RVM_WITH_RVF
+const char *boot_rvf_state_name(enum boot_rvf_state s);
 /* Downgrade protection, after the witness store is attached and before the log starts: f is
  * what the store says (rvf_floor_visit, boot/rvf_update.h): the version this machine last
  * booted, or the one the monitor last allowed. A verified image older than that is refused
@@ -130,7 +138,27 @@ void boot_rvf_witness(void);
 /* A verified image whose partitions could not be created (why): refused after all, and
  * witnessed so (root-partition phase); boot_rvf.line says so. */
 void boot_rvf_refuse_late(const char *why);
-const char *boot_rvf_state_name(enum boot_rvf_state s);
+#else
+/* A profile without RVF boot (the Seed: no ECDSA in the image, configs/features.h): flash
+ * bank 0 is not read, boot_rvf stays BOOT_RVF_NONE (upd_slot -1: no A/B update step, never
+ * trying one; boot/boot.c) and the partitions start from the tables linked into RVM (the
+ * Makefile links them into this profile's rvm.bin). `image` is refused (kernel/absent_cmds.c). */
+struct rvf_floor;
+static inline void boot_rvf_check_floor(const struct rvf_floor *f)
+{
+        (void)f;
+}
+static inline void boot_rvf_self_test(bool passed, const char *why)
+{
+        (void)passed;
+        (void)why;
+}
+static inline void boot_rvf_witness(void) {}
+static inline void boot_rvf_refuse_late(const char *why)
+{
+        (void)why;
+}
+#endif
 
 /* Early: parse the DTB and bring the console up, before any phase prints. */
 void boot_early(uint64_t dtb_pa);

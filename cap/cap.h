@@ -77,6 +77,7 @@
 #include <stdint.h>
 
 /* Capacities; overridable at compile time (profiles, and the model test uses small ones). */
+#include "configs/limits.h"
 #ifndef CAP_ARENA_SIZE
 #define CAP_ARENA_SIZE 512
 #endif

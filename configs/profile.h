@@ -14,6 +14,8 @@ struct rvm_profile {
         uint32_t tick_hz;       /* EL2 timer tick per CPU */
         uint32_t max_cpus;      /* CPUs brought up (<= RVM_MAX_CPUS) */
         uint64_t min_ram_bytes; /* refuse to boot with less */
+        uint32_t image_budget;  /* bytes of text, rodata and data RVM may take (0: none) */
+        uint32_t ram_budget;    /* bytes of RAM RVM itself may use (0: none); `mem` */
 };
 
 extern const struct rvm_profile rvm_profile;

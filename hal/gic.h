@@ -8,8 +8,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "configs/limits.h" /* the profile's sizes, if it sets them */
+#ifndef GIC_MAX_INTID
 #define GIC_MAX_INTID 1020
-#define GIC_SPURIOUS  1023
+#endif
+#define GIC_SPURIOUS 1023
 
 typedef void (*gic_handler_fn)(unsigned intid, void *ctx);
 

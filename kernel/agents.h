@@ -7,6 +7,8 @@
 #ifndef RVM_KERNEL_AGENTS_H
 #define RVM_KERNEL_AGENTS_H
 
+/* Only where the interpreter is built in (the Seed has no wasm/; host builds have it). */
+#if !defined(RVM_KERNEL) || defined(RVM_HAVE_WASM)
 #include "kernel/gate.h"
 #include "partition/partition.h"
 #include "wasm/agent.h"
@@ -28,5 +30,6 @@ int32_t agent_hc_put(struct gate_ctx *ctx);
 int32_t agent_hc_recv(struct gate_ctx *ctx);
 int32_t agent_hc_witness(struct gate_ctx *ctx);
 int32_t agent_hc_spawn(struct gate_ctx *ctx);
+#endif
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "arch/aarch64/arch.h"
 #include "boot/boot.h"
 #include "boot/rvf.h"
 #include "cap/cap.h"
@@ -51,14 +52,22 @@ static int cmd_info(int argc, char **argv)
                 con_printf("initrd: 0x%llx (%llu bytes)\n", (unsigned long long)b->initrd.base,
                            (unsigned long long)b->initrd.size);
         }
-        con_printf("rvf image: %s\n", boot_rvf.state == BOOT_RVF_NONE
-                                          ? "none in flash bank 0 (partitions linked into RVM)"
-                                          : boot_rvf.msg);
+#ifdef RVM_WITH_RVF
+#ifdef RVM_LINKED_PROFILE
+        const char *none = "none in flash bank 0 (the partitions linked into this test image)";
+#else
+        const char *none = "none in flash bank 0: no partitions (they come from a signed image)";
+#endif
+        con_printf("rvf image: %s\n", boot_rvf.state == BOOT_RVF_NONE ? none : boot_rvf.msg);
+#else
+        con_printf("rvf image: %s\n", boot_rvf.msg); /* not in this profile (boot/boot.c) */
+#endif
         wlog_banner();
         return 0;
 }
 MONITOR_CMD(info, "info", "", "version, profile, toolchain, board, uptime", cmd_info);
 
+#ifdef RVM_WITH_RVF /* otherwise `image` is refused: kernel/absent_cmds.c */
 /* `image allow-downgrade V`: the next boot may run image version V (or newer) even when an
  * earlier boot ran a newer one. The permission is a witness record (WK_BOOT_RVF_ALLOW)
  * written to the store now; the next boot reads it (kernel/wlog.c). */
@@ -138,6 +147,7 @@ static int cmd_image(int argc, char **argv)
 MONITOR_CMD(image, "image", "[allow-downgrade <version>]",
             "the RVF image booted from flash: verdict and segments; allow an older one next boot",
             cmd_image);
+#endif
 
 static int cmd_cpus(int argc, char **argv)
 {
@@ -163,6 +173,54 @@ static int cmd_cpus(int argc, char **argv)
 }
 MONITOR_CMD(cpus, "cpus", "", "list the CPUs, one line each", cmd_cpus);
 
+/*
+ * Where RVM's own memory went: its image (text, rodata, data, and .bss with its big
+ * tables named), the page allocators' bitmaps and the pages it took at run time. Sizes,
+ * not measurements: they do not vary run to run (make test checks the Seed's budget).
+ */
+static void mem_account(void)
+{
+        extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+        extern char __bss_start[], __bss_end[], __image_start[], __image_end[];
+        const unsigned long bss = (unsigned long)(__bss_end - __bss_start);
+        const struct {
+                const char *what;
+                unsigned long bytes;
+        } bss_items[] = {
+            {"EL2 stacks", sizeof(arch_cpu_stacks)},
+            {"EL2 page tables", arch_mmu_table_bytes()},
+            {"witness ring", wlog_ring_bytes()},
+            {"console buffers", con_buffer_bytes()},
+        };
+        unsigned long named = 0;
+        uint64_t rt = boot_state.bitmap_bytes + boot_state.rvm_pages * 4096ULL;
+        uint64_t total = (uint64_t)(__image_end - __image_start) + boot_state.bitmap_bytes +
+                         boot_state.rvm_pages * 4096ULL;
+
+        con_printf("rvm: text %lu, rodata %lu, data %lu bytes (image)\n",
+                   (unsigned long)(__text_end - __text_start),
+                   (unsigned long)(__rodata_end - __rodata_start),
+                   (unsigned long)(__bss_start - __rodata_end));
+        con_printf("rvm: bss %lu bytes:", bss);
+        for (unsigned i = 0; i < sizeof(bss_items) / sizeof(bss_items[0]); i++) {
+                con_printf(" %s %lu,", bss_items[i].what, bss_items[i].bytes);
+                named += bss_items[i].bytes;
+        }
+        con_printf(" other tables and records %lu\n", bss - named);
+        con_printf(
+            "rvm: run time %llu bytes: page bitmaps %llu, %llu pages taken (stage-2 "
+            "tables, CommEdge rings)\n",
+            (unsigned long long)rt, (unsigned long long)boot_state.bitmap_bytes,
+            (unsigned long long)boot_state.rvm_pages);
+        con_printf("rvm: %llu bytes in use by RVM", (unsigned long long)total);
+        if (rvm_profile.ram_budget != 0) {
+                con_printf(" of its %u-byte budget (%s)", rvm_profile.ram_budget,
+                           total <= rvm_profile.ram_budget ? "within" : "OVER");
+        }
+        con_printf("; guests' RAM %llu bytes\n",
+                   (unsigned long long)(boot_state.guest_pages * 4096));
+}
+
 static int cmd_mem(int argc, char **argv)
 {
         (void)argc;
@@ -186,6 +244,7 @@ static int cmd_mem(int argc, char **argv)
         run_lock_take();
         mem_tier_show(true);
         run_lock_give();
+        mem_account();
         return 0;
 }
 MONITOR_CMD(mem, "mem", "", "physical memory ranges and usage", cmd_mem);

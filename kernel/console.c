@@ -23,6 +23,11 @@ struct con_buf {
 static char rvm_data[CON_RVM_BYTES];
 static char source_data[CON_SOURCES - 1][CON_SOURCE_BYTES];
 static struct con_buf bufs[CON_SOURCES];
+
+unsigned long con_buffer_bytes(void)
+{
+        return sizeof(rvm_data) + sizeof(source_data) + sizeof(bufs);
+}
 static struct spinlock con_lock = SPINLOCK_INIT;
 static bool con_no_lock;
 static bool buffering;

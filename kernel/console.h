@@ -22,13 +22,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CON_SOURCES      32 /* principal ids 0 (RVM) .. 31 */
+#include "configs/limits.h" /* the profile's sizes, if it sets them */
+#ifndef CON_SOURCES
+#define CON_SOURCES 32 /* principal ids 0 (RVM) .. 31 */
+#endif
+#ifndef CON_SOURCE_BYTES
 #define CON_SOURCE_BYTES 2048
-#define CON_RVM_BYTES    32768
+#endif
+#ifndef CON_RVM_BYTES
+#define CON_RVM_BYTES 32768
+#endif
 
 /* RVM's own output (source 0). */
 void con_write(const char *s, size_t n);
 void con_puts(const char *s);
+/* Bytes of .bss the console buffers take (RVM's and each principal's), for `mem`. */
+unsigned long con_buffer_bytes(void);
 void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A principal's output: kept whole (true) or dropped whole (false, counted); never waits. */

@@ -43,12 +43,15 @@ const struct gate_entry *hvc_entries(size_t *count)
 }
 
 /* 128 (caller, kind) pairs an epoch: 24 principals by the few denial kinds, with room. */
-static struct witness_budget_slot budget_slots[128];
+#ifndef HVC_BUDGET_SLOTS
+#define HVC_BUDGET_SLOTS 128 /* configs/<profile>/limits.h */
+#endif
+static struct witness_budget_slot budget_slots[HVC_BUDGET_SLOTS];
 static struct witness_budget budget;
 
 enum gate_check hvc_init(size_t *bad_index)
 {
-        if (witness_budget_init(&budget, budget_slots, 128) == WITNESS_OK) {
+        if (witness_budget_init(&budget, budget_slots, HVC_BUDGET_SLOTS) == WITNESS_OK) {
                 gate_set_budget(&budget); /* under run_lock, as the gate is */
         }
         enum gate_check c =

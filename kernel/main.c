@@ -137,7 +137,11 @@ static uint64_t boot_alloc_page(void *ctx)
         uint64_t pa = 0;
 
         (void)ctx;
-        return mem_alloc_pages(&boot_state.mem, 1, 1, &pa) == PALLOC_OK ? pa : 0;
+        if (mem_alloc_pages(&boot_state.mem, 1, 1, &pa) != PALLOC_OK) {
+                return 0;
+        }
+        boot_state.rvm_pages++; /* a high-water mark: `mem` counts them as RVM's */
+        return pa;
 }
 
 /* A partition's RAM: 2 MiB aligned when it is at least that large, so that stage-2 maps it
@@ -148,11 +152,13 @@ static uint64_t part_alloc_ram(void *ctx, uint64_t pages)
         uint64_t pa = 0;
 
         (void)ctx;
-        if (pages >= block_pages &&
-            mem_alloc_pages(&boot_state.mem, pages, block_pages, &pa) == PALLOC_OK) {
-                return pa;
+        if ((pages < block_pages ||
+             mem_alloc_pages(&boot_state.mem, pages, block_pages, &pa) != PALLOC_OK) &&
+            mem_alloc_pages(&boot_state.mem, pages, 1, &pa) != PALLOC_OK) {
+                return 0;
         }
-        return mem_alloc_pages(&boot_state.mem, pages, 1, &pa) == PALLOC_OK ? pa : 0;
+        boot_state.guest_pages += pages;
+        return pa;
 }
 
 /*
@@ -252,8 +258,9 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
         edge_init();
         vdev_init(&(struct vdev_sink){
             .line = part_vdev_line, .raw = part_vdev_raw, .irq = part_vdev_irq});
-        /* The verified image's tables; none when it was refused or there is none (rvm.bin
-         * links no partitions); in the test images, the linked ones when there is none. */
+        /* The verified image's tables; none when it was refused or there is none (the
+         * appliance's rvm.bin links no partitions); when there is none, the linked ones in
+         * the test images and in a profile without RVF boot (the Seed's rvm.bin links them). */
         struct profile_tables *pt = &boot_state.profile;
         if (boot_rvf.state == BOOT_RVF_VERIFIED) {
                 *pt = boot_rvf.tables;

@@ -10,8 +10,38 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "configs/features.h"
 #include "partition/partition.h"
 
+#ifndef RVM_WITH_TIERS
+/* A profile without tiers (the Seed): nothing is ever dormant; `dormant` is refused by
+ * kernel/absent_cmds.c. */
+static inline bool mem_tier_fault(struct partition *p, uint64_t ipa)
+{
+        (void)p;
+        (void)ipa;
+        return false;
+}
+static inline void mem_tier_touch(struct partition *p, uint64_t ipa, uint64_t len)
+{
+        (void)p;
+        (void)ipa;
+        (void)len;
+}
+static inline void mem_tier_wake(struct partition *p)
+{
+        (void)p;
+}
+static inline bool mem_tier_claims(uint32_t part)
+{
+        (void)part;
+        return false;
+}
+static inline void mem_tier_show(bool summary_only)
+{
+        (void)summary_only;
+}
+#else
 /* A stage-2 abort of p at ipa: a dormant page brought back (true; the access is retried),
  * or not a dormant page (false). Witnessed (WK_MEM_MAP, then WK_MEM_TIER when the range is
  * whole again). */
@@ -29,5 +59,7 @@ bool mem_tier_claims(uint32_t part);
 uint64_t mem_insns(void);
 /* The tier lines of `regions` and `mem`. */
 void mem_tier_show(bool summary_only);
+
+#endif
 
 #endif

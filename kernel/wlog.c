@@ -21,8 +21,13 @@
 #include "kernel/spinlock.h"
 #include "witness/witness.h"
 
-#define WLOG_RING_CAP         4096
-#define WLOG_BATCH_MAX        256
+#include "configs/limits.h" /* the profile's sizes, if it sets them */
+#ifndef WLOG_RING_CAP
+#define WLOG_RING_CAP 4096
+#endif
+#ifndef WLOG_BATCH_MAX
+#define WLOG_BATCH_MAX 256
+#endif
 #define WLOG_TICK_FLUSH       64 /* pending records a tick flushes without waiting for the epoch */
 #define WLOG_SCRUB_SLOTS      64 /* store slots the scrub checks per idle turn */
 #define WLOG_SCRUB_GAP_NS     10000000000ULL /* a new whole-store pass at most every 10 s */
@@ -32,6 +37,11 @@
 
 WITNESS_RING_DEFINE(wlog_ring, WLOG_RING_CAP);
 static struct witness_log wlog;
+
+unsigned long wlog_ring_bytes(void)
+{
+        return sizeof(wlog_ring_records) + sizeof(wlog_ring_marks);
+}
 static struct pflash wlog_flash_dev;
 static struct witness_flash wlog_flash;
 static struct spinlock wlog_lock_word = SPINLOCK_INIT;
@@ -141,6 +151,7 @@ static void wlog_on_seal(void *ctx);
  */
 static void wlog_rvf_floor(void)
 {
+#ifdef RVM_WITH_RVF
         struct rvf_floor f = {0};
 
         if (boot_rvf.state == BOOT_RVF_NONE) {
@@ -148,6 +159,7 @@ static void wlog_rvf_floor(void)
         }
         (void)witness_log_scan_back(&wlog, rvf_floor_visit, &f);
         boot_rvf_check_floor(&f);
+#endif /* without RVF boot there is no image to hold to a floor */
 }
 
 int wlog_start(const uint8_t digest[32], char *msg, size_t cap)

@@ -30,6 +30,8 @@ void wlog_shutdown(void);
 void wlog_banner(void);
 /* Run one whole scrub pass now (tests, bench); returns records checked so far in total. */
 uint64_t wlog_scrub_run(void);
+/* Bytes of .bss the witness ring (records and marks) takes, for `mem`. */
+unsigned long wlog_ring_bytes(void);
 
 #ifdef RVM_KTEST
 /* Test images: end the machine (RVM_EXIT_POWER_CUT) before the Nth flash program from now. */

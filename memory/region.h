@@ -39,9 +39,14 @@
 
 #include "memory/addr.h"
 
-#define REGION_PAGE      4096ULL
-#define REGION_MAX       64  /* typed regions */
-#define REGION_OFFERS    32  /* live transactions */
+#define REGION_PAGE 4096ULL
+#include "configs/limits.h" /* the profile's sizes, if it sets them */
+#ifndef REGION_MAX
+#define REGION_MAX 64 /* typed regions */
+#endif
+#ifndef REGION_OFFERS
+#define REGION_OFFERS 32 /* live transactions */
+#endif
 #define REGION_MAX_PAGES 256 /* pages in one offer (1 MiB) */
 #define REGION_NO_TAG    0xFFFFFFFFu
 

@@ -16,7 +16,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "configs/features.h"
 #include "partition/partition.h"
+
+/* Compiled out of profiles without tiers (the Makefile's FEATURES): stubs below. */
+#ifndef RVM_WITH_TIERS
+#define CKPT_ABSENT 1
+#endif
 
 /* 64 MiB of checkpoints in all: a 16 MiB guest four times over, not a Linux guest. */
 #define CKPT_LIMIT_PAGES (64ULL << 20 >> 12)
@@ -69,7 +75,9 @@ enum part_err ckpt_save(struct partition *p, uint32_t actor, uint64_t now_ns);
  * next load, as after a reset. vCPUs blocked in a CommEdge wait come back runnable (the wait
  * returns, as on a spurious wake-up). op says who asked (restore or reconstruct).
  */
+#ifndef CKPT_ABSENT
 enum part_err ckpt_restore(struct partition *p, uint32_t actor, enum ckpt_op op);
+#endif
 
 /*
  * F3 (DC-14): compare pages pages of p's RAM from ipa, a region p does not write (its image:
@@ -83,12 +91,38 @@ enum part_err ckpt_scrub(struct partition *p, uint32_t actor, uint64_t ipa, uint
                          uint64_t *rolled);
 
 /* p's checkpoint (valid false if none). */
+#ifndef CKPT_ABSENT
 struct ckpt_info ckpt_get(uint32_t part_id);
+#endif
 /* May p be reconstructed from its checkpoint once more (F2)? */
+#ifndef CKPT_ABSENT
 bool ckpt_can_reconstruct(uint32_t part_id);
+#endif
 /* RVM pages all checkpoints hold now. */
 uint64_t ckpt_pages_used(void);
 /* Drop p's checkpoint (its pages go back). */
 void ckpt_drop(uint32_t part_id);
+
+#ifdef CKPT_ABSENT
+/* A profile without checkpoints (the Seed): a partition failing beyond its restarts
+ * stays faulted; `checkpoint`, `restore` and `scrub` are refused (kernel/absent_cmds.c). */
+static inline bool ckpt_can_reconstruct(uint32_t part_id)
+{
+        (void)part_id;
+        return false;
+}
+static inline enum part_err ckpt_restore(struct partition *p, uint32_t actor, enum ckpt_op op)
+{
+        (void)p;
+        (void)actor;
+        (void)op;
+        return PART_E_NOT_FOUND;
+}
+static inline struct ckpt_info ckpt_get(uint32_t part_id)
+{
+        (void)part_id;
+        return (struct ckpt_info){.valid = false};
+}
+#endif
 
 #endif

@@ -23,7 +23,10 @@
 
 #include "partition/partition.h"
 
-#define EDGE_MAX        16
+#include "configs/limits.h" /* the profile's sizes, if it sets them */
+#ifndef EDGE_MAX
+#define EDGE_MAX 16
+#endif
 #define EDGE_IPA        0x50000000ULL /* edge n's rings are at EDGE_IPA + n * EDGE_STRIDE */
 #define EDGE_STRIDE     0x2000ULL     /* ring 0's page, then ring 1's */
 #define EDGE_WINDOW     (EDGE_MAX * EDGE_STRIDE)

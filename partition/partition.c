@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cap/cap.h"
+#include "configs/features.h"
 #include "memory/memory.h"
 #include "partition/guest_dtb.h"
 #include "partition/vmid.h"
@@ -188,6 +189,7 @@ static void load_page(struct partition *p, uint64_t off)
 
 #define LINUX_DTB_MAX 0x10000ULL
 
+#ifdef RVM_WITH_LINUX
 /* Linux: the initrd and the device tree at the top of RAM (the tree in the last 2 MiB,
  * the initrd 2 MiB-aligned below it); returns the tree's IPA, or 0 when it does not fit. */
 static uint64_t load_linux_extras(struct partition *p)
@@ -223,6 +225,14 @@ static uint64_t load_linux_extras(struct partition *p)
         }
         return dtb;
 }
+#else
+/* Not in this profile: a Linux partition gets no device tree, and part_create refuses it. */
+static uint64_t load_linux_extras(struct partition *p)
+{
+        (void)p;
+        return 0;
+}
+#endif
 
 /* Every vCPU back to the image's entry (the others wait for CPU_ON), vCPU 0 with x0; a CPU
  * still running one of them sees its new generation and drops it. */
@@ -258,6 +268,11 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
                       cfg->mem_size % PAGE != 0 || *cfg->image_size > cfg->mem_size)) {
                 return PART_E_BAD_CONFIG;
         }
+#ifndef RVM_WITH_LINUX
+        if (cfg->linux_boot) {
+                return PART_E_BAD_CONFIG; /* no guest DTB nor vGIC in this profile */
+        }
+#endif
         if (part_used == PART_MAX) {
                 return PART_E_FULL;
         }

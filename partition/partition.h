@@ -14,8 +14,13 @@
 #include "arch/aarch64/arch.h"
 #include "memory/addr.h"
 
-#define PART_MAX        8             /* partitions 1..PART_MAX; 0 is RVM itself */
-#define PART_MAX_VCPUS  4             /* vCPUs per partition (aff0 of the guest's MPIDR) */
+#include "configs/limits.h" /* the profile's sizes, if it sets them */
+#ifndef PART_MAX
+#define PART_MAX 8 /* partitions 1..PART_MAX; 0 is RVM itself */
+#endif
+#ifndef PART_MAX_VCPUS
+#define PART_MAX_VCPUS 4 /* vCPUs per partition (aff0 of the guest's MPIDR) */
+#endif
 #define PART_VCPU_STACK 0x10000ULL    /* vCPU n starts with SP_EL1 at RAM top - n * this */
 #define PART_IPA_BASE   0x40000000ULL /* guest RAM, where QEMU virt puts RAM */
 #define PART_NAME_LEN   16

@@ -7,17 +7,23 @@
 
 #include <string.h>
 
+#include "configs/features.h"
 #include "partition/pl011.h"
 #include "partition/vgic.h"
 #include "witness/witness.h"
 
-#define VDEV_MAX  16
+#include "configs/limits.h" /* the profile's sizes, if it sets them */
+#ifndef VDEV_MAX
+#define VDEV_MAX 16
+#endif
 #define VDEV_PAGE 0x1000ULL
 
 static struct vdev vdevs[VDEV_MAX];
 static unsigned vdev_count;
 static struct vdev_sink sink;
+#ifdef RVM_WITH_LINUX
 static const struct vdev_ops vgicv3_ops;
+#endif
 
 void vdev_init(const struct vdev_sink *s)
 {
@@ -38,6 +44,7 @@ const struct vdev *vdev_get(unsigned i)
 
 /* ---- PL011 console UART (partition/pl011.c holds the registers and receive FIFO) ---- */
 
+#ifdef RVM_WITH_LINUX
 static struct vgic vgics[PART_MAX]; /* by partition id - 1 */
 
 static bool has_vgic(const struct partition *p)
@@ -49,6 +56,7 @@ static bool has_vgic(const struct partition *p)
         }
         return false;
 }
+#endif
 
 /*
  * The UART's interrupt line into the partition: with an emulated distributor, only while
@@ -63,11 +71,13 @@ static void vuart_irq_update(struct vdev *d)
         bool level = pl011_irq_level(&d->uart);
         uint32_t vcpu = 0;
 
+#ifdef RVM_WITH_LINUX /* otherwise no partition has a distributor (the Seed) */
         if (level && has_vgic(p)) {
                 const struct vgic *g = &vgics[p->id - 1];
                 level = (g->ctlr & 2) != 0 && g->spi[PART_PL011_INTID - 32].enabled;
                 vcpu = vgic_spi_target(g, PART_PL011_INTID);
         }
+#endif
         if (level && !d->irq_line && sink.irq != NULL && vcpu < p->nr_vcpus) {
                 sink.irq(p, vcpu, PART_PL011_INTID);
         }
@@ -190,6 +200,7 @@ static const struct vdev_ops vuart_ops = {
     .write = vuart_write,
 };
 
+#ifdef RVM_WITH_LINUX
 /* ---- GICv3 distributor and redistributors (partition/vgic.c holds the state) ---- */
 
 static struct vgic *vgic_of(const struct vdev *d)
@@ -242,6 +253,7 @@ static const struct vdev_ops vgicv3_ops = {
     .read = vgicv3_read,
     .write = vgicv3_write,
 };
+#endif
 
 /* ---- registry and dispatch ---- */
 
@@ -251,7 +263,11 @@ static const struct vdev_ops *ops_of(enum part_vdev_type type)
         case PART_VDEV_PL011:
                 return &vuart_ops;
         case PART_VDEV_GICV3:
+#ifdef RVM_WITH_LINUX
                 return &vgicv3_ops;
+#else
+                return NULL; /* not in this profile: vdev_attach refuses the partition */
+#endif
         }
         return NULL;
 }
@@ -272,11 +288,13 @@ int vdev_attach(struct partition *p)
                                 return -1;
                         }
                 }
+#ifdef RVM_WITH_LINUX
                 if (ops == &vgicv3_ops &&
                     (p->id < 1 || p->id > PART_MAX ||
                      vgic_init(&vgics[p->id - 1], p->nr_vcpus, NULL) != VGIC_OK)) {
                         return -1; /* vCPU i: MPIDR Aff0 = i, as part_vcpu_start gives it */
                 }
+#endif
                 vdevs[vdev_count] = (struct vdev){.part = p, .ipa = c->ipa, .ops = ops};
                 pl011_reset(&vdevs[vdev_count++].uart);
                 /* Emulated, not mapped: no physical page (target 0). */
@@ -300,9 +318,13 @@ static struct vdev *find(const struct partition *p, uint64_t ipa)
 /* Which kind of exit an access at offset of d is (the `exits` command's columns). */
 static enum vcpu_exit exit_kind(const struct vdev *d, uint64_t offset)
 {
+#ifdef RVM_WITH_LINUX
         if (d->ops == &vgicv3_ops) {
                 return offset >= PART_VGIC_GICR_OFFSET ? VCPU_EXIT_GICR : VCPU_EXIT_GICD;
         }
+#else
+        (void)offset;
+#endif
         return d->ops == &vuart_ops ? VCPU_EXIT_PL011 : VCPU_EXIT_VDEV_OTHER;
 }
 
@@ -355,10 +377,14 @@ unsigned vdev_state_save(const struct partition *p, struct vdev_state *out)
                         continue;
                 }
                 n++;
+#ifdef RVM_WITH_LINUX
                 if (d->ops == &vgicv3_ops) {
                         out->has_vgic = true;
                         out->vgic = vgics[p->id - 1];
-                } else if (out->uarts < VDEV_STATE_UARTS) {
+                        continue;
+                }
+#endif
+                if (out->uarts < VDEV_STATE_UARTS) {
                         memcpy(out->uart[out->uarts].line, d->line, sizeof(d->line));
                         out->uart[out->uarts].line_len = d->line_len;
                         out->uart[out->uarts++].regs = d->uart;
@@ -376,11 +402,15 @@ void vdev_state_restore(const struct partition *p, const struct vdev_state *in)
                 if (d->part != p) {
                         continue;
                 }
+#ifdef RVM_WITH_LINUX
                 if (d->ops == &vgicv3_ops) {
                         if (in->has_vgic) {
                                 vgics[p->id - 1] = in->vgic;
                         }
-                } else if (u < in->uarts) {
+                        continue;
+                }
+#endif
+                if (u < in->uarts) {
                         memcpy(d->line, in->uart[u].line, sizeof(d->line));
                         d->line_len = in->uart[u].line_len;
                         d->uart = in->uart[u++].regs;

@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "cap/cap.h"
+#include "configs/limits.h" /* the profile's sizes, if it sets them */
 
 #ifndef PROOF_NONCE_RING
 #define PROOF_NONCE_RING 256 /* per partition; the Rust original uses 4096 (Seed: lower it) */

@@ -16,6 +16,7 @@
  * HMAC pads, a few hundred bytes with the allocator's headers; 4 KiB leaves headroom.
  * mbedTLS has one buffer allocator: a module that also needs ECDSA verify must size the
  * arena for it (define WITNESS_CRYPTO_ARENA) rather than install a second one. */
+#include "configs/limits.h"
 #ifndef WITNESS_CRYPTO_ARENA
 #define WITNESS_CRYPTO_ARENA 4096
 #endif

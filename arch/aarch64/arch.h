@@ -112,6 +112,8 @@ struct arch_mem_range {
 int arch_mmu_init(const struct arch_mem_range *ram, unsigned ram_count,
                   const struct arch_mem_range *dev, unsigned dev_count);
 unsigned arch_mmu_tables_used(void);
+/* Bytes of .bss RVM's own page tables take (the root and the pool), for `mem`. */
+unsigned long arch_mmu_table_bytes(void);
 void arch_mmu_enable_secondary(void);
 bool arch_mmu_enabled(void);
 /* Would an EL2 read (or write) of va translate without a fault? (AT S1E2R/W) */

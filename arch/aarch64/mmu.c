@@ -14,13 +14,17 @@
 #include "arch/aarch64/arch.h"
 #include "arch/aarch64/regs.h"
 #include "arch/aarch64/sysreg.h"
+#include "configs/limits.h"
 
 #define PAGE_SIZE     0x1000ULL
 #define BLOCK_2M      0x200000ULL
 #define BLOCK_1G      0x40000000ULL
 #define VA_BITS       39
 #define TABLE_ENTRIES 512
-#define POOL_TABLES   32
+#ifndef RVM_MMU_POOL_TABLES
+#define RVM_MMU_POOL_TABLES 32 /* configs/<profile>/limits.h */
+#endif
+#define POOL_TABLES RVM_MMU_POOL_TABLES
 
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __image_start[], __image_end[];
@@ -211,6 +215,11 @@ void arch_mmu_enable_secondary(void)
 bool arch_mmu_enabled(void)
 {
         return (sysreg_read(sctlr_el2) & SCTLR_M) != 0;
+}
+
+unsigned long arch_mmu_table_bytes(void)
+{
+        return sizeof(mmu_l1) + sizeof(mmu_pool);
 }
 
 unsigned arch_mmu_tables_used(void)

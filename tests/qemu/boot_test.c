@@ -62,7 +62,7 @@ KTEST(image_data_is_writable_and_not_executable)
 
 KTEST(every_cpu_online_and_ticking)
 {
-        uint64_t before[RVM_MAX_CPUS];
+        uint64_t before[RVM_MAX_CPUS] = {0};
 
         KT_EXPECT(boot_state.cpu_count >= 1);
         for (unsigned i = 0; i < boot_state.cpu_count; i++) {

@@ -128,6 +128,15 @@ static inline uint64_t rvm_read_cntvct(void)
         return v;
 }
 
+/* The counter's frequency in Hz (CNTFRQ_EL0, as firmware set it; readable at EL1). */
+static inline uint64_t rvm_read_cntfrq(void)
+{
+        uint64_t f;
+
+        __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(f));
+        return f;
+}
+
 /* This vCPU's MPIDR_EL1 (RVM sets it: aff0 = the vCPU's index in its partition). */
 static inline uint64_t rvm_read_mpidr(void)
 {

@@ -1,0 +1,23 @@
+/*
+ * configs/features.h: which optional features of the core are built in. The Makefile
+ * defines RVM_HAVE_<FEATURE> for a kernel built with the feature (FEATURES: the appliance
+ * has them all, the Seed none); host builds (unit tests, tools) always have them. Code
+ * tests RVM_WITH_<FEATURE>; where a feature is out, its headers give stubs that refuse.
+ */
+#ifndef RVM_CONFIGS_FEATURES_H
+#define RVM_CONFIGS_FEATURES_H
+
+/* checkpoints, restore, scrub and dormant (lz4-compressed) pages */
+#if !defined(RVM_KERNEL) || defined(RVM_HAVE_TIERS)
+#define RVM_WITH_TIERS 1
+#endif
+/* Linux guests: the guest DTB and the GICv3 distributor/redistributor emulation */
+#if !defined(RVM_KERNEL) || defined(RVM_HAVE_LINUX)
+#define RVM_WITH_LINUX 1
+#endif
+/* the signed RVF image verified at boot (ECDSA P-256) */
+#if !defined(RVM_KERNEL) || defined(RVM_HAVE_RVF)
+#define RVM_WITH_RVF 1
+#endif
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * kernel/absent_cmds.c: the monitor commands of the optional features (configs/features.h)
+ * in a profile built without them (the Seed): `checkpoint`, `restore`, `scrub` and
+ * `dormant` without tiers, `image` without RVF boot. Each is refused with the reason, and
+ * the refusal is witnessed like any other (WITNESS_F_DENIED, actor 0: the monitor).
+ */
+#include "configs/features.h"
+
+#if !defined(RVM_WITH_TIERS) || !defined(RVM_WITH_RVF)
+#include "configs/profile.h"
+#include "kernel/console.h"
+#include "kernel/monitor.h"
+#include "witness/witness.h"
+
+static int refuse(const char *what, uint16_t kind, const char *feature)
+{
+        witness_emit(&(struct witness_event){.kind = kind, .flags = WITNESS_F_DENIED});
+        con_printf("%s: not in this profile (%s: built without %s)\n", what, rvm_profile.name,
+                   feature);
+        return 1;
+}
+#endif
+
+#ifndef RVM_WITH_TIERS
+static int cmd_checkpoint(int argc, char **argv)
+{
+        (void)argc;
+        return refuse(argv[0], WK_MEM_CHECKPOINT, "tiers and checkpoints");
+}
+MONITOR_CMD(checkpoint, "checkpoint", "", "not in this profile", cmd_checkpoint);
+MONITOR_CMD(restore, "restore", "", "not in this profile", cmd_checkpoint);
+MONITOR_CMD(scrub, "scrub", "", "not in this profile", cmd_checkpoint);
+
+static int cmd_dormant(int argc, char **argv)
+{
+        (void)argc;
+        return refuse(argv[0], WK_MEM_TIER, "tiers and checkpoints");
+}
+MONITOR_CMD(dormant, "dormant", "", "not in this profile", cmd_dormant);
+#endif
+
+#ifndef RVM_WITH_RVF
+/* WK_BOOT_RVF denied, as a refused image is: never read as a version allowed
+ * (rvf_floor_visit takes WK_BOOT_RVF_ALLOW records for that). */
+static int cmd_image(int argc, char **argv)
+{
+        (void)argc;
+        return refuse(argv[0], WK_BOOT_RVF, "RVF boot");
+}
+MONITOR_CMD(image, "image", "", "not in this profile", cmd_image);
+#endif
