@@ -6,7 +6,7 @@
  * moves into it the side of the group's exact minimum cut that is pulled harder from
  * outside. A merge moves every agent of one WASM partition into the other (the one with
  * fewer agents is absorbed, the higher id on a tie) and retires the empty one (stopped). Each
- * agent moves with wasm/agent.c's agent_move: its instance rebuilt in the destination before
+ * agent moves with wasm/agent_ops.c's agent_move: its instance rebuilt in the destination before
  * anything changes hands, its capabilities and CommEdge ends unchanged, at most 100 ms
  * (DC-7). If one of them cannot move, those already moved go back and the new partition is
  * retired: the whole split or merge is undone, and witnessed as refused.

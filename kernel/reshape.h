@@ -1,7 +1,7 @@
 /*
  * kernel/reshape.h: WASM partitions split and merge while they run, as the coherence engine
  * decides (coherence/decide.c) or as the operator asks (`split`, `merge`): the kernel's side,
- * which creates and retires the partitions and moves the agents (wasm/agent.c agent_move).
+ * which creates and retires the partitions and moves the agents (wasm/agent_ops.c agent_move).
  * Everything here runs on CPU 0, like the graph it reads. Compiled to nothing without both
  * coherence/ and wasm/ (the Seed profile, DC-1).
  */

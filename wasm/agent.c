@@ -1,7 +1,8 @@
 /*
  * wasm/agent.c: the WebAssembly agents' lifecycle (see agent.h): creation at boot and by
- * spawn, their capabilities, their turns in their WASM partition, waiting and waking, and
- * suspend, hibernate, reconstruct, migrate and kill. The host module "rvm" is agent_calls.c.
+ * spawn, loading, their capabilities, their turns in their WASM partition, waiting and waking.
+ * Suspend, hibernate, reconstruct, migrate and kill are agent_ops.c; the host module "rvm" is
+ * agent_calls.c.
  *
  * Spawning only reserves an agent (its id, its capabilities: initializing) under the lock;
  * its module is decoded and instantiated outside it, on its first turn (or by agent_load), so
@@ -21,16 +22,15 @@
 #include "witness/witness.h"
 
 #define AGENT_MODULE_ARENA (256u << 10)
-#define AGENT_MEM_PAGES    2            /* linear memory reserved per agent (128 KiB) */
-#define AGENT_SNAPSHOT     (512u << 10) /* hibernation / migration buffer per agent */
-#define AGENT_INST_MAX     (8u << 20)   /* an agent's instance is bounded */
+#define AGENT_MEM_PAGES    2          /* linear memory reserved per agent (128 KiB) */
+#define AGENT_INST_MAX     (8u << 20) /* an agent's instance is bounded */
 
 const struct agent_env *agent_env;
 static struct agent agents[AGENT_MAX];
 static uint32_t agents_made;
 static uint32_t cursor[AGENT_PRINCIPAL_BASE + 1]; /* per partition: where its round robin is */
 
-static const struct wasm_config agent_wasm_cfg = {
+const struct wasm_config agent_wasm_cfg = {
     .mem_cap_pages = AGENT_MEM_PAGES, .stack_slots = 4096, .max_frames = 256};
 
 void agent_init(const struct agent_env *env)
@@ -57,7 +57,7 @@ const char *agent_state_name(enum agent_state s)
 
 /* Every transition: WK_WASM_AGENT, target = agent id, payload = new state | partition << 16
  * | old state << 32, actor = who caused it (0 = RVM or the operator), cap = what it used. */
-static void set_state(struct agent *a, enum agent_state s, uint32_t actor, cap_handle_t cap)
+void agent_set_state(struct agent *a, enum agent_state s, uint32_t actor, cap_handle_t cap)
 {
         witness_emit(&(struct witness_event){
             .kind = WK_WASM_AGENT,
@@ -73,6 +73,11 @@ struct agent *agent_by_principal(uint32_t principal)
         uint32_t id = principal - AGENT_PRINCIPAL_BASE;
 
         return principal > AGENT_PRINCIPAL_BASE && id <= agents_made ? &agents[id - 1] : NULL;
+}
+
+struct agent *agent_by_id(uint32_t id)
+{
+        return id != 0 && id <= agents_made ? &agents[id - 1] : NULL;
 }
 
 bool agent_is(uint32_t principal)
@@ -106,7 +111,7 @@ bool agent_info(uint32_t id, struct agent_info *out)
 }
 
 /* Zeroed pages (env->alloc does not zero them). Lock held. */
-static void *alloc_bytes(size_t bytes)
+void *agent_alloc_zeroed(size_t bytes)
 {
         void *p = agent_env->alloc(bytes);
 
@@ -130,7 +135,7 @@ static void *alloc_unlocked(size_t bytes)
 }
 
 /* Wipe and give back. Lock held. */
-static void free_bytes(void *p, size_t bytes)
+void agent_free_wiped(void *p, size_t bytes)
 {
         if (p != NULL) {
                 memset(p, 0, bytes);
@@ -172,9 +177,9 @@ void agent_doorbell(uint32_t principal)
 
 /* A terminated agent loses its capabilities (its edges, its rights) and its memory, wiped
  * (`wiped`: already, by its own CPU). Lock held. */
-static void terminate(struct agent *a, uint32_t actor, bool wiped)
+void agent_terminate(struct agent *a, uint32_t actor, bool wiped)
 {
-        set_state(a, AGENT_TERMINATED, actor, 0);
+        agent_set_state(a, AGENT_TERMINATED, actor, 0);
         cap_table_destroy(AGENT_PRINCIPAL(a->id));
         if (!wiped) {
                 wipe(a, a->inst_size);
@@ -318,7 +323,7 @@ int32_t agent_spawn(const struct agent_image *img, uint32_t partition, uint32_t 
                                              .cap = cap,
                                              .payload = (uint64_t)partition << 16});
         if (!give_caps(a)) {
-                terminate(a, actor, false);
+                agent_terminate(a, actor, false);
                 return AGENT_E_INVALID;
         }
         agent_env->wake_partition(partition); /* its first turn loads it */
@@ -344,9 +349,9 @@ static bool start(struct agent *a)
         a->inst_size = inst_size;
         a->loaded = ok;
         if (ok) {
-                set_state(a, AGENT_RUNNING, a->spawner, a->spawn_cap);
+                agent_set_state(a, AGENT_RUNNING, a->spawner, a->spawn_cap);
         } else {
-                terminate(a, a->spawner, true);
+                agent_terminate(a, a->spawner, true);
         }
         agent_env->unlock(saved);
         return ok;
@@ -414,203 +419,15 @@ bool agent_run_turn(uint32_t partition)
                 a->trap = trap;
         }
         if (ends) {
-                terminate(a, AGENT_PRINCIPAL(a->id), true);
+                agent_terminate(a, AGENT_PRINCIPAL(a->id), true);
         }
         agent_env->unlock(saved);
         return true;
-}
-
-/* Serialise the whole instance (memory, globals, table, stacks, frames, pc) and wipe its
- * arena, so that what comes back is rebuilt from the snapshot alone. */
-static bool checkpoint(struct agent *a)
-{
-        size_t len = 0;
-
-        if (a->snapshot == NULL && (a->snapshot = alloc_bytes(AGENT_SNAPSHOT)) == NULL) {
-                return false;
-        }
-        agent_env->fp_enter();
-        if (wasm_snapshot_save(a->inst, a->snapshot, AGENT_SNAPSHOT, &len) != WASM_OK) {
-                return false;
-        }
-        a->snapshot_len = len;
-        memset(a->inst_mem, 0, a->inst_size);
-        a->inst = NULL;
-        return true;
-}
-
-/* A fresh instance of the same module in a->inst_mem, then its saved state. */
-static bool rebuild(struct agent *a)
-{
-        struct wasm_arena arena;
-
-        agent_env->fp_enter();
-        wasm_arena_init(&arena, a->inst_mem, a->inst_size);
-        a->waiting = false; /* a pending rvm.recv is retried and waits again if it must */
-        return wasm_instantiate(a->module, &agent_wasm_cfg, agent_resolve, a, &arena, &a->inst) ==
-                   WASM_OK &&
-               wasm_snapshot_restore(a->inst, a->snapshot, a->snapshot_len) == WASM_OK;
-}
-
-static int32_t hibernate(struct agent *a)
-{
-        if (a->state != AGENT_RUNNING && a->state != AGENT_SUSPENDED) {
-                return AGENT_E_INVALID;
-        }
-        if (!checkpoint(a)) {
-                return AGENT_E_INVALID;
-        }
-        set_state(a, AGENT_HIBERNATED, 0, 0);
-        return AGENT_OK;
-}
-
-static int32_t reconstruct(struct agent *a)
-{
-        if (a->state != AGENT_HIBERNATED) {
-                return AGENT_E_INVALID;
-        }
-        set_state(a, AGENT_RECONSTRUCTING, 0, 0);
-        if (!rebuild(a)) {
-                terminate(a, 0, false);
-                return AGENT_E_INVALID;
-        }
-        set_state(a, AGENT_RUNNING, 0, 0);
-        agent_env->wake_partition(a->partition);
-        return AGENT_OK;
-}
-
-/* One move of agent a, witnessed (WK_WASM_MOVE): actor = who moved it, target = agent id,
- * payload = from | to << 16 | result << 32 (0 moved; a refusal, flagged denied, says why). */
-static void witness_move(const struct agent *a, uint32_t from, uint32_t to, uint32_t actor,
-                         enum agent_move_result why)
-{
-        witness_emit(&(struct witness_event){
-            .kind = WK_WASM_MOVE,
-            .flags = why == AGENT_MOVE_OK ? 0 : WITNESS_F_DENIED,
-            .actor = actor,
-            .target = a->id,
-            .payload = (uint64_t)from | (uint64_t)to << 16 | (uint64_t)why << 32});
-}
-
-static uint64_t now_ns(void)
-{
-        return agent_env->now_ns != NULL ? agent_env->now_ns() : 0;
-}
-
-/*
- * Migration to WASM partition `to` (DC-7, DC-8), lock held, the agent off its CPU: the
- * instance is serialised, rebuilt from the snapshot alone in a new arena (migrating, then
- * reconstructing) and only then does the agent change hands: the old arena is wiped and
- * freed, its partition becomes `to`, and it goes on in the state it had. Until then nothing
- * has changed, so a move that cannot complete (no memory, a snapshot that does not fit or
- * does not restore, past its deadline) gives the half-built copy back and leaves the agent
- * running where it was, witnessed as a refusal with its reason. Its principal, its
- * capabilities (and the tree they were derived in) and its CommEdge ends are unchanged: they
- * name the agent, not the partition, and the rings stay where they are, so no message is
- * lost or reordered.
- */
-static enum agent_move_result migrate(struct agent *a, uint32_t to, uint32_t actor,
-                                      uint64_t deadline)
-{
-        const enum agent_state was = a->state;
-        const uint32_t from = a->partition;
-        struct wasm_instance *moved = NULL;
-        struct wasm_arena arena;
-        size_t len = 0;
-
-        if (to == a->partition || to == 0 || to > AGENT_PRINCIPAL_BASE ||
-            !agent_env->partition_ok(to)) {
-                return AGENT_MOVE_BAD_PARTITION;
-        }
-        if (was != AGENT_RUNNING && was != AGENT_SUSPENDED) {
-                return AGENT_MOVE_STATE;
-        }
-        set_state(a, AGENT_MIGRATING, actor, 0);
-        void *dest = alloc_bytes(a->inst_size);
-        if (dest == NULL ||
-            (a->snapshot == NULL && (a->snapshot = alloc_bytes(AGENT_SNAPSHOT)) == NULL)) {
-                free_bytes(dest, a->inst_size);
-                set_state(a, was, actor, 0); /* nothing moved */
-                return AGENT_MOVE_NO_MEMORY;
-        }
-        agent_env->fp_enter();
-        enum agent_move_result why = AGENT_MOVE_OK;
-        if (wasm_snapshot_save(a->inst, a->snapshot, AGENT_SNAPSHOT, &len) != WASM_OK) {
-                why = AGENT_MOVE_SNAPSHOT;
-        } else {
-                a->partition = to; /* rebuilt there (its record says so), not yet moved */
-                set_state(a, AGENT_RECONSTRUCTING, actor, 0);
-                wasm_arena_init(&arena, dest, a->inst_size);
-                if (wasm_instantiate(a->module, &agent_wasm_cfg, agent_resolve, a, &arena,
-                                     &moved) != WASM_OK ||
-                    wasm_snapshot_restore(moved, a->snapshot, len) != WASM_OK) {
-                        why = AGENT_MOVE_SNAPSHOT;
-                } else if (deadline != 0 && now_ns() > deadline) {
-                        why = AGENT_MOVE_TIMEOUT;
-                }
-        }
-        if (why != AGENT_MOVE_OK) {
-                free_bytes(dest, a->inst_size); /* the copy goes; the original is untouched */
-                a->partition = from;
-                set_state(a, was, actor, 0);
-                return why;
-        }
-        free_bytes(a->inst_mem, a->inst_size);
-        a->inst_mem = dest;
-        a->inst = moved;
-        a->snapshot_len = len;
-        a->migrations++;
-        a->waiting = false; /* a pending rvm.recv is retried and waits again if it must */
-        witness_move(a, from, to, actor, AGENT_MOVE_OK);
-        if (agent_env->moved != NULL) {
-                agent_env->moved(a->id, from, to);
-        }
-        set_state(a, was, actor, 0);
-        agent_env->wake_partition(to);
-        return AGENT_MOVE_OK;
-}
-
-const char *agent_move_result_name(enum agent_move_result r)
-{
-        static const char *const names[] = {"moved",     "no-such-agent", "bad-partition", "state",
-                                            "no-memory", "snapshot",      "timeout"};
-
-        return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
-}
-
-int32_t agent_move(uint32_t id, uint32_t to, uint32_t actor, enum agent_move_result *result)
-{
-        enum agent_move_result why = AGENT_MOVE_NO_AGENT;
-        const uint64_t start = now_ns();
-        const uint64_t limit =
-            agent_env->move_timeout_ns != 0 ? agent_env->move_timeout_ns : AGENT_MOVE_TIMEOUT_NS;
-        const uint64_t deadline = agent_env->now_ns != NULL ? start + limit : 0;
-        uint64_t saved = agent_env->lock();
-
-        if (id != 0 && id <= agents_made) {
-                struct agent *a = &agents[id - 1];
-                /* The agent must be off its CPU: at most one turn of fuel (or its load), far
-                 * below the deadline; past it the move is given up with nothing changed. */
-                while (a->on_cpu && (deadline == 0 || now_ns() <= deadline)) {
-                        agent_env->unlock(saved);
-                        saved = agent_env->lock();
-                }
-                const uint32_t from = a->partition;
-                why = a->on_cpu ? AGENT_MOVE_TIMEOUT : migrate(a, to, actor, deadline);
-                if (why != AGENT_MOVE_OK) {
-                        witness_move(a, from, to, actor, why);
-                }
-        }
-        agent_env->unlock(saved);
-        if (result != NULL) {
-                *result = why;
-        }
-        return why == AGENT_MOVE_OK ? AGENT_OK : AGENT_E_INVALID;
 }
 
 /* Lifecycle changes wait for the agent to leave its CPU (at most one turn of fuel, or its
  * load). Returns with the lock held (the saved state in *saved). */
-static void lock_idle(const struct agent *a, uint64_t *saved)
+void agent_lock_idle(const struct agent *a, uint64_t *saved)
 {
         for (;;) {
                 *saved = agent_env->lock();
@@ -621,51 +438,6 @@ static void lock_idle(const struct agent *a, uint64_t *saved)
         }
 }
 
-int32_t agent_control(uint32_t id, enum agent_op op, uint32_t to)
-{
-        if (op == AGENT_OP_MIGRATE) {
-                return agent_move(id, to, 0, NULL);
-        }
-        if (id == 0 || id > agents_made) {
-                return AGENT_E_INVALID;
-        }
-        struct agent *a = &agents[id - 1];
-        int32_t r = AGENT_E_INVALID;
-        uint64_t saved;
-        lock_idle(a, &saved);
-        switch (op) {
-        case AGENT_OP_SUSPEND:
-                if (a->state == AGENT_RUNNING) {
-                        set_state(a, AGENT_SUSPENDED, 0, 0);
-                        r = AGENT_OK;
-                }
-                break;
-        case AGENT_OP_RESUME:
-                if (a->state == AGENT_SUSPENDED) {
-                        set_state(a, AGENT_RUNNING, 0, 0);
-                        agent_env->wake_partition(a->partition);
-                        r = AGENT_OK;
-                }
-                break;
-        case AGENT_OP_HIBERNATE:
-                r = hibernate(a);
-                break;
-        case AGENT_OP_RECONSTRUCT:
-                r = reconstruct(a);
-                break;
-        case AGENT_OP_MIGRATE:
-                break; /* agent_move, below */
-        case AGENT_OP_KILL:
-                if (a->state != AGENT_TERMINATED) {
-                        terminate(a, 0, false);
-                        r = AGENT_OK;
-                }
-                break;
-        }
-        agent_env->unlock(saved);
-        return r;
-}
-
 int32_t agent_load(uint32_t id)
 {
         if (id == 0 || id > agents_made) {
@@ -673,7 +445,7 @@ int32_t agent_load(uint32_t id)
         }
         struct agent *a = &agents[id - 1];
         uint64_t saved;
-        lock_idle(a, &saved);
+        agent_lock_idle(a, &saved);
         const bool here = a->state == AGENT_INITIALIZING;
         if (here) {
                 a->on_cpu = true; /* its turn, taken here: no CPU picks it meanwhile */

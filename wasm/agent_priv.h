@@ -52,8 +52,22 @@ struct agent {
         enum wasm_trap trap;
 };
 
+#define AGENT_SNAPSHOT (512u << 10) /* hibernation / migration buffer per agent */
+
 /* The kernel's callbacks (agent_init). */
 extern const struct agent_env *agent_env;
+/* Every agent's instance limits (memory pages, stack, frames). */
+extern const struct wasm_config agent_wasm_cfg;
+
+/* Shared by agent.c and agent_ops.c. Lock held for all but agent_lock_idle, which takes it
+ * once the agent is off its CPU (at most a turn of fuel, or its load) and returns with it
+ * held (*saved: what agent_env->unlock wants back). */
+struct agent *agent_by_id(uint32_t id); /* NULL for an id not created */
+void agent_set_state(struct agent *a, enum agent_state s, uint32_t actor, cap_handle_t cap);
+void agent_terminate(struct agent *a, uint32_t actor, bool wiped);
+void *agent_alloc_zeroed(size_t bytes);
+void agent_free_wiped(void *p, size_t bytes);
+void agent_lock_idle(const struct agent *a, uint64_t *saved);
 
 /* The agent whose principal this is (NULL for a partition or an id not created). Lock held. */
 struct agent *agent_by_principal(uint32_t principal);
