@@ -251,15 +251,25 @@ static struct mem_region *split(struct region_space *s, struct mem_region *r, ui
 }
 
 /* Merge neighbours that differ in nothing but their position, so that repeated donations
- * do not use up the table. */
+ * do not use up the table. Only the slots in use are paired (a handful of the REGION_MAX):
+ * this runs on every partition restart, and pairing all slots cost the hypercall fuzzer
+ * two fifths of its time. */
 static void coalesce(struct region_space *s)
 {
+        uint8_t used[REGION_MAX];
+        unsigned n = 0;
+
+        for (unsigned i = 0; i < REGION_MAX; i++) {
+                if (s->region[i].type != REGION_T_FREE) {
+                        used[n++] = (uint8_t)i;
+                }
+        }
         for (bool merged = true; merged;) {
                 merged = false;
-                for (unsigned i = 0; i < REGION_MAX; i++) {
-                        struct mem_region *a = &s->region[i];
-                        for (unsigned j = 0; a->type != REGION_T_FREE && j < REGION_MAX; j++) {
-                                struct mem_region *b = &s->region[j];
+                for (unsigned i = 0; i < n; i++) {
+                        struct mem_region *a = &s->region[used[i]];
+                        for (unsigned j = 0; a->type != REGION_T_FREE && j < n; j++) {
+                                struct mem_region *b = &s->region[used[j]];
                                 uint64_t size = a->pages * PAGE;
                                 if (i == j || b->type != a->type || b->owner != a->owner ||
                                     b->home != a->home || b->tag != a->tag ||

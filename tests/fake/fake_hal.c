@@ -13,6 +13,7 @@
 
 static char out_buf[1 << 16];
 static size_t out_len;
+static bool out_dropped; /* fake_uart_capture(false) */
 static const uint8_t *in_bytes;
 static size_t in_len;
 static size_t in_pos;
@@ -24,7 +25,7 @@ void hal_uart_init(uint64_t base)
 
 void hal_uart_putc(char c)
 {
-        if (out_len + 1 < sizeof(out_buf)) {
+        if (!out_dropped && out_len + 1 < sizeof(out_buf)) {
                 out_buf[out_len++] = c;
                 out_buf[out_len] = '\0';
         }
@@ -61,6 +62,11 @@ void fake_uart_clear(void)
 {
         out_len = 0;
         out_buf[0] = '\0';
+}
+
+void fake_uart_capture(bool on)
+{
+        out_dropped = !on;
 }
 
 void fake_uart_set_input(const void *bytes, size_t len)

@@ -6,8 +6,8 @@
  *
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -I. tests/fuzz/wasm_fuzz.c wasm/(*).c
  */
+#include <sanitizer/asan_interface.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "wasm/wasm.h"
@@ -27,6 +27,7 @@ static enum wasm_host_status host_fn(void *ctx, struct wasm_instance *caller, ui
 
 static struct env {
         bool ready;
+        bool memory_linked; /* an instance of this input imported memory: it may have written */
         struct wasm_func funcs[7];
         struct wasm_global g_i32, g_i64, g_mut;
         struct wasm_table table;
@@ -69,6 +70,7 @@ static bool resolve(void *ctx, const char *module, uint32_t mlen, const char *na
                 return true;
         case WASM_KIND_MEMORY:
                 out->u.memory = &env.memory;
+                env.memory_linked = true;
                 return true;
         default:
                 return false;
@@ -77,21 +79,34 @@ static bool resolve(void *ctx, const char *module, uint32_t mlen, const char *na
 
 static uint8_t module_mem[8 << 20];
 
-static struct wasm_instance *new_instance(const struct wasm_module *m, void **mem)
+/*
+ * The instances' arenas (an input makes at most two: the instance and its snapshot's copy).
+ * An agent's arena is bounded (the kernel gives fixed ones): a module whose minimum memory
+ * alone needs more than INST_MAX is refused, as RVM would refuse it. They are static and
+ * reused, not malloc'd per input: fresh heap pages (ASan's quarantine keeps freed ones out
+ * of reach) cost a fifth of the fuzzer's time in page faults. What malloc gave is kept: the
+ * bytes just before and after the arena are poisoned, like ASan's redzones, and its first
+ * 4 KiB are filled with ASan's malloc_fill_byte instead of the last input's data.
+ */
+#define INST_MAX   (64u << 20)
+#define INST_GUARD 4096u
+static _Alignas(INST_GUARD) uint8_t inst_mem[2][INST_GUARD + INST_MAX + INST_GUARD];
+static size_t inst_given[2]; /* what each was last given (its guard after that is poisoned) */
+
+static struct wasm_instance *new_instance(const struct wasm_module *m, unsigned k)
 {
         size_t size = wasm_instance_arena_size(m, &fuzz_cfg);
-        /* An agent's arena is bounded (the kernel gives fixed ones): a module whose minimum
-         * memory alone needs more than this is refused, as RVM would refuse it. */
-        if (size > (64u << 20)) {
-                *mem = NULL;
+        if (size > INST_MAX) {
                 return NULL;
         }
-        *mem = malloc(size);
-        if (*mem == NULL) {
-                return NULL;
-        }
+        uint8_t *mem = inst_mem[k] + INST_GUARD;
+        ASAN_POISON_MEMORY_REGION(inst_mem[k], INST_GUARD);
+        ASAN_UNPOISON_MEMORY_REGION(mem + inst_given[k], INST_GUARD);
+        ASAN_POISON_MEMORY_REGION(mem + size, INST_GUARD);
+        inst_given[k] = size;
+        memset(mem, 0xbe, size < 4096 ? size : 4096);
         struct wasm_arena a;
-        wasm_arena_init(&a, *mem, size);
+        wasm_arena_init(&a, mem, size);
         struct wasm_instance *inst;
         if (wasm_instantiate(m, &fuzz_cfg, resolve, NULL, &a, &inst) != WASM_OK) {
                 return NULL;
@@ -104,9 +119,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!env.ready) {
                 env_init();
         }
-        /* shared imports are reset so one input cannot influence the next */
+        /* shared imports are reset so one input cannot influence the next (the memory only
+         * if the last input linked it: most do not, and it is 128 KiB) */
         env.memory.pages = 1;
-        memset(env.mem, 0, sizeof(env.mem));
+        if (env.memory_linked) {
+                memset(env.mem, 0, sizeof(env.mem));
+                env.memory_linked = false;
+        }
         memset(env.elems, 0, sizeof(env.elems));
         env.g_mut.value = 0;
 
@@ -116,14 +135,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (wasm_module_decode(data, size, &a, &m) != WASM_OK) {
                 return 0;
         }
-        void *mem1 = NULL, *mem2 = NULL;
-        struct wasm_instance *inst = new_instance(m, &mem1);
+        struct wasm_instance *inst = new_instance(m, 0);
         if (inst == NULL) {
-                free(mem1);
                 return 0;
         }
         if (wasm_run(inst, 10000) == WASM_YIELD) {
-                free(mem1);
                 return 0; /* a start function that does not finish in budget */
         }
         static uint8_t snap[4 << 20];
@@ -149,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     wasm_snapshot_save(inst, snap, sizeof(snap), &len) == WASM_OK) {
                         /* restore into a fresh instance and let it run on */
                         snapshotted = true;
-                        struct wasm_instance *copy = new_instance(m, &mem2);
+                        struct wasm_instance *copy = new_instance(m, 1);
                         if (copy != NULL && wasm_snapshot_restore(copy, snap, len) == WASM_OK) {
                                 (void)wasm_run(copy, 2000);
                         }
@@ -161,8 +177,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         break; /* the instance stays busy: stop here */
                 }
         }
-        free(mem1);
-        free(mem2);
         return 0;
 }
 
