@@ -4,7 +4,8 @@
  * (tests/fake/), three guest partitions and a CommEdge, as tests/unit/hvc_test.c sets them up.
  * The input is a sequence of calls: a caller byte, a function byte (a row of the table, or a
  * raw function id) and five argument registers, each steered towards values the calls take
- * (handles the callers hold, addresses in and around their RAM, edge and device windows).
+ * (handles the callers hold, addresses in and around their RAM, edge and device windows),
+ * x6 a ticket from the gate (P2's nonce) for three calls in four.
  * Besides what ASan and UBSan catch, every refusal must leave a DENIED witness record by the
  * caller and no success may leave one; the world is rebuilt every 256 calls.
  */
@@ -127,6 +128,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (p == NULL || p->state != PART_RUNNING) {
                         continue; /* only a running partition's vCPU traps */
                 }
+                /* x6: mostly a ticket (the nonce P2/P3 calls need: docs/ABI.md), so that the
+                 * capability calls get past P2 to their handlers; else none. */
+                x[6] = (f & 0x30) != 0 ? gate_ticket(caller) : 0;
                 fake_kernel.current = &p->vcpus[0];
                 caller_now = caller;
                 uint64_t before = denied_by_caller;
