@@ -687,15 +687,15 @@ $(HOST_OUT)/virt-smp4.dtb: $(OUT)/rvm.bin
 # ---------------------------------------------------------------------------
 # tests
 .PHONY: test unit-tests qemu-tests
+# The Seed profile's images, both toolchains (tests/qemu/seed.sh boots them; make bench
+# reports their sizes). Set before TEST_TIERS, which := expands at once.
+SEED_ELFS := build/gnu-seed/rvm.elf build/llvm-seed/rvm.elf
 TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-model: 1 passed, 0 failed\" || echo \"cap-model: 0 passed, 1 failed\"'" \
 	--tier "wasm-spec tests/wasm/run-spec $(HOST_OUT)/wasm/spec_runner $(WASM_TESTSUITE) build/wasm-spec" \
 	--tier "fuzz env WASM_SEEDS='$(WASM_SEEDS)' tests/fuzz/run 10 $(FUZZERS)" \
 	--tier "mincut-tool tests/tools/mincut_tool build/tools/mincut" \
 	--tier "rvf-boot tests/qemu/rvf_boot.sh $(QEMU) $(IMG_DIR)/$(PROFILE).img $(IMG_DIR)/$(PROFILE).rvf $(OUT)/rvm.bin $(RVF_KEY) build/witness.key" \
 	--tier "seed tests/qemu/seed.sh $(QEMU) build/tools/witness build/witness.key $(SEED_ELFS)"
-# The Seed profile's images, both toolchains (tests/qemu/seed.sh boots them; make bench
-# reports their sizes).
-SEED_ELFS := build/gnu-seed/rvm.elf build/llvm-seed/rvm.elf
 .PHONY: seed-images
 seed-images:
 	@$(MAKE) --no-print-directory TOOLCHAIN=gnu PROFILE=seed kernel

@@ -28,6 +28,7 @@ size_tool=$(command -v aarch64-linux-gnu-size || command -v llvm-size)
 BUDGET_IMAGE=65536
 BUDGET_RAM=1048576
 
+[ $# -gt 0 ] || fail "no Seed image given (the Makefile's SEED_ELFS)"
 for elf in "$@"; do
 	tc=$(basename "$(dirname "$elf")")
 	sections=$("$size_tool" -A "$elf")
