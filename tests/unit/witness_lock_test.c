@@ -115,10 +115,14 @@ static uint64_t clock_fn(void *ctx)
         return now += 1000;
 }
 
-/* A rotating store filled several times over, with the kernel's locking: every program and
- * erase runs with the lock given up, the records other CPUs appended meanwhile are all
- * persisted, and the store verifies from where its history begins to the last record. */
-static void test_rotation_erases_without_the_lock(void **st)
+/*
+ * Fill a rotating store several times over (1,000 records, 9 blocks of 16 slots), with the
+ * kernel's release/reacquire (release) or the lock held throughout. With release, an epoch
+ * ends every third record (room for what other CPUs append) and other CPUs append while the
+ * flash is busy, until one last flush takes everything pending. Leaves the log's stats in *ws
+ * and checks the store verifies to the last record.
+ */
+static void fill_rotating(bool release, struct witness_stats *ws)
 {
         struct witness_log log;
         struct witness_flash fl = {.read = f_read,
@@ -135,69 +139,11 @@ static void test_rotation_erases_without_the_lock(void **st)
                                        .key_len = 32,
                                        .lock = t_lock,
                                        .unlock = t_unlock,
-                                       .release = t_unlock,
-                                       .reacquire = t_lock,
+                                       .release = release ? t_unlock : NULL,
+                                       .reacquire = release ? t_lock : NULL,
                                        .rotate = true};
         struct witness_store_report rep;
-        struct witness_stats ws;
 
-        (void)st;
-        memset(&t, 0, sizeof(t));
-        memset(flash, 0, sizeof(flash));
-        t.log = &log;
-        assert_int_equal(witness_log_init(&log, &c), WITNESS_OK);
-        assert_int_equal(witness_log_attach_store(&log, &fl, true), WITNESS_OK);
-        assert_int_equal(witness_log_start(&log, NULL), WITNESS_OK);
-        t.started = t.others = true;
-        for (uint32_t i = 0; i < 1000; i++) {
-                struct witness_event ev = {.kind = WK_PART_STATE, .actor = 1, .target = i};
-
-                assert_int_equal(witness_log_append(&log, &ev), WITNESS_OK);
-                if (i % 3 == 2) /* an epoch's end: leaves room for what others append */
-                        assert_int_equal(witness_log_flush(&log), WITNESS_OK);
-        }
-        t.others = false; /* then one flush takes everything pending */
-        assert_int_equal(witness_log_flush(&log), WITNESS_OK);
-        assert_false(t.held);
-        witness_log_stats(&log, &ws);
-        assert_int_equal(ws.store_state, WITNESS_STORE_OK);
-        assert_int_equal(ws.unpersisted, 0);
-        assert_true(ws.rotations >= 3); /* 9 blocks of 16 slots, over 1,000 records */
-        assert_true(t.erases >= ws.rotations);
-        assert_true(t.programs > 0);
-        assert_int_equal(t.locked_ops, 0);
-        assert_true(t.injected > 0);
-        assert_int_equal(witness_store_verify(&fl, witness_dev_key, 32, &rep, NULL, NULL),
-                         WITNESS_OK);
-        assert_int_equal(rep.verdict, WV_OK);
-        assert_true(rep.rotated);
-        assert_int_equal(rep.next_seq, ws.next_seq);
-}
-
-/* Without release/reacquire (a log that has no other CPU to let in) the same store is
- * written with the lock held throughout, and rotates the same way. */
-static void test_rotation_without_release_keeps_the_lock(void **st)
-{
-        struct witness_log log;
-        struct witness_flash fl = {.read = f_read,
-                                   .program = f_prog,
-                                   .erase_block = f_erase,
-                                   .block_size = BLOCK,
-                                   .size = sizeof(flash)};
-        struct witness_log_config c = {.ring = ring,
-                                       .marks = marks,
-                                       .ring_cap = RINGCAP,
-                                       .batch_max = BATCH,
-                                       .clock_ns = clock_fn,
-                                       .key = witness_dev_key,
-                                       .key_len = 32,
-                                       .lock = t_lock,
-                                       .unlock = t_unlock,
-                                       .rotate = true};
-        struct witness_store_report rep;
-        struct witness_stats ws;
-
-        (void)st;
         memset(&t, 0, sizeof(t));
         memset(flash, 0, sizeof(flash));
         t.log = &log;
@@ -205,20 +151,53 @@ static void test_rotation_without_release_keeps_the_lock(void **st)
         assert_int_equal(witness_log_attach_store(&log, &fl, true), WITNESS_OK);
         assert_int_equal(witness_log_start(&log, NULL), WITNESS_OK);
         t.started = true;
+        t.others = release;
         for (uint32_t i = 0; i < 1000; i++) {
                 struct witness_event ev = {.kind = WK_PART_STATE, .actor = 1, .target = i};
 
                 assert_int_equal(witness_log_append(&log, &ev), WITNESS_OK);
+                if (release && i % 3 == 2)
+                        assert_int_equal(witness_log_flush(&log), WITNESS_OK);
         }
+        t.others = false; /* then one flush takes everything pending */
         assert_int_equal(witness_log_flush(&log), WITNESS_OK);
-        witness_log_stats(&log, &ws);
-        assert_true(ws.rotations >= 3);
-        assert_int_equal(t.injected, 0);
-        assert_int_equal(t.locked_ops, t.programs + t.erases);
+        assert_false(t.held);
+        witness_log_stats(&log, ws);
+        assert_int_equal(ws->store_state, WITNESS_STORE_OK);
+        assert_int_equal(ws->unpersisted, 0);
+        assert_true(ws->rotations >= 3);
         assert_int_equal(witness_store_verify(&fl, witness_dev_key, 32, &rep, NULL, NULL),
                          WITNESS_OK);
         assert_int_equal(rep.verdict, WV_OK);
-        assert_int_equal(rep.next_seq, ws.next_seq);
+        assert_true(rep.rotated);
+        assert_int_equal(rep.next_seq, ws->next_seq);
+}
+
+/* With the kernel's locking every program and erase runs with the lock given up, and the
+ * records other CPUs appended meanwhile are all persisted. */
+static void test_rotation_erases_without_the_lock(void **st)
+{
+        struct witness_stats ws;
+
+        (void)st;
+        fill_rotating(true, &ws);
+        assert_true(t.erases >= ws.rotations);
+        assert_true(t.programs > 0);
+        assert_int_equal(t.locked_ops, 0);
+        assert_true(t.injected > 0);
+}
+
+/* Without release/reacquire (a log that has no other CPU to let in) the same store is
+ * written with the lock held throughout, and rotates the same way. */
+static void test_rotation_without_release_keeps_the_lock(void **st)
+{
+        struct witness_stats ws;
+
+        (void)st;
+        fill_rotating(false, &ws);
+        assert_int_equal(t.injected, 0);
+        assert_int_equal(t.locked_ops, t.programs + t.erases);
+        assert_true(t.locked_ops > 0);
 }
 
 int main(void)
