@@ -364,8 +364,13 @@ static __attribute__((noinline)) struct vcpu *run_others(struct percpu *c, struc
                                 wlog_idle();
                                 con_drain();
                         }
+                        /* WFI with interrupts masked (it wakes on a pending one all the
+                         * same), then let it in: one that arrives just before the WFI
+                         * cannot leave this CPU asleep until the next tick. */
+                        if (!c->need_resched && !c->console_input) {
+                                arch_idle();
+                        }
                         arch_irqs_on();
-                        arch_idle();
                         arch_irqs_off();
                         c->idle_ns += hal_time_ns() - t0;
                 }

@@ -99,7 +99,7 @@ void arch_irqs_on(void);
 void arch_irqs_off(void);
 uint64_t arch_irq_save(void);
 void arch_irq_restore(uint64_t saved);
-void arch_idle(void);
+void arch_idle(void); /* WFI: returns once an interrupt is pending, even a masked one */
 
 /* Secondary-CPU entry point (physical address for PSCI CPU_ON). */
 uint64_t arch_secondary_entry_pa(void);
