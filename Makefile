@@ -410,7 +410,7 @@ UT_witness := $(WITNESS_SRCS) $(WITNESS_TOOL_CORE)
 UT_EXTRA_witness := $(HOST_MBEDTLS_SAN)
 UT_witness_lock := $(WITNESS_SRCS)
 UT_EXTRA_witness_lock := $(HOST_MBEDTLS_SAN)
-WITNESS_TESTS := witness_chain witness_store witness_ring witness_tool witness_replay witness_budget witness_rotate
+WITNESS_TESTS := witness_chain witness_store witness_ring witness_tool witness_replay witness_budget witness_rotate witness_escalate
 $(call unit_split,witness,$(WITNESS_TESTS),tests/unit/witness_fixture.c)
 # The engine alone (wasm/agent*.c, the agents' lifecycle, needs cap/ and the witness).
 WASM_ENGINE := $(filter-out wasm/agent%,$(wildcard wasm/*.c))

@@ -6,11 +6,13 @@
  * at the kick), then set running again.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "boot/boot.h"
 #include "hal/timer.h"
 #include "kernel/console.h"
 #include "kernel/monitor.h"
+#include "kernel/panic.h"
 #include "kernel/run.h"
 #include "kernel/tier.h"
 #include "memory/memory.h"
@@ -286,9 +288,15 @@ static int cmd_inject(int argc, char **argv)
 {
         uint64_t id = 0, ipa = 0;
 
+        if (argc == 2 && strcmp(argv[1], "rvm") == 0) {
+                /* F4: RVM itself fails (a panic); with "panic=reboot" the machine reboots
+                 * and the next boot records the chain. */
+                witness_emit(&(struct witness_event){.kind = WK_REC_INJECT});
+                panic("injected: RVM fails on purpose (test image, F4)");
+        }
         if (argc != 3 || parse_id(argv[1], &id) != 0 || parse_hex(argv[2], &ipa) != 0 ||
             part_get((uint32_t)id)->cfg->kind != PART_KIND_GUEST) {
-                con_puts("usage: inject <guest partition id> <0xipa>\n");
+                con_puts("usage: inject <guest partition id> <0xipa> | inject rvm\n");
                 return -1;
         }
         run_lock_take();
@@ -315,6 +323,6 @@ static int cmd_inject(int argc, char **argv)
                    (unsigned long long)id, (unsigned long long)ipa, now);
         return 0;
 }
-MONITOR_CMD(inject, "inject", "<id> <0xipa>", "test image: corrupt one bit of guest RAM",
-            cmd_inject);
+MONITOR_CMD(inject, "inject", "<id> <0xipa> | rvm",
+            "test image: corrupt one bit of guest RAM, or make RVM panic (F4)", cmd_inject);
 #endif

@@ -422,6 +422,10 @@ void kernel_main(uint64_t dtb_pa)
         percpu_setup(0, arch_mpidr());
         boot_early(dtb_pa);
         kernel_set_semihosting(board_has_arg(&boot_state.board, "semihosting"));
+        /* F4: a board reboots after a panic; a test harness (semihosting) sees it stop,
+         * unless it asks for the reboot. */
+        kernel_set_panic_reboot(!kernel_semihosting() ||
+                                board_has_arg(&boot_state.board, "panic=reboot"));
         con_printf("\nRVM %s starting on CPU 0 (MPIDR 0x%llx) at EL%u, DTB at 0x%llx\n",
                    RVM_VERSION, (unsigned long long)arch_mpidr(), arch_current_el(),
                    (unsigned long long)dtb_pa);

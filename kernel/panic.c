@@ -9,12 +9,15 @@
 #include <stdint.h>
 
 #include "arch/aarch64/arch.h"
+#include "hal/gic.h"
 #include "hal/psci.h"
 #include "kernel/console.h"
 #include "kernel/fmt.h"
 #include "kernel/percpu.h"
+#include "kernel/wlog.h"
 
 static bool semihosting;
+static bool reboot_on_panic;
 static volatile uint32_t panicking;
 
 void kernel_set_semihosting(bool on)
@@ -25,6 +28,11 @@ void kernel_set_semihosting(bool on)
 bool kernel_semihosting(void)
 {
         return semihosting;
+}
+
+void kernel_set_panic_reboot(bool on)
+{
+        reboot_on_panic = on;
 }
 
 void kernel_exit(unsigned code)
@@ -43,16 +51,60 @@ static unsigned cpu_index(void)
         return c != NULL ? c->index : 0;
 }
 
-/* First CPU to panic reports; any other stops quietly so reports do not interleave. */
+/*
+ * F4 (DC-14): the failure goes into the witness log on the way down (where, why, what;
+ * kernel/wlog.c writes it if the log's lock can be had), then the machine reboots, and the
+ * next boot records the chain that led here; or, under a test harness (semihosting, no
+ * "panic=reboot"), it stops with RVM_EXIT_PANIC for the harness to see.
+ */
+static __attribute__((noreturn)) void panic_end(uint64_t where, uint64_t why, uint64_t what)
+{
+        wlog_rvm_failed(where, why, what | (uint64_t)cpu_index() << 8);
+        if (reboot_on_panic) {
+                con_printf("RVM rebooting (F4: the witness log keeps why).\n");
+                con_flush();
+                hal_psci_system_reset();
+        }
+        con_printf("RVM stopped (exit status %u).\n", RVM_EXIT_PANIC);
+        kernel_exit(RVM_EXIT_PANIC);
+}
+
+static __attribute__((noreturn)) void stop_here(void)
+{
+        for (;;) {
+                arch_irqs_off();
+                arch_idle();
+        }
+}
+
+/* Another CPU panicked: this one stops where it took the interrupt (IRQs are masked
+ * wherever RVM holds a lock, so it holds none). */
+static void stop_sgi(unsigned intid, void *ctx)
+{
+        (void)intid;
+        (void)ctx;
+        stop_here();
+}
+
+void panic_cpu_online(void)
+{
+        hal_gic_enable(PANIC_SGI_STOP, arch_mpidr(), stop_sgi, NULL);
+}
+
+/* First CPU to panic reports and stops the others, so that nothing runs on (no guest's
+ * output in the report, no record after the failure's); any other stops quietly. */
 static void panic_enter(void)
 {
         if (__atomic_exchange_n(&panicking, 1, __ATOMIC_ACQ_REL) != 0) {
-                for (;;) {
-                        arch_irqs_off();
-                        arch_idle();
-                }
+                stop_here();
         }
         arch_irqs_off();
+        struct percpu *me = this_cpu();
+        for (unsigned i = 0; me != NULL && i < percpu_count; i++) {
+                if (&percpu[i] != me && percpu[i].state == CPU_ONLINE) {
+                        hal_gic_send_sgi(PANIC_SGI_STOP, percpu[i].mpidr);
+                }
+        }
         con_panic_mode();
 }
 
@@ -66,8 +118,7 @@ void panic(const char *fmt, ...)
         fmt_vformat(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         con_printf("\nPANIC on CPU %u: %s\n", cpu_index(), msg);
-        con_printf("RVM stopped (exit status %u).\n", RVM_EXIT_PANIC);
-        kernel_exit(RVM_EXIT_PANIC);
+        panic_end((uint64_t)(uintptr_t)__builtin_return_address(0), 0, WLOG_FAIL_PANIC);
 }
 
 static const char *vector_name(unsigned v)
@@ -142,6 +193,5 @@ void arch_hook_unexpected(struct arch_regs *regs, unsigned vector, uint64_t esr,
                 con_printf("%s\n", line);
         }
         con_printf("  sp   0x%016llx\n", (unsigned long long)(uintptr_t)(regs + 1));
-        con_printf("RVM stopped (exit status %u).\n", RVM_EXIT_PANIC);
-        kernel_exit(RVM_EXIT_PANIC);
+        panic_end(regs->elr, esr, WLOG_FAIL_EXCEPTION | (uint64_t)vector << 16);
 }

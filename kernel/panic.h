@@ -28,6 +28,14 @@ __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...)
 void kernel_set_semihosting(bool on);
 bool kernel_semihosting(void);
 
+/* The SGI by which the CPU that panics stops the others; each CPU takes it once online. */
+#define PANIC_SGI_STOP 2
+void panic_cpu_online(void);
+
+/* Whether a panic reboots the machine (F4) rather than stopping it: boards, and test
+ * harnesses that ask with "panic=reboot". */
+void kernel_set_panic_reboot(bool on);
+
 /* End the machine with status code (code is only visible with semihosting). */
 __attribute__((noreturn)) void kernel_exit(unsigned code);
 

@@ -16,6 +16,7 @@
 #include "kernel/gate.h"
 #include "kernel/ipc.h"
 #include "kernel/monitor.h"
+#include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/reshape.h"
 #include "kernel/run_priv.h"
@@ -70,6 +71,7 @@ void run_cpu_online(unsigned cpu)
         sched_cpu_init(&run_sched, cpu, hal_time_ns());
         run_lock_give();
         hal_gic_enable(SGI_RESCHED, arch_mpidr(), resched_sgi, NULL);
+        panic_cpu_online(); /* a panic elsewhere stops this CPU */
         virq_cpu_online();
 }
 

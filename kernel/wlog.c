@@ -162,6 +162,59 @@ static void wlog_rvf_floor(void)
 #endif /* without RVF boot there is no image to hold to a floor */
 }
 
+/* F4: how the newest boot in the store ended (read between attach and start). */
+static struct witness_escalation wlog_prev;
+
+/* The previous boot ended without a clean shutdown: record the chain that led there (F4),
+ * and say it on the console. */
+static void wlog_escalation(void)
+{
+        struct witness_event ev;
+        const struct witness_escalation *e = &wlog_prev;
+
+        witness_escalation_event(e, &ev);
+        witness_emit(&ev);
+        if (!e->failed) {
+                con_printf(
+                    "witness: boot %u ended without a clean shutdown and without a "
+                    "failure record (a power cut or a hang); %u recovery steps before "
+                    "it\n",
+                    e->boot, e->steps);
+                return;
+        }
+        con_printf(
+            "witness: boot %u ended in an RVM failure (F4, %s at 0x%llx, seq %llu) after "
+            "%u recovery steps",
+            e->boot, (e->what & 0xff) == WLOG_FAIL_PANIC ? "panic" : "exception",
+            (unsigned long long)e->where, (unsigned long long)e->fail_seq, e->steps);
+        if (e->steps > 0) {
+                con_printf(" from seq %llu (tools/witness show --from %llu)",
+                           (unsigned long long)e->first_step_seq,
+                           (unsigned long long)e->first_step_seq);
+        }
+        con_printf("\n");
+}
+
+void wlog_rvm_failed(uint64_t where, uint64_t why, uint64_t what)
+{
+        if (witness_global() == NULL) {
+                return;
+        }
+        /* The log's lock: free, or let go soon by another CPU. Held for longer (this CPU
+         * panicked inside the log, or another CPU stopped holding it): nothing is written. */
+        uint64_t until = hal_time_ns() + 5000000ULL;
+        while (__atomic_load_n(&wlog_lock_word.next, __ATOMIC_ACQUIRE) !=
+               __atomic_load_n(&wlog_lock_word.serving, __ATOMIC_ACQUIRE)) {
+                if (hal_time_ns() > until) {
+                        return;
+                }
+                arch_cpu_relax();
+        }
+        witness_emit(&(struct witness_event){
+            .kind = WK_REC_RVM_FAIL, .target = where, .cap = why, .payload = what});
+        wlog_flush();
+}
+
 int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
 {
         const struct board_info *b = &boot_state.board;
@@ -228,6 +281,8 @@ int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
                 wlog_store_desc = "pflash bank 1";
         }
         wlog_rvf_floor();
+        wlog_prev = (struct witness_escalation){0};
+        (void)witness_log_scan_back(&wlog, witness_escalation_visit, &wlog_prev);
         if (witness_log_start(&wlog, digest) != WITNESS_OK) {
                 fmt_format(msg, cap, "cannot start the log");
                 return -1;
@@ -237,6 +292,9 @@ int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
 
         struct witness_stats st;
         witness_log_stats(&wlog, &st);
+        if (st.unclean) {
+                wlog_escalation();
+        }
         fmt_format(msg, cap, "boot %u, chain continues at seq %llu; store %s: %s%s%s; %s", st.boot,
                    (unsigned long long)st.next_seq, wlog_store_desc,
                    store_state_name(st.store_state),

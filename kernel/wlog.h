@@ -26,6 +26,13 @@ void wlog_epoch_scrub(void);
 void wlog_flush(void);
 /* Orderly shutdown: WK_WIT_SHUTDOWN, flush, publish. */
 void wlog_shutdown(void);
+/* F4: RVM itself failed. WK_REC_RVM_FAIL (target where: the panic's caller or the
+ * exception's ELR; cap why: ESR or 0; payload what: WLOG_FAIL_* | CPU << 8 | vector << 16),
+ * then a flush, when the log's lock is free or freed within a few ms (never when this CPU
+ * holds it: a panic inside the log writes nothing). */
+#define WLOG_FAIL_PANIC     1u
+#define WLOG_FAIL_EXCEPTION 2u
+void wlog_rvm_failed(uint64_t where, uint64_t why, uint64_t what);
 /* One line for `info`: key mode, store state, scrub alarm. */
 void wlog_banner(void);
 /* Run one whole scrub pass now (tests, bench); returns records checked so far in total. */

@@ -63,7 +63,9 @@ enum witness_kind {
         WK_REC_RESTART = 0x0901,
         WK_REC_RECONSTRUCT = 0x0902,
         WK_REC_ROLLBACK = 0x0903,
-        WK_REC_INJECT = 0x0904, /* a fault injected on purpose: test images only */
+        WK_REC_INJECT = 0x0904,   /* a fault injected on purpose: test images only */
+        WK_REC_RVM_FAIL = 0x0905, /* F4: RVM itself failed (a panic), written on the way down */
+        WK_REC_ESCALATE = 0x0906, /* F4, the next boot: the chain that led to the failure */
         WK_COH_CUT = 0x0A01,
         WK_COH_DECISION = 0x0A02,
         WK_WASM_AGENT = 0x0B01,
@@ -468,6 +470,28 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
 enum witness_err witness_log_scan_back(const struct witness_log *log,
                                        bool (*visit)(void *ctx, const struct witness_record *r),
                                        void *ctx);
+/*
+ * F4's look back (witness/escalate.c): visit for witness_log_scan_back. It reads the newest
+ * boot in the store (at most WITNESS_ESCALATION_LOOKBACK of its records): the
+ * WK_REC_RVM_FAIL it wrote on the way down, if it did, and its recovery steps (partition
+ * faults, F1-F3 records, injected faults). witness_escalation_event then gives the new
+ * boot's WK_REC_ESCALATE: target = the failure's seq, cap = the first step's seq
+ * (UINT64_MAX: none), payload = steps | failure class << 24 (0 none, WLOG's 1 panic,
+ * 2 exception) | that boot's number << 32.
+ */
+#define WITNESS_ESCALATION_LOOKBACK 4096u
+struct witness_escalation {
+        uint32_t boot;             /* the boot looked at (the newest in the store) */
+        uint32_t visited;          /* its records read, newest first */
+        uint32_t steps;            /* recovery steps among them */
+        bool failed;               /* it wrote WK_REC_RVM_FAIL */
+        uint64_t fail_seq;         /* ... at this seq */
+        uint64_t where, why, what; /* ... its target, cap and payload */
+        uint64_t first_step_seq;   /* the oldest step read (valid when steps > 0) */
+};
+bool witness_escalation_visit(void *ctx, const struct witness_record *r);
+void witness_escalation_event(const struct witness_escalation *e, struct witness_event *ev);
+
 /* First record of the boot: WK_BOOT_ATTEST carrying the digest (then WK_WIT_RECOVERED if
  * the store was recovered, WK_WIT_STORE_FULL if it cannot be written). */
 enum witness_err witness_log_start(struct witness_log *log,
