@@ -94,6 +94,19 @@ FEATURE_SRCS_rvf   := $(wildcard boot/rvf*.c)
 FEATURE_OUT_SRCS := $(foreach f,$(filter-out $(FEATURES),$(OPTIONAL_FEATURES)),$(FEATURE_SRCS_$(f)))
 # The Seed is built for size (its 64 KiB image budget); the appliance for speed.
 KOPT := $(if $(filter seed,$(PROFILE)),-Os,-O2)
+# ... and with link-time optimisation (gcc's LTO plugin through the gcc driver and gcc-ar;
+# clang's bitcode, which ld.lld links itself). KLINK links rvm.elf, with the map $(1).
+KLTO := $(if $(filter seed,$(PROFILE)),-flto,)
+ifneq ($(KLTO),)
+ifeq ($(TOOLCHAIN),gnu)
+KAR := aarch64-linux-gnu-gcc-ar
+KLINK = $(KCC) $(KCC_ARCH) $(KOPT) $(KCFLAGS_NOFP) -mstrict-align -fno-pie -no-pie $(KLTO) \
+	-flto-partition=one -nostdlib -static -Wl,--gc-sections,--build-id=none -T linker.ld -Wl,-Map,$(1)
+endif
+endif
+KLINK ?= $(KLD) -T linker.ld --gc-sections -nostdlib -static -Map $(1)
+# Not kernel/libc: the compiler emits calls to memcpy/memset after LTO has resolved symbols.
+KLTO_FOR = $(if $(filter kernel/libc/%,$(1)),,$(KLTO))
 
 KERNEL_DIRS := arch/aarch64 hal kernel kernel/libc boot memory configs/$(PROFILE) $(MODULES)
 KERNEL_SRCS := $(filter-out arch/aarch64/asm_offsets.c,$(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c)))
@@ -219,7 +232,7 @@ $(1)_TP   := $(1)/third_party/libfdt.a $(1)/third_party/libmbedcrypto.a $(1)/thi
 $(1)/%.o: %.c $(SETUP_STAMP)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(filter 1,$$(V)),,echo "  CC      $$<")
-	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $(3) $$(KWARN) $$(if $$(call WASM_FP,$$<),,$$(KCFLAGS_NOFP)) -c $$< -o $$@
+	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(call KLTO_FOR,$$<) $(3) $$(KWARN) $$(if $$(call WASM_FP,$$<),,$$(KCFLAGS_NOFP)) -c $$< -o $$@
 
 $(1)/%.o: %.S $(1)/gen/asm_offsets.h
 	@mkdir -p $$(dir $$@)
@@ -234,7 +247,7 @@ $(1)/gen/asm_offsets.h: arch/aarch64/asm_offsets.c arch/aarch64/arch.h $(SETUP_S
 
 $(1)/third_party/%.o: $(TP)/%.c $(SETUP_STAMP) witness/mbedtls_config.h
 	@mkdir -p $$(dir $$@)
-	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(KCFLAGS_NOFP) -w -c $$< -o $$@
+	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(KLTO) $$(KCFLAGS_NOFP) -w -c $$< -o $$@
 
 $(1)/third_party/libfdt.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(LIBFDT_SRCS))
 	$$(Q)rm -f $$@ && $$(KAR) rcs $$@ $$^
@@ -247,7 +260,7 @@ $(1)/third_party/liblz4.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(LZ4_SRC
 
 $(1)/rvm.elf: $$($(1)_OBJS) $$($(1)_TP) linker.ld
 	@$$(if $$(filter 1,$$(V)),,echo "  LD      $$@")
-	$$(Q)$$(KLD) -T linker.ld --gc-sections -nostdlib -static -Map $$(@:.elf=.map) -o $$@ $$($(1)_OBJS) $$($(1)_TP)
+	$$(Q)$$(call KLINK,$$(@:.elf=.map)) -o $$@ $$($(1)_OBJS) $$($(1)_TP)
 
 $(1)/rvm.bin: $(1)/rvm.elf
 	$$(Q)$$(KOBJCOPY) -O binary $$< $$@
