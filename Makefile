@@ -151,13 +151,18 @@ GUEST_LIB := kernel/fmt.c kernel/libc/string.c
 GUEST_CFLAGS = -std=c11 -ffreestanding -nostdinc -isystem $(KCC_INC) -Ikernel/libc/include -I. \
 	$(KCC_ARCH) $(KOPT) -fno-pie -fno-pic -fno-stack-protector -mstrict-align \
 	-ffunction-sections -Wall -Wextra -Werror -DRVM_GUEST
+# The Seed's guests keep their own code in one .text, which the linker puts before the 2 KiB-
+# aligned vector table (.text.vectors), in the gap below it instead of after it: the sensor
+# takes 4.2 KiB instead of 4.6.
+GUEST_OWN_CFLAGS := $(if $(filter seed,$(PROFILE)),-fno-function-sections)
 
 # guest_rules OUTDIR SRCDIR
 define guest_rules
 $(1)/guests/%.elf: $(2)/%.c $$(GUEST_LIB) arch/aarch64/guest/guest.ld arch/aarch64/guest/rvm_guest.h $(SETUP_STAMP)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(filter 1,$$(V)),,echo "  GUEST   $$<")
-	$$(Q)for f in $$< $$(GUEST_LIB); do \
+	$$(Q)$$(KCC) $$(GUEST_CFLAGS) $$(GUEST_OWN_CFLAGS) -c $$< -o $$@.$$(basename $$(notdir $$<)).o
+	$$(Q)for f in $$(GUEST_LIB); do \
 		$$(KCC) $$(GUEST_CFLAGS) -c $$$$f -o $$@.$$$$(basename $$$$f .c).o || exit 1; done
 	$$(Q)$$(KLD) -T arch/aarch64/guest/guest.ld -z max-page-size=4096 --gc-sections -nostdlib -static \
 		-o $$@ $$@.*.o
