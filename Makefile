@@ -84,13 +84,19 @@ MODULES := $(CORE_MODULES) $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_MODULE
 #   linux  what Linux guests need beyond the guest SDK's: the guest DTB (libfdt's writer)
 #          and the GICv3 distributor/redistributor emulation (partition/vgic.c)
 #   rvf    the signed RVF image verified at boot (boot/rvf*.c, mbedTLS ECDSA P-256)
-OPTIONAL_FEATURES := tiers linux rvf
+#   leases device leases: a board device lent to a partition for a time (kernel/leases.c,
+#          partition/lease.c); the Seed's partitions own no device
+#   attach the monitor's `console`, the terminal attached to a partition's PL011 (guarded
+#          in kernel/console_cmd.c); the Seed's guests' output still reaches the console
+OPTIONAL_FEATURES := tiers linux rvf leases attach
 FEATURES := $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_FEATURES),)
 MODULE_DEFS := $(foreach m,$(MODULES) $(FEATURES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1) \
 	-DRVM_PROFILE_$(shell echo $(PROFILE) | tr a-z A-Z)=1
 FEATURE_SRCS_tiers := memory/tier.c partition/checkpoint.c kernel/tier_cmds.c kernel/ckpt_cmds.c
 FEATURE_SRCS_linux := partition/vgic.c partition/guest_dtb.c
 FEATURE_SRCS_rvf   := $(wildcard boot/rvf*.c)
+FEATURE_SRCS_leases := kernel/leases.c partition/lease.c
+FEATURE_SRCS_attach :=
 FEATURE_OUT_SRCS := $(foreach f,$(filter-out $(FEATURES),$(OPTIONAL_FEATURES)),$(FEATURE_SRCS_$(f)))
 # The Seed is built for size (its 64 KiB image budget); the appliance for speed.
 # clang's -Oz (calls outlined, less inlining) takes 11 KiB more off the Seed than its -Os;

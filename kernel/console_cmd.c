@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "configs/features.h"
 #include "kernel/console.h"
 #include "kernel/monitor.h"
 #include "kernel/run.h"
@@ -23,6 +24,7 @@
 #include "partition/vdev.h"
 #include "witness/witness.h"
 
+#ifdef RVM_WITH_ATTACH /* otherwise `console` is refused: kernel/absent_cmds.c */
 #define CONSOLE_ESCAPE 0x1d /* Ctrl-] */
 #define CONSOLE_QUEUE  256
 
@@ -166,6 +168,7 @@ static int cmd_console(int argc, char **argv)
 }
 MONITOR_CMD(console, "console", "<id>",
             "attach the terminal to a partition's PL011 (Ctrl-] returns; witnessed)", cmd_console);
+#endif
 
 /* ---- the virtual UARTs' effects (partition/vdev.c's sink), run_lock held ---- */
 
