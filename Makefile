@@ -131,7 +131,9 @@ LIBFDT_SRCS := $(addprefix $(TP)/libfdt/,fdt.c fdt_ro.c fdt_rw.c fdt_sw.c fdt_wi
 MBEDTLS_SRCS := $(addprefix $(TP)/mbedtls/library/,sha256.c md.c platform.c platform_util.c \
                  memory_buffer_alloc.c constant_time.c bignum.c ecp.c ecp_curves.c ecdsa.c \
                  asn1parse.c asn1write.c)
-MBEDTLS_CFG := -I$(TP)/mbedtls/include '-DMBEDTLS_CONFIG_FILE="witness/mbedtls_config.h"'
+MBEDTLS_CFG := -I$(TP)/mbedtls/include '-DMBEDTLS_CONFIG_FILE="witness/mbedtls_config.h"' \
+	$(if $(filter seed,$(PROFILE)),-DMBEDTLS_SHA256_SMALLER)
+# (The Seed's SHA-256 is mbedTLS's rolled loop: 1.5 KiB less code, slower hashing.)
 # lz4 (memory/tier.c's dormant pages): its block format only, freestanding (no heap, no libc).
 LZ4_SRCS := $(TP)/lz4/lz4.c
 LZ4_CFG := -I$(TP)/lz4 -DLZ4_FREESTANDING=1 -DLZ4_memcpy=__builtin_memcpy \
