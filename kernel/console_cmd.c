@@ -24,7 +24,8 @@
 #include "partition/vdev.h"
 #include "witness/witness.h"
 
-#ifdef RVM_WITH_ATTACH /* otherwise `console` is refused: kernel/absent_cmds.c */
+/* Without the attach feature (the Seed), `console` is refused: kernel/absent_cmds.c. */
+#ifdef RVM_WITH_ATTACH
 #define CONSOLE_ESCAPE 0x1d /* Ctrl-] */
 #define CONSOLE_QUEUE  256
 

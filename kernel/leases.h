@@ -12,9 +12,7 @@ void leases_init(void);
 #else
 /* A profile without leases (the Seed): no device is leasable; `lease`, `unlease` and
  * `leases` are refused by kernel/absent_cmds.c. */
-static inline void leases_init(void)
-{
-}
+static inline void leases_init(void) {}
 #endif
 
 #endif
