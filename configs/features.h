@@ -19,5 +19,17 @@
 #if !defined(RVM_KERNEL) || defined(RVM_HAVE_RVF)
 #define RVM_WITH_RVF 1
 #endif
+/* device leases: a board device's MMIO and interrupt lent to a partition for a time */
+#if !defined(RVM_KERNEL) || defined(RVM_HAVE_LEASES)
+#define RVM_WITH_LEASES 1
+#endif
+/* zero-copy memory regions between partitions: mem_offer/retrieve/relinquish/reclaim */
+#if !defined(RVM_KERNEL) || defined(RVM_HAVE_SHARE)
+#define RVM_WITH_SHARE 1
+#endif
+/* the monitor's `console`: the terminal attached to a partition's virtual PL011 */
+#if !defined(RVM_KERNEL) || defined(RVM_HAVE_ATTACH)
+#define RVM_WITH_ATTACH 1
+#endif
 
 #endif

@@ -1,12 +1,14 @@
 /*
  * kernel/absent_cmds.c: the monitor commands of the optional features (configs/features.h)
  * in a profile built without them (the Seed): `checkpoint`, `restore`, `scrub` and
- * `dormant` without tiers, `image` without RVF boot. Each is refused with the reason, and
+ * `dormant` without tiers, `image` without RVF boot, `lease`, `unlease` and `leases` without
+ * device leases, `console` without console attach. Each is refused with the reason, and
  * the refusal is witnessed like any other (WITNESS_F_DENIED, actor 0: the monitor).
  */
 #include "configs/features.h"
 
-#if !defined(RVM_WITH_TIERS) || !defined(RVM_WITH_RVF)
+#if !defined(RVM_WITH_TIERS) || !defined(RVM_WITH_RVF) || !defined(RVM_WITH_LEASES) || \
+    !defined(RVM_WITH_ATTACH)
 #include "configs/profile.h"
 #include "kernel/console.h"
 #include "kernel/monitor.h"
@@ -48,4 +50,24 @@ static int cmd_image(int argc, char **argv)
         return refuse(argv[0], WK_BOOT_RVF, "RVF boot");
 }
 MONITOR_CMD(image, "image", "", "not in this profile", cmd_image);
+#endif
+
+#ifndef RVM_WITH_LEASES
+static int cmd_lease(int argc, char **argv)
+{
+        (void)argc;
+        return refuse(argv[0], WK_DEV_LEASE, "device leases");
+}
+MONITOR_CMD(lease, "lease", "", "not in this profile", cmd_lease);
+MONITOR_CMD(unlease, "unlease", "", "not in this profile", cmd_lease);
+MONITOR_CMD(leases, "leases", "", "not in this profile", cmd_lease);
+#endif
+
+#ifndef RVM_WITH_ATTACH
+static int cmd_console(int argc, char **argv)
+{
+        (void)argc;
+        return refuse(argv[0], WK_DEV_CONSOLE, "console attach");
+}
+MONITOR_CMD(console, "console", "", "not in this profile", cmd_console);
 #endif

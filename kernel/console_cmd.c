@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "configs/features.h"
 #include "kernel/console.h"
 #include "kernel/monitor.h"
 #include "kernel/run.h"
@@ -23,6 +24,8 @@
 #include "partition/vdev.h"
 #include "witness/witness.h"
 
+/* Without the attach feature (the Seed), `console` is refused: kernel/absent_cmds.c. */
+#ifdef RVM_WITH_ATTACH
 #define CONSOLE_ESCAPE 0x1d /* Ctrl-] */
 #define CONSOLE_QUEUE  256
 
@@ -166,6 +169,7 @@ static int cmd_console(int argc, char **argv)
 }
 MONITOR_CMD(console, "console", "<id>",
             "attach the terminal to a partition's PL011 (Ctrl-] returns; witnessed)", cmd_console);
+#endif
 
 /* ---- the virtual UARTs' effects (partition/vdev.c's sink), run_lock held ---- */
 

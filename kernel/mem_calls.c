@@ -1,8 +1,11 @@
 /*
  * kernel/mem_calls.c: the memory-region hypercalls (mem_offer, mem_retrieve,
  * mem_relinquish, mem_reclaim; docs/ABI.md "Memory regions"), decoded here and carried out
- * by partition/share.c, and the monitor's `regions` command.
+ * by partition/share.c, and the monitor's `regions` command. A profile without the share
+ * feature (the Seed) refuses the four calls (GATE_E_NOT_SUPPORTED, witnessed denied by the
+ * gate as WK_COMM_LEND); its regions are still tracked (RAM, CommEdge pages).
  */
+#include "configs/features.h"
 #include "kernel/console.h"
 #include "kernel/hvc.h"
 #include "kernel/monitor.h"
@@ -10,6 +13,7 @@
 #include "kernel/tier.h"
 #include "partition/share.h"
 
+#ifdef RVM_WITH_SHARE
 static int32_t done(struct gate_ctx *ctx, enum part_err e, const struct share_result *r, bool regs)
 {
         if (e != PART_OK) {
@@ -61,6 +65,29 @@ int32_t share_hc_reclaim(struct gate_ctx *ctx)
 
         return done(ctx, share_reclaim(ctx->call->caller, &ctx->cap, &r), &r, false);
 }
+#else
+static int32_t not_in_profile(struct gate_ctx *ctx)
+{
+        (void)ctx;
+        return GATE_E_NOT_SUPPORTED;
+}
+int32_t share_hc_offer(struct gate_ctx *ctx)
+{
+        return not_in_profile(ctx);
+}
+int32_t share_hc_retrieve(struct gate_ctx *ctx)
+{
+        return not_in_profile(ctx);
+}
+int32_t share_hc_relinquish(struct gate_ctx *ctx)
+{
+        return not_in_profile(ctx);
+}
+int32_t share_hc_reclaim(struct gate_ctx *ctx)
+{
+        return not_in_profile(ctx);
+}
+#endif
 
 static const char *state_name(uint8_t s)
 {

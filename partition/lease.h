@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cap/cap.h"
+#include "configs/features.h"
 #include "hal/board.h"
 #include "partition/partition.h"
 
@@ -51,7 +52,14 @@ void lease_init(const struct board_info *board, const struct lease_env *env);
 enum lease_err lease_grant(const char *device, struct partition *p, uint32_t ms, uint32_t actor);
 enum lease_err lease_revoke(const char *device, uint32_t actor);
 /* From the tick on CPU 0: end the leases whose time is up. */
+#ifdef RVM_WITH_LEASES
 void lease_tick(uint64_t now_ns);
+#else
+static inline void lease_tick(uint64_t now_ns) /* no leases in this profile (the Seed) */
+{
+        (void)now_ns;
+}
+#endif
 const char *lease_err_str(enum lease_err e);
 
 /* The leasable devices, for the monitor. */

@@ -2,11 +2,12 @@
  * configs/seed/guests/aggregator.c: the Seed's reporting node. It waits on its CommEdge
  * (its vCPU blocks until the sensor's doorbell), checks every reading (none lost, repeated,
  * reordered or damaged) and reports the minimum, maximum and mean of each twenty readings
- * (two seconds of samples).
+ * (two seconds of samples; say.h: no kernel/fmt.c).
  */
 #include <stdint.h>
 
-#include "arch/aarch64/guest/guest_io.h"
+#include "arch/aarch64/guest/rvm_guest.h"
+#include "configs/seed/guests/say.h"
 
 #define WINDOW 20u
 
@@ -19,8 +20,8 @@ RVM_GUEST_ENTRY(guest_start)
                 rvm_exit(1);
         }
         rvm_puts("aggregator: waiting for readings\n");
-        unsigned long long expect = 0, errors = 0;
-        unsigned long long lo = UINT64_MAX, hi = 0, sum = 0, n = 0;
+        uint64_t expect = 0, errors = 0;
+        uint64_t lo = UINT64_MAX, hi = 0, sum = 0, n = 0;
         for (;;) {
                 uint64_t msg[8];
                 if (!rvm_recv(&edge, msg)) {
@@ -35,12 +36,10 @@ RVM_GUEST_ENTRY(guest_start)
                 hi = msg[2] > hi ? msg[2] : hi;
                 sum += msg[2];
                 if (++n == WINDOW) {
-                        char line[160];
-                        fmt_format(line, sizeof(line),
-                                   "aggregator: %llu readings in order, %llu errors; min %llu "
-                                   "max %llu mean %llu (centi-degrees)\n",
-                                   expect, errors, lo, hi, sum / n);
-                        rvm_puts(line);
+                        say((const char *const[]){"aggregator: ", " readings in order, ",
+                                                  " errors; min ", " max ", " mean ",
+                                                  " (centi-degrees)"},
+                            (const uint64_t[]){expect, errors, lo, hi, sum / n}, 5);
                         lo = UINT64_MAX, hi = 0, sum = 0, n = 0;
                 }
         }

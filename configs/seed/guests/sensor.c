@@ -3,12 +3,13 @@
  * virtual timer (10 samples a second), reads its sensor at each interrupt (the generic
  * timer's counter, folded into a slowly varying "temperature" in centi-degrees) and sends
  * each reading as a numbered 64-byte message over its CommEdge to the aggregator, ringing
- * the doorbell. It reports what it sent every two seconds.
+ * the doorbell. It reports what it sent every two seconds (say.h: no kernel/fmt.c).
  */
 #include <stdint.h>
 
-#include "arch/aarch64/guest/guest_io.h"
+#include "arch/aarch64/guest/rvm_guest.h"
 #include "arch/aarch64/guest/rvm_irq.h"
+#include "configs/seed/guests/say.h"
 
 #define SAMPLE_HZ 10u
 
@@ -48,8 +49,9 @@ RVM_GUEST_ENTRY(guest_start)
         }
         uint64_t hz = rvm_read_cntfrq();
         period_ticks = hz / SAMPLE_HZ;
-        gprintf("sensor: sampling at %llu Hz, sending to the aggregator (counter %llu Hz)\n",
-                SAMPLE_HZ, hz);
+        say((const char *const[]){"sensor: sampling at ",
+                                  " Hz, sending to the aggregator (counter ", " Hz)"},
+            (const uint64_t[]){SAMPLE_HZ, hz}, 2);
         rvm_gic_init();
         rvm_vtimer_arm(period_ticks);
         rvm_irqs_on();
@@ -68,7 +70,9 @@ RVM_GUEST_ENTRY(guest_start)
                         seq++;
                         rvm_notify(&edge);
                         if (seq % (2 * SAMPLE_HZ) == 0) {
-                                gprintf("sensor: %llu readings sent, %llu dropped\n", seq, dropped);
+                                say((const char *const[]){"sensor: ", " readings sent, ",
+                                                          " dropped"},
+                                    (const uint64_t[]){seq, dropped}, 2);
                         }
                 }
         }
