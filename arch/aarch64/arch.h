@@ -198,7 +198,8 @@ void arch_fp_trap(bool on);
  * A vCPU's virtual GIC CPU interface (arch/aarch64/vgic.c): the list registers through which
  * RVM injects virtual interrupts, and the guest's own interface state (ICH_VMCR_EL2: its
  * priority mask and group enables; ICH_AP1R0_EL2: active priorities). Virtual interrupts are
- * Group 1, priority ARCH_VIRQ_PRIORITY, purely virtual (no HW link to a physical one).
+ * Group 1, priority ARCH_VIRQ_PRIORITY unless the partition's emulated GIC gives one (then
+ * the priority the guest wrote there), purely virtual (no HW link to a physical one).
  * RVM uses at most ARCH_VGIC_LRS list registers (GICv3 has 1 to 16; QEMU's TCG GIC has 4).
  */
 #define ARCH_VGIC_LRS      4
@@ -214,12 +215,15 @@ unsigned arch_vgic_cpu_init(void);
 void arch_vgic_save(struct arch_vgic *g); /* and clear the hardware's list registers */
 void arch_vgic_load(const struct arch_vgic *g);
 /*
- * The live interface on this CPU (the running vCPU's). Make vintid pending: true if it is
- * (it was already, or a free list register took it), false if all are busy. Holds: is it in
- * a list register, pending or active (not yet ended by the guest)?
+ * The live interface on this CPU (the running vCPU's). Make vintid pending at priority prio
+ * (kept if it is already in a list register): true if it is (it was already, or a free list
+ * register took it), false if all are busy. Holds: is it in a list register, pending or
+ * active (not yet ended by the guest)? State: its list register's state field (bit 0
+ * pending, bit 1 active; 0: in none).
  */
-bool arch_vgic_live_add(uint32_t vintid);
+bool arch_vgic_live_add(uint32_t vintid, uint8_t prio);
 bool arch_vgic_live_holds(uint32_t vintid);
+unsigned arch_vgic_live_state(uint32_t vintid);
 /* Mask (true) or unmask the live EL1 virtual timer's interrupt output (CNTV_CTL.IMASK). */
 void arch_vtimer_mask(bool mask);
 /* Does the live interface hold an interrupt the guest has not yet taken (state pending)? */
