@@ -130,7 +130,7 @@ bool arch_mmu_wxn(void);
 #define ARCH_S2_EXEC   2u
 #define ARCH_S2_DEVICE 4u
 #define ARCH_S2_BLOCKS 8u /* 2 MiB blocks where IPA and PA are 2 MiB aligned (RAM) */
-typedef uint64_t (*arch_page_alloc_fn)(void *ctx); /* a zeroable 4 KiB page, 0 if none */
+typedef uint64_t (*arch_page_alloc_fn)(void *ctx);         /* a zeroable 4 KiB page, 0 if none */
 typedef void (*arch_page_free_fn)(void *ctx, uint64_t pa); /* a page alloc gave, given back */
 /* A partition's IPA space is 2^bits bytes, bits within these (and the CPU's PA size). */
 #define ARCH_S2_IPA_MIN_BITS 31
@@ -156,8 +156,8 @@ unsigned arch_s2_table_pages(const uint64_t *root, unsigned *blocks);
 /*
  * A stage-2 space no vCPU will enter again (its partition destroyed): every TLB and
  * walk-cache entry of vmid flushed (on every CPU, completed), and only then every table
- * page, all levels, each after the tables below it (the root last), handed to free_page. Returns how
- * many pages it gave back (0 for a NULL root).
+ * page, all levels, each after the tables below it (the root last), handed to free_page. Returns
+ * how many pages it gave back (0 for a NULL root).
  */
 unsigned arch_s2_free(uint64_t *root, uint16_t vmid, arch_page_free_fn free_page, void *ctx);
 void arch_s2_publish(void); /* DSB ISHST: descriptors written so far reach the walkers */

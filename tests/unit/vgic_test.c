@@ -185,12 +185,12 @@ static void disabled_ppi_waits_and_goes_out_at_the_guests_priority_once_enabled(
 
         assert_int_equal(vgic_init(&g, 2, NULL), VGIC_OK);
         dwrite(0, 4, 2);
-        rwrite(0x20000 + 0x10000 + 0x80, 4, 0xffffffff); /* vCPU 1: all group 1 */
+        rwrite(0x20000 + 0x10000 + 0x80, 4, 0xffffffff);       /* vCPU 1: all group 1 */
         rwrite(0x20000 + 0x10000 + 0x400 + 24, 4, 0x60000000); /* 27: 0x60 (a word write) */
         assert_int_equal(vgic_raise(&g, 1, 27), VGIC_OK);      /* the timer fires, disabled */
         assert_int_equal(vgic_peek(&g, 1, NULL), VGIC_SPURIOUS);
         assert_int_equal(vgic_next(&g, 1, &prio), VGIC_SPURIOUS);
-        assert_true(vgic_waiting(&g, 1, 27)); /* kept: its source stays masked */
+        assert_true(vgic_waiting(&g, 1, 27));  /* kept: its source stays masked */
         assert_false(vgic_waiting(&g, 0, 27)); /* banked: vCPU 0's 27 is another one */
         assert_int_equal(rread(0x20000 + 0x10000 + 0x200, 4), 1u << 27);
         assert_int_equal(rread(0x10000 + 0x200, 4), 0);
