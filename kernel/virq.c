@@ -13,6 +13,10 @@
 #include "hal/timer.h"
 #include "kernel/percpu.h"
 #include "kernel/run.h"
+#include "partition/vdev.h"
+#ifdef RVM_WITH_LINUX
+#include "partition/vgic.h"
+#endif
 
 /*
  * Move the raised vINTIDs of one bitmap (bit n = vINTID base + n) into list registers;
@@ -25,7 +29,8 @@ static uint64_t virq_deliver(struct vcpu *v, uint64_t *bitmap, uint32_t base)
 
         while (raised != 0) {
                 uint64_t bit = raised & -raised;
-                if (!arch_vgic_live_add(base + (uint32_t)__builtin_ctzll(raised))) {
+                if (!arch_vgic_live_add(base + (uint32_t)__builtin_ctzll(raised),
+                                        ARCH_VIRQ_PRIORITY)) {
                         __atomic_or_fetch(bitmap, raised, __ATOMIC_RELAXED);
                         break;
                 }
@@ -36,17 +41,90 @@ static uint64_t virq_deliver(struct vcpu *v, uint64_t *bitmap, uint32_t base)
         return done;
 }
 
+#ifdef RVM_WITH_LINUX
+static unsigned live_state(uint32_t intid, void *ctx)
+{
+        (void)ctx;
+        return arch_vgic_live_state(intid);
+}
+
+/*
+ * A partition with an emulated GICv3 (partition/vgic.c; run_lock held): vINTIDs 0..63 raised
+ * for v become pending there (an SPI wherever it is routed), what its list registers hold is
+ * folded back (ended interrupts leave them; pending and active stay visible to the guest's
+ * ISPENDR/ISACTIVER reads), and the interrupts the guest has enabled move into free list
+ * registers, highest priority first, at the priority the guest gave each. A disabled one
+ * (or its group) stays pending there: a later enable (partition/vdev.c raises it again then)
+ * delivers it. The list registers are the live ones: v runs on this CPU.
+ */
+static void vgic_deliver(struct vcpu *v, struct vgic *g)
+{
+        uint64_t raised = __atomic_exchange_n(&v->virq_pending, 0, __ATOMIC_ACQUIRE);
+        uint8_t prio = ARCH_VIRQ_PRIORITY;
+
+        for (; raised != 0; raised &= raised - 1) {
+                (void)vgic_raise(g, v->index, (uint32_t)__builtin_ctzll(raised));
+        }
+        vgic_fold(g, v->index, live_state, NULL);
+        for (;;) {
+                uint32_t intid = vgic_next(g, v->index, &prio);
+                if (intid == VGIC_SPURIOUS) {
+                        break;
+                }
+                if (!arch_vgic_live_add(intid, prio)) {
+                        (void)vgic_raise(g, v->index, intid); /* no free list register: kept */
+                        break;
+                }
+                v->virqs++;
+        }
+}
+#endif
+
+/* v's emulated GICv3, or NULL: a small guest without one (the list registers only). */
+static struct vgic *vgic_of(const struct vcpu *v)
+{
+#ifdef RVM_WITH_LINUX
+        return vdev_vgic(v->part);
+#else
+        (void)v;
+        return NULL;
+#endif
+}
+
+/* Is vintid raised for v and not yet in a list register (its source must stay masked)? */
+static bool on_its_way(struct vcpu *v, struct vgic *g, uint32_t vintid)
+{
+        if ((__atomic_load_n(&v->virq_pending, __ATOMIC_RELAXED) & (1ULL << vintid)) != 0) {
+                return true;
+        }
+#ifdef RVM_WITH_LINUX
+        return g != NULL && vgic_waiting(g, v->index, vintid);
+#else
+        (void)g;
+        return false;
+#endif
+}
+
 /*
  * Virtual interrupts of the vCPU about to be entered on this CPU. A level-triggered source
  * (its virtual timer, a leased device's SPI) is masked by RVM when it fires and unmasked
  * once the guest's EOI has emptied its list register: a level that is still high then fires
  * again, as on hardware. Raised vINTIDs move into free list registers first (those that
  * find none stay raised for the next entry), so a source is never unmasked while its
- * interrupt is still on its way to the guest.
+ * interrupt is still on its way to the guest (raised, or pending in the emulated GIC, where
+ * a disabled one waits). g: v's emulated GIC (run_lock held) or NULL.
  */
-void virq_sync(struct vcpu *v)
+static void sync(struct vcpu *v, struct vgic *g)
 {
+#ifdef RVM_WITH_LINUX
+        if (g != NULL) {
+                vgic_deliver(v, g);
+        } else {
+                virq_deliver(v, &v->virq_pending, 0);
+        }
+#else
         virq_deliver(v, &v->virq_pending, 0);
+#endif
         /* Doorbells the guest has taken and ended leave the queued set (see virq_raise). */
         uint64_t queued = __atomic_load_n(&v->doorbell_queued, __ATOMIC_RELAXED);
         for (uint64_t q = queued; q != 0; q &= q - 1) {
@@ -61,8 +139,7 @@ void virq_sync(struct vcpu *v)
                 uint32_t vintid = (uint32_t)__builtin_ctzll(masked);
                 uint64_t bit = 1ULL << vintid;
                 masked &= masked - 1;
-                if (arch_vgic_live_holds(vintid) ||
-                    (__atomic_load_n(&v->virq_pending, __ATOMIC_RELAXED) & bit) != 0) {
+                if (arch_vgic_live_holds(vintid) || on_its_way(v, g, vintid)) {
                         continue; /* not yet ended by the guest */
                 }
                 /* Claim the bit first: a lease ending meanwhile clears it and keeps it masked. */
@@ -75,6 +152,19 @@ void virq_sync(struct vcpu *v)
                         hal_gic_mask_spi(vintid, false);
                 }
         }
+}
+
+void virq_sync(struct vcpu *v)
+{
+        struct vgic *g = vgic_of(v);
+
+        if (g == NULL) {
+                sync(v, NULL); /* lock-free: only this CPU's list registers and v's bitmaps */
+                return;
+        }
+        run_lock_take(); /* the emulated GIC is shared with the other vCPUs' traps */
+        sync(v, g);
+        run_lock_give();
 }
 
 void virq_forward(struct vcpu *v, uint32_t intid)
@@ -147,6 +237,18 @@ static void vtimer_irq(unsigned intid, void *ctx)
         }
 }
 
+/* Does the emulated GIC hold an interrupt for v that it can take but no list register took? */
+static bool deliverable(const struct vcpu *v, const struct vgic *g)
+{
+#ifdef RVM_WITH_LINUX
+        return g != NULL && vgic_peek(g, v->index, NULL) != VGIC_SPURIOUS;
+#else
+        (void)v;
+        (void)g;
+        return false;
+#endif
+}
+
 /*
  * WFI / WFE. A vCPU that has enabled its virtual interrupts and has none pending sleeps in
  * WFI until one is raised for it (virq_raise) or its virtual timer's deadline passes
@@ -158,8 +260,9 @@ void virq_wfx(struct vcpu *v, bool wfe)
 {
         /* First what the entry path would do: deliver raised interrupts, unmask sources the
          * guest has ended (a level still high fires again on the way back in). */
-        virq_sync(v);
-        if (wfe || !arch_vgic_live_enabled() || arch_vgic_live_pending() ||
+        struct vgic *g = vgic_of(v);
+        sync(v, g); /* run_lock held */
+        if (wfe || !arch_vgic_live_enabled() || arch_vgic_live_pending() || deliverable(v, g) ||
             (__atomic_load_n(&v->virq_pending, __ATOMIC_RELAXED) |
              __atomic_load_n(&v->doorbell_pending, __ATOMIC_RELAXED)) != 0) {
                 run_yield();

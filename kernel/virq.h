@@ -37,7 +37,9 @@ static inline bool virq_attention(const struct vcpu *v)
                 __atomic_load_n(&v->doorbell_pending, __ATOMIC_RELAXED) |
                 __atomic_load_n(&v->virq_masked, __ATOMIC_RELAXED)) != 0;
 }
-/* Deliver and unmask for v, the vCPU about to be entered on this CPU (no lock needed). */
+/* Deliver and unmask for v, the vCPU about to be entered on this CPU (run_lock not held:
+ * lock-free, except for a partition with an emulated GICv3, whose state it takes the lock
+ * for). */
 void virq_sync(struct vcpu *v);
 
 /* The vCPU's WFI (wfe false) or WFE: sleep, or give the slice away. */

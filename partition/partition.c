@@ -84,6 +84,17 @@ static void release_memory(struct partition *p)
         }
 }
 
+/* Destroyed: its stage-2 tables, every level, go back to the allocator once its VMID's TLB
+ * entries are flushed (arch_s2_free). It never runs again, so no VTTBR names them. */
+static void free_tables(struct partition *p)
+{
+        if (env.free_page == NULL || p->s2_root == NULL) {
+                return;
+        }
+        (void)arch_s2_free(p->s2_root, p->vmid, env.free_page, env.alloc_ctx);
+        p->s2_root = NULL;
+}
+
 enum part_err part_set_state(struct partition *p, enum part_state next, uint32_t actor)
 {
         if (!part_transition_ok(p->state, next)) {
@@ -101,6 +112,9 @@ enum part_err part_set_state(struct partition *p, enum part_state next, uint32_t
         witness_state(p, old, next, actor);
         if (next == PART_STOPPED || next == PART_FAULTED || next == PART_DESTROYED) {
                 release_memory(p);
+        }
+        if (next == PART_DESTROYED) {
+                free_tables(p);
         }
         return PART_OK;
 }

@@ -212,6 +212,7 @@ unsigned part_vcpus_on(const struct partition *p);
 /* Hooks the partition module needs from the kernel (set once at boot). */
 struct part_env {
         arch_page_alloc_fn alloc_page; /* page for tables */
+        arch_page_free_fn free_page;   /* one given back (optional: NULL keeps them) */
         void *alloc_ctx;
         /* RAM for a guest: count contiguous pages, returns physical address or 0. */
         uint64_t (*alloc_ram)(void *ctx, uint64_t pages);

@@ -244,6 +244,16 @@ static bool vgicv3_write(struct vdev *d, uint64_t offset, unsigned width, uint64
                         vuart_irq_update(&vdevs[i]);
                 }
         }
+        /* ... and an interrupt that waited pending (disabled, its group disabled, routed
+         * elsewhere) may be deliverable now: raised again, its vCPU is woken or made to trap
+         * and takes it from the distributor's state (kernel/virq.c). */
+        struct vgic *g = vgic_of(d);
+        for (uint32_t c = 0; c < g->cpus && c < d->part->nr_vcpus; c++) {
+                uint32_t intid = vgic_peek(g, c, NULL);
+                if (intid < 64 && sink.irq != NULL) {
+                        sink.irq(d->part, c, intid);
+                }
+        }
         return true;
 }
 
@@ -253,6 +263,17 @@ static const struct vdev_ops vgicv3_ops = {
     .read = vgicv3_read,
     .write = vgicv3_write,
 };
+
+struct vgic *vdev_vgic(const struct partition *p)
+{
+        return p->id >= 1 && p->id <= PART_MAX && has_vgic(p) ? &vgics[p->id - 1] : NULL;
+}
+#else
+struct vgic *vdev_vgic(const struct partition *p)
+{
+        (void)p;
+        return NULL;
+}
 #endif
 
 /* ---- registry and dispatch ---- */

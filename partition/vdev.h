@@ -88,6 +88,10 @@ bool vdev_console_attach(struct partition *p, bool on);
  * the guest's receiver is disabled or the FIFO is full; the caller keeps the rest). */
 size_t vdev_console_input(struct partition *p, const uint8_t *bytes, size_t n);
 
+/* p's emulated GICv3 distributor and redistributors (kernel/virq.c delivers from its
+ * state), or NULL when p has none. */
+struct vgic *vdev_vgic(const struct partition *p);
+
 /* The attached devices, for the monitor. */
 unsigned vdev_total(void);
 const struct vdev *vdev_get(unsigned i);

@@ -110,7 +110,9 @@ static uint32_t bits_access(struct vgic *g, uint32_t vcpu, uint32_t base, enum b
                         break;
                 }
                 if (!write) {
-                        out |= (uint32_t)*field << i;
+                        /* pending: raised here or still pending in its list register */
+                        bool shown = *field || (field == &q->pending && q->in_lr && q->lr_pending);
+                        out |= (uint32_t)shown << i;
                 } else if (op == B_GROUP) {
                         *field = bit;
                 } else if (bit) {
@@ -387,7 +389,8 @@ uint32_t vgic_sgi1r(struct vgic *g, uint32_t vcpu, uint64_t value)
         return mask;
 }
 
-uint32_t vgic_next(struct vgic *g, uint32_t vcpu, uint8_t *prio)
+/* The best interrupt deliverable to vcpu (see vgic_next), or VGIC_SPURIOUS. */
+static uint32_t best_for(const struct vgic *g, uint32_t vcpu, uint8_t *prio)
 {
         uint32_t best = VGIC_SPURIOUS;
         uint8_t best_prio = 0xff;
@@ -396,7 +399,7 @@ uint32_t vgic_next(struct vgic *g, uint32_t vcpu, uint8_t *prio)
                 return VGIC_SPURIOUS;
         }
         for (uint32_t id = 0; id < VGIC_NR_IRQS; id++) {
-                struct vgic_irq *q = irq_at(g, vcpu, id);
+                const struct vgic_irq *q = irq_at((struct vgic *)g, vcpu, id);
                 uint32_t grp = q->group1 ? GICD_CTLR_GRP1 : GICD_CTLR_GRP0;
 
                 if (!q->pending || !q->enabled || (g->ctlr & grp) == 0) {
@@ -410,11 +413,59 @@ uint32_t vgic_next(struct vgic *g, uint32_t vcpu, uint8_t *prio)
                         best_prio = q->prio;
                 }
         }
-        if (best != VGIC_SPURIOUS) {
-                irq_at(g, vcpu, best)->pending = false;
-                if (prio != NULL) {
-                        *prio = best_prio;
-                }
+        if (best != VGIC_SPURIOUS && prio != NULL) {
+                *prio = best_prio;
         }
         return best;
+}
+
+uint32_t vgic_peek(const struct vgic *g, uint32_t vcpu, uint8_t *prio)
+{
+        return best_for(g, vcpu, prio);
+}
+
+uint32_t vgic_next(struct vgic *g, uint32_t vcpu, uint8_t *prio)
+{
+        uint32_t best = best_for(g, vcpu, prio);
+
+        if (best != VGIC_SPURIOUS) {
+                struct vgic_irq *q = irq_at(g, vcpu, best);
+
+                q->pending = false;
+                q->in_lr = true;
+                q->lr_pending = true;
+                q->lr_cpu = (uint8_t)vcpu;
+        }
+        return best;
+}
+
+bool vgic_waiting(const struct vgic *g, uint32_t vcpu, uint32_t intid)
+{
+        const struct vgic_irq *q;
+
+        if (g == NULL || vcpu >= g->cpus) {
+                return false;
+        }
+        q = irq_at((struct vgic *)g, vcpu, intid);
+        return q != NULL && q->pending;
+}
+
+void vgic_fold(struct vgic *g, uint32_t vcpu, unsigned (*lr_state)(uint32_t intid, void *ctx),
+               void *ctx)
+{
+        if (g == NULL || vcpu >= g->cpus || lr_state == NULL) {
+                return;
+        }
+        for (uint32_t id = 0; id < VGIC_NR_IRQS; id++) {
+                struct vgic_irq *q = irq_at(g, vcpu, id);
+                unsigned s;
+
+                if (!q->in_lr || q->lr_cpu != vcpu) {
+                        continue;
+                }
+                s = lr_state(id, ctx);
+                q->in_lr = s != 0;
+                q->lr_pending = (s & VGIC_LR_PENDING) != 0;
+                q->active = (s & VGIC_LR_ACTIVE) != 0;
+        }
 }

@@ -4,7 +4,10 @@
  * falls in the distributor's 64 KiB or the redistributors' region (two 64 KiB frames per
  * vCPU: RD, then SGI), and asks it what to deliver: vgic_next() names the highest-
  * priority interrupt that is pending, enabled and routed to a vCPU, and hands it over
- * (its pending bit moves to the list register that the kernel fills).
+ * (its pending bit moves to the list register that the kernel fills, at the priority the
+ * guest gave it). What the list registers hold is folded back (vgic_fold) each time the
+ * kernel delivers, so GICR_ISPENDR0/ISACTIVER0 and GICD_ISPENDR/ISACTIVER reads show an
+ * interrupt that sits in a list register as pending or active there, not as gone.
  *
  * Model: one security state (GICD_CTLR.DS = 1, ARE = 1), group 1 only in practice (the
  * group registers are stored and read back), no LPIs, no ITS. SGIs are edge, PPIs and
@@ -38,6 +41,11 @@ struct vgic_irq {
         bool active;
         bool group1;
         bool edge; /* ICFGR: 1 edge, 0 level */
+        /* handed to a list register of vCPU lr_cpu and not yet seen ended there; lr_pending:
+         * pending (not yet taken by the guest) at the last look */
+        bool in_lr;
+        bool lr_pending;
+        uint8_t lr_cpu;
 };
 
 struct vgic_cpu {
@@ -79,5 +87,21 @@ uint32_t vgic_spi_target(const struct vgic *g, uint32_t intid);
  * enabled, its group enabled and routed to vcpu: returns its id and clears its pending
  * bit (the list register holds it now), or VGIC_SPURIOUS when there is none. */
 uint32_t vgic_next(struct vgic *g, uint32_t vcpu, uint8_t *prio);
+/* The same choice, changing nothing (VGIC_SPURIOUS: nothing deliverable is waiting). */
+uint32_t vgic_peek(const struct vgic *g, uint32_t vcpu, uint8_t *prio);
+
+/* Is intid raised for vcpu and not yet handed to a list register (enabled or not)? */
+bool vgic_waiting(const struct vgic *g, uint32_t vcpu, uint32_t intid);
+
+/* What a list register of the vCPU says of an interrupt handed to it. */
+#define VGIC_LR_PENDING 1u
+#define VGIC_LR_ACTIVE  2u
+/*
+ * Fold the list registers of vcpu back into the emulated state: for every interrupt handed
+ * to vcpu (vgic_next), lr_state(intid, ctx) says what its list register holds (0: empty,
+ * the guest has ended it; then it is neither pending there nor active).
+ */
+void vgic_fold(struct vgic *g, uint32_t vcpu, unsigned (*lr_state)(uint32_t intid, void *ctx),
+               void *ctx);
 
 #endif

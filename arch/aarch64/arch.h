@@ -130,7 +130,8 @@ bool arch_mmu_wxn(void);
 #define ARCH_S2_EXEC   2u
 #define ARCH_S2_DEVICE 4u
 #define ARCH_S2_BLOCKS 8u /* 2 MiB blocks where IPA and PA are 2 MiB aligned (RAM) */
-typedef uint64_t (*arch_page_alloc_fn)(void *ctx); /* a zeroable 4 KiB page, 0 if none */
+typedef uint64_t (*arch_page_alloc_fn)(void *ctx);         /* a zeroable 4 KiB page, 0 if none */
+typedef void (*arch_page_free_fn)(void *ctx, uint64_t pa); /* a page alloc gave, given back */
 /* A partition's IPA space is 2^bits bytes, bits within these (and the CPU's PA size). */
 #define ARCH_S2_IPA_MIN_BITS 31
 #define ARCH_S2_IPA_MAX_BITS 39
@@ -152,6 +153,13 @@ bool arch_s2_translate(const uint64_t *root, ipa_t ipa, bool write, pa_t *pa);
 bool arch_s2_translate_ram(const uint64_t *root, ipa_t ipa, pa_t *pa);
 /* Table pages reachable from root, the root included; *blocks (if given) counts blocks. */
 unsigned arch_s2_table_pages(const uint64_t *root, unsigned *blocks);
+/*
+ * A stage-2 space no vCPU will enter again (its partition destroyed): every TLB and
+ * walk-cache entry of vmid flushed (on every CPU, completed), and only then every table
+ * page, all levels, each after the tables below it (the root last), handed to free_page. Returns
+ * how many pages it gave back (0 for a NULL root).
+ */
+unsigned arch_s2_free(uint64_t *root, uint16_t vmid, arch_page_free_fn free_page, void *ctx);
 void arch_s2_publish(void); /* DSB ISHST: descriptors written so far reach the walkers */
 void arch_s2_flush_vmid(uint16_t vmid);
 void arch_s2_flush_all(void);
@@ -198,7 +206,8 @@ void arch_fp_trap(bool on);
  * A vCPU's virtual GIC CPU interface (arch/aarch64/vgic.c): the list registers through which
  * RVM injects virtual interrupts, and the guest's own interface state (ICH_VMCR_EL2: its
  * priority mask and group enables; ICH_AP1R0_EL2: active priorities). Virtual interrupts are
- * Group 1, priority ARCH_VIRQ_PRIORITY, purely virtual (no HW link to a physical one).
+ * Group 1, priority ARCH_VIRQ_PRIORITY unless the partition's emulated GIC gives one (then
+ * the priority the guest wrote there), purely virtual (no HW link to a physical one).
  * RVM uses at most ARCH_VGIC_LRS list registers (GICv3 has 1 to 16; QEMU's TCG GIC has 4).
  */
 #define ARCH_VGIC_LRS      4
@@ -214,12 +223,15 @@ unsigned arch_vgic_cpu_init(void);
 void arch_vgic_save(struct arch_vgic *g); /* and clear the hardware's list registers */
 void arch_vgic_load(const struct arch_vgic *g);
 /*
- * The live interface on this CPU (the running vCPU's). Make vintid pending: true if it is
- * (it was already, or a free list register took it), false if all are busy. Holds: is it in
- * a list register, pending or active (not yet ended by the guest)?
+ * The live interface on this CPU (the running vCPU's). Make vintid pending at priority prio
+ * (kept if it is already in a list register): true if it is (it was already, or a free list
+ * register took it), false if all are busy. Holds: is it in a list register, pending or
+ * active (not yet ended by the guest)? State: its list register's state field (bit 0
+ * pending, bit 1 active; 0: in none).
  */
-bool arch_vgic_live_add(uint32_t vintid);
+bool arch_vgic_live_add(uint32_t vintid, uint8_t prio);
 bool arch_vgic_live_holds(uint32_t vintid);
+unsigned arch_vgic_live_state(uint32_t vintid);
 /* Mask (true) or unmask the live EL1 virtual timer's interrupt output (CNTV_CTL.IMASK). */
 void arch_vtimer_mask(bool mask);
 /* Does the live interface hold an interrupt the guest has not yet taken (state pending)? */

@@ -290,3 +290,29 @@ unsigned arch_s2_table_pages(const uint64_t *root, unsigned *blocks)
         }
         return n;
 }
+
+/* Give back the tables below table (a table at level shift), then table itself. */
+static unsigned free_tables(uint64_t *table, unsigned shift, arch_page_free_fn free_page, void *ctx)
+{
+        unsigned n = 1;
+
+        for (unsigned i = 0; i < 512 && shift > 12; i++) {
+                if (is_table(table[i])) {
+                        n += free_tables(table_of(table[i]), shift - 9, free_page, ctx);
+                }
+        }
+        free_page(ctx, (uint64_t)(uintptr_t)table);
+        return n;
+}
+
+unsigned arch_s2_free(uint64_t *root, uint16_t vmid, arch_page_free_fn free_page, void *ctx)
+{
+        if (root == NULL || free_page == NULL) {
+                return 0;
+        }
+        /* No VTTBR names root any more (its vCPUs are gone); no TLB or walk cache of the
+         * VMID may still name a table page either before one is reused. */
+        arch_s2_publish();
+        arch_s2_flush_vmid(vmid); /* DSB ISHST, TLBI VMALLS12E1IS, DSB ISH */
+        return free_tables(root, 30, free_page, ctx);
+}

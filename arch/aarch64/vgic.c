@@ -113,15 +113,15 @@ static int lr_slot(const uint64_t *lr, unsigned n, uint32_t vintid)
         return free_slot;
 }
 
-static uint64_t lr_with_pending(uint64_t old, uint32_t vintid)
+static uint64_t lr_with_pending(uint64_t old, uint32_t vintid, uint8_t prio)
 {
         if ((old & LR_STATE) != 0) {
                 return old | LR_PENDING; /* active: now active and pending again */
         }
-        return LR_PENDING | LR_GROUP1 | (uint64_t)ARCH_VIRQ_PRIORITY << LR_PRIO_SH | vintid;
+        return LR_PENDING | LR_GROUP1 | (uint64_t)prio << LR_PRIO_SH | vintid;
 }
 
-bool arch_vgic_live_add(uint32_t vintid)
+bool arch_vgic_live_add(uint32_t vintid, uint8_t prio)
 {
         uint64_t lr[ARCH_VGIC_LRS];
 
@@ -132,7 +132,7 @@ bool arch_vgic_live_add(uint32_t vintid)
         if (i < 0) {
                 return false;
         }
-        lr_write((unsigned)i, lr_with_pending(lr[i], vintid));
+        lr_write((unsigned)i, lr_with_pending(lr[i], vintid, prio));
         return true;
 }
 
@@ -145,6 +145,17 @@ bool arch_vgic_live_holds(uint32_t vintid)
                 }
         }
         return false;
+}
+
+unsigned arch_vgic_live_state(uint32_t vintid)
+{
+        for (unsigned i = 0; i < lrs; i++) {
+                uint64_t v = lr_read(i);
+                if ((v & LR_STATE) != 0 && (v & LR_VINTID) == vintid) {
+                        return (unsigned)((v & LR_STATE) >> LR_STATE_SH); /* 1 pending, 2 active */
+                }
+        }
+        return 0;
 }
 
 bool arch_vgic_live_pending(void)

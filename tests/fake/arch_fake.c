@@ -196,6 +196,23 @@ void arch_s2_flush_vmid(uint16_t vmid)
         (void)vmid;
 }
 
+/* A destroyed space: its pages unmapped, its root (the one table page here) given back. */
+unsigned arch_s2_free(uint64_t *root, uint16_t vmid, arch_page_free_fn free_page, void *ctx)
+{
+        if (root == NULL || free_page == NULL) {
+                return 0;
+        }
+        (void)vmid;
+        for (unsigned i = 0; i < MAP_SLOTS; i++) {
+                if (map[i].root == root && !map[i].dead) {
+                        map[i].dead = true;
+                        map[i].root = NULL;
+                }
+        }
+        free_page(ctx, (uint64_t)(uintptr_t)root);
+        return 1;
+}
+
 void arch_s2_flush_all(void) {}
 void arch_s2_publish(void) {}
 

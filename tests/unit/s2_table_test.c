@@ -2,7 +2,8 @@
  * tests/unit/s2_table_test.c: partitions' stage-2 tables (arch/aarch64/s2_table.c) on the
  * host: 256 MiB of RAM mapped with 2 MiB blocks, a 4 KiB change inside a block splitting it
  * break-before-make while the rest still translates, and pages where alignment does not allow
- * blocks. The hardware steps (DSB, TLBI) are counted stubs; the output addresses are never
+ * blocks; a destroyed partition's tables, every level, given back after its VMID's flush.
+ * The hardware steps (DSB, TLBI) are counted stubs; the output addresses are never
  * dereferenced, only the tables (host memory) are.
  */
 #include <setjmp.h>
@@ -51,6 +52,24 @@ static uint64_t *new_root(void)
         uint64_t *root = (uint64_t *)(uintptr_t)table_page(NULL);
         memset(root, 0, 4096);
         return root;
+}
+
+/* The free side: a page table_page gave, given back once, after the VMID was flushed. */
+static unsigned tables_freed, flushes_at_free;
+
+static void table_free(void *ctx, uint64_t pa)
+{
+        assert_ptr_equal(ctx, tables);
+        assert_int_not_equal(flushes, flushes_at_free); /* never before the flush */
+        for (unsigned i = 0; i < tables_given; i++) {
+                if ((uint64_t)(uintptr_t)tables[i] == pa) {
+                        free(tables[i]);
+                        tables[i] = NULL; /* a second free of it finds nothing: fails */
+                        tables_freed++;
+                        return;
+                }
+        }
+        fail_msg("freed a page it was not given: 0x%llx", (unsigned long long)pa);
 }
 
 static int teardown(void **state)
@@ -192,6 +211,47 @@ static void unaligned_ram_takes_pages(void **state)
         assert_false(translates(root, RAM_IPA + 3 * MiB, false, 0));
 }
 
+/* Destroy: every table page allocated, at every level, comes back, each once, the VMID's
+ * TLB flushed before the first; allocated == freed. */
+static void destroy_frees_every_table_page_after_the_flush(void **state)
+{
+        uint64_t *root = new_root();
+        (void)state;
+
+        /* Blocks, a split block (a level-3 table), and pages in another 1 GiB: 5 levels'
+         * worth of tables: root, two level-2, two level-3 (one split, one for the pages). */
+        map_ram(root, RAM_PA, 256 * MiB);
+        assert_int_equal(
+            arch_s2_unmap(root, ipa_init(RAM_IPA + 6 * MiB + 0x5000), 0x1000, 7, table_page, NULL),
+            0);
+        assert_int_equal(arch_s2_map(root, ipa_init(0x80000000ULL), pa_init(RAM_PA + 0x1000),
+                                     0x4000, ARCH_S2_WRITE, 7, table_page, NULL),
+                         0);
+        unsigned in_use = arch_s2_table_pages(root, NULL);
+        assert_int_equal(in_use, 5);
+        assert_int_equal(tables_given, in_use);
+        tables_freed = 0;
+        flushes_at_free = flushes;
+        assert_int_equal(arch_s2_free(root, 7, table_free, tables), in_use);
+        assert_int_equal(tables_freed, tables_given);
+        assert_int_equal(flushes, flushes_at_free + 1);
+        for (unsigned i = 0; i < tables_given; i++) {
+                assert_null(tables[i]);
+        }
+        /* Unaligned RAM: all pages, one level-3 table per 2 MiB. */
+        root = new_root();
+        map_ram(root, RAM_PA + 0x1000, 64 * MiB);
+        in_use = arch_s2_table_pages(root, NULL);
+        assert_int_equal(in_use, 2 + 32); /* root, level 2, 32 level-3 */
+        tables_freed = 0;
+        flushes_at_free = flushes;
+        assert_int_equal(arch_s2_free(root, 7, table_free, tables), in_use);
+        assert_int_equal(tables_freed, tables_given);
+        /* Nothing to free: nothing happens. */
+        assert_int_equal(arch_s2_free(NULL, 7, table_free, tables), 0);
+        assert_int_equal(tables_freed, tables_given);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -200,6 +260,7 @@ int main(void)
             cmocka_unit_test_teardown(remap_inside_block_splits, teardown),
             cmocka_unit_test_teardown(whole_block_unmap_needs_no_table, teardown),
             cmocka_unit_test_teardown(unaligned_ram_takes_pages, teardown),
+            cmocka_unit_test_teardown(destroy_frees_every_table_page_after_the_flush, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

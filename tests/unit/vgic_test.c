@@ -3,6 +3,9 @@
  * (PIDR2, TYPER, CTLR), the redistributor walk (TYPER affinity and Last, in 64-bit and
  * 32-bit halves), waking, enables/priorities/configuration/routing, and delivery by
  * priority to the routed vCPU; SGIs by ICC_SGI1R_EL1; bad accesses refused, never a crash.
+ * The delivery policy kernel/virq.c follows: a disabled interrupt waits pending and goes
+ * out at the guest's priority once enabled; what the list registers hold (vgic_fold) shows
+ * in ISPENDR0/ISACTIVER0 until the guest ends it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -159,8 +162,9 @@ static void delivery_picks_highest_priority_enabled_for_that_vcpu(void **state)
         assert_int_equal(vgic_next(&g, 0, &prio), 27);
         assert_int_equal(prio, 0xa0);
         assert_int_equal(vgic_next(&g, 0, &prio), VGIC_SPURIOUS);
-        /* 28 is pending (ISPENDR0 shows it) and arrives once enabled */
-        assert_int_equal(rread(0x10000 + 0x200, 4), 1u << 28);
+        /* 28 is pending (ISPENDR0 shows it) and arrives once enabled; 27, handed to a list
+         * register that no fold has yet seen emptied, still shows pending there */
+        assert_int_equal(rread(0x10000 + 0x200, 4), (1u << 28) | (1u << 27));
         rwrite(0x10000 + 0x100, 4, 1u << 28);
         assert_int_equal(vgic_next(&g, 0, NULL), 28);
         /* group 1 disabled: nothing */
@@ -171,6 +175,115 @@ static void delivery_picks_highest_priority_enabled_for_that_vcpu(void **state)
         rwrite(0x10000 + 0x280, 4, 1u << 27);
         dwrite(0, 4, 2);
         assert_int_equal(vgic_next(&g, 0, NULL), VGIC_SPURIOUS);
+}
+
+/* The policy as kernel/virq.c runs it: raise, then deliver what vgic_next hands over. */
+static void disabled_ppi_waits_and_goes_out_at_the_guests_priority_once_enabled(void **state)
+{
+        uint8_t prio = 0;
+        (void)state;
+
+        assert_int_equal(vgic_init(&g, 2, NULL), VGIC_OK);
+        dwrite(0, 4, 2);
+        rwrite(0x20000 + 0x10000 + 0x80, 4, 0xffffffff);       /* vCPU 1: all group 1 */
+        rwrite(0x20000 + 0x10000 + 0x400 + 24, 4, 0x60000000); /* 27: 0x60 (a word write) */
+        assert_int_equal(vgic_raise(&g, 1, 27), VGIC_OK);      /* the timer fires, disabled */
+        assert_int_equal(vgic_peek(&g, 1, NULL), VGIC_SPURIOUS);
+        assert_int_equal(vgic_next(&g, 1, &prio), VGIC_SPURIOUS);
+        assert_true(vgic_waiting(&g, 1, 27));  /* kept: its source stays masked */
+        assert_false(vgic_waiting(&g, 0, 27)); /* banked: vCPU 0's 27 is another one */
+        assert_int_equal(rread(0x20000 + 0x10000 + 0x200, 4), 1u << 27);
+        assert_int_equal(rread(0x10000 + 0x200, 4), 0);
+        /* a second raise while it waits is the same pending interrupt */
+        assert_int_equal(vgic_raise(&g, 1, 27), VGIC_OK);
+        rwrite(0x20000 + 0x10000 + 0x100, 4, 1u << 27); /* ISENABLER0 */
+        assert_int_equal(vgic_peek(&g, 1, &prio), 27);  /* peek changes nothing */
+        assert_int_equal(prio, 0x60);
+        assert_int_equal(vgic_peek(&g, 1, NULL), 27);
+        assert_true(vgic_waiting(&g, 1, 27));
+        prio = 0;
+        assert_int_equal(vgic_next(&g, 1, &prio), 27);
+        assert_int_equal(prio, 0x60); /* the list register's priority field */
+        assert_false(vgic_waiting(&g, 1, 27));
+        assert_int_equal(vgic_next(&g, 1, NULL), VGIC_SPURIOUS);
+        assert_int_equal(vgic_next(&g, 0, NULL), VGIC_SPURIOUS);
+        /* disabled again before the next one: it waits again, nothing is lost */
+        rwrite(0x20000 + 0x10000 + 0x180, 4, 1u << 27); /* ICENABLER0 */
+        assert_int_equal(vgic_raise(&g, 1, 27), VGIC_OK);
+        assert_int_equal(vgic_next(&g, 1, NULL), VGIC_SPURIOUS);
+        rwrite(0x20000 + 0x10000 + 0x400 + 27, 1, 0x20); /* a new priority meanwhile */
+        rwrite(0x20000 + 0x10000 + 0x100, 4, 1u << 27);
+        assert_int_equal(vgic_next(&g, 1, &prio), 27);
+        assert_int_equal(prio, 0x20);
+}
+
+/* A fake set of list registers for vgic_fold: state by intid. */
+static unsigned lr_states[VGIC_NR_IRQS];
+
+static unsigned fake_lr(uint32_t intid, void *ctx)
+{
+        assert_ptr_equal(ctx, lr_states);
+        return intid < VGIC_NR_IRQS ? lr_states[intid] : 0;
+}
+
+static void list_register_state_shows_in_pending_and_active_reads(void **state)
+{
+        const uint32_t ispendr0 = 0x10000 + 0x200, isactiver0 = 0x10000 + 0x300;
+        (void)state;
+
+        memset(lr_states, 0, sizeof(lr_states));
+        assert_int_equal(vgic_init(&g, 2, NULL), VGIC_OK);
+        dwrite(0, 4, 2);
+        rwrite(0x10000 + 0x80, 4, 0xffffffff);
+        rwrite(0x10000 + 0x100, 4, (1u << 27) | (1u << 1)); /* timer, SGI 1 */
+        dwrite(0x0080 + 4, 4, 0xffffffff);
+        dwrite(0x0100 + 4, 4, 1u << 1); /* SPI 33 to vCPU 0 */
+
+        assert_int_equal(vgic_raise(&g, 0, 27), VGIC_OK);
+        assert_int_equal(vgic_raise(&g, 0, 33), VGIC_OK);
+        assert_int_equal(vgic_next(&g, 0, NULL), 27);
+        assert_int_equal(vgic_next(&g, 0, NULL), 33);
+        lr_states[27] = VGIC_LR_PENDING;
+        lr_states[33] = VGIC_LR_PENDING;
+        /* handed over: still pending as the guest sees it, not gone */
+        assert_int_equal(rread(ispendr0, 4), 1u << 27);
+        assert_int_equal(dread(0, 0x0200 + 4, 4), 1u << 1);
+        vgic_fold(&g, 0, fake_lr, lr_states);
+        assert_int_equal(rread(ispendr0, 4), 1u << 27);
+        assert_int_equal(rread(isactiver0, 4), 0);
+        /* the guest took 27 (IAR): active, no longer pending */
+        lr_states[27] = VGIC_LR_ACTIVE;
+        vgic_fold(&g, 0, fake_lr, lr_states);
+        assert_int_equal(rread(ispendr0, 4), 0);
+        assert_int_equal(rread(isactiver0, 4), 1u << 27);
+        /* raised again while active: waits beside it, and is handed over again */
+        assert_int_equal(vgic_raise(&g, 0, 27), VGIC_OK);
+        assert_true(vgic_waiting(&g, 0, 27));
+        assert_int_equal(rread(ispendr0, 4), 1u << 27);
+        assert_int_equal(vgic_next(&g, 0, NULL), 27);
+        lr_states[27] = VGIC_LR_ACTIVE | VGIC_LR_PENDING;
+        vgic_fold(&g, 0, fake_lr, lr_states);
+        assert_int_equal(rread(ispendr0, 4), 1u << 27);
+        assert_int_equal(rread(isactiver0, 4), 1u << 27);
+        /* ended (EOI): the list registers are empty, nothing shows */
+        lr_states[27] = 0;
+        lr_states[33] = 0;
+        vgic_fold(&g, 1, fake_lr, lr_states); /* another vCPU's fold leaves vCPU 0's alone */
+        assert_int_equal(rread(isactiver0, 4), 1u << 27);
+        assert_int_equal(dread(0, 0x0200 + 4, 4), 1u << 1);
+        vgic_fold(&g, 0, fake_lr, lr_states);
+        assert_int_equal(rread(ispendr0, 4), 0);
+        assert_int_equal(rread(isactiver0, 4), 0);
+        assert_int_equal(dread(0, 0x0200 + 4, 4), 0);
+        assert_int_equal(dread(0, 0x0300 + 4, 4), 0);
+        assert_false(g.cpu[0].priv[27].in_lr);
+        assert_int_equal(vgic_next(&g, 0, NULL), VGIC_SPURIOUS);
+        /* bad arguments: nothing happens */
+        vgic_fold(&g, 5, fake_lr, lr_states);
+        vgic_fold(&g, 0, NULL, NULL);
+        assert_false(vgic_waiting(&g, 9, 27));
+        assert_false(vgic_waiting(&g, 0, 500));
+        assert_int_equal(vgic_peek(&g, 9, NULL), VGIC_SPURIOUS);
 }
 
 static void sgi1r_targets_by_list_and_broadcast(void **state)
@@ -271,6 +384,8 @@ int main(void)
             cmocka_unit_test(spi_enable_priority_config_and_routing_round_trip),
             cmocka_unit_test(private_interrupts_are_raz_wi_in_the_distributor),
             cmocka_unit_test(delivery_picks_highest_priority_enabled_for_that_vcpu),
+            cmocka_unit_test(disabled_ppi_waits_and_goes_out_at_the_guests_priority_once_enabled),
+            cmocka_unit_test(list_register_state_shows_in_pending_and_active_reads),
             cmocka_unit_test(sgi1r_targets_by_list_and_broadcast),
             cmocka_unit_test(bad_accesses_are_refused_and_change_nothing),
             cmocka_unit_test(reserved_offsets_read_as_zero_and_ignore_writes),
