@@ -49,13 +49,13 @@
 #include "coherence/coherence.h"
 #include "kernel/console.h"
 #include "kernel/fmt.h"
-#include "kernel/percpu.h"
 #include "kernel/monitor.h"
+#include "kernel/percpu.h"
 #include "kernel/reshape.h"
 #include "kernel/run.h"
 #include "memory/memory.h"
-#include "sched/sched.h"
 #include "partition/share.h"
+#include "sched/sched.h"
 #include "witness/witness.h"
 
 #define COHERE_WITNESS_BP 500 /* pressure changes smaller than this are not witnessed */
@@ -302,9 +302,9 @@ static const char *const place_mode_name[] = {"engine", "naive", "off"};
 static enum place_mode place_mode = PLACE_ENGINE;
 static struct coherence_placement placement; /* 28 KiB: not on the stack */
 static struct coherence_place_verdict place_last;
-static bool place_decided;          /* place_last holds a verdict */
-static uint64_t place_epoch;        /* graph.epochs when a placement was last acted on */
-static uint64_t place_moves;        /* groups moved by the engine since boot */
+static bool place_decided;   /* place_last holds a verdict */
+static uint64_t place_epoch; /* graph.epochs when a placement was last acted on */
+static uint64_t place_moves; /* groups moved by the engine since boot */
 static int16_t place_now[COHERENCE_MAX_NODES];
 #define PLACE_LOG 8
 static char place_log[PLACE_LOG][176]; /* the last moves, as the console said them */
@@ -323,9 +323,7 @@ static int part_cpu(uint32_t partition)
 
 void cohere_count_send(uint32_t from, uint32_t to, uint32_t messages)
 {
-        uint32_t group = part_get(to) != NULL  ? to
-                         : agent_group != NULL ? agent_group(to)
-                                               : 0;
+        uint32_t group = part_get(to) != NULL ? to : agent_group != NULL ? agent_group(to) : 0;
         int cpu = group != 0 ? part_cpu(group) : -1;
         unsigned m = (unsigned)__atomic_load_n(&place_mode, __ATOMIC_RELAXED);
 
@@ -365,13 +363,13 @@ static void place_partition(struct sched *s, uint32_t id, int cpu, int old,
                 return;
         }
         char *line = place_log[place_logged++ % PLACE_LOG];
-        fmt_format(line, sizeof(place_log[0]),
-                   "epoch %llu: partition %u at home on CPU %d (was on %d): crossing weight %llu -> %llu "
-                   "of %llu, gain %u >= %u bp, %llu epochs since the last >= %u",
-                   (unsigned long long)graph.epochs, id, cpu, old,
-                   (unsigned long long)v->current_remote, (unsigned long long)v->proposed_remote,
-                   (unsigned long long)v->total, v->gain_bp, v->threshold_bp,
-                   (unsigned long long)v->epochs_since, v->hold_epochs);
+        fmt_format(
+            line, sizeof(place_log[0]),
+            "epoch %llu: partition %u at home on CPU %d (was on %d): crossing weight %llu -> %llu "
+            "of %llu, gain %u >= %u bp, %llu epochs since the last >= %u",
+            (unsigned long long)graph.epochs, id, cpu, old, (unsigned long long)v->current_remote,
+            (unsigned long long)v->proposed_remote, (unsigned long long)v->total, v->gain_bp,
+            v->threshold_bp, (unsigned long long)v->epochs_since, v->hold_epochs);
         con_printf("coherence: placement: %s\n", line);
 }
 
@@ -433,16 +431,17 @@ static void place_set_mode(enum place_mode m)
 
 static void place_show(void)
 {
-        con_printf("placement: %s; %llu groups moved by the engine since boot", place_mode_name[place_mode],
-                   (unsigned long long)place_moves);
+        con_printf("placement: %s; %llu groups moved by the engine since boot",
+                   place_mode_name[place_mode], (unsigned long long)place_moves);
         if (place_decided) {
                 const struct coherence_place_verdict *v = &place_last;
-                con_printf("; last verdict %s: crossing weight %llu now, %llu proposed, of %llu "
-                           "(gain %u bp, threshold %u bp; %llu epochs since the last, hold %u)",
-                           coherence_reason_name(v->reason), (unsigned long long)v->current_remote,
-                           (unsigned long long)v->proposed_remote, (unsigned long long)v->total,
-                           v->gain_bp, v->threshold_bp, (unsigned long long)v->epochs_since,
-                           v->hold_epochs);
+                con_printf(
+                    "; last verdict %s: crossing weight %llu now, %llu proposed, of %llu "
+                    "(gain %u bp, threshold %u bp; %llu epochs since the last, hold %u)",
+                    coherence_reason_name(v->reason), (unsigned long long)v->current_remote,
+                    (unsigned long long)v->proposed_remote, (unsigned long long)v->total,
+                    v->gain_bp, v->threshold_bp, (unsigned long long)v->epochs_since,
+                    v->hold_epochs);
         }
         con_puts("\n");
         for (uint32_t m = 0; m < 3; m++) {

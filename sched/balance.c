@@ -48,7 +48,8 @@ static struct sched_entity *candidate(const struct sched *s, unsigned src, unsig
         for (unsigned i = 0; i < rq->nr_runnable; i++) {
                 struct sched_entity *e = rq->runnable[i];
 
-                if (e == rq->current || !sched_allowed(e, dst) || !sched_may_leave(s, e, src, dst, 0)) {
+                if (e == rq->current || !sched_allowed(e, dst) ||
+                    !sched_may_leave(s, e, src, dst, 0)) {
                         continue;
                 }
                 if (pick == NULL || sched_better(s, e, pick) == most_urgent) {

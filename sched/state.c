@@ -41,8 +41,7 @@ bool sched_wake(struct sched *s, struct sched_entity *e, uint64_t now)
         replenish(e, now);
         /* Placement: back to its home CPU, unless the home is overloaded. */
         if (e->home >= 0 && e->home != (int)e->cpu && sched_cpu_valid(s, (unsigned)e->home) &&
-            sched_allowed(e, (unsigned)e->home) &&
-            s->rq[e->home].nr_members < SCHED_RQ_CAPACITY &&
+            sched_allowed(e, (unsigned)e->home) && s->rq[e->home].nr_members < SCHED_RQ_CAPACITY &&
             sched_load(s, (unsigned)e->home) <= sched_load(s, e->cpu) + s->params.home_slack) {
                 sched_move(s, e, (unsigned)e->home);
         }
@@ -142,8 +141,8 @@ enum sched_err sched_set_home(struct sched *s, struct sched_entity *e, int cpu, 
         }
         e->home = (int16_t)cpu;
         /* Not running: it moves now (running: at its next wake-up or sched_balance). */
-        if (e->state != SCHED_DETACHED && e->cpu != (unsigned)cpu &&
-            s->rq[e->cpu].current != e && s->rq[cpu].nr_members < SCHED_RQ_CAPACITY) {
+        if (e->state != SCHED_DETACHED && e->cpu != (unsigned)cpu && s->rq[e->cpu].current != e &&
+            s->rq[cpu].nr_members < SCHED_RQ_CAPACITY) {
                 sched_move(s, e, (unsigned)cpu);
         }
         return SCHED_OK;
