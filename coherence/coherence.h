@@ -99,6 +99,9 @@ struct coherence_params {
         uint32_t merge_share_bp;     /* merge when mutual traffic is this share of each side's
                                         external traffic (6000) */
         uint32_t merge_score_bp;     /* ... and the merged group's score reaches this (8000) */
+        uint32_t place_gain_bp;      /* placement: act when it lowers the weight crossing CPUs
+                                        by this share of the weight between groups (1000) */
+        uint32_t place_hold_epochs;  /* ... and this many epochs passed since the last (3) */
 };
 
 struct coherence_graph {
@@ -214,6 +217,7 @@ struct coherence_placement {
         struct coherence_pair pair[COHERENCE_MAX_EDGES];
         uint16_t parent[COHERENCE_MAX_NODES];
         uint16_t size[COHERENCE_MAX_NODES];
+        uint16_t votes[COHERENCE_MAX_CPUS][COHERENCE_MAX_CPUS]; /* coherence_place_decide */
 };
 /* COHERENCE_E_INVAL: cpu_count 0 or over COHERENCE_MAX_CPUS. */
 enum coherence_err coherence_place(const struct coherence_graph *g, uint32_t cpu_count,
@@ -235,6 +239,9 @@ enum coherence_reason {
         COHERENCE_R_LOW_SCORE,    /* merge: merged score below merge_score_bp */
         COHERENCE_R_NOT_ADJACENT, /* merge: DC-11 adjacency precondition false */
         COHERENCE_R_NO_RESOURCES, /* merge: DC-11 resources precondition false */
+        COHERENCE_R_IN_PLACE,     /* placement: every group is already where it would go */
+        COHERENCE_R_LOW_GAIN,     /* placement: the gain is below place_gain_bp */
+        COHERENCE_R_TOO_SOON,     /* placement: fewer than place_hold_epochs since the last */
 };
 const char *coherence_reason_name(enum coherence_reason r);
 
@@ -286,6 +293,32 @@ struct coherence_merge {
 };
 void coherence_merge_propose(const struct coherence_graph *g, uint32_t group_a, uint32_t group_b,
                              const struct coherence_merge_pre *pre, struct coherence_merge *out);
+
+/*
+ * Placement acted on, with hysteresis: given a placement from coherence_place and where each
+ * of its groups runs now (now_cpu[i] for p->group[i], -1 if unknown), first renames the
+ * proposal's CPUs so that as many groups as possible stay where they are (the clusters are
+ * the same, fewer moves), then proposes the move when it lowers the weight crossing CPUs by
+ * at least place_gain_bp of the weight between groups and at least place_hold_epochs epochs
+ * passed since the last placement acted on (epochs_since). The verdict says why not
+ * otherwise: COHERENCE_R_IN_PLACE, COHERENCE_R_LOW_GAIN, COHERENCE_R_TOO_SOON, in that order.
+ */
+struct coherence_place_verdict {
+        enum coherence_reason reason; /* COHERENCE_R_PROPOSED: move the groups that differ */
+        uint64_t total;               /* weight between groups */
+        uint64_t current_remote;      /* ... crossing CPUs where the groups are now */
+        uint64_t proposed_remote;     /* ... crossing CPUs under the proposal */
+        uint32_t gain_bp;             /* 10000 * (current - proposed) / total; 0 if no lower */
+        uint32_t threshold_bp;        /* place_gain_bp */
+        uint64_t epochs_since;        /* since the last placement acted on */
+        uint32_t hold_epochs;         /* place_hold_epochs */
+        uint32_t moves;               /* groups whose CPU the proposal changes */
+};
+/* COHERENCE_E_INVAL for a NULL argument or a placement of more CPUs than COHERENCE_MAX_CPUS. */
+enum coherence_err coherence_place_decide(const struct coherence_graph *g,
+                                          struct coherence_placement *p, const int16_t *now_cpu,
+                                          uint64_t epochs_since,
+                                          struct coherence_place_verdict *out);
 
 /* ---- seeing it ------------------------------------------------------------------------------ */
 

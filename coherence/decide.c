@@ -33,6 +33,12 @@ const char *coherence_reason_name(enum coherence_reason r)
                 return "low-share";
         case COHERENCE_R_LOW_SCORE:
                 return "low-score";
+        case COHERENCE_R_IN_PLACE:
+                return "in-place";
+        case COHERENCE_R_LOW_GAIN:
+                return "low-gain";
+        case COHERENCE_R_TOO_SOON:
+                return "too-soon";
         case COHERENCE_R_NOT_ADJACENT:
                 return "not-adjacent";
         case COHERENCE_R_NO_RESOURCES:
@@ -244,6 +250,84 @@ enum coherence_err coherence_place(const struct coherence_graph *g, uint32_t cpu
         }
         out->remote_bp = share_bp(out->remote, out->total);
         out->naive_remote_bp = share_bp(out->naive_remote, out->total);
+        return COHERENCE_OK;
+}
+
+enum coherence_err coherence_place_decide(const struct coherence_graph *g,
+                                          struct coherence_placement *p, const int16_t *now_cpu,
+                                          uint64_t epochs_since,
+                                          struct coherence_place_verdict *out)
+{
+        int16_t map[COHERENCE_MAX_CPUS];
+        bool taken[COHERENCE_MAX_CPUS] = {false};
+        const uint32_t cpus = p != NULL ? p->cpu_count : 0;
+
+        if (g == NULL || p == NULL || now_cpu == NULL || out == NULL || cpus == 0 ||
+            cpus > COHERENCE_MAX_CPUS) {
+                return COHERENCE_E_INVAL;
+        }
+        /* Rename the proposal's CPUs: the pair (proposed c, current d) most groups share first. */
+        uint16_t(*votes)[COHERENCE_MAX_CPUS] = p->votes;
+        memset(p->votes, 0, sizeof(p->votes));
+        for (uint32_t i = 0; i < p->group_count; i++) {
+                if (now_cpu[i] >= 0 && (uint32_t)now_cpu[i] < cpus) {
+                        votes[p->cpu[i]][now_cpu[i]]++;
+                }
+        }
+        for (uint32_t c = 0; c < cpus; c++) {
+                map[c] = -1;
+        }
+        for (;;) {
+                uint32_t best = 0, bc = 0, bd = 0;
+                for (uint32_t c = 0; c < cpus; c++) {
+                        for (uint32_t d = 0; d < cpus; d++) {
+                                if (map[c] < 0 && !taken[d] && votes[c][d] > best) {
+                                        best = votes[c][d], bc = c, bd = d;
+                                }
+                        }
+                }
+                if (best == 0) {
+                        break;
+                }
+                map[bc] = (int16_t)bd;
+                taken[bd] = true;
+        }
+        for (uint32_t c = 0, d = 0; c < cpus; c++) {
+                if (map[c] < 0) {
+                        while (taken[d]) {
+                                d++;
+                        }
+                        map[c] = (int16_t)d;
+                        taken[d] = true;
+                }
+        }
+        memset(out, 0, sizeof(*out));
+        for (uint32_t i = 0; i < p->group_count; i++) {
+                p->cpu[i] = (uint16_t)map[p->cpu[i]];
+                out->moves += now_cpu[i] != (int16_t)p->cpu[i];
+        }
+        for (uint32_t k = 0; k < p->pair_count; k++) {
+                const struct coherence_pair *pr = &p->pair[k];
+                const bool apart = now_cpu[pr->a] < 0 || now_cpu[pr->a] != now_cpu[pr->b];
+                out->current_remote += apart ? pr->weight : 0;
+        }
+        out->total = p->total;
+        out->proposed_remote = p->remote; /* the renaming keeps who shares a CPU */
+        out->gain_bp = out->current_remote > out->proposed_remote
+                           ? share_bp(out->current_remote - out->proposed_remote, out->total)
+                           : 0;
+        out->threshold_bp = g->params.place_gain_bp;
+        out->epochs_since = epochs_since;
+        out->hold_epochs = g->params.place_hold_epochs;
+        if (out->moves == 0) {
+                out->reason = COHERENCE_R_IN_PLACE;
+        } else if (out->gain_bp < out->threshold_bp || out->gain_bp == 0) {
+                out->reason = COHERENCE_R_LOW_GAIN;
+        } else if (epochs_since < out->hold_epochs) {
+                out->reason = COHERENCE_R_TOO_SOON;
+        } else {
+                out->reason = COHERENCE_R_PROPOSED;
+        }
         return COHERENCE_OK;
 }
 

@@ -18,13 +18,16 @@ void coherence_params_default(struct coherence_params *p)
         p->split_min_external = 256;
         p->merge_share_bp = 6000;
         p->merge_score_bp = 8000;
+        p->place_gain_bp = 1000;
+        p->place_hold_epochs = 3;
 }
 
 enum coherence_err coherence_params_check(const struct coherence_params *p)
 {
         if (p == NULL || p->ema_shift > COHERENCE_EMA_SHIFT_MAX || p->byte_shift > 63 ||
             p->split_pressure_bp > COHERENCE_BP_MAX || p->merge_share_bp > COHERENCE_BP_MAX ||
-            p->merge_score_bp > COHERENCE_BP_MAX || p->pressure_floor > COHERENCE_WEIGHT_MAX) {
+            p->merge_score_bp > COHERENCE_BP_MAX || p->place_gain_bp > COHERENCE_BP_MAX ||
+            p->pressure_floor > COHERENCE_WEIGHT_MAX) {
                 return COHERENCE_E_INVAL;
         }
         return COHERENCE_OK;

@@ -25,6 +25,20 @@
  * sched_set_degraded witnesses entry and exit as WK_SCHED_MODE) and no split or merge is
  * decided; the first epoch whose round finishes leaves it. The work space is shared with
  * kernel/reshape.c: whoever takes it (cohere_work) makes a pending cut start over.
+ *
+ * Placement (cohere_place, in cohere_apply under run_lock): each epoch within budget the
+ * engine's placement (coherence_place: groups that talk most share a CPU, at most
+ * ceil(groups / CPUs) a CPU) is compared with where each group's boot vCPU is queued now
+ * (coherence_place_decide: the proposal's CPUs renamed to keep groups in place); when it lowers
+ * the weight crossing CPUs by place_gain_bp or more of the weight between groups and
+ * place_hold_epochs passed since the last placement, each group that moves gets its home CPU
+ * (sched_set_partition_home: wake-ups go home, balancing leaves a home only while it is
+ * overloaded), witnessed as WK_COH_DECISION with bit 63 set (target = partition, cap = crossing
+ * weight before << 32 | after, payload = new CPU | old CPU << 8 | gain bp << 16 | threshold bp
+ * << 32 | mode << 48 | epochs since the last << 56 | 1 << 63). `coherence placement naive`
+ * puts partition id on CPU (id - 1) mod CPUs instead (round-robin: the bench's reference),
+ * `off` clears the homes. Every CommEdge doorbell counts its messages as local or remote
+ * (cohere_count_send: the sender's CPU against the CPU the receiver is queued on), per mode.
  */
 #ifdef RVM_HAVE_COHERENCE
 #include "kernel/cohere.h"
@@ -34,11 +48,14 @@
 #include "boot/boot.h"
 #include "coherence/coherence.h"
 #include "kernel/console.h"
+#include "kernel/fmt.h"
 #include "kernel/monitor.h"
+#include "kernel/percpu.h"
 #include "kernel/reshape.h"
 #include "kernel/run.h"
 #include "memory/memory.h"
 #include "partition/share.h"
+#include "sched/sched.h"
 #include "witness/witness.h"
 
 #define COHERE_WITNESS_BP 500 /* pressure changes smaller than this are not witnessed */
@@ -64,6 +81,9 @@ static bool over_budget;     /* the last epoch's round did not finish */
 static bool degraded_by_us;  /* the engine, not the operator, put the scheduler in DC-6 */
 static uint64_t over_epochs; /* epochs over budget since boot */
 
+static int16_t place_home[PART_MAX + 1]; /* the home CPU given to each partition, -1 none */
+static void cohere_place(struct sched *s);
+
 /* The group of a principal: a partition is its own; an agent's is its WASM partition. */
 static uint32_t (*agent_group)(uint32_t principal);
 
@@ -83,6 +103,9 @@ void cohere_init(void)
                 return; /* the scheduler keeps the operator's pressure only */
         }
         work = mem_ptr(pa_init(pa));
+        for (uint32_t id = 0; id <= PART_MAX; id++) {
+                place_home[id] = -1;
+        }
         for (uint32_t id = 1; id <= part_count(); id++) {
                 if (part_get(id)->cfg->kind == PART_KIND_GUEST) {
                         (void)coherence_node_add(&graph, id, COHERENCE_GUEST, id);
@@ -269,6 +292,177 @@ void cohere_apply(void)
                                                                (uint64_t)next_score[id] << 32});
                 }
         }
+        cohere_place(s);
+}
+
+/* ---- placement ------------------------------------------------------------------------- */
+
+enum place_mode { PLACE_ENGINE = 0, PLACE_NAIVE = 1, PLACE_OFF = 2 };
+static const char *const place_mode_name[] = {"engine", "naive", "off"};
+static enum place_mode place_mode = PLACE_ENGINE;
+static struct coherence_placement placement; /* 28 KiB: not on the stack */
+static struct coherence_place_verdict place_last;
+static bool place_decided;   /* place_last holds a verdict */
+static uint64_t place_epoch; /* graph.epochs when a placement was last acted on */
+static uint64_t place_moves; /* groups moved by the engine since boot */
+static int16_t place_now[COHERENCE_MAX_NODES];
+#define PLACE_LOG 8
+static char place_log[PLACE_LOG][176]; /* the last moves, as the console said them */
+static uint32_t place_logged;
+
+/* Doorbell messages per placement mode since it was last chosen: all, and remote ones. */
+static uint64_t sends[3], remote_sends[3];
+
+static int part_cpu(uint32_t partition)
+{
+        struct partition *p = part_get(partition);
+        struct sched_entity *e = p != NULL ? run_entity(p) : NULL;
+
+        return e != NULL && e->state != SCHED_DETACHED ? (int)e->cpu : -1;
+}
+
+void cohere_count_send(uint32_t from, uint32_t to, uint32_t messages)
+{
+        uint32_t group = part_get(to) != NULL ? to : agent_group != NULL ? agent_group(to) : 0;
+        int cpu = group != 0 ? part_cpu(group) : -1;
+        unsigned m = (unsigned)__atomic_load_n(&place_mode, __ATOMIC_RELAXED);
+
+        (void)from;
+        if (cpu < 0 || messages == 0 || m > PLACE_OFF) {
+                return;
+        }
+        __atomic_fetch_add(&sends[m], messages, __ATOMIC_RELAXED);
+        if ((unsigned)cpu != this_cpu()->index) {
+                __atomic_fetch_add(&remote_sends[m], messages, __ATOMIC_RELAXED);
+        }
+}
+
+static uint64_t sat32(uint64_t v)
+{
+        return v > UINT32_MAX ? UINT32_MAX : v;
+}
+
+/* Partition `id` gets home CPU `cpu` (-1: none); witnessed, and said on the console. */
+static void place_partition(struct sched *s, uint32_t id, int cpu, int old,
+                            const struct coherence_place_verdict *v)
+{
+        if (sched_set_partition_home(s, id, cpu, 0) < 0) {
+                return; /* offline or outside its affinity: it stays where it is */
+        }
+        place_home[id] = (int16_t)cpu;
+        uint64_t since = v->epochs_since > 127 ? 127 : v->epochs_since;
+        witness_emit(&(struct witness_event){
+            .kind = WK_COH_DECISION,
+            .target = id,
+            .cap = sat32(v->current_remote) << 32 | sat32(v->proposed_remote),
+            .payload = (uint64_t)(uint8_t)cpu | (uint64_t)(uint8_t)old << 8 |
+                       (uint64_t)(v->gain_bp & 0xFFFF) << 16 |
+                       (uint64_t)(v->threshold_bp & 0xFFFF) << 32 | (uint64_t)place_mode << 48 |
+                       since << 56 | 1ull << 63});
+        if (place_mode != PLACE_ENGINE) {
+                return;
+        }
+        char *line = place_log[place_logged++ % PLACE_LOG];
+        fmt_format(
+            line, sizeof(place_log[0]),
+            "epoch %llu: partition %u at home on CPU %d (was on %d): crossing weight %llu -> %llu "
+            "of %llu, gain %u >= %u bp, %llu epochs since the last >= %u",
+            (unsigned long long)graph.epochs, id, cpu, old, (unsigned long long)v->current_remote,
+            (unsigned long long)v->proposed_remote, (unsigned long long)v->total, v->gain_bp,
+            v->threshold_bp, (unsigned long long)v->epochs_since, v->hold_epochs);
+        con_printf("coherence: placement: %s\n", line);
+}
+
+/* The engine's placement, acted on with hysteresis (run_lock held). */
+static void cohere_place(struct sched *s)
+{
+        unsigned cpus = percpu_count > 0 ? percpu_count : 1;
+
+        if (place_mode != PLACE_ENGINE || over_budget || cpus < 2 ||
+            coherence_place(&graph, cpus, 0, &placement) != COHERENCE_OK) {
+                return;
+        }
+        for (uint32_t i = 0; i < placement.group_count; i++) {
+                place_now[i] = (int16_t)part_cpu(placement.group[i]);
+        }
+        uint64_t since = place_epoch == 0 ? graph.epochs : graph.epochs - place_epoch;
+        if (coherence_place_decide(&graph, &placement, place_now, since, &place_last) !=
+            COHERENCE_OK) {
+                return;
+        }
+        place_decided = true;
+        if (place_last.reason != COHERENCE_R_PROPOSED) {
+                return;
+        }
+        /* Every group of the placement gets its home (those that stay too: the balancer
+         * must not take them away either); each home given is witnessed. */
+        for (uint32_t i = 0; i < placement.group_count; i++) {
+                uint32_t id = placement.group[i];
+                if (id <= PART_MAX && part_get(id) != NULL &&
+                    place_home[id] != (int16_t)placement.cpu[i]) {
+                        place_partition(s, id, placement.cpu[i], place_now[i], &place_last);
+                        place_moves += place_now[i] != (int16_t)placement.cpu[i];
+                }
+        }
+        place_epoch = graph.epochs;
+}
+
+/* `coherence placement engine|naive|off`: the mode, its counters started again. */
+static void place_set_mode(enum place_mode m)
+{
+        struct sched *s = (struct sched *)run_scheduler();
+        unsigned cpus = percpu_count > 0 ? percpu_count : 1;
+        struct coherence_place_verdict none = {.reason = COHERENCE_R_PROPOSED};
+
+        run_lock_take();
+        place_mode = m;
+        for (uint32_t id = 1; id <= part_count() && id <= PART_MAX; id++) {
+                int cpu = m == PLACE_NAIVE ? (int)((id - 1) % cpus) : -1;
+                if (m == PLACE_ENGINE || (place_home[id] == cpu && m != PLACE_NAIVE)) {
+                        continue; /* the engine keeps the homes it finds until it moves them */
+                }
+                place_partition(s, id, cpu, part_cpu(id), &none);
+        }
+        place_epoch = 0; /* the engine may act at its next epoch */
+        __atomic_store_n(&sends[m], 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&remote_sends[m], 0, __ATOMIC_RELAXED);
+        run_lock_give();
+}
+
+static void place_show(void)
+{
+        con_printf("placement: %s; %llu groups moved by the engine since boot",
+                   place_mode_name[place_mode], (unsigned long long)place_moves);
+        if (place_decided) {
+                const struct coherence_place_verdict *v = &place_last;
+                con_printf(
+                    "; last verdict %s: crossing weight %llu now, %llu proposed, of %llu "
+                    "(gain %u bp, threshold %u bp; %llu epochs since the last, hold %u)",
+                    coherence_reason_name(v->reason), (unsigned long long)v->current_remote,
+                    (unsigned long long)v->proposed_remote, (unsigned long long)v->total,
+                    v->gain_bp, v->threshold_bp, (unsigned long long)v->epochs_since,
+                    v->hold_epochs);
+        }
+        con_puts("\n");
+        for (uint32_t m = 0; m < 3; m++) {
+                uint64_t n = __atomic_load_n(&sends[m], __ATOMIC_RELAXED);
+                uint64_t r = __atomic_load_n(&remote_sends[m], __ATOMIC_RELAXED);
+                if (n != 0) {
+                        con_printf("placement %s: %llu messages, %llu crossing CPUs\n",
+                                   place_mode_name[m], (unsigned long long)n,
+                                   (unsigned long long)r);
+                }
+        }
+        con_printf("part  cpu  home\n");
+        run_lock_take();
+        for (uint32_t id = 1; id <= part_count() && id <= PART_MAX; id++) {
+                con_printf("%-5u %-4d %d\n", id, part_cpu(id), place_home[id]);
+        }
+        run_lock_give();
+        uint32_t first = place_logged > PLACE_LOG ? place_logged - PLACE_LOG : 0;
+        for (uint32_t i = first; i < place_logged; i++) {
+                con_printf("  %s\n", place_log[i % PLACE_LOG]);
+        }
 }
 
 static int cmd_coherence(int argc, char **argv)
@@ -296,6 +490,21 @@ static int cmd_coherence(int argc, char **argv)
                            (unsigned long long)cells);
                 return 0;
         }
+        if (argc >= 2 && strcmp(argv[1], "placement") == 0) {
+                if (argc == 3) {
+                        int m = -1;
+                        for (int i = 0; i < 3; i++) {
+                                m = strcmp(argv[2], place_mode_name[i]) == 0 ? i : m;
+                        }
+                        if (m < 0) {
+                                con_puts("coherence: placement engine|naive|off\n");
+                                return -1;
+                        }
+                        place_set_mode((enum place_mode)m);
+                }
+                place_show();
+                return 0;
+        }
         if (argc == 2 && strcmp(argv[1], "dot") == 0) {
                 run_lock_take();
                 enum coherence_err e = coherence_dot(&graph, NULL, dot, sizeof(dot), &n);
@@ -321,12 +530,14 @@ static int cmd_coherence(int argc, char **argv)
                            st.score_bp, last_bp[id], manual[id] ? " (set by hand)" : "");
         }
         run_lock_give();
+        place_show();
         reshape_show();
         return 0;
 }
-MONITOR_CMD(coherence, "coherence", "[dot | auto on|off | budget <cells>]",
-            "the communication graph: groups, weights, scores, cut pressure, splits and merges "
-            "taken (dot: Graphviz; auto: act on the engine's decisions; budget: min-cut cells "
-            "an epoch, DC-2)",
+MONITOR_CMD(coherence, "coherence",
+            "[dot | auto on|off | budget <cells> | placement [engine|naive|off]]",
+            "the communication graph: groups, weights, scores, cut pressure, placement, splits "
+            "and merges taken (dot: Graphviz; auto: act on the engine's decisions; budget: "
+            "min-cut cells an epoch, DC-2; placement: the engine's, round-robin or none)",
             cmd_coherence);
 #endif

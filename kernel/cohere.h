@@ -32,6 +32,9 @@ void cohere_agent_moved(uint32_t principal, uint32_t group);
  * not start. */
 struct coherence_graph *cohere_graph(void);
 struct coherence_mincut *cohere_work(void);
+/* A doorbell from `from` to `to` for `messages` messages: counted as crossing CPUs or not
+ * (this CPU against the CPU the receiver's partition is queued on), per placement mode. */
+void cohere_count_send(uint32_t from, uint32_t to, uint32_t messages);
 /* The last epoch's round of cuts did not fit its budget (DC-2): the scheduler runs degraded. */
 bool cohere_over_budget(void);
 #else
@@ -44,6 +47,10 @@ static inline void cohere_set_agent_group(uint32_t (*group)(uint32_t principal))
         (void)group;
 }
 static inline void cohere_init(void) {}
+static inline void cohere_count_send(uint32_t from, uint32_t to, uint32_t messages)
+{
+        (void)from, (void)to, (void)messages;
+}
 static inline void cohere_traffic(uint32_t from, uint32_t to, uint64_t messages, uint64_t bytes)
 {
         (void)from, (void)to, (void)messages, (void)bytes;

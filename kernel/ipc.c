@@ -40,6 +40,11 @@ int32_t ipc_hc_notify(struct gate_ctx *ctx)
         if (e != PART_OK) {
                 return gate_status_from_part(e);
         }
+        const struct edge *ed = edge_get(d.edge);
+        if (ed != NULL) { /* remote traffic (make bench): sender's CPU vs receiver's */
+                cohere_count_send(ctx->call->caller, ed->end[ed->end[0] == ctx->call->caller],
+                                  d.messages);
+        }
         if (d.irq_vcpu != NULL) {
                 virq_raise(d.irq_vcpu, d.vintid);
         }

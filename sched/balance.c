@@ -48,7 +48,8 @@ static struct sched_entity *candidate(const struct sched *s, unsigned src, unsig
         for (unsigned i = 0; i < rq->nr_runnable; i++) {
                 struct sched_entity *e = rq->runnable[i];
 
-                if (e == rq->current || !sched_allowed(e, dst)) {
+                if (e == rq->current || !sched_allowed(e, dst) ||
+                    !sched_may_leave(s, e, src, dst, 0)) {
                         continue;
                 }
                 if (pick == NULL || sched_better(s, e, pick) == most_urgent) {
@@ -86,11 +87,39 @@ static bool balance_once(struct sched *s)
         return false;
 }
 
-unsigned sched_balance(struct sched *s, uint64_t now)
+/* Entities away from their home go back (not the running one, not to an overloaded home). */
+static unsigned go_home(struct sched *s)
 {
         unsigned moves = 0;
 
+        for (unsigned c = 0; c < SCHED_MAX_CPUS; c++) {
+                struct sched_rq *rq = &s->rq[c];
+
+                for (unsigned i = 0; rq->online && i < rq->nr_members;) {
+                        struct sched_entity *e = rq->members[i];
+                        unsigned home = (unsigned)e->home;
+
+                        if (e->home >= 0 && home != c && e != rq->current &&
+                            sched_cpu_valid(s, home) && sched_allowed(e, home) &&
+                            s->rq[home].nr_members < SCHED_RQ_CAPACITY &&
+                            sched_load(s, home) + (e->state == SCHED_RUNNABLE) <=
+                                sched_load(s, c) + s->params.home_slack) {
+                                sched_move(s, e, home); /* the last member takes slot i */
+                                moves++;
+                        } else {
+                                i++;
+                        }
+                }
+        }
+        return moves;
+}
+
+unsigned sched_balance(struct sched *s, uint64_t now)
+{
+        unsigned moves;
+
         (void)now;
+        moves = go_home(s);
         /* The bound is never reached (see the termination note); it guards against bugs. */
         while (moves < SCHED_MAX_CPUS * SCHED_RQ_CAPACITY && balance_once(s)) {
                 moves++;

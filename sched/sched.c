@@ -37,6 +37,7 @@ void sched_params_default(struct sched_params *p)
         p->max_boost_ns = 5 * NS_PER_MS;
         p->balance_threshold = 1;
         p->wake_balance = true;
+        p->home_slack = 2;
 }
 
 static bool params_valid(const struct sched_params *p)
@@ -128,6 +129,7 @@ enum sched_err sched_entity_init(struct sched *s, struct sched_entity *e, uint64
         e->partition = partition;
         e->affinity = affinity;
         e->state = SCHED_DETACHED;
+        e->home = SCHED_HOME_NONE;
         sched_apply_mode(s, e, mode, 0);
         return SCHED_OK;
 }

@@ -38,6 +38,7 @@
 #endif
 #define SCHED_PRESSURE_MAX_BP 10000u
 #define SCHED_TIME_NEVER      UINT64_MAX
+#define SCHED_HOME_NONE       (-1) /* an entity without a home CPU */
 
 _Static_assert(SCHED_MAX_CPUS >= 1 && SCHED_MAX_CPUS <= 64, "affinity is a 64-bit mask");
 _Static_assert(SCHED_RQ_CAPACITY >= 1 && SCHED_RQ_CAPACITY <= 65535, "indices are uint16_t");
@@ -99,6 +100,11 @@ struct sched_entity {
         uint64_t wake_ns;              /* time of the last wake-up */
         uint64_t last_wake_latency_ns; /* wake -> first run, last occurrence */
         uint64_t max_wake_latency_ns;  /* wake -> first run, worst seen */
+
+        /* Placement (sched_set_home): the CPU the coherence engine put it on, or
+         * SCHED_HOME_NONE. Wake-ups bring it back there; balancing takes it away only from an
+         * overloaded home (params.home_slack). */
+        int16_t home;
 };
 
 /* Tunables. Defaults (sched_params_default) are in docs/SCHED.md. */
@@ -112,6 +118,9 @@ struct sched_params {
         uint64_t max_boost_ns;      /* boost at pressure 10000 bp; bounds the starvation delay */
         uint32_t balance_threshold; /* move work when runnable counts differ by more than this */
         bool wake_balance;          /* a woken entity moves to an idle allowed CPU */
+        /* An entity leaves its home CPU for another (wake push, balance, pull) only when the
+         * home has more than this many runnable entities beyond the other's: overloaded. */
+        uint32_t home_slack;
 };
 
 struct sched_rq {
@@ -226,6 +235,18 @@ void sched_set_degraded(struct sched *s, bool degraded);
 enum sched_err sched_set_affinity(struct sched *s, struct sched_entity *e, uint64_t affinity,
                                   uint64_t now);
 
+/*
+ * Placement: the home CPU of an entity (cpu < SCHED_MAX_CPUS, online and in its affinity), or
+ * SCHED_HOME_NONE to clear it. One that is not running moves there now if the home has room;
+ * a running one at its next wake-up or sched_balance once it is not running. From then on a
+ * wake-up takes it home, and the wake push, sched_balance and sched_pull take it away from its
+ * home only while the home is overloaded: more than home_slack runnable entities beyond the
+ * CPU it would go to. Errors: SCHED_E_INVAL (cpu), SCHED_E_OFFLINE, SCHED_E_AFFINITY.
+ */
+enum sched_err sched_set_home(struct sched *s, struct sched_entity *e, int cpu, uint64_t now);
+/* Same, for every attached entity of a partition; returns how many were set, or -1 (error). */
+int sched_set_partition_home(struct sched *s, uint32_t partition, int cpu, uint64_t now);
+
 /* --- the two signals (DC-4) -------------------------------------------------------------- */
 /* Cut-pressure boost in ns (0 in degraded mode). */
 uint64_t sched_boost_ns(const struct sched *s, const struct sched_entity *e);
@@ -233,8 +254,10 @@ uint64_t sched_boost_ns(const struct sched *s, const struct sched_entity *e);
 int64_t sched_priority(const struct sched *s, const struct sched_entity *e, uint64_t now);
 
 /* --- SMP --------------------------------------------------------------------------------- */
-/* Move waiting entities from busy to less busy CPUs until no pair differs by more than
- * balance_threshold runnable entities (affinity respected). Deterministic; returns moves. */
+/* First, entities away from their home CPU go back there (not the running ones, not to an
+ * overloaded home); then waiting entities move from busy to less busy CPUs until no pair
+ * differs by more than balance_threshold runnable entities (affinity respected; an entity
+ * leaves its home only when the home is overloaded). Deterministic; returns moves. */
 unsigned sched_balance(struct sched *s, uint64_t now);
 /* An idle `cpu` pulls the most urgent waiting entity it may run from the busiest CPU. */
 struct sched_entity *sched_pull(struct sched *s, unsigned cpu, uint64_t now);

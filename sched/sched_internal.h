@@ -102,4 +102,13 @@ static inline unsigned sched_load(const struct sched *s, unsigned cpu)
         return s->rq[cpu].nr_runnable;
 }
 
+/* May e go from src to dst? Yes unless src is its home and the home is not overloaded: load
+ * (with `extra` entities not yet counted, e.g. one being woken) more than home_slack over dst's. */
+static inline bool sched_may_leave(const struct sched *s, const struct sched_entity *e,
+                                   unsigned src, unsigned dst, unsigned extra)
+{
+        return e->home != (int)src ||
+               sched_load(s, src) + extra > sched_load(s, dst) + s->params.home_slack;
+}
+
 #endif

@@ -39,12 +39,20 @@ bool sched_wake(struct sched *s, struct sched_entity *e, uint64_t now)
         e->wake_pending = true;
         fresh_deadline(e, now);
         replenish(e, now);
-        /* Push: rather than queue behind work, go to an idle CPU it may use. */
+        /* Placement: back to its home CPU, unless the home is overloaded. */
+        if (e->home >= 0 && e->home != (int)e->cpu && sched_cpu_valid(s, (unsigned)e->home) &&
+            sched_allowed(e, (unsigned)e->home) && s->rq[e->home].nr_members < SCHED_RQ_CAPACITY &&
+            sched_load(s, (unsigned)e->home) <= sched_load(s, e->cpu) + s->params.home_slack) {
+                sched_move(s, e, (unsigned)e->home);
+        }
+        /* Push: rather than queue behind work, go to an idle CPU it may use (from its home
+         * only when the home is overloaded). */
         if (s->params.wake_balance && sched_load(s, e->cpu) != 0) {
-                int home = sched_find_home(s, e, (int)e->cpu);
+                int idle = sched_find_home(s, e, (int)e->cpu);
 
-                if (home >= 0 && sched_load(s, (unsigned)home) == 0) {
-                        sched_move(s, e, (unsigned)home);
+                if (idle >= 0 && sched_load(s, (unsigned)idle) == 0 &&
+                    sched_may_leave(s, e, e->cpu, (unsigned)idle, 1)) {
+                        sched_move(s, e, (unsigned)idle);
                 }
         }
         rq = &s->rq[e->cpu];
@@ -113,4 +121,54 @@ enum sched_err sched_set_affinity(struct sched *s, struct sched_entity *e, uint6
         }
         sched_move(s, e, (unsigned)home);
         return SCHED_OK;
+}
+
+enum sched_err sched_set_home(struct sched *s, struct sched_entity *e, int cpu, uint64_t now)
+{
+        (void)now;
+        if (cpu == SCHED_HOME_NONE) {
+                e->home = SCHED_HOME_NONE;
+                return SCHED_OK;
+        }
+        if (cpu < 0 || cpu >= SCHED_MAX_CPUS) {
+                return SCHED_E_INVAL;
+        }
+        if (!s->rq[cpu].online) {
+                return SCHED_E_OFFLINE;
+        }
+        if (!sched_allowed(e, (unsigned)cpu)) {
+                return SCHED_E_AFFINITY;
+        }
+        e->home = (int16_t)cpu;
+        /* Not running: it moves now (running: at its next wake-up or sched_balance). */
+        if (e->state != SCHED_DETACHED && e->cpu != (unsigned)cpu && s->rq[e->cpu].current != e &&
+            s->rq[cpu].nr_members < SCHED_RQ_CAPACITY) {
+                sched_move(s, e, (unsigned)cpu);
+        }
+        return SCHED_OK;
+}
+
+int sched_set_partition_home(struct sched *s, uint32_t partition, int cpu, uint64_t now)
+{
+        int set = 0;
+
+        for (unsigned c = 0; c < SCHED_MAX_CPUS; c++) {
+                struct sched_rq *rq = &s->rq[c];
+
+                for (unsigned i = 0; rq->online && i < rq->nr_members;) {
+                        struct sched_entity *e = rq->members[i];
+
+                        if (e->partition != partition || e->home == cpu) {
+                                i++;
+                                continue;
+                        }
+                        if (sched_set_home(s, e, cpu, now) != SCHED_OK) {
+                                return -1;
+                        }
+                        set++;
+                        /* Moved away, the last member took slot i: look at it next. */
+                        i += e->cpu == c ? 1 : 0;
+                }
+        }
+        return set;
 }

@@ -199,6 +199,75 @@ static void placement_stays_balanced_on_random_graphs(void **state)
         }
 }
 
+/* Placement acted on with hysteresis: the proposal's CPUs renamed so that groups stay where
+ * they are, a move only over the gain threshold and after the hold, each verdict's values. */
+static void placement_decide_has_hysteresis(void **state)
+{
+        static int16_t now_cpu[COHERENCE_MAX_NODES];
+        struct coherence_place_verdict v;
+
+        (void)state;
+        /* Pairs (0,1) (2,3) talk; round-robin on 2 CPUs has them apart: 0,2 on 0 and 1,3 on 1. */
+        graph_setup();
+        for (uint32_t id = 0; id < 4; id++) {
+                coherence_node_add(&G, id, COHERENCE_GUEST, id);
+        }
+        steady(0, 1, 50);
+        steady(2, 3, 50);
+        coherence_epoch(&G);
+        assert_int_equal(coherence_place(&G, 2, 0, &PL), COHERENCE_OK);
+        for (uint32_t i = 0; i < 4; i++) {
+                now_cpu[i] = (int16_t)(i % 2);
+        }
+        assert_int_equal(coherence_place_decide(&G, &PL, now_cpu, 0, &v), COHERENCE_OK);
+        assert_int_equal(v.reason, COHERENCE_R_TOO_SOON);
+        assert_int_equal(v.total, 2 * 50 * 16 / 4);
+        assert_int_equal(v.current_remote, v.total);
+        assert_int_equal(v.proposed_remote, 0);
+        assert_int_equal(v.gain_bp, 10000);
+        assert_int_equal(v.threshold_bp, 1000);
+        assert_int_equal(v.hold_epochs, 3);
+        /* Renamed: one group of each pair stays, the other joins it (2 moves, not 4). */
+        assert_int_equal(v.moves, 2);
+        assert_int_equal(PL.cpu[0], PL.cpu[1]);
+        assert_int_equal(PL.cpu[2], PL.cpu[3]);
+        assert_int_not_equal(PL.cpu[0], PL.cpu[2]);
+        assert_int_equal(coherence_place_decide(&G, &PL, now_cpu, 3, &v), COHERENCE_OK);
+        assert_int_equal(v.reason, COHERENCE_R_PROPOSED);
+        assert_string_equal(coherence_reason_name(v.reason), "proposed");
+        /* Acted on: where they are now is the proposal: in place, nothing moves. */
+        for (uint32_t i = 0; i < 4; i++) {
+                now_cpu[i] = (int16_t)PL.cpu[i];
+        }
+        assert_int_equal(coherence_place(&G, 2, 0, &PL), COHERENCE_OK);
+        assert_int_equal(coherence_place_decide(&G, &PL, now_cpu, 0, &v), COHERENCE_OK);
+        assert_int_equal(v.reason, COHERENCE_R_IN_PLACE);
+        assert_int_equal(v.moves, 0);
+        assert_int_equal(v.current_remote, 0);
+        assert_string_equal(coherence_reason_name(COHERENCE_R_IN_PLACE), "in-place");
+        /* A small gain (a trickle between 1 and 2, next to the pairs) is not worth a move. */
+        graph_setup();
+        for (uint32_t id = 0; id < 4; id++) {
+                coherence_node_add(&G, id, COHERENCE_GUEST, id);
+        }
+        steady(0, 1, 500);
+        steady(2, 3, 500);
+        steady(0, 2, 10);
+        coherence_epoch(&G);
+        assert_int_equal(coherence_place(&G, 2, 4, &PL), COHERENCE_OK);
+        /* Capacity 4: everything on one CPU would be 0 remote; now the pairs are apart, the
+         * trickle (10 of 1010 messages, 99 bp) crosses. */
+        now_cpu[0] = now_cpu[1] = 0;
+        now_cpu[2] = now_cpu[3] = 1;
+        assert_int_equal(coherence_place_decide(&G, &PL, now_cpu, 100, &v), COHERENCE_OK);
+        assert_int_equal(v.reason, COHERENCE_R_LOW_GAIN);
+        assert_int_equal(v.gain_bp, 99);
+        assert_string_equal(coherence_reason_name(COHERENCE_R_LOW_GAIN), "low-gain");
+        assert_string_equal(coherence_reason_name(COHERENCE_R_TOO_SOON), "too-soon");
+        assert_int_equal(coherence_place_decide(&G, NULL, now_cpu, 0, &v), COHERENCE_E_INVAL);
+        assert_int_equal(coherence_place_decide(&G, &PL, NULL, 0, &v), COHERENCE_E_INVAL);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -207,6 +276,7 @@ int main(void)
             cmocka_unit_test(merge_needs_dominant_traffic_and_dc11_preconditions),
             cmocka_unit_test(placement_puts_talkers_together),
             cmocka_unit_test(placement_stays_balanced_on_random_graphs),
+            cmocka_unit_test(placement_decide_has_hysteresis),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,6 +143,117 @@ static void test_affinity_change(void **state)
         assert_ptr_equal(sched_pick(&S, 1, 1 * MS), &a); /* tie on deadline: lower id */
 }
 
+/* --- placement: home CPUs (sched_set_home) ------------------------------------------------ */
+
+static void test_home_moves_waiting_entity_and_validates(void **state)
+{
+        static struct sched_entity e[2];
+
+        (void)state;
+        setup_cpus(2, NULL);
+        add(&e[0], 1, 1, SCHED_MODE_FLOW, 0, 0, false, 0);
+        add(&e[1], 2, 2, SCHED_MODE_FLOW, 0x1, 0, true, 0);
+        assert_int_equal(e[0].home, SCHED_HOME_NONE);
+        assert_int_equal(sched_set_home(&S, &e[0], 5, 0), SCHED_E_OFFLINE);
+        assert_int_equal(sched_set_home(&S, &e[0], SCHED_MAX_CPUS, 0), SCHED_E_INVAL);
+        assert_int_equal(sched_set_home(&S, &e[0], -2, 0), SCHED_E_INVAL);
+        assert_int_equal(sched_set_home(&S, &e[1], 1, 0), SCHED_E_AFFINITY);
+        assert_int_equal(e[1].home, SCHED_HOME_NONE);
+        /* Blocked, not running: it moves at once. */
+        assert_int_equal(sched_set_home(&S, &e[0], 1, 0), SCHED_OK);
+        assert_int_equal(e[0].home, 1);
+        assert_int_equal(e[0].cpu, 1);
+        assert_int_equal(sched_set_home(&S, &e[0], SCHED_HOME_NONE, 0), SCHED_OK);
+        assert_int_equal(e[0].home, SCHED_HOME_NONE);
+        assert_int_equal(e[0].cpu, 1);
+}
+
+static void test_home_running_entity_moves_at_balance(void **state)
+{
+        static struct sched_entity e[2];
+
+        (void)state;
+        setup_cpus(2, NULL);
+        add(&e[0], 1, 1, SCHED_MODE_FLOW, 0, 0, true, 0);
+        assert_ptr_equal(sched_pick(&S, 0, 1 * US), &e[0]);
+        assert_int_equal(sched_set_home(&S, &e[0], 1, 2 * US), SCHED_OK);
+        assert_int_equal(e[0].cpu, 0); /* running: stays for now */
+        assert_int_equal(sched_balance(&S, 3 * US), 0);
+        assert_int_equal(e[0].cpu, 0);
+        sched_block(&S, &e[0], 4 * US);
+        /* Its wake-up takes it home. */
+        sched_wake(&S, &e[0], 5 * US);
+        assert_int_equal(e[0].cpu, 1);
+        /* Running at home 1, given home 0: balance leaves it while it runs, brings it over
+         * once it stopped (blocked). */
+        assert_ptr_equal(sched_pick(&S, 1, 6 * US), &e[0]);
+        assert_int_equal(sched_set_home(&S, &e[0], 0, 7 * US), SCHED_OK);
+        assert_int_equal(sched_balance(&S, 7 * US), 0);
+        assert_int_equal(e[0].cpu, 1);
+        sched_block(&S, &e[0], 8 * US);
+        assert_int_equal(sched_balance(&S, 9 * US), 1);
+        assert_int_equal(e[0].cpu, 0);
+}
+
+static void test_partition_home_sets_every_entity(void **state)
+{
+        static struct sched_entity e[5];
+
+        (void)state;
+        setup_cpus(3, NULL);
+        for (unsigned i = 0; i < 5; i++) {
+                add(&e[i], i + 1, i < 3 ? 7 : 8, SCHED_MODE_FLOW, 0, i % 3, false, 0);
+        }
+        assert_int_equal(sched_set_partition_home(&S, 7, 2, 0), 3);
+        for (unsigned i = 0; i < 3; i++) {
+                assert_int_equal(e[i].home, 2);
+                assert_int_equal(e[i].cpu, 2);
+        }
+        assert_int_equal(e[3].home, SCHED_HOME_NONE);
+        assert_int_equal(e[3].cpu, 0);
+        assert_int_equal(sched_set_partition_home(&S, 7, 2, 0), 0); /* already there */
+        assert_int_equal(sched_set_partition_home(&S, 8, 9, 0), -1);
+        assert_int_equal(sched_set_partition_home(&S, 7, SCHED_HOME_NONE, 0), 3);
+        assert_int_equal(e[0].home, SCHED_HOME_NONE);
+}
+
+/* A homed entity is not pushed, balanced or pulled away from its home until the home has more
+ * than home_slack (2) runnable entities beyond the other CPU. */
+static void test_home_resists_balance_until_overloaded(void **state)
+{
+        static struct sched_entity e[5];
+
+        (void)state;
+        setup_cpus(2, NULL);
+        add(&e[0], 1, 1, SCHED_MODE_FLOW, 0, 0, true, 0);
+        add(&e[1], 2, 2, SCHED_MODE_FLOW, 0, 0, false, 0);
+        assert_int_equal(sched_set_partition_home(&S, 1, 0, 0), 1);
+        assert_int_equal(sched_set_partition_home(&S, 2, 0, 0), 1);
+        assert_ptr_equal(sched_pick(&S, 0, 1 * US), &e[0]);
+        /* Woken on a busy home, CPU 1 idle: without a home it would be pushed there. */
+        sched_wake(&S, &e[1], 2 * US);
+        assert_int_equal(e[1].cpu, 0);
+        assert_int_equal(sched_balance(&S, 3 * US), 0);
+        assert_null(sched_pull(&S, 1, 3 * US));
+        assert_int_equal(e[1].cpu, 0);
+        /* Two more homed at CPU 0: 4 runnable against 0, over the slack: work spreads. */
+        add(&e[2], 3, 3, SCHED_MODE_FLOW, 0, 0, true, 4 * US);
+        add(&e[3], 4, 3, SCHED_MODE_FLOW, 0, 0, true, 4 * US);
+        assert_int_equal(sched_set_partition_home(&S, 3, 0, 4 * US), 2);
+        assert_non_null(sched_pull(&S, 1, 5 * US));
+        assert_int_equal(S.rq[0].nr_runnable, 3);
+        assert_int_equal(S.rq[1].nr_runnable, 1);
+        /* 3 against 1 is within the slack: balance leaves it. */
+        assert_int_equal(sched_balance(&S, 6 * US), 0);
+        /* Without homes the same queues balance to 2 and 2. */
+        for (unsigned i = 0; i < 4; i++) {
+                assert_int_equal(sched_set_home(&S, &e[i], SCHED_HOME_NONE, 7 * US), SCHED_OK);
+        }
+        assert_int_equal(sched_balance(&S, 7 * US), 1);
+        assert_int_equal(S.rq[0].nr_runnable, 2);
+        assert_int_equal(S.rq[1].nr_runnable, 2);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -153,6 +264,10 @@ int main(void)
             cmocka_unit_test_setup(test_idle_cpu_pulls_most_urgent, reset_events),
             cmocka_unit_test_setup(test_wake_pushes_to_idle_cpu, reset_events),
             cmocka_unit_test_setup(test_affinity_change, reset_events),
+            cmocka_unit_test_setup(test_home_moves_waiting_entity_and_validates, reset_events),
+            cmocka_unit_test_setup(test_home_running_entity_moves_at_balance, reset_events),
+            cmocka_unit_test_setup(test_partition_home_sets_every_entity, reset_events),
+            cmocka_unit_test_setup(test_home_resists_balance_until_overloaded, reset_events),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
