@@ -30,6 +30,26 @@ unsigned long con_buffer_bytes(void)
 }
 static struct spinlock con_lock = SPINLOCK_INIT;
 static bool con_no_lock;
+
+/*
+ * con_lock masks interrupts while it is held: CPU 0's tick prints (the witness head, the
+ * coherence engine's lines) from its interrupt handler, and a WASM partition's agents run with
+ * interrupts on and print through con_source_write. Held with interrupts on, the tick would
+ * wait for a lock its own CPU holds: every CPU stopped, output with them.
+ */
+static uint64_t con_lock_take(void)
+{
+        uint64_t saved = arch_irq_save();
+
+        spin_lock(&con_lock);
+        return saved;
+}
+
+static void con_lock_give(uint64_t saved)
+{
+        spin_unlock(&con_lock);
+        arch_irq_restore(saved);
+}
 static bool buffering;
 static bool pending;
 static unsigned current = CON_SOURCES; /* the source whose line is half out, or none */
@@ -128,7 +148,7 @@ bool con_source_write(unsigned source, const char *s, size_t n)
                 raw_write(s, n);
                 return true;
         }
-        spin_lock(&con_lock);
+        uint64_t saved = con_lock_take();
         if (!buffering) {
                 raw_write(s, n);
         } else if (!put(buf(source), s, n)) {
@@ -142,7 +162,7 @@ bool con_source_write(unsigned source, const char *s, size_t n)
                         }
                 }
         }
-        spin_unlock(&con_lock);
+        con_lock_give(saved);
         return kept;
 }
 
@@ -209,12 +229,17 @@ bool con_pending(void)
 
 void con_drain(void)
 {
-        if (!con_pending() || !spin_trylock(&con_lock)) {
+        if (!con_pending()) {
+                return;
+        }
+        uint64_t saved = arch_irq_save();
+        if (!spin_trylock(&con_lock)) {
+                arch_irq_restore(saved);
                 return;
         }
         feed(false);
         bool more = pending;
-        spin_unlock(&con_lock);
+        con_lock_give(saved);
         hal_uart_tx_irq(more);
 }
 
@@ -224,24 +249,24 @@ void con_flush(void)
                 feed(true);
                 return;
         }
-        spin_lock(&con_lock);
+        uint64_t saved = con_lock_take();
         feed(true);
-        spin_unlock(&con_lock);
+        con_lock_give(saved);
 }
 
 void con_focus(unsigned source)
 {
-        spin_lock(&con_lock);
+        uint64_t saved = con_lock_take();
         focus = source < CON_SOURCES ? source : 0;
         pending = true; /* held output goes out again after a focus ends */
-        spin_unlock(&con_lock);
+        con_lock_give(saved);
 }
 
 void con_start_buffering(void)
 {
-        spin_lock(&con_lock);
+        uint64_t saved = con_lock_take();
         buffering = true;
-        spin_unlock(&con_lock);
+        con_lock_give(saved);
 }
 
 void con_panic_mode(void)
