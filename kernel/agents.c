@@ -185,14 +185,16 @@ static void env_recovered(uint32_t agent, const char *name, enum wasm_trap trap,
                 con_printf("agent %u (%s): trapped (%s) after %u restarts: faulted, stopped\n",
                            agent, name, wasm_trap_name(trap), n);
         } else if (how == AGENT_RECOVER_CHECKPOINT) {
-                con_printf("agent %u (%s): trapped (%s): restarted from checkpoint %u (turn %llu), "
-                           "restart %u of %u\n",
-                           agent, name, wasm_trap_name(trap), ckpt, (unsigned long long)ckpt_turn,
-                           n, AGENT_MAX_RESTARTS);
+                con_printf(
+                    "agent %u (%s): trapped (%s): restarted from checkpoint %u (turn %llu), "
+                    "restart %u of %u\n",
+                    agent, name, wasm_trap_name(trap), ckpt, (unsigned long long)ckpt_turn, n,
+                    AGENT_MAX_RESTARTS);
         } else {
-                con_printf("agent %u (%s): trapped (%s): restarted from its start (no checkpoint), "
-                           "restart %u of %u\n",
-                           agent, name, wasm_trap_name(trap), n, AGENT_MAX_RESTARTS);
+                con_printf(
+                    "agent %u (%s): trapped (%s): restarted from its start (no checkpoint), "
+                    "restart %u of %u\n",
+                    agent, name, wasm_trap_name(trap), n, AGENT_MAX_RESTARTS);
         }
 }
 
@@ -432,12 +434,13 @@ static int cmd_agents(int argc, char **argv)
             "recv    caps restarts\n");
         uint64_t saved = env_lock();
         for (uint32_t id = 1; agent_info(id, &in); id++) {
-                con_printf("%-2u %-12s %-4u %-14s %-9llu %-12llu %-5llu %-7llu %-7llu %-4u %u%s%s\n",
-                           in.id, in.name, in.partition, agent_state_name(in.state),
-                           (unsigned long long)in.turns, (unsigned long long)in.fuel_used,
-                           (unsigned long long)in.logs, (unsigned long long)in.sent,
-                           (unsigned long long)in.received, in.caps, in.restarts,
-                           in.waiting ? " (waiting)" : "", in.faulted ? " (faulted)" : "");
+                con_printf(
+                    "%-2u %-12s %-4u %-14s %-9llu %-12llu %-5llu %-7llu %-7llu %-4u %u%s%s\n",
+                    in.id, in.name, in.partition, agent_state_name(in.state),
+                    (unsigned long long)in.turns, (unsigned long long)in.fuel_used,
+                    (unsigned long long)in.logs, (unsigned long long)in.sent,
+                    (unsigned long long)in.received, in.caps, in.restarts,
+                    in.waiting ? " (waiting)" : "", in.faulted ? " (faulted)" : "");
         }
         env_unlock(saved);
         if (agent_count() == 0) {

@@ -468,9 +468,8 @@ static bool restart(struct agent *a, enum agent_recovery how)
         memset(a->inst_mem, 0, a->inst_size);
         a->inst = NULL;
         wasm_arena_init(&arena, a->inst_mem, a->inst_size);
-        if (!agent_host_init(a) ||
-            wasm_instantiate(a->module, &agent_wasm_cfg, agent_resolve, a, &arena, &a->inst) !=
-                WASM_OK) {
+        if (!agent_host_init(a) || wasm_instantiate(a->module, &agent_wasm_cfg, agent_resolve, a,
+                                                    &arena, &a->inst) != WASM_OK) {
                 return false;
         }
         if (how == AGENT_RECOVER_CHECKPOINT) {
@@ -497,12 +496,12 @@ static void recover(struct agent *a, enum wasm_trap trap)
         if (how != AGENT_RECOVER_FAULT) {
                 a->restarts++;
         }
-        witness_emit(&(struct witness_event){
-            .kind = WK_REC_RESTART,
-            .flags = how == AGENT_RECOVER_FAULT ? WITNESS_F_DENIED : 0,
-            .target = AGENT_PRINCIPAL(a->id),
-            .cap = ckpt,
-            .payload = AGENT_RESTART_PAYLOAD(a->restarts, trap, how)});
+        witness_emit(
+            &(struct witness_event){.kind = WK_REC_RESTART,
+                                    .flags = how == AGENT_RECOVER_FAULT ? WITNESS_F_DENIED : 0,
+                                    .target = AGENT_PRINCIPAL(a->id),
+                                    .cap = ckpt,
+                                    .payload = AGENT_RESTART_PAYLOAD(a->restarts, trap, how)});
         if (agent_env->recovered != NULL) {
                 agent_env->recovered(a->id, a->img.name, trap, how, a->restarts, ckpt,
                                      how == AGENT_RECOVER_CHECKPOINT ? a->ckpt_turn : 0);

@@ -163,9 +163,9 @@ static void test_run_returning_or_trapping_terminates(void **state)
                 assert_int_equal(restart_records, n);
                 assert_int_equal(last_restart.target, AGENT_PRINCIPAL(2));
                 assert_int_equal(last_restart.cap, 0); /* no checkpoint used */
-                assert_int_equal(last_restart.payload,
-                                 AGENT_RESTART_PAYLOAD(n, WASM_TRAP_UNREACHABLE,
-                                                       AGENT_RECOVER_START));
+                assert_int_equal(
+                    last_restart.payload,
+                    AGENT_RESTART_PAYLOAD(n, WASM_TRAP_UNREACHABLE, AGENT_RECOVER_START));
         }
         assert_true(agent_run_turn(PART_B));
         assert_int_equal(state_of(2), AGENT_TERMINATED);
@@ -261,7 +261,6 @@ static void test_out_of_memory_changes_nothing(void **state)
         assert_int_equal(step_errors, 0);
 }
 
-
 /* ---- recovery (F1): checkpoints, restarts, the end ---------------------------------------- */
 
 static void test_recovery_policy(void **state)
@@ -329,9 +328,9 @@ static void test_injected_trap_restarts_from_the_checkpoint(void **state)
                 assert_int_equal(last_restart.target, me);
                 assert_int_equal(last_restart.actor, 0);
                 assert_int_equal(last_restart.cap, in.checkpoints);
-                assert_int_equal(last_restart.payload,
-                                 AGENT_RESTART_PAYLOAD(n, WASM_TRAP_HOST,
-                                                       AGENT_RECOVER_CHECKPOINT));
+                assert_int_equal(
+                    last_restart.payload,
+                    AGENT_RESTART_PAYLOAD(n, WASM_TRAP_HOST, AGENT_RECOVER_CHECKPOINT));
                 assert_int_equal(recoveries, n);
                 assert_int_equal(last_recovery.agent, 1);
                 assert_int_equal(last_recovery.how, AGENT_RECOVER_CHECKPOINT);
@@ -356,9 +355,9 @@ static void test_injected_trap_restarts_from_the_checkpoint(void **state)
         assert_true(in.faulted);
         assert_int_equal(in.restarts, AGENT_MAX_RESTARTS);
         assert_int_equal(restart_denied, 1);
-        assert_int_equal(last_restart.payload,
-                         AGENT_RESTART_PAYLOAD(AGENT_MAX_RESTARTS, WASM_TRAP_HOST,
-                                               AGENT_RECOVER_FAULT));
+        assert_int_equal(
+            last_restart.payload,
+            AGENT_RESTART_PAYLOAD(AGENT_MAX_RESTARTS, WASM_TRAP_HOST, AGENT_RECOVER_FAULT));
         assert_int_equal(last_recovery.how, AGENT_RECOVER_FAULT);
         assert_int_equal(last_agent_event.actor, me); /* it ended itself */
         assert_int_equal(in.caps, 0);

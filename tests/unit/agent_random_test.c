@@ -1,7 +1,7 @@
 /*
  * tests/unit/agent_random_test.c: random operations on the agents: boots of random spawns,
- * turns, lifecycle changes, injected traps (restarts), doorbells and hostile host calls (some with an allocation
- * failing), the invariants checked after every one: states as witnessed, no half-done
+ * turns, lifecycle changes, injected traps (restarts), doorbells and hostile host calls (some with
+ * an allocation failing), the invariants checked after every one: states as witnessed, no half-done
  * change, pages bounded while running and all back at the end of each boot.
  */
 #include <setjmp.h>
@@ -154,8 +154,8 @@ static void test_random_operations_keep_invariants(void **state)
                 steps += steps_total;
                 restarts += restart_records;
         }
-        print_message("random run: %u lifecycle records, %u steps reported, %u restarts\n",
-                      records, steps, restarts);
+        print_message("random run: %u lifecycle records, %u steps reported, %u restarts\n", records,
+                      steps, restarts);
         assert_true(records > 200 && steps > 200 && restarts > 20);
 }
 
