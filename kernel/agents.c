@@ -482,6 +482,49 @@ static int cmd_agent_spawn(int argc, char **argv)
         return 0;
 }
 
+#ifdef RVM_KTEST
+/* `agent wait`'s condition: arg = id | what << 8 (0 checkpoints, 1 restarts) | n << 16; also
+ * true once the agent has terminated. The monitor asks outside every lock. */
+static bool agent_reached(uint64_t arg)
+{
+        struct agent_info in;
+        const uint64_t n = arg >> 16;
+        uint64_t saved = env_lock();
+        bool ok = agent_info((uint32_t)(arg & 0xFF), &in);
+        env_unlock(saved);
+        return !ok || in.state == AGENT_TERMINATED ||
+               ((arg >> 8 & 0xFF) == 0 ? in.checkpoints : in.restarts) >= n;
+}
+
+/* Test images only: `agent inject <id>` (its next host call traps, F1's test) and `agent
+ * wait <id> checkpoints|restarts <n> <ms>` (read no more input until it has that many, or
+ * has ended, at most ms), so that a test waits for what it asked for, however slow the host. */
+static int cmd_agent_test(int argc, char **argv)
+{
+        unsigned n = argc >= 3 ? parse_small(argv[2], AGENT_MAX) : 0;
+        uint64_t k = 0, ms = 0;
+
+        if (argc == 3 && strcmp(argv[1], "inject") == 0) {
+                if (n == 0 || agent_inject(n) != AGENT_OK) {
+                        con_printf("agent: cannot inject a fault into agent %s\n", argv[2]);
+                        return -1;
+                }
+                con_printf("agent %u: its next host call traps\n", n);
+                return 0;
+        }
+        const bool restarts = argc == 6 && strcmp(argv[3], "restarts") == 0;
+        if (argc != 6 || n == 0 || (!restarts && strcmp(argv[3], "checkpoints") != 0) ||
+            monitor_parse_u64(argv[4], &k) != 0 || k > 0xFFFF ||
+            monitor_parse_u64(argv[5], &ms) != 0 || ms > 600000) {
+                con_puts("usage: agent wait <id> checkpoints|restarts <n> <at most ms>\n");
+                return -1;
+        }
+        monitor_hold_while(hal_time_ns() + ms * 1000000ULL, agent_reached,
+                           n | (restarts ? 1u : 0u) << 8 | k << 16);
+        return 0;
+}
+#endif
+
 static int cmd_agent_op(int argc, char **argv)
 {
         static const struct {
@@ -496,15 +539,9 @@ static int cmd_agent_op(int argc, char **argv)
                 return cmd_agent_spawn(argc, argv);
         }
 #ifdef RVM_KTEST
-        /* Test images only: the agent's next host call traps (F1's test). */
-        if (argc == 3 && strcmp(argv[1], "inject") == 0) {
-                unsigned n = parse_small(argv[2], AGENT_MAX);
-                if (n == 0 || agent_inject(n) != AGENT_OK) {
-                        con_printf("agent: cannot inject a fault into agent %s\n", argv[2]);
-                        return -1;
-                }
-                con_printf("agent %u: its next host call traps\n", n);
-                return 0;
+        if ((argc == 3 && strcmp(argv[1], "inject") == 0) ||
+            (argc >= 2 && strcmp(argv[1], "wait") == 0)) {
+                return cmd_agent_test(argc, argv);
         }
 #endif
         bool mig = argc == 4 && strcmp(argv[1], "migrate") == 0;

@@ -548,7 +548,9 @@ bool agent_run_turn(uint32_t partition)
         }
         const enum wasm_status st = wasm_run(a->inst, AGENT_FUEL);
         const bool ends = st == WASM_DONE; /* returned from run */
-        const bool yielded = st == WASM_YIELD && a->yield_pending && !a->waiting;
+        /* Inside rvm.yield (its first call yields, the retry returns): only this CPU sets
+         * yield_pending, and never while the agent waits in rvm.recv. */
+        const bool yielded = st == WASM_YIELD && a->yield_pending;
         const uint64_t used = (uint64_t)(AGENT_FUEL - wasm_fuel_left(a->inst));
         const enum wasm_trap trap = st == WASM_TRAP ? wasm_trap_code(a->inst) : WASM_TRAP_NONE;
         if (ends) {
