@@ -177,6 +177,27 @@ static void env_moved(uint32_t agent, uint32_t from, uint32_t to)
         cohere_agent_moved(AGENT_PRINCIPAL(agent), to);
 }
 
+/* A trapped agent's recovery, on the console (its witness records are wasm/agent.c's). */
+static void env_recovered(uint32_t agent, const char *name, enum wasm_trap trap,
+                          enum agent_recovery how, uint32_t n, uint32_t ckpt, uint64_t ckpt_turn)
+{
+        if (how == AGENT_RECOVER_FAULT) {
+                con_printf("agent %u (%s): trapped (%s) after %u restarts: faulted, stopped\n",
+                           agent, name, wasm_trap_name(trap), n);
+        } else if (how == AGENT_RECOVER_CHECKPOINT) {
+                con_printf(
+                    "agent %u (%s): trapped (%s): restarted from checkpoint %u (turn %llu), "
+                    "restart %u of %u\n",
+                    agent, name, wasm_trap_name(trap), ckpt, (unsigned long long)ckpt_turn, n,
+                    AGENT_MAX_RESTARTS);
+        } else {
+                con_printf(
+                    "agent %u (%s): trapped (%s): restarted from its start (no checkpoint), "
+                    "restart %u of %u\n",
+                    agent, name, wasm_trap_name(trap), n, AGENT_MAX_RESTARTS);
+        }
+}
+
 static struct agent_env kernel_env = {
     .lock = env_lock,
     .unlock = env_unlock,
@@ -192,6 +213,7 @@ static struct agent_env kernel_env = {
     .edge_take = env_edge_take,
     .now_ns = hal_time_ns,
     .moved = env_moved,
+    .recovered = env_recovered,
 };
 
 /* ---- boot and the run loop ---- */
@@ -239,6 +261,14 @@ unsigned agent_boot(void)
         }
         kernel_env.move_timeout_ns = n * 1000;
 #endif
+        /* The checkpoint pool (F1 for agents, wasm/agent.h): reserved once, for the boot. */
+        run_lock_take();
+        kernel_env.ckpt_pool = env_alloc((size_t)AGENT_CKPT_SLOTS * AGENT_CKPT_BYTES);
+        run_lock_give();
+        kernel_env.ckpt_slots = kernel_env.ckpt_pool != NULL ? AGENT_CKPT_SLOTS : 0;
+        if (kernel_env.ckpt_pool != NULL) {
+                memset(kernel_env.ckpt_pool, 0, (size_t)AGENT_CKPT_SLOTS * AGENT_CKPT_BYTES);
+        }
         agent_init(&kernel_env);
         ipc_set_end_waker(agent_doorbell);
         cohere_set_agent_group(agent_group);
@@ -401,15 +431,16 @@ static int cmd_agents(int argc, char **argv)
         (void)argv;
         con_printf(
             "id name         part state          turns     fuel used    logs  sent    "
-            "recv    caps\n");
+            "recv    caps restarts\n");
         uint64_t saved = env_lock();
         for (uint32_t id = 1; agent_info(id, &in); id++) {
-                con_printf("%-2u %-12s %-4u %-14s %-9llu %-12llu %-5llu %-7llu %-7llu %u%s\n",
-                           in.id, in.name, in.partition, agent_state_name(in.state),
-                           (unsigned long long)in.turns, (unsigned long long)in.fuel_used,
-                           (unsigned long long)in.logs, (unsigned long long)in.sent,
-                           (unsigned long long)in.received, in.caps,
-                           in.waiting ? " (waiting)" : "");
+                con_printf(
+                    "%-2u %-12s %-4u %-14s %-9llu %-12llu %-5llu %-7llu %-7llu %-4u %u%s%s\n",
+                    in.id, in.name, in.partition, agent_state_name(in.state),
+                    (unsigned long long)in.turns, (unsigned long long)in.fuel_used,
+                    (unsigned long long)in.logs, (unsigned long long)in.sent,
+                    (unsigned long long)in.received, in.caps, in.restarts,
+                    in.waiting ? " (waiting)" : "", in.faulted ? " (faulted)" : "");
         }
         env_unlock(saved);
         if (agent_count() == 0) {
@@ -451,6 +482,49 @@ static int cmd_agent_spawn(int argc, char **argv)
         return 0;
 }
 
+#ifdef RVM_KTEST
+/* `agent wait`'s condition: arg = id | what << 8 (0 checkpoints, 1 restarts) | n << 16; also
+ * true once the agent has terminated. The monitor asks outside every lock. */
+static bool agent_reached(uint64_t arg)
+{
+        struct agent_info in;
+        const uint64_t n = arg >> 16;
+        uint64_t saved = env_lock();
+        bool ok = agent_info((uint32_t)(arg & 0xFF), &in);
+        env_unlock(saved);
+        return !ok || in.state == AGENT_TERMINATED ||
+               ((arg >> 8 & 0xFF) == 0 ? in.checkpoints : in.restarts) >= n;
+}
+
+/* Test images only: `agent inject <id>` (its next host call traps, F1's test) and `agent
+ * wait <id> checkpoints|restarts <n> <ms>` (read no more input until it has that many, or
+ * has ended, at most ms), so that a test waits for what it asked for, however slow the host. */
+static int cmd_agent_test(int argc, char **argv)
+{
+        unsigned n = argc >= 3 ? parse_small(argv[2], AGENT_MAX) : 0;
+        uint64_t k = 0, ms = 0;
+
+        if (argc == 3 && strcmp(argv[1], "inject") == 0) {
+                if (n == 0 || agent_inject(n) != AGENT_OK) {
+                        con_printf("agent: cannot inject a fault into agent %s\n", argv[2]);
+                        return -1;
+                }
+                con_printf("agent %u: its next host call traps\n", n);
+                return 0;
+        }
+        const bool restarts = argc == 6 && strcmp(argv[3], "restarts") == 0;
+        if (argc != 6 || n == 0 || (!restarts && strcmp(argv[3], "checkpoints") != 0) ||
+            monitor_parse_u64(argv[4], &k) != 0 || k > 0xFFFF ||
+            monitor_parse_u64(argv[5], &ms) != 0 || ms > 600000) {
+                con_puts("usage: agent wait <id> checkpoints|restarts <n> <at most ms>\n");
+                return -1;
+        }
+        monitor_hold_while(hal_time_ns() + ms * 1000000ULL, agent_reached,
+                           n | (restarts ? 1u : 0u) << 8 | k << 16);
+        return 0;
+}
+#endif
+
 static int cmd_agent_op(int argc, char **argv)
 {
         static const struct {
@@ -464,6 +538,12 @@ static int cmd_agent_op(int argc, char **argv)
         if (argc >= 3 && strcmp(argv[1], "spawn") == 0) {
                 return cmd_agent_spawn(argc, argv);
         }
+#ifdef RVM_KTEST
+        if ((argc == 3 && strcmp(argv[1], "inject") == 0) ||
+            (argc >= 2 && strcmp(argv[1], "wait") == 0)) {
+                return cmd_agent_test(argc, argv);
+        }
+#endif
         bool mig = argc == 4 && strcmp(argv[1], "migrate") == 0;
         unsigned id = argc == 3 || mig ? parse_small(argv[2], AGENT_MAX) : 0;
         if (id == 0 || id > agent_count()) {

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "cap/cap.h"
+#include "configs/limits.h"
 #include "wasm/wasm.h"
 
 /*
@@ -53,6 +54,45 @@ enum agent_call {
 #define AGENT_NAME_MAX       31    /* module name in rvm.spawn */
 
 _Static_assert(AGENT_PRINCIPAL(AGENT_MAX) < CAP_MAX_TABLES, "every agent needs a table");
+
+/*
+ * Recovery from a trap (F1 of DC-14 for agents). An agent is checkpointed at its turn
+ * boundaries: a turn that ends in rvm.yield saves its whole instance (linear memory, globals,
+ * table, value stack, frames, pc: wasm_snapshot_save) into its checkpoint slot, if it has none
+ * yet or at least AGENT_CKPT_TURNS of its turns have passed since the last one. The slots are
+ * a fixed pool the kernel reserves at boot (agent_env.ckpt_pool: AGENT_CKPT_SLOTS of
+ * AGENT_CKPT_BYTES, configs/<profile>/limits.h); an agent takes one at its first checkpoint
+ * and gives it back, wiped, when it terminates; with none free it has no checkpoint. An agent
+ * that traps (any trap: unreachable, out of bounds, division by zero, a host call that traps;
+ * running out of fuel is no trap) is rebuilt and resumed from its last checkpoint, or from the
+ * start of `run` (instantiated again) if it has none, up to AGENT_MAX_RESTARTS times in its
+ * life; the next trap terminates it for good (faulted). Its principal, capabilities and
+ * CommEdge ends are kept across a restart (what it did after the checkpoint is lost: messages
+ * it took since are not given back). Witnessed: a checkpoint WK_MEM_CHECKPOINT, a restart
+ * WK_REC_RESTART (running -> reconstructing -> running in WK_WASM_AGENT), the end a denied
+ * WK_REC_RESTART and its termination (docs/ARCHITECTURE.md, "Recovery").
+ */
+#ifndef AGENT_CKPT_SLOTS
+#define AGENT_CKPT_SLOTS 4 /* checkpoint slots in the pool */
+#endif
+#define AGENT_CKPT_BYTES   (192u << 10) /* one slot: 2 pages of memory, the stacks, the rest */
+#define AGENT_CKPT_TURNS   32           /* at most one checkpoint per this many turns */
+#define AGENT_MAX_RESTARTS 3
+
+/* What a trap leads to (agent_recovery_for). */
+enum agent_recovery {
+        AGENT_RECOVER_CHECKPOINT, /* rebuilt from its last checkpoint */
+        AGENT_RECOVER_START,      /* no checkpoint: instantiated again, `run` from its start */
+        AGENT_RECOVER_FAULT,      /* restarts used up: terminated for good */
+};
+/* The policy: an agent that has been restarted `restarts` times traps again. */
+enum agent_recovery agent_recovery_for(uint32_t restarts, bool have_checkpoint);
+/* Is a checkpoint due at a yield in turn `turn`, the last one taken in turn `last` (if any)? */
+bool agent_checkpoint_due(uint64_t turn, uint64_t last, bool have_checkpoint);
+/* WK_REC_RESTART payload of a restart: count | trap << 8 | recovery << 16; cap = checkpoint
+ * number used (0 = from the start). The final trap: flagged denied, recovery = FAULT. */
+#define AGENT_RESTART_PAYLOAD(n, trap, how) \
+        ((uint64_t)(n) | (uint64_t)(trap) << 8 | (uint64_t)(how) << 16)
 
 /* The seven states of seeds/003. */
 enum agent_state {
@@ -125,6 +165,15 @@ struct agent_env {
         /* Agent `agent` now runs in WASM partition `to`, no longer `from` (optional). Lock
          * held. */
         void (*moved)(uint32_t agent, uint32_t from, uint32_t to);
+        /* The checkpoint pool: ckpt_slots slots of AGENT_CKPT_BYTES (NULL/0: no checkpoints,
+         * a trapping agent restarts from its start). Reserved once; wasm/ wipes what it frees. */
+        uint8_t *ckpt_pool;
+        uint32_t ckpt_slots;
+        /* Agent `agent` trapped (`trap`) and is restarted (`how`: enum agent_recovery; its
+         * restart number `n`, checkpoint number `ckpt` taken at its turn `ckpt_turn`), or ends
+         * (AGENT_RECOVER_FAULT). Optional; lock held. */
+        void (*recovered)(uint32_t agent, const char *name, enum wasm_trap trap,
+                          enum agent_recovery how, uint32_t n, uint32_t ckpt, uint64_t ckpt_turn);
 };
 
 /* What the monitor shows of one agent. */
@@ -138,6 +187,10 @@ struct agent_info {
         enum wasm_trap trap;  /* why it ended, if it trapped */
         uint32_t caps;        /* capabilities it holds */
         uint64_t arena_bytes; /* its instance arena: what a move takes in the destination */
+        uint32_t restarts;    /* after traps (at most AGENT_MAX_RESTARTS) */
+        uint32_t checkpoints; /* taken so far (the number of the last one) */
+        uint64_t ckpt_turn;   /* the turn its last checkpoint was taken at */
+        bool faulted;         /* terminated by a trap beyond its restarts */
 };
 
 /* The lifecycle operations of agent_control. */
@@ -218,6 +271,14 @@ enum agent_move_result {
 };
 int32_t agent_move(uint32_t id, uint32_t to, uint32_t actor, enum agent_move_result *result);
 const char *agent_move_result_name(enum agent_move_result r);
+
+/*
+ * Test images only (the monitor's `agent inject <id>`): agent id's next host call traps
+ * (WASM_TRAP_HOST), as a fault of its own would; witnessed (WK_REC_INJECT, target = its
+ * principal). Waits for it to leave its CPU, takes the lock itself. Returns 0, or
+ * AGENT_E_INVALID if it is not running or suspended.
+ */
+int32_t agent_inject(uint32_t id);
 
 /* Agents created so far (ids 1..agent_count()). */
 uint32_t agent_count(void);

@@ -317,6 +317,27 @@ bool agent_host_init(struct agent *a)
         return true;
 }
 
+/* An injected fault (agent_inject): the call traps, and the agent's host functions are
+ * themselves again for whatever runs next (a restart sets them up anew as well). */
+static enum wasm_host_status host_trap(void *ctx, struct wasm_instance *caller, uint64_t *slots)
+{
+        struct agent *a = ctx;
+
+        (void)caller;
+        (void)slots;
+        for (unsigned i = 0; i < AGENT_IMP_COUNT; i++) {
+                a->host[i].host = imports[i].fn;
+        }
+        return WASM_HOST_TRAP;
+}
+
+void agent_host_arm_trap(struct agent *a)
+{
+        for (unsigned i = 0; i < AGENT_IMP_COUNT; i++) {
+                a->host[i].host = host_trap;
+        }
+}
+
 bool agent_resolve(void *ctx, const char *module, uint32_t module_len, const char *name,
                    uint32_t name_len, uint8_t kind, struct wasm_extern *out)
 {

@@ -242,3 +242,39 @@ int32_t agent_control(uint32_t id, enum agent_op op, uint32_t to)
         agent_env->unlock(saved);
         return r;
 }
+
+/* ---- recovery from a trap (agent.h; the restart itself is wasm/agent.c's) ---- */
+
+enum agent_recovery agent_recovery_for(uint32_t restarts, bool have_checkpoint)
+{
+        if (restarts >= AGENT_MAX_RESTARTS) {
+                return AGENT_RECOVER_FAULT;
+        }
+        return have_checkpoint ? AGENT_RECOVER_CHECKPOINT : AGENT_RECOVER_START;
+}
+
+bool agent_checkpoint_due(uint64_t turn, uint64_t last, bool have_checkpoint)
+{
+        return !have_checkpoint || turn < last || turn - last >= AGENT_CKPT_TURNS;
+}
+
+int32_t agent_inject(uint32_t id)
+{
+        struct agent *a = agent_by_id(id);
+        if (a == NULL) {
+                return AGENT_E_INVALID;
+        }
+        uint64_t saved;
+        agent_lock_idle(a, &saved);
+        const bool ok = a->state == AGENT_RUNNING || a->state == AGENT_SUSPENDED;
+        if (ok) {
+                agent_host_arm_trap(a);
+        }
+        /* target = the agent's principal; payload 1: its next host call traps. */
+        witness_emit(&(struct witness_event){.kind = WK_REC_INJECT,
+                                             .flags = ok ? 0 : WITNESS_F_DENIED,
+                                             .target = AGENT_PRINCIPAL(id),
+                                             .payload = 1});
+        agent_env->unlock(saved);
+        return ok ? AGENT_OK : AGENT_E_INVALID;
+}

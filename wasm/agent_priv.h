@@ -50,6 +50,14 @@ struct agent {
         size_t inst_size;
         uint64_t turns, fuel_used, logs, sent, received, migrations;
         enum wasm_trap trap;
+        /* Recovery (agent.h): its slot of the checkpoint pool (0 = none, else index + 1), the
+         * last checkpoint's size, number and turn, and its restarts so far. */
+        uint32_t ckpt_slot;
+        size_t ckpt_len;
+        uint32_t checkpoints;
+        uint64_t ckpt_turn;
+        uint32_t restarts;
+        bool faulted;
 };
 
 #define AGENT_SNAPSHOT (512u << 10) /* hibernation / migration buffer per agent */
@@ -72,8 +80,10 @@ void agent_lock_idle(const struct agent *a, uint64_t *saved);
 /* The agent whose principal this is (NULL for a partition or an id not created). Lock held. */
 struct agent *agent_by_principal(uint32_t principal);
 
-/* Host module "rvm": set up a's host functions; resolve its imports. */
+/* Host module "rvm": set up a's host functions; resolve its imports. agent_host_arm_trap:
+ * a's next host call traps (and sets them up again). Lock held or a off every CPU. */
 bool agent_host_init(struct agent *a);
+void agent_host_arm_trap(struct agent *a);
 bool agent_resolve(void *ctx, const char *module, uint32_t module_len, const char *name,
                    uint32_t name_len, uint8_t kind, struct wasm_extern *out);
 

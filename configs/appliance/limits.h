@@ -27,5 +27,6 @@
 #define PROOF_NONCE_RING     256   /* P2 nonces used, kept per principal (proof/nonce.c) */
 #define PROOF_TICKETS        8     /* P2 tickets RVM issued, kept per principal */
 #define WITNESS_CRYPTO_ARENA 32768 /* mbedTLS's heap: boot/rvf_boot.c's ECDSA verify fits */
+#define AGENT_CKPT_SLOTS     4     /* agents' checkpoint slots (192 KiB each, wasm/agent.h) */
 
 #endif

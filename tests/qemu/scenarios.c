@@ -238,6 +238,15 @@ static const struct part_config scenario_lockhold[] = {
 };
 static const struct edge_config edges_lockhold[] = {{5, 2}};
 
+/* F1 for agents (issue 17): one WASM partition and no agent at boot; tests/run spawns the
+ * appliance's `counter` (checkpointed at its rvm.yield) and `looper` (never yields, its
+ * neighbour) there, then makes the counter trap with the test-only `agent inject`. */
+#ifdef RVM_HAVE_WASM
+static const struct part_config scenario_agent_trap[] = {
+    {.name = "agents", .kind = PART_KIND_WASM},
+};
+#endif
+
 /* make soak ("run appliance scenario=soak": after the appliance's six partitions and its
  * agents): an attacker that keeps sending random hypercalls, doorbell and console floods
  * and forged handles, its doorbells at a partition that faults at once and is restarted by
@@ -322,6 +331,9 @@ static const struct {
     {"soak", scenario_soak, 2, edges_soak, 1},
     {"vgic", scenario_vgic, 1, NULL, 0},
     {"ckpt", scenario_ckpt, 3, NULL, 0},
+#ifdef RVM_HAVE_WASM
+    {"agent_trap", scenario_agent_trap, 1, NULL, 0},
+#endif
     {"tier", scenario_tier, 1, NULL, 0},
     {"ckpt16", scenario_ckpt16, 1, NULL, 0},
     {"linux", scenario_linux, 1, NULL, 0},

@@ -267,6 +267,27 @@ static void fake_moved(uint32_t agent, uint32_t from, uint32_t to)
         moved_to = to;
 }
 
+/* The checkpoint pool (agent_env.ckpt_pool) and the recovery hook: what it was told last;
+ * the step each agent's last checkpoint holds. */
+static uint32_t ckpt_step[64];
+static uint8_t ckpt_pool[AGENT_CKPT_SLOTS * AGENT_CKPT_BYTES];
+unsigned recoveries;
+struct recovery last_recovery;
+static void fake_recovered(uint32_t agent, const char *name, enum wasm_trap trap,
+                           enum agent_recovery how, uint32_t n, uint32_t ckpt, uint64_t ckpt_turn)
+{
+        assert_int_equal(lock_depth, 1);
+        assert_non_null(name);
+        recoveries++;
+        last_recovery = (struct recovery){agent, trap, how, n, ckpt, ckpt_turn};
+        /* Its step reports go on from what it is restarted with. */
+        if (how == AGENT_RECOVER_CHECKPOINT) {
+                last_step[AGENT_PRINCIPAL(agent)] = ckpt_step[AGENT_PRINCIPAL(agent)];
+        } else if (how == AGENT_RECOVER_START) {
+                last_step[AGENT_PRINCIPAL(agent)] = 0;
+        }
+}
+
 static const struct agent_env env = {
     .lock = fake_lock,
     .unlock = fake_unlock,
@@ -282,6 +303,9 @@ static const struct agent_env env = {
     .edge_take = fake_edge_take,
     .now_ns = fake_now,
     .moved = fake_moved,
+    .ckpt_pool = ckpt_pool,
+    .ckpt_slots = AGENT_CKPT_SLOTS,
+    .recovered = fake_recovered,
 };
 
 /* ---- the witness: every lifecycle record is checked against a shadow of the states ---- */
@@ -291,13 +315,16 @@ unsigned agent_records, denied_records, bad_records;
 struct witness_event last_agent_event;
 unsigned move_records, move_denied;
 struct witness_event last_move;
+unsigned restart_records, restart_denied, ckpt_records, ckpt_denied, inject_records;
+struct witness_event last_restart, last_ckpt;
 
 static bool legal(int from, int to)
 {
         static const uint8_t next[] = {
             [AGENT_INITIALIZING] = 1u << AGENT_RUNNING | 1u << AGENT_TERMINATED,
             [AGENT_RUNNING] = 1u << AGENT_SUSPENDED | 1u << AGENT_HIBERNATED |
-                              1u << AGENT_MIGRATING | 1u << AGENT_TERMINATED,
+                              1u << AGENT_MIGRATING | 1u << AGENT_TERMINATED |
+                              1u << AGENT_RECONSTRUCTING, /* a restart after a trap */
             [AGENT_SUSPENDED] = 1u << AGENT_RUNNING | 1u << AGENT_HIBERNATED |
                                 1u << AGENT_MIGRATING | 1u << AGENT_TERMINATED,
             [AGENT_MIGRATING] =
@@ -319,6 +346,32 @@ void witness_emit(const struct witness_event *ev)
                 } else {
                         move_records++;
                 }
+                return;
+        }
+        const bool no = (ev->flags & WITNESS_F_DENIED) != 0;
+        if (ev->kind == WK_REC_RESTART) {
+                last_restart = *ev;
+                if (no) {
+                        restart_denied++;
+                } else {
+                        restart_records++;
+                }
+                return;
+        }
+        if (ev->kind == WK_MEM_CHECKPOINT) {
+                last_ckpt = *ev;
+                if (!no && ev->target < 64) {
+                        ckpt_step[ev->target] = last_step[ev->target];
+                }
+                if (no) {
+                        ckpt_denied++;
+                } else {
+                        ckpt_records++;
+                }
+                return;
+        }
+        if (ev->kind == WK_REC_INJECT) {
+                inject_records += no ? 0 : 1;
                 return;
         }
         if (ev->kind != WK_WASM_AGENT) {
@@ -382,6 +435,10 @@ int setup(void **state)
         }
         agent_records = denied_records = bad_records = 0;
         move_records = move_denied = moves_told = 0;
+        restart_records = restart_denied = ckpt_records = ckpt_denied = inject_records = 0;
+        recoveries = 0;
+        memset(&last_recovery, 0, sizeof(last_recovery));
+        memset(ckpt_step, 0, sizeof(ckpt_step));
         moved_agent = moved_from = moved_to = 0;
         clock_now = 0;
         clock_step = 1000;

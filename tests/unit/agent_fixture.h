@@ -139,6 +139,21 @@ extern struct witness_event last_agent_event;
 extern unsigned move_records, move_denied;
 extern struct witness_event last_move;
 
+/* Recovery (wasm/agent.h): WK_REC_RESTART, WK_MEM_CHECKPOINT and WK_REC_INJECT records
+ * counted (denied apart) and the last of each; the env->recovered hook's calls. A restarted
+ * agent's step reports must go on from the step its checkpoint held (1 from its start). */
+extern unsigned restart_records, restart_denied, ckpt_records, ckpt_denied, inject_records;
+extern struct witness_event last_restart, last_ckpt;
+struct recovery {
+        uint32_t agent;
+        enum wasm_trap trap;
+        enum agent_recovery how;
+        uint32_t n, ckpt;
+        uint64_t ckpt_turn;
+};
+extern unsigned recoveries;
+extern struct recovery last_recovery;
+
 /* The kernel lock, as the fake takes it: never twice. */
 uint64_t fake_lock(void);
 void fake_unlock(uint64_t saved);

@@ -2,8 +2,12 @@
  * tests/unit/agent_lifecycle_test.c: the agents' lifecycle (wasm/agent.c) against the fake
  * kernel (agent_fixture.c): spawn, the capabilities it gives and its refusals (bad
  * partitions and modules, AGENT_MAX, ids never reused), spawn through rvm.spawn; fuel
- * preemption resuming exactly; an agent whose run returns or traps terminating; the legal
- * and illegal lifecycle transitions; out of memory at each allocation changing nothing.
+ * preemption resuming exactly; an agent whose run returns terminating, one that traps
+ * restarted from its start (no checkpoint) three times then faulted; the legal and illegal
+ * lifecycle transitions; out of memory at each allocation changing nothing. Recovery (F1,
+ * wasm/agent.h): the policy; checkpoints at rvm.yield, in a bounded pool; an injected trap
+ * restarting an agent from its checkpoint, three times, the fourth leaving it faulted, its
+ * neighbour unaffected; an agent with no checkpoint restarting from its start.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -150,9 +154,26 @@ static void test_run_returning_or_trapping_terminates(void **state)
         assert_int_equal(last_step[AGENT_PRINCIPAL(1)], 1);
         assert_int_equal(state_of(1), AGENT_TERMINATED);
         assert_int_equal(last_agent_event.actor, AGENT_PRINCIPAL(1)); /* it ended itself */
+        /* It never yields, so it has no checkpoint: restarted from its start three times, each
+         * witnessed, then the fourth trap ends it. */
+        for (uint32_t n = 1; n <= AGENT_MAX_RESTARTS; n++) {
+                assert_true(agent_run_turn(PART_B));
+                assert_int_equal(state_of(2), AGENT_RUNNING);
+                assert_int_equal(info(2).restarts, n);
+                assert_int_equal(restart_records, n);
+                assert_int_equal(last_restart.target, AGENT_PRINCIPAL(2));
+                assert_int_equal(last_restart.cap, 0); /* no checkpoint used */
+                assert_int_equal(
+                    last_restart.payload,
+                    AGENT_RESTART_PAYLOAD(n, WASM_TRAP_UNREACHABLE, AGENT_RECOVER_START));
+        }
         assert_true(agent_run_turn(PART_B));
         assert_int_equal(state_of(2), AGENT_TERMINATED);
+        assert_true(info(2).faulted);
+        assert_int_equal(restart_denied, 1);
         assert_int_equal(info(2).trap, WASM_TRAP_UNREACHABLE);
+        assert_int_equal(last_agent_event.actor, AGENT_PRINCIPAL(2));
+        assert_false(info(1).faulted); /* it returned */
         assert_int_equal(info(1).caps, 0);
         assert_int_equal(live_allocs, 0);
         assert_false(agent_run_turn(PART_A));
@@ -240,6 +261,174 @@ static void test_out_of_memory_changes_nothing(void **state)
         assert_int_equal(step_errors, 0);
 }
 
+/* ---- recovery (F1): checkpoints, restarts, the end ---------------------------------------- */
+
+static void test_recovery_policy(void **state)
+{
+        (void)state;
+        for (uint32_t n = 0; n < AGENT_MAX_RESTARTS; n++) {
+                assert_int_equal(agent_recovery_for(n, true), AGENT_RECOVER_CHECKPOINT);
+                assert_int_equal(agent_recovery_for(n, false), AGENT_RECOVER_START);
+        }
+        assert_int_equal(agent_recovery_for(AGENT_MAX_RESTARTS, true), AGENT_RECOVER_FAULT);
+        assert_int_equal(agent_recovery_for(AGENT_MAX_RESTARTS, false), AGENT_RECOVER_FAULT);
+        assert_int_equal(agent_recovery_for(UINT32_MAX, true), AGENT_RECOVER_FAULT);
+        /* The first yield always; then one per AGENT_CKPT_TURNS turns. */
+        assert_true(agent_checkpoint_due(1, 0, false));
+        assert_true(agent_checkpoint_due(500, 499, false));
+        assert_false(agent_checkpoint_due(2, 1, true));
+        assert_false(agent_checkpoint_due(AGENT_CKPT_TURNS, 1, true));
+        assert_true(agent_checkpoint_due(AGENT_CKPT_TURNS + 1, 1, true));
+        assert_true(agent_checkpoint_due(UINT64_MAX, 0, true));
+}
+
+/* n turns of partition A (its agents round robin). */
+static void turns(unsigned n)
+{
+        for (unsigned i = 0; i < n; i++) {
+                assert_true(agent_run_turn(PART_A));
+        }
+}
+
+/*
+ * A ticker (one step, then rvm.yield, every turn) beside a neighbour ticker: checkpointed at
+ * its first yield and every AGENT_CKPT_TURNS turns after; each injected trap restarts it from
+ * its last checkpoint (its count goes on from the checkpointed value), witnessed with the
+ * trap and the checkpoint used; the fourth leaves it faulted; its neighbour counts on.
+ */
+static void test_injected_trap_restarts_from_the_checkpoint(void **state)
+{
+        (void)state;
+        const uint32_t me = AGENT_PRINCIPAL(1), other = AGENT_PRINCIPAL(2);
+        assert_int_equal(spawn(M_TICKER, PART_A), 1);
+        assert_int_equal(spawn(M_TICKER, PART_A), 2);
+        turns(2 * 40); /* 40 turns each: checkpoints at its turns 1 and 33 */
+        assert_int_equal(last_step[me], 40);
+        struct agent_info in = info(1);
+        assert_int_equal(in.checkpoints, 2);
+        assert_int_equal(in.ckpt_turn, 1 + AGENT_CKPT_TURNS);
+        assert_int_equal(ckpt_records, 4); /* both agents' */
+        assert_int_equal(last_ckpt.cap, 2);
+        assert_int_equal(last_ckpt.payload >> 32, 1);
+        assert_true((last_ckpt.payload & 0xFFFFFFFFu) > WASM_PAGE_SIZE); /* its memory in it */
+        assert_true((last_ckpt.payload & 0xFFFFFFFFu) <= AGENT_CKPT_BYTES);
+        const size_t pages = live_allocs;
+
+        uint32_t ckpt_step = 1 + AGENT_CKPT_TURNS; /* the step its last checkpoint holds */
+        for (uint32_t n = 1; n <= AGENT_MAX_RESTARTS; n++) {
+                const uint32_t theirs = last_step[other];
+                assert_int_equal(agent_inject(1), AGENT_OK);
+                assert_int_equal(inject_records, n);
+                turns(2); /* its turn traps at once (the retried rvm.yield), and is rebuilt */
+                in = info(1);
+                assert_int_equal(in.state, AGENT_RUNNING);
+                assert_int_equal(in.restarts, n);
+                assert_int_equal(in.trap, WASM_TRAP_HOST);
+                assert_int_equal(restart_records, n);
+                assert_int_equal(last_restart.target, me);
+                assert_int_equal(last_restart.actor, 0);
+                assert_int_equal(last_restart.cap, in.checkpoints);
+                assert_int_equal(
+                    last_restart.payload,
+                    AGENT_RESTART_PAYLOAD(n, WASM_TRAP_HOST, AGENT_RECOVER_CHECKPOINT));
+                assert_int_equal(recoveries, n);
+                assert_int_equal(last_recovery.agent, 1);
+                assert_int_equal(last_recovery.how, AGENT_RECOVER_CHECKPOINT);
+                assert_int_equal(last_recovery.ckpt, in.checkpoints);
+                assert_int_equal(last_recovery.ckpt_turn, in.ckpt_turn);
+                assert_int_equal(shadow[1], AGENT_RUNNING); /* via reconstructing, witnessed */
+                assert_int_equal(last_step[other], theirs + 1);
+                /* It goes on from the checkpointed count, not from where it trapped. */
+                assert_int_equal(last_step[me], ckpt_step);
+                turns(2 * 40);
+                assert_int_equal(step_errors, 0);
+                assert_int_equal(last_step[me], ckpt_step + 40);
+                assert_int_equal(last_step[other], theirs + 41);
+                in = info(1);
+                ckpt_step += (uint32_t)(in.ckpt_turn - (in.turns - 40)); /* steps to its new one */
+                assert_int_equal(live_allocs, pages); /* no page taken for any of it */
+        }
+        assert_int_equal(agent_inject(1), AGENT_OK);
+        turns(2);
+        in = info(1);
+        assert_int_equal(in.state, AGENT_TERMINATED);
+        assert_true(in.faulted);
+        assert_int_equal(in.restarts, AGENT_MAX_RESTARTS);
+        assert_int_equal(restart_denied, 1);
+        assert_int_equal(
+            last_restart.payload,
+            AGENT_RESTART_PAYLOAD(AGENT_MAX_RESTARTS, WASM_TRAP_HOST, AGENT_RECOVER_FAULT));
+        assert_int_equal(last_recovery.how, AGENT_RECOVER_FAULT);
+        assert_int_equal(last_agent_event.actor, me); /* it ended itself */
+        assert_int_equal(in.caps, 0);
+        assert_int_equal(live_allocs, 2); /* only the neighbour's arenas */
+        /* The neighbour counts on; an injection into the faulted agent is refused. */
+        const uint32_t theirs = last_step[other];
+        turns(5);
+        assert_int_equal(last_step[other], theirs + 5);
+        assert_int_equal(agent_inject(1), AGENT_E_INVALID);
+        assert_int_equal(inject_records, AGENT_MAX_RESTARTS + 1);
+        assert_int_equal(agent_inject(99), AGENT_E_INVALID);
+        assert_int_equal(step_errors, 0);
+        assert_int_equal(bad_records, 0);
+}
+
+/* An agent that never yields has no checkpoint: an injected trap restarts `run` from the
+ * start (its count begins again), witnessed as such. */
+static void test_injected_trap_without_checkpoint_restarts_from_start(void **state)
+{
+        (void)state;
+        const uint32_t me = AGENT_PRINCIPAL(1);
+        assert_int_equal(spawn(M_SPINNER, PART_A), 1);
+        while (last_step[me] < 10) {
+                assert_true(agent_run_turn(PART_A)); /* fuel ends each turn: no yield */
+        }
+        assert_int_equal(info(1).checkpoints, 0);
+        assert_int_equal(ckpt_records, 0);
+        assert_int_equal(agent_inject(1), AGENT_OK);
+        /* Its next host call is its next report: that one traps, and it starts again. */
+        while (info(1).restarts == 0) {
+                assert_true(agent_run_turn(PART_A));
+        }
+        assert_int_equal(last_restart.cap, 0);
+        assert_int_equal(last_restart.payload,
+                         AGENT_RESTART_PAYLOAD(1, WASM_TRAP_HOST, AGENT_RECOVER_START));
+        assert_int_equal(last_recovery.how, AGENT_RECOVER_START);
+        assert_int_equal(last_step[me], 0); /* from its start: 1, 2, ... */
+        while (last_step[me] < 3) {
+                assert_true(agent_run_turn(PART_A));
+        }
+        assert_int_equal(step_errors, 0);
+        assert_int_equal(state_of(1), AGENT_RUNNING);
+}
+
+/* The pool is AGENT_CKPT_SLOTS slots: one agent more has none (it restarts from its start)
+ * until an agent's end gives one back, wiped. A suspended agent can be injected too. */
+static void test_checkpoint_pool_is_bounded(void **state)
+{
+        (void)state;
+        const uint32_t n = AGENT_CKPT_SLOTS + 1;
+        for (uint32_t i = 1; i <= n; i++) {
+                assert_int_equal(spawn(M_TICKER, PART_A), (int32_t)i);
+        }
+        turns(n);
+        assert_int_equal(ckpt_records, AGENT_CKPT_SLOTS);
+        assert_int_equal(info(n).checkpoints, 0);
+        assert_int_equal(agent_control(1, AGENT_OP_KILL, 0), AGENT_OK);
+        turns(n - 1); /* agents 2..n: only n has no checkpoint yet, and now gets the slot */
+        assert_int_equal(ckpt_records, AGENT_CKPT_SLOTS + 1);
+        assert_int_equal(info(n).checkpoints, 1);
+        assert_int_equal(last_ckpt.target, AGENT_PRINCIPAL(n));
+        assert_int_equal(agent_control(n, AGENT_OP_SUSPEND, 0), AGENT_OK);
+        assert_int_equal(agent_inject(n), AGENT_OK);
+        assert_int_equal(agent_control(n, AGENT_OP_RESUME, 0), AGENT_OK);
+        turns(2 * (n - 1));
+        assert_int_equal(info(n).restarts, 1);
+        assert_int_equal(last_recovery.how, AGENT_RECOVER_CHECKPOINT);
+        assert_int_equal(last_step[AGENT_PRINCIPAL(n)], 3);
+        assert_int_equal(step_errors, 0);
+}
+
 int main(void)
 {
         build_modules();
@@ -257,6 +446,12 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_lifecycle_legal_and_illegal_transitions, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_out_of_memory_changes_nothing, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_recovery_policy, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_injected_trap_restarts_from_the_checkpoint, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(
+                test_injected_trap_without_checkpoint_restarts_from_start, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_checkpoint_pool_is_bounded, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /*
  * tests/unit/agent_random_test.c: random operations on the agents: boots of random spawns,
- * turns, lifecycle changes, doorbells and hostile host calls (some with an allocation
- * failing), the invariants checked after every one: states as witnessed, no half-done
+ * turns, lifecycle changes, injected traps (restarts), doorbells and hostile host calls (some with
+ * an allocation failing), the invariants checked after every one: states as witnessed, no half-done
  * change, pages bounded while running and all back at the end of each boot.
  */
 #include <setjmp.h>
@@ -97,7 +97,11 @@ static void random_operation(void)
                 if (rnd() % 4 == 0) {
                         alloc_fail_in = (long)(rnd() % 2);
                 }
-                agent_control(id, (enum agent_op)(rnd() % 7), part);
+                if (rnd() % 3 == 0) {
+                        agent_inject(id); /* its next host call traps: a restart, or its end */
+                } else {
+                        agent_control(id, (enum agent_op)(rnd() % 7), part);
+                }
                 alloc_fail_in = -1;
                 break;
         case 4:
@@ -135,7 +139,7 @@ static void random_operation(void)
  * end of each boot every agent is killed and every page must be back. */
 static void test_random_operations_keep_invariants(void **state)
 {
-        unsigned records = 0, steps = 0;
+        unsigned records = 0, steps = 0, restarts = 0;
 
         for (int boot = 0; boot < 20; boot++) {
                 if (boot > 0) {
@@ -148,9 +152,11 @@ static void test_random_operations_keep_invariants(void **state)
                 }
                 records += agent_records;
                 steps += steps_total;
+                restarts += restart_records;
         }
-        print_message("random run: %u lifecycle records, %u steps reported\n", records, steps);
-        assert_true(records > 200 && steps > 200);
+        print_message("random run: %u lifecycle records, %u steps reported, %u restarts\n", records,
+                      steps, restarts);
+        assert_true(records > 200 && steps > 200 && restarts > 20);
 }
 
 int main(void)
