@@ -463,7 +463,7 @@ UT_guest_dtb := partition/guest_dtb.c
 UT_EXTRA_guest_dtb := $(HOST_LIBFDT_SAN)
 UT_vgic    := partition/vgic.c
 UT_pl011   := partition/pl011.c
-UT_agent   := wasm/agent.c wasm/agent_ops.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.c
+UT_agent   := wasm/agent.c wasm/agent_ops.c wasm/agent_recover.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.c
 AGENT_TESTS := agent_lifecycle agent_move agent_calls agent_random agent_spawn
 $(call unit_split,agent,$(AGENT_TESTS),tests/unit/agent_fixture.c tests/unit/agent_modules.c)
 

@@ -2,8 +2,7 @@
  * wasm/agent.c: the WebAssembly agents' lifecycle (see agent.h): creation at boot and by
  * spawn, loading, their capabilities, their turns in their WASM partition, waiting and waking.
  * Suspend, hibernate, reconstruct, migrate and kill are agent_ops.c; the host module "rvm" is
- * agent_calls.c. Recovery from a trap (agent.h) is here too: checkpoints at turn boundaries,
- * and the restart that follows a trap, both on the agent's own CPU.
+ * agent_calls.c; recovery from a trap (checkpoints, restarts) is agent_recover.c.
  *
  * Spawning only reserves an agent (its id, its capabilities: initializing) under the lock;
  * its module is decoded and instantiated outside it, on its first turn (or by agent_load), so
@@ -30,7 +29,6 @@ const struct agent_env *agent_env;
 static struct agent agents[AGENT_MAX];
 static uint32_t agents_made;
 static uint32_t cursor[AGENT_PRINCIPAL_BASE + 1]; /* per partition: where its round robin is */
-static uint32_t slot_owner[AGENT_CKPT_SLOTS];     /* checkpoint slot -> agent id (0: free) */
 
 const struct wasm_config agent_wasm_cfg = {
     .mem_cap_pages = AGENT_MEM_PAGES, .stack_slots = 4096, .max_frames = 256};
@@ -40,7 +38,7 @@ void agent_init(const struct agent_env *env)
         agent_env = env;
         memset(agents, 0, sizeof(agents));
         memset(cursor, 0, sizeof(cursor));
-        memset(slot_owner, 0, sizeof(slot_owner));
+        agent_ckpt_init();
         agents_made = 0;
 }
 
@@ -152,7 +150,7 @@ void agent_free_wiped(void *p, size_t bytes)
 
 /* Wipe what an agent's memory holds: lock held, or the agent on this CPU (on_cpu: nothing else
  * touches it then, so its CPU does this outside the lock). */
-static void wipe(const struct agent *a, size_t inst_size)
+void agent_wipe(const struct agent *a, size_t inst_size)
 {
         if (a->inst_mem != NULL) {
                 memset(a->inst_mem, 0, inst_size);
@@ -182,46 +180,15 @@ void agent_doorbell(uint32_t principal)
         }
 }
 
-/* Agent a's checkpoint slot (it has one). */
-static uint8_t *slot_buf(const struct agent *a)
-{
-        return agent_env->ckpt_pool + (size_t)(a->ckpt_slot - 1) * AGENT_CKPT_BYTES;
-}
-
-/* A free checkpoint slot for a, if it has none and the pool has one. Lock held. */
-static bool claim_slot(struct agent *a)
-{
-        const uint32_t n = agent_env->ckpt_pool == NULL ? 0 : agent_env->ckpt_slots;
-
-        for (uint32_t i = 0; a->ckpt_slot == 0 && i < n && i < AGENT_CKPT_SLOTS; i++) {
-                if (slot_owner[i] == 0) {
-                        slot_owner[i] = a->id;
-                        a->ckpt_slot = i + 1;
-                }
-        }
-        return a->ckpt_slot != 0;
-}
-
-/* Give a's slot back, wiped. Lock held. */
-static void release_slot(struct agent *a)
-{
-        if (a->ckpt_slot != 0) {
-                memset(slot_buf(a), 0, AGENT_CKPT_BYTES);
-                slot_owner[a->ckpt_slot - 1] = 0;
-                a->ckpt_slot = 0;
-        }
-        a->ckpt_len = 0;
-}
-
 /* A terminated agent loses its capabilities (its edges, its rights) and its memory, wiped
  * (`wiped`: already, by its own CPU), and its checkpoint. Lock held. */
 void agent_terminate(struct agent *a, uint32_t actor, bool wiped)
 {
         agent_set_state(a, AGENT_TERMINATED, actor, 0);
-        release_slot(a);
+        agent_ckpt_release(a);
         cap_table_destroy(AGENT_PRINCIPAL(a->id));
         if (!wiped) {
-                wipe(a, a->inst_size);
+                agent_wipe(a, a->inst_size);
         }
         give_back(a->inst_mem, a->inst_size);
         give_back(a->module_mem, AGENT_MODULE_ARENA);
@@ -381,7 +348,7 @@ static bool start(struct agent *a)
         const bool ok = load(a, &inst_size);
 
         if (!ok) {
-                wipe(a, inst_size);
+                agent_wipe(a, inst_size);
         }
         uint64_t saved = agent_env->lock();
         a->on_cpu = false;
@@ -430,109 +397,6 @@ static struct agent *pick(uint32_t partition)
         return NULL;
 }
 
-/*
- * A checkpoint of a (agent.h), due at the end of its turn `turn` that ended in rvm.yield, into
- * its slot: on a's CPU without the lock (only this CPU touches the instance and the slot);
- * the record and the agent's fields under it, where it leaves its CPU.
- */
-static void checkpoint_at_yield(struct agent *a, uint64_t turn)
-{
-        size_t len = 0;
-        const enum wasm_err e = wasm_snapshot_save(a->inst, slot_buf(a), AGENT_CKPT_BYTES, &len);
-        const uint64_t saved = agent_env->lock();
-        if (e == WASM_OK) {
-                a->ckpt_len = len;
-                a->checkpoints++;
-                a->ckpt_turn = turn;
-        } else {
-                a->ckpt_len = 0; /* the slot was partly overwritten: no checkpoint now */
-        }
-        /* target = the agent's principal (never a partition), cap = the checkpoint's number,
-         * payload = bytes | op 1 (a save) << 32; denied: the bytes it would need. */
-        witness_emit(&(struct witness_event){.kind = WK_MEM_CHECKPOINT,
-                                             .flags = e == WASM_OK ? 0 : WITNESS_F_DENIED,
-                                             .target = AGENT_PRINCIPAL(a->id),
-                                             .cap = e == WASM_OK ? a->checkpoints : 0,
-                                             .payload = (uint64_t)len | 1ull << 32});
-        a->on_cpu = false;
-        agent_env->unlock(saved);
-}
-
-/* Rebuild a's instance in its own arena after a trap: from its checkpoint, or `run` from the
- * start. On a's CPU, without the lock (the agent is reconstructing, nothing else touches it). */
-static bool restart(struct agent *a, enum agent_recovery how)
-{
-        struct wasm_arena arena;
-        struct wasm_extern ex;
-
-        memset(a->inst_mem, 0, a->inst_size);
-        a->inst = NULL;
-        wasm_arena_init(&arena, a->inst_mem, a->inst_size);
-        if (!agent_host_init(a) || wasm_instantiate(a->module, &agent_wasm_cfg, agent_resolve, a,
-                                                    &arena, &a->inst) != WASM_OK) {
-                return false;
-        }
-        if (how == AGENT_RECOVER_CHECKPOINT) {
-                a->yield_pending = true; /* it was saved inside rvm.yield: the retry returns */
-                return wasm_snapshot_restore(a->inst, slot_buf(a), a->ckpt_len) == WASM_OK;
-        }
-        a->yield_pending = false;
-        return wasm_export(a->inst, "run", 3, &ex) == WASM_OK && ex.kind == WASM_KIND_FUNC &&
-               wasm_call_begin(a->inst, ex.u.func, NULL, 0) == WASM_OK;
-}
-
-/*
- * A trap in a's turn (`trap`; its turn already counted), on a's CPU without the lock: the
- * policy (agent_recovery_for) says whether it is rebuilt, from its checkpoint or from the
- * start, or ends for good. Every step is witnessed: WK_REC_RESTART (target = its principal,
- * cap = the checkpoint used, 0 for the start, payload AGENT_RESTART_PAYLOAD), running ->
- * reconstructing -> running; or a denied WK_REC_RESTART and its termination.
- */
-static void recover(struct agent *a, enum wasm_trap trap)
-{
-        uint64_t saved = agent_env->lock();
-        const enum agent_recovery how = agent_recovery_for(a->restarts, a->ckpt_len != 0);
-        const uint32_t ckpt = how == AGENT_RECOVER_CHECKPOINT ? a->checkpoints : 0;
-        if (how != AGENT_RECOVER_FAULT) {
-                a->restarts++;
-        }
-        witness_emit(
-            &(struct witness_event){.kind = WK_REC_RESTART,
-                                    .flags = how == AGENT_RECOVER_FAULT ? WITNESS_F_DENIED : 0,
-                                    .target = AGENT_PRINCIPAL(a->id),
-                                    .cap = ckpt,
-                                    .payload = AGENT_RESTART_PAYLOAD(a->restarts, trap, how)});
-        if (agent_env->recovered != NULL) {
-                agent_env->recovered(a->id, a->img.name, trap, how, a->restarts, ckpt,
-                                     how == AGENT_RECOVER_CHECKPOINT ? a->ckpt_turn : 0);
-        }
-        if (how == AGENT_RECOVER_FAULT) {
-                a->faulted = true;
-                agent_env->unlock(saved);
-                wipe(a, a->inst_size); /* still on this CPU: before the lock, not under it */
-                saved = agent_env->lock();
-                a->on_cpu = false;
-                agent_terminate(a, AGENT_PRINCIPAL(a->id), true);
-                agent_env->unlock(saved);
-                return;
-        }
-        agent_set_state(a, AGENT_RECONSTRUCTING, 0, 0);
-        a->waiting = false; /* a pending rvm.recv is begun again or retried */
-        agent_env->unlock(saved);
-        const bool ok = restart(a, how);
-        if (!ok) {
-                wipe(a, a->inst_size);
-        }
-        saved = agent_env->lock();
-        a->on_cpu = false;
-        if (ok) {
-                agent_set_state(a, AGENT_RUNNING, 0, 0);
-        } else {
-                agent_terminate(a, 0, true);
-        }
-        agent_env->unlock(saved);
-}
-
 bool agent_run_turn(uint32_t partition)
 {
         uint64_t saved = agent_env->lock();
@@ -554,7 +418,7 @@ bool agent_run_turn(uint32_t partition)
         const uint64_t used = (uint64_t)(AGENT_FUEL - wasm_fuel_left(a->inst));
         const enum wasm_trap trap = st == WASM_TRAP ? wasm_trap_code(a->inst) : WASM_TRAP_NONE;
         if (ends) {
-                wipe(a, a->inst_size); /* still on this CPU: before the lock, not under it */
+                agent_wipe(a, a->inst_size); /* still on this CPU: before the lock, not under it */
         }
         saved = agent_env->lock();
         a->turns++;
@@ -562,7 +426,7 @@ bool agent_run_turn(uint32_t partition)
         const uint64_t turn = a->turns;
         /* A turn boundary: checkpointed if one is due and a slot is (or becomes) its own. */
         const bool ckpt = yielded && agent_checkpoint_due(turn, a->ckpt_turn, a->ckpt_len != 0) &&
-                          (a->ckpt_slot != 0 || claim_slot(a));
+                          (a->ckpt_slot != 0 || agent_ckpt_claim(a));
         if (st == WASM_TRAP) {
                 a->trap = trap; /* recover() takes it off this CPU */
         } else if (!ckpt) {
@@ -573,9 +437,9 @@ bool agent_run_turn(uint32_t partition)
         }
         agent_env->unlock(saved);
         if (st == WASM_TRAP) {
-                recover(a, trap);
+                agent_recover(a, trap);
         } else if (ckpt) {
-                checkpoint_at_yield(a, turn); /* takes it off this CPU */
+                agent_checkpoint_at_yield(a, turn); /* takes it off this CPU */
         }
         return true;
 }

@@ -243,21 +243,6 @@ int32_t agent_control(uint32_t id, enum agent_op op, uint32_t to)
         return r;
 }
 
-/* ---- recovery from a trap (agent.h; the restart itself is wasm/agent.c's) ---- */
-
-enum agent_recovery agent_recovery_for(uint32_t restarts, bool have_checkpoint)
-{
-        if (restarts >= AGENT_MAX_RESTARTS) {
-                return AGENT_RECOVER_FAULT;
-        }
-        return have_checkpoint ? AGENT_RECOVER_CHECKPOINT : AGENT_RECOVER_START;
-}
-
-bool agent_checkpoint_due(uint64_t turn, uint64_t last, bool have_checkpoint)
-{
-        return !have_checkpoint || turn < last || turn - last >= AGENT_CKPT_TURNS;
-}
-
 int32_t agent_inject(uint32_t id)
 {
         struct agent *a = agent_by_id(id);

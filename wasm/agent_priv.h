@@ -77,6 +77,18 @@ void *agent_alloc_zeroed(size_t bytes);
 void agent_free_wiped(void *p, size_t bytes);
 void agent_lock_idle(const struct agent *a, uint64_t *saved);
 
+/* Wipe what a's memory holds (lock held, or a on this CPU). */
+void agent_wipe(const struct agent *a, size_t inst_size);
+
+/* Recovery (agent_recover.c). A checkpoint slot for a (claim: lock held; false when the pool
+ * has none free), given back wiped (release: lock held); a's checkpoint at the end of its turn
+ * `turn` and its recovery from a trap, both on a's CPU without the lock, each taking a off it. */
+void agent_ckpt_init(void); /* every slot free (agent_init) */
+bool agent_ckpt_claim(struct agent *a);
+void agent_ckpt_release(struct agent *a);
+void agent_checkpoint_at_yield(struct agent *a, uint64_t turn);
+void agent_recover(struct agent *a, enum wasm_trap trap);
+
 /* The agent whose principal this is (NULL for a partition or an id not created). Lock held. */
 struct agent *agent_by_principal(uint32_t principal);
 

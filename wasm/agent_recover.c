@@ -1,0 +1,168 @@
+/*
+ * wasm/agent_recover.c: F1, an agent that traps (agent.h). Its checkpoints, taken at the end of
+ * a turn that ended in rvm.yield into a slot of the pool the kernel reserved at boot, and the
+ * restart that follows a trap: from its last checkpoint, or its start, at most
+ * AGENT_MAX_RESTARTS times, then it ends faulted. Both run on the agent's own CPU; the lock
+ * only around the records and the agent's fields.
+ */
+#include <string.h>
+
+#include "wasm/agent.h"
+#include "wasm/agent_priv.h"
+#include "witness/witness.h"
+
+static uint32_t slot_owner[AGENT_CKPT_SLOTS]; /* checkpoint slot -> agent id (0: free) */
+
+void agent_ckpt_init(void)
+{
+        memset(slot_owner, 0, sizeof(slot_owner));
+}
+
+/* ---- the policy: host-tested through agent.h ---- */
+
+enum agent_recovery agent_recovery_for(uint32_t restarts, bool have_checkpoint)
+{
+        if (restarts >= AGENT_MAX_RESTARTS) {
+                return AGENT_RECOVER_FAULT;
+        }
+        return have_checkpoint ? AGENT_RECOVER_CHECKPOINT : AGENT_RECOVER_START;
+}
+
+bool agent_checkpoint_due(uint64_t turn, uint64_t last, bool have_checkpoint)
+{
+        return !have_checkpoint || turn < last || turn - last >= AGENT_CKPT_TURNS;
+}
+
+/* Agent a's checkpoint slot (it has one). */
+static uint8_t *slot_buf(const struct agent *a)
+{
+        return agent_env->ckpt_pool + (size_t)(a->ckpt_slot - 1) * AGENT_CKPT_BYTES;
+}
+
+/* A free checkpoint slot for a, if it has none and the pool has one. Lock held. */
+bool agent_ckpt_claim(struct agent *a)
+{
+        const uint32_t n = agent_env->ckpt_pool == NULL ? 0 : agent_env->ckpt_slots;
+
+        for (uint32_t i = 0; a->ckpt_slot == 0 && i < n && i < AGENT_CKPT_SLOTS; i++) {
+                if (slot_owner[i] == 0) {
+                        slot_owner[i] = a->id;
+                        a->ckpt_slot = i + 1;
+                }
+        }
+        return a->ckpt_slot != 0;
+}
+
+/* Give a's slot back, wiped. Lock held. */
+void agent_ckpt_release(struct agent *a)
+{
+        if (a->ckpt_slot != 0) {
+                memset(slot_buf(a), 0, AGENT_CKPT_BYTES);
+                slot_owner[a->ckpt_slot - 1] = 0;
+                a->ckpt_slot = 0;
+        }
+        a->ckpt_len = 0;
+}
+
+/*
+ * A checkpoint of a (agent.h), due at the end of its turn `turn` that ended in rvm.yield, into
+ * its slot: on a's CPU without the lock (only this CPU touches the instance and the slot);
+ * the record and the agent's fields under it, where it leaves its CPU.
+ */
+void agent_checkpoint_at_yield(struct agent *a, uint64_t turn)
+{
+        size_t len = 0;
+        const enum wasm_err e = wasm_snapshot_save(a->inst, slot_buf(a), AGENT_CKPT_BYTES, &len);
+        const uint64_t saved = agent_env->lock();
+        if (e == WASM_OK) {
+                a->ckpt_len = len;
+                a->checkpoints++;
+                a->ckpt_turn = turn;
+        } else {
+                a->ckpt_len = 0; /* the slot was partly overwritten: no checkpoint now */
+        }
+        /* target = the agent's principal (never a partition), cap = the checkpoint's number,
+         * payload = bytes | op 1 (a save) << 32; denied: the bytes it would need. */
+        witness_emit(&(struct witness_event){.kind = WK_MEM_CHECKPOINT,
+                                             .flags = e == WASM_OK ? 0 : WITNESS_F_DENIED,
+                                             .target = AGENT_PRINCIPAL(a->id),
+                                             .cap = e == WASM_OK ? a->checkpoints : 0,
+                                             .payload = (uint64_t)len | 1ull << 32});
+        a->on_cpu = false;
+        agent_env->unlock(saved);
+}
+
+/* Rebuild a's instance in its own arena after a trap: from its checkpoint, or `run` from the
+ * start. On a's CPU, without the lock (the agent is reconstructing, nothing else touches it). */
+static bool restart(struct agent *a, enum agent_recovery how)
+{
+        struct wasm_arena arena;
+        struct wasm_extern ex;
+
+        memset(a->inst_mem, 0, a->inst_size);
+        a->inst = NULL;
+        wasm_arena_init(&arena, a->inst_mem, a->inst_size);
+        if (!agent_host_init(a) || wasm_instantiate(a->module, &agent_wasm_cfg, agent_resolve, a,
+                                                    &arena, &a->inst) != WASM_OK) {
+                return false;
+        }
+        if (how == AGENT_RECOVER_CHECKPOINT) {
+                a->yield_pending = true; /* it was saved inside rvm.yield: the retry returns */
+                return wasm_snapshot_restore(a->inst, slot_buf(a), a->ckpt_len) == WASM_OK;
+        }
+        a->yield_pending = false;
+        return wasm_export(a->inst, "run", 3, &ex) == WASM_OK && ex.kind == WASM_KIND_FUNC &&
+               wasm_call_begin(a->inst, ex.u.func, NULL, 0) == WASM_OK;
+}
+
+/*
+ * A trap in a's turn (`trap`; its turn already counted), on a's CPU without the lock: the
+ * policy (agent_recovery_for) says whether it is rebuilt, from its checkpoint or from the
+ * start, or ends for good. Every step is witnessed: WK_REC_RESTART (target = its principal,
+ * cap = the checkpoint used, 0 for the start, payload AGENT_RESTART_PAYLOAD), running ->
+ * reconstructing -> running; or a denied WK_REC_RESTART and its termination.
+ */
+void agent_recover(struct agent *a, enum wasm_trap trap)
+{
+        uint64_t saved = agent_env->lock();
+        const enum agent_recovery how = agent_recovery_for(a->restarts, a->ckpt_len != 0);
+        const uint32_t ckpt = how == AGENT_RECOVER_CHECKPOINT ? a->checkpoints : 0;
+        if (how != AGENT_RECOVER_FAULT) {
+                a->restarts++;
+        }
+        witness_emit(
+            &(struct witness_event){.kind = WK_REC_RESTART,
+                                    .flags = how == AGENT_RECOVER_FAULT ? WITNESS_F_DENIED : 0,
+                                    .target = AGENT_PRINCIPAL(a->id),
+                                    .cap = ckpt,
+                                    .payload = AGENT_RESTART_PAYLOAD(a->restarts, trap, how)});
+        if (agent_env->recovered != NULL) {
+                agent_env->recovered(a->id, a->img.name, trap, how, a->restarts, ckpt,
+                                     how == AGENT_RECOVER_CHECKPOINT ? a->ckpt_turn : 0);
+        }
+        if (how == AGENT_RECOVER_FAULT) {
+                a->faulted = true;
+                agent_env->unlock(saved);
+                agent_wipe(a, a->inst_size); /* still on this CPU: before the lock, not under it */
+                saved = agent_env->lock();
+                a->on_cpu = false;
+                agent_terminate(a, AGENT_PRINCIPAL(a->id), true);
+                agent_env->unlock(saved);
+                return;
+        }
+        agent_set_state(a, AGENT_RECONSTRUCTING, 0, 0);
+        a->waiting = false; /* a pending rvm.recv is begun again or retried */
+        agent_env->unlock(saved);
+        const bool ok = restart(a, how);
+        if (!ok) {
+                agent_wipe(a, a->inst_size);
+        }
+        saved = agent_env->lock();
+        a->on_cpu = false;
+        if (ok) {
+                agent_set_state(a, AGENT_RUNNING, 0, 0);
+        } else {
+                agent_terminate(a, 0, true);
+        }
+        agent_env->unlock(saved);
+}
