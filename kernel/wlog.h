@@ -37,6 +37,12 @@ void wlog_rvm_failed(uint64_t where, uint64_t why, uint64_t what);
 void wlog_banner(void);
 /* Run one whole scrub pass now (tests, bench); returns records checked so far in total. */
 uint64_t wlog_scrub_run(void);
+/* For the monitor's `witness` command (kernel/wlog_cmd.c): the store's description, a store
+ * state's name, the seals whose head is on the console, the RAM ring's records. */
+const char *wlog_store_name(void);
+const char *wlog_state_name(int state);
+uint64_t wlog_heads_published(void);
+unsigned wlog_ring_cap(void);
 /* Bytes of .bss the witness ring (records and marks) takes, for `mem`. */
 unsigned long wlog_ring_bytes(void);
 
