@@ -11,11 +11,12 @@
 struct rvm_profile {
         const char *name;
         const char *summary;
-        uint32_t tick_hz;       /* EL2 timer tick per CPU */
-        uint32_t max_cpus;      /* CPUs brought up (<= RVM_MAX_CPUS) */
-        uint64_t min_ram_bytes; /* refuse to boot with less */
-        uint32_t image_budget;  /* bytes of text, rodata and data RVM may take (0: none) */
-        uint32_t ram_budget;    /* bytes of RAM RVM itself may use (0: none); `mem` */
+        uint32_t tick_hz;         /* EL2 timer tick per CPU */
+        uint32_t max_cpus;        /* CPUs brought up (<= RVM_MAX_CPUS) */
+        uint64_t min_ram_bytes;   /* refuse to boot with less */
+        uint32_t image_budget;    /* bytes of text, rodata and data RVM may take (0: none) */
+        uint32_t ram_budget;      /* bytes of RAM RVM itself may use (0: none); `mem` */
+        uint32_t idle_dormant_ms; /* a small guest asleep this long goes dormant (0: never) */
 };
 
 extern const struct rvm_profile rvm_profile;

@@ -20,6 +20,7 @@
 #include "kernel/percpu.h"
 #include "kernel/reshape.h"
 #include "kernel/run_priv.h"
+#include "kernel/tier.h"
 #include "kernel/virq.h"
 #include "kernel/wlog.h"
 #include "partition/lease.h"
@@ -433,7 +434,8 @@ void run_tick(void)
                 sched_epoch(&run_sched, now, NULL); /* DC-10: one summary record per epoch */
                 ipc_epoch();                        /* and one per edge direction in use */
                 cohere_shared_epoch();              /* shared pages weigh in like traffic */
-                gate_epoch(); /* denials over the budget, counted per caller */
+                gate_epoch();          /* denials over the budget, counted per caller */
+                mem_tier_idle_epoch(); /* small guests asleep long enough go dormant */
         }
         run_lock_give();
         if (c->index == 0) {

@@ -41,6 +41,7 @@ static inline void mem_tier_show(bool summary_only)
 {
         (void)summary_only;
 }
+static inline void mem_tier_idle_epoch(void) {}
 #else
 /* A stage-2 abort of p at ipa: a dormant page brought back (true; the access is retried),
  * or not a dormant page (false). Witnessed (WK_MEM_MAP, then WK_MEM_TIER when the range is
@@ -57,6 +58,21 @@ bool mem_tier_claims(uint32_t part);
 /* Instructions this CPU has retired (the PMU; exact under QEMU -icount): for the figures
  * `mem` and the checkpoint commands print, which `make bench` reports. */
 uint64_t mem_insns(void);
+/* WK_MEM_TIER's payload bit for a change the idle policy made (docs/WITNESS.md). */
+#define TIER_BY_IDLE     (1u << 8)
+/* ... and the payload of the record of `dormant idle <ms>|off` (cap = the new time). */
+#define TIER_IDLE_POLICY 0xffu
+/* Make [ipa, ipa + pages) of p dormant, run_lock held: NULL and *idx = its range in the
+ * tier space, or why not (witnessed). cause: 0 (the monitor) or TIER_BY_IDLE. */
+const char *mem_tier_make_dormant(struct partition *p, uint64_t ipa, uint64_t pages, uint64_t cause,
+                                  unsigned *idx);
+/* The idle policy (kernel/tier_idle.c): at each epoch (CPU 0, run_lock held) a small guest
+ * whose vCPUs have all been asleep, without running, for the policy's time has its RAM
+ * made dormant; its touches bring it back. `dormant idle [<ms>|off]` sets it. */
+void mem_tier_idle_epoch(void);
+/* The range idx of the tier space (as mem_tier_make_dormant returned it). */
+const struct tier_range *mem_tier_range(unsigned idx);
+int mem_tier_idle_cmd(int argc, char **argv);
 /* The tier lines of `regions` and `mem`. */
 void mem_tier_show(bool summary_only);
 

@@ -103,7 +103,7 @@ static const struct tier_ops ops = {
     .ptr = op_ptr,
 };
 
-static void witness_tier(uint32_t part, uint64_t pa, uint64_t ipa, enum tier t, bool denied,
+static void witness_tier(uint32_t part, uint64_t pa, uint64_t ipa, uint64_t t, bool denied,
                          uint64_t err)
 {
         witness_emit(&(struct witness_event){
@@ -112,7 +112,7 @@ static void witness_tier(uint32_t part, uint64_t pa, uint64_t ipa, enum tier t, 
             .actor = part,
             .target = pa,
             .cap = ipa,
-            .payload = (uint64_t)t | err << 32,
+            .payload = t | err << 32,
         });
 }
 
@@ -127,6 +127,11 @@ static const struct tier_range *range_at(uint32_t part, uint64_t ipa)
                 }
         }
         return NULL;
+}
+
+const struct tier_range *mem_tier_range(unsigned idx)
+{
+        return idx < TIER_MAX_RANGES ? &tiers.range[idx] : &tiers.range[0];
 }
 
 uint64_t mem_insns(void)
@@ -220,25 +225,17 @@ void mem_tier_show(bool summary_only)
             (unsigned long long)last_fault_insns);
 }
 
-static int cmd_dormant(int argc, char **argv)
+/*
+ * Make [ipa, ipa + pages) of p's RAM dormant (run_lock held). NULL and *idx = its range, or
+ * why it was refused (witnessed). `cause` goes into the record: 0 the monitor, TIER_BY_IDLE
+ * the idle policy (kernel/tier_idle.c).
+ */
+const char *mem_tier_make_dormant(struct partition *p, uint64_t ipa, uint64_t pages, uint64_t cause,
+                                  unsigned *idx)
 {
-        uint64_t id = 0, ipa = PART_IPA_BASE, pages = 0;
-
-        if ((argc != 2 && argc != 4) || monitor_parse_u64(argv[1], &id) != 0 || id > PART_MAX ||
-            part_get((uint32_t)id) == NULL ||
-            (argc == 4 &&
-             (monitor_parse_u64(argv[2], &ipa) != 0 || monitor_parse_u64(argv[3], &pages) != 0))) {
-                con_puts("usage: dormant <partition id> [<ipa> <pages>] (default: all its RAM)\n");
-                return -1;
-        }
-        run_lock_take();
-        struct partition *p = part_get((uint32_t)id);
-        if (argc == 2) {
-                pages = p->mem_size / PAGE;
-        }
         const char *why = NULL;
         enum tier_err e = TIER_OK;
-        unsigned idx = 0;
+
         if (p->cfg->kind != PART_KIND_GUEST || p->cfg->linux_boot || p->reloading ||
             p->state == PART_DESTROYED) {
                 why = "not a small guest partition that is up (Linux guests are not supported)";
@@ -251,17 +248,48 @@ static int cmd_dormant(int argc, char **argv)
         } else {
                 e = tier_make_dormant(&tiers, &ops, p->id, ipa,
                                       pa_addr(p->mem_pa) + (ipa - PART_IPA_BASE), (uint32_t)pages,
-                                      &idx);
+                                      idx);
                 why = e == TIER_OK ? NULL : tier_err_name(e);
         }
         if (why != NULL) {
-                witness_tier(p->id, 0, ipa, TIER_DORMANT, true, e == TIER_OK ? TIER_E_INVAL : e);
+                witness_tier(p->id, 0, ipa, TIER_DORMANT | cause, true,
+                             e == TIER_OK ? TIER_E_INVAL : e);
+                return why;
+        }
+        const struct tier_range *r = &tiers.range[*idx];
+        witness_tier(p->id, r->pa, r->ipa, TIER_DORMANT | cause, false, 0);
+        return NULL;
+}
+
+static int cmd_dormant(int argc, char **argv)
+{
+        uint64_t id = 0, ipa = PART_IPA_BASE, pages = 0;
+
+        if (argc >= 2 && strcmp(argv[1], "idle") == 0) {
+                return mem_tier_idle_cmd(argc - 1, argv + 1);
+        }
+        if ((argc != 2 && argc != 4) || monitor_parse_u64(argv[1], &id) != 0 || id > PART_MAX ||
+            part_get((uint32_t)id) == NULL ||
+            (argc == 4 &&
+             (monitor_parse_u64(argv[2], &ipa) != 0 || monitor_parse_u64(argv[3], &pages) != 0))) {
+                con_puts(
+                    "usage: dormant <partition id> [<ipa> <pages>] (default: all its RAM)\n"
+                    "       dormant idle [<ms>|off] (the idle policy)\n");
+                return -1;
+        }
+        run_lock_take();
+        struct partition *p = part_get((uint32_t)id);
+        if (argc == 2) {
+                pages = p->mem_size / PAGE;
+        }
+        unsigned idx = 0;
+        const char *why = mem_tier_make_dormant(p, ipa, pages, 0, &idx);
+        if (why != NULL) {
                 run_lock_give();
                 con_printf("dormant: partition %llu: refused: %s\n", (unsigned long long)id, why);
                 return -1;
         }
         const struct tier_range *r = &tiers.range[idx];
-        witness_tier(p->id, r->pa, r->ipa, TIER_DORMANT, false, 0);
         uint64_t raw = (uint64_t)r->pages * PAGE, packed = r->compressed_bytes;
         uint64_t store = r->store_pages;
         run_lock_give();
@@ -275,7 +303,7 @@ static int cmd_dormant(int argc, char **argv)
             (unsigned long long)store, (unsigned long long)pages);
         return 0;
 }
-MONITOR_CMD(dormant, "dormant", "<id> [<ipa> <pages>]",
+MONITOR_CMD(dormant, "dormant", "<id> [<ipa> <pages>] | idle [<ms>|off]",
             "make guest RAM dormant: unmapped, lz4-compressed, its pages freed; a touch brings "
-            "a page back",
+            "a page back. `idle`: guests idle that long go dormant by themselves",
             cmd_dormant);

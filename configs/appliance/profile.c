@@ -16,4 +16,5 @@ const struct rvm_profile rvm_profile = {
     .tick_hz = APPLIANCE_TICK_HZ,
     .max_cpus = APPLIANCE_MAX_CPUS,
     .min_ram_bytes = 64ULL << 20,
+    .idle_dormant_ms = 3000, /* kernel/tier_idle.c */
 };
