@@ -19,6 +19,8 @@
 #include "partition/checkpoint.h"
 #include "witness/witness.h"
 
+#define STR_(x)         #x
+#define STR(x)          STR_(x)
 #define PARK_TIMEOUT_NS 500000000ULL /* other CPUs let go of a kicked vCPU within this */
 
 static bool park_timed_out; /* the last pause ran out of time (monitor: one at a time) */
@@ -127,7 +129,8 @@ static const char *why(enum part_err e)
         case PART_E_BUSY:
                 return "it shares, lends or was donated memory (release it first)";
         case PART_E_NOMEM:
-                return "no room for it (checkpoints are limited to 64 MiB in all)";
+                return "no room for it (checkpoints are limited to " STR(CKPT_LIMIT_MIB) " MiB in "
+                       "all)";
         case PART_E_NOT_FOUND:
                 return "it has no checkpoint";
         case PART_E_INVALID:

@@ -24,8 +24,12 @@
 #define CKPT_ABSENT 1
 #endif
 
-/* 64 MiB of checkpoints in all: a 16 MiB guest four times over, not a Linux guest. */
-#define CKPT_LIMIT_PAGES (64ULL << 20 >> 12)
+/* MiB of checkpoints in all (the profile's limits.h may set it). 64 MiB: a 16 MiB guest
+ * four times over, not a Linux guest. */
+#ifndef CKPT_LIMIT_MIB
+#define CKPT_LIMIT_MIB 64
+#endif
+#define CKPT_LIMIT_PAGES ((uint64_t)CKPT_LIMIT_MIB << 20 >> 12)
 /* F2: a partition reconstructed this many times from one checkpoint and failing again
  * stays faulted (DC-14 escalation); a new checkpoint starts the count again. */
 #define CKPT_MAX_RECONSTRUCTS 3

@@ -28,5 +28,6 @@
 #define PROOF_TICKETS        8     /* P2 tickets RVM issued, kept per principal */
 #define WITNESS_CRYPTO_ARENA 32768 /* mbedTLS's heap: boot/rvf_boot.c's ECDSA verify fits */
 #define AGENT_CKPT_SLOTS     4     /* agents' checkpoint slots (192 KiB each, wasm/agent.h) */
+#define CKPT_LIMIT_MIB       320   /* partition checkpoints in all: a 256 MiB Linux guest fits */
 
 #endif

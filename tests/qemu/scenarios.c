@@ -286,6 +286,10 @@ static const struct part_config scenario_linux2[] = {LINUX_PART(2, LINUX_ARGS)};
 /* The same Linux left at its shell (tools/linux/test.sh does nothing with rvm.shell), for
  * the monitor's `console`. */
 static const struct part_config scenario_linux_console[] = {LINUX_PART(1, LINUX_ARGS " rvm.shell")};
+/* The same Linux counting once a second (tools/linux/test.sh with rvm.count), to be
+ * checkpointed and restored while it counts. */
+static const struct part_config scenario_linux_ckpt[] = {LINUX_PART(1, LINUX_ARGS " rvm.count")};
+static const struct part_config scenario_linux2_ckpt[] = {LINUX_PART(2, LINUX_ARGS " rvm.count")};
 
 /* GICv3 distributor and redistributors emulated for a two-vCPU partition. */
 static const struct part_vdev vgicv3[] = {{.type = PART_VDEV_GICV3, .ipa = 0x08000000}};
@@ -339,6 +343,8 @@ static const struct {
     {"linux", scenario_linux, 1, NULL, 0},
     {"linux2", scenario_linux2, 1, NULL, 0},
     {"linux_console", scenario_linux_console, 1, NULL, 0},
+    {"linux_ckpt", scenario_linux_ckpt, 1, NULL, 0},
+    {"linux2_ckpt", scenario_linux2_ckpt, 1, NULL, 0},
 };
 
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count,
