@@ -73,6 +73,8 @@ void mem_tier_idle_epoch(void);
 /* The range idx of the tier space (as mem_tier_make_dormant returned it). */
 const struct tier_range *mem_tier_range(unsigned idx);
 int mem_tier_idle_cmd(int argc, char **argv);
+/* The hot and warm pages of each small guest the policy tracks (`regions`, `mem`). */
+void mem_tier_use_show(void);
 /* The tier lines of `regions` and `mem`. */
 void mem_tier_show(bool summary_only);
 

@@ -216,6 +216,7 @@ void mem_tier_show(bool summary_only)
                                    (unsigned long long)(r->compressed_bytes + 1023) / 1024);
                 }
         }
+        mem_tier_use_show();
         con_printf(
             "dormant: %llu pages returned (%llu KiB), stores hold %llu pages; %llu pages "
             "faulted back in (%llu into another frame), the last in %llu instructions\n",

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "arch/aarch64/arch.h"
 #include "configs/profile.h"
 #include "hal/timer.h"
 #include "kernel/console.h"
@@ -94,6 +95,63 @@ static void make_dormant(struct partition *p, uint64_t slept_ns)
             (unsigned long long)r->pages * PAGE, (unsigned long long)r->compressed_bytes, r->pages);
 }
 
+/*
+ * Measured use (the hot and warm tiers): while the policy is on, each epoch clears the
+ * stage-2 access flags of a small guest's RAM (arch_s2_age); a page it touches takes one
+ * access flag fault, which sets the flag again (kernel/trap.c). A page touched in the last
+ * epoch is hot, a mapped page untouched since is warm; `regions` and `mem` show both, and
+ * how many epochs the coldest page has gone untouched.
+ */
+#define USE_PAGES TIER_MAX_PAGES
+static struct {
+        bool tracked;
+        uint32_t hot, warm;       /* pages, at the last epoch */
+        uint16_t idle[USE_PAGES]; /* epochs since each page was last touched */
+} use[PART_MAX + 1];
+
+static void age(struct partition *p)
+{
+        uint64_t pages = p->mem_size / PAGE, touched[USE_PAGES / 64] = {0};
+
+        if (pages > USE_PAGES) {
+                pages = USE_PAGES;
+        }
+        (void)arch_s2_age(p->s2_root, ipa_init(PART_IPA_BASE), pages * PAGE, p->vmid, touched);
+        use[p->id].tracked = true;
+        use[p->id].hot = use[p->id].warm = 0;
+        for (uint64_t i = 0; i < pages; i++) {
+                if ((touched[i / 64] >> (i % 64)) & 1) {
+                        use[p->id].idle[i] = 0;
+                        use[p->id].hot++;
+                        continue;
+                }
+                if (use[p->id].idle[i] < UINT16_MAX) {
+                        use[p->id].idle[i]++;
+                }
+                pa_t pa;
+                if (arch_s2_translate(p->s2_root, ipa_init(PART_IPA_BASE + i * PAGE), false, &pa)) {
+                        use[p->id].warm++; /* mapped (a dormant page is neither) */
+                }
+        }
+}
+
+void mem_tier_use_show(void)
+{
+        for (uint32_t id = 1; id <= part_count() && id <= PART_MAX; id++) {
+                if (!use[id].tracked) {
+                        continue;
+                }
+                uint16_t coldest = 0;
+                for (unsigned i = 0; i < USE_PAGES; i++) {
+                        coldest = use[id].idle[i] > coldest ? use[id].idle[i] : coldest;
+                }
+                con_printf(
+                    "use: partition %u: %u pages hot (touched in the last epoch), %u warm "
+                    "(mapped, untouched since); the coldest untouched for %u epochs\n",
+                    id, use[id].hot, use[id].warm, coldest);
+        }
+}
+
 /* p's dormant range (the policy makes one, from its RAM's base), or NULL. */
 static const struct tier_range *range_of(uint32_t id)
 {
@@ -127,6 +185,10 @@ void mem_tier_idle_epoch(void)
                             "still dormant\n",
                             id, p->name, r != NULL ? r->pages - r->dormant : 0,
                             r != NULL ? r->dormant : 0);
+                }
+                if (ms != 0 && p->state == PART_RUNNING && p->cfg->kind == PART_KIND_GUEST &&
+                    !p->cfg->linux_boot && !p->reloading) {
+                        age(p);
                 }
                 if (ms == 0 || p->state != PART_RUNNING || p->cfg->kind != PART_KIND_GUEST ||
                     p->cfg->linux_boot || !slept || runtime != idle[id].runtime_ns) {

@@ -208,6 +208,10 @@ static __attribute__((noinline)) struct arch_regs *lower_sync_slow(struct percpu
         case EC_IABT_LOW:
         case EC_DABT_LOW:
                 kind = VCPU_EXIT_ABORT_RAM;
+                if ((esr & 0x3c) == 0x08 &&
+                    arch_s2_access(p->s2_root, ipa_init(arch_trap_hpfar_ipa()))) {
+                        break; /* an access flag the idle policy cleared: set, retried */
+                }
                 if (mem_tier_fault(p, arch_trap_hpfar_ipa())) {
                         break; /* a dormant page, back now: the access is retried */
                 }

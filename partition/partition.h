@@ -130,7 +130,8 @@ enum vcpu_exit {
         VCPU_EXIT_GICR,       /* ... at a redistributor */
         VCPU_EXIT_PL011,      /* ... at the emulated PL011 */
         VCPU_EXIT_VDEV_OTHER, /* ... at another virtual device */
-        VCPU_EXIT_ABORT_RAM,  /* stage-2 abort on its RAM: a dormant page back, a block split */
+        VCPU_EXIT_ABORT_RAM,  /* stage-2 abort on its RAM: a dormant page back, a block split,
+                               * an access flag (kernel/tier_idle.c) */
         VCPU_EXIT_ABORT,      /* any other stage-2 abort (a fault) */
         VCPU_EXIT_SGI,        /* system register trap: ICC_SGI1R_EL1, an SGI to its vCPUs */
         VCPU_EXIT_SYSREG,     /* any other system register trap (set/way, refused) */

@@ -153,6 +153,11 @@ bool arch_s2_translate(const uint64_t *root, ipa_t ipa, bool write, pa_t *pa);
 bool arch_s2_translate_ram(const uint64_t *root, ipa_t ipa, pa_t *pa);
 /* Table pages reachable from root, the root included; *blocks (if given) counts blocks. */
 unsigned arch_s2_table_pages(const uint64_t *root, unsigned *blocks);
+/* Access tracking: clear the access flag of every leaf mapping [at, at + size), count the
+ * 4 KiB pages that had it (bits in touched, if given), flush the VMID's TLB entries. */
+uint64_t arch_s2_age(uint64_t *root, ipa_t at, uint64_t size, uint16_t vmid, uint64_t *touched);
+/* An access flag fault at at: the flag set again on its leaf (false: nothing mapped there). */
+bool arch_s2_access(uint64_t *root, ipa_t at);
 /*
  * A stage-2 space no vCPU will enter again (its partition destroyed): every TLB and
  * walk-cache entry of vmid flushed (on every CPU, completed), and only then every table

@@ -266,6 +266,58 @@ bool arch_s2_translate_ram(const uint64_t *root, ipa_t at, pa_t *pa)
         return true;
 }
 
+/*
+ * Access tracking (memory tiers: hot and warm). The access flag of each valid leaf mapping
+ * [at, at + size) is read and cleared: the 4 KiB pages whose flag was set (a block counts as
+ * its 512 pages) are counted, and each one's bit set in touched (bit i: the page at at + i
+ * pages; NULL: counted only). With the flag clear, the next access to the page takes an
+ * access flag fault (VTCR_EL2.HA is 0: no hardware update), which arch_s2_access answers. One
+ * TLB flush of the VMID after, so no cached translation skips the fault.
+ */
+uint64_t arch_s2_age(uint64_t *root, ipa_t at, uint64_t size, uint16_t vmid, uint64_t *touched)
+{
+        uint64_t base = ipa_addr(at), n = 0;
+
+        for (uint64_t off = 0; off < size;) {
+                uint64_t len = S2_PAGE;
+                uint64_t *e = (uint64_t *)s2_walk(root, base + off, &len);
+                if (e == NULL) {
+                        off += S2_PAGE;
+                        continue;
+                }
+                uint64_t first = (base + off) & ~(len - 1); /* the leaf's own start */
+                uint64_t end = first + len - base < size ? first + len - base : size;
+                if ((*e & S2_AF) != 0) {
+                        *e &= ~S2_AF;
+                        for (uint64_t o = off; o < end; o += S2_PAGE) {
+                                n++;
+                                if (touched != NULL) {
+                                        touched[(o / S2_PAGE) / 64] |= 1ULL << ((o / S2_PAGE) % 64);
+                                }
+                        }
+                }
+                off = end;
+        }
+        arch_s2_flush_vmid(vmid);
+        return n;
+}
+
+bool arch_s2_access(uint64_t *root, ipa_t at)
+{
+        uint64_t ipa = ipa_addr(at), size = 0;
+
+        if (ipa >= arch_s2_ipa_limit()) {
+                return false;
+        }
+        uint64_t *e = (uint64_t *)s2_walk(root, ipa, &size);
+        if (e == NULL) {
+                return false;
+        }
+        *e |= S2_AF; /* 0 to 1 needs no flush: an entry without it is never cached */
+        arch_s2_publish();
+        return true;
+}
+
 /* Tables below table (a table at level shift), counted with table itself. */
 static unsigned count_tables(const uint64_t *table, unsigned shift, unsigned *blocks)
 {

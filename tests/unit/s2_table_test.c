@@ -211,6 +211,49 @@ static void unaligned_ram_takes_pages(void **state)
         assert_false(translates(root, RAM_IPA + 3 * MiB, false, 0));
 }
 
+/* Access tracking: a fresh mapping has every access flag set; aging reports each page once,
+ * clears the flags (one flush), then only the pages set again by an access fault count. A
+ * block counts as its 512 pages; a hole in the range is skipped. */
+static void aging_counts_pages_touched_since_the_last_age(void **state)
+{
+        uint64_t *root = new_root();
+        uint64_t touched[8];
+        (void)state;
+
+        map_ram(root, RAM_PA + 0x1000, 1 * MiB); /* 256 pages */
+        memset(touched, 0, sizeof(touched));
+        assert_int_equal(arch_s2_age(root, ipa_init(RAM_IPA), 1 * MiB, 7, touched), 256);
+        assert_int_equal(flushes, 1);
+        for (unsigned i = 0; i < 4; i++) {
+                assert_true(touched[i] == ~0ULL);
+        }
+        memset(touched, 0, sizeof(touched));
+        assert_int_equal(arch_s2_age(root, ipa_init(RAM_IPA), 1 * MiB, 7, touched), 0);
+        /* Two pages touched: the access flag faults set their flags again. */
+        assert_true(arch_s2_access(root, ipa_init(RAM_IPA + 5 * 0x1000 + 12)));
+        assert_true(arch_s2_access(root, ipa_init(RAM_IPA + 200 * 0x1000)));
+        assert_false(arch_s2_access(root, ipa_init(RAM_IPA + 2 * MiB))); /* nothing there */
+        assert_true(translates(root, RAM_IPA + 7 * 0x1000, true, RAM_PA + 8 * 0x1000));
+        assert_int_equal(arch_s2_age(root, ipa_init(RAM_IPA), 1 * MiB, 7, touched), 2);
+        assert_true(touched[0] == 1ULL << 5 && touched[3] == 1ULL << (200 - 192));
+        assert_true(touched[1] == 0 && touched[2] == 0);
+        /* A page unmapped in the range is skipped, not counted. */
+        assert_int_equal(
+            arch_s2_unmap(root, ipa_init(RAM_IPA + 0x1000), 0x1000, 7, table_page, NULL), 0);
+        assert_true(arch_s2_access(root, ipa_init(RAM_IPA)));
+        assert_false(arch_s2_access(root, ipa_init(RAM_IPA + 0x1000)));
+        assert_int_equal(arch_s2_age(root, ipa_init(RAM_IPA), 1 * MiB, 7, NULL), 1);
+        teardown(NULL);
+        /* A 2 MiB block: its 512 pages at once, counted within the range asked. */
+        root = new_root();
+        map_ram(root, RAM_PA, 4 * MiB);
+        assert_int_equal(arch_s2_age(root, ipa_init(RAM_IPA + 1 * MiB), 2 * MiB, 7, NULL), 512);
+        /* Both blocks it overlapped were cleared whole. */
+        assert_int_equal(arch_s2_age(root, ipa_init(RAM_IPA), 4 * MiB, 7, NULL), 0);
+        assert_true(arch_s2_access(root, ipa_init(RAM_IPA + 3 * MiB)));
+        assert_int_equal(arch_s2_age(root, ipa_init(RAM_IPA), 4 * MiB, 7, NULL), 512);
+}
+
 /* Destroy: every table page allocated, at every level, comes back, each once, the VMID's
  * TLB flushed before the first; allocated == freed. */
 static void destroy_frees_every_table_page_after_the_flush(void **state)
@@ -260,6 +303,7 @@ int main(void)
             cmocka_unit_test_teardown(remap_inside_block_splits, teardown),
             cmocka_unit_test_teardown(whole_block_unmap_needs_no_table, teardown),
             cmocka_unit_test_teardown(unaligned_ram_takes_pages, teardown),
+            cmocka_unit_test_teardown(aging_counts_pages_touched_since_the_last_age, teardown),
             cmocka_unit_test_teardown(destroy_frees_every_table_page_after_the_flush, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
