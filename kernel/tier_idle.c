@@ -23,6 +23,7 @@
 #include "kernel/tier.h"
 #include "memory/memory.h"
 #include "memory/tier.h"
+#include "wasm/agent.h"
 #include "witness/witness.h"
 
 #define PAGE 4096ULL
@@ -150,6 +151,18 @@ void mem_tier_use_show(void)
                     "(mapped, untouched since); the coldest untouched for %u epochs\n",
                     id, use[id].hot, use[id].warm, coldest);
         }
+#ifdef RVM_HAVE_WASM
+        /* Agents: measured at their checkpoints (wasm/agent_recover.c), not by access flags. */
+        struct agent_info in;
+        for (uint32_t id = 1; agent_info(id, &in); id++) {
+                if (in.use_pages != 0) {
+                        con_printf(
+                            "use: agent %u (%s): %u of %u pages of linear memory written "
+                            "between its last two checkpoints (hot), %u not (warm)\n",
+                            id, in.name, in.use_hot, in.use_pages, in.use_pages - in.use_hot);
+                }
+        }
+#endif
 }
 
 /* p's dormant range (the policy makes one, from its RAM's base), or NULL. */

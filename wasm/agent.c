@@ -110,6 +110,8 @@ bool agent_info(uint32_t id, struct agent_info *out)
             .restarts = a->restarts,
             .checkpoints = a->checkpoints,
             .ckpt_turn = a->ckpt_turn,
+            .use_pages = a->use_pages,
+            .use_hot = a->use_hot,
             .faulted = a->faulted,
         };
         return true;

@@ -76,6 +76,7 @@ _Static_assert(AGENT_PRINCIPAL(AGENT_MAX) < CAP_MAX_TABLES, "every agent needs a
 #define AGENT_CKPT_SLOTS 4 /* checkpoint slots in the pool */
 #endif
 #define AGENT_CKPT_BYTES   (192u << 10) /* one slot: 2 pages of memory, the stacks, the rest */
+#define AGENT_USE_PAGES    64u          /* 4 KiB pages of linear memory whose writes are measured */
 #define AGENT_CKPT_TURNS   32           /* at most one checkpoint per this many turns */
 #define AGENT_MAX_RESTARTS 3
 
@@ -190,6 +191,8 @@ struct agent_info {
         uint32_t restarts;    /* after traps (at most AGENT_MAX_RESTARTS) */
         uint32_t checkpoints; /* taken so far (the number of the last one) */
         uint64_t ckpt_turn;   /* the turn its last checkpoint was taken at */
+        uint32_t use_pages;   /* 4 KiB pages of linear memory its checkpoints measure ... */
+        uint32_t use_hot;     /* ... and those written between its last two checkpoints */
         bool faulted;         /* terminated by a trap beyond its restarts */
 };
 

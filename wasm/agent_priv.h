@@ -56,6 +56,11 @@ struct agent {
         size_t ckpt_len;
         uint32_t checkpoints;
         uint64_t ckpt_turn;
+        /* Measured use of its linear memory (agent_recover.c): a digest of each 4 KiB page at
+         * its last checkpoint; pages whose digest changed since the one before were written
+         * (hot), the others not (warm). */
+        uint64_t page_digest[AGENT_USE_PAGES];
+        uint32_t use_pages, use_hot;
         uint32_t restarts;
         bool faulted;
 };

@@ -69,10 +69,43 @@ void agent_ckpt_release(struct agent *a)
  * its slot: on a's CPU without the lock (only this CPU touches the instance and the slot);
  * the record and the agent's fields under it, where it leaves its CPU.
  */
+/* A digest of a 4 KiB page (not a hash for integrity: a measure of whether it was written). */
+static uint64_t page_digest(const uint8_t *page)
+{
+        uint64_t h = 0x9e3779b97f4a7c15ull, w;
+
+        for (unsigned i = 0; i < 4096; i += 8) {
+                memcpy(&w, page + i, 8);
+                h = (h ^ w) * 0x100000001b3ull;
+        }
+        return h;
+}
+
+/* Which pages of a's linear memory changed since its last checkpoint (hot), which did not. */
+static void measure_use(struct agent *a)
+{
+        const struct wasm_memory *m = wasm_instance_memory(a->inst);
+        uint32_t pages = m != NULL ? m->pages * 16u : 0, hot = 0;
+
+        if (pages > AGENT_USE_PAGES) {
+                pages = AGENT_USE_PAGES;
+        }
+        for (uint32_t i = 0; i < pages; i++) {
+                uint64_t d = page_digest(m->data + (size_t)i * 4096);
+                hot += i >= a->use_pages || d != a->page_digest[i];
+                a->page_digest[i] = d;
+        }
+        a->use_hot = hot;
+        a->use_pages = pages;
+}
+
 void agent_checkpoint_at_yield(struct agent *a, uint64_t turn)
 {
         size_t len = 0;
         const enum wasm_err e = wasm_snapshot_save(a->inst, slot_buf(a), AGENT_CKPT_BYTES, &len);
+        if (e == WASM_OK) {
+                measure_use(a); /* on its CPU, outside the lock, as the copy */
+        }
         const uint64_t saved = agent_env->lock();
         if (e == WASM_OK) {
                 a->ckpt_len = len;

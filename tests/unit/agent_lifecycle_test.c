@@ -290,6 +290,24 @@ static void turns(unsigned n)
         }
 }
 
+/* Measured use of linear memory at checkpoints: the first counts every page as written (no
+ * digest before it); by the second, a ticker that writes little leaves most pages warm. */
+static void test_checkpoints_measure_pages_written(void **state)
+{
+        (void)state;
+        assert_int_equal(spawn(M_TICKER, PART_A), 1);
+        turns(1);
+        struct agent_info in = info(1);
+        assert_int_equal(in.checkpoints, 1);
+        assert_true(in.use_pages >= 16 && in.use_pages % 16 == 0 &&
+                    in.use_pages <= AGENT_USE_PAGES);
+        assert_int_equal(in.use_hot, in.use_pages);
+        turns(AGENT_CKPT_TURNS + 1);
+        in = info(1);
+        assert_int_equal(in.checkpoints, 2);
+        assert_true(in.use_hot < in.use_pages);
+}
+
 /*
  * A ticker (one step, then rvm.yield, every turn) beside a neighbour ticker: checkpointed at
  * its first yield and every AGENT_CKPT_TURNS turns after; each injected trap restarts it from
@@ -447,6 +465,8 @@ int main(void)
                                             teardown),
             cmocka_unit_test_setup_teardown(test_out_of_memory_changes_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(test_recovery_policy, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_checkpoints_measure_pages_written, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_injected_trap_restarts_from_the_checkpoint, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(
