@@ -204,7 +204,7 @@ static void shared_say(void)
                 if (e->id != 0) {
                         con_printf("coherence: epoch %llu: shared region (offer 0x%llx) of "
                                    "partitions %u and %u released: no longer counted; weight "
-                                   "%llu between them, decaying\n",
+                                   "%llu between them without it\n",
                                    (unsigned long long)graph.epochs, (unsigned long long)e->id,
                                    e->owner, e->peer,
                                    (unsigned long long)coherence_weight(&graph, e->owner, e->peer));
