@@ -227,9 +227,9 @@ struct coherence_placement {
         uint64_t naive_remote;               /* ... crossing CPUs under round-robin */
         uint32_t remote_bp;                  /* 10000 * remote / total (0 if total 0) */
         uint32_t naive_remote_bp;
-        uint32_t cpu_cap_bp;                       /* need one CPU holds: 10000 + slack */
-        uint32_t cpu_need[COHERENCE_MAX_CPUS];     /* need placed on each CPU */
-        uint32_t max_need_bp;                      /* the busiest CPU's */
+        uint32_t cpu_cap_bp;                   /* need one CPU holds: 10000 + slack */
+        uint32_t cpu_need[COHERENCE_MAX_CPUS]; /* need placed on each CPU */
+        uint32_t max_need_bp;                  /* the busiest CPU's */
         /* Scratch (the kernel stack is small): group pairs and the clustering. */
         uint32_t pair_count;
         struct coherence_pair pair[COHERENCE_MAX_EDGES];

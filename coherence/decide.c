@@ -192,8 +192,8 @@ static int pick_cpu(const struct coherence_placement *p, const uint32_t *load, u
                         continue;
                 }
                 const uint32_t b = (uint32_t)best;
-                const bool fewer = load[c] < load[b] || (load[c] == load[b] &&
-                                                         p->cpu_need[c] < p->cpu_need[b]);
+                const bool fewer =
+                    load[c] < load[b] || (load[c] == load[b] && p->cpu_need[c] < p->cpu_need[b]);
                 const bool lighter = p->cpu_need[c] < p->cpu_need[b] ||
                                      (p->cpu_need[c] == p->cpu_need[b] && load[c] < load[b]);
                 if (whole ? lighter : fewer) {
@@ -229,9 +229,9 @@ enum coherence_err coherence_place_need(const struct coherence_graph *g, uint32_
          * in need. */
         for (uint32_t i = 0; i < n; i++) {
                 const uint32_t id = out->group[i];
-                out->need[i] = need_bp != NULL && id < need_len ? (need_bp[id] > 0xFFFFu ? 0xFFFFu
-                                                                                        : need_bp[id])
-                                                                : 0;
+                out->need[i] = need_bp != NULL && id < need_len
+                                   ? (need_bp[id] > 0xFFFFu ? 0xFFFFu : need_bp[id])
+                                   : 0;
                 out->parent[i] = (uint16_t)i;
                 out->size[i] = 1;
                 out->cluster_need[i] = out->need[i];
@@ -245,8 +245,8 @@ enum coherence_err coherence_place_need(const struct coherence_graph *g, uint32_
                         const uint16_t lo = ra < rb ? ra : rb, hi = ra < rb ? rb : ra;
                         out->parent[hi] = lo;
                         out->size[lo] = (uint16_t)(out->size[lo] + out->size[hi]);
-                        out->cluster_need[lo] = sat_need((uint64_t)out->cluster_need[lo] +
-                                                         out->cluster_need[hi]);
+                        out->cluster_need[lo] =
+                            sat_need((uint64_t)out->cluster_need[lo] + out->cluster_need[hi]);
                 }
         }
         for (uint32_t i = 0; i < n; i++) {
@@ -282,8 +282,8 @@ enum coherence_err coherence_place_need(const struct coherence_graph *g, uint32_
         }
         out->max_need_bp = 0;
         for (uint32_t c = 0; c < cpu_count; c++) {
-                out->max_need_bp = out->cpu_need[c] > out->max_need_bp ? out->cpu_need[c]
-                                                                       : out->max_need_bp;
+                out->max_need_bp =
+                    out->cpu_need[c] > out->max_need_bp ? out->cpu_need[c] : out->max_need_bp;
         }
         out->total = out->remote = out->naive_remote = 0;
         for (uint32_t k = 0; k < out->pair_count; k++) {
@@ -368,7 +368,8 @@ enum coherence_err coherence_place_decide(const struct coherence_graph *g,
         uint32_t now_need[COHERENCE_MAX_CPUS] = {0};
         for (uint32_t i = 0; i < p->group_count; i++) {
                 if (now_cpu[i] >= 0 && (uint32_t)now_cpu[i] < cpus) {
-                        now_need[now_cpu[i]] = sat_need((uint64_t)now_need[now_cpu[i]] + p->need[i]);
+                        now_need[now_cpu[i]] =
+                            sat_need((uint64_t)now_need[now_cpu[i]] + p->need[i]);
                 }
         }
         for (uint32_t c = 0; c < cpus; c++) {
@@ -386,8 +387,8 @@ enum coherence_err coherence_place_decide(const struct coherence_graph *g,
         const bool traffic = out->gain_bp >= out->threshold_bp && out->gain_bp > 0;
         const bool spread = out->current_need_bp > out->cap_bp &&
                             out->proposed_need_bp + out->threshold_bp <= out->current_need_bp;
-        const bool overload = out->proposed_need_bp > out->cap_bp &&
-                              out->proposed_need_bp > out->current_need_bp;
+        const bool overload =
+            out->proposed_need_bp > out->cap_bp && out->proposed_need_bp > out->current_need_bp;
         if (out->moves == 0) {
                 out->reason = COHERENCE_R_IN_PLACE;
         } else if (!traffic && !spread) {

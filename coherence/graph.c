@@ -28,8 +28,7 @@ enum coherence_err coherence_params_check(const struct coherence_params *p)
         if (p == NULL || p->ema_shift > COHERENCE_EMA_SHIFT_MAX || p->byte_shift > 63 ||
             p->split_pressure_bp > COHERENCE_BP_MAX || p->merge_share_bp > COHERENCE_BP_MAX ||
             p->merge_score_bp > COHERENCE_BP_MAX || p->place_gain_bp > COHERENCE_BP_MAX ||
-            p->place_slack_bp > COHERENCE_BP_MAX ||
-            p->pressure_floor > COHERENCE_WEIGHT_MAX) {
+            p->place_slack_bp > COHERENCE_BP_MAX || p->pressure_floor > COHERENCE_WEIGHT_MAX) {
                 return COHERENCE_E_INVAL;
         }
         return COHERENCE_OK;

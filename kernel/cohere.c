@@ -202,21 +202,23 @@ static void shared_say(void)
         for (uint32_t i = 0; i < REGION_OFFERS; i++) {
                 const struct shared_seen *b = &shared_began[i], *e = &shared_ended[i];
                 if (e->id != 0) {
-                        con_printf("coherence: epoch %llu: shared region (offer 0x%llx) of "
-                                   "partitions %u and %u released: no longer counted; weight "
-                                   "%llu between them without it\n",
-                                   (unsigned long long)graph.epochs, (unsigned long long)e->id,
-                                   e->owner, e->peer,
-                                   (unsigned long long)coherence_weight(&graph, e->owner, e->peer));
+                        con_printf(
+                            "coherence: epoch %llu: shared region (offer 0x%llx) of "
+                            "partitions %u and %u released: no longer counted; weight "
+                            "%llu between them without it\n",
+                            (unsigned long long)graph.epochs, (unsigned long long)e->id, e->owner,
+                            e->peer,
+                            (unsigned long long)coherence_weight(&graph, e->owner, e->peer));
                 }
                 if (b->id != 0) {
-                        con_printf("coherence: epoch %llu: shared region (offer 0x%llx) of "
-                                   "partitions %u and %u counted: %llu pages weigh %llu this "
-                                   "epoch; weight %llu between them\n",
-                                   (unsigned long long)graph.epochs, (unsigned long long)b->id,
-                                   b->owner, b->peer, (unsigned long long)b->pages,
-                                   (unsigned long long)(b->pages * graph.params.page_weight),
-                                   (unsigned long long)coherence_weight(&graph, b->owner, b->peer));
+                        con_printf(
+                            "coherence: epoch %llu: shared region (offer 0x%llx) of "
+                            "partitions %u and %u counted: %llu pages weigh %llu this "
+                            "epoch; weight %llu between them\n",
+                            (unsigned long long)graph.epochs, (unsigned long long)b->id, b->owner,
+                            b->peer, (unsigned long long)b->pages,
+                            (unsigned long long)(b->pages * graph.params.page_weight),
+                            (unsigned long long)coherence_weight(&graph, b->owner, b->peer));
                 }
                 shared_began[i].id = shared_ended[i].id = 0;
         }
@@ -515,8 +517,8 @@ static void place_show(void)
                     "a CPU holds %u; %llu epochs since the last, hold %u)",
                     coherence_reason_name(v->reason), (unsigned long long)v->current_remote,
                     (unsigned long long)v->proposed_remote, (unsigned long long)v->total,
-                    v->gain_bp, v->threshold_bp, v->current_need_bp, v->proposed_need_bp,
-                    v->cap_bp, (unsigned long long)v->epochs_since, v->hold_epochs);
+                    v->gain_bp, v->threshold_bp, v->current_need_bp, v->proposed_need_bp, v->cap_bp,
+                    (unsigned long long)v->epochs_since, v->hold_epochs);
         }
         con_puts("\nneed (bp of a CPU, last epoch):");
         for (uint32_t id = 1; id <= part_count() && id <= PART_MAX; id++) {

@@ -143,7 +143,7 @@ struct sched_rq {
         struct sched_entity *current; /* NULL = idle */
         uint64_t last_account_ns;
         uint64_t last_tick_ns; /* the last sched_tick: waiting entities are charged from it */
-        uint64_t switches; /* lifetime context switches (entity changes) */
+        uint64_t switches;     /* lifetime context switches (entity changes) */
         /* This epoch, reset by sched_epoch. */
         uint64_t epoch_switches;
         uint64_t epoch_busy_ns;
@@ -157,7 +157,7 @@ struct sched {
         uint64_t epoch_start_ns;
         uint64_t epoch_migrations;
         uint64_t epoch_throttles;
-        uint64_t migrations; /* lifetime */
+        uint64_t migrations;    /* lifetime */
         uint64_t last_epoch_ns; /* length of the last closed epoch (sched_epoch) */
         struct sched_rq rq[SCHED_MAX_CPUS];
 };

@@ -201,7 +201,8 @@ static void shared_region_weighs_while_held(void **state)
         coherence_shared(&G, 1, 2, 1);
         coherence_epoch(&G);
         for (uint32_t e = 0; e < COHERENCE_MAX_EDGES; e++) {
-                if (G.edge[e].used && G.edge[e].a == (k < l ? k : l) && G.edge[e].b == (k < l ? l : k)) {
+                if (G.edge[e].used && G.edge[e].a == (k < l ? k : l) &&
+                    G.edge[e].b == (k < l ? l : k)) {
                         acc_with = G.edge[e].acc;
                 }
         }
