@@ -58,8 +58,9 @@
 #include "sched/sched.h"
 #include "witness/witness.h"
 
-#define COHERE_WITNESS_BP 500 /* pressure changes smaller than this are not witnessed */
-#define MINCUT_PAGES      ((sizeof(struct coherence_mincut) + 4095) / 4096)
+#define COHERE_WITNESS_BP     500 /* pressure changes smaller than this are not witnessed */
+#define COHERE_ELASTIC_YIELDS 64  /* yields an epoch that make a partition's CPU time elastic */
+#define MINCUT_PAGES          ((sizeof(struct coherence_mincut) + 4095) / 4096)
 /* 50 us (DC-2) at about one instruction a ns, 9.1 instructions a cell in RVM (BENCH
  * mincut_cell_kernel): a dense 64-node cut (mincut_n64_kernel, ~182,000) takes four epochs. */
 #define COHERE_BUDGET_CELLS 5400
@@ -357,6 +358,16 @@ static int16_t place_now[COHERENCE_MAX_NODES];
 static char place_log[PLACE_LOG][256]; /* the last moves, as the console said them */
 /* Each partition's CPU need in the last epoch, bp of a CPU (sched_partition_need). */
 static uint32_t place_need[PART_MAX + 1];
+/* Yield hypercalls per partition: this epoch so far, and the last epoch's. */
+static uint32_t guest_yields[PART_MAX + 1];
+static uint32_t place_yields[PART_MAX + 1];
+
+void cohere_guest_yield(uint32_t partition)
+{
+        if (partition <= PART_MAX) {
+                __atomic_fetch_add(&guest_yields[partition], 1, __ATOMIC_RELAXED);
+        }
+}
 static uint32_t place_logged;
 
 /* Doorbell messages per placement mode since it was last chosen: all, and remote ones. */
@@ -432,10 +443,18 @@ static void cohere_place(struct sched *s)
         unsigned cpus = percpu_count > 0 ? percpu_count : 1;
 
         /* Each group's need: what the scheduler measured in the epoch just closed (CPU time
-         * taken and time waited runnable, not after a yield), in bp of one CPU. */
+         * taken and time waited runnable, not after a yield), in bp of one CPU. A guest that
+         * asked to yield COHERE_ELASTIC_YIELDS times or more (the yield hypercall, not a WFI or
+         * an agent's turn) spins on something (a full ring): its CPU time is elastic, taken
+         * because nobody else wanted it, and it gives way to whoever shares its CPU, so only
+         * its waiting counts. */
         for (uint32_t id = 1; id <= part_count() && id <= PART_MAX; id++) {
                 uint64_t run = 0, wait = 0, len = 0;
                 (void)sched_partition_need(s, id, &run, &wait, &len);
+                place_yields[id] = __atomic_exchange_n(&guest_yields[id], 0, __ATOMIC_RELAXED);
+                if (place_yields[id] >= COHERE_ELASTIC_YIELDS) {
+                        run = 0;
+                }
                 uint64_t bp = len != 0 ? (run + wait) * COHERENCE_BP_MAX / len : 0;
                 place_need[id] = bp > 0xFFFF ? 0xFFFF : (uint32_t)bp;
         }
@@ -522,7 +541,8 @@ static void place_show(void)
         }
         con_puts("\nneed (bp of a CPU, last epoch):");
         for (uint32_t id = 1; id <= part_count() && id <= PART_MAX; id++) {
-                con_printf(" %u:%u", id, place_need[id]);
+                con_printf(" %u:%u%s", id, place_need[id],
+                           place_yields[id] >= COHERE_ELASTIC_YIELDS ? "(elastic)" : "");
         }
         con_puts("\n");
         for (uint32_t m = 0; m < 3; m++) {
