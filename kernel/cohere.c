@@ -27,8 +27,10 @@
  * kernel/reshape.c: whoever takes it (cohere_work) makes a pending cut start over.
  *
  * Placement (cohere_place, in cohere_apply under run_lock): each epoch within budget the
- * engine's placement (coherence_place: groups that talk most share a CPU, at most
- * ceil(groups / CPUs) a CPU) is compared with where each group's boot vCPU is queued now
+ * engine's placement (coherence_place_need: groups that talk most share a CPU, at most
+ * ceil(groups / CPUs) a CPU and 10000 + place_slack_bp of CPU need, each partition's need being
+ * what sched/ measured in the epoch just closed, its run time left out when it made 64 yield
+ * hypercalls or more: elastic) is compared with where each group's boot vCPU is queued now
  * (coherence_place_decide: the proposal's CPUs renamed to keep groups in place); when it lowers
  * the weight crossing CPUs by place_gain_bp or more of the weight between groups and
  * place_hold_epochs passed since the last placement, each group that moves gets its home CPU
