@@ -17,7 +17,8 @@
  * counted: coherence_traffic (messages and bytes sent over a CommEdge) and coherence_shared
  * (pages of a region both ends map). coherence_epoch turns each edge's counts into a sample
  *     sample = messages * msg_weight + bytes >> byte_shift + pages * page_weight
- * (defaults: 16 per message, 1 per 64 bytes, 1 per shared page; saturating at
+ * (defaults: 16 per message, 1 per 64 bytes, 64 per shared page: a page both map weighs as
+ * its 4 KiB sent once an epoch, so a one-page share shows from its first epoch; saturating at
  * COHERENCE_WEIGHT_MAX) and folds it into an exponential moving average with shift s
  * (ema_shift, default 2, i.e. alpha = 1/2^s = 1/4):
  *     acc    <- acc - (acc >> s) + sample         (acc keeps 2^s times the average)
@@ -92,7 +93,7 @@ struct coherence_params {
         uint32_t ema_shift;          /* alpha = 1/2^shift, 0..COHERENCE_EMA_SHIFT_MAX (2) */
         uint32_t msg_weight;         /* per message (16) */
         uint32_t byte_shift;         /* one unit per 2^byte_shift bytes (6) */
-        uint32_t page_weight;        /* per shared page per epoch (1) */
+        uint32_t page_weight;        /* per shared page per epoch (64) */
         uint64_t pressure_floor;     /* damper in the pressure formula (64) */
         uint32_t split_pressure_bp;  /* split when the moving side's pressure reaches this (7500) */
         uint64_t split_min_external; /* ... and its external weight is at least this (256) */
@@ -102,6 +103,8 @@ struct coherence_params {
         uint32_t place_gain_bp;      /* placement: act when it lowers the weight crossing CPUs
                                         by this share of the weight between groups (1000) */
         uint32_t place_hold_epochs;  /* ... and this many epochs passed since the last (3) */
+        uint32_t place_slack_bp;     /* placement: a CPU takes groups whose summed CPU need is
+                                        at most 10000 + this (one CPU, with slack) (1500) */
 };
 
 struct coherence_graph {
@@ -187,15 +190,26 @@ enum coherence_err coherence_group_pressure(const struct coherence_graph *g, uin
 
 /*
  * Placement: which CPU each group runs on, so that groups that talk most share a CPU while
- * the CPUs stay balanced: each CPU takes at most `capacity` groups (a group is one unit of
- * load; capacity 0 means ceil(groups / cpus), the tightest balance; a larger capacity lets more
- * talkers share a CPU when there are about as many CPUs as groups; it is raised to
- * ceil(groups / cpus) if given below it). Greedy: group pairs in order of falling weight are joined
- * into clusters while the joined cluster still fits one CPU; clusters are then placed largest first
- * on the CPU with the most room (a cluster that fits nowhere whole is spread over the CPUs with
- * room, one group at a time). The reason values compare the weight that crosses CPUs under this
- * placement with naive round-robin placement (group i on CPU i mod cpus, groups in increasing id
- * order).
+ * the CPUs stay balanced, both in groups and in the CPU time they need.
+ *
+ * Need: what the scheduler measured for each group in the last epoch (CPU time taken plus time
+ * waited runnable, not after a yield), in basis points of one CPU (10000 = a CPU busy the
+ * whole epoch). A CPU holds groups whose summed need is at most COHERENCE_BP_MAX +
+ * place_slack_bp (cpu_cap_bp); without need figures every group needs 0 and only the count
+ * counts. Count: each CPU takes at most `capacity` groups (capacity 0 means ceil(groups / cpus),
+ * the tightest balance; a larger capacity lets more talkers share a CPU when there are about as
+ * many CPUs as groups; it is raised to ceil(groups / cpus) if given below it).
+ *
+ * Greedy: group pairs in order of falling weight are joined into clusters while the joined
+ * cluster still fits one CPU, in count and in need (so a heavy group's heaviest talkers join it
+ * until it is full, the others stay elsewhere; two busy talkers are never piled on one CPU).
+ * Clusters are then placed, neediest first (then largest), on the CPU with the least need
+ * placed that still has room for the whole cluster in count (ties: fewer groups, lower number;
+ * a cluster that fits nowhere whole is spread over the CPUs with the fewest groups, one group at
+ * a time). When the needs add up to more than the CPUs hold, some CPU goes over cpu_cap_bp: the
+ * least loaded one (max_need_bp says by how much). The reason values compare the weight that
+ * crosses CPUs under this placement with naive round-robin placement (group i on CPU i mod cpus,
+ * groups in increasing id order), and give each CPU's need.
  */
 struct coherence_pair {
         uint16_t a, b; /* group indices */
@@ -207,19 +221,31 @@ struct coherence_placement {
         uint32_t capacity;                   /* groups per CPU at most */
         uint32_t group[COHERENCE_MAX_NODES]; /* group ids, increasing */
         uint16_t cpu[COHERENCE_MAX_NODES];   /* CPU of group[i] */
+        uint32_t need[COHERENCE_MAX_NODES];  /* need of group[i], bp of a CPU */
         uint64_t total;                      /* weight of edges between different groups */
         uint64_t remote;                     /* ... of it crossing CPUs, this placement */
         uint64_t naive_remote;               /* ... crossing CPUs under round-robin */
         uint32_t remote_bp;                  /* 10000 * remote / total (0 if total 0) */
         uint32_t naive_remote_bp;
+        uint32_t cpu_cap_bp;                   /* need one CPU holds: 10000 + slack */
+        uint32_t cpu_need[COHERENCE_MAX_CPUS]; /* need placed on each CPU */
+        uint32_t max_need_bp;                  /* the busiest CPU's */
         /* Scratch (the kernel stack is small): group pairs and the clustering. */
         uint32_t pair_count;
         struct coherence_pair pair[COHERENCE_MAX_EDGES];
         uint16_t parent[COHERENCE_MAX_NODES];
         uint16_t size[COHERENCE_MAX_NODES];
+        uint32_t cluster_need[COHERENCE_MAX_NODES];
         uint16_t votes[COHERENCE_MAX_CPUS][COHERENCE_MAX_CPUS]; /* coherence_place_decide */
 };
-/* COHERENCE_E_INVAL: cpu_count 0 or over COHERENCE_MAX_CPUS. */
+/*
+ * need_bp[id] is the need of group id (for id < need_len; 0 for the others; need_bp NULL: all
+ * 0), saturated at 0xFFFF. COHERENCE_E_INVAL: cpu_count 0 or over COHERENCE_MAX_CPUS.
+ */
+enum coherence_err coherence_place_need(const struct coherence_graph *g, uint32_t cpu_count,
+                                        uint32_t capacity, const uint32_t *need_bp,
+                                        uint32_t need_len, struct coherence_placement *out);
+/* The same without need figures (every group needs 0). */
 enum coherence_err coherence_place(const struct coherence_graph *g, uint32_t cpu_count,
                                    uint32_t capacity, struct coherence_placement *out);
 /* CPU chosen for a group, or -1 if the group is not in the placement. */
@@ -242,6 +268,8 @@ enum coherence_reason {
         COHERENCE_R_IN_PLACE,     /* placement: every group is already where it would go */
         COHERENCE_R_LOW_GAIN,     /* placement: the gain is below place_gain_bp */
         COHERENCE_R_TOO_SOON,     /* placement: fewer than place_hold_epochs since the last */
+        COHERENCE_R_OVERLOAD,     /* placement: the proposal puts more need on its busiest CPU
+                                     than it holds, and more than now */
 };
 const char *coherence_reason_name(enum coherence_reason r);
 
@@ -295,13 +323,19 @@ void coherence_merge_propose(const struct coherence_graph *g, uint32_t group_a, 
                              const struct coherence_merge_pre *pre, struct coherence_merge *out);
 
 /*
- * Placement acted on, with hysteresis: given a placement from coherence_place and where each
- * of its groups runs now (now_cpu[i] for p->group[i], -1 if unknown), first renames the
+ * Placement acted on, with hysteresis: given a placement from coherence_place(_need) and where
+ * each of its groups runs now (now_cpu[i] for p->group[i], -1 if unknown), first renames the
  * proposal's CPUs so that as many groups as possible stay where they are (the clusters are
- * the same, fewer moves), then proposes the move when it lowers the weight crossing CPUs by
- * at least place_gain_bp of the weight between groups and at least place_hold_epochs epochs
- * passed since the last placement acted on (epochs_since). The verdict says why not
- * otherwise: COHERENCE_R_IN_PLACE, COHERENCE_R_LOW_GAIN, COHERENCE_R_TOO_SOON, in that order.
+ * the same, fewer moves), then proposes the move when at least place_hold_epochs epochs passed
+ * since the last placement acted on (epochs_since) and either
+ *   - traffic: it lowers the weight crossing CPUs by at least place_gain_bp of the weight
+ *     between groups, without putting more need on the busiest CPU than it holds (cpu_cap_bp)
+ *     and than now (else COHERENCE_R_OVERLOAD), or
+ *   - need: the busiest CPU now needs more than cpu_cap_bp and the proposal lowers the busiest
+ *     CPU's need by at least place_gain_bp (of one CPU): busy groups piled on one CPU are
+ *     spread even when no traffic gains (for_need says so).
+ * The verdict says why not otherwise: COHERENCE_R_IN_PLACE, COHERENCE_R_LOW_GAIN (neither
+ * gain), COHERENCE_R_OVERLOAD, COHERENCE_R_TOO_SOON, in that order.
  */
 struct coherence_place_verdict {
         enum coherence_reason reason; /* COHERENCE_R_PROPOSED: move the groups that differ */
@@ -313,6 +347,10 @@ struct coherence_place_verdict {
         uint64_t epochs_since;        /* since the last placement acted on */
         uint32_t hold_epochs;         /* place_hold_epochs */
         uint32_t moves;               /* groups whose CPU the proposal changes */
+        uint32_t current_need_bp;     /* the busiest CPU's need where the groups are now */
+        uint32_t proposed_need_bp;    /* ... under the proposal */
+        uint32_t cap_bp;              /* what one CPU holds (cpu_cap_bp) */
+        bool for_need;                /* proposed to spread need, the traffic gain too low */
 };
 /* COHERENCE_E_INVAL for a NULL argument or a placement of more CPUs than COHERENCE_MAX_CPUS. */
 enum coherence_err coherence_place_decide(const struct coherence_graph *g,

@@ -39,6 +39,8 @@ const char *coherence_reason_name(enum coherence_reason r)
                 return "low-gain";
         case COHERENCE_R_TOO_SOON:
                 return "too-soon";
+        case COHERENCE_R_OVERLOAD:
+                return "would-overload";
         case COHERENCE_R_NOT_ADJACENT:
                 return "not-adjacent";
         case COHERENCE_R_NO_RESOURCES:
@@ -174,21 +176,41 @@ static void collect_groups(const struct coherence_graph *g, struct coherence_pla
         p->pair_count = out;
 }
 
-/* The CPU with the most room left (lowest number on a tie). */
-static uint32_t roomiest(const uint32_t *load, uint32_t cpus)
+/* The CPU with the fewest groups, then the least need (lowest number on a tie); with
+ * `whole`, only CPUs with room for `size` more groups, and the least need first. -1: none. */
+static int pick_cpu(const struct coherence_placement *p, const uint32_t *load, uint32_t size,
+                    bool whole)
 {
-        uint32_t best = 0;
+        int best = -1;
 
-        for (uint32_t c = 1; c < cpus; c++) {
-                if (load[c] < load[best]) {
-                        best = c;
+        for (uint32_t c = 0; c < p->cpu_count; c++) {
+                if (whole && load[c] + size > p->capacity) {
+                        continue;
+                }
+                if (best < 0) {
+                        best = (int)c;
+                        continue;
+                }
+                const uint32_t b = (uint32_t)best;
+                const bool fewer =
+                    load[c] < load[b] || (load[c] == load[b] && p->cpu_need[c] < p->cpu_need[b]);
+                const bool lighter = p->cpu_need[c] < p->cpu_need[b] ||
+                                     (p->cpu_need[c] == p->cpu_need[b] && load[c] < load[b]);
+                if (whole ? lighter : fewer) {
+                        best = (int)c;
                 }
         }
         return best;
 }
 
-enum coherence_err coherence_place(const struct coherence_graph *g, uint32_t cpu_count,
-                                   uint32_t capacity, struct coherence_placement *out)
+static uint32_t sat_need(uint64_t v)
+{
+        return v > 0xFFFFFFu ? 0xFFFFFFu : (uint32_t)v;
+}
+
+enum coherence_err coherence_place_need(const struct coherence_graph *g, uint32_t cpu_count,
+                                        uint32_t capacity, const uint32_t *need_bp,
+                                        uint32_t need_len, struct coherence_placement *out)
 {
         uint32_t load[COHERENCE_MAX_CPUS] = {0};
 
@@ -200,46 +222,68 @@ enum coherence_err coherence_place(const struct coherence_graph *g, uint32_t cpu
         const uint32_t n = out->group_count;
         const uint32_t balanced = (n + cpu_count - 1) / cpu_count;
         out->capacity = capacity < balanced ? balanced : capacity;
+        out->cpu_cap_bp = COHERENCE_BP_MAX + g->params.place_slack_bp;
+        memset(out->cpu_need, 0, sizeof(out->cpu_need));
 
-        /* Join the heaviest-talking groups while the cluster still fits one CPU. */
+        /* Join the heaviest-talking groups while the cluster still fits one CPU, in groups and
+         * in need. */
         for (uint32_t i = 0; i < n; i++) {
+                const uint32_t id = out->group[i];
+                out->need[i] = need_bp != NULL && id < need_len
+                                   ? (need_bp[id] > 0xFFFFu ? 0xFFFFu : need_bp[id])
+                                   : 0;
                 out->parent[i] = (uint16_t)i;
                 out->size[i] = 1;
+                out->cluster_need[i] = out->need[i];
         }
         sort_pairs(out->pair, out->pair_count, heavier);
         for (uint32_t k = 0; k < out->pair_count; k++) {
                 const uint16_t ra = find(out->parent, out->pair[k].a);
                 const uint16_t rb = find(out->parent, out->pair[k].b);
-                if (ra != rb && out->size[ra] + out->size[rb] <= out->capacity) {
+                if (ra != rb && out->size[ra] + out->size[rb] <= out->capacity &&
+                    out->cluster_need[ra] + out->cluster_need[rb] <= out->cpu_cap_bp) {
                         const uint16_t lo = ra < rb ? ra : rb, hi = ra < rb ? rb : ra;
                         out->parent[hi] = lo;
                         out->size[lo] = (uint16_t)(out->size[lo] + out->size[hi]);
+                        out->cluster_need[lo] =
+                            sat_need((uint64_t)out->cluster_need[lo] + out->cluster_need[hi]);
                 }
         }
         for (uint32_t i = 0; i < n; i++) {
                 out->cpu[i] = UINT16_MAX;
         }
-        /* Largest cluster first, onto the CPU with the most room (clusters are <= capacity). */
+        /* Neediest cluster first (then largest), onto the CPU with the least need that has
+         * room for it whole; else spread over the CPUs with the fewest groups. */
         for (;;) {
                 int root = -1;
                 for (uint32_t i = 0; i < n; i++) {
-                        if (out->parent[i] == i && out->cpu[i] == UINT16_MAX &&
-                            (root < 0 || out->size[i] > out->size[root])) {
+                        if (out->parent[i] != i || out->cpu[i] != UINT16_MAX) {
+                                continue;
+                        }
+                        if (root < 0 || out->cluster_need[i] > out->cluster_need[root] ||
+                            (out->cluster_need[i] == out->cluster_need[root] &&
+                             out->size[i] > out->size[root])) {
                                 root = (int)i;
                         }
                 }
                 if (root < 0) {
                         break;
                 }
-                const uint32_t c = roomiest(load, cpu_count);
-                const bool whole = load[c] + out->size[root] <= out->capacity;
+                const int whole = pick_cpu(out, load, out->size[root], true);
                 for (uint32_t i = 0; i < n; i++) {
                         if (find(out->parent, (uint16_t)i) == root) {
-                                const uint32_t cpu = whole ? c : roomiest(load, cpu_count);
+                                const int cpu = whole >= 0 ? whole : pick_cpu(out, load, 1, false);
                                 out->cpu[i] = (uint16_t)cpu;
                                 load[cpu]++;
+                                out->cpu_need[cpu] =
+                                    sat_need((uint64_t)out->cpu_need[cpu] + out->need[i]);
                         }
                 }
+        }
+        out->max_need_bp = 0;
+        for (uint32_t c = 0; c < cpu_count; c++) {
+                out->max_need_bp =
+                    out->cpu_need[c] > out->max_need_bp ? out->cpu_need[c] : out->max_need_bp;
         }
         out->total = out->remote = out->naive_remote = 0;
         for (uint32_t k = 0; k < out->pair_count; k++) {
@@ -251,6 +295,12 @@ enum coherence_err coherence_place(const struct coherence_graph *g, uint32_t cpu
         out->remote_bp = share_bp(out->remote, out->total);
         out->naive_remote_bp = share_bp(out->naive_remote, out->total);
         return COHERENCE_OK;
+}
+
+enum coherence_err coherence_place(const struct coherence_graph *g, uint32_t cpu_count,
+                                   uint32_t capacity, struct coherence_placement *out)
+{
+        return coherence_place_need(g, cpu_count, capacity, NULL, 0, out);
 }
 
 enum coherence_err coherence_place_decide(const struct coherence_graph *g,
@@ -313,21 +363,44 @@ enum coherence_err coherence_place_decide(const struct coherence_graph *g,
         }
         out->total = p->total;
         out->proposed_remote = p->remote; /* the renaming keeps who shares a CPU */
+        /* Need: the busiest CPU where the groups are now, and under the proposal (the
+         * renaming keeps each CPU's set of groups, so its maximum). */
+        uint32_t now_need[COHERENCE_MAX_CPUS] = {0};
+        for (uint32_t i = 0; i < p->group_count; i++) {
+                if (now_cpu[i] >= 0 && (uint32_t)now_cpu[i] < cpus) {
+                        now_need[now_cpu[i]] =
+                            sat_need((uint64_t)now_need[now_cpu[i]] + p->need[i]);
+                }
+        }
+        for (uint32_t c = 0; c < cpus; c++) {
+                out->current_need_bp =
+                    now_need[c] > out->current_need_bp ? now_need[c] : out->current_need_bp;
+        }
+        out->proposed_need_bp = p->max_need_bp;
+        out->cap_bp = p->cpu_cap_bp;
         out->gain_bp = out->current_remote > out->proposed_remote
                            ? share_bp(out->current_remote - out->proposed_remote, out->total)
                            : 0;
         out->threshold_bp = g->params.place_gain_bp;
         out->epochs_since = epochs_since;
         out->hold_epochs = g->params.place_hold_epochs;
+        const bool traffic = out->gain_bp >= out->threshold_bp && out->gain_bp > 0;
+        const bool spread = out->current_need_bp > out->cap_bp &&
+                            out->proposed_need_bp + out->threshold_bp <= out->current_need_bp;
+        const bool overload =
+            out->proposed_need_bp > out->cap_bp && out->proposed_need_bp > out->current_need_bp;
         if (out->moves == 0) {
                 out->reason = COHERENCE_R_IN_PLACE;
-        } else if (out->gain_bp < out->threshold_bp || out->gain_bp == 0) {
+        } else if (!traffic && !spread) {
                 out->reason = COHERENCE_R_LOW_GAIN;
+        } else if (!spread && overload) {
+                out->reason = COHERENCE_R_OVERLOAD;
         } else if (epochs_since < out->hold_epochs) {
                 out->reason = COHERENCE_R_TOO_SOON;
         } else {
                 out->reason = COHERENCE_R_PROPOSED;
         }
+        out->for_need = spread && !traffic;
         return COHERENCE_OK;
 }
 

@@ -12,7 +12,7 @@ void coherence_params_default(struct coherence_params *p)
         p->ema_shift = 2;
         p->msg_weight = 16;
         p->byte_shift = 6;
-        p->page_weight = 1;
+        p->page_weight = 64;
         p->pressure_floor = 64;
         p->split_pressure_bp = 7500;
         p->split_min_external = 256;
@@ -20,6 +20,7 @@ void coherence_params_default(struct coherence_params *p)
         p->merge_score_bp = 8000;
         p->place_gain_bp = 1000;
         p->place_hold_epochs = 3;
+        p->place_slack_bp = 1500;
 }
 
 enum coherence_err coherence_params_check(const struct coherence_params *p)
@@ -27,7 +28,7 @@ enum coherence_err coherence_params_check(const struct coherence_params *p)
         if (p == NULL || p->ema_shift > COHERENCE_EMA_SHIFT_MAX || p->byte_shift > 63 ||
             p->split_pressure_bp > COHERENCE_BP_MAX || p->merge_share_bp > COHERENCE_BP_MAX ||
             p->merge_score_bp > COHERENCE_BP_MAX || p->place_gain_bp > COHERENCE_BP_MAX ||
-            p->pressure_floor > COHERENCE_WEIGHT_MAX) {
+            p->place_slack_bp > COHERENCE_BP_MAX || p->pressure_floor > COHERENCE_WEIGHT_MAX) {
                 return COHERENCE_E_INVAL;
         }
         return COHERENCE_OK;

@@ -27,8 +27,10 @@
  * kernel/reshape.c: whoever takes it (cohere_work) makes a pending cut start over.
  *
  * Placement (cohere_place, in cohere_apply under run_lock): each epoch within budget the
- * engine's placement (coherence_place: groups that talk most share a CPU, at most
- * ceil(groups / CPUs) a CPU) is compared with where each group's boot vCPU is queued now
+ * engine's placement (coherence_place_need: groups that talk most share a CPU, at most
+ * ceil(groups / CPUs) a CPU and 10000 + place_slack_bp of CPU need, each partition's need being
+ * what sched/ measured in the epoch just closed, its run time left out when it made 64 yield
+ * hypercalls or more: elastic) is compared with where each group's boot vCPU is queued now
  * (coherence_place_decide: the proposal's CPUs renamed to keep groups in place); when it lowers
  * the weight crossing CPUs by place_gain_bp or more of the weight between groups and
  * place_hold_epochs passed since the last placement, each group that moves gets its home CPU
@@ -58,8 +60,9 @@
 #include "sched/sched.h"
 #include "witness/witness.h"
 
-#define COHERE_WITNESS_BP 500 /* pressure changes smaller than this are not witnessed */
-#define MINCUT_PAGES      ((sizeof(struct coherence_mincut) + 4095) / 4096)
+#define COHERE_WITNESS_BP     500 /* pressure changes smaller than this are not witnessed */
+#define COHERE_ELASTIC_YIELDS 64  /* yields an epoch that make a partition's CPU time elastic */
+#define MINCUT_PAGES          ((sizeof(struct coherence_mincut) + 4095) / 4096)
 /* 50 us (DC-2) at about one instruction a ns, 9.1 instructions a cell in RVM (BENCH
  * mincut_cell_kernel): a dense 64-node cut (mincut_n64_kernel, ~182,000) takes four epochs. */
 #define COHERE_BUDGET_CELLS 5400
@@ -160,8 +163,18 @@ void cohere_traffic(uint32_t from, uint32_t to, uint64_t messages, uint64_t byte
         }
 }
 
+/* The shares counted in the last epoch, per offer slot (id 0: none), and which of them
+ * began or ended being counted then (said on the console after the fold, cohere_compute). */
+struct shared_seen {
+        uint64_t id;
+        uint32_t owner, peer;
+        uint64_t pages;
+};
+static struct shared_seen shared_now[REGION_OFFERS];
+static struct shared_seen shared_began[REGION_OFFERS], shared_ended[REGION_OFFERS];
+
 /* Pages two partitions both map (a SHARE offer the peer has retrieved) weigh in like
- * traffic: coherence_shared for each, every epoch it lasts. */
+ * traffic: coherence_shared for each, every epoch it lasts (run_lock held). */
 void cohere_shared_epoch(void)
 {
         const struct region_space *rs = share_regions();
@@ -171,10 +184,46 @@ void cohere_shared_epoch(void)
         }
         for (uint32_t i = 0; i < REGION_OFFERS; i++) {
                 const struct region_offer *o = &rs->offer[i];
+                struct shared_seen now = {0};
                 if (o->state == OFFER_RETRIEVED && o->kind == REGION_SHARE && node(o->owner) &&
-                    node(o->peer)) {
-                        (void)coherence_shared(&graph, o->owner, o->peer, o->pages);
+                    node(o->peer) &&
+                    coherence_shared(&graph, o->owner, o->peer, o->pages) == COHERENCE_OK) {
+                        now = (struct shared_seen){o->id, o->owner, o->peer, o->pages};
                 }
+                if (now.id != shared_now[i].id) {
+                        shared_ended[i] = shared_now[i]; /* id 0: nothing ended */
+                        shared_began[i] = now;
+                }
+                shared_now[i] = now;
+        }
+}
+
+/* After the fold: a share counted for the first time, or no longer, said with the weight
+ * between the two partitions it leaves (CPU 0, no lock: the graph is CPU 0's). */
+static void shared_say(void)
+{
+        for (uint32_t i = 0; i < REGION_OFFERS; i++) {
+                const struct shared_seen *b = &shared_began[i], *e = &shared_ended[i];
+                if (e->id != 0) {
+                        con_printf(
+                            "coherence: epoch %llu: shared region (offer 0x%llx) of "
+                            "partitions %u and %u released: no longer counted; weight "
+                            "%llu between them without it\n",
+                            (unsigned long long)graph.epochs, (unsigned long long)e->id, e->owner,
+                            e->peer,
+                            (unsigned long long)coherence_weight(&graph, e->owner, e->peer));
+                }
+                if (b->id != 0) {
+                        con_printf(
+                            "coherence: epoch %llu: shared region (offer 0x%llx) of "
+                            "partitions %u and %u counted: %llu pages weigh %llu this "
+                            "epoch; weight %llu between them\n",
+                            (unsigned long long)graph.epochs, (unsigned long long)b->id, b->owner,
+                            b->peer, (unsigned long long)b->pages,
+                            (unsigned long long)(b->pages * graph.params.page_weight),
+                            (unsigned long long)coherence_weight(&graph, b->owner, b->peer));
+                }
+                shared_began[i].id = shared_ended[i].id = 0;
         }
 }
 
@@ -232,6 +281,7 @@ void cohere_compute(void)
                 return;
         }
         coherence_epoch(&graph);
+        shared_say();
         uint32_t count = part_count();
         uint64_t left = budget;
         uint32_t finished = 0;
@@ -307,7 +357,19 @@ static uint64_t place_epoch; /* graph.epochs when a placement was last acted on 
 static uint64_t place_moves; /* groups moved by the engine since boot */
 static int16_t place_now[COHERENCE_MAX_NODES];
 #define PLACE_LOG 8
-static char place_log[PLACE_LOG][176]; /* the last moves, as the console said them */
+static char place_log[PLACE_LOG][256]; /* the last moves, as the console said them */
+/* Each partition's CPU need in the last epoch, bp of a CPU (sched_partition_need). */
+static uint32_t place_need[PART_MAX + 1];
+/* Yield hypercalls per partition: this epoch so far, and the last epoch's. */
+static uint32_t guest_yields[PART_MAX + 1];
+static uint32_t place_yields[PART_MAX + 1];
+
+void cohere_guest_yield(uint32_t partition)
+{
+        if (partition <= PART_MAX) {
+                __atomic_fetch_add(&guest_yields[partition], 1, __ATOMIC_RELAXED);
+        }
+}
 static uint32_t place_logged;
 
 /* Doorbell messages per placement mode since it was last chosen: all, and remote ones. */
@@ -366,10 +428,14 @@ static void place_partition(struct sched *s, uint32_t id, int cpu, int old,
         fmt_format(
             line, sizeof(place_log[0]),
             "epoch %llu: partition %u at home on CPU %d (was on %d): crossing weight %llu -> %llu "
-            "of %llu, gain %u >= %u bp, %llu epochs since the last >= %u",
+            "of %llu, gain %u %s %u bp; busiest CPU's need %u -> %u bp, %s %u; partition's "
+            "need %u bp; %llu epochs since the last >= %u",
             (unsigned long long)graph.epochs, id, cpu, old, (unsigned long long)v->current_remote,
             (unsigned long long)v->proposed_remote, (unsigned long long)v->total, v->gain_bp,
-            v->threshold_bp, (unsigned long long)v->epochs_since, v->hold_epochs);
+            v->for_need ? "<" : ">=", v->threshold_bp, v->current_need_bp, v->proposed_need_bp,
+            v->for_need ? "spread: it was over the" : "a CPU holds", v->cap_bp,
+            id <= PART_MAX ? place_need[id] : 0, (unsigned long long)v->epochs_since,
+            v->hold_epochs);
         con_printf("coherence: placement: %s\n", line);
 }
 
@@ -378,8 +444,25 @@ static void cohere_place(struct sched *s)
 {
         unsigned cpus = percpu_count > 0 ? percpu_count : 1;
 
+        /* Each group's need: what the scheduler measured in the epoch just closed (CPU time
+         * taken and time waited runnable, not after a yield), in bp of one CPU. A guest that
+         * asked to yield COHERE_ELASTIC_YIELDS times or more (the yield hypercall, not a WFI or
+         * an agent's turn) spins on something (a full ring): its CPU time is elastic, taken
+         * because nobody else wanted it, and it gives way to whoever shares its CPU, so only
+         * its waiting counts. */
+        for (uint32_t id = 1; id <= part_count() && id <= PART_MAX; id++) {
+                uint64_t run = 0, wait = 0, len = 0;
+                (void)sched_partition_need(s, id, &run, &wait, &len);
+                place_yields[id] = __atomic_exchange_n(&guest_yields[id], 0, __ATOMIC_RELAXED);
+                if (place_yields[id] >= COHERE_ELASTIC_YIELDS) {
+                        run = 0;
+                }
+                uint64_t bp = len != 0 ? (run + wait) * COHERENCE_BP_MAX / len : 0;
+                place_need[id] = bp > 0xFFFF ? 0xFFFF : (uint32_t)bp;
+        }
         if (place_mode != PLACE_ENGINE || over_budget || cpus < 2 ||
-            coherence_place(&graph, cpus, 0, &placement) != COHERENCE_OK) {
+            coherence_place_need(&graph, cpus, 0, place_need, PART_MAX + 1, &placement) !=
+                COHERENCE_OK) {
                 return;
         }
         for (uint32_t i = 0; i < placement.group_count; i++) {
@@ -394,6 +477,20 @@ static void cohere_place(struct sched *s)
         if (place_last.reason != COHERENCE_R_PROPOSED) {
                 return;
         }
+        /* The decision as a whole, witnessed first: target 0 (no partition), cap = the
+         * busiest CPU's need now << 32 | under the proposal (bp), payload = what a CPU holds
+         * (bp) | moved for need << 16 | groups moved << 24 | gain bp << 32 | mode << 48 |
+         * epochs since the last << 56 | 1 << 63. */
+        const struct coherence_place_verdict *v = &place_last;
+        witness_emit(&(struct witness_event){
+            .kind = WK_COH_DECISION,
+            .target = 0,
+            .cap = (uint64_t)v->current_need_bp << 32 | v->proposed_need_bp,
+            .payload = (uint64_t)(v->cap_bp & 0xFFFF) | (uint64_t)v->for_need << 16 |
+                       (uint64_t)(v->moves > 255 ? 255 : v->moves) << 24 |
+                       (uint64_t)(v->gain_bp & 0xFFFF) << 32 | (uint64_t)place_mode << 48 |
+                       (uint64_t)(v->epochs_since > 127 ? 127 : v->epochs_since) << 56 |
+                       1ull << 63});
         /* Every group of the placement gets its home (those that stay too: the balancer
          * must not take them away either); each home given is witnessed. */
         for (uint32_t i = 0; i < placement.group_count; i++) {
@@ -437,11 +534,17 @@ static void place_show(void)
                 const struct coherence_place_verdict *v = &place_last;
                 con_printf(
                     "; last verdict %s: crossing weight %llu now, %llu proposed, of %llu "
-                    "(gain %u bp, threshold %u bp; %llu epochs since the last, hold %u)",
+                    "(gain %u bp, threshold %u bp; busiest CPU's need %u bp now, %u proposed, "
+                    "a CPU holds %u; %llu epochs since the last, hold %u)",
                     coherence_reason_name(v->reason), (unsigned long long)v->current_remote,
                     (unsigned long long)v->proposed_remote, (unsigned long long)v->total,
-                    v->gain_bp, v->threshold_bp, (unsigned long long)v->epochs_since,
-                    v->hold_epochs);
+                    v->gain_bp, v->threshold_bp, v->current_need_bp, v->proposed_need_bp, v->cap_bp,
+                    (unsigned long long)v->epochs_since, v->hold_epochs);
+        }
+        con_puts("\nneed (bp of a CPU, last epoch):");
+        for (uint32_t id = 1; id <= part_count() && id <= PART_MAX; id++) {
+                con_printf(" %u:%u%s", id, place_need[id],
+                           place_yields[id] >= COHERE_ELASTIC_YIELDS ? "(elastic)" : "");
         }
         con_puts("\n");
         for (uint32_t m = 0; m < 3; m++) {
@@ -520,6 +623,19 @@ static int cmd_coherence(int argc, char **argv)
             (unsigned long long)budget, (unsigned long long)used_last,
             over_budget ? "OVER: the scheduler runs degraded" : "within it",
             (unsigned long long)over_epochs);
+        con_puts("shared regions counted last epoch:");
+        uint32_t shares = 0;
+        run_lock_take();
+        for (uint32_t i = 0; i < REGION_OFFERS; i++) {
+                const struct shared_seen *sh = &shared_now[i];
+                if (sh->id != 0) {
+                        con_printf(" %u-%u %llu pages", sh->owner, sh->peer,
+                                   (unsigned long long)sh->pages);
+                        shares++;
+                }
+        }
+        run_lock_give();
+        con_puts(shares == 0 ? " none\n" : "\n");
         con_printf("part  nodes agents internal   external   score  pressure\n");
         run_lock_take();
         for (uint32_t id = 1; id <= part_count(); id++) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hal/timer.h"
+#include "kernel/cohere.h"
 #include "kernel/console.h"
 #include "kernel/gate.h"
 #include "kernel/percpu.h"
@@ -59,7 +60,7 @@ int32_t guest_hc_console_write(struct gate_ctx *ctx)
 
 int32_t guest_hc_yield(struct gate_ctx *ctx)
 {
-        (void)ctx;
+        cohere_guest_yield(ctx->call->caller); /* a spinner's CPU time is elastic */
         run_yield();
         return 0;
 }

@@ -36,6 +36,13 @@ void sched_epoch(struct sched *s, uint64_t now, struct sched_epoch_summary *out)
                 }
                 /* Charge running entities so the epoch's busy time is complete. */
                 sched_account(s, rq, now);
+                for (unsigned i = 0; i < rq->nr_members; i++) {
+                        struct sched_entity *e = rq->members[i];
+                        e->last_run_ns = e->run_ns - e->epoch_run_mark_ns;
+                        e->last_wait_ns = e->epoch_wait_ns;
+                        e->epoch_run_mark_ns = e->run_ns;
+                        e->epoch_wait_ns = 0;
+                }
                 sum.switches += rq->epoch_switches;
                 sum.busy_ns += rq->epoch_busy_ns;
                 sum.runnable += rq->nr_runnable;
@@ -44,6 +51,7 @@ void sched_epoch(struct sched *s, uint64_t now, struct sched_epoch_summary *out)
         }
         sum.seq = ++s->epoch_seq;
         sum.duration_ns = now > s->epoch_start_ns ? now - s->epoch_start_ns : 0;
+        s->last_epoch_ns = sum.duration_ns;
         sum.migrations = s->epoch_migrations;
         sum.throttles = s->epoch_throttles;
         sum.degraded = s->degraded;
@@ -61,6 +69,36 @@ void sched_epoch(struct sched *s, uint64_t now, struct sched_epoch_summary *out)
         if (out != NULL) {
                 *out = sum;
         }
+}
+
+unsigned sched_partition_need(const struct sched *s, uint32_t partition, uint64_t *run_ns,
+                              uint64_t *wait_ns, uint64_t *epoch_ns)
+{
+        uint64_t run = 0, wait = 0;
+        unsigned n = 0;
+
+        for (unsigned c = 0; c < SCHED_MAX_CPUS; c++) {
+                const struct sched_rq *rq = &s->rq[c];
+
+                for (unsigned i = 0; rq->online && i < rq->nr_members; i++) {
+                        const struct sched_entity *e = rq->members[i];
+                        if (e->partition == partition) {
+                                run += e->last_run_ns;
+                                wait += e->last_wait_ns;
+                                n++;
+                        }
+                }
+        }
+        if (run_ns != NULL) {
+                *run_ns = run;
+        }
+        if (wait_ns != NULL) {
+                *wait_ns = wait;
+        }
+        if (epoch_ns != NULL) {
+                *epoch_ns = s->last_epoch_ns;
+        }
+        return n;
 }
 
 static void emit_mode(uint32_t actor, uint64_t target, uint64_t payload)

@@ -83,6 +83,7 @@ enum sched_err sched_cpu_init(struct sched *s, unsigned cpu, uint64_t now)
         memset(&s->rq[cpu], 0, sizeof(s->rq[cpu]));
         s->rq[cpu].online = true;
         s->rq[cpu].last_account_ns = now;
+        s->rq[cpu].last_tick_ns = now;
         s->nr_online++;
         return SCHED_OK;
 }
@@ -372,6 +373,21 @@ bool sched_tick(struct sched *s, unsigned cpu, uint64_t now)
         }
         rq = &s->rq[cpu];
         sched_account(s, rq, now);
+        /* CPU need: who waited runnable since the last tick (not after a yield) is charged
+         * the interval; the running one has run, so a yield of its is behind it. */
+        if (now > rq->last_tick_ns) {
+                const uint64_t waited = now - rq->last_tick_ns;
+                for (unsigned i = 0; i < rq->nr_runnable; i++) {
+                        struct sched_entity *e = rq->runnable[i];
+                        if (e != rq->current && !e->yielded) {
+                                e->epoch_wait_ns += waited;
+                        }
+                }
+        }
+        rq->last_tick_ns = now;
+        if (rq->current != NULL) {
+                rq->current->yielded = false;
+        }
         if (sched_choose(s, rq, cpu, now) == rq->current) {
                 rq->need_resched = false; /* re-elected: keeps the CPU with its new slice */
                 return false;
@@ -428,6 +444,7 @@ static inline struct sched_entity *pick_at(struct sched *s, unsigned cpu, uint64
         rq = &s->rq[cpu];
         account(s, rq, now);
         if (yield && rq->current != NULL) {
+                rq->current->yielded = true;      /* its wait is not need (sched_tick) */
                 fresh_deadline(rq->current, now); /* behind whoever else is runnable */
                 rq->need_resched = true;          /* even Flow gives way: it asked to */
         }

@@ -105,6 +105,16 @@ struct sched_entity {
          * SCHED_HOME_NONE. Wake-ups bring it back there; balancing takes it away only from an
          * overloaded home (params.home_slack). */
         int16_t home;
+
+        /* CPU need, per epoch (sched_epoch closes one): the CPU time it took, and the time it
+         * waited runnable behind others, sampled at the ticks of its CPU, except after it
+         * yielded (an entity that gives its CPU away says it can wait). The last closed epoch's
+         * figures are what sched_partition_need reads. */
+        uint64_t epoch_run_mark_ns; /* run_ns when the epoch began */
+        uint64_t epoch_wait_ns;     /* waited so far this epoch */
+        uint64_t last_run_ns;       /* the last closed epoch: CPU time */
+        uint64_t last_wait_ns;      /* ... and waiting time */
+        bool yielded;               /* yielded and not seen running at a tick since */
 };
 
 /* Tunables. Defaults (sched_params_default) are in docs/SCHED.md. */
@@ -132,7 +142,8 @@ struct sched_rq {
         bool need_resched;            /* current lost its slice/budget or blocked/yielded */
         struct sched_entity *current; /* NULL = idle */
         uint64_t last_account_ns;
-        uint64_t switches; /* lifetime context switches (entity changes) */
+        uint64_t last_tick_ns; /* the last sched_tick: waiting entities are charged from it */
+        uint64_t switches;     /* lifetime context switches (entity changes) */
         /* This epoch, reset by sched_epoch. */
         uint64_t epoch_switches;
         uint64_t epoch_busy_ns;
@@ -146,7 +157,8 @@ struct sched {
         uint64_t epoch_start_ns;
         uint64_t epoch_migrations;
         uint64_t epoch_throttles;
-        uint64_t migrations; /* lifetime */
+        uint64_t migrations;    /* lifetime */
+        uint64_t last_epoch_ns; /* length of the last closed epoch (sched_epoch) */
         struct sched_rq rq[SCHED_MAX_CPUS];
 };
 
@@ -261,6 +273,15 @@ int64_t sched_priority(const struct sched *s, const struct sched_entity *e, uint
 unsigned sched_balance(struct sched *s, uint64_t now);
 /* An idle `cpu` pulls the most urgent waiting entity it may run from the busiest CPU. */
 struct sched_entity *sched_pull(struct sched *s, unsigned cpu, uint64_t now);
+
+/*
+ * CPU need of a partition in the last closed epoch: the CPU time its attached entities took
+ * and the time they waited runnable (not after a yield), summed; *epoch_ns (may be NULL) gets
+ * that epoch's length. The coherence engine's placement weighs groups with it. Returns the
+ * number of entities summed.
+ */
+unsigned sched_partition_need(const struct sched *s, uint32_t partition, uint64_t *run_ns,
+                              uint64_t *wait_ns, uint64_t *epoch_ns);
 
 /* --- DC-10 ------------------------------------------------------------------------------- */
 /* Close the epoch: emit one WK_SCHED_EPOCH record, reset the epoch counters. out may be NULL. */

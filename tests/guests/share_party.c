@@ -8,7 +8,8 @@
  *               touches a page whose lender is gone (a stage-2 fault);
  *   3 thief     presents the borrower's handle, and guesses.
  * Handles and steps travel over CommEdges (lender-borrower is edge 0, lender-thief edge 1).
- * Each prints "share: <role>: N checks, U unexpected"; tests/run wants U = 0.
+ * Each prints "share: <role>: N checks, U unexpected"; tests/run wants U = 0. The share is
+ * held for 1.5 s before it is relinquished, so the coherence engine counts it in an epoch.
  */
 #include <string.h>
 
@@ -177,6 +178,13 @@ static __attribute__((noreturn)) void lender(void)
         expect("reclaim while shared out", rvm_mem_reclaim(share.owner_handle), E_BUSY);
         expect("shared page: the borrower's bytes (zero copy)", differs(SHARED, PG, 0xC3), 0);
         recv(&c, 2, msg); /* the thief is done */
+        /* The shared page stays mapped in both for 1.5 s, across at least one coherence epoch
+         * (1 s): the engine counts it in the graph while held, and no longer once released
+         * (tests/run, the coherence block). */
+        gprintf("share: lender: the shared page is held across an epoch\n", 0, 0);
+        for (uint64_t until = rvm_time_ns() + 1500000000ULL; rvm_time_ns() < until;) {
+                rvm_yield();
+        }
 
         send(&b, 3, 0, 0);
         recv(&b, 4, msg); /* relinquished */

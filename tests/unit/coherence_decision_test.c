@@ -268,6 +268,179 @@ static void placement_decide_has_hysteresis(void **state)
         assert_int_equal(coherence_place_decide(&G, &PL, NULL, 0, &v), COHERENCE_E_INVAL);
 }
 
+/* ---- placement weighs CPU need ------------------------------------------------------------ */
+
+static void nodes(uint32_t n)
+{
+        graph_setup();
+        for (uint32_t id = 0; id < n; id++) {
+                coherence_node_add(&G, id, COHERENCE_GUEST, id);
+        }
+}
+
+/* Two talking pairs on 4 CPUs, where the count allows a pair per CPU: traffic alone piles
+ * each pair on one CPU and leaves two idle; busy pairs (9000 bp each: 18000 > 11500) are
+ * spread one a CPU; light ones (2000 bp) still share, each pair on its own CPU. */
+static void placement_spreads_busy_pairs_over_idle_cpus(void **state)
+{
+        uint32_t need[4] = {9000, 9000, 9000, 9000};
+
+        (void)state;
+        nodes(4);
+        steady(0, 1, 50);
+        steady(2, 3, 50);
+        coherence_epoch(&G);
+        assert_int_equal(coherence_place(&G, 4, 4, &PL), COHERENCE_OK);
+        assert_int_equal(coherence_place_cpu(&PL, 0), coherence_place_cpu(&PL, 1));
+        assert_int_equal(coherence_place_cpu(&PL, 2), coherence_place_cpu(&PL, 3));
+        assert_int_equal(PL.max_need_bp, 0);
+        assert_int_equal(PL.cpu_cap_bp, 11500);
+
+        assert_int_equal(coherence_place_need(&G, 4, 4, need, 4, &PL), COHERENCE_OK);
+        for (uint32_t i = 0; i < 4; i++) {
+                for (uint32_t j = i + 1; j < 4; j++) {
+                        assert_int_not_equal(PL.cpu[i], PL.cpu[j]);
+                }
+                assert_int_equal(PL.need[i], 9000);
+                assert_int_equal(PL.cpu_need[PL.cpu[i]], 9000);
+        }
+        assert_int_equal(PL.max_need_bp, 9000);
+        assert_int_equal(PL.remote, PL.total);
+
+        for (uint32_t i = 0; i < 4; i++) {
+                need[i] = 2000;
+        }
+        assert_int_equal(coherence_place_need(&G, 4, 4, need, 4, &PL), COHERENCE_OK);
+        assert_int_equal(coherence_place_cpu(&PL, 0), coherence_place_cpu(&PL, 1));
+        assert_int_equal(coherence_place_cpu(&PL, 2), coherence_place_cpu(&PL, 3));
+        assert_int_not_equal(coherence_place_cpu(&PL, 0), coherence_place_cpu(&PL, 2));
+        assert_int_equal(PL.max_need_bp, 4000);
+        assert_int_equal(PL.remote, 0);
+
+        /* One busy pair among four idle groups (count: 2 a CPU): the busy two apart, and no
+         * idle group with either while a CPU is left without need. */
+        nodes(6);
+        steady(0, 1, 50);
+        steady(2, 3, 5);
+        steady(4, 5, 5);
+        coherence_epoch(&G);
+        const uint32_t six[6] = {9500, 9500, 0, 0, 0, 0};
+        assert_int_equal(coherence_place_need(&G, 4, 0, six, 6, &PL), COHERENCE_OK);
+        assert_int_equal(PL.capacity, 2);
+        assert_int_not_equal(coherence_place_cpu(&PL, 0), coherence_place_cpu(&PL, 1));
+        assert_int_equal(PL.max_need_bp, 9500);
+        uint32_t busy = 0;
+        for (uint32_t c = 0; c < 4; c++) {
+                busy += PL.cpu_need[c] != 0;
+        }
+        assert_int_equal(busy, 2);
+        /* Need figures past the table count 0; each is saturated at 0xFFFF. */
+        const uint32_t big[2] = {UINT32_MAX, 5};
+        assert_int_equal(coherence_place_need(&G, 4, 0, big, 2, &PL), COHERENCE_OK);
+        assert_int_equal(PL.need[0], 0xFFFF);
+        assert_int_equal(PL.need[1], 5);
+        assert_int_equal(PL.need[5], 0);
+        assert_int_equal(coherence_place_need(&G, 0, 0, big, 2, &PL), COHERENCE_E_INVAL);
+}
+
+/* A hog (9000 bp) that talks to everyone: its heaviest talkers join it while its CPU holds
+ * them (9000 + 1000 + 1000 <= 11500), the others are left elsewhere. */
+static void placement_leaves_a_hogs_lighter_talkers_elsewhere(void **state)
+{
+        const uint32_t need[7] = {9000, 1000, 1000, 1000, 1000, 1000, 1000};
+
+        (void)state;
+        nodes(7);
+        for (uint32_t i = 1; i < 7; i++) {
+                steady(0, i, 70 - 10 * i); /* 1 talks most, 6 least */
+        }
+        coherence_epoch(&G);
+        assert_int_equal(coherence_place_need(&G, 3, 7, need, 7, &PL), COHERENCE_OK);
+        const int hog = coherence_place_cpu(&PL, 0);
+        assert_int_equal(coherence_place_cpu(&PL, 1), hog);
+        assert_int_equal(coherence_place_cpu(&PL, 2), hog);
+        for (uint32_t i = 3; i < 7; i++) {
+                assert_int_not_equal(coherence_place_cpu(&PL, i), hog);
+        }
+        assert_int_equal(PL.cpu_need[hog], 11000);
+        assert_true(PL.max_need_bp <= PL.cpu_cap_bp);
+        uint32_t sum = 0;
+        for (uint32_t c = 0; c < 3; c++) {
+                sum += PL.cpu_need[c];
+        }
+        assert_int_equal(sum, 15000);
+        /* Without need figures the count alone (7 a CPU) puts them all with the hog. */
+        assert_int_equal(coherence_place(&G, 3, 7, &PL), COHERENCE_OK);
+        for (uint32_t i = 1; i < 7; i++) {
+                assert_int_equal(coherence_place_cpu(&PL, i), coherence_place_cpu(&PL, 0));
+        }
+}
+
+/* Moves for need keep the hysteresis: busy groups piled on one CPU are spread once the hold
+ * has passed, then stay; a small relief of an overloaded CPU is not worth a move; a traffic
+ * gain that overloads a CPU beyond now is refused. */
+static void placement_for_need_keeps_hysteresis(void **state)
+{
+        static int16_t now_cpu[COHERENCE_MAX_NODES];
+        struct coherence_place_verdict v;
+        uint32_t need[4] = {9000, 9000, 100, 100};
+
+        (void)state;
+        nodes(4); /* no traffic at all */
+        assert_int_equal(coherence_place_need(&G, 2, 0, need, 4, &PL), COHERENCE_OK);
+        now_cpu[0] = now_cpu[1] = 0; /* the two busy ones piled on CPU 0 */
+        now_cpu[2] = now_cpu[3] = 1;
+        assert_int_equal(coherence_place_decide(&G, &PL, now_cpu, 1, &v), COHERENCE_OK);
+        assert_int_equal(v.reason, COHERENCE_R_TOO_SOON);
+        assert_true(v.for_need);
+        assert_int_equal(v.gain_bp, 0);
+        assert_int_equal(v.current_need_bp, 18000);
+        assert_int_equal(v.proposed_need_bp, 9100);
+        assert_int_equal(v.cap_bp, 11500);
+        assert_int_equal(v.moves, 2);
+        assert_int_equal(coherence_place_decide(&G, &PL, now_cpu, 3, &v), COHERENCE_OK);
+        assert_int_equal(v.reason, COHERENCE_R_PROPOSED);
+        assert_true(v.for_need);
+        assert_int_not_equal(PL.cpu[0], PL.cpu[1]);
+        /* Acted on; measured again a little differently: in place. */
+        for (uint32_t i = 0; i < 4; i++) {
+                now_cpu[i] = (int16_t)PL.cpu[i];
+        }
+        need[0] = 9400;
+        need[3] = 300;
+        assert_int_equal(coherence_place_need(&G, 2, 0, need, 4, &PL), COHERENCE_OK);
+        assert_int_equal(coherence_place_decide(&G, &PL, now_cpu, 100, &v), COHERENCE_OK);
+        assert_int_equal(v.reason, COHERENCE_R_IN_PLACE);
+        assert_false(v.for_need);
+
+        /* Over the cap now (12000), the proposal 11500: 500 bp of relief < 1000: stay. */
+        const uint32_t three[3] = {6000, 6000, 5500};
+        nodes(3);
+        assert_int_equal(coherence_place_need(&G, 2, 0, three, 3, &PL), COHERENCE_OK);
+        assert_int_equal(PL.max_need_bp, 11500);
+        now_cpu[0] = now_cpu[1] = 0;
+        now_cpu[2] = 1;
+        assert_int_equal(coherence_place_decide(&G, &PL, now_cpu, 100, &v), COHERENCE_OK);
+        assert_int_equal(v.current_need_bp, 12000);
+        assert_int_equal(v.reason, COHERENCE_R_LOW_GAIN);
+
+        /* A traffic gain whose proposal would load its busiest CPU past the cap and past now
+         * (the proposal's busiest CPU set by hand: the greedy avoids it when it can). */
+        nodes(4);
+        steady(0, 1, 50);
+        steady(2, 3, 50);
+        coherence_epoch(&G);
+        assert_int_equal(coherence_place(&G, 2, 0, &PL), COHERENCE_OK);
+        for (uint32_t i = 0; i < 4; i++) {
+                now_cpu[i] = (int16_t)(i % 2);
+        }
+        PL.max_need_bp = 15000;
+        assert_int_equal(coherence_place_decide(&G, &PL, now_cpu, 100, &v), COHERENCE_OK);
+        assert_int_equal(v.gain_bp, 10000);
+        assert_int_equal(v.reason, COHERENCE_R_OVERLOAD);
+        assert_string_equal(coherence_reason_name(v.reason), "would-overload");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -277,6 +450,9 @@ int main(void)
             cmocka_unit_test(placement_puts_talkers_together),
             cmocka_unit_test(placement_stays_balanced_on_random_graphs),
             cmocka_unit_test(placement_decide_has_hysteresis),
+            cmocka_unit_test(placement_spreads_busy_pairs_over_idle_cpus),
+            cmocka_unit_test(placement_leaves_a_hogs_lighter_talkers_elsewhere),
+            cmocka_unit_test(placement_for_need_keeps_hysteresis),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

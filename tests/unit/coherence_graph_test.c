@@ -68,8 +68,8 @@ static void ema_converges_to_the_sample_and_decays_to_zero(void **state)
                 prev = w;
         }
         assert_int_equal(prev, 170);
-        /* Shared pages count like the rest. */
-        coherence_shared(&G, 1, 2, 4);
+        /* Shared pages count like the rest: 4 pages alone (256) are less than the traffic. */
+        coherence_shared(&G, 1, 2, 1);
         coherence_epoch(&G);
         assert_true(coherence_weight(&G, 1, 2) < prev);
         /* Silence: the weight only falls, reaches 0, and the edge is dropped. */
@@ -166,12 +166,72 @@ static void group_stats_and_pressure(void **state)
         assert_int_equal(coherence_group_pressure(&G, 99, &MC, &p40), COHERENCE_E_NOENT);
 }
 
+/* A share held across epoch boundaries (the kernel calls coherence_shared at each one while
+ * the peer maps it): it weighs from the first epoch it is held, exactly page_weight a page in
+ * that epoch's sample, and once released it adds nothing: the weight only falls, to 0, and the
+ * edge goes. */
+static void shared_region_weighs_while_held(void **state)
+{
+        (void)state;
+        graph_setup();
+        assert_int_equal(G.params.page_weight, 64);
+        coherence_node_add(&G, 1, COHERENCE_GUEST, 1);
+        coherence_node_add(&G, 2, COHERENCE_GUEST, 2);
+        coherence_node_add(&G, 3, COHERENCE_GUEST, 3);
+        /* One page shared, counted at one epoch boundary: weight in that epoch. */
+        assert_int_equal(coherence_shared(&G, 1, 2, 1), COHERENCE_OK);
+        coherence_epoch(&G);
+        assert_int_equal(coherence_weight(&G, 1, 2), 64 / 4);
+        assert_int_equal(G.edge_count, 1);
+        /* Held on: each boundary adds 64 again; the weight climbs to 64. */
+        uint64_t w = coherence_weight(&G, 1, 2);
+        for (int e = 0; e < 30; e++) {
+                coherence_shared(&G, 2, 1, 1); /* either order: one undirected edge */
+                coherence_epoch(&G);
+                assert_true(coherence_weight(&G, 1, 2) >= w);
+                w = coherence_weight(&G, 1, 2);
+        }
+        assert_int_equal(w, 64);
+        /* Its share of an epoch's sample is exactly pages * page_weight: beside traffic, the
+         * same epoch with and without the share differ by that much (in acc, 2^s times). */
+        coherence_traffic(&G, 1, 3, 5, 320);
+        coherence_shared(&G, 1, 3, 3);
+        const int k = coherence_node_index(&G, 1), l = coherence_node_index(&G, 3);
+        uint64_t acc_with = 0;
+        coherence_shared(&G, 1, 2, 1);
+        coherence_epoch(&G);
+        for (uint32_t e = 0; e < COHERENCE_MAX_EDGES; e++) {
+                if (G.edge[e].used && G.edge[e].a == (k < l ? k : l) &&
+                    G.edge[e].b == (k < l ? l : k)) {
+                        acc_with = G.edge[e].acc;
+                }
+        }
+        assert_int_equal(acc_with, 5 * 16 + 320 / 64 + 3 * 64);
+        /* Released: no more coherence_shared. The weight never rises again, falls by a quarter
+         * an epoch while it is 4 or more, and the edge goes; the 1-3 edge (traffic and share,
+         * both stopped) too. */
+        int epochs = 0;
+        while (G.edge_count > 0) {
+                w = coherence_weight(&G, 1, 2);
+                coherence_epoch(&G);
+                assert_true(coherence_weight(&G, 1, 2) <= w);
+                assert_true(w < 4 || coherence_weight(&G, 1, 2) < w);
+                assert_true(++epochs < 40);
+        }
+        assert_int_equal(coherence_weight(&G, 1, 2), 0);
+        assert_int_equal(coherence_weight(&G, 1, 3), 0);
+        /* A share of unknown nodes or of a node with itself is refused, as traffic is. */
+        assert_int_equal(coherence_shared(&G, 1, 9, 1), COHERENCE_E_NOENT);
+        assert_int_equal(coherence_shared(&G, 1, 1, 1), COHERENCE_E_INVAL);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(graph_nodes_and_errors),
             cmocka_unit_test(ema_converges_to_the_sample_and_decays_to_zero),
             cmocka_unit_test(ema_saturates_instead_of_overflowing),
+            cmocka_unit_test(shared_region_weighs_while_held),
             cmocka_unit_test(params_are_checked),
             cmocka_unit_test(score_and_pressure_stay_in_basis_points),
             cmocka_unit_test(group_stats_and_pressure),
