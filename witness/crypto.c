@@ -22,6 +22,42 @@
 #endif
 static unsigned char witness_crypto_arena[WITNESS_CRYPTO_ARENA];
 static bool witness_crypto_ready;
+
+/* The SHA-256 compression mbedTLS calls for every block (witness/mbedtls_config.h sets
+ * MBEDTLS_SHA256_PROCESS_ALT in the kernel): the boot's accelerated one when it gave one,
+ * else mbedTLS's own, from its sha256.c built a second time with that function renamed
+ * (the Makefile's sha256_portable.o). */
+int witness_sha256_portable_block(mbedtls_sha256_context *ctx, const unsigned char data[64]);
+static witness_sha256_blocks_fn *sha256_blocks;
+
+witness_sha256_blocks_fn *witness_sha256_accelerate(witness_sha256_blocks_fn *fn)
+{
+        witness_sha256_blocks_fn *old = sha256_blocks;
+
+        sha256_blocks = fn;
+        return old;
+}
+
+void witness_sha256_portable(uint32_t state[8], const uint8_t *data, size_t blocks)
+{
+        mbedtls_sha256_context c;
+
+        memcpy(c.state, state, sizeof(c.state));
+        for (; blocks != 0; blocks--, data += 64)
+                (void)witness_sha256_portable_block(&c, data);
+        memcpy(state, c.state, sizeof(c.state));
+}
+
+int mbedtls_internal_sha256_process(mbedtls_sha256_context *ctx, const unsigned char data[64])
+{
+        witness_sha256_blocks_fn *fn = sha256_blocks;
+
+        if (fn != NULL) {
+                fn(ctx->state, data, 1);
+                return 0;
+        }
+        return witness_sha256_portable_block(ctx, data);
+}
 #endif
 
 enum witness_err witness_crypto_init(void)
