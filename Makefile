@@ -159,7 +159,7 @@ WASM_FP = $(filter-out wasm/agent%,$(filter wasm/%,$(1)))
 # Not link-time optimised: its code must stay in its own function, behind that guard. Its
 # unaligned vector loads are allowed (-mno-strict-align): it only runs with the MMU on.
 SIMD_SRCS := arch/aarch64/sha256_ce.c
-KCC_SIMD := -march=armv8-a+crypto -mno-strict-align
+KCC_SIMD := -march=armv8-a+crypto $(if $(filter gnu,$(TOOLCHAIN)),-mno-strict-align,-munaligned-access)
 KERNEL_FP = $(or $(call WASM_FP,$(1)),$(filter $(SIMD_SRCS),$(1)))
 
 # ---------------------------------------------------------------------------
