@@ -5,7 +5,7 @@
  * The only kernel file built with FP/SIMD registers allowed (and +crypto): the Makefile
  * compiles it without -mgeneral-regs-only. It is never called directly: arch/aarch64/sha256.c
  * checks the CPU has the instructions (ID_AA64ISAR0_EL1.SHA2) and makes the SIMD registers
- * safe to use around each call (docs/ARCHITECTURE.md, "FP/SIMD at EL2").
+ * safe to use around each call (docs/ARCHITECTURE.md, where FP/SIMD switching is described).
  */
 #include <arm_neon.h>
 #include <stddef.h>
