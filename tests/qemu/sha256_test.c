@@ -32,8 +32,9 @@ static void digest(const uint8_t *p, size_t len, size_t chunk, uint8_t out[32])
 }
 
 static const char nist_448[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-static const char nist_896[] = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmno"
-                               "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
+static const char nist_896[] =
+    "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmno"
+    "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
 
 static const struct {
         const char *msg; /* NULL: a million 'a's */
