@@ -76,8 +76,8 @@ enum witness_err witness_crypto_init(void)
 /*
  * With a block function from the boot (the CPU's instructions) witness_sha256 pads and feeds
  * it itself (FIPS 180-4 §5.1.1), the same digest as through mbedTLS: a message that fits two
- * blocks (a chain step: 84 bytes) in one call, a long one (the image, a checkpoint) in one
- * call for all its whole blocks, instead of mbedTLS's call and buffer copies per block.
+ * blocks (a chain step: 84 bytes) in one call, a long one (the image, a checkpoint) in calls
+ * of 4 KiB of whole blocks, instead of mbedTLS's call and buffer copies per block.
  */
 struct sha256_run {
         uint8_t buf[128] __attribute__((aligned(8)));
@@ -101,10 +101,12 @@ static void run_feed(struct sha256_run *r, witness_sha256_blocks_fn *fn, const u
                 fn(r->st, r->buf, 1);
                 r->n = 0;
         }
-        if (len >= 64) {
-                fn(r->st, p, len / 64);
-                p += len & ~(size_t)63;
-                len &= 63;
+        /* At most 4 KiB a call: the block function masks interrupts while it runs. */
+        while (len >= 64) {
+                size_t blocks = len / 64 < 64 ? len / 64 : 64;
+                fn(r->st, p, blocks);
+                p += blocks * 64;
+                len -= blocks * 64;
         }
         memcpy(r->buf, p, len);
         r->n = len;
