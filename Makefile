@@ -118,7 +118,7 @@ endif
 endif
 KLINK ?= $(KLD) -T linker.ld --gc-sections -nostdlib -static -Map $(1)
 # Not kernel/libc: the compiler emits calls to memcpy/memset after LTO has resolved symbols.
-KLTO_FOR = $(if $(filter kernel/libc/%,$(1)),,$(KLTO))
+KLTO_FOR = $(if $(filter kernel/libc/% $(SIMD_SRCS),$(1)),,$(KLTO))
 
 KERNEL_DIRS := arch/aarch64 hal kernel kernel/libc boot memory configs/$(PROFILE) $(MODULES)
 KERNEL_SRCS := $(filter-out arch/aarch64/asm_offsets.c,$(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c)))
@@ -155,6 +155,13 @@ KWARN := -Wall -Wextra -Werror
 # the monitor and doorbells call it with a guest's FP state live).
 KCFLAGS_NOFP := -mgeneral-regs-only
 WASM_FP = $(filter-out wasm/agent%,$(filter wasm/%,$(1)))
+# ... and the SHA-256 compression on the CPU's SHA-256 instructions (ACLE intrinsics, with
+# +crypto), which arch/aarch64/sha256.c calls with the FP/SIMD registers saved or trapped.
+# Not link-time optimised: its code must stay in its own function, behind that guard. Its
+# unaligned vector loads are allowed (-mno-strict-align): it only runs with the MMU on.
+SIMD_SRCS := arch/aarch64/sha256_ce.c
+KCC_SIMD := -march=armv8-a+crypto $(if $(filter gnu,$(TOOLCHAIN)),-mno-strict-align,-munaligned-access)
+KERNEL_FP = $(or $(call WASM_FP,$(1)),$(filter $(SIMD_SRCS),$(1)))
 
 # ---------------------------------------------------------------------------
 # Guests: small EL1 programs, one .c each in a guests/ folder, built with the kernel's
@@ -251,7 +258,8 @@ $(1)_TP   := $(1)/third_party/libfdt.a $(1)/third_party/libmbedcrypto.a $(1)/thi
 $(1)/%.o: %.c $(SETUP_STAMP)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(filter 1,$$(V)),,echo "  CC      $$<")
-	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(call KLTO_FOR,$$<) $(3) $$(KWARN) $$(if $$(call WASM_FP,$$<),,$$(KCFLAGS_NOFP)) -c $$< -o $$@
+	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(call KLTO_FOR,$$<) $(3) $$(KWARN) $$(if $$(call KERNEL_FP,$$<),,$$(KCFLAGS_NOFP)) \
+		$$(if $$(filter $$(SIMD_SRCS),$$<),$$(KCC_SIMD)) -c $$< -o $$@
 
 $(1)/%.o: %.S $(1)/gen/asm_offsets.h
 	@mkdir -p $$(dir $$@)
@@ -271,7 +279,19 @@ $(1)/third_party/%.o: $(TP)/%.c $(SETUP_STAMP) witness/mbedtls_config.h
 $(1)/third_party/libfdt.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(LIBFDT_SRCS))
 	$$(Q)rm -f $$@ && $$(KAR) rcs $$@ $$^
 
-$(1)/third_party/libmbedcrypto.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(MBEDTLS_SRCS))
+# mbedTLS's SHA-256 compression alone, the fallback witness/crypto.c calls: sha256.c again
+# without MBEDTLS_SHA256_PROCESS_ALT, every symbol but that function made local, and it
+# renamed (not link-time optimised, so objcopy sees real symbols).
+$(1)/third_party/sha256_portable.o: $(TP)/mbedtls/library/sha256.c $(SETUP_STAMP) witness/mbedtls_config.h
+	@mkdir -p $$(dir $$@)
+	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(KTP_CFLAGS) $$(KCFLAGS_NOFP) -DRVM_SHA256_PORTABLE -w -c $$< -o $$@.tmp.o
+	$$(Q)$$(KOBJCOPY) --keep-global-symbol=mbedtls_internal_sha256_process $$@.tmp.o $$@.tmp2.o
+	$$(Q)$$(KOBJCOPY) --redefine-sym mbedtls_internal_sha256_process=witness_sha256_portable_block \
+		$$@.tmp2.o $$@
+	$$(Q)rm -f $$@.tmp.o $$@.tmp2.o
+
+$(1)/third_party/libmbedcrypto.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(MBEDTLS_SRCS)) \
+		$(1)/third_party/sha256_portable.o
 	$$(Q)rm -f $$@ && $$(KAR) rcs $$@ $$^
 
 $(1)/third_party/liblz4.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(LZ4_SRCS))

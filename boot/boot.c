@@ -43,6 +43,7 @@ extern char __image_start[], __image_end[];
 
 void boot_early(uint64_t dtb_pa)
 {
+        boot_state.sha256_ce = arch_sha256_probe(); /* used from boot_phase_memory on */
         boot_state.dtb_pa = dtb_pa;
         boot_state.image_start = (uint64_t)(uintptr_t)__image_start;
         boot_state.image_end = (uint64_t)(uintptr_t)__image_end;
@@ -260,6 +261,12 @@ enum boot_status boot_phase_memory(char *msg, size_t cap)
         if (arch_mmu_init(ram, b->mem_count, dev, dev_count) != 0) {
                 fmt_format(msg, cap, "cannot build the EL2 page tables (RAM beyond 512 GiB?)");
                 return BOOT_FAILED;
+        }
+        /* From here every SHA-256 (the image measurement, the witness chain, RVF, HMAC) runs
+         * on the CPU's SHA-256 instructions when it has them. Not before: with the MMU off
+         * all data is Device memory, where the unaligned vector loads that code makes fault. */
+        if (boot_state.sha256_ce) {
+                witness_sha256_accelerate(arch_sha256_blocks);
         }
 
         /* One page allocator per RAM range; each bitmap is carved from its own range. */

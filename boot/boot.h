@@ -48,6 +48,7 @@ struct boot_cpu {
 /* Everything boot learned and set up; read-only once boot_run has returned. */
 struct boot_state {
         uint64_t dtb_pa;
+        bool sha256_ce; /* SHA-256 on the CPU's instructions (ID_AA64ISAR0_EL1.SHA2) */
         struct board_info board;
         enum board_err board_err;
         struct mem_pool mem;

@@ -22,6 +22,42 @@
 #endif
 static unsigned char witness_crypto_arena[WITNESS_CRYPTO_ARENA];
 static bool witness_crypto_ready;
+
+/* The SHA-256 compression mbedTLS calls for every block (witness/mbedtls_config.h sets
+ * MBEDTLS_SHA256_PROCESS_ALT in the kernel): the boot's accelerated one when it gave one,
+ * else mbedTLS's own, from its sha256.c built a second time with that function renamed
+ * (the Makefile's sha256_portable.o). */
+int witness_sha256_portable_block(mbedtls_sha256_context *ctx, const unsigned char data[64]);
+static witness_sha256_blocks_fn *sha256_blocks;
+
+witness_sha256_blocks_fn *witness_sha256_accelerate(witness_sha256_blocks_fn *fn)
+{
+        witness_sha256_blocks_fn *old = sha256_blocks;
+
+        sha256_blocks = fn;
+        return old;
+}
+
+void witness_sha256_portable(uint32_t state[8], const uint8_t *data, size_t blocks)
+{
+        mbedtls_sha256_context c;
+
+        memcpy(c.state, state, sizeof(c.state));
+        for (; blocks != 0; blocks--, data += 64)
+                (void)witness_sha256_portable_block(&c, data);
+        memcpy(state, c.state, sizeof(c.state));
+}
+
+int mbedtls_internal_sha256_process(mbedtls_sha256_context *ctx, const unsigned char data[64])
+{
+        witness_sha256_blocks_fn *fn = sha256_blocks;
+
+        if (fn != NULL) {
+                fn(ctx->state, data, 1);
+                return 0;
+        }
+        return witness_sha256_portable_block(ctx, data);
+}
 #endif
 
 enum witness_err witness_crypto_init(void)
@@ -36,10 +72,96 @@ enum witness_err witness_crypto_init(void)
         return WITNESS_OK;
 }
 
+#if defined(RVM_KERNEL)
+/*
+ * With a block function from the boot (the CPU's instructions) witness_sha256 pads and feeds
+ * it itself (FIPS 180-4 §5.1.1), the same digest as through mbedTLS: a message that fits two
+ * blocks (a chain step: 84 bytes) in one call, a long one (the image, a checkpoint) in calls
+ * of 4 KiB of whole blocks, instead of mbedTLS's call and buffer copies per block.
+ */
+struct sha256_run {
+        uint8_t buf[128] __attribute__((aligned(8)));
+        uint32_t st[8];
+        size_t n;       /* bytes waiting in buf */
+        uint64_t total; /* bytes so far */
+};
+
+static void run_feed(struct sha256_run *r, witness_sha256_blocks_fn *fn, const uint8_t *p,
+                     size_t len)
+{
+        r->total += len;
+        if (r->n != 0) {
+                size_t k = 64 - r->n < len ? 64 - r->n : len;
+                memcpy(r->buf + r->n, p, k);
+                r->n += k;
+                p += k;
+                len -= k;
+                if (r->n < 64)
+                        return;
+                fn(r->st, r->buf, 1);
+                r->n = 0;
+        }
+        /* At most 4 KiB a call: the block function masks interrupts while it runs. */
+        while (len >= 64) {
+                size_t blocks = len / 64 < 64 ? len / 64 : 64;
+                fn(r->st, p, blocks);
+                p += blocks * 64;
+                len -= blocks * 64;
+        }
+        memcpy(r->buf, p, len);
+        r->n = len;
+}
+
+static void run_hash(witness_sha256_blocks_fn *fn, const void *a, size_t alen, const void *b,
+                     size_t blen, uint8_t out[WITNESS_HEAD_SIZE])
+{
+        static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+        struct sha256_run r; /* buf is written before it is read */
+
+        memcpy(r.st, iv, sizeof(r.st));
+        r.n = r.total = 0;
+
+        if (alen + blen <= sizeof(r.buf) - 9) { /* all of it and its padding in buf */
+                memcpy(r.buf, a, alen);
+                memcpy(r.buf + alen, b, blen);
+                r.n = r.total = alen + blen;
+        } else {
+                run_feed(&r, fn, a, alen);
+                run_feed(&r, fn, b, blen);
+        }
+        size_t end = r.n + 9 <= 64 ? 64 : 128;
+        r.buf[r.n] = 0x80;
+        memset(r.buf + r.n + 1, 0, end - 8 - r.n - 1);
+        /* The length in bits, big-endian, in the last 8 bytes (an aligned word of buf). */
+        *(uint64_t *)(void *)(r.buf + end - 8) = __builtin_bswap64(r.total * 8);
+        fn(r.st, r.buf, end / 64);
+        if (((uintptr_t)out & 3) == 0) { /* the kernel is built with -mstrict-align */
+                for (unsigned i = 0; i < 8; i++)
+                        ((uint32_t *)(void *)out)[i] = __builtin_bswap32(r.st[i]);
+                return;
+        }
+        for (unsigned i = 0; i < 8; i++) {
+                out[4 * i] = (uint8_t)(r.st[i] >> 24);
+                out[4 * i + 1] = (uint8_t)(r.st[i] >> 16);
+                out[4 * i + 2] = (uint8_t)(r.st[i] >> 8);
+                out[4 * i + 3] = (uint8_t)r.st[i];
+        }
+}
+#endif
+
 void witness_sha256(const void *a, size_t alen, const void *b, size_t blen,
                     uint8_t out[WITNESS_HEAD_SIZE])
 {
         mbedtls_sha256_context c;
+
+#if defined(RVM_KERNEL)
+        witness_sha256_blocks_fn *fn = sha256_blocks;
+        if (fn != NULL) {
+                run_hash(fn, a, alen, b, blen, out);
+                return;
+        }
+#endif
 
         /* With our config these calls cannot fail (no hardware accelerator, no alloc). */
         mbedtls_sha256_init(&c);

@@ -33,6 +33,12 @@
 #define MBEDTLS_PLATFORM_SNPRINTF_MACRO(...) 0
 #define MBEDTLS_PLATFORM_FPRINTF_MACRO(...)  0
 #define MBEDTLS_PLATFORM_STD_MEM_HDR         <stdlib.h>
+/* SHA-256's compression function is witness/crypto.c's: the CPU's SHA-256 instructions when
+ * it has them, else mbedTLS's own (sha256.c compiled again with RVM_SHA256_PORTABLE, its
+ * compression renamed witness_sha256_portable_block by the Makefile). */
+#if !defined(RVM_SHA256_PORTABLE)
+#define MBEDTLS_SHA256_PROCESS_ALT
+#endif
 #endif
 
 #include "mbedtls/check_config.h"

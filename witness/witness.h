@@ -154,6 +154,17 @@ struct witness_event {
 enum witness_err witness_crypto_init(void);
 void witness_sha256(const void *a, size_t alen, const void *b, size_t blen,
                     uint8_t out[WITNESS_HEAD_SIZE]);
+/*
+ * Kernel: every SHA-256 in RVM (this module's, HMAC's, RVF's, checkpoints') compresses its
+ * 64-byte blocks through one function (mbedTLS's MBEDTLS_SHA256_PROCESS_ALT hook): mbedTLS's
+ * portable C, or `fn` once the boot hands one over (the CPU's SHA-256 instructions, which
+ * the boot found; NULL: portable again). Returns the one it replaces. Both give the same
+ * digests, so switching while other CPUs hash is harmless.
+ */
+typedef void witness_sha256_blocks_fn(uint32_t state[8], const uint8_t *data, size_t blocks);
+witness_sha256_blocks_fn *witness_sha256_accelerate(witness_sha256_blocks_fn *fn);
+/* Kernel: mbedTLS's portable compression of `blocks` blocks into state[8] (the fallback). */
+void witness_sha256_portable(uint32_t state[8], const uint8_t *data, size_t blocks);
 /* The chain head before record 0. */
 void witness_genesis(uint8_t head[WITNESS_HEAD_SIZE]);
 /* head <- SHA-256(head || rec[0..51]); writes the truncated link into rec[52..63]. */

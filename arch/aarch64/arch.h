@@ -7,6 +7,7 @@
 #define RVM_ARCH_ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch/aarch64/layout.h"
@@ -206,6 +207,13 @@ void arch_fp_load(const struct arch_fp *fp);
 void arch_fp_reset(void);
 /* Trap (true) or allow (false) FP/SIMD at EL1/EL0 and EL2 (CPTR_EL2.TFP). */
 void arch_fp_trap(bool on);
+/* SHA-256 on the CPU's instructions (arch/aarch64/sha256.c): does this CPU have them (read
+ * once at boot), and the compression of `blocks` 64-byte blocks into state[8], safe to call
+ * with anyone's FP/SIMD state live (the registers are saved around it, or trapped). */
+bool arch_sha256_probe(void);
+void arch_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
+/* Is FP/SIMD trapped now (CPTR_EL2.TFP)? For tests. */
+bool arch_fp_trapped(void);
 
 /*
  * A vCPU's virtual GIC CPU interface (arch/aarch64/vgic.c): the list registers through which
