@@ -301,7 +301,8 @@ static void report(struct who *w, const struct wt_input *in, FILE *out)
                 fprintf(out, " of boot %" PRIu64 "\n", w->boot);
         else
                 fprintf(out, " of every boot\n");
-        qsort(w->hits, w->nhits, sizeof(*w->hits), cmp_hit);
+        if (w->nhits > 0)
+                qsort(w->hits, w->nhits, sizeof(*w->hits), cmp_hit);
         for (size_t i = 0; i < w->nhits; i++) {
                 const struct who_hit *h = &w->hits[i];
                 size_t n = 0;
