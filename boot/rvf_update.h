@@ -61,6 +61,7 @@ void rvf_boot_choose(const struct rvf_flash *fh, const struct rvf_upd_state st[R
 #define RVF_SLOT_EV_CONFIRM  2u /* it passed its self-test: it is the slot from now on */
 #define RVF_SLOT_EV_REJECT   3u /* it was refused or failed its self-test: back to the other */
 #define RVF_SLOT_EV_ROLLBACK 4u /* its try never confirmed (a crash or a hang): back */
+#define RVF_SLOT_EV_LOOP     5u /* confirmed, then failed boots in a row (F4): back */
 struct rvf_floor {
         bool found, allowed;
         uint64_t version, seq;
