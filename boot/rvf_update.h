@@ -68,6 +68,10 @@ struct rvf_floor {
         /* scan state: the boot being read and what it has shown so far (newest first) */
         uint32_t boot;
         bool boot_valid, boot_denied, boot_confirmed, boot_untried;
+        /* a confirmed update rejected after failed boots in a row (RVF_SLOT_EV_LOOP): its
+         * version's earlier boots did not boot well either, and set no floor */
+        bool loop_rejected;
+        uint64_t loop_version;
 };
 bool rvf_floor_visit(void *ctx, const struct witness_record *r);
 
