@@ -96,6 +96,7 @@ void panic_boot_loop_check(unsigned failed)
         if (failed < PANIC_BOOT_LOOP_MAX) {
                 return;
         }
+        boot_rvf_witness(); /* the image this boot verified, before its rejection */
         int to = boot_rvf_loop_escape();
         /* the slot booted (0xff: no RVF image, the image RVM was started with) */
         uint64_t slot = boot_rvf.state == BOOT_RVF_NONE ? 0xffu : (uint64_t)(boot_rvf.slot & 0xff);
@@ -110,7 +111,7 @@ void panic_boot_loop_check(unsigned failed)
                     "boot: %u boots in a row failed (F4): slot %c rejected; rebooting into "
                     "slot %c, the last good image\n",
                     failed, 'A' + boot_rvf.slot, 'A' + to);
-                wlog_flush();
+                wlog_shutdown(); /* a clean end: the next boot does not count it as failed */
                 con_flush();
                 hal_psci_system_reset();
         }
