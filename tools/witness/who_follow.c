@@ -166,7 +166,7 @@ bool who_step(struct who *w, const struct witness_record *r, bool *whole)
                 break;
         case WK_REC_ROLLBACK: {
                 const uint64_t pages = r->payload >> 32 ? r->payload >> 32 : 1;
-                hit = r->target <= WHO_PART_HI &&
+                hit = r->target >= 1 && r->target <= WHO_PART_HI &&
                       ipa_match(w, (uint32_t)r->target, r->cap,
                                 end_of(r->cap, pages > UINT64_MAX / WHO_PAGE ? UINT64_MAX
                                                                              : pages * WHO_PAGE));
