@@ -28,6 +28,7 @@ void boot_rvf_check(void)
 {
         boot_rvf.state = BOOT_RVF_NONE;
         boot_rvf.upd_slot = -1; /* no A/B update step taken, none being tried */
+        boot_rvf.loop_other = -1;
         fmt_format(boot_rvf.msg, sizeof(boot_rvf.msg),
                    "not in this profile (%s: built without RVF boot)", rvm_profile.name);
         fmt_format(boot_rvf.line, sizeof(boot_rvf.line),

@@ -110,6 +110,7 @@ struct boot_rvf {
         uint64_t upd_version;
         bool upd_trying;    /* booting the update for the first time: self-test pending */
         bool upd_flash_err; /* programming an update word failed */
+        int loop_other;     /* booting a confirmed update: the slot it replaced, else -1 */
         char upd_msg[360];
         char upd_line[440];
         char floor_reason[200];
@@ -136,6 +137,11 @@ void boot_rvf_check_floor(const struct rvf_floor *f);
 void boot_rvf_self_test(bool passed, const char *why);
 /* Once the log runs: WK_BOOT_RVF_SEGMENT per segment, then WK_BOOT_RVF (the verdict). */
 void boot_rvf_witness(void);
+/* F4, a boot loop (kernel/panic.c): boots of this image failed in a row. When the slot booted
+ * is a confirmed update, REJECTED is programmed for it (witnessed, WK_BOOT_RVF_SLOT step 5)
+ * and the slot it replaced is returned: the next boot takes that last good image. Else -1:
+ * there is no other good image. */
+int boot_rvf_loop_escape(void);
 /* A verified image whose partitions could not be created (why): refused after all, and
  * witnessed so (root-partition phase); boot_rvf.line says so. */
 void boot_rvf_refuse_late(const char *why);
@@ -155,6 +161,10 @@ static inline void boot_rvf_self_test(bool passed, const char *why)
         (void)why;
 }
 static inline void boot_rvf_witness(void) {}
+static inline int boot_rvf_loop_escape(void)
+{
+        return -1;
+}
 static inline void boot_rvf_refuse_late(const char *why)
 {
         (void)why;

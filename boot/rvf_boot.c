@@ -222,6 +222,7 @@ void boot_rvf_check(void)
         enum rvf_err e;
 
         boot_rvf.upd_slot = -1;
+        boot_rvf.loop_other = -1;
 #ifdef RVM_LINKED_PROFILE
         fmt_format(boot_rvf.line, sizeof(boot_rvf.line),
                    "boot: no RVF image in flash bank 0: the partitions and agents linked into "
@@ -276,6 +277,9 @@ void boot_rvf_check(void)
                         boot_slot(fl, &fh, fh.active);
                 }
         } else {
+                /* A confirmed update: should it fail boot after boot, the slot it replaced
+                 * is the last good image (boot_rvf_loop_escape). */
+                boot_rvf.loop_other = ch.other >= 0 && ch.slot == ch.other ? fh.active : -1;
                 boot_slot(fl, &fh, ch.slot);
         }
         verdict_line();
@@ -365,6 +369,25 @@ void boot_rvf_witness(void)
                     .cap = boot_rvf.upd_event,
                     .payload = boot_rvf.upd_version});
         }
+}
+
+int boot_rvf_loop_escape(void)
+{
+        const int x = boot_rvf.slot;
+
+        if (boot_rvf.loop_other < 0 || x < 0 || boot_rvf.state != BOOT_RVF_VERIFIED) {
+                return -1;
+        }
+        update_mark(x, RVF_UPD_W_REJECTED);
+        if (boot_rvf.upd_flash_err) {
+                return -1; /* the next boot would take it again: stay here, safe */
+        }
+        witness_emit(&(struct witness_event){.kind = WK_BOOT_RVF_SLOT,
+                                             .flags = WITNESS_F_DENIED,
+                                             .target = (uint64_t)x,
+                                             .cap = RVF_SLOT_EV_LOOP,
+                                             .payload = boot_rvf.image_version});
+        return boot_rvf.loop_other;
 }
 
 void boot_rvf_refuse_late(const char *why)

@@ -74,6 +74,10 @@ bool rvf_floor_visit(void *ctx, const struct witness_record *r)
                         f->boot_confirmed = true;
                 } else if (r->cap == RVF_SLOT_EV_TRY && !f->boot_confirmed) {
                         f->boot_untried = true; /* a try this boot never confirmed */
+                } else if (r->cap == RVF_SLOT_EV_LOOP) {
+                        f->boot_denied = true; /* F4: it failed boot after boot */
+                        f->loop_rejected = true;
+                        f->loop_version = r->payload;
                 }
                 return false;
         case WK_BOOT_RVF:
@@ -81,7 +85,8 @@ bool rvf_floor_visit(void *ctx, const struct witness_record *r)
                         f->boot_denied = true; /* refused, maybe after it verified */
                         return false;
                 }
-                if (f->boot_denied || f->boot_untried) {
+                if (f->boot_denied || f->boot_untried ||
+                    (f->loop_rejected && r->target == f->loop_version)) {
                         return false;
                 }
                 *f = (struct rvf_floor){.found = true, .version = r->target, .seq = r->seq};

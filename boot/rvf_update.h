@@ -61,12 +61,17 @@ void rvf_boot_choose(const struct rvf_flash *fh, const struct rvf_upd_state st[R
 #define RVF_SLOT_EV_CONFIRM  2u /* it passed its self-test: it is the slot from now on */
 #define RVF_SLOT_EV_REJECT   3u /* it was refused or failed its self-test: back to the other */
 #define RVF_SLOT_EV_ROLLBACK 4u /* its try never confirmed (a crash or a hang): back */
+#define RVF_SLOT_EV_LOOP     5u /* confirmed, then failed boots in a row (F4): back */
 struct rvf_floor {
         bool found, allowed;
         uint64_t version, seq;
         /* scan state: the boot being read and what it has shown so far (newest first) */
         uint32_t boot;
         bool boot_valid, boot_denied, boot_confirmed, boot_untried;
+        /* a confirmed update rejected after failed boots in a row (RVF_SLOT_EV_LOOP): its
+         * version's earlier boots did not boot well either, and set no floor */
+        bool loop_rejected;
+        uint64_t loop_version;
 };
 bool rvf_floor_visit(void *ctx, const struct witness_record *r);
 

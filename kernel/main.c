@@ -102,6 +102,9 @@ static enum boot_status phase_witness(char *msg, size_t cap)
         boot_measure_image();
         /* wlog_start also checks the image's version against the store (downgrade). */
         int started = wlog_start(boot_state.attest.digest, msg, cap);
+        if (started == 0) {
+                panic_boot_loop_check(wlog_failed_boots()); /* F4: a boot loop ends here */
+        }
         if (boot_rvf.upd_slot >= 0) {
                 con_puts(boot_rvf.upd_line); /* an A/B update step taken before the verdict */
         }
@@ -298,10 +301,22 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
                 edge_total = 0;
         }
 #endif
+        if (kernel_safe_mode()) { /* F4: boots failed in a row: the monitor only */
+                count = 0;
+                edge_total = 0;
+        }
+#ifdef RVM_KTEST
+        /* Test images, F4: "panic_at_boot" fails every boot here, until safe mode. */
+        if (board_has_arg(&boot_state.board, "panic_at_boot") && !kernel_safe_mode()) {
+                witness_emit(&(struct witness_event){.kind = WK_REC_INJECT});
+                panic("injected at boot: RVM fails on purpose (test image, F4 boot loop)");
+        }
+#endif
         unsigned created = 0;
 #ifdef RVM_KTEST
         /* "appliance": the profile's partitions first, then the scenario's (make soak). */
-        if (scenario != NULL && board_has_arg(&boot_state.board, "appliance") &&
+        if (scenario != NULL && !kernel_safe_mode() &&
+            board_has_arg(&boot_state.board, "appliance") &&
             create_partitions(rvm_partitions, rvm_partition_count, rvm_edges, rvm_edge_count,
                               &created, msg, cap) != BOOT_OK) {
                 return BOOT_FAILED;
@@ -360,7 +375,7 @@ static enum boot_status phase_handoff(char *msg, size_t cap)
 #endif
         run_lock_give();
 #ifdef RVM_HAVE_WASM
-        unsigned agents = agent_boot();
+        unsigned agents = kernel_safe_mode() ? 0 : agent_boot();
 #else
         unsigned agents = 0;
 #endif

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "arch/aarch64/arch.h"
+#include "boot/boot.h"
 #include "hal/gic.h"
 #include "hal/psci.h"
 #include "kernel/console.h"
@@ -18,6 +19,7 @@
 
 static bool semihosting;
 static bool reboot_on_panic;
+static bool safe_mode;
 static volatile uint32_t panicking;
 
 void kernel_set_semihosting(bool on)
@@ -60,6 +62,13 @@ static unsigned cpu_index(void)
 static __attribute__((noreturn)) void panic_end(uint64_t where, uint64_t why, uint64_t what)
 {
         wlog_rvm_failed(where, why, what | (uint64_t)cpu_index() << 8);
+        if (reboot_on_panic && safe_mode) {
+                con_printf(
+                    "RVM stopped: it failed in safe mode after failed boots in a row "
+                    "(F4); not rebooting again.\n");
+                con_flush();
+                kernel_exit(RVM_EXIT_PANIC);
+        }
         if (reboot_on_panic) {
                 con_printf("RVM rebooting (F4: the witness log keeps why).\n");
                 con_flush();
@@ -67,6 +76,50 @@ static __attribute__((noreturn)) void panic_end(uint64_t where, uint64_t why, ui
         }
         con_printf("RVM stopped (exit status %u).\n", RVM_EXIT_PANIC);
         kernel_exit(RVM_EXIT_PANIC);
+}
+
+bool kernel_safe_mode(void)
+{
+        return safe_mode;
+}
+
+/*
+ * F4, a boot loop: this boot follows `failed` boots in a row that ended in an RVM failure
+ * (witness/escalate.c). From PANIC_BOOT_LOOP_MAX on, it does not run the image a fourth
+ * time: a confirmed update's slot is rejected and the machine reboots into the slot it
+ * replaced (the last good image); with no such slot it stays up in safe mode (the monitor
+ * only: no partitions, no agents; a panic now stops instead of rebooting). Witnessed as
+ * WK_REC_BOOT_LOOP after the WK_REC_ESCALATE that names the last failure.
+ */
+void panic_boot_loop_check(unsigned failed)
+{
+        if (failed < PANIC_BOOT_LOOP_MAX) {
+                return;
+        }
+        boot_rvf_witness(); /* the image this boot verified, before its rejection */
+        int to = boot_rvf_loop_escape();
+        /* the slot booted (0xff: no RVF image, the image RVM was started with) */
+        uint64_t slot = boot_rvf.state == BOOT_RVF_NONE ? 0xffu : (uint64_t)(boot_rvf.slot & 0xff);
+        witness_emit(&(struct witness_event){
+            .kind = WK_REC_BOOT_LOOP,
+            .flags = WITNESS_F_DENIED,
+            .target = failed,
+            .cap = to < 0 ? UINT64_MAX : (uint64_t)to,
+            .payload = (to < 0 ? 2u : 1u) | slot << 8 | (uint64_t)PANIC_BOOT_LOOP_MAX << 32});
+        if (to >= 0) {
+                con_printf(
+                    "boot: %u boots in a row failed (F4): slot %c rejected; rebooting into "
+                    "slot %c, the last good image\n",
+                    failed, 'A' + boot_rvf.slot, 'A' + to);
+                wlog_shutdown(); /* a clean end: the next boot does not count it as failed */
+                con_flush();
+                hal_psci_system_reset();
+        }
+        safe_mode = true;
+        con_printf(
+            "boot: %u boots in a row failed (F4) and there is no other good image: SAFE "
+            "MODE, the monitor only (no partitions, no agents); 'reboot' tries again\n",
+            failed);
 }
 
 static __attribute__((noreturn)) void stop_here(void)

@@ -35,6 +35,12 @@ void panic_cpu_online(void);
 /* Whether a panic reboots the machine (F4) rather than stopping it: boards, and test
  * harnesses that ask with "panic=reboot". */
 void kernel_set_panic_reboot(bool on);
+/* F4, a boot loop (kernel/panic.c): after this many boots in a row ended in an RVM failure,
+ * the next one returns to the last good image or stays in safe mode. */
+#define PANIC_BOOT_LOOP_MAX 3u
+void panic_boot_loop_check(unsigned failed);
+/* Safe mode: the monitor only, no partitions or agents; a panic stops, never reboots. */
+bool kernel_safe_mode(void);
 
 /* End the machine with status code (code is only visible with semihosting). */
 __attribute__((noreturn)) void kernel_exit(unsigned code);

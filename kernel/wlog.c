@@ -191,6 +191,14 @@ static void wlog_escalation(void)
                            (unsigned long long)e->first_step_seq);
         }
         con_printf("\n");
+        if (e->failed_boots > 1) {
+                con_printf("witness: %u boots in a row ended in an RVM failure\n", e->failed_boots);
+        }
+}
+
+unsigned wlog_failed_boots(void)
+{
+        return wlog_prev.failed_boots;
 }
 
 void wlog_rvm_failed(uint64_t where, uint64_t why, uint64_t what)

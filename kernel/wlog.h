@@ -33,6 +33,8 @@ void wlog_shutdown(void);
 #define WLOG_FAIL_PANIC     1u
 #define WLOG_FAIL_EXCEPTION 2u
 void wlog_rvm_failed(uint64_t where, uint64_t why, uint64_t what);
+/* F4: boots in a row, the last one included, that ended in an RVM failure (from the store). */
+unsigned wlog_failed_boots(void);
 /* One line for `info`: key mode, store state, scrub alarm. */
 void wlog_banner(void);
 /* Run one whole scrub pass now (tests, bench); returns records checked so far in total. */

@@ -13,19 +13,53 @@ static bool is_step(uint16_t kind)
                kind == WK_REC_ROLLBACK || kind == WK_REC_INJECT;
 }
 
+/* An older boot (newest first): failed when one of its last records is RVM's failure. */
+static bool older_boot(struct witness_escalation *e, const struct witness_record *r)
+{
+        if (!e->tail_valid || r->boot != e->tail_boot) {
+                if (e->tail_valid && !e->tail_failed) {
+                        return true; /* the boot before did not fail: the streak ends */
+                }
+                e->tail_valid = true;
+                e->tail_boot = r->boot;
+                e->tail_seen = 0;
+                e->tail_failed = false;
+        }
+        if (e->tail_failed) {
+                return false; /* counted: read on to the boot before it */
+        }
+        if (++e->tail_seen > WITNESS_ESCALATION_TAIL) {
+                return true; /* it ended some other way (a clean stop, a power cut) */
+        }
+        if (r->kind == WK_REC_RVM_FAIL) {
+                e->tail_failed = true;
+                e->failed_boots++;
+                return e->failed_boots >= WITNESS_ESCALATION_BOOTS;
+        }
+        return false;
+}
+
 bool witness_escalation_visit(void *ctx, const struct witness_record *r)
 {
         struct witness_escalation *e = ctx;
 
-        if (e->visited == 0) {
+        if (e->total == 0) {
                 e->boot = r->boot;
         }
-        if (r->boot != e->boot || e->visited >= WITNESS_ESCALATION_LOOKBACK) {
-                return true; /* an older boot, or far enough */
+        if (++e->total > WITNESS_ESCALATION_TOTAL) {
+                return true;
+        }
+        if (r->boot != e->boot) {
+                /* The newest boot failed: how many before it failed too, in a row. */
+                return !e->failed || older_boot(e, r);
+        }
+        if (e->visited >= WITNESS_ESCALATION_LOOKBACK) {
+                return false; /* far enough for its chain; read on for the boots before */
         }
         e->visited++;
         if (r->kind == WK_REC_RVM_FAIL && !e->failed) {
                 e->failed = true;
+                e->failed_boots = 1;
                 e->fail_seq = r->seq;
                 e->where = r->target;
                 e->why = r->cap;

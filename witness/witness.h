@@ -63,9 +63,10 @@ enum witness_kind {
         WK_REC_RESTART = 0x0901,
         WK_REC_RECONSTRUCT = 0x0902,
         WK_REC_ROLLBACK = 0x0903,
-        WK_REC_INJECT = 0x0904,   /* a fault injected on purpose: test images only */
-        WK_REC_RVM_FAIL = 0x0905, /* F4: RVM itself failed (a panic), written on the way down */
-        WK_REC_ESCALATE = 0x0906, /* F4, the next boot: the chain that led to the failure */
+        WK_REC_INJECT = 0x0904,    /* a fault injected on purpose: test images only */
+        WK_REC_RVM_FAIL = 0x0905,  /* F4: RVM itself failed (a panic), written on the way down */
+        WK_REC_ESCALATE = 0x0906,  /* F4, the next boot: the chain that led to the failure */
+        WK_REC_BOOT_LOOP = 0x0907, /* F4: boots failed in a row: the other slot, or safe mode */
         WK_COH_CUT = 0x0A01,
         WK_COH_DECISION = 0x0A02,
         WK_WASM_AGENT = 0x0B01,
@@ -499,7 +500,19 @@ struct witness_escalation {
         uint64_t fail_seq;         /* ... at this seq */
         uint64_t where, why, what; /* ... its target, cap and payload */
         uint64_t first_step_seq;   /* the oldest step read (valid when steps > 0) */
+        /* Boots in a row, newest first, that ended in WK_REC_RVM_FAIL (the newest boot
+         * included; 0 when it did not fail): a boot loop (docs/WITNESS.md, F4). Read from
+         * each older boot's last WITNESS_ESCALATION_TAIL records, at most
+         * WITNESS_ESCALATION_BOOTS boots and WITNESS_ESCALATION_TOTAL records in all. */
+        uint32_t failed_boots;
+        uint32_t total;     /* records read in all */
+        uint32_t tail_boot; /* the older boot being read, and its records read so far */
+        uint32_t tail_seen;
+        bool tail_failed, tail_valid;
 };
+#define WITNESS_ESCALATION_TAIL  8u
+#define WITNESS_ESCALATION_BOOTS 64u
+#define WITNESS_ESCALATION_TOTAL 65536u
 bool witness_escalation_visit(void *ctx, const struct witness_record *r);
 void witness_escalation_event(const struct witness_escalation *e, struct witness_event *ev);
 

@@ -109,11 +109,50 @@ static void test_floor_is_the_last_image_that_really_booted(void **state)
         assert_int_equal(f.version, 1);
 }
 
+/* F4, a boot loop: confirmed update v2 failed boot after boot and was rejected (step 5): the
+ * floor is v1, the last image that booted well, so slot A's v1 is no downgrade. */
+static void test_boot_loop_floor_is_the_last_good_image(void **state)
+{
+        (void)state;
+        struct rvf_floor f;
+        const struct witness_record recs[] = {
+            {.seq = 70,
+             .boot = 7,
+             .kind = WK_BOOT_RVF_SLOT,
+             .flags = WITNESS_F_DENIED,
+             .cap = RVF_SLOT_EV_LOOP,
+             .target = 1,
+             .payload = 2},
+            {.seq = 69, .boot = 7, .kind = WK_BOOT_RVF, .target = 2},
+            {.seq = 60, .boot = 6, .kind = WK_REC_RVM_FAIL},
+            {.seq = 59, .boot = 6, .kind = WK_BOOT_RVF, .target = 2},
+            {.seq = 50, .boot = 5, .kind = WK_BOOT_RVF, .target = 2},
+            {.seq = 42, .boot = 4, .kind = WK_BOOT_RVF_SLOT, .cap = RVF_SLOT_EV_CONFIRM},
+            {.seq = 41, .boot = 4, .kind = WK_BOOT_RVF_SLOT, .cap = RVF_SLOT_EV_TRY},
+            {.seq = 40, .boot = 4, .kind = WK_BOOT_RVF, .target = 2},
+            {.seq = 30, .boot = 3, .kind = WK_BOOT_RVF, .target = 1},
+        };
+        size_t i;
+
+        memset(&f, 0, sizeof(f));
+        for (i = 0; i < sizeof(recs) / sizeof(recs[0]) && !rvf_floor_visit(&f, &recs[i]); i++) {
+        }
+        assert_true(f.found);
+        assert_int_equal(f.version, 1);
+        assert_int_equal(f.seq, 30);
+        /* without the rejection, v2 is the floor */
+        memset(&f, 0, sizeof(f));
+        for (i = 2; i < sizeof(recs) / sizeof(recs[0]) && !rvf_floor_visit(&f, &recs[i]); i++) {
+        }
+        assert_int_equal(f.version, 2);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_boot_choice_follows_the_update_words),
             cmocka_unit_test(test_floor_is_the_last_image_that_really_booted),
+            cmocka_unit_test(test_boot_loop_floor_is_the_last_good_image),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

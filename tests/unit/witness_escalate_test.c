@@ -125,11 +125,56 @@ static void test_power_cut_and_lookback_bound(void **st)
         free(fk.mem);
 }
 
+/* Boots that fail in a row are counted (a boot loop, F4): boot 1 ends cleanly, boots 2..4
+ * each fail, after more records than the tail read of an older boot; boot 5 counts 3. A
+ * power cut (no failure record) ends the streak; a clean boot resets it. */
+static void test_failed_boots_in_a_row(void **st)
+{
+        struct fake fk;
+        struct witness_flash fl;
+        struct witness_log log;
+        struct witness_escalation e;
+
+        (void)st;
+        fake_init(&fk, &fl, 4096, 256);
+        log_make(&log, 256, 16);
+        assert_int_equal(witness_log_attach_store(&log, &fl, true), WITNESS_OK);
+        assert_int_equal(witness_log_start(&log, NULL), WITNESS_OK);
+        emit_n(&log, 10, 1);
+        assert_int_equal(witness_log_shutdown(&log), WITNESS_OK);
+        next_boot(&log, &fl, &e); /* boot 2 */
+        assert_int_equal(e.failed_boots, 0);
+        for (uint32_t b = 2; b <= 4; b++) {
+                emit_n(&log, 30, 1);
+                emit(&log, WK_REC_RVM_FAIL, 0x40205f88, 0, 1);
+                assert_int_equal(witness_log_flush(&log), WITNESS_OK);
+                next_boot(&log, &fl, &e); /* boot b + 1 */
+                assert_true(e.failed);
+                assert_int_equal(e.boot, b);
+                assert_int_equal(e.failed_boots, b - 1);
+        }
+        /* boot 5 ends in a power cut (its records flushed, no failure): the streak ends */
+        emit_n(&log, 3, 1);
+        assert_int_equal(witness_log_flush(&log), WITNESS_OK);
+        next_boot(&log, &fl, &e); /* boot 6 */
+        assert_false(e.failed);
+        assert_int_equal(e.failed_boots, 0);
+        emit(&log, WK_REC_RVM_FAIL, 0x40205f88, 0, 1);
+        assert_int_equal(witness_log_flush(&log), WITNESS_OK);
+        next_boot(&log, &fl, &e); /* boot 7: boot 6 failed, boot 5 did not */
+        assert_int_equal(e.failed_boots, 1);
+        assert_int_equal(witness_log_shutdown(&log), WITNESS_OK);
+        next_boot(&log, &fl, &e); /* boot 8 after a clean boot 7 */
+        assert_int_equal(e.failed_boots, 0);
+        free(fk.mem);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_failure_and_its_chain_are_found),
             cmocka_unit_test(test_power_cut_and_lookback_bound),
+            cmocka_unit_test(test_failed_boots_in_a_row),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

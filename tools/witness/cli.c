@@ -101,6 +101,10 @@ static int usage(FILE *err)
             "                  last epoch folded by SEQ, from the WK_COMM_SEND summaries;\n"
             "                  shared regions' pages have no record and are not in them;\n"
             "                  default SEQ: the whole log; docs/WITNESS.md 8.1)\n"
+            "       witness who FILE (--region PA | --ipa LO-HI [--part N]) [--from T] [--to T] "
+            "[--boot N]\n"
+            "                  (who acted on a region in a time window; its options: witness who "
+            "FILE)\n"
             "       witness stats FILE\n"
             "       witness export FILE --json [filters as for show]\n"
             "       witness keygen KEYFILE    (a new random 32-byte key blob; never overwrites)\n"
@@ -440,8 +444,11 @@ int witness_tool_run_buffer(int argc, char **argv, const uint8_t *data, size_t l
 {
         struct opts o;
         struct wt_input in;
-        int rc = parse_args(argc, argv, &o, err);
+        int rc;
 
+        if (argc > 2 && strcmp(argv[1], "who") == 0) /* its own options: who.c */
+                return wt_who(argc, argv, data, len, out, err);
+        rc = parse_args(argc, argv, &o, err);
         if (rc != 0)
                 return rc;
         if (strcmp(o.cmd, "verify") && strcmp(o.cmd, "show") && strcmp(o.cmd, "replay") &&

@@ -77,9 +77,12 @@ static void note_boot_image(struct state *s, const struct witness_record *r)
         }
 }
 
-static const char *const step_names[] = {"?", "tried for the first time", "confirmed (kept)",
+static const char *const step_names[] = {"?",
+                                         "tried for the first time",
+                                         "confirmed (kept)",
                                          "refused or failed its self-test",
-                                         "rolled back (its try never confirmed)"};
+                                         "rolled back (its try never confirmed)",
+                                         "rejected after failed boots in a row (F4)"};
 
 static void print_boots(const struct state *s, FILE *out)
 {
@@ -101,7 +104,10 @@ static void print_boots(const struct state *s, FILE *out)
                 if (b->have_step)
                         fprintf(out, "%s update in slot %c (version %" PRIu64 ") %s",
                                 b->have_verdict ? ";" : "", b->step_slot ? 'B' : 'A',
-                                b->step_version, step_names[b->step < 5 ? b->step : 0]);
+                                b->step_version,
+                                step_names[b->step < sizeof(step_names) / sizeof(step_names[0])
+                                               ? b->step
+                                               : 0]);
                 fputc('\n', out);
         }
 }

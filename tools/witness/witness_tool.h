@@ -97,6 +97,9 @@ void wt_replay(const struct wt_input *in, uint64_t at, FILE *out);
  * the graph is incomplete (out of memory, too large for the DOT buffer). */
 int wt_graph(const struct wt_input *in, uint64_t at, FILE *out, FILE *err);
 
+/* `witness who` (tools/witness/who.c): argv as for witness_tool_run, the file's bytes. */
+int wt_who(int argc, char **argv, const uint8_t *data, size_t len, FILE *out, FILE *err);
+
 int witness_tool_run(int argc, char **argv, FILE *out, FILE *err);
 /* The same on bytes already in memory (argv[2] only names them in messages). */
 int witness_tool_run_buffer(int argc, char **argv, const uint8_t *data, size_t len, FILE *out,
