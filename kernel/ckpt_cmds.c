@@ -171,6 +171,29 @@ static void list(void)
         run_lock_give();
 }
 
+/* `checkpoint <id> flash`: the RAM of the checkpoint just taken, written to the cold area
+ * with a hash per page (memory/cold.h), for tools/witness ckpt-diff. */
+static int to_flash(const struct partition *p, uint64_t saved_ns)
+{
+        uint64_t bytes = 0, seq = 0, root = 0;
+        unsigned slot = 0;
+
+        run_lock_take();
+        const uint8_t *ram = ckpt_ram_image(p->id, &bytes);
+        int e = ram == NULL ? -1
+                            : mem_cold_write_ckpt(p->id, ram, bytes, saved_ns, &slot, &seq, &root);
+        run_lock_give();
+        if (e != 0) {
+                con_printf("checkpoint: partition %u (%s) not written to flash: %s\n", p->id,
+                           p->name, e < 0 ? "no checkpoint" : mem_cold_err(e));
+                return -1;
+        }
+        con_printf("checkpoint %u (%s): written to flash, slot %u, seq %llu, root %016llx\n",
+                   p->id, p->name, slot, (unsigned long long)seq,
+                   (unsigned long long)__builtin_bswap64(root));
+        return 0;
+}
+
 static int cmd_checkpoint(int argc, char **argv)
 {
         uint64_t id = 0;
@@ -179,8 +202,9 @@ static int cmd_checkpoint(int argc, char **argv)
                 list();
                 return 0;
         }
-        if (argc != 2 || parse_id(argv[1], &id) != 0) {
-                con_puts("usage: checkpoint [<partition id>] (see ps)\n");
+        bool flash = argc == 3 && strcmp(argv[2], "flash") == 0;
+        if ((argc != 2 && !flash) || parse_id(argv[1], &id) != 0) {
+                con_puts("usage: checkpoint [<partition id> [flash]] (see ps)\n");
                 return -1;
         }
         ckpt_ready();
@@ -201,10 +225,11 @@ static int cmd_checkpoint(int argc, char **argv)
             c.vdevs, c.edges, (unsigned long long)c.pages);
         print_hash(c.hash);
         con_printf(" (%llu instructions)\n", (unsigned long long)last_insns);
-        return 0;
+        return flash ? to_flash(p, c.saved_ns) : 0;
 }
-MONITOR_CMD(checkpoint, "checkpoint", "[<id>]",
-            "save a guest partition whole (RAM, vCPUs, devices, edges); alone: list them",
+MONITOR_CMD(checkpoint, "checkpoint", "[<id> [flash]]",
+            "save a guest partition whole (RAM, vCPUs, devices, edges); flash: its RAM also to "
+            "the cold area; alone: list them",
             cmd_checkpoint);
 
 static int cmd_restore(int argc, char **argv)
