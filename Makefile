@@ -427,6 +427,9 @@ UT_memory  := memory/palloc.c memory/memory.c
 UT_region  := memory/region.c
 UT_tier    := memory/tier.c
 UT_EXTRA_tier := $(patsubst $(TP)/%.c,$(HOST_OUT)/san/third_party/%.o,$(LZ4_SRCS))
+# The cold tier and `witness ckpt-diff` over what it writes (the tool's code with the witness).
+UT_cold     = $(WITNESS_SRCS) $(WITNESS_TOOL_CORE)
+UT_EXTRA_cold := $(HOST_MBEDTLS_SAN)
 UT_mmio    := arch/aarch64/mmio.c
 UT_s2_table := arch/aarch64/s2_table.c
 UT_fmt     := kernel/fmt.c
@@ -436,7 +439,8 @@ UT_EXTRA_board := $(HOST_LIBFDT_SAN)
 WITNESS_SRCS := $(wildcard witness/*.c)
 # The replay's graph is the kernel's own coherence engine (coherence/, plain C).
 WITNESS_TOOL_CORE := tools/witness/kinds.c tools/witness/files.c tools/witness/input.c tools/witness/verify.c tools/witness/replay.c tools/witness/cli.c \
-	tools/witness/table.c tools/witness/members.c $(wildcard coherence/*.c)
+	tools/witness/table.c tools/witness/members.c tools/witness/ckpt_diff.c memory/cold.c \
+	$(wildcard coherence/*.c)
 UT_witness := $(WITNESS_SRCS) $(WITNESS_TOOL_CORE)
 UT_EXTRA_witness := $(HOST_MBEDTLS_SAN)
 UT_witness_lock := $(WITNESS_SRCS)
@@ -487,7 +491,7 @@ UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/gues
 UT_EXTRA_hvc := $(HOST_LIBFDT_SAN)
 
 UNIT_NAMES := fmt memory region mmio s2_table monitor board cap proof gate $(WITNESS_TESTS) $(SCHED_TESTS)
-UNIT_NAMES += $(WASM_TESTS) vmid $(AGENT_TESTS) hvc $(COHERENCE_TESTS) guest_dtb vgic pl011 tier
+UNIT_NAMES += $(WASM_TESTS) vmid $(AGENT_TESTS) hvc $(COHERENCE_TESTS) guest_dtb vgic pl011 tier cold
 UNIT_NAMES += $(RVF_TESTS) witness_lock
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
