@@ -729,6 +729,7 @@ TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-m
 	--tier "wasm-spec tests/wasm/run-spec $(HOST_OUT)/wasm/spec_runner $(WASM_TESTSUITE) build/wasm-spec" \
 	--tier "fuzz env WASM_SEEDS='$(WASM_SEEDS)' tests/fuzz/run 10 $(FUZZERS)" \
 	--tier "mincut-tool tests/tools/mincut_tool build/tools/mincut" \
+	--tier "cold-flash tests/qemu/cold_flash.sh $(QEMU) $(OUT)/rvm.bin $(OUT_TEST)/guests/ckpt_counter.bin $(RVF_KEY) build/witness.key" \
 	--tier "rvf-boot tests/qemu/rvf_boot.sh $(QEMU) $(IMG_DIR)/$(PROFILE).img $(IMG_DIR)/$(PROFILE).rvf $(OUT)/rvm.bin $(RVF_KEY) build/witness.key" \
 	--tier "seed tests/qemu/seed.sh $(QEMU) build/tools/witness build/witness.key $(SEED_ELFS)"
 .PHONY: seed-images

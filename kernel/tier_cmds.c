@@ -136,9 +136,11 @@ static struct cold_flash cold_fl = {
 
 /* The area, set up at first use. Not probed: QEMU's pflash answers the CFI query only near
  * a bank's start, and address 0 of bank 0 stays unmapped (boot/boot.c); the geometry is
- * QEMU virt's (256 KiB erase blocks, shared by both banks), programs go word by word. NULL:
- * no bank 0 large enough. */
-#define COLD_BLOCK (256u << 10)
+ * what hal_pflash_probe finds on QEMU virt's banks (bank 1, the witness store): 256 KiB
+ * erase blocks, a 4 KiB write buffer (two 16-bit devices of 2 KiB side by side). A board
+ * with another bank 0 needs its own numbers here. NULL: no bank 0 large enough. */
+#define COLD_BLOCK    (256u << 10)
+#define COLD_WRITEBUF 4096u
 
 static const struct cold_flash *cold_area(void)
 {
@@ -150,7 +152,8 @@ static const struct cold_flash *cold_area(void)
                     b->flash[0].size >= COLD_FLASH_OFFSET + COLD_AREA_SIZE) {
                         cold_dev = (struct pflash){.base = b->flash[0].base + COLD_FLASH_OFFSET,
                                                    .size = COLD_AREA_SIZE,
-                                                   .block_size = COLD_BLOCK};
+                                                   .block_size = COLD_BLOCK,
+                                                   .write_buf = COLD_WRITEBUF};
                         cold_fl.block_size = COLD_BLOCK;
                         cold_space_init(&cold);
                         cold_state = 1;
