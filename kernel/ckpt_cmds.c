@@ -319,9 +319,30 @@ static int cmd_inject(int argc, char **argv)
                 witness_emit(&(struct witness_event){.kind = WK_REC_INJECT});
                 panic("injected: RVM fails on purpose (test image, F4)");
         }
+        if (argc == 3 && strcmp(argv[1], "cold") == 0 && parse_id(argv[2], &id) == 0) {
+                /* F3 on flash: one bit of the partition's cold range cleared. */
+                uint32_t now32 = 0;
+                run_lock_take();
+                int e = mem_cold_inject((uint32_t)id, &ipa, &now32);
+                witness_emit(&(struct witness_event){.kind = WK_REC_INJECT,
+                                                     .flags = e == 0 ? 0 : WITNESS_F_DENIED,
+                                                     .target = id,
+                                                     .cap = ipa,
+                                                     .payload = now32});
+                run_lock_give();
+                if (e != 0) {
+                        con_puts("inject: the partition has no cold range\n");
+                        return -1;
+                }
+                con_printf("inject cold %llu: a bit of the flash copy of IPA 0x%llx cleared (now "
+                           "0x%08x)\n",
+                           (unsigned long long)id, (unsigned long long)ipa, now32);
+                return 0;
+        }
         if (argc != 3 || parse_id(argv[1], &id) != 0 || parse_hex(argv[2], &ipa) != 0 ||
             part_get((uint32_t)id)->cfg->kind != PART_KIND_GUEST) {
-                con_puts("usage: inject <guest partition id> <0xipa> | inject rvm\n");
+                con_puts("usage: inject <guest partition id> <0xipa> | inject cold <id> | inject "
+                         "rvm\n");
                 return -1;
         }
         run_lock_take();
@@ -348,6 +369,8 @@ static int cmd_inject(int argc, char **argv)
                    (unsigned long long)id, (unsigned long long)ipa, now);
         return 0;
 }
-MONITOR_CMD(inject, "inject", "<id> <0xipa> | rvm",
-            "test image: corrupt one bit of guest RAM, or make RVM panic (F4)", cmd_inject);
+MONITOR_CMD(inject, "inject", "<id> <0xipa> | cold <id> | rvm",
+            "test image: corrupt one bit of guest RAM or of its cold copy in flash, or make RVM "
+            "panic (F4)",
+            cmd_inject);
 #endif

@@ -65,6 +65,11 @@ void mem_tier_show(bool summary_only);
 int mem_cold_write_ckpt(uint32_t part, const void *ram, uint64_t bytes, uint64_t now_ns,
                         unsigned *slot, uint64_t *seq, uint64_t *root8);
 const char *mem_cold_err(int e);
+#ifdef RVM_KTEST
+/* Test images: clear one set bit of p's cold range in flash (memory corruption, for F3).
+ * 0 with the IPA of the word and its new value; -1 if p has no cold range. */
+int mem_cold_inject(uint32_t part, uint64_t *ipa, uint32_t *now);
+#endif
 
 #endif
 

@@ -583,3 +583,33 @@ const char *mem_cold_err(int e)
 {
         return cold_err_name((enum cold_err)e);
 }
+
+#ifdef RVM_KTEST
+int mem_cold_inject(uint32_t part, uint64_t *ipa, uint32_t *now)
+{
+        const struct cold_flash *f = cold_area();
+
+        for (unsigned i = 0; f != NULL && i < COLD_MAX_RANGES; i++) {
+                const struct cold_range *r = &cold.range[i];
+                if (!r->used || !r->cold || r->part != part) {
+                        continue;
+                }
+                /* NOR programs only clear bits: the lowest set bit of the first non-zero
+                 * word from its middle page on goes. */
+                for (uint32_t page = r->pages / 2; page < r->pages; page++) {
+                        uint64_t off = (uint64_t)r->slot * COLD_SLOT_SIZE + COLD_DATA_OFFSET +
+                                       (uint64_t)page * COLD_PAGE;
+                        for (unsigned k = 0; k < COLD_PAGE / 4; k++) {
+                                uint32_t w = 0;
+                                if (f->read(f->ctx, off + 4 * k, &w, 4) == 0 && w != 0) {
+                                        w &= w - 1;
+                                        *ipa = r->ipa + (uint64_t)page * COLD_PAGE + 4 * k;
+                                        *now = w;
+                                        return f->program(f->ctx, off + 4 * k, &w, 4);
+                                }
+                        }
+                }
+        }
+        return -1;
+}
+#endif
