@@ -94,7 +94,8 @@ OPTIONAL_FEATURES := tiers linux rvf leases attach share
 FEATURES := $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_FEATURES),)
 MODULE_DEFS := $(foreach m,$(MODULES) $(FEATURES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1) \
 	-DRVM_PROFILE_$(shell echo $(PROFILE) | tr a-z A-Z)=1
-FEATURE_SRCS_tiers := memory/tier.c memory/cold.c partition/checkpoint.c kernel/tier_cmds.c kernel/ckpt_cmds.c
+FEATURE_SRCS_tiers := memory/tier.c memory/cold.c partition/checkpoint.c kernel/tier_cmds.c \
+	kernel/cold_cmds.c kernel/ckpt_cmds.c
 FEATURE_SRCS_linux := partition/vgic.c partition/guest_dtb.c
 FEATURE_SRCS_rvf   := $(wildcard boot/rvf*.c)
 FEATURE_SRCS_leases := kernel/leases.c partition/lease.c

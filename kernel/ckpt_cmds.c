@@ -180,16 +180,16 @@ static int to_flash(const struct partition *p, uint64_t saved_ns)
 
         run_lock_take();
         const uint8_t *ram = ckpt_ram_image(p->id, &bytes);
-        int e = ram == NULL ? -1
-                            : mem_cold_write_ckpt(p->id, ram, bytes, saved_ns, &slot, &seq, &root);
+        int e =
+            ram == NULL ? -1 : mem_cold_write_ckpt(p->id, ram, bytes, saved_ns, &slot, &seq, &root);
         run_lock_give();
         if (e != 0) {
                 con_printf("checkpoint: partition %u (%s) not written to flash: %s\n", p->id,
                            p->name, e < 0 ? "no checkpoint" : mem_cold_err(e));
                 return -1;
         }
-        con_printf("checkpoint %u (%s): written to flash, slot %u, seq %llu, root %016llx\n",
-                   p->id, p->name, slot, (unsigned long long)seq,
+        con_printf("checkpoint %u (%s): written to flash, slot %u, seq %llu, root %016llx\n", p->id,
+                   p->name, slot, (unsigned long long)seq,
                    (unsigned long long)__builtin_bswap64(root));
         return 0;
 }
@@ -334,15 +334,17 @@ static int cmd_inject(int argc, char **argv)
                         con_puts("inject: the partition has no cold range\n");
                         return -1;
                 }
-                con_printf("inject cold %llu: a bit of the flash copy of IPA 0x%llx cleared (now "
-                           "0x%08x)\n",
-                           (unsigned long long)id, (unsigned long long)ipa, now32);
+                con_printf(
+                    "inject cold %llu: a bit of the flash copy of IPA 0x%llx cleared (now "
+                    "0x%08x)\n",
+                    (unsigned long long)id, (unsigned long long)ipa, now32);
                 return 0;
         }
         if (argc != 3 || parse_id(argv[1], &id) != 0 || parse_hex(argv[2], &ipa) != 0 ||
             part_get((uint32_t)id)->cfg->kind != PART_KIND_GUEST) {
-                con_puts("usage: inject <guest partition id> <0xipa> | inject cold <id> | inject "
-                         "rvm\n");
+                con_puts(
+                    "usage: inject <guest partition id> <0xipa> | inject cold <id> | inject "
+                    "rvm\n");
                 return -1;
         }
         run_lock_take();

@@ -34,16 +34,16 @@
 #define COLD_DATA_OFFSET  0x3000u /* the pages, from the slot's start */
 #define COLD_MAX_RANGES   4u
 
-#define COLD_SEG_TYPE     0x11u        /* an RVF segment type of ours (docs/RVF.md) */
-#define COLD_MAGIC        0x4B435652u  /* "RVCK" on disk */
-#define COLD_VERSION      1u
-#define COLD_SEG_HDR      64u  /* the RVF segment header */
-#define COLD_HDR          128u /* the cold header, at payload offset 0 */
+#define COLD_SEG_TYPE 0x11u       /* an RVF segment type of ours (docs/RVF.md) */
+#define COLD_MAGIC    0x4B435652u /* "RVCK" on disk */
+#define COLD_VERSION  1u
+#define COLD_SEG_HDR  64u  /* the RVF segment header */
+#define COLD_HDR      128u /* the cold header, at payload offset 0 */
 
 _Static_assert(COLD_FLASH_OFFSET == RVF_FLASH_COLD_OFFSET &&
                    COLD_FLASH_OFFSET + COLD_AREA_SIZE == RVF_FLASH_HDR_OFFSET,
                "the area lies between RVM and the flash header (boot/rvf.h)");
-_Static_assert(COLD_SLOTS * COLD_SLOT_SIZE == COLD_AREA_SIZE, "slots fill the area");
+_Static_assert(COLD_SLOTS *COLD_SLOT_SIZE == COLD_AREA_SIZE, "slots fill the area");
 _Static_assert(COLD_SEG_HDR + COLD_HDR + COLD_MAX_PAGES * 32u <= COLD_DATA_OFFSET,
                "the table fits before the pages");
 _Static_assert(COLD_DATA_OFFSET + COLD_MAX_PAGES * COLD_PAGE <= COLD_SLOT_SIZE,
@@ -72,10 +72,10 @@ enum cold_err {
 struct cold_seg {
         uint32_t kind, part, pages;
         uint64_t ipa, seq, saved_ns;
-        uint8_t root[32];          /* SHA-256 of the page table */
-        uint8_t content_hash[16];  /* the RVF header's: SHA-256(payload)[0..15] */
-        uint64_t payload_length;   /* COLD_DATA_OFFSET - 64 + pages * 4096 */
-        const uint8_t *table;      /* pages * 32 bytes, inside the parsed buffer */
+        uint8_t root[32];         /* SHA-256 of the page table */
+        uint8_t content_hash[16]; /* the RVF header's: SHA-256(payload)[0..15] */
+        uint64_t payload_length;  /* COLD_DATA_OFFSET - 64 + pages * 4096 */
+        const uint8_t *table;     /* pages * 32 bytes, inside the parsed buffer */
 };
 
 struct cold_flash {
@@ -105,7 +105,7 @@ struct cold_space {
         bool scanned;
         uint64_t pages_returned; /* RAM pages given back, now */
         uint64_t writes, restores, damaged;
-        uint8_t hdr[COLD_DATA_OFFSET]; /* one slot's headers, being built or read */
+        uint8_t hdr[COLD_DATA_OFFSET];  /* one slot's headers, being built or read */
         uint64_t frame[COLD_MAX_PAGES]; /* where a restore puts each page */
 };
 

@@ -93,8 +93,12 @@ static void *f_ptr(void *ctx, uint64_t pa)
 }
 
 static const struct tier_ops ops = {
-    .alloc = f_alloc, .free = f_free, .reclaim = f_reclaim,
-    .unmap = f_unmap, .map = f_map,   .ptr = f_ptr,
+    .alloc = f_alloc,
+    .free = f_free,
+    .reclaim = f_reclaim,
+    .unmap = f_unmap,
+    .map = f_map,
+    .ptr = f_ptr,
 };
 
 static int fl_read(void *ctx, uint64_t off, void *buf, size_t len)
@@ -127,8 +131,11 @@ static int fl_erase(void *ctx, uint64_t off)
 }
 
 static const struct cold_flash fl = {
-    .read = fl_read, .program = fl_program, .erase_block = fl_erase,
-    .block_size = 256 << 10, .hash = witness_sha256,
+    .read = fl_read,
+    .program = fl_program,
+    .erase_block = fl_erase,
+    .block_size = 256 << 10,
+    .hash = witness_sha256,
 };
 
 static struct cold_space space;
@@ -183,7 +190,7 @@ static void test_cold_and_back(void **state)
         assert_int_equal(cold_find(&space, 1, IPA + 12 * PG), -1);
         assert_true(cold_claims(&space, 1));
         memset(arena + 4 * PG, 0x5a, 8 * PG); /* the freed frames reused meanwhile */
-        used[5] = true;                        /* and one still taken: relocated */
+        used[5] = true;                       /* and one still taken: relocated */
         assert_int_equal(cold_restore(&space, &ops, &fl, idx), COLD_OK);
         for (unsigned p = 4; p < 12; p++) {
                 assert_true(mapped[p] != 0);
@@ -284,7 +291,8 @@ static void test_ckpt_diff_lists_changed_pages(void **state)
         memset(bank, 0xff, COLD_FLASH_OFFSET + COLD_AREA_SIZE + 4096);
         memcpy(bank + COLD_FLASH_OFFSET, flash, COLD_AREA_SIZE);
         assert_int_equal(
-            run_tool(5, argv, bank, COLD_FLASH_OFFSET + COLD_AREA_SIZE + 4096, out, sizeof(out)), 0);
+            run_tool(5, argv, bank, COLD_FLASH_OFFSET + COLD_AREA_SIZE + 4096, out, sizeof(out)),
+            0);
         assert_non_null(strstr(out, "2 of 16 pages changed"));
         free(bank);
         /* Damage in a page of either: refused (status 2). */
@@ -308,23 +316,32 @@ static void test_ckpt_diff_bad_input(void **state)
         char *bad[] = {"witness", "ckpt-diff", "x", "one", "2"};
         assert_int_equal(run_tool(5, bad, flash, COLD_AREA_SIZE, out, sizeof(out)), 2);
         assert_int_equal(run_tool(4, bad, flash, COLD_AREA_SIZE, out, sizeof(out)), 2);
-        assert_int_equal(cold_write(&space, &fl, COLD_K_CHECKPOINT, 2, IPA, arena, 16, 0, &slot,
-                                    &seq, root),
-                         COLD_OK);
+        assert_int_equal(
+            cold_write(&space, &fl, COLD_K_CHECKPOINT, 2, IPA, arena, 16, 0, &slot, &seq, root),
+            COLD_OK);
         assert_int_equal(run_tool(5, argv, flash, COLD_AREA_SIZE, out, sizeof(out)), 0);
         /* The parser over every truncation of the headers, and header fields that lie. */
         struct cold_seg seg;
         const uint8_t *s0 = flash + slot * COLD_SLOT_SIZE;
         for (size_t n = 0; n < COLD_DATA_OFFSET; n += 7) {
                 enum cold_err e = cold_parse(s0, n, &seg);
-                assert_true(e == COLD_E_TRUNCATED || (e == COLD_OK && n >= COLD_SEG_HDR + COLD_HDR + 16 * 32));
+                assert_true(e == COLD_E_TRUNCATED ||
+                            (e == COLD_OK && n >= COLD_SEG_HDR + COLD_HDR + 16 * 32));
         }
         uint32_t bad_page = 0;
         assert_int_equal(cold_check(s0, COLD_DATA_OFFSET + 3 * PG, &fl, &seg, &bad_page),
                          COLD_E_TRUNCATED);
-        static const size_t fields[] = {0, 4, 5, 0x10, COLD_SEG_HDR, COLD_SEG_HDR + 4,
-                                        COLD_SEG_HDR + 6, COLD_SEG_HDR + 12, COLD_SEG_HDR + 13,
-                                        COLD_SEG_HDR + 40, COLD_SEG_HDR + 44};
+        static const size_t fields[] = {0,
+                                        4,
+                                        5,
+                                        0x10,
+                                        COLD_SEG_HDR,
+                                        COLD_SEG_HDR + 4,
+                                        COLD_SEG_HDR + 6,
+                                        COLD_SEG_HDR + 12,
+                                        COLD_SEG_HDR + 13,
+                                        COLD_SEG_HDR + 40,
+                                        COLD_SEG_HDR + 44};
         uint8_t *copy = malloc(COLD_SLOT_SIZE);
         for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
                 memcpy(copy, s0, COLD_SLOT_SIZE);

@@ -79,8 +79,8 @@ static int list(const uint8_t *area, FILE *out)
                 for (unsigned b = 0; b < 8; b++) {
                         fprintf(out, "%02x", seg.root[b]);
                 }
-                fprintf(out, "%s%s\n", e == COLD_OK ? "" : "  DAMAGED: ",
-                        e == COLD_OK ? "" : cold_err_name(e));
+                fprintf(out, "%s%s\n",
+                        e == COLD_OK ? "" : "  DAMAGED: ", e == COLD_OK ? "" : cold_err_name(e));
                 found++;
         }
         fprintf(out, "%u segment(s)\n", found);
@@ -133,8 +133,8 @@ int wt_ckpt_diff(int argc, char **argv, const uint8_t *data, size_t len, FILE *o
                 return 2;
         }
         unsigned changed = 0;
-        fprintf(out, "partition %u, %u pages from IPA 0x%" PRIx64 ": seq %" PRIu64 " -> %" PRIu64
-                     "\n",
+        fprintf(out,
+                "partition %u, %u pages from IPA 0x%" PRIx64 ": seq %" PRIu64 " -> %" PRIu64 "\n",
                 sa.part, sa.pages, sa.ipa, a, b);
         for (uint32_t i = 0; i < sa.pages; i++) {
                 if (memcmp(sa.table + (size_t)i * 32u, sb.table + (size_t)i * 32u, 32) != 0) {
