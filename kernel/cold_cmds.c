@@ -24,6 +24,7 @@
 #define PAGE 4096ULL
 
 static struct cold_space cold;
+static uint64_t last_write_insns, last_restore_insns; /* the last cold write and restore (PMU) */
 
 /* ---- the cold area: flash bank 0 at COLD_FLASH_OFFSET, through hal/pflash.h ---- */
 static struct pflash cold_dev;
@@ -118,8 +119,10 @@ static enum cold_err cold_back(struct partition *p, int idx)
         uint64_t seq = r->seq, pa = r->pa, ipa = r->ipa, root = first8(r->root);
         unsigned slot = r->slot;
         uint32_t pages = r->pages;
+        uint64_t t0 = mem_insns();
         enum cold_err e =
             f == NULL ? COLD_E_FLASH : cold_restore(&cold, mem_tier_ops(), f, (unsigned)idx);
+        last_restore_insns = mem_insns() - t0;
 
         witness_cold(COLD_OP_RESTORE, p->id, seq, root, slot, pages, e);
         if (e == COLD_OK) {
@@ -176,13 +179,15 @@ void mem_cold_show(bool summary_only)
         }
         con_printf(
             "cold: %llu pages returned (%llu KiB), %llu segments written to flash, %llu "
-            "ranges restored, %llu refused as damaged; area %s\n",
+            "ranges restored, %llu refused as damaged; area %s; the last write took %llu "
+            "instructions, the last restore %llu\n",
             (unsigned long long)cold.pages_returned, (unsigned long long)(cold.pages_returned * 4),
             (unsigned long long)cold.writes, (unsigned long long)cold.restores,
             (unsigned long long)cold.damaged,
             cold_state == 1   ? "flash bank 0 at 0xa00000 (5 MiB, 4 slots)"
             : cold_state == 0 ? "not used yet"
-                              : "none (no flash bank 0 of 64 MiB)");
+                              : "none (no flash bank 0 of 64 MiB)",
+            (unsigned long long)last_write_insns, (unsigned long long)last_restore_insns);
 }
 
 static int cmd_cold(int argc, char **argv)
@@ -220,9 +225,11 @@ static int cmd_cold(int argc, char **argv)
                 e = COLD_E_FLASH;
                 why = "no cold area (no flash bank 0 of 64 MiB)";
         } else {
+                uint64_t t0 = mem_insns();
                 e = cold_make(&cold, mem_tier_ops(), f, p->id, ipa,
                               pa_addr(p->mem_pa) + (ipa - PART_IPA_BASE), (uint32_t)pages,
                               hal_time_ns(), &idx);
+                last_write_insns = mem_insns() - t0;
                 why = e == COLD_OK ? NULL : cold_err_name(e);
         }
         if (why != NULL) {
