@@ -94,8 +94,8 @@ OPTIONAL_FEATURES := tiers linux rvf leases attach share
 FEATURES := $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_FEATURES),)
 MODULE_DEFS := $(foreach m,$(MODULES) $(FEATURES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1) \
 	-DRVM_PROFILE_$(shell echo $(PROFILE) | tr a-z A-Z)=1
-FEATURE_SRCS_tiers := memory/tier.c partition/checkpoint.c kernel/tier_cmds.c kernel/tier_idle.c \
-	kernel/ckpt_cmds.c
+FEATURE_SRCS_tiers := memory/tier.c memory/cold.c partition/checkpoint.c kernel/tier_cmds.c \
+	kernel/tier_idle.c kernel/cold_cmds.c kernel/ckpt_cmds.c
 FEATURE_SRCS_linux := partition/vgic.c partition/guest_dtb.c
 FEATURE_SRCS_rvf   := $(wildcard boot/rvf*.c)
 FEATURE_SRCS_leases := kernel/leases.c partition/lease.c
@@ -448,6 +448,9 @@ UT_memory  := memory/palloc.c memory/memory.c
 UT_region  := memory/region.c
 UT_tier    := memory/tier.c
 UT_EXTRA_tier := $(patsubst $(TP)/%.c,$(HOST_OUT)/san/third_party/%.o,$(LZ4_SRCS))
+# The cold tier and `witness ckpt-diff` over what it writes (the tool's code with the witness).
+UT_cold     = $(WITNESS_SRCS) $(WITNESS_TOOL_CORE)
+UT_EXTRA_cold := $(HOST_MBEDTLS_SAN)
 UT_mmio    := arch/aarch64/mmio.c
 UT_s2_table := arch/aarch64/s2_table.c
 UT_fmt     := kernel/fmt.c
@@ -457,7 +460,8 @@ UT_EXTRA_board := $(HOST_LIBFDT_SAN)
 WITNESS_SRCS := $(wildcard witness/*.c)
 # The replay's graph is the kernel's own coherence engine (coherence/, plain C).
 WITNESS_TOOL_CORE := tools/witness/kinds.c tools/witness/files.c tools/witness/input.c tools/witness/verify.c tools/witness/replay.c tools/witness/cli.c \
-	tools/witness/table.c tools/witness/members.c tools/witness/who.c tools/witness/who_follow.c $(wildcard coherence/*.c)
+	tools/witness/table.c tools/witness/members.c tools/witness/who.c tools/witness/who_follow.c \
+	tools/witness/ckpt_diff.c memory/cold.c $(wildcard coherence/*.c)
 UT_witness := $(WITNESS_SRCS) $(WITNESS_TOOL_CORE)
 UT_EXTRA_witness := $(HOST_MBEDTLS_SAN)
 UT_witness_lock := $(WITNESS_SRCS)
@@ -508,7 +512,7 @@ UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/gues
 UT_EXTRA_hvc := $(HOST_LIBFDT_SAN)
 
 UNIT_NAMES := fmt memory region mmio s2_table monitor board cap proof gate $(WITNESS_TESTS) $(SCHED_TESTS)
-UNIT_NAMES += $(WASM_TESTS) vmid $(AGENT_TESTS) hvc $(COHERENCE_TESTS) guest_dtb vgic pl011 tier
+UNIT_NAMES += $(WASM_TESTS) vmid $(AGENT_TESTS) hvc $(COHERENCE_TESTS) guest_dtb vgic pl011 tier cold
 UNIT_NAMES += $(RVF_TESTS) witness_lock
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
@@ -746,6 +750,7 @@ TEST_TIERS := "cap-model sh -c '$(HOST_OUT)/model/cap_model_test && echo \"cap-m
 	--tier "wasm-spec tests/wasm/run-spec $(HOST_OUT)/wasm/spec_runner $(WASM_TESTSUITE) build/wasm-spec" \
 	--tier "fuzz env WASM_SEEDS='$(WASM_SEEDS)' tests/fuzz/run 10 $(FUZZERS)" \
 	--tier "mincut-tool tests/tools/mincut_tool build/tools/mincut" \
+	--tier "cold-flash tests/qemu/cold_flash.sh $(QEMU) $(OUT)/rvm.bin $(OUT_TEST)/guests/ckpt_counter.bin $(RVF_KEY) build/witness.key" \
 	--tier "rvf-boot tests/qemu/rvf_boot.sh $(QEMU) $(IMG_DIR)/$(PROFILE).img $(IMG_DIR)/$(PROFILE).rvf $(OUT)/rvm.bin $(RVF_KEY) build/witness.key" \
 	--tier "seed tests/qemu/seed.sh $(QEMU) build/tools/witness build/witness.key $(SEED_ELFS)"
 .PHONY: seed-images

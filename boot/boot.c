@@ -249,12 +249,13 @@ enum boot_status boot_phase_memory(char *msg, size_t cap)
         dev[dev_count++] = (struct arch_mem_range){b->gicd.base, b->gicd.size};
         dev[dev_count++] = (struct arch_mem_range){b->gicr.base, b->gicr.size};
         /* Bank 0 is the boot flash: RVM reads its flash header and slots A and B from it and
-         * programs the header's update words (boot/rvf_boot.c), nothing below the header, so
-         * address 0 stays unmapped and a NULL access still faults. Bank 1 is the witness
-         * store. Device memory both. */
+         * programs the header's update words (boot/rvf_boot.c); the cold area below the header
+         * holds cold memory and flash checkpoints (memory/cold.h). Nothing below that is
+         * mapped, so address 0 stays unmapped and a NULL access still faults. Bank 1 is the
+         * witness store. Device memory both. */
         if (b->flash_count > 0 && b->flash[0].size >= RVF_FLASH_SIZE) {
-                dev[dev_count++] = (struct arch_mem_range){b->flash[0].base + RVF_FLASH_HDR_OFFSET,
-                                                           RVF_FLASH_SIZE - RVF_FLASH_HDR_OFFSET};
+                dev[dev_count++] = (struct arch_mem_range){b->flash[0].base + RVF_FLASH_COLD_OFFSET,
+                                                           RVF_FLASH_SIZE - RVF_FLASH_COLD_OFFSET};
         }
         if (b->flash_count > 1) {
                 dev[dev_count++] = (struct arch_mem_range){b->flash[1].base, b->flash[1].size};

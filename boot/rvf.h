@@ -278,7 +278,8 @@ void rvf_profile_lease(const struct rvf_profile *p, unsigned i, struct rvf_profi
 #define RVF_FLASH_SLOT_A      0x01000000ULL
 #define RVF_FLASH_SLOT_B      0x02800000ULL
 #define RVF_FLASH_SLOT_MAX    0x01800000ULL /* 24 MiB per slot */
-#define RVF_FLASH_RVM_MAX     RVF_FLASH_HDR_OFFSET
+#define RVF_FLASH_COLD_OFFSET 0x00A00000ULL /* the cold area, to the header (memory/cold.h) */
+#define RVF_FLASH_RVM_MAX     RVF_FLASH_COLD_OFFSET
 #define RVF_FLASH_SLOTS       2
 #define RVF_FLASH_VERSION     1
 #define RVF_FLASH_SLOT_ACTIVE 0x1u

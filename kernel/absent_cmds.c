@@ -39,6 +39,8 @@ static int cmd_dormant(int argc, char **argv)
         return refuse(argv[0], WK_MEM_TIER, "tiers and checkpoints");
 }
 MONITOR_CMD(dormant, "dormant", "", "not in this profile", cmd_dormant);
+MONITOR_CMD(cold, "cold", "", "not in this profile", cmd_dormant);
+MONITOR_CMD(warm, "warm", "", "not in this profile", cmd_dormant);
 #endif
 
 #ifndef RVM_WITH_RVF

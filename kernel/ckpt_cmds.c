@@ -174,6 +174,29 @@ static void list(void)
         run_lock_give();
 }
 
+/* `checkpoint <id> flash`: the RAM of the checkpoint just taken, written to the cold area
+ * with a hash per page (memory/cold.h), for tools/witness ckpt-diff. */
+static int to_flash(const struct partition *p, uint64_t saved_ns)
+{
+        uint64_t bytes = 0, seq = 0, root = 0;
+        unsigned slot = 0;
+
+        run_lock_take();
+        const uint8_t *ram = ckpt_ram_image(p->id, &bytes);
+        int e =
+            ram == NULL ? -1 : mem_cold_write_ckpt(p->id, ram, bytes, saved_ns, &slot, &seq, &root);
+        run_lock_give();
+        if (e != 0) {
+                con_printf("checkpoint: partition %u (%s) not written to flash: %s\n", p->id,
+                           p->name, e < 0 ? "no checkpoint" : mem_cold_err(e));
+                return -1;
+        }
+        con_printf("checkpoint %u (%s): written to flash, slot %u, seq %llu, root %016llx\n", p->id,
+                   p->name, slot, (unsigned long long)seq,
+                   (unsigned long long)__builtin_bswap64(root));
+        return 0;
+}
+
 static int cmd_checkpoint(int argc, char **argv)
 {
         uint64_t id = 0;
@@ -182,8 +205,9 @@ static int cmd_checkpoint(int argc, char **argv)
                 list();
                 return 0;
         }
-        if (argc != 2 || parse_id(argv[1], &id) != 0) {
-                con_puts("usage: checkpoint [<partition id>] (see ps)\n");
+        bool flash = argc == 3 && strcmp(argv[2], "flash") == 0;
+        if ((argc != 2 && !flash) || parse_id(argv[1], &id) != 0) {
+                con_puts("usage: checkpoint [<partition id> [flash]] (see ps)\n");
                 return -1;
         }
         ckpt_ready();
@@ -204,10 +228,11 @@ static int cmd_checkpoint(int argc, char **argv)
             c.vdevs, c.edges, (unsigned long long)c.pages);
         print_hash(c.hash);
         con_printf(" (%llu instructions)\n", (unsigned long long)last_insns);
-        return 0;
+        return flash ? to_flash(p, c.saved_ns) : 0;
 }
-MONITOR_CMD(checkpoint, "checkpoint", "[<id>]",
-            "save a guest partition whole (RAM, vCPUs, devices, edges); alone: list them",
+MONITOR_CMD(checkpoint, "checkpoint", "[<id> [flash]]",
+            "save a guest partition whole (RAM, vCPUs, devices, edges); flash: its RAM also to "
+            "the cold area; alone: list them",
             cmd_checkpoint);
 
 static int cmd_restore(int argc, char **argv)
@@ -297,9 +322,32 @@ static int cmd_inject(int argc, char **argv)
                 witness_emit(&(struct witness_event){.kind = WK_REC_INJECT});
                 panic("injected: RVM fails on purpose (test image, F4)");
         }
+        if (argc == 3 && strcmp(argv[1], "cold") == 0 && parse_id(argv[2], &id) == 0) {
+                /* F3 on flash: one bit of the partition's cold range cleared. */
+                uint32_t now32 = 0;
+                run_lock_take();
+                int e = mem_cold_inject((uint32_t)id, &ipa, &now32);
+                witness_emit(&(struct witness_event){.kind = WK_REC_INJECT,
+                                                     .flags = e == 0 ? 0 : WITNESS_F_DENIED,
+                                                     .target = id,
+                                                     .cap = ipa,
+                                                     .payload = now32});
+                run_lock_give();
+                if (e != 0) {
+                        con_puts("inject: the partition has no cold range\n");
+                        return -1;
+                }
+                con_printf(
+                    "inject cold %llu: a bit of the flash copy of IPA 0x%llx cleared (now "
+                    "0x%08x)\n",
+                    (unsigned long long)id, (unsigned long long)ipa, now32);
+                return 0;
+        }
         if (argc != 3 || parse_id(argv[1], &id) != 0 || parse_hex(argv[2], &ipa) != 0 ||
             part_get((uint32_t)id)->cfg->kind != PART_KIND_GUEST) {
-                con_puts("usage: inject <guest partition id> <0xipa> | inject rvm\n");
+                con_puts(
+                    "usage: inject <guest partition id> <0xipa> | inject cold <id> | inject "
+                    "rvm\n");
                 return -1;
         }
         run_lock_take();
@@ -326,6 +374,8 @@ static int cmd_inject(int argc, char **argv)
                    (unsigned long long)id, (unsigned long long)ipa, now);
         return 0;
 }
-MONITOR_CMD(inject, "inject", "<id> <0xipa> | rvm",
-            "test image: corrupt one bit of guest RAM, or make RVM panic (F4)", cmd_inject);
+MONITOR_CMD(inject, "inject", "<id> <0xipa> | cold <id> | rvm",
+            "test image: corrupt one bit of guest RAM or of its cold copy in flash, or make RVM "
+            "panic (F4)",
+            cmd_inject);
 #endif

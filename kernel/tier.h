@@ -77,6 +77,17 @@ int mem_tier_idle_cmd(int argc, char **argv);
 void mem_tier_use_show(void);
 /* The tier lines of `regions` and `mem`. */
 void mem_tier_show(bool summary_only);
+/* Write a checkpoint's RAM (bytes, at most 1 MiB) to the cold area as a CHECKPOINT segment
+ * (memory/cold.h), witnessed (WK_MEM_COLD op 3): 0 (enum cold_err) with *slot, *seq and the
+ * first 8 bytes of its root. */
+int mem_cold_write_ckpt(uint32_t part, const void *ram, uint64_t bytes, uint64_t now_ns,
+                        unsigned *slot, uint64_t *seq, uint64_t *root8);
+const char *mem_cold_err(int e);
+#ifdef RVM_KTEST
+/* Test images: clear one set bit of p's cold range in flash (memory corruption, for F3).
+ * 0 with the IPA of the word and its new value; -1 if p has no cold range. */
+int mem_cold_inject(uint32_t part, uint64_t *ipa, uint32_t *now);
+#endif
 
 #endif
 

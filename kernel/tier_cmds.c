@@ -15,6 +15,7 @@
 #include "kernel/monitor.h"
 #include "kernel/percpu.h"
 #include "kernel/run.h"
+#include "kernel/tier_priv.h"
 #include "memory/memory.h"
 #include "memory/tier.h"
 #include "partition/share.h"
@@ -103,8 +104,8 @@ static const struct tier_ops ops = {
     .ptr = op_ptr,
 };
 
-static void witness_tier(uint32_t part, uint64_t pa, uint64_t ipa, uint64_t t, bool denied,
-                         uint64_t err)
+void mem_tier_witness(uint32_t part, uint64_t pa, uint64_t ipa, uint64_t t, bool denied,
+                      uint64_t err)
 {
         witness_emit(&(struct witness_event){
             .kind = WK_MEM_TIER,
@@ -148,23 +149,29 @@ uint64_t mem_insns(void)
 
 bool mem_tier_fault(struct partition *p, uint64_t ipa)
 {
+        uint64_t t0 = mem_insns();
+        int c = mem_cold_fault(p, ipa);
+        if (c >= 0) { /* a cold page: its whole range back (0), or refused (F3) */
+                last_fault_insns = mem_insns() - t0;
+                return c == 0;
+        }
         if (!tier_is_dormant(&tiers, p->id, ipa)) {
                 return false;
         }
         const struct tier_range *r = range_at(p->id, ipa);
         uint64_t first_pa = r->pa, first_ipa = r->ipa, frame = 0;
-        uint64_t t0 = mem_insns();
+        t0 = mem_insns();
         enum tier_err e = tier_fault_in(&tiers, &ops, p->id, ipa, &frame);
         last_fault_insns = mem_insns() - t0;
         if (e != TIER_OK) {
                 /* No page to bring it back into, or its store is damaged: a fault. */
-                witness_tier(p->id, first_pa, ipa, TIER_DORMANT, true, e);
+                mem_tier_witness(p->id, first_pa, ipa, TIER_DORMANT, true, e);
                 con_printf("rvm: partition %u (%s): dormant page at 0x%llx not restored: %s\n",
                            p->id, p->name, (unsigned long long)ipa, tier_err_name(e));
                 return false;
         }
         if (range_at(p->id, first_ipa) == NULL || range_at(p->id, first_ipa)->dormant == 0) {
-                witness_tier(p->id, first_pa, first_ipa, TIER_HOT, false, 0);
+                mem_tier_witness(p->id, first_pa, first_ipa, TIER_HOT, false, 0);
         }
         return true;
 }
@@ -181,18 +188,35 @@ void mem_tier_touch(struct partition *p, uint64_t ipa, uint64_t len)
 
 void mem_tier_wake(struct partition *p)
 {
+        uint64_t back = 0;
+
+        mem_cold_wake(p);
+        (void)mem_tier_wake_dormant(p, &back);
+}
+
+int mem_tier_wake_dormant(struct partition *p, uint64_t *back)
+{
+        int bad = 0;
+        uint64_t before = tiers.pages_returned;
+
         for (unsigned i = 0; i < TIER_MAX_RANGES; i++) {
                 const struct tier_range *r = &tiers.range[i];
                 if (r->used && r->part == p->id && r->dormant != 0) {
                         uint64_t pa = r->pa, ipa = r->ipa;
                         enum tier_err e = tier_wake(&tiers, &ops, p->id);
-                        witness_tier(p->id, pa, ipa, TIER_HOT, e != TIER_OK, e);
+                        mem_tier_witness(p->id, pa, ipa, TIER_HOT, e != TIER_OK, e);
+                        bad += e != TIER_OK;
                 }
         }
+        *back += before - tiers.pages_returned;
+        return bad;
 }
 
 bool mem_tier_claims(uint32_t part)
 {
+        if (mem_cold_claims(part)) {
+                return true;
+        }
         for (unsigned i = 0; i < TIER_MAX_RANGES; i++) {
                 if (tiers.range[i].used && tiers.range[i].part == part) {
                         return true;
@@ -216,6 +240,7 @@ void mem_tier_show(bool summary_only)
                                    (unsigned long long)(r->compressed_bytes + 1023) / 1024);
                 }
         }
+        mem_cold_show(summary_only);
         mem_tier_use_show();
         con_printf(
             "dormant: %llu pages returned (%llu KiB), stores hold %llu pages; %llu pages "
@@ -242,6 +267,8 @@ const char *mem_tier_make_dormant(struct partition *p, uint64_t ipa, uint64_t pa
                 why = "not a small guest partition that is up (Linux guests are not supported)";
         } else if (share_in_transaction(p)) {
                 why = "it shares, lends or was donated memory";
+        } else if (mem_cold_claims(p->id)) {
+                why = "it has a cold range (warm it first)";
         } else if (ipa < PART_IPA_BASE || ipa % PAGE != 0 || pages == 0 || pages > TIER_MAX_PAGES ||
                    ipa - PART_IPA_BASE > p->mem_size ||
                    pages * PAGE > p->mem_size - (ipa - PART_IPA_BASE)) {
@@ -253,12 +280,12 @@ const char *mem_tier_make_dormant(struct partition *p, uint64_t ipa, uint64_t pa
                 why = e == TIER_OK ? NULL : tier_err_name(e);
         }
         if (why != NULL) {
-                witness_tier(p->id, 0, ipa, TIER_DORMANT | cause, true,
-                             e == TIER_OK ? TIER_E_INVAL : e);
+                mem_tier_witness(p->id, 0, ipa, TIER_DORMANT | cause, true,
+                                 e == TIER_OK ? TIER_E_INVAL : e);
                 return why;
         }
         const struct tier_range *r = &tiers.range[*idx];
-        witness_tier(p->id, r->pa, r->ipa, TIER_DORMANT | cause, false, 0);
+        mem_tier_witness(p->id, r->pa, r->ipa, TIER_DORMANT | cause, false, 0);
         return NULL;
 }
 
@@ -308,3 +335,18 @@ MONITOR_CMD(dormant, "dormant", "<id> [<ipa> <pages>] | idle [<ms>|off]",
             "make guest RAM dormant: unmapped, lz4-compressed, its pages freed; a touch brings "
             "a page back. `idle`: guests idle that long go dormant by themselves",
             cmd_dormant);
+
+bool mem_tier_dormant_any(uint32_t part)
+{
+        for (unsigned i = 0; i < TIER_MAX_RANGES; i++) {
+                if (tiers.range[i].used && tiers.range[i].part == part) {
+                        return true;
+                }
+        }
+        return false;
+}
+
+const struct tier_ops *mem_tier_ops(void)
+{
+        return &ops;
+}

@@ -319,6 +319,19 @@ bool ckpt_can_reconstruct(uint32_t part_id)
                slots[part_id].info.reconstructs < CKPT_MAX_RECONSTRUCTS;
 }
 
+const uint8_t *ckpt_ram_image(uint32_t part_id, uint64_t *bytes)
+{
+        const struct ckpt_slot *s = part_id <= PART_MAX ? &slots[part_id] : NULL;
+
+        if (s == NULL || pa_addr(s->pa) == 0) {
+                return NULL;
+        }
+        const uint8_t *base = mem_ptr(s->pa);
+        const struct ckpt_image *img = (const struct ckpt_image *)base;
+        *bytes = s->info.ram_bytes;
+        return base + (HDR_PAGES + 2ULL * img->edges) * PAGE;
+}
+
 uint64_t ckpt_pages_used(void)
 {
         return pages_used;

@@ -102,6 +102,8 @@ struct ckpt_info ckpt_get(uint32_t part_id);
 #ifndef CKPT_ABSENT
 bool ckpt_can_reconstruct(uint32_t part_id);
 #endif
+/* The guest RAM in p's checkpoint (NULL if none; *bytes: its size). */
+const uint8_t *ckpt_ram_image(uint32_t part_id, uint64_t *bytes);
 /* RVM pages all checkpoints hold now. */
 uint64_t ckpt_pages_used(void);
 /* Drop p's checkpoint (its pages go back). */

@@ -48,6 +48,7 @@ enum witness_kind {
         WK_MEM_TRANSFER = 0x0404,
         WK_MEM_TIER = 0x0405,
         WK_MEM_CHECKPOINT = 0x0406,
+        WK_MEM_COLD = 0x0407, /* the cold tier and flash checkpoints (memory/cold.h) */
         WK_COMM_EDGE = 0x0501,
         WK_COMM_SEND = 0x0502,
         WK_COMM_EDGE_DESTROY = 0x0503,

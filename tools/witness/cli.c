@@ -108,6 +108,7 @@ static int usage(FILE *err)
             "       witness stats FILE\n"
             "       witness export FILE --json [filters as for show]\n"
             "       witness keygen KEYFILE    (a new random 32-byte key blob; never overwrites)\n"
+            "       witness ckpt-diff FLASH [SEQ_A SEQ_B]  (cold-area segments; pages changed)\n"
             "FILE: a flash store image, a raw dump of 64-byte records, or a serial "
             "capture with W1 lines.\n"
             "The key: --key, --key-file, or the file named by $RVM_WITNESS_KEY_FILE.\n"
@@ -442,6 +443,8 @@ int witness_tool_run(int argc, char **argv, FILE *out, FILE *err)
 int witness_tool_run_buffer(int argc, char **argv, const uint8_t *data, size_t len, FILE *out,
                             FILE *err)
 {
+        if (argc >= 3 && strcmp(argv[1], "ckpt-diff") == 0)
+                return wt_ckpt_diff(argc, argv, data, len, out, err);
         struct opts o;
         struct wt_input in;
         int rc;

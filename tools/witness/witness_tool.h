@@ -105,6 +105,9 @@ int witness_tool_run(int argc, char **argv, FILE *out, FILE *err);
 int witness_tool_run_buffer(int argc, char **argv, const uint8_t *data, size_t len, FILE *out,
                             FILE *err);
 
+/* tools/witness/ckpt_diff.c: `ckpt-diff FLASH [A B]` over the file's bytes. */
+int wt_ckpt_diff(int argc, char **argv, const uint8_t *data, size_t len, FILE *out, FILE *err);
+
 const char *wt_kind_name(uint16_t kind);
 const char *wt_family_name(unsigned family);
 bool wt_kind_by_name(const char *s, uint16_t *kind, uint16_t *mask);
