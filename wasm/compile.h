@@ -39,6 +39,7 @@ struct cc {
         uint32_t last_op; /* start of the last emitted instruction */
         uint32_t prev_op; /* start of the one before */
         uint32_t barrier; /* a branch lands here: no fusion across it */
+        uint32_t label;   /* the latest position a branch really lands on (barrier may be later) */
 };
 
 static inline uint32_t label_arity(const struct ctl *t)

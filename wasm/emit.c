@@ -44,7 +44,7 @@ void wasm_emit_segment(struct cc *c)
 
 void wasm_emit_patch(struct cc *c, uint32_t head, uint32_t target)
 {
-        c->barrier = target;
+        c->barrier = c->label = target;
         while (head) {
                 uint32_t idx = head - 1;
                 head = c->code[idx];
@@ -111,10 +111,20 @@ static bool fuse_compare_branch(struct cc *c, struct ctl *t)
  */
 static bool fuse_local_branch(struct cc *c, struct ctl *t)
 {
-        if (!c->live || c->barrier == c->n || c->n < 2) {
+        if (!c->live || c->label == c->n || c->n < 2) {
                 return false;
         }
         uint32_t at = c->last_op, op = c->code[at];
+        if (t->kind == K_LOOP && op == IOP_LOAD32_LT && at + 4 == c->n) {
+                /* "local.get x; i32.load; local.tee d; br_if loop" */
+                c->code[at] = IOP_LOAD32_LTB;
+                wasm_emit_target(c, t);
+                c->barrier = c->n;
+                return true;
+        }
+        if (c->barrier == c->n) {
+                return false;
+        }
         if (t->kind == K_LOOP && at + 2 == c->n && (op == IOP_LOCAL_GET || op == IOP_LOCAL_TEE)) {
                 c->code[at] = op == IOP_LOCAL_GET ? IOP_BR_IF_BACK_L : IOP_BR_IF_BACK_T;
         } else if (t->kind != K_LOOP && op == 0x45 && at + 1 == c->n && c->prev_op + 2 == at &&
@@ -178,6 +188,17 @@ void wasm_emit_numeric(struct cc *c, uint8_t op)
                         c->last_op = c->prev_op = at; /* may still take a load or a local */
                         return;
                 }
+                if (k < WASM_NARITH && at + 2 == c->n && prev == IOP_CONST32 &&
+                    c->prev_op + 2 == at && c->code[c->prev_op] == IOP_LOCAL_TEE &&
+                    c->barrier <= c->prev_op) {
+                        /* local.tee x; i32.const k; op (arithmetic: compares keep BRC forms) */
+                        at = c->prev_op;
+                        c->code[at] = IOP_FUSE_TK + (uint32_t)k;
+                        c->code[at + 2] = c->code[at + 3];
+                        c->n = at + 3;
+                        c->last_op = at;
+                        return;
+                }
                 if (at + 2 == c->n && (prev == IOP_CONST32 || prev == IOP_LOCAL_GET)) {
                         c->code[at] = (prev == IOP_CONST32 ? IOP_FUSE_K : IOP_FUSE_L) + (uint32_t)k;
                         return;
@@ -212,6 +233,11 @@ void wasm_emit_load(struct cc *c, uint8_t op, uint32_t offset)
         }
         if (op == 0x28 && c->live && c->barrier != c->n && c->n > 0) {
                 uint32_t at = c->last_op, prev = c->code[at];
+                if (prev == IOP_COPY_T && at + 3 == c->n) {
+                        c->code[at] = IOP_LOAD32_CT;
+                        wasm_emit(c, offset); /* may still take a local.set */
+                        return;
+                }
                 uint32_t len = (prev == IOP_FUSE_LK) ? 3 : 2;
                 if (at + len == c->n &&
                     (prev == IOP_FUSE_K || prev == IOP_LOCAL_GET || prev == IOP_FUSE_LK)) {
@@ -240,6 +266,28 @@ bool wasm_emit_fuse_dest(struct cc *c, uint32_t local, bool tee)
                                              {IOP_FUSE_LK, IOP_FUSE_LKS, IOP_FUSE_LKT, 3},
                                              {IOP_FUSE_LL, IOP_FUSE_LLS, IOP_FUSE_LLT, 3}};
         uint32_t at = c->last_op, op = c->code[at];
+        if (tee && op == IOP_LOCAL_GET && at + 2 == c->n) {
+                c->code[at] = IOP_COPY_T; /* may still take an i32.load */
+                wasm_emit(c, local);
+                return true;
+        }
+        if (!tee && op == IOP_LOAD32_CT && at + 4 == c->n) {
+                c->code[at] = IOP_LOAD32_CTS;
+                wasm_emit(c, local);
+                c->barrier = c->n;
+                return true;
+        }
+        if (!tee && op == IOP_LOCAL_GET && at + 2 == c->n && c->prev_op + 3 == at &&
+            c->code[c->prev_op] == IOP_SET_K && c->label != at) {
+                /* "i32.const k; local.set d; local.get x; local.set e" */
+                c->code[c->prev_op] = IOP_SETK_COPY;
+                c->code[at] = c->code[at + 1];
+                c->n = at + 1;
+                wasm_emit(c, local);
+                c->last_op = c->prev_op;
+                c->barrier = c->n;
+                return true;
+        }
         if (!tee && (op == IOP_LOCAL_GET || op == IOP_CONST32 || op == 0x28) && at + 2 == c->n) {
                 c->code[at] = op == IOP_LOCAL_GET ? IOP_COPY
                               : op == 0x28        ? IOP_LOAD32_S

@@ -106,6 +106,16 @@
                 NEXT(2);                \
         }
 
+/* "local.tee x; i32.const k; op": the top goes to local IMM(0) and is replaced by top op k */
+#define BINTK(T, CONV, expr)          \
+        {                             \
+                uint64_t t_ = sp[-1]; \
+                fp[IMM(0)] = t_;      \
+                T a = CONV(t_);       \
+                T b = CONV(IMM(1));   \
+                sp[-1] = (expr);      \
+                NEXT(3);              \
+        }
 #define BINLK(T, CONV, expr)            \
         {                               \
                 T a = CONV(fp[IMM(0)]); \
@@ -160,7 +170,8 @@
                 NEXT(n + 2);                   \
         }
 
-#define L(x) [x] = &&L_##x
+#define L(x)   [x] = &&L_##x
+#define TKS(i) [IOP_FUSE_TK + i] = &&L_TK##i
 
 enum wasm_status wasm_exec(struct wasm_instance *ti)
 {
@@ -196,6 +207,9 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
             [IOP_BR_IF_BACK_T] = &&L_BR_IF_BACK_T, [IOP_BR_IF_NOT_T] = &&L_BR_IF_NOT_T,
             [IOP_LOAD32_S] = &&L_LOAD32_S, [IOP_LOAD32_LS] = &&L_LOAD32_LS,
             [IOP_LOAD32_LT] = &&L_LOAD32_LT, [IOP_CALL_LOCAL] = &&L_CALL_LOCAL,
+            [IOP_COPY_T] = &&L_COPY_T, [IOP_LOAD32_CT] = &&L_LOAD32_CT,
+            [IOP_LOAD32_CTS] = &&L_LOAD32_CTS, [IOP_SETK_COPY] = &&L_SETK_COPY,
+            [IOP_BR_TABLE_L] = &&L_BR_TABLE_L, [IOP_LOAD32_LTB] = &&L_LOAD32_LTB,
             L(0x28), L(0x29), L(0x2A), L(0x2B), L(0x2C), L(0x2D), L(0x2E), L(0x2F), L(0x30),
             L(0x31), L(0x32), L(0x33), L(0x34), L(0x35), L(0x36), L(0x37), L(0x38), L(0x39),
             L(0x3A), L(0x3B), L(0x3C), L(0x3D), L(0x3E), L(0x45), L(0x46), L(0x47), L(0x48),
@@ -220,10 +234,12 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
             BRCS(9),
             DESTS(0), DESTS(1), DESTS(2), DESTS(3), DESTS(4), DESTS(5), DESTS(6), DESTS(7),
             DESTS(8),
+            TKS(0), TKS(1), TKS(2), TKS(3), TKS(4), TKS(5), TKS(6), TKS(7), TKS(8),
         };
 #undef FUSED
 #undef BRCS
 #undef DESTS
+#undef TKS
         /* clang-format on */
         /*
          * Only what the hot handlers use lives in locals, so that both compilers can keep it all
@@ -309,6 +325,21 @@ L_BR_UNWIND : {
         }
         sp = base + IMM(0);
         pc = cbase + IMM(2);
+        JUMP();
+}
+L_BR_TABLE_L : {
+        uint32_t n = IMM(1), arity = IMM(2);
+        uint32_t i = U32(fp[IMM(0)]);
+        if (i > n) {
+                i = n;
+        }
+        const uint32_t *e = pc + 4 + 2 * i;
+        uint64_t *base = fp + e[1];
+        if (arity) {
+                base[0] = sp[-1];
+        }
+        sp = base + arity;
+        pc = cbase + e[0];
         JUMP();
 }
 L_BR_TABLE : {
@@ -501,6 +532,16 @@ L_COPY:
 L_SET_K:
         fp[IMM(1)] = IMM(0);
         NEXT(3);
+L_SETK_COPY:
+        fp[IMM(1)] = IMM(0);
+        fp[IMM(3)] = fp[IMM(2)];
+        NEXT(5);
+L_COPY_T : {
+        uint64_t v = fp[IMM(0)];
+        fp[IMM(1)] = v;
+        *sp++ = v;
+        NEXT(3);
+}
 L_GLOBAL_GET:
         *sp++ = ci->globals[IMM(0)]->value;
         NEXT(2);

@@ -62,6 +62,12 @@ enum wasm_iop {
         IOP_LOAD32_LS = 0xC0,  /* x off d: local.get x; i32.load off; local.set d */
         IOP_LOAD32_LT = 0xC1,  /* x off d: the same with local.tee d */
         IOP_CALL_LOCAL = 0xC2, /* function index: a call of a function defined in this module */
+        IOP_COPY_T = 0xC3,     /* x d: local.get x; local.tee d */
+        IOP_LOAD32_CT = 0xC4,  /* x d off: local.get x; local.tee d; i32.load off */
+        IOP_LOAD32_CTS = 0xC5, /* x d off e: the same; local.set e */
+        IOP_SETK_COPY = 0xC6,  /* k d x e: local d = k; local e = local x */
+        IOP_BR_TABLE_L = 0xC7, /* x n arity (target height) x (n+1): the index from local x */
+        IOP_LOAD32_LTB = 0xC8, /* x off d target: LOAD32_LT; br_if (loop) */
         /* 0x28..0x3E loads/stores (offset), 0x45..0xBF numerics: WebAssembly numbering */
         /*
          * i32 binary operators whose right operand is an immediate (K: "i32.const k; op") or a
@@ -94,7 +100,9 @@ enum wasm_iop {
         IOP_BRCB_L = 0x250,
         IOP_BRCB_LK = 0x260,
         IOP_BRCB_LL = 0x270,
-        IOP_COUNT = 0x280,
+        /* "local.tee x; i32.const k; op" (the arithmetic ops): x k: local x = top, top op= k */
+        IOP_FUSE_TK = 0x280,
+        IOP_COUNT = 0x290,
 };
 
 /* The i32 binary operators that have K and L forms, in index order. */

@@ -81,7 +81,8 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
                 return 2;
         }
         if ((op >= IOP_FUSE_LK && op < IOP_FUSE_LK + WASM_NFUSABLE) ||
-            (op >= IOP_FUSE_LL && op < IOP_FUSE_LL + WASM_NFUSABLE)) {
+            (op >= IOP_FUSE_LL && op < IOP_FUSE_LL + WASM_NFUSABLE) ||
+            (op >= IOP_FUSE_TK && op < IOP_FUSE_TK + WASM_NARITH)) {
                 return 3;
         }
         if (op >= IOP_FUSE_KS && op < IOP_FUSE_LLT + 16 && (op & 0xF) < WASM_NARITH) {
@@ -124,14 +125,22 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
         case IOP_BR_IF_BACK_T:
         case IOP_BR_IF_NOT_T:
         case IOP_LOAD32_S:
+        case IOP_COPY_T:
                 return 3;
         case IOP_LOAD32_LK:
         case IOP_STORE32_LL:
         case IOP_LOAD32_LS:
         case IOP_LOAD32_LT:
+        case IOP_LOAD32_CT:
                 return 4;
+        case IOP_LOAD32_CTS:
+        case IOP_SETK_COPY:
+        case IOP_LOAD32_LTB:
+                return 5;
         case IOP_BR_TABLE:
                 return pos + 1 < ncode ? 3 + 2 * (code[pos + 1] + 1) : 0;
+        case IOP_BR_TABLE_L:
+                return pos + 2 < ncode ? 4 + 2 * (code[pos + 2] + 1) : 0;
         case IOP_FUEL:
         case IOP_BR:
         case IOP_BR_IF:
