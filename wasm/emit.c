@@ -21,6 +21,7 @@ void wasm_emit(struct cc *c, uint32_t w)
 void wasm_emit_op(struct cc *c, uint32_t op)
 {
         if (c->live) {
+                c->prev2_op = c->prev_op;
                 c->prev_op = c->last_op;
                 c->last_op = c->n;
                 wasm_emit(c, op);
@@ -125,6 +126,17 @@ static bool fuse_local_branch(struct cc *c, struct ctl *t)
         if (c->barrier == c->n) {
                 return false;
         }
+        if (t->kind == K_LOOP && at + 2 == c->n && op == IOP_LOCAL_GET && c->prev_op + 3 == at &&
+            c->code[c->prev_op] == IOP_COPY && c->label != at) {
+                /* "local.get x; local.set d; local.get y; br_if loop" */
+                c->code[c->prev_op] = IOP_COPY_BBL;
+                c->code[at] = c->code[at + 1];
+                c->n = at + 1;
+                c->last_op = c->prev_op;
+                wasm_emit_target(c, t);
+                c->barrier = c->n;
+                return true;
+        }
         if (t->kind == K_LOOP && at + 2 == c->n && (op == IOP_LOCAL_GET || op == IOP_LOCAL_TEE)) {
                 c->code[at] = op == IOP_LOCAL_GET ? IOP_BR_IF_BACK_L : IOP_BR_IF_BACK_T;
         } else if (t->kind != K_LOOP && op == 0x45 && at + 1 == c->n && c->prev_op + 2 == at &&
@@ -185,7 +197,8 @@ void wasm_emit_numeric(struct cc *c, uint8_t op)
                         c->code[at] = IOP_FUSE_LK + (uint32_t)k;
                         c->code[at + 2] = c->code[at + 3];
                         c->n = at + 3;
-                        c->last_op = c->prev_op = at; /* may still take a load or a local */
+                        c->last_op = at; /* may still take a load or a local */
+                        c->prev_op = c->prev2_op;
                         return;
                 }
                 if (k < WASM_NARITH && at + 2 == c->n && prev == IOP_CONST32 &&
@@ -299,6 +312,18 @@ bool wasm_emit_fuse_dest(struct cc *c, uint32_t local, bool tee)
         if (op == IOP_LOAD32_L && at + 3 == c->n) {
                 c->code[at] = tee ? IOP_LOAD32_LT : IOP_LOAD32_LS;
                 wasm_emit(c, local);
+                c->barrier = c->n;
+                return true;
+        }
+        if (!tee && op == IOP_FUSE_LK && at + 3 == c->n && c->prev_op + 4 == at &&
+            c->code[c->prev_op] == IOP_FUSE_LKS && c->label != at) {
+                /* two "local.get x; i32.const k; i32.add; local.set d" in a row */
+                c->code[c->prev_op] = IOP_LKS_ADD2;
+                c->code[at] = c->code[at + 1];
+                c->code[at + 1] = c->code[at + 2];
+                c->n = at + 2;
+                wasm_emit(c, local);
+                c->last_op = c->prev_op;
                 c->barrier = c->n;
                 return true;
         }

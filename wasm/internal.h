@@ -68,6 +68,8 @@ enum wasm_iop {
         IOP_SETK_COPY = 0xC6,  /* k d x e: local d = k; local e = local x */
         IOP_BR_TABLE_L = 0xC7, /* x n arity (target height) x (n+1): the index from local x */
         IOP_LOAD32_LTB = 0xC8, /* x off d target: LOAD32_LT; br_if (loop) */
+        IOP_COPY_BBL = 0xC9,   /* x d y target: COPY x d; BR_IF_BACK_L y target */
+        IOP_LKS_ADD2 = 0xCA,   /* x k d y j e: local d = local x + k; local e = local y + j */
         /* 0x28..0x3E loads/stores (offset), 0x45..0xBF numerics: WebAssembly numbering */
         /*
          * i32 binary operators whose right operand is an immediate (K: "i32.const k; op") or a

@@ -136,7 +136,10 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
         case IOP_LOAD32_CTS:
         case IOP_SETK_COPY:
         case IOP_LOAD32_LTB:
+        case IOP_COPY_BBL:
                 return 5;
+        case IOP_LKS_ADD2:
+                return 7;
         case IOP_BR_TABLE:
                 return pos + 1 < ncode ? 3 + 2 * (code[pos + 1] + 1) : 0;
         case IOP_BR_TABLE_L:
