@@ -140,6 +140,15 @@ static bool fuse_local_branch(struct cc *c, struct ctl *t)
         if (t->kind == K_LOOP && at + 2 == c->n && (op == IOP_LOCAL_GET || op == IOP_LOCAL_TEE)) {
                 c->code[at] = op == IOP_LOCAL_GET ? IOP_BR_IF_BACK_L : IOP_BR_IF_BACK_T;
         } else if (t->kind != K_LOOP && op == 0x45 && at + 1 == c->n && c->prev_op + 2 == at &&
+                   c->code[c->prev_op] == IOP_LOCAL_TEE && c->barrier <= c->prev_op &&
+                   c->prev2_op + 3 == c->prev_op && c->code[c->prev2_op] == IOP_LOAD8U_L &&
+                   c->label != c->prev_op) {
+                /* "local.get x; i32.load8_u; local.tee d; i32.eqz; br_if" */
+                c->code[c->prev2_op] = IOP_LOAD8U_BNT;
+                c->code[c->prev_op] = c->code[c->prev_op + 1];
+                c->n = c->prev_op + 1;
+                c->last_op = c->prev2_op;
+        } else if (t->kind != K_LOOP && op == 0x45 && at + 1 == c->n && c->prev_op + 2 == at &&
                    c->code[c->prev_op] == IOP_LOCAL_TEE && c->barrier <= c->prev_op) {
                 c->code[c->prev_op] = IOP_BR_IF_NOT_T;
                 c->n = at;
@@ -312,6 +321,17 @@ bool wasm_emit_fuse_dest(struct cc *c, uint32_t local, bool tee)
         if (op == IOP_LOAD32_L && at + 3 == c->n) {
                 c->code[at] = tee ? IOP_LOAD32_LT : IOP_LOAD32_LS;
                 wasm_emit(c, local);
+                c->barrier = c->n;
+                return true;
+        }
+        if (!tee && op == IOP_LOCAL_GET && at + 2 == c->n && c->prev_op + 4 == at &&
+            c->code[c->prev_op] == IOP_STORE32_LL && c->label != at) {
+                /* "local.get x; local.get y; i32.store; local.get s; local.set d" */
+                c->code[c->prev_op] = IOP_STORE32_COPY;
+                c->code[at] = c->code[at + 1];
+                c->n = at + 1;
+                wasm_emit(c, local);
+                c->last_op = c->prev_op;
                 c->barrier = c->n;
                 return true;
         }

@@ -211,6 +211,7 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
             [IOP_LOAD32_CTS] = &&L_LOAD32_CTS, [IOP_SETK_COPY] = &&L_SETK_COPY,
             [IOP_BR_TABLE_L] = &&L_BR_TABLE_L, [IOP_LOAD32_LTB] = &&L_LOAD32_LTB,
             [IOP_COPY_BBL] = &&L_COPY_BBL, [IOP_LKS_ADD2] = &&L_LKS_ADD2,
+            [IOP_LOAD8U_BNT] = &&L_LOAD8U_BNT, [IOP_STORE32_COPY] = &&L_STORE32_COPY,
             L(0x28), L(0x29), L(0x2A), L(0x2B), L(0x2C), L(0x2D), L(0x2E), L(0x2F), L(0x30),
             L(0x31), L(0x32), L(0x33), L(0x34), L(0x35), L(0x36), L(0x37), L(0x38), L(0x39),
             L(0x3A), L(0x3B), L(0x3C), L(0x3D), L(0x3E), L(0x45), L(0x46), L(0x47), L(0x48),

@@ -137,7 +137,10 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
         case IOP_SETK_COPY:
         case IOP_LOAD32_LTB:
         case IOP_COPY_BBL:
+        case IOP_LOAD8U_BNT:
                 return 5;
+        case IOP_STORE32_COPY:
+                return 6;
         case IOP_LKS_ADD2:
                 return 7;
         case IOP_BR_TABLE:
