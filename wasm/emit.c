@@ -123,6 +123,13 @@ static bool fuse_local_branch(struct cc *c, struct ctl *t)
                 c->barrier = c->n;
                 return true;
         }
+        if (t->kind == K_LOOP && op == IOP_FUSE_LKT && at + 4 == c->n) {
+                /* "local.get x; i32.const k; i32.add; local.tee d; br_if loop" */
+                c->code[at] = IOP_LKT_ADD_BB;
+                wasm_emit_target(c, t);
+                c->barrier = c->n;
+                return true;
+        }
         if (c->barrier == c->n) {
                 return false;
         }
@@ -240,6 +247,13 @@ void wasm_emit_load(struct cc *c, uint8_t op, uint32_t offset)
 {
         if (c->live && c->barrier != c->n && c->n > 0) {
                 uint32_t at = c->last_op, prev = c->code[at];
+                if (op >= 0x2C && op <= 0x2F && prev == IOP_LOAD32_L && at + 3 == c->n) {
+                        /* "local.get x; i32.load off; i32.load8/16 off2" */
+                        c->code[at] = IOP_LOAD8S_PL + (op - 0x2Cu);
+                        wasm_emit(c, offset);
+                        c->barrier = c->n;
+                        return;
+                }
                 if (op >= 0x2C && op <= 0x2F && prev == IOP_LOCAL_GET && at + 2 == c->n) {
                         c->code[at] = IOP_LOAD8S_L + (op - 0x2Cu);
                         wasm_emit(c, offset);
@@ -321,17 +335,6 @@ bool wasm_emit_fuse_dest(struct cc *c, uint32_t local, bool tee)
         if (op == IOP_LOAD32_L && at + 3 == c->n) {
                 c->code[at] = tee ? IOP_LOAD32_LT : IOP_LOAD32_LS;
                 wasm_emit(c, local);
-                c->barrier = c->n;
-                return true;
-        }
-        if (!tee && op == IOP_LOCAL_GET && at + 2 == c->n && c->prev_op + 4 == at &&
-            c->code[c->prev_op] == IOP_STORE32_LL && c->label != at) {
-                /* "local.get x; local.get y; i32.store; local.get s; local.set d" */
-                c->code[c->prev_op] = IOP_STORE32_COPY;
-                c->code[at] = c->code[at + 1];
-                c->n = at + 1;
-                wasm_emit(c, local);
-                c->last_op = c->prev_op;
                 c->barrier = c->n;
                 return true;
         }

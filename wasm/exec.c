@@ -211,7 +211,10 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
             [IOP_LOAD32_CTS] = &&L_LOAD32_CTS, [IOP_SETK_COPY] = &&L_SETK_COPY,
             [IOP_BR_TABLE_L] = &&L_BR_TABLE_L, [IOP_LOAD32_LTB] = &&L_LOAD32_LTB,
             [IOP_COPY_BBL] = &&L_COPY_BBL, [IOP_LKS_ADD2] = &&L_LKS_ADD2,
-            [IOP_LOAD8U_BNT] = &&L_LOAD8U_BNT, [IOP_STORE32_COPY] = &&L_STORE32_COPY,
+            [IOP_LOAD8U_BNT] = &&L_LOAD8U_BNT,
+            [IOP_LOAD8S_PL] = &&L_LOAD8S_PL, [IOP_LOAD8U_PL] = &&L_LOAD8U_PL,
+            [IOP_LOAD16S_PL] = &&L_LOAD16S_PL, [IOP_LOAD16U_PL] = &&L_LOAD16U_PL,
+            [IOP_LKT_ADD_BB] = &&L_LKT_ADD_BB,
             L(0x28), L(0x29), L(0x2A), L(0x2B), L(0x2C), L(0x2D), L(0x2E), L(0x2F), L(0x30),
             L(0x31), L(0x32), L(0x33), L(0x34), L(0x35), L(0x36), L(0x37), L(0x38), L(0x39),
             L(0x3A), L(0x3B), L(0x3C), L(0x3D), L(0x3E), L(0x45), L(0x46), L(0x47), L(0x48),
@@ -549,6 +552,15 @@ L_LKS_ADD2:
         fp[IMM(2)] = U32(fp[IMM(0)] + IMM(1));
         fp[IMM(5)] = U32(fp[IMM(3)] + IMM(4));
         NEXT(7);
+L_LKT_ADD_BB : {
+        uint32_t v = U32(fp[IMM(0)] + IMM(1));
+        fp[IMM(2)] = v;
+        if (!v) {
+                NEXT(5);
+        }
+        head = cbase + IMM(3);
+        goto back_edge;
+}
 L_COPY_T : {
         uint64_t v = fp[IMM(0)];
         fp[IMM(1)] = v;

@@ -59,19 +59,24 @@ enum wasm_iop {
         IOP_BR_IF_NOT_T = 0x26,  /* x target: local.tee x; i32.eqz; br_if */
         IOP_LOAD32_S = 0x27,     /* off d: i32.load; local.set d */
         /* 0xC0.. (above the WebAssembly numbers): i32.load from a local into a local */
-        IOP_LOAD32_LS = 0xC0,    /* x off d: local.get x; i32.load off; local.set d */
-        IOP_LOAD32_LT = 0xC1,    /* x off d: the same with local.tee d */
-        IOP_CALL_LOCAL = 0xC2,   /* function index: a call of a function defined in this module */
-        IOP_COPY_T = 0xC3,       /* x d: local.get x; local.tee d */
-        IOP_LOAD32_CT = 0xC4,    /* x d off: local.get x; local.tee d; i32.load off */
-        IOP_LOAD32_CTS = 0xC5,   /* x d off e: the same; local.set e */
-        IOP_SETK_COPY = 0xC6,    /* k d x e: local d = k; local e = local x */
-        IOP_BR_TABLE_L = 0xC7,   /* x n arity (target height) x (n+1): the index from local x */
-        IOP_LOAD32_LTB = 0xC8,   /* x off d target: LOAD32_LT; br_if (loop) */
-        IOP_COPY_BBL = 0xC9,     /* x d y target: COPY x d; BR_IF_BACK_L y target */
-        IOP_LKS_ADD2 = 0xCA,     /* x k d y j e: local d = local x + k; local e = local y + j */
-        IOP_LOAD8U_BNT = 0xCB,   /* x off d target: LOAD8U_L x off; BR_IF_NOT_T d target */
-        IOP_STORE32_COPY = 0xCC, /* x y off s d: STORE32_LL x y off; COPY s d */
+        IOP_LOAD32_LS = 0xC0,  /* x off d: local.get x; i32.load off; local.set d */
+        IOP_LOAD32_LT = 0xC1,  /* x off d: the same with local.tee d */
+        IOP_CALL_LOCAL = 0xC2, /* function index: a call of a function defined in this module */
+        IOP_COPY_T = 0xC3,     /* x d: local.get x; local.tee d */
+        IOP_LOAD32_CT = 0xC4,  /* x d off: local.get x; local.tee d; i32.load off */
+        IOP_LOAD32_CTS = 0xC5, /* x d off e: the same; local.set e */
+        IOP_SETK_COPY = 0xC6,  /* k d x e: local d = k; local e = local x */
+        IOP_BR_TABLE_L = 0xC7, /* x n arity (target height) x (n+1): the index from local x */
+        IOP_LOAD32_LTB = 0xC8, /* x off d target: LOAD32_LT; br_if (loop) */
+        IOP_COPY_BBL = 0xC9,   /* x d y target: COPY x d; BR_IF_BACK_L y target */
+        IOP_LKS_ADD2 = 0xCA,   /* x k d y j e: local d = local x + k; local e = local y + j */
+        IOP_LOAD8U_BNT = 0xCB, /* x off d target: LOAD8U_L x off; BR_IF_NOT_T d target */
+        /* i32.load8_s/8_u/16_s/16_u at the address loaded from local x: x off off2 */
+        IOP_LOAD8S_PL = 0xCC,
+        IOP_LOAD8U_PL = 0xCD,
+        IOP_LOAD16S_PL = 0xCE,
+        IOP_LOAD16U_PL = 0xCF,
+        IOP_LKT_ADD_BB = 0xD0, /* x k d target: LKT_add x k d; br_if (loop) */
         /* 0x28..0x3E loads/stores (offset), 0x45..0xBF numerics: WebAssembly numbering */
         /*
          * i32 binary operators whose right operand is an immediate (K: "i32.const k; op") or a

@@ -132,15 +132,18 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
         case IOP_LOAD32_LS:
         case IOP_LOAD32_LT:
         case IOP_LOAD32_CT:
+        case IOP_LOAD8S_PL:
+        case IOP_LOAD8U_PL:
+        case IOP_LOAD16S_PL:
+        case IOP_LOAD16U_PL:
                 return 4;
         case IOP_LOAD32_CTS:
         case IOP_SETK_COPY:
         case IOP_LOAD32_LTB:
         case IOP_COPY_BBL:
         case IOP_LOAD8U_BNT:
+        case IOP_LKT_ADD_BB:
                 return 5;
-        case IOP_STORE32_COPY:
-                return 6;
         case IOP_LKS_ADD2:
                 return 7;
         case IOP_BR_TABLE:
