@@ -281,6 +281,12 @@ static enum wasm_err op_misc(struct cc *c, uint8_t op, const struct wasm_functyp
                 TRY(cc_pop(c, ANY, &ty));
                 TRY(cc_pop(c, ty, &ty2));
                 cc_push(c, ty == ANY ? ty2 : ty);
+                if (c->live && c->barrier != c->n && c->n >= 2 && c->last_op + 2 == c->n &&
+                    c->code[c->last_op] == IOP_FUSE_K + 3) {
+                        c->code[c->last_op] = IOP_SELECT_KAND; /* i32.const k; i32.and; select */
+                        c->barrier = c->n;
+                        return WASM_OK;
+                }
                 wasm_emit_op(c, IOP_SELECT);
                 return WASM_OK;
         case 0x20:

@@ -94,6 +94,23 @@ static bool fuse_compare_branch(struct cc *c, struct ctl *t)
                                              {IOP_FUSE_LK, IOP_BRC_LK, IOP_BRCB_LK, 3},
                                              {IOP_FUSE_LL, IOP_BRC_LL, IOP_BRCB_LL, 3}};
         int back = t->kind == K_LOOP ? 2 : 1;
+        if (op >= 0x46 && op <= 0x4F && at + 1 == c->n) {
+                c->code[at] = (back == 2 ? IOP_BRCB_SS : IOP_BRC_SS) + (op - 0x46);
+                wasm_emit_target(c, t);
+                c->barrier = c->n;
+                return true;
+        }
+        if (back == 1 && op == IOP_FUSE_K + 9 && at + 2 == c->n && c->prev_op + 4 == at &&
+            c->code[c->prev_op] == IOP_FUSE_LKT + 3 && c->label != at) {
+                /* "local.get x; i32.const k; i32.and; local.tee d; i32.const j; i32.eq; br_if" */
+                c->code[c->prev_op] = IOP_LKT_AND_BEQ;
+                c->code[at] = c->code[at + 1];
+                c->n = at + 1;
+                c->last_op = c->prev_op;
+                wasm_emit_target(c, t);
+                c->barrier = c->n;
+                return true;
+        }
         for (int i = 0; i < 4; i++) {
                 if (op >= forms[i][0] + 9 && op < forms[i][0] + WASM_NFUSABLE &&
                     at + forms[i][3] == c->n) {

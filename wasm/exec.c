@@ -170,8 +170,30 @@
                 NEXT(n + 2);                   \
         }
 
+/* compare-and-branch on the two top operands (popped), forward or to a loop header */
+#define BRCSS(T, CONV, expr)                           \
+        {                                              \
+                T b = CONV(sp[-1]);                    \
+                T a = CONV(sp[-2]);                    \
+                sp -= 2;                               \
+                pc = (expr) ? cbase + IMM(0) : pc + 2; \
+                JUMP();                                \
+        }
+#define BRCBSS(T, CONV, expr)                  \
+        {                                      \
+                T b = CONV(sp[-1]);            \
+                T a = CONV(sp[-2]);            \
+                sp -= 2;                       \
+                if (expr) {                    \
+                        head = cbase + IMM(0); \
+                        goto back_edge;        \
+                }                              \
+                NEXT(2);                       \
+        }
+
 #define L(x)   [x] = &&L_##x
 #define TKS(i) [IOP_FUSE_TK + i] = &&L_TK##i
+#define SS(i)  [IOP_BRC_SS + i] = &&L_BSS##i, [IOP_BRCB_SS + i] = &&L_BBSS##i
 
 enum wasm_status wasm_exec(struct wasm_instance *ti)
 {
@@ -215,6 +237,8 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
             [IOP_LOAD8S_PL] = &&L_LOAD8S_PL, [IOP_LOAD8U_PL] = &&L_LOAD8U_PL,
             [IOP_LOAD16S_PL] = &&L_LOAD16S_PL, [IOP_LOAD16U_PL] = &&L_LOAD16U_PL,
             [IOP_LKT_ADD_BB] = &&L_LKT_ADD_BB,
+            [IOP_LKT_AND_BEQ] = &&L_LKT_AND_BEQ, [IOP_SELECT_KAND] = &&L_SELECT_KAND,
+            SS(0), SS(1), SS(2), SS(3), SS(4), SS(5), SS(6), SS(7), SS(8), SS(9),
             L(0x28), L(0x29), L(0x2A), L(0x2B), L(0x2C), L(0x2D), L(0x2E), L(0x2F), L(0x30),
             L(0x31), L(0x32), L(0x33), L(0x34), L(0x35), L(0x36), L(0x37), L(0x38), L(0x39),
             L(0x3A), L(0x3B), L(0x3C), L(0x3D), L(0x3E), L(0x45), L(0x46), L(0x47), L(0x48),
@@ -245,6 +269,7 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
 #undef BRCS
 #undef DESTS
 #undef TKS
+#undef SS
         /* clang-format on */
         /*
          * Only what the hot handlers use lives in locals, so that both compilers can keep it all
@@ -561,6 +586,18 @@ L_LKT_ADD_BB : {
         head = cbase + IMM(3);
         goto back_edge;
 }
+L_LKT_AND_BEQ : {
+        uint32_t v = U32(fp[IMM(0)]) & IMM(1);
+        fp[IMM(2)] = v;
+        pc = v == IMM(3) ? cbase + IMM(4) : pc + 6;
+        JUMP();
+}
+L_SELECT_KAND:
+        if (!(U32(sp[-1]) & IMM(0))) {
+                sp[-3] = sp[-2];
+        }
+        sp -= 2;
+        NEXT(2);
 L_COPY_T : {
         uint64_t v = fp[IMM(0)];
         fp[IMM(1)] = v;

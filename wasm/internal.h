@@ -76,7 +76,12 @@ enum wasm_iop {
         IOP_LOAD8U_PL = 0xCD,
         IOP_LOAD16S_PL = 0xCE,
         IOP_LOAD16U_PL = 0xCF,
-        IOP_LKT_ADD_BB = 0xD0, /* x k d target: LKT_add x k d; br_if (loop) */
+        IOP_LKT_ADD_BB = 0xD0,  /* x k d target: LKT_add x k d; br_if (loop) */
+        IOP_LKT_AND_BEQ = 0xD1, /* x k d j target: LKT_and x k d; BRC_K eq j target */
+        IOP_SELECT_KAND = 0xD2, /* k: i32.const k; i32.and; select */
+        /* the compares 0x46..0x4F of two stack operands fused with br_if (SS + index) */
+        IOP_BRC_SS = 0xE0,  /* target */
+        IOP_BRCB_SS = 0xEA, /* target: to a loop header */
         /* 0x28..0x3E loads/stores (offset), 0x45..0xBF numerics: WebAssembly numbering */
         /*
          * i32 binary operators whose right operand is an immediate (K: "i32.const k; op") or a

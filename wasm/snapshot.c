@@ -90,6 +90,9 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
                 uint32_t form = (op - IOP_FUSE_KS) >> 4; /* KS LS LKS LLS KT LT LKT LLT */
                 return (form & 3) < 2 ? 3 : 4;
         }
+        if (op >= IOP_BRC_SS && op < IOP_BRCB_SS + 10) {
+                return 2;
+        }
         if ((op >= IOP_BRC_K && op < IOP_BRC_K + 10) || (op >= IOP_BRC_L && op < IOP_BRC_L + 10) ||
             (op >= IOP_BRCB_K && op < IOP_BRCB_K + 10) ||
             (op >= IOP_BRCB_L && op < IOP_BRCB_L + 10)) {
@@ -102,6 +105,10 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
                 return 4;
         }
         switch (op) {
+        case IOP_SELECT_KAND:
+                return 2;
+        case IOP_LKT_AND_BEQ:
+                return 6;
         case IOP_UNREACHABLE:
         case IOP_DROP:
         case IOP_SELECT:
