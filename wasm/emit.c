@@ -234,6 +234,18 @@ void wasm_emit_numeric(struct cc *c, uint8_t op)
                         c->prev_op = c->prev2_op;
                         return;
                 }
+                if (k == 3 && at + 2 == c->n && prev == IOP_CONST32 && c->prev_op + 3 == at &&
+                    c->code[c->prev_op] >= IOP_FUSE_LK &&
+                    c->code[c->prev_op] < IOP_FUSE_LK + WASM_NARITH && c->barrier <= c->prev_op) {
+                        /* "local.get x; i32.const k; op; i32.const m; i32.and" */
+                        at = c->prev_op;
+                        c->code[at] += IOP_FUSE_LKA - IOP_FUSE_LK;
+                        c->code[at + 3] = c->code[at + 4];
+                        c->n = at + 4;
+                        c->last_op = at;
+                        c->prev_op = c->prev2_op;
+                        return;
+                }
                 if (k < WASM_NARITH && at + 2 == c->n && prev == IOP_CONST32 &&
                     c->prev_op + 2 == at && c->code[c->prev_op] == IOP_LOCAL_TEE &&
                     c->barrier <= c->prev_op) {

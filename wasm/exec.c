@@ -106,6 +106,14 @@
                 NEXT(2);                \
         }
 
+/* (local IMM(0) op IMM(1)) & IMM(2), pushed */
+#define BINLKA(T, CONV, expr)               \
+        {                                   \
+                T a = CONV(fp[IMM(0)]);     \
+                T b = CONV(IMM(1));         \
+                *sp++ = U32(expr) & IMM(2); \
+                NEXT(4);                    \
+        }
 /* "local.tee x; i32.const k; op": the top goes to local IMM(0) and is replaced by top op k */
 #define BINTK(T, CONV, expr)          \
         {                             \
@@ -192,7 +200,7 @@
         }
 
 #define L(x)   [x] = &&L_##x
-#define TKS(i) [IOP_FUSE_TK + i] = &&L_TK##i
+#define TKS(i) [IOP_FUSE_TK + i] = &&L_TK##i, [IOP_FUSE_LKA + i] = &&L_LKA##i
 #define SS(i)  [IOP_BRC_SS + i] = &&L_BSS##i, [IOP_BRCB_SS + i] = &&L_BBSS##i
 
 enum wasm_status wasm_exec(struct wasm_instance *ti)

@@ -116,7 +116,9 @@ enum wasm_iop {
         IOP_BRCB_LL = 0x270,
         /* "local.tee x; i32.const k; op" (the arithmetic ops): x k: local x = top, top op= k */
         IOP_FUSE_TK = 0x280,
-        IOP_COUNT = 0x290,
+        /* "local.get x; i32.const k; op; i32.const m; i32.and" (arithmetic op): x k m */
+        IOP_FUSE_LKA = 0x290,
+        IOP_COUNT = 0x2A0,
 };
 
 /* The i32 binary operators that have K and L forms, in index order. */

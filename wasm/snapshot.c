@@ -90,6 +90,9 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
                 uint32_t form = (op - IOP_FUSE_KS) >> 4; /* KS LS LKS LLS KT LT LKT LLT */
                 return (form & 3) < 2 ? 3 : 4;
         }
+        if (op >= IOP_FUSE_LKA && op < IOP_FUSE_LKA + WASM_NARITH) {
+                return 4;
+        }
         if (op >= IOP_BRC_SS && op < IOP_BRCB_SS + 10) {
                 return 2;
         }
