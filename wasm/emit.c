@@ -234,6 +234,18 @@ void wasm_emit_numeric(struct cc *c, uint8_t op)
                         c->prev_op = c->prev2_op;
                         return;
                 }
+                if (k < WASM_NARITH && at + 2 == c->n && prev == IOP_CONST32 &&
+                    c->prev_op + 3 == at && c->code[c->prev_op] == IOP_LOCAL_GET2 &&
+                    c->barrier <= c->prev_op) {
+                        /* "local.get a; local.get b; i32.const k; op" */
+                        at = c->prev_op;
+                        c->code[at] = IOP_FUSE_GLK + (uint32_t)k;
+                        c->code[at + 3] = c->code[at + 4];
+                        c->n = at + 4;
+                        c->last_op = at;
+                        c->prev_op = c->prev2_op;
+                        return;
+                }
                 if (k == 3 && at + 2 == c->n && prev == IOP_CONST32 && c->prev_op + 3 == at &&
                     c->code[c->prev_op] >= IOP_FUSE_LK &&
                     c->code[c->prev_op] < IOP_FUSE_LK + WASM_NARITH && c->barrier <= c->prev_op) {
@@ -285,6 +297,12 @@ void wasm_emit_load(struct cc *c, uint8_t op, uint32_t offset)
                 }
                 if (op >= 0x2C && op <= 0x2F && prev == IOP_LOCAL_GET && at + 2 == c->n) {
                         c->code[at] = IOP_LOAD8S_L + (op - 0x2Cu);
+                        wasm_emit(c, offset);
+                        c->barrier = c->n;
+                        return;
+                }
+                if (op == 0x36 && prev == IOP_FUSE_K && at + 2 == c->n) {
+                        c->code[at] = IOP_STORE32_KADD; /* i32.const k; i32.add; i32.store */
                         wasm_emit(c, offset);
                         c->barrier = c->n;
                         return;
@@ -364,6 +382,17 @@ bool wasm_emit_fuse_dest(struct cc *c, uint32_t local, bool tee)
         if (op == IOP_LOAD32_L && at + 3 == c->n) {
                 c->code[at] = tee ? IOP_LOAD32_LT : IOP_LOAD32_LS;
                 wasm_emit(c, local);
+                c->barrier = c->n;
+                return true;
+        }
+        if (!tee && op == IOP_FUSE_L && at + 2 == c->n && c->prev_op + 1 == at &&
+            c->code[c->prev_op] == 0x6C && c->label != at) {
+                /* "i32.mul; local.get y; i32.add; local.set d" */
+                c->code[c->prev_op] = IOP_MUL_LS_ADD;
+                c->code[at] = c->code[at + 1];
+                c->n = at + 1;
+                wasm_emit(c, local);
+                c->last_op = c->prev_op;
                 c->barrier = c->n;
                 return true;
         }

@@ -106,6 +106,16 @@
                 NEXT(2);                \
         }
 
+/* local IMM(0) pushed, then local IMM(1) op IMM(2) */
+#define BINGLK(T, CONV, expr)           \
+        {                               \
+                T a = CONV(fp[IMM(1)]); \
+                T b = CONV(IMM(2));     \
+                sp[0] = fp[IMM(0)];     \
+                sp[1] = (expr);         \
+                sp += 2;                \
+                NEXT(4);                \
+        }
 /* (local IMM(0) op IMM(1)) & IMM(2), pushed */
 #define BINLKA(T, CONV, expr)               \
         {                                   \
@@ -199,9 +209,11 @@
                 NEXT(2);                       \
         }
 
-#define L(x)   [x] = &&L_##x
-#define TKS(i) [IOP_FUSE_TK + i] = &&L_TK##i, [IOP_FUSE_LKA + i] = &&L_LKA##i
-#define SS(i)  [IOP_BRC_SS + i] = &&L_BSS##i, [IOP_BRCB_SS + i] = &&L_BBSS##i
+#define L(x) [x] = &&L_##x
+#define TKS(i)                                                          \
+        [IOP_FUSE_TK + i] = &&L_TK##i, [IOP_FUSE_LKA + i] = &&L_LKA##i, \
+                       [IOP_FUSE_GLK + i] = &&L_GLK##i
+#define SS(i) [IOP_BRC_SS + i] = &&L_BSS##i, [IOP_BRCB_SS + i] = &&L_BBSS##i
 
 enum wasm_status wasm_exec(struct wasm_instance *ti)
 {
@@ -246,6 +258,7 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
             [IOP_LOAD16S_PL] = &&L_LOAD16S_PL, [IOP_LOAD16U_PL] = &&L_LOAD16U_PL,
             [IOP_LKT_ADD_BB] = &&L_LKT_ADD_BB,
             [IOP_LKT_AND_BEQ] = &&L_LKT_AND_BEQ, [IOP_SELECT_KAND] = &&L_SELECT_KAND,
+            [IOP_STORE32_KADD] = &&L_STORE32_KADD, [IOP_MUL_LS_ADD] = &&L_MUL_LS_ADD,
             SS(0), SS(1), SS(2), SS(3), SS(4), SS(5), SS(6), SS(7), SS(8), SS(9),
             L(0x28), L(0x29), L(0x2A), L(0x2B), L(0x2C), L(0x2D), L(0x2E), L(0x2F), L(0x30),
             L(0x31), L(0x32), L(0x33), L(0x34), L(0x35), L(0x36), L(0x37), L(0x38), L(0x39),
@@ -600,6 +613,10 @@ L_LKT_AND_BEQ : {
         pc = v == IMM(3) ? cbase + IMM(4) : pc + 6;
         JUMP();
 }
+L_MUL_LS_ADD:
+        fp[IMM(1)] = U32(U32(sp[-2] * sp[-1]) + U32(fp[IMM(0)]));
+        sp -= 2;
+        NEXT(3);
 L_SELECT_KAND:
         if (!(U32(sp[-1]) & IMM(0))) {
                 sp[-3] = sp[-2];

@@ -76,9 +76,11 @@ enum wasm_iop {
         IOP_LOAD8U_PL = 0xCD,
         IOP_LOAD16S_PL = 0xCE,
         IOP_LOAD16U_PL = 0xCF,
-        IOP_LKT_ADD_BB = 0xD0,  /* x k d target: LKT_add x k d; br_if (loop) */
-        IOP_LKT_AND_BEQ = 0xD1, /* x k d j target: LKT_and x k d; BRC_K eq j target */
-        IOP_SELECT_KAND = 0xD2, /* k: i32.const k; i32.and; select */
+        IOP_LKT_ADD_BB = 0xD0,   /* x k d target: LKT_add x k d; br_if (loop) */
+        IOP_LKT_AND_BEQ = 0xD1,  /* x k d j target: LKT_and x k d; BRC_K eq j target */
+        IOP_SELECT_KAND = 0xD2,  /* k: i32.const k; i32.and; select */
+        IOP_STORE32_KADD = 0xD3, /* k off: i32.const k; i32.add; i32.store off */
+        IOP_MUL_LS_ADD = 0xD4,   /* y d: i32.mul; local.get y; i32.add; local.set d */
         /* the compares 0x46..0x4F of two stack operands fused with br_if (SS + index) */
         IOP_BRC_SS = 0xE0,  /* target */
         IOP_BRCB_SS = 0xEA, /* target: to a loop header */
@@ -118,7 +120,9 @@ enum wasm_iop {
         IOP_FUSE_TK = 0x280,
         /* "local.get x; i32.const k; op; i32.const m; i32.and" (arithmetic op): x k m */
         IOP_FUSE_LKA = 0x290,
-        IOP_COUNT = 0x2A0,
+        /* "local.get a; local.get b; i32.const k; op" (arithmetic op): a b k */
+        IOP_FUSE_GLK = 0x2A0,
+        IOP_COUNT = 0x2B0,
 };
 
 /* The i32 binary operators that have K and L forms, in index order. */

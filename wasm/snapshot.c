@@ -90,7 +90,8 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
                 uint32_t form = (op - IOP_FUSE_KS) >> 4; /* KS LS LKS LLS KT LT LKT LLT */
                 return (form & 3) < 2 ? 3 : 4;
         }
-        if (op >= IOP_FUSE_LKA && op < IOP_FUSE_LKA + WASM_NARITH) {
+        if ((op >= IOP_FUSE_LKA && op < IOP_FUSE_LKA + WASM_NARITH) ||
+            (op >= IOP_FUSE_GLK && op < IOP_FUSE_GLK + WASM_NARITH)) {
                 return 4;
         }
         if (op >= IOP_BRC_SS && op < IOP_BRCB_SS + 10) {
@@ -110,6 +111,9 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
         switch (op) {
         case IOP_SELECT_KAND:
                 return 2;
+        case IOP_STORE32_KADD:
+        case IOP_MUL_LS_ADD:
+                return 3;
         case IOP_LKT_AND_BEQ:
                 return 6;
         case IOP_UNREACHABLE:
