@@ -223,6 +223,11 @@ void wasm_emit_numeric(struct cc *c, uint8_t op)
         }
         if (k >= 0 && c->live && c->barrier != c->n && c->n > 0) {
                 uint32_t at = c->last_op, prev = c->code[at];
+                if (op == 0x6C && prev == IOP_LOAD16U_L2 && at + 5 == c->n) {
+                        c->code[at] = IOP_LOAD16U_MUL;
+                        c->barrier = c->n;
+                        return;
+                }
                 if (at + 2 == c->n && prev == IOP_CONST32 && c->prev_op + 2 == at &&
                     c->code[c->prev_op] == IOP_LOCAL_GET && c->barrier <= c->prev_op) {
                         /* local.get x; i32.const k; op */
@@ -293,6 +298,17 @@ void wasm_emit_load(struct cc *c, uint8_t op, uint32_t offset)
                         c->code[at] = IOP_LOAD8S_PL + (op - 0x2Cu);
                         wasm_emit(c, offset);
                         c->barrier = c->n;
+                        return;
+                }
+                if (op == 0x2F && prev == IOP_LOCAL_GET && at + 2 == c->n && c->prev_op + 3 == at &&
+                    c->code[c->prev_op] == IOP_LOAD16U_L && c->label != at) {
+                        /* two "local.get; i32.load16_u" in a row */
+                        c->code[c->prev_op] = IOP_LOAD16U_L2;
+                        c->code[at] = c->code[at + 1];
+                        c->n = at + 1;
+                        wasm_emit(c, offset);
+                        c->last_op = c->prev_op;
+                        c->prev_op = c->prev2_op;
                         return;
                 }
                 if (op >= 0x2C && op <= 0x2F && prev == IOP_LOCAL_GET && at + 2 == c->n) {

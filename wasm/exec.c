@@ -259,6 +259,7 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
             [IOP_LKT_ADD_BB] = &&L_LKT_ADD_BB,
             [IOP_LKT_AND_BEQ] = &&L_LKT_AND_BEQ, [IOP_SELECT_KAND] = &&L_SELECT_KAND,
             [IOP_STORE32_KADD] = &&L_STORE32_KADD, [IOP_MUL_LS_ADD] = &&L_MUL_LS_ADD,
+            [IOP_LOAD16U_L2] = &&L_LOAD16U_L2, [IOP_LOAD16U_MUL] = &&L_LOAD16U_MUL,
             SS(0), SS(1), SS(2), SS(3), SS(4), SS(5), SS(6), SS(7), SS(8), SS(9),
             L(0x28), L(0x29), L(0x2A), L(0x2B), L(0x2C), L(0x2D), L(0x2E), L(0x2F), L(0x30),
             L(0x31), L(0x32), L(0x33), L(0x34), L(0x35), L(0x36), L(0x37), L(0x38), L(0x39),

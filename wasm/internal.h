@@ -81,6 +81,8 @@ enum wasm_iop {
         IOP_SELECT_KAND = 0xD2,  /* k: i32.const k; i32.and; select */
         IOP_STORE32_KADD = 0xD3, /* k off: i32.const k; i32.add; i32.store off */
         IOP_MUL_LS_ADD = 0xD4,   /* y d: i32.mul; local.get y; i32.add; local.set d */
+        IOP_LOAD16U_L2 = 0xD5,   /* x off y off2: LOAD16U_L x off; LOAD16U_L y off2 */
+        IOP_LOAD16U_MUL = 0xD6,  /* x off y off2: the same; i32.mul */
         /* the compares 0x46..0x4F of two stack operands fused with br_if (SS + index) */
         IOP_BRC_SS = 0xE0,  /* target */
         IOP_BRCB_SS = 0xEA, /* target: to a loop header */

@@ -154,6 +154,8 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
         case IOP_LOAD32_CTS:
         case IOP_SETK_COPY:
         case IOP_LOAD32_LTB:
+        case IOP_LOAD16U_L2:
+        case IOP_LOAD16U_MUL:
         case IOP_COPY_BBL:
         case IOP_LOAD8U_BNT:
         case IOP_LKT_ADD_BB:
