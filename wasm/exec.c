@@ -106,34 +106,6 @@
                 NEXT(2);                \
         }
 
-/* local IMM(0) pushed, then local IMM(1) op IMM(2) */
-#define BINGLK(T, CONV, expr)           \
-        {                               \
-                T a = CONV(fp[IMM(1)]); \
-                T b = CONV(IMM(2));     \
-                sp[0] = fp[IMM(0)];     \
-                sp[1] = (expr);         \
-                sp += 2;                \
-                NEXT(4);                \
-        }
-/* (local IMM(0) op IMM(1)) & IMM(2), pushed */
-#define BINLKA(T, CONV, expr)               \
-        {                                   \
-                T a = CONV(fp[IMM(0)]);     \
-                T b = CONV(IMM(1));         \
-                *sp++ = U32(expr) & IMM(2); \
-                NEXT(4);                    \
-        }
-/* "local.tee x; i32.const k; op": the top goes to local IMM(0) and is replaced by top op k */
-#define BINTK(T, CONV, expr)          \
-        {                             \
-                uint64_t t_ = sp[-1]; \
-                fp[IMM(0)] = t_;      \
-                T a = CONV(t_);       \
-                T b = CONV(IMM(1));   \
-                sp[-1] = (expr);      \
-                NEXT(3);              \
-        }
 #define BINLK(T, CONV, expr)            \
         {                               \
                 T a = CONV(fp[IMM(0)]); \
@@ -186,27 +158,6 @@
                         goto back_edge;        \
                 }                              \
                 NEXT(n + 2);                   \
-        }
-
-/* compare-and-branch on the two top operands (popped), forward or to a loop header */
-#define BRCSS(T, CONV, expr)                           \
-        {                                              \
-                T b = CONV(sp[-1]);                    \
-                T a = CONV(sp[-2]);                    \
-                sp -= 2;                               \
-                pc = (expr) ? cbase + IMM(0) : pc + 2; \
-                JUMP();                                \
-        }
-#define BRCBSS(T, CONV, expr)                  \
-        {                                      \
-                T b = CONV(sp[-1]);            \
-                T a = CONV(sp[-2]);            \
-                sp -= 2;                       \
-                if (expr) {                    \
-                        head = cbase + IMM(0); \
-                        goto back_edge;        \
-                }                              \
-                NEXT(2);                       \
         }
 
 #define L(x) [x] = &&L_##x
@@ -377,21 +328,6 @@ L_BR_UNWIND : {
         }
         sp = base + IMM(0);
         pc = cbase + IMM(2);
-        JUMP();
-}
-L_BR_TABLE_L : {
-        uint32_t n = IMM(1), arity = IMM(2);
-        uint32_t i = U32(fp[IMM(0)]);
-        if (i > n) {
-                i = n;
-        }
-        const uint32_t *e = pc + 4 + 2 * i;
-        uint64_t *base = fp + e[1];
-        if (arity) {
-                base[0] = sp[-1];
-        }
-        sp = base + arity;
-        pc = cbase + e[0];
         JUMP();
 }
 L_BR_TABLE : {
@@ -584,52 +520,7 @@ L_COPY:
 L_SET_K:
         fp[IMM(1)] = IMM(0);
         NEXT(3);
-L_SETK_COPY:
-        fp[IMM(1)] = IMM(0);
-        fp[IMM(3)] = fp[IMM(2)];
-        NEXT(5);
-L_COPY_BBL:
-        fp[IMM(1)] = fp[IMM(0)];
-        if (!U32(fp[IMM(2)])) {
-                NEXT(5);
-        }
-        head = cbase + IMM(3);
-        goto back_edge;
-L_LKS_ADD2:
-        fp[IMM(2)] = U32(fp[IMM(0)] + IMM(1));
-        fp[IMM(5)] = U32(fp[IMM(3)] + IMM(4));
-        NEXT(7);
-L_LKT_ADD_BB : {
-        uint32_t v = U32(fp[IMM(0)] + IMM(1));
-        fp[IMM(2)] = v;
-        if (!v) {
-                NEXT(5);
-        }
-        head = cbase + IMM(3);
-        goto back_edge;
-}
-L_LKT_AND_BEQ : {
-        uint32_t v = U32(fp[IMM(0)]) & IMM(1);
-        fp[IMM(2)] = v;
-        pc = v == IMM(3) ? cbase + IMM(4) : pc + 6;
-        JUMP();
-}
-L_MUL_LS_ADD:
-        fp[IMM(1)] = U32(U32(sp[-2] * sp[-1]) + U32(fp[IMM(0)]));
-        sp -= 2;
-        NEXT(3);
-L_SELECT_KAND:
-        if (!(U32(sp[-1]) & IMM(0))) {
-                sp[-3] = sp[-2];
-        }
-        sp -= 2;
-        NEXT(2);
-L_COPY_T : {
-        uint64_t v = fp[IMM(0)];
-        fp[IMM(1)] = v;
-        *sp++ = v;
-        NEXT(3);
-}
+#include "wasm/exec_fused.inc"
 L_GLOBAL_GET:
         *sp++ = ci->globals[IMM(0)]->value;
         NEXT(2);
