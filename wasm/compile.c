@@ -92,7 +92,13 @@ static enum wasm_err op_br_table(struct cc *c)
         uint8_t type = 0;
         for (uint32_t pass = 0; pass < 2; pass++) {
                 c->r = save;
-                if (pass == 1) {
+                if (pass == 1 && c->live && c->barrier != c->n && c->n >= 2 &&
+                    c->last_op + 2 == c->n && c->code[c->last_op] == IOP_LOCAL_GET) {
+                        /* local.get x; br_table: the index comes from the local */
+                        c->code[c->last_op] = IOP_BR_TABLE_L;
+                        wasm_emit(c, n);
+                        wasm_emit(c, type ? 1 : 0);
+                } else if (pass == 1) {
                         wasm_emit_op(c, IOP_BR_TABLE);
                         wasm_emit(c, n);
                         wasm_emit(c, type ? 1 : 0);
@@ -178,7 +184,7 @@ static enum wasm_err op_misc(struct cc *c, uint8_t op, const struct wasm_functyp
                 x = c->n;
                 if (op == 0x03) {
                         wasm_emit_segment(c);
-                        c->barrier = c->n;
+                        c->barrier = c->label = c->n;
                 }
                 cc_push_ctl(c, op == 0x02 ? K_BLOCK : K_LOOP, ty);
                 c->cs[c->cn - 1].loop_pc = x;
@@ -275,6 +281,12 @@ static enum wasm_err op_misc(struct cc *c, uint8_t op, const struct wasm_functyp
                 TRY(cc_pop(c, ANY, &ty));
                 TRY(cc_pop(c, ty, &ty2));
                 cc_push(c, ty == ANY ? ty2 : ty);
+                if (c->live && c->barrier != c->n && c->n >= 2 && c->last_op + 2 == c->n &&
+                    c->code[c->last_op] == IOP_FUSE_K + 3) {
+                        c->code[c->last_op] = IOP_SELECT_KAND; /* i32.const k; i32.and; select */
+                        c->barrier = c->n;
+                        return WASM_OK;
+                }
                 wasm_emit_op(c, IOP_SELECT);
                 return WASM_OK;
         case 0x20:

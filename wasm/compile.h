@@ -36,9 +36,11 @@ struct cc {
         uint8_t *ltypes;
         uint32_t nlocals; /* params + locals */
         uint32_t fuel_site, fuel_n;
-        uint32_t last_op; /* start of the last emitted instruction */
-        uint32_t prev_op; /* start of the one before */
-        uint32_t barrier; /* a branch lands here: no fusion across it */
+        uint32_t last_op;  /* start of the last emitted instruction */
+        uint32_t prev_op;  /* start of the one before */
+        uint32_t prev2_op; /* and of the one before that */
+        uint32_t barrier;  /* a branch lands here: no fusion across it */
+        uint32_t label;    /* the latest position a branch really lands on (barrier may be later) */
 };
 
 static inline uint32_t label_arity(const struct ctl *t)

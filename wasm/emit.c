@@ -21,6 +21,7 @@ void wasm_emit(struct cc *c, uint32_t w)
 void wasm_emit_op(struct cc *c, uint32_t op)
 {
         if (c->live) {
+                c->prev2_op = c->prev_op;
                 c->prev_op = c->last_op;
                 c->last_op = c->n;
                 wasm_emit(c, op);
@@ -44,7 +45,7 @@ void wasm_emit_segment(struct cc *c)
 
 void wasm_emit_patch(struct cc *c, uint32_t head, uint32_t target)
 {
-        c->barrier = target;
+        c->barrier = c->label = target;
         while (head) {
                 uint32_t idx = head - 1;
                 head = c->code[idx];
@@ -93,6 +94,23 @@ static bool fuse_compare_branch(struct cc *c, struct ctl *t)
                                              {IOP_FUSE_LK, IOP_BRC_LK, IOP_BRCB_LK, 3},
                                              {IOP_FUSE_LL, IOP_BRC_LL, IOP_BRCB_LL, 3}};
         int back = t->kind == K_LOOP ? 2 : 1;
+        if (op >= 0x46 && op <= 0x4F && at + 1 == c->n) {
+                c->code[at] = (back == 2 ? IOP_BRCB_SS : IOP_BRC_SS) + (op - 0x46);
+                wasm_emit_target(c, t);
+                c->barrier = c->n;
+                return true;
+        }
+        if (back == 1 && op == IOP_FUSE_K + 9 && at + 2 == c->n && c->prev_op + 4 == at &&
+            c->code[c->prev_op] == IOP_FUSE_LKT + 3 && c->label != at) {
+                /* "local.get x; i32.const k; i32.and; local.tee d; i32.const j; i32.eq; br_if" */
+                c->code[c->prev_op] = IOP_LKT_AND_BEQ;
+                c->code[at] = c->code[at + 1];
+                c->n = at + 1;
+                c->last_op = c->prev_op;
+                wasm_emit_target(c, t);
+                c->barrier = c->n;
+                return true;
+        }
         for (int i = 0; i < 4; i++) {
                 if (op >= forms[i][0] + 9 && op < forms[i][0] + WASM_NFUSABLE &&
                     at + forms[i][3] == c->n) {
@@ -111,12 +129,49 @@ static bool fuse_compare_branch(struct cc *c, struct ctl *t)
  */
 static bool fuse_local_branch(struct cc *c, struct ctl *t)
 {
-        if (!c->live || c->barrier == c->n || c->n < 2) {
+        if (!c->live || c->label == c->n || c->n < 2) {
                 return false;
         }
         uint32_t at = c->last_op, op = c->code[at];
+        if (t->kind == K_LOOP && op == IOP_LOAD32_LT && at + 4 == c->n) {
+                /* "local.get x; i32.load; local.tee d; br_if loop" */
+                c->code[at] = IOP_LOAD32_LTB;
+                wasm_emit_target(c, t);
+                c->barrier = c->n;
+                return true;
+        }
+        if (t->kind == K_LOOP && op == IOP_FUSE_LKT && at + 4 == c->n) {
+                /* "local.get x; i32.const k; i32.add; local.tee d; br_if loop" */
+                c->code[at] = IOP_LKT_ADD_BB;
+                wasm_emit_target(c, t);
+                c->barrier = c->n;
+                return true;
+        }
+        if (c->barrier == c->n) {
+                return false;
+        }
+        if (t->kind == K_LOOP && at + 2 == c->n && op == IOP_LOCAL_GET && c->prev_op + 3 == at &&
+            c->code[c->prev_op] == IOP_COPY && c->label != at) {
+                /* "local.get x; local.set d; local.get y; br_if loop" */
+                c->code[c->prev_op] = IOP_COPY_BBL;
+                c->code[at] = c->code[at + 1];
+                c->n = at + 1;
+                c->last_op = c->prev_op;
+                wasm_emit_target(c, t);
+                c->barrier = c->n;
+                return true;
+        }
         if (t->kind == K_LOOP && at + 2 == c->n && (op == IOP_LOCAL_GET || op == IOP_LOCAL_TEE)) {
                 c->code[at] = op == IOP_LOCAL_GET ? IOP_BR_IF_BACK_L : IOP_BR_IF_BACK_T;
+        } else if (t->kind != K_LOOP && op == 0x45 && at + 1 == c->n && c->prev_op + 2 == at &&
+                   c->code[c->prev_op] == IOP_LOCAL_TEE && c->barrier <= c->prev_op &&
+                   c->prev2_op + 3 == c->prev_op && c->code[c->prev2_op] == IOP_LOAD8U_L &&
+                   c->label != c->prev_op) {
+                /* "local.get x; i32.load8_u; local.tee d; i32.eqz; br_if" */
+                c->code[c->prev2_op] = IOP_LOAD8U_BNT;
+                c->code[c->prev_op] = c->code[c->prev_op + 1];
+                c->n = c->prev_op + 1;
+                c->last_op = c->prev2_op;
         } else if (t->kind != K_LOOP && op == 0x45 && at + 1 == c->n && c->prev_op + 2 == at &&
                    c->code[c->prev_op] == IOP_LOCAL_TEE && c->barrier <= c->prev_op) {
                 c->code[c->prev_op] = IOP_BR_IF_NOT_T;
@@ -168,6 +223,11 @@ void wasm_emit_numeric(struct cc *c, uint8_t op)
         }
         if (k >= 0 && c->live && c->barrier != c->n && c->n > 0) {
                 uint32_t at = c->last_op, prev = c->code[at];
+                if (op == 0x6C && prev == IOP_LOAD16U_L2 && at + 5 == c->n) {
+                        c->code[at] = IOP_LOAD16U_MUL;
+                        c->barrier = c->n;
+                        return;
+                }
                 if (at + 2 == c->n && prev == IOP_CONST32 && c->prev_op + 2 == at &&
                     c->code[c->prev_op] == IOP_LOCAL_GET && c->barrier <= c->prev_op) {
                         /* local.get x; i32.const k; op */
@@ -175,7 +235,43 @@ void wasm_emit_numeric(struct cc *c, uint8_t op)
                         c->code[at] = IOP_FUSE_LK + (uint32_t)k;
                         c->code[at + 2] = c->code[at + 3];
                         c->n = at + 3;
-                        c->last_op = c->prev_op = at; /* may still take a load or a local */
+                        c->last_op = at; /* may still take a load or a local */
+                        c->prev_op = c->prev2_op;
+                        return;
+                }
+                if (k < WASM_NARITH && at + 2 == c->n && prev == IOP_CONST32 &&
+                    c->prev_op + 3 == at && c->code[c->prev_op] == IOP_LOCAL_GET2 &&
+                    c->barrier <= c->prev_op) {
+                        /* "local.get a; local.get b; i32.const k; op" */
+                        at = c->prev_op;
+                        c->code[at] = IOP_FUSE_GLK + (uint32_t)k;
+                        c->code[at + 3] = c->code[at + 4];
+                        c->n = at + 4;
+                        c->last_op = at;
+                        c->prev_op = c->prev2_op;
+                        return;
+                }
+                if (k == 3 && at + 2 == c->n && prev == IOP_CONST32 && c->prev_op + 3 == at &&
+                    c->code[c->prev_op] >= IOP_FUSE_LK &&
+                    c->code[c->prev_op] < IOP_FUSE_LK + WASM_NARITH && c->barrier <= c->prev_op) {
+                        /* "local.get x; i32.const k; op; i32.const m; i32.and" */
+                        at = c->prev_op;
+                        c->code[at] += IOP_FUSE_LKA - IOP_FUSE_LK;
+                        c->code[at + 3] = c->code[at + 4];
+                        c->n = at + 4;
+                        c->last_op = at;
+                        c->prev_op = c->prev2_op;
+                        return;
+                }
+                if (k < WASM_NARITH && at + 2 == c->n && prev == IOP_CONST32 &&
+                    c->prev_op + 2 == at && c->code[c->prev_op] == IOP_LOCAL_TEE &&
+                    c->barrier <= c->prev_op) {
+                        /* local.tee x; i32.const k; op (arithmetic: compares keep BRC forms) */
+                        at = c->prev_op;
+                        c->code[at] = IOP_FUSE_TK + (uint32_t)k;
+                        c->code[at + 2] = c->code[at + 3];
+                        c->n = at + 3;
+                        c->last_op = at;
                         return;
                 }
                 if (at + 2 == c->n && (prev == IOP_CONST32 || prev == IOP_LOCAL_GET)) {
@@ -197,8 +293,32 @@ void wasm_emit_load(struct cc *c, uint8_t op, uint32_t offset)
 {
         if (c->live && c->barrier != c->n && c->n > 0) {
                 uint32_t at = c->last_op, prev = c->code[at];
+                if (op >= 0x2C && op <= 0x2F && prev == IOP_LOAD32_L && at + 3 == c->n) {
+                        /* "local.get x; i32.load off; i32.load8/16 off2" */
+                        c->code[at] = IOP_LOAD8S_PL + (op - 0x2Cu);
+                        wasm_emit(c, offset);
+                        c->barrier = c->n;
+                        return;
+                }
+                if (op == 0x2F && prev == IOP_LOCAL_GET && at + 2 == c->n && c->prev_op + 3 == at &&
+                    c->code[c->prev_op] == IOP_LOAD16U_L && c->label != at) {
+                        /* two "local.get; i32.load16_u" in a row */
+                        c->code[c->prev_op] = IOP_LOAD16U_L2;
+                        c->code[at] = c->code[at + 1];
+                        c->n = at + 1;
+                        wasm_emit(c, offset);
+                        c->last_op = c->prev_op;
+                        c->prev_op = c->prev2_op;
+                        return;
+                }
                 if (op >= 0x2C && op <= 0x2F && prev == IOP_LOCAL_GET && at + 2 == c->n) {
                         c->code[at] = IOP_LOAD8S_L + (op - 0x2Cu);
+                        wasm_emit(c, offset);
+                        c->barrier = c->n;
+                        return;
+                }
+                if (op == 0x36 && prev == IOP_FUSE_K && at + 2 == c->n) {
+                        c->code[at] = IOP_STORE32_KADD; /* i32.const k; i32.add; i32.store */
                         wasm_emit(c, offset);
                         c->barrier = c->n;
                         return;
@@ -212,6 +332,11 @@ void wasm_emit_load(struct cc *c, uint8_t op, uint32_t offset)
         }
         if (op == 0x28 && c->live && c->barrier != c->n && c->n > 0) {
                 uint32_t at = c->last_op, prev = c->code[at];
+                if (prev == IOP_COPY_T && at + 3 == c->n) {
+                        c->code[at] = IOP_LOAD32_CT;
+                        wasm_emit(c, offset); /* may still take a local.set */
+                        return;
+                }
                 uint32_t len = (prev == IOP_FUSE_LK) ? 3 : 2;
                 if (at + len == c->n &&
                     (prev == IOP_FUSE_K || prev == IOP_LOCAL_GET || prev == IOP_FUSE_LK)) {
@@ -240,6 +365,28 @@ bool wasm_emit_fuse_dest(struct cc *c, uint32_t local, bool tee)
                                              {IOP_FUSE_LK, IOP_FUSE_LKS, IOP_FUSE_LKT, 3},
                                              {IOP_FUSE_LL, IOP_FUSE_LLS, IOP_FUSE_LLT, 3}};
         uint32_t at = c->last_op, op = c->code[at];
+        if (tee && op == IOP_LOCAL_GET && at + 2 == c->n) {
+                c->code[at] = IOP_COPY_T; /* may still take an i32.load */
+                wasm_emit(c, local);
+                return true;
+        }
+        if (!tee && op == IOP_LOAD32_CT && at + 4 == c->n) {
+                c->code[at] = IOP_LOAD32_CTS;
+                wasm_emit(c, local);
+                c->barrier = c->n;
+                return true;
+        }
+        if (!tee && op == IOP_LOCAL_GET && at + 2 == c->n && c->prev_op + 3 == at &&
+            c->code[c->prev_op] == IOP_SET_K && c->label != at) {
+                /* "i32.const k; local.set d; local.get x; local.set e" */
+                c->code[c->prev_op] = IOP_SETK_COPY;
+                c->code[at] = c->code[at + 1];
+                c->n = at + 1;
+                wasm_emit(c, local);
+                c->last_op = c->prev_op;
+                c->barrier = c->n;
+                return true;
+        }
         if (!tee && (op == IOP_LOCAL_GET || op == IOP_CONST32 || op == 0x28) && at + 2 == c->n) {
                 c->code[at] = op == IOP_LOCAL_GET ? IOP_COPY
                               : op == 0x28        ? IOP_LOAD32_S
@@ -251,6 +398,29 @@ bool wasm_emit_fuse_dest(struct cc *c, uint32_t local, bool tee)
         if (op == IOP_LOAD32_L && at + 3 == c->n) {
                 c->code[at] = tee ? IOP_LOAD32_LT : IOP_LOAD32_LS;
                 wasm_emit(c, local);
+                c->barrier = c->n;
+                return true;
+        }
+        if (!tee && op == IOP_FUSE_L && at + 2 == c->n && c->prev_op + 1 == at &&
+            c->code[c->prev_op] == 0x6C && c->label != at) {
+                /* "i32.mul; local.get y; i32.add; local.set d" */
+                c->code[c->prev_op] = IOP_MUL_LS_ADD;
+                c->code[at] = c->code[at + 1];
+                c->n = at + 1;
+                wasm_emit(c, local);
+                c->last_op = c->prev_op;
+                c->barrier = c->n;
+                return true;
+        }
+        if (!tee && op == IOP_FUSE_LK && at + 3 == c->n && c->prev_op + 4 == at &&
+            c->code[c->prev_op] == IOP_FUSE_LKS && c->label != at) {
+                /* two "local.get x; i32.const k; i32.add; local.set d" in a row */
+                c->code[c->prev_op] = IOP_LKS_ADD2;
+                c->code[at] = c->code[at + 1];
+                c->code[at + 1] = c->code[at + 2];
+                c->n = at + 2;
+                wasm_emit(c, local);
+                c->last_op = c->prev_op;
                 c->barrier = c->n;
                 return true;
         }

@@ -161,6 +161,10 @@
         }
 
 #define L(x) [x] = &&L_##x
+#define TKS(i)                                                          \
+        [IOP_FUSE_TK + i] = &&L_TK##i, [IOP_FUSE_LKA + i] = &&L_LKA##i, \
+                       [IOP_FUSE_GLK + i] = &&L_GLK##i
+#define SS(i) [IOP_BRC_SS + i] = &&L_BSS##i, [IOP_BRCB_SS + i] = &&L_BBSS##i
 
 enum wasm_status wasm_exec(struct wasm_instance *ti)
 {
@@ -196,6 +200,18 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
             [IOP_BR_IF_BACK_T] = &&L_BR_IF_BACK_T, [IOP_BR_IF_NOT_T] = &&L_BR_IF_NOT_T,
             [IOP_LOAD32_S] = &&L_LOAD32_S, [IOP_LOAD32_LS] = &&L_LOAD32_LS,
             [IOP_LOAD32_LT] = &&L_LOAD32_LT, [IOP_CALL_LOCAL] = &&L_CALL_LOCAL,
+            [IOP_COPY_T] = &&L_COPY_T, [IOP_LOAD32_CT] = &&L_LOAD32_CT,
+            [IOP_LOAD32_CTS] = &&L_LOAD32_CTS, [IOP_SETK_COPY] = &&L_SETK_COPY,
+            [IOP_BR_TABLE_L] = &&L_BR_TABLE_L, [IOP_LOAD32_LTB] = &&L_LOAD32_LTB,
+            [IOP_COPY_BBL] = &&L_COPY_BBL, [IOP_LKS_ADD2] = &&L_LKS_ADD2,
+            [IOP_LOAD8U_BNT] = &&L_LOAD8U_BNT,
+            [IOP_LOAD8S_PL] = &&L_LOAD8S_PL, [IOP_LOAD8U_PL] = &&L_LOAD8U_PL,
+            [IOP_LOAD16S_PL] = &&L_LOAD16S_PL, [IOP_LOAD16U_PL] = &&L_LOAD16U_PL,
+            [IOP_LKT_ADD_BB] = &&L_LKT_ADD_BB,
+            [IOP_LKT_AND_BEQ] = &&L_LKT_AND_BEQ, [IOP_SELECT_KAND] = &&L_SELECT_KAND,
+            [IOP_STORE32_KADD] = &&L_STORE32_KADD, [IOP_MUL_LS_ADD] = &&L_MUL_LS_ADD,
+            [IOP_LOAD16U_L2] = &&L_LOAD16U_L2, [IOP_LOAD16U_MUL] = &&L_LOAD16U_MUL,
+            SS(0), SS(1), SS(2), SS(3), SS(4), SS(5), SS(6), SS(7), SS(8), SS(9),
             L(0x28), L(0x29), L(0x2A), L(0x2B), L(0x2C), L(0x2D), L(0x2E), L(0x2F), L(0x30),
             L(0x31), L(0x32), L(0x33), L(0x34), L(0x35), L(0x36), L(0x37), L(0x38), L(0x39),
             L(0x3A), L(0x3B), L(0x3C), L(0x3D), L(0x3E), L(0x45), L(0x46), L(0x47), L(0x48),
@@ -220,10 +236,13 @@ enum wasm_status wasm_exec(struct wasm_instance *ti)
             BRCS(9),
             DESTS(0), DESTS(1), DESTS(2), DESTS(3), DESTS(4), DESTS(5), DESTS(6), DESTS(7),
             DESTS(8),
+            TKS(0), TKS(1), TKS(2), TKS(3), TKS(4), TKS(5), TKS(6), TKS(7), TKS(8),
         };
 #undef FUSED
 #undef BRCS
 #undef DESTS
+#undef TKS
+#undef SS
         /* clang-format on */
         /*
          * Only what the hot handlers use lives in locals, so that both compilers can keep it all
@@ -501,6 +520,7 @@ L_COPY:
 L_SET_K:
         fp[IMM(1)] = IMM(0);
         NEXT(3);
+#include "wasm/exec_fused.inc"
 L_GLOBAL_GET:
         *sp++ = ci->globals[IMM(0)]->value;
         NEXT(2);

@@ -62,6 +62,30 @@ enum wasm_iop {
         IOP_LOAD32_LS = 0xC0,  /* x off d: local.get x; i32.load off; local.set d */
         IOP_LOAD32_LT = 0xC1,  /* x off d: the same with local.tee d */
         IOP_CALL_LOCAL = 0xC2, /* function index: a call of a function defined in this module */
+        IOP_COPY_T = 0xC3,     /* x d: local.get x; local.tee d */
+        IOP_LOAD32_CT = 0xC4,  /* x d off: local.get x; local.tee d; i32.load off */
+        IOP_LOAD32_CTS = 0xC5, /* x d off e: the same; local.set e */
+        IOP_SETK_COPY = 0xC6,  /* k d x e: local d = k; local e = local x */
+        IOP_BR_TABLE_L = 0xC7, /* x n arity (target height) x (n+1): the index from local x */
+        IOP_LOAD32_LTB = 0xC8, /* x off d target: LOAD32_LT; br_if (loop) */
+        IOP_COPY_BBL = 0xC9,   /* x d y target: COPY x d; BR_IF_BACK_L y target */
+        IOP_LKS_ADD2 = 0xCA,   /* x k d y j e: local d = local x + k; local e = local y + j */
+        IOP_LOAD8U_BNT = 0xCB, /* x off d target: LOAD8U_L x off; BR_IF_NOT_T d target */
+        /* i32.load8_s/8_u/16_s/16_u at the address loaded from local x: x off off2 */
+        IOP_LOAD8S_PL = 0xCC,
+        IOP_LOAD8U_PL = 0xCD,
+        IOP_LOAD16S_PL = 0xCE,
+        IOP_LOAD16U_PL = 0xCF,
+        IOP_LKT_ADD_BB = 0xD0,   /* x k d target: LKT_add x k d; br_if (loop) */
+        IOP_LKT_AND_BEQ = 0xD1,  /* x k d j target: LKT_and x k d; BRC_K eq j target */
+        IOP_SELECT_KAND = 0xD2,  /* k: i32.const k; i32.and; select */
+        IOP_STORE32_KADD = 0xD3, /* k off: i32.const k; i32.add; i32.store off */
+        IOP_MUL_LS_ADD = 0xD4,   /* y d: i32.mul; local.get y; i32.add; local.set d */
+        IOP_LOAD16U_L2 = 0xD5,   /* x off y off2: LOAD16U_L x off; LOAD16U_L y off2 */
+        IOP_LOAD16U_MUL = 0xD6,  /* x off y off2: the same; i32.mul */
+        /* the compares 0x46..0x4F of two stack operands fused with br_if (SS + index) */
+        IOP_BRC_SS = 0xE0,  /* target */
+        IOP_BRCB_SS = 0xEA, /* target: to a loop header */
         /* 0x28..0x3E loads/stores (offset), 0x45..0xBF numerics: WebAssembly numbering */
         /*
          * i32 binary operators whose right operand is an immediate (K: "i32.const k; op") or a
@@ -94,7 +118,13 @@ enum wasm_iop {
         IOP_BRCB_L = 0x250,
         IOP_BRCB_LK = 0x260,
         IOP_BRCB_LL = 0x270,
-        IOP_COUNT = 0x280,
+        /* "local.tee x; i32.const k; op" (the arithmetic ops): x k: local x = top, top op= k */
+        IOP_FUSE_TK = 0x280,
+        /* "local.get x; i32.const k; op; i32.const m; i32.and" (arithmetic op): x k m */
+        IOP_FUSE_LKA = 0x290,
+        /* "local.get a; local.get b; i32.const k; op" (arithmetic op): a b k */
+        IOP_FUSE_GLK = 0x2A0,
+        IOP_COUNT = 0x2B0,
 };
 
 /* The i32 binary operators that have K and L forms, in index order. */

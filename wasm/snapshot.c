@@ -81,13 +81,21 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
                 return 2;
         }
         if ((op >= IOP_FUSE_LK && op < IOP_FUSE_LK + WASM_NFUSABLE) ||
-            (op >= IOP_FUSE_LL && op < IOP_FUSE_LL + WASM_NFUSABLE)) {
+            (op >= IOP_FUSE_LL && op < IOP_FUSE_LL + WASM_NFUSABLE) ||
+            (op >= IOP_FUSE_TK && op < IOP_FUSE_TK + WASM_NARITH)) {
                 return 3;
         }
         if (op >= IOP_FUSE_KS && op < IOP_FUSE_LLT + 16 && (op & 0xF) < WASM_NARITH) {
                 /* S/T forms: the K/L or LK/LL immediates, then the destination */
                 uint32_t form = (op - IOP_FUSE_KS) >> 4; /* KS LS LKS LLS KT LT LKT LLT */
                 return (form & 3) < 2 ? 3 : 4;
+        }
+        if ((op >= IOP_FUSE_LKA && op < IOP_FUSE_LKA + WASM_NARITH) ||
+            (op >= IOP_FUSE_GLK && op < IOP_FUSE_GLK + WASM_NARITH)) {
+                return 4;
+        }
+        if (op >= IOP_BRC_SS && op < IOP_BRCB_SS + 10) {
+                return 2;
         }
         if ((op >= IOP_BRC_K && op < IOP_BRC_K + 10) || (op >= IOP_BRC_L && op < IOP_BRC_L + 10) ||
             (op >= IOP_BRCB_K && op < IOP_BRCB_K + 10) ||
@@ -101,6 +109,13 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
                 return 4;
         }
         switch (op) {
+        case IOP_SELECT_KAND:
+                return 2;
+        case IOP_STORE32_KADD:
+        case IOP_MUL_LS_ADD:
+                return 3;
+        case IOP_LKT_AND_BEQ:
+                return 6;
         case IOP_UNREACHABLE:
         case IOP_DROP:
         case IOP_SELECT:
@@ -124,14 +139,33 @@ static uint32_t insn_len(const uint32_t *code, uint32_t pos, uint32_t ncode)
         case IOP_BR_IF_BACK_T:
         case IOP_BR_IF_NOT_T:
         case IOP_LOAD32_S:
+        case IOP_COPY_T:
                 return 3;
         case IOP_LOAD32_LK:
         case IOP_STORE32_LL:
         case IOP_LOAD32_LS:
         case IOP_LOAD32_LT:
+        case IOP_LOAD32_CT:
+        case IOP_LOAD8S_PL:
+        case IOP_LOAD8U_PL:
+        case IOP_LOAD16S_PL:
+        case IOP_LOAD16U_PL:
                 return 4;
+        case IOP_LOAD32_CTS:
+        case IOP_SETK_COPY:
+        case IOP_LOAD32_LTB:
+        case IOP_LOAD16U_L2:
+        case IOP_LOAD16U_MUL:
+        case IOP_COPY_BBL:
+        case IOP_LOAD8U_BNT:
+        case IOP_LKT_ADD_BB:
+                return 5;
+        case IOP_LKS_ADD2:
+                return 7;
         case IOP_BR_TABLE:
                 return pos + 1 < ncode ? 3 + 2 * (code[pos + 1] + 1) : 0;
+        case IOP_BR_TABLE_L:
+                return pos + 2 < ncode ? 4 + 2 * (code[pos + 2] + 1) : 0;
         case IOP_FUEL:
         case IOP_BR:
         case IOP_BR_IF:
