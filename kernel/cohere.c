@@ -360,16 +360,9 @@ static int16_t place_now[COHERENCE_MAX_NODES];
 static char place_log[PLACE_LOG][256]; /* the last moves, as the console said them */
 /* Each partition's CPU need in the last epoch, bp of a CPU (sched_partition_need). */
 static uint32_t place_need[PART_MAX + 1];
-/* Yield hypercalls per partition: this epoch so far, and the last epoch's. */
-static uint32_t guest_yields[PART_MAX + 1];
+/* Yield hypercalls per partition: its vCPUs' counts at the last epoch, and that epoch's. */
+static uint64_t yields_seen[PART_MAX + 1];
 static uint32_t place_yields[PART_MAX + 1];
-
-void cohere_guest_yield(uint32_t partition)
-{
-        if (partition <= PART_MAX) {
-                __atomic_fetch_add(&guest_yields[partition], 1, __ATOMIC_RELAXED);
-        }
-}
 static uint32_t place_logged;
 
 /* Doorbell messages per placement mode since it was last chosen: all, and remote ones. */
@@ -453,7 +446,14 @@ static void cohere_place(struct sched *s)
         for (uint32_t id = 1; id <= part_count() && id <= PART_MAX; id++) {
                 uint64_t run = 0, wait = 0, len = 0;
                 (void)sched_partition_need(s, id, &run, &wait, &len);
-                place_yields[id] = __atomic_exchange_n(&guest_yields[id], 0, __ATOMIC_RELAXED);
+                const struct partition *p = part_get(id);
+                uint64_t yields = 0;
+                for (unsigned i = 0; p != NULL && i < p->nr_vcpus; i++) {
+                        yields += __atomic_load_n(&p->vcpus[i].yields, __ATOMIC_RELAXED);
+                }
+                uint64_t d = yields - yields_seen[id];
+                yields_seen[id] = yields;
+                place_yields[id] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
                 if (place_yields[id] >= COHERE_ELASTIC_YIELDS) {
                         run = 0;
                 }

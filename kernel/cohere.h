@@ -35,9 +35,6 @@ struct coherence_mincut *cohere_work(void);
 /* A doorbell from `from` to `to` for `messages` messages: counted as crossing CPUs or not
  * (this CPU against the CPU the receiver's partition is queued on), per placement mode. */
 void cohere_count_send(uint32_t from, uint32_t to, uint32_t messages);
-/* A guest asked to yield (the yield hypercall): counted per epoch; a partition that does it
- * COHERE_ELASTIC_YIELDS times an epoch spins on something, so its CPU time is elastic. */
-void cohere_guest_yield(uint32_t partition);
 /* The last epoch's round of cuts did not fit its budget (DC-2): the scheduler runs degraded. */
 bool cohere_over_budget(void);
 #else
@@ -50,10 +47,6 @@ static inline void cohere_set_agent_group(uint32_t (*group)(uint32_t principal))
         (void)group;
 }
 static inline void cohere_init(void) {}
-static inline void cohere_guest_yield(uint32_t partition)
-{
-        (void)partition;
-}
 static inline void cohere_count_send(uint32_t from, uint32_t to, uint32_t messages)
 {
         (void)from, (void)to, (void)messages;

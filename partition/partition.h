@@ -176,6 +176,7 @@ struct vcpu {
         uint64_t virqs;            /* virtual interrupts delivered into list registers */
         /* Traps to EL2 by kind; written only by the CPU running this vCPU (no lock). */
         uint64_t exits[VCPU_EXIT_KINDS];
+        uint64_t yields; /* yield hypercalls (kernel/guest.c; only its own CPU writes it) */
 };
 
 struct partition {
