@@ -79,15 +79,18 @@ enum vdev_result ipc_doorbell_abort(struct partition *p, struct arch_regs *regs,
         enum edge_mmio r = offset + a.width <= EDGE_DB_SIZE
                                ? edge_mmio(p->id, offset, a.width, a.write, &value, &rang, &d)
                                : EDGE_MMIO_OFFSET;
-        if (r != EDGE_MMIO_OK) {
-                /* Refused: witnessed at once (the budget folds a flood of them), a read gives
-                 * all ones, a write is dropped; the guest goes on. */
+        if (r != EDGE_MMIO_OK && gate_denial_admit(p->id, WK_COMM_SEND)) {
+                /* Refused: witnessed at once, on the gate's denial budget (a flood is counted
+                 * into the epoch's WK_WIT_FOLDED); a read gives all ones, a write is dropped
+                 * and the guest goes on. */
                 witness_emit(&(struct witness_event){
                     .kind = WK_COMM_SEND,
                     .flags = WITNESS_F_DENIED,
                     .actor = p->id,
                     .target = ipa,
                     .payload = (uint64_t)r | (uint64_t)a.width << 32 | (uint64_t)a.write << 40});
+        }
+        if (r != EDGE_MMIO_OK) {
                 rang = false;
         }
         if (rang) {
