@@ -210,6 +210,11 @@ uint64_t gate_ticket(uint32_t caller)
         return proof_ticket_issue(caller, gate.clock());
 }
 
+bool gate_denial_admit(uint32_t caller, uint16_t kind)
+{
+        return budget == NULL || witness_budget_admit(budget, caller, kind);
+}
+
 uint64_t gate_denials_folded(void)
 {
         return budget != NULL ? budget->total_folded : 0;

@@ -187,6 +187,10 @@ enum gate_check gate_init(const struct gate_entry *table, size_t count, uint64_t
  */
 void gate_set_budget(struct witness_budget *b);
 void gate_epoch(void);
+/* A refusal made outside the gate (a doorbell-page access, kernel/ipc.c) on the same budget:
+ * true when it is to be witnessed in full now, false when it is counted into the epoch's
+ * WK_WIT_FOLDED instead. */
+bool gate_denial_admit(uint32_t caller, uint16_t kind);
 uint64_t gate_denials_folded(void);
 
 /* A ticket for the caller's next P2 request (its nonce, x6), stamped with the gate's clock:

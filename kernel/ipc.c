@@ -32,6 +32,26 @@ static uint32_t edge_of(const struct gate_ctx *ctx)
         return ctx->cap.object_ref < EDGE_MAX ? (uint32_t)ctx->cap.object_ref : EDGE_MAX;
 }
 
+/* What a doorbell of caller asks for: the traffic counted, the peer's interrupt raised, a
+ * waiting vCPU or agent woken. */
+static void rung(uint32_t caller, const struct edge_doorbell *d)
+{
+        const struct edge *ed = edge_get(d->edge);
+
+        if (ed != NULL) { /* remote traffic (make bench): sender's CPU vs receiver's */
+                cohere_count_send(caller, ed->end[ed->end[0] == caller], d->messages);
+        }
+        if (d->irq_vcpu != NULL) {
+                virq_raise(d->irq_vcpu, d->vintid);
+        }
+        if (d->woken != NULL) {
+                run_vcpu_woken(d->woken);
+        }
+        if (d->agent_woken != 0 && end_waker != NULL) {
+                end_waker(d->agent_woken);
+        }
+}
+
 int32_t ipc_hc_notify(struct gate_ctx *ctx)
 {
         struct edge_doorbell d;
@@ -40,21 +60,47 @@ int32_t ipc_hc_notify(struct gate_ctx *ctx)
         if (e != PART_OK) {
                 return gate_status_from_part(e);
         }
-        const struct edge *ed = edge_get(d.edge);
-        if (ed != NULL) { /* remote traffic (make bench): sender's CPU vs receiver's */
-                cohere_count_send(ctx->call->caller, ed->end[ed->end[0] == ctx->call->caller],
-                                  d.messages);
-        }
-        if (d.irq_vcpu != NULL) {
-                virq_raise(d.irq_vcpu, d.vintid);
-        }
-        if (d.woken != NULL) {
-                run_vcpu_woken(d.woken);
-        }
-        if (d.agent_woken != 0 && end_waker != NULL) {
-                end_waker(d.agent_woken);
-        }
+        rung(ctx->call->caller, &d);
         return GATE_OK; /* witnessed in the epoch's summary of the edge (ipc_epoch) */
+}
+
+enum vdev_result ipc_doorbell_abort(struct partition *p, struct arch_regs *regs, uint64_t esr,
+                                    uint64_t ipa)
+{
+        struct arch_mmio_access a;
+
+        if (!arch_mmio_decode(esr, &a)) {
+                return VDEV_UNDECODABLE; /* the caller faults it, witnessed with the ESR */
+        }
+        uint64_t offset = ipa - EDGE_DB_IPA;
+        uint32_t value = 0;
+        bool rang;
+        struct edge_doorbell d;
+        enum edge_mmio r = offset + a.width <= EDGE_DB_SIZE
+                               ? edge_mmio(p->id, offset, a.width, a.write, &value, &rang, &d)
+                               : EDGE_MMIO_OFFSET;
+        if (r != EDGE_MMIO_OK && gate_denial_admit(p->id, WK_COMM_SEND)) {
+                /* Refused: witnessed at once, on the gate's denial budget (a flood is counted
+                 * into the epoch's WK_WIT_FOLDED); a read gives all ones, a write is dropped
+                 * and the guest goes on. */
+                witness_emit(&(struct witness_event){
+                    .kind = WK_COMM_SEND,
+                    .flags = WITNESS_F_DENIED,
+                    .actor = p->id,
+                    .target = ipa,
+                    .payload = (uint64_t)r | (uint64_t)a.width << 32 | (uint64_t)a.write << 40});
+        }
+        if (r != EDGE_MMIO_OK) {
+                rang = false;
+        }
+        if (rang) {
+                rung(p->id, &d); /* witnessed in the epoch's summary, as EDGE_NOTIFY is */
+        }
+        if (!a.write && a.reg != 31) {
+                regs->x[a.reg] = arch_mmio_load_value(&a, r == EDGE_MMIO_OK ? value : ~0ULL);
+        }
+        regs->elr += 4; /* IL = 1: a 32-bit instruction */
+        return VDEV_DONE;
 }
 
 int32_t ipc_hc_wait(struct gate_ctx *ctx)

@@ -12,6 +12,7 @@
 
 #include "kernel/gate.h"
 #include "partition/edge.h"
+#include "partition/vdev.h"
 
 /* Create an edge between two principals (partitions or agents); 0 or -1. */
 int ipc_edge_connect(uint32_t end_a, uint32_t end_b);
@@ -29,6 +30,13 @@ int32_t ipc_end_take(const struct gate_ctx *ctx, uint8_t msg[64], bool wait);
 /* The epoch's end (CPU 0's tick, shutdown; run_lock held): one WK_COMM_SEND record per edge
  * direction that rang its doorbell since the last, summarising its traffic (DC-10). */
 void ipc_epoch(void);
+
+/* A stage-2 data abort of p at ipa on its doorbell page (EDGE_DB_IPA, partition/edge.h):
+ * VDEV_DONE, the access emulated or refused (witnessed: WK_COMM_SEND DENIED, a read of all
+ * ones, a write dropped) and the guest past the instruction; VDEV_UNDECODABLE when the
+ * syndrome does not describe the access (the caller faults it). */
+enum vdev_result ipc_doorbell_abort(struct partition *p, struct arch_regs *regs, uint64_t esr,
+                                    uint64_t ipa);
 
 /* Gate handlers (kernel/hvc.c table). */
 int32_t ipc_hc_notify(struct gate_ctx *ctx);

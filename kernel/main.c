@@ -296,6 +296,18 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
                 count = scount;
                 edges = sedges;
                 edge_total = secount;
+                size_t acount = 0;
+                const struct agent_config *sagents =
+                    ktest_scenario_agents(boot_state.board.bootargs, &acount);
+                if (sagents != NULL && !board_has_arg(&boot_state.board, "appliance")) {
+                        /* its own agents: agent_boot starts them and their edges */
+                        *pt = (struct profile_tables){.parts = scenario,
+                                                      .part_count = scount,
+                                                      .agents = sagents,
+                                                      .agent_count = acount,
+                                                      .edges = sedges,
+                                                      .edge_count = secount};
+                }
         } else if (!board_has_arg(&boot_state.board, "run")) {
                 count = 0; /* in-kernel tests run on a quiet machine */
                 edge_total = 0;

@@ -11,6 +11,7 @@
 #include "hal/gic.h"
 #include "kernel/console.h"
 #include "kernel/gate.h"
+#include "kernel/ipc.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
@@ -92,6 +93,11 @@ static bool emulate(struct partition *p, struct arch_regs *regs, uint64_t esr, e
         const char *device = "";
         enum vdev_result r = vdev_abort(p, regs, esr, ipa, &device, kind);
 
+        if (r == VDEV_NOT_DEVICE && ipa - EDGE_DB_IPA < EDGE_DB_SIZE) {
+                device = "doorbell"; /* the CommEdge doorbell page (kernel/ipc.c) */
+                *kind = VCPU_EXIT_VDEV_OTHER;
+                r = ipc_doorbell_abort(p, regs, esr, ipa);
+        }
         if (r == VDEV_UNDECODABLE) {
                 con_printf(
                     "rvm: partition %u (%s): %s access at 0x%llx that RVM cannot emulate "

@@ -131,6 +131,18 @@ static int end_of(uint32_t id, uint32_t caller, struct edge **out)
         return e->end[0] == caller ? 0 : e->end[1] == caller ? 1 : -1;
 }
 
+/* A partition with an emulated GICv3 takes only the interrupts its distributor gives: a
+ * doorbell vINTID it never configured would be an unexpected interrupt to Linux. */
+static bool has_gicv3(const struct partition *p)
+{
+        for (unsigned i = 0; i < p->cfg->vdev_count; i++) {
+                if (p->cfg->vdevs[i].type == PART_VDEV_GICV3) {
+                        return true;
+                }
+        }
+        return false;
+}
+
 enum part_err edge_notify(uint32_t id, uint32_t caller, struct edge_doorbell *out)
 {
         struct edge *e;
@@ -167,7 +179,7 @@ enum part_err edge_notify(uint32_t id, uint32_t caller, struct edge_doorbell *ou
         out->messages = n;
         int peer = 1 - me;
         struct partition *pp = part_get(e->end[peer]);
-        if (pp != NULL && pp->cfg->kind == PART_KIND_GUEST) {
+        if (pp != NULL && pp->cfg->kind == PART_KIND_GUEST && !has_gicv3(pp)) {
                 /* The doorbell interrupt goes to the peer's boot vCPU. */
                 out->irq_vcpu = &pp->vcpus[0];
                 out->vintid = EDGE_VIRQ_BASE + e->id;
@@ -204,6 +216,67 @@ bool edge_take_summary(uint32_t id, unsigned dir, struct edge_summary *out)
         e->epoch_msgs[dir] = 0;
         e->epoch_notifies[dir] = 0;
         return true;
+}
+
+/* Messages waiting for end me of e, and free slots in its own ring (indices from the
+ * shared pages: untrusted, so both are clamped to the ring). */
+static uint32_t waiting(const struct edge *e, unsigned me)
+{
+        uint32_t n = __atomic_load_n(&page(e, 1 - me)->head, __ATOMIC_ACQUIRE) - page(e, me)->ack;
+
+        return n < EDGE_RING_SLOTS ? n : EDGE_RING_SLOTS;
+}
+
+static uint32_t space(const struct edge *e, unsigned me)
+{
+        uint32_t used =
+            page(e, me)->head - __atomic_load_n(&page(e, 1 - me)->ack, __ATOMIC_ACQUIRE);
+
+        return used < EDGE_RING_SLOTS ? EDGE_RING_SLOTS - used : 0;
+}
+
+enum edge_mmio edge_mmio(uint32_t caller, uint64_t offset, unsigned width, bool write,
+                         uint32_t *value, bool *rang, struct edge_doorbell *out)
+{
+        *rang = false;
+        if (width != 4) {
+                return EDGE_MMIO_WIDTH;
+        }
+        if (offset == EDGE_DB_EDGES) {
+                if (write) {
+                        return EDGE_MMIO_READ_ONLY;
+                }
+                uint32_t mask = 0;
+                for (uint32_t id = 0; id < edges_used; id++) {
+                        if (edges[id].end[0] == caller || edges[id].end[1] == caller) {
+                                mask |= 1u << id;
+                        }
+                }
+                *value = mask;
+                return EDGE_MMIO_OK;
+        }
+        uint64_t reg = (offset - EDGE_DB_BLOCK) % EDGE_DB_STRIDE;
+        if (offset < EDGE_DB_BLOCK || offset >= EDGE_DB_BLOCK + EDGE_MAX * EDGE_DB_STRIDE ||
+            reg > EDGE_DB_SPACE || (reg & 3) != 0) {
+                return EDGE_MMIO_OFFSET; /* a gap, a reserved word, past the last block */
+        }
+        uint32_t id = (uint32_t)((offset - EDGE_DB_BLOCK) / EDGE_DB_STRIDE);
+        struct edge *e;
+        int me = end_of(id, caller, &e);
+        if (me < 0) {
+                return EDGE_MMIO_NOT_END;
+        }
+        if (write) {
+                if (reg != EDGE_DB_RING) {
+                        return EDGE_MMIO_READ_ONLY;
+                }
+                *rang = edge_notify(id, caller, out) == PART_OK;
+                return EDGE_MMIO_OK;
+        }
+        *value = reg == EDGE_DB_RING  ? waiting(e, (unsigned)me)
+                 : reg == EDGE_DB_END ? (uint32_t)me
+                                      : space(e, (unsigned)me);
+        return EDGE_MMIO_OK;
 }
 
 enum part_err edge_wait(uint32_t id, uint32_t caller, struct vcpu *v, bool *blocked)

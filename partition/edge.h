@@ -35,8 +35,31 @@
 _Static_assert((EDGE_RING_SLOTS & (EDGE_RING_SLOTS - 1)) == 0, "a power of two: wrap is harmless");
 _Static_assert(EDGE_MSG_BYTES *(EDGE_RING_SLOTS + 1) <= 4096, "header and slots in one page");
 /* A notify raises vINTID EDGE_VIRQ_BASE + n in a guest peer: above every SPI a board of
- * ours has, below the special 1020..1023. */
+ * ours has, below the special 1020..1023. Not in a partition with an emulated GICv3 (a
+ * Linux guest): its interrupts come from its distributor only, so it polls (below). */
 #define EDGE_VIRQ_BASE 1000u
+
+/*
+ * The doorbell page (docs/ABI.md, "CommEdge doorbell registers"): one page right above the
+ * edge window, never mapped, so each access is a stage-2 data abort RVM emulates, for a
+ * guest that cannot make RVM's hypercalls (Linux with busybox `devmem`). 32-bit accesses
+ * only. EDGES (read): bit n set when the partition is an end of edge n. Edge n's block at
+ * EDGE_DB_BLOCK + n * EDGE_DB_STRIDE: RING (write any value: the doorbell, as
+ * RVM_HC_EDGE_NOTIFY; read: messages waiting in its incoming ring), END (read: 0 or 1, the
+ * page of the edge's pair that is its own, outgoing, ring), SPACE (read: free slots in that
+ * ring). Anything else is refused: RVM witnesses it, a read gives all ones, a write is
+ * dropped, and the guest goes on.
+ */
+#define EDGE_DB_IPA    (EDGE_IPA + EDGE_WINDOW)
+#define EDGE_DB_SIZE   0x1000ULL
+#define EDGE_DB_EDGES  0x000u
+#define EDGE_DB_BLOCK  0x100u
+#define EDGE_DB_STRIDE 0x10u
+#define EDGE_DB_RING   0x0u
+#define EDGE_DB_END    0x4u
+#define EDGE_DB_SPACE  0x8u
+_Static_assert(EDGE_DB_BLOCK + EDGE_MAX * EDGE_DB_STRIDE <= EDGE_DB_SIZE, "blocks in the page");
+_Static_assert(EDGE_MAX <= 32, "EDGES is one 32-bit register");
 
 struct edge {
         uint32_t id;
@@ -93,6 +116,19 @@ void edge_state_restore(uint32_t id, uint32_t part, const struct edge_state *st,
                         const uint8_t rings[2][4096]);
 
 enum part_err edge_notify(uint32_t id, uint32_t caller, struct edge_doorbell *out);
+
+/* An access of partition `caller` to offset of its doorbell page, as the syndrome decoded
+ * it. EDGE_MMIO_OK: a read's *value is set; a write to RING rang the doorbell (*rang true,
+ * *out as edge_notify's). Otherwise refused, for the reason given (the kernel witnesses it). */
+enum edge_mmio {
+        EDGE_MMIO_OK = 0,
+        EDGE_MMIO_WIDTH = 1,     /* not a 32-bit access */
+        EDGE_MMIO_OFFSET = 2,    /* no register there */
+        EDGE_MMIO_NOT_END = 3,   /* a block of an edge the caller is not an end of */
+        EDGE_MMIO_READ_ONLY = 4, /* a write to EDGES, END or SPACE */
+};
+enum edge_mmio edge_mmio(uint32_t caller, uint64_t offset, unsigned width, bool write,
+                         uint32_t *value, bool *rang, struct edge_doorbell *out);
 /* Wait on edge id as vCPU v of caller: PART_OK with *blocked false when something is there
  * already, or true when v now waits (state VCPU_BLOCKED) for the peer's doorbell. */
 enum part_err edge_wait(uint32_t id, uint32_t caller, struct vcpu *v, bool *blocked);

@@ -301,10 +301,11 @@ enum part_err share_retrieve(uint32_t caller, const struct cap_info *cap, uint64
                 return PART_E_INVALID;
         }
         /* Where the caller may put it: above the device window (devices, leases and virtual
-         * devices live below its RAM), inside its IPA space, clear of the CommEdge window,
-         * and over nothing it has mapped (memory/ checks what it owns and borrowed). */
+         * devices live below its RAM), inside its IPA space, clear of the CommEdge window
+         * and its doorbell page, and over nothing it has mapped (memory/ checks what it owns and
+         * borrowed). */
         uint64_t size = live->pages * PAGE;
-        uint64_t edges_end = EDGE_IPA + EDGE_WINDOW;
+        uint64_t edges_end = EDGE_DB_IPA + EDGE_DB_SIZE;
         if (ipa < PART_IPA_BASE || ipa + size < ipa || ipa + size > part_ipa_limit(p) ||
             (ipa < edges_end && EDGE_IPA < ipa + size)) {
                 return PART_E_RANGE;

@@ -45,6 +45,10 @@ struct part_config;
 struct edge_config;
 const struct part_config *ktest_scenario(const char *bootargs, size_t *count,
                                          const struct edge_config **edges, size_t *edge_count);
+/* The agents of that scenario, if it has its own (then its edges' agent ends name them, and
+ * agent_boot starts them instead of the profile's); NULL if not. */
+struct agent_config;
+const struct agent_config *ktest_scenario_agents(const char *bootargs, size_t *count);
 
 /* Run the tests the boot arguments select; never returns. */
 __attribute__((noreturn)) void ktest_main(const char *bootargs);

@@ -281,8 +281,22 @@ static const struct part_vdev linux_devices[] = {
                 .vdev_count = 2, .vcpus = n, .linux_boot = true, .initrd = linux_initrd,        \
                 .initrd_size = &linux_initrd_size, .bootargs = args                             \
         }
-static const struct part_config scenario_linux[] = {LINUX_PART(1, LINUX_ARGS)};
-static const struct part_config scenario_linux2[] = {LINUX_PART(2, LINUX_ARGS)};
+/* Beside Linux, a WASM partition whose agent (the appliance's ponger: word 1 + 1) answers
+ * on a CommEdge whose Linux end has no driver: tools/linux/test.sh writes the ring and rings
+ * the doorbell register with busybox devmem (partition/edge.h, docs/ABI.md). */
+#define LINUX_AGENTS                                     \
+        {                                                \
+                .name = "agents", .kind = PART_KIND_WASM \
+        }
+static const struct part_config scenario_linux[] = {LINUX_PART(1, LINUX_ARGS), LINUX_AGENTS};
+static const struct part_config scenario_linux2[] = {LINUX_PART(2, LINUX_ARGS), LINUX_AGENTS};
+static const struct edge_config edges_linux[] = {{1, EDGE_AGENT(1)}};
+#ifdef RVM_HAVE_WASM
+AGENT_MODULE(ponger);
+static const struct agent_config agents_linux[] = {
+    {.name = "ponger", .wasm = agent_ponger, .wasm_size = &agent_ponger_size, .partition = 2},
+};
+#endif
 /* The same Linux left at its shell (tools/linux/test.sh does nothing with rvm.shell), for
  * the monitor's `console`. */
 static const struct part_config scenario_linux_console[] = {LINUX_PART(1, LINUX_ARGS " rvm.shell")};
@@ -340,8 +354,8 @@ static const struct {
 #endif
     {"tier", scenario_tier, 1, NULL, 0},
     {"ckpt16", scenario_ckpt16, 1, NULL, 0},
-    {"linux", scenario_linux, 1, NULL, 0},
-    {"linux2", scenario_linux2, 1, NULL, 0},
+    {"linux", scenario_linux, 2, edges_linux, 1},
+    {"linux2", scenario_linux2, 2, edges_linux, 1},
     {"linux_console", scenario_linux_console, 1, NULL, 0},
     {"linux_ckpt", scenario_linux_ckpt, 1, NULL, 0},
     {"linux2_ckpt", scenario_linux2_ckpt, 1, NULL, 0},
@@ -366,4 +380,19 @@ const struct part_config *ktest_scenario(const char *bootargs, size_t *count,
         }
         *count = 0;
         return scenarios[0].table; /* an unknown name boots no partition at all */
+}
+
+const struct agent_config *ktest_scenario_agents(const char *bootargs, size_t *count)
+{
+        char name[32];
+
+        ktest_bootarg(bootargs, "scenario", name, sizeof(name));
+        *count = 0;
+#ifdef RVM_HAVE_WASM
+        if (strcmp(name, "linux") == 0 || strcmp(name, "linux2") == 0) {
+                *count = sizeof(agents_linux) / sizeof(agents_linux[0]);
+                return agents_linux;
+        }
+#endif
+        return NULL;
 }

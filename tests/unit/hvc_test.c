@@ -21,6 +21,7 @@
 #include "cap/cap.h"
 #include "kernel/gate.h"
 #include "kernel/hvc.h"
+#include "kernel/ipc.h"
 #include "kernel/percpu.h"
 #include "kernel/virq.h"
 #include "memory/memory.h"
@@ -319,6 +320,100 @@ static void test_edge_calls_on_someone_elses_edge_are_refused(void **state)
         assert_int_equal(fake_kernel.virqs, 0);
 }
 
+/* ---- the doorbell page: a CommEdge without hypercalls (kernel/ipc.c, partition/edge.c) ---- */
+
+/* A stage-2 data abort's syndrome for a load or store of width bytes with register reg, as
+ * arch_mmio_decode reads it (ISV set, a level-3 translation fault). */
+static uint64_t dabt_esr(unsigned width, unsigned reg, bool write)
+{
+        return 0x24ULL << 26 | 1ULL << 25 | 1ULL << 24 | (uint64_t)__builtin_ctz(width) << 22 |
+               (uint64_t)reg << 16 | (width == 8 ? 1ULL << 15 : 0) | (write ? 1ULL << 6 : 0) | 0x07;
+}
+
+/* One access of partition id at offset of its doorbell page with x5 (reads land there):
+ * emulated, stepped over; refused ones witnessed DENIED by id, the rest not. */
+static uint64_t db_access(uint32_t id, uint64_t offset, unsigned width, bool write, uint64_t val,
+                          bool refused)
+{
+        struct arch_regs r = {.elr = 0x40001000};
+        size_t before = wit_n, all, denied;
+        uint64_t folded = gate_denials_folded();
+
+        r.x[5] = write ? val : 0x5555;
+        assert_int_equal(
+            ipc_doorbell_abort(part[id], &r, dabt_esr(width, 5, write), EDGE_DB_IPA + offset),
+            VDEV_DONE);
+        assert_int_equal(r.elr, 0x40001004);
+        records_since(before, &all, &denied, id);
+        /* in full, or past the denial budget counted for the epoch's WK_WIT_FOLDED */
+        assert_int_equal(denied + (gate_denials_folded() - folded), refused ? 1 : 0);
+        if (denied != 0) {
+                assert_int_equal(wit[before % WIT_MAX].kind, WK_COMM_SEND);
+                assert_int_equal(wit[before % WIT_MAX].target, EDGE_DB_IPA + offset);
+        }
+        return r.x[5];
+}
+
+static void test_edge_doorbell_page_rings_reads_and_refuses(void **state)
+{
+        const uint64_t ring0 = EDGE_DB_BLOCK; /* edge 0's block */
+
+        (void)state;
+        /* Who is an end of what, which page is whose, how much room. */
+        assert_int_equal(db_access(1, EDGE_DB_EDGES, 4, false, 0, false), 1);
+        assert_int_equal(db_access(2, EDGE_DB_EDGES, 4, false, 0, false), 1);
+        assert_int_equal(db_access(3, EDGE_DB_EDGES, 4, false, 0, false), 0);
+        assert_int_equal(db_access(1, ring0 + EDGE_DB_END, 4, false, 0, false), 0);
+        assert_int_equal(db_access(2, ring0 + EDGE_DB_END, 4, false, 0, false), 1);
+        assert_int_equal(db_access(1, ring0 + EDGE_DB_SPACE, 4, false, 0, false), EDGE_RING_SLOTS);
+        assert_int_equal(db_access(2, ring0 + EDGE_DB_RING, 4, false, 0, false), 0);
+        /* Partition 1 puts two messages and writes the doorbell: counted, the peer's
+         * interrupt raised and its RING reads 2; 1's SPACE is 30 until 2 acks them. */
+        ring_head(0)[0] = 2;
+        assert_int_equal(db_access(1, ring0 + EDGE_DB_RING, 4, true, 1, false), 1); /* kept */
+        assert_int_equal(edge_get(0)->msgs[0], 2);
+        assert_int_equal(edge_get(0)->notifies[0], 1);
+        assert_ptr_equal(fake_kernel.last_virq_vcpu, &part[2]->vcpus[0]);
+        assert_int_equal(fake_kernel.last_virq, EDGE_VIRQ_BASE + 0);
+        assert_int_equal(db_access(2, ring0 + EDGE_DB_RING, 4, false, 0, false), 2);
+        assert_int_equal(db_access(1, ring0 + EDGE_DB_SPACE, 4, false, 0, false), 30);
+        ring_head(1)[1] = 2; /* 2 acks them in its own page */
+        assert_int_equal(db_access(2, ring0 + EDGE_DB_RING, 4, false, 0, false), 0);
+        /* A header that lies is clamped to the ring. */
+        ring_head(0)[0] = 1000;
+        assert_int_equal(db_access(2, ring0 + EDGE_DB_RING, 4, false, 0, false), EDGE_RING_SLOTS);
+        assert_int_equal(db_access(1, ring0 + EDGE_DB_SPACE, 4, false, 0, false), 0);
+
+        /* Refused, witnessed, reads all ones, writes dropped: other widths, a gap, a reserved
+         * word, unaligned, past the last block, an edge it is not an end of (partition 3: no
+         * edge at all), a read-only register written. */
+        unsigned virqs = fake_kernel.virqs;
+        assert_int_equal(db_access(1, EDGE_DB_EDGES, 1, false, 0, true), 0xff);
+        assert_int_equal(db_access(1, EDGE_DB_EDGES, 2, false, 0, true), 0xffff);
+        assert_int_equal(db_access(1, EDGE_DB_EDGES, 8, false, 0, true), ~0ULL);
+        db_access(1, ring0 + EDGE_DB_RING, 8, true, 1, true);
+        assert_int_equal(db_access(1, 0x4, 4, false, 0, true), 0xffffffff);
+        assert_int_equal(db_access(1, ring0 + 0xc, 4, false, 0, true), 0xffffffff);
+        assert_int_equal(db_access(1, ring0 + 2, 4, false, 0, true), 0xffffffff);
+        assert_int_equal(db_access(1, EDGE_DB_BLOCK + EDGE_MAX * EDGE_DB_STRIDE, 4, false, 0, true),
+                         0xffffffff);
+        assert_int_equal(db_access(1, EDGE_DB_SIZE - 2, 4, false, 0, true), 0xffffffff);
+        assert_int_equal(db_access(1, ring0 + EDGE_DB_STRIDE, 4, false, 0, true), 0xffffffff);
+        assert_int_equal(db_access(3, ring0 + EDGE_DB_RING, 4, false, 0, true), 0xffffffff);
+        db_access(3, ring0 + EDGE_DB_RING, 4, true, 1, true);
+        db_access(1, EDGE_DB_EDGES, 4, true, 1, true);
+        db_access(1, ring0 + EDGE_DB_END, 4, true, 1, true);
+        assert_int_equal(edge_get(0)->notifies[0] + edge_get(0)->notifies[1], 1);
+        assert_int_equal(fake_kernel.virqs, virqs);
+
+        /* What the syndrome does not describe (ISV clear) is not emulated: the caller faults. */
+        struct arch_regs r = {0};
+        assert_int_equal(
+            ipc_doorbell_abort(part[1], &r, dabt_esr(4, 5, false) & ~(1ULL << 24), EDGE_DB_IPA),
+            VDEV_UNDECODABLE);
+        assert_int_equal(r.elr, 0);
+}
+
 /* ---- memory regions ---- */
 
 static void test_hostile_offers_and_retrievals_map_nothing(void **state)
@@ -459,6 +554,8 @@ int main(void)
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_edge_calls_on_someone_elses_edge_are_refused,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(test_edge_doorbell_page_rings_reads_and_refuses, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_hostile_offers_and_retrievals_map_nothing, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(
