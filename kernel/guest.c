@@ -63,8 +63,12 @@ int32_t guest_hc_yield(struct gate_ctx *ctx)
         /* Counted on the vCPU (only its CPU writes it): the coherence engine reads the sum per
          * epoch, and a partition that yields COHERE_ELASTIC_YIELDS times an epoch spins on
          * something, so its CPU time is elastic. */
+        struct vcpu *v = this_cpu()->current;
+
         (void)ctx;
-        this_cpu()->current->yields++;
+        if (v != NULL) {
+                v->yields++;
+        }
         run_yield();
         return 0;
 }
