@@ -215,7 +215,7 @@ static int cmd_cold(int argc, char **argv)
                 why = "not a small guest partition that is up (Linux guests are not supported)";
         } else if (share_in_transaction(p)) {
                 why = "it shares, lends or was donated memory";
-        } else if (mem_tier_dormant_any(p->id)) {
+        } else if (mem_tier_claims(p->id)) {
                 why = "it has dormant pages (or pages moved by them)";
         } else if (ipa < PART_IPA_BASE || ipa % PAGE != 0 || pages == 0 || pages > COLD_MAX_PAGES ||
                    ipa - PART_IPA_BASE > p->mem_size ||

@@ -336,16 +336,6 @@ MONITOR_CMD(dormant, "dormant", "<id> [<ipa> <pages>] | idle [<ms>|off]",
             "a page back. `idle`: guests idle that long go dormant by themselves",
             cmd_dormant);
 
-bool mem_tier_dormant_any(uint32_t part)
-{
-        for (unsigned i = 0; i < TIER_MAX_RANGES; i++) {
-                if (tiers.range[i].used && tiers.range[i].part == part) {
-                        return true;
-                }
-        }
-        return false;
-}
-
 const struct tier_ops *mem_tier_ops(void)
 {
         return &ops;

@@ -12,12 +12,12 @@
 #include "memory/tier.h"
 #include "partition/partition.h"
 
-/* tier_cmds.c: the operations (stage-2 map/unmap, the page allocator), WK_MEM_TIER, whether
- * part has dormant ranges, and waking them (failures; *back += pages brought back). */
+/* tier_cmds.c: the operations (stage-2 map/unmap, the page allocator), WK_MEM_TIER,
+ * and waking dormant ranges (failures; *back += pages brought back); whether part has any is
+ * mem_tier_claims (kernel/tier.h). */
 const struct tier_ops *mem_tier_ops(void);
 void mem_tier_witness(uint32_t part, uint64_t pa, uint64_t ipa, uint64_t t, bool denied,
                       uint64_t err);
-bool mem_tier_dormant_any(uint32_t part);
 int mem_tier_wake_dormant(struct partition *p, uint64_t *back);
 
 /* cold_cmds.c: a stage-2 abort at ipa: -1 not cold, 0 its range is back, 1 refused (F3);
