@@ -401,6 +401,11 @@ static struct agent *pick(uint32_t partition)
 
 bool agent_run_turn(uint32_t partition)
 {
+        if (agent_env == NULL) {
+                /* The boot has made the agents' partition but not reached agent_init yet: a
+                 * CPU already online picked it. Nothing runs; the first spawn wakes it. */
+                return false;
+        }
         uint64_t saved = agent_env->lock();
         struct agent *a = pick(partition);
         const bool first = a != NULL && a->state == AGENT_INITIALIZING;
