@@ -72,7 +72,15 @@ static void vgic_deliver(struct vcpu *v, struct vgic *g)
                         break;
                 }
                 if (!arch_vgic_live_add(intid, prio)) {
-                        (void)vgic_raise(g, v->index, intid); /* no free list register: kept */
+                        /* No free list register: kept pending there, and raised again so that
+                         * the next entry (a trap, the tick) looks again, as for a small guest;
+                         * not only the next WFI. Every source RVM raises is below 64; an SPI
+                         * above that the guest pends itself waits for its next WFI. */
+                        (void)vgic_raise(g, v->index, intid);
+                        if (intid < 64) {
+                                __atomic_or_fetch(&v->virq_pending, 1ULL << intid,
+                                                  __ATOMIC_RELAXED);
+                        }
                         break;
                 }
                 v->virqs++;
