@@ -253,6 +253,9 @@ bool arch_vgic_live_pending(void);
 bool arch_vgic_live_enabled(void);
 /* The live virtual timer's deadline in counter ticks if it is armed and unmasked, else 0. */
 uint64_t arch_vtimer_deadline(void);
+/* Make the live virtual timer's status current (CNTV_CTL.ISTATUS, its interrupt line) before
+ * its interrupt is delivered: its compare value is written back unchanged. */
+void arch_vtimer_recheck(void);
 
 /* Reset values for a fresh EL1 (MMU off, caches off) with its stack pointer at sp. */
 void arch_el1_reset(struct arch_el1_ctx *c, uint64_t sp);

@@ -184,6 +184,18 @@ uint64_t arch_vtimer_deadline(void)
         return cval != 0 ? cval : 1;
 }
 
+void arch_vtimer_recheck(void)
+{
+        /*
+         * A no-op on hardware, where the status follows the counter. An emulator may update
+         * it only when its own timer event runs, or when the compare value is written (QEMU:
+         * not when IMASK changes), so a guest that reads it in its handler would see a due
+         * timer as not fired and call the interrupt spurious.
+         */
+        sysreg_write(cntv_cval_el0, sysreg_read(cntv_cval_el0));
+        arch_isb();
+}
+
 void arch_vtimer_mask(bool mask)
 {
         uint64_t ctl = sysreg_read(cntv_ctl_el0);
