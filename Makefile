@@ -489,7 +489,7 @@ UT_EXTRA_guest_dtb := $(HOST_LIBFDT_SAN)
 UT_vgic    := partition/vgic.c
 UT_pl011   := partition/pl011.c
 UT_agent   := wasm/agent.c wasm/agent_ops.c wasm/agent_recover.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.c
-AGENT_TESTS := agent_lifecycle agent_move agent_calls agent_random agent_spawn
+AGENT_TESTS := agent_lifecycle agent_move agent_calls agent_random agent_spawn agent_hold
 $(call unit_split,agent,$(AGENT_TESTS),tests/unit/agent_fixture.c tests/unit/agent_modules.c)
 
 # RVF: the parser and verifier RVM runs (boot/), and the host tool's writer, keys and CLI.
