@@ -356,6 +356,14 @@ static enum agent_hold_result hold_restore(struct agent *a)
         agent_free_wiped(a->inst_mem, a->inst_size);
         a->inst_mem = dest;
         a->inst = inst;
+        /* F1's checkpoint is of a later state: a trap from here goes back to this one. */
+        if (a->ckpt_slot != 0 && a->held_len <= AGENT_CKPT_BYTES) {
+                memcpy(slot_buf(a), a->held, a->held_len);
+                a->ckpt_len = a->held_len;
+                a->ckpt_turn = a->turns;
+        } else {
+                a->ckpt_len = 0;
+        }
         a->yield_pending = a->held_yield; /* saved inside rvm.yield: the retry returns */
         a->waiting = false;               /* a pending rvm.recv is retried, waits again */
         a->held_restores++;

@@ -67,6 +67,12 @@ static void test_saved_at_n_restored_goes_on_from_n_plus_1(void **state)
         assert_int_equal(last_ckpt.payload,
                          (uint64_t)in.bytes | (uint64_t)AGENT_HOLD_OP_RESTORE << 32);
         assert_int_equal(in.restores, 1);
+        /* F1's slot now holds it too: a trap from here goes back to it, not to a later state */
+        const struct agent *a = agent_by_id(1);
+        assert_int_not_equal(a->ckpt_slot, 0);
+        assert_int_equal(a->ckpt_len, a->held_len);
+        assert_memory_equal(agent_env->ckpt_pool + (size_t)(a->ckpt_slot - 1) * AGENT_CKPT_BYTES,
+                            a->held, a->held_len);
         /* bit-exact: saved again at once, the same bytes */
         assert_int_equal(agent_hold_save(1, 0, &again), AGENT_HOLD_OK);
         assert_int_equal(again.digest, in.digest);
