@@ -60,17 +60,19 @@ enum rtc_err hal_rtc_anchor(const struct board_info *b)
                                              .cap = at,
                                              .payload = e == RTC_OK ? b->rtc.base : (uint64_t)e});
         if (e != RTC_OK) {
-                con_printf("rtc: no wall clock for this boot (%s): records carry time since reset "
-                           "only\n",
-                           e == RTC_E_ABSENT ? "the DTB describes no PL031" : "not a PL031");
+                con_printf(
+                    "rtc: no wall clock for this boot (%s): records carry time since reset "
+                    "only\n",
+                    e == RTC_E_ABSENT ? "the DTB describes no PL031" : "not a PL031");
                 return e;
         }
         struct rtc_civil c;
         rtc_civil(secs, &c);
-        con_printf("rtc: PL031 at 0x%llx reads %04u-%02u-%02uT%02u:%02u:%02u UTC at %llu ns since "
-                   "reset (WK_BOOT_CLOCK anchors this boot's records)\n",
-                   (unsigned long long)b->rtc.base, c.year, c.month, c.day, c.hour, c.min, c.sec,
-                   (unsigned long long)at);
+        con_printf(
+            "rtc: PL031 at 0x%llx reads %04u-%02u-%02uT%02u:%02u:%02u UTC at %llu ns since "
+            "reset (WK_BOOT_CLOCK anchors this boot's records)\n",
+            (unsigned long long)b->rtc.base, c.year, c.month, c.day, c.hour, c.min, c.sec,
+            (unsigned long long)at);
         return RTC_OK;
 }
 #endif

@@ -22,7 +22,7 @@
 /* Why the boot has no anchor (a denied WK_BOOT_CLOCK's payload). */
 enum rtc_err {
         RTC_OK = 0,
-        RTC_E_ABSENT = 1, /* the DTB describes no arm,pl031 */
+        RTC_E_ABSENT = 1,    /* the DTB describes no arm,pl031 */
         RTC_E_NOT_PL031 = 2, /* its identification registers say it is something else */
 };
 

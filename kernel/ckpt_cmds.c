@@ -287,7 +287,8 @@ static int cmd_restore(int argc, char **argv)
                 return agent_cmd(argc, argv, true);
         }
         if (argc != 2 || parse_id(argv[1], &id) != 0) {
-                con_puts("usage: restore <partition id> (see checkpoint) | restore agent <agent id>\n");
+                con_puts(
+                    "usage: restore <partition id> (see checkpoint) | restore agent <agent id>\n");
                 return -1;
         }
         struct partition *p = part_get((uint32_t)id);

@@ -120,7 +120,7 @@ enum agent_state {
  * payload = bytes | AGENT_HOLD_OP_* << 32, or, refused (flagged denied), the enum
  * agent_hold_result | op << 32.
  */
-#define AGENT_HOLD_WAIT_NS  100000000ull /* the agent leaves its CPU within this, or refused */
+#define AGENT_HOLD_WAIT_NS    100000000ull /* the agent leaves its CPU within this, or refused */
 #define AGENT_HOLD_OP_SAVE    5u
 #define AGENT_HOLD_OP_RESTORE 6u
 enum agent_hold_result {
@@ -140,13 +140,11 @@ struct agent_hold_info {
 };
 /* The policy: may agent (exists, its state, on a CPU) be saved or restored (held: it has a
  * checkpoint)? AGENT_HOLD_OK or why not. */
-enum agent_hold_result agent_hold_check(bool exists, enum agent_state s, bool on_cpu,
-                                        bool restore, bool held);
+enum agent_hold_result agent_hold_check(bool exists, enum agent_state s, bool on_cpu, bool restore,
+                                        bool held);
 enum agent_hold_result agent_hold_save(uint32_t id, uint32_t actor, struct agent_hold_info *out);
-enum agent_hold_result agent_hold_restore(uint32_t id, uint32_t actor,
-                                          struct agent_hold_info *out);
+enum agent_hold_result agent_hold_restore(uint32_t id, uint32_t actor, struct agent_hold_info *out);
 const char *agent_hold_result_text(enum agent_hold_result r);
-
 
 /*
  * What a refused request returns (negative). The numbers are the security gate's statuses

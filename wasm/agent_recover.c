@@ -206,8 +206,8 @@ void agent_recover(struct agent *a, enum wasm_trap trap)
 
 /* ---- checkpoints on command (agent.h, agent_hold_*) ---- */
 
-enum agent_hold_result agent_hold_check(bool exists, enum agent_state s, bool on_cpu,
-                                        bool restore, bool held)
+enum agent_hold_result agent_hold_check(bool exists, enum agent_state s, bool on_cpu, bool restore,
+                                        bool held)
 {
         if (!exists) {
                 return AGENT_HOLD_NO_AGENT;
@@ -343,12 +343,11 @@ static enum agent_hold_result hold_restore(struct agent *a)
         }
         agent_env->fp_enter();
         wasm_arena_init(&arena, dest, a->inst_size);
-        const bool exact =
-            wasm_instantiate(a->module, &agent_wasm_cfg, agent_resolve, a, &arena, &inst) ==
-                WASM_OK &&
-            wasm_snapshot_restore(inst, a->held, a->held_len) == WASM_OK &&
-            wasm_snapshot_save(inst, a->snapshot, AGENT_SNAPSHOT, &len) == WASM_OK &&
-            len == a->held_len && memcmp(a->snapshot, a->held, len) == 0;
+        const bool exact = wasm_instantiate(a->module, &agent_wasm_cfg, agent_resolve, a, &arena,
+                                            &inst) == WASM_OK &&
+                           wasm_snapshot_restore(inst, a->held, a->held_len) == WASM_OK &&
+                           wasm_snapshot_save(inst, a->snapshot, AGENT_SNAPSHOT, &len) == WASM_OK &&
+                           len == a->held_len && memcmp(a->snapshot, a->held, len) == 0;
         if (!exact) {
                 agent_free_wiped(dest, a->inst_size); /* the running instance is untouched */
                 return AGENT_HOLD_SNAPSHOT;
@@ -402,8 +401,7 @@ enum agent_hold_result agent_hold_save(uint32_t id, uint32_t actor, struct agent
         return hold_op(id, actor, false, out);
 }
 
-enum agent_hold_result agent_hold_restore(uint32_t id, uint32_t actor,
-                                          struct agent_hold_info *out)
+enum agent_hold_result agent_hold_restore(uint32_t id, uint32_t actor, struct agent_hold_info *out)
 {
         return hold_op(id, actor, true, out);
 }

@@ -29,8 +29,7 @@ static void test_hold_policy(void **state)
                 assert_int_equal(agent_hold_check(false, st, false, true, true),
                                  AGENT_HOLD_NO_AGENT);
         }
-        assert_int_equal(agent_hold_check(true, AGENT_RUNNING, true, false, true),
-                         AGENT_HOLD_BUSY);
+        assert_int_equal(agent_hold_check(true, AGENT_RUNNING, true, false, true), AGENT_HOLD_BUSY);
         assert_int_equal(agent_hold_check(true, AGENT_RUNNING, false, true, false),
                          AGENT_HOLD_NONE);
         for (int r = AGENT_HOLD_OK; r <= AGENT_HOLD_DAMAGED + 1; r++) {
@@ -55,7 +54,8 @@ static void test_saved_at_n_restored_goes_on_from_n_plus_1(void **state)
         assert_int_equal(ckpt_records, records + 1);
         assert_int_equal(last_ckpt.target, AGENT_PRINCIPAL(1));
         assert_int_equal(last_ckpt.cap, in.digest);
-        assert_int_equal(last_ckpt.payload, (uint64_t)in.bytes | (uint64_t)AGENT_HOLD_OP_SAVE << 32);
+        assert_int_equal(last_ckpt.payload,
+                         (uint64_t)in.bytes | (uint64_t)AGENT_HOLD_OP_SAVE << 32);
         assert_int_equal(in.number, 1);
         assert_true(in.bytes > 65536); /* a page of linear memory at least */
         for (int i = 0; i < 8; i++) {
@@ -108,7 +108,8 @@ static void test_refusals_are_witnessed_and_change_nothing(void **state)
         (void)state;
         assert_int_equal(agent_hold_save(1, 0, NULL), AGENT_HOLD_NO_AGENT);
         assert_int_equal(ckpt_denied, 1);
-        assert_int_equal(last_ckpt.payload, AGENT_HOLD_NO_AGENT | (uint64_t)AGENT_HOLD_OP_SAVE << 32);
+        assert_int_equal(last_ckpt.payload,
+                         AGENT_HOLD_NO_AGENT | (uint64_t)AGENT_HOLD_OP_SAVE << 32);
         assert_int_equal(spawn(M_TICKER, PART_A), 1);
         assert_true(agent_run_turn(PART_A));
         assert_int_equal(agent_hold_restore(1, 0, NULL), AGENT_HOLD_NONE);

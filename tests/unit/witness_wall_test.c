@@ -94,16 +94,22 @@ static int setup(void **st)
             {1 * SEC + 2000,
              {.kind = WK_BOOT_CLOCK, .flags = WITNESS_F_DENIED, .payload = 1}}, /* no RTC */
             {4 * SEC + SEC / 2,
-             {.kind = WK_MEM_TIER, .actor = 1, .target = PA + 0x1000, .cap = BASE + 0x1000,
+             {.kind = WK_MEM_TIER,
+              .actor = 1,
+              .target = PA + 0x1000,
+              .cap = BASE + 0x1000,
               .payload = 2}},
         };
         static const struct at boot2[] = {
-            {SEC / 2, {.kind = WK_BOOT_CLOCK, .target = Y2024, .cap = SEC / 2 - 500,
-                       .payload = 0x9010000}},
+            {SEC / 2,
+             {.kind = WK_BOOT_CLOCK, .target = Y2024, .cap = SEC / 2 - 500, .payload = 0x9010000}},
             {1 * SEC, {.kind = WK_MEM_REGION, .actor = 2, .target = PA, .payload = 0x200000}},
             {1 * SEC + 1000, {.kind = WK_MEM_MAP, .actor = 2, .target = PA, .payload = BASE}},
             {5 * SEC,
-             {.kind = WK_MEM_TIER, .actor = 2, .target = PA + 0x2000, .cap = BASE + 0x2000,
+             {.kind = WK_MEM_TIER,
+              .actor = 2,
+              .target = PA + 0x2000,
+              .cap = BASE + 0x2000,
               .payload = 2}},
         };
         struct fake fk;
@@ -166,12 +172,29 @@ static void test_calendar(void **st)
         assert_int_equal(ns, 14 * 3600 * SEC);
         assert_int_equal(wt_wall_parse("23:59:59.999999999", &ns), WT_TIME_OF_DAY);
         assert_int_equal(ns, 86400 * SEC - 1);
-        const char *bad[] = {"", "14", "14:", "1:00", "24:00", "12:60", "12:00:60", "12:00:00.",
-                             "12:00:00.0000000001", "12:00x", "2024-02-30T00:00:00",
-                             "2023-02-29T00:00", "1969-12-31T23:59:59", "2024-01-01",
-                             "2024-01-01T", "2024-13-01T00:00", "2024-00-01T00:00",
-                             "2024-01-00T00:00", "2024-01-01T00:00:00ZZ", "2501-01-01T00:00",
-                             "9999-12-31T23:59:59", "2024-1-01T00:00", "+024-01-01T00:00"};
+        const char *bad[] = {"",
+                             "14",
+                             "14:",
+                             "1:00",
+                             "24:00",
+                             "12:60",
+                             "12:00:60",
+                             "12:00:00.",
+                             "12:00:00.0000000001",
+                             "12:00x",
+                             "2024-02-30T00:00:00",
+                             "2023-02-29T00:00",
+                             "1969-12-31T23:59:59",
+                             "2024-01-01",
+                             "2024-01-01T",
+                             "2024-13-01T00:00",
+                             "2024-00-01T00:00",
+                             "2024-01-00T00:00",
+                             "2024-01-01T00:00:00ZZ",
+                             "2501-01-01T00:00",
+                             "9999-12-31T23:59:59",
+                             "2024-1-01T00:00",
+                             "+024-01-01T00:00"};
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
                 assert_int_equal(wt_wall_parse(bad[i], &ns), -1);
         assert_int_equal(wt_wall_parse(NULL, &ns), -1);
@@ -196,16 +219,15 @@ static void test_who_by_wall_clock(void **st)
         assert_true(has("partition 2: 1 action"));
         assert_true(has("1 action by 1 principal"));
         /* [from, to): the move at 04.5 is out of [00:00:00, 00:00:04.5), in from 04.5 */
-        assert_int_equal(who(8, "who", img, "--region", "0x42000000", "--from", "00:00",
-                             "--to", "00:00:04.5"),
-                         0);
+        assert_int_equal(
+            who(8, "who", img, "--region", "0x42000000", "--from", "00:00", "--to", "00:00:04.5"),
+            0);
         assert_null(strstr(outbuf, "WK_MEM_TIER"));
         assert_true(has("partition 2: 2 actions")); /* its region and map, at 00:00:00.5 */
         assert_int_equal(who(6, "who", img, "--region", "0x42000000", "--from", "00:00:04.5"), 0);
         assert_true(has("WK_MEM_TIER"));
-        assert_int_equal(who(6, "who", img, "--region", "0x42000000", "--to",
-                             "2023-12-31T23:59:59"),
-                         0);
+        assert_int_equal(
+            who(6, "who", img, "--region", "0x42000000", "--to", "2023-12-31T23:59:59"), 0);
         assert_true(has("no witnessed action on it in that window"));
         /* since-reset windows still see both boots, with UTC where there is one */
         assert_int_equal(who(4, "who", img, "--region", "0x42000000"), 0);
@@ -231,20 +253,19 @@ static void test_refused(void **st)
         assert_int_equal(who(8, "who", noanchor_img, "--region", "0x42000000", "--from", "14:00",
                              "--to", "14:05"),
                          2);
-        assert_int_equal(who(6, "who", noanchor_img, "--region", "0x42000000", "--from",
-                             "2024-01-01T00:00:00"),
-                         2);
+        assert_int_equal(
+            who(6, "who", noanchor_img, "--region", "0x42000000", "--from", "2024-01-01T00:00:00"),
+            2);
         assert_int_equal(who(6, "who", noanchor_img, "--region", "0x42000000", "--from", "4"), 0);
         /* mixed forms, empty windows, bad values */
-        assert_int_equal(who(8, "who", img, "--region", "0x42000000", "--from", "4", "--to",
-                             "00:00:05"),
-                         2);
+        assert_int_equal(
+            who(8, "who", img, "--region", "0x42000000", "--from", "4", "--to", "00:00:05"), 2);
         assert_int_equal(who(8, "who", img, "--region", "0x42000000", "--from",
                              "2024-01-01T00:00:05", "--to", "00:00:06"),
                          2);
-        assert_int_equal(who(8, "who", img, "--region", "0x42000000", "--from", "00:00:05", "--to",
-                             "00:00:05"),
-                         2);
+        assert_int_equal(
+            who(8, "who", img, "--region", "0x42000000", "--from", "00:00:05", "--to", "00:00:05"),
+            2);
         const char *bad[] = {"25:00", "2024-02-30T00:00", "12:00:00.", ":", "::", "2024-01-01T"};
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
                 assert_int_equal(who(6, "who", img, "--region", "0x42000000", "--to", bad[i]), 2);

@@ -32,8 +32,8 @@ const struct wt_anchor *wt_anchor_of(const struct wt_anchors *a, uint32_t boot);
 bool wt_wall_ns(const struct wt_anchors *a, const struct witness_record *r, uint64_t *ns);
 
 /* What a time argument is: since the boot's reset (seconds, a unit), a UTC date and time
- * "YYYY-MM-DDTHH:MM[:SS[.frac]][Z]", years 1970 to 2500 (ns since 1970), or a time of day "HH:MM[:SS[.frac]]"
- * (ns since midnight UTC of the day of each boot's anchor). */
+ * "YYYY-MM-DDTHH:MM[:SS[.frac]][Z]", years 1970 to 2500 (ns since 1970), or a time of day
+ * "HH:MM[:SS[.frac]]" (ns since midnight UTC of the day of each boot's anchor). */
 enum wt_wall_kind { WT_TIME_BOOT = 0, WT_TIME_UTC, WT_TIME_OF_DAY };
 /* Parses a wall-clock time; -1 if s is not one (or not a valid date or time). */
 int wt_wall_parse(const char *s, uint64_t *ns);

@@ -160,8 +160,9 @@ static int parse_who(int argc, char **argv, struct who *w, FILE *err)
                 return 2;
         }
         if (have_from && have_to && kind_from != kind_to) {
-                fprintf(err, "witness: who: give --from and --to in the same form (both since "
-                             "the reset, both dates, or both times of day)\n");
+                fprintf(err,
+                        "witness: who: give --from and --to in the same form (both since "
+                        "the reset, both dates, or both times of day)\n");
                 return 2;
         }
         w->wall = have_from ? kind_from : kind_to;
