@@ -461,12 +461,12 @@ WITNESS_SRCS := $(wildcard witness/*.c)
 # The replay's graph is the kernel's own coherence engine (coherence/, plain C).
 WITNESS_TOOL_CORE := tools/witness/kinds.c tools/witness/files.c tools/witness/input.c tools/witness/verify.c tools/witness/replay.c tools/witness/cli.c \
 	tools/witness/table.c tools/witness/members.c tools/witness/who.c tools/witness/who_follow.c \
-	tools/witness/ckpt_diff.c memory/cold.c $(wildcard coherence/*.c)
+	tools/witness/ckpt_diff.c tools/witness/wall.c memory/cold.c $(wildcard coherence/*.c)
 UT_witness := $(WITNESS_SRCS) $(WITNESS_TOOL_CORE)
 UT_EXTRA_witness := $(HOST_MBEDTLS_SAN)
 UT_witness_lock := $(WITNESS_SRCS)
 UT_EXTRA_witness_lock := $(HOST_MBEDTLS_SAN)
-WITNESS_TESTS := witness_chain witness_store witness_ring witness_tool witness_replay witness_budget witness_rotate witness_escalate witness_who
+WITNESS_TESTS := witness_chain witness_store witness_ring witness_tool witness_replay witness_budget witness_rotate witness_escalate witness_who witness_wall
 $(call unit_split,witness,$(WITNESS_TESTS),tests/unit/witness_fixture.c)
 # The engine alone (wasm/agent*.c, the agents' lifecycle, needs cap/ and the witness).
 WASM_ENGINE := $(filter-out wasm/agent%,$(wildcard wasm/*.c))
@@ -489,7 +489,7 @@ UT_EXTRA_guest_dtb := $(HOST_LIBFDT_SAN)
 UT_vgic    := partition/vgic.c
 UT_pl011   := partition/pl011.c
 UT_agent   := wasm/agent.c wasm/agent_ops.c wasm/agent_recover.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.c
-AGENT_TESTS := agent_lifecycle agent_move agent_calls agent_random agent_spawn
+AGENT_TESTS := agent_lifecycle agent_move agent_calls agent_random agent_spawn agent_hold
 $(call unit_split,agent,$(AGENT_TESTS),tests/unit/agent_fixture.c tests/unit/agent_modules.c)
 
 # RVF: the parser and verifier RVM runs (boot/), and the host tool's writer, keys and CLI.

@@ -3,11 +3,13 @@
  * partition whole (partition/checkpoint.c), `restore <id>` puts it back, `checkpoint`
  * alone lists what is held. The partition is paused while either happens: suspended if it
  * was running (witnessed), its vCPUs put away on every CPU (this one directly, the others
- * at the kick), then set running again.
+ * at the kick), then set running again. `checkpoint agent <id>` / `restore agent <id>` do
+ * the same for a WebAssembly agent (the id `agents` lists; wasm/agent_recover.c).
  */
 #include <stdint.h>
 #include <string.h>
 
+#include "arch/aarch64/arch.h"
 #include "boot/boot.h"
 #include "hal/timer.h"
 #include "kernel/console.h"
@@ -17,6 +19,7 @@
 #include "kernel/tier.h"
 #include "memory/memory.h"
 #include "partition/checkpoint.h"
+#include "wasm/agent.h"
 #include "witness/witness.h"
 
 #define STR_(x)         #x
@@ -197,17 +200,58 @@ static int to_flash(const struct partition *p, uint64_t saved_ns)
         return 0;
 }
 
+/* `checkpoint agent <id>` / `restore agent <id>`: the interpreter runs here (FP/SIMD at EL2,
+ * wasm_snapshot_*), so FP traps again afterwards, as the monitor's `agent` does. */
+static int agent_cmd(int argc, char **argv, bool restore)
+{
+        const char *cmd = restore ? "restore" : "checkpoint";
+        uint64_t id = 0;
+        struct agent_hold_info in = {0};
+
+        if (argc != 3 || monitor_parse_u64(argv[2], &id) != 0 || id > 0xFFFFFFFFu) {
+                con_printf("usage: %s agent <agent id> (see agents)\n", cmd);
+                return -1;
+        }
+        enum agent_hold_result r = restore ? agent_hold_restore((uint32_t)id, 0, &in)
+                                           : agent_hold_save((uint32_t)id, 0, &in);
+        arch_fp_trap(true);
+        if (r != AGENT_HOLD_OK) {
+                con_printf("%s: agent %llu not %s: %s\n", cmd, (unsigned long long)id,
+                           restore ? "restored" : "saved", agent_hold_result_text(r));
+                return -1;
+        }
+        if (restore) {
+                con_printf(
+                    "restore agent %llu: back to its checkpoint %u of turn %llu (%llu bytes, "
+                    "digest %016llx, bit-exact), restore %u\n",
+                    (unsigned long long)id, in.number, (unsigned long long)in.turn,
+                    (unsigned long long)in.bytes, (unsigned long long)in.digest, in.restores);
+        } else {
+                con_printf(
+                    "checkpoint agent %llu: checkpoint %u after turn %llu: %llu bytes (memory, "
+                    "globals, stack, frames, fuel), digest %016llx\n",
+                    (unsigned long long)id, in.number, (unsigned long long)in.turn,
+                    (unsigned long long)in.bytes, (unsigned long long)in.digest);
+        }
+        return 0;
+}
+
 static int cmd_checkpoint(int argc, char **argv)
 {
         uint64_t id = 0;
 
+        if (argc >= 2 && strcmp(argv[1], "agent") == 0) {
+                return agent_cmd(argc, argv, false);
+        }
         if (argc == 1) {
                 list();
                 return 0;
         }
         bool flash = argc == 3 && strcmp(argv[2], "flash") == 0;
         if ((argc != 2 && !flash) || parse_id(argv[1], &id) != 0) {
-                con_puts("usage: checkpoint [<partition id> [flash]] (see ps)\n");
+                con_puts(
+                    "usage: checkpoint [<partition id> [flash]] (see ps) | checkpoint agent "
+                    "<agent id>\n");
                 return -1;
         }
         ckpt_ready();
@@ -230,17 +274,21 @@ static int cmd_checkpoint(int argc, char **argv)
         con_printf(" (%llu instructions)\n", (unsigned long long)last_insns);
         return flash ? to_flash(p, c.saved_ns) : 0;
 }
-MONITOR_CMD(checkpoint, "checkpoint", "[<id> [flash]]",
+MONITOR_CMD(checkpoint, "checkpoint", "[<id> [flash]] | agent <id>",
             "save a guest partition whole (RAM, vCPUs, devices, edges); flash: its RAM also to "
-            "the cold area; alone: list them",
+            "the cold area; alone: list them; agent: a WebAssembly agent's whole instance",
             cmd_checkpoint);
 
 static int cmd_restore(int argc, char **argv)
 {
         uint64_t id = 0;
 
+        if (argc >= 2 && strcmp(argv[1], "agent") == 0) {
+                return agent_cmd(argc, argv, true);
+        }
         if (argc != 2 || parse_id(argv[1], &id) != 0) {
-                con_puts("usage: restore <partition id> (see checkpoint)\n");
+                con_puts(
+                    "usage: restore <partition id> (see checkpoint) | restore agent <agent id>\n");
                 return -1;
         }
         struct partition *p = part_get((uint32_t)id);
@@ -260,7 +308,8 @@ static int cmd_restore(int argc, char **argv)
                    (unsigned long long)last_insns);
         return 0;
 }
-MONITOR_CMD(restore, "restore", "<id>", "put a partition back to its checkpoint", cmd_restore);
+MONITOR_CMD(restore, "restore", "<id> | agent <id>",
+            "put a partition (or an agent) back to its checkpoint", cmd_restore);
 
 /* An address: hexadecimal, written with its 0x. */
 static int parse_hex(const char *s, uint64_t *out)

@@ -12,6 +12,7 @@
 #include "configs/partitions.h"
 #include "configs/profile.h"
 #include "hal/gic.h"
+#include "hal/rtc.h"
 #include "hal/timer.h"
 #include "hal/uart.h"
 #include "kernel/agents.h"
@@ -104,6 +105,7 @@ static enum boot_status phase_witness(char *msg, size_t cap)
         int started = wlog_start(boot_state.attest.digest, msg, cap);
         if (started == 0) {
                 panic_boot_loop_check(wlog_failed_boots()); /* F4: a boot loop ends here */
+                (void)hal_rtc_anchor(&boot_state.board); /* this boot's counter to UTC, witnessed */
         }
         if (boot_rvf.upd_slot >= 0) {
                 con_puts(boot_rvf.upd_line); /* an A/B update step taken before the verdict */

@@ -107,6 +107,46 @@ enum agent_state {
 };
 
 /*
+ * Checkpoints on command (the monitor's `checkpoint agent <id>` / `restore agent <id>`): the
+ * whole instance of agent `id` (linear memory, globals, table, value stack, frames, pc, the
+ * fuel left in its turn: wasm_snapshot_save) and whether it was inside rvm.yield, held apart
+ * from F1's slot (which its own yields overwrite). A restore rebuilds the instance from it in
+ * a new arena, saves that again and compares it with the checkpoint byte for byte before
+ * anything changes hands: only an exact copy replaces the running instance, and the agent goes
+ * on from there (its count, its pc, its fuel). RVM's meters (turns, fuel used, messages) go
+ * on counting; its edges are not rolled back (their other end has seen what it sent since).
+ * Both wait at most AGENT_HOLD_WAIT_NS for it to leave its CPU, take the lock themselves and
+ * are witnessed: WK_MEM_CHECKPOINT, target = its principal, cap = the checkpoint's digest,
+ * payload = bytes | AGENT_HOLD_OP_* << 32, or, refused (flagged denied), the enum
+ * agent_hold_result | op << 32.
+ */
+#define AGENT_HOLD_WAIT_NS    100000000ull /* the agent leaves its CPU within this, or refused */
+#define AGENT_HOLD_OP_SAVE    5u
+#define AGENT_HOLD_OP_RESTORE 6u
+enum agent_hold_result {
+        AGENT_HOLD_OK = 0,
+        AGENT_HOLD_NO_AGENT,  /* no agent with that id */
+        AGENT_HOLD_STATE,     /* not running or suspended (loading, hibernated, terminated...) */
+        AGENT_HOLD_BUSY,      /* still running a turn on another CPU after AGENT_HOLD_WAIT_NS */
+        AGENT_HOLD_NONE,      /* restore: no checkpoint was taken */
+        AGENT_HOLD_NO_MEMORY, /* no buffer for the checkpoint or no arena for the copy */
+        AGENT_HOLD_SNAPSHOT,  /* the instance did not save, restore, or restore exactly */
+        AGENT_HOLD_DAMAGED,   /* the checkpoint's digest does not match: not used */
+};
+struct agent_hold_info {
+        size_t bytes;
+        uint64_t digest, turn;
+        uint32_t number, restores;
+};
+/* The policy: may agent (exists, its state, on a CPU) be saved or restored (held: it has a
+ * checkpoint)? AGENT_HOLD_OK or why not. */
+enum agent_hold_result agent_hold_check(bool exists, enum agent_state s, bool on_cpu, bool restore,
+                                        bool held);
+enum agent_hold_result agent_hold_save(uint32_t id, uint32_t actor, struct agent_hold_info *out);
+enum agent_hold_result agent_hold_restore(uint32_t id, uint32_t actor, struct agent_hold_info *out);
+const char *agent_hold_result_text(enum agent_hold_result r);
+
+/*
  * What a refused request returns (negative). The numbers are the security gate's statuses
  * (docs/ABI.md; the kernel checks them at compile time), so a refusal reaches an agent, and a
  * witness payload, unchanged.

@@ -63,6 +63,14 @@ struct agent {
         uint32_t use_pages, use_hot;
         uint32_t restarts;
         bool faulted;
+        /* The checkpoint the monitor took on command (`checkpoint agent <id>`, agent_recover.c):
+         * its bytes (AGENT_SNAPSHOT, taken at the first), size, digest, number, the turn it was
+         * taken after, whether the agent was inside rvm.yield, and restores from it so far. */
+        uint8_t *held;
+        size_t held_len;
+        uint64_t held_digest, held_turn;
+        uint32_t held_number, held_restores;
+        bool held_yield;
 };
 
 #define AGENT_SNAPSHOT (512u << 10) /* hibernation / migration buffer per agent */

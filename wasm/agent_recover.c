@@ -3,7 +3,8 @@
  * a turn that ended in rvm.yield into a slot of the pool the kernel reserved at boot, and the
  * restart that follows a trap: from its last checkpoint, or its start, at most
  * AGENT_MAX_RESTARTS times, then it ends faulted. Both run on the agent's own CPU; the lock
- * only around the records and the agent's fields.
+ * only around the records and the agent's fields. Also the checkpoints the monitor takes and
+ * restores on command (agent_hold_*), under the lock, the agent off every CPU.
  */
 #include <string.h>
 
@@ -53,9 +54,12 @@ bool agent_ckpt_claim(struct agent *a)
         return a->ckpt_slot != 0;
 }
 
-/* Give a's slot back, wiped. Lock held. */
+/* Give a's slot back, wiped, and its checkpoint taken on command. Lock held. */
 void agent_ckpt_release(struct agent *a)
 {
+        agent_free_wiped(a->held, AGENT_SNAPSHOT);
+        a->held = NULL;
+        a->held_len = 0;
         if (a->ckpt_slot != 0) {
                 memset(slot_buf(a), 0, AGENT_CKPT_BYTES);
                 slot_owner[a->ckpt_slot - 1] = 0;
@@ -198,4 +202,206 @@ void agent_recover(struct agent *a, enum wasm_trap trap)
                 agent_terminate(a, 0, true);
         }
         agent_env->unlock(saved);
+}
+
+/* ---- checkpoints on command (agent.h, agent_hold_*) ---- */
+
+enum agent_hold_result agent_hold_check(bool exists, enum agent_state s, bool on_cpu, bool restore,
+                                        bool held)
+{
+        if (!exists) {
+                return AGENT_HOLD_NO_AGENT;
+        }
+        if (s != AGENT_RUNNING && s != AGENT_SUSPENDED) {
+                return AGENT_HOLD_STATE;
+        }
+        if (on_cpu) {
+                return AGENT_HOLD_BUSY;
+        }
+        return restore && !held ? AGENT_HOLD_NONE : AGENT_HOLD_OK;
+}
+
+const char *agent_hold_result_text(enum agent_hold_result r)
+{
+        static const char *const text[] = {
+            "done",
+            "no such agent",
+            "it is not running or suspended (loading, hibernated, migrating or terminated)",
+            "it is running a turn on another CPU (busy for 100 ms): try again",
+            "it has no checkpoint (take one with checkpoint agent <id>)",
+            "no memory for the checkpoint or for the copy",
+            "its instance did not save, or did not restore exactly",
+            "the checkpoint's digest does not match: it is damaged, not used",
+        };
+
+        return (unsigned)r < sizeof(text) / sizeof(text[0]) ? text[r] : "refused";
+}
+
+/* FNV-1a over the checkpoint (an integrity check of RVM's own copy, not a MAC). */
+static uint64_t digest(const uint8_t *p, size_t n)
+{
+        uint64_t h = 0xcbf29ce484222325ull;
+
+        for (size_t i = 0; i < n; i++) {
+                h = (h ^ p[i]) * 0x100000001b3ull;
+        }
+        return h;
+}
+
+/* Agent id, lock held, off its CPU (or the wait ran out: *saved is the lock's). */
+static struct agent *hold_lock(uint32_t id, uint64_t *saved)
+{
+        const uint64_t until =
+            agent_env->now_ns != NULL ? agent_env->now_ns() + AGENT_HOLD_WAIT_NS : 0;
+        struct agent *a = agent_by_id(id);
+
+        *saved = agent_env->lock();
+        while (a != NULL && a->on_cpu && until != 0 && agent_env->now_ns() <= until) {
+                agent_env->unlock(*saved);
+                *saved = agent_env->lock();
+        }
+        return a;
+}
+
+static void hold_witness(const struct agent *a, uint32_t id, uint32_t actor, unsigned op,
+                         enum agent_hold_result r)
+{
+        const bool ok = r == AGENT_HOLD_OK;
+
+        witness_emit(&(struct witness_event){
+            .kind = WK_MEM_CHECKPOINT,
+            .flags = ok ? 0 : WITNESS_F_DENIED,
+            .actor = actor,
+            .target = AGENT_PRINCIPAL(id),
+            .cap = ok ? a->held_digest : 0,
+            .payload = (ok ? (uint64_t)a->held_len : (uint64_t)r) | (uint64_t)op << 32});
+}
+
+static void hold_out(const struct agent *a, struct agent_hold_info *out)
+{
+        if (out != NULL && a != NULL) {
+                *out = (struct agent_hold_info){.bytes = a->held_len,
+                                                .digest = a->held_digest,
+                                                .turn = a->held_turn,
+                                                .number = a->held_number,
+                                                .restores = a->held_restores};
+        }
+}
+
+/* The scratch buffer (a->snapshot, used otherwise only by hibernation and moves, which the
+ * agent is not in) and the held one. Lock held. */
+static bool hold_buffers(struct agent *a)
+{
+        if (a->snapshot == NULL) {
+                a->snapshot = agent_alloc_zeroed(AGENT_SNAPSHOT);
+        }
+        if (a->held == NULL) {
+                a->held = agent_alloc_zeroed(AGENT_SNAPSHOT);
+        }
+        return a->snapshot != NULL && a->held != NULL;
+}
+
+/* Saved into the scratch first: a save that fails leaves the last checkpoint whole. */
+static enum agent_hold_result hold_save(struct agent *a)
+{
+        size_t len = 0;
+
+        if (!hold_buffers(a)) {
+                return AGENT_HOLD_NO_MEMORY;
+        }
+        agent_env->fp_enter();
+        if (wasm_snapshot_save(a->inst, a->snapshot, AGENT_SNAPSHOT, &len) != WASM_OK) {
+                return AGENT_HOLD_SNAPSHOT;
+        }
+        memcpy(a->held, a->snapshot, len);
+        if (len < a->held_len) {
+                memset(a->held + len, 0, a->held_len - len);
+        }
+        a->held_len = len;
+        a->held_digest = digest(a->held, len);
+        a->held_turn = a->turns;
+        a->held_yield = a->yield_pending;
+        a->held_number++;
+        a->held_restores = 0;
+        return AGENT_HOLD_OK;
+}
+
+/* Rebuilt in a new arena, saved again and compared byte for byte; only then swapped in. */
+static enum agent_hold_result hold_restore(struct agent *a)
+{
+        struct wasm_instance *inst = NULL;
+        struct wasm_arena arena;
+        size_t len = 0;
+
+        if (digest(a->held, a->held_len) != a->held_digest) {
+                return AGENT_HOLD_DAMAGED;
+        }
+        void *dest = agent_alloc_zeroed(a->inst_size);
+        if (dest == NULL || !hold_buffers(a)) {
+                agent_free_wiped(dest, a->inst_size);
+                return AGENT_HOLD_NO_MEMORY;
+        }
+        agent_env->fp_enter();
+        wasm_arena_init(&arena, dest, a->inst_size);
+        const bool exact = wasm_instantiate(a->module, &agent_wasm_cfg, agent_resolve, a, &arena,
+                                            &inst) == WASM_OK &&
+                           wasm_snapshot_restore(inst, a->held, a->held_len) == WASM_OK &&
+                           wasm_snapshot_save(inst, a->snapshot, AGENT_SNAPSHOT, &len) == WASM_OK &&
+                           len == a->held_len && memcmp(a->snapshot, a->held, len) == 0;
+        if (!exact) {
+                agent_free_wiped(dest, a->inst_size); /* the running instance is untouched */
+                return AGENT_HOLD_SNAPSHOT;
+        }
+        agent_free_wiped(a->inst_mem, a->inst_size);
+        a->inst_mem = dest;
+        a->inst = inst;
+        /* F1's checkpoint is of a later state: a trap from here goes back to this one. */
+        if (a->ckpt_slot != 0 && a->held_len <= AGENT_CKPT_BYTES) {
+                memcpy(slot_buf(a), a->held, a->held_len);
+                a->ckpt_len = a->held_len;
+                a->ckpt_turn = a->turns;
+        } else {
+                a->ckpt_len = 0;
+        }
+        a->yield_pending = a->held_yield; /* saved inside rvm.yield: the retry returns */
+        a->waiting = false;               /* a pending rvm.recv is retried, waits again */
+        a->held_restores++;
+        if (a->state == AGENT_RUNNING) {
+                agent_env->wake_partition(a->partition);
+        }
+        return AGENT_HOLD_OK;
+}
+
+static enum agent_hold_result hold_op(uint32_t id, uint32_t actor, bool restore,
+                                      struct agent_hold_info *out)
+{
+        uint64_t saved;
+
+        if (agent_env == NULL) { /* no agents in this profile */
+                hold_witness(NULL, id, actor, restore ? AGENT_HOLD_OP_RESTORE : AGENT_HOLD_OP_SAVE,
+                             AGENT_HOLD_NO_AGENT);
+                return AGENT_HOLD_NO_AGENT;
+        }
+        struct agent *a = hold_lock(id, &saved);
+        enum agent_hold_result r =
+            agent_hold_check(a != NULL, a != NULL ? a->state : AGENT_TERMINATED,
+                             a != NULL && a->on_cpu, restore, a != NULL && a->held_len != 0);
+
+        if (r == AGENT_HOLD_OK) {
+                r = restore ? hold_restore(a) : hold_save(a);
+        }
+        hold_witness(a, id, actor, restore ? AGENT_HOLD_OP_RESTORE : AGENT_HOLD_OP_SAVE, r);
+        hold_out(a, out);
+        agent_env->unlock(saved);
+        return r;
+}
+
+enum agent_hold_result agent_hold_save(uint32_t id, uint32_t actor, struct agent_hold_info *out)
+{
+        return hold_op(id, actor, false, out);
+}
+
+enum agent_hold_result agent_hold_restore(uint32_t id, uint32_t actor, struct agent_hold_info *out)
+{
+        return hold_op(id, actor, true, out);
 }

@@ -28,6 +28,7 @@ enum witness_kind {
         WK_BOOT_RVF_SEGMENT = 0x0105, /* a verified segment: id, type | index << 8, hash[0..7] */
         WK_BOOT_RVF_ALLOW = 0x0106,   /* the monitor allows booting image version target next */
         WK_BOOT_RVF_SLOT = 0x0107,    /* an A/B update step: slot, RVF_SLOT_EV_*, image version */
+        WK_BOOT_CLOCK = 0x0108, /* the RTC read at boot: UTC seconds, counter ns (hal/rtc.h) */
         WK_PART_CREATE = 0x0201,
         WK_PART_STATE = 0x0202,
         WK_PART_DESTROY = 0x0203,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tools/witness/wall.h"
 #include "tools/witness/witness_tool.h"
 
 struct opts {
@@ -209,9 +210,18 @@ static void print_kind(FILE *out, uint16_t kind)
                 fprintf(out, "0x%04x", kind);
 }
 
-static void show_line(FILE *out, const struct witness_record *r)
+/* A record of a boot with a wall-clock anchor (WK_BOOT_CLOCK) also shows its UTC time. */
+static void show_line(FILE *out, const struct witness_record *r, const struct wt_anchors *a)
 {
-        fprintf(out, "seq=%" PRIu64 " boot=%u t=%" PRIu64 " kind=", r->seq, r->boot, r->time_ns);
+        uint64_t wall;
+
+        fprintf(out, "seq=%" PRIu64 " boot=%u t=%" PRIu64, r->seq, r->boot, r->time_ns);
+        if (a != NULL && wt_wall_ns(a, r, &wall)) {
+                char ts[40];
+                wt_wall_format(wall, ts, sizeof(ts));
+                fprintf(out, " utc=%s", ts);
+        }
+        fprintf(out, " kind=");
         print_kind(out, r->kind);
         fprintf(out,
                 " tier=%u flags=0x%02x%s actor=%u target=0x%" PRIx64 " cap=0x%" PRIx64
@@ -263,11 +273,12 @@ static size_t each_record(const struct wt_input *in, const struct opts *o,
 struct out_ctx {
         FILE *out;
         bool json_first;
+        const struct wt_anchors *anchors;
 };
 
 static void show_fn(void *ctx, const struct witness_record *r)
 {
-        show_line(((struct out_ctx *)ctx)->out, r);
+        show_line(((struct out_ctx *)ctx)->out, r, ((struct out_ctx *)ctx)->anchors);
 }
 
 static void json_fn(void *ctx, const struct witness_record *r)
@@ -510,9 +521,12 @@ int witness_tool_run_buffer(int argc, char **argv, const uint8_t *data, size_t l
                 wt_free(&heads);
                 free(hd);
         } else if (strcmp(o.cmd, "show") == 0) {
-                struct out_ctx c = {.out = out};
+                struct wt_anchors anchors;
+                wt_anchors_find(&in, &anchors);
+                struct out_ctx c = {.out = out, .anchors = anchors.oom ? NULL : &anchors};
 
                 each_record(&in, &o, show_fn, &c);
+                wt_anchors_free(&anchors);
         } else if (strcmp(o.cmd, "export") == 0) {
                 struct out_ctx c = {.out = out, .json_first = true};
 

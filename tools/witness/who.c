@@ -27,10 +27,12 @@ static bool parse_num(const char *s, uint64_t *v)
 }
 
 /*
- * A time since the boot's reset: "12", "12.5" (seconds), or with a unit "s", "ms", "us",
- * "ns" ("300ms", "1500000ns"). HH:MM[:SS] is refused: the records carry no wall clock.
+ * A time: since the boot's reset, "12", "12.5" (seconds), or with a unit "s", "ms", "us",
+ * "ns" ("300ms", "1500000ns"); or a wall-clock time (wall.h), "2024-01-01T14:00:05" (UTC)
+ * or "14:00[:05]" (that time of day, UTC, on the day of each boot's anchor). *kind says
+ * which.
  */
-static int parse_time(const char *s, uint64_t *ns, FILE *err)
+static int parse_time(const char *s, uint64_t *ns, int *kind)
 {
         static const struct {
                 const char *suffix;
@@ -43,13 +45,10 @@ static int parse_time(const char *s, uint64_t *ns, FILE *err)
         if (s == NULL)
                 return -1;
         if (strchr(s, ':') != NULL) {
-                fprintf(err,
-                        "witness: who: '%s': the log carries no wall-clock anchor (records hold "
-                        "nanoseconds since each boot's reset); give seconds since boot (e.g. 840, "
-                        "12.5, 300ms) and --boot N\n",
-                        s);
-                return -2;
+                *kind = wt_wall_parse(s, ns);
+                return *kind < 0 ? -1 : 0;
         }
+        *kind = WT_TIME_BOOT;
         for (; s[i] >= '0' && s[i] <= '9'; i++, digits = true) {
                 if (ip > (UINT64_MAX - 9) / 10)
                         return -1;
@@ -103,11 +102,15 @@ static int who_usage(FILE *err)
             "  PA: a region's physical address (its first page, as the monitor's 'regions' "
             "prints it)\n"
             "  LO-HI: an IPA range [LO, HI), in partition N or in every partition\n"
-            "  T: time since the boot's reset (the log has no wall clock): seconds (12, 12.5) "
-            "or with\n"
-            "     a unit (300ms, 40us, 1500ns); the window is [--from, --to): from included, "
-            "to excluded;\n"
-            "     times restart at every boot: --boot N picks one boot (default: every boot)\n"
+            "  T: time since the boot's reset: seconds (12, 12.5) or with a unit (300ms, 40us, "
+            "1500ns);\n"
+            "     or, for boots whose log has a wall-clock anchor (WK_BOOT_CLOCK), UTC: "
+            "2024-01-01T14:00:05[.5]\n"
+            "     or 14:00[:05] (that time of day on the day of each boot's anchor); both T in "
+            "one form;\n"
+            "     the window is [--from, --to): from included, to excluded; times since reset "
+            "restart at\n"
+            "     every boot: --boot N picks one boot (default: every boot)\n"
             "  prints, per partition, agent and RVM, the witnessed actions on it with their "
             "seq\n"
             "  (docs/WITNESS.md 8.2); exit 0, or 2 on bad input, a bad window or an unknown "
@@ -117,13 +120,13 @@ static int who_usage(FILE *err)
 
 static int parse_who(int argc, char **argv, struct who *w, FILE *err)
 {
-        bool have_region = false, have_ipa = false;
+        bool have_region = false, have_ipa = false, have_from = false, have_to = false;
+        int kind_from = WT_TIME_BOOT, kind_to = WT_TIME_BOOT;
 
         w->to = UINT64_MAX;
         for (int i = 3; i < argc; i++) {
                 const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
                 bool ok;
-                int t = 0;
 
                 if (strcmp(a, "--region") == 0) {
                         ok = have_region = parse_num(v, &w->region);
@@ -134,11 +137,10 @@ static int parse_who(int argc, char **argv, struct who *w, FILE *err)
                             parse_num(v, &w->part) && w->part >= 1 && w->part <= WHO_PART_HI;
                 } else if (strcmp(a, "--boot") == 0) {
                         ok = w->have_boot = parse_num(v, &w->boot) && w->boot <= UINT32_MAX;
-                } else if (strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0) {
-                        t = parse_time(v, a[2] == 'f' ? &w->from : &w->to, err);
-                        if (t == -2)
-                                return 2;
-                        ok = t == 0;
+                } else if (strcmp(a, "--from") == 0) {
+                        ok = have_from = parse_time(v, &w->from, &kind_from) == 0;
+                } else if (strcmp(a, "--to") == 0) {
+                        ok = have_to = parse_time(v, &w->to, &kind_to) == 0;
                 } else {
                         fprintf(err, "witness: who: unknown option %s\n", a);
                         return who_usage(err);
@@ -157,6 +159,13 @@ static int parse_who(int argc, char **argv, struct who *w, FILE *err)
                 fprintf(err, "witness: who: --part goes with --ipa\n");
                 return 2;
         }
+        if (have_from && have_to && kind_from != kind_to) {
+                fprintf(err,
+                        "witness: who: give --from and --to in the same form (both since "
+                        "the reset, both dates, or both times of day)\n");
+                return 2;
+        }
+        w->wall = have_from ? kind_from : kind_to;
         if (w->from >= w->to) {
                 fprintf(err, "witness: who: empty window: --from must be before --to\n");
                 return 2;
@@ -183,7 +192,22 @@ static void add_hit(struct who *w, size_t item, const struct witness_record *r, 
 
 static bool in_window(const struct who *w, const struct witness_record *r)
 {
-        return (!w->have_boot || r->boot == w->boot) && r->time_ns >= w->from && r->time_ns < w->to;
+        uint64_t t = r->time_ns;
+
+        if (w->have_boot && r->boot != w->boot)
+                return false;
+        if (w->wall != WT_TIME_BOOT) {
+                if (!wt_wall_ns(&w->anchors, r, &t))
+                        return false; /* its boot has no anchor */
+                if (w->wall == WT_TIME_OF_DAY) {
+                        const struct wt_anchor *x = wt_anchor_of(&w->anchors, r->boot);
+                        uint64_t day = x->utc_s / 86400 * 86400 * WT_NS;
+                        if (t < day)
+                                return false;
+                        t -= day;
+                }
+        }
+        return t >= w->from && t < w->to;
 }
 
 /* Records in order, each seq once (a serial capture may repeat them), through who_step. */
@@ -292,11 +316,24 @@ static void report(struct who *w, const struct wt_input *in, FILE *out)
         else
                 fprintf(out, "IPA 0x%" PRIx64 "-0x%" PRIx64 " of every partition", w->ipa_lo,
                         w->ipa_hi);
-        fprintf(out, ", time since reset in [%" PRIu64 " ns, ", w->from);
-        if (w->to == UINT64_MAX)
-                fprintf(out, "end)");
-        else
-                fprintf(out, "%" PRIu64 " ns)", w->to);
+        if (w->wall == WT_TIME_UTC) {
+                char a[40], b[40];
+                wt_wall_format(w->from, a, sizeof(a));
+                wt_wall_format(w->to, b, sizeof(b));
+                fprintf(out, ", UTC in [%s, %s)", a, w->to == UINT64_MAX ? "end" : b);
+        } else if (w->wall == WT_TIME_OF_DAY) {
+                char a[40], b[40];
+                wt_wall_format(w->from, a, sizeof(a));
+                wt_wall_format(w->to, b, sizeof(b));
+                fprintf(out, ", time of day (UTC, each boot's anchor day) in [%s, %s)", a + 11,
+                        w->to == UINT64_MAX ? "end" : b + 11);
+        } else {
+                fprintf(out, ", time since reset in [%" PRIu64 " ns, ", w->from);
+                if (w->to == UINT64_MAX)
+                        fprintf(out, "end)");
+                else
+                        fprintf(out, "%" PRIu64 " ns)", w->to);
+        }
         if (w->have_boot)
                 fprintf(out, " of boot %" PRIu64 "\n", w->boot);
         else
@@ -317,6 +354,12 @@ static void report(struct who *w, const struct wt_input *in, FILE *out)
                 witness_record_decode(in->items[h->item].raw, &r);
                 fprintf(out, "  seq %" PRIu64 " boot %u t %" PRIu64 ".%09" PRIu64 " s  ", r.seq,
                         r.boot, r.time_ns / 1000000000u, r.time_ns % 1000000000u);
+                uint64_t wall;
+                if (wt_wall_ns(&w->anchors, &r, &wall)) {
+                        char ts[40];
+                        wt_wall_format(wall, ts, sizeof(ts));
+                        fprintf(out, "%s UTC  ", ts);
+                }
                 what(out, &r, h->whole);
         }
         if (w->nhits == 0)
@@ -366,6 +409,22 @@ int wt_who(int argc, char **argv, const uint8_t *data, size_t len, FILE *out, FI
                         "warning: the log does not verify from seq %" PRIu64
                         " (%s): what follows it is not trustworthy\n",
                         res.bad_seq, witness_verdict_name(res.verdict));
+        wt_anchors_find(&in, &w->anchors);
+        if (w->anchors.oom) {
+                fprintf(err, "witness: who: out of memory\n");
+                rc = 2;
+                goto out;
+        }
+        if (w->wall != WT_TIME_BOOT && w->anchors.n == 0) {
+                fprintf(err,
+                        "witness: who: %s carries no wall-clock anchor (no WK_BOOT_CLOCK: its "
+                        "boots read no RTC), so its records hold only nanoseconds since each "
+                        "boot's reset; give seconds since boot (e.g. 840, 12.5, 300ms) and "
+                        "--boot N\n",
+                        argv[2]);
+                rc = 2;
+                goto out;
+        }
         who_scan(w, &in);
         if (w->by_region && !w->region_seen) {
                 fprintf(err,
@@ -422,6 +481,7 @@ int wt_who(int argc, char **argv, const uint8_t *data, size_t len, FILE *out, FI
                         WHO_RANGES);
 out:
         wt_free(&in);
+        wt_anchors_free(&w->anchors);
         free(w->hits);
         free(w);
         return rc;

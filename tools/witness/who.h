@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tools/witness/wall.h"
 #include "witness/witness.h"
 
 #define WHO_PAGE    4096u
@@ -42,6 +43,8 @@ struct who {
         uint64_t ipa_lo, ipa_hi;
         bool have_part, have_boot;
         uint64_t boot, from, to;
+        int wall; /* the window's form: enum wt_wall_kind (WT_TIME_BOOT: since each reset) */
+        struct wt_anchors anchors; /* each boot's WK_BOOT_CLOCK, for a wall-clock window */
         /* the boot being followed */
         uint32_t cur_boot;
         bool in_boot, region_seen, overflow;
