@@ -35,8 +35,8 @@ struct rtc_civil {
 };
 void rtc_civil(uint64_t secs, struct rtc_civil *out);
 
-/* Kernel: read the board's PL031 once (at boot, after the witness log is up), witness it
- * (WK_BOOT_CLOCK, or its refusal) and say it on the console. Returns what it found. */
-enum rtc_err hal_rtc_anchor(const struct board_info *b);
+/* Read the board's PL031 once: *secs its seconds since 1970, *at_ns the counter's ns since
+ * reset at the read. The kernel witnesses it (WK_BOOT_CLOCK, or its refusal: kernel/main.c). */
+enum rtc_err hal_rtc_read(const struct board_info *b, uint32_t *secs, uint64_t *at_ns);
 
 #endif

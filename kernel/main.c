@@ -98,6 +98,39 @@ static enum boot_status phase_cap(char *msg, size_t cap)
         return BOOT_OK;
 }
 
+/*
+ * The PL031 read once (hal/rtc.c), witnessed as WK_BOOT_CLOCK: target = its seconds since
+ * 1970, cap = the counter's ns since reset at the read (the records' time base), payload =
+ * its address; denied (payload = enum rtc_err) when the board has none or it is not a PL031.
+ */
+static void clock_anchor(void)
+{
+        const struct board_info *b = &boot_state.board;
+        uint32_t secs;
+        uint64_t at;
+        enum rtc_err e = hal_rtc_read(b, &secs, &at);
+
+        witness_emit(&(struct witness_event){.kind = WK_BOOT_CLOCK,
+                                             .flags = e == RTC_OK ? 0 : WITNESS_F_DENIED,
+                                             .target = secs,
+                                             .cap = at,
+                                             .payload = e == RTC_OK ? b->rtc.base : (uint64_t)e});
+        if (e != RTC_OK) {
+                con_printf(
+                    "rtc: no wall clock for this boot (%s): records carry time since "
+                    "reset only\n",
+                    e == RTC_E_ABSENT ? "the DTB describes no PL031" : "not a PL031");
+                return;
+        }
+        struct rtc_civil c;
+        rtc_civil(secs, &c);
+        con_printf(
+            "rtc: PL031 at 0x%llx reads %04u-%02u-%02uT%02u:%02u:%02u UTC at %llu ns since "
+            "reset (WK_BOOT_CLOCK anchors this boot's records)\n",
+            (unsigned long long)b->rtc.base, c.year, c.month, c.day, c.hour, c.min, c.sec,
+            (unsigned long long)at);
+}
+
 static enum boot_status phase_witness(char *msg, size_t cap)
 {
         boot_measure_image();
@@ -105,7 +138,7 @@ static enum boot_status phase_witness(char *msg, size_t cap)
         int started = wlog_start(boot_state.attest.digest, msg, cap);
         if (started == 0) {
                 panic_boot_loop_check(wlog_failed_boots()); /* F4: a boot loop ends here */
-                (void)hal_rtc_anchor(&boot_state.board); /* this boot's counter to UTC, witnessed */
+                clock_anchor(); /* this boot's counter to UTC, witnessed */
         }
         if (boot_rvf.upd_slot >= 0) {
                 con_puts(boot_rvf.upd_line); /* an A/B update step taken before the verdict */
