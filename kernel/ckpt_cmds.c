@@ -223,15 +223,18 @@ static int agent_cmd(int argc, char **argv, bool restore)
         if (restore) {
                 con_printf(
                     "restore agent %llu: back to its checkpoint %u of turn %llu (%llu bytes, "
-                    "digest %016llx, bit-exact), restore %u\n",
+                    "digest %016llx, bit-exact; CommEdges %llu bytes), restore %u\n",
                     (unsigned long long)id, in.number, (unsigned long long)in.turn,
-                    (unsigned long long)in.bytes, (unsigned long long)in.digest, in.restores);
+                    (unsigned long long)in.bytes, (unsigned long long)in.digest,
+                    (unsigned long long)in.edge_bytes, in.restores);
         } else {
                 con_printf(
                     "checkpoint agent %llu: checkpoint %u after turn %llu: %llu bytes (memory, "
-                    "globals, stack, frames, fuel), digest %016llx\n",
+                    "globals, stack, frames, fuel) and its CommEdges' %llu (rings, counts), digest "
+                    "%016llx\n",
                     (unsigned long long)id, in.number, (unsigned long long)in.turn,
-                    (unsigned long long)in.bytes, (unsigned long long)in.digest);
+                    (unsigned long long)in.bytes, (unsigned long long)in.edge_bytes,
+                    (unsigned long long)in.digest);
         }
         return 0;
 }

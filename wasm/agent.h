@@ -132,9 +132,11 @@ enum agent_hold_result {
         AGENT_HOLD_NO_MEMORY, /* no buffer for the checkpoint or no arena for the copy */
         AGENT_HOLD_SNAPSHOT,  /* the instance did not save, restore, or restore exactly */
         AGENT_HOLD_DAMAGED,   /* the checkpoint's digest does not match: not used */
+        AGENT_HOLD_EDGES,     /* save: its CommEdges do not fit beside its instance */
 };
 struct agent_hold_info {
         size_t bytes;
+        size_t edge_bytes; /* its CommEdges' part (agent_env.edges_save), after the instance */
         uint64_t digest, turn;
         uint32_t number, restores;
 };
@@ -215,6 +217,12 @@ struct agent_env {
          * (AGENT_RECOVER_FAULT). Optional; lock held. */
         void (*recovered)(uint32_t agent, const char *name, enum wasm_trap trap,
                           enum agent_recovery how, uint32_t n, uint32_t ckpt, uint64_t ckpt_turn);
+        /* A checkpoint on command takes the agent's CommEdges with it, as a partition's does
+         * (both rings and their counts): copied into buf (at most cap bytes; returns the bytes
+         * used, 0 for none, -1 when they do not fit) and put back from it. Optional (NULL: an
+         * agent's checkpoint holds its instance alone); lock held, the agent off every CPU. */
+        int32_t (*edges_save)(uint32_t principal, uint8_t *buf, size_t cap);
+        void (*edges_restore)(uint32_t principal, const uint8_t *buf, size_t len);
 };
 
 /* What the monitor shows of one agent. */

@@ -67,7 +67,7 @@ struct agent {
          * its bytes (AGENT_SNAPSHOT, taken at the first), size, digest, number, the turn it was
          * taken after, whether the agent was inside rvm.yield, and restores from it so far. */
         uint8_t *held;
-        size_t held_len;
+        size_t held_len, held_edges; /* the instance, then its CommEdges (edges_save) */
         uint64_t held_digest, held_turn;
         uint32_t held_number, held_restores;
         bool held_yield;

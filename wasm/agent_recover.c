@@ -60,6 +60,7 @@ void agent_ckpt_release(struct agent *a)
         agent_free_wiped(a->held, AGENT_SNAPSHOT);
         a->held = NULL;
         a->held_len = 0;
+        a->held_edges = 0;
         if (a->ckpt_slot != 0) {
                 memset(slot_buf(a), 0, AGENT_CKPT_BYTES);
                 slot_owner[a->ckpt_slot - 1] = 0;
@@ -232,6 +233,7 @@ const char *agent_hold_result_text(enum agent_hold_result r)
             "no memory for the checkpoint or for the copy",
             "its instance did not save, or did not restore exactly",
             "the checkpoint's digest does not match: it is damaged, not used",
+            "its CommEdges do not fit beside its instance in the checkpoint",
         };
 
         return (unsigned)r < sizeof(text) / sizeof(text[0]) ? text[r] : "refused";
@@ -281,6 +283,7 @@ static void hold_out(const struct agent *a, struct agent_hold_info *out)
 {
         if (out != NULL && a != NULL) {
                 *out = (struct agent_hold_info){.bytes = a->held_len,
+                                                .edge_bytes = a->held_edges,
                                                 .digest = a->held_digest,
                                                 .turn = a->held_turn,
                                                 .number = a->held_number,
@@ -313,12 +316,23 @@ static enum agent_hold_result hold_save(struct agent *a)
         if (wasm_snapshot_save(a->inst, a->snapshot, AGENT_SNAPSHOT, &len) != WASM_OK) {
                 return AGENT_HOLD_SNAPSHOT;
         }
-        memcpy(a->held, a->snapshot, len);
-        if (len < a->held_len) {
-                memset(a->held + len, 0, a->held_len - len);
+        int32_t edges = 0;
+        if (agent_env->edges_save != NULL) {
+                /* Into the scratch, after the instance: a refusal leaves the last checkpoint. */
+                edges = agent_env->edges_save(AGENT_PRINCIPAL(a->id), a->snapshot + len,
+                                              AGENT_SNAPSHOT - len);
+                if (edges < 0) {
+                        return AGENT_HOLD_EDGES;
+                }
+        }
+        const size_t total = len + (size_t)edges, was = a->held_len + a->held_edges;
+        memcpy(a->held, a->snapshot, total);
+        if (total < was) {
+                memset(a->held + total, 0, was - total);
         }
         a->held_len = len;
-        a->held_digest = digest(a->held, len);
+        a->held_edges = (size_t)edges;
+        a->held_digest = digest(a->held, total);
         a->held_turn = a->turns;
         a->held_yield = a->yield_pending;
         a->held_number++;
@@ -333,7 +347,7 @@ static enum agent_hold_result hold_restore(struct agent *a)
         struct wasm_arena arena;
         size_t len = 0;
 
-        if (digest(a->held, a->held_len) != a->held_digest) {
+        if (digest(a->held, a->held_len + a->held_edges) != a->held_digest) {
                 return AGENT_HOLD_DAMAGED;
         }
         void *dest = agent_alloc_zeroed(a->inst_size);
@@ -362,6 +376,10 @@ static enum agent_hold_result hold_restore(struct agent *a)
                 a->ckpt_turn = a->turns;
         } else {
                 a->ckpt_len = 0;
+        }
+        if (agent_env->edges_restore != NULL && a->held_edges != 0) {
+                agent_env->edges_restore(AGENT_PRINCIPAL(a->id), a->held + a->held_len,
+                                         a->held_edges);
         }
         a->yield_pending = a->held_yield; /* saved inside rvm.yield: the retry returns */
         a->waiting = false;               /* a pending rvm.recv is retried, waits again */

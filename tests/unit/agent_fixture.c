@@ -288,6 +288,29 @@ static void fake_recovered(uint32_t agent, const char *name, enum wasm_trap trap
         }
 }
 
+/* An agent's CommEdges as its checkpoint on command sees them: 64 bytes per principal,
+ * what a restore put back, and a switch that makes them not fit. */
+uint8_t edges_now[AGENT_PRINCIPAL_BASE + AGENT_MAX + 1][64];
+uint8_t edges_back[AGENT_PRINCIPAL_BASE + AGENT_MAX + 1][64];
+bool edges_too_big;
+
+static int32_t fake_edges_save(uint32_t principal, uint8_t *buf, size_t cap)
+{
+        if (edges_too_big || cap < sizeof(edges_now[0]) ||
+            principal >= AGENT_PRINCIPAL_BASE + AGENT_MAX + 1) {
+                return -1;
+        }
+        memcpy(buf, edges_now[principal], sizeof(edges_now[0]));
+        return (int32_t)sizeof(edges_now[0]);
+}
+
+static void fake_edges_restore(uint32_t principal, const uint8_t *buf, size_t len)
+{
+        if (len == sizeof(edges_back[0]) && principal < AGENT_PRINCIPAL_BASE + AGENT_MAX + 1) {
+                memcpy(edges_back[principal], buf, len);
+        }
+}
+
 static const struct agent_env env = {
     .lock = fake_lock,
     .unlock = fake_unlock,
@@ -306,6 +329,8 @@ static const struct agent_env env = {
     .ckpt_pool = ckpt_pool,
     .ckpt_slots = AGENT_CKPT_SLOTS,
     .recovered = fake_recovered,
+    .edges_save = fake_edges_save,
+    .edges_restore = fake_edges_restore,
 };
 
 /* ---- the witness: every lifecycle record is checked against a shadow of the states ---- */
@@ -437,6 +462,9 @@ int setup(void **state)
         move_records = move_denied = moves_told = 0;
         restart_records = restart_denied = ckpt_records = ckpt_denied = inject_records = 0;
         recoveries = 0;
+        memset(edges_now, 0, sizeof(edges_now));
+        memset(edges_back, 0, sizeof(edges_back));
+        edges_too_big = false;
         memset(&last_recovery, 0, sizeof(last_recovery));
         memset(ckpt_step, 0, sizeof(ckpt_step));
         moved_agent = moved_from = moved_to = 0;

@@ -158,6 +158,12 @@ extern struct recovery last_recovery;
 uint64_t fake_lock(void);
 void fake_unlock(uint64_t saved);
 
+/* The agents' CommEdges as the fake kernel keeps them for checkpoints on command (64 bytes
+ * per principal), what a restore put back, and whether they fit. */
+extern uint8_t edges_now[AGENT_PRINCIPAL_BASE + AGENT_MAX + 1][64];
+extern uint8_t edges_back[AGENT_PRINCIPAL_BASE + AGENT_MAX + 1][64];
+extern bool edges_too_big;
+
 /* A test's setup: a fresh capability module, agent_init, and the fake reset. */
 int setup(void **state);
 /* Kill what is left: then every page must be back. */

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -101,6 +102,40 @@ static void test_saved_at_n_restored_goes_on_from_n_plus_1(void **state)
         assert_int_equal(ckpt_denied, 0);
 }
 
+/* Its CommEdges go with it, as a partition's do: saved beside the instance, under the same
+ * digest, put back by a restore; edges that do not fit refuse the save, the last checkpoint
+ * kept. */
+static void test_its_commedges_are_saved_and_put_back(void **state)
+{
+        struct agent_hold_info in = {0};
+
+        (void)state;
+        assert_int_equal(spawn(M_TICKER, PART_A), 1);
+        assert_true(agent_run_turn(PART_A));
+        const uint32_t p = AGENT_PRINCIPAL(1);
+        memset(edges_now[p], 0xA5, sizeof(edges_now[p]));
+        assert_int_equal(agent_hold_save(1, 0, &in), AGENT_HOLD_OK);
+        assert_int_equal(in.edge_bytes, sizeof(edges_now[p]));
+        const uint64_t digest = in.digest;
+        memset(edges_now[p], 0x5A, sizeof(edges_now[p])); /* traffic since */
+        edges_too_big = true;
+        assert_int_equal(agent_hold_save(1, 0, &in), AGENT_HOLD_EDGES);
+        assert_int_equal(in.digest, digest); /* the last checkpoint, whole */
+        edges_too_big = false;
+        assert_true(agent_run_turn(PART_A));
+        assert_int_equal(agent_hold_restore(1, 0, &in), AGENT_HOLD_OK);
+        uint8_t want[sizeof(edges_back[p])];
+        memset(want, 0xA5, sizeof(want));
+        assert_memory_equal(edges_back[p], want, sizeof(want));
+        /* the edges are under the digest: one byte of them changed, the restore refuses */
+        struct agent *a = (struct agent *)agent_by_id(1);
+        a->held[a->held_len] ^= 1;
+        memset(edges_back[p], 0, sizeof(edges_back[p]));
+        assert_int_equal(agent_hold_restore(1, 0, &in), AGENT_HOLD_DAMAGED);
+        assert_int_equal(edges_back[p][0], 0);
+        a->held[a->held_len] ^= 1;
+}
+
 static void test_refusals_are_witnessed_and_change_nothing(void **state)
 {
         struct agent_hold_info in = {0};
@@ -163,6 +198,8 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_hold_policy),
             cmocka_unit_test_setup_teardown(test_saved_at_n_restored_goes_on_from_n_plus_1, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_its_commedges_are_saved_and_put_back, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_refusals_are_witnessed_and_change_nothing, setup,
                                             teardown),
