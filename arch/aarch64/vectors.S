@@ -72,9 +72,7 @@
 	.balign	0x80
 	sub	sp, sp, #FRAME_SIZE
 	stp	x0, x1, [sp, #FRAME_X0]
-	.if \vector != 8	/* lower_sync has no use for the number */
 	mov	x1, #\vector
-	.endif
 	b	\target
 .endm
 
@@ -90,7 +88,18 @@ arch_vectors:
 	ventry	5, trap_el2	/* irq */
 	ventry	6, trap_el2	/* fiq */
 	ventry	7, trap_el2	/* serror */
-	ventry	8, lower_sync	/* lower EL, AArch64: sync (hypercalls, aborts) */
+	/* lower EL, AArch64: sync (hypercalls, aborts). Its path up to the hook call fits in
+	 * the slot (26 of 32 instructions;
+	 * the .org below refuses to assemble if it ever outgrows it), so it runs here, without a branch to it. */
+	.balign	0x80
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #FRAME_X0]
+	save_rest
+	mrs	x1, esr_el2
+	to_cpu_stack
+	bl	arch_hook_lower_sync
+	b	arch_enter_frame
+	.org	arch_vectors + 9 * 0x80
 	ventry	9, lower	/* irq */
 	ventry	10, lower	/* fiq */
 	ventry	11, lower	/* serror */
@@ -104,13 +113,6 @@ trap_el2:
 	mov	x0, sp
 	bl	arch_trap
 	load_frame_eret
-
-lower_sync:
-	save_rest
-	mrs	x1, esr_el2
-	to_cpu_stack
-	bl	arch_hook_lower_sync
-	b	arch_enter_frame
 
 lower:
 	save_rest
