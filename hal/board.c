@@ -66,13 +66,12 @@ static uint64_t read_cells(const fdt32_t *p, int cells)
 }
 
 /* The i-th (address, size) pair of node's "reg", using its parent's cell counts. */
-static bool read_reg(const void *fdt, int node, int index, struct board_range *out)
+static bool read_reg(const void *fdt, int parent, int node, int index, struct board_range *out)
 {
-        int parent = fdt_parent_offset(fdt, node);
         int ac = parent >= 0 ? fdt_address_cells(fdt, parent) : 2;
         int sc = parent >= 0 ? fdt_size_cells(fdt, parent) : 1;
         int len = 0;
-        const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+        const fdt32_t *reg = node >= 0 ? fdt_getprop(fdt, node, "reg", &len) : NULL;
 
         if (reg == NULL || ac < 1 || ac > 2 || sc < 0 || sc > 2) {
                 return false;
@@ -104,35 +103,22 @@ static bool read_irq(const void *fdt, int node, int index, unsigned *intid)
         return true;
 }
 
-static void parse_memory(const void *fdt, struct board_info *info)
+/* The "reg" ranges of one device_type = "memory" node, appended to info->mem. */
+static void add_memory(const void *fdt, int parent, int node, struct board_info *info)
 {
-        unsigned count = 0;
-
-        for (int node = fdt_next_node(fdt, -1, NULL); node >= 0 && count < BOARD_MAX_MEM;
-             node = fdt_next_node(fdt, node, NULL)) {
-                int len = 0;
-                const char *type = fdt_getprop(fdt, node, "device_type", &len);
-                if (type == NULL || len < 7 || strncmp(type, "memory", 7) != 0) {
-                        continue;
+        for (int i = 0; info->mem_count < BOARD_MAX_MEM; i++) {
+                struct board_range r;
+                if (!read_reg(fdt, parent, node, i, &r)) {
+                        break;
                 }
-                for (int i = 0; count < BOARD_MAX_MEM; i++) {
-                        struct board_range r;
-                        if (!read_reg(fdt, node, i, &r)) {
-                                break;
-                        }
-                        if (r.size != 0 && r.base + r.size > r.base) {
-                                info->mem[count++] = r;
-                        }
+                if (r.size != 0 && r.base + r.size > r.base) {
+                        info->mem[info->mem_count++] = r;
                 }
-        }
-        if (count > 0) {
-                info->mem_count = count;
         }
 }
 
-static void parse_cpus(const void *fdt, struct board_info *info)
+static void parse_cpus(const void *fdt, int cpus, struct board_info *info)
 {
-        int cpus = fdt_path_offset(fdt, "/cpus");
         unsigned count = 0;
         unsigned seen = 0;
         int node;
@@ -162,9 +148,8 @@ static void parse_cpus(const void *fdt, struct board_info *info)
         }
 }
 
-static void parse_chosen(const void *fdt, struct board_info *info)
+static void parse_chosen(const void *fdt, int chosen, struct board_info *info)
 {
-        int chosen = fdt_path_offset(fdt, "/chosen");
         int len = 0;
 
         if (chosen < 0) {
@@ -196,6 +181,84 @@ static bool dtb_aligned(const void *dtb)
                fdt_off_mem_rsvmap(dtb) % 8 == 0;
 }
 
+/* The nodes board_parse reads, found in one walk of the tree (each first in tree order). */
+enum {
+        N_UART,
+        N_GIC,
+        N_TIMER,
+        N_PSCI02,
+        N_PSCI,
+        N_RTC,
+        N_FLASH,
+        N_COMPAT,
+        N_CPUS = N_COMPAT,
+        N_CHOSEN,
+        N_COUNT
+};
+static const char *const compat_names[N_COMPAT] = {
+    "arm,pl011", "arm,gic-v3", "arm,armv8-timer", "arm,psci-0.2",
+    "arm,psci",  "arm,pl031",  "cfi-flash",
+};
+struct found {
+        int node[N_COUNT];
+        int parent[N_COUNT];
+};
+
+#define WALK_DEPTH 16 /* parents kept on a stack; a deeper node asks libfdt for its parent */
+
+/* A child of the root called name, or name@unit (as fdt_path_offset("/name") matches). */
+static bool root_child_is(const char *got, const char *name)
+{
+        size_t n = strlen(name);
+        return got != NULL && strncmp(got, name, n) == 0 && (got[n] == '\0' || got[n] == '@');
+}
+
+/*
+ * One fdt_next_node pass over the tree: memory ranges are collected as they come and
+ * every other node board_parse needs is remembered with its parent, so nothing walks
+ * the tree again (a libfdt lookup per fact walked it a dozen times).
+ */
+static void walk_tree(const void *dtb, struct found *f, struct board_info *info)
+{
+        int stack[WALK_DEPTH];
+        int depth = -1; /* fdt_next_node counts the root as depth 0 */
+
+        for (int i = 0; i < N_COUNT; i++) {
+                f->node[i] = -1;
+                f->parent[i] = -1;
+        }
+        for (int node = fdt_next_node(dtb, -1, &depth); node >= 0 && depth >= 0;
+             node = fdt_next_node(dtb, node, &depth)) {
+                int parent = depth == 0               ? -1
+                             : depth - 1 < WALK_DEPTH ? stack[depth - 1]
+                                                      : fdt_parent_offset(dtb, node);
+                if (depth < WALK_DEPTH) {
+                        stack[depth] = node;
+                }
+                int len = 0;
+                const char *compat = fdt_getprop(dtb, node, "compatible", &len);
+                for (int i = 0; compat != NULL && i < N_COMPAT; i++) {
+                        if (f->node[i] < 0 &&
+                            fdt_stringlist_contains(compat, len, compat_names[i])) {
+                                f->node[i] = node;
+                                f->parent[i] = parent;
+                        }
+                }
+                const char *type = fdt_getprop(dtb, node, "device_type", &len);
+                if (type != NULL && len >= 7 && strncmp(type, "memory", 7) == 0) {
+                        add_memory(dtb, parent, node, info);
+                }
+                if (depth == 1) {
+                        const char *name = fdt_get_name(dtb, node, NULL);
+                        if (f->node[N_CPUS] < 0 && root_child_is(name, "cpus")) {
+                                f->node[N_CPUS] = node;
+                        } else if (f->node[N_CHOSEN] < 0 && root_child_is(name, "chosen")) {
+                                f->node[N_CHOSEN] = node;
+                        }
+                }
+        }
+}
+
 enum board_err board_parse(const void *dtb, uint64_t dtb_max_size, struct board_info *info)
 {
         board_virt_fallback(info);
@@ -219,37 +282,35 @@ enum board_err board_parse(const void *dtb, uint64_t dtb_max_size, struct board_
 
         enum board_err err = BOARD_OK;
         unsigned mem_before = info->mem_count;
+        struct found f;
         info->mem_count = 0;
-        parse_memory(dtb, info);
+        walk_tree(dtb, &f, info);
         if (info->mem_count == 0) {
                 info->mem_count = mem_before;
                 err = BOARD_E_NO_MEMORY;
         }
 
-        int node = fdt_node_offset_by_compatible(dtb, -1, "arm,pl011");
-        if (node < 0 || !read_reg(dtb, node, 0, &info->uart) ||
+        int node = f.node[N_UART];
+        if (!read_reg(dtb, f.parent[N_UART], node, 0, &info->uart) ||
             !read_irq(dtb, node, 0, &info->uart_irq)) {
                 err = err != BOARD_OK ? err : BOARD_E_NO_UART;
         }
 
-        node = fdt_node_offset_by_compatible(dtb, -1, "arm,gic-v3");
-        if (node < 0 || !read_reg(dtb, node, 0, &info->gicd) ||
-            !read_reg(dtb, node, 1, &info->gicr)) {
+        node = f.node[N_GIC];
+        if (!read_reg(dtb, f.parent[N_GIC], node, 0, &info->gicd) ||
+            !read_reg(dtb, f.parent[N_GIC], node, 1, &info->gicr)) {
                 err = err != BOARD_OK ? err : BOARD_E_NO_GIC;
         }
 
         /* Architected timer: secure phys, non-secure phys, virtual, hypervisor (in that order). */
-        node = fdt_node_offset_by_compatible(dtb, -1, "arm,armv8-timer");
+        node = f.node[N_TIMER];
         if (node >= 0) {
                 read_irq(dtb, node, 1, &info->timer_phys_irq);
                 read_irq(dtb, node, 2, &info->timer_virt_irq);
                 read_irq(dtb, node, 3, &info->timer_hyp_irq);
         }
 
-        node = fdt_node_offset_by_compatible(dtb, -1, "arm,psci-0.2");
-        if (node < 0) {
-                node = fdt_node_offset_by_compatible(dtb, -1, "arm,psci");
-        }
+        node = f.node[N_PSCI02] >= 0 ? f.node[N_PSCI02] : f.node[N_PSCI];
         if (node >= 0) {
                 const char *method = fdt_getprop(dtb, node, "method", &len);
                 info->psci = BOARD_PSCI_NONE;
@@ -260,19 +321,19 @@ enum board_err board_parse(const void *dtb, uint64_t dtb_max_size, struct board_
                 }
         }
 
-        parse_cpus(dtb, info);
-        parse_chosen(dtb, info);
+        parse_cpus(dtb, f.node[N_CPUS], info);
+        parse_chosen(dtb, f.node[N_CHOSEN], info);
 
-        node = fdt_node_offset_by_compatible(dtb, -1, "arm,pl031");
-        if (node < 0 || !read_reg(dtb, node, 0, &info->rtc) ||
+        node = f.node[N_RTC];
+        if (!read_reg(dtb, f.parent[N_RTC], node, 0, &info->rtc) ||
             !read_irq(dtb, node, 0, &info->rtc_irq)) {
                 info->rtc = (struct board_range){0, 0};
         }
 
-        node = fdt_node_offset_by_compatible(dtb, -1, "cfi-flash");
+        node = f.node[N_FLASH];
         if (node >= 0) {
                 unsigned n = 0;
-                while (n < 2 && read_reg(dtb, node, (int)n, &info->flash[n])) {
+                while (n < 2 && read_reg(dtb, f.parent[N_FLASH], node, (int)n, &info->flash[n])) {
                         n++;
                 }
                 info->flash_count = n;

@@ -51,10 +51,19 @@ linked:
 	add	x1, x1, :lo12:__bss_start
 	adrp	x2, __bss_end
 	add	x2, x2, :lo12:__bss_end
-3:	cmp	x1, x2
-	b.hs	4f
-	stp	xzr, xzr, [x1], #16	/* the linker script aligns .bss to 16 */
+	sub	x3, x2, #64		/* 64 bytes a turn while a whole 64 are left */
+3:	cmp	x1, x3
+	b.hi	5f
+	stp	xzr, xzr, [x1]
+	stp	xzr, xzr, [x1, #16]
+	stp	xzr, xzr, [x1, #32]
+	stp	xzr, xzr, [x1, #48]
+	add	x1, x1, #64
 	b	3b
+5:	cmp	x1, x2			/* then 16 at a time: the linker script aligns .bss to 16 */
+	b.hs	4f
+	stp	xzr, xzr, [x1], #16
+	b	5b
 4:	mov	x0, #0
 	bl	set_stack_and_vectors
 	mov	x0, x19

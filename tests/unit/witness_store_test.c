@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/witness_fixture.h"
+#include "witness/internal.h"
 
 /* Boot: attach (format if blank), start with a digest, n records, flush. */
 static void boot_once(struct witness_log *log, struct witness_flash *fl, int n, int flush_every)
@@ -342,6 +343,28 @@ static void test_flash_image_bit_sweep(void **st)
 
 /* Development seals verify only as "not authenticated"; shutdown and unclean ends; the
  * scrub. */
+/* witness_ws_is_fill: word-wise on aligned buffers, bytewise at odd offsets and tails. */
+static void test_is_fill_every_byte(void **st)
+{
+        _Alignas(8) uint8_t buf[136];
+
+        (void)st;
+        for (size_t start = 0; start < 8; start++) {
+                for (size_t n = 0; n + start <= 128; n += 13) {
+                        for (unsigned v = 0; v < 256; v += 255) {
+                                memset(buf, (int)v, sizeof(buf));
+                                assert_true(witness_ws_is_fill(buf + start, n, (uint8_t)v));
+                                for (size_t i = 0; i < n; i++) {
+                                        buf[start + i] ^= 0x10;
+                                        assert_false(
+                                            witness_ws_is_fill(buf + start, n, (uint8_t)v));
+                                        buf[start + i] ^= 0x10;
+                                }
+                        }
+                }
+        }
+}
+
 static void test_dev_seals_unclean_scrub(void **st)
 {
         struct fake fk;
@@ -418,6 +441,7 @@ int main(void)
             cmocka_unit_test(test_store_full),
             cmocka_unit_test(test_flash_image_bit_sweep),
             cmocka_unit_test(test_dev_seals_unclean_scrub),
+            cmocka_unit_test(test_is_fill_every_byte),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
