@@ -89,7 +89,13 @@ enum part_err edge_connect(uint32_t end_a, uint32_t end_b)
         for (unsigned i = 0; i < 2; i++) {
                 const struct partition *p = part_get(i == 0 ? end_a : end_b);
                 if (p != NULL && p->s2_root != NULL && p->edge_ipa == 0) {
-                        return PART_E_RANGE; /* its IPA space has no room for the window */
+                        /* Its IPA space has no room for the window: refused, witnessed. */
+                        witness_emit(&(struct witness_event){.kind = WK_COMM_EDGE,
+                                                             .flags = WITNESS_F_DENIED,
+                                                             .actor = end_a,
+                                                             .target = edges_used,
+                                                             .payload = end_b});
+                        return PART_E_RANGE;
                 }
         }
         struct edge *e = &edges[edges_used];

@@ -354,9 +354,14 @@ static void test_edge_window_is_the_partitions_and_self_tells_it(void **state)
         part[3]->edge_ipa = 0;
         assert_false(edge_db_hit(part[3], saved + EDGE_WINDOW));
         assert_int_equal(edge_db_ipa(part[3]), 0);
+        size_t records = wit_n;
         assert_int_equal(edge_connect(3, 1), PART_E_RANGE);
         assert_int_equal(edge_connect(1, 3), PART_E_RANGE);
         assert_int_equal(edge_count(), edges);
+        assert_int_equal(wit_n, records + 2); /* each refusal witnessed */
+        assert_int_equal(wit[records % WIT_MAX].kind, WK_COMM_EDGE);
+        assert_int_equal(wit[records % WIT_MAX].flags, WITNESS_F_DENIED);
+        assert_int_equal(wit[records % WIT_MAX].actor, 3);
         assert_int_equal(fake_s2_mapped(NULL), before);
         assert_int_equal(hvc(3, RVM_HC_SELF, 0, 0, 0, 0, 0), 0);
         assert_int_equal(regs[2], 0);
