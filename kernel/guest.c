@@ -14,6 +14,7 @@
 #include "kernel/percpu.h"
 #include "kernel/run.h"
 #include "kernel/tier.h"
+#include "partition/edge.h"
 #include "partition/psci.h"
 #include "witness/witness.h"
 
@@ -120,7 +121,12 @@ int32_t guest_hc_ticket(struct gate_ctx *ctx)
 
 int32_t guest_hc_self(struct gate_ctx *ctx)
 {
+        const struct partition *p = part_get(ctx->call->caller);
+
         ctx->call->x[1] = ctx->call->caller;
+        /* Where its CommEdge window and doorbell page are (0: none), placed from its layout. */
+        ctx->call->x[2] = p != NULL ? p->edge_ipa : 0;
+        ctx->call->x[3] = p != NULL ? edge_db_ipa(p) : 0;
         return 0;
 }
 

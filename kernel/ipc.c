@@ -72,7 +72,7 @@ enum vdev_result ipc_doorbell_abort(struct partition *p, struct arch_regs *regs,
         if (!arch_mmio_decode(esr, &a)) {
                 return VDEV_UNDECODABLE; /* the caller faults it, witnessed with the ESR */
         }
-        uint64_t offset = ipa - EDGE_DB_IPA;
+        uint64_t offset = ipa - edge_db_ipa(p);
         uint32_t value = 0;
         bool rang;
         struct edge_doorbell d;

@@ -31,7 +31,7 @@ int32_t ipc_end_take(const struct gate_ctx *ctx, uint8_t msg[64], bool wait);
  * direction that rang its doorbell since the last, summarising its traffic (DC-10). */
 void ipc_epoch(void);
 
-/* A stage-2 data abort of p at ipa on its doorbell page (EDGE_DB_IPA, partition/edge.h):
+/* A stage-2 data abort of p at ipa on its doorbell page (edge_db_ipa(p), partition/edge.h):
  * VDEV_DONE, the access emulated or refused (witnessed: WK_COMM_SEND DENIED, a read of all
  * ones, a write dropped) and the guest past the instruction; VDEV_UNDECODABLE when the
  * syndrome does not describe the access (the caller faults it). */

@@ -93,7 +93,7 @@ static bool emulate(struct partition *p, struct arch_regs *regs, uint64_t esr, e
         const char *device = "";
         enum vdev_result r = vdev_abort(p, regs, esr, ipa, &device, kind);
 
-        if (r == VDEV_NOT_DEVICE && ipa - EDGE_DB_IPA < EDGE_DB_SIZE) {
+        if (r == VDEV_NOT_DEVICE && edge_db_hit(p, ipa)) {
                 device = "doorbell"; /* the CommEdge doorbell page (kernel/ipc.c) */
                 *kind = VCPU_EXIT_VDEV_OTHER;
                 r = ipc_doorbell_abort(p, regs, esr, ipa);

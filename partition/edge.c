@@ -65,16 +65,17 @@ const struct edge *edge_get(uint32_t id)
         return id < edges_used ? &edges[id] : NULL;
 }
 
-/* A guest end sees the page in its stage-2 space (writable only if it is its own); an agent
- * end (no partition) does not. */
-static enum part_err map_end(uint32_t end, ipa_t ipa, pa_t pa, bool own)
+/* A guest end sees the page in its stage-2 space, at offset in its own edge window
+ * (writable only if it is its own); an agent end (no partition) does not. */
+static enum part_err map_end(uint32_t end, uint64_t offset, pa_t pa, bool own)
 {
         struct partition *p = part_get(end);
 
         if (p == NULL) {
                 return PART_OK;
         }
-        return p->s2_root != NULL ? part_map_shared(p, ipa, pa, PAGE, own) : PART_E_BAD_CONFIG;
+        return p->s2_root != NULL ? part_map_shared(p, ipa_init(p->edge_ipa + offset), pa, PAGE, own)
+                                  : PART_E_BAD_CONFIG;
 }
 
 enum part_err edge_connect(uint32_t end_a, uint32_t end_b)
@@ -84,6 +85,18 @@ enum part_err edge_connect(uint32_t end_a, uint32_t end_b)
         }
         if (end_a == end_b) {
                 return PART_E_INVALID;
+        }
+        for (unsigned i = 0; i < 2; i++) {
+                const struct partition *p = part_get(i == 0 ? end_a : end_b);
+                if (p != NULL && p->s2_root != NULL && p->edge_ipa == 0) {
+                        /* Its IPA space has no room for the window: refused, witnessed. */
+                        witness_emit(&(struct witness_event){.kind = WK_COMM_EDGE,
+                                                             .flags = WITNESS_F_DENIED,
+                                                             .actor = end_a,
+                                                             .target = edges_used,
+                                                             .payload = end_b});
+                        return PART_E_RANGE;
+                }
         }
         struct edge *e = &edges[edges_used];
         memset(e, 0, sizeof(*e));
@@ -98,10 +111,10 @@ enum part_err edge_connect(uint32_t end_a, uint32_t end_b)
                 memset(mem_ptr(pa), 0, PAGE);
                 e->ring_pa[dir] = pa;
                 share_add_edge(pa_addr(pa)); /* a typed region: never offered by anyone */
-                ipa_t ipa = ipa_init(EDGE_IPA + e->id * EDGE_STRIDE + dir * PAGE);
-                enum part_err err = map_end(end_a, ipa, pa, dir == 0);
+                uint64_t offset = e->id * EDGE_STRIDE + dir * PAGE; /* in each end's window */
+                enum part_err err = map_end(end_a, offset, pa, dir == 0);
                 if (err == PART_OK) {
-                        err = map_end(end_b, ipa, pa, dir == 1);
+                        err = map_end(end_b, offset, pa, dir == 1);
                 }
                 if (err != PART_OK) {
                         return err;

@@ -1,8 +1,8 @@
 /*
  * partition/edge.h: CommEdges, the channels between principals (guest partitions and
  * WebAssembly agents). An edge is two pages RVM owns, one per end, mapped into each guest
- * end's stage-2 space at the partition's edge window (layout in the guest SDK,
- * arch/aarch64/guest/rvm_guest.h): end d's page holds ring d (the messages end d sends) and a
+ * end's stage-2 space at the partition's edge window (placed from its layout by
+ * edge_window_place below; a guest learns it from SELF or its device tree): end d's page holds ring d (the messages end d sends) and a
  * 64-byte header with that ring's head and end d's ack of the other ring; it is writable by
  * end d only, read-only for its peer, so neither end can move the other's index. An agent end
  * reaches its rings through RVM (edge_put, edge_take). Indices are free-running 32-bit
@@ -27,8 +27,7 @@
 #ifndef EDGE_MAX
 #define EDGE_MAX 16
 #endif
-#define EDGE_IPA        0x50000000ULL /* edge n's rings are at EDGE_IPA + n * EDGE_STRIDE */
-#define EDGE_STRIDE     0x2000ULL     /* ring 0's page, then ring 1's */
+#define EDGE_STRIDE     0x2000ULL /* ring 0's page, then ring 1's */
 #define EDGE_WINDOW     (EDGE_MAX * EDGE_STRIDE)
 #define EDGE_MSG_BYTES  64u
 #define EDGE_RING_SLOTS 32u
@@ -50,7 +49,6 @@ _Static_assert(EDGE_MSG_BYTES *(EDGE_RING_SLOTS + 1) <= 4096, "header and slots 
  * ring). Anything else is refused: RVM witnesses it, a read gives all ones, a write is
  * dropped, and the guest goes on.
  */
-#define EDGE_DB_IPA    (EDGE_IPA + EDGE_WINDOW)
 #define EDGE_DB_SIZE   0x1000ULL
 #define EDGE_DB_EDGES  0x000u
 #define EDGE_DB_BLOCK  0x100u
@@ -60,6 +58,38 @@ _Static_assert(EDGE_MSG_BYTES *(EDGE_RING_SLOTS + 1) <= 4096, "header and slots 
 #define EDGE_DB_SPACE  0x8u
 _Static_assert(EDGE_DB_BLOCK + EDGE_MAX * EDGE_DB_STRIDE <= EDGE_DB_SIZE, "blocks in the page");
 _Static_assert(EDGE_MAX <= 32, "EDGES is one 32-bit register");
+
+/*
+ * Where a partition's edge window goes (docs/ABI.md, "CommEdges"): placed from its layout
+ * when it is created (part_create), not a constant. Guest RAM is the only thing RVM puts
+ * above the device window, so the rule is: the first 2 MiB-aligned IPA at or above the end
+ * of RAM (RAM keeps its 2 MiB blocks, and the window is never in it), the window's
+ * EDGE_WINDOW bytes (edge n's rings at window + n * EDGE_STRIDE), then the doorbell page at
+ * window + EDGE_WINDOW. 0 when the partition's IPA space (ipa_limit bytes) cannot hold it
+ * all: that partition can have no edge (edge_connect refuses it, PART_E_RANGE) and has no
+ * doorbell page. Anything a guest maps later (a retrieved share) must stay clear of it.
+ */
+#define EDGE_WINDOW_ALIGN 0x200000ULL
+#define EDGE_SPAN         (EDGE_WINDOW + EDGE_DB_SIZE) /* the window and its doorbell page */
+static inline uint64_t edge_window_place(uint64_t ram_base, uint64_t ram_size, uint64_t ipa_limit)
+{
+        uint64_t end = ram_base + ram_size;
+        uint64_t ipa = (end + EDGE_WINDOW_ALIGN - 1) & ~(EDGE_WINDOW_ALIGN - 1);
+
+        if (end < ram_base || ipa < end || ipa + EDGE_SPAN < ipa || ipa + EDGE_SPAN > ipa_limit) {
+                return 0;
+        }
+        return ipa;
+}
+/* p's doorbell page (0: none); is ipa on it? */
+static inline uint64_t edge_db_ipa(const struct partition *p)
+{
+        return p->edge_ipa != 0 ? p->edge_ipa + EDGE_WINDOW : 0;
+}
+static inline bool edge_db_hit(const struct partition *p, uint64_t ipa)
+{
+        return p->edge_ipa != 0 && ipa - edge_db_ipa(p) < EDGE_DB_SIZE;
+}
 
 struct edge {
         uint32_t id;

@@ -73,6 +73,14 @@ static int params_ok(const struct guest_dtb_params *p)
         if (p->uart_intid < 32 || p->uart_intid > 1019 || p->uart_clock_hz == 0) {
                 return 0;
         }
+        if (p->edge_size != 0 &&
+            (p->doorbell_size == 0 || p->edge_base + p->edge_size < p->edge_base ||
+             p->doorbell_base + p->doorbell_size < p->doorbell_base ||
+             (p->edge_base < p->ram_base + p->ram_size && p->ram_base < p->edge_base + p->edge_size) ||
+             (p->doorbell_base < p->ram_base + p->ram_size &&
+              p->ram_base < p->doorbell_base + p->doorbell_size))) {
+                return 0; /* RVM's windows are never in the guest's RAM */
+        }
         if (p->initrd_end < p->initrd_start) {
                 return 0;
         }
@@ -168,6 +176,24 @@ static int write_uart(void *fdt, const struct guest_dtb_params *p, const char *n
         return err ?: fdt_end_node(fdt);
 }
 
+/* RVM's CommEdge window and doorbell page: no driver binds it; a shell script reads reg. */
+static int write_commedge(void *fdt, const struct guest_dtb_params *p)
+{
+        char name[64];
+        int err;
+
+        if (p->edge_size == 0) {
+                return 0;
+        }
+        node_name(name, "commedge", p->edge_base);
+        err = fdt_begin_node(fdt, name);
+        err = err ?: fdt_property_string(fdt, "compatible", "rvm,commedge");
+        err = err ?: prop_u64_quad(fdt, "reg", p->edge_base, p->edge_size, p->doorbell_base,
+                                   p->doorbell_size);
+        err = err ?: fdt_property(fdt, "reg-names", "edges\0doorbell", sizeof("edges\0doorbell"));
+        return err ?: fdt_end_node(fdt);
+}
+
 int guest_dtb_write(void *buf, size_t size, const struct guest_dtb_params *p)
 {
         static const char psci_compat[] = "arm,psci-1.0\0arm,psci-0.2";
@@ -225,6 +251,7 @@ int guest_dtb_write(void *buf, size_t size, const struct guest_dtb_params *p)
         err = err ?: write_gic(buf, p);
         err = err ?: write_timer(buf);
         err = err ?: write_uart(buf, p, uart);
+        err = err ?: write_commedge(buf, p);
 
         err = err ?: fdt_end_node(buf);
         err = err ?: fdt_finish(buf);

@@ -2,7 +2,8 @@
  * partition/guest_dtb.h: the device tree a Linux partition boots with, written with
  * libfdt from a plain description of the partition's platform: RAM, vCPUs (PSCI over
  * HVC), the GICv3 distributor and redistributors, the architected timer's PPIs, one
- * PL011 with its clock, and /chosen (bootargs, initrd, stdout-path).
+ * PL011 with its clock, /chosen (bootargs, initrd, stdout-path), and RVM's CommEdge
+ * window with its doorbell page (compatible "rvm,commedge").
  */
 #ifndef RVM_PARTITION_GUEST_DTB_H
 #define RVM_PARTITION_GUEST_DTB_H
@@ -34,6 +35,11 @@ struct guest_dtb_params {
         uint64_t initrd_start; /* [start, end) in guest IPA; start == end: none */
         uint64_t initrd_end;
         const char *bootargs; /* NUL-terminated; NULL: none */
+        /* RVM's CommEdge window and its doorbell page (partition/edge.h): a node
+         * "rvm,commedge" with reg = <window, size>, <doorbell, size>, for a guest without
+         * RVM's calls to find them (tools/linux/test.sh). edge_size 0: no node. */
+        uint64_t edge_base, edge_size;
+        uint64_t doorbell_base, doorbell_size;
 };
 
 enum guest_dtb_err {

@@ -10,6 +10,7 @@
 #include "cap/cap.h"
 #include "configs/features.h"
 #include "memory/memory.h"
+#include "partition/edge.h"
 #include "partition/guest_dtb.h"
 #include "partition/vmid.h"
 #include "witness/witness.h"
@@ -224,6 +225,10 @@ static uint64_t load_linux_extras(struct partition *p)
             .initrd_start = rd_size != 0 ? rd : 0,
             .initrd_end = rd_size != 0 ? rd + rd_size : 0,
             .bootargs = c->bootargs,
+            .edge_base = p->edge_ipa,
+            .edge_size = p->edge_ipa != 0 ? EDGE_WINDOW : 0, /* 0: no room, no node */
+            .doorbell_base = edge_db_ipa(p),
+            .doorbell_size = EDGE_DB_SIZE,
         };
 
         if (p->mem_size < (8ULL << 20) || rd_size > dtb - PART_IPA_BASE ||
@@ -327,6 +332,7 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
             PART_IPA_BASE + p->mem_size > part_ipa_limit(p)) {
                 return PART_E_BAD_CONFIG; /* a size the CPU cannot give, or its RAM not inside */
         }
+        p->edge_ipa = edge_window_place(PART_IPA_BASE, p->mem_size, part_ipa_limit(p));
         /* 2 MiB blocks where its RAM allows (fewer table pages and TLB entries); what later
          * changes one page of it splits that block (arch_s2_map, arch_s2_unmap). */
         if (arch_s2_map(p->s2_root, ipa_init(PART_IPA_BASE), p->mem_pa, p->mem_size,

@@ -191,6 +191,10 @@ struct partition {
         uint64_t vmid_gen;
         uint8_t ipa_bits; /* its IPA space is 2^ipa_bits bytes (VTCR_EL2.T0SZ = 64 - this) */
         uint64_t vtcr;
+        /* Its CommEdge window (edge n's rings at edge_ipa + n * EDGE_STRIDE, the doorbell page
+         * right above it), placed from its layout at creation (edge_window_place in
+         * partition/edge.h); 0: its IPA space has no room, and it can have no edge. */
+        uint64_t edge_ipa;
         struct vcpu vcpus[PART_MAX_VCPUS]; /* nr_vcpus of them; vCPU 0 is the boot vCPU */
         uint32_t nr_vcpus;
         uint64_t faults, restarts; /* hypercalls: part_hypercalls, from the vCPUs' exits */

@@ -305,9 +305,9 @@ enum part_err share_retrieve(uint32_t caller, const struct cap_info *cap, uint64
          * and its doorbell page, and over nothing it has mapped (memory/ checks what it owns and
          * borrowed). */
         uint64_t size = live->pages * PAGE;
-        uint64_t edges_end = EDGE_DB_IPA + EDGE_DB_SIZE;
+        uint64_t edges = p->edge_ipa, edges_end = edges + EDGE_SPAN;
         if (ipa < PART_IPA_BASE || ipa + size < ipa || ipa + size > part_ipa_limit(p) ||
-            (ipa < edges_end && EDGE_IPA < ipa + size)) {
+            (edges != 0 && ipa < edges_end && edges < ipa + size)) {
                 return PART_E_RANGE;
         }
         for (uint64_t off = 0; off < size; off += PAGE) {

@@ -94,7 +94,7 @@ static uint64_t arg(uint64_t sel)
         case 1:
                 return PART_IPA_BASE + v % (2 * RAM);
         case 2:
-                return EDGE_IPA + v % (EDGE_WINDOW + 0x2000);
+                return part_get(1)->edge_ipa + v % (EDGE_WINDOW + 0x2000); /* and the doorbell */
         case 3:
                 return 0x09000000 + v % 0x20000; /* device windows */
         case 4:

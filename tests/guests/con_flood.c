@@ -43,7 +43,7 @@ RVM_GUEST_ENTRY(guest_start)
             {~0ULL - 7, 32},              /* wraps */
             {RAM_TOP - 8, 64},            /* runs off the end of its RAM */
             {RTC, 16},                    /* a device, leased to it or not */
-            {0x50000000ULL + 0x1ff8, 16}, /* no CommEdge there */
+            {rvm_edge_window() + 0x1ff8, 16}, /* its edge window: it has no edge there */
         };
         for (unsigned round = 0; round < 200; round++) {
                 if (round % 50 == 49) {

@@ -96,7 +96,7 @@ static int open_edge(struct rvm_edge *e, uint64_t number)
                 if ((r.x3 & 0xff) != 3 || rvm_call_regs(x) != 0 || x[5] != number) {
                         continue;
                 }
-                uintptr_t rings = (uintptr_t)(RVM_EDGE_IPA + number * RVM_EDGE_STRIDE);
+                uintptr_t rings = (uintptr_t)(rvm_edge_window() + number * RVM_EDGE_STRIDE);
                 unsigned mine = (x[1] >> 32) == self ? 0 : 1;
                 e->handle = r.x1;
                 e->out = (struct rvm_ring *)(rings + mine * 4096);
@@ -148,9 +148,9 @@ static __attribute__((noreturn)) void lender(void)
         expect("zero length", rvm_mem_offer(mem, LENT, 0, 2, RVM_MEM_LEND).status, E_INVALID);
         expect("huge length", rvm_mem_offer(mem, LENT, 1ULL << 40, 2, RVM_MEM_LEND).status,
                E_INVALID);
-        expect("RVM's memory", rvm_mem_offer(mem, 0x40200000, PG, 2, RVM_MEM_LEND).status,
+        expect("RVM's memory", rvm_mem_offer(mem, 0x40400000, PG, 2, RVM_MEM_LEND).status,
                E_NOT_OWNER);
-        expect("an edge page", rvm_mem_offer(mem, RVM_EDGE_IPA, PG, 2, RVM_MEM_SHARE).status,
+        expect("an edge page", rvm_mem_offer(mem, rvm_edge_window(), PG, 2, RVM_MEM_SHARE).status,
                E_NOT_OWNER);
         expect("a device", rvm_mem_offer(mem, 0x09000000, PG, 2, RVM_MEM_SHARE).status,
                E_NOT_OWNER);
@@ -233,7 +233,9 @@ static __attribute__((noreturn)) void borrower(void)
         expect("guessed generation", rvm_mem_retrieve(lend + 1, B_LENT), E_STALE);
         expect("its RAM capability is not an offer", rvm_mem_retrieve(mem, B_LENT), -8);
         expect("IPA over its RAM", rvm_mem_retrieve(lend, 0x40000000), E_RANGE);
-        expect("IPA over its edge page", rvm_mem_retrieve(lend, RVM_EDGE_IPA), E_RANGE);
+        expect("IPA over its edge page", rvm_mem_retrieve(lend, rvm_edge_window()), E_RANGE);
+        expect("IPA over its doorbell page",
+               rvm_mem_retrieve(lend, rvm_call(RVM_HC_SELF, 0, 0, 0).x3), E_RANGE);
         expect("IPA in the device window", rvm_mem_retrieve(lend, 0x09000000), E_RANGE);
         expect("IPA beyond its IPA space", rvm_mem_retrieve(lend, 1ULL << 40), E_RANGE);
         /* Its IPA space is configured as 4 GiB (tests/qemu/scenarios.c). */

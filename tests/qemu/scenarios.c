@@ -274,13 +274,14 @@ static const struct part_vdev linux_devices[] = {
     {.type = PART_VDEV_PL011, .ipa = 0x09000000},
 };
 #define LINUX_ARGS "console=ttyAMA0 panic=-1 quiet printk.time=1"
-#define LINUX_PART(n, args)                                                                     \
+#define LINUX_PART_MEM(n, mib, args)                                                            \
         {                                                                                       \
                 .name = "linux", .image = linux_image, .image_size = &linux_image_size,         \
-                .mem_size = 256 * MIB, .fault_policy = PART_FAULT_STOP, .vdevs = linux_devices, \
+                .mem_size = (mib) * MIB, .fault_policy = PART_FAULT_STOP, .vdevs = linux_devices, \
                 .vdev_count = 2, .vcpus = n, .linux_boot = true, .initrd = linux_initrd,        \
                 .initrd_size = &linux_initrd_size, .bootargs = args                             \
         }
+#define LINUX_PART(n, args) LINUX_PART_MEM(n, 256, args)
 /* Beside Linux, a WASM partition whose agent (the appliance's ponger: word 1 + 1) answers
  * on a CommEdge whose Linux end has no driver: tools/linux/test.sh writes the ring and rings
  * the doorbell register with busybox devmem (partition/edge.h, docs/ABI.md). */
@@ -288,7 +289,11 @@ static const struct part_vdev linux_devices[] = {
         {                                                \
                 .name = "agents", .kind = PART_KIND_WASM \
         }
-static const struct part_config scenario_linux[] = {LINUX_PART(1, LINUX_ARGS), LINUX_AGENTS};
+/* `linux` has 320 MiB, more than the 256 MiB below 0x50000000 where the edge window once was
+ * fixed: its window is placed above its RAM (0x54000000, the doorbell page at 0x54020000) and
+ * its device tree says so; `linux2` keeps 256 MiB (window 0x50000000). */
+static const struct part_config scenario_linux[] = {LINUX_PART_MEM(1, 320, LINUX_ARGS),
+                                                    LINUX_AGENTS};
 static const struct part_config scenario_linux2[] = {LINUX_PART(2, LINUX_ARGS), LINUX_AGENTS};
 static const struct edge_config edges_linux[] = {{1, EDGE_AGENT(1)}};
 #ifdef RVM_HAVE_WASM

@@ -75,6 +75,49 @@ static void writes_a_valid_tree_with_memory_and_chosen(void **state)
         assert_int_equal(be64_at(v, 0), 0x48200000);
 }
 
+/* RVM's CommEdge window and doorbell page, for a guest to find with a shell script: one
+ * node, compatible "rvm,commedge", reg = window, doorbell; none without a window; refused
+ * over RAM. */
+static void commedge_node_gives_the_window_and_doorbell(void **state)
+{
+        struct guest_dtb_params p = two_cpus();
+        const void *v;
+        int len, node;
+        (void)state;
+
+        assert_int_equal(guest_dtb_write(buf, sizeof(buf), &p), GUEST_DTB_OK);
+        assert_true(fdt_node_offset_by_compatible(buf, -1, "rvm,commedge") < 0);
+
+        p.ram_size = 320u << 20;
+        p.edge_base = 0x54000000;
+        p.edge_size = 0x20000;
+        p.doorbell_base = 0x54020000;
+        p.doorbell_size = 0x1000;
+        assert_int_equal(guest_dtb_write(buf, sizeof(buf), &p), GUEST_DTB_OK);
+        node = fdt_node_offset_by_compatible(buf, -1, "rvm,commedge");
+        assert_true(node >= 0);
+        assert_int_equal(fdt_path_offset(buf, "/commedge@54000000"), node);
+        v = fdt_getprop(buf, node, "reg", &len);
+        assert_int_equal(len, 32);
+        assert_int_equal(be64_at(v, 0), 0x54000000);
+        assert_int_equal(be64_at(v, 1), 0x20000);
+        assert_int_equal(be64_at(v, 2), 0x54020000);
+        assert_int_equal(be64_at(v, 3), 0x1000);
+        v = fdt_getprop(buf, node, "reg-names", &len);
+        assert_int_equal(len, (int)sizeof("edges\0doorbell"));
+        assert_memory_equal(v, "edges\0doorbell", sizeof("edges\0doorbell"));
+
+        /* Over RAM (the window, or the doorbell page alone): refused. */
+        p.edge_base = 0x53ff0000;
+        assert_int_equal(guest_dtb_write(buf, sizeof(buf), &p), GUEST_DTB_EPARAM);
+        p.edge_base = 0x54000000;
+        p.doorbell_base = 0x40000000;
+        assert_int_equal(guest_dtb_write(buf, sizeof(buf), &p), GUEST_DTB_EPARAM);
+        p.doorbell_base = 0x54020000;
+        p.doorbell_size = 0;
+        assert_int_equal(guest_dtb_write(buf, sizeof(buf), &p), GUEST_DTB_EPARAM);
+}
+
 static void cpus_use_psci_over_hvc(void **state)
 {
         struct guest_dtb_params p = two_cpus();
@@ -244,6 +287,7 @@ static void a_small_buffer_is_refused_not_overrun(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+            cmocka_unit_test(commedge_node_gives_the_window_and_doorbell),
             cmocka_unit_test(writes_a_valid_tree_with_memory_and_chosen),
             cmocka_unit_test(cpus_use_psci_over_hvc),
             cmocka_unit_test(gic_regions_cover_one_redistributor_per_cpu),

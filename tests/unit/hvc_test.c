@@ -64,6 +64,10 @@ static void records_since(size_t from, size_t *all, size_t *denied, uint32_t act
 #define RAM    WORLD_RAM
 #define UART   WORLD_UART
 #define GUESTS WORLD_GUESTS
+/* Partition 1's CommEdge window and doorbell page, placed from its layout (64 KiB of RAM:
+ * the first 2 MiB boundary above it); partition 2's are the same. */
+#define EDGES    (part[1]->edge_ipa)
+#define DOORBELL (part[1]->edge_ipa + EDGE_WINDOW)
 
 static struct hvc_world world;
 static struct partition **const part = world.part;
@@ -144,7 +148,7 @@ static void test_every_entry_is_found_by_the_hypercall_lookup(void **state)
  * overflowing, other partitions' handles, forged handles. */
 static void test_every_call_with_hostile_arguments_is_refused_or_witnessed(void **state)
 {
-        static const uint64_t values[] = {
+        const uint64_t values[] = {
             0,
             1,
             0xfff,
@@ -153,7 +157,8 @@ static void test_every_call_with_hostile_arguments_is_refused_or_witnessed(void 
             PART_IPA_BASE,
             PART_IPA_BASE + RAM - 8,
             PART_IPA_BASE + RAM,
-            EDGE_IPA,
+            EDGES,
+            DOORBELL,
             UART,
             0x7fffffffffffffffULL,
             0x8000000000000000ULL,
@@ -204,7 +209,7 @@ static void test_console_write_reads_only_the_callers_ram(void **state)
         assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, ~0ULL - 3, 16, 0, 0, 0) < 0); /* wraps */
         assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, PART_IPA_BASE, 257, 0, 0, 0) < 0);
         assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, UART, 4, 0, 0, 0) < 0); /* a device */
-        assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, EDGE_IPA + EDGE_STRIDE, 4, 0, 0, 0) < 0);
+        assert_true(hvc(1, RVM_HC_CONSOLE_WRITE, EDGES + EDGE_STRIDE, 4, 0, 0, 0) < 0);
         assert_string_equal(fake_uart_output(), "");
 }
 
@@ -290,15 +295,89 @@ static void test_edge_ring_indices_wrap_without_aliasing(void **state)
         assert_true(ring_head(0)[0] < 0x100); /* it did wrap */
 }
 
+/* ---- the edge window: placed from each partition's layout, not a constant ---- */
+
+/* The rule (partition/edge.h): the first 2 MiB boundary at or above the end of RAM, the
+ * window and its doorbell page inside the IPA space, never over RAM; 0 when there is no
+ * room. */
+static void test_edge_window_is_placed_above_ram_or_refused(void **state)
+{
+        const uint64_t mib = 1ULL << 20, limit = 1ULL << 32;
+
+        (void)state;
+        assert_int_equal(edge_window_place(PART_IPA_BASE, 64 << 10, limit), 0x40200000);
+        assert_int_equal(edge_window_place(PART_IPA_BASE, 2 * mib, limit), 0x40200000);
+        assert_int_equal(edge_window_place(PART_IPA_BASE, 256 * mib, limit), 0x50000000);
+        assert_int_equal(edge_window_place(PART_IPA_BASE, 320 * mib, limit), 0x54000000);
+        assert_int_equal(edge_window_place(PART_IPA_BASE, 320 * mib + 0x1000, limit), 0x54200000);
+        for (uint64_t ram = 0x1000; ram <= 1024 * mib; ram = ram * 3 + 0x1000) {
+                uint64_t ipa = edge_window_place(PART_IPA_BASE, ram, limit);
+                assert_true(ipa >= PART_IPA_BASE + ram);            /* clear of RAM */
+                assert_true(ipa < PART_IPA_BASE + ram + 2 * mib);   /* right above it */
+                assert_int_equal(ipa % (2 * mib), 0);               /* RAM keeps its blocks */
+                assert_true(ipa + EDGE_WINDOW + EDGE_DB_SIZE <= limit); /* in the IPA space */
+        }
+        /* No room: RAM to the top of a 4 GiB IPA space, or up to less than the window below
+         * it; a wrap. */
+        assert_int_equal(edge_window_place(PART_IPA_BASE, limit - PART_IPA_BASE, limit), 0);
+        assert_int_equal(edge_window_place(PART_IPA_BASE, limit - PART_IPA_BASE - mib, limit), 0);
+        assert_int_equal(edge_window_place(PART_IPA_BASE, ~0ULL - 0xfff, ~0ULL), 0);
+        assert_int_equal(edge_window_place(PART_IPA_BASE, limit - PART_IPA_BASE - 4 * mib, limit),
+                         limit - 4 * mib);
+}
+
+/* Each partition's window is its own: stored at creation, told by SELF (x2 the window, x3
+ * the doorbell page), the doorbell page found only there; a partition whose IPA space had no
+ * room gets no edge. */
+static void test_edge_window_is_the_partitions_and_self_tells_it(void **state)
+{
+        (void)state;
+        for (uint32_t id = 1; id <= GUESTS; id++) {
+                const struct partition *p = part[id];
+                assert_int_equal(p->edge_ipa,
+                                 edge_window_place(PART_IPA_BASE, p->mem_size, part_ipa_limit(p)));
+                assert_int_equal(hvc(id, RVM_HC_SELF, 0, 0, 0, 0, 0), 0);
+                assert_int_equal(regs[1], id);
+                assert_int_equal(regs[2], p->edge_ipa);
+                assert_int_equal(regs[3], p->edge_ipa + EDGE_WINDOW);
+                assert_true(edge_db_hit(p, regs[3]) && edge_db_hit(p, regs[3] + 0xfff));
+                assert_false(edge_db_hit(p, regs[3] - 1) || edge_db_hit(p, regs[3] + 0x1000));
+        }
+        assert_int_equal(EDGES, 0x40200000);
+        /* The edge's rings are mapped at each end's own window. */
+        assert_int_equal(fake_s2_prot(part[2]->s2_root, part[2]->edge_ipa + 0x1000),
+                         ARCH_S2_WRITE);
+        /* No room for a window: no doorbell page, no edge, nothing mapped. */
+        size_t before = fake_s2_mapped(NULL);
+        unsigned edges = edge_count();
+        uint64_t saved = part[3]->edge_ipa;
+        part[3]->edge_ipa = 0;
+        assert_false(edge_db_hit(part[3], saved + EDGE_WINDOW));
+        assert_int_equal(edge_db_ipa(part[3]), 0);
+        size_t records = wit_n;
+        assert_int_equal(edge_connect(3, 1), PART_E_RANGE);
+        assert_int_equal(edge_connect(1, 3), PART_E_RANGE);
+        assert_int_equal(edge_count(), edges);
+        assert_int_equal(wit_n, records + 2); /* each refusal witnessed */
+        assert_int_equal(wit[records % WIT_MAX].kind, WK_COMM_EDGE);
+        assert_int_equal(wit[records % WIT_MAX].flags, WITNESS_F_DENIED);
+        assert_int_equal(wit[records % WIT_MAX].actor, 3);
+        assert_int_equal(fake_s2_mapped(NULL), before);
+        assert_int_equal(hvc(3, RVM_HC_SELF, 0, 0, 0, 0, 0), 0);
+        assert_int_equal(regs[2], 0);
+        assert_int_equal(regs[3], 0);
+        part[3]->edge_ipa = saved;
+}
+
 /* Each end writes only its own page, and RVM counts what the reader's progress vouches
  * for: a writer that claims a million messages is counted one ring's worth. */
 static void test_edge_counts_are_rvms_and_pages_are_each_ends_own(void **state)
 {
         (void)state;
-        assert_int_equal(fake_s2_prot(part[1]->s2_root, EDGE_IPA), ARCH_S2_WRITE);
-        assert_int_equal(fake_s2_prot(part[1]->s2_root, EDGE_IPA + 0x1000), ARCH_S2_READ);
-        assert_int_equal(fake_s2_prot(part[2]->s2_root, EDGE_IPA), ARCH_S2_READ);
-        assert_int_equal(fake_s2_prot(part[2]->s2_root, EDGE_IPA + 0x1000), ARCH_S2_WRITE);
+        assert_int_equal(fake_s2_prot(part[1]->s2_root, EDGES), ARCH_S2_WRITE);
+        assert_int_equal(fake_s2_prot(part[1]->s2_root, EDGES + 0x1000), ARCH_S2_READ);
+        assert_int_equal(fake_s2_prot(part[2]->s2_root, part[2]->edge_ipa), ARCH_S2_READ);
+        assert_int_equal(fake_s2_prot(part[2]->s2_root, part[2]->edge_ipa + 0x1000), ARCH_S2_WRITE);
         ring_head(0)[0] = 1000000;
         assert_int_equal(hvc(1, RVM_HC_EDGE_NOTIFY, edge_h[1], 0, 0, 0, 0), 0);
         assert_int_equal(edge_get(0)->msgs[0], EDGE_RING_SLOTS);
@@ -341,7 +420,7 @@ static uint64_t db_access(uint32_t id, uint64_t offset, unsigned width, bool wri
 
         r.x[5] = write ? val : 0x5555;
         assert_int_equal(
-            ipc_doorbell_abort(part[id], &r, dabt_esr(width, 5, write), EDGE_DB_IPA + offset),
+            ipc_doorbell_abort(part[id], &r, dabt_esr(width, 5, write), edge_db_ipa(part[id]) + offset),
             VDEV_DONE);
         assert_int_equal(r.elr, 0x40001004);
         records_since(before, &all, &denied, id);
@@ -349,7 +428,7 @@ static uint64_t db_access(uint32_t id, uint64_t offset, unsigned width, bool wri
         assert_int_equal(denied + (gate_denials_folded() - folded), refused ? 1 : 0);
         if (denied != 0) {
                 assert_int_equal(wit[before % WIT_MAX].kind, WK_COMM_SEND);
-                assert_int_equal(wit[before % WIT_MAX].target, EDGE_DB_IPA + offset);
+                assert_int_equal(wit[before % WIT_MAX].target, edge_db_ipa(part[id]) + offset);
         }
         return r.x[5];
 }
@@ -409,7 +488,7 @@ static void test_edge_doorbell_page_rings_reads_and_refuses(void **state)
         /* What the syndrome does not describe (ISV clear) is not emulated: the caller faults. */
         struct arch_regs r = {0};
         assert_int_equal(
-            ipc_doorbell_abort(part[1], &r, dabt_esr(4, 5, false) & ~(1ULL << 24), EDGE_DB_IPA),
+            ipc_doorbell_abort(part[1], &r, dabt_esr(4, 5, false) & ~(1ULL << 24), DOORBELL),
             VDEV_UNDECODABLE);
         assert_int_equal(r.elr, 0);
 }
@@ -438,7 +517,9 @@ static void test_hostile_offers_and_retrievals_map_nothing(void **state)
         cap_handle_t peer = regs[1];
         const uint64_t bad_ipa[] = {0,
                                     UART,
-                                    EDGE_IPA,
+                                    part[2]->edge_ipa,
+                                    part[2]->edge_ipa + EDGE_WINDOW - 0x1000, /* edge 15's */
+                                    part[2]->edge_ipa + EDGE_WINDOW,          /* the doorbell */
                                     PART_IPA_BASE, /* over its own RAM */
                                     PART_IPA_BASE + RAM + 1,
                                     ~0ULL - 0xfff,
@@ -550,6 +631,10 @@ int main(void)
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_edge_ring_indices_wrap_without_aliasing, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(test_edge_window_is_placed_above_ram_or_refused, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_edge_window_is_the_partitions_and_self_tells_it,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_edge_counts_are_rvms_and_pages_are_each_ends_own,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_edge_calls_on_someone_elses_edge_are_refused,

@@ -20,13 +20,31 @@ sleep 1
 grep -E 'arch_timer' /proc/interrupts
 uname -r
 
-# CommEdges without a driver (docs/ABI.md, "CommEdge doorbell registers"): edge n's rings
-# at 0x50000000 + n * 0x2000 (our page, then the peer's, or the other way: END says), its
-# doorbell registers at 0x50020100 + n * 0x10 in the doorbell page, outside Linux's RAM.
-db=0x50020000
+# CommEdges without a driver (docs/ABI.md, "CommEdge doorbell registers"): RVM places the
+# window from the partition's layout and says where in the device tree (a node compatible
+# "rvm,commedge", reg = window, size, doorbell page, size, 64-bit big-endian cells): edge n's
+# rings at window + n * 0x2000 (our page, then the peer's, or the other way: END says), its
+# doorbell registers at doorbell + 0x100 + n * 0x10, outside Linux's RAM.
+# be64 FILE SKIP: the 64-bit big-endian number at byte SKIP of FILE, in hex.
+be64() {
+	# shellcheck disable=SC2046 # word splitting wanted: one byte a word
+	set -- $(od -An -tx1 -v -j "$2" -N 8 "$1")
+	[ $# = 8 ] && echo "0x$1$2$3$4$5$6$7$8"
+}
+window="" db=""
+for node in /proc/device-tree/*; do
+	grep -qs rvm,commedge "$node/compatible" || continue
+	window=$(be64 "$node/reg" 0) && db=$(be64 "$node/reg" 16)
+done
+if [ -z "$window" ] || [ -z "$db" ]; then # on bare QEMU (tools/linux/boot_time): no node
+	echo "RVM-DEVMEM none (no rvm,commedge node)"
+	poweroff -f
+	exit 0
+fi
 r32() { devmem "$1" 32; }
 hex() { printf '0x%x' "$1"; }
-edges=$(r32 $db 2>/dev/null) # on bare QEMU (tools/linux/boot_time) there is nothing there
+edges=$(r32 $db 2>/dev/null)
+echo "RVM-DEVMEM window $window doorbell $db"
 if [ $((${edges:-0} & 1)) = 0 ]; then
 	echo "RVM-DEVMEM none (edges ${edges:-unreadable})"
 	poweroff -f
@@ -34,8 +52,8 @@ if [ $((${edges:-0} & 1)) = 0 ]; then
 fi
 regs=$((db + 0x100))
 end=$(r32 $(hex $((regs + 4))))
-out=$((0x50000000 + end * 0x1000))
-in=$((0x50000000 + (1 - end) * 0x1000))
+out=$((window + end * 0x1000))
+in=$((window + (1 - end) * 0x1000))
 value=0x2a5e1234
 head=$(r32 $(hex $out))
 slot=$((out + 64 + (head % 32) * 64))

@@ -191,14 +191,15 @@ static inline uint64_t rvm_ticket(void)
 }
 
 /*
- * CommEdges. Edge n is two shared pages at RVM_EDGE_IPA + n * 8 KiB, one per end: the
- * partition that owns the edge object has the first, its peer the second. Each end writes
+ * CommEdges. Edge n is two shared pages at the partition's edge window + n * 8 KiB, one per
+ * end: the partition that owns the edge object has the first, its peer the second. RVM places
+ * the window from the partition's layout (the first 2 MiB boundary at or above the end of its
+ * RAM); SELF gives it in x2 (rvm_edge_window; 0: no room, no edges), the doorbell page in x3. Each end writes
  * only its own page (the other is mapped read-only): a 64-byte header — head, how many
  * messages it has put in its ring; ack, how many of the peer's it has read — and its ring of
  * 32 slots of 64 bytes. Both counters are free-running 32-bit: message i is in slot i % 32,
  * right across the wrap at 2^32.
  */
-#define RVM_EDGE_IPA    0x50000000ULL
 #define RVM_EDGE_STRIDE 0x2000ULL
 #define RVM_RING_SLOTS  32u
 
@@ -237,12 +238,22 @@ static inline int64_t rvm_call_regs(uint64_t x[8])
         return (int64_t)x0;
 }
 
+/* The caller's CommEdge window (edge n's rings at this + n * RVM_EDGE_STRIDE), 0 if none. */
+static inline uint64_t rvm_edge_window(void)
+{
+        return rvm_call(RVM_HC_SELF, 0, 0, 0).x2;
+}
+
 /* The nth (from 0, in capability-table order) CommEdge capability the caller holds, and its
  * rings; 0 on success. */
 static inline int rvm_edge_open_nth(struct rvm_edge *e, unsigned nth)
 {
-        uint64_t self = rvm_call(RVM_HC_SELF, 0, 0, 0).x1;
+        struct rvm_ret me = rvm_call(RVM_HC_SELF, 0, 0, 0);
+        uint64_t self = me.x1;
 
+        if (me.x2 == 0) {
+                return -1; /* no window: its IPA space has no room for one */
+        }
         for (uint64_t cursor = 0;;) {
                 struct rvm_ret r = rvm_call(RVM_HC_CAP_LIST, cursor, 0, 0);
                 if (r.x1 == 0) {
@@ -257,7 +268,7 @@ static inline int rvm_edge_open_nth(struct rvm_edge *e, unsigned nth)
                 if (rvm_call_regs(x) != 0) {
                         return -1;
                 }
-                uintptr_t rings = (uintptr_t)(RVM_EDGE_IPA + x[5] * RVM_EDGE_STRIDE);
+                uintptr_t rings = (uintptr_t)(me.x2 + x[5] * RVM_EDGE_STRIDE);
                 unsigned mine = (x[1] >> 32) == self ? 0 : 1;
                 e->handle = r.x1;
                 e->id = (uint32_t)x[5];
