@@ -74,8 +74,9 @@ static enum part_err map_end(uint32_t end, uint64_t offset, pa_t pa, bool own)
         if (p == NULL) {
                 return PART_OK;
         }
-        return p->s2_root != NULL ? part_map_shared(p, ipa_init(p->edge_ipa + offset), pa, PAGE, own)
-                                  : PART_E_BAD_CONFIG;
+        return p->s2_root != NULL
+                   ? part_map_shared(p, ipa_init(p->edge_ipa + offset), pa, PAGE, own)
+                   : PART_E_BAD_CONFIG;
 }
 
 enum part_err edge_connect(uint32_t end_a, uint32_t end_b)

@@ -2,13 +2,13 @@
  * partition/edge.h: CommEdges, the channels between principals (guest partitions and
  * WebAssembly agents). An edge is two pages RVM owns, one per end, mapped into each guest
  * end's stage-2 space at the partition's edge window (placed from its layout by
- * edge_window_place below; a guest learns it from SELF or its device tree): end d's page holds ring d (the messages end d sends) and a
- * 64-byte header with that ring's head and end d's ack of the other ring; it is writable by
- * end d only, read-only for its peer, so neither end can move the other's index. An agent end
- * reaches its rings through RVM (edge_put, edge_take). Indices are free-running 32-bit
- * counters over EDGE_RING_SLOTS 64-byte slots, a power of two, so slot = index % slots stays
- * right when they wrap at 2^32. RVM counts every edge's messages and bytes: the weights the
- * coherence engine reads.
+ * edge_window_place below; a guest learns it from SELF or its device tree): end d's page holds ring
+ * d (the messages end d sends) and a 64-byte header with that ring's head and end d's ack of the
+ * other ring; it is writable by end d only, read-only for its peer, so neither end can move the
+ * other's index. An agent end reaches its rings through RVM (edge_put, edge_take). Indices are
+ * free-running 32-bit counters over EDGE_RING_SLOTS 64-byte slots, a power of two, so slot = index
+ * % slots stays right when they wrap at 2^32. RVM counts every edge's messages and bytes: the
+ * weights the coherence engine reads.
  *
  * This module is the mechanism only: it says what happened (who to wake, which virtual
  * interrupt to raise) and the kernel does it. It never prints and takes no lock: its

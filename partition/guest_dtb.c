@@ -76,7 +76,8 @@ static int params_ok(const struct guest_dtb_params *p)
         if (p->edge_size != 0 &&
             (p->doorbell_size == 0 || p->edge_base + p->edge_size < p->edge_base ||
              p->doorbell_base + p->doorbell_size < p->doorbell_base ||
-             (p->edge_base < p->ram_base + p->ram_size && p->ram_base < p->edge_base + p->edge_size) ||
+             (p->edge_base < p->ram_base + p->ram_size &&
+              p->ram_base < p->edge_base + p->edge_size) ||
              (p->doorbell_base < p->ram_base + p->ram_size &&
               p->ram_base < p->doorbell_base + p->doorbell_size))) {
                 return 0; /* RVM's windows are never in the guest's RAM */
@@ -188,7 +189,8 @@ static int write_commedge(void *fdt, const struct guest_dtb_params *p)
         node_name(name, "commedge", p->edge_base);
         err = fdt_begin_node(fdt, name);
         err = err ?: fdt_property_string(fdt, "compatible", "rvm,commedge");
-        err = err ?: prop_u64_quad(fdt, "reg", p->edge_base, p->edge_size, p->doorbell_base,
+        err = err
+                  ?: prop_u64_quad(fdt, "reg", p->edge_base, p->edge_size, p->doorbell_base,
                                    p->doorbell_size);
         err = err ?: fdt_property(fdt, "reg-names", "edges\0doorbell", sizeof("edges\0doorbell"));
         return err ?: fdt_end_node(fdt);

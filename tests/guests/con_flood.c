@@ -38,11 +38,11 @@ RVM_GUEST_ENTRY(guest_start)
 
         (void)dtb;
         const uint64_t bad[][2] = {
-            {VUART, 16},                  /* a virtual device: emulated, never read by RVM */
-            {0x10000000ULL, 16},          /* nothing mapped */
-            {~0ULL - 7, 32},              /* wraps */
-            {RAM_TOP - 8, 64},            /* runs off the end of its RAM */
-            {RTC, 16},                    /* a device, leased to it or not */
+            {VUART, 16},                      /* a virtual device: emulated, never read by RVM */
+            {0x10000000ULL, 16},              /* nothing mapped */
+            {~0ULL - 7, 32},                  /* wraps */
+            {RAM_TOP - 8, 64},                /* runs off the end of its RAM */
+            {RTC, 16},                        /* a device, leased to it or not */
             {rvm_edge_window() + 0x1ff8, 16}, /* its edge window: it has no edge there */
         };
         for (unsigned round = 0; round < 200; round++) {

@@ -277,7 +277,7 @@ static const struct part_vdev linux_devices[] = {
 #define LINUX_PART_MEM(n, mib, args)                                                            \
         {                                                                                       \
                 .name = "linux", .image = linux_image, .image_size = &linux_image_size,         \
-                .mem_size = (mib) * MIB, .fault_policy = PART_FAULT_STOP, .vdevs = linux_devices, \
+                .mem_size = (mib)*MIB, .fault_policy = PART_FAULT_STOP, .vdevs = linux_devices, \
                 .vdev_count = 2, .vcpus = n, .linux_boot = true, .initrd = linux_initrd,        \
                 .initrd_size = &linux_initrd_size, .bootargs = args                             \
         }

@@ -312,9 +312,9 @@ static void test_edge_window_is_placed_above_ram_or_refused(void **state)
         assert_int_equal(edge_window_place(PART_IPA_BASE, 320 * mib + 0x1000, limit), 0x54200000);
         for (uint64_t ram = 0x1000; ram <= 1024 * mib; ram = ram * 3 + 0x1000) {
                 uint64_t ipa = edge_window_place(PART_IPA_BASE, ram, limit);
-                assert_true(ipa >= PART_IPA_BASE + ram);            /* clear of RAM */
-                assert_true(ipa < PART_IPA_BASE + ram + 2 * mib);   /* right above it */
-                assert_int_equal(ipa % (2 * mib), 0);               /* RAM keeps its blocks */
+                assert_true(ipa >= PART_IPA_BASE + ram);                /* clear of RAM */
+                assert_true(ipa < PART_IPA_BASE + ram + 2 * mib);       /* right above it */
+                assert_int_equal(ipa % (2 * mib), 0);                   /* RAM keeps its blocks */
                 assert_true(ipa + EDGE_WINDOW + EDGE_DB_SIZE <= limit); /* in the IPA space */
         }
         /* No room: RAM to the top of a 4 GiB IPA space, or up to less than the window below
@@ -345,8 +345,7 @@ static void test_edge_window_is_the_partitions_and_self_tells_it(void **state)
         }
         assert_int_equal(EDGES, 0x40200000);
         /* The edge's rings are mapped at each end's own window. */
-        assert_int_equal(fake_s2_prot(part[2]->s2_root, part[2]->edge_ipa + 0x1000),
-                         ARCH_S2_WRITE);
+        assert_int_equal(fake_s2_prot(part[2]->s2_root, part[2]->edge_ipa + 0x1000), ARCH_S2_WRITE);
         /* No room for a window: no doorbell page, no edge, nothing mapped. */
         size_t before = fake_s2_mapped(NULL);
         unsigned edges = edge_count();
@@ -419,9 +418,9 @@ static uint64_t db_access(uint32_t id, uint64_t offset, unsigned width, bool wri
         uint64_t folded = gate_denials_folded();
 
         r.x[5] = write ? val : 0x5555;
-        assert_int_equal(
-            ipc_doorbell_abort(part[id], &r, dabt_esr(width, 5, write), edge_db_ipa(part[id]) + offset),
-            VDEV_DONE);
+        assert_int_equal(ipc_doorbell_abort(part[id], &r, dabt_esr(width, 5, write),
+                                            edge_db_ipa(part[id]) + offset),
+                         VDEV_DONE);
         assert_int_equal(r.elr, 0x40001004);
         records_since(before, &all, &denied, id);
         /* in full, or past the denial budget counted for the epoch's WK_WIT_FOLDED */
@@ -520,7 +519,7 @@ static void test_hostile_offers_and_retrievals_map_nothing(void **state)
                                     part[2]->edge_ipa,
                                     part[2]->edge_ipa + EDGE_WINDOW - 0x1000, /* edge 15's */
                                     part[2]->edge_ipa + EDGE_WINDOW,          /* the doorbell */
-                                    PART_IPA_BASE, /* over its own RAM */
+                                    PART_IPA_BASE,                            /* over its own RAM */
                                     PART_IPA_BASE + RAM + 1,
                                     ~0ULL - 0xfff,
                                     1ULL << 40};

@@ -194,8 +194,8 @@ static inline uint64_t rvm_ticket(void)
  * CommEdges. Edge n is two shared pages at the partition's edge window + n * 8 KiB, one per
  * end: the partition that owns the edge object has the first, its peer the second. RVM places
  * the window from the partition's layout (the first 2 MiB boundary at or above the end of its
- * RAM); SELF gives it in x2 (rvm_edge_window; 0: no room, no edges), the doorbell page in x3. Each end writes
- * only its own page (the other is mapped read-only): a 64-byte header — head, how many
+ * RAM); SELF gives it in x2 (rvm_edge_window; 0: no room, no edges), the doorbell page in x3. Each
+ * end writes only its own page (the other is mapped read-only): a 64-byte header — head, how many
  * messages it has put in its ring; ack, how many of the peer's it has read — and its ring of
  * 32 slots of 64 bytes. Both counters are free-running 32-bit: message i is in slot i % 32,
  * right across the wrap at 2^32.
