@@ -292,7 +292,7 @@ void virq_wfx(struct vcpu *v, bool wfe)
                  * register now, its status made current first (the guest's handler reads it).
                  * Leaving it to the physical PPI spun the guest through WFI until the PPI
                  * came: under QEMU the timer's line follows the counter late, for most of a
-                 * 2-vCPU Linux's WFIs, and on a loaded host for 100,000s of traps in a row
+                 * 2-vCPU Linux's WFIs, and on a loaded host for 100,000s of traps in a run
                  * (its soft lockups and stalls).
                  */
                 arch_vtimer_recheck();
