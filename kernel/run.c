@@ -76,6 +76,19 @@ void run_cpu_online(unsigned cpu)
         virq_cpu_online();
 }
 
+/* e is runnable again: the CPU whose queue holds it looks again now, not at its next tick. */
+static void entity_woken(struct sched_entity *e, uint64_t now)
+{
+        if (!sched_wake(&run_sched, e, now)) {
+                return;
+        }
+        if (e->cpu == this_cpu()->index) {
+                this_cpu()->need_resched = true;
+        } else if (e->cpu < percpu_count) {
+                hal_gic_send_sgi(SGI_RESCHED, percpu[e->cpu].mpidr);
+        }
+}
+
 /* Keep the scheduler's view of one vCPU in step with its state and its partition's. */
 static void vcpu_changed(struct vcpu *v, uint64_t now)
 {
@@ -98,9 +111,8 @@ static void vcpu_changed(struct vcpu *v, uint64_t now)
                 return;
         }
         if (runnable) {
-                if (e->state == SCHED_BLOCKED && sched_wake(&run_sched, e, now) &&
-                    e->cpu == this_cpu()->index) {
-                        this_cpu()->need_resched = true;
+                if (e->state == SCHED_BLOCKED) {
+                        entity_woken(e, now); /* resumed, powered on: also on another CPU */
                 }
         } else if (e->state != SCHED_BLOCKED) {
                 sched_block(&run_sched, e, now);
@@ -152,13 +164,7 @@ void run_vcpu_woken(struct vcpu *v)
         if (!run_se_attached[v->part->id][v->index] || e->state != SCHED_BLOCKED) {
                 return;
         }
-        if (sched_wake(&run_sched, e, hal_time_ns())) {
-                if (e->cpu == this_cpu()->index) {
-                        this_cpu()->need_resched = true;
-                } else if (e->cpu < percpu_count) {
-                        hal_gic_send_sgi(SGI_RESCHED, percpu[e->cpu].mpidr);
-                }
-        }
+        entity_woken(e, hal_time_ns());
 }
 
 static void resched_sgi(unsigned intid, void *ctx)
