@@ -128,7 +128,7 @@ KERNEL_PENDING :=
 # Files of a module that only the host tools use.
 KERNEL_SRCS := $(filter-out %_host.c $(KERNEL_PENDING) $(FEATURE_OUT_SRCS),$(KERNEL_SRCS))
 # The agent runtime exists only where the interpreter is built in.
-KERNEL_SRCS := $(if $(filter wasm,$(MODULES)),$(KERNEL_SRCS),$(filter-out kernel/agents.c,$(KERNEL_SRCS)))
+KERNEL_SRCS := $(if $(filter wasm,$(MODULES)),$(KERNEL_SRCS),$(filter-out kernel/agents.c kernel/agent_edges.c,$(KERNEL_SRCS)))
 
 LIBFDT_SRCS := $(addprefix $(TP)/libfdt/,fdt.c fdt_ro.c fdt_rw.c fdt_sw.c fdt_wip.c \
                  fdt_addresses.c fdt_strerror.c fdt_empty_tree.c)

@@ -32,4 +32,9 @@ int32_t agent_hc_witness(struct gate_ctx *ctx);
 int32_t agent_hc_spawn(struct gate_ctx *ctx);
 #endif
 
+/* An agent's CommEdges for its checkpoint on command (kernel/agent_edges.c): both rings
+ * and their counts into buf (bytes used, 0 for none, -1 when they do not fit), and back. */
+int32_t agent_edges_save(uint32_t principal, uint8_t *buf, size_t cap);
+void agent_edges_restore(uint32_t principal, const uint8_t *buf, size_t len);
+
 #endif
