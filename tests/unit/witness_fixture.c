@@ -201,3 +201,35 @@ uint64_t count_kind(struct fake *fk, struct witness_flash *fl, uint16_t kind,
         wt_free(&in);
         return n;
 }
+
+char tool_out[16384];
+
+int tool_run(int argc, ...)
+{
+        char *argv[16];
+        va_list ap;
+        FILE *out = tmpfile(), *err = tmpfile();
+        int rc;
+        size_t n;
+
+        va_start(ap, argc);
+        argv[0] = "witness";
+        for (int i = 1; i <= argc && i < 16; i++)
+                argv[i] = va_arg(ap, char *);
+        va_end(ap);
+        rc = witness_tool_run(argc + 1, argv, out, err);
+        rewind(out);
+        n = fread(tool_out, 1, sizeof(tool_out) - 1, out);
+        tool_out[n] = '\0';
+        fclose(out);
+        fclose(err);
+        return rc;
+}
+
+bool tool_out_has(const char *s)
+{
+        if (strstr(tool_out, s) != NULL)
+                return true;
+        fprintf(stderr, "output lacks '%s':\n%s\n", s, tool_out);
+        return false;
+}

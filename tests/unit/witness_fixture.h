@@ -54,4 +54,10 @@ int verify_mem(const void *data, size_t len, const uint8_t *key, struct wt_resul
 uint64_t count_kind(struct fake *fk, struct witness_flash *fl, uint16_t kind,
                     struct witness_record *last);
 
+/* Run `witness ARGS...` (argc of them): its status; its standard output in tool_out. */
+extern char tool_out[16384];
+int tool_run(int argc, ...);
+/* Does tool_out hold s? (If not, it is printed, for the failing test's log.) */
+bool tool_out_has(const char *s);
+
 #endif

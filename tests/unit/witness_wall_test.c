@@ -20,39 +20,6 @@
 #include "tests/unit/witness_fixture.h"
 #include "tools/witness/wall.h"
 
-static char outbuf[16384];
-
-/* Runs the tool; its standard output is left in outbuf. */
-static int who(int argc, ...)
-{
-        char *argv[16];
-        va_list ap;
-        FILE *out = tmpfile(), *err = tmpfile();
-        int rc;
-        size_t n;
-
-        va_start(ap, argc);
-        argv[0] = "witness";
-        for (int i = 1; i <= argc; i++)
-                argv[i] = va_arg(ap, char *);
-        va_end(ap);
-        rc = witness_tool_run(argc + 1, argv, out, err);
-        rewind(out);
-        n = fread(outbuf, 1, sizeof(outbuf) - 1, out);
-        outbuf[n] = '\0';
-        fclose(out);
-        fclose(err);
-        return rc;
-}
-
-static bool has(const char *s)
-{
-        if (strstr(outbuf, s) != NULL)
-                return true;
-        fprintf(stderr, "output lacks '%s':\n%s\n", s, outbuf);
-        return false;
-}
-
 #define PA   0x42000000ull /* partition 1's RAM */
 #define PA2  0x43000000ull /* partition 2's RAM */
 #define BASE 0x40000000ull
@@ -204,71 +171,77 @@ static void test_who_by_wall_clock(void **st)
 {
         (void)st;
         /* boot 2's tier move at 5 s since reset, 4.5 s after its anchor: 00:00:04.5 UTC */
-        assert_int_equal(who(8, "who", img, "--region", "0x42000000", "--from",
-                             "2024-01-01T00:00:04", "--to", "2024-01-01T00:00:05"),
+        assert_int_equal(tool_run(8, "who", img, "--region", "0x42000000", "--from",
+                                  "2024-01-01T00:00:04", "--to", "2024-01-01T00:00:05"),
                          0);
-        assert_true(has("UTC in [2024-01-01T00:00:04.000, 2024-01-01T00:00:05.000)"));
-        assert_true(has("partition 2: 1 action"));
-        assert_true(has("2024-01-01T00:00:04.500 UTC  WK_MEM_TIER: IPA 0x40002000"));
-        assert_true(has("1 action by 1 principal"));
-        assert_null(strstr(outbuf, "partition 1")); /* boot 1 has no anchor: not in it */
+        assert_true(tool_out_has("UTC in [2024-01-01T00:00:04.000, 2024-01-01T00:00:05.000)"));
+        assert_true(tool_out_has("partition 2: 1 action"));
+        assert_true(tool_out_has("2024-01-01T00:00:04.500 UTC  WK_MEM_TIER: IPA 0x40002000"));
+        assert_true(tool_out_has("1 action by 1 principal"));
+        assert_null(strstr(tool_out, "partition 1")); /* boot 1 has no anchor: not in it */
         /* the same as times of day */
-        assert_int_equal(
-            who(8, "who", img, "--region", "0x42000000", "--from", "00:00:04", "--to", "00:00:05"),
-            0);
-        assert_true(has("partition 2: 1 action"));
-        assert_true(has("1 action by 1 principal"));
+        assert_int_equal(tool_run(8, "who", img, "--region", "0x42000000", "--from", "00:00:04",
+                                  "--to", "00:00:05"),
+                         0);
+        assert_true(tool_out_has("partition 2: 1 action"));
+        assert_true(tool_out_has("1 action by 1 principal"));
         /* [from, to): the move at 04.5 is out of [00:00:00, 00:00:04.5), in from 04.5 */
+        assert_int_equal(tool_run(8, "who", img, "--region", "0x42000000", "--from", "00:00",
+                                  "--to", "00:00:04.5"),
+                         0);
+        assert_null(strstr(tool_out, "WK_MEM_TIER"));
+        assert_true(tool_out_has("partition 2: 2 actions")); /* its region and map, at 00:00:00.5 */
+        assert_int_equal(tool_run(6, "who", img, "--region", "0x42000000", "--from", "00:00:04.5"),
+                         0);
+        assert_true(tool_out_has("WK_MEM_TIER"));
         assert_int_equal(
-            who(8, "who", img, "--region", "0x42000000", "--from", "00:00", "--to", "00:00:04.5"),
-            0);
-        assert_null(strstr(outbuf, "WK_MEM_TIER"));
-        assert_true(has("partition 2: 2 actions")); /* its region and map, at 00:00:00.5 */
-        assert_int_equal(who(6, "who", img, "--region", "0x42000000", "--from", "00:00:04.5"), 0);
-        assert_true(has("WK_MEM_TIER"));
-        assert_int_equal(
-            who(6, "who", img, "--region", "0x42000000", "--to", "2023-12-31T23:59:59"), 0);
-        assert_true(has("no witnessed action on it in that window"));
+            tool_run(6, "who", img, "--region", "0x42000000", "--to", "2023-12-31T23:59:59"), 0);
+        assert_true(tool_out_has("no witnessed action on it in that window"));
         /* since-reset windows still see both boots, with UTC where there is one */
-        assert_int_equal(who(4, "who", img, "--region", "0x42000000"), 0);
-        assert_true(has("partition 1: 3 actions"));
-        assert_true(has("partition 2: 3 actions"));
+        assert_int_equal(tool_run(4, "who", img, "--region", "0x42000000"), 0);
+        assert_true(tool_out_has("partition 1: 3 actions"));
+        assert_true(tool_out_has("partition 2: 3 actions"));
 }
 
 static void test_show_prints_utc(void **st)
 {
         (void)st;
-        assert_int_equal(who(4, "show", img, "--kind", "MEM_TIER"), 0);
-        assert_true(has("boot=1 t=4500000000 kind=WK_MEM_TIER"));
-        assert_true(has("boot=2 t=5000000000 utc=2024-01-01T00:00:04.500 kind=WK_MEM_TIER"));
-        assert_int_equal(who(4, "show", img, "--kind", "BOOT_CLOCK"), 0);
-        assert_true(has("kind=WK_BOOT_CLOCK tier=0 flags=0x01(denied)"));
-        assert_true(has("utc=2024-01-01T00:00:00.000 kind=WK_BOOT_CLOCK tier=0 flags=0x00"));
+        assert_int_equal(tool_run(4, "show", img, "--kind", "MEM_TIER"), 0);
+        assert_true(tool_out_has("boot=1 t=4500000000 kind=WK_MEM_TIER"));
+        assert_true(
+            tool_out_has("boot=2 t=5000000000 utc=2024-01-01T00:00:04.500 kind=WK_MEM_TIER"));
+        assert_int_equal(tool_run(4, "show", img, "--kind", "BOOT_CLOCK"), 0);
+        assert_true(tool_out_has("kind=WK_BOOT_CLOCK tier=0 flags=0x01(denied)"));
+        assert_true(
+            tool_out_has("utc=2024-01-01T00:00:00.000 kind=WK_BOOT_CLOCK tier=0 flags=0x00"));
 }
 
 static void test_refused(void **st)
 {
         (void)st;
         /* a log whose boots read no RTC */
-        assert_int_equal(who(8, "who", noanchor_img, "--region", "0x42000000", "--from", "14:00",
-                             "--to", "14:05"),
+        assert_int_equal(tool_run(8, "who", noanchor_img, "--region", "0x42000000", "--from",
+                                  "14:00", "--to", "14:05"),
                          2);
-        assert_int_equal(
-            who(6, "who", noanchor_img, "--region", "0x42000000", "--from", "2024-01-01T00:00:00"),
-            2);
-        assert_int_equal(who(6, "who", noanchor_img, "--region", "0x42000000", "--from", "4"), 0);
+        assert_int_equal(tool_run(6, "who", noanchor_img, "--region", "0x42000000", "--from",
+                                  "2024-01-01T00:00:00"),
+                         2);
+        assert_int_equal(tool_run(6, "who", noanchor_img, "--region", "0x42000000", "--from", "4"),
+                         0);
         /* mixed forms, empty windows, bad values */
         assert_int_equal(
-            who(8, "who", img, "--region", "0x42000000", "--from", "4", "--to", "00:00:05"), 2);
-        assert_int_equal(who(8, "who", img, "--region", "0x42000000", "--from",
-                             "2024-01-01T00:00:05", "--to", "00:00:06"),
-                         2);
-        assert_int_equal(
-            who(8, "who", img, "--region", "0x42000000", "--from", "00:00:05", "--to", "00:00:05"),
+            tool_run(8, "who", img, "--region", "0x42000000", "--from", "4", "--to", "00:00:05"),
             2);
+        assert_int_equal(tool_run(8, "who", img, "--region", "0x42000000", "--from",
+                                  "2024-01-01T00:00:05", "--to", "00:00:06"),
+                         2);
+        assert_int_equal(tool_run(8, "who", img, "--region", "0x42000000", "--from", "00:00:05",
+                                  "--to", "00:00:05"),
+                         2);
         const char *bad[] = {"25:00", "2024-02-30T00:00", "12:00:00.", ":", "::", "2024-01-01T"};
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-                assert_int_equal(who(6, "who", img, "--region", "0x42000000", "--to", bad[i]), 2);
+                assert_int_equal(tool_run(6, "who", img, "--region", "0x42000000", "--to", bad[i]),
+                                 2);
 }
 
 int main(void)

@@ -19,39 +19,6 @@
 
 #include "tests/unit/witness_fixture.h"
 
-static char outbuf[16384];
-
-/* Runs the tool; its standard output is left in outbuf. */
-static int who(int argc, ...)
-{
-        char *argv[16];
-        va_list ap;
-        FILE *out = tmpfile(), *err = tmpfile();
-        int rc;
-        size_t n;
-
-        va_start(ap, argc);
-        argv[0] = "witness";
-        for (int i = 1; i <= argc; i++)
-                argv[i] = va_arg(ap, char *);
-        va_end(ap);
-        rc = witness_tool_run(argc + 1, argv, out, err);
-        rewind(out);
-        n = fread(outbuf, 1, sizeof(outbuf) - 1, out);
-        outbuf[n] = '\0';
-        fclose(out);
-        fclose(err);
-        return rc;
-}
-
-static bool has(const char *s)
-{
-        if (strstr(outbuf, s) != NULL)
-                return true;
-        fprintf(stderr, "output lacks '%s':\n%s\n", s, outbuf);
-        return false;
-}
-
 #define PA   0x42000000ull /* partition 1's RAM */
 #define PA2  0x43000000ull /* partition 2's RAM */
 #define BASE 0x40000000ull
@@ -166,80 +133,84 @@ static int teardown(void **st)
 static void test_attribution(void **st)
 {
         (void)st;
-        assert_int_equal(who(4, "who", img, "--region", "0x42000000"), 0);
-        assert_true(has("partition 1: 5 actions"));
-        assert_true(has("WK_MEM_REGION: region at 0x42000000, 2097152 bytes, owner 1"));
-        assert_true(has("WK_MEM_UNMAP: PA 0x42040000 at IPA 0x40040000 of partition 1"));
-        assert_true(has("offer 0x10000 step 1"));
-        assert_true(has("WK_MEM_TIER: IPA 0x40080000 (PA 0x0) to tier 2"));
+        assert_int_equal(tool_run(4, "who", img, "--region", "0x42000000"), 0);
+        assert_true(tool_out_has("partition 1: 5 actions"));
+        assert_true(tool_out_has("WK_MEM_REGION: region at 0x42000000, 2097152 bytes, owner 1"));
+        assert_true(tool_out_has("WK_MEM_UNMAP: PA 0x42040000 at IPA 0x40040000 of partition 1"));
+        assert_true(tool_out_has("offer 0x10000 step 1"));
+        assert_true(tool_out_has("WK_MEM_TIER: IPA 0x40080000 (PA 0x0) to tier 2"));
         /* the peer that borrowed a page of it, and RVM's injected fault and checkpoint */
-        assert_true(has("partition 2: 5 actions"));
-        assert_true(has("WK_MEM_MAP: PA 0x42040000 at IPA 0x60000000 of partition 2"));
-        assert_true(has("offer 0x10000 step 2"));
-        assert_true(has("RVM (actor 0: RVM itself or the monitor): 2 actions"));
-        assert_true(has("WK_REC_INJECT: partition 1 IPA 0x40000010"));
-        assert_true(has("WK_MEM_CHECKPOINT: partition 1 as a whole (it maps the region)"));
+        assert_true(tool_out_has("partition 2: 5 actions"));
+        assert_true(tool_out_has("WK_MEM_MAP: PA 0x42040000 at IPA 0x60000000 of partition 2"));
+        assert_true(tool_out_has("offer 0x10000 step 2"));
+        assert_true(tool_out_has("RVM (actor 0: RVM itself or the monitor): 2 actions"));
+        assert_true(tool_out_has("WK_REC_INJECT: partition 1 IPA 0x40000010"));
+        assert_true(tool_out_has("WK_MEM_CHECKPOINT: partition 1 as a whole (it maps the region)"));
         /* boot 2: partition 2 owns those pages now */
-        assert_true(has("seq 24 boot 2 t 2.000000000 s  WK_MEM_TIER: IPA 0x40001000"));
-        assert_true(has("12 actions by 3 principals"));
-        assert_null(strstr(outbuf, "agent"));
-        assert_null(strstr(outbuf, "(denied)"));
-        assert_null(strstr(outbuf, "IPA 0x40001000 (PA 0x0)")); /* partition 2's, boot 1 */
+        assert_true(tool_out_has("seq 24 boot 2 t 2.000000000 s  WK_MEM_TIER: IPA 0x40001000"));
+        assert_true(tool_out_has("12 actions by 3 principals"));
+        assert_null(strstr(tool_out, "agent"));
+        assert_null(strstr(tool_out, "(denied)"));
+        assert_null(strstr(tool_out, "IPA 0x40001000 (PA 0x0)")); /* partition 2's, boot 1 */
 
         /* partition 2's RAM: the agent's action on it, and no lend of partition 1's page */
-        assert_int_equal(who(4, "who", img, "--region", "0x43000000"), 0);
-        assert_true(has("agent 5 (principal 13): 1 action"));
-        assert_true(has("partition 2: 3 actions"));
-        assert_null(strstr(outbuf, "offer"));
+        assert_int_equal(tool_run(4, "who", img, "--region", "0x43000000"), 0);
+        assert_true(tool_out_has("agent 5 (principal 13): 1 action"));
+        assert_true(tool_out_has("partition 2: 3 actions"));
+        assert_null(strstr(tool_out, "offer"));
 
         /* an IPA range of one partition */
-        assert_int_equal(who(6, "who", img, "--ipa", "0x60000000-0x60001000", "--part", "2"), 0);
-        assert_true(has("partition 2: 2 actions"));
-        assert_true(has("offer 0x10000 step 2"));
-        assert_true(has("partition 1: 1 action\n"));
-        assert_int_equal(who(6, "who", img, "--ipa", "0x40000000-0x40001000", "--part", "1"), 0);
-        assert_true(has("WK_REC_INJECT"));
-        assert_null(strstr(outbuf, "boot 2"));
+        assert_int_equal(tool_run(6, "who", img, "--ipa", "0x60000000-0x60001000", "--part", "2"),
+                         0);
+        assert_true(tool_out_has("partition 2: 2 actions"));
+        assert_true(tool_out_has("offer 0x10000 step 2"));
+        assert_true(tool_out_has("partition 1: 1 action\n"));
+        assert_int_equal(tool_run(6, "who", img, "--ipa", "0x40000000-0x40001000", "--part", "1"),
+                         0);
+        assert_true(tool_out_has("WK_REC_INJECT"));
+        assert_null(strstr(tool_out, "boot 2"));
 }
 
 static void test_window(void **st)
 {
         (void)st;
         /* [from, to): a record exactly at --from is in, one exactly at --to is out */
-        assert_int_equal(
-            who(8, "who", img, "--region", "0x42000000", "--from", "4", "--to", "5", "--boot", "1"),
-            0);
-        assert_true(has("WK_MEM_TIER"));
-        assert_true(has("1 action by 1 principal"));
-        assert_null(strstr(outbuf, "WK_REC_INJECT"));
-        assert_int_equal(who(8, "who", img, "--region", "0x42000000", "--from", "4000000001ns",
-                             "--to", "5000000001ns", "--boot", "1"),
+        assert_int_equal(tool_run(8, "who", img, "--region", "0x42000000", "--from", "4", "--to",
+                                  "5", "--boot", "1"),
                          0);
-        assert_true(has("WK_REC_INJECT"));
-        assert_null(strstr(outbuf, "WK_MEM_TIER"));
+        assert_true(tool_out_has("WK_MEM_TIER"));
+        assert_true(tool_out_has("1 action by 1 principal"));
+        assert_null(strstr(tool_out, "WK_REC_INJECT"));
+        assert_int_equal(tool_run(8, "who", img, "--region", "0x42000000", "--from", "4000000001ns",
+                                  "--to", "5000000001ns", "--boot", "1"),
+                         0);
+        assert_true(tool_out_has("WK_REC_INJECT"));
+        assert_null(strstr(tool_out, "WK_MEM_TIER"));
         /* units and fractions; every boot without --boot */
         assert_int_equal(
-            who(8, "who", img, "--region", "0x42000000", "--from", "1.999", "--to", "2500ms"), 0);
-        assert_true(has("seq 24 boot 2"));
-        assert_true(has("offer 0x10000 step 1"));
-        assert_true(has("3 actions by 2 principals"));
-        assert_int_equal(who(6, "who", img, "--region", "0x42000000", "--from", "9"), 0);
-        assert_true(has("no witnessed action on it in that window"));
+            tool_run(8, "who", img, "--region", "0x42000000", "--from", "1.999", "--to", "2500ms"),
+            0);
+        assert_true(tool_out_has("seq 24 boot 2"));
+        assert_true(tool_out_has("offer 0x10000 step 1"));
+        assert_true(tool_out_has("3 actions by 2 principals"));
+        assert_int_equal(tool_run(6, "who", img, "--region", "0x42000000", "--from", "9"), 0);
+        assert_true(tool_out_has("no witnessed action on it in that window"));
 }
 
 static void test_bad_input(void **st)
 {
         (void)st;
-        assert_int_equal(who(4, "who", trunc_img, "--region", "0x42000000"), 2);
-        assert_int_equal(who(4, "who", "/nonexistent/w.img", "--region", "0x42000000"), 2);
-        assert_int_equal(who(4, "who", img, "--region", "0x42001000"), 2); /* no such region */
-        assert_int_equal(who(8, "who", img, "--region", "0x42000000", "--from", "5", "--to", "5"),
-                         2);
-        assert_int_equal(who(8, "who", img, "--region", "0x42000000", "--from", "6", "--to", "5"),
-                         2);
+        assert_int_equal(tool_run(4, "who", trunc_img, "--region", "0x42000000"), 2);
+        assert_int_equal(tool_run(4, "who", "/nonexistent/w.img", "--region", "0x42000000"), 2);
+        assert_int_equal(tool_run(4, "who", img, "--region", "0x42001000"), 2); /* no such region */
+        assert_int_equal(
+            tool_run(8, "who", img, "--region", "0x42000000", "--from", "5", "--to", "5"), 2);
+        assert_int_equal(
+            tool_run(8, "who", img, "--region", "0x42000000", "--from", "6", "--to", "5"), 2);
         /* no wall-clock anchor in the records */
         assert_int_equal(
-            who(8, "who", img, "--region", "0x42000000", "--from", "14:00", "--to", "14:05"), 2);
+            tool_run(8, "who", img, "--region", "0x42000000", "--from", "14:00", "--to", "14:05"),
+            2);
         const char *bad_times[] = {"",
                                    "x",
                                    "1.5.2",
@@ -251,15 +222,15 @@ static void test_bad_input(void **st)
                                    "18446744073709551616ns"};
         for (size_t i = 0; i < sizeof(bad_times) / sizeof(bad_times[0]); i++)
                 assert_int_equal(
-                    who(6, "who", img, "--region", "0x42000000", "--from", bad_times[i]), 2);
-        assert_int_equal(who(4, "who", img, "--ipa", "0x5000-0x4000"), 2);
-        assert_int_equal(who(4, "who", img, "--ipa", "0x5000"), 2);
-        assert_int_equal(who(6, "who", img, "--ipa", "0x5000-0x6000", "--part", "9"), 2);
-        assert_int_equal(who(6, "who", img, "--region", "0x42000000", "--part", "1"), 2);
-        assert_int_equal(who(6, "who", img, "--region", "0x42000000", "--ipa", "1-2"), 2);
-        assert_int_equal(who(2, "who", img), 2);
-        assert_int_equal(who(3, "who", img, "--region"), 2);
-        assert_int_equal(who(4, "who", img, "--bogus", "1"), 2);
+                    tool_run(6, "who", img, "--region", "0x42000000", "--from", bad_times[i]), 2);
+        assert_int_equal(tool_run(4, "who", img, "--ipa", "0x5000-0x4000"), 2);
+        assert_int_equal(tool_run(4, "who", img, "--ipa", "0x5000"), 2);
+        assert_int_equal(tool_run(6, "who", img, "--ipa", "0x5000-0x6000", "--part", "9"), 2);
+        assert_int_equal(tool_run(6, "who", img, "--region", "0x42000000", "--part", "1"), 2);
+        assert_int_equal(tool_run(6, "who", img, "--region", "0x42000000", "--ipa", "1-2"), 2);
+        assert_int_equal(tool_run(2, "who", img), 2);
+        assert_int_equal(tool_run(3, "who", img, "--region"), 2);
+        assert_int_equal(tool_run(4, "who", img, "--bogus", "1"), 2);
 }
 
 int main(void)
