@@ -92,6 +92,13 @@ static int flash_read(void *ctx, uint64_t off, void *buf, size_t len)
         return hal_pflash_read(ctx, off, buf, len) == PFLASH_OK ? 0 : -1;
 }
 
+static int flash_erased(void *ctx, uint64_t off, size_t len)
+{
+        bool erased = false;
+
+        return hal_pflash_erased(ctx, off, len, &erased) == PFLASH_OK ? erased : -1;
+}
+
 #ifdef RVM_KTEST
 /* Test images only: stop the machine dead before the Nth flash program, like a power cut. */
 static uint64_t wlog_cut_at;
@@ -280,6 +287,7 @@ int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
                     .read = flash_read,
                     .program = flash_program,
                     .erase_block = flash_erase,
+                    .erased = flash_erased,
                     .block_size = wlog_flash_dev.block_size,
                     .size = wlog_flash_dev.size,
                 };

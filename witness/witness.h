@@ -235,6 +235,9 @@ struct witness_flash {
         int (*read)(void *ctx, uint64_t off, void *buf, size_t len);          /* 0 = ok */
         int (*program)(void *ctx, uint64_t off, const void *buf, size_t len); /* 0 = ok */
         int (*erase_block)(void *ctx, uint64_t off);                          /* 0 = ok */
+        /* Optional: 1 if [off, off+len) is all 0xFF, 0 if not, -1 on error; tested where it
+         * lies, without a copy (off 8-aligned, len a multiple of 64). NULL: read and test. */
+        int (*erased)(void *ctx, uint64_t off, size_t len);
         uint32_t block_size; /* power of two, >= 128 */
         uint64_t size;       /* multiple of block_size, >= 4 blocks */
 };
