@@ -48,8 +48,7 @@ static uint32_t get32(const uint8_t *p)
  */
 typedef uint64_t __attribute__((may_alias)) rec_u64;
 typedef uint32_t __attribute__((may_alias)) rec_u32;
-#define REC_WORDS_OK(p) \
-        (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && ((uintptr_t)(p) & 7) == 0)
+#define REC_WORDS_OK(p) (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && ((uintptr_t)(p)&7) == 0)
 
 void witness_record_encode(const struct witness_record *r, uint8_t out[WITNESS_RECORD_SIZE])
 {
