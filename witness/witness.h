@@ -481,9 +481,10 @@ enum witness_err witness_log_init(struct witness_log *log, const struct witness_
  * and witness_log_start() records why the store is not being written. */
 enum witness_err witness_log_attach_store(struct witness_log *log, const struct witness_flash *f,
                                           bool format_if_blank);
-/* After attach, before start: the store's records newest first (witness/find.c) until
- * visit returns true (WITNESS_OK); E_NOENT when it never does, E_NOSTORE (no store, or one
- * that did not verify) or E_FLASH. */
+/* After attach (before start, or after it while no batch of this boot is written: the
+ * store's slots [base, wslot) are then the earlier boots'): the store's records newest
+ * first (witness/find.c) until visit returns true (WITNESS_OK); E_NOENT when it never
+ * does, E_NOSTORE (no store, or one that did not verify) or E_FLASH. */
 enum witness_err witness_log_scan_back(const struct witness_log *log,
                                        bool (*visit)(void *ctx, const struct witness_record *r),
                                        void *ctx);
