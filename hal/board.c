@@ -213,48 +213,138 @@ static bool root_child_is(const char *got, const char *name)
         return got != NULL && strncmp(got, name, n) == 0 && (got[n] == '\0' || got[n] == '@');
 }
 
+/* A big-endian cell of the structure block, which dtb_aligned made 4-byte aligned. */
+static uint32_t struct_cell(const uint8_t *p)
+{
+        typedef uint32_t __attribute__((may_alias)) cell;
+
+        return fdt32_to_cpu(*(const cell *)(const void *)p);
+}
+
+/* Is the property name at nameoff in the strings block exactly name (with its NUL)? */
+static bool prop_is(const char *strs, uint32_t strs_size, uint32_t nameoff, const char *name,
+                    size_t size)
+{
+        return nameoff < strs_size && strs_size - nameoff >= size &&
+               memcmp(strs + nameoff, name, size) == 0;
+}
+
+/* One node's properties as the walk meets them: only the first of each name counts, as
+ * fdt_getprop would find it. */
+struct walk_node {
+        int node, parent;
+        bool compat_seen, type_seen;
+};
+
+static void walk_prop(const void *dtb, struct walk_node *w, const char *strs, uint32_t strs_size,
+                      uint32_t nameoff, const char *val, uint32_t len, struct found *f,
+                      struct board_info *info)
+{
+        if (!w->compat_seen && prop_is(strs, strs_size, nameoff, "compatible", 11)) {
+                w->compat_seen = true;
+                for (int i = 0; i < N_COMPAT; i++) {
+                        if (f->node[i] < 0 &&
+                            fdt_stringlist_contains(val, (int)len, compat_names[i])) {
+                                f->node[i] = w->node;
+                                f->parent[i] = w->parent;
+                        }
+                }
+        } else if (!w->type_seen && prop_is(strs, strs_size, nameoff, "device_type", 12)) {
+                w->type_seen = true;
+                if (len >= 7 && strncmp(val, "memory", 7) == 0) {
+                        add_memory(dtb, w->parent, w->node, info);
+                }
+        }
+}
+
 /*
- * One fdt_next_node pass over the tree: memory ranges are collected as they come and
- * every other node board_parse needs is remembered with its parent, so nothing walks
- * the tree again (a libfdt lookup per fact walked it a dozen times).
+ * One pass over the structure block's tokens (the DTB spec, §5.4), bounded by the block at
+ * every step: memory ranges are collected as they come and every other node board_parse
+ * needs is remembered with its parent (node offsets as libfdt numbers them, so the reads
+ * after it go through libfdt). libfdt's own fdt_next_node and fdt_getprop re-read each
+ * node's name a byte at a time through a checked call per byte, once per lookup: the walk
+ * of QEMU's 56-node tree took ~0.83 M instructions that way, ~0.02 M this way.
  */
 static void walk_tree(const void *dtb, struct found *f, struct board_info *info)
 {
+        const uint8_t *blk = (const uint8_t *)dtb + fdt_off_dt_struct(dtb);
+        const uint32_t size = fdt_size_dt_struct(dtb);
+        const char *strs = (const char *)dtb + fdt_off_dt_strings(dtb);
+        const uint32_t strs_size = fdt_size_dt_strings(dtb);
+        const bool v16 = fdt_version(dtb) >= 16; /* older: full paths, 8-aligned big values */
         int stack[WALK_DEPTH];
-        int depth = -1; /* fdt_next_node counts the root as depth 0 */
+        int depth = -1;
+        struct walk_node w = {.node = -1, .parent = -1};
+        uint32_t off = 0;
 
         for (int i = 0; i < N_COUNT; i++) {
                 f->node[i] = -1;
                 f->parent[i] = -1;
         }
-        for (int node = fdt_next_node(dtb, -1, &depth); node >= 0 && depth >= 0;
-             node = fdt_next_node(dtb, node, &depth)) {
-                int parent = depth == 0               ? -1
-                             : depth - 1 < WALK_DEPTH ? stack[depth - 1]
-                                                      : fdt_parent_offset(dtb, node);
-                if (depth < WALK_DEPTH) {
-                        stack[depth] = node;
-                }
-                int len = 0;
-                const char *compat = fdt_getprop(dtb, node, "compatible", &len);
-                for (int i = 0; compat != NULL && i < N_COMPAT; i++) {
-                        if (f->node[i] < 0 &&
-                            fdt_stringlist_contains(compat, len, compat_names[i])) {
-                                f->node[i] = node;
-                                f->parent[i] = parent;
+        while (size >= 4 && off <= size - 4) {
+                uint32_t at = off, tag = struct_cell(blk + off);
+
+                off += 4;
+                if (tag == FDT_BEGIN_NODE) {
+                        const char *name = (const char *)blk + off;
+                        uint32_t n = 0;
+                        while (off + n < size && name[n] != '\0') {
+                                n++;
                         }
-                }
-                const char *type = fdt_getprop(dtb, node, "device_type", &len);
-                if (type != NULL && len >= 7 && strncmp(type, "memory", 7) == 0) {
-                        add_memory(dtb, parent, node, info);
-                }
-                if (depth == 1) {
-                        const char *name = fdt_get_name(dtb, node, NULL);
-                        if (f->node[N_CPUS] < 0 && root_child_is(name, "cpus")) {
-                                f->node[N_CPUS] = node;
-                        } else if (f->node[N_CHOSEN] < 0 && root_child_is(name, "chosen")) {
-                                f->node[N_CHOSEN] = node;
+                        if (off + n >= size) {
+                                return; /* a name running off the block */
                         }
+                        uint32_t next = (off + n + 1 + 3) & ~3u;
+                        depth++;
+                        w = (struct walk_node){
+                            .node = (int)at,
+                            .parent = depth == 0               ? -1
+                                      : depth - 1 < WALK_DEPTH ? stack[depth - 1]
+                                                               : fdt_parent_offset(dtb, (int)at),
+                        };
+                        if (depth < WALK_DEPTH) {
+                                stack[depth] = (int)at;
+                        }
+                        if (!v16) {
+                                const char *slash = memchr(name, '/', n);
+                                for (; slash != NULL; slash = memchr(name, '/', n)) {
+                                        n -= (uint32_t)(slash + 1 - name);
+                                        name = slash + 1;
+                                }
+                        }
+                        if (depth == 1) {
+                                if (f->node[N_CPUS] < 0 && root_child_is(name, "cpus")) {
+                                        f->node[N_CPUS] = (int)at;
+                                } else if (f->node[N_CHOSEN] < 0 && root_child_is(name, "chosen")) {
+                                        f->node[N_CHOSEN] = (int)at;
+                                }
+                        }
+                        off = next;
+                } else if (tag == FDT_PROP) {
+                        if (size - off < 8) {
+                                return;
+                        }
+                        uint32_t len = struct_cell(blk + off);
+                        uint32_t nameoff = struct_cell(blk + off + 4);
+                        off += 8;
+                        if (!v16 && len >= 8 && off % 8 != 0) {
+                                off += 4;
+                        }
+                        if (off > size || len > size - off) {
+                                return;
+                        }
+                        if (w.node >= 0) {
+                                walk_prop(dtb, &w, strs, strs_size, nameoff,
+                                          (const char *)blk + off, len, f, info);
+                        }
+                        off = (off + len + 3) & ~3u;
+                } else if (tag == FDT_END_NODE) {
+                        if (--depth < 0) {
+                                return; /* the root's end */
+                        }
+                        w.node = -1; /* properties only precede a node's children */
+                } else if (tag != FDT_NOP) {
+                        return; /* FDT_END, or not a token */
                 }
         }
 }

@@ -6,6 +6,7 @@
 #ifndef RVM_HAL_PFLASH_H
 #define RVM_HAL_PFLASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,8 @@ enum pflash_err {
 /* Probe the bank at base (CFI query) and fill *f. */
 enum pflash_err hal_pflash_probe(struct pflash *f, uint64_t base, uint64_t size);
 enum pflash_err hal_pflash_read(const struct pflash *f, uint64_t off, void *buf, size_t len);
+/* *erased = whether [off, off+len) reads all ones (off: 8-aligned; len: a multiple of 64). */
+enum pflash_err hal_pflash_erased(const struct pflash *f, uint64_t off, size_t len, bool *erased);
 /* Program len bytes at off (NOR: bits only go 1 -> 0; erase first). off, len: multiples of 4. */
 enum pflash_err hal_pflash_program(const struct pflash *f, uint64_t off, const void *buf,
                                    size_t len);

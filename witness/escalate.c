@@ -1,6 +1,6 @@
 /*
  * witness/escalate.c: F4's look back (DC-14). Fed the store's records newest first
- * (witness_log_scan_back) before a boot starts its log, it finds how the previous boot
+ * (witness_log_scan_back) as a boot starts its log, it finds how the previous boot
  * ended: the WK_REC_RVM_FAIL that boot wrote on its way down, if it could, and the
  * recovery steps before it. The new boot records that chain as one WK_REC_ESCALATE.
  */

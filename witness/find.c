@@ -22,7 +22,7 @@ enum witness_err witness_log_scan_back(const struct witness_log *log,
                                        void *ctx)
 {
         const struct witness_flash *f = &log->flash;
-        uint8_t b[WS_SLOT];
+        _Alignas(8) uint8_t b[WS_SLOT];
 
         if (log == NULL || visit == NULL)
                 return WITNESS_E_INVAL;

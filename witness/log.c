@@ -88,21 +88,21 @@ static void evolve(struct witness_log *log)
 /* The one place a record is made: fill, (seal: MAC), chain, mark. */
 static void append_record(struct witness_log *log, const struct witness_event *ev)
 {
-        struct witness_record r;
         uint64_t seq = log->next_seq;
         uint8_t *slot = ring_slot(log, seq);
-
-        memset(&r, 0, sizeof(r));
-        r.seq = seq;
-        r.time_ns = log->cfg.clock_ns ? log->cfg.clock_ns(log->cfg.clock_ctx) : 0;
-        r.boot = log->boot;
-        r.kind = ev->kind;
-        r.tier = ev->tier;
-        r.flags = ev->flags;
-        r.actor = ev->actor;
-        r.target = ev->target;
-        r.cap = ev->cap;
-        r.payload = ev->payload;
+        /* Every field named (the link is zero until the chain step): no memset call. */
+        struct witness_record r = {
+            .seq = seq,
+            .time_ns = log->cfg.clock_ns ? log->cfg.clock_ns(log->cfg.clock_ctx) : 0,
+            .target = ev->target,
+            .cap = ev->cap,
+            .payload = ev->payload,
+            .boot = log->boot,
+            .actor = ev->actor,
+            .kind = ev->kind,
+            .tier = ev->tier,
+            .flags = ev->flags,
+        };
         if (ev->kind == WK_WIT_SEAL) {
                 ensure_keys(log);
                 r.actor = log->keys.index; /* the epoch: which key sealed it */

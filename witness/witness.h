@@ -235,6 +235,9 @@ struct witness_flash {
         int (*read)(void *ctx, uint64_t off, void *buf, size_t len);          /* 0 = ok */
         int (*program)(void *ctx, uint64_t off, const void *buf, size_t len); /* 0 = ok */
         int (*erase_block)(void *ctx, uint64_t off);                          /* 0 = ok */
+        /* Optional: 1 if [off, off+len) is all 0xFF, 0 if not, -1 on error; tested where it
+         * lies, without a copy (off 8-aligned, len a multiple of 64). NULL: read and test. */
+        int (*erased)(void *ctx, uint64_t off, size_t len);
         uint32_t block_size; /* power of two, >= 128 */
         uint64_t size;       /* multiple of block_size, >= 4 blocks */
 };
@@ -478,9 +481,10 @@ enum witness_err witness_log_init(struct witness_log *log, const struct witness_
  * and witness_log_start() records why the store is not being written. */
 enum witness_err witness_log_attach_store(struct witness_log *log, const struct witness_flash *f,
                                           bool format_if_blank);
-/* After attach, before start: the store's records newest first (witness/find.c) until
- * visit returns true (WITNESS_OK); E_NOENT when it never does, E_NOSTORE (no store, or one
- * that did not verify) or E_FLASH. */
+/* After attach (before start, or after it while no batch of this boot is written: the
+ * store's slots [base, wslot) are then the earlier boots'): the store's records newest
+ * first (witness/find.c) until visit returns true (WITNESS_OK); E_NOENT when it never
+ * does, E_NOSTORE (no store, or one that did not verify) or E_FLASH. */
 enum witness_err witness_log_scan_back(const struct witness_log *log,
                                        bool (*visit)(void *ctx, const struct witness_record *r),
                                        void *ctx);
