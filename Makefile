@@ -173,6 +173,12 @@ WASM_FP = $(filter-out wasm/agent%,$(filter wasm/%,$(1)))
 SIMD_SRCS := arch/aarch64/sha256_ce.c
 KCC_SIMD := -march=armv8-a+crypto $(if $(filter gnu,$(TOOLCHAIN)),-mno-strict-align,-munaligned-access)
 KERNEL_FP = $(or $(call WASM_FP,$(1)),$(filter $(SIMD_SRCS),$(1)))
+# The interpreter loop (wasm/exec.c) built by clang: its register coalescer gives up on a live
+# range of more than 100 segments (a compile-time guard), and every value of the loop (pc, sp,
+# fp, fuel, ...) has one per handler, ~700; clang then copied them from register to register at
+# the start of most handlers (CoreMark 3.41 M -> 3.10 M x86 instructions per iteration with
+# this; docs/PERFORMANCE.md). GCC needs nothing.
+WASM_EXEC_LLVM := -mllvm -large-interval-size-threshold=100000
 
 # ---------------------------------------------------------------------------
 # Guests: small EL1 programs, one .c each in a guests/ folder, built with the kernel's
@@ -270,7 +276,8 @@ $(1)/%.o: %.c $(SETUP_STAMP)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(filter 1,$$(V)),,echo "  CC      $$<")
 	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(call KLTO_FOR,$$<) $(3) $$(KWARN) $$(if $$(call KERNEL_FP,$$<),,$$(KCFLAGS_NOFP)) \
-		$$(if $$(filter $$(SIMD_SRCS),$$<),$$(KCC_SIMD)) -c $$< -o $$@
+		$$(if $$(filter $$(SIMD_SRCS),$$<),$$(KCC_SIMD)) \
+		$$(if $$(filter llvm,$$(TOOLCHAIN)),$$(if $$(filter wasm/exec.c,$$<),$$(WASM_EXEC_LLVM))) -c $$< -o $$@
 
 $(1)/%.o: %.S $(1)/gen/asm_offsets.h
 	@mkdir -p $$(dir $$@)
@@ -578,7 +585,8 @@ build/tools/rvm-wasm: $(RVM_WASM_DEPS)
 	@echo "  TOOL    $@"
 build/tools/rvm-wasm-clang: $(RVM_WASM_DEPS)
 	@mkdir -p $(dir $@)
-	$(Q)clang $(HOST_CFLAGS) -gdwarf-4 -O3 -DNDEBUG -o $@ tools/rvm-wasm/main.c $(WASM_ENGINE) -lm
+	$(Q)clang $(HOST_CFLAGS) -gdwarf-4 -O3 -DNDEBUG $(WASM_EXEC_LLVM) -o $@ tools/rvm-wasm/main.c \
+		$(WASM_ENGINE) -lm
 	@echo "  TOOL    $@"
 
 # tools/rvf: gzip'd kernels are read through the system's zlib (zlib1g-dev, tools/setup), lz4
