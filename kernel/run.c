@@ -291,7 +291,7 @@ SWITCH_PATH void vcpu_load(struct percpu *c, struct vcpu *v, uint64_t now)
         arch_frame_bind(&v->regs, c->index);
         arch_el1_load(&v->el1, part_vttbr(v->part), v->part->vtcr, v->index);
         arch_vgic_load(&v->vgic);
-        arch_fp_trap(true); /* its FP state is loaded on its first FP instruction */
+        arch_fp_trap_on(); /* its FP state is loaded on its first FP instruction */
 }
 
 /* Are v's registers run by RVM itself (a WASM partition's agents), not entered at EL1? */
@@ -333,7 +333,7 @@ static __attribute__((noinline)) struct vcpu *decide(struct percpu *c, struct vc
                 con_drain();
         }
         run_lock_take();
-        uint64_t now = hal_time_ns(); /* one clock read for the whole decision */
+        uint64_t now = arch_time_ns_inline(); /* one clock read for the whole decision */
         struct vcpu *cur = c->current;
         struct vcpu *next = pick(c, now);
         *other = NULL;
