@@ -201,7 +201,11 @@ SWITCH_PATH struct vcpu *pick(struct percpu *c, uint64_t now)
                 return cur;
         }
         c->need_resched = false;
-        if (cur != NULL && !cur_ok) {
+        /* (A vCPU that blocked itself, in a wait or WFI, is blocked in sched/ already:
+         * vcpu_changed would find nothing to do.) */
+        if (cur != NULL && !cur_ok &&
+            !(cur->state == VCPU_BLOCKED &&
+              run_se[cur->part->id][cur->index].state == SCHED_BLOCKED)) {
                 vcpu_changed(cur, now);
         }
         for (unsigned tries = 0; tries <= PART_MAX * PART_MAX_VCPUS; tries++) {
