@@ -201,7 +201,11 @@ SWITCH_PATH struct vcpu *pick(struct percpu *c, uint64_t now)
                 return cur;
         }
         c->need_resched = false;
-        if (cur != NULL && !cur_ok) {
+        /* (A vCPU that blocked itself, in a wait or WFI, is blocked in sched/ already:
+         * vcpu_changed would find nothing to do.) */
+        if (cur != NULL && !cur_ok &&
+            !(cur->state == VCPU_BLOCKED &&
+              run_se[cur->part->id][cur->index].state == SCHED_BLOCKED)) {
                 vcpu_changed(cur, now);
         }
         for (unsigned tries = 0; tries <= PART_MAX * PART_MAX_VCPUS; tries++) {
@@ -291,7 +295,7 @@ SWITCH_PATH void vcpu_load(struct percpu *c, struct vcpu *v, uint64_t now)
         arch_frame_bind(&v->regs, c->index);
         arch_el1_load(&v->el1, part_vttbr(v->part), v->part->vtcr, v->index);
         arch_vgic_load(&v->vgic);
-        arch_fp_trap(true); /* its FP state is loaded on its first FP instruction */
+        arch_fp_trap_on(); /* its FP state is loaded on its first FP instruction */
 }
 
 /* Are v's registers run by RVM itself (a WASM partition's agents), not entered at EL1? */
@@ -333,7 +337,7 @@ static __attribute__((noinline)) struct vcpu *decide(struct percpu *c, struct vc
                 con_drain();
         }
         run_lock_take();
-        uint64_t now = hal_time_ns(); /* one clock read for the whole decision */
+        uint64_t now = arch_time_ns_inline(); /* one clock read for the whole decision */
         struct vcpu *cur = c->current;
         struct vcpu *next = pick(c, now);
         *other = NULL;

@@ -395,6 +395,27 @@ bool sched_tick(struct sched *s, unsigned cpu, uint64_t now)
         return true;
 }
 
+/* next becomes rq's current in place of prev (next != prev): the switch's counters and the
+ * wake-up latency. */
+static inline void switch_counted(struct sched_rq *rq, struct sched_entity *next, uint64_t now)
+{
+        rq->current = next;
+        if (next != NULL) {
+                next->switches_in++;
+                rq->switches++;
+                rq->epoch_switches++;
+                if (next->wake_pending) {
+                        uint64_t lat = now - next->wake_ns;
+
+                        next->wake_pending = false;
+                        next->last_wake_latency_ns = lat;
+                        if (lat > next->max_wake_latency_ns) {
+                                next->max_wake_latency_ns = lat;
+                        }
+                }
+        }
+}
+
 /* sched_pick once the run queue is charged up to now. Out of line: inlined into pick_at, LLVM
  * made the yield path ~20 instructions longer (make bench, vcpu_switch). */
 static __attribute__((noinline)) struct sched_entity *pick_charged(struct sched *s,
@@ -406,21 +427,7 @@ static __attribute__((noinline)) struct sched_entity *pick_charged(struct sched 
 
         rq->need_resched = false;
         if (next != prev) {
-                rq->current = next;
-                if (next != NULL) {
-                        next->switches_in++;
-                        rq->switches++;
-                        rq->epoch_switches++;
-                        if (next->wake_pending) {
-                                uint64_t lat = now - next->wake_ns;
-
-                                next->wake_pending = false;
-                                next->last_wake_latency_ns = lat;
-                                if (lat > next->max_wake_latency_ns) {
-                                        next->max_wake_latency_ns = lat;
-                                }
-                        }
-                }
+                switch_counted(rq, next, now);
                 /* A previous entity that may no longer run here goes to a CPU it may use. */
                 if (prev != NULL && prev->state == SCHED_RUNNABLE && !sched_allowed(prev, cpu)) {
                         int home = sched_find_home(s, prev, (int)cpu);
@@ -431,6 +438,45 @@ static __attribute__((noinline)) struct sched_entity *pick_charged(struct sched 
                 }
         }
         return next;
+}
+
+/* The class of sched_class_of, inline for the yield's choice between two. */
+static inline enum sched_class class_of(const struct sched_entity *e)
+{
+        if (e->mode == SCHED_MODE_FLOW) {
+                return SCHED_CLASS_FLOW;
+        }
+        return e->budget_ns != 0 && e->budget_left_ns == 0 ? SCHED_CLASS_THROTTLED
+                                                           : SCHED_CLASS_REFLEX;
+}
+
+/*
+ * A yield with one other entity runnable here (a ping-pong between two vCPUs on a CPU): the
+ * choice of choose() between the two, without its loop. Both may run here (else NULL: the
+ * caller takes the general path); the yielder's need_resched is set, so choose()'s rule that
+ * keeps a Flow entity for the rest of its slice does not apply, and the better of the two by
+ * (class, key, id) is what choose() returns whatever their order in the array.
+ */
+static inline struct sched_entity *yield_choose2(const struct sched *s, struct sched_rq *rq,
+                                                 struct sched_entity *cur, unsigned cpu,
+                                                 uint64_t now)
+{
+        struct sched_entity *o = rq->runnable[cur->runnable_idx ^ 1u];
+
+        if (!sched_allowed(cur, cpu) || !sched_allowed(o, cpu)) {
+                return NULL;
+        }
+        replenish(cur, now);
+        replenish(o, now);
+        enum sched_class cc = class_of(cur), co = class_of(o);
+        if (cc != co) {
+                return co < cc ? o : cur;
+        }
+        uint64_t kc = sched_key(s, cur), ko = sched_key(s, o);
+        if (kc != ko) {
+                return ko < kc ? o : cur;
+        }
+        return o->id < cur->id ? o : cur;
 }
 
 /* sched_pick; with yield, the current entity first gives up the rest of its slice. */
@@ -444,9 +490,22 @@ static inline struct sched_entity *pick_at(struct sched *s, unsigned cpu, uint64
         rq = &s->rq[cpu];
         account(s, rq, now);
         if (yield && rq->current != NULL) {
-                rq->current->yielded = true;      /* its wait is not need (sched_tick) */
-                fresh_deadline(rq->current, now); /* behind whoever else is runnable */
-                rq->need_resched = true;          /* even Flow gives way: it asked to */
+                struct sched_entity *cur = rq->current;
+
+                cur->yielded = true;      /* its wait is not need (sched_tick) */
+                fresh_deadline(cur, now); /* behind whoever else is runnable */
+                rq->need_resched = true;  /* even Flow gives way: it asked to */
+                if (rq->nr_runnable == 2 && cur->state == SCHED_RUNNABLE) {
+                        struct sched_entity *next = yield_choose2(s, rq, cur, cpu, now);
+
+                        if (next != NULL) {
+                                rq->need_resched = false;
+                                if (next != cur) {
+                                        switch_counted(rq, next, now);
+                                }
+                                return next;
+                        }
+                }
         }
         return pick_charged(s, rq, cpu, now);
 }

@@ -46,8 +46,8 @@ bool sched_wake(struct sched *s, struct sched_entity *e, uint64_t now)
                 sched_move(s, e, (unsigned)e->home);
         }
         /* Push: rather than queue behind work, go to an idle CPU it may use (from its home
-         * only when the home is overloaded). */
-        if (s->params.wake_balance && sched_load(s, e->cpu) != 0) {
+         * only when the home is overloaded). With one CPU online there is none to look for. */
+        if (s->params.wake_balance && s->nr_online > 1 && sched_load(s, e->cpu) != 0) {
                 int idle = sched_find_home(s, e, (int)e->cpu);
 
                 if (idle >= 0 && sched_load(s, (unsigned)idle) == 0 &&

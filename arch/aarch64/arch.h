@@ -61,6 +61,22 @@ uint64_t arch_counter(void);
 uint64_t arch_counter_freq(void);
 uint64_t arch_counter_to_ns(uint64_t ticks);
 uint64_t arch_time_ns(void); /* arch_counter_to_ns(arch_counter()) */
+#ifndef RVM_HOST
+/* The same, inline, for the world switch (kernel/run.c): the counter's ns multiplier once
+ * arch_time_ns has computed it (the out-of-line call does that the first time). */
+extern uint64_t arch_ns_mult;
+static inline uint64_t arch_time_ns_inline(void)
+{
+        uint64_t mult = __atomic_load_n(&arch_ns_mult, __ATOMIC_RELAXED);
+        uint64_t t;
+
+        if (mult == 0) {
+                return arch_time_ns();
+        }
+        __asm__ volatile("isb\n\tmrs %0, cntpct_el0" : "=r"(t)::"memory"); /* as arch_counter */
+        return (uint64_t)(((unsigned __int128)t * mult) >> 32);
+}
+#endif
 
 /* Per-CPU pointer (TPIDR_EL2): set once per CPU, read on every trap, hence inline. */
 void arch_set_percpu(void *p);
@@ -212,6 +228,20 @@ void arch_fp_trap(bool on);
  * with anyone's FP/SIMD state live (the registers are saved around it, or trapped). */
 bool arch_sha256_probe(void);
 void arch_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
+#ifndef RVM_HOST
+/* arch_fp_trap(true), inline for the world switch: nothing but a read when FP is already
+ * trapped (the vCPU put away used none). CPTR_EL2: RES1 0x33ff, TFP bit 10 (regs.h). */
+static inline void arch_fp_trap_on(void)
+{
+        uint64_t v;
+
+        __asm__ volatile("mrs %0, cptr_el2" : "=r"(v));
+        if (v != (0x33ffULL | (1ULL << 10))) {
+                __asm__ volatile("msr cptr_el2, %0\n\tisb" ::"r"(0x33ffULL | (1ULL << 10))
+                                 : "memory");
+        }
+}
+#endif
 /* Is FP/SIMD trapped now (CPTR_EL2.TFP)? For tests. */
 bool arch_fp_trapped(void);
 

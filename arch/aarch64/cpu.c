@@ -81,10 +81,12 @@ uint64_t arch_counter_freq(void)
  * on QEMU virt); otherwise the truncated mult is low by under one part in 2^32 / (10^9 /
  * freq), a few nanoseconds a second at 24 MHz, and the result stays monotonic.
  */
+/* every CPU computes the same value: a benign race (arch_time_ns_inline reads it) */
+uint64_t arch_ns_mult;
+
 uint64_t arch_counter_to_ns(uint64_t ticks)
 {
-        static uint64_t mult_cache; /* every CPU computes the same value: a benign race */
-        uint64_t mult = __atomic_load_n(&mult_cache, __ATOMIC_RELAXED);
+        uint64_t mult = __atomic_load_n(&arch_ns_mult, __ATOMIC_RELAXED);
 
         if (mult == 0) {
                 uint64_t freq = arch_counter_freq();
@@ -92,7 +94,7 @@ uint64_t arch_counter_to_ns(uint64_t ticks)
                         return 0;
                 }
                 mult = (1000000000ULL << 32) / freq; /* 10^9 < 2^30: no overflow */
-                __atomic_store_n(&mult_cache, mult, __ATOMIC_RELAXED);
+                __atomic_store_n(&arch_ns_mult, mult, __ATOMIC_RELAXED);
         }
         return (uint64_t)(((unsigned __int128)ticks * mult) >> 32);
 }

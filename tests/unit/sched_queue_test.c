@@ -80,6 +80,43 @@ static void test_yield_pick(void **state)
         assert_null(sched_yield_pick(&S, SCHED_MAX_CPUS, 6 * MS)); /* not a CPU */
 }
 
+/* A yield with one other entity runnable (sched_yield_pick's two-entity path) chooses as
+ * choose() does: class first, then the key with the pressure's boost, and it charges and
+ * counts as the general path does. */
+static void test_yield_between_two(void **state)
+{
+        struct sched_entity a, b;
+
+        (void)state;
+        setup_cpus(1, NULL);
+        /* A Reflex yielder against a Flow entity: its class keeps it on the CPU. */
+        add(&a, 1, 1, SCHED_MODE_REFLEX, 0, 0, true, 0);
+        add(&b, 2, 2, SCHED_MODE_FLOW, 0, 0, true, 0);
+        assert_ptr_equal(sched_pick(&S, 0, 0), &a);
+        uint64_t sw = S.rq[0].switches;
+        assert_ptr_equal(sched_yield_pick(&S, 0, 100 * US), &a);
+        assert_int_equal(S.rq[0].switches, sw);
+        assert_int_equal(a.run_ns, 100 * US);
+        assert_int_equal(a.deadline_ns, 100 * US + a.rel_deadline_ns);
+        assert_true(a.yielded);
+        assert_false(S.rq[0].need_resched);
+        /* Flow against Flow: the fresh deadline puts the yielder behind... */
+        assert_int_equal(sched_set_mode(&S, &a, SCHED_MODE_FLOW, 200 * US), SCHED_OK);
+        assert_ptr_equal(sched_yield_pick(&S, 0, 1 * MS), &b);
+        assert_int_equal(S.rq[0].switches, sw + 1);
+        assert_int_equal(b.switches_in, 1);
+        /* ...unless its cut pressure's boost puts it ahead again (5 ms at the most). */
+        assert_int_equal(sched_set_pressure(&S, &a, SCHED_PRESSURE_MAX_BP), SCHED_OK);
+        assert_ptr_equal(sched_yield_pick(&S, 0, 2 * MS), &a); /* b yields: 22 ms against 16 */
+        assert_ptr_equal(sched_yield_pick(&S, 0, 3 * MS), &a); /* a: 18 ms against 22 */
+        assert_int_equal(S.rq[0].switches, sw + 2);
+        assert_int_equal(b.run_ns, 1 * MS);
+        /* Without pressure it gives way at its next yield. */
+        assert_int_equal(sched_set_pressure(&S, &a, 0), SCHED_OK);
+        assert_ptr_equal(sched_yield_pick(&S, 0, 4 * MS), &b);
+        assert_ptr_equal(sched_current(&S, 0), &b);
+}
+
 static void test_next_event_and_clock_step_back(void **state)
 {
         struct sched_entity a, r;
@@ -236,6 +273,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup(test_block_wake_yield, reset_events),
             cmocka_unit_test_setup(test_yield_pick, reset_events),
+            cmocka_unit_test_setup(test_yield_between_two, reset_events),
             cmocka_unit_test_setup(test_next_event_and_clock_step_back, reset_events),
             cmocka_unit_test_setup(test_random_operations_keep_invariants, reset_events),
         };
