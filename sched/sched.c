@@ -450,6 +450,12 @@ static inline enum sched_class class_of(const struct sched_entity *e)
                                                            : SCHED_CLASS_REFLEX;
 }
 
+#ifdef __OPTIMIZE_SIZE__
+#define SCHED_SIZE_BUILD 1
+#else
+#define SCHED_SIZE_BUILD 0
+#endif
+
 /*
  * A yield with one other entity runnable here (a ping-pong between two vCPUs on a CPU): the
  * choice of choose() between the two, without its loop. Both may run here (else NULL: the
@@ -495,7 +501,8 @@ static inline struct sched_entity *pick_at(struct sched *s, unsigned cpu, uint64
                 cur->yielded = true;      /* its wait is not need (sched_tick) */
                 fresh_deadline(cur, now); /* behind whoever else is runnable */
                 rq->need_resched = true;  /* even Flow gives way: it asked to */
-                if (rq->nr_runnable == 2 && cur->state == SCHED_RUNNABLE) {
+                /* (A build for size, the Seed, takes the general path: the same choice.) */
+                if (!SCHED_SIZE_BUILD && rq->nr_runnable == 2 && cur->state == SCHED_RUNNABLE) {
                         struct sched_entity *next = yield_choose2(s, rq, cur, cpu, now);
 
                         if (next != NULL) {

@@ -67,6 +67,9 @@ uint64_t arch_time_ns(void); /* arch_counter_to_ns(arch_counter()) */
 extern uint64_t arch_ns_mult;
 static inline uint64_t arch_time_ns_inline(void)
 {
+#ifdef __OPTIMIZE_SIZE__
+        return arch_time_ns(); /* a build for size (the Seed) keeps one copy */
+#endif
         uint64_t mult = __atomic_load_n(&arch_ns_mult, __ATOMIC_RELAXED);
         uint64_t t;
 
@@ -233,6 +236,10 @@ void arch_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
  * trapped (the vCPU put away used none). CPTR_EL2: RES1 0x33ff, TFP bit 10 (regs.h). */
 static inline void arch_fp_trap_on(void)
 {
+#ifdef __OPTIMIZE_SIZE__
+        arch_fp_trap(true); /* a build for size (the Seed) keeps one copy */
+        return;
+#endif
         uint64_t v;
 
         __asm__ volatile("mrs %0, cptr_el2" : "=r"(v));
