@@ -204,25 +204,33 @@ uint64_t count_kind(struct fake *fk, struct witness_flash *fl, uint16_t kind,
 
 char tool_out[16384];
 
-int tool_run(int argc, ...)
+int tool_vrun(int argc, va_list ap)
 {
         char *argv[16];
-        va_list ap;
         FILE *out = tmpfile(), *err = tmpfile();
         int rc;
         size_t n;
 
-        va_start(ap, argc);
         argv[0] = "witness";
         for (int i = 1; i <= argc && i < 16; i++)
                 argv[i] = va_arg(ap, char *);
-        va_end(ap);
         rc = witness_tool_run(argc + 1, argv, out, err);
         rewind(out);
         n = fread(tool_out, 1, sizeof(tool_out) - 1, out);
         tool_out[n] = '\0';
         fclose(out);
         fclose(err);
+        return rc;
+}
+
+int tool_run(int argc, ...)
+{
+        va_list ap;
+        int rc;
+
+        va_start(ap, argc);
+        rc = tool_vrun(argc, ap);
+        va_end(ap);
         return rc;
 }
 

@@ -5,6 +5,7 @@
 #ifndef RVM_TESTS_WITNESS_FIXTURE_H
 #define RVM_TESTS_WITNESS_FIXTURE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,6 +58,7 @@ uint64_t count_kind(struct fake *fk, struct witness_flash *fl, uint16_t kind,
 /* Run `witness ARGS...` (argc of them): its status; its standard output in tool_out. */
 extern char tool_out[16384];
 int tool_run(int argc, ...);
+int tool_vrun(int argc, va_list ap);
 /* Does tool_out hold s? (If not, it is printed, for the failing test's log.) */
 bool tool_out_has(const char *s);
 

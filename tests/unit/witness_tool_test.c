@@ -19,30 +19,19 @@
 
 static int run_tool(const char *out_expect, int argc, ...)
 {
-        char *argv[16], buf[8192];
         va_list ap;
-        FILE *out = tmpfile(), *err = tmpfile();
         int rc;
-        size_t n;
 
         va_start(ap, argc);
-        argv[0] = "witness";
-        for (int i = 1; i <= argc; i++)
-                argv[i] = va_arg(ap, char *);
+        rc = tool_vrun(argc, ap);
         va_end(ap);
-        rc = witness_tool_run(argc + 1, argv, out, err);
-        rewind(out);
-        n = fread(buf, 1, sizeof(buf) - 1, out);
-        buf[n] = '\0';
-        if (out_expect && out_expect[0] == '!' && strstr(buf, out_expect + 1) != NULL) {
-                fprintf(stderr, "tool output has '%s':\n%s\n", out_expect + 1, buf);
+        if (out_expect && out_expect[0] == '!' && strstr(tool_out, out_expect + 1) != NULL) {
+                fprintf(stderr, "tool output has '%s':\n%s\n", out_expect + 1, tool_out);
                 rc = 100;
-        } else if (out_expect && out_expect[0] != '!' && strstr(buf, out_expect) == NULL) {
-                fprintf(stderr, "tool output lacks '%s':\n%s\n", out_expect, buf);
+        } else if (out_expect && out_expect[0] != '!' && strstr(tool_out, out_expect) == NULL) {
+                fprintf(stderr, "tool output lacks '%s':\n%s\n", out_expect, tool_out);
                 rc = 100;
         }
-        fclose(out);
-        fclose(err);
         return rc;
 }
 
