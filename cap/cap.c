@@ -319,8 +319,8 @@ uint32_t cap_free_subtree(uint16_t root, bool include_root)
 
 /* ---- resolution and minting ---- */
 
-enum cap_err cap_resolve(uint32_t caller, cap_handle_t h, bool allow_stale_epoch,
-                         uint16_t *node_out)
+static inline enum cap_err lookup(uint32_t caller, cap_handle_t h, bool allow_stale_epoch,
+                                  uint16_t *node_out)
 {
         uint32_t table_id = CAP_HANDLE_TABLE(h);
         uint32_t slot = CAP_HANDLE_SLOT(h);
@@ -343,6 +343,28 @@ enum cap_err cap_resolve(uint32_t caller, cap_handle_t h, bool allow_stale_epoch
         }
         *node_out = idx;
         return CAP_OK;
+}
+
+enum cap_err cap_resolve(uint32_t caller, cap_handle_t h, bool allow_stale_epoch,
+                         uint16_t *node_out)
+{
+        return lookup(caller, h, allow_stale_epoch, node_out);
+}
+
+enum cap_err cap_resolve_view(uint32_t caller, cap_handle_t h, bool allow_stale_epoch,
+                              struct cap_view *out)
+{
+        uint16_t idx;
+        enum cap_err e = lookup(caller, h, allow_stale_epoch, &idx);
+        if (e == CAP_OK) {
+                const struct cap_node *n = &cap_g.arena[idx];
+                const struct cap_object *o = &cap_g.objects[n->obj];
+                out->node = idx;
+                out->type = o->type;
+                out->rights = n->rights;
+                out->object_ref = o->ref;
+        }
+        return e;
 }
 
 enum cap_err cap_mint_root(cap_obj_t obj, uint32_t partition, uint32_t rights, cap_handle_t *out)
@@ -424,6 +446,11 @@ enum cap_err cap_info_of(uint32_t partition, cap_handle_t h, struct cap_info *ou
                 fill_info(&cap_g.arena[idx], out);
         }
         return e;
+}
+
+void cap_info_at(uint16_t node, struct cap_info *out)
+{
+        fill_info(&cap_g.arena[node], out);
 }
 
 enum cap_err cap_inspect(uint32_t caller, cap_handle_t h, uint8_t tier, struct cap_info *out)

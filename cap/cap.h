@@ -164,6 +164,18 @@ struct cap_derive_req {
         uint8_t tier;        /* proof tier that gated the request (recorded in the witness) */
 };
 
+/*
+ * A resolved capability as the gate needs it on every privileged call: where it is, what it
+ * names and what it grants (cap_resolve_view). The rest (window, lease, depth) is read from
+ * the node when a handler needs it (cap_info_at).
+ */
+struct cap_view {
+        uint16_t node;       /* arena index: for proof_p2/p3 and cap_info_at */
+        uint8_t type;        /* enum cap_type of the object it names */
+        uint32_t rights;     /* what it grants */
+        uint64_t object_ref; /* the kernel's id for the object (e.g. an edge, a partition) */
+};
+
 /* What cap_inspect reports (what the holder may learn about its own capability). */
 struct cap_info {
         enum cap_type type;
@@ -201,6 +213,9 @@ enum cap_err cap_mint_root(cap_obj_t obj, uint32_t partition, uint32_t rights, c
  * emit a witness (the caller decides what the lookup was for). *node_out gets the arena index. */
 enum cap_err cap_resolve(uint32_t caller, cap_handle_t h, bool allow_stale_epoch,
                          uint16_t *node_out);
+/* The same in one call with what the capability names and grants (P1's whole input). */
+enum cap_err cap_resolve_view(uint32_t caller, cap_handle_t h, bool allow_stale_epoch,
+                              struct cap_view *out);
 
 /* Operations (each emits one witness record, DENY on failure). */
 enum cap_err cap_derive(const struct cap_derive_req *req, cap_handle_t *out);
@@ -217,6 +232,9 @@ uint32_t cap_reclaim_stale(uint32_t max_nodes);
  * slot >= *cursor and advances *cursor, or 0 when there are no more. No witness record. */
 cap_handle_t cap_table_next(uint32_t partition, uint32_t *cursor);
 enum cap_err cap_info_of(uint32_t partition, cap_handle_t h, struct cap_info *out); /* no witness */
+/* The same for the arena index a resolution (cap_resolve, proof_p1) just returned: the gate
+ * fills its context from P1's node without resolving the handle a second time. No witness. */
+void cap_info_at(uint16_t node, struct cap_info *out);
 
 /* Introspection for tests and the monitor. */
 uint32_t cap_arena_used(void);

@@ -268,8 +268,8 @@ static __attribute__((noinline)) int32_t dispatch_checked(struct gate_call *call
                 return finish(call, GATE_E_NOT_SUPPORTED);
         }
         /*
-         * Fields set one by one: ctx.cap is large and only privileged calls read it (it
-         * is filled below once P1 has passed), so the hot unprivileged path skips zeroing it.
+         * Fields set one by one: only privileged calls read ctx.cap (P1 fills it below), so
+         * the hot unprivileged path skips zeroing it.
          */
         struct gate_ctx ctx;
         ctx.call = call;
@@ -290,15 +290,14 @@ static __attribute__((noinline)) int32_t dispatch_checked(struct gate_call *call
                     .rights_any = (e->flags & GATE_F_RIGHTS_ANY) != 0,
                     .allow_stale_epoch = (e->flags & GATE_F_STALE_EPOCH_OK) != 0,
                 };
-                enum cap_err ce = proof_p1(&p1, &ctx.node);
+                enum cap_err ce = proof_p1_view(&p1, &ctx.cap);
                 if (ce != CAP_OK) {
                         deny(call, WK_CAP_DENY, PROOF_TIER_P1, call->x[1], ce, e->witness_kind,
                              fid);
                         call->x[1] = 0;
                         return finish(call, gate_status_from_cap(ce));
                 }
-                /* Cannot fail: P1 just resolved the same handle for the same caller. */
-                (void)cap_info_of(call->caller, ctx.handle, &ctx.cap);
+                ctx.node = ctx.cap.node;
         }
         if (e->tier >= PROOF_TIER_P2) {
                 struct proof_p2_req p2 = {

@@ -99,7 +99,8 @@ struct gate_ctx {
         const struct gate_entry *entry;
         cap_handle_t handle; /* x1 */
         uint16_t node;       /* what P1 resolved it to */
-        struct cap_info cap; /* what the capability grants; undefined for GATE_F_UNPRIVILEGED */
+        struct cap_view cap; /* what P1 resolved x1 to; undefined for GATE_F_UNPRIVILEGED
+                              * (the rest of it: cap_info_at(ctx->node, ...)) */
         uint8_t tier;
         uint64_t now;
         uint64_t target;  /* handler: object id for the success record */
@@ -228,8 +229,8 @@ int32_t gate_dispatch_entry(struct gate_call *call, const struct gate_entry *e);
 /*
  * The same for a GATE_F_LOCAL entry (unprivileged and self-witnessing, gate_table_check): it
  * touches only the caller and never fails, so nothing is proved or witnessed here and the
- * gate is the handler call, inline on the hypercall fast path. Fields set one by one: the large
- * ctx.cap is undefined for unprivileged calls and left alone.
+ * gate is the handler call, inline on the hypercall fast path. Fields set one by one: ctx.cap
+ * is undefined for unprivileged calls and left alone.
  */
 static inline void gate_dispatch_local(struct gate_call *call, const struct gate_entry *e)
 {

@@ -39,7 +39,10 @@ int32_t share_hc_offer(struct gate_ctx *ctx)
                 /* Its RAM has dormant pages, or pages in other frames than the regions say. */
                 return gate_status_from_part(PART_E_BUSY);
         }
-        return done(ctx, share_offer(ctx->call->caller, &ctx->cap, peer, x[2], x[3], x[5], &r), &r,
+        struct cap_info cap;
+
+        cap_info_at(ctx->node, &cap); /* its window: the memory offered */
+        return done(ctx, share_offer(ctx->call->caller, &cap, peer, x[2], x[3], x[5], &r), &r,
                     true);
 }
 
@@ -47,23 +50,28 @@ int32_t share_hc_offer(struct gate_ctx *ctx)
 int32_t share_hc_retrieve(struct gate_ctx *ctx)
 {
         struct share_result r = {0};
+        struct cap_info cap;
 
-        return done(ctx, share_retrieve(ctx->call->caller, &ctx->cap, ctx->call->x[2], &r), &r,
-                    true);
+        cap_info_at(ctx->node, &cap);
+        return done(ctx, share_retrieve(ctx->call->caller, &cap, ctx->call->x[2], &r), &r, true);
 }
 
 int32_t share_hc_relinquish(struct gate_ctx *ctx)
 {
         struct share_result r = {0};
+        struct cap_info cap;
 
-        return done(ctx, share_relinquish(ctx->call->caller, &ctx->cap, &r), &r, false);
+        cap_info_at(ctx->node, &cap);
+        return done(ctx, share_relinquish(ctx->call->caller, &cap, &r), &r, false);
 }
 
 int32_t share_hc_reclaim(struct gate_ctx *ctx)
 {
         struct share_result r = {0};
+        struct cap_info cap;
 
-        return done(ctx, share_reclaim(ctx->call->caller, &ctx->cap, &r), &r, false);
+        cap_info_at(ctx->node, &cap);
+        return done(ctx, share_reclaim(ctx->call->caller, &cap, &r), &r, false);
 }
 #else
 static int32_t not_in_profile(struct gate_ctx *ctx)

@@ -106,6 +106,8 @@ void proof_init(void);
 void proof_reset_partition(uint32_t partition);
 
 enum cap_err proof_p1(const struct proof_p1_req *req, uint16_t *node_out);
+/* The same, handing back what it resolved (the gate's context: no second lookup). */
+enum cap_err proof_p1_view(const struct proof_p1_req *req, struct cap_view *out);
 uint32_t proof_p2(const struct proof_p2_req *req); /* mask of enum proof_rule that failed */
 enum proof_chain_fault proof_p3(uint16_t node, uint64_t now);
 

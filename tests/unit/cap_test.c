@@ -72,6 +72,41 @@ static void assert_denied(enum cap_err why)
         assert_int_equal(wit_lastp()->payload & 0xFFFF, why);
 }
 
+/* cap_resolve_view (the gate's P1 input) agrees with cap_resolve and cap_info_of on every
+ * outcome, and writes nothing when it refuses. */
+static void test_resolve_view_matches_resolve_and_info(void **state)
+{
+        (void)state;
+        cap_handle_t child = derive(1, root1, CAP_R_READ | CAP_R_GRANT, CAP_OK);
+        const cap_handle_t cases[] = {
+            root1,    child, 0, root1 ^ 1, root1 + (1ULL << 48), CAP_HANDLE(2u, CAP_TABLE_SLOTS, 1),
+            child + 1};
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                uint16_t node = 0xBEEF;
+                struct cap_view v;
+                memset(&v, 0xA5, sizeof(v));
+                struct cap_view untouched = v;
+                enum cap_err a = cap_resolve(1, cases[i], false, &node);
+                enum cap_err b = cap_resolve_view(1, cases[i], false, &v);
+                assert_int_equal(a, b);
+                if (a != CAP_OK) {
+                        assert_memory_equal(&v, &untouched, sizeof(v));
+                        continue;
+                }
+                struct cap_info info, at;
+                memset(&info, 0, sizeof(info)); /* padding compared below */
+                memset(&at, 0, sizeof(at));
+                assert_int_equal(cap_info_of(1, cases[i], &info), CAP_OK);
+                assert_int_equal(v.node, node);
+                assert_int_equal(v.type, info.type);
+                assert_int_equal(v.rights, info.rights);
+                assert_int_equal(v.object_ref, info.object_ref);
+                cap_info_at(v.node, &at);
+                assert_memory_equal(&at, &info, sizeof(at));
+        }
+        assert_int_equal(cap_resolve_view(2, root1, false, &(struct cap_view){0}), CAP_E_FOREIGN);
+}
+
 static void test_handle_layout(void **state)
 {
         (void)state;
@@ -421,7 +456,9 @@ static void test_table_enumeration(void **state)
         uint32_t n = 0;
         cap_handle_t h;
         while ((h = cap_table_next(1, &cursor)) != 0) {
-                struct cap_info info;
+                struct cap_info info, at;
+                memset(&info, 0, sizeof(info)); /* padding compared below */
+                memset(&at, 0, sizeof(at));
                 assert_int_equal(cap_info_of(1, h, &info), CAP_OK);
                 n++;
         }
@@ -483,6 +520,7 @@ int main(void)
             cmocka_unit_test_setup(test_table_enumeration, setup),
             cmocka_unit_test_setup(test_kernel_revocations_witnessed, setup),
             cmocka_unit_test_setup(test_rights_format, setup),
+            cmocka_unit_test_setup(test_resolve_view_matches_resolve_and_info, setup),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
