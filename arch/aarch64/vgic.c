@@ -98,49 +98,42 @@ void arch_vgic_load(const struct arch_vgic *g)
         sysreg_write_s(ICH_AP1R0_EL2, g->ap1r0);
 }
 
-/* The list register index that takes vintid in lr[0..n): its own, else a free one; -1: none. */
-static int lr_slot(const uint64_t *lr, unsigned n, uint32_t vintid)
+/* The list registers that hold an interrupt (ICH_ELRSR_EL2: a set bit is an empty one, state
+ * invalid; RVM never sets an LR's EOI bit, so empty means exactly that). */
+static unsigned lr_used(void)
 {
-        int free_slot = -1;
-
-        for (unsigned i = 0; i < n; i++) {
-                if ((lr[i] & LR_STATE) == 0) {
-                        free_slot = free_slot < 0 ? (int)i : free_slot;
-                } else if ((lr[i] & LR_VINTID) == vintid) {
-                        return (int)i;
-                }
-        }
-        return free_slot;
+        return (unsigned)~sysreg_read_s(ICH_ELRSR_EL2) & ((1u << lrs) - 1);
 }
 
-static uint64_t lr_with_pending(uint64_t old, uint32_t vintid, uint8_t prio)
-{
-        if ((old & LR_STATE) != 0) {
-                return old | LR_PENDING; /* active: now active and pending again */
-        }
-        return LR_PENDING | LR_GROUP1 | (uint64_t)prio << LR_PRIO_SH | vintid;
-}
-
+/* Make vintid pending: in its own list register if it holds it (active: now active and
+ * pending again), else in the first empty one; false if none is empty. Only the list
+ * registers that hold something are read (usually none). */
 bool arch_vgic_live_add(uint32_t vintid, uint8_t prio)
 {
-        uint64_t lr[ARCH_VGIC_LRS];
+        unsigned used = lr_used();
 
-        for (unsigned i = 0; i < lrs; i++) {
-                lr[i] = lr_read(i);
+        for (unsigned i = 0, u = used; u != 0; i++, u >>= 1) {
+                if ((u & 1) != 0) {
+                        uint64_t v = lr_read(i);
+                        if ((v & LR_VINTID) == vintid) {
+                                lr_write(i, v | LR_PENDING);
+                                return true;
+                        }
+                }
         }
-        int i = lr_slot(lr, lrs, vintid);
-        if (i < 0) {
+        unsigned empty = ~used & ((1u << lrs) - 1);
+        if (empty == 0) {
                 return false;
         }
-        lr_write((unsigned)i, lr_with_pending(lr[i], vintid, prio));
+        lr_write((unsigned)__builtin_ctz(empty),
+                 LR_PENDING | LR_GROUP1 | (uint64_t)prio << LR_PRIO_SH | vintid);
         return true;
 }
 
 bool arch_vgic_live_holds(uint32_t vintid)
 {
-        for (unsigned i = 0; i < lrs; i++) {
-                uint64_t v = lr_read(i);
-                if ((v & LR_STATE) != 0 && (v & LR_VINTID) == vintid) {
+        for (unsigned i = 0, u = lr_used(); u != 0; i++, u >>= 1) {
+                if ((u & 1) != 0 && (lr_read(i) & LR_VINTID) == vintid) {
                         return true;
                 }
         }
