@@ -90,6 +90,7 @@ enum gate_check gate_init(const struct gate_entry *table, size_t count, uint64_t
             clock == NULL ? GATE_CHECK_HANDLER : gate_table_check(table, count, &bad);
         for (size_t i = 0; i < GATE_SLOTS; i++) {
                 gate_index.slot[i] = NULL;
+                gate_index.local[i] = NULL;
         }
         if (c != GATE_CHECK_OK) {
                 gate.table = NULL;
@@ -102,6 +103,8 @@ enum gate_check gate_init(const struct gate_entry *table, size_t count, uint64_t
                 uint32_t n = table[i].fid - GATE_FID_BASE;
                 if (n < GATE_SLOTS) {
                         gate_index.slot[n] = &table[i];
+                        gate_index.local[n] =
+                            (table[i].flags & GATE_F_LOCAL) != 0 ? table[i].handler : NULL;
                 }
         }
         gate.clock = clock;

@@ -211,6 +211,8 @@ int32_t gate_status_from_cap(enum cap_err e);
  */
 #define GATE_SLOTS 0x200
 struct gate_index {
+        /* first: the null call's lookup is one load from the symbol */
+        gate_handler_fn local[GATE_SLOTS];         /* a GATE_F_LOCAL entry's handler, else NULL */
         const struct gate_entry *slot[GATE_SLOTS]; /* all NULL until a table is installed */
 };
 extern struct gate_index gate_index;
@@ -227,24 +229,28 @@ static inline const struct gate_entry *gate_lookup(uint32_t fid)
 int32_t gate_dispatch_entry(struct gate_call *call, const struct gate_entry *e);
 
 /*
- * The same for a GATE_F_LOCAL entry (unprivileged and self-witnessing, gate_table_check): it
- * touches only the caller and never fails, so nothing is proved or witnessed here and the
- * gate is the handler call, inline on the hypercall fast path. Fields set one by one: ctx.cap
- * is undefined for unprivileged calls and left alone.
+ * A GATE_F_LOCAL entry (unprivileged and self-witnessing, gate_table_check) touches only the
+ * caller and never fails, so nothing is proved or witnessed for it and the gate is the
+ * handler call, inline on the hypercall fast path: gate_lookup_local finds its handler (NULL
+ * for any other call, which takes gate_lookup and the gate's pipeline), gate_dispatch_local
+ * calls it. A local handler (null, yield, time, self: kernel/guest.c) reads only ctx->call;
+ * the context's other fields are left unset on this path, the null call's whole cost beyond
+ * the trap.
  */
-static inline void gate_dispatch_local(struct gate_call *call, const struct gate_entry *e)
+static inline gate_handler_fn gate_lookup_local(uint32_t fid)
+{
+        uint32_t n = fid - GATE_FID_BASE;
+
+        return n < GATE_SLOTS ? gate_index.local[n] : NULL;
+}
+
+static inline void gate_dispatch_local(struct gate_call *call, gate_handler_fn handler)
 {
         struct gate_ctx ctx;
+        uint64_t *x = call->x; /* kept in a register across the call, not read back */
 
         ctx.call = call;
-        ctx.entry = e;
-        ctx.handle = call->x[1];
-        ctx.node = CAP_NODE_NONE;
-        ctx.tier = PROOF_TIER_NONE;
-        ctx.now = 0;
-        ctx.target = 0;
-        ctx.payload = 0; /* ctx.witnessed: never read, a local call never fails */
-        call->x[0] = (uint64_t)(int64_t)e->handler(&ctx);
+        x[0] = (uint64_t)(int64_t)handler(&ctx);
 }
 
 #endif

@@ -150,15 +150,20 @@ struct arch_regs *arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
                  * asks for comes as an interrupt, taken once we return). The rest (PSCI,
                  * capabilities, edges) go through guest_hvc, under the lock.
                  */
-                const struct gate_entry *e = gate_lookup((uint32_t)regs->x[0]);
-                if (e != NULL && (e->flags & GATE_F_LOCAL) != 0) {
+                gate_handler_fn local = gate_lookup_local((uint32_t)regs->x[0]);
+                if (local != NULL) {
                         /* LOCAL calls are RVM's own (gate_table_check); the count is this
-                         * vCPU's, written only here, and `ps` sums them per partition. */
+                         * vCPU's, written only here, and `ps` sums them per partition. A
+                         * local handler reads the call's caller and registers, nothing else
+                         * (gate.h), so only those are set. */
+                        struct gate_call call;
+                        call.caller = v->part_id;
+                        call.x = regs->x;
                         v->exits[VCPU_EXIT_HVC_RVM]++;
-                        gate_dispatch_local(
-                            &(struct gate_call){.caller = v->part->id, .x = regs->x}, e);
+                        gate_dispatch_local(&call, local);
                         return c->need_resched ? run_schedule(regs) : regs; /* a yield */
                 }
+                const struct gate_entry *e = gate_lookup((uint32_t)regs->x[0]);
                 v->exits[hvc_kind(regs->x[0])]++;
                 guest_hvc(regs, v, e);
                 return run_schedule(regs);

@@ -309,6 +309,7 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
                 }
                 p->nr_vcpus = 1;
                 p->vcpus[0].part = p;
+                p->vcpus[0].part_id = p->id;
                 p->vcpus[0].cpu = -1;
                 part_used++;
                 p->state = PART_CREATED;
@@ -349,6 +350,7 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
         }
         for (unsigned i = 0; i < p->nr_vcpus; i++) {
                 p->vcpus[i].part = p;
+                p->vcpus[i].part_id = p->id;
                 p->vcpus[i].index = i;
                 p->vcpus[i].cpu = -1;
         }

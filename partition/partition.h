@@ -151,6 +151,7 @@ struct vcpu {
          * until then a CPU still running the old context may trap into it. */
         struct arch_regs regs;
         uint32_t index;   /* its number in the partition: the guest's MPIDR aff0 */
+        uint32_t part_id; /* part->id, one load nearer for the hypercall fast path */
         uint32_t ctx_gen; /* bumped when its context is reset (a CPU running it drops it) */
         bool reset_pending;
         uint64_t reset_entry, reset_arg;

@@ -213,6 +213,40 @@ static void test_table_walk(void **state)
         assert_int_equal(dispatch(&c), GATE_E_NOT_SUPPORTED);
 }
 
+/* The hypercall fast path's index (gate_lookup_local) holds the handler of each GATE_F_LOCAL
+ * entry and nothing else; a refused table empties it; gate_dispatch_local puts the handler's
+ * status in x0 and leaves what it wrote in the other registers. */
+static void test_local_index_holds_only_local_handlers(void **state)
+{
+        (void)state;
+        assert_null(gate_lookup_local(FID_VERSION)); /* installed, but not local */
+        assert_null(gate_lookup_local(FID_MEM_MAP));
+        struct gate_entry t[TABLE_N];
+        memcpy(t, table, sizeof(t));
+        t[6].flags |= GATE_F_LOCAL | GATE_F_SELF_WITNESS;
+        assert_int_equal(t[6].fid, FID_VERSION);
+        assert_int_equal(gate_init(t, TABLE_N, fake_clock, 100), GATE_CHECK_OK);
+        assert_ptr_equal(gate_lookup_local(FID_VERSION), version_handler);
+        for (size_t i = 0; i < TABLE_N; i++) {
+                if (i != 6) {
+                        assert_null(gate_lookup_local(t[i].fid));
+                }
+        }
+        assert_null(gate_lookup_local(GATE_FID_BASE - 1)); /* wraps: out of the index */
+        assert_null(gate_lookup_local(0x84000000u));       /* PSCI */
+        assert_null(gate_lookup_local(GATE_FID(GATE_SLOTS)));
+        uint64_t x[8] = {FID_VERSION, 5, 6, 7, 0, 0, 0, 0};
+        struct gate_call c = {.caller = 1, .x = x};
+        gate_dispatch_local(&c, gate_lookup_local(FID_VERSION));
+        assert_int_equal(x[0], GATE_OK);
+        assert_int_equal(x[1], 0x10000);
+        assert_int_equal(x[2], 6);
+        /* A table refused after it leaves no local handler behind. */
+        t[6].handler = NULL;
+        assert_int_equal(gate_init(t, TABLE_N, fake_clock, 100), GATE_CHECK_HANDLER);
+        assert_null(gate_lookup_local(FID_VERSION));
+}
+
 static void test_derive_inspect_drop(void **state)
 {
         (void)state;
@@ -530,6 +564,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup(test_table_walk, setup),
+            cmocka_unit_test_setup(test_local_index_holds_only_local_handlers, setup),
             cmocka_unit_test_setup(test_derive_inspect_drop, setup),
             cmocka_unit_test_setup(test_bad_handles_denied_everywhere, setup),
             cmocka_unit_test_setup(test_unknown_call, setup),
