@@ -278,7 +278,7 @@ static __attribute__((noinline)) int32_t dispatch_checked(struct gate_call *call
         ctx.call = call;
         ctx.entry = e;
         ctx.handle = call->x[1];
-        ctx.node = CAP_NODE_NONE;
+        ctx.cap.node = CAP_NODE_NONE;
         ctx.tier = e->tier;
         /* read only where P2/P3 need it: the clock is not free */
         ctx.now = e->tier >= PROOF_TIER_P2 ? gate.clock() : 0;
@@ -300,12 +300,11 @@ static __attribute__((noinline)) int32_t dispatch_checked(struct gate_call *call
                         call->x[1] = 0;
                         return finish(call, gate_status_from_cap(ce));
                 }
-                ctx.node = ctx.cap.node;
         }
         if (e->tier >= PROOF_TIER_P2) {
                 struct proof_p2_req p2 = {
                     .caller = call->caller,
-                    .node = ctx.node,
+                    .node = ctx.cap.node,
                     .offset = e->range_off != 0 ? call->x[e->range_off] : 0,
                     .length = e->range_len != 0 ? call->x[e->range_len] : 0,
                     .nonce = call->x[6],
@@ -322,7 +321,7 @@ static __attribute__((noinline)) int32_t dispatch_checked(struct gate_call *call
                 }
         }
         if (e->tier >= PROOF_TIER_P3) {
-                enum proof_chain_fault f = proof_p3(ctx.node, ctx.now);
+                enum proof_chain_fault f = proof_p3(ctx.cap.node, ctx.now);
                 if (f != PROOF_CHAIN_OK) {
                         deny(call, WK_PROOF_DENY, PROOF_TIER_P3, call->x[1], GATE_DENY_P3,
                              (uint32_t)f, fid);
@@ -366,7 +365,7 @@ int32_t gate_dispatch_entry(struct gate_call *call, const struct gate_entry *e)
                 struct gate_ctx ctx = {.call = call,
                                        .entry = e,
                                        .handle = x1,
-                                       .node = CAP_NODE_NONE,
+                                       .cap.node = CAP_NODE_NONE,
                                        .tier = PROOF_TIER_NONE};
                 int32_t status = e->handler(&ctx);
                 if (status < 0 && !ctx.witnessed) {

@@ -98,9 +98,9 @@ struct gate_ctx {
         struct gate_call *call;
         const struct gate_entry *entry;
         cap_handle_t handle; /* x1 */
-        uint16_t node;       /* what P1 resolved it to */
-        struct cap_view cap; /* what P1 resolved x1 to; undefined for GATE_F_UNPRIVILEGED
-                              * (the rest of it: cap_info_at(ctx->node, ...)) */
+        /* What P1 resolved x1 to (cap.node: its arena index, CAP_NODE_NONE for an
+         * unprivileged call on the gate's pipeline; the rest of it: cap_info_at). */
+        struct cap_view cap;
         uint8_t tier;
         uint64_t now;
         uint64_t target;  /* handler: object id for the success record */

@@ -41,7 +41,7 @@ int32_t share_hc_offer(struct gate_ctx *ctx)
         }
         struct cap_info cap;
 
-        cap_info_at(ctx->node, &cap); /* its window: the memory offered */
+        cap_info_at(ctx->cap.node, &cap); /* its window: the memory offered */
         return done(ctx, share_offer(ctx->call->caller, &cap, peer, x[2], x[3], x[5], &r), &r,
                     true);
 }
@@ -52,7 +52,7 @@ int32_t share_hc_retrieve(struct gate_ctx *ctx)
         struct share_result r = {0};
         struct cap_info cap;
 
-        cap_info_at(ctx->node, &cap);
+        cap_info_at(ctx->cap.node, &cap);
         return done(ctx, share_retrieve(ctx->call->caller, &cap, ctx->call->x[2], &r), &r, true);
 }
 
@@ -61,7 +61,7 @@ int32_t share_hc_relinquish(struct gate_ctx *ctx)
         struct share_result r = {0};
         struct cap_info cap;
 
-        cap_info_at(ctx->node, &cap);
+        cap_info_at(ctx->cap.node, &cap);
         return done(ctx, share_relinquish(ctx->call->caller, &cap, &r), &r, false);
 }
 
@@ -70,7 +70,7 @@ int32_t share_hc_reclaim(struct gate_ctx *ctx)
         struct share_result r = {0};
         struct cap_info cap;
 
-        cap_info_at(ctx->node, &cap);
+        cap_info_at(ctx->cap.node, &cap);
         return done(ctx, share_reclaim(ctx->call->caller, &cap, &r), &r, false);
 }
 #else
