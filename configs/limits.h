@@ -14,4 +14,9 @@
 #include "configs/appliance/limits.h"
 #endif
 
+/* The scheduler keeps a run queue for each CPU RVM can bring up. */
+#if defined(RVM_MAX_CPUS) && !defined(SCHED_MAX_CPUS)
+#define SCHED_MAX_CPUS RVM_MAX_CPUS
+#endif
+
 #endif

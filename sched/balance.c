@@ -119,6 +119,9 @@ unsigned sched_balance(struct sched *s, uint64_t now)
         unsigned moves;
 
         (void)now;
+        if (SCHED_MAX_CPUS == 1) {
+                return 0; /* every entity is home, and there is nowhere else to go */
+        }
         moves = go_home(s);
         /* The bound is never reached (see the termination note); it guards against bugs. */
         while (moves < SCHED_MAX_CPUS * SCHED_RQ_CAPACITY && balance_once(s)) {

@@ -158,6 +158,9 @@ int sched_find_home(const struct sched *s, const struct sched_entity *e, int exc
 {
         int best = -1;
 
+        if (SCHED_MAX_CPUS == 1 && exclude == 0) {
+                return -1; /* the one CPU is the one excluded */
+        }
         for (unsigned c = 0; c < SCHED_MAX_CPUS; c++) {
                 if ((int)c == exclude || !s->rq[c].online || !sched_allowed(e, c) ||
                     s->rq[c].nr_members >= SCHED_RQ_CAPACITY) {

@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "configs/limits.h"
+
 #ifndef SCHED_MAX_CPUS
 #define SCHED_MAX_CPUS 8
 #endif

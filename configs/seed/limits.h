@@ -8,6 +8,7 @@
 #define RVM_CONFIGS_SEED_LIMITS_H
 
 #define RVM_MAX_CPUS         1
+#define SCHED_RQ_CAPACITY    PART_MAX /* one vCPU per partition, no agents */
 #define RVM_STACK_SIZE       16384
 #define RVM_MMU_POOL_TABLES  8
 #define PART_MAX             3
