@@ -183,8 +183,9 @@ WASM_EXEC_LLVM := -mllvm -large-interval-size-threshold=100000
 # ---------------------------------------------------------------------------
 # Guests: small EL1 programs, one .c each in a guests/ folder, built with the kernel's
 # toolchain, linked at the partition RAM base (arch/aarch64/guest/guest.ld) and flattened:
-# make image packs them as KERNEL_SEGs; the test images embed them as C arrays
-# (build/<cfg>/guests/<name>_blob.c).
+# make image packs them as KERNEL_SEGs; the test images and the Seed embed them as C arrays
+# (build/<cfg>/guests/<name>_blob.c) in their own section, which linker.ld puts in pages of
+# its own after RVM's .rodata: read-only, measured with the image, not counted in RVM's.
 GUEST_LIB := kernel/fmt.c kernel/libc/string.c
 GUEST_CFLAGS = -std=c11 -ffreestanding -nostdinc -isystem $(KCC_INC) -Ikernel/libc/include -I. \
 	$(KCC_ARCH) $(KOPT) -fno-pie -fno-pic -fno-stack-protector -mstrict-align \
@@ -264,7 +265,7 @@ $(1)/guests/%.bin: $(1)/guests/%.elf
 $(1)/guests/%_blob.c: $(1)/guests/%.bin
 	$$(Q){ echo '/* generated from $$<: do not edit */'; echo '#include <stddef.h>'; \
 	  echo '#include <stdint.h>'; \
-	  echo 'const uint8_t guest_$$*[] __attribute__((aligned(16))) = {'; \
+	  echo 'const uint8_t guest_$$*[] __attribute__((aligned(16), section("rvm_guests"))) = {'; \
 	  od -An -v -tx1 $$< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; \
 	  echo 'const size_t guest_$$*_size = sizeof(guest_$$*);'; } > $$@
 
