@@ -90,7 +90,7 @@ MODULES := $(CORE_MODULES) $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_MODULE
 #          in kernel/console_cmd.c); the Seed's guests' output still reaches the console
 #   share  zero-copy memory regions between partitions (the mem_* calls, refused without it:
 #          kernel/mem_calls.c); the Seed's partitions talk over their CommEdge only
-OPTIONAL_FEATURES := tiers linux rvf leases attach share
+OPTIONAL_FEATURES := tiers linux rvf leases attach share inspect
 FEATURES := $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_FEATURES),)
 MODULE_DEFS := $(foreach m,$(MODULES) $(FEATURES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1) \
 	-DRVM_PROFILE_$(shell echo $(PROFILE) | tr a-z A-Z)=1
@@ -101,6 +101,7 @@ FEATURE_SRCS_rvf   := $(wildcard boot/rvf*.c)
 FEATURE_SRCS_leases := kernel/leases.c partition/lease.c
 FEATURE_SRCS_attach :=
 FEATURE_SRCS_share :=
+FEATURE_SRCS_inspect := kernel/exits_cmd.c
 FEATURE_OUT_SRCS := $(foreach f,$(filter-out $(FEATURES),$(OPTIONAL_FEATURES)),$(FEATURE_SRCS_$(f)))
 # The Seed is built for size (its 64 KiB image budget); the appliance for speed.
 # clang's -Oz (calls outlined, less inlining) takes 11 KiB more off the Seed than its -Os;

@@ -8,6 +8,7 @@
 #include "boot/boot.h"
 #include "boot/rvf.h"
 #include "cap/cap.h"
+#include "configs/features.h"
 #include "configs/profile.h"
 #include "hal/gic.h"
 #include "hal/psci.h"
@@ -149,6 +150,7 @@ MONITOR_CMD(image, "image", "[allow-downgrade <version>]",
             cmd_image);
 #endif
 
+#ifdef RVM_WITH_INSPECT /* otherwise refused: kernel/absent_cmds.c */
 static int cmd_cpus(int argc, char **argv)
 {
         (void)argc;
@@ -172,6 +174,7 @@ static int cmd_cpus(int argc, char **argv)
         return 0;
 }
 MONITOR_CMD(cpus, "cpus", "", "list the CPUs, one line each", cmd_cpus);
+#endif
 
 /*
  * Where RVM's own memory went: its image (text, rodata, data, and .bss with its big
@@ -291,6 +294,7 @@ static int cmd_poweroff(int argc, char **argv)
 }
 MONITOR_CMD(poweroff, "poweroff", "", "power the machine off (exit status 0)", cmd_poweroff);
 
+#ifdef RVM_WITH_INSPECT
 static int cmd_caps(int argc, char **argv)
 {
         uint32_t part = 0;
@@ -340,3 +344,4 @@ static int cmd_caps(int argc, char **argv)
         return 0;
 }
 MONITOR_CMD(caps, "caps", "[partition]", "list a partition's capabilities", cmd_caps);
+#endif

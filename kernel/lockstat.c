@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arch/aarch64/arch.h"
+#include "configs/features.h"
 #include "kernel/console.h"
 #include "kernel/fmt.h"
 #include "kernel/monitor.h"
@@ -67,6 +68,7 @@ void run_lock_give(void)
 }
 #endif
 
+#ifdef RVM_WITH_INSPECT /* otherwise refused: kernel/absent_cmds.c */
 static int cmd_locks(int argc, char **argv)
 {
 #ifdef RVM_LOCK_STATS
@@ -111,3 +113,4 @@ static int cmd_locks(int argc, char **argv)
         return 0;
 }
 MONITOR_CMD(locks, "locks", "[reset]", "run_lock's longest hold per CPU, and where", cmd_locks);
+#endif

@@ -97,6 +97,7 @@ int32_t share_hc_reclaim(struct gate_ctx *ctx)
 }
 #endif
 
+#ifdef RVM_WITH_INSPECT /* otherwise refused: kernel/absent_cmds.c */
 static const char *state_name(uint8_t s)
 {
         return s == OFFER_OFFERED ? "offered" : s == OFFER_RETRIEVED ? "retrieved" : "-";
@@ -156,3 +157,4 @@ static int cmd_regions(int argc, char **argv)
         return 0;
 }
 MONITOR_CMD(regions, "regions", "", "memory regions and share/lend/donate offers", cmd_regions);
+#endif

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "configs/features.h"
 #include "hal/timer.h"
 #include "kernel/cohere.h"
 #include "kernel/console.h"
@@ -80,6 +81,7 @@ static int cmd_ps(int argc, char **argv)
 }
 MONITOR_CMD(ps, "ps", "", "partitions: state, CPU, mode, pressure, run time, faults", cmd_ps);
 
+#ifdef RVM_WITH_INSPECT /* otherwise refused: kernel/absent_cmds.c */
 static const char *vcpu_state_name(enum vcpu_state s)
 {
         static const char *const names[] = {"off", "runnable", "running", "blocked"};
@@ -113,6 +115,7 @@ static int cmd_vcpus(int argc, char **argv)
 }
 MONITOR_CMD(vcpus, "vcpus", "", "every guest vCPU: MPIDR, state, CPU, run time, switches",
             cmd_vcpus);
+#endif
 
 static int change_state(int argc, char **argv, enum part_state to)
 {
@@ -170,6 +173,7 @@ static int cmd_sleep(int argc, char **argv)
 }
 MONITOR_CMD(sleep, "sleep", "<ms>", "let the partitions run before reading more input", cmd_sleep);
 
+#ifdef RVM_WITH_INSPECT /* otherwise refused: kernel/absent_cmds.c */
 /* A partition has ended: exited, faulted for good, or destroyed (not restarting). */
 static bool part_ended(uint64_t id)
 {
@@ -273,6 +277,7 @@ static int cmd_degraded(int argc, char **argv)
 }
 MONITOR_CMD(degraded, "degraded", "on|off",
             "DC-6 degraded mode: the scheduler ignores cut pressure (witnessed)", cmd_degraded);
+#endif
 
 /* A virtual UART's line: to the console, prefixed with the partition's name. */
 void part_vdev_line(const struct partition *p, const char *text)
@@ -280,6 +285,7 @@ void part_vdev_line(const struct partition *p, const char *text)
         (void)con_source_printf(p->id, "[%s] %s\n", p->name, text);
 }
 
+#ifdef RVM_WITH_INSPECT
 static int cmd_vdevs(int argc, char **argv)
 {
         (void)argc;
@@ -299,3 +305,4 @@ static int cmd_vdevs(int argc, char **argv)
         return 0;
 }
 MONITOR_CMD(vdevs, "vdevs", "", "virtual devices RVM emulates, with access counts", cmd_vdevs);
+#endif

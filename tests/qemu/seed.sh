@@ -14,8 +14,9 @@
 #   - the RAM budget from RVM's own accounting (`mem`: "N bytes in use by RVM of its
 #     1048576-byte budget (within)"), which is sizes, the same every run;
 #   - `checkpoint`, `image`, `leases` and `console` (tiers, RVF boot, device leases and
-#     console attach compiled out) are refused, saying so, and witnessed as denied; `info`
-#     says RVF boot is not in this profile;
+#     console attach compiled out) and `mode` (the scheduling controls, `inspect`) are
+#     refused, saying so, and witnessed as denied; `info` says RVF boot is not in this
+#     profile; the views left out (`exits`, `witness verify`) say so too;
 #   - the witness log on the flash verifies with tools/witness and the key.
 # Prints "seed: P passed, F failed, S skipped" (tests/run adds the skips in).
 set -u
@@ -27,7 +28,7 @@ passed=0 failed=0 skipped=0
 pass() { passed=$((passed + 1)); echo "  pass  $1"; }
 skip() { skipped=$((skipped + 1)); echo "  skip  $1"; }
 fail() { failed=$((failed + 1)); echo "  FAIL  $1"; [ -n "${2:-}" ] && echo "        $2"; }
-printf 'sleep 8000\rps\redges\rmem\rcheckpoint 1\rimage\rleases\rconsole 1\rinfo\rwitness verify\rpoweroff\r' \
+printf 'sleep 8000\rps\redges\rmem\rcheckpoint 1\rimage\rleases\rconsole 1\rmode 1 flow\rinfo\rexits 1\rwitness verify\rwitness stats\rpoweroff\r' \
 	>"$work/session.in"
 size_tool=$(command -v aarch64-linux-gnu-size || command -v llvm-size)
 BUDGET_IMAGE=65536
@@ -96,20 +97,23 @@ for elf in "$@"; do
 		grep -q '^image: not in this profile' "$log.txt" &&
 		grep -q '^leases: not in this profile' "$log.txt" &&
 		grep -q '^console: not in this profile' "$log.txt" &&
+		grep -q '^mode: not in this profile' "$log.txt" &&
+		grep -q '^exits: not in this profile' "$log.txt" &&
+		grep -q '^witness verify: not in this profile' "$log.txt" &&
 		grep -q '^rvf image: not in this profile' "$log.txt"; then
-		pass "$tc: commands of features compiled out (checkpoint, image, leases, console) are refused: not in this profile"
+		pass "$tc: commands of features compiled out (checkpoint, image, leases, console, mode, exits, witness verify) are refused: not in this profile"
 	else
-		fail "$tc: 'checkpoint', 'image', 'leases' and 'console' refused, 'info' says no RVF boot in this profile" "see $log"
+		fail "$tc: 'checkpoint', 'image', 'leases', 'console', 'mode', 'exits' and 'witness verify' refused, 'info' says no RVF boot in this profile" "see $log"
 	fi
 	denied=0
-	for kind in WK_MEM_CHECKPOINT WK_BOOT_RVF WK_DEV_LEASE WK_DEV_CONSOLE; do
+	for kind in WK_MEM_CHECKPOINT WK_BOOT_RVF WK_DEV_LEASE WK_DEV_CONSOLE WK_SCHED_MODE; do
 		"$wtool" show "$flash" --kind $kind 2>/dev/null | grep -q 'flags=0x01(denied) actor=0 ' &&
 			denied=$((denied + 1))
 	done
-	if [ "$denied" -eq 4 ]; then
-		pass "$tc: the four refusals are witnessed, flagged denied (WK_MEM_CHECKPOINT, WK_BOOT_RVF, WK_DEV_LEASE, WK_DEV_CONSOLE)"
+	if [ "$denied" -eq 5 ]; then
+		pass "$tc: the five refusals are witnessed, flagged denied (WK_MEM_CHECKPOINT, WK_BOOT_RVF, WK_DEV_LEASE, WK_DEV_CONSOLE, WK_SCHED_MODE)"
 	else
-		fail "$tc: the refusals of checkpoint, image, leases and console are witnessed as denied ($denied of 4)" "see $flash"
+		fail "$tc: the refusals of checkpoint, image, leases, console and mode are witnessed as denied ($denied of 5)" "see $flash"
 	fi
 	out=$("$wtool" verify "$flash" --key-file "$key" 2>&1)
 	if [ $? -eq 0 ]; then
