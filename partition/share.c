@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cap/cap.h"
+#include "configs/features.h"
 #include "memory/memory.h"
 #include "memory/region.h"
 #include "partition/edge.h"
@@ -169,9 +170,13 @@ void share_add_edge(uint64_t pa)
 void share_release(void *ctx, struct partition *p)
 {
         (void)ctx;
+#ifdef RVM_WITH_SHARE
         if (p->s2_root != NULL) {
                 region_release(&regions, &share_ops, p->id);
         }
+#else
+        (void)p; /* without the mem_* calls there is no offer or donation to undo */
+#endif
 }
 
 bool share_page_owned(void *ctx, const struct partition *p, uint64_t pa)
