@@ -10,18 +10,69 @@
 #include "witness/witness.h"
 
 #if defined(RVM_KERNEL)
+#include "configs/features.h"
+#include "configs/limits.h"
+#include "mbedtls/platform.h"
+
+static bool witness_crypto_ready;
+
+#ifdef RVM_WITH_RVF
 #include "mbedtls/memory_buffer_alloc.h"
 
 /* mbedtls_md_hmac allocates one MD context: the SHA-256 state plus 2 x 64 bytes of
  * HMAC pads, a few hundred bytes with the allocator's headers; 4 KiB leaves headroom.
  * mbedTLS has one buffer allocator: a module that also needs ECDSA verify must size the
  * arena for it (define WITNESS_CRYPTO_ARENA) rather than install a second one. */
-#include "configs/limits.h"
 #ifndef WITNESS_CRYPTO_ARENA
 #define WITNESS_CRYPTO_ARENA 4096
 #endif
 static unsigned char witness_crypto_arena[WITNESS_CRYPTO_ARENA];
-static bool witness_crypto_ready;
+
+static void crypto_heap_init(void)
+{
+        mbedtls_memory_buffer_alloc_init(witness_crypto_arena, sizeof(witness_crypto_arena));
+}
+#else
+/*
+ * Without RVF boot nothing verifies ECDSA, and the only allocations mbedTLS makes are the
+ * HMAC's MD context: the SHA-256 state and the two pads (mbedtls_md_setup), freed by
+ * mbedtls_md_free after each MAC, under the log's lock. Two fixed slots hold them,
+ * instead of mbedTLS's general buffer allocator.
+ */
+#define CRYPTO_SLOT_BYTES 128
+_Static_assert(sizeof(mbedtls_sha256_context) <= CRYPTO_SLOT_BYTES, "an MD context fits");
+static _Alignas(16) unsigned char crypto_slot[2][CRYPTO_SLOT_BYTES];
+static bool crypto_slot_used[2];
+
+static void *crypto_slot_calloc(size_t n, size_t size)
+{
+        if (size == 0 || n > CRYPTO_SLOT_BYTES / size) {
+                return NULL;
+        }
+        for (unsigned i = 0; i < 2; i++) {
+                if (!crypto_slot_used[i]) {
+                        crypto_slot_used[i] = true;
+                        memset(crypto_slot[i], 0, sizeof(crypto_slot[i]));
+                        return crypto_slot[i];
+                }
+        }
+        return NULL;
+}
+
+static void crypto_slot_free(void *p)
+{
+        for (unsigned i = 0; i < 2; i++) {
+                if (p == crypto_slot[i]) {
+                        crypto_slot_used[i] = false;
+                }
+        }
+}
+
+static void crypto_heap_init(void)
+{
+        (void)mbedtls_platform_set_calloc_free(crypto_slot_calloc, crypto_slot_free);
+}
+#endif
 
 /* The SHA-256 compression mbedTLS calls for every block (witness/mbedtls_config.h sets
  * MBEDTLS_SHA256_PROCESS_ALT in the kernel): the boot's accelerated one when it gave one,
@@ -64,8 +115,7 @@ enum witness_err witness_crypto_init(void)
 {
 #if defined(RVM_KERNEL)
         if (!witness_crypto_ready) {
-                mbedtls_memory_buffer_alloc_init(witness_crypto_arena,
-                                                 sizeof(witness_crypto_arena));
+                crypto_heap_init();
                 witness_crypto_ready = true;
         }
 #endif

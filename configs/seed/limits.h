@@ -7,28 +7,27 @@
 #ifndef RVM_CONFIGS_SEED_LIMITS_H
 #define RVM_CONFIGS_SEED_LIMITS_H
 
-#define RVM_MAX_CPUS         1
-#define SCHED_RQ_CAPACITY    PART_MAX /* one vCPU per partition, no agents */
-#define RVM_STACK_SIZE       16384
-#define RVM_MMU_POOL_TABLES  8
-#define PART_MAX             3
-#define PART_MAX_VCPUS       1
-#define CAP_MAX_TABLES       4 /* RVM and the three partitions; no agents */
-#define CAP_ARENA_SIZE       64
-#define CAP_MAX_OBJECTS      48
-#define CON_SOURCES          4
-#define CON_SOURCE_BYTES     512
-#define CON_RVM_BYTES        4096
-#define WLOG_RING_CAP        256
-#define WLOG_BATCH_MAX       32
-#define EDGE_MAX             2
-#define VDEV_MAX             2
-#define REGION_MAX           8
-#define REGION_OFFERS        4
-#define GIC_MAX_INTID        96 /* SGIs, PPIs and QEMU virt's first 64 SPIs (UART 33, RTC 34) */
-#define HVC_BUDGET_SLOTS     8
-#define PROOF_NONCE_RING     64   /* P2 nonces used, per principal (proof/nonce.c) */
-#define PROOF_TICKETS        4    /* P2 tickets issued, per principal */
-#define WITNESS_CRYPTO_ARENA 2048 /* one HMAC-SHA256 context: no ECDSA in this profile */
+#define RVM_MAX_CPUS        1
+#define SCHED_RQ_CAPACITY   PART_MAX /* one vCPU per partition, no agents */
+#define RVM_STACK_SIZE      16384
+#define RVM_MMU_POOL_TABLES 8
+#define PART_MAX            3
+#define PART_MAX_VCPUS      1
+#define CAP_MAX_TABLES      4 /* RVM and the three partitions; no agents */
+#define CAP_ARENA_SIZE      64
+#define CAP_MAX_OBJECTS     48
+#define CON_SOURCES         4
+#define CON_SOURCE_BYTES    512
+#define CON_RVM_BYTES       4096
+#define WLOG_RING_CAP       256
+#define WLOG_BATCH_MAX      32
+#define EDGE_MAX            2
+#define VDEV_MAX            2
+#define REGION_MAX          8
+#define REGION_OFFERS       4
+#define GIC_MAX_INTID       96 /* SGIs, PPIs and QEMU virt's first 64 SPIs (UART 33, RTC 34) */
+#define HVC_BUDGET_SLOTS    8
+#define PROOF_NONCE_RING    64 /* P2 nonces used, per principal (proof/nonce.c) */
+#define PROOF_TICKETS       4  /* P2 tickets issued, per principal */
 
 #endif

@@ -18,12 +18,13 @@
 _Static_assert(SEED_MAX_CPUS <= RVM_MAX_CPUS, "more CPUs than arch/ supports");
 _Static_assert(RVM_MAX_CPUS == 1, "the Seed keeps one EL2 stack");
 /* The big static tables the limits size (the rest of .bss is a few KiB of records): the
- * EL2 stacks, RVM's page tables, the witness ring, the console buffers and mbedTLS's
- * arena must leave at least half the budget for the image, the partition and capability
- * records and the pages RVM allocates at run time (stage-2 tables, CommEdge rings). */
+ * EL2 stacks, RVM's page tables, the witness ring and the console buffers (mbedTLS has
+ * two 128-byte slots here, witness/crypto.c) must leave at least half the budget for the image, the
+ * partition and capability records and the pages RVM allocates at run time (stage-2 tables,
+ * CommEdge rings). */
 _Static_assert((unsigned long)RVM_MAX_CPUS *RVM_STACK_SIZE + (RVM_MMU_POOL_TABLES + 1) * 4096ul +
                        WLOG_RING_CAP * 64ul + CON_RVM_BYTES +
-                       (CON_SOURCES - 1) * (unsigned long)CON_SOURCE_BYTES + WITNESS_CRYPTO_ARENA <=
+                       (CON_SOURCES - 1) * (unsigned long)CON_SOURCE_BYTES <=
                    SEED_RAM_BUDGET / 2,
                "the Seed's tables exceed half its RAM budget");
 
