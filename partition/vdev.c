@@ -18,7 +18,9 @@
 #endif
 #define VDEV_PAGE 0x1000ULL
 
-static struct vdev vdevs[VDEV_MAX];
+/* VDEV_MAX 0: a profile whose partitions have no virtual device (the Seed); any that asks
+ * for one is refused, and the emulation drops out of the image. */
+static struct vdev vdevs[VDEV_MAX > 0 ? VDEV_MAX : 1];
 static unsigned vdev_count;
 static struct vdev_sink sink;
 #ifdef RVM_WITH_LINUX
@@ -295,6 +297,9 @@ static const struct vdev_ops *ops_of(enum part_vdev_type type)
 
 int vdev_attach(struct partition *p)
 {
+        if (VDEV_MAX == 0) {
+                return p->cfg->vdev_count == 0 ? 0 : -1;
+        }
         for (unsigned i = 0; i < p->cfg->vdev_count; i++) {
                 const struct part_vdev *c = &p->cfg->vdevs[i];
                 const struct vdev_ops *ops = ops_of(c->type);
@@ -327,6 +332,9 @@ int vdev_attach(struct partition *p)
 
 static struct vdev *find(const struct partition *p, uint64_t ipa)
 {
+        if (VDEV_MAX == 0) {
+                return NULL;
+        }
         for (unsigned i = 0; i < vdev_count; i++) {
                 struct vdev *d = &vdevs[i];
                 if (d->part == p && ipa >= d->ipa && ipa - d->ipa < d->ops->size) {

@@ -22,7 +22,7 @@
 #define WLOG_RING_CAP       256
 #define WLOG_BATCH_MAX      32
 #define EDGE_MAX            2
-#define VDEV_MAX            2
+#define VDEV_MAX            0 /* no partition has a virtual device */
 #define REGION_MAX          8
 #define REGION_OFFERS       4
 #define GIC_MAX_INTID       96 /* SGIs, PPIs and QEMU virt's first 64 SPIs (UART 33, RTC 34) */
