@@ -432,7 +432,8 @@ static __attribute__((noinline)) struct sched_entity *pick_charged(struct sched 
         if (next != prev) {
                 switch_counted(rq, next, now);
                 /* A previous entity that may no longer run here goes to a CPU it may use. */
-                if (prev != NULL && prev->state == SCHED_RUNNABLE && !sched_allowed(prev, cpu)) {
+                if (SCHED_MAX_CPUS > 1 && prev != NULL && prev->state == SCHED_RUNNABLE &&
+                    !sched_allowed(prev, cpu)) {
                         int home = sched_find_home(s, prev, (int)cpu);
 
                         if (home >= 0) {

@@ -39,15 +39,18 @@ bool sched_wake(struct sched *s, struct sched_entity *e, uint64_t now)
         e->wake_pending = true;
         fresh_deadline(e, now);
         replenish(e, now);
-        /* Placement: back to its home CPU, unless the home is overloaded. */
-        if (e->home >= 0 && e->home != (int)e->cpu && sched_cpu_valid(s, (unsigned)e->home) &&
-            sched_allowed(e, (unsigned)e->home) && s->rq[e->home].nr_members < SCHED_RQ_CAPACITY &&
+        /* Placement: back to its home CPU, unless the home is overloaded. (With one CPU, the
+         * entity is home.) */
+        if (SCHED_MAX_CPUS > 1 && e->home >= 0 && e->home != (int)e->cpu &&
+            sched_cpu_valid(s, (unsigned)e->home) && sched_allowed(e, (unsigned)e->home) &&
+            s->rq[e->home].nr_members < SCHED_RQ_CAPACITY &&
             sched_load(s, (unsigned)e->home) <= sched_load(s, e->cpu) + s->params.home_slack) {
                 sched_move(s, e, (unsigned)e->home);
         }
         /* Push: rather than queue behind work, go to an idle CPU it may use (from its home
          * only when the home is overloaded). With one CPU online there is none to look for. */
-        if (s->params.wake_balance && s->nr_online > 1 && sched_load(s, e->cpu) != 0) {
+        if (SCHED_MAX_CPUS > 1 && s->params.wake_balance && s->nr_online > 1 &&
+            sched_load(s, e->cpu) != 0) {
                 int idle = sched_find_home(s, e, (int)e->cpu);
 
                 if (idle >= 0 && sched_load(s, (unsigned)idle) == 0 &&
