@@ -24,6 +24,9 @@ unsigned boot_smp_start(void)
 {
         unsigned online = 1;
 
+        if (RVM_MAX_CPUS == 1) {
+                return online; /* a profile of one CPU starts no other (the Seed) */
+        }
         for (unsigned i = 1; i < boot_state.cpu_count; i++) {
                 struct boot_cpu *c = &boot_state.cpu[i];
                 c->state = BOOT_CPU_STARTING;

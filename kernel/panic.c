@@ -153,7 +153,7 @@ static void panic_enter(void)
         }
         arch_irqs_off();
         struct percpu *me = this_cpu();
-        for (unsigned i = 0; me != NULL && i < percpu_count; i++) {
+        for (unsigned i = 0; RVM_MAX_CPUS > 1 && me != NULL && i < percpu_count; i++) {
                 if (&percpu[i] != me && percpu[i].state == CPU_ONLINE) {
                         hal_gic_send_sgi(PANIC_SGI_STOP, percpu[i].mpidr);
                 }

@@ -82,7 +82,7 @@ static void entity_woken(struct sched_entity *e, uint64_t now)
         if (!sched_wake(&run_sched, e, now)) {
                 return;
         }
-        if (e->cpu == this_cpu()->index) {
+        if (RVM_MAX_CPUS == 1 || e->cpu == this_cpu()->index) {
                 this_cpu()->need_resched = true;
         } else if (e->cpu < percpu_count) {
                 hal_gic_send_sgi(SGI_RESCHED, percpu[e->cpu].mpidr);
@@ -132,7 +132,8 @@ void run_partition_changed(struct partition *p)
 
 void run_kick_cpu(int cpu)
 {
-        if (cpu >= 0 && (unsigned)cpu != this_cpu()->index && (unsigned)cpu < percpu_count) {
+        if (RVM_MAX_CPUS > 1 && cpu >= 0 && (unsigned)cpu != this_cpu()->index &&
+            (unsigned)cpu < percpu_count) {
                 hal_gic_send_sgi(SGI_RESCHED, percpu[cpu].mpidr);
         }
 }
