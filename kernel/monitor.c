@@ -84,6 +84,7 @@ static int cmd_help(int argc, char **argv)
                 help_line(next);
                 prev = next;
         }
+        monitor_absent_help();
         return 0;
 }
 MONITOR_CMD(help, "help", "", "list the commands", cmd_help);
@@ -117,6 +118,9 @@ int monitor_exec(char *text)
         }
         const struct monitor_cmd *cmd = find(argv[0]);
         if (cmd == NULL) {
+                if (monitor_absent(argv[0])) {
+                        return 1; /* a command of a feature left out of this profile */
+                }
                 con_printf("error: unknown command '%s'; type 'help' for the list\n", argv[0]);
                 return -1;
         }

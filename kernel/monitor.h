@@ -31,6 +31,12 @@ struct monitor_cmd {
         static const struct monitor_cmd monitor_cmd_##id \
             __attribute__((used, section("rvm_cmds"), aligned(8))) = {name_, args_, help_, fn_}
 
+/* A command of a feature this profile is built without (kernel/absent_cmds.c): refused,
+ * saying why (witnessed if it would have acted), and true; false for any other name. */
+bool monitor_absent(const char *name);
+/* `help`'s last line: the commands not in this profile (nothing when there are none). */
+void monitor_absent_help(void);
+
 /* Feed one input byte; runs a command when a line ends. */
 void monitor_input(int byte);
 /* Print the first prompt. */

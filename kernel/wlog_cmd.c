@@ -154,4 +154,8 @@ static int cmd_witness(int argc, char **argv)
         con_printf("witness: unknown subcommand '%s' (tail [N], verify, stats)\n", sub);
         return -1;
 }
+#ifdef RVM_WITH_INSPECT
 MONITOR_CMD(witness, "witness", "tail [N]|verify|stats", "inspect the witness log", cmd_witness);
+#else
+MONITOR_CMD(witness, "witness", "tail [N]|stats", "inspect the witness log", cmd_witness);
+#endif
