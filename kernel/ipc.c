@@ -121,6 +121,16 @@ int32_t ipc_hc_wait(struct gate_ctx *ctx)
         return GATE_OK;
 }
 
+/* A request and the wait for its answer in one trap: the doorbell (as EDGE_NOTIFY), then,
+ * if it rang, the wait (as EDGE_WAIT). The peer it woke usually runs next, in the caller's
+ * place. */
+int32_t ipc_hc_notify_wait(struct gate_ctx *ctx)
+{
+        int32_t st = ipc_hc_notify(ctx);
+
+        return st == GATE_OK ? ipc_hc_wait(ctx) : st;
+}
+
 void ipc_epoch(void)
 {
         struct edge_summary s;

@@ -41,5 +41,6 @@ enum vdev_result ipc_doorbell_abort(struct partition *p, struct arch_regs *regs,
 /* Gate handlers (kernel/hvc.c table). */
 int32_t ipc_hc_notify(struct gate_ctx *ctx);
 int32_t ipc_hc_wait(struct gate_ctx *ctx);
+int32_t ipc_hc_notify_wait(struct gate_ctx *ctx);
 
 #endif

@@ -263,6 +263,37 @@ static void test_edge_notify_counts_wakes_and_raises_the_doorbell(void **state)
         assert_int_equal(fake_kernel.blocked, 1);
 }
 
+/* EDGE_NOTIFY_WAIT is the doorbell, then the wait: the caller's message wakes the waiting
+ * peer, and the caller blocks until the peer answers; the answer wakes it in turn. */
+static void test_edge_notify_wait_rings_then_waits_for_the_answer(void **state)
+{
+        (void)state;
+        assert_int_equal(hvc(2, RVM_HC_EDGE_WAIT, edge_h[2], 0, 0, 0, 0), 0);
+        assert_int_equal(fake_kernel.blocked, 1);
+        /* 1 sends one message and calls: 2 wakes, 1 blocks on its empty incoming ring. */
+        ring_head(0)[0] = 1;
+        assert_int_equal(hvc(1, RVM_HC_EDGE_NOTIFY_WAIT, edge_h[1], 0, 0, 0, 0), 0);
+        assert_int_equal(fake_kernel.woken, 1);
+        assert_int_equal(fake_kernel.blocked, 2);
+        assert_int_equal(part[2]->vcpus[0].state, VCPU_RUNNABLE);
+        assert_int_equal(part[1]->vcpus[0].state, VCPU_BLOCKED);
+        assert_int_equal(edge_get(0)->msgs[0], 1);
+        assert_int_equal(edge_get(0)->notifies[0], 1);
+        /* 2 reads it (acks 1), answers and calls: 1 wakes, 2 blocks in its turn. */
+        ring_head(1)[1] = 1;
+        ring_head(1)[0] = 1;
+        assert_int_equal(hvc(2, RVM_HC_EDGE_NOTIFY_WAIT, edge_h[2], 0, 0, 0, 0), 0);
+        assert_int_equal(fake_kernel.woken, 2);
+        assert_int_equal(fake_kernel.blocked, 3);
+        assert_int_equal(part[1]->vcpus[0].state, VCPU_RUNNABLE);
+        assert_int_equal(part[2]->vcpus[0].state, VCPU_BLOCKED);
+        assert_int_equal(edge_get(0)->msgs[1], 1);
+        /* An answer already there: the call rings and returns without blocking. */
+        ring_head(1)[0] = 2;
+        assert_int_equal(hvc(1, RVM_HC_EDGE_NOTIFY_WAIT, edge_h[1], 0, 0, 0, 0), 0);
+        assert_int_equal(fake_kernel.blocked, 3);
+}
+
 /* Ring indices are free-running 32-bit counters: across their wrap at 2^32 no message lands
  * on an unread one and none is lost or reordered (the slot count is a power of two). */
 static void test_edge_ring_indices_wrap_without_aliasing(void **state)
@@ -394,8 +425,19 @@ static void test_edge_calls_on_someone_elses_edge_are_refused(void **state)
         assert_true(hvc(3, RVM_HC_EDGE_NOTIFY, edge_h[1], 0, 0, 0, 0) < 0);
         assert_true(hvc(3, RVM_HC_EDGE_WAIT, edge_h[1], 0, 0, 0, 0) < 0);
         assert_true(hvc(1, RVM_HC_EDGE_NOTIFY, mem_h[1], 0, 0, 0, 0) < 0); /* wrong type */
+        assert_true(hvc(3, RVM_HC_EDGE_NOTIFY_WAIT, edge_h[1], 0, 0, 0, 0) < 0);
+        assert_true(hvc(1, RVM_HC_EDGE_NOTIFY_WAIT, mem_h[1], 0, 0, 0, 0) < 0);
+        /* EDGE_NOTIFY_WAIT needs both rights: a handle to edge 0 that may only ring (a root
+         * capability of its own, minted write-only to 1) is refused it. */
+        cap_obj_t obj;
+        cap_handle_t ring_only = 0;
+        assert_int_equal(cap_object_create(CAP_T_COMM_EDGE, 1, 1, 0, &obj), CAP_OK);
+        assert_int_equal(cap_mint_root(obj, 1, CAP_R_WRITE, &ring_only), CAP_OK);
+        assert_true(hvc(1, RVM_HC_EDGE_NOTIFY_WAIT, ring_only, 0, 0, 0, 0) < 0);
+        assert_int_not_equal(part[1]->vcpus[0].state, VCPU_BLOCKED);
         assert_int_equal(edge_get(0)->notifies[0] + edge_get(0)->notifies[1], 0);
         assert_int_equal(fake_kernel.virqs, 0);
+        assert_int_equal(hvc(1, RVM_HC_EDGE_NOTIFY, ring_only, 0, 0, 0, 0), 0); /* it may ring */
 }
 
 /* ---- the doorbell page: a CommEdge without hypercalls (kernel/ipc.c, partition/edge.c) ---- */
@@ -627,6 +669,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_console_write_never_reads_a_leased_device, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_edge_notify_counts_wakes_and_raises_the_doorbell,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_edge_notify_wait_rings_then_waits_for_the_answer,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_edge_ring_indices_wrap_without_aliasing, setup,
                                             teardown),

@@ -48,6 +48,8 @@
       WK_COMM_SEND, GATE_F_SELF_WITNESS, ipc_hc_notify)                                                           \
     X(0x011, EDGE_WAIT, "edge_wait", CAP_T_COMM_EDGE, CAP_R_READ, PROOF_TIER_P1, 0, 0,           \
       WK_COMM_SEND, GATE_F_SELF_WITNESS, ipc_hc_wait)                                           \
+    X(0x012, EDGE_NOTIFY_WAIT, "edge_notify_wait", CAP_T_COMM_EDGE, CAP_R_WRITE | CAP_R_READ,    \
+      PROOF_TIER_P1, 0, 0, WK_COMM_SEND, GATE_F_SELF_WITNESS, ipc_hc_notify_wait)               \
     X(0x020, MEM_OFFER, "mem_offer", CAP_T_MEMORY, CAP_R_GRANT, PROOF_TIER_P1, 0, 0,             \
       WK_COMM_LEND, 0, share_hc_offer)                                                          \
     X(0x021, MEM_RETRIEVE, "mem_retrieve", CAP_T_MEMORY, CAP_R_READ, PROOF_TIER_P1, 0, 0,        \

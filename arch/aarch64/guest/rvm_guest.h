@@ -329,6 +329,13 @@ static inline int64_t rvm_wait(struct rvm_edge *e)
         return rvm_call(RVM_HC_EDGE_WAIT, e->handle, 0, 0).status;
 }
 
+/* rvm_notify, then rvm_wait, in one call: a request and the wait for its answer (the peer
+ * it wakes usually runs next, in the caller's place). The handle needs both rights. */
+static inline int64_t rvm_notify_wait(struct rvm_edge *e)
+{
+        return rvm_call(RVM_HC_EDGE_NOTIFY_WAIT, e->handle, 0, 0).status;
+}
+
 /*
  * Memory regions (docs/ABI.md): zero-copy share, lend or donate of pages of the caller's RAM
  * to one peer. The offer is a capability: the peer gets a handle to retrieve (map the pages
