@@ -27,6 +27,34 @@ enum sched_err sched_block(struct sched *s, struct sched_entity *e, uint64_t now
         return SCHED_OK;
 }
 
+/*
+ * Does e, just woken onto rq, take the CPU from the entity running there? sched_choose's
+ * answer over the two of them (choose() would weigh every runnable entity, but the others
+ * were there before: whether one of them beats the running one was settled when it woke,
+ * and by the tick). A wake-up is the IPC hot path: this is its whole decision.
+ */
+static bool wake_preempts(struct sched *s, struct sched_rq *rq, struct sched_entity *e,
+                          uint64_t now)
+{
+        struct sched_entity *cur = rq->current;
+        unsigned cpu = e->cpu;
+
+        if (cur == NULL || cur == e || !sched_allowed(cur, cpu)) {
+                return cur != e; /* an idle CPU picks; a running one away from its CPU moves */
+        }
+        if (!sched_allowed(e, cpu)) {
+                return false;
+        }
+        replenish(e, now);
+        replenish(cur, now);
+        if (!sched_better(s, e, cur)) {
+                return false;
+        }
+        /* Flow does not preempt Flow in the middle of a slice (choose()). */
+        return rq->need_resched || cur->mode != SCHED_MODE_FLOW ||
+               sched_class_of(e) != SCHED_CLASS_FLOW;
+}
+
 bool sched_wake(struct sched *s, struct sched_entity *e, uint64_t now)
 {
         struct sched_rq *rq;
@@ -61,7 +89,7 @@ bool sched_wake(struct sched *s, struct sched_entity *e, uint64_t now)
         rq = &s->rq[e->cpu];
         e->state = SCHED_RUNNABLE;
         rq_enqueue(rq, e);
-        return sched_choose(s, rq, e->cpu, now) != rq->current;
+        return wake_preempts(s, rq, e, now);
 }
 
 enum sched_err sched_set_pressure(struct sched *s, struct sched_entity *e, uint32_t pressure_bp)
