@@ -50,7 +50,8 @@ static bool listed(const char *list, const char *name)
 {
         size_t n = strlen(name);
 
-        for (const char *w = list; n != 0 && *w != '\0'; w = strchr(w, ' ') + 1) {
+        for (const char *w = list; n != 0 && w != NULL; w = strchr(w, ' ')) {
+                w += *w == ' ';
                 if (strncmp(w, name, n) == 0 && w[n] == ' ') {
                         return true;
                 }
