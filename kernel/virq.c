@@ -211,6 +211,17 @@ void virq_raise(struct vcpu *v, uint32_t vintid)
                 __atomic_or_fetch(&v->virq_pending, 1ULL << vintid, __ATOMIC_RELEASE);
         } else if (vintid >= RVM_VIRQ_DOORBELL_BASE && vintid < RVM_VIRQ_DOORBELL_BASE + 16) {
                 uint64_t bit = 1ULL << (vintid - RVM_VIRQ_DOORBELL_BASE);
+                /*
+                 * Not running (run_lock held: its saved interface is what it left), and that
+                 * already holds this doorbell pending: the guest has not taken the last ring,
+                 * and another makes no difference (an edge interrupt pends once). Nothing to
+                 * deliver, so its next entry skips virq_sync.
+                 */
+                if (__atomic_load_n(&v->cpu, __ATOMIC_RELAXED) < 0 &&
+                    arch_vgic_saved_pending(&v->vgic, vintid)) {
+                        wfi_wake(v);
+                        return;
+                }
                 __atomic_or_fetch(&v->doorbell_pending, bit, __ATOMIC_RELEASE);
                 wfi_wake(v);
                 if ((__atomic_load_n(&v->doorbell_queued, __ATOMIC_ACQUIRE) & bit) != 0) {

@@ -19,7 +19,8 @@ void virq_cpu_online(void);
 /*
  * Raise virtual interrupt vintid (0..63, or RVM_VIRQ_DOORBELL_BASE + n for the doorbell of
  * edge n < 16) for v: it enters a list register the next time v is entered (a CPU running
- * v is made to trap for it; a vCPU asleep in WFI wakes).
+ * v is made to trap for it; a vCPU asleep in WFI wakes). A doorbell is raised with run_lock
+ * held.
  */
 void virq_raise(struct vcpu *v, uint32_t vintid);
 /*

@@ -272,6 +272,8 @@ struct arch_vgic {
 unsigned arch_vgic_cpu_init(void);
 void arch_vgic_save(struct arch_vgic *g); /* and clear the hardware's list registers */
 void arch_vgic_load(const struct arch_vgic *g);
+/* Does saved state g hold vintid pending (not active) in a list register? */
+bool arch_vgic_saved_pending(const struct arch_vgic *g, uint32_t vintid);
 /*
  * The live interface on this CPU (the running vCPU's). Make vintid pending at priority prio
  * (kept if it is already in a list register): true if it is (it was already, or a free list

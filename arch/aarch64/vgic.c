@@ -130,6 +130,16 @@ bool arch_vgic_live_add(uint32_t vintid, uint8_t prio)
         return true;
 }
 
+bool arch_vgic_saved_pending(const struct arch_vgic *g, uint32_t vintid)
+{
+        for (unsigned i = 0, u = g->used; u != 0; i++, u >>= 1) {
+                if ((u & 1) != 0 && (g->lr[i] & LR_VINTID) == vintid) {
+                        return (g->lr[i] & LR_STATE) == LR_PENDING;
+                }
+        }
+        return false;
+}
+
 bool arch_vgic_live_holds(uint32_t vintid)
 {
         for (unsigned i = 0, u = lr_used(); u != 0; i++, u >>= 1) {
