@@ -481,7 +481,7 @@ UT_EXTRA_cold := $(HOST_MBEDTLS_SAN)
 UT_mmio    := arch/aarch64/mmio.c
 UT_s2_table := arch/aarch64/s2_table.c
 UT_fmt     := kernel/fmt.c
-UT_monitor := kernel/monitor.c kernel/console.c kernel/fmt.c $(FAKE_SRCS)
+UT_monitor := kernel/monitor.c kernel/absent_cmds.c kernel/console.c kernel/fmt.c $(FAKE_SRCS)
 UT_board   := hal/board.c
 UT_EXTRA_board := $(HOST_LIBFDT_SAN)
 WITNESS_SRCS := $(wildcard witness/*.c)
@@ -710,7 +710,7 @@ $(HOST_OUT)/fuzz/hvc_fuzz: tests/fuzz/hvc_fuzz.c $(call fuzz_srcs,$(UT_hvc)) $(w
 		$(FUZZ_CC) -I$(TP)/libfdt -w -Wno-error -c $$f -o $@.tp/$$(basename $$f .c).o || exit 1; done
 	$(Q)$(FUZZ_CC) -I$(TP)/libfdt -o $@ tests/fuzz/hvc_fuzz.c $(call fuzz_srcs,$(UT_hvc)) $@.tp/*.o
 # The monitor's line discipline and the commands' argument parsing, over the same machine.
-MONITOR_FUZZ_SRCS := kernel/monitor.c kernel/leases.c kernel/part_cmds.c $(UT_hvc)
+MONITOR_FUZZ_SRCS := kernel/monitor.c kernel/absent_cmds.c kernel/leases.c kernel/part_cmds.c $(UT_hvc)
 $(HOST_OUT)/fuzz/monitor_fuzz: tests/fuzz/monitor_fuzz.c $(call fuzz_srcs,$(MONITOR_FUZZ_SRCS)) \
 		$(HOST_OUT)/fuzz/hvc_fuzz $(wildcard kernel/*.h partition/*.h tests/fake/*.h)
 	$(Q)$(FUZZ_CC) -I$(TP)/libfdt -o $@ tests/fuzz/monitor_fuzz.c $(call fuzz_srcs,$(MONITOR_FUZZ_SRCS)) \
