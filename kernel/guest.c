@@ -180,7 +180,10 @@ void guest_hvc(struct arch_regs *regs, struct vcpu *v, const struct gate_entry *
         /* The gate reads and writes the argument registers in the frame itself. */
         gate_dispatch_entry(&(struct gate_call){.caller = v->part->id, .x = regs->x}, e);
         run_lock_give();
-        run_reload(this_cpu()); /* after a PSCI SYSTEM_RESET */
+        struct percpu *c = this_cpu();
+        if (c->reload != NULL) {
+                run_reload(c); /* after a PSCI SYSTEM_RESET */
+        }
 }
 
 void guest_smc(struct arch_regs *regs, struct vcpu *v)

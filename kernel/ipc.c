@@ -36,11 +36,7 @@ static uint32_t edge_of(const struct gate_ctx *ctx)
  * waiting vCPU or agent woken. */
 static void rung(uint32_t caller, const struct edge_doorbell *d)
 {
-        const struct edge *ed = edge_get(d->edge);
-
-        if (ed != NULL) { /* remote traffic (make bench): sender's CPU vs receiver's */
-                cohere_count_send(caller, ed->end[ed->end[0] == caller], d->messages);
-        }
+        cohere_count_send(caller, d->peer, d->messages); /* remote traffic (make bench) */
         if (d->irq_vcpu != NULL) {
                 virq_raise(d->irq_vcpu, d->vintid);
         }
@@ -190,8 +186,9 @@ static int cmd_edges(int argc, char **argv)
                         char from[8], to[8];
                         con_printf("%-5u %-4s -> %-4s %-10llu %-11llu %llu\n", e->id,
                                    end_name(e->end[d], from), end_name(e->end[1 - d], to),
-                                   (unsigned long long)e->msgs[d], (unsigned long long)e->bytes[d],
-                                   (unsigned long long)e->notifies[d]);
+                                   (unsigned long long)e->side[d].msgs,
+                                   (unsigned long long)e->side[d].bytes,
+                                   (unsigned long long)e->side[d].notifies);
                 }
         }
         run_lock_give();

@@ -153,7 +153,7 @@ void run_vcpu_changed(struct vcpu *v)
 void run_vcpu_blocked(struct vcpu *v)
 {
         if (run_se_attached[v->part->id][v->index]) {
-                sched_block(&run_sched, &run_se[v->part->id][v->index], hal_time_ns());
+                sched_block(&run_sched, &run_se[v->part->id][v->index], arch_time_ns_inline());
         }
         this_cpu()->need_resched = true;
 }
@@ -165,7 +165,7 @@ void run_vcpu_woken(struct vcpu *v)
         if (!run_se_attached[v->part->id][v->index] || e->state != SCHED_BLOCKED) {
                 return;
         }
-        entity_woken(e, hal_time_ns());
+        entity_woken(e, arch_time_ns_inline()); /* the IPC path: the clock read inline */
 }
 
 static void resched_sgi(unsigned intid, void *ctx)

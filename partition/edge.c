@@ -50,8 +50,8 @@ void edge_start_indices(uint32_t id, uint32_t index)
         for (unsigned d = 0; d < 2; d++) {
                 page(&edges[id], d)->head = index;
                 page(&edges[id], d)->ack = index;
-                edges[id].seen_head[d] = index;
-                edges[id].seen_ack[d] = index;
+                edges[id].side[d].seen_head = index;
+                edges[id].side[d].seen_ack = index;
         }
 }
 
@@ -162,10 +162,12 @@ enum part_err edge_notify(uint32_t id, uint32_t caller, struct edge_doorbell *ou
         struct edge *e;
         int me = end_of(id, caller, &e);
 
-        memset(out, 0, sizeof(*out));
+        *out = (struct edge_doorbell){0};
         if (me < 0) {
                 return PART_E_INVALID;
         }
+        unsigned peer = 1u - (unsigned)me;
+        struct edge_side *s = &e->side[me];
         /*
          * Messages the caller added to its outgoing ring since its last notify, as far as RVM
          * can verify: not more than the peer has read since (its ack, in a page only the peer
@@ -174,40 +176,41 @@ enum part_err edge_notify(uint32_t id, uint32_t caller, struct edge_doorbell *ou
          * claims more (or runs backwards) counts no more than the peer's reading vouches for.
          */
         uint32_t head = __atomic_load_n(&page(e, (unsigned)me)->head, __ATOMIC_ACQUIRE);
-        uint32_t ack = __atomic_load_n(&page(e, (unsigned)(1 - me))->ack, __ATOMIC_ACQUIRE);
-        uint32_t claimed = head - e->seen_head[me];
-        uint32_t bound = (ack - e->seen_ack[me]) + EDGE_RING_SLOTS;
+        uint32_t ack = __atomic_load_n(&page(e, peer)->ack, __ATOMIC_ACQUIRE);
+        uint32_t claimed = head - s->seen_head;
+        uint32_t bound = (ack - s->seen_ack) + EDGE_RING_SLOTS;
         uint32_t n = claimed <= bound ? claimed : bound;
-        if (e->epoch_notifies[me] == 0) {
-                e->epoch_first[me] = e->seen_head[me];
+        if (s->epoch_notifies == 0) {
+                s->epoch_first = s->seen_head;
         }
-        e->seen_head[me] = head;
-        e->seen_ack[me] = ack;
-        e->msgs[me] += n;
-        e->bytes[me] += (uint64_t)n * EDGE_MSG_BYTES;
-        e->notifies[me]++;
-        e->epoch_msgs[me] += n;
-        e->epoch_notifies[me]++;
-        e->epoch_last[me] = head;
+        s->seen_head = head;
+        s->seen_ack = ack;
+        s->msgs += n;
+        s->bytes += (uint64_t)n * EDGE_MSG_BYTES;
+        s->notifies++;
+        s->epoch_msgs += n;
+        s->epoch_notifies++;
+        s->epoch_last = head;
         out->edge = e->id;
+        out->peer = e->end[peer];
         out->messages = n;
-        int peer = 1 - me;
+        struct edge_side *ps = &e->side[peer];
         struct partition *pp = part_get(e->end[peer]);
         if (pp != NULL && pp->cfg->kind == PART_KIND_GUEST && !has_gicv3(pp)) {
                 /* The doorbell interrupt goes to the peer's boot vCPU. */
                 out->irq_vcpu = &pp->vcpus[0];
                 out->vintid = EDGE_VIRQ_BASE + e->id;
         }
-        struct vcpu *w = e->waiter[peer];
+        struct vcpu *w = ps->waiter;
         if (w != NULL) {
-                e->waiter[peer] = NULL;
+                ps->waiter = NULL;
                 if (w->state == VCPU_BLOCKED) {
                         w->state = VCPU_RUNNABLE;
                         out->woken = w;
                 }
         }
-        if (e->agent_waiting[peer]) {
-                e->agent_waiting[peer] = false;
+        if (ps->agent_waiting) {
+                ps->agent_waiting = false;
                 if (pp == NULL) {
                         out->agent_woken = e->end[peer];
                 }
@@ -217,18 +220,18 @@ enum part_err edge_notify(uint32_t id, uint32_t caller, struct edge_doorbell *ou
 
 bool edge_take_summary(uint32_t id, unsigned dir, struct edge_summary *out)
 {
-        if (id >= edges_used || dir > 1 || edges[id].epoch_notifies[dir] == 0) {
+        if (id >= edges_used || dir > 1 || edges[id].side[dir].epoch_notifies == 0) {
                 return false;
         }
         struct edge *e = &edges[id];
         *out = (struct edge_summary){.edge = id,
                                      .sender = e->end[dir],
-                                     .messages = e->epoch_msgs[dir],
-                                     .notifies = e->epoch_notifies[dir],
-                                     .first = e->epoch_first[dir],
-                                     .last = e->epoch_last[dir]};
-        e->epoch_msgs[dir] = 0;
-        e->epoch_notifies[dir] = 0;
+                                     .messages = e->side[dir].epoch_msgs,
+                                     .notifies = e->side[dir].epoch_notifies,
+                                     .first = e->side[dir].epoch_first,
+                                     .last = e->side[dir].epoch_last};
+        e->side[dir].epoch_msgs = 0;
+        e->side[dir].epoch_notifies = 0;
         return true;
 }
 
@@ -306,10 +309,11 @@ enum part_err edge_wait(uint32_t id, uint32_t caller, struct vcpu *v, bool *bloc
         if (in_head != page(e, (unsigned)me)->ack) {
                 return PART_OK; /* something to read already */
         }
-        if (e->waiter[me] != NULL && e->waiter[me] != v && e->waiter[me]->state == VCPU_BLOCKED) {
+        struct vcpu *w = e->side[me].waiter;
+        if (w != NULL && w != v && w->state == VCPU_BLOCKED) {
                 return PART_E_BUSY; /* another vCPU of the partition waits on this end */
         }
-        e->waiter[me] = v;
+        e->side[me].waiter = v;
         v->state = VCPU_BLOCKED; /* x0 = 0 when it runs again */
         *blocked = true;
         return PART_OK;
@@ -352,7 +356,7 @@ enum part_err edge_take(uint32_t id, uint32_t caller, uint8_t msg[EDGE_MSG_BYTES
         volatile struct page_hdr *mine = page(e, (unsigned)me);
         uint32_t tail = mine->ack;
         if (__atomic_load_n(&page(e, dir)->head, __ATOMIC_ACQUIRE) == tail) {
-                e->agent_waiting[me] = wait;
+                e->side[me].agent_waiting = wait;
                 return PART_OK;
         }
         memcpy(msg, ring_slot(e, dir, tail), EDGE_MSG_BYTES);
@@ -366,11 +370,11 @@ void edge_state_save(uint32_t id, struct edge_state *st, uint8_t rings[2][4096])
         const struct edge *e = &edges[id];
 
         for (unsigned d = 0; d < 2; d++) {
-                st->seen_head[d] = e->seen_head[d];
-                st->seen_ack[d] = e->seen_ack[d];
-                st->msgs[d] = e->msgs[d];
-                st->bytes[d] = e->bytes[d];
-                st->notifies[d] = e->notifies[d];
+                st->seen_head[d] = e->side[d].seen_head;
+                st->seen_ack[d] = e->side[d].seen_ack;
+                st->msgs[d] = e->side[d].msgs;
+                st->bytes[d] = e->side[d].bytes;
+                st->notifies[d] = e->side[d].notifies;
                 memcpy(rings[d], mem_ptr(e->ring_pa[d]), PAGE);
         }
 }
@@ -381,14 +385,14 @@ void edge_state_restore(uint32_t id, uint32_t part, const struct edge_state *st,
         struct edge *e = &edges[id];
 
         for (unsigned d = 0; d < 2; d++) {
-                e->seen_head[d] = st->seen_head[d];
-                e->seen_ack[d] = st->seen_ack[d];
-                e->msgs[d] = st->msgs[d];
-                e->bytes[d] = st->bytes[d];
-                e->notifies[d] = st->notifies[d];
+                e->side[d].seen_head = st->seen_head[d];
+                e->side[d].seen_ack = st->seen_ack[d];
+                e->side[d].msgs = st->msgs[d];
+                e->side[d].bytes = st->bytes[d];
+                e->side[d].notifies = st->notifies[d];
                 memcpy(mem_ptr(e->ring_pa[d]), rings[d], PAGE);
-                if (e->waiter[d] != NULL && e->waiter[d]->part->id == part) {
-                        e->waiter[d] = NULL;
+                if (e->side[d].waiter != NULL && e->side[d].waiter->part->id == part) {
+                        e->side[d].waiter = NULL;
                 }
         }
 }

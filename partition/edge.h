@@ -91,23 +91,30 @@ static inline bool edge_db_hit(const struct partition *p, uint64_t ipa)
         return p->edge_ipa != 0 && ipa - edge_db_ipa(p) < EDGE_DB_SIZE;
 }
 
+/* What RVM keeps for end d of an edge: the counts of ring d, which end d writes, and
+ * whether end d waits. One struct per end, so a doorbell's bookkeeping is one base pointer. */
+struct edge_side {
+        uint32_t seen_head; /* ring d's head at end d's last notify */
+        uint32_t seen_ack;  /* the other end's ack of ring d at that notify */
+        uint64_t msgs, bytes, notifies;
+        /* This epoch's doorbells, for its summary record (DC-10). */
+        uint32_t epoch_msgs, epoch_notifies;
+        uint32_t epoch_first, epoch_last; /* ring indices: first and past the last */
+        struct vcpu *waiter;              /* end d's vCPU blocked in wait, or NULL */
+        bool agent_waiting;               /* end d is an agent waiting in rvm.recv */
+};
+
 struct edge {
         uint32_t id;
-        uint32_t end[2];       /* principals: end[0] writes ring 0, end[1] ring 1 */
-        pa_t ring_pa[2];       /* ring i: written by end[i] */
-        uint32_t seen_head[2]; /* ring heads at the last notify, per direction */
-        uint32_t seen_ack[2];  /* the reader's ack of ring i at that notify */
-        uint64_t msgs[2], bytes[2], notifies[2];
-        /* This epoch's doorbells per direction, for its summary record (DC-10). */
-        uint32_t epoch_msgs[2], epoch_notifies[2];
-        uint32_t epoch_first[2], epoch_last[2]; /* ring indices: first and past the last */
-        struct vcpu *waiter[2];                 /* the vCPU blocked in wait on end i, or NULL */
-        bool agent_waiting[2];                  /* end i is an agent waiting in rvm.recv */
+        uint32_t end[2]; /* principals: end[0] writes ring 0, end[1] ring 1 */
+        pa_t ring_pa[2]; /* ring i: written by end[i] */
+        struct edge_side side[2];
 };
 
 /* What a doorbell did, for the kernel to carry out and witness. */
 struct edge_doorbell {
         uint32_t edge;
+        uint32_t peer;         /* the other end's principal */
         uint32_t messages;     /* added to the caller's ring since its last doorbell */
         struct vcpu *irq_vcpu; /* raise vintid here (a guest peer's boot vCPU), or NULL */
         uint32_t vintid;

@@ -257,7 +257,7 @@ static void test_edge_notify_counts_wakes_and_raises_the_doorbell(void **state)
         assert_int_equal(part[2]->vcpus[0].state, VCPU_RUNNABLE);
         assert_ptr_equal(fake_kernel.last_virq_vcpu, &part[2]->vcpus[0]);
         assert_int_equal(fake_kernel.last_virq, EDGE_VIRQ_BASE + 0);
-        assert_int_equal(edge_get(0)->msgs[0], 3);
+        assert_int_equal(edge_get(0)->side[0].msgs, 3);
         /* Waiting again finds messages: no block. */
         assert_int_equal(hvc(2, RVM_HC_EDGE_WAIT, edge_h[2], 0, 0, 0, 0), 0);
         assert_int_equal(fake_kernel.blocked, 1);
@@ -277,8 +277,8 @@ static void test_edge_notify_wait_rings_then_waits_for_the_answer(void **state)
         assert_int_equal(fake_kernel.blocked, 2);
         assert_int_equal(part[2]->vcpus[0].state, VCPU_RUNNABLE);
         assert_int_equal(part[1]->vcpus[0].state, VCPU_BLOCKED);
-        assert_int_equal(edge_get(0)->msgs[0], 1);
-        assert_int_equal(edge_get(0)->notifies[0], 1);
+        assert_int_equal(edge_get(0)->side[0].msgs, 1);
+        assert_int_equal(edge_get(0)->side[0].notifies, 1);
         /* 2 reads it (acks 1), answers and calls: 1 wakes, 2 blocks in its turn. */
         ring_head(1)[1] = 1;
         ring_head(1)[0] = 1;
@@ -287,7 +287,7 @@ static void test_edge_notify_wait_rings_then_waits_for_the_answer(void **state)
         assert_int_equal(fake_kernel.blocked, 3);
         assert_int_equal(part[1]->vcpus[0].state, VCPU_RUNNABLE);
         assert_int_equal(part[2]->vcpus[0].state, VCPU_BLOCKED);
-        assert_int_equal(edge_get(0)->msgs[1], 1);
+        assert_int_equal(edge_get(0)->side[1].msgs, 1);
         /* An answer already there: the call rings and returns without blocking. */
         ring_head(1)[0] = 2;
         assert_int_equal(hvc(1, RVM_HC_EDGE_NOTIFY_WAIT, edge_h[1], 0, 0, 0, 0), 0);
@@ -410,12 +410,12 @@ static void test_edge_counts_are_rvms_and_pages_are_each_ends_own(void **state)
         assert_int_equal(fake_s2_prot(part[2]->s2_root, part[2]->edge_ipa + 0x1000), ARCH_S2_WRITE);
         ring_head(0)[0] = 1000000;
         assert_int_equal(hvc(1, RVM_HC_EDGE_NOTIFY, edge_h[1], 0, 0, 0, 0), 0);
-        assert_int_equal(edge_get(0)->msgs[0], EDGE_RING_SLOTS);
+        assert_int_equal(edge_get(0)->side[0].msgs, EDGE_RING_SLOTS);
         /* The reader acks 100 (in its own page): the next claim is bounded by that. */
         ring_head(1)[1] = 100;
         ring_head(0)[0] = 2000000;
         assert_int_equal(hvc(1, RVM_HC_EDGE_NOTIFY, edge_h[1], 0, 0, 0, 0), 0);
-        assert_int_equal(edge_get(0)->msgs[0], EDGE_RING_SLOTS + 100 + EDGE_RING_SLOTS);
+        assert_int_equal(edge_get(0)->side[0].msgs, EDGE_RING_SLOTS + 100 + EDGE_RING_SLOTS);
 }
 
 static void test_edge_calls_on_someone_elses_edge_are_refused(void **state)
@@ -435,7 +435,7 @@ static void test_edge_calls_on_someone_elses_edge_are_refused(void **state)
         assert_int_equal(cap_mint_root(obj, 1, CAP_R_WRITE, &ring_only), CAP_OK);
         assert_true(hvc(1, RVM_HC_EDGE_NOTIFY_WAIT, ring_only, 0, 0, 0, 0) < 0);
         assert_int_not_equal(part[1]->vcpus[0].state, VCPU_BLOCKED);
-        assert_int_equal(edge_get(0)->notifies[0] + edge_get(0)->notifies[1], 0);
+        assert_int_equal(edge_get(0)->side[0].notifies + edge_get(0)->side[1].notifies, 0);
         assert_int_equal(fake_kernel.virqs, 0);
         assert_int_equal(hvc(1, RVM_HC_EDGE_NOTIFY, ring_only, 0, 0, 0, 0), 0); /* it may ring */
 }
@@ -491,8 +491,8 @@ static void test_edge_doorbell_page_rings_reads_and_refuses(void **state)
          * interrupt raised and its RING reads 2; 1's SPACE is 30 until 2 acks them. */
         ring_head(0)[0] = 2;
         assert_int_equal(db_access(1, ring0 + EDGE_DB_RING, 4, true, 1, false), 1); /* kept */
-        assert_int_equal(edge_get(0)->msgs[0], 2);
-        assert_int_equal(edge_get(0)->notifies[0], 1);
+        assert_int_equal(edge_get(0)->side[0].msgs, 2);
+        assert_int_equal(edge_get(0)->side[0].notifies, 1);
         assert_ptr_equal(fake_kernel.last_virq_vcpu, &part[2]->vcpus[0]);
         assert_int_equal(fake_kernel.last_virq, EDGE_VIRQ_BASE + 0);
         assert_int_equal(db_access(2, ring0 + EDGE_DB_RING, 4, false, 0, false), 2);
@@ -523,7 +523,7 @@ static void test_edge_doorbell_page_rings_reads_and_refuses(void **state)
         db_access(3, ring0 + EDGE_DB_RING, 4, true, 1, true);
         db_access(1, EDGE_DB_EDGES, 4, true, 1, true);
         db_access(1, ring0 + EDGE_DB_END, 4, true, 1, true);
-        assert_int_equal(edge_get(0)->notifies[0] + edge_get(0)->notifies[1], 1);
+        assert_int_equal(edge_get(0)->side[0].notifies + edge_get(0)->side[1].notifies, 1);
         assert_int_equal(fake_kernel.virqs, virqs);
 
         /* What the syndrome does not describe (ISV clear) is not emulated: the caller faults. */
