@@ -333,6 +333,13 @@ static inline struct sched_entity *choose(struct sched *s, struct sched_rq *rq, 
         enum sched_class best_class = SCHED_CLASS_THROTTLED;
         uint64_t best_key = 0;
 
+        /* One runnable entity, the running one or none running (a wait just blocked it: the
+         * IPC path): it is the choice if it may run here, whatever its class and key. */
+        if (rq->nr_runnable == 1 && (cur == NULL || cur == rq->runnable[0])) {
+                best = rq->runnable[0];
+                replenish(best, now);
+                return sched_allowed(best, cpu) ? best : NULL;
+        }
         /* The order of sched_better, with the best entity's class and key kept in registers:
          * this loop is the hot path of every tick, wake and pick. */
         for (unsigned i = 0; i < rq->nr_runnable; i++) {
