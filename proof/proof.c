@@ -7,37 +7,6 @@
 #include "cap/cap_node.h"
 #include "proof/proof.h"
 
-/* 1 when x != 0, without a branch (x is at most 32 bits wide). */
-static inline uint32_t nonzero32(uint32_t x)
-{
-        return (uint32_t)(((uint64_t)x + 0xFFFFFFFFull) >> 32);
-}
-
-enum cap_err proof_p1_view(const struct proof_p1_req *req, struct cap_view *out)
-{
-        struct cap_view v;
-        /* Handle structure, table, generation and epoch: these say nothing about rights. */
-        enum cap_err e = cap_resolve_view(req->caller, req->handle, req->allow_stale_epoch, &v);
-        if (e != CAP_OK) {
-                return e;
-        }
-        /* Type and rights are folded into masks and decided once at the end, so the work
-         * done does not depend on which rights the capability holds or lacks. */
-        uint32_t held = v.rights;
-        uint32_t want = req->rights;
-        uint32_t missing_all = nonzero32(want & ~held);
-        uint32_t missing_any = nonzero32(want) & (nonzero32(want & held) ^ 1u);
-        uint32_t any = (uint32_t)req->rights_any;
-        uint32_t rights_bad = (missing_all & (any ^ 1u)) | (missing_any & any);
-        uint32_t type_bad =
-            nonzero32((uint32_t)req->type) & nonzero32((uint32_t)req->type ^ (uint32_t)v.type);
-        if ((type_bad | rights_bad) != 0) {
-                return type_bad != 0 ? CAP_E_TYPE : CAP_E_RIGHTS;
-        }
-        *out = v;
-        return CAP_OK;
-}
-
 enum cap_err proof_p1(const struct proof_p1_req *req, uint16_t *node_out)
 {
         struct cap_view v;
