@@ -185,7 +185,8 @@ const struct sched *run_scheduler(void)
         return &run_sched;
 }
 
-/* pick, vcpu_put and vcpu_load are the world switch: inline in decide, one frame for all. */
+/* pick, vcpu_put and vcpu_load are the world switch: inline in decide, and decide in the
+ * trap's run_schedule_slow, one frame for all. */
 #define SWITCH_PATH static inline __attribute__((always_inline))
 
 /*
@@ -326,7 +327,7 @@ static void agents_turn(struct vcpu *v)
  * it is put away and the next one loaded), or NULL with *other set to what this CPU does
  * instead: a WASM partition whose agents get their turn here, at EL2, or NULL: idle.
  */
-static __attribute__((noinline)) struct vcpu *decide(struct percpu *c, struct vcpu **other)
+SWITCH_PATH struct vcpu *decide_inline(struct percpu *c, struct vcpu **other)
 {
         if (c->console_input) {
                 c->console_input = false;
@@ -360,6 +361,12 @@ static __attribute__((noinline)) struct vcpu *decide(struct percpu *c, struct vc
         run_lock_give();
         *other = next;
         return NULL;
+}
+
+/* decide, out of line for the idle loop (the trap's path has it inline, below). */
+static __attribute__((noinline)) struct vcpu *decide(struct percpu *c, struct vcpu **other)
+{
+        return decide_inline(c, other);
 }
 
 /* Until there is a vCPU to enter: WASM partitions' turns, or idling. */
@@ -398,7 +405,11 @@ static __attribute__((noinline)) struct vcpu *run_others(struct percpu *c, struc
 __attribute__((noinline)) struct vcpu *run_schedule_slow(struct percpu *c)
 {
         struct vcpu *other;
-        struct vcpu *v = decide(c, &other);
+#ifdef __OPTIMIZE_SIZE__
+        struct vcpu *v = decide(c, &other); /* a build for size (the Seed) keeps one copy */
+#else
+        struct vcpu *v = decide_inline(c, &other);
+#endif
 
         return v != NULL ? v : run_others(c, other);
 }
