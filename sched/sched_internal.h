@@ -32,7 +32,9 @@ static inline uint64_t sched_all_cpus_mask(void)
 /* Ordering key: earlier is better. deadline - boost, shifted by max_boost so it never wraps. */
 static inline uint64_t sched_key(const struct sched *s, const struct sched_entity *e)
 {
-        return e->deadline_ns + s->params.max_boost_ns - sched_boost_ns(s, e);
+        /* No cut pressure, no boost: the common case skips the scaling. */
+        return e->deadline_ns + s->params.max_boost_ns -
+               (e->pressure_bp != 0 ? sched_boost_ns(s, e) : 0);
 }
 
 /* Run queue arrays: O(1) insert and swap-remove; their order carries no meaning. */
