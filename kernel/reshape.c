@@ -57,7 +57,7 @@ enum {
 static const struct part_config split_config = {.name = "split", .kind = PART_KIND_WASM};
 
 static bool automatic = true;
-static bool due;
+bool reshape_due_flag; /* reshape_due() */
 static uint32_t settle;
 static uint8_t held_split[PART_MAX + 1];
 static uint8_t held_merge[PART_MAX + 1][PART_MAX + 1];
@@ -401,14 +401,9 @@ void reshape_epoch(void)
                 wasm |= part_get(id)->cfg->kind == PART_KIND_WASM;
         }
         if (automatic && wasm) { /* a machine of guests only is left alone */
-                due = true;
+                reshape_due_flag = true;
                 this_cpu()->need_resched = true; /* CPU 0 comes back to decide() soon */
         }
-}
-
-bool reshape_due(void)
-{
-        return due;
 }
 
 void reshape_set_auto(bool on)
@@ -440,7 +435,7 @@ void reshape_run(void)
         uint32_t absorbed, survivor;
         bool acted = false;
 
-        due = false;
+        reshape_due_flag = false;
         if (!automatic || cohere_graph() == NULL) {
                 return;
         }
