@@ -23,6 +23,10 @@ extern const char witness_ws_magic_super[8], witness_ws_magic_batch[8], witness_
 #define WS_ANCHOR_SIZE 128u
 
 bool witness_ws_is_fill(const uint8_t *b, size_t n, uint8_t v);
+/* Zeros to program tombstones from (eight slots: an anchor entry, or a run of log slots).
+ * Never written; not const, so that it is .bss rather than 512 bytes of the image. */
+#define WS_ZERO_SIZE (WS_SLOT * 8)
+extern uint8_t witness_ws_zero[WS_ZERO_SIZE];
 void witness_ws_slot_make(uint8_t slot[WS_SLOT], const char magic[8]);
 bool witness_ws_slot_check(const uint8_t slot[WS_SLOT], const char magic[8]);
 bool witness_ws_geometry_ok(const struct witness_flash *f);

@@ -227,7 +227,6 @@ static enum witness_err make_room(struct witness_log *log, uint64_t need)
 {
         const struct witness_flash *f = &log->flash;
         uint64_t per = f->block_size / WS_SLOT, base = witness_ws_log_off(f);
-        static const uint8_t zero[WS_SLOT * 8];
         uint8_t b[WS_SLOT];
 
         if (log->wslot % per + need > per) {
@@ -235,9 +234,10 @@ static enum witness_err make_room(struct witness_log *log, uint64_t need)
                 while (log->wslot % per != 0) {
                         uint64_t n = per - log->wslot % per;
 
-                        if (n > sizeof(zero) / WS_SLOT)
-                                n = sizeof(zero) / WS_SLOT;
-                        if (f->program(f->ctx, base + log->wslot * WS_SLOT, zero, n * WS_SLOT) != 0)
+                        if (n > WS_ZERO_SIZE / WS_SLOT)
+                                n = WS_ZERO_SIZE / WS_SLOT;
+                        if (f->program(f->ctx, base + log->wslot * WS_SLOT, witness_ws_zero,
+                                       n * WS_SLOT) != 0)
                                 return WITNESS_E_FLASH;
                         log->wslot = (log->wslot + n) % log->log_slots;
                 }

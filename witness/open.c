@@ -209,20 +209,18 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
         if (log->st.lost || log->st.adopted_first < log->next_seq)
                 log->st.recovered = true;
         if (j.torn) {
-                static const uint8_t zero[WS_ANCHOR_SIZE];
+                _Static_assert(WS_ANCHOR_SIZE <= WS_ZERO_SIZE, "an anchor's zeros");
 
                 /* An interrupted anchor write: zeroed (a journal tombstone). */
-                if (f->program(f->ctx, j.torn_off, zero, WS_ANCHOR_SIZE) != 0) {
+                if (f->program(f->ctx, j.torn_off, witness_ws_zero, WS_ANCHOR_SIZE) != 0) {
                         e = WITNESS_E_FLASH;
                         goto out;
                 }
         }
         if (s.torn) {
-                static const uint8_t zero[WS_SLOT];
-
                 /* Zeroing is always possible on NOR; a zero slot is a tombstone. */
-                if (f->program(f->ctx, witness_ws_log_off(f) + s.slot * WS_SLOT, zero, WS_SLOT) !=
-                    0) {
+                if (f->program(f->ctx, witness_ws_log_off(f) + s.slot * WS_SLOT, witness_ws_zero,
+                               WS_SLOT) != 0) {
                         e = WITNESS_E_FLASH;
                         goto out;
                 }
