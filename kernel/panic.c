@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "arch/aarch64/arch.h"
 #include "boot/boot.h"
@@ -187,39 +188,29 @@ static const char *vector_name(unsigned v)
 
 static const char *ec_name(unsigned ec)
 {
-        switch (ec) {
-        case 0x00:
-                return "unknown reason / undefined instruction";
-        case 0x01:
-                return "WFI/WFE";
-        case 0x07:
-                return "FP/SIMD access";
-        case 0x0e:
-                return "illegal execution state";
-        case 0x15:
-                return "SVC";
-        case 0x16:
-                return "HVC";
-        case 0x17:
-                return "SMC";
-        case 0x18:
-                return "system register access";
-        case 0x20:
-                return "instruction abort from a lower EL";
-        case 0x21:
-                return "instruction abort at EL2";
-        case 0x22:
-                return "PC alignment fault";
-        case 0x24:
-                return "data abort from a lower EL";
-        case 0x25:
-                return "data abort at EL2";
-        case 0x26:
-                return "SP alignment fault";
-        case 0x2f:
-                return "SError";
-        case 0x3c:
-                return "BRK instruction";
+        /* Each name after its EC (one byte, in octal): no table of pointers (a switch
+         * over these ECs compiles to one of 61 entries). */
+        static const char names[] =
+            "\000unknown reason / undefined instruction\0"
+            "\001WFI/WFE\0"
+            "\007FP/SIMD access\0"
+            "\016illegal execution state\0"
+            "\025SVC\0"
+            "\026HVC\0"
+            "\027SMC\0"
+            "\030system register access\0"
+            "\040instruction abort from a lower EL\0"
+            "\041instruction abort at EL2\0"
+            "\042PC alignment fault\0"
+            "\044data abort from a lower EL\0"
+            "\045data abort at EL2\0"
+            "\046SP alignment fault\0"
+            "\057SError\0"
+            "\074BRK instruction\0";
+
+        for (const char *p = names; p < names + sizeof(names) - 1; p += strlen(p + 1) + 2) {
+                if ((unsigned char)*p == ec)
+                        return p + 1;
         }
         return "other";
 }
