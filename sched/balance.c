@@ -136,7 +136,7 @@ struct sched_entity *sched_pull(struct sched *s, unsigned cpu, uint64_t now)
         unsigned n;
 
         (void)now;
-        if (!sched_cpu_valid(s, cpu) || s->rq[cpu].nr_runnable != 0) {
+        if (SCHED_MAX_CPUS == 1 || !sched_cpu_valid(s, cpu) || s->rq[cpu].nr_runnable != 0) {
                 return NULL;
         }
         n = order_cpus(s, busy, false);
