@@ -14,6 +14,13 @@
 #include "configs/limits.h"
 #include "mbedtls/platform.h"
 
+/* witness_sha256's own padding for the boot's block function (below); a profile built for
+ * size (configs/seed/limits.h) hashes through mbedTLS's buffered path instead, which calls
+ * the same block function a block at a time: the same digests, slower, ~750 bytes less. */
+#ifndef WITNESS_SHA256_FAST
+#define WITNESS_SHA256_FAST 1
+#endif
+
 static bool witness_crypto_ready;
 
 #ifdef RVM_WITH_RVF
@@ -122,7 +129,7 @@ enum witness_err witness_crypto_init(void)
         return WITNESS_OK;
 }
 
-#if defined(RVM_KERNEL)
+#if defined(RVM_KERNEL) && WITNESS_SHA256_FAST
 /*
  * With a block function from the boot (the CPU's instructions) witness_sha256 pads and feeds
  * it itself (FIPS 180-4 §5.1.1), the same digest as through mbedTLS: a message that fits two
@@ -255,7 +262,7 @@ void witness_sha256(const void *a, size_t alen, const void *b, size_t blen,
 {
         mbedtls_sha256_context c;
 
-#if defined(RVM_KERNEL)
+#if defined(RVM_KERNEL) && WITNESS_SHA256_FAST
         witness_sha256_blocks_fn *fn = sha256_blocks;
         if (fn != NULL) {
                 run_hash(fn, a, alen, b, blen, out);

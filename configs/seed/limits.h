@@ -29,5 +29,6 @@
 #define HVC_BUDGET_SLOTS    8
 #define PROOF_NONCE_RING    64 /* P2 nonces used, per principal (proof/nonce.c) */
 #define PROOF_TICKETS       4  /* P2 tickets issued, per principal */
+#define WITNESS_SHA256_FAST 0  /* witness_sha256 through mbedTLS (witness/crypto.c) */
 
 #endif
