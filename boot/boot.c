@@ -310,8 +310,9 @@ enum boot_status boot_phase_memory(char *msg, size_t cap)
         uint64_t total = mem_pool_total_pages(&boot_state.mem);
         uint64_t free = mem_pool_free_pages(&boot_state.mem);
         fmt_format(msg, cap,
-                   "EL2 MMU on (text RX, rodata R, data RW+XN, %u tables); %llu of %llu MiB free "
-                   "in %u range%s",
+                   RVM_SAY("EL2 MMU on (text RX, rodata R, data RW+XN, %u tables); %llu of %llu "
+                           "MiB free in %u range%s",
+                           "EL2 MMU on (%u tables); %llu of %llu MiB free in %u range%s"),
                    arch_mmu_tables_used(), (unsigned long long)(free >> 8),
                    (unsigned long long)(total >> 8), boot_state.mem.range_count,
                    boot_state.mem.range_count == 1 ? "" : "s");

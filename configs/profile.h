@@ -21,4 +21,16 @@ struct rvm_profile {
 
 extern const struct rvm_profile rvm_profile;
 
+/*
+ * RVM_SAY(full, terse): a console text, the terse one in the Seed, whose image budget
+ * counts every byte of text. Both take the same conversions in the same order and say the
+ * same thing (every error and refusal still says what and why); the terse one leaves out
+ * the explanation a reader can find in docs/.
+ */
+#if defined(RVM_PROFILE_SEED)
+#define RVM_SAY(full, terse) terse
+#else
+#define RVM_SAY(full, terse) full
+#endif
+
 #endif

@@ -92,8 +92,9 @@ static enum boot_status phase_cap(char *msg, size_t cap)
                 return BOOT_FAILED;
         }
         fmt_format(msg, cap,
-                   "%u capability slots, %u objects, depth <= %u; gate holds %zu hypercalls, "
-                   "each with rights, proof tier and witness kind",
+                   RVM_SAY("%u capability slots, %u objects, depth <= %u; gate holds %zu "
+                           "hypercalls, each with rights, proof tier and witness kind",
+                           "%u capability slots, %u objects, depth <= %u; %zu hypercalls gated"),
                    CAP_ARENA_SIZE, CAP_MAX_OBJECTS, CAP_MAX_DEPTH, count);
         return BOOT_OK;
 }
@@ -125,8 +126,9 @@ static void clock_anchor(void)
         struct rtc_civil c;
         rtc_civil(secs, &c);
         con_printf(
-            "rtc: PL031 at 0x%llx reads %04u-%02u-%02uT%02u:%02u:%02u UTC at %llu ns since "
-            "reset (WK_BOOT_CLOCK anchors this boot's records)\n",
+            RVM_SAY("rtc: PL031 at 0x%llx reads %04u-%02u-%02uT%02u:%02u:%02u UTC at %llu ns "
+                    "since reset (WK_BOOT_CLOCK anchors this boot's records)\n",
+                    "rtc: PL031 at 0x%llx: %04u-%02u-%02uT%02u:%02u:%02u UTC at %llu ns\n"),
             (unsigned long long)b->rtc.base, c.year, c.month, c.day, c.hour, c.min, c.sec,
             (unsigned long long)at);
 }
@@ -163,8 +165,9 @@ static enum boot_status phase_sched(char *msg, size_t cap)
                 }
         }
         fmt_format(msg, cap,
-                   "%u of %u CPU%s online (DTB lists %u), EL2 tick %u Hz; 2-signal scheduler "
-                   "with a run queue per CPU",
+                   RVM_SAY("%u of %u CPU%s online (DTB lists %u), EL2 tick %u Hz; 2-signal "
+                           "scheduler with a run queue per CPU",
+                           "%u of %u CPU%s online (DTB lists %u), EL2 tick %u Hz"),
                    online, boot_state.cpu_count, boot_state.cpu_count == 1 ? "" : "s",
                    boot_state.board.cpu_count_dtb, rvm_profile.tick_hz);
         return online == boot_state.cpu_count ? BOOT_OK : BOOT_FAILED;
@@ -381,8 +384,10 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
         }
         cohere_init(); /* the communication graph starts with these partitions */
         fmt_format(msg, cap,
-                   "partition 0 (RVM) holds %u root capabilities; %u guest partition%s "
-                   "(stage-2, VMID, capability table each), %u CommEdge%s",
+                   RVM_SAY("partition 0 (RVM) holds %u root capabilities; %u guest partition%s "
+                           "(stage-2, VMID, capability table each), %u CommEdge%s",
+                           "partition 0 (RVM) holds %u root capabilities; %u guest "
+                           "partition%s, %u CommEdge%s"),
                    minted, created, created == 1 ? "" : "s", edge_count(),
                    edge_count() == 1 ? "" : "s");
         return BOOT_OK;
@@ -444,12 +449,15 @@ static enum boot_status phase_handoff(char *msg, size_t cap)
 #ifdef RVM_KTEST
         fmt_format(msg, cap, "%u partition%s started; in-kernel tests on uart0 (test image)",
                    started, started == 1 ? "" : "s");
-#else
+#elif defined(RVM_HAVE_WASM)
         fmt_format(msg, cap,
                    "%u partition%s and %u WebAssembly agent%s started; monitor on uart0 "
                    "(pl011@0x%llx)",
                    started, started == 1 ? "" : "s", agents, agents == 1 ? "" : "s",
                    (unsigned long long)b->uart.base);
+#else /* no interpreter, no agents */
+        fmt_format(msg, cap, "%u partition%s started; monitor on uart0 (pl011@0x%llx)", started,
+                   started == 1 ? "" : "s", (unsigned long long)b->uart.base);
 #endif
         return BOOT_OK;
 }

@@ -142,10 +142,11 @@ static void line_end(void)
 {
         con_puts("\n");
         if (line.binary) {
-                con_printf(
-                    "error: ignored a line with the non-printable byte 0x%02x at column %zu;"
-                    " commands are plain text\n",
-                    line.bad_byte, line.bad_col);
+                con_printf(RVM_SAY("error: ignored a line with the non-printable byte 0x%02x at "
+                                   "column %zu; commands are plain text\n",
+                                   "error: ignored a line with the non-printable byte 0x%02x at "
+                                   "column %zu\n"),
+                           line.bad_byte, line.bad_col);
         } else if (line.overlong) {
                 con_printf("error: line too long (%zu characters; the limit is %d); ignored\n",
                            line.total, MONITOR_LINE_MAX);

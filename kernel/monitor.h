@@ -5,7 +5,8 @@
  *     MONITOR_CMD(witness, "witness", "tail|verify|stats", "inspect the witness log",
  *                 cmd_witness);
  *
- * The linker gathers the entries into one table (section rvm_cmds); `help` lists them.
+ * The linker gathers the entries into one table (section rvm_cmds); `help` lists them (the
+ * Seed's with their arguments only: RVM_SAY, configs/profile.h).
  * A handler gets argc/argv (argv[0] is the command) and returns 0, or non-zero after
  * printing its own error. Input is untrusted: the line discipline bounds everything.
  */
@@ -15,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "configs/profile.h"
 
 #define MONITOR_PROMPT   "rvm> "
 #define MONITOR_LINE_MAX 255 /* characters per command line */
@@ -27,9 +30,9 @@ struct monitor_cmd {
         int (*fn)(int argc, char **argv);
 };
 
-#define MONITOR_CMD(id, name_, args_, help_, fn_)        \
-        static const struct monitor_cmd monitor_cmd_##id \
-            __attribute__((used, section("rvm_cmds"), aligned(8))) = {name_, args_, help_, fn_}
+#define MONITOR_CMD(id, name_, args_, help_, fn_)                        \
+        static const struct monitor_cmd monitor_cmd_##id __attribute__(( \
+            used, section("rvm_cmds"), aligned(8))) = {name_, args_, RVM_SAY(help_, ""), fn_}
 
 /* A command of a feature this profile is built without (kernel/absent_cmds.c): refused,
  * saying why (witnessed if it would have acted), and true; false for any other name. */

@@ -11,6 +11,7 @@
 
 #include "arch/aarch64/arch.h"
 #include "boot/boot.h"
+#include "configs/profile.h"
 #include "hal/gic.h"
 #include "hal/psci.h"
 #include "kernel/console.h"
@@ -117,10 +118,12 @@ void panic_boot_loop_check(unsigned failed)
                 hal_psci_system_reset();
         }
         safe_mode = true;
-        con_printf(
-            "boot: %u boots in a row failed (F4) and there is no other good image: SAFE "
-            "MODE, the monitor only (no partitions, no agents); 'reboot' tries again\n",
-            failed);
+        con_printf(RVM_SAY("boot: %u boots in a row failed (F4) and there is no other good "
+                           "image: SAFE MODE, the monitor only (no partitions, no agents); "
+                           "'reboot' tries again\n",
+                           "boot: %u boots in a row failed (F4): SAFE MODE, the monitor only; "
+                           "'reboot' tries again\n"),
+                   failed);
 }
 
 static __attribute__((noreturn)) void stop_here(void)

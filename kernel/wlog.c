@@ -9,6 +9,7 @@
 #include "arch/aarch64/arch.h"
 #include "boot/boot.h"
 #include "boot/rvf_update.h"
+#include "configs/profile.h"
 #include "hal/pflash.h"
 #include "hal/timer.h"
 #include "hal/wkey.h"
@@ -181,9 +182,11 @@ static void wlog_escalation(void)
         witness_emit(&ev);
         if (!e->failed) {
                 con_printf(
-                    "witness: boot %u ended without a clean shutdown and without a "
-                    "failure record (a power cut or a hang); %u recovery steps before "
-                    "it\n",
+                    RVM_SAY("witness: boot %u ended without a clean shutdown and without a "
+                            "failure record (a power cut or a hang); %u recovery steps before "
+                            "it\n",
+                            "witness: boot %u ended without a clean shutdown or a failure "
+                            "record; %u recovery steps before it\n"),
                     e->boot, e->steps);
                 return;
         }
@@ -267,13 +270,15 @@ int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
                 return -1;
         }
         if (cfg.key == NULL) {
-                con_printf(
+                con_printf(RVM_SAY(
                     "\n"
                     "********************************************************************\n"
                     "* WITNESS: NO KEY PROVISIONED BY THE BOARD. Seals are DEVELOPMENT   *\n"
                     "* seals (public key): they do not authenticate this log.           *\n"
                     "* Under QEMU: make build/witness.key (once per machine).           *\n"
-                    "********************************************************************\n");
+                    "********************************************************************\n",
+                    "WITNESS: NO KEY PROVISIONED BY THE BOARD: DEVELOPMENT seals (public key), "
+                    "they do not authenticate this log\n"));
         }
         enum witness_err attach = WITNESS_E_NOFMT;
         if (b->flash_count < 2) {
