@@ -120,6 +120,13 @@ struct boot_rvf {
 };
 /* Defined in both cases: kernel/main.c, kernel/cmds.c and kernel/wlog.c read its state. */
 extern struct boot_rvf boot_rvf;
+/* Whether boot_rvf can say anything but BOOT_RVF_NONE (no image verified or refused, no A/B
+ * update step or self-test): a constant 0 without RVF boot, so those paths compile out. */
+#ifdef RVM_WITH_RVF
+#define BOOT_RVF_POSSIBLE 1
+#else
+#define BOOT_RVF_POSSIBLE 0
+#endif
 /* Read, copy, parse and verify the image in flash bank 0 (if any) and measure the verdict.
  * Without RVF boot (boot/boot.c): the state stays BOOT_RVF_NONE, upd_slot -1. */
 void boot_rvf_check(void);

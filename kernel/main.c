@@ -142,7 +142,7 @@ static enum boot_status phase_witness(char *msg, size_t cap)
                 panic_boot_loop_check(wlog_failed_boots()); /* F4: a boot loop ends here */
                 clock_anchor(); /* this boot's counter to UTC, witnessed */
         }
-        if (boot_rvf.upd_slot >= 0) {
+        if (BOOT_RVF_POSSIBLE && boot_rvf.upd_slot >= 0) {
                 con_puts(boot_rvf.upd_line); /* an A/B update step taken before the verdict */
         }
         con_puts(boot_rvf.line); /* the verdict, or that bank 0 holds no image */
@@ -303,7 +303,7 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
          * appliance's rvm.bin links no partitions); when there is none, the linked ones in
          * the test images and in a profile without RVF boot (the Seed's rvm.bin links them). */
         struct profile_tables *pt = &boot_state.profile;
-        if (boot_rvf.state == BOOT_RVF_VERIFIED) {
+        if (BOOT_RVF_POSSIBLE && boot_rvf.state == BOOT_RVF_VERIFIED) {
                 *pt = boot_rvf.tables;
         }
 #ifdef RVM_LINKED_PROFILE
@@ -373,7 +373,7 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
         }
 #endif
         if (create_partitions(table, count, edges, edge_total, &created, msg, cap) != BOOT_OK) {
-                if (boot_rvf.state != BOOT_RVF_VERIFIED) {
+                if (!BOOT_RVF_POSSIBLE || boot_rvf.state != BOOT_RVF_VERIFIED) {
                         return BOOT_FAILED;
                 }
                 /* A signed image asking for what this machine cannot give (RAM, an IPA size):
@@ -405,7 +405,9 @@ static enum boot_status phase_handoff(char *msg, size_t cap)
         unsigned started = 0;
         run_lock_take();
         /* A refused image starts nothing (what was created before the refusal stays idle). */
-        for (unsigned id = 1; boot_rvf.state != BOOT_RVF_REFUSED && id <= part_count(); id++) {
+        for (unsigned id = 1;
+             (!BOOT_RVF_POSSIBLE || boot_rvf.state != BOOT_RVF_REFUSED) && id <= part_count();
+             id++) {
                 struct partition *p = part_get(id);
                 p->vcpus[0].state = VCPU_RUNNABLE;
                 if (part_set_state(p, PART_RUNNING, 0) == PART_OK) {
@@ -433,7 +435,7 @@ static enum boot_status phase_handoff(char *msg, size_t cap)
 #endif
         /* An update tried for the first time passes its boot self-test when everything in
          * its image started: it is kept, or the next boot returns to the other slot. */
-        if (boot_rvf.upd_trying) {
+        if (BOOT_RVF_POSSIBLE && boot_rvf.upd_trying) {
                 size_t want = 0; /* the agents it starts at boot */
                 for (size_t i = 0; i < boot_rvf.tables.agent_count; i++) {
                         want += boot_rvf.tables.agents[i].on_demand ? 0 : 1;
