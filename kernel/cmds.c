@@ -210,11 +210,11 @@ static void mem_account(void)
                 named += bss_items[i].bytes;
         }
         con_printf(" other tables and records %lu\n", bss - named);
-        con_printf(
-            "rvm: run time %llu bytes: page bitmaps %llu, %llu pages taken (stage-2 "
-            "tables, CommEdge rings)\n",
-            (unsigned long long)rt, (unsigned long long)boot_state.bitmap_bytes,
-            (unsigned long long)boot_state.rvm_pages);
+        con_printf(RVM_SAY("rvm: run time %llu bytes: page bitmaps %llu, %llu pages taken (stage-2 "
+                           "tables, CommEdge rings)\n",
+                           "rvm: run time %llu bytes: page bitmaps %llu, %llu pages taken\n"),
+                   (unsigned long long)rt, (unsigned long long)boot_state.bitmap_bytes,
+                   (unsigned long long)boot_state.rvm_pages);
         con_printf("rvm: %llu bytes in use by RVM", (unsigned long long)total);
         if (rvm_profile.ram_budget != 0) {
                 con_printf(" of its %u-byte budget (%s)", rvm_profile.ram_budget,

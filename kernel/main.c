@@ -118,8 +118,9 @@ static void clock_anchor(void)
                                              .payload = e == RTC_OK ? b->rtc.base : (uint64_t)e});
         if (e != RTC_OK) {
                 con_printf(
-                    "rtc: no wall clock for this boot (%s): records carry time since "
-                    "reset only\n",
+                    RVM_SAY("rtc: no wall clock for this boot (%s): records carry time since "
+                            "reset only\n",
+                            "rtc: no wall clock for this boot (%s)\n"),
                     e == RTC_E_ABSENT ? "the DTB describes no PL031" : "not a PL031");
                 return;
         }

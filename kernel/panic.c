@@ -66,8 +66,10 @@ static __attribute__((noreturn)) void panic_end(uint64_t where, uint64_t why, ui
         wlog_rvm_failed(where, why, what | (uint64_t)cpu_index() << 8);
         if (reboot_on_panic && safe_mode) {
                 con_printf(
-                    "RVM stopped: it failed in safe mode after failed boots in a row "
-                    "(F4); not rebooting again.\n");
+                    RVM_SAY("RVM stopped: it failed in safe mode after failed boots in "
+                            "a row (F4); not rebooting again.\n",
+                            "RVM stopped: it failed in safe mode (F4); not rebooting "
+                            "again.\n"));
                 con_flush();
                 kernel_exit(RVM_EXIT_PANIC);
         }
