@@ -26,7 +26,8 @@ static int64_t cpu_on(struct partition *p, uint64_t mpidr, uint64_t entry, uint6
         if (t == NULL) {
                 return PSCI_E_INVALID_PARAMS;
         }
-        if (t->state != VCPU_OFF) {
+        /* With one vCPU a partition (the Seed's) the only target is the caller, which is on. */
+        if (PART_MAX_VCPUS == 1 || t->state != VCPU_OFF) {
                 return PSCI_E_ALREADY_ON;
         }
         /* It must start in its own RAM, on an instruction boundary. */
@@ -80,7 +81,7 @@ void psci_call(struct vcpu *v, const uint64_t x[4], struct psci_result *out)
                 return;
         }
         case PSCI_CPU_OFF:
-                if (part_vcpus_on(p) > 1) {
+                if (PART_MAX_VCPUS > 1 && part_vcpus_on(p) > 1) {
                         /* One of several: only this vCPU stops; CPU_OFF does not return. */
                         part_vcpu_off(p, v->index);
                         out->action = PSCI_VCPU_STOPPED;
