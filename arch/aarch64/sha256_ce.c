@@ -58,16 +58,22 @@ static const uint32_t k256[64] __attribute__((aligned(16))) = {
  */
 void arch_sha256_ce_blocks(uint32_t state[8], const uint8_t *data, size_t blocks)
 {
+        /* The constants through a pointer the compiler cannot see into: in the tiny code model
+         * GCC would otherwise copy k256 into the function's literal pool, 256 bytes more .text,
+         * which took the Seed's low text (the Makefile's LOW_TEXT) past the vectors' 2 KiB
+         * boundary. */
+        const uint32_t *k = k256;
+        __asm__("" : "+r"(k));
         uint32x4_t abcd = vld1q_u32(&state[0]);
         uint32x4_t efgh = vld1q_u32(&state[4]);
-        const uint32x4_t k0 = vld1q_u32(&k256[0]), k1 = vld1q_u32(&k256[4]);
-        const uint32x4_t k2 = vld1q_u32(&k256[8]), k3 = vld1q_u32(&k256[12]);
-        const uint32x4_t k4 = vld1q_u32(&k256[16]), k5 = vld1q_u32(&k256[20]);
-        const uint32x4_t k6 = vld1q_u32(&k256[24]), k7 = vld1q_u32(&k256[28]);
-        const uint32x4_t k8 = vld1q_u32(&k256[32]), k9 = vld1q_u32(&k256[36]);
-        const uint32x4_t k10 = vld1q_u32(&k256[40]), k11 = vld1q_u32(&k256[44]);
-        const uint32x4_t k12 = vld1q_u32(&k256[48]), k13 = vld1q_u32(&k256[52]);
-        const uint32x4_t k14 = vld1q_u32(&k256[56]), k15 = vld1q_u32(&k256[60]);
+        const uint32x4_t k0 = vld1q_u32(&k[0]), k1 = vld1q_u32(&k[4]);
+        const uint32x4_t k2 = vld1q_u32(&k[8]), k3 = vld1q_u32(&k[12]);
+        const uint32x4_t k4 = vld1q_u32(&k[16]), k5 = vld1q_u32(&k[20]);
+        const uint32x4_t k6 = vld1q_u32(&k[24]), k7 = vld1q_u32(&k[28]);
+        const uint32x4_t k8 = vld1q_u32(&k[32]), k9 = vld1q_u32(&k[36]);
+        const uint32x4_t k10 = vld1q_u32(&k[40]), k11 = vld1q_u32(&k[44]);
+        const uint32x4_t k12 = vld1q_u32(&k[48]), k13 = vld1q_u32(&k[52]);
+        const uint32x4_t k14 = vld1q_u32(&k[56]), k15 = vld1q_u32(&k[60]);
 
         for (; blocks != 0; blocks--, data += 64) {
                 const uint32x4_t abcd0 = abcd, efgh0 = efgh;
