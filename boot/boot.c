@@ -32,8 +32,7 @@ void boot_rvf_check(void)
         fmt_format(boot_rvf.msg, sizeof(boot_rvf.msg),
                    "not in this profile (%s: built without RVF boot)", rvm_profile.name);
         fmt_format(boot_rvf.line, sizeof(boot_rvf.line),
-                   "boot: no RVF boot in this profile (%s): the partitions linked into RVM\n",
-                   rvm_profile.name);
+                   "boot: no RVF boot in this profile (%s): linked partitions\n", rvm_profile.name);
 }
 #endif
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "configs/features.h"
+#include "configs/profile.h"
 #include "kernel/console.h"
 #include "kernel/monitor.h"
 #include "kernel/wlog.h"
@@ -118,15 +119,17 @@ static int cmd_witness(int argc, char **argv)
                            (unsigned long long)st.flushes, (unsigned long long)st.seals,
                            wlog_store_name(), wlog_state_name(st.store_state),
                            (unsigned long long)st.store_used, (unsigned long long)st.store_slots);
+                con_printf(RVM_SAY("not persisted %llu, flash errors %llu, emitted before the log "
+                                   "started %llu\n",
+                                   "not persisted %llu, flash errors %llu, before the log %llu\n"),
+                           (unsigned long long)st.unpersisted, (unsigned long long)st.flash_errors,
+                           (unsigned long long)st.unlogged);
                 con_printf(
-                    "not persisted %llu, flash errors %llu, emitted before the log "
-                    "started %llu\n",
-                    (unsigned long long)st.unpersisted, (unsigned long long)st.flash_errors,
-                    (unsigned long long)st.unlogged);
-                con_printf("seals: %s; latest head published: seal #%llu of this boot (W1S)\n",
-                           st.dev_key ? "DEVELOPMENT (no key provisioned: not authenticated)"
-                                      : "keyed, forward-secure (one key per seal)",
-                           (unsigned long long)wlog_heads_published());
+                    RVM_SAY("seals: %s; latest head published: seal #%llu of this boot (W1S)\n",
+                            "seals: %s; last head published: seal #%llu (W1S)\n"),
+                    st.dev_key ? "DEVELOPMENT (no key provisioned: not authenticated)"
+                               : "keyed, forward-secure (one key per seal)",
+                    (unsigned long long)wlog_heads_published());
                 if (st.rotations > 0) {
                         con_printf("store rotated %llu times: history begins at seq %llu\n",
                                    (unsigned long long)st.rotations,
