@@ -132,9 +132,8 @@ KLTO_FOR = $(if $(filter kernel/libc/% $(SIMD_SRCS),$(1)),,$(KLTO))
 # functions and the FP/SIMD switch; in the Seed (-Os) also the SHA-256 instructions'
 # compression and mbedTLS's rolled SHA-256 (0x658 bytes in all with gcc, 0x608 with clang,
 # of the gap's 0x6c0; the appliance's -O2 copies would not all fit, and one byte too many
-# moves the vectors to the next 2 KiB, all of it padding: check where arch_vectors lands,
-# 0x800 into .text, after a change to any of them). linker.ld's "the low text" becomes this
-# list in each build's copy of it.
+# would move the vectors to the next 2 KiB, all of it padding: linker.ld refuses to link
+# then). linker.ld's "the low text" becomes this list in each build's copy of it.
 LOW_TEXT := *kernel/libc/string.o(.text .text.*) *arch/aarch64/fp.o(.text .text.*) \
 	$(if $(filter seed,$(PROFILE)),*arch/aarch64/sha256_ce.o(.text .text.*) \
 	*libmbedcrypto.a:sha256_portable.o(.text .text.*))
