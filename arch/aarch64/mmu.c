@@ -26,7 +26,7 @@
 #endif
 #define POOL_TABLES RVM_MMU_POOL_TABLES
 
-extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern char __text_start[], __text_end[], __rodata_start[], __readonly_end[];
 extern char __image_start[], __image_end[];
 
 static uint64_t mmu_l1[TABLE_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
@@ -168,9 +168,9 @@ int arch_mmu_init(const struct arch_mem_range *ram, unsigned ram_count,
         }
         /* Image first, page by page, so its permissions win over the RAM mapping below. */
         if (mmu_map(addr(__text_start), addr(__text_end) - addr(__text_start), ATTR_TEXT) != 0 ||
-            mmu_map(addr(__rodata_start), addr(__rodata_end) - addr(__rodata_start), ATTR_RODATA) !=
-                0 ||
-            mmu_map(addr(__rodata_end), addr(__image_end) - addr(__rodata_end), ATTR_RW) != 0) {
+            mmu_map(addr(__rodata_start), addr(__readonly_end) - addr(__rodata_start),
+                    ATTR_RODATA) != 0 ||
+            mmu_map(addr(__readonly_end), addr(__image_end) - addr(__readonly_end), ATTR_RW) != 0) {
                 return -1;
         }
         for (unsigned i = 0; i < ram_count; i++) {
