@@ -214,8 +214,9 @@ static const char *ec_name(unsigned ec)
             "\074BRK instruction\0";
 
         for (const char *p = names; p < names + sizeof(names) - 1; p += strlen(p + 1) + 2) {
-                if ((unsigned char)*p == ec)
+                if ((unsigned char)*p == ec) {
                         return p + 1;
+                }
         }
         return "other";
 }

@@ -39,13 +39,14 @@ static uint32_t get32(const uint8_t *p)
         return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* Tombstones are programmed from these zeros (internal.h). */
+uint8_t witness_ws_zero[WS_ZERO_SIZE];
+
 /*
  * Whether n bytes at b all equal v. The journal and the log are mostly fill, read
  * and tested entry by entry at every boot, so an 8-byte-aligned buffer is compared a
  * word at a time (aligned loads: before the MMU is on, stack memory is Device memory).
  */
-uint8_t witness_ws_zero[WS_ZERO_SIZE];
-
 bool witness_ws_is_fill(const uint8_t *b, size_t n, uint8_t v)
 {
         /* A word that may alias the byte buffer (a memcpy here is a call under
