@@ -540,9 +540,11 @@ UT_hvc := kernel/hvc.c kernel/gate.c kernel/ipc.c kernel/mem_calls.c kernel/gues
 	arch/aarch64/mmio.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c witness/budget.c \
 	$(FAKE_SRCS) tests/fake/hvc_world.c
 UT_EXTRA_hvc := $(HOST_LIBFDT_SAN)
+HVC_TESTS := hvc_calls hvc_edge
+$(call unit_split,hvc,$(HVC_TESTS),tests/unit/hvc_fixture.c)
 
 UNIT_NAMES := fmt memory region mmio s2_table monitor board cap proof gate $(WITNESS_TESTS) $(SCHED_TESTS)
-UNIT_NAMES += $(WASM_TESTS) vmid $(AGENT_TESTS) hvc $(COHERENCE_TESTS) guest_dtb vgic pl011 tier cold
+UNIT_NAMES += $(WASM_TESTS) vmid $(AGENT_TESTS) $(HVC_TESTS) $(COHERENCE_TESTS) guest_dtb vgic pl011 tier cold
 UNIT_NAMES += $(RVF_TESTS) witness_lock
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
@@ -706,7 +708,7 @@ $(HOST_OUT)/fuzz/witness_fuzz: tests/fuzz/witness_fuzz.c $(WITNESS_SRCS) $(WITNE
 $(HOST_OUT)/fuzz/wasm_fuzz: tests/fuzz/wasm_fuzz.c $(wildcard wasm/*.c wasm/*.h wasm/*.inc) $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) -o $@ tests/fuzz/wasm_fuzz.c $(WASM_ENGINE) -lm
-# The hypercall path a guest reaches, over the fake arch layer (as tests/unit/hvc_test.c).
+# The hypercall path a guest reaches, over the fake arch layer (as tests/unit/hvc_*_test.c).
 $(HOST_OUT)/fuzz/hvc_fuzz: tests/fuzz/hvc_fuzz.c $(call fuzz_srcs,$(UT_hvc)) $(wildcard kernel/*.h partition/*.h tests/fake/*.h) $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)mkdir -p $@.tp && for f in $(LIBFDT_SRCS); do \

@@ -1,7 +1,7 @@
 /*
  * tests/fuzz/hvc_fuzz.c: libFuzzer target over the hypercall path a guest reaches: the
  * kernel's real call table, gate, handlers and partition mechanisms over the fake arch layer
- * (tests/fake/), three guest partitions and a CommEdge, as tests/unit/hvc_test.c sets them up.
+ * (tests/fake/), three guest partitions and a CommEdge, as tests/unit/hvc_fixture.c sets them up.
  * The input is a sequence of calls: a caller byte, a function byte (a row of the table, or a
  * raw function id) and five argument registers, each steered towards values the calls take
  * (handles the callers hold, addresses in and around their RAM, edge and device windows),
