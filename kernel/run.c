@@ -38,22 +38,23 @@ static void resched_sgi(unsigned intid, void *ctx);
  * run_lock.
  */
 static struct sched run_sched;
-static struct sched_entity run_se[PART_MAX + 1][PART_MAX_VCPUS];
-static bool run_se_attached[PART_MAX + 1][PART_MAX_VCPUS];
+
+/* A vCPU's entity and the vCPU it stands for (the vCPU points back: vcpu->se, NULL until
+ * attached). */
+struct run_entity {
+        struct sched_entity se; /* first: what sched/ hands back is one of these */
+        struct vcpu *v;
+};
+static struct run_entity run_se[PART_MAX + 1][PART_MAX_VCPUS];
 
 static uint64_t entity_id(const struct vcpu *v)
 {
         return v->part->id | (uint64_t)v->index << 16;
 }
 
-/* The vCPU an attached entity stands for. */
-static struct vcpu *run_se_vcpu[PART_MAX + 1][PART_MAX_VCPUS];
-
-static struct vcpu *entity_vcpu(const struct sched_entity *e)
+static inline struct vcpu *entity_vcpu(const struct sched_entity *e)
 {
-        uint64_t pid = e->id & 0xffff, idx = e->id >> 16;
-
-        return pid <= PART_MAX && idx < PART_MAX_VCPUS ? run_se_vcpu[pid][idx] : NULL;
+        return ((const struct run_entity *)e)->v;
 }
 
 struct vcpu *run_current(void)
@@ -93,21 +94,23 @@ static void entity_woken(struct sched_entity *e, uint64_t now)
 static void vcpu_changed(struct vcpu *v, uint64_t now)
 {
         struct partition *p = v->part;
-        struct sched_entity *e = &run_se[p->id][v->index];
+        struct sched_entity *e = v->se;
         /* Runnable for the scheduler: its partition runs and the vCPU is on and not waiting. */
         bool runnable =
             p->state == PART_RUNNING && v->state != VCPU_BLOCKED && v->state != VCPU_OFF;
 
-        if (!run_se_attached[p->id][v->index]) {
+        if (e == NULL) {
                 if (p->state != PART_RUNNING) {
                         return;
                 }
+                struct run_entity *re = &run_se[p->id][v->index];
+                e = &re->se;
                 sched_entity_init(&run_sched, e, entity_id(v), p->id, SCHED_MODE_FLOW, 0);
                 /* Spread vCPUs over the CPUs that are up; balancing moves them later. */
                 unsigned cpus = percpu_count > 0 ? percpu_count : 1;
                 sched_add(&run_sched, e, (p->id - 1 + v->index) % cpus, runnable, now);
-                run_se_attached[p->id][v->index] = true;
-                run_se_vcpu[p->id][v->index] = v;
+                re->v = v;
+                v->se = e;
                 return;
         }
         if (runnable) {
@@ -152,17 +155,17 @@ void run_vcpu_changed(struct vcpu *v)
 
 void run_vcpu_blocked(struct vcpu *v)
 {
-        if (run_se_attached[v->part->id][v->index]) {
-                sched_block(&run_sched, &run_se[v->part->id][v->index], arch_time_ns_inline());
+        if (v->se != NULL) {
+                sched_block(&run_sched, v->se, arch_time_ns_inline());
         }
         this_cpu()->need_resched = true;
 }
 
 void run_vcpu_woken(struct vcpu *v)
 {
-        struct sched_entity *e = &run_se[v->part->id][v->index];
+        struct sched_entity *e = v->se;
 
-        if (!run_se_attached[v->part->id][v->index] || e->state != SCHED_BLOCKED) {
+        if (e == NULL || e->state != SCHED_BLOCKED) {
                 return;
         }
         entity_woken(e, arch_time_ns_inline()); /* the IPC path: the clock read inline */
@@ -177,7 +180,7 @@ static void resched_sgi(unsigned intid, void *ctx)
 
 struct sched_entity *run_entity(const struct partition *p)
 {
-        return run_se_attached[p->id][0] ? &run_se[p->id][0] : NULL;
+        return p->vcpus[0].se;
 }
 
 const struct sched *run_scheduler(void)
@@ -207,7 +210,7 @@ SWITCH_PATH struct vcpu *pick(struct percpu *c, uint64_t now)
          * vcpu_changed would find nothing to do.) */
         if (cur != NULL && !cur_ok &&
             !(cur->state == VCPU_BLOCKED &&
-              run_se[cur->part->id][cur->index].state == SCHED_BLOCKED)) {
+              cur->se != NULL && cur->se->state == SCHED_BLOCKED)) {
                 vcpu_changed(cur, now);
         }
         for (unsigned tries = 0; tries <= PART_MAX * PART_MAX_VCPUS; tries++) {
@@ -224,7 +227,7 @@ SWITCH_PATH struct vcpu *pick(struct percpu *c, uint64_t now)
                         return NULL;
                 }
                 struct vcpu *v = entity_vcpu(e);
-                if (v != NULL && v->part->state == PART_RUNNING &&
+                if (v->part->state == PART_RUNNING &&
                     (v->state == VCPU_RUNNABLE || v == cur)) {
                         if (v != cur && v->cpu >= 0) {
                                 /* Reset while another CPU still holds it (a restart, CPU_ON):
@@ -234,9 +237,7 @@ SWITCH_PATH struct vcpu *pick(struct percpu *c, uint64_t now)
                         }
                         return v;
                 }
-                if (v != NULL) {
-                        vcpu_changed(v, now); /* stopped, off or waiting: block it */
-                }
+                vcpu_changed(v, now); /* stopped, off or waiting: block it */
         }
         return NULL;
 }

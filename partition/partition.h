@@ -116,6 +116,7 @@ enum vcpu_state {
 };
 
 struct partition;
+struct sched_entity;
 
 /*
  * Why a vCPU left its guest for EL2, by kind: kernel/trap.c counts each trap once as it
@@ -178,6 +179,7 @@ struct vcpu {
         /* Traps to EL2 by kind; written only by the CPU running this vCPU (no lock). */
         uint64_t exits[VCPU_EXIT_KINDS];
         uint64_t yields; /* yield hypercalls (kernel/guest.c; only its own CPU writes it) */
+        struct sched_entity *se; /* the run loop's entity for it (kernel/run.c), once attached */
 };
 
 struct partition {
