@@ -209,8 +209,7 @@ SWITCH_PATH struct vcpu *pick(struct percpu *c, uint64_t now)
         /* (A vCPU that blocked itself, in a wait or WFI, is blocked in sched/ already:
          * vcpu_changed would find nothing to do.) */
         if (cur != NULL && !cur_ok &&
-            !(cur->state == VCPU_BLOCKED &&
-              cur->se != NULL && cur->se->state == SCHED_BLOCKED)) {
+            !(cur->state == VCPU_BLOCKED && cur->se != NULL && cur->se->state == SCHED_BLOCKED)) {
                 vcpu_changed(cur, now);
         }
         for (unsigned tries = 0; tries <= PART_MAX * PART_MAX_VCPUS; tries++) {
@@ -227,8 +226,7 @@ SWITCH_PATH struct vcpu *pick(struct percpu *c, uint64_t now)
                         return NULL;
                 }
                 struct vcpu *v = entity_vcpu(e);
-                if (v->part->state == PART_RUNNING &&
-                    (v->state == VCPU_RUNNABLE || v == cur)) {
+                if (v->part->state == PART_RUNNING && (v->state == VCPU_RUNNABLE || v == cur)) {
                         if (v != cur && v->cpu >= 0) {
                                 /* Reset while another CPU still holds it (a restart, CPU_ON):
                                  * that CPU lets go at its next trap, which it was kicked to
