@@ -350,6 +350,26 @@ static __attribute__((noinline)) int32_t dispatch_checked(struct gate_call *call
         return finish(call, status);
 }
 
+/* An entry with no capability to prove whose handler's module witnesses what it changes:
+ * the whole gate is the table entry, and a record if it refused. Out of line, so that
+ * gate_dispatch_entry needs no frame of its own on the way to dispatch_checked. */
+static __attribute__((noinline)) int32_t dispatch_plain(struct gate_call *call,
+                                                        const struct gate_entry *e)
+{
+        uint32_t fid = (uint32_t)call->x[0];
+        uint64_t x1 = call->x[1];
+        struct gate_ctx ctx = {.call = call,
+                               .entry = e,
+                               .handle = x1,
+                               .cap.node = CAP_NODE_NONE,
+                               .tier = PROOF_TIER_NONE};
+        int32_t status = e->handler(&ctx);
+        if (status < 0 && !ctx.witnessed) {
+                deny(call, e->witness_kind, 0, 0, (uint32_t)-status, 0, fid);
+        }
+        return finish(call, status);
+}
+
 int32_t gate_dispatch_entry(struct gate_call *call, const struct gate_entry *e)
 {
         const uint32_t plain = GATE_F_UNPRIVILEGED | GATE_F_SELF_WITNESS;
@@ -358,20 +378,7 @@ int32_t gate_dispatch_entry(struct gate_call *call, const struct gate_entry *e)
                 e = NULL; /* an agent's host call: to a guest it does not exist */
         }
         if (e != NULL && (e->flags & plain) == plain) {
-                /* No capability to prove and the handler's module witnesses what it changes:
-                 * the whole gate is the table entry, and a record if it refused. */
-                uint32_t fid = (uint32_t)call->x[0];
-                uint64_t x1 = call->x[1];
-                struct gate_ctx ctx = {.call = call,
-                                       .entry = e,
-                                       .handle = x1,
-                                       .cap.node = CAP_NODE_NONE,
-                                       .tier = PROOF_TIER_NONE};
-                int32_t status = e->handler(&ctx);
-                if (status < 0 && !ctx.witnessed) {
-                        deny(call, e->witness_kind, 0, 0, (uint32_t)-status, 0, fid);
-                }
-                return finish(call, status);
+                return dispatch_plain(call, e);
         }
         return dispatch_checked(call, e);
 }
