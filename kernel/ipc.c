@@ -187,7 +187,7 @@ static int cmd_edges(int argc, char **argv)
                         con_printf("%-5u %-4s -> %-4s %-10llu %-11llu %llu\n", e->id,
                                    end_name(e->end[d], from), end_name(e->end[1 - d], to),
                                    (unsigned long long)e->side[d].msgs,
-                                   (unsigned long long)e->side[d].bytes,
+                                   (unsigned long long)e->side[d].msgs * EDGE_MSG_BYTES,
                                    (unsigned long long)e->side[d].notifies);
                 }
         }

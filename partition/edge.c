@@ -79,6 +79,18 @@ static enum part_err map_end(uint32_t end, uint64_t offset, pa_t pa, bool own)
                    : PART_E_BAD_CONFIG;
 }
 
+/* A partition with an emulated GICv3 takes only the interrupts its distributor gives: a
+ * doorbell vINTID it never configured would be an unexpected interrupt to Linux. */
+static bool has_gicv3(const struct partition *p)
+{
+        for (unsigned i = 0; i < p->cfg->vdev_count; i++) {
+                if (p->cfg->vdevs[i].type == PART_VDEV_GICV3) {
+                        return true;
+                }
+        }
+        return false;
+}
+
 enum part_err edge_connect(uint32_t end_a, uint32_t end_b)
 {
         if (edges_used == EDGE_MAX) {
@@ -104,6 +116,13 @@ enum part_err edge_connect(uint32_t end_a, uint32_t end_b)
         e->id = edges_used;
         e->end[0] = end_a;
         e->end[1] = end_b;
+        for (unsigned d = 0; d < 2; d++) {
+                struct partition *p = part_get(e->end[d]);
+                e->side[d].partition = p != NULL;
+                if (p != NULL && p->cfg->kind == PART_KIND_GUEST && !has_gicv3(p)) {
+                        e->side[d].irq_vcpu = &p->vcpus[0];
+                }
+        }
         for (unsigned dir = 0; dir < 2; dir++) {
                 pa_t pa = pa_init(part_alloc_page());
                 if (pa_addr(pa) == 0) {
@@ -145,18 +164,6 @@ static int end_of(uint32_t id, uint32_t caller, struct edge **out)
         return e->end[0] == caller ? 0 : e->end[1] == caller ? 1 : -1;
 }
 
-/* A partition with an emulated GICv3 takes only the interrupts its distributor gives: a
- * doorbell vINTID it never configured would be an unexpected interrupt to Linux. */
-static bool has_gicv3(const struct partition *p)
-{
-        for (unsigned i = 0; i < p->cfg->vdev_count; i++) {
-                if (p->cfg->vdevs[i].type == PART_VDEV_GICV3) {
-                        return true;
-                }
-        }
-        return false;
-}
-
 enum part_err edge_notify(uint32_t id, uint32_t caller, struct edge_doorbell *out)
 {
         struct edge *e;
@@ -186,7 +193,6 @@ enum part_err edge_notify(uint32_t id, uint32_t caller, struct edge_doorbell *ou
         s->seen_head = head;
         s->seen_ack = ack;
         s->msgs += n;
-        s->bytes += (uint64_t)n * EDGE_MSG_BYTES;
         s->notifies++;
         s->epoch_msgs += n;
         s->epoch_notifies++;
@@ -195,10 +201,8 @@ enum part_err edge_notify(uint32_t id, uint32_t caller, struct edge_doorbell *ou
         out->peer = e->end[peer];
         out->messages = n;
         struct edge_side *ps = &e->side[peer];
-        struct partition *pp = part_get(e->end[peer]);
-        if (pp != NULL && pp->cfg->kind == PART_KIND_GUEST && !has_gicv3(pp)) {
-                /* The doorbell interrupt goes to the peer's boot vCPU. */
-                out->irq_vcpu = &pp->vcpus[0];
+        if (ps->irq_vcpu != NULL) {
+                out->irq_vcpu = ps->irq_vcpu;
                 out->vintid = EDGE_VIRQ_BASE + e->id;
         }
         struct vcpu *w = ps->waiter;
@@ -211,7 +215,7 @@ enum part_err edge_notify(uint32_t id, uint32_t caller, struct edge_doorbell *ou
         }
         if (ps->agent_waiting) {
                 ps->agent_waiting = false;
-                if (pp == NULL) {
+                if (!ps->partition) {
                         out->agent_woken = e->end[peer];
                 }
         }
@@ -373,7 +377,7 @@ void edge_state_save(uint32_t id, struct edge_state *st, uint8_t rings[2][4096])
                 st->seen_head[d] = e->side[d].seen_head;
                 st->seen_ack[d] = e->side[d].seen_ack;
                 st->msgs[d] = e->side[d].msgs;
-                st->bytes[d] = e->side[d].bytes;
+                st->bytes[d] = e->side[d].msgs * EDGE_MSG_BYTES; /* (kept by the format) */
                 st->notifies[d] = e->side[d].notifies;
                 memcpy(rings[d], mem_ptr(e->ring_pa[d]), PAGE);
         }
@@ -388,7 +392,6 @@ void edge_state_restore(uint32_t id, uint32_t part, const struct edge_state *st,
                 e->side[d].seen_head = st->seen_head[d];
                 e->side[d].seen_ack = st->seen_ack[d];
                 e->side[d].msgs = st->msgs[d];
-                e->side[d].bytes = st->bytes[d];
                 e->side[d].notifies = st->notifies[d];
                 memcpy(mem_ptr(e->ring_pa[d]), rings[d], PAGE);
                 if (e->side[d].waiter != NULL && e->side[d].waiter->part->id == part) {

@@ -94,14 +94,19 @@ static inline bool edge_db_hit(const struct partition *p, uint64_t ipa)
 /* What RVM keeps for end d of an edge: the counts of ring d, which end d writes, and
  * whether end d waits. One struct per end, so a doorbell's bookkeeping is one base pointer. */
 struct edge_side {
-        uint32_t seen_head; /* ring d's head at end d's last notify */
-        uint32_t seen_ack;  /* the other end's ack of ring d at that notify */
-        uint64_t msgs, bytes, notifies;
+        uint32_t seen_head;      /* ring d's head at end d's last notify */
+        uint32_t seen_ack;       /* the other end's ack of ring d at that notify */
+        uint64_t msgs, notifies; /* (bytes: msgs * EDGE_MSG_BYTES) */
         /* This epoch's doorbells, for its summary record (DC-10). */
         uint32_t epoch_msgs, epoch_notifies;
         uint32_t epoch_first, epoch_last; /* ring indices: first and past the last */
         struct vcpu *waiter;              /* end d's vCPU blocked in wait, or NULL */
         bool agent_waiting;               /* end d is an agent waiting in rvm.recv */
+        /* Fixed at connect: is end d a partition (else an agent's principal), and the vCPU
+         * its doorbell interrupt goes to (a guest's boot vCPU, unless the guest has an
+         * emulated GICv3), or NULL. */
+        bool partition;
+        struct vcpu *irq_vcpu;
 };
 
 struct edge {
