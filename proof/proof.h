@@ -107,38 +107,31 @@ void proof_reset_partition(uint32_t partition);
 
 enum cap_err proof_p1(const struct proof_p1_req *req, uint16_t *node_out);
 
-/* 1 when x != 0, without a branch (x is at most 32 bits wide). */
-static inline uint32_t proof_nonzero32(uint32_t x)
-{
-        return (uint32_t)(((uint64_t)x + 0xFFFFFFFFull) >> 32);
-}
-
 /*
- * P1 handing back what it resolved (the gate's context: no second lookup). Inline: it is
- * the check of every privileged hypercall, and its request is built by the caller.
+ * P1 handing back what it resolved (the gate's context: no second lookup); *out is its
+ * whole answer only when it returns CAP_OK. Inline: it is the check of every privileged
+ * hypercall, and its request is built by the caller.
  */
 static inline enum cap_err proof_p1_view(const struct proof_p1_req *req, struct cap_view *out)
 {
-        struct cap_view v;
         /* Handle structure, table, generation and epoch: these say nothing about rights. */
-        enum cap_err e = cap_resolve_view(req->caller, req->handle, req->allow_stale_epoch, &v);
+        enum cap_err e = cap_resolve_view(req->caller, req->handle, req->allow_stale_epoch, out);
         if (e != CAP_OK) {
                 return e;
         }
-        /* Type and rights are folded into masks and decided once at the end, so the work
-         * done does not depend on which rights the capability holds or lacks. */
-        uint32_t held = v.rights;
+        /* Type and rights are folded into flags (comparisons, not branches) and decided once
+         * at the end, so the work done does not depend on which rights the capability holds
+         * or lacks. */
         uint32_t want = req->rights;
-        uint32_t missing_all = proof_nonzero32(want & ~held);
-        uint32_t missing_any = proof_nonzero32(want) & (proof_nonzero32(want & held) ^ 1u);
-        uint32_t any = (uint32_t)req->rights_any;
-        uint32_t rights_bad = (missing_all & (any ^ 1u)) | (missing_any & any);
-        uint32_t type_bad = proof_nonzero32((uint32_t)req->type) &
-                            proof_nonzero32((uint32_t)req->type ^ (uint32_t)v.type);
+        uint32_t hit = want & out->rights;
+        uint32_t all_bad = (want ^ hit) != 0;          /* a wanted right is missing */
+        uint32_t any_bad = (want != 0) & (hit == 0);   /* none of the wanted ones is held */
+        uint32_t any = 0u - (uint32_t)req->rights_any; /* all ones: any one right suffices */
+        uint32_t rights_bad = (all_bad & ~any) | (any_bad & any);
+        uint32_t type_bad = (req->type != CAP_T_NONE) & (req->type != out->type);
         if ((type_bad | rights_bad) != 0) {
                 return type_bad != 0 ? CAP_E_TYPE : CAP_E_RIGHTS;
         }
-        *out = v;
         return CAP_OK;
 }
 uint32_t proof_p2(const struct proof_p2_req *req); /* mask of enum proof_rule that failed */
