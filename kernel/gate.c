@@ -261,9 +261,8 @@ int32_t gate_dispatch(struct gate_call *call)
         return gate_dispatch_entry(call, gate_lookup((uint32_t)call->x[0]));
 }
 
-/* P1 -> P2 -> P3 -> perform -> witness; out of line so the fast path below stays small. */
-static __attribute__((noinline)) int32_t dispatch_checked(struct gate_call *call,
-                                                          const struct gate_entry *e)
+/* P1 -> P2 -> P3 -> perform -> witness (gate.h). */
+int32_t gate_dispatch_checked(struct gate_call *call, const struct gate_entry *e)
 {
         uint32_t fid = (uint32_t)call->x[0];
         if (e == NULL) {
@@ -351,10 +350,8 @@ static __attribute__((noinline)) int32_t dispatch_checked(struct gate_call *call
 }
 
 /* An entry with no capability to prove whose handler's module witnesses what it changes:
- * the whole gate is the table entry, and a record if it refused. Out of line, so that
- * gate_dispatch_entry needs no frame of its own on the way to dispatch_checked. */
-static __attribute__((noinline)) int32_t dispatch_plain(struct gate_call *call,
-                                                        const struct gate_entry *e)
+ * the whole gate is the table entry, and a record if it refused. */
+int32_t gate_dispatch_plain(struct gate_call *call, const struct gate_entry *e)
 {
         uint32_t fid = (uint32_t)call->x[0];
         uint64_t x1 = call->x[1];
@@ -368,19 +365,6 @@ static __attribute__((noinline)) int32_t dispatch_plain(struct gate_call *call,
                 deny(call, e->witness_kind, 0, 0, (uint32_t)-status, 0, fid);
         }
         return finish(call, status);
-}
-
-int32_t gate_dispatch_entry(struct gate_call *call, const struct gate_entry *e)
-{
-        const uint32_t plain = GATE_F_UNPRIVILEGED | GATE_F_SELF_WITNESS;
-
-        if (e != NULL && (e->flags & GATE_F_AGENT) != 0 && !call->agent) {
-                e = NULL; /* an agent's host call: to a guest it does not exist */
-        }
-        if (e != NULL && (e->flags & plain) == plain) {
-                return dispatch_plain(call, e);
-        }
-        return dispatch_checked(call, e);
 }
 
 /* ---- capability hypercalls (registers: docs/ABI.md) ---- */

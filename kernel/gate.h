@@ -225,8 +225,26 @@ static inline const struct gate_entry *gate_lookup(uint32_t fid)
         return n < GATE_SLOTS ? gate_index.slot[n] : gate_lookup_far(fid);
 }
 
-/* Dispatch to an entry gate_lookup returned for call->x[0]. */
-int32_t gate_dispatch_entry(struct gate_call *call, const struct gate_entry *e);
+/* The gate's two pipelines (kernel/gate.c): an entry with no capability to prove whose
+ * module witnesses what it changes (the handler, and a record if it refused), and the rest
+ * (P1 -> P2 -> P3 -> perform -> witness; also a NULL entry: refused). Called through
+ * gate_dispatch_entry. */
+int32_t gate_dispatch_plain(struct gate_call *call, const struct gate_entry *e);
+int32_t gate_dispatch_checked(struct gate_call *call, const struct gate_entry *e);
+
+/* Dispatch to an entry gate_lookup returned for call->x[0]; inline on the hypercall path. */
+static inline int32_t gate_dispatch_entry(struct gate_call *call, const struct gate_entry *e)
+{
+        const uint32_t plain = GATE_F_UNPRIVILEGED | GATE_F_SELF_WITNESS;
+
+        if (e != NULL && (e->flags & GATE_F_AGENT) != 0 && !call->agent) {
+                e = NULL; /* an agent's host call: to a guest it does not exist */
+        }
+        if (e != NULL && (e->flags & plain) == plain) {
+                return gate_dispatch_plain(call, e);
+        }
+        return gate_dispatch_checked(call, e);
+}
 
 /*
  * A GATE_F_LOCAL entry (unprivileged and self-witnessing, gate_table_check) touches only the

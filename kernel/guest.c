@@ -174,18 +174,6 @@ int32_t guest_hc_psci(struct gate_ctx *ctx)
         return (int32_t)r.ret;
 }
 
-void guest_hvc(struct arch_regs *regs, struct vcpu *v, const struct gate_entry *e)
-{
-        run_lock_take();
-        /* The gate reads and writes the argument registers in the frame itself. */
-        gate_dispatch_entry(&(struct gate_call){.caller = v->part->id, .x = regs->x}, e);
-        run_lock_give();
-        struct percpu *c = this_cpu();
-        if (c->reload != NULL) {
-                run_reload(c); /* after a PSCI SYSTEM_RESET */
-        }
-}
-
 void guest_smc(struct arch_regs *regs, struct vcpu *v)
 {
         uint32_t fid = (uint32_t)regs->x[0];

@@ -90,10 +90,8 @@ void run_reload(struct percpu *c);
 /* Handle a fault by p's policy: witness it, then stop or restart p. */
 void run_fault(struct partition *p, uint32_t esr, uint64_t ipa, uint32_t code);
 
-/* Guest traps land here (kernel/guest.c); guest_hvc takes the run lock itself. e is what
- * gate_lookup found for x0 (NULL for PSCI and unknown calls). */
-struct gate_entry;
-void guest_hvc(struct arch_regs *regs, struct vcpu *v, const struct gate_entry *e);
+/* A trapped SMC (kernel/guest.c): PSCI through the gate, anything else refused. The caller
+ * holds the run lock. */
 void guest_smc(struct arch_regs *regs, struct vcpu *v);
 
 /* A virtual UART's complete line, to the console (kernel/part_cmds.c); its output while a

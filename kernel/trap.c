@@ -137,6 +137,20 @@ static enum vcpu_exit hvc_kind(uint64_t fid)
         return (f & 0xffffffe0u) == 0x84000000u ? VCPU_EXIT_HVC_PSCI : VCPU_EXIT_HVC_OTHER;
 }
 
+/* A hypercall through the gate's pipeline, under the run lock. e is what gate_lookup found
+ * for x0 (NULL for an unknown call); the gate reads and writes the argument registers in the
+ * frame itself. */
+static inline void hvc_gated(struct percpu *c, struct arch_regs *regs, struct vcpu *v,
+                             const struct gate_entry *e)
+{
+        run_lock_take();
+        gate_dispatch_entry(&(struct gate_call){.caller = v->part_id, .x = regs->x}, e);
+        run_lock_give();
+        if (c->reload != NULL) {
+                run_reload(c); /* after a PSCI SYSTEM_RESET */
+        }
+}
+
 struct arch_regs *arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
 {
         struct percpu *c = this_cpu();
@@ -148,7 +162,7 @@ struct arch_regs *arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
                  * CPU's flags (GATE_F_LOCAL) go to the gate without the run lock; unless one
                  * asked for a switch (a yield) the same vCPU goes on (a switch another CPU
                  * asks for comes as an interrupt, taken once we return). The rest (PSCI,
-                 * capabilities, edges) go through guest_hvc, under the lock.
+                 * capabilities, edges) go through the gate's pipeline, under the lock.
                  */
                 gate_handler_fn local = gate_lookup_local((uint32_t)regs->x[0]);
                 if (local != NULL) {
@@ -165,7 +179,7 @@ struct arch_regs *arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
                 }
                 const struct gate_entry *e = gate_lookup((uint32_t)regs->x[0]);
                 v->exits[hvc_kind(regs->x[0])]++;
-                guest_hvc(regs, v, e);
+                hvc_gated(c, regs, v, e);
                 return run_schedule(regs);
         }
         return lower_sync_slow(c, v, regs, esr);
