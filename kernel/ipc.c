@@ -34,7 +34,8 @@ static uint32_t edge_of(const struct gate_ctx *ctx)
 
 /* What a doorbell of caller asks for: the traffic counted, the peer's interrupt raised, a
  * waiting vCPU or agent woken. */
-static void rung(uint32_t caller, const struct edge_doorbell *d)
+static inline __attribute__((always_inline)) void rung(uint32_t caller,
+                                                       const struct edge_doorbell *d)
 {
         cohere_count_send(caller, d->peer, d->messages); /* remote traffic (make bench) */
         if (d->irq_vcpu != NULL) {

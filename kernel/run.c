@@ -78,7 +78,7 @@ void run_cpu_online(unsigned cpu)
 }
 
 /* e is runnable again: the CPU whose queue holds it looks again now, not at its next tick. */
-static void entity_woken(struct sched_entity *e, uint64_t now)
+static inline __attribute__((always_inline)) void entity_woken(struct sched_entity *e, uint64_t now)
 {
         if (!sched_wake(&run_sched, e, now)) {
                 return;
