@@ -57,11 +57,6 @@ static inline struct vcpu *entity_vcpu(const struct sched_entity *e)
         return ((const struct run_entity *)e)->v;
 }
 
-struct vcpu *run_current(void)
-{
-        return this_cpu()->current;
-}
-
 void run_sched_init(void)
 {
         sched_init(&run_sched, NULL, hal_time_ns());

@@ -74,7 +74,10 @@ static inline void run_yield(void)
 void run_kick_cpu(int cpu);
 
 /* The vCPU running on this CPU (NULL at EL2 idle). */
-struct vcpu *run_current(void);
+static inline struct vcpu *run_current(void)
+{
+        return this_cpu()->current;
+}
 
 /* If p's vCPU is live on this CPU, put it away (its state saved into the vCPU, as at a
  * switch): the monitor does this before it checkpoints or restores p from CPU 0. */

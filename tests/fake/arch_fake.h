@@ -26,7 +26,6 @@ int fake_s2_prot(const uint64_t *root, uint64_t ipa);
 
 /* The kernel services (kernel_fake.c): what the handlers asked for. */
 struct fake_kernel {
-        struct vcpu *current;    /* run_current() */
         unsigned woken, blocked; /* run_vcpu_woken / run_vcpu_blocked calls */
         unsigned vcpu_changed, part_changed, dropped;
         struct vcpu *last_virq_vcpu; /* virq_raise */

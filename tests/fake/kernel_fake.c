@@ -12,11 +12,6 @@
 struct fake_kernel fake_kernel;
 struct spinlock run_lock = SPINLOCK_INIT;
 
-struct vcpu *run_current(void)
-{
-        return fake_kernel.current;
-}
-
 void run_vcpu_woken(struct vcpu *v)
 {
         (void)v;

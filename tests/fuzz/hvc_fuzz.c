@@ -141,7 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (fid == PSCI_SYSTEM_RESET && resets++ >= RESETS) {
                         continue;
                 }
-                fake_kernel.current = &p->vcpus[0];
+                this_cpu()->current = &p->vcpus[0];
                 caller_now = caller;
                 uint64_t before = denied_by_caller;
                 uint64_t folded = gate_denials_folded();

@@ -100,7 +100,7 @@ int32_t hvc(uint32_t caller, uint32_t fid, uint64_t x1, uint64_t x2, uint64_t x3
         size_t all, denied;
 
         memcpy(regs, v, sizeof(regs));
-        fake_kernel.current = part_get(caller) != NULL ? &part_get(caller)->vcpus[0] : NULL;
+        this_cpu()->current = part_get(caller) != NULL ? &part_get(caller)->vcpus[0] : NULL;
         int32_t st = gate_dispatch(&(struct gate_call){.caller = caller, .x = regs});
         assert_int_equal((int64_t)regs[0], (int64_t)st);
         records_since(before, &all, &denied, caller);
