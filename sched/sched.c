@@ -282,44 +282,9 @@ bool sched_better(const struct sched *s, const struct sched_entity *a, const str
 
 /* --- accounting -------------------------------------------------------------------------- */
 
-/* sched_account, inline where a switch needs it (sched_pick, sched_yield_pick). */
-static inline void account(struct sched *s, struct sched_rq *rq, uint64_t now)
-{
-        struct sched_entity *cur = rq->current;
-        uint64_t delta;
-
-        /* A clock that steps back charges nothing rather than a huge unsigned delta. */
-        if (now <= rq->last_account_ns) {
-                return;
-        }
-        delta = now - rq->last_account_ns;
-        rq->last_account_ns = now;
-        if (cur == NULL) {
-                return;
-        }
-        cur->run_ns += delta;
-        rq->epoch_busy_ns += delta;
-        if (cur->budget_ns != 0) {
-                bool had_budget = cur->budget_left_ns != 0;
-
-                cur->budget_left_ns -= delta < cur->budget_left_ns ? delta : cur->budget_left_ns;
-                if (had_budget && cur->budget_left_ns == 0) {
-                        s->epoch_throttles++;
-                        rq->need_resched = true;
-                }
-                replenish(cur, now);
-        }
-        if (delta >= cur->slice_left_ns) {
-                fresh_deadline(cur, now);
-                rq->need_resched = true;
-        } else {
-                cur->slice_left_ns -= delta;
-        }
-}
-
 void sched_account(struct sched *s, struct sched_rq *rq, uint64_t now)
 {
-        account(s, rq, now);
+        rq_account(s, rq, now);
 }
 
 /* --- decisions --------------------------------------------------------------------------- */
@@ -505,7 +470,7 @@ static inline struct sched_entity *pick_at(struct sched *s, unsigned cpu, uint64
                 return NULL;
         }
         rq = &s->rq[cpu];
-        account(s, rq, now);
+        rq_account(s, rq, now);
         if (yield && rq->current != NULL) {
                 struct sched_entity *cur = rq->current;
 

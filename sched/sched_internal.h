@@ -82,6 +82,42 @@ static inline void replenish(struct sched_entity *e, uint64_t now)
         }
 }
 
+/* sched_account, inline where a switch or a block needs it (sched_pick, sched_yield_pick,
+ * sched_block). */
+static inline void rq_account(struct sched *s, struct sched_rq *rq, uint64_t now)
+{
+        struct sched_entity *cur = rq->current;
+        uint64_t delta;
+
+        /* A clock that steps back charges nothing rather than a huge unsigned delta. */
+        if (now <= rq->last_account_ns) {
+                return;
+        }
+        delta = now - rq->last_account_ns;
+        rq->last_account_ns = now;
+        if (cur == NULL) {
+                return;
+        }
+        cur->run_ns += delta;
+        rq->epoch_busy_ns += delta;
+        if (cur->budget_ns != 0) {
+                bool had_budget = cur->budget_left_ns != 0;
+
+                cur->budget_left_ns -= delta < cur->budget_left_ns ? delta : cur->budget_left_ns;
+                if (had_budget && cur->budget_left_ns == 0) {
+                        s->epoch_throttles++;
+                        rq->need_resched = true;
+                }
+                replenish(cur, now);
+        }
+        if (delta >= cur->slice_left_ns) {
+                fresh_deadline(cur, now);
+                rq->need_resched = true;
+        } else {
+                cur->slice_left_ns -= delta;
+        }
+}
+
 enum sched_class sched_class_of(const struct sched_entity *e);
 /* true if a is a better choice than b (class, then key, then id). */
 bool sched_better(const struct sched *s, const struct sched_entity *a,

@@ -17,7 +17,7 @@ enum sched_err sched_block(struct sched *s, struct sched_entity *e, uint64_t now
         }
         rq = &s->rq[e->cpu];
         if (rq->current == e) {
-                sched_account(s, rq, now);
+                rq_account(s, rq, now);
                 rq->current = NULL;
                 rq->need_resched = true;
         }
