@@ -178,7 +178,7 @@ struct vcpu {
         uint64_t virqs;            /* virtual interrupts delivered into list registers */
         /* Traps to EL2 by kind; written only by the CPU running this vCPU (no lock). */
         uint64_t exits[VCPU_EXIT_KINDS];
-        uint64_t yields; /* yield hypercalls (kernel/guest.c; only its own CPU writes it) */
+        uint64_t yields;         /* yield hypercalls (kernel/guest.c; only its own CPU writes it) */
         struct sched_entity *se; /* the run loop's entity for it (kernel/run.c), once attached */
 };
 
