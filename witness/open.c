@@ -56,6 +56,22 @@ static enum witness_err put_anchor(struct witness_log *log, struct witness_ws_an
                                        log->have_rot ? &log->rot : NULL);
 }
 
+/* A scan of the log from its base (the oldest record the store keeps), checking the anchor
+ * the journal holds, if any. */
+static void scan_begin(struct witness_ws_scan *s, struct witness_log *log,
+                       const struct witness_flash *f, const struct witness_ws_journal *j,
+                       const uint8_t *vkey)
+{
+        memset(s, 0, sizeof(*s));
+        s->f = f;
+        s->log_slots = log->log_slots;
+        s->stop_slot = log->base_slot;
+        witness_verify_init(&s->v, j->rot_found ? log->base_head : NULL, log->base_seq, vkey,
+                            log->cfg.key_len);
+        s->anchored = j->found;
+        s->anchor = j->best;
+}
+
 enum witness_err witness_log_attach_store(struct witness_log *log, const struct witness_flash *f,
                                           bool format_if_blank)
 {
@@ -86,10 +102,6 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
                 e = witness_store_format(f);
         if (e != WITNESS_OK)
                 goto out;
-        memset(&s, 0, sizeof(s));
-        s.f = f;
-        s.log_slots = log->log_slots;
-        witness_verify_init(&s.v, NULL, 0, vkey, log->cfg.key_len);
         e = witness_ws_read_journal(f, &j, NULL, NULL);
         if (e != WITNESS_OK)
                 goto out;
@@ -112,57 +124,34 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
                 log->st.rotations = j.rot.rotations;
                 log->st.base_seq = j.rot.seal_seq;
         }
-        s.stop_slot = log->base_slot;
-        witness_verify_init(&s.v, j.rot_found ? log->base_head : NULL, log->base_seq, vkey,
-                            log->cfg.key_len);
-        s.anchored = j.found;
-        s.anchor = j.best;
+        scan_begin(&s, log, f, &j, vkey);
         log->have_anchor = j.found;
         log->last_anchor = j.best;
         if (s.anchored && s.anchor.slot < s.log_slots) {
                 /* Fast path: the anchor is authentic; re-verify its seal (chain link and
-                 * HMAC) from the head it recorded, and scan only what follows. */
-                uint8_t b[WS_SLOT];
-                struct witness_record r;
-                uint64_t off = witness_ws_log_off(f) + (uint64_t)s.anchor.slot * WS_SLOT;
-
-                if (f->read(f->ctx, off, b, WS_SLOT) != 0) {
+                 * HMAC) from the head it recorded, as the scan's first slot, and scan only
+                 * what follows. */
+                witness_verify_init(&s.v, s.anchor.head, s.anchor.seal_seq, vkey, log->cfg.key_len);
+                witness_verify_expect_seal(&s.v, s.anchor.boot, s.anchor.index);
+                witness_ws_scan_to(&s, s.anchor.slot, 1);
+                if (s.ioerr) {
                         e = WITNESS_E_FLASH;
                         goto out;
                 }
-                witness_record_decode(b, &r);
-                witness_verify_init(&s.v, s.anchor.head, s.anchor.seal_seq, vkey, log->cfg.key_len);
-                witness_verify_expect_seal(&s.v, s.anchor.boot, s.anchor.index);
-                if (r.kind == WK_WIT_SEAL && witness_verify_record(&s.v, b) == WV_OK) {
+                if (s.have_seal && s.seal_slot == s.anchor.slot && !s.fault) {
                         uint8_t pb[WS_SLOT];
+                        uint64_t off = witness_ws_log_off(f) + (uint64_t)s.anchor.slot * WS_SLOT;
 
-                        start = ((uint64_t)s.anchor.slot + 1) % s.log_slots;
+                        start = s.slot;
                         fast = true;
-                        if (start == s.stop_slot)
-                                s.scanned = 1; /* the ring is full: nothing follows */
-                        s.anchor_ok = true;
-                        s.have_seal = true;
-                        s.any_record = true;
-                        s.first_seq = r.seq;
-                        s.seal_slot = s.anchor.slot;
-                        s.seal_index = s.anchor.index;
-                        s.seal_flags = r.flags;
-                        s.unsealed_first = r.seq + 1;
-                        s.last_boot = r.boot;
-                        s.seal_boot = r.boot;
-                        s.last_kind = WK_WIT_SEAL;
-                        s.last_time = r.time_ns;
-                        memcpy(s.seal_head, s.anchor.head, WITNESS_HEAD_SIZE);
                         /* Was the record before the seal a clean shutdown? (Its link is the
                          * first 12 bytes of the head the anchor holds.) */
                         if (s.anchor.slot > 0 && f->read(f->ctx, off - WS_SLOT, pb, WS_SLOT) == 0 &&
                             memcmp(pb + WITNESS_CONTENT_SIZE, s.anchor.head, WITNESS_LINK_SIZE) ==
                                 0)
                                 s.before_seal_kind = (uint16_t)(pb[48] | pb[49] << 8);
-                        s.anchor_passed = true;
                 } else {
-                        witness_verify_init(&s.v, j.rot_found ? log->base_head : NULL,
-                                            log->base_seq, vkey, log->cfg.key_len);
+                        scan_begin(&s, log, f, &j, vkey);
                 }
         }
         if (!fast)
