@@ -21,39 +21,38 @@ static void unlock(struct witness_log *log)
                 log->cfg.unlock(log->cfg.lock_ctx);
 }
 
+/* The MAC of anchor a with its seal's key, sought from the root (the public development root
+ * for a development seal): 0; 1 when a development log has no key to make it (a keyed
+ * seal); -1 on a crypto error. */
+static int anchor_mac(struct witness_log *log, const struct witness_ws_anchor *a, uint8_t mac[32])
+{
+        bool dev = (a->flags & WITNESS_F_DEV) != 0;
+        struct witness_keys ks;
+        int r = -1;
+
+        if (!dev && log->dev)
+                return 1;
+        if (witness_keys_seek(&ks, dev ? witness_dev_key : log->key,
+                              dev ? sizeof(witness_dev_key) : log->cfg.key_len, a->boot,
+                              a->index) == WITNESS_OK &&
+            witness_ws_anchor_mac(a, ks.key, mac) == WITNESS_OK)
+                r = 0;
+        witness_wipe(&ks, sizeof(ks));
+        return r;
+}
+
 /* Is a the authentic anchor of its seal? A development log cannot check a keyed anchor
  * (it has no key): it takes it on its chain alone. */
 static bool anchor_authentic(struct witness_log *log, const struct witness_ws_anchor *a)
 {
-        bool dev = (a->flags & WITNESS_F_DEV) != 0;
-        struct witness_keys ks;
         uint8_t mac[32], d = 0;
+        int r = anchor_mac(log, a, mac);
 
-        if (!dev && log->dev)
-                return true;
-        if (witness_keys_seek(&ks, dev ? witness_dev_key : log->key,
-                              dev ? sizeof(witness_dev_key) : log->cfg.key_len, a->boot,
-                              a->index) != WITNESS_OK ||
-            witness_ws_anchor_mac(a, ks.key, mac) != WITNESS_OK) {
-                witness_wipe(&ks, sizeof(ks));
-                return false;
-        }
-        witness_wipe(&ks, sizeof(ks));
+        if (r != 0)
+                return r > 0;
         for (int i = 0; i < 32; i++)
                 d |= (uint8_t)(mac[i] ^ a->mac[i]);
         return d == 0;
-}
-
-/* Write an anchor for a seal, MACed with the seal's key. */
-static enum witness_err put_anchor(struct witness_log *log, struct witness_ws_anchor *a,
-                                   const uint8_t key[32])
-{
-        if (witness_ws_anchor_mac(a, key, a->mac) != WITNESS_OK)
-                return WITNESS_E_CRYPTO;
-        log->last_anchor = *a;
-        log->have_anchor = true;
-        return witness_ws_write_anchor(&log->flash, &log->anchor_block, &log->anchor_next, a,
-                                       log->have_rot ? &log->rot : NULL);
 }
 
 /* A scan of the log from its base (the oldest record the store keeps), checking the anchor
@@ -222,20 +221,21 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
                                               .boot = s.seal_boot,
                                               .index = s.seal_index,
                                               .flags = s.seal_flags & WITNESS_F_DEV};
-                bool dev = (s.seal_flags & WITNESS_F_DEV) != 0;
-                struct witness_keys ks;
+                int r;
 
                 memcpy(a.head, s.seal_head, WITNESS_HEAD_SIZE);
-                if (!dev && log->dev) {
+                r = anchor_mac(log, &a, a.mac);
+                if (r > 0) {
                         e = WITNESS_OK; /* cannot MAC a keyed anchor without the key */
-                } else if (witness_keys_seek(&ks, dev ? witness_dev_key : log->key,
-                                             dev ? sizeof(witness_dev_key) : log->cfg.key_len,
-                                             a.boot, a.index) != WITNESS_OK) {
+                } else if (r < 0) {
                         e = WITNESS_E_CRYPTO;
                 } else {
-                        e = put_anchor(log, &a, ks.key);
+                        log->last_anchor = a;
+                        log->have_anchor = true;
+                        e = witness_ws_write_anchor(&log->flash, &log->anchor_block,
+                                                    &log->anchor_next, &a,
+                                                    log->have_rot ? &log->rot : NULL);
                 }
-                witness_wipe(&ks, sizeof(ks));
                 if (e != WITNESS_OK) {
                         e = WITNESS_E_FLASH;
                         goto out;
