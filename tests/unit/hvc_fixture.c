@@ -7,29 +7,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
-#include "cap/cap.h"
 #include "kernel/gate.h"
-#include "kernel/hvc.h"
-#include "kernel/ipc.h"
 #include "kernel/percpu.h"
-#include "kernel/virq.h"
-#include "memory/memory.h"
-#include "partition/edge.h"
-#include "partition/lease.h"
-#include "partition/partition.h"
-#include "partition/share.h"
-#include "partition/vdev.h"
-#include "proof/proof.h"
 #include "tests/fake/arch_fake.h"
 #include "tests/fake/fake_hal.h"
-#include "tests/fake/hvc_world.h"
 #include "tests/unit/hvc_fixture.h"
-#include "witness/witness.h"
 
 /* ---- the witness log, recorded ---- */
 
