@@ -188,29 +188,14 @@ const struct sched *run_scheduler(void)
 #define SWITCH_PATH static inline __attribute__((always_inline))
 
 /*
- * The next vCPU for this CPU: the current one while sched/ keeps it, else what sched_pick
- * chooses (pulling work from a busier CPU when this one has none). Entities whose
+ * What this CPU runs after sched/ chose e (NULL: nothing here): e's vCPU if it can run here,
+ * else (work pulled from a busier CPU when there was none) the next choice. Entities whose
  * partition stopped running meanwhile are blocked on the way.
  */
-SWITCH_PATH struct vcpu *pick(struct percpu *c, uint64_t now)
+SWITCH_PATH struct vcpu *pick_from(struct percpu *c, struct vcpu *cur, struct sched_entity *e,
+                                   uint64_t now)
 {
-        struct vcpu *cur = c->current;
-        bool cur_ok = cur != NULL && cur->part->state == PART_RUNNING && cur->state == VCPU_RUNNING;
-
-        if (cur_ok && !c->need_resched) {
-                return cur;
-        }
-        c->need_resched = false;
-        /* (A vCPU that blocked itself, in a wait or WFI, is blocked in sched/ already:
-         * vcpu_changed would find nothing to do.) */
-        if (cur != NULL && !cur_ok &&
-            !(cur->state == VCPU_BLOCKED && cur->se != NULL && cur->se->state == SCHED_BLOCKED)) {
-                vcpu_changed(cur, now);
-        }
-        for (unsigned tries = 0; tries <= PART_MAX * PART_MAX_VCPUS; tries++) {
-                struct sched_entity *e = c->yield ? sched_yield_pick(&run_sched, c->index, now)
-                                                  : sched_pick(&run_sched, c->index, now);
-                c->yield = false;
+        for (unsigned tries = 0;; tries++) {
                 if (e == NULL) {
                         e = sched_pull(&run_sched, c->index, now);
                         if (e != NULL) {
@@ -231,8 +216,34 @@ SWITCH_PATH struct vcpu *pick(struct percpu *c, uint64_t now)
                         return v;
                 }
                 vcpu_changed(v, now); /* stopped, off or waiting: block it */
+                if (tries == PART_MAX * PART_MAX_VCPUS) {
+                        return NULL;
+                }
+                e = sched_pick(&run_sched, c->index, now);
         }
-        return NULL;
+}
+
+/* The next vCPU for this CPU: the current one while sched/ keeps it, else pick_from what
+ * sched_pick (after a yield, sched_yield_pick) chooses. */
+SWITCH_PATH struct vcpu *pick(struct percpu *c, uint64_t now)
+{
+        struct vcpu *cur = c->current;
+        bool cur_ok = cur != NULL && cur->part->state == PART_RUNNING && cur->state == VCPU_RUNNING;
+
+        if (cur_ok && !c->need_resched) {
+                return cur;
+        }
+        c->need_resched = false;
+        /* (A vCPU that blocked itself, in a wait or WFI, is blocked in sched/ already:
+         * vcpu_changed would find nothing to do.) */
+        if (cur != NULL && !cur_ok &&
+            !(cur->state == VCPU_BLOCKED && cur->se != NULL && cur->se->state == SCHED_BLOCKED)) {
+                vcpu_changed(cur, now);
+        }
+        struct sched_entity *e = c->yield ? sched_yield_pick(&run_sched, c->index, now)
+                                          : sched_pick(&run_sched, c->index, now);
+        c->yield = false;
+        return pick_from(c, cur, e, now);
 }
 
 /* Where a vCPU's live state goes when its context was reset while it ran here. */
@@ -316,26 +327,11 @@ static void agents_turn(struct vcpu *v)
 #endif
 }
 
-/*
- * One decision, under the lock: the vCPU to enter on this CPU (the current one goes on, or
- * it is put away and the next one loaded), or NULL with *other set to what this CPU does
- * instead: a WASM partition whose agents get their turn here, at EL2, or NULL: idle.
- */
-SWITCH_PATH struct vcpu *decide_inline(struct percpu *c, struct vcpu **other)
+/* Carry out the decision next (NULL: nothing to enter) for this CPU, whose current vCPU is
+ * cur, and give the lock: see decide_inline. */
+SWITCH_PATH struct vcpu *apply(struct percpu *c, struct vcpu *cur, struct vcpu *next, uint64_t now,
+                               struct vcpu **other)
 {
-        if (c->console_input) {
-                c->console_input = false;
-                monitor_poll(); /* the monitor runs on CPU 0 between vCPUs */
-                con_drain();    /* its answer, before anyone takes the lock */
-        }
-        if (c->index == 0 && reshape_due()) {
-                reshape_run(); /* splits and merges the coherence engine decided, off the tick */
-                con_drain();
-        }
-        run_lock_take();
-        uint64_t now = arch_time_ns_inline(); /* one clock read for the whole decision */
-        struct vcpu *cur = c->current;
-        struct vcpu *next = pick(c, now);
         *other = NULL;
         if (next != NULL && next == cur) {
                 run_lock_give();
@@ -357,6 +353,28 @@ SWITCH_PATH struct vcpu *decide_inline(struct percpu *c, struct vcpu **other)
         return NULL;
 }
 
+/*
+ * One decision, under the lock: the vCPU to enter on this CPU (the current one goes on, or
+ * it is put away and the next one loaded), or NULL with *other set to what this CPU does
+ * instead: a WASM partition whose agents get their turn here, at EL2, or NULL: idle.
+ */
+SWITCH_PATH struct vcpu *decide_inline(struct percpu *c, struct vcpu **other)
+{
+        if (c->console_input) {
+                c->console_input = false;
+                monitor_poll(); /* the monitor runs on CPU 0 between vCPUs */
+                con_drain();    /* its answer, before anyone takes the lock */
+        }
+        if (c->index == 0 && reshape_due()) {
+                reshape_run(); /* splits and merges the coherence engine decided, off the tick */
+                con_drain();
+        }
+        run_lock_take();
+        uint64_t now = arch_time_ns_inline(); /* one clock read for the whole decision */
+        struct vcpu *cur = c->current;
+        return apply(c, cur, pick(c, now), now, other);
+}
+
 /* decide, out of line for the idle loop (the trap's path has it inline, below). */
 static __attribute__((noinline)) struct vcpu *decide(struct percpu *c, struct vcpu **other)
 {
@@ -364,6 +382,63 @@ static __attribute__((noinline)) struct vcpu *decide(struct percpu *c, struct vc
 }
 
 /* Until there is a vCPU to enter: WASM partitions' turns, or idling. */
+static __attribute__((noinline)) struct vcpu *run_others(struct percpu *c, struct vcpu *other);
+
+#ifndef __OPTIMIZE_SIZE__
+/* decide after sched/ chose e, for run_yield_switch: pick_from and apply, out of line. */
+static __attribute__((noinline)) struct arch_regs *decide_from(struct percpu *c, struct vcpu *cur,
+                                                               struct sched_entity *e, uint64_t now)
+{
+        struct vcpu *other;
+        struct vcpu *v = apply(c, cur, pick_from(c, cur, e, now), now, &other);
+
+        v = v != NULL ? v : run_others(c, other);
+        if (virq_attention(v)) {
+                virq_sync(v);
+        }
+        return &v->regs;
+}
+
+/*
+ * The yield hypercall (kernel/trap.c): the decision run_yield() then run_schedule() make, with
+ * their general steps left out where they have nothing to do. The yielder runs (its partition
+ * too) and this CPU has no chore waiting (console input, a reshape): sched_yield_pick chooses,
+ * under the lock, at one time stamp; the yielder goes on, or the world switch to a vCPU that
+ * can be loaded here. Any other choice (a vCPU stopped or held by another CPU meanwhile, a
+ * WASM partition, nothing) is decided by pick from there, as its loop would after the same
+ * first choice. (A build for size, the Seed, takes the general path: the same decisions.)
+ */
+struct arch_regs *run_yield_switch(struct percpu *c, struct arch_regs *regs)
+{
+        struct vcpu *cur = c->current;
+
+        if (!c->yield || c->console_input || (c->index == 0 && reshape_due()) ||
+            cur->state != VCPU_RUNNING ||
+            __atomic_load_n(&cur->part->state, __ATOMIC_RELAXED) != PART_RUNNING) {
+                return run_schedule(regs);
+        }
+        c->need_resched = false;
+        c->yield = false;
+        run_lock_take();
+        uint64_t now = arch_time_ns_inline();
+        struct sched_entity *e = sched_yield_pick(&run_sched, c->index, now);
+        struct vcpu *next = e != NULL ? entity_vcpu(e) : NULL;
+        if (next != cur) {
+                if (next == NULL || next->part->state != PART_RUNNING ||
+                    next->state != VCPU_RUNNABLE || next->cpu >= 0 || runs_in_el2(next)) {
+                        return decide_from(c, cur, e, now);
+                }
+                vcpu_put(c, cur, now);
+                vcpu_load(c, next, now);
+        }
+        run_lock_give();
+        if (virq_attention(next)) {
+                virq_sync(next);
+        }
+        return &next->regs;
+}
+#endif
+
 static __attribute__((noinline)) struct vcpu *run_others(struct percpu *c, struct vcpu *other)
 {
         for (;;) {

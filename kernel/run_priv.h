@@ -40,4 +40,16 @@ static inline struct arch_regs *run_schedule(struct arch_regs *frame)
         return &cur->regs;
 }
 
+/* After a local hypercall of the vCPU this CPU runs (its frame regs) asked for a switch: a
+ * yield's own path (run.c), or run_schedule in a build for size (the Seed). */
+#ifdef __OPTIMIZE_SIZE__
+static inline struct arch_regs *run_yield_switch(struct percpu *c, struct arch_regs *regs)
+{
+        (void)c;
+        return run_schedule(regs);
+}
+#else
+struct arch_regs *run_yield_switch(struct percpu *c, struct arch_regs *regs);
+#endif
+
 #endif

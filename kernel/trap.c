@@ -175,7 +175,8 @@ struct arch_regs *arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
                         call.x = regs->x;
                         v->exits[VCPU_EXIT_HVC_RVM]++;
                         gate_dispatch_local(&call, local);
-                        return c->need_resched ? run_schedule(regs) : regs; /* a yield */
+                        /* Only a yield asks for a switch: its own path (run_priv.h). */
+                        return c->need_resched ? run_yield_switch(c, regs) : regs;
                 }
                 const struct gate_entry *e = gate_lookup((uint32_t)regs->x[0]);
                 v->exits[hvc_kind(regs->x[0])]++;

@@ -31,12 +31,14 @@ void virq_raise(struct vcpu *v, uint32_t vintid);
 void virq_forward(struct vcpu *v, uint32_t intid);
 void virq_unforward(struct vcpu *v, uint32_t intid);
 
-/* Does v, about to be entered on this CPU, need virq_sync? (The lock-free fast path.) */
+/* Does v, about to be entered on this CPU, need virq_sync? (The lock-free fast path: each word
+ * read once, as a relaxed atomic load would, but with its offset in the load instruction,
+ * which GCC does not do for __atomic_load_n; aligned 64-bit loads are single-copy atomic.) */
 static inline bool virq_attention(const struct vcpu *v)
 {
-        return (__atomic_load_n(&v->virq_pending, __ATOMIC_RELAXED) |
-                __atomic_load_n(&v->doorbell_pending, __ATOMIC_RELAXED) |
-                __atomic_load_n(&v->virq_masked, __ATOMIC_RELAXED)) != 0;
+        return (*(const volatile uint64_t *)&v->virq_pending |
+                *(const volatile uint64_t *)&v->doorbell_pending |
+                *(const volatile uint64_t *)&v->virq_masked) != 0;
 }
 /* Deliver and unmask for v, the vCPU about to be entered on this CPU (run_lock not held:
  * lock-free, except for a partition with an emulated GICv3, whose state it takes the lock

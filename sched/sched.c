@@ -461,15 +461,11 @@ static inline struct sched_entity *yield_choose2(const struct sched *s, struct s
         return o->id < cur->id ? o : cur;
 }
 
-/* sched_pick; with yield, the current entity first gives up the rest of its slice. */
-static inline struct sched_entity *pick_at(struct sched *s, unsigned cpu, uint64_t now, bool yield)
+/* sched_pick on rq, charged up to now; with yield, the current entity first gives up the rest
+ * of its slice. */
+static inline struct sched_entity *pick_rq(struct sched *s, struct sched_rq *rq, unsigned cpu,
+                                           uint64_t now, bool yield)
 {
-        struct sched_rq *rq;
-
-        if (!sched_cpu_valid(s, cpu)) {
-                return NULL;
-        }
-        rq = &s->rq[cpu];
         rq_account(s, rq, now);
         if (yield && rq->current != NULL) {
                 struct sched_entity *cur = rq->current;
@@ -495,12 +491,21 @@ static inline struct sched_entity *pick_at(struct sched *s, unsigned cpu, uint64
 
 struct sched_entity *sched_pick(struct sched *s, unsigned cpu, uint64_t now)
 {
-        return pick_at(s, cpu, now, false);
+        return sched_cpu_valid(s, cpu) ? pick_rq(s, &s->rq[cpu], cpu, now, false) : NULL;
+}
+
+/* The yield's pick, out of line with the run queue in a register (GCC otherwise computes its
+ * address three times over). */
+static __attribute__((noinline)) struct sched_entity *yield_pick_rq(struct sched *s,
+                                                                    struct sched_rq *rq,
+                                                                    unsigned cpu, uint64_t now)
+{
+        return pick_rq(s, rq, cpu, now, true);
 }
 
 struct sched_entity *sched_yield_pick(struct sched *s, unsigned cpu, uint64_t now)
 {
-        return pick_at(s, cpu, now, true);
+        return sched_cpu_valid(s, cpu) ? yield_pick_rq(s, &s->rq[cpu], cpu, now) : NULL;
 }
 
 uint64_t sched_next_event(const struct sched *s, unsigned cpu, uint64_t now)
