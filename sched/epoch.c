@@ -43,10 +43,10 @@ void sched_epoch(struct sched *s, uint64_t now, struct sched_epoch_summary *out)
                         e->epoch_run_mark_ns = e->run_ns;
                         e->epoch_wait_ns = 0;
                 }
-                sum.switches += rq->epoch_switches;
+                sum.switches += rq->switches - rq->epoch_switches_base;
                 sum.busy_ns += rq->epoch_busy_ns;
                 sum.runnable += rq->nr_runnable;
-                rq->epoch_switches = 0;
+                rq->epoch_switches_base = rq->switches;
                 rq->epoch_busy_ns = 0;
         }
         sum.seq = ++s->epoch_seq;

@@ -377,8 +377,7 @@ static inline void switch_counted(struct sched_rq *rq, struct sched_entity *next
         rq->current = next;
         if (next != NULL) {
                 next->switches_in++;
-                rq->switches++;
-                rq->epoch_switches++;
+                rq->switches++; /* the epoch's: since epoch_switches_base */
                 if (next->wake_pending) {
                         uint64_t lat = now - next->wake_ns;
 
@@ -466,10 +465,13 @@ static inline struct sched_entity *yield_choose2(const struct sched *s, struct s
 static inline struct sched_entity *pick_rq(struct sched *s, struct sched_rq *rq, unsigned cpu,
                                            uint64_t now, bool yield)
 {
-        rq_account(s, rq, now);
-        if (yield && rq->current != NULL) {
+        if (!yield || rq->current == NULL) {
+                rq_account(s, rq, now);
+        } else {
                 struct sched_entity *cur = rq->current;
 
+                /* Charged; what is left of its slice does not matter: a new one follows. */
+                rq_charge(s, rq, now);
                 cur->yielded = true;      /* its wait is not need (sched_tick) */
                 fresh_deadline(cur, now); /* behind whoever else is runnable */
                 rq->need_resched = true;  /* even Flow gives way: it asked to */

@@ -146,8 +146,8 @@ struct sched_rq {
         uint64_t last_account_ns;
         uint64_t last_tick_ns; /* the last sched_tick: waiting entities are charged from it */
         uint64_t switches;     /* lifetime context switches (entity changes) */
+        uint64_t epoch_switches_base; /* `switches` when this epoch began (sched_epoch) */
         /* This epoch, reset by sched_epoch. */
-        uint64_t epoch_switches;
         uint64_t epoch_busy_ns;
 } __attribute__((aligned(64))); /* each CPU's on cache lines of its own, at a stride of 17 x 64 */
 

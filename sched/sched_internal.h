@@ -82,21 +82,21 @@ static inline void replenish(struct sched_entity *e, uint64_t now)
         }
 }
 
-/* sched_account, inline where a switch or a block needs it (sched_pick, sched_yield_pick,
- * sched_block). */
-static inline void rq_account(struct sched *s, struct sched_rq *rq, uint64_t now)
+/* Charge rq's current entity up to now: its run time, the CPU's busy time, its budget. The
+ * time charged (0: none, or nothing running). */
+static inline uint64_t rq_charge(struct sched *s, struct sched_rq *rq, uint64_t now)
 {
         struct sched_entity *cur = rq->current;
         uint64_t delta;
 
         /* A clock that steps back charges nothing rather than a huge unsigned delta. */
         if (now <= rq->last_account_ns) {
-                return;
+                return 0;
         }
         delta = now - rq->last_account_ns;
         rq->last_account_ns = now;
         if (cur == NULL) {
-                return;
+                return 0;
         }
         cur->run_ns += delta;
         rq->epoch_busy_ns += delta;
@@ -109,6 +109,19 @@ static inline void rq_account(struct sched *s, struct sched_rq *rq, uint64_t now
                         rq->need_resched = true;
                 }
                 replenish(cur, now);
+        }
+        return delta;
+}
+
+/* sched_account, inline where a switch or a block needs it (sched_pick, sched_yield_pick,
+ * sched_block): the charge, and the current entity's slice used up by it. */
+static inline void rq_account(struct sched *s, struct sched_rq *rq, uint64_t now)
+{
+        uint64_t delta = rq_charge(s, rq, now);
+        struct sched_entity *cur = rq->current;
+
+        if (delta == 0) {
+                return;
         }
         if (delta >= cur->slice_left_ns) {
                 fresh_deadline(cur, now);
