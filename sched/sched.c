@@ -449,11 +449,20 @@ static inline struct sched_entity *yield_choose2(const struct sched *s, struct s
         }
         replenish(cur, now);
         replenish(o, now);
-        enum sched_class cc = class_of(cur), co = class_of(o);
-        if (cc != co) {
-                return co < cc ? o : cur;
+        /* Two Flow entities are of one class; only otherwise are the classes worked out. */
+        if (cur->mode != SCHED_MODE_FLOW || o->mode != SCHED_MODE_FLOW) {
+                enum sched_class cc = class_of(cur), co = class_of(o);
+                if (cc != co) {
+                        return co < cc ? o : cur;
+                }
         }
-        uint64_t kc = sched_key(s, cur), ko = sched_key(s, o);
+        /* Without cut pressure on either, the keys differ by their deadlines alone (sched_key
+         * adds the same max_boost to both, and it never wraps). */
+        uint64_t kc = cur->deadline_ns, ko = o->deadline_ns;
+        if ((cur->pressure_bp | o->pressure_bp) != 0) {
+                kc = sched_key(s, cur);
+                ko = sched_key(s, o);
+        }
         if (kc != ko) {
                 return ko < kc ? o : cur;
         }

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "sched/sched_internal.h"
 #include "tests/unit/sched_fixture.h"
 
 /* --- block / wake / yield / timer -------------------------------------------------------- */
@@ -239,6 +240,15 @@ static void test_random_operations_keep_invariants(void **state)
                         if (got != NULL) {
                                 assert_int_equal(got->cpu, cpu);
                                 assert_true((got->affinity >> cpu) & 1u);
+                                /* After a yield no Flow entity keeps its slice: the choice
+                                 * is the best by (class, key, id) of those allowed here,
+                                 * by the two-entity path as by the general one. */
+                                const struct sched_rq *rq = &S.rq[cpu];
+                                for (unsigned k = 0; k < rq->nr_runnable; k++) {
+                                        const struct sched_entity *r = rq->runnable[k];
+                                        assert_false(r != got && ((r->affinity >> cpu) & 1u) &&
+                                                     sched_better(&S, r, got));
+                                }
                         }
                         break;
                 case 8:
