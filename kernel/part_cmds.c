@@ -50,11 +50,8 @@ static int cmd_ps(int argc, char **argv)
                 char cpu[8] = "-";
                 for (unsigned i = 0; i < p->nr_vcpus; i++) {
                         const struct vcpu *v = &p->vcpus[i];
-                        run_ns += v->runtime_ns;
-                        switches += v->switches;
-                        if (v->state == VCPU_RUNNING) {
-                                run_ns += now - v->last_start_ns; /* the slice in progress */
-                        }
+                        run_ns += run_vcpu_time(v, now);
+                        switches += run_vcpu_switches(v);
                         if (v->cpu >= 0 && cpu[0] == '-') {
                                 cpu[0] = (char)('0' + v->cpu);
                                 cpu[1] = '\0';
@@ -94,6 +91,7 @@ static int cmd_vcpus(int argc, char **argv)
         (void)argc;
         (void)argv;
         con_printf("part vcpu mpidr      state    cpu run-ms   switches fp-loads virqs\n");
+        uint64_t now = hal_time_ns();
         run_lock_take();
         for (unsigned id = 1; id <= part_count(); id++) {
                 const struct partition *p = part_get(id);
@@ -105,9 +103,9 @@ static int cmd_vcpus(int argc, char **argv)
                         con_printf("%-4u %-4u 0x%08llx %-8s %-3d %-8llu %-8llu %-8llu %llu\n",
                                    p->id, i, (unsigned long long)arch_guest_mpidr(i),
                                    vcpu_state_name(v->state), v->cpu,
-                                   (unsigned long long)(v->runtime_ns / 1000000),
-                                   (unsigned long long)v->switches, (unsigned long long)v->fp_loads,
-                                   (unsigned long long)v->virqs);
+                                   (unsigned long long)(run_vcpu_time(v, now) / 1000000),
+                                   (unsigned long long)run_vcpu_switches(v),
+                                   (unsigned long long)v->fp_loads, (unsigned long long)v->virqs);
                 }
         }
         run_lock_give();

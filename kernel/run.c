@@ -173,6 +173,26 @@ static void resched_sgi(unsigned intid, void *ctx)
         this_cpu()->need_resched = true;
 }
 
+uint64_t run_vcpu_time(const struct vcpu *v, uint64_t now)
+{
+        const struct sched_entity *e = v->se;
+
+        if (e == NULL) {
+                return 0;
+        }
+        uint64_t t = e->run_ns;
+        const struct sched_rq *rq = e->cpu < SCHED_MAX_CPUS ? &run_sched.rq[e->cpu] : NULL;
+        if (rq != NULL && rq->current == e && now > rq->last_account_ns) {
+                t += now - rq->last_account_ns; /* the slice in progress */
+        }
+        return t;
+}
+
+uint64_t run_vcpu_switches(const struct vcpu *v)
+{
+        return v->se != NULL ? v->se->switches_in : 0;
+}
+
 struct sched_entity *run_entity(const struct partition *p)
 {
         return p->vcpus[0].se;
@@ -253,7 +273,7 @@ static struct {
         struct arch_fp fp;
 } stale[RVM_MAX_CPUS];
 
-SWITCH_PATH void vcpu_put(struct percpu *c, struct vcpu *v, uint64_t now)
+SWITCH_PATH void vcpu_put(struct percpu *c, struct vcpu *v)
 {
         if (__atomic_load_n(&v->ctx_gen, __ATOMIC_ACQUIRE) == c->current_gen) {
                 /* Its general registers are already in v->regs: the trap saved them there. */
@@ -275,18 +295,15 @@ SWITCH_PATH void vcpu_put(struct percpu *c, struct vcpu *v, uint64_t now)
         if (c->fp_owner == v) {
                 c->fp_owner = NULL;
         }
-        v->runtime_ns += now - v->last_start_ns;
         v->state = v->state == VCPU_RUNNING ? VCPU_RUNNABLE : v->state;
         v->cpu = -1;
         c->current = NULL;
 }
 
-SWITCH_PATH void vcpu_load(struct percpu *c, struct vcpu *v, uint64_t now)
+SWITCH_PATH void vcpu_load(struct percpu *c, struct vcpu *v)
 {
         v->state = VCPU_RUNNING;
         v->cpu = (int)c->index;
-        v->switches++;
-        v->last_start_ns = now;
         c->current = v;
         c->current_gen = __atomic_load_n(&v->ctx_gen, __ATOMIC_ACQUIRE);
         if (v->reset_pending) {
@@ -329,7 +346,7 @@ static void agents_turn(struct vcpu *v)
 
 /* Carry out the decision next (NULL: nothing to enter) for this CPU, whose current vCPU is
  * cur, and give the lock: see decide_inline. */
-SWITCH_PATH struct vcpu *apply(struct percpu *c, struct vcpu *cur, struct vcpu *next, uint64_t now,
+SWITCH_PATH struct vcpu *apply(struct percpu *c, struct vcpu *cur, struct vcpu *next,
                                struct vcpu **other)
 {
         *other = NULL;
@@ -338,15 +355,12 @@ SWITCH_PATH struct vcpu *apply(struct percpu *c, struct vcpu *cur, struct vcpu *
                 return cur;
         }
         if (cur != NULL) {
-                vcpu_put(c, cur, now);
+                vcpu_put(c, cur);
         }
         if (next != NULL && !runs_in_el2(next)) {
-                vcpu_load(c, next, now);
+                vcpu_load(c, next);
                 run_lock_give();
                 return next;
-        }
-        if (next != NULL) {
-                next->switches++;
         }
         run_lock_give();
         *other = next;
@@ -372,7 +386,7 @@ SWITCH_PATH struct vcpu *decide_inline(struct percpu *c, struct vcpu **other)
         run_lock_take();
         uint64_t now = arch_time_ns_inline(); /* one clock read for the whole decision */
         struct vcpu *cur = c->current;
-        return apply(c, cur, pick(c, now), now, other);
+        return apply(c, cur, pick(c, now), other);
 }
 
 /* decide, out of line for the idle loop (the trap's path has it inline, below). */
@@ -390,7 +404,7 @@ static __attribute__((noinline)) struct arch_regs *decide_from(struct percpu *c,
                                                                struct sched_entity *e, uint64_t now)
 {
         struct vcpu *other;
-        struct vcpu *v = apply(c, cur, pick_from(c, cur, e, now), now, &other);
+        struct vcpu *v = apply(c, cur, pick_from(c, cur, e, now), &other);
 
         v = v != NULL ? v : run_others(c, other);
         if (virq_attention(v)) {
@@ -428,8 +442,8 @@ struct arch_regs *run_yield_switch(struct percpu *c, struct arch_regs *regs)
                     next->state != VCPU_RUNNABLE || next->cpu >= 0 || runs_in_el2(next)) {
                         return decide_from(c, cur, e, now);
                 }
-                vcpu_put(c, cur, now);
-                vcpu_load(c, next, now);
+                vcpu_put(c, cur);
+                vcpu_load(c, next);
         }
         run_lock_give();
         if (virq_attention(next)) {
@@ -444,9 +458,7 @@ static __attribute__((noinline)) struct vcpu *run_others(struct percpu *c, struc
         for (;;) {
                 uint64_t t0 = hal_time_ns();
                 if (other != NULL) {
-                        agents_turn(other);
-                        /* Its time, as ps shows it. */
-                        other->runtime_ns += hal_time_ns() - t0;
+                        agents_turn(other); /* its time: its entity's, charged by sched/ */
                 } else {
                         /* Nothing to run: host mode, flush the witness log if due, wait. */
                         arch_host_mode();
@@ -558,7 +570,7 @@ void run_park(struct partition *p)
         struct vcpu *v = c->current;
 
         if (v != NULL && v->part == p) {
-                vcpu_put(c, v, hal_time_ns());
+                vcpu_put(c, v);
                 c->need_resched = true;
         }
 }

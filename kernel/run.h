@@ -48,6 +48,10 @@ void run_partition_changed(struct partition *p);
 void run_kick_partition(struct partition *p);
 /* One vCPU's state changed (CPU_ON, CPU_OFF). */
 void run_vcpu_changed(struct vcpu *v);
+/* v's time on a CPU up to now (0: only what is charged so far) and the times it was
+ * switched to: its scheduling entity's accounting, kept once (caller holds run_lock). */
+uint64_t run_vcpu_time(const struct vcpu *v, uint64_t now);
+uint64_t run_vcpu_switches(const struct vcpu *v);
 /* The scheduling entity of p's boot vCPU (NULL before it first ran). */
 struct sched_entity *run_entity(const struct partition *p);
 /* v blocked (it gives up its CPU) / was woken (its CPU is asked to reschedule). */

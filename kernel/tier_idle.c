@@ -61,7 +61,7 @@ static bool asleep(const struct partition *p, uint64_t *runtime)
         *runtime = 0;
         for (unsigned i = 0; i < p->nr_vcpus; i++) {
                 const struct vcpu *v = &p->vcpus[i];
-                *runtime += v->runtime_ns;
+                *runtime += run_vcpu_time(v, 0); /* charged so far */
                 if (v->state == VCPU_OFF) {
                         continue;
                 }

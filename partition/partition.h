@@ -164,10 +164,7 @@ struct vcpu {
         uint64_t fp_loads; /* lazy FP switches (first FP use after being switched in) */
         struct partition *part;
         enum vcpu_state state;
-        int cpu;             /* CPU it runs on, -1 if none */
-        uint64_t runtime_ns; /* accumulated time on a CPU */
-        uint64_t last_start_ns;
-        uint64_t switches;
+        int cpu;                   /* CPU it runs on, -1 if none */
         struct arch_vgic vgic;     /* its virtual GIC interface (valid while not running) */
         uint64_t virq_pending;     /* vINTIDs 0..63 raised, not yet in a list register */
         uint64_t doorbell_pending; /* bit n: vINTID RVM_VIRQ_DOORBELL_BASE + n raised */
