@@ -394,7 +394,9 @@ QEMU_MACHINE := -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m $(MEM
 # (hal/wkey.h, docs/boards.md). WITNESS_KEY= (empty) runs without one: development seals.
 WITNESS_KEY ?= build/witness.key
 WITNESS_KEY_PAGE := 0x401ff000
-QEMU_BOARD = $(QEMU) $(QEMU_MACHINE) -nographic -semihosting-config enable=on,target=native \
+# tests/qemu/nudged wakes QEMU's main loop once a second: QEMU 7.2 can sleep through its timers
+# after a flash write (docs/ARCHITECTURE.md, known problems), and the console would freeze.
+QEMU_BOARD = tests/qemu/nudged $(QEMU) $(QEMU_MACHINE) -nographic -semihosting-config enable=on,target=native \
 	-drive if=pflash,format=raw,unit=1,file=$(WITNESS_IMG) \
 	$(if $(WITNESS_KEY),-device loader$(comma)file=$(WITNESS_KEY)$(comma)addr=$(WITNESS_KEY_PAGE)$(comma)force-raw=on)
 QEMU_RUN = $(QEMU_BOARD) -append "semihosting"

@@ -37,7 +37,7 @@ fi
 rm -f "$work/wit.img" && truncate -s 64M "$work/wit.img"
 printf 'sleep 1500\rcheckpoint 1 flash\rsleep 2500\rcheckpoint 1 flash\rsuspend 1\rcheckpoint 1 flash\rcheckpoint 1 flash\rpoweroff\r' >"$work/in"
 log=$work/boot.log
-timeout 240 "$qemu" -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m 1G -nic none \
+timeout 240 "$(dirname "$0")/nudged" "$qemu" -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m 1G -nic none \
 	-display none -monitor none -serial stdio \
 	-drive if=pflash,format=raw,unit=0,file="$work/bank0.img" \
 	-drive if=pflash,format=raw,unit=1,file="$work/wit.img" $keydev <"$work/in" >"$log" 2>&1

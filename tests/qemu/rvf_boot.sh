@@ -40,7 +40,7 @@ fail() { failed=$((failed + 1)); printf '  FAIL  %s\n' "$1"; [ -n "${2:-}" ] && 
 boot() {
 	store=${4:-$2.wit}
 	[ -n "${4:-}" ] || { rm -f "$store" && truncate -s 64M "$store"; }
-	timeout 90 "$qemu" -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m 1G -nic none \
+	timeout 90 "$(dirname "$0")/nudged" "$qemu" -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m 1G -nic none \
 		-display none -monitor none -serial stdio \
 		-drive if=pflash,format=raw,unit=0,file="$1" \
 		-drive if=pflash,format=raw,unit=1,file="$store" $keydev <"$3" >"$2" 2>&1

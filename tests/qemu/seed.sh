@@ -56,7 +56,7 @@ for elf in "$@"; do
 
 	log=$work/$tc.log flash=$work/$tc-witness.img
 	truncate -s 64M "$flash"
-	timeout 60 "$qemu" -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m 5M -smp 1 \
+	timeout 60 "$(dirname "$0")/nudged" "$qemu" -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m 5M -smp 1 \
 		-nic none -display none -monitor none -serial stdio \
 		-semihosting-config enable=on,target=native -append semihosting \
 		-device loader,file="$key",addr=0x401ff000,force-raw=on \
