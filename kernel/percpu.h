@@ -18,6 +18,7 @@ enum cpu_state {
 };
 
 struct vcpu;
+struct sched_rq;
 
 struct percpu {
         unsigned index;
@@ -32,6 +33,7 @@ struct percpu {
         bool need_resched;        /* the tick asks for the next vCPU */
         bool yield;               /* the current vCPU gave up its slice: the next pick says so */
         bool console_input;       /* CPU 0: typed input waits for the monitor */
+        struct sched_rq *rq;      /* its run queue in sched/, once online (kernel/run.c) */
         struct vcpu *fp_owner;    /* whose FP/SIMD registers are live here (NULL: nobody's) */
         struct partition *reload; /* restarted here: its RAM reloads once the lock is given */
         uint64_t idle_ns;         /* time spent with nothing to run */

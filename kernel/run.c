@@ -66,6 +66,7 @@ void run_cpu_online(unsigned cpu)
 {
         run_lock_take();
         sched_cpu_init(&run_sched, cpu, hal_time_ns());
+        this_cpu()->rq = &run_sched.rq[cpu];
         run_lock_give();
         hal_gic_enable(SGI_RESCHED, arch_mpidr(), resched_sgi, NULL);
         panic_cpu_online(); /* a panic elsewhere stops this CPU */
@@ -435,7 +436,7 @@ struct arch_regs *run_yield_switch(struct percpu *c, struct arch_regs *regs)
         c->yield = false;
         run_lock_take();
         uint64_t now = arch_time_ns_inline();
-        struct sched_entity *e = sched_yield_pick(&run_sched, c->index, now);
+        struct sched_entity *e = sched_yield_pick_rq(&run_sched, c->rq, c->index, now);
         struct vcpu *next = e != NULL ? entity_vcpu(e) : NULL;
         if (next != cur) {
                 if (next == NULL || next->part->state != PART_RUNNING ||

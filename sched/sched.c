@@ -438,9 +438,9 @@ static inline enum sched_class class_of(const struct sched_entity *e)
  * keeps a Flow entity for the rest of its slice does not apply, and the better of the two by
  * (class, key, id) is what choose() returns whatever their order in the array.
  */
-static inline struct sched_entity *yield_choose2(const struct sched *s, struct sched_rq *rq,
-                                                 struct sched_entity *cur, unsigned cpu,
-                                                 uint64_t now)
+static inline __attribute__((always_inline)) struct sched_entity *yield_choose2(
+    const struct sched *s, struct sched_rq *rq, struct sched_entity *cur, unsigned cpu,
+    uint64_t now)
 {
         struct sched_entity *o = rq->runnable[cur->runnable_idx ^ 1u];
 
@@ -505,18 +505,17 @@ struct sched_entity *sched_pick(struct sched *s, unsigned cpu, uint64_t now)
         return sched_cpu_valid(s, cpu) ? pick_rq(s, &s->rq[cpu], cpu, now, false) : NULL;
 }
 
-/* The yield's pick, out of line with the run queue in a register (GCC otherwise computes its
- * address three times over). */
-static __attribute__((noinline)) struct sched_entity *yield_pick_rq(struct sched *s,
-                                                                    struct sched_rq *rq,
-                                                                    unsigned cpu, uint64_t now)
+/* Out of line with the run queue in a register (GCC otherwise computes its address three
+ * times over in sched_yield_pick). */
+struct sched_entity *sched_yield_pick_rq(struct sched *s, struct sched_rq *rq, unsigned cpu,
+                                         uint64_t now)
 {
         return pick_rq(s, rq, cpu, now, true);
 }
 
 struct sched_entity *sched_yield_pick(struct sched *s, unsigned cpu, uint64_t now)
 {
-        return sched_cpu_valid(s, cpu) ? yield_pick_rq(s, &s->rq[cpu], cpu, now) : NULL;
+        return sched_cpu_valid(s, cpu) ? sched_yield_pick_rq(s, &s->rq[cpu], cpu, now) : NULL;
 }
 
 uint64_t sched_next_event(const struct sched *s, unsigned cpu, uint64_t now)

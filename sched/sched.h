@@ -224,6 +224,10 @@ struct sched_entity *sched_pick(struct sched *s, unsigned cpu, uint64_t now);
  * is chosen, at one time stamp: sched_pick, with the yielder charged and given a fresh
  * deadline, and no Flow entity kept for the rest of its slice. Alone, it goes on. */
 struct sched_entity *sched_yield_pick(struct sched *s, unsigned cpu, uint64_t now);
+/* The same for a caller that keeps the run queue of `cpu`, online: rq == &s->rq[cpu] (not
+ * checked; the kernel's yield path, which would otherwise work out its address each time). */
+struct sched_entity *sched_yield_pick_rq(struct sched *s, struct sched_rq *rq, unsigned cpu,
+                                         uint64_t now);
 /* Absolute time at which sched_tick must next run on `cpu` (SCHED_TIME_NEVER = no timer). */
 uint64_t sched_next_event(const struct sched *s, unsigned cpu, uint64_t now);
 /* The running entity of `cpu` (NULL = idle). */
