@@ -41,6 +41,19 @@ struct sched_entity *run_entity(const struct partition *p)
         return NULL;
 }
 
+uint64_t run_vcpu_time(const struct vcpu *v, uint64_t now)
+{
+        (void)v;
+        (void)now;
+        return 0;
+}
+
+uint64_t run_vcpu_switches(const struct vcpu *v)
+{
+        (void)v;
+        return 0;
+}
+
 const struct sched *run_scheduler(void)
 {
         return &fuzz_sched;
