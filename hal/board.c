@@ -1,7 +1,8 @@
 /*
- * hal/board.c: board facts from the DTB (libfdt), with the QEMU virt values as a
- * documented fallback (docs/boards.md). Every DTB value is untrusted: lengths are
- * checked, oversize values are ignored, and nothing here can fault on a bad tree.
+ * hal/board.c: board facts from the DTB (one walk over its tags with libfdt's iterator),
+ * with the QEMU virt values as a documented fallback (docs/boards.md). Every DTB value is
+ * untrusted: lengths are checked, oversize values are ignored, and nothing here can fault
+ * on a bad tree.
  */
 #include "hal/board.h"
 
@@ -65,37 +66,74 @@ static uint64_t read_cells(const fdt32_t *p, int cells)
         return v;
 }
 
-/* The i-th (address, size) pair of node's "reg", using its parent's cell counts. */
-static bool read_reg(const void *fdt, int parent, int node, int index, struct board_range *out)
-{
-        int ac = parent >= 0 ? fdt_address_cells(fdt, parent) : 2;
-        int sc = parent >= 0 ? fdt_size_cells(fdt, parent) : 1;
-        int len = 0;
-        const fdt32_t *reg = node >= 0 ? fdt_getprop(fdt, node, "reg", &len) : NULL;
+/*
+ * The properties board_parse reads, each the first of its name in its node (as fdt_getprop
+ * would find it), collected by the one walk of the tree below: no lookup by name, and none
+ * of libfdt's per-property checks of the header, which cost more than the walk itself.
+ */
+enum {
+        P_COMPAT,
+        P_TYPE,
+        P_REG,
+        P_IRQ,
+        P_METHOD,
+        P_ADDR_CELLS,
+        P_SIZE_CELLS,
+        P_MODEL,
+        P_BOOTARGS,
+        P_INITRD_START,
+        P_INITRD_END,
+        P_COUNT
+};
+static const char *const prop_names[P_COUNT] = {
+    "compatible",       "device_type", "reg",   "interrupts", "method",
+    "#address-cells",   "#size-cells", "model", "bootargs",   "linux,initrd-start",
+    "linux,initrd-end",
+};
 
-        if (reg == NULL || ac < 1 || ac > 2 || sc < 0 || sc > 2) {
+struct prop {
+        const fdt32_t *val; /* NULL: the node has no such property */
+        int len;
+};
+
+/* A node's #address-cells and #size-cells, as libfdt's fdt_address_cells and fdt_size_cells
+ * read them (2 and 1 when absent; negative when not a single cell of at most 4). */
+struct cells {
+        int ac, sc;
+};
+
+static int cells_of(const struct prop *p, int absent)
+{
+        if (p->val == NULL) {
+                return absent;
+        }
+        uint32_t v = p->len == 4 ? fdt32_ld(p->val) : ~0u;
+        return v <= FDT_MAX_NCELLS ? (int)v : -1;
+}
+
+/* The i-th (address, size) pair of a "reg", in its parent's cells. */
+static bool read_reg(struct cells c, const struct prop *reg, int index, struct board_range *out)
+{
+        if (reg->val == NULL || c.ac < 1 || c.ac > 2 || c.sc < 0 || c.sc > 2) {
                 return false;
         }
-        int stride = ac + sc;
-        if (len < 0 || (index + 1) * stride * (int)sizeof(fdt32_t) > len) {
+        int stride = c.ac + c.sc;
+        if (reg->len < 0 || (index + 1) * stride * (int)sizeof(fdt32_t) > reg->len) {
                 return false;
         }
-        out->base = read_cells(reg + index * stride, ac);
-        out->size = read_cells(reg + index * stride + ac, sc);
+        out->base = read_cells(reg->val + index * stride, c.ac);
+        out->size = read_cells(reg->val + index * stride + c.ac, c.sc);
         return true;
 }
 
 /* GIC INTID of the i-th 3-cell interrupt specifier (type, number, flags). */
-static bool read_irq(const void *fdt, int node, int index, unsigned *intid)
+static bool read_irq(const struct prop *irq, int index, unsigned *intid)
 {
-        int len = 0;
-        const fdt32_t *irq = fdt_getprop(fdt, node, "interrupts", &len);
-
-        if (irq == NULL || len < (index + 1) * 3 * (int)sizeof(fdt32_t)) {
+        if (irq->val == NULL || irq->len < (index + 1) * 3 * (int)sizeof(fdt32_t)) {
                 return false;
         }
-        uint32_t type = fdt32_ld(&irq[index * 3]);
-        uint32_t num = fdt32_ld(&irq[index * 3 + 1]);
+        uint32_t type = fdt32_ld(&irq->val[index * 3]);
+        uint32_t num = fdt32_ld(&irq->val[index * 3 + 1]);
         if (num > 1000) {
                 return false;
         }
@@ -103,71 +141,10 @@ static bool read_irq(const void *fdt, int node, int index, unsigned *intid)
         return true;
 }
 
-/* The "reg" ranges of one device_type = "memory" node, appended to info->mem. */
-static void add_memory(const void *fdt, int parent, int node, struct board_info *info)
+/* Is the string property p, up to its length, s (with its NUL: size)? */
+static bool prop_str_is(const struct prop *p, const char *s, size_t size)
 {
-        for (int i = 0; info->mem_count < BOARD_MAX_MEM; i++) {
-                struct board_range r;
-                if (!read_reg(fdt, parent, node, i, &r)) {
-                        break;
-                }
-                if (r.size != 0 && r.base + r.size > r.base) {
-                        info->mem[info->mem_count++] = r;
-                }
-        }
-}
-
-static void parse_cpus(const void *fdt, int cpus, struct board_info *info)
-{
-        unsigned count = 0;
-        unsigned seen = 0;
-        int node;
-
-        if (cpus < 0) {
-                return;
-        }
-        int ac = fdt_address_cells(fdt, cpus);
-        fdt_for_each_subnode(node, fdt, cpus)
-        {
-                int tlen = 0;
-                int len = 0;
-                const char *type = fdt_getprop(fdt, node, "device_type", &tlen);
-                const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
-                if (type == NULL || tlen < 4 || strncmp(type, "cpu", 4) != 0 || reg == NULL ||
-                    ac < 1 || ac > 2 || len < ac * (int)sizeof(fdt32_t)) {
-                        continue;
-                }
-                seen++;
-                if (count < BOARD_MAX_CPUS) {
-                        info->cpu_mpidr[count++] = read_cells(reg, ac);
-                }
-        }
-        if (count > 0) {
-                info->cpu_count = count;
-                info->cpu_count_dtb = seen;
-        }
-}
-
-static void parse_chosen(const void *fdt, int chosen, struct board_info *info)
-{
-        int len = 0;
-
-        if (chosen < 0) {
-                return;
-        }
-        const char *args = fdt_getprop(fdt, chosen, "bootargs", &len);
-        copy_str(info->bootargs, sizeof(info->bootargs), args, len);
-
-        const fdt32_t *start = fdt_getprop(fdt, chosen, "linux,initrd-start", &len);
-        int slen = len;
-        const fdt32_t *end = fdt_getprop(fdt, chosen, "linux,initrd-end", &len);
-        if (start != NULL && end != NULL && (slen == 4 || slen == 8) && (len == 4 || len == 8)) {
-                uint64_t s = read_cells(start, slen / 4);
-                uint64_t e = read_cells(end, len / 4);
-                if (e > s) {
-                        info->initrd = (struct board_range){s, e - s};
-                }
-        }
+        return p->val != NULL && p->len >= (int)size && strncmp((const char *)p->val, s, size) == 0;
 }
 
 /*
@@ -199,12 +176,17 @@ static const char *const compat_names[N_COMPAT] = {
     "arm,pl011", "arm,gic-v3", "arm,armv8-timer", "arm,psci-0.2",
     "arm,psci",  "arm,pl031",  "cfi-flash",
 };
+/* What board_parse reads of the nodes found by "compatible": their "reg" (in their parent's
+ * cells), "interrupts" and "method". */
 struct found {
         int node[N_COUNT];
-        int parent[N_COUNT];
+        struct cells cells[N_COMPAT];
+        struct prop reg[N_COMPAT], irq[N_COMPAT], method[N_COMPAT];
 };
 
-#define WALK_DEPTH 16 /* parents kept on a stack; a deeper node asks libfdt for its parent */
+/* Parents kept on a stack, with their cells: libfdt's own depth limit (FDT_MAX_DEPTH, which
+ * fdt_check_full enforces); a deeper node is not read. */
+#define WALK_DEPTH 32
 
 /* A child of the root called name, or name@unit (as fdt_path_offset("/name") matches). */
 static bool root_child_is(const char *got, const char *name)
@@ -213,90 +195,113 @@ static bool root_child_is(const char *got, const char *name)
         return got != NULL && strncmp(got, name, n) == 0 && (got[n] == '\0' || got[n] == '@');
 }
 
-/* One node's properties as the walk meets them: only the first of each name counts, as
- * fdt_getprop would find it. */
+/* The node being read: its properties as the walk meets them. */
 struct walk_node {
-        int node, parent;
-        bool compat_seen, type_seen;
+        int node, depth;
+        bool in_cpus;        /* a child of /cpus */
+        struct cells parent; /* its parent's cells */
+        struct prop p[P_COUNT];
 };
 
-/* Is the property name at nameoff in the strings block exactly name (size: with its NUL)?
- * Compared in place, bounded by the block: fdt_get_string's checks of the whole header,
- * made for every property of the walk, cost more than the walk itself. */
-static bool prop_is(const void *dtb, uint32_t nameoff, const char *name, size_t size)
+/* A node's properties are all read (its first child or its end comes next): take what
+ * board_parse needs of it. Returns its own cells, its children's parent cells. */
+static struct cells close_node(const struct walk_node *w, struct found *f, struct board_info *info)
 {
-        uint32_t strs = fdt_size_dt_strings(dtb);
+        struct cells own = {cells_of(&w->p[P_ADDR_CELLS], 2), cells_of(&w->p[P_SIZE_CELLS], 1)};
+        const struct prop *type = &w->p[P_TYPE];
 
-        return nameoff < strs && strs - nameoff >= size &&
-               memcmp((const char *)dtb + fdt_off_dt_strings(dtb) + nameoff, name, size) == 0;
-}
-
-static void walk_prop(const void *dtb, struct walk_node *w, uint32_t nameoff, const char *val,
-                      int len, struct found *f, struct board_info *info)
-{
-        if (!w->compat_seen && prop_is(dtb, nameoff, "compatible", 11)) {
-                w->compat_seen = true;
+        if (own.ac == 0) {
+                own.ac = -1; /* fdt_address_cells: zero address cells is an error */
+        }
+        if (w->node == 0) {
+                const struct prop *model = &w->p[P_MODEL];
+                copy_str(info->model, sizeof(info->model),
+                         model->val != NULL ? (const char *)model->val : "unknown board",
+                         model->val != NULL ? model->len : 16);
+        }
+        if (w->p[P_COMPAT].val != NULL) {
                 for (int i = 0; i < N_COMPAT; i++) {
-                        if (f->node[i] < 0 && fdt_stringlist_contains(val, len, compat_names[i])) {
+                        if (f->node[i] < 0 &&
+                            fdt_stringlist_contains((const char *)w->p[P_COMPAT].val,
+                                                    w->p[P_COMPAT].len, compat_names[i])) {
                                 f->node[i] = w->node;
-                                f->parent[i] = w->parent;
+                                f->cells[i] = w->parent;
+                                f->reg[i] = w->p[P_REG];
+                                f->irq[i] = w->p[P_IRQ];
+                                f->method[i] = w->p[P_METHOD];
                         }
                 }
-        } else if (!w->type_seen && prop_is(dtb, nameoff, "device_type", 12)) {
-                w->type_seen = true;
-                if (len >= 7 && strncmp(val, "memory", 7) == 0) {
-                        add_memory(dtb, w->parent, w->node, info);
+        }
+        if (prop_str_is(type, "memory", 7)) {
+                /* The "reg" ranges of one device_type = "memory" node, appended to info->mem. */
+                for (int i = 0; info->mem_count < BOARD_MAX_MEM; i++) {
+                        struct board_range r;
+                        if (!read_reg(w->parent, &w->p[P_REG], i, &r)) {
+                                break;
+                        }
+                        if (r.size != 0 && r.base + r.size > r.base) {
+                                info->mem[info->mem_count++] = r;
+                        }
                 }
         }
+        if (w->in_cpus) {
+                /* A child of /cpus: a CPU if its device_type says so and its "reg" holds an
+                 * MPIDR in /cpus's address cells. */
+                const struct prop *reg = &w->p[P_REG];
+                int ac = w->parent.ac;
+                if (prop_str_is(type, "cpu", 4) && reg->val != NULL && ac >= 1 && ac <= 2 &&
+                    reg->len >= ac * (int)sizeof(fdt32_t)) {
+                        if (info->cpu_count_dtb < BOARD_MAX_CPUS) {
+                                info->cpu_mpidr[info->cpu_count_dtb] = read_cells(reg->val, ac);
+                        }
+                        info->cpu_count_dtb++;
+                }
+        }
+        if (w->depth == 1 && w->node == f->node[N_CHOSEN]) {
+                const struct prop *start = &w->p[P_INITRD_START], *end = &w->p[P_INITRD_END];
+                copy_str(info->bootargs, sizeof(info->bootargs), (const char *)w->p[P_BOOTARGS].val,
+                         w->p[P_BOOTARGS].len);
+                if (start->val != NULL && end->val != NULL &&
+                    (start->len == 4 || start->len == 8) && (end->len == 4 || end->len == 8)) {
+                        uint64_t s = read_cells(start->val, start->len / 4);
+                        uint64_t e = read_cells(end->val, end->len / 4);
+                        if (e > s) {
+                                info->initrd = (struct board_range){s, e - s};
+                        }
+                }
+        }
+        return own;
 }
 
 /*
  * One pass over the tree's tags with libfdt's iterator (fdt_next_tag, which bounds every
- * step by the structure block), each property read where the walk meets it: memory ranges
- * are collected as they come and every other node board_parse needs is remembered with its
- * parent, so nothing walks the tree again. A lookup by name per node (fdt_next_node, then
- * fdt_getprop for "compatible" and "device_type") searched each node's properties again
- * per name, through libfdt's checks of the header at every step: the walk of QEMU's
- * 56-node tree took ~0.94 M instructions that way, ~0.32 M this way (the boot's whole count).
+ * step by the structure block), each property read where the walk meets it: a node's
+ * properties come before its children, so once its first child or its end is reached, what
+ * board_parse needs of it is taken (close_node) and nothing walks the tree again. A lookup
+ * by name per node (fdt_next_node, then fdt_getprop for "compatible" and "device_type")
+ * searched each node's properties again per name, through libfdt's checks of the header at
+ * every step: the walk of QEMU's 56-node tree took ~0.94 M instructions that way, ~0.32 M
+ * this way (the boot's whole count).
  */
 static void walk_tree(const void *dtb, struct found *f, struct board_info *info)
 {
-        int stack[WALK_DEPTH];
+        struct cells stack[WALK_DEPTH];
+        struct walk_node w = {.node = -1};
         int depth = -1;
-        struct walk_node w = {.node = -1, .parent = -1};
         int next = 0;
         const bool v16 = fdt_version(dtb) >= 16;
         const char *base = (const char *)dtb + fdt_off_dt_struct(dtb);
+        const char *strs = (const char *)dtb + fdt_off_dt_strings(dtb);
+        const uint32_t strs_size = fdt_size_dt_strings(dtb);
+        int top = -1; /* the child of the root the walk is in */
 
+        *f = (struct found){0};
         for (int i = 0; i < N_COUNT; i++) {
                 f->node[i] = -1;
-                f->parent[i] = -1;
         }
         for (int off = 0; off >= 0; off = next) {
                 uint32_t tag = fdt_next_tag(dtb, off, &next);
-                if (tag == FDT_BEGIN_NODE) {
-                        depth++;
-                        w = (struct walk_node){
-                            .node = off,
-                            .parent = depth == 0               ? -1
-                                      : depth - 1 < WALK_DEPTH ? stack[depth - 1]
-                                                               : fdt_parent_offset(dtb, off),
-                        };
-                        if (depth < WALK_DEPTH) {
-                                stack[depth] = off;
-                        }
-                        if (depth == 1) {
-                                /* checked by fdt_next_tag, up to its NUL; before version
-                                 * 16 a node's name is its whole path, which libfdt cuts */
-                                const char *name =
-                                    v16 ? base + off + FDT_TAGSIZE : fdt_get_name(dtb, off, NULL);
-                                if (f->node[N_CPUS] < 0 && root_child_is(name, "cpus")) {
-                                        f->node[N_CPUS] = off;
-                                } else if (f->node[N_CHOSEN] < 0 && root_child_is(name, "chosen")) {
-                                        f->node[N_CHOSEN] = off;
-                                }
-                        }
-                } else if (tag == FDT_PROP) {
+                if (tag == FDT_PROP) {
                         if (w.node < 0) {
                                 continue; /* a node's properties come before its children */
                         }
@@ -311,17 +316,70 @@ static void walk_tree(const void *dtb, struct found *f, struct board_info *info)
                                 val = fdt_getprop_by_offset(dtb, off, NULL, &len);
                         }
                         if (val == NULL || len < 0) {
-                                return; /* a property libfdt cannot read: the walk ends */
+                                break; /* a property libfdt cannot read: the walk ends */
                         }
-                        walk_prop(dtb, &w, fdt32_to_cpu(p->nameoff), val, len, f, info);
+                        /* Its name, compared in place, bounded by the strings block. */
+                        uint32_t nameoff = fdt32_to_cpu(p->nameoff);
+                        if (nameoff >= strs_size) {
+                                continue;
+                        }
+                        const char *name = strs + nameoff;
+                        for (int i = 0; i < P_COUNT; i++) {
+                                const char *want = prop_names[i];
+                                size_t size = 0;
+                                if (w.p[i].val != NULL || name[0] != want[0] ||
+                                    (size = strlen(want) + 1) > strs_size - nameoff ||
+                                    memcmp(name, want, size) != 0) {
+                                        continue;
+                                }
+                                w.p[i] = (struct prop){(const fdt32_t *)(const void *)val, len};
+                                break;
+                        }
+                        continue;
+                }
+                if (tag == FDT_NOP) {
+                        continue;
+                }
+                if (w.node >= 0) {
+                        /* its first child, its end, or the end of the walk */
+                        struct cells own = close_node(&w, f, info);
+                        if (w.depth < WALK_DEPTH) {
+                                stack[w.depth] = own;
+                        }
+                        w.node = -1;
+                }
+                if (tag == FDT_BEGIN_NODE) {
+                        depth++;
+                        if (depth == 1) {
+                                /* checked by fdt_next_tag, up to its NUL; before version
+                                 * 16 a node's name is its whole path, which libfdt cuts */
+                                const char *name =
+                                    v16 ? base + off + FDT_TAGSIZE : fdt_get_name(dtb, off, NULL);
+                                if (f->node[N_CPUS] < 0 && root_child_is(name, "cpus")) {
+                                        f->node[N_CPUS] = off;
+                                } else if (f->node[N_CHOSEN] < 0 && root_child_is(name, "chosen")) {
+                                        f->node[N_CHOSEN] = off;
+                                }
+                                top = off;
+                        }
+                        if (depth < WALK_DEPTH) {
+                                w = (struct walk_node){
+                                    .node = off,
+                                    .depth = depth,
+                                    .in_cpus = depth == 2 && top == f->node[N_CPUS],
+                                    .parent = depth == 0 ? (struct cells){2, 1} : stack[depth - 1],
+                                };
+                        }
                 } else if (tag == FDT_END_NODE) {
                         if (--depth < 0) {
                                 return; /* the root's end */
                         }
-                        w.node = -1; /* properties only precede a node's children */
-                } else if (tag != FDT_NOP) {
+                } else {
                         return; /* FDT_END, or a damaged block */
                 }
+        }
+        if (w.node >= 0) {
+                (void)close_node(&w, f, info); /* the walk ended inside its properties */
         }
 }
 
@@ -341,65 +399,55 @@ enum board_err board_parse(const void *dtb, uint64_t dtb_max_size, struct board_
                 info->dtb_used = info->dtb.size; /* fdt_check_header bounds it; keep it so */
         }
 
-        int len = 0;
-        const char *model = fdt_getprop(dtb, 0, "model", &len);
-        copy_str(info->model, sizeof(info->model), model != NULL ? model : "unknown board",
-                 model != NULL ? len : 16);
-
+        copy_str(info->model, sizeof(info->model), "unknown board", 16);
         enum board_err err = BOARD_OK;
         unsigned mem_before = info->mem_count;
+        unsigned cpus_before = info->cpu_count_dtb;
         struct found f;
         info->mem_count = 0;
+        info->cpu_count_dtb = 0;
         walk_tree(dtb, &f, info);
         if (info->mem_count == 0) {
                 info->mem_count = mem_before;
                 err = BOARD_E_NO_MEMORY;
         }
-
-        int node = f.node[N_UART];
-        if (!read_reg(dtb, f.parent[N_UART], node, 0, &info->uart) ||
-            !read_irq(dtb, node, 0, &info->uart_irq)) {
-                err = err != BOARD_OK ? err : BOARD_E_NO_UART;
+        if (info->cpu_count_dtb > 0) {
+                info->cpu_count =
+                    info->cpu_count_dtb < BOARD_MAX_CPUS ? info->cpu_count_dtb : BOARD_MAX_CPUS;
+        } else {
+                info->cpu_count_dtb = cpus_before;
         }
 
-        node = f.node[N_GIC];
-        if (!read_reg(dtb, f.parent[N_GIC], node, 0, &info->gicd) ||
-            !read_reg(dtb, f.parent[N_GIC], node, 1, &info->gicr)) {
+        if (!read_reg(f.cells[N_UART], &f.reg[N_UART], 0, &info->uart) ||
+            !read_irq(&f.irq[N_UART], 0, &info->uart_irq)) {
+                err = err != BOARD_OK ? err : BOARD_E_NO_UART;
+        }
+        if (!read_reg(f.cells[N_GIC], &f.reg[N_GIC], 0, &info->gicd) ||
+            !read_reg(f.cells[N_GIC], &f.reg[N_GIC], 1, &info->gicr)) {
                 err = err != BOARD_OK ? err : BOARD_E_NO_GIC;
         }
 
         /* Architected timer: secure phys, non-secure phys, virtual, hypervisor (in that order). */
-        node = f.node[N_TIMER];
-        if (node >= 0) {
-                read_irq(dtb, node, 1, &info->timer_phys_irq);
-                read_irq(dtb, node, 2, &info->timer_virt_irq);
-                read_irq(dtb, node, 3, &info->timer_hyp_irq);
+        read_irq(&f.irq[N_TIMER], 1, &info->timer_phys_irq);
+        read_irq(&f.irq[N_TIMER], 2, &info->timer_virt_irq);
+        read_irq(&f.irq[N_TIMER], 3, &info->timer_hyp_irq);
+
+        int psci = f.node[N_PSCI02] >= 0 ? N_PSCI02 : N_PSCI;
+        if (f.node[psci] >= 0) {
+                info->psci = prop_str_is(&f.method[psci], "smc", 4)   ? BOARD_PSCI_SMC
+                             : prop_str_is(&f.method[psci], "hvc", 4) ? BOARD_PSCI_HVC
+                                                                      : BOARD_PSCI_NONE;
         }
 
-        node = f.node[N_PSCI02] >= 0 ? f.node[N_PSCI02] : f.node[N_PSCI];
-        if (node >= 0) {
-                const char *method = fdt_getprop(dtb, node, "method", &len);
-                info->psci = BOARD_PSCI_NONE;
-                if (method != NULL && len >= 4 && strncmp(method, "smc", 4) == 0) {
-                        info->psci = BOARD_PSCI_SMC;
-                } else if (method != NULL && len >= 4 && strncmp(method, "hvc", 4) == 0) {
-                        info->psci = BOARD_PSCI_HVC;
-                }
-        }
-
-        parse_cpus(dtb, f.node[N_CPUS], info);
-        parse_chosen(dtb, f.node[N_CHOSEN], info);
-
-        node = f.node[N_RTC];
-        if (!read_reg(dtb, f.parent[N_RTC], node, 0, &info->rtc) ||
-            !read_irq(dtb, node, 0, &info->rtc_irq)) {
+        if (!read_reg(f.cells[N_RTC], &f.reg[N_RTC], 0, &info->rtc) ||
+            !read_irq(&f.irq[N_RTC], 0, &info->rtc_irq)) {
                 info->rtc = (struct board_range){0, 0};
         }
 
-        node = f.node[N_FLASH];
-        if (node >= 0) {
+        if (f.node[N_FLASH] >= 0) {
                 unsigned n = 0;
-                while (n < 2 && read_reg(dtb, f.parent[N_FLASH], node, (int)n, &info->flash[n])) {
+                while (n < 2 &&
+                       read_reg(f.cells[N_FLASH], &f.reg[N_FLASH], (int)n, &info->flash[n])) {
                         n++;
                 }
                 info->flash_count = n;

@@ -103,30 +103,30 @@ size_t fmt_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
 
                 switch (*p) {
                 case 'd':
-                case 'i': {
-                        int64_t v = lng == 0   ? va_arg(ap, int)
-                                    : lng == 1 ? va_arg(ap, long)
-                                    : lng == 2 ? va_arg(ap, long long)
-                                               : (int64_t)va_arg(ap, size_t);
-                        uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-                        put_number(&o, mag, v < 0, 10, false, width, left, pad);
-                        break;
-                }
+                case 'i':
                 case 'u':
                 case 'x':
-                case 'X': {
-                        uint64_t v = lng == 0   ? va_arg(ap, unsigned)
+                case 'X':
+                case 'p': {
+                        /* Each integer argument is read at one place: int and unsigned,
+                         * long and unsigned long (and so on) take the same argument slot,
+                         * and a signed value is widened from its width below. */
+                        uint64_t v = *p == 'p'  ? (uintptr_t)va_arg(ap, void *)
+                                     : lng == 0 ? va_arg(ap, unsigned)
                                      : lng == 1 ? va_arg(ap, unsigned long)
                                      : lng == 2 ? va_arg(ap, unsigned long long)
                                                 : va_arg(ap, size_t);
-                        put_number(&o, v, false, *p == 'u' ? 10 : 16, *p == 'X', width, left, pad);
-                        break;
-                }
-                case 'p': {
-                        uintptr_t v = (uintptr_t)va_arg(ap, void *);
-                        put(&o, '0');
-                        put(&o, 'x');
-                        put_number(&o, v, false, 16, false, width, left, pad);
+                        bool negative = false;
+                        if (*p == 'd' || *p == 'i') {
+                                int64_t sv = lng == 0 ? (int64_t)(int32_t)v : (int64_t)v;
+                                negative = sv < 0;
+                                v = negative ? (uint64_t)0 - (uint64_t)sv : (uint64_t)sv;
+                        } else if (*p == 'p') {
+                                put(&o, '0');
+                                put(&o, 'x');
+                        }
+                        put_number(&o, v, negative, *p == 'x' || *p == 'X' || *p == 'p' ? 16 : 10,
+                                   *p == 'X', width, left, pad);
                         break;
                 }
                 case 's': {

@@ -21,39 +21,54 @@ static void unlock(struct witness_log *log)
                 log->cfg.unlock(log->cfg.lock_ctx);
 }
 
+/* The MAC of anchor a with its seal's key, sought from the root (the public development root
+ * for a development seal): 0; 1 when a development log has no key to make it (a keyed
+ * seal); -1 on a crypto error. */
+static int anchor_mac(struct witness_log *log, const struct witness_ws_anchor *a, uint8_t mac[32])
+{
+        bool dev = (a->flags & WITNESS_F_DEV) != 0;
+        struct witness_keys ks;
+        int r = -1;
+
+        if (!dev && log->dev)
+                return 1;
+        if (witness_keys_seek(&ks, dev ? witness_dev_key : log->key,
+                              dev ? sizeof(witness_dev_key) : log->cfg.key_len, a->boot,
+                              a->index) == WITNESS_OK &&
+            witness_ws_anchor_mac(a, ks.key, mac) == WITNESS_OK)
+                r = 0;
+        witness_wipe(&ks, sizeof(ks));
+        return r;
+}
+
 /* Is a the authentic anchor of its seal? A development log cannot check a keyed anchor
  * (it has no key): it takes it on its chain alone. */
 static bool anchor_authentic(struct witness_log *log, const struct witness_ws_anchor *a)
 {
-        bool dev = (a->flags & WITNESS_F_DEV) != 0;
-        struct witness_keys ks;
         uint8_t mac[32], d = 0;
+        int r = anchor_mac(log, a, mac);
 
-        if (!dev && log->dev)
-                return true;
-        if (witness_keys_seek(&ks, dev ? witness_dev_key : log->key,
-                              dev ? sizeof(witness_dev_key) : log->cfg.key_len, a->boot,
-                              a->index) != WITNESS_OK ||
-            witness_ws_anchor_mac(a, ks.key, mac) != WITNESS_OK) {
-                witness_wipe(&ks, sizeof(ks));
-                return false;
-        }
-        witness_wipe(&ks, sizeof(ks));
+        if (r != 0)
+                return r > 0;
         for (int i = 0; i < 32; i++)
                 d |= (uint8_t)(mac[i] ^ a->mac[i]);
         return d == 0;
 }
 
-/* Write an anchor for a seal, MACed with the seal's key. */
-static enum witness_err put_anchor(struct witness_log *log, struct witness_ws_anchor *a,
-                                   const uint8_t key[32])
+/* A scan of the log from its base (the oldest record the store keeps), checking the anchor
+ * the journal holds, if any. */
+static void scan_begin(struct witness_ws_scan *s, struct witness_log *log,
+                       const struct witness_flash *f, const struct witness_ws_journal *j,
+                       const uint8_t *vkey)
 {
-        if (witness_ws_anchor_mac(a, key, a->mac) != WITNESS_OK)
-                return WITNESS_E_CRYPTO;
-        log->last_anchor = *a;
-        log->have_anchor = true;
-        return witness_ws_write_anchor(&log->flash, &log->anchor_block, &log->anchor_next, a,
-                                       log->have_rot ? &log->rot : NULL);
+        memset(s, 0, sizeof(*s));
+        s->f = f;
+        s->log_slots = log->log_slots;
+        s->stop_slot = log->base_slot;
+        witness_verify_init(&s->v, j->rot_found ? log->base_head : NULL, log->base_seq, vkey,
+                            log->cfg.key_len);
+        s->anchored = j->found;
+        s->anchor = j->best;
 }
 
 enum witness_err witness_log_attach_store(struct witness_log *log, const struct witness_flash *f,
@@ -86,10 +101,6 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
                 e = witness_store_format(f);
         if (e != WITNESS_OK)
                 goto out;
-        memset(&s, 0, sizeof(s));
-        s.f = f;
-        s.log_slots = log->log_slots;
-        witness_verify_init(&s.v, NULL, 0, vkey, log->cfg.key_len);
         e = witness_ws_read_journal(f, &j, NULL, NULL);
         if (e != WITNESS_OK)
                 goto out;
@@ -112,57 +123,34 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
                 log->st.rotations = j.rot.rotations;
                 log->st.base_seq = j.rot.seal_seq;
         }
-        s.stop_slot = log->base_slot;
-        witness_verify_init(&s.v, j.rot_found ? log->base_head : NULL, log->base_seq, vkey,
-                            log->cfg.key_len);
-        s.anchored = j.found;
-        s.anchor = j.best;
+        scan_begin(&s, log, f, &j, vkey);
         log->have_anchor = j.found;
         log->last_anchor = j.best;
         if (s.anchored && s.anchor.slot < s.log_slots) {
                 /* Fast path: the anchor is authentic; re-verify its seal (chain link and
-                 * HMAC) from the head it recorded, and scan only what follows. */
-                uint8_t b[WS_SLOT];
-                struct witness_record r;
-                uint64_t off = witness_ws_log_off(f) + (uint64_t)s.anchor.slot * WS_SLOT;
-
-                if (f->read(f->ctx, off, b, WS_SLOT) != 0) {
+                 * HMAC) from the head it recorded, as the scan's first slot, and scan only
+                 * what follows. */
+                witness_verify_init(&s.v, s.anchor.head, s.anchor.seal_seq, vkey, log->cfg.key_len);
+                witness_verify_expect_seal(&s.v, s.anchor.boot, s.anchor.index);
+                witness_ws_scan_to(&s, s.anchor.slot, 1);
+                if (s.ioerr) {
                         e = WITNESS_E_FLASH;
                         goto out;
                 }
-                witness_record_decode(b, &r);
-                witness_verify_init(&s.v, s.anchor.head, s.anchor.seal_seq, vkey, log->cfg.key_len);
-                witness_verify_expect_seal(&s.v, s.anchor.boot, s.anchor.index);
-                if (r.kind == WK_WIT_SEAL && witness_verify_record(&s.v, b) == WV_OK) {
+                if (s.have_seal && s.seal_slot == s.anchor.slot && !s.fault) {
                         uint8_t pb[WS_SLOT];
+                        uint64_t off = witness_ws_log_off(f) + (uint64_t)s.anchor.slot * WS_SLOT;
 
-                        start = ((uint64_t)s.anchor.slot + 1) % s.log_slots;
+                        start = s.slot;
                         fast = true;
-                        if (start == s.stop_slot)
-                                s.scanned = 1; /* the ring is full: nothing follows */
-                        s.anchor_ok = true;
-                        s.have_seal = true;
-                        s.any_record = true;
-                        s.first_seq = r.seq;
-                        s.seal_slot = s.anchor.slot;
-                        s.seal_index = s.anchor.index;
-                        s.seal_flags = r.flags;
-                        s.unsealed_first = r.seq + 1;
-                        s.last_boot = r.boot;
-                        s.seal_boot = r.boot;
-                        s.last_kind = WK_WIT_SEAL;
-                        s.last_time = r.time_ns;
-                        memcpy(s.seal_head, s.anchor.head, WITNESS_HEAD_SIZE);
                         /* Was the record before the seal a clean shutdown? (Its link is the
                          * first 12 bytes of the head the anchor holds.) */
                         if (s.anchor.slot > 0 && f->read(f->ctx, off - WS_SLOT, pb, WS_SLOT) == 0 &&
                             memcmp(pb + WITNESS_CONTENT_SIZE, s.anchor.head, WITNESS_LINK_SIZE) ==
                                 0)
                                 s.before_seal_kind = (uint16_t)(pb[48] | pb[49] << 8);
-                        s.anchor_passed = true;
                 } else {
-                        witness_verify_init(&s.v, j.rot_found ? log->base_head : NULL,
-                                            log->base_seq, vkey, log->cfg.key_len);
+                        scan_begin(&s, log, f, &j, vkey);
                 }
         }
         if (!fast)
@@ -233,20 +221,21 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
                                               .boot = s.seal_boot,
                                               .index = s.seal_index,
                                               .flags = s.seal_flags & WITNESS_F_DEV};
-                bool dev = (s.seal_flags & WITNESS_F_DEV) != 0;
-                struct witness_keys ks;
+                int r;
 
                 memcpy(a.head, s.seal_head, WITNESS_HEAD_SIZE);
-                if (!dev && log->dev) {
+                r = anchor_mac(log, &a, a.mac);
+                if (r > 0) {
                         e = WITNESS_OK; /* cannot MAC a keyed anchor without the key */
-                } else if (witness_keys_seek(&ks, dev ? witness_dev_key : log->key,
-                                             dev ? sizeof(witness_dev_key) : log->cfg.key_len,
-                                             a.boot, a.index) != WITNESS_OK) {
+                } else if (r < 0) {
                         e = WITNESS_E_CRYPTO;
                 } else {
-                        e = put_anchor(log, &a, ks.key);
+                        log->last_anchor = a;
+                        log->have_anchor = true;
+                        e = witness_ws_write_anchor(&log->flash, &log->anchor_block,
+                                                    &log->anchor_next, &a,
+                                                    log->have_rot ? &log->rot : NULL);
                 }
-                witness_wipe(&ks, sizeof(ks));
                 if (e != WITNESS_OK) {
                         e = WITNESS_E_FLASH;
                         goto out;
