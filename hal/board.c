@@ -150,12 +150,14 @@ static bool prop_str_is(const struct prop *p, const char *s, size_t size)
 /*
  * libfdt reads the structure block with aligned 32-bit loads. Before RVM's MMU is on
  * the DTB is Device memory, where an unaligned load faults, so a tree whose blocks
- * are not aligned is refused rather than walked.
+ * are not aligned is refused rather than walked. So is a tree older than version 16
+ * (before 2008; dtc, QEMU and firmware write 17), whose node names are whole paths and
+ * whose large values are padded: walk_tree reads names and values in place.
  */
-static bool dtb_aligned(const void *dtb)
+static bool dtb_walkable(const void *dtb)
 {
         return ((uintptr_t)dtb % 8) == 0 && fdt_off_dt_struct(dtb) % 4 == 0 &&
-               fdt_off_mem_rsvmap(dtb) % 8 == 0;
+               fdt_off_mem_rsvmap(dtb) % 8 == 0 && fdt_version(dtb) >= 16;
 }
 
 /* The nodes board_parse reads, found in one walk of the tree (each first in tree order). */
@@ -289,7 +291,6 @@ static void walk_tree(const void *dtb, struct found *f, struct board_info *info)
         struct walk_node w = {.node = -1};
         int depth = -1;
         int next = 0;
-        const bool v16 = fdt_version(dtb) >= 16;
         const char *base = (const char *)dtb + fdt_off_dt_struct(dtb);
         const char *strs = (const char *)dtb + fdt_off_dt_strings(dtb);
         const uint32_t strs_size = fdt_size_dt_strings(dtb);
@@ -307,15 +308,11 @@ static void walk_tree(const void *dtb, struct found *f, struct board_info *info)
                         }
                         /* fdt_next_tag has checked that the whole property (tag, length,
                          * name offset, value) lies in the structure block, so it is read
-                         * in place; trees older than version 16 align large values, which
-                         * libfdt resolves. */
+                         * in place (a version 16 tree or later: board_parse). */
                         const struct fdt_property *p = (const void *)(base + off);
                         const char *val = p->data;
                         int len = (int)fdt32_to_cpu(p->len);
-                        if (!v16) {
-                                val = fdt_getprop_by_offset(dtb, off, NULL, &len);
-                        }
-                        if (val == NULL || len < 0) {
+                        if (len < 0) {
                                 break; /* a property libfdt cannot read: the walk ends */
                         }
                         /* Its name, compared in place, bounded by the strings block. */
@@ -351,10 +348,8 @@ static void walk_tree(const void *dtb, struct found *f, struct board_info *info)
                 if (tag == FDT_BEGIN_NODE) {
                         depth++;
                         if (depth == 1) {
-                                /* checked by fdt_next_tag, up to its NUL; before version
-                                 * 16 a node's name is its whole path, which libfdt cuts */
-                                const char *name =
-                                    v16 ? base + off + FDT_TAGSIZE : fdt_get_name(dtb, off, NULL);
+                                /* checked by fdt_next_tag, up to its NUL */
+                                const char *name = base + off + FDT_TAGSIZE;
                                 if (f->node[N_CPUS] < 0 && root_child_is(name, "cpus")) {
                                         f->node[N_CPUS] = off;
                                 } else if (f->node[N_CHOSEN] < 0 && root_child_is(name, "chosen")) {
@@ -387,7 +382,7 @@ enum board_err board_parse(const void *dtb, uint64_t dtb_max_size, struct board_
 {
         board_virt_fallback(info);
         if (dtb == NULL || dtb_max_size < sizeof(struct fdt_header) || (uintptr_t)dtb % 8 != 0 ||
-            fdt_check_header(dtb) != 0 || fdt_totalsize(dtb) > dtb_max_size || !dtb_aligned(dtb)) {
+            fdt_check_header(dtb) != 0 || fdt_totalsize(dtb) > dtb_max_size || !dtb_walkable(dtb)) {
                 return BOARD_E_NO_DTB;
         }
         info->from_dtb = true;

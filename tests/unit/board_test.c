@@ -86,6 +86,16 @@ static void no_dtb_falls_back(void **state)
         assert_int_equal(board_parse(zeros, sizeof(zeros), &b), BOARD_E_NO_DTB);
         /* a valid header claiming more bytes than we were given */
         assert_int_equal(board_parse(dtb, 100, &b), BOARD_E_NO_DTB);
+        /* a tree older than version 16 (names as paths, padded values) is not walked */
+        uint8_t *old = malloc(dtb_len);
+        memcpy(old, dtb, dtb_len);
+        const uint8_t v15[8] = {0, 0, 0, 15, 0, 0, 0, 2}; /* version, last_comp_version */
+        memcpy(old + 20, v15, sizeof(v15));
+        assert_int_equal(board_parse(old, dtb_len, &b), BOARD_E_NO_DTB);
+        assert_false(b.from_dtb);
+        memcpy(old + 20, dtb + 20, sizeof(v15));
+        assert_int_equal(board_parse(old, dtb_len, &b), BOARD_OK);
+        free(old);
 }
 
 static void damaged_trees_never_crash(void **state)
