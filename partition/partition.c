@@ -292,6 +292,11 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
                 return PART_E_BAD_CONFIG; /* no guest DTB nor vGIC in this profile */
         }
 #endif
+#if defined(RVM_KERNEL) && !defined(RVM_HAVE_WASM)
+        if (!guest) {
+                return PART_E_BAD_CONFIG; /* no agents without the interpreter */
+        }
+#endif
         if (part_used == PART_MAX) {
                 return PART_E_FULL;
         }
