@@ -21,6 +21,7 @@ static void put(struct out *o, char c)
         o->len++;
 }
 
+/* s[0..n) padded to width: with pad before it, or with spaces after it when left. */
 static void put_padded(struct out *o, const char *s, size_t n, unsigned width, bool left, char pad)
 {
         size_t fill = width > n ? width - n : 0;
@@ -40,125 +41,124 @@ static void put_padded(struct out *o, const char *s, size_t n, unsigned width, b
         }
 }
 
-static void put_number(struct out *o, uint64_t v, bool negative, unsigned base, bool upper,
-                       unsigned width, bool left, char pad)
-{
-        const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-        char tmp[24];
-        size_t n = 0;
-
-        do {
-                tmp[sizeof(tmp) - 1 - n++] = digits[v % base];
-                v /= base;
-        } while (v != 0);
-        if (negative) {
-                if (pad == '0' && width > 0) {
-                        put(o, '-');
-                        width--;
-                } else {
-                        tmp[sizeof(tmp) - 1 - n++] = '-';
-                }
-        }
-        put_padded(o, &tmp[sizeof(tmp) - n], n, width, left, pad);
-}
-
+/*
+ * Every piece of the output goes out at one place (put_padded at the end of the loop): a
+ * plain character, a conversion's text (a number written into tmp, a string, a character)
+ * or an unknown conversion as written; only a sign before zero padding and the "0x" of %p
+ * come before it.
+ */
 size_t fmt_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
 {
         struct out o = {buf, cap, 0};
 
         for (const char *p = fmt; *p != '\0'; p++) {
-                if (*p != '%') {
-                        put(&o, *p);
-                        continue;
-                }
-                const char *start = p++;
+                const char *s = p; /* what goes out: s[0..n), padded to width */
+                size_t n = 1;
+                unsigned width = 0;
                 bool left = false;
                 char pad = ' ';
-                unsigned width = 0;
-                int lng = 0; /* 0 int, 1 long, 2 long long, 3 size_t */
+                char tmp[24];
 
-                for (; *p == '-' || *p == '0'; p++) {
-                        if (*p == '-') {
-                                left = true;
-                        } else {
-                                pad = '0';
+                if (*p == '%') {
+                        const char *start = p++;
+                        int lng = 0; /* 0 int, 1 long, 2 long long, 3 size_t */
+
+                        for (; *p == '-' || *p == '0'; p++) {
+                                if (*p == '-') {
+                                        left = true;
+                                } else {
+                                        pad = '0';
+                                }
                         }
-                }
-                while (*p >= '0' && *p <= '9' && width < 1000) {
-                        width = width * 10 + (unsigned)(*p++ - '0');
-                }
-                if (*p == 'l') {
-                        lng = 1;
-                        if (*++p == 'l') {
-                                lng = 2;
+                        while (*p >= '0' && *p <= '9' && width < 1000) {
+                                width = width * 10 + (unsigned)(*p++ - '0');
+                        }
+                        if (*p == 'l') {
+                                lng = 1;
+                                if (*++p == 'l') {
+                                        lng = 2;
+                                        p++;
+                                }
+                        } else if (*p == 'z') {
+                                lng = 3;
                                 p++;
                         }
-                } else if (*p == 'z') {
-                        lng = 3;
-                        p++;
-                }
-                if (left) {
-                        pad = ' ';
-                }
+                        if (left) {
+                                pad = ' ';
+                        }
 
-                switch (*p) {
-                case 'd':
-                case 'i':
-                case 'u':
-                case 'x':
-                case 'X':
-                case 'p': {
-                        /* Each integer argument is read at one place: int and unsigned,
-                         * long and unsigned long (and so on) take the same argument slot,
-                         * and a signed value is widened from its width below. */
-                        uint64_t v = *p == 'p'  ? (uintptr_t)va_arg(ap, void *)
-                                     : lng == 0 ? va_arg(ap, unsigned)
-                                     : lng == 1 ? va_arg(ap, unsigned long)
-                                     : lng == 2 ? va_arg(ap, unsigned long long)
-                                                : va_arg(ap, size_t);
-                        bool negative = false;
-                        if (*p == 'd' || *p == 'i') {
-                                int64_t sv = lng == 0 ? (int64_t)(int32_t)v : (int64_t)v;
-                                negative = sv < 0;
-                                v = negative ? (uint64_t)0 - (uint64_t)sv : (uint64_t)sv;
-                        } else if (*p == 'p') {
-                                put(&o, '0');
-                                put(&o, 'x');
+                        switch (*p) {
+                        case 'd':
+                        case 'i':
+                        case 'u':
+                        case 'x':
+                        case 'X':
+                        case 'p': {
+                                /* Each integer argument is read at one place: int and unsigned,
+                                 * long and unsigned long (and so on) take the same argument
+                                 * slot, and a signed value is widened from its width below. */
+                                uint64_t v = *p == 'p'  ? (uintptr_t)va_arg(ap, void *)
+                                             : lng == 0 ? va_arg(ap, unsigned)
+                                             : lng == 1 ? va_arg(ap, unsigned long)
+                                             : lng == 2 ? va_arg(ap, unsigned long long)
+                                                        : va_arg(ap, size_t);
+                                bool negative = false;
+                                if (*p == 'd' || *p == 'i') {
+                                        int64_t sv = lng == 0 ? (int64_t)(int32_t)v : (int64_t)v;
+                                        negative = sv < 0;
+                                        v = negative ? (uint64_t)0 - (uint64_t)sv : (uint64_t)sv;
+                                } else if (*p == 'p') {
+                                        put(&o, '0');
+                                        put(&o, 'x');
+                                }
+                                const char *digits =
+                                    *p == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+                                unsigned base = *p == 'd' || *p == 'i' || *p == 'u' ? 10 : 16;
+                                n = 0;
+                                do {
+                                        tmp[sizeof(tmp) - 1 - n++] = digits[v % base];
+                                        v /= base;
+                                } while (v != 0);
+                                if (negative) {
+                                        if (pad == '0' && width > 0) {
+                                                put(&o, '-'); /* the sign before the zeros */
+                                                width--;
+                                        } else {
+                                                tmp[sizeof(tmp) - 1 - n++] = '-';
+                                        }
+                                }
+                                s = &tmp[sizeof(tmp) - n];
+                                break;
                         }
-                        put_number(&o, v, negative, *p == 'x' || *p == 'X' || *p == 'p' ? 16 : 10,
-                                   *p == 'X', width, left, pad);
-                        break;
+                        case 's':
+                                pad = ' '; /* zeros only before a number's digits */
+                                s = va_arg(ap, const char *);
+                                if (s == NULL) {
+                                        s = "(null)";
+                                }
+                                for (n = 0; s[n] != '\0'; n++) {
+                                }
+                                break;
+                        case 'c':
+                                pad = ' ';
+                                tmp[0] = (char)va_arg(ap, int);
+                                s = tmp;
+                                break;
+                        case '%':
+                                width = 0;
+                                break;
+                        default:
+                                /* Unknown conversion (or end of string): as written. */
+                                s = start;
+                                n = (size_t)(p - start) + (*p != '\0');
+                                width = 0;
+                                if (*p == '\0') {
+                                        p--;
+                                }
+                                break;
+                        }
                 }
-                case 's': {
-                        const char *s = va_arg(ap, const char *);
-                        if (s == NULL) {
-                                s = "(null)";
-                        }
-                        size_t n = 0;
-                        while (s[n] != '\0') {
-                                n++;
-                        }
-                        put_padded(&o, s, n, width, left, ' ');
-                        break;
-                }
-                case 'c': {
-                        char c = (char)va_arg(ap, int);
-                        put_padded(&o, &c, 1, width, left, ' ');
-                        break;
-                }
-                case '%':
-                        put(&o, '%');
-                        break;
-                default:
-                        /* Unknown conversion (or end of string): print it as written. */
-                        for (const char *q = start; q <= p && *q != '\0'; q++) {
-                                put(&o, *q);
-                        }
-                        if (*p == '\0') {
-                                p--;
-                        }
-                        break;
-                }
+                put_padded(&o, s, n, width, left, pad);
         }
         if (cap > 0) {
                 buf[o.len < cap ? o.len : cap - 1] = '\0';
