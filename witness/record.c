@@ -8,18 +8,6 @@
 
 #include "witness/witness.h"
 
-static void put16(uint8_t *p, uint16_t v)
-{
-        p[0] = (uint8_t)v;
-        p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-        for (int i = 0; i < 4; i++)
-                p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static void put64(uint8_t *p, uint64_t v)
 {
         for (int i = 0; i < 8; i++)
@@ -41,83 +29,47 @@ static uint32_t get32(const uint8_t *p)
 }
 
 /*
- * Words that may alias the record's bytes. The fields are little-endian at their natural
- * alignment, so on a little-endian CPU a record at an 8-byte boundary (every ring slot and
- * store buffer) is written and read a word at a time: under -mstrict-align the compiler
- * would otherwise move it byte by byte (the append path's largest cost after SHA-256).
+ * The record's encoding is the layout of struct witness_record (witness.h checks its size and
+ * every offset) in little-endian: on a little-endian CPU, encoding and decoding a record are
+ * a copy of its 64 bytes, one path. Where both sides are 8-byte aligned (every ring slot and
+ * store buffer, and the struct itself) the copy is made a word at a time in place: under
+ * -mstrict-align the compiler would otherwise move it byte by byte (the append path's largest
+ * cost after SHA-256).
  */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "a record is little-endian: its struct is its layout on a little-endian CPU only");
 typedef uint64_t __attribute__((may_alias)) rec_u64;
 typedef uint32_t __attribute__((may_alias)) rec_u32;
-#define REC_WORDS_OK(p) (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && ((uintptr_t)(p)&7) == 0)
+
+static void copy_record(void *dst, const void *src)
+{
+        if ((((uintptr_t)dst | (uintptr_t)src) & 7) != 0) {
+                memcpy(dst, src, WITNESS_RECORD_SIZE);
+                return;
+        }
+        rec_u64 *d = dst;
+        const rec_u64 *s = src;
+        uint64_t w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3];
+        uint64_t w4 = s[4], w5 = s[5], w6 = s[6], w7 = s[7];
+
+        d[0] = w0;
+        d[1] = w1;
+        d[2] = w2;
+        d[3] = w3;
+        d[4] = w4;
+        d[5] = w5;
+        d[6] = w6;
+        d[7] = w7;
+}
 
 void witness_record_encode(const struct witness_record *r, uint8_t out[WITNESS_RECORD_SIZE])
 {
-        if (REC_WORDS_OK(out)) {
-                rec_u64 *w = (rec_u64 *)(void *)out;
-                rec_u32 *h = (rec_u32 *)(void *)out;
-
-                w[0] = r->seq;
-                w[1] = r->time_ns;
-                w[2] = r->target;
-                w[3] = r->cap;
-                w[4] = r->payload;
-                h[10] = r->boot;
-                h[11] = r->actor;
-                h[12] = (uint32_t)r->kind | (uint32_t)r->tier << 16 | (uint32_t)r->flags << 24;
-                /* The link: at 52 in both, so 4-aligned in both (the struct is the layout). */
-                const rec_u32 *l = (const rec_u32 *)(const void *)r->link;
-                h[13] = l[0];
-                h[14] = l[1];
-                h[15] = l[2];
-                return;
-        }
-        put64(out + 0, r->seq);
-        put64(out + 8, r->time_ns);
-        put64(out + 16, r->target);
-        put64(out + 24, r->cap);
-        put64(out + 32, r->payload);
-        put32(out + 40, r->boot);
-        put32(out + 44, r->actor);
-        put16(out + 48, r->kind);
-        out[50] = r->tier;
-        out[51] = r->flags;
-        memcpy(out + WITNESS_CONTENT_SIZE, r->link, WITNESS_LINK_SIZE);
+        copy_record(out, r);
 }
 
 void witness_record_decode(const uint8_t in[WITNESS_RECORD_SIZE], struct witness_record *r)
 {
-        if (REC_WORDS_OK(in)) {
-                const rec_u64 *w = (const rec_u64 *)(const void *)in;
-                const rec_u32 *h = (const rec_u32 *)(const void *)in;
-                uint32_t kind_tier_flags = h[12];
-
-                r->seq = w[0];
-                r->time_ns = w[1];
-                r->target = w[2];
-                r->cap = w[3];
-                r->payload = w[4];
-                r->boot = h[10];
-                r->actor = h[11];
-                r->kind = (uint16_t)kind_tier_flags;
-                r->tier = (uint8_t)(kind_tier_flags >> 16);
-                r->flags = (uint8_t)(kind_tier_flags >> 24);
-                rec_u32 *l = (rec_u32 *)(void *)r->link;
-                l[0] = h[13];
-                l[1] = h[14];
-                l[2] = h[15];
-                return;
-        }
-        r->seq = get64(in + 0);
-        r->time_ns = get64(in + 8);
-        r->target = get64(in + 16);
-        r->cap = get64(in + 24);
-        r->payload = get64(in + 32);
-        r->boot = get32(in + 40);
-        r->actor = get32(in + 44);
-        r->kind = (uint16_t)(in[48] | in[49] << 8);
-        r->tier = in[50];
-        r->flags = in[51];
-        memcpy(r->link, in + WITNESS_CONTENT_SIZE, WITNESS_LINK_SIZE);
+        copy_record(r, in);
 }
 
 void witness_genesis(uint8_t head[WITNESS_HEAD_SIZE])
