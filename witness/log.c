@@ -167,6 +167,24 @@ static void stop_store(struct witness_log *log, enum witness_store_state why, ui
         append_simple(log, WK_WIT_STORE_FULL, WITNESS_F_NOSTORE, log->wslot, 0, reason);
 }
 
+/* This boot's anchor of the seal seal_seq at slot whose chain head before it is head, or with
+ * rotations > 0 its rotation entry for the batch there, MACed with this epoch's key. */
+static enum witness_err make_anchor(struct witness_log *log, struct witness_ws_anchor *a,
+                                    uint64_t seal_seq, uint64_t slot, const uint8_t *head,
+                                    uint32_t rotations)
+{
+        memset(a, 0, sizeof(*a));
+        a->rot = rotations != 0;
+        a->rotations = rotations;
+        a->seal_seq = seal_seq;
+        a->slot = (uint32_t)slot;
+        a->boot = log->boot;
+        a->index = log->keys.index;
+        a->flags = log->dev ? WITNESS_F_DEV : 0;
+        memcpy(a->head, head, WITNESS_HEAD_SIZE);
+        return witness_ws_anchor_mac(a, log->keys.key, a->mac);
+}
+
 /*
  * Rotation (cfg.rotate): the log area is a ring of erase blocks; a batch never spans two,
  * and each batch header carries the chain head before its first record. When the next
@@ -193,16 +211,8 @@ static enum witness_err rotate(struct witness_log *log)
         }
         if (i == per || !witness_ws_slot_check(b, witness_ws_magic_batch))
                 return WITNESS_E_CORRUPT; /* every block begins with a batch */
-        memset(&r, 0, sizeof(r));
-        r.rot = true;
-        r.rotations = log->have_rot ? log->rot.rotations + 1 : 1;
-        r.seal_seq = witness_ws_get64(b + 8);
-        r.slot = (uint32_t)(next * per + i);
-        r.boot = log->boot;
-        r.index = log->keys.index;
-        r.flags = log->dev ? WITNESS_F_DEV : 0;
-        memcpy(r.head, b + 24, WITNESS_HEAD_SIZE);
-        if (witness_ws_anchor_mac(&r, log->keys.key, r.mac) != WITNESS_OK)
+        if (make_anchor(log, &r, witness_ws_get64(b + 8), next * per + i, b + 24,
+                        log->have_rot ? log->rot.rotations + 1 : 1) != WITNESS_OK)
                 return WITNESS_E_CRYPTO;
         /* The entry first: a power cut before the erase leaves a block the next boot
          * finds where the ring's end should be erased (reported, not hidden). */
@@ -307,14 +317,8 @@ static enum witness_err write_batch(struct witness_log *log)
 
         witness_ws_batch_make(hdr, first, (uint32_t)count, log->boot, log->batch_head);
         memcpy(head_after, log->head, WITNESS_HEAD_SIZE); /* after the seal: the next batch's */
-        memset(&a, 0, sizeof(a));
-        a.seal_seq = log->next_seq - 1;
-        a.slot = (uint32_t)(wslot + count);
-        a.boot = log->boot;
-        a.index = log->keys.index;
-        a.flags = log->dev ? WITNESS_F_DEV : 0;
-        memcpy(a.head, log->seal_before, WITNESS_HEAD_SIZE);
-        if (witness_ws_anchor_mac(&a, log->keys.key, a.mac) != WITNESS_OK)
+        if (make_anchor(log, &a, log->next_seq - 1, wslot + count, log->seal_before, 0) !=
+            WITNESS_OK)
                 return WITNESS_E_CRYPTO;
         if (unlocked) {
                 __atomic_store_n(&log->writing, true, __ATOMIC_RELEASE);
