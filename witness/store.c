@@ -158,19 +158,33 @@ enum witness_err witness_ws_read_super(const struct witness_flash *f, bool *blan
 
 static const char anchor_domain[] = "RVM-WITNESS-ANCHOR-v1";
 
+/*
+ * An entry is its magic, then bytes 8 to 96 of struct witness_ws_anchor as they lie in memory
+ * (little-endian: seal_seq, slot, boot, index, then the flags word, which
+ * holds the rotation count above the flags, the head and the MAC), zeros, and the first 8
+ * bytes of the SHA-256 of the 120 before them. Copied whole, the flags word fixed after.
+ */
+#define ANCHOR_BODY  8u /* where the copied part begins, in the entry and in the struct */
+#define ANCHOR_FLAGS 28 /* the flags word */
+_Static_assert(offsetof(struct witness_ws_anchor, seal_seq) == ANCHOR_BODY &&
+                   offsetof(struct witness_ws_anchor, slot) == 16 &&
+                   offsetof(struct witness_ws_anchor, boot) == 20 &&
+                   offsetof(struct witness_ws_anchor, index) == 24 &&
+                   offsetof(struct witness_ws_anchor, flags) == ANCHOR_FLAGS &&
+                   offsetof(struct witness_ws_anchor, head) == 32 &&
+                   offsetof(struct witness_ws_anchor, mac) == 64 &&
+                   sizeof(struct witness_ws_anchor) == 96,
+               "an anchor entry's bytes 8..96 are struct witness_ws_anchor's");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "an anchor entry is little-endian");
+
 static void anchor_encode(const struct witness_ws_anchor *a, uint8_t e[WS_ANCHOR_SIZE])
 {
         uint8_t h[WITNESS_HEAD_SIZE];
 
         memset(e, 0, WS_ANCHOR_SIZE);
         memcpy(e, a->rot ? witness_ws_magic_rot : witness_ws_magic_anchor, 8);
-        witness_ws_put64(e + 8, a->seal_seq);
-        put32(e + 16, a->slot);
-        put32(e + 20, a->boot);
-        put32(e + 24, a->index);
-        put32(e + 28, (a->flags & 0xFFu) | (a->rot ? a->rotations << 8 : 0));
-        memcpy(e + 32, a->head, WITNESS_HEAD_SIZE);
-        memcpy(e + 64, a->mac, WITNESS_HEAD_SIZE);
+        memcpy(e + ANCHOR_BODY, (const uint8_t *)a + ANCHOR_BODY, sizeof(*a) - ANCHOR_BODY);
+        put32(e + ANCHOR_FLAGS, (a->flags & 0xFFu) | (a->rot ? a->rotations << 8 : 0));
         witness_sha256(e, 120, NULL, 0, h);
         memcpy(e + 120, h, 8);
 }
@@ -187,15 +201,10 @@ static bool anchor_parse(const uint8_t e[WS_ANCHOR_SIZE], struct witness_ws_anch
         witness_sha256(e, 120, NULL, 0, h);
         if (memcmp(e + 120, h, 8) != 0)
                 return false;
+        memcpy((uint8_t *)a + ANCHOR_BODY, e + ANCHOR_BODY, sizeof(*a) - ANCHOR_BODY);
         a->rot = rot;
-        a->seal_seq = witness_ws_get64(e + 8);
-        a->slot = get32(e + 16);
-        a->boot = get32(e + 20);
-        a->index = get32(e + 24);
-        a->flags = get32(e + 28) & 0xFFu;
-        a->rotations = rot ? get32(e + 28) >> 8 : 0;
-        memcpy(a->head, e + 32, WITNESS_HEAD_SIZE);
-        memcpy(a->mac, e + 64, WITNESS_HEAD_SIZE);
+        a->rotations = rot ? a->flags >> 8 : 0;
+        a->flags &= 0xFFu;
         return true;
 }
 
