@@ -457,19 +457,21 @@ void witness_ws_scan_to(struct witness_ws_scan *s, uint64_t start_slot, uint64_t
                         s->any_record = true;
                         s->first_seq = s->v.next_seq - 1;
                 }
-                s->last_boot = get32(b + 40);
-                s->last_time = witness_ws_get64(b + 8);
-                if ((uint16_t)(b[48] | b[49] << 8) == WK_WIT_SEAL) {
+                struct witness_record r;
+                witness_record_decode(b, &r);
+                s->last_boot = r.boot;
+                s->last_time = r.time_ns;
+                if (r.kind == WK_WIT_SEAL) {
                         s->before_seal_kind = s->last_kind;
                         s->have_seal = true;
                         s->seal_slot = s->slot;
-                        s->seal_boot = s->last_boot;
-                        s->seal_index = get32(b + 44);
-                        s->seal_flags = b[51];
+                        s->seal_boot = r.boot;
+                        s->seal_index = r.actor; /* a seal's epoch key index */
+                        s->seal_flags = r.flags;
                         memcpy(s->seal_head, before, WITNESS_HEAD_SIZE);
                         s->unsealed_first = s->v.next_seq;
                 }
-                s->last_kind = (uint16_t)(b[48] | b[49] << 8);
+                s->last_kind = r.kind;
                 if (s->on_record)
                         s->on_record(s->ctx, s->slot, b);
         }
