@@ -19,6 +19,13 @@ static char *hex_out(char *p, const uint8_t *b, size_t n)
         return p;
 }
 
+static char *hex_be(char *p, uint64_t v, int digits)
+{
+        for (int i = digits - 1; i >= 0; i--)
+                *p++ = hexdig[(v >> (4 * i)) & 15];
+        return p;
+}
+
 void witness_serial_format(const uint8_t rec[WITNESS_RECORD_SIZE],
                            char out[WITNESS_SERIAL_LINE_MAX])
 {
@@ -37,19 +44,10 @@ void witness_serial_format_head(uint64_t seq, const uint8_t head[WITNESS_HEAD_SI
         char *p = out;
 
         memcpy(p, "W1H ", 4);
-        p += 4;
-        for (int i = 15; i >= 0; i--)
-                *p++ = hexdig[(seq >> (4 * i)) & 15];
+        p = hex_be(p + 4, seq, 16);
         *p++ = ' ';
         p = hex_out(p, head, WITNESS_HEAD_SIZE);
         *p = '\0';
-}
-
-static char *hex_be(char *p, uint64_t v, int digits)
-{
-        for (int i = digits - 1; i >= 0; i--)
-                *p++ = hexdig[(v >> (4 * i)) & 15];
-        return p;
 }
 
 void witness_serial_format_pub(const struct witness_seal_info *s, char out[WITNESS_SERIAL_PUB_MAX])
