@@ -248,13 +248,12 @@ static struct cells close_node(const struct walk_node *w, struct found *f, struc
         }
         if (w->in_cpus) {
                 /* A child of /cpus: a CPU if its device_type says so and its "reg" holds an
-                 * MPIDR in /cpus's address cells. */
-                const struct prop *reg = &w->p[P_REG];
-                int ac = w->parent.ac;
-                if (prop_str_is(type, "cpu", 4) && reg->val != NULL && ac >= 1 && ac <= 2 &&
-                    reg->len >= ac * (int)sizeof(fdt32_t)) {
+                 * MPIDR in /cpus's address cells (a "reg" pair without a size). */
+                struct board_range mpidr;
+                if (prop_str_is(type, "cpu", 4) &&
+                    read_reg((struct cells){w->parent.ac, 0}, &w->p[P_REG], 0, &mpidr)) {
                         if (info->cpu_count_dtb < BOARD_MAX_CPUS) {
-                                info->cpu_mpidr[info->cpu_count_dtb] = read_cells(reg->val, ac);
+                                info->cpu_mpidr[info->cpu_count_dtb] = mpidr.base;
                         }
                         info->cpu_count_dtb++;
                 }
