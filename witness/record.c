@@ -8,26 +8,6 @@
 
 #include "witness/witness.h"
 
-static void put64(uint8_t *p, uint64_t v)
-{
-        for (int i = 0; i < 8; i++)
-                p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-        uint64_t v = 0;
-
-        for (int i = 7; i >= 0; i--)
-                v = (v << 8) | p[i];
-        return v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /*
  * The record's encoding is the layout of struct witness_record (witness.h checks its size and
  * every offset) in little-endian: on a little-endian CPU, encoding and decoding a record are
@@ -183,7 +163,10 @@ enum witness_verdict witness_verify_record(struct witness_verifier *v,
                                            const uint8_t rec[WITNESS_RECORD_SIZE])
 {
         uint8_t h[WITNESS_HEAD_SIZE];
-        uint64_t seq = get64(rec);
+        struct witness_record r;
+
+        witness_record_decode(rec, &r);
+        uint64_t seq = r.seq;
 
         if (v->fault != WV_OK)
                 return v->fault;
@@ -195,17 +178,17 @@ enum witness_verdict witness_verify_record(struct witness_verifier *v,
                  * with the expected number put back, does the link match? */
                 uint8_t fixed[WITNESS_RECORD_SIZE];
 
-                memcpy(fixed, rec, sizeof(fixed));
-                put64(fixed, v->next_seq);
+                r.seq = v->next_seq;
+                witness_record_encode(&r, fixed);
                 if (witness_chain_check(h, fixed))
                         return fail(v, WV_SEQ_FIELD, seq);
                 return fail(v, seq > v->next_seq ? WV_MISSING : WV_ORDER, seq);
         }
         if (!witness_chain_check(h, rec))
                 return fail(v, WV_CONTENT, seq);
-        if ((uint16_t)(rec[48] | rec[49] << 8) == WK_WIT_SEAL) {
-                uint32_t boot = get32(rec + 40), index = get32(rec + 44);
-                bool dev = (rec[51] & WITNESS_F_DEV) != 0;
+        if (r.kind == WK_WIT_SEAL) {
+                uint32_t boot = r.boot, index = r.actor; /* a seal's epoch key index */
+                bool dev = (r.flags & WITNESS_F_DEV) != 0;
                 uint32_t want = v->seal_pos && v->seal_boot == boot ? v->seal_next : 0;
 
                 /* Seals of a boot are numbered 0, 1, 2, ...: a missing or renumbered seal
