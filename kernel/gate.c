@@ -369,46 +369,39 @@ int32_t gate_dispatch_plain(struct gate_call *call, const struct gate_entry *e)
 
 /* ---- capability hypercalls (registers: docs/ABI.md) ---- */
 
-int32_t gate_hvc_cap_derive(struct gate_ctx *ctx)
+/* cap_derive (a child for the caller itself) or cap_grant (for the partition x2 names, rights
+ * above it): the request from the registers, the new handle in x1. */
+static int32_t derive_or_grant(struct gate_ctx *ctx, bool grant)
 {
         ctx->witnessed = true; /* cap/ writes one record, allowed or refused */
         const uint64_t *x = ctx->call->x;
         struct cap_derive_req req = {
             .caller = ctx->call->caller,
             .parent = ctx->handle,
-            .target = ctx->call->caller,
-            /* Bits above 31 would be lost in the conversion: fold them into an invalid
-             * right so cap_derive refuses (and witnesses) the request. */
-            .rights = (uint32_t)x[2] | ((x[2] >> 32) != 0 ? 0x80000000u : 0u),
+            .target = grant ? (uint32_t)x[2] : ctx->call->caller,
+            /* derive: bits above 31 would be lost in the conversion: fold them into an
+             * invalid right so cap_derive refuses (and witnesses) the request. */
+            .rights = grant ? (uint32_t)(x[2] >> 32)
+                            : (uint32_t)x[2] | ((x[2] >> 32) != 0 ? 0x80000000u : 0u),
             .offset = x[3],
             .size = x[4],
             .expiry = x[5],
             .tier = ctx->tier,
         };
         cap_handle_t child = 0;
-        enum cap_err e = cap_derive(&req, &child);
+        enum cap_err e = grant ? cap_grant(&req, &child) : cap_derive(&req, &child);
         ctx->call->x[1] = child;
         return gate_status_from_cap(e);
 }
 
+int32_t gate_hvc_cap_derive(struct gate_ctx *ctx)
+{
+        return derive_or_grant(ctx, false);
+}
+
 int32_t gate_hvc_cap_grant(struct gate_ctx *ctx)
 {
-        ctx->witnessed = true; /* cap/ writes one record, allowed or refused */
-        const uint64_t *x = ctx->call->x;
-        struct cap_derive_req req = {
-            .caller = ctx->call->caller,
-            .parent = ctx->handle,
-            .target = (uint32_t)x[2],
-            .rights = (uint32_t)(x[2] >> 32),
-            .offset = x[3],
-            .size = x[4],
-            .expiry = x[5],
-            .tier = ctx->tier,
-        };
-        cap_handle_t child = 0;
-        enum cap_err e = cap_grant(&req, &child);
-        ctx->call->x[1] = child;
-        return gate_status_from_cap(e);
+        return derive_or_grant(ctx, true);
 }
 
 int32_t gate_hvc_cap_revoke(struct gate_ctx *ctx)
