@@ -404,15 +404,23 @@ int32_t gate_hvc_cap_grant(struct gate_ctx *ctx)
         return derive_or_grant(ctx, true);
 }
 
-int32_t gate_hvc_cap_revoke(struct gate_ctx *ctx)
+/* cap_revoke (flags in x2) or cap_drop: how many capabilities went, in x1. */
+static int32_t revoke_or_drop(struct gate_ctx *ctx, bool revoke)
 {
         ctx->witnessed = true; /* cap/ writes one record, allowed or refused */
         const uint64_t *x = ctx->call->x;
         uint32_t freed = 0;
         uint32_t flags = (x[2] >> 32) != 0 ? 0x80000000u : (uint32_t)x[2];
-        enum cap_err e = cap_revoke(ctx->call->caller, ctx->handle, flags, ctx->tier, &freed);
+        enum cap_err e = revoke
+                             ? cap_revoke(ctx->call->caller, ctx->handle, flags, ctx->tier, &freed)
+                             : cap_drop(ctx->call->caller, ctx->handle, ctx->tier, &freed);
         ctx->call->x[1] = freed;
         return gate_status_from_cap(e);
+}
+
+int32_t gate_hvc_cap_revoke(struct gate_ctx *ctx)
+{
+        return revoke_or_drop(ctx, true);
 }
 
 int32_t gate_hvc_cap_inspect(struct gate_ctx *ctx)
@@ -437,9 +445,5 @@ int32_t gate_hvc_cap_inspect(struct gate_ctx *ctx)
 
 int32_t gate_hvc_cap_drop(struct gate_ctx *ctx)
 {
-        ctx->witnessed = true; /* cap/ writes one record, allowed or refused */
-        uint32_t freed = 0;
-        enum cap_err e = cap_drop(ctx->call->caller, ctx->handle, ctx->tier, &freed);
-        ctx->call->x[1] = freed;
-        return gate_status_from_cap(e);
+        return revoke_or_drop(ctx, false);
 }
