@@ -97,18 +97,23 @@ struct prop {
 };
 
 /* A node's #address-cells and #size-cells, as libfdt's fdt_address_cells and fdt_size_cells
- * read them (2 and 1 when absent; negative when not a single cell of at most 4). */
+ * read them (2 and 1 when absent; negative when not a single cell of at most 4, or when zero
+ * address cells). */
 struct cells {
         int ac, sc;
 };
 
-static int cells_of(const struct prop *p, int absent)
+static struct cells cells_of(const struct prop p[2])
 {
-        if (p->val == NULL) {
-                return absent;
+        int c[2];
+
+        for (int k = 0; k < 2; k++) {
+                uint32_t v = p[k].val == NULL ? 2u - (uint32_t)k
+                             : p[k].len == 4  ? fdt32_ld(p[k].val)
+                                              : ~0u;
+                c[k] = v <= FDT_MAX_NCELLS && (v != 0 || k == 1) ? (int)v : -1;
         }
-        uint32_t v = p->len == 4 ? fdt32_ld(p->val) : ~0u;
-        return v <= FDT_MAX_NCELLS ? (int)v : -1;
+        return (struct cells){c[0], c[1]};
 }
 
 /* The i-th (address, size) pair of a "reg", in its parent's cells. */
@@ -209,12 +214,10 @@ struct walk_node {
  * board_parse needs of it. Returns its own cells, its children's parent cells. */
 static struct cells close_node(const struct walk_node *w, struct found *f, struct board_info *info)
 {
-        struct cells own = {cells_of(&w->p[P_ADDR_CELLS], 2), cells_of(&w->p[P_SIZE_CELLS], 1)};
+        _Static_assert(P_SIZE_CELLS == P_ADDR_CELLS + 1, "the two cells properties in a row");
+        struct cells own = cells_of(&w->p[P_ADDR_CELLS]);
         const struct prop *type = &w->p[P_TYPE];
 
-        if (own.ac == 0) {
-                own.ac = -1; /* fdt_address_cells: zero address cells is an error */
-        }
         if (w->node == 0) {
                 const struct prop *model = &w->p[P_MODEL];
                 copy_str(info->model, sizeof(info->model),
