@@ -113,6 +113,16 @@ static enum witness_err rd(const struct witness_flash *f, uint64_t off, uint8_t 
         return f->read(f->ctx, off, buf, WS_SLOT) == 0 ? WITNESS_OK : WITNESS_E_FLASH;
 }
 
+/* The superblock a store of f's geometry has: version, block size, size. */
+static void super_make(const struct witness_flash *f, uint8_t sb[WS_SLOT])
+{
+        memset(sb, 0, WS_SLOT);
+        put32(sb + 8, WS_VERSION);
+        put32(sb + 12, f->block_size);
+        witness_ws_put64(sb + 16, f->size);
+        witness_ws_slot_make(sb, witness_ws_magic_super);
+}
+
 enum witness_err witness_store_format(const struct witness_flash *f)
 {
         uint8_t sb[WS_SLOT];
@@ -123,11 +133,7 @@ enum witness_err witness_store_format(const struct witness_flash *f)
         for (uint64_t off = 0; off < f->size; off += f->block_size)
                 if (f->erase_block(f->ctx, off) != 0)
                         return WITNESS_E_FLASH;
-        memset(sb, 0, sizeof(sb));
-        put32(sb + 8, WS_VERSION);
-        put32(sb + 12, f->block_size);
-        witness_ws_put64(sb + 16, f->size);
-        witness_ws_slot_make(sb, witness_ws_magic_super);
+        super_make(f, sb);
         return f->program(f->ctx, 0, sb, sizeof(sb)) == 0 ? WITNESS_OK : WITNESS_E_FLASH;
 }
 
@@ -150,10 +156,8 @@ enum witness_err witness_ws_read_super(const struct witness_flash *f, bool *blan
                      witness_ws_is_fill(first, WS_SLOT, 0));
                 return WITNESS_E_NOFMT;
         }
-        if (get32(sb + 8) != WS_VERSION || get32(sb + 12) != f->block_size ||
-            witness_ws_get64(sb + 16) != f->size)
-                return WITNESS_E_CORRUPT;
-        return WITNESS_OK;
+        super_make(f, first); /* what this geometry's superblock says */
+        return memcmp(sb + 8, first + 8, 16) == 0 ? WITNESS_OK : WITNESS_E_CORRUPT;
 }
 
 static const char anchor_domain[] = "RVM-WITNESS-ANCHOR-v1";
