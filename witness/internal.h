@@ -77,6 +77,11 @@ bool witness_ws_scan_lost(const struct witness_ws_scan *s, uint64_t *lost_first,
 void witness_ws_put64(uint8_t *p, uint64_t v);
 uint64_t witness_ws_get64(const uint8_t *p);
 
+/* A forward scan of the log from its base, expecting the latest anchor the log knows of;
+ * seal MACs checked with vkey (NULL: not checked). */
+void witness_log_scan_begin(struct witness_ws_scan *s, struct witness_log *log,
+                            const uint8_t *vkey);
+
 /* With the lock held: append a record the log makes itself (no flush). witness/log.c. */
 void witness_log_note_locked(struct witness_log *log, uint16_t kind, uint8_t flags, uint64_t target,
                              uint64_t cap, uint64_t payload);

@@ -55,20 +55,19 @@ static bool anchor_authentic(struct witness_log *log, const struct witness_ws_an
         return d == 0;
 }
 
-/* A scan of the log from its base (the oldest record the store keeps), checking the anchor
- * the journal holds, if any. */
-static void scan_begin(struct witness_ws_scan *s, struct witness_log *log,
-                       const struct witness_flash *f, const struct witness_ws_journal *j,
-                       const uint8_t *vkey)
+/* A scan of the log from its base (the oldest record the store keeps), checking the latest
+ * anchor the log knows of, if any; seal MACs checked with vkey (NULL: not checked). Opening
+ * the store and the scrub (witness/scrub.c) both begin so. */
+void witness_log_scan_begin(struct witness_ws_scan *s, struct witness_log *log, const uint8_t *vkey)
 {
         memset(s, 0, sizeof(*s));
-        s->f = f;
+        s->f = &log->flash;
         s->log_slots = log->log_slots;
         s->stop_slot = log->base_slot;
-        witness_verify_init(&s->v, j->rot_found ? log->base_head : NULL, log->base_seq, vkey,
+        witness_verify_init(&s->v, log->have_rot ? log->base_head : NULL, log->base_seq, vkey,
                             log->cfg.key_len);
-        s->anchored = j->found;
-        s->anchor = j->best;
+        s->anchored = log->have_anchor;
+        s->anchor = log->last_anchor;
 }
 
 enum witness_err witness_log_attach_store(struct witness_log *log, const struct witness_flash *f,
@@ -123,9 +122,9 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
                 log->st.rotations = j.rot.rotations;
                 log->st.base_seq = j.rot.seal_seq;
         }
-        scan_begin(&s, log, f, &j, vkey);
         log->have_anchor = j.found;
         log->last_anchor = j.best;
+        witness_log_scan_begin(&s, log, vkey);
         if (s.anchored && s.anchor.slot < s.log_slots) {
                 /* Fast path: the anchor is authentic; re-verify its seal (chain link and
                  * HMAC) from the head it recorded, as the scan's first slot, and scan only
@@ -150,7 +149,7 @@ enum witness_err witness_log_attach_store(struct witness_log *log, const struct 
                                 0)
                                 s.before_seal_kind = (uint16_t)(pb[48] | pb[49] << 8);
                 } else {
-                        scan_begin(&s, log, f, &j, vkey);
+                        witness_log_scan_begin(&s, log, vkey);
                 }
         }
         if (!fast)

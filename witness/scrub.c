@@ -42,18 +42,11 @@ enum witness_scrub witness_log_scrub_step(struct witness_log *log, uint32_t max_
         if (!log->scrub_active) {
                 if (log->st.scrub_passes > 0 && now - log->scrub_start_ns < min_gap_ns)
                         goto out;
-                memset(s, 0, sizeof(*s));
-                s->f = &log->flash;
-                s->log_slots = log->log_slots;
-                s->no_torn = true;
-                s->stop_slot = log->base_slot;
-                witness_verify_init(&s->v, log->have_rot ? log->base_head : NULL, log->base_seq,
-                                    NULL, 0);
                 /* The latest anchor as this boot knows it (checked at open or written since):
                  * the scan must meet it. The journal itself is checked at open and by the
                  * tool; reading all of it here would be one long step. */
-                s->anchored = log->have_anchor;
-                s->anchor = log->last_anchor;
+                witness_log_scan_begin(s, log, NULL);
+                s->no_torn = true;
                 log->scrub_active = true;
                 log->scrub_start_ns = now;
                 log->st.scrub_slot = log->base_slot;
