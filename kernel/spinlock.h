@@ -20,9 +20,26 @@ struct spinlock {
                 0, 0  \
         }
 
+/*
+ * One CPU (the Seed): no other CPU takes a ticket, and RVM holds its locks with interrupts
+ * masked, so the ticket is a plain increment, not an atomic one (a lock taken twice still
+ * waits forever, as on several CPUs, and spin_trylock still sees it held).
+ */
+static inline uint32_t spin_take_ticket(struct spinlock *l)
+{
+#if RVM_MAX_CPUS == 1
+        uint32_t ticket = l->next;
+
+        l->next = ticket + 1;
+        return ticket;
+#else
+        return __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+#endif
+}
+
 static inline void spin_lock(struct spinlock *l)
 {
-        uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+        uint32_t ticket = spin_take_ticket(l);
 
         while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket) {
                 arch_cpu_relax();
@@ -35,8 +52,17 @@ static inline bool spin_trylock(struct spinlock *l)
         uint32_t serving = __atomic_load_n(&l->serving, __ATOMIC_ACQUIRE);
         uint32_t next = serving;
 
+#if RVM_MAX_CPUS == 1
+        (void)next;
+        if (l->next != serving) {
+                return false;
+        }
+        l->next = serving + 1;
+        return true;
+#else
         return __atomic_compare_exchange_n(&l->next, &next, serving + 1, false, __ATOMIC_ACQUIRE,
                                            __ATOMIC_RELAXED);
+#endif
 }
 
 static inline void spin_unlock(struct spinlock *l)

@@ -479,8 +479,13 @@ static inline struct sched_entity *pick_rq(struct sched *s, struct sched_rq *rq,
         } else {
                 struct sched_entity *cur = rq->current;
 
-                /* Charged; what is left of its slice does not matter: a new one follows. */
-                rq_charge(s, rq, now);
+                /* Charged; what is left of its slice does not matter: a new one follows. (A
+                 * build for size keeps one copy of the charge: rq_account's.) */
+                if (SCHED_SIZE_BUILD) {
+                        rq_account(s, rq, now);
+                } else {
+                        (void)rq_charge(s, rq, now);
+                }
                 cur->yielded = true;      /* its wait is not need (sched_tick) */
                 fresh_deadline(cur, now); /* behind whoever else is runnable */
                 rq->need_resched = true;  /* even Flow gives way: it asked to */
