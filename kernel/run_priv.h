@@ -9,6 +9,26 @@
 #include "kernel/percpu.h"
 #include "kernel/virq.h"
 #include "partition/partition.h"
+#include "sched/sched.h"
+
+/* The scheduler behind the run loop (kernel/run_sched.c keeps its view of the vCPUs). */
+extern struct sched run_sched;
+
+/* A vCPU's entity and the vCPU it stands for (the vCPU points back: vcpu->se, NULL until
+ * attached). */
+struct run_entity {
+        struct sched_entity se; /* first: what sched/ hands back is one of these */
+        struct vcpu *v;
+};
+
+static inline struct vcpu *entity_vcpu(const struct sched_entity *e)
+{
+        return ((const struct run_entity *)e)->v;
+}
+
+/* Keep sched/'s view of v in step with its state and its partition's, at time now (caller
+ * holds run_lock): attached when its partition first runs, then woken or blocked. */
+void vcpu_changed(struct vcpu *v, uint64_t now);
 
 /* The rest of run_schedule: a decision under the lock, a world switch, idling (run.c). */
 struct vcpu *run_schedule_slow(struct percpu *c);

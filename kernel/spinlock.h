@@ -50,16 +50,16 @@ static inline void spin_lock(struct spinlock *l)
 static inline bool spin_trylock(struct spinlock *l)
 {
         uint32_t serving = __atomic_load_n(&l->serving, __ATOMIC_ACQUIRE);
-        uint32_t next = serving;
 
 #if RVM_MAX_CPUS == 1
-        (void)next;
         if (l->next != serving) {
                 return false;
         }
         l->next = serving + 1;
         return true;
 #else
+        uint32_t next = serving;
+
         return __atomic_compare_exchange_n(&l->next, &next, serving + 1, false, __ATOMIC_ACQUIRE,
                                            __ATOMIC_RELAXED);
 #endif
