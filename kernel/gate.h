@@ -262,13 +262,9 @@ static inline gate_handler_fn gate_lookup_local(uint32_t fid)
         return n < GATE_SLOTS ? gate_index.local[n] : NULL;
 }
 
-static inline void gate_dispatch_local(struct gate_call *call, gate_handler_fn handler)
+static inline void gate_dispatch_local(struct gate_ctx *ctx, uint64_t *x, gate_handler_fn handler)
 {
-        struct gate_ctx ctx;
-        uint64_t *x = call->x; /* kept in a register across the call, not read back */
-
-        ctx.call = call;
-        x[0] = (uint64_t)(int64_t)handler(&ctx);
+        x[0] = (uint64_t)(int64_t)handler(ctx); /* x: ctx->call->x, kept in a register */
 }
 
 #endif

@@ -74,6 +74,8 @@ static void percpu_setup(unsigned index, uint64_t mpidr)
         percpu[index].index = index;
         percpu[index].mpidr = mpidr;
         percpu[index].state = CPU_ONLINE;
+        percpu[index].stack_top = arch_cpu_stack_top(index);
+        percpu[index].local_ctx.call = &percpu[index].local_call;
         arch_set_percpu(&percpu[index]);
 }
 

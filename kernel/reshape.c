@@ -57,7 +57,6 @@ enum {
 static const struct part_config split_config = {.name = "split", .kind = PART_KIND_WASM};
 
 static bool automatic = true;
-bool reshape_due_flag; /* reshape_due() */
 static uint32_t settle;
 static uint8_t held_split[PART_MAX + 1];
 static uint8_t held_merge[PART_MAX + 1][PART_MAX + 1];
@@ -400,9 +399,9 @@ void reshape_epoch(void)
         for (uint32_t id = 1; id <= part_count(); id++) {
                 wasm |= part_get(id)->cfg->kind == PART_KIND_WASM;
         }
-        if (automatic && wasm) { /* a machine of guests only is left alone */
-                reshape_due_flag = true;
-                this_cpu()->need_resched = true; /* CPU 0 comes back to decide() soon */
+        if (automatic && wasm) {                 /* a machine of guests only is left alone */
+                this_cpu()->reshape_due = true;  /* CPU 0's tick: this CPU */
+                this_cpu()->need_resched = true; /* it comes back to decide() soon */
         }
 }
 
@@ -435,7 +434,7 @@ void reshape_run(void)
         uint32_t absorbed, survivor;
         bool acted = false;
 
-        reshape_due_flag = false;
+        this_cpu()->reshape_due = false;
         if (!automatic || cohere_graph() == NULL) {
                 return;
         }

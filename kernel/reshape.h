@@ -11,15 +11,10 @@
 #include <stdbool.h>
 
 #if defined(RVM_HAVE_COHERENCE) && defined(RVM_HAVE_WASM)
-/* The engine's epoch ended (CPU 0's tick): decisions are due; CPU 0 reschedules. */
+/* The engine's epoch ended (CPU 0's tick): decisions are due (CPU 0's reshape_due, in
+ * kernel/percpu.h, read before every switch there); CPU 0 reschedules. */
 void reshape_epoch(void);
-/* Are they? Then reshape_run, on CPU 0 between two vCPUs, no lock held, IRQs masked.
- * (Read before every switch on CPU 0: inline.) */
-extern bool reshape_due_flag;
-static inline bool reshape_due(void)
-{
-        return reshape_due_flag;
-}
+/* Then reshape_run, on CPU 0 between two vCPUs, no lock held, IRQs masked. */
 void reshape_run(void);
 /* Act on the engine's decisions (default) or only on the operator's commands. */
 void reshape_set_auto(bool on);
@@ -27,10 +22,6 @@ void reshape_set_auto(bool on);
 void reshape_show(void);
 #else
 static inline void reshape_epoch(void) {}
-static inline bool reshape_due(void)
-{
-        return false;
-}
 static inline void reshape_run(void) {}
 static inline void reshape_set_auto(bool on)
 {

@@ -93,11 +93,13 @@ static struct {
 
 SWITCH_PATH void vcpu_put(struct percpu *c, struct vcpu *v)
 {
+        bool fp = c->fp_owner == v; /* its FP/SIMD registers are live here */
+
         if (__atomic_load_n(&v->ctx_gen, __ATOMIC_ACQUIRE) == c->current_gen) {
                 /* Its general registers are already in v->regs: the trap saved them there. */
                 arch_vgic_save(&v->vgic);
                 arch_el1_save(&v->el1);
-                if (c->fp_owner == v) {
+                if (fp) {
                         /* Save now: next time it may run elsewhere, which cannot reach these. */
                         arch_fp_save(&v->fp);
                 }
@@ -106,11 +108,11 @@ SWITCH_PATH void vcpu_put(struct percpu *c, struct vcpu *v)
                  * (the frame it trapped into is rewritten when it is next loaded). */
                 arch_vgic_save(&stale[c->index].vgic);
                 arch_el1_save(&stale[c->index].el1);
-                if (c->fp_owner == v) {
+                if (fp) {
                         arch_fp_save(&stale[c->index].fp);
                 }
         }
-        if (c->fp_owner == v) {
+        if (fp) {
                 c->fp_owner = NULL;
         }
         v->state = v->state == VCPU_RUNNING ? VCPU_RUNNABLE : v->state;
@@ -123,6 +125,8 @@ SWITCH_PATH void vcpu_load(struct percpu *c, struct vcpu *v)
         v->state = VCPU_RUNNING;
         v->cpu = (int)c->index;
         c->current = v;
+        c->local_call.caller = v->part_id; /* its local hypercalls' (kernel/trap.c) */
+        c->local_call.x = v->regs.x;
         c->current_gen = __atomic_load_n(&v->ctx_gen, __ATOMIC_ACQUIRE);
         if (v->reset_pending) {
                 /* No CPU runs the old context any more (pick waits for that): safe now. */
@@ -134,8 +138,8 @@ SWITCH_PATH void vcpu_load(struct percpu *c, struct vcpu *v)
                 }
                 v->reset_pending = false;
         }
-        arch_frame_bind(&v->regs, c->index);
-        arch_el1_load(&v->el1, part_vttbr(v->part), v->part->vtcr, v->index);
+        arch_frame_bind(&v->regs, c->stack_top);
+        arch_el1_load(&v->el1, part_vttbr(v->part), v->part->vtcr);
         arch_vgic_load(&v->vgic);
         arch_fp_trap_on(); /* its FP state is loaded on its first FP instruction */
 }
@@ -197,7 +201,7 @@ SWITCH_PATH struct vcpu *decide_inline(struct percpu *c, struct vcpu **other)
                 monitor_poll(); /* the monitor runs on CPU 0 between vCPUs */
                 con_drain();    /* its answer, before anyone takes the lock */
         }
-        if (c->index == 0 && reshape_due()) {
+        if (c->reshape_due) {
                 reshape_run(); /* splits and merges the coherence engine decided, off the tick */
                 con_drain();
         }
@@ -244,8 +248,7 @@ struct arch_regs *run_yield_switch(struct percpu *c, struct arch_regs *regs)
 {
         struct vcpu *cur = c->current;
 
-        if (!c->yield || c->console_input || (c->index == 0 && reshape_due()) ||
-            cur->state != VCPU_RUNNING ||
+        if (c->flags != PERCPU_FLAGS_YIELD || cur->state != VCPU_RUNNING ||
             __atomic_load_n(&cur->part->state, __ATOMIC_RELAXED) != PART_RUNNING) {
                 return run_schedule(regs);
         }
@@ -254,10 +257,13 @@ struct arch_regs *run_yield_switch(struct percpu *c, struct arch_regs *regs)
         run_lock_take();
         uint64_t now = arch_time_ns_inline();
         struct sched_entity *e = sched_yield_pick_rq(&run_sched, c->rq, c->index, now);
-        struct vcpu *next = e != NULL ? entity_vcpu(e) : NULL;
+        if (e == NULL) {
+                return decide_from(c, cur, e, now);
+        }
+        struct vcpu *next = entity_vcpu(e);
         if (next != cur) {
-                if (next == NULL || next->part->state != PART_RUNNING ||
-                    next->state != VCPU_RUNNABLE || next->cpu >= 0 || runs_in_el2(next)) {
+                if (next->part->state != PART_RUNNING || next->state != VCPU_RUNNABLE ||
+                    next->cpu >= 0 || runs_in_el2(next)) {
                         return decide_from(c, cur, e, now);
                 }
                 vcpu_put(c, cur);

@@ -37,6 +37,7 @@ static inline uint32_t spin_take_ticket(struct spinlock *l)
 #endif
 }
 
+#ifdef __OPTIMIZE_SIZE__
 static inline void spin_lock(struct spinlock *l)
 {
         uint32_t ticket = spin_take_ticket(l);
@@ -45,6 +46,25 @@ static inline void spin_lock(struct spinlock *l)
                 arch_cpu_relax();
         }
 }
+#else
+/* Until ticket is served: out of line, so that spin_lock's path when nobody holds the lock
+ * runs straight through (a build for size, the Seed, keeps the one loop above). */
+static __attribute__((noinline, cold, unused)) void spin_wait(struct spinlock *l, uint32_t ticket)
+{
+        while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket) {
+                arch_cpu_relax();
+        }
+}
+
+static inline void spin_lock(struct spinlock *l)
+{
+        uint32_t ticket = spin_take_ticket(l);
+
+        if (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket) {
+                spin_wait(l, ticket);
+        }
+}
+#endif
 
 /* Take l only if nobody holds or waits for it; true if taken. */
 static inline bool spin_trylock(struct spinlock *l)

@@ -137,18 +137,27 @@ static enum vcpu_exit hvc_kind(uint64_t fid)
         return (f & 0xffffffe0u) == 0x84000000u ? VCPU_EXIT_HVC_PSCI : VCPU_EXIT_HVC_OTHER;
 }
 
-/* A hypercall through the gate's pipeline, under the run lock. e is what gate_lookup found
- * for x0 (NULL for an unknown call); the gate reads and writes the argument registers in the
- * frame itself. */
-static inline void hvc_gated(struct percpu *c, struct arch_regs *regs, struct vcpu *v,
-                             const struct gate_entry *e)
+/* A hypercall through the gate's pipeline, under the run lock, then the next decision. The
+ * gate reads and writes the argument registers in the frame itself. Out of line (but in a
+ * build for size): the local calls' path in arch_hook_lower_sync keeps to the registers it
+ * needs. */
+#ifdef __OPTIMIZE_SIZE__
+static struct arch_regs *hvc_gated(struct percpu *c, struct arch_regs *regs, struct vcpu *v)
+#else
+static __attribute__((noinline)) struct arch_regs *hvc_gated(struct percpu *c,
+                                                             struct arch_regs *regs, struct vcpu *v)
+#endif
 {
+        const struct gate_entry *e = gate_lookup((uint32_t)regs->x[0]);
+
+        v->exits[hvc_kind(regs->x[0])]++;
         run_lock_take();
         gate_dispatch_entry(&(struct gate_call){.caller = v->part_id, .x = regs->x}, e);
         run_lock_give();
         if (c->reload != NULL) {
                 run_reload(c); /* after a PSCI SYSTEM_RESET */
         }
+        return run_schedule(regs);
 }
 
 struct arch_regs *arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
@@ -169,19 +178,13 @@ struct arch_regs *arch_hook_lower_sync(struct arch_regs *regs, uint64_t esr)
                         /* LOCAL calls are RVM's own (gate_table_check); the count is this
                          * vCPU's, written only here, and `ps` sums them per partition. A
                          * local handler reads the call's caller and registers, nothing else
-                         * (gate.h), so only those are set. */
-                        struct gate_call call;
-                        call.caller = v->part_id;
-                        call.x = regs->x;
+                         * (gate.h): this CPU's local call, set when the vCPU was loaded. */
                         v->exits[VCPU_EXIT_HVC_RVM]++;
-                        gate_dispatch_local(&call, local);
+                        gate_dispatch_local(&c->local_ctx, regs->x, local);
                         /* Only a yield asks for a switch: its own path (run_priv.h). */
                         return c->need_resched ? run_yield_switch(c, regs) : regs;
                 }
-                const struct gate_entry *e = gate_lookup((uint32_t)regs->x[0]);
-                v->exits[hvc_kind(regs->x[0])]++;
-                hvc_gated(c, regs, v, e);
-                return run_schedule(regs);
+                return hvc_gated(c, regs, v);
         }
         return lower_sync_slow(c, v, regs, esr);
 }

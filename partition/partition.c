@@ -130,7 +130,7 @@ static void vcpu_reset(struct partition *p, unsigned idx, uint64_t entry, uint64
         v->reset_arg = arg;
         v->reset_pending = true;
         v->restore_regs = NULL;
-        arch_el1_reset(&v->el1, PART_IPA_BASE + p->mem_size - idx * PART_VCPU_STACK);
+        arch_el1_reset(&v->el1, PART_IPA_BASE + p->mem_size - idx * PART_VCPU_STACK, idx);
         memset(&v->fp, 0, sizeof(v->fp));     /* FPCR 0: round to nearest, no flush-to-zero */
         memset(&v->vgic, 0, sizeof(v->vgic)); /* no interrupt pending, interface disabled */
         __atomic_store_n(&v->virq_pending, 0, __ATOMIC_RELAXED);
@@ -532,5 +532,6 @@ uint64_t part_vttbr_renew(struct partition *p)
         if (vmid_get(&vmids, &p->vmid_gen, &p->vmid, keep_running, NULL)) {
                 arch_s2_flush_all(); /* no entry of a reused VMID may survive */
         }
-        return (uint64_t)p->vmid << 48 | (uint64_t)(uintptr_t)p->s2_root;
+        p->vttbr = (uint64_t)p->vmid << 48 | (uint64_t)(uintptr_t)p->s2_root;
+        return p->vttbr;
 }

@@ -189,6 +189,7 @@ struct partition {
         uint64_t *s2_root; /* stage-2 root table */
         uint16_t vmid;
         uint64_t vmid_gen;
+        uint64_t vttbr;   /* VMID << 48 | s2_root, once part_vttbr_renew gave it a VMID */
         uint8_t ipa_bits; /* its IPA space is 2^ipa_bits bytes (VTCR_EL2.T0SZ = 64 - this) */
         uint64_t vtcr;
         /* Its CommEdge window (edge n's rings at edge_ipa + n * EDGE_STRIDE, the doorbell page
@@ -291,10 +292,11 @@ extern const uint64_t *const part_vmid_gen;
 uint64_t part_vttbr_renew(struct partition *p);
 static inline uint64_t part_vttbr(struct partition *p)
 {
-        if (p->vmid_gen != *part_vmid_gen || p->vmid == 0) {
+        /* (A generation is only ever recorded with a VMID: vmid_get, vmid_keep.) */
+        if (p->vmid_gen != *part_vmid_gen) {
                 return part_vttbr_renew(p);
         }
-        return (uint64_t)p->vmid << 48 | (uint64_t)(uintptr_t)p->s2_root;
+        return p->vttbr;
 }
 
 #endif

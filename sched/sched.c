@@ -471,8 +471,13 @@ static inline __attribute__((always_inline)) struct sched_entity *yield_choose2(
 
 /* sched_pick on rq, charged up to now; with yield, the current entity first gives up the rest
  * of its slice. */
-static inline struct sched_entity *pick_rq(struct sched *s, struct sched_rq *rq, unsigned cpu,
-                                           uint64_t now, bool yield)
+#if SCHED_SIZE_BUILD
+#define PICK_RQ static inline /* one copy, if the compiler sees fit */
+#else
+#define PICK_RQ static inline __attribute__((always_inline)) /* a copy for a yield */
+#endif
+PICK_RQ struct sched_entity *pick_rq(struct sched *s, struct sched_rq *rq, unsigned cpu,
+                                     uint64_t now, bool yield)
 {
         if (!yield || rq->current == NULL) {
                 rq_account(s, rq, now);
@@ -488,19 +493,19 @@ static inline struct sched_entity *pick_rq(struct sched *s, struct sched_rq *rq,
                 }
                 cur->yielded = true;      /* its wait is not need (sched_tick) */
                 fresh_deadline(cur, now); /* behind whoever else is runnable */
-                rq->need_resched = true;  /* even Flow gives way: it asked to */
                 /* (A build for size, the Seed, takes the general path: the same choice.) */
                 if (!SCHED_SIZE_BUILD && rq->nr_runnable == 2 && cur->state == SCHED_RUNNABLE) {
                         struct sched_entity *next = yield_choose2(s, rq, cur, cpu, now);
 
                         if (next != NULL) {
-                                rq->need_resched = false;
+                                rq->need_resched = false; /* (the charge may have set it) */
                                 if (next != cur) {
                                         switch_counted(rq, next, now);
                                 }
                                 return next;
                         }
                 }
+                rq->need_resched = true; /* even Flow gives way: it asked to */
         }
         return pick_charged(s, rq, cpu, now);
 }
@@ -511,9 +516,13 @@ struct sched_entity *sched_pick(struct sched *s, unsigned cpu, uint64_t now)
 }
 
 /* Out of line with the run queue in a register (GCC otherwise computes its address three
- * times over in sched_yield_pick). */
-struct sched_entity *sched_yield_pick_rq(struct sched *s, struct sched_rq *rq, unsigned cpu,
-                                         uint64_t now)
+ * times over in sched_yield_pick), and its own copy of pick_rq for a yield (a build for size
+ * leaves both to the compiler). */
+#if !SCHED_SIZE_BUILD
+__attribute__((noinline))
+#endif
+struct sched_entity *
+sched_yield_pick_rq(struct sched *s, struct sched_rq *rq, unsigned cpu, uint64_t now)
 {
         return pick_rq(s, rq, cpu, now, true);
 }

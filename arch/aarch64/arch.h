@@ -28,11 +28,18 @@ struct arch_regs {
 
 extern uint8_t arch_cpu_stacks[RVM_MAX_CPUS][RVM_STACK_SIZE];
 
-/* Traps from the context in f will run their C code on CPU cpu's stack (set when the
- * context is put on that CPU; the stack is empty whenever a partition runs). */
-static inline void arch_frame_bind(struct arch_regs *f, unsigned cpu)
+/* The top of CPU cpu's stack: what arch_frame_bind takes for it. */
+static inline uint64_t arch_cpu_stack_top(unsigned cpu)
 {
-        f->host_sp = (uint64_t)(uintptr_t)(arch_cpu_stacks[cpu] + RVM_STACK_SIZE);
+        return (uint64_t)(uintptr_t)(arch_cpu_stacks[cpu] + RVM_STACK_SIZE);
+}
+
+/* Traps from the context in f will run their C code on the stack whose top is stack_top (a
+ * CPU's, arch_cpu_stack_top, set when the context is put on that CPU; the stack is empty
+ * whenever a partition runs). */
+static inline void arch_frame_bind(struct arch_regs *f, uint64_t stack_top)
+{
+        f->host_sp = stack_top;
 }
 
 /* Which of the 16 vector entries was taken: group * 4 + type. */
@@ -62,8 +69,9 @@ uint64_t arch_counter_freq(void);
 uint64_t arch_counter_to_ns(uint64_t ticks);
 uint64_t arch_time_ns(void); /* arch_counter_to_ns(arch_counter()) */
 #ifndef RVM_HOST
-/* The same, inline, for the world switch (kernel/run.c): the counter's ns multiplier once
- * arch_time_ns has computed it (the out-of-line call does that the first time). */
+/* The same, inline, for the world switch (kernel/run.c): the counter's ns multiplier, set
+ * by arch_primary_main before anything reads the clock (0 only if CNTFRQ_EL0 reads 0: then
+ * 0, as arch_time_ns). */
 extern uint64_t arch_ns_mult;
 static inline uint64_t arch_time_ns_inline(void)
 {
@@ -73,9 +81,6 @@ static inline uint64_t arch_time_ns_inline(void)
         uint64_t mult = __atomic_load_n(&arch_ns_mult, __ATOMIC_RELAXED);
         uint64_t t;
 
-        if (mult == 0) {
-                return arch_time_ns();
-        }
         __asm__ volatile("isb\n\tmrs %0, cntpct_el0" : "=r"(t)::"memory"); /* as arch_counter */
         return (uint64_t)(((unsigned __int128)t * mult) >> 32);
 }
@@ -211,6 +216,7 @@ struct arch_el1_ctx {
         uint64_t sp_el0, sp_el1, elr_el1, spsr_el1, esr_el1, far_el1, afsr0, afsr1, par;
         uint64_t tpidr_el0, tpidrro_el0, tpidr_el1, cpacr, csselr, cntkctl;
         uint64_t cntv_cval, cntv_ctl, mdscr; /* in the order arch_el1_load writes them */
+        uint64_t vmpidr, hcr; /* the vCPU's own, set by arch_el1_reset (not saved: fixed) */
 };
 /* The MPIDR_EL1 value vCPU index of a partition reads (aff0 = index, uniprocessor bit clear). */
 uint64_t arch_guest_mpidr(unsigned index);
@@ -296,14 +302,13 @@ uint64_t arch_vtimer_deadline(void);
  * its interrupt is delivered: its compare value is written back unchanged. */
 void arch_vtimer_recheck(void);
 
-/* Reset values for a fresh EL1 (MMU off, caches off) with its stack pointer at sp. */
-void arch_el1_reset(struct arch_el1_ctx *c, uint64_t sp);
+/* Reset values for a fresh EL1 (MMU off, caches off) with its stack pointer at sp, for the
+ * vCPU of index vcpu_index in its partition: the MPIDR it reads, HCR_EL2 while it runs. */
+void arch_el1_reset(struct arch_el1_ctx *c, uint64_t sp, unsigned vcpu_index);
 void arch_el1_save(struct arch_el1_ctx *c);
 /* Load c and enter guest mode: stage-2 tables and VMID from vttbr (VMID << 48 | root), the
- * partition's VTCR_EL2 (arch_vtcr), HCR_EL2 for running a partition, the MPIDR that vCPU
- * vcpu_index reads. */
-void arch_el1_load(const struct arch_el1_ctx *c, uint64_t vttbr, uint64_t vtcr,
-                   unsigned vcpu_index);
+ * partition's VTCR_EL2 (arch_vtcr), c's HCR_EL2 and MPIDR. */
+void arch_el1_load(const struct arch_el1_ctx *c, uint64_t vttbr, uint64_t vtcr);
 void arch_host_mode(void); /* back to RVM's own HCR, VTTBR cleared */
 /* A frame that enters EL1h at entry with x0 = arg and interrupts masked. */
 void arch_frame_el1_entry(struct arch_regs *f, uint64_t entry, uint64_t arg);

@@ -39,6 +39,9 @@ static void cpu_init_el2(void)
 void arch_primary_main(uint64_t dtb_pa)
 {
         cpu_init_el2();
+#ifndef __OPTIMIZE_SIZE__
+        (void)arch_counter_to_ns(0); /* arch_ns_mult, for arch_time_ns_inline */
+#endif
         kernel_main(dtb_pa);
 }
 

@@ -16,12 +16,35 @@
 #define SCTLR_EL1_RES1 \
         ((1ULL << 11) | (1ULL << 20) | (1ULL << 22) | (1ULL << 23) | (1ULL << 28) | (1ULL << 29))
 
-void arch_el1_reset(struct arch_el1_ctx *c, uint64_t sp)
+/* HCR_EL2 for running a partition (RVM's own HCR otherwise). */
+static inline uint64_t guest_hcr(void)
+{
+        /*
+         * HCR_EL2 while a partition runs:
+         *   VM    stage-2 translation on;
+         *   SWIO  set/way invalidates become clean+invalidate (a guest cannot discard
+         *         data that is not its own);
+         *   FMO/IMO/AMO  physical FIQ, IRQ and SError come to EL2 (the tick preempts);
+         *   FB, BSU=IS  TLB/cache maintenance and barriers broadcast inner shareable, so a
+         *         vCPU moving between CPUs sees its own maintenance;
+         *   TWI/TWE  WFI/WFE trap: an idle vCPU gives the CPU back;
+         *   TSC   SMC traps: RVM answers PSCI for the partition, firmware never sees it;
+         *   TSW   set/way cache maintenance traps (it is not virtualisable);
+         *   TACR  auxiliary control register access traps;
+         *   RW    EL1 is AArch64.
+         */
+        return HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI |
+               HCR_TWE | HCR_TSC | HCR_TSW | HCR_TACR | HCR_RW;
+}
+
+void arch_el1_reset(struct arch_el1_ctx *c, uint64_t sp, unsigned vcpu_index)
 {
         memset(c, 0, sizeof(*c));
         c->sctlr = SCTLR_EL1_RES1; /* MMU and caches off, as the Linux boot protocol says */
         c->sp_el1 = sp;
         c->cpacr = 3ULL << 20; /* FP/SIMD usable at EL1/EL0 (RVM saves it lazily later) */
+        c->vmpidr = arch_guest_mpidr(vcpu_index);
+        c->hcr = guest_hcr();
 }
 
 /*
@@ -60,28 +83,7 @@ void arch_el1_save(struct arch_el1_ctx *c)
         sysreg_write(cntv_ctl_el0, 0);
 }
 
-/* HCR_EL2 for running a partition (RVM's own HCR otherwise). */
-static inline uint64_t guest_hcr(void)
-{
-        /*
-         * HCR_EL2 while a partition runs:
-         *   VM    stage-2 translation on;
-         *   SWIO  set/way invalidates become clean+invalidate (a guest cannot discard
-         *         data that is not its own);
-         *   FMO/IMO/AMO  physical FIQ, IRQ and SError come to EL2 (the tick preempts);
-         *   FB, BSU=IS  TLB/cache maintenance and barriers broadcast inner shareable, so a
-         *         vCPU moving between CPUs sees its own maintenance;
-         *   TWI/TWE  WFI/WFE trap: an idle vCPU gives the CPU back;
-         *   TSC   SMC traps: RVM answers PSCI for the partition, firmware never sees it;
-         *   TSW   set/way cache maintenance traps (it is not virtualisable);
-         *   TACR  auxiliary control register access traps;
-         *   RW    EL1 is AArch64.
-         */
-        return HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI |
-               HCR_TWE | HCR_TSC | HCR_TSW | HCR_TACR | HCR_RW;
-}
-
-void arch_el1_load(const struct arch_el1_ctx *c, uint64_t vttbr, uint64_t vtcr, unsigned vcpu_index)
+void arch_el1_load(const struct arch_el1_ctx *c, uint64_t vttbr, uint64_t vtcr)
 {
         sysreg_write(vtcr_el2, vtcr);
         sysreg_write(vttbr_el2, vttbr);
@@ -99,8 +101,7 @@ void arch_el1_load(const struct arch_el1_ctx *c, uint64_t vttbr, uint64_t vtcr, 
         /* The timer's compare value before its control: no stale deadline fires. */
         LOAD2(cntkctl, cntkctl_el1, cntv_cval, cntv_cval_el0);
         LOAD2(cntv_ctl, cntv_ctl_el0, mdscr, mdscr_el1);
-        sysreg_write(vmpidr_el2, arch_guest_mpidr(vcpu_index));
-        sysreg_write(hcr_el2, guest_hcr());
+        LOAD2(vmpidr, vmpidr_el2, hcr, hcr_el2);
         arch_isb();
 }
 

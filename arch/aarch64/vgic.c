@@ -21,12 +21,14 @@
 static void lr_write(unsigned i, uint64_t v);
 
 static unsigned lrs; /* list registers in use: min(ICH_VTR_EL2.ListRegs + 1, 4), same on all CPUs */
+static unsigned lr_mask; /* (1 << lrs) - 1: a bit per list register in use */
 
 unsigned arch_vgic_cpu_init(void)
 {
         unsigned n = (unsigned)(sysreg_read_s(ICH_VTR_EL2) & 0x1f) + 1;
 
         lrs = n < ARCH_VGIC_LRS ? n : ARCH_VGIC_LRS;
+        lr_mask = (1u << lrs) - 1;
         for (unsigned i = 0; i < lrs; i++) {
                 lr_write(i, 0); /* from here on, empty whenever no vCPU is loaded */
         }
@@ -73,7 +75,7 @@ void arch_vgic_save(struct arch_vgic *g)
 {
         /* ICH_ELRSR_EL2: a set bit is an empty list register. All empty (the common case
          * for a guest that takes no interrupts): nothing to read, nothing to clear. */
-        unsigned used = (unsigned)~sysreg_read_s(ICH_ELRSR_EL2) & ((1u << lrs) - 1);
+        unsigned used = (unsigned)~sysreg_read_s(ICH_ELRSR_EL2) & lr_mask;
 
         g->used = (uint8_t)used;
         for (unsigned i = 0; used != 0; i++, used >>= 1) {
@@ -102,7 +104,7 @@ void arch_vgic_load(const struct arch_vgic *g)
  * invalid; RVM never sets an LR's EOI bit, so empty means exactly that). */
 static unsigned lr_used(void)
 {
-        return (unsigned)~sysreg_read_s(ICH_ELRSR_EL2) & ((1u << lrs) - 1);
+        return (unsigned)~sysreg_read_s(ICH_ELRSR_EL2) & lr_mask;
 }
 
 /* Make vintid pending: in its own list register if it holds it (active: now active and
@@ -121,7 +123,7 @@ bool arch_vgic_live_add(uint32_t vintid, uint8_t prio)
                         }
                 }
         }
-        unsigned empty = ~used & ((1u << lrs) - 1);
+        unsigned empty = ~used & lr_mask;
         if (empty == 0) {
                 return false;
         }

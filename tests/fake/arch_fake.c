@@ -238,10 +238,11 @@ unsigned arch_vmid_bits(void)
 
 /* ---- vCPU context ---- */
 
-void arch_el1_reset(struct arch_el1_ctx *c, uint64_t sp)
+void arch_el1_reset(struct arch_el1_ctx *c, uint64_t sp, unsigned vcpu_index)
 {
         memset(c, 0, sizeof(*c));
         (void)sp;
+        (void)vcpu_index;
 }
 
 uint8_t arch_cpu_stacks[RVM_MAX_CPUS][RVM_STACK_SIZE];

@@ -237,7 +237,7 @@ static void test_local_index_holds_only_local_handlers(void **state)
         assert_null(gate_lookup_local(GATE_FID(GATE_SLOTS)));
         uint64_t x[8] = {FID_VERSION, 5, 6, 7, 0, 0, 0, 0};
         struct gate_call c = {.caller = 1, .x = x};
-        gate_dispatch_local(&c, gate_lookup_local(FID_VERSION));
+        gate_dispatch_local(&(struct gate_ctx){.call = &c}, x, gate_lookup_local(FID_VERSION));
         assert_int_equal(x[0], GATE_OK);
         assert_int_equal(x[1], 0x10000);
         assert_int_equal(x[2], 6);
