@@ -90,7 +90,9 @@ MODULES := $(CORE_MODULES) $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_MODULE
 #          in kernel/console_cmd.c); the Seed's guests' output still reaches the console
 #   share  zero-copy memory regions between partitions (the mem_* calls, refused without it:
 #          kernel/mem_calls.c); the Seed's partitions talk over their CommEdge only
-OPTIONAL_FEATURES := tiers linux rvf leases attach share inspect
+#   dtb    the board read from the DTB at boot (hal/board.c, libfdt's reader); without it the
+#          board is compiled in (hal/board_fixed.c: $(OUT)/gen/board_fixed.h, below)
+OPTIONAL_FEATURES := tiers linux rvf leases attach share inspect dtb
 FEATURES := $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_FEATURES),)
 MODULE_DEFS := $(foreach m,$(MODULES) $(FEATURES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1) \
 	-DRVM_PROFILE_$(shell echo $(PROFILE) | tr a-z A-Z)=1
@@ -102,6 +104,7 @@ FEATURE_SRCS_leases := kernel/leases.c partition/lease.c
 FEATURE_SRCS_attach :=
 FEATURE_SRCS_share :=
 FEATURE_SRCS_inspect := kernel/exits_cmd.c
+FEATURE_SRCS_dtb := hal/board.c
 FEATURE_OUT_SRCS := $(foreach f,$(filter-out $(FEATURES),$(OPTIONAL_FEATURES)),$(FEATURE_SRCS_$(f)))
 # The Seed is built for size (its 64 KiB image budget); the appliance for speed.
 # clang's -Oz (calls outlined, less inlining) takes 11 KiB more off the Seed than its -Os;
@@ -292,7 +295,7 @@ $(1)/%.o: %.c $(SETUP_STAMP)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(filter 1,$$(V)),,echo "  CC      $$<")
 	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(call KLTO_FOR,$$<) $(3) $$(KWARN) $$(if $$(call KERNEL_FP,$$<),,$$(KCFLAGS_NOFP)) \
-		$$(if $$(filter $$(SIMD_SRCS),$$<),$$(KCC_SIMD)) \
+		$$(if $$(filter $$(SIMD_SRCS),$$<),$$(KCC_SIMD)) $$(if $$(filter hal/board_fixed.c,$$<),-I$(1)/gen) \
 		$$(if $$(filter llvm,$$(TOOLCHAIN)),$$(if $$(filter wasm/exec.c,$$<),$$(WASM_EXEC_LLVM))) -c $$< -o $$@
 
 $(1)/%.o: %.S $(1)/gen/asm_offsets.h
@@ -497,7 +500,7 @@ UT_mmio    := arch/aarch64/mmio.c
 UT_s2_table := arch/aarch64/s2_table.c
 UT_fmt     := kernel/fmt.c
 UT_monitor := kernel/monitor.c kernel/absent_cmds.c kernel/console.c kernel/fmt.c $(FAKE_SRCS)
-UT_board   := hal/board.c
+UT_board   := hal/board.c hal/board_args.c
 UT_EXTRA_board := $(HOST_LIBFDT_SAN)
 WITNESS_SRCS := $(wildcard witness/*.c)
 # The replay's graph is the kernel's own coherence engine (coherence/, plain C).
@@ -592,6 +595,33 @@ build/tools/witness: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS) $(WITNES
 build/tools/witness-sweep: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS) $(WITNESS_TOOL_CORE) tools/witness/sweep.c) $(HOST_MBEDTLS_OPT)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) -o $@ $^
+
+# The Seed's board generator (hal/board_fixed.c): RVM's DTB parser over a DTB file.
+$(HOST_OUT)/boardgen: $(patsubst %.c,$(HOST_OUT)/opt/%.o,hal/board.c tools/boardgen/main.c) \
+		$(patsubst $(TP)/%.c,$(HOST_OUT)/opt/third_party/%.o,$(LIBFDT_SRCS))
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -o $@ $^
+
+# A profile without the `dtb` feature has its board compiled in (hal/board_fixed.c): the DTB
+# QEMU dumps for the machine `make run` starts (QEMU_MACHINE: its MEM and SMP too, recorded
+# in board.machine, so that other ones make the board again), read by boardgen with the
+# appliance's own parser. The DTB's random seeds in /chosen differ run to run; the board,
+# which leaves them out, does not.
+define board_fixed
+$(1)/hal/board_fixed.o: $(1)/gen/board_fixed.h
+$(1)/gen/board.machine: FORCE
+	@mkdir -p $$(dir $$@)
+	$$(Q)echo '$$(QEMU_MACHINE)' | cmp -s - $$@ || echo '$$(QEMU_MACHINE)' > $$@
+$(1)/gen/board_fixed.h: $(1)/gen/board.machine $(HOST_OUT)/boardgen $(SETUP_STAMP)
+	@$$(if $$(filter 1,$$(V)),,echo "  BOARD   $$@ ($$(QEMU_MACHINE))")
+	$$(Q)$$(QEMU) $$(QEMU_MACHINE) -machine dumpdtb=$$@.dtb -nographic >/dev/null 2>&1
+	$$(Q)$(HOST_OUT)/boardgen $$@.dtb $$(QEMU_MACHINE) > $$@.tmp && mv $$@.tmp $$@
+endef
+ifeq ($(filter dtb,$(FEATURES)),)
+$(foreach o,$(OUT) $(OUT_TEST) $(OUT_LOCK),$(eval $(call board_fixed,$(o))))
+endif
+.PHONY: FORCE
+FORCE:
 
 # The min-cut tool: the kernel's coherence/mincut.c behind a strict text reader.
 build/tools/mincut: $(patsubst %.c,$(HOST_OUT)/opt/%.o,coherence/mincut.c tools/mincut/main.c)

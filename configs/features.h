@@ -37,4 +37,10 @@
 #define RVM_WITH_INSPECT 1
 #endif
 
+/* the board read from the DTB at boot (hal/board.c); without it, the board is compiled in
+ * (hal/board_fixed.c, generated at build time from QEMU's DTB) */
+#if !defined(RVM_KERNEL) || defined(RVM_HAVE_DTB)
+#define RVM_WITH_DTB 1
+#endif
+
 #endif

@@ -2,7 +2,9 @@
  * hal/board.c: board facts from the DTB (one walk over its tags with libfdt's iterator),
  * with the QEMU virt values as a documented fallback (docs/boards.md). Every DTB value is
  * untrusted: lengths are checked, oversize values are ignored, and nothing here can fault
- * on a bad tree.
+ * on a bad tree. The parser of a profile with the `dtb` feature (the appliance); the Seed's
+ * board is compiled in instead (hal/board_fixed.c), and this file is how its facts are made:
+ * tools/boardgen runs board_parse over QEMU's DTB at build time.
  */
 #include "hal/board.h"
 
@@ -450,27 +452,6 @@ enum board_err board_parse(const void *dtb, uint64_t dtb_max_size, struct board_
                 info->flash_count = n;
         }
         return err;
-}
-
-bool board_has_arg(const struct board_info *info, const char *word)
-{
-        size_t wlen = strlen(word);
-        const char *p = info->bootargs;
-
-        while (*p != '\0') {
-                while (*p == ' ') {
-                        p++;
-                }
-                size_t n = 0;
-                while (p[n] != '\0' && p[n] != ' ') {
-                        n++;
-                }
-                if (n == wlen && strncmp(p, word, n) == 0) {
-                        return true;
-                }
-                p += n;
-        }
-        return false;
 }
 
 const char *board_err_str(enum board_err err)

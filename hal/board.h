@@ -1,7 +1,10 @@
 /*
  * hal/board.h: the facts about the machine RVM needs, read from the DTB the firmware
  * (or QEMU) passes in x0. Parsing is plain C over libfdt, so the host tests parse the
- * same QEMU-generated DTB the kernel boots with.
+ * same QEMU-generated DTB the kernel boots with. A profile without the `dtb` feature (the
+ * Seed: one fixed board) has them compiled in instead (hal/board_fixed.c, generated at build
+ * time from QEMU's DTB by the same parser) and reads only the DTB's header and /chosen's
+ * bootargs at boot (hal/board_args.c); board_parse is its entry too.
  */
 #ifndef RVM_HAL_BOARD_H
 #define RVM_HAL_BOARD_H
@@ -70,6 +73,17 @@ void board_virt_fallback(struct board_info *info);
 
 /* Does the kernel command line contain word (space-separated)? */
 bool board_has_arg(const struct board_info *info, const char *word);
+
+/*
+ * What a board compiled in still reads of the DTB at dtb, without libfdt: its header (the
+ * magic, version 16 or later, its blocks within its totalsize, its totalsize within
+ * dtb_max_size and the whole tree inside ram) and /chosen's "bootargs". Sets info->dtb,
+ * dtb_used and bootargs; BOARD_E_NO_DTB leaves them empty (from_dtb is the board's: a board
+ * compiled in from a DTB never uses the fallback). Untrusted input: every offset and
+ * length is checked before it is used.
+ */
+enum board_err board_dtb_args(const void *dtb, uint64_t dtb_max_size, struct board_range ram,
+                              struct board_info *info);
 
 const char *board_err_str(enum board_err err);
 

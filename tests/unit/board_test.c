@@ -2,6 +2,8 @@
  * tests/unit/board_test.c: the DTB parser against the DTB QEMU itself generates for
  * `-M virt,virtualization=on,gic-version=3 -smp 4 -m 1G` (path in RVM_TEST_DTB), and
  * against damaged copies of it: a bad tree never crashes and falls back as documented.
+ * The same for what a board compiled in reads of a DTB (board_dtb_args: the header and
+ * /chosen's bootargs, hal/board_args.c), which must agree with the parser on a good tree.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -98,6 +100,57 @@ static void no_dtb_falls_back(void **state)
         free(old);
 }
 
+/* The whole buffer as the RAM the tree must lie in. */
+static struct board_range ram_of(const void *p, size_t len)
+{
+        return (struct board_range){(uint64_t)(uintptr_t)p, len};
+}
+
+static void chosen_args_as_the_parser(void **state)
+{
+        struct board_info b, parsed;
+        (void)state;
+
+        assert_int_equal(board_parse(dtb, dtb_len, &parsed), BOARD_OK);
+        assert_int_equal(board_dtb_args(dtb, dtb_len, ram_of(dtb, dtb_len), &b), BOARD_OK);
+        assert_string_equal(b.bootargs, parsed.bootargs);
+        assert_int_equal(b.dtb.base, parsed.dtb.base);
+        assert_int_equal(b.dtb.size, parsed.dtb.size);
+        assert_int_equal(b.dtb_used, parsed.dtb_used);
+        assert_true(board_has_arg(&b, "semihosting"));
+        assert_true(board_has_arg(&b, "ktest=x"));
+}
+
+static void chosen_args_refuse_what_does_not_fit(void **state)
+{
+        struct board_info b;
+        (void)state;
+
+        assert_int_equal(board_dtb_args(NULL, dtb_len, ram_of(dtb, dtb_len), &b), BOARD_E_NO_DTB);
+        assert_string_equal(b.bootargs, "");
+        assert_int_equal(b.dtb_used, 0);
+        /* the tree longer than the bound, than the RAM after it, or starting outside RAM */
+        assert_int_equal(board_dtb_args(dtb, 100, ram_of(dtb, dtb_len), &b), BOARD_E_NO_DTB);
+        assert_int_equal(board_dtb_args(dtb, dtb_len, ram_of(dtb, 4096), &b), BOARD_E_NO_DTB);
+        assert_int_equal(board_dtb_args(dtb, dtb_len, ram_of(dtb + 8, dtb_len - 8), &b),
+                         BOARD_E_NO_DTB);
+        assert_int_equal(board_dtb_args(dtb, dtb_len, ram_of(dtb, 16), &b), BOARD_E_NO_DTB);
+        uint8_t zeros[64] = {0};
+        assert_int_equal(board_dtb_args(zeros, sizeof(zeros), ram_of(zeros, sizeof(zeros)), &b),
+                         BOARD_E_NO_DTB);
+        /* a tree older than version 16, and one whose structure block is past its end */
+        uint8_t *bad = malloc(dtb_len);
+        memcpy(bad, dtb, dtb_len);
+        const uint8_t v15[4] = {0, 0, 0, 15};
+        memcpy(bad + 20, v15, sizeof(v15));
+        assert_int_equal(board_dtb_args(bad, dtb_len, ram_of(bad, dtb_len), &b), BOARD_E_NO_DTB);
+        memcpy(bad, dtb, dtb_len);
+        const uint8_t past[4] = {0xff, 0xff, 0xff, 0xf0}; /* size_dt_struct */
+        memcpy(bad + 36, past, sizeof(past));
+        assert_int_equal(board_dtb_args(bad, dtb_len, ram_of(bad, dtb_len), &b), BOARD_E_NO_DTB);
+        free(bad);
+}
+
 static void damaged_trees_never_crash(void **state)
 {
         struct board_info b;
@@ -119,6 +172,11 @@ static void damaged_trees_never_crash(void **state)
                 assert_true(b.cpu_count >= 1 && b.cpu_count <= BOARD_MAX_CPUS);
                 assert_true(strlen(b.bootargs) < BOARD_ARGS_LEN);
                 assert_true(strlen(b.model) < sizeof(b.model));
+                /* what a board compiled in reads of the same damaged tree */
+                if (board_dtb_args(copy, dtb_len, ram_of(copy, dtb_len), &b) == BOARD_OK) {
+                        assert_true(b.dtb.size <= dtb_len && b.dtb_used <= b.dtb.size);
+                }
+                assert_true(strlen(b.bootargs) < BOARD_ARGS_LEN);
         }
         free(copy);
 }
@@ -128,6 +186,8 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(parses_qemu_virt),
             cmocka_unit_test(no_dtb_falls_back),
+            cmocka_unit_test(chosen_args_as_the_parser),
+            cmocka_unit_test(chosen_args_refuse_what_does_not_fit),
             cmocka_unit_test(damaged_trees_never_crash),
         };
         return cmocka_run_group_tests_name("board", tests, load, unload);
