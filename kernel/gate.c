@@ -404,8 +404,9 @@ int32_t gate_hvc_cap_grant(struct gate_ctx *ctx)
         return derive_or_grant(ctx, true);
 }
 
-/* cap_revoke (flags in x2) or cap_drop: how many capabilities went, in x1. */
-static int32_t revoke_or_drop(struct gate_ctx *ctx, bool revoke)
+/* cap_revoke (flags in x2) or cap_drop: how many capabilities went, in x1. Out of line: gcc
+ * would otherwise copy it, with cap/'s shared tail of both, into each of the two calls. */
+static __attribute__((noinline)) int32_t revoke_or_drop(struct gate_ctx *ctx, bool revoke)
 {
         ctx->witnessed = true; /* cap/ writes one record, allowed or refused */
         const uint64_t *x = ctx->call->x;
