@@ -165,7 +165,7 @@ enum boot_status boot_phase_hal(char *msg, size_t cap)
                            arch_current_el());
                 return BOOT_FAILED;
         }
-        if (b->psci != BOARD_PSCI_SMC) {
+        if (BOARD_READ_AT_BOOT && b->psci != BOARD_PSCI_SMC) {
                 fmt_format(msg, cap, "firmware PSCI conduit is not SMC; RVM at EL2 cannot call it");
                 return BOOT_FAILED;
         }
@@ -208,7 +208,7 @@ enum boot_status boot_phase_hal(char *msg, size_t cap)
         return BOOT_OK;
 }
 
-/* Is [a, a+n) clear of the image, the DTB and the initrd? */
+/* Is [a, a+n) clear of the image, the DTB and the initrd (a board read at boot's)? */
 static bool range_free(uint64_t a, uint64_t n)
 {
         const struct board_info *b = &boot_state.board;
@@ -218,7 +218,7 @@ static bool range_free(uint64_t a, uint64_t n)
             {b->initrd.base, b->initrd.base + b->initrd.size},
         };
 
-        for (unsigned i = 0; i < 3; i++) {
+        for (unsigned i = 0; i < (BOARD_READ_AT_BOOT ? 3 : 2); i++) {
                 if (a < used[i][1] && used[i][0] < a + n) {
                         return false;
                 }
@@ -300,7 +300,9 @@ enum boot_status boot_phase_memory(char *msg, size_t cap)
         mem_pool_reserve(&boot_state.mem, boot_state.image_start,
                          boot_state.image_end - boot_state.image_start);
         mem_pool_reserve(&boot_state.mem, b->dtb.base, b->dtb.size);
-        mem_pool_reserve(&boot_state.mem, b->initrd.base, b->initrd.size);
+        if (BOARD_READ_AT_BOOT) {
+                mem_pool_reserve(&boot_state.mem, b->initrd.base, b->initrd.size);
+        }
         if (boot_state.mem.range_count == 0) {
                 fmt_format(msg, cap, "no RAM range could be managed");
                 return BOOT_FAILED;

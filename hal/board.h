@@ -12,6 +12,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "configs/features.h"
+
+/* 1: the board is read from the DTB at boot (the `dtb` feature). 0: it is compiled in
+ * (hal/board_fixed.c), checked at build time by tools/boardgen: its PSCI conduit is SMC, and
+ * it has no initrd (only a DTB handed over at boot names one, in /chosen), so the boot's
+ * checks and uses of those compile out. */
+#ifdef RVM_WITH_DTB
+#define BOARD_READ_AT_BOOT 1
+#else
+#define BOARD_READ_AT_BOOT 0
+#endif
+
 #define BOARD_MAX_MEM  8
 #define BOARD_MAX_CPUS 8
 #define BOARD_ARGS_LEN 256

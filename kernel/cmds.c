@@ -49,7 +49,7 @@ static int cmd_info(int argc, char **argv)
                    (unsigned long long)(up / 1000000ULL % 1000));
         con_printf("bootargs: \"%s\"%s\n", b->bootargs,
                    kernel_semihosting() ? " (semihosting exit codes on)" : "");
-        if (b->initrd.size != 0) {
+        if (BOARD_READ_AT_BOOT && b->initrd.size != 0) {
                 con_printf("initrd: 0x%llx (%llu bytes)\n", (unsigned long long)b->initrd.base,
                            (unsigned long long)b->initrd.size);
         }

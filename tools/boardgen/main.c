@@ -7,7 +7,9 @@
  * then reads nothing of the DTB at boot but its header and /chosen's bootargs. The Makefile
  * dumps the DTB with the Seed's own QEMU options, so the board cannot drift from the
  * machine `make run PROFILE=seed` starts. Only what the parser found is written; a DTB it
- * cannot read fully is refused (exit status 1), so no fallback value is ever compiled in.
+ * cannot read fully is refused (exit status 1), so no fallback value is ever compiled in,
+ * and so is one whose PSCI conduit is not SMC or that names an initrd: the boot of a board
+ * compiled in checks neither (BOARD_READ_AT_BOOT, hal/board.h).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -50,6 +52,18 @@ int main(int argc, char **argv)
         enum board_err err = board_parse(dtb, len, &b);
         if (err != BOARD_OK) {
                 fprintf(stderr, "boardgen: %s: %s\n", argv[1], board_err_str(err));
+                return 1;
+        }
+
+        /* What a board compiled in leaves unchecked at boot (BOARD_READ_AT_BOOT, hal/board.h). */
+        if (b.psci != BOARD_PSCI_SMC) {
+                fprintf(stderr, "boardgen: %s: firmware PSCI conduit is not SMC; RVM at EL2 "
+                                "cannot call it\n", argv[1]);
+                return 1;
+        }
+        if (b.initrd.size != 0) {
+                fprintf(stderr, "boardgen: %s: names an initrd, which a board compiled in "
+                                "does not reserve\n", argv[1]);
                 return 1;
         }
 
