@@ -250,12 +250,15 @@ enum boot_status boot_phase_memory(char *msg, size_t cap)
         /* Bank 0 is the boot flash: RVM reads its flash header and slots A and B from it and
          * programs the header's update words (boot/rvf_boot.c); the cold area below the header
          * holds cold memory and flash checkpoints (memory/cold.h). Nothing below that is
-         * mapped, so address 0 stays unmapped and a NULL access still faults. Bank 1 is the
-         * witness store. Device memory both. */
+         * mapped, so address 0 stays unmapped and a NULL access still faults. Without RVF boot
+         * and the tiers nothing uses bank 0, and none of it is mapped. Bank 1 is the witness
+         * store. Device memory both. */
+#if defined(RVM_WITH_RVF) || defined(RVM_WITH_TIERS)
         if (b->flash_count > 0 && b->flash[0].size >= RVF_FLASH_SIZE) {
                 dev[dev_count++] = (struct arch_mem_range){b->flash[0].base + RVF_FLASH_COLD_OFFSET,
                                                            RVF_FLASH_SIZE - RVF_FLASH_COLD_OFFSET};
         }
+#endif
         if (b->flash_count > 1) {
                 dev[dev_count++] = (struct arch_mem_range){b->flash[1].base, b->flash[1].size};
         }
