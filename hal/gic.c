@@ -11,6 +11,7 @@
 
 #include "arch/aarch64/arch.h"
 #include "arch/aarch64/sysreg.h"
+#include "configs/limits.h"
 #include "hal/mmio.h"
 
 #define GICD_CTLR       0x0000
@@ -40,7 +41,12 @@
 #define TYPER_LAST            (1U << 4)
 
 #define PRIO_DEFAULT 0xa0
+/* A redistributor found for each CPU RVM brings up (the profile's RVM_MAX_CPUS). */
+#ifdef RVM_MAX_CPUS
+#define MAX_CPUS_GIC RVM_MAX_CPUS
+#else
 #define MAX_CPUS_GIC 8
+#endif
 
 static uint64_t gicd;
 static uint64_t gicr;
