@@ -57,13 +57,17 @@ int main(int argc, char **argv)
 
         /* What a board compiled in leaves unchecked at boot (BOARD_READ_AT_BOOT, hal/board.h). */
         if (b.psci != BOARD_PSCI_SMC) {
-                fprintf(stderr, "boardgen: %s: firmware PSCI conduit is not SMC; RVM at EL2 "
-                                "cannot call it\n", argv[1]);
+                fprintf(stderr,
+                        "boardgen: %s: firmware PSCI conduit is not SMC; RVM at EL2 "
+                        "cannot call it\n",
+                        argv[1]);
                 return 1;
         }
         if (b.initrd.size != 0) {
-                fprintf(stderr, "boardgen: %s: names an initrd, which a board compiled in "
-                                "does not reserve\n", argv[1]);
+                fprintf(stderr,
+                        "boardgen: %s: names an initrd, which a board compiled in "
+                        "does not reserve\n",
+                        argv[1]);
                 return 1;
         }
 
