@@ -87,12 +87,12 @@ void board_virt_fallback(struct board_info *info);
 bool board_has_arg(const struct board_info *info, const char *word);
 
 /*
- * What a board compiled in still reads of the DTB at dtb, without libfdt: its header (the
+ * What a board compiled in still reads of the DTB at dtb: its header (the
  * magic, version 16 or later, its blocks within its totalsize, its totalsize within
  * dtb_max_size and the whole tree inside ram) and /chosen's "bootargs". Sets info->dtb,
  * dtb_used and bootargs; BOARD_E_NO_DTB leaves them empty (from_dtb is the board's: a board
- * compiled in from a DTB never uses the fallback). Untrusted input: every offset and
- * length is checked before it is used.
+ * compiled in from a DTB never uses the fallback). Untrusted input: the header is checked
+ * before libfdt reads the tree (its path lookup and one property), which checks the rest.
  */
 enum board_err board_dtb_args(const void *dtb, uint64_t dtb_max_size, struct board_range ram,
                               struct board_info *info);

@@ -2,11 +2,10 @@
  * hal/board_args.c: the kernel command line. board_has_arg asks it for a word, in every
  * profile; board_dtb_args is all a board compiled in (hal/board_fixed.c, the Seed) still
  * reads of the DTB it is handed: the header's bounds, which the boot's measurement of the
- * DTB relies on, and /chosen's "bootargs" (`semihosting`, `panic=reboot`). It reads the
- * tree's words itself, in one pass over the structure block, with libfdt's header only
- * (its names for the header fields and tags), so that none of libfdt's code is linked.
- * Every value is untrusted: each offset and length is checked against the block it lies in
- * before anything is read through it, and a tree that does not fit ends the pass.
+ * DTB relies on, and /chosen's "bootargs" (`semihosting`, `panic=reboot`, a test image's
+ * scenario), through libfdt's reader (a path lookup and one property: its walk of the tree,
+ * not the appliance's over every node). Every value is untrusted: the header's fields are
+ * checked here before libfdt sees the tree, and libfdt checks each offset it follows.
  */
 #include "hal/board.h"
 
@@ -35,23 +34,13 @@ bool board_has_arg(const struct board_info *info, const char *word)
         return false;
 }
 
-/* The big-endian word at p, which is 4-byte aligned: the tree's start is 8-byte aligned and
- * every word read lies a multiple of 4 from it (board_dtb_args checks the structure block's
- * offset), so one aligned load is safe even on Device memory, as the DTB is before the MMU
- * is on. It may alias the bytes around it. */
+/* The big-endian header word at p, which is 4-byte aligned (the tree's start is 8-byte
+ * aligned). */
 typedef uint32_t __attribute__((may_alias)) dtb_word;
 
 static uint32_t word_at(const uint8_t *p)
 {
         return fdt32_to_cpu(*(const dtb_word *)(const void *)p);
-}
-
-/* The offset after bytes at off, padded to 4, or the block's end if they reach past it. */
-static uint32_t skip(uint32_t off, uint32_t size, uint32_t bytes)
-{
-        uint32_t step = (bytes + 3) & ~3u; /* bytes <= size - off: no overflow */
-
-        return step > size - off ? size : off + step;
 }
 
 /* The header's words, read once. */
@@ -60,66 +49,20 @@ struct dtb_hdr {
 };
 #define HDR(h, field) ((h)->w[offsetof(struct fdt_header, field) / 4])
 
-/*
- * /chosen's "bootargs" into info->bootargs: one pass over the structure block's tags
- * (Devicetree Specification v0.4, §5.4), offsets kept within its size, 4-byte steps. Node
- * names are read in place, as a version 16 tree has them (the name, not a path); the root
- * is at depth 1, /chosen (or chosen@unit) one below it, and its properties come before any
- * child of its own. The header's blocks are within the tree (board_dtb_args).
- */
-static void read_bootargs(const uint8_t *dtb, const struct dtb_hdr *h, struct board_info *info)
+/* /chosen's "bootargs" into info->bootargs, through libfdt (the tree's bounds checked). */
+static void read_bootargs(const void *dtb, struct board_info *info)
 {
-        const uint8_t *blk = dtb + HDR(h, off_dt_struct);
-        const char *strs = (const char *)dtb + HDR(h, off_dt_strings);
-        const uint32_t size = HDR(h, size_dt_struct), strs_size = HDR(h, size_dt_strings);
-        static const char want[] = "bootargs";
-        int depth = 0;
-        bool in_chosen = false;
+        int node = fdt_path_offset(dtb, "/chosen");
+        int len = 0;
+        const char *val = node >= 0 ? fdt_getprop(dtb, node, "bootargs", &len) : NULL;
 
-        for (uint32_t off = 0; size - off >= FDT_TAGSIZE;) {
-                uint32_t tag = word_at(blk + off);
-                off += FDT_TAGSIZE;
-                if (tag == FDT_BEGIN_NODE) {
-                        const char *name = (const char *)blk + off;
-                        const char *nul = memchr(name, '\0', size - off);
-                        if (nul == NULL) {
-                                return;
-                        }
-                        uint32_t n = (uint32_t)(nul - name); /* < size - off */
-                        depth++;
-                        in_chosen = depth == 2 && strncmp(name, "chosen", 6) == 0 &&
-                                    (name[6] == '\0' || name[6] == '@');
-                        off = skip(off, size, n + 1);
-                } else if (tag == FDT_PROP) {
-                        if (size - off < 8) {
-                                return;
-                        }
-                        uint32_t len = word_at(blk + off), nameoff = word_at(blk + off + 4);
-                        off += 8;
-                        if (len > size - off) {
-                                return;
-                        }
-                        if (in_chosen && nameoff < strs_size &&
-                            strs_size - nameoff >= sizeof(want) &&
-                            memcmp(strs + nameoff, want, sizeof(want)) == 0) {
-                                const char *val = (const char *)blk + off;
-                                size_t k = strnlen(val, len);
-                                if (k >= sizeof(info->bootargs)) {
-                                        k = sizeof(info->bootargs) - 1;
-                                }
-                                memcpy(info->bootargs, val, k);
-                                info->bootargs[k] = '\0';
-                                return;
-                        }
-                        off = skip(off, size, len);
-                } else if (tag == FDT_END_NODE) {
-                        in_chosen = false; /* its end, or a child's: its properties are past */
-                        if (--depth <= 0) {
-                                return;
-                        }
-                } else if (tag != FDT_NOP) {
-                        return; /* FDT_END, or a damaged block */
+        if (val != NULL && len > 0) {
+                size_t k = strnlen(val, (size_t)len);
+                if (k >= sizeof(info->bootargs)) {
+                        k = sizeof(info->bootargs) - 1;
                 }
+                memcpy(info->bootargs, val, k);
+                info->bootargs[k] = '\0';
         }
 }
 
@@ -154,6 +97,6 @@ enum board_err board_dtb_args(const void *dtb, uint64_t dtb_max_size, struct boa
         info->dtb = (struct board_range){at, total};
         info->dtb_used =
             st_off + st_size > str_off + str_size ? st_off + st_size : str_off + str_size;
-        read_bootargs(dtb, &h, info);
+        read_bootargs(dtb, info);
         return BOARD_OK;
 }

@@ -4,9 +4,10 @@
  * Zephyr's build-time devicetree are. The facts come from the Makefile's
  * build/<config>/gen/board_fixed.h, which tools/boardgen writes by running the appliance's
  * own parser (hal/board.c) over the DTB QEMU dumps for the Seed's machine options; at boot
- * only the DTB's header and /chosen's bootargs are read (hal/board_args.c), so libfdt and
- * the walk of the tree stay out of the image. The DTB handed over must lie in the board's
- * first RAM range (where QEMU and firmware put it); one that does not is not read at all.
+ * only the DTB's header and /chosen's bootargs are read (hal/board_args.c, libfdt's path
+ * lookup), so the walk of every node and its tables stay out of the image. The DTB handed
+ * over must lie in the board's first RAM range (where QEMU and firmware put it); one that
+ * does not is not read at all.
  */
 #include "configs/features.h"
 #include "hal/board.h"
