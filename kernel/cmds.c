@@ -40,7 +40,7 @@ static int cmd_info(int argc, char **argv)
         con_printf("image: 0x%llx-0x%llx (%llu KiB)\n", (unsigned long long)boot_state.image_start,
                    (unsigned long long)boot_state.image_end,
                    (unsigned long long)((boot_state.image_end - boot_state.image_start) >> 10));
-        con_printf("cpus: %u managed, %u in the DTB; psci %u.%u; gicv3 %u SPIs (iidr 0x%08x)\n",
+        con_printf("cpus: %u managed, %u on the board; psci %u.%u; gicv3 %u SPIs (iidr 0x%08x)\n",
                    boot_state.cpu_count, b->cpu_count_dtb, boot_state.psci_version >> 16,
                    boot_state.psci_version & 0xffff, hal_gic_spi_count(), hal_gic_iidr());
         con_printf("timer: %llu Hz counter, tick %u Hz; uptime %llu.%03llu s\n",
@@ -166,7 +166,7 @@ static int cmd_cpus(int argc, char **argv)
                 }
         }
         if (boot_state.board.cpu_count_dtb > boot_state.cpu_count) {
-                con_printf("(%u more CPU%s in the DTB, beyond the %s profile's limit of %u)\n",
+                con_printf("(%u more CPU%s on the board, beyond the %s profile's limit of %u)\n",
                            boot_state.board.cpu_count_dtb - boot_state.cpu_count,
                            boot_state.board.cpu_count_dtb - boot_state.cpu_count == 1 ? "" : "s",
                            rvm_profile.name, rvm_profile.max_cpus);

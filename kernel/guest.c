@@ -64,13 +64,13 @@ int32_t guest_hc_yield(struct gate_ctx *ctx)
         /* Counted on the vCPU (only its CPU writes it): the coherence engine reads the sum per
          * epoch, and a partition that yields COHERE_ELASTIC_YIELDS times an epoch spins on
          * something, so its CPU time is elastic. */
-        struct vcpu *v = this_cpu()->current;
+        struct percpu *c = this_cpu();
 
         (void)ctx;
-        if (v != NULL) {
-                v->yields++;
+        if (c->current != NULL) {
+                c->current->yields++;
         }
-        run_yield();
+        run_yield_on(c);
         return 0;
 }
 

@@ -168,9 +168,9 @@ static enum boot_status phase_sched(char *msg, size_t cap)
                 }
         }
         fmt_format(msg, cap,
-                   RVM_SAY("%u of %u CPU%s online (DTB lists %u), EL2 tick %u Hz; 2-signal "
+                   RVM_SAY("%u of %u CPU%s online (the board has %u), EL2 tick %u Hz; 2-signal "
                            "scheduler with a run queue per CPU",
-                           "%u of %u CPU%s online (DTB lists %u), EL2 tick %u Hz"),
+                           "%u of %u CPU%s online (the board has %u), EL2 tick %u Hz"),
                    online, boot_state.cpu_count, boot_state.cpu_count == 1 ? "" : "s",
                    boot_state.board.cpu_count_dtb, rvm_profile.tick_hz);
         return online == boot_state.cpu_count ? BOOT_OK : BOOT_FAILED;

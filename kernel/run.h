@@ -65,13 +65,16 @@ void run_tick(void);
  * is due are woken (hal_timer_event). */
 void run_timer_event(void);
 /* The running vCPU gives the rest of its slice away (WFI, yield hypercall). Only this CPU's
- * own flags change (no lock): the next decision here tells sched/, under the lock. */
-static inline void run_yield(void)
+ * own flags change (no lock): the next decision here tells sched/, under the lock. (c: this
+ * CPU, where the caller has it already.) */
+static inline void run_yield_on(struct percpu *c)
 {
-        struct percpu *c = this_cpu();
-
         c->yield = true;
         c->need_resched = true;
+}
+static inline void run_yield(void)
+{
+        run_yield_on(this_cpu());
 }
 
 /* Make CPU cpu (if another, valid one) look at its run queue: an SGI. */

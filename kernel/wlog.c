@@ -282,7 +282,7 @@ int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
         }
         enum witness_err attach = WITNESS_E_NOFMT;
         if (b->flash_count < 2) {
-                wlog_store_desc = "no flash bank 1 in the DTB";
+                wlog_store_desc = "no flash bank 1 on the board";
         } else if (hal_pflash_probe(&wlog_flash_dev, b->flash[1].base, b->flash[1].size) !=
                    PFLASH_OK) {
                 wlog_store_desc = "flash bank 1 does not answer the CFI query";
