@@ -252,6 +252,17 @@ $(1)_OBJS := $$(patsubst %.c,$(1)/%.o,$$(filter-out $$(if $(5),,configs/$$(PROFI
 	$$(patsubst %.S,$(1)/%.o,$$(KERNEL_ASM)) $(1)/rvf_key.o \
 	$$(if $(5),$$(patsubst %,$(1)/guests/%_blob.o,$$($(1)_GUESTS)) $$(patsubst %,$(1)/agents/%_blob.o,$$($(1)_AGENTS)))
 
+# The options this build's objects and link are made with, in $(1)/flags, rewritten when they
+# change (the profile's KOPT or KLTO, the Seed's link flags, the features): the objects and
+# the link depend on it, so that changed options rebuild what they shaped instead of linking
+# objects compiled the old way (make sees files, not the options they were built with).
+$(1)_FLAGS := $$(KCC) $$(KCFLAGS_BASE) $$(KLTO) $$(KTP_CFLAGS) $$(KWARN) $$(KCFLAGS_NOFP) \
+	$$(KCC_SIMD) $$(WASM_EXEC_LLVM) $(3) $$(KLD) $$(KLINK_SEED)
+ifneq ($$(file <$(1)/flags),$$($(1)_FLAGS))
+$$(shell mkdir -p $(1))
+$$(file >$(1)/flags,$$($(1)_FLAGS))
+endif
+
 # The public key RVM trusts for the RVF image in its boot flash (boot/rvf_boot.c).
 $(1)/rvf_key.c: $(RVF_KEY)
 	@mkdir -p $$(dir $$@)
@@ -280,7 +291,7 @@ $(1)/agents/%_blob.c: $(1)/agents/%.wasm
 	  od -An -v -tx1 $$< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; \
 	  echo 'const size_t agent_$$*_size = sizeof(agent_$$*);'; } > $$@
 
-$(1)/agents/%_blob.o: $(1)/agents/%_blob.c
+$(1)/agents/%_blob.o: $(1)/agents/%_blob.c $(1)/flags
 	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(KCFLAGS_NOFP) -c $$< -o $$@
 $$(foreach d,$(4),$$(eval $$(call guest_rules,$(1),$$(d))))
 
@@ -294,29 +305,29 @@ $(1)/guests/%_blob.c: $(1)/guests/%.bin
 	  od -An -v -tx1 $$< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; \
 	  echo 'const size_t guest_$$*_size = sizeof(guest_$$*);'; } > $$@
 
-$(1)/guests/%_blob.o: $(1)/guests/%_blob.c
+$(1)/guests/%_blob.o: $(1)/guests/%_blob.c $(1)/flags
 	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(KCFLAGS_NOFP) -c $$< -o $$@
 $(1)_TP   := $(1)/third_party/libfdt.a $(1)/third_party/libmbedcrypto.a $(1)/third_party/liblz4.a
 
-$(1)/%.o: %.c $(SETUP_STAMP)
+$(1)/%.o: %.c $(SETUP_STAMP) $(1)/flags
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(filter 1,$$(V)),,echo "  CC      $$<")
 	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(call KLTO_FOR,$$<) $(3) $$(KWARN) $$(if $$(call KERNEL_FP,$$<),,$$(KCFLAGS_NOFP)) \
 		$$(if $$(filter $$(SIMD_SRCS),$$<),$$(KCC_SIMD)) $$(if $$(filter hal/board_fixed.c,$$<),-I$(1)/gen) \
 		$$(if $$(filter llvm,$$(TOOLCHAIN)),$$(if $$(filter wasm/exec.c,$$<),$$(WASM_EXEC_LLVM))) -c $$< -o $$@
 
-$(1)/%.o: %.S $(1)/gen/asm_offsets.h
+$(1)/%.o: %.S $(1)/gen/asm_offsets.h $(1)/flags
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(filter 1,$$(V)),,echo "  AS      $$<")
 	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $(3) -I$(1)/gen -D__ASSEMBLY__ -c $$< -o $$@
 
-$(1)/gen/asm_offsets.h: arch/aarch64/asm_offsets.c arch/aarch64/arch.h $(SETUP_STAMP)
+$(1)/gen/asm_offsets.h: arch/aarch64/asm_offsets.c arch/aarch64/arch.h $(SETUP_STAMP) $(1)/flags
 	@mkdir -p $$(dir $$@)
 	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $(3) $$(KCFLAGS_NOFP) -S $$< -o $$@.s
 	$$(Q)sed -n 's/.*"->\([A-Z0-9_]*\) [#$$$$]\{0,1\}\([0-9]*\).*/#define \1 \2/p' $$@.s > $$@.tmp
 	$$(Q)mv $$@.tmp $$@
 
-$(1)/third_party/%.o: $(TP)/%.c $(SETUP_STAMP) witness/mbedtls_config.h
+$(1)/third_party/%.o: $(TP)/%.c $(SETUP_STAMP) witness/mbedtls_config.h $(1)/flags
 	@mkdir -p $$(dir $$@)
 	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(KLTO) $$(KTP_CFLAGS) $$(KCFLAGS_NOFP) -w -c $$< -o $$@
 
@@ -328,7 +339,8 @@ $(1)/third_party/libfdt.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(LIBFDT_
 # renamed (not link-time optimised, so objcopy sees real symbols); clang's address-significance
 # table goes (objcopy's edits make it stale: ld.lld's --icf=safe then folds nothing of this
 # object, as it would with the table, but warns).
-$(1)/third_party/sha256_portable.o: $(TP)/mbedtls/library/sha256.c $(SETUP_STAMP) witness/mbedtls_config.h
+$(1)/third_party/sha256_portable.o: $(TP)/mbedtls/library/sha256.c $(SETUP_STAMP) witness/mbedtls_config.h \
+		$(1)/flags
 	@mkdir -p $$(dir $$@)
 	$$(Q)$$(KCC) $$(KCFLAGS_BASE) $$(KTP_CFLAGS) $$(KCFLAGS_NOFP) -DRVM_SHA256_PORTABLE -w -c $$< -o $$@.tmp.o
 	$$(Q)$$(KOBJCOPY) --keep-global-symbol=mbedtls_internal_sha256_process $$@.tmp.o $$@.tmp2.o
@@ -346,7 +358,7 @@ $(1)/third_party/liblz4.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(LZ4_SRC
 $(1)/linker.ld: linker.ld Makefile
 	$$(Q)sed 's#/\* the low text \*/#$$(LOW_TEXT)#' $$< >$$@
 
-$(1)/rvm.elf: $$($(1)_OBJS) $$($(1)_TP) $(1)/linker.ld
+$(1)/rvm.elf: $$($(1)_OBJS) $$($(1)_TP) $(1)/linker.ld $(1)/flags
 	@$$(if $$(filter 1,$$(V)),,echo "  LD      $$@")
 	$$(Q)$$(call KLINK,$$(@:.elf=.map),$(1)/linker.ld) -o $$@ $$($(1)_OBJS) $$($(1)_TP)
 
