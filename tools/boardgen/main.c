@@ -33,6 +33,19 @@ static void number(const char *name, unsigned v)
         }
 }
 
+/* The first n of an array of ranges (RAM, flash banks), then their count. */
+static void ranges(const char *name, const struct board_range *r, unsigned n)
+{
+        char field[32];
+
+        for (unsigned i = 0; i < n; i++) {
+                snprintf(field, sizeof(field), "%s[%u]", name, i);
+                range(field, r[i]);
+        }
+        snprintf(field, sizeof(field), "%s_count", name);
+        number(field, n);
+}
+
 int main(int argc, char **argv)
 {
         static uint8_t dtb[2 << 20];
@@ -87,12 +100,7 @@ int main(int argc, char **argv)
         printf("        _Static_assert(sizeof(model) <= sizeof(b->model), \"the model fits\");\n");
         printf("        memcpy(b->model, model, sizeof(model));\n");
         printf("        b->from_dtb = true; /* QEMU's, at build time: no fallback value */\n");
-        for (unsigned i = 0; i < b.mem_count; i++) {
-                char name[16];
-                snprintf(name, sizeof(name), "mem[%u]", i);
-                range(name, b.mem[i]);
-        }
-        number("mem_count", b.mem_count);
+        ranges("mem", b.mem, b.mem_count);
         range("uart", b.uart);
         number("uart_irq", b.uart_irq);
         range("gicd", b.gicd);
@@ -110,12 +118,7 @@ int main(int argc, char **argv)
         }
         number("cpu_count", b.cpu_count);
         number("cpu_count_dtb", b.cpu_count_dtb);
-        for (unsigned i = 0; i < b.flash_count; i++) {
-                char name[16];
-                snprintf(name, sizeof(name), "flash[%u]", i);
-                range(name, b.flash[i]);
-        }
-        number("flash_count", b.flash_count);
+        ranges("flash", b.flash, b.flash_count);
         range("rtc", b.rtc);
         number("rtc_irq", b.rtc_irq);
         printf("}\n");
