@@ -616,7 +616,7 @@ build/tools/witness-sweep: $(patsubst %.c,$(HOST_OUT)/opt/%.o,$(WITNESS_SRCS) $(
 	$(Q)$(HOSTCC) -o $@ $^
 
 # The Seed's board generator (hal/board_fixed.c): RVM's DTB parser over a DTB file.
-$(HOST_OUT)/boardgen: $(patsubst %.c,$(HOST_OUT)/opt/%.o,hal/board.c tools/boardgen/main.c) \
+$(HOST_OUT)/boardgen: $(patsubst %.c,$(HOST_OUT)/opt/%.o,hal/board.c hal/board_args.c tools/boardgen/main.c) \
 		$(patsubst $(TP)/%.c,$(HOST_OUT)/opt/third_party/%.o,$(LIBFDT_SRCS))
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) -o $@ $^

@@ -154,19 +154,6 @@ static bool prop_str_is(const struct prop *p, const char *s, size_t size)
         return p->val != NULL && p->len >= (int)size && strncmp((const char *)p->val, s, size) == 0;
 }
 
-/*
- * libfdt reads the structure block with aligned 32-bit loads. Before RVM's MMU is on
- * the DTB is Device memory, where an unaligned load faults, so a tree whose blocks
- * are not aligned is refused rather than walked. So is a tree older than version 16
- * (before 2008; dtc, QEMU and firmware write 17), whose node names are whole paths and
- * whose large values are padded: walk_tree reads names and values in place.
- */
-static bool dtb_walkable(const void *dtb)
-{
-        return ((uintptr_t)dtb % 8) == 0 && fdt_off_dt_struct(dtb) % 4 == 0 &&
-               fdt_off_mem_rsvmap(dtb) % 8 == 0 && fdt_version(dtb) >= 16;
-}
-
 /* The nodes board_parse reads, found in one walk of the tree (each first in tree order). */
 enum {
         N_UART,
@@ -385,18 +372,10 @@ static void walk_tree(const void *dtb, struct found *f, struct board_info *info)
 enum board_err board_parse(const void *dtb, uint64_t dtb_max_size, struct board_info *info)
 {
         board_virt_fallback(info);
-        if (dtb == NULL || dtb_max_size < sizeof(struct fdt_header) || (uintptr_t)dtb % 8 != 0 ||
-            fdt_check_header(dtb) != 0 || fdt_totalsize(dtb) > dtb_max_size || !dtb_walkable(dtb)) {
+        if (!board_dtb_header(dtb, dtb_max_size, info)) {
                 return BOARD_E_NO_DTB;
         }
         info->from_dtb = true;
-        info->dtb = (struct board_range){(uint64_t)(uintptr_t)dtb, fdt_totalsize(dtb)};
-        uint64_t struct_end = (uint64_t)fdt_off_dt_struct(dtb) + fdt_size_dt_struct(dtb);
-        uint64_t strings_end = (uint64_t)fdt_off_dt_strings(dtb) + fdt_size_dt_strings(dtb);
-        info->dtb_used = struct_end > strings_end ? struct_end : strings_end;
-        if (info->dtb_used > info->dtb.size) {
-                info->dtb_used = info->dtb.size; /* fdt_check_header bounds it; keep it so */
-        }
 
         copy_str(info->model, sizeof(info->model), "unknown board", 16);
         enum board_err err = BOARD_OK;

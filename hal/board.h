@@ -86,10 +86,14 @@ void board_virt_fallback(struct board_info *info);
 /* Does the kernel command line contain word (space-separated)? */
 bool board_has_arg(const struct board_info *info, const char *word);
 
+/* Is the DTB at dtb (at most dtb_max_size bytes) one RVM reads: libfdt's header check, its
+ * blocks aligned for libfdt's loads on Device memory (before the MMU), version 16 or later?
+ * Then sets info->dtb and dtb_used (what its blocks use of it). */
+bool board_dtb_header(const void *dtb, uint64_t dtb_max_size, struct board_info *info);
+
 /*
- * What a board compiled in still reads of the DTB at dtb: its header (the
- * magic, version 16 or later, its blocks within its totalsize, its totalsize within
- * dtb_max_size and the whole tree inside ram) and /chosen's "bootargs". Sets info->dtb,
+ * What a board compiled in still reads of the DTB at dtb: its header (board_dtb_header,
+ * the whole tree inside ram) and /chosen's "bootargs". Sets info->dtb,
  * dtb_used and bootargs; BOARD_E_NO_DTB leaves them empty (from_dtb is the board's: a board
  * compiled in from a DTB never uses the fallback). Untrusted input: the header is checked
  * before libfdt reads the tree (its path lookup and one property), which checks the rest.

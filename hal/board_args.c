@@ -4,8 +4,8 @@
  * reads of the DTB it is handed: the header's bounds, which the boot's measurement of the
  * DTB relies on, and /chosen's "bootargs" (`semihosting`, `panic=reboot`, a test image's
  * scenario), through libfdt's reader (a path lookup and one property: its walk of the tree,
- * not the appliance's over every node). Every value is untrusted: the header's fields are
- * checked here before libfdt sees the tree, and libfdt checks each offset it follows.
+ * not the appliance's over every node). board_dtb_header is the check both make of the tree
+ * before they read it. Every value is untrusted: libfdt checks each offset it follows.
  */
 #include "hal/board.h"
 
@@ -34,20 +34,30 @@ bool board_has_arg(const struct board_info *info, const char *word)
         return false;
 }
 
-/* The big-endian header word at p, which is 4-byte aligned (the tree's start is 8-byte
- * aligned). */
-typedef uint32_t __attribute__((may_alias)) dtb_word;
-
-static uint32_t word_at(const uint8_t *p)
+/*
+ * libfdt reads the structure block with aligned 32-bit loads. Before RVM's MMU is on the DTB
+ * is Device memory, where an unaligned load faults, so a tree whose blocks are not aligned is
+ * refused rather than read. So is a tree older than version 16 (before 2008; dtc, QEMU and
+ * firmware write 17), whose node names are whole paths and whose large values are padded:
+ * hal/board.c's walk reads names and values in place.
+ */
+bool board_dtb_header(const void *dtb, uint64_t dtb_max_size, struct board_info *info)
 {
-        return fdt32_to_cpu(*(const dtb_word *)(const void *)p);
+        if (dtb == NULL || dtb_max_size < sizeof(struct fdt_header) || (uintptr_t)dtb % 8 != 0 ||
+            fdt_check_header(dtb) != 0 || fdt_totalsize(dtb) > dtb_max_size ||
+            fdt_off_dt_struct(dtb) % 4 != 0 || fdt_off_mem_rsvmap(dtb) % 8 != 0 ||
+            fdt_version(dtb) < 16) {
+                return false;
+        }
+        info->dtb = (struct board_range){(uint64_t)(uintptr_t)dtb, fdt_totalsize(dtb)};
+        uint64_t struct_end = (uint64_t)fdt_off_dt_struct(dtb) + fdt_size_dt_struct(dtb);
+        uint64_t strings_end = (uint64_t)fdt_off_dt_strings(dtb) + fdt_size_dt_strings(dtb);
+        info->dtb_used = struct_end > strings_end ? struct_end : strings_end;
+        if (info->dtb_used > info->dtb.size) {
+                info->dtb_used = info->dtb.size; /* fdt_check_header bounds it; keep it so */
+        }
+        return true;
 }
-
-/* The header's words, read once. */
-struct dtb_hdr {
-        uint32_t w[sizeof(struct fdt_header) / 4];
-};
-#define HDR(h, field) ((h)->w[offsetof(struct fdt_header, field) / 4])
 
 /* /chosen's "bootargs" into info->bootargs, through libfdt (the tree's bounds checked). */
 static void read_bootargs(const void *dtb, struct board_info *info)
@@ -70,33 +80,19 @@ enum board_err board_dtb_args(const void *dtb, uint64_t dtb_max_size, struct boa
                               struct board_info *info)
 {
         const uint64_t at = (uint64_t)(uintptr_t)dtb;
-        struct dtb_hdr h;
 
         info->dtb = (struct board_range){0, 0};
         info->dtb_used = 0;
         info->bootargs[0] = '\0';
-        /* The header first (its 40 bytes inside RAM), then what it says, each field bounded
-         * by the one before: the tree inside RAM and inside dtb_max_size, each block inside
-         * the tree. */
-        if (dtb == NULL || at % 8 != 0 || at < ram.base || at - ram.base >= ram.size ||
-            ram.size - (at - ram.base) < sizeof(h) || dtb_max_size < sizeof(h)) {
+        /* Its header inside RAM before anything reads it, then the whole tree. */
+        if (dtb == NULL || at < ram.base || at - ram.base >= ram.size ||
+            ram.size - (at - ram.base) < sizeof(struct fdt_header)) {
                 return BOARD_E_NO_DTB;
         }
-        for (unsigned i = 0; i < sizeof(h) / 4; i++) {
-                h.w[i] = word_at((const uint8_t *)dtb + 4 * i);
-        }
-        const uint64_t total = HDR(&h, totalsize);
-        const uint64_t st_off = HDR(&h, off_dt_struct), st_size = HDR(&h, size_dt_struct);
-        const uint64_t str_off = HDR(&h, off_dt_strings), str_size = HDR(&h, size_dt_strings);
-        if (HDR(&h, magic) != FDT_MAGIC || HDR(&h, version) < 16 || total < sizeof(h) ||
-            total > dtb_max_size || total > ram.size - (at - ram.base) || st_off % 4 != 0 ||
-            st_off > total || st_size > total - st_off || str_off > total ||
-            str_size > total - str_off) {
+        uint64_t in_ram = ram.size - (at - ram.base);
+        if (!board_dtb_header(dtb, dtb_max_size < in_ram ? dtb_max_size : in_ram, info)) {
                 return BOARD_E_NO_DTB;
         }
-        info->dtb = (struct board_range){at, total};
-        info->dtb_used =
-            st_off + st_size > str_off + str_size ? st_off + st_size : str_off + str_size;
         read_bootargs(dtb, info);
         return BOARD_OK;
 }
