@@ -245,6 +245,17 @@ AGENT_DIR := configs/$(PROFILE)/agents
 # the release) they are only built, for make image: RVM starts partitions and agents from its
 # RVF image alone. A profile without the rvf feature (the Seed) has no image to start them
 # from, so its release rvm.bin is linked too (RELEASE_LINKED below; docs/boards.md).
+# $(eval $(call remember,FILE,VAR)): FILE holds VAR's value (stripped of outer blanks),
+# rewritten (as the Makefile is read) only when it differs, so that what depends on FILE is
+# remade when VAR changes and only then (make sees files, not the options or settings they
+# were made with).
+define remember
+ifneq ($$(strip $$(file <$(1))),$$(strip $$($(2))))
+$$(shell mkdir -p $$(dir $(1)))
+$$(file >$(1),$$(strip $$($(2))))
+endif
+endef
+
 define kernel_image
 $(1)_GUESTS := $$(foreach d,$(4),$$(patsubst $$(d)/%.c,%,$$(wildcard $$(d)/*.c)))
 $(1)_AGENTS := $$(if $$(filter wasm,$$(MODULES)),$$(basename $$(notdir $$(wildcard $$(AGENT_DIR)/*.c $$(AGENT_DIR)/*.wat))),)
@@ -252,16 +263,13 @@ $(1)_OBJS := $$(patsubst %.c,$(1)/%.o,$$(filter-out $$(if $(5),,configs/$$(PROFI
 	$$(patsubst %.S,$(1)/%.o,$$(KERNEL_ASM)) $(1)/rvf_key.o \
 	$$(if $(5),$$(patsubst %,$(1)/guests/%_blob.o,$$($(1)_GUESTS)) $$(patsubst %,$(1)/agents/%_blob.o,$$($(1)_AGENTS)))
 
-# The options this build's objects and link are made with, in $(1)/flags, rewritten when they
-# change (the profile's KOPT or KLTO, the Seed's link flags, the features): the objects and
-# the link depend on it, so that changed options rebuild what they shaped instead of linking
-# objects compiled the old way (make sees files, not the options they were built with).
+# The options this build's objects and link are made with, in $(1)/flags (remember): the
+# objects and the link depend on it, so that changed options (the profile's KOPT or KLTO,
+# the Seed's link flags, the features) rebuild what they shaped instead of linking objects
+# compiled the old way.
 $(1)_FLAGS := $$(KCC) $$(KCFLAGS_BASE) $$(KLTO) $$(KTP_CFLAGS) $$(KWARN) $$(KCFLAGS_NOFP) \
 	$$(KCC_SIMD) $$(WASM_EXEC_LLVM) $(3) $$(KLD) $$(KLINK_SEED)
-ifneq ($$(file <$(1)/flags),$$($(1)_FLAGS))
-$$(shell mkdir -p $(1))
-$$(file >$(1)/flags,$$($(1)_FLAGS))
-endif
+$$(eval $$(call remember,$(1)/flags,$(1)_FLAGS))
 
 # The public key RVM trusts for the RVF image in its boot flash (boot/rvf_boot.c).
 $(1)/rvf_key.c: $(RVF_KEY)
@@ -622,15 +630,13 @@ $(HOST_OUT)/boardgen: $(patsubst %.c,$(HOST_OUT)/opt/%.o,hal/board.c hal/board_a
 	$(Q)$(HOSTCC) -o $@ $^
 
 # A profile without the `dtb` feature has its board compiled in (hal/board_fixed.c): the DTB
-# QEMU dumps for the machine `make run` starts (QEMU_MACHINE: its MEM and SMP too, recorded
-# in board.machine, so that other ones make the board again), read by boardgen with the
-# appliance's own parser. The DTB's random seeds in /chosen differ run to run; the board,
+# QEMU dumps for the machine `make run` starts (QEMU_MACHINE: its MEM and SMP too, kept in
+# board.machine by remember, so that other ones make the board again), read by boardgen with
+# the appliance's own parser. The DTB's random seeds in /chosen differ run to run; the board,
 # which leaves them out, does not.
 define board_fixed
 $(1)/hal/board_fixed.o: $(1)/gen/board_fixed.h
-$(1)/gen/board.machine: FORCE
-	@mkdir -p $$(dir $$@)
-	$$(Q)echo '$$(QEMU_MACHINE)' | cmp -s - $$@ || echo '$$(QEMU_MACHINE)' > $$@
+$$(eval $$(call remember,$(1)/gen/board.machine,QEMU_MACHINE))
 $(1)/gen/board_fixed.h: $(1)/gen/board.machine $(HOST_OUT)/boardgen $(SETUP_STAMP)
 	@$$(if $$(filter 1,$$(V)),,echo "  BOARD   $$@ ($$(QEMU_MACHINE))")
 	$$(Q)$$(QEMU) $$(QEMU_MACHINE) -machine dumpdtb=$$@.dtb -nographic >/dev/null 2>&1
@@ -639,8 +645,6 @@ endef
 ifeq ($(filter dtb,$(FEATURES)),)
 $(foreach o,$(OUT) $(OUT_TEST) $(OUT_LOCK),$(eval $(call board_fixed,$(o))))
 endif
-.PHONY: FORCE
-FORCE:
 
 # The min-cut tool: the kernel's coherence/mincut.c behind a strict text reader.
 build/tools/mincut: $(patsubst %.c,$(HOST_OUT)/opt/%.o,coherence/mincut.c tools/mincut/main.c)
