@@ -3,7 +3,7 @@
  * profile; board_dtb_args is all a board compiled in (hal/board_fixed.c, the Seed) still
  * reads of the DTB it is handed: the header's bounds, which the boot's measurement of the
  * DTB relies on, and /chosen's "bootargs" (`semihosting`, `panic=reboot`, a test image's
- * scenario), through libfdt's reader (a path lookup and one property: its walk of the tree,
+ * scenario), through libfdt's reader (the root's subnode "chosen" and one property: its walk of the tree,
  * not the appliance's over every node). board_dtb_header is the check both make of the tree
  * before they read it. Every value is untrusted: libfdt checks each offset it follows.
  */
@@ -62,7 +62,7 @@ bool board_dtb_header(const void *dtb, uint64_t dtb_max_size, struct board_info 
 /* /chosen's "bootargs" into info->bootargs, through libfdt (the tree's bounds checked). */
 static void read_bootargs(const void *dtb, struct board_info *info)
 {
-        int node = fdt_path_offset(dtb, "/chosen");
+        int node = fdt_subnode_offset(dtb, 0, "chosen");
         int len = 0;
         const char *val = node >= 0 ? fdt_getprop(dtb, node, "bootargs", &len) : NULL;
 
