@@ -184,11 +184,16 @@ void guest_smc(struct arch_regs *regs, struct vcpu *v)
                                     gate_lookup(fid));
                 return;
         }
-        /* No other SMC reaches firmware from a partition: refused and witnessed. */
-        witness_emit(&(struct witness_event){.kind = WK_PROOF_DENY,
-                                             .flags = WITNESS_F_DENIED,
-                                             .actor = v->part->id,
-                                             .target = v->part->id,
-                                             .payload = fid});
+        /* No other SMC reaches firmware from a partition: refused and witnessed, on the
+         * gate's denial budget as a refused hypercall is (past it, counted into the epoch's
+         * WK_WIT_FOLDED): a guest looping on SMCs must not fill the log, and with it rotate
+         * the store's oldest records away. */
+        if (gate_denial_admit(v->part->id, WK_PROOF_DENY)) {
+                witness_emit(&(struct witness_event){.kind = WK_PROOF_DENY,
+                                                     .flags = WITNESS_F_DENIED,
+                                                     .actor = v->part->id,
+                                                     .target = v->part->id,
+                                                     .payload = fid});
+        }
         regs->x[0] = (uint64_t)(int64_t)PSCI_E_NOT_SUPPORTED;
 }
