@@ -178,11 +178,18 @@ bool mem_tier_fault(struct partition *p, uint64_t ipa)
 
 void mem_tier_touch(struct partition *p, uint64_t ipa, uint64_t len)
 {
-        if (len == 0 || ipa + len < ipa) {
+        if (len == 0 || ipa + (len - 1) < ipa) {
                 return;
         }
-        for (uint64_t page = ipa & ~(PAGE - 1); page < ipa + len; page += PAGE) {
+        /* From the first page to the last one, that included: counted up to an end page
+         * (ipa + len, rounded up) would wrap to 0 for a range in the address space's last page,
+         * and the loop would never end. */
+        const uint64_t last = (ipa + (len - 1)) & ~(PAGE - 1);
+        for (uint64_t page = ipa & ~(PAGE - 1);; page += PAGE) {
                 (void)mem_tier_fault(p, page);
+                if (page == last) {
+                        break;
+                }
         }
 }
 

@@ -1,9 +1,9 @@
 /*
  * tests/guests/con_flood.c: a partition that abuses the console. First it points the console
  * hypercall at memory RVM must not read for it: its virtual UART's window, an unmapped IPA, a
- * range that wraps, a range that runs off the end of its RAM, and the RTC's registers (the
- * operator leases the RTC to it meanwhile: mapped as Device memory then); every one must be
- * refused with RANGE. Then it floods: 4,000 console writes of 256 bytes and 8,000 bytes
+ * range that wraps, one in the address space's last page, a range that runs off the end of
+ * its RAM, and the RTC's registers (the operator leases the RTC to it meanwhile: mapped as
+ * Device memory then); every one must be refused with RANGE. Then it floods: 4,000 console writes of 256 bytes and 8,000 bytes
  * through its virtual UART, faster than any UART drains them; RVM must drop its excess, not
  * anyone else's time.
  */
@@ -41,6 +41,7 @@ RVM_GUEST_ENTRY(guest_start)
             {VUART, 16},                      /* a virtual device: emulated, never read by RVM */
             {0x10000000ULL, 16},              /* nothing mapped */
             {~0ULL - 7, 32},                  /* wraps */
+            {~0ULL - 0xfff, 16},              /* the address space's last page: no wrap */
             {RAM_TOP - 8, 64},                /* runs off the end of its RAM */
             {RTC, 16},                        /* a device, leased to it or not */
             {rvm_edge_window() + 0x1ff8, 16}, /* its edge window: it has no edge there */
@@ -53,7 +54,7 @@ RVM_GUEST_ENTRY(guest_start)
                         unexpected += write_at(bad[i][0], bad[i][1]) != E_RANGE;
                 }
         }
-        report("con_flood: 1200 console writes at memory RVM must not read, %llu not refused\n",
+        report("con_flood: 1400 console writes at memory RVM must not read, %llu not refused\n",
                unexpected);
         for (unsigned i = 0; i < LINE_SIZE - 1; i++) {
                 line[i] = (char)('a' + i % 26);
