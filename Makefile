@@ -528,6 +528,7 @@ UT_s2_table := arch/aarch64/s2_table.c
 UT_fmt     := kernel/fmt.c
 UT_monitor := kernel/monitor.c kernel/absent_cmds.c kernel/console.c kernel/fmt.c $(FAKE_SRCS)
 UT_board   := hal/board.c hal/board_args.c
+UT_uart    := hal/uart.c
 UT_EXTRA_board := $(HOST_LIBFDT_SAN)
 WITNESS_SRCS := $(wildcard witness/*.c)
 # The replay's graph is the kernel's own coherence engine (coherence/, plain C).
@@ -587,7 +588,7 @@ $(call unit_split,hvc,$(HVC_TESTS),tests/unit/hvc_fixture.c)
 
 UNIT_NAMES := fmt memory region mmio s2_table monitor board cap proof gate $(WITNESS_TESTS) $(SCHED_TESTS)
 UNIT_NAMES += $(WASM_TESTS) vmid $(AGENT_TESTS) $(HVC_TESTS) $(COHERENCE_TESTS) guest_dtb vgic pl011 tier cold
-UNIT_NAMES += $(RVF_TESTS) witness_lock
+UNIT_NAMES += $(RVF_TESTS) witness_lock uart
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 
 define unit_test

@@ -108,9 +108,20 @@ int hal_uart_getc(void)
         }
         int c = rx_ring[tail % RX_RING];
         __atomic_store_n(&rx_tail, tail + 1, __ATOMIC_RELEASE);
-        if (__atomic_load_n(&rx_masked, __ATOMIC_ACQUIRE)) {
+        if (__atomic_load_n(&rx_masked, __ATOMIC_ACQUIRE) &&
+            __atomic_load_n(&rx_head, __ATOMIC_ACQUIRE) - (tail + 1) <= RX_RING / 2) {
+                /*
+                 * Half the ring free again: unmask, and take what waits in the FIFO now. The
+                 * handler cleared the receive interrupt before it found the ring full, and the
+                 * PL011 raises it again only when its FIFO next reaches the trigger level
+                 * (ARM DDI 0183 "UARTRXINTR"): a full FIFO receives nothing more, so unmasking
+                 * alone left the console deaf for good once input had filled the ring (a
+                 * pasted script of more than 1 KiB). The reader is CPU 0's monitor, IRQs
+                 * masked: the handler cannot run meanwhile.
+                 */
                 __atomic_store_n(&rx_masked, 0, __ATOMIC_RELEASE);
                 set_imsc(imsc | INT_RX | INT_RT);
+                hal_uart_irq();
         }
         return c;
 }
