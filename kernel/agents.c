@@ -94,13 +94,7 @@ static void env_free(void *p, size_t bytes)
  */
 static void env_fp_enter(void)
 {
-        struct percpu *c = this_cpu();
-
-        arch_fp_trap(false); /* first: saving the registers is an FP access too */
-        if (c->fp_owner != NULL) {
-                arch_fp_save(&c->fp_owner->fp);
-                c->fp_owner = NULL;
-        }
+        run_fp_park();
         arch_fp_reset(); /* round to nearest even, no flush to zero */
 }
 

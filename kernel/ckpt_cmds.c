@@ -201,7 +201,11 @@ static int to_flash(const struct partition *p, uint64_t saved_ns)
 }
 
 /* `checkpoint agent <id>` / `restore agent <id>`: the interpreter runs here (FP/SIMD at EL2,
- * wasm_snapshot_*), so FP traps again afterwards, as the monitor's `agent` does. */
+ * wasm_snapshot_*), so the FP registers of the vCPU that was on this CPU are parked first and
+ * FP traps again afterwards, as the monitor's `agent` does. Both, whatever the outcome: a
+ * refusal (no such agent, no checkpoint) runs no engine, and re-arming the trap without the
+ * park left that vCPU's live registers behind it: its next FP instruction reloaded a stale
+ * copy, or, put away first, saving them took an FP trap at EL2 (a panic). */
 static int agent_cmd(int argc, char **argv, bool restore)
 {
         const char *cmd = restore ? "restore" : "checkpoint";
@@ -212,6 +216,7 @@ static int agent_cmd(int argc, char **argv, bool restore)
                 con_printf("usage: %s agent <agent id> (see agents)\n", cmd);
                 return -1;
         }
+        run_fp_park();
         enum agent_hold_result r = restore ? agent_hold_restore((uint32_t)id, 0, &in)
                                            : agent_hold_save((uint32_t)id, 0, &in);
         arch_fp_trap(true);

@@ -349,6 +349,17 @@ void run_park(struct partition *p)
         }
 }
 
+void run_fp_park(void)
+{
+        struct percpu *c = this_cpu();
+
+        arch_fp_trap(false); /* first: saving the registers is an FP access too */
+        if (c->fp_owner != NULL) {
+                arch_fp_save(&c->fp_owner->fp);
+                c->fp_owner = NULL;
+        }
+}
+
 void run_drop_current(struct partition *p)
 {
         struct percpu *c = this_cpu();

@@ -93,6 +93,12 @@ void run_park(struct partition *p);
 /* If p's vCPU is live on this CPU, forget its live registers (it is reset or gone). */
 void run_drop_current(struct partition *p);
 
+/* Before EL2 code uses FP/SIMD itself (the WebAssembly interpreter): the FP registers of the
+ * vCPU that last used them on this CPU saved into it, and FP no longer trapped. Whoever calls
+ * this traps FP again when done (arch_fp_trap(true)), so that vCPU's next FP instruction
+ * reloads its registers. IRQs masked (this CPU stays the same). */
+void run_fp_park(void);
+
 /* A partition restarted on this CPU (c->reload) reloads its RAM in steps, the lock taken and
  * given around each: called with run_lock not held, after the trap that restarted it. */
 void run_reload(struct percpu *c);
