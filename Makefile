@@ -554,7 +554,7 @@ UT_cap     := cap/cap.c cap/tree.c
 UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c witness/budget.c
 UT_coherence := $(wildcard coherence/*.c)
-COHERENCE_TESTS := coherence_mincut coherence_graph coherence_decision coherence_dot
+COHERENCE_TESTS := coherence_mincut coherence_graph coherence_decision coherence_dot coherence_engine
 $(call unit_split,coherence,$(COHERENCE_TESTS),tests/unit/coherence_fixture.c)
 # The Linux guest's platform: device tree writer and GICv3 emulation.
 UT_guest_dtb := partition/guest_dtb.c

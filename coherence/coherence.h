@@ -1,13 +1,14 @@
 /*
- * The coherence engine's policy: the whole interface of coherence/ (with coherence/mincut.h).
+ * The coherence engine's policy: the whole interface of coherence/ (with coherence/mincut.h,
+ * and coherence/engine.h for the epoch as the kernel drives it).
  *
  * coherence/ owns the communication graph and the decisions drawn from it. It is plain C11 over
  * plain data (seeds/003 DC-1: an optional module, left out of the Seed profile): it never reads a
  * clock, takes a lock, allocates or emits a witness. The kernel owns the storage (one struct
  * coherence_graph and one struct coherence_mincut), feeds counted traffic in, calls
- * coherence_epoch once per epoch, runs the min-cut under its budget, and turns the decision
- * structs returned here into actions and witness records (every decision carries its reason:
- * the values and thresholds it compared).
+ * coherence_epoch once per epoch, runs the min-cut under its budget (engine.h), and turns the
+ * decision structs returned here into actions and witness records (every decision carries its
+ * reason: the values and thresholds it compared).
  *
  * The graph. Nodes are partitions and agents (id + kind), each in a group: the partition it
  * belongs to now (a guest partition is its own group; an agent's group is its WASM partition).
@@ -126,6 +127,16 @@ enum coherence_err coherence_init(struct coherence_graph *g, const struct cohere
 /* Nodes. Ids are unique; COHERENCE_E_EXISTS, COHERENCE_E_FULL, COHERENCE_E_INVAL (kind). */
 enum coherence_err coherence_node_add(struct coherence_graph *g, uint32_t id,
                                       enum coherence_kind kind, uint32_t group);
+/*
+ * The node of a principal, added on first sight: true when id is a node (already, or now).
+ * kind and group say what it would be: a guest partition is its own group (COHERENCE_GUEST,
+ * group = id); an agent is in the group of the WASM partition that runs it (COHERENCE_AGENT);
+ * group 0 means the principal has no node (a WASM partition, whose agents are its nodes, so
+ * that the engine can cut it in two; an agent in no partition). False too when the graph is
+ * full.
+ */
+bool coherence_node_ensure(struct coherence_graph *g, uint32_t id, enum coherence_kind kind,
+                           uint32_t group);
 /* Removes a node and every edge touching it. */
 enum coherence_err coherence_node_remove(struct coherence_graph *g, uint32_t id);
 /* Moves a node to another group (after a split, merge or agent migration). */

@@ -83,6 +83,13 @@ enum coherence_err coherence_node_add(struct coherence_graph *g, uint32_t id,
         return COHERENCE_E_FULL;
 }
 
+bool coherence_node_ensure(struct coherence_graph *g, uint32_t id, enum coherence_kind kind,
+                           uint32_t group)
+{
+        return coherence_node_index(g, id) >= 0 ||
+               (group != 0 && coherence_node_add(g, id, kind, group) == COHERENCE_OK);
+}
+
 static void edge_drop(struct coherence_graph *g, struct coherence_edge *e)
 {
         memset(e, 0, sizeof(*e));
