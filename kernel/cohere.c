@@ -1,46 +1,26 @@
 /*
- * kernel/cohere.c: the coherence engine driven by RVM's own counts (see cohere.h), and the
+ * kernel/cohere.c: the kernel's side of the coherence engine (cohere.h). It gathers what RVM
+ * counted and where each partition runs, hands them to the engine's policy (coherence/:
+ * engine.h has the epoch, its budget and placement acted on; docs/COHERENCE.md the
+ * definitions), hands the verdicts to the scheduler, emits their witness records, and has the
  * monitor's `coherence` command. The min-cut work space (half a MiB) comes from the page
  * allocator at boot; the graph is small enough to live here.
  *
  * Weights: what RVM counted at each CommEdge doorbell (kernel/ipc.c) and, every epoch it
- * lasts, the pages of each shared region both partitions map (cohere_shared_epoch).
+ * lasts, the pages of each shared region both partitions map (cohere_shared_epoch). Nodes are
+ * principals (coherence_node_ensure): a guest partition is its own group; an agent is in the
+ * group of the WASM partition that runs it (agents.c says which).
  *
- * Nodes are principals: a guest partition is its own group; an agent is in the group of the
- * WASM partition that runs it (a WASM partition is no node of its own: its group is its
- * agents, so that the engine can cut it in two). The graph is CPU 0's alone (the tick's epoch,
- * the monitor and kernel/reshape.c, which acts on its decisions, all run there), so an
- * epoch's work runs without run_lock; only handing the verdicts to the scheduler takes it. Each
- * scheduler epoch (1 s): the CommEdge summaries feed the graph, coherence_epoch folds them into the
- * moving average, each group's cut pressure is computed exactly and given to the scheduler unless
- * the operator set it by hand. A change of at least COHERE_WITNESS_BP is witnessed
- * (WK_COH_DECISION) with the values it came from.
- *
- * Budget (DC-2): the min-cuts of an epoch get at most `budget` cells (mincut.h's work unit;
- * the default is sized to 50 us on the target, `coherence budget <cells>` sets another). A
- * group whose cut does not fit is resumed where it stopped at the next epoch, on the subgraph
- * it was loaded with; groups are visited round-robin from there. A pressure is only ever
- * taken from a finished (exact) cut. While a round of all groups does not finish within one
- * epoch, the engine is over budget: the scheduler runs degraded (DC-6: cut pressure ignored;
- * sched_set_degraded witnesses entry and exit as WK_SCHED_MODE) and no split or merge is
- * decided; the first epoch whose round finishes leaves it. The work space is shared with
- * kernel/reshape.c: whoever takes it (cohere_work) makes a pending cut start over.
- *
- * Placement (cohere_place, in cohere_apply under run_lock): each epoch within budget the
- * engine's placement (coherence_place_need: groups that talk most share a CPU, at most
- * ceil(groups / CPUs) a CPU and 10000 + place_slack_bp of CPU need, each partition's need being
- * what sched/ measured in the epoch just closed, its run time left out when it made 64 yield
- * hypercalls or more: elastic) is compared with where each group's boot vCPU is queued now
- * (coherence_place_decide: the proposal's CPUs renamed to keep groups in place); when it lowers
- * the weight crossing CPUs by place_gain_bp or more of the weight between groups and
- * place_hold_epochs passed since the last placement, each group that moves gets its home CPU
+ * The graph is CPU 0's alone (the tick's epoch, the monitor and kernel/reshape.c, which acts on
+ * its decisions, all run there), so an epoch's work (cohere_compute) runs without run_lock;
+ * only handing the verdicts to the scheduler takes it (cohere_apply): each partition's cut
+ * pressure unless the operator set it by hand, DC-6 while over budget (sched_set_degraded
+ * witnesses entry and exit as WK_SCHED_MODE), and each home CPU of a placement acted on
  * (sched_set_partition_home: wake-ups go home, balancing leaves a home only while it is
- * overloaded), witnessed as WK_COH_DECISION with bit 63 set (target = partition, cap = crossing
- * weight before << 32 | after, payload = new CPU | old CPU << 8 | gain bp << 16 | threshold bp
- * << 32 | mode << 48 | epochs since the last << 56 | 1 << 63). `coherence placement naive`
- * puts partition id on CPU (id - 1) mod CPUs instead (round-robin: the bench's reference),
- * `off` clears the homes. Every CommEdge doorbell counts its messages as local or remote
- * (cohere_count_send: the sender's CPU against the CPU the receiver is queued on), per mode.
+ * overloaded). The work space is shared with kernel/reshape.c: whoever takes it (cohere_work)
+ * makes a pending cut start over. Every CommEdge doorbell counts its messages as local or
+ * remote (cohere_count_send: the sender's CPU against the CPU the receiver is queued on), per
+ * placement mode, for `make bench`.
  */
 #ifdef RVM_HAVE_COHERENCE
 #include "kernel/cohere.h"
@@ -49,6 +29,7 @@
 
 #include "boot/boot.h"
 #include "coherence/coherence.h"
+#include "coherence/engine.h"
 #include "kernel/console.h"
 #include "kernel/fmt.h"
 #include "kernel/monitor.h"
@@ -60,59 +41,59 @@
 #include "sched/sched.h"
 #include "witness/witness.h"
 
-#define COHERE_WITNESS_BP     500 /* pressure changes smaller than this are not witnessed */
-#define COHERE_ELASTIC_YIELDS 64  /* yields an epoch that make a partition's CPU time elastic */
-#define MINCUT_PAGES          ((sizeof(struct coherence_mincut) + 4095) / 4096)
+#define MINCUT_PAGES ((sizeof(struct coherence_mincut) + 4095) / 4096)
 /* 50 us (DC-2) at about one instruction a ns, 9.1 instructions a cell in RVM (BENCH
  * mincut_cell_kernel): a dense 64-node cut (mincut_n64_kernel, ~182,000) takes four epochs. */
 #define COHERE_BUDGET_CELLS 5400
+#define PLACE_LOG           8
+
+_Static_assert(PART_MAX < COHERENCE_MAX_GROUPS, "every partition is a group of the engine");
+_Static_assert(REGION_OFFERS <= COHERENCE_MAX_SHARES, "every offer slot is a share slot");
 
 static struct coherence_graph graph;
 static struct coherence_mincut *work;
-static bool manual[PART_MAX + 1];
-static uint32_t last_bp[PART_MAX + 1];
+static struct coherence_engine engine;
+static struct coherence_placer placer; /* 28 KiB: not on the stack */
+static struct coherence_shares shared;
 static bool ready;
-
-/* The budgeted round (DC-2): which group is next, whether `work` holds its subgraph with the
- * run part done, the external weight it was loaded with; the engine's degraded state. */
-static uint64_t budget = COHERE_BUDGET_CELLS;
-static uint64_t used_last;      /* cells the last epoch used */
-static uint32_t round_next = 1; /* the group the round goes on with */
-static bool loaded;
-static uint64_t loaded_external;
-static bool over_budget;     /* the last epoch's round did not finish */
-static bool degraded_by_us;  /* the engine, not the operator, put the scheduler in DC-6 */
-static uint64_t over_epochs; /* epochs over budget since boot */
-
-static int16_t place_home[PART_MAX + 1]; /* the home CPU given to each partition, -1 none */
-static void cohere_place(struct sched *s);
-
-/* The group of a principal: a partition is its own; an agent's is its WASM partition. */
-static uint32_t (*agent_group)(uint32_t principal);
+static uint32_t (*agent_group)(uint32_t principal); /* an agent's WASM partition, or 0 */
+static char place_log[PLACE_LOG][256];              /* the last moves, as the console said them */
+static uint32_t place_logged;
+/* Doorbell messages per placement mode since it was last chosen: all, and remote ones. */
+static uint64_t sends[COHERENCE_PLACE_MODES], remote_sends[COHERENCE_PLACE_MODES];
 
 void cohere_set_agent_group(uint32_t (*fn)(uint32_t principal))
 {
         agent_group = fn;
 }
 
+/* The node of a principal (coherence_node_ensure): a guest partition is its own group, a
+ * WASM partition no node; an agent is in the group agents.c names. */
+static bool node(uint32_t principal)
+{
+        const struct partition *p = part_get(principal);
+
+        if (p != NULL) {
+                return coherence_node_ensure(&graph, principal, COHERENCE_GUEST,
+                                             p->cfg->kind == PART_KIND_GUEST ? principal : 0);
+        }
+        return coherence_node_ensure(&graph, principal, COHERENCE_AGENT,
+                                     agent_group != NULL ? agent_group(principal) : 0);
+}
+
 void cohere_init(void)
 {
-        struct coherence_params p;
         uint64_t pa = 0;
 
-        coherence_params_default(&p);
-        if (coherence_init(&graph, &p) != COHERENCE_OK ||
+        coherence_engine_init(&engine, COHERE_BUDGET_CELLS);
+        coherence_placer_init(&placer);
+        if (coherence_init(&graph, NULL) != COHERENCE_OK ||
             mem_alloc_pages(&boot_state.mem, MINCUT_PAGES, 1, &pa) != PALLOC_OK) {
                 return; /* the scheduler keeps the operator's pressure only */
         }
         work = mem_ptr(pa_init(pa));
-        for (uint32_t id = 0; id <= PART_MAX; id++) {
-                place_home[id] = -1;
-        }
         for (uint32_t id = 1; id <= part_count(); id++) {
-                if (part_get(id)->cfg->kind == PART_KIND_GUEST) {
-                        (void)coherence_node_add(&graph, id, COHERENCE_GUEST, id);
-                }
+                (void)node(id); /* the guest partitions */
         }
         ready = true;
 }
@@ -124,13 +105,13 @@ struct coherence_graph *cohere_graph(void)
 
 struct coherence_mincut *cohere_work(void)
 {
-        loaded = false; /* the taker overwrites it: a pending cut starts over */
+        coherence_engine_work_taken(&engine); /* the taker overwrites it */
         return ready ? work : NULL;
 }
 
 bool cohere_over_budget(void)
 {
-        return over_budget;
+        return engine.over_budget;
 }
 
 void cohere_agent_moved(uint32_t principal, uint32_t group)
@@ -140,20 +121,11 @@ void cohere_agent_moved(uint32_t principal, uint32_t group)
         }
 }
 
-static bool node(uint32_t principal)
+void cohere_override(uint32_t partition, bool set)
 {
-        if (coherence_node_index(&graph, principal) >= 0) {
-                return true;
+        if (partition <= PART_MAX) {
+                coherence_engine_override(&engine, partition, set);
         }
-        struct partition *p = part_get(principal);
-        if (p != NULL) {
-                return p->cfg->kind == PART_KIND_GUEST &&
-                       coherence_node_add(&graph, principal, COHERENCE_GUEST, principal) ==
-                           COHERENCE_OK;
-        }
-        uint32_t group = agent_group != NULL ? agent_group(principal) : 0;
-        return group != 0 &&
-               coherence_node_add(&graph, principal, COHERENCE_AGENT, group) == COHERENCE_OK;
 }
 
 void cohere_traffic(uint32_t from, uint32_t to, uint64_t messages, uint64_t bytes)
@@ -163,18 +135,8 @@ void cohere_traffic(uint32_t from, uint32_t to, uint64_t messages, uint64_t byte
         }
 }
 
-/* The shares counted in the last epoch, per offer slot (id 0: none), and which of them
- * began or ended being counted then (said on the console after the fold, cohere_compute). */
-struct shared_seen {
-        uint64_t id;
-        uint32_t owner, peer;
-        uint64_t pages;
-};
-static struct shared_seen shared_now[REGION_OFFERS];
-static struct shared_seen shared_began[REGION_OFFERS], shared_ended[REGION_OFFERS];
-
 /* Pages two partitions both map (a SHARE offer the peer has retrieved) weigh in like
- * traffic: coherence_shared for each, every epoch it lasts (run_lock held). */
+ * traffic, every epoch they last (run_lock held). */
 void cohere_shared_epoch(void)
 {
         const struct region_space *rs = share_regions();
@@ -184,17 +146,10 @@ void cohere_shared_epoch(void)
         }
         for (uint32_t i = 0; i < REGION_OFFERS; i++) {
                 const struct region_offer *o = &rs->offer[i];
-                struct shared_seen now = {0};
-                if (o->state == OFFER_RETRIEVED && o->kind == REGION_SHARE && node(o->owner) &&
-                    node(o->peer) &&
-                    coherence_shared(&graph, o->owner, o->peer, o->pages) == COHERENCE_OK) {
-                        now = (struct shared_seen){o->id, o->owner, o->peer, o->pages};
-                }
-                if (now.id != shared_now[i].id) {
-                        shared_ended[i] = shared_now[i]; /* id 0: nothing ended */
-                        shared_began[i] = now;
-                }
-                shared_now[i] = now;
+                const bool both = o->state == OFFER_RETRIEVED && o->kind == REGION_SHARE &&
+                                  node(o->owner) && node(o->peer);
+                const struct coherence_share sh = {o->id, o->owner, o->peer, o->pages};
+                coherence_shares_epoch(&graph, &shared, i, both ? &sh : NULL);
         }
 }
 
@@ -203,7 +158,7 @@ void cohere_shared_epoch(void)
 static void shared_say(void)
 {
         for (uint32_t i = 0; i < REGION_OFFERS; i++) {
-                const struct shared_seen *b = &shared_began[i], *e = &shared_ended[i];
+                struct coherence_share *b = &shared.began[i], *e = &shared.ended[i];
                 if (e->id != 0) {
                         con_printf(
                             "coherence: epoch %llu: shared region (offer 0x%llx) of "
@@ -223,56 +178,8 @@ static void shared_say(void)
                             (unsigned long long)(b->pages * graph.params.page_weight),
                             (unsigned long long)coherence_weight(&graph, b->owner, b->peer));
                 }
-                shared_began[i].id = shared_ended[i].id = 0;
+                b->id = e->id = 0;
         }
-}
-
-void cohere_override(uint32_t partition, bool set)
-{
-        if (partition <= PART_MAX) {
-                manual[partition] = set;
-        }
-}
-
-/* This epoch's verdicts, between cohere_compute and cohere_apply. */
-static uint32_t next_bp[PART_MAX + 1];
-static uint64_t next_external[PART_MAX + 1];
-static uint32_t next_score[PART_MAX + 1];
-
-/*
- * Go on with group id's cut within *left cells. True when it is finished (next_bp[id] set
- * from an exact cut, or 0 for an empty group); false when the budget ran out first.
- */
-static bool group_step(uint32_t id, uint64_t *left)
-{
-        struct coherence_group_stats st;
-        struct coherence_cut cut;
-        uint64_t used = 0;
-
-        coherence_group_stats(&graph, id, &st);
-        next_score[id] = st.score_bp;
-        if (!loaded) {
-                if (st.nodes == 0 ||
-                    coherence_mincut_load(work, &graph, &st.members) != COHERENCE_OK) {
-                        next_bp[id] = 0;
-                        next_external[id] = st.external;
-                        return true;
-                }
-                loaded = true;
-                loaded_external = st.external;
-        }
-        enum coherence_err e = coherence_mincut_run(work, *left, &used);
-        *left -= used <= *left ? used : *left;
-        if (e == COHERENCE_E_PARTIAL) {
-                return false;
-        }
-        loaded = false;
-        next_bp[id] =
-            e == COHERENCE_OK && coherence_mincut_result(work, &cut) == COHERENCE_OK
-                ? coherence_pressure_bp(loaded_external, cut.value, graph.params.pressure_floor)
-                : 0;
-        next_external[id] = loaded_external;
-        return true;
 }
 
 void cohere_compute(void)
@@ -282,23 +189,131 @@ void cohere_compute(void)
         }
         coherence_epoch(&graph);
         shared_say();
-        uint32_t count = part_count();
-        uint64_t left = budget;
-        uint32_t finished = 0;
-        if (round_next == 0 || round_next > count) {
-                round_next = 1;
-        }
-        /* One round: every group once, from where the last epoch stopped. */
-        while (finished < count && group_step(round_next, &left)) {
-                finished++;
-                round_next = round_next % count + 1;
-        }
-        used_last = budget - left;
-        over_budget = finished < count;
-        over_epochs += over_budget;
-        if (!over_budget) {
+        coherence_engine_round(&engine, &graph, work, part_count());
+        if (!engine.over_budget) {
                 reshape_epoch(); /* split and merge decisions: on CPU 0 outside the tick */
         }
+}
+
+static void emit(const struct coherence_record *r)
+{
+        witness_emit(&(struct witness_event){
+            .kind = WK_COH_DECISION, .target = r->target, .cap = r->cap, .payload = r->payload});
+}
+
+/* The CPU whose run queue holds p's boot vCPU, or -1 (none, or not attached). */
+static int partition_cpu(const struct partition *p)
+{
+        struct sched_entity *e = p != NULL ? run_entity(p) : NULL;
+
+        return e != NULL && e->state != SCHED_DETACHED ? (int)e->cpu : -1;
+}
+
+static int part_cpu(uint32_t partition)
+{
+        return partition_cpu(part_get(partition));
+}
+
+void cohere_count_send(uint32_t from, uint32_t to, uint32_t messages)
+{
+        unsigned m = (unsigned)__atomic_load_n(&placer.mode, __ATOMIC_RELAXED);
+        unsigned here = this_cpu()->index;
+        int cpu;
+
+        (void)from;
+        if (messages == 0 || m >= COHERENCE_PLACE_MODES) {
+                return;
+        }
+        if (percpu_count <= 1) {
+                cpu = (int)here; /* one CPU: no message can cross CPUs; nothing to look up */
+        } else {
+                /* The receiver's group: the partition itself, or the agent's. */
+                struct partition *p = part_get(to);
+                if (p == NULL) {
+                        uint32_t group = agent_group != NULL ? agent_group(to) : 0;
+                        p = group != 0 ? part_get(group) : NULL;
+                }
+                cpu = partition_cpu(p);
+        }
+        if (cpu < 0) {
+                return;
+        }
+        /* Doorbells are rung under run_lock: one writer at a time, no atomic add needed. */
+        __atomic_store_n(&sends[m], sends[m] + messages, __ATOMIC_RELAXED);
+        if ((unsigned)cpu != here) {
+                __atomic_store_n(&remote_sends[m], remote_sends[m] + messages, __ATOMIC_RELAXED);
+        }
+}
+
+/* Partition `id` gets home CPU `cpu` (-1: none); witnessed, and said on the console. */
+static void place_partition(struct sched *s, uint32_t id, int cpu, int old,
+                            const struct coherence_place_verdict *v)
+{
+        struct coherence_record rec;
+
+        if (sched_set_partition_home(s, id, cpu, 0) < 0) {
+                return; /* offline or outside its affinity: it stays where it is */
+        }
+        placer.home[id] = (int16_t)cpu;
+        coherence_record_home(&placer, id, cpu, old, v, &rec);
+        emit(&rec);
+        if (placer.mode != COHERENCE_PLACE_ENGINE) {
+                return;
+        }
+        char *line = place_log[place_logged++ % PLACE_LOG];
+        fmt_format(
+            line, sizeof(place_log[0]),
+            "epoch %llu: partition %u at home on CPU %d (was on %d): crossing weight %llu -> %llu "
+            "of %llu, gain %u %s %u bp; busiest CPU's need %u -> %u bp, %s %u; partition's "
+            "need %u bp; %llu epochs since the last >= %u",
+            (unsigned long long)graph.epochs, id, cpu, old, (unsigned long long)v->current_remote,
+            (unsigned long long)v->proposed_remote, (unsigned long long)v->total, v->gain_bp,
+            v->for_need ? "<" : ">=", v->threshold_bp, v->current_need_bp, v->proposed_need_bp,
+            v->for_need ? "spread: it was over the" : "a CPU holds", v->cap_bp,
+            id <= PART_MAX ? placer.need[id] : 0, (unsigned long long)v->epochs_since,
+            v->hold_epochs);
+        con_printf("coherence: placement: %s\n", line);
+}
+
+/* The engine's placement, acted on with hysteresis (run_lock held). */
+static void cohere_place(struct sched *s)
+{
+        unsigned cpus = percpu_count > 0 ? percpu_count : 1;
+        struct coherence_record rec;
+
+        /* Each partition's need: the scheduler's figures for the epoch just closed (CPU time
+         * taken, time waited runnable not after a yield) and its vCPUs' yield hypercalls. */
+        for (uint32_t id = 1; id <= part_count() && id <= PART_MAX; id++) {
+                uint64_t run = 0, wait = 0, len = 0, yields = 0;
+                (void)sched_partition_need(s, id, &run, &wait, &len);
+                const struct partition *p = part_get(id);
+                for (unsigned i = 0; p != NULL && i < p->nr_vcpus; i++) {
+                        yields += __atomic_load_n(&p->vcpus[i].yields, __ATOMIC_RELAXED);
+                }
+                coherence_placer_need(&placer, id, run, wait, len, yields);
+        }
+        if (!coherence_placer_propose(&placer, &graph, cpus, engine.over_budget)) {
+                return;
+        }
+        for (uint32_t i = 0; i < placer.placement.group_count; i++) {
+                placer.now[i] = (int16_t)part_cpu(placer.placement.group[i]);
+        }
+        if (!coherence_placer_decide(&placer, &graph)) {
+                return;
+        }
+        coherence_record_placement(&placer, &rec); /* the decision as a whole, first */
+        emit(&rec);
+        /* Every group of the placement gets its home (those that stay too: the balancer
+         * must not take them away either); each home given is witnessed. */
+        for (uint32_t i = 0; i < placer.placement.group_count; i++) {
+                uint32_t id = placer.placement.group[i];
+                int cpu = placer.placement.cpu[i];
+                if (id <= PART_MAX && part_get(id) != NULL && coherence_placer_moving(&placer, i)) {
+                        place_partition(s, id, cpu, placer.now[i], &placer.last);
+                        placer.moves += placer.now[i] != (int16_t)cpu;
+                }
+        }
+        coherence_placer_acted(&placer, &graph);
 }
 
 void cohere_apply(void)
@@ -307,45 +322,96 @@ void cohere_apply(void)
                 return;
         }
         struct sched *s = (struct sched *)run_scheduler();
-        /* DC-6 while over budget (witnessed by the scheduler on entry and exit); the operator's
-         * `degraded on` is left as it is. */
-        if (over_budget && !s->degraded) {
-                degraded_by_us = true;
+        switch (coherence_engine_degrade(&engine, s->degraded)) {
+        case COHERENCE_DEGRADE_ENTER:
                 sched_set_degraded(s, true);
                 con_printf(
                     "coherence: over its budget (%llu cells an epoch): the scheduler "
                     "ignores cut pressure until a round of cuts fits\n",
-                    (unsigned long long)budget);
-        } else if (!over_budget && degraded_by_us) {
-                degraded_by_us = false;
-                if (s->degraded) {
-                        sched_set_degraded(s, false);
-                        con_puts("coherence: within its budget again: cut pressure is back\n");
-                }
+                    (unsigned long long)engine.budget);
+                break;
+        case COHERENCE_DEGRADE_LEAVE:
+                sched_set_degraded(s, false);
+                con_puts("coherence: within its budget again: cut pressure is back\n");
+                break;
+        case COHERENCE_DEGRADE_KEEP:
+                break;
         }
         for (uint32_t id = 1; id <= part_count(); id++) {
-                uint32_t bp = next_bp[id];
-                uint32_t old = last_bp[id];
-                last_bp[id] = bp;
-                if (manual[id]) {
-                        continue;
-                }
-                (void)sched_set_partition_pressure(s, id, bp);
-                if (bp > old + COHERE_WITNESS_BP || old > bp + COHERE_WITNESS_BP) {
-                        /* target = partition; cap = external weight; payload = new pressure |
-                         * old << 16 | coherence score << 32. */
-                        witness_emit(
-                            &(struct witness_event){.kind = WK_COH_DECISION,
-                                                    .target = id,
-                                                    .cap = next_external[id],
-                                                    .payload = (uint64_t)bp | (uint64_t)old << 16 |
-                                                               (uint64_t)next_score[id] << 32});
+                struct coherence_record rec;
+                uint32_t bp = 0;
+                bool witness = false;
+                if (coherence_engine_pressure(&engine, id, &bp, &witness, &rec)) {
+                        (void)sched_set_partition_pressure(s, id, bp);
+                        if (witness) {
+                                emit(&rec);
+                        }
                 }
         }
         cohere_place(s);
 }
 
-#include "kernel/cohere_place.inc" /* placement: the same translation unit */
+/* `coherence placement engine|naive|off`: the mode, its counters started again. */
+static void place_set_mode(enum coherence_place_mode m)
+{
+        struct sched *s = (struct sched *)run_scheduler();
+        unsigned cpus = percpu_count > 0 ? percpu_count : 1;
+        struct coherence_place_verdict none = {.reason = COHERENCE_R_PROPOSED};
+        int cpu = -1;
+
+        run_lock_take();
+        coherence_placer_set_mode(&placer, m);
+        for (uint32_t id = 1; id <= part_count() && id <= PART_MAX; id++) {
+                if (coherence_placer_mode_home(&placer, id, cpus, &cpu)) {
+                        place_partition(s, id, cpu, part_cpu(id), &none);
+                }
+        }
+        __atomic_store_n(&sends[m], 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&remote_sends[m], 0, __ATOMIC_RELAXED);
+        run_lock_give();
+}
+
+static void place_show(void)
+{
+        con_printf("placement: %s; %llu groups moved by the engine since boot",
+                   coherence_place_mode_name(placer.mode), (unsigned long long)placer.moves);
+        if (placer.decided) {
+                const struct coherence_place_verdict *v = &placer.last;
+                con_printf(
+                    "; last verdict %s: crossing weight %llu now, %llu proposed, of %llu "
+                    "(gain %u bp, threshold %u bp; busiest CPU's need %u bp now, %u proposed, "
+                    "a CPU holds %u; %llu epochs since the last, hold %u)",
+                    coherence_reason_name(v->reason), (unsigned long long)v->current_remote,
+                    (unsigned long long)v->proposed_remote, (unsigned long long)v->total,
+                    v->gain_bp, v->threshold_bp, v->current_need_bp, v->proposed_need_bp, v->cap_bp,
+                    (unsigned long long)v->epochs_since, v->hold_epochs);
+        }
+        con_puts("\nneed (bp of a CPU, last epoch):");
+        for (uint32_t id = 1; id <= part_count() && id <= PART_MAX; id++) {
+                con_printf(" %u:%u%s", id, placer.need[id],
+                           coherence_placer_elastic(&placer, id) ? "(elastic)" : "");
+        }
+        con_puts("\n");
+        for (uint32_t m = 0; m < COHERENCE_PLACE_MODES; m++) {
+                uint64_t n = __atomic_load_n(&sends[m], __ATOMIC_RELAXED);
+                uint64_t r = __atomic_load_n(&remote_sends[m], __ATOMIC_RELAXED);
+                if (n != 0) {
+                        con_printf("placement %s: %llu messages, %llu crossing CPUs\n",
+                                   coherence_place_mode_name(m), (unsigned long long)n,
+                                   (unsigned long long)r);
+                }
+        }
+        con_printf("part  cpu  home\n");
+        run_lock_take();
+        for (uint32_t id = 1; id <= part_count() && id <= PART_MAX; id++) {
+                con_printf("%-5u %-4d %d\n", id, part_cpu(id), placer.home[id]);
+        }
+        run_lock_give();
+        uint32_t first = place_logged > PLACE_LOG ? place_logged - PLACE_LOG : 0;
+        for (uint32_t i = first; i < place_logged; i++) {
+                con_printf("  %s\n", place_log[i % PLACE_LOG]);
+        }
+}
 
 static int cmd_coherence(int argc, char **argv)
 {
@@ -367,22 +433,19 @@ static int cmd_coherence(int argc, char **argv)
         uint64_t cells = 0;
         if (argc == 3 && strcmp(argv[1], "budget") == 0 &&
             monitor_parse_u64(argv[2], &cells) == 0 && cells > 0) {
-                budget = cells; /* read by cohere_compute on this CPU */
+                engine.budget = cells; /* read by cohere_compute on this CPU */
                 con_printf("coherence: min-cut budget %llu cells an epoch\n",
                            (unsigned long long)cells);
                 return 0;
         }
         if (argc >= 2 && strcmp(argv[1], "placement") == 0) {
                 if (argc == 3) {
-                        int m = -1;
-                        for (int i = 0; i < 3; i++) {
-                                m = strcmp(argv[2], place_mode_name[i]) == 0 ? i : m;
-                        }
+                        int m = coherence_place_mode_parse(argv[2]);
                         if (m < 0) {
                                 con_puts("coherence: placement engine|naive|off\n");
                                 return -1;
                         }
-                        place_set_mode((enum place_mode)m);
+                        place_set_mode((enum coherence_place_mode)m);
                 }
                 place_show();
                 return 0;
@@ -399,14 +462,14 @@ static int cmd_coherence(int argc, char **argv)
         con_printf(
             "budget: %llu cells an epoch, %llu used last epoch; %s (%llu epochs over "
             "budget since boot)\n",
-            (unsigned long long)budget, (unsigned long long)used_last,
-            over_budget ? "OVER: the scheduler runs degraded" : "within it",
-            (unsigned long long)over_epochs);
+            (unsigned long long)engine.budget, (unsigned long long)engine.used_last,
+            engine.over_budget ? "OVER: the scheduler runs degraded" : "within it",
+            (unsigned long long)engine.over_epochs);
         con_puts("shared regions counted last epoch:");
         uint32_t shares = 0;
         run_lock_take();
         for (uint32_t i = 0; i < REGION_OFFERS; i++) {
-                const struct shared_seen *sh = &shared_now[i];
+                const struct coherence_share *sh = &shared.now[i];
                 if (sh->id != 0) {
                         con_printf(" %u-%u %llu pages", sh->owner, sh->peer,
                                    (unsigned long long)sh->pages);
@@ -422,7 +485,8 @@ static int cmd_coherence(int argc, char **argv)
                 coherence_group_stats(&graph, id, &st);
                 con_printf("%-5u %-5u %-6u %-10llu %-10llu %-6u %u%s\n", id, st.nodes, st.agents,
                            (unsigned long long)st.internal, (unsigned long long)st.external,
-                           st.score_bp, last_bp[id], manual[id] ? " (set by hand)" : "");
+                           st.score_bp, engine.last_bp[id],
+                           engine.manual[id] ? " (set by hand)" : "");
         }
         run_lock_give();
         place_show();
