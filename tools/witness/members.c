@@ -95,8 +95,9 @@ void wt_members_finish(struct wt_members *m)
         fold(m);
 }
 
-/* The graph node of a principal, added as kernel/cohere.c would; false if the kernel would
- * have no node for it either (a WASM partition, an agent not alive, the graph full). */
+/* The graph node of a principal, added as kernel/cohere.c does (coherence_node_ensure);
+ * false if the kernel would have no node for it either (a WASM partition, an agent not
+ * alive, the graph full). */
 static bool node(struct wt_members *m, const struct witness_record *r, uint64_t principal)
 {
         struct wt_obj *a;
@@ -108,16 +109,16 @@ static bool node(struct wt_members *m, const struct witness_record *r, uint64_t 
         if (principal <= WT_AGENT_BASE) {
                 if (m->wasm[principal]) /* a WASM partition is no node: its agents are */
                         return false;
-                if (coherence_node_add(m->graph, (uint32_t)principal, COHERENCE_GUEST,
-                                       (uint32_t)principal) == COHERENCE_OK)
+                if (coherence_node_ensure(m->graph, (uint32_t)principal, COHERENCE_GUEST,
+                                          (uint32_t)principal))
                         return true;
         } else if ((a = wt_table_find(&m->agents, principal - WT_AGENT_BASE)) == NULL ||
                    a->b == AGENT_TERMINATED) {
                 anomaly(m, r, "traffic of agent %" PRIu64 ", which is not alive: not counted",
                         principal - WT_AGENT_BASE);
                 return false;
-        } else if (coherence_node_add(m->graph, (uint32_t)principal, COHERENCE_AGENT,
-                                      (uint32_t)a->a) == COHERENCE_OK) {
+        } else if (coherence_node_ensure(m->graph, (uint32_t)principal, COHERENCE_AGENT,
+                                         (uint32_t)a->a)) {
                 return true;
         }
         anomaly(m, r, "more than %u graph nodes: principal %" PRIu64 " left out",
