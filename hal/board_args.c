@@ -3,8 +3,8 @@
  * profile; board_dtb_args is all a board compiled in (hal/board_fixed.c, the Seed) still
  * reads of the DTB it is handed: the header's bounds, which the boot's measurement of the
  * DTB relies on, and /chosen's "bootargs" (`semihosting`, `panic=reboot`, a test image's
- * scenario), through libfdt's reader (the root's subnode "chosen" and one property: its walk of the tree,
- * not the appliance's over every node). board_dtb_header is the check both make of the tree
+ * scenario), through libfdt's reader (the root's subnode "chosen" and one property: its walk of the
+ * tree, not the appliance's over every node). board_dtb_header is the check both make of the tree
  * before they read it. Every value is untrusted: libfdt checks each offset it follows.
  */
 #include "hal/board.h"

@@ -3,9 +3,9 @@
  * hypercall at memory RVM must not read for it: its virtual UART's window, an unmapped IPA, a
  * range that wraps, one in the address space's last page, a range that runs off the end of
  * its RAM, and the RTC's registers (the operator leases the RTC to it meanwhile: mapped as
- * Device memory then); every one must be refused with RANGE. Then it floods: 4,000 console writes of 256 bytes and 8,000 bytes
- * through its virtual UART, faster than any UART drains them; RVM must drop its excess, not
- * anyone else's time.
+ * Device memory then); every one must be refused with RANGE. Then it floods: 4,000 console writes
+ * of 256 bytes and 8,000 bytes through its virtual UART, faster than any UART drains them; RVM must
+ * drop its excess, not anyone else's time.
  */
 #include "tests/guests/glib.h"
 

@@ -18,16 +18,16 @@
 
 #include "hal/uart.h"
 
-#define BASE     0x09000000ULL
-#define DR       0x000
-#define FR       0x018
-#define IMSC     0x038
-#define ICR      0x044
-#define FR_RXFE  (1u << 4)
-#define INT_RX   (1u << 4)
-#define INT_RT   (1u << 6)
-#define FIFO     32
-#define INPUT    5000 /* well past the driver's 1 KiB ring and the FIFO together */
+#define BASE    0x09000000ULL
+#define DR      0x000
+#define FR      0x018
+#define IMSC    0x038
+#define ICR     0x044
+#define FR_RXFE (1u << 4)
+#define INT_RX  (1u << 4)
+#define INT_RT  (1u << 6)
+#define FIFO    32
+#define INPUT   5000 /* well past the driver's 1 KiB ring and the FIFO together */
 
 static struct {
         uint8_t fifo[FIFO];
@@ -135,9 +135,10 @@ static void typed_ahead(unsigned trigger, bool timeout)
                 got++;
         }
         if (got != INPUT) {
-                fail_msg("the console went deaf after %zu of %d typed-ahead bytes (%u in the "
-                         "FIFO, %zu not yet sent)",
-                         got, INPUT, m.count, m.line_left);
+                fail_msg(
+                    "the console went deaf after %zu of %d typed-ahead bytes (%u in the "
+                    "FIFO, %zu not yet sent)",
+                    got, INPUT, m.count, m.line_left);
         }
         assert_false(hal_uart_pending());
 }
