@@ -41,6 +41,10 @@ int32_t guest_hc_console_write(struct gate_ctx *ctx)
         if (p == NULL || len > CONSOLE_WRITE_MAX) {
                 return GATE_E_INVALID;
         }
+        if (len == 0) {
+                ctx->call->x[1] = 0; /* nothing to write: no "[name] " line of its own */
+                return 0;
+        }
         mem_tier_touch(p, ipa, len);
         if (!part_read_guest(p, ipa_init(ipa), buf, (size_t)len)) {
                 return GATE_E_RANGE;
