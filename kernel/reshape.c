@@ -1,21 +1,25 @@
 /*
- * kernel/reshape.c: WASM partitions split and merge while they run (see reshape.h).
+ * kernel/reshape.c: WASM partitions split and merge while they run (see reshape.h): the
+ * kernel's side. The coherence engine (coherence/decide.c) proposes; partition/reshape.c
+ * checks and acts. A split takes a WASM partition (or takes back one an earlier merge retired)
+ * and moves into it the side of the group's exact minimum cut that is pulled harder from
+ * outside. A merge moves every agent of one WASM partition into the other (the one with fewer
+ * agents is absorbed, the higher id on a tie) and retires the empty one (stopped). Each agent
+ * moves with wasm/agent_ops.c's agent_move: its instance rebuilt in the destination before
+ * anything changes hands, its capabilities and CommEdge ends unchanged, at most 100 ms (DC-7).
+ * If one of them cannot move, those already moved go back and the new partition is retired:
+ * the whole split or merge is undone, and witnessed as refused.
  *
- * The coherence engine (coherence/decide.c) proposes; this file checks the kernel's side and
- * acts. A split creates a WASM partition (or takes back one an earlier merge retired) and
- * moves into it the side of the group's exact minimum cut that is pulled harder from
- * outside. A merge moves every agent of one WASM partition into the other (the one with
- * fewer agents is absorbed, the higher id on a tie) and retires the empty one (stopped). Each
- * agent moves with wasm/agent_ops.c's agent_move: its instance rebuilt in the destination before
- * anything changes hands, its capabilities and CommEdge ends unchanged, at most 100 ms
- * (DC-7). If one of them cannot move, those already moved go back and the new partition is
- * retired: the whole split or merge is undone, and witnessed as refused.
+ * This file lends partition/reshape.c the agents, the engine, run_lock and the run loop
+ * (struct reshape_env), witnesses and tells what it did, decides when the engine's proposals
+ * are acted on, and has the monitor's commands.
  *
  * Witness: WK_PART_SPLIT (target = the partition split, cap = its cut value, payload = new
  * partition | agents moved << 16 | reason << 32 | pressure bp << 48) and WK_PART_MERGE
  * (target = the partition absorbed, cap = the mutual weight, payload = survivor | agents
  * moved << 16 | reason << 32 | merged score bp << 48), flagged denied when refused (reason:
- * enum coherence_reason, or a RESHAPE_R_* below); each agent's move is its own WK_WASM_MOVE.
+ * enum coherence_reason, or a RESHAPE_R_* of partition/reshape.h); each agent's move is its
+ * own WK_WASM_MOVE.
  *
  * When: the engine's decisions are evaluated once per epoch, on CPU 0 between two vCPUs (never
  * in the tick: an agent the tick interrupted on CPU 0 could not leave its CPU). A proposal is
@@ -39,29 +43,23 @@
 #include "kernel/percpu.h"
 #include "kernel/run.h"
 #include "memory/memory.h"
-#include "partition/edge.h"
+#include "partition/reshape.h"
 #include "witness/witness.h"
 
 #define RESHAPE_HOLD   2 /* epochs a proposal must hold before the engine acts on it */
 #define RESHAPE_SETTLE 3 /* epochs after an action before the next */
 #define RESHAPE_LOG    8 /* decisions the monitor shows */
 
-/* The kernel's refusals, numbered after enum coherence_reason's. */
-enum {
-        RESHAPE_R_NOT_WASM = 32, /* not a running WASM partition */
-        RESHAPE_R_NO_SLOT,       /* split: no partition slot left (PART_MAX) */
-        RESHAPE_R_MOVE_FAILED,   /* an agent could not move: everything went back */
-        RESHAPE_R_NOT_MOVABLE,   /* an agent to move is hibernated or migrating */
-};
-
-static const struct part_config split_config = {.name = "split", .kind = PART_KIND_WASM};
+/* partition/reshape.h names agents and reasons with wasm/'s and coherence/'s numbers. */
+_Static_assert(RESHAPE_MAX_AGENTS == AGENT_MAX, "a crew holds every agent");
+_Static_assert((int)RESHAPE_GO == (int)COHERENCE_R_PROPOSED, "the engine's proposal is the go");
+_Static_assert((int)COHERENCE_R_OVERLOAD < (int)RESHAPE_R_NOT_WASM, "the kernel's reasons follow");
 
 static bool automatic = true;
 static uint32_t settle;
 static uint8_t held_split[PART_MAX + 1];
 static uint8_t held_merge[PART_MAX + 1][PART_MAX + 1];
-static bool made_here[PART_MAX + 1]; /* created by a split: may be taken back when empty */
-static uint32_t last_refusal;        /* the last automatic refusal, so it is told once */
+static uint32_t last_refusal; /* the last automatic refusal, so it is told once */
 
 static struct {
         uint64_t epoch;
@@ -69,19 +67,15 @@ static struct {
 } decisions[RESHAPE_LOG];
 static uint32_t decisions_made;
 
+/* The engine's last verdicts, for the record and the console. */
+static struct coherence_split split_seen;
+static struct coherence_merge merge_seen;
+
 static const char *reason_name(uint32_t r)
 {
-        switch (r) {
-        case RESHAPE_R_NOT_WASM:
-                return "not-a-running-wasm-partition";
-        case RESHAPE_R_NO_SLOT:
-                return "no-partition-slot";
-        case RESHAPE_R_MOVE_FAILED:
-                return "move-failed-undone";
-        case RESHAPE_R_NOT_MOVABLE:
-                return "agent-not-movable";
-        }
-        return coherence_reason_name((enum coherence_reason)r);
+        const char *name = reshape_reason_name(r);
+
+        return name != NULL ? name : coherence_reason_name((enum coherence_reason)r);
 }
 
 /* One decision for the console and the monitor's list. */
@@ -93,92 +87,6 @@ static void tell(const char *text)
         decisions[slot].epoch = g != NULL ? g->epochs : 0;
         fmt_format(decisions[slot].text, sizeof(decisions[slot].text), "%s", text);
         con_printf("coherence: %s\n", text);
-}
-
-static bool wasm_running(uint32_t id)
-{
-        const struct partition *p = part_get(id);
-
-        return p != NULL && p->cfg->kind == PART_KIND_WASM && p->state == PART_RUNNING;
-}
-
-/* The live agents of partition `part` (not terminated), and whether all of them can move. */
-struct crew {
-        uint32_t count;
-        uint32_t id[AGENT_MAX];
-        bool movable;
-        uint64_t arena_max; /* the largest instance arena among them */
-};
-
-static void crew_of(uint32_t part, struct crew *c)
-{
-        struct agent_info in;
-
-        memset(c, 0, sizeof(*c));
-        c->movable = true;
-        run_lock_take();
-        for (uint32_t id = 1; agent_info(id, &in); id++) {
-                if (in.partition != part || in.state == AGENT_TERMINATED) {
-                        continue;
-                }
-                c->id[c->count++] = id;
-                c->movable &= in.state == AGENT_RUNNING || in.state == AGENT_SUSPENDED;
-                c->arena_max = in.arena_bytes > c->arena_max ? in.arena_bytes : c->arena_max;
-        }
-        run_lock_give();
-}
-
-/* Move agents ids[0..n) to `to`; if one cannot move, those moved go back to `from`. */
-static bool move_all(const uint32_t *ids, uint32_t n, uint32_t from, uint32_t to,
-                     enum agent_move_result *why)
-{
-        for (uint32_t i = 0; i < n; i++) {
-                if (agents_move(ids[i], to, 0, why) != AGENT_OK) {
-                        while (i-- > 0) {
-                                (void)agents_move(ids[i], from, 0, NULL);
-                        }
-                        return false;
-                }
-        }
-        return true;
-}
-
-/* A WASM partition for a split: one an earlier merge retired, else a new one; running. */
-static struct partition *new_partition(void)
-{
-        struct partition *p = NULL;
-        struct crew c;
-
-        for (uint32_t id = 1; id <= part_count() && p == NULL; id++) {
-                if (made_here[id] && part_get(id)->state == PART_STOPPED) {
-                        crew_of(id, &c);
-                        p = c.count == 0 ? part_get(id) : NULL;
-                }
-        }
-        run_lock_take();
-        if (p == NULL && part_create(&split_config, &p) == PART_OK) {
-                fmt_format(p->name, sizeof(p->name), "split-%u", p->id);
-                made_here[p->id] = true;
-        }
-        if (p != NULL) {
-                p->vcpus[0].state = VCPU_RUNNABLE;
-                if (part_set_state(p, PART_RUNNING, 0) != PART_OK) {
-                        p = NULL;
-                } else {
-                        run_partition_changed(p);
-                }
-        }
-        run_lock_give();
-        return p;
-}
-
-static void retire(struct partition *p)
-{
-        run_lock_take();
-        if (part_set_state(p, PART_STOPPED, 0) == PART_OK) {
-                run_partition_changed(p);
-        }
-        run_lock_give();
 }
 
 static void witness_reshape(uint16_t kind, bool denied, uint32_t target, uint64_t cap,
@@ -211,8 +119,6 @@ static void prune(void)
         run_lock_give();
 }
 
-/* ---- split ---- */
-
 /* The engine's split verdict on partition `part`, from an exact cut of its group now. */
 static void split_verdict(uint32_t part, struct coherence_split *s)
 {
@@ -228,163 +134,173 @@ static void split_verdict(uint32_t part, struct coherence_split *s)
         coherence_split_propose(g, part, mc, s);
 }
 
+/* ---- struct reshape_env: what partition/reshape.c reaches through the kernel ---- */
+
+static void env_lock(void *ctx)
+{
+        (void)ctx;
+        run_lock_take();
+}
+
+static void env_unlock(void *ctx)
+{
+        (void)ctx;
+        run_lock_give();
+}
+
+static bool env_agent(void *ctx, uint32_t id, struct reshape_agent *out)
+{
+        struct agent_info in;
+
+        (void)ctx;
+        if (!agent_info(id, &in)) {
+                return false;
+        }
+        out->partition = in.partition;
+        out->live = in.state != AGENT_TERMINATED;
+        out->movable = in.state == AGENT_RUNNING || in.state == AGENT_SUSPENDED;
+        out->arena_bytes = in.arena_bytes;
+        return true;
+}
+
+static bool env_move(void *ctx, uint32_t id, uint32_t to, uint32_t *why)
+{
+        (void)ctx;
+        if (why == NULL) {
+                return agents_move(id, to, 0, NULL) == AGENT_OK;
+        }
+        enum agent_move_result r = (enum agent_move_result) * why;
+        const bool moved = agents_move(id, to, 0, &r) == AGENT_OK;
+        *why = (uint32_t)r;
+        return moved;
+}
+
+static void env_changed(void *ctx, struct partition *p)
+{
+        (void)ctx;
+        run_partition_changed(p);
+}
+
+static uint64_t env_free_pages(void *ctx)
+{
+        (void)ctx;
+        return mem_pool_free_pages(&boot_state.mem);
+}
+
+/* The graph's moving side, as agent ids (graph nodes of agents are their principals). */
+static uint32_t env_split_verdict(void *ctx, uint32_t part, uint32_t *ids, uint32_t *n)
+{
+        struct coherence_graph *g = cohere_graph();
+
+        (void)ctx;
+        prune();
+        split_verdict(part, &split_seen);
+        *n = 0;
+        for (uint32_t i = 0; split_seen.reason == COHERENCE_R_PROPOSED && i < COHERENCE_MAX_NODES;
+             i++) {
+                if (coherence_set_has(&split_seen.moving, i) && *n < RESHAPE_MAX_AGENTS) {
+                        ids[(*n)++] = g->node[i].id - AGENT_PRINCIPAL_BASE;
+                }
+        }
+        return split_seen.reason;
+}
+
+static uint32_t env_merge_verdict(void *ctx, uint32_t a, uint32_t b, bool adjacent,
+                                  bool resources_ok)
+{
+        const struct coherence_merge_pre pre = {.adjacent = adjacent, .resources_ok = resources_ok};
+
+        (void)ctx;
+        coherence_merge_propose(cohere_graph(), a, b, &pre, &merge_seen);
+        return merge_seen.reason;
+}
+
+static const struct reshape_env env = {
+    .lock = env_lock,
+    .unlock = env_unlock,
+    .agent = env_agent,
+    .move = env_move,
+    .changed = env_changed,
+    .free_pages = env_free_pages,
+    .split_verdict = env_split_verdict,
+    .merge_verdict = env_merge_verdict,
+};
+
+/* ---- split and merge: partition/reshape.c acts, the kernel witnesses and tells ---- */
+
 /* Split `part` if the engine says so; true if it was split. `by_hand`: the operator asked
  * (a refusal is always told and witnessed). */
 static bool split(uint32_t part, bool by_hand)
 {
-        static struct coherence_split s;
-        struct coherence_graph *g = cohere_graph();
+        const struct coherence_split *s = &split_seen;
+        struct reshape_result r;
         char text[176];
-        uint32_t ids[AGENT_MAX], n = 0, reason;
-        enum agent_move_result why = AGENT_MOVE_OK;
-        struct partition *q = NULL;
 
-        memset(&s, 0, sizeof(s));
-        if (!wasm_running(part)) {
-                reason = RESHAPE_R_NOT_WASM;
-        } else {
-                prune();
-                split_verdict(part, &s);
-                reason = s.reason;
-        }
-        for (uint32_t i = 0; reason == COHERENCE_R_PROPOSED && i < COHERENCE_MAX_NODES; i++) {
-                if (coherence_set_has(&s.moving, i) && n < AGENT_MAX) {
-                        ids[n++] = g->node[i].id - AGENT_PRINCIPAL_BASE;
-                }
-        }
-        if (reason == COHERENCE_R_PROPOSED) {
-                for (uint32_t i = 0; i < n; i++) {
-                        struct agent_info in;
-                        run_lock_take();
-                        bool ok = agent_info(ids[i], &in) && in.partition == part &&
-                                  (in.state == AGENT_RUNNING || in.state == AGENT_SUSPENDED);
-                        run_lock_give();
-                        reason = ok ? reason : RESHAPE_R_NOT_MOVABLE;
-                }
-        }
-        if (reason == COHERENCE_R_PROPOSED && (q = new_partition()) == NULL) {
-                reason = RESHAPE_R_NO_SLOT;
-        }
-        if (reason == COHERENCE_R_PROPOSED && !move_all(ids, n, part, q->id, &why)) {
-                retire(q);
-                reason = RESHAPE_R_MOVE_FAILED;
-        }
-        const bool done = reason == COHERENCE_R_PROPOSED;
-        if (!done && !by_hand && last_refusal == (part | reason << 8)) {
+        memset(&split_seen, 0, sizeof(split_seen));
+        reshape_split(&env, part, &r);
+        const bool done = r.reason == RESHAPE_GO;
+        if (!done && !by_hand && last_refusal == (part | r.reason << 8)) {
                 return false; /* told already */
         }
-        last_refusal = done ? 0 : part | reason << 8;
-        witness_reshape(WK_PART_SPLIT, !done, part, s.cut, done ? q->id : 0, done ? n : 0, reason,
-                        s.pressure_bp);
+        last_refusal = done ? 0 : part | r.reason << 8;
+        witness_reshape(WK_PART_SPLIT, !done, part, s->cut, r.part, r.moved, r.reason,
+                        s->pressure_bp);
         if (done) {
                 fmt_format(text, sizeof(text),
                            "split partition %u: %u agent%s -> new partition %u (%s); cut %llu, "
                            "moving side's external %llu >= %llu, pressure %u >= %u bp",
-                           part, n, n == 1 ? "" : "s", q->id, q->name, (unsigned long long)s.cut,
-                           (unsigned long long)s.moving_external,
-                           (unsigned long long)s.min_external, s.pressure_bp, s.threshold_bp);
+                           part, r.moved, r.moved == 1 ? "" : "s", r.part, part_get(r.part)->name,
+                           (unsigned long long)s->cut, (unsigned long long)s->moving_external,
+                           (unsigned long long)s->min_external, s->pressure_bp, s->threshold_bp);
         } else {
                 fmt_format(text, sizeof(text),
                            "split partition %u refused: %s%s%s (cut %llu, external %llu, "
                            "pressure %u / %u bp)",
-                           part, reason_name(reason),
-                           reason == RESHAPE_R_MOVE_FAILED ? ", an agent: " : "",
-                           reason == RESHAPE_R_MOVE_FAILED ? agent_move_result_name(why) : "",
-                           (unsigned long long)s.cut, (unsigned long long)s.moving_external,
-                           s.pressure_bp, s.threshold_bp);
+                           part, reason_name(r.reason),
+                           r.reason == RESHAPE_R_MOVE_FAILED ? ", an agent: " : "",
+                           r.reason == RESHAPE_R_MOVE_FAILED
+                               ? agent_move_result_name((enum agent_move_result)r.why)
+                               : "",
+                           (unsigned long long)s->cut, (unsigned long long)s->moving_external,
+                           s->pressure_bp, s->threshold_bp);
         }
         tell(text);
         return done;
 }
 
-/* ---- merge ---- */
-
-/* Do partitions a and b share a CommEdge (DC-11 adjacency): agent ends in each. */
-static bool adjacent(uint32_t a, uint32_t b)
-{
-        struct agent_info x, y;
-        bool found = false;
-
-        run_lock_take();
-        for (uint32_t id = 0; id < edge_count() && !found; id++) {
-                const struct edge *e = edge_get(id);
-                if (e->end[0] > PART_MAX && e->end[1] > PART_MAX &&
-                    agent_info(e->end[0] - AGENT_PRINCIPAL_BASE, &x) &&
-                    agent_info(e->end[1] - AGENT_PRINCIPAL_BASE, &y)) {
-                        found = (x.partition == a && y.partition == b) ||
-                                (x.partition == b && y.partition == a);
-                }
-        }
-        run_lock_give();
-        return found;
-}
-
-/* The merge verdict on a and b; *absorbed and *survivor say which way it would go. */
-static void merge_verdict(uint32_t a, uint32_t b, struct coherence_merge *m, uint32_t *absorbed,
-                          uint32_t *survivor, struct crew *moving)
-{
-        struct crew ca, cb;
-
-        crew_of(a, &ca);
-        crew_of(b, &cb);
-        const bool a_goes = ca.count < cb.count || (ca.count == cb.count && a > b);
-        *absorbed = a_goes ? a : b;
-        *survivor = a_goes ? b : a;
-        *moving = a_goes ? ca : cb;
-        /* Resources: every agent can move, and a destination arena plus a snapshot buffer
-         * fit in free memory (agents move one at a time, each freeing its old arena). */
-        const uint64_t need = (moving->arena_max + (512u << 10)) / PALLOC_PAGE_SIZE + 1;
-        const struct coherence_merge_pre pre = {
-            .adjacent = adjacent(a, b),
-            .resources_ok = moving->movable && mem_pool_free_pages(&boot_state.mem) >= need};
-        coherence_merge_propose(cohere_graph(), a, b, &pre, m);
-}
-
 static bool merge(uint32_t a, uint32_t b, bool by_hand)
 {
-        struct coherence_merge m;
-        struct crew c;
-        uint32_t absorbed = b, survivor = a, reason;
-        enum agent_move_result why = AGENT_MOVE_OK;
+        const struct coherence_merge *m = &merge_seen;
+        struct reshape_result r;
         char text[176];
 
-        memset(&m, 0, sizeof(m));
-        if (!wasm_running(a) || !wasm_running(b)) {
-                reason = RESHAPE_R_NOT_WASM;
-                c.count = 0;
-        } else {
-                merge_verdict(a, b, &m, &absorbed, &survivor, &c);
-                reason = m.reason;
-        }
-        if (reason == COHERENCE_R_PROPOSED && !move_all(c.id, c.count, absorbed, survivor, &why)) {
-                reason = RESHAPE_R_MOVE_FAILED;
-        }
-        const bool done = reason == COHERENCE_R_PROPOSED;
-        if (done) {
-                retire(part_get(absorbed));
-        }
-        if (!done && !by_hand && last_refusal == (a | b << 4 | reason << 8 | 1u << 31)) {
+        memset(&merge_seen, 0, sizeof(merge_seen));
+        reshape_merge(&env, a, b, &r);
+        const bool done = r.reason == RESHAPE_GO;
+        if (!done && !by_hand && last_refusal == (a | b << 4 | r.reason << 8 | 1u << 31)) {
                 return false;
         }
-        last_refusal = done ? 0 : a | b << 4 | reason << 8 | 1u << 31;
-        witness_reshape(WK_PART_MERGE, !done, absorbed, m.mutual, survivor, done ? c.count : 0,
-                        reason, m.merged_score_bp);
+        last_refusal = done ? 0 : a | b << 4 | r.reason << 8 | 1u << 31;
+        witness_reshape(WK_PART_MERGE, !done, r.absorbed, m->mutual, r.part, r.moved, r.reason,
+                        m->merged_score_bp);
         if (done) {
                 fmt_format(text, sizeof(text),
                            "merge partition %u into %u: %u agent%s moved, %u retired; mutual "
                            "%llu = %u / %u bp of their external >= %u, merged score %u >= %u bp",
-                           absorbed, survivor, c.count, c.count == 1 ? "" : "s", absorbed,
-                           (unsigned long long)m.mutual, m.share_a_bp, m.share_b_bp,
-                           m.share_threshold_bp, m.merged_score_bp, m.score_threshold_bp);
+                           r.absorbed, r.part, r.moved, r.moved == 1 ? "" : "s", r.absorbed,
+                           (unsigned long long)m->mutual, m->share_a_bp, m->share_b_bp,
+                           m->share_threshold_bp, m->merged_score_bp, m->score_threshold_bp);
         } else {
                 fmt_format(text, sizeof(text),
                            "merge of partitions %u and %u refused: %s%s%s (mutual %llu, shares "
                            "%u / %u bp, merged score %u bp)",
-                           a, b, reason_name(reason),
-                           reason == RESHAPE_R_MOVE_FAILED ? ", an agent: " : "",
-                           reason == RESHAPE_R_MOVE_FAILED ? agent_move_result_name(why) : "",
-                           (unsigned long long)m.mutual, m.share_a_bp, m.share_b_bp,
-                           m.merged_score_bp);
+                           a, b, reason_name(r.reason),
+                           r.reason == RESHAPE_R_MOVE_FAILED ? ", an agent: " : "",
+                           r.reason == RESHAPE_R_MOVE_FAILED
+                               ? agent_move_result_name((enum agent_move_result)r.why)
+                               : "",
+                           (unsigned long long)m->mutual, m->share_a_bp, m->share_b_bp,
+                           m->merged_score_bp);
         }
         tell(text);
         return done;
@@ -429,9 +345,8 @@ static void after(uint8_t *count, bool acted)
 void reshape_run(void)
 {
         static struct coherence_split s;
+        struct reshape_merge_plan plan;
         struct coherence_merge m;
-        struct crew c;
-        uint32_t absorbed, survivor;
         bool acted = false;
 
         this_cpu()->reshape_due = false;
@@ -445,7 +360,7 @@ void reshape_run(void)
         prune();
         for (uint32_t p = 1; p <= part_count() && !acted; p++) {
                 bool proposed = false;
-                if (wasm_running(p)) {
+                if (reshape_wasm_running(p)) {
                         split_verdict(p, &s);
                         proposed = s.reason == COHERENCE_R_PROPOSED;
                 }
@@ -457,8 +372,13 @@ void reshape_run(void)
         for (uint32_t a = 1; a <= part_count() && !acted; a++) {
                 for (uint32_t b = a + 1; b <= part_count() && !acted; b++) {
                         bool proposed = false;
-                        if (wasm_running(a) && wasm_running(b)) {
-                                merge_verdict(a, b, &m, &absorbed, &survivor, &c);
+                        if (reshape_wasm_running(a) && reshape_wasm_running(b)) {
+                                reshape_merge_plan(&env, a, b, &plan);
+                                coherence_merge_propose(cohere_graph(), a, b,
+                                                        &(struct coherence_merge_pre){
+                                                            .adjacent = plan.adjacent,
+                                                            .resources_ok = plan.resources_ok},
+                                                        &m);
                                 proposed = m.reason == COHERENCE_R_PROPOSED;
                         }
                         if (held(&held_merge[a][b], proposed)) {
