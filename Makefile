@@ -96,8 +96,8 @@ OPTIONAL_FEATURES := tiers linux rvf leases attach share inspect dtb
 FEATURES := $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_FEATURES),)
 MODULE_DEFS := $(foreach m,$(MODULES) $(FEATURES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1) \
 	-DRVM_PROFILE_$(shell echo $(PROFILE) | tr a-z A-Z)=1
-FEATURE_SRCS_tiers := memory/tier.c memory/cold.c partition/checkpoint.c kernel/tier_cmds.c \
-	kernel/tier_idle.c kernel/cold_cmds.c kernel/ckpt_cmds.c
+FEATURE_SRCS_tiers := memory/tier.c memory/tier_idle.c memory/cold.c partition/checkpoint.c \
+	kernel/tier_cmds.c kernel/tier_idle.c kernel/cold_cmds.c kernel/ckpt_cmds.c
 FEATURE_SRCS_linux := partition/vgic.c partition/guest_dtb.c
 FEATURE_SRCS_rvf   := $(wildcard boot/rvf*.c)
 FEATURE_SRCS_leases := kernel/leases.c partition/lease.c
@@ -519,6 +519,7 @@ FAKE_SRCS := tests/fake/fake_hal.c tests/fake/arch_fake.c tests/fake/kernel_fake
 UT_memory  := memory/palloc.c memory/memory.c
 UT_region  := memory/region.c
 UT_tier    := memory/tier.c
+UT_tier_idle := memory/tier_idle.c
 UT_EXTRA_tier := $(patsubst $(TP)/%.c,$(HOST_OUT)/san/third_party/%.o,$(LZ4_SRCS))
 # The cold tier and `witness ckpt-diff` over what it writes (the tool's code with the witness).
 UT_cold     = $(WITNESS_SRCS) $(WITNESS_TOOL_CORE)
@@ -561,6 +562,11 @@ UT_guest_dtb := partition/guest_dtb.c
 UT_EXTRA_guest_dtb := $(HOST_LIBFDT_SAN)
 UT_vgic    := partition/vgic.c
 UT_pl011   := partition/pl011.c
+# Split and merge's mechanism over real partitions and CommEdges on the fake arch layer.
+UT_reshape := partition/reshape.c partition/partition.c partition/vmid.c partition/edge.c \
+	partition/share.c partition/guest_dtb.c memory/region.c cap/cap.c cap/tree.c kernel/fmt.c \
+	tests/fake/arch_fake.c
+UT_EXTRA_reshape := $(HOST_LIBFDT_SAN)
 UT_agent   := wasm/agent.c wasm/agent_ops.c wasm/agent_recover.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.c
 AGENT_TESTS := agent_lifecycle agent_move agent_calls agent_random agent_spawn agent_hold
 $(call unit_split,agent,$(AGENT_TESTS),tests/unit/agent_fixture.c tests/unit/agent_modules.c)
@@ -588,6 +594,7 @@ $(call unit_split,hvc,$(HVC_TESTS),tests/unit/hvc_fixture.c)
 
 UNIT_NAMES := fmt memory region mmio s2_table monitor board cap proof gate $(WITNESS_TESTS) $(SCHED_TESTS)
 UNIT_NAMES += $(WASM_TESTS) vmid $(AGENT_TESTS) $(HVC_TESTS) $(COHERENCE_TESTS) guest_dtb vgic pl011 tier cold
+UNIT_NAMES += reshape tier_idle
 UNIT_NAMES += $(RVF_TESTS) witness_lock uart
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 

@@ -66,9 +66,9 @@ uint64_t mem_insns(void);
  * tier space, or why not (witnessed). cause: 0 (the monitor) or TIER_BY_IDLE. */
 const char *mem_tier_make_dormant(struct partition *p, uint64_t ipa, uint64_t pages, uint64_t cause,
                                   unsigned *idx);
-/* The idle policy (kernel/tier_idle.c): at each epoch (CPU 0, run_lock held) a small guest
- * whose vCPUs have all been asleep, without running, for the policy's time has its RAM
- * made dormant; its touches bring it back. `dormant idle [<ms>|off]` sets it. */
+/* The idle policy (kernel/tier_idle.c; its decision memory/tier_idle.c): at each epoch (CPU 0,
+ * run_lock held) a small guest whose vCPUs have all been asleep, without running, for the policy's
+ * time has its RAM made dormant; its touches bring it back. `dormant idle [<ms>|off]` sets it. */
 void mem_tier_idle_epoch(void);
 /* The range idx of the tier space (as mem_tier_make_dormant returned it). */
 const struct tier_range *mem_tier_range(unsigned idx);

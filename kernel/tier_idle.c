@@ -7,6 +7,10 @@
  * so. Each change is witnessed as the monitor's are (WK_MEM_TIER), with TIER_BY_IDLE in the
  * payload so the record says the policy, not an operator, did it.
  *
+ * The decision is memory/tier_idle.c's, over what this file gathers at each epoch under
+ * run_lock (each partition's vCPUs asleep or not, their run time, its dormant range); this
+ * file acts on it (measures use, makes RAM dormant), prints and witnesses.
+ *
  * The policy's time comes from the profile (configs/<profile>/profile.c, `idle_dormant_ms`;
  * 0: off). Test images start with it off, so the scenarios that count records are not
  * changed by a guest that happens to sleep; `dormant idle <ms>` turns it on.
@@ -23,6 +27,7 @@
 #include "kernel/tier.h"
 #include "memory/memory.h"
 #include "memory/tier.h"
+#include "memory/tier_idle.h"
 #include "wasm/agent.h"
 #include "witness/witness.h"
 
@@ -45,13 +50,8 @@ static uint32_t policy_ms(void)
         return idle_ms;
 }
 
-/* Per partition: its vCPUs' run time when first seen asleep, and since when (0: awake). */
-static struct {
-        uint64_t runtime_ns;
-        uint64_t since_ns;
-        bool dormant; /* made dormant by this policy, not run since */
-        bool refused; /* the policy's last try was refused: not again until it runs */
-} idle[PART_MAX + 1];
+/* Per partition: what the policy remembers (memory/tier_idle.h). */
+static struct tier_idle idle[PART_MAX + 1];
 
 /* All its vCPUs asleep and off every CPU (and at least one exists); their run time. */
 static bool asleep(const struct partition *p, uint64_t *runtime)
@@ -82,12 +82,11 @@ static void make_dormant(struct partition *p, uint64_t slept_ns)
                 pages = TIER_MAX_PAGES; /* its first MiB: one range */
         }
         const char *why = mem_tier_make_dormant(p, PART_IPA_BASE, pages, TIER_BY_IDLE, &idx);
+        tier_idle_done(&idle[p->id], why == NULL);
         if (why != NULL) {
-                idle[p->id].refused = true;
                 con_printf("rvm: partition %u (%s) idle: its RAM stays: %s\n", p->id, p->name, why);
                 return;
         }
-        idle[p->id].dormant = true;
         const struct tier_range *r = mem_tier_range(idx);
         con_printf(
             "rvm: partition %u (%s) idle %llu ms: %u pages dormant, %llu -> %llu bytes, "
@@ -187,39 +186,36 @@ void mem_tier_idle_epoch(void)
                 if (p == NULL) {
                         continue;
                 }
-                uint64_t runtime = 0;
-                bool slept = asleep(p, &runtime);
                 const struct tier_range *r = range_of(id);
-                if (idle[id].dormant && runtime != idle[id].runtime_ns) {
+                struct tier_idle_part in = {
+                    .watched = p->state == PART_RUNNING && p->cfg->kind == PART_KIND_GUEST &&
+                               !p->cfg->linux_boot,
+                    .reloading = p->reloading,
+                    .has_range = r != NULL,
+                    .range_pages = r != NULL ? r->pages : 0,
+                    .range_dormant = r != NULL ? r->dormant : 0,
+                    .claims = mem_tier_claims(id),
+                };
+                struct tier_idle_verdict v;
+                in.asleep = asleep(p, &in.runtime_ns);
+                tier_idle_decide(&idle[id], &in, now, ms, &v);
+                if (v.woke) {
                         /* It ran again: what its touches brought back so far. */
-                        idle[id].dormant = false;
                         con_printf(
                             "rvm: partition %u (%s) awake: %u pages faulted back in, %u "
                             "still dormant\n",
                             id, p->name, r != NULL ? r->pages - r->dormant : 0,
                             r != NULL ? r->dormant : 0);
                 }
-                if (ms != 0 && p->state == PART_RUNNING && p->cfg->kind == PART_KIND_GUEST &&
-                    !p->cfg->linux_boot && !p->reloading) {
+                if (v.measure) {
                         age(p);
                 }
-                if (ms == 0 || p->state != PART_RUNNING || p->cfg->kind != PART_KIND_GUEST ||
-                    p->cfg->linux_boot || !slept || runtime != idle[id].runtime_ns) {
-                        idle[id].runtime_ns = runtime;
-                        idle[id].since_ns = now; /* awake, or asleep from now on */
-                        idle[id].refused = false;
-                        continue;
-                }
-                if (idle[id].dormant || idle[id].refused ||
-                    now - idle[id].since_ns < (uint64_t)ms * 1000000) {
-                        continue;
-                }
-                if (r != NULL && r->dormant < r->pages) {
+                if (v.act == TIER_IDLE_REDO) {
                         mem_tier_wake(p); /* some came back since: the range whole, then again */
-                } else if (mem_tier_claims(id)) {
-                        continue; /* all still dormant, or a range the monitor made */
                 }
-                make_dormant(p, now - idle[id].since_ns);
+                if (v.act != TIER_IDLE_NONE) {
+                        make_dormant(p, v.slept_ns);
+                }
         }
 }
 
