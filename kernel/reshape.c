@@ -165,13 +165,13 @@ static bool env_agent(void *ctx, uint32_t id, struct reshape_agent *out)
 
 static bool env_move(void *ctx, uint32_t id, uint32_t to, uint32_t *why)
 {
-        (void)ctx;
-        if (why == NULL) {
-                return agents_move(id, to, 0, NULL) == AGENT_OK;
-        }
-        enum agent_move_result r = (enum agent_move_result) * why;
+        enum agent_move_result r;
         const bool moved = agents_move(id, to, 0, &r) == AGENT_OK;
-        *why = (uint32_t)r;
+
+        (void)ctx;
+        if (why != NULL) {
+                *why = (uint32_t)r;
+        }
         return moved;
 }
 
