@@ -83,8 +83,18 @@ enum board_err board_parse(const void *dtb, uint64_t dtb_max_size, struct board_
 /* The QEMU virt facts RVM uses when there is no DTB. */
 void board_virt_fallback(struct board_info *info);
 
-/* Does the kernel command line contain word (space-separated)? */
+/* Does the kernel command line contain word (space-separated)? A board compiled in has none
+ * outside a test image (hal/board_fixed.c): never, and the words' uses compile out. */
+#if BOARD_READ_AT_BOOT || defined(RVM_KTEST) || !defined(RVM_KERNEL)
 bool board_has_arg(const struct board_info *info, const char *word);
+#else
+static inline bool board_has_arg(const struct board_info *info, const char *word)
+{
+        (void)info;
+        (void)word;
+        return false;
+}
+#endif
 
 /* Is the DTB at dtb (at most dtb_max_size bytes) one RVM reads: libfdt's header check, its
  * blocks aligned for libfdt's loads on Device memory (before the MMU), version 16 or later?

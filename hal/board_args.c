@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#if BOARD_READ_AT_BOOT || defined(RVM_KTEST) || !defined(RVM_KERNEL)
 bool board_has_arg(const struct board_info *info, const char *word)
 {
         size_t wlen = strlen(word);
@@ -33,6 +34,7 @@ bool board_has_arg(const struct board_info *info, const char *word)
         }
         return false;
 }
+#endif
 
 /*
  * libfdt reads the structure block with aligned 32-bit loads. Before RVM's MMU is on the DTB
