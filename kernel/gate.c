@@ -45,11 +45,17 @@ static enum gate_check check_entry(const struct gate_entry *e)
                 return GATE_CHECK_TIER;
         }
         if ((e->flags & GATE_F_LOCAL) != 0 &&
-            (!unpriv || (e->flags & (GATE_F_AGENT | GATE_F_SELF_WITNESS)) != GATE_F_SELF_WITNESS)) {
-                /* only a guest call needing no capability, witnessing for itself, is local */
+            (!unpriv || (e->flags & (GATE_F_AGENT | GATE_F_SELF_WITNESS | GATE_F_ACTION)) !=
+                            GATE_F_SELF_WITNESS)) {
+                /* only a guest call needing no capability, witnessing for itself and leaving
+                 * no record when it succeeds, is local */
                 return GATE_CHECK_TIER;
         }
         if (!unpriv && e->witness_kind == 0) {
+                return GATE_CHECK_WITNESS;
+        }
+        if ((e->flags & (GATE_F_SELF_WITNESS | GATE_F_ACTION)) == 0 && e->witness_kind != 0) {
+                /* the gate records each success of it: an action, on its caller's quota */
                 return GATE_CHECK_WITNESS;
         }
         bool any = (e->flags & GATE_F_ANY_TYPE) != 0;
@@ -176,6 +182,14 @@ void gate_set_budget(struct witness_budget *b)
         budget = b;
 }
 
+/* Actions on a quota (witness/budget.h), when the kernel gives one. */
+static struct witness_quota *quota;
+
+void gate_set_quota(struct witness_quota *q)
+{
+        quota = q;
+}
+
 /*
  * The epoch's end: one WK_WIT_FOLDED record for each caller and kind whose denials were
  * folded (actor = the caller, target = the denial kind, cap = the epoch, payload = how many),
@@ -187,6 +201,9 @@ void gate_epoch(void)
         struct witness_event ev;
         uint64_t attributed = 0;
 
+        if (quota != NULL) {
+                witness_quota_epoch_end(quota);
+        }
         if (budget == NULL) {
                 return;
         }
@@ -253,7 +270,33 @@ enum gate_deny_reason {
         GATE_DENY_UNKNOWN_FID = 0x100,
         GATE_DENY_P2 = 0x200,
         GATE_DENY_P3 = 0x300,
+        GATE_DENY_QUOTA = 0x400, /* the caller's actions this epoch are spent */
 };
+
+#define PSCI_DENIED (-3) /* PSCI's own DENIED (Arm DEN 0022), for a PSCI call refused so */
+
+/* May the caller act now (an action within its quota, or not an action)? If not, the refusal
+ * is witnessed on the denial budget, the call's status set, and false returned. */
+static bool action_allowed(struct gate_call *call, const struct gate_entry *e, uint8_t tier,
+                           uint64_t cap)
+{
+        if ((e->flags & GATE_F_ACTION) == 0 || quota == NULL ||
+            witness_quota_left(quota, call->caller)) {
+                return true;
+        }
+        uint32_t fid = (uint32_t)call->x[0];
+        deny(call, WK_PROOF_DENY, tier, cap, GATE_DENY_QUOTA, e->witness_kind, fid);
+        finish(call, GATE_FID_IS_PSCI(fid) ? PSCI_DENIED : GATE_E_THROTTLED);
+        return false;
+}
+
+/* An action done: one of its caller's for this epoch. */
+static void action_done(const struct gate_call *call, const struct gate_entry *e, int32_t status)
+{
+        if ((e->flags & GATE_F_ACTION) != 0 && quota != NULL && status >= 0) {
+                witness_quota_spend(quota, call->caller);
+        }
+}
 
 int32_t gate_dispatch(struct gate_call *call)
 {
@@ -328,8 +371,12 @@ int32_t gate_dispatch_checked(struct gate_call *call, const struct gate_entry *e
                         return finish(call, GATE_E_CHAIN);
                 }
         }
+        if (!action_allowed(call, e, ctx.tier, ctx.handle)) {
+                return (int32_t)call->x[0];
+        }
         ctx.witnessed = false;
         int32_t status = e->handler(&ctx);
+        action_done(call, e, status);
         if ((e->flags & GATE_F_SELF_WITNESS) != 0 && status < 0 && !ctx.witnessed) {
                 /* Its module records what it changes; a refusal changes nothing, and every
                  * refusal is witnessed. */
@@ -360,7 +407,11 @@ int32_t gate_dispatch_plain(struct gate_call *call, const struct gate_entry *e)
                                .handle = x1,
                                .cap.node = CAP_NODE_NONE,
                                .tier = PROOF_TIER_NONE};
+        if (!action_allowed(call, e, PROOF_TIER_NONE, 0)) {
+                return (int32_t)call->x[0];
+        }
         int32_t status = e->handler(&ctx);
+        action_done(call, e, status);
         if (status < 0 && !ctx.witnessed) {
                 deny(call, e->witness_kind, 0, 0, (uint32_t)-status, 0, fid);
         }

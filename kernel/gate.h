@@ -13,6 +13,10 @@
  * entry says GATE_F_SELF_WITNESS: then the handler calls a module that emits its own record
  * (the cap/ operations do), so there is still exactly one record per call.
  *
+ * Actions on a quota: an entry flagged GATE_F_ACTION leaves a record of its own each time it
+ * succeeds; past its caller's quota for the epoch (witness/budget.h) it is refused before it
+ * acts (GATE_E_THROTTLED, or PSCI's DENIED), and that refusal is a denial like the others.
+ *
  * Function ids are SMCCC SMC64 fast calls owned by the vendor-specific hypervisor service:
  * bit 31 = 1 (fast), bit 30 = 1 (SMC64), bits 29:24 = 6 (owner), bits 15:0 = call number,
  * i.e. 0xC6000000 | n. Numbers 0x0000-0x00FF are the kernel's, 0x0100-0x01FF capabilities,
@@ -67,6 +71,7 @@ enum gate_status {
         GATE_E_BUSY = -19,      /* memory regions: already offered / retrieved / still held */
         GATE_E_NOT_OWNER = -20, /* memory regions: the range is not RAM the caller owns */
         GATE_E_NOT_HELD = -21,  /* memory regions: relinquish of an offer not retrieved */
+        GATE_E_THROTTLED = -22, /* the caller's actions this epoch are spent: ask again later */
 };
 
 /*
@@ -92,6 +97,9 @@ enum gate_flags {
         GATE_F_LOCAL = 1u << 5,
         GATE_F_AGENT =
             1u << 6, /* only agents' host functions reach it; a guest gets NOT_SUPPORTED */
+        /* each success leaves a record of its own: on the caller's action quota (every entry
+         * whose success the gate itself records has it, gate_table_check) */
+        GATE_F_ACTION = 1u << 7,
 };
 
 struct gate_ctx {
@@ -187,6 +195,9 @@ enum gate_check gate_init(const struct gate_entry *table, size_t count, uint64_t
  * lost from the count: gate_denials_folded says how many were folded since boot.
  */
 void gate_set_budget(struct witness_budget *b);
+/* Actions on a quota (witness/budget.h): with one given, a GATE_F_ACTION entry past its
+ * caller's quota for the epoch is refused; gate_epoch renews every quota. */
+void gate_set_quota(struct witness_quota *q);
 void gate_epoch(void);
 /* A refusal made outside the gate (a doorbell-page access, kernel/ipc.c) on the same budget:
  * true when it is to be witnessed in full now, false when it is counted into the epoch's

@@ -46,13 +46,33 @@ const struct gate_entry *hvc_entries(size_t *count)
 #ifndef HVC_BUDGET_SLOTS
 #define HVC_BUDGET_SLOTS 128 /* configs/<profile>/limits.h */
 #endif
+_Static_assert(HVC_BUDGET_SLOTS >= 16 && (HVC_BUDGET_SLOTS & (HVC_BUDGET_SLOTS - 1)) == 0,
+               "witness_budget_init takes a power of two >= 16");
 static struct witness_budget_slot budget_slots[HVC_BUDGET_SLOTS];
 static struct witness_budget budget;
+
+/*
+ * Each principal's actions recorded an epoch (a second, kernel/run_sched.c): 1,024 by default,
+ * far above what a partition or agent does in its work (a few capability, memory-region or
+ * PSCI calls a second), and low enough that one looping on an action takes a quarter of an
+ * hour, not seconds, to turn a full store of a million records over (docs/WITNESS.md).
+ * Principals are those with a capability table (a privileged call needs one; PSCI's callers
+ * are partitions).
+ */
+#ifndef HVC_ACTIONS_PER_EPOCH
+#define HVC_ACTIONS_PER_EPOCH 1024 /* configs/<profile>/limits.h */
+#endif
+static struct witness_quota_slot quota_slots[CAP_MAX_TABLES];
+static struct witness_quota quota;
 
 enum gate_check hvc_init(size_t *bad_index)
 {
         if (witness_budget_init(&budget, budget_slots, HVC_BUDGET_SLOTS) == WITNESS_OK) {
                 gate_set_budget(&budget); /* under run_lock, as the gate is */
+        }
+        if (witness_quota_init(&quota, quota_slots, CAP_MAX_TABLES, HVC_ACTIONS_PER_EPOCH) ==
+            WITNESS_OK) {
+                gate_set_quota(&quota);
         }
         enum gate_check c =
             gate_table_check(hvc_table, sizeof(hvc_table) / sizeof(hvc_table[0]), bad_index);

@@ -1,6 +1,7 @@
 /*
  * witness/budget.c — the denial budget (see budget.h): an open-addressed table of the
- * (caller, kind) pairs denied this epoch, reset by bumping a generation number.
+ * (caller, kind) pairs denied this epoch, reset by bumping a generation number; and the
+ * action quota, one slot per principal, reset the same way.
  */
 #include "witness/budget.h"
 
@@ -103,4 +104,54 @@ bool witness_budget_epoch_end(struct witness_budget *b, struct witness_event *ev
         }
         unlock(b);
         return any;
+}
+
+enum witness_err witness_quota_init(struct witness_quota *q, struct witness_quota_slot *slots,
+                                    uint32_t principals, uint32_t per_epoch)
+{
+        if (q == NULL || slots == NULL || principals == 0 || per_epoch == 0)
+                return WITNESS_E_INVAL;
+        memset(q, 0, sizeof(*q));
+        memset(slots, 0, (size_t)principals * sizeof(*slots));
+        q->slots = slots;
+        q->principals = principals;
+        q->per_epoch = per_epoch;
+        q->gen = 1;
+        return WITNESS_OK;
+}
+
+bool witness_quota_left(struct witness_quota *q, uint32_t principal)
+{
+        if (principal < q->principals) {
+                const struct witness_quota_slot *s = &q->slots[principal];
+
+                if (s->gen != q->gen || s->spent < q->per_epoch)
+                        return true;
+        }
+        q->refused++;
+        q->total_refused++;
+        return false;
+}
+
+void witness_quota_spend(struct witness_quota *q, uint32_t principal)
+{
+        if (principal >= q->principals)
+                return;
+        struct witness_quota_slot *s = &q->slots[principal];
+
+        if (s->gen != q->gen) {
+                s->gen = q->gen;
+                s->spent = 0;
+        }
+        s->spent++;
+}
+
+void witness_quota_epoch_end(struct witness_quota *q)
+{
+        q->refused = 0;
+        if (++q->gen == 0) {
+                /* 2^32 epochs: clear for real so no stale slot matches the new gen. */
+                memset(q->slots, 0, (size_t)q->principals * sizeof(*q->slots));
+                q->gen = 1;
+        }
 }

@@ -50,4 +50,37 @@ bool witness_budget_admit(struct witness_budget *b, uint32_t caller, uint16_t ki
  * the next epoch either way. */
 bool witness_budget_epoch_end(struct witness_budget *b, struct witness_event *ev);
 
+/*
+ * Actions on a quota. A successful privileged action leaves its own record, so a caller that
+ * repeats one (inspecting a capability a million times, say) would fill the store just the
+ * same, and its rotation would erase the oldest history (and wear the flash out). Each
+ * principal may have at most per_epoch actions recorded an epoch; past that the gate refuses
+ * the action before it is done, and the refusal goes on the denial budget above. The caller
+ * gives one slot per principal (principals 0..principals-1; any other is refused).
+ *
+ *   if (!witness_quota_left(&q, caller)) refuse;  ...act...  if ok: witness_quota_spend(&q,
+ * caller); at each epoch:  witness_quota_epoch_end(&q);
+ */
+struct witness_quota_slot {
+        uint32_t gen; /* spent is this epoch's when equal to the quota's gen */
+        uint32_t spent;
+};
+
+struct witness_quota {
+        struct witness_quota_slot *slots;
+        uint32_t principals;
+        uint32_t per_epoch;
+        uint32_t gen;                    /* never 0 */
+        uint64_t refused, total_refused; /* this epoch; since boot */
+};
+
+/* principals >= 1, per_epoch >= 1. */
+enum witness_err witness_quota_init(struct witness_quota *q, struct witness_quota_slot *slots,
+                                    uint32_t principals, uint32_t per_epoch);
+/* May principal act this epoch? false is counted as refused. */
+bool witness_quota_left(struct witness_quota *q, uint32_t principal);
+/* principal acted: one of its actions this epoch spent. */
+void witness_quota_spend(struct witness_quota *q, uint32_t principal);
+void witness_quota_epoch_end(struct witness_quota *q);
+
 #endif

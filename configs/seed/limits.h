@@ -26,7 +26,7 @@
 #define REGION_MAX          8
 #define REGION_OFFERS       4
 #define GIC_MAX_INTID       96 /* SGIs, PPIs and QEMU virt's first 64 SPIs (UART 33, RTC 34) */
-#define HVC_BUDGET_SLOTS    8
+#define HVC_BUDGET_SLOTS    16 /* witness_budget_init's least: with 8 there was no denial budget */
 #define PROOF_NONCE_RING    64 /* P2 nonces used, per principal (proof/nonce.c) */
 #define PROOF_TICKETS       4  /* P2 tickets issued, per principal */
 #define WITNESS_SHA256_FAST 0  /* witness_sha256 through mbedTLS (witness/crypto.c) */

@@ -16,6 +16,7 @@ GUEST_IMAGE(hvc_fuzz);
 GUEST_IMAGE(sys_probe);
 GUEST_IMAGE(cap_probe);
 GUEST_IMAGE(denial_flood);
+GUEST_IMAGE(action_flood);
 GUEST_IMAGE(soak_attacker);
 GUEST_IMAGE(bench_hvc);
 GUEST_IMAGE(ipc_sender);
@@ -108,6 +109,12 @@ static const struct part_config scenario_caps[] = {
 /* Two million refused hypercalls, then privileged actions, beside a well-behaved partition. */
 static const struct part_config scenario_denial_flood[] = {
     GUEST("flooder", denial_flood, PART_FAULT_STOP),
+    GUEST("victim", victim, PART_FAULT_STOP),
+};
+
+/* 300,000 successful privileged actions in a row, beside a well-behaved partition. */
+static const struct part_config scenario_action_flood[] = {
+    GUEST("flooder", action_flood, PART_FAULT_STOP),
     GUEST("victim", victim, PART_FAULT_STOP),
 };
 
@@ -335,6 +342,7 @@ static const struct {
      edges_hostile, 1},
     {"caps", scenario_caps, sizeof(scenario_caps) / sizeof(scenario_caps[0]), NULL, 0},
     {"denial_flood", scenario_denial_flood, 2, NULL, 0},
+    {"action_flood", scenario_action_flood, 2, NULL, 0},
     {"bench", scenario_bench, sizeof(scenario_bench) / sizeof(scenario_bench[0]), NULL, 0},
     {"ipc", scenario_ipc, sizeof(scenario_ipc) / sizeof(scenario_ipc[0]), edges_ipc, 1},
     {"fp", scenario_fp, sizeof(scenario_fp) / sizeof(scenario_fp[0]), NULL, 0},

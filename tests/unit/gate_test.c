@@ -63,6 +63,13 @@ static int32_t agent_send_handler(struct gate_ctx *ctx)
         return GATE_OK;
 }
 
+/* A PSCI call that starts something: its module records it (as partition/psci.c's CPU_ON). */
+static int32_t cpu_on_handler(struct gate_ctx *ctx)
+{
+        witness_emit(&(struct witness_event){.kind = WK_PART_VCPU, .actor = ctx->call->caller});
+        return 0;
+}
+
 #define FID_MEM_MAP    GATE_FID(0x0010)
 #define FID_VERSION    GATE_FID(0x0000)
 #define FID_AGENT_SEND GATE_FID(0x0201)
@@ -76,6 +83,7 @@ static const struct gate_entry table[] = {
                      .range_off = 2,
                      .range_len = 3,
                      .witness_kind = WK_PROOF_ALLOW,
+                     .flags = GATE_F_ACTION,
                      .handler = mem_map_handler},
     {.fid = FID_VERSION,
      .name = "version",
@@ -89,8 +97,15 @@ static const struct gate_entry table[] = {
      .rights = CAP_R_WRITE,
      .tier = PROOF_TIER_P1,
      .witness_kind = WK_COMM_SEND,
-     .flags = GATE_F_AGENT,
+     .flags = GATE_F_AGENT | GATE_F_ACTION,
      .handler = agent_send_handler},
+    {.fid = 0xC4000003u,
+     .name = "psci_cpu_on64",
+     .rights = GATE_RIGHTS_NONE,
+     .tier = PROOF_TIER_NONE,
+     .witness_kind = WK_PART_VCPU,
+     .flags = RVM_UNPRIV | GATE_F_ACTION,
+     .handler = cpu_on_handler},
 };
 #define TABLE_N (sizeof(table) / sizeof(table[0]))
 
@@ -105,6 +120,7 @@ static int setup(void **state)
         now_ticks = 1000;
         handler_calls = 0;
         handler_result = GATE_OK;
+        gate_set_quota(NULL);
         assert_int_equal(gate_init(table, TABLE_N, fake_clock, 100), GATE_CHECK_OK);
         for (uint32_t p = 0; p < 4; p++) {
                 assert_int_equal(cap_table_create(p), CAP_OK);
@@ -188,6 +204,9 @@ static void test_table_walk(void **state)
         MUTATE(6, e->tier = 1, GATE_CHECK_TIER);
         MUTATE(6, e->rights = CAP_R_READ, GATE_CHECK_RIGHTS);
         MUTATE(3, e->witness_kind = 0, GATE_CHECK_WITNESS);
+        /* Each success the gate records itself is an action, on its caller's quota. */
+        MUTATE(5, e->flags &= (uint16_t)~GATE_F_ACTION, GATE_CHECK_WITNESS);
+        MUTATE(7, e->flags &= (uint16_t)~GATE_F_ACTION, GATE_CHECK_WITNESS);
         MUTATE(5, e->fid = 0x84000100u, GATE_CHECK_FID); /* owner 4, past PSCI */
         MUTATE(5, e->fid = 0x82000000u, GATE_CHECK_FID); /* a SiP call */
         MUTATE(5, e->fid = RVM_HC_CAP_DROP, GATE_CHECK_DUPLICATE);
@@ -204,6 +223,7 @@ static void test_table_walk(void **state)
         MUTATE(6, e->flags |= GATE_F_LOCAL, GATE_CHECK_TIER);
         MUTATE(5, e->flags |= GATE_F_LOCAL | GATE_F_SELF_WITNESS, GATE_CHECK_TIER);
         MUTATE(7, e->flags |= GATE_F_LOCAL | GATE_F_SELF_WITNESS, GATE_CHECK_TIER);
+        MUTATE(6, e->flags |= GATE_F_LOCAL | GATE_F_SELF_WITNESS | GATE_F_ACTION, GATE_CHECK_TIER);
         memcpy(t, table, sizeof(t));
         t[6].flags |= GATE_F_LOCAL | GATE_F_SELF_WITNESS;
         assert_int_equal(gate_table_check(t, TABLE_N, &bad), GATE_CHECK_OK);
@@ -493,6 +513,77 @@ static void test_kernel_entry(void **state)
         assert_int_equal(wit_n, before);
 }
 
+/*
+ * Actions on a quota: a caller that repeats an action (a capability inspected, a gate-recorded
+ * call) has per_epoch of them done an epoch, each recorded; past that each is refused before
+ * its handler runs (GATE_E_THROTTLED), with one WK_PROOF_DENY record naming the quota, the
+ * call's kind and its function id. A call refused for another reason spends none and keeps
+ * its own refusal; another caller keeps its own allowance; the next epoch renews it.
+ */
+static void test_action_quota(void **state)
+{
+        static struct witness_quota_slot slots[4];
+        struct witness_quota q;
+
+        (void)state;
+        assert_int_equal(witness_quota_init(&q, slots, 4, 3), WITNESS_OK);
+        gate_set_quota(&q);
+        struct gate_call c;
+        for (int i = 0; i < 3; i++) {
+                c = call(1, RVM_HC_CAP_INSPECT, root1, 0, 0, 0, 0);
+                assert_int_equal(dispatch(&c), GATE_OK);
+                assert_int_equal(last()->kind, WK_CAP_INSPECT);
+        }
+        c = call(1, RVM_HC_CAP_INSPECT, 0x12345, 0, 0, 0, 0); /* refused by P1: not throttled */
+        assert_int_equal(dispatch(&c), GATE_E_FORGED);
+        assert_int_equal(last()->kind, WK_CAP_DENY);
+        c = call(1, RVM_HC_CAP_INSPECT, root1, 0, 0, 0, 0);
+        assert_int_equal(dispatch(&c), GATE_E_THROTTLED);
+        assert_int_equal(last()->kind, WK_PROOF_DENY);
+        assert_int_equal(last()->tier, PROOF_TIER_P1);
+        assert_int_equal(last()->cap, root1);
+        assert_int_equal(last()->payload, 0x400 | (uint64_t)WK_CAP_INSPECT << 16 |
+                                              (uint64_t)RVM_HC_CAP_INSPECT << 32);
+        /* The gate-recorded entry too, before its handler runs. */
+        c = call(1, FID_MEM_MAP, root1, 0x100, 0x10, 0, 0);
+        assert_int_equal(dispatch(&c), GATE_E_THROTTLED);
+        assert_int_equal(handler_calls, 0);
+        assert_int_equal(q.refused, 2);
+        /* Partition 2 has its own allowance, for its own memory. */
+        cap_obj_t mem2;
+        cap_handle_t root2;
+        assert_int_equal(cap_object_create(CAP_T_MEMORY, 2, 0x10000, 77, &mem2), CAP_OK);
+        assert_int_equal(cap_mint_root(mem2, 2, CAP_R_ALL, &root2), CAP_OK);
+        c = call(2, RVM_HC_CAP_INSPECT, root2, 0, 0, 0, 0);
+        assert_int_equal(dispatch(&c), GATE_OK);
+        /* A refused action spends none: a handler failure leaves the allowance. */
+        handler_result = GATE_E_INVALID;
+        for (int i = 0; i < 5; i++) {
+                c = call(2, FID_MEM_MAP, root2, 0x100, 0x10, 0, 0);
+                assert_int_equal(dispatch(&c), GATE_E_INVALID);
+        }
+        handler_result = GATE_OK;
+        c = call(2, FID_MEM_MAP, root2, 0x100, 0x10, 0, 0);
+        assert_int_equal(dispatch(&c), GATE_OK);
+        /* The next epoch renews partition 1's. */
+        gate_epoch();
+        c = call(1, RVM_HC_CAP_INSPECT, root1, 0, 0, 0, 0);
+        assert_int_equal(dispatch(&c), GATE_OK);
+        assert_int_equal(q.total_refused, 2);
+        /* A PSCI action (the plain pipeline) past the quota: PSCI's own DENIED. */
+        for (int i = 0; i < 3; i++) {
+                c = call(3, 0xC4000003u, 1, 0x80000, 0, 0, 0);
+                assert_int_equal(dispatch(&c), 0);
+                assert_int_equal(last()->kind, WK_PART_VCPU);
+        }
+        c = call(3, 0xC4000003u, 1, 0x80000, 0, 0, 0);
+        assert_int_equal(dispatch(&c), -3);
+        assert_int_equal(last()->kind, WK_PROOF_DENY);
+        assert_int_equal(last()->payload,
+                         0x400 | (uint64_t)WK_PART_VCPU << 16 | (uint64_t)0xC4000003u << 32);
+        gate_set_quota(NULL);
+}
+
 static void test_status_mapping(void **state)
 {
         (void)state;
@@ -573,6 +664,7 @@ int main(void)
             cmocka_unit_test_setup(test_p3_denial, setup),
             cmocka_unit_test_setup(test_two_partitions_cross_attempts, setup),
             cmocka_unit_test_setup(test_kernel_entry, setup),
+            cmocka_unit_test_setup(test_action_quota, setup),
             cmocka_unit_test_setup(test_status_mapping, setup),
             cmocka_unit_test_setup(test_register_fuzz, setup),
         };

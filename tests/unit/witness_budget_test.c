@@ -2,7 +2,8 @@
  * tests/unit/witness_budget_test.c: denials on a budget (witness/budget.c) in front of a log
  * on flash: a few callers' refused calls leave a handful of full records and one count per
  * epoch with nothing lost from the count, and privileged actions after them are all
- * persisted; a table that fills folds the rest, still counted.
+ * persisted; a table that fills folds the rest, still counted. Actions on a quota: each
+ * principal's allowance an epoch, refused past it and counted, its own, renewed each epoch.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -79,10 +80,63 @@ static void test_denial_budget(void **st)
         free(fk.mem);
 }
 
+/* Actions on a quota: a principal that repeats an action gets per_epoch of them an epoch and
+ * no more, each refusal counted; another principal keeps its own allowance; an unknown
+ * principal is refused; the next epoch renews every allowance. */
+static void test_action_quota(void **st)
+{
+        static struct witness_quota_slot slots[4];
+        struct witness_quota q;
+        uint32_t done = 0;
+
+        (void)st;
+        assert_int_equal(witness_quota_init(&q, slots, 0, 8), WITNESS_E_INVAL);
+        assert_int_equal(witness_quota_init(&q, slots, 4, 0), WITNESS_E_INVAL);
+        assert_int_equal(witness_quota_init(&q, slots, 4, 8), WITNESS_OK);
+        for (uint32_t i = 0; i < 1000000; i++) {
+                if (witness_quota_left(&q, 1)) {
+                        witness_quota_spend(&q, 1);
+                        done++;
+                }
+        }
+        assert_int_equal(done, 8);
+        assert_int_equal(q.refused, 1000000 - 8);
+        /* Another principal's allowance is its own; a refused call spends none. */
+        for (uint32_t i = 0; i < 8; i++) {
+                assert_true(witness_quota_left(&q, 2));
+                if (i % 2 == 0)
+                        witness_quota_spend(&q, 2);
+        }
+        assert_true(witness_quota_left(&q, 2));
+        assert_false(witness_quota_left(&q, 4)); /* no slot: refused */
+        assert_false(witness_quota_left(&q, UINT32_MAX));
+        witness_quota_spend(&q, 4); /* ignored */
+        witness_quota_epoch_end(&q);
+        assert_int_equal(q.refused, 0);
+        assert_int_equal(q.total_refused, 1000000 - 8 + 2);
+        done = 0;
+        for (uint32_t i = 0; i < 20; i++) {
+                if (witness_quota_left(&q, 1)) {
+                        witness_quota_spend(&q, 1);
+                        done++;
+                }
+        }
+        assert_int_equal(done, 8); /* renewed */
+        /* The generation wraps after 2^32 epochs: no allowance carries over. */
+        q.gen = UINT32_MAX;
+        for (uint32_t i = 0; i < 8; i++)
+                witness_quota_spend(&q, 3);
+        assert_false(witness_quota_left(&q, 3));
+        witness_quota_epoch_end(&q);
+        assert_int_equal(q.gen, 1);
+        assert_true(witness_quota_left(&q, 3));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_denial_budget),
+            cmocka_unit_test(test_action_quota),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
