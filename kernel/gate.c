@@ -17,16 +17,10 @@ static struct {
         uint64_t max_age;
 } gate;
 
-static bool reg_ok(uint8_t r)
-{
-        /* x1 is the handle and x6/x7 the P2 nonce and issue time: a range lives in x2..x5. */
-        return r >= 2 && r <= 5;
-}
-
+/* The rules of gate.h (GATE_RULE_*), each with its reason. */
 static enum gate_check check_entry(const struct gate_entry *e)
 {
-        bool unpriv = (e->flags & GATE_F_UNPRIVILEGED) != 0;
-        if (!GATE_FID_IS_VENDOR_HYP(e->fid) && !GATE_FID_IS_PSCI(e->fid)) {
+        if (!GATE_RULE_FID(e->fid)) {
                 return GATE_CHECK_FID;
         }
         if (e->name == NULL || e->name[0] == '\0') {
@@ -35,37 +29,19 @@ static enum gate_check check_entry(const struct gate_entry *e)
         if (e->handler == NULL) {
                 return GATE_CHECK_HANDLER;
         }
-        if (e->rights == 0 ||
-            (e->rights != GATE_RIGHTS_NONE && (e->rights & ~(uint32_t)CAP_R_ALL) != 0) ||
-            (unpriv && e->rights != GATE_RIGHTS_NONE)) {
+        if (!GATE_RULE_RIGHTS(e->rights, e->flags)) {
                 return GATE_CHECK_RIGHTS;
         }
-        if (unpriv ? e->tier != PROOF_TIER_NONE
-                   : (e->tier < PROOF_TIER_P1 || e->tier > PROOF_TIER_P3)) {
+        if (!GATE_RULE_TIER(e->tier, e->flags)) {
                 return GATE_CHECK_TIER;
         }
-        if ((e->flags & GATE_F_LOCAL) != 0 &&
-            (!unpriv || (e->flags & (GATE_F_AGENT | GATE_F_SELF_WITNESS | GATE_F_ACTION)) !=
-                            GATE_F_SELF_WITNESS)) {
-                /* only a guest call needing no capability, witnessing for itself and leaving
-                 * no record when it succeeds, is local */
-                return GATE_CHECK_TIER;
-        }
-        if (!unpriv && e->witness_kind == 0) {
+        if (!GATE_RULE_WITNESS(e->witness_kind, e->flags)) {
                 return GATE_CHECK_WITNESS;
         }
-        if ((e->flags & (GATE_F_SELF_WITNESS | GATE_F_ACTION)) == 0 && e->witness_kind != 0) {
-                /* the gate records each success of it: an action, on its caller's quota */
-                return GATE_CHECK_WITNESS;
-        }
-        bool any = (e->flags & GATE_F_ANY_TYPE) != 0;
-        if (!unpriv &&
-            (any ? e->type != CAP_T_NONE : (e->type <= CAP_T_NONE || e->type >= CAP_T_COUNT))) {
+        if (!GATE_RULE_TYPE(e->type, e->flags)) {
                 return GATE_CHECK_TYPE;
         }
-        bool has_range = e->range_off != 0 || e->range_len != 0;
-        if (has_range && (!reg_ok(e->range_off) || !reg_ok(e->range_len) ||
-                          e->range_off == e->range_len || e->tier < PROOF_TIER_P2)) {
+        if (!GATE_RULE_RANGE(e->range_off, e->range_len, e->tier)) {
                 return GATE_CHECK_RANGE;
         }
         return GATE_CHECK_OK;
@@ -94,14 +70,20 @@ enum gate_check gate_init(const struct gate_entry *table, size_t count, uint64_t
         size_t bad = 0;
         enum gate_check c =
             clock == NULL ? GATE_CHECK_HANDLER : gate_table_check(table, count, &bad);
+        if (c != GATE_CHECK_OK) {
+                gate_install(NULL, 0, gate.clock, gate.max_age); /* nothing installed */
+                return c;
+        }
+        gate_install(table, count, clock, max_age);
+        return GATE_CHECK_OK;
+}
+
+void gate_install(const struct gate_entry *table, size_t count, uint64_t (*clock)(void),
+                  uint64_t max_age)
+{
         for (size_t i = 0; i < GATE_SLOTS; i++) {
                 gate_index.slot[i] = NULL;
                 gate_index.local[i] = NULL;
-        }
-        if (c != GATE_CHECK_OK) {
-                gate.table = NULL;
-                gate.count = 0;
-                return c;
         }
         gate.table = table;
         gate.count = count;
@@ -115,7 +97,6 @@ enum gate_check gate_init(const struct gate_entry *table, size_t count, uint64_t
         }
         gate.clock = clock;
         gate.max_age = max_age;
-        return GATE_CHECK_OK;
 }
 
 const struct gate_entry *gate_lookup_far(uint32_t fid)

@@ -24,8 +24,9 @@
  * agent; its registers are the arguments of its host call).
  *
  * The table is the kernel's (kernel/hvc.c), made from the rows of
- * arch/aarch64/guest/rvm_calls.h; it hands the array to gate_init, which refuses a table in which
- * any entry fails to declare its rights, tier and witness kind (gate_table_check).
+ * arch/aarch64/guest/rvm_calls.h. An entry must declare its rights, tier and witness kind
+ * (GATE_RULE_*): the kernel's rows are checked where they are compiled, and gate_init refuses
+ * any other table in which an entry does not (gate_table_check).
  */
 #ifndef RVM_KERNEL_GATE_H
 #define RVM_KERNEL_GATE_H
@@ -180,6 +181,39 @@ enum gate_check {
         GATE_CHECK_RANGE,   /* range registers not in x2..x5, or given below tier P2 */
 };
 
+/*
+ * The rules an entry must keep, as constant expressions over its fields, so that they are
+ * checked where a table is compiled (kernel/hvc.c asserts them for each row of rvm_calls.h)
+ * as well as by gate_table_check. Each is true when the entry keeps it.
+ */
+#define GATE_UNPRIV_(fl)   (((fl)&GATE_F_UNPRIVILEGED) != 0)
+#define GATE_RULE_FID(fid) (GATE_FID_IS_VENDOR_HYP(fid) || GATE_FID_IS_PSCI(fid))
+#define GATE_RULE_RIGHTS(rt, fl)                                                          \
+        ((rt) != 0 && ((rt) == GATE_RIGHTS_NONE || ((rt) & ~(uint32_t)CAP_R_ALL) == 0) && \
+         (!GATE_UNPRIV_(fl) || (rt) == GATE_RIGHTS_NONE))
+/* Local (no run lock): only a guest call needing no capability, witnessing for itself and
+ * leaving no record when it succeeds. */
+#define GATE_RULE_TIER(tr, fl)                                                    \
+        ((GATE_UNPRIV_(fl) ? (tr) == PROOF_TIER_NONE                              \
+                           : ((tr) >= PROOF_TIER_P1 && (tr) <= PROOF_TIER_P3)) && \
+         (((fl)&GATE_F_LOCAL) == 0 ||                                             \
+          (GATE_UNPRIV_(fl) &&                                                    \
+           ((fl) & (GATE_F_AGENT | GATE_F_SELF_WITNESS | GATE_F_ACTION)) == GATE_F_SELF_WITNESS)))
+/* A privileged call declares its record's kind; one the gate records on success is an
+ * action, on its caller's quota. */
+#define GATE_RULE_WITNESS(wk, fl)           \
+        ((GATE_UNPRIV_(fl) || (wk) != 0) && \
+         (((fl) & (GATE_F_SELF_WITNESS | GATE_F_ACTION)) != 0 || (wk) == 0))
+#define GATE_RULE_TYPE(ty, fl)                             \
+        (GATE_UNPRIV_(fl) ||                               \
+         (((fl)&GATE_F_ANY_TYPE) != 0 ? (ty) == CAP_T_NONE \
+                                      : ((ty) > CAP_T_NONE && (ty) < CAP_T_COUNT)))
+/* P2 bounds: x1 is the handle and x6/x7 the nonce and issue time, so a range is in x2..x5. */
+#define GATE_REG_OK_(r) ((r) >= 2 && (r) <= 5)
+#define GATE_RULE_RANGE(ro, rl, tr)  \
+        (((ro) == 0 && (rl) == 0) || \
+         (GATE_REG_OK_(ro) && GATE_REG_OK_(rl) && (ro) != (rl) && (tr) >= PROOF_TIER_P2))
+
 /* Check every entry; on failure *bad_index names the first offending entry. */
 enum gate_check gate_table_check(const struct gate_entry *table, size_t count, size_t *bad_index);
 
@@ -187,6 +221,10 @@ enum gate_check gate_table_check(const struct gate_entry *table, size_t count, s
  * P2 reads and the P2 request window in clock ticks. cap_init and proof_init come first. */
 enum gate_check gate_init(const struct gate_entry *table, size_t count, uint64_t (*clock)(void),
                           uint64_t max_age);
+/* gate_init without the check, for a table checked where it was compiled (the kernel's:
+ * kernel/hvc.c asserts GATE_RULE_* of each row and that no two share a function id). */
+void gate_install(const struct gate_entry *table, size_t count, uint64_t (*clock)(void),
+                  uint64_t max_age);
 
 /*
  * Denials on a budget (witness/budget.h): with one given, the first denial of each kind by each

@@ -1,8 +1,9 @@
 /*
  * kernel/hvc.c: the hypercall table (SMCCC vendor-hypervisor range, docs/ABI.md) and its
- * installation in the security gate. Every privileged call is an entry here; the gate
- * refuses to install a table with an entry that does not declare its rights, proof tier
- * and witness kind, so no privileged path can bypass P1/P2/P3 and the witness.
+ * installation in the security gate. Every privileged call is an entry here, and each row is
+ * checked as it is compiled: one that does not declare its rights, proof tier and witness
+ * kind as the gate's rules require (GATE_RULE_*, kernel/gate.h), or that shares a function
+ * id, does not build, so no privileged path can bypass P1/P2/P3 and the witness.
  */
 #include "kernel/hvc.h"
 
@@ -30,6 +31,35 @@ static const struct gate_entry hvc_table[] = {RVM_GUEST_CALLS(GATE_ENTRY)
                                                   RVM_AGENT_CALLS(GATE_ENTRY)
 #endif
                                                       RVM_PSCI_CALLS(GATE_PSCI_ENTRY)};
+
+/* Each row keeps the gate's rules (gate_table_check's, but at compile time). */
+#define HVC_ROW_OK_(f_, nm, ty, rt, tr, ro, rl, wk, fl, fn)                               \
+        _Static_assert(GATE_RULE_FID(f_) && sizeof(nm) > 1 && GATE_RULE_RIGHTS(rt, fl) && \
+                           GATE_RULE_TIER(tr, fl) && GATE_RULE_WITNESS(wk, fl) &&         \
+                           GATE_RULE_TYPE(ty, fl) && GATE_RULE_RANGE(ro, rl, tr),         \
+                       "hypercall " nm ": not declared as the gate requires (GATE_RULE_*)");
+#define HVC_ROW_OK(n, id, ...)      HVC_ROW_OK_(RVM_FID(n), __VA_ARGS__)
+#define HVC_PSCI_ROW_OK(n, id, ...) HVC_ROW_OK_(n, __VA_ARGS__)
+RVM_GUEST_CALLS(HVC_ROW_OK)
+#ifdef RVM_HAVE_WASM
+RVM_AGENT_CALLS(HVC_ROW_OK)
+#endif
+RVM_PSCI_CALLS(HVC_PSCI_ROW_OK)
+
+/* No two rows share a function id: a repeated case label does not compile. Never called. */
+#define HVC_CASE(n, id, ...)      case RVM_FID(n):
+#define HVC_PSCI_CASE(n, id, ...) case n:
+static inline __attribute__((unused)) void hvc_fids_distinct(uint32_t fid)
+{
+        switch (fid) {
+                RVM_GUEST_CALLS(HVC_CASE)
+                RVM_AGENT_CALLS(HVC_CASE)
+                RVM_PSCI_CALLS(HVC_PSCI_CASE)
+                break;
+        default:
+                break;
+        }
+}
 
 static uint64_t hvc_clock(void)
 {
@@ -65,7 +95,7 @@ static struct witness_budget budget;
 static struct witness_quota_slot quota_slots[CAP_MAX_TABLES];
 static struct witness_quota quota;
 
-enum gate_check hvc_init(size_t *bad_index)
+void hvc_init(void)
 {
         if (witness_budget_init(&budget, budget_slots, HVC_BUDGET_SLOTS) == WITNESS_OK) {
                 gate_set_budget(&budget); /* under run_lock, as the gate is */
@@ -74,13 +104,8 @@ enum gate_check hvc_init(size_t *bad_index)
             WITNESS_OK) {
                 gate_set_quota(&quota);
         }
-        enum gate_check c =
-            gate_table_check(hvc_table, sizeof(hvc_table) / sizeof(hvc_table[0]), bad_index);
-        if (c != GATE_CHECK_OK) {
-                return c;
-        }
-        return gate_init(hvc_table, sizeof(hvc_table) / sizeof(hvc_table[0]), hvc_clock,
-                         HVC_MAX_AGE_NS);
+        gate_install(hvc_table, sizeof(hvc_table) / sizeof(hvc_table[0]), hvc_clock,
+                     HVC_MAX_AGE_NS);
 }
 
 int32_t gate_status_from_part(enum part_err e)
