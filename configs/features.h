@@ -32,7 +32,7 @@
 #define RVM_WITH_ATTACH 1
 #endif
 /* the monitor's detailed views (exits, vcpus, vdevs, cpus, caps, regions, locks, wait,
- * witness verify) and its scheduling controls (mode, pressure, degraded) */
+ * witness tail, witness verify) and its scheduling controls (mode, pressure, degraded) */
 #if !defined(RVM_KERNEL) || defined(RVM_HAVE_INSPECT)
 #define RVM_WITH_INSPECT 1
 #endif

@@ -21,6 +21,19 @@
 
 struct spinlock run_lock = SPINLOCK_INIT;
 
+#if defined(__OPTIMIZE_SIZE__) && !defined(RVM_LOCK_STATS)
+/* One copy for a build for size (run.h). */
+void run_lock_take(void)
+{
+        spin_lock(&run_lock);
+}
+
+void run_lock_give(void)
+{
+        spin_unlock(&run_lock);
+}
+#endif
+
 /* pick, vcpu_put and vcpu_load are the world switch: inline in decide, and decide in the
  * trap's run_schedule_slow, one frame for all. */
 #define SWITCH_PATH static inline __attribute__((always_inline))

@@ -20,9 +20,11 @@ extern struct spinlock run_lock;
 /*
  * Take and give run_lock. Images built with RVM_LOCK_STATS (make test's lock-statistics
  * image) also measure every hold in instructions (the PMU) and keep each CPU's longest, with
- * where it was taken: monitor `locks`, and the hostile-load figure of `make bench`.
+ * where it was taken: monitor `locks`, and the hostile-load figure of `make bench`. A build
+ * for size (the Seed) calls one copy in kernel/run.c: clang's link-time optimisation there
+ * inlines nothing that costs code, and kept a copy of each in every file that took the lock.
  */
-#ifdef RVM_LOCK_STATS
+#if defined(RVM_LOCK_STATS) || defined(__OPTIMIZE_SIZE__)
 void run_lock_take(void);
 void run_lock_give(void);
 #else
