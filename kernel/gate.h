@@ -121,19 +121,22 @@ struct gate_ctx {
 
 typedef int32_t (*gate_handler_fn)(struct gate_ctx *ctx);
 
+/* 32 bytes: the pointers first, then the fields by size, without padding. */
 struct gate_entry {
-        uint32_t fid;
         const char *name;
-        enum cap_type type; /* required object type of the capability in x1 */
-        uint32_t rights;    /* CAP_R_* mask, or GATE_RIGHTS_NONE; 0 = undeclared (refused) */
-        uint8_t tier;       /* enum proof_tier; 0 only with GATE_F_UNPRIVILEGED */
-        uint8_t range_off;  /* P2 bounds: register holding the offset (2..5), 0 = none */
-        uint8_t range_len;  /* ... and the length */
-        uint8_t max_depth;  /* P2 depth policy; 0 = CAP_MAX_DEPTH */
-        uint16_t witness_kind;
-        uint16_t flags; /* enum gate_flags */
         gate_handler_fn handler;
+        uint32_t fid;
+        uint32_t rights;   /* CAP_R_* mask, or GATE_RIGHTS_NONE; 0 = undeclared (refused) */
+        uint8_t type;      /* enum cap_type: required object type of the capability in x1 */
+        uint8_t tier;      /* enum proof_tier; 0 only with GATE_F_UNPRIVILEGED */
+        uint8_t range_off; /* P2 bounds: register holding the offset (2..5), 0 = none */
+        uint8_t range_len; /* ... and the length */
+        uint8_t max_depth; /* P2 depth policy; 0 = CAP_MAX_DEPTH */
+        uint8_t flags;     /* enum gate_flags */
+        uint16_t witness_kind;
 };
+_Static_assert(sizeof(struct gate_entry) == 32, "a gate entry packs into 32 bytes");
+_Static_assert(GATE_F_ACTION <= 0x80 && CAP_T_COUNT <= 0xFF, "flags and types fit a byte");
 
 /* Capability hypercall handlers (gate.c), rows of arch/aarch64/guest/rvm_calls.h. */
 int32_t gate_hvc_cap_derive(struct gate_ctx *ctx);

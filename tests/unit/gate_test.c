@@ -205,8 +205,8 @@ static void test_table_walk(void **state)
         MUTATE(6, e->rights = CAP_R_READ, GATE_CHECK_RIGHTS);
         MUTATE(3, e->witness_kind = 0, GATE_CHECK_WITNESS);
         /* Each success the gate records itself is an action, on its caller's quota. */
-        MUTATE(5, e->flags &= (uint16_t)~GATE_F_ACTION, GATE_CHECK_WITNESS);
-        MUTATE(7, e->flags &= (uint16_t)~GATE_F_ACTION, GATE_CHECK_WITNESS);
+        MUTATE(5, e->flags &= (uint8_t)~GATE_F_ACTION, GATE_CHECK_WITNESS);
+        MUTATE(7, e->flags &= (uint8_t)~GATE_F_ACTION, GATE_CHECK_WITNESS);
         MUTATE(5, e->fid = 0x84000100u, GATE_CHECK_FID); /* owner 4, past PSCI */
         MUTATE(5, e->fid = 0x82000000u, GATE_CHECK_FID); /* a SiP call */
         MUTATE(5, e->fid = RVM_HC_CAP_DROP, GATE_CHECK_DUPLICATE);
