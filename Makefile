@@ -562,6 +562,8 @@ UT_guest_dtb := partition/guest_dtb.c
 UT_EXTRA_guest_dtb := $(HOST_LIBFDT_SAN)
 UT_vgic    := partition/vgic.c
 UT_pl011   := partition/pl011.c
+# Virtual interrupts over a model of the list registers and a fake run loop (its virq_env).
+UT_virq    := partition/virq.c partition/vgic.c
 # Split and merge's mechanism over real partitions and CommEdges on the fake arch layer.
 UT_reshape := partition/reshape.c partition/partition.c partition/vmid.c partition/edge.c \
 	partition/share.c partition/guest_dtb.c memory/region.c cap/cap.c cap/tree.c kernel/fmt.c \
@@ -594,7 +596,7 @@ $(call unit_split,hvc,$(HVC_TESTS),tests/unit/hvc_fixture.c)
 
 UNIT_NAMES := fmt memory region mmio s2_table monitor board cap proof gate $(WITNESS_TESTS) $(SCHED_TESTS)
 UNIT_NAMES += $(WASM_TESTS) vmid $(AGENT_TESTS) $(HVC_TESTS) $(COHERENCE_TESTS) guest_dtb vgic pl011 tier cold
-UNIT_NAMES += reshape tier_idle
+UNIT_NAMES += reshape tier_idle virq
 UNIT_NAMES += $(RVF_TESTS) witness_lock uart
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 

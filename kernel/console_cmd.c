@@ -20,8 +20,8 @@
 #include "kernel/console.h"
 #include "kernel/monitor.h"
 #include "kernel/run.h"
-#include "kernel/virq.h"
 #include "partition/vdev.h"
+#include "partition/virq.h"
 #include "witness/witness.h"
 
 /* Without the attach feature (the Seed), `console` is refused: kernel/absent_cmds.c. */

@@ -1,6 +1,6 @@
 /*
  * kernel/exits_cmd.c: the monitor's `exits <id>`: a guest partition's traps to EL2 by kind
- * and vCPU (enum vcpu_exit, counted by kernel/trap.c and kernel/virq.c without a lock, each
+ * and vCPU (enum vcpu_exit, counted by kernel/trap.c and partition/virq.c without a lock, each
  * vCPU's by the CPU running it), with the stage-2 table pages its address space takes and
  * the share of this CPU's instructions retired at EL2 since its first `exits` (the PMU, exact
  * under QEMU -icount).

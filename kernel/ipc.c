@@ -11,7 +11,7 @@
 #include "kernel/hvc.h"
 #include "kernel/monitor.h"
 #include "kernel/run.h"
-#include "kernel/virq.h"
+#include "partition/virq.h"
 #include "witness/witness.h"
 
 static void (*end_waker)(uint32_t principal);

@@ -10,10 +10,10 @@
 #include "kernel/monitor.h"
 #include "kernel/percpu.h"
 #include "kernel/run.h"
-#include "kernel/virq.h"
 #include "partition/lease.h"
+#include "partition/virq.h"
 
-/* The leased device's SPI: to its lessee as the same vINTID (kernel/virq.c), masked
+/* The leased device's SPI: to its lessee as the same vINTID (partition/virq.c), masked
  * meanwhile; nobody to take it: masked until the next lease. */
 static void lease_irq(unsigned intid, void *ctx)
 {

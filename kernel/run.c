@@ -15,8 +15,8 @@
 #include "kernel/percpu.h"
 #include "kernel/reshape.h"
 #include "kernel/run_priv.h"
-#include "kernel/virq.h"
 #include "kernel/wlog.h"
+#include "partition/virq.h"
 #include "sched/sched.h"
 
 struct spinlock run_lock = SPINLOCK_INIT;

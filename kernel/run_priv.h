@@ -7,8 +7,8 @@
 
 #include "arch/aarch64/arch.h"
 #include "kernel/percpu.h"
-#include "kernel/virq.h"
 #include "partition/partition.h"
+#include "partition/virq.h"
 #include "sched/sched.h"
 
 /* The scheduler behind the run loop (kernel/run_sched.c keeps its view of the vCPUs). */

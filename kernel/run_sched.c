@@ -19,6 +19,7 @@
 #include "kernel/virq.h"
 #include "kernel/wlog.h"
 #include "partition/lease.h"
+#include "partition/virq.h"
 #include "sched/sched.h"
 
 #define SGI_RESCHED 1 /* "look at your run queue": sent to the CPU a wake-up targets */

@@ -18,9 +18,9 @@
 #include "kernel/run.h"
 #include "kernel/run_priv.h"
 #include "kernel/tier.h"
-#include "kernel/virq.h"
 #include "partition/checkpoint.h"
 #include "partition/vdev.h"
+#include "partition/virq.h"
 #include "witness/witness.h"
 
 void run_fault(struct partition *p, uint32_t esr, uint64_t ipa, uint32_t code)

@@ -248,7 +248,7 @@ static bool vgicv3_write(struct vdev *d, uint64_t offset, unsigned width, uint64
         }
         /* ... and an interrupt that waited pending (disabled, its group disabled, routed
          * elsewhere) may be deliverable now: raised again, its vCPU is woken or made to trap
-         * and takes it from the distributor's state (kernel/virq.c). */
+         * and takes it from the distributor's state (partition/virq.c). */
         struct vgic *g = vgic_of(d);
         for (uint32_t c = 0; c < g->cpus && c < d->part->nr_vcpus; c++) {
                 uint32_t intid = vgic_peek(g, c, NULL);

@@ -88,7 +88,7 @@ bool vdev_console_attach(struct partition *p, bool on);
  * the guest's receiver is disabled or the FIFO is full; the caller keeps the rest). */
 size_t vdev_console_input(struct partition *p, const uint8_t *bytes, size_t n);
 
-/* p's emulated GICv3 distributor and redistributors (kernel/virq.c delivers from its
+/* p's emulated GICv3 distributor and redistributors (partition/virq.c delivers from its
  * state), or NULL when p has none. */
 struct vgic *vdev_vgic(const struct partition *p);
 

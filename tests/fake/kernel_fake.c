@@ -6,7 +6,7 @@
 #include "hal/gic.h"
 #include "kernel/run.h"
 #include "kernel/tier.h"
-#include "kernel/virq.h"
+#include "partition/virq.h"
 #include "tests/fake/arch_fake.h"
 
 struct fake_kernel fake_kernel;

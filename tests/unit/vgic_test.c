@@ -3,7 +3,7 @@
  * (PIDR2, TYPER, CTLR), the redistributor walk (TYPER affinity and Last, in 64-bit and
  * 32-bit halves), waking, enables/priorities/configuration/routing, and delivery by
  * priority to the routed vCPU; SGIs by ICC_SGI1R_EL1; bad accesses refused, never a crash.
- * The delivery policy kernel/virq.c follows: a disabled interrupt waits pending and goes
+ * The delivery policy partition/virq.c follows: a disabled interrupt waits pending and goes
  * out at the guest's priority once enabled; what the list registers hold (vgic_fold) shows
  * in ISPENDR0/ISACTIVER0 until the guest ends it.
  */
@@ -177,7 +177,7 @@ static void delivery_picks_highest_priority_enabled_for_that_vcpu(void **state)
         assert_int_equal(vgic_next(&g, 0, NULL), VGIC_SPURIOUS);
 }
 
-/* The policy as kernel/virq.c runs it: raise, then deliver what vgic_next hands over. */
+/* The policy as partition/virq.c runs it: raise, then deliver what vgic_next hands over. */
 static void disabled_ppi_waits_and_goes_out_at_the_guests_priority_once_enabled(void **state)
 {
         uint8_t prio = 0;
