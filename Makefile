@@ -97,7 +97,8 @@ FEATURES := $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_FEATURES),)
 MODULE_DEFS := $(foreach m,$(MODULES) $(FEATURES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1) \
 	-DRVM_PROFILE_$(shell echo $(PROFILE) | tr a-z A-Z)=1
 FEATURE_SRCS_tiers := memory/tier.c memory/tier_idle.c memory/cold.c partition/checkpoint.c \
-	kernel/tier_cmds.c kernel/tier_idle.c kernel/cold_cmds.c kernel/ckpt_cmds.c
+	partition/tiers.c partition/tiers_cold.c kernel/tier_cmds.c kernel/tier_idle.c kernel/cold_cmds.c \
+	kernel/ckpt_cmds.c
 FEATURE_SRCS_linux := partition/vgic.c partition/guest_dtb.c
 FEATURE_SRCS_rvf   := $(wildcard boot/rvf*.c)
 FEATURE_SRCS_leases := kernel/leases.c partition/lease.c
@@ -564,6 +565,10 @@ UT_vgic    := partition/vgic.c
 UT_pl011   := partition/pl011.c
 # Virtual interrupts over a model of the list registers and a fake run loop (its virq_env).
 UT_virq    := partition/virq.c partition/vgic.c
+# The memory tiers applied to a partition over the fake arch layer and a real page allocator.
+UT_tiers   := partition/tiers.c partition/tiers_cold.c memory/tier.c memory/cold.c memory/palloc.c \
+	memory/memory.c witness/crypto.c tests/fake/arch_fake.c
+UT_EXTRA_tiers := $(patsubst $(TP)/%.c,$(HOST_OUT)/san/third_party/%.o,$(LZ4_SRCS)) $(HOST_MBEDTLS_SAN)
 # Split and merge's mechanism over real partitions and CommEdges on the fake arch layer.
 UT_reshape := partition/reshape.c partition/partition.c partition/vmid.c partition/edge.c \
 	partition/share.c partition/guest_dtb.c memory/region.c cap/cap.c cap/tree.c kernel/fmt.c \
@@ -596,7 +601,7 @@ $(call unit_split,hvc,$(HVC_TESTS),tests/unit/hvc_fixture.c)
 
 UNIT_NAMES := fmt memory region mmio s2_table monitor board cap proof gate $(WITNESS_TESTS) $(SCHED_TESTS)
 UNIT_NAMES += $(WASM_TESTS) vmid $(AGENT_TESTS) $(HVC_TESTS) $(COHERENCE_TESTS) guest_dtb vgic pl011 tier cold
-UNIT_NAMES += reshape tier_idle virq
+UNIT_NAMES += reshape tier_idle virq tiers
 UNIT_NAMES += $(RVF_TESTS) witness_lock uart
 UNIT_BINS  := $(addprefix $(HOST_OUT)/unit/,$(addsuffix _test,$(UNIT_NAMES)))
 

@@ -19,6 +19,7 @@
 #include "kernel/tier.h"
 #include "memory/memory.h"
 #include "partition/checkpoint.h"
+#include "partition/tiers.h"
 #include "wasm/agent.h"
 #include "witness/witness.h"
 
@@ -103,7 +104,7 @@ static enum part_err paused(struct partition *p, enum ckpt_op op, struct scrub_r
          * than copy a vCPU that runs; the console says why. */
         park_timed_out = !vcpus_parked(p);
         run_lock_take();
-        mem_tier_wake(p); /* its RAM is copied (or written) in place: every page back first */
+        tiers_wake(p); /* its RAM is copied (or written) in place: every page back first */
         uint64_t t0 = mem_insns();
         enum part_err e = op == CKPT_OP_SCRUB
                               ? ckpt_scrub(p, 0, scrub->ipa, scrub->pages, &scrub->rolled)
@@ -186,12 +187,13 @@ static int to_flash(const struct partition *p, uint64_t saved_ns)
 
         run_lock_take();
         const uint8_t *ram = ckpt_ram_image(p->id, &bytes);
-        int e =
-            ram == NULL ? -1 : mem_cold_write_ckpt(p->id, ram, bytes, saved_ns, &slot, &seq, &root);
+        int e = ram == NULL
+                    ? -1
+                    : tiers_cold_write_ckpt(p->id, ram, bytes, saved_ns, &slot, &seq, &root);
         run_lock_give();
         if (e != 0) {
                 con_printf("checkpoint: partition %u (%s) not written to flash: %s\n", p->id,
-                           p->name, e < 0 ? "no checkpoint" : mem_cold_err(e));
+                           p->name, e < 0 ? "no checkpoint" : cold_err_name((enum cold_err)e));
                 return -1;
         }
         con_printf("checkpoint %u (%s): written to flash, slot %u, seq %llu, root %016llx\n", p->id,
@@ -383,7 +385,7 @@ static int cmd_inject(int argc, char **argv)
                 /* F3 on flash: one bit of the partition's cold range cleared. */
                 uint32_t now32 = 0;
                 run_lock_take();
-                int e = mem_cold_inject((uint32_t)id, &ipa, &now32);
+                int e = tiers_cold_inject((uint32_t)id, &ipa, &now32);
                 witness_emit(&(struct witness_event){.kind = WK_REC_INJECT,
                                                      .flags = e == 0 ? 0 : WITNESS_F_DENIED,
                                                      .target = id,

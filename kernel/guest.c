@@ -13,9 +13,9 @@
 #include "kernel/gate.h"
 #include "kernel/percpu.h"
 #include "kernel/run.h"
-#include "kernel/tier.h"
 #include "partition/edge.h"
 #include "partition/psci.h"
+#include "partition/tiers.h"
 #include "witness/witness.h"
 
 #define CONSOLE_WRITE_MAX 256
@@ -45,7 +45,7 @@ int32_t guest_hc_console_write(struct gate_ctx *ctx)
                 ctx->call->x[1] = 0; /* nothing to write: no "[name] " line of its own */
                 return 0;
         }
-        mem_tier_touch(p, ipa, len);
+        tiers_touch(p, ipa, len);
         if (!part_read_guest(p, ipa_init(ipa), buf, (size_t)len)) {
                 return GATE_E_RANGE;
         }
@@ -168,7 +168,7 @@ int32_t guest_hc_psci(struct gate_ctx *ctx)
         case PSCI_PART_RESET:
                 con_printf("rvm: partition %u (%s) reset itself\n", p->id, p->name);
                 run_drop_current(p);
-                mem_tier_wake(p); /* its RAM is reloaded in place: every page back first */
+                tiers_wake(p); /* its RAM is reloaded in place: every page back first */
                 part_restart(p, p->id);
                 part_set_state(p, PART_RUNNING, p->id);
                 this_cpu()->reload = p;   /* its RAM: once the lock is given (run_reload) */

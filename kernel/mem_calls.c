@@ -12,6 +12,7 @@
 #include "kernel/run.h"
 #include "kernel/tier.h"
 #include "partition/share.h"
+#include "partition/tiers.h"
 
 #ifdef RVM_WITH_SHARE
 static int32_t done(struct gate_ctx *ctx, enum part_err e, const struct share_result *r, bool regs)
@@ -35,7 +36,7 @@ int32_t share_hc_offer(struct gate_ctx *ctx)
         struct share_result r = {0};
         uint32_t peer = x[4] <= PART_MAX ? (uint32_t)x[4] : 0;
 
-        if (mem_tier_claims(ctx->call->caller)) {
+        if (tiers_claims(ctx->call->caller)) {
                 /* Its RAM has dormant pages, or pages in other frames than the regions say. */
                 return gate_status_from_part(PART_E_BUSY);
         }

@@ -3,7 +3,7 @@
  * vCPUs have all been asleep (WFI, or waiting on a CommEdge) without running for the
  * policy's time has its RAM made dormant, as `dormant <id>` would: unmapped, lz4-compressed,
  * its frames returned. Nothing is asked of the guest: its first touches after it wakes fault
- * the pages back in one by one (kernel/tier_cmds.c), and once all are back the console says
+ * the pages back in one by one (partition/tiers.c), and once all are back the console says
  * so. Each change is witnessed as the monitor's are (WK_MEM_TIER), with TIER_BY_IDLE in the
  * payload so the record says the policy, not an operator, did it.
  *
@@ -28,6 +28,7 @@
 #include "memory/memory.h"
 #include "memory/tier.h"
 #include "memory/tier_idle.h"
+#include "partition/tiers.h"
 #include "wasm/agent.h"
 #include "witness/witness.h"
 
@@ -81,13 +82,13 @@ static void make_dormant(struct partition *p, uint64_t slept_ns)
         if (pages > TIER_MAX_PAGES) {
                 pages = TIER_MAX_PAGES; /* its first MiB: one range */
         }
-        const char *why = mem_tier_make_dormant(p, PART_IPA_BASE, pages, TIER_BY_IDLE, &idx);
+        const char *why = tiers_make_dormant(p, PART_IPA_BASE, pages, TIER_BY_IDLE, &idx);
         tier_idle_done(&idle[p->id], why == NULL);
         if (why != NULL) {
                 con_printf("rvm: partition %u (%s) idle: its RAM stays: %s\n", p->id, p->name, why);
                 return;
         }
-        const struct tier_range *r = mem_tier_range(idx);
+        const struct tier_range *r = tiers_range(idx);
         con_printf(
             "rvm: partition %u (%s) idle %llu ms: %u pages dormant, %llu -> %llu bytes, "
             "%u pages returned\n",
@@ -168,7 +169,7 @@ void mem_tier_use_show(void)
 static const struct tier_range *range_of(uint32_t id)
 {
         for (unsigned i = 0; i < TIER_MAX_RANGES; i++) {
-                const struct tier_range *r = mem_tier_range(i);
+                const struct tier_range *r = tiers_range(i);
                 if (r->used && r->part == id && r->ipa == PART_IPA_BASE) {
                         return r;
                 }
@@ -194,7 +195,7 @@ void mem_tier_idle_epoch(void)
                     .has_range = r != NULL,
                     .range_pages = r != NULL ? r->pages : 0,
                     .range_dormant = r != NULL ? r->dormant : 0,
-                    .claims = mem_tier_claims(id),
+                    .claims = tiers_claims(id),
                 };
                 struct tier_idle_verdict v;
                 in.asleep = asleep(p, &in.runtime_ns);
@@ -211,7 +212,7 @@ void mem_tier_idle_epoch(void)
                         age(p);
                 }
                 if (v.act == TIER_IDLE_REDO) {
-                        mem_tier_wake(p); /* some came back since: the range whole, then again */
+                        tiers_wake(p); /* some came back since: the range whole, then again */
                 }
                 if (v.act != TIER_IDLE_NONE) {
                         make_dormant(p, v.slept_ns);

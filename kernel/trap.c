@@ -17,8 +17,8 @@
 #include "kernel/percpu.h"
 #include "kernel/run.h"
 #include "kernel/run_priv.h"
-#include "kernel/tier.h"
 #include "partition/checkpoint.h"
+#include "partition/tiers.h"
 #include "partition/vdev.h"
 #include "partition/virq.h"
 #include "witness/witness.h"
@@ -38,7 +38,7 @@ void run_fault(struct partition *p, uint32_t esr, uint64_t ipa, uint32_t code)
         });
         run_drop_current(p);
         if (p->cfg->fault_policy == PART_FAULT_RESTART && p->restarts < p->cfg->max_restarts) {
-                mem_tier_wake(p); /* its RAM is reloaded in place: every page back first */
+                tiers_wake(p); /* its RAM is reloaded in place: every page back first */
                 part_restart(p, 0);
                 this_cpu()->reload = p;   /* its RAM: once the lock is given (run_reload) */
                 run_partition_changed(p); /* its other vCPUs: off now, their CPUs let go */
@@ -47,7 +47,7 @@ void run_fault(struct partition *p, uint32_t esr, uint64_t ipa, uint32_t code)
         /* F2 (DC-14): beyond its restarts, rebuilt from its last checkpoint rather than
          * rebooted from its image; a bounded number of times, then it stays faulted. */
         if (p->cfg->fault_policy == PART_FAULT_RESTART && ckpt_can_reconstruct(p->id) &&
-            (mem_tier_wake(p), ckpt_restore(p, 0, CKPT_OP_RECONSTRUCT) == PART_OK)) {
+            (tiers_wake(p), ckpt_restore(p, 0, CKPT_OP_RECONSTRUCT) == PART_OK)) {
                 con_printf(
                     "rvm: partition %u (%s) failed beyond its restarts: reconstructed "
                     "from its checkpoint (%u of %u)\n",
@@ -241,7 +241,7 @@ static __attribute__((noinline)) struct arch_regs *lower_sync_slow(struct percpu
                     arch_s2_access(p->s2_root, ipa_init(arch_trap_hpfar_ipa()))) {
                         break; /* an access flag the idle policy cleared: set, retried */
                 }
-                if (mem_tier_fault(p, arch_trap_hpfar_ipa())) {
+                if (tiers_fault(p, arch_trap_hpfar_ipa())) {
                         break; /* a dormant page, back now: the access is retried */
                 }
                 kind = VCPU_EXIT_ABORT;

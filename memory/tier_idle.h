@@ -32,8 +32,8 @@ struct tier_idle_part {
          * its pages and how many of them are still dormant. */
         bool has_range;
         uint32_t range_pages, range_dormant;
-        /* It has dormant or cold pages, or pages living outside its own frames (the kernel's
-         * mem_tier_claims): its RAM is left as it is. */
+        /* It has dormant or cold pages, or pages living outside its own frames
+         * (partition/tiers.c's tiers_claims): its RAM is left as it is. */
         bool claims;
 };
 

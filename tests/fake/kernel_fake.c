@@ -6,6 +6,7 @@
 #include "hal/gic.h"
 #include "kernel/run.h"
 #include "kernel/tier.h"
+#include "partition/tiers.h"
 #include "partition/virq.h"
 #include "tests/fake/arch_fake.h"
 
@@ -84,13 +85,13 @@ enum gic_err hal_gic_mask_spi(unsigned intid, bool masked)
         return GIC_OK;
 }
 
-bool mem_tier_claims(uint32_t part)
+bool tiers_claims(uint32_t part)
 {
         (void)part;
         return false; /* no dormant memory in the host tests */
 }
 
-void mem_tier_wake(struct partition *p)
+void tiers_wake(struct partition *p)
 {
         (void)p;
 }
@@ -100,7 +101,7 @@ void mem_tier_show(bool summary_only)
         (void)summary_only;
 }
 
-void mem_tier_touch(struct partition *p, uint64_t ipa, uint64_t len)
+void tiers_touch(struct partition *p, uint64_t ipa, uint64_t len)
 {
         (void)p;
         (void)ipa;
