@@ -9,7 +9,8 @@
  *
  * The decision is memory/tier_idle.c's, over what this file gathers at each epoch under
  * run_lock (each partition's vCPUs asleep or not, their run time, its dormant range); this
- * file acts on it (measures use, makes RAM dormant), prints and witnesses.
+ * file acts on it (partition/tiers.c measures use and makes RAM dormant, witnessed there),
+ * prints, and witnesses changes of the policy's time.
  *
  * The policy's time comes from the profile (configs/<profile>/profile.c, `idle_dormant_ms`;
  * 0: off). Test images start with it off, so the scenarios that count records are not
@@ -18,7 +19,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "arch/aarch64/arch.h"
 #include "configs/profile.h"
 #include "hal/timer.h"
 #include "kernel/console.h"
@@ -96,60 +96,17 @@ static void make_dormant(struct partition *p, uint64_t slept_ns)
             (unsigned long long)r->pages * PAGE, (unsigned long long)r->compressed_bytes, r->pages);
 }
 
-/*
- * Measured use (the hot and warm tiers): while the policy is on, each epoch clears the
- * stage-2 access flags of a small guest's RAM (arch_s2_age); a page it touches takes one
- * access flag fault, which sets the flag again (kernel/trap.c). A page touched in the last
- * epoch is hot, a mapped page untouched since is warm; `regions` and `mem` show both, and
- * how many epochs the coldest page has gone untouched.
- */
-#define USE_PAGES TIER_MAX_PAGES
-static struct {
-        bool tracked;
-        uint32_t hot, warm;       /* pages, at the last epoch */
-        uint16_t idle[USE_PAGES]; /* epochs since each page was last touched */
-} use[PART_MAX + 1];
-
-static void age(struct partition *p)
-{
-        uint64_t pages = p->mem_size / PAGE, touched[USE_PAGES / 64] = {0};
-
-        if (pages > USE_PAGES) {
-                pages = USE_PAGES;
-        }
-        (void)arch_s2_age(p->s2_root, ipa_init(PART_IPA_BASE), pages * PAGE, p->vmid, touched);
-        use[p->id].tracked = true;
-        use[p->id].hot = use[p->id].warm = 0;
-        for (uint64_t i = 0; i < pages; i++) {
-                if ((touched[i / 64] >> (i % 64)) & 1) {
-                        use[p->id].idle[i] = 0;
-                        use[p->id].hot++;
-                        continue;
-                }
-                if (use[p->id].idle[i] < UINT16_MAX) {
-                        use[p->id].idle[i]++;
-                }
-                pa_t pa;
-                if (arch_s2_translate(p->s2_root, ipa_init(PART_IPA_BASE + i * PAGE), false, &pa)) {
-                        use[p->id].warm++; /* mapped (a dormant page is neither) */
-                }
-        }
-}
-
 void mem_tier_use_show(void)
 {
         for (uint32_t id = 1; id <= part_count() && id <= PART_MAX; id++) {
-                if (!use[id].tracked) {
+                struct tiers_use u;
+                if (!tiers_use(id, &u)) {
                         continue;
-                }
-                uint16_t coldest = 0;
-                for (unsigned i = 0; i < USE_PAGES; i++) {
-                        coldest = use[id].idle[i] > coldest ? use[id].idle[i] : coldest;
                 }
                 con_printf(
                     "use: partition %u: %u pages hot (touched in the last epoch), %u warm "
                     "(mapped, untouched since); the coldest untouched for %u epochs\n",
-                    id, use[id].hot, use[id].warm, coldest);
+                    id, u.hot, u.warm, u.coldest);
         }
 #ifdef RVM_HAVE_WASM
         /* Agents: measured at their checkpoints (wasm/agent_recover.c), not by access flags. */
@@ -209,7 +166,7 @@ void mem_tier_idle_epoch(void)
                             r != NULL ? r->dormant : 0);
                 }
                 if (v.measure) {
-                        age(p);
+                        tiers_age(p); /* measured use: the hot and warm tiers */
                 }
                 if (v.act == TIER_IDLE_REDO) {
                         tiers_wake(p); /* some came back since: the range whole, then again */

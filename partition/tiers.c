@@ -19,6 +19,14 @@
 static struct tier_space tiers;
 struct tiers_figures tiers_fig;
 
+/* Measured use, per partition (tiers_age). */
+#define USE_PAGES TIER_MAX_PAGES
+static struct {
+        bool tracked;
+        uint32_t hot, warm;       /* pages, at the last count */
+        uint16_t idle[USE_PAGES]; /* counts since each page was last touched */
+} use[PART_MAX + 1];
+
 static uint64_t op_alloc(void *ctx, uint64_t pages)
 {
         uint64_t pa = 0;
@@ -221,6 +229,49 @@ bool tiers_claims(uint32_t part)
                 }
         }
         return false;
+}
+
+void tiers_age(struct partition *p)
+{
+        uint64_t pages = p->mem_size / PAGE, touched[USE_PAGES / 64] = {0};
+
+        if (p->id > PART_MAX) {
+                return;
+        }
+        if (pages > USE_PAGES) {
+                pages = USE_PAGES;
+        }
+        (void)arch_s2_age(p->s2_root, ipa_init(PART_IPA_BASE), pages * PAGE, p->vmid, touched);
+        use[p->id].tracked = true;
+        use[p->id].hot = use[p->id].warm = 0;
+        for (uint64_t i = 0; i < pages; i++) {
+                if ((touched[i / 64] >> (i % 64)) & 1) {
+                        use[p->id].idle[i] = 0;
+                        use[p->id].hot++;
+                        continue;
+                }
+                if (use[p->id].idle[i] < UINT16_MAX) {
+                        use[p->id].idle[i]++;
+                }
+                pa_t pa;
+                if (arch_s2_translate(p->s2_root, ipa_init(PART_IPA_BASE + i * PAGE), false, &pa)) {
+                        use[p->id].warm++; /* mapped (a dormant page is neither) */
+                }
+        }
+}
+
+bool tiers_use(uint32_t part, struct tiers_use *out)
+{
+        if (part > PART_MAX || !use[part].tracked) {
+                return false;
+        }
+        out->hot = use[part].hot;
+        out->warm = use[part].warm;
+        out->coldest = 0;
+        for (unsigned i = 0; i < USE_PAGES; i++) {
+                out->coldest = use[part].idle[i] > out->coldest ? use[part].idle[i] : out->coldest;
+        }
+        return true;
 }
 
 const char *tiers_make_dormant(struct partition *p, uint64_t ipa, uint64_t pages, uint64_t cause,

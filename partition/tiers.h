@@ -81,6 +81,20 @@ void tiers_wake(struct partition *p);
  * of its RAM is refused then: regions describe the frames it was given)? */
 bool tiers_claims(uint32_t part);
 
+/*
+ * Measured use (the hot and warm tiers) of a small guest's RAM, its first TIER_MAX_PAGES
+ * pages: tiers_age clears their stage-2 access flags (arch_s2_age) and counts, at each epoch
+ * the idle policy measures; a page the guest touches takes one access flag fault, which sets
+ * the flag again (kernel/trap.c). Hot: touched since the last count; warm: mapped, untouched
+ * since (a dormant or cold page is neither). tiers_use: false if part was never counted.
+ */
+struct tiers_use {
+        uint32_t hot, warm;
+        uint16_t coldest; /* epochs the page untouched longest has gone untouched */
+};
+void tiers_age(struct partition *p);
+bool tiers_use(uint32_t part, struct tiers_use *out);
+
 /* Make [ipa, ipa + pages) of p dormant: NULL and *idx = its range (tiers_range), or why not.
  * Witnessed either way; cause (0: the monitor, or TIER_BY_IDLE) goes into the record. */
 const char *tiers_make_dormant(struct partition *p, uint64_t ipa, uint64_t pages, uint64_t cause,

@@ -7,7 +7,8 @@
  * range comes back whole on one touch; a flipped bit in flash is refused (told, nothing
  * mapped) and a wake then puts zeroed pages in its place (F3); refusals are witnessed; a
  * touch whose end wraps the address space ends. Each test uses a partition of its own: the
- * tiers' state lives for the whole run, as it does in RVM.
+ * tiers' state lives for the whole run, as it does in RVM. Measured use (hot and warm pages)
+ * is counted from a model of the access flags.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,6 +98,32 @@ enum pflash_err hal_pflash_erase_block(const struct pflash *f, uint64_t off)
         assert_true(off % (256u << 10) == 0 && off < COLD_AREA_SIZE);
         memset(flash + off, 0xff, 256u << 10);
         return PFLASH_OK;
+}
+
+/* ---- access flags: the pages the guest touched since the last arch_s2_age ---- */
+
+static uint64_t accessed[RAM_PAGES / 64 + 1];
+
+uint64_t arch_s2_age(uint64_t *root, ipa_t at, uint64_t size, uint16_t vmid, uint64_t *touched)
+{
+        uint64_t n = 0;
+
+        (void)root;
+        (void)vmid;
+        assert_int_equal(ipa_addr(at), PART_IPA_BASE);
+        for (uint64_t i = 0; i < size / PG && i < RAM_PAGES; i++) {
+                if ((accessed[i / 64] >> (i % 64)) & 1) {
+                        touched[i / 64] |= 1ULL << (i % 64);
+                        n++;
+                }
+        }
+        memset(accessed, 0, sizeof(accessed)); /* cleared: the next touch sets it again */
+        return n;
+}
+
+static void guest_touches(uint32_t page)
+{
+        accessed[page / 64] |= 1ULL << (page % 64);
 }
 
 /* ---- the rest of RVM ---- */
@@ -438,6 +465,38 @@ static void test_warm(void **state)
         }
 }
 
+/* Measured use: touched pages are hot, the other mapped ones warm (a dormant page neither),
+ * and the coldest count grows each epoch a page goes untouched. */
+static void test_use(void **state)
+{
+        (void)state;
+        struct partition *p = make(8);
+        struct tiers_use u;
+        unsigned idx = 0;
+
+        assert_false(tiers_use(8, &u)); /* never counted */
+        guest_touches(0);
+        guest_touches(5);
+        tiers_age(p);
+        assert_true(tiers_use(8, &u));
+        assert_int_equal(u.hot, 2);
+        assert_int_equal(u.warm, RAM_PAGES - 2);
+        assert_int_equal(u.coldest, 1);
+
+        assert_null(tiers_make_dormant(p, ipa_of(12), 4, 0, &idx));
+        guest_touches(5);
+        tiers_age(p);
+        assert_true(tiers_use(8, &u));
+        assert_int_equal(u.hot, 1);
+        assert_int_equal(u.warm, RAM_PAGES - 1 - 4); /* pages 12..15 are not mapped */
+        assert_int_equal(u.coldest, 2);
+        tiers_age(p);
+        assert_true(tiers_use(8, &u));
+        assert_int_equal(u.hot, 0);
+        assert_int_equal(u.coldest, 3);
+        tiers_wake(p);
+}
+
 /* A checkpoint's RAM written to the cold area: a slot, a sequence number, witnessed. */
 static void test_cold_checkpoint(void **state)
 {
@@ -467,6 +526,7 @@ int main(void)
             cmocka_unit_test(test_cold_fault_brings_back_the_range),
             cmocka_unit_test(test_cold_damaged),
             cmocka_unit_test(test_warm),
+            cmocka_unit_test(test_use),
             cmocka_unit_test(test_cold_checkpoint),
         };
         return cmocka_run_group_tests(tests, group_setup, group_teardown);
