@@ -1,47 +1,45 @@
 /*
  * kernel/virq.c: the kernel's side of virtual interrupts (partition/virq.c is the mechanism):
- * it lends the mechanism the run loop (struct virq_env: run_lock, waking, sleeping in WFI,
- * yielding, kicking another CPU) and takes the physical PPI of the guests' virtual timer on
+ * it lends the mechanism the run loop (the virq_run_ functions: run_lock, waking, sleeping in
+ * WFI, yielding, kicking another CPU) and takes the physical PPI of the guests' virtual timer on
  * each CPU for the vCPU running there.
  */
 #include "kernel/virq.h"
 
 #include "arch/aarch64/arch.h"
 #include "hal/gic.h"
-#include "hal/timer.h"
-#include "kernel/percpu.h"
 #include "kernel/run.h"
 #include "partition/virq.h"
 
-static void env_lock(void)
+void virq_run_lock(void)
 {
         run_lock_take();
 }
 
-static void env_unlock(void)
+void virq_run_unlock(void)
 {
         run_lock_give();
 }
 
-static void env_sleep(struct vcpu *v, uint64_t deadline)
+void virq_run_woken(struct vcpu *v)
 {
-        run_vcpu_blocked(v);
-        hal_timer_event(this_cpu()->index, deadline);
+        run_vcpu_woken(v);
 }
 
-static void env_yield(void)
+void virq_run_blocked(struct vcpu *v)
+{
+        run_vcpu_blocked(v);
+}
+
+void virq_run_yield(void)
 {
         run_yield();
 }
 
-const struct virq_env virq_env = {
-    .lock = env_lock,
-    .unlock = env_unlock,
-    .woken = run_vcpu_woken,
-    .sleep = env_sleep,
-    .yield = env_yield,
-    .kick = run_kick_cpu,
-};
+void virq_run_kick(int cpu)
+{
+        run_kick_cpu(cpu);
+}
 
 /* The physical PPI of the virtual timer of the vCPU running here. */
 static void vtimer_irq(unsigned intid, void *ctx)

@@ -5,12 +5,13 @@
  * virtual timer, a leased device's SPI) stay masked until the guest ends them. Also here:
  * the vCPU side of WFI (sleep until an interrupt or the virtual timer is due) and guest SGIs
  * between the vCPUs of one partition. Callers hold run_lock unless a function says otherwise.
- * The run loop's side of waking, sleeping, yielding and kicking is the kernel's (virq_env).
+ * The run loop's side of waking, sleeping, yielding and kicking is the kernel's (virq_run_*).
  */
 #include "partition/virq.h"
 
 #include "arch/aarch64/arch.h"
 #include "hal/gic.h"
+#include "hal/timer.h"
 #include "partition/vdev.h"
 #ifdef RVM_WITH_LINUX
 #include "partition/vgic.h"
@@ -168,9 +169,9 @@ void virq_sync(struct vcpu *v)
                 sync(v, NULL); /* lock-free: only this CPU's list registers and v's bitmaps */
                 return;
         }
-        virq_env.lock(); /* the emulated GIC is shared with the other vCPUs' traps */
+        virq_run_lock(); /* the emulated GIC is shared with the other vCPUs' traps */
         sync(v, g);
-        virq_env.unlock();
+        virq_run_unlock();
 }
 
 void virq_forward(struct vcpu *v, uint32_t intid)
@@ -199,7 +200,7 @@ static void wfi_wake(struct vcpu *v)
         if (v->wfi && v->state == VCPU_BLOCKED) {
                 v->wfi = false;
                 v->state = VCPU_RUNNABLE;
-                virq_env.woken(v);
+                virq_run_woken(v);
         }
 }
 
@@ -236,7 +237,7 @@ void virq_raise(struct vcpu *v, uint32_t vintid)
         }
         wfi_wake(v); /* asleep in WFI: this is what it waits for */
         int cpu = __atomic_load_n(&v->cpu, __ATOMIC_RELAXED);
-        virq_env.kick(cpu); /* running elsewhere: that CPU traps and delivers it */
+        virq_run_kick(cpu); /* running elsewhere: that CPU traps and delivers it */
 }
 
 /* v's virtual timer has fired (v runs on this CPU): masked until the guest has ended its
@@ -286,7 +287,7 @@ void virq_wfx(struct vcpu *v, bool wfe)
         if (wfe || !arch_vgic_live_enabled() || arch_vgic_live_pending() || deliverable(v, g) ||
             (__atomic_load_n(&v->virq_pending, __ATOMIC_RELAXED) |
              __atomic_load_n(&v->doorbell_pending, __ATOMIC_RELAXED)) != 0) {
-                virq_env.yield();
+                virq_run_yield();
                 return;
         }
         uint64_t deadline = arch_vtimer_deadline();
@@ -307,8 +308,10 @@ void virq_wfx(struct vcpu *v, bool wfe)
         v->wfi = true;
         v->wfi_until = deadline;
         v->state = VCPU_BLOCKED;
-        /* Woken on time, not at the next tick: this CPU's timer interrupts then too. */
-        virq_env.sleep(v, deadline);
+        virq_run_blocked(v);
+        /* Woken on time, not at the next tick: this CPU's timer (v runs here) interrupts then
+         * too. */
+        hal_timer_event((unsigned)v->cpu, deadline);
 }
 
 /* MSR ICC_SGI1R_EL1, Xt (op0=3 op1=0 CRn=12 CRm=11 op2=5, a write): HCR_EL2.IMO traps it. */

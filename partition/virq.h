@@ -2,9 +2,9 @@
  * partition/virq.h: virtual interrupts for guest vCPUs (partition/virq.c, docs/ABI.md): raised
  * as bits, delivered into the list registers on entry, the vCPU side of WFI, guest SGIs.
  *
- * The run loop is the kernel's: this module reaches it only through struct virq_env, which
- * whoever links partition/virq.c defines once (kernel/virq.c; a host test its own). Callers
- * hold run_lock unless a function says otherwise.
+ * The run loop is the kernel's: this module reaches it only through the virq_run_ functions
+ * below, which whoever links partition/virq.c defines (kernel/virq.c; a host test its own).
+ * Callers hold run_lock unless a function says otherwise.
  */
 #ifndef RVM_PARTITION_VIRQ_H
 #define RVM_PARTITION_VIRQ_H
@@ -18,25 +18,26 @@
 /* Doorbell vINTIDs (partition/edge.h). */
 #define RVM_VIRQ_DOORBELL_BASE EDGE_VIRQ_BASE
 
-/* What partition/virq.c asks of the run loop (kernel/virq.c: kernel/run.h's functions). */
-struct virq_env {
-        /* Take run_lock and give it back (a partition with an emulated GICv3: its state is
-         * shared with the other vCPUs' traps). */
-        void (*lock)(void);
-        void (*unlock)(void);
-        /* v, blocked, is runnable again (run_lock held): its CPU is asked to reschedule. */
-        void (*woken)(struct vcpu *v);
-        /* v, running on this CPU, sleeps in WFI (run_lock held; v is blocked already): it gives
-         * up the CPU, and this CPU's timer interrupts at deadline (counter value; 0: none). */
-        void (*sleep)(struct vcpu *v, uint64_t deadline);
-        /* The vCPU running on this CPU gives the rest of its slice away. */
-        void (*yield)(void);
-        /* Make CPU cpu (if another, valid one: not -1) look at its run queue: an SGI. */
-        void (*kick)(int cpu);
-};
-/* Defined once by whoever links partition/virq.c; constant, so link-time optimisation makes
- * its calls direct. */
-extern const struct virq_env virq_env;
+/*
+ * What partition/virq.c asks of the run loop, defined by whoever links it (kernel/virq.c, over
+ * kernel/run.h). Plain functions, not a struct of pointers: link-time optimisation inlines
+ * them where they are called, as when this code was the kernel's (GCC turns a constant
+ * struct's pointers into direct calls only after it has decided what to inline, which cost
+ * the Seed 56 bytes; LLVM's Seed inlines only what costs no code, so each is one call).
+ */
+/* Take run_lock and give it back (a partition with an emulated GICv3: its state is shared
+ * with the other vCPUs' traps). */
+void virq_run_lock(void);
+void virq_run_unlock(void);
+/* v, blocked, is runnable again (run_lock held): its CPU is asked to reschedule. */
+void virq_run_woken(struct vcpu *v);
+/* v, running on this CPU, sleeps in WFI (run_lock held; v is blocked already): it gives up
+ * the CPU. */
+void virq_run_blocked(struct vcpu *v);
+/* The vCPU running on this CPU gives the rest of its slice away. */
+void virq_run_yield(void);
+/* Make CPU cpu (if another, valid one: not -1) look at its run queue: an SGI. */
+void virq_run_kick(int cpu);
 
 /*
  * Raise virtual interrupt vintid (0..63, or RVM_VIRQ_DOORBELL_BASE + n for the doorbell of

@@ -1,7 +1,7 @@
 /*
  * tests/unit/virq_test.c: virtual interrupts (partition/virq.c) over a model of one CPU's
- * list registers, the distributor's SPI masks and the virtual timer, and a fake struct
- * virq_env that records what the run loop was asked: a raised vINTID reaches a list register
+ * list registers, the distributor's SPI masks and the virtual timer, and fake virq_run_
+ * functions that record what the run loop was asked: a raised vINTID reaches a list register
  * at the next entry and wakes a vCPU asleep in WFI; a forwarded SPI stays masked until the
  * guest has ended it; WFI sleeps, yields or takes a due timer; a guest SGI reaches only the
  * vCPUs it names in its own partition; the tick wakes who is due.
@@ -17,6 +17,7 @@
 
 #include "arch/aarch64/arch.h"
 #include "hal/gic.h"
+#include "hal/timer.h"
 #include "partition/vdev.h"
 #include "partition/virq.h"
 
@@ -142,49 +143,46 @@ struct vgic *vdev_vgic(const struct partition *p)
 static struct {
         unsigned locks, woken, sleeps, yields, kicks;
         struct vcpu *last_woken;
-        uint64_t sleep_deadline;
+        uint64_t timer_event; /* hal_timer_event: when this CPU's timer is to interrupt */
+        unsigned timer_cpu;
         int last_kick;
 } run;
 
-static void fake_lock(void)
+void virq_run_lock(void)
 {
         run.locks++;
 }
 
-static void fake_unlock(void) {}
+void virq_run_unlock(void) {}
 
-static void fake_woken(struct vcpu *v)
+void virq_run_woken(struct vcpu *v)
 {
         run.woken++;
         run.last_woken = v;
 }
 
-static void fake_sleep(struct vcpu *v, uint64_t deadline)
+void virq_run_blocked(struct vcpu *v)
 {
         assert_int_equal(v->state, VCPU_BLOCKED);
         run.sleeps++;
-        run.sleep_deadline = deadline;
 }
 
-static void fake_yield(void)
+void hal_timer_event(unsigned cpu, uint64_t at)
+{
+        run.timer_cpu = cpu;
+        run.timer_event = at;
+}
+
+void virq_run_yield(void)
 {
         run.yields++;
 }
 
-static void fake_kick(int cpu)
+void virq_run_kick(int cpu)
 {
         run.kicks++;
         run.last_kick = cpu;
 }
-
-const struct virq_env virq_env = {
-    .lock = fake_lock,
-    .unlock = fake_unlock,
-    .woken = fake_woken,
-    .sleep = fake_sleep,
-    .yield = fake_yield,
-    .kick = fake_kick,
-};
 
 static int setup(void **state)
 {
@@ -330,10 +328,12 @@ static void test_wfi_sleeps_and_raise_wakes(void **state)
         (void)state;
         struct vcpu *v = vcpu(0, 2);
 
+        v->cpu = 1; /* it runs on CPU 1, which takes its WFI */
         hw.vtimer_deadline = 5000;
         virq_wfx(v, false);
         assert_int_equal(run.sleeps, 1);
-        assert_int_equal(run.sleep_deadline, 5000);
+        assert_int_equal(run.timer_cpu, 1); /* that CPU's timer: woken on time */
+        assert_int_equal(run.timer_event, 5000);
         assert_true(v->wfi);
         assert_int_equal(v->wfi_until, 5000);
         assert_int_equal(v->state, VCPU_BLOCKED);
@@ -459,6 +459,7 @@ static void test_tick(void **state)
         (void)state;
         struct vcpu *a = vcpu(0, 1), *b = vcpu(1, 2), *c = vcpu(1, 3);
 
+        a->cpu = b->cpu = c->cpu = 0; /* each takes its WFI running on CPU 0 */
         hw.vtimer_deadline = 1500;
         virq_wfx(a, false);
         hw.vtimer_deadline = 3000;
