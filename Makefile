@@ -552,7 +552,7 @@ UT_sched   := $(wildcard sched/*.c)
 SCHED_TESTS := sched_priority sched_mode sched_queue sched_smp sched_epoch
 $(call unit_split,sched,$(SCHED_TESTS),tests/unit/sched_fixture.c)
 UT_vmid    := partition/vmid.c
-UT_cap     := cap/cap.c cap/tree.c
+UT_cap     := cap/cap.c cap/tree.c tests/fake/wit_log.c
 UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
 UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c witness/budget.c
 UT_coherence := $(wildcard coherence/*.c)
@@ -567,12 +567,12 @@ UT_pl011   := partition/pl011.c
 UT_virq    := partition/virq.c partition/vgic.c
 # The memory tiers applied to a partition over the fake arch layer and a real page allocator.
 UT_tiers   := partition/tiers.c partition/tiers_cold.c memory/tier.c memory/cold.c memory/palloc.c \
-	memory/memory.c witness/crypto.c tests/fake/arch_fake.c
+	memory/memory.c witness/crypto.c tests/fake/arch_fake.c tests/fake/wit_log.c
 UT_EXTRA_tiers := $(patsubst $(TP)/%.c,$(HOST_OUT)/san/third_party/%.o,$(LZ4_SRCS)) $(HOST_MBEDTLS_SAN)
 # Split and merge's mechanism over real partitions and CommEdges on the fake arch layer.
 UT_reshape := partition/reshape.c partition/partition.c partition/vmid.c partition/edge.c \
 	partition/share.c partition/guest_dtb.c memory/region.c cap/cap.c cap/tree.c kernel/fmt.c \
-	tests/fake/arch_fake.c
+	tests/fake/arch_fake.c tests/fake/wit_log.c
 UT_EXTRA_reshape := $(HOST_LIBFDT_SAN)
 UT_agent   := wasm/agent.c wasm/agent_ops.c wasm/agent_recover.c wasm/agent_calls.c $(WASM_ENGINE) cap/cap.c cap/tree.c
 AGENT_TESTS := agent_lifecycle agent_move agent_calls agent_random agent_spawn agent_hold

@@ -12,19 +12,9 @@
 
 #include "cap/cap.h"
 #include "cap/cap_node.h"
+#include "tests/fake/wit_log.h"
 #include "witness/witness.h"
 
-/* Witness fake: keep every record. */
-#define WIT_MAX 4096
-static struct witness_event wit[WIT_MAX];
-static size_t wit_n;
-void witness_emit(const struct witness_event *ev)
-{
-        if (wit_n < WIT_MAX) {
-                wit[wit_n] = *ev;
-        }
-        wit_n++;
-}
 static const struct witness_event *wit_lastp(void)
 {
         return &wit[wit_n - 1];

@@ -18,21 +18,10 @@
 #include "partition/edge.h"
 #include "partition/reshape.h"
 #include "tests/fake/arch_fake.h"
+#include "tests/fake/wit_log.h"
 #include "witness/witness.h"
 
-/* ---- the witness log: the partitions' own records ---- */
-
-#define WIT_MAX 256
-static struct witness_event wit[WIT_MAX];
-static size_t wit_n;
-
-void witness_emit(const struct witness_event *ev)
-{
-        if (wit_n < WIT_MAX) {
-                wit[wit_n] = *ev;
-        }
-        wit_n++;
-}
+/* ---- the witness log: the partitions' own records (tests/fake/wit_log.c) ---- */
 
 /* Records of kind k about partition `target` to state `state` (WK_PART_STATE's payload). */
 static unsigned state_records(uint32_t target, enum part_state state)

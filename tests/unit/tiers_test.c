@@ -25,25 +25,14 @@
 #include "memory/memory.h"
 #include "partition/tiers.h"
 #include "tests/fake/arch_fake.h"
+#include "tests/fake/wit_log.h"
 #include "witness/witness.h"
 
 #define PG         4096ULL
 #define RAM_PAGES  16u
 #define POOL_PAGES 512u
 
-/* ---- the witness log ---- */
-
-#define WIT_MAX 512
-static struct witness_event wit[WIT_MAX];
-static size_t wit_n;
-
-void witness_emit(const struct witness_event *ev)
-{
-        if (wit_n < WIT_MAX) {
-                wit[wit_n] = *ev;
-        }
-        wit_n++;
-}
+/* ---- the witness log (tests/fake/wit_log.c) ---- */
 
 /* Records of kind k about partition part since mark, denied or not. */
 static unsigned records(size_t mark, enum witness_kind k, uint32_t part, bool denied)
