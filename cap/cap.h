@@ -37,6 +37,10 @@
  *     window [offset, offset+size) lies inside the parent's, and the child's expiry is not
  *     later than the parent's (else CAP_E_ESCALATE, or CAP_E_RANGE for the window);
  *   - depth: child depth = parent depth + 1 <= CAP_MAX_DEPTH (else CAP_E_DEPTH);
+ *   - room: a free slot in the receiving table (else CAP_E_TABLE_FULL); and, for a child in
+ *     another table than its parent's (a grant), fewer than CAP_GRANTED_MAX capabilities
+ *     granted by others already there (else CAP_E_TABLE_FULL too): a principal cannot fill
+ *     another's table with grants, and half of every table stays its holder's own;
  *   - checks run in this order, the first failure wins: CAP_E_INVAL (unknown right bits),
  *     CAP_E_NO_TABLE (receiving partition), the resolution errors above, CAP_E_RIGHTS,
  *     CAP_E_ESCALATE (rights, then once-only, then expiry), CAP_E_DEPTH, CAP_E_RANGE,
@@ -78,14 +82,19 @@
 
 /* Capacities; overridable at compile time (profiles, and the model test uses small ones). */
 #include "configs/limits.h"
-#ifndef CAP_ARENA_SIZE
-#define CAP_ARENA_SIZE 512
-#endif
 #ifndef CAP_MAX_TABLES
 #define CAP_MAX_TABLES 32 /* principals 0..31: RVM (0), partitions, agents (wasm/agent.h) */
 #endif
 #ifndef CAP_TABLE_SLOTS
 #define CAP_TABLE_SLOTS 64
+#endif
+#ifndef CAP_ARENA_SIZE
+#define CAP_ARENA_SIZE (CAP_MAX_TABLES * CAP_TABLE_SLOTS) /* every table full */
+#endif
+/* At most this many of a table's slots may hold capabilities granted by other principals
+ * (derived from a parent in another table): the rest stay the holder's own. */
+#ifndef CAP_GRANTED_MAX
+#define CAP_GRANTED_MAX (CAP_TABLE_SLOTS / 2)
 #endif
 #ifndef CAP_MAX_OBJECTS
 #define CAP_MAX_OBJECTS 256
@@ -132,7 +141,7 @@ enum cap_err {
         CAP_E_ESCALATE = 7,    /* derivation would add a right or extend a lease */
         CAP_E_DEPTH = 8,       /* derivation deeper than CAP_MAX_DEPTH */
         CAP_E_RANGE = 9,       /* window outside the parent's window or the object */
-        CAP_E_TABLE_FULL = 10, /* the receiving partition's table has no free slot */
+        CAP_E_TABLE_FULL = 10, /* the receiving table has no free slot (or no room for grants) */
         CAP_E_ARENA_FULL = 11, /* no free capability node */
         CAP_E_NO_TABLE = 12,   /* partition has no table (or id out of range) */
         CAP_E_INVAL = 13,      /* bad argument (unknown right bits, flags, type) */

@@ -52,6 +52,22 @@ static enum cap_err derive_check(const struct cap_derive_req *req, uint16_t *par
         return CAP_OK;
 }
 
+/* How many of table's capabilities were granted by other principals (a parent elsewhere). */
+static uint32_t granted_in(uint32_t table)
+{
+        const struct cap_table *t = &cap_g.tables[table];
+        uint32_t n = 0;
+
+        for (uint32_t s = 0; s < CAP_TABLE_SLOTS; s++) {
+                uint16_t idx = t->slots[s].node;
+                if (idx != CAP_NODE_NONE) {
+                        uint16_t parent = cap_g.arena[idx].parent;
+                        n += parent != CAP_NODE_NONE && cap_g.arena[parent].table != table;
+                }
+        }
+        return n;
+}
+
 static enum cap_err derive_into(const struct cap_derive_req *req, uint16_t op_kind,
                                 cap_handle_t *out)
 {
@@ -59,6 +75,10 @@ static enum cap_err derive_into(const struct cap_derive_req *req, uint16_t op_ki
         uint16_t cidx = CAP_NODE_NONE;
         cap_handle_t child_handle = 0;
         enum cap_err e = derive_check(req, &pidx);
+        if (e == CAP_OK && cap_g.arena[pidx].table != req->target &&
+            granted_in(req->target) >= CAP_GRANTED_MAX) {
+                e = CAP_E_TABLE_FULL; /* its share for others' grants is taken */
+        }
         if (e == CAP_OK) {
                 e = cap_node_alloc(req->target, &cidx, &child_handle);
         }

@@ -89,6 +89,11 @@ static struct witness_budget budget;
  * Principals are those with a capability table (a privileged call needs one; PSCI's callers
  * are partitions).
  */
+/* No principal can take the capability space another is owed: the arena holds every table
+ * full, and at most half of a table is others' grants (CAP_GRANTED_MAX, cap/cap.h). */
+_Static_assert(CAP_ARENA_SIZE >= CAP_MAX_TABLES * CAP_TABLE_SLOTS,
+               "the capability arena must hold every table full");
+
 #ifndef HVC_ACTIONS_PER_EPOCH
 #define HVC_ACTIONS_PER_EPOCH 1024 /* configs/<profile>/limits.h */
 #endif

@@ -11,7 +11,8 @@
 #define PART_MAX             8     /* guest partitions 1..PART_MAX */
 #define PART_MAX_VCPUS       4     /* vCPUs per partition */
 #define CAP_MAX_TABLES       32    /* principals: RVM, partitions, agents */
-#define CAP_ARENA_SIZE       512   /* capability slots in all */
+#define CAP_TABLE_SLOTS      32    /* capabilities each principal can hold */
+#define CAP_ARENA_SIZE       1024  /* capabilities in all: every table full (kernel/hvc.c) */
 #define CAP_MAX_OBJECTS      256   /* capability objects */
 #define CON_SOURCES          32    /* console buffers: principal ids 0 .. CON_SOURCES-1 */
 #define CON_SOURCE_BYTES     2048  /* each principal's console buffer */

@@ -14,7 +14,8 @@
 #define PART_MAX            3
 #define PART_MAX_VCPUS      1
 #define CAP_MAX_TABLES      4 /* RVM and the three partitions; no agents */
-#define CAP_ARENA_SIZE      64
+#define CAP_TABLE_SLOTS     16 /* capabilities each principal can hold */
+#define CAP_ARENA_SIZE      64 /* every table full (kernel/hvc.c) */
 #define CAP_MAX_OBJECTS     48
 #define CON_SOURCES         4
 #define CON_SOURCE_BYTES    512

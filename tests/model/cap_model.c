@@ -11,6 +11,18 @@ void m_init(struct model *m)
         memset(m, 0, sizeof(*m));
 }
 
+/* Live capabilities of part whose parent another partition holds (what cap/ counts). */
+static uint32_t m_granted(const struct model *m, uint32_t part)
+{
+        uint32_t n = 0;
+        for (int i = 0; i < m->ncaps; i++) {
+                const struct m_cap *c = &m->caps[i];
+                n +=
+                    c->live && c->part == part && c->parent >= 0 && m->caps[c->parent].part != part;
+        }
+        return n;
+}
+
 uint32_t m_table_used(const struct model *m, uint32_t part)
 {
         uint32_t n = 0;
@@ -125,6 +137,9 @@ enum cap_err m_derive(struct model *m, const struct cap_derive_req *req, bool is
                 }
         }
         if (m_table_used(m, req->target) >= CAP_TABLE_SLOTS) {
+                return CAP_E_TABLE_FULL;
+        }
+        if (p->part != req->target && m_granted(m, req->target) >= CAP_GRANTED_MAX) {
                 return CAP_E_TABLE_FULL;
         }
         if (m_arena_used(m) >= CAP_ARENA_SIZE) {

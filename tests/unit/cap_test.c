@@ -399,6 +399,44 @@ static void test_capacity_limits(void **state)
         assert_int_equal(cap_table_create(1), CAP_E_EXISTS);
 }
 
+/*
+ * Grants cannot fill another's table: partition 1 granting over and over into partition 2's
+ * gets CAP_GRANTED_MAX of them in, then CAP_E_TABLE_FULL (witnessed); partition 2 still
+ * derives into the rest of its table from a capability of its own, and receives one more
+ * once it drops one it was granted. Partition 3's grants share the same allowance.
+ */
+static void test_grants_cannot_fill_another_table(void **state)
+{
+        (void)state;
+        cap_handle_t first = 0;
+        for (uint32_t i = 0; i < CAP_GRANTED_MAX; i++) {
+                cap_handle_t h = grant(1, root1, 2, CAP_R_READ, CAP_OK);
+                first = first != 0 ? first : h;
+        }
+        grant(1, root1, 2, CAP_R_READ, CAP_E_TABLE_FULL);
+        assert_denied(CAP_E_TABLE_FULL);
+        cap_handle_t via3 = grant(1, root1, 3, CAP_R_READ | CAP_R_GRANT, CAP_OK);
+        grant(3, via3, 2, CAP_R_READ, CAP_E_TABLE_FULL);
+        /* Partition 2's own capability, and derivations from it, fill the rest. */
+        cap_obj_t own;
+        cap_handle_t root2;
+        assert_int_equal(cap_object_create(CAP_T_MEMORY, 2, 0x1000, 43, &own), CAP_OK);
+        assert_int_equal(cap_mint_root(own, 2, CAP_R_ALL, &root2), CAP_OK);
+        uint32_t mine = 1;
+        while (mine + CAP_GRANTED_MAX < CAP_TABLE_SLOTS) {
+                derive(2, root2, CAP_R_READ, CAP_OK);
+                mine++;
+        }
+        derive(2, root2, CAP_R_READ, CAP_E_TABLE_FULL);        /* every slot taken now */
+        assert_int_equal(cap_drop(2, root2, 0, NULL), CAP_OK); /* its own subtree, freed */
+        /* Room in the table is not room for grants: the granted share is still full. */
+        grant(1, root1, 2, CAP_R_READ, CAP_E_TABLE_FULL);
+        /* The holder drops one it was granted: room for one grant again. */
+        assert_int_equal(cap_drop(2, first, 0, NULL), CAP_OK);
+        grant(1, root1, 2, CAP_R_READ, CAP_OK);
+        grant(1, root1, 2, CAP_R_READ, CAP_E_TABLE_FULL);
+}
+
 static void test_object_destroy_frees_everything(void **state)
 {
         (void)state;
@@ -505,6 +543,7 @@ int main(void)
             cmocka_unit_test_setup(test_revoke_large_tree_is_iterative, setup),
             cmocka_unit_test_setup(test_epoch_bulk_revocation, setup),
             cmocka_unit_test_setup(test_capacity_limits, setup),
+            cmocka_unit_test_setup(test_grants_cannot_fill_another_table, setup),
             cmocka_unit_test_setup(test_object_destroy_frees_everything, setup),
             cmocka_unit_test_setup(test_every_operation_witnessed_once, setup),
             cmocka_unit_test_setup(test_table_enumeration, setup),
