@@ -148,14 +148,13 @@ KLTO_FOR = $(if $(filter kernel/libc/% $(SIMD_SRCS),$(1)),,$(KLTO))
 
 # The space between the Image header (head.S, 0x140 bytes) and the 2 KiB-aligned vectors
 # holds code kept out of link-time optimisation that would otherwise follow them: the libc
-# functions and the FP/SIMD switch; in the Seed (-Os) also the SHA-256 instructions'
-# compression and mbedTLS's rolled SHA-256 (0x658 bytes in all with gcc, 0x608 with clang,
-# of the gap's 0x6c0; the appliance's -O2 copies would not all fit, and one byte too many
-# would move the vectors to the next 2 KiB, all of it padding: linker.ld refuses to link
-# then). linker.ld's "the low text" becomes this list in each build's copy of it.
+# functions and the FP/SIMD switch; in the Seed (-Os) also mbedTLS's rolled SHA-256, its only
+# one (BOOT_SHA256_CE 0 there: the instructions' compression is not linked), 0x404 bytes in
+# all with gcc of the gap's 0x6c0 (the appliance's -O2 copies would not all fit, and one byte
+# too many would move the vectors to the next 2 KiB, all of it padding: linker.ld refuses to
+# link then). linker.ld's "the low text" becomes this list in each build's copy of it.
 LOW_TEXT := *kernel/libc/string.o(.text .text.*) *arch/aarch64/fp.o(.text .text.*) \
-	$(if $(filter seed,$(PROFILE)),*arch/aarch64/sha256_ce.o(.text .text.*) \
-	*libmbedcrypto.a:sha256_portable.o(.text .text.*))
+	$(if $(filter seed,$(PROFILE)),*libmbedcrypto.a:sha256_portable.o(.text .text.*))
 
 KERNEL_DIRS := arch/aarch64 hal kernel kernel/libc boot memory configs/$(PROFILE) $(MODULES)
 KERNEL_SRCS := $(filter-out arch/aarch64/asm_offsets.c,$(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c)))

@@ -17,6 +17,13 @@
 #include "hal/uart.h"
 #include "kernel/fmt.h"
 
+#include "configs/limits.h" /* the profile's sizes, if it sets them */
+/* 1: SHA-256 on the CPU's instructions where it has them (arch/aarch64/sha256.c); 0 (the
+ * Seed): mbedTLS's portable compression only, the same digests, slower. */
+#ifndef BOOT_SHA256_CE
+#define BOOT_SHA256_CE 1
+#endif
+
 struct boot_state boot_state;
 
 #ifndef RVM_WITH_RVF
@@ -269,7 +276,7 @@ enum boot_status boot_phase_memory(char *msg, size_t cap)
         /* From here every SHA-256 (the image measurement, the witness chain, RVF, HMAC) runs
          * on the CPU's SHA-256 instructions when it has them. Not before: with the MMU off
          * all data is Device memory, where the unaligned vector loads that code makes fault. */
-        if (boot_state.sha256_ce) {
+        if (BOOT_SHA256_CE && boot_state.sha256_ce) {
                 witness_sha256_accelerate(arch_sha256_blocks);
         }
 

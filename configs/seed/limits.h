@@ -31,5 +31,6 @@
 #define PROOF_NONCE_RING    64 /* P2 nonces used, per principal (proof/nonce.c) */
 #define PROOF_TICKETS       4  /* P2 tickets issued, per principal */
 #define WITNESS_SHA256_FAST 0  /* witness_sha256 through mbedTLS (witness/crypto.c) */
+#define BOOT_SHA256_CE      0  /* and on mbedTLS's compression: the CPU's instructions left out */
 
 #endif
