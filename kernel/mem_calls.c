@@ -11,8 +11,14 @@
 #include "kernel/monitor.h"
 #include "kernel/run.h"
 #include "kernel/tier.h"
+#include "memory/region.h"
 #include "partition/share.h"
 #include "partition/tiers.h"
+
+/* Every partition can have its REGION_OFFERS_EACH live offers at once: one cannot take the
+ * offers the others are owed (memory/region.c refuses an owner past its own). */
+_Static_assert(REGION_OFFERS >= PART_MAX * REGION_OFFERS_EACH,
+               "the offer table must hold every partition's offers");
 
 #ifdef RVM_WITH_SHARE
 static int32_t done(struct gate_ctx *ctx, enum part_err e, const struct share_result *r, bool regs)

@@ -169,15 +169,19 @@ enum region_err region_offer(struct region_space *s, const struct region_ops *op
         }
         uint64_t pa = pa_addr(first);
         struct region_offer *free_slot = NULL;
+        unsigned mine = 0;
         for (unsigned i = 0; i < REGION_OFFERS; i++) {
                 struct region_offer *o = &s->offer[i];
                 if (o->state == OFFER_FREE) {
                         free_slot = free_slot != NULL ? free_slot : o;
-                } else if (o->owner == owner && overlaps(o->pa, o->pages * PAGE, pa, size)) {
-                        return REGION_E_BUSY; /* a page is in at most one offer */
+                } else if (o->owner == owner) {
+                        if (overlaps(o->pa, o->pages * PAGE, pa, size)) {
+                                return REGION_E_BUSY; /* a page is in at most one offer */
+                        }
+                        mine++;
                 }
         }
-        if (free_slot == NULL) {
+        if (free_slot == NULL || mine >= REGION_OFFERS_EACH) {
                 return REGION_E_FULL;
         }
         unsigned slot = (unsigned)(free_slot - s->offer);

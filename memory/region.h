@@ -45,7 +45,12 @@
 #define REGION_MAX 64 /* typed regions */
 #endif
 #ifndef REGION_OFFERS
-#define REGION_OFFERS 32 /* live transactions */
+#define REGION_OFFERS 64 /* live transactions: 8 partitions, REGION_OFFERS_EACH each */
+#endif
+/* Live offers one owner may have made at once: past it REGION_E_FULL, so no partition can
+ * take the offers the others are owed (the kernel sizes REGION_OFFERS for all of theirs). */
+#ifndef REGION_OFFERS_EACH
+#define REGION_OFFERS_EACH 8
 #endif
 #define REGION_MAX_PAGES 256 /* pages in one offer (1 MiB) */
 #define REGION_NO_TAG    0xFFFFFFFFu

@@ -22,7 +22,7 @@
 #define EDGE_MAX             16    /* CommEdges */
 #define VDEV_MAX             16    /* virtual devices */
 #define REGION_MAX           64    /* typed memory regions */
-#define REGION_OFFERS        32    /* live share/lend/donate transactions */
+#define REGION_OFFERS        64    /* live share/lend/donate transactions: 8 a partition */
 #define GIC_MAX_INTID        1020  /* interrupt handlers (INTIDs 0..GIC_MAX_INTID-1) */
 #define HVC_BUDGET_SLOTS     128   /* principals the denial budget tracks */
 #define PROOF_NONCE_RING     256   /* P2 nonces used, kept per principal (proof/nonce.c) */

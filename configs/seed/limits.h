@@ -26,6 +26,7 @@
 #define VDEV_MAX            0 /* no partition has a virtual device */
 #define REGION_MAX          8
 #define REGION_OFFERS       4
+#define REGION_OFFERS_EACH  1 /* (no partition shares memory in the Seed) */
 #define GIC_MAX_INTID       96 /* SGIs, PPIs and QEMU virt's first 64 SPIs (UART 33, RTC 34) */
 #define HVC_BUDGET_SLOTS    16 /* witness_budget_init's least: with 8 there was no denial budget */
 #define PROOF_NONCE_RING    64 /* P2 nonces used, per principal (proof/nonce.c) */

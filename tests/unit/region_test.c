@@ -444,19 +444,28 @@ static void release_of_the_borrower_relinquishes(void **state)
         assert_int_equal(seen(1, IPA), PA(1));
 }
 
-static void offer_table_full(void **state)
+/* One owner has at most REGION_OFFERS_EACH live offers: then REGION_E_FULL, while another
+ * owner still offers; ending one of its offers gives the first room for one more. */
+static void offers_each_owner_limited(void **state)
 {
-        struct region_offer o;
+        struct region_offer o, first;
+        struct region_offer r;
         (void)state;
 
-        for (unsigned i = 0; i < REGION_OFFERS; i++) {
+        for (unsigned i = 0; i < REGION_OFFERS_EACH; i++) {
                 assert_int_equal(region_offer(&rs, &ops, 1, 2, REGION_SHARE, ipa_init(IPA + i * PG),
-                                              PG, false, &o),
+                                              PG, false, i == 0 ? &first : &o),
                                  REGION_OK);
         }
         assert_int_equal(
             region_offer(&rs, &ops, 1, 2, REGION_SHARE, ipa_init(IPA + 40 * PG), PG, false, &o),
             REGION_E_FULL);
+        assert_int_equal(region_offer(&rs, &ops, 2, 1, REGION_SHARE, ipa_init(IPA), PG, false, &o),
+                         REGION_OK);
+        assert_int_equal(region_reclaim(&rs, &ops, 1, first.id, &r), REGION_OK);
+        assert_int_equal(
+            region_offer(&rs, &ops, 1, 2, REGION_SHARE, ipa_init(IPA + 40 * PG), PG, false, &o),
+            REGION_OK);
 }
 
 /*
@@ -575,7 +584,7 @@ int main(void)
             cmocka_unit_test_setup(donate_moves_ownership_and_comes_home_wiped, setup),
             cmocka_unit_test_setup(release_of_the_owner_ends_its_offers, setup),
             cmocka_unit_test_setup(release_of_the_borrower_relinquishes, setup),
-            cmocka_unit_test_setup(offer_table_full, setup),
+            cmocka_unit_test_setup(offers_each_owner_limited, setup),
             cmocka_unit_test_setup(random_sequences_keep_the_invariants, setup),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
