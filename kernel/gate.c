@@ -256,25 +256,26 @@ enum gate_deny_reason {
 
 #define PSCI_DENIED (-3) /* PSCI's own DENIED (Arm DEN 0022), for a PSCI call refused so */
 
-/* May the caller act now (an action within its quota, or not an action)? If not, the refusal
- * is witnessed on the denial budget, the call's status set, and false returned. */
-static bool action_allowed(struct gate_call *call, const struct gate_entry *e, uint8_t tier,
-                           uint64_t cap)
+/* An action (GATE_F_ACTION) past its caller's quota: the refusal witnessed on the denial
+ * budget, the call's status set, true returned. Out of line: the calls that are not actions
+ * (the CommEdges' doorbells among them) pay only the flag's test. */
+static __attribute__((noinline)) bool action_refused(struct gate_call *call,
+                                                     const struct gate_entry *e, uint8_t tier,
+                                                     uint64_t cap)
 {
-        if ((e->flags & GATE_F_ACTION) == 0 || quota == NULL ||
-            witness_quota_left(quota, call->caller)) {
-                return true;
+        if (quota == NULL || witness_quota_left(quota, call->caller)) {
+                return false;
         }
         uint32_t fid = (uint32_t)call->x[0];
         deny(call, WK_PROOF_DENY, tier, cap, GATE_DENY_QUOTA, e->witness_kind, fid);
         finish(call, GATE_FID_IS_PSCI(fid) ? PSCI_DENIED : GATE_E_THROTTLED);
-        return false;
+        return true;
 }
 
 /* An action done: one of its caller's for this epoch. */
-static void action_done(const struct gate_call *call, const struct gate_entry *e, int32_t status)
+static __attribute__((noinline)) void action_done(const struct gate_call *call)
 {
-        if ((e->flags & GATE_F_ACTION) != 0 && quota != NULL && status >= 0) {
+        if (quota != NULL) {
                 witness_quota_spend(quota, call->caller);
         }
 }
@@ -352,12 +353,15 @@ int32_t gate_dispatch_checked(struct gate_call *call, const struct gate_entry *e
                         return finish(call, GATE_E_CHAIN);
                 }
         }
-        if (!action_allowed(call, e, ctx.tier, ctx.handle)) {
+        bool action = (e->flags & GATE_F_ACTION) != 0;
+        if (action && action_refused(call, e, ctx.tier, ctx.handle)) {
                 return (int32_t)call->x[0];
         }
         ctx.witnessed = false;
         int32_t status = e->handler(&ctx);
-        action_done(call, e, status);
+        if (action && status >= 0) {
+                action_done(call);
+        }
         if ((e->flags & GATE_F_SELF_WITNESS) != 0 && status < 0 && !ctx.witnessed) {
                 /* Its module records what it changes; a refusal changes nothing, and every
                  * refusal is witnessed. */
@@ -388,11 +392,14 @@ int32_t gate_dispatch_plain(struct gate_call *call, const struct gate_entry *e)
                                .handle = x1,
                                .cap.node = CAP_NODE_NONE,
                                .tier = PROOF_TIER_NONE};
-        if (!action_allowed(call, e, PROOF_TIER_NONE, 0)) {
+        bool action = (e->flags & GATE_F_ACTION) != 0;
+        if (action && action_refused(call, e, PROOF_TIER_NONE, 0)) {
                 return (int32_t)call->x[0];
         }
         int32_t status = e->handler(&ctx);
-        action_done(call, e, status);
+        if (action && status >= 0) {
+                action_done(call);
+        }
         if (status < 0 && !ctx.witnessed) {
                 deny(call, e->witness_kind, 0, 0, (uint32_t)-status, 0, fid);
         }
