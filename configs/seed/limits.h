@@ -13,7 +13,7 @@
 #define RVM_MMU_POOL_TABLES 8
 #define PART_MAX            3
 #define PART_MAX_VCPUS      1
-#define CAP_MAX_TABLES      4 /* RVM and the three partitions; no agents */
+#define CAP_MAX_TABLES      4  /* RVM and the three partitions; no agents */
 #define CAP_TABLE_SLOTS     16 /* capabilities each principal can hold */
 #define CAP_ARENA_SIZE      64 /* every table full (kernel/hvc.c) */
 #define CAP_MAX_OBJECTS     48
@@ -26,7 +26,7 @@
 #define VDEV_MAX            0 /* no partition has a virtual device */
 #define REGION_MAX          8
 #define REGION_OFFERS       4
-#define REGION_OFFERS_EACH  1 /* (no partition shares memory in the Seed) */
+#define REGION_OFFERS_EACH  1  /* (no partition shares memory in the Seed) */
 #define GIC_MAX_INTID       96 /* SGIs, PPIs and QEMU virt's first 64 SPIs (UART 33, RTC 34) */
 #define HVC_BUDGET_SLOTS    16 /* witness_budget_init's least: with 8 there was no denial budget */
 #define PROOF_NONCE_RING    64 /* P2 nonces used, per principal (proof/nonce.c) */
