@@ -553,7 +553,9 @@ $(call unit_split,sched,$(SCHED_TESTS),tests/unit/sched_fixture.c)
 UT_vmid    := partition/vmid.c
 UT_cap     := cap/cap.c cap/tree.c tests/fake/wit_log.c
 UT_proof   := cap/cap.c cap/tree.c proof/proof.c proof/nonce.c
-UT_gate    := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c witness/budget.c
+UT_gatemod := kernel/gate.c cap/cap.c cap/tree.c proof/proof.c proof/nonce.c witness/budget.c
+GATE_TESTS := gate gate_action
+$(call unit_split,gatemod,$(GATE_TESTS),tests/unit/gate_fixture.c)
 UT_coherence := $(wildcard coherence/*.c)
 COHERENCE_TESTS := coherence_mincut coherence_graph coherence_decision coherence_dot coherence_engine
 $(call unit_split,coherence,$(COHERENCE_TESTS),tests/unit/coherence_fixture.c)
@@ -598,7 +600,7 @@ UT_EXTRA_hvc := $(HOST_LIBFDT_SAN)
 HVC_TESTS := hvc_calls hvc_edge
 $(call unit_split,hvc,$(HVC_TESTS),tests/unit/hvc_fixture.c)
 
-UNIT_NAMES := fmt memory region mmio s2_table monitor board cap proof gate $(WITNESS_TESTS) $(SCHED_TESTS)
+UNIT_NAMES := fmt memory region mmio s2_table monitor board cap proof $(GATE_TESTS) $(WITNESS_TESTS) $(SCHED_TESTS)
 UNIT_NAMES += $(WASM_TESTS) vmid $(AGENT_TESTS) $(HVC_TESTS) $(COHERENCE_TESTS) guest_dtb vgic pl011 tier cold
 UNIT_NAMES += reshape tier_idle virq tiers
 UNIT_NAMES += $(RVF_TESTS) witness_lock uart

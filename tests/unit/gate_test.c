@@ -15,166 +15,14 @@
 #include "cap/cap_node.h"
 #include "kernel/gate.h"
 #include "proof/proof.h"
+#include "tests/unit/gate_fixture.h"
 #include "witness/witness.h"
-
-#define WIT_MAX 64
-static struct witness_event wit[WIT_MAX];
-static size_t wit_n;
-void witness_emit(const struct witness_event *ev)
-{
-        wit[wit_n % WIT_MAX] = *ev;
-        wit_n++;
-}
-static const struct witness_event *last(void)
-{
-        return &wit[(wit_n - 1) % WIT_MAX];
-}
-
-static uint64_t now_ticks;
-static uint64_t fake_clock(void)
-{
-        return now_ticks;
-}
-
-/* A kernel-style entry, as the lead's table will add them. */
-static int handler_calls;
-static int32_t handler_result;
-static int32_t mem_map_handler(struct gate_ctx *ctx)
-{
-        handler_calls++;
-        /* The gate hands the handler what the capability names. */
-        assert_int_equal(ctx->cap.type, CAP_T_MEMORY);
-        assert_int_equal(ctx->cap.object_ref, 77);
-        ctx->target = 0xAB;
-        ctx->payload = ctx->call->x[2];
-        return handler_result;
-}
-static int32_t version_handler(struct gate_ctx *ctx)
-{
-        ctx->call->x[1] = 0x10000;
-        return GATE_OK;
-}
-
-static int agent_calls;
-static int32_t agent_send_handler(struct gate_ctx *ctx)
-{
-        agent_calls++;
-        assert_true(ctx->call->agent);
-        return GATE_OK;
-}
-
-/* A PSCI call that starts something: its module records it (as partition/psci.c's CPU_ON). */
-static int32_t cpu_on_handler(struct gate_ctx *ctx)
-{
-        witness_emit(&(struct witness_event){.kind = WK_PART_VCPU, .actor = ctx->call->caller});
-        return 0;
-}
-
-#define FID_MEM_MAP    GATE_FID(0x0010)
-#define FID_VERSION    GATE_FID(0x0000)
-#define FID_AGENT_SEND GATE_FID(0x0201)
-
-static const struct gate_entry table[] = {
-    GATE_CAP_ENTRIES{.fid = FID_MEM_MAP,
-                     .name = "mem_map",
-                     .type = CAP_T_MEMORY,
-                     .rights = CAP_R_READ | CAP_R_WRITE,
-                     .tier = PROOF_TIER_P3,
-                     .range_off = 2,
-                     .range_len = 3,
-                     .witness_kind = WK_PROOF_ALLOW,
-                     .flags = GATE_F_ACTION,
-                     .handler = mem_map_handler},
-    {.fid = FID_VERSION,
-     .name = "version",
-     .rights = GATE_RIGHTS_NONE,
-     .tier = PROOF_TIER_NONE,
-     .flags = GATE_F_UNPRIVILEGED,
-     .handler = version_handler},
-    {.fid = FID_AGENT_SEND,
-     .name = "agent_send",
-     .type = CAP_T_MEMORY,
-     .rights = CAP_R_WRITE,
-     .tier = PROOF_TIER_P1,
-     .witness_kind = WK_COMM_SEND,
-     .flags = GATE_F_AGENT | GATE_F_ACTION,
-     .handler = agent_send_handler},
-    {.fid = 0xC4000003u,
-     .name = "psci_cpu_on64",
-     .rights = GATE_RIGHTS_NONE,
-     .tier = PROOF_TIER_NONE,
-     .witness_kind = WK_PART_VCPU,
-     .flags = RVM_UNPRIV | GATE_F_ACTION,
-     .handler = cpu_on_handler},
-};
-#define TABLE_N (sizeof(table) / sizeof(table[0]))
-
-static cap_obj_t mem, dev;
-static cap_handle_t root1, dev1; /* partition 1's roots */
-
-static int setup(void **state)
-{
-        (void)state;
-        cap_init();
-        proof_init();
-        now_ticks = 1000;
-        handler_calls = 0;
-        handler_result = GATE_OK;
-        gate_set_quota(NULL);
-        assert_int_equal(gate_init(table, TABLE_N, fake_clock, 100), GATE_CHECK_OK);
-        for (uint32_t p = 0; p < 4; p++) {
-                assert_int_equal(cap_table_create(p), CAP_OK);
-        }
-        assert_int_equal(cap_object_create(CAP_T_MEMORY, 1, 0x10000, 77, &mem), CAP_OK);
-        assert_int_equal(cap_object_create(CAP_T_DEVICE, 1, 0x1000, 78, &dev), CAP_OK);
-        assert_int_equal(cap_mint_root(mem, 1, CAP_R_ALL, &root1), CAP_OK);
-        assert_int_equal(cap_mint_root(dev, 1, CAP_R_ALL, &dev1), CAP_OK);
-        wit_n = 0;
-        return 0;
-}
-
-/* Register files for the calls a test makes (a gate_call points at its registers). */
-static uint64_t regfiles[64][8];
-static unsigned regfile_next;
-
-static uint64_t *regfile(void)
-{
-        uint64_t *x = regfiles[regfile_next++ % 64];
-        for (int i = 0; i < 8; i++) {
-                x[i] = 0;
-        }
-        return x;
-}
-
-static struct gate_call call(uint32_t caller, uint32_t fid, uint64_t x1, uint64_t x2, uint64_t x3,
-                             uint64_t x4, uint64_t x5)
-{
-        struct gate_call c = {.caller = caller, .x = regfile()};
-        /* x6: a ticket (as a guest's rvm_ticket); x7 is unused, left as a guest might */
-        uint64_t v[8] = {fid, x1, x2, x3, x4, x5, gate_ticket(caller), now_ticks};
-        for (int i = 0; i < 8; i++) {
-                c.x[i] = v[i];
-        }
-        return c;
-}
-
-/* Dispatch, and check that exactly one witness record came out, DENIED iff status < 0. */
-static int32_t dispatch(struct gate_call *c)
-{
-        size_t before = wit_n;
-        int32_t st = gate_dispatch(c);
-        assert_int_equal((int64_t)c->x[0], st);
-        assert_int_equal(wit_n, before + 1);
-        assert_int_equal((last()->flags & WITNESS_F_DENIED) != 0, st < 0);
-        assert_int_equal(last()->actor, c->caller);
-        return st;
-}
 
 static void test_table_walk(void **state)
 {
         (void)state;
         size_t bad = 99;
-        assert_int_equal(gate_table_check(table, TABLE_N, &bad), GATE_CHECK_OK);
+        assert_int_equal(gate_table_check(table, table_n, &bad), GATE_CHECK_OK);
         /* The capability entries declare what docs/ABI.md says. */
         static const struct gate_entry caps[] = {GATE_CAP_ENTRIES};
         assert_int_equal(sizeof(caps) / sizeof(caps[0]), GATE_CAP_ENTRY_COUNT);
@@ -186,15 +34,15 @@ static void test_table_walk(void **state)
         assert_int_equal(caps[1].tier, PROOF_TIER_P3); /* grant crosses partitions */
 
         /* Each way of leaving something undeclared or wrong is refused, by index. */
-        struct gate_entry t[TABLE_N];
+        struct gate_entry t[table_n];
 #define MUTATE(idx, stmt, expect)                                                 \
         do {                                                                      \
                 memcpy(t, table, sizeof(t));                                      \
                 struct gate_entry *e = &t[idx];                                   \
                 stmt;                                                             \
-                assert_int_equal(gate_table_check(t, TABLE_N, &bad), expect);     \
+                assert_int_equal(gate_table_check(t, table_n, &bad), expect);     \
                 assert_int_equal(bad, idx);                                       \
-                assert_int_equal(gate_init(t, TABLE_N, fake_clock, 100), expect); \
+                assert_int_equal(gate_init(t, table_n, fake_clock, 100), expect); \
         } while (0)
         MUTATE(2, e->rights = 0, GATE_CHECK_RIGHTS);
         MUTATE(5, e->rights = 0, GATE_CHECK_RIGHTS);
@@ -226,7 +74,7 @@ static void test_table_walk(void **state)
         MUTATE(6, e->flags |= GATE_F_LOCAL | GATE_F_SELF_WITNESS | GATE_F_ACTION, GATE_CHECK_TIER);
         memcpy(t, table, sizeof(t));
         t[6].flags |= GATE_F_LOCAL | GATE_F_SELF_WITNESS;
-        assert_int_equal(gate_table_check(t, TABLE_N, &bad), GATE_CHECK_OK);
+        assert_int_equal(gate_table_check(t, table_n, &bad), GATE_CHECK_OK);
 #undef MUTATE
         /* A refused table leaves nothing installed: every call is unknown. */
         struct gate_call c = call(1, RVM_HC_CAP_INSPECT, root1, 0, 0, 0, 0);
@@ -241,13 +89,13 @@ static void test_local_index_holds_only_local_handlers(void **state)
         (void)state;
         assert_null(gate_lookup_local(FID_VERSION)); /* installed, but not local */
         assert_null(gate_lookup_local(FID_MEM_MAP));
-        struct gate_entry t[TABLE_N];
+        struct gate_entry t[table_n];
         memcpy(t, table, sizeof(t));
         t[6].flags |= GATE_F_LOCAL | GATE_F_SELF_WITNESS;
         assert_int_equal(t[6].fid, FID_VERSION);
-        assert_int_equal(gate_init(t, TABLE_N, fake_clock, 100), GATE_CHECK_OK);
+        assert_int_equal(gate_init(t, table_n, fake_clock, 100), GATE_CHECK_OK);
         assert_ptr_equal(gate_lookup_local(FID_VERSION), version_handler);
-        for (size_t i = 0; i < TABLE_N; i++) {
+        for (size_t i = 0; i < table_n; i++) {
                 if (i != 6) {
                         assert_null(gate_lookup_local(t[i].fid));
                 }
@@ -263,7 +111,7 @@ static void test_local_index_holds_only_local_handlers(void **state)
         assert_int_equal(x[2], 6);
         /* A table refused after it leaves no local handler behind. */
         t[6].handler = NULL;
-        assert_int_equal(gate_init(t, TABLE_N, fake_clock, 100), GATE_CHECK_HANDLER);
+        assert_int_equal(gate_init(t, table_n, fake_clock, 100), GATE_CHECK_HANDLER);
         assert_null(gate_lookup_local(FID_VERSION));
 }
 
@@ -513,77 +361,6 @@ static void test_kernel_entry(void **state)
         assert_int_equal(wit_n, before);
 }
 
-/*
- * Actions on a quota: a caller that repeats an action (a capability inspected, a gate-recorded
- * call) has per_epoch of them done an epoch, each recorded; past that each is refused before
- * its handler runs (GATE_E_THROTTLED), with one WK_PROOF_DENY record naming the quota, the
- * call's kind and its function id. A call refused for another reason spends none and keeps
- * its own refusal; another caller keeps its own allowance; the next epoch renews it.
- */
-static void test_action_quota(void **state)
-{
-        static struct witness_quota_slot slots[4];
-        struct witness_quota q;
-
-        (void)state;
-        assert_int_equal(witness_quota_init(&q, slots, 4, 3), WITNESS_OK);
-        gate_set_quota(&q);
-        struct gate_call c;
-        for (int i = 0; i < 3; i++) {
-                c = call(1, RVM_HC_CAP_INSPECT, root1, 0, 0, 0, 0);
-                assert_int_equal(dispatch(&c), GATE_OK);
-                assert_int_equal(last()->kind, WK_CAP_INSPECT);
-        }
-        c = call(1, RVM_HC_CAP_INSPECT, 0x12345, 0, 0, 0, 0); /* refused by P1: not throttled */
-        assert_int_equal(dispatch(&c), GATE_E_FORGED);
-        assert_int_equal(last()->kind, WK_CAP_DENY);
-        c = call(1, RVM_HC_CAP_INSPECT, root1, 0, 0, 0, 0);
-        assert_int_equal(dispatch(&c), GATE_E_THROTTLED);
-        assert_int_equal(last()->kind, WK_PROOF_DENY);
-        assert_int_equal(last()->tier, PROOF_TIER_P1);
-        assert_int_equal(last()->cap, root1);
-        assert_int_equal(last()->payload, 0x400 | (uint64_t)WK_CAP_INSPECT << 16 |
-                                              (uint64_t)RVM_HC_CAP_INSPECT << 32);
-        /* The gate-recorded entry too, before its handler runs. */
-        c = call(1, FID_MEM_MAP, root1, 0x100, 0x10, 0, 0);
-        assert_int_equal(dispatch(&c), GATE_E_THROTTLED);
-        assert_int_equal(handler_calls, 0);
-        assert_int_equal(q.refused, 2);
-        /* Partition 2 has its own allowance, for its own memory. */
-        cap_obj_t mem2;
-        cap_handle_t root2;
-        assert_int_equal(cap_object_create(CAP_T_MEMORY, 2, 0x10000, 77, &mem2), CAP_OK);
-        assert_int_equal(cap_mint_root(mem2, 2, CAP_R_ALL, &root2), CAP_OK);
-        c = call(2, RVM_HC_CAP_INSPECT, root2, 0, 0, 0, 0);
-        assert_int_equal(dispatch(&c), GATE_OK);
-        /* A refused action spends none: a handler failure leaves the allowance. */
-        handler_result = GATE_E_INVALID;
-        for (int i = 0; i < 5; i++) {
-                c = call(2, FID_MEM_MAP, root2, 0x100, 0x10, 0, 0);
-                assert_int_equal(dispatch(&c), GATE_E_INVALID);
-        }
-        handler_result = GATE_OK;
-        c = call(2, FID_MEM_MAP, root2, 0x100, 0x10, 0, 0);
-        assert_int_equal(dispatch(&c), GATE_OK);
-        /* The next epoch renews partition 1's. */
-        gate_epoch();
-        c = call(1, RVM_HC_CAP_INSPECT, root1, 0, 0, 0, 0);
-        assert_int_equal(dispatch(&c), GATE_OK);
-        assert_int_equal(q.total_refused, 2);
-        /* A PSCI action (the plain pipeline) past the quota: PSCI's own DENIED. */
-        for (int i = 0; i < 3; i++) {
-                c = call(3, 0xC4000003u, 1, 0x80000, 0, 0, 0);
-                assert_int_equal(dispatch(&c), 0);
-                assert_int_equal(last()->kind, WK_PART_VCPU);
-        }
-        c = call(3, 0xC4000003u, 1, 0x80000, 0, 0, 0);
-        assert_int_equal(dispatch(&c), -3);
-        assert_int_equal(last()->kind, WK_PROOF_DENY);
-        assert_int_equal(last()->payload,
-                         0x400 | (uint64_t)WK_PART_VCPU << 16 | (uint64_t)0xC4000003u << 32);
-        gate_set_quota(NULL);
-}
-
 static void test_status_mapping(void **state)
 {
         (void)state;
@@ -664,7 +441,6 @@ int main(void)
             cmocka_unit_test_setup(test_p3_denial, setup),
             cmocka_unit_test_setup(test_two_partitions_cross_attempts, setup),
             cmocka_unit_test_setup(test_kernel_entry, setup),
-            cmocka_unit_test_setup(test_action_quota, setup),
             cmocka_unit_test_setup(test_status_mapping, setup),
             cmocka_unit_test_setup(test_register_fuzz, setup),
         };
