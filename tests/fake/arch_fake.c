@@ -91,6 +91,18 @@ uint64_t fake_alloc_pages(uint64_t pages)
         return (uint64_t)(uintptr_t)p;
 }
 
+uint64_t fake_page(void *ctx)
+{
+        (void)ctx;
+        return fake_alloc_pages(1);
+}
+
+uint64_t fake_pages(void *ctx, uint64_t pages)
+{
+        (void)ctx;
+        return fake_alloc_pages(pages);
+}
+
 uint64_t fake_s2_mapped(const uint64_t *root)
 {
         uint64_t n = 0;

@@ -32,18 +32,6 @@ static const struct part_config configs[WORLD_GUESTS] = {
      .ipa_bits = 32},
 };
 
-static uint64_t alloc_page(void *ctx)
-{
-        (void)ctx;
-        return fake_alloc_pages(1);
-}
-
-static uint64_t alloc_ram(void *ctx, uint64_t pages)
-{
-        (void)ctx;
-        return fake_alloc_pages(pages);
-}
-
 /* The first handle of type t in partition id's table (0: none). */
 static cap_handle_t handle_of(uint32_t id, enum cap_type t)
 {
@@ -63,8 +51,8 @@ bool hvc_world_build(struct hvc_world *w,
                      void (*vuart_line)(const struct partition *p, const char *text))
 {
         static const struct part_env env = {
-            .alloc_page = alloc_page,
-            .alloc_ram = alloc_ram,
+            .alloc_page = fake_page,
+            .alloc_ram = fake_pages,
             .release = share_release,
             .page_owned = share_page_owned,
         };

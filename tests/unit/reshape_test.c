@@ -168,18 +168,6 @@ static const size_t image_size = sizeof(image);
 static const struct part_config guest_config = {
     .name = "guest", .image = image, .image_size = &image_size, .mem_size = 0x10000};
 
-static uint64_t alloc_page(void *ctx)
-{
-        (void)ctx;
-        return fake_alloc_pages(1);
-}
-
-static uint64_t alloc_ram(void *ctx, uint64_t pages)
-{
-        (void)ctx;
-        return fake_alloc_pages(pages);
-}
-
 static struct partition *make(const struct part_config *cfg)
 {
         struct partition *p;
@@ -210,7 +198,7 @@ static void add_agent(uint32_t part)
 /* A guest (1), WASM partitions 2 and 3; agents 1, 2, 3 in partition 2, agent 4 in 3. */
 static int setup(void **state)
 {
-        static const struct part_env penv = {.alloc_page = alloc_page, .alloc_ram = alloc_ram};
+        static const struct part_env penv = {.alloc_page = fake_page, .alloc_ram = fake_pages};
 
         (void)state;
         memset(&k, 0, sizeof(k));

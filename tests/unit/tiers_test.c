@@ -195,12 +195,6 @@ static int group_teardown(void **state)
         return 0;
 }
 
-static uint64_t table_page(void *ctx)
-{
-        (void)ctx;
-        return fake_alloc_pages(1);
-}
-
 /* Guest partition id, RAM_PAGES of RAM from the pool (as RVM gives it) mapped at
  * PART_IPA_BASE, page i filled with i + id. */
 static struct partition *make(uint32_t id)
@@ -217,7 +211,7 @@ static struct partition *make(uint32_t id)
         p->mem_pa = pa_init(ram);
         p->mem_size = RAM_PAGES * PG;
         assert_int_equal(arch_s2_map(p->s2_root, ipa_init(PART_IPA_BASE), p->mem_pa, p->mem_size,
-                                     ARCH_S2_WRITE | ARCH_S2_EXEC, 0, table_page, NULL),
+                                     ARCH_S2_WRITE | ARCH_S2_EXEC, 0, fake_page, NULL),
                          0);
         for (uint32_t i = 0; i < RAM_PAGES; i++) {
                 memset(mem_ptr(pa_init(pa_addr(p->mem_pa) + i * PG)), (int)(i + id), PG);
