@@ -344,7 +344,10 @@ void coherence_merge_propose(const struct coherence_graph *g, uint32_t group_a, 
  *     and than now (else COHERENCE_R_OVERLOAD), or
  *   - need: the busiest CPU now needs more than cpu_cap_bp and the proposal lowers the busiest
  *     CPU's need by at least place_gain_bp (of one CPU): busy groups piled on one CPU are
- *     spread even when no traffic gains (for_need says so).
+ *     spread even when no traffic gains (for_need says so). A proposal that puts more weight
+ *     across CPUs than now goes for need only when it brings every CPU within cpu_cap_bp:
+ *     on a machine with more work than its CPUs hold it would trade talk for no end of the
+ *     overload, and the traffic rule would undo it (a pair parted and joined every hold).
  * The verdict says why not otherwise: COHERENCE_R_IN_PLACE, COHERENCE_R_LOW_GAIN (neither
  * gain), COHERENCE_R_OVERLOAD, COHERENCE_R_TOO_SOON, in that order.
  */

@@ -385,8 +385,13 @@ enum coherence_err coherence_place_decide(const struct coherence_graph *g,
         out->epochs_since = epochs_since;
         out->hold_epochs = g->params.place_hold_epochs;
         const bool traffic = out->gain_bp >= out->threshold_bp && out->gain_bp > 0;
+        /* Parting talkers for need is worth it only when it ends the overload: where no
+         * placement fits, need measured while sharing a CPU (time waited runnable) would part
+         * a pair, the traffic rule join it again, and so on every hold period. */
+        const bool parts = out->proposed_remote > out->current_remote;
         const bool spread = out->current_need_bp > out->cap_bp &&
-                            out->proposed_need_bp + out->threshold_bp <= out->current_need_bp;
+                            out->proposed_need_bp + out->threshold_bp <= out->current_need_bp &&
+                            (!parts || out->proposed_need_bp <= out->cap_bp);
         const bool overload =
             out->proposed_need_bp > out->cap_bp && out->proposed_need_bp > out->current_need_bp;
         if (out->moves == 0) {

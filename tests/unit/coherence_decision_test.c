@@ -441,6 +441,54 @@ static void placement_for_need_keeps_hysteresis(void **state)
         assert_string_equal(coherence_reason_name(v.reason), "would-overload");
 }
 
+/* On a machine with more work than its CPUs hold, need does not part talkers: the relief
+ * would not end the overload, and the traffic rule would join them again at the next hold
+ * (a pair parted and joined for ever). Where parting them ends it, it goes ahead. */
+static void placement_for_need_parts_talkers_only_to_end_an_overload(void **state)
+{
+        static int16_t now_cpu[COHERENCE_MAX_NODES];
+        struct coherence_place_verdict v;
+        const uint32_t over[4] = {9000, 9000, 9000, 9000}; /* 36000 > 2 x 11500 */
+        const uint32_t fits[4] = {9000, 9000, 100, 100};
+
+        (void)state;
+        nodes(4);
+        steady(0, 1, 50); /* 0 and 1 talk, on CPU 0 with 2; 3 alone on CPU 1 */
+        coherence_epoch(&G);
+        now_cpu[0] = now_cpu[1] = now_cpu[2] = 0;
+        now_cpu[3] = 1;
+        assert_int_equal(coherence_place_need(&G, 2, 0, over, 4, &PL), COHERENCE_OK);
+        assert_int_not_equal(coherence_place_cpu(&PL, 0), coherence_place_cpu(&PL, 1));
+        assert_int_equal(coherence_place_decide(&G, &PL, now_cpu, 100, &v), COHERENCE_OK);
+        assert_int_equal(v.current_need_bp, 27000);
+        assert_int_equal(v.proposed_need_bp, 18000); /* relieved, still over 11500 */
+        assert_int_equal(v.current_remote, 0);
+        assert_true(v.proposed_remote > 0);
+        assert_int_equal(v.reason, COHERENCE_R_LOW_GAIN);
+        assert_false(v.for_need);
+
+        /* Relief that does not part the pair (3 of 3 a CPU: 3 leaves): it goes ahead. */
+        now_cpu[3] = 0;
+        const uint32_t three_busy[4] = {4000, 4000, 9000, 9000};
+        assert_int_equal(coherence_place_need(&G, 2, 3, three_busy, 4, &PL), COHERENCE_OK);
+        assert_int_equal(coherence_place_cpu(&PL, 0), coherence_place_cpu(&PL, 1));
+        assert_int_equal(coherence_place_decide(&G, &PL, now_cpu, 100, &v), COHERENCE_OK);
+        assert_int_equal(v.current_need_bp, 26000);
+        assert_int_equal(v.proposed_remote, 0);
+        assert_int_equal(v.reason, COHERENCE_R_PROPOSED);
+        assert_true(v.for_need);
+
+        /* Two busy talkers piled on CPU 0, the rest light: parting them ends the overload. */
+        now_cpu[0] = now_cpu[1] = 0;
+        now_cpu[2] = now_cpu[3] = 1;
+        assert_int_equal(coherence_place_need(&G, 2, 0, fits, 4, &PL), COHERENCE_OK);
+        assert_int_equal(coherence_place_decide(&G, &PL, now_cpu, 100, &v), COHERENCE_OK);
+        assert_true(v.proposed_remote > v.current_remote);
+        assert_int_equal(v.proposed_need_bp, 9100);
+        assert_int_equal(v.reason, COHERENCE_R_PROPOSED);
+        assert_true(v.for_need);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -453,6 +501,7 @@ int main(void)
             cmocka_unit_test(placement_spreads_busy_pairs_over_idle_cpus),
             cmocka_unit_test(placement_leaves_a_hogs_lighter_talkers_elsewhere),
             cmocka_unit_test(placement_for_need_keeps_hysteresis),
+            cmocka_unit_test(placement_for_need_parts_talkers_only_to_end_an_overload),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
