@@ -19,6 +19,12 @@
  * offers the others are owed (memory/region.c refuses an owner past its own). */
 _Static_assert(REGION_OFFERS >= PART_MAX * REGION_OFFERS_EACH,
                "the offer table must hold every partition's offers");
+#ifdef RVM_WITH_SHARE
+/* ... and every partition's RAM in REGION_PIECES_EACH pieces, each CommEdge's page and RVM's
+ * image (partition/share.c), so no two partitions can cut the table up for the others. */
+_Static_assert(REGION_MAX >= 1 + EDGE_MAX + PART_MAX * REGION_PIECES_EACH,
+               "the region table must hold every partition's pieces");
+#endif
 
 #ifdef RVM_WITH_SHARE
 static int32_t done(struct gate_ctx *ctx, enum part_err e, const struct share_result *r, bool regs)

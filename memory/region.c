@@ -225,6 +225,30 @@ static unsigned free_regions(const struct region_space *s)
         return n;
 }
 
+/* RAM regions `part` holds now. */
+static unsigned pieces_of(const struct region_space *s, uint32_t part)
+{
+        unsigned n = 0;
+
+        for (unsigned i = 0; i < REGION_MAX; i++) {
+                n += s->region[i].type == REGION_T_RAM && s->region[i].owner == part;
+        }
+        return n;
+}
+
+/* A donation of o's pages, cut out of r: room in the table, and neither partition over
+ * REGION_PIECES_EACH once done (the donor keeps what is left of r before and after them). */
+static bool donation_fits(const struct region_space *s, const struct mem_region *r,
+                          const struct region_offer *o, uint32_t caller)
+{
+        const uint64_t before = (o->pa - r->pa) / PAGE;
+        const uint64_t after = r->pages - before - o->pages;
+        const unsigned donor = pieces_of(s, o->owner) - 1 + (before != 0) + (after != 0);
+
+        return free_regions(s) >= 2 && donor <= REGION_PIECES_EACH &&
+               pieces_of(s, caller) + 1 <= REGION_PIECES_EACH;
+}
+
 /* Cut r so that [pa, pa + pages) is a region of its own; returns it. The caller made sure
  * two free slots exist. */
 static struct mem_region *split(struct region_space *s, struct mem_region *r, uint64_t pa,
@@ -330,7 +354,7 @@ enum region_err region_retrieve(struct region_space *s, const struct region_ops 
         if (r == NULL) {
                 return REGION_E_NOT_OWNER; /* cannot happen: the offer pins its pages */
         }
-        if (o->kind == REGION_DONATE && free_regions(s) < 2) {
+        if (o->kind == REGION_DONATE && !donation_fits(s, r, o, caller)) {
                 return REGION_E_FULL;
         }
         if (ops->map(ops->ctx, caller, ipa_init(ipa), pa_init(o->pa), o->pages, !o->read_only) !=

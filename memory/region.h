@@ -52,6 +52,13 @@
 #ifndef REGION_OFFERS_EACH
 #define REGION_OFFERS_EACH 8
 #endif
+/* RAM regions one partition may hold: its own RAM, cut by what it donated, and the pieces
+ * donated to it. Past it a donation's retrieve gets REGION_E_FULL, so two partitions passing
+ * pages to and fro cannot cut the table up for everyone (the kernel sizes REGION_MAX for
+ * every partition's pieces, its CommEdge pages and RVM's own). */
+#ifndef REGION_PIECES_EACH
+#define REGION_PIECES_EACH 5
+#endif
 #define REGION_MAX_PAGES 256 /* pages in one offer (1 MiB) */
 #define REGION_NO_TAG    0xFFFFFFFFu
 

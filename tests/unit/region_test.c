@@ -468,6 +468,68 @@ static void offers_each_owner_limited(void **state)
             REGION_OK);
 }
 
+static unsigned pieces(uint32_t part)
+{
+        unsigned n = 0;
+
+        for (unsigned i = 0; i < REGION_MAX; i++) {
+                n += rs.region[i].type == REGION_T_RAM && rs.region[i].owner == part;
+        }
+        return n;
+}
+
+/* Donate one page of `from`'s at IPA + page * PG to `to`, retrieved at BORROW + page * PG. */
+static enum region_err donate_page(uint32_t from, uint32_t to, uint64_t page,
+                                   struct region_offer *o)
+{
+        struct region_offer r;
+
+        assert_int_equal(region_offer(&rs, &ops, from, to, REGION_DONATE, ipa_init(IPA + page * PG),
+                                      PG, false, o),
+                         REGION_OK);
+        return region_retrieve(&rs, &ops, to, o->id, ipa_init(BORROW + page * PG), &r);
+}
+
+/* Two partitions passing pages one at a time cannot cut the region table up: each holds its
+ * RAM in at most REGION_PIECES_EACH pieces; a donation past that, for the donor or for the
+ * receiver, is refused (REGION_E_FULL) and leaves the offer as it was; a donation that cuts
+ * no new piece off still goes through. */
+static void donations_cut_each_partition_in_few_pieces(void **state)
+{
+        struct region_offer o, r;
+        (void)state;
+
+        assert_int_equal(REGION_PIECES_EACH, 5);
+        for (uint64_t k = 0; k < 4; k++) { /* pages 0, 2, 4, 6 of 1's to 2, each apart */
+                assert_int_equal(donate_page(1, 2, 2 * k, &o), REGION_OK);
+        }
+        assert_int_equal(pieces(2), 5); /* its RAM and four pages */
+        assert_int_equal(pieces(1), 4); /* pages 1, 3, 5 and 7..63 */
+        assert_int_equal(donate_page(1, 2, 8, &o), REGION_E_FULL);
+        assert_int_equal(region_offer_get(&rs, o.id)->state, OFFER_OFFERED);
+        assert_int_equal(seen(2, BORROW + 8 * PG), 0);
+        assert_int_equal(seen(1, IPA + 8 * PG), 0); /* offered: 1 gave up its access */
+        assert_int_equal(region_reclaim(&rs, &ops, 1, o.id, &r), REGION_OK);
+        assert_int_equal(seen(1, IPA + 8 * PG), PA(1) + 8 * PG);
+
+        /* The donor's side: page 9 cuts 7..63 in two (5 pieces), page 11 would make 6. */
+        assert_int_equal(donate_page(1, 3, 9, &o), REGION_OK);
+        assert_int_equal(pieces(1), 5);
+        assert_int_equal(donate_page(1, 3, 11, &o), REGION_E_FULL);
+        assert_int_equal(region_reclaim(&rs, &ops, 1, o.id, &r), REGION_OK);
+        assert_int_equal(donate_page(1, 3, 10, &o), REGION_OK); /* the head of 10..63 */
+        assert_int_equal(pieces(1), 5);
+        assert_int_equal(pieces(3), 3);
+        /* The table still has room: 3 and 2 (full) are not in each other's way. */
+        assert_int_equal(donate_page(3, 1, 20, &o), REGION_E_FULL); /* 1 is at 5 */
+        assert_int_equal(region_reclaim(&rs, &ops, 3, o.id, &r), REGION_OK);
+        assert_int_equal(region_offer(&rs, &ops, 3, 2, REGION_SHARE, ipa_init(IPA + 30 * PG), PG,
+                                      false, &o),
+                         REGION_OK);
+        assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, ipa_init(BORROW + 40 * PG), &r),
+                         REGION_OK); /* sharing cuts nothing */
+}
+
 /*
  * Random sequences: after every step, each mapping is justified (the partition owns the page
  * and has not lent it, or holds a retrieved offer of it), lent and donated pages are mapped
@@ -585,6 +647,7 @@ int main(void)
             cmocka_unit_test_setup(release_of_the_owner_ends_its_offers, setup),
             cmocka_unit_test_setup(release_of_the_borrower_relinquishes, setup),
             cmocka_unit_test_setup(offers_each_owner_limited, setup),
+            cmocka_unit_test_setup(donations_cut_each_partition_in_few_pieces, setup),
             cmocka_unit_test_setup(random_sequences_keep_the_invariants, setup),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
