@@ -14,6 +14,7 @@
 #include "arch/aarch64/arch.h"
 #include "boot/boot.h"
 #include "kernel/console.h"
+#include "kernel/fmt.h"
 #include "kernel/monitor.h"
 #include "kernel/percpu.h"
 #include "kernel/run.h"
@@ -47,8 +48,18 @@ uint64_t mem_insns(void)
         return arch_pmu_insn_read();
 }
 
+const char *mem_insns_text(char *buf, unsigned size, const char *what, uint64_t n)
+{
+        fmt_format(buf, size,
+                   n != 0 ? "%s in %llu instructions"
+                          : "%s's instructions not counted (QEMU counts them only under -icount)",
+                   what, (unsigned long long)n);
+        return buf;
+}
+
 void mem_tier_show(bool summary_only)
 {
+        char insns[96];
         const struct tier_space *tiers = tiers_dormant();
 
         if (!summary_only) {
@@ -68,11 +79,14 @@ void mem_tier_show(bool summary_only)
         mem_tier_use_show();
         con_printf(
             "dormant: %llu pages returned (%llu KiB), stores hold %llu pages; %llu pages "
-            "faulted back in (%llu into another frame), the last in %llu instructions\n",
+            "faulted back in (%llu into another frame)%s%s\n",
             (unsigned long long)tiers->pages_returned,
             (unsigned long long)(tiers->pages_returned * 4), (unsigned long long)tiers->store_pages,
             (unsigned long long)tiers->fault_ins, (unsigned long long)tiers->relocated,
-            (unsigned long long)tiers_figures()->fault_insns);
+            tiers->fault_ins != 0 ? ", " : "",
+            tiers->fault_ins != 0
+                ? mem_insns_text(insns, sizeof(insns), "the last", tiers_figures()->fault_insns)
+                : "");
 }
 
 static int cmd_dormant(int argc, char **argv)
