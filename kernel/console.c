@@ -52,7 +52,8 @@ static void con_lock_give(uint64_t saved)
 }
 static bool buffering;
 static bool pending;
-static unsigned current = CON_SOURCES; /* the source whose line is half out, or none */
+static unsigned current; /* the source whose line is half out, if half_out */
+static bool half_out;    /* (zero-initialised: nothing for .data) */
 static unsigned next_source;           /* round robin */
 static unsigned focus;                 /* an attached partition: only its output goes out */
 
@@ -101,7 +102,7 @@ static bool put(struct con_buf *b, const char *s, size_t n)
 static void feed(bool wait)
 {
         for (;;) {
-                if (current == CON_SOURCES) {
+                if (!half_out) {
                         for (unsigned k = 0; k < CON_SOURCES; k++) {
                                 unsigned s = (next_source + k) % CON_SOURCES;
                                 if (focus != 0 && s != focus) {
@@ -109,11 +110,12 @@ static void feed(bool wait)
                                 }
                                 if (bufs[s].head != bufs[s].tail) {
                                         current = s;
+                                        half_out = true;
                                         next_source = (s + 1) % CON_SOURCES;
                                         break;
                                 }
                         }
-                        if (current == CON_SOURCES) {
+                        if (!half_out) {
                                 pending = false;
                                 return; /* everything is out (or held) */
                         }
@@ -133,7 +135,7 @@ static void feed(bool wait)
                                 break; /* a whole line: the next source's turn */
                         }
                 }
-                current = CON_SOURCES;
+                half_out = false;
         }
 }
 

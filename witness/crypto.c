@@ -13,6 +13,7 @@
 #include "configs/features.h"
 #include "configs/limits.h"
 #include "mbedtls/platform.h"
+#include "mbedtls/platform_util.h"
 
 /* witness_sha256's own padding for the boot's block function (below); a profile built for
  * size (configs/seed/limits.h) hashes through mbedTLS's buffered path instead, which calls
@@ -51,7 +52,7 @@ _Static_assert(sizeof(mbedtls_sha256_context) <= CRYPTO_SLOT_BYTES, "an MD conte
 static _Alignas(16) unsigned char crypto_slot[2][CRYPTO_SLOT_BYTES];
 static bool crypto_slot_used[2];
 
-static void *crypto_slot_calloc(size_t n, size_t size)
+void *witness_crypto_calloc(size_t n, size_t size)
 {
         if (size == 0 || n > CRYPTO_SLOT_BYTES / size) {
                 return NULL;
@@ -66,7 +67,7 @@ static void *crypto_slot_calloc(size_t n, size_t size)
         return NULL;
 }
 
-static void crypto_slot_free(void *p)
+void witness_crypto_free(void *p)
 {
         for (unsigned i = 0; i < 2; i++) {
                 if (p == crypto_slot[i]) {
@@ -75,9 +76,14 @@ static void crypto_slot_free(void *p)
         }
 }
 
-static void crypto_heap_init(void)
+/* mbedTLS calls both by name (witness/mbedtls_config.h): nothing to install. */
+static void crypto_heap_init(void) {}
+
+/* MBEDTLS_PLATFORM_ZEROIZE_ALT: what mbedTLS wipes (an MD context, HMAC's pads) goes the
+ * way witness_wipe wipes keys, through volatile stores the compiler keeps. */
+void mbedtls_platform_zeroize(void *buf, size_t len)
 {
-        (void)mbedtls_platform_set_calloc_free(crypto_slot_calloc, crypto_slot_free);
+        witness_wipe(buf, len);
 }
 #endif
 

@@ -39,6 +39,19 @@
 #if !defined(RVM_SHA256_PORTABLE)
 #define MBEDTLS_SHA256_PROCESS_ALT
 #endif
+/* Without RVF boot (the Seed) nothing verifies ECDSA: mbedTLS allocates only HMAC's MD
+ * context, from witness/crypto.c's two slots, called by name rather than through the
+ * pointers mbedtls_platform_set_calloc_free keeps, and zeroises with witness/crypto.c's
+ * volatile loop rather than through a pointer to memset: nothing of mbedTLS's in .data. */
+#include "configs/features.h"
+#if !defined(RVM_WITH_RVF)
+#include <stddef.h>
+void *witness_crypto_calloc(size_t n, size_t size);
+void witness_crypto_free(void *p);
+#define MBEDTLS_PLATFORM_CALLOC_MACRO witness_crypto_calloc
+#define MBEDTLS_PLATFORM_FREE_MACRO   witness_crypto_free
+#define MBEDTLS_PLATFORM_ZEROIZE_ALT
+#endif
 #endif
 
 #include "mbedtls/check_config.h"
