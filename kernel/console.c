@@ -52,10 +52,10 @@ static void con_lock_give(uint64_t saved)
 }
 static bool buffering;
 static bool pending;
-static unsigned current; /* the source whose line is half out, if half_out */
-static bool half_out;    /* (zero-initialised: nothing for .data) */
-static unsigned next_source;           /* round robin */
-static unsigned focus;                 /* an attached partition: only its output goes out */
+static unsigned current;     /* the source whose line is half out, if half_out */
+static bool half_out;        /* (zero-initialised: nothing for .data) */
+static unsigned next_source; /* round robin */
+static unsigned focus;       /* an attached partition: only its output goes out */
 
 _Static_assert((CON_RVM_BYTES & (CON_RVM_BYTES - 1)) == 0, "power of two");
 _Static_assert((CON_SOURCE_BYTES & (CON_SOURCE_BYTES - 1)) == 0, "power of two");

@@ -23,9 +23,6 @@ static enum gate_check check_entry(const struct gate_entry *e)
         if (!GATE_RULE_FID(e->fid)) {
                 return GATE_CHECK_FID;
         }
-        if (e->name == NULL || e->name[0] == '\0') {
-                return GATE_CHECK_NAME;
-        }
         if (e->handler == NULL) {
                 return GATE_CHECK_HANDLER;
         }

@@ -121,9 +121,10 @@ struct gate_ctx {
 
 typedef int32_t (*gate_handler_fn)(struct gate_ctx *ctx);
 
-/* 32 bytes: the pointers first, then the fields by size, without padding. */
+/* 24 bytes: the handler first, then the fields by size, without padding. The call's name is
+ * in rvm_calls.h (and docs/ABI.md), where kernel/hvc.c checks it at compile time: the table
+ * does not carry it. */
 struct gate_entry {
-        const char *name;
         gate_handler_fn handler;
         uint32_t fid;
         uint32_t rights;   /* CAP_R_* mask, or GATE_RIGHTS_NONE; 0 = undeclared (refused) */
@@ -135,7 +136,7 @@ struct gate_entry {
         uint8_t flags;     /* enum gate_flags */
         uint16_t witness_kind;
 };
-_Static_assert(sizeof(struct gate_entry) == 32, "a gate entry packs into 32 bytes");
+_Static_assert(sizeof(struct gate_entry) == 24, "a gate entry packs into 24 bytes");
 _Static_assert(GATE_F_ACTION <= 0x80 && CAP_T_COUNT <= 0xFF, "flags and types fit a byte");
 
 /* Capability hypercall handlers (gate.c), rows of arch/aarch64/guest/rvm_calls.h. */
@@ -153,7 +154,6 @@ int32_t gate_hvc_cap_drop(struct gate_ctx *ctx);
 #define WK_NONE    0 /* a call that writes no record declares no kind (unprivileged only) */
 #define GATE_ENTRY_FID_(f_, nm, ty, rt, tr, ro, rl, wk, fl, fn) \
         {.fid = f_,                                             \
-         .name = nm,                                            \
          .type = ty,                                            \
          .rights = rt,                                          \
          .tier = tr,                                            \
@@ -175,7 +175,6 @@ enum gate_check {
         GATE_CHECK_OK = 0,
         GATE_CHECK_FID,       /* neither a vendor-hypervisor SMC64 fast call nor PSCI */
         GATE_CHECK_DUPLICATE, /* two entries share a function id */
-        GATE_CHECK_NAME,
         GATE_CHECK_HANDLER,
         GATE_CHECK_RIGHTS,  /* rights undeclared (0) or unknown bits */
         GATE_CHECK_TIER,    /* tier undeclared / out of range / inconsistent with flags */

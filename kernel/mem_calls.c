@@ -12,6 +12,7 @@
 #include "kernel/run.h"
 #include "kernel/tier.h"
 #include "memory/region.h"
+#include "partition/edge.h"
 #include "partition/share.h"
 #include "partition/tiers.h"
 

@@ -47,9 +47,9 @@ static struct spinlock wlog_lock_word = SPINLOCK_INIT;
 static uint64_t wlog_lock_saved[RVM_MAX_CPUS];
 static uint64_t wlog_last_flush_ns;
 static const char *wlog_store_desc; /* where the log is kept (wlog_start sets it) */
-static uint64_t wlog_published;    /* seals made this boot whose head is on the console */
-static uint64_t wlog_published_ns; /* when the last head line was printed */
-static bool wlog_alarm_reported;   /* the scrub's alarm has been printed */
+static uint64_t wlog_published;     /* seals made this boot whose head is on the console */
+static uint64_t wlog_published_ns;  /* when the last head line was printed */
+static bool wlog_alarm_reported;    /* the scrub's alarm has been printed */
 
 /* IRQs are masked while the lock is held: an interrupt handler may emit too. Each CPU
  * keeps its own saved mask: a flush gives the lock up while it programs (wlog_release),

@@ -45,8 +45,8 @@ KTEST(gate_refuses_the_installed_table_with_any_declaration_broken)
                                 want = GATE_CHECK_HANDLER;
                                 break;
                         case 2:
-                                t[i].name = "";
-                                want = GATE_CHECK_NAME;
+                                t[i].rights = 0x100; /* a right that does not exist */
+                                want = GATE_CHECK_RIGHTS;
                                 break;
                         case 3:
                                 t[i].fid = 0x82000000u; /* a SiP call, not ours */

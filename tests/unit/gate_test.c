@@ -59,7 +59,6 @@ static void test_table_walk(void **state)
         MUTATE(5, e->fid = 0x82000000u, GATE_CHECK_FID); /* a SiP call */
         MUTATE(5, e->fid = RVM_HC_CAP_DROP, GATE_CHECK_DUPLICATE);
         MUTATE(4, e->handler = NULL, GATE_CHECK_HANDLER);
-        MUTATE(4, e->name = NULL, GATE_CHECK_NAME);
         MUTATE(5, e->type = CAP_T_NONE, GATE_CHECK_TYPE);
         MUTATE(5, e->type = CAP_T_COUNT, GATE_CHECK_TYPE);
         MUTATE(0, e->type = CAP_T_MEMORY, GATE_CHECK_TYPE);

@@ -523,9 +523,9 @@ static void donations_cut_each_partition_in_few_pieces(void **state)
         /* The table still has room: 3 and 2 (full) are not in each other's way. */
         assert_int_equal(donate_page(3, 1, 20, &o), REGION_E_FULL); /* 1 is at 5 */
         assert_int_equal(region_reclaim(&rs, &ops, 3, o.id, &r), REGION_OK);
-        assert_int_equal(region_offer(&rs, &ops, 3, 2, REGION_SHARE, ipa_init(IPA + 30 * PG), PG,
-                                      false, &o),
-                         REGION_OK);
+        assert_int_equal(
+            region_offer(&rs, &ops, 3, 2, REGION_SHARE, ipa_init(IPA + 30 * PG), PG, false, &o),
+            REGION_OK);
         assert_int_equal(region_retrieve(&rs, &ops, 2, o.id, ipa_init(BORROW + 40 * PG), &r),
                          REGION_OK); /* sharing cuts nothing */
 }
