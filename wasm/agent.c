@@ -308,7 +308,11 @@ int32_t agent_spawn(const struct agent_image *img, uint32_t partition, uint32_t 
             !agent_env->partition_ok(partition)) {
                 return AGENT_E_INVALID;
         }
-        if (agents_made == AGENT_MAX) {
+        uint32_t spawned = 0;
+        for (uint32_t i = 0; actor != 0 && i < agents_made; i++) {
+                spawned += agents[i].spawner == actor;
+        }
+        if (agents_made == AGENT_MAX || spawned >= AGENT_SPAWN_EACH) {
                 witness_emit(&(struct witness_event){.kind = WK_WASM_AGENT,
                                                      .flags = WITNESS_F_DENIED,
                                                      .actor = actor,

@@ -45,6 +45,9 @@ enum agent_call {
 };
 
 #define AGENT_MAX 16 /* agents ever created in one boot (boot + spawned); ids are not reused */
+/* Agents one principal other than RVM may spawn in a boot (ids are not reused, so they count
+ * until the next boot): no single spawner can use up the AGENT_MAX the others are owed. */
+#define AGENT_SPAWN_EACH 4
 /* Principals 1..AGENT_PRINCIPAL_BASE are partitions (the kernel checks it is PART_MAX). */
 #define AGENT_PRINCIPAL_BASE 8u
 #define AGENT_PRINCIPAL(id)  (AGENT_PRINCIPAL_BASE + (uint32_t)(id))
@@ -158,7 +161,7 @@ enum agent_status {
         AGENT_E_NOT_AGENT = -1, /* the caller is not an agent (gate: NOT_SUPPORTED) */
         AGENT_E_INVALID = -3,   /* bad argument, unknown module, not a WASM partition, state */
         AGENT_E_RANGE = -12,    /* a pointer and length outside the agent's linear memory */
-        AGENT_E_NO_SPACE = -13, /* AGENT_MAX agents exist */
+        AGENT_E_NO_SPACE = -13, /* AGENT_MAX agents exist, or the spawner's AGENT_SPAWN_EACH */
 };
 
 /* A module an agent is started from (the kernel's configuration entry). */
@@ -264,7 +267,8 @@ void agent_init(const struct agent_env *env);
  * decoded and instantiated, and `run` begun, on the agent's first turn (agent_run_turn) or by
  * agent_load, outside the lock; a module that does not load (or no memory for it) then
  * terminates the agent, witnessed with the same actor. Returns the new agent's id, or
- * AGENT_E_NO_SPACE (AGENT_MAX reached, witnessed) or AGENT_E_INVALID (not a WASM partition,
+ * AGENT_E_NO_SPACE (AGENT_MAX reached, or an actor other than RVM that spawned
+ * AGENT_SPAWN_EACH already: witnessed) or AGENT_E_INVALID (not a WASM partition,
  * or its capabilities could not be given: then the agent exists, terminated).
  */
 int32_t agent_spawn(const struct agent_image *img, uint32_t partition, uint32_t actor,

@@ -83,14 +83,15 @@ static void test_failed_load_terminates_on_first_turn(void **state)
         modules_locked_away = true;
         for (uint32_t i = 0; i < 5; i++) {
                 const uint32_t id = i + 1;
-                assert_int_equal(reserve(m[i], PART_B, SPAWNER, CAP), id); /* not known yet */
+                /* (five spawners: one gets AGENT_SPAWN_EACH) */
+                assert_int_equal(reserve(m[i], PART_B, SPAWNER + i, CAP), id); /* not known yet */
                 assert_int_equal(state_of(id), AGENT_INITIALIZING);
                 alloc_fail_in = fail[i];
                 assert_true(agent_run_turn(PART_B));
                 assert_int_equal(state_of(id), AGENT_TERMINATED);
                 assert_int_equal(info(id).caps, 0);
                 assert_int_equal(live_allocs, 0); /* what it took went back, wiped */
-                last_record_is(id, AGENT_INITIALIZING, AGENT_TERMINATED, PART_B, SPAWNER, 0);
+                last_record_is(id, AGENT_INITIALIZING, AGENT_TERMINATED, PART_B, SPAWNER + i, 0);
                 assert_false(agent_run_turn(PART_B));
                 assert_false(runnable(PART_B));
         }
@@ -139,7 +140,8 @@ static void test_agent_max_still_refused(void **state)
         (void)state;
         modules_locked_away = true;
         for (int32_t id = 1; id <= AGENT_MAX; id++) {
-                assert_int_equal(reserve(M_TICKER, id % 2 ? PART_A : PART_B, SPAWNER, CAP), id);
+                const uint32_t actor = id <= AGENT_SPAWN_EACH ? SPAWNER : 0; /* then RVM */
+                assert_int_equal(reserve(M_TICKER, id % 2 ? PART_A : PART_B, actor, CAP), id);
         }
         assert_int_equal(reserve(M_TICKER, PART_A, SPAWNER, CAP), AGENT_E_NO_SPACE);
         assert_int_equal(denied_records, 1);
@@ -155,6 +157,27 @@ static void test_agent_max_still_refused(void **state)
                 assert_int_equal(state_of(id), AGENT_RUNNING);
         }
         assert_int_equal(live_allocs, 2 * AGENT_MAX);
+}
+
+/* One spawner other than RVM gets AGENT_SPAWN_EACH agents in a boot, whatever becomes of
+ * them (ids are not reused): then NO_SPACE, witnessed, while another spawner and RVM still
+ * spawn. So no single agent can use up the AGENT_MAX the others are owed. */
+static void test_each_spawner_gets_its_share(void **state)
+{
+        (void)state;
+        modules_locked_away = true;
+        for (int32_t id = 1; id <= AGENT_SPAWN_EACH; id++) {
+                assert_int_equal(reserve(M_TICKER, PART_A, SPAWNER, CAP), id);
+        }
+        assert_int_equal(agent_control(1, AGENT_OP_KILL, 0), AGENT_OK); /* a dead one counts */
+        assert_int_equal(reserve(M_TICKER, PART_A, SPAWNER, CAP), AGENT_E_NO_SPACE);
+        assert_int_equal(denied_records, 1);
+        assert_int_equal(last_agent_event.flags, WITNESS_F_DENIED);
+        assert_int_equal(last_agent_event.actor, SPAWNER);
+        assert_int_equal(last_agent_event.payload, (uint64_t)-AGENT_E_NO_SPACE);
+        assert_int_equal(agent_count(), AGENT_SPAWN_EACH);
+        assert_int_equal(reserve(M_TICKER, PART_B, SPAWNER + 1, CAP), AGENT_SPAWN_EACH + 1);
+        assert_int_equal(reserve(M_TICKER, PART_B, 0, 0), AGENT_SPAWN_EACH + 2);
 }
 
 static void test_spawn_through_the_host_call_loads_later(void **state)
@@ -221,6 +244,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_other_ops_refuse_an_initializing_agent, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_agent_max_still_refused, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_each_spawner_gets_its_share, setup, teardown),
             cmocka_unit_test_setup_teardown(test_spawn_through_the_host_call_loads_later, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_agent_load_loads_now, setup, teardown),
