@@ -113,8 +113,10 @@ static enum rvf_err build_linux(const struct rvf_profile_partition *pp, const st
         memcpy(part_bootargs[i], k->cmdline, k->cmdline_length);
         part_bootargs[i][k->cmdline_length] = '\0';
         part_initrd_size[i] = k->initrd_length;
-        part_vdevs[i][0] = (struct part_vdev){.type = PART_VDEV_GICV3, .ipa = LINUX_GICD_IPA};
-        part_vdevs[i][1] = (struct part_vdev){.type = PART_VDEV_PL011, .ipa = LINUX_PL011_IPA};
+        part_vdevs[i][0] =
+            (struct part_vdev){.type = PART_VDEV_GICV3, .ipa = ipa_init(LINUX_GICD_IPA)};
+        part_vdevs[i][1] =
+            (struct part_vdev){.type = PART_VDEV_PL011, .ipa = ipa_init(LINUX_PL011_IPA)};
         parts[i].vdevs = part_vdevs[i];
         parts[i].vdev_count = 2;
         parts[i].linux_boot = true;
@@ -181,7 +183,8 @@ static enum rvf_err build_partition(const struct rvf_file *f, const struct rvf_p
                 return build_linux(&pp, &k, seg, i, er);
         }
         if (pp.vdev_type == RVF_PART_VDEV_PL011) {
-                part_vdevs[i][0] = (struct part_vdev){.type = PART_VDEV_PL011, .ipa = pp.vdev_ipa};
+                part_vdevs[i][0] =
+                    (struct part_vdev){.type = PART_VDEV_PL011, .ipa = ipa_init(pp.vdev_ipa)};
                 parts[i].vdevs = part_vdevs[i];
                 parts[i].vdev_count = 1;
         }

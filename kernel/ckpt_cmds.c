@@ -37,10 +37,10 @@ static uint64_t ckpt_alloc(void *ctx, uint64_t pages)
         return mem_alloc_pages(&boot_state.mem, pages, 1, &pa) == PALLOC_OK ? pa : 0;
 }
 
-static void ckpt_free(void *ctx, uint64_t pa, uint64_t pages)
+static void ckpt_free(void *ctx, pa_t pa, uint64_t pages)
 {
         (void)ctx;
-        (void)mem_free_pages(&boot_state.mem, pa, pages);
+        (void)mem_free_pages(&boot_state.mem, pa_addr(pa), pages);
 }
 
 /* The allocator hooks, set before the first checkpoint (none exists before: a restore or an
@@ -82,7 +82,8 @@ static bool vcpus_parked(const struct partition *p)
  * restore also brings a stopped or faulted partition back to running.
  */
 struct scrub_range {
-        uint64_t ipa, pages, rolled;
+        ipa_t ipa;
+        uint64_t pages, rolled;
 };
 
 static enum part_err paused(struct partition *p, enum ckpt_op op, struct scrub_range *scrub)
@@ -331,11 +332,11 @@ static int parse_hex(const char *s, uint64_t *out)
 /* F3 on command: the region is the partition's image unless given (see ckpt_scrub). */
 static int cmd_scrub(int argc, char **argv)
 {
-        uint64_t id = 0;
-        struct scrub_range r = {.ipa = PART_IPA_BASE};
+        uint64_t id = 0, at = PART_IPA_BASE;
+        struct scrub_range r = {0};
 
         bool range_ok =
-            argc != 4 || (parse_hex(argv[2], &r.ipa) == 0 &&
+            argc != 4 || (parse_hex(argv[2], &at) == 0 &&
                           monitor_parse_u64(argv[3], &r.pages) == 0 && r.pages <= (1ULL << 32));
         if ((argc != 2 && argc != 4) || parse_id(argv[1], &id) != 0 || !range_ok ||
             part_get((uint32_t)id)->cfg->kind != PART_KIND_GUEST) {
@@ -348,6 +349,7 @@ static int cmd_scrub(int argc, char **argv)
         if (argc == 2) {
                 r.pages = (*p->cfg->image_size + 4095) / 4096;
         }
+        r.ipa = ipa_init(at);
         enum part_err e = paused(p, CKPT_OP_SCRUB, &r);
         if (e != PART_OK) {
                 con_printf("scrub: partition %llu (%s) not scrubbed: %s\n", (unsigned long long)id,
@@ -356,7 +358,7 @@ static int cmd_scrub(int argc, char **argv)
         }
         con_printf("scrub %llu (%s): %llu pages from IPA 0x%llx compared with its checkpoint: ",
                    (unsigned long long)id, p->name, (unsigned long long)r.pages,
-                   (unsigned long long)r.ipa);
+                   (unsigned long long)at);
         if (r.rolled == 0) {
                 con_puts("intact\n");
         } else {

@@ -34,7 +34,7 @@ int32_t guest_hc_null(struct gate_ctx *ctx)
 int32_t guest_hc_console_write(struct gate_ctx *ctx)
 {
         struct partition *p = caller_part(ctx);
-        uint64_t ipa = ctx->call->x[1];
+        ipa_t ipa = ipa_init(ctx->call->x[1]);
         uint64_t len = ctx->call->x[2];
         char buf[CONSOLE_WRITE_MAX + 1];
 
@@ -46,7 +46,7 @@ int32_t guest_hc_console_write(struct gate_ctx *ctx)
                 return 0;
         }
         tiers_touch(p, ipa, len);
-        if (!part_read_guest(p, ipa_init(ipa), buf, (size_t)len)) {
+        if (!part_read_guest(p, ipa, buf, (size_t)len)) {
                 return GATE_E_RANGE;
         }
         /* Untrusted bytes: printable ASCII and newlines only reach the console. */

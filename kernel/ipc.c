@@ -62,14 +62,14 @@ int32_t ipc_hc_notify(struct gate_ctx *ctx)
 }
 
 enum vdev_result ipc_doorbell_abort(struct partition *p, struct arch_regs *regs, uint64_t esr,
-                                    uint64_t ipa)
+                                    ipa_t ipa)
 {
         struct arch_mmio_access a;
 
         if (!arch_mmio_decode(esr, &a)) {
                 return VDEV_UNDECODABLE; /* the caller faults it, witnessed with the ESR */
         }
-        uint64_t offset = ipa - edge_db_ipa(p);
+        uint64_t offset = ipa_addr(ipa) - edge_db_ipa(p);
         uint32_t value = 0;
         bool rang;
         struct edge_doorbell d;
@@ -84,7 +84,7 @@ enum vdev_result ipc_doorbell_abort(struct partition *p, struct arch_regs *regs,
                     .kind = WK_COMM_SEND,
                     .flags = WITNESS_F_DENIED,
                     .actor = p->id,
-                    .target = ipa,
+                    .target = ipa_addr(ipa),
                     .payload = (uint64_t)r | (uint64_t)a.width << 32 | (uint64_t)a.write << 40});
         }
         if (r != EDGE_MMIO_OK) {

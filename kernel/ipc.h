@@ -36,7 +36,7 @@ void ipc_epoch(void);
  * ones, a write dropped) and the guest past the instruction; VDEV_UNDECODABLE when the
  * syndrome does not describe the access (the caller faults it). */
 enum vdev_result ipc_doorbell_abort(struct partition *p, struct arch_regs *regs, uint64_t esr,
-                                    uint64_t ipa);
+                                    ipa_t ipa);
 
 /* Gate handlers (kernel/hvc.c table). */
 int32_t ipc_hc_notify(struct gate_ctx *ctx);

@@ -107,8 +107,8 @@ static int cmd_leases(int argc, char **argv)
         run_lock_take();
         for (unsigned i = 0; i < lease_device_count(); i++) {
                 const struct lease *l = lease_device(i);
-                con_printf("%-7s 0x%016llx  %-4u %-10llu ", l->name, (unsigned long long)l->pa,
-                           l->irq, (unsigned long long)l->irqs);
+                con_printf("%-7s 0x%016llx  %-4u %-10llu ", l->name,
+                           (unsigned long long)pa_addr(l->pa), l->irq, (unsigned long long)l->irqs);
                 if (l->partition == 0) {
                         con_puts("-\n");
                 } else {

@@ -56,8 +56,8 @@ int32_t share_hc_offer(struct gate_ctx *ctx)
         struct cap_info cap;
 
         cap_info_at(ctx->cap.node, &cap); /* its window: the memory offered */
-        return done(ctx, share_offer(ctx->call->caller, &cap, peer, x[2], x[3], x[5], &r), &r,
-                    true);
+        return done(ctx, share_offer(ctx->call->caller, &cap, peer, ipa_init(x[2]), x[3], x[5], &r),
+                    &r, true);
 }
 
 /* x1 the offer's capability, x2 where the caller wants it. */
@@ -67,7 +67,8 @@ int32_t share_hc_retrieve(struct gate_ctx *ctx)
         struct cap_info cap;
 
         cap_info_at(ctx->cap.node, &cap);
-        return done(ctx, share_retrieve(ctx->call->caller, &cap, ctx->call->x[2], &r), &r, true);
+        return done(ctx, share_retrieve(ctx->call->caller, &cap, ipa_init(ctx->call->x[2]), &r), &r,
+                    true);
 }
 
 int32_t share_hc_relinquish(struct gate_ctx *ctx)

@@ -293,8 +293,8 @@ static int cmd_vdevs(int argc, char **argv)
         for (unsigned i = 0; i < vdev_total(); i++) {
                 const struct vdev *d = vdev_get(i);
                 con_printf("%-2u %-13s %-7s 0x%016llx  %-11llu %llu\n", d->part->id, d->part->name,
-                           d->ops->name, (unsigned long long)d->ipa, (unsigned long long)d->reads,
-                           (unsigned long long)d->writes);
+                           d->ops->name, (unsigned long long)ipa_addr(d->ipa),
+                           (unsigned long long)d->reads, (unsigned long long)d->writes);
         }
         run_lock_give();
         if (vdev_total() == 0) {

@@ -23,10 +23,10 @@
 
 #define PAGE 4096ULL
 
-static void not_restored(const struct partition *p, const char *what, uint64_t ipa, const char *why)
+static void not_restored(const struct partition *p, const char *what, ipa_t ipa, const char *why)
 {
         con_printf("rvm: partition %u (%s): %s at 0x%llx not restored: %s\n", p->id, p->name, what,
-                   (unsigned long long)ipa, why);
+                   (unsigned long long)ipa_addr(ipa), why);
 }
 
 const struct tiers_env tiers_env = {

@@ -23,17 +23,17 @@
 #include "partition/virq.h"
 #include "witness/witness.h"
 
-void run_fault(struct partition *p, uint32_t esr, uint64_t ipa, uint32_t code)
+void run_fault(struct partition *p, uint32_t esr, ipa_t ipa, uint32_t code)
 {
         p->faults++;
-        p->last_fault_ipa = ipa;
+        p->last_fault_ipa = ipa_addr(ipa);
         p->last_fault_esr = esr;
         witness_emit(&(struct witness_event){
             .kind = WK_PART_FAULT,
             .flags = WITNESS_F_DENIED,
             .actor = p->id,
             .target = p->id,
-            .cap = ipa,
+            .cap = ipa_addr(ipa),
             .payload = (uint64_t)esr | (uint64_t)code << 32,
         });
         run_drop_current(p);
@@ -89,7 +89,7 @@ static bool is_set_way(uint64_t iss)
  * becomes the device's exit kind when there is one there. */
 static bool emulate(struct partition *p, struct arch_regs *regs, uint64_t esr, enum vcpu_exit *kind)
 {
-        uint64_t ipa = arch_trap_hpfar_ipa();
+        ipa_t ipa = ipa_init(arch_trap_hpfar_ipa());
         const char *device = "";
         enum vdev_result r = vdev_abort(p, regs, esr, ipa, &device, kind);
 
@@ -102,7 +102,8 @@ static bool emulate(struct partition *p, struct arch_regs *regs, uint64_t esr, e
                 con_printf(
                     "rvm: partition %u (%s): %s access at 0x%llx that RVM cannot emulate "
                     "(ESR 0x%llx)\n",
-                    p->id, p->name, device, (unsigned long long)ipa, (unsigned long long)esr);
+                    p->id, p->name, device, (unsigned long long)ipa_addr(ipa),
+                    (unsigned long long)esr);
         }
         return r == VDEV_DONE;
 }
@@ -232,7 +233,7 @@ static __attribute__((noinline)) struct arch_regs *lower_sync_slow(struct percpu
                         regs->elr += 4; /* an SGI to the partition's own vCPUs */
                         break;
                 }
-                run_fault(p, (uint32_t)esr, 0, FAULT_SYSREG);
+                run_fault(p, (uint32_t)esr, ipa_init(0), FAULT_SYSREG);
                 break;
         case EC_IABT_LOW:
         case EC_DABT_LOW:
@@ -241,7 +242,7 @@ static __attribute__((noinline)) struct arch_regs *lower_sync_slow(struct percpu
                     arch_s2_access(p->s2_root, ipa_init(arch_trap_hpfar_ipa()))) {
                         break; /* an access flag the idle policy cleared: set, retried */
                 }
-                if (tiers_fault(p, arch_trap_hpfar_ipa())) {
+                if (tiers_fault(p, ipa_init(arch_trap_hpfar_ipa()))) {
                         break; /* a dormant page, back now: the access is retried */
                 }
                 kind = VCPU_EXIT_ABORT;
@@ -252,14 +253,16 @@ static __attribute__((noinline)) struct arch_regs *lower_sync_slow(struct percpu
                         kind = VCPU_EXIT_ABORT_RAM;
                         break; /* met a 2 MiB block being split: mapped again, retried */
                 }
-                run_fault(p, (uint32_t)esr, arch_trap_hpfar_ipa(), FAULT_ABORT);
+                run_fault(p, (uint32_t)esr, ipa_init(arch_trap_hpfar_ipa()), FAULT_ABORT);
                 break;
         case EC_SERROR:
                 kind = VCPU_EXIT_SERROR;
-                run_fault(p, (uint32_t)esr, 0, FAULT_SERROR);
+                run_fault(p, (uint32_t)esr, ipa_init(0), FAULT_SERROR);
                 break;
         default:
-                run_fault(p, (uint32_t)esr, arch_trap_far(), FAULT_UNHANDLED);
+                /* No IPA here: FAR_EL2 as the trap left it (a virtual address of the guest's,
+                 * or UNKNOWN for most classes) goes where an abort's IPA would. */
+                run_fault(p, (uint32_t)esr, ipa_init(arch_trap_far()), FAULT_UNHANDLED);
                 break;
         }
         v->exits[kind]++; /* this vCPU's own counter: only the CPU running it writes it */

@@ -167,7 +167,7 @@ enum part_err ckpt_save(struct partition *p, uint32_t actor, uint64_t now_ns)
         }
 
         if (pa_addr(s->pa) != 0) {
-                env.free(env.ctx, pa_addr(s->pa), s->pages);
+                env.free(env.ctx, s->pa, s->pages);
                 pages_used -= s->pages;
         }
         s->pa = pa;
@@ -265,7 +265,7 @@ enum part_err ckpt_restore(struct partition *p, uint32_t actor, enum ckpt_op op)
         return PART_OK;
 }
 
-enum part_err ckpt_scrub(struct partition *p, uint32_t actor, uint64_t ipa, uint64_t pages,
+enum part_err ckpt_scrub(struct partition *p, uint32_t actor, ipa_t ipa, uint64_t pages,
                          uint64_t *rolled)
 {
         const uint16_t kind = WK_REC_ROLLBACK;
@@ -278,8 +278,8 @@ enum part_err ckpt_scrub(struct partition *p, uint32_t actor, uint64_t ipa, uint
         if (any_vcpu_live(p)) {
                 return refuse(kind, PART_E_STATE, actor, p, CKPT_OP_SCRUB);
         }
-        uint64_t off0 = ipa - PART_IPA_BASE;
-        if (ipa < PART_IPA_BASE || ipa % PAGE != 0 || pages == 0 || off0 > p->mem_size ||
+        uint64_t at = ipa_addr(ipa), off0 = at - PART_IPA_BASE;
+        if (at < PART_IPA_BASE || at % PAGE != 0 || pages == 0 || off0 > p->mem_size ||
             pages > (p->mem_size - off0) / PAGE || s->info.ram_bytes != p->mem_size) {
                 return refuse(kind, PART_E_RANGE, actor, p, CKPT_OP_SCRUB);
         }
@@ -303,7 +303,7 @@ enum part_err ckpt_scrub(struct partition *p, uint32_t actor, uint64_t ipa, uint
                 arch_icache_sync_finish();
         }
         if (*rolled != 0) {
-                witness_ckpt(kind, false, actor, p, ipa, *rolled | pages << 32);
+                witness_ckpt(kind, false, actor, p, at, *rolled | pages << 32);
         }
         return PART_OK;
 }
@@ -342,7 +342,7 @@ void ckpt_drop(uint32_t part_id)
         if (part_id > PART_MAX || pa_addr(slots[part_id].pa) == 0) {
                 return;
         }
-        env.free(env.ctx, pa_addr(slots[part_id].pa), slots[part_id].pages);
+        env.free(env.ctx, slots[part_id].pa, slots[part_id].pages);
         pages_used -= slots[part_id].pages;
         memset(&slots[part_id], 0, sizeof(slots[part_id]));
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "configs/features.h"
+#include "memory/addr.h"
 #include "partition/partition.h"
 
 /* Compiled out of profiles without tiers (the Makefile's FEATURES): stubs below. */
@@ -37,7 +38,7 @@
 struct ckpt_env {
         /* count contiguous pages (physical address, 0 if none) and their return */
         uint64_t (*alloc)(void *ctx, uint64_t pages);
-        void (*free)(void *ctx, uint64_t pa, uint64_t pages);
+        void (*free)(void *ctx, pa_t pa, uint64_t pages);
         void *ctx;
 };
 void ckpt_init(const struct ckpt_env *env);
@@ -91,7 +92,7 @@ enum part_err ckpt_restore(struct partition *p, uint32_t actor, enum ckpt_op op)
  * checkpoint is damaged, PART_E_RANGE for a range outside p's RAM, PART_E_STATE while a vCPU
  * of p is on a CPU).
  */
-enum part_err ckpt_scrub(struct partition *p, uint32_t actor, uint64_t ipa, uint64_t pages,
+enum part_err ckpt_scrub(struct partition *p, uint32_t actor, ipa_t ipa, uint64_t pages,
                          uint64_t *rolled);
 
 /* p's checkpoint (valid false if none). */

@@ -130,7 +130,7 @@ enum part_err edge_connect(uint32_t end_a, uint32_t end_b)
                 }
                 memset(mem_ptr(pa), 0, PAGE);
                 e->ring_pa[dir] = pa;
-                share_add_edge(pa_addr(pa)); /* a typed region: never offered by anyone */
+                share_add_edge(pa); /* a typed region: never offered by anyone */
                 uint64_t offset = e->id * EDGE_STRIDE + dir * PAGE; /* in each end's window */
                 enum part_err err = map_end(end_a, offset, pa, dir == 0);
                 if (err == PART_OK) {

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memory/addr.h"
 #include "partition/partition.h"
 
 #include "configs/limits.h" /* the profile's sizes, if it sets them */
@@ -86,9 +87,9 @@ static inline uint64_t edge_db_ipa(const struct partition *p)
 {
         return p->edge_ipa != 0 ? p->edge_ipa + EDGE_WINDOW : 0;
 }
-static inline bool edge_db_hit(const struct partition *p, uint64_t ipa)
+static inline bool edge_db_hit(const struct partition *p, ipa_t ipa)
 {
-        return p->edge_ipa != 0 && ipa - edge_db_ipa(p) < EDGE_DB_SIZE;
+        return p->edge_ipa != 0 && ipa_addr(ipa) - edge_db_ipa(p) < EDGE_DB_SIZE;
 }
 
 /* What RVM keeps for end d of an edge: the counts of ring d, which end d writes, and

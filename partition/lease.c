@@ -24,7 +24,7 @@ void lease_init(const struct board_info *b, const struct lease_env *e)
         lease_count = 0;
         if (b->rtc.size != 0) {
                 leases[lease_count++] = (struct lease){.name = "rtc",
-                                                       .pa = b->rtc.base & ~0xfffULL,
+                                                       .pa = pa_init(b->rtc.base & ~0xfffULL),
                                                        .size = 0x1000,
                                                        .irq = b->rtc_irq};
         }
@@ -49,6 +49,12 @@ struct vcpu *lease_irq_target(struct lease *l)
         }
         l->irqs++;
         return &p->vcpus[0]; /* its boot vCPU */
+}
+
+/* Where the lessee sees l: at the same address as the machine. */
+static ipa_t lease_ipa(const struct lease *l)
+{
+        return ipa_init(pa_addr(l->pa));
 }
 
 static struct lease *find(const char *name)
@@ -77,14 +83,14 @@ enum lease_err lease_grant(const char *device, struct partition *p, uint32_t ms,
         if (ms == 0 || ms > LEASE_MAX_MS) {
                 return LEASE_E_DURATION;
         }
-        if (part_map_device(p, ipa_init(l->pa), pa_init(l->pa), l->size) != PART_OK) {
+        if (part_map_device(p, lease_ipa(l), l->pa, l->size) != PART_OK) {
                 return LEASE_E_MAP;
         }
         cap_handle_t h;
         if (cap_object_create(CAP_T_DEVICE, p->id, l->size, (uint64_t)(l - leases), &l->obj) !=
                 CAP_OK ||
             cap_mint_root(l->obj, p->id, CAP_R_READ | CAP_R_WRITE, &h) != CAP_OK) {
-                (void)arch_s2_unmap(p->s2_root, ipa_init(l->pa), l->size, p->vmid, NULL, NULL);
+                (void)arch_s2_unmap(p->s2_root, lease_ipa(l), l->size, p->vmid, NULL, NULL);
                 return LEASE_E_MAP;
         }
         l->partition = p->id;
@@ -109,7 +115,7 @@ static void lease_end(struct lease *l, uint16_t kind, uint32_t actor)
 
         if (p != NULL) {
                 /* Unmap, then invalidate every CPU's TLB entries of that VMID. */
-                (void)arch_s2_unmap(p->s2_root, ipa_init(l->pa), l->size, p->vmid, NULL, NULL);
+                (void)arch_s2_unmap(p->s2_root, lease_ipa(l), l->size, p->vmid, NULL, NULL);
                 if (l->irq >= 32 && l->irq < 64) {
                         env.unforward(&p->vcpus[0], l->irq); /* masked; EOI no longer unmasks */
                 }

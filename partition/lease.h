@@ -15,6 +15,7 @@
 #include "cap/cap.h"
 #include "configs/features.h"
 #include "hal/board.h"
+#include "memory/addr.h"
 #include "partition/partition.h"
 
 enum lease_err {
@@ -31,7 +32,8 @@ enum lease_err {
 
 struct lease {
         const char *name;
-        uint64_t pa, size;
+        pa_t pa; /* the device's registers (the lessee sees them at the same address) */
+        uint64_t size;
         uint32_t partition; /* 0: not leased */
         unsigned irq;       /* its SPI, forwarded to the lessee (0: none) */
         uint64_t irqs;      /* interrupts forwarded */

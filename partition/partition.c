@@ -456,7 +456,7 @@ bool part_reload_step(struct partition *p)
         for (unsigned n = 0; n < PART_RELOAD_PAGES && p->reload_next < p->mem_size; n++) {
                 /* Pages it donated to another partition are no longer its own. */
                 if (env.page_owned == NULL ||
-                    env.page_owned(env.alloc_ctx, p, pa_addr(p->mem_pa) + p->reload_next)) {
+                    env.page_owned(env.alloc_ctx, p, pa_add(p->mem_pa, p->reload_next))) {
                         load_page(p, p->reload_next);
                 }
                 p->reload_next += PAGE;

@@ -80,7 +80,7 @@ enum part_vdev_type {
 #define PART_PL011_INTID 33u
 struct part_vdev {
         enum part_vdev_type type;
-        uint64_t ipa;
+        ipa_t ipa;
 };
 
 /* A partition as a profile describes it (configs/<profile>/partitions.c). */
@@ -223,12 +223,12 @@ struct part_env {
         void *alloc_ctx;
         /* RAM for a guest: count contiguous pages, returns physical address or 0. */
         uint64_t (*alloc_ram)(void *ctx, uint64_t pages);
-        void (*free_ram)(void *ctx, uint64_t pa, uint64_t pages);
+        void (*free_ram)(void *ctx, pa_t pa, uint64_t pages);
         /* Memory lent, shared or donated between partitions (kernel/share.c; optional): p
          * stops, faults, restarts or is destroyed, so it lets go of every transaction; and
          * does p still own a page of its RAM (a restart reloads only those)? */
         void (*release)(void *ctx, struct partition *p);
-        bool (*page_owned)(void *ctx, const struct partition *p, uint64_t pa);
+        bool (*page_owned)(void *ctx, const struct partition *p, pa_t pa);
 };
 
 void part_init(const struct part_env *env);

@@ -174,10 +174,11 @@ void share_add_partition(const struct partition *p)
 #endif
 }
 
-void share_add_edge(uint64_t pa)
+void share_add_edge(pa_t pa)
 {
 #ifdef RVM_WITH_SHARE
-        (void)region_add(&regions, REGION_T_EDGE, 0, pa_init(pa), 1, ipa_init(pa));
+        /* RVM's (owner 0), which sees its pages at their physical addresses (as its image) */
+        (void)region_add(&regions, REGION_T_EDGE, 0, pa, 1, ipa_init(pa_addr(pa)));
 #else
         (void)pa;
 #endif
@@ -195,11 +196,11 @@ void share_release(void *ctx, struct partition *p)
 #endif
 }
 
-bool share_page_owned(void *ctx, const struct partition *p, uint64_t pa)
+bool share_page_owned(void *ctx, const struct partition *p, pa_t pa)
 {
         (void)ctx;
 #ifdef RVM_WITH_SHARE
-        return region_page_owned(&regions, p->id, pa_init(pa));
+        return region_page_owned(&regions, p->id, pa);
 #else
         (void)p;
         (void)pa;
@@ -252,8 +253,8 @@ static enum part_err offer_of(const struct cap_info *cap, uint64_t *id)
         return PART_OK;
 }
 
-enum part_err share_offer(uint32_t caller, const struct cap_info *cap, uint32_t peer_id,
-                          uint64_t ipa, uint64_t size, uint64_t flags, struct share_result *out)
+enum part_err share_offer(uint32_t caller, const struct cap_info *cap, uint32_t peer_id, ipa_t ipa,
+                          uint64_t size, uint64_t flags, struct share_result *out)
 {
         uint64_t pa = 0;
 
@@ -265,7 +266,7 @@ enum part_err share_offer(uint32_t caller, const struct cap_info *cap, uint32_t 
                 return PART_E_NO_PARTITION;
         }
         pa_t first = pa_init(0);
-        enum region_err e = region_owned_range(&regions, caller, ipa_init(ipa), size, &first);
+        enum region_err e = region_owned_range(&regions, caller, ipa, size, &first);
         pa = pa_addr(first);
         if (e != REGION_OK) {
                 return err_of(e);
@@ -279,7 +280,7 @@ enum part_err share_offer(uint32_t caller, const struct cap_info *cap, uint32_t 
         }
         struct region_offer o;
         e = region_offer(&regions, &share_ops, caller, peer->id, (enum region_kind)(flags & 0xFF),
-                         ipa_init(ipa), size, (flags & OFFER_READ_ONLY) != 0, &o);
+                         ipa, size, (flags & OFFER_READ_ONLY) != 0, &o);
         if (e != REGION_OK) {
                 return err_of(e);
         }
@@ -304,9 +305,10 @@ enum part_err share_offer(uint32_t caller, const struct cap_info *cap, uint32_t 
         return PART_OK;
 }
 
-enum part_err share_retrieve(uint32_t caller, const struct cap_info *cap, uint64_t ipa,
+enum part_err share_retrieve(uint32_t caller, const struct cap_info *cap, ipa_t ipa,
                              struct share_result *out)
 {
+        uint64_t at = ipa_addr(ipa);
         uint64_t id = 0;
         enum part_err st = offer_of(cap, &id);
         struct partition *p = part_get(caller);
@@ -324,7 +326,7 @@ enum part_err share_retrieve(uint32_t caller, const struct cap_info *cap, uint64
         if (live->state != OFFER_OFFERED) {
                 return PART_E_BUSY; /* retrieved already */
         }
-        if ((ipa & (PAGE - 1)) != 0) {
+        if ((at & (PAGE - 1)) != 0) {
                 return PART_E_INVALID;
         }
         /* Where the caller may put it: above the device window (devices, leases and virtual
@@ -333,18 +335,18 @@ enum part_err share_retrieve(uint32_t caller, const struct cap_info *cap, uint64
          * borrowed). */
         uint64_t size = live->pages * PAGE;
         uint64_t edges = p->edge_ipa, edges_end = edges + EDGE_SPAN;
-        if (ipa < PART_IPA_BASE || ipa + size < ipa || ipa + size > part_ipa_limit(p) ||
-            (edges != 0 && ipa < edges_end && edges < ipa + size)) {
+        if (at < PART_IPA_BASE || at + size < at || at + size > part_ipa_limit(p) ||
+            (edges != 0 && at < edges_end && edges < at + size)) {
                 return PART_E_RANGE;
         }
         for (uint64_t off = 0; off < size; off += PAGE) {
                 pa_t pa;
-                if (arch_s2_translate(p->s2_root, ipa_init(ipa + off), false, &pa)) {
+                if (arch_s2_translate(p->s2_root, ipa_add(ipa, off), false, &pa)) {
                         return PART_E_RANGE;
                 }
         }
         struct region_offer o;
-        enum region_err e = region_retrieve(&regions, &share_ops, p->id, id, ipa_init(ipa), &o);
+        enum region_err e = region_retrieve(&regions, &share_ops, p->id, id, ipa, &o);
         if (e != REGION_OK) {
                 return err_of(e);
         }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cap/cap.h"
+#include "memory/addr.h"
 #include "memory/region.h"
 #include "partition/partition.h"
 
@@ -17,13 +18,13 @@
 void share_init(uint64_t image_start, uint64_t image_end);
 /* Register a new partition's RAM / a CommEdge page as typed regions. */
 void share_add_partition(const struct partition *p);
-void share_add_edge(uint64_t pa);
+void share_add_edge(pa_t pa);
 
 /* part_env hooks: p stops, faults, restarts or is destroyed: nothing of it stays in any
  * transaction (partition/partition.c calls this). */
 void share_release(void *ctx, struct partition *p);
 /* Does p own the page at pa (its RAM less what it donated)? */
-bool share_page_owned(void *ctx, const struct partition *p, uint64_t pa);
+bool share_page_owned(void *ctx, const struct partition *p, pa_t pa);
 
 /* What a call returns to the caller (x1, x2) and what its witness record says. */
 struct share_result {
@@ -33,9 +34,9 @@ struct share_result {
 };
 
 /* The calls, each with the capability the gate checked (cap) for caller. */
-enum part_err share_offer(uint32_t caller, const struct cap_info *cap, uint32_t peer, uint64_t ipa,
+enum part_err share_offer(uint32_t caller, const struct cap_info *cap, uint32_t peer, ipa_t ipa,
                           uint64_t size, uint64_t flags, struct share_result *out);
-enum part_err share_retrieve(uint32_t caller, const struct cap_info *cap, uint64_t ipa,
+enum part_err share_retrieve(uint32_t caller, const struct cap_info *cap, ipa_t ipa,
                              struct share_result *out);
 enum part_err share_relinquish(uint32_t caller, const struct cap_info *cap,
                                struct share_result *out);

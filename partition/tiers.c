@@ -147,25 +147,26 @@ const struct tiers_figures *tiers_figures(void)
         return &tiers_fig;
 }
 
-bool tiers_fault(struct partition *p, uint64_t ipa)
+bool tiers_fault(struct partition *p, ipa_t ipa)
 {
+        uint64_t at = ipa_addr(ipa); /* memory/tier.h's and the records' number */
         uint64_t t0 = tiers_env.insns();
-        int c = tiers_cold_fault(p, ipa);
+        int c = tiers_cold_fault(p, at);
         if (c >= 0) { /* a cold page: its whole range back (0), or refused (F3) */
                 tiers_fig.fault_insns = tiers_env.insns() - t0;
                 return c == 0;
         }
-        if (!tier_is_dormant(&tiers, p->id, ipa)) {
+        if (!tier_is_dormant(&tiers, p->id, at)) {
                 return false;
         }
-        const struct tier_range *r = range_at(p->id, ipa);
+        const struct tier_range *r = range_at(p->id, at);
         uint64_t first_pa = r->pa, first_ipa = r->ipa, frame = 0;
         t0 = tiers_env.insns();
-        enum tier_err e = tier_fault_in(&tiers, &tiers_ops, p->id, ipa, &frame);
+        enum tier_err e = tier_fault_in(&tiers, &tiers_ops, p->id, at, &frame);
         tiers_fig.fault_insns = tiers_env.insns() - t0;
         if (e != TIER_OK) {
                 /* No page to bring it back into, or its store is damaged: a fault. */
-                tiers_witness(p->id, first_pa, ipa, TIER_DORMANT, true, e);
+                tiers_witness(p->id, first_pa, at, TIER_DORMANT, true, e);
                 tiers_env.not_restored(p, "dormant page", ipa, tier_err_name(e));
                 return false;
         }
@@ -175,17 +176,19 @@ bool tiers_fault(struct partition *p, uint64_t ipa)
         return true;
 }
 
-void tiers_touch(struct partition *p, uint64_t ipa, uint64_t len)
+void tiers_touch(struct partition *p, ipa_t ipa, uint64_t len)
 {
-        if (len == 0 || ipa + (len - 1) < ipa) {
+        uint64_t at = ipa_addr(ipa);
+
+        if (len == 0 || at + (len - 1) < at) {
                 return;
         }
         /* From the first page to the last one, that included: counted up to an end page
          * (ipa + len, rounded up) would wrap to 0 for a range in the address space's last page,
          * and the loop would never end. */
-        const uint64_t last = (ipa + (len - 1)) & ~(PAGE - 1);
-        for (uint64_t page = ipa & ~(PAGE - 1);; page += PAGE) {
-                (void)tiers_fault(p, page);
+        const uint64_t last = (at + (len - 1)) & ~(PAGE - 1);
+        for (uint64_t page = at & ~(PAGE - 1);; page += PAGE) {
+                (void)tiers_fault(p, ipa_init(page));
                 if (page == last) {
                         break;
                 }

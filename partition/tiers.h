@@ -19,6 +19,7 @@
 
 #include "configs/features.h"
 #include "hal/board.h"
+#include "memory/addr.h"
 #include "memory/cold.h"
 #include "memory/memory.h"
 #include "memory/tier.h"
@@ -27,13 +28,13 @@
 #ifndef RVM_WITH_TIERS
 /* A profile without tiers (the Seed): nothing is ever dormant or cold; `dormant`, `cold` and
  * `warm` are refused by kernel/absent_cmds.c. */
-static inline bool tiers_fault(struct partition *p, uint64_t ipa)
+static inline bool tiers_fault(struct partition *p, ipa_t ipa)
 {
         (void)p;
         (void)ipa;
         return false;
 }
-static inline void tiers_touch(struct partition *p, uint64_t ipa, uint64_t len)
+static inline void tiers_touch(struct partition *p, ipa_t ipa, uint64_t len)
 {
         (void)p;
         (void)ipa;
@@ -57,7 +58,7 @@ struct tiers_env {
         uint64_t (*insns)(void);
         /* p's range at ipa could not come back (what: "dormant page" or "cold range"; why:
          * the tier's reason): the kernel says so on the console. */
-        void (*not_restored)(const struct partition *p, const char *what, uint64_t ipa,
+        void (*not_restored)(const struct partition *p, const char *what, ipa_t ipa,
                              const char *why);
 };
 extern const struct tiers_env tiers_env;
@@ -70,10 +71,10 @@ extern const struct tiers_env tiers_env;
 /* A stage-2 abort of p at ipa: a dormant page, or a cold page's whole range, brought back
  * (true; the access is retried), or neither, or refused (false). Witnessed (WK_MEM_MAP, then
  * WK_MEM_TIER when the range is whole again; WK_MEM_COLD for a cold one). */
-bool tiers_fault(struct partition *p, uint64_t ipa);
+bool tiers_fault(struct partition *p, ipa_t ipa);
 /* RVM is about to read [ipa, ipa + len) of p's memory on its behalf (a console write):
  * dormant pages there come back first, as if p had touched them. */
-void tiers_touch(struct partition *p, uint64_t ipa, uint64_t len);
+void tiers_touch(struct partition *p, ipa_t ipa, uint64_t len);
 /* Every dormant and cold page of p back in (before a restart, a checkpoint or a restore); a
  * cold range whose flash copy is damaged comes back as zeroed pages (witnessed, F3). */
 void tiers_wake(struct partition *p);

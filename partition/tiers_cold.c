@@ -123,7 +123,7 @@ static enum cold_err cold_back(struct partition *p, int idx)
         if (e == COLD_OK) {
                 tiers_witness(p->id, pa, ipa, TIER_HOT, false, 0);
         } else {
-                tiers_env.not_restored(p, "cold range", ipa, cold_err_name(e));
+                tiers_env.not_restored(p, "cold range", ipa_init(ipa), cold_err_name(e));
         }
         return e;
 }

@@ -303,14 +303,15 @@ int vdev_attach(struct partition *p)
         for (unsigned i = 0; i < p->cfg->vdev_count; i++) {
                 const struct part_vdev *c = &p->cfg->vdevs[i];
                 const struct vdev_ops *ops = ops_of(c->type);
-                if (ops == NULL || vdev_count == VDEV_MAX || (c->ipa & (VDEV_PAGE - 1)) != 0 ||
-                    c->ipa + ops->size > PART_IPA_BASE || p->s2_root == NULL) {
+                uint64_t at = ipa_addr(c->ipa);
+                if (ops == NULL || vdev_count == VDEV_MAX || (at & (VDEV_PAGE - 1)) != 0 ||
+                    at + ops->size > PART_IPA_BASE || p->s2_root == NULL) {
                         return -1; /* devices live in the device window, below RAM */
                 }
                 for (unsigned k = 0; k < vdev_count; k++) {
                         const struct vdev *o = &vdevs[k];
-                        if (o->part == p && c->ipa < o->ipa + o->ops->size &&
-                            o->ipa < c->ipa + ops->size) {
+                        uint64_t o_at = ipa_addr(o->ipa);
+                        if (o->part == p && at < o_at + o->ops->size && o_at < at + ops->size) {
                                 return -1;
                         }
                 }
@@ -325,19 +326,22 @@ int vdev_attach(struct partition *p)
                 pl011_reset(&vdevs[vdev_count++].uart);
                 /* Emulated, not mapped: no physical page (target 0). */
                 witness_emit(&(struct witness_event){
-                    .kind = WK_MEM_MAP, .actor = p->id, .target = 0, .payload = c->ipa});
+                    .kind = WK_MEM_MAP, .actor = p->id, .target = 0, .payload = at});
         }
         return 0;
 }
 
-static struct vdev *find(const struct partition *p, uint64_t ipa)
+static struct vdev *find(const struct partition *p, ipa_t ipa)
 {
+        uint64_t at = ipa_addr(ipa);
+
         if (VDEV_MAX == 0) {
                 return NULL;
         }
         for (unsigned i = 0; i < vdev_count; i++) {
                 struct vdev *d = &vdevs[i];
-                if (d->part == p && ipa >= d->ipa && ipa - d->ipa < d->ops->size) {
+                uint64_t base = ipa_addr(d->ipa);
+                if (d->part == p && at >= base && at - base < d->ops->size) {
                         return d;
                 }
         }
@@ -357,7 +361,7 @@ static enum vcpu_exit exit_kind(const struct vdev *d, uint64_t offset)
         return d->ops == &vuart_ops ? VCPU_EXIT_PL011 : VCPU_EXIT_VDEV_OTHER;
 }
 
-enum vdev_result vdev_abort(struct partition *p, struct arch_regs *regs, uint64_t esr, uint64_t ipa,
+enum vdev_result vdev_abort(struct partition *p, struct arch_regs *regs, uint64_t esr, ipa_t ipa,
                             const char **device, enum vcpu_exit *exit)
 {
         struct vdev *d = find(p, ipa);
@@ -366,12 +370,12 @@ enum vdev_result vdev_abort(struct partition *p, struct arch_regs *regs, uint64_
         if (d == NULL) {
                 return VDEV_NOT_DEVICE;
         }
+        uint64_t offset = ipa_addr(ipa) - ipa_addr(d->ipa);
         *device = d->ops->name;
-        *exit = exit_kind(d, ipa - d->ipa);
+        *exit = exit_kind(d, offset);
         if (!arch_mmio_decode(esr, &a)) {
                 return VDEV_UNDECODABLE; /* the caller faults it, witnessed with the ESR */
         }
-        uint64_t offset = ipa - d->ipa;
         if (offset + a.width > d->ops->size) {
                 return VDEV_REFUSED;
         }

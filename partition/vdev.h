@@ -42,7 +42,7 @@ struct vdev_ops {
 
 struct vdev {
         struct partition *part;
-        uint64_t ipa;
+        ipa_t ipa;
         const struct vdev_ops *ops;
         uint64_t reads, writes;
         /* console UART state: registers and receive FIFO, the output line being assembled,
@@ -77,7 +77,7 @@ int vdev_attach(struct partition *p);
 
 /* A stage-2 data abort of p at ipa; *device names the device hit and *exit says which
  * (VCPU_EXIT_GICD, _GICR, _PL011, _VDEV_OTHER) unless VDEV_NOT_DEVICE. */
-enum vdev_result vdev_abort(struct partition *p, struct arch_regs *regs, uint64_t esr, uint64_t ipa,
+enum vdev_result vdev_abort(struct partition *p, struct arch_regs *regs, uint64_t esr, ipa_t ipa,
                             const char **device, enum vcpu_exit *exit);
 
 /* A terminal attached to (on) or detached from p's first UART: while attached, the UART's

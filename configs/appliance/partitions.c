@@ -29,7 +29,7 @@ AGENT_MODULE(crunch);
         }
 
 /* The worker reports through a virtual PL011 where QEMU virt has its UART. */
-static const struct part_vdev worker_devices[] = {{.type = PART_VDEV_PL011, .ipa = 0x09000000}};
+static const struct part_vdev worker_devices[] = {{.type = PART_VDEV_PL011, .ipa = {0x09000000}}};
 
 const struct part_config rvm_partitions[] = {
     APPLIANCE_GUEST("producer", producer),

@@ -15,7 +15,7 @@
 
 static const uint8_t image[16] = {0x1f, 0x20, 0x03, 0xd5}; /* nop */
 static const size_t image_size = sizeof(image);
-static const struct part_vdev uart = {.type = PART_VDEV_PL011, .ipa = WORLD_UART};
+static const struct part_vdev uart = {.type = PART_VDEV_PL011, .ipa = {WORLD_UART}};
 static const struct part_config configs[WORLD_GUESTS] = {
     {.name = "one",
      .image = image,

@@ -101,7 +101,7 @@ void mem_tier_show(bool summary_only)
         (void)summary_only;
 }
 
-void tiers_touch(struct partition *p, uint64_t ipa, uint64_t len)
+void tiers_touch(struct partition *p, ipa_t ipa, uint64_t len)
 {
         (void)p;
         (void)ipa;

@@ -215,7 +215,7 @@ static const struct part_config scenario_share[] = {
 static const struct edge_config edges_share[] = {{1, 2}, {1, 3}};
 
 /* MMIO emulation: two partitions with a virtual PL011, one using it right, one not. */
-static const struct part_vdev vuart[] = {{.type = PART_VDEV_PL011, .ipa = 0x09000000}};
+static const struct part_vdev vuart[] = {{.type = PART_VDEV_PL011, .ipa = {0x09000000}}};
 #define GUEST_VUART(nm, img)                                                          \
         {                                                                             \
                 .name = nm, .image = guest_##img, .image_size = &guest_##img##_size,  \
@@ -277,8 +277,8 @@ extern const size_t linux_image_size __attribute__((weak));
 extern const uint8_t linux_initrd[] __attribute__((weak));
 extern const size_t linux_initrd_size __attribute__((weak));
 static const struct part_vdev linux_devices[] = {
-    {.type = PART_VDEV_GICV3, .ipa = 0x08000000},
-    {.type = PART_VDEV_PL011, .ipa = 0x09000000},
+    {.type = PART_VDEV_GICV3, .ipa = {0x08000000}},
+    {.type = PART_VDEV_PL011, .ipa = {0x09000000}},
 };
 #define LINUX_ARGS "console=ttyAMA0 panic=-1 quiet printk.time=1"
 #define LINUX_PART_MEM(n, mib, args)                                                            \
@@ -318,7 +318,7 @@ static const struct part_config scenario_linux_ckpt[] = {LINUX_PART(1, LINUX_ARG
 static const struct part_config scenario_linux2_ckpt[] = {LINUX_PART(2, LINUX_ARGS " rvm.count")};
 
 /* GICv3 distributor and redistributors emulated for a two-vCPU partition. */
-static const struct part_vdev vgicv3[] = {{.type = PART_VDEV_GICV3, .ipa = 0x08000000}};
+static const struct part_vdev vgicv3[] = {{.type = PART_VDEV_GICV3, .ipa = {0x08000000}}};
 static const struct part_config scenario_vgic[] = {
     {.name = "vgic_probe",
      .image = guest_vgic_probe,

@@ -168,8 +168,10 @@ static void test_edge_window_is_the_partitions_and_self_tells_it(void **state)
                 assert_int_equal(regs[1], id);
                 assert_int_equal(regs[2], p->edge_ipa);
                 assert_int_equal(regs[3], p->edge_ipa + EDGE_WINDOW);
-                assert_true(edge_db_hit(p, regs[3]) && edge_db_hit(p, regs[3] + 0xfff));
-                assert_false(edge_db_hit(p, regs[3] - 1) || edge_db_hit(p, regs[3] + 0x1000));
+                assert_true(edge_db_hit(p, ipa_init(regs[3])) &&
+                            edge_db_hit(p, ipa_init(regs[3] + 0xfff)));
+                assert_false(edge_db_hit(p, ipa_init(regs[3] - 1)) ||
+                             edge_db_hit(p, ipa_init(regs[3] + 0x1000)));
         }
         assert_int_equal(EDGES, 0x40200000);
         /* The edge's rings are mapped at each end's own window. */
@@ -179,7 +181,7 @@ static void test_edge_window_is_the_partitions_and_self_tells_it(void **state)
         unsigned edges = edge_count();
         uint64_t saved = part[3]->edge_ipa;
         part[3]->edge_ipa = 0;
-        assert_false(edge_db_hit(part[3], saved + EDGE_WINDOW));
+        assert_false(edge_db_hit(part[3], ipa_init(saved + EDGE_WINDOW)));
         assert_int_equal(edge_db_ipa(part[3]), 0);
         size_t records = wit_n;
         assert_int_equal(edge_connect(3, 1), PART_E_RANGE);
@@ -258,7 +260,7 @@ static uint64_t db_access(uint32_t id, uint64_t offset, unsigned width, bool wri
 
         r.x[5] = write ? val : 0x5555;
         assert_int_equal(ipc_doorbell_abort(part[id], &r, dabt_esr(width, 5, write),
-                                            edge_db_ipa(part[id]) + offset),
+                                            ipa_init(edge_db_ipa(part[id]) + offset)),
                          VDEV_DONE);
         assert_int_equal(r.elr, 0x40001004);
         records_since(before, &all, &denied, id);
@@ -325,9 +327,9 @@ static void test_edge_doorbell_page_rings_reads_and_refuses(void **state)
 
         /* What the syndrome does not describe (ISV clear) is not emulated: the caller faults. */
         struct arch_regs r = {0};
-        assert_int_equal(
-            ipc_doorbell_abort(part[1], &r, dabt_esr(4, 5, false) & ~(1ULL << 24), DOORBELL),
-            VDEV_UNDECODABLE);
+        assert_int_equal(ipc_doorbell_abort(part[1], &r, dabt_esr(4, 5, false) & ~(1ULL << 24),
+                                            ipa_init(DOORBELL)),
+                         VDEV_UNDECODABLE);
         assert_int_equal(r.elr, 0);
 }
 

@@ -151,14 +151,14 @@ static uint64_t fake_insns(void)
         return insns += 100;
 }
 
-static void fake_not_restored(const struct partition *p, const char *what, uint64_t ipa,
+static void fake_not_restored(const struct partition *p, const char *what, ipa_t ipa,
                               const char *why)
 {
         (void)p;
         assert_non_null(why);
         told.calls++;
         told.what = what;
-        told.ipa = ipa;
+        told.ipa = ipa_addr(ipa);
 }
 
 const struct tiers_env tiers_env = {
@@ -267,13 +267,13 @@ static void test_dormant_fault_and_wake(void **state)
         }
         assert_true(tiers_claims(1));
 
-        assert_true(tiers_fault(p, ipa_of(3) + 8));
+        assert_true(tiers_fault(p, ipa_init(ipa_of(3) + 8)));
         assert_true(page_intact(p, 3));
         assert_false(mapped(p, 4));
         assert_int_equal(tiers_range(idx)->dormant, RAM_PAGES - 1);
         assert_int_equal(tiers_figures()->fault_insns, 100);
-        assert_false(tiers_fault(p, ipa_of(3))); /* back already: not a dormant page */
-        assert_false(tiers_fault(p, PART_IPA_BASE + p->mem_size)); /* not its RAM */
+        assert_false(tiers_fault(p, ipa_init(ipa_of(3)))); /* back already: not a dormant page */
+        assert_false(tiers_fault(p, ipa_init(PART_IPA_BASE + p->mem_size))); /* not its RAM */
 
         mark = wit_n;
         tiers_wake(p);
@@ -331,13 +331,14 @@ static void test_touch(void **state)
         unsigned idx = 0;
 
         assert_null(tiers_make_dormant(p, PART_IPA_BASE, RAM_PAGES, 0, &idx));
-        tiers_touch(p, ipa_of(5) + PG - 2, 4); /* the end of page 5, the start of page 6 */
+        /* the end of page 5, the start of page 6 */
+        tiers_touch(p, ipa_init(ipa_of(5) + PG - 2), 4);
         assert_false(mapped(p, 4));
         assert_true(page_intact(p, 5));
         assert_true(page_intact(p, 6));
         assert_false(mapped(p, 7));
-        tiers_touch(p, UINT64_MAX - 10, 100); /* wraps: nothing */
-        tiers_touch(p, ipa_of(8), 0);
+        tiers_touch(p, ipa_init(UINT64_MAX - 10), 100); /* wraps: nothing */
+        tiers_touch(p, ipa_init(ipa_of(8)), 0);
         assert_false(mapped(p, 8));
         assert_int_equal(tiers_range(idx)->dormant, RAM_PAGES - 2);
         tiers_wake(p);
@@ -372,7 +373,7 @@ static void test_cold_fault_brings_back_the_range(void **state)
         assert_non_null(tiers_make_cold(p, ipa_of(12), 1, &idx));          /* one range */
 
         mark = wit_n;
-        assert_true(tiers_fault(p, ipa_of(5) + 100));
+        assert_true(tiers_fault(p, ipa_init(ipa_of(5) + 100)));
         for (uint32_t i = 0; i < RAM_PAGES; i++) {
                 assert_true(page_intact(p, i));
         }
@@ -398,7 +399,7 @@ static void test_cold_damaged(void **state)
         *word &= (uint8_t)(*word - 1); /* NOR: a bit can only be cleared */
 
         size_t mark = wit_n;
-        assert_false(tiers_fault(p, ipa_of(0)));
+        assert_false(tiers_fault(p, ipa_init(ipa_of(0))));
         assert_int_equal(told.calls, 1);
         assert_string_equal(told.what, "cold range");
         assert_int_equal(told.ipa, PART_IPA_BASE);

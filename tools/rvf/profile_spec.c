@@ -96,7 +96,7 @@ int main(int argc, char **argv)
                         return 1;
                 }
                 if (p->vdev_count == 1) {
-                        printf(" pl011=0x%llx", (unsigned long long)p->vdevs[0].ipa);
+                        printf(" pl011=0x%llx", (unsigned long long)ipa_addr(p->vdevs[0].ipa));
                 }
                 printf("\n");
         }
