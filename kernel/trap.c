@@ -26,8 +26,6 @@
 void run_fault(struct partition *p, uint32_t esr, ipa_t ipa, uint32_t code)
 {
         p->faults++;
-        p->last_fault_ipa = ipa_addr(ipa);
-        p->last_fault_esr = esr;
         witness_emit(&(struct witness_event){
             .kind = WK_PART_FAULT,
             .flags = WITNESS_F_DENIED,

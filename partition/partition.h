@@ -201,8 +201,6 @@ struct partition {
         uint64_t faults, restarts; /* hypercalls: part_hypercalls, from the vCPUs' exits */
         bool reloading;            /* a restart is copying its image back (part_reload_step) */
         uint64_t reload_next;      /* the next RAM offset to reload */
-        uint64_t last_fault_ipa;
-        uint32_t last_fault_esr;
 };
 
 /*
@@ -223,8 +221,7 @@ struct part_env {
         void *alloc_ctx;
         /* RAM for a guest: count contiguous pages, returns physical address or 0. */
         uint64_t (*alloc_ram)(void *ctx, uint64_t pages);
-        void (*free_ram)(void *ctx, pa_t pa, uint64_t pages);
-        /* Memory lent, shared or donated between partitions (kernel/share.c; optional): p
+        /* Memory lent, shared or donated between partitions (partition/share.c; optional): p
          * stops, faults, restarts or is destroyed, so it lets go of every transaction; and
          * does p still own a page of its RAM (a restart reloads only those)? */
         void (*release)(void *ctx, struct partition *p);
