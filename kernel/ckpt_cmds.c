@@ -29,12 +29,12 @@
 
 static bool park_timed_out; /* the last pause ran out of time (monitor: one at a time) */
 
-static uint64_t ckpt_alloc(void *ctx, uint64_t pages)
+static pa_t ckpt_alloc(void *ctx, uint64_t pages)
 {
         uint64_t pa = 0;
 
         (void)ctx;
-        return mem_alloc_pages(&boot_state.mem, pages, 1, &pa) == PALLOC_OK ? pa : 0;
+        return pa_init(mem_alloc_pages(&boot_state.mem, pages, 1, &pa) == PALLOC_OK ? pa : 0);
 }
 
 static void ckpt_free(void *ctx, pa_t pa, uint64_t pages)
@@ -386,12 +386,13 @@ static int cmd_inject(int argc, char **argv)
         if (argc == 3 && strcmp(argv[1], "cold") == 0 && parse_id(argv[2], &id) == 0) {
                 /* F3 on flash: one bit of the partition's cold range cleared. */
                 uint32_t now32 = 0;
+                ipa_t at = ipa_init(0);
                 run_lock_take();
-                int e = tiers_cold_inject((uint32_t)id, &ipa, &now32);
+                int e = tiers_cold_inject((uint32_t)id, &at, &now32);
                 witness_emit(&(struct witness_event){.kind = WK_REC_INJECT,
                                                      .flags = e == 0 ? 0 : WITNESS_F_DENIED,
                                                      .target = id,
-                                                     .cap = ipa,
+                                                     .cap = ipa_addr(at),
                                                      .payload = now32});
                 run_lock_give();
                 if (e != 0) {
@@ -401,7 +402,7 @@ static int cmd_inject(int argc, char **argv)
                 con_printf(
                     "inject cold %llu: a bit of the flash copy of IPA 0x%llx cleared (now "
                     "0x%08x)\n",
-                    (unsigned long long)id, (unsigned long long)ipa, now32);
+                    (unsigned long long)id, (unsigned long long)ipa_addr(at), now32);
                 return 0;
         }
         if (argc != 3 || parse_id(argv[1], &id) != 0 || parse_hex(argv[2], &ipa) != 0 ||

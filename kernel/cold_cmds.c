@@ -36,8 +36,9 @@ void mem_cold_show(bool summary_only)
                 const struct cold_range *r = &cold->range[i];
                 if (r->used && r->cold) {
                         con_printf("%-8s %-4u 0x%016llx  %-5u slot %u seq %llu root %016llx\n",
-                                   tier_name(TIER_COLD), r->part, (unsigned long long)r->ipa,
-                                   r->pages, r->slot, (unsigned long long)r->seq,
+                                   tier_name(TIER_COLD), r->part,
+                                   (unsigned long long)ipa_addr(r->ipa), r->pages, r->slot,
+                                   (unsigned long long)r->seq,
                                    (unsigned long long)__builtin_bswap64(first8(r->root)));
                 }
         }
@@ -77,7 +78,7 @@ static int cmd_cold(int argc, char **argv)
                 pages = p->mem_size / PAGE;
         }
         unsigned idx = 0;
-        const char *why = tiers_make_cold(p, ipa, pages, &idx);
+        const char *why = tiers_make_cold(p, ipa_init(ipa), pages, &idx);
         if (why != NULL) {
                 run_lock_give();
                 con_printf("cold: partition %llu: refused: %s\n", (unsigned long long)id, why);

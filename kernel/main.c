@@ -184,7 +184,7 @@ static uint64_t boot_alloc_page(void *ctx)
 
 /* A partition's RAM: 2 MiB aligned when it is at least that large, so that stage-2 maps it
  * with 2 MiB blocks (arch_s2_map); any alignment if no aligned run is left. */
-static uint64_t part_alloc_ram(void *ctx, uint64_t pages)
+static pa_t part_alloc_ram(void *ctx, uint64_t pages)
 {
         const uint64_t block_pages = (2ULL << 20) / PALLOC_PAGE_SIZE;
         uint64_t pa = 0;
@@ -193,10 +193,10 @@ static uint64_t part_alloc_ram(void *ctx, uint64_t pages)
         if ((pages < block_pages ||
              mem_alloc_pages(&boot_state.mem, pages, block_pages, &pa) != PALLOC_OK) &&
             mem_alloc_pages(&boot_state.mem, pages, 1, &pa) != PALLOC_OK) {
-                return 0;
+                return pa_init(0);
         }
         boot_state.guest_pages += pages;
-        return pa;
+        return pa_init(pa);
 }
 
 /*
@@ -292,7 +292,7 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
         };
         part_init(&env);
         leases_init();
-        share_init(boot_state.image_start, boot_state.image_end);
+        share_init(pa_init(boot_state.image_start), pa_init(boot_state.image_end));
         edge_init();
         vdev_init(&(struct vdev_sink){
             .line = part_vdev_line, .raw = part_vdev_raw, .irq = part_vdev_irq});

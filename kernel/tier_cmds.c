@@ -71,7 +71,7 @@ void mem_tier_show(bool summary_only)
                         }
                         con_printf("%-8s %-4u 0x%016llx  %-5u %-7u %llu\n",
                                    tier_name(r->dormant != 0 ? TIER_DORMANT : TIER_HOT), r->part,
-                                   (unsigned long long)r->ipa, r->pages, r->dormant,
+                                   (unsigned long long)ipa_addr(r->ipa), r->pages, r->dormant,
                                    (unsigned long long)(r->compressed_bytes + 1023) / 1024);
                 }
         }
@@ -111,7 +111,7 @@ static int cmd_dormant(int argc, char **argv)
                 pages = p->mem_size / PAGE;
         }
         unsigned idx = 0;
-        const char *why = tiers_make_dormant(p, ipa, pages, 0, &idx);
+        const char *why = tiers_make_dormant(p, ipa_init(ipa), pages, 0, &idx);
         if (why != NULL) {
                 run_lock_give();
                 con_printf("dormant: partition %llu: refused: %s\n", (unsigned long long)id, why);

@@ -82,7 +82,7 @@ static void make_dormant(struct partition *p, uint64_t slept_ns)
         if (pages > TIER_MAX_PAGES) {
                 pages = TIER_MAX_PAGES; /* its first MiB: one range */
         }
-        const char *why = tiers_make_dormant(p, PART_IPA_BASE, pages, TIER_BY_IDLE, &idx);
+        const char *why = tiers_make_dormant(p, ipa_init(PART_IPA_BASE), pages, TIER_BY_IDLE, &idx);
         tier_idle_done(&idle[p->id], why == NULL);
         if (why != NULL) {
                 con_printf("rvm: partition %u (%s) idle: its RAM stays: %s\n", p->id, p->name, why);
@@ -127,7 +127,7 @@ static const struct tier_range *range_of(uint32_t id)
 {
         for (unsigned i = 0; i < TIER_MAX_RANGES; i++) {
                 const struct tier_range *r = tiers_range(i);
-                if (r->used && r->part == id && r->ipa == PART_IPA_BASE) {
+                if (r->used && r->part == id && ipa_addr(r->ipa) == PART_IPA_BASE) {
                         return r;
                 }
         }

@@ -59,7 +59,8 @@ enum cold_err cold_parse(const uint8_t *buf, size_t len, struct cold_seg *out)
         out->kind = (uint32_t)c[6] | (uint32_t)c[7] << 8;
         out->part = get32(c + 8);
         out->pages = get32(c + 12);
-        out->ipa = get64(c + 16);
+        const uint64_t at = get64(c + 16);
+        out->ipa = ipa_init(at);
         out->seq = get64(c + 24);
         out->saved_ns = get64(c + 32);
         out->payload_length = get64(buf + 0x10);
@@ -69,8 +70,8 @@ enum cold_err cold_parse(const uint8_t *buf, size_t len, struct cold_seg *out)
             (out->kind != COLD_K_REGION && out->kind != COLD_K_CHECKPOINT) || out->pages == 0 ||
             out->pages > COLD_MAX_PAGES || get32(c + 40) != COLD_DATA_OFFSET ||
             get32(c + 44) != COLD_PAGE || out->payload_length != payload_length(out->pages) ||
-            get64(buf + 0x08) != out->seq || out->seq == 0 || out->ipa % COLD_PAGE != 0 ||
-            out->ipa + (uint64_t)out->pages * COLD_PAGE < out->ipa) {
+            get64(buf + 0x08) != out->seq || out->seq == 0 || at % COLD_PAGE != 0 ||
+            at + (uint64_t)out->pages * COLD_PAGE < at) {
                 return COLD_E_FORMAT;
         }
         if (len < COLD_SEG_HDR + COLD_HDR + (size_t)out->pages * 32u) {
@@ -143,10 +144,10 @@ static void scan(struct cold_space *s, const struct cold_flash *f)
 }
 
 enum cold_err cold_write(struct cold_space *s, const struct cold_flash *f, enum cold_kind kind,
-                         uint32_t part, uint64_t ipa, const uint8_t *data, uint32_t pages,
+                         uint32_t part, ipa_t ipa, const uint8_t *data, uint32_t pages,
                          uint64_t now_ns, unsigned *slot, uint64_t *seq, uint8_t root[32])
 {
-        if (pages == 0 || pages > COLD_MAX_PAGES || ipa % COLD_PAGE != 0) {
+        if (pages == 0 || pages > COLD_MAX_PAGES || ipa_addr(ipa) % COLD_PAGE != 0) {
                 return COLD_E_INVAL;
         }
         if (f->block_size == 0 || COLD_SLOT_SIZE % f->block_size != 0) {
@@ -184,7 +185,7 @@ enum cold_err cold_write(struct cold_space *s, const struct cold_flash *f, enum 
         c[6] = (uint8_t)kind;
         put32(c + 8, part);
         put32(c + 12, pages);
-        put64(c + 16, ipa);
+        put64(c + 16, ipa_addr(ipa));
         put64(c + 24, n);
         put64(c + 32, now_ns);
         put32(c + 40, COLD_DATA_OFFSET);
@@ -210,12 +211,15 @@ enum cold_err cold_write(struct cold_space *s, const struct cold_flash *f, enum 
         return COLD_OK;
 }
 
-int cold_find(const struct cold_space *s, uint32_t part, uint64_t ipa)
+int cold_find(const struct cold_space *s, uint32_t part, ipa_t ipa)
 {
+        const uint64_t at = ipa_addr(ipa);
+
         for (unsigned i = 0; i < COLD_MAX_RANGES; i++) {
                 const struct cold_range *r = &s->range[i];
-                if (r->used && r->cold && r->part == part && ipa >= r->ipa &&
-                    ipa - r->ipa < (uint64_t)r->pages * COLD_PAGE) {
+                const uint64_t first = ipa_addr(r->ipa);
+                if (r->used && r->cold && r->part == part && at >= first &&
+                    at - first < (uint64_t)r->pages * COLD_PAGE) {
                         return (int)i;
                 }
         }
@@ -233,18 +237,21 @@ bool cold_claims(const struct cold_space *s, uint32_t part)
 }
 
 enum cold_err cold_make(struct cold_space *s, const struct tier_ops *ops,
-                        const struct cold_flash *f, uint32_t part, uint64_t ipa, uint64_t pa,
+                        const struct cold_flash *f, uint32_t part, ipa_t ipa, pa_t pa,
                         uint32_t pages, uint64_t now_ns, unsigned *index)
 {
-        if (pages == 0 || pages > COLD_MAX_PAGES || ipa % COLD_PAGE != 0 || pa % COLD_PAGE != 0 ||
-            ipa + (uint64_t)pages * COLD_PAGE < ipa) {
+        const uint64_t first = ipa_addr(ipa), size = (uint64_t)pages * COLD_PAGE;
+
+        if (pages == 0 || pages > COLD_MAX_PAGES || first % COLD_PAGE != 0 ||
+            pa_addr(pa) % COLD_PAGE != 0 || first + size < first) {
                 return COLD_E_INVAL;
         }
         struct cold_range *r = NULL;
         for (unsigned i = 0; i < COLD_MAX_RANGES; i++) {
                 struct cold_range *o = &s->range[i];
-                if (o->used && o->part == part && ipa < o->ipa + (uint64_t)o->pages * COLD_PAGE &&
-                    o->ipa < ipa + (uint64_t)pages * COLD_PAGE) {
+                if (o->used && o->part == part &&
+                    first < ipa_addr(o->ipa) + (uint64_t)o->pages * COLD_PAGE &&
+                    ipa_addr(o->ipa) < first + size) {
                         return COLD_E_OVERLAP;
                 }
                 if (!o->used && r == NULL) {
@@ -265,8 +272,8 @@ enum cold_err cold_make(struct cold_space *s, const struct tier_ops *ops,
                                      now_ns, &slot, &seq, root);
         if (e != COLD_OK) {
                 for (uint32_t i = 0; i < pages; i++) { /* as it was */
-                        (void)ops->map(ops->ctx, part, ipa + (uint64_t)i * COLD_PAGE,
-                                       pa + (uint64_t)i * COLD_PAGE);
+                        (void)ops->map(ops->ctx, part, ipa_add(ipa, (uint64_t)i * COLD_PAGE),
+                                       pa_add(pa, (uint64_t)i * COLD_PAGE));
                 }
                 return e;
         }
@@ -289,9 +296,9 @@ static enum cold_err take_frames(struct cold_space *s, const struct tier_ops *op
                                  const struct cold_range *r)
 {
         for (uint32_t i = 0; i < r->pages; i++) {
-                uint64_t home = r->pa + (uint64_t)i * COLD_PAGE;
+                const pa_t home = pa_add(r->pa, (uint64_t)i * COLD_PAGE);
                 s->frame[i] = ops->reclaim(ops->ctx, home) ? home : ops->alloc(ops->ctx, 1);
-                if (s->frame[i] == 0) {
+                if (pa_addr(s->frame[i]) == 0) {
                         for (uint32_t k = 0; k < i; k++) {
                                 ops->free(ops->ctx, s->frame[k], 1);
                         }
@@ -315,13 +322,13 @@ static enum cold_err map_back(struct cold_space *s, const struct tier_ops *ops,
         bool moved = false;
 
         for (uint32_t i = 0; i < r->pages; i++) {
-                if (ops->map(ops->ctx, r->part, r->ipa + (uint64_t)i * COLD_PAGE, s->frame[i]) !=
-                    0) {
+                if (ops->map(ops->ctx, r->part, ipa_add(r->ipa, (uint64_t)i * COLD_PAGE),
+                             s->frame[i]) != 0) {
                         (void)ops->unmap(ops->ctx, r->part, r->ipa, i);
                         give_frames(s, ops, r->pages);
                         return COLD_E_MAP;
                 }
-                moved |= s->frame[i] != r->pa + (uint64_t)i * COLD_PAGE;
+                moved |= pa_addr(s->frame[i]) != pa_addr(r->pa) + (uint64_t)i * COLD_PAGE;
         }
         s->pages_returned -= r->pages;
         r->cold = false;
@@ -345,7 +352,7 @@ enum cold_err cold_restore(struct cold_space *s, const struct tier_ops *ops,
         }
         enum cold_err e = cold_parse(s->hdr, sizeof(s->hdr), &seg);
         if (e != COLD_OK || seg.kind != COLD_K_REGION || seg.part != r->part ||
-            seg.pages != r->pages || seg.ipa != r->ipa || seg.seq != r->seq) {
+            seg.pages != r->pages || ipa_addr(seg.ipa) != ipa_addr(r->ipa) || seg.seq != r->seq) {
                 s->damaged++;
                 return COLD_E_DAMAGED;
         }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "boot/rvf.h"
+#include "memory/addr.h"
 #include "memory/tier.h"
 
 /* Where the area is in flash bank 0 (docs/boards.md: below the flash header, above RVM). */
@@ -71,7 +72,8 @@ enum cold_err {
 /* A segment's header, as cold_parse found it. */
 struct cold_seg {
         uint32_t kind, part, pages;
-        uint64_t ipa, seq, saved_ns;
+        ipa_t ipa; /* its first page, in part's IPA space */
+        uint64_t seq, saved_ns;
         uint8_t root[32];         /* SHA-256 of the page table */
         uint8_t content_hash[16]; /* the RVF header's: SHA-256(payload)[0..15] */
         uint64_t payload_length;  /* COLD_DATA_OFFSET - 64 + pages * 4096 */
@@ -93,7 +95,8 @@ struct cold_range {
         bool used;
         bool cold; /* false: back, but kept because a page lives outside its frames */
         uint32_t part, pages, slot;
-        uint64_t ipa, pa; /* pa: its frames when it went cold (contiguous) */
+        ipa_t ipa; /* its first page, in part's IPA space */
+        pa_t pa;   /* its frames when it went cold (contiguous) */
         uint64_t seq;
         uint8_t root[32];
 };
@@ -105,8 +108,8 @@ struct cold_space {
         bool scanned;
         uint64_t pages_returned; /* RAM pages given back, now */
         uint64_t writes, restores, damaged;
-        uint8_t hdr[COLD_DATA_OFFSET];  /* one slot's headers, being built or read */
-        uint64_t frame[COLD_MAX_PAGES]; /* where a restore puts each page */
+        uint8_t hdr[COLD_DATA_OFFSET]; /* one slot's headers, being built or read */
+        pa_t frame[COLD_MAX_PAGES];    /* where a restore puts each page */
 };
 
 void cold_space_init(struct cold_space *s);
@@ -129,18 +132,18 @@ enum cold_err cold_check(const uint8_t *buf, size_t len, const struct cold_flash
  * which.
  */
 enum cold_err cold_write(struct cold_space *s, const struct cold_flash *f, enum cold_kind kind,
-                         uint32_t part, uint64_t ipa, const uint8_t *data, uint32_t pages,
+                         uint32_t part, ipa_t ipa, const uint8_t *data, uint32_t pages,
                          uint64_t now_ns, unsigned *slot, uint64_t *seq, uint8_t root[32]);
 
 /* Make [ipa, ipa + pages) of part (frames at pa, contiguous) cold: unmap, write, free.
  * *index names the range. On an error nothing changed (the range is mapped again). */
 enum cold_err cold_make(struct cold_space *s, const struct tier_ops *ops,
-                        const struct cold_flash *f, uint32_t part, uint64_t ipa, uint64_t pa,
+                        const struct cold_flash *f, uint32_t part, ipa_t ipa, pa_t pa,
                         uint32_t pages, uint64_t now_ns, unsigned *index);
 
 /* The cold range of part holding ipa: its index, or -1. Does part have a cold range, or
  * one brought back into other frames? */
-int cold_find(const struct cold_space *s, uint32_t part, uint64_t ipa);
+int cold_find(const struct cold_space *s, uint32_t part, ipa_t ipa);
 bool cold_claims(const struct cold_space *s, uint32_t part);
 
 /* Bring range index back: every page verified, then mapped. On COLD_E_DAMAGED nothing is

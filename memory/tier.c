@@ -34,17 +34,19 @@ static void set_dormant(struct tier_range *r, unsigned i, bool on)
 }
 
 enum tier_err tier_make_dormant(struct tier_space *s, const struct tier_ops *ops, uint32_t part,
-                                uint64_t ipa, uint64_t pa, uint32_t pages, unsigned *index)
+                                ipa_t ipa, pa_t pa, uint32_t pages, unsigned *index)
 {
-        if (pages == 0 || pages > TIER_MAX_PAGES || ipa % TIER_PAGE != 0 || pa % TIER_PAGE != 0 ||
-            ipa + pages * TIER_PAGE < ipa) {
+        const uint64_t first = ipa_addr(ipa);
+
+        if (pages == 0 || pages > TIER_MAX_PAGES || first % TIER_PAGE != 0 ||
+            pa_addr(pa) % TIER_PAGE != 0 || first + pages * TIER_PAGE < first) {
                 return TIER_E_INVAL;
         }
         struct tier_range *r = NULL;
         for (unsigned i = 0; i < TIER_MAX_RANGES; i++) {
                 const struct tier_range *o = &s->range[i];
-                if (o->used && o->part == part && ipa < o->ipa + o->pages * TIER_PAGE &&
-                    o->ipa < ipa + pages * TIER_PAGE) {
+                if (o->used && o->part == part && first < ipa_addr(o->ipa) + o->pages * TIER_PAGE &&
+                    ipa_addr(o->ipa) < first + pages * TIER_PAGE) {
                         return TIER_E_OVERLAP;
                 }
                 if (!o->used && r == NULL) {
@@ -55,8 +57,8 @@ enum tier_err tier_make_dormant(struct tier_space *s, const struct tier_ops *ops
         if (r == NULL) {
                 return TIER_E_FULL;
         }
-        uint64_t store = ops->alloc(ops->ctx, pages);
-        if (store == 0) {
+        pa_t store = ops->alloc(ops->ctx, pages);
+        if (pa_addr(store) == 0) {
                 return TIER_E_NOMEM;
         }
         if (ops->unmap(ops->ctx, part, ipa, pages) != 0) {
@@ -67,7 +69,8 @@ enum tier_err tier_make_dormant(struct tier_space *s, const struct tier_ops *ops
         uint8_t *out = ops->ptr(ops->ctx, store);
         uint32_t at = 0;
         for (unsigned i = 0; i < pages; i++) {
-                const char *page = ops->ptr(ops->ctx, pa + i * TIER_PAGE);
+                const pa_t frame = pa_add(pa, i * TIER_PAGE);
+                const char *page = ops->ptr(ops->ctx, frame);
                 /* Less than a page, or the page as it is. */
                 int n = LZ4_compress_fast_extState(&lz4_state, page, (char *)out + at,
                                                    (int)TIER_PAGE, (int)TIER_PAGE - 1, 1);
@@ -77,13 +80,13 @@ enum tier_err tier_make_dormant(struct tier_space *s, const struct tier_ops *ops
                 }
                 r->offset[i] = at;
                 r->length[i] = (uint16_t)n;
-                r->frame[i] = pa + i * TIER_PAGE;
+                r->frame[i] = frame;
                 at += (uint32_t)n;
                 set_dormant(r, i, true);
         }
         uint64_t used = (at + TIER_PAGE - 1) / TIER_PAGE;
         if (used < pages) {
-                ops->free(ops->ctx, store + used * TIER_PAGE, pages - used);
+                ops->free(ops->ctx, pa_add(store, used * TIER_PAGE), pages - used);
         }
         ops->free(ops->ctx, pa, pages);
         r->used = true;
@@ -100,24 +103,34 @@ enum tier_err tier_make_dormant(struct tier_space *s, const struct tier_ops *ops
         return TIER_OK;
 }
 
-/* The range of part holding a dormant page at ipa, and the page's index. */
-static struct tier_range *find(struct tier_space *s, uint32_t part, uint64_t ipa, unsigned *page)
+/* The range of part holding a dormant page at ipa (anywhere in the page), and the page's
+ * index. */
+static struct tier_range *find(struct tier_space *s, uint32_t part, ipa_t ipa, unsigned *page)
 {
+        const uint64_t at = ipa_addr(ipa) & ~(TIER_PAGE - 1);
+
         for (unsigned i = 0; i < TIER_MAX_RANGES; i++) {
                 struct tier_range *r = &s->range[i];
-                if (r->used && r->part == part && ipa >= r->ipa &&
-                    ipa - r->ipa < (uint64_t)r->pages * TIER_PAGE) {
-                        *page = (unsigned)((ipa - r->ipa) / TIER_PAGE);
+                const uint64_t first = ipa_addr(r->ipa);
+                if (r->used && r->part == part && at >= first &&
+                    at - first < (uint64_t)r->pages * TIER_PAGE) {
+                        *page = (unsigned)((at - first) / TIER_PAGE);
                         return page_dormant(r, *page) ? r : NULL;
                 }
         }
         return NULL;
 }
 
+/* Page i's own frame: where it was when r went dormant. */
+static pa_t home_of(const struct tier_range *r, unsigned i)
+{
+        return pa_add(r->pa, i * TIER_PAGE);
+}
+
 static bool relocated(const struct tier_range *r)
 {
         for (unsigned i = 0; i < r->pages; i++) {
-                if (r->frame[i] != r->pa + i * TIER_PAGE) {
+                if (pa_addr(r->frame[i]) != pa_addr(home_of(r, i))) {
                         return true;
                 }
         }
@@ -125,14 +138,15 @@ static bool relocated(const struct tier_range *r)
 }
 
 static enum tier_err bring_back(struct tier_space *s, const struct tier_ops *ops,
-                                struct tier_range *r, unsigned i, uint64_t *frame)
+                                struct tier_range *r, unsigned i, pa_t *frame)
 {
-        uint64_t home = r->pa + i * TIER_PAGE, to = home;
+        const pa_t home = home_of(r, i);
+        pa_t to = home;
 
         if (!ops->reclaim(ops->ctx, home)) {
                 /* Its frame went to someone else meanwhile: another one will do. */
                 to = ops->alloc(ops->ctx, 1);
-                if (to == 0) {
+                if (pa_addr(to) == 0) {
                         return TIER_E_NOMEM;
                 }
         }
@@ -144,7 +158,7 @@ static enum tier_err bring_back(struct tier_space *s, const struct tier_ops *ops
                 ops->free(ops->ctx, to, 1);
                 return TIER_E_DAMAGED;
         }
-        if (ops->map(ops->ctx, r->part, r->ipa + i * TIER_PAGE, to) != 0) {
+        if (ops->map(ops->ctx, r->part, ipa_add(r->ipa, i * TIER_PAGE), to) != 0) {
                 ops->free(ops->ctx, to, 1);
                 return TIER_E_MAP;
         }
@@ -153,11 +167,11 @@ static enum tier_err bring_back(struct tier_space *s, const struct tier_ops *ops
         r->dormant--;
         s->pages_returned--;
         s->fault_ins++;
-        s->relocated += to != home;
+        s->relocated += pa_addr(to) != pa_addr(home);
         if (r->dormant == 0) {
                 ops->free(ops->ctx, r->store_pa, r->store_pages);
                 s->store_pages -= r->store_pages;
-                r->store_pa = 0;
+                r->store_pa = pa_init(0);
                 r->store_pages = 0;
                 /* A range whose pages all came home is forgotten; one with a page elsewhere
                  * is kept (hot) so that tier_relocated can say so. */
@@ -168,10 +182,10 @@ static enum tier_err bring_back(struct tier_space *s, const struct tier_ops *ops
 }
 
 enum tier_err tier_fault_in(struct tier_space *s, const struct tier_ops *ops, uint32_t part,
-                            uint64_t ipa, uint64_t *frame)
+                            ipa_t ipa, pa_t *frame)
 {
         unsigned i;
-        struct tier_range *r = find(s, part, ipa & ~(TIER_PAGE - 1), &i);
+        struct tier_range *r = find(s, part, ipa, &i);
 
         return r == NULL ? TIER_E_NOT_FOUND : bring_back(s, ops, r, i, frame);
 }
@@ -181,7 +195,7 @@ enum tier_err tier_wake(struct tier_space *s, const struct tier_ops *ops, uint32
         for (unsigned k = 0; k < TIER_MAX_RANGES; k++) {
                 struct tier_range *r = &s->range[k];
                 for (unsigned i = 0; r->used && r->part == part && i < r->pages; i++) {
-                        uint64_t frame;
+                        pa_t frame;
                         if (page_dormant(r, i)) {
                                 enum tier_err e = bring_back(s, ops, r, i, &frame);
                                 if (e != TIER_OK) {
@@ -193,11 +207,11 @@ enum tier_err tier_wake(struct tier_space *s, const struct tier_ops *ops, uint32
         return TIER_OK;
 }
 
-bool tier_is_dormant(const struct tier_space *s, uint32_t part, uint64_t ipa)
+bool tier_is_dormant(const struct tier_space *s, uint32_t part, ipa_t ipa)
 {
         unsigned i;
 
-        return find((struct tier_space *)s, part, ipa & ~(TIER_PAGE - 1), &i) != NULL;
+        return find((struct tier_space *)s, part, ipa, &i) != NULL;
 }
 
 bool tier_relocated(const struct tier_space *s, uint32_t part)

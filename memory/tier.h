@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memory/addr.h"
+
 #define TIER_PAGE       4096ULL
 #define TIER_MAX_RANGES 8
 #define TIER_MAX_PAGES  256 /* pages in one dormant range (1 MiB) */
@@ -41,30 +43,31 @@ enum tier_err {
 struct tier_ops {
         void *ctx;
         /* count contiguous pages: physical address, 0 if none */
-        uint64_t (*alloc)(void *ctx, uint64_t pages);
-        void (*free)(void *ctx, uint64_t pa, uint64_t pages);
+        pa_t (*alloc)(void *ctx, uint64_t pages);
+        void (*free)(void *ctx, pa_t pa, uint64_t pages);
         /* Take the one page at pa back from the allocator: false if it is in use. */
-        bool (*reclaim)(void *ctx, uint64_t pa);
+        bool (*reclaim)(void *ctx, pa_t pa);
         /* Unmap pages at ipa from part (TLBs invalidated on every CPU); map one page. 0: ok */
-        int (*unmap)(void *ctx, uint32_t part, uint64_t ipa, uint64_t pages);
-        int (*map)(void *ctx, uint32_t part, uint64_t ipa, uint64_t pa);
+        int (*unmap)(void *ctx, uint32_t part, ipa_t ipa, uint64_t pages);
+        int (*map)(void *ctx, uint32_t part, ipa_t ipa, pa_t pa);
         /* Physical address -> pointer (RVM maps all RAM). */
-        void *(*ptr)(void *ctx, uint64_t pa);
+        void *(*ptr)(void *ctx, pa_t pa);
 };
 
 struct tier_range {
         bool used;
         uint32_t part;
-        uint64_t ipa;   /* first page, in part's IPA space */
-        uint64_t pa;    /* its frames when it went dormant (page i at pa + i pages) */
+        ipa_t ipa;      /* first page, in part's IPA space */
+        pa_t pa;        /* its frames when it went dormant (page i at pa + i pages) */
         uint32_t pages; /* 1..TIER_MAX_PAGES */
         uint32_t dormant;
-        uint64_t store_pa, store_pages; /* the compressed pages, one contiguous run */
-        uint64_t compressed_bytes;      /* of all pages stored */
+        pa_t store_pa;             /* the compressed pages, one contiguous run (0: none) */
+        uint64_t store_pages;      /* its length */
+        uint64_t compressed_bytes; /* of all pages stored */
         uint64_t dormant_mask[TIER_MAX_PAGES / 64];
         uint32_t offset[TIER_MAX_PAGES]; /* page i's bytes in the store */
         uint16_t length[TIER_MAX_PAGES]; /* TIER_PAGE: stored as it was (incompressible) */
-        uint64_t frame[TIER_MAX_PAGES];  /* where page i lives again once faulted in */
+        pa_t frame[TIER_MAX_PAGES];      /* where page i lives again once faulted in */
 };
 
 struct tier_space {
@@ -81,17 +84,17 @@ void tier_space_init(struct tier_space *s);
  * unmap, compress, free. *index names the range. On an error nothing changed.
  */
 enum tier_err tier_make_dormant(struct tier_space *s, const struct tier_ops *ops, uint32_t part,
-                                uint64_t ipa, uint64_t pa, uint32_t pages, unsigned *index);
+                                ipa_t ipa, pa_t pa, uint32_t pages, unsigned *index);
 
 /* part touched ipa: if a dormant page is there, bring it back (*frame: where). */
 enum tier_err tier_fault_in(struct tier_space *s, const struct tier_ops *ops, uint32_t part,
-                            uint64_t ipa, uint64_t *frame);
+                            ipa_t ipa, pa_t *frame);
 
 /* Bring every dormant page of part back (before its RAM is copied or reloaded). */
 enum tier_err tier_wake(struct tier_space *s, const struct tier_ops *ops, uint32_t part);
 
 /* Is ipa in part's RAM dormant? Does part have a page living outside its own frames? */
-bool tier_is_dormant(const struct tier_space *s, uint32_t part, uint64_t ipa);
+bool tier_is_dormant(const struct tier_space *s, uint32_t part, ipa_t ipa);
 bool tier_relocated(const struct tier_space *s, uint32_t part);
 
 const char *tier_name(enum tier t);

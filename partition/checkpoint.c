@@ -142,7 +142,7 @@ enum part_err ckpt_save(struct partition *p, uint32_t actor, uint64_t now_ns)
         if (pages_used - s->pages + pages > CKPT_LIMIT_PAGES) {
                 return refuse(kind, PART_E_NOMEM, actor, p, CKPT_OP_SAVE);
         }
-        pa_t pa = pa_init(env.alloc(env.ctx, pages));
+        pa_t pa = env.alloc(env.ctx, pages);
         if (pa_addr(pa) == 0) {
                 return refuse(kind, PART_E_NOMEM, actor, p, CKPT_OP_SAVE);
         }

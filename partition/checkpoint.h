@@ -37,7 +37,7 @@
 
 struct ckpt_env {
         /* count contiguous pages (physical address, 0 if none) and their return */
-        uint64_t (*alloc)(void *ctx, uint64_t pages);
+        pa_t (*alloc)(void *ctx, uint64_t pages);
         void (*free)(void *ctx, pa_t pa, uint64_t pages);
         void *ctx;
 };

@@ -124,7 +124,7 @@ enum part_err edge_connect(uint32_t end_a, uint32_t end_b)
                 }
         }
         for (unsigned dir = 0; dir < 2; dir++) {
-                pa_t pa = pa_init(part_alloc_page());
+                pa_t pa = part_alloc_page();
                 if (pa_addr(pa) == 0) {
                         return PART_E_NOMEM;
                 }

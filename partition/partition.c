@@ -30,9 +30,9 @@ void part_init(const struct part_env *e)
         vmid_space_init(&vmids, arch_vmid_bits() > 8 ? 8 : arch_vmid_bits());
 }
 
-uint64_t part_alloc_page(void)
+pa_t part_alloc_page(void)
 {
-        return env.alloc_page(env.alloc_ctx);
+        return pa_init(env.alloc_page(env.alloc_ctx));
 }
 
 const char *part_state_name(enum part_state s)
@@ -324,7 +324,7 @@ enum part_err part_create(const struct part_config *cfg, struct partition **out)
                 return PART_OK;
         }
         pa_t root = pa_init(env.alloc_page(env.alloc_ctx));
-        p->mem_pa = pa_init(env.alloc_ram(env.alloc_ctx, cfg->mem_size / PAGE));
+        p->mem_pa = env.alloc_ram(env.alloc_ctx, cfg->mem_size / PAGE);
         if (pa_addr(root) == 0 || pa_addr(p->mem_pa) == 0) {
                 return PART_E_NOMEM;
         }

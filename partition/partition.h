@@ -220,7 +220,7 @@ struct part_env {
         arch_page_free_fn free_page;   /* one given back (optional: NULL keeps them) */
         void *alloc_ctx;
         /* RAM for a guest: count contiguous pages, returns physical address or 0. */
-        uint64_t (*alloc_ram)(void *ctx, uint64_t pages);
+        pa_t (*alloc_ram)(void *ctx, uint64_t pages);
         /* Memory lent, shared or donated between partitions (partition/share.c; optional): p
          * stops, faults, restarts or is destroyed, so it lets go of every transaction; and
          * does p still own a page of its RAM (a restart reloads only those)? */
@@ -231,7 +231,7 @@ struct part_env {
 void part_init(const struct part_env *env);
 /* One page for a mechanism of partition/ (a CommEdge's rings), from the boot allocator; 0 if
  * none is left. */
-uint64_t part_alloc_page(void);
+pa_t part_alloc_page(void);
 enum part_err part_create(const struct part_config *cfg, struct partition **out);
 /* Lifecycle. Every change is witnessed (WK_PART_STATE, actor = who asked). */
 enum part_err part_set_state(struct partition *p, enum part_state next, uint32_t actor);

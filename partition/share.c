@@ -38,7 +38,7 @@ static struct region_space regions;
 static uint64_t table_page(void *ctx)
 {
         (void)ctx;
-        return part_alloc_page();
+        return pa_addr(part_alloc_page());
 }
 
 static bool in_ram(const struct partition *p, ipa_t at)
@@ -147,11 +147,11 @@ static const struct region_ops share_ops = {
 /* Without the mem_* calls (the Seed) no page changes hands and nothing reads the table (the
  * `regions` view, coherence and the tiers are out too): it is not kept, and every page of a
  * partition's RAM is its own. */
-void share_init(uint64_t image_start, uint64_t image_end)
+void share_init(pa_t image_start, pa_t image_end)
 {
 #ifdef RVM_WITH_SHARE
-        uint64_t start = image_start & ~(PAGE - 1);
-        uint64_t end = (image_end + PAGE - 1) & ~(PAGE - 1);
+        uint64_t start = pa_addr(image_start) & ~(PAGE - 1);
+        uint64_t end = (pa_addr(image_end) + PAGE - 1) & ~(PAGE - 1);
 
         region_space_init(&regions);
         (void)region_add(&regions, REGION_T_RVM, 0, pa_init(start), (end - start) / PAGE,

@@ -15,7 +15,7 @@
 #include "partition/partition.h"
 
 /* Boot: start the region table with RVM's own image [image_start, image_end). */
-void share_init(uint64_t image_start, uint64_t image_end);
+void share_init(pa_t image_start, pa_t image_end);
 /* Register a new partition's RAM / a CommEdge page as typed regions. */
 void share_add_partition(const struct partition *p);
 void share_add_edge(pa_t pa);

@@ -27,28 +27,31 @@ static struct {
         uint16_t idle[USE_PAGES]; /* counts since each page was last touched */
 } use[PART_MAX + 1];
 
-static uint64_t op_alloc(void *ctx, uint64_t pages)
+/* RVM's page allocator (memory/memory.h's pool) takes and gives the raw number. */
+static pa_t op_alloc(void *ctx, uint64_t pages)
 {
         uint64_t pa = 0;
 
         (void)ctx;
-        return mem_alloc_pages(tiers_env.pool, pages, 1, &pa) == PALLOC_OK ? pa : 0;
+        return pa_init(mem_alloc_pages(tiers_env.pool, pages, 1, &pa) == PALLOC_OK ? pa : 0);
 }
 
+/* A stage-2 table page (arch_s2_map's and arch_s2_unmap's allocator takes the number). */
 static uint64_t table_page(void *ctx)
 {
-        return op_alloc(ctx, 1);
+        return pa_addr(op_alloc(ctx, 1));
 }
 
-static void op_free(void *ctx, uint64_t pa, uint64_t pages)
+static void op_free(void *ctx, pa_t pa, uint64_t pages)
 {
         (void)ctx;
-        (void)mem_free_pages(tiers_env.pool, pa, pages);
+        (void)mem_free_pages(tiers_env.pool, pa_addr(pa), pages);
 }
 
-static bool op_reclaim(void *ctx, uint64_t pa)
+static bool op_reclaim(void *ctx, pa_t frame)
 {
         struct mem_pool *pool = tiers_env.pool;
+        const uint64_t pa = pa_addr(frame);
 
         (void)ctx;
         for (unsigned i = 0; i < pool->range_count; i++) {
@@ -64,38 +67,37 @@ static bool op_reclaim(void *ctx, uint64_t pa)
         return false;
 }
 
-static int op_unmap(void *ctx, uint32_t part, uint64_t ipa, uint64_t pages)
+static int op_unmap(void *ctx, uint32_t part, ipa_t ipa, uint64_t pages)
 {
         struct partition *p = part_get(part);
 
         /* Flushes the partition's TLB entries on every CPU (broadcast): no vCPU keeps a
          * translation to a page about to be freed. A 2 MiB block of its RAM is split first. */
         return p == NULL ? -1
-                         : arch_s2_unmap(p->s2_root, ipa_init(ipa), pages * PAGE, p->vmid,
-                                         table_page, ctx);
+                         : arch_s2_unmap(p->s2_root, ipa, pages * PAGE, p->vmid, table_page, ctx);
 }
 
-static int op_map(void *ctx, uint32_t part, uint64_t ipa, uint64_t pa)
+static int op_map(void *ctx, uint32_t part, ipa_t ipa, pa_t pa)
 {
         struct partition *p = part_get(part);
 
         if (p != NULL) { /* the page was just written back: it may hold code */
-                arch_icache_sync_range(mem_ptr(pa_init(pa)), PAGE);
+                arch_icache_sync_range(mem_ptr(pa), PAGE);
                 arch_icache_sync_finish();
         }
-        if (p == NULL || arch_s2_map(p->s2_root, ipa_init(ipa), pa_init(pa), PAGE,
-                                     ARCH_S2_WRITE | ARCH_S2_EXEC, p->vmid, table_page, ctx) != 0) {
+        if (p == NULL || arch_s2_map(p->s2_root, ipa, pa, PAGE, ARCH_S2_WRITE | ARCH_S2_EXEC,
+                                     p->vmid, table_page, ctx) != 0) {
                 return -1;
         }
         witness_emit(&(struct witness_event){
-            .kind = WK_MEM_MAP, .actor = part, .target = pa, .payload = ipa});
+            .kind = WK_MEM_MAP, .actor = part, .target = pa_addr(pa), .payload = ipa_addr(ipa)});
         return 0;
 }
 
-static void *op_ptr(void *ctx, uint64_t pa)
+static void *op_ptr(void *ctx, pa_t pa)
 {
         (void)ctx;
-        return mem_ptr(pa_init(pa));
+        return mem_ptr(pa);
 }
 
 const struct tier_ops tiers_ops = {
@@ -107,25 +109,28 @@ const struct tier_ops tiers_ops = {
     .ptr = op_ptr,
 };
 
-void tiers_witness(uint32_t part, uint64_t pa, uint64_t ipa, uint64_t t, bool denied, uint64_t err)
+void tiers_witness(uint32_t part, pa_t pa, ipa_t ipa, uint64_t t, bool denied, uint64_t err)
 {
         witness_emit(&(struct witness_event){
             .kind = WK_MEM_TIER,
             .flags = denied ? WITNESS_F_DENIED : 0,
             .actor = part,
-            .target = pa,
-            .cap = ipa,
+            .target = pa_addr(pa),
+            .cap = ipa_addr(ipa),
             .payload = t | err << 32,
         });
 }
 
 /* The range of part that holds ipa (dormant or not), or NULL. */
-static const struct tier_range *range_at(uint32_t part, uint64_t ipa)
+static const struct tier_range *range_at(uint32_t part, ipa_t ipa)
 {
+        const uint64_t at = ipa_addr(ipa);
+
         for (unsigned i = 0; i < TIER_MAX_RANGES; i++) {
                 const struct tier_range *r = &tiers.range[i];
-                if (r->used && r->part == part && ipa >= r->ipa &&
-                    ipa - r->ipa < (uint64_t)r->pages * PAGE) {
+                const uint64_t first = ipa_addr(r->ipa);
+                if (r->used && r->part == part && at >= first &&
+                    at - first < (uint64_t)r->pages * PAGE) {
                         return r;
                 }
         }
@@ -149,24 +154,25 @@ const struct tiers_figures *tiers_figures(void)
 
 bool tiers_fault(struct partition *p, ipa_t ipa)
 {
-        uint64_t at = ipa_addr(ipa); /* memory/tier.h's and the records' number */
         uint64_t t0 = tiers_env.insns();
-        int c = tiers_cold_fault(p, at);
+        int c = tiers_cold_fault(p, ipa);
         if (c >= 0) { /* a cold page: its whole range back (0), or refused (F3) */
                 tiers_fig.fault_insns = tiers_env.insns() - t0;
                 return c == 0;
         }
-        if (!tier_is_dormant(&tiers, p->id, at)) {
+        if (!tier_is_dormant(&tiers, p->id, ipa)) {
                 return false;
         }
-        const struct tier_range *r = range_at(p->id, at);
-        uint64_t first_pa = r->pa, first_ipa = r->ipa, frame = 0;
+        const struct tier_range *r = range_at(p->id, ipa);
+        const pa_t first_pa = r->pa;
+        const ipa_t first_ipa = r->ipa;
+        pa_t frame = pa_init(0);
         t0 = tiers_env.insns();
-        enum tier_err e = tier_fault_in(&tiers, &tiers_ops, p->id, at, &frame);
+        enum tier_err e = tier_fault_in(&tiers, &tiers_ops, p->id, ipa, &frame);
         tiers_fig.fault_insns = tiers_env.insns() - t0;
         if (e != TIER_OK) {
                 /* No page to bring it back into, or its store is damaged: a fault. */
-                tiers_witness(p->id, first_pa, at, TIER_DORMANT, true, e);
+                tiers_witness(p->id, first_pa, ipa, TIER_DORMANT, true, e);
                 tiers_env.not_restored(p, "dormant page", ipa, tier_err_name(e));
                 return false;
         }
@@ -211,7 +217,8 @@ int tiers_wake_dormant(struct partition *p, uint64_t *back)
         for (unsigned i = 0; i < TIER_MAX_RANGES; i++) {
                 const struct tier_range *r = &tiers.range[i];
                 if (r->used && r->part == p->id && r->dormant != 0) {
-                        uint64_t pa = r->pa, ipa = r->ipa;
+                        const pa_t pa = r->pa;
+                        const ipa_t ipa = r->ipa;
                         enum tier_err e = tier_wake(&tiers, &tiers_ops, p->id);
                         tiers_witness(p->id, pa, ipa, TIER_HOT, e != TIER_OK, e);
                         bad += e != TIER_OK;
@@ -277,9 +284,10 @@ bool tiers_use(uint32_t part, struct tiers_use *out)
         return true;
 }
 
-const char *tiers_make_dormant(struct partition *p, uint64_t ipa, uint64_t pages, uint64_t cause,
+const char *tiers_make_dormant(struct partition *p, ipa_t ipa, uint64_t pages, uint64_t cause,
                                unsigned *idx)
 {
+        const uint64_t at = ipa_addr(ipa);
         const char *why = NULL;
         enum tier_err e = TIER_OK;
 
@@ -290,18 +298,17 @@ const char *tiers_make_dormant(struct partition *p, uint64_t ipa, uint64_t pages
                 why = "it shares, lends or was donated memory";
         } else if (tiers_cold_claims(p->id)) {
                 why = "it has a cold range (warm it first)";
-        } else if (ipa < PART_IPA_BASE || ipa % PAGE != 0 || pages == 0 || pages > TIER_MAX_PAGES ||
-                   ipa - PART_IPA_BASE > p->mem_size ||
-                   pages * PAGE > p->mem_size - (ipa - PART_IPA_BASE)) {
+        } else if (at < PART_IPA_BASE || at % PAGE != 0 || pages == 0 || pages > TIER_MAX_PAGES ||
+                   at - PART_IPA_BASE > p->mem_size ||
+                   pages * PAGE > p->mem_size - (at - PART_IPA_BASE)) {
                 why = "the range is not page-aligned RAM of the partition (at most 256 pages)";
         } else {
                 e = tier_make_dormant(&tiers, &tiers_ops, p->id, ipa,
-                                      pa_addr(p->mem_pa) + (ipa - PART_IPA_BASE), (uint32_t)pages,
-                                      idx);
+                                      pa_add(p->mem_pa, at - PART_IPA_BASE), (uint32_t)pages, idx);
                 why = e == TIER_OK ? NULL : tier_err_name(e);
         }
         if (why != NULL) {
-                tiers_witness(p->id, 0, ipa, TIER_DORMANT | cause, true,
+                tiers_witness(p->id, pa_init(0), ipa, TIER_DORMANT | cause, true,
                               e == TIER_OK ? TIER_E_INVAL : e);
                 return why;
         }

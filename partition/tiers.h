@@ -98,11 +98,11 @@ bool tiers_use(uint32_t part, struct tiers_use *out);
 
 /* Make [ipa, ipa + pages) of p dormant: NULL and *idx = its range (tiers_range), or why not.
  * Witnessed either way; cause (0: the monitor, or TIER_BY_IDLE) goes into the record. */
-const char *tiers_make_dormant(struct partition *p, uint64_t ipa, uint64_t pages, uint64_t cause,
+const char *tiers_make_dormant(struct partition *p, ipa_t ipa, uint64_t pages, uint64_t cause,
                                unsigned *idx);
 /* Make [ipa, ipa + pages) of p cold (written to flash, its frames freed): NULL and *idx = its
  * range (tiers_cold_range), or why not. Witnessed either way. */
-const char *tiers_make_cold(struct partition *p, uint64_t ipa, uint64_t pages, unsigned *idx);
+const char *tiers_make_cold(struct partition *p, ipa_t ipa, uint64_t pages, unsigned *idx);
 /* `warm`: every cold, then every dormant range of p back. 0, or the ranges that did not come
  * back (a cold one damaged: *damaged); *back: the pages brought back. */
 int tiers_warm(struct partition *p, uint64_t *back, bool *damaged);
@@ -130,7 +130,7 @@ int tiers_cold_write_ckpt(uint32_t part, const void *ram, uint64_t bytes, uint64
 #ifdef RVM_KTEST
 /* Test images: clear one set bit of p's cold range in flash (memory corruption, for F3).
  * 0 with the IPA of the word and its new value; -1 if p has no cold range. */
-int tiers_cold_inject(uint32_t part, uint64_t *ipa, uint32_t *now);
+int tiers_cold_inject(uint32_t part, ipa_t *ipa, uint32_t *now);
 #endif
 #endif
 

@@ -111,7 +111,9 @@ static enum cold_err cold_back(struct partition *p, int idx)
 {
         const struct cold_flash *f = cold_area();
         const struct cold_range *r = &cold.range[idx];
-        uint64_t seq = r->seq, pa = r->pa, ipa = r->ipa, root = first8(r->root);
+        uint64_t seq = r->seq, root = first8(r->root);
+        const pa_t pa = r->pa;
+        const ipa_t ipa = r->ipa;
         unsigned slot = r->slot;
         uint32_t pages = r->pages;
         uint64_t t0 = tiers_env.insns();
@@ -123,14 +125,14 @@ static enum cold_err cold_back(struct partition *p, int idx)
         if (e == COLD_OK) {
                 tiers_witness(p->id, pa, ipa, TIER_HOT, false, 0);
         } else {
-                tiers_env.not_restored(p, "cold range", ipa_init(ipa), cold_err_name(e));
+                tiers_env.not_restored(p, "cold range", ipa, cold_err_name(e));
         }
         return e;
 }
 
-int tiers_cold_fault(struct partition *p, uint64_t ipa)
+int tiers_cold_fault(struct partition *p, ipa_t ipa)
 {
-        int ci = cold_find(&cold, p->id, ipa & ~(PAGE - 1));
+        int ci = cold_find(&cold, p->id, ipa_init(ipa_addr(ipa) & ~(PAGE - 1)));
 
         /* The whole range comes back, each page verified; a mismatch is F3: nothing is
          * mapped, the abort stays a fault (the partition's fault policy, or a restore). */
@@ -175,8 +177,9 @@ int tiers_cold_area(void)
         return cold_state;
 }
 
-const char *tiers_make_cold(struct partition *p, uint64_t ipa, uint64_t pages, unsigned *idx)
+const char *tiers_make_cold(struct partition *p, ipa_t ipa, uint64_t pages, unsigned *idx)
 {
+        const uint64_t at = ipa_addr(ipa);
         const struct cold_flash *f = cold_area();
         const char *why = NULL;
         enum cold_err e = COLD_E_INVAL;
@@ -188,9 +191,9 @@ const char *tiers_make_cold(struct partition *p, uint64_t ipa, uint64_t pages, u
                 why = "it shares, lends or was donated memory";
         } else if (tiers_claims(p->id)) {
                 why = "it has dormant pages (or pages moved by them)";
-        } else if (ipa < PART_IPA_BASE || ipa % PAGE != 0 || pages == 0 || pages > COLD_MAX_PAGES ||
-                   ipa - PART_IPA_BASE > p->mem_size ||
-                   pages * PAGE > p->mem_size - (ipa - PART_IPA_BASE)) {
+        } else if (at < PART_IPA_BASE || at % PAGE != 0 || pages == 0 || pages > COLD_MAX_PAGES ||
+                   at - PART_IPA_BASE > p->mem_size ||
+                   pages * PAGE > p->mem_size - (at - PART_IPA_BASE)) {
                 why = "the range is not page-aligned RAM of the partition (at most 256 pages)";
         } else if (f == NULL) {
                 e = COLD_E_FLASH;
@@ -198,14 +201,14 @@ const char *tiers_make_cold(struct partition *p, uint64_t ipa, uint64_t pages, u
         } else {
                 uint64_t t0 = tiers_env.insns();
                 e = cold_make(&cold, &tiers_ops, f, p->id, ipa,
-                              pa_addr(p->mem_pa) + (ipa - PART_IPA_BASE), (uint32_t)pages,
-                              hal_time_ns(), idx);
+                              pa_add(p->mem_pa, at - PART_IPA_BASE), (uint32_t)pages, hal_time_ns(),
+                              idx);
                 tiers_fig.cold_write_insns = tiers_env.insns() - t0;
                 why = e == COLD_OK ? NULL : cold_err_name(e);
         }
         if (why != NULL) {
                 witness_cold(COLD_OP_WRITE, p->id, 0, 0, 0, (uint32_t)pages, e);
-                tiers_witness(p->id, 0, ipa, TIER_COLD, true, TIER_E_INVAL);
+                tiers_witness(p->id, pa_init(0), ipa, TIER_COLD, true, TIER_E_INVAL);
                 return why;
         }
         const struct cold_range *r = &cold.range[*idx];
@@ -237,11 +240,12 @@ int tiers_cold_write_ckpt(uint32_t part, const void *ram, uint64_t bytes, uint64
 {
         const struct cold_flash *f = cold_area();
         uint8_t root[32] = {0};
-        enum cold_err e = f == NULL ? COLD_E_FLASH
-                          : bytes % PAGE != 0 || bytes / PAGE > COLD_MAX_PAGES
-                              ? COLD_E_INVAL
-                              : cold_write(&cold, f, COLD_K_CHECKPOINT, part, PART_IPA_BASE, ram,
-                                           (uint32_t)(bytes / PAGE), now_ns, slot, seq, root);
+        enum cold_err e =
+            f == NULL ? COLD_E_FLASH
+            : bytes % PAGE != 0 || bytes / PAGE > COLD_MAX_PAGES
+                ? COLD_E_INVAL
+                : cold_write(&cold, f, COLD_K_CHECKPOINT, part, ipa_init(PART_IPA_BASE), ram,
+                             (uint32_t)(bytes / PAGE), now_ns, slot, seq, root);
         *root8 = first8(root);
         witness_cold(COLD_OP_CKPT, part, e == COLD_OK ? *seq : 0, *root8, e == COLD_OK ? *slot : 0,
                      (uint32_t)(bytes / PAGE), e);
@@ -249,7 +253,7 @@ int tiers_cold_write_ckpt(uint32_t part, const void *ram, uint64_t bytes, uint64
 }
 
 #ifdef RVM_KTEST
-int tiers_cold_inject(uint32_t part, uint64_t *ipa, uint32_t *now)
+int tiers_cold_inject(uint32_t part, ipa_t *ipa, uint32_t *now)
 {
         const struct cold_flash *f = cold_area();
 
@@ -267,7 +271,7 @@ int tiers_cold_inject(uint32_t part, uint64_t *ipa, uint32_t *now)
                                 uint32_t w = 0;
                                 if (f->read(f->ctx, off + 4 * k, &w, 4) == 0 && w != 0) {
                                         w &= w - 1;
-                                        *ipa = r->ipa + (uint64_t)page * COLD_PAGE + 4 * k;
+                                        *ipa = ipa_add(r->ipa, (uint64_t)page * COLD_PAGE + 4 * k);
                                         *now = w;
                                         return f->program(f->ctx, off + 4 * k, &w, 4);
                                 }

@@ -97,10 +97,10 @@ uint64_t fake_page(void *ctx)
         return fake_alloc_pages(1);
 }
 
-uint64_t fake_pages(void *ctx, uint64_t pages)
+pa_t fake_pages(void *ctx, uint64_t pages)
 {
         (void)ctx;
-        return fake_alloc_pages(pages);
+        return pa_init(fake_alloc_pages(pages));
 }
 
 uint64_t fake_s2_mapped(const uint64_t *root)

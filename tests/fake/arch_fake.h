@@ -22,7 +22,7 @@ uint64_t fake_alloc_pages(uint64_t pages);
 /* The same, shaped as the allocation callbacks of struct part_env and arch_s2_map's table
  * pages (ctx unused): one page, and a run of pages. */
 uint64_t fake_page(void *ctx);
-uint64_t fake_pages(void *ctx, uint64_t pages);
+pa_t fake_pages(void *ctx, uint64_t pages);
 /* How many pages are mapped under root (all roots: NULL). */
 uint64_t fake_s2_mapped(const uint64_t *root);
 /* The permissions (ARCH_S2_*) of the page at ipa under root, or -1 if unmapped. */

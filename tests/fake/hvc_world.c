@@ -69,7 +69,7 @@ bool hvc_world_build(struct hvc_world *w,
         }
         hvc_init();
         part_init(&env);
-        share_init(0, 0);
+        share_init(pa_init(0), pa_init(0));
         edge_init();
         vdev_init(&(struct vdev_sink){.line = vuart_line});
         for (uint32_t id = 1; id <= WORLD_GUESTS; id++) {

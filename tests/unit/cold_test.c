@@ -28,10 +28,22 @@
 
 static uint8_t *arena, *flash;
 static bool used[NPAGES];
+
+/* The guest's RAM at IPA + off; the arena's frame at BASE + off. */
+static ipa_t ipa_of(uint64_t off)
+{
+        return ipa_init(IPA + off);
+}
+
+static pa_t pa_of(uint64_t off)
+{
+        return pa_init(BASE + off);
+}
+
 static uint64_t mapped[NPAGES];
 static int fail_program;
 
-static uint64_t f_alloc(void *ctx, uint64_t pages)
+static pa_t f_alloc(void *ctx, uint64_t pages)
 {
         (void)ctx;
         for (uint64_t i = 0; i + pages <= NPAGES; i++) {
@@ -43,14 +55,16 @@ static uint64_t f_alloc(void *ctx, uint64_t pages)
                         for (k = 0; k < pages; k++) {
                                 used[i + k] = true;
                         }
-                        return BASE + i * PG;
+                        return pa_of(i * PG);
                 }
         }
-        return 0;
+        return pa_init(0);
 }
 
-static void f_free(void *ctx, uint64_t pa, uint64_t pages)
+static void f_free(void *ctx, pa_t frame, uint64_t pages)
 {
+        const uint64_t pa = pa_addr(frame);
+
         (void)ctx;
         for (uint64_t k = 0; k < pages; k++) {
                 assert_true(used[(pa - BASE) / PG + k]);
@@ -58,8 +72,10 @@ static void f_free(void *ctx, uint64_t pa, uint64_t pages)
         }
 }
 
-static bool f_reclaim(void *ctx, uint64_t pa)
+static bool f_reclaim(void *ctx, pa_t frame)
 {
+        const uint64_t pa = pa_addr(frame);
+
         (void)ctx;
         if (used[(pa - BASE) / PG]) {
                 return false;
@@ -68,8 +84,10 @@ static bool f_reclaim(void *ctx, uint64_t pa)
         return true;
 }
 
-static int f_unmap(void *ctx, uint32_t part, uint64_t ipa, uint64_t pages)
+static int f_unmap(void *ctx, uint32_t part, ipa_t at, uint64_t pages)
 {
+        const uint64_t ipa = ipa_addr(at);
+
         (void)ctx;
         (void)part;
         for (uint64_t k = 0; k < pages; k++) {
@@ -78,18 +96,18 @@ static int f_unmap(void *ctx, uint32_t part, uint64_t ipa, uint64_t pages)
         return 0;
 }
 
-static int f_map(void *ctx, uint32_t part, uint64_t ipa, uint64_t pa)
+static int f_map(void *ctx, uint32_t part, ipa_t ipa, pa_t pa)
 {
         (void)ctx;
         (void)part;
-        mapped[(ipa - IPA) / PG] = pa;
+        mapped[(ipa_addr(ipa) - IPA) / PG] = pa_addr(pa);
         return 0;
 }
 
-static void *f_ptr(void *ctx, uint64_t pa)
+static void *f_ptr(void *ctx, pa_t pa)
 {
         (void)ctx;
-        return arena + (pa - BASE);
+        return arena + (pa_addr(pa) - BASE);
 }
 
 static const struct tier_ops ops = {
@@ -179,15 +197,15 @@ static void test_cold_and_back(void **state)
         unsigned idx = 9;
 
         (void)state;
-        assert_int_equal(cold_make(&space, &ops, &fl, 1, IPA + 4 * PG, BASE + 4 * PG, 8, 5, &idx),
+        assert_int_equal(cold_make(&space, &ops, &fl, 1, ipa_of(4 * PG), pa_of(4 * PG), 8, 5, &idx),
                          COLD_OK);
         assert_int_equal(space.pages_returned, 8);
         for (unsigned p = 4; p < 12; p++) {
                 assert_false(used[p]);
                 assert_int_equal(mapped[p], 0);
         }
-        assert_int_equal(cold_find(&space, 1, IPA + 7 * PG), (int)idx);
-        assert_int_equal(cold_find(&space, 1, IPA + 12 * PG), -1);
+        assert_int_equal(cold_find(&space, 1, ipa_of(7 * PG)), (int)idx);
+        assert_int_equal(cold_find(&space, 1, ipa_of(12 * PG)), -1);
         assert_true(cold_claims(&space, 1));
         memset(arena + 4 * PG, 0x5a, 8 * PG); /* the freed frames reused meanwhile */
         used[5] = true;                       /* and one still taken: relocated */
@@ -198,7 +216,7 @@ static void test_cold_and_back(void **state)
         }
         assert_true(mapped[5] != BASE + 5 * PG);
         assert_int_equal(space.pages_returned, 0);
-        assert_int_equal(cold_find(&space, 1, IPA + 7 * PG), -1);
+        assert_int_equal(cold_find(&space, 1, ipa_of(7 * PG)), -1);
         assert_true(cold_claims(&space, 1)); /* a page lives elsewhere */
 }
 
@@ -207,7 +225,7 @@ static void test_damaged_flash_refused_then_dropped(void **state)
         unsigned idx = 0;
 
         (void)state;
-        assert_int_equal(cold_make(&space, &ops, &fl, 1, IPA, BASE, 4, 5, &idx), COLD_OK);
+        assert_int_equal(cold_make(&space, &ops, &fl, 1, ipa_of(0), pa_of(0), 4, 5, &idx), COLD_OK);
         unsigned slot = space.range[idx].slot;
         flash[slot * COLD_SLOT_SIZE + COLD_DATA_OFFSET + 2 * PG + 100] ^= 1;
         assert_int_equal(cold_restore(&space, &ops, &fl, idx), COLD_E_DAMAGED);
@@ -222,7 +240,7 @@ static void test_damaged_flash_refused_then_dropped(void **state)
                 assert_int_equal(arena[p * PG + 7], 0);
         }
         /* A lying header (another partition's) is damage too. */
-        assert_int_equal(cold_make(&space, &ops, &fl, 1, IPA, BASE, 4, 5, &idx), COLD_OK);
+        assert_int_equal(cold_make(&space, &ops, &fl, 1, ipa_of(0), pa_of(0), 4, 5, &idx), COLD_OK);
         slot = space.range[idx].slot;
         flash[slot * COLD_SLOT_SIZE + COLD_SEG_HDR + 8] &= 0xfe;
         assert_int_equal(cold_restore(&space, &ops, &fl, idx), COLD_E_DAMAGED);
@@ -233,19 +251,23 @@ static void test_refusals_change_nothing(void **state)
         unsigned idx = 0;
 
         (void)state;
-        assert_int_equal(cold_make(&space, &ops, &fl, 1, IPA + 1, BASE, 4, 0, &idx), COLD_E_INVAL);
-        assert_int_equal(cold_make(&space, &ops, &fl, 1, IPA, BASE, 0, 0, &idx), COLD_E_INVAL);
-        assert_int_equal(cold_make(&space, &ops, &fl, 1, IPA, BASE, COLD_MAX_PAGES + 1, 0, &idx),
+        assert_int_equal(cold_make(&space, &ops, &fl, 1, ipa_of(1), pa_of(0), 4, 0, &idx),
                          COLD_E_INVAL);
+        assert_int_equal(cold_make(&space, &ops, &fl, 1, ipa_of(0), pa_of(0), 0, 0, &idx),
+                         COLD_E_INVAL);
+        assert_int_equal(
+            cold_make(&space, &ops, &fl, 1, ipa_of(0), pa_of(0), COLD_MAX_PAGES + 1, 0, &idx),
+            COLD_E_INVAL);
         fail_program = 1;
-        assert_int_equal(cold_make(&space, &ops, &fl, 1, IPA, BASE, 4, 0, &idx), COLD_E_FLASH);
+        assert_int_equal(cold_make(&space, &ops, &fl, 1, ipa_of(0), pa_of(0), 4, 0, &idx),
+                         COLD_E_FLASH);
         for (unsigned p = 0; p < 4; p++) {
                 assert_int_equal(mapped[p], BASE + p * PG); /* mapped again */
                 assert_true(used[p]);
         }
         fail_program = 0;
-        assert_int_equal(cold_make(&space, &ops, &fl, 1, IPA, BASE, 4, 0, &idx), COLD_OK);
-        assert_int_equal(cold_make(&space, &ops, &fl, 1, IPA + 2 * PG, BASE + 2 * PG, 4, 0, &idx),
+        assert_int_equal(cold_make(&space, &ops, &fl, 1, ipa_of(0), pa_of(0), 4, 0, &idx), COLD_OK);
+        assert_int_equal(cold_make(&space, &ops, &fl, 1, ipa_of(2 * PG), pa_of(2 * PG), 4, 0, &idx),
                          COLD_E_OVERLAP);
         assert_int_equal(cold_restore(&space, &ops, &fl, 3), COLD_E_NOT_FOUND);
 }
@@ -268,13 +290,13 @@ static void test_ckpt_diff_lists_changed_pages(void **state)
         static char out[8192];
 
         (void)state;
-        assert_int_equal(cold_write(&space, &fl, COLD_K_CHECKPOINT, 2, IPA, arena, 16, 1000000,
-                                    &slot, &seq1, root),
+        assert_int_equal(cold_write(&space, &fl, COLD_K_CHECKPOINT, 2, ipa_of(0), arena, 16,
+                                    1000000, &slot, &seq1, root),
                          COLD_OK);
         arena[3 * PG + 9] ^= 0xff;
         arena[11 * PG] ^= 1;
-        assert_int_equal(cold_write(&space, &fl, COLD_K_CHECKPOINT, 2, IPA, arena, 16, 2000000,
-                                    &slot, &seq2, root),
+        assert_int_equal(cold_write(&space, &fl, COLD_K_CHECKPOINT, 2, ipa_of(0), arena, 16,
+                                    2000000, &slot, &seq2, root),
                          COLD_OK);
         char a[24], b[24];
         snprintf(a, sizeof(a), "%llu", (unsigned long long)seq1);
@@ -316,9 +338,9 @@ static void test_ckpt_diff_bad_input(void **state)
         char *bad[] = {"witness", "ckpt-diff", "x", "one", "2"};
         assert_int_equal(run_tool(5, bad, flash, COLD_AREA_SIZE, out, sizeof(out)), 2);
         assert_int_equal(run_tool(4, bad, flash, COLD_AREA_SIZE, out, sizeof(out)), 2);
-        assert_int_equal(
-            cold_write(&space, &fl, COLD_K_CHECKPOINT, 2, IPA, arena, 16, 0, &slot, &seq, root),
-            COLD_OK);
+        assert_int_equal(cold_write(&space, &fl, COLD_K_CHECKPOINT, 2, ipa_of(0), arena, 16, 0,
+                                    &slot, &seq, root),
+                         COLD_OK);
         assert_int_equal(run_tool(5, argv, flash, COLD_AREA_SIZE, out, sizeof(out)), 0);
         /* The parser over every truncation of the headers, and header fields that lie. */
         struct cold_seg seg;

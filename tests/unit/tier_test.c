@@ -23,10 +23,22 @@
 static uint8_t *arena; /* NPAGES pages; "physical" address = offset + BASE */
 #define BASE 0x100000ULL
 static bool used[NPAGES];
+
+/* The guest's RAM at IPA + off; the arena's frame at BASE + off. */
+static ipa_t ipa_of(uint64_t off)
+{
+        return ipa_init(IPA + off);
+}
+
+static pa_t pa_of(uint64_t off)
+{
+        return pa_init(BASE + off);
+}
+
 static uint64_t mapped[NPAGES]; /* by IPA page: the frame, 0 if unmapped */
 static int fail_unmap;
 
-static uint64_t f_alloc(void *ctx, uint64_t pages)
+static pa_t f_alloc(void *ctx, uint64_t pages)
 {
         (void)ctx;
         for (uint64_t i = 0; i + pages <= NPAGES; i++) {
@@ -38,14 +50,16 @@ static uint64_t f_alloc(void *ctx, uint64_t pages)
                         for (k = 0; k < pages; k++) {
                                 used[i + k] = true;
                         }
-                        return BASE + i * PG;
+                        return pa_of(i * PG);
                 }
         }
-        return 0;
+        return pa_init(0);
 }
 
-static void f_free(void *ctx, uint64_t pa, uint64_t pages)
+static void f_free(void *ctx, pa_t frame, uint64_t pages)
 {
+        const uint64_t pa = pa_addr(frame);
+
         (void)ctx;
         for (uint64_t k = 0; k < pages; k++) {
                 assert_true(used[(pa - BASE) / PG + k]); /* no double free */
@@ -53,8 +67,10 @@ static void f_free(void *ctx, uint64_t pa, uint64_t pages)
         }
 }
 
-static bool f_reclaim(void *ctx, uint64_t pa)
+static bool f_reclaim(void *ctx, pa_t frame)
 {
+        const uint64_t pa = pa_addr(frame);
+
         (void)ctx;
         if (used[(pa - BASE) / PG]) {
                 return false;
@@ -63,8 +79,10 @@ static bool f_reclaim(void *ctx, uint64_t pa)
         return true;
 }
 
-static int f_unmap(void *ctx, uint32_t part, uint64_t ipa, uint64_t pages)
+static int f_unmap(void *ctx, uint32_t part, ipa_t at, uint64_t pages)
 {
+        const uint64_t ipa = ipa_addr(at);
+
         (void)ctx;
         (void)part;
         if (fail_unmap) {
@@ -76,18 +94,18 @@ static int f_unmap(void *ctx, uint32_t part, uint64_t ipa, uint64_t pages)
         return 0;
 }
 
-static int f_map(void *ctx, uint32_t part, uint64_t ipa, uint64_t pa)
+static int f_map(void *ctx, uint32_t part, ipa_t ipa, pa_t pa)
 {
         (void)ctx;
         (void)part;
-        mapped[(ipa - IPA) / PG] = pa;
+        mapped[(ipa_addr(ipa) - IPA) / PG] = pa_addr(pa);
         return 0;
 }
 
-static void *f_ptr(void *ctx, uint64_t pa)
+static void *f_ptr(void *ctx, pa_t pa)
 {
         (void)ctx;
-        return arena + (pa - BASE);
+        return arena + (pa_addr(pa) - BASE);
 }
 
 static const struct tier_ops ops = {
@@ -141,7 +159,8 @@ static void test_dormant_frees_pages_and_compresses(void **state)
 {
         (void)state;
         unsigned idx;
-        assert_int_equal(tier_make_dormant(&space, &ops, 1, IPA, BASE, 16, &idx), TIER_OK);
+        assert_int_equal(tier_make_dormant(&space, &ops, 1, ipa_of(0), pa_of(0), 16, &idx),
+                         TIER_OK);
         for (unsigned p = 0; p < 16; p++) {
                 assert_int_equal(mapped[p], 0); /* unmapped */
         }
@@ -150,10 +169,10 @@ static void test_dormant_frees_pages_and_compresses(void **state)
         assert_true(r->compressed_bytes < 16 * PG / 2); /* 4 of 16 pages are random */
         assert_true(r->compressed_bytes > 4 * PG);
         assert_int_equal(space.store_pages, (r->compressed_bytes + PG - 1) / PG);
-        assert_true(tier_is_dormant(&space, 1, IPA + 5 * PG + 8));
-        assert_false(tier_is_dormant(&space, 2, IPA + 5 * PG));
+        assert_true(tier_is_dormant(&space, 1, ipa_of(5 * PG + 8)));
+        assert_false(tier_is_dormant(&space, 2, ipa_of(5 * PG)));
         /* Overlapping again is refused. */
-        assert_int_equal(tier_make_dormant(&space, &ops, 1, IPA + PG, BASE + PG, 2, &idx),
+        assert_int_equal(tier_make_dormant(&space, &ops, 1, ipa_of(PG), pa_of(PG), 2, &idx),
                          TIER_E_OVERLAP);
 }
 
@@ -162,13 +181,13 @@ static void test_fault_in_restores_every_byte(void **state)
         unsigned idx;
         test_dormant_frees_pages_and_compresses(state);
         for (unsigned p = 0; p < 16; p++) {
-                uint64_t frame = 0;
+                pa_t frame = pa_init(0);
                 /* Touched anywhere in the page. */
-                assert_int_equal(tier_fault_in(&space, &ops, 1, IPA + p * PG + 100, &frame),
+                assert_int_equal(tier_fault_in(&space, &ops, 1, ipa_of(p * PG + 100), &frame),
                                  TIER_OK);
-                assert_int_equal(mapped[p], frame);
-                assert_memory_equal(arena + (frame - BASE), expect[p], PG);
-                assert_int_equal(tier_fault_in(&space, &ops, 1, IPA + p * PG, &frame),
+                assert_int_equal(mapped[p], pa_addr(frame));
+                assert_memory_equal(arena + (pa_addr(frame) - BASE), expect[p], PG);
+                assert_int_equal(tier_fault_in(&space, &ops, 1, ipa_of(p * PG), &frame),
                                  TIER_E_NOT_FOUND);
         }
         assert_int_equal(space.pages_returned, 0);
@@ -177,7 +196,8 @@ static void test_fault_in_restores_every_byte(void **state)
         /* The store was the first free run, so the frames came home? Either way the range
          * can go dormant again once no page lives elsewhere. */
         if (!tier_relocated(&space, 1)) {
-                assert_int_equal(tier_make_dormant(&space, &ops, 1, IPA, BASE, 16, &idx), TIER_OK);
+                assert_int_equal(tier_make_dormant(&space, &ops, 1, ipa_of(0), pa_of(0), 16, &idx),
+                                 TIER_OK);
                 assert_int_equal(tier_wake(&space, &ops, 1), TIER_OK);
                 for (unsigned p = 0; p < 16; p++) {
                         assert_memory_equal(arena + (mapped[p] - BASE), expect[p], PG);
@@ -189,12 +209,13 @@ static void test_frame_taken_meanwhile_relocates(void **state)
 {
         (void)state;
         unsigned idx;
-        assert_int_equal(tier_make_dormant(&space, &ops, 1, IPA, BASE, 16, &idx), TIER_OK);
+        assert_int_equal(tier_make_dormant(&space, &ops, 1, ipa_of(0), pa_of(0), 16, &idx),
+                         TIER_OK);
         /* Someone takes every free page at the bottom: the dormant frames among them. */
-        uint64_t taken[16];
+        pa_t taken[16];
         for (unsigned i = 0; i < 16; i++) {
                 taken[i] = f_alloc(NULL, 1);
-                assert_true(taken[i] != 0);
+                assert_true(pa_addr(taken[i]) != 0);
         }
         assert_int_equal(tier_wake(&space, &ops, 1), TIER_OK);
         assert_true(tier_relocated(&space, 1));
@@ -208,12 +229,16 @@ static void test_refusals_change_nothing(void **state)
 {
         (void)state;
         unsigned idx;
-        assert_int_equal(tier_make_dormant(&space, &ops, 1, IPA, BASE, 0, &idx), TIER_E_INVAL);
-        assert_int_equal(tier_make_dormant(&space, &ops, 1, IPA + 1, BASE, 1, &idx), TIER_E_INVAL);
-        assert_int_equal(tier_make_dormant(&space, &ops, 1, IPA, BASE, TIER_MAX_PAGES + 1, &idx),
+        assert_int_equal(tier_make_dormant(&space, &ops, 1, ipa_of(0), pa_of(0), 0, &idx),
                          TIER_E_INVAL);
+        assert_int_equal(tier_make_dormant(&space, &ops, 1, ipa_of(1), pa_of(0), 1, &idx),
+                         TIER_E_INVAL);
+        assert_int_equal(
+            tier_make_dormant(&space, &ops, 1, ipa_of(0), pa_of(0), TIER_MAX_PAGES + 1, &idx),
+            TIER_E_INVAL);
         fail_unmap = 1;
-        assert_int_equal(tier_make_dormant(&space, &ops, 1, IPA, BASE, 4, &idx), TIER_E_MAP);
+        assert_int_equal(tier_make_dormant(&space, &ops, 1, ipa_of(0), pa_of(0), 4, &idx),
+                         TIER_E_MAP);
         assert_int_equal(space.pages_returned, 0);
         for (unsigned p = 0; p < 16; p++) {
                 assert_int_equal(mapped[p], BASE + p * PG);
@@ -224,14 +249,14 @@ static void test_refusals_change_nothing(void **state)
         }
         /* A damaged store is refused, not decompressed into the guest. */
         fail_unmap = 0;
-        assert_int_equal(tier_make_dormant(&space, &ops, 1, IPA, BASE, 2, &idx), TIER_OK);
+        assert_int_equal(tier_make_dormant(&space, &ops, 1, ipa_of(0), pa_of(0), 2, &idx), TIER_OK);
         struct tier_range *r = &space.range[idx];
-        uint8_t *store = arena + (r->store_pa - BASE);
+        uint8_t *store = arena + (pa_addr(r->store_pa) - BASE);
         memset(store, 0xff, r->length[0]);
-        uint64_t frame;
-        assert_int_equal(tier_fault_in(&space, &ops, 1, IPA, &frame), TIER_E_DAMAGED);
+        pa_t frame;
+        assert_int_equal(tier_fault_in(&space, &ops, 1, ipa_of(0), &frame), TIER_E_DAMAGED);
         assert_int_equal(mapped[0], 0);
-        assert_int_equal(tier_fault_in(&space, &ops, 1, IPA + PG, &frame), TIER_OK);
+        assert_int_equal(tier_fault_in(&space, &ops, 1, ipa_of(PG), &frame), TIER_OK);
 }
 
 int main(void)

@@ -219,9 +219,9 @@ static struct partition *make(uint32_t id)
         return p;
 }
 
-static uint64_t ipa_of(uint32_t page)
+static ipa_t ipa_of(uint32_t page)
 {
-        return PART_IPA_BASE + page * PG;
+        return ipa_init(PART_IPA_BASE + page * PG);
 }
 
 /* Page i as the guest sees it through stage-2: mapped and holding i + id throughout. */
@@ -229,7 +229,7 @@ static bool page_intact(const struct partition *p, uint32_t i)
 {
         pa_t pa;
 
-        if (!arch_s2_translate(p->s2_root, ipa_init(ipa_of(i)), false, &pa)) {
+        if (!arch_s2_translate(p->s2_root, ipa_of(i), false, &pa)) {
                 return false;
         }
         const uint8_t *b = mem_ptr(pa);
@@ -243,7 +243,7 @@ static bool page_intact(const struct partition *p, uint32_t i)
 
 static bool mapped(const struct partition *p, uint32_t i)
 {
-        return fake_s2_prot(p->s2_root, ipa_of(i)) >= 0;
+        return fake_s2_prot(p->s2_root, ipa_addr(ipa_of(i))) >= 0;
 }
 
 /* Dormant: unmapped, frames back in the pool; one touch brings back one page; a wake the
@@ -256,7 +256,7 @@ static void test_dormant_fault_and_wake(void **state)
         size_t mark = wit_n;
         unsigned idx = 99;
 
-        assert_null(tiers_make_dormant(p, PART_IPA_BASE, RAM_PAGES, 0, &idx));
+        assert_null(tiers_make_dormant(p, ipa_of(0), RAM_PAGES, 0, &idx));
         assert_true(idx < TIER_MAX_RANGES);
         assert_int_equal(tiers_range(idx)->pages, RAM_PAGES);
         assert_int_equal(tiers_range(idx)->dormant, RAM_PAGES);
@@ -267,12 +267,12 @@ static void test_dormant_fault_and_wake(void **state)
         }
         assert_true(tiers_claims(1));
 
-        assert_true(tiers_fault(p, ipa_init(ipa_of(3) + 8)));
+        assert_true(tiers_fault(p, ipa_add(ipa_of(3), 8)));
         assert_true(page_intact(p, 3));
         assert_false(mapped(p, 4));
         assert_int_equal(tiers_range(idx)->dormant, RAM_PAGES - 1);
         assert_int_equal(tiers_figures()->fault_insns, 100);
-        assert_false(tiers_fault(p, ipa_init(ipa_of(3)))); /* back already: not a dormant page */
+        assert_false(tiers_fault(p, ipa_of(3))); /* back already: not a dormant page */
         assert_false(tiers_fault(p, ipa_init(PART_IPA_BASE + p->mem_size))); /* not its RAM */
 
         mark = wit_n;
@@ -295,17 +295,17 @@ static void test_dormant_refusals(void **state)
         size_t mark = wit_n;
         unsigned idx = 0;
 
-        assert_non_null(tiers_make_dormant(p, PART_IPA_BASE + 1, 1, 0, &idx));
-        assert_non_null(tiers_make_dormant(p, PART_IPA_BASE, 0, 0, &idx));
-        assert_non_null(tiers_make_dormant(p, PART_IPA_BASE, RAM_PAGES + 1, 0, &idx));
-        assert_non_null(tiers_make_dormant(p, PART_IPA_BASE - PG, 1, 0, &idx));
+        assert_non_null(tiers_make_dormant(p, ipa_init(PART_IPA_BASE + 1), 1, 0, &idx));
+        assert_non_null(tiers_make_dormant(p, ipa_of(0), 0, 0, &idx));
+        assert_non_null(tiers_make_dormant(p, ipa_of(0), RAM_PAGES + 1, 0, &idx));
+        assert_non_null(tiers_make_dormant(p, ipa_init(PART_IPA_BASE - PG), 1, 0, &idx));
         assert_non_null(tiers_make_dormant(p, ipa_of(RAM_PAGES), 1, 0, &idx));
-        assert_non_null(tiers_make_dormant(p, UINT64_MAX & ~(PG - 1), 2, 0, &idx));
+        assert_non_null(tiers_make_dormant(p, ipa_init(UINT64_MAX & ~(PG - 1)), 2, 0, &idx));
         p->cfg = &linux_guest;
-        assert_non_null(tiers_make_dormant(p, PART_IPA_BASE, 1, 0, &idx));
+        assert_non_null(tiers_make_dormant(p, ipa_of(0), 1, 0, &idx));
         p->cfg = &guest;
         p->state = PART_DESTROYED;
-        assert_non_null(tiers_make_dormant(p, PART_IPA_BASE, 1, 0, &idx));
+        assert_non_null(tiers_make_dormant(p, ipa_of(0), 1, 0, &idx));
         assert_int_equal(records(mark, WK_MEM_TIER, 2, true), 8);
         assert_int_equal(records(mark, WK_MEM_TIER, 2, false), 0);
         for (uint32_t i = 0; i < RAM_PAGES; i++) {
@@ -316,7 +316,7 @@ static void test_dormant_refusals(void **state)
         /* The idle policy's cause goes into the record. */
         p->state = PART_RUNNING;
         mark = wit_n;
-        assert_null(tiers_make_dormant(p, PART_IPA_BASE, 2, TIER_BY_IDLE, &idx));
+        assert_null(tiers_make_dormant(p, ipa_of(0), 2, TIER_BY_IDLE, &idx));
         assert_int_equal(records(mark, WK_MEM_TIER, 2, false), 1);
         assert_true((last(WK_MEM_TIER, 2)->payload & TIER_BY_IDLE) != 0);
         tiers_wake(p);
@@ -330,15 +330,15 @@ static void test_touch(void **state)
         struct partition *p = make(3);
         unsigned idx = 0;
 
-        assert_null(tiers_make_dormant(p, PART_IPA_BASE, RAM_PAGES, 0, &idx));
+        assert_null(tiers_make_dormant(p, ipa_of(0), RAM_PAGES, 0, &idx));
         /* the end of page 5, the start of page 6 */
-        tiers_touch(p, ipa_init(ipa_of(5) + PG - 2), 4);
+        tiers_touch(p, ipa_add(ipa_of(5), PG - 2), 4);
         assert_false(mapped(p, 4));
         assert_true(page_intact(p, 5));
         assert_true(page_intact(p, 6));
         assert_false(mapped(p, 7));
         tiers_touch(p, ipa_init(UINT64_MAX - 10), 100); /* wraps: nothing */
-        tiers_touch(p, ipa_init(ipa_of(8)), 0);
+        tiers_touch(p, ipa_of(8), 0);
         assert_false(mapped(p, 8));
         assert_int_equal(tiers_range(idx)->dormant, RAM_PAGES - 2);
         tiers_wake(p);
@@ -369,11 +369,11 @@ static void test_cold_fault_brings_back_the_range(void **state)
         assert_int_equal(records(mark, WK_MEM_COLD, 4, false), 1);
         assert_int_equal(records(mark, WK_MEM_TIER, 4, false), 1);
         assert_true(tiers_claims(4));
-        assert_non_null(tiers_make_dormant(p, PART_IPA_BASE, 1, 0, &idx)); /* cold first */
-        assert_non_null(tiers_make_cold(p, ipa_of(12), 1, &idx));          /* one range */
+        assert_non_null(tiers_make_dormant(p, ipa_of(0), 1, 0, &idx)); /* cold first */
+        assert_non_null(tiers_make_cold(p, ipa_of(12), 1, &idx));      /* one range */
 
         mark = wit_n;
-        assert_true(tiers_fault(p, ipa_init(ipa_of(5) + 100)));
+        assert_true(tiers_fault(p, ipa_add(ipa_of(5), 100)));
         for (uint32_t i = 0; i < RAM_PAGES; i++) {
                 assert_true(page_intact(p, i));
         }
@@ -392,14 +392,14 @@ static void test_cold_damaged(void **state)
         struct partition *p = make(5);
         unsigned idx = 0;
 
-        assert_null(tiers_make_cold(p, PART_IPA_BASE, 4, &idx));
+        assert_null(tiers_make_cold(p, ipa_of(0), 4, &idx));
         const struct cold_range *r = tiers_cold_range(idx);
         uint8_t *word = flash + (uint64_t)r->slot * COLD_SLOT_SIZE + COLD_DATA_OFFSET + 2 * PG + 64;
         assert_int_not_equal(*word, 0);
         *word &= (uint8_t)(*word - 1); /* NOR: a bit can only be cleared */
 
         size_t mark = wit_n;
-        assert_false(tiers_fault(p, ipa_init(ipa_of(0))));
+        assert_false(tiers_fault(p, ipa_of(0)));
         assert_int_equal(told.calls, 1);
         assert_string_equal(told.what, "cold range");
         assert_int_equal(told.ipa, PART_IPA_BASE);
@@ -417,7 +417,7 @@ static void test_cold_damaged(void **state)
         tiers_wake(p); /* before a restart or restore: zeroed pages stand in */
         for (uint32_t i = 0; i < 4; i++) {
                 pa_t pa;
-                assert_true(arch_s2_translate(p->s2_root, ipa_init(ipa_of(i)), false, &pa));
+                assert_true(arch_s2_translate(p->s2_root, ipa_of(i), false, &pa));
                 assert_int_equal(((const uint8_t *)mem_ptr(pa))[100], 0);
         }
         assert_true(page_intact(p, 4));

@@ -74,7 +74,7 @@ static int list(const uint8_t *area, FILE *out)
                 uint32_t bad = 0;
                 enum cold_err e = cold_check(slot, COLD_SLOT_SIZE, &host_hash, &seg, &bad);
                 fprintf(out, "%-4u %-8" PRIu64 " %-11s %-4u %-5u 0x%016" PRIx64 " %-9" PRIu64 " ",
-                        i, seg.seq, kind_name(seg.kind), seg.part, seg.pages, seg.ipa,
+                        i, seg.seq, kind_name(seg.kind), seg.part, seg.pages, ipa_addr(seg.ipa),
                         seg.saved_ns / 1000000);
                 for (unsigned b = 0; b < 8; b++) {
                         fprintf(out, "%02x", seg.root[b]);
@@ -124,22 +124,23 @@ int wt_ckpt_diff(int argc, char **argv, const uint8_t *data, size_t len, FILE *o
         if (ia < 0 || ib < 0) {
                 return 2;
         }
-        if (sa.part != sb.part || sa.ipa != sb.ipa || sa.pages != sb.pages) {
+        if (sa.part != sb.part || ipa_addr(sa.ipa) != ipa_addr(sb.ipa) || sa.pages != sb.pages) {
                 fprintf(err,
                         "ckpt-diff: segments %" PRIu64 " and %" PRIu64
                         " cover different memory (partition %u, %u pages at 0x%" PRIx64
                         " vs partition %u, %u pages at 0x%" PRIx64 ")\n",
-                        a, b, sa.part, sa.pages, sa.ipa, sb.part, sb.pages, sb.ipa);
+                        a, b, sa.part, sa.pages, ipa_addr(sa.ipa), sb.part, sb.pages,
+                        ipa_addr(sb.ipa));
                 return 2;
         }
         unsigned changed = 0;
         fprintf(out,
                 "partition %u, %u pages from IPA 0x%" PRIx64 ": seq %" PRIu64 " -> %" PRIu64 "\n",
-                sa.part, sa.pages, sa.ipa, a, b);
+                sa.part, sa.pages, ipa_addr(sa.ipa), a, b);
         for (uint32_t i = 0; i < sa.pages; i++) {
                 if (memcmp(sa.table + (size_t)i * 32u, sb.table + (size_t)i * 32u, 32) != 0) {
                         fprintf(out, "changed page %u ipa 0x%" PRIx64 "\n", i,
-                                sa.ipa + (uint64_t)i * COLD_PAGE);
+                                ipa_addr(ipa_add(sa.ipa, (uint64_t)i * COLD_PAGE)));
                         changed++;
                 }
         }
