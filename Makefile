@@ -521,7 +521,9 @@ unit_split = $(foreach t,$(2),$(eval $(call unit_topic,$(1),$(t),$(3))))
 
 FAKE_SRCS := tests/fake/fake_hal.c tests/fake/arch_fake.c tests/fake/kernel_fake.c
 UT_memory  := memory/palloc.c memory/memory.c
-UT_region  := memory/region.c
+UT_regionmod := memory/region.c
+REGION_TESTS := region region_limits
+$(call unit_split,regionmod,$(REGION_TESTS),tests/unit/region_fixture.c)
 UT_tier    := memory/tier.c
 UT_tier_idle := memory/tier_idle.c
 UT_EXTRA_tier := $(patsubst $(TP)/%.c,$(HOST_OUT)/san/third_party/%.o,$(LZ4_SRCS))
@@ -604,7 +606,7 @@ UT_EXTRA_hvc := $(HOST_LIBFDT_SAN)
 HVC_TESTS := hvc_calls hvc_edge
 $(call unit_split,hvc,$(HVC_TESTS),tests/unit/hvc_fixture.c)
 
-UNIT_NAMES := fmt memory region mmio s2_table monitor board cap proof $(GATE_TESTS) $(WITNESS_TESTS) $(SCHED_TESTS)
+UNIT_NAMES := fmt memory $(REGION_TESTS) mmio s2_table monitor board cap proof $(GATE_TESTS) $(WITNESS_TESTS) $(SCHED_TESTS)
 UNIT_NAMES += $(WASM_TESTS) vmid $(AGENT_TESTS) $(HVC_TESTS) $(COHERENCE_TESTS) guest_dtb vgic pl011 tier cold
 UNIT_NAMES += reshape tier_idle virq tiers
 UNIT_NAMES += $(RVF_TESTS) witness_lock uart
