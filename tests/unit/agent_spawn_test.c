@@ -31,6 +31,15 @@ static void last_record_is(uint32_t id, enum agent_state from, enum agent_state 
         assert_int_equal(last_agent_event.cap, cap);
 }
 
+/* One refusal so far, the last record: actor's spawn refused for NO_SPACE. */
+static void refused_once_for_no_space(uint32_t actor)
+{
+        assert_int_equal(denied_records, 1);
+        assert_int_equal(last_agent_event.flags, WITNESS_F_DENIED);
+        assert_int_equal(last_agent_event.actor, actor);
+        assert_int_equal(last_agent_event.payload, (uint64_t)-AGENT_E_NO_SPACE);
+}
+
 static void test_spawn_reserves_without_loading(void **state)
 {
         (void)state;
@@ -144,10 +153,7 @@ static void test_agent_max_still_refused(void **state)
                 assert_int_equal(reserve(M_TICKER, id % 2 ? PART_A : PART_B, actor, CAP), id);
         }
         assert_int_equal(reserve(M_TICKER, PART_A, SPAWNER, CAP), AGENT_E_NO_SPACE);
-        assert_int_equal(denied_records, 1);
-        assert_int_equal(last_agent_event.flags, WITNESS_F_DENIED);
-        assert_int_equal(last_agent_event.actor, SPAWNER);
-        assert_int_equal(last_agent_event.payload, (uint64_t)-AGENT_E_NO_SPACE);
+        refused_once_for_no_space(SPAWNER);
         assert_int_equal(agent_count(), AGENT_MAX);
         assert_int_equal(live_allocs, 0); /* sixteen reserved, none loaded yet */
         for (int i = 0; i < AGENT_MAX; i++) {
@@ -171,10 +177,7 @@ static void test_each_spawner_gets_its_share(void **state)
         }
         assert_int_equal(agent_control(1, AGENT_OP_KILL, 0), AGENT_OK); /* a dead one counts */
         assert_int_equal(reserve(M_TICKER, PART_A, SPAWNER, CAP), AGENT_E_NO_SPACE);
-        assert_int_equal(denied_records, 1);
-        assert_int_equal(last_agent_event.flags, WITNESS_F_DENIED);
-        assert_int_equal(last_agent_event.actor, SPAWNER);
-        assert_int_equal(last_agent_event.payload, (uint64_t)-AGENT_E_NO_SPACE);
+        refused_once_for_no_space(SPAWNER);
         assert_int_equal(agent_count(), AGENT_SPAWN_EACH);
         assert_int_equal(reserve(M_TICKER, PART_B, SPAWNER + 1, CAP), AGENT_SPAWN_EACH + 1);
         assert_int_equal(reserve(M_TICKER, PART_B, 0, 0), AGENT_SPAWN_EACH + 2);
