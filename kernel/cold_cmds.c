@@ -44,21 +44,17 @@ void mem_cold_show(bool summary_only)
         }
         con_printf(
             "cold: %llu pages returned (%llu KiB), %llu segments written to flash, %llu "
-            "ranges restored, %llu refused as damaged; area %s%s%s%s%s\n",
+            "ranges restored, %llu refused as damaged; area %s%s%s\n",
             (unsigned long long)cold->pages_returned,
             (unsigned long long)(cold->pages_returned * 4), (unsigned long long)cold->writes,
             (unsigned long long)cold->restores, (unsigned long long)cold->damaged,
             area == 1   ? "flash bank 0 at 0xa00000 (5 MiB, 4 slots)"
             : area == 0 ? "not used yet"
                         : "none (no flash bank 0 of 64 MiB)",
-            cold->writes != 0 ? "; " : "",
-            cold->writes != 0
-                ? mem_insns_text(wrote, sizeof(wrote), "the last write", fig->cold_write_insns)
-                : "",
-            cold->restores != 0 ? "; " : "",
-            cold->restores != 0 ? mem_insns_text(restored, sizeof(restored), "the last restore",
-                                                 fig->cold_restore_insns)
-                                : "");
+            mem_insns_text(wrote, sizeof(wrote), cold->writes != 0, "; the last write",
+                           fig->cold_write_insns),
+            mem_insns_text(restored, sizeof(restored), cold->restores != 0, "; the last restore",
+                           fig->cold_restore_insns));
 }
 
 static int cmd_cold(int argc, char **argv)

@@ -105,9 +105,10 @@ void run_fp_park(void);
  * given around each: called with run_lock not held, after the trap that restarted it. */
 void run_reload(struct percpu *c);
 
-/* Handle a fault by p's policy: witness it (cap = ipa: a stage-2 abort's IPA; 0 for a system
- * register or an SError, FAR_EL2 for any other class), then stop or restart p. */
-void run_fault(struct partition *p, uint32_t esr, ipa_t ipa, uint32_t code);
+/* Handle a fault by p's policy: witness it (cap = where: a stage-2 abort's IPA; 0 for a
+ * system register or an SError; FAR_EL2, a guest virtual address or UNKNOWN, for any other
+ * class: not always an IPA, so a plain number), then stop or restart p. */
+void run_fault(struct partition *p, uint32_t esr, uint64_t where, uint32_t code);
 
 /* A trapped SMC (kernel/guest.c): PSCI through the gate, anything else refused. The caller
  * holds the run lock. */

@@ -25,8 +25,8 @@ static inline void mem_tier_idle_epoch(void) {}
  * `mem` and the checkpoint commands print, which `make bench` reports. */
 uint64_t mem_insns(void);
 /* "<what> in N instructions" into buf, or that they were not counted where the PMU counts
- * none (QEMU without -icount: every difference is 0). */
-const char *mem_insns_text(char *buf, unsigned size, const char *what, uint64_t n);
+ * none (QEMU without -icount: every difference is 0); "" when there was none (!any). */
+const char *mem_insns_text(char *buf, unsigned size, bool any, const char *what, uint64_t n);
 /* The idle policy (kernel/tier_idle.c; its decision memory/tier_idle.c): at each epoch (CPU 0,
  * run_lock held) a small guest whose vCPUs have all been asleep, without running, for the policy's
  * time has its RAM made dormant; its touches bring it back. `dormant idle [<ms>|off]` sets it. */

@@ -48,8 +48,11 @@ uint64_t mem_insns(void)
         return arch_pmu_insn_read();
 }
 
-const char *mem_insns_text(char *buf, unsigned size, const char *what, uint64_t n)
+const char *mem_insns_text(char *buf, unsigned size, bool any, const char *what, uint64_t n)
 {
+        if (!any) {
+                return "";
+        }
         fmt_format(buf, size,
                    n != 0 ? "%s in %llu instructions"
                           : "%s's instructions not counted (QEMU counts them only under -icount)",
@@ -79,14 +82,12 @@ void mem_tier_show(bool summary_only)
         mem_tier_use_show();
         con_printf(
             "dormant: %llu pages returned (%llu KiB), stores hold %llu pages; %llu pages "
-            "faulted back in (%llu into another frame)%s%s\n",
+            "faulted back in (%llu into another frame)%s\n",
             (unsigned long long)tiers->pages_returned,
             (unsigned long long)(tiers->pages_returned * 4), (unsigned long long)tiers->store_pages,
             (unsigned long long)tiers->fault_ins, (unsigned long long)tiers->relocated,
-            tiers->fault_ins != 0 ? ", " : "",
-            tiers->fault_ins != 0
-                ? mem_insns_text(insns, sizeof(insns), "the last", tiers_figures()->fault_insns)
-                : "");
+            mem_insns_text(insns, sizeof(insns), tiers->fault_ins != 0, ", the last",
+                           tiers_figures()->fault_insns));
 }
 
 static int cmd_dormant(int argc, char **argv)

@@ -23,7 +23,7 @@
 #include "partition/virq.h"
 #include "witness/witness.h"
 
-void run_fault(struct partition *p, uint32_t esr, ipa_t ipa, uint32_t code)
+void run_fault(struct partition *p, uint32_t esr, uint64_t where, uint32_t code)
 {
         p->faults++;
         witness_emit(&(struct witness_event){
@@ -31,7 +31,7 @@ void run_fault(struct partition *p, uint32_t esr, ipa_t ipa, uint32_t code)
             .flags = WITNESS_F_DENIED,
             .actor = p->id,
             .target = p->id,
-            .cap = ipa_addr(ipa),
+            .cap = where,
             .payload = (uint64_t)esr | (uint64_t)code << 32,
         });
         run_drop_current(p);
@@ -231,7 +231,7 @@ static __attribute__((noinline)) struct arch_regs *lower_sync_slow(struct percpu
                         regs->elr += 4; /* an SGI to the partition's own vCPUs */
                         break;
                 }
-                run_fault(p, (uint32_t)esr, ipa_init(0), FAULT_SYSREG);
+                run_fault(p, (uint32_t)esr, 0, FAULT_SYSREG);
                 break;
         case EC_IABT_LOW:
         case EC_DABT_LOW:
@@ -251,16 +251,14 @@ static __attribute__((noinline)) struct arch_regs *lower_sync_slow(struct percpu
                         kind = VCPU_EXIT_ABORT_RAM;
                         break; /* met a 2 MiB block being split: mapped again, retried */
                 }
-                run_fault(p, (uint32_t)esr, ipa_init(arch_trap_hpfar_ipa()), FAULT_ABORT);
+                run_fault(p, (uint32_t)esr, arch_trap_hpfar_ipa(), FAULT_ABORT);
                 break;
         case EC_SERROR:
                 kind = VCPU_EXIT_SERROR;
-                run_fault(p, (uint32_t)esr, ipa_init(0), FAULT_SERROR);
+                run_fault(p, (uint32_t)esr, 0, FAULT_SERROR);
                 break;
         default:
-                /* No IPA here: FAR_EL2 as the trap left it (a virtual address of the guest's,
-                 * or UNKNOWN for most classes) goes where an abort's IPA would. */
-                run_fault(p, (uint32_t)esr, ipa_init(arch_trap_far()), FAULT_UNHANDLED);
+                run_fault(p, (uint32_t)esr, arch_trap_far(), FAULT_UNHANDLED);
                 break;
         }
         v->exits[kind]++; /* this vCPU's own counter: only the CPU running it writes it */

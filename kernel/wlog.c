@@ -46,7 +46,7 @@ static struct witness_flash wlog_flash;
 static struct spinlock wlog_lock_word = SPINLOCK_INIT;
 static uint64_t wlog_lock_saved[RVM_MAX_CPUS];
 static uint64_t wlog_last_flush_ns;
-static const char *wlog_store_desc; /* where the log is kept (wlog_start sets it) */
+static const char *wlog_store_desc; /* where the log is kept: set by wlog_start */
 static uint64_t wlog_published;     /* seals made this boot whose head is on the console */
 static uint64_t wlog_published_ns;  /* when the last head line was printed */
 static bool wlog_alarm_reported;    /* the scrub's alarm has been printed */
@@ -252,7 +252,6 @@ int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
             .rotate = true, /* a full store erases its oldest block and goes on */
         };
 
-        wlog_store_desc = "RAM only";
         /* The root key, from the board's secure world; the log keeps it only until it has
          * derived this boot's first epoch key (witness_log_start). */
         hal_witness_key_take(blob);
