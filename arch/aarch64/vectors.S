@@ -67,30 +67,53 @@
 	eret
 .endm
 
-/* Each entry: make room for the frame (on the stack, or the vCPU's), save x0/x1, branch. */
-.macro ventry vector, target
+/* Each entry: make room for the frame (on the stack, or the vCPU's), save x0/x1, take the
+ * vector's number; the entries that do not go straight on into the path below them branch
+ * to it. */
+.macro ventry vector
 	.balign	0x80
 	sub	sp, sp, #FRAME_SIZE
 	stp	x0, x1, [sp, #FRAME_X0]
 	mov	x1, #\vector
-	b	\target
 .endm
 
+/*
+ * A slot is 32 instructions and an entry takes 3 or 4, so the shared paths live in the
+ * slots' unused space instead of after the table (340 bytes less image): RVM's own
+ * exceptions in slots 0 and 1, a partition's asynchronous ones in slots 9 and 10, the
+ * synchronous one (hypercalls, aborts) whole in slot 8. Each .org refuses to assemble if
+ * what is in a slot ever outgrows it.
+ */
 	.section .text.vectors, "ax"
 	.balign	0x800
 	.global arch_vectors
 arch_vectors:
-	ventry	0, trap_el2	/* current EL, SP_EL0: sync */
-	ventry	1, trap_el2	/* irq */
-	ventry	2, trap_el2	/* fiq */
-	ventry	3, trap_el2	/* serror */
-	ventry	4, trap_el2	/* current EL, SP_EL2: sync */
-	ventry	5, trap_el2	/* irq */
-	ventry	6, trap_el2	/* fiq */
-	ventry	7, trap_el2	/* serror */
-	/* lower EL, AArch64: sync (hypercalls, aborts). Its path up to the hook call fits in
-	 * the slot (26 of 32 instructions;
-	 * the .org below refuses to assemble if it ever outgrows it), so it runs here, without a branch to it. */
+	ventry	0		/* current EL, SP_EL0: sync */
+trap_el2:
+	save_rest
+	mov	x0, sp
+	bl	arch_trap
+	b	trap_el2_return
+	.org	arch_vectors + 1 * 0x80
+	ventry	1		/* irq */
+	b	trap_el2
+trap_el2_return:
+	load_frame_eret
+	.org	arch_vectors + 2 * 0x80
+	ventry	2		/* fiq */
+	b	trap_el2
+	ventry	3		/* serror */
+	b	trap_el2
+	ventry	4		/* current EL, SP_EL2: sync */
+	b	trap_el2
+	ventry	5		/* irq */
+	b	trap_el2
+	ventry	6		/* fiq */
+	b	trap_el2
+	ventry	7		/* serror */
+	b	trap_el2
+	/* lower EL, AArch64: sync (hypercalls, aborts): its whole path to the hook call, without
+	 * a branch to it. */
 	.balign	0x80
 	sub	sp, sp, #FRAME_SIZE
 	stp	x0, x1, [sp, #FRAME_X0]
@@ -100,28 +123,30 @@ arch_vectors:
 	bl	arch_hook_lower_sync
 	b	arch_enter_frame
 	.org	arch_vectors + 9 * 0x80
-	ventry	9, lower	/* irq */
-	ventry	10, lower	/* fiq */
-	ventry	11, lower	/* serror */
-	ventry	12, lower	/* lower EL, AArch32: sync */
-	ventry	13, lower	/* irq */
-	ventry	14, lower	/* fiq */
-	ventry	15, lower	/* serror */
-
-trap_el2:
-	save_rest
-	mov	x0, sp
-	bl	arch_trap
-	load_frame_eret
-
+	ventry	9		/* irq */
 lower:
 	save_rest
 	to_cpu_stack
 	bl	arch_trap_lower
-	/* fall through with the frame to enter in x0 */
+	b	arch_enter_frame /* with the frame to enter in x0 */
+	.org	arch_vectors + 10 * 0x80
+	ventry	10		/* fiq */
+	b	lower
 
 /* arch_enter_frame(frame): enter the context in frame (bound to this CPU); no return. */
 	.global arch_enter_frame
 arch_enter_frame:
 	mov	sp, x0
 	load_frame_eret
+	.org	arch_vectors + 11 * 0x80
+	ventry	11		/* serror */
+	b	lower
+	ventry	12		/* lower EL, AArch32: sync */
+	b	lower
+	ventry	13		/* irq */
+	b	lower
+	ventry	14		/* fiq */
+	b	lower
+	ventry	15		/* serror */
+	b	lower
+	/* (what the linker puts next, the C code, follows on in the last slot) */
