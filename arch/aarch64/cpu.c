@@ -45,6 +45,7 @@ void arch_primary_main(uint64_t dtb_pa)
         kernel_main(dtb_pa);
 }
 
+#if RVM_MAX_CPUS > 1
 void arch_secondary_main(unsigned cpu_index)
 {
         cpu_init_el2();
@@ -56,6 +57,13 @@ uint64_t arch_secondary_entry_pa(void)
 {
         return (uint64_t)(uintptr_t)secondary_entry; /* identity-mapped image */
 }
+#else
+/* One CPU (the Seed): head.S has no secondary entry, and boot/smp.c starts no CPU. */
+uint64_t arch_secondary_entry_pa(void)
+{
+        return 0;
+}
+#endif
 
 unsigned arch_current_el(void)
 {

@@ -70,7 +70,9 @@ linked:
 	bl	arch_primary_main	/* never returns */
 	b	.
 
-/* PSCI CPU_ON enters here with x0 = the context id we passed: the CPU index. */
+#if RVM_MAX_CPUS > 1
+/* PSCI CPU_ON enters here with x0 = the context id we passed: the CPU index. (A profile of
+ * one CPU starts no other: boot/smp.c.) */
 	.global secondary_entry
 secondary_entry:
 	mov	x19, x0
@@ -78,6 +80,7 @@ secondary_entry:
 	mov	x0, x19
 	bl	arch_secondary_main	/* never returns */
 	b	.
+#endif
 
 /* x0 = CPU index: sp = top of that CPU's stack; VBAR_EL2 = our vectors. */
 set_stack_and_vectors:
