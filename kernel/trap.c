@@ -112,6 +112,7 @@ static bool emulate(struct partition *p, struct arch_regs *regs, uint64_t esr, e
  * run lock meanwhile, so once this one has it the table is in place and the access is
  * retried. Translation faults only (DFSC/IFSC 0b0001xx, any level): a permission fault
  * stays a fault. A data abort's WnR (ESR bit 6) says whether it needs write permission.
+ * With one CPU no other can be splitting a block while a partition runs.
  */
 static bool mapped_now(const struct partition *p, unsigned ec, uint64_t esr)
 {
@@ -236,10 +237,12 @@ static __attribute__((noinline)) struct arch_regs *lower_sync_slow(struct percpu
         case EC_IABT_LOW:
         case EC_DABT_LOW:
                 kind = VCPU_EXIT_ABORT_RAM;
+#ifdef RVM_WITH_TIERS
                 if ((esr & 0x3c) == 0x08 &&
                     arch_s2_access(p->s2_root, ipa_init(arch_trap_hpfar_ipa()))) {
                         break; /* an access flag the idle policy cleared: set, retried */
                 }
+#endif /* (without tiers no idle policy clears one: every entry is made with it set) */
                 if (tiers_fault(p, ipa_init(arch_trap_hpfar_ipa()))) {
                         break; /* a dormant page, back now: the access is retried */
                 }
@@ -247,7 +250,7 @@ static __attribute__((noinline)) struct arch_regs *lower_sync_slow(struct percpu
                 if (ec == EC_DABT_LOW && emulate(p, regs, esr, &kind)) {
                         break; /* an emulated device register */
                 }
-                if (kind == VCPU_EXIT_ABORT && mapped_now(p, ec, esr)) {
+                if (RVM_MAX_CPUS > 1 && kind == VCPU_EXIT_ABORT && mapped_now(p, ec, esr)) {
                         kind = VCPU_EXIT_ABORT_RAM;
                         break; /* met a 2 MiB block being split: mapped again, retried */
                 }
