@@ -96,6 +96,13 @@ void gate_install(const struct gate_entry *table, size_t count, uint64_t (*clock
         gate.max_age = max_age;
 }
 
+#ifdef __OPTIMIZE_SIZE__
+const struct gate_entry *gate_lookup(uint32_t fid)
+{
+        return gate_lookup_inline(fid);
+}
+#endif
+
 const struct gate_entry *gate_lookup_far(uint32_t fid)
 {
         if (!GATE_FID_IS_VENDOR_HYP(fid) && !GATE_FID_IS_PSCI(fid)) {

@@ -269,12 +269,23 @@ struct gate_index {
 extern struct gate_index gate_index;
 const struct gate_entry *gate_lookup_far(uint32_t fid);
 
-static inline const struct gate_entry *gate_lookup(uint32_t fid)
+static inline const struct gate_entry *gate_lookup_inline(uint32_t fid)
 {
         uint32_t n = fid - GATE_FID_BASE; /* wraps to a large number below the base */
 
         return n < GATE_SLOTS ? gate_index.slot[n] : gate_lookup_far(fid);
 }
+
+/* The entry for function id fid, or NULL. A build for size (the Seed) calls one copy in
+ * kernel/gate.c: gcc kept one in each file that looked up. */
+#ifdef __OPTIMIZE_SIZE__
+const struct gate_entry *gate_lookup(uint32_t fid);
+#else
+static inline const struct gate_entry *gate_lookup(uint32_t fid)
+{
+        return gate_lookup_inline(fid);
+}
+#endif
 
 /* The gate's two pipelines (kernel/gate.c): an entry with no capability to prove whose
  * module witnesses what it changes (the handler, and a record if it refused), and the rest

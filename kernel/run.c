@@ -332,6 +332,13 @@ __attribute__((noinline)) struct vcpu *run_schedule_slow(struct percpu *c)
         return v != NULL ? v : run_others(c, other);
 }
 
+#ifdef __OPTIMIZE_SIZE__
+struct arch_regs *run_schedule(struct arch_regs *frame)
+{
+        return run_schedule_inline(frame);
+}
+#endif
+
 void run_reload(struct percpu *c)
 {
         while (c->reload != NULL) {

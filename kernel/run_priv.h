@@ -35,7 +35,7 @@ struct vcpu *run_schedule_slow(struct percpu *c);
 
 /* The frame to enter: frame itself while its vCPU goes on, else the next vCPU's (this
  * idles while there is none). frame is NULL when the CPU comes from no vCPU (run_loop). */
-static inline struct arch_regs *run_schedule(struct arch_regs *frame)
+static inline struct arch_regs *run_schedule_inline(struct arch_regs *frame)
 {
         struct percpu *c = this_cpu();
         struct vcpu *cur = c->current;
@@ -59,6 +59,16 @@ static inline struct arch_regs *run_schedule(struct arch_regs *frame)
         }
         return &cur->regs;
 }
+
+/* A build for size (the Seed) calls one copy in kernel/run.c: gcc kept one in each file. */
+#ifdef __OPTIMIZE_SIZE__
+struct arch_regs *run_schedule(struct arch_regs *frame);
+#else
+static inline struct arch_regs *run_schedule(struct arch_regs *frame)
+{
+        return run_schedule_inline(frame);
+}
+#endif
 
 /* After a local hypercall of the vCPU this CPU runs (its frame regs) asked for a switch: a
  * yield's own path (run.c), or run_schedule in a build for size (the Seed). */
