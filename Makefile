@@ -144,21 +144,7 @@ KLINK_SEED_LLVM := --icf=safe -O2 -mllvm -inline-threshold=0 -mllvm -machine-out
 KLINK_SEED := $(if $(filter seed,$(PROFILE)),$(if $(filter llvm,$(TOOLCHAIN)),$(KLINK_SEED_LLVM),),)
 KLINK ?= $(KLD) -T $(2) --gc-sections -nostdlib -static -Map $(1) $(KLINK_SEED)
 # Not kernel/libc: the compiler emits calls to memcpy/memset after LTO has resolved symbols.
-SEED_LOW_SRCS := $(if $(filter seed,$(PROFILE)),witness/scrub.c)
-KLTO_FOR = $(if $(filter kernel/libc/% $(SIMD_SRCS) $(SEED_LOW_SRCS),$(1)),,$(KLTO))
-
-# The space between the Image header (head.S, 0x140 bytes) and the 2 KiB-aligned vectors
-# holds code kept out of link-time optimisation that would otherwise follow them: the libc
-# functions and the FP/SIMD switch; in the Seed (-Os) also mbedTLS's rolled SHA-256, its only
-# one (BOOT_SHA256_CE 0 there: the instructions' compression is not linked), and the witness
-# store's scrub (SEED_LOW_SRCS, built without LTO for it: 456 bytes of padding used with gcc,
-# 548 with clang), 0x638 bytes in all with gcc of the gap's 0x6c0 (the appliance's -O2 copies
-# would not all fit, and one byte too many would move the vectors to the next 2 KiB, all of it
-# padding: linker.ld refuses to link then). linker.ld's "the low text" becomes this list in
-# each build's copy of it.
-LOW_TEXT := *kernel/libc/string.o(.text .text.*) *arch/aarch64/fp.o(.text .text.*) \
-	$(if $(filter seed,$(PROFILE)),*libmbedcrypto.a:sha256_portable.o(.text .text.*)) \
-	$(foreach f,$(SEED_LOW_SRCS),*$(f:.c=.o)(.text .text.*))
+KLTO_FOR = $(if $(filter kernel/libc/% $(SIMD_SRCS),$(1)),,$(KLTO))
 
 KERNEL_DIRS := arch/aarch64 hal kernel kernel/libc boot memory configs/$(PROFILE) $(MODULES)
 KERNEL_SRCS := $(filter-out arch/aarch64/asm_offsets.c,$(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c)))
@@ -272,7 +258,7 @@ $(1)_OBJS := $$(patsubst %.c,$(1)/%.o,$$(filter-out $$(if $(5),,configs/$$(PROFI
 # the Seed's link flags, the features) rebuild what they shaped instead of linking objects
 # compiled the old way.
 $(1)_FLAGS := $$(KCC) $$(KCFLAGS_BASE) $$(KLTO) $$(KTP_CFLAGS) $$(KWARN) $$(KCFLAGS_NOFP) \
-	$$(KCC_SIMD) $$(WASM_EXEC_LLVM) $(3) $$(KLD) $$(KLINK_SEED) $$(SEED_LOW_SRCS)
+	$$(KCC_SIMD) $$(WASM_EXEC_LLVM) $(3) $$(KLD) $$(KLINK_SEED)
 $$(eval $$(call remember,$(1)/flags,$(1)_FLAGS))
 
 # The public key RVM trusts for the RVF image in its boot flash (boot/rvf_boot.c).
@@ -367,12 +353,9 @@ $(1)/third_party/libmbedcrypto.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(
 $(1)/third_party/liblz4.a: $$(patsubst $(TP)/%.c,$(1)/third_party/%.o,$$(LZ4_SRCS))
 	$$(Q)rm -f $$@ && $$(KAR) rcs $$@ $$^
 
-$(1)/linker.ld: linker.ld Makefile
-	$$(Q)sed 's#/\* the low text \*/#$$(LOW_TEXT)#' $$< >$$@
-
-$(1)/rvm.elf: $$($(1)_OBJS) $$($(1)_TP) $(1)/linker.ld $(1)/flags
+$(1)/rvm.elf: $$($(1)_OBJS) $$($(1)_TP) linker.ld $(1)/flags
 	@$$(if $$(filter 1,$$(V)),,echo "  LD      $$@")
-	$$(Q)$$(call KLINK,$$(@:.elf=.map),$(1)/linker.ld) -o $$@ $$($(1)_OBJS) $$($(1)_TP)
+	$$(Q)$$(call KLINK,$$(@:.elf=.map),linker.ld) -o $$@ $$($(1)_OBJS) $$($(1)_TP)
 
 $(1)/rvm.bin: $(1)/rvm.elf
 	$$(Q)$$(KOBJCOPY) -O binary $$< $$@

@@ -4,6 +4,13 @@
  * load it like Linux: at EL2, MMU off, x0 = physical address of the DTB.
  * Here we only zero .bss, pick a stack and install the vectors; C does the rest.
  *
+ * The header and this code are also the first 512 bytes of the vector table
+ * (arch/aarch64/vectors.S has the rest): its slots 0-3 are for exceptions taken at EL2 on
+ * SP_EL0, and RVM always runs on SP_EL2 (primary_entry and secondary_entry select it
+ * before VBAR_EL2 points here), so those slots are never taken, and their 512 bytes hold
+ * what would otherwise be 2 KiB-alignment padding before the table (linker.ld checks the
+ * size).
+ *
  * A board may also start RVM where its boot flash is mapped (QEMU virt starts at PA 0 when
  * pflash bank 0 holds `make image`'s file, docs/boards.md): then the first thing done is
  * to copy the image to the address it is linked at and continue there.
@@ -12,8 +19,9 @@
 #include "asm_offsets.h"
 
 	.section .text.head, "ax"
-	.global _start
+	.global _start, arch_vectors
 _start:
+arch_vectors:				/* VBAR_EL2: 2 KiB aligned (the load address) */
 	b	primary_entry		/* code0 */
 	.long	0			/* code1 */
 	.quad	0			/* text_offset: QEMU loads us at RAM base + 2 MiB */
@@ -24,6 +32,7 @@ _start:
 	.long	0			/* res5 (PE offset) */
 
 primary_entry:
+	msr	spsel, #1		/* on SP_EL2: vector slots 0-3 are never taken */
 	adr	x1, _start		/* where we run */
 	ldr	x2, =_start		/* where we are linked */
 	cmp	x1, x2
@@ -75,6 +84,7 @@ linked:
  * one CPU starts no other: boot/smp.c.) */
 	.global secondary_entry
 secondary_entry:
+	msr	spsel, #1
 	mov	x19, x0
 	bl	set_stack_and_vectors
 	mov	x0, x19

@@ -1,7 +1,7 @@
 /*
- * arch/aarch64/vectors.S: the 16 EL2 exception vectors and the save/restore paths.
+ * arch/aarch64/vectors.S: the EL2 exception vectors and the save/restore paths.
  *
- * From RVM itself (vectors 0-7) the frame goes on the EL2 stack and arch_trap(frame,
+ * From RVM itself (vectors 4-7) the frame goes on the EL2 stack and arch_trap(frame,
  * vector) sorts it out; the same frame is restored and we eret.
  *
  * From a partition (vectors 8-15) SP_EL2 points just past the running vCPU's own frame
@@ -78,36 +78,29 @@
 .endm
 
 /*
- * A slot is 32 instructions and an entry takes 3 or 4, so the shared paths live in the
- * slots' unused space instead of after the table (340 bytes less image): RVM's own
- * exceptions in slots 0 and 1, a partition's asynchronous ones in slots 9 and 10, the
+ * Slots 0-3 (current EL on SP_EL0: never taken, RVM runs on SP_EL2) hold the Image header
+ * and the boot code (arch/aarch64/head.S); this section is slots 4-15, which linker.ld puts
+ * 512 bytes after the table's start. A slot is 32 instructions and an entry takes 3 or 4,
+ * so the shared paths live in the slots' unused space instead of after the table: RVM's own
+ * exceptions in slots 4 and 5, a partition's asynchronous ones in slots 9 and 10, the
  * synchronous one (hypercalls, aborts) whole in slot 8. Each .org refuses to assemble if
  * what is in a slot ever outgrows it.
  */
 	.section .text.vectors, "ax"
-	.balign	0x800
-	.global arch_vectors
-arch_vectors:
-	ventry	0		/* current EL, SP_EL0: sync */
+	.balign	0x80
+slot4:
+	ventry	4		/* current EL, SP_EL2: sync */
 trap_el2:
 	save_rest
 	mov	x0, sp
 	bl	arch_trap
 	b	trap_el2_return
-	.org	arch_vectors + 1 * 0x80
-	ventry	1		/* irq */
+	.org	slot4 + 1 * 0x80
+	ventry	5		/* irq */
 	b	trap_el2
 trap_el2_return:
 	load_frame_eret
-	.org	arch_vectors + 2 * 0x80
-	ventry	2		/* fiq */
-	b	trap_el2
-	ventry	3		/* serror */
-	b	trap_el2
-	ventry	4		/* current EL, SP_EL2: sync */
-	b	trap_el2
-	ventry	5		/* irq */
-	b	trap_el2
+	.org	slot4 + 2 * 0x80
 	ventry	6		/* fiq */
 	b	trap_el2
 	ventry	7		/* serror */
@@ -122,14 +115,14 @@ trap_el2_return:
 	to_cpu_stack
 	bl	arch_hook_lower_sync
 	b	arch_enter_frame
-	.org	arch_vectors + 9 * 0x80
+	.org	slot4 + 5 * 0x80
 	ventry	9		/* irq */
 lower:
 	save_rest
 	to_cpu_stack
 	bl	arch_trap_lower
 	b	arch_enter_frame /* with the frame to enter in x0 */
-	.org	arch_vectors + 10 * 0x80
+	.org	slot4 + 6 * 0x80
 	ventry	10		/* fiq */
 	b	lower
 
@@ -138,7 +131,7 @@ lower:
 arch_enter_frame:
 	mov	sp, x0
 	load_frame_eret
-	.org	arch_vectors + 11 * 0x80
+	.org	slot4 + 7 * 0x80
 	ventry	11		/* serror */
 	b	lower
 	ventry	12		/* lower EL, AArch32: sync */
