@@ -5,7 +5,8 @@
  */
 #include "asm_offsets.h"
 
-	.section .text, "ax"
+	/* In the vector table's slots 0-3, after the boot code (linker.ld, head.S). */
+	.section .text.slots, "ax"
 
 /* arch_fp_save(struct arch_fp *x0) */
 	.global arch_fp_save
