@@ -79,14 +79,16 @@
 
 /*
  * Slots 0-3 (current EL on SP_EL0: never taken, RVM runs on SP_EL2) hold the Image header
- * and the boot code (arch/aarch64/head.S); this section is slots 4-15, which linker.ld puts
- * 512 bytes after the table's start. A slot is 32 instructions and an entry takes 3 or 4,
- * so the shared paths live in the slots' unused space instead of after the table: RVM's own
- * exceptions in slots 4 and 5, a partition's asynchronous ones in slots 9 and 10, the
- * synchronous one (hypercalls, aborts) whole in slot 8. Each .org refuses to assemble if
- * what is in a slot ever outgrows it.
+ * and the boot code (arch/aarch64/head.S). Slots 4-15 follow, each group in a section of
+ * its own, which linker.ld puts at its place in the table. A slot is 32 instructions and
+ * an entry takes 3 or 4, so the shared paths live in the slots' unused space instead of
+ * after the table: RVM's own exceptions in slots 4 and 5, a partition's asynchronous ones
+ * in slots 9 and 10, the synchronous one (hypercalls, aborts) whole in slot 8; linker.ld
+ * puts small libc functions after the entries of slots 6, 7 and 11-14. Each .org refuses
+ * to assemble if what is in a slot ever outgrows it; linker.ld refuses to link if what it
+ * put in one does.
  */
-	.section .text.vectors, "ax"
+	.section .text.vectors.4, "ax"
 	.balign	0x80
 slot4:
 	ventry	4		/* current EL, SP_EL2: sync */
@@ -100,14 +102,20 @@ trap_el2:
 	b	trap_el2
 trap_el2_return:
 	load_frame_eret
-	.org	slot4 + 2 * 0x80
+
+	.section .text.vectors.6, "ax"
 	ventry	6		/* fiq */
 	b	trap_el2
+
+	.section .text.vectors.7, "ax"
 	ventry	7		/* serror */
 	b	trap_el2
+
 	/* lower EL, AArch64: sync (hypercalls, aborts): its whole path to the hook call, without
 	 * a branch to it. */
+	.section .text.vectors.8, "ax"
 	.balign	0x80
+slot8:
 	sub	sp, sp, #FRAME_SIZE
 	stp	x0, x1, [sp, #FRAME_X0]
 	save_rest
@@ -115,14 +123,14 @@ trap_el2_return:
 	to_cpu_stack
 	bl	arch_hook_lower_sync
 	b	arch_enter_frame
-	.org	slot4 + 5 * 0x80
+	.org	slot8 + 1 * 0x80
 	ventry	9		/* irq */
 lower:
 	save_rest
 	to_cpu_stack
 	bl	arch_trap_lower
 	b	arch_enter_frame /* with the frame to enter in x0 */
-	.org	slot4 + 6 * 0x80
+	.org	slot8 + 2 * 0x80
 	ventry	10		/* fiq */
 	b	lower
 
@@ -131,15 +139,24 @@ lower:
 arch_enter_frame:
 	mov	sp, x0
 	load_frame_eret
-	.org	slot4 + 7 * 0x80
+
+	.section .text.vectors.11, "ax"
 	ventry	11		/* serror */
 	b	lower
+
+	.section .text.vectors.12, "ax"
 	ventry	12		/* lower EL, AArch32: sync */
 	b	lower
+
+	.section .text.vectors.13, "ax"
 	ventry	13		/* irq */
 	b	lower
+
+	.section .text.vectors.14, "ax"
 	ventry	14		/* fiq */
 	b	lower
+
+	.section .text.vectors.15, "ax"
 	ventry	15		/* serror */
 	b	lower
 	/* (what the linker puts next, the C code, follows on in the last slot) */
