@@ -203,6 +203,10 @@ enum boot_status boot_phase_hal(char *msg, size_t cap)
                            (unsigned long long)self);
                 return BOOT_FAILED;
         }
+        if (!BOARD_READ_AT_BOOT) {
+                return BOOT_OK; /* a board compiled in: its devices are the build's; `info`
+                                 * shows what was read of them (PSCI, SPIs, timer) */
+        }
         uint64_t freq = hal_timer_freq();
         fmt_format(msg, cap,
                    "%s%s; pl011@0x%llx irq %u; gicv3@0x%llx %u SPIs; timer %llu.%llu MHz; "
@@ -320,10 +324,14 @@ enum boot_status boot_phase_memory(char *msg, size_t cap)
 
         uint64_t total = mem_pool_total_pages(&boot_state.mem);
         uint64_t free = mem_pool_free_pages(&boot_state.mem);
+        if (RVM_TERSE) { /* the RAM free; the tables and ranges follow from the build */
+                fmt_format(msg, cap, "%llu of %llu MiB free", (unsigned long long)(free >> 8),
+                           (unsigned long long)(total >> 8));
+                return BOOT_OK;
+        }
         fmt_format(msg, cap,
-                   RVM_SAY("EL2 MMU on (text RX, rodata R, data RW+XN, %u tables); %llu of %llu "
-                           "MiB free in %u range%s",
-                           "EL2 MMU on (%u tables); %llu of %llu MiB free in %u range%s"),
+                   "EL2 MMU on (text RX, rodata R, data RW+XN, %u tables); %llu of %llu MiB free "
+                   "in %u range%s",
                    arch_mmu_tables_used(), (unsigned long long)(free >> 8),
                    (unsigned long long)(total >> 8), boot_state.mem.range_count,
                    boot_state.mem.range_count == 1 ? "" : "s");

@@ -25,12 +25,16 @@ extern const struct rvm_profile rvm_profile;
  * RVM_SAY(full, terse): a console text, the terse one in the Seed, whose image budget
  * counts every byte of text. Both take the same conversions in the same order and say the
  * same thing (every error and refusal still says what and why); the terse one leaves out
- * the explanation a reader can find in docs/.
+ * the explanation a reader can find in docs/. RVM_TERSE is 1 where RVM_SAY is terse: a
+ * console line whose facts the build fixes (sizes of tables, a board compiled in) is left
+ * out there, and what is measured at run time stays.
  */
 #if defined(RVM_PROFILE_SEED)
 #define RVM_SAY(full, terse) terse
+#define RVM_TERSE            1
 #else
 #define RVM_SAY(full, terse) full
+#define RVM_TERSE            0
 #endif
 
 #endif
