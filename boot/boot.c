@@ -28,7 +28,9 @@ struct boot_state boot_state;
 
 #ifndef RVM_WITH_RVF
 /* No RVF boot in this profile (boot/boot.h): the state the rest of RVM reads, in .bss (the
- * Seed's image budget), set when boot would have checked the flash. */
+ * Seed's image budget), set when boot would have checked the flash. Its message and boot
+ * line stay empty: that the partitions are the linked ones is the build's, and `info` says
+ * RVF boot is not in this profile (kernel/cmds.c). */
 struct boot_rvf boot_rvf;
 
 void boot_rvf_check(void)
@@ -36,10 +38,6 @@ void boot_rvf_check(void)
         boot_rvf.state = BOOT_RVF_NONE;
         boot_rvf.upd_slot = -1; /* no A/B update step taken, none being tried */
         boot_rvf.loop_other = -1;
-        fmt_format(boot_rvf.msg, sizeof(boot_rvf.msg),
-                   "not in this profile (%s: built without RVF boot)", rvm_profile.name);
-        fmt_format(boot_rvf.line, sizeof(boot_rvf.line),
-                   "boot: no RVF boot in this profile (%s): linked partitions\n", rvm_profile.name);
 }
 #endif
 

@@ -83,9 +83,18 @@ enum board_err board_parse(const void *dtb, uint64_t dtb_max_size, struct board_
 /* The QEMU virt facts RVM uses when there is no DTB. */
 void board_virt_fallback(struct board_info *info);
 
+/* 1: the DTB's header and command line are read (a board read at boot, a test image, the
+ * host). 0: a board compiled in, outside a test image (hal/board_fixed.c), reads nothing of
+ * the DTB: no command line, no DTB recorded. */
+#if BOARD_READ_AT_BOOT || defined(RVM_KTEST) || !defined(RVM_KERNEL)
+#define BOARD_HAS_ARGS 1
+#else
+#define BOARD_HAS_ARGS 0
+#endif
+
 /* Does the kernel command line contain word (space-separated)? A board compiled in has none
  * outside a test image (hal/board_fixed.c): never, and the words' uses compile out. */
-#if BOARD_READ_AT_BOOT || defined(RVM_KTEST) || !defined(RVM_KERNEL)
+#if BOARD_HAS_ARGS
 bool board_has_arg(const struct board_info *info, const char *word);
 #else
 static inline bool board_has_arg(const struct board_info *info, const char *word)

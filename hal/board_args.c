@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#if BOARD_READ_AT_BOOT || defined(RVM_KTEST) || !defined(RVM_KERNEL)
+#if BOARD_HAS_ARGS
 bool board_has_arg(const struct board_info *info, const char *word)
 {
         size_t wlen = strlen(word);

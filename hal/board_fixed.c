@@ -36,6 +36,11 @@ enum board_err board_parse(const void *dtb, uint64_t dtb_max_size, struct board_
 
 const char *board_err_str(enum board_err err)
 {
+#ifdef RVM_KTEST
         return err == BOARD_OK ? "ok" : "no valid DTB in RAM: no bootargs, none measured";
+#else
+        (void)err; /* board_parse reads nothing, and cannot fail */
+        return "ok";
+#endif
 }
 #endif

@@ -69,11 +69,16 @@ bool monitor_absent(const char *name)
                         witness_emit(
                             &(struct witness_event){.kind = a->kind, .flags = WITNESS_F_DENIED});
                 }
-                con_printf("%s: not in this profile (%s: built without %s)\n", name,
-                           rvm_profile.name, a->feature);
+                monitor_absent_say(name, a->feature);
                 return true;
         }
         return false;
+}
+
+void monitor_absent_say(const char *name, const char *feature)
+{
+        con_printf("%s: not in this profile (%s: built without %s)\n", name, rvm_profile.name,
+                   feature);
 }
 
 void monitor_absent_help(void)

@@ -34,9 +34,13 @@ static int cmd_info(int argc, char **argv)
 
         con_printf("RVM %s, profile %s (%s)\n", RVM_VERSION, rvm_profile.name, rvm_profile.summary);
         con_printf("built with %s (toolchain %s)\n", RVM_COMPILER, RVM_TOOLCHAIN);
-        con_printf("board: %s; DTB at 0x%llx (%llu bytes)%s\n", b->model,
-                   (unsigned long long)b->dtb.base, (unsigned long long)b->dtb.size,
-                   b->from_dtb ? "" : ", using the QEMU virt fallback");
+        if (BOARD_HAS_ARGS) {
+                con_printf("board: %s; DTB at 0x%llx (%llu bytes)%s\n", b->model,
+                           (unsigned long long)b->dtb.base, (unsigned long long)b->dtb.size,
+                           b->from_dtb ? "" : ", using the QEMU virt fallback");
+        } else { /* compiled in, and nothing of the DTB read (hal/board.h) */
+                con_printf("board: %s\n", b->model);
+        }
         con_printf("image: 0x%llx-0x%llx (%llu KiB)\n", (unsigned long long)boot_state.image_start,
                    (unsigned long long)boot_state.image_end,
                    (unsigned long long)((boot_state.image_end - boot_state.image_start) >> 10));
@@ -47,8 +51,10 @@ static int cmd_info(int argc, char **argv)
                    (unsigned long long)hal_timer_freq(), rvm_profile.tick_hz,
                    (unsigned long long)(up / 1000000000ULL),
                    (unsigned long long)(up / 1000000ULL % 1000));
-        con_printf("bootargs: \"%s\"%s\n", b->bootargs,
-                   kernel_semihosting() ? " (semihosting exit codes on)" : "");
+        if (BOARD_HAS_ARGS) {
+                con_printf("bootargs: \"%s\"%s\n", b->bootargs,
+                           kernel_semihosting() ? " (semihosting exit codes on)" : "");
+        }
         if (BOARD_READ_AT_BOOT && b->initrd.size != 0) {
                 con_printf("initrd: 0x%llx (%llu bytes)\n", (unsigned long long)b->initrd.base,
                            (unsigned long long)b->initrd.size);
@@ -61,7 +67,7 @@ static int cmd_info(int argc, char **argv)
 #endif
         con_printf("rvf image: %s\n", boot_rvf.state == BOOT_RVF_NONE ? none : boot_rvf.msg);
 #else
-        con_printf("rvf image: %s\n", boot_rvf.msg); /* not in this profile (boot/boot.c) */
+        monitor_absent_say("rvf image", "RVF boot");
 #endif
         wlog_banner();
         return 0;

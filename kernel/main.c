@@ -144,7 +144,9 @@ static enum boot_status phase_witness(char *msg, size_t cap)
         if (BOOT_RVF_POSSIBLE && boot_rvf.upd_slot >= 0) {
                 con_puts(boot_rvf.upd_line); /* an A/B update step taken before the verdict */
         }
-        con_puts(boot_rvf.line); /* the verdict, or that bank 0 holds no image */
+        if (BOOT_RVF_POSSIBLE) {
+                con_puts(boot_rvf.line); /* the verdict, or that bank 0 holds no image */
+        }
         return started == 0 ? BOOT_OK : BOOT_FAILED;
 }
 
@@ -529,7 +531,8 @@ void kernel_main(uint64_t dtb_pa)
 
 void kernel_secondary_main(unsigned cpu_index)
 {
-        if (cpu_index >= RVM_MAX_CPUS) {
+        /* With one CPU no secondary is started (boot/smp.c), and what follows compiles out. */
+        if (RVM_MAX_CPUS == 1 || cpu_index >= RVM_MAX_CPUS) {
                 panic("secondary CPU index %u out of range", cpu_index);
         }
         percpu_setup(cpu_index, arch_mpidr());

@@ -39,6 +39,9 @@ struct monitor_cmd {
 bool monitor_absent(const char *name);
 /* `help`'s last line: the commands not in this profile (nothing when there are none). */
 void monitor_absent_help(void);
+/* "<name>: not in this profile (<profile>: built without <feature>)": the one wording of
+ * every refusal of what the profile left out (a command, a subcommand, `info`'s line). */
+void monitor_absent_say(const char *name, const char *feature);
 
 /* Feed one input byte; runs a command when a line ends. */
 void monitor_input(int byte);

@@ -74,8 +74,9 @@ static int cmd_witness(int argc, char **argv)
                 witness_log_tail(log, (uint32_t)n, t.head, &t.first, print_record, &t);
                 return 0;
 #else
-                /* A read: refused without a record, as kernel/absent_cmds.c's views are. */
-                con_puts("witness tail: not in this profile (tools/witness reads the store)\n");
+                /* A read: refused without a record, as kernel/absent_cmds.c's views are
+                 * (tools/witness reads the store). */
+                monitor_absent_say("witness tail", "the detailed views");
                 return 1;
 #endif
         }
@@ -110,9 +111,9 @@ static int cmd_witness(int argc, char **argv)
                 }
                 return v == WV_OK && e == WITNESS_OK && rep.verdict == WV_OK ? 0 : -1;
 #else
-                /* A read: refused without a record, as kernel/absent_cmds.c's views are. */
-                con_puts(
-                    "witness verify: not in this profile (tools/witness verifies the store)\n");
+                /* A read: refused without a record, as kernel/absent_cmds.c's views are
+                 * (tools/witness verifies the store). */
+                monitor_absent_say("witness verify", "the detailed views");
                 return 1;
 #endif
         }
