@@ -94,30 +94,13 @@ static void witness_phases(void)
 
 const char *boot_status_name(enum boot_status s)
 {
-        switch (s) {
-        case BOOT_OK:
-                return "ok";
-        case BOOT_SKIPPED:
-                return "skipped";
-        case BOOT_FAILED:
-                return "FAILED";
-        }
-        return "?";
+        return fmt_name("ok\0skipped\0FAILED\0?\0", (unsigned)s); /* enum boot_status */
 }
 
 const char *boot_cpu_state_name(enum boot_cpu_state s)
 {
-        switch (s) {
-        case BOOT_CPU_OFF:
-                return "off";
-        case BOOT_CPU_STARTING:
-                return "starting";
-        case BOOT_CPU_ONLINE:
-                return "online";
-        case BOOT_CPU_FAILED:
-                return "failed";
-        }
-        return "?";
+        /* In the order of enum boot_cpu_state, from BOOT_CPU_OFF. */
+        return fmt_name("off\0starting\0online\0failed\0?\0", (unsigned)s);
 }
 
 bool boot_run(const struct boot_phase *phases, unsigned count, void (*report)(const char *line))

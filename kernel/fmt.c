@@ -175,3 +175,10 @@ size_t fmt_format(char *buf, size_t cap, const char *fmt, ...)
         va_end(ap);
         return n;
 }
+
+#ifdef RVM_KERNEL
+const char *fmt_name(const char *list, unsigned i)
+{
+        return fmt_name_in(list, i);
+}
+#endif

@@ -182,12 +182,13 @@ void panic(const char *fmt, ...)
 
 static const char *vector_name(unsigned v)
 {
-        static const char *const group[] = {"current EL with SP_EL0", "current EL with SP_EL2",
-                                            "lower EL (AArch64)", "lower EL (AArch32)"};
-        static const char *const type[] = {"synchronous", "IRQ", "FIQ", "SError"};
         static char buf[64];
 
-        fmt_format(buf, sizeof(buf), "%s, %s", group[(v / 4) & 3], type[v & 3]);
+        fmt_format(buf, sizeof(buf), "%s, %s",
+                   fmt_name("current EL with SP_EL0\0current EL with SP_EL2\0lower EL (AArch64)\0"
+                            "lower EL (AArch32)\0",
+                            (v / 4) & 3),
+                   fmt_name("synchronous\0IRQ\0FIQ\0SError\0", v & 3));
         return buf;
 }
 

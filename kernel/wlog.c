@@ -132,19 +132,10 @@ static int flash_erase(void *ctx, uint64_t off)
 
 const char *wlog_state_name(int s)
 {
-        switch (s) {
-        case WITNESS_STORE_NONE:
-                return "RAM only";
-        case WITNESS_STORE_OK:
-                return "writing";
-        case WITNESS_STORE_FULL:
-                return "full (RAM only from here)";
-        case WITNESS_STORE_FAILED:
-                return "flash error (RAM only)";
-        case WITNESS_STORE_CORRUPT:
-                return "did not verify (left untouched, RAM only)";
-        }
-        return "?";
+        /* In the order of enum witness_store_state, from WITNESS_STORE_NONE. */
+        return fmt_name("RAM only\0writing\0full (RAM only from here)\0flash error (RAM only)\0"
+                        "did not verify (left untouched, RAM only)\0?\0",
+                        (unsigned)s);
 }
 
 static void wlog_on_seal(void *ctx);

@@ -9,6 +9,7 @@
 
 #include "cap/cap.h"
 #include "configs/features.h"
+#include "kernel/fmt.h"
 #include "memory/memory.h"
 #include "partition/edge.h"
 #include "partition/guest_dtb.h"
@@ -37,10 +38,10 @@ pa_t part_alloc_page(void)
 
 const char *part_state_name(enum part_state s)
 {
-        static const char *const names[] = {"created", "running",   "suspended",  "stopped",
-                                            "faulted", "migrating", "hibernated", "destroyed"};
-
-        return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+        /* In the order of enum part_state, from PART_CREATED. */
+        return fmt_name("created\0running\0suspended\0stopped\0faulted\0migrating\0"
+                        "hibernated\0destroyed\0?\0",
+                        (unsigned)s);
 }
 
 /* The lifecycle of seeds/003, as a table: from -> allowed next states. */

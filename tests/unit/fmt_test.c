@@ -76,6 +76,20 @@ static void unknown_conversions_are_literal(void **state)
         assert_string_equal(b, "a%qb 5 %");
 }
 
+static void names_by_index(void **state)
+{
+        static const char list[] = "ok\0skipped\0?\0";
+        (void)state;
+
+        assert_string_equal(fmt_name(list, 0), "ok");
+        assert_string_equal(fmt_name(list, 1), "skipped");
+        /* The last name answers every index past the others. */
+        assert_string_equal(fmt_name(list, 2), "?");
+        assert_string_equal(fmt_name(list, 3), "?");
+        assert_string_equal(fmt_name(list, 0xFFFFFFFFu), "?");
+        assert_string_equal(fmt_name("only\0", 5), "only");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -83,6 +97,7 @@ int main(void)
             cmocka_unit_test(widths),
             cmocka_unit_test(truncates_and_reports_length),
             cmocka_unit_test(unknown_conversions_are_literal),
+            cmocka_unit_test(names_by_index),
         };
         return cmocka_run_group_tests_name("fmt", tests, NULL, NULL);
 }
