@@ -262,14 +262,12 @@ static enum boot_status create_partitions(const struct part_config *table, size_
 
 static enum boot_status phase_root_partition(char *msg, size_t cap)
 {
-        static const struct {
-                enum cap_type type;
-                uint64_t ref;
-        } roots[] = {
-            {CAP_T_PARTITION, 0},
-            {CAP_T_WITNESS_LOG, 0},
-            {CAP_T_SCHEDULER, 0},
-            {CAP_T_COHERENCE, 0},
+        /* RVM's own objects, each the only one of its type (reference 0). */
+        static const uint8_t roots[] = {
+            CAP_T_PARTITION,
+            CAP_T_WITNESS_LOG,
+            CAP_T_SCHEDULER,
+            CAP_T_COHERENCE,
         };
         unsigned minted = 0;
 
@@ -280,10 +278,10 @@ static enum boot_status phase_root_partition(char *msg, size_t cap)
         for (unsigned i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
                 cap_obj_t obj;
                 cap_handle_t h;
-                if (cap_object_create(roots[i].type, 0, 0, roots[i].ref, &obj) != CAP_OK ||
+                if (cap_object_create(roots[i], 0, 0, 0, &obj) != CAP_OK ||
                     cap_mint_root(obj, 0, CAP_R_ALL, &h) != CAP_OK) {
                         fmt_format(msg, cap, "cannot mint the root %s capability",
-                                   cap_type_name(roots[i].type));
+                                   cap_type_name(roots[i]));
                         return BOOT_FAILED;
                 }
                 minted++;

@@ -59,7 +59,11 @@ static void help_line(const struct monitor_cmd *c)
                 n += a + 1;
         }
         usage[n] = '\0';
+#if RVM_TERSE
+        con_printf("  %s\n", usage);
+#else
         con_printf("  %-24s %s\n", usage, c->help);
+#endif
 }
 
 /* Commands in name order, whatever order the linker gathered them in. */

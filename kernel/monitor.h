@@ -23,16 +23,24 @@
 #define MONITOR_LINE_MAX 255 /* characters per command line */
 #define MONITOR_ARGS_MAX 16
 
+/* The Seed's entries have no help text (RVM_TERSE): `help` lists names and arguments. */
 struct monitor_cmd {
         const char *name;
         const char *args;
+#if !RVM_TERSE
         const char *help;
+#endif
         int (*fn)(int argc, char **argv);
 };
 
+#if RVM_TERSE
+#define MONITOR_CMD_HELP_(help_)
+#else
+#define MONITOR_CMD_HELP_(help_) help_,
+#endif
 #define MONITOR_CMD(id, name_, args_, help_, fn_)                        \
         static const struct monitor_cmd monitor_cmd_##id __attribute__(( \
-            used, section("rvm_cmds"), aligned(8))) = {name_, args_, RVM_SAY(help_, ""), fn_}
+            used, section("rvm_cmds"), aligned(8))) = {name_, args_, MONITOR_CMD_HELP_(help_) fn_}
 
 /* A command of a feature this profile is built without (kernel/absent_cmds.c): refused,
  * saying why (witnessed if it would have acted), and true; false for any other name. */

@@ -14,7 +14,7 @@
 
 unsigned arch_s2_ipa_bits(unsigned want)
 {
-        static const unsigned pa_bits[] = {32, 36, 40, 42, 44, 48}; /* by PARange */
+        static const uint8_t pa_bits[] = {32, 36, 40, 42, 44, 48}; /* by PARange */
         uint64_t parange = sysreg_read(id_aa64mmfr0_el1) & 0xf;
         unsigned most = pa_bits[parange > 5 ? 5 : parange];
 
