@@ -507,7 +507,8 @@ void cap_rights_format(uint32_t rights, char out[8])
 const char *cap_type_name(enum cap_type t)
 {
         /* In the order of enum cap_type, from CAP_T_NONE. */
-        return fmt_name("none\0partition\0memory\0comm_edge\0device\0vcpu\0witness_log\0"
-                        "scheduler\0coherence\0?\0",
-                        (unsigned)t);
+        return fmt_name(
+            "none\0partition\0memory\0comm_edge\0device\0vcpu\0witness_log\0"
+            "scheduler\0coherence\0?\0",
+            (unsigned)t);
 }

@@ -236,13 +236,17 @@ static int cmd_mem(int argc, char **argv)
         (void)argv;
         const struct mem_pool *m = &boot_state.mem;
 
-        con_printf("range  base                end                 pages     free\n");
-        for (unsigned i = 0; i < m->range_count; i++) {
-                const struct palloc *p = &m->range[i];
-                con_printf("%-6u 0x%016llx  0x%016llx  %-9llu %llu\n", i,
-                           (unsigned long long)p->base,
-                           (unsigned long long)(p->base + p->page_count * PALLOC_PAGE_SIZE),
-                           (unsigned long long)p->page_count, (unsigned long long)p->free_count);
+        /* A board compiled in has the build's RAM ranges: the total below says what is free. */
+        if (BOARD_READ_AT_BOOT) {
+                con_printf("range  base                end                 pages     free\n");
+                for (unsigned i = 0; i < m->range_count; i++) {
+                        const struct palloc *p = &m->range[i];
+                        con_printf("%-6u 0x%016llx  0x%016llx  %-9llu %llu\n", i,
+                                   (unsigned long long)p->base,
+                                   (unsigned long long)(p->base + p->page_count * PALLOC_PAGE_SIZE),
+                                   (unsigned long long)p->page_count,
+                                   (unsigned long long)p->free_count);
+                }
         }
         uint64_t total = mem_pool_total_pages(m);
         uint64_t free = mem_pool_free_pages(m);

@@ -464,7 +464,8 @@ static enum boot_status phase_handoff(char *msg, size_t cap)
 #elif BOARD_READ_AT_BOOT /* no interpreter, no agents */
         fmt_format(msg, cap, "%u partition%s started; monitor on uart0 (pl011@0x%llx)", started,
                    started == 1 ? "" : "s", (unsigned long long)b->uart.base);
-#else /* nor a board read at boot: the monitor's UART is the build's */
+#else
+        /* Nor a board read at boot: the monitor's UART is the build's. */
         fmt_format(msg, cap, "%u partition%s started", started, started == 1 ? "" : "s");
 #endif
         return BOOT_OK;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "arch/aarch64/arch.h"
+#include "configs/profile.h"
 #include "hal/gic.h"
 #include "kernel/console.h"
 #include "kernel/gate.h"
@@ -98,8 +99,10 @@ static bool emulate(struct partition *p, struct arch_regs *regs, uint64_t esr, e
         }
         if (r == VDEV_UNDECODABLE) {
                 con_printf(
-                    "rvm: partition %u (%s): %s access at 0x%llx that RVM cannot emulate "
-                    "(ESR 0x%llx)\n",
+                    RVM_SAY("rvm: partition %u (%s): %s access at 0x%llx that RVM cannot emulate "
+                            "(ESR 0x%llx)\n",
+                            "rvm: partition %u (%s): %s access at 0x%llx not emulated (ESR "
+                            "0x%llx)\n"),
                     p->id, p->name, device, (unsigned long long)ipa_addr(ipa),
                     (unsigned long long)esr);
         }

@@ -133,9 +133,10 @@ static int flash_erase(void *ctx, uint64_t off)
 const char *wlog_state_name(int s)
 {
         /* In the order of enum witness_store_state, from WITNESS_STORE_NONE. */
-        return fmt_name("RAM only\0writing\0full (RAM only from here)\0flash error (RAM only)\0"
-                        "did not verify (left untouched, RAM only)\0?\0",
-                        (unsigned)s);
+        return fmt_name(
+            "RAM only\0writing\0full (RAM only from here)\0flash error (RAM only)\0"
+            "did not verify (left untouched, RAM only)\0?\0",
+            (unsigned)s);
 }
 
 static void wlog_on_seal(void *ctx);
@@ -176,14 +177,15 @@ static void wlog_escalation(void)
                     RVM_SAY("witness: boot %u ended without a clean shutdown and without a "
                             "failure record (a power cut or a hang); %u recovery steps before "
                             "it\n",
-                            "witness: boot %u ended without a clean shutdown or a failure "
-                            "record; %u recovery steps before it\n"),
+                            "witness: boot %u ended unclean, no failure record; %u recovery "
+                            "steps before it\n"),
                     e->boot, e->steps);
                 return;
         }
         con_printf(
-            "witness: boot %u ended in an RVM failure (F4, %s at 0x%llx, seq %llu) after "
-            "%u recovery steps",
+            RVM_SAY("witness: boot %u ended in an RVM failure (F4, %s at 0x%llx, seq %llu) after "
+                    "%u recovery steps",
+                    "witness: boot %u failed (F4, %s at 0x%llx, seq %llu) after %u recovery steps"),
             e->boot, (e->what & 0xff) == WLOG_FAIL_PANIC ? "panic" : "exception",
             (unsigned long long)e->where, (unsigned long long)e->fail_seq, e->steps);
         if (e->steps > 0) {
@@ -268,8 +270,8 @@ int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
                     "* seals (public key): they do not authenticate this log.           *\n"
                     "* Under QEMU: make build/witness.key (once per machine).           *\n"
                     "********************************************************************\n",
-                    "WITNESS: NO KEY PROVISIONED BY THE BOARD: DEVELOPMENT seals (public key), "
-                    "they do not authenticate this log\n"));
+                    "WITNESS: NO KEY PROVISIONED: DEVELOPMENT seals do not authenticate this "
+                    "log\n"));
         }
         enum witness_err attach = WITNESS_E_NOFMT;
         if (b->flash_count < 2) {
@@ -313,7 +315,9 @@ int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
                    (unsigned long long)st.next_seq, wlog_store_desc,
                    wlog_state_name(st.store_state),
                    st.recovered ? " (recovered an interrupted batch)" : "",
-                   st.unclean ? " (the last boot ended without a clean shutdown)" : "",
+                   st.unclean ? RVM_SAY(" (the last boot ended without a clean shutdown)",
+                                        " (the last boot ended unclean)")
+                              : "",
                    st.dev_key ? "DEVELOPMENT seals (no key)" : "keyed, forward-secure seals");
         (void)attach;
         return 0;

@@ -137,8 +137,10 @@ static int cmd_witness(int argc, char **argv)
                 con_printf(
                     RVM_SAY("seals: %s; latest head published: seal #%llu of this boot (W1S)\n",
                             "seals: %s; last head published: seal #%llu (W1S)\n"),
-                    st.dev_key ? "DEVELOPMENT (no key provisioned: not authenticated)"
-                               : "keyed, forward-secure (one key per seal)",
+                    st.dev_key ? RVM_SAY("DEVELOPMENT (no key provisioned: not authenticated)",
+                                         "DEVELOPMENT seals (no key)")
+                               : RVM_SAY("keyed, forward-secure (one key per seal)",
+                                         "keyed, forward-secure seals"),
                     (unsigned long long)wlog_heads_published());
                 if (st.rotations > 0) {
                         con_printf("store rotated %llu times: history begins at seq %llu\n",
@@ -146,10 +148,10 @@ static int cmd_witness(int argc, char **argv)
                                    (unsigned long long)st.base_seq);
                 }
                 if (st.unclean) {
-                        con_printf(
-                            "the previous boot ended without a clean shutdown after seq "
-                            "%llu\n",
-                            (unsigned long long)st.unclean_last);
+                        con_printf(RVM_SAY("the previous boot ended without a clean shutdown "
+                                           "after seq %llu\n",
+                                           "the previous boot ended unclean after seq %llu\n"),
+                                   (unsigned long long)st.unclean_last);
                 }
                 if (st.scrub_alarm) {
                         con_printf("scrub: ALARM at slot %llu (seq %llu): %s\n",
@@ -164,7 +166,9 @@ static int cmd_witness(int argc, char **argv)
                 }
                 return 0;
         }
-        con_printf("witness: unknown subcommand '%s' (tail [N], verify, stats)\n", sub);
+        con_printf(RVM_SAY("witness: unknown subcommand '%s' (tail [N], verify, stats)\n",
+                           "witness: unknown subcommand '%s'\n"),
+                   sub);
         return -1;
 }
 #ifdef RVM_WITH_INSPECT

@@ -39,9 +39,10 @@ pa_t part_alloc_page(void)
 const char *part_state_name(enum part_state s)
 {
         /* In the order of enum part_state, from PART_CREATED. */
-        return fmt_name("created\0running\0suspended\0stopped\0faulted\0migrating\0"
-                        "hibernated\0destroyed\0?\0",
-                        (unsigned)s);
+        return fmt_name(
+            "created\0running\0suspended\0stopped\0faulted\0migrating\0"
+            "hibernated\0destroyed\0?\0",
+            (unsigned)s);
 }
 
 /* The lifecycle of seeds/003, as a table: from -> allowed next states. */

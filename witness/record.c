@@ -88,11 +88,12 @@ bool witness_chain_check(uint8_t head[WITNESS_HEAD_SIZE], const uint8_t rec[WITN
 const char *witness_verdict_name(enum witness_verdict v)
 {
         /* In the order of enum witness_verdict, from WV_OK. */
-        return fmt_name("intact\0content changed\0sequence number changed\0record missing\0"
-                        "record out of order\0bad seal\0tail cut\0torn batch (power cut)\0"
-                        "malformed container\0bad anchor\0sequence number out of range\0"
-                        "unknown\0",
-                        (unsigned)v);
+        return fmt_name(
+            "intact\0content changed\0sequence number changed\0record missing\0"
+            "record out of order\0bad seal\0tail cut\0torn batch (power cut)\0"
+            "malformed container\0bad anchor\0sequence number out of range\0"
+            "unknown\0",
+            (unsigned)v);
 }
 
 void witness_verify_init(struct witness_verifier *v, const uint8_t *start_head, uint64_t start_seq,

@@ -30,7 +30,7 @@ _Static_assert((unsigned long)RVM_MAX_CPUS *RVM_STACK_SIZE + (RVM_MMU_POOL_TABLE
 
 const struct rvm_profile rvm_profile = {
     .name = "seed",
-    .summary = "seed: sensor node; no coherence, WASM, tiers, Linux guests or RVF boot",
+    .summary = "sensor node; no coherence, WASM, tiers, Linux guests or RVF boot",
     .tick_hz = SEED_TICK_HZ,
     .max_cpus = SEED_MAX_CPUS,
     .min_ram_bytes = 1ULL << 20,
