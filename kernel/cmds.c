@@ -44,9 +44,16 @@ static int cmd_info(int argc, char **argv)
         con_printf("image: 0x%llx-0x%llx (%llu KiB)\n", (unsigned long long)boot_state.image_start,
                    (unsigned long long)boot_state.image_end,
                    (unsigned long long)((boot_state.image_end - boot_state.image_start) >> 10));
-        con_printf("cpus: %u managed, %u on the board; psci %u.%u; gicv3 %u SPIs (iidr 0x%08x)\n",
-                   boot_state.cpu_count, b->cpu_count_dtb, boot_state.psci_version >> 16,
-                   boot_state.psci_version & 0xffff, hal_gic_spi_count(), hal_gic_iidr());
+        if (RVM_TERSE) { /* one CPU, the board's: what was read of the firmware and GIC */
+                con_printf("psci %u.%u; gicv3 %u SPIs (iidr 0x%08x)\n",
+                           boot_state.psci_version >> 16, boot_state.psci_version & 0xffff,
+                           hal_gic_spi_count(), hal_gic_iidr());
+        } else {
+                con_printf(
+                    "cpus: %u managed, %u on the board; psci %u.%u; gicv3 %u SPIs (iidr 0x%08x)\n",
+                    boot_state.cpu_count, b->cpu_count_dtb, boot_state.psci_version >> 16,
+                    boot_state.psci_version & 0xffff, hal_gic_spi_count(), hal_gic_iidr());
+        }
         con_printf("timer: %llu Hz counter, tick %u Hz; uptime %llu.%03llu s\n",
                    (unsigned long long)hal_timer_freq(), rvm_profile.tick_hz,
                    (unsigned long long)(up / 1000000000ULL),

@@ -111,12 +111,15 @@ size_t fmt_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
                                         put(&o, '0');
                                         put(&o, 'x');
                                 }
-                                const char *digits =
-                                    *p == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+                                /* Digits computed, not read from a table: 10..15 are a..f
+                                 * (A..F for %X). */
+                                char ten = *p == 'X' ? 'A' : 'a';
                                 unsigned base = *p == 'd' || *p == 'i' || *p == 'u' ? 10 : 16;
                                 n = 0;
                                 do {
-                                        tmp[sizeof(tmp) - 1 - n++] = digits[v % base];
+                                        unsigned d = (unsigned)(v % base);
+                                        tmp[sizeof(tmp) - 1 - n++] =
+                                            (char)(d < 10 ? '0' + d : ten + (d - 10));
                                         v /= base;
                                 } while (v != 0);
                                 if (negative) {
