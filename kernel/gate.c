@@ -20,7 +20,7 @@ static struct {
 /* The rules of gate.h (GATE_RULE_*), each with its reason. */
 static enum gate_check check_entry(const struct gate_entry *e)
 {
-        if (!GATE_RULE_FID(e->fid)) {
+        if (!GATE_RULE_FID(GATE_ENTRY_FID(e))) {
                 return GATE_CHECK_FID;
         }
         if (e->handler == NULL) {
@@ -49,7 +49,7 @@ enum gate_check gate_table_check(const struct gate_entry *table, size_t count, s
         for (size_t i = 0; i < count; i++) {
                 enum gate_check c = check_entry(&table[i]);
                 for (size_t j = 0; c == GATE_CHECK_OK && j < i; j++) {
-                        if (table[j].fid == table[i].fid) {
+                        if (GATE_ENTRY_FID(&table[j]) == GATE_ENTRY_FID(&table[i])) {
                                 c = GATE_CHECK_DUPLICATE;
                         }
                 }
@@ -85,7 +85,7 @@ void gate_install(const struct gate_entry *table, size_t count, uint64_t (*clock
         gate.table = table;
         gate.count = count;
         for (size_t i = 0; i < count; i++) {
-                uint32_t n = table[i].fid - GATE_FID_BASE;
+                uint32_t n = GATE_ENTRY_FID(&table[i]) - GATE_FID_BASE;
                 if (n < GATE_SLOTS) {
                         gate_index.slot[n] = &table[i];
                         gate_index.local[n] =
@@ -109,7 +109,7 @@ const struct gate_entry *gate_lookup_far(uint32_t fid)
                 return NULL;
         }
         for (size_t i = 0; i < gate.count; i++) {
-                if (gate.table[i].fid == fid) {
+                if (GATE_ENTRY_FID(&gate.table[i]) == fid) {
                         return &gate.table[i];
                 }
         }
@@ -337,7 +337,7 @@ int32_t gate_dispatch_checked(struct gate_call *call, const struct gate_entry *e
                     .length = e->range_len != 0 ? call->x[e->range_len] : 0,
                     .nonce = call->x[6],
                     .now = ctx.now,
-                    .max_depth = e->max_depth != 0 ? e->max_depth : CAP_MAX_DEPTH,
+                    .max_depth = CAP_MAX_DEPTH,
                     .max_age = gate.max_age,
                 };
                 uint32_t failed = proof_p2(&p2);

@@ -85,7 +85,7 @@ struct gate_call {
         uint64_t *x;     /* x[0..7] */
 };
 
-#define GATE_RIGHTS_NONE 0x80000000u /* declared: the call needs a valid handle, no right */
+#define GATE_RIGHTS_NONE 0x80u /* declared: the call needs a valid handle, no right */
 
 enum gate_flags {
         GATE_F_RIGHTS_ANY = 1u << 0,     /* any one of .rights suffices (default: all) */
@@ -121,9 +121,33 @@ struct gate_ctx {
 
 typedef int32_t (*gate_handler_fn)(struct gate_ctx *ctx);
 
-/* 24 bytes: the handler first, then the fields by size, without padding. The call's name is
- * in rvm_calls.h (and docs/ABI.md), where kernel/hvc.c checks it at compile time: the table
- * does not carry it. */
+/* The handler first, then the fields by size, without padding. The call's name is in
+ * rvm_calls.h (and docs/ABI.md), where kernel/hvc.c checks it at compile time: the table
+ * does not carry it. A proof's depth limit is CAP_MAX_DEPTH for every call. */
+#if defined(RVM_PROFILE_SEED)
+/* The Seed's, in 16 bytes (its image budget): the function id without its bits 16..23,
+ * which are 0 in every id the gate takes (GATE_RULE_FID), and the small fields as bits;
+ * kernel/hvc.c checks at compile time that each row fits. Read the id with GATE_ENTRY_FID. */
+struct gate_entry {
+        gate_handler_fn handler;
+        uint16_t fid_low;           /* the function id's bits 0..15 */
+        uint8_t fid_high;           /* ... and 24..31 */
+        uint8_t rights;             /* as below */
+        uint8_t flags;              /* enum gate_flags */
+        uint32_t witness_kind : 12; /* WK_* (0x0GNN, G and N below 16) */
+        uint32_t type : 4;          /* enum cap_type */
+        uint32_t tier : 2;          /* enum proof_tier */
+        uint32_t range_off : 3;     /* as below */
+        uint32_t range_len : 3;
+};
+_Static_assert(sizeof(struct gate_entry) == 16, "the Seed's gate entry packs into 16 bytes");
+#define GATE_ENTRY_FID(e) ((uint32_t)(e)->fid_high << 24 | (e)->fid_low)
+#define GATE_FID_INIT_(f) .fid_low = (uint16_t)(f), .fid_high = (uint8_t)((f) >> 24)
+/* Does a row's every field fit the bits above? */
+#define GATE_ROW_FITS_(f, rt, wk) \
+        (((f)&0x00FF0000u) == 0 && (rt) <= 0xFF && (wk) < (1u << 12) && CAP_T_COUNT <= 16)
+#else
+/* 24 bytes. */
 struct gate_entry {
         gate_handler_fn handler;
         uint32_t fid;
@@ -132,12 +156,27 @@ struct gate_entry {
         uint8_t tier;      /* enum proof_tier; 0 only with GATE_F_UNPRIVILEGED */
         uint8_t range_off; /* P2 bounds: register holding the offset (2..5), 0 = none */
         uint8_t range_len; /* ... and the length */
-        uint8_t max_depth; /* P2 depth policy; 0 = CAP_MAX_DEPTH */
         uint8_t flags;     /* enum gate_flags */
         uint16_t witness_kind;
 };
 _Static_assert(sizeof(struct gate_entry) == 24, "a gate entry packs into 24 bytes");
+#define GATE_ENTRY_FID(e)         ((e)->fid)
+#define GATE_FID_INIT_(f)         .fid = (f)
+#define GATE_ROW_FITS_(f, rt, wk) 1
+#endif
 _Static_assert(GATE_F_ACTION <= 0x80 && CAP_T_COUNT <= 0xFF, "flags and types fit a byte");
+
+/* Set an entry's function id (tests: an id the gate must refuse, a duplicate). The Seed's
+ * entry keeps bits 0..15 and 24..31 of it. */
+static inline void gate_entry_set_fid(struct gate_entry *e, uint32_t fid)
+{
+#if defined(RVM_PROFILE_SEED)
+        e->fid_low = (uint16_t)fid;
+        e->fid_high = (uint8_t)(fid >> 24);
+#else
+        e->fid = fid;
+#endif
+}
 
 /* Capability hypercall handlers (gate.c), rows of arch/aarch64/guest/rvm_calls.h. */
 int32_t gate_hvc_cap_derive(struct gate_ctx *ctx);
@@ -153,15 +192,15 @@ int32_t gate_hvc_cap_drop(struct gate_ctx *ctx);
 #define RVM_UNPRIV (GATE_F_UNPRIVILEGED | GATE_F_ANY_TYPE | GATE_F_SELF_WITNESS)
 #define WK_NONE    0 /* a call that writes no record declares no kind (unprivileged only) */
 #define GATE_ENTRY_FID_(f_, nm, ty, rt, tr, ro, rl, wk, fl, fn) \
-        {.fid = f_,                                             \
-         .type = ty,                                            \
+        {.type = ty,                                            \
          .rights = rt,                                          \
          .tier = tr,                                            \
          .range_off = ro,                                       \
          .range_len = rl,                                       \
          .witness_kind = wk,                                    \
          .flags = fl,                                           \
-         .handler = fn},
+         .handler = fn,                                         \
+         GATE_FID_INIT_(f_)},
 #define GATE_ENTRY(n, id, ...)      GATE_ENTRY_FID_(RVM_FID(n), __VA_ARGS__)
 #define GATE_PSCI_ENTRY(n, id, ...) GATE_ENTRY_FID_(n, __VA_ARGS__)
 #define GATE_COUNT_(...)            +1

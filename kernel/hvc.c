@@ -36,7 +36,8 @@ static const struct gate_entry hvc_table[] = {RVM_GUEST_CALLS(GATE_ENTRY)
 #define HVC_ROW_OK_(f_, nm, ty, rt, tr, ro, rl, wk, fl, fn)                               \
         _Static_assert(GATE_RULE_FID(f_) && sizeof(nm) > 1 && GATE_RULE_RIGHTS(rt, fl) && \
                            GATE_RULE_TIER(tr, fl) && GATE_RULE_WITNESS(wk, fl) &&         \
-                           GATE_RULE_TYPE(ty, fl) && GATE_RULE_RANGE(ro, rl, tr),         \
+                           GATE_RULE_TYPE(ty, fl) && GATE_RULE_RANGE(ro, rl, tr) &&       \
+                           GATE_ROW_FITS_(f_, rt, wk),                                    \
                        "hypercall " nm ": not declared as the gate requires (GATE_RULE_*)");
 #define HVC_ROW_OK(n, id, ...)      HVC_ROW_OK_(RVM_FID(n), __VA_ARGS__)
 #define HVC_PSCI_ROW_OK(n, id, ...) HVC_ROW_OK_(n, __VA_ARGS__)

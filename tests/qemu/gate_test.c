@@ -26,7 +26,7 @@ KTEST(gate_refuses_the_installed_table_with_any_declaration_broken)
         }
         KT_EXPECT(gate_table_check(installed, count, &bad) == GATE_CHECK_OK);
         for (size_t i = 0; i < count; i++) {
-                KT_EXPECT(gate_lookup(installed[i].fid) == &installed[i]);
+                KT_EXPECT(gate_lookup(GATE_ENTRY_FID(&installed[i])) == &installed[i]);
         }
         for (size_t i = 0; i < count; i++) {
                 const struct gate_entry *e = &installed[i];
@@ -45,15 +45,17 @@ KTEST(gate_refuses_the_installed_table_with_any_declaration_broken)
                                 want = GATE_CHECK_HANDLER;
                                 break;
                         case 2:
-                                t[i].rights = 0x100; /* a right that does not exist */
+                                /* a right beside "none": a bit no right has */
+                                t[i].rights = GATE_RIGHTS_NONE | CAP_R_READ;
                                 want = GATE_CHECK_RIGHTS;
                                 break;
                         case 3:
-                                t[i].fid = 0x82000000u; /* a SiP call, not ours */
+                                gate_entry_set_fid(&t[i], 0x82000000u); /* a SiP call */
                                 want = GATE_CHECK_FID;
                                 break;
                         case 4:
-                                t[i].fid = installed[(i + 1) % count].fid;
+                                gate_entry_set_fid(&t[i],
+                                                   GATE_ENTRY_FID(&installed[(i + 1) % count]));
                                 want = count > 1 ? GATE_CHECK_DUPLICATE : GATE_CHECK_OK;
                                 break;
                         case 5:
