@@ -255,7 +255,9 @@ enum boot_status boot_phase_memory(char *msg, size_t cap)
                 dev[dev_count++] = (struct arch_mem_range){b->flash[1].base, b->flash[1].size};
         }
         if (arch_mmu_init(ram, b->mem_count, dev, dev_count) != 0) {
-                fmt_format(msg, cap, "cannot build the EL2 page tables (RAM beyond 512 GiB?)");
+                fmt_format(msg, cap,
+                           RVM_SAY("cannot build the EL2 page tables (RAM beyond 512 GiB?)",
+                                   "cannot build the EL2 page tables"));
                 return BOOT_FAILED;
         }
         /* From here every SHA-256 (the image measurement, the witness chain, RVF, HMAC) runs

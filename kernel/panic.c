@@ -68,13 +68,13 @@ static __attribute__((noreturn)) void panic_end(uint64_t where, uint64_t why, ui
                 con_printf(
                     RVM_SAY("RVM stopped: it failed in safe mode after failed boots in "
                             "a row (F4); not rebooting again.\n",
-                            "RVM stopped: it failed in safe mode (F4); not rebooting "
-                            "again.\n"));
+                            "RVM stopped: failed in safe mode (F4); no reboot.\n"));
                 con_flush();
                 kernel_exit(RVM_EXIT_PANIC);
         }
         if (reboot_on_panic) {
-                con_printf("RVM rebooting (F4: the witness log keeps why).\n");
+                con_printf(RVM_SAY("RVM rebooting (F4: the witness log keeps why).\n",
+                                   "RVM rebooting (F4).\n"));
                 con_flush();
                 hal_psci_system_reset();
         }

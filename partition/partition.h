@@ -83,16 +83,17 @@ struct part_vdev {
         ipa_t ipa;
 };
 
-/* A partition as a profile describes it (configs/<profile>/partitions.c). */
+/* A partition as a profile describes it (configs/<profile>/partitions.c): the pointers and
+ * 8-byte sizes first, then the smaller fields, without padding between them. */
 struct part_config {
         const char *name;
-        enum part_kind kind;
         const uint8_t *image; /* flat binary, loaded at PART_IPA_BASE, entered there */
         const size_t *image_size;
-        uint64_t mem_size; /* guest RAM bytes (multiple of 4 KiB) */
+        uint64_t mem_size;             /* guest RAM bytes (multiple of 4 KiB) */
+        const struct part_vdev *vdevs; /* virtual devices, vdev_count of them */
+        enum part_kind kind;
         enum part_fault_policy fault_policy;
         uint32_t max_restarts;
-        const struct part_vdev *vdevs; /* virtual devices, vdev_count of them */
         uint8_t vdev_count;
         uint8_t vcpus; /* 1..PART_MAX_VCPUS (0 = 1): vCPU 0 starts, the guest starts the rest */
         /* Its IPA space: 2^ipa_bits bytes, ARCH_S2_IPA_MIN_BITS..MAX_BITS (0 = the most the
