@@ -107,7 +107,8 @@ int monitor_exec(char *text)
                         break;
                 }
                 if (argc == MONITOR_ARGS_MAX) {
-                        con_printf("error: too many arguments (the limit is %d)\n",
+                        con_printf(RVM_SAY("error: too many arguments (the limit is %d)\n",
+                                           "error: too many arguments (at most %d)\n"),
                                    MONITOR_ARGS_MAX - 1);
                         return -1;
                 }
@@ -125,7 +126,9 @@ int monitor_exec(char *text)
                 if (monitor_absent(argv[0])) {
                         return 1; /* a command of a feature left out of this profile */
                 }
-                con_printf("error: unknown command '%s'; type 'help' for the list\n", argv[0]);
+                con_printf(RVM_SAY("error: unknown command '%s'; type 'help' for the list\n",
+                                   "error: unknown command '%s' (see help)\n"),
+                           argv[0]);
                 return -1;
         }
         return cmd->fn(argc, argv);
@@ -152,8 +155,10 @@ static void line_end(void)
                                    "column %zu\n"),
                            line.bad_byte, line.bad_col);
         } else if (line.overlong) {
-                con_printf("error: line too long (%zu characters; the limit is %d); ignored\n",
-                           line.total, MONITOR_LINE_MAX);
+                con_printf(
+                    RVM_SAY("error: line too long (%zu characters; the limit is %d); ignored\n",
+                            "error: line too long (%zu characters, at most %d); ignored\n"),
+                    line.total, MONITOR_LINE_MAX);
         } else {
                 line.buf[line.len] = '\0';
                 monitor_exec(line.buf);

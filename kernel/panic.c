@@ -123,8 +123,8 @@ void panic_boot_loop_check(unsigned failed)
         con_printf(RVM_SAY("boot: %u boots in a row failed (F4) and there is no other good "
                            "image: SAFE MODE, the monitor only (no partitions, no agents); "
                            "'reboot' tries again\n",
-                           "boot: %u boots in a row failed (F4): SAFE MODE, the monitor only; "
-                           "'reboot' tries again\n"),
+                           "boot: %u boots in a row failed (F4): SAFE MODE; 'reboot' tries "
+                           "again\n"),
                    failed);
 }
 

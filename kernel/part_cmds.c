@@ -163,7 +163,8 @@ static int cmd_sleep(int argc, char **argv)
         uint64_t ms = 0;
 
         if (argc != 2 || parse_uint(argv[1], 600000, &ms) != 0) {
-                con_puts("usage: sleep <milliseconds> (at most 600000)\n");
+                con_puts(RVM_SAY("usage: sleep <milliseconds> (at most 600000)\n",
+                                 "usage: sleep <ms> (at most 600000)\n"));
                 return -1;
         }
         monitor_hold(hal_time_ns() + ms * 1000000ULL);

@@ -195,7 +195,9 @@ static void wlog_escalation(void)
         }
         con_printf("\n");
         if (e->failed_boots > 1) {
-                con_printf("witness: %u boots in a row ended in an RVM failure\n", e->failed_boots);
+                con_printf(RVM_SAY("witness: %u boots in a row ended in an RVM failure\n",
+                                   "witness: %u boots in a row failed\n"),
+                           e->failed_boots);
         }
 }
 
@@ -278,7 +280,8 @@ int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
                 wlog_store_desc = "no flash bank 1 on the board";
         } else if (hal_pflash_probe(&wlog_flash_dev, b->flash[1].base, b->flash[1].size) !=
                    PFLASH_OK) {
-                wlog_store_desc = "flash bank 1 does not answer the CFI query";
+                wlog_store_desc = RVM_SAY("flash bank 1 does not answer the CFI query",
+                                          "flash bank 1: no CFI answer");
         } else {
                 wlog_flash = (struct witness_flash){
                     .ctx = &wlog_flash_dev,
@@ -350,10 +353,11 @@ static void wlog_alarm_check(void)
         witness_log_stats(&wlog, &st);
         if (st.scrub_alarm && !wlog_alarm_reported) {
                 wlog_alarm_reported = true;
-                con_printf("witness: ALARM: the store is damaged at slot %llu (seq %llu): %s\n",
-                           (unsigned long long)st.scrub_bad_slot,
-                           (unsigned long long)st.scrub_bad_seq,
-                           witness_verdict_name((enum witness_verdict)st.scrub_verdict));
+                con_printf(
+                    RVM_SAY("witness: ALARM: the store is damaged at slot %llu (seq %llu): %s\n",
+                            "witness: ALARM: store damaged at slot %llu (seq %llu): %s\n"),
+                    (unsigned long long)st.scrub_bad_slot, (unsigned long long)st.scrub_bad_seq,
+                    witness_verdict_name((enum witness_verdict)st.scrub_verdict));
         }
 }
 
