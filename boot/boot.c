@@ -149,7 +149,9 @@ enum boot_status boot_phase_hal(char *msg, size_t cap)
         struct board_info *b = &boot_state.board;
 
         if (arch_current_el() != 2) {
-                fmt_format(msg, cap, "RVM was entered at EL%u; it must be started at EL2",
+                fmt_format(msg, cap,
+                           RVM_SAY("RVM was entered at EL%u; it must be started at EL2",
+                                   "RVM entered at EL%u, not EL2"),
                            arch_current_el());
                 return BOOT_FAILED;
         }
