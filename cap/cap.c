@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "cap/cap_priv.h"
-#include "kernel/fmt.h"
 #include "witness/witness.h"
 
 struct cap_state cap_g;
@@ -506,9 +505,9 @@ void cap_rights_format(uint32_t rights, char out[8])
 
 const char *cap_type_name(enum cap_type t)
 {
-        /* In the order of enum cap_type, from CAP_T_NONE. */
-        return fmt_name(
-            "none\0partition\0memory\0comm_edge\0device\0vcpu\0witness_log\0"
-            "scheduler\0coherence\0?\0",
-            (unsigned)t);
+        static const char *const names[] = {
+            "none", "partition",   "memory",    "comm_edge", "device",
+            "vcpu", "witness_log", "scheduler", "coherence",
+        };
+        return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }

@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kernel/fmt.h"
 #include "witness/witness.h"
 
 /*
@@ -87,13 +86,31 @@ bool witness_chain_check(uint8_t head[WITNESS_HEAD_SIZE], const uint8_t rec[WITN
 
 const char *witness_verdict_name(enum witness_verdict v)
 {
-        /* In the order of enum witness_verdict, from WV_OK. */
-        return fmt_name(
-            "intact\0content changed\0sequence number changed\0record missing\0"
-            "record out of order\0bad seal\0tail cut\0torn batch (power cut)\0"
-            "malformed container\0bad anchor\0sequence number out of range\0"
-            "unknown\0",
-            (unsigned)v);
+        switch (v) {
+        case WV_OK:
+                return "intact";
+        case WV_CONTENT:
+                return "content changed";
+        case WV_SEQ_FIELD:
+                return "sequence number changed";
+        case WV_MISSING:
+                return "record missing";
+        case WV_ORDER:
+                return "record out of order";
+        case WV_BAD_SEAL:
+                return "bad seal";
+        case WV_TAIL_CUT:
+                return "tail cut";
+        case WV_TORN:
+                return "torn batch (power cut)";
+        case WV_FORMAT:
+                return "malformed container";
+        case WV_ANCHOR:
+                return "bad anchor";
+        case WV_RANGE:
+                return "sequence number out of range";
+        }
+        return "unknown";
 }
 
 void witness_verify_init(struct witness_verifier *v, const uint8_t *start_head, uint64_t start_seq,
