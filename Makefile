@@ -92,7 +92,9 @@ MODULES := $(CORE_MODULES) $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_MODULE
 #          kernel/mem_calls.c); the Seed's partitions talk over their CommEdge only
 #   dtb    the board read from the DTB at boot (hal/board.c, libfdt's reader); without it the
 #          board is compiled in (hal/board_fixed.c: $(OUT)/gen/board_fixed.h, below)
-OPTIONAL_FEATURES := tiers linux rvf leases attach share inspect dtb
+#   lookback F4's look back at boot (witness/escalate.c): how the boots before ended, and
+#          safe mode after failed boots in a row; without it the failures are in the log only
+OPTIONAL_FEATURES := tiers linux rvf leases attach share inspect dtb lookback
 FEATURES := $(if $(filter appliance,$(PROFILE)),$(OPTIONAL_FEATURES),)
 MODULE_DEFS := $(foreach m,$(MODULES) $(FEATURES),-DRVM_HAVE_$(shell echo $(m) | tr a-z A-Z)=1) \
 	-DRVM_PROFILE_$(shell echo $(PROFILE) | tr a-z A-Z)=1
@@ -106,6 +108,7 @@ FEATURE_SRCS_attach :=
 FEATURE_SRCS_share :=
 FEATURE_SRCS_inspect := kernel/exits_cmd.c
 FEATURE_SRCS_dtb := hal/board.c
+FEATURE_SRCS_lookback := witness/escalate.c
 FEATURE_OUT_SRCS := $(foreach f,$(filter-out $(FEATURES),$(OPTIONAL_FEATURES)),$(FEATURE_SRCS_$(f)))
 # The Seed is built for size (its 64 KiB image budget); the appliance for speed.
 # clang's -Oz (calls outlined, less inlining) takes 11 KiB more off the Seed than its -Os;

@@ -37,6 +37,13 @@
 #define RVM_WITH_INSPECT 1
 #endif
 
+/* F4's look back at boot: how the boots before this one ended (a backward scan of the
+ * witness store: WK_REC_ESCALATE and the console's notice of a failed boot), and safe mode,
+ * or the other image slot, after PANIC_BOOT_LOOP_MAX failed boots in a row */
+#if !defined(RVM_KERNEL) || defined(RVM_HAVE_LOOKBACK)
+#define RVM_WITH_LOOKBACK 1
+#endif
+
 /* the board read from the DTB at boot (hal/board.c); without it, the board is compiled in
  * (hal/board_fixed.c, generated at build time from QEMU's DTB) */
 #if !defined(RVM_KERNEL) || defined(RVM_HAVE_DTB)

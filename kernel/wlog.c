@@ -9,6 +9,7 @@
 #include "arch/aarch64/arch.h"
 #include "boot/boot.h"
 #include "boot/rvf_update.h"
+#include "configs/features.h"
 #include "configs/profile.h"
 #include "hal/pflash.h"
 #include "hal/timer.h"
@@ -160,6 +161,7 @@ static void wlog_rvf_floor(void)
 #endif /* without RVF boot there is no image to hold to a floor */
 }
 
+#ifdef RVM_WITH_LOOKBACK
 /* F4: how the newest boot in the store ended (read right after the log starts). */
 static struct witness_escalation wlog_prev;
 
@@ -201,10 +203,37 @@ static void wlog_escalation(void)
         }
 }
 
+/* How the boots before this one ended (F4), read back from the store: after the boot's
+ * first records, which are only in RAM yet (no batch is written before batch_max of them),
+ * so the scan sees the same store and the attestation record is not kept waiting by it
+ * (~0.28 M instructions over a 1,250-record boot). */
+static void wlog_look_back(bool unclean)
+{
+        wlog_prev = (struct witness_escalation){0};
+        (void)witness_log_scan_back(&wlog, witness_escalation_visit, &wlog_prev);
+        if (unclean) {
+                wlog_escalation();
+        }
+}
+
 unsigned wlog_failed_boots(void)
 {
         return wlog_prev.failed_boots;
 }
+#else
+/* Without the look back (configs/features.h) a boot after a failed one starts as any other:
+ * the failure is in the log (WK_REC_RVM_FAIL, then this boot's WK_WIT_UNCLEAN), no
+ * WK_REC_ESCALATE sums it up, and no count of failed boots brings safe mode. */
+static void wlog_look_back(bool unclean)
+{
+        (void)unclean;
+}
+
+unsigned wlog_failed_boots(void)
+{
+        return 0;
+}
+#endif
 
 void wlog_rvm_failed(uint64_t where, uint64_t why, uint64_t what)
 {
@@ -302,18 +331,9 @@ int wlog_start(const uint8_t digest[32], char *msg, size_t cap)
         }
         witness_set_global(&wlog);
         wlog_last_flush_ns = hal_time_ns();
-        /* How the boots before this one ended (F4), read back from the store: after the
-         * boot's first records, which are only in RAM yet (no batch is written before
-         * batch_max of them), so the scan sees the same store and the attestation record is
-         * not kept waiting by it (~0.28 M instructions over a 1,250-record boot). */
-        wlog_prev = (struct witness_escalation){0};
-        (void)witness_log_scan_back(&wlog, witness_escalation_visit, &wlog_prev);
-
         struct witness_stats st;
         witness_log_stats(&wlog, &st);
-        if (st.unclean) {
-                wlog_escalation();
-        }
+        wlog_look_back(st.unclean);
         fmt_format(msg, cap, "boot %u, chain continues at seq %llu; store %s: %s%s%s; %s", st.boot,
                    (unsigned long long)st.next_seq, wlog_store_desc,
                    wlog_state_name(st.store_state),
