@@ -77,6 +77,14 @@
 	mov	x1, #\vector
 .endm
 
+/* A slot in a section of its own, which linker.ld puts at its place: the entry and a branch
+ * to its path (the room after them is linker.ld's to fill). */
+.macro vslot vector, target
+	.section .text.vectors.\vector, "ax"
+	ventry	\vector
+	b	\target
+.endm
+
 /*
  * Slots 0-3 (current EL on SP_EL0: never taken, RVM runs on SP_EL2) hold the Image header
  * and the boot code (arch/aarch64/head.S). Slots 4-15 follow, each group in a section of
@@ -103,13 +111,8 @@ trap_el2:
 trap_el2_return:
 	load_frame_eret
 
-	.section .text.vectors.6, "ax"
-	ventry	6		/* fiq */
-	b	trap_el2
-
-	.section .text.vectors.7, "ax"
-	ventry	7		/* serror */
-	b	trap_el2
+	vslot	6, trap_el2	/* fiq */
+	vslot	7, trap_el2	/* serror */
 
 	/* lower EL, AArch64: sync (hypercalls, aborts): its whole path to the hook call, without
 	 * a branch to it. */
@@ -140,23 +143,9 @@ arch_enter_frame:
 	mov	sp, x0
 	load_frame_eret
 
-	.section .text.vectors.11, "ax"
-	ventry	11		/* serror */
-	b	lower
-
-	.section .text.vectors.12, "ax"
-	ventry	12		/* lower EL, AArch32: sync */
-	b	lower
-
-	.section .text.vectors.13, "ax"
-	ventry	13		/* irq */
-	b	lower
-
-	.section .text.vectors.14, "ax"
-	ventry	14		/* fiq */
-	b	lower
-
-	.section .text.vectors.15, "ax"
-	ventry	15		/* serror */
-	b	lower
+	vslot	11, lower	/* serror */
+	vslot	12, lower	/* lower EL, AArch32: sync */
+	vslot	13, lower	/* irq */
+	vslot	14, lower	/* fiq */
+	vslot	15, lower	/* serror */
 	/* (what the linker puts next, the C code, follows on in the last slot) */
