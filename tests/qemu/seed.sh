@@ -13,7 +13,9 @@
 #     console attach compiled out) and `mode` (the scheduling controls, `inspect`) are
 #     refused, saying so, and witnessed as denied; `info` says RVF boot is not in this
 #     profile; the views left out (`exits`, `witness tail`, `witness verify`) say so too;
-#   - the witness log on the flash verifies with tools/witness and the key.
+#   - the witness log on the flash verifies with tools/witness and the key;
+#   - its flashable file (<dir>/image/seed.img, make image) boots from flash bank 0 and the
+#     sensor node runs.
 # Prints "seed: P passed, F failed, S skipped" (tests/run adds the skips in).
 set -u
 qemu=$1 wtool=$2 key=$3
@@ -120,6 +122,24 @@ for elf in "$@"; do
 		pass "$tc: the witness log on flash verifies with tools/witness and the key"
 	else
 		fail "$tc: the witness log on flash verifies" "$(echo "$out" | tail -n 2)"
+	fi
+
+	# The flashable file (make image PROFILE=seed: RVM at 0, the flash header, no RVF slot)
+	# booted as a board boots its flash: bank 0, no -kernel, the CPU starting at its first
+	# byte (head.S copies RVM to RAM); the sensor node runs from it.
+	img=$(dirname "$elf")/image/seed.img flog=$work/$tc-flash.log fstore=$work/$tc-flash-witness.img
+	rm -f "$fstore" && truncate -s 64M "$fstore"
+	printf 'sleep 3000\rpoweroff\r' >"$work/flash.in"
+	timeout 60 "$(dirname "$0")/nudged" "$qemu" -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m 5M -smp 1 \
+		-nic none -display none -monitor none -serial stdio \
+		-device loader,file="$key",addr=0x401ff000,force-raw=on \
+		-drive if=pflash,format=raw,unit=0,file="$img",readonly=on \
+		-drive if=pflash,format=raw,unit=1,file="$fstore" <"$work/flash.in" 2>&1 | tr -d '\r' >"$flog"
+	if [ -f "$img" ] && grep -q 'aggregator: 20 readings in order, 0 errors' "$flog" &&
+		grep -q 'powering off' "$flog" && ! grep -q PANIC "$flog"; then
+		pass "$tc: its flash image (make image) boots from flash bank 0 and the sensor node runs"
+	else
+		fail "$tc: its flash image (make image) boots from flash bank 0 and the sensor node runs" "see $flog"
 	fi
 done
 echo "seed: $passed passed, $failed failed, $skipped skipped"

@@ -171,6 +171,25 @@ static void test_tool_build_inspect_verify_extract_sign(void **state)
         assert_int_equal(rvf_flash_parse(flash, RVF_FLASH_SIZE, &fl, &er), RVF_E_RANGE);
         flash[RVF_FLASH_HDR_OFFSET] = 'X';
         assert_int_equal(rvf_flash_parse(flash, RVF_FLASH_SIZE, &fl, &er), RVF_E_MAGIC);
+
+        /* Without slots (a profile without RVF boot): RVM and the header, no slot to boot; a
+         * slot B alone is refused. */
+        assert_int_equal(tool("flash", "-o", path("r.img"), "--rvm", path("rvm.bin"), NULL),
+                         RVF_EXIT_OK);
+        assert_non_null(strstr(out_buf, "no RVF slot"));
+        fi = fopen(path("r.img"), "rb");
+        assert_int_equal(fread(flash, 1, RVF_FLASH_SIZE, fi), RVF_FLASH_SIZE);
+        fclose(fi);
+        assert_int_equal(rvf_flash_parse(flash, RVF_FLASH_SIZE, &fl, &er), RVF_OK);
+        assert_int_equal(fl.active, -1);
+        assert_int_equal(fl.rvm_length, 9);
+        assert_int_equal(fl.slot[0].length, 0);
+        assert_int_equal(fl.slot[1].length, 0);
+        assert_memory_equal(flash, "RVM-IMAGE", 9);
+        assert_int_equal(flash[RVF_FLASH_SLOT_A], 0xFF);
+        assert_int_equal(tool("flash", "-o", path("b.img"), "--rvm", path("rvm.bin"), "--slot-b",
+                              path("a.rvf"), NULL),
+                         RVF_EXIT_USAGE);
         free(flash);
 
         /* Spec errors name the line. */

@@ -95,10 +95,9 @@ int cli_flash(struct ctx *c, int argc, char **argv)
                         return cli_err(c, RVF_EXIT_USAGE, "flash: unexpected '%s'", argv[i]);
                 }
         }
-        if (out == NULL || rvm == NULL || slot[0] == NULL || argc % 2 != 0) {
+        if (out == NULL || rvm == NULL || (slot[1] != NULL && slot[0] == NULL) || argc % 2 != 0) {
                 return cli_err(c, RVF_EXIT_USAGE,
-                               "flash -o IMG --rvm RVM.BIN --slot-a A.RVF "
-                               "[--slot-b B.RVF]");
+                               "flash -o IMG --rvm RVM.BIN [--slot-a A.RVF [--slot-b B.RVF]]");
         }
         uint8_t *img = malloc(RVF_FLASH_SIZE);
         size_t n = 0;
@@ -114,7 +113,9 @@ int cli_flash(struct ctx *c, int argc, char **argv)
                 memset(img, 0xFF, RVF_FLASH_SIZE); /* erased NOR */
                 memcpy(img, r, n);
                 header_init(img + RVF_FLASH_HDR_OFFSET, r, n);
-                img[RVF_FLASH_HDR_OFFSET + 0x40 + 24] = RVF_FLASH_SLOT_ACTIVE; /* A boots */
+                if (slot[0] != NULL) {
+                        img[RVF_FLASH_HDR_OFFSET + 0x40 + 24] = RVF_FLASH_SLOT_ACTIVE; /* A boots */
+                }
         }
         for (unsigned i = 0; st == 0 && i < RVF_FLASH_SLOTS; i++) {
                 if (slot[i] != NULL) {
@@ -125,12 +126,17 @@ int cli_flash(struct ctx *c, int argc, char **argv)
                 struct rvf_flash fl;
                 struct rvf_error er;
                 (void)rvf_flash_parse(img, RVF_FLASH_SIZE, &fl, &er);
-                fprintf(c->out,
-                        "rvf: wrote %s: RVM %zu bytes at 0x0, slot A %llu bytes at 0x%llx (image "
-                        "version %llu)\n",
-                        out, n, (unsigned long long)fl.slot[0].length,
-                        (unsigned long long)fl.slot[0].offset,
-                        (unsigned long long)fl.slot[0].image_version);
+                if (slot[0] == NULL) {
+                        fprintf(c->out, "rvf: wrote %s: RVM %zu bytes at 0x0, no RVF slot\n", out,
+                                n);
+                } else {
+                        fprintf(c->out,
+                                "rvf: wrote %s: RVM %zu bytes at 0x0, slot A %llu bytes at 0x%llx "
+                                "(image version %llu)\n",
+                                out, n, (unsigned long long)fl.slot[0].length,
+                                (unsigned long long)fl.slot[0].offset,
+                                (unsigned long long)fl.slot[0].image_version);
+                }
         }
         free(r);
         free(img);
