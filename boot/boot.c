@@ -124,8 +124,10 @@ bool boot_run(const struct boot_phase *phases, unsigned count, void (*report)(co
                         boot_state.phases_run = i + 1;
                 }
                 witness_phases();
-                fmt_format(line, sizeof(line), "boot: [%u/%u] %-16s %-7s %s (%llu us)\n", i + 1,
-                           count, phases[i].name, boot_status_name(st), msg,
+                /* (no result line, as the Seed's phases that have nothing the build did
+                 * not fix: the time where it would begin) */
+                fmt_format(line, sizeof(line), "boot: [%u/%u] %-16s %-7s%s%s (%llu us)\n", i + 1,
+                           count, phases[i].name, boot_status_name(st), msg[0] ? " " : "", msg,
                            (unsigned long long)(dt / 1000));
                 report(line);
                 if (st == BOOT_FAILED) {
