@@ -530,8 +530,7 @@ void kernel_main(uint64_t dtb_pa)
 
 void kernel_secondary_main(unsigned cpu_index)
 {
-        /* With one CPU no secondary is started (boot/smp.c), and what follows compiles out. */
-        if (RVM_MAX_CPUS == 1 || cpu_index >= RVM_MAX_CPUS) {
+        if (cpu_index >= RVM_MAX_CPUS) {
                 panic("secondary CPU index %u out of range", cpu_index);
         }
         percpu_setup(cpu_index, arch_mpidr());
