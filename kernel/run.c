@@ -191,6 +191,12 @@ SWITCH_PATH struct vcpu *apply(struct percpu *c, struct vcpu *cur, struct vcpu *
         }
         if (cur != NULL) {
                 vcpu_put(c, cur);
+                /* Queued on another CPU while it ran here (sent home, an affinity change):
+                 * that CPU may have found it still held and idled; it can take it now. */
+                if (RVM_MAX_CPUS > 1 && cur->se != NULL && cur->se->cpu != c->index &&
+                    cur->se->state == SCHED_RUNNABLE) {
+                        run_kick_cpu(cur->se->cpu);
+                }
         }
         if (next != NULL && !runs_in_el2(next)) {
                 vcpu_load(c, next);

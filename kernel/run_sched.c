@@ -195,7 +195,10 @@ void run_tick(void)
         uint64_t now = hal_time_ns();
 
         run_lock_take();
-        if (sched_tick(&run_sched, c->index, now)) {
+        /* A vCPU held here that the coherence engine gave another home goes there now: one
+         * that never blocks would otherwise stay (this CPU puts it away at its next pick). */
+        if (sched_tick(&run_sched, c->index, now) ||
+            (RVM_MAX_CPUS > 1 && c->current != NULL && sched_send_home(&run_sched, c->index))) {
                 c->need_resched = true;
         }
         if (c->index == 0) {

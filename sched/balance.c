@@ -2,7 +2,8 @@
  * SMP load balancing between the per-CPU run queues. Deterministic (same state, same moves):
  * CPUs are ordered by runnable count with ties broken by lower CPU number, and the entity to
  * move is chosen by the same total order the pick uses. Only waiting entities move (never the
- * one running), and only to CPUs in their affinity mask that have a free slot.
+ * one running), and only to CPUs in their affinity mask that have a free slot. The one
+ * exception, sched_send_home, is the running entity's own CPU letting it go home.
  *
  * Termination of sched_balance: a move goes from a CPU with load L to one with load l where
  * L - l > threshold >= 1, which strictly lowers the sum of squared loads.
@@ -87,6 +88,18 @@ static bool balance_once(struct sched *s)
         return false;
 }
 
+/* May e, on CPU c, go to its home? Not to an overloaded one: the home's load with e counted
+ * at most home_slack over c's (e still counted there). */
+static bool may_go_home(const struct sched *s, const struct sched_entity *e, unsigned c)
+{
+        unsigned home = (unsigned)e->home;
+
+        return e->home >= 0 && home != c && sched_cpu_valid(s, home) && sched_allowed(e, home) &&
+               s->rq[home].nr_members < SCHED_RQ_CAPACITY &&
+               sched_load(s, home) + (e->state == SCHED_RUNNABLE) <=
+                   sched_load(s, c) + s->params.home_slack;
+}
+
 /* Entities away from their home go back (not the running one, not to an overloaded home). */
 static unsigned go_home(struct sched *s)
 {
@@ -97,14 +110,9 @@ static unsigned go_home(struct sched *s)
 
                 for (unsigned i = 0; rq->online && i < rq->nr_members;) {
                         struct sched_entity *e = rq->members[i];
-                        unsigned home = (unsigned)e->home;
 
-                        if (e->home >= 0 && home != c && e != rq->current &&
-                            sched_cpu_valid(s, home) && sched_allowed(e, home) &&
-                            s->rq[home].nr_members < SCHED_RQ_CAPACITY &&
-                            sched_load(s, home) + (e->state == SCHED_RUNNABLE) <=
-                                sched_load(s, c) + s->params.home_slack) {
-                                sched_move(s, e, home); /* the last member takes slot i */
+                        if (e != rq->current && may_go_home(s, e, c)) {
+                                sched_move(s, e, (unsigned)e->home); /* the last takes slot i */
                                 moves++;
                         } else {
                                 i++;
@@ -154,4 +162,23 @@ struct sched_entity *sched_pull(struct sched *s, unsigned cpu, uint64_t now)
                 }
         }
         return NULL;
+}
+
+bool sched_send_home(struct sched *s, unsigned cpu)
+{
+        struct sched_rq *rq;
+        struct sched_entity *e;
+
+        if (SCHED_MAX_CPUS == 1 || !sched_cpu_valid(s, cpu)) {
+                return false;
+        }
+        rq = &s->rq[cpu];
+        e = rq->current;
+        if (e == NULL || e->state != SCHED_RUNNABLE || !may_go_home(s, e, cpu)) {
+                return false;
+        }
+        rq->current = NULL; /* as after a switch away from it: its run time is charged */
+        sched_move(s, e, (unsigned)e->home);
+        rq->need_resched = true;
+        return true;
 }

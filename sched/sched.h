@@ -256,7 +256,8 @@ enum sched_err sched_set_affinity(struct sched *s, struct sched_entity *e, uint6
 /*
  * Placement: the home CPU of an entity (cpu < SCHED_MAX_CPUS, online and in its affinity), or
  * SCHED_HOME_NONE to clear it. One that is not running moves there now if the home has room;
- * a running one at its next wake-up or sched_balance once it is not running. From then on a
+ * a running one at its next wake-up, at sched_balance once it is not running, or when its CPU
+ * lets it go (sched_send_home, at that CPU's tick: one that never blocks). From then on a
  * wake-up takes it home, and the wake push, sched_balance and sched_pull take it away from its
  * home only while the home is overloaded: more than home_slack runnable entities beyond the
  * CPU it would go to. Errors: SCHED_E_INVAL (cpu), SCHED_E_OFFLINE, SCHED_E_AFFINITY.
@@ -279,6 +280,16 @@ int64_t sched_priority(const struct sched *s, const struct sched_entity *e, uint
 unsigned sched_balance(struct sched *s, uint64_t now);
 /* An idle `cpu` pulls the most urgent waiting entity it may run from the busiest CPU. */
 struct sched_entity *sched_pull(struct sched *s, unsigned cpu, uint64_t now);
+/*
+ * The running entity of `cpu`, away from its home, goes home when sched_balance would take a
+ * waiting one there: it stops being the CPU's current entity (charged up to the last tick or
+ * pick) and joins the home's queue. One that never blocks is always running, so balancing
+ * alone would never take it home. Returns true if it went: `cpu` must pick again, and the
+ * caller, which still holds what it runs, lets go of it there and tells the home. For the
+ * caller's tick, when what `cpu` runs is its own to put away (not while the entity's work is
+ * under way elsewhere).
+ */
+bool sched_send_home(struct sched *s, unsigned cpu);
 
 /*
  * CPU need of a partition in the last closed epoch: the CPU time its attached entities took

@@ -2,7 +2,7 @@
  * tests/unit/sched_smp_test.c: sched/ on several CPUs: balancing that is deterministic, stays
  * within its threshold, moves the least urgent waiters and respects affinity; an idle CPU
  * pulling the most urgent entity it may run; a wake-up pushed to an idle CPU; affinity
- * changes of waiting and running entities.
+ * changes of waiting and running entities; homes, and a running entity sent home.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -195,6 +195,47 @@ static void test_home_running_entity_moves_at_balance(void **state)
         assert_int_equal(e[0].cpu, 0);
 }
 
+/* A running entity that never blocks goes home when its CPU lets it go (sched_send_home, at
+ * that CPU's tick), not before it has a home elsewhere, and not to an overloaded home. */
+static void test_home_running_entity_sent_home_by_its_cpu(void **state)
+{
+        static struct sched_entity e[5];
+
+        (void)state;
+        setup_cpus(2, NULL);
+        add(&e[0], 1, 1, SCHED_MODE_FLOW, 0, 0, true, 0);
+        assert_ptr_equal(sched_pick(&S, 0, 1 * US), &e[0]);
+        assert_false(sched_send_home(&S, 0)); /* no home */
+        assert_false(sched_send_home(&S, 1)); /* nothing running there */
+        assert_false(sched_send_home(&S, 7)); /* no such CPU */
+        assert_int_equal(sched_set_home(&S, &e[0], 0, 2 * US), SCHED_OK);
+        assert_false(sched_send_home(&S, 0)); /* home already */
+        assert_int_equal(sched_set_home(&S, &e[0], 1, 3 * US), SCHED_OK);
+        assert_int_equal(sched_balance(&S, 4 * US), 0); /* balancing leaves the running one */
+        assert_true(sched_send_home(&S, 0));
+        assert_int_equal(e[0].cpu, 1);
+        assert_null(sched_current(&S, 0));
+        assert_true(S.rq[0].need_resched);
+        assert_int_equal(S.rq[0].nr_runnable, 0);
+        assert_int_equal(S.rq[1].nr_runnable, 1);
+        assert_null(sched_pick(&S, 0, 5 * US));             /* its old CPU idles */
+        assert_ptr_equal(sched_pick(&S, 1, 5 * US), &e[0]); /* its home runs it */
+        /* An overloaded home: 3 runnable at CPU 0, 1 here; with it, 4 against 1 is over the
+         * slack (2), so it stays. */
+        for (unsigned i = 1; i < 4; i++) {
+                add(&e[i], i + 1, i + 1, SCHED_MODE_FLOW, 0x1, 0, true, 6 * US);
+        }
+        assert_int_equal(sched_set_home(&S, &e[0], 0, 7 * US), SCHED_OK);
+        assert_false(sched_send_home(&S, 1));
+        assert_int_equal(e[0].cpu, 1);
+        assert_ptr_equal(sched_current(&S, 1), &e[0]);
+        /* One of them blocks: 3 against 1 is within the slack, so it goes. */
+        sched_block(&S, &e[3], 8 * US);
+        assert_true(sched_send_home(&S, 1));
+        assert_int_equal(e[0].cpu, 0);
+        assert_int_equal(S.rq[0].nr_runnable, 3);
+}
+
 static void test_partition_home_sets_every_entity(void **state)
 {
         static struct sched_entity e[5];
@@ -266,6 +307,7 @@ int main(void)
             cmocka_unit_test_setup(test_affinity_change, reset_events),
             cmocka_unit_test_setup(test_home_moves_waiting_entity_and_validates, reset_events),
             cmocka_unit_test_setup(test_home_running_entity_moves_at_balance, reset_events),
+            cmocka_unit_test_setup(test_home_running_entity_sent_home_by_its_cpu, reset_events),
             cmocka_unit_test_setup(test_partition_home_sets_every_entity, reset_events),
             cmocka_unit_test_setup(test_home_resists_balance_until_overloaded, reset_events),
         };
