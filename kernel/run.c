@@ -131,6 +131,12 @@ SWITCH_PATH void vcpu_put(struct percpu *c, struct vcpu *v)
         v->state = v->state == VCPU_RUNNING ? VCPU_RUNNABLE : v->state;
         v->cpu = -1;
         c->current = NULL;
+        if (RVM_MAX_CPUS > 1 && c->tell_home != 0) {
+                /* Sent home at the tick (run_tick): its home may have found it still held
+                 * here and idled; it can take it now. */
+                run_kick_cpu(c->tell_home - 1);
+                c->tell_home = 0;
+        }
 }
 
 SWITCH_PATH void vcpu_load(struct percpu *c, struct vcpu *v)
@@ -191,12 +197,6 @@ SWITCH_PATH struct vcpu *apply(struct percpu *c, struct vcpu *cur, struct vcpu *
         }
         if (cur != NULL) {
                 vcpu_put(c, cur);
-                /* Queued on another CPU while it ran here (sent home, an affinity change):
-                 * that CPU may have found it still held and idled; it can take it now. */
-                if (RVM_MAX_CPUS > 1 && cur->se != NULL && cur->se->cpu != c->index &&
-                    cur->se->state == SCHED_RUNNABLE) {
-                        run_kick_cpu(cur->se->cpu);
-                }
         }
         if (next != NULL && !runs_in_el2(next)) {
                 vcpu_load(c, next);

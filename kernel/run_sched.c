@@ -195,11 +195,15 @@ void run_tick(void)
         uint64_t now = hal_time_ns();
 
         run_lock_take();
-        /* A vCPU held here that the coherence engine gave another home goes there now: one
-         * that never blocks would otherwise stay (this CPU puts it away at its next pick). */
-        if (sched_tick(&run_sched, c->index, now) ||
-            (RVM_MAX_CPUS > 1 && c->current != NULL && sched_send_home(&run_sched, c->index))) {
+        if (sched_tick(&run_sched, c->index, now)) {
                 c->need_resched = true;
+        } else if (RVM_MAX_CPUS > 1 && c->current != NULL && c->current->se != NULL &&
+                   sched_send_home(&run_sched, c->index)) {
+                /* The vCPU held here has another home (the coherence engine's placement) and
+                 * goes there now: one that never blocks would otherwise stay. This CPU puts
+                 * it away at its next pick, then tells the home (vcpu_put). */
+                c->need_resched = true;
+                c->tell_home = (uint16_t)(c->current->se->cpu + 1);
         }
         if (c->index == 0) {
                 lease_tick(now); /* device leases end on time, whoever is running */
