@@ -42,8 +42,6 @@ struct percpu {
                 };
                 uint32_t flags; /* the four, read at once by the yield's path (kernel/run.c) */
         };
-        uint16_t tell_home;       /* 1 + the CPU a vCPU sent home from here goes to, told
-                                   * once it is put away (kernel/run.c); 0: none */
         struct sched_rq *rq;      /* its run queue in sched/, once online (kernel/run.c) */
         struct vcpu *fp_owner;    /* whose FP/SIMD registers are live here (NULL: nobody's) */
         struct partition *reload; /* restarted here: its RAM reloads once the lock is given */

@@ -131,12 +131,6 @@ SWITCH_PATH void vcpu_put(struct percpu *c, struct vcpu *v)
         v->state = v->state == VCPU_RUNNING ? VCPU_RUNNABLE : v->state;
         v->cpu = -1;
         c->current = NULL;
-        if (RVM_MAX_CPUS > 1 && c->tell_home != 0) {
-                /* Sent home at the tick (run_tick): its home may have found it still held
-                 * here and idled; it can take it now. */
-                run_kick_cpu(c->tell_home - 1);
-                c->tell_home = 0;
-        }
 }
 
 SWITCH_PATH void vcpu_load(struct percpu *c, struct vcpu *v)

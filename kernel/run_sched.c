@@ -200,10 +200,13 @@ void run_tick(void)
         } else if (RVM_MAX_CPUS > 1 && c->current != NULL && c->current->se != NULL &&
                    sched_send_home(&run_sched, c->index)) {
                 /* The vCPU held here has another home (the coherence engine's placement) and
-                 * goes there now: one that never blocks would otherwise stay. This CPU puts
-                 * it away at its next pick, then tells the home (vcpu_put). */
-                c->need_resched = true;
-                c->tell_home = (uint16_t)(c->current->se->cpu + 1);
+                 * goes there now: one that never blocks would otherwise stay. The tick came
+                 * from it (EL2 takes interrupts only idle or in agents' turns, holding no
+                 * vCPU), so its registers are in its frame: it is put away here, and its home,
+                 * which would have found it still held, is told. */
+                struct vcpu *v = c->current;
+                run_park(v->part);
+                run_kick_cpu(v->se->cpu);
         }
         if (c->index == 0) {
                 lease_tick(now); /* device leases end on time, whoever is running */
